@@ -1,0 +1,62 @@
+"""The base of every aggregate: explicit, stable type names and the acting official.
+
+Each aggregate kind has a ``TOPIC`` (``"policy"``) and each of its events a ``TOPIC`` that starts
+with it (``"policy.set"``): those names, never Python class paths, are what the log stores. Every
+event carries ``actor``, the official and authority under which the act was done.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+
+_EVENT_TYPES: dict[str, type[LedgerAggregate.Event]] = {}
+_AGGREGATE_KINDS: dict[str, type[LedgerAggregate]] = {}
+
+
+class LedgerAggregate(Aggregate):
+    """An event-sourced aggregate whose events are signed into the ledger."""
+
+    TOPIC: ClassVar[str]
+
+    class Event(Aggregate.Event):
+        actor: dict[str, Any]
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("TOPIC")
+        if not kind:
+            raise TypeError(f"{cls.__qualname__} must define TOPIC, its stable kind name")
+        _AGGREGATE_KINDS[kind] = cls
+        for name, obj in cls.__dict__.items():
+            if isinstance(obj, type) and issubclass(obj, CanMutateAggregate) and name != "Event":
+                topic = getattr(obj, "TOPIC", "")
+                if not topic.startswith(kind + "."):
+                    raise TypeError(f"{cls.__qualname__}.{name}.TOPIC must start with {kind!r}.")
+                _EVENT_TYPES[topic] = obj
+
+
+def event_class(type_name: str) -> type[LedgerAggregate.Event]:
+    """The event class registered for a stable type name (KeyError if unknown)."""
+    return _EVENT_TYPES[type_name]
+
+
+def aggregate_kind(type_name: str) -> str:
+    """The aggregate kind of an event type: the part before the first dot."""
+    return type_name.split(".", 1)[0]
+
+
+def event_types() -> dict[str, type[LedgerAggregate.Event]]:
+    return dict(_EVENT_TYPES)
+
+
+def id_for(kind: str, key: str) -> UUID:
+    """A stable aggregate id for a natural key (e.g. the one policy of a ledger)."""
+    from uuid import NAMESPACE_URL, uuid5
+
+    return uuid5(NAMESPACE_URL, f"drawledger:{kind}:{key}")

@@ -1,0 +1,152 @@
+"""The ledger application: takes commands, stores signed events, seals them.
+
+It is an ``eventsourcing`` Application whose mapper signs every event (``mapper.py``) and whose
+configuration comes only from the ledger's settings, never from stray environment variables.
+In embedded mode (SQLite) it seals right after each save; with PostgreSQL a separate follower
+(``drawledger seal --follow``) seals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Notification
+
+from verify.keys import SignerKey, VerifierKey
+
+from .actors import SYSTEM, Actor
+from .config import Settings
+from .errors import Conflict, NotFound
+from .ledger_meta import Ledger, ledger_id
+from .mapper import SigningMapper
+from .policy import Policy, default_policy
+from .sealer import Sealer
+from .storage import install_append_only_guards, is_postgres, persistence_env
+
+
+class LedgerApp(Application[UUID]):
+    """One ledger: its event store, signing key and sealer."""
+
+    name = "drawledger"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        signer: SignerKey,
+        origin: str,
+        *,
+        verifiers: list[VerifierKey] = (),  # type: ignore[assignment]
+        embedded_sealing: bool | None = None,
+    ) -> None:
+        self.signer = signer
+        self.origin = origin
+        self._verifiers = {v.key_id: v for v in verifiers}
+        super().__init__(env)
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        mapper.recorder = self.recorder
+        install_append_only_guards(self.recorder, [self.events_table])
+        self.sealer = Sealer(self.recorder, signer, origin)
+        self.embedded_sealing = (
+            not is_postgres(self.recorder) if embedded_sealing is None else embedded_sealing
+        )
+
+    @classmethod
+    def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
+        """Open the ledger of a data directory (its settings, key and database)."""
+        from .keyfile import load_key
+
+        settings = Settings.load(data_dir)
+        signer = load_key(settings.key_file)
+        env = persistence_env(settings.database, data_dir)
+        return cls(env, signer, settings.origin, **kwargs)
+
+    # -- eventsourcing hooks -----------------------------------------------------------------
+
+    def construct_env(self, name: str, env: Any = None) -> Any:
+        # Configuration alone chooses the backend: ignore os.environ on purpose.
+        from eventsourcing.utils import Environment
+
+        return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> SigningMapper:
+        return SigningMapper(self.construct_transcoder(), self.signer, self._verifiers)
+
+    @property
+    def events_table(self) -> str:
+        return str(self.recorder.events_table_name)  # type: ignore[attr-defined]
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except IntegrityError:
+            raise Conflict(
+                "another command changed the same record at the same time; read it and retry"
+            ) from None
+        if self.embedded_sealing:
+            self.sealer.seal()
+        return recordings
+
+    def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            what = cls.TOPIC if cls is not None else "record"
+            raise NotFound(f"no {what} with id {aggregate_id}") from None
+        if cls is not None and not isinstance(aggregate, cls):
+            raise NotFound(f"{aggregate_id} is a {type(aggregate).TOPIC}, not a {cls.TOPIC}")
+        return aggregate
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def create_ledger(self, actor: Actor = SYSTEM) -> UUID:
+        """Record the ledger's own creation: its origin and signing key (``ledger.created``)."""
+        if ledger_id(self.origin) in self.repository:
+            raise Conflict(f"ledger {self.origin!r} exists already")
+        ledger = Ledger.create(self.origin, str(self.signer.verifier), actor.to_json())
+        self.save(ledger)
+        return ledger.id
+
+    def set_policy(self, document: dict[str, Any], actor: Actor) -> str:
+        """Record a policy version (``policy.set``); a version name can be set only once."""
+        policy = Policy.set(document, actor.to_json())
+        if policy.id in self.repository:
+            raise Conflict(
+                f"policy version {policy.policy_version!r} is recorded already; "
+                "a change needs a new version name"
+            )
+        self.save(policy)
+        return policy.policy_version
+
+    def set_default_policy(self, actor: Actor = SYSTEM) -> str:
+        return self.set_policy(default_policy(), actor)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def policy_in_force(self, at_notification_id: int | None = None) -> dict[str, Any]:
+        """The policy document of the last ``policy.set`` (up to a log position, if given)."""
+        found = None
+        for n in self.notifications(topics=["policy.set"], stop=at_notification_id):
+            found = n
+        if found is None:
+            raise NotFound("no policy has been set on this ledger")
+        event = self.mapper.to_domain_event(found)
+        return dict(event.document)
+
+    def notifications(
+        self, *, topics: list[str] | None = None, stop: int | None = None, batch: int = 1000
+    ) -> Iterator[Notification]:
+        """Every stored event in log order (optionally only some types, up to ``stop``)."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start=start, limit=batch, stop=stop, topics=topics or ()
+            )
+            yield from page
+            if len(page) < batch:
+                return
+            start = page[-1].id + 1

@@ -1,0 +1,59 @@
+"""The settings of one ledger, from ``DIR/drawledger.toml`` (written by ``drawledger init``).
+
+``DRAWLEDGER_DATABASE`` in the environment overrides the database URL, so that the same data
+directory (keys, name) can point at a PostgreSQL server in production.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigurationError
+
+CONFIG_FILE = "drawledger.toml"
+DEFAULT_DATABASE = "sqlite:///ledger.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    origin: str
+    database: str
+    key_file: Path
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Settings:
+        path = data_dir / CONFIG_FILE
+        if not path.exists():
+            raise ConfigurationError(
+                f"{path} not found: run 'drawledger init --data {data_dir}' first"
+            )
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            ledger = doc["ledger"]
+            origin = str(ledger["origin"])
+            database = os.environ.get("DRAWLEDGER_DATABASE") or str(
+                ledger.get("database", DEFAULT_DATABASE)
+            )
+            key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
+        except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+            raise ConfigurationError(f"{path} is not a valid drawledger config: {e}") from None
+        return cls(data_dir=data_dir, origin=origin, database=database, key_file=key_file)
+
+    def write(self) -> None:
+        key = self.key_file.relative_to(self.data_dir).as_posix()
+        text = (
+            "# drawledger ledger settings (written by 'drawledger init').\n"
+            "[ledger]\n"
+            f"origin = {_toml_str(self.origin)}  # checkpoint origin and signing key name\n"
+            f"database = {_toml_str(self.database)}\n"
+            f"key = {_toml_str(key)}\n"
+        )
+        (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

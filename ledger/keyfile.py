@@ -1,0 +1,46 @@
+"""The ledger's signing key on disk: C2SP signer-key text, readable by its owner only."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from verify.errors import KeyFormatError
+from verify.keys import SignerKey, parse_signer_key
+
+from .errors import ConfigurationError
+
+
+def create_key(path: Path, name: str) -> SignerKey:
+    """Generate a new Ed25519 key named ``name`` and write it to ``path`` with mode 0600.
+
+    Refuses to overwrite an existing key: losing a ledger key orphans every signature.
+    """
+    if path.exists():
+        raise ConfigurationError(f"{path} exists already; refusing to overwrite a ledger key")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = SignerKey.generate(name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key.to_text() + "\n")
+    path.with_suffix(".pub").write_text(str(key.verifier) + "\n", encoding="ascii")
+    return key
+
+
+def load_key(path: Path) -> SignerKey:
+    """Load the signing key; a missing, unreadable, malformed or too-open file is an error."""
+    if not path.exists():
+        raise ConfigurationError(
+            f"no ledger key at {path}: run 'drawledger init --data DIR' to create one"
+        )
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"ledger key {path} has mode {mode:04o}; it must be readable by its owner only "
+            f"(chmod 600 {path.name})"
+        )
+    try:
+        return parse_signer_key(path.read_text(encoding="ascii").strip())
+    except (KeyFormatError, UnicodeDecodeError) as e:
+        raise ConfigurationError(f"ledger key {path} is malformed: {e}") from None

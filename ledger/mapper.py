@@ -1,0 +1,165 @@
+"""The signing mapper: every domain event becomes a signed, chained record, checked on read.
+
+The ``eventsourcing`` library calls ``to_stored_event`` when an application saves and
+``to_domain_event`` when it reads. Here the stored topic is the event's stable type name and the
+stored state is the record of ``verify.events`` (docs/FORMAT.md), so that the verifier checks the
+very bytes the ledger wrote, with the same functions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import CanInitAggregate
+from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent, Transcoder
+
+from verify.errors import VerifyError
+from verify.events import SignedEvent, check_signature, decode_record, encode_record, make_envelope
+from verify.keys import SignerKey, VerifierKey
+
+from .aggregates import aggregate_kind, event_class
+from .errors import TamperedEvent
+
+_BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
+
+
+def format_time(ts: datetime) -> str:
+    """UTC time with microseconds and a 'Z', the only form the envelope allows."""
+    if ts.tzinfo is None:
+        raise ValueError("event timestamps must be timezone-aware")
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class _DigestCache:
+    """Digests of recently written or read events, by (aggregate id, version).
+
+    Reading an aggregate always passes through ``to_domain_event``, which overwrites entries
+    with what is really stored, so an entry left by a save that lost a race is corrected by
+    the next read that precedes any new command on that aggregate.
+    """
+
+    def __init__(self, maxsize: int = 100_000) -> None:
+        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> bytes | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[str, int], digest: bytes) -> None:
+        with self._lock:
+            self._items[key] = digest
+            self._items.move_to_end(key)
+            if len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+
+
+class SigningMapper(Mapper[UUID]):
+    """Signs events with the ledger key on write; checks form, signature and chain on read."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        signer: SignerKey,
+        verifiers: dict[bytes, VerifierKey],
+    ) -> None:
+        super().__init__(transcoder)
+        self.signer = signer
+        self.verifiers = dict(verifiers)
+        self.verifiers.setdefault(signer.key_id, signer.verifier)
+        self.recorder: ApplicationRecorder | None = None  # bound by the application
+        self._digests = _DigestCache()
+
+    # -- write ----------------------------------------------------------------------------
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        type_name = type(domain_event).TOPIC
+        state = dict(vars(domain_event))
+        aggregate = str(state["originator_id"])
+        version = int(state["originator_version"])
+        if isinstance(domain_event, CanInitAggregate) and state["originator_topic"] != (
+            aggregate_kind(type_name)
+        ):
+            raise ValueError(f"{type_name}: aggregate kind {state['originator_topic']!r}")
+        payload = {k: v for k, v in state.items() if k not in _BASE_FIELDS}
+        envelope = make_envelope(
+            type=type_name,
+            aggregate=aggregate,
+            version=version,
+            time=format_time(state["timestamp"]),
+            actor=state["actor"],
+            payload=payload,
+            prev=None if version == 1 else self._previous_digest(aggregate, version),
+        )
+        record, digest = encode_record(envelope, self.signer)
+        self._digests.put((aggregate, version), digest)
+        return StoredEvent(
+            originator_id=state["originator_id"],
+            originator_version=version,
+            topic=type_name,
+            state=record,
+        )
+
+    def _previous_digest(self, aggregate: str, version: int) -> bytes:
+        digest = self._digests.get((aggregate, version - 1))
+        if digest is not None:
+            return digest
+        if self.recorder is None:
+            raise RuntimeError("the signing mapper has no recorder to read previous digests")
+        stored = self.recorder.select_events(
+            UUID(aggregate), gt=version - 2, lte=version - 1, limit=1
+        )
+        if not stored:
+            raise TamperedEvent(f"aggregate {aggregate}: version {version - 1} is not stored")
+        return self.check(stored[0]).digest
+
+    # -- read -----------------------------------------------------------------------------
+
+    def check(self, stored: StoredEvent) -> SignedEvent:
+        """Check one stored event: form, row metadata, digest, signature and (where the
+        previous digest is known) the chain. Raises TamperedEvent saying what is wrong."""
+        where = f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
+        try:
+            event = decode_record(stored.state)
+            check_signature(event, self.verifiers)
+        except VerifyError as e:
+            raise TamperedEvent(f"{where}: {e}") from None
+        found = (event.type, event.aggregate, event.version)
+        expected = (stored.topic, str(stored.originator_id), stored.originator_version)
+        if found != expected:
+            raise TamperedEvent(f"{where}: the signed envelope names {found}, the row {expected}")
+        if event.version > 1:
+            known = self._digests.get((event.aggregate, event.version - 1))
+            if known is not None and event.prev != known:
+                raise TamperedEvent(
+                    f"{where}: prev is {event.envelope['prev']}, "
+                    f"expected {known.hex()} (digest of v{event.version - 1})"
+                )
+        self._digests.put((event.aggregate, event.version), event.digest)
+        return event
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = self.check(stored_event)
+        try:
+            cls = event_class(event.type)
+        except KeyError:
+            raise TamperedEvent(f"unknown event type {event.type!r}") from None
+        state: dict[str, Any] = dict(event.envelope["payload"])
+        state["originator_id"] = UUID(event.aggregate)
+        state["originator_version"] = event.version
+        state["timestamp"] = parse_time(event.envelope["time"])
+        state["actor"] = event.envelope["actor"]
+        if issubclass(cls, CanInitAggregate):
+            state["originator_topic"] = aggregate_kind(event.type)
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", state)
+        return domain_event

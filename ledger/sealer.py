@@ -1,0 +1,249 @@
+"""The sealer: integrates every stored event into an RFC 6962 Merkle tree and signs checkpoints.
+
+Words (as in transparency logs): the event store *sequences* events (their notification order);
+the sealer *integrates* them, in that order, as leaves (leaf index = position in the log, from 0;
+leaf data = the stored record bytes), and signs a *checkpoint* (C2SP tlog-checkpoint) over the new
+tree size and root.
+
+Safety rules:
+- a sealing round extends the compact tree stored with the last checkpoint, so every checkpoint
+  it signs is consistent with the previous one by construction; it refuses to sign if that stored
+  state does not reproduce the last root (``SealError``);
+- leaves and their checkpoint are written in one transaction, so a crash loses both or neither,
+  and the next round resumes from what is stored;
+- one leader at a time: on PostgreSQL each round takes a transaction-level advisory lock and
+  re-checks the last checkpoint inside it; on SQLite the write transaction serialises rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from verify.keys import SignerKey
+from verify.merkle import CompactTree, inclusion_proof, consistency_proof, leaf_hash
+from verify.note import Checkpoint, sign_note
+
+from .errors import LedgerError, NotFound
+from .storage import install_append_only_guards, is_postgres
+
+LEAVES_TABLE = "seal_leaves"
+CHECKPOINTS_TABLE = "seal_checkpoints"
+_ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
+
+
+class SealError(LedgerError):
+    """The sealer's stored state is inconsistent; it will not sign anything."""
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    last_notification_id: int
+    signed_at: str
+
+
+class Sealer:
+    """Seals the notification log of one recorder with one signing key."""
+
+    def __init__(self, recorder: Any, signer: SignerKey, origin: str, batch: int = 10_000):
+        self.recorder = recorder
+        self.signer = signer
+        self.origin = origin
+        self.batch = batch
+        self._pg = is_postgres(recorder)
+        self._lock = threading.Lock()
+        self._create_tables()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _create_tables(self) -> None:
+        blob = "BYTEA" if self._pg else "BLOB"
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} ("
+                "leaf_index BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE, "
+                f"leaf_hash {blob} NOT NULL)"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} ("
+                f"tree_size BIGINT PRIMARY KEY, root {blob} NOT NULL, frontier TEXT NOT NULL, "
+                "last_notification_id BIGINT NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)"
+            )
+        install_append_only_guards(self.recorder, [LEAVES_TABLE, CHECKPOINTS_TABLE])
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._pg else statement
+
+    # -- sealing ----------------------------------------------------------------------------
+
+    def seal(self) -> StoredCheckpoint | None:
+        """Integrate every event not yet sealed and sign a checkpoint over them.
+
+        Returns the new checkpoint, or None when there was nothing new (or another sealer
+        holds the lead). Runs rounds of at most ``batch`` events until caught up.
+        """
+        newest = None
+        with self._lock:
+            while True:
+                checkpoint = self._round()
+                if checkpoint is None:
+                    return newest
+                newest = checkpoint
+
+    def _round(self) -> StoredCheckpoint | None:
+        base = self.latest()
+        start = base.last_notification_id + 1 if base else 1
+        notifications = self.recorder.select_notifications(start=start, limit=self.batch)
+        if not notifications:
+            return None
+        tree = self._tree_at(base)
+        first_index = tree.size
+        leaves = []
+        for n in notifications:
+            h = leaf_hash(n.state)
+            leaves.append((tree.size, n.id, h))
+            tree.append(h)
+        root = tree.root()
+        note = sign_note(Checkpoint(self.origin, tree.size, root).to_text(), [self.signer])
+        stored = StoredCheckpoint(
+            size=tree.size,
+            root=root,
+            note=note,
+            last_notification_id=notifications[-1].id,
+            signed_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        )
+        with self.recorder.datastore.transaction(commit=True) as c:
+            if self._pg:
+                c.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (_ADVISORY_LOCK_KEY,))
+                if not c.fetchone()["ok"]:
+                    return None  # another sealer leads; it will seal these events
+            c.execute(f"SELECT MAX(tree_size) AS size FROM {CHECKPOINTS_TABLE}")
+            row = c.fetchone()
+            current = row["size"] if row and row["size"] is not None else 0
+            if current != first_index:
+                return None  # someone sealed meanwhile; the next round starts from theirs
+            c.executemany(
+                self._sql(
+                    f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
+                    "VALUES (?, ?, ?)"
+                ),
+                leaves,
+            )
+            c.execute(
+                self._sql(
+                    f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, frontier, "
+                    "last_notification_id, note, signed_at) VALUES (?, ?, ?, ?, ?, ?)"
+                ),
+                (
+                    stored.size,
+                    root,
+                    json.dumps([h.hex() for h in tree.frontier]),
+                    stored.last_notification_id,
+                    note,
+                    stored.signed_at,
+                ),
+            )
+        return stored
+
+    def _tree_at(self, base: StoredCheckpoint | None) -> CompactTree:
+        if base is None:
+            return CompactTree()
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(f"SELECT frontier FROM {CHECKPOINTS_TABLE} WHERE tree_size = ?"),
+                (base.size,),
+            )
+            frontier = [bytes.fromhex(h) for h in json.loads(c.fetchone()["frontier"])]
+        tree = CompactTree(base.size, frontier)
+        if tree.root() != base.root:
+            raise SealError(
+                f"stored tree state at size {base.size} gives root {tree.root().hex()}, "
+                f"the signed checkpoint says {base.root.hex()}: refusing to sign"
+            )
+        return tree
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def latest(self) -> StoredCheckpoint | None:
+        rows = self._checkpoints("ORDER BY tree_size DESC LIMIT 1")
+        return rows[0] if rows else None
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every checkpoint ever signed, oldest first."""
+        return self._checkpoints("ORDER BY tree_size")
+
+    def checkpoint(self, size: int) -> StoredCheckpoint:
+        rows = self._checkpoints(self._sql("WHERE tree_size = ?"), (size,))
+        if not rows:
+            raise NotFound(f"no checkpoint was signed at tree size {size}")
+        return rows[0]
+
+    def _checkpoints(self, clause: str, params: tuple[Any, ...] = ()) -> list[StoredCheckpoint]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT tree_size, root, note, last_notification_id, signed_at "
+                f"FROM {CHECKPOINTS_TABLE} {clause}",
+                params,
+            )
+            return [
+                StoredCheckpoint(
+                    size=r["tree_size"],
+                    root=bytes(r["root"]),
+                    note=r["note"],
+                    last_notification_id=r["last_notification_id"],
+                    signed_at=r["signed_at"],
+                )
+                for r in c.fetchall()
+            ]
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(
+                    f"SELECT leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index < ? ORDER BY leaf_index"
+                ),
+                (size,),
+            )
+            hashes = [bytes(r["leaf_hash"]) for r in c.fetchall()]
+        if len(hashes) != size:
+            raise SealError(f"expected {size} sealed leaves, found {len(hashes)}")
+        return hashes
+
+    def leaf_index(self, notification_id: int) -> int:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(f"SELECT leaf_index FROM {LEAVES_TABLE} WHERE notification_id = ?"),
+                (notification_id,),
+            )
+            row = c.fetchone()
+        if row is None:
+            raise NotFound(f"event at notification id {notification_id} is not sealed yet")
+        return int(row["leaf_index"])
+
+    def inclusion_proof(self, leaf_index: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        """Proof that leaf ``leaf_index`` is in the tree of a signed checkpoint's size."""
+        size = size if size is not None else self._latest_size()
+        self.checkpoint(size)
+        if not 0 <= leaf_index < size:
+            raise NotFound(f"leaf {leaf_index} is not in the tree of size {size}")
+        return size, inclusion_proof(self.leaf_hashes(size), leaf_index)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size``."""
+        new_size = new_size if new_size is not None else self._latest_size()
+        self.checkpoint(new_size)
+        if not 0 <= old_size <= new_size:
+            raise NotFound(f"no consistency proof from size {old_size} to {new_size}")
+        return consistency_proof(self.leaf_hashes(new_size), old_size)
+
+    def _latest_size(self) -> int:
+        latest = self.latest()
+        if latest is None:
+            raise NotFound("nothing has been sealed yet")
+        return latest.size

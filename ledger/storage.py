@@ -1,0 +1,102 @@
+"""Where events live: the ``eventsourcing`` SQLite or PostgreSQL recorder, chosen by a URL.
+
+- ``sqlite:///ledger.sqlite`` (a path relative to the data directory) or ``sqlite:////abs/path``;
+- ``postgresql://user:password@host:port/dbname`` (``?host=/socket/dir`` for a local socket).
+
+Stored events are append-only: triggers refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on
+the events table and on the sealer's tables. That is defence in depth; the signatures and the
+Merkle tree are what make tampering detectable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import ConfigurationError
+
+APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
+
+
+def persistence_env(database_url: str, data_dir: Path | None = None) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a database URL."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        raw = unquote(parts.path)
+        if raw.startswith("//"):
+            path = Path(raw[1:])
+        else:
+            path = Path(raw.lstrip("/"))
+            if not path.is_absolute():
+                path = (data_dir or Path.cwd()) / path
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "y",
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        host = query.get("host") or parts.hostname or ""
+        dbname = unquote(parts.path.lstrip("/"))
+        if not host or not dbname:
+            raise ConfigurationError(
+                f"database URL {redact(database_url)!r} needs a host (or ?host=/socket/dir) "
+                "and a database name"
+            )
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": host,
+            "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
+            "POSTGRES_USER": unquote(parts.username or query.get("user") or ""),
+            "POSTGRES_PASSWORD": unquote(parts.password or query.get("password") or ""),
+            "POSTGRES_DBNAME": dbname,
+            "CREATE_TABLE": "y",
+        }
+    raise ConfigurationError(
+        f"database URL {redact(database_url)!r}: expected sqlite:///FILE or postgresql://..."
+    )
+
+
+def redact(database_url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(database_url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return database_url
+
+
+def is_postgres(recorder: Any) -> bool:
+    return type(recorder).__module__.startswith("eventsourcing.postgres")
+
+
+def install_append_only_guards(recorder: Any, tables: list[str]) -> None:
+    """Create triggers that refuse UPDATE and DELETE on each table (idempotent)."""
+    with recorder.datastore.transaction(commit=True) as cursor:
+        if is_postgres(recorder):
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION drawledger_append_only() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+                f"'{APPEND_ONLY_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME; END $$"
+            )
+            for table in tables:
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {table}_append_only "
+                    f"BEFORE UPDATE OR DELETE ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION drawledger_append_only()"
+                )
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION drawledger_append_only()"
+                )
+        else:
+            for table in tables:
+                for op in ("UPDATE", "DELETE"):
+                    cursor.execute(
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} "
+                        f"BEFORE {op} ON {table} BEGIN "
+                        f"SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: {op} on {table} refused'); "
+                        "END"
+                    )

@@ -1,0 +1,225 @@
+"""The signed event record: envelope, canonical bytes, digest and signature.
+
+A stored event is ``JCS(envelope) ‖ 0x0A ‖ base64(key id ‖ Ed25519 signature)`` where
+
+- the envelope is a JSON object with exactly the members ``type``, ``aggregate``, ``version``,
+  ``time``, ``actor``, ``payload`` and ``prev`` (docs/FORMAT.md, "Event record");
+- ``JCS`` is RFC 8785 canonical JSON; numbers are integers within ±(2^53 − 1), never floats;
+- the digest is ``SHA-256("drawledger/event/v1" ‖ 0x0A ‖ JCS(envelope))``;
+- the signature is the ledger key's Ed25519 signature over the 32 digest bytes.
+
+JCS never writes a raw line feed (it escapes it inside strings), so the first 0x0A byte splits
+a record unambiguously.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from .errors import FormatError, SignatureError
+from .keys import SignerKey, VerifierKey
+
+DIGEST_DOMAIN = b"drawledger/event/v1\n"
+ENVELOPE_MEMBERS = ("actor", "aggregate", "payload", "prev", "time", "type", "version")
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+_HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class SignedEvent:
+    """A decoded event record. ``envelope_bytes`` are exactly the bytes that were hashed."""
+
+    envelope: dict[str, Any]
+    envelope_bytes: bytes
+    digest: bytes
+    key_id: bytes
+    signature: bytes
+
+    @property
+    def type(self) -> str:
+        return str(self.envelope["type"])
+
+    @property
+    def aggregate(self) -> str:
+        return str(self.envelope["aggregate"])
+
+    @property
+    def version(self) -> int:
+        return int(self.envelope["version"])
+
+    @property
+    def prev(self) -> bytes | None:
+        prev = self.envelope["prev"]
+        return None if prev is None else bytes.fromhex(prev)
+
+
+def canonical(obj: Any) -> bytes:
+    """RFC 8785 bytes of ``obj``; refuses floats and integers beyond ±(2^53 − 1)."""
+    _check_numbers(obj)
+    return bytes(rfc8785.dumps(obj))
+
+
+def event_digest(envelope_bytes: bytes) -> bytes:
+    """The domain-separated SHA-256 digest of canonical envelope bytes."""
+    return hashlib.sha256(DIGEST_DOMAIN + envelope_bytes).digest()
+
+
+def make_envelope(
+    *,
+    type: str,  # noqa: A002 - the member's name in the format
+    aggregate: str,
+    version: int,
+    time: str,
+    actor: dict[str, Any],
+    payload: dict[str, Any],
+    prev: bytes | None,
+) -> dict[str, Any]:
+    """Build an envelope and check it against the format before anything is signed."""
+    envelope = {
+        "type": type,
+        "aggregate": aggregate,
+        "version": version,
+        "time": time,
+        "actor": actor,
+        "payload": payload,
+        "prev": None if prev is None else prev.hex(),
+    }
+    check_envelope(envelope)
+    return envelope
+
+
+def encode_record(envelope: dict[str, Any], signer: SignerKey) -> tuple[bytes, bytes]:
+    """Sign an envelope; return ``(record bytes, digest)``."""
+    envelope_bytes = canonical(envelope)
+    digest = event_digest(envelope_bytes)
+    signature = signer.sign(digest)
+    tail = base64.b64encode(signer.key_id + signature)
+    return envelope_bytes + b"\n" + tail, digest
+
+
+def decode_record(record: bytes) -> SignedEvent:
+    """Split and parse a record, checking its form (not its signature).
+
+    Raises FormatError when the bytes are not a record: no separator, bad base64, a signature
+    of the wrong length, an envelope that is not canonical JSON or lacks a member.
+    """
+    envelope_bytes, sep, tail = bytes(record).partition(b"\n")
+    if not sep:
+        raise FormatError("event record has no line feed between envelope and signature")
+    try:
+        sig = base64.b64decode(tail, validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError("event record signature is not valid base64") from None
+    if len(sig) != 4 + 64:
+        raise FormatError(f"event record signature: expected 68 bytes, got {len(sig)}")
+    envelope = _parse_canonical(envelope_bytes)
+    check_envelope(envelope)
+    return SignedEvent(
+        envelope=envelope,
+        envelope_bytes=envelope_bytes,
+        digest=event_digest(envelope_bytes),
+        key_id=sig[:4],
+        signature=sig[4:],
+    )
+
+
+def check_signature(event: SignedEvent, keys: dict[bytes, VerifierKey]) -> VerifierKey:
+    """Check the signature with the key its key id names; return that key."""
+    key = keys.get(event.key_id)
+    if key is None:
+        known = ", ".join(sorted(k.hex() for k in keys)) or "none"
+        raise SignatureError(f"signed by unknown key id {event.key_id.hex()} (known: {known})")
+    if not key.verify(event.digest, event.signature):
+        raise SignatureError(
+            f"signature by {key.name} ({event.key_id.hex()}) does not verify "
+            f"over digest {event.digest.hex()}"
+        )
+    return key
+
+
+def check_envelope(envelope: Any) -> None:
+    """Check an envelope's members and their types; FormatError names the first problem."""
+    if not isinstance(envelope, dict):
+        raise FormatError("envelope is not a JSON object")
+    members = tuple(sorted(envelope))
+    if members != ENVELOPE_MEMBERS:
+        raise FormatError(f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}")
+    if not isinstance(envelope["type"], str) or not _TYPE_NAME.match(envelope["type"]):
+        raise FormatError(f"envelope type {envelope['type']!r} is not a dotted type name")
+    if not isinstance(envelope["aggregate"], str) or not envelope["aggregate"]:
+        raise FormatError("envelope aggregate must be a non-empty string")
+    version = envelope["version"]
+    if type(version) is not int or version < 1:
+        raise FormatError(f"envelope version must be an integer ≥ 1, got {version!r}")
+    if not isinstance(envelope["time"], str) or not _TIME.match(envelope["time"]):
+        raise FormatError(
+            f"envelope time {envelope['time']!r} is not UTC 'YYYY-MM-DDTHH:MM:SS.ffffffZ'"
+        )
+    if not isinstance(envelope["actor"], dict):
+        raise FormatError("envelope actor must be a JSON object")
+    if not isinstance(envelope["payload"], dict):
+        raise FormatError("envelope payload must be a JSON object")
+    prev = envelope["prev"]
+    if version == 1 and prev is not None:
+        raise FormatError("the first event of an aggregate must have prev = null")
+    if version > 1 and not (isinstance(prev, str) and _HEX_DIGEST.match(prev)):
+        raise FormatError(f"envelope prev must be 64 lowercase hex digits, got {prev!r}")
+
+
+def _parse_canonical(raw: bytes) -> dict[str, Any]:
+    """Parse envelope bytes and insist they are exactly their own RFC 8785 form.
+
+    The fast path compares with the standard library's sorted compact encoding, which equals
+    RFC 8785 for float-free JSON when no character lies outside the Basic Multilingual Plane
+    (there, UTF-16 key order can differ from code-point order); anything else is decided by
+    the rfc8785 package itself.
+    """
+    try:
+        obj = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise FormatError(f"envelope is not JSON: {e}") from None
+    try:
+        fast = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if fast.encode("utf-8") == raw and max(raw, default=0) < 0xF0:
+            _check_numbers(obj)
+            return obj  # type: ignore[no-any-return]
+        if canonical(obj) == raw:
+            return obj  # type: ignore[no-any-return]
+    except (UnicodeEncodeError, rfc8785.CanonicalizationError, ValueError, TypeError):
+        pass
+    raise FormatError("envelope bytes are not in RFC 8785 canonical form")
+
+
+def _refuse_float(text: str) -> Any:
+    raise FormatError(f"envelope holds a non-integer number {text!r}; only integers are allowed")
+
+
+def _check_numbers(obj: Any) -> None:
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return
+    if isinstance(obj, int):
+        if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+            raise FormatError(f"integer {obj} is outside ±(2^53 − 1)")
+    elif isinstance(obj, float):
+        raise FormatError(f"floats are not allowed ({obj!r}); use integers or decimal strings")
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise FormatError(f"object key {key!r} is not a string")
+            _check_numbers(value)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            _check_numbers(value)
+    else:
+        raise FormatError(f"{type(obj).__name__} is not a JSON value")
