@@ -1,0 +1,58 @@
+"""Write the export bundle (format in ``verify.bundle`` and docs/FORMAT.md).
+
+The bundle holds the events covered by the latest checkpoint, in log order with their stored
+bytes, every checkpoint ever signed, and the ledger's public keys. Events sequenced after the
+latest checkpoint are left for the next export: a bundle never holds unsealed events.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from verify.bundle import checkpoint_line, end_line, event_line, header_line
+
+from .application import LedgerApp
+from .errors import Conflict
+
+
+def export_bundle(
+    app: LedgerApp, out: Path, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Write a bundle to ``out`` (atomically: a temporary file renamed at the end).
+
+    Returns ``(events, checkpoints)``. ``progress(done, total)`` is called as events are written.
+    """
+    if app.embedded_sealing:
+        app.sealer.seal()
+    latest = app.sealer.latest()
+    if latest is None:
+        raise Conflict("nothing is sealed yet: there is nothing to export")
+    checkpoints = app.sealer.checkpoints()
+    keys = sorted({str(app.signer.verifier)})
+    exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tmp = out.with_name(out.name + ".partial")
+    count = 0
+    with open(tmp, "wb") as f:
+        f.write(header_line(app.origin, keys, exported_at))
+        for n in app.notifications(stop=latest.last_notification_id):
+            f.write(event_line(count, n.id, n.state))
+            count += 1
+            if progress and count % 10_000 == 0:
+                progress(count, latest.size)
+        if count != latest.size:
+            raise Conflict(
+                f"the log holds {count} events up to the latest checkpoint, which covers "
+                f"{latest.size}: the store was changed behind the ledger's back"
+            )
+        for checkpoint in checkpoints:
+            f.write(checkpoint_line(checkpoint.note))
+        f.write(end_line(count, len(checkpoints)))
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(out)
+    if progress:
+        progress(count, latest.size)
+    return count, len(checkpoints)

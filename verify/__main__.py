@@ -1,0 +1,91 @@
+"""``python -m verify BUNDLE``: check an exported bundle offline.
+
+Prints ``OK``/``FAIL`` per numbered step (docs/FORMAT.md, "Verification"), with the event
+position and what was expected and found; ``--json`` prints the same as JSON.
+Exit status: 0 every check passed, 1 a check failed, 2 the input is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .bundle import BundleError, read_bundle
+from .checks import MAX_FAILURES_SHOWN, Report, verify_bundle
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m verify", description="Verify a drawledger export bundle offline."
+    )
+    parser.add_argument("bundle", help="the bundle file written by 'drawledger export'")
+    parser.add_argument(
+        "--trusted-checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signed checkpoint you kept earlier; the bundle must extend it (repeatable)",
+    )
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="VERIFIER_KEY",
+        help="trust only this ledger key (name+hexid+base64), not the bundle's own list",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="processes for signature checks")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+
+    try:
+        bundle = read_bundle(args.bundle)
+        trusted = [_read_text(f) for f in args.trusted_checkpoint]
+    except BundleError as e:
+        return _unusable(str(e), args.json)
+    if args.jobs < 1:
+        return _unusable("--jobs must be at least 1", args.json)
+    report = verify_bundle(
+        bundle, pinned_keys=args.key, trusted_checkpoints=trusted, jobs=args.jobs
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BundleError(f"{path}: cannot read: {e}") from None
+
+
+def _print_report(report: Report) -> None:
+    for step in report.steps:
+        status = "OK  " if step.ok else "FAIL"
+        print(f"{status} ({step.number}) {step.name}: {step.detail}")
+        for failure in step.failures[:MAX_FAILURES_SHOWN]:
+            where = f"event {failure.position}: " if failure.position is not None else ""
+            print(f"       {where}{failure.message}")
+        if len(step.failures) > MAX_FAILURES_SHOWN:
+            print(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
+    print("OK: the bundle verifies" if report.ok else "FAIL: the bundle does not verify")
+
+
+def _unusable(reason: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"ok": False, "unusable": reason}, ensure_ascii=False))
+    else:
+        print(f"unusable input: {reason}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The export bundle: what an auditor receives (docs/FORMAT.md, "Bundle").
+
+A bundle is UTF-8 JSON Lines, one object per LF-terminated line, in this order:
+
+1. a header ``{"bundle": "drawledger/bundle/v1", "origin": ..., "keys": [...], "exported_at": ...}``;
+2. one line per event, in log order: ``{"event": i, "notification_id": n, "record": base64}``
+   where ``i`` counts from 0 (the event's Merkle leaf index) and ``record`` holds the stored bytes;
+3. one line per checkpoint, oldest first: ``{"checkpoint": "<signed note text>"}``;
+4. a trailer ``{"end": {"events": N, "checkpoints": M}}``.
+
+Anything else (a missing file, another format, a line that is not JSON, a missing trailer or
+counts that disagree) is *unusable input*: ``BundleError``, never a partial verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import VerifyError
+
+BUNDLE_FORMAT = "drawledger/bundle/v1"
+
+
+class BundleError(VerifyError):
+    """The input is not a complete, well-formed bundle (exit status 2)."""
+
+
+@dataclass
+class Bundle:
+    origin: str
+    keys: list[str]
+    exported_at: str
+    records: list[bytes] = field(default_factory=list)
+    notification_ids: list[int] = field(default_factory=list)
+    checkpoints: list[str] = field(default_factory=list)
+
+
+def header_line(origin: str, keys: list[str], exported_at: str) -> bytes:
+    return _line({"bundle": BUNDLE_FORMAT, "origin": origin, "keys": keys, "exported_at": exported_at})
+
+
+def event_line(index: int, notification_id: int, record: bytes) -> bytes:
+    return _line(
+        {
+            "event": index,
+            "notification_id": notification_id,
+            "record": base64.b64encode(record).decode("ascii"),
+        }
+    )
+
+
+def checkpoint_line(note: str) -> bytes:
+    return _line({"checkpoint": note})
+
+
+def end_line(events: int, checkpoints: int) -> bytes:
+    return _line({"end": {"events": events, "checkpoints": checkpoints}})
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def read_bundle(path: Path | str) -> Bundle:
+    """Read and structurally check a bundle file; BundleError says why it is unusable."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such file") from None
+    except OSError as e:
+        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+    return parse_bundle(data)
+
+
+def parse_bundle(data: bytes) -> Bundle:
+    if not data:
+        raise BundleError("empty input: not a bundle")
+    if not data.endswith(b"\n"):
+        raise BundleError("the last line has no line feed: the bundle is truncated")
+    lines = data.split(b"\n")[:-1]
+    header = _parse_line(lines[0], 1)
+    if header.get("bundle") != BUNDLE_FORMAT:
+        raise BundleError(f"line 1: expected a {BUNDLE_FORMAT} header, got {_short(lines[0])}")
+    origin, keys = header.get("origin"), header.get("keys")
+    if not isinstance(origin, str) or not isinstance(keys, list):
+        raise BundleError("line 1: the header needs 'origin' (string) and 'keys' (list)")
+    if not all(isinstance(k, str) for k in keys):
+        raise BundleError("line 1: every key must be a verifier-key string")
+    bundle = Bundle(origin=origin, keys=keys, exported_at=str(header.get("exported_at", "")))
+    end: dict[str, Any] | None = None
+    for lineno, raw in enumerate(lines[1:], start=2):
+        if end is not None:
+            raise BundleError(f"line {lineno}: content after the end line")
+        obj = _parse_line(raw, lineno)
+        if "event" in obj:
+            if bundle.checkpoints:
+                raise BundleError(f"line {lineno}: an event after the checkpoints")
+            _add_event(bundle, obj, lineno)
+        elif "checkpoint" in obj:
+            if not isinstance(obj["checkpoint"], str):
+                raise BundleError(f"line {lineno}: checkpoint must be a string")
+            bundle.checkpoints.append(obj["checkpoint"])
+        elif "end" in obj:
+            end = obj["end"]
+        else:
+            raise BundleError(f"line {lineno}: unknown line {_short(raw)}")
+    if end is None:
+        raise BundleError("no end line: the bundle is truncated")
+    counts = (len(bundle.records), len(bundle.checkpoints))
+    if not isinstance(end, dict) or (end.get("events"), end.get("checkpoints")) != counts:
+        raise BundleError(
+            f"the end line says {end!r}, the bundle holds {counts[0]} events "
+            f"and {counts[1]} checkpoints: the bundle is truncated or spliced"
+        )
+    return bundle
+
+
+def _add_event(bundle: Bundle, obj: dict[str, Any], lineno: int) -> None:
+    index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
+    if index != len(bundle.records):
+        raise BundleError(f"line {lineno}: expected event {len(bundle.records)}, got {index!r}")
+    if type(nid) is not int or (bundle.notification_ids and nid <= bundle.notification_ids[-1]):
+        raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+    if not isinstance(record, str):
+        raise BundleError(f"line {lineno}: record must be a base64 string")
+    try:
+        bundle.records.append(base64.b64decode(record, validate=True))
+    except (binascii.Error, ValueError):
+        raise BundleError(f"line {lineno}: record is not valid base64") from None
+    bundle.notification_ids.append(nid)
+
+
+def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BundleError(f"line {lineno}: not JSON: {_short(raw)}") from None
+    if not isinstance(obj, dict):
+        raise BundleError(f"line {lineno}: expected a JSON object")
+    return obj
+
+
+def _short(raw: bytes) -> str:
+    text = raw[:60].decode("utf-8", "replace")
+    return repr(text + ("…" if len(raw) > 60 else ""))

@@ -1,0 +1,337 @@
+"""The verification of a bundle, in the numbered steps of docs/FORMAT.md ("Verification").
+
+Each step reports OK or FAIL with every failure it found, naming the event position (its leaf
+index) and what was expected and found. Later steps run even when earlier ones failed, on what
+could be decoded, so that one report shows the whole damage.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bundle import Bundle
+from .errors import VerifyError
+from .events import check_signature, decode_record
+from .keys import VerifierKey, parse_verifier_key
+from .merkle import (
+    consistency_proof,
+    leaf_hash,
+    root_from_leaf_hashes,
+    verify_consistency,
+)
+from .note import Checkpoint, parse_checkpoint, verify_note
+
+MAX_FAILURES_SHOWN = 50
+
+
+@dataclass
+class Failure:
+    position: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.position, "message": self.message}
+
+
+@dataclass
+class Step:
+    number: int
+    name: str
+    detail: str = ""
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, position: int | None, message: str) -> None:
+        self.failures.append(Failure(position, message))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.number,
+            "name": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "failures": [f.to_json() for f in self.failures],
+        }
+
+
+@dataclass
+class Report:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "steps": [s.to_json() for s in self.steps]}
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """What step 3 learns of one event, small enough to send between processes."""
+
+    type: str
+    aggregate: str
+    version: int
+    prev: str | None
+    digest: bytes
+    error: str | None = None
+
+
+def verify_bundle(
+    bundle: Bundle,
+    *,
+    pinned_keys: Sequence[str] = (),
+    trusted_checkpoints: Sequence[str] = (),
+    jobs: int = 1,
+) -> Report:
+    """Run every step on a bundle that ``read_bundle`` accepted."""
+    report = Report()
+    step = Step(1, "read bundle")
+    step.detail = (
+        f"{len(bundle.records)} events, {len(bundle.checkpoints)} checkpoints, "
+        f"origin {bundle.origin!r}"
+    )
+    report.steps.append(step)
+
+    keys = _step_keys(report, bundle, pinned_keys)
+    decoded = _step_records(report, bundle, keys, jobs)
+    _step_chains(report, decoded)
+    leaves = [leaf_hash(r) for r in bundle.records]
+    checkpoints = _step_checkpoints(report, bundle, keys, leaves)
+    _step_consistency(report, checkpoints, leaves)
+    _step_coverage(report, bundle, checkpoints)
+    _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)
+    return report
+
+
+# (2): the ledger's keys -------------------------------------------------------------------
+
+
+def _step_keys(report: Report, bundle: Bundle, pinned: Sequence[str]) -> dict[bytes, VerifierKey]:
+    step = Step(2, "ledger keys")
+    report.steps.append(step)
+    keys: dict[bytes, VerifierKey] = {}
+    for text in bundle.keys:
+        try:
+            key = parse_verifier_key(text)
+        except VerifyError as e:
+            step.fail(None, f"bundle key {text!r}: {e}")
+            continue
+        keys[key.key_id] = key
+    if pinned:
+        trusted: dict[bytes, VerifierKey] = {}
+        for text in pinned:
+            try:
+                key = parse_verifier_key(text)
+            except VerifyError as e:
+                step.fail(None, f"pinned key {text!r}: {e}")
+                continue
+            trusted[key.key_id] = key
+            if key.key_id not in keys:
+                step.fail(None, f"pinned key {key} is not among the bundle's keys")
+        keys = trusted  # only what the auditor pinned is trusted
+    if not keys:
+        step.fail(None, "no usable ledger key: nothing can be verified")
+    step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
+    return keys
+
+
+# (3): every record's form, digest and signature --------------------------------------------
+
+
+def _step_records(
+    report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], jobs: int
+) -> list[_Decoded | None]:
+    step = Step(3, "event records: form, digest, signature")
+    report.steps.append(step)
+    records = bundle.records
+    if jobs > 1 and len(records) > 1000:
+        chunk = -(-len(records) // (jobs * 4))
+        parts = [records[i : i + chunk] for i in range(0, len(records), chunk)]
+        key_texts = [str(k) for k in keys.values()]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(_check_records, parts, [key_texts] * len(parts))
+            decoded = [d for part in results for d in part]
+    else:
+        decoded = _check_records(records, keys)
+    out: list[_Decoded | None] = []
+    for i, d in enumerate(decoded):
+        if d.error is not None:
+            step.fail(i, d.error)
+            out.append(None)
+        else:
+            out.append(d)
+    step.detail = f"{len(records) - len(step.failures)} of {len(records)} records check out"
+    if bundle.records:
+        first = out[0]
+        if first is not None and first.type != "ledger.created":
+            step.fail(0, f"the first event must be ledger.created, found {first.type}")
+    return out
+
+
+def _check_records(
+    records: Sequence[bytes], keys: dict[bytes, VerifierKey] | list[str]
+) -> list[_Decoded]:
+    if isinstance(keys, list):  # in a worker process: keys arrive as text
+        keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
+    out = []
+    for record in records:
+        try:
+            event = decode_record(record)
+            check_signature(event, keys)
+        except VerifyError as e:
+            out.append(_Decoded("", "", 0, None, b"", error=str(e)))
+            continue
+        env = event.envelope
+        out.append(_Decoded(env["type"], env["aggregate"], env["version"], env["prev"], event.digest))
+    return out
+
+
+# (4): the per-aggregate hash chains ---------------------------------------------------------
+
+
+def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
+    step = Step(4, "per-aggregate hash chains")
+    report.steps.append(step)
+    last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, position)
+    for i, d in enumerate(decoded):
+        if d is None:
+            continue
+        seen = last.get(d.aggregate)
+        expected_version = seen[0] + 1 if seen else 1
+        if d.version != expected_version:
+            where = f"after position {seen[2]}" if seen else "as its first event"
+            step.fail(
+                i,
+                f"aggregate {d.aggregate}: expected version {expected_version} {where}, "
+                f"got {d.version}",
+            )
+        if seen and d.version == seen[0] + 1 and d.prev != seen[1].hex():
+            step.fail(
+                i,
+                f"aggregate {d.aggregate} v{d.version}: prev is {d.prev}, expected "
+                f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
+            )
+        if not seen or d.version > seen[0]:
+            last[d.aggregate] = (d.version, d.digest, i)
+    step.detail = f"{len(last)} aggregates"
+
+
+# (5): checkpoints: signature, origin and root ------------------------------------------------
+
+
+def _step_checkpoints(
+    report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], leaves: list[bytes]
+) -> list[Checkpoint]:
+    step = Step(5, "checkpoints: signature, origin, root")
+    report.steps.append(step)
+    good: list[Checkpoint] = []
+    for n, text in enumerate(bundle.checkpoints, start=1):
+        checkpoint = _check_checkpoint(step, f"checkpoint #{n}", text, bundle, keys, leaves)
+        if checkpoint is not None:
+            good.append(checkpoint)
+    step.detail = f"{len(good)} of {len(bundle.checkpoints)} checkpoints check out"
+    return good
+
+
+def _check_checkpoint(
+    step: Step,
+    label: str,
+    text: str,
+    bundle: Bundle,
+    keys: dict[bytes, VerifierKey],
+    leaves: list[bytes],
+) -> Checkpoint | None:
+    try:
+        note, _ = verify_note(text, list(keys.values()))
+        checkpoint = parse_checkpoint(note.text)
+    except VerifyError as e:
+        step.fail(None, f"{label}: {e}")
+        return None
+    if checkpoint.origin != bundle.origin:
+        step.fail(None, f"{label}: origin {checkpoint.origin!r}, expected {bundle.origin!r}")
+        return None
+    if checkpoint.size > len(leaves):
+        step.fail(
+            None,
+            f"{label}: covers {checkpoint.size} events, the bundle holds only {len(leaves)} "
+            "(events were removed from the tail)",
+        )
+        return None
+    root = root_from_leaf_hashes(leaves[: checkpoint.size])
+    if root != checkpoint.root:
+        step.fail(
+            checkpoint.size - 1 if checkpoint.size else None,
+            f"{label} (size {checkpoint.size}): signed root {checkpoint.root.hex()}, "
+            f"the bundle's events give {root.hex()}",
+        )
+        return None
+    return checkpoint
+
+
+# (6): consistency between successive checkpoints ---------------------------------------------
+
+
+def _step_consistency(report: Report, checkpoints: list[Checkpoint], leaves: list[bytes]) -> None:
+    step = Step(6, "consistency between successive checkpoints")
+    report.steps.append(step)
+    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+        if new.size < old.size:
+            step.fail(None, f"checkpoint size went back from {old.size} to {new.size}")
+            continue
+        proof = consistency_proof(leaves[: new.size], old.size)
+        try:
+            verify_consistency(old.size, new.size, old.root, new.root, proof)
+        except VerifyError as e:
+            step.fail(None, f"sizes {old.size} → {new.size}: {e}")
+    step.detail = f"{max(len(checkpoints) - 1, 0)} successive pairs"
+
+
+# (7): every event is sealed ------------------------------------------------------------------
+
+
+def _step_coverage(report: Report, bundle: Bundle, checkpoints: list[Checkpoint]) -> None:
+    step = Step(7, "every event is sealed by the last checkpoint")
+    report.steps.append(step)
+    sealed = checkpoints[-1].size if checkpoints else 0
+    if sealed != len(bundle.records):
+        step.fail(
+            sealed if sealed < len(bundle.records) else None,
+            f"the last valid checkpoint covers {sealed} events, the bundle holds "
+            f"{len(bundle.records)}",
+        )
+    step.detail = f"{sealed} events sealed"
+
+
+# (8): the auditor's own checkpoints ----------------------------------------------------------
+
+
+def _step_trusted(
+    report: Report,
+    bundle: Bundle,
+    keys: dict[bytes, VerifierKey],
+    leaves: list[bytes],
+    trusted: Sequence[str],
+) -> None:
+    step = Step(8, "consistency with trusted checkpoints")
+    report.steps.append(step)
+    if not trusted:
+        step.detail = "none given (--trusted-checkpoint FILE)"
+        return
+    for n, text in enumerate(trusted, start=1):
+        _check_checkpoint(step, f"trusted checkpoint #{n}", text, bundle, keys, leaves)
+    step.detail = f"{len(trusted)} trusted checkpoint(s)"
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
