@@ -234,13 +234,15 @@ class Sealer:
             raise NotFound(f"leaf {leaf_index} is not in the tree of size {size}")
         return size, inclusion_proof(self.leaf_hashes(size), leaf_index)
 
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+    def consistency_proof(
+        self, old_size: int, new_size: int | None = None
+    ) -> tuple[int, list[bytes]]:
         """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size``."""
         new_size = new_size if new_size is not None else self._latest_size()
         self.checkpoint(new_size)
         if not 0 <= old_size <= new_size:
             raise NotFound(f"no consistency proof from size {old_size} to {new_size}")
-        return consistency_proof(self.leaf_hashes(new_size), old_size)
+        return new_size, consistency_proof(self.leaf_hashes(new_size), old_size)
 
     def _latest_size(self) -> int:
         latest = self.latest()
