@@ -5,12 +5,31 @@ from __future__ import annotations
 import pytest
 
 from ledger.actors import Actor
+from ledger.aggregates import LedgerAggregate
 from ledger.errors import Conflict, TamperedEvent
 from verify.events import check_signature, decode_record
 from verify.merkle import leaf_hash, root_from_leaf_hashes
 from verify.note import parse_checkpoint, verify_note
 
 ADMIN = Actor("admin-1", "admin", "水政处")
+
+
+class Note(LedgerAggregate):
+    TOPIC = "testnote"
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "testnote.created"
+        text: str
+
+    class Amended(LedgerAggregate.Event):
+        TOPIC = "testnote.amended"
+        text: str
+
+        def apply(self, note):  # type: ignore[no-untyped-def]
+            note.text = self.text
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def test_every_stored_event_is_a_signed_record_naming_its_type_and_actor(ledger):
@@ -27,25 +46,6 @@ def test_every_stored_event_is_a_signed_record_naming_its_type_and_actor(ledger)
 
 
 def test_a_later_event_chains_to_the_previous_digest_of_its_aggregate(ledger):
-    from ledger.aggregates import LedgerAggregate
-
-    class Note(LedgerAggregate):
-        TOPIC = "testnote"
-
-        class Created(LedgerAggregate.Created):
-            TOPIC = "testnote.created"
-            text: str
-
-        class Amended(LedgerAggregate.Event):
-            TOPIC = "testnote.amended"
-            text: str
-
-            def apply(self, note):  # type: ignore[no-untyped-def]
-                note.text = self.text
-
-        def __init__(self, text: str) -> None:
-            self.text = text
-
     note = Note._create(Note.Created, id=__import__("uuid").uuid4(), text="a", actor=ADMIN.to_json())
     ledger.save(note)
     again = ledger.get(note.id, Note)
