@@ -99,16 +99,16 @@ def verify_bundle(
         f"{len(bundle.records)} events, {len(bundle.checkpoints)} checkpoints, "
         f"origin {bundle.origin!r}"
     )
-    report.steps.append(step)
+    report.steps.append(step)  # (1): read_bundle() already checked the structure
 
-    keys = _step_keys(report, bundle, pinned_keys)
-    decoded = _step_records(report, bundle, keys, jobs)
-    _step_chains(report, decoded)
+    keys = _step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
+    decoded = _step_records(report, bundle, keys, jobs)  # (3): form, digest, signature
+    _step_chains(report, decoded)  # (4): per-aggregate chains
     leaves = [leaf_hash(r) for r in bundle.records]
-    checkpoints = _step_checkpoints(report, bundle, keys, leaves)
-    _step_consistency(report, checkpoints, leaves)
-    _step_coverage(report, bundle, checkpoints)
-    _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)
+    checkpoints = _step_checkpoints(report, bundle, keys, leaves)  # (5): checkpoints
+    _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
+    _step_coverage(report, bundle, checkpoints)  # (7): every event sealed
+    _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)  # (8): trusted checkpoints
     return report
 
 
