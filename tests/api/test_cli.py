@@ -1,0 +1,54 @@
+"""The drawledger command, as an operator and an auditor use it."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from api.cli import main as drawledger
+from verify.__main__ import main as verify
+
+
+def test_init_creates_a_private_key_settings_and_the_first_two_events(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data), "--origin", "drawledger.test/cli"]) == 0
+    key = data / "keys" / "ledger.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert (data / "drawledger.toml").exists()
+    out = capsys.readouterr().out
+    assert "public key: drawledger.test/cli+" in out
+
+    bundle = tmp_path / "ledger.bundle"
+    assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0
+    assert verify([str(bundle)]) == 0
+    assert "OK: the bundle verifies" in capsys.readouterr().out
+
+
+def test_init_refuses_to_overwrite_an_existing_ledger(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    key_before = (data / "keys" / "ledger.key").read_text()
+    assert drawledger(["init", "--data", str(data)]) == 1
+    assert "holds a ledger already" in capsys.readouterr().err
+    assert (data / "keys" / "ledger.key").read_text() == key_before
+
+
+def test_the_service_refuses_to_start_without_its_key(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    drawledger(["init", "--data", str(data)])
+    os.remove(data / "keys" / "ledger.key")
+    assert drawledger(["serve", "--data", str(data)]) == 1
+    assert "no ledger key" in capsys.readouterr().err
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    drawledger(["init", "--data", str(data)])
+    os.chmod(data / "keys" / "ledger.key", 0o644)
+    assert drawledger(["export", "--data", str(data), "--out", str(tmp_path / "b")]) == 1
+    assert "chmod 600" in capsys.readouterr().err
+
+
+def test_commands_on_a_directory_without_a_ledger_say_how_to_create_one(tmp_path, capsys):
+    assert drawledger(["export", "--data", str(tmp_path / "none"), "--out", "x"]) == 1
+    assert "drawledger init" in capsys.readouterr().err
