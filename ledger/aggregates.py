@@ -38,7 +38,7 @@ class LedgerAggregate(Aggregate):
                 topic = getattr(obj, "TOPIC", "")
                 if not topic.startswith(kind + "."):
                     raise TypeError(f"{cls.__qualname__}.{name}.TOPIC must start with {kind!r}.")
-                _EVENT_TYPES[topic] = obj
+                _EVENT_TYPES[topic] = obj  # type: ignore[assignment]
 
 
 def event_class(type_name: str) -> type[LedgerAggregate.Event]:

@@ -93,7 +93,7 @@ class LedgerApp(Application[UUID]):
 
     def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             what = cls.TOPIC if cls is not None else "record"
             raise NotFound(f"no {what} with id {aggregate_id}") from None
@@ -134,7 +134,7 @@ class LedgerApp(Application[UUID]):
             found = n
         if found is None:
             raise NotFound("no policy has been set on this ledger")
-        event = self.mapper.to_domain_event(found)
+        event: Any = self.mapper.to_domain_event(found)
         return dict(event.document)
 
     def notifications(

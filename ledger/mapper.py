@@ -127,7 +127,9 @@ class SigningMapper(Mapper[UUID]):
     def check(self, stored: StoredEvent) -> SignedEvent:
         """Check one stored event: form, row metadata, digest, signature and (where the
         previous digest is known) the chain. Raises TamperedEvent saying what is wrong."""
-        where = f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
+        where = (
+            f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
+        )
         try:
             event = decode_record(stored.state)
             check_signature(event, self.verifiers)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verify.keys import SignerKey
-from verify.merkle import CompactTree, inclusion_proof, consistency_proof, leaf_hash
+from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_hash
 from verify.note import Checkpoint, sign_note
 
 from .errors import LedgerError, NotFound

@@ -2,7 +2,7 @@
 
 A bundle is UTF-8 JSON Lines, one object per LF-terminated line, in this order:
 
-1. a header ``{"bundle": "drawledger/bundle/v1", "origin": ..., "keys": [...], "exported_at": ...}``;
+1. a header ``{"bundle": "drawledger/bundle/v1", "origin", "keys", "exported_at"}``;
 2. one line per event, in log order: ``{"event": i, "notification_id": n, "record": base64}``
    where ``i`` counts from 0 (the event's Merkle leaf index) and ``record`` holds the stored bytes;
 3. one line per checkpoint, oldest first: ``{"checkpoint": "<signed note text>"}``;
@@ -41,7 +41,9 @@ class Bundle:
 
 
 def header_line(origin: str, keys: list[str], exported_at: str) -> bytes:
-    return _line({"bundle": BUNDLE_FORMAT, "origin": origin, "keys": keys, "exported_at": exported_at})
+    return _line(
+        {"bundle": BUNDLE_FORMAT, "origin": origin, "keys": keys, "exported_at": exported_at}
+    )
 
 
 def event_line(index: int, notification_id: int, record: bytes) -> bytes:

@@ -191,7 +191,9 @@ def _check_records(
             out.append(_Decoded("", "", 0, None, b"", error=str(e)))
             continue
         env = event.envelope
-        out.append(_Decoded(env["type"], env["aggregate"], env["version"], env["prev"], event.digest))
+        out.append(
+            _Decoded(env["type"], env["aggregate"], env["version"], env["prev"], event.digest)
+        )
     return out
 
 
@@ -333,5 +335,3 @@ def _step_trusted(
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-
-

@@ -154,7 +154,9 @@ def check_envelope(envelope: Any) -> None:
         raise FormatError("envelope is not a JSON object")
     members = tuple(sorted(envelope))
     if members != ENVELOPE_MEMBERS:
-        raise FormatError(f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}")
+        raise FormatError(
+            f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
+        )
     if not isinstance(envelope["type"], str) or not _TYPE_NAME.match(envelope["type"]):
         raise FormatError(f"envelope type {envelope['type']!r} is not a dotted type name")
     if not isinstance(envelope["aggregate"], str) or not envelope["aggregate"]:

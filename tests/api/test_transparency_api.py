@@ -37,8 +37,12 @@ def test_inclusion_proof_of_each_event_verifies_against_the_signed_checkpoint(cl
 
 
 def test_consistency_proof_links_an_old_checkpoint_to_the_latest(client, ledger):
-    old = parse_checkpoint(verify_note(client.get("/checkpoints/2").text, [ledger.signer.verifier])[0].text)
-    new = parse_checkpoint(verify_note(client.get("/checkpoint").text, [ledger.signer.verifier])[0].text)
+    old = parse_checkpoint(
+        verify_note(client.get("/checkpoints/2").text, [ledger.signer.verifier])[0].text
+    )
+    new = parse_checkpoint(
+        verify_note(client.get("/checkpoint").text, [ledger.signer.verifier])[0].text
+    )
     body = client.get("/proofs/consistency", params={"old": 2}).json()
     proof = [base64.b64decode(h) for h in body["proof"]]
     verify_consistency(old.size, new.size, old.root, new.root, proof)

@@ -46,7 +46,9 @@ def test_every_stored_event_is_a_signed_record_naming_its_type_and_actor(ledger)
 
 
 def test_a_later_event_chains_to_the_previous_digest_of_its_aggregate(ledger):
-    note = Note._create(Note.Created, id=__import__("uuid").uuid4(), text="a", actor=ADMIN.to_json())
+    note = Note._create(
+        Note.Created, id=__import__("uuid").uuid4(), text="a", actor=ADMIN.to_json()
+    )
     ledger.save(note)
     again = ledger.get(note.id, Note)
     again.trigger_event(Note.Amended, text="b", actor=ADMIN.to_json())
@@ -84,15 +86,21 @@ def test_the_policy_in_force_is_the_last_one_set(ledger):
 
 
 def test_stored_events_refuse_update_and_delete(ledger):
-    with pytest.raises(Exception, match="append-only"):
-        with ledger.recorder.datastore.transaction(commit=True) as c:
-            c.execute(f"UPDATE {ledger.events_table} SET state = state")
-    with pytest.raises(Exception, match="append-only"):
-        with ledger.recorder.datastore.transaction(commit=True) as c:
-            c.execute(f"DELETE FROM {ledger.events_table}")
-    with pytest.raises(Exception, match="append-only"):
-        with ledger.recorder.datastore.transaction(commit=True) as c:
-            c.execute("DELETE FROM seal_checkpoints")
+    with (
+        pytest.raises(Exception, match="append-only"),
+        ledger.recorder.datastore.transaction(commit=True) as c,
+    ):
+        c.execute(f"UPDATE {ledger.events_table} SET state = state")
+    with (
+        pytest.raises(Exception, match="append-only"),
+        ledger.recorder.datastore.transaction(commit=True) as c,
+    ):
+        c.execute(f"DELETE FROM {ledger.events_table}")
+    with (
+        pytest.raises(Exception, match="append-only"),
+        ledger.recorder.datastore.transaction(commit=True) as c,
+    ):
+        c.execute("DELETE FROM seal_checkpoints")
     assert len(list(ledger.notifications())) == 2
 
 

@@ -48,7 +48,7 @@ def golden() -> dict[str, str]:
         version=2,
         time="2026-01-02T03:04:06.000000Z",
         actor=actor,
-        payload={"note": "换届 \"quoted\"\ttab"},
+        payload={"note": '换届 "quoted"\ttab'},
         prev=digest1,
     )
     record2, digest2 = encode_record(second, key)
