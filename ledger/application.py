@@ -24,7 +24,7 @@ from .errors import Conflict, NotFound
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
-from .sealer import Sealer
+from .sealer import Sealer, SealError
 from .storage import install_append_only_guards, is_postgres, persistence_env
 
 
@@ -88,7 +88,10 @@ class LedgerApp(Application[UUID]):
                 "another command changed the same record at the same time; read it and retry"
             ) from None
         if self.embedded_sealing:
-            self.sealer.seal()
+            try:
+                self.sealer.seal()
+            except SealError as e:
+                raise SealError(f"the command was recorded but not sealed: {e}") from None
         return recordings
 
     def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from verify.errors import VerifyError
 from verify.keys import SignerKey
 from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_hash
 from verify.note import Checkpoint, sign_note
@@ -160,7 +161,12 @@ class Sealer:
                 (base.size,),
             )
             frontier = [bytes.fromhex(h) for h in json.loads(c.fetchone()["frontier"])]
-        tree = CompactTree(base.size, frontier)
+        try:
+            tree = CompactTree(base.size, frontier)
+        except VerifyError as e:
+            raise SealError(
+                f"stored tree state at size {base.size}: {e}: refusing to sign"
+            ) from None
         if tree.root() != base.root:
             raise SealError(
                 f"stored tree state at size {base.size} gives root {tree.root().hex()}, "
