@@ -16,11 +16,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Notification
 
-from verify.keys import SignerKey, VerifierKey
+from verify.errors import VerifyError
+from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 
 from .actors import SYSTEM, Actor
 from .config import Settings
-from .errors import Conflict, NotFound
+from .errors import ConfigurationError, Conflict, NotFound
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
@@ -41,8 +42,10 @@ class LedgerApp(Application[UUID]):
         *,
         verifiers: list[VerifierKey] = (),  # type: ignore[assignment]
         embedded_sealing: bool | None = None,
+        witnesses: list[VerifierKey] = (),  # type: ignore[assignment]
     ) -> None:
         self.signer = signer
+        self.witnesses = list(witnesses)
         self.origin = origin
         self._verifiers = {v.key_id: v for v in verifiers}
         super().__init__(env)
@@ -63,7 +66,11 @@ class LedgerApp(Application[UUID]):
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
-        return cls(env, signer, settings.origin, **kwargs)
+        try:
+            witnesses = [parse_verifier_key(w) for w in settings.witnesses]
+        except VerifyError as e:
+            raise ConfigurationError(f"a witness key in {data_dir} is malformed: {e}") from None
+        return cls(env, signer, settings.origin, witnesses=witnesses, **kwargs)
 
     # -- eventsourcing hooks -----------------------------------------------------------------
 
@@ -124,6 +131,10 @@ class LedgerApp(Application[UUID]):
             )
         self.save(policy)
         return policy.policy_version
+
+    def add_cosignature(self, size: int, line: str) -> str:
+        """Keep a configured witness's cosignature of the checkpoint at ``size``."""
+        return self.sealer.add_cosignature(size, line, self.witnesses)
 
     def set_default_policy(self, actor: Actor = SYSTEM) -> str:
         return self.set_policy(default_policy(), actor)

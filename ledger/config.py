@@ -23,6 +23,7 @@ class Settings:
     origin: str
     database: str
     key_file: Path
+    witnesses: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
@@ -39,9 +40,16 @@ class Settings:
                 ledger.get("database", DEFAULT_DATABASE)
             )
             key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
+            witnesses = tuple(str(w) for w in ledger.get("witnesses", []))
         except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
             raise ConfigurationError(f"{path} is not a valid drawledger config: {e}") from None
-        return cls(data_dir=data_dir, origin=origin, database=database, key_file=key_file)
+        return cls(
+            data_dir=data_dir,
+            origin=origin,
+            database=database,
+            key_file=key_file,
+            witnesses=witnesses,
+        )
 
     def write(self) -> None:
         key = self.key_file.relative_to(self.data_dir).as_posix()
@@ -51,6 +59,8 @@ class Settings:
             f"origin = {_toml_str(self.origin)}  # checkpoint origin and signing key name\n"
             f"database = {_toml_str(self.database)}\n"
             f"key = {_toml_str(key)}\n"
+            "# witnesses: cosignature/v1 verifier keys whose cosignatures the ledger keeps\n"
+            f"witnesses = [{', '.join(_toml_str(w) for w in self.witnesses)}]\n"
         )
         (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
 

@@ -23,16 +23,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from verify.errors import VerifyError
-from verify.keys import SignerKey
-from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_hash
-from verify.note import Checkpoint, sign_note
+from eventsourcing.persistence import IntegrityError
 
-from .errors import LedgerError, NotFound
+from verify.errors import VerifyError
+from verify.keys import SignerKey, VerifierKey
+from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_hash
+from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
+
+from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
 from .storage import install_append_only_guards, is_postgres
 
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
+COSIGNATURES_TABLE = "seal_cosignatures"
 _ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
 
 
@@ -76,7 +79,14 @@ class Sealer:
                 f"tree_size BIGINT PRIMARY KEY, root {blob} NOT NULL, frontier TEXT NOT NULL, "
                 "last_notification_id BIGINT NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)"
             )
-        install_append_only_guards(self.recorder, [LEAVES_TABLE, CHECKPOINTS_TABLE])
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {COSIGNATURES_TABLE} ("
+                "tree_size BIGINT NOT NULL, name TEXT NOT NULL, key_id TEXT NOT NULL, "
+                "line TEXT NOT NULL, added_at TEXT NOT NULL, PRIMARY KEY (tree_size, name, key_id))"
+            )
+        install_append_only_guards(
+            self.recorder, [LEAVES_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE]
+        )
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self._pg else statement
@@ -117,7 +127,7 @@ class Sealer:
             root=root,
             note=note,
             last_notification_id=notifications[-1].id,
-            signed_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            signed_at=_now(),
         )
         with self.recorder.datastore.transaction(commit=True) as c:
             if self._pg:
@@ -173,6 +183,60 @@ class Sealer:
                 f"the signed checkpoint says {base.root.hex()}: refusing to sign"
             )
         return tree
+
+    # -- witnesses --------------------------------------------------------------------------
+
+    def add_cosignature(self, size: int, line: str, witnesses: list[VerifierKey]) -> str:
+        """Keep a witness's cosignature/v1 line for the checkpoint of ``size``; return its name.
+
+        The line must be by one of ``witnesses`` and verify over that checkpoint's text.
+        """
+        checkpoint = self.checkpoint(size)
+        line = line.strip("\n") + "\n"
+        try:
+            parsed = parse_note(checkpoint.note + line)
+        except VerifyError as e:
+            raise BadInput(f"not a signature line: {e}") from None
+        signature = parsed.signatures[-1]
+        witness = next(
+            (w for w in witnesses if (w.name, w.key_id) == (signature.name, signature.key_id)),
+            None,
+        )
+        if witness is None:
+            raise Forbidden(
+                f"{signature.name}+{signature.key_id.hex()} is not a witness of this ledger"
+            )
+        try:
+            verify_note(Note(parsed.text, (signature,)), [witness])
+        except VerifyError as e:
+            raise BadInput(f"cosignature does not verify over checkpoint {size}: {e}") from None
+        try:
+            with self.recorder.datastore.transaction(commit=True) as c:
+                c.execute(
+                    self._sql(
+                        f"INSERT INTO {COSIGNATURES_TABLE} (tree_size, name, key_id, line, "
+                        "added_at) VALUES (?, ?, ?, ?, ?)"
+                    ),
+                    (size, signature.name, signature.key_id.hex(), line, _now()),
+                )
+        except Exception as e:
+            if not _is_integrity_error(e):
+                raise
+            raise Conflict(f"{signature.name} has cosigned checkpoint {size} already") from None
+        return signature.name
+
+    def cosigned_note(self, size: int | None = None) -> str:
+        """The checkpoint note (latest by default) with every witness cosignature kept for it."""
+        checkpoint = self.checkpoint(size if size is not None else self._latest_size())
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(
+                    f"SELECT line FROM {COSIGNATURES_TABLE} WHERE tree_size = ? ORDER BY added_at"
+                ),
+                (checkpoint.size,),
+            )
+            lines = [r["line"] for r in c.fetchall()]
+        return checkpoint.note + "".join(lines)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -255,3 +319,18 @@ class Sealer:
         if latest is None:
             raise NotFound("nothing has been sealed yet")
         return latest.size
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _is_integrity_error(error: Exception) -> bool:
+    """A unique-key violation, as the library's SQLite wrapper or psycopg reports it."""
+    if isinstance(error, IntegrityError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg comes with eventsourcing[postgres]
+        return False
+    return isinstance(error, psycopg.errors.IntegrityError)

@@ -6,12 +6,15 @@ import base64
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
-
-from ledger.errors import NotFound
+from pydantic import BaseModel, Field
 
 from ..deps import LedgerDep
 
 router = APIRouter(tags=["transparency"])
+
+
+class CosignatureCreate(BaseModel):
+    line: str = Field(description="the witness's signature line: '— name base64(...)'")
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -20,17 +23,20 @@ def _b64(items: list[bytes]) -> list[str]:
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
 def latest_checkpoint(ledger: LedgerDep) -> str:
-    """The latest signed checkpoint (C2SP tlog-checkpoint signed note)."""
-    latest = ledger.sealer.latest()
-    if latest is None:
-        raise NotFound("nothing has been sealed yet")
-    return latest.note
+    """The latest signed checkpoint (C2SP tlog-checkpoint note), with witness cosignatures."""
+    return ledger.sealer.cosigned_note()
 
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse)
 def checkpoint_at(size: int, ledger: LedgerDep) -> str:
-    """The checkpoint signed at a tree size."""
-    return ledger.sealer.checkpoint(size).note
+    """The checkpoint signed at a tree size, with witness cosignatures."""
+    return ledger.sealer.cosigned_note(size)
+
+
+@router.post("/checkpoints/{size}/cosignatures", status_code=201)
+def add_cosignature(size: int, body: CosignatureCreate, ledger: LedgerDep) -> dict[str, object]:
+    """A configured witness posts its cosignature/v1 line for the checkpoint of ``size``."""
+    return {"tree_size": size, "witness": ledger.add_cosignature(size, body.line)}
 
 
 @router.get("/proofs/inclusion")
