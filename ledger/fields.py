@@ -1,0 +1,153 @@
+"""Checking the fields of a command, all at once: every problem is named, none is guessed.
+
+A parser reads a mapping (a JSON body, an import row) and either returns clean values or raises
+``InvalidFields`` listing every field that is wrong, its value and the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .errors import BadInput
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value!r}: {self.message}"
+
+
+class InvalidFields(BadInput):
+    """One or more fields are wrong; ``problems`` names each."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class Fields:
+    """Reads fields from ``data``, collecting problems instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.problems: list[FieldProblem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(FieldProblem(field, self.data.get(field), message))
+
+    def done(self) -> None:
+        if self.problems:
+            raise InvalidFields(self.problems)
+
+    def _raw(self, field: str) -> Any:
+        value = self.data.get(field)
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+            return value or None
+        return value
+
+    def text(self, field: str, *, required: bool = True, max_len: int = 500) -> str | None:
+        value = self._raw(field)
+        if value is None:
+            if required:
+                self.problem(field, "is required")
+            return None
+        if not isinstance(value, str):
+            self.problem(field, "must be text")
+            return None
+        if len(value) > max_len:
+            self.problem(field, f"is longer than {max_len} characters")
+            return None
+        return value
+
+    def choice(self, field: str, choices: tuple[str, ...], *, default: str | None = None) -> str:
+        value = self._raw(field)
+        if value is None and default is not None:
+            return default
+        if value not in choices:
+            self.problem(field, f"must be one of {', '.join(choices)}")
+            return choices[0]
+        return str(value)
+
+    def boolean(self, field: str, *, default: bool = False) -> bool:
+        value = self._raw(field)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).lower()
+        if text in ("true", "yes", "y", "1", "是"):
+            return True
+        if text in ("false", "no", "n", "0", "否"):
+            return False
+        self.problem(field, "must be true or false (是/否)")
+        return default
+
+    def integer(
+        self, field: str, *, required: bool = False, low: int = 0, high: int = 10**9
+    ) -> int | None:
+        value = self._raw(field)
+        if value is None:
+            if required:
+                self.problem(field, "is required")
+            return None
+        try:
+            number = int(str(value))
+        except ValueError:
+            self.problem(field, "must be a whole number")
+            return None
+        if not low <= number <= high:
+            self.problem(field, f"must be between {low} and {high}")
+            return None
+        return number
+
+    def day(self, field: str, *, required: bool = False) -> str | None:
+        value = self._raw(field)
+        if value is None:
+            if required:
+                self.problem(field, "is required")
+            return None
+        if isinstance(value, date):
+            return value.isoformat()
+        text = str(value)[:10]
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            self.problem(field, "must be a date YYYY-MM-DD")
+            return None
+
+    def codes(self, field: str) -> list[str]:
+        """A list of short codes, from a JSON list or text separated by , ; 、 or spaces."""
+        value = self.data.get(field)
+        if value is None or value == "":
+            return []
+        items = value if isinstance(value, list) else re.split(r"[,;，；、\s]+", str(value))
+        out = []
+        for item in items:
+            code = unicodedata.normalize("NFKC", str(item)).strip()
+            if not code:
+                continue
+            if not re.fullmatch(r"[\w.\-]{1,64}", code):
+                self.problem(field, f"{code!r} is not a code (letters, digits, . _ -)")
+                continue
+            out.append(code)
+        return sorted(set(out))
+
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+
+
+def check_code(fields: Fields, field: str) -> str | None:
+    value = fields.text(field)
+    if value is not None and not CODE.match(value):
+        fields.problem(field, "must be a code: lowercase letters, digits, . _ - (max 64)")
+        return None
+    return value

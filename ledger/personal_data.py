@@ -1,0 +1,67 @@
+"""Personal data of natural persons: kept outside the log, erasable, bound by a commitment.
+
+The table is ordinary (not append-only): erasing a person's data (PIPL) deletes the row and
+leaves every event, signature and proof intact; the event keeps only ``{"ref", "commitment"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+from verify.commitment import commit
+from verify.keys import SignerKey
+
+from .errors import NotFound
+from .storage import is_postgres
+
+TABLE = "personal_data"
+
+
+class PersonalData:
+    def __init__(self, recorder: Any, signer: SignerKey) -> None:
+        self.recorder = recorder
+        self._pg = is_postgres(recorder)
+        # A keyed hash gives the same reference for the same person without revealing them.
+        self._ref_key = hashlib.sha256(
+            b"drawledger/person-ref/v1\n" + signer.to_text().encode()
+        ).digest()
+        with recorder.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (ref TEXT PRIMARY KEY, data TEXT NOT NULL, "
+                "salt TEXT NOT NULL)"
+            )
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._pg else statement
+
+    def reference(self, identity: str) -> str:
+        """The pseudonymous reference of a person, from an identifying number."""
+        mac = hmac.new(self._ref_key, identity.encode("utf-8"), hashlib.sha256).hexdigest()
+        return "person-" + mac[:20]
+
+    def keep(self, ref: str, data: dict[str, Any]) -> dict[str, str]:
+        """Store (or replace) a person's data; return what the event may hold."""
+        salt = secrets.token_bytes(32)
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(self._sql(f"DELETE FROM {TABLE} WHERE ref = ?"), (ref,))
+            c.execute(
+                self._sql(f"INSERT INTO {TABLE} (ref, data, salt) VALUES (?, ?, ?)"),
+                (ref, json.dumps(data, ensure_ascii=False), salt.hex()),
+            )
+        return {"ref": ref, "commitment": commit(data, salt)}
+
+    def reveal(self, ref: str) -> tuple[dict[str, Any], bytes]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self._sql(f"SELECT data, salt FROM {TABLE} WHERE ref = ?"), (ref,))
+            row = c.fetchone()
+        if row is None:
+            raise NotFound(f"no personal data is held for {ref} (never kept, or erased)")
+        return json.loads(row["data"]), bytes.fromhex(row["salt"])
+
+    def erase(self, ref: str) -> None:
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(self._sql(f"DELETE FROM {TABLE} WHERE ref = ?"), (ref,))

@@ -1,0 +1,520 @@
+"""The registry service: one method per command on the two registries and the item list.
+
+Every command names the acting official (``by``: an official's code, or None for the ledger's
+own operator), checks their authority, checks its input in full before recording anything, and
+records signed events. Imports validate a whole file first: with any bad row nothing is recorded
+unless ``skip_invalid``; re-importing the same content records nothing new.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from .application import LedgerApp
+from .authority import authorise
+from .divisions import Division, division_id, parse_division
+from .errors import Conflict, Forbidden, NotFound
+from .fields import FieldProblem, InvalidFields
+from .inspectors import Inspector, inspector_id, parse_inspector
+from .items import Item, ItemList, item_id, parse_item
+from .officials import Official, official_id, parse_official
+from .personal_data import PersonalData
+from .targets import Target, parse_target, target_id
+
+BATCH = 1000
+TOKEN_PREFIX = "dl1"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    field: str
+    value: Any
+    message: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    recorded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Registry:
+    def __init__(self, app: LedgerApp) -> None:
+        self.app = app
+        self.people = PersonalData(app.recorder, app.signer)
+
+    # -- who acts ------------------------------------------------------------------------------
+
+    def official(self, code: str) -> Official:
+        official: Official = self.app.get(official_id(code), Official)
+        return official
+
+    def _actor(self, by: str | None, action: str, division: str | None = None) -> dict[str, Any]:
+        official = None if by is None else self.official(by)
+        return authorise(official, action, division).to_json()
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.app.recorder.select_events(aggregate_id, limit=1))
+
+    def _require(self, kind: str, code: str | None, make_id: Callable[[str], UUID]) -> None:
+        if code is not None and not self._exists(make_id(code)):
+            raise InvalidFields([FieldProblem(kind, code, f"no {kind} with code {code!r}")])
+
+    # -- divisions and officials ---------------------------------------------------------------
+
+    def add_division(self, data: dict[str, Any], by: str | None) -> str:
+        spec = parse_division(data)
+        actor = self._actor(by, "division.manage")
+        if self._exists(division_id(spec["code"])):
+            raise Conflict(f"division {spec['code']} exists already")
+        self.app.save(Division.create(spec, actor))
+        return str(spec["code"])
+
+    def name_contact(self, division: str, contact: str | None, reason: str, by: str | None) -> None:
+        actor = self._actor(by, "division.manage")
+        if contact is not None:
+            self._require("contact", contact, official_id)
+        record: Division = self.app.get(division_id(division), Division)
+        record.name_contact(contact, reason, actor)
+        self.app.save(record)
+
+    def register_official(self, data: dict[str, Any], by: str | None) -> str:
+        spec = parse_official(data)
+        actor = self._actor(by, "official.manage")
+        self._require("division", spec["division"], division_id)
+        if self._exists(official_id(spec["code"])):
+            raise Conflict(f"official {spec['code']} exists already")
+        self.app.save(Official.register(spec, actor))
+        return str(spec["code"])
+
+    def change_official_roles(
+        self, code: str, roles: list[str], division: str, reason: str, by: str | None
+    ) -> None:
+        actor = self._actor(by, "official.manage")
+        self._require("division", division, division_id)
+        official = self.official(code)
+        official.change_roles(roles, division, reason, actor)
+        self.app.save(official)
+
+    def deactivate_official(self, code: str, reason: str, by: str | None) -> None:
+        actor = self._actor(by, "official.manage")
+        official = self.official(code)
+        official.deactivate(reason, actor)
+        self.app.save(official)
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def issue_token(self, code: str, by: str | None) -> str:
+        """Issue an API token for an official; the token is returned once and stored hashed."""
+        actor = self._actor(by, "token.manage")
+        official = self.official(code)
+        token_id = secrets.token_hex(4)
+        owner = base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
+        token = f"{TOKEN_PREFIX}.{owner}.{token_id}.{secrets.token_urlsafe(32)}"
+        official.issue_token(token_id, _token_hash(token), actor)
+        self.app.save(official)
+        return token
+
+    def revoke_token(self, code: str, token_id: str, reason: str, by: str | None) -> None:
+        actor = self._actor(by, "token.manage")
+        official = self.official(code)
+        official.revoke_token(token_id, reason, actor)
+        self.app.save(official)
+
+    def authenticate(self, token: str) -> Official:
+        """The official a token was issued to; Forbidden if it is unknown or revoked."""
+        parts = token.split(".")
+        if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
+            raise Forbidden("not a drawledger token")
+        try:
+            code = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
+            official = self.official(code)
+        except (ValueError, NotFound):
+            raise Forbidden("unknown token") from None
+        stored = official.tokens.get(parts[2])
+        if stored is None or not hmac.compare_digest(stored, _token_hash(token)):
+            raise Forbidden("unknown or revoked token")
+        if not official.active:
+            raise Forbidden(f"official {official.code} is deactivated")
+        return official
+
+    # -- targets -------------------------------------------------------------------------------
+
+    def register_target(
+        self, data: dict[str, Any], by: str | None, source: str = "api"
+    ) -> tuple[UUID, list[str]]:
+        report = self.import_targets([data], by, source)
+        if report.problems:
+            raise InvalidFields(
+                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
+            )
+        if report.unchanged:
+            raise Conflict("this target is registered already with the same content")
+        spec, _ = parse_target(data)
+        return target_id(spec["kind"], spec["code"]), report.warnings
+
+    def change_target_status(
+        self, target: UUID, status: str, reason: str, source: str, by: str | None
+    ) -> None:
+        record: Target = self.app.get(target, Target)
+        actor = self._actor(by, "target.write", record.division)
+        record.change_status(status, reason, source, actor)
+        self.app.save(record)
+
+    def update_target(
+        self, target: UUID, changes: dict[str, Any], reason: str, source: str, by: str | None
+    ) -> None:
+        record: Target = self.app.get(target, Target)
+        actor = self._actor(by, "target.write", record.division)
+        merged = {**record.fields(), "kind": record.kind, "code": record.code, **changes}
+        if record.kind == "individual":
+            merged["name"] = "(personal data)"
+        spec, _ = parse_target(_as_input(merged))
+        self._require("division", spec["division"], division_id)
+        for item in spec["items"]:
+            self._require("items", item, item_id)
+        if spec["division"] != record.division:
+            self._actor(by, "target.write", spec["division"])  # must also own the new division
+        record.update(record.changes_to(spec), reason, source, actor)
+        self.app.save(record)
+
+    def import_targets(
+        self,
+        rows: Iterable[dict[str, Any]],
+        by: str | None,
+        source: str,
+        *,
+        skip_invalid: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Register new targets and correct changed ones; see the module docstring."""
+        official = None if by is None else self.official(by)
+        report = ImportReport()
+        checked: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        seen: dict[str, int] = {}
+        known = _KnownCodes(self)
+        for number, row in enumerate(rows, start=1):
+            report.total += 1
+            try:
+                spec, warnings = parse_target(row)
+                report.warnings += [f"row {number}: {w}" for w in warnings]
+                key = f"{spec['kind']}:{spec['code']}"
+                if key in seen:
+                    raise InvalidFields(
+                        [FieldProblem("code", spec["code"], f"duplicate of row {seen[key]}")]
+                    )
+                seen[key] = number
+                problems = known.check(spec)
+                if problems:
+                    raise InvalidFields(problems)
+                actor = authorise(official, "target.write", spec["division"]).to_json()
+            except InvalidFields as e:
+                report.problems += [
+                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
+                ]
+                continue
+            except Forbidden as e:
+                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
+                continue
+            person = None
+            if spec["kind"] == "individual":
+                person = {"identity": str(row.get("code")), "name": row.get("name")}
+                spec["code"] = self.people.reference(str(spec["code"]))
+            checked.append((spec, {"actor": actor, "person": person}))
+        if report.problems and not skip_invalid:
+            return report
+        report.skipped = len({p.row for p in report.problems})
+        pending: list[Target] = []
+        for done, (spec, extra) in enumerate(checked, start=1):
+            assert extra is not None
+            pending += self._target_change(spec, extra, source, report)
+            if len(pending) >= BATCH:
+                self.app.save(*pending)
+                pending = []
+            if progress and done % BATCH == 0:
+                progress(done, len(checked))
+        if pending:
+            self.app.save(*pending)
+        if progress:
+            progress(len(checked), len(checked))
+        return report
+
+    def _target_change(
+        self, spec: dict[str, Any], extra: dict[str, Any], source: str, report: ImportReport
+    ) -> list[Target]:
+        tid = target_id(spec["kind"], spec["code"])
+        person = extra["person"]
+        if not self._exists(tid):
+            kept = None
+            if person is not None:
+                kept = self.people.keep(spec["code"], person)
+            report.recorded += 1
+            return [Target.register(spec, source, extra["actor"], kept)]
+        record: Target = self.app.get(tid, Target)
+        changes = record.changes_to(spec)
+        if not changes:
+            report.unchanged += 1
+            return []
+        record.update(changes, f"import from {source}", source, extra["actor"])
+        report.updated += 1
+        return [record]
+
+    # -- inspectors ----------------------------------------------------------------------------
+
+    def register_inspector(self, data: dict[str, Any], by: str | None) -> str:
+        report = self.import_inspectors([data], by)
+        if report.problems:
+            raise InvalidFields(
+                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
+            )
+        if report.unchanged:
+            raise Conflict("this inspector is registered already with the same content")
+        return str(data.get("code"))
+
+    def import_inspectors(
+        self,
+        rows: Iterable[dict[str, Any]],
+        by: str | None,
+        *,
+        skip_invalid: bool = False,
+        today: date | None = None,
+    ) -> ImportReport:
+        official = None if by is None else self.official(by)
+        today = today or datetime.now(UTC).date()
+        report = ImportReport()
+        known = _KnownCodes(self)
+        valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for number, row in enumerate(rows, start=1):
+            report.total += 1
+            try:
+                spec = parse_inspector(row, today)
+                problems = known.check_inspector(spec)
+                if problems:
+                    raise InvalidFields(problems)
+                actor = authorise(official, "inspector.write", spec["division"]).to_json()
+            except InvalidFields as e:
+                report.problems += [
+                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
+                ]
+                continue
+            except Forbidden as e:
+                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
+                continue
+            valid.append((spec, actor))
+        if report.problems and not skip_invalid:
+            return report
+        pending: list[Inspector] = []
+        for spec, actor in valid:
+            iid = inspector_id(spec["code"])
+            if not self._exists(iid):
+                pending.append(Inspector.register(spec, actor))
+                report.recorded += 1
+                continue
+            record: Inspector = self.app.get(iid, Inspector)
+            changes = record.changes_to(spec)
+            if changes:
+                record.update(changes, "import", actor)
+                pending.append(record)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if pending:
+            self.app.save(*pending)
+        return report
+
+    def update_inspector(
+        self, code: str, changes: dict[str, Any], reason: str, by: str | None
+    ) -> None:
+        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        actor = self._actor(by, "inspector.write", record.division)
+        record.update(changes, reason, actor)
+        self.app.save(record)
+
+    def declare_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
+        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        actor = self._actor(by, "inspector.write", record.division)
+        self.app.get(target, Target)  # the target must exist
+        record.declare_conflict(str(target), reason, actor)
+        self.app.save(record)
+
+    def withdraw_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
+        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        actor = self._actor(by, "inspector.write", record.division)
+        record.withdraw_conflict(str(target), reason, actor)
+        self.app.save(record)
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def register_item(self, data: dict[str, Any], by: str | None) -> str:
+        report = self.import_items([data], by)
+        if report.problems:
+            raise InvalidFields(
+                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
+            )
+        if report.unchanged:
+            raise Conflict("this item is registered already with the same content")
+        return str(data.get("code"))
+
+    def import_items(
+        self, rows: Iterable[dict[str, Any]], by: str | None, *, skip_invalid: bool = False
+    ) -> ImportReport:
+        official = None if by is None else self.official(by)
+        report = ImportReport()
+        known = _KnownCodes(self)
+        valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for number, row in enumerate(rows, start=1):
+            report.total += 1
+            try:
+                spec = parse_item(row)
+                problems = [
+                    FieldProblem(name, code, f"no division or unit with code {code!r}")
+                    for name, codes in (
+                        ("division", [spec["division"]]),
+                        ("executing_units", spec["executing_units"]),
+                    )
+                    for code in codes
+                    if not known.division(code)
+                ]
+                if problems:
+                    raise InvalidFields(problems)
+                actor = authorise(official, "item.write", spec["division"]).to_json()
+            except InvalidFields as e:
+                report.problems += [
+                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
+                ]
+                continue
+            except Forbidden as e:
+                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
+                continue
+            valid.append((spec, actor))
+        if report.problems and not skip_invalid:
+            return report
+        pending: list[Item] = []
+        for spec, actor in valid:
+            iid = item_id(spec["code"])
+            if not self._exists(iid):
+                pending.append(Item.register(spec, actor))
+                report.recorded += 1
+                continue
+            record: Item = self.app.get(iid, Item)
+            changes = record.changes_to(spec)
+            if changes:
+                record.amend(changes, "import", actor)
+                pending.append(record)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if pending:
+            self.app.save(*pending)
+        return report
+
+    def withdraw_item(self, code: str, reason: str, by: str | None) -> None:
+        record: Item = self.app.get(item_id(code), Item)
+        actor = self._actor(by, "item.write", record.division)
+        record.withdraw(reason, actor)
+        self.app.save(record)
+
+    def publish_item_list(self, by: str | None) -> tuple[int, str]:
+        """Publish the consolidated list of every item not withdrawn; return (number, digest)."""
+        actor = self._actor(by, "itemlist.publish")
+        items = [
+            record.content()
+            for n in self.app.notifications(topics=["item.registered"])
+            if not (record := self.app.get(UUID(str(n.originator_id)), Item)).withdrawn
+        ]
+        if not items:
+            raise Conflict("there is no item to publish")
+        number = sum(1 for _ in self.app.notifications(topics=["itemlist.published"])) + 1
+        published = ItemList.publish(number, items, actor)
+        self.app.save(published)
+        return number, published.digest
+
+    def published_item_list(self) -> dict[str, Any]:
+        last = None
+        for n in self.app.notifications(topics=["itemlist.published"]):
+            last = n
+        if last is None:
+            raise NotFound("no item list has been published yet")
+        record: ItemList = self.app.get(UUID(str(last.originator_id)), ItemList)
+        return {
+            "number": record.number,
+            "digest": record.digest,
+            "published_at": record.created_on.isoformat(),
+            "position": last.id,
+            "items": record.items,
+        }
+
+
+class _KnownCodes:
+    """Caches which division and item codes exist, for checking many rows quickly."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._divisions: dict[str, bool] = {}
+        self._items: dict[str, bool] = {}
+
+    def division(self, code: str | None) -> bool:
+        if code is None:
+            return True
+        if code not in self._divisions:
+            self._divisions[code] = self._registry._exists(division_id(code))
+        return self._divisions[code]
+
+    def item(self, code: str) -> bool:
+        if code not in self._items:
+            self._items[code] = self._registry._exists(item_id(code))
+        return self._items[code]
+
+    def check(self, spec: dict[str, Any]) -> list[FieldProblem]:
+        problems = []
+        if not self.division(spec["division"]):
+            problems.append(FieldProblem("division", spec["division"], "no such division"))
+        for item in spec["items"]:
+            if not self.item(item):
+                problems.append(FieldProblem("items", item, f"no inspection item {item!r}"))
+        return problems
+
+    def check_inspector(self, spec: dict[str, Any]) -> list[FieldProblem]:
+        problems = [
+            FieldProblem(name, spec[name], f"no division or unit with code {spec[name]!r}")
+            for name in ("division", "unit")
+            if not self.division(spec[name])
+        ]
+        for item in spec["qualifications"]:
+            if not self.item(item):
+                problems.append(
+                    FieldProblem("qualifications", item, f"no inspection item {item!r}")
+                )
+        return problems
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _as_input(fields: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a target's stored fields back into the input form ``parse_target`` reads."""
+    data = dict(fields)
+    permit = data.pop("permit", None)
+    if permit:
+        data["permit_number"] = permit["number"]
+        data["permit_valid_from"] = permit.get("valid_from")
+        data["permit_valid_until"] = permit.get("valid_until")
+    return data
+
+
+__all__ = ["ImportReport", "Registry", "RowProblem"]

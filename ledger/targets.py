@@ -1,0 +1,205 @@
+"""Inspection targets (检查对象名录库): enterprises, public bodies, projects and individuals.
+
+Enterprises and public bodies are keyed by their unified social credit code (GB 32100), projects
+by their approval number, individuals by a pseudonymous reference: an individual's name, ID
+number, address and phone never enter the log, only a salted commitment to them
+(``personal_data.py``). Every change records its reason and its source.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from verify.errors import FormatError
+from verify.uscc import organisation_code_warning, validate
+
+from .aggregates import LedgerAggregate, id_for
+from .errors import Conflict
+from .fields import Fields, check_code
+
+KINDS = ("enterprise", "public_body", "project", "individual")
+STATUSES = ("in_business", "closed", "deregistered", "revoked", "moved")
+CREDIT_CLASSES = ("A", "B", "C", "D")
+RISK_FLAGS = ("complaints", "major_hazard", "abnormal_operation", "dishonest", "past_violations")
+# Fields a correction may change (kind and key never change: that is another target).
+MUTABLE = (
+    "name",
+    "legal_representative",
+    "address",
+    "district",
+    "grid",
+    "division",
+    "items",
+    "permit",
+    "credit_class",
+    "risk_flags",
+)
+
+
+def target_key(kind: str, code: str) -> str:
+    return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
+
+
+def target_id(kind: str, code: str) -> UUID:
+    return id_for("target", target_key(kind, code))
+
+
+def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Check a target's fields; return the clean spec and warnings (e.g. GB 11714 check)."""
+    f = Fields(data)
+    warnings: list[str] = []
+    kind = f.choice("kind", KINDS, default="enterprise")
+    code = f.text("code", max_len=64)
+    if code is not None and kind in ("enterprise", "public_body"):
+        try:
+            code = validate(code)
+            warning = organisation_code_warning(code)
+            if warning:
+                warnings.append(warning)
+        except FormatError as e:
+            f.problem("code", str(e))
+    permit = None
+    permit_number = f.text("permit_number", required=False, max_len=64)
+    if permit_number:
+        permit = {
+            "number": permit_number,
+            "valid_from": f.day("permit_valid_from"),
+            "valid_until": f.day("permit_valid_until", required=True),
+        }
+    flags = f.codes("risk_flags")
+    for flag in flags:
+        if flag not in RISK_FLAGS:
+            f.problem("risk_flags", f"{flag!r} is not one of {', '.join(RISK_FLAGS)}")
+    spec = {
+        "kind": kind,
+        "code": code,
+        "name": f.text("name", max_len=200),
+        "legal_representative": None
+        if kind == "individual"
+        else f.text("legal_representative", required=False, max_len=64),
+        "address": None if kind == "individual" else f.text("address", required=False),
+        "district": f.text("district", max_len=32),
+        "grid": f.text("grid", required=False, max_len=64),
+        "division": check_code(f, "division"),
+        "items": f.codes("items"),
+        "permit": permit,
+        "credit_class": f.choice("credit_class", CREDIT_CLASSES, default="A"),
+        "risk_flags": flags,
+    }
+    if kind == "individual":
+        # The name of a natural person is personal data: the log keeps a reference instead.
+        spec["name"] = None
+    f.done()
+    return spec, warnings
+
+
+class Target(LedgerAggregate):
+    TOPIC = "target"
+
+    if TYPE_CHECKING:  # state set by the events' apply methods
+        kind: str
+        code: str
+        name: str | None
+        legal_representative: str | None
+        address: str | None
+        district: str
+        grid: str | None
+        division: str
+        items: list[str]
+        permit: dict[str, Any] | None
+        credit_class: str
+        risk_flags: list[str]
+        person: dict[str, str] | None
+        status: str
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "target.registered"
+        kind: str
+        code: str
+        name: str | None
+        legal_representative: str | None
+        address: str | None
+        district: str
+        grid: str | None
+        division: str
+        items: list[str]
+        permit: dict[str, Any] | None
+        credit_class: str
+        risk_flags: list[str]
+        person: dict[str, str] | None
+        source: str
+
+        def apply(self, target: Target) -> None:
+            for name in ("kind", "code", "person", *MUTABLE):
+                setattr(target, name, getattr(self, name))
+            target.status = "in_business"
+
+    class Updated(LedgerAggregate.Event):
+        TOPIC = "target.updated"
+        changes: dict[str, Any]
+        reason: str
+        source: str
+
+        def apply(self, target: Target) -> None:
+            for name, value in self.changes.items():
+                setattr(target, name, value)
+
+    class StatusChanged(LedgerAggregate.Event):
+        TOPIC = "target.status_changed"
+        status: str
+        reason: str
+        source: str
+
+        def apply(self, target: Target) -> None:
+            target.status = self.status
+
+    @classmethod
+    def register(
+        cls,
+        spec: dict[str, Any],
+        source: str,
+        actor: dict[str, Any],
+        person: dict[str, str] | None = None,
+    ) -> Target:
+        return cls._create(
+            cls.Created,
+            id=target_id(spec["kind"], spec["code"]),
+            actor=actor,
+            person=person,
+            source=source,
+            **spec,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in MUTABLE}
+
+    def changes_to(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """The mutable fields whose values differ from ``spec`` (absent ones are kept)."""
+        return {
+            name: spec[name]
+            for name in MUTABLE
+            if name in spec
+            and spec[name] != getattr(self, name)
+            and not (name == "name" and self.kind == "individual")
+        }
+
+    def update(
+        self, changes: dict[str, Any], reason: str, source: str, actor: dict[str, Any]
+    ) -> None:
+        unknown = sorted(set(changes) - set(MUTABLE))
+        if unknown:
+            raise Conflict(f"target fields {unknown} cannot be changed; register another target")
+        if changes:
+            self.trigger_event(
+                self.Updated, changes=changes, reason=reason, source=source, actor=actor
+            )
+
+    def change_status(self, status: str, reason: str, source: str, actor: dict[str, Any]) -> None:
+        if status not in STATUSES:
+            raise Conflict(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        if status == self.status:
+            raise Conflict(f"target {self.code} is {status} already")
+        self.trigger_event(
+            self.StatusChanged, status=status, reason=reason, source=source, actor=actor
+        )
