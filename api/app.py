@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ledger.application import LedgerApp
+from ledger.registry import Registry
 
 from . import errors
 from .routes import transparency
@@ -17,6 +18,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
         version="0.1.0",
     )
     app.state.ledger = ledger
+    app.state.registry = Registry(ledger)
     errors.install(app)
     app.include_router(transparency.router)
     return app

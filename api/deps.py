@@ -1,16 +1,44 @@
-"""Typed dependencies for the routes."""
+"""Typed dependencies for the routes: the ledger, the registry service and the acting official."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import LedgerApp
+from ledger.errors import Forbidden
+from ledger.officials import Official
+from ledger.registry import Registry
+
+_bearer = HTTPBearer(auto_error=False, description="an API token from 'drawledger token issue'")
 
 
 def get_ledger(request: Request) -> LedgerApp:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 
+def get_registry(request: Request) -> Registry:
+    return request.app.state.registry  # type: ignore[no-any-return]
+
+
 LedgerDep = Annotated[LedgerApp, Depends(get_ledger)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+def get_official(
+    registry: RegistryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Official:
+    """The official whose token authenticates the request (401 without one, 403 if revoked)."""
+    if credentials is None:
+        raise NotAuthenticated("this endpoint needs 'Authorization: Bearer <token>'")
+    return registry.authenticate(credentials.credentials)
+
+
+OfficialDep = Annotated[Official, Depends(get_official)]
+
+
+class NotAuthenticated(Forbidden):
+    """No credentials at all (401), as opposed to credentials that are refused (403)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -14,8 +16,12 @@ from ledger.errors import (
     NotFound,
     TamperedEvent,
 )
+from ledger.fields import InvalidFields
+
+from .deps import NotAuthenticated
 
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (NotAuthenticated, 401, "not authenticated"),
     (NotFound, 404, "not found"),
     (Conflict, 409, "conflict"),
     (BadInput, 422, "bad input"),
@@ -25,18 +31,21 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status_code=status,
-        media_type="application/problem+json",
+        body, status_code=status, media_type="application/problem+json", headers=headers
     )
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
-        for cls, status, title in _STATUS:
-            if isinstance(exc, cls):
-                return problem(status, title, str(exc))
-        return problem(500, "ledger error", str(exc))
+        status, title = next(((s, t) for c, s, t in _STATUS if isinstance(exc, c)), (500, "error"))
+        extra: dict[str, Any] = {}
+        if isinstance(exc, InvalidFields):
+            extra["problems"] = [
+                {"field": p.field, "value": p.value, "message": p.message} for p in exc.problems
+            ]
+        return problem(status, title, str(exc), **extra)
