@@ -8,7 +8,7 @@ from ledger.application import LedgerApp
 from ledger.registry import Registry
 
 from . import errors
-from .routes import transparency
+from .routes import imports, public, queries, registry, transparency
 
 
 def create_app(ledger: LedgerApp) -> FastAPI:
@@ -21,4 +21,8 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.registry = Registry(ledger)
     errors.install(app)
     app.include_router(transparency.router)
+    app.include_router(registry.router)
+    app.include_router(queries.router)
+    app.include_router(imports.router)
+    app.include_router(public.router)
     return app

@@ -8,7 +8,7 @@ In embedded mode (SQLite) it seals right after each save; with PostgreSQL a sepa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -56,6 +56,8 @@ class LedgerApp(Application[UUID]):
         mapper.recorder = self.recorder
         install_append_only_guards(self.recorder, [self.events_table])
         self.sealer = Sealer(self.recorder, signer, origin)
+        # Called after every successful save (embedded mode: projections catch up here).
+        self.after_save: list[Callable[[], None]] = []
         self.embedded_sealing = (
             not is_postgres(self.recorder) if embedded_sealing is None else embedded_sealing
         )
@@ -101,6 +103,8 @@ class LedgerApp(Application[UUID]):
                 self.sealer.seal()
             except SealError as e:
                 raise SealError(f"the command was recorded but not sealed: {e}") from None
+        for hook in self.after_save:
+            hook()
         return recordings
 
     def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
