@@ -65,8 +65,21 @@ class SignedEvent:
 
 
 def canonical(obj: Any) -> bytes:
-    """RFC 8785 bytes of ``obj``; refuses floats and integers beyond ±(2^53 − 1)."""
+    """RFC 8785 bytes of ``obj``; refuses floats and integers beyond ±(2^53 − 1).
+
+    For float-free JSON whose text has no character outside the Basic Multilingual Plane, the
+    standard library's sorted compact encoding is byte-identical to RFC 8785 (same escapes,
+    and code-point key order equals UTF-16 key order there); anything else is encoded by the
+    rfc8785 package. A property test checks the two against each other.
+    """
     _check_numbers(obj)
+    try:
+        fast = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        encoded = fast.encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return bytes(rfc8785.dumps(obj))
+    if max(encoded, default=0) < 0xF0:
+        return encoded
     return bytes(rfc8785.dumps(obj))
 
 

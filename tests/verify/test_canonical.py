@@ -1,0 +1,61 @@
+"""Our canonical JSON against the rfc8785 package, an outside reference implementation."""
+
+from __future__ import annotations
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify.errors import FormatError
+from verify.events import _parse_canonical, canonical
+
+SAFE = 2**53 - 1
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-SAFE, max_value=SAFE)
+    | st.text(),  # every code point, astral characters, controls and quotes included
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values)
+def test_canonical_equals_rfc8785_for_every_float_free_value(value):
+    try:
+        expected = bytes(rfc8785.dumps(value))
+    except rfc8785.CanonicalizationError:
+        with pytest.raises((FormatError, rfc8785.CanonicalizationError, UnicodeEncodeError)):
+            canonical(value)
+        return
+    assert canonical(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_reading_accepts_exactly_the_canonical_bytes(obj):
+    try:
+        raw = bytes(rfc8785.dumps(obj))
+    except rfc8785.CanonicalizationError:
+        return
+    assert _parse_canonical(raw) == obj
+    with pytest.raises(FormatError):
+        _parse_canonical(b"{ " + raw[1:])  # the same value, one insignificant space more
+
+
+def test_keys_are_ordered_by_utf16_code_units_not_code_points():
+    # U+FF5E sorts after U+1F600 in UTF-16 (0xFF5E > 0xD83D) but before it by code point.
+    obj = {"\U0001f600": 1, "\uff5e": 2}
+    assert canonical(obj) == bytes(rfc8785.dumps(obj))
+    assert canonical(obj).index("\U0001f600".encode()) < canonical(obj).index("\uff5e".encode())
+
+
+def test_floats_and_unsafe_integers_are_refused():
+    with pytest.raises(FormatError, match="floats"):
+        canonical({"ratio": 0.5})
+    with pytest.raises(FormatError, match="outside"):
+        canonical({"n": 2**53})
