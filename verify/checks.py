@@ -170,11 +170,20 @@ def _step_records(
         else:
             out.append(d)
     step.detail = f"{len(records) - len(step.failures)} of {len(records)} records check out"
-    if bundle.records:
-        first = out[0]
-        if first is not None and first.type != "ledger.created":
-            step.fail(0, f"the first event must be ledger.created, found {first.type}")
+    if bundle.records and out[0] is not None:
+        _check_genesis(step, bundle.records[0], keys)
     return out
+
+
+def _check_genesis(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> None:
+    """The log starts with ledger.created, which names a key the verifier trusts."""
+    envelope = decode_record(record).envelope
+    if envelope["type"] != "ledger.created":
+        step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
+        return
+    named = envelope["payload"].get("verifier_key")
+    if named not in {str(k) for k in keys.values()}:
+        step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
 
 
 def _check_records(
