@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, Notification
 
 from verify.errors import VerifyError
@@ -23,7 +24,7 @@ from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 from . import divisions, inspectors, items, officials, targets  # noqa: F401
 from .actors import SYSTEM, Actor
 from .config import Settings
-from .errors import ConfigurationError, Conflict, NotFound
+from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
@@ -113,6 +114,12 @@ class LedgerApp(Application[UUID]):
         except AggregateNotFoundError:
             what = cls.TOPIC if cls is not None else "record"
             raise NotFound(f"no {what} with id {aggregate_id}") from None
+        except OriginatorVersionError as e:
+            found, expected = e.args if len(e.args) == 2 else ("?", "?")
+            raise TamperedEvent(
+                f"aggregate {aggregate_id}: expected version {expected}, found version {found}: "
+                f"version {expected} is missing from the store"
+            ) from None
         if cls is not None and not isinstance(aggregate, cls):
             raise NotFound(f"{aggregate_id} is a {type(aggregate).TOPIC}, not a {cls.TOPIC}")
         return aggregate

@@ -34,6 +34,18 @@ def export_bundle(
     keys = sorted({str(app.signer.verifier)})
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tmp = out.with_name(out.name + ".partial")
+    try:
+        count = _write(app, tmp, latest, checkpoints, keys, exported_at, progress)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(out)
+    if progress:
+        progress(count, latest.size)
+    return count, len(checkpoints)
+
+
+def _write(app, tmp, latest, checkpoints, keys, exported_at, progress):  # type: ignore[no-untyped-def]
     count = 0
     with open(tmp, "wb") as f:
         f.write(header_line(app.origin, keys, exported_at))
@@ -52,7 +64,4 @@ def export_bundle(
         f.write(end_line(count, len(checkpoints)))
         f.flush()
         os.fsync(f.fileno())
-    tmp.replace(out)
-    if progress:
-        progress(count, latest.size)
-    return count, len(checkpoints)
+    return count

@@ -48,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         return _unusable(str(e), args.json)
     if args.jobs < 1:
         return _unusable("--jobs must be at least 1", args.json)
-    report = verify_bundle(
-        bundle, pinned_keys=args.key, trusted_checkpoints=trusted, jobs=args.jobs
-    )
+    try:
+        report = verify_bundle(
+            bundle, pinned_keys=args.key, trusted_checkpoints=trusted, jobs=args.jobs
+        )
+    except Exception as e:  # noqa: BLE001 - a verifier bug must not pass for "a check failed"
+        return _unusable(f"the verifier could not process this bundle: {e!r}", args.json)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

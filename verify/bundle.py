@@ -15,13 +15,13 @@ counts that disagree) is *unusable input*: ``BundleError``, never a partial veri
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import VerifyError
+from .keys import b64decode_strict
 
 BUNDLE_FORMAT = "drawledger/bundle/v1"
 
@@ -131,9 +131,9 @@ def _add_event(bundle: Bundle, obj: dict[str, Any], lineno: int) -> None:
     if not isinstance(record, str):
         raise BundleError(f"line {lineno}: record must be a base64 string")
     try:
-        bundle.records.append(base64.b64decode(record, validate=True))
-    except (binascii.Error, ValueError):
-        raise BundleError(f"line {lineno}: record is not valid base64") from None
+        bundle.records.append(b64decode_strict(record))
+    except ValueError:
+        raise BundleError(f"line {lineno}: record is not canonical base64") from None
     bundle.notification_ids.append(nid)
 
 

@@ -83,6 +83,7 @@ class _Decoded:
     prev: str | None
     digest: bytes
     error: str | None = None
+    decoded: bool = True
 
 
 def verify_bundle(
@@ -166,11 +167,13 @@ def _step_records(
     for i, d in enumerate(decoded):
         if d.error is not None:
             step.fail(i, d.error)
-            out.append(None)
-        else:
-            out.append(d)
+        # Records that decode stay in the chain check even if their signature failed, so that
+        # step 4 blames the edited event, not the untouched next one.
+        out.append(d if d.decoded else None)
     step.detail = f"{len(records) - len(step.failures)} of {len(records)} records check out"
-    if bundle.records and out[0] is not None:
+    if not bundle.records:
+        step.fail(None, "the bundle holds no events: there is nothing to verify")
+    elif out[0] is not None:
         _check_genesis(step, bundle.records[0], keys)
     return out
 
@@ -182,7 +185,7 @@ def _check_genesis(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) ->
         step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
         return
     named = envelope["payload"].get("verifier_key")
-    if named not in {str(k) for k in keys.values()}:
+    if not isinstance(named, str) or named not in {str(k) for k in keys.values()}:
         step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
 
 
@@ -195,13 +198,19 @@ def _check_records(
     for record in records:
         try:
             event = decode_record(record)
-            check_signature(event, keys)
         except VerifyError as e:
-            out.append(_Decoded("", "", 0, None, b"", error=str(e)))
+            out.append(_Decoded("", "", 0, None, b"", error=str(e), decoded=False))
             continue
         env = event.envelope
+        error = None
+        try:
+            check_signature(event, keys)
+        except VerifyError as e:
+            error = str(e)  # still decoded: the chain check can walk through it
         out.append(
-            _Decoded(env["type"], env["aggregate"], env["version"], env["prev"], event.digest)
+            _Decoded(
+                env["type"], env["aggregate"], env["version"], env["prev"], event.digest, error
+            )
         )
     return out
 

@@ -15,7 +15,6 @@ a record unambiguously.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -25,7 +24,7 @@ from typing import Any
 import rfc8785
 
 from .errors import FormatError, SignatureError
-from .keys import SignerKey, VerifierKey
+from .keys import SignerKey, VerifierKey, b64decode_strict
 
 DIGEST_DOMAIN = b"drawledger/event/v1\n"
 ENVELOPE_MEMBERS = ("actor", "aggregate", "payload", "prev", "time", "type", "version")
@@ -131,9 +130,9 @@ def decode_record(record: bytes) -> SignedEvent:
     if not sep:
         raise FormatError("event record has no line feed between envelope and signature")
     try:
-        sig = base64.b64decode(tail, validate=True)
-    except (binascii.Error, ValueError):
-        raise FormatError("event record signature is not valid base64") from None
+        sig = b64decode_strict(tail.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise FormatError("event record signature is not canonical base64") from None
     if len(sig) != 4 + 64:
         raise FormatError(f"event record signature: expected 68 bytes, got {len(sig)}")
     envelope = _parse_canonical(envelope_bytes)

@@ -64,7 +64,7 @@ def _check_alg(alg: int) -> None:
         )
 
 
-def _b64decode(text: str) -> bytes:
+def b64decode_strict(text: str) -> bytes:
     """Decode standard, padded, canonical base64 (RFC 4648 section 4); ValueError otherwise.
 
     Python's decoders accept excess '=' and non-zero trailing bits; requiring the text to
@@ -201,7 +201,7 @@ def _split_key_text(text: str, what: str) -> tuple[str, bytes, int, bytes]:
     if len(hex_id) != 8 or any(ch not in string.hexdigits for ch in hex_id):
         raise KeyFormatError(f"{what} {name!r}: expected an 8-hex-digit key id, found {hex_id!r}")
     try:
-        blob = _b64decode(blob_b64)
+        blob = b64decode_strict(blob_b64)
     except ValueError as exc:  # binascii.Error is a ValueError
         # The blob is not echoed: for a signer key it is the secret seed.
         raise KeyFormatError(

@@ -28,8 +28,8 @@ from .keys import (
     ALG_ED25519,
     SignerKey,
     VerifierKey,
-    _b64decode,
     _check_name,
+    b64decode_strict,
 )
 
 MAX_SIGNATURES = 100  # the spec asks verifiers for a limit of at least 16
@@ -91,7 +91,7 @@ def _parse_signature_line(line: str) -> Signature:
     except KeyFormatError as exc:
         raise NoteError(f"signature line: {exc}") from exc
     try:
-        blob = _b64decode(blob_b64)
+        blob = b64decode_strict(blob_b64)
     except ValueError as exc:
         raise NoteError(f"signature line of {name!r}: expected base64, found {blob_b64!r}") from exc
     # 4 bytes of key id and at least one byte of signature.
@@ -286,7 +286,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if int(size_text) >= 2**64:
         raise NoteError(f"checkpoint: expected a size below 2^64, found {size_text}")
     try:
-        root = _b64decode(root_b64)
+        root = b64decode_strict(root_b64)
     except ValueError as exc:
         raise NoteError(f"checkpoint: expected a base64 root hash, found {root_b64!r}") from exc
     if len(root) != 32:

@@ -1,0 +1,99 @@
+"""Tools to edit an exported bundle the way an attacker with a text editor (and maybe a key) would.
+
+``EditableBundle`` holds the bundle's lines as objects; ``to_bytes`` writes them back in the
+exporter's own line format, renumbering the ``event`` fields and fixing the end line, so that an
+edit stays *structurally* valid and only the cryptographic checks can catch it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from verify.bundle import checkpoint_line, end_line, event_line, header_line
+from verify.events import canonical, decode_record, encode_record
+from verify.keys import SignerKey
+
+
+@dataclass
+class EventLine:
+    notification_id: int
+    record: bytes
+
+
+@dataclass
+class EditableBundle:
+    header: dict[str, Any]
+    events: list[EventLine] = field(default_factory=list)
+    checkpoints: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EditableBundle:
+        lines = [json.loads(line) for line in data.split(b"\n")[:-1]]
+        bundle = cls(header=lines[0])
+        for obj in lines[1:]:
+            if "event" in obj:
+                record = base64.b64decode(obj["record"])
+                bundle.events.append(EventLine(obj["notification_id"], record))
+            elif "checkpoint" in obj:
+                bundle.checkpoints.append(obj["checkpoint"])
+        return bundle
+
+    def to_bytes(self) -> bytes:
+        h = self.header
+        out = [header_line(h["origin"], h["keys"], h["exported_at"])]
+        out += [event_line(i, e.notification_id, e.record) for i, e in enumerate(self.events)]
+        out += [checkpoint_line(note) for note in self.checkpoints]
+        out.append(end_line(len(self.events), len(self.checkpoints)))
+        return b"".join(out)
+
+    def envelope(self, position: int) -> dict[str, Any]:
+        return decode_record(self.events[position].record).envelope
+
+    def positions_of(self, aggregate: str) -> list[int]:
+        """The log positions of one aggregate's events, in version order."""
+        return [i for i in range(len(self.events)) if self.envelope(i)["aggregate"] == aggregate]
+
+    def swap_records(self, i: int, j: int) -> None:
+        """Swap two events' records; the notification ids stay where they were (increasing)."""
+        self.events[i].record, self.events[j].record = self.events[j].record, self.events[i].record
+
+    def delete_event(self, position: int) -> None:
+        del self.events[position]
+
+
+def with_payload_keeping_signature(record: bytes, **changes: Any) -> bytes:
+    """The record with its payload edited and re-encoded canonically, the old signature kept."""
+    event = decode_record(record)
+    envelope = {**event.envelope, "payload": {**event.envelope["payload"], **changes}}
+    tail = record.partition(b"\n")[2]
+    return canonical(envelope) + b"\n" + tail
+
+
+def with_signature(record: bytes, signature: bytes) -> bytes:
+    """The record with its 64 signature bytes replaced (the key id kept)."""
+    event = decode_record(record)
+    tail = base64.b64encode(event.key_id + signature)
+    return event.envelope_bytes + b"\n" + tail
+
+
+def resigned(record: bytes, signer: SignerKey, **changes: Any) -> bytes:
+    """The record with envelope members changed and signed afresh by ``signer``."""
+    envelope = {**decode_record(record).envelope, **changes}
+    return encode_record(envelope, signer)[0]
+
+
+def failures_by_step(report: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """The failures of each failed step of a ``--json`` report, by step number."""
+    return {s["step"]: s["failures"] for s in report["steps"] if not s["ok"]}
+
+
+def positions(report: dict[str, Any], step: int) -> list[int | None]:
+    """The event positions named by one step's failures (None: not tied to one event)."""
+    return [f["event"] for f in failures_by_step(report).get(step, [])]
+
+
+def messages(report: dict[str, Any], step: int) -> str:
+    return "\n".join(f["message"] for f in failures_by_step(report).get(step, []))
