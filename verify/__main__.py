@@ -14,11 +14,15 @@ from pathlib import Path
 
 from .bundle import BundleError, read_bundle
 from .checks import MAX_FAILURES_SHOWN, Report, verify_bundle
+from .sampler import SamplerError, sample
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sample"]:
+        return sample_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m verify", description="Verify a drawledger export bundle offline."
     )
@@ -59,6 +63,39 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print_report(report)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def sample_main(argv: list[str]) -> int:
+    """``python -m verify sample``: the auditor's sampler, one line per draw: ticket TAB id."""
+    parser = argparse.ArgumentParser(
+        prog="python -m verify sample",
+        description="Draw ids by consistent sampling (compatible with consistent-sampler 1.0.10).",
+    )
+    parser.add_argument("--seed", required=True, help="the published seed string")
+    parser.add_argument("--count", type=int, required=True, help="how many to draw")
+    parser.add_argument("--ids", help="file with one id per line (default: standard input)")
+    parser.add_argument("--with-replacement", action="store_true")
+    parser.add_argument("--digits", type=int, default=9, help="ticket digits to print")
+    args = parser.parse_args(argv)
+    try:
+        text = Path(args.ids).read_text(encoding="utf-8") if args.ids else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"unusable input: {args.ids}: {e}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    ids = [line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")]
+    try:
+        draws = sample(
+            ids,
+            args.seed,
+            args.count,
+            with_replacement=args.with_replacement,
+            digits=args.digits,
+        )
+    except SamplerError as e:
+        print(f"unusable input: {e}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    sys.stdout.write("".join(f"{ticket}\t{item}\n" for ticket, item, _ in draws))
+    return EXIT_OK
 
 
 def _read_text(path: str) -> str:
