@@ -29,7 +29,12 @@ from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
 from .sealer import Sealer, SealError
-from .storage import install_append_only_guards, is_postgres, persistence_env
+from .storage import (
+    POSTGRES_RECORDER_TOPIC,
+    install_append_only_guards,
+    is_postgres,
+    persistence_env,
+)
 
 
 class LedgerApp(Application[UUID]):
@@ -83,7 +88,10 @@ class LedgerApp(Application[UUID]):
         # Configuration alone chooses the backend: ignore os.environ on purpose.
         from eventsourcing.utils import Environment
 
-        return Environment(name, dict(env or {}))
+        settings = dict(env or {})
+        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            settings.setdefault("APPLICATION_RECORDER_TOPIC", POSTGRES_RECORDER_TOPIC)
+        return Environment(name, settings)
 
     def construct_mapper(self) -> SigningMapper:
         return SigningMapper(self.construct_transcoder(), self.signer, self._verifiers)

@@ -10,13 +10,40 @@ Merkle tree are what make tampering detectable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
+from eventsourcing.utils import register_topic
+
 from .errors import ConfigurationError
 
 APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
+# An explicit topic: "ledger.storage:..." would resolve through the aggregate kind "ledger".
+POSTGRES_RECORDER_TOPIC = "drawledger:postgres-event-recorder"
+
+
+class PostgresEventRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, inserting without psycopg's pipeline mode.
+
+    In pipeline mode, one INSERT whose parameter is about a megabyte (a batch of ~1,000 signed
+    events) never completes: the client waits for the server, which waits for the client.
+    Here the same statements (table lock, NOTIFY, one INSERT ... unnest) run one after another
+    in one transaction, so notification ids still commit in order.
+    """
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+
+register_topic(POSTGRES_RECORDER_TOPIC, PostgresEventRecorder)
 
 
 def persistence_env(database_url: str, data_dir: Path | None = None) -> dict[str, str]:
@@ -53,6 +80,7 @@ def persistence_env(database_url: str, data_dir: Path | None = None) -> dict[str
             "POSTGRES_PASSWORD": unquote(parts.password or query.get("password") or ""),
             "POSTGRES_DBNAME": dbname,
             "CREATE_TABLE": "y",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
     raise ConfigurationError(
         f"database URL {redact(database_url)!r}: expected sqlite:///FILE or postgresql://..."
@@ -69,7 +97,7 @@ def redact(database_url: str) -> str:
 
 
 def is_postgres(recorder: Any) -> bool:
-    return type(recorder).__module__.startswith("eventsourcing.postgres")
+    return isinstance(recorder, PostgresRecorder)
 
 
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:

@@ -122,3 +122,48 @@ def test_the_sealer_resumes_from_what_is_stored(ledger, new_ledger):
     assert reopened.sealer.latest() == before
     reopened.set_policy({**reopened.policy_in_force(), "version": "v3"}, ADMIN)
     assert reopened.sealer.latest().size == before.size + 1
+
+
+def test_a_batch_of_a_thousand_signed_events_is_stored_in_one_save(new_ledger):
+    # On PostgreSQL, psycopg's pipeline mode never finished an INSERT of this size (about a
+    # megabyte): the ledger's recorder inserts without it. A daemon thread keeps a regression
+    # from hanging the suite.
+    import threading
+
+    from ledger.policy import Policy
+
+    app = new_ledger(embedded_sealing=False)
+    policies = [
+        Policy.set({"version": f"bulk-{n}", "pad": "x" * 600}, ADMIN.to_json()) for n in range(1000)
+    ]
+    done = threading.Event()
+
+    def save():
+        app.save(*policies)
+        done.set()
+
+    threading.Thread(target=save, daemon=True).start()
+    assert done.wait(timeout=60), "saving 1,000 events did not finish within 60 s"
+    assert len(list(app.notifications())) == 1000
+
+
+def test_two_writers_of_the_same_record_conflict_and_the_second_is_told_to_retry(
+    ledger, new_ledger
+):
+    other = new_ledger()
+    first = ledger.get(note_id := _new_note(ledger), Note)
+    second = other.get(note_id, Note)
+    first.trigger_event(Note.Amended, text="first", actor=ADMIN.to_json())
+    second.trigger_event(Note.Amended, text="second", actor=ADMIN.to_json())
+    ledger.save(first)
+    with pytest.raises(Conflict, match="retry"):
+        other.save(second)
+    assert ledger.get(note_id, Note).text == "first"
+
+
+def _new_note(app):
+    import uuid
+
+    note = Note._create(Note.Created, id=uuid.uuid4(), text="a", actor=ADMIN.to_json())
+    app.save(note)
+    return note.id
