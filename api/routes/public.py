@@ -1,7 +1,38 @@
-"""(to be written)"""
+"""What anyone may read without a token: the published item list (随机抽查事项清单).
+
+It holds no personal data: items name laws, divisions and units, never people.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from ledger.divisions import Division, division_id
+from ledger.errors import NotFound
+
+from ..deps import RegistryDep
+from ..schemas import ItemListPublic
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+
+@router.get("/item-list")
+def published_item_list(registry: RegistryDep) -> ItemListPublic:
+    """The latest published item list, exactly as published (404 if none is published yet).
+
+    ``digest`` lets anyone check that ``items`` is what the signed ``itemlist.published`` event
+    at ``position`` carries. ``divisions`` gives the current names of the divisions and units.
+    """
+    published = registry.published_item_list()
+    codes = {c for item in published["items"] for c in [item["division"], *item["executing_units"]]}
+    return ItemListPublic(**published, divisions=_names(registry, codes))
+
+
+def _names(registry: RegistryDep, codes: set[str]) -> dict[str, str]:
+    names = {}
+    for code in sorted(codes):
+        try:
+            names[code] = registry.app.get(division_id(code), Division).name
+        except NotFound:
+            names[code] = code
+    return names

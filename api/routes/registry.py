@@ -1,7 +1,217 @@
-"""(to be written)"""
+"""Commands on the two registries and the item list: one route per Registry command.
+
+Every route acts as the official whose token authenticates it (``by``); the registry checks their
+authority (谁审批谁监管) and the input, and records signed events. Corrections and status changes
+are new events carrying their reason and source: nothing recorded is ever edited.
+"""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import APIRouter
 
-router = APIRouter()
+from ..deps import OfficialDep, RegistryDep
+from ..schemas import (
+    ConflictCreate,
+    ConflictPublic,
+    ContactCreate,
+    DivisionCreate,
+    DivisionPublic,
+    InspectorCorrection,
+    InspectorCreate,
+    InspectorPublic,
+    ItemCreate,
+    ItemListPublished,
+    ItemPublic,
+    OfficialCreate,
+    OfficialPublic,
+    Reason,
+    Recorded,
+    RolesChange,
+    TargetCorrection,
+    TargetCreate,
+    TargetPublic,
+    TargetStatusChange,
+    TokenPublic,
+)
+
+router = APIRouter(tags=["registry"])
+
+
+def _position(registry: RegistryDep) -> int:
+    return registry.app.recorder.max_notification_id() or 0
+
+
+# -- divisions -----------------------------------------------------------------------------------
+
+
+@router.post("/divisions", status_code=201)
+def add_division(
+    body: DivisionCreate, registry: RegistryDep, official: OfficialDep
+) -> DivisionPublic:
+    """Add a division or unit (admin)."""
+    code = registry.add_division(body.model_dump(), by=official.code)
+    return DivisionPublic(code=code, ledger_position=_position(registry))
+
+
+@router.post("/divisions/{code}/contact")
+def name_contact(
+    code: str, body: ContactCreate, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Name the division's contact person (工作联系人), an official (admin)."""
+    registry.name_contact(code, body.contact, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+# -- officials and tokens ------------------------------------------------------------------------
+
+
+@router.post("/officials", status_code=201)
+def register_official(
+    body: OfficialCreate, registry: RegistryDep, official: OfficialDep
+) -> OfficialPublic:
+    """Register an official with roles in a division (admin)."""
+    code = registry.register_official(body.model_dump(), by=official.code)
+    return OfficialPublic(code=code, ledger_position=_position(registry))
+
+
+@router.post("/officials/{code}/roles")
+def change_official_roles(
+    code: str, body: RolesChange, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Change an official's roles and division (admin)."""
+    registry.change_official_roles(code, body.roles, body.division, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/officials/{code}/deactivate")
+def deactivate_official(
+    code: str, body: Reason, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Deactivate an official: their tokens stop working (admin)."""
+    registry.deactivate_official(code, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/officials/{code}/tokens", status_code=201)
+def issue_token(code: str, registry: RegistryDep, official: OfficialDep) -> TokenPublic:
+    """Issue an API token to an official (admin). The token is shown in this response only."""
+    token = registry.issue_token(code, by=official.code)
+    return TokenPublic(
+        official=code,
+        token_id=token.split(".")[2],
+        token=token,
+        ledger_position=_position(registry),
+    )
+
+
+@router.post("/officials/{code}/tokens/{token_id}/revoke")
+def revoke_token(
+    code: str, token_id: str, body: Reason, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Revoke one of an official's tokens (admin)."""
+    registry.revoke_token(code, token_id, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+# -- targets -------------------------------------------------------------------------------------
+
+
+@router.post("/targets", status_code=201)
+def register_target(
+    body: TargetCreate, registry: RegistryDep, official: OfficialDep
+) -> TargetPublic:
+    """Register an inspection target of the official's own division (clerk, division head)."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    target, warnings = registry.register_target(data, by=official.code, source="api")
+    return TargetPublic(id=target, warnings=warnings, ledger_position=_position(registry))
+
+
+@router.post("/targets/{target_id}/status")
+def change_target_status(
+    target_id: UUID, body: TargetStatusChange, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Record a status change (closed, deregistered, revoked, moved…) with its reason and source."""
+    registry.change_target_status(
+        target_id, body.status, body.reason, body.source, by=official.code
+    )
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/targets/{target_id}/corrections")
+def correct_target(
+    target_id: UUID, body: TargetCorrection, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Correct some of a target's fields; the correction is a new event with reason and source."""
+    changes = body.changes.model_dump(mode="json", exclude_unset=True)
+    registry.update_target(target_id, changes, body.reason, body.source, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+# -- inspectors ----------------------------------------------------------------------------------
+
+
+@router.post("/inspectors", status_code=201)
+def register_inspector(
+    body: InspectorCreate, registry: RegistryDep, official: OfficialDep
+) -> InspectorPublic:
+    """Add an inspector to the roster (the division's clerk or head, or the aggregator)."""
+    code = registry.register_inspector(body.model_dump(mode="json"), by=official.code)
+    return InspectorPublic(code=code, ledger_position=_position(registry))
+
+
+@router.post("/inspectors/{code}/corrections")
+def correct_inspector(
+    code: str, body: InspectorCorrection, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Correct an inspector's entry: a renewed certificate, a transfer, a suspension…"""
+    changes = body.changes.model_dump(mode="json", exclude_unset=True)
+    registry.update_inspector(code, changes, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/inspectors/{code}/conflicts", status_code=201)
+def declare_conflict(
+    code: str, body: ConflictCreate, registry: RegistryDep, official: OfficialDep
+) -> ConflictPublic:
+    """Record an inspector's declared conflict of interest with a target: draws will recuse."""
+    registry.declare_conflict(code, body.target_id, body.reason, by=official.code)
+    return ConflictPublic(
+        inspector=code, target_id=body.target_id, ledger_position=_position(registry)
+    )
+
+
+@router.post("/inspectors/{code}/conflicts/{target_id}/withdraw")
+def withdraw_conflict(
+    code: str, target_id: UUID, body: Reason, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Withdraw a declared conflict of interest (the reason is recorded)."""
+    registry.withdraw_conflict(code, target_id, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+# -- items and the published list ----------------------------------------------------------------
+
+
+@router.post("/items", status_code=201)
+def register_item(body: ItemCreate, registry: RegistryDep, official: OfficialDep) -> ItemPublic:
+    """Add an inspection item of the official's own division, with its legal basis."""
+    code = registry.register_item(body.model_dump(), by=official.code)
+    return ItemPublic(code=code, ledger_position=_position(registry))
+
+
+@router.post("/items/{code}/withdraw")
+def withdraw_item(
+    code: str, body: Reason, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Withdraw an item: it leaves the next published list (the old lists stay as they were)."""
+    registry.withdraw_item(code, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/item-lists", status_code=201)
+def publish_item_list(registry: RegistryDep, official: OfficialDep) -> ItemListPublished:
+    """Publish the consolidated list of every item not withdrawn (the aggregator, 水政处)."""
+    number, digest = registry.publish_item_list(by=official.code)
+    return ItemListPublished(number=number, digest=digest, ledger_position=_position(registry))

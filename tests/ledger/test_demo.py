@@ -1,0 +1,199 @@
+"""The Changzhou water bureau demo: what it records, who records it, and that it runs once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import main as drawledger
+from ledger.application import LedgerApp
+from ledger.demo import BUSINESS, build_demo
+from ledger.errors import Conflict
+from ledger.storage import persistence_env
+from verify.events import decode_record
+from verify.keys import SignerKey
+from verify.uscc import organisation_code_warning, validate
+
+TODAY = date(2026, 6, 1)
+
+
+def envelopes(app: LedgerApp, *topics: str) -> list[dict[str, Any]]:
+    return [decode_record(n.state).envelope for n in app.notifications(topics=list(topics))]
+
+
+@pytest.fixture
+def sqlite_ledger(tmp_path) -> Any:  # type: ignore[no-untyped-def]
+    def make(name: str = "ledger") -> LedgerApp:
+        signer = SignerKey.generate(f"drawledger.test/{name}")
+        env = persistence_env(f"sqlite:///{name}.sqlite", tmp_path)
+        app = LedgerApp(env, signer, signer.name, embedded_sealing=True)
+        app.create_ledger()
+        app.set_default_policy()
+        apps.append(app)
+        return app
+
+    apps: list[LedgerApp] = []
+    yield make
+    for app in apps:
+        app.close()
+
+
+def test_the_demo_records_the_bureaus_registry_through_its_officials(ledger):
+    summary = build_demo(ledger, targets=120, inspectors=15, today=TODAY)
+
+    counts = Counter(n.topic for n in ledger.notifications())
+    assert counts["division.created"] == summary.divisions == 9
+    assert counts["official.registered"] == summary.officials == 17
+    assert counts["item.registered"] == summary.items == 8
+    assert counts["target.registered"] == summary.targets == 120
+    assert counts["target.status_changed"] == summary.status_changes == 3
+    assert counts["target.updated"] == summary.corrections == 1
+    assert counts["inspector.registered"] == summary.inspectors == 15
+    assert counts["inspector.updated"] == summary.inspector_moves == 1
+    assert counts["inspector.conflict_declared"] == summary.conflicts == 1
+    assert counts["itemlist.published"] == summary.item_list_number == 1
+    assert summary.ledger_size == ledger.recorder.max_notification_id()
+
+    # The operator only created the office and its admin; every other act names its official.
+    by_system = [e["type"] for e in envelopes(ledger) if e["actor"]["role"] == "system"]
+    assert by_system == ["ledger.created", "policy.set", "division.created", "official.registered"]
+    for event in envelopes(ledger, "target.registered"):
+        division = event["payload"]["division"]
+        assert event["actor"] == {
+            "official": f"{division}-clerk",
+            "role": "clerk",
+            "department": division,
+        }
+    assert {e["actor"]["official"] for e in envelopes(ledger, "inspector.registered")} == {
+        "szc-aggregator"
+    }
+    [published] = envelopes(ledger, "itemlist.published")
+    assert published["actor"]["role"] == "plan_aggregator"
+
+
+def test_the_demo_targets_have_valid_codes_and_realistic_details(sqlite_ledger):
+    app = sqlite_ledger()
+    summary = build_demo(app, targets=400, inspectors=10, today=TODAY)
+    targets = [e["payload"] for e in envelopes(app, "target.registered")]
+
+    coded = [t for t in targets if t["kind"] in ("enterprise", "public_body")]
+    for t in coded:
+        assert validate(t["code"]) == t["code"]
+        assert organisation_code_warning(t["code"]) is None
+        assert t["code"][2:8] in {
+            "320400",
+            "320402",
+            "320404",
+            "320411",
+            "320412",
+            "320413",
+            "320481",
+        }
+    assert len({t["code"] for t in targets}) == len(targets)
+    kinds = Counter(t["kind"] for t in targets)
+    assert kinds["individual"] == summary.individuals == 1
+    assert kinds["project"] == summary.projects > 0 and kinds["public_body"] > 0
+    assert {t["district"] for t in targets} <= {
+        "天宁区",
+        "钟楼区",
+        "新北区",
+        "武进区",
+        "金坛区",
+        "溧阳市",
+    }
+    assert {t["division"] for t in targets} == set(BUSINESS)
+    assert {t["credit_class"] for t in targets} == {"A", "B", "C", "D"}
+    assert any(t["risk_flags"] for t in targets)
+    water = [t for t in targets if t["items"] == ["qsxk"] and t["kind"] != "individual"]
+    assert all(t["permit"]["number"].startswith("取水(常)字") for t in water)
+
+    # An individual's identity and name stay off the log.
+    [person] = [t for t in targets if t["kind"] == "individual"]
+    assert person["name"] is None and person["code"].startswith("person-")
+    assert set(person["person"]) == {"ref", "commitment"}
+
+
+def test_the_demo_items_carry_their_legal_basis(sqlite_ledger):
+    app = sqlite_ledger()
+    build_demo(app, targets=20, inspectors=5, today=TODAY)
+    items = {e["payload"]["code"]: e["payload"] for e in envelopes(app, "item.registered")}
+
+    assert items["qsxk"]["legal_basis"]["law"].startswith("《中华人民共和国水法》")
+    assert "第四十八条" in items["qsxk"]["legal_basis"]["article"]
+    assert items["qsxk"]["executing_units"] == ["szjczd", "szyfwzx"]
+    assert items["hdjs"]["division"] == "ggc"
+    assert "第二十五条" in items["hdcs"]["legal_basis"]["article"]
+    assert all(i["legal_basis"]["text"] is None for i in items.values())  # no invented quotes
+
+
+def test_the_same_seed_gives_the_same_registry(sqlite_ledger):
+    def content(app: LedgerApp) -> list[Any]:
+        # A person's reference and commitment are keyed and salted per ledger: left out.
+        return [
+            {k: v for k, v in e["payload"].items() if k != "person"}
+            | ({"code": None} if e["payload"].get("kind") == "individual" else {})
+            for e in envelopes(app, "target.registered", "inspector.registered")
+        ]
+
+    first, second, other = sqlite_ledger("a"), sqlite_ledger("b"), sqlite_ledger("c")
+    build_demo(first, targets=60, inspectors=8, today=TODAY)
+    build_demo(second, targets=60, inspectors=8, today=TODAY)
+    build_demo(other, targets=60, inspectors=8, today=TODAY, seed=7)
+    assert content(first) == content(second)
+    assert content(first) != content(other)
+
+
+def test_running_the_demo_twice_is_refused_and_records_nothing(sqlite_ledger):
+    app = sqlite_ledger()
+    build_demo(app, targets=20, inspectors=5, today=TODAY)
+    size = app.recorder.max_notification_id()
+    with pytest.raises(Conflict, match="holds the demo registry already"):
+        build_demo(app, targets=20, inspectors=5, today=TODAY)
+    assert app.recorder.max_notification_id() == size
+
+
+def test_the_admin_token_of_the_demo_works_with_the_api(sqlite_ledger):
+    app = sqlite_ledger()
+    summary = build_demo(app, targets=20, inspectors=5, today=TODAY)
+    client = TestClient(create_app(app))
+    headers = {"Authorization": f"Bearer {summary.admin_token}"}
+    response = client.post(
+        "/divisions", json={"code": "fb", "name": "防汛防旱办公室"}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_the_full_size_demo_takes_seconds_on_sqlite(sqlite_ledger):
+    app = sqlite_ledger()
+    started = time.perf_counter()
+    summary = build_demo(app)
+    seconds = time.perf_counter() - started
+
+    assert (summary.targets, summary.inspectors) == (2000, 60)
+    assert (summary.status_changes, summary.corrections, summary.conflicts) == (50, 20, 4)
+    assert summary.inspector_moves == 6
+    assert seconds < 30, f"the demo took {seconds:.1f} s"
+
+
+def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_run(tmp_path, capsys):
+    data = tmp_path / "demo"
+    args = ["demo", "--data", str(data), "--targets", "30", "--inspectors", "6"]
+    assert drawledger(args) == 0
+    out = capsys.readouterr().out
+    assert "30 targets" in out and "6 inspectors" in out
+    token = out.split("(shown once, stored hashed):\n")[1].split()[0]
+    assert token.startswith("dl1.")
+
+    assert drawledger(args) == 1
+    assert "holds the demo registry already" in capsys.readouterr().err
+    bundle = tmp_path / "demo.bundle"
+    assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0
+    from verify.__main__ import main as verify
+
+    assert verify([str(bundle)]) == 0
