@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ledger.errors import (
@@ -49,3 +51,16 @@ def install(app: FastAPI) -> None:
                 {"field": p.field, "value": p.value, "message": p.message} for p in exc.problems
             ]
         return problem(status, title, str(exc), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0]),
+                "value": jsonable_encoder(error.get("input")),
+                "message": error["msg"],
+            }
+            for error in exc.errors()
+        ]
+        detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return problem(422, "bad input", detail, problems=problems)

@@ -610,8 +610,10 @@ class _Builder:
                 reason, source = "住所变更", "营业执照"
             else:
                 flags = sorted({*row["risk_flags"], "past_violations"})
-                changes = {"credit_class": "C", "risk_flags": flags}
-                reason, source = "有违法违规记录，信用等级下调", "信用常州"
+                # One class down from the current one, so the correction always changes it.
+                lower = {"A": "B", "B": "C", "C": "D", "D": "C"}[row["credit_class"]]
+                changes = {"credit_class": lower, "risk_flags": flags}
+                reason, source = "有违法违规记录，信用等级调整", "信用常州"
             self.registry.update_target(ids[index], changes, reason, source, by=head)
             row.update(changes)
         return len(chosen)

@@ -157,15 +157,27 @@ class Registry:
     def register_target(
         self, data: dict[str, Any], by: str | None, source: str = "api"
     ) -> tuple[UUID, list[str]]:
+        """Register one new target; Conflict if its code is registered already (a change to
+        an existing target is a correction, ``update_target``)."""
+        spec, _ = parse_target(data)
+        problems = _KnownCodes(self).check(spec)
+        if problems:
+            raise InvalidFields(problems)
+        self._actor(by, "target.write", spec["division"])  # Forbidden before anything is kept
+        key = spec["code"]
+        if spec["kind"] == "individual":
+            key = self.people.reference(str(spec["code"]))
+        tid = target_id(spec["kind"], key)
+        if self._exists(tid):
+            raise Conflict(
+                f"target {spec['kind']} {key} is registered already; send a correction to change it"
+            )
         report = self.import_targets([data], by, source)
         if report.problems:
             raise InvalidFields(
                 [FieldProblem(p.field, p.value, p.message) for p in report.problems]
             )
-        if report.unchanged:
-            raise Conflict("this target is registered already with the same content")
-        spec, _ = parse_target(data)
-        return target_id(spec["kind"], spec["code"]), report.warnings
+        return tid, report.warnings
 
     def change_target_status(
         self, target: UUID, status: str, reason: str, source: str, by: str | None
@@ -189,7 +201,10 @@ class Registry:
             self._require("items", item, item_id)
         if spec["division"] != record.division:
             self._actor(by, "target.write", spec["division"])  # must also own the new division
-        record.update(record.changes_to(spec), reason, source, actor)
+        difference = record.changes_to(spec)
+        if not difference:
+            raise Conflict(f"the correction changes nothing on target {record.code}")
+        record.update(difference, reason, source, actor)
         self.app.save(record)
 
     def import_targets(
@@ -276,14 +291,17 @@ class Registry:
     # -- inspectors ----------------------------------------------------------------------------
 
     def register_inspector(self, data: dict[str, Any], by: str | None) -> str:
+        """Register one new inspector; Conflict if the code exists (use a correction)."""
+        spec = parse_inspector(data, _today())
+        self._actor(by, "inspector.write", spec["division"])
+        if self._exists(inspector_id(spec["code"])):
+            raise Conflict(f"inspector {spec['code']} is registered already; send a correction")
         report = self.import_inspectors([data], by)
         if report.problems:
             raise InvalidFields(
                 [FieldProblem(p.field, p.value, p.message) for p in report.problems]
             )
-        if report.unchanged:
-            raise Conflict("this inspector is registered already with the same content")
-        return str(data.get("code"))
+        return str(spec["code"])
 
     def import_inspectors(
         self,
@@ -294,7 +312,7 @@ class Registry:
         today: date | None = None,
     ) -> ImportReport:
         official = None if by is None else self.official(by)
-        today = today or datetime.now(UTC).date()
+        today = today or _today()
         report = ImportReport()
         known = _KnownCodes(self)
         valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -339,9 +357,36 @@ class Registry:
     def update_inspector(
         self, code: str, changes: dict[str, Any], reason: str, by: str | None
     ) -> None:
+        """Correct an inspector: the changes (in input form) are checked like a registration,
+        and only what really differs is recorded."""
         record: Inspector = self.app.get(inspector_id(code), Inspector)
         actor = self._actor(by, "inspector.write", record.division)
-        record.update(changes, reason, actor)
+        current = {
+            "code": record.code,
+            "name": record.name,
+            "certificate_number": record.certificate["number"],
+            "certificate_valid_until": record.certificate["valid_until"],
+            "unit": record.unit,
+            "division": record.division,
+            "agency_staff": record.agency_staff,
+            "qualifications": record.qualifications,
+            "status": record.status,
+        }
+        changes = dict(changes)
+        certificate = changes.pop("certificate", None)
+        if isinstance(certificate, dict):  # the stored form, as history shows it
+            changes.setdefault("certificate_number", certificate.get("number"))
+            changes.setdefault("certificate_valid_until", certificate.get("valid_until"))
+        spec = parse_inspector({**current, **changes, "code": record.code}, _today())
+        problems = _KnownCodes(self).check_inspector(spec)
+        if problems:
+            raise InvalidFields(problems)
+        if spec["division"] != record.division:
+            self._actor(by, "inspector.write", spec["division"])
+        difference = record.changes_to(spec)
+        if not difference:
+            raise Conflict(f"the correction changes nothing on inspector {code}")
+        record.update(difference, reason, actor)
         self.app.save(record)
 
     def declare_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
@@ -360,14 +405,17 @@ class Registry:
     # -- items ---------------------------------------------------------------------------------
 
     def register_item(self, data: dict[str, Any], by: str | None) -> str:
+        """Register one new item; Conflict if the code exists."""
+        spec = parse_item(data)
+        self._actor(by, "item.write", spec["division"])
+        if self._exists(item_id(spec["code"])):
+            raise Conflict(f"item {spec['code']} is registered already")
         report = self.import_items([data], by)
         if report.problems:
             raise InvalidFields(
                 [FieldProblem(p.field, p.value, p.message) for p in report.problems]
             )
-        if report.unchanged:
-            raise Conflict("this item is registered already with the same content")
-        return str(data.get("code"))
+        return str(spec["code"])
 
     def import_items(
         self, rows: Iterable[dict[str, Any]], by: str | None, *, skip_invalid: bool = False
@@ -507,14 +555,27 @@ def _token_hash(token: str) -> str:
 
 
 def _as_input(fields: dict[str, Any]) -> dict[str, Any]:
-    """Flatten a target's stored fields back into the input form ``parse_target`` reads."""
+    """Flatten a target's stored fields back into the input form ``parse_target`` reads;
+    ``permit_*`` keys already present (a correction) win over the stored permit."""
     data = dict(fields)
     permit = data.pop("permit", None)
     if permit:
-        data["permit_number"] = permit["number"]
-        data["permit_valid_from"] = permit.get("valid_from")
-        data["permit_valid_until"] = permit.get("valid_until")
+        for key, name in (
+            ("permit_number", "number"),
+            ("permit_valid_from", "valid_from"),
+            ("permit_valid_until", "valid_until"),
+        ):
+            data.setdefault(key, permit.get(name))
     return data
+
+
+def _raise_problems(report: ImportReport) -> None:
+    if report.problems:
+        raise InvalidFields([FieldProblem(p.field, p.value, p.message) for p in report.problems])
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 __all__ = ["ImportReport", "Registry", "RowProblem"]

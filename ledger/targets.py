@@ -15,7 +15,7 @@ from verify.errors import FormatError
 from verify.uscc import organisation_code_warning, validate
 
 from .aggregates import LedgerAggregate, id_for
-from .errors import Conflict
+from .errors import BadInput, Conflict
 from .fields import Fields, check_code
 
 KINDS = ("enterprise", "public_body", "project", "individual")
@@ -197,7 +197,7 @@ class Target(LedgerAggregate):
 
     def change_status(self, status: str, reason: str, source: str, actor: dict[str, Any]) -> None:
         if status not in STATUSES:
-            raise Conflict(f"status {status!r} is not one of {', '.join(STATUSES)}")
+            raise BadInput(f"status {status!r} is not one of {', '.join(STATUSES)}")
         if status == self.status:
             raise Conflict(f"target {self.code} is {status} already")
         self.trigger_event(

@@ -146,10 +146,6 @@ def test_a_clerk_registers_a_target_of_their_division_and_gets_its_id_and_positi
     assert event["actor"] == {"official": "szc-clerk", "role": "clerk", "department": "szc"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py register_target turns the authority refusal into a 422 row problem",
-)
 def test_a_target_of_another_division_is_403_naming_the_rule(bureau):
     response = bureau.post("/targets", "szc-clerk", target(division="ggc", items=["hdjs"]))
     assert "谁审批谁监管" in assert_problem(response, 403)["detail"]
@@ -387,3 +383,9 @@ def test_the_openapi_document_describes_the_registry_bodies(bureau):
         "individual",
     ]
     assert "/inspectors/{code}/conflicts/{target_id}/withdraw" in schema["paths"]
+
+
+def test_a_malformed_body_is_a_problem_naming_each_field(bureau):
+    response = bureau.post("/targets", "szc-clerk", {**target(), "credit_clas": "B"})
+    body = assert_problem(response, 422)
+    assert any("credit_clas" in p["field"] for p in body["problems"])

@@ -143,11 +143,6 @@ def test_an_import_with_a_row_of_another_division_records_nothing_and_names_the_
     assert not list(registry.app.notifications(topics=["target.registered"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py register_target reports an authority refusal as a 422 row "
-    "problem (InvalidFields) instead of raising Forbidden",
-)
 def test_a_clerk_registering_a_target_of_another_division_is_forbidden(registry):
     with pytest.raises(Forbidden, match="谁审批谁监管"):
         registry.register_target(water_user(division="ggc", items=["hdjs"]), by="szc-clerk")
@@ -159,11 +154,6 @@ def test_registering_the_same_target_again_is_a_conflict(registry):
         registry.register_target(water_user(), by="szc-clerk")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py register_target records a target.updated when the code exists "
-    "with other content, instead of refusing: a registration is not a correction",
-)
 def test_registering_an_existing_code_with_other_details_is_a_conflict(registry):
     registry.register_target(water_user(), by="szc-clerk")
     with pytest.raises(Conflict):
@@ -207,11 +197,6 @@ def test_another_division_may_not_correct_or_close_a_target(registry):
     assert len(events_of(registry, tid)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py _as_input overwrites a new permit_number/permit_valid_* in the "
-    "changes with the target's current permit, so a permit correction records nothing",
-)
 def test_a_renewed_permit_is_recorded_as_a_correction(registry):
     tid, _ = registry.register_target(water_user(), by="szc-clerk")
     renewed = {"permit_number": "取水(常)字[2029]第00007号", "permit_valid_until": "2034-02-28"}
@@ -244,11 +229,6 @@ def test_an_individual_target_is_in_the_log_only_as_a_reference_and_a_commitment
     assert data["name"] == "张三"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py register_target returns target_id(kind, raw ID number) for an "
-    "individual instead of the id under the pseudonymous reference",
-)
 def test_registering_an_individual_returns_the_id_of_the_recorded_target(registry):
     person = {"kind": "individual", "code": "DEMO320481000001", "name": "张三"}
     tid, _ = registry.register_target(water_user(**person), by="szc-clerk")
@@ -300,15 +280,10 @@ def test_a_transfer_is_a_correction_event_and_a_bad_status_is_refused(registry):
     assert registry.app.get(inspector_id("insp-001"), Inspector).status == "transferred"
     updated = events_of(registry, inspector_id("insp-001"))[-1]
     assert updated["payload"] == {"changes": {"status": "transferred"}, "reason": "调离执法岗位"}
-    with pytest.raises(Conflict, match="status"):
+    with pytest.raises(InvalidFields, match="status"):
         registry.update_inspector("insp-001", {"status": "gone"}, "r", "szc-aggregator")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/registry.py update_inspector records its changes unchecked: unknown items or "
-    "divisions, an expired certificate, a move out of the official's division, no-op changes",
-)
 def test_an_inspector_correction_is_checked_like_a_registration(registry):
     registry.register_inspector(inspector(), by="szc-aggregator")
     with pytest.raises((InvalidFields, Forbidden)):
