@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from verify.errors import FormatError
+from verify.registry_state import target_key
 from verify.uscc import organisation_code_warning, validate
 
 from .aggregates import LedgerAggregate, id_for
@@ -35,10 +36,6 @@ MUTABLE = (
     "credit_class",
     "risk_flags",
 )
-
-
-def target_key(kind: str, code: str) -> str:
-    return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
 
 
 def target_id(kind: str, code: str) -> UUID:

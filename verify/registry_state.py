@@ -1,0 +1,157 @@
+"""The registry as it stood at a ledger position, folded from signed event envelopes.
+
+The ledger and the verifier compute a draw's population and its inspectors' eligibility from
+this same state, so that an auditor re-derives them from the bundle alone. Only what the draw
+rules read is kept: targets, inspectors, the policy in force, and how often each target was
+selected per year.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def target_key(kind: str, code: str) -> str:
+    """The id a target is drawn under: its credit code, or ``kind:code`` for projects and
+    individuals (an individual's code is a pseudonymous reference)."""
+    return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
+
+
+@dataclass
+class TargetState:
+    aggregate: str
+    key: str
+    kind: str
+    name: str | None
+    district: str
+    grid: str | None
+    division: str
+    items: list[str]
+    credit_class: str
+    risk_flags: list[str]
+    status: str = "in_business"
+
+
+@dataclass
+class InspectorState:
+    code: str
+    name: str
+    certificate: dict[str, Any]
+    unit: str
+    division: str
+    agency_staff: bool
+    qualifications: list[str]
+    status: str
+    conflicts: set[str] = field(default_factory=set)  # target aggregate ids
+
+
+_TARGET_FIELDS = ("name", "district", "grid", "division", "items", "credit_class", "risk_flags")
+_INSPECTOR_FIELDS = (
+    "name",
+    "certificate",
+    "unit",
+    "division",
+    "agency_staff",
+    "qualifications",
+    "status",
+)
+
+
+@dataclass
+class RegistryState:
+    targets: dict[str, TargetState] = field(default_factory=dict)  # by aggregate id
+    inspectors: dict[str, InspectorState] = field(default_factory=dict)  # by code
+    inspector_codes: dict[str, str] = field(default_factory=dict)  # aggregate id -> code
+    policy: dict[str, Any] | None = None
+    selections: Counter[tuple[str, int]] = field(default_factory=Counter)  # (target key, year)
+    position: int = 0  # how many events were folded in
+
+    def apply(self, envelope: dict[str, Any]) -> None:
+        """Fold one event envelope in (events of other kinds are ignored)."""
+        self.position += 1
+        handler = _HANDLERS.get(envelope["type"])
+        if handler is not None:
+            handler(self, envelope["aggregate"], envelope["payload"], envelope["time"])
+
+    def target_by_key(self) -> dict[str, TargetState]:
+        return {t.key: t for t in self.targets.values()}
+
+
+def fold(envelopes: Iterable[dict[str, Any]]) -> RegistryState:
+    state = RegistryState()
+    for envelope in envelopes:
+        state.apply(envelope)
+    return state
+
+
+def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    state.targets[agg] = TargetState(
+        aggregate=agg,
+        key=target_key(p["kind"], p["code"]),
+        kind=p["kind"],
+        **{name: p[name] for name in _TARGET_FIELDS},
+    )
+
+
+def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    target = state.targets[agg]
+    for name, value in p["changes"].items():
+        if name in _TARGET_FIELDS:
+            setattr(target, name, value)
+
+
+def _target_status(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    state.targets[agg].status = p["status"]
+
+
+def _inspector_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    state.inspector_codes[agg] = p["code"]
+    state.inspectors[p["code"]] = InspectorState(
+        code=p["code"], **{name: p[name] for name in _INSPECTOR_FIELDS}
+    )
+
+
+def _inspector_by_aggregate(state: RegistryState, agg: str) -> InspectorState:
+    return state.inspectors[state.inspector_codes[agg]]
+
+
+def _inspector_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    inspector = _inspector_by_aggregate(state, agg)
+    for name, value in p["changes"].items():
+        if name in _INSPECTOR_FIELDS:
+            setattr(inspector, name, value)
+
+
+def _conflict_declared(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    _inspector_by_aggregate(state, agg).conflicts.add(p["target"])
+
+
+def _conflict_withdrawn(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    _inspector_by_aggregate(state, agg).conflicts.discard(p["target"])
+
+
+def _policy_set(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    state.policy = p["document"]
+
+
+def _targets_selected(state: RegistryState, agg: str, p: dict[str, Any], time: str) -> None:
+    year = int(time[:4])
+    for stratum in p["strata"]:
+        for selection in stratum["selected"]:
+            state.selections[(selection["target"], year)] += 1
+
+
+_HANDLERS = {
+    "target.registered": _target_registered,
+    "target.updated": _target_updated,
+    "target.status_changed": _target_status,
+    "inspector.registered": _inspector_registered,
+    "inspector.updated": _inspector_updated,
+    "inspector.conflict_declared": _conflict_declared,
+    "inspector.conflict_withdrawn": _conflict_withdrawn,
+    "policy.set": _policy_set,
+    "draw.targets_selected": _targets_selected,
+}
