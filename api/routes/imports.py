@@ -1,7 +1,77 @@
-"""(to be written)"""
+"""Registry imports over HTTP: the same files and checks as ``drawledger import``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, UploadFile
+from pydantic import BaseModel
+
+from ..deps import OfficialDep, RegistryDep
+from ..errors import problem
+from ..importing import MAX_BYTES, import_file
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+
+class RowProblemPublic(BaseModel):
+    row: int
+    column: str
+    field: str
+    value: Any
+    message: str
+
+
+class ImportPublic(BaseModel):
+    kind: str
+    total: int
+    recorded: int
+    updated: int
+    unchanged: int
+    skipped: int
+    problems: list[RowProblemPublic]
+    warnings: list[str]
+
+
+@router.post(
+    "/{registry}",
+    response_model=ImportPublic,
+    responses={
+        422: {
+            "description": "bad rows (each with row, column, value, message) and "
+            "nothing recorded, or a file that cannot be read"
+        }
+    },
+)
+def import_registry(
+    registry: Literal["targets", "inspectors", "items"],
+    file: UploadFile,
+    official: OfficialDep,
+    service: RegistryDep,
+    skip_invalid: bool = False,
+    source: str | None = None,
+) -> Any:
+    """Import a registry file (.csv or .xlsx; layout in ``api/importing.py``) as the caller.
+
+    Every row is checked first; with any bad row nothing is recorded (422 listing every bad
+    row) unless ``skip_invalid``, which records the good rows and reports the bad ones.
+    Re-importing the same content records nothing new.
+    """
+    data = file.file.read(MAX_BYTES + 1)
+    result = import_file(
+        service,
+        registry,
+        data,
+        by=official.code,
+        source=source or f"upload of {file.filename or 'a file'} by {official.code}",
+        skip_invalid=skip_invalid,
+    )
+    if result.refused:
+        rows = len({p.row for p in result.problems})
+        detail = (
+            f"{rows} bad rows in the {registry} file; nothing was recorded. Fix them, or set "
+            "skip_invalid=true to record the good rows only."
+        )
+        body = result.to_json()
+        return problem(422, "bad input", detail, **body)
+    return result.to_json()

@@ -1,0 +1,224 @@
+"""Importing 100,000 targets from CSV, against the plain append rate of the ledger core.
+
+    .venv/bin/python -m bench.import_targets [--quick]
+
+1. Generate a CSV of N synthetic targets (N = 100,000; 5,000 with ``quick``) in the documented
+   layout with Chinese headers, each with a valid unified social credit code (the GB 32100
+   check character computed by ``verify.uscc.check_character``), a permit, items, a division.
+2. In a fresh spawned process: a new SQLite ledger (``LedgerApp`` as ``drawledger`` opens it on
+   SQLite: signing, and sealing after every save), with the divisions and items the rows name;
+   then, timed, ``api.importing.import_file`` → ``Registry.import_targets`` on the file's bytes
+   (decoding, reading rows, checking every row, recording in batches of ``registry.BATCH``).
+3. In another fresh spawned process: the reference, the same ``LedgerApp`` on a new SQLite file
+   saving N simple events (``bench.common.BenchTarget`` registrations of about the same size),
+   one ``save`` per batch of the same size.
+
+Peak memory is the process's ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (peak resident set
+size) at the end of the import, in a process spawned for it alone (so nothing from the
+generator or the reference counts); it includes the interpreter and libraries, whose share is
+reported as ``baseline_rss_mib`` (the same measure just before the import starts). Not
+tracemalloc: it slows Python code several times over and would distort the rate.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+TARGET_RATE = 10_000  # targets per second
+TARGET_MEMORY_MIB = 1024
+DIVISIONS = ("gqc", "hhc", "szy", "nsc")
+ITEMS = {
+    "gqc": ["hdjs", "slgc"],
+    "hhc": ["hhgl", "hdcs"],
+    "szy": ["qsxk", "jsyw"],
+    "nsc": ["stbc", "nszx"],
+}
+DISTRICTS = ["天宁区", "钟楼区", "新北区", "武进区", "金坛区", "溧阳市"]
+HEADERS = [
+    "统一社会信用代码", "名称", "类型", "法定代表人", "地址", "所属区", "网格", "责任处室",
+    "抽查事项", "许可证号", "许可有效期起", "许可有效期至", "信用等级", "风险标记",
+]  # fmt: skip
+_FLAGS = ["", "", "", "投诉举报多", "经营异常名录", "有违法记录、失信主体"]
+
+
+def credit_code(n: int) -> str:
+    """The n-th synthetic unified social credit code, with its GB 32100 check character."""
+    from verify.uscc import ALPHABET, check_character
+
+    digits = ""
+    for _ in range(7):
+        n, rest = divmod(n, len(ALPHABET))
+        digits = ALPHABET[rest] + digits
+    first17 = f"91320{400 + n % 13:03d}MA" + digits
+    return first17 + check_character(first17)
+
+
+def write_csv(path: Path, count: int, seed: int = 2018) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADERS)
+        for n in range(count):
+            district = DISTRICTS[n % len(DISTRICTS)]
+            division = DIVISIONS[n % len(DIVISIONS)]
+            writer.writerow(
+                [
+                    credit_code(n),
+                    f"常州市{district}第{n}号水利工程建设有限公司",
+                    "企业",
+                    rng.choice(["王芳", "李强", "张伟", "刘洋", "陈静"]),
+                    f"江苏省常州市{district}滨河路{n % 900 + 1}号",
+                    district,
+                    f"{district}-G{n % 40:02d}",
+                    division,
+                    ",".join(ITEMS[division][: 1 + n % 2]),
+                    f"取水(苏常)字[2024]第{n:06d}号",
+                    "2024-01-01",
+                    "2029-12-31",
+                    "ABCD"[rng.randrange(4)],
+                    rng.choice(_FLAGS),
+                ]
+            )
+
+
+def _open_ledger(directory: Path) -> Any:
+    from bench.common import new_signer, sqlite_env
+    from ledger.application import LedgerApp
+
+    signer = new_signer()
+    # As 'drawledger' opens an SQLite ledger: embedded sealing after every save.
+    return LedgerApp(sqlite_env(directory), signer, signer.name, embedded_sealing=True)
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure_import(csv_path: str, directory: str) -> dict[str, Any]:
+    """In a fresh process: set the bureau up, then import the CSV, timed."""
+    from api.importing import import_file
+    from ledger.registry import Registry
+
+    app = _open_ledger(Path(directory))
+    app.create_ledger()
+    app.set_default_policy()
+    registry = Registry(app)
+    for code in DIVISIONS:
+        registry.add_division({"code": code, "name": f"处室{code}"}, None)
+        for item in ITEMS[code]:
+            registry.register_item(
+                {
+                    "code": item,
+                    "name": f"事项{item}",
+                    "law": "中华人民共和国水法",
+                    "article": "第四十八条",
+                    "division": code,
+                    "object_type": "取水单位",
+                },
+                None,
+            )
+    events_before = app.recorder.max_notification_id() or 0
+    baseline = _rss_mib()
+    checked: list[float] = []
+
+    def checking(done: int, total: int) -> None:
+        if done == total:
+            checked.append(time.perf_counter())
+
+    started = time.perf_counter()
+    data = Path(csv_path).read_bytes()
+    result = import_file(registry, "targets", data, by=None, source="bench", checking=checking)
+    seconds = time.perf_counter() - started
+    peak = _rss_mib()
+    events = (app.recorder.max_notification_id() or 0) - events_before
+    app.close()
+    if result.problems or result.recorded != result.total or events != result.total:
+        raise RuntimeError(f"the import did not record every row: {result.summary()}")
+    return {
+        "seconds": seconds,
+        "check_seconds": (checked[-1] - started) if checked else None,
+        "recorded": result.recorded,
+        "events": events,
+        "baseline_rss_mib": baseline,
+        "peak_rss_mib": peak,
+    }
+
+
+def measure_append(count: int, batch: int, directory: str) -> dict[str, Any]:
+    """In a fresh process: the ledger core saving ``count`` simple events, a batch per save."""
+    from bench.common import ACTOR, BenchTarget, registration_payload
+
+    app = _open_ledger(Path(directory))
+    rng = random.Random(7)
+    payloads = [registration_payload(rng) for _ in range(count)]
+    started = time.perf_counter()
+    for start in range(0, count, batch):
+        app.save(*[BenchTarget.register(p, ACTOR) for p in payloads[start : start + batch]])
+    seconds = time.perf_counter() - started
+    app.close()
+    return {"seconds": seconds, "events": count, "peak_rss_mib": _rss_mib()}
+
+
+def _in_fresh_process(fn: Any, *args: Any) -> dict[str, Any]:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result: dict[str, Any] = pool.submit(fn, *args).result()
+        return result
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Generate, import, measure the reference; return the figures (rates in targets/s and
+    events/s, memory in MiB) and whether the targets were met."""
+    from ledger.registry import BATCH
+
+    count = 5_000 if quick else 100_000
+    with tempfile.TemporaryDirectory(prefix="drawledger-bench-import-") as tmp:
+        root = Path(tmp)
+        csv_path = root / "targets.csv"
+        write_csv(csv_path, count)
+        (root / "import").mkdir()
+        (root / "append").mkdir()
+        imported = _in_fresh_process(measure_import, str(csv_path), str(root / "import"))
+        append = _in_fresh_process(measure_append, count, BATCH, str(root / "append"))
+        csv_mib = csv_path.stat().st_size / 2**20
+    rate = count / imported["seconds"]
+    append_rate = count / append["seconds"]
+    return {
+        "targets": count,
+        "csv_mib": round(csv_mib, 1),
+        "batch": BATCH,
+        "import_seconds": round(imported["seconds"], 2),
+        "check_seconds": round(imported["check_seconds"] or 0.0, 2),
+        "targets_per_s": round(rate),
+        "append_events_per_s": round(append_rate),
+        "import_vs_append": round(rate / append_rate, 3),
+        "peak_rss_mib": round(imported["peak_rss_mib"]),
+        "baseline_rss_mib": round(imported["baseline_rss_mib"]),
+        "append_peak_rss_mib": round(append["peak_rss_mib"]),
+        "memory_measure": "ru_maxrss of a process spawned for the import alone",
+        "target_rate": TARGET_RATE,
+        "target_memory_mib": TARGET_MEMORY_MIB,
+        "rate_met": rate >= TARGET_RATE,
+        "memory_met": imported["peak_rss_mib"] < TARGET_MEMORY_MIB,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    print(json.dumps(run("--quick" in args), indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    from bench import import_targets  # so that the spawned processes find the functions
+
+    sys.exit(import_targets.main())

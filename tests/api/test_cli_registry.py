@@ -1,0 +1,203 @@
+"""The registry commands as an operator uses them: set up the bureau, issue tokens, import and
+export files. On SQLite and, through DRAWLEDGER_DATABASE, on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from api import cli_registry
+from api.cli import main as drawledger
+from api.cli_registry import ProgressBar
+from ledger.application import LedgerApp
+from ledger.errors import Forbidden
+from ledger.registry import Registry
+
+from .test_import_support import (
+    TARGET_HEADERS_ZH,
+    bad_credit_code,
+    count_events,
+    csv_bytes,
+    target_row,
+)
+
+ITEM_HEADERS = [
+    "事项编码", "事项名称", "法律依据", "条款", "责任处室", "实施单位", "检查对象类型", "检查内容",
+    "检查方式", "事项类别", "抽查比例",
+]  # fmt: skip
+ITEMS = [
+    ["hdjs", "河道管理范围内建设项目检查", "中华人民共和国河道管理条例", "第十一条", "gqc",
+     "gqc,szy", "建设单位", "审批手续；施工方案", "现场检查", "一般事项", "5"],
+    ["hhgl", "河湖管理检查", "中华人民共和国水法", "第三十七条", "hhc", "hhc", "河湖管理单位", "",
+     "现场检查", "重点事项", ""],
+]  # fmt: skip
+
+
+def _database_url(env: dict[str, str]) -> str:
+    user, password = quote(env["POSTGRES_USER"]), quote(env["POSTGRES_PASSWORD"])
+    host, port, db = env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]
+    if host.startswith("/"):
+        return f"postgresql://{user}:{password}@/{db}?host={quote(host)}&port={port}"
+    return f"postgresql://{user}:{password}@{host}:{port}/{db}"
+
+
+@pytest.fixture
+def data(store_env, tmp_path, monkeypatch, capsys) -> str:
+    """A ledger initialised by 'drawledger init', with the bureau's divisions and items."""
+    if store_env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        monkeypatch.setenv("DRAWLEDGER_DATABASE", _database_url(store_env))
+    directory = str(tmp_path / "ledger")
+    assert drawledger(["init", "--data", directory]) == 0
+    for code, name, kind in [
+        ("szc", "水政处", "aggregator"),
+        ("gqc", "工管处", "business_division"),
+        ("hhc", "河湖处", "business_division"),
+        ("szy", "水资源服务中心", "service_centre"),
+    ]:
+        args = ["division", "add", "--data", directory, "--code", code, "--name", name]
+        assert drawledger([*args, "--kind", kind]) == 0
+    items = tmp_path / "items.csv"
+    items.write_bytes(csv_bytes(ITEM_HEADERS, ITEMS))
+    assert drawledger(["import", "items", str(items), "--data", directory]) == 0
+    capsys.readouterr()
+    return directory
+
+
+def _registry(data: str) -> Registry:
+    return Registry(LedgerApp.open(Path(data)))
+
+
+def _official(data: str, code: str, division: str, roles: str, *extra: str) -> int:
+    return drawledger(
+        ["official", "add", "--data", data, "--code", code, "--name", f"{code}的姓名",
+         "--division", division, "--roles", roles, *extra]
+    )  # fmt: skip
+
+
+def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys):
+    assert _official(data, "admin-1", "szc", "admin") == 0
+    assert _official(data, "clerk-1", "gqc", "clerk", "--as", "admin-1") == 0
+    assert "official clerk-1 registered" in capsys.readouterr().out
+
+    assert drawledger(["token", "issue", "--data", data, "--official", "clerk-1"]) == 0
+    out, err = capsys.readouterr()
+    token = out.strip()
+    assert token.startswith("dl1.")
+    assert "shown only this once" in err
+    assert _registry(data).authenticate(token).code == "clerk-1"
+
+    token_id = token.split(".")[2]
+    args = ["token", "revoke", "--data", data, "--official", "clerk-1", "--token-id", token_id]
+    assert drawledger([*args, "--reason", "left the division", "--as", "admin-1"]) == 0
+    with pytest.raises(Forbidden, match="revoked"):
+        _registry(data).authenticate(token)
+    assert drawledger([*args, "--reason", "again"]) == 1
+    assert f"no active token {token_id}" in capsys.readouterr().err
+
+
+def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys):
+    assert _official(data, "clerk-1", "gqc", "clerk") == 0
+    assert _official(data, "clerk-2", "gqc", "clerk", "--as", "clerk-1") == 1
+    assert "needs one of the roles admin" in capsys.readouterr().err
+    assert _official(data, "x-1", "gqc", "clerk,boss") == 1
+    assert "'boss' is not one of" in capsys.readouterr().err
+    assert _official(data, "x-2", "nosuch", "clerk") == 1
+    assert "no division with code 'nosuch'" in capsys.readouterr().err
+
+
+def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path, capsys):
+    rows = [target_row(1), target_row(2, code=bad_credit_code(2)), target_row(3, district="")]
+    path = tmp_path / "targets.csv"
+    path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, rows, "gb18030"))
+
+    assert drawledger(["import", "targets", str(path), "--data", data]) == 1
+
+    out, err = capsys.readouterr()
+    assert f"FAIL: row 3, column '统一社会信用代码', value '{bad_credit_code(2)}'" in out
+    assert "FAIL: row 4, column '所属区', value None: is required" in out
+    assert "3 rows: recorded 0, updated 0, unchanged 0, skipped 0" in out
+    assert "nothing recorded: 2 bad rows" in err
+    assert count_events(_registry(data).app, "target.registered") == 0
+
+    assert drawledger(["import", "targets", str(path), "--data", data, "--skip-invalid"]) == 0
+    assert "3 rows: recorded 1, updated 0, unchanged 0, skipped 2" in capsys.readouterr().out
+
+
+def test_an_official_of_another_division_is_refused_row_by_row(data, tmp_path, capsys):
+    _official(data, "clerk-hhc", "hhc", "clerk")
+    path = tmp_path / "targets.csv"
+    path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1, division="gqc")]))
+    assert drawledger(["import", "targets", str(path), "--data", data, "--as", "clerk-hhc"]) == 1
+    assert "FAIL: row 2, column '责任处室', value 'gqc': official clerk-hhc of division hhc" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(("suffix", "headers"), [(".csv", "zh"), (".xlsx", "en")])
+def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suffix, headers):
+    path = tmp_path / "targets.csv"
+    path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 4)]))
+    source = ["--source", "工管处2026年名录"]
+    assert drawledger(["import", "targets", str(path), "--data", data, *source]) == 0
+    for kind, count in (("targets", 3), ("items", 2)):
+        out = tmp_path / f"{kind}-export{suffix}"
+        args = ["export-registry", kind, "--data", data, "--out", str(out), "--headers", headers]
+        assert drawledger(args) == 0
+        assert f"wrote {out}: {count} {kind}" in capsys.readouterr().out
+        assert drawledger(["import", kind, str(out), "--data", data]) == 0
+        assert f"{count} rows: recorded 0, updated 0, unchanged {count}" in (
+            capsys.readouterr().out
+        )
+
+
+def test_export_to_another_kind_of_file_is_refused(data, tmp_path, capsys):
+    out = tmp_path / "targets.ods"
+    assert drawledger(["export-registry", "targets", "--data", data, "--out", str(out)]) == 1
+    assert "must end in .csv or .xlsx" in capsys.readouterr().err
+
+
+def test_a_missing_file_is_exit_1_with_a_message(data, tmp_path, capsys):
+    assert drawledger(["import", "targets", str(tmp_path / "none.csv"), "--data", data]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_long_imports_show_progress_on_stderr(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli_registry, "PROGRESS_FROM", 10)
+    path = tmp_path / "targets.csv"
+    path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
+    assert drawledger(["import", "targets", str(path), "--data", data]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "checking targets: 1/20 (5%)"
+    assert "checking targets: 20/20 (100%)" in err
+    assert err[-1] == "recording targets: 20/20 (100%)"
+
+
+def test_the_progress_bar_writes_a_line_every_10_percent_when_not_on_a_terminal():
+    stream = io.StringIO()
+    bar = ProgressBar("recording targets", stream, tty=False, min_total=0)
+    for done in range(0, 100_001, 1000):
+        bar(done, 100_000)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 11
+    assert lines[1] == "recording targets: 10,000/100,000 (10%)"
+    assert lines[-1] == "recording targets: 100,000/100,000 (100%)"
+
+
+def test_the_progress_bar_redraws_in_place_on_a_terminal():
+    stream = io.StringIO()
+    bar = ProgressBar("checking items", stream, tty=True, min_total=0)
+    bar(0, 40)
+    bar(40, 40)
+    assert stream.getvalue() == (
+        "checking items [.........................] 0/40 (0%)\r"
+        "checking items [#########################] 40/40 (100%)\n"
+    )
+
+
+def test_small_runs_show_no_bar():
+    stream = io.StringIO()
+    ProgressBar("checking", stream, tty=False)(5, 5)
+    assert stream.getvalue() == ""
