@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "item.write": ("clerk", "division_head"),
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
     "itemlist.publish": ("plan_aggregator",),
+    "draw.run": ("clerk", "division_head"),
 }
 # Roles that may act for any division on these acts (the aggregator keeps the whole roster).
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {"inspector.write": ("plan_aggregator",)}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bundle import Bundle
+from .draw_replay import replay_draws
 from .errors import VerifyError
 from .events import check_signature, decode_record
 from .keys import VerifierKey, parse_verifier_key
@@ -110,6 +111,7 @@ def verify_bundle(
     _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
     _step_coverage(report, bundle, checkpoints)  # (7): every event sealed
     _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)  # (8): trusted checkpoints
+    _step_draws(report, bundle, decoded)  # (9): every draw replayed
     return report
 
 
@@ -353,3 +355,22 @@ def _step_trusted(
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+# (9): every draw replayed from the bundle alone -----------------------------------------------
+
+
+def _step_draws(report: Report, bundle: Bundle, decoded: list[_Decoded | None]) -> None:
+    step = Step(9, "draws replayed: population, seed, selection, teams, substitutions")
+    report.steps.append(step)
+    if not any(d is not None and d.type.startswith("draw.") for d in decoded):
+        step.detail = "no draws in this bundle"
+        return
+    envelopes = [
+        decode_record(record).envelope if d is not None else None
+        for record, d in zip(bundle.records, decoded, strict=True)
+    ]
+    count, failures = replay_draws(envelopes)
+    for position, message in failures:
+        step.fail(position, message)
+    step.detail = f"{count} draws"

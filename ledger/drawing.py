@@ -1,0 +1,263 @@
+"""The draw service: one method per step of the draw protocol (DESIGN.md).
+
+The rules come from ``verify`` (eligibility, sampling, seed derivation), applied to the registry
+folded from the log itself, so the verifier re-derives every step from an exported bundle. The
+secret nonce lives outside the log (table ``draw_nonces``) from opening until the reveal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from verify.draw_rules import assignment, frozen_population, selection, substitution
+from verify.draws import (
+    DrawError,
+    check_entropy,
+    derive_seed,
+    nonce_commitment,
+    normalise_entropy,
+    population_digest,
+)
+from verify.eligibility import STRATIFY_BY
+from verify.events import decode_record
+from verify.registry_state import RegistryState
+
+from .application import LedgerApp
+from .authority import authorise
+from .draws import Draw
+from .errors import BadInput, Conflict, NotFound
+from .fields import Fields, check_code
+from .items import item_id
+from .officials import Official, official_id
+from .storage import is_postgres
+
+NONCES = "draw_nonces"
+MIN_ENTROPY_DIGITS = 20
+
+
+def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
+    f = Fields(data)
+    division = check_code(f, "division")
+    items = f.codes("items")
+    if not items:
+        f.problem("items", "a draw names at least one listed inspection item")
+    stratify_by = data.get("stratify_by")
+    if stratify_by is not None and stratify_by not in STRATIFY_BY:
+        f.problem("stratify_by", f"must be one of {', '.join(STRATIFY_BY)} or absent")
+    counts = data.get("counts")
+    if (
+        not isinstance(counts, dict)
+        or not counts
+        or not all(isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in counts.items())
+    ):
+        f.problem("counts", "must map each stratum ('all' without strata) to a count ≥ 0")
+        counts = {}
+    team_size = f.integer("team_size", required=True, low=2, high=20)
+    criteria = {"division": division, "items": items}
+    for name in ("districts", "grids", "kinds", "credit_classes"):
+        if data.get(name):
+            criteria[name] = [str(v) for v in data[name]]
+    spec = {
+        "division": division,
+        "plan": f.text("plan", required=False, max_len=64),
+        "items": items,
+        "criteria": criteria,
+        "stratify_by": stratify_by,
+        "counts": counts,
+        "weighted": f.boolean("weighted"),
+        "team_size": team_size,
+    }
+    f.done()
+    return spec
+
+
+class Draws:
+    def __init__(self, app: LedgerApp) -> None:
+        self.app = app
+        self._pg = is_postgres(app.recorder)
+        self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
+        with self._datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {NONCES} (draw TEXT PRIMARY KEY, nonce TEXT NOT NULL)"
+            )
+
+    def _actor(self, by: str | None, division: str) -> dict[str, Any]:
+        official = None if by is None else self.app.get(official_id(by), Official)
+        return authorise(official, "draw.run", division).to_json()
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._pg else statement
+
+    def get(self, draw: UUID) -> Draw:
+        record: Draw = self.app.get(draw, Draw)
+        return record
+
+    # (1): open -----------------------------------------------------------------------------------
+
+    def open(self, data: dict[str, Any], by: str | None) -> UUID:
+        spec = parse_draw(data)
+        actor = self._actor(by, spec["division"])
+        for item in spec["items"]:
+            if not self.app.recorder.select_events(item_id(item), limit=1):
+                raise BadInput(
+                    f"items: no inspection item {item!r}: no inspection without a listed item"
+                )
+        policy = self.app.policy_in_force()
+        nonce = secrets.token_bytes(32)
+        draw = Draw.open(
+            {**spec, "policy_version": policy["version"]}, nonce_commitment(nonce), actor
+        )
+        with self._datastore.transaction(commit=True) as c:
+            c.execute(
+                self._sql(f"INSERT INTO {NONCES} (draw, nonce) VALUES (?, ?)"),
+                (str(draw.id), nonce.hex()),
+            )
+        self.app.save(draw)
+        return draw.id
+
+    # (2): freeze the population ------------------------------------------------------------------
+
+    def freeze(self, draw_id: UUID, by: str | None) -> dict[str, Any]:
+        draw = self.get(draw_id)
+        actor = self._actor(by, draw.division)
+        draw.check_step("opened", "freeze the population")
+        state = self.registry_at(None)
+        year = datetime.now(UTC).year
+        pop = frozen_population({**draw.params(), "year": year}, state)
+        missing = sorted(set(draw.counts) - set(pop.strata))
+        if missing and any(draw.counts[s] for s in missing):
+            raise Conflict(
+                f"strata {missing} have no eligible target; counts name {sorted(draw.counts)}"
+            )
+        for stratum, count in draw.counts.items():
+            size = len(pop.strata.get(stratum, []))
+            if count > size:
+                raise Conflict(
+                    f"stratum {stratum!r}: {count} targets asked, only {size} eligible "
+                    f"({len(pop.exclusions)} excluded in scope)"
+                )
+        facts = {
+            "position": state.position,
+            "year": year,
+            "count": len(pop.ids),
+            "digest": population_digest(pop.ids),
+            "strata": {s: len(keys) for s, keys in pop.strata.items()},
+            "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
+        }
+        draw.freeze(facts, actor)
+        self.app.save(draw)
+        return facts
+
+    def registry_at(self, position: int | None) -> RegistryState:
+        """The registry folded from the first ``position`` events of the log (all if None)."""
+        state = RegistryState()
+        for n in self.app.notifications():
+            if position is not None and state.position >= position:
+                break
+            state.apply(decode_record(n.state).envelope)
+        return state
+
+    # (3): reveal the seed ------------------------------------------------------------------------
+
+    def reveal(self, draw_id: UUID, entropy: str, by: str | None) -> dict[str, str]:
+        draw = self.get(draw_id)
+        actor = self._actor(by, draw.division)
+        draw.check_step("frozen", "reveal the seed")
+        normalised = normalise_entropy(entropy)
+        try:
+            check_entropy(normalised, MIN_ENTROPY_DIGITS)
+        except DrawError as e:
+            raise BadInput(f"entropy: {e}") from None
+        nonce = self._nonce(draw_id)
+        facts = {
+            "entropy_as_entered": entropy,
+            "entropy": normalised,
+            "nonce": nonce.hex(),
+            "seed": derive_seed(normalised, nonce),
+        }
+        draw.reveal(facts, actor)
+        self.app.save(draw)
+        return facts
+
+    def _nonce(self, draw_id: UUID) -> bytes:
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(self._sql(f"SELECT nonce FROM {NONCES} WHERE draw = ?"), (str(draw_id),))
+            row = c.fetchone()
+        if row is None:
+            raise NotFound(f"the nonce of draw {draw_id} is not held by this ledger")
+        return bytes.fromhex(row["nonce"])
+
+    # (4): select targets -------------------------------------------------------------------------
+
+    def select(self, draw_id: UUID, by: str | None) -> list[dict[str, Any]]:
+        draw = self.get(draw_id)
+        actor = self._actor(by, draw.division)
+        draw.check_step("revealed", "select targets")
+        state = self.registry_at(draw.position)
+        strata = selection(draw.params(), state)
+        draw.select(strata, actor)
+        self.app.save(draw)
+        return strata
+
+    # (5): assign inspectors ----------------------------------------------------------------------
+
+    def assign(self, draw_id: UUID, by: str | None) -> list[dict[str, Any]]:
+        draw = self.get(draw_id)
+        actor = self._actor(by, draw.division)
+        draw.check_step("selected", "assign inspectors")
+        state = self.registry_at(draw.position)
+        selected = [s["target"] for s in self._selected(draw_id)]
+        on_date = datetime.now(UTC).date().isoformat()
+        try:
+            teams = assignment(draw.params(), state, selected, on_date)
+        except DrawError as e:
+            raise Conflict(f"the draw stops: {e}") from None
+        draw.assign(on_date, teams, actor)
+        self.app.save(draw)
+        return teams
+
+    def _selected(self, draw_id: UUID) -> list[dict[str, Any]]:
+        for stored in self.app.recorder.select_events(draw_id):
+            if stored.topic == "draw.targets_selected":
+                payload = decode_record(stored.state).envelope["payload"]
+                return [s for stratum in payload["strata"] for s in stratum["selected"]]
+        raise Conflict("no targets were selected")
+
+    # (6): substitute -----------------------------------------------------------------------------
+
+    def substitute(
+        self, draw_id: UUID, target: str, inspector: str, reason: str, by: str | None
+    ) -> str:
+        draw = self.get(draw_id)
+        actor = self._actor(by, draw.division)
+        draw.check_step("assigned", "substitute an inspector")
+        team = draw.teams.get(target)
+        if team is None:
+            raise NotFound(f"target {target} was not selected in this draw")
+        if inspector not in team["members"]:
+            raise Conflict(f"inspector {inspector} is not on the team for {target}")
+        if not reason.strip():
+            raise BadInput("reason: a substitution states why (recusal, absence, ...)")
+        state = self.registry_at(draw.position)
+        try:
+            substitute, skips, walked = substitution(
+                draw.params(), state, team, inspector, draw.on_date
+            )
+        except DrawError as e:
+            raise Conflict(str(e)) from None
+        draw.substitute(
+            {
+                "target": target,
+                "replaced": inspector,
+                "reason": reason,
+                "substitute": substitute,
+                "skips": [{"inspector": s.inspector, "reason": s.reason} for s in skips],
+                "walked": walked,
+            },
+            actor,
+        )
+        self.app.save(draw)
+        return substitute

@@ -1,0 +1,183 @@
+"""A draw: the six steps of DESIGN.md's draw protocol, each one a signed event.
+
+open (commitment to a secret nonce) → population frozen (count, digest, exclusions at a ledger
+position) → seed revealed (public entropy + nonce) → targets selected → inspectors assigned →
+substitutions. Each step checks that the previous one happened and that it has not happened
+already; nothing is ever re-drawn with a new seed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from .aggregates import LedgerAggregate
+from .errors import Conflict
+
+ALGORITHM = "drawledger/draw/v1: consistent-sampler 1.0.10 without replacement, SHA-256"
+STEPS = ("opened", "frozen", "revealed", "selected", "assigned")
+
+
+class Draw(LedgerAggregate):
+    TOPIC = "draw"
+
+    if TYPE_CHECKING:
+        division: str
+        plan: str | None
+        items: list[str]
+        criteria: dict[str, Any]
+        stratify_by: str | None
+        counts: dict[str, int]
+        weighted: bool
+        team_size: int
+        policy_version: str
+        commitment: str
+        step: str
+        position: int
+        year: int
+        seed: str
+        teams: dict[str, dict[str, Any]]
+        on_date: str
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "draw.opened"
+        division: str
+        plan: str | None
+        items: list[str]
+        criteria: dict[str, Any]
+        stratify_by: str | None
+        counts: dict[str, int]
+        weighted: bool
+        team_size: int
+        policy_version: str
+        algorithm: str
+        commitment: str
+
+        def apply(self, draw: Draw) -> None:
+            for name in (
+                "division",
+                "plan",
+                "items",
+                "criteria",
+                "stratify_by",
+                "counts",
+                "weighted",
+                "team_size",
+                "policy_version",
+                "commitment",
+            ):
+                setattr(draw, name, getattr(self, name))
+            draw.step = "opened"
+            draw.teams = {}
+
+    class PopulationFrozen(LedgerAggregate.Event):
+        TOPIC = "draw.population_frozen"
+        position: int
+        year: int
+        count: int
+        digest: str
+        strata: dict[str, int]
+        exclusions: list[dict[str, str]]
+
+        def apply(self, draw: Draw) -> None:
+            draw.step, draw.position, draw.year = "frozen", self.position, self.year
+
+    class SeedRevealed(LedgerAggregate.Event):
+        TOPIC = "draw.seed_revealed"
+        entropy_as_entered: str
+        entropy: str
+        nonce: str
+        seed: str
+
+        def apply(self, draw: Draw) -> None:
+            draw.step, draw.seed = "revealed", self.seed
+
+    class TargetsSelected(LedgerAggregate.Event):
+        TOPIC = "draw.targets_selected"
+        strata: list[dict[str, Any]]
+
+        def apply(self, draw: Draw) -> None:
+            draw.step = "selected"
+
+    class InspectorsAssigned(LedgerAggregate.Event):
+        TOPIC = "draw.inspectors_assigned"
+        on_date: str
+        teams: list[dict[str, Any]]
+
+        def apply(self, draw: Draw) -> None:
+            draw.step = "assigned"
+            draw.on_date = self.on_date
+            draw.teams = {t["target"]: dict(t) for t in self.teams}
+
+    class InspectorSubstituted(LedgerAggregate.Event):
+        TOPIC = "draw.inspector_substituted"
+        target: str
+        replaced: str
+        reason: str
+        substitute: str
+        skips: list[dict[str, str]]
+        walked: int
+
+        def apply(self, draw: Draw) -> None:
+            team = draw.teams[self.target]
+            team["members"] = [
+                self.substitute if m == self.replaced else m for m in team["members"]
+            ]
+            team["walked"] = self.walked
+
+    @classmethod
+    def open(cls, spec: dict[str, Any], commitment: str, actor: dict[str, Any]) -> Draw:
+        return cls._create(
+            cls.Created,
+            id=uuid4(),
+            actor=actor,
+            algorithm=ALGORITHM,
+            commitment=commitment,
+            **spec,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """What the draw rules read: the opening parameters, the freeze year, the seed."""
+        names = ("criteria", "stratify_by", "counts", "weighted", "team_size", "items")
+        params = {name: getattr(self, name) for name in names}
+        params["year"] = getattr(self, "year", None)
+        params["seed"] = getattr(self, "seed", None)
+        return params
+
+    def check_step(self, expected: str, doing: str) -> None:
+        if self.step != expected:
+            done = STEPS.index(self.step) >= STEPS.index(expected) + 1
+            already = " already" if done else ""
+            raise Conflict(
+                f"cannot {doing}: the draw is at step '{self.step}'{already}, "
+                f"this step needs '{expected}'"
+            )
+
+    def freeze(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.check_step("opened", "freeze the population")
+        self.trigger_event(self.PopulationFrozen, actor=actor, **facts)
+
+    def reveal(self, facts: dict[str, str], actor: dict[str, Any]) -> None:
+        self.check_step("frozen", "reveal the seed")
+        self.trigger_event(self.SeedRevealed, actor=actor, **facts)
+
+    def select(self, strata: list[dict[str, Any]], actor: dict[str, Any]) -> None:
+        self.check_step("revealed", "select targets")
+        self.trigger_event(self.TargetsSelected, strata=strata, actor=actor)
+
+    def assign(self, on_date: str, teams: list[dict[str, Any]], actor: dict[str, Any]) -> None:
+        self.check_step("selected", "assign inspectors")
+        self.trigger_event(self.InspectorsAssigned, on_date=on_date, teams=teams, actor=actor)
+
+    def substitute(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.check_step("assigned", "substitute an inspector")
+        self.trigger_event(self.InspectorSubstituted, actor=actor, **facts)
+
+
+def draw_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        from .errors import NotFound
+
+        raise NotFound(f"{text!r} is not a draw id") from None

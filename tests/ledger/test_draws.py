@@ -1,0 +1,154 @@
+"""A draw, step by step, as the division's clerk runs it; and the verifier replaying it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from ledger.demo import build_demo
+from ledger.drawing import Draws
+from ledger.errors import BadInput, Conflict, Forbidden
+from ledger.export import export_bundle
+from verify.bundle import read_bundle
+from verify.checks import verify_bundle
+from verify.draws import derive_seed, nonce_commitment
+from verify.events import decode_record, encode_record
+
+ENTROPY = "３１４１５ 92653 58979 32384 6"  # dice rolled before witnesses, full-width as typed
+
+
+@pytest.fixture
+def bureau(ledger):
+    build_demo(ledger, targets=300, inspectors=30)
+    return ledger
+
+
+def run_draw(draws, clerk="szc-clerk", **overrides):
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 5}, "team_size": 2}
+    draw = draws.open({**spec, **overrides}, clerk)
+    draws.freeze(draw, clerk)
+    draws.reveal(draw, ENTROPY, clerk)
+    draws.select(draw, clerk)
+    teams = draws.assign(draw, clerk)
+    return draw, teams
+
+
+def test_a_draw_runs_its_six_steps_and_the_verifier_replays_it(bureau, tmp_path):
+    draws = Draws(bureau)
+    draw, teams = run_draw(draws)
+    first = teams[0]
+    substitute = draws.substitute(draw, first["target"], first["members"][0], "回避", "szc-clerk")
+    assert substitute not in first["members"]
+
+    types = [s.topic for s in bureau.recorder.select_events(draw)]
+    assert types == [
+        "draw.opened",
+        "draw.population_frozen",
+        "draw.seed_revealed",
+        "draw.targets_selected",
+        "draw.inspectors_assigned",
+        "draw.inspector_substituted",
+    ]
+    revealed = _payload(bureau, draw, "draw.seed_revealed")
+    opened = _payload(bureau, draw, "draw.opened")
+    nonce = bytes.fromhex(revealed["nonce"])
+    assert nonce_commitment(nonce) == opened["commitment"]
+    assert revealed["entropy"] == "314159265358979323846"
+    assert revealed["seed"] == derive_seed(revealed["entropy"], nonce)
+    assert all(len(t["members"]) == 2 for t in teams)
+
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    assert report.ok, report.to_json()
+    assert report.steps[-1].detail == "1 draws"
+
+
+def test_steps_out_of_order_or_twice_are_refused_and_record_nothing(bureau):
+    draws = Draws(bureau)
+    draw = draws.open(
+        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}, "szc-clerk"
+    )
+    with pytest.raises(Conflict, match="needs 'frozen'"):
+        draws.reveal(draw, ENTROPY, "szc-clerk")  # entropy before the freeze
+    draws.freeze(draw, "szc-clerk")
+    draws.reveal(draw, ENTROPY, "szc-clerk")
+    with pytest.raises(Conflict, match="already"):
+        draws.reveal(draw, ENTROPY, "szc-clerk")  # a seed revealed twice
+    assert len(bureau.recorder.select_events(draw)) == 3
+
+
+def test_too_few_digits_of_entropy_or_a_count_beyond_the_population_is_refused(bureau):
+    draws = Draws(bureau)
+    draw = draws.open(
+        {"division": "szc", "items": ["qsxk"], "counts": {"all": 100000}, "team_size": 2},
+        "szc-clerk",
+    )
+    with pytest.raises(Conflict, match="100000 targets asked, only"):
+        draws.freeze(draw, "szc-clerk")
+    other = draws.open(
+        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}, "szc-clerk"
+    )
+    draws.freeze(other, "szc-clerk")
+    with pytest.raises(BadInput, match="at least 20 are needed"):
+        draws.reveal(other, "123", "szc-clerk")
+
+
+def test_a_division_cannot_draw_for_another_and_an_unlisted_item_cannot_be_drawn(bureau):
+    draws = Draws(bureau)
+    with pytest.raises(Forbidden, match="谁审批谁监管"):
+        draws.open(
+            {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2},
+            "ggc-clerk",
+        )
+    with pytest.raises(BadInput, match="no inspection item"):
+        draws.open(
+            {"division": "szc", "items": ["nope"], "counts": {"all": 1}, "team_size": 2},
+            "szc-clerk",
+        )
+
+
+def test_a_team_smaller_than_asked_stops_the_draw_naming_every_skip(bureau):
+    draws = Draws(bureau)
+    draw = draws.open(
+        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 20}, "szc-clerk"
+    )
+    draws.freeze(draw, "szc-clerk")
+    draws.reveal(draw, ENTROPY, "szc-clerk")
+    draws.select(draw, "szc-clerk")
+    with pytest.raises(Conflict, match=r"the draw stops: .* for a team of 20 \(skipped: "):
+        draws.assign(draw, "szc-clerk")
+    assert draws.get(draw).step == "selected"
+
+
+def test_a_selection_rewritten_with_the_ledger_key_is_caught_by_the_replay(bureau, tmp_path):
+    draws = Draws(bureau)
+    draw, _ = run_draw(draws)
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    lines = (tmp_path / "b.jsonl").read_bytes().split(b"\n")
+    for n, line in enumerate(lines):
+        if b'"record"' not in line:
+            continue
+        entry = json.loads(line)
+        event = decode_record(base64.b64decode(entry["record"]))
+        if event.type == "draw.targets_selected":
+            envelope = dict(event.envelope)
+            chosen = envelope["payload"]["strata"][0]["selected"]
+            chosen[0], chosen[1] = chosen[1], chosen[0]  # a chosen order, not the tickets'
+            record, _ = encode_record(envelope, bureau.signer)
+            entry["record"] = base64.b64encode(record).decode()
+            lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+            position = entry["event"]
+    (tmp_path / "b.jsonl").write_bytes(b"\n".join(lines))
+    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    step9 = report.steps[8]
+    assert not step9.ok
+    assert any(f.position == position and "selection" in f.message for f in step9.failures)
+
+
+def _payload(app, draw, event_type):
+    for stored in app.recorder.select_events(draw):
+        if stored.topic == event_type:
+            return decode_record(stored.state).envelope["payload"]
+    raise AssertionError(event_type)

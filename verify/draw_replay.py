@@ -1,0 +1,189 @@
+"""Replay every draw of a bundle from the bundle alone (docs/FORMAT.md, step 9).
+
+For each draw: the population is recomputed from the registry folded up to the freeze position
+(count, digest, strata sizes, every exclusion and its reason), the nonce is checked against the
+commitment made before the freeze, the seed is re-derived from the entropy and the nonce, and
+the selection, every team with its skips, and every substitution are recomputed. Any difference
+is reported at the event (its position in the log) that recorded it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .draw_rules import assignment, frozen_population, selection, substitution
+from .draws import DrawError, derive_seed, nonce_commitment, normalise_entropy, population_digest
+from .registry_state import RegistryState
+
+
+@dataclass
+class _Draw:
+    events: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    substitutions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    def payload(self, step: str) -> dict[str, Any] | None:
+        found = self.events.get(step)
+        return found[1]["payload"] if found else None
+
+
+def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[tuple[int, str]]]:
+    """Return (number of draws, [(position, what differs)]). ``None`` stands for a record that
+    could not be decoded (step 3 reported it); the registry fold skips it."""
+    draws: dict[str, _Draw] = {}
+    for position, envelope in enumerate(envelopes):
+        if envelope is None or not envelope["type"].startswith("draw."):
+            continue
+        draw = draws.setdefault(envelope["aggregate"], _Draw())
+        step = envelope["type"].split(".", 1)[1]
+        if step == "inspector_substituted":
+            draw.substitutions.append((position, envelope))
+        else:
+            draw.events[step] = (position, envelope)
+    failures: list[tuple[int, str]] = []
+    frozen_at: dict[int, list[_Draw]] = {}
+    for draw in draws.values():
+        frozen = draw.events.get("population_frozen")
+        if frozen is not None:
+            frozen_at.setdefault(frozen[1]["payload"]["position"], []).append(draw)
+    state = RegistryState()
+    for position, envelope in enumerate(envelopes):
+        for draw in frozen_at.pop(state.position, []):
+            failures += _check(draw, state, position)
+        if envelope is not None:
+            state.apply(envelope)
+        else:
+            state.position += 1
+    for pending in frozen_at.values():
+        for draw in pending:
+            at = draw.events["population_frozen"][0]
+            failures.append((at, "the freeze names a position beyond the bundle"))
+    return len(draws), failures
+
+
+def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    opened = draw.payload("opened")
+    frozen_pos, frozen_env = draw.events["population_frozen"]
+    frozen = frozen_env["payload"]
+    if opened is None:
+        return [(frozen_pos, "population frozen for a draw that was never opened")]
+    if frozen["position"] > frozen_pos:
+        out.append((frozen_pos, f"frozen at position {frozen['position']}, after the freeze"))
+    params = {**opened, "year": frozen["year"], "seed": None}
+    # (9a): the population at the freeze position
+    pop = frozen_population(params, state)
+    found = {
+        "count": len(pop.ids),
+        "digest": population_digest(pop.ids),
+        "strata": {s: len(keys) for s, keys in pop.strata.items()},
+        "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
+    }
+    for name, value in found.items():
+        if frozen[name] != value:
+            out.append(
+                (
+                    frozen_pos,
+                    f"population {name}: recorded {_short(frozen[name])}, "
+                    f"the registry at position {frozen['position']} gives {_short(value)}",
+                )
+            )
+    revealed = draw.events.get("seed_revealed")
+    if revealed is None:
+        return out
+    rev_pos, rev_env = revealed
+    facts = rev_env["payload"]
+    # (9b): the commitment, the entropy and the seed
+    nonce = bytes.fromhex(facts["nonce"])
+    if nonce_commitment(nonce) != opened["commitment"]:
+        out.append(
+            (
+                rev_pos,
+                f"the revealed nonce hashes to {nonce_commitment(nonce)}, "
+                f"the draw committed to {opened['commitment']}",
+            )
+        )
+    if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
+        out.append((rev_pos, "the entropy is not the normalised form of what was entered"))
+    seed = derive_seed(facts["entropy"], nonce)
+    if seed != facts["seed"]:
+        out.append((rev_pos, f"seed: recorded {facts['seed']}, derived {seed}"))
+    if rev_pos < frozen_pos:
+        out.append((rev_pos, "the seed was revealed before the population was frozen"))
+    params["seed"] = facts["seed"]
+    # (9c): the selection
+    selected = draw.events.get("targets_selected")
+    if selected is None:
+        return out
+    sel_pos, sel_env = selected
+    expected = _attempt(lambda: selection(params, state))
+    if expected != sel_env["payload"]["strata"]:
+        out.append(
+            (
+                sel_pos,
+                f"selection: recorded {_short(sel_env['payload']['strata'])}, "
+                f"recomputed {_short(expected)}",
+            )
+        )
+    # (9d): the teams and their skips
+    assigned = draw.events.get("inspectors_assigned")
+    if assigned is None:
+        return out
+    asg_pos, asg_env = assigned
+    targets = [s["target"] for st in sel_env["payload"]["strata"] for s in st["selected"]]
+    on_date = asg_env["payload"]["on_date"]
+    expected_teams = _attempt(lambda: assignment(params, state, targets, on_date))
+    if expected_teams != asg_env["payload"]["teams"]:
+        out.append(
+            (
+                asg_pos,
+                f"teams: recorded {_short(asg_env['payload']['teams'])}, "
+                f"recomputed {_short(expected_teams)}",
+            )
+        )
+        return out
+    # (9e): substitutions, in order, each continuing its team's walk
+    teams = {t["target"]: dict(t) for t in asg_env["payload"]["teams"]}
+    for sub_pos, sub_env in draw.substitutions:
+        sub = sub_env["payload"]
+        team = teams.get(sub["target"])
+        if team is None or sub["replaced"] not in team["members"]:
+            out.append((sub_pos, f"substitution for {sub['target']} replaces a non-member"))
+            continue
+        result = _attempt(
+            lambda team=team, sub=sub: substitution(params, state, team, sub["replaced"], on_date)
+        )
+        if isinstance(result, str):
+            out.append((sub_pos, f"substitution: {result}"))
+            continue
+        substitute, skips, walked = result
+        recorded = (sub["substitute"], sub["skips"], sub["walked"])
+        computed = (
+            substitute,
+            [{"inspector": s.inspector, "reason": s.reason} for s in skips],
+            walked,
+        )
+        if recorded != computed:
+            out.append(
+                (
+                    sub_pos,
+                    f"substitution: recorded {_short(recorded)}, recomputed {_short(computed)}",
+                )
+            )
+            continue
+        team["members"] = [substitute if m == sub["replaced"] else m for m in team["members"]]
+        team["walked"] = walked
+    return out
+
+
+def _attempt(compute):  # type: ignore[no-untyped-def]
+    try:
+        return compute()
+    except (DrawError, KeyError) as e:
+        return f"cannot be recomputed: {e}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 160 else text[:157] + "..."
