@@ -19,6 +19,10 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
+    # Read models (projections/): caught up now, after every command, and before each query.
+    from projections import open_read_models
+
+    app.state.read_models = open_read_models(ledger)
     errors.install(app)
     app.include_router(transparency.router)
     app.include_router(registry.router)

@@ -1,7 +1,233 @@
-"""(to be written)"""
+"""Registry queries: search, pages, single entries, their histories and their state "as of".
+
+Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
+the body is ``{"items": [...], "total": N, "limit": L, "offset": O}``. ``?as_of=POSITION`` on a
+single entry answers with its state at that ledger position, rebuilt from the log.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+
+from projections import ReadModels, queries
+from projections.as_of import entry_as_of
+
+from ..deps import OfficialDep
+
+router = APIRouter(prefix="", tags=["registry queries"])
+
+
+def get_read_models(request: Request) -> ReadModels:
+    """The read models, caught up with the log (other processes may have written to it)."""
+    read_models: ReadModels = request.app.state.read_models
+    read_models.runner.catch_up()
+    return read_models
+
+
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+Limit = Annotated[int, Query(description="page size, 1 to 500")]
+Offset = Annotated[int, Query(description="entries to skip, 0 or more")]
+AsOf = Annotated[
+    int | None, Query(description="a ledger position (notification id): the state then")
+]
+Text = Annotated[str | None, Query(description="text contained in the name or code")]
+
+
+def _entry(rm: ReadModels, kind: str, ref: str, position: int | None) -> dict[str, Any]:
+    if position is None:
+        return queries.get_entry(rm.engine, kind, ref)
+    return entry_as_of(rm.app, rm.engine, kind, ref, position)
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+@router.get("/targets")
+def list_targets(
+    _: OfficialDep,
+    rm: ReadModelsDep,
+    q: Text = None,
+    division: str | None = None,
+    district: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    credit_class: str | None = None,
+    item: str | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Search the target registry (检查对象名录库)."""
+    return queries.search_targets(
+        rm.engine,
+        q=q,
+        division=division,
+        district=district,
+        kind=kind,
+        status=status,
+        credit_class=credit_class,
+        item=item,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/targets/{ref}")
+def get_target(ref: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None) -> dict[str, Any]:
+    """One target by id or code (credit code, ``project:NUMBER``, ``individual:REF``)."""
+    return _entry(rm, "target", ref, as_of)
+
+
+@router.get("/targets/{ref}/history")
+def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    """Every event of one target, with its position in the log."""
+    return queries.entry_history(rm.engine, "target", ref)
+
+
+# -- inspectors --------------------------------------------------------------------------------
+
+
+@router.get("/inspectors")
+def list_inspectors(
+    _: OfficialDep,
+    rm: ReadModelsDep,
+    q: Text = None,
+    division: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    qualification: str | None = None,
+    agency_staff: bool | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Search the inspector roster (执法人员名录库), with declared conflicts."""
+    return queries.search_inspectors(
+        rm.engine,
+        q=q,
+        division=division,
+        unit=unit,
+        status=status,
+        qualification=qualification,
+        agency_staff=agency_staff,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/inspectors/{code}")
+def get_inspector(
+    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _entry(rm, "inspector", code, as_of)
+
+
+@router.get("/inspectors/{code}/history")
+def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    return queries.entry_history(rm.engine, "inspector", code)
+
+
+# -- items and published lists -----------------------------------------------------------------
+
+
+@router.get("/items")
+def list_items(
+    _: OfficialDep,
+    rm: ReadModelsDep,
+    q: Text = None,
+    division: str | None = None,
+    item_class: str | None = None,
+    withdrawn: bool | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Search the inspection items (随机抽查事项), withdrawn ones included unless filtered."""
+    return queries.search_items(
+        rm.engine,
+        q=q,
+        division=division,
+        item_class=item_class,
+        withdrawn=withdrawn,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/items/{code}")
+def get_item(code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None) -> dict[str, Any]:
+    return _entry(rm, "item", code, as_of)
+
+
+@router.get("/items/{code}/history")
+def item_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    return queries.entry_history(rm.engine, "item", code)
+
+
+@router.get("/item-lists")
+def list_item_lists(
+    _: OfficialDep, rm: ReadModelsDep, limit: Limit = queries.DEFAULT_LIMIT, offset: Offset = 0
+) -> dict[str, Any]:
+    """Every publication of the consolidated item list, newest first."""
+    return queries.item_lists(rm.engine, limit=limit, offset=offset)
+
+
+@router.get("/item-lists/{number}")
+def get_item_list(number: int, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    return queries.item_list(rm.engine, number)
+
+
+# -- officials and divisions -------------------------------------------------------------------
+
+
+@router.get("/officials")
+def list_officials(
+    _: OfficialDep,
+    rm: ReadModelsDep,
+    q: Text = None,
+    division: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Search the officials (token ids only, never token hashes)."""
+    return queries.search_officials(
+        rm.engine, q=q, division=division, role=role, active=active, limit=limit, offset=offset
+    )
+
+
+@router.get("/officials/{code}")
+def get_official(
+    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _entry(rm, "official", code, as_of)
+
+
+@router.get("/officials/{code}/history")
+def official_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    return queries.entry_history(rm.engine, "official", code)
+
+
+@router.get("/divisions")
+def list_divisions(
+    _: OfficialDep,
+    rm: ReadModelsDep,
+    q: Text = None,
+    kind: str | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Search the divisions and units."""
+    return queries.search_divisions(rm.engine, q=q, kind=kind, limit=limit, offset=offset)
+
+
+@router.get("/divisions/{code}")
+def get_division(
+    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
+) -> dict[str, Any]:
+    return _entry(rm, "division", code, as_of)
+
+
+@router.get("/divisions/{code}/history")
+def division_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+    return queries.entry_history(rm.engine, "division", code)

@@ -1,0 +1,239 @@
+"""The current state of every registry entry: divisions, officials, targets, inspectors, items
+and the published item lists, one projection each.
+
+What is left out on purpose: officials' token hashes (only token ids are kept) and any personal
+data of individual targets (the log holds none; only the pseudonymous reference is kept here).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import Table
+
+from . import tables as t
+from .tracking import Handler, Projection, Writer, entry_id, event_time, touched
+
+_TARGET_FIELDS = (
+    "kind",
+    "code",
+    "name",
+    "legal_representative",
+    "address",
+    "district",
+    "grid",
+    "division",
+    "items",
+    "permit",
+    "credit_class",
+    "risk_flags",
+)
+_INSPECTOR_FIELDS = (
+    "code",
+    "name",
+    "certificate",
+    "unit",
+    "division",
+    "agency_staff",
+    "qualifications",
+    "status",
+)
+_ITEM_FIELDS = (
+    "code",
+    "name",
+    "legal_basis",
+    "division",
+    "executing_units",
+    "object_type",
+    "checklist",
+    "method",
+    "item_class",
+    "ratio_percent",
+    "frequency_per_year",
+)
+
+
+def _created(event: Any, position: int, fields: tuple[str, ...]) -> dict[str, Any]:
+    row = {"id": entry_id(event), **{f: getattr(event, f) for f in fields}}
+    row.update(touched(event, position), registered_at=event_time(event))
+    return row
+
+
+class DivisionsProjection(Projection):
+    name = "divisions"
+    tables: ClassVar[tuple[Table, ...]] = (t.divisions,)
+    kinds = ("division",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "division.created": self._created,
+            "division.contact_named": self._contact_named,
+        }
+
+    def _created(self, w: Writer, e: Any, position: int) -> None:
+        w.insert(t.divisions, _created(e, position, ("code", "name", "kind", "contact")))
+
+    def _contact_named(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.divisions, {"id": entry_id(e)}, {"contact": e.contact, **touched(e, position)})
+
+
+class OfficialsProjection(Projection):
+    name = "officials"
+    tables: ClassVar[tuple[Table, ...]] = (t.officials, t.official_roles, t.official_tokens)
+    kinds = ("official",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "official.registered": self._registered,
+            "official.roles_changed": self._roles_changed,
+            "official.deactivated": self._deactivated,
+            "official.token_issued": self._token_issued,
+            "official.token_revoked": self._token_revoked,
+        }
+
+    def _registered(self, w: Writer, e: Any, position: int) -> None:
+        w.insert(
+            t.officials,
+            {**_created(e, position, ("code", "name", "division", "roles")), "active": True},
+        )
+        w.insert_many(t.official_roles, ({"official_id": entry_id(e), "role": r} for r in e.roles))
+
+    def _roles_changed(self, w: Writer, e: Any, position: int) -> None:
+        values = {"roles": list(e.roles), "division": e.division, **touched(e, position)}
+        w.update(t.officials, {"id": entry_id(e)}, values)
+        w.delete(t.official_roles, {"official_id": entry_id(e)})
+        w.insert_many(t.official_roles, ({"official_id": entry_id(e), "role": r} for r in e.roles))
+
+    def _deactivated(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.officials, {"id": entry_id(e)}, {"active": False, **touched(e, position)})
+
+    def _token_issued(self, w: Writer, e: Any, position: int) -> None:
+        row = {"official_id": entry_id(e), "token_id": e.token_id, "issued_at": event_time(e)}
+        w.insert(t.official_tokens, row)
+        w.update(t.officials, {"id": entry_id(e)}, touched(e, position))
+
+    def _token_revoked(self, w: Writer, e: Any, position: int) -> None:
+        w.delete(t.official_tokens, {"official_id": entry_id(e), "token_id": e.token_id})
+        w.update(t.officials, {"id": entry_id(e)}, touched(e, position))
+
+
+class TargetsProjection(Projection):
+    name = "targets"
+    tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
+    kinds = ("target",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "target.registered": self._registered,
+            "target.updated": self._updated,
+            "target.status_changed": self._status_changed,
+        }
+
+    def _registered(self, w: Writer, e: Any, position: int) -> None:
+        row = _created(e, position, _TARGET_FIELDS)
+        row["status"] = "in_business"
+        row["person_ref"] = e.person["ref"] if e.person else None
+        w.insert(t.targets, row)
+        w.insert_many(t.target_items, ({"target_id": row["id"], "item": i} for i in e.items))
+
+    def _updated(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.targets, {"id": entry_id(e)}, {**e.changes, **touched(e, position)})
+        if "items" in e.changes:
+            w.delete(t.target_items, {"target_id": entry_id(e)})
+            w.insert_many(
+                t.target_items,
+                ({"target_id": entry_id(e), "item": i} for i in e.changes["items"]),
+            )
+
+    def _status_changed(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.targets, {"id": entry_id(e)}, {"status": e.status, **touched(e, position)})
+
+
+class InspectorsProjection(Projection):
+    name = "inspectors"
+    tables: ClassVar[tuple[Table, ...]] = (
+        t.inspectors,
+        t.inspector_qualifications,
+        t.inspector_conflicts,
+    )
+    kinds = ("inspector",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "inspector.registered": self._registered,
+            "inspector.updated": self._updated,
+            "inspector.conflict_declared": self._conflict_declared,
+            "inspector.conflict_withdrawn": self._conflict_withdrawn,
+        }
+
+    def _qualifications(self, w: Writer, inspector: str, codes: list[str]) -> None:
+        w.insert_many(
+            t.inspector_qualifications, ({"inspector_id": inspector, "item": i} for i in codes)
+        )
+
+    def _registered(self, w: Writer, e: Any, position: int) -> None:
+        w.insert(t.inspectors, _created(e, position, _INSPECTOR_FIELDS))
+        self._qualifications(w, entry_id(e), e.qualifications)
+
+    def _updated(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.inspectors, {"id": entry_id(e)}, {**e.changes, **touched(e, position)})
+        if "qualifications" in e.changes:
+            w.delete(t.inspector_qualifications, {"inspector_id": entry_id(e)})
+            self._qualifications(w, entry_id(e), e.changes["qualifications"])
+
+    def _conflict_declared(self, w: Writer, e: Any, position: int) -> None:
+        row = {
+            "inspector_id": entry_id(e),
+            "target": e.target,
+            "reason": e.reason,
+            "declared_at": event_time(e),
+        }
+        w.insert(t.inspector_conflicts, row)
+        w.update(t.inspectors, {"id": entry_id(e)}, touched(e, position))
+
+    def _conflict_withdrawn(self, w: Writer, e: Any, position: int) -> None:
+        w.delete(t.inspector_conflicts, {"inspector_id": entry_id(e), "target": e.target})
+        w.update(t.inspectors, {"id": entry_id(e)}, touched(e, position))
+
+
+class ItemsProjection(Projection):
+    name = "items"
+    tables: ClassVar[tuple[Table, ...]] = (t.items,)
+    kinds = ("item",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "item.registered": self._registered,
+            "item.amended": self._amended,
+            "item.withdrawn": self._withdrawn,
+        }
+
+    def _registered(self, w: Writer, e: Any, position: int) -> None:
+        w.insert(t.items, {**_created(e, position, _ITEM_FIELDS), "withdrawn": False})
+
+    def _amended(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.items, {"id": entry_id(e)}, {**e.changes, **touched(e, position)})
+
+    def _withdrawn(self, w: Writer, e: Any, position: int) -> None:
+        w.update(t.items, {"id": entry_id(e)}, {"withdrawn": True, **touched(e, position)})
+
+
+class ItemListsProjection(Projection):
+    name = "item_lists"
+    tables: ClassVar[tuple[Table, ...]] = (t.item_lists,)
+    kinds = ("itemlist",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"itemlist.published": self._published}
+
+    def _published(self, w: Writer, e: Any, position: int) -> None:
+        row = {
+            "id": entry_id(e),
+            "number": e.number,
+            "digest": e.digest,
+            "published_at": event_time(e),
+            "position": position,
+            "published_by": e.actor["official"],
+            "items": e.items,
+        }
+        w.insert(t.item_lists, row)

@@ -1,0 +1,87 @@
+"""Where the read models live, and the SQLAlchemy engine that reaches them.
+
+By default: next to an SQLite ledger, the file ``readmodels.sqlite`` in the same directory (the
+data directory, unless the ledger file was put elsewhere); with a PostgreSQL ledger, the same
+database (tables ``rm_*``, ``registry_history`` and ``projection_tracking``) through psycopg.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+from ledger.application import LedgerApp
+from ledger.errors import ConfigurationError
+
+READ_MODELS_FILE = "readmodels.sqlite"
+
+
+def read_database_url(app: LedgerApp) -> URL:
+    """The default read-model database of a ledger application (see the module docstring)."""
+    env = app.env
+    module = env.get("PERSISTENCE_MODULE") or ""
+    if module == "eventsourcing.sqlite":
+        ledger_file = env.get("SQLITE_DBNAME") or ""
+        if not ledger_file or ":memory:" in ledger_file or "mode=memory" in ledger_file:
+            return URL.create("sqlite")  # an in-memory ledger gets in-memory read models
+        return URL.create("sqlite", database=str(Path(ledger_file).parent / READ_MODELS_FILE))
+    if module == "eventsourcing.postgres":
+        host = env.get("POSTGRES_HOST") or ""
+        socket = host.startswith("/")
+        return URL.create(
+            "postgresql+psycopg",
+            username=env.get("POSTGRES_USER") or None,
+            password=env.get("POSTGRES_PASSWORD") or None,
+            host=None if socket else host,
+            port=int(env.get("POSTGRES_PORT") or 5432),
+            database=env.get("POSTGRES_DBNAME"),
+            query={"host": host} if socket else {},
+        )
+    raise ConfigurationError(
+        f"no default read-model database for persistence module {module!r}: pass a URL"
+    )
+
+
+def create_read_engine(url: str | URL) -> Engine:
+    """An engine for the read models.
+
+    SQLite: WAL (readers never block the runner), a 30 s busy timeout, and SQLAlchemy emitting
+    BEGIN itself, so that a runner's transaction covers its reads, DDL and writes (the sqlite3
+    driver's legacy mode would not).
+    """
+    engine_url = url if isinstance(url, URL) else _parse(url)
+    if engine_url.get_backend_name() != "sqlite":
+        return create_engine(engine_url, pool_pre_ping=True)
+    memory = not engine_url.database or engine_url.database == ":memory:"
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(engine_url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _parse(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed

@@ -1,0 +1,253 @@
+"""Searching the registries: filters, pages, single entries and their histories.
+
+Every search returns ``{"items": [...], "total": N, "limit": L, "offset": O}``, ordered by code
+in byte order (then id) on every backend, so that pages are stable. ``limit`` is 1..500 (default
+50). Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select
+
+from ledger import divisions as division_rules
+from ledger import inspectors as inspector_rules
+from ledger import items as item_rules
+from ledger import targets as target_rules
+from ledger.errors import BadInput, NotFound
+from ledger.officials import OFFICIAL_ROLES
+
+from . import tables as t
+from .history import history_row
+from .views import ENTRY_NAMES, STATE_TABLES, add_details, entry_uuid
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    """One consistent snapshot for a count and its page (SQLite transactions are snapshots)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInput(f"limit {limit}: must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise BadInput(f"offset {offset}: must not be negative")
+
+
+def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value not in allowed:
+        raise BadInput(f"{field} {value!r}: must be one of {', '.join(allowed)}")
+    return value
+
+
+def _text(q: str | None, *columns: Any) -> list[ColumnElement[bool]]:
+    q = (q or "").strip()
+    if not q:
+        return []
+    return [or_(*(c.icontains(q, autoescape=True) for c in columns))]
+
+
+def _equal(table: Table, **filters: Any) -> list[ColumnElement[bool]]:
+    return [table.c[name] == value for name, value in filters.items() if value is not None]
+
+
+def _page(
+    engine: Engine,
+    kind: str,
+    conditions: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    _check_page(limit, offset)
+    table = STATE_TABLES[kind]
+    with _reading(engine) as conn:
+        code: ColumnElement[Any] = table.c.code
+        if conn.dialect.name == "postgresql":  # byte order everywhere, as LC_ALL=C sort
+            code = table.c.code.collate("C")
+        total = conn.execute(select(func.count()).select_from(table).where(*conditions))
+        rows = conn.execute(
+            select(table).where(*conditions).order_by(code, table.c.id).limit(limit).offset(offset)
+        )
+        count = int(total.scalar_one())
+        items = [dict(row._mapping) for row in rows]
+        add_details(conn, kind, items)
+    return {"items": items, "total": count, "limit": limit, "offset": offset}
+
+
+# -- searches ----------------------------------------------------------------------------------
+
+
+def search_targets(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    division: str | None = None,
+    district: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    credit_class: str | None = None,
+    item: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Targets whose name or code contains ``q``, filtered by the other fields."""
+    _choice("kind", kind, target_rules.KINDS)
+    _choice("status", status, target_rules.STATUSES)
+    _choice("credit_class", credit_class, target_rules.CREDIT_CLASSES)
+    c = t.targets.c
+    conditions = _text(q, c.name, c.code) + _equal(
+        t.targets,
+        division=division,
+        district=district,
+        kind=kind,
+        status=status,
+        credit_class=credit_class,
+    )
+    if item is not None:
+        tagged = select(t.target_items.c.target_id).where(t.target_items.c.item == item)
+        conditions.append(c.id.in_(tagged))
+    return _page(engine, "target", conditions, limit, offset)
+
+
+def search_inspectors(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    division: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    qualification: str | None = None,
+    agency_staff: bool | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Inspectors whose name or code contains ``q``, filtered by the other fields."""
+    _choice("status", status, inspector_rules.STATUSES)
+    c = t.inspectors.c
+    conditions = _text(q, c.name, c.code) + _equal(
+        t.inspectors, division=division, unit=unit, status=status, agency_staff=agency_staff
+    )
+    if qualification is not None:
+        q_ = t.inspector_qualifications.c
+        conditions.append(c.id.in_(select(q_.inspector_id).where(q_.item == qualification)))
+    return _page(engine, "inspector", conditions, limit, offset)
+
+
+def search_items(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    division: str | None = None,
+    item_class: str | None = None,
+    withdrawn: bool | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Inspection items whose name or code contains ``q``, filtered by the other fields."""
+    _choice("item_class", item_class, item_rules.CLASSES)
+    c = t.items.c
+    conditions = _text(q, c.name, c.code) + _equal(
+        t.items, division=division, item_class=item_class, withdrawn=withdrawn
+    )
+    return _page(engine, "item", conditions, limit, offset)
+
+
+def search_officials(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    division: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Officials whose name or code contains ``q``, filtered by division, role and activity."""
+    _choice("role", role, OFFICIAL_ROLES)
+    c = t.officials.c
+    conditions = _text(q, c.name, c.code) + _equal(t.officials, division=division, active=active)
+    if role is not None:
+        r = t.official_roles.c
+        conditions.append(c.id.in_(select(r.official_id).where(r.role == role)))
+    return _page(engine, "official", conditions, limit, offset)
+
+
+def search_divisions(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Divisions and units whose name or code contains ``q``, optionally of one kind."""
+    _choice("kind", kind, division_rules.KINDS)
+    c = t.divisions.c
+    conditions = _text(q, c.name, c.code) + _equal(t.divisions, kind=kind)
+    return _page(engine, "division", conditions, limit, offset)
+
+
+# -- single entries ----------------------------------------------------------------------------
+
+
+def get_entry(engine: Engine, kind: str, ref: str) -> dict[str, Any]:
+    """The current state of one entry, by id or code (NotFound if there is none)."""
+    table = STATE_TABLES[kind]
+    with _reading(engine) as conn:
+        row = conn.execute(select(table).where(table.c.id == str(entry_uuid(kind, ref)))).first()
+        if row is None:
+            raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}")
+        view = dict(row._mapping)
+        add_details(conn, kind, [view])
+    return view
+
+
+def entry_history(engine: Engine, kind: str, ref: str) -> dict[str, Any]:
+    """Every event of one entry in order, each with its position in the log."""
+    aggregate_id = str(entry_uuid(kind, ref))
+    h = t.registry_history.c
+    with _reading(engine) as conn:
+        rows = conn.execute(
+            select(t.registry_history)
+            .where(h.aggregate_id == aggregate_id, h.kind == kind)
+            .order_by(h.version)
+        ).all()
+    if not rows:
+        raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}")
+    return {"id": aggregate_id, "kind": kind, "events": [history_row(r) for r in rows]}
+
+
+# -- published item lists ----------------------------------------------------------------------
+
+
+def item_lists(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    """The publications of the consolidated item list, newest first (without their items)."""
+    _check_page(limit, offset)
+    c = t.item_lists.c
+    columns = [c.number, c.digest, c.published_at, c.position, c.published_by, c.id]
+    with _reading(engine) as conn:
+        total = conn.execute(select(func.count()).select_from(t.item_lists)).scalar_one()
+        rows = conn.execute(
+            select(*columns).order_by(c.number.desc()).limit(limit).offset(offset)
+        ).all()
+    items = [dict(r._mapping) for r in rows]
+    return {"items": items, "total": int(total), "limit": limit, "offset": offset}
+
+
+def item_list(engine: Engine, number: int) -> dict[str, Any]:
+    """One publication of the item list with the items exactly as published."""
+    with _reading(engine) as conn:
+        row = conn.execute(select(t.item_lists).where(t.item_lists.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"no {ENTRY_NAMES['itemlist']} number {number}")
+    return dict(row._mapping)

@@ -1,0 +1,201 @@
+"""The projection runner: follows the notification log and keeps the read models current.
+
+``catch_up()`` reads the notifications after the lowest tracked position, in batches, decodes
+each through the ledger's signing mapper (so every event's signature and chain are checked
+before anything is derived from it) and, per batch, in ONE transaction:
+
+1. moves each projection's tracking position from the value it read to the batch's end, and
+   gives up the batch if any position moved meanwhile (another process caught up first);
+2. applies the batch's events to every projection that had not processed them yet.
+
+A crash or error anywhere in a batch rolls back rows and positions together, so no event is
+ever applied twice or skipped; the next ``catch_up()`` starts again after the last committed
+batch. ``rebuild()`` drops a projection's tables and position in one transaction and replays
+the log from the start.
+
+In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
+current when a command returns; a failure there is logged and kept in ``last_error`` (the
+command itself is recorded) and the next ``catch_up()`` retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, insert, inspect, select, update
+
+from ledger.application import LedgerApp
+
+from .current import (
+    DivisionsProjection,
+    InspectorsProjection,
+    ItemListsProjection,
+    ItemsProjection,
+    OfficialsProjection,
+    TargetsProjection,
+)
+from .history import RegistryHistoryProjection
+from .tables import metadata, tracking
+from .tracking import Projection, ProjectionError, Writer
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+
+
+def default_projections() -> list[Projection]:
+    return [
+        DivisionsProjection(),
+        OfficialsProjection(),
+        ItemsProjection(),
+        ItemListsProjection(),
+        TargetsProjection(),
+        InspectorsProjection(),
+        RegistryHistoryProjection(),
+    ]
+
+
+class _PositionMoved(Exception):
+    """Another runner committed the batch first: re-read the positions and go on."""
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        app: LedgerApp,
+        engine: Engine,
+        projections: Sequence[Projection] | None = None,
+        *,
+        batch: int = BATCH,
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.projections = list(projections if projections is not None else default_projections())
+        self.batch = batch
+        self.last_error: Exception | None = None
+        self._by_name = {p.name: p for p in self.projections}
+        self._topics = sorted(set().union(*(p.topics() for p in self.projections)))
+        self._lock = threading.RLock()
+        self._attached = False
+        self._set_up()
+
+    # -- schema and tracking -------------------------------------------------------------------
+
+    def _set_up(self) -> None:
+        """Create missing tables and tracking rows; rebuild a projection whose schema version
+        changed or whose tables are gone."""
+        with self.engine.begin() as conn:
+            metadata.create_all(conn, tables=[tracking])
+            known = {
+                row.name: row.schema_version
+                for row in conn.execute(select(tracking.c.name, tracking.c.schema_version))
+            }
+            existing = set(inspect(conn).get_table_names())
+            stale = []
+            for p in self.projections:
+                if p.name not in known:
+                    # Tables without a tracking row hold rows of unknown provenance: start over.
+                    metadata.drop_all(conn, tables=list(p.tables))
+                    metadata.create_all(conn, tables=list(p.tables))
+                    conn.execute(
+                        insert(tracking).values(name=p.name, position=0, schema_version=p.version)
+                    )
+                elif known[p.name] != p.version or any(t.name not in existing for t in p.tables):
+                    stale.append(p.name)
+        if stale:
+            log.info("rebuilding projections %s (schema changed or tables missing)", stale)
+            self._reset(stale)
+
+    def positions(self) -> dict[str, int]:
+        """The tracked position of each projection: every notification up to it is applied."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tracking.c.name, tracking.c.position)).all()
+        found = {name: int(position) for name, position in rows}
+        return {p.name: found.get(p.name, 0) for p in self.projections}
+
+    # -- following the log ---------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Apply every notification after the tracked positions; return how many were read.
+
+        Raises TamperedEvent if a stored event fails verification, ProjectionError if a
+        projection cannot follow an event; the read models then stay at the last good batch.
+        """
+        with self._lock:
+            done = 0
+            while True:
+                positions = self.positions()
+                low = min(positions.values(), default=0)
+                head = self.app.recorder.max_notification_id() or 0
+                if low >= head:
+                    self.last_error = None
+                    return done
+                page = self.app.recorder.select_notifications(
+                    start=low + 1, limit=self.batch, stop=head, topics=self._topics
+                )
+                end = page[-1].id if len(page) == self.batch else head
+                events = [(n.id, self.app.mapper.to_domain_event(n)) for n in page]
+                try:
+                    self._apply(positions, events, end)
+                except _PositionMoved:
+                    continue
+                done += len(page)
+
+    def _apply(self, positions: dict[str, int], events: list[tuple[int, Any]], end: int) -> None:
+        behind = [p for p in self.projections if positions[p.name] < end]
+        with self.engine.begin() as conn:
+            for p in behind:  # (1) claim the batch: the position must be what was read
+                claimed = conn.execute(
+                    update(tracking)
+                    .where(tracking.c.name == p.name, tracking.c.position == positions[p.name])
+                    .values(position=end)
+                ).rowcount
+                if claimed != 1:
+                    raise _PositionMoved
+            writer = Writer(conn)
+            for p in behind:  # (2) apply what each projection has not seen yet
+                start = positions[p.name]
+                for position, event in events:
+                    if position > start:
+                        p.process(writer, event, position)
+                writer.flush()
+
+    def rebuild(self, names: Iterable[str] | None = None) -> int:
+        """Drop the named projections (all by default) and replay the log into them."""
+        chosen = list(names) if names is not None else list(self._by_name)
+        unknown = sorted(set(chosen) - set(self._by_name))
+        if unknown:
+            raise ProjectionError(f"no projection named {', '.join(unknown)}")
+        with self._lock:
+            self._reset(chosen)
+            return self.catch_up()
+
+    def _reset(self, names: list[str]) -> None:
+        with self._lock, self.engine.begin() as conn:
+            for name in names:
+                p = self._by_name[name]
+                metadata.drop_all(conn, tables=list(p.tables))
+                metadata.create_all(conn, tables=list(p.tables))
+                conn.execute(
+                    update(tracking)
+                    .where(tracking.c.name == name)
+                    .values(position=0, schema_version=p.version)
+                )
+
+    # -- embedded mode -------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        """Catch up after every command the ledger application saves (once per runner)."""
+        if not self._attached:
+            self.app.after_save.append(self._after_save)
+            self._attached = True
+
+    def _after_save(self) -> None:
+        try:
+            self.catch_up()
+        except Exception as e:  # the command is recorded; the read side retries on next use
+            self.last_error = e
+            log.exception("read models could not catch up; the next catch_up retries")

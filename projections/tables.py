@@ -1,0 +1,209 @@
+"""The read-model tables: current state of each registry, its history, and tracking positions.
+
+Every row is derived from the log and can be dropped and rebuilt. Times are the events' own UTC
+strings (``2026-01-19T08:00:00.000000Z``) and positions are notification ids, so a rebuild
+writes exactly the same rows. Lists used as filters (a target's items, an inspector's
+qualifications, an official's roles) also have a link table, so that filters are plain joins on
+both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+_ID = String(36)  # an aggregate id (UUID text)
+_CODE = String(64)
+_TIME = String(32)
+
+
+def _meta() -> list[Column[object]]:
+    """Columns every current-state table has: the entry's version and where it was last changed."""
+    return [
+        Column("version", Integer, nullable=False),
+        Column("position", BigInteger, nullable=False),  # notification id of the latest event
+        Column("registered_at", _TIME, nullable=False),
+        Column("updated_at", _TIME, nullable=False),
+    ]
+
+
+# -- tracking: one row per projection, written in the same transaction as its rows -------------
+
+tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),  # every notification <= it is processed
+    Column("schema_version", Integer, nullable=False),
+)
+
+# -- divisions and officials -------------------------------------------------------------------
+
+divisions = Table(
+    "rm_divisions",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("code", _CODE, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("contact", _CODE),
+    *_meta(),
+)
+
+officials = Table(
+    "rm_officials",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("code", _CODE, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("roles", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    *_meta(),
+)
+
+official_roles = Table(
+    "rm_official_roles",
+    metadata,
+    Column("official_id", _ID, primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Index("ix_rm_official_roles_role", "role"),
+)
+
+# Only token ids: the hashes stay in the log and are never served.
+official_tokens = Table(
+    "rm_official_tokens",
+    metadata,
+    Column("official_id", _ID, primary_key=True),
+    Column("token_id", String(32), primary_key=True),
+    Column("issued_at", _TIME, nullable=False),
+)
+
+# -- targets -----------------------------------------------------------------------------------
+
+targets = Table(
+    "rm_targets",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("code", _CODE, nullable=False, index=True),
+    Column("name", Text),  # None for individuals: their name is personal data
+    Column("legal_representative", Text),
+    Column("address", Text),
+    Column("district", String(32), nullable=False, index=True),
+    Column("grid", _CODE),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("items", JSON, nullable=False),
+    Column("permit", JSON),
+    Column("credit_class", String(1), nullable=False, index=True),
+    Column("risk_flags", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("person_ref", _CODE),  # individuals: the pseudonymous reference only
+    *_meta(),
+)
+
+target_items = Table(
+    "rm_target_items",
+    metadata,
+    Column("target_id", _ID, primary_key=True),
+    Column("item", _CODE, primary_key=True),
+    Index("ix_rm_target_items_item", "item"),
+)
+
+# -- inspectors --------------------------------------------------------------------------------
+
+inspectors = Table(
+    "rm_inspectors",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("code", _CODE, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("certificate", JSON, nullable=False),
+    Column("unit", _CODE, nullable=False, index=True),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("agency_staff", Boolean, nullable=False),
+    Column("qualifications", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    *_meta(),
+)
+
+inspector_qualifications = Table(
+    "rm_inspector_qualifications",
+    metadata,
+    Column("inspector_id", _ID, primary_key=True),
+    Column("item", _CODE, primary_key=True),
+    Index("ix_rm_inspector_qualifications_item", "item"),
+)
+
+inspector_conflicts = Table(
+    "rm_inspector_conflicts",
+    metadata,
+    Column("inspector_id", _ID, primary_key=True),
+    Column("target", _ID, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("declared_at", _TIME, nullable=False),
+    Index("ix_rm_inspector_conflicts_target", "target"),
+)
+
+# -- items and the published lists -------------------------------------------------------------
+
+items = Table(
+    "rm_items",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("code", _CODE, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("legal_basis", JSON, nullable=False),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("executing_units", JSON, nullable=False),
+    Column("object_type", String(64), nullable=False),
+    Column("checklist", JSON, nullable=False),
+    Column("method", JSON, nullable=False),
+    Column("item_class", String(16), nullable=False, index=True),
+    Column("ratio_percent", Integer),
+    Column("frequency_per_year", Integer),
+    Column("withdrawn", Boolean, nullable=False),
+    *_meta(),
+)
+
+item_lists = Table(
+    "rm_item_lists",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("digest", String(64), nullable=False),
+    Column("published_at", _TIME, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("published_by", _CODE, nullable=False),
+    Column("items", JSON, nullable=False),
+)
+
+# -- the history of every registry entry -------------------------------------------------------
+
+registry_history = Table(
+    "registry_history",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("aggregate_id", _ID, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("time", _TIME, nullable=False),
+    Column("official", _CODE, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("department", _CODE, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_registry_history_entry", "aggregate_id", "version", unique=True),
+)

@@ -1,0 +1,190 @@
+"""What a projection is, and how it writes: rows in batches, in its runner's transaction.
+
+A projection has a name, the tables it owns, a schema version and a handler per event type. The
+runner (``runner.py``) gives each handler a :class:`Writer` bound to the one transaction that
+also moves the projection's tracking position, so rows and position commit or roll back
+together: a crash never applies an event twice and never skips one.
+
+Handlers only write (they never read the read model), so the writer may hold statements back
+and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
+PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
+have no triggers or foreign keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, update
+from sqlalchemy.sql.dml import Delete, Insert, Update
+
+from ledger.aggregates import aggregate_kind
+from ledger.errors import LedgerError
+from ledger.mapper import format_time
+
+_BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
+
+Handler = Callable[["Writer", Any, int], None]
+_Statement = Insert | Update | Delete
+
+
+class ProjectionError(LedgerError):
+    """A projection cannot follow the log (e.g. an event type it has no handler for)."""
+
+
+class ReadModelMismatch(ProjectionError):
+    """A read model disagrees with the log: rebuild it (the log is the truth)."""
+
+
+class Projection:
+    """A read model: its tables and one handler per event type it follows."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1  # bump when tables or rows change: the runner then rebuilds
+    tables: ClassVar[tuple[Table, ...]]
+    kinds: ClassVar[tuple[str, ...]] = ()  # aggregate kinds whose every event must be handled
+
+    def __init__(self) -> None:
+        self._handlers = self.handlers()
+
+    def handlers(self) -> dict[str, Handler]:
+        """The handler of each event type this projection follows."""
+        raise NotImplementedError
+
+    def topics(self) -> set[str]:
+        return set(self._handlers)
+
+    def process(self, writer: Writer, event: Any, position: int) -> None:
+        type_name = type(event).TOPIC
+        handler = self._handlers.get(type_name)
+        if handler is not None:
+            handler(writer, event, position)
+        elif aggregate_kind(type_name) in self.kinds:
+            # A new event type of a followed kind: diverging silently would be worse.
+            raise ProjectionError(
+                f"projection {self.name} has no handler for {type_name} (position {position}): "
+                "update the projection, bump its version, and it will be rebuilt"
+            )
+
+
+def entry_id(event: Any) -> str:
+    return str(event.originator_id)
+
+
+def event_time(event: Any) -> str:
+    return _format_time(event.timestamp)
+
+
+@lru_cache(maxsize=4096)  # each event's time is written two or three times
+def _format_time(timestamp: datetime) -> str:
+    return format_time(timestamp)
+
+
+def payload(event: Any) -> dict[str, Any]:
+    """The event's own fields (what the signed envelope carries as ``payload``)."""
+    return {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+
+
+def touched(event: Any, position: int) -> dict[str, Any]:
+    """The metadata columns every event of an entry moves."""
+    return {
+        "version": event.originator_version,
+        "position": position,
+        "updated_at": event_time(event),
+    }
+
+
+class Writer:
+    """Buffers inserts, updates and deletes and sends them as few ``executemany`` as possible."""
+
+    def __init__(self, conn: Connection, flush_every: int = 5000) -> None:
+        self.conn = conn
+        self.flush_every = flush_every
+        self._queues: dict[str, list[tuple[tuple[Any, ...], _Statement, list[Any]]]] = {}
+        self._buffered = 0
+        self._statements: dict[tuple[Any, ...], _Statement] = {}
+        self._tables: dict[str, Table] = {}
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert ``row``, which names every column (an executemany needs one shape)."""
+        shape = ("insert", table.name)
+        self._add(table, shape, lambda: table.insert(), row)
+
+    def insert_many(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.insert(table, row)
+
+    def update(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Set ``values`` on the row(s) whose columns equal ``key``."""
+        shape = ("update", table.name, tuple(key), tuple(values))
+
+        def build() -> Update:
+            return (
+                update(table)
+                .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
+                .values({table.c[v]: bindparam(f"v_{v}", type_=table.c[v].type) for v in values})
+            )
+
+        params = {f"k_{k}": v for k, v in key.items()} | {f"v_{k}": v for k, v in values.items()}
+        self._add(table, shape, build, params)
+
+    def delete(self, table: Table, key: dict[str, Any]) -> None:
+        shape = ("delete", table.name, tuple(key))
+
+        def build() -> Delete:
+            return delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
+
+        self._add(table, shape, build, {f"k_{k}": v for k, v in key.items()})
+
+    def _add(
+        self,
+        table: Table,
+        shape: tuple[Any, ...],
+        build: Callable[[], _Statement],
+        params: dict[str, Any],
+    ) -> None:
+        queue = self._queues.setdefault(table.name, [])
+        self._tables[table.name] = table
+        if queue and queue[-1][0] == shape:
+            queue[-1][2].append(params)
+        else:
+            statement = self._statements.get(shape)
+            if statement is None:
+                statement = self._statements[shape] = build()
+            queue.append((shape, statement, [params]))
+        self._buffered += 1
+        if self._buffered >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send everything buffered, table by table, each table's statements in order."""
+        copy = self.conn.dialect.name == "postgresql"
+        for name, queue in self._queues.items():
+            for shape, statement, params in queue:
+                if copy and shape[0] == "insert" and len(params) > 1:
+                    self._copy(self._tables[name], params)
+                else:
+                    self.conn.execute(statement, params)
+        self._queues.clear()
+        self._buffered = 0
+
+    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row). JSON
+        values are encoded as SQLAlchemy's JSON type would (None as JSON null)."""
+        columns = list(table.columns)
+        json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
+        names = ", ".join(c.name for c in columns)
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(
+                    [
+                        json.dumps(row[c.name]) if c.name in json_columns else row[c.name]
+                        for c in columns
+                    ]
+                )

@@ -1,0 +1,66 @@
+"""The read models follow each command as it is recorded (embedded mode: ``after_save``)."""
+
+from __future__ import annotations
+
+from projections import queries
+from projections.tables import official_tokens
+
+from .world import PERSON_ID, PERSON_NAME, VECTOR_CODES, change_things, text_of
+
+
+def test_a_registered_target_is_readable_as_soon_as_the_command_returns(world, read_models):
+    target = queries.get_entry(read_models.engine, "target", VECTOR_CODES[0])
+    assert target["name"] == "常州自来水公司"
+    assert target["items"] == ["qsxk"]
+    assert target["status"] == "in_business"
+    assert target["permit"]["valid_until"] == "2028-12-31"
+    assert target["version"] == 1
+    assert read_models.runner.last_error is None
+
+
+def test_every_position_is_tracked_up_to_the_head_of_the_log(world, read_models, ledger):
+    head = ledger.recorder.max_notification_id()
+    assert set(read_models.runner.positions().values()) == {head}
+
+
+def test_corrections_status_changes_and_conflicts_show_in_the_current_state(world, read_models):
+    change_things(world)
+    engine = read_models.engine
+    moved = queries.get_entry(engine, "target", VECTOR_CODES[1])
+    assert (moved["district"], moved["items"], moved["version"]) == (
+        "新北区",
+        ["hdjs", "qsxk"],
+        3,
+    )
+    assert queries.get_entry(engine, "target", VECTOR_CODES[2])["status"] == "closed"
+    insp1 = queries.get_entry(engine, "inspector", "insp-01")
+    assert insp1["status"] == "transferred"
+    assert insp1["conflicts"] == [{"target": str(world.targets["project"]), "reason": "曾参与设计"}]
+    assert queries.get_entry(engine, "inspector", "insp-02")["conflicts"] == []
+    assert queries.get_entry(engine, "official", "agg")["roles"] == ["auditor", "plan_aggregator"]
+    assert queries.get_entry(engine, "official", "admin1")["active"] is False
+    assert queries.get_entry(engine, "official", "clerk-ggc")["token_ids"] == []
+    assert queries.get_entry(engine, "division", "szc")["contact"] == "clerk-szc"
+    assert queries.get_entry(engine, "item", "hdjs")["withdrawn"] is True
+    published = queries.item_list(engine, 1)
+    assert [i["code"] for i in published["items"]] == ["qsxk"]
+    assert published["published_by"] == "agg"
+
+
+def test_an_individual_target_is_known_only_by_its_pseudonymous_reference(world, read_models):
+    person = queries.get_entry(read_models.engine, "target", str(world.targets["person"]))
+    assert person["name"] is None
+    assert person["person_ref"].startswith("person-")
+    assert person["code"] == person["person_ref"]
+    everything = text_of(read_models.engine)
+    assert PERSON_NAME not in everything
+    assert PERSON_ID not in everything
+
+
+def test_officials_token_ids_are_kept_but_never_their_hashes(world, read_models, registry):
+    official = queries.get_entry(read_models.engine, "official", "clerk-szc")
+    assert official["token_ids"] == [world.token.split(".")[2]]
+    hashes = list(registry.official("clerk-szc").tokens.values())
+    assert hashes and all(h not in text_of(read_models.engine) for h in hashes)
+    assert "token_hash" not in text_of(read_models.engine)
+    assert {c.name for c in official_tokens.columns} == {"official_id", "token_id", "issued_at"}
