@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .errors import BadInput
@@ -115,6 +115,8 @@ class Fields:
             if required:
                 self.problem(field, "is required")
             return None
+        if isinstance(value, datetime):
+            value = value.date()
         if isinstance(value, date):
             return value.isoformat()
         text = str(value)[:10]

@@ -27,6 +27,7 @@ from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, ItemList, item_id, parse_item
 from .officials import Official, official_id, parse_official
 from .personal_data import PersonalData
+from .storage import is_postgres
 from .targets import Target, parse_target, target_id
 
 BATCH = 1000
@@ -69,6 +70,22 @@ class Registry:
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.app.recorder.select_events(aggregate_id, limit=1))
+
+    def _existing(self, ids: list[UUID]) -> set[UUID]:
+        """Which of these aggregates have events, in one query."""
+        if not ids:
+            return set()
+        pg = is_postgres(self.app.recorder)
+        marks = ", ".join(["%s" if pg else "?"] * len(ids))
+        params = list(ids) if pg else [i.hex for i in ids]
+        datastore: Any = self.app.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT originator_id FROM {self.app.events_table} "
+                f"WHERE originator_id IN ({marks})",
+                params,
+            )
+            return {UUID(str(r["originator_id"])) for r in c.fetchall()}
 
     def _require(self, kind: str, code: str | None, make_id: Callable[[str], UUID]) -> None:
         if code is not None and not self._exists(make_id(code)):
@@ -249,38 +266,49 @@ class Registry:
             if spec["kind"] == "individual":
                 person = {"identity": str(row.get("code")), "name": row.get("name")}
                 spec["code"] = self.people.reference(str(spec["code"]))
-            checked.append((spec, {"actor": actor, "person": person}))
+            checked.append((spec, {"actor": actor, "person": person, "given": set(row)}))
         if report.problems and not skip_invalid:
             return report
         report.skipped = len({p.row for p in report.problems})
-        pending: list[Target] = []
-        for done, (spec, extra) in enumerate(checked, start=1):
-            assert extra is not None
-            pending += self._target_change(spec, extra, source, report)
-            if len(pending) >= BATCH:
+        for start in range(0, len(checked), BATCH):
+            chunk = checked[start : start + BATCH]
+            existing = self._existing([target_id(s["kind"], s["code"]) for s, _ in chunk])
+            pending: list[Target] = []
+            for spec, extra in chunk:
+                assert extra is not None
+                pending += self._target_change(spec, extra, source, report, existing)
+            if pending:
                 self.app.save(*pending)
-                pending = []
-            if progress and done % BATCH == 0:
-                progress(done, len(checked))
-        if pending:
-            self.app.save(*pending)
+            if progress:
+                progress(start + len(chunk), len(checked))
         if progress:
             progress(len(checked), len(checked))
         return report
 
     def _target_change(
-        self, spec: dict[str, Any], extra: dict[str, Any], source: str, report: ImportReport
+        self,
+        spec: dict[str, Any],
+        extra: dict[str, Any],
+        source: str,
+        report: ImportReport,
+        existing: set[UUID],
     ) -> list[Target]:
         tid = target_id(spec["kind"], spec["code"])
         person = extra["person"]
-        if not self._exists(tid):
+        if tid not in existing:
             kept = None
             if person is not None:
                 kept = self.people.keep(spec["code"], person)
             report.recorded += 1
             return [Target.register(spec, source, extra["actor"], kept)]
         record: Target = self.app.get(tid, Target)
-        changes = record.changes_to(spec)
+        # A column the file leaves out keeps its value; a blank cell empties it.
+        given = extra["given"]
+        changes = {
+            name: value
+            for name, value in record.changes_to(spec).items()
+            if name in given or (name == "permit" and any(k.startswith("permit_") for k in given))
+        }
         if not changes:
             report.unchanged += 1
             return []

@@ -33,6 +33,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def canonical(obj: Any) -> bytes:
         encoded = fast.encode("utf-8")
     except (UnicodeEncodeError, TypeError, ValueError):
         return bytes(rfc8785.dumps(obj))
-    if max(encoded, default=0) < 0xF0:
+    if _ASTRAL.search(fast) is None:
         return encoded
     return bytes(rfc8785.dumps(obj))
 

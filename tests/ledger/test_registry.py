@@ -383,3 +383,18 @@ def test_a_division_names_its_contact_person(registry):
     assert registry.app.get(division_id("szc"), Division).contact == "szc-clerk"
     with pytest.raises(InvalidFields):
         registry.name_contact("szc", "nobody", "r", by="admin")
+
+
+def test_an_import_without_a_column_keeps_that_field_and_a_blank_cell_empties_it(registry):
+    from ledger.targets import Target, target_id
+
+    row = water_user()
+    registry.import_targets([{**row, "grid": "G-7"}], "szc-clerk", "first.csv")
+    partial = {k: v for k, v in row.items() if k != "grid"}
+    report = registry.import_targets([partial], "szc-clerk", "partial.csv")
+    assert report.unchanged == 1 and report.updated == 0
+    tid = target_id("enterprise", row["code"])
+    assert registry.app.get(tid, Target).grid == "G-7"
+    report = registry.import_targets([{**row, "grid": None}], "szc-clerk", "blank.csv")
+    assert report.updated == 1
+    assert registry.app.get(tid, Target).grid is None
