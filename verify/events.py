@@ -73,6 +73,10 @@ def canonical(obj: Any) -> bytes:
     rfc8785 package. A property test checks the two against each other.
     """
     _check_numbers(obj)
+    return _encode(obj)
+
+
+def _encode(obj: Any) -> bytes:
     try:
         fast = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         encoded = fast.encode("utf-8")
@@ -195,15 +199,25 @@ def check_envelope(envelope: Any) -> None:
 def _parse_canonical(raw: bytes) -> dict[str, Any]:
     """Parse envelope bytes and insist they are exactly their own RFC 8785 form."""
     try:
-        obj = json.loads(raw, parse_float=_refuse_float, parse_constant=_refuse_float)
+        obj = json.loads(
+            raw, parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_safe_int
+        )
     except (ValueError, UnicodeDecodeError) as e:
         raise FormatError(f"envelope is not JSON: {e}") from None
     try:
-        if canonical(obj) == raw:
+        # The parse hooks refused floats and unsafe integers, so no number walk is needed.
+        if _encode(obj) == raw:
             return obj  # type: ignore[no-any-return]
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError, TypeError):
         pass
     raise FormatError("envelope bytes are not in RFC 8785 canonical form")
+
+
+def _safe_int(text: str) -> int:
+    number = int(text)
+    if not -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+        raise FormatError(f"integer {text} is outside ±(2^53 − 1)")
+    return number
 
 
 def _refuse_float(text: str) -> Any:
