@@ -102,17 +102,20 @@ class Sealer:
         newest = None
         with self._lock:
             while True:
-                checkpoint = self._round()
+                checkpoint, full = self._round()
                 if checkpoint is None:
                     return newest
                 newest = checkpoint
+                if not full:  # fewer than a batch: caught up, no need to ask again
+                    return newest
 
-    def _round(self) -> StoredCheckpoint | None:
+    def _round(self) -> tuple[StoredCheckpoint | None, bool]:
         base = self.latest()
         start = base.last_notification_id + 1 if base else 1
         notifications = self.recorder.select_notifications(start=start, limit=self.batch)
         if not notifications:
-            return None
+            return None, False
+        full = len(notifications) == self.batch
         tree = self._tree_at(base)
         first_index = tree.size
         leaves = []
@@ -133,19 +136,26 @@ class Sealer:
             if self._pg:
                 c.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (_ADVISORY_LOCK_KEY,))
                 if not c.fetchone()["ok"]:
-                    return None  # another sealer leads; it will seal these events
+                    return None, False  # another sealer leads; it will seal these events
             c.execute(f"SELECT MAX(tree_size) AS size FROM {CHECKPOINTS_TABLE}")
             row = c.fetchone()
             current = row["size"] if row and row["size"] is not None else 0
             if current != first_index:
-                return None  # someone sealed meanwhile; the next round starts from theirs
-            c.executemany(
-                self._sql(
+                return None, False  # someone sealed meanwhile; the next round starts from there
+            if self._pg:
+                # One statement for the whole round: executemany costs a round trip per row.
+                indexes, ids, hashes = (list(column) for column in zip(*leaves, strict=True))
+                c.execute(
                     f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
-                    "VALUES (?, ?, ?)"
-                ),
-                leaves,
-            )
+                    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])",
+                    (indexes, ids, hashes),
+                )
+            else:
+                c.executemany(
+                    f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
+                    "VALUES (?, ?, ?)",
+                    leaves,
+                )
             c.execute(
                 self._sql(
                     f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, frontier, "
@@ -160,11 +170,15 @@ class Sealer:
                     stored.signed_at,
                 ),
             )
-        return stored
+        self._last = (stored, CompactTree(tree.size, tree.frontier))
+        return stored, full
 
     def _tree_at(self, base: StoredCheckpoint | None) -> CompactTree:
         if base is None:
             return CompactTree()
+        last = getattr(self, "_last", None)
+        if last is not None and last[0] == base:  # what this sealer signed last: no re-read
+            return CompactTree(last[1].size, last[1].frontier)
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 self._sql(f"SELECT frontier FROM {CHECKPOINTS_TABLE} WHERE tree_size = ?"),

@@ -116,10 +116,18 @@ class VerifierKey:
         message and strips the timestamp (see verify.note). Never raises on bad input.
         """
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
+            self._loaded().verify(signature, message)
         except (InvalidSignature, ValueError, TypeError):
             return False
         return True
+
+    def _loaded(self) -> Ed25519PublicKey:
+        # Loading the key costs about as much as a verification: keep it (frozen dataclass).
+        loaded = self.__dict__.get("_key")
+        if loaded is None:
+            loaded = Ed25519PublicKey.from_public_bytes(self.public_key)
+            object.__setattr__(self, "_key", loaded)
+        return loaded
 
     def __str__(self) -> str:
         blob = base64.b64encode(bytes([self.alg]) + self.public_key).decode("ascii")

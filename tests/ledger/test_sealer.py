@@ -105,12 +105,14 @@ def test_competing_sealers_sign_one_consistent_sequence(new_ledger):
     assert app.sealer.leaf_hashes(22) == leaves
 
 
-def test_the_sealer_refuses_to_sign_when_its_stored_state_was_altered(ledger):
+def test_a_sealer_resuming_from_altered_stored_state_refuses_to_sign(ledger, new_ledger):
     drop_guards(ledger, "seal_checkpoints")
     with ledger.recorder.datastore.transaction(commit=True) as c:
         c.execute("UPDATE seal_checkpoints SET frontier = '[]' WHERE tree_size = 2")
+    # The running sealer keeps what it signed in memory; a restarted one reads the store.
+    restarted = new_ledger()
     with pytest.raises(SealError, match="refusing to sign"):
-        ledger.set_policy({**ledger.policy_in_force(), "version": "after-tamper"}, ADMIN)
+        restarted.set_policy({**ledger.policy_in_force(), "version": "after-tamper"}, ADMIN)
 
 
 def drop_guards(app, table):
