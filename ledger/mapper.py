@@ -8,6 +8,7 @@ very bytes the ledger wrote, with the same functions.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -78,6 +79,9 @@ class SigningMapper(Mapper[UUID]):
         self.verifiers.setdefault(signer.key_id, signer.verifier)
         self.recorder: ApplicationRecorder | None = None  # bound by the application
         self._digests = _DigestCache()
+        # SHA-256 of whole records (signature included) this process wrote or already checked:
+        # identical bytes give an identical verification result, so it is not repeated.
+        self._vouched = _DigestCache(maxsize=200_000)
 
     # -- write ----------------------------------------------------------------------------
 
@@ -102,6 +106,7 @@ class SigningMapper(Mapper[UUID]):
         )
         record, digest = encode_record(envelope, self.signer)
         self._digests.put((aggregate, version), digest)
+        self._vouched.put((hashlib.sha256(record).hexdigest(), 0), digest)
         return StoredEvent(
             originator_id=state["originator_id"],
             originator_version=version,
@@ -130,9 +135,12 @@ class SigningMapper(Mapper[UUID]):
         where = (
             f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
         )
+        seen = (hashlib.sha256(stored.state).hexdigest(), 0)
         try:
             event = decode_record(stored.state)
-            check_signature(event, self.verifiers)
+            if self._vouched.get(seen) is None:
+                check_signature(event, self.verifiers)
+                self._vouched.put(seen, event.digest)
         except VerifyError as e:
             raise TamperedEvent(f"{where}: {e}") from None
         found = (event.type, event.aggregate, event.version)
