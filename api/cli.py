@@ -72,6 +72,18 @@ def cmd_seal(args: argparse.Namespace) -> int:
         time.sleep(args.interval)
 
 
+def cmd_draw_record(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+    from ledger.draw_record import write_draw_record
+    from ledger.drawing import Draws
+    from ledger.draws import draw_id
+
+    app = LedgerApp.open(Path(args.data))
+    manifest, population = write_draw_record(Draws(app), draw_id(args.draw), Path(args.out))
+    print(f"wrote {manifest} and {population}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -103,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true", help="keep sealing (PostgreSQL follower)")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
     p.set_defaults(func=cmd_seal)
+
+    p = sub.add_parser("draw-record", help="write a draw's manifest and population list")
+    p.add_argument("draw", help="the draw id")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="a directory for manifest.json, population.txt")
+    p.set_defaults(func=cmd_draw_record)
 
     p = sub.add_parser("serve", help="start the HTTP service")
     p.add_argument("--data", required=True)

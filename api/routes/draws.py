@@ -1,0 +1,100 @@
+"""The draw protocol over HTTP: one route per step, acting as the token's official."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from ledger.draw_record import draw_record
+from ledger.drawing import Draws
+
+from ..deps import OfficialDep
+
+router = APIRouter(prefix="/draws", tags=["draws"])
+
+
+def get_draws(request: Request) -> Draws:
+    return request.app.state.draws  # type: ignore[no-any-return]
+
+
+DrawsDep = Annotated[Draws, Depends(get_draws)]
+
+
+class DrawCreate(BaseModel):
+    division: str = Field(description="the division drawing (its own items and targets only)")
+    items: list[str] = Field(
+        description="listed inspection item codes; the first decides qualification"
+    )
+    counts: dict[str, int] = Field(description="targets per stratum; {'all': k} without strata")
+    team_size: int = Field(2, ge=2, description="inspectors per target, at least 2")
+    stratify_by: str | None = Field(None, description="district, grid, credit_class or kind")
+    weighted: bool = Field(False, description="credit-class weights from the policy as virtual ids")
+    plan: str | None = None
+    districts: list[str] | None = None
+    grids: list[str] | None = None
+    kinds: list[str] | None = None
+    credit_classes: list[str] | None = None
+
+
+class EntropyCreate(BaseModel):
+    entropy: str = Field(
+        description="public entropy, e.g. ≥ 20 dice digits rolled before witnesses"
+    )
+
+
+class SubstitutionCreate(BaseModel):
+    target: str
+    inspector: str
+    reason: str
+
+
+@router.post("", status_code=201)
+def open_draw(body: DrawCreate, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
+    """Step 1: open a draw; the ledger commits to a secret nonce."""
+    draw = draws.open(body.model_dump(exclude_none=True), official.code)
+    return {"id": str(draw), "commitment": draws.get(draw).commitment}
+
+
+@router.post("/{draw}/freeze")
+def freeze(draw: UUID, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
+    """Step 2: freeze the eligible population (count, digest, exclusions)."""
+    return draws.freeze(draw, official.code)
+
+
+@router.post("/{draw}/reveal")
+def reveal(
+    draw: UUID, body: EntropyCreate, draws: DrawsDep, official: OfficialDep
+) -> dict[str, Any]:
+    """Step 3: record the public entropy, reveal the nonce, derive the seed (echoed back)."""
+    return draws.reveal(draw, body.entropy, official.code)
+
+
+@router.post("/{draw}/select")
+def select(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str, Any]]:
+    """Step 4: select targets by consistent sampling."""
+    return draws.select(draw, official.code)
+
+
+@router.post("/{draw}/assign")
+def assign(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str, Any]]:
+    """Step 5: assign a team to each selected target, logging every skip."""
+    return draws.assign(draw, official.code)
+
+
+@router.post("/{draw}/substitutions", status_code=201)
+def substitute(
+    draw: UUID, body: SubstitutionCreate, draws: DrawsDep, official: OfficialDep
+) -> dict[str, str]:
+    """Step 6: replace a team member by the next eligible inspector in the same order."""
+    substitute = draws.substitute(draw, body.target, body.inspector, body.reason, official.code)
+    return {"target": body.target, "replaced": body.inspector, "substitute": substitute}
+
+
+@router.get("/{draw}/record")
+def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
+    """The publishable draw record (public): manifest and population list."""
+    manifest, population = draw_record(draws, draw)
+    return {"manifest": manifest, "population": population}

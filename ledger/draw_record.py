@@ -1,0 +1,67 @@
+"""The publishable record of a draw: a manifest and the frozen population list.
+
+Anyone can reproduce the selection from these two files with only
+``pip install consistent-sampler`` (docs/DRAWS.md), and check that the population list is the one
+the draw committed to: ``LC_ALL=C sort -u population.txt | sha256sum`` prints the digest in the
+manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from verify.draw_rules import frozen_population
+from verify.events import decode_record
+
+from .drawing import Draws
+
+
+def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]:
+    """The manifest (every recorded step's facts) and the population's sorted ids."""
+    steps: dict[str, Any] = {}
+    positions: dict[str, int] = {}
+    for stored in draws.app.recorder.select_events(draw_id):
+        event = decode_record(stored.state)
+        steps.setdefault(event.type.split(".", 1)[1], []).append(
+            {
+                "time": event.envelope["time"],
+                "actor": event.envelope["actor"],
+                **event.envelope["payload"],
+            }
+        )
+        positions[event.type] = event.version
+    if not steps:
+        from .errors import NotFound
+
+        raise NotFound(f"no draw with id {draw_id}")
+    draw = draws.get(draw_id)
+    population: list[str] = []
+    if "population_frozen" in steps:
+        state = draws.registry_at(draw.position)
+        population = frozen_population(draw.params(), state).ids
+    manifest = {
+        "draw": str(draw_id),
+        "ledger": draws.app.origin,
+        "step": draw.step,
+        **{
+            name: (facts[0] if name != "inspector_substituted" else facts)
+            for name, facts in steps.items()
+        },
+        "how_to_reproduce": "docs/DRAWS.md",
+    }
+    return manifest, population
+
+
+def write_draw_record(draws: Draws, draw_id: UUID, out: Path) -> tuple[Path, Path]:
+    manifest, population = draw_record(draws, draw_id)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    population_path = out / "population.txt"
+    manifest_path.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    population_path.write_text("".join(f"{i}\n" for i in population), encoding="utf-8")
+    return manifest_path, population_path

@@ -1,0 +1,83 @@
+"""A draw through the API, and its published record reproduced with consistent-sampler."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from consistent_sampler import sampler
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import main as drawledger
+from ledger.demo import build_demo
+
+ENTROPY = "58209 74944 59230 78164 06286"
+
+
+@pytest.fixture
+def client(ledger):
+    summary = build_demo(ledger, targets=200, inspectors=24)
+    token = _token(ledger, "szc-clerk")
+    client = TestClient(create_app(ledger))
+    client.headers["Authorization"] = f"Bearer {token}"
+    assert summary.admin_token
+    return client
+
+
+def _token(app, official):
+    from ledger.registry import Registry
+
+    return Registry(app).issue_token(official, None)
+
+
+def test_a_clerk_runs_a_draw_step_by_step_and_anyone_reproduces_the_selection(client):
+    opened = client.post(
+        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 4}, "team_size": 2}
+    )
+    assert opened.status_code == 201, opened.text
+    draw = opened.json()["id"]
+    frozen = client.post(f"/draws/{draw}/freeze").json()
+    seed = client.post(f"/draws/{draw}/reveal", json={"entropy": ENTROPY}).json()["seed"]
+    selected = client.post(f"/draws/{draw}/select").json()[0]["selected"]
+    teams = client.post(f"/draws/{draw}/assign").json()
+    assert [t["target"] for t in teams] == [s["target"] for s in selected]
+
+    record = client.get(f"/draws/{draw}/record", headers={"Authorization": ""}).json()
+    population = record["population"]
+    lines = "".join(f"{i}\n" for i in sorted(set(population))).encode()
+    assert hashlib.sha256(lines).hexdigest() == frozen["digest"]
+    expected = list(sampler(population, seed=f"{seed}/targets", take=4, digits=18, output="tuple"))
+    assert [(s["ticket"], s["target"]) for s in selected] == [(t, i) for t, i, _ in expected]
+
+
+def test_a_step_out_of_order_is_a_409_problem(client):
+    draw = client.post(
+        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    ).json()["id"]
+    response = client.post(f"/draws/{draw}/select")
+    assert response.status_code == 409
+    assert "needs 'revealed'" in response.json()["detail"]
+
+
+def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys):
+    data = tmp_path / "bureau"
+    assert drawledger(["demo", "--data", str(data), "--targets", "120", "--inspectors", "20"]) == 0
+    from ledger.application import LedgerApp
+    from ledger.drawing import Draws
+
+    app = LedgerApp.open(data)
+    draws = Draws(app)
+    draw = draws.open(
+        {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "team_size": 2}, "szc-clerk"
+    )
+    draws.freeze(draw, "szc-clerk")
+    draws.reveal(draw, ENTROPY, "szc-clerk")
+    draws.select(draw, "szc-clerk")
+    out = tmp_path / "record"
+    assert drawledger(["draw-record", str(draw), "--data", str(data), "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    population = (out / "population.txt").read_bytes()
+    assert hashlib.sha256(population).hexdigest() == manifest["population_frozen"]["digest"]
+    assert manifest["targets_selected"]["strata"][0]["count"] == 2
