@@ -1,0 +1,228 @@
+"""The offline verifier's rate against bare Ed25519 verification of the same events.
+
+A bundle is built the real way: a ``LedgerApp`` on SQLite (``ledger.created``, the default
+policy, then benchmark targets saved 500 events per save), sealed every ``SEAL_EVERY`` events as
+a follower sealer would, and written by ``ledger.export.export_bundle``. Then, interleaved:
+
+- ``reference``: ``Ed25519PublicKey.verify`` (cryptography, key loaded once) of every event's
+  signature over its 32-byte digest, digests and signatures extracted beforehand: one core;
+- ``cli --jobs 1``: ``verify.__main__.main([bundle])`` in this process (read the file, every
+  numbered step, print the report to a buffer): the work ``python -m verify`` does, less the
+  interpreter's start-up;
+- ``verify_bundle(jobs=1)``: the same without reading the file (bundle parsed beforehand);
+- ``cli --jobs 2``: with a process pool for the signature step.
+
+A second, smaller bundle has a checkpoint after every event, as the embedded mode (seal after
+every save) produces; it shows how the verifier's per-checkpoint work grows with the bundle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    Config,
+    Figure,
+    median,
+    new_signer,
+    payloads,
+    rate_text,
+    rotate,
+    save_in_batches,
+    save_one_by_one,
+    spread,
+    sqlite_env,
+    timed,
+)
+
+TARGET = 0.75
+SEAL_EVERY = 1000
+
+
+def build_bundle(directory: Path, events: int, *, seal_every: int | None) -> Path:
+    """Write a bundle of ``events`` events; ``seal_every=None`` seals after every save."""
+    from ledger.application import LedgerApp
+    from ledger.export import export_bundle
+
+    signer = new_signer()
+    app = LedgerApp(sqlite_env(directory), signer, signer.name, embedded_sealing=seal_every is None)
+    try:
+        app.create_ledger()
+        app.set_default_policy()
+        stored = 2
+        if seal_every is None:
+            save_one_by_one(app, payloads(events - stored))
+        else:
+            while stored < events:
+                k = min(seal_every, events - stored)
+                save_in_batches(app, k, per_save=min(500, k), seed=stored)
+                app.sealer.seal()
+                stored += k
+        out = directory / "bundle.jsonl"
+        export_bundle(app, out)
+    finally:
+        app.close()
+    return out
+
+
+def _reference(items: list[tuple[bytes, bytes]], public_key: bytes) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = Ed25519PublicKey.from_public_bytes(public_key)
+    verify = key.verify
+    for signature, digest in items:
+        verify(signature, digest)
+
+
+def _cli(path: Path, jobs: int) -> None:
+    from verify.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main([str(path), "--jobs", str(jobs)])
+    if status != 0:
+        raise RuntimeError(f"the benchmark bundle does not verify:\n{out.getvalue()}")
+
+
+def _api(bundle: Any) -> None:
+    from verify.checks import verify_bundle
+
+    report = verify_bundle(bundle, jobs=1)
+    if not report.ok:
+        raise RuntimeError("the benchmark bundle does not verify")
+
+
+def _prepare(path: Path) -> tuple[Any, list[tuple[bytes, bytes]], bytes]:
+    from verify.bundle import read_bundle
+    from verify.events import decode_record
+    from verify.keys import parse_verifier_key
+
+    bundle = read_bundle(path)
+    items = []
+    for record in bundle.records:
+        event = decode_record(record)
+        items.append((event.signature, event.digest))
+    (key,) = [parse_verifier_key(k) for k in bundle.keys]
+    return bundle, items, key.public_key
+
+
+def _run_variants(
+    config: Config, label: str, variants: dict[str, Any], repeats: int
+) -> dict[str, list[float]]:
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    for rep in range(repeats):
+        for name in rotate(list(variants), rep):
+            with timed() as t:
+                variants[name]()
+            seconds[name].append(t[0])
+            config.log(f"  verify/{label} repeat {rep + 1}/{repeats} {name:>22}: {t[0]:.3f} s")
+    return seconds
+
+
+def run(config: Config) -> list[Figure]:
+    events = 3000 if config.quick else 20_000
+    small = 300 if config.quick else 1000
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="drawledger-bench-", dir=config.tmp) as d:
+        config.log(
+            f"  verify: building a bundle of {events:,} events (sealed every {SEAL_EVERY:,})"
+        )
+        path = build_bundle(_mkdir(Path(d) / "big"), events, seal_every=SEAL_EVERY)
+        bundle, items, public_key = _prepare(path)
+        n = len(bundle.records)
+        checkpoints = len(bundle.checkpoints)
+        variants = {
+            "reference (bare Ed25519)": lambda: _reference(items, public_key),
+            "cli --jobs 1": lambda: _cli(path, 1),
+            "verify_bundle(jobs=1)": lambda: _api(bundle),
+            "cli --jobs 2": lambda: _cli(path, 2),
+        }
+        s = _run_variants(config, "bundle", variants, config.repeats)
+        ref = s["reference (bare Ed25519)"]
+
+        def ratio(name: str) -> list[float]:
+            return [r / v for r, v in zip(ref, s[name], strict=True)]
+
+        def rate(name: str) -> list[float]:
+            return [n / v for v in s[name]]
+
+        common = (
+            f"{n:,} events, {checkpoints} checkpoints, {path.stat().st_size / 1e6:.1f} MB; "
+            f"reference {rate_text(rate('reference (bare Ed25519)'))}"
+        )
+        for name, measure_name in (
+            (
+                "cli --jobs 1",
+                "python -m verify --jobs 1 (in-process, reads the file) / bare Ed25519",
+            ),
+            ("verify_bundle(jobs=1)", "verify_bundle(jobs=1) (bundle in memory) / bare Ed25519"),
+        ):
+            figures.append(
+                Figure(
+                    "verify",
+                    "-",
+                    measure_name,
+                    value=median(ratio(name)),
+                    target=TARGET,
+                    spread=spread(ratio(name)),
+                    detail=f"{rate_text(rate(name))}; {common}",
+                )
+            )
+        speedup = [a / b for a, b in zip(s["cli --jobs 1"], s["cli --jobs 2"], strict=True)]
+        figures.append(
+            Figure(
+                "verify",
+                "-",
+                "python -m verify --jobs 2 / --jobs 1 (scaling; 2 cores)",
+                value=median(speedup),
+                spread=spread(speedup),
+                detail=(
+                    f"--jobs 2 {rate_text(rate('cli --jobs 2'))} = "
+                    f"{median(ratio('cli --jobs 2')):.2f}× the one-core reference; "
+                    "the machine has 2 cores, shared"
+                ),
+            )
+        )
+
+        config.log(f"  verify: building a bundle of {small:,} events, a checkpoint after each save")
+        small_path = build_bundle(_mkdir(Path(d) / "small"), small, seal_every=None)
+        small_bundle, small_items, small_key = _prepare(small_path)
+        m = len(small_bundle.records)
+        s2 = _run_variants(
+            config,
+            "embedded",
+            {
+                "reference (bare Ed25519)": lambda: _reference(small_items, small_key),
+                "cli --jobs 1": lambda: _cli(small_path, 1),
+            },
+            config.repeats,
+        )
+        r2 = [
+            a / b for a, b in zip(s2["reference (bare Ed25519)"], s2["cli --jobs 1"], strict=True)
+        ]
+        figures.append(
+            Figure(
+                "verify",
+                "-",
+                "python -m verify --jobs 1 on an embedded-mode bundle (a checkpoint per event) "
+                "/ bare Ed25519",
+                value=median(r2),
+                target=TARGET,
+                spread=spread(r2),
+                detail=(
+                    f"{rate_text([m / v for v in s2['cli --jobs 1']])} vs reference "
+                    f"{rate_text([m / v for v in s2['reference (bare Ed25519)']])}; "
+                    f"{m:,} events, {len(small_bundle.checkpoints):,} checkpoints"
+                ),
+            )
+        )
+    return figures
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
