@@ -71,6 +71,61 @@ class Registry:
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.app.recorder.select_events(aggregate_id, limit=1))
 
+    def _checked_rows(
+        self,
+        rows: Iterable[dict[str, Any]],
+        by: str | None,
+        action: str,
+        check: Callable[[dict[str, Any]], dict[str, Any]],
+        report: ImportReport,
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Check every row (fields, known codes, authority); problems go to the report."""
+        official = None if by is None else self.official(by)
+        valid = []
+        for number, row in enumerate(rows, start=1):
+            report.total += 1
+            try:
+                spec = check(row)
+                actor = authorise(official, action, spec["division"]).to_json()
+            except InvalidFields as e:
+                report.problems += [
+                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
+                ]
+                continue
+            except Forbidden as e:
+                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
+                continue
+            valid.append((spec, actor))
+        return valid
+
+    def _record_rows(
+        self,
+        valid: list[tuple[dict[str, Any], dict[str, Any]]],
+        make_id: Callable[[str], UUID],
+        cls: type[Any],
+        register: Callable[..., Any],
+        change: Callable[..., None],
+        report: ImportReport,
+    ) -> None:
+        """Register new entries, correct changed ones ("import"), count unchanged ones."""
+        pending = []
+        for spec, actor in valid:
+            uid = make_id(spec["code"])
+            if not self._exists(uid):
+                pending.append(register(spec, actor))
+                report.recorded += 1
+                continue
+            record = self.app.get(uid, cls)
+            changes = record.changes_to(spec)
+            if changes:
+                change(record, changes, "import", actor)
+                pending.append(record)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if pending:
+            self.app.save(*pending)
+
     def _existing(self, ids: list[UUID]) -> set[UUID]:
         """Which of these aggregates have events, in one query."""
         if not ids:
@@ -339,47 +394,23 @@ class Registry:
         skip_invalid: bool = False,
         today: date | None = None,
     ) -> ImportReport:
-        official = None if by is None else self.official(by)
         today = today or _today()
-        report = ImportReport()
         known = _KnownCodes(self)
-        valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for number, row in enumerate(rows, start=1):
-            report.total += 1
-            try:
-                spec = parse_inspector(row, today)
-                problems = known.check_inspector(spec)
-                if problems:
-                    raise InvalidFields(problems)
-                actor = authorise(official, "inspector.write", spec["division"]).to_json()
-            except InvalidFields as e:
-                report.problems += [
-                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
-                ]
-                continue
-            except Forbidden as e:
-                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
-                continue
-            valid.append((spec, actor))
+
+        def check(row: dict[str, Any]) -> dict[str, Any]:
+            spec = parse_inspector(row, today)
+            problems = known.check_inspector(spec)
+            if problems:
+                raise InvalidFields(problems)
+            return spec
+
+        report = ImportReport()
+        valid = self._checked_rows(rows, by, "inspector.write", check, report)
         if report.problems and not skip_invalid:
             return report
-        pending: list[Inspector] = []
-        for spec, actor in valid:
-            iid = inspector_id(spec["code"])
-            if not self._exists(iid):
-                pending.append(Inspector.register(spec, actor))
-                report.recorded += 1
-                continue
-            record: Inspector = self.app.get(iid, Inspector)
-            changes = record.changes_to(spec)
-            if changes:
-                record.update(changes, "import", actor)
-                pending.append(record)
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if pending:
-            self.app.save(*pending)
+        self._record_rows(
+            valid, inspector_id, Inspector, Inspector.register, Inspector.update, report
+        )
         return report
 
     def update_inspector(
@@ -448,54 +479,28 @@ class Registry:
     def import_items(
         self, rows: Iterable[dict[str, Any]], by: str | None, *, skip_invalid: bool = False
     ) -> ImportReport:
-        official = None if by is None else self.official(by)
-        report = ImportReport()
         known = _KnownCodes(self)
-        valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for number, row in enumerate(rows, start=1):
-            report.total += 1
-            try:
-                spec = parse_item(row)
-                problems = [
-                    FieldProblem(name, code, f"no division or unit with code {code!r}")
-                    for name, codes in (
-                        ("division", [spec["division"]]),
-                        ("executing_units", spec["executing_units"]),
-                    )
-                    for code in codes
-                    if not known.division(code)
-                ]
-                if problems:
-                    raise InvalidFields(problems)
-                actor = authorise(official, "item.write", spec["division"]).to_json()
-            except InvalidFields as e:
-                report.problems += [
-                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
-                ]
-                continue
-            except Forbidden as e:
-                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
-                continue
-            valid.append((spec, actor))
+
+        def check(row: dict[str, Any]) -> dict[str, Any]:
+            spec = parse_item(row)
+            problems = [
+                FieldProblem(name, code, f"no division or unit with code {code!r}")
+                for name, codes in (
+                    ("division", [spec["division"]]),
+                    ("executing_units", spec["executing_units"]),
+                )
+                for code in codes
+                if not known.division(code)
+            ]
+            if problems:
+                raise InvalidFields(problems)
+            return spec
+
+        report = ImportReport()
+        valid = self._checked_rows(rows, by, "item.write", check, report)
         if report.problems and not skip_invalid:
             return report
-        pending: list[Item] = []
-        for spec, actor in valid:
-            iid = item_id(spec["code"])
-            if not self._exists(iid):
-                pending.append(Item.register(spec, actor))
-                report.recorded += 1
-                continue
-            record: Item = self.app.get(iid, Item)
-            changes = record.changes_to(spec)
-            if changes:
-                record.amend(changes, "import", actor)
-                pending.append(record)
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if pending:
-            self.app.save(*pending)
+        self._record_rows(valid, item_id, Item, Item.register, Item.amend, report)
         return report
 
     def withdraw_item(self, code: str, reason: str, by: str | None) -> None:
