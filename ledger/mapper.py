@@ -32,7 +32,8 @@ def format_time(ts: datetime) -> str:
     """UTC time with microseconds and a 'Z', the only form the envelope allows."""
     if ts.tzinfo is None:
         raise ValueError("event timestamps must be timezone-aware")
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime; years before 1000 do not occur here.
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -225,20 +225,36 @@ def _refuse_float(text: str) -> Any:
 
 
 def _check_numbers(obj: Any) -> None:
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return
-    if isinstance(obj, int):
-        if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
-            raise FormatError(f"integer {obj} is outside ±(2^53 − 1)")
-    elif isinstance(obj, float):
-        raise FormatError(f"floats are not allowed ({obj!r}); use integers or decimal strings")
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            if not isinstance(key, str):
-                raise FormatError(f"object key {key!r} is not a string")
-            _check_numbers(value)
-    elif isinstance(obj, list | tuple):
-        for value in obj:
-            _check_numbers(value)
-    else:
-        raise FormatError(f"{type(obj).__name__} is not a JSON value")
+    """Refuse floats, unsafe integers, non-string keys and non-JSON values, anywhere in obj."""
+    pending = [obj]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is int:
+            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                raise FormatError(f"integer {value} is outside ±(2^53 − 1)")
+        elif kind is dict:
+            for key in value:
+                if type(key) is not str:
+                    raise FormatError(f"object key {key!r} is not a string")
+            pending.extend(value.values())
+        elif kind is list or kind is tuple:
+            pending.extend(value)
+        elif isinstance(value, float):
+            raise FormatError(
+                f"floats are not allowed ({value!r}); use integers or decimal strings"
+            )
+        elif isinstance(value, bool | int | str | dict | list | tuple):  # subclasses
+            pending.append(_plain(value))
+        else:
+            raise FormatError(f"{type(value).__name__} is not a JSON value")
+
+
+def _plain(value: Any) -> Any:
+    base: Any
+    for base in (bool, int, str, dict, list, tuple):
+        if isinstance(value, base):
+            return base(value)
+    return value
