@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .bundle import Bundle
 from .draw_replay import replay_draws
@@ -74,8 +74,7 @@ class Report:
         return {"ok": self.ok, "steps": [s.to_json() for s in self.steps]}
 
 
-@dataclass(frozen=True)
-class _Decoded:
+class _Decoded(NamedTuple):
     """What step 3 learns of one event, small enough to send between processes."""
 
     type: str

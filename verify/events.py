@@ -78,7 +78,7 @@ def canonical(obj: Any) -> bytes:
 
 def _encode(obj: Any) -> bytes:
     try:
-        fast = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        fast = _ENCODER.encode(obj)
         encoded = fast.encode("utf-8")
     except (UnicodeEncodeError, TypeError, ValueError):
         return bytes(rfc8785.dumps(obj))
@@ -199,9 +199,7 @@ def check_envelope(envelope: Any) -> None:
 def _parse_canonical(raw: bytes) -> dict[str, Any]:
     """Parse envelope bytes and insist they are exactly their own RFC 8785 form."""
     try:
-        obj = json.loads(
-            raw, parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_safe_int
-        )
+        obj = _DECODER.decode(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise FormatError(f"envelope is not JSON: {e}") from None
     try:
@@ -258,3 +256,10 @@ def _plain(value: Any) -> Any:
         if isinstance(value, base):
             return base(value)
     return value
+
+
+# Built once: json.dumps and json.loads build a new coder per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_DECODER = json.JSONDecoder(
+    parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_safe_int
+)
