@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from .errors import VerifyError
 from .keys import b64decode_strict
 
 BUNDLE_FORMAT = "drawledger/bundle/v1"
+_EVENT_LINE = re.compile(
+    rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/=]*)"\}'
+)
 
 
 class BundleError(VerifyError):
@@ -98,6 +102,17 @@ def parse_bundle(data: bytes) -> Bundle:
     for lineno, raw in enumerate(lines[1:], start=2):
         if end is not None:
             raise BundleError(f"line {lineno}: content after the end line")
+        fast = _EVENT_LINE.fullmatch(raw)
+        if fast is not None and not bundle.checkpoints:
+            # The exporter's exact spelling of an event line, read without a JSON parse; any
+            # other spelling takes the general path below and is checked the same way.
+            index, nid, record = fast.groups()
+            _add_event(
+                bundle,
+                {"event": int(index), "notification_id": int(nid), "record": record.decode()},
+                lineno,
+            )
+            continue
         obj = _parse_line(raw, lineno)
         if "event" in obj:
             if bundle.checkpoints:
