@@ -21,7 +21,7 @@ from verify.errors import VerifyError
 from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 
 # Importing the aggregate modules registers their event types for reading the log.
-from . import divisions, draws, inspectors, items, officials, targets  # noqa: F401
+from . import divisions, draws, inspectors, items, officials, plans, targets  # noqa: F401
 from .actors import SYSTEM, Actor
 from .config import Settings
 from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent

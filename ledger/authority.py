@@ -22,9 +22,16 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
     "itemlist.publish": ("plan_aggregator",),
     "draw.run": ("clerk", "division_head"),
+    "plan.write": ("clerk", "division_head"),
+    "plan.review": ("leader_in_charge",),
+    "plan.consolidate": ("plan_aggregator",),
 }
 # Roles that may act for any division on these acts (the aggregator keeps the whole roster).
-CROSS_DIVISION: dict[str, tuple[str, ...]] = {"inspector.write": ("plan_aggregator",)}
+CROSS_DIVISION: dict[str, tuple[str, ...]] = {
+    "inspector.write": ("plan_aggregator",),
+    "plan.review": ("leader_in_charge",),  # a leader oversees several divisions
+    "plan.consolidate": ("plan_aggregator",),
+}
 
 
 def authorise(official: Official | None, action: str, division: str | None = None) -> Actor:

@@ -1,0 +1,114 @@
+"""The plan service: one method per workflow step, each checked against the acting official."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from .application import LedgerApp
+from .authority import authorise
+from .errors import BadInput
+from .fields import Fields, check_code
+from .items import item_id
+from .officials import Official, official_id
+from .plans import KINDS, Plan, deadlines
+
+
+def parse_plan(data: dict[str, Any]) -> dict[str, Any]:
+    f = Fields(data)
+    items = f.codes("items")
+    if not items:
+        f.problem("items", "a plan names at least one listed inspection item")
+    counts = data.get("counts") or {}
+    if not isinstance(counts, dict) or not all(
+        isinstance(v, int) and v >= 0 for v in counts.values()
+    ):
+        f.problem("counts", "must map each stratum to a count ≥ 0")
+        counts = {}
+    spec = {
+        "division": check_code(f, "division"),
+        "kind": f.choice("kind", KINDS),
+        "period": f.text("period", max_len=7),
+        "content": {
+            "items": items,
+            "counts": counts,
+            "stratify_by": data.get("stratify_by"),
+            "weighted": f.boolean("weighted"),
+            "team_size": f.integer("team_size", low=2, high=20) or 2,
+            "schedule": f.text("schedule", required=False, max_len=500),
+            "joint_divisions": f.codes("joint_divisions"),
+        },
+    }
+    f.done()
+    return spec
+
+
+class Plans:
+    def __init__(self, app: LedgerApp, today: date | None = None) -> None:
+        self.app = app
+        self._today = today
+
+    def today(self) -> date:
+        return self._today or datetime.now(UTC).date()
+
+    def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
+        official = None if by is None else self.app.get(official_id(by), Official)
+        return authorise(official, action, division).to_json()
+
+    def get(self, plan: UUID) -> Plan:
+        record: Plan = self.app.get(plan, Plan)
+        return record
+
+    def draft(self, data: dict[str, Any], by: str | None) -> UUID:
+        spec = parse_plan(data)
+        actor = self._actor(by, "plan.write", spec["division"])
+        for item in spec["content"]["items"]:
+            if not self.app.recorder.select_events(item_id(item), limit=1):
+                raise BadInput(f"items: no inspection item {item!r}")
+        due = deadlines(spec["kind"], spec["period"], self.app.policy_in_force())
+        plan = Plan.draft({**spec, "deadlines": due}, actor)
+        self.app.save(plan)
+        return plan.id
+
+    def review(self, plan_id: UUID, approved: bool, comment: str, by: str | None) -> None:
+        plan = self.get(plan_id)
+        plan.review(approved, comment, self._actor(by, "plan.review", plan.division))
+        self.app.save(plan)
+
+    def submit(self, plan_id: UUID, by: str | None) -> bool:
+        """Submit to the aggregator; returns whether it was late."""
+        plan = self.get(plan_id)
+        plan.submit(self.today(), self._actor(by, "plan.write", plan.division))
+        self.app.save(plan)
+        return self._last_late(plan_id)
+
+    def consolidate(self, plan_id: UUID, by: str | None) -> None:
+        plan = self.get(plan_id)
+        plan.consolidate(self._actor(by, "plan.consolidate", plan.division))
+        self.app.save(plan)
+
+    def upload(self, plan_id: UUID, by: str | None) -> bool:
+        plan = self.get(plan_id)
+        plan.upload(self.today(), self._actor(by, "plan.consolidate", plan.division))
+        self.app.save(plan)
+        return self._last_late(plan_id)
+
+    def amend(self, plan_id: UUID, changes: dict[str, Any], reason: str, by: str | None) -> None:
+        plan = self.get(plan_id)
+        unknown = sorted(set(changes) - set(plan.content))
+        if unknown:
+            raise BadInput(f"plan fields {unknown} do not exist; fields: {sorted(plan.content)}")
+        plan.amend(changes, reason, self._actor(by, "plan.write", plan.division))
+        self.app.save(plan)
+
+    def withdraw(self, plan_id: UUID, reason: str, by: str | None) -> None:
+        plan = self.get(plan_id)
+        plan.withdraw(reason, self._actor(by, "plan.write", plan.division))
+        self.app.save(plan)
+
+    def _last_late(self, plan_id: UUID) -> bool:
+        from verify.events import decode_record
+
+        last = self.app.recorder.select_events(plan_id, desc=True, limit=1)[0]
+        return bool(decode_record(last.state).envelope["payload"].get("late"))

@@ -1,0 +1,158 @@
+"""Annual and monthly inspection plans and their workflow, each step a signed event.
+
+drafted → reviewed by the leader in charge (分管领导审核) → submitted to the aggregator (水政处) →
+consolidated → uploaded. Amending a plan before upload sends it back to drafted (it must be
+reviewed again); a plan can be withdrawn with a reason. Deadlines come from the policy in force:
+a late step is allowed but recorded as late, with its deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from .aggregates import LedgerAggregate
+from .errors import BadInput, Conflict
+
+KINDS = ("annual", "monthly")
+ORDER = ("drafted", "reviewed", "submitted", "consolidated", "uploaded")
+
+
+def deadlines(kind: str, period: str, policy: dict[str, Any]) -> dict[str, str]:
+    """The report-to-aggregator and upload deadlines of a plan, from the policy.
+
+    Annual plan for year Y: ``plans.annual_report_by`` / ``annual_upload_by`` (MM-DD) of Y−1.
+    Monthly plan for Y-MM: ``monthly_report_day`` / ``monthly_upload_day`` of the month before.
+    """
+    rules = policy.get("plans", {})
+    try:
+        if kind == "annual":
+            year = int(period)
+            report = date.fromisoformat(f"{year - 1}-{rules.get('annual_report_by', '12-15')}")
+            upload = date.fromisoformat(f"{year - 1}-{rules.get('annual_upload_by', '12-25')}")
+        else:
+            year, month = (int(x) for x in period.split("-"))
+            prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+            report = date(prev_year, prev_month, int(rules.get("monthly_report_day", 20)))
+            upload = date(prev_year, prev_month, int(rules.get("monthly_upload_day", 25)))
+    except ValueError:
+        raise BadInput(
+            f"period {period!r}: an annual plan names a year (2027), "
+            "a monthly one a month (2027-03)"
+        ) from None
+    return {"report_by": report.isoformat(), "upload_by": upload.isoformat()}
+
+
+class Plan(LedgerAggregate):
+    TOPIC = "plan"
+
+    if TYPE_CHECKING:
+        division: str
+        kind: str
+        period: str
+        content: dict[str, Any]
+        status: str
+        deadlines: dict[str, str]
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "plan.drafted"
+        division: str
+        kind: str
+        period: str
+        content: dict[str, Any]
+        deadlines: dict[str, str]
+
+        def apply(self, plan: Plan) -> None:
+            plan.division, plan.kind, plan.period = self.division, self.kind, self.period
+            plan.content, plan.deadlines = dict(self.content), dict(self.deadlines)
+            plan.status = "drafted"
+
+    class Reviewed(LedgerAggregate.Event):
+        TOPIC = "plan.reviewed"
+        approved: bool
+        comment: str
+
+        def apply(self, plan: Plan) -> None:
+            plan.status = "reviewed" if self.approved else "drafted"
+
+    class Submitted(LedgerAggregate.Event):
+        TOPIC = "plan.submitted"
+        deadline: str
+        late: bool
+
+        def apply(self, plan: Plan) -> None:
+            plan.status = "submitted"
+
+    class Consolidated(LedgerAggregate.Event):
+        TOPIC = "plan.consolidated"
+
+        def apply(self, plan: Plan) -> None:
+            plan.status = "consolidated"
+
+    class Uploaded(LedgerAggregate.Event):
+        TOPIC = "plan.uploaded"
+        deadline: str
+        late: bool
+
+        def apply(self, plan: Plan) -> None:
+            plan.status = "uploaded"
+
+    class Amended(LedgerAggregate.Event):
+        TOPIC = "plan.amended"
+        changes: dict[str, Any]
+        reason: str
+
+        def apply(self, plan: Plan) -> None:
+            plan.content.update(self.changes)
+            plan.status = "drafted"
+
+    class Withdrawn(LedgerAggregate.Event):
+        TOPIC = "plan.withdrawn"
+        reason: str
+
+        def apply(self, plan: Plan) -> None:
+            plan.status = "withdrawn"
+
+    @classmethod
+    def draft(cls, facts: dict[str, Any], actor: dict[str, Any]) -> Plan:
+        return cls._create(cls.Created, id=uuid4(), actor=actor, **facts)
+
+    def check_status(self, *allowed: str, doing: str) -> None:
+        if self.status not in allowed:
+            raise Conflict(
+                f"cannot {doing}: the plan is {self.status}; this step needs {' or '.join(allowed)}"
+            )
+
+    def review(self, approved: bool, comment: str, actor: dict[str, Any]) -> None:
+        self.check_status("drafted", doing="review the plan")
+        self.trigger_event(self.Reviewed, approved=approved, comment=comment, actor=actor)
+
+    def submit(self, today: date, actor: dict[str, Any]) -> None:
+        self.check_status("reviewed", doing="submit the plan to the aggregator")
+        deadline = self.deadlines["report_by"]
+        late = today.isoformat() > deadline
+        self.trigger_event(self.Submitted, deadline=deadline, late=late, actor=actor)
+
+    def consolidate(self, actor: dict[str, Any]) -> None:
+        self.check_status("submitted", doing="consolidate the plan")
+        self.trigger_event(self.Consolidated, actor=actor)
+
+    def upload(self, today: date, actor: dict[str, Any]) -> None:
+        self.check_status("consolidated", doing="upload the plan")
+        deadline = self.deadlines["upload_by"]
+        late = today.isoformat() > deadline
+        self.trigger_event(self.Uploaded, deadline=deadline, late=late, actor=actor)
+
+    def amend(self, changes: dict[str, Any], reason: str, actor: dict[str, Any]) -> None:
+        self.check_status("drafted", "reviewed", "submitted", "consolidated", doing="amend")
+        if not reason.strip():
+            raise BadInput("reason: an amendment states why")
+        self.trigger_event(self.Amended, changes=changes, reason=reason, actor=actor)
+
+    def withdraw(self, reason: str, actor: dict[str, Any]) -> None:
+        if self.status == "withdrawn":
+            raise Conflict("the plan is withdrawn already")
+        if not reason.strip():
+            raise BadInput("reason: a withdrawal states why")
+        self.trigger_event(self.Withdrawn, reason=reason, actor=actor)
