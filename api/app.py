@@ -6,10 +6,11 @@ from fastapi import FastAPI
 
 from ledger.application import LedgerApp
 from ledger.drawing import Draws
+from ledger.planning import Plans
 from ledger.registry import Registry
 
 from . import errors
-from .routes import draws, imports, public, queries, registry, transparency
+from .routes import draws, imports, plans, public, queries, registry, transparency
 
 
 def create_app(ledger: LedgerApp) -> FastAPI:
@@ -21,6 +22,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
     app.state.draws = Draws(ledger)
+    app.state.plans = Plans(ledger)
     # Read models (projections/): caught up now, after every command, and before each query.
     from projections import open_read_models
 
@@ -31,5 +33,6 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(queries.router)
     app.include_router(imports.router)
     app.include_router(public.router)
+    app.include_router(plans.router)
     app.include_router(draws.router)
     return app

@@ -28,7 +28,7 @@ from verify.registry_state import RegistryState
 from .application import LedgerApp
 from .authority import authorise
 from .draws import Draw
-from .errors import BadInput, Conflict, NotFound
+from .errors import BadInput, Conflict, Forbidden, NotFound
 from .fields import Fields, check_code
 from .items import item_id
 from .officials import Official, official_id
@@ -105,6 +105,8 @@ class Draws:
                 raise BadInput(
                     f"items: no inspection item {item!r}: no inspection without a listed item"
                 )
+        if spec["plan"] is not None:
+            self._check_plan(spec)
         policy = self.app.policy_in_force()
         nonce = secrets.token_bytes(32)
         draw = Draw.open(
@@ -117,6 +119,25 @@ class Draws:
             )
         self.app.save(draw)
         return draw.id
+
+    def _check_plan(self, spec: dict[str, Any]) -> None:
+        """A planned draw follows an uploaded plan of its own division and its items."""
+        from .plans import Plan
+
+        try:
+            plan: Plan = self.app.get(UUID(spec["plan"]), Plan)
+        except ValueError:
+            raise BadInput(f"plan: {spec['plan']!r} is not a plan id") from None
+        if plan.division != spec["division"]:
+            raise Forbidden(
+                f"plan {spec['plan']} belongs to division {plan.division}; a division draws "
+                "only for its own plans (谁审批谁监管)"
+            )
+        if plan.status != "uploaded":
+            raise Conflict(f"plan {spec['plan']} is {plan.status}; draws follow uploaded plans")
+        outside = sorted(set(spec["items"]) - set(plan.content["items"]))
+        if outside:
+            raise BadInput(f"items {outside} are not in plan {spec['plan']}")
 
     # (2): freeze the population ------------------------------------------------------------------
 

@@ -81,3 +81,34 @@ def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys
     population = (out / "population.txt").read_bytes()
     assert hashlib.sha256(population).hexdigest() == manifest["population_frozen"]["digest"]
     assert manifest["targets_selected"]["strata"][0]["count"] == 2
+
+
+def test_a_plan_goes_through_its_workflow_over_http(ledger):
+    build_demo(ledger, targets=40, inspectors=10)
+    app = create_app(ledger)
+
+    def as_(official):
+        c = TestClient(app)
+        c.headers["Authorization"] = f"Bearer {_token(ledger, official)}"
+        return c
+
+    clerk, leader, aggregator = as_("szc-clerk"), as_("jld-leader-1"), as_("szc-aggregator")
+    body = {
+        "division": "szc",
+        "kind": "monthly",
+        "period": "2099-03",
+        "items": ["qsxk"],
+        "counts": {"all": 3},
+    }
+    created = clerk.post("/plans", json=body)
+    assert created.status_code == 201, created.text
+    plan = created.json()["id"]
+    assert created.json()["deadlines"] == {"report_by": "2099-02-20", "upload_by": "2099-02-25"}
+    assert (
+        leader.post(f"/plans/{plan}/review", json={"approved": True}).json()["status"] == "reviewed"
+    )
+    assert clerk.post(f"/plans/{plan}/submit").json() == {"late": False}
+    assert aggregator.post(f"/plans/{plan}/consolidate").status_code == 200
+    assert aggregator.post(f"/plans/{plan}/upload").json() == {"late": False}
+    refused = clerk.post(f"/plans/{plan}/upload")
+    assert refused.status_code in (403, 409)

@@ -104,3 +104,22 @@ def test_an_amendment_sends_the_plan_back_for_review_and_a_withdrawal_ends_it(bu
     plans.withdraw(plan, "并入联合检查", "szc-clerk")
     with pytest.raises(Conflict):
         plans.review(plan, True, "同意", "jld-leader-1")
+
+
+def test_a_draw_follows_an_uploaded_plan_of_its_own_division(bureau):
+    from ledger.drawing import Draws
+
+    plans = Plans(bureau, today=date(2026, 12, 1))
+    plan = plans.draft(PLAN, "szc-clerk")
+    draws = Draws(bureau)
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    with pytest.raises(Conflict, match="draws follow uploaded plans"):
+        draws.open({**spec, "plan": str(plan)}, "szc-clerk")
+    plans.review(plan, True, "同意", "jld-leader-1")
+    plans.submit(plan, "szc-clerk")
+    plans.consolidate(plan, AGGREGATOR)
+    plans.upload(plan, AGGREGATOR)
+    with pytest.raises(BadInput, match="not in plan"):
+        draws.open({**spec, "items": ["fhyx"], "plan": str(plan)}, "szc-clerk")
+    draw = draws.open({**spec, "plan": str(plan)}, "szc-clerk")
+    assert draws.get(draw).plan == str(plan)

@@ -1,0 +1,100 @@
+"""Plans over HTTP: one route per workflow step, acting as the token's official."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from ledger.planning import Plans
+
+from ..deps import OfficialDep
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+
+def get_plans(request: Request) -> Plans:
+    return request.app.state.plans  # type: ignore[no-any-return]
+
+
+PlansDep = Annotated[Plans, Depends(get_plans)]
+
+
+class PlanCreate(BaseModel):
+    division: str
+    kind: str = Field(description="annual or monthly")
+    period: str = Field(description="2027 for an annual plan, 2027-03 for a monthly one")
+    items: list[str] = Field(description="listed inspection item codes")
+    counts: dict[str, int] = Field(default_factory=dict, description="targets per stratum")
+    stratify_by: str | None = None
+    weighted: bool = False
+    team_size: int = Field(2, ge=2)
+    schedule: str | None = None
+    joint_divisions: list[str] = Field(default_factory=list)
+
+
+class ReviewCreate(BaseModel):
+    approved: bool
+    comment: str = ""
+
+
+class AmendmentCreate(BaseModel):
+    changes: dict[str, Any]
+    reason: str
+
+
+class ReasonCreate(BaseModel):
+    reason: str
+
+
+@router.post("", status_code=201)
+def draft(body: PlanCreate, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
+    """Draft a plan; its deadlines come from the policy in force."""
+    plan = plans.draft(body.model_dump(exclude_none=True), official.code)
+    return {"id": str(plan), "deadlines": plans.get(plan).deadlines}
+
+
+@router.post("/{plan}/review")
+def review(
+    plan: UUID, body: ReviewCreate, plans: PlansDep, official: OfficialDep
+) -> dict[str, str]:
+    """The leader in charge approves (or sends back) the plan."""
+    plans.review(plan, body.approved, body.comment, official.code)
+    return {"status": plans.get(plan).status}
+
+
+@router.post("/{plan}/submit")
+def submit(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
+    """Submit to the aggregator; a late submission is recorded as late."""
+    return {"late": plans.submit(plan, official.code)}
+
+
+@router.post("/{plan}/consolidate")
+def consolidate(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str, str]:
+    plans.consolidate(plan, official.code)
+    return {"status": plans.get(plan).status}
+
+
+@router.post("/{plan}/upload")
+def upload(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
+    """Upload the consolidated plan; a late upload is recorded as late."""
+    return {"late": plans.upload(plan, official.code)}
+
+
+@router.post("/{plan}/amendments")
+def amend(
+    plan: UUID, body: AmendmentCreate, plans: PlansDep, official: OfficialDep
+) -> dict[str, str]:
+    """Amend before upload; the plan goes back to review."""
+    plans.amend(plan, body.changes, body.reason, official.code)
+    return {"status": plans.get(plan).status}
+
+
+@router.post("/{plan}/withdraw")
+def withdraw(
+    plan: UUID, body: ReasonCreate, plans: PlansDep, official: OfficialDep
+) -> dict[str, str]:
+    plans.withdraw(plan, body.reason, official.code)
+    return {"status": plans.get(plan).status}
