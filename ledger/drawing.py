@@ -27,7 +27,7 @@ from verify.registry_state import RegistryState
 
 from .application import LedgerApp
 from .authority import authorise
-from .draws import Draw
+from .draws import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 from .errors import BadInput, Conflict, Forbidden, NotFound
 from .fields import Fields, check_code
 from .items import item_id
@@ -119,6 +119,35 @@ class Draws:
             )
         self.app.save(draw)
         return draw.id
+
+    def record_non_random(self, data: dict[str, Any], by: str | None) -> UUID:
+        """Record a complaint-driven or legally mandated inspection: not drawn, still traced."""
+        f = Fields(data)
+        division = check_code(f, "division")
+        items = f.codes("items")
+        ground = f.choice("ground", NON_RANDOM_GROUNDS)
+        targets = sorted({str(t) for t in data.get("targets") or []})
+        facts: dict[str, Any] = {
+            "division": division,
+            "items": items,
+            "targets": targets,
+            "ground": ground,
+            "reason": f.text("reason", max_len=2000),
+            "legal_basis": f.text("legal_basis", max_len=500),
+        }
+        if not items:
+            f.problem("items", "name the listed inspection item(s)")
+        if not targets:
+            f.problem("targets", "name at least one target (credit code or kind:code)")
+        f.done()
+        actor = self._actor(by, str(division))
+        known = {t.key for t in self.registry_at(None).targets.values()}
+        unknown = [t for t in targets if t not in known]
+        if unknown:
+            raise BadInput(f"targets: not in the registry: {unknown}")
+        record = DirectedInspection.record(facts, actor)
+        self.app.save(record)
+        return record.id
 
     def _check_plan(self, spec: dict[str, Any]) -> None:
         """A planned draw follows an uploaded plan of its own division and its items."""

@@ -181,3 +181,34 @@ def draw_id(text: str) -> UUID:
         from .errors import NotFound
 
         raise NotFound(f"{text!r} is not a draw id") from None
+
+
+NON_RANDOM_GROUNDS = ("complaint", "report", "legally_mandated", "higher_authority", "other")
+
+
+class DirectedInspection(LedgerAggregate):
+    """An inspection not drawn at random (complaint, tip-off, legal mandate): recorded the same
+    way as a draw — who decided, on which ground and legal basis, which targets — but with no
+    seed, because nothing was random."""
+
+    TOPIC = "directed"
+
+    if TYPE_CHECKING:
+        division: str
+        targets: list[str]
+
+    class Created(LedgerAggregate.Created):
+        TOPIC = "directed.recorded"
+        division: str
+        items: list[str]
+        targets: list[str]
+        ground: str
+        reason: str
+        legal_basis: str
+
+        def apply(self, record: DirectedInspection) -> None:
+            record.division, record.targets = self.division, list(self.targets)
+
+    @classmethod
+    def record(cls, facts: dict[str, Any], actor: dict[str, Any]) -> DirectedInspection:
+        return cls._create(cls.Created, id=uuid4(), actor=actor, **facts)

@@ -45,6 +45,15 @@ class EntropyCreate(BaseModel):
     )
 
 
+class DirectedCreate(BaseModel):
+    division: str
+    items: list[str]
+    targets: list[str] = Field(description="credit codes, or kind:code for projects")
+    ground: str = Field(description="complaint, report, legally_mandated, higher_authority, other")
+    reason: str
+    legal_basis: str
+
+
 class SubstitutionCreate(BaseModel):
     target: str
     inspector: str
@@ -98,3 +107,9 @@ def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
     """The publishable draw record (public): manifest and population list."""
     manifest, population = draw_record(draws, draw)
     return {"manifest": manifest, "population": population}
+
+
+@router.post("/non-random", status_code=201)
+def non_random(body: DirectedCreate, draws: DrawsDep, official: OfficialDep) -> dict[str, str]:
+    """Record an inspection that was not drawn (complaint, legal mandate): traced, no seed."""
+    return {"id": str(draws.record_non_random(body.model_dump(), official.code))}

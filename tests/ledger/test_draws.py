@@ -152,3 +152,30 @@ def _payload(app, draw, event_type):
         if stored.topic == event_type:
             return decode_record(stored.state).envelope["payload"]
     raise AssertionError(event_type)
+
+
+def test_a_complaint_driven_inspection_is_recorded_with_its_ground_and_no_seed(bureau, tmp_path):
+    from verify.registry_state import fold
+
+    draws = Draws(bureau)
+    state = fold(decode_record(n.state).envelope for n in bureau.notifications())
+    target = next(t.key for t in state.targets.values() if t.division == "szc")
+    record = draws.record_non_random(
+        {
+            "division": "szc",
+            "items": ["qsxk"],
+            "targets": [target],
+            "ground": "complaint",
+            "reason": "12345 热线投诉：超许可取水",
+            "legal_basis": "《中华人民共和国水法》第四十八条",
+        },
+        "szc-clerk",
+    )
+    stored = bureau.recorder.select_events(record)
+    assert [s.topic for s in stored] == ["directed.recorded"]
+    payload = decode_record(stored[0].state).envelope["payload"]
+    assert payload["ground"] == "complaint" and payload["targets"] == [target]
+    with pytest.raises(BadInput, match="not in the registry"):
+        draws.record_non_random({**payload, "targets": ["91350100M000100Y43"]}, "szc-clerk")
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
