@@ -245,10 +245,7 @@ class Registry:
                 f"target {spec['kind']} {key} is registered already; send a correction to change it"
             )
         report = self.import_targets([data], by, source)
-        if report.problems:
-            raise InvalidFields(
-                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
-            )
+        _raise_problems(report)
         return tid, report.warnings
 
     def change_target_status(
@@ -380,10 +377,7 @@ class Registry:
         if self._exists(inspector_id(spec["code"])):
             raise Conflict(f"inspector {spec['code']} is registered already; send a correction")
         report = self.import_inspectors([data], by)
-        if report.problems:
-            raise InvalidFields(
-                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
-            )
+        _raise_problems(report)
         return str(spec["code"])
 
     def import_inspectors(
@@ -470,10 +464,7 @@ class Registry:
         if self._exists(item_id(spec["code"])):
             raise Conflict(f"item {spec['code']} is registered already")
         report = self.import_items([data], by)
-        if report.problems:
-            raise InvalidFields(
-                [FieldProblem(p.field, p.value, p.message) for p in report.problems]
-            )
+        _raise_problems(report)
         return str(spec["code"])
 
     def import_items(
