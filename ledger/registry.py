@@ -76,16 +76,17 @@ class Registry:
         rows: Iterable[dict[str, Any]],
         by: str | None,
         action: str,
-        check: Callable[[dict[str, Any]], dict[str, Any]],
+        check: Callable[[int, dict[str, Any]], dict[str, Any]],
         report: ImportReport,
-    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """Check every row (fields, known codes, authority); problems go to the report."""
+    ) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """Check every row (``check(number, row)``: fields, known codes; then authority);
+        problems go to the report. Returns ``(row, spec, actor)`` for the good rows."""
         official = None if by is None else self.official(by)
         valid = []
         for number, row in enumerate(rows, start=1):
             report.total += 1
             try:
-                spec = check(row)
+                spec = check(number, row)
                 actor = authorise(official, action, spec["division"]).to_json()
             except InvalidFields as e:
                 report.problems += [
@@ -95,12 +96,12 @@ class Registry:
             except Forbidden as e:
                 report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
                 continue
-            valid.append((spec, actor))
+            valid.append((row, spec, actor))
         return valid
 
     def _record_rows(
         self,
-        valid: list[tuple[dict[str, Any], dict[str, Any]]],
+        valid: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]],
         make_id: Callable[[str], UUID],
         cls: type[Any],
         register: Callable[..., Any],
@@ -109,7 +110,7 @@ class Registry:
     ) -> None:
         """Register new entries, correct changed ones ("import"), count unchanged ones."""
         pending = []
-        for spec, actor in valid:
+        for _, spec, actor in valid:
             uid = make_id(spec["code"])
             if not self._exists(uid):
                 pending.append(register(spec, actor))
@@ -286,34 +287,26 @@ class Registry:
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Register new targets and correct changed ones; see the module docstring."""
-        official = None if by is None else self.official(by)
         report = ImportReport()
-        checked: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         seen: dict[str, int] = {}
         known = _KnownCodes(self)
-        for number, row in enumerate(rows, start=1):
-            report.total += 1
-            try:
-                spec, warnings = parse_target(row)
-                report.warnings += [f"row {number}: {w}" for w in warnings]
-                key = f"{spec['kind']}:{spec['code']}"
-                if key in seen:
-                    raise InvalidFields(
-                        [FieldProblem("code", spec["code"], f"duplicate of row {seen[key]}")]
-                    )
-                seen[key] = number
-                problems = known.check(spec)
-                if problems:
-                    raise InvalidFields(problems)
-                actor = authorise(official, "target.write", spec["division"]).to_json()
-            except InvalidFields as e:
-                report.problems += [
-                    RowProblem(number, p.field, p.value, p.message) for p in e.problems
-                ]
-                continue
-            except Forbidden as e:
-                report.problems.append(RowProblem(number, "division", row.get("division"), str(e)))
-                continue
+
+        def check(number: int, row: dict[str, Any]) -> dict[str, Any]:
+            spec, warnings = parse_target(row)
+            report.warnings += [f"row {number}: {w}" for w in warnings]
+            key = f"{spec['kind']}:{spec['code']}"
+            if key in seen:
+                raise InvalidFields(
+                    [FieldProblem("code", spec["code"], f"duplicate of row {seen[key]}")]
+                )
+            seen[key] = number
+            problems = known.check(spec)
+            if problems:
+                raise InvalidFields(problems)
+            return spec
+
+        checked = []
+        for row, spec, actor in self._checked_rows(rows, by, "target.write", check, report):
             person = None
             if spec["kind"] == "individual":
                 person = {"identity": str(row.get("code")), "name": row.get("name")}
@@ -327,7 +320,6 @@ class Registry:
             existing = self._existing([target_id(s["kind"], s["code"]) for s, _ in chunk])
             pending: list[Target] = []
             for spec, extra in chunk:
-                assert extra is not None
                 pending += self._target_change(spec, extra, source, report, existing)
             if pending:
                 self.app.save(*pending)
@@ -391,7 +383,7 @@ class Registry:
         today = today or _today()
         known = _KnownCodes(self)
 
-        def check(row: dict[str, Any]) -> dict[str, Any]:
+        def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
             spec = parse_inspector(row, today)
             problems = known.check_inspector(spec)
             if problems:
@@ -472,7 +464,7 @@ class Registry:
     ) -> ImportReport:
         known = _KnownCodes(self)
 
-        def check(row: dict[str, Any]) -> dict[str, Any]:
+        def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
             spec = parse_item(row)
             problems = [
                 FieldProblem(name, code, f"no division or unit with code {code!r}")

@@ -11,46 +11,18 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table
 
+from ledger.inspectors import Inspector
+from ledger.items import Item
+from ledger.targets import MUTABLE as TARGET_FIELDS
+
 from . import tables as t
 from .tracking import Handler, Projection, Writer, entry_id, event_time, touched
 
-_TARGET_FIELDS = (
-    "kind",
-    "code",
-    "name",
-    "legal_representative",
-    "address",
-    "district",
-    "grid",
-    "division",
-    "items",
-    "permit",
-    "credit_class",
-    "risk_flags",
-)
-_INSPECTOR_FIELDS = (
-    "code",
-    "name",
-    "certificate",
-    "unit",
-    "division",
-    "agency_staff",
-    "qualifications",
-    "status",
-)
-_ITEM_FIELDS = (
-    "code",
-    "name",
-    "legal_basis",
-    "division",
-    "executing_units",
-    "object_type",
-    "checklist",
-    "method",
-    "item_class",
-    "ratio_percent",
-    "frequency_per_year",
-)
+# The columns of the current-state tables: each registry's key fields and its correctable fields,
+# as the ledger defines them.
+_TARGET_FIELDS = ("kind", "code", *TARGET_FIELDS)
+_INSPECTOR_FIELDS = ("code", *Inspector.MUTABLE)
+_ITEM_FIELDS = ("code", *Item.MUTABLE)
 
 
 def _created(event: Any, position: int, fields: tuple[str, ...]) -> dict[str, Any]:
