@@ -16,6 +16,8 @@ from .errors import Conflict
 
 ALGORITHM = "drawledger/draw/v1: consistent-sampler 1.0.10 without replacement, SHA-256"
 STEPS = ("opened", "frozen", "revealed", "selected", "assigned")
+# What the draw rules (verify/draw_rules.py) read from the opening, besides the year and seed.
+RULE_PARAMS = ("criteria", "stratify_by", "counts", "weighted", "team_size", "items")
 
 
 class Draw(LedgerAggregate):
@@ -54,18 +56,7 @@ class Draw(LedgerAggregate):
         commitment: str
 
         def apply(self, draw: Draw) -> None:
-            for name in (
-                "division",
-                "plan",
-                "items",
-                "criteria",
-                "stratify_by",
-                "counts",
-                "weighted",
-                "team_size",
-                "policy_version",
-                "commitment",
-            ):
+            for name in ("division", "plan", "policy_version", "commitment", *RULE_PARAMS):
                 setattr(draw, name, getattr(self, name))
             draw.step = "opened"
             draw.teams = {}
@@ -138,8 +129,7 @@ class Draw(LedgerAggregate):
 
     def params(self) -> dict[str, Any]:
         """What the draw rules read: the opening parameters, the freeze year, the seed."""
-        names = ("criteria", "stratify_by", "counts", "weighted", "team_size", "items")
-        params = {name: getattr(self, name) for name in names}
+        params = {name: getattr(self, name) for name in RULE_PARAMS}
         params["year"] = getattr(self, "year", None)
         params["seed"] = getattr(self, "seed", None)
         return params

@@ -119,13 +119,7 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
     sel_pos, sel_env = selected
     expected = _attempt(lambda: selection(params, state))
     if expected != sel_env["payload"]["strata"]:
-        out.append(
-            (
-                sel_pos,
-                f"selection: recorded {_short(sel_env['payload']['strata'])}, "
-                f"recomputed {_short(expected)}",
-            )
-        )
+        out.append(_differs(sel_pos, "selection", sel_env["payload"]["strata"], expected))
     # (9d): the teams and their skips
     assigned = draw.events.get("inspectors_assigned")
     if assigned is None:
@@ -135,13 +129,7 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
     on_date = asg_env["payload"]["on_date"]
     expected_teams = _attempt(lambda: assignment(params, state, targets, on_date))
     if expected_teams != asg_env["payload"]["teams"]:
-        out.append(
-            (
-                asg_pos,
-                f"teams: recorded {_short(asg_env['payload']['teams'])}, "
-                f"recomputed {_short(expected_teams)}",
-            )
-        )
+        out.append(_differs(asg_pos, "teams", asg_env["payload"]["teams"], expected_teams))
         return out
     # (9e): substitutions, in order, each continuing its team's walk
     teams = {t["target"]: dict(t) for t in asg_env["payload"]["teams"]}
@@ -165,12 +153,7 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
             walked,
         )
         if recorded != computed:
-            out.append(
-                (
-                    sub_pos,
-                    f"substitution: recorded {_short(recorded)}, recomputed {_short(computed)}",
-                )
-            )
+            out.append(_differs(sub_pos, "substitution", recorded, computed))
             continue
         team["members"] = [substitute if m == sub["replaced"] else m for m in team["members"]]
         team["walked"] = walked
@@ -182,6 +165,10 @@ def _attempt(compute):  # type: ignore[no-untyped-def]
         return compute()
     except (DrawError, KeyError) as e:
         return f"cannot be recomputed: {e}"
+
+
+def _differs(position: int, what: str, recorded: Any, computed: Any) -> tuple[int, str]:
+    return position, f"{what}: recorded {_short(recorded)}, recomputed {_short(computed)}"
 
 
 def _short(value: Any) -> str:
