@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -41,7 +42,8 @@ def parse_time(text: str) -> datetime:
 
 
 class _DigestCache:
-    """Digests of recently written or read events, by (aggregate id, version).
+    """A bounded, thread-safe map to event digests: by (aggregate id, version) for the chain,
+    and by the SHA-256 of whole records for the records already vouched for.
 
     Reading an aggregate always passes through ``to_domain_event``, which overwrites entries
     with what is really stored, so an entry left by a save that lost a race is corrected by
@@ -49,15 +51,15 @@ class _DigestCache:
     """
 
     def __init__(self, maxsize: int = 100_000) -> None:
-        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._maxsize = maxsize
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int]) -> bytes | None:
+    def get(self, key: Hashable) -> bytes | None:
         with self._lock:
             return self._items.get(key)
 
-    def put(self, key: tuple[str, int], digest: bytes) -> None:
+    def put(self, key: Hashable, digest: bytes) -> None:
         with self._lock:
             self._items[key] = digest
             self._items.move_to_end(key)
@@ -107,7 +109,7 @@ class SigningMapper(Mapper[UUID]):
         )
         record, digest = encode_record(envelope, self.signer)
         self._digests.put((aggregate, version), digest)
-        self._vouched.put((hashlib.sha256(record).hexdigest(), 0), digest)
+        self._vouched.put(hashlib.sha256(record).digest(), digest)
         return StoredEvent(
             originator_id=state["originator_id"],
             originator_version=version,
@@ -136,7 +138,7 @@ class SigningMapper(Mapper[UUID]):
         where = (
             f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
         )
-        seen = (hashlib.sha256(stored.state).hexdigest(), 0)
+        seen = hashlib.sha256(stored.state).digest()
         vouched = self._vouched.get(seen) is not None
         try:
             event = decode_record(stored.state, form_known_good=vouched)
