@@ -8,7 +8,7 @@ event carries ``actor``, the official and authority under which the act was done
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
@@ -57,6 +57,4 @@ def event_types() -> dict[str, type[LedgerAggregate.Event]]:
 
 def id_for(kind: str, key: str) -> UUID:
     """A stable aggregate id for a natural key (e.g. the one policy of a ledger)."""
-    from uuid import NAMESPACE_URL, uuid5
-
     return uuid5(NAMESPACE_URL, f"drawledger:{kind}:{key}")

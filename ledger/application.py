@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.utils import Environment
 
 from verify.errors import VerifyError
 from verify.keys import SignerKey, VerifierKey, parse_verifier_key
@@ -25,6 +26,7 @@ from . import divisions, draws, inspectors, items, officials, plans, targets  # 
 from .actors import SYSTEM, Actor
 from .config import Settings
 from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
+from .keyfile import load_key
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
@@ -71,8 +73,6 @@ class LedgerApp(Application[UUID]):
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
         """Open the ledger of a data directory (its settings, key and database)."""
-        from .keyfile import load_key
-
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
@@ -86,8 +86,6 @@ class LedgerApp(Application[UUID]):
 
     def construct_env(self, name: str, env: Any = None) -> Any:
         # Configuration alone chooses the backend: ignore os.environ on purpose.
-        from eventsourcing.utils import Environment
-
         settings = dict(env or {})
         if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             settings.setdefault("APPLICATION_RECORDER_TOPIC", POSTGRES_RECORDER_TOPIC)

@@ -17,6 +17,7 @@ from verify.draw_rules import frozen_population
 from verify.events import decode_record
 
 from .drawing import Draws
+from .errors import NotFound
 
 
 def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]:
@@ -34,8 +35,6 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         )
         positions[event.type] = event.version
     if not steps:
-        from .errors import NotFound
-
         raise NotFound(f"no draw with id {draw_id}")
     draw = draws.get(draw_id)
     population: list[str] = []

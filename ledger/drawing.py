@@ -32,6 +32,7 @@ from .errors import BadInput, Conflict, Forbidden, NotFound
 from .fields import Fields, check_code
 from .items import item_id
 from .officials import Official, official_id
+from .plans import Plan
 from .storage import is_postgres
 
 NONCES = "draw_nonces"
@@ -151,8 +152,6 @@ class Draws:
 
     def _check_plan(self, spec: dict[str, Any]) -> None:
         """A planned draw follows an uploaded plan of its own division and its items."""
-        from .plans import Plan
-
         try:
             plan: Plan = self.app.get(UUID(spec["plan"]), Plan)
         except ValueError:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from .aggregates import LedgerAggregate
-from .errors import Conflict
+from .errors import Conflict, NotFound
 
 ALGORITHM = "drawledger/draw/v1: consistent-sampler 1.0.10 without replacement, SHA-256"
 STEPS = ("opened", "frozen", "revealed", "selected", "assigned")
@@ -168,8 +168,6 @@ def draw_id(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        from .errors import NotFound
-
         raise NotFound(f"{text!r} is not a draw id") from None
 
 

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.events import decode_record
+
 from .application import LedgerApp
 from .authority import authorise
 from .errors import BadInput
@@ -108,7 +110,5 @@ class Plans:
         self.app.save(plan)
 
     def _last_late(self, plan_id: UUID) -> bool:
-        from verify.events import decode_record
-
         last = self.app.recorder.select_events(plan_id, desc=True, limit=1)[0]
         return bool(decode_record(last.state).envelope["payload"].get("late"))
