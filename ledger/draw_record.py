@@ -19,6 +19,17 @@ from verify.events import decode_record
 from .drawing import Draws
 from .errors import NotFound
 
+# Steps a draw may record more than once: listed whole, in log order.
+_REPEATED = {
+    "inspector_substituted",
+    "partner_invited",
+    "partner_accepted",
+    "partner_declined",
+    "partner_inspectors_assigned",
+    "partner_inspector_substituted",
+    "rolled_over",
+}
+
 
 def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]:
     """The manifest (every recorded step's facts) and the population's sorted ids."""
@@ -45,10 +56,12 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         "draw": str(draw_id),
         "ledger": draws.app.origin,
         "step": draw.step,
-        **{
-            name: (facts[0] if name != "inspector_substituted" else facts)
-            for name, facts in steps.items()
-        },
+        **{name: (facts if name in _REPEATED else facts[0]) for name, facts in steps.items()},
+        # A joint inspection: each invited division's answer and, once assigned, its own teams.
+        "partners": [
+            {**p, "teams": list(p["teams"].values())} if "teams" in p else dict(p)
+            for p in draw.partners.values()
+        ],
         "how_to_reproduce": "docs/DRAWS.md",
     }
     return manifest, population

@@ -8,7 +8,7 @@ secret nonce lives outside the log (table ``draw_nonces``) from opening until th
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -76,8 +76,9 @@ def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class Draws:
-    def __init__(self, app: LedgerApp) -> None:
+    def __init__(self, app: LedgerApp, today: date | None = None) -> None:
         self.app = app
+        self._today = today
         self._pg = is_postgres(app.recorder)
         self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         with self._datastore.transaction(commit=True) as c:
@@ -85,7 +86,11 @@ class Draws:
                 f"CREATE TABLE IF NOT EXISTS {NONCES} (draw TEXT PRIMARY KEY, nonce TEXT NOT NULL)"
             )
 
-    def _actor(self, by: str | None, division: str) -> dict[str, Any]:
+    def today(self) -> date:
+        """The date of the freeze's year and the teams' eligibility (fixed in tests and demos)."""
+        return self._today or datetime.now(UTC).date()
+
+    def actor(self, by: str | None, division: str) -> dict[str, Any]:
         official = None if by is None else self.app.get(official_id(by), Official)
         return authorise(official, "draw.run", division).to_json()
 
@@ -100,7 +105,7 @@ class Draws:
 
     def open(self, data: dict[str, Any], by: str | None) -> UUID:
         spec = parse_draw(data)
-        actor = self._actor(by, spec["division"])
+        actor = self.actor(by, spec["division"])
         for item in spec["items"]:
             if not self.app.recorder.select_events(item_id(item), limit=1):
                 raise BadInput(
@@ -141,7 +146,7 @@ class Draws:
         if not targets:
             f.problem("targets", "name at least one target (credit code or kind:code)")
         f.done()
-        actor = self._actor(by, str(division))
+        actor = self.actor(by, str(division))
         known = {t.key for t in self.registry_at(None).targets.values()}
         unknown = [t for t in targets if t not in known]
         if unknown:
@@ -171,10 +176,10 @@ class Draws:
 
     def freeze(self, draw_id: UUID, by: str | None) -> dict[str, Any]:
         draw = self.get(draw_id)
-        actor = self._actor(by, draw.division)
+        actor = self.actor(by, draw.division)
         draw.check_step("opened", "freeze the population")
         state = self.registry_at(None)
-        year = datetime.now(UTC).year
+        year = self.today().year
         pop = frozen_population({**draw.params(), "year": year}, state)
         missing = sorted(set(draw.counts) - set(pop.strata))
         if missing and any(draw.counts[s] for s in missing):
@@ -213,7 +218,7 @@ class Draws:
 
     def reveal(self, draw_id: UUID, entropy: str, by: str | None) -> dict[str, str]:
         draw = self.get(draw_id)
-        actor = self._actor(by, draw.division)
+        actor = self.actor(by, draw.division)
         draw.check_step("frozen", "reveal the seed")
         normalised = normalise_entropy(entropy)
         try:
@@ -243,7 +248,7 @@ class Draws:
 
     def select(self, draw_id: UUID, by: str | None) -> list[dict[str, Any]]:
         draw = self.get(draw_id)
-        actor = self._actor(by, draw.division)
+        actor = self.actor(by, draw.division)
         draw.check_step("revealed", "select targets")
         state = self.registry_at(draw.position)
         strata = selection(draw.params(), state)
@@ -255,11 +260,11 @@ class Draws:
 
     def assign(self, draw_id: UUID, by: str | None) -> list[dict[str, Any]]:
         draw = self.get(draw_id)
-        actor = self._actor(by, draw.division)
+        actor = self.actor(by, draw.division)
         draw.check_step("selected", "assign inspectors")
         state = self.registry_at(draw.position)
-        selected = [s["target"] for s in self._selected(draw_id)]
-        on_date = datetime.now(UTC).date().isoformat()
+        selected = self.selected_targets(draw_id)
+        on_date = self.today().isoformat()
         try:
             teams = assignment(draw.params(), state, selected, on_date)
         except DrawError as e:
@@ -268,11 +273,12 @@ class Draws:
         self.app.save(draw)
         return teams
 
-    def _selected(self, draw_id: UUID) -> list[dict[str, Any]]:
+    def selected_targets(self, draw_id: UUID) -> list[str]:
+        """The selected target ids in draw order, as the selection event recorded them."""
         for stored in self.app.recorder.select_events(draw_id):
             if stored.topic == "draw.targets_selected":
                 payload = decode_record(stored.state).envelope["payload"]
-                return [s for stratum in payload["strata"] for s in stratum["selected"]]
+                return [s["target"] for stratum in payload["strata"] for s in stratum["selected"]]
         raise Conflict("no targets were selected")
 
     # (6): substitute -----------------------------------------------------------------------------
@@ -281,9 +287,25 @@ class Draws:
         self, draw_id: UUID, target: str, inspector: str, reason: str, by: str | None
     ) -> str:
         draw = self.get(draw_id)
-        actor = self._actor(by, draw.division)
+        actor = self.actor(by, draw.division)
         draw.check_step("assigned", "substitute an inspector")
-        team = draw.teams.get(target)
+        facts = self.substitution(draw, draw.teams, target, inspector, reason, draw.on_date)
+        draw.substitute(facts, actor)
+        self.app.save(draw)
+        return str(facts["substitute"])
+
+    def substitution(
+        self,
+        draw: Draw,
+        teams: dict[str, dict[str, Any]],
+        target: str,
+        inspector: str,
+        reason: str,
+        on_date: str,
+        partner: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The facts of a substitution in one of ``teams`` (the lead's or a partner's)."""
+        team = teams.get(target)
         if team is None:
             raise NotFound(f"target {target} was not selected in this draw")
         if inspector not in team["members"]:
@@ -293,20 +315,15 @@ class Draws:
         state = self.registry_at(draw.position)
         try:
             substitute, skips, walked = substitution(
-                draw.params(), state, team, inspector, draw.on_date
+                draw.params(), state, team, inspector, on_date, partner
             )
         except DrawError as e:
             raise Conflict(str(e)) from None
-        draw.substitute(
-            {
-                "target": target,
-                "replaced": inspector,
-                "reason": reason,
-                "substitute": substitute,
-                "skips": [{"inspector": s.inspector, "reason": s.reason} for s in skips],
-                "walked": walked,
-            },
-            actor,
-        )
-        self.app.save(draw)
-        return substitute
+        return {
+            "target": target,
+            "replaced": inspector,
+            "reason": reason,
+            "substitute": substitute,
+            "skips": [{"inspector": s.inspector, "reason": s.reason} for s in skips],
+            "walked": walked,
+        }

@@ -4,6 +4,12 @@ open (commitment to a secret nonce) → population frozen (count, digest, exclus
 position) → seed revealed (public entropy + nonce) → targets selected → inspectors assigned →
 substitutions. Each step checks that the previous one happened and that it has not happened
 already; nothing is ever re-drawn with a new seed.
+
+A joint inspection (联合检查) rides on the lead division's draw: the lead invites other divisions
+or units; each accepts (naming its own items and team size) or declines; an accepting partner
+assigns its own teams for the lead's selected targets and substitutes within them, each act an
+event of the same draw. A draw of a monthly plan that is unfinished at the month's end rolls over
+into the next month (``draw.rolled_over``).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from .aggregates import LedgerAggregate
-from .errors import Conflict, NotFound
+from .errors import BadInput, Conflict, NotFound
 
 ALGORITHM = "drawledger/draw/v1: consistent-sampler 1.0.10 without replacement, SHA-256"
 STEPS = ("opened", "frozen", "revealed", "selected", "assigned")
@@ -40,6 +46,8 @@ class Draw(LedgerAggregate):
         seed: str
         teams: dict[str, dict[str, Any]]
         on_date: str
+        partners: dict[str, dict[str, Any]]
+        month: str | None
 
     class Created(LedgerAggregate.Created):
         TOPIC = "draw.opened"
@@ -60,6 +68,8 @@ class Draw(LedgerAggregate):
                 setattr(draw, name, getattr(self, name))
             draw.step = "opened"
             draw.teams = {}
+            draw.partners = {}
+            draw.month = None
 
     class PopulationFrozen(LedgerAggregate.Event):
         TOPIC = "draw.population_frozen"
@@ -110,11 +120,65 @@ class Draw(LedgerAggregate):
         walked: int
 
         def apply(self, draw: Draw) -> None:
-            team = draw.teams[self.target]
-            team["members"] = [
-                self.substitute if m == self.replaced else m for m in team["members"]
-            ]
-            team["walked"] = self.walked
+            _replace(draw.teams[self.target], self)
+
+    class PartnerInvited(LedgerAggregate.Event):
+        TOPIC = "draw.partner_invited"
+        division: str
+        note: str
+
+        def apply(self, draw: Draw) -> None:
+            draw.partners[self.division] = {"division": self.division, "status": "invited"}
+
+    class PartnerAccepted(LedgerAggregate.Event):
+        TOPIC = "draw.partner_accepted"
+        division: str
+        items: list[str]
+        team_size: int
+
+        def apply(self, draw: Draw) -> None:
+            draw.partners[self.division].update(
+                status="accepted", items=list(self.items), team_size=self.team_size
+            )
+
+    class PartnerDeclined(LedgerAggregate.Event):
+        TOPIC = "draw.partner_declined"
+        division: str
+        reason: str
+
+        def apply(self, draw: Draw) -> None:
+            draw.partners[self.division]["status"] = "declined"
+
+    class PartnerInspectorsAssigned(LedgerAggregate.Event):
+        TOPIC = "draw.partner_inspectors_assigned"
+        division: str
+        position: int  # the roster is the one frozen with the population
+        on_date: str
+        teams: list[dict[str, Any]]
+
+        def apply(self, draw: Draw) -> None:
+            draw.partners[self.division].update(
+                status="assigned",
+                on_date=self.on_date,
+                teams={t["target"]: dict(t) for t in self.teams},
+            )
+
+    class PartnerInspectorSubstituted(InspectorSubstituted):
+        TOPIC = "draw.partner_inspector_substituted"
+        division: str
+
+        def apply(self, draw: Draw) -> None:
+            _replace(draw.partners[self.division]["teams"][self.target], self)
+
+    class RolledOver(LedgerAggregate.Event):
+        TOPIC = "draw.rolled_over"
+        plan: str
+        from_month: str
+        to_month: str
+        step: str
+
+        def apply(self, draw: Draw) -> None:
+            draw.month = self.to_month
 
     @classmethod
     def open(cls, spec: dict[str, Any], commitment: str, actor: dict[str, Any]) -> Draw:
@@ -162,6 +226,90 @@ class Draw(LedgerAggregate):
     def substitute(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
         self.check_step("assigned", "substitute an inspector")
         self.trigger_event(self.InspectorSubstituted, actor=actor, **facts)
+
+    # -- joint inspections ------------------------------------------------------------------
+
+    def partner(self, division: str) -> dict[str, Any]:
+        found = self.partners.get(division)
+        if found is None:
+            raise Conflict(
+                f"division {division} was not invited to this draw; only a division the lead "
+                f"division ({self.division}) invited takes part in its joint inspection"
+            )
+        return found
+
+    def check_partner(self, division: str, expected: str, doing: str) -> dict[str, Any]:
+        partner = self.partner(division)
+        if partner["status"] != expected:
+            why = {
+                "invited": "it has not accepted the invitation",
+                "accepted": "it has not assigned its inspectors",
+                "declined": "it declined the invitation",
+                "assigned": "it has assigned its inspectors already",
+            }[partner["status"]]
+            if expected == "invited":
+                why = f"it has {partner['status']} already; an invitation is answered once"
+            raise Conflict(f"division {division} cannot {doing}: {why}")
+        return partner
+
+    def invite(self, division: str, note: str, actor: dict[str, Any]) -> None:
+        if division == self.division:
+            raise BadInput(f"division: {division} leads this draw; it invites other divisions")
+        if division in self.partners:
+            status = self.partners[division]["status"]
+            raise Conflict(f"division {division} was invited to this draw already ({status})")
+        self.trigger_event(self.PartnerInvited, division=division, note=note, actor=actor)
+
+    def accept(
+        self, division: str, items: list[str], team_size: int, actor: dict[str, Any]
+    ) -> None:
+        self.check_partner(division, "invited", "accept")
+        self.trigger_event(
+            self.PartnerAccepted, division=division, items=items, team_size=team_size, actor=actor
+        )
+
+    def decline(self, division: str, reason: str, actor: dict[str, Any]) -> None:
+        self.check_partner(division, "invited", "decline")
+        self.trigger_event(self.PartnerDeclined, division=division, reason=reason, actor=actor)
+
+    def check_selected(self, doing: str) -> None:
+        """Partners draw for the lead's selected targets: only once they are selected."""
+        if STEPS.index(self.step) < STEPS.index("selected"):
+            raise Conflict(
+                f"cannot {doing}: the lead division has not selected the targets yet (the draw "
+                f"is at step '{self.step}'); partners assign inspectors for selected targets"
+            )
+
+    def assign_partner(
+        self, division: str, on_date: str, teams: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> None:
+        self.check_selected("assign a partner's inspectors")
+        self.check_partner(division, "accepted", "assign its inspectors")
+        self.trigger_event(
+            self.PartnerInspectorsAssigned,
+            division=division,
+            position=self.position,
+            on_date=on_date,
+            teams=teams,
+            actor=actor,
+        )
+
+    def substitute_partner(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.check_partner(facts["division"], "assigned", "substitute an inspector")
+        self.trigger_event(self.PartnerInspectorSubstituted, actor=actor, **facts)
+
+    def roll_over(self, facts: dict[str, str], actor: dict[str, Any]) -> None:
+        if self.step == "assigned":
+            raise Conflict(
+                "a draw whose inspectors are assigned is finished; it does not roll over"
+            )
+        self.trigger_event(self.RolledOver, actor=actor, **facts)
+
+
+def _replace(team: dict[str, Any], event: Any) -> None:
+    """A substitution: the substitute takes the replaced member's place; the walk went on."""
+    team["members"] = [event.substitute if m == event.replaced else m for m in team["members"]]
+    team["walked"] = event.walked
 
 
 def draw_id(text: str) -> UUID:

@@ -3,8 +3,11 @@
 For each draw: the population is recomputed from the registry folded up to the freeze position
 (count, digest, strata sizes, every exclusion and its reason), the nonce is checked against the
 commitment made before the freeze, the seed is re-derived from the entropy and the nonce, and
-the selection, every team with its skips, and every substitution are recomputed. Any difference
-is reported at the event (its position in the log) that recorded it.
+the selection, every team with its skips, and every substitution are recomputed. A joint
+inspection's partners are replayed the same way: each invitation answered once, a partner's teams
+only after the selection and only by a partner that accepted, recomputed from its own roster,
+items and seed domain, and its substitutions. Any difference is reported at the event (its
+position in the log) that recorded it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .registry_state import RegistryState
 class _Draw:
     events: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     substitutions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    partner_events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def payload(self, step: str) -> dict[str, Any] | None:
         found = self.events.get(step)
@@ -39,7 +43,9 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
         step = envelope["type"].split(".", 1)[1]
         if step == "inspector_substituted":
             draw.substitutions.append((position, envelope))
-        else:
+        elif step.startswith("partner_"):
+            draw.partner_events.append((position, envelope))
+        elif step != "rolled_over":  # a rollover moves a draw to a month; it draws nothing
             draw.events[step] = (position, envelope)
     failures: list[tuple[int, str]] = []
     frozen_at: dict[int, list[_Draw]] = {}
@@ -47,6 +53,18 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
         frozen = draw.events.get("population_frozen")
         if frozen is not None:
             frozen_at.setdefault(frozen[1]["payload"]["position"], []).append(draw)
+            continue
+        # Without a frozen population nothing may be drawn: no seed, selection or team.
+        drawn = [
+            *draw.events.items(),
+            *(
+                (e["type"].split(".", 1)[1], (p, e))
+                for p, e in draw.substitutions + draw.partner_events
+            ),
+        ]
+        for step, (at, _) in drawn:
+            if step not in ("opened", "partner_invited", "partner_accepted", "partner_declined"):
+                failures.append((at, f"{step} recorded before the population was frozen"))
     state = RegistryState()
     for position, envelope in enumerate(envelopes):
         for draw in frozen_at.pop(state.position, []):
@@ -64,6 +82,15 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
 
 def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
+    params: dict[str, Any] = {}
+    out += _check_lead(draw, state, params)
+    out += _check_partners(draw, state, params)
+    return out
+
+
+def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> list[tuple[int, str]]:
+    """The lead's six steps; fills ``params`` (with the seed, once revealed) for the partners."""
+    out: list[tuple[int, str]] = []
     opened = draw.payload("opened")
     frozen_pos, frozen_env = draw.events["population_frozen"]
     frozen = frozen_env["payload"]
@@ -71,7 +98,7 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
         return [(frozen_pos, "population frozen for a draw that was never opened")]
     if frozen["position"] > frozen_pos:
         out.append((frozen_pos, f"frozen at position {frozen['position']}, after the freeze"))
-    params = {**opened, "year": frozen["year"], "seed": None}
+    params.update(opened, year=frozen["year"], seed=None)
     # (9a): the population at the freeze position
     pop = frozen_population(params, state)
     found = {
@@ -117,7 +144,7 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
     if selected is None:
         return out
     sel_pos, sel_env = selected
-    expected = _attempt(lambda: selection(params, state))
+    expected = _attempt(selection, params, state)
     if expected != sel_env["payload"]["strata"]:
         out.append(_differs(sel_pos, "selection", sel_env["payload"]["strata"], expected))
     # (9d): the teams and their skips
@@ -127,42 +154,121 @@ def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]
     asg_pos, asg_env = assigned
     targets = [s["target"] for st in sel_env["payload"]["strata"] for s in st["selected"]]
     on_date = asg_env["payload"]["on_date"]
-    expected_teams = _attempt(lambda: assignment(params, state, targets, on_date))
+    expected_teams = _attempt(assignment, params, state, targets, on_date)
     if expected_teams != asg_env["payload"]["teams"]:
         out.append(_differs(asg_pos, "teams", asg_env["payload"]["teams"], expected_teams))
         return out
     # (9e): substitutions, in order, each continuing its team's walk
     teams = {t["target"]: dict(t) for t in asg_env["payload"]["teams"]}
     for sub_pos, sub_env in draw.substitutions:
-        sub = sub_env["payload"]
-        team = teams.get(sub["target"])
-        if team is None or sub["replaced"] not in team["members"]:
-            out.append((sub_pos, f"substitution for {sub['target']} replaces a non-member"))
-            continue
-        result = _attempt(
-            lambda team=team, sub=sub: substitution(params, state, team, sub["replaced"], on_date)
-        )
-        if isinstance(result, str):
-            out.append((sub_pos, f"substitution: {result}"))
-            continue
-        substitute, skips, walked = result
-        recorded = (sub["substitute"], sub["skips"], sub["walked"])
-        computed = (
-            substitute,
-            [{"inspector": s.inspector, "reason": s.reason} for s in skips],
-            walked,
-        )
-        if recorded != computed:
-            out.append(_differs(sub_pos, "substitution", recorded, computed))
-            continue
-        team["members"] = [substitute if m == sub["replaced"] else m for m in team["members"]]
-        team["walked"] = walked
+        out += _check_substitution(sub_pos, sub_env["payload"], teams, params, state, on_date)
     return out
 
 
-def _attempt(compute):  # type: ignore[no-untyped-def]
+def _check_substitution(
+    position: int,
+    sub: dict[str, Any],
+    teams: dict[str, dict[str, Any]],
+    params: dict[str, Any],
+    state: RegistryState,
+    on_date: str,
+    partner: dict[str, Any] | None = None,
+) -> list[tuple[int, str]]:
+    """One substitution recomputed; the team moves on only if it checks out."""
+    team = teams.get(sub["target"])
+    if team is None or sub["replaced"] not in team["members"]:
+        return [(position, f"substitution for {sub['target']} replaces a non-member")]
+    result = _attempt(substitution, params, state, team, sub["replaced"], on_date, partner)
+    if isinstance(result, str):
+        return [(position, f"substitution: {result}")]
+    substitute, skips, walked = result
+    recorded = (sub["substitute"], sub["skips"], sub["walked"])
+    computed = (
+        substitute,
+        [{"inspector": s.inspector, "reason": s.reason} for s in skips],
+        walked,
+    )
+    if recorded != computed:
+        return [_differs(position, "substitution", recorded, computed)]
+    team["members"] = [substitute if m == sub["replaced"] else m for m in team["members"]]
+    team["walked"] = walked
+    return []
+
+
+# What a partner must have done before each of its acts, and what the act makes it.
+_PARTNER_STEPS = {
+    "partner_invited": (None, "invited"),
+    "partner_accepted": ("invited", "accepted"),
+    "partner_declined": ("invited", "declined"),
+    "partner_inspectors_assigned": ("accepted", "assigned"),
+    "partner_inspector_substituted": ("assigned", "assigned"),
+}
+
+
+def _check_partners(
+    draw: _Draw, state: RegistryState, params: dict[str, Any]
+) -> list[tuple[int, str]]:
+    """(9f): a joint inspection's partners, act by act in log order."""
+    out: list[tuple[int, str]] = []
+    partners: dict[str, dict[str, Any]] = {}
+    selected = draw.events.get("targets_selected")
+    frozen_position = draw.events["population_frozen"][1]["payload"]["position"]
+    for position, envelope in draw.partner_events:
+        act = envelope["type"].split(".", 1)[1]
+        facts = envelope["payload"]
+        division = facts["division"]
+        partner = partners.get(division, {})
+        needs, becomes = _PARTNER_STEPS[act]
+        status = partner.get("status")
+        if status != needs:
+            had = "no invitation" if status is None else f"status {status}"
+            out.append((position, f"{act} for division {division}, which had {had}"))
+            continue
+        if act == "partner_invited":
+            partners[division] = {"division": division, "status": becomes}
+        elif act == "partner_accepted":
+            partner.update(status=becomes, items=facts["items"], team_size=facts["team_size"])
+        elif act == "partner_declined":
+            partner["status"] = becomes
+        elif act == "partner_inspectors_assigned":
+            if selected is None or position < selected[0] or params.get("seed") is None:
+                out.append((position, f"division {division}'s teams precede the selection"))
+                continue
+            if facts["position"] != frozen_position:
+                out.append(
+                    (
+                        position,
+                        f"division {division}'s roster is taken at position "
+                        f"{facts['position']}, the population was frozen at {frozen_position}",
+                    )
+                )
+                continue
+            targets = [
+                s["target"] for st in selected[1]["payload"]["strata"] for s in st["selected"]
+            ]
+            on_date = facts["on_date"]
+            expected = _attempt(assignment, params, state, targets, on_date, partner)
+            if expected != facts["teams"]:
+                out.append(
+                    _differs(position, f"division {division}'s teams", facts["teams"], expected)
+                )
+                partner["status"] = "failed"
+                continue
+            partner.update(
+                status=becomes,
+                on_date=on_date,
+                teams={t["target"]: dict(t) for t in facts["teams"]},
+            )
+        else:
+            out += _check_substitution(
+                position, facts, partner["teams"], params, state, partner["on_date"], partner
+            )
+    return out
+
+
+def _attempt(compute, *args):  # type: ignore[no-untyped-def]
     try:
-        return compute()
+        return compute(*args)
     except (DrawError, KeyError) as e:
         return f"cannot be recomputed: {e}"
 

@@ -1,5 +1,8 @@
 """Steps 2, 4, 5 and 6 of a draw, computed from the registry at the freeze position.
 
+Steps 5 and 6 also serve a joint inspection's partners: each draws its own teams for the lead's
+selected targets, from the same frozen registry, with its own seed domain (verify/draws.py).
+
 The ledger records what these functions return; the verifier calls them again on the state it
 folds from the bundle and compares. ``params`` holds the draw's parameters: the ``draw.opened``
 payload plus the freeze's ``year`` and the revealed ``seed``.
@@ -10,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .draws import Skip, assign_team, inspector_order, next_inspector, select_targets
+from .draws import (
+    Skip,
+    assign_team,
+    inspector_order,
+    next_inspector,
+    partner_inspector_order,
+    select_targets,
+)
 from .eligibility import inspector_exclusion, population, weights
 from .registry_state import RegistryState
 
@@ -38,17 +48,48 @@ def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, An
     ]
 
 
+def roster(state: RegistryState, partner: dict[str, Any] | None = None) -> list[str]:
+    """The inspectors a team is drawn from, sorted: the whole roster for the lead division; for
+    a joint partner, its own inspectors (those of its division or its unit)."""
+    if partner is None:
+        return sorted(state.inspectors)
+    division = partner["division"]
+    return sorted(c for c, i in state.inspectors.items() if division in (i.division, i.unit))
+
+
+def _order(
+    params: dict[str, Any], roster: list[str], target: str, partner: dict[str, Any] | None
+) -> list[str]:
+    if partner is None:
+        return inspector_order(roster, params["seed"], target)
+    return partner_inspector_order(roster, params["seed"], partner["division"], target)
+
+
+def _for(params: dict[str, Any], partner: dict[str, Any] | None) -> dict[str, Any]:
+    """The parameters a team walk reads: a partner brings its own items and team size."""
+    if partner is None:
+        return params
+    return {**params, "items": partner["items"], "team_size": partner["team_size"]}
+
+
 def assignment(
-    params: dict[str, Any], state: RegistryState, selected: list[str], on_date: str
+    params: dict[str, Any],
+    state: RegistryState,
+    selected: list[str],
+    on_date: str,
+    partner: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Step 5: a team per selected target, each walking its own order, skips logged."""
-    roster = sorted(state.inspectors)
+    """Step 5: a team per selected target, each walking its own order, skips logged. With
+    ``partner`` (``division``, ``items``, ``team_size``), the partner's teams of a joint
+    inspection, drawn from its own roster in its own order."""
+    walk_params = _for(params, partner)
+    inspectors = roster(state, partner)
     assignments: dict[str, int] = {}
     teams = []
     for target in selected:
-        why = ineligibility(params, state, target, on_date, assignments)
-        order = inspector_order(roster, params["seed"], target)
-        team = assign_team(order, target, params["team_size"], why)
+        why = ineligibility(walk_params, state, target, on_date, assignments)
+        order = _order(params, inspectors, target, partner)
+        team = assign_team(order, target, walk_params["team_size"], why)
         for member in team.members:
             assignments[member] = assignments.get(member, 0) + 1
         teams.append(
@@ -68,10 +109,12 @@ def substitution(
     team: dict[str, Any],
     replaced: str,
     on_date: str,
+    partner: dict[str, Any] | None = None,
 ) -> tuple[str, list[Skip], int]:
-    """Step 6: the next eligible inspector after where the team's walk stopped."""
-    why = ineligibility(params, state, team["target"], on_date, {})
-    order = inspector_order(sorted(state.inspectors), params["seed"], team["target"])
+    """Step 6: the next eligible inspector after where the team's walk stopped (in the
+    partner's own order for a partner's team)."""
+    why = ineligibility(_for(params, partner), state, team["target"], on_date, {})
+    order = _order(params, roster(state, partner), team["target"], partner)
     walk = _Walk(team["target"], team["members"], team["walked"])
     substitute, skips = next_inspector(order, walk, why)  # type: ignore[arg-type]
     return substitute, skips, walk.walked

@@ -7,7 +7,9 @@ the verifier so that both compute exactly the same bytes.
    the revealed nonce (``derive_seed``);
 4. select: ``select_targets`` per stratum with seed ``<seed>/targets``;
 5. assign: ``inspector_order`` with seed ``<seed>/inspectors/<target id>``, walked by
-   ``assign_team`` which skips the ineligible and logs why;
+   ``assign_team`` which skips the ineligible and logs why; a joint inspection's partner walks
+   its own roster in ``partner_inspector_order`` (seed
+   ``<seed>/partner-inspectors/<division>/<target id>``);
 6. substitute: ``next_inspector`` continues the same order; nothing is ever re-drawn.
 """
 
@@ -134,6 +136,16 @@ def _weight(weights: Mapping[str, int], target: str) -> int:
 def inspector_order(roster: Sequence[str], seed: str, target: str) -> list[str]:
     """The whole roster in ticket order for one target (seed ``<seed>/inspectors/<target>``)."""
     return [item for _, item, _ in sample(roster, f"{seed}/inspectors/{target}", len(roster))]
+
+
+def partner_inspector_order(
+    roster: Sequence[str], seed: str, division: str, target: str
+) -> list[str]:
+    """A joint partner's roster in ticket order for one target (seed
+    ``<seed>/partner-inspectors/<division>/<target>``): separate from the lead's order and from
+    every other partner's, so no division's walk depends on another's."""
+    seed = f"{seed}/partner-inspectors/{division}/{target}"
+    return [item for _, item, _ in sample(roster, seed, len(roster))]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ledger.draw_record import draw_record
 from ledger.drawing import Draws
+from ledger.joint import JointInspections
 
 from ..deps import OfficialDep
 
@@ -21,6 +22,13 @@ def get_draws(request: Request) -> Draws:
 
 
 DrawsDep = Annotated[Draws, Depends(get_draws)]
+
+
+def get_joint(request: Request) -> JointInspections:
+    return JointInspections(request.app.state.draws)
+
+
+JointDep = Annotated[JointInspections, Depends(get_joint)]
 
 
 class DrawCreate(BaseModel):
@@ -57,6 +65,20 @@ class DirectedCreate(BaseModel):
 class SubstitutionCreate(BaseModel):
     target: str
     inspector: str
+    reason: str
+
+
+class InvitationCreate(BaseModel):
+    division: str = Field(description="a division or unit inspecting the same kind of premises")
+    note: str = ""
+
+
+class AcceptanceCreate(BaseModel):
+    items: list[str] = Field(description="the partner's own listed items it inspects for")
+    team_size: int = Field(2, ge=2, description="inspectors per target in its teams")
+
+
+class ReasonCreate(BaseModel):
     reason: str
 
 
@@ -113,3 +135,50 @@ def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
 def non_random(body: DirectedCreate, draws: DrawsDep, official: OfficialDep) -> dict[str, str]:
     """Record an inspection that was not drawn (complaint, legal mandate): traced, no seed."""
     return {"id": str(draws.record_non_random(body.model_dump(), official.code))}
+
+
+# -- joint inspections: the partners of a draw ---------------------------------------------------
+
+
+@router.post("/{draw}/partners", status_code=201)
+def invite(
+    draw: UUID, body: InvitationCreate, joint: JointDep, official: OfficialDep
+) -> dict[str, str]:
+    """The lead division invites a division or unit to a joint inspection of its targets."""
+    joint.invite(draw, body.division, body.note, official.code)
+    return {"division": body.division, "status": "invited"}
+
+
+@router.post("/{draw}/partners/{division}/accept")
+def accept(
+    draw: UUID, division: str, body: AcceptanceCreate, joint: JointDep, official: OfficialDep
+) -> dict[str, str]:
+    """The invited division (its clerk or head) accepts, naming its own items and team size."""
+    joint.accept(draw, division, body.model_dump(), official.code)
+    return {"division": division, "status": "accepted"}
+
+
+@router.post("/{draw}/partners/{division}/decline")
+def decline(
+    draw: UUID, division: str, body: ReasonCreate, joint: JointDep, official: OfficialDep
+) -> dict[str, str]:
+    joint.decline(draw, division, body.reason, official.code)
+    return {"division": division, "status": "declined"}
+
+
+@router.post("/{draw}/partners/{division}/assign")
+def assign_partner(
+    draw: UUID, division: str, joint: JointDep, official: OfficialDep
+) -> list[dict[str, Any]]:
+    """The partner's own teams for the selected targets (its roster, its seed domain)."""
+    return joint.assign(draw, division, official.code)
+
+
+@router.post("/{draw}/partners/{division}/substitutions", status_code=201)
+def substitute_partner(
+    draw: UUID, division: str, body: SubstitutionCreate, joint: JointDep, official: OfficialDep
+) -> dict[str, str]:
+    substitute = joint.substitute(
+        draw, division, body.target, body.inspector, body.reason, official.code
+    )
+    return {"target": body.target, "replaced": body.inspector, "substitute": substitute}

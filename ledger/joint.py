@@ -1,0 +1,106 @@
+"""Joint inspections (联合检查, "one visit, several checks"): the partner side of a draw.
+
+The lead division draws the targets; it invites divisions or units that inspect the same kind of
+premises. Each invited one accepts (naming its own listed items and its team size) or declines,
+acting through its own clerk or head. An accepting partner then assigns its own teams for the
+lead's selected targets, from its own roster and qualified for its own items, as verifiably as
+the lead: the order comes from the draw's revealed seed with the partner's own domain
+(``<seed>/partner-inspectors/<division>/<target>``) over the registry frozen with the population,
+every skip logged; a later recusal or absence is a substitution in that same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from verify.draw_rules import assignment
+from verify.draws import DrawError
+
+from .divisions import Division, division_id
+from .drawing import Draws
+from .errors import BadInput, Conflict, NotFound
+from .fields import Fields
+from .items import Item, item_id
+
+
+class JointInspections:
+    def __init__(self, draws: Draws) -> None:
+        self.draws = draws
+        self.app = draws.app
+
+    def invite(self, draw_id: UUID, division: str, note: str, by: str | None) -> None:
+        """The lead division invites ``division`` to inspect the draw's targets with it."""
+        draw = self.draws.get(draw_id)
+        actor = self.draws.actor(by, draw.division)
+        self.app.get(division_id(division), Division)  # NotFound names an unknown division
+        draw.invite(division, note.strip(), actor)
+        self.app.save(draw)
+
+    def accept(self, draw_id: UUID, division: str, data: dict[str, Any], by: str | None) -> None:
+        """The invited division accepts, naming its own items and the size of its teams."""
+        f = Fields(data)
+        items = f.codes("items")
+        if not items:
+            f.problem("items", "a partner names at least one of its own listed items")
+        team_size = f.integer("team_size", required=True, low=2, high=20) or 0
+        f.done()  # refuses a missing or out-of-range team size: 0 never reaches the event
+        draw = self.draws.get(draw_id)
+        actor = self.draws.actor(by, division)
+        for code in items:
+            try:
+                item: Item = self.app.get(item_id(code), Item)
+            except NotFound:
+                raise BadInput(f"items: no inspection item {code!r}") from None
+            if item.division != division:
+                raise BadInput(
+                    f"items: item {code} belongs to division {item.division}; a partner "
+                    f"inspects for its own items (谁审批谁监管)"
+                )
+        draw.accept(division, items, team_size, actor)
+        self.app.save(draw)
+
+    def decline(self, draw_id: UUID, division: str, reason: str, by: str | None) -> None:
+        if not reason.strip():
+            raise BadInput("reason: a division that declines says why")
+        draw = self.draws.get(draw_id)
+        actor = self.draws.actor(by, division)
+        draw.decline(division, reason.strip(), actor)
+        self.app.save(draw)
+
+    def assign(self, draw_id: UUID, division: str, by: str | None) -> list[dict[str, Any]]:
+        """The partner's teams for the lead's selected targets (its own roster and items)."""
+        draw = self.draws.get(draw_id)
+        actor = self.draws.actor(by, division)
+        draw.check_selected("assign a partner's inspectors")
+        partner = draw.check_partner(division, "accepted", "assign its inspectors")
+        state = self.draws.registry_at(draw.position)
+        selected = self.draws.selected_targets(draw_id)
+        on_date = self.draws.today().isoformat()
+        try:
+            teams = assignment(draw.params(), state, selected, on_date, partner)
+        except DrawError as e:
+            raise Conflict(f"division {division} cannot form its teams: {e}") from None
+        draw.assign_partner(division, on_date, teams, actor)
+        self.app.save(draw)
+        return teams
+
+    def substitute(
+        self,
+        draw_id: UUID,
+        division: str,
+        target: str,
+        inspector: str,
+        reason: str,
+        by: str | None,
+    ) -> str:
+        """Replace a member of the partner's team by the next eligible one in its order."""
+        draw = self.draws.get(draw_id)
+        actor = self.draws.actor(by, division)
+        partner = draw.check_partner(division, "assigned", "substitute an inspector")
+        facts = self.draws.substitution(
+            draw, partner["teams"], target, inspector, reason, partner["on_date"], partner
+        )
+        draw.substitute_partner({"division": division, **facts}, actor)
+        self.app.save(draw)
+        return str(facts["substitute"])
