@@ -22,7 +22,17 @@ from verify.errors import VerifyError
 from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 
 # Importing the aggregate modules registers their event types for reading the log.
-from . import divisions, draws, inspectors, items, officials, plans, targets  # noqa: F401
+from . import (  # noqa: F401
+    divisions,
+    draws,
+    inspections,
+    inspectors,
+    items,
+    officials,
+    plans,
+    publications,
+    targets,
+)
 from .actors import SYSTEM, Actor
 from .config import Settings
 from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
@@ -57,6 +67,7 @@ class LedgerApp(Application[UUID]):
         self.signer = signer
         self.witnesses = list(witnesses)
         self.origin = origin
+        self.data_dir: Path | None = None  # set by open(); where files beside the log live
         self._verifiers = {v.key_id: v for v in verifiers}
         super().__init__(env)
         mapper = self.mapper
@@ -80,7 +91,9 @@ class LedgerApp(Application[UUID]):
             witnesses = [parse_verifier_key(w) for w in settings.witnesses]
         except VerifyError as e:
             raise ConfigurationError(f"a witness key in {data_dir} is malformed: {e}") from None
-        return cls(env, signer, settings.origin, witnesses=witnesses, **kwargs)
+        app = cls(env, signer, settings.origin, witnesses=witnesses, **kwargs)
+        app.data_dir = data_dir
+        return app
 
     # -- eventsourcing hooks -----------------------------------------------------------------
 

@@ -25,12 +25,18 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "plan.write": ("clerk", "division_head"),
     "plan.review": ("leader_in_charge",),
     "plan.consolidate": ("plan_aggregator",),
+    "inspection.record": ("clerk", "division_head", "inspector"),
+    "inspection.result": ("inspector",),
+    "publication.publish": ("clerk", "division_head"),
 }
 # Roles that may act for any division on these acts (the aggregator keeps the whole roster).
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "inspector.write": ("plan_aggregator",),
     "plan.review": ("leader_in_charge",),  # a leader oversees several divisions
     "plan.consolidate": ("plan_aggregator",),
+    # Inspectors of the detachment inspect for every division; the team check decides who may.
+    "inspection.record": ("inspector",),
+    "inspection.result": ("inspector",),
 }
 
 

@@ -1,0 +1,335 @@
+"""The inspection service: one method per step of an inspection, checked before it is recorded.
+
+Who may act: the division's clerk or head notifies, records the party's confirmation, follow-ups
+and closing; inspectors take part and record what they found. The team comes from the draw (the
+assigned inspectors as amended by logged substitutions); a directed (non-random) inspection has
+no drawn team, so any on-duty inspector of its division qualified for its items may take part.
+Every inspector present must hold a certificate valid on the day; a result is recorded only by
+an inspector who was present. ``today`` is the service's clock (China time), injectable so that
+the demo can replay a past year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from verify.results import CATEGORIES, FOLLOW_UPS
+from verify.workdays import CHINA
+
+from .application import LedgerApp
+from .authority import authorise
+from .draws import DirectedInspection, Draw
+from .errors import BadInput, Conflict, Forbidden, NotFound
+from .evidence import EvidenceStore
+from .fields import Fields
+from .inspections import Inspection, inspection_id
+from .inspectors import Inspector, inspector_id
+from .officials import Official, official_id
+
+ANSWERS = ("yes", "no", "not_applicable")
+# What each follow-up must say besides its date.
+FOLLOW_UP_DETAILS = {
+    "none": (),
+    "order_to_correct": ("correct_by",),
+    "corrected": (),
+    "case_filed": ("case_number",),
+    "transferred": ("department",),
+    "penalty_decided": ("decision_number", "penalty"),
+}
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+class Inspections:
+    def __init__(
+        self,
+        app: LedgerApp,
+        evidence: EvidenceStore | None = None,
+        today: Callable[[], date] = china_today,
+    ) -> None:
+        self.app = app
+        self.today = today
+        if evidence is None and app.data_dir is not None:
+            evidence = EvidenceStore(app.data_dir / "evidence")
+        self.evidence = evidence
+
+    def get(self, inspection: UUID) -> Inspection:
+        record: Inspection = self.app.get(inspection, Inspection)
+        return record
+
+    def _official(self, by: str | None) -> Official | None:
+        return None if by is None else self.app.get(official_id(by), Official)
+
+    def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
+        return authorise(self._official(by), action, division).to_json()
+
+    def _day(self, f: Fields, name: str, *, not_before: str | None = None) -> str:
+        day = f.day(name, required=True)
+        if day is None:
+            return ""
+        if day > self.today().isoformat():
+            f.problem(name, f"{day} is in the future (today is {self.today()})")
+        if not_before is not None and day < not_before:
+            f.problem(name, f"{day} is before {not_before}")
+        return day
+
+    # -- notified ---------------------------------------------------------------------------------
+
+    def notify(self, data: dict[str, Any], by: str | None) -> UUID:
+        """Open the inspection of a drawn (or directed) target for a division."""
+        f = Fields(data)
+        source_text = f.text("source", max_len=64) or ""
+        target = f.text("target", max_len=200) or ""
+        division = f.text("division", required=False, max_len=64)
+        notified_on = self._day(f, "notified_on")
+        notice = f.text("notice", required=False, max_len=500) or ""
+        f.done()
+        try:
+            source = UUID(source_text)
+        except ValueError:
+            raise BadInput(
+                f"source: {source_text!r} is not a draw or directed-inspection id"
+            ) from None
+        record = self.app.get(source)
+        if isinstance(record, Draw):
+            random, division, items = True, division or record.division, list(record.items)
+            self._team_of_draw(record, target, division)  # the target was drawn, with a team
+        elif isinstance(record, DirectedInspection):
+            if target not in record.targets:
+                raise NotFound(f"target {target} is not named in directed inspection {source}")
+            random, division = False, division or record.division
+            if division != record.division:
+                raise Conflict(f"directed inspection {source} is for division {record.division}")
+            items = list(getattr(record, "items", []))
+        else:
+            raise NotFound(f"{source} is neither a draw nor a directed inspection")
+        actor = self._actor(by, "inspection.record", division)
+        key = inspection_id(str(source), target, division)
+        if key in self.app.repository:
+            raise Conflict(f"the inspection of {target} by {division} is open already ({key})")
+        facts = {
+            "source": str(source),
+            "random": random,
+            "target": target,
+            "division": division,
+            "items": items,
+            "notified_on": notified_on,
+            "notice": notice,
+        }
+        inspection = Inspection.notify(facts, actor)
+        self.app.save(inspection)
+        return inspection.id
+
+    def _team_of_draw(self, draw: Draw, target: str, division: str) -> list[str]:
+        if draw.step != "assigned":
+            raise Conflict(f"draw {draw.id} has not assigned inspectors yet (at '{draw.step}')")
+        if division == draw.division:
+            team = draw.teams.get(target)
+        else:
+            team = getattr(draw, "partner_teams", {}).get(division, {}).get(target)
+            if team is None:
+                raise Conflict(
+                    f"division {division} has drawn no inspectors for {target} in draw {draw.id}"
+                )
+        if team is None:
+            raise NotFound(f"target {target} was not drawn in draw {draw.id}")
+        return list(team["members"])
+
+    # -- carried out ------------------------------------------------------------------------------
+
+    def carry_out(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
+        inspection = self.get(inspection_id_)
+        f = Fields(data)
+        on = self._day(f, "on", not_before=inspection.notified_on)
+        method = f.text("method", max_len=200) or ""
+        present = f.codes("present")
+        f.done()
+        inspection.check_step("notified", "record the inspection as carried out")
+        minimum = int(self.app.policy_in_force().get("teams", {}).get("min_inspectors", 2))
+        if len(set(present)) < minimum or len(set(present)) != len(present):
+            raise BadInput(
+                f"present: at least {minimum} different certified inspectors take part in an "
+                f"inspection; got {present}"
+            )
+        allowed = self._may_take_part(inspection)
+        for code in present:
+            self._check_inspector(inspection, code, on, allowed)
+        actor = self._team_actor(by, inspection, present, "inspection.record")
+        inspection.carry_out(on, method, present, actor)
+        self.app.save(inspection)
+
+    def _may_take_part(self, inspection: Inspection) -> list[str] | None:
+        """The drawn team (None for a directed inspection: any qualified inspector)."""
+        if not inspection.random:
+            return None
+        draw: Draw = self.app.get(UUID(inspection.source), Draw)
+        return self._team_of_draw(draw, inspection.target, inspection.division)
+
+    def _check_inspector(
+        self, inspection: Inspection, code: str, on: str, team: list[str] | None
+    ) -> None:
+        try:
+            inspector: Inspector = self.app.get(inspector_id(code), Inspector)
+        except NotFound:
+            raise BadInput(f"present: no inspector {code} in the roster") from None
+        if team is not None and code not in team:
+            raise Forbidden(
+                f"inspector {code} is not on the drawn team for {inspection.target} "
+                f"({', '.join(team)}) nor a logged substitute"
+            )
+        if team is None:
+            if inspector.division != inspection.division:
+                raise Forbidden(f"inspector {code} is not of division {inspection.division}")
+            missing = [i for i in inspection.items if i not in inspector.qualifications]
+            if missing:
+                raise Forbidden(f"inspector {code} is not qualified for {', '.join(missing)}")
+        if inspector.status != "on_duty":
+            raise Conflict(f"inspector {code} is {inspector.status}, not on duty")
+        valid_until = inspector.certificate.get("valid_until") or ""
+        if valid_until < on:
+            raise Conflict(
+                f"inspector {code}'s enforcement certificate expired on {valid_until}, "
+                f"before the inspection on {on}"
+            )
+
+    def _team_actor(
+        self, by: str | None, inspection: Inspection, team: list[str], action: str
+    ) -> dict[str, Any]:
+        """Authorise ``by``; an inspector acts only on an inspection they take part in."""
+        official = self._official(by)
+        actor = authorise(official, action, inspection.division)
+        if actor.role == "inspector" and actor.official not in team:
+            raise Forbidden(
+                f"inspector {actor.official} is not on this inspection's team "
+                f"({', '.join(team)}): only its members may record it"
+            )
+        return actor.to_json()
+
+    # -- checklist and result -----------------------------------------------------------------
+
+    def answer_checklist(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
+        inspection = self.get(inspection_id_)
+        answers = data.get("answers")
+        if not isinstance(answers, list) or not answers:
+            raise BadInput("answers: a list of {question, answer, note} is required")
+        clean = []
+        for n, entry in enumerate(answers):
+            f = Fields(entry if isinstance(entry, dict) else {})
+            question = f.text("question", max_len=500)
+            answer = f.choice("answer", ANSWERS)
+            note = f.text("note", required=False, max_len=1000) or ""
+            if f.problems:
+                raise BadInput(f"answers[{n}]: " + "; ".join(str(p) for p in f.problems))
+            clean.append({"question": question or "", "answer": answer, "note": note})
+        recorded_by = self._recorder(data, by, inspection)
+        actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
+        inspection.answer_checklist(clean, recorded_by, actor)
+        self.app.save(inspection)
+
+    def record_result(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
+        inspection = self.get(inspection_id_)
+        f = Fields(data)
+        category = f.choice("category", tuple(CATEGORIES))
+        findings = f.text("findings", required=False, max_len=4000) or ""
+        f.done()
+        inspection.check_step("carried_out", "record a result")
+        recorded_by = self._recorder(data, by, inspection)
+        actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
+        inspection.record_result(category, findings, recorded_by, actor)
+        self.app.save(inspection)
+
+    def _recorder(self, data: dict[str, Any], by: str | None, inspection: Inspection) -> str:
+        """The present inspector who records: the acting official, or (for the ledger's own
+        operator) the one named in ``recorded_by``."""
+        named = data.get("recorded_by")
+        inspection.check_step("carried_out", "record what the inspection found")
+        who = by if by is not None else named
+        if not who:
+            raise BadInput("recorded_by: name the inspector present who records the result")
+        if by is not None and named not in (None, by):
+            raise Forbidden(f"official {by} cannot record in the name of {named}")
+        if who not in inspection.present:
+            raise Forbidden(
+                f"{who} was not on the team present at this inspection "
+                f"({', '.join(inspection.present)}): only they may record what it found"
+            )
+        return str(who)
+
+    # -- told, confirmed, followed up, closed ------------------------------------------------------
+
+    def record_confirmation(
+        self, inspection_id_: UUID, data: dict[str, Any], by: str | None
+    ) -> None:
+        inspection = self.get(inspection_id_)
+        f = Fields(data)
+        on = self._day(f, "on")
+        confirmed = f.boolean("confirmed", default=True)
+        note = f.text("note", required=not confirmed, max_len=1000) or ""
+        f.done()
+        actor = self._team_actor(by, inspection, inspection.present, "inspection.record")
+        inspection.record_confirmation(on, confirmed, note, actor)
+        self.app.save(inspection)
+
+    def follow_up(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
+        inspection = self.get(inspection_id_)
+        f = Fields(data)
+        kind = f.choice("kind", tuple(FOLLOW_UPS))
+        on = self._day(f, "on")
+        details = {}
+        for name in FOLLOW_UP_DETAILS.get(kind, ()):
+            value = (
+                f.day(name, required=True) if name == "correct_by" else f.text(name, max_len=500)
+            )
+            details[name] = value or ""
+        note = f.text("note", required=False, max_len=1000)
+        if note:
+            details["note"] = note
+        f.done()
+        actor = self._team_actor(by, inspection, inspection.present, "inspection.record")
+        inspection.follow_up(kind, on, details, actor)
+        self.app.save(inspection)
+
+    def close(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
+        inspection = self.get(inspection_id_)
+        f = Fields(data)
+        on = self._day(f, "on")
+        summary = f.text("summary", required=False, max_len=2000) or ""
+        f.done()
+        actor = self._actor(by, "inspection.record", inspection.division)
+        inspection.close(on, summary, actor)
+        self.app.save(inspection)
+
+    # -- evidence ---------------------------------------------------------------------------------
+
+    def add_evidence(
+        self,
+        inspection_id_: UUID,
+        content: bytes,
+        declared_sha256: str,
+        media_type: str,
+        name: str,
+        by: str | None,
+    ) -> tuple[str, bool]:
+        """Store a file and record its digest; (digest, recorded) — False if already recorded.
+
+        The file is checked against ``declared_sha256`` before anything is stored or recorded."""
+        if self.evidence is None:
+            raise Conflict("this ledger has no evidence store (no data directory)")
+        inspection = self.get(inspection_id_)
+        f = Fields({"media_type": media_type, "name": name})
+        media = f.text("media_type", max_len=100) or ""
+        filename = f.text("name", max_len=200) or ""
+        f.done()
+        team = getattr(inspection, "present", None) or []
+        actor = self._team_actor(by, inspection, team, "inspection.record")
+        digest, size = self.evidence.put(content, declared_sha256)
+        facts = {"sha256": digest, "size": size, "media_type": media, "name": filename}
+        recorded = inspection.add_evidence(facts, actor)
+        if recorded:
+            self.app.save(inspection)
+        return digest, recorded

@@ -1,0 +1,362 @@
+"""An inspection from notification to publication, as the division and its inspectors record it;
+and every way of getting it wrong, each refused with nothing recorded."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from ledger.demo import build_demo
+from ledger.drawing import Draws
+from ledger.errors import BadInput, Conflict, Forbidden, NotFound
+from ledger.evidence import EvidenceStore
+from ledger.inspecting import Inspections
+from ledger.publishing import Publishing
+from verify.results import content_digest
+
+from .test_draws import run_draw
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def bureau(ledger):
+    build_demo(ledger, targets=300, inspectors=30, today=TODAY)
+    return ledger
+
+
+@pytest.fixture
+def drawn(bureau):
+    draw, teams = run_draw(Draws(bureau))
+    return draw, teams
+
+
+@pytest.fixture
+def inspections(bureau, tmp_path):
+    return Inspections(bureau, EvidenceStore(tmp_path / "evidence"), today=lambda: TODAY)
+
+
+def _events(ledger, aggregate):
+    return [s.topic for s in ledger.recorder.select_events(aggregate)]
+
+
+def _carried_out(inspections, draw, team, on="2026-11-10"):
+    inspection = inspections.notify(
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}, "szc-clerk"
+    )
+    inspections.carry_out(
+        inspection, {"on": on, "method": "现场检查", "present": team["members"]}, "szc-clerk"
+    )
+    return inspection
+
+
+def test_an_inspection_is_recorded_step_by_step_and_published_on_time(bureau, drawn, inspections):
+    draw, teams = drawn
+    team = teams[0]
+    inspection = _carried_out(inspections, draw, team)
+    member = team["members"][0]
+    inspections.answer_checklist(
+        inspection,
+        {
+            "answers": [{"question": "取水许可证是否在有效期内", "answer": "yes"}],
+            "recorded_by": member,
+        },
+        None,
+    )
+    inspections.record_result(
+        inspection, {"category": "no_problem", "findings": "", "recorded_by": member}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
+    inspections.follow_up(inspection, {"kind": "none", "on": "2026-11-10"}, "szc-clerk")
+    inspections.close(inspection, {"on": "2026-11-11"}, "szc-clerk")
+    assert _events(bureau, inspection) == [
+        "inspection.notified",
+        "inspection.carried_out",
+        "inspection.checklist_answered",
+        "inspection.result_recorded",
+        "inspection.confirmation_recorded",
+        "inspection.followed_up",
+        "inspection.closed",
+    ]
+
+    publication = Publishing(bureau, today=lambda: date(2026, 11, 18)).publish(
+        inspection, "results", "szc-clerk"
+    )
+    record = Publishing(bureau).get(publication)
+    assert record.content["category"] == {"code": "no_problem", "label": "未发现问题"}
+    assert record.content["target"]["key"] == team["target"]
+    assert record.content_digest == content_digest(record.content)
+    stored = bureau.repository.get(publication)
+    assert stored.status == "published"
+    published = bureau.recorder.select_events(publication)[0]
+    assert published.topic == "publication.published"
+    # 2026-11-10 (Tue) + 7 working days = 2026-11-19 (Thu); published on the 18th: on time.
+    payload = bureau.mapper.to_domain_event(published)
+    assert (payload.deadline, payload.on_time, payload.working_days_allowed) == (
+        "2026-11-19",
+        True,
+        7,
+    )
+    # No inspector's name or code is in the public content.
+    assert not any(m in str(record.content) for m in team["members"])
+
+
+def test_a_late_publication_is_allowed_but_recorded_as_late(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    member = teams[0]["members"][1]
+    inspections.record_result(inspection, {"category": "no_problem", "recorded_by": member}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
+    publication = Publishing(bureau, today=lambda: date(2026, 11, 20)).publish(
+        inspection, "results", "szc-clerk"
+    )
+    event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
+    assert (event.deadline, event.published_on, event.on_time) == (
+        "2026-11-19",
+        "2026-11-20",
+        False,
+    )
+
+
+def test_a_result_by_someone_not_on_the_team_is_refused(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    outsider = next(m for t in teams[1:] for m in t["members"] if m not in teams[0]["members"])
+    with pytest.raises(Forbidden, match="not on the team present"):
+        inspections.record_result(
+            inspection, {"category": "no_problem", "recorded_by": outsider}, None
+        )
+    # An inspector official acting for themselves must be on the team too.
+    from ledger.registry import Registry
+
+    Registry(bureau).register_official(
+        {"code": outsider, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
+    )
+    with pytest.raises(Forbidden, match="not on the team"):
+        inspections.record_result(inspection, {"category": "no_problem"}, outsider)
+    assert _events(bureau, inspection)[-1] == "inspection.carried_out"
+
+
+def test_an_inspector_on_the_team_records_the_result_in_their_own_name(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    member = teams[0]["members"][0]
+    from ledger.registry import Registry
+
+    Registry(bureau).register_official(
+        {"code": member, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
+    )
+    inspections.record_result(inspection, {"category": "problem_pending"}, member)
+    event = bureau.mapper.to_domain_event(bureau.recorder.select_events(inspection)[-1])
+    assert event.recorded_by == member
+    assert event.actor == {"official": member, "role": "inspector", "department": "szjczd"}
+
+
+def test_unknown_category_and_fewer_than_two_present_are_bad_input(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = inspections.notify(
+        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"},
+        "szc-clerk",
+    )
+    with pytest.raises(BadInput, match="at least 2"):
+        inspections.carry_out(
+            inspection,
+            {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"][:1]},
+            None,
+        )
+    inspections.carry_out(
+        inspection, {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"]}, None
+    )
+    with pytest.raises(BadInput, match="category"):
+        inspections.record_result(
+            inspection, {"category": "fine", "recorded_by": teams[0]["members"][0]}, None
+        )
+    assert _events(bureau, inspection) == ["inspection.notified", "inspection.carried_out"]
+
+
+def test_an_inspector_not_drawn_cannot_take_part(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = inspections.notify(
+        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"}, None
+    )
+    stranger = next(m for t in teams[1:] for m in t["members"] if m not in teams[0]["members"])
+    with pytest.raises(Forbidden, match="not on the drawn team"):
+        inspections.carry_out(
+            inspection,
+            {"on": "2026-11-10", "method": "现场", "present": [teams[0]["members"][0], stranger]},
+            None,
+        )
+    assert _events(bureau, inspection) == ["inspection.notified"]
+
+
+def test_a_logged_substitute_takes_the_recused_inspectors_place(bureau, drawn, inspections):
+    draw, teams = drawn
+    team = teams[0]
+    recused = team["members"][0]
+    substitute = Draws(bureau).substitute(draw, team["target"], recused, "回避", "szc-clerk")
+    inspection = inspections.notify(
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}, None
+    )
+    with pytest.raises(Forbidden, match="not on the drawn team"):
+        inspections.carry_out(
+            inspection, {"on": "2026-11-10", "method": "现场", "present": team["members"]}, None
+        )
+    present = [substitute, team["members"][1]]
+    inspections.carry_out(
+        inspection, {"on": "2026-11-10", "method": "现场", "present": present}, None
+    )
+    assert inspections.get(inspection).present == present
+
+
+def test_a_target_that_was_not_drawn_has_no_inspection(bureau, drawn, inspections):
+    draw, _ = drawn
+    with pytest.raises(NotFound, match="was not drawn"):
+        inspections.notify(
+            {"source": str(draw), "target": "91320400MA1XXXXXXX", "notified_on": "2026-11-05"},
+            None,
+        )
+
+
+def test_publication_before_confirmation_is_refused(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "no_problem", "recorded_by": teams[0]["members"][0]}, None
+    )
+    with pytest.raises(Conflict, match="only after the inspected party confirmed"):
+        Publishing(bureau).publish(inspection, "results", "szc-clerk")
+    with pytest.raises(Conflict, match="no penalty decision"):
+        Publishing(bureau).publish(inspection, "double_publicity", "szc-clerk")
+
+
+def test_a_refusal_to_confirm_is_recorded_with_its_note_and_still_published(
+    bureau, drawn, inspections
+):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "serious_refusal", "recorded_by": teams[0]["members"][0]}, None
+    )
+    with pytest.raises(BadInput, match="note"):
+        inspections.record_confirmation(inspection, {"on": "2026-11-10", "confirmed": False}, None)
+    inspections.record_confirmation(
+        inspection,
+        {"on": "2026-11-10", "confirmed": False, "note": "负责人拒绝签字，两名检查人员在场见证"},
+        None,
+    )
+    publication = Publishing(bureau, today=lambda: TODAY).publish(inspection, "results", None)
+    assert Publishing(bureau).get(publication).content["confirmed"] is False
+
+
+def test_a_problem_is_followed_up_to_a_penalty_published_in_the_double_publicity_column(
+    bureau, drawn, inspections
+):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "problem_pending", "recorded_by": teams[0]["members"][0]}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    with pytest.raises(Conflict, match="cannot be 'none'"):
+        inspections.follow_up(inspection, {"kind": "none", "on": "2026-11-10"}, None)
+    with pytest.raises(Conflict, match="'case_filed' follow-up first"):
+        inspections.follow_up(
+            inspection,
+            {"kind": "penalty_decided", "on": "2026-11-12", "decision_number": "x", "penalty": "y"},
+            None,
+        )
+    with pytest.raises(BadInput, match="case_number"):
+        inspections.follow_up(inspection, {"kind": "case_filed", "on": "2026-11-11"}, None)
+    inspections.follow_up(
+        inspection,
+        {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕12号"},
+        None,
+    )
+    inspections.follow_up(
+        inspection,
+        {
+            "kind": "penalty_decided",
+            "on": "2026-11-16",
+            "decision_number": "常水罚〔2026〕7号",
+            "penalty": "罚款人民币二万元",
+        },
+        None,
+    )
+    publishing = Publishing(bureau, today=lambda: TODAY)
+    publication = publishing.publish(inspection, "double_publicity", None)
+    content = publishing.get(publication).content
+    assert (content["decision_number"], content["case_number"]) == (
+        "常水罚〔2026〕7号",
+        "常水立〔2026〕12号",
+    )
+    event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
+    assert (event.start, event.deadline, event.on_time) == ("2026-11-16", "2026-11-25", True)
+
+
+def test_a_correction_and_a_withdrawal_are_new_events_and_the_old_content_stays(
+    bureau, drawn, inspections
+):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "problem_corrected", "recorded_by": teams[0]["members"][0]}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.follow_up(
+        inspection,
+        {"kind": "order_to_correct", "on": "2026-11-10", "correct_by": "2026-11-20"},
+        None,
+    )
+    publishing = Publishing(bureau, today=lambda: TODAY)
+    publication = publishing.publish(inspection, "results", None)
+    first = publishing.get(publication).content_digest
+    with pytest.raises(Conflict, match="exactly the content already published"):
+        publishing.correct(publication, "重复", None)
+    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, None)
+    publishing.correct(publication, "整改完成，更新后续处理", None)
+    corrected = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[1])
+    assert corrected.replaces == first
+    assert corrected.content["follow_up"]["code"] == "corrected"
+    publishing.withdraw(publication, "对象已注销，撤回公示", None)
+    with pytest.raises(Conflict, match="withdrawn"):
+        publishing.correct(publication, "again", None)
+    assert _events(bureau, publication) == [
+        "publication.published",
+        "publication.corrected",
+        "publication.withdrawn",
+    ]
+
+
+def test_evidence_is_stored_by_digest_and_a_mismatched_file_is_refused(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    photo = b"\x89PNG\r\n\x1a\n" + b"site photo" * 100
+    digest = hashlib.sha256(photo).hexdigest()
+    with pytest.raises(BadInput, match="not the declared"):
+        inspections.add_evidence(inspection, photo[:-1], digest, "image/png", "现场.png", None)
+    assert not (inspections.evidence.root / "sha256").exists()
+    assert inspections.add_evidence(inspection, photo, digest, "image/png", "现场.png", None) == (
+        digest,
+        True,
+    )
+    assert inspections.add_evidence(inspection, photo, digest, "image/png", "again.png", None) == (
+        digest,
+        False,
+    )
+    assert inspections.evidence.get(digest) == photo
+    assert inspections.get(inspection).evidence[digest]["size"] == len(photo)
+    assert _events(bureau, inspection).count("inspection.evidence_added") == 1
+
+
+def test_dates_in_the_future_and_before_the_notice_are_refused(bureau, drawn, inspections):
+    draw, teams = drawn
+    inspection = inspections.notify(
+        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"}, None
+    )
+    for on, rule in (("2026-12-01", "in the future"), ("2026-11-01", "before 2026-11-05")):
+        with pytest.raises(BadInput, match=rule):
+            inspections.carry_out(
+                inspection, {"on": on, "method": "现场", "present": teams[0]["members"]}, None
+            )
