@@ -97,8 +97,11 @@ class Inspections:
             ) from None
         record = self.app.get(source)
         if isinstance(record, Draw):
-            random, division, items = True, division or record.division, list(record.items)
+            random, division = True, division or record.division
             self._team_of_draw(record, target, division)  # the target was drawn, with a team
+            items = list(
+                record.items if division == record.division else record.partners[division]["items"]
+            )
         elif isinstance(record, DirectedInspection):
             if target not in record.targets:
                 raise NotFound(f"target {target} is not named in directed inspection {source}")
@@ -130,12 +133,14 @@ class Inspections:
             raise Conflict(f"draw {draw.id} has not assigned inspectors yet (at '{draw.step}')")
         if division == draw.division:
             team = draw.teams.get(target)
-        else:
-            team = getattr(draw, "partner_teams", {}).get(division, {}).get(target)
-            if team is None:
+        else:  # a joint inspection: the partner division inspects with its own drawn team
+            partner = getattr(draw, "partners", {}).get(division, {})
+            if partner.get("status") != "assigned":
                 raise Conflict(
-                    f"division {division} has drawn no inspectors for {target} in draw {draw.id}"
+                    f"division {division} has drawn no inspectors in draw {draw.id} "
+                    f"(partner status: {partner.get('status', 'not invited')})"
                 )
+            team = partner["teams"].get(target)
         if team is None:
             raise NotFound(f"target {target} was not drawn in draw {draw.id}")
         return list(team["members"])
