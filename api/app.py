@@ -9,7 +9,7 @@ from ledger.drawing import Draws
 from ledger.planning import Plans
 from ledger.registry import Registry
 
-from . import errors
+from . import errors, public_column
 from .routes import draws, imports, plans, public, queries, registry, transparency
 
 
@@ -35,4 +35,5 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(public.router)
     app.include_router(plans.router)
     app.include_router(draws.router)
+    public_column.install(app)  # the public column (公示专栏) at /column
     return app

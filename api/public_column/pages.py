@@ -1,0 +1,233 @@
+"""What the public column's pages show, gathered from the ledger and its read models.
+
+Everything here is public record: enterprise names and credit codes, divisions, items, plans and
+draws. Nothing names a person: an individual target appears only by its pseudonymous reference,
+inspectors and the officials who acted are left out.
+
+A draw's page carries what "check my company" (static/check.js) needs to decide in the browser,
+without asking the server: the seed, each population id's stratum (and weight in a weighted
+draw), the thresholds, the selected targets and the logged exclusions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger.application import LedgerApp
+from ledger.draw_record import draw_record
+from ledger.drawing import Draws
+from ledger.errors import NotFound
+from ledger.plans import Plan
+from ledger.registry import Registry
+from projections import ReadModels, queries
+from verify.draw_rules import frozen_population
+from verify.eligibility import weights
+from verify.registry_state import RegistryState
+
+from ..routes.public import published_item_list
+
+STEP_NAMES = {
+    "opened": "已开启（已承诺随机数）",
+    "frozen": "抽取总体已冻结",
+    "revealed": "种子已揭示",
+    "selected": "检查对象已抽取",
+    "assigned": "执法人员已分配",
+}
+PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
+TARGET_KINDS = {"enterprise": "企业", "public_body": "机关事业单位", "project": "项目"}
+
+
+@dataclass
+class Column:
+    """The column's data sources: the ledger, its services and its read models."""
+
+    ledger: LedgerApp
+    registry: Registry
+    draws: Draws
+    read_models: ReadModels
+
+    # -- the front page --------------------------------------------------------------------------
+
+    def title(self) -> str:
+        """The column's name from the policy in force (``publication.column``)."""
+        policy = self.ledger.policy_in_force()
+        return str(policy.get("publication", {}).get("column") or "双随机检查公示专栏")
+
+    def checkpoint(self) -> str | None:
+        """The latest signed checkpoint exactly as ``GET /checkpoint`` serves it (None if the
+        log has not been sealed yet)."""
+        try:
+            return self.ledger.sealer.cosigned_note()
+        except NotFound:
+            return None
+
+    # -- the published item list -----------------------------------------------------------------
+
+    def item_list(self) -> dict[str, Any] | None:
+        """The latest published item list as ``GET /public/item-list`` serves it, or None."""
+        try:
+            return published_item_list(self.registry).model_dump()
+        except NotFound:
+            return None
+
+    # -- uploaded plans --------------------------------------------------------------------------
+
+    def uploaded_plans(self) -> list[dict[str, Any]]:
+        """Plans whose current status is uploaded, by division then period."""
+        self.read_models.runner.catch_up()
+        ids = _unique(n.originator_id for n in self.ledger.notifications(topics=["plan.uploaded"]))
+        plans = []
+        for plan_id in ids:
+            plan: Plan = self.ledger.get(plan_id, Plan)
+            if plan.status != "uploaded":
+                continue
+            content = plan.content
+            plans.append(
+                {
+                    "id": str(plan_id),
+                    "division": plan.division,
+                    "division_name": self._name("division", plan.division),
+                    "kind": PLAN_KINDS.get(plan.kind, plan.kind),
+                    "period": plan.period,
+                    "items": self._items(content.get("items", [])),
+                    "counts": dict(content.get("counts", {})),
+                    "total": sum(content.get("counts", {}).values()),
+                    "stratify_by": content.get("stratify_by"),
+                    "weighted": bool(content.get("weighted")),
+                    "team_size": content.get("team_size"),
+                    "schedule": content.get("schedule"),
+                }
+            )
+        return sorted(plans, key=lambda p: (p["division"], p["period"], p["id"]))
+
+    # -- draws -----------------------------------------------------------------------------------
+
+    def draw_list(self) -> list[dict[str, Any]]:
+        """Every random draw, newest first, with its step and what it drew."""
+        self.read_models.runner.catch_up()
+        opened = list(self.ledger.notifications(topics=["draw.opened"]))
+        rows = []
+        for n in reversed(opened):
+            draw = self.draws.get(UUID(str(n.originator_id)))
+            rows.append(
+                {
+                    "id": str(draw.id),
+                    "position": n.id,
+                    "opened_at": draw.created_on.isoformat(timespec="seconds"),
+                    "division": draw.division,
+                    "division_name": self._name("division", draw.division),
+                    "items": self._items(draw.items),
+                    "counts": dict(draw.counts),
+                    "step": draw.step,
+                    "step_name": STEP_NAMES.get(draw.step, draw.step),
+                }
+            )
+        return rows
+
+    def draw(self, draw_id: UUID) -> dict[str, Any]:
+        """One draw's record for its page, and the data "check my company" reads.
+
+        Raises NotFound for an unknown draw.
+        """
+        manifest, _ = draw_record(self.draws, draw_id)
+        self.read_models.runner.catch_up()
+        draw = self.draws.get(draw_id)
+        opened = manifest["opened"]
+        frozen = manifest.get("population_frozen")
+        revealed = manifest.get("seed_revealed")
+        selected = manifest.get("targets_selected")
+        state = self.draws.registry_at(draw.position) if frozen else RegistryState()
+        by_key = state.target_by_key()
+        page: dict[str, Any] = {
+            "id": str(draw_id),
+            "step": draw.step,
+            "step_name": STEP_NAMES.get(draw.step, draw.step),
+            "division": opened["division"],
+            "division_name": self._name("division", opened["division"]),
+            "plan": opened.get("plan"),
+            "items": self._items(opened["items"]),
+            "opened": opened,
+            "frozen": frozen,
+            "revealed": revealed,
+            "strata": [],
+        }
+        if selected:
+            page["strata"] = [
+                {
+                    **stratum,
+                    "selected": [
+                        {**s, **_describe(by_key.get(s["target"]), s["target"])}
+                        for s in stratum["selected"]
+                    ],
+                }
+                for stratum in selected["strata"]
+            ]
+        page["check"] = _check_data(draw.params(), state, manifest)
+        return page
+
+    def population_text(self, draw_id: UUID) -> str:
+        """The frozen population, one id a line: ``LC_ALL=C sort -u | sha256sum`` of it prints
+        the digest on the draw's page."""
+        _, population = draw_record(self.draws, draw_id)
+        return "".join(f"{key}\n" for key in population)
+
+    # -- names -----------------------------------------------------------------------------------
+
+    def _name(self, kind: str, code: str) -> str:
+        try:
+            return str(queries.get_entry(self.read_models.engine, kind, code)["name"])
+        except NotFound:
+            return code
+
+    def _items(self, codes: list[str]) -> list[dict[str, str]]:
+        return [{"code": c, "name": self._name("item", c)} for c in codes]
+
+
+def _unique(values: Any) -> list[UUID]:
+    seen: dict[UUID, None] = {}
+    for v in values:
+        seen.setdefault(UUID(str(v)), None)
+    return list(seen)
+
+
+def _describe(target: Any, key: str) -> dict[str, str]:
+    """A selected target as the public sees it: an individual only by its reference."""
+    if target is None:
+        return {"name": "", "kind": ""}
+    if target.kind == "individual":
+        return {"name": "个人（名称不公开）", "kind": "个人"}
+    return {"name": target.name or "", "kind": TARGET_KINDS.get(target.kind, target.kind)}
+
+
+def _check_data(
+    params: dict[str, Any],
+    state: RegistryState,
+    manifest: dict[str, Any],
+) -> dict[str, Any] | None:
+    """What check.js needs, or None before the targets are selected."""
+    selected = manifest.get("targets_selected")
+    if not selected:
+        return None
+    frozen = manifest["population_frozen"]
+    pop = frozen_population(params, state)
+    stratum_of = {key: stratum for stratum, keys in pop.strata.items() for key in keys}
+    excluded = {e["target"]: e["reason"] for e in frozen["exclusions"]}
+    return {
+        "seed": manifest["seed_revealed"]["seed"],
+        "weighted": bool(params["weighted"]),
+        "digits": 18,
+        "population": stratum_of,
+        # Weighted draws give target t the virtual ids t#1 … t#w (w from its credit class).
+        "weights": (
+            weights(state, [*stratum_of, *excluded], state.policy or {})
+            if params["weighted"]
+            else {}
+        ),
+        "thresholds": {s["stratum"]: s["threshold"] for s in selected["strata"]},
+        "selected": {
+            s["target"]: s["ticket"] for stratum in selected["strata"] for s in stratum["selected"]
+        },
+        "excluded": excluded,
+    }

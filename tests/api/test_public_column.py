@@ -1,0 +1,177 @@
+"""The public column (公示专栏) as a visitor reads it: pages rendered from a real ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.demo import build_demo
+from ledger.drawing import Draws
+from ledger.planning import Plans
+from verify.sampler import seed_hash, ticket_number, trim
+
+ENTROPY = "58209 74944 59230 78164 06286"
+CLERK = "szc-clerk"
+
+
+@pytest.fixture
+def bureau(ledger):
+    """The demo bureau with one uploaded plan, one plan still in draft and a planned draw."""
+    build_demo(ledger, targets=200, inspectors=24)
+    plans = Plans(ledger)
+    uploaded = plans.draft(
+        {
+            "division": "szc",
+            "kind": "monthly",
+            "period": "2099-03",
+            "items": ["qsxk"],
+            "counts": {"all": 4},
+            "schedule": "<script>alert('x')</script> 三月上旬",
+        },
+        CLERK,
+    )
+    plans.review(uploaded, True, "", "jld-leader-1")
+    plans.submit(uploaded, CLERK)
+    plans.consolidate(uploaded, "szc-aggregator")
+    plans.upload(uploaded, "szc-aggregator")
+    plans.draft(
+        {"division": "szc", "kind": "monthly", "period": "2099-04", "items": ["qsxk"]}, CLERK
+    )
+    draws = Draws(ledger)
+    draw = draws.open(
+        {
+            "division": "szc",
+            "items": ["qsxk"],
+            "counts": {"all": 4},
+            "team_size": 2,
+            "plan": str(uploaded),
+        },
+        CLERK,
+    )
+    draws.freeze(draw, CLERK)
+    draws.reveal(draw, ENTROPY, CLERK)
+    draws.select(draw, CLERK)
+    return ledger, draw
+
+
+@pytest.fixture
+def visitor(bureau):
+    ledger, _ = bureau
+    return TestClient(create_app(ledger))
+
+
+def _record(visitor, draw):
+    return visitor.get(f"/draws/{draw}/record").json()
+
+
+def test_the_front_page_names_the_column_and_shows_the_current_signed_checkpoint(visitor):
+    assert visitor.get("/", follow_redirects=False).headers["location"] == "/column"
+    page = visitor.get("/column")
+    assert page.status_code == 200
+    assert "信用常州 常州市双随机检查公示专栏" in page.text
+    note = visitor.get("/checkpoint").text
+    assert note.startswith("drawledger.test/ledger\n")
+    assert html.escape(note) in page.text
+    for section in ("/column/items", "/column/plans", "/column/draws"):
+        assert f'href="{section}"' in page.text
+
+
+def test_the_item_list_page_shows_the_published_list_with_its_digest(visitor):
+    published = visitor.get("/public/item-list").json()
+    page = visitor.get("/column/items").text
+    assert published["digest"] in page
+    for item in published["items"]:
+        assert html.escape(item["name"]) in page
+        assert html.escape(item["legal_basis"]["law"]) in page
+    assert "常州市水资源服务中心" in page  # an executing unit, by name
+
+
+def test_only_uploaded_plans_are_listed_and_their_text_is_escaped(visitor):
+    page = visitor.get("/column/plans").text
+    assert "2099-03" in page
+    assert "2099-04" not in page  # still a draft
+    assert "水政处" in page and "取水许可监督检查" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 三月上旬" in page
+    assert "<script>alert" not in page
+
+
+def test_the_draw_list_links_each_draw_with_its_step(visitor, bureau):
+    _, draw = bureau
+    page = visitor.get("/column/draws").text
+    assert f'href="/column/draws/{draw}"' in page
+    assert "检查对象已抽取" in page
+
+
+def test_a_draw_page_shows_every_published_fact_of_the_record(visitor, bureau):
+    _, draw = bureau
+    manifest = _record(visitor, draw)["manifest"]
+    page = visitor.get(f"/column/draws/{draw}").text
+    revealed = manifest["seed_revealed"]
+    frozen = manifest["population_frozen"]
+    stratum = manifest["targets_selected"]["strata"][0]
+    for fact in (
+        manifest["opened"]["commitment"],
+        manifest["opened"]["policy_version"],
+        manifest["opened"]["plan"],
+        revealed["entropy_as_entered"],
+        revealed["entropy"],
+        revealed["nonce"],
+        revealed["seed"],
+        frozen["digest"],
+        stratum["threshold"],
+    ):
+        assert fact in page
+    assert f'<td id="population-count">{frozen["count"]}</td>' in page
+    for excluded in frozen["exclusions"]:
+        assert excluded["target"] in page and html.escape(excluded["reason"]) in page
+    names = dict(re.findall(r"<td>([^<]*)</td><td class=\"mono\">([0-9A-Z]{18})</td>", page))
+    for selected in stratum["selected"]:
+        assert selected["target"] in page and selected["ticket"] in page
+        assert selected["target"] in names.values()
+    assert html.escape(visitor.get("/checkpoint").text) in page
+
+
+def test_the_check_data_on_a_draw_page_is_the_record_and_reproduces_its_tickets(visitor, bureau):
+    _, draw = bureau
+    record = _record(visitor, draw)
+    manifest = record["manifest"]
+    page = visitor.get(f"/column/draws/{draw}").text
+    embedded = re.search(r'<script type="application/json" id="check-data">(.*?)</script>', page)
+    assert embedded is not None
+    data = json.loads(embedded.group(1))
+    assert data["seed"] == manifest["seed_revealed"]["seed"]
+    assert sorted(data["population"]) == record["population"]
+    assert set(data["population"].values()) == {"all"}
+    assert data["excluded"] == {
+        e["target"]: e["reason"] for e in manifest["population_frozen"]["exclusions"]
+    }
+    hashed = seed_hash(data["seed"] + "/targets")
+    for target, ticket in data["selected"].items():
+        assert trim(ticket_number(target, hashed), data["digits"]) == ticket
+        assert ticket <= data["thresholds"]["all"]
+
+
+def test_the_population_download_hashes_to_the_frozen_digest(visitor, bureau):
+    _, draw = bureau
+    digest = _record(visitor, draw)["manifest"]["population_frozen"]["digest"]
+    text = visitor.get(f"/column/draws/{draw}/population.txt").content
+    assert hashlib.sha256(text).hexdigest() == digest
+
+
+def test_a_draw_not_yet_selected_offers_no_check_and_an_unknown_draw_is_404(visitor, bureau):
+    ledger, _ = bureau
+    draws = Draws(ledger)
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    draw = draws.open(spec, CLERK)
+    page = visitor.get(f"/column/draws/{draw}").text
+    assert "抽取完成后即可查询" in page
+    assert 'id="check-data"' not in page
+    assert "尚未冻结" in page
+    missing = visitor.get("/column/draws/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404
