@@ -11,7 +11,8 @@ draw), the thresholds, the selected targets and the logged exclusions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,7 @@ STEP_NAMES = {
     "assigned": "执法人员已分配",
 }
 PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
+DRAW_PAGES_KEPT = 64
 TARGET_KINDS = {"enterprise": "企业", "public_body": "机关事业单位", "project": "项目"}
 
 
@@ -47,6 +49,10 @@ class Column:
     registry: Registry
     draws: Draws
     read_models: ReadModels
+    # Draw pages by (draw, version): a recorded step never changes, and building a page folds
+    # the registry up to the freeze, which grows with the log.
+    _draw_pages: dict[tuple[UUID, int], dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- the front page --------------------------------------------------------------------------
 
@@ -131,6 +137,18 @@ class Column:
 
         Raises NotFound for an unknown draw.
         """
+        key = (draw_id, self.draws.get(draw_id).version)
+        with self._lock:
+            page = self._draw_pages.get(key)
+        if page is None:
+            page = self._draw_page(draw_id)
+            with self._lock:
+                while len(self._draw_pages) >= DRAW_PAGES_KEPT:
+                    del self._draw_pages[next(iter(self._draw_pages))]
+                self._draw_pages[key] = page
+        return page
+
+    def _draw_page(self, draw_id: UUID) -> dict[str, Any]:
         manifest, _ = draw_record(self.draws, draw_id)
         self.read_models.runner.catch_up()
         draw = self.draws.get(draw_id)
@@ -158,8 +176,7 @@ class Column:
                 {
                     **stratum,
                     "selected": [
-                        {**s, **_describe(by_key.get(s["target"]), s["target"])}
-                        for s in stratum["selected"]
+                        {**s, **_describe(by_key.get(s["target"]))} for s in stratum["selected"]
                     ],
                 }
                 for stratum in selected["strata"]
@@ -192,7 +209,7 @@ def _unique(values: Any) -> list[UUID]:
     return list(seen)
 
 
-def _describe(target: Any, key: str) -> dict[str, str]:
+def _describe(target: Any) -> dict[str, str]:
     """A selected target as the public sees it: an individual only by its reference."""
     if target is None:
         return {"name": "", "kind": ""}

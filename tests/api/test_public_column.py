@@ -164,7 +164,7 @@ def test_the_population_download_hashes_to_the_frozen_digest(visitor, bureau):
     assert hashlib.sha256(text).hexdigest() == digest
 
 
-def test_a_draw_not_yet_selected_offers_no_check_and_an_unknown_draw_is_404(visitor, bureau):
+def test_a_draw_page_follows_the_draw_step_by_step_and_an_unknown_draw_is_404(visitor, bureau):
     ledger, _ = bureau
     draws = Draws(ledger)
     spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
@@ -173,5 +173,10 @@ def test_a_draw_not_yet_selected_offers_no_check_and_an_unknown_draw_is_404(visi
     assert "抽取完成后即可查询" in page
     assert 'id="check-data"' not in page
     assert "尚未冻结" in page
+    frozen = draws.freeze(draw, CLERK)
+    page = visitor.get(f"/column/draws/{draw}").text
+    assert "尚未冻结" not in page
+    assert frozen["digest"] in page
+    assert "尚未揭示" in page
     missing = visitor.get("/column/draws/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404

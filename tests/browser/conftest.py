@@ -71,25 +71,27 @@ def serve(data: Path) -> Iterator[str]:
     """Run ``drawledger serve`` on a free loopback port; yield its base URL, then stop it."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = data / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        _wait_until_up(process, f"{base}/health")
+        _wait_until_up(process, f"{base}/health", log)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
+def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"drawledger serve exited with {process.returncode}: {errors}")
+            output = log.read_text(errors="replace")
+            raise RuntimeError(f"drawledger serve exited with {process.returncode}: {output}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
