@@ -180,3 +180,27 @@ def test_a_draw_page_follows_the_draw_step_by_step_and_an_unknown_draw_is_404(vi
     assert "尚未揭示" in page
     missing = visitor.get("/column/draws/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
+
+
+def test_a_stratified_draw_page_gives_each_id_its_stratum_and_each_stratum_its_threshold(
+    visitor, bureau
+):
+    ledger, _ = bureau
+    draws = Draws(ledger)
+    counts = {"A": 2, "B": 1, "C": 1, "D": 1}
+    spec = {"division": "szc", "items": ["qsxk"], "counts": counts, "team_size": 2}
+    draw = draws.open({**spec, "stratify_by": "credit_class"}, CLERK)
+    frozen = draws.freeze(draw, CLERK)
+    draws.reveal(draw, ENTROPY, CLERK)
+    strata = draws.select(draw, CLERK)
+    page = visitor.get(f"/column/draws/{draw}").text
+    embedded = re.search(r'<script type="application/json" id="check-data">(.*?)</script>', page)
+    assert embedded is not None
+    data = json.loads(embedded.group(1))
+    sizes = {s: list(data["population"].values()).count(s) for s in frozen["strata"]}
+    assert sizes == frozen["strata"]
+    for stratum in strata:
+        assert data["thresholds"][stratum["stratum"]] == stratum["threshold"]
+        assert f'阈值 <code class="threshold">{stratum["threshold"]}</code>' in page
+        for chosen in stratum["selected"]:
+            assert data["population"][chosen["target"]] == stratum["stratum"]
