@@ -34,6 +34,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(public.router)
     app.include_router(plans.router)
+    app.include_router(plans.divisions)  # coverage per division
     app.include_router(draws.router)
     public_column.install(app)  # the public column (公示专栏) at /column
     return app

@@ -128,10 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-    from . import cli_demo, cli_registry
+    from . import cli_demo, cli_plans, cli_registry
 
     cli_registry.add_commands(sub)
     cli_demo.add_commands(sub)
+    cli_plans.add_commands(sub)
     return parser
 
 

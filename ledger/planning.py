@@ -10,6 +10,7 @@ from verify.events import decode_record
 
 from .application import LedgerApp
 from .authority import authorise
+from .coverage import cycle_years
 from .errors import BadInput
 from .fields import Fields, check_code
 from .items import item_id
@@ -40,6 +41,8 @@ def parse_plan(data: dict[str, Any]) -> dict[str, Any]:
             "team_size": f.integer("team_size", low=2, high=20) or 2,
             "schedule": f.text("schedule", required=False, max_len=500),
             "joint_divisions": f.codes("joint_divisions"),
+            # Longer than the policy's one year only where the division's targets are many.
+            "coverage_cycle_years": f.integer("coverage_cycle_years", low=1, high=10),
         },
     }
     f.done()
@@ -68,7 +71,10 @@ class Plans:
         for item in spec["content"]["items"]:
             if not self.app.recorder.select_events(item_id(item), limit=1):
                 raise BadInput(f"items: no inspection item {item!r}")
-        due = deadlines(spec["kind"], spec["period"], self.app.policy_in_force())
+        policy = self.app.policy_in_force()
+        content = spec["content"]
+        content["coverage_cycle_years"] = cycle_years(content["coverage_cycle_years"], policy)
+        due = deadlines(spec["kind"], spec["period"], policy)
         plan = Plan.draft({**spec, "deadlines": due}, actor)
         self.app.save(plan)
         return plan.id
@@ -101,6 +107,8 @@ class Plans:
         unknown = sorted(set(changes) - set(plan.content))
         if unknown:
             raise BadInput(f"plan fields {unknown} do not exist; fields: {sorted(plan.content)}")
+        if "coverage_cycle_years" in changes:
+            cycle_years(changes["coverage_cycle_years"], self.app.policy_in_force())
         plan.amend(changes, reason, self._actor(by, "plan.write", plan.division))
         self.app.save(plan)
 
@@ -108,6 +116,33 @@ class Plans:
         plan = self.get(plan_id)
         plan.withdraw(reason, self._actor(by, "plan.write", plan.division))
         self.app.save(plan)
+
+    def show(self, plan_id: UUID) -> dict[str, Any]:
+        """The plan as it stands; a monthly plan also shows what rolled over into its month."""
+        plan = self.get(plan_id)
+        carried: dict[str, list[dict[str, Any]]] = {"plans": [], "draws": []}
+        if plan.kind == "monthly":
+            for n in self.app.notifications(topics=["plan.rolled_over", "draw.rolled_over"]):
+                envelope = decode_record(n.state).envelope
+                facts, source = envelope["payload"], UUID(envelope["aggregate"])
+                if facts["to_month"] != plan.period:
+                    continue
+                kind, key = (
+                    ("plans", "plan") if n.topic == "plan.rolled_over" else ("draws", "draw")
+                )
+                if self.app.get(source).division == plan.division:  # a Plan or a Draw
+                    carried[kind].append({key: str(source), **facts})
+        return {
+            "id": str(plan_id),
+            "division": plan.division,
+            "kind": plan.kind,
+            "period": plan.period,
+            "status": plan.status,
+            "content": plan.content,
+            "deadlines": plan.deadlines,
+            "rolled_over_to": plan.rolled_over_to,
+            "carried_in": carried,
+        }
 
     def _last_late(self, plan_id: UUID) -> bool:
         last = self.app.recorder.select_events(plan_id, desc=True, limit=1)[0]

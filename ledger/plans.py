@@ -3,7 +3,8 @@
 drafted → reviewed by the leader in charge (分管领导审核) → submitted to the aggregator (水政处) →
 consolidated → uploaded. Amending a plan before upload sends it back to drafted (it must be
 reviewed again); a plan can be withdrawn with a reason. Deadlines come from the policy in force:
-a late step is allowed but recorded as late, with its deadline.
+a late step is allowed but recorded as late, with its deadline. An uploaded monthly plan whose
+draws are unfinished at the month's end rolls over into the next month (``plan.rolled_over``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Plan(LedgerAggregate):
         content: dict[str, Any]
         status: str
         deadlines: dict[str, str]
+        rolled_over_to: str | None
 
     class Created(LedgerAggregate.Created):
         TOPIC = "plan.drafted"
@@ -67,6 +69,7 @@ class Plan(LedgerAggregate):
             plan.division, plan.kind, plan.period = self.division, self.kind, self.period
             plan.content, plan.deadlines = dict(self.content), dict(self.deadlines)
             plan.status = "drafted"
+            plan.rolled_over_to = None
 
     class Reviewed(LedgerAggregate.Event):
         TOPIC = "plan.reviewed"
@@ -114,6 +117,16 @@ class Plan(LedgerAggregate):
         def apply(self, plan: Plan) -> None:
             plan.status = "withdrawn"
 
+    class RolledOver(LedgerAggregate.Event):
+        TOPIC = "plan.rolled_over"
+        month_ended: str
+        to_month: str
+        unfinished_draws: list[dict[str, str]]
+        counts_not_drawn: dict[str, int]
+
+        def apply(self, plan: Plan) -> None:
+            plan.rolled_over_to = self.to_month
+
     @classmethod
     def draft(cls, facts: dict[str, Any], actor: dict[str, Any]) -> Plan:
         return cls._create(cls.Created, id=uuid4(), actor=actor, **facts)
@@ -156,3 +169,11 @@ class Plan(LedgerAggregate):
         if not reason.strip():
             raise BadInput("reason: a withdrawal states why")
         self.trigger_event(self.Withdrawn, reason=reason, actor=actor)
+
+    def roll_over(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
+        if self.kind != "monthly":
+            raise Conflict("only a monthly plan rolls over into the next month")
+        self.check_status("uploaded", doing="roll the plan over")
+        if self.rolled_over_to is not None:
+            raise Conflict(f"the plan rolled over into {self.rolled_over_to} already")
+        self.trigger_event(self.RolledOver, actor=actor, **facts)

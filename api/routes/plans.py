@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from ledger.coverage import Coverage
 from ledger.planning import Plans
+from ledger.rollover import MonthlyRollover
 
-from ..deps import OfficialDep
+from ..deps import LedgerDep, OfficialDep
 
 router = APIRouter(prefix="/plans", tags=["plans"])
+divisions = APIRouter(prefix="/divisions", tags=["plans"])
 
 
 def get_plans(request: Request) -> Plans:
@@ -33,6 +36,9 @@ class PlanCreate(BaseModel):
     team_size: int = Field(2, ge=2)
     schedule: str | None = None
     joint_divisions: list[str] = Field(default_factory=list)
+    coverage_cycle_years: int | None = Field(
+        None, description="years to cover all targets: the policy's 1, or 2-3 if they are many"
+    )
 
 
 class ReviewCreate(BaseModel):
@@ -47,6 +53,58 @@ class AmendmentCreate(BaseModel):
 
 class ReasonCreate(BaseModel):
     reason: str
+
+
+class RolloverCreate(BaseModel):
+    month: str = Field(description="the month that ended, e.g. 2026-03")
+    division: str | None = Field(None, description="one division only (default: all)")
+
+
+Show = Annotated[str, Query(description="uncovered (default), covered or all")]
+Limit = Annotated[int, Query(description="page size, 1 to 500")]
+Offset = Annotated[int, Query(description="entries to skip, 0 or more")]
+
+
+@router.post("/rollover")
+def roll_over(body: RolloverCreate, ledger: LedgerDep, official: OfficialDep) -> dict[str, Any]:
+    """Move an ended month's unfinished draws and undrawn counts into the next month (once)."""
+    return MonthlyRollover(ledger).roll_over(body.month, official.code, body.division)
+
+
+@router.get("/{plan}")
+def show(plan: UUID, plans: PlansDep, _: OfficialDep) -> dict[str, Any]:
+    """The plan as it stands, with what rolled over into its month."""
+    return plans.show(plan)
+
+
+@router.get("/{plan}/coverage")
+def plan_coverage(
+    plan: UUID,
+    ledger: LedgerDep,
+    _: OfficialDep,
+    show: Show = "uncovered",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The plan's division's targets not yet covered in the cycle the plan states."""
+    return Coverage(ledger).for_plan(plan, show=show, limit=limit, offset=offset)
+
+
+@divisions.get("/{division}/coverage")
+def division_coverage(
+    division: str,
+    ledger: LedgerDep,
+    _: OfficialDep,
+    year: Annotated[int | None, Query(description="the cycle's last year (default: now)")] = None,
+    cycle_years: Annotated[int | None, Query(description="default: the policy's")] = None,
+    show: Show = "uncovered",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """A division's targets covered and not yet covered in the current cycle (counts, a page)."""
+    return Coverage(ledger).for_division(
+        division, year=year, years=cycle_years, show=show, limit=limit, offset=offset
+    )
 
 
 @router.post("", status_code=201)
