@@ -6,11 +6,13 @@ from fastapi import FastAPI
 
 from ledger.application import LedgerApp
 from ledger.drawing import Draws
+from ledger.inspecting import Inspections
 from ledger.planning import Plans
+from ledger.publishing import Publishing
 from ledger.registry import Registry
 
 from . import errors, public_column
-from .routes import draws, imports, plans, public, queries, registry, transparency
+from .routes import draws, imports, inspections, plans, public, queries, registry, transparency
 
 
 def create_app(ledger: LedgerApp) -> FastAPI:
@@ -23,6 +25,8 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.registry = Registry(ledger)
     app.state.draws = Draws(ledger)
     app.state.plans = Plans(ledger)
+    app.state.inspections = Inspections(ledger)
+    app.state.publishing = Publishing(ledger)
     # Read models (projections/): caught up now, after every command, and before each query.
     from projections import open_read_models
 
@@ -36,5 +40,6 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(plans.router)
     app.include_router(plans.divisions)  # coverage per division
     app.include_router(draws.router)
+    app.include_router(inspections.router)
     public_column.install(app)  # the public column (公示专栏) at /column
     return app

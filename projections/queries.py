@@ -251,3 +251,43 @@ def item_list(engine: Engine, number: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no {ENTRY_NAMES['itemlist']} number {number}")
     return dict(row._mapping)
+
+
+# -- publications (the public column) -----------------------------------------------------------
+
+PUBLICATION_CHANNELS = ("results", "double_publicity")
+PUBLICATION_STATUSES = ("published", "corrected", "withdrawn")
+
+
+def search_publications(
+    engine: Engine,
+    *,
+    channel: str | None = None,
+    q: str | None = None,
+    status: str | None = None,
+    division: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Publications, newest first, filtered by channel, status, division and a text ``q`` on the
+    target's name or code. Withdrawn ones are listed (with their status) unless filtered out."""
+    _check_page(limit, offset)
+    _choice("channel", channel, PUBLICATION_CHANNELS)
+    _choice("status", status, PUBLICATION_STATUSES)
+    table = t.publications
+    c = table.c
+    conditions = _text(q, c.target_name, c.target_code) + _equal(
+        table, channel=channel, status=status, division=division
+    )
+    with _reading(engine) as conn:
+        total = conn.execute(select(func.count()).select_from(table).where(*conditions))
+        rows = conn.execute(
+            select(table)
+            .where(*conditions)
+            .order_by(c.published_on.desc(), c.position.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        count = int(total.scalar_one())
+        items = [dict(row._mapping) for row in rows]
+    return {"items": items, "total": count, "limit": limit, "offset": offset}

@@ -38,6 +38,7 @@ from .current import (
     TargetsProjection,
 )
 from .history import RegistryHistoryProjection
+from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
 from .tracking import Projection, ProjectionError, Writer
 
@@ -55,6 +56,8 @@ def default_projections() -> list[Projection]:
         TargetsProjection(),
         InspectorsProjection(),
         RegistryHistoryProjection(),
+        InspectionsProjection(),
+        PublicationsProjection(),
     ]
 
 

@@ -207,3 +207,53 @@ registry_history = Table(
     Column("payload", JSON, nullable=False),
     Index("ix_registry_history_entry", "aggregate_id", "version", unique=True),
 )
+
+# -- inspections and publications --------------------------------------------------------------
+
+inspections = Table(
+    "rm_inspections",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("source", _ID, nullable=False, index=True),  # the draw or directed inspection
+    Column("random", Boolean, nullable=False),
+    Column("target", String(200), nullable=False, index=True),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("items", JSON, nullable=False),
+    Column("step", String(32), nullable=False, index=True),
+    Column("notified_on", String(10), nullable=False),
+    Column("carried_out_on", String(10)),
+    Column("category", String(32)),
+    Column("confirmed_on", String(10)),
+    Column("confirmed", Boolean),
+    Column("follow_up", String(32)),  # the latest follow-up's kind
+    Column("penalty_on", String(10)),  # when a penalty was decided (双公示 due from then)
+    Column("closed_on", String(10)),
+    *_meta(),
+)
+
+publications = Table(
+    "rm_publications",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("inspection", _ID, nullable=False, index=True),
+    Column("channel", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("target_code", String(200), nullable=False, index=True),
+    Column("target_name", Text, nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("division", _CODE, nullable=False, index=True),
+    Column("division_name", Text, nullable=False),
+    Column("inspected_on", String(10), nullable=False),
+    Column("category", String(32)),
+    Column("category_label", Text),
+    Column("follow_up", String(32)),
+    Column("follow_up_label", Text),
+    Column("content", JSON, nullable=False),
+    Column("content_digest", String(64), nullable=False),
+    Column("supersedes", String(64)),  # the digest a correction replaced
+    Column("published_on", String(10), nullable=False, index=True),
+    Column("published_at", _TIME, nullable=False),
+    Column("deadline", String(10), nullable=False),
+    Column("on_time", Boolean, nullable=False),
+    *_meta(),
+)

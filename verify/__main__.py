@@ -42,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         help="trust only this ledger key (name+hexid+base64), not the bundle's own list",
     )
     parser.add_argument("--jobs", type=int, default=1, help="processes for signature checks")
+    parser.add_argument(
+        "--evidence",
+        metavar="DIR",
+        help="a directory of evidence files (DIR/sha256/ab/abcd… or DIR/abcd…) to check",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
 
@@ -52,9 +57,15 @@ def main(argv: list[str] | None = None) -> int:
         return _unusable(str(e), args.json)
     if args.jobs < 1:
         return _unusable("--jobs must be at least 1", args.json)
+    if args.evidence is not None and not Path(args.evidence).is_dir():
+        return _unusable(f"--evidence {args.evidence}: not a directory", args.json)
     try:
         report = verify_bundle(
-            bundle, pinned_keys=args.key, trusted_checkpoints=trusted, jobs=args.jobs
+            bundle,
+            pinned_keys=args.key,
+            trusted_checkpoints=trusted,
+            jobs=args.jobs,
+            evidence_dir=args.evidence,
         )
     except Exception as e:  # noqa: BLE001 - a verifier bug must not pass for "a check failed"
         return _unusable(f"the verifier could not process this bundle: {e!r}", args.json)

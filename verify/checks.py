@@ -7,6 +7,7 @@ could be decoded, so that one report shows the whole damage.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +18,7 @@ from .bundle import Bundle
 from .draw_replay import replay_draws
 from .errors import VerifyError
 from .events import check_signature, decode_record
+from .inspection_replay import check_inspections
 from .keys import VerifierKey, parse_verifier_key
 from .merkle import (
     CompactTree,
@@ -92,6 +94,7 @@ def verify_bundle(
     pinned_keys: Sequence[str] = (),
     trusted_checkpoints: Sequence[str] = (),
     jobs: int = 1,
+    evidence_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Run every step on a bundle that ``read_bundle`` accepted."""
     report = Report()
@@ -110,7 +113,17 @@ def verify_bundle(
     _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
     _step_coverage(report, bundle, checkpoints)  # (7): every event sealed
     _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)  # (8): trusted checkpoints
-    _step_draws(report, bundle, decoded)  # (9): every draw replayed
+    # Steps 9-11 read the envelopes; a bundle without draws or inspections skips decoding them.
+    replayed = ("draw.", "inspection.", "publication.")
+    envelopes: list[dict[str, Any] | None] = []
+    if any(d is not None and d.type.startswith(replayed) for d in decoded):
+        envelopes = [
+            decode_record(record).envelope if d is not None else None
+            for record, d in zip(bundle.records, decoded, strict=True)
+        ]
+    _step_draws(report, envelopes)  # (9): every draw replayed
+    _step_inspections(report, envelopes)  # (10): inspections and publications
+    _step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
     return report
 
 
@@ -387,17 +400,69 @@ def default_jobs() -> int:
 # (9): every draw replayed from the bundle alone -----------------------------------------------
 
 
-def _step_draws(report: Report, bundle: Bundle, decoded: list[_Decoded | None]) -> None:
+def _step_draws(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
     step = Step(9, "draws replayed: population, seed, selection, teams, substitutions")
     report.steps.append(step)
-    if not any(d is not None and d.type.startswith("draw.") for d in decoded):
+    if not any(e is not None and e["type"].startswith("draw.") for e in envelopes):
         step.detail = "no draws in this bundle"
         return
-    envelopes = [
-        decode_record(record).envelope if d is not None else None
-        for record, d in zip(bundle.records, decoded, strict=True)
-    ]
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
     step.detail = f"{count} draws"
+
+
+# (10): inspections and publications against the rules ---------------------------------------
+
+
+def _step_inspections(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
+    step = Step(10, "inspections and publications: teams, results, deadlines")
+    report.steps.append(step)
+    summary = check_inspections(envelopes)
+    for position, message in summary.failures:
+        step.fail(position, message)
+    step.detail = (
+        f"{summary.inspections} inspections, {summary.publications} publications "
+        f"({summary.late} late; {summary.stated_before_recording} stating a date before the day "
+        "they were recorded)"
+    )
+
+
+# (11): evidence files against their recorded digests ---------------------------------------
+
+
+def _step_evidence(
+    report: Report,
+    envelopes: list[dict[str, Any] | None],
+    evidence_dir: str | os.PathLike[str] | None,
+) -> None:
+    step = Step(11, "evidence files: SHA-256 and size")
+    report.steps.append(step)
+    recorded = [
+        (position, e["payload"])
+        for position, e in enumerate(envelopes)
+        if e is not None and e["type"] == "inspection.evidence_added"
+    ]
+    if evidence_dir is None:
+        step.detail = f"{len(recorded)} files recorded; none checked (no --evidence directory)"
+        return
+    root = os.fspath(evidence_dir)
+    checked = missing = 0
+    for position, p in recorded:
+        digest = p["sha256"]
+        candidates = [os.path.join(root, "sha256", digest[:2], digest), os.path.join(root, digest)]
+        path = next((c for c in candidates if os.path.isfile(c)), None)
+        if path is None:
+            missing += 1
+            continue
+        with open(path, "rb") as f:
+            content = f.read()
+        found = hashlib.sha256(content).hexdigest()
+        checked += 1
+        if found != digest or len(content) != p["size"]:
+            step.fail(
+                position,
+                f"evidence {p['name']!r}: recorded SHA-256 {digest} and {p['size']} bytes, "
+                f"the file supplied has {found} and {len(content)} bytes",
+            )
+    step.detail = f"{checked} of {len(recorded)} recorded files checked, {missing} not supplied"

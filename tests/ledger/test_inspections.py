@@ -3,7 +3,9 @@ and every way of getting it wrong, each refused with nothing recorded."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from datetime import date
 
 import pytest
@@ -12,8 +14,12 @@ from ledger.demo import build_demo
 from ledger.drawing import Draws
 from ledger.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.evidence import EvidenceStore
+from ledger.export import export_bundle
 from ledger.inspecting import Inspections
 from ledger.publishing import Publishing
+from verify.bundle import read_bundle
+from verify.checks import verify_bundle
+from verify.events import decode_record, encode_record
 from verify.results import content_digest
 
 from .test_draws import run_draw
@@ -360,3 +366,61 @@ def test_dates_in_the_future_and_before_the_notice_are_refused(bureau, drawn, in
             inspections.carry_out(
                 inspection, {"on": on, "method": "现场", "present": teams[0]["members"]}, None
             )
+
+
+def _published_world(bureau, drawn, inspections, tmp_path):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    member = teams[0]["members"][0]
+    photo = b"site photo " * 50
+    inspections.add_evidence(
+        inspection, photo, hashlib.sha256(photo).hexdigest(), "image/jpeg", "现场.jpg", None
+    )
+    inspections.record_result(inspection, {"category": "no_problem", "recorded_by": member}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    Publishing(bureau, today=lambda: date(2026, 11, 20)).publish(inspection, "results", None)
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    return tmp_path / "b.jsonl"
+
+
+def test_the_verifier_rederives_teams_results_and_deadlines_and_checks_evidence_files(
+    bureau, drawn, inspections, tmp_path
+):
+    path = _published_world(bureau, drawn, inspections, tmp_path)
+    report = verify_bundle(read_bundle(path), evidence_dir=inspections.evidence.root)
+    assert report.ok, report.to_json()
+    step10, step11 = report.steps[9], report.steps[10]
+    assert step10.detail.startswith("1 inspections, 1 publications (1 late;")
+    assert step11.detail == "1 of 1 recorded files checked, 0 not supplied"
+
+    # A supplied file that is not what was recorded fails step 11 at its event.
+    (stored,) = [p for p in (inspections.evidence.root / "sha256").rglob("*") if p.is_file()]
+    stored.write_bytes(b"another photo")
+    report = verify_bundle(read_bundle(path), evidence_dir=inspections.evidence.root)
+    assert [s.number for s in report.steps if not s.ok] == [11]
+    assert "the file supplied has" in report.steps[10].failures[0].message
+
+
+def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
+    bureau, drawn, inspections, tmp_path
+):
+    path = _published_world(bureau, drawn, inspections, tmp_path)
+    lines = path.read_bytes().split(b"\n")
+    for n, line in enumerate(lines):
+        if not line.startswith(b'{"event"'):
+            continue
+        entry = json.loads(line)
+        event = decode_record(base64.b64decode(entry["record"]))
+        if event.type == "publication.published":
+            envelope = dict(event.envelope)
+            envelope["payload"] = {**envelope["payload"], "on_time": True}
+            record, _ = encode_record(envelope, bureau.signer)
+            entry["record"] = base64.b64encode(record).decode()
+            lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+            position = entry["event"]
+    path.write_bytes(b"\n".join(lines))
+    report = verify_bundle(read_bundle(path))
+    step10 = report.steps[9]
+    assert [
+        (f.position, "re-derived ('2026-11-19', 7, False)" in f.message) for f in step10.failures
+    ] == [(position, True)]

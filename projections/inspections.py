@@ -1,0 +1,139 @@
+"""Read models of inspections (for staff views) and of publications (for the public column).
+
+The publications table holds only what was published — the content of the latest
+``publication.published`` / ``publication.corrected`` event — and its status; a withdrawn
+publication keeps its row with status ``withdrawn`` so that the column can say it was withdrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import Table
+
+from . import tables as t
+from .tracking import Handler, Projection, Writer, entry_id, event_time, touched
+
+
+class InspectionsProjection(Projection):
+    name = "inspections"
+    tables: ClassVar[tuple[Table, ...]] = (t.inspections,)
+    kinds = ("inspection",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "inspection.notified": self._notified,
+            "inspection.carried_out": self._carried_out,
+            "inspection.checklist_answered": self._touch,
+            "inspection.result_recorded": self._result,
+            "inspection.confirmation_recorded": self._confirmation,
+            "inspection.followed_up": self._followed_up,
+            "inspection.evidence_added": self._touch,
+            "inspection.closed": self._closed,
+        }
+
+    def _set(self, w: Writer, e: Any, position: int, **values: Any) -> None:
+        w.update(t.inspections, {"id": entry_id(e)}, {**values, **touched(e, position)})
+
+    def _notified(self, w: Writer, e: Any, position: int) -> None:
+        row = {
+            "id": entry_id(e),
+            **{k: getattr(e, k) for k in ("source", "random", "target", "division", "items")},
+            "step": "notified",
+            "notified_on": e.notified_on,
+            "carried_out_on": None,
+            "category": None,
+            "confirmed_on": None,
+            "confirmed": None,
+            "follow_up": None,
+            "penalty_on": None,
+            "closed_on": None,
+            **touched(e, position),
+            "registered_at": event_time(e),
+        }
+        w.insert(t.inspections, row)
+
+    def _touch(self, w: Writer, e: Any, position: int) -> None:
+        self._set(w, e, position)
+
+    def _carried_out(self, w: Writer, e: Any, position: int) -> None:
+        self._set(w, e, position, step="carried_out", carried_out_on=e.on)
+
+    def _result(self, w: Writer, e: Any, position: int) -> None:
+        self._set(w, e, position, step="result_recorded", category=e.category)
+
+    def _confirmation(self, w: Writer, e: Any, position: int) -> None:
+        self._set(
+            w, e, position, step="confirmation_recorded", confirmed_on=e.on, confirmed=e.confirmed
+        )
+
+    def _followed_up(self, w: Writer, e: Any, position: int) -> None:
+        extra = {"penalty_on": e.on} if e.kind == "penalty_decided" else {}
+        self._set(w, e, position, follow_up=e.kind, **extra)
+
+    def _closed(self, w: Writer, e: Any, position: int) -> None:
+        self._set(w, e, position, step="closed", closed_on=e.on)
+
+
+class PublicationsProjection(Projection):
+    name = "publications"
+    tables: ClassVar[tuple[Table, ...]] = (t.publications,)
+    kinds = ("publication",)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "publication.published": self._published,
+            "publication.corrected": self._corrected,
+            "publication.withdrawn": self._withdrawn,
+        }
+
+    def _published(self, w: Writer, e: Any, position: int) -> None:
+        row = {
+            "id": entry_id(e),
+            "inspection": e.inspection,
+            "channel": e.channel,
+            "status": "published",
+            **_content_columns(e.content),
+            "content_digest": e.content_digest,
+            "supersedes": None,
+            "published_on": e.published_on,
+            "published_at": event_time(e),
+            "deadline": e.deadline,
+            "on_time": e.on_time,
+            **touched(e, position),
+            "registered_at": event_time(e),
+        }
+        w.insert(t.publications, row)
+
+    def _corrected(self, w: Writer, e: Any, position: int) -> None:
+        values = {
+            "status": "corrected",
+            **_content_columns(e.content),
+            "content_digest": e.content_digest,
+            "supersedes": e.replaces,
+            **touched(e, position),
+        }
+        w.update(t.publications, {"id": entry_id(e)}, values)
+
+    def _withdrawn(self, w: Writer, e: Any, position: int) -> None:
+        w.update(
+            t.publications, {"id": entry_id(e)}, {"status": "withdrawn", **touched(e, position)}
+        )
+
+
+def _content_columns(content: dict[str, Any]) -> dict[str, Any]:
+    category = content.get("category") or {}
+    follow_up = content.get("follow_up") or {}
+    return {
+        "target_code": content["target"]["key"],
+        "target_name": content["target"]["name"],
+        "items": content["items"],
+        "division": content["division"]["code"],
+        "division_name": content["division"]["name"],
+        "inspected_on": content["inspected_on"],
+        "category": category.get("code"),
+        "category_label": category.get("label"),
+        "follow_up": follow_up.get("code"),
+        "follow_up_label": follow_up.get("label"),
+        "content": content,
+    }

@@ -1,0 +1,223 @@
+"""Check every inspection and publication of a bundle against the rules (docs/FORMAT.md, step 10).
+
+One pass in log order, with the registry (inspectors, policy) and the draws' teams as they stood
+at each event:
+
+- (10a) an inspection of a drawn target names a target that has a drawn team in its draw (the
+  lead's, or a partner division's in a joint inspection);
+- (10b) carried out: at least the policy's minimum number of different inspectors present, each
+  on the team as amended by substitutions logged before (for a directed inspection, of the
+  division), on duty and with a certificate valid on the day;
+- (10c) the result and checklist are recorded by an inspector who was present, in a national
+  category;
+- (10d) a publication follows the confirmation (or refusal) it counts from — or the penalty
+  decision for the 双公示 column; its content digest, deadline (working days of the policy in
+  force, on the working-day calendar), allowance and on-time flag are re-derived; it does not
+  claim a date after it was recorded; a correction names the digest it replaces.
+
+Publications recorded on a later day than the date they state are counted in the step's detail:
+the ledger's own clock states the date, so in production the two agree; a demo replaying a past
+year shows them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .errors import VerifyError
+from .registry_state import RegistryState
+from .results import CATEGORIES, content_digest, publication_deadline
+from .workdays import china_date
+
+
+@dataclass
+class _Inspection:
+    source: str
+    random: bool
+    target: str
+    division: str
+    present: list[str] = field(default_factory=list)
+    confirmed_on: str | None = None
+    penalty_on: str | None = None
+
+
+@dataclass
+class Summary:
+    inspections: int = 0
+    publications: int = 0
+    late: int = 0
+    stated_before_recording: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)
+
+
+def check_inspections(envelopes: Sequence[dict[str, Any] | None]) -> Summary:
+    """Check every inspection and publication; ``None`` stands for an undecodable record."""
+    out = Summary()
+    state = RegistryState()
+    teams: dict[tuple[str, str, str], list[str]] = {}  # (draw, division, target) -> members
+    draw_division: dict[str, str] = {}
+    directed: dict[str, tuple[str, list[str]]] = {}  # id -> (division, targets)
+    inspections: dict[str, _Inspection] = {}
+    publications: dict[str, str] = {}  # id -> current content digest
+    for position, envelope in enumerate(envelopes):
+        if envelope is None:
+            state.position += 1
+            continue
+        kind, _, step = envelope["type"].partition(".")
+        payload, aggregate = envelope["payload"], envelope["aggregate"]
+        if kind == "draw":
+            _follow_draw(step, aggregate, payload, teams, draw_division)
+        elif kind == "directed" and step == "recorded":
+            directed[aggregate] = (payload["division"], list(payload["targets"]))
+        elif kind == "inspection":
+            problem = _inspection(step, aggregate, payload, inspections, teams, directed, state)
+            out.inspections += step == "notified"
+            if problem:
+                out.failures.append((position, problem))
+        elif kind == "publication":
+            problem = _publication(step, aggregate, envelope, inspections, publications, state, out)
+            if problem:
+                out.failures.append((position, problem))
+        state.apply(envelope)
+    return out
+
+
+def _follow_draw(
+    step: str,
+    draw: str,
+    p: dict[str, Any],
+    teams: dict[tuple[str, str, str], list[str]],
+    division_of: dict[str, str],
+) -> None:
+    if step == "opened":
+        division_of[draw] = p["division"]
+    elif step in ("inspectors_assigned", "partner_inspectors_assigned"):
+        division = p.get("division", division_of.get(draw, ""))
+        for team in p["teams"]:
+            teams[(draw, division, team["target"])] = list(team["members"])
+    elif step in ("inspector_substituted", "partner_inspector_substituted"):
+        division = p.get("division", division_of.get(draw, ""))
+        members = teams.get((draw, division, p["target"]), [])
+        teams[(draw, division, p["target"])] = [
+            p["substitute"] if m == p["replaced"] else m for m in members
+        ]
+
+
+def _inspection(
+    step: str,
+    aggregate: str,
+    p: dict[str, Any],
+    inspections: dict[str, _Inspection],
+    teams: dict[tuple[str, str, str], list[str]],
+    directed: dict[str, tuple[str, list[str]]],
+    state: RegistryState,
+) -> str | None:
+    if step == "notified":
+        inspections[aggregate] = _Inspection(p["source"], p["random"], p["target"], p["division"])
+        # (10a): a drawn (or directed) target
+        if p["random"] and (p["source"], p["division"], p["target"]) not in teams:
+            return (
+                f"inspection of {p['target']}: no team of {p['division']} drew it in {p['source']}"
+            )
+        if not p["random"]:
+            division, targets = directed.get(p["source"], ("", []))
+            if p["target"] not in targets or division != p["division"]:
+                return f"inspection of {p['target']}: not named in directed record {p['source']}"
+        return None
+    inspection = inspections.get(aggregate)
+    if inspection is None:
+        return f"{step} for an inspection that was never notified"
+    if step == "carried_out":
+        inspection.present = list(p["present"])
+        return _present(inspection, p, teams, state)
+    if step in ("result_recorded", "checklist_answered"):
+        # (10c)
+        if p["recorded_by"] not in inspection.present:
+            return f"recorded by {p['recorded_by']}, who was not present ({inspection.present})"
+        if step == "result_recorded" and p["category"] not in CATEGORIES:
+            return f"result category {p['category']!r} is not a national category"
+    elif step == "confirmation_recorded":
+        inspection.confirmed_on = p["on"]
+    elif step == "followed_up" and p["kind"] == "penalty_decided":
+        inspection.penalty_on = p["on"]
+    return None
+
+
+def _present(
+    inspection: _Inspection,
+    p: dict[str, Any],
+    teams: dict[tuple[str, str, str], list[str]],
+    state: RegistryState,
+) -> str | None:
+    """(10b): who was present on the day."""
+    policy = state.policy or {}
+    minimum = int(policy.get("teams", {}).get("min_inspectors", 2))
+    present = p["present"]
+    if len(set(present)) < minimum or len(set(present)) != len(present):
+        return f"{len(set(present))} different inspectors present, at least {minimum} required"
+    team = teams.get((inspection.source, inspection.division, inspection.target))
+    for code in present:
+        inspector = state.inspectors.get(code)
+        if inspector is None:
+            return f"inspector {code} present is not in the roster"
+        if inspection.random and team is not None and code not in team:
+            return f"inspector {code} present is not on the drawn team {team}"
+        if not inspection.random and inspector.division != inspection.division:
+            return f"inspector {code} present is not of division {inspection.division}"
+        if inspector.status != "on_duty":
+            return f"inspector {code} present was {inspector.status}"
+        if (inspector.certificate.get("valid_until") or "") < p["on"]:
+            return f"inspector {code}'s certificate was not valid on {p['on']}"
+    return None
+
+
+def _publication(
+    step: str,
+    aggregate: str,
+    envelope: dict[str, Any],
+    inspections: dict[str, _Inspection],
+    publications: dict[str, str],
+    state: RegistryState,
+    out: Summary,
+) -> str | None:
+    p = envelope["payload"]
+    if step == "withdrawn":
+        if publications.get(aggregate) != p["withdraws"]:
+            return f"withdraws content {p['withdraws'][:16]}…, not the content published"
+        return None
+    computed = content_digest(p["content"])
+    if computed != p["content_digest"]:
+        return f"content digest: recorded {p['content_digest']}, computed {computed}"
+    if step == "corrected":
+        if publications.get(aggregate) != p["replaces"]:
+            return f"replaces {p['replaces'][:16]}…, which is not the content published"
+        publications[aggregate] = p["content_digest"]
+        return None
+    publications[aggregate] = p["content_digest"]
+    out.publications += 1
+    inspection = inspections.get(p["inspection"])
+    if inspection is None:
+        return f"publication of inspection {p['inspection']}, which was never notified"
+    # (10d): counted from the confirmation, or the penalty decision
+    start = inspection.confirmed_on if p["channel"] == "results" else inspection.penalty_on
+    if start is None:
+        return f"published to {p['channel']} before there was anything to publish"
+    if start != p["start"]:
+        return f"the deadline counts from {start}, not {p['start']}"
+    try:
+        deadline, allowed = publication_deadline(date.fromisoformat(start), state.policy or {})
+    except VerifyError as e:
+        return f"cannot re-derive the deadline: {e}"
+    recorded_on = china_date(envelope["time"])
+    found = (p["deadline"], p["working_days_allowed"], p["on_time"])
+    expected = (deadline.isoformat(), allowed, p["published_on"] <= deadline.isoformat())
+    if found != expected:
+        return f"deadline, allowance, on time: recorded {found}, re-derived {expected}"
+    if p["published_on"] > recorded_on.isoformat():
+        return f"states publication on {p['published_on']}, after it was recorded ({recorded_on})"
+    out.late += not p["on_time"]
+    out.stated_before_recording += p["published_on"] < recorded_on.isoformat()
+    return None
