@@ -37,6 +37,7 @@ STEP_NAMES = {
     "assigned": "执法人员已分配",
 }
 PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
+DEFAULT_TITLE = "双随机检查公示专栏"
 DRAW_PAGES_KEPT = 64
 TARGET_KINDS = {"enterprise": "企业", "public_body": "机关事业单位", "project": "项目"}
 
@@ -56,10 +57,30 @@ class Column:
 
     # -- the front page --------------------------------------------------------------------------
 
+    _title: str = DEFAULT_TITLE
+    _title_seen: int = 0  # the log position up to which policy.set events have been read
+
     def title(self) -> str:
-        """The column's name from the policy in force (``publication.column``)."""
-        policy = self.ledger.policy_in_force()
-        return str(policy.get("publication", {}).get("column") or "双随机检查公示专栏")
+        """The column's name from the policy in force (``publication.column``).
+
+        Every page shows it, so only the events recorded since the last call are searched for
+        a new ``policy.set`` (the log has no index by event type).
+        """
+        recorder = self.ledger.recorder
+        with self._lock:
+            last = recorder.max_notification_id() or 0
+            start = self._title_seen + 1
+            while start <= last:
+                page = recorder.select_notifications(
+                    start=start, limit=1000, stop=last, topics=["policy.set"]
+                )
+                for n in page:
+                    event: Any = self.ledger.mapper.to_domain_event(n)
+                    column = event.document.get("publication", {}).get("column")
+                    self._title = str(column or DEFAULT_TITLE)
+                start = page[-1].id + 1 if len(page) == 1000 else last + 1
+            self._title_seen = last
+            return self._title
 
     def checkpoint(self) -> str | None:
         """The latest signed checkpoint exactly as ``GET /checkpoint`` serves it (None if the

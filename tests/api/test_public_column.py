@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ledger.actors import SYSTEM
 from ledger.demo import build_demo
 from ledger.drawing import Draws
 from ledger.planning import Plans
@@ -80,6 +81,18 @@ def test_the_front_page_names_the_column_and_shows_the_current_signed_checkpoint
     assert html.escape(note) in page.text
     for section in ("/column/items", "/column/plans", "/column/draws"):
         assert f'href="{section}"' in page.text
+
+
+def test_a_new_policy_version_renames_the_column_on_the_next_page(visitor, bureau):
+    ledger, _ = bureau
+    assert "信用常州 常州市双随机检查公示专栏" in visitor.get("/column/draws").text
+    policy = ledger.policy_in_force()
+    policy["version"] = "changzhou-water-2018/2"
+    policy["publication"] = {**policy["publication"], "column": "常州市水利局双随机抽查公示"}
+    ledger.set_policy(policy, SYSTEM)
+    page = visitor.get("/column/draws").text
+    assert "常州市水利局双随机抽查公示" in page
+    assert "信用常州" not in page
 
 
 def test_the_item_list_page_shows_the_published_list_with_its_digest(visitor):
