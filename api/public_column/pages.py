@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+
 from ledger.application import LedgerApp
 from ledger.draw_record import draw_record
 from ledger.drawing import Draws
@@ -39,6 +41,7 @@ STEP_NAMES = {
 PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
 DEFAULT_TITLE = "双随机检查公示专栏"
 DRAW_PAGES_KEPT = 64
+_BATCH = 1000
 TARGET_KINDS = {"enterprise": "企业", "public_body": "机关事业单位", "project": "项目"}
 
 
@@ -57,30 +60,17 @@ class Column:
 
     # -- the front page --------------------------------------------------------------------------
 
-    _title: str = DEFAULT_TITLE
-    _title_seen: int = 0  # the log position up to which policy.set events have been read
+    _policies: _Recorded = field(default_factory=lambda: _Recorded("policy.set"))
+    _plans_uploaded: _Recorded = field(default_factory=lambda: _Recorded("plan.uploaded"))
+    _draws_opened: _Recorded = field(default_factory=lambda: _Recorded("draw.opened"))
 
     def title(self) -> str:
-        """The column's name from the policy in force (``publication.column``).
-
-        Every page shows it, so only the events recorded since the last call are searched for
-        a new ``policy.set`` (the log has no index by event type).
-        """
-        recorder = self.ledger.recorder
-        with self._lock:
-            last = recorder.max_notification_id() or 0
-            start = self._title_seen + 1
-            while start <= last:
-                page = recorder.select_notifications(
-                    start=start, limit=1000, stop=last, topics=["policy.set"]
-                )
-                for n in page:
-                    event: Any = self.ledger.mapper.to_domain_event(n)
-                    column = event.document.get("publication", {}).get("column")
-                    self._title = str(column or DEFAULT_TITLE)
-                start = page[-1].id + 1 if len(page) == 1000 else last + 1
-            self._title_seen = last
-            return self._title
+        """The column's name from the policy in force (``publication.column``)."""
+        policies = self._policies.since_start(self.ledger)
+        if not policies:
+            return DEFAULT_TITLE
+        event: Any = self.ledger.mapper.to_domain_event(policies[-1])
+        return str(event.document.get("publication", {}).get("column") or DEFAULT_TITLE)
 
     def checkpoint(self) -> str | None:
         """The latest signed checkpoint exactly as ``GET /checkpoint`` serves it (None if the
@@ -104,7 +94,8 @@ class Column:
     def uploaded_plans(self) -> list[dict[str, Any]]:
         """Plans whose current status is uploaded, by division then period."""
         self.read_models.runner.catch_up()
-        ids = _unique(n.originator_id for n in self.ledger.notifications(topics=["plan.uploaded"]))
+        uploaded = self._plans_uploaded.since_start(self.ledger)
+        ids = _unique(n.originator_id for n in uploaded)
         plans = []
         for plan_id in ids:
             plan: Plan = self.ledger.get(plan_id, Plan)
@@ -134,7 +125,7 @@ class Column:
     def draw_list(self) -> list[dict[str, Any]]:
         """Every random draw, newest first, with its step and what it drew."""
         self.read_models.runner.catch_up()
-        opened = list(self.ledger.notifications(topics=["draw.opened"]))
+        opened = self._draws_opened.since_start(self.ledger)
         rows = []
         for n in reversed(opened):
             draw = self.draws.get(UUID(str(n.originator_id)))
@@ -221,6 +212,32 @@ class Column:
 
     def _items(self, codes: list[str]) -> list[dict[str, str]]:
         return [{"code": c, "name": self._name("item", c)} for c in codes]
+
+
+class _Recorded:
+    """The stored events of one type, read incrementally: each call reads only the part of the
+    log recorded since the last one (the log has no index by event type, and every page of the
+    column would otherwise scan all of it)."""
+
+    def __init__(self, topic: str) -> None:
+        self._topic = topic
+        self._found: list[Notification] = []
+        self._position = 0
+        self._lock = threading.Lock()
+
+    def since_start(self, ledger: LedgerApp) -> list[Notification]:
+        """Every event of the type, in log order."""
+        with self._lock:
+            last = ledger.recorder.max_notification_id() or 0
+            start = self._position + 1
+            while start <= last:
+                page = ledger.recorder.select_notifications(
+                    start=start, limit=_BATCH, stop=last, topics=[self._topic]
+                )
+                self._found += page
+                start = page[-1].id + 1 if len(page) == _BATCH else last + 1
+            self._position = max(self._position, last)
+            return list(self._found)
 
 
 def _unique(values: Any) -> list[UUID]:

@@ -114,11 +114,16 @@ def test_only_uploaded_plans_are_listed_and_their_text_is_escaped(visitor):
     assert "<script>alert" not in page
 
 
-def test_the_draw_list_links_each_draw_with_its_step(visitor, bureau):
-    _, draw = bureau
+def test_the_draw_list_links_each_draw_with_its_step_and_shows_new_draws(visitor, bureau):
+    ledger, draw = bureau
     page = visitor.get("/column/draws").text
     assert f'href="/column/draws/{draw}"' in page
     assert "检查对象已抽取" in page
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    later = Draws(ledger).open(spec, CLERK)
+    page = visitor.get("/column/draws").text
+    assert page.index(f'href="/column/draws/{later}"') < page.index(f'href="/column/draws/{draw}"')
+    assert "已开启（已承诺随机数）" in page
 
 
 def test_a_draw_page_shows_every_published_fact_of_the_record(visitor, bureau):
