@@ -331,6 +331,7 @@ class DirectedInspection(LedgerAggregate):
 
     if TYPE_CHECKING:
         division: str
+        items: list[str]
         targets: list[str]
 
     class Created(LedgerAggregate.Created):
@@ -344,6 +345,7 @@ class DirectedInspection(LedgerAggregate):
 
         def apply(self, record: DirectedInspection) -> None:
             record.division, record.targets = self.division, list(self.targets)
+            record.items = list(self.items)
 
     @classmethod
     def record(cls, facts: dict[str, Any], actor: dict[str, Any]) -> DirectedInspection:

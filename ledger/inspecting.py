@@ -3,7 +3,8 @@
 Who may act: the division's clerk or head notifies, records the party's confirmation, follow-ups
 and closing; inspectors take part and record what they found. The team comes from the draw (the
 assigned inspectors as amended by logged substitutions); a directed (non-random) inspection has
-no drawn team, so any on-duty inspector of its division qualified for its items may take part.
+no drawn team, so any on-duty inspector of the roster qualified for its items may take part (the
+roster a lead draw draws from).
 Every inspector present must hold a certificate valid on the day; a result is recorded only by
 an inspector who was present. ``today`` is the service's clock (China time), injectable so that
 the demo can replay a past year.
@@ -108,7 +109,7 @@ class Inspections:
             random, division = False, division or record.division
             if division != record.division:
                 raise Conflict(f"directed inspection {source} is for division {record.division}")
-            items = list(getattr(record, "items", []))
+            items = list(record.items)
         else:
             raise NotFound(f"{source} is neither a draw nor a directed inspection")
         actor = self._actor(by, "inspection.record", division)
@@ -187,9 +188,7 @@ class Inspections:
                 f"inspector {code} is not on the drawn team for {inspection.target} "
                 f"({', '.join(team)}) nor a logged substitute"
             )
-        if team is None:
-            if inspector.division != inspection.division:
-                raise Forbidden(f"inspector {code} is not of division {inspection.division}")
+        if team is None:  # directed: any inspector of the roster qualified for the items
             missing = [i for i in inspection.items if i not in inspector.qualifications]
             if missing:
                 raise Forbidden(f"inspector {code} is not qualified for {', '.join(missing)}")

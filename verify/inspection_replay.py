@@ -6,8 +6,8 @@ at each event:
 - (10a) an inspection of a drawn target names a target that has a drawn team in its draw (the
   lead's, or a partner division's in a joint inspection);
 - (10b) carried out: at least the policy's minimum number of different inspectors present, each
-  on the team as amended by substitutions logged before (for a directed inspection, of the
-  division), on duty and with a certificate valid on the day;
+  on the team as amended by substitutions logged before (for a directed inspection, qualified
+  for its items), on duty and with a certificate valid on the day;
 - (10c) the result and checklist are recorded by an inspector who was present, in a national
   category;
 - (10d) a publication follows the confirmation (or refusal) it counts from — or the penalty
@@ -39,6 +39,7 @@ class _Inspection:
     random: bool
     target: str
     division: str
+    items: list[str]
     present: list[str] = field(default_factory=list)
     confirmed_on: str | None = None
     penalty_on: str | None = None
@@ -116,7 +117,9 @@ def _inspection(
     state: RegistryState,
 ) -> str | None:
     if step == "notified":
-        inspections[aggregate] = _Inspection(p["source"], p["random"], p["target"], p["division"])
+        inspections[aggregate] = _Inspection(
+            p["source"], p["random"], p["target"], p["division"], list(p["items"])
+        )
         # (10a): a drawn (or directed) target
         if p["random"] and (p["source"], p["division"], p["target"]) not in teams:
             return (
@@ -165,8 +168,9 @@ def _present(
             return f"inspector {code} present is not in the roster"
         if inspection.random and team is not None and code not in team:
             return f"inspector {code} present is not on the drawn team {team}"
-        if not inspection.random and inspector.division != inspection.division:
-            return f"inspector {code} present is not of division {inspection.division}"
+        missing = [i for i in inspection.items if i not in inspector.qualifications]
+        if not inspection.random and missing:
+            return f"inspector {code} present is not qualified for {missing}"
         if inspector.status != "on_duty":
             return f"inspector {code} present was {inspector.status}"
         if (inspector.certificate.get("valid_until") or "") < p["on"]:

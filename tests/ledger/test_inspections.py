@@ -213,7 +213,7 @@ def test_a_logged_substitute_takes_the_recused_inspectors_place(bureau, drawn, i
     inspections.carry_out(
         inspection, {"on": "2026-11-10", "method": "现场", "present": present}, None
     )
-    assert inspections.get(inspection).present == present
+    assert inspections.get(inspection).present == sorted(present)
 
 
 def test_a_target_that_was_not_drawn_has_no_inspection(bureau, drawn, inspections):
@@ -424,3 +424,90 @@ def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
     assert [
         (f.position, "re-derived ('2026-11-19', 7, False)" in f.message) for f in step10.failures
     ] == [(position, True)]
+
+
+def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own_team(
+    bureau, inspections, tmp_path
+):
+    from ledger.joint import JointInspections
+
+    draws = Draws(bureau)
+    draw, teams = run_draw(draws)
+    joint = JointInspections(draws)
+    joint.invite(draw, "szyc", "计划用水单位与取水单位重合", "szc-clerk")
+    joint.accept(draw, "szyc", {"items": ["jsyy"], "team_size": 2}, "szyc-head")
+    partner_teams = joint.assign(draw, "szyc", "szyc-clerk")
+    target = teams[0]["target"]
+    partner = next(t for t in partner_teams if t["target"] == target)
+
+    lead = _carried_out(inspections, draw, teams[0])
+    own = inspections.notify(
+        {"source": str(draw), "target": target, "division": "szyc", "notified_on": "2026-11-05"},
+        "szyc-clerk",
+    )
+    assert own != lead
+    assert inspections.get(own).items == ["jsyy"]
+    with pytest.raises(Forbidden, match="not on the drawn team"):
+        inspections.carry_out(
+            own, {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"]}, None
+        )
+    inspections.carry_out(
+        own, {"on": "2026-11-10", "method": "现场", "present": partner["members"]}, "szyc-clerk"
+    )
+    inspections.record_result(
+        own, {"category": "no_problem", "recorded_by": partner["members"][0]}, None
+    )
+    with pytest.raises(Forbidden, match="division szyc"):
+        inspections.record_confirmation(own, {"on": "2026-11-10"}, "szc-clerk")
+    with pytest.raises(Conflict, match="drawn no inspectors"):
+        inspections.notify(
+            {"source": str(draw), "target": target, "division": "nsc", "notified_on": "2026-11-05"},
+            None,
+        )
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    assert report.ok, report.to_json()
+    assert report.steps[9].detail.startswith("2 inspections")
+
+
+def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of_the_roster(
+    bureau, inspections, tmp_path
+):
+    from verify.registry_state import fold
+
+    state = fold(decode_record(n.state).envelope for n in bureau.notifications())
+    target = next(t.key for t in state.targets.values() if t.division == "szc")
+    record = Draws(bureau).record_non_random(
+        {
+            "division": "szc",
+            "items": ["qsxk"],
+            "targets": [target],
+            "ground": "complaint",
+            "reason": "12345 热线投诉：超许可取水",
+            "legal_basis": "《中华人民共和国水法》第四十八条",
+        },
+        "szc-clerk",
+    )
+    qualified = sorted(
+        c
+        for c, i in state.inspectors.items()
+        if "qsxk" in i.qualifications
+        and i.status == "on_duty"
+        and i.certificate["valid_until"] >= "2026-11-10"
+    )
+    unqualified = next(c for c, i in state.inspectors.items() if "qsxk" not in i.qualifications)
+    inspection = inspections.notify(
+        {"source": str(record), "target": target, "notified_on": "2026-11-05"}, "szc-clerk"
+    )
+    assert inspections.get(inspection).random is False
+    with pytest.raises(Forbidden, match="not qualified for qsxk"):
+        inspections.carry_out(
+            inspection,
+            {"on": "2026-11-10", "method": "现场", "present": [qualified[0], unqualified]},
+            None,
+        )
+    inspections.carry_out(
+        inspection, {"on": "2026-11-10", "method": "现场", "present": qualified[:2]}, None
+    )
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
