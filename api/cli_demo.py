@@ -21,6 +21,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--targets", type=int, default=2000, help="how many targets (default 2000)")
     p.add_argument("--inspectors", type=int, default=60, help="how many inspectors (default 60)")
     p.add_argument("--seed", type=int, default=2018, help="the random seed (default 2018)")
+    p.add_argument(
+        "--registry-only",
+        action="store_true",
+        help="without the year (2026) of plans and draws recorded on top of the registry",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -45,7 +50,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     app = LedgerApp.open(data)
     started = time.perf_counter()
     s = build_demo(
-        app, targets=args.targets, inspectors=args.inspectors, seed=args.seed, progress=_progress
+        app,
+        targets=args.targets,
+        inspectors=args.inspectors,
+        seed=args.seed,
+        progress=_progress,
+        plans_and_draws=not args.registry_only,
     )
     seconds = time.perf_counter() - started
     print(f"demo registry recorded in {data} in {seconds:.1f} s:")
@@ -59,6 +69,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{s.conflicts} declared conflicts of interest"
     )
     print(f"  item list no. {s.item_list_number} published, digest {s.item_list_digest}")
+    if s.year is not None:
+        print(
+            f"  {len(s.year.plans)} plans of 2026, {len(s.year.draws)} draws (a recusal, a joint "
+            f"inspection, a rollover), {len(s.year.directed)} complaint-driven inspection"
+        )
     print(f"  ledger size {s.ledger_size}")
     print(f"API token of the admin {s.admin} (shown once, stored hashed):")
     print(f"  {s.admin_token}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from uuid import UUID
 from verify.uscc import check_character
 
 from .application import LedgerApp
+from .demo_year import DemoYear, record_year
 from .divisions import Division, division_id
 from .errors import Conflict, NotFound
 from .registry import Registry
@@ -323,6 +324,7 @@ class DemoSummary:
     admin: str
     admin_token: str
     ledger_size: int
+    year: DemoYear | None = None  # the plans and draws of 2026, when asked for
 
 
 def build_demo(
@@ -333,8 +335,13 @@ def build_demo(
     seed: int = 2018,
     progress: Progress | None = None,
     today: date | None = None,
+    plans_and_draws: bool = False,
 ) -> DemoSummary:
-    """Record the demo registry in ``app``; Conflict if the ledger holds it already."""
+    """Record the demo registry in ``app``; Conflict if the ledger holds it already.
+
+    With ``plans_and_draws``, also a year (2026) of plans and draws (``demo_year.py``), whose
+    ids are in the summary's ``year``.
+    """
     try:
         app.get(division_id(OFFICE), Division)
     except NotFound:
@@ -346,7 +353,12 @@ def build_demo(
         )
     today = today or datetime.now(UTC).date()
     builder = _Builder(Registry(app), random.Random(seed), today, progress)
-    return builder.build(targets, inspectors)
+    summary = builder.build(targets, inspectors)
+    if not plans_and_draws:
+        return summary
+    year = record_year(app, seed)
+    size = app.recorder.max_notification_id() or 0
+    return replace(summary, year=year, ledger_size=size)
 
 
 class _Builder:

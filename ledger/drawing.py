@@ -8,6 +8,7 @@ secret nonce lives outside the log (table ``draw_nonces``) from opening until th
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -37,6 +38,7 @@ from .storage import is_postgres
 
 NONCES = "draw_nonces"
 MIN_ENTROPY_DIGITS = 20
+KEPT_STATES = 4  # registry states kept by position (a few draws in progress at once)
 
 
 def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +81,7 @@ class Draws:
     def __init__(self, app: LedgerApp, today: date | None = None) -> None:
         self.app = app
         self._today = today
+        self._states: OrderedDict[int, RegistryState] = OrderedDict()
         self._pg = is_postgres(app.recorder)
         self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         with self._datastore.transaction(commit=True) as c:
@@ -206,12 +209,23 @@ class Draws:
         return facts
 
     def registry_at(self, position: int | None) -> RegistryState:
-        """The registry folded from the first ``position`` events of the log (all if None)."""
+        """The registry folded from the first ``position`` events of the log (all if None).
+
+        The log is append-only, so the state at a position never changes: the last few are
+        kept, and a draw's later steps (all at its freeze position) fold the log only once.
+        The states are shared: callers only read them.
+        """
+        if position is not None and position in self._states:
+            self._states.move_to_end(position)
+            return self._states[position]
         state = RegistryState()
         for n in self.app.notifications():
             if position is not None and state.position >= position:
                 break
             state.apply(decode_record(n.state).envelope)
+        self._states[state.position] = state
+        while len(self._states) > KEPT_STATES:
+            self._states.popitem(last=False)
         return state
 
     # (3): reveal the seed ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ to the next month:
 - a plan's *counts not drawn* are its planned counts per stratum minus the counts of every draw
   that names it (an unfinished draw carries its own counts along with it). Each uploaded monthly
   plan of the month records one ``plan.rolled_over`` naming the next month, its unfinished draws
-  and those counts.
+  and those counts (a plan finished within its month records nothing).
 
 Running it again records nothing new: a plan rolls over once, a draw already moved to the next
 month is not moved again. The policy's ``plans.monthly_rollover`` switches it off. The next
@@ -106,6 +106,8 @@ class MonthlyRollover:
                 for s, n in plan.content.get("counts", {}).items()
                 if n > drawn.get(s, 0)
             }
+            if not unfinished and not left:
+                continue  # the plan was finished within its month: nothing moves
             facts = {
                 "month_ended": last.isoformat(),
                 "to_month": following,

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,8 +15,12 @@ from api.app import create_app
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 from ledger.demo import BUSINESS, build_demo
+from ledger.drawing import Draws
 from ledger.errors import Conflict
+from ledger.export import export_bundle
 from ledger.storage import persistence_env
+from verify.bundle import read_bundle
+from verify.checks import verify_bundle
 from verify.events import decode_record
 from verify.keys import SignerKey
 from verify.uscc import organisation_code_warning, validate
@@ -183,10 +188,11 @@ def test_the_full_size_demo_takes_seconds_on_sqlite(sqlite_ledger):
 
 def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_run(tmp_path, capsys):
     data = tmp_path / "demo"
-    args = ["demo", "--data", str(data), "--targets", "30", "--inspectors", "6"]
+    args = ["demo", "--data", str(data), "--targets", "120", "--inspectors", "20"]
     assert drawledger(args) == 0
     out = capsys.readouterr().out
-    assert "30 targets" in out and "6 inspectors" in out
+    assert "120 targets" in out and "20 inspectors" in out
+    assert "14 plans of 2026, 11 draws" in out
     token = out.split("(shown once, stored hashed):\n")[1].split()[0]
     assert token.startswith("dl1.")
 
@@ -197,3 +203,54 @@ def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_ru
     from verify.__main__ import main as verify
 
     assert verify([str(bundle)]) == 0
+
+
+def test_the_demo_year_records_plans_and_draws_through_their_workflows(ledger, tmp_path):
+    summary = build_demo(ledger, targets=120, inspectors=20, today=TODAY, plans_and_draws=True)
+    year = summary.year
+    assert year is not None and summary.ledger_size == ledger.recorder.max_notification_id()
+
+    counts = Counter(n.topic for n in ledger.notifications())
+    assert counts["plan.drafted"] == len(year.plans) == 14  # two annual, twelve monthly
+    assert counts["plan.uploaded"] == 13 and counts["plan.amended"] == 1  # December in review
+    assert counts["draw.opened"] == counts["draw.inspectors_assigned"] == len(year.draws) == 11
+    assert counts["draw.inspector_substituted"] == 1
+    assert counts["draw.partner_invited"] == 2 and counts["draw.partner_declined"] == 1
+    assert counts["draw.partner_inspectors_assigned"] == counts["draw.partner_accepted"] == 1
+    assert counts["plan.rolled_over"] == counts["draw.rolled_over"] == 1
+    assert counts["directed.recorded"] == len(year.directed) == 1
+
+    late = [
+        (e["type"], e["payload"]["deadline"])
+        for e in envelopes(ledger, "plan.submitted", "plan.uploaded")
+        if e["payload"]["late"]
+    ]
+    assert late == [
+        ("plan.submitted", "2025-12-15"),  # 工管处's annual plan
+        ("plan.submitted", "2026-04-20"),  # May's monthly plan
+        ("plan.uploaded", "2026-08-25"),  # September's
+    ]
+    periods = {e["payload"]["period"] for e in envelopes(ledger, "plan.drafted")}
+    assert all(p.startswith("2026") for p in periods)
+    assigned = envelopes(ledger, "draw.inspectors_assigned", "draw.partner_inspectors_assigned")
+    assert all(e["payload"]["on_date"].startswith("2026-") for e in assigned)
+
+    draws = Draws(ledger)
+    assert all(draws.get(UUID(d)).step == "assigned" for d in year.draws)
+    assert draws.get(UUID(year.rolled_over_draw)).month == "2026-06"
+    partners = {
+        p["division"]: p["status"] for p in draws.get(UUID(year.joint_draw)).partners.values()
+    }
+    assert sorted(partners.values()) == ["assigned", "declined"]
+    [recusal] = envelopes(ledger, "draw.inspector_substituted")
+    assert recusal["aggregate"] == year.recusal_draw and recusal["payload"]["reason"].startswith(
+        "回避"
+    )
+    assert all(
+        e["actor"]["role"] != "system" for e in envelopes(ledger, "plan.drafted", "draw.opened")
+    )
+
+    export_bundle(ledger, tmp_path / "demo.jsonl")
+    report = verify_bundle(read_bundle(tmp_path / "demo.jsonl"))
+    assert report.ok, report.to_json()
+    assert report.steps[8].detail == "11 draws"
