@@ -196,6 +196,19 @@ class Column:
         page["check"] = _check_data(draw.params(), state, manifest)
         return page
 
+    # -- published results ----------------------------------------------------------------------
+
+    def publications(
+        self, *, channel: str | None, q: str | None, limit: int, offset: int
+    ) -> dict[str, Any]:
+        """Published results, newest first (withdrawn and corrected ones too, with their status):
+        ``{"items", "total", "limit", "offset"}``. BadInput for an unknown channel or a bad
+        page."""
+        self.read_models.runner.catch_up()
+        return queries.search_publications(
+            self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
+        )
+
     def population_text(self, draw_id: UUID) -> str:
         """The frozen population, one id a line: ``LC_ALL=C sort -u | sha256sum`` of it prints
         the digest on the draw's page."""

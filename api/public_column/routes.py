@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
+from ledger.errors import BadInput
+
+from . import feeds
 from .pages import Column
 
 HERE = Path(__file__).parent
@@ -25,16 +29,89 @@ def get_column(request: Request) -> Column:
 ColumnDep = Annotated[Column, Depends(get_column)]
 
 
+RESULTS_PER_PAGE = 20
+Channel = Annotated[str | None, Query(description="results or double_publicity (双公示)")]
+Text = Annotated[str | None, Query(description="text in the target's name or credit code")]
+
+
 def _page(request: Request, column: Column, template: str, **context: object) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, template, {"title": column.title(), "checkpoint": column.checkpoint(), **context}
-    )
+    return templates.TemplateResponse(request, template, {"title": column.title(), **context})
 
 
 @router.get("", response_class=HTMLResponse)
 def index(request: Request, column: ColumnDep) -> HTMLResponse:
     """What the column is, its sections, and the current signed checkpoint."""
-    return _page(request, column, "index.html")
+    return _page(request, column, "index.html", checkpoint=column.checkpoint())
+
+
+@router.get("/results", response_class=HTMLResponse)
+def results(
+    request: Request, column: ColumnDep, channel: Channel = None, q: Text = None, page: int = 1
+) -> HTMLResponse:
+    """Published results, newest first, 20 a page; ``channel=double_publicity`` for 双公示."""
+    if page < 1:
+        raise BadInput(f"page {page}: pages are numbered from 1")
+    found = column.publications(
+        channel=channel or None,
+        q=q,
+        limit=RESULTS_PER_PAGE,
+        offset=(page - 1) * RESULTS_PER_PAGE,
+    )
+    pages = max(1, -(-found["total"] // RESULTS_PER_PAGE))
+
+    def link(number: int) -> str:
+        query = {"channel": channel, "q": q, "page": number}
+        return "/column/results?" + urlencode({k: v for k, v in query.items() if v})
+
+    return _page(
+        request,
+        column,
+        "results.html",
+        found=found,
+        channel=channel or "",
+        q=q or "",
+        page=page,
+        pages=pages,
+        prev_url=link(page - 1) if page > 1 else None,
+        next_url=link(page + 1) if page < pages else None,
+        channels=feeds.CHANNELS,
+        statuses=feeds.STATUSES,
+    )
+
+
+@router.get("/feed.json")
+def json_feed(
+    request: Request,
+    column: ColumnDep,
+    channel: Channel = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, object]:
+    """Publications as a JSON Feed 1.1, newest first; ``next_url`` pages on."""
+    found = column.publications(channel=channel or None, q=None, limit=limit, offset=offset)
+    more = offset + len(found["items"]) < found["total"]
+    next_url = request.url.include_query_params(offset=offset + limit) if more else None
+    return feeds.json_feed(
+        found["items"],
+        title_text=column.title(),
+        home=_home(request),
+        feed_url=str(request.url),
+        next_url=None if next_url is None else str(next_url),
+    )
+
+
+@router.get("/feed.rss")
+def rss_feed(
+    request: Request, column: ColumnDep, channel: Channel = None, limit: int = 50
+) -> Response:
+    """The latest publications as an RSS 2.0 feed."""
+    found = column.publications(channel=channel or None, q=None, limit=limit, offset=0)
+    body = feeds.rss(found["items"], title_text=column.title(), home=_home(request))
+    return Response(body, media_type="application/rss+xml; charset=utf-8")
+
+
+def _home(request: Request) -> str:
+    return str(request.url_for("index")).rstrip("/")
 
 
 @router.get("/items", response_class=HTMLResponse)
@@ -58,7 +135,9 @@ def draws(request: Request, column: ColumnDep) -> HTMLResponse:
 @router.get("/draws/{draw}", response_class=HTMLResponse)
 def draw(draw: UUID, request: Request, column: ColumnDep) -> HTMLResponse:
     """A draw's record, with "check my company" (查一查我的单位)."""
-    return _page(request, column, "draw.html", draw=column.draw(draw))
+    return _page(
+        request, column, "draw.html", draw=column.draw(draw), checkpoint=column.checkpoint()
+    )
 
 
 @router.get("/draws/{draw}/population.txt", response_class=PlainTextResponse)

@@ -1,0 +1,190 @@
+"""Published results in the public column: the list page, 双公示, and the JSON and RSS feeds."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.public_column import routes
+from ledger.demo import build_demo
+from ledger.drawing import Draws
+from ledger.evidence import EvidenceStore
+from ledger.inspecting import Inspections
+from ledger.publishing import Publishing
+
+from ..ledger.test_draws import run_draw
+
+TODAY = date(2026, 11, 25)
+CLERK = "szc-clerk"
+
+
+def _confirmed(inspections, draw, team, category):
+    inspection = inspections.notify(
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}, CLERK
+    )
+    inspections.carry_out(
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": team["members"]}, CLERK
+    )
+    inspections.record_result(
+        inspection, {"category": category, "recorded_by": team["members"][0]}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    return inspection
+
+
+@pytest.fixture
+def bureau(ledger, tmp_path):
+    """Four drawn targets inspected: no problem; a problem corrected (its publication then
+    corrected); a case filed and a penalty (also in 双公示); a publication withdrawn."""
+    build_demo(ledger, targets=200, inspectors=24, today=TODAY)
+    draw, teams = run_draw(Draws(ledger))
+    inspections = Inspections(ledger, EvidenceStore(tmp_path / "evidence"), today=lambda: TODAY)
+    publishing = Publishing(ledger, today=lambda: TODAY)
+    fine, fixed, penalised, withdrawn = teams[:4]
+
+    publishing.publish(_confirmed(inspections, draw, fine, "no_problem"), "results", None)
+
+    inspection = _confirmed(inspections, draw, fixed, "problem_corrected")
+    order = {"kind": "order_to_correct", "on": "2026-11-10", "correct_by": "2026-11-20"}
+    inspections.follow_up(inspection, order, None)
+    corrected = publishing.publish(inspection, "results", None)
+    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, None)
+    publishing.correct(corrected, "整改完成，更新后续处理", None)
+
+    inspection = _confirmed(inspections, draw, penalised, "problem_pending")
+    case = {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕12号"}
+    inspections.follow_up(inspection, case, None)
+    penalty = {
+        "kind": "penalty_decided",
+        "on": "2026-11-16",
+        "decision_number": "常水罚〔2026〕7号",
+        "penalty": "罚款人民币二万元",
+    }
+    inspections.follow_up(inspection, penalty, None)
+    publishing.publish(inspection, "results", None)
+    publishing.publish(inspection, "double_publicity", None)
+
+    gone = publishing.publish(
+        _confirmed(inspections, draw, withdrawn, "no_problem"), "results", None
+    )
+    publishing.withdraw(gone, "对象已注销，撤回公示", None)
+    return ledger, {"fine": fine, "fixed": fixed, "penalised": penalised, "withdrawn": withdrawn}
+
+
+@pytest.fixture
+def visitor(bureau):
+    return TestClient(create_app(bureau[0]))
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr class="publication".*?</tr>', page, flags=re.S)
+
+
+def test_the_results_page_lists_every_publication_with_its_facts_and_status(visitor, bureau):
+    _, teams = bureau
+    page = visitor.get("/column/results").text
+    rows = _rows(page)
+    assert len(rows) == 5
+    assert "共 5 条" in page
+    (fine,) = [r for r in rows if teams["fine"]["target"] in r]
+    for fact in ("取水许可监督检查", "水政处", "2026-11-10", "未发现问题", "已公示"):
+        assert fact in fine
+    (fixed,) = [r for r in rows if teams["fixed"]["target"] in r]
+    assert 'data-status="corrected"' in fixed and "已更正" in fixed
+    (gone,) = [r for r in rows if teams["withdrawn"]["target"] in r]
+    assert 'data-status="withdrawn"' in gone and "已撤回" in gone
+    for team in teams.values():
+        for inspector in team["members"]:
+            assert inspector not in page
+
+
+def test_the_double_publicity_column_shows_only_penalties_with_case_and_decision(visitor, bureau):
+    _, teams = bureau
+    page = visitor.get("/column/results", params={"channel": "double_publicity"}).text
+    (row,) = _rows(page)
+    assert teams["penalised"]["target"] in row
+    for fact in ("常水立〔2026〕12号", "常水罚〔2026〕7号", "罚款人民币二万元"):
+        assert fact in row
+    assert "<h1>双公示</h1>" in page
+
+
+def test_results_can_be_searched_by_credit_code_and_paged(visitor, bureau, monkeypatch):
+    _, teams = bureau
+    code = teams["penalised"]["target"]
+    found = _rows(visitor.get("/column/results", params={"q": code}).text)
+    assert len(found) == 2 and all(code in row for row in found)
+
+    monkeypatch.setattr(routes, "RESULTS_PER_PAGE", 2)
+    first = visitor.get("/column/results").text
+    assert "第 1 / 3 页" in first and len(_rows(first)) == 2
+    assert 'rel="next" href="/column/results?page=2"' in first
+    last = visitor.get("/column/results", params={"page": 3}).text
+    assert len(_rows(last)) == 1 and 'rel="prev" href="/column/results?page=2"' in last
+    seen = _rows(first) + _rows(visitor.get("/column/results?page=2").text) + _rows(last)
+    assert len({re.search(r'data-id="([^"]+)"', r).group(1) for r in seen}) == 5
+
+
+def test_a_page_number_below_one_or_an_unknown_channel_is_a_422_naming_the_field(visitor):
+    assert "page 0" in visitor.get("/column/results", params={"page": 0}).json()["detail"]
+    bad = visitor.get("/column/results", params={"channel": "gossip"})
+    assert bad.status_code == 422 and "channel 'gossip'" in bad.json()["detail"]
+
+
+def test_the_json_feed_carries_each_publication_and_pages_on(visitor, bureau):
+    feed = visitor.get("/column/feed.json").json()
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] == "信用常州 常州市双随机检查公示专栏"
+    assert len(feed["items"]) == 5
+    keys = {
+        "id", "position", "channel", "status", "target_code", "target_name", "items",
+        "division", "division_name", "inspected_on", "category", "follow_up", "published_at",
+        "deadline", "on_time", "content_digest", "supersedes",
+    }  # fmt: skip
+    for item in feed["items"]:
+        assert keys <= set(item["_publication"])
+        assert item["id"] == item["_publication"]["id"]
+    corrected = [i["_publication"] for i in feed["items"] if i["_publication"]["supersedes"]]
+    assert [c["status"] for c in corrected] == ["corrected"]
+    assert "next_url" not in feed
+
+    first = visitor.get("/column/feed.json", params={"limit": 2}).json()
+    second = visitor.get(first["next_url"]).json()
+    assert [i["id"] for i in first["items"] + second["items"]] == [
+        i["id"] for i in feed["items"][:4]
+    ]
+    penalties = visitor.get("/column/feed.json", params={"channel": "double_publicity"}).json()
+    assert [i["_publication"]["channel"] for i in penalties["items"]] == ["double_publicity"]
+
+
+def test_the_rss_feed_is_rss_2_with_one_item_per_publication(visitor, bureau):
+    _, teams = bureau
+    response = visitor.get("/column/feed.rss")
+    assert response.headers["content-type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel is not None
+    assert channel.findtext("title") == "信用常州 常州市双随机检查公示专栏"
+    items = channel.findall("item")
+    assert len(items) == 5
+    json_items = visitor.get("/column/feed.json").json()["items"]
+    for item, same in zip(items, json_items, strict=True):
+        publication = same["_publication"]
+        guid = item.findtext("guid")
+        assert (
+            guid == f"{publication['id']}/{publication['status']}/{publication['content_digest']}"
+        )
+        assert publication["target_code"] in item.findtext("description")
+        assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
+        assert item.findtext("link").startswith("http://testserver/column/results?q=")
+    assert any("常水罚〔2026〕7号" in i.findtext("description") for i in items)
+    assert any(
+        teams["withdrawn"]["target"] in i.findtext("title") or "已撤回" in i.findtext("title")
+        for i in items
+    )
