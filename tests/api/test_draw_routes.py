@@ -112,3 +112,45 @@ def test_a_plan_goes_through_its_workflow_over_http(ledger):
     assert aggregator.post(f"/plans/{plan}/upload").json() == {"late": False}
     refused = clerk.post(f"/plans/{plan}/upload")
     assert refused.status_code in (403, 409)
+
+
+def test_a_joint_inspection_over_http_and_its_refusals(ledger):
+    build_demo(ledger, targets=200, inspectors=40)
+    app = create_app(ledger)
+
+    def as_(official):
+        c = TestClient(app)
+        c.headers["Authorization"] = f"Bearer {_token(ledger, official)}"
+        return c
+
+    lead, partner, other = as_("szc-clerk"), as_("szyc-head"), as_("nsc-clerk")
+    draw = lead.post(
+        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
+    ).json()["id"]
+    assert lead.post(f"/draws/{draw}/partners", json={"division": "szyc"}).status_code == 201
+    assert lead.post(f"/draws/{draw}/partners", json={"division": "nsc"}).status_code == 201
+    accepted = partner.post(
+        f"/draws/{draw}/partners/szyc/accept", json={"items": ["jsyy"], "team_size": 2}
+    )
+    assert accepted.json() == {"division": "szyc", "status": "accepted"}
+    early = partner.post(f"/draws/{draw}/partners/szyc/assign")
+    assert early.status_code == 409 and "has not selected the targets" in early.json()["detail"]
+    declined = other.post(f"/draws/{draw}/partners/nsc/decline", json={"reason": "人员不足"})
+    assert declined.status_code == 200
+    foreign = other.post(
+        f"/draws/{draw}/partners/szyc/accept", json={"items": ["jsyy"], "team_size": 2}
+    )
+    assert foreign.status_code == 403
+
+    lead.post(f"/draws/{draw}/freeze")
+    lead.post(f"/draws/{draw}/reveal", json={"entropy": ENTROPY})
+    lead.post(f"/draws/{draw}/select")
+    teams = partner.post(f"/draws/{draw}/partners/szyc/assign").json()
+    assert len(teams) == 3 and all(len(t["members"]) == 2 for t in teams)
+    refused = other.post(f"/draws/{draw}/partners/nsc/assign")
+    assert refused.status_code == 409 and "declined" in refused.json()["detail"]
+    record = lead.get(f"/draws/{draw}/record").json()["manifest"]
+    assert {p["division"]: p["status"] for p in record["partners"]} == {
+        "szyc": "assigned",
+        "nsc": "declined",
+    }

@@ -112,3 +112,24 @@ def test_the_rollover_command_reports_what_moved(tmp_path, capsys):
     assert "1 plans and 1 draws rolled over" in capsys.readouterr().out
     assert drawledger(args) == 0
     assert "0 plans and 0 draws rolled over" in capsys.readouterr().out
+
+
+def test_the_rollover_over_http_and_the_next_months_plan_showing_it(bureau):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from ledger.registry import Registry
+
+    plan, _, unfinished = march_with_an_unfinished_draw(bureau)
+    client = TestClient(create_app(bureau))
+    client.headers["Authorization"] = (
+        f"Bearer {Registry(bureau).issue_token('szc-aggregator', None)}"
+    )
+    moved = client.post("/plans/rollover", json={"month": "2026-03"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["draws"] == [str(unfinished)]
+    shown = client.get(f"/plans/{plan}").json()
+    assert shown["rolled_over_to"] == "2026-04" and shown["status"] == "uploaded"
+    again = client.post("/plans/rollover", json={"month": "2026-03"}).json()
+    assert again["plans"] == [] and again["draws"] == []
+    assert client.post("/plans/rollover", json={"month": "March"}).status_code == 422
