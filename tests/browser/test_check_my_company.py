@@ -1,4 +1,5 @@
-""" "Check my company" (查一查我的单位) in headless Chromium against the running service.
+"""The public column in headless Chromium against the running service: "check my company"
+(查一查我的单位), and finding a draw from the front page.
 
 A visitor opens a draw's page and types a credit code; the page computes the ticket in the
 browser. Each verdict and ticket shown must equal what verify/sampler.py computes in Python.
@@ -162,3 +163,23 @@ def test_in_a_weighted_draw_the_ticket_is_the_best_of_the_virtual_ids(browser, s
         assert shown["consistent"] == "true"
         assert shown["ticket"] == _ticket(weighted, code, weights[code]) == chosen["ticket"]
         assert f"权重 {weights[code]}" in shown["text"]
+
+
+def test_a_visitor_finds_a_draw_from_the_front_page_of_the_column(browser, site, bureau):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site)  # / leads to the column
+    assert browser.find_element(By.CSS_SELECTOR, "header .column").text == (
+        "信用常州 常州市双随机检查公示专栏"
+    )
+    browser.find_element(By.LINK_TEXT, "随机抽取记录").click()
+    links = [a.get_attribute("href") for a in browser.find_elements(By.LINK_TEXT, "查看记录")]
+    weighted, plain = (f"{site}/column/draws/{bureau[k]['draw']}" for k in ("weighted", "plain"))
+    assert links.index(weighted) < links.index(plain)  # newest first
+    browser.find_element(
+        By.CSS_SELECTOR, f'a[href="/column/draws/{bureau["plain"]["draw"]}"]'
+    ).click()
+    assert browser.find_element(By.ID, "draw-id").text == bureau["plain"]["draw"]
+    assert (
+        browser.find_element(By.ID, "seed-value").text == (bureau["plain"]["seed_revealed"]["seed"])
+    )
