@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.utils import Environment
@@ -34,6 +34,7 @@ from . import (  # noqa: F401
     targets,
 )
 from .actors import SYSTEM, Actor
+from .aggregates import LedgerAggregate
 from .config import Settings
 from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
 from .keyfile import load_key
@@ -113,7 +114,7 @@ class LedgerApp(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         try:
-            recordings = super().save(*objs, **kwargs)
+            recordings = self._store(*objs, **kwargs)
         except IntegrityError:
             raise Conflict(
                 "another command changed the same record at the same time; read it and retry"
@@ -126,6 +127,28 @@ class LedgerApp(Application[UUID]):
         for hook in self.after_save:
             hook()
         return recordings
+
+    def _store(self, *objs: Any, **kwargs: Any) -> Any:
+        """``Application.save`` without its runtime Protocol checks, which cost about 20 µs per
+        aggregate on Python 3.11: the ledger's own aggregates hand over their events directly.
+        """
+        if not all(isinstance(obj, LedgerAggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            processing.events.extend(obj.collect_events())
+            processing.aggregates[obj.id] = obj
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)  # the same steps as Application.save
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)
+        return recordings
+
+    def close(self) -> None:
+        assert isinstance(self.mapper, SigningMapper)
+        self.mapper.close()  # its signing helper process, if a bulk import started one
+        super().close()
 
     def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
         try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -25,7 +26,9 @@ from verify.keys import SignerKey, VerifierKey
 
 from .aggregates import aggregate_kind, event_class
 from .errors import TamperedEvent
+from .signing import BatchEncoder, Job
 
+SIGN_AHEAD_MIN = 200  # events: below that, the helper's round trips cost more than they save
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
 
 
@@ -85,10 +88,41 @@ class SigningMapper(Mapper[UUID]):
         # SHA-256 of whole records (signature included) this process wrote or already checked:
         # identical bytes give an identical verification result, so it is not repeated.
         self._vouched = _DigestCache(maxsize=200_000)
+        self._encoder = BatchEncoder(signer)
+        # Events whose records the helper is making: id(event) -> (event, job, index in job).
+        self._ahead: dict[int, tuple[Any, Job, int]] = {}
+
+    def close(self) -> None:
+        """Stop the signing helper, if one was started."""
+        self._encoder.close()
 
     # -- write ----------------------------------------------------------------------------
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        ahead = self._ahead.pop(id(domain_event), None)
+        encoded = None
+        if ahead is not None and ahead[0] is domain_event:
+            done = ahead[1].result()
+            encoded = None if done is None else done[ahead[2]]
+        if encoded is None:
+            envelope = self._envelope(domain_event)
+            record, digest = encode_record(envelope, self.signer)
+            seen = hashlib.sha256(record).digest()
+        else:
+            record, digest, seen = encoded
+        aggregate_id = domain_event.originator_id
+        version = domain_event.originator_version
+        self._digests.put((str(aggregate_id), version), digest)
+        self._vouched.put(seen, digest)
+        return StoredEvent(
+            originator_id=aggregate_id,
+            originator_version=version,
+            topic=type(domain_event).TOPIC,
+            state=record,
+        )
+
+    def _envelope(self, domain_event: Any) -> dict[str, Any]:
+        """The event's envelope, checked against the format (not yet encoded or signed)."""
         type_name = type(domain_event).TOPIC
         state = dict(vars(domain_event))
         aggregate = str(state["originator_id"])
@@ -98,7 +132,7 @@ class SigningMapper(Mapper[UUID]):
         ):
             raise ValueError(f"{type_name}: aggregate kind {state['originator_topic']!r}")
         payload = {k: v for k, v in state.items() if k not in _BASE_FIELDS}
-        envelope = make_envelope(
+        return make_envelope(
             type=type_name,
             aggregate=aggregate,
             version=version,
@@ -107,15 +141,29 @@ class SigningMapper(Mapper[UUID]):
             payload=payload,
             prev=None if version == 1 else self._previous_digest(aggregate, version),
         )
-        record, digest = encode_record(envelope, self.signer)
-        self._digests.put((aggregate, version), digest)
-        self._vouched.put(hashlib.sha256(record).digest(), digest)
-        return StoredEvent(
-            originator_id=state["originator_id"],
-            originator_version=version,
-            topic=type_name,
-            state=record,
-        )
+
+    @contextmanager
+    def signing_ahead(self) -> Iterator[bool]:
+        """A bulk command's session with the signing helper (``signing.py``): inside it,
+        ``sign_ahead`` hands one batch's events to the helper while the command prepares the
+        next; the save that stores them picks the records up. Yields False when the helper is
+        busy with another session (everything is then signed inline, as usual)."""
+        with self._encoder.session() as available:
+            try:
+                yield available
+            finally:
+                self._ahead.clear()
+
+    def sign_ahead(self, events: Sequence[Any]) -> None:
+        """Start encoding and signing ``events`` (to be saved next) in the helper, when they
+        are many and of distinct aggregates (a chain inside the batch needs each digest
+        before the next envelope). Only inside ``signing_ahead``; otherwise nothing happens."""
+        if len(events) < SIGN_AHEAD_MIN or len({e.originator_id for e in events}) < len(events):
+            return
+        job = self._encoder.submit([self._envelope(e) for e in events])
+        if job is not None:
+            for index, event in enumerate(events):
+                self._ahead[id(event)] = (event, job, index)
 
     def _previous_digest(self, aggregate: str, version: int) -> bytes:
         digest = self._digests.get((aggregate, version - 1))

@@ -158,10 +158,13 @@ class Target(LedgerAggregate):
         source: str,
         actor: dict[str, Any],
         person: dict[str, str] | None = None,
+        *,
+        tid: UUID | None = None,
     ) -> Target:
+        """A new target; ``tid``, when the caller has it already, must be its ``target_id``."""
         return cls._create(
             cls.Created,
-            id=target_id(spec["kind"], spec["code"]),
+            id=tid or target_id(spec["kind"], spec["code"]),
             actor=actor,
             person=person,
             source=source,
