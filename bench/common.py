@@ -112,8 +112,11 @@ class Figure:
             return "skipped"
         if self.value is None:
             return "-"
-        text = f"{self.value:.2f}×" if self.unit == "×" else f"{self.value:,.0f} {self.unit}"
-        if self.spread and self.unit == "×":
+        # Ratios and seconds with two decimals, rates as whole numbers.
+        decimals = self.unit in ("×", "s")
+        text = f"{self.value:,.2f}" if decimals else f"{self.value:,.0f}"
+        text += "×" if self.unit == "×" else f" {self.unit}"
+        if self.spread and decimals:
             text += f" ({self.spread[0]:.2f}–{self.spread[1]:.2f})"
         elif self.spread:
             text += f" ({self.spread[0]:,.0f}–{self.spread[1]:,.0f})"
