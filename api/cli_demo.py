@@ -24,7 +24,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument(
         "--registry-only",
         action="store_true",
-        help="without the year (2026) of plans and draws recorded on top of the registry",
+        help="without the year (2026) of plans, draws and results recorded on top of the registry",
     )
     p.set_defaults(func=cmd_demo)
 
@@ -73,6 +73,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(
             f"  {len(s.year.plans)} plans of 2026, {len(s.year.draws)} draws (a recusal, a joint "
             f"inspection, a rollover), {len(s.year.directed)} complaint-driven inspection"
+        )
+    if s.results is not None:
+        r = s.results
+        print(
+            f"  {r.inspections} inspections, {r.publications} publications (a problem corrected, "
+            f"a case filed and its penalty in 双公示, a refusal to confirm, one late), "
+            f"{len(r.awaiting_confirmation)} awaiting confirmation, "
+            f"{len(r.unpublished)} unpublished"
         )
     print(f"  ledger size {s.ledger_size}")
     print(f"API token of the admin {s.admin} (shown once, stored hashed):")

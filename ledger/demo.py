@@ -28,6 +28,7 @@ from uuid import UUID
 from verify.uscc import check_character
 
 from .application import LedgerApp
+from .demo_results import DemoResults, record_results
 from .demo_year import DemoYear, record_year
 from .divisions import Division, division_id
 from .errors import Conflict, NotFound
@@ -325,6 +326,7 @@ class DemoSummary:
     admin_token: str
     ledger_size: int
     year: DemoYear | None = None  # the plans and draws of 2026, when asked for
+    results: DemoResults | None = None  # their inspections, results and publications
 
 
 def build_demo(
@@ -340,7 +342,8 @@ def build_demo(
     """Record the demo registry in ``app``; Conflict if the ledger holds it already.
 
     With ``plans_and_draws``, also a year (2026) of plans and draws (``demo_year.py``), whose
-    ids are in the summary's ``year``.
+    ids are in the summary's ``year``, carried through inspections, results and publications
+    (``demo_results.py``, in the summary's ``results``).
     """
     try:
         app.get(division_id(OFFICE), Division)
@@ -357,8 +360,9 @@ def build_demo(
     if not plans_and_draws:
         return summary
     year = record_year(app, seed)
+    results = record_results(app, year)
     size = app.recorder.max_notification_id() or 0
-    return replace(summary, year=year, ledger_size=size)
+    return replace(summary, year=year, results=results, ledger_size=size)
 
 
 class _Builder:
