@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import append, draw_api, sample, seal, verify_rate
+from . import append, draw_api, import_targets, sample, seal, verify_rate
 from .common import Config, Figure, PgScratch, machine_info, pg_params_from_env
 
 BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
     "verify": verify_rate.run,
     "seal": seal.run,
     "sample": sample.run,
+    "import": import_targets.run,
     "draw": draw_api.run,
 }
 WATCHDOG_SECONDS = 600.0

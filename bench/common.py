@@ -96,16 +96,17 @@ class Figure:
     measure: str  # what is compared with what
     value: float | None = None  # the median ratio (or rate, see unit)
     unit: str = "×"  # "×" for ratios, "ev/s" for rates
-    target: float | None = None  # the value must be >= target
+    target: float | None = None  # the value must be >= target (<= target if at_most)
     detail: str = ""  # the absolute numbers behind the figure
     skipped: str = ""  # why the figure was not measured
     spread: tuple[float, float] | None = None  # (min, max) over the repeats
+    at_most: bool = False  # a ceiling (memory), not a floor
 
     @property
     def met(self) -> bool | None:
         if self.target is None or self.value is None:
             return None
-        return self.value >= self.target
+        return self.value <= self.target if self.at_most else self.value >= self.target
 
     def value_text(self) -> str:
         if self.skipped:
@@ -125,7 +126,10 @@ class Figure:
     def target_text(self) -> str:
         if self.target is None:
             return "-"
-        return f"≥ {self.target:.2f}×" if self.unit == "×" else f"≥ {self.target:,.0f} {self.unit}"
+        bound = "≤" if self.at_most else "≥"
+        if self.unit == "×":
+            return f"{bound} {self.target:.2f}×"
+        return f"{bound} {self.target:,.0f} {self.unit}"
 
     def met_text(self) -> str:
         if self.skipped:

@@ -15,9 +15,10 @@ draws"): each step timed, next to references measured in the same run.
    reported beside it.
 3. References, interleaved with the draws (each repeat runs all three in a rotated order):
    **fold** — one pass over the whole log, decoding every stored event and folding it into the
-   registry state (``Draws.registry_at``), the least that any step reading "the registry at a
-   position" must do; **sampler** — ``verify.sampler.sample`` alone over the same eligible ids
-   with the draw's own seed, which is the selection's pure computing cost.
+   registry state as ``Draws.registry_at`` does, the least that a step reading "the registry at
+   a position" must do (the freeze folds the log; ``Draws`` keeps that state for the later
+   steps at the same position); **sampler** — ``verify.sampler.sample`` alone over the same
+   eligible ids with the draw's own seed, which is the selection's pure computing cost.
 """
 
 from __future__ import annotations
@@ -93,7 +94,6 @@ def _draw(client: Any, take: int) -> tuple[dict[str, float], dict[str, Any]]:
 
 
 def run(config: Config) -> list[Figure]:
-    from ledger.drawing import Draws
     from verify.sampler import sample
 
     targets, take = (5_000, 10) if config.quick else (TARGETS, TAKE)
@@ -104,7 +104,6 @@ def run(config: Config) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-draw-", dir=config.tmp) as d:
         app, client = _build(Path(d), targets, config.log)
         try:
-            service: Draws = client.app.state.draws
             _, warm = _draw(client, take)  # warm-up: first requests, caches, imports
             population, seed = _population(client, warm["id"]), warm["seed"]
 
@@ -115,7 +114,7 @@ def run(config: Config) -> list[Figure]:
 
             def fold() -> None:
                 t = time.perf_counter()
-                service.registry_at(None)
+                _fold(app)
                 folds.append(time.perf_counter() - t)
 
             def sampler() -> None:
@@ -174,6 +173,18 @@ def run(config: Config) -> list[Figure]:
             spread=spread(select_vs_sampler),
         ),
     ]
+
+
+def _fold(app: Any) -> Any:
+    """The registry folded from the whole log, as ``Draws.registry_at`` folds it (without the
+    states that it keeps for later steps)."""
+    from verify.events import decode_record
+    from verify.registry_state import RegistryState
+
+    state = RegistryState()
+    for n in app.notifications():
+        state.apply(decode_record(n.state).envelope)
+    return state
 
 
 def _population(client: Any, draw: str) -> list[str]:
