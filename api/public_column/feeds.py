@@ -29,6 +29,7 @@ FIELDS = (
     "category_label",
     "follow_up",
     "follow_up_label",
+    "published_on",
     "published_at",
     "deadline",
     "on_time",
