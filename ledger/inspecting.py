@@ -31,6 +31,7 @@ from .inspectors import Inspector, inspector_id
 from .officials import Official, official_id
 
 ANSWERS = ("yes", "no", "not_applicable")
+TOLD = ("on_spot", "in_writing")  # how the result was told to the inspected party
 # What each follow-up must say besides its date.
 FOLLOW_UP_DETAILS = {
     "none": (),
@@ -272,11 +273,12 @@ class Inspections:
         inspection = self.get(inspection_id_)
         f = Fields(data)
         on = self._day(f, "on")
+        told = f.choice("told", TOLD, default="on_spot")
         confirmed = f.boolean("confirmed", default=True)
         note = f.text("note", required=not confirmed, max_len=1000) or ""
         f.done()
         actor = self._team_actor(by, inspection, inspection.present, "inspection.record")
-        inspection.record_confirmation(on, confirmed, note, actor)
+        inspection.record_confirmation(on, told, confirmed, note, actor)
         self.app.save(inspection)
 
     def follow_up(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:

@@ -91,6 +91,7 @@ class Inspection(LedgerAggregate):
     class ConfirmationRecorded(LedgerAggregate.Event):
         TOPIC = "inspection.confirmation_recorded"
         on: str
+        told: str  # how the result was told to the party: on the spot, or in writing
         confirmed: bool  # False: the inspected party refused to confirm
         note: str
 
@@ -171,13 +172,18 @@ class Inspection(LedgerAggregate):
         )
 
     def record_confirmation(
-        self, on: str, confirmed: bool, note: str, actor: dict[str, Any]
+        self, on: str, told: str, confirmed: bool, note: str, actor: dict[str, Any]
     ) -> None:
         self.check_step("result_recorded", "record the party's confirmation")
         if on < self.carried_out_on:
             raise Conflict(f"confirmed on {on}, before the inspection on {self.carried_out_on}")
         self.trigger_event(
-            self.ConfirmationRecorded, on=on, confirmed=confirmed, note=note, actor=actor
+            self.ConfirmationRecorded,
+            on=on,
+            told=told,
+            confirmed=confirmed,
+            note=note,
+            actor=actor,
         )
 
     def follow_up(self, kind: str, on: str, details: dict[str, str], actor: dict[str, Any]) -> None:

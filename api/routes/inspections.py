@@ -68,6 +68,7 @@ class Result(BaseModel):
 
 class Confirmation(BaseModel):
     on: str
+    told: str = Field("on_spot", description="on_spot, or in_writing")
     confirmed: bool = Field(True, description="false: the party refused to confirm")
     note: str = Field("", description="required for a refusal: how it was witnessed")
 
