@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "plan.write": ("clerk", "division_head"),
     "plan.review": ("leader_in_charge",),
     "plan.consolidate": ("plan_aggregator",),
+    "inspection.notify": ("clerk", "division_head"),
     "inspection.record": ("clerk", "division_head", "inspector"),
     "inspection.result": ("inspector",),
     "publication.publish": ("clerk", "division_head"),

@@ -113,7 +113,7 @@ class Inspections:
             items = list(record.items)
         else:
             raise NotFound(f"{source} is neither a draw nor a directed inspection")
-        actor = self._actor(by, "inspection.record", division)
+        actor = self._actor(by, "inspection.notify", division)
         key = inspection_id(str(source), target, division)
         if key in self.app.repository:
             raise Conflict(f"the inspection of {target} by {division} is open already ({key})")
@@ -306,7 +306,8 @@ class Inspections:
         on = self._day(f, "on")
         summary = f.text("summary", required=False, max_len=2000) or ""
         f.done()
-        actor = self._actor(by, "inspection.record", inspection.division)
+        present = getattr(inspection, "present", [])
+        actor = self._team_actor(by, inspection, present, "inspection.record")
         inspection.close(on, summary, actor)
         self.app.save(inspection)
 
