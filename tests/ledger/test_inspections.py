@@ -155,6 +155,11 @@ def test_an_inspector_on_the_team_records_the_result_in_their_own_name(bureau, d
         {"code": member, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
     )
     inspections.record_result(inspection, {"category": "problem_pending"}, member)
+    with pytest.raises(Forbidden, match="may not inspection.notify"):
+        inspections.notify(
+            {"source": str(draw), "target": teams[1]["target"], "notified_on": "2026-11-05"},
+            member,
+        )
     event = bureau.mapper.to_domain_event(bureau.recorder.select_events(inspection)[-1])
     assert event.recorded_by == member
     assert event.actor == {"official": member, "role": "inspector", "department": "szjczd"}
