@@ -8,6 +8,7 @@ secret nonce lives outside the log (table ``draw_nonces``) from opening until th
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -82,6 +83,7 @@ class Draws:
         self.app = app
         self._today = today
         self._states: OrderedDict[int, RegistryState] = OrderedDict()
+        self._states_lock = threading.Lock()
         self._pg = is_postgres(app.recorder)
         self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         with self._datastore.transaction(commit=True) as c:
@@ -215,17 +217,21 @@ class Draws:
         kept, and a draw's later steps (all at its freeze position) fold the log only once.
         The states are shared: callers only read them.
         """
-        if position is not None and position in self._states:
-            self._states.move_to_end(position)
-            return self._states[position]
+        if position is not None:
+            with self._states_lock:  # the service's routes run in several threads
+                kept = self._states.get(position)
+                if kept is not None:
+                    self._states.move_to_end(position)
+                    return kept
         state = RegistryState()
         for n in self.app.notifications():
             if position is not None and state.position >= position:
                 break
             state.apply(decode_record(n.state).envelope)
-        self._states[state.position] = state
-        while len(self._states) > KEPT_STATES:
-            self._states.popitem(last=False)
+        with self._states_lock:
+            self._states[state.position] = state
+            while len(self._states) > KEPT_STATES:
+                self._states.popitem(last=False)
         return state
 
     # (3): reveal the seed ------------------------------------------------------------------------

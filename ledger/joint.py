@@ -1,10 +1,10 @@
 """Joint inspections (联合检查, "one visit, several checks"): the partner side of a draw.
 
 The lead division draws the targets; it invites divisions or units that inspect the same kind of
-premises. Each invited one accepts (naming its own listed items and its team size) or declines,
-acting through its own clerk or head. An accepting partner then assigns its own teams for the
-lead's selected targets, from its own roster and qualified for its own items, as verifiably as
-the lead: the order comes from the draw's revealed seed with the partner's own domain
+premises. Each invited one, through its own clerk or head, accepts (naming listed items it owns,
+or executes as a unit such as the supervision detachment, and its team size) or declines. An
+accepting partner then assigns its own teams for the lead's selected targets, from its own roster
+and qualified for its own item, as verifiably as the lead: the order comes from the draw's revealed seed with the partner's own domain
 (``<seed>/partner-inspectors/<division>/<target>``) over the registry frozen with the population,
 every skip logged; a later recusal or absence is a substitution in that same order.
 """
@@ -38,7 +38,7 @@ class JointInspections:
         self.app.save(draw)
 
     def accept(self, draw_id: UUID, division: str, data: dict[str, Any], by: str | None) -> None:
-        """The invited division accepts, naming its own items and the size of its teams."""
+        """The invited division accepts, naming items it owns or executes and its team size."""
         f = Fields(data)
         items = f.codes("items")
         if not items:
@@ -52,10 +52,13 @@ class JointInspections:
                 item: Item = self.app.get(item_id(code), Item)
             except NotFound:
                 raise BadInput(f"items: no inspection item {code!r}") from None
-            if item.division != division:
+            if item.withdrawn:
+                raise BadInput(f"items: item {code} is withdrawn from the list")
+            if division != item.division and division not in item.executing_units:
                 raise BadInput(
-                    f"items: item {code} belongs to division {item.division}; a partner "
-                    f"inspects for its own items (谁审批谁监管)"
+                    f"items: item {code} belongs to division {item.division} (executed by "
+                    f"{', '.join(item.executing_units) or 'no unit'}); a partner inspects for "
+                    "items it owns or executes (谁审批谁监管)"
                 )
         draw.accept(division, items, team_size, actor)
         self.app.save(draw)

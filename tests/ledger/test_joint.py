@@ -108,7 +108,7 @@ def test_partner_acts_out_of_turn_are_refused_naming_the_rule_and_record_nothing
     with pytest.raises(Forbidden, match="谁审批谁监管"):
         joint.invite(draw, "hhc", "", "ggc-clerk")  # only the lead division invites
     joint.invite(draw, "hhc", "", "szc-clerk")
-    with pytest.raises(BadInput, match="belongs to division szc"):
+    with pytest.raises(BadInput, match="belongs to division szc .executed by szjczd, szyfwzx"):
         joint.accept(draw, "hhc", {"items": ["qsxk"], "team_size": 2}, "hhc-clerk")
     with pytest.raises(Forbidden, match="谁审批谁监管"):
         joint.accept(draw, "hhc", {"items": ["hdcs"], "team_size": 2}, "szc-clerk")
@@ -158,3 +158,47 @@ def test_a_partners_team_rewritten_with_the_ledger_key_is_caught_at_its_event(bu
     assert any(
         f.position == position and "division szyc's teams" in f.message for f in step9.failures
     )
+
+
+def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau):
+    from ledger.registry import Registry
+
+    Registry(bureau).register_official(
+        {"code": "szjczd-head", "name": "支队长", "division": "szjczd", "roles": ["division_head"]},
+        by="bgs-admin",
+    )
+    draws = Draws(bureau)
+    joint = JointInspections(draws)
+    draw = selected_draw(draws)
+    joint.invite(draw, "szjczd", "取水许可检查由支队参与执法", "szc-clerk")
+    joint.accept(draw, "szjczd", {"items": ["qsxk"], "team_size": 2}, "szjczd-head")
+    teams = joint.assign(draw, "szjczd", "szjczd-head")
+    state = draws.registry_at(None)
+    members = {m for t in teams for m in t["members"]}
+    assert members and all(state.inspectors[m].unit == "szjczd" for m in members)
+
+
+def test_an_answer_forged_for_a_division_never_invited_is_caught_at_its_event(bureau, tmp_path):
+    draws = Draws(bureau)
+    joint = JointInspections(draws)
+    draw = selected_draw(draws)
+    joint.invite(draw, "szyc", "", "szc-clerk")
+    joint.decline(draw, "szyc", "人员不足", "szyc-clerk")
+    export_bundle(bureau, tmp_path / "b.jsonl")
+
+    bundle = EditableBundle.from_bytes((tmp_path / "b.jsonl").read_bytes())
+    [position] = [
+        p
+        for p in bundle.positions_of(str(draw))
+        if bundle.envelope(p)["type"] == "draw.partner_declined"
+    ]
+    payload = {**bundle.envelope(position)["payload"], "division": "hhc"}
+    bundle.events[position].record = resigned(
+        bundle.events[position].record, bureau.signer, payload=payload
+    )
+    (tmp_path / "b.jsonl").write_bytes(bundle.to_bytes())
+
+    step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
+    assert [(f.position, f.message) for f in step9.failures] == [
+        (position, "partner_declined for division hhc, which had no invitation")
+    ]
