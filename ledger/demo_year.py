@@ -3,16 +3,17 @@
 On top of the demo registry (``demo.py``): annual plans of 水政处 (szc) and 工管处 (ggc) and a
 monthly plan of szc for every month, each through review, submission, consolidation and upload
 by the officials whose roles permit it, some of them late (recorded as late, with the deadline);
-one monthly plan amended before its review and the December plan still in review. Each month
+one monthly plan amended before its review; December's plan is reviewed, not yet submitted. Each month
 from January to October szc draws from its monthly plan; ggc draws once from its annual plan.
-Among them: a recusal after the teams were assigned (a substitution, next in the same order), a
-joint inspection in April (one invited division accepts and draws its own teams, another
-declines), a May draw left at its selection that the aggregator's month-end rollover moves into
-June, where its teams are assigned, and a complaint-driven (non-random) inspection.
+Among them: a recusal after the teams were assigned (the inspector's conflict declared in the
+roster, and a substitution by the next eligible inspector in the same order), a joint inspection
+in April (one invited division accepts and draws its own teams, another declines), a May draw
+left at its selection that the aggregator's month-end rollover moves into June, where its teams
+are assigned, and a complaint-driven (non-random) inspection.
 
 Steps are dated inside 2026 (the services take the day of each act); the events themselves
-carry the time they were recorded. Entropy digits come from ``seed``: the same arguments give
-the same plans and selections.
+carry the time they were recorded. The dice digits come from ``seed``; the selections still
+differ from ledger to ledger, as each draw's nonce is secret and random.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .drawing import Draws
 from .errors import Conflict
 from .joint import JointInspections
 from .planning import Plans
+from .registry import Registry
 from .rollover import MonthlyRollover
 
 YEAR = 2026
@@ -195,13 +197,12 @@ class _Year:
         """An inspector declares an interest in a target after the draw and is replaced."""
         draws = Draws(self.app, today=day)
         team = next(iter(draws.get(UUID(draw)).teams.values()))
-        draws.substitute(
-            UUID(draw),
-            team["target"],
-            team["members"][0],
-            "回避：与该单位负责人系近亲属",
-            "szc-head",
-        )
+        inspector, reason = team["members"][0], "回避：与该单位负责人系近亲属"
+        target = draws.registry_at(None).target_by_key()[team["target"]].aggregate
+        # The roster keeps the declaration (later draws skip them for this target) ...
+        Registry(self.app).declare_conflict(inspector, UUID(target), reason, by=AGGREGATOR)
+        # ... and this draw replaces them by the next eligible inspector in the same order.
+        draws.substitute(UUID(draw), team["target"], inspector, reason, "szc-head")
 
     def _joint(self, draw: str, day: date) -> None:
         """szc invites two divisions: the one best staffed for its own item accepts, another
