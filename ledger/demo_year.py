@@ -3,8 +3,9 @@
 On top of the demo registry (``demo.py``): annual plans of 水政处 (szc) and 工管处 (ggc) and a
 monthly plan of szc for every month, each through review, submission, consolidation and upload
 by the officials whose roles permit it, some of them late (recorded as late, with the deadline);
-one monthly plan amended before its review; December's plan is reviewed, not yet submitted. Each month
-from January to October szc draws from its monthly plan; ggc draws once from its annual plan.
+one monthly plan amended before its review; December's plan is reviewed, not yet submitted.
+Each month from January to October szc draws from its monthly plan; ggc draws once from its
+annual plan.
 Among them: a recusal after the teams were assigned (the inspector's conflict declared in the
 roster, and a substitution by the next eligible inspector in the same order), a joint inspection
 in April (one invited division accepts and draws its own teams, another declines), a May draw

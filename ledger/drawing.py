@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from verify.draw_rules import assignment, frozen_population, selection, substitution
+from verify.draw_rules import assignment, frozen_population, selection, substitution, taken_by
 from verify.draws import (
     DrawError,
     check_entropy,
@@ -285,8 +285,9 @@ class Draws:
         state = self.registry_at(draw.position)
         selected = self.selected_targets(draw_id)
         on_date = self.today().isoformat()
+        taken = taken_by(draw.teams_by_division(), draw.division)  # partners that drew first
         try:
-            teams = assignment(draw.params(), state, selected, on_date)
+            teams = assignment(draw.params(), state, selected, on_date, taken=taken)
         except DrawError as e:
             raise Conflict(f"the draw stops: {e}") from None
         draw.assign(on_date, teams, actor)
@@ -333,9 +334,11 @@ class Draws:
         if not reason.strip():
             raise BadInput("reason: a substitution states why (recusal, absence, ...)")
         state = self.registry_at(draw.position)
+        own = draw.division if partner is None else partner["division"]
+        taken = taken_by(draw.teams_by_division(), own)
         try:
             substitute, skips, walked = substitution(
-                draw.params(), state, team, inspector, on_date, partner
+                draw.params(), state, team, inspector, on_date, partner, taken
             )
         except DrawError as e:
             raise Conflict(str(e)) from None

@@ -229,6 +229,13 @@ class Draw(LedgerAggregate):
 
     # -- joint inspections ------------------------------------------------------------------
 
+    def teams_by_division(self) -> dict[str, list[dict[str, Any]]]:
+        """The teams drawn so far: the lead's and each assigned partner's, by division."""
+        teams = {self.division: list(self.teams.values())}
+        for division, partner in self.partners.items():
+            teams[division] = list(partner.get("teams", {}).values())
+        return teams
+
     def partner(self, division: str) -> dict[str, Any]:
         found = self.partners.get(division)
         if found is None:

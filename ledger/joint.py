@@ -4,9 +4,11 @@ The lead division draws the targets; it invites divisions or units that inspect 
 premises. Each invited one, through its own clerk or head, accepts (naming listed items it owns,
 or executes as a unit such as the supervision detachment, and its team size) or declines. An
 accepting partner then assigns its own teams for the lead's selected targets, from its own roster
-and qualified for its own item, as verifiably as the lead: the order comes from the draw's revealed seed with the partner's own domain
-(``<seed>/partner-inspectors/<division>/<target>``) over the registry frozen with the population,
-every skip logged; a later recusal or absence is a substitution in that same order.
+and qualified for its own item, as verifiably as the lead: the order comes from the draw's
+revealed seed with the partner's own domain (``<seed>/partner-inspectors/<division>/<target>``)
+over the registry frozen with the population, every skip logged — including whoever is already
+on another division's team for that target; a later recusal or absence is a substitution in that
+same order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from verify.draw_rules import assignment
+from verify.draw_rules import assignment, taken_by
 from verify.draws import DrawError
 
 from .divisions import Division, division_id
@@ -80,8 +82,9 @@ class JointInspections:
         state = self.draws.registry_at(draw.position)
         selected = self.draws.selected_targets(draw_id)
         on_date = self.draws.today().isoformat()
+        taken = taken_by(draw.teams_by_division(), division)
         try:
-            teams = assignment(draw.params(), state, selected, on_date, partner)
+            teams = assignment(draw.params(), state, selected, on_date, partner, taken)
         except DrawError as e:
             raise Conflict(f"division {division} cannot form its teams: {e}") from None
         draw.assign_partner(division, on_date, teams, actor)

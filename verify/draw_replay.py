@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .draw_rules import assignment, frozen_population, selection, substitution
+from .draw_rules import Taken, assignment, frozen_population, selection, substitution, taken_by
 from .draws import DrawError, derive_seed, nonce_commitment, normalise_entropy, population_digest
 from .registry_state import RegistryState
 
@@ -154,14 +154,18 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     asg_pos, asg_env = assigned
     targets = [s["target"] for st in sel_env["payload"]["strata"] for s in st["selected"]]
     on_date = asg_env["payload"]["on_date"]
-    expected_teams = _attempt(assignment, params, state, targets, on_date)
+    taken = _taken_before(draw, asg_pos, params["division"])  # partners that drew first
+    expected_teams = _attempt(assignment, params, state, targets, on_date, None, taken)
     if expected_teams != asg_env["payload"]["teams"]:
         out.append(_differs(asg_pos, "teams", asg_env["payload"]["teams"], expected_teams))
         return out
     # (9e): substitutions, in order, each continuing its team's walk
     teams = {t["target"]: dict(t) for t in asg_env["payload"]["teams"]}
     for sub_pos, sub_env in draw.substitutions:
-        out += _check_substitution(sub_pos, sub_env["payload"], teams, params, state, on_date)
+        taken = _taken_before(draw, sub_pos, params["division"])
+        out += _check_substitution(
+            sub_pos, sub_env["payload"], teams, params, state, on_date, None, taken
+        )
     return out
 
 
@@ -172,13 +176,14 @@ def _check_substitution(
     params: dict[str, Any],
     state: RegistryState,
     on_date: str,
-    partner: dict[str, Any] | None = None,
+    partner: dict[str, Any] | None,
+    taken: Taken,
 ) -> list[tuple[int, str]]:
     """One substitution recomputed; the team moves on only if it checks out."""
     team = teams.get(sub["target"])
     if team is None or sub["replaced"] not in team["members"]:
         return [(position, f"substitution for {sub['target']} replaces a non-member")]
-    result = _attempt(substitution, params, state, team, sub["replaced"], on_date, partner)
+    result = _attempt(substitution, params, state, team, sub["replaced"], on_date, partner, taken)
     if isinstance(result, str):
         return [(position, f"substitution: {result}")]
     substitute, skips, walked = result
@@ -247,7 +252,8 @@ def _check_partners(
                 s["target"] for st in selected[1]["payload"]["strata"] for s in st["selected"]
             ]
             on_date = facts["on_date"]
-            expected = _attempt(assignment, params, state, targets, on_date, partner)
+            taken = _taken_before(draw, position, division)
+            expected = _attempt(assignment, params, state, targets, on_date, partner, taken)
             if expected != facts["teams"]:
                 out.append(
                     _differs(position, f"division {division}'s teams", facts["teams"], expected)
@@ -260,10 +266,39 @@ def _check_partners(
                 teams={t["target"]: dict(t) for t in facts["teams"]},
             )
         else:
+            taken = _taken_before(draw, position, division)
+            on_date = partner["on_date"]
             out += _check_substitution(
-                position, facts, partner["teams"], params, state, partner["on_date"], partner
+                position, facts, partner["teams"], params, state, on_date, partner, taken
             )
     return out
+
+
+def _taken_before(draw: _Draw, position: int, own: str) -> Taken:
+    """Who is on the other divisions' teams as recorded before ``position`` (each recorded
+    team is checked at its own event; here it only decides whom a later walk skips)."""
+    teams: dict[str, dict[str, dict[str, Any]]] = {}
+    opened, assigned = draw.events.get("opened"), draw.events.get("inspectors_assigned")
+    if opened is not None and assigned is not None and assigned[0] < position:
+        lead = opened[1]["payload"]["division"]
+        teams[lead] = {t["target"]: dict(t) for t in assigned[1]["payload"]["teams"]}
+    else:
+        lead = None
+    changes = sorted(draw.substitutions + draw.partner_events, key=lambda e: e[0])
+    for at, envelope in changes:
+        if at >= position:
+            break
+        act, facts = envelope["type"].split(".", 1)[1], envelope["payload"]
+        division = facts.get("division", lead)
+        if act == "partner_inspectors_assigned":
+            teams[division] = {t["target"]: dict(t) for t in facts["teams"]}
+        elif act.endswith("inspector_substituted") and division in teams:
+            team = teams[division].get(facts["target"])
+            if team is not None:
+                team["members"] = [
+                    facts["substitute"] if m == facts["replaced"] else m for m in team["members"]
+                ]
+    return taken_by({d: list(t.values()) for d, t in teams.items()}, own)
 
 
 def _attempt(compute, *args):  # type: ignore[no-untyped-def]

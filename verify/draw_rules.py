@@ -10,7 +10,7 @@ payload plus the freeze's ``year`` and the revealed ``seed``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .draws import (
@@ -48,6 +48,23 @@ def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, An
     ]
 
 
+# Per target, the inspectors on the teams of the other divisions of a joint inspection, with the
+# division whose team they are on.
+Taken = dict[str, dict[str, str]]
+
+
+def taken_by(teams: Mapping[str, Iterable[dict[str, Any]]], own: str) -> Taken:
+    """``Taken`` from each division's teams (``{division: [team, ...]}``), except ``own``'s."""
+    taken: Taken = {}
+    for division, division_teams in teams.items():
+        if division == own:
+            continue
+        for team in division_teams:
+            for member in team["members"]:
+                taken.setdefault(team["target"], {})[member] = division
+    return taken
+
+
 def roster(state: RegistryState, partner: dict[str, Any] | None = None) -> list[str]:
     """The inspectors a team is drawn from, sorted: the whole roster for the lead division; for
     a joint partner, its own inspectors (those of its division or its unit)."""
@@ -78,16 +95,20 @@ def assignment(
     selected: list[str],
     on_date: str,
     partner: dict[str, Any] | None = None,
+    taken: Taken | None = None,
 ) -> list[dict[str, Any]]:
     """Step 5: a team per selected target, each walking its own order, skips logged. With
     ``partner`` (``division``, ``items``, ``team_size``), the partner's teams of a joint
-    inspection, drawn from its own roster in its own order."""
+    inspection, drawn from its own roster in its own order. ``taken``: who is already on
+    another division's team of the same joint inspection, per target (skipped: one person
+    does not inspect for two divisions on one visit)."""
     walk_params = _for(params, partner)
     inspectors = roster(state, partner)
     assignments: dict[str, int] = {}
     teams = []
     for target in selected:
-        why = ineligibility(walk_params, state, target, on_date, assignments)
+        others = (taken or {}).get(target, {})
+        why = ineligibility(walk_params, state, target, on_date, assignments, others)
         order = _order(params, inspectors, target, partner)
         team = assign_team(order, target, walk_params["team_size"], why)
         for member in team.members:
@@ -110,10 +131,12 @@ def substitution(
     replaced: str,
     on_date: str,
     partner: dict[str, Any] | None = None,
+    taken: Taken | None = None,
 ) -> tuple[str, list[Skip], int]:
     """Step 6: the next eligible inspector after where the team's walk stopped (in the
-    partner's own order for a partner's team)."""
-    why = ineligibility(_for(params, partner), state, team["target"], on_date, {})
+    partner's own order for a partner's team), skipping those on other divisions' teams."""
+    others = (taken or {}).get(team["target"], {})
+    why = ineligibility(_for(params, partner), state, team["target"], on_date, {}, others)
     order = _order(params, roster(state, partner), team["target"], partner)
     walk = _Walk(team["target"], team["members"], team["walked"])
     substitute, skips = next_inspector(order, walk, why)  # type: ignore[arg-type]
@@ -135,11 +158,14 @@ def ineligibility(
     target: str,
     on_date: str,
     assignments: dict[str, int],
+    others: Mapping[str, str] | None = None,
 ) -> Callable[[str], str | None]:
     aggregate = state.target_by_key()[target].aggregate
     policy = state.policy or {}
 
     def why(code: str) -> str | None:
+        if others and code in others:
+            return f"on division {others[code]}'s team for this target"
         return inspector_exclusion(
             state.inspectors.get(code),
             code=code,

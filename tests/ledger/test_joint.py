@@ -160,7 +160,7 @@ def test_a_partners_team_rewritten_with_the_ledger_key_is_caught_at_its_event(bu
     )
 
 
-def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau):
+def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau, tmp_path):
     from ledger.registry import Registry
 
     Registry(bureau).register_official(
@@ -170,12 +170,21 @@ def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau):
     draws = Draws(bureau)
     joint = JointInspections(draws)
     draw = selected_draw(draws)
+    lead = {t["target"]: set(t["members"]) for t in draws.assign(draw, "szc-clerk")}
     joint.invite(draw, "szjczd", "取水许可检查由支队参与执法", "szc-clerk")
     joint.accept(draw, "szjczd", {"items": ["qsxk"], "team_size": 2}, "szjczd-head")
     teams = joint.assign(draw, "szjczd", "szjczd-head")
     state = draws.registry_at(None)
     members = {m for t in teams for m in t["members"]}
     assert members and all(state.inspectors[m].unit == "szjczd" for m in members)
+    # The detachment's inspectors may be on the lead's teams too: never both for one target.
+    assert all(not lead[t["target"]] & set(t["members"]) for t in teams)
+    for team in teams:
+        for skip in team["skips"]:
+            if skip["inspector"] in lead[team["target"]]:
+                assert skip["reason"] == "on division szc's team for this target"
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
 
 
 def test_an_answer_forged_for_a_division_never_invited_is_caught_at_its_event(bureau, tmp_path):

@@ -122,3 +122,48 @@ def test_a_team_is_never_smaller_than_asked():
         DrawError, match=r"only 1 eligible inspectors for a team of 2 \(skipped: A: retired\)"
     ):
         assign_team(["A", "B"], "T9", 2, {"A": "retired"}.get)
+
+
+def test_whoever_is_on_another_divisions_team_for_the_target_is_skipped_with_that_reason():
+    from verify.draw_rules import assignment, taken_by
+    from verify.registry_state import InspectorState, RegistryState, TargetState
+
+    state = RegistryState()
+    state.targets["t-1"] = TargetState(
+        aggregate="t-1",
+        key="91320400MA1X000000",
+        kind="enterprise",
+        name="常州某取水单位",
+        district="武进区",
+        grid=None,
+        division="szc",
+        items=["qsxk"],
+        credit_class="A",
+        risk_flags=[],
+    )
+    for code in "ABCDEF":
+        state.inspectors[code] = InspectorState(
+            code=code,
+            name=code,
+            certificate={"valid_until": "2030-12-31"},
+            unit="szjczd",
+            division="ggc",
+            agency_staff=False,
+            qualifications=["qsxk"],
+            status="on_duty",
+        )
+    lead_teams = {"szc": [{"target": "91320400MA1X000000", "members": ["C", "X"]}]}
+    taken = taken_by(lead_teams, "szjczd")
+    params = {"items": ["qsxk"], "team_size": 2, "seed": "s"}
+    partner = {"division": "szjczd", "items": ["qsxk"], "team_size": 5}
+    [team] = assignment(params, state, ["91320400MA1X000000"], "2026-04-09", partner, taken)
+    assert sorted(team["members"]) == ["A", "B", "D", "E", "F"]  # never C
+    # Asking for the whole roster walks it all, and the refusal names C's reason.
+    with pytest.raises(
+        DrawError,
+        match=r"only 5 eligible inspectors for a team of 6 "
+        r"\(skipped: C: on division szc's team for this target\)",
+    ):
+        assignment(
+            params, state, ["91320400MA1X000000"], "2026-04-09", {**partner, "team_size": 6}, taken
+        )
