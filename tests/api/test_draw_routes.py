@@ -26,6 +26,18 @@ def client(ledger):
     return client
 
 
+def _clients(ledger):
+    """A function giving a client of one service that acts as the named official."""
+    app = create_app(ledger)
+
+    def as_(official):
+        c = TestClient(app)
+        c.headers["Authorization"] = f"Bearer {_token(ledger, official)}"
+        return c
+
+    return as_
+
+
 def _token(app, official):
     from ledger.registry import Registry
 
@@ -85,13 +97,7 @@ def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys
 
 def test_a_plan_goes_through_its_workflow_over_http(ledger):
     build_demo(ledger, targets=40, inspectors=10)
-    app = create_app(ledger)
-
-    def as_(official):
-        c = TestClient(app)
-        c.headers["Authorization"] = f"Bearer {_token(ledger, official)}"
-        return c
-
+    as_ = _clients(ledger)
     clerk, leader, aggregator = as_("szc-clerk"), as_("jld-leader-1"), as_("szc-aggregator")
     body = {
         "division": "szc",
@@ -116,13 +122,7 @@ def test_a_plan_goes_through_its_workflow_over_http(ledger):
 
 def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     build_demo(ledger, targets=200, inspectors=40)
-    app = create_app(ledger)
-
-    def as_(official):
-        c = TestClient(app)
-        c.headers["Authorization"] = f"Bearer {_token(ledger, official)}"
-        return c
-
+    as_ = _clients(ledger)
     lead, partner, other = as_("szc-clerk"), as_("szyc-head"), as_("nsc-clerk")
     draw = lead.post(
         "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
