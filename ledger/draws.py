@@ -306,10 +306,10 @@ class Draw(LedgerAggregate):
         self.trigger_event(self.PartnerInspectorSubstituted, actor=actor, **facts)
 
     def roll_over(self, facts: dict[str, str], actor: dict[str, Any]) -> None:
-        if self.step == "assigned":
-            raise Conflict(
-                "a draw whose inspectors are assigned is finished; it does not roll over"
-            )
+        """Move the draw to the next month; MonthlyRollover decides that it was unfinished at
+        the month's end (its teams may have been assigned since, late)."""
+        if self.month is not None and self.month >= facts["to_month"]:
+            raise Conflict(f"the draw rolled over into {self.month} already")
         self.trigger_event(self.RolledOver, actor=actor, **facts)
 
 

@@ -76,6 +76,20 @@ def test_an_unfinished_draw_and_undrawn_counts_roll_over_into_the_next_month_onc
     assert may["plans"][0]["counts_not_drawn"] == {"all": 6}
 
 
+def test_a_draw_whose_teams_came_after_the_months_end_rolls_over_as_unfinished(bureau):
+    plan = uploaded_plan(bureau, MARCH, date(2026, 2, 18))
+    spec = {"division": "szc", "items": ["qsxk"], "team_size": 2, "plan": str(plan)}
+    late = draw_until(
+        Draws(bureau, today=date(2026, 3, 30)), {**spec, "counts": {"all": 6}}, "select"
+    )
+    Draws(bureau, today=date(2026, 4, 2)).assign(late, "szc-clerk")  # after 31 March
+
+    result = MonthlyRollover(bureau, today=date(2026, 4, 3)).roll_over("2026-03", None)
+    assert result["draws"] == [str(late)]
+    assert result["plans"][0]["unfinished_draws"] == [{"draw": str(late), "step": "assigned"}]
+    assert result["plans"][0]["counts_not_drawn"] == {}
+
+
 def test_rollover_refusals_name_the_rule(bureau):
     march_with_an_unfinished_draw(bureau)
     later = MonthlyRollover(bureau, today=date(2026, 4, 1))
