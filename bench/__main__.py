@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             faulthandler.dump_traceback_later(args.watchdog, exit=True)
         try:
             figures.extend(BENCHMARKS[name](config))
+        except Exception as e:  # noqa: BLE001 - one broken benchmark must not lose the others
+            log(traceback.format_exc())
+            figures.append(Figure(name, "-", "the benchmark failed", skipped=f"failed: {e!r}"))
         finally:
             faulthandler.cancel_dump_traceback_later()
         log(f"[{name}] {time.perf_counter() - t0:.0f} s")

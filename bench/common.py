@@ -110,7 +110,7 @@ class Figure:
 
     def value_text(self) -> str:
         if self.skipped:
-            return "skipped"
+            return "failed" if self.skipped.startswith("failed") else "skipped"
         if self.value is None:
             return "-"
         # Ratios and seconds with two decimals, rates as whole numbers.
@@ -133,7 +133,7 @@ class Figure:
 
     def met_text(self) -> str:
         if self.skipped:
-            return "skipped"
+            return "failed" if self.skipped.startswith("failed") else "skipped"
         return {True: "met", False: "NOT met", None: "-"}[self.met]
 
 
