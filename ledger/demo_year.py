@@ -67,7 +67,8 @@ class _Year:
         self.app = app
         self.rng = rng
         self.plans: list[str] = []
-        self.draws: list[str] = []
+        self.drawn: list[str] = []
+        self.draws = Draws(app)  # one service, acting on each step's day
 
     def record(self) -> DemoYear:
         # szc's annual plan is broken down into its monthly plans, which its draws follow.
@@ -80,7 +81,7 @@ class _Year:
             if month not in DRAWN_MONTHS:
                 continue
             if month == ROLLED_OVER + 1:  # the draw rolled over from May gets its teams
-                Draws(self.app, today=date(YEAR, month, 2)).assign(UUID(rolled), f"{LEAD}-clerk")
+                self.draws.on(date(YEAR, month, 2)).assign(UUID(rolled), f"{LEAD}-clerk")
             day = date(YEAR, month, 8)
             last = "select" if month == ROLLED_OVER else "assign"
             draw = self._draw(plan, LEAD_ITEM, per_draw, day, last)
@@ -101,7 +102,7 @@ class _Year:
         directed = self._complaint(date(YEAR, 9, 14))
         return DemoYear(
             plans=tuple(self.plans),
-            draws=tuple(self.draws),
+            draws=tuple(self.drawn),
             joint_draw=joint,
             recusal_draw=recusal,
             rolled_over_draw=rolled,
@@ -166,7 +167,7 @@ class _Year:
 
     def _draw_size(self) -> int:
         """Targets per monthly draw: 3, fewer for a small registry (the yearly cap is 2)."""
-        state = Draws(self.app).registry_at(None)
+        state = self.draws.registry_at(None)
         own = sum(t.division == LEAD and t.status == "in_business" for t in state.targets.values())
         return max(1, min(3, own // 8))
 
@@ -175,7 +176,7 @@ class _Year:
     def _draw(
         self, plan: UUID, item: str, count: int, day: date, last: str, division: str = LEAD
     ) -> str:
-        draws = Draws(self.app, today=day)
+        draws = self.draws.on(day)
         clerk, head = f"{division}-clerk", f"{division}-head"
         spec = {
             "division": division,
@@ -191,12 +192,12 @@ class _Year:
         draws.select(draw, clerk)
         if last == "assign":
             draws.assign(draw, clerk)
-        self.draws.append(str(draw))
+        self.drawn.append(str(draw))
         return str(draw)
 
     def _recusal(self, draw: str, day: date) -> None:
         """An inspector declares an interest in a target after the draw and is replaced."""
-        draws = Draws(self.app, today=day)
+        draws = self.draws.on(day)
         team = next(iter(draws.get(UUID(draw)).teams.values()))
         inspector, reason = team["members"][0], "回避：与该单位负责人系近亲属"
         target = draws.registry_at(None).target_by_key()[team["target"]].aggregate
@@ -208,7 +209,7 @@ class _Year:
     def _joint(self, draw: str, day: date) -> None:
         """szc invites two divisions: the one best staffed for its own item accepts, another
         declines; the accepting one draws its own teams."""
-        draws = Draws(self.app, today=day)
+        draws = self.draws.on(day)
         joint = JointInspections(draws)
         accepting, declining = self._partners(draws)
         draw_id = UUID(draw)
@@ -251,7 +252,7 @@ class _Year:
 
     def _complaint(self, day: date) -> str:
         """A complaint-driven inspection of a szc target no draw selected."""
-        draws = Draws(self.app, today=day)
+        draws = self.draws.on(day)
         state = draws.registry_at(None)
         drawn = {key for key, _ in state.selections}
         target = next(

@@ -7,9 +7,8 @@ secret nonce lives outside the log (table ``draw_nonces``) from opening until th
 
 from __future__ import annotations
 
+import copy
 import secrets
-import threading
-from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -35,11 +34,11 @@ from .fields import Fields, check_code
 from .items import item_id
 from .officials import Official, official_id
 from .plans import Plan
+from .registry_states import RegistryStates
 from .storage import is_postgres
 
 NONCES = "draw_nonces"
 MIN_ENTROPY_DIGITS = 20
-KEPT_STATES = 4  # registry states kept by position (a few draws in progress at once)
 
 
 def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
@@ -82,14 +81,19 @@ class Draws:
     def __init__(self, app: LedgerApp, today: date | None = None) -> None:
         self.app = app
         self._today = today
-        self._states: OrderedDict[int, RegistryState] = OrderedDict()
-        self._states_lock = threading.Lock()
+        self.states = RegistryStates(app)
         self._pg = is_postgres(app.recorder)
         self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         with self._datastore.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {NONCES} (draw TEXT PRIMARY KEY, nonce TEXT NOT NULL)"
             )
+
+    def on(self, day: date) -> Draws:
+        """The same service acting on another day (demos, tests), sharing its kept states."""
+        other = copy.copy(self)
+        other._today = day
+        return other
 
     def today(self) -> date:
         """The date of the freeze's year and the teams' eligibility (fixed in tests and demos)."""
@@ -211,28 +215,9 @@ class Draws:
         return facts
 
     def registry_at(self, position: int | None) -> RegistryState:
-        """The registry folded from the first ``position`` events of the log (all if None).
-
-        The log is append-only, so the state at a position never changes: the last few are
-        kept, and a draw's later steps (all at its freeze position) fold the log only once.
-        The states are shared: callers only read them.
-        """
-        if position is not None:
-            with self._states_lock:  # the service's routes run in several threads
-                kept = self._states.get(position)
-                if kept is not None:
-                    self._states.move_to_end(position)
-                    return kept
-        state = RegistryState()
-        for n in self.app.notifications():
-            if position is not None and state.position >= position:
-                break
-            state.apply(decode_record(n.state).envelope)
-        with self._states_lock:
-            self._states[state.position] = state
-            while len(self._states) > KEPT_STATES:
-                self._states.popitem(last=False)
-        return state
+        """The registry folded from the first ``position`` events of the log (all if None);
+        kept states are shared: callers only read them."""
+        return self.states.at(position)
 
     # (3): reveal the seed ------------------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""The registry as it stood at ledger positions, folded from the log and kept for the draws.
+
+A draw reads the registry at its freeze position in every later step; a freeze reads it at the
+end of the log. The log is append-only, so the state at a position never changes: a few recent
+ones are kept, and the newest is advanced event by event instead of being folded again from the
+first event. Callers get their own copy (or a kept state that nothing changes) and only read it.
+Safe for the service's threads.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+
+from verify.events import decode_record
+from verify.registry_state import RegistryState
+
+from .application import LedgerApp
+
+KEPT = 4  # states kept by position: a few draws in progress at once
+_PAGE = 1000
+
+
+class RegistryStates:
+    def __init__(self, app: LedgerApp) -> None:
+        self.app = app
+        self._kept: OrderedDict[int, RegistryState] = OrderedDict()
+        self._frontier = RegistryState()  # never handed out: it keeps advancing
+        self._frontier_id = 0  # the last notification folded into it
+        self._lock = threading.Lock()
+
+    def at(self, position: int | None) -> RegistryState:
+        """The registry folded from the first ``position`` events of the log (all if None)."""
+        with self._lock:
+            if position is not None and position in self._kept:
+                self._kept.move_to_end(position)
+                return self._kept[position]
+            if position is not None and position < self._frontier.position:
+                state = self._fold(position)  # an older position: fold it afresh
+            else:
+                self._advance(position)
+                state = copy.deepcopy(self._frontier)
+            self._kept[state.position] = state
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+            return state
+
+    def _advance(self, position: int | None) -> None:
+        frontier = self._frontier
+        while True:
+            page = self.app.recorder.select_notifications(start=self._frontier_id + 1, limit=_PAGE)
+            for n in page:
+                if position is not None and frontier.position >= position:
+                    return
+                frontier.apply(decode_record(n.state).envelope)
+                self._frontier_id = n.id
+            if len(page) < _PAGE:
+                return
+
+    def _fold(self, position: int) -> RegistryState:
+        state = RegistryState()
+        for n in self.app.notifications():
+            if state.position >= position:
+                break
+            state.apply(decode_record(n.state).envelope)
+        return state
