@@ -229,6 +229,17 @@ def _check_partners(
             had = "no invitation" if status is None else f"status {status}"
             out.append((position, f"{act} for division {division}, which had {had}"))
             continue
+        # The lead invites; the invited division answers and draws for itself.
+        acting = params.get("division") if act == "partner_invited" else division
+        actor = envelope["actor"]
+        if actor["role"] != "system" and actor["department"] != acting:
+            out.append(
+                (
+                    position,
+                    f"{act} by {actor['official']} of {actor['department']}; "
+                    f"only division {acting} acts here",
+                )
+            )
         if act == "partner_invited":
             partners[division] = {"division": division, "status": becomes}
         elif act == "partner_accepted":

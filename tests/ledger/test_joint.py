@@ -211,3 +211,31 @@ def test_an_answer_forged_for_a_division_never_invited_is_caught_at_its_event(bu
     assert [(f.position, f.message) for f in step9.failures] == [
         (position, "partner_declined for division hhc, which had no invitation")
     ]
+
+
+def test_an_acceptance_recorded_as_made_by_the_lead_division_is_caught_at_its_event(
+    bureau, tmp_path
+):
+    draws = Draws(bureau)
+    joint = JointInspections(draws)
+    draw = selected_draw(draws)
+    joint.invite(draw, "szyc", "", "szc-clerk")
+    joint.accept(draw, "szyc", ACCEPT, "szyc-clerk")
+    export_bundle(bureau, tmp_path / "b.jsonl")
+
+    bundle = EditableBundle.from_bytes((tmp_path / "b.jsonl").read_bytes())
+    [position] = [
+        p
+        for p in bundle.positions_of(str(draw))
+        if bundle.envelope(p)["type"] == "draw.partner_accepted"
+    ]
+    actor = {"official": "szc-clerk", "role": "clerk", "department": "szc"}
+    bundle.events[position].record = resigned(
+        bundle.events[position].record, bureau.signer, actor=actor
+    )
+    (tmp_path / "b.jsonl").write_bytes(bundle.to_bytes())
+
+    step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
+    assert [(f.position, f.message) for f in step9.failures] == [
+        (position, "partner_accepted by szc-clerk of szc; only division szyc acts here")
+    ]
