@@ -158,18 +158,21 @@ class BatchEncoder:
 def _serve(conn: Connection, key_text: str) -> None:
     """The helper: encode each chunk of envelopes it receives, answer in order, until EOF.
 
-    A reader thread takes messages off the pipe as they come, so the parent never waits to
-    send while this process waits to answer; a short switch interval lets it take the GIL
-    from the encoding loop within half a millisecond instead of five.
+    A reader thread takes messages off the pipe as they come and a writer thread sends the
+    answers, so the encoding loop never waits on the pipe: neither while the parent is busy
+    building its next batch (its end of the pipe holds only a few answers) nor while it sends.
+    A short switch interval lets those threads take the GIL from the encoding loop within half
+    a millisecond instead of five.
     """
     import hashlib
     import sys
 
-    sys.setswitchinterval(0.0005)
     from verify.events import encode_record
 
+    sys.setswitchinterval(0.0005)
     signer = parse_signer_key(key_text)
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def read() -> None:
         try:
@@ -178,17 +181,24 @@ def _serve(conn: Connection, key_text: str) -> None:
         except (EOFError, OSError):
             inbox.put(None)
 
+    def write() -> None:
+        try:
+            while (answer := outbox.get()) is not None:
+                conn.send_bytes(answer)
+        except OSError:
+            return  # the parent has gone
+
     threading.Thread(target=read, daemon=True).start()
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
     while (message := inbox.get()) is not None:
         try:
             done = []
             for envelope in marshal.loads(message):
                 record, digest = encode_record(envelope, signer)
                 done.append((record, digest, hashlib.sha256(record).digest()))
-            answer = marshal.dumps(("ok", done))
+            outbox.put(marshal.dumps(("ok", done)))
         except Exception as e:  # noqa: BLE001 - the parent encodes these inline and raises
-            answer = marshal.dumps(("error", f"{type(e).__name__}: {e}"))
-        try:
-            conn.send_bytes(answer)
-        except OSError:
-            return
+            outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))
+    outbox.put(None)
+    writer.join()
