@@ -14,10 +14,10 @@ draws"): each step timed, next to references measured in the same run.
    assign. "Whole draw" is freeze + reveal + select + assign, as the issue names it; open is
    reported beside it.
 3. References, interleaved with the draws (each repeat runs all three in a rotated order):
-   **fold** — one pass over the whole log, decoding every stored event and folding it into the
-   registry state as ``Draws.registry_at`` does, the least that a step reading "the registry at
-   a position" must do (the freeze folds the log; ``Draws`` keeps that state for the later
-   steps at the same position); **sampler** — ``verify.sampler.sample`` alone over the same
+   **fold** — one cold pass over the whole log, decoding every stored event and folding it into
+   a registry state as ``Draws.registry_at`` does when it has nothing kept (the service keeps
+   a folded state and advances it, ``ledger/registry_states.py``, so a draw pays a cold fold
+   only after a restart); **sampler** — ``verify.sampler.sample`` alone over the same
    eligible ids with the draw's own seed, which is the selection's pure computing cost.
 """
 
@@ -176,8 +176,8 @@ def run(config: Config) -> list[Figure]:
 
 
 def _fold(app: Any) -> Any:
-    """The registry folded from the whole log, as ``Draws.registry_at`` folds it (without the
-    states that it keeps for later steps)."""
+    """The registry folded from the whole log, from nothing (the service's kept states are
+    neither used nor changed)."""
     from verify.events import decode_record
     from verify.registry_state import RegistryState
 
