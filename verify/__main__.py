@@ -38,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         "--key",
         action="append",
         default=[],
-        metavar="VERIFIER_KEY",
-        help="trust only this ledger key (name+hexid+base64), not the bundle's own list",
+        metavar="KEY",
+        help="trust only this ledger key (name+hexid+base64, or a file holding it such as "
+        "DIR/keys/ledger.pub), not the bundle's own list",
     )
     parser.add_argument("--jobs", type=int, default=1, help="processes for signature checks")
     parser.add_argument(
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bundle = read_bundle(args.bundle)
         trusted = [_read_text(f) for f in args.trusted_checkpoint]
+        pinned = [_key_text(k) for k in args.key]
     except BundleError as e:
         return _unusable(str(e), args.json)
     if args.jobs < 1:
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = verify_bundle(
             bundle,
-            pinned_keys=args.key,
+            pinned_keys=pinned,
             trusted_checkpoints=trusted,
             jobs=args.jobs,
             evidence_dir=args.evidence,
@@ -107,6 +109,13 @@ def sample_main(argv: list[str]) -> int:
         return EXIT_UNUSABLE
     sys.stdout.write("".join(f"{ticket}\t{item}\n" for ticket, item, _ in draws))
     return EXIT_OK
+
+
+def _key_text(value: str) -> str:
+    """A verifier key given as itself or as the path of a file holding it (one line)."""
+    if "+" in value and not Path(value).is_file():
+        return value
+    return _read_text(value).strip()
 
 
 def _read_text(path: str) -> str:

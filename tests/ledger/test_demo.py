@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -174,16 +173,14 @@ def test_the_admin_token_of_the_demo_works_with_the_api(sqlite_ledger):
     assert response.status_code == 201, response.text
 
 
-def test_the_full_size_demo_takes_seconds_on_sqlite(sqlite_ledger):
+def test_the_full_size_demo_records_the_whole_registry_on_sqlite(sqlite_ledger):
+    # How long it takes is a benchmark's business (docs/PERFORMANCE.md), never a test's.
     app = sqlite_ledger()
-    started = time.perf_counter()
     summary = build_demo(app)
-    seconds = time.perf_counter() - started
 
     assert (summary.targets, summary.inspectors) == (2000, 60)
     assert (summary.status_changes, summary.corrections, summary.conflicts) == (50, 20, 4)
     assert summary.inspector_moves == 6
-    assert seconds < 30, f"the demo took {seconds:.1f} s"
 
 
 def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_run(tmp_path, capsys):

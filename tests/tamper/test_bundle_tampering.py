@@ -371,6 +371,19 @@ def test_a_bundle_re_signed_under_a_swapped_header_key_fails_when_the_auditor_pi
     assert len(positions(report, 5)) == len(bundle.checkpoints)
 
 
+def test_the_pinned_key_may_be_given_as_the_ledgers_public_key_file(
+    bundle_path, run_verify, sealed_history, tmp_path
+):
+    key_file = tmp_path / "ledger.pub"
+    key_file.write_text(f"{sealed_history.signer.verifier}\n", encoding="utf-8")
+
+    status, report = run_verify(bundle_path, "--key", str(key_file))
+    assert status == 0, report
+
+    status, _ = run_verify(bundle_path, "--key", str(tmp_path / "missing.pub"))
+    assert status == 2
+
+
 def test_a_bundle_re_signed_under_a_swapped_header_key_fails_against_a_trusted_checkpoint(
     bundle, bundle_path, run_verify, sealed_history, attacker, tmp_path
 ):
