@@ -9,12 +9,13 @@ its reason. Nothing published ever disappears from the log.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from .aggregates import LedgerAggregate, id_for
 from .errors import Conflict
 
 
-def publication_id(inspection: str, channel: str) -> Any:
+def publication_id(inspection: str, channel: str) -> UUID:
     """One publication per inspection and channel (its corrections are events on it)."""
     return id_for("publication", f"{inspection}/{channel}")
 
