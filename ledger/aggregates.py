@@ -12,6 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
+from .errors import Conflict
+
 _EVENT_TYPES: dict[str, type[LedgerAggregate.Event]] = {}
 _AGGREGATE_KINDS: dict[str, type[LedgerAggregate]] = {}
 
@@ -20,6 +22,7 @@ class LedgerAggregate(Aggregate):
     """An event-sourced aggregate whose events are signed into the ledger."""
 
     TOPIC: ClassVar[str]
+    STEPS: ClassVar[tuple[str, ...]] = ()  # a workflow's steps in order, where it has one
 
     class Event(Aggregate.Event):
         actor: dict[str, Any]
@@ -39,6 +42,16 @@ class LedgerAggregate(Aggregate):
                 if not topic.startswith(kind + "."):
                     raise TypeError(f"{cls.__qualname__}.{name}.TOPIC must start with {kind!r}.")
                 _EVENT_TYPES[topic] = obj  # type: ignore[assignment]
+
+    def check_step(self, expected: str, doing: str) -> None:
+        """Conflict unless the record is at step ``expected`` of its ``STEPS``; says where it is."""
+        step = self.__dict__.get("step", "")
+        if step != expected:
+            later = step in self.STEPS and self.STEPS.index(step) > self.STEPS.index(expected)
+            raise Conflict(
+                f"cannot {doing}: the {self.TOPIC} is at step '{step}'"
+                f"{' already' if later else ''}, this step needs '{expected}'"
+            )
 
 
 def event_class(type_name: str) -> type[LedgerAggregate.Event]:

@@ -28,6 +28,7 @@ RULE_PARAMS = ("criteria", "stratify_by", "counts", "weighted", "team_size", "it
 
 class Draw(LedgerAggregate):
     TOPIC = "draw"
+    STEPS = STEPS
 
     if TYPE_CHECKING:
         division: str
@@ -197,15 +198,6 @@ class Draw(LedgerAggregate):
         params["year"] = getattr(self, "year", None)
         params["seed"] = getattr(self, "seed", None)
         return params
-
-    def check_step(self, expected: str, doing: str) -> None:
-        if self.step != expected:
-            done = STEPS.index(self.step) >= STEPS.index(expected) + 1
-            already = " already" if done else ""
-            raise Conflict(
-                f"cannot {doing}: the draw is at step '{self.step}'{already}, "
-                f"this step needs '{expected}'"
-            )
 
     def freeze(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
         self.check_step("opened", "freeze the population")

@@ -27,6 +27,7 @@ def inspection_id(source: str, target: str, division: str) -> UUID:
 
 class Inspection(LedgerAggregate):
     TOPIC = "inspection"
+    STEPS = STEPS
 
     if TYPE_CHECKING:
         source: str
@@ -136,14 +137,6 @@ class Inspection(LedgerAggregate):
     def notify(cls, facts: dict[str, Any], actor: dict[str, Any]) -> Inspection:
         key = inspection_id(facts["source"], facts["target"], facts["division"])
         return cls._create(cls.Created, id=key, actor=actor, **facts)
-
-    def check_step(self, expected: str, doing: str) -> None:
-        if self.step != expected:
-            done = STEPS.index(self.step) > STEPS.index(expected)
-            raise Conflict(
-                f"cannot {doing}: the inspection is at step '{self.step}'"
-                f"{' already' if done else ''}, this step needs '{expected}'"
-            )
 
     def carry_out(self, on: str, method: str, present: list[str], actor: dict[str, Any]) -> None:
         self.check_step("notified", "record the inspection as carried out")
