@@ -9,8 +9,9 @@ process, started on the first bulk command and kept until the application closes
 ``verify.events.encode_record`` — the very function the inline path runs, so the bytes are the
 same — on batch k while the command checks, builds and stores batch k − 1 or k + 1.
 
-The helper holds the ledger's signing key: it receives it over the pipe that spawns it (never
-through a file), runs as the same user and exits with its parent. A job that the helper cannot
+The helper holds the ledger's signing key: it receives it as the first message on its socket
+(never through a file, the command line or the environment), runs as the same user and exits
+when the socket closes, with its parent. A job that the helper cannot
 do (it died, a value is not plain data, an envelope is refused) has no result, and the mapper
 then encodes those events inline, where any error is raised exactly as without the helper.
 """
@@ -18,8 +19,11 @@ then encodes those events inline, where any error is raised exactly as without t
 from __future__ import annotations
 
 import marshal
-import multiprocessing
+import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -130,14 +134,20 @@ class BatchEncoder:
 
     def _connection(self) -> Connection:
         if self._conn is None:
-            context = multiprocessing.get_context("spawn")
-            mine, theirs = context.Pipe()
-            process = context.Process(
-                target=_serve, args=(theirs, self._key_text), daemon=True, name="drawledger-signer"
+            # A plain child process (``python -m ledger.signing FD``), not multiprocessing's
+            # spawn: that one re-runs the parent's main script in the child, which for a script
+            # without a ``__main__`` guard would run its commands a second time.
+            mine, theirs = socket.socketpair()
+            path = os.pathsep.join(p for p in sys.path if p)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "ledger.signing", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path},
             )
-            process.start()
             theirs.close()
-            self._conn, self._process = mine, process
+            self._conn = Connection(mine.detach())
+            self._conn.send_bytes(self._key_text.encode("utf-8"))  # never in argv or env
         return self._conn
 
     def close(self) -> None:
@@ -149,9 +159,11 @@ class BatchEncoder:
             self._conn.close()  # the helper reads EOF and exits
             self._conn = None
         if self._process is not None:
-            self._process.join(timeout=5)
-            if self._process.is_alive():
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait()
             self._process = None
 
 
@@ -165,7 +177,6 @@ def _serve(conn: Connection, key_text: str) -> None:
     a millisecond instead of five.
     """
     import hashlib
-    import sys
 
     from verify.events import encode_record
 
@@ -202,3 +213,8 @@ def _serve(conn: Connection, key_text: str) -> None:
             outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))
     outbox.put(None)
     writer.join()
+
+
+if __name__ == "__main__":
+    _connection = Connection(int(sys.argv[1]))
+    _serve(_connection, _connection.recv_bytes().decode("utf-8"))

@@ -123,7 +123,7 @@ def test_when_the_helper_has_died_a_batch_is_signed_inline(ledger, inline_encodi
         mapper.sign_ahead([e for n in first for e in n.pending_events])
         ledger.save(*first)
         mapper._encoder._process.kill()  # the helper is gone
-        mapper._encoder._process.join()
+        mapper._encoder._process.wait()
         mapper.sign_ahead([e for n in then for e in n.pending_events])
         ledger.save(*then)
 
