@@ -17,10 +17,17 @@ def inspector_id(code: str) -> UUID:
     return id_for("inspector", code)
 
 
-def parse_inspector(data: dict[str, Any], today: date) -> dict[str, Any]:
+def parse_inspector(
+    data: dict[str, Any], today: date, recorded: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check an inspector's fields. A certificate that has expired is refused when it is new or
+    changed; the one already ``recorded`` for the inspector may have expired since (re-importing
+    the same roster, or recording a retirement, is not a new registration)."""
     f = Fields(data)
     valid_until = f.day("certificate_valid_until", required=True)
-    if valid_until is not None and date.fromisoformat(valid_until) < today:
+    number = f.text("certificate_number", max_len=64)
+    unchanged = recorded == {"number": number, "valid_until": valid_until}
+    if valid_until is not None and date.fromisoformat(valid_until) < today and not unchanged:
         f.problem(
             "certificate_valid_until",
             f"the enforcement certificate expired on {valid_until}; renew it before registering",
@@ -28,10 +35,7 @@ def parse_inspector(data: dict[str, Any], today: date) -> dict[str, Any]:
     spec = {
         "code": check_code(f, "code"),
         "name": f.text("name", max_len=64),
-        "certificate": {
-            "number": f.text("certificate_number", max_len=64),
-            "valid_until": valid_until,
-        },
+        "certificate": {"number": number, "valid_until": valid_until},
         "unit": check_code(f, "unit"),
         "division": check_code(f, "division"),
         "agency_staff": f.boolean("agency_staff"),

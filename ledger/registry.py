@@ -13,6 +13,7 @@ import gc
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -419,7 +420,7 @@ class Registry:
         known = _KnownCodes(self)
 
         def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
-            spec = parse_inspector(row, today)
+            spec = parse_inspector(row, today, self._recorded_certificate(row.get("code")))
             problems = known.check_inspector(spec)
             if problems:
                 raise InvalidFields(problems)
@@ -433,6 +434,16 @@ class Registry:
             valid, inspector_id, Inspector, Inspector.register, Inspector.update, report
         )
         return report
+
+    def _recorded_certificate(self, code: Any) -> dict[str, Any] | None:
+        """The certificate recorded for an inspector code, if it is registered."""
+        if not isinstance(code, str) or not code.strip():
+            return None
+        key = inspector_id(unicodedata.normalize("NFKC", code).strip())
+        if not self._exists(key):
+            return None
+        record: Inspector = self.app.get(key, Inspector)
+        return dict(record.certificate)
 
     def update_inspector(
         self, code: str, changes: dict[str, Any], reason: str, by: str | None
@@ -457,7 +468,9 @@ class Registry:
         if isinstance(certificate, dict):  # the stored form, as history shows it
             changes.setdefault("certificate_number", certificate.get("number"))
             changes.setdefault("certificate_valid_until", certificate.get("valid_until"))
-        spec = parse_inspector({**current, **changes, "code": record.code}, _today())
+        spec = parse_inspector(
+            {**current, **changes, "code": record.code}, _today(), record.certificate
+        )
         problems = _KnownCodes(self).check_inspector(spec)
         if problems:
             raise InvalidFields(problems)

@@ -250,6 +250,22 @@ def test_an_expired_certificate_is_refused(registry):
         registry.register_inspector(inspector(certificate_valid_until="2020-01-01"), None)
 
 
+def test_a_certificate_that_expired_since_it_was_recorded_does_not_block_the_same_roster(registry):
+    roster = [inspector(certificate_valid_until="2026-12-31")]
+    assert registry.import_inspectors(roster, "szc-aggregator", today=TODAY).recorded == 1
+    later = date(2027, 3, 1)
+
+    again = registry.import_inspectors(roster, "szc-aggregator", today=later)
+    assert (again.problems, again.recorded, again.unchanged) == ([], 0, 1)
+    # A retirement is recorded although the certificate has expired meanwhile ...
+    registry.import_inspectors([{**roster[0], "status": "retired"}], "szc-aggregator", today=later)
+    assert registry.app.get(inspector_id("insp-001"), Inspector).status == "retired"
+    # ... but a new or changed certificate must be valid.
+    changed = {**roster[0], "certificate_number": "苏执-9", "status": "retired"}
+    refused = registry.import_inspectors([changed], "szc-aggregator", today=later)
+    assert "expired on 2026-12-31" in refused.problems[0].message
+
+
 def test_the_aggregator_keeps_the_whole_roster_a_clerk_only_their_divisions(registry):
     registry.register_inspector(
         inspector(division="ggc", qualifications=["hdjs"]), "szc-aggregator"
