@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from ledger.application import LedgerApp
@@ -15,11 +18,18 @@ from . import errors, public_column
 from .routes import draws, imports, inspections, plans, public, queries, registry, transparency
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.read_models.close()  # the read-model database's connections, at shutdown
+
+
 def create_app(ledger: LedgerApp) -> FastAPI:
     app = FastAPI(
         title="drawledger",
         description="Signed audit ledger for 'double random, one public' inspections.",
         version="0.1.0",
+        lifespan=_lifespan,
     )
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
