@@ -3,13 +3,14 @@
 A draw reads the registry at its freeze position in every later step; a freeze reads it at the
 end of the log. The log is append-only, so the state at a position never changes: a few recent
 ones are kept, and the newest is advanced event by event instead of being folded again from the
-first event. Callers get their own copy (or a kept state that nothing changes) and only read it.
+first event. Callers get a copy (or a kept state that nothing changes) and only read it: a copy
+shares the frontier's records, which a later event replaces rather than changes
+(``RegistryState.copy``), so taking one costs a few dictionary copies, not a deep copy.
 Safe for the service's threads.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 
@@ -40,7 +41,7 @@ class RegistryStates:
                 state = self._fold(position)  # an older position: fold it afresh
             else:
                 self._advance(position)
-                state = copy.deepcopy(self._frontier)
+                state = self._frontier.copy()  # shares the unchanged records
             self._kept[state.position] = state
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)

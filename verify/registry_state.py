@@ -4,13 +4,17 @@ The ledger and the verifier compute a draw's population and its inspectors' elig
 this same state, so that an auditor re-derives them from the bundle alone. Only what the draw
 rules read is kept: targets, inspectors, the policy in force, and how often each target was
 selected per year.
+
+A state's records are never changed in place: an event that changes a target or an inspector
+replaces its record with a new one. So ``copy()`` shares the records and copies only the
+indexes that hold them, and a copy never sees a later event of the state it was taken from.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -20,7 +24,7 @@ def target_key(kind: str, code: str) -> str:
     return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TargetState:
     aggregate: str
     key: str
@@ -35,7 +39,7 @@ class TargetState:
     status: str = "in_business"
 
 
-@dataclass
+@dataclass(frozen=True)
 class InspectorState:
     code: str
     name: str
@@ -45,7 +49,7 @@ class InspectorState:
     agency_staff: bool
     qualifications: list[str]
     status: str
-    conflicts: set[str] = field(default_factory=set)  # target aggregate ids
+    conflicts: frozenset[str] = frozenset()  # target aggregate ids
 
 
 _TARGET_FIELDS = ("name", "district", "grid", "division", "items", "credit_class", "risk_flags")
@@ -76,6 +80,18 @@ class RegistryState:
         if handler is not None:
             handler(self, envelope["aggregate"], envelope["payload"], envelope["time"])
 
+    def copy(self) -> RegistryState:
+        """The same state, unaffected by what is folded into this one afterwards (records are
+        replaced, never changed, so they are shared)."""
+        return RegistryState(
+            targets=dict(self.targets),
+            inspectors=dict(self.inspectors),
+            inspector_codes=dict(self.inspector_codes),
+            policy=self.policy,
+            selections=self.selections.copy(),
+            position=self.position,
+        )
+
     def target_by_key(self) -> dict[str, TargetState]:
         return {t.key: t for t in self.targets.values()}
 
@@ -97,14 +113,12 @@ def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str
 
 
 def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    target = state.targets[agg]
-    for name, value in p["changes"].items():
-        if name in _TARGET_FIELDS:
-            setattr(target, name, value)
+    changes = {k: v for k, v in p["changes"].items() if k in _TARGET_FIELDS}
+    state.targets[agg] = replace(state.targets[agg], **changes)
 
 
 def _target_status(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    state.targets[agg].status = p["status"]
+    state.targets[agg] = replace(state.targets[agg], status=p["status"])
 
 
 def _inspector_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
@@ -118,19 +132,24 @@ def _inspector_by_aggregate(state: RegistryState, agg: str) -> InspectorState:
     return state.inspectors[state.inspector_codes[agg]]
 
 
-def _inspector_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+def _replace_inspector(state: RegistryState, agg: str, **changes: Any) -> None:
     inspector = _inspector_by_aggregate(state, agg)
-    for name, value in p["changes"].items():
-        if name in _INSPECTOR_FIELDS:
-            setattr(inspector, name, value)
+    state.inspectors[inspector.code] = replace(inspector, **changes)
+
+
+def _inspector_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    changes = {k: v for k, v in p["changes"].items() if k in _INSPECTOR_FIELDS}
+    _replace_inspector(state, agg, **changes)
 
 
 def _conflict_declared(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    _inspector_by_aggregate(state, agg).conflicts.add(p["target"])
+    conflicts = _inspector_by_aggregate(state, agg).conflicts
+    _replace_inspector(state, agg, conflicts=conflicts | {p["target"]})
 
 
 def _conflict_withdrawn(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    _inspector_by_aggregate(state, agg).conflicts.discard(p["target"])
+    conflicts = _inspector_by_aggregate(state, agg).conflicts
+    _replace_inspector(state, agg, conflicts=conflicts - {p["target"]})
 
 
 def _policy_set(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
