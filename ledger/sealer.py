@@ -178,6 +178,8 @@ class Sealer:
         PostgreSQL hashes the records itself (SHA-256(0x00 ‖ record)), so only 32 bytes per
         event cross the connection; SQLite has no SHA-256, so the records are read and hashed
         here. Both give the same hashes (a test compares them with verify.merkle.leaf_hash).
+        On SQLite the notification id is the events table's rowid (as the library's recorder
+        has it); reading just it and the record skips building a notification per event.
         """
         if self._pg:
             with self.recorder.datastore.transaction(commit=False) as c:
@@ -188,8 +190,13 @@ class Sealer:
                     (start, self.batch),
                 )
                 return [(r["notification_id"], bytes(r["leaf"])) for r in c.fetchall()]
-        notifications = self.recorder.select_notifications(start=start, limit=self.batch)
-        return [(n.id, leaf_hash(n.state)) for n in notifications]
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, state FROM {self.recorder.events_table_name} WHERE rowid >= ? "
+                "ORDER BY rowid LIMIT ?",
+                (start, self.batch),
+            )
+            return [(r[0], leaf_hash(r[1])) for r in c.fetchall()]
 
     def _tree_at(self, base: StoredCheckpoint | None) -> CompactTree:
         if base is None:
