@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 _CODE_LISTS = ("items", "risk_flags", "qualifications", "executing_units", "method")
 _SPLIT = re.compile(r"[,;，；、\s]+")
+_ROW = re.compile(r"\brow (\d+)\b")  # a row number in the Registry's messages
 
 
 @dataclass(frozen=True)
@@ -302,31 +303,30 @@ def _read_csv(data: bytes) -> _Table:
     text = _decode(data)
     first = text[: text.find("\n")]
     delimiter = "\t" if "\t" in first and "," not in first else ","
+    # One pass reads every row (their count is the progress bar's total); a row that is not
+    # valid CSV is reported when the rows are read, after the header has been checked.
+    lines: list[list[str]] = []
+    broken: csv.Error | None = None
     try:
-        count = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        count = 0  # reading the rows below says which one is broken
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise FileRefused("the file is empty: it needs a header row") from None
+        lines.extend(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as e:
-        raise FileRefused(f"row 1 is not valid CSV: {e}") from None
+        broken = e  # the rows before it are kept: their problems are reported too
+    if not lines:
+        if broken is not None:
+            raise FileRefused(f"row 1 is not valid CSV: {broken}")
+        raise FileRefused("the file is empty: it needs a header row")
+    # Only a file that holds an apostrophe followed by a formula's first character can have
+    # an escaped cell (_escape); the cells of any other file are taken as they are.
+    escaped = any("'" + start in text for start in _FORMULA_START)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        number = 1
-        while True:
-            number += 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise FileRefused(f"row {number} is not valid CSV: {e}") from None
-            yield number, [_unescape(c) for c in cells]
+        for number in range(2, len(lines) + 1):
+            cells = lines[number - 1]
+            yield number, [_unescape(c) for c in cells] if escaped else cells
+        if broken is not None:
+            raise FileRefused(f"row {len(lines) + 1} is not valid CSV: {broken}")
 
-    return _Table(headers, rows(), max(count - 1, 0))
+    return _Table(lines[0], rows(), len(lines) - 1)
 
 
 # A spreadsheet runs a CSV cell that starts with one of these as a formula (CSV injection):
@@ -406,9 +406,9 @@ _CODE_OF_LABEL = {
 }
 
 
-def _converter(field_name: str) -> Callable[[Any], Any]:
+def _converter(field_name: str) -> Callable[[Any], Any] | None:
     """How a column's non-blank cells become the Registry's values: lists of codes are split
-    into lists, Chinese labels of choice values become their codes, the rest stays."""
+    into lists, Chinese labels of choice values become their codes; None: the cell stays."""
     codes = _CODE_OF_LABEL.get(field_name, {})
     if field_name in _CODE_LISTS:
 
@@ -427,7 +427,7 @@ def _converter(field_name: str) -> Callable[[Any], Any]:
             return codes.get(unicodedata.normalize("NFKC", value).strip(), value)
 
         return choice
-    return lambda value: value
+    return None
 
 
 class _Rows:
@@ -457,16 +457,22 @@ class _Rows:
         for number, cells in self.table.rows:
             row: dict[str, Any] = {}
             for i, cell in enumerate(cells):
-                value = _cell(cell)
-                if value is None:
-                    continue
+                if type(cell) is str:  # every CSV cell: _cell's first case, without the call
+                    if not cell or cell.isspace():
+                        continue
+                    value: Any = cell
+                else:
+                    value = _cell(cell)
+                    if value is None:
+                        continue
                 slot = slots[i] if i < width else None
                 if slot is None:
                     raise FileRefused(
                         f"row {number} has a value in column {_column_letter(i)}, which has no "
                         "header: name the column or clear it"
                     )
-                row[slot[0]] = slot[1](value)
+                name, convert = slot
+                row[name] = value if convert is None else convert(value)
             if not row:
                 continue  # blank rows (Excel keeps many) are not entries
             row = empty | row
@@ -501,7 +507,10 @@ class _Rows:
 
     def renumber(self, text: str) -> str:
         """A Registry message ("row 3: …", "duplicate of row 1") with the file's row numbers."""
-        return re.sub(r"\brow (\d+)\b", lambda m: f"row {self.number(int(m[1]))}", text)
+        return _ROW.sub(self._renumbered, text)
+
+    def _renumbered(self, match: re.Match[str]) -> str:
+        return f"row {self.number(int(match[1]))}"
 
 
 def _column_letter(index: int) -> str:
