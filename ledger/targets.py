@@ -162,14 +162,15 @@ class Target(LedgerAggregate):
         tid: UUID | None = None,
     ) -> Target:
         """A new target; ``tid``, when the caller has it already, must be its ``target_id``."""
-        return cls._create(
+        target: Target = cls._create_with_id(
             cls.Created,
-            id=tid or target_id(spec["kind"], spec["code"]),
+            tid or target_id(spec["kind"], spec["code"]),
             actor=actor,
             person=person,
             source=source,
             **spec,
         )
+        return target
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in MUTABLE}

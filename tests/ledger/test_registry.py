@@ -112,6 +112,29 @@ def test_a_clerk_registers_a_target_of_their_division_and_the_event_names_them(r
     assert created["payload"]["permit"]["valid_until"] == "2029-02-28"
 
 
+def test_a_registered_target_is_the_aggregate_and_event_the_librarys_create_builds():
+    from ledger.targets import parse_target
+
+    spec, _ = parse_target(water_user())
+    actor = {"official": "szc-clerk", "role": "clerk", "department": "szc"}
+    tid = target_id("enterprise", WATER_USER)
+    ours = Target.register(spec, "import", actor)
+    library = Target._create(
+        Target.Created, id=tid, actor=actor, person=None, source="import", **spec
+    )
+
+    def without_times(obj: object) -> dict[str, object]:
+        skip = {"timestamp", "_created_on", "_modified_on", "_pending_events"}
+        return {k: v for k, v in vars(obj).items() if k not in skip}
+
+    assert without_times(ours) == without_times(library) and ours.version == library.version == 1
+    [event], [expected] = ours.pending_events, library.pending_events
+    assert type(event) is type(expected) and without_times(event) == without_times(expected)
+    assert ours.created_on == event.timestamp == ours.modified_on
+    with pytest.raises(TypeError):  # the event's own constructor still refuses a stray field
+        Target._create_with_id(Target.Created, tid, colour="red", **spec)
+
+
 def test_a_code_typed_in_full_width_lower_case_is_normalised_before_it_is_checked(registry):
     tid, _ = registry.register_target(water_user(code=" ９１３２０４１１ma1mb3k8xt "), "szc-clerk")
     assert registry.app.get(tid, Target).code == WATER_USER
