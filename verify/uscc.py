@@ -8,15 +8,18 @@ organisation code, whose own check digit some issued codes fail: that is a warni
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from operator import mul
 
 from .errors import FormatError
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]
+_FIRST17 = re.compile(f"[{ALPHABET}]{{17}}")
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
-_ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORG_VALUE = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 
 
 class CreditCodeError(FormatError):
@@ -29,7 +32,9 @@ def normalise(text: str) -> str:
 
 
 def check_character(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"a check character is computed over 17 characters, got {first17!r}")
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))  # Σ value·weight
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -38,12 +43,12 @@ def validate(text: str) -> str:
     code = normalise(text)
     if len(code) != 18:
         raise CreditCodeError(f"credit code {text!r}: expected 18 characters, got {len(code)}")
-    for position, c in enumerate(code[:17], start=1):
-        if c not in _VALUE:
-            raise CreditCodeError(
-                f"credit code {code}: character {c!r} at position {position} is not in the "
-                "GB 32100 alphabet (0-9 and A-Y without I, O, S, V, Z)"
-            )
+    if not _FIRST17.fullmatch(code, 0, 17):  # then say which character is wrong
+        position, c = next((p, c) for p, c in enumerate(code, start=1) if c not in _VALUE)
+        raise CreditCodeError(
+            f"credit code {code}: character {c!r} at position {position} is not in the "
+            "GB 32100 alphabet (0-9 and A-Y without I, O, S, V, Z)"
+        )
     expected = check_character(code[:17])
     if code[17] != expected:
         raise CreditCodeError(
@@ -56,8 +61,10 @@ def organisation_code_warning(code: str) -> str | None:
     """A warning if positions 9..17 fail the GB 11714 check (issued codes sometimes do)."""
     org = code[8:17]
     try:
-        total = sum(_ORG_ALPHABET.index(c) * w for c, w in zip(org[:8], _ORG_WEIGHTS, strict=True))
-    except ValueError:
+        if len(org) != 9:
+            raise KeyError(org)
+        total = sum(map(mul, map(_ORG_VALUE.__getitem__, org[:8]), _ORG_WEIGHTS))
+    except KeyError:
         return f"credit code {code}: positions 9-16 are not a GB 11714 organisation code"
     value = 11 - total % 11
     expected = {10: "X", 11: "0"}.get(value, str(value))
