@@ -104,11 +104,13 @@ def assignment(
     does not inspect for two divisions on one visit)."""
     walk_params = _for(params, partner)
     inspectors = roster(state, partner)
+    by_key = state.target_by_key()  # once: it indexes the whole registry
     assignments: dict[str, int] = {}
     teams = []
     for target in selected:
         others = (taken or {}).get(target, {})
-        why = ineligibility(walk_params, state, target, on_date, assignments, others)
+        aggregate = by_key[target].aggregate
+        why = ineligibility(walk_params, state, aggregate, on_date, assignments, others)
         order = _order(params, inspectors, target, partner)
         team = assign_team(order, target, walk_params["team_size"], why)
         for member in team.members:
@@ -136,7 +138,8 @@ def substitution(
     """Step 6: the next eligible inspector after where the team's walk stopped (in the
     partner's own order for a partner's team), skipping those on other divisions' teams."""
     others = (taken or {}).get(team["target"], {})
-    why = ineligibility(_for(params, partner), state, team["target"], on_date, {}, others)
+    aggregate = state.target_by_key()[team["target"]].aggregate
+    why = ineligibility(_for(params, partner), state, aggregate, on_date, {}, others)
     order = _order(params, roster(state, partner), team["target"], partner)
     walk = _Walk(team["target"], team["members"], team["walked"])
     substitute, skips = next_inspector(order, walk, why)  # type: ignore[arg-type]
@@ -155,12 +158,13 @@ class _Walk:
 def ineligibility(
     params: dict[str, Any],
     state: RegistryState,
-    target: str,
+    aggregate: str,
     on_date: str,
     assignments: dict[str, int],
     others: Mapping[str, str] | None = None,
 ) -> Callable[[str], str | None]:
-    aggregate = state.target_by_key()[target].aggregate
+    """Why an inspector may not join the team for the target ``aggregate`` (its aggregate
+    id), or None."""
     policy = state.policy or {}
 
     def why(code: str) -> str | None:
