@@ -29,7 +29,9 @@ from .errors import TamperedEvent
 from .signing import BatchEncoder, Job
 
 SIGN_AHEAD_MIN = 200  # events: below that, the helper's round trips cost more than they save
-_BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
+_BASE_FIELDS = frozenset(
+    ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
+)
 
 
 def format_time(ts: datetime) -> str:
@@ -124,7 +126,7 @@ class SigningMapper(Mapper[UUID]):
     def _envelope(self, domain_event: Any) -> dict[str, Any]:
         """The event's envelope, checked against the format (not yet encoded or signed)."""
         type_name = type(domain_event).TOPIC
-        state = dict(vars(domain_event))
+        state = vars(domain_event)  # only read
         aggregate = str(state["originator_id"])
         version = int(state["originator_version"])
         if isinstance(domain_event, CanInitAggregate) and state["originator_topic"] != (
