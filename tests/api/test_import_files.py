@@ -130,6 +130,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_come_back_unescaped(
     assert rows[0]["grid"] == "-7"
 
 
+def test_an_apostrophe_inside_a_cell_is_kept_and_only_a_leading_escape_is_taken_off():
+    row = target_row(1, name="O'-Brien 水务", grid="'+3", address="'plain")
+    rows = read_rows("targets", csv_bytes(TARGET_HEADERS_EN, [row]))
+    assert rows[0]["name"] == "O'-Brien 水务"
+    assert rows[0]["grid"] == "+3"
+    assert rows[0]["address"] == "'plain"  # no formula after it: not an escape
+
+
 def test_a_blank_cell_is_an_empty_field_and_a_missing_optional_column_is_no_field():
     headers = ["统一社会信用代码", "名称", "所属区", "责任处室", "网格"]
     rows = read_rows("targets", csv_bytes(headers, [["X", "甲", "新北区", "gqc", ""]]))
