@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger.application import LedgerApp
-from ledger.drawing import Draws
-from ledger.inspecting import Inspections
-from ledger.planning import Plans
-from ledger.publishing import Publishing
-from ledger.registry import Registry
+from ledger.draws.service import Draws
+from ledger.inspections.service import Inspections
+from ledger.plans.service import Plans
+from ledger.publications.service import Publishing
+from ledger.registry.service import Registry
 
 from . import errors, public_column
 from .routes import draws, imports, inspections, plans, public, queries, registry, transparency

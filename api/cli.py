@@ -74,9 +74,9 @@ def cmd_seal(args: argparse.Namespace) -> int:
 
 def cmd_draw_record(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.draw_record import write_draw_record
-    from ledger.drawing import Draws
-    from ledger.draws import draw_id
+    from ledger.draws.aggregate import draw_id
+    from ledger.draws.record import write_draw_record
+    from ledger.draws.service import Draws
 
     app = LedgerApp.open(Path(args.data))
     manifest, population = write_draw_record(Draws(app), draw_id(args.draw), Path(args.out))

@@ -40,7 +40,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.demo import build_demo
+    from ledger.demo.bureau import build_demo
 
     from .cli import cmd_init
 

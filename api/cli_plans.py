@@ -26,7 +26,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def cmd_rollover(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.rollover import MonthlyRollover
+    from ledger.plans.rollover import MonthlyRollover
 
     app = LedgerApp.open(Path(args.data))
     result = MonthlyRollover(app).roll_over(args.month, args.acting, args.division)

@@ -62,7 +62,7 @@ WARNINGS_SHOWN = 20  # warnings do not stop an import; every bad row is printed,
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     from .importing import import_file
 
@@ -113,7 +113,7 @@ def cmd_export_registry(args: argparse.Namespace) -> int:
 
 def cmd_division_add(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     spec = {"code": args.code, "name": args.name, "kind": args.kind, "contact": args.contact}
@@ -123,7 +123,7 @@ def cmd_division_add(args: argparse.Namespace) -> int:
 
 def cmd_official_add(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     spec = {"code": args.code, "name": args.name, "division": args.division, "roles": args.roles}
@@ -133,7 +133,7 @@ def cmd_official_add(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     token = registry.issue_token(args.official, args.acting)
@@ -148,7 +148,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     registry.revoke_token(args.official, args.token_id, args.reason, args.acting)

@@ -9,8 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import LedgerApp
 from ledger.errors import Forbidden
-from ledger.officials import Official
-from ledger.registry import Registry
+from ledger.registry.officials import Official
+from ledger.registry.service import Registry
 
 _bearer = HTTPBearer(auto_error=False, description="an API token from 'drawledger token issue'")
 

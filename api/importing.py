@@ -52,11 +52,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ledger.aggregates import event_types
 from ledger.application import LedgerApp
+from ledger.catalogue import event_types
 from ledger.errors import BadInput, NotFound
 from ledger.fields import FieldProblem, InvalidFields
-from ledger.registry import ImportReport, Registry
+from ledger.registry.service import ImportReport, Registry
 
 KINDS = ("targets", "inspectors", "items")
 HEADERS = ("zh", "en")

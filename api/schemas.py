@@ -14,8 +14,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger import divisions, inspectors, items, targets
-from ledger.officials import OFFICIAL_ROLES
+from ledger.registry import divisions, inspectors, items, targets
+from ledger.registry.officials import OFFICIAL_ROLES
 
 
 def _one_of(values: tuple[str, ...], description: str, default: Any = ...) -> Any:

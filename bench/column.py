@@ -91,8 +91,8 @@ def _record(data: Path, count: int) -> float:
     """A new ledger with the demo registry and ``count`` publications; seconds taken."""
     from api.cli import main as drawledger
     from ledger.application import LedgerApp
-    from ledger.demo import build_demo
-    from ledger.publications import Publication
+    from ledger.demo.bureau import build_demo
+    from ledger.publications.aggregate import Publication
     from verify.registry_state import RegistryState
     from verify.results import CATEGORIES, FOLLOW_UPS, content_digest
 
@@ -102,7 +102,7 @@ def _record(data: Path, count: int) -> float:
     app = LedgerApp.open(data)
     try:
         build_demo(app, targets=500, inspectors=30)
-        from ledger.drawing import Draws
+        from ledger.draws.service import Draws
 
         state: RegistryState = Draws(app).registry_at(None)
         targets = sorted(state.targets.values(), key=lambda t: t.key)

@@ -4,7 +4,7 @@ draws"): each step timed, next to references measured in the same run.
     .venv/bin/python -m bench --only draw [--quick]
 
 1. Set-up, not timed: a new SQLite ledger (``LedgerApp`` as ``drawledger`` opens it on SQLite:
-   signing, and sealing after every save) holding the demo bureau (``ledger.demo.build_demo``:
+   signing, and sealing after every save) holding the demo bureau (``ledger.demo.bureau``:
    divisions, officials, items, N = 100,000 targets through the registry's import, some status
    changes and corrections, 60 inspectors with qualifications and declared conflicts, the
    published item list); then the FastAPI service (``api.app.create_app``, its read models
@@ -16,7 +16,7 @@ draws"): each step timed, next to references measured in the same run.
 3. References, interleaved with the draws (each repeat runs all three in a rotated order):
    **fold** — one cold pass over the whole log, decoding every stored event and folding it into
    a registry state as ``Draws.registry_at`` does when it has nothing kept (the service keeps
-   a folded state and advances it, ``ledger/registry_states.py``, so a draw pays a cold fold
+   a folded state and advances it, ``ledger/registry/states.py``, so a draw pays a cold fold
    only after a restart); **sampler** — ``verify.sampler.sample`` alone over the same
    eligible ids with the draw's own seed, which is the selection's pure computing cost.
 """
@@ -44,8 +44,8 @@ def _build(directory: Path, targets: int, log: Any) -> tuple[Any, Any]:
 
     from api.app import create_app
     from ledger.application import LedgerApp
-    from ledger.demo import build_demo
-    from ledger.registry import Registry
+    from ledger.demo.bureau import build_demo
+    from ledger.registry.service import Registry
 
     signer = new_signer()
     app = LedgerApp(sqlite_env(directory), signer, signer.name, embedded_sealing=True)

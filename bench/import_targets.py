@@ -131,12 +131,12 @@ def _children_rss_mib() -> float:
 
 def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[str, Any]:
     """In a fresh process: set the bureau up, then import the CSV, timed."""
-    import ledger.registry
+    import ledger.registry.service
     from api.importing import import_file
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     if inline:
-        ledger.registry.SIGN_AHEAD_ROWS = sys.maxsize
+        ledger.registry.service.SIGN_AHEAD_ROWS = sys.maxsize
     app = _open_ledger(Path(directory))
     app.create_ledger()
     app.set_default_policy()
@@ -207,7 +207,7 @@ def run(config: Config) -> list[Figure]:
     """Generate the file once; then, per repeat and in a rotated order, the import with the
     signing helper, the import signing inline and the append reference, each in a fresh
     process on a new SQLite file."""
-    from ledger.registry import BATCH, SIGN_AHEAD_ROWS
+    from ledger.registry.service import BATCH, SIGN_AHEAD_ROWS
 
     count = 5_000 if config.quick else 100_000
     rates: dict[str, list[float]] = {v: [] for v in VARIANTS}

@@ -17,9 +17,6 @@ from eventsourcing.utils import get_topic
 
 from .errors import Conflict
 
-_EVENT_TYPES: dict[str, type[LedgerAggregate.Event]] = {}
-_AGGREGATE_KINDS: dict[str, type[LedgerAggregate]] = {}
-
 
 class LedgerAggregate(Aggregate):
     """An event-sourced aggregate whose events are signed into the ledger."""
@@ -38,13 +35,11 @@ class LedgerAggregate(Aggregate):
         kind = cls.__dict__.get("TOPIC")
         if not kind:
             raise TypeError(f"{cls.__qualname__} must define TOPIC, its stable kind name")
-        _AGGREGATE_KINDS[kind] = cls
         for name, obj in cls.__dict__.items():
             if isinstance(obj, type) and issubclass(obj, CanMutateAggregate) and name != "Event":
                 topic = getattr(obj, "TOPIC", "")
                 if not topic.startswith(kind + "."):
                     raise TypeError(f"{cls.__qualname__}.{name}.TOPIC must start with {kind!r}.")
-                _EVENT_TYPES[topic] = obj  # type: ignore[assignment]
 
     @classmethod
     def _create_with_id(cls, event_class: type[Any], id: UUID, **fields: Any) -> Any:  # noqa: A002
@@ -86,18 +81,9 @@ def _init_takes_nothing(cls: type[LedgerAggregate]) -> bool:
     return list(inspect.signature(cls.__init__).parameters) == ["self"]
 
 
-def event_class(type_name: str) -> type[LedgerAggregate.Event]:
-    """The event class registered for a stable type name (KeyError if unknown)."""
-    return _EVENT_TYPES[type_name]
-
-
 def aggregate_kind(type_name: str) -> str:
     """The aggregate kind of an event type: the part before the first dot."""
     return type_name.split(".", 1)[0]
-
-
-def event_types() -> dict[str, type[LedgerAggregate.Event]]:
-    return dict(_EVENT_TYPES)
 
 
 def id_for(kind: str, key: str) -> UUID:

@@ -21,18 +21,6 @@ from eventsourcing.utils import Environment
 from verify.errors import VerifyError
 from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 
-# Importing the aggregate modules registers their event types for reading the log.
-from . import (  # noqa: F401
-    divisions,
-    draws,
-    inspections,
-    inspectors,
-    items,
-    officials,
-    plans,
-    publications,
-    targets,
-)
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import Settings

@@ -24,7 +24,8 @@ from verify.errors import VerifyError
 from verify.events import SignedEvent, check_signature, decode_record, encode_record, make_envelope
 from verify.keys import SignerKey, VerifierKey
 
-from .aggregates import aggregate_kind, event_class
+from .aggregates import aggregate_kind
+from .catalogue import event_class
 from .errors import TamperedEvent
 from .signing import BatchEncoder, Job
 

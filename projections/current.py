@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table
 
-from ledger.inspectors import Inspector
-from ledger.items import Item
-from ledger.targets import MUTABLE as TARGET_FIELDS
+from ledger.registry.inspectors import Inspector
+from ledger.registry.items import Item
+from ledger.registry.targets import MUTABLE as TARGET_FIELDS
 
 from . import tables as t
 from .tracking import Handler, Projection, Writer, entry_id, event_time, touched

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table
 
-from ledger.aggregates import aggregate_kind, event_types
+from ledger.aggregates import aggregate_kind
+from ledger.catalogue import event_types
 
 from . import tables as t
 from .tracking import Handler, Projection, Writer, entry_id, event_time, payload

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select
 
-from ledger import divisions as division_rules
-from ledger import inspectors as inspector_rules
-from ledger import items as item_rules
-from ledger import targets as target_rules
 from ledger.errors import BadInput, NotFound
-from ledger.officials import OFFICIAL_ROLES
+from ledger.registry import divisions as division_rules
+from ledger.registry import inspectors as inspector_rules
+from ledger.registry import items as item_rules
+from ledger.registry import targets as target_rules
+from ledger.registry.officials import OFFICIAL_ROLES
 
 from . import tables as t
 from .history import history_row

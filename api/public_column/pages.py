@@ -19,11 +19,11 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from ledger.application import LedgerApp
-from ledger.draw_record import draw_record
-from ledger.drawing import Draws
+from ledger.draws.record import draw_record
+from ledger.draws.service import Draws
 from ledger.errors import NotFound
-from ledger.plans import Plan
-from ledger.registry import Registry
+from ledger.plans.aggregate import Plan
+from ledger.registry.service import Registry
 from projections import ReadModels, queries
 from verify.draw_rules import frozen_population
 from verify.eligibility import weights

@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from ledger.draw_record import draw_record
-from ledger.drawing import Draws
-from ledger.joint import JointInspections
+from ledger.draws.joint import JointInspections
+from ledger.draws.record import draw_record
+from ledger.draws.service import Draws
 
 from ..deps import OfficialDep
 

@@ -1,8 +1,8 @@
 """Inspections, their results and evidence, publications and the staff's to-do views over HTTP.
 
 Each route acts as the token's official and calls one service method; the rules (who is on the
-team, the order of steps, the deadline) live in ``ledger/inspecting.py`` and
-``ledger/publishing.py``.
+team, the order of steps, the deadline) live in ``ledger/inspections/service.py`` and
+``ledger/publications/service.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from ledger.inspecting import Inspections
-from ledger.publishing import Publishing
+from ledger.inspections.service import Inspections
+from ledger.publications.service import Publishing
 from projections.staff import awaiting_confirmation, publications_due
 
 from ..deps import OfficialDep

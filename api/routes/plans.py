@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from ledger.coverage import Coverage
-from ledger.planning import Plans
-from ledger.rollover import MonthlyRollover
+from ledger.plans.coverage import Coverage
+from ledger.plans.rollover import MonthlyRollover
+from ledger.plans.service import Plans
 
 from ..deps import LedgerDep, OfficialDep
 

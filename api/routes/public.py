@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ledger.divisions import Division, division_id
 from ledger.errors import NotFound
+from ledger.registry.divisions import Division, division_id
 
 from ..deps import RegistryDep
 from ..schemas import ItemListPublic

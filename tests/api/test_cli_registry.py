@@ -14,7 +14,7 @@ from api.cli import main as drawledger
 from api.cli_registry import ProgressBar
 from ledger.application import LedgerApp
 from ledger.errors import Forbidden
-from ledger.registry import Registry
+from ledger.registry.service import Registry
 
 from .test_import_support import (
     TARGET_HEADERS_ZH,

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cli import main as drawledger
-from ledger.demo import build_demo
+from ledger.demo.bureau import build_demo
 
 ENTROPY = "58209 74944 59230 78164 06286"
 
@@ -39,7 +39,7 @@ def _clients(ledger):
 
 
 def _token(app, official):
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     return Registry(app).issue_token(official, None)
 
@@ -77,7 +77,7 @@ def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys
     data = tmp_path / "bureau"
     assert drawledger(["demo", "--data", str(data), "--targets", "120", "--inspectors", "20"]) == 0
     from ledger.application import LedgerApp
-    from ledger.drawing import Draws
+    from ledger.draws.service import Draws
 
     app = LedgerApp.open(data)
     draws = Draws(app)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.importing import LAYOUTS, export_file, import_file
-from ledger.targets import Target, target_id
+from ledger.registry.targets import Target, target_id
 
 from .test_import_support import (
     TARGET_HEADERS_EN,

@@ -10,7 +10,7 @@ import csv
 import io
 from typing import Any
 
-from ledger.registry import Registry
+from ledger.registry.service import Registry
 from verify.uscc import check_character
 
 TARGET_HEADERS_ZH = [

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.demo import build_demo
-from ledger.drawing import Draws
-from ledger.evidence import EvidenceStore
-from ledger.registry import Registry
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
+from ledger.inspections.evidence import EvidenceStore
+from ledger.registry.service import Registry
 
 from ..ledger.test_draws import run_draw
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.application import LedgerApp
-from ledger.demo import build_demo
-from ledger.items import list_digest
-from ledger.registry import Registry
+from ledger.demo.bureau import build_demo
+from ledger.registry.items import list_digest
+from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 from verify.events import decode_record
 from verify.keys import SignerKey

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.actors import SYSTEM
-from ledger.demo import build_demo
-from ledger.drawing import Draws
-from ledger.planning import Plans
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
+from ledger.plans.service import Plans
 from verify.sampler import seed_hash, ticket_number, trim
 
 ENTROPY = "58209 74944 59230 78164 06286"

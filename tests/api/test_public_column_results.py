@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.public_column import routes
-from ledger.demo import build_demo
-from ledger.drawing import Draws
-from ledger.evidence import EvidenceStore
-from ledger.inspecting import Inspections
-from ledger.publishing import Publishing
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
+from ledger.inspections.evidence import EvidenceStore
+from ledger.inspections.service import Inspections
+from ledger.publications.service import Publishing
 
 from ..ledger.test_draws import run_draw
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.registry import Registry
+from ledger.registry.service import Registry
 from tests.projections.world import VECTOR_CODES, build_world, change_things, credit_code
 
 

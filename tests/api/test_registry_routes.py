@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.application import LedgerApp
-from ledger.inspectors import Inspector, inspector_id
+from ledger.registry.inspectors import Inspector, inspector_id
+from ledger.registry.targets import Target
 from ledger.storage import persistence_env
-from ledger.targets import Target
 from verify.events import decode_record
 from verify.keys import SignerKey
 

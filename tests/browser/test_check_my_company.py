@@ -13,8 +13,8 @@ import pytest
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.draw_record import draw_record
-from ledger.drawing import Draws
+from ledger.draws.record import draw_record
+from ledger.draws.service import Draws
 from verify.sampler import seed_hash, ticket_number, trim
 from verify.uscc import check_character
 

@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.coverage import Coverage
-from ledger.demo import build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
 from ledger.errors import BadInput
-from ledger.planning import Plans
-from ledger.registry import Registry
+from ledger.plans.coverage import Coverage
+from ledger.plans.service import Plans
+from ledger.registry.service import Registry
 from tests.ledger.workflow import draw_until, uploaded_plan
 
 NOW = datetime.now(UTC).year  # coverage dates acts by the time they were recorded

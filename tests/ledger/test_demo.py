@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.demo import BUSINESS, build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import BUSINESS, build_demo
+from ledger.draws.service import Draws
 from ledger.errors import Conflict
 from ledger.export import export_bundle
 from ledger.storage import persistence_env

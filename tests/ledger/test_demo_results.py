@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from ledger.demo import build_demo
+from ledger.demo.bureau import build_demo
 from ledger.export import export_bundle
 from projections import open_read_models
 from projections.queries import search_publications

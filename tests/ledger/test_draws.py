@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ledger.demo import build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
 from verify.bundle import read_bundle

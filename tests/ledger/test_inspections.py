@@ -10,13 +10,13 @@ from datetime import date
 
 import pytest
 
-from ledger.demo import build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden, NotFound
-from ledger.evidence import EvidenceStore
 from ledger.export import export_bundle
-from ledger.inspecting import Inspections
-from ledger.publishing import Publishing
+from ledger.inspections.evidence import EvidenceStore
+from ledger.inspections.service import Inspections
+from ledger.publications.service import Publishing
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 from verify.events import decode_record, encode_record
@@ -135,7 +135,7 @@ def test_a_result_by_someone_not_on_the_team_is_refused(bureau, drawn, inspectio
             inspection, {"category": "no_problem", "recorded_by": outsider}, None
         )
     # An inspector official acting for themselves must be on the team too.
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     Registry(bureau).register_official(
         {"code": outsider, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
@@ -149,7 +149,7 @@ def test_an_inspector_on_the_team_records_the_result_in_their_own_name(bureau, d
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     member = teams[0]["members"][0]
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     Registry(bureau).register_official(
         {"code": member, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
@@ -434,7 +434,7 @@ def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
 def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own_team(
     bureau, inspections, tmp_path
 ):
-    from ledger.joint import JointInspections
+    from ledger.draws.joint import JointInspections
 
     draws = Draws(bureau)
     draw, teams = run_draw(draws)

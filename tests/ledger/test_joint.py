@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from consistent_sampler import sampler
 
-from ledger.demo import build_demo
-from ledger.draw_record import draw_record
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.joint import JointInspections
+from ledger.draws.record import draw_record
+from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
-from ledger.joint import JointInspections
 from tests.tamper.bundle_edits import EditableBundle, resigned
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
@@ -161,7 +161,7 @@ def test_a_partners_team_rewritten_with_the_ledger_key_is_caught_at_its_event(bu
 
 
 def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau, tmp_path):
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     Registry(bureau).register_official(
         {"code": "szjczd-head", "name": "支队长", "division": "szjczd", "roles": ["division_head"]},

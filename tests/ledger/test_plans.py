@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from ledger.demo import AGGREGATOR, build_demo
+from ledger.demo.bureau import AGGREGATOR, build_demo
 from ledger.errors import BadInput, Conflict, Forbidden
-from ledger.planning import Plans
-from ledger.plans import deadlines
+from ledger.plans.aggregate import deadlines
+from ledger.plans.service import Plans
 from verify.events import decode_record
 
 PLAN = {
@@ -107,7 +107,7 @@ def test_an_amendment_sends_the_plan_back_for_review_and_a_withdrawal_ends_it(bu
 
 
 def test_a_draw_follows_an_uploaded_plan_of_its_own_division(bureau):
-    from ledger.drawing import Draws
+    from ledger.draws.service import Draws
 
     plans = Plans(bureau, today=date(2026, 12, 1))
     plan = plans.draft(PLAN, "szc-clerk")

@@ -9,10 +9,10 @@ import pytest
 
 from ledger.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.fields import InvalidFields
-from ledger.inspectors import Inspector, inspector_id
-from ledger.items import list_digest
-from ledger.registry import Registry
-from ledger.targets import Target, target_id
+from ledger.registry.inspectors import Inspector, inspector_id
+from ledger.registry.items import list_digest
+from ledger.registry.service import Registry
+from ledger.registry.targets import Target, target_id
 from verify.events import decode_record
 
 WATER_USER = "91320411MA1MB3K8XT"  # valid GB 32100 codes from ../shared/vectors/uscc.json
@@ -113,7 +113,7 @@ def test_a_clerk_registers_a_target_of_their_division_and_the_event_names_them(r
 
 
 def test_a_registered_target_is_the_aggregate_and_event_the_librarys_create_builds():
-    from ledger.targets import parse_target
+    from ledger.registry.targets import parse_target
 
     spec, _ = parse_target(water_user())
     actor = {"official": "szc-clerk", "role": "clerk", "department": "szc"}
@@ -416,7 +416,7 @@ def test_only_an_admin_manages_officials_and_roles_must_exist(registry):
 
 
 def test_a_division_names_its_contact_person(registry):
-    from ledger.divisions import Division, division_id
+    from ledger.registry.divisions import Division, division_id
 
     registry.name_contact("szc", "szc-clerk", "处室工作联系人", by="admin")
     assert registry.app.get(division_id("szc"), Division).contact == "szc-clerk"
@@ -425,7 +425,7 @@ def test_a_division_names_its_contact_person(registry):
 
 
 def test_an_import_without_a_column_keeps_that_field_and_a_blank_cell_empties_it(registry):
-    from ledger.targets import Target, target_id
+    from ledger.registry.targets import Target, target_id
 
     row = water_user()
     registry.import_targets([{**row, "grid": "G-7"}], "szc-clerk", "first.csv")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ledger.demo import build_demo
-from ledger.registry import Registry
-from ledger.registry_states import RegistryStates
+from ledger.demo.bureau import build_demo
+from ledger.registry.service import Registry
+from ledger.registry.states import RegistryStates
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 

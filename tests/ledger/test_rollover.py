@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 
 from api.cli import main as drawledger
-from ledger.demo import build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
-from ledger.planning import Plans
+from ledger.plans.rollover import MonthlyRollover
+from ledger.plans.service import Plans
 from ledger.policy import default_policy
-from ledger.rollover import MonthlyRollover
 from tests.ledger.workflow import draw_until, uploaded_plan
 from verify.events import decode_record
 
@@ -132,7 +132,7 @@ def test_the_rollover_over_http_and_the_next_months_plan_showing_it(bureau):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from ledger.registry import Registry
+    from ledger.registry.service import Registry
 
     plan, _, unfinished = march_with_an_unfinished_draw(bureau)
     client = TestClient(create_app(bureau))

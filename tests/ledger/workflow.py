@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from ledger.demo import AGGREGATOR
-from ledger.drawing import Draws
-from ledger.planning import Plans
+from ledger.demo.bureau import AGGREGATOR
+from ledger.draws.service import Draws
+from ledger.plans.service import Plans
 
 ENTROPY = "16180 33988 74989 48482 04586"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.registry import Registry
+from ledger.registry.service import Registry
 from projections import open_read_models
 
 from .world import build_world

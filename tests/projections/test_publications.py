@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from ledger.demo import build_demo
-from ledger.drawing import Draws
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
 from ledger.errors import BadInput
-from ledger.inspecting import Inspections
-from ledger.publishing import Publishing
+from ledger.inspections.service import Inspections
+from ledger.publications.service import Publishing
 from projections.queries import search_publications
 from projections.staff import awaiting_confirmation, publications_due
 

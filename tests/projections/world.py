@@ -9,8 +9,8 @@ from uuid import UUID
 
 from sqlalchemy import Engine, select
 
-from ledger.registry import Registry
-from ledger.targets import target_id
+from ledger.registry.service import Registry
+from ledger.registry.targets import target_id
 from projections.tables import metadata
 from verify.uscc import check_character
 

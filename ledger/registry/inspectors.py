@@ -6,9 +6,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from .aggregates import LedgerAggregate, id_for
-from .errors import Conflict
-from .fields import Fields, check_code
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import Conflict
+from ..fields import Fields, check_code
 
 STATUSES = ("on_duty", "transferred", "retired", "suspended")
 

@@ -16,8 +16,8 @@ from uuid import UUID
 from verify.draw_rules import frozen_population
 from verify.events import decode_record
 
-from .drawing import Draws
-from .errors import NotFound
+from ..errors import NotFound
+from .service import Draws
 
 # Steps a draw may record more than once: listed whole, in log order.
 _REPEATED = {

@@ -27,13 +27,13 @@ from uuid import UUID
 
 from verify.uscc import check_character
 
-from .application import LedgerApp
-from .demo_results import DemoResults, record_results
-from .demo_year import DemoYear, record_year
-from .divisions import Division, division_id
-from .errors import Conflict, NotFound
-from .registry import Registry
-from .targets import target_id
+from ..application import LedgerApp
+from ..errors import Conflict, NotFound
+from ..registry.divisions import Division, division_id
+from ..registry.service import Registry
+from ..registry.targets import target_id
+from .results import DemoResults, record_results
+from .year import DemoYear, record_year
 
 Progress = Callable[[str, int, int], None]
 

@@ -27,13 +27,13 @@ from uuid import UUID
 
 from verify.eligibility import inspector_exclusion
 
-from .application import LedgerApp
-from .drawing import Draws
-from .errors import Conflict
-from .joint import JointInspections
-from .planning import Plans
-from .registry import Registry
-from .rollover import MonthlyRollover
+from ..application import LedgerApp
+from ..draws.joint import JointInspections
+from ..draws.service import Draws
+from ..errors import Conflict
+from ..plans.rollover import MonthlyRollover
+from ..plans.service import Plans
+from ..registry.service import Registry
 
 YEAR = 2026
 LEAD = "szc"

@@ -21,9 +21,9 @@ from uuid import UUID
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 
-from .application import LedgerApp
-from .errors import BadInput
-from .plans import Plan
+from ..application import LedgerApp
+from ..errors import BadInput
+from .aggregate import Plan
 
 # The events coverage reads: the targets, which division each draw is for, and the selections.
 _TOPICS = [

@@ -13,8 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from .aggregates import LedgerAggregate
-from .errors import BadInput, Conflict
+from ..aggregates import LedgerAggregate
+from ..errors import BadInput, Conflict
 
 KINDS = ("annual", "monthly")
 ORDER = ("drafted", "reviewed", "submitted", "consolidated", "uploaded")

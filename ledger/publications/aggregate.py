@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from .aggregates import LedgerAggregate, id_for
-from .errors import Conflict
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import Conflict
 
 
 def publication_id(inspection: str, channel: str) -> UUID:

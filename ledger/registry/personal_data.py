@@ -15,8 +15,8 @@ from typing import Any
 from verify.commitment import commit
 from verify.keys import SignerKey
 
-from .errors import NotFound
-from .storage import is_postgres
+from ..errors import NotFound
+from ..storage import is_postgres
 
 TABLE = "personal_data"
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from .aggregates import LedgerAggregate
-from .errors import BadInput, Conflict, NotFound
+from ..aggregates import LedgerAggregate
+from ..errors import BadInput, Conflict, NotFound
 
 ALGORITHM = "drawledger/draw/v1: consistent-sampler 1.0.10 without replacement, SHA-256"
 STEPS = ("opened", "frozen", "revealed", "selected", "assigned")

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 
-from .application import LedgerApp
+from ..application import LedgerApp
 
 KEPT = 4  # states kept by position: a few draws in progress at once
 _PAGE = 1000

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from .actors import ROLES
-from .aggregates import LedgerAggregate, id_for
-from .errors import BadInput, Conflict
-from .fields import Fields, check_code
+from ..actors import ROLES
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import BadInput, Conflict
+from ..fields import Fields, check_code
 
 OFFICIAL_ROLES = tuple(r for r in ROLES if r != "system")
 

@@ -29,12 +29,12 @@ from uuid import UUID
 
 from verify.registry_state import RegistryState
 
-from .application import LedgerApp
-from .demo_year import DemoYear
-from .drawing import Draws
-from .draws import DirectedInspection, Draw
-from .inspecting import Inspections
-from .publishing import Publishing
+from ..application import LedgerApp
+from ..draws.aggregate import DirectedInspection, Draw
+from ..draws.service import Draws
+from ..inspections.service import Inspections
+from ..publications.service import Publishing
+from .year import DemoYear
 
 YEAR = 2026
 CHECKLIST = (

@@ -19,17 +19,17 @@ from uuid import UUID
 from verify.results import CATEGORIES, CHANNELS, FOLLOW_UPS, content_digest, publication_deadline
 from verify.workdays import UnknownYear
 
-from .aggregates import id_for
-from .application import LedgerApp
-from .authority import authorise
-from .divisions import Division, division_id
-from .errors import BadInput, Conflict, NotFound
-from .inspecting import china_today
-from .inspections import Inspection
-from .items import Item, item_id
-from .officials import Official, official_id
-from .publications import Publication, publication_id
-from .targets import Target
+from ..aggregates import id_for
+from ..application import LedgerApp
+from ..errors import BadInput, Conflict, NotFound
+from ..inspections.aggregate import Inspection
+from ..inspections.service import china_today
+from ..registry.authority import authorise
+from ..registry.divisions import Division, division_id
+from ..registry.items import Item, item_id
+from ..registry.officials import Official, official_id
+from ..registry.targets import Target
+from .aggregate import Publication, publication_id
 
 
 class Publishing:

@@ -27,12 +27,12 @@ from uuid import UUID
 
 from verify.events import decode_record
 
-from .application import LedgerApp
-from .authority import authorise
-from .draws import Draw
-from .errors import BadInput, Conflict
-from .officials import Official, official_id
-from .plans import Plan
+from ..application import LedgerApp
+from ..draws.aggregate import Draw
+from ..errors import BadInput, Conflict
+from ..registry.authority import authorise
+from ..registry.officials import Official, official_id
+from .aggregate import Plan
 
 
 def month_bounds(month: str) -> tuple[date, str]:

@@ -21,17 +21,17 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID
 
-from .application import LedgerApp
+from ..application import LedgerApp
+from ..errors import Conflict, Forbidden, NotFound
+from ..fields import FieldProblem, InvalidFields
+from ..mapper import SigningMapper
+from ..storage import is_postgres
 from .authority import authorise
 from .divisions import Division, division_id, parse_division
-from .errors import Conflict, Forbidden, NotFound
-from .fields import FieldProblem, InvalidFields
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, ItemList, item_id, parse_item
-from .mapper import SigningMapper
 from .officials import Official, official_id, parse_official
 from .personal_data import PersonalData
-from .storage import is_postgres
 from .targets import Target, parse_target, target_id
 
 BATCH = 1000

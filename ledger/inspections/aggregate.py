@@ -14,8 +14,8 @@ from uuid import UUID
 
 from verify.results import CATEGORIES, FOLLOW_UPS, PROBLEM_CATEGORIES
 
-from .aggregates import LedgerAggregate, id_for
-from .errors import Conflict
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import Conflict
 
 STEPS = ("notified", "carried_out", "result_recorded", "confirmation_recorded", "closed")
 

@@ -8,14 +8,14 @@ from uuid import UUID
 
 from verify.events import decode_record
 
-from .application import LedgerApp
-from .authority import authorise
+from ..application import LedgerApp
+from ..errors import BadInput
+from ..fields import Fields, check_code
+from ..registry.authority import authorise
+from ..registry.items import item_id
+from ..registry.officials import Official, official_id
+from .aggregate import KINDS, Plan, deadlines
 from .coverage import cycle_years
-from .errors import BadInput
-from .fields import Fields, check_code
-from .items import item_id
-from .officials import Official, official_id
-from .plans import KINDS, Plan, deadlines
 
 
 def parse_plan(data: dict[str, Any]) -> dict[str, Any]:

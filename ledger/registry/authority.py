@@ -8,8 +8,8 @@ first of their roles that permits the act, and it is recorded in the event's env
 
 from __future__ import annotations
 
-from .actors import SYSTEM, Actor
-from .errors import Forbidden
+from ..actors import SYSTEM, Actor
+from ..errors import Forbidden
 from .officials import Official
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -19,11 +19,11 @@ from uuid import UUID
 from verify.draw_rules import assignment, taken_by
 from verify.draws import DrawError
 
-from .divisions import Division, division_id
-from .drawing import Draws
-from .errors import BadInput, Conflict, NotFound
-from .fields import Fields
-from .items import Item, item_id
+from ..errors import BadInput, Conflict, NotFound
+from ..fields import Fields
+from ..registry.divisions import Division, division_id
+from ..registry.items import Item, item_id
+from .service import Draws
 
 
 class JointInspections:

@@ -20,15 +20,15 @@ from uuid import UUID
 from verify.results import CATEGORIES, FOLLOW_UPS
 from verify.workdays import CHINA
 
-from .application import LedgerApp
-from .authority import authorise
-from .draws import DirectedInspection, Draw
-from .errors import BadInput, Conflict, Forbidden, NotFound
+from ..application import LedgerApp
+from ..draws.aggregate import DirectedInspection, Draw
+from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..fields import Fields
+from ..registry.authority import authorise
+from ..registry.inspectors import Inspector, inspector_id
+from ..registry.officials import Official, official_id
+from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
-from .fields import Fields
-from .inspections import Inspection, inspection_id
-from .inspectors import Inspector, inspector_id
-from .officials import Official, official_id
 
 ANSWERS = ("yes", "no", "not_applicable")
 TOLD = ("on_spot", "in_writing")  # how the result was told to the inspected party

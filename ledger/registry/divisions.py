@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from .aggregates import LedgerAggregate, id_for
-from .fields import Fields, check_code
+from ..aggregates import LedgerAggregate, id_for
+from ..fields import Fields, check_code
 
 KINDS = (
     "business_division",  # 业务处室: approves, so supervises (谁审批谁监管)

@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .errors import BadInput, NotFound
+from ..errors import BadInput, NotFound
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 MAX_BYTES = 64 * 1024 * 1024

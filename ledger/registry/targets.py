@@ -15,9 +15,9 @@ from verify.errors import FormatError
 from verify.registry_state import target_key
 from verify.uscc import organisation_code_warning, validate
 
-from .aggregates import LedgerAggregate, id_for
-from .errors import BadInput, Conflict
-from .fields import Fields, check_code
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import BadInput, Conflict
+from ..fields import Fields, check_code
 
 KINDS = ("enterprise", "public_body", "project", "individual")
 STATUSES = ("in_business", "closed", "deregistered", "revoked", "moved")

@@ -13,9 +13,9 @@ from uuid import UUID
 
 from verify.events import canonical
 
-from .aggregates import LedgerAggregate, id_for
-from .errors import Conflict
-from .fields import Fields, check_code
+from ..aggregates import LedgerAggregate, id_for
+from ..errors import Conflict
+from ..fields import Fields, check_code
 
 CLASSES = ("key", "general")  # key items: no upper limit on sampling; general: kept low
 METHODS = ("on_site", "documentary", "online", "sampling_test")

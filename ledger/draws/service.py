@@ -26,16 +26,16 @@ from verify.eligibility import STRATIFY_BY
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 
-from .application import LedgerApp
-from .authority import authorise
-from .draws import NON_RANDOM_GROUNDS, DirectedInspection, Draw
-from .errors import BadInput, Conflict, Forbidden, NotFound
-from .fields import Fields, check_code
-from .items import item_id
-from .officials import Official, official_id
-from .plans import Plan
-from .registry_states import RegistryStates
-from .storage import is_postgres
+from ..application import LedgerApp
+from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..fields import Fields, check_code
+from ..plans.aggregate import Plan
+from ..registry.authority import authorise
+from ..registry.items import item_id
+from ..registry.officials import Official, official_id
+from ..registry.states import RegistryStates
+from ..storage import is_postgres
+from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 
 NONCES = "draw_nonces"
 MIN_ENTROPY_DIGITS = 20
