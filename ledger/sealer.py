@@ -31,7 +31,7 @@ from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_
 from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
 
 from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
-from .storage import install_append_only_guards, is_postgres
+from .storage import for_driver, install_append_only_guards, is_postgres
 
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
@@ -89,7 +89,7 @@ class Sealer:
         )
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self._pg else statement
+        return for_driver(statement, self._pg)
 
     # -- sealing ----------------------------------------------------------------------------
 

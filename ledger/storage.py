@@ -100,6 +100,12 @@ def is_postgres(recorder: Any) -> bool:
     return isinstance(recorder, PostgresRecorder)
 
 
+def for_driver(statement: str, postgres: bool) -> str:
+    """A statement written with ``?`` placeholders (sqlite3's) as the store's driver takes it:
+    psycopg wants ``%s``."""
+    return statement.replace("?", "%s") if postgres else statement
+
+
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:
     """Create triggers that refuse UPDATE and DELETE on each table (idempotent)."""
     with recorder.datastore.transaction(commit=True) as cursor:

@@ -30,11 +30,10 @@ from ..application import LedgerApp
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields, check_code
 from ..plans.aggregate import Plan
-from ..registry.authority import authorise
+from ..registry.authority import acting
 from ..registry.items import item_id
-from ..registry.officials import Official, official_id
 from ..registry.states import RegistryStates
-from ..storage import is_postgres
+from ..storage import for_driver, is_postgres
 from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 
 NONCES = "draw_nonces"
@@ -100,11 +99,10 @@ class Draws:
         return self._today or datetime.now(UTC).date()
 
     def actor(self, by: str | None, division: str) -> dict[str, Any]:
-        official = None if by is None else self.app.get(official_id(by), Official)
-        return authorise(official, "draw.run", division).to_json()
+        return acting(self.app, by, "draw.run", division)
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self._pg else statement
+        return for_driver(statement, self._pg)
 
     def get(self, draw: UUID) -> Draw:
         record: Draw = self.app.get(draw, Draw)

@@ -24,9 +24,8 @@ from ..application import LedgerApp
 from ..draws.aggregate import DirectedInspection, Draw
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields
-from ..registry.authority import authorise
+from ..registry.authority import acting, authorise, official_of
 from ..registry.inspectors import Inspector, inspector_id
-from ..registry.officials import Official, official_id
 from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
 
@@ -64,11 +63,8 @@ class Inspections:
         record: Inspection = self.app.get(inspection, Inspection)
         return record
 
-    def _official(self, by: str | None) -> Official | None:
-        return None if by is None else self.app.get(official_id(by), Official)
-
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
-        return authorise(self._official(by), action, division).to_json()
+        return acting(self.app, by, action, division)
 
     def _day(self, f: Fields, name: str, *, not_before: str | None = None) -> str:
         day = f.day(name, required=True)
@@ -206,7 +202,7 @@ class Inspections:
         self, by: str | None, inspection: Inspection, team: list[str], action: str
     ) -> dict[str, Any]:
         """Authorise ``by``; an inspector acts only on an inspection they take part in."""
-        official = self._official(by)
+        official = official_of(self.app, by)
         actor = authorise(official, action, inspection.division)
         if actor.role == "inspector" and actor.official not in team:
             raise Forbidden(

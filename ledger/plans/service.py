@@ -11,9 +11,8 @@ from verify.events import decode_record
 from ..application import LedgerApp
 from ..errors import BadInput
 from ..fields import Fields, check_code
-from ..registry.authority import authorise
+from ..registry.authority import acting
 from ..registry.items import item_id
-from ..registry.officials import Official, official_id
 from .aggregate import KINDS, Plan, deadlines
 from .coverage import cycle_years
 
@@ -58,8 +57,7 @@ class Plans:
         return self._today or datetime.now(UTC).date()
 
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
-        official = None if by is None else self.app.get(official_id(by), Official)
-        return authorise(official, action, division).to_json()
+        return acting(self.app, by, action, division)
 
     def get(self, plan: UUID) -> Plan:
         record: Plan = self.app.get(plan, Plan)

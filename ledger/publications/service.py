@@ -24,10 +24,9 @@ from ..application import LedgerApp
 from ..errors import BadInput, Conflict, NotFound
 from ..inspections.aggregate import Inspection
 from ..inspections.service import china_today
-from ..registry.authority import authorise
+from ..registry.authority import acting
 from ..registry.divisions import Division, division_id
 from ..registry.items import Item, item_id
-from ..registry.officials import Official, official_id
 from ..registry.targets import Target
 from .aggregate import Publication, publication_id
 
@@ -42,8 +41,7 @@ class Publishing:
         return record
 
     def _actor(self, by: str | None, division: str) -> dict[str, Any]:
-        official = None if by is None else self.app.get(official_id(by), Official)
-        return authorise(official, "publication.publish", division).to_json()
+        return acting(self.app, by, "publication.publish", division)
 
     def publish(self, inspection_id: UUID, channel: str, by: str | None) -> UUID:
         """Publish an inspection's result (``results``) or its penalty (``double_publicity``)."""

@@ -8,9 +8,14 @@ first of their roles that permits the act, and it is recorded in the event's env
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..actors import SYSTEM, Actor
 from ..errors import Forbidden
-from .officials import Official
+from .officials import Official, official_id
+
+if TYPE_CHECKING:
+    from ..application import LedgerApp
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "division.manage": ("admin",),
@@ -67,3 +72,19 @@ def authorise(official: Official | None, action: str, division: str | None = Non
         f"official {official.code} of division {official.division} may not {action} for "
         f"division {division}: a division acts only on its own records (谁审批谁监管)"
     )
+
+
+def official_of(app: LedgerApp, by: str | None) -> Official | None:
+    """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
+    if by is None:
+        return None
+    official: Official = app.get(official_id(by), Official)
+    return official
+
+
+def acting(
+    app: LedgerApp, by: str | None, action: str, division: str | None = None
+) -> dict[str, Any]:
+    """The envelope's actor for official ``by`` doing ``action`` on ``division``'s records:
+    the one lookup every service makes before it records an act (Forbidden or NotFound)."""
+    return authorise(official_of(app, by), action, division).to_json()

@@ -16,7 +16,7 @@ from verify.commitment import commit
 from verify.keys import SignerKey
 
 from ..errors import NotFound
-from ..storage import is_postgres
+from ..storage import for_driver, is_postgres
 
 TABLE = "personal_data"
 
@@ -36,7 +36,7 @@ class PersonalData:
             )
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self._pg else statement
+        return for_driver(statement, self._pg)
 
     def reference(self, identity: str) -> str:
         """The pseudonymous reference of a person, from an identifying number."""

@@ -25,8 +25,8 @@ from ..application import LedgerApp
 from ..errors import Conflict, Forbidden, NotFound
 from ..fields import FieldProblem, InvalidFields
 from ..mapper import SigningMapper
-from ..storage import is_postgres
-from .authority import authorise
+from ..storage import for_driver, is_postgres
+from .authority import acting, authorise, official_of
 from .divisions import Division, division_id, parse_division
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, ItemList, item_id, parse_item
@@ -89,8 +89,7 @@ class Registry:
         return official
 
     def _actor(self, by: str | None, action: str, division: str | None = None) -> dict[str, Any]:
-        official = None if by is None else self.official(by)
-        return authorise(official, action, division).to_json()
+        return acting(self.app, by, action, division)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.app.recorder.select_events(aggregate_id, limit=1))
@@ -105,7 +104,7 @@ class Registry:
     ) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
         """Check every row (``check(number, row)``: fields, known codes; then authority);
         problems go to the report. Returns ``(row, spec, actor)`` for the good rows."""
-        official = None if by is None else self.official(by)
+        official = official_of(self.app, by)
         valid = []
         for number, row in enumerate(rows, start=1):
             report.total += 1
@@ -156,7 +155,7 @@ class Registry:
         if not ids:
             return set()
         pg = is_postgres(self.app.recorder)
-        marks = ", ".join(["%s" if pg else "?"] * len(ids))
+        marks = for_driver(", ".join(["?"] * len(ids)), pg)
         params = list(ids) if pg else [i.hex for i in ids]
         datastore: Any = self.app.recorder.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=False) as c:
