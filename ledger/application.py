@@ -195,10 +195,15 @@ class LedgerApp(Application[UUID]):
         return dict(event.document)
 
     def notifications(
-        self, *, topics: list[str] | None = None, stop: int | None = None, batch: int = 1000
+        self,
+        *,
+        topics: list[str] | None = None,
+        start: int = 1,
+        stop: int | None = None,
+        batch: int = 1000,
     ) -> Iterator[Notification]:
-        """Every stored event in log order (optionally only some types, up to ``stop``)."""
-        start = 1
+        """The stored events from position ``start`` to ``stop`` in log order (optionally only
+        some types), read a page at a time: the one loop that pages the log."""
         while True:
             page = self.recorder.select_notifications(
                 start=start, limit=batch, stop=stop, topics=topics or ()

@@ -242,13 +242,9 @@ class _Recorded:
         """Every event of the type, in log order."""
         with self._lock:
             last = ledger.recorder.max_notification_id() or 0
-            start = self._position + 1
-            while start <= last:
-                page = ledger.recorder.select_notifications(
-                    start=start, limit=_BATCH, stop=last, topics=[self._topic]
-                )
-                self._found += page
-                start = page[-1].id + 1 if len(page) == _BATCH else last + 1
+            self._found += ledger.notifications(
+                topics=[self._topic], start=self._position + 1, stop=last, batch=_BATCH
+            )
             self._position = max(self._position, last)
             return list(self._found)
 

@@ -49,15 +49,11 @@ class RegistryStates:
 
     def _advance(self, position: int | None) -> None:
         frontier = self._frontier
-        while True:
-            page = self.app.recorder.select_notifications(start=self._frontier_id + 1, limit=_PAGE)
-            for n in page:
-                if position is not None and frontier.position >= position:
-                    return
-                frontier.apply(decode_record(n.state).envelope)
-                self._frontier_id = n.id
-            if len(page) < _PAGE:
+        for n in self.app.notifications(start=self._frontier_id + 1, batch=_PAGE):
+            if position is not None and frontier.position >= position:
                 return
+            frontier.apply(decode_record(n.state).envelope)
+            self._frontier_id = n.id
 
     def _fold(self, position: int) -> RegistryState:
         state = RegistryState()
