@@ -52,6 +52,11 @@ _EVENT_TYPES: dict[str, type[LedgerAggregate.Event]] = {
 }
 
 
+def include(kind: type[LedgerAggregate]) -> None:
+    """Make a kind from outside the product readable (a test's own aggregate)."""
+    _EVENT_TYPES.update(_events_of(kind))
+
+
 def event_class(type_name: str) -> type[LedgerAggregate.Event]:
     """The event class of a stable type name (KeyError if the catalogue has none)."""
     return _EVENT_TYPES[type_name]

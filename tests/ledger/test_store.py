@@ -6,6 +6,7 @@ import pytest
 
 from ledger.actors import Actor
 from ledger.aggregates import LedgerAggregate
+from ledger.catalogue import include
 from ledger.errors import Conflict, TamperedEvent
 from verify.events import check_signature, decode_record
 from verify.merkle import leaf_hash, root_from_leaf_hashes
@@ -30,6 +31,9 @@ class Note(LedgerAggregate):
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+include(Note)  # the catalogue lists the product's kinds; a test's own is added
 
 
 def test_every_stored_event_is_a_signed_record_naming_its_type_and_actor(ledger):

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from ledger.actors import Actor
 from ledger.aggregates import LedgerAggregate
 from ledger.application import LedgerApp
+from ledger.catalogue import include
 
 CLERK = Actor("clerk-7", "clerk", "水政处")
 
@@ -31,6 +32,9 @@ class TamperNote(LedgerAggregate):
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+include(TamperNote)  # the catalogue lists the product's kinds; a test's own is added
 
 
 def write_note(app: LedgerApp, text: str) -> UUID:
