@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.importing import LAYOUTS, export_file, import_file
+from api.importing import export_file, import_file
+from ledger.registry.layouts import LAYOUTS
 from ledger.registry.targets import Target, target_id
 
 from .test_import_support import (
