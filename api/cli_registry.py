@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ledger.errors import BadInput
-
-from .importing import HEADERS, KINDS
+from ledger.registry.layouts import HEADERS, KINDS
 
 # Files with fewer rows import in about a second: no bar for them.
 PROGRESS_FROM = 2000
@@ -170,7 +169,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     """Add this module's subcommands to the drawledger parser."""
     p = sub.add_parser(
         "import",
-        help="import a registry from CSV or .xlsx (layout: api/importing.py)",
+        help="import a registry from CSV or .xlsx (layout: ledger/registry/layouts.py)",
         description="Check every row, report each bad one, and record nothing of a file with "
         "bad rows unless --skip-invalid. Re-importing the same content records nothing new.",
     )
