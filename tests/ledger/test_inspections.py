@@ -306,6 +306,38 @@ def test_a_problem_is_followed_up_to_a_penalty_published_in_the_double_publicity
     assert (event.start, event.deadline, event.on_time) == ("2026-11-16", "2026-11-25", True)
 
 
+def test_a_second_penalty_decision_does_not_move_the_deadline_and_the_verifier_agrees(
+    bureau, drawn, inspections, tmp_path
+):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "problem_pending", "recorded_by": teams[0]["members"][0]}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.follow_up(
+        inspection,
+        {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕13号"},
+        None,
+    )
+    for on, number in (("2026-11-12", "常水罚〔2026〕8号"), ("2026-11-16", "常水罚〔2026〕9号")):
+        decision = {
+            "kind": "penalty_decided",
+            "on": on,
+            "decision_number": number,
+            "penalty": "罚款",
+        }
+        inspections.follow_up(inspection, decision, None)
+    publication = Publishing(bureau, today=lambda: TODAY).publish(
+        inspection, "double_publicity", None
+    )
+    event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
+    assert (event.start, event.deadline) == ("2026-11-12", "2026-11-23")
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    assert report.ok, report.to_json()
+
+
 def test_a_correction_and_a_withdrawal_are_new_events_and_the_old_content_stays(
     bureau, drawn, inspections
 ):
