@@ -11,7 +11,7 @@ from pydantic import Field
 from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
 
-from ..deps import LedgerDep, Limit, Offset, OfficialDep, PlansDep
+from ..deps import LedgerDep, Limit, OfficialDep, Offset, PlansDep
 from ..schemas import Reason, RequestBody
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -138,8 +138,6 @@ def amend(
 
 
 @router.post("/{plan}/withdraw")
-def withdraw(
-    plan: UUID, body: Reason, plans: PlansDep, official: OfficialDep
-) -> dict[str, str]:
+def withdraw(plan: UUID, body: Reason, plans: PlansDep, official: OfficialDep) -> dict[str, str]:
     plans.withdraw(plan, body.reason, official.code)
     return {"status": plans.get(plan).status}

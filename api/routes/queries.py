@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
-from ..deps import Limit, Offset, OfficialDep, ReadModelsDep
+from ..deps import Limit, OfficialDep, Offset, ReadModelsDep
 
 router = APIRouter(prefix="", tags=["registry queries"])
 AsOf = Annotated[
