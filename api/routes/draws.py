@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter
+from pydantic import Field
 
-from ledger.draws.joint import JointInspections
 from ledger.draws.record import draw_record
-from ledger.draws.service import Draws
 
-from ..deps import OfficialDep
+from ..deps import DrawsDep, JointDep, OfficialDep
+from ..schemas import Reason, RequestBody
 
 router = APIRouter(prefix="/draws", tags=["draws"])
 
 
-def get_draws(request: Request) -> Draws:
-    return request.app.state.draws  # type: ignore[no-any-return]
-
-
-DrawsDep = Annotated[Draws, Depends(get_draws)]
-
-
-def get_joint(request: Request) -> JointInspections:
-    return JointInspections(request.app.state.draws)
-
-
-JointDep = Annotated[JointInspections, Depends(get_joint)]
-
-
-class DrawCreate(BaseModel):
+class DrawCreate(RequestBody):
     division: str = Field(description="the division drawing (its own items and targets only)")
     items: list[str] = Field(
         description="listed inspection item codes; the first decides qualification"
@@ -47,13 +32,13 @@ class DrawCreate(BaseModel):
     credit_classes: list[str] | None = None
 
 
-class EntropyCreate(BaseModel):
+class EntropyCreate(RequestBody):
     entropy: str = Field(
         description="public entropy, e.g. ≥ 20 dice digits rolled before witnesses"
     )
 
 
-class DirectedCreate(BaseModel):
+class DirectedCreate(RequestBody):
     division: str
     items: list[str]
     targets: list[str] = Field(description="credit codes, or kind:code for projects")
@@ -62,24 +47,20 @@ class DirectedCreate(BaseModel):
     legal_basis: str
 
 
-class SubstitutionCreate(BaseModel):
+class SubstitutionCreate(RequestBody):
     target: str
     inspector: str
     reason: str
 
 
-class InvitationCreate(BaseModel):
+class InvitationCreate(RequestBody):
     division: str = Field(description="a division or unit inspecting the same kind of premises")
     note: str = ""
 
 
-class AcceptanceCreate(BaseModel):
+class AcceptanceCreate(RequestBody):
     items: list[str] = Field(description="the partner's own listed items it inspects for")
     team_size: int = Field(2, ge=2, description="inspectors per target in its teams")
-
-
-class ReasonCreate(BaseModel):
-    reason: str
 
 
 @router.post("", status_code=201)
@@ -160,7 +141,7 @@ def accept(
 
 @router.post("/{draw}/partners/{division}/decline")
 def decline(
-    draw: UUID, division: str, body: ReasonCreate, joint: JointDep, official: OfficialDep
+    draw: UUID, division: str, body: Reason, joint: JointDep, official: OfficialDep
 ) -> dict[str, str]:
     joint.decline(draw, division, body.reason, official.code)
     return {"division": division, "status": "declined"}
