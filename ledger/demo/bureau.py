@@ -96,9 +96,9 @@ def build_demo(
 ) -> DemoSummary:
     """Record the demo registry in ``app``; Conflict if the ledger holds it already.
 
-    With ``plans_and_draws``, also a year (2026) of plans and draws (``demo_year.py``), whose
+    With ``plans_and_draws``, also a year (2026) of plans and draws (``year.py``), whose
     ids are in the summary's ``year``, carried through inspections, results and publications
-    (``demo_results.py``, in the summary's ``results``).
+    (``results.py``, in the summary's ``results``).
     """
     try:
         app.get(division_id(OFFICE), Division)
