@@ -75,7 +75,7 @@ def verify_bundle(
     _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
     _step_coverage(report, bundle, [c for _, c in checkpoints])  # (7): every event sealed
     kept = _step_trusted(report, bundle, trusted, leaves, trusted_checkpoints)  # (8)
-    report.anchor = _anchor(trusted, pinned_keys, kept and report.steps[-1].ok)
+    report.anchor = _anchor(trusted, pinned_keys, kept)
     # Steps 9-11 read the envelopes; a bundle without draws or inspections skips decoding them.
     replayed = ("draw.", "inspection.", "publication.")
     envelopes: list[dict[str, Any] | None] = []
@@ -390,7 +390,8 @@ def _step_trusted(
     leaves: list[bytes],
     trusted: Sequence[str],
 ) -> bool:
-    """Whether any trusted checkpoint checked out (it then anchors the key that signed it)."""
+    """Whether a trusted checkpoint's signature verified: it then anchors the key that signed
+    it, whether or not the bundle extends it (if not, this step fails)."""
     step = Step(8, "consistency with trusted checkpoints")
     report.steps.append(step)
     if not trusted:
@@ -402,9 +403,9 @@ def _step_trusted(
         checkpoint = _parse_checkpoint(step, label, text, bundle, keys, leaves)
         if checkpoint is not None:
             parsed.append((n, checkpoint))
-    good = _check_roots(step, "trusted checkpoint", parsed, leaves)
+    _check_roots(step, "trusted checkpoint", parsed, leaves)
     step.detail = f"{len(trusted)} trusted checkpoint(s)"
-    return bool(good)
+    return bool(parsed)
 
 
 def default_jobs() -> int:
