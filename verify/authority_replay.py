@@ -42,6 +42,7 @@ from .authority_rules import (
 KEY_INTRODUCTIONS: dict[str, str] = {"ledger.created": "verifier_key"}
 
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
+_NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
 
 # (official, role, department, what the payload says that the replay needs)
 Facts = tuple[Any, Any, Any, Any]
@@ -152,8 +153,7 @@ class _Log:
         self.codes: dict[str, Any] = {}  # official aggregate id -> code
         self.owner: dict[str, Any] = {}  # record aggregate id -> division
 
-    def apply(self, position: int, kind: str, aggregate: str, extra: Any) -> None:
-        whose = EVENT_ACTS.get(kind, ((), NONE))[1]
+    def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
         if whose == NEW or (whose == MOVED and extra is not None):
             self.owner[aggregate] = extra
         elif whose == INSPECTION:
@@ -174,9 +174,8 @@ class _Log:
                 old = self.officials[code]
                 self.officials[code] = _Official(old.division, old.roles, position)
 
-    def divisions(self, kind: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
+    def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
         """The divisions whose records the event acts on, or a reason they are unknown."""
-        whose = EVENT_ACTS[kind][1]
         if whose == NONE:
             return [], None
         if whose in (NEW, NAMED):
@@ -201,47 +200,70 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
     report = AuthorityReport()
     log = _Log()
     for position, kind, aggregate, (official, role, department, extra) in events:
+        acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
         else:
             report.official_acts += 1
-            problem = _judge(log, kind, aggregate, official, role, department, extra)
+            problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
             if problem is not None:
                 actor = {"official": official, "role": role, "department": department}
                 report.findings.append(Finding(position, kind, actor, *problem))
-        log.apply(position, kind, aggregate, extra)
+        log.apply(position, kind, whose, aggregate, extra)
     return report
 
 
 def _judge(
-    log: _Log, kind: str, aggregate: str, code: Any, role: Any, department: Any, extra: Any
+    log: _Log,
+    kind: str,
+    acts: tuple[str, ...],
+    whose: str,
+    aggregate: str,
+    code: Any,
+    role: Any,
+    department: Any,
+    extra: Any,
 ) -> tuple[str, str] | None:
     """None if the act was within the actor's authority, else (what was needed, why not)."""
-    rule = EVENT_ACTS.get(kind)
-    if rule is None or not rule[0]:
-        why = "no rule of authority covers it" if rule is None else "it is the operator's alone"
-        return "the ledger's operator", f"only the ledger's operator may record {kind}: {why}"
-    acts, _ = rule
-    divisions, unknown = log.divisions(kind, aggregate, extra)
-    need = needed(acts, divisions)
+    if not acts:
+        alone = (
+            "it is the operator's alone" if kind in EVENT_ACTS else "no rule of authority covers it"
+        )
+        return "the ledger's operator", f"only the ledger's operator may record {kind}: {alone}"
+    divisions, unknown = log.divisions(whose, aggregate, extra)
+    why = _why_not(log, kind, acts, divisions, unknown, code, role, department)
+    return None if why is None else (needed(acts, divisions), why)
+
+
+def _why_not(
+    log: _Log,
+    kind: str,
+    acts: tuple[str, ...],
+    divisions: list[Any],
+    unknown: str | None,
+    code: Any,
+    role: Any,
+    department: Any,
+) -> str | None:
     official = log.officials.get(code) if isinstance(code, str) else None
     if official is None:
-        return need, f"{code!r} is not a registered official at this position"
+        return f"{code!r} is not a registered official at this position"
     if official.deactivated_at is not None:
-        return need, f"official {code} was deactivated at event {official.deactivated_at}"
+        return f"official {code} was deactivated at event {official.deactivated_at}"
     if not isinstance(role, str) or role not in official.roles:
         held = ", ".join(sorted(official.roles)) or "none"
-        return need, f"official {code} does not hold the role {role!r} (holds: {held})"
+        return f"official {code} does not hold the role {role!r} (holds: {held})"
     if department != official.division:
-        return need, f"official {code} is of division {official.division}, not {department!r}"
+        return f"official {code} is of division {official.division}, not {department!r}"
     if unknown is not None:
-        return need, unknown
-    if not any(permits(role, department, act, divisions) for act in acts):
-        if not any(role in PERMISSIONS[act] for act in acts):
-            return need, f"the role {role} does not permit {kind}"
-        others = ", ".join(sorted(d for d in divisions if d != department))
-        return need, (
-            f"a {role} of division {department} acts only on its own division's records, "
-            f"not on division {others}'s (谁审批谁监管)"
-        )
-    return None
+        return unknown
+    for act in acts:
+        if permits(role, department, act, divisions):
+            return None
+    if not any(role in PERMISSIONS[act] for act in acts):
+        return f"the role {role} does not permit {kind}"
+    others = ", ".join(sorted(d for d in divisions if d != department))
+    return (
+        f"a {role} of division {department} acts only on its own division's records, "
+        f"not on division {others}'s (谁审批谁监管)"
+    )
