@@ -262,19 +262,23 @@ def payloads(count: int, seed: int = 2018) -> list[dict[str, Any]]:
     ]
 
 
-def save_one_by_one(app: Any, workload: Sequence[dict[str, Any]]) -> None:
+def save_one_by_one(
+    app: Any, workload: Sequence[dict[str, Any]], actor: dict[str, Any] = ACTOR
+) -> None:
     """One event per ``save``: register a target, amend it four times, next target, …"""
     target: BenchTarget | None = None
     for i, payload in enumerate(workload):
         if i % EVENTS_PER_TARGET == 0:
-            target = BenchTarget.register(payload, ACTOR)
+            target = BenchTarget.register(payload, actor)
         else:
             assert target is not None
-            target.amend(payload, ACTOR)
+            target.amend(payload, actor)
         app.save(target)
 
 
-def save_in_batches(app: Any, count: int, per_save: int = 500, seed: int = 7) -> None:
+def save_in_batches(
+    app: Any, count: int, per_save: int = 500, seed: int = 7, actor: dict[str, Any] = ACTOR
+) -> None:
     """Store ``count`` events quickly: ``per_save`` events (whole chains) per ``save``."""
     rng = random.Random(seed)
     done = 0
@@ -283,9 +287,9 @@ def save_in_batches(app: Any, count: int, per_save: int = 500, seed: int = 7) ->
         size = min(per_save, count - done)
         for i in range(size):
             if i % EVENTS_PER_TARGET == 0:
-                targets.append(BenchTarget.register(registration_payload(rng), ACTOR))
+                targets.append(BenchTarget.register(registration_payload(rng), actor))
             else:
-                targets[-1].amend(amendment_payload(rng), ACTOR)
+                targets[-1].amend(amendment_payload(rng), actor)
         app.save(*targets)
         done += size
 

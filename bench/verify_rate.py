@@ -2,7 +2,10 @@
 
 A bundle is built the real way: a ``LedgerApp`` on SQLite (``ledger.created``, the default
 policy, then benchmark targets saved 500 events per save), sealed every ``SEAL_EVERY`` events as
-a follower sealer would, and written by ``ledger.export.export_bundle``. Then, interleaved:
+a follower sealer would, and written by ``ledger.export.export_bundle``. The benchmark targets
+are the ledger operator's acts (the authority replay lists them; an official's act of a type
+the rulebook does not know would be a finding). The verifier runs as an auditor does, with the
+ledger's key pinned (``--key``). Then, interleaved:
 
 - ``reference``: ``Ed25519PublicKey.verify`` (cryptography, key loaded once) of every event's
   signature over its 32-byte digest, digests and signatures extracted beforehand: one core;
@@ -45,6 +48,7 @@ SEAL_EVERY = 1000
 
 def build_bundle(directory: Path, events: int, *, seal_every: int | None) -> Path:
     """Write a bundle of ``events`` events; ``seal_every=None`` seals after every save."""
+    from ledger.actors import SYSTEM
     from ledger.application import LedgerApp
     from ledger.export import export_bundle
 
@@ -54,12 +58,13 @@ def build_bundle(directory: Path, events: int, *, seal_every: int | None) -> Pat
         app.create_ledger()
         app.set_default_policy()
         stored = 2
+        operator = SYSTEM.to_json()
         if seal_every is None:
-            save_one_by_one(app, payloads(events - stored))
+            save_one_by_one(app, payloads(events - stored), actor=operator)
         else:
             while stored < events:
                 k = min(seal_every, events - stored)
-                save_in_batches(app, k, per_save=min(500, k), seed=stored)
+                save_in_batches(app, k, per_save=min(500, k), seed=stored, actor=operator)
                 app.sealer.seal()
                 stored += k
         out = directory / "bundle.jsonl"
@@ -78,12 +83,12 @@ def _reference(items: list[tuple[bytes, bytes]], public_key: bytes) -> None:
         verify(signature, digest)
 
 
-def _cli(path: Path, jobs: int) -> None:
+def _cli(path: Path, jobs: int, key: str) -> None:
     from verify.__main__ import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        status = main([str(path), "--jobs", str(jobs)])
+        status = main([str(path), "--jobs", str(jobs), "--key", key])
     if status != 0:
         raise RuntimeError(f"the benchmark bundle does not verify:\n{out.getvalue()}")
 
@@ -91,7 +96,7 @@ def _cli(path: Path, jobs: int) -> None:
 def _api(bundle: Any) -> None:
     from verify.checks import verify_bundle
 
-    report = verify_bundle(bundle, jobs=1)
+    report = verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1)
     if not report.ok:
         raise RuntimeError("the benchmark bundle does not verify")
 
@@ -137,9 +142,9 @@ def run(config: Config) -> list[Figure]:
         checkpoints = len(bundle.checkpoints)
         variants = {
             "reference (bare Ed25519)": lambda: _reference(items, public_key),
-            "cli --jobs 1": lambda: _cli(path, 1),
+            "cli --jobs 1": lambda: _cli(path, 1, bundle.keys[0]),
             "verify_bundle(jobs=1)": lambda: _api(bundle),
-            "cli --jobs 2": lambda: _cli(path, 2),
+            "cli --jobs 2": lambda: _cli(path, 2, bundle.keys[0]),
         }
         s = _run_variants(config, "bundle", variants, config.repeats)
         ref = s["reference (bare Ed25519)"]
@@ -197,7 +202,7 @@ def run(config: Config) -> list[Figure]:
             "embedded",
             {
                 "reference (bare Ed25519)": lambda: _reference(small_items, small_key),
-                "cli --jobs 1": lambda: _cli(small_path, 1),
+                "cli --jobs 1": lambda: _cli(small_path, 1, small_bundle.keys[0]),
             },
             config.repeats,
         )

@@ -1,8 +1,12 @@
 """``python -m verify BUNDLE``: check an exported bundle offline.
 
 Prints ``OK``/``FAIL`` per numbered step (docs/FORMAT.md, "Verification"), with the event
-position and what was expected and found; ``--json`` prints the same as JSON.
-Exit status: 0 every check passed, 1 a check failed, 2 the input is unusable.
+position and what was expected and found, then the authority replay's findings; ``--json``
+prints the same as JSON.
+Exit status: 0 the bundle verifies (intact, the rules kept, the key anchored); 1 a check failed
+or a rule was broken; 2 the input is unusable; 3 nothing failed but no ``--key`` or
+``--trusted-checkpoint`` anchors the ledger's key, so the result proves only that the bundle is
+internally consistent.
 """
 
 from __future__ import annotations
@@ -13,10 +17,16 @@ import sys
 from pathlib import Path
 
 from .bundle import BundleError, read_bundle
-from .checks import MAX_FAILURES_SHOWN, Report, verify_bundle
+from .checks import verify_bundle
+from .report import Report
 from .sampler import SamplerError, sample
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_UNANCHORED = 0, 1, 2, 3
+EPILOG = """exit status: 0 the bundle verifies: every step passed, every act was within its actor's
+authority, and the ledger's key is anchored; 1 a check failed or a rule of authority was broken;
+2 the input is unusable; 3 nothing failed, but neither --key nor --trusted-checkpoint anchors the
+ledger's key: the result proves only that the bundle is internally consistent (anyone holding any
+key can write such a bundle)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["sample"]:
         return sample_main(argv[1:])
     parser = argparse.ArgumentParser(
-        prog="python -m verify", description="Verify a drawledger export bundle offline."
+        prog="python -m verify",
+        description="Verify a drawledger export bundle offline.",
+        epilog=EPILOG,
     )
     parser.add_argument("bundle", help="the bundle file written by 'drawledger export'")
     parser.add_argument(
@@ -32,15 +44,17 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="FILE",
-        help="a signed checkpoint you kept earlier; the bundle must extend it (repeatable)",
+        help="a signed checkpoint you kept earlier; the bundle must extend it, and the key that "
+        "signed it is anchored (repeatable)",
     )
     parser.add_argument(
         "--key",
         action="append",
         default=[],
         metavar="KEY",
-        help="trust only this ledger key (name+hexid+base64, or a file holding it such as "
-        "DIR/keys/ledger.pub), not the bundle's own list",
+        help="the ledger's key, obtained outside the bundle (name+hexid+base64, or a file "
+        "holding it such as DIR/keys/ledger.pub): it anchors the verification; without it or "
+        "--trusted-checkpoint the bundle is only checked against itself (exit 3)",
     )
     parser.add_argument("--jobs", type=int, default=1, help="processes for signature checks")
     parser.add_argument(
@@ -74,8 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        _print_report(report)
-    return EXIT_OK if report.ok else EXIT_FAILED
+        print("\n".join(report.lines()))
+    return exit_status(report)
+
+
+def exit_status(report: Report) -> int:
+    if not (report.intact and report.rules_kept):
+        return EXIT_FAILED
+    return EXIT_OK if report.anchored else EXIT_UNANCHORED
 
 
 def sample_main(argv: list[str]) -> int:
@@ -125,18 +145,6 @@ def _read_text(path: str) -> str:
         raise BundleError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise BundleError(f"{path}: cannot read: {e}") from None
-
-
-def _print_report(report: Report) -> None:
-    for step in report.steps:
-        status = "OK  " if step.ok else "FAIL"
-        print(f"{status} ({step.number}) {step.name}: {step.detail}")
-        for failure in step.failures[:MAX_FAILURES_SHOWN]:
-            where = f"event {failure.position}: " if failure.position is not None else ""
-            print(f"       {where}{failure.message}")
-        if len(step.failures) > MAX_FAILURES_SHOWN:
-            print(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
-    print("OK: the bundle verifies" if report.ok else "FAIL: the bundle does not verify")
 
 
 def _unusable(reason: str, as_json: bool) -> int:

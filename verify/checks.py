@@ -11,9 +11,10 @@ import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from . import key_trust
+from .authority_replay import KEY_INTRODUCTIONS, Facts, facts, replay_authority
 from .bundle import Bundle
 from .draw_replay import replay_draws
 from .errors import VerifyError
@@ -27,53 +28,9 @@ from .merkle import (
     verify_consistency,
 )
 from .note import Checkpoint, parse_checkpoint, verify_note
+from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
 
-MAX_FAILURES_SHOWN = 50
-
-
-@dataclass
-class Failure:
-    position: int | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"event": self.position, "message": self.message}
-
-
-@dataclass
-class Step:
-    number: int
-    name: str
-    detail: str = ""
-    failures: list[Failure] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def fail(self, position: int | None, message: str) -> None:
-        self.failures.append(Failure(position, message))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "step": self.number,
-            "name": self.name,
-            "ok": self.ok,
-            "detail": self.detail,
-            "failures": [f.to_json() for f in self.failures],
-        }
-
-
-@dataclass
-class Report:
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(s.ok for s in self.steps)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "steps": [s.to_json() for s in self.steps]}
+__all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 
 
 class _Decoded(NamedTuple):
@@ -84,8 +41,13 @@ class _Decoded(NamedTuple):
     version: int
     prev: str | None
     digest: bytes
+    key_id: bytes
+    facts: Facts  # what the authority replay and the key check need
     error: str | None = None
     decoded: bool = True
+
+
+_NO_FACTS: Facts = (None, None, None, None)
 
 
 def verify_bundle(
@@ -106,13 +68,14 @@ def verify_bundle(
     report.steps.append(step)  # (1): read_bundle() already checked the structure
 
     keys = _step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
-    decoded = _step_records(report, bundle, keys, jobs)  # (3): form, digest, signature
+    decoded, trusted = _step_records(report, bundle, keys, jobs)  # (3): records, signing keys
     _step_chains(report, decoded)  # (4): per-aggregate chains
     leaves = [leaf_hash(r) for r in bundle.records]
-    checkpoints = _step_checkpoints(report, bundle, keys, leaves)  # (5): checkpoints
+    checkpoints = _step_checkpoints(report, bundle, trusted, leaves)  # (5): checkpoints
     _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
-    _step_coverage(report, bundle, checkpoints)  # (7): every event sealed
-    _step_trusted(report, bundle, keys, leaves, trusted_checkpoints)  # (8): trusted checkpoints
+    _step_coverage(report, bundle, [c for _, c in checkpoints])  # (7): every event sealed
+    kept = _step_trusted(report, bundle, trusted, leaves, trusted_checkpoints)  # (8)
+    report.anchor = _anchor(trusted, pinned_keys, kept)
     # Steps 9-11 read the envelopes; a bundle without draws or inspections skips decoding them.
     replayed = ("draw.", "inspection.", "publication.")
     envelopes: list[dict[str, Any] | None] = []
@@ -124,7 +87,25 @@ def verify_bundle(
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
     _step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    report.authority = replay_authority(  # the rules of authority, replayed (findings)
+        (i, d.type, d.aggregate, d.facts) for i, d in enumerate(decoded) if d is not None
+    )
     return report
+
+
+def _anchor(
+    trusted: dict[bytes, VerifierKey], pinned: Sequence[str], checkpoint_kept: bool
+) -> str | None:
+    """What anchors the trusted keys outside the bundle: the auditor's --key, or a checkpoint
+    the auditor kept that one of them signed; None if nothing does."""
+    if not trusted:
+        return None
+    names = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in trusted.values())
+    if pinned:
+        return f"{names}, pinned with --key"
+    if checkpoint_kept:
+        return f"{names}, which signed the --trusted-checkpoint you kept"
+    return None
 
 
 # (2): the ledger's keys -------------------------------------------------------------------
@@ -164,7 +145,8 @@ def _step_keys(report: Report, bundle: Bundle, pinned: Sequence[str]) -> dict[by
 
 def _step_records(
     report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], jobs: int
-) -> list[_Decoded | None]:
+) -> tuple[list[_Decoded | None], dict[bytes, VerifierKey]]:
+    """Check every record; return what was decoded and the keys trusted to sign (key_trust)."""
     step = Step(3, "event records: form, digest, signature")
     report.steps.append(step)
     records = bundle.records
@@ -184,23 +166,37 @@ def _step_records(
         # Records that decode stay in the chain check even if their signature failed, so that
         # step 4 blames the edited event, not the untouched next one.
         out.append(d if d.decoded else None)
-    step.detail = f"{len(records) - len(step.failures)} of {len(records)} records check out"
+    first = None
     if not bundle.records:
         step.fail(None, "the bundle holds no events: there is nothing to verify")
     elif out[0] is not None:
-        _check_genesis(step, bundle.records[0], keys)
-    return out
+        first = _check_genesis(step, bundle.records[0], keys)
+    signed = (
+        (i, d.type, d.key_id, d.facts[3])
+        for i, d in enumerate(decoded)
+        if d.decoded and d.error is None
+    )
+    trusted, untrusted = key_trust.walk(signed, keys, first, KEY_INTRODUCTIONS)
+    for position, message in untrusted:
+        step.fail(position, message)
+    step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
+    bad = len({f.position for f in step.failures if f.position is not None})
+    step.detail = f"{len(records) - bad} of {len(records)} records check out"
+    return out, trusted
 
 
-def _check_genesis(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> None:
-    """The log starts with ledger.created, which names a key the verifier trusts."""
+def _check_genesis(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> VerifierKey | None:
+    """The log starts with ledger.created, which names a key among ``keys``: that key."""
     envelope = decode_record(record).envelope
     if envelope["type"] != "ledger.created":
         step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
-        return
+        return None
     named = envelope["payload"].get("verifier_key")
-    if not isinstance(named, str) or named not in {str(k) for k in keys.values()}:
-        step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
+    for key in keys.values():
+        if named == str(key):
+            return key
+    step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
+    return None
 
 
 def _check_records(
@@ -213,7 +209,7 @@ def _check_records(
         try:
             event = decode_record(record)
         except VerifyError as e:
-            out.append(_Decoded("", "", 0, None, b"", error=str(e), decoded=False))
+            out.append(_Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
             continue
         env = event.envelope
         error = None
@@ -223,7 +219,14 @@ def _check_records(
             error = str(e)  # still decoded: the chain check can walk through it
         out.append(
             _Decoded(
-                env["type"], env["aggregate"], env["version"], env["prev"], event.digest, error
+                env["type"],
+                env["aggregate"],
+                env["version"],
+                env["prev"],
+                event.digest,
+                event.key_id,
+                facts(env),
+                error,
             )
         )
     return out
@@ -264,15 +267,16 @@ def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
 
 def _step_checkpoints(
     report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], leaves: list[bytes]
-) -> list[Checkpoint]:
+) -> list[tuple[int, Checkpoint]]:
+    """The checkpoints that check out, numbered from 1 in the bundle's order, in that order."""
     step = Step(5, "checkpoints: signature, origin, root")
     report.steps.append(step)
     parsed = []
     for n, text in enumerate(bundle.checkpoints, start=1):
         checkpoint = _parse_checkpoint(step, f"checkpoint #{n}", text, bundle, keys, leaves)
         if checkpoint is not None:
-            parsed.append((f"checkpoint #{n}", checkpoint))
-    good = _check_roots(step, parsed, leaves)
+            parsed.append((n, checkpoint))
+    good = _check_roots(step, "checkpoint", parsed, leaves)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
     step.detail = f"{len(good)} of {len(bundle.checkpoints)} checkpoints check out"
     return good
@@ -306,49 +310,57 @@ def _parse_checkpoint(
 
 
 def _check_roots(
-    step: Step, labelled: list[tuple[str, Checkpoint]], leaves: list[bytes]
-) -> list[Checkpoint]:
+    step: Step, label: str, numbered: list[tuple[int, Checkpoint]], leaves: list[bytes]
+) -> list[tuple[int, Checkpoint]]:
     """Compare each checkpoint's root with the tree of the bundle's first *size* leaves, in
-    one pass over the leaves (a compact tree grown in order), however many checkpoints."""
-    good = []
+    one pass over the leaves (a compact tree grown in order of size), however many checkpoints.
+    Returns those whose root matches, in the order given."""
+    good = set()
     tree = CompactTree()
-    for label, checkpoint in sorted(labelled, key=lambda item: item[1].size):
+    for n, checkpoint in sorted(numbered, key=lambda item: item[1].size):
         while tree.size < checkpoint.size:
             tree.append(leaves[tree.size])
         root = tree.root()
         if root != checkpoint.root:
             step.fail(
                 checkpoint.size - 1 if checkpoint.size else None,
-                f"{label} (size {checkpoint.size}): signed root {checkpoint.root.hex()}, "
+                f"{label} #{n} (size {checkpoint.size}): signed root {checkpoint.root.hex()}, "
                 f"the bundle's events give {root.hex()}",
             )
             continue
-        good.append(checkpoint)
-    return good
+        good.add(n)
+    return [(n, c) for n, c in numbered if n in good]
 
 
 # (6): consistency between successive checkpoints ---------------------------------------------
 
 
-def _step_consistency(report: Report, checkpoints: list[Checkpoint], leaves: list[bytes]) -> None:
-    """Sizes never shrink in signing order; and the consistency proof from the oldest to the
-    newest checkpoint, built from the leaves, verifies: the check a witness holding only the
-    old checkpoint makes. (Step 5 already recomputed every root from the same leaves, so each
-    checkpoint is a prefix of the next; proving every pair again would cost O(n) each.)"""
+def _step_consistency(
+    report: Report, checkpoints: list[tuple[int, Checkpoint]], leaves: list[bytes]
+) -> None:
+    """Sizes never shrink in the bundle's (signing) order; and the consistency proof from the
+    oldest to the newest checkpoint, built from the leaves, verifies: the check a witness
+    holding only the old checkpoint makes. (Step 5 already recomputed every root from the same
+    leaves, so each checkpoint is a prefix of any larger one; proving every pair again would
+    cost O(n) each.)"""
     step = Step(6, "consistency between checkpoints")
     report.steps.append(step)
-    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+    for (_, old), (n, new) in zip(checkpoints, checkpoints[1:], strict=False):
         if new.size < old.size:
-            step.fail(None, f"checkpoint size went back from {old.size} to {new.size}")
-    if len(checkpoints) >= 2:
-        first, last = checkpoints[0], checkpoints[-1]
+            step.fail(
+                None,
+                f"checkpoint sizes never shrink: expected a size of at least {old.size}, "
+                f"got {new.size} at checkpoint #{n}",
+            )
+    if len(checkpoints) >= 2 and step.ok:
+        first, last = checkpoints[0][1], checkpoints[-1][1]
         proof = consistency_proof(leaves[: last.size], first.size)
         try:
             verify_consistency(first.size, last.size, first.root, last.root, proof)
         except VerifyError as e:
             step.fail(None, f"sizes {first.size} → {last.size}: {e}")
     step.detail = (
-        f"{len(checkpoints)} checkpoints, oldest {checkpoints[0].size if checkpoints else 0}"
+        f"{len(checkpoints)} checkpoints, oldest {checkpoints[0][1].size if checkpoints else 0}"
     )
 
 
@@ -377,20 +389,23 @@ def _step_trusted(
     keys: dict[bytes, VerifierKey],
     leaves: list[bytes],
     trusted: Sequence[str],
-) -> None:
+) -> bool:
+    """Whether a trusted checkpoint's signature verified: it then anchors the key that signed
+    it, whether or not the bundle extends it (if not, this step fails)."""
     step = Step(8, "consistency with trusted checkpoints")
     report.steps.append(step)
     if not trusted:
         step.detail = "none given (--trusted-checkpoint FILE)"
-        return
+        return False
     parsed = []
     for n, text in enumerate(trusted, start=1):
         label = f"trusted checkpoint #{n}"
         checkpoint = _parse_checkpoint(step, label, text, bundle, keys, leaves)
         if checkpoint is not None:
-            parsed.append((label, checkpoint))
-    _check_roots(step, parsed, leaves)
+            parsed.append((n, checkpoint))
+    _check_roots(step, "trusted checkpoint", parsed, leaves)
     step.detail = f"{len(trusted)} trusted checkpoint(s)"
+    return bool(parsed)
 
 
 def default_jobs() -> int:

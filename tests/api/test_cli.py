@@ -20,7 +20,7 @@ def test_init_creates_a_private_key_settings_and_the_first_two_events(tmp_path, 
 
     bundle = tmp_path / "ledger.bundle"
     assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0
-    assert verify([str(bundle)]) == 0
+    assert verify([str(bundle), "--key", str(data / "keys" / "ledger.pub")]) == 0
     assert "OK: the bundle verifies" in capsys.readouterr().out
 
 

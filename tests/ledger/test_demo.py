@@ -200,7 +200,7 @@ def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_ru
     assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0
     from verify.__main__ import main as verify
 
-    assert verify([str(bundle)]) == 0
+    assert verify([str(bundle), "--key", str(data / "keys" / "ledger.pub")]) == 0
 
 
 def test_the_demo_year_records_plans_and_draws_through_their_workflows(ledger, tmp_path):
@@ -249,6 +249,9 @@ def test_the_demo_year_records_plans_and_draws_through_their_workflows(ledger, t
     )
 
     export_bundle(ledger, tmp_path / "demo.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "demo.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "demo.jsonl"), pinned_keys=[str(ledger.signer.verifier)]
+    )
     assert report.ok, report.to_json()
+    assert report.authority.findings == []  # the demo keeps the rules of authority
     assert report.steps[8].detail == "11 draws"

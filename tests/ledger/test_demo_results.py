@@ -60,7 +60,9 @@ def test_the_demo_year_is_inspected_published_and_verified(ledger, tmp_path):
         rm.close()
 
     export_bundle(ledger, tmp_path / "demo.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "demo.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "demo.jsonl"), pinned_keys=[str(ledger.signer.verifier)]
+    )
     assert report.ok, report.to_json()
     assert report.steps[9].detail.startswith(
         f"{results.inspections} inspections, {results.publications} publications (1 late;"

@@ -60,7 +60,9 @@ def test_a_draw_runs_its_six_steps_and_the_verifier_replays_it(bureau, tmp_path)
     assert all(len(t["members"]) == 2 for t in teams)
 
     export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
     assert report.ok, report.to_json()
     assert report.steps[8].detail == "1 draws"
 
@@ -178,4 +180,5 @@ def test_a_complaint_driven_inspection_is_recorded_with_its_ground_and_no_seed(b
     with pytest.raises(BadInput, match="not in the registry"):
         draws.record_non_random({**payload, "targets": ["91350100M000100Y43"]}, "szc-clerk")
     export_bundle(bureau, tmp_path / "b.jsonl")
-    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
+    keys = [str(bureau.signer.verifier)]
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl"), pinned_keys=keys).ok

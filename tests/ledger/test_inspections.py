@@ -424,7 +424,10 @@ def test_the_verifier_rederives_teams_results_and_deadlines_and_checks_evidence_
     bureau, drawn, inspections, tmp_path
 ):
     path = _published_world(bureau, drawn, inspections, tmp_path)
-    report = verify_bundle(read_bundle(path), evidence_dir=inspections.evidence.root)
+    keys = [str(bureau.signer.verifier)]
+    report = verify_bundle(
+        read_bundle(path), pinned_keys=keys, evidence_dir=inspections.evidence.root
+    )
     assert report.ok, report.to_json()
     step10, step11 = report.steps[9], report.steps[10]
     assert step10.detail.startswith("1 inspections, 1 publications (1 late;")
@@ -526,7 +529,9 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
             None,
         )
     export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
     assert report.ok, report.to_json()
     assert report.steps[9].detail.startswith("2 inspections")
 
@@ -571,4 +576,5 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
         inspection, {"on": "2026-11-10", "method": "现场", "present": qualified[:2]}, None
     )
     export_bundle(bureau, tmp_path / "b.jsonl")
-    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
+    keys = [str(bureau.signer.verifier)]
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl"), pinned_keys=keys).ok

@@ -81,7 +81,9 @@ def test_an_accepting_partner_draws_its_own_teams_and_the_verifier_replays_them(
     assert [p["division"] for p in manifest["partner_invited"]] == ["szyc", "nsc"]
 
     export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
     assert report.ok, report.to_json()
 
 
@@ -184,7 +186,8 @@ def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau, tmp
             if skip["inspector"] in lead[team["target"]]:
                 assert skip["reason"] == "on division szc's team for this target"
     export_bundle(bureau, tmp_path / "b.jsonl")
-    assert verify_bundle(read_bundle(tmp_path / "b.jsonl")).ok
+    keys = [str(bureau.signer.verifier)]
+    assert verify_bundle(read_bundle(tmp_path / "b.jsonl"), pinned_keys=keys).ok
 
 
 def test_an_answer_forged_for_a_division_never_invited_is_caught_at_its_event(bureau, tmp_path):

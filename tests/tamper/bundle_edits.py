@@ -15,6 +15,8 @@ from typing import Any
 from verify.bundle import checkpoint_line, end_line, event_line, header_line
 from verify.events import canonical, decode_record, encode_record
 from verify.keys import SignerKey
+from verify.merkle import leaf_hash, root_from_leaf_hashes
+from verify.note import Checkpoint, parse_checkpoint, parse_note, sign_note
 
 
 @dataclass
@@ -97,3 +99,22 @@ def positions(report: dict[str, Any], step: int) -> list[int | None]:
 
 def messages(report: dict[str, Any], step: int) -> str:
     return "\n".join(f["message"] for f in failures_by_step(report).get(step, []))
+
+
+def resealed(bundle: EditableBundle, signer: SignerKey, edits: dict[int, dict[str, Any]]) -> None:
+    """As the holder of the ledger's key would: change envelope members at some positions, then
+    re-sign every event with its ``prev`` relinked, and every checkpoint at its old size over
+    the new leaves. Integrity then holds throughout; only the rules can catch the edit."""
+    last: dict[str, bytes] = {}
+    for position, event in enumerate(bundle.events):
+        envelope = {**decode_record(event.record).envelope, **edits.get(position, {})}
+        if envelope["version"] > 1:
+            envelope["prev"] = last[envelope["aggregate"]].hex()
+        event.record, last[envelope["aggregate"]] = encode_record(envelope, signer)
+    leaves = [leaf_hash(e.record) for e in bundle.events]
+    sizes = [parse_checkpoint(parse_note(c).text).size for c in bundle.checkpoints]
+    origin = bundle.header["origin"]
+    bundle.checkpoints = [
+        sign_note(Checkpoint(origin, n, root_from_leaf_hashes(leaves[:n])).to_text(), [signer])
+        for n in sizes
+    ]

@@ -79,10 +79,16 @@ VerifyRun = Callable[..., tuple[int, dict[str, Any]]]
 
 
 @pytest.fixture
-def run_verify(capsys: pytest.CaptureFixture[str]) -> VerifyRun:
-    """Run ``python -m verify BUNDLE --json [args]`` in-process: (exit status, parsed report)."""
+def run_verify(capsys: pytest.CaptureFixture[str], ledger_key: SignerKey) -> VerifyRun:
+    """Run ``python -m verify BUNDLE --json [args]`` in-process: (exit status, parsed report).
 
-    def run(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    As an auditor who holds the ledger's key does, it adds ``--key`` with the real key unless
+    the arguments anchor the verification themselves or ``anchored=False``.
+    """
+
+    def run(path: Path, *args: str, anchored: bool = True) -> tuple[int, dict[str, Any]]:
+        if anchored and not {"--key", "--trusted-checkpoint"} & set(args):
+            args = (*args, "--key", str(ledger_key.verifier))
         capsys.readouterr()
         status = verify_main([str(path), "--json", *args])
         out = capsys.readouterr().out

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from ledger.actors import Actor
+from ledger.actors import SYSTEM
 from ledger.aggregates import LedgerAggregate
 from ledger.application import LedgerApp
 from ledger.catalogue import include
 
-CLERK = Actor("clerk-7", "clerk", "水政处")
+# The notes are the ledger operator's own acts: this suite attacks integrity, and the authority
+# replay lists operator acts without judging them (tests/verify/test_authority*.py judge acts).
+CLERK = SYSTEM
 
 
 class TamperNote(LedgerAggregate):

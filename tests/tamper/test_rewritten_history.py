@@ -49,8 +49,8 @@ def _python_m_verify(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_consistently_rewritten_history_verifies_on_its_own(rewritten_bundle):
-    result = _python_m_verify(rewritten_bundle)
+def test_a_consistently_rewritten_history_verifies_on_its_own(rewritten_bundle, sealed_history):
+    result = _python_m_verify(rewritten_bundle, "--key", sealed_history.signer.verifier)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: the bundle verifies" in result.stdout

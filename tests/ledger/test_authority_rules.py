@@ -1,0 +1,57 @@
+"""The rulebook of authority: one rule per event type the ledger can record, and what it allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.actors import SYSTEM
+from ledger.catalogue import event_types
+from verify.authority_rules import (
+    CROSS_DIVISION,
+    EVENT_ACTS,
+    OPERATOR,
+    PERMISSIONS,
+    permits,
+    role_for,
+)
+
+
+def test_every_event_type_the_ledger_records_has_a_rule_so_none_can_be_forgotten():
+    product = {t for t in event_types() if t.split(".")[0] not in ("tampernote", "benchtarget")}
+
+    assert product - set(EVENT_ACTS) == set()
+    assert set(EVENT_ACTS) - product == set()
+
+
+def test_every_act_named_by_a_rule_exists():
+    named = {act for acts, _ in EVENT_ACTS.values() for act in acts}
+
+    assert named <= set(PERMISSIONS)
+    assert set(CROSS_DIVISION) <= set(PERMISSIONS)
+
+
+def test_the_ledgers_operator_is_the_verifiers():
+    assert SYSTEM.to_json() == OPERATOR
+
+
+@pytest.mark.parametrize(
+    ("roles", "home", "act", "division", "expected"),
+    [
+        (["clerk"], "ggc", "target.write", "ggc", "clerk"),
+        (["clerk"], "hhc", "target.write", "ggc", None),  # 谁审批谁监管
+        (["auditor"], "ggc", "target.write", "ggc", None),
+        (["clerk", "plan_aggregator"], "szc", "inspector.write", "ggc", "plan_aggregator"),
+        (["leader_in_charge"], "bgs", "plan.review", "ggc", "leader_in_charge"),
+        (["admin"], "bgs", "official.manage", None, "admin"),
+        (["inspector"], "szjczd", "inspection.result", "ggc", "inspector"),
+        (["inspector"], "szjczd", "inspection.notify", "szjczd", None),
+    ],
+)
+def test_role_for_gives_the_first_role_that_permits_the_act(roles, home, act, division, expected):
+    assert role_for(roles, home, act, division) == expected
+
+
+def test_a_move_needs_authority_over_both_divisions():
+    assert permits("clerk", "ggc", "target.write", ["ggc"])
+    assert not permits("clerk", "hhc", "target.write", ["ggc", "hhc"])
+    assert permits("plan_aggregator", "szc", "inspector.write", ["ggc", "hhc"])

@@ -1,0 +1,269 @@
+"""The authority replay: did every act's actor hold, at that position, a role that permitted it
+on that record (docs/FORMAT.md, "Authority")?
+
+For every event, in log order, with the officials and record owners as the log stood just
+before it (folded from the ``official.*`` events and each record's own events):
+
+1. the actor is the ledger's operator (listed, not judged), or
+2. its ``official`` is a registered official, still active, holding the actor's ``role``, in the
+   actor's ``department``; and
+3. that role permits the event type's act (``authority_rules.EVENT_ACTS``) on the divisions whose
+   records the event touches (``authority_rules.permits``).
+
+A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
+intact (every signature, chain and checkpoint in order) and still record an act nobody was
+entitled to. Step 3 extracts what this needs from each record (``facts``), so the replay never
+decodes a record twice and works the same when signatures were checked in other processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .authority_rules import (
+    EVENT_ACTS,
+    INSPECTION,
+    MOVED,
+    NAMED,
+    NEW,
+    NONE,
+    OPERATOR,
+    PERMISSIONS,
+    needed,
+    permits,
+)
+
+# event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
+# "Keys"). Only the first event introduces one today; a key rotation event is added here, and
+# ``verify/checks.py`` then trusts the key it names from the next position on, if a key already
+# trusted signed it.
+KEY_INTRODUCTIONS: dict[str, str] = {"ledger.created": "verifier_key"}
+
+_OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
+_NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
+
+# (official, role, department, what the payload says that the replay needs)
+Facts = tuple[Any, Any, Any, Any]
+
+
+def _division(p: dict[str, Any]) -> Any:
+    return p.get("division")
+
+
+def _new_division(p: dict[str, Any]) -> Any:
+    changes = p.get("changes")
+    return changes.get("division") if isinstance(changes, dict) else None
+
+
+def _inspection(p: dict[str, Any]) -> Any:
+    return p.get("inspection")
+
+
+def _official_registered(p: dict[str, Any]) -> Any:
+    return (p.get("code"), p.get("division"), p.get("roles"))
+
+
+def _official_roles(p: dict[str, Any]) -> Any:
+    return (p.get("division"), p.get("roles"))
+
+
+def _key_named(member: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda p: p.get(member)
+
+
+_BY_WHOSE: dict[str, Callable[[dict[str, Any]], Any]] = {
+    NEW: _division,
+    NAMED: _division,
+    MOVED: _new_division,
+    INSPECTION: _inspection,
+}
+_EXTRACT: dict[str, Callable[[dict[str, Any]], Any]] = {
+    kind: _BY_WHOSE[whose] for kind, (_, whose) in EVENT_ACTS.items() if whose in _BY_WHOSE
+}
+_EXTRACT["official.registered"] = _official_registered
+_EXTRACT["official.roles_changed"] = _official_roles
+_EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
+
+
+def facts(envelope: dict[str, Any]) -> Facts:
+    """What the replay (and the key check) needs of one checked envelope; small and picklable."""
+    actor = envelope["actor"]
+    extract = _EXTRACT.get(envelope["type"])
+    return (
+        actor.get("official"),
+        actor.get("role"),
+        actor.get("department"),
+        extract(envelope["payload"]) if extract is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An act whose actor lacked the authority for it."""
+
+    position: int
+    type: str
+    actor: dict[str, Any]
+    needed: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": self.position,
+            "type": self.type,
+            "actor": self.actor,
+            "needed": self.needed,
+            "message": self.message,
+        }
+
+
+@dataclass
+class AuthorityReport:
+    official_acts: int = 0
+    operator_acts: dict[str, list[int]] = field(default_factory=dict)  # type -> positions
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "official_acts": self.official_acts,
+            "operator_acts": self.operator_acts,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class _Official:
+    division: Any
+    roles: frozenset[Any]
+    deactivated_at: int | None = None
+
+
+class _Log:
+    """Officials and record owners as the log stood: what each judgement reads."""
+
+    def __init__(self) -> None:
+        self.officials: dict[Any, _Official] = {}  # by code
+        self.codes: dict[str, Any] = {}  # official aggregate id -> code
+        self.owner: dict[str, Any] = {}  # record aggregate id -> division
+
+    def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
+        if whose == NEW or (whose == MOVED and extra is not None):
+            self.owner[aggregate] = extra
+        elif whose == INSPECTION:
+            self.owner[aggregate] = self.owner.get(str(extra))
+        elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
+            code, division, roles = extra
+            if isinstance(code, str):
+                self.codes[aggregate] = code
+                self.officials[code] = _Official(division, _roles(roles))
+        elif kind == "official.roles_changed" and isinstance(extra, tuple) and len(extra) == 2:
+            code = self.codes.get(aggregate)
+            if code is not None:
+                old = self.officials[code]
+                self.officials[code] = _Official(extra[0], _roles(extra[1]), old.deactivated_at)
+        elif kind == "official.deactivated":
+            code = self.codes.get(aggregate)
+            if code is not None:
+                old = self.officials[code]
+                self.officials[code] = _Official(old.division, old.roles, position)
+
+    def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
+        """The divisions whose records the event acts on, or a reason they are unknown."""
+        if whose == NONE:
+            return [], None
+        if whose in (NEW, NAMED):
+            return ([extra], None) if isinstance(extra, str) else ([], "names no division")
+        key = str(extra) if whose == INSPECTION else aggregate
+        owner = self.owner.get(key)
+        if not isinstance(owner, str):
+            return [], f"the division of record {key} is unknown: no earlier event names it"
+        if whose == MOVED and isinstance(extra, str) and extra != owner:
+            return [owner, extra], None
+        return [owner], None
+
+
+def _roles(roles: Any) -> frozenset[Any]:
+    if not isinstance(roles, list):
+        return frozenset()
+    return frozenset(r for r in roles if isinstance(r, str))
+
+
+def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> AuthorityReport:
+    """Judge every ``(position, type, aggregate, facts)`` in log order."""
+    report = AuthorityReport()
+    log = _Log()
+    for position, kind, aggregate, (official, role, department, extra) in events:
+        acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
+        if (official, role, department) == _OPERATOR:
+            report.operator_acts.setdefault(kind, []).append(position)
+        else:
+            report.official_acts += 1
+            problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
+            if problem is not None:
+                actor = {"official": official, "role": role, "department": department}
+                report.findings.append(Finding(position, kind, actor, *problem))
+        log.apply(position, kind, whose, aggregate, extra)
+    return report
+
+
+def _judge(
+    log: _Log,
+    kind: str,
+    acts: tuple[str, ...],
+    whose: str,
+    aggregate: str,
+    code: Any,
+    role: Any,
+    department: Any,
+    extra: Any,
+) -> tuple[str, str] | None:
+    """None if the act was within the actor's authority, else (what was needed, why not)."""
+    if not acts:
+        alone = (
+            "it is the operator's alone" if kind in EVENT_ACTS else "no rule of authority covers it"
+        )
+        return "the ledger's operator", f"only the ledger's operator may record {kind}: {alone}"
+    divisions, unknown = log.divisions(whose, aggregate, extra)
+    why = _why_not(log, kind, acts, divisions, unknown, code, role, department)
+    return None if why is None else (needed(acts, divisions), why)
+
+
+def _why_not(
+    log: _Log,
+    kind: str,
+    acts: tuple[str, ...],
+    divisions: list[Any],
+    unknown: str | None,
+    code: Any,
+    role: Any,
+    department: Any,
+) -> str | None:
+    official = log.officials.get(code) if isinstance(code, str) else None
+    if official is None:
+        return f"{code!r} is not a registered official at this position"
+    if official.deactivated_at is not None:
+        return f"official {code} was deactivated at event {official.deactivated_at}"
+    if not isinstance(role, str) or role not in official.roles:
+        held = ", ".join(sorted(official.roles)) or "none"
+        return f"official {code} does not hold the role {role!r} (holds: {held})"
+    if department != official.division:
+        return f"official {code} is of division {official.division}, not {department!r}"
+    if unknown is not None:
+        return unknown
+    for act in acts:
+        if permits(role, department, act, divisions):
+            return None
+    if not any(role in PERMISSIONS[act] for act in acts):
+        return f"the role {role} does not permit {kind}"
+    others = ", ".join(sorted(d for d in divisions if d != department))
+    return (
+        f"a {role} of division {department} acts only on its own division's records, "
+        f"not on division {others}'s (谁审批谁监管)"
+    )

@@ -1,0 +1,153 @@
+"""Who may do what: the one rulebook of authority, which the ledger enforces and the verifier
+replays (DESIGN.md, "Identity and authority"; docs/FORMAT.md, "Authority").
+
+"Whoever approves, supervises" (谁审批谁监管): a division acts only on its own items, targets,
+inspectors, plans, draws, inspections and publications. The aggregator (``plan_aggregator``,
+水政处) consolidates plans, publishes the item list and keeps the whole inspector roster; a
+leader in charge reviews plans; inspectors of the detachment inspect for every division (the team
+check decides who may); admins manage divisions, officials, tokens and the policy. The ledger's
+own operator (the ``drawledger`` CLI with the data directory) acts as ``OPERATOR`` and may record
+anything; its acts are listed, not judged.
+
+Pure data and functions: no ledger, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+# act -> the roles that may perform it, in the order the ledger tries them
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "division.manage": ("admin",),
+    "official.manage": ("admin",),
+    "token.manage": ("admin",),
+    "policy.set": ("admin",),
+    "target.write": ("clerk", "division_head"),
+    "item.write": ("clerk", "division_head"),
+    "inspector.write": ("clerk", "division_head", "plan_aggregator"),
+    "itemlist.publish": ("plan_aggregator",),
+    "draw.run": ("clerk", "division_head"),
+    "plan.write": ("clerk", "division_head"),
+    "plan.review": ("leader_in_charge",),
+    "plan.consolidate": ("plan_aggregator",),
+    "inspection.notify": ("clerk", "division_head"),
+    "inspection.record": ("clerk", "division_head", "inspector"),
+    "inspection.result": ("inspector",),
+    "publication.publish": ("clerk", "division_head"),
+}
+# act -> the roles that may perform it on any division's records (the others: their own only)
+CROSS_DIVISION: dict[str, tuple[str, ...]] = {
+    "inspector.write": ("plan_aggregator",),  # the aggregator keeps the whole roster
+    "plan.review": ("leader_in_charge",),  # a leader oversees several divisions
+    "plan.consolidate": ("plan_aggregator",),
+    # Inspectors of the detachment inspect for every division; the team check decides who may.
+    "inspection.record": ("inspector",),
+    "inspection.result": ("inspector",),
+}
+
+# The envelope actor of the ledger's own operator.
+OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}
+
+# Whose record an event acts on (the division whose authority it needs):
+NEW = "new"  # the division the payload names, which becomes the record's
+RECORD = "record"  # the record's division, as its earlier events left it
+MOVED = "moved"  # the record's division and, if the change names another, that one too
+NAMED = "named"  # the division the payload names, acting on another's record (a joint partner)
+INSPECTION = "inspection"  # the division of the inspection the payload names
+NONE = "none"  # no division's record: the bureau's own (divisions, officials, policy, list)
+
+# event type -> (the acts, any one of which permits it; whose record). No acts: the operator only.
+EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "ledger.created": ((), NONE),
+    "policy.set": (("policy.set",), NONE),
+    "division.created": (("division.manage",), NONE),
+    "division.contact_named": (("division.manage",), NONE),
+    "official.registered": (("official.manage",), NONE),
+    "official.roles_changed": (("official.manage",), NONE),
+    "official.deactivated": (("official.manage",), NONE),
+    "official.token_issued": (("token.manage",), NONE),
+    "official.token_revoked": (("token.manage",), NONE),
+    "target.registered": (("target.write",), NEW),
+    "target.updated": (("target.write",), MOVED),
+    "target.status_changed": (("target.write",), RECORD),
+    "inspector.registered": (("inspector.write",), NEW),
+    "inspector.updated": (("inspector.write",), MOVED),
+    "inspector.conflict_declared": (("inspector.write",), RECORD),
+    "inspector.conflict_withdrawn": (("inspector.write",), RECORD),
+    "item.registered": (("item.write",), NEW),
+    "item.amended": (("item.write",), MOVED),
+    "item.withdrawn": (("item.write",), RECORD),
+    "itemlist.published": (("itemlist.publish",), NONE),
+    "plan.drafted": (("plan.write",), NEW),
+    "plan.reviewed": (("plan.review",), RECORD),
+    "plan.submitted": (("plan.write",), RECORD),
+    "plan.consolidated": (("plan.consolidate",), RECORD),
+    "plan.uploaded": (("plan.consolidate",), RECORD),
+    "plan.amended": (("plan.write",), RECORD),
+    "plan.withdrawn": (("plan.write",), RECORD),
+    # A month's rollover: the aggregator for any division, a clerk or head for its own.
+    "plan.rolled_over": (("plan.write", "plan.consolidate"), RECORD),
+    "draw.opened": (("draw.run",), NEW),
+    "draw.population_frozen": (("draw.run",), RECORD),
+    "draw.seed_revealed": (("draw.run",), RECORD),
+    "draw.targets_selected": (("draw.run",), RECORD),
+    "draw.inspectors_assigned": (("draw.run",), RECORD),
+    "draw.inspector_substituted": (("draw.run",), RECORD),
+    "draw.partner_invited": (("draw.run",), RECORD),
+    "draw.partner_accepted": (("draw.run",), NAMED),
+    "draw.partner_declined": (("draw.run",), NAMED),
+    "draw.partner_inspectors_assigned": (("draw.run",), NAMED),
+    "draw.partner_inspector_substituted": (("draw.run",), NAMED),
+    "draw.rolled_over": (("plan.write", "plan.consolidate"), RECORD),
+    "directed.recorded": (("draw.run",), NEW),
+    "inspection.notified": (("inspection.notify",), NEW),
+    "inspection.carried_out": (("inspection.record",), RECORD),
+    "inspection.checklist_answered": (("inspection.result",), RECORD),
+    "inspection.result_recorded": (("inspection.result",), RECORD),
+    "inspection.confirmation_recorded": (("inspection.record",), RECORD),
+    "inspection.followed_up": (("inspection.record",), RECORD),
+    "inspection.closed": (("inspection.record",), RECORD),
+    "inspection.evidence_added": (("inspection.record",), RECORD),
+    "publication.published": (("publication.publish",), INSPECTION),
+    "publication.corrected": (("publication.publish",), RECORD),
+    "publication.withdrawn": (("publication.publish",), RECORD),
+}
+
+
+def permits(role: str, home: str, act: str, divisions: Iterable[str]) -> bool:
+    """Whether ``role``, held in division ``home``, permits ``act`` on records of every one of
+    ``divisions`` (none: a record of no division)."""
+    if role not in PERMISSIONS[act]:
+        return False
+    if role in CROSS_DIVISION.get(act, ()):
+        return True
+    for division in divisions:  # noqa: SIM110 - a loop, not all(): called for every event
+        if division != home:
+            return False
+    return True
+
+
+def role_for(roles: Collection[str], home: str, act: str, division: str | None) -> str | None:
+    """The first role (in ``PERMISSIONS`` order) of an official of ``home`` holding ``roles``
+    that permits ``act`` on ``division``'s records (None: a record of no division), or None."""
+    divisions = () if division is None else (division,)
+    for role in PERMISSIONS[act]:
+        if role in roles and permits(role, home, act, divisions):
+            return role
+    return None
+
+
+def needed(acts: Iterable[str], divisions: Collection[str]) -> str:
+    """What an act needs, in words: the roles, and whose records."""
+    parts = []
+    for act in acts:
+        roles = " or ".join(PERMISSIONS[act])
+        cross = CROSS_DIVISION.get(act, ())
+        where = ""
+        if divisions:
+            owners = " and ".join(sorted(divisions))
+            where = f" in division {owners}"
+            if cross:
+                where += f" (or, for any division, {' or '.join(cross)})"
+        parts.append(f"{act}: {roles}{where}")
+    return "; or ".join(parts)

@@ -1,0 +1,142 @@
+"""What a verification found: the numbered steps (integrity and replays), the authority replay's
+findings, and the anchor the ledger's key was trusted on.
+
+A bundle *verifies* only if all three hold: every step passed, no act broke the rules of
+authority, and the key is anchored (``--key``, or a ``--trusted-checkpoint`` it signed). Without
+an anchor a pass proves only that the bundle is consistent with itself: whoever holds any key
+can write such a bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .authority_replay import AuthorityReport
+
+MAX_FAILURES_SHOWN = 50
+UNANCHORED = (
+    "UNANCHORED: no --key or --trusted-checkpoint anchors the ledger's key, so this result "
+    "proves only that the bundle is internally consistent, not that the ledger wrote it"
+)
+
+
+@dataclass
+class Failure:
+    position: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.position, "message": self.message}
+
+
+@dataclass
+class Step:
+    number: int
+    name: str
+    detail: str = ""
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, position: int | None, message: str) -> None:
+        self.failures.append(Failure(position, message))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.number,
+            "name": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "failures": [f.to_json() for f in self.failures],
+        }
+
+
+@dataclass
+class Report:
+    steps: list[Step] = field(default_factory=list)
+    authority: AuthorityReport = field(default_factory=AuthorityReport)
+    anchor: str | None = None  # what anchored the ledger's key; None: nothing did
+
+    @property
+    def intact(self) -> bool:
+        """Every numbered step passed."""
+        return all(s.ok for s in self.steps)
+
+    @property
+    def rules_kept(self) -> bool:
+        """No act broke the rules of authority."""
+        return self.authority.ok
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchor is not None
+
+    @property
+    def ok(self) -> bool:
+        """The bundle verifies: intact, within the rules, and signed by an anchored key."""
+        return self.intact and self.rules_kept and self.anchored
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "intact": self.intact,
+            "rules_kept": self.rules_kept,
+            "anchored": self.anchored,
+            "anchor": self.anchor if self.anchored else UNANCHORED,
+            "steps": [s.to_json() for s in self.steps],
+            "authority": self.authority.to_json(),
+        }
+
+    def lines(self) -> list[str]:
+        """The printed report: the first and the last line say if nothing anchored the key."""
+        out = [] if self.anchored else [UNANCHORED]
+        for step in self.steps:
+            out.append(
+                f"{'OK  ' if step.ok else 'FAIL'} ({step.number}) {step.name}: {step.detail}"
+            )
+            for failure in step.failures[:MAX_FAILURES_SHOWN]:
+                where = f"event {failure.position}: " if failure.position is not None else ""
+                out.append(f"       {where}{failure.message}")
+            if len(step.failures) > MAX_FAILURES_SHOWN:
+                out.append(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
+        out += self._authority_lines()
+        out.append(f"key: {self.anchor}" if self.anchored else "key: not anchored")
+        out.append(
+            "the ledger is intact" if self.intact else "the ledger is NOT intact (see FAIL above)"
+        )
+        out.append(
+            "the rules were kept"
+            if self.rules_kept
+            else f"the rules were NOT kept: {len(self.authority.findings)} finding(s) above"
+        )
+        if self.ok:
+            out.append("OK: the bundle verifies")
+        elif self.intact and self.rules_kept:
+            out += ["NOT VERIFIED: the bundle is internally consistent only", UNANCHORED]
+        else:
+            out.append("FAIL: the bundle does not verify")
+            if not self.anchored:
+                out.append(UNANCHORED)
+        return out
+
+    def _authority_lines(self) -> list[str]:
+        a = self.authority
+        operator = sum(len(p) for p in a.operator_acts.values())
+        head = (
+            f"authority: {a.official_acts} acts by officials, "
+            f"{len(a.findings)} outside their authority; {operator} by the ledger's operator"
+        )
+        out = [f"{'OK  ' if a.ok else 'FIND'} {head}"]
+        if a.operator_acts:
+            listed = ", ".join(f"{kind} ×{len(p)}" for kind, p in sorted(a.operator_acts.items()))
+            out.append(f"       operator (system) acts: {listed}")
+        for f in a.findings[:MAX_FAILURES_SHOWN]:
+            who = f"{f.actor['official']} ({f.actor['role']}, {f.actor['department']})"
+            out.append(f"       event {f.position} {f.type} by {who}: {f.message}")
+            out.append(f"         needed: {f.needed}")
+        if len(a.findings) > MAX_FAILURES_SHOWN:
+            out.append(f"       … and {len(a.findings) - MAX_FAILURES_SHOWN} more")
+        return out
