@@ -2,7 +2,8 @@
 
 A division acts only on its own items, targets and inspectors; the aggregator (plan_aggregator
 role, 水政处) consolidates and publishes the item list and keeps the whole inspector roster;
-admins manage divisions, officials, tokens and the policy. The acting official's role is the
+admins manage divisions, officials and tokens; the policy in force names who may set the next
+policy version (``ledger/policies.py``). The acting official's role is the
 first of their roles that permits the act, and it is recorded in the event's envelope.
 """
 
@@ -21,7 +22,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "division.manage": ("admin",),
     "official.manage": ("admin",),
     "token.manage": ("admin",),
-    "policy.set": ("admin",),
     "target.write": ("clerk", "division_head"),
     "item.write": ("clerk", "division_head"),
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
@@ -46,15 +46,23 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
 }
 
 
-def authorise(official: Official | None, action: str, division: str | None = None) -> Actor:
+def authorise(
+    official: Official | None,
+    action: str,
+    division: str | None = None,
+    *,
+    roles: tuple[str, ...] | None = None,
+) -> Actor:
     """The Actor under which ``official`` may perform ``action`` on ``division``'s records.
 
     ``None`` is the ledger's own operator (the CLI with the data directory), acting as system.
-    Raises Forbidden saying which role or division would be needed.
+    ``roles`` are the roles allowed where a record names them (the policy names who sets the
+    next policy); otherwise ``PERMISSIONS`` does. Raises Forbidden saying which role or
+    division would be needed.
     """
     if official is None:
         return SYSTEM
-    allowed = PERMISSIONS[action]
+    allowed = PERMISSIONS[action] if roles is None else roles
     if not official.active:
         raise Forbidden(f"official {official.code} is deactivated and may not act")
     held = [r for r in allowed if r in official.roles]
