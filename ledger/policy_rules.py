@@ -170,7 +170,7 @@ def _check_section(
 
 
 def _check_together(document: dict[str, Any], problem: Callable[[str, Any, str], None]) -> None:
-    """Rules between two values (each already checked alone)."""
+    """Rules between two values, each good on its own."""
 
     def value(section: str, key: str) -> Any:
         got = document.get(section, {})
@@ -184,7 +184,11 @@ def _check_together(document: dict[str, Any], problem: Callable[[str, Any, str],
     ]
     for (s1, k1), (s2, k2) in pairs:
         first, second = value(s1, k1), value(s2, k2)
-        if type(first) is type(second) and first is not None and first > second:
+        if first is None or second is None:
+            continue
+        if SECTIONS[s1][k1](first) or SECTIONS[s2][k2](second):
+            continue  # a value wrong on its own is named once, by its own check
+        if first > second:
             problem(f"{s1}.{k1}", first, f"must not be more than {s2}.{k2} ({second})")
 
 
