@@ -128,11 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-    from . import cli_demo, cli_plans, cli_registry
+    from . import cli_demo, cli_plans, cli_policy, cli_registry
 
     cli_registry.add_commands(sub)
     cli_demo.add_commands(sub)
     cli_plans.add_commands(sub)
+    cli_policy.add_commands(sub)
     return parser
 
 

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import LedgerApp
 from ledger.errors import Forbidden
+from ledger.policies import Policies
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 
@@ -23,8 +24,13 @@ def get_registry(request: Request) -> Registry:
     return request.app.state.registry  # type: ignore[no-any-return]
 
 
+def get_policies(request: Request) -> Policies:
+    return request.app.state.policies  # type: ignore[no-any-return]
+
+
 LedgerDep = Annotated[LedgerApp, Depends(get_ledger)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+PoliciesDep = Annotated[Policies, Depends(get_policies)]
 
 
 def get_official(

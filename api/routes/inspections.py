@@ -17,7 +17,7 @@ from ledger.inspections.service import Inspections
 from ledger.publications.service import Publishing
 from projections.staff import awaiting_confirmation, publications_due
 
-from ..deps import OfficialDep
+from ..deps import OfficialDep, PoliciesDep
 from .queries import ReadModelsDep
 
 router = APIRouter(tags=["inspections"])
@@ -215,11 +215,15 @@ def withdraw(
 
 @router.get("/staff/awaiting-confirmation", tags=["staff"])
 def staff_awaiting_confirmation(
-    rm: ReadModelsDep, official: OfficialDep, division: Annotated[str | None, Query()] = None
+    rm: ReadModelsDep,
+    official: OfficialDep,
+    policies: PoliciesDep,
+    division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
-    """Results recorded but not yet confirmed (or refused) by the inspected party."""
+    """Results recorded but not yet confirmed (or refused) by the inspected party; ``warnings``
+    says when the working-day calendar runs out within 60 days."""
     rows = awaiting_confirmation(rm.engine, division=division or official.division)
-    return {"items": rows, "total": len(rows)}
+    return {"items": rows, "total": len(rows), "warnings": policies.calendar_warnings()}
 
 
 @router.get("/staff/publications-due", tags=["staff"])
@@ -227,14 +231,16 @@ def staff_publications_due(
     rm: ReadModelsDep,
     publishing: PublishingDep,
     official: OfficialDep,
+    policies: PoliciesDep,
     division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Results and penalties still to publish, with their deadline and working days left;
-    ``overdue`` lists those past their deadline."""
+    ``overdue`` lists those past their deadline; ``warnings`` says when the working-day
+    calendar runs out within 60 days."""
     policy = publishing.app.policy_in_force()
     today = publishing.today()
     lists = publications_due(rm.engine, policy, today, division=division or official.division)
-    return {"today": today.isoformat(), **lists}
+    return {"today": today.isoformat(), **lists, "warnings": policies.calendar_warnings(policy)}
 
 
 def _plain(value: Any) -> Any:

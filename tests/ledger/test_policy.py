@@ -40,7 +40,7 @@ END_OF_2026 = date(2026, 12, 28)
 def with_2027(version: str = "changzhou-water-2018/2") -> dict:
     document = copy.deepcopy(default_policy())
     document["version"] = version
-    document["calendar"] = {"years": {"2027": dict(FIXTURE_2027)}}
+    document["calendar"] = {"years": {"2027": copy.deepcopy(FIXTURE_2027)}}
     return document
 
 
