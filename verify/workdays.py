@@ -2,7 +2,8 @@
 
 The years the PyPI package ``chinesecalendar`` knows come from it; the policy's override table
 (``[calendar.years."2027"]`` with ``holidays`` and ``workdays`` lists) covers years it does not
-know, and corrects a year it does (an override replaces the package for that whole year). A date
+know, and corrects a year it does (an override replaces the package for that whole year; the
+ledger records one for a known year only when it says ``override = true``). A date
 in a year that neither knows is an error that says so — never a guess from weekends alone,
 because a deadline counted over an unknown Spring Festival would be wrong by a week.
 
