@@ -52,12 +52,13 @@ class Policies:
         head = self.app.recorder.max_notification_id() or 0
         if as_of is not None and not 1 <= as_of <= head:
             raise BadInput(f"as_of {as_of}: the log has positions 1 to {head}")
+        at = head if as_of is None else as_of  # one position, even while commands arrive
         last = None
-        for notification in self.app.notifications(topics=["policy.set"], stop=as_of):
+        for notification in self.app.notifications(topics=["policy.set"], stop=at):
             last = notification
         if last is None:
-            raise NotFound(f"no policy was in force at position {as_of or head}")
-        return {**self._version(last), "as_of": as_of or head}
+            raise NotFound(f"no policy was in force at position {at}")
+        return {**self._version(last), "as_of": at}
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version in log order, without documents (read one with ``in_force``)."""
