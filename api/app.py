@@ -11,12 +11,23 @@ from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
+from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
 from . import errors
 from .public_column.routes import install as install_public_column
-from .routes import draws, imports, inspections, plans, public, queries, registry, transparency
+from .routes import (
+    draws,
+    imports,
+    inspections,
+    plans,
+    policy,
+    public,
+    queries,
+    registry,
+    transparency,
+)
 
 
 @asynccontextmanager
@@ -38,6 +49,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.plans = Plans(ledger)
     app.state.inspections = Inspections(ledger)
     app.state.publishing = Publishing(ledger)
+    app.state.policies = Policies(ledger)
     # Read models (projections/): caught up now, after every command, and before each query.
     from projections import open_read_models
 
@@ -52,5 +64,6 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(plans.divisions)  # coverage per division
     app.include_router(draws.router)
     app.include_router(inspections.router)
+    app.include_router(policy.router)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app

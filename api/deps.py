@@ -19,6 +19,7 @@ from ledger.draws.service import Draws
 from ledger.errors import Forbidden
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
+from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
@@ -64,6 +65,10 @@ def get_publishing(request: Request) -> Publishing:
     return request.app.state.publishing  # type: ignore[no-any-return]
 
 
+def get_policies(request: Request) -> Policies:
+    return request.app.state.policies  # type: ignore[no-any-return]
+
+
 LedgerDep = Annotated[LedgerApp, Depends(get_ledger)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 PlansDep = Annotated[Plans, Depends(get_plans)]
@@ -74,6 +79,7 @@ PublishingDep = Annotated[Publishing, Depends(get_publishing)]
 
 
 # -- the acting official -------------------------------------------------------------------------
+PoliciesDep = Annotated[Policies, Depends(get_policies)]
 
 
 def get_official(

@@ -164,9 +164,10 @@ class LedgerApp(Application[UUID]):
         self.save(ledger)
         return ledger.id
 
-    def set_policy(self, document: dict[str, Any], actor: Actor) -> str:
-        """Record a policy version (``policy.set``); a version name can be set only once."""
-        policy = Policy.set(document, actor.to_json())
+    def set_policy(self, document: dict[str, Any], actor: Actor, reason: str = "") -> str:
+        """Record a policy version (``policy.set``); a version name can be set only once.
+        Who may is decided by ``policies.Policies.set``, which the API and CLI call."""
+        policy = Policy.set(document, actor.to_json(), reason)
         if policy.id in self.repository:
             raise Conflict(
                 f"policy version {policy.policy_version!r} is recorded already; "

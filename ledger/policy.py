@@ -1,7 +1,8 @@
 """The policy: a versioned rule document, each version recorded whole as a ``policy.set`` event.
 
 The policy in force at any ledger position is the last ``policy.set`` before it, so every check
-can use the rules that applied at the time.
+can use the rules that applied at the time. A version is checked whole (``policy_rules.py``)
+before it is recorded; ``policies.py`` decides who may set one and reads the versions back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 from verify.events import canonical
 
 from .aggregates import LedgerAggregate, id_for
-from .errors import BadInput
+from .policy_rules import check_document
 
 
 def default_policy() -> dict[str, Any]:
@@ -38,23 +39,29 @@ class Policy(LedgerAggregate):
         version: str
         document: dict[str, Any]
         digest: str
+        reason: str = ""  # why it changed; versions recorded before reasons were kept have none
 
-    def __init__(self, version: str, document: dict[str, Any], digest: str) -> None:
+    def __init__(self, version: str, document: dict[str, Any], digest: str, reason: str) -> None:
         self.policy_version = version
         self.document = document
         self.digest = digest
+        self.reason = reason
 
     @classmethod
-    def set(cls, document: dict[str, Any], actor: dict[str, Any]) -> Policy:
-        version = document.get("version")
-        if not isinstance(version, str) or not version:
-            raise BadInput("policy.version must be a non-empty string naming this version")
-        encoded = canonical(document)  # also refuses floats and other non-JSON values
+    def set(cls, document: dict[str, Any], actor: dict[str, Any], reason: str = "") -> Policy:
+        """A new version; InvalidFields naming every problem of the document."""
+        check_document(document)
         return cls._create(
             cls.Created,
-            id=policy_id(version),
-            version=version,
+            id=policy_id(document["version"]),
+            version=document["version"],
             document=document,
-            digest=sha256(encoded).hexdigest(),
+            digest=policy_digest(document),
+            reason=reason,
             actor=actor,
         )
+
+
+def policy_digest(document: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the document's canonical JSON (RFC 8785): equal documents, equal digests."""
+    return sha256(canonical(document)).hexdigest()  # canonical refuses floats and non-JSON values

@@ -11,8 +11,9 @@ at each event:
 - (10c) the result and checklist are recorded by an inspector who was present, in a national
   category;
 - (10d) a publication follows the confirmation (or refusal) it counts from — or the penalty
-  decision for the 双公示 column; its content digest, deadline (working days of the policy in
-  force, on the working-day calendar), allowance and on-time flag are re-derived; it does not
+  decision for the 双公示 column; it names the policy version in force at its position; its
+  content digest, deadline (working days of that policy, on its working-day calendar),
+  allowance and on-time flag are re-derived; it does not
   claim a date after it was recorded; a correction names the digest it replaces.
 
 Publications recorded on a later day than the date they state are counted in the step's detail:
@@ -214,6 +215,13 @@ def _publication(
         return f"published to {p['channel']} before there was anything to publish"
     if start != p["start"]:
         return f"the deadline counts from {start}, not {p['start']}"
+    # the policy it names is the one in force at its position, not a later (or earlier) one
+    in_force = (state.policy or {}).get("version")
+    if p.get("policy_version") != in_force:
+        return (
+            f"used policy version {p.get('policy_version')!r}, but the version in force at its "
+            f"position was {in_force!r}"
+        )
     try:
         terms = publication_terms(start, p["published_on"], state.policy or {})
     except VerifyError as e:

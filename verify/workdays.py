@@ -2,7 +2,8 @@
 
 The years the PyPI package ``chinesecalendar`` knows come from it; the policy's override table
 (``[calendar.years."2027"]`` with ``holidays`` and ``workdays`` lists) covers years it does not
-know, and corrects a year it does (an override replaces the package for that whole year). A date
+know, and corrects a year it does (an override replaces the package for that whole year; the
+ledger records one for a known year only when it says ``override = true``). A date
 in a year that neither knows is an error that says so — never a guess from weekends alone,
 because a deadline counted over an unknown Spring Festival would be wrong by a week.
 
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import chinese_calendar
+from chinese_calendar import constants as _package_table
 
 from .errors import VerifyError
 
@@ -48,6 +50,15 @@ class WorkingCalendar:
     @classmethod
     def from_policy(cls, policy: Mapping[str, Any]) -> WorkingCalendar:
         return cls(policy.get("calendar", {}).get("years", {}))
+
+    def known_until(self) -> date:
+        """The last day up to which this calendar knows every working day: the end of
+        chinesecalendar's last year, extended by each following year the overrides cover
+        without a gap (a 2029 table does not help while 2028 is missing)."""
+        year = package_years()[-1]
+        while year + 1 in self._years:
+            year += 1
+        return date(year, 12, 31)
 
     def is_working_day(self, day: date) -> bool:
         override = self._years.get(day.year)
@@ -84,6 +95,12 @@ class WorkingCalendar:
         return sum(
             self.is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1)
         )
+
+
+def package_years() -> range:
+    """The years the installed chinesecalendar knows (2004-2026 for 1.11.0)."""
+    known = [*_package_table.holidays, *_package_table.workdays]
+    return range(min(known).year, max(known).year + 1)
 
 
 def china_date(utc_time: str) -> date:

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from projections.staff import awaiting_confirmation, publications_due
 
-from ..deps import InspectionsDep, OfficialDep, PublishingDep, ReadModelsDep
+from ..deps import InspectionsDep, OfficialDep, PoliciesDep, PublishingDep, ReadModelsDep
 from ..schemas import Reason, RequestBody
 
 router = APIRouter(tags=["inspections"])
@@ -197,11 +197,15 @@ def withdraw(
 
 @router.get("/staff/awaiting-confirmation", tags=["staff"])
 def staff_awaiting_confirmation(
-    rm: ReadModelsDep, official: OfficialDep, division: Annotated[str | None, Query()] = None
+    rm: ReadModelsDep,
+    official: OfficialDep,
+    policies: PoliciesDep,
+    division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
-    """Results recorded but not yet confirmed (or refused) by the inspected party."""
+    """Results recorded but not yet confirmed (or refused) by the inspected party; ``warnings``
+    says when the working-day calendar runs out within 60 days."""
     rows = awaiting_confirmation(rm.engine, division=division or official.division)
-    return {"items": rows, "total": len(rows)}
+    return {"items": rows, "total": len(rows), "warnings": policies.calendar_warnings()}
 
 
 @router.get("/staff/publications-due", tags=["staff"])
@@ -209,14 +213,16 @@ def staff_publications_due(
     rm: ReadModelsDep,
     publishing: PublishingDep,
     official: OfficialDep,
+    policies: PoliciesDep,
     division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Results and penalties still to publish, with their deadline and working days left;
-    ``overdue`` lists those past their deadline."""
+    ``overdue`` lists those past their deadline; ``warnings`` says when the working-day
+    calendar runs out within 60 days."""
     policy = publishing.app.policy_in_force()
     today = publishing.today()
     lists = publications_due(rm.engine, policy, today, division=division or official.division)
-    return {"today": today.isoformat(), **lists}
+    return {"today": today.isoformat(), **lists, "warnings": policies.calendar_warnings(policy)}
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
-from ..deps import LedgerDep
+from ..deps import LedgerDep, PoliciesDep
 from ..schemas import RequestBody
 
 router = APIRouter(tags=["transparency"])
@@ -55,6 +55,13 @@ def consistency(old: int, ledger: LedgerDep, new: int | None = None) -> dict[str
 
 
 @router.get("/health")
-def health(ledger: LedgerDep) -> dict[str, object]:
+def health(ledger: LedgerDep, policies: PoliciesDep) -> dict[str, object]:
+    """Up, its origin, the sealed tree size, and warnings that need a person (the working-day
+    calendar running out within 60 days)."""
     latest = ledger.sealer.latest()
-    return {"status": "ok", "origin": ledger.origin, "sealed": latest.size if latest else 0}
+    return {
+        "status": "ok",
+        "origin": ledger.origin,
+        "sealed": latest.size if latest else 0,
+        "warnings": policies.calendar_warnings(),
+    }

@@ -1,8 +1,11 @@
 """Who may do what, enforced: the rulebook is ``verify/authority_rules.py`` (roles, acts and
 "whoever approves, supervises", 谁审批谁监管), which the verifier replays over every event.
 
-The acting official's role is the first of their roles that permits the act, and it is recorded
-in the event's envelope.
+A division acts only on its own items, targets and inspectors; the aggregator (plan_aggregator
+role, 水政处) consolidates and publishes the item list and keeps the whole inspector roster;
+admins manage divisions, officials and tokens; the policy in force names who may set the next
+policy version (``ledger/policies.py``). The acting official's role is the
+first of their roles that permits the act, and it is recorded in the event's envelope.
 """
 
 from __future__ import annotations
@@ -19,18 +22,29 @@ if TYPE_CHECKING:
     from ..application import LedgerApp
 
 
-def authorise(official: Official | None, action: str, division: str | None = None) -> Actor:
+def authorise(
+    official: Official | None,
+    action: str,
+    division: str | None = None,
+    *,
+    roles: tuple[str, ...] | None = None,
+) -> Actor:
     """The Actor under which ``official`` may perform ``action`` on ``division``'s records.
 
     ``None`` is the ledger's own operator (the CLI with the data directory), acting as system.
+    ``roles`` are the roles allowed where a record names them (the policy names who sets the
+    next policy); otherwise the rulebook's ``PERMISSIONS`` (``verify/authority_rules.py``) does.
     Raises Forbidden saying which role or division would be needed.
     """
     if official is None:
         return SYSTEM
-    allowed = PERMISSIONS[action]
+    allowed = PERMISSIONS[action] if roles is None else roles
     if not official.active:
         raise Forbidden(f"official {official.code} is deactivated and may not act")
-    role = role_for(official.roles, official.division, action, division)
+    if roles is None:
+        role = role_for(official.roles, official.division, action, division)
+    else:
+        role = next((r for r in roles if r in official.roles), None)
     if role is not None:
         return Actor(official.code, role, official.division)
     if not any(r in official.roles for r in allowed):

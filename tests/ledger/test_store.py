@@ -138,7 +138,8 @@ def test_a_batch_of_a_thousand_signed_events_is_stored_in_one_save(new_ledger):
 
     app = new_ledger(embedded_sealing=False)
     policies = [
-        Policy.set({"version": f"bulk-{n}", "pad": "x" * 600}, ADMIN.to_json()) for n in range(1000)
+        Policy.set({"version": f"bulk-{n}", "source": "x" * 600}, ADMIN.to_json())
+        for n in range(1000)
     ]
     done = threading.Event()
 

@@ -1,0 +1,204 @@
+"""The policy over HTTP and from the command line: anyone reads the rules in force (now or as
+of a position); the admin records the 2027 table; a clerk or a leader cannot; the health check
+and the staff views warn from 60 days before the working-day calendar runs out."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import main as cli_main
+from ledger.demo.bureau import ADMIN, build_demo
+from ledger.policy import default_policy
+from ledger.registry.service import Registry
+
+from ..ledger.test_policy import FIXTURE_2027
+
+FIRST = "changzhou-water-2018/1"
+
+
+def _with_2027(version: str = "changzhou-water-2018/2") -> dict:
+    document = copy.deepcopy(default_policy())
+    document["version"] = version
+    document["calendar"] = {"years": {"2027": copy.deepcopy(FIXTURE_2027)}}
+    return document
+
+
+@pytest.fixture
+def world(ledger):
+    build_demo(ledger, targets=20, inspectors=8, today=date(2026, 11, 25))
+    app = create_app(ledger)
+    app.state.policies.today = lambda: date(2026, 12, 2)
+    registry = Registry(ledger)
+
+    def bearer(code: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {registry.issue_token(code, None)}"}
+
+    return {
+        "ledger": ledger,
+        "app": app,
+        "client": TestClient(app),
+        "admin": bearer(ADMIN),
+        "clerk": bearer("szc-clerk"),
+        "leader": bearer("jld-leader-1"),
+    }
+
+
+def test_anyone_reads_the_policy_in_force_with_its_position_setter_and_warning(world):
+    client = world["client"]
+    head = world["ledger"].recorder.max_notification_id()
+    body = client.get("/policy").json()
+    assert (body["version"], body["position"], body["as_of"]) == (FIRST, 2, head)
+    assert body["set_by"]["role"] == "system"
+    assert body["document"]["publication"]["deadline_working_days"] == 7
+    (warning,) = body["warnings"]
+    assert warning["year_to_add"] == "2027" and warning["known_until"] == "2026-12-31"
+    assert client.get("/policy/versions").json() == {
+        "versions": [{k: v for k, v in body.items() if k not in ("document", "as_of", "warnings")}]
+    }
+
+
+def test_the_admin_records_the_2027_table_and_the_policy_is_read_as_of_before_it(world):
+    client, ledger = world["client"], world["ledger"]
+    before = ledger.recorder.max_notification_id()
+    response = client.post(
+        "/policy",
+        json={"document": _with_2027(), "reason": "2027年部分节假日安排"},
+        headers=world["admin"],
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["recorded"] is True
+    now = client.get("/policy").json()
+    assert (now["version"], now["position"], now["reason"]) == (
+        "changzhou-water-2018/2",
+        before + 1,
+        "2027年部分节假日安排",
+    )
+    assert now["set_by"] == {"official": ADMIN, "role": "admin", "department": "bgs"}
+    assert now["warnings"] == []  # the calendar now knows 2027
+    then = client.get("/policy", params={"as_of": before}).json()
+    assert (then["version"], then["as_of"]) == (FIRST, before)
+    assert [v["position"] for v in client.get("/policy/versions").json()["versions"]] == [
+        2,
+        before + 1,
+    ]
+
+    # The same document again records nothing and says so.
+    again = client.post("/policy", json={"document": _with_2027()}, headers=world["admin"])
+    assert again.status_code == 200 and again.json()["recorded"] is False
+    assert ledger.recorder.max_notification_id() == before + 1
+
+
+@pytest.mark.parametrize("who", ["clerk", "leader"])
+def test_a_clerk_or_a_leader_cannot_set_the_policy(world, who):
+    head = world["ledger"].recorder.max_notification_id()
+    response = world["client"].post("/policy", json={"document": _with_2027()}, headers=world[who])
+    assert response.status_code == 403
+    assert "needs one of the roles admin" in response.json()["detail"]
+    assert world["ledger"].recorder.max_notification_id() == head
+    assert world["client"].post("/policy", json={"document": _with_2027()}).status_code == 401
+
+
+def test_a_bad_version_over_http_is_422_naming_each_problem(world):
+    document = _with_2027()
+    document["publication"]["deadline_working_days"] = 25
+    document["calendar"]["years"]["2027"]["holidays"].append("2026-10-01")
+    response = world["client"].post(
+        "/policy", json={"document": document, "extra": 1}, headers=world["admin"]
+    )
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"] == "extra"
+    response = world["client"].post("/policy", json={"document": document}, headers=world["admin"])
+    assert response.status_code == 422
+    assert {(p["field"], p["message"]) for p in response.json()["problems"]} == {
+        ("publication.deadline_working_days", "must be from 1 to 20"),
+        ("calendar.years.2027.holidays", "is not in 2027"),
+    }
+
+
+@pytest.mark.parametrize("as_of", [0, -3, 10**9])
+def test_an_as_of_outside_the_log_is_refused_naming_it(world, as_of):
+    response = world["client"].get("/policy", params={"as_of": as_of})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"as_of {as_of}: the log has positions 1 to ")
+
+
+def test_health_and_the_staff_views_warn_that_the_calendar_ends(world):
+    client = world["client"]
+    for path, headers in [
+        ("/health", {}),
+        ("/staff/publications-due", world["clerk"]),
+        ("/staff/awaiting-confirmation", world["clerk"]),
+    ]:
+        (warning,) = client.get(path, headers=headers).json()["warnings"]
+        assert "2027" in warning["zh"] and "国务院" in warning["zh"], path
+        assert 'calendar.years."2027"' in warning["en"], path
+    world["app"].state.policies.today = lambda: date(2026, 10, 31)
+    assert client.get("/health").json()["warnings"] == []
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    assert cli_main(["init", "--data", str(data)]) == 0
+    capsys.readouterr()
+    assert cli_main(["policy", "show", "--data", str(data)]) == 0
+    shown = capsys.readouterr()
+    assert f"policy {FIRST} (as of position 2)" in shown.out
+    assert "set by    drawledger as system of drawledger" in shown.out
+    assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
+    assert 'calendar.years."2027"' in shown.err
+
+    good = tmp_path / "policy-2027.toml"
+    good.write_text(_toml_2027(), encoding="utf-8")
+    assert cli_main(["policy", "set", str(good), "--data", str(data), "--reason", "2027"]) == 0
+    assert "recorded policy changzhou-water-2018/2 at position 3" in capsys.readouterr().out
+    assert cli_main(["policy", "set", str(good), "--data", str(data)]) == 0
+    assert "nothing recorded" in capsys.readouterr().out
+    assert cli_main(["policy", "show", "--as-of", "2", "--data", str(data)]) == 0
+    assert f"policy {FIRST} (as of position 2)" in capsys.readouterr().out
+
+
+def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    cli_main(["init", "--data", str(data)])
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'version = "v2"\n[teams]\nmin_inspectors = 1\n[calendar.years."2027"]\n'
+        "holidays = [2027-01-01]\nworkdays = []\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert cli_main(["policy", "set", str(bad), "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "teams.min_inspectors=1: must be from 2 to 20" in err
+    assert "calendar.years.2027.holidays='2027-01-01': is not a quoted date 'YYYY-MM-DD'" in err
+    bad.write_text("version = \n", encoding="utf-8")
+    assert cli_main(["policy", "set", str(bad), "--data", str(data)]) == 1
+    assert "is not a TOML document" in capsys.readouterr().err
+    assert cli_main(["policy", "show", "--as-of", "3", "--data", str(data)]) == 1
+    assert "as_of 3: the log has positions 1 to 2" in capsys.readouterr().err
+
+
+def _toml_2027() -> str:
+    """The shipped default policy file with version 2 and the fixture's 2027 table appended,
+    as the bureau would edit it."""
+    from importlib import resources
+
+    text = resources.files("ledger").joinpath("policy_default.toml").read_text(encoding="utf-8")
+    text = text.replace(f'version = "{FIRST}"', 'version = "changzhou-water-2018/2"')
+    table = FIXTURE_2027
+    text += '\n[calendar.years."2027"]\n' + "".join(
+        f"{key} = {json.dumps(table[key], ensure_ascii=False)}\n"  # JSON strings, arrays: TOML
+        for key in ("source", "holidays", "workdays")
+    )
+    assert tomllib.loads(text)["calendar"]["years"]["2027"] == table
+    return text
