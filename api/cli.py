@@ -139,10 +139,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        _seal_at_end(args)
+        return status
     except LedgerError as e:
         print(f"drawledger {args.command}: {e}", file=sys.stderr)
         return 1
+
+
+def _seal_at_end(args: argparse.Namespace) -> None:
+    """A one-shot command's events are sealed once, at its end, in one checkpoint (embedded
+    mode; the service and the follower seal by themselves)."""
+    if args.command in ("seal", "serve") or not getattr(args, "data", None):
+        return
+    from ledger.application import LedgerApp
+
+    app = LedgerApp.open(Path(args.data))
+    try:
+        if app.embedded_sealing:
+            app.seal()
+    finally:
+        app.close()
 
 
 if __name__ == "__main__":
