@@ -18,7 +18,6 @@ from ledger.registry.service import Registry
 from . import errors, public_column
 from .routes import draws, imports, inspections, plans, public, queries, registry, transparency
 
-
 log = logging.getLogger(__name__)
 
 POSITION_HEADER = "Ledger-Position"

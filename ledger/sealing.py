@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from .sealer import Sealer, StoredCheckpoint
 
@@ -31,6 +32,7 @@ class SealingTask:
         self.sealer = sealer
         self.interval = interval
         self.last_error: str | None = None  # the last round's failure, None once a round succeeds
+        self.last_round_at: str | None = None  # when a round of this process last ended (UTC)
         self._stop = threading.Event()
         self._sealed = threading.Condition()  # notified after every round
         self._rounds = 0  # rounds finished, so that a waiter never misses one
@@ -72,6 +74,7 @@ class SealingTask:
             checkpoint = None
         else:
             self.last_error = None
+        self.last_round_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self._notify()
         return checkpoint
 

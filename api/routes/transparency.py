@@ -117,4 +117,5 @@ def health(ledger: LedgerDep) -> dict[str, object]:
         "sealed": latest.size if latest else 0,
         "sealed_position": latest.last_notification_id if latest else 0,
         "sealer_error": error,
+        "sealer_last_round": ledger.sealing.last_round_at,
     }
