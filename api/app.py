@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
-from ledger.application import LedgerApp
+from ledger.application import LedgerApp, positions_saved
 from ledger.draws.service import Draws
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
@@ -29,11 +30,37 @@ from .routes import (
     transparency,
 )
 
+log = logging.getLogger(__name__)
+
+POSITION_HEADER = "Ledger-Position"
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    app.state.read_models.close()  # the read-model database's connections, at shutdown
+    ledger: LedgerApp = app.state.ledger
+    ledger.start_sealing()  # embedded mode: a round per interval, the first one now
+    try:
+        yield
+    finally:
+        try:
+            ledger.stop_sealing()  # a last round: nothing acknowledged is left unsealed
+        except Exception as e:  # noqa: BLE001 - reported; the next start's first round retries
+            log.error("the last sealing round at shutdown failed: %s", e)
+        app.state.read_models.close()  # the read-model database's connections, at shutdown
+
+
+async def _ledger_position(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """A write that stored events answers with the position of its last one
+    (``Ledger-Position``), for ``GET /checkpoint?wait_for=POSITION``."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return await call_next(request)
+    with positions_saved() as positions:
+        response = await call_next(request)
+    if positions and response.status_code < 400:
+        response.headers[POSITION_HEADER] = str(max(positions))
+    return response
 
 
 def create_app(ledger: LedgerApp) -> FastAPI:
@@ -55,6 +82,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
 
     app.state.read_models = open_read_models(ledger)
     errors.install(app)
+    app.middleware("http")(_ledger_position)
     app.include_router(transparency.router)
     app.include_router(registry.router)
     app.include_router(queries.router)

@@ -17,6 +17,7 @@ import sys
 from ledger.errors import LedgerError
 
 from . import cli_demo, cli_ledger, cli_plans, cli_policy, cli_registry
+from .cli_common import seal_at_end
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        seal_at_end(args)
+        return status
     except LedgerError as e:
         print(f"drawledger {args.command}: {e}", file=sys.stderr)
         return 1

@@ -87,3 +87,18 @@ def stage_bars(label: str, stream: TextIO | None = None) -> Callable[[str, int, 
         bars[stage](done, total)
 
     return report
+
+
+def seal_at_end(args: argparse.Namespace) -> None:
+    """A one-shot command's events are sealed once, at its end, in one checkpoint (embedded
+    mode; the service and the follower seal by themselves)."""
+    if args.command in ("seal", "serve") or not getattr(args, "data", None):
+        return
+    from ledger.application import LedgerApp
+
+    app = LedgerApp.open(Path(args.data))
+    try:
+        if app.embedded_sealing:
+            app.seal()
+    finally:
+        app.close()

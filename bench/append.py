@@ -7,8 +7,10 @@ store on the same backend:
 - ``plain``: ``eventsourcing.application.Application`` with its default mapper and transcoder;
 - ``signed``: ``LedgerApp(embedded_sealing=False)``: signing mapper (JCS, SHA-256, Ed25519,
   per-aggregate chain), no sealing;
-- ``sealed``: ``LedgerApp(embedded_sealing=True)``: the same, and a sealing round (Merkle leaf +
-  signed checkpoint) after every save, which is what the embedded mode does.
+- ``sealed``: ``LedgerApp(embedded_sealing=True)`` with its sealing task running (a round per
+  ``seal_interval``, 1 s by default: Merkle leaves + one signed checkpoint), which is what the
+  service does; the timed section ends with ``stop_sealing()``, whose last round seals the
+  tail, so every timed event is appended *and* sealed.
 
 Each repeat runs all three, in a rotated order, after an untimed warm-up of 50 saves; the figure
 is the median over the repeats of each repeat's ratio ``signed rate / plain rate``.
@@ -36,14 +38,16 @@ from .common import (
     timed,
 )
 
-TARGET = 0.75
+TARGET = 0.75  # the signed append
+SEALED_TARGET = 0.8  # what the service does (issue 15)
 VARIANTS = ("plain", "signed", "sealed")
 WARMUP = 50
 SQLITE_REPEATS = 5
 SAVES = 2000  # per variant and repeat; the sealed variant on PostgreSQL takes ~20 s of it
 MEASURES = (
     "signed append (embedded_sealing=False) / plain Application",
-    "signed append + seal after every save (embedded_sealing=True) / plain Application",
+    "signed append, sealed in 1 s rounds by the sealing task, tail sealed (the service) "
+    "/ plain Application",
 )
 
 
@@ -87,8 +91,15 @@ def measure(
         app = _open(variant, env)
         try:
             save_one_by_one(app, warmup)
+            sealing = variant == "sealed"
+            if sealing:
+                app.seal()  # the warm-up, untimed
             with timed() as t:
+                if sealing:
+                    app.start_sealing()
                 save_one_by_one(app, workload)
+                if sealing:
+                    app.stop_sealing()  # the last round: everything timed is sealed
             sizes = [len(n.state) for n in app.recorder.select_notifications(start=1, limit=500)]
         finally:
             app.close()
@@ -136,7 +147,10 @@ def run(config: Config) -> list[Figure]:
                         f"  append/{backend} repeat {rep + 1}/{repeats} {variant:>6}: "
                         f"{result['rate']:,.0f} ev/s ({result['seconds']:.2f} s)"
                     )
-            for variant, measure_name in zip(("signed", "sealed"), MEASURES, strict=True):
+            targets = (TARGET, SEALED_TARGET)
+            for variant, measure_name, target in zip(
+                ("signed", "sealed"), MEASURES, targets, strict=True
+            ):
                 ratios = [s / p for s, p in zip(rates[variant], rates["plain"], strict=True)]
                 figures.append(
                     Figure(
@@ -144,7 +158,7 @@ def run(config: Config) -> list[Figure]:
                         backend,
                         measure_name,
                         value=median(ratios),
-                        target=TARGET,
+                        target=target,
                         spread=spread(ratios),
                         detail=(
                             f"{variant} {rate_text(rates[variant])} vs plain "

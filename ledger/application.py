@@ -2,13 +2,18 @@
 
 It is an ``eventsourcing`` Application whose mapper signs every event (``mapper.py``) and whose
 configuration comes only from the ledger's settings, never from stray environment variables.
-In embedded mode (SQLite) it seals right after each save; with PostgreSQL a separate follower
-(``drawledger seal --follow``) seals.
+In the embedded mode (SQLite) it seals its own log: in a background task, one checkpoint per
+``seal_interval`` (``start_sealing``/``stop_sealing``, run by the service), or explicitly with
+``seal()`` (the CLI's one-shot commands, once at their end); a ``seal_interval`` of 0 seals
+within each command instead. With PostgreSQL a separate follower (``drawledger seal
+--follow``) seals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,19 +28,36 @@ from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
-from .config import Settings
+from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
 from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
 from .keyfile import load_key
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
-from .sealer import Sealer, SealError
+from .sealer import Sealer, SealError, StoredCheckpoint
+from .sealing import SealingTask
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
     install_append_only_guards,
     is_postgres,
     persistence_env,
 )
+
+# The positions saved inside ``positions_saved()``: a list shared with the threads that the
+# context is copied into (as FastAPI runs a route), so the caller sees what they saved.
+_saved_positions: ContextVar[list[int] | None] = ContextVar("saved_positions", default=None)
+
+
+@contextmanager
+def positions_saved() -> Iterator[list[int]]:
+    """Collect the ledger position (notification id) of the last event of every save made
+    inside the block, in this context and in any context copied from it."""
+    positions: list[int] = []
+    token = _saved_positions.set(positions)
+    try:
+        yield positions
+    finally:
+        _saved_positions.reset(token)
 
 
 class LedgerApp(Application[UUID]):
@@ -51,6 +73,7 @@ class LedgerApp(Application[UUID]):
         *,
         verifiers: list[VerifierKey] = (),  # type: ignore[assignment]
         embedded_sealing: bool | None = None,
+        seal_interval: float = DEFAULT_SEAL_INTERVAL,
         witnesses: list[VerifierKey] = (),  # type: ignore[assignment]
     ) -> None:
         self.signer = signer
@@ -66,9 +89,12 @@ class LedgerApp(Application[UUID]):
         self.sealer = Sealer(self.recorder, signer, origin)
         # Called after every successful save (embedded mode: projections catch up here).
         self.after_save: list[Callable[[], None]] = []
+        # Whether this process seals its own log (the embedded mode), and how often.
         self.embedded_sealing = (
             not is_postgres(self.recorder) if embedded_sealing is None else embedded_sealing
         )
+        self.seal_interval = check_seal_interval(seal_interval)
+        self.sealing = SealingTask(self.sealer, self.seal_interval)
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
@@ -80,6 +106,7 @@ class LedgerApp(Application[UUID]):
             witnesses = [parse_verifier_key(w) for w in settings.witnesses]
         except VerifyError as e:
             raise ConfigurationError(f"a witness key in {data_dir} is malformed: {e}") from None
+        kwargs.setdefault("seal_interval", settings.seal_interval)
         app = cls(env, signer, settings.origin, witnesses=witnesses, **kwargs)
         app.data_dir = data_dir
         return app
@@ -107,7 +134,10 @@ class LedgerApp(Application[UUID]):
             raise Conflict(
                 "another command changed the same record at the same time; read it and retry"
             ) from None
-        if self.embedded_sealing:
+        positions = _saved_positions.get()
+        if positions is not None and recordings:
+            positions.append(recordings[-1].notification.id)
+        if self.embedded_sealing and self.seal_interval == 0:
             try:
                 self.sealer.seal()
             except SealError as e:
@@ -134,9 +164,42 @@ class LedgerApp(Application[UUID]):
         return recordings
 
     def close(self) -> None:
-        assert isinstance(self.mapper, SigningMapper)
-        self.mapper.close()  # its signing helper process, if a bulk import started one
-        super().close()
+        """Stop the sealing task, if it runs, after its last round; then release everything."""
+        try:
+            if self.sealing.running:
+                self.stop_sealing()
+        finally:
+            assert isinstance(self.mapper, SigningMapper)
+            self.mapper.close()  # its signing helper process, if a bulk import started one
+            super().close()
+
+    # -- sealing -------------------------------------------------------------------------------
+
+    def seal(self) -> StoredCheckpoint | None:
+        """Seal everything stored so far now, in one checkpoint (None if nothing was new)."""
+        return self.sealer.seal()
+
+    def start_sealing(self) -> None:
+        """Start the embedded mode's sealing task; its first round seals at once whatever was
+        stored unsealed (by a crash, or a command of another process). Nothing to start with
+        PostgreSQL, where the follower seals."""
+        if not self.embedded_sealing:
+            return
+        if self.seal_interval == 0:  # each command seals; only the leftovers are sealed here
+            self.sealing.run_round()
+        else:
+            self.sealing.start()
+
+    def stop_sealing(self) -> StoredCheckpoint | None:
+        """Stop the sealing task after one last round, which raises if it fails."""
+        if not self.embedded_sealing:
+            return None
+        return self.sealing.stop()
+
+    def wait_sealed(self, position: int, timeout: float) -> StoredCheckpoint | None:
+        """The latest checkpoint once one covers ledger position ``position``, or None if none
+        does within ``timeout`` seconds."""
+        return self.sealing.wait_sealed(position, timeout)
 
     def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
         try:

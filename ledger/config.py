@@ -15,6 +15,8 @@ from .errors import ConfigurationError
 
 CONFIG_FILE = "drawledger.toml"
 DEFAULT_DATABASE = "sqlite:///ledger.sqlite"
+DEFAULT_SEAL_INTERVAL = 1.0  # seconds between sealing rounds in the embedded mode
+MAX_SEAL_INTERVAL = 60.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Settings:
     database: str
     key_file: Path
     witnesses: tuple[str, ...] = ()
+    seal_interval: float = DEFAULT_SEAL_INTERVAL
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
@@ -41,6 +44,7 @@ class Settings:
             )
             key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
             witnesses = tuple(str(w) for w in ledger.get("witnesses", []))
+            seal_interval = ledger.get("seal_interval", DEFAULT_SEAL_INTERVAL)
         except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
             raise ConfigurationError(f"{path} is not a valid drawledger config: {e}") from None
         return cls(
@@ -49,6 +53,7 @@ class Settings:
             database=database,
             key_file=key_file,
             witnesses=witnesses,
+            seal_interval=check_seal_interval(seal_interval, f"{path}: seal_interval"),
         )
 
     def write(self) -> None:
@@ -61,8 +66,22 @@ class Settings:
             f"key = {_toml_str(key)}\n"
             "# witnesses: cosignature/v1 verifier keys whose cosignatures the ledger keeps\n"
             f"witnesses = [{', '.join(_toml_str(w) for w in self.witnesses)}]\n"
+            "# seal_interval: seconds between sealing rounds in the embedded (SQLite) mode, one\n"
+            "# checkpoint per round; 0 seals within each command (a checkpoint per command)\n"
+            f"seal_interval = {self.seal_interval!r}\n"
         )
         (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+
+def check_seal_interval(value: object, what: str = "seal_interval") -> float:
+    """The sealing interval in seconds, 0 to 60; anything else is a ``ConfigurationError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"{what} must be a number of seconds, got {value!r}")
+    if not 0 <= value <= MAX_SEAL_INTERVAL:
+        raise ConfigurationError(
+            f"{what} must be between 0 and {MAX_SEAL_INTERVAL:g} seconds, got {value!r}"
+        )
+    return float(value)
 
 
 def _toml_str(value: str) -> str:

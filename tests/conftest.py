@@ -117,13 +117,16 @@ def signer():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def new_ledger(store_env, signer):  # type: ignore[no-untyped-def]
-    """A factory for ledger applications on the test store, sealing after each save."""
+    """A factory for ledger applications on the test store, sealing within each command
+    (``seal_interval=0``): a checkpoint per command, with nothing to wait for. The background
+    sealing task has its own tests (tests/ledger/test_sealing_task.py)."""
     from ledger.application import LedgerApp
 
     apps = []
 
     def make(**kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("embedded_sealing", True)
+        kwargs.setdefault("seal_interval", 0)
         app = LedgerApp(store_env, signer, signer.name, **kwargs)
         apps.append(app)
         return app

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field
 
+from ledger.errors import BadInput, NotFound
+
 from ..deps import LedgerDep, PoliciesDep
+from ..errors import problem
 from ..schemas import RequestBody
+
+MAX_WAIT = 30.0  # seconds a request may wait for a checkpoint
 
 router = APIRouter(tags=["transparency"])
 
@@ -22,9 +28,42 @@ def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode("ascii") for h in items]
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
-def latest_checkpoint(ledger: LedgerDep) -> str:
-    """The latest signed checkpoint (C2SP tlog-checkpoint note), with witness cosignatures."""
+@router.get("/checkpoint", response_class=PlainTextResponse, response_model=None)
+def latest_checkpoint(
+    ledger: LedgerDep,
+    wait_for: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="a ledger position (a write's Ledger-Position header): answer once a "
+            "checkpoint covers it",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, Query(gt=0, le=MAX_WAIT, description="seconds to wait for it at most")
+    ] = 10.0,
+) -> str | JSONResponse:
+    """The latest signed checkpoint (C2SP tlog-checkpoint note), with witness cosignatures.
+
+    With ``wait_for``, waits until a checkpoint covers that position (503 with Retry-After if
+    none does within ``timeout``; 404 if the ledger holds no event at that position yet).
+    """
+    if wait_for is not None:
+        head = ledger.recorder.max_notification_id() or 0
+        if wait_for > head:
+            raise NotFound(f"the ledger holds no event at position {wait_for} (it ends at {head})")
+        if ledger.wait_sealed(wait_for, timeout) is None:
+            latest = ledger.sealer.latest()
+            covered = latest.last_notification_id if latest else 0
+            response = problem(
+                503,
+                "not sealed yet",
+                f"position {wait_for} is stored but no checkpoint covers it yet (the latest "
+                f"covers up to position {covered}); the sealer runs every "
+                f"{ledger.seal_interval:g} s: retry",
+            )
+            response.headers["Retry-After"] = "1"
+            return response
     return ledger.sealer.cosigned_note()
 
 
@@ -41,8 +80,22 @@ def add_cosignature(size: int, body: CosignatureCreate, ledger: LedgerDep) -> di
 
 
 @router.get("/proofs/inclusion")
-def inclusion(index: int, ledger: LedgerDep, size: int | None = None) -> dict[str, object]:
-    """Inclusion proof of leaf ``index`` in the tree of a signed checkpoint (latest by default)."""
+def inclusion(
+    ledger: LedgerDep,
+    index: int | None = None,
+    position: Annotated[
+        int | None, Query(description="a ledger position (instead of the leaf index)")
+    ] = None,
+    size: int | None = None,
+) -> dict[str, object]:
+    """Inclusion proof of leaf ``index`` (or of the event at ledger ``position``) in the tree
+    of a signed checkpoint (latest by default)."""
+    if index is not None and position is not None:
+        raise BadInput("give either index (a leaf index) or position (a ledger position)")
+    if position is not None:
+        index = ledger.sealer.leaf_index(position)
+    elif index is None:
+        raise BadInput("give index (a leaf index) or position (a ledger position)")
     tree_size, proof = ledger.sealer.inclusion_proof(index, size)
     return {"index": index, "tree_size": tree_size, "proof": _b64(proof)}
 
@@ -56,12 +109,16 @@ def consistency(old: int, ledger: LedgerDep, new: int | None = None) -> dict[str
 
 @router.get("/health")
 def health(ledger: LedgerDep, policies: PoliciesDep) -> dict[str, object]:
-    """Up, its origin, the sealed tree size, and warnings that need a person (the working-day
-    calendar running out within 60 days)."""
+    """The service's state: how much is sealed, the sealer's last failure if it failed, and
+    warnings that need a person (the working-day calendar running out within 60 days)."""
     latest = ledger.sealer.latest()
+    error = ledger.sealing.last_error
     return {
-        "status": "ok",
+        "status": "degraded" if error else "ok",
         "origin": ledger.origin,
         "sealed": latest.size if latest else 0,
+        "sealed_position": latest.last_notification_id if latest else 0,
+        "sealer_error": error,
+        "sealer_last_round": ledger.sealing.last_round_at,
         "warnings": policies.calendar_warnings(),
     }

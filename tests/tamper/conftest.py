@@ -39,7 +39,9 @@ def build_sealed_history(
     directory: Path, signer: SignerKey, *, notes: int, rounds: int, label: str = "note"
 ) -> SealedHistory:
     directory.mkdir(parents=True, exist_ok=True)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    # A checkpoint per command (seal_interval=0): many checkpoints for the tamperer to meet.
+    env = persistence_env("sqlite:///ledger.sqlite", directory)
+    app = LedgerApp(env, signer, signer.name, seal_interval=0)
     try:
         app.create_ledger()
         app.set_default_policy()
