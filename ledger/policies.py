@@ -110,7 +110,12 @@ class Policies:
     def calendar_warnings(self, policy: dict[str, Any] | None = None) -> list[dict[str, str]]:
         """The warning (Chinese and English) once today is within ``WARN_DAYS`` of the last day
         the calendar in force knows; empty before that."""
-        return calendar_warnings(policy or self.app.policy_in_force(), self.today())
+        if policy is None:
+            try:
+                policy = self.app.policy_in_force()
+            except NotFound:  # a ledger not yet given its policy: nothing to warn about
+                return []
+        return calendar_warnings(policy, self.today())
 
 
 def calendar_warnings(policy: dict[str, Any], today: date) -> list[dict[str, str]]:
