@@ -16,7 +16,7 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
-from . import errors
+from . import docs_pages, errors
 from .public_column.routes import install as install_public_column
 from .routes import (
     draws,
@@ -69,6 +69,8 @@ def create_app(ledger: LedgerApp) -> FastAPI:
         description="Signed audit ledger for 'double random, one public' inspections.",
         version="0.1.0",
         lifespan=_lifespan,
+        docs_url=None,  # docs_pages: served from the service itself, not a CDN
+        redoc_url=None,
     )
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
@@ -93,5 +95,6 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(draws.router)
     app.include_router(inspections.router)
     app.include_router(policy.router)
+    docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app
