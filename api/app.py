@@ -17,6 +17,7 @@ from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
 from . import docs_pages, errors
+from .body_limit import BodyLimit, BodyLimits
 from .public_column.routes import install as install_public_column
 from .routes import (
     draws,
@@ -63,7 +64,8 @@ async def _ledger_position(
     return response
 
 
-def create_app(ledger: LedgerApp) -> FastAPI:
+def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
+    """The service over ``ledger``; ``limits``: the largest request bodies it reads."""
     app = FastAPI(
         title="drawledger",
         description="Signed audit ledger for 'double random, one public' inspections.",
@@ -85,6 +87,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.read_models = open_read_models(ledger)
     errors.install(app)
     app.middleware("http")(_ledger_position)
+    app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)
     app.include_router(registry.router)
     app.include_router(queries.router)

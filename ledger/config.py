@@ -17,6 +17,8 @@ CONFIG_FILE = "drawledger.toml"
 DEFAULT_DATABASE = "sqlite:///ledger.sqlite"
 DEFAULT_SEAL_INTERVAL = 1.0  # seconds between sealing rounds in the embedded mode
 MAX_SEAL_INTERVAL = 60.0
+DEFAULT_BODY_LIMIT_MIB = 1  # request bodies other than uploads (JSON)
+DEFAULT_UPLOAD_LIMIT_MIB = 65  # uploads (imports, evidence): a 64 MiB evidence file and its form
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Settings:
     key_file: Path
     witnesses: tuple[str, ...] = ()
     seal_interval: float = DEFAULT_SEAL_INTERVAL
+    body_limit_mib: int = DEFAULT_BODY_LIMIT_MIB
+    upload_limit_mib: int = DEFAULT_UPLOAD_LIMIT_MIB
 
     @classmethod
     def load(cls, data_dir: Path) -> Settings:
@@ -45,6 +49,9 @@ class Settings:
             key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
             witnesses = tuple(str(w) for w in ledger.get("witnesses", []))
             seal_interval = ledger.get("seal_interval", DEFAULT_SEAL_INTERVAL)
+            service = doc.get("service", {})
+            body_limit = service.get("body_limit_mib", DEFAULT_BODY_LIMIT_MIB)
+            upload_limit = service.get("upload_limit_mib", DEFAULT_UPLOAD_LIMIT_MIB)
         except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
             raise ConfigurationError(f"{path} is not a valid drawledger config: {e}") from None
         return cls(
@@ -54,6 +61,8 @@ class Settings:
             key_file=key_file,
             witnesses=witnesses,
             seal_interval=check_seal_interval(seal_interval, f"{path}: seal_interval"),
+            body_limit_mib=_check_mib(body_limit, f"{path}: [service] body_limit_mib"),
+            upload_limit_mib=_check_mib(upload_limit, f"{path}: [service] upload_limit_mib"),
         )
 
     def write(self) -> None:
@@ -69,6 +78,11 @@ class Settings:
             "# seal_interval: seconds between sealing rounds in the embedded (SQLite) mode, one\n"
             "# checkpoint per round; 0 seals within each command (a checkpoint per command)\n"
             f"seal_interval = {self.seal_interval!r}\n"
+            "[service]\n"
+            "# the largest request bodies 'drawledger serve' reads, in MiB (413 beyond them):\n"
+            "# uploads (multipart/form-data: imports, evidence) and every other body (JSON)\n"
+            f"upload_limit_mib = {self.upload_limit_mib}\n"
+            f"body_limit_mib = {self.body_limit_mib}\n"
         )
         (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
 
@@ -82,6 +96,12 @@ def check_seal_interval(value: object, what: str = "seal_interval") -> float:
             f"{what} must be between 0 and {MAX_SEAL_INTERVAL:g} seconds, got {value!r}"
         )
     return float(value)
+
+
+def _check_mib(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4096:
+        raise ConfigurationError(f"{what} must be a whole number of MiB, 1 to 4096, got {value!r}")
+    return value
 
 
 def _toml_str(value: str) -> str:
