@@ -113,3 +113,61 @@ def test_sound_read_models_are_kept(bureau):
     with _serve(data) as client:
         assert _targets(client, token) == TARGETS
     assert not [p for p in data.iterdir() if ".damaged-" in p.name]
+
+
+# -- a store that refuses writes ----------------------------------------------------------------
+#
+# Root (as tests may run) writes to a chmod 0444 file regardless, and a real full disk cannot be
+# made in a test; so every new connection to the ledger's SQLite file is opened as the real
+# cases leave it: ``PRAGMA query_only`` gives SQLite's own read-only error (SQLITE_READONLY,
+# the one a read-only file or mount gives), ``PRAGMA max_page_count`` at the file's size its
+# disk-full error (SQLITE_FULL).
+
+
+def _ledger_connections_run(monkeypatch, pragma) -> None:  # type: ignore[no-untyped-def]
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    create = SQLiteConnectionPool._create_connection
+
+    def create_and_restrict(self):  # type: ignore[no-untyped-def]
+        conn = create(self)
+        pragma(conn._sqlite_conn)
+        return conn
+
+    monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", create_and_restrict)
+
+
+def _read_only(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA query_only = ON")
+
+
+def _full(conn: sqlite3.Connection) -> None:
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+@pytest.mark.parametrize(
+    ("restrict", "title"), [(_read_only, "store is read-only"), (_full, "store is full")]
+)
+def test_a_store_that_refuses_writes_answers_503_saying_why_and_still_reads(
+    bureau, monkeypatch, restrict, title
+):
+    data, token = bureau
+    monkeypatch.setattr(LedgerApp, "start_sealing", lambda self: None)  # no round at start
+    monkeypatch.setattr(LedgerApp, "stop_sealing", lambda self: None)
+    _ledger_connections_run(monkeypatch, restrict)
+    auth = {"Authorization": f"Bearer {token}"}
+    with _serve(data) as client:
+        answers = []
+        for n in range(40):  # a full file still takes rows while its last pages have room
+            r = client.post(
+                "/divisions", json={"code": f"new{n}", "name": f"新处室{n}"}, headers=auth
+            )
+            answers.append(r.status_code)
+            if r.status_code != 201:
+                break
+        assert r.status_code == 503, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["title"] == title
+        assert set(answers[:-1]) <= {201}
+        assert _targets(client, token) == TARGETS  # reading goes on
