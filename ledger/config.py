@@ -1,7 +1,9 @@
 """The settings of one ledger, from ``DIR/drawledger.toml`` (written by ``drawledger init``).
 
 ``DRAWLEDGER_DATABASE`` in the environment overrides the database URL, so that the same data
-directory (keys, name) can point at a PostgreSQL server in production.
+directory (keys, name) can point at a PostgreSQL server in production. A database password is
+never written into ``drawledger.toml``: it comes from ``DRAWLEDGER_DATABASE`` or from the file
+named by ``database_password_file`` (mode 0600, written by ``drawledger init``).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ConfigurationError
 
 CONFIG_FILE = "drawledger.toml"
+DATABASE_ENV = "DRAWLEDGER_DATABASE"
+PASSWORD_FILE = "keys/database.password"
 DEFAULT_DATABASE = "sqlite:///ledger.sqlite"
 DEFAULT_SEAL_INTERVAL = 1.0  # seconds between sealing rounds in the embedded mode
 MAX_SEAL_INTERVAL = 60.0
@@ -43,9 +48,11 @@ class Settings:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
             ledger = doc["ledger"]
             origin = str(ledger["origin"])
-            database = os.environ.get("DRAWLEDGER_DATABASE") or str(
-                ledger.get("database", DEFAULT_DATABASE)
-            )
+            database = str(ledger.get("database", DEFAULT_DATABASE))
+            password_file = ledger.get("database_password_file")
+            if password_file:
+                database = with_password(database, _read_password(data_dir / str(password_file)))
+            database = os.environ.get(DATABASE_ENV) or database
             key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
             witnesses = tuple(str(w) for w in ledger.get("witnesses", []))
             seal_interval = ledger.get("seal_interval", DEFAULT_SEAL_INTERVAL)
@@ -66,12 +73,21 @@ class Settings:
         )
 
     def write(self) -> None:
+        """Write ``drawledger.toml``; a password in the database URL goes to
+        ``keys/database.password`` (mode 0600), named in the settings, never into the TOML."""
         key = self.key_file.relative_to(self.data_dir).as_posix()
+        database, password = without_password(self.database)
+        password_line = ""
+        if password:
+            _write_secret(self.data_dir / PASSWORD_FILE, password)
+            password_line = f"database_password_file = {_toml_str(PASSWORD_FILE)}  # mode 0600\n"
         text = (
             "# drawledger ledger settings (written by 'drawledger init').\n"
             "[ledger]\n"
             f"origin = {_toml_str(self.origin)}  # checkpoint origin and signing key name\n"
-            f"database = {_toml_str(self.database)}\n"
+            f"# database: the store this ledger was created in ({DATABASE_ENV} overrides it)\n"
+            f"database = {_toml_str(database)}\n"
+            f"{password_line}"
             f"key = {_toml_str(key)}\n"
             "# witnesses: cosignature/v1 verifier keys whose cosignatures the ledger keeps\n"
             f"witnesses = [{', '.join(_toml_str(w) for w in self.witnesses)}]\n"
@@ -96,6 +112,40 @@ def check_seal_interval(value: object, what: str = "seal_interval") -> float:
             f"{what} must be between 0 and {MAX_SEAL_INTERVAL:g} seconds, got {value!r}"
         )
     return float(value)
+
+
+def without_password(url: str) -> tuple[str, str]:
+    """The database URL without its password, and the password ("" if none)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url, ""
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return parts._replace(netloc=f"{user}@{netloc}").geturl(), unquote(parts.password)
+
+
+def with_password(url: str, password: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        raise ConfigurationError(f"database URL {url!r} names no user for its password")
+    user, host = parts.netloc.rsplit("@", 1)
+    return parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}").geturl()
+
+
+def _read_password(path: Path) -> str:
+    if not path.exists():
+        raise ConfigurationError(f"{path} (database_password_file) not found")
+    if path.stat().st_mode & 0o077:
+        raise ConfigurationError(f"{path} is readable by others: chmod 600 {path}")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secret + "\n")
+    os.chmod(path, 0o600)
 
 
 def _check_mib(value: object, what: str) -> int:
