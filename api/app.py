@@ -16,7 +16,8 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
-from . import errors
+from . import docs_pages, errors
+from .body_limit import BodyLimit, BodyLimits
 from .public_column.routes import install as install_public_column
 from .routes import (
     draws,
@@ -63,12 +64,15 @@ async def _ledger_position(
     return response
 
 
-def create_app(ledger: LedgerApp) -> FastAPI:
+def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
+    """The service over ``ledger``; ``limits``: the largest request bodies it reads."""
     app = FastAPI(
         title="drawledger",
         description="Signed audit ledger for 'double random, one public' inspections.",
         version="0.1.0",
         lifespan=_lifespan,
+        docs_url=None,  # docs_pages: served from the service itself, not a CDN
+        redoc_url=None,
     )
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
@@ -83,6 +87,7 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.state.read_models = open_read_models(ledger)
     errors.install(app)
     app.middleware("http")(_ledger_position)
+    app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)
     app.include_router(registry.router)
     app.include_router(queries.router)
@@ -93,5 +98,6 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(draws.router)
     app.include_router(inspections.router)
     app.include_router(policy.router)
+    docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app

@@ -53,10 +53,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.body_limit import MIB, BodyLimits
     from ledger.application import LedgerApp
+    from ledger.config import Settings
+    from ledger.setup import check_ledger_created
 
-    app = LedgerApp.open(Path(args.data))
-    uvicorn.run(create_app(app), host=args.host, port=args.port)
+    data = Path(args.data)
+    settings = Settings.load(data)
+    app = LedgerApp.open(data)
+    check_ledger_created(app)  # settings naming an empty or another store: refuse to start
+    limits = BodyLimits(body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB)
+    uvicorn.run(create_app(app, limits), host=args.host, port=args.port)
     return 0
 
 

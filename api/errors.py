@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import InternalError as StoreInternalError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError as ReadInterfaceError
+from sqlalchemy.exc import OperationalError as ReadOperationalError
 
 from ledger.errors import (
     BadInput,
@@ -33,6 +38,45 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
+# The store cannot serve the request: 503, saying why, never 500. Told apart by the database's
+# own words (SQLite: "attempt to write a readonly database", "database or disk is full";
+# PostgreSQL: "read-only transaction", "No space left on device", "could not extend file").
+_STORE_FAILURES = (
+    StoreOperationalError,
+    StoreInterfaceError,
+    StoreInternalError,
+    ReadOperationalError,
+    ReadInterfaceError,
+)
+_STORE_PROBLEMS = [
+    (
+        ("readonly", "read-only", "read only"),
+        "store is read-only",
+        "the database refuses writes (read-only file, file system or server): make it "
+        "writable again; what is recorded can still be read",
+    ),
+    (
+        ("disk is full", "no space left", "could not extend file", "disk full"),
+        "store is full",
+        "the disk holding the database is full: free space or move the data directory; "
+        "what is recorded can still be read",
+    ),
+]
+
+
+def store_problem(exc: Exception) -> tuple[str, str]:
+    """Title and detail of a 503 for a store that failed (read-only, full, unreachable)."""
+    text = str(exc).lower()
+    for words, title, detail in _STORE_PROBLEMS:
+        if any(w in text for w in words):
+            return title, f"{detail} ({_first_line(exc)})"
+    return "store unavailable", f"the database cannot be reached or used: {_first_line(exc)}"
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -51,6 +95,13 @@ def install(app: FastAPI) -> None:
                 {"field": p.field, "value": p.value, "message": p.message} for p in exc.problems
             ]
         return problem(status, title, str(exc), **extra)
+
+    def _store_failure(request: Request, exc: Exception) -> JSONResponse:
+        title, detail = store_problem(exc)
+        return problem(503, title, detail)
+
+    for failure in _STORE_FAILURES:
+        app.add_exception_handler(failure, _store_failure)
 
     @app.exception_handler(RequestValidationError)
     def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:

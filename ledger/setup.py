@@ -3,15 +3,17 @@ default policy)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from verify.keys import SignerKey
 
 from .actors import SYSTEM
 from .application import LedgerApp
-from .config import DEFAULT_DATABASE, Settings
-from .errors import LedgerError
+from .config import DATABASE_ENV, DEFAULT_DATABASE, Settings
+from .errors import ConfigurationError, LedgerError
 from .keyfile import create_key
+from .ledger_meta import ledger_id
 
 
 def create_ledger(data_dir: Path) -> LedgerApp:
@@ -24,11 +26,15 @@ def create_ledger(data_dir: Path) -> LedgerApp:
 
 def create_data_dir(data_dir: Path, origin: str, database: str | None = None) -> SignerKey:
     """A new ledger in ``data_dir``: its key (mode 0600), its settings (``drawledger.toml``) and
-    its first events. Returns the key. LedgerError if ``data_dir`` holds a ledger already."""
+    its first events. Returns the key. LedgerError if ``data_dir`` holds a ledger already.
+
+    The settings record the store the ledger is created in: ``database``, else
+    ``DRAWLEDGER_DATABASE`` from the environment (which ``LedgerApp.open`` would use), else
+    the SQLite file in ``data_dir``."""
     settings = Settings(
         data_dir=data_dir,
         origin=origin,
-        database=database or DEFAULT_DATABASE,
+        database=database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE,
         key_file=data_dir / "keys" / "ledger.key",
     )
     if (data_dir / "drawledger.toml").exists():
@@ -38,3 +44,26 @@ def create_data_dir(data_dir: Path, origin: str, database: str | None = None) ->
     settings.write()
     create_ledger(data_dir)
     return key
+
+
+def check_ledger_created(app: LedgerApp) -> None:
+    """ConfigurationError unless the store holds ``ledger.created`` for the app's origin
+    (TamperedEvent if it was signed by another key than the app's): settings pointing at
+    another (or an empty) store must not start a service."""
+    from .storage import redact
+
+    where = redact(_store_name(app))
+    if ledger_id(app.origin) not in app.repository:
+        raise ConfigurationError(
+            f"the store {where} holds no ledger {app.origin!r} (no ledger.created): check "
+            f"'database' in drawledger.toml and {DATABASE_ENV}, or run 'drawledger init'"
+        )
+    # A store whose ledger.created was signed by another key fails already: reading the
+    # event checks its signature (TamperedEvent, "signed by unknown key").
+
+
+def _store_name(app: LedgerApp) -> str:
+    env = app.env
+    if env.get("SQLITE_DBNAME"):
+        return f"sqlite:///{env.get('SQLITE_DBNAME')}"
+    return f"postgresql://{env.get('POSTGRES_HOST')}/{env.get('POSTGRES_DBNAME')}"

@@ -6,21 +6,33 @@
 - ``runner.py``: ``catch_up()`` and ``rebuild()``, rows and positions in one transaction;
 - ``queries.py``: searches, pages, single entries, histories; ``as_of.py``: state at a position
   rebuilt from the log; ``views.py``: the reader's view of an entry;
-- ``database.py``: where the read models live.
+- ``database.py``: where the read models live, and their integrity check.
 
 ``open_read_models(app)`` wires them to a ledger application.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import URL, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ledger.application import LedgerApp
+from ledger.errors import ConfigurationError
 
-from .database import create_read_engine, read_database_url
+from .database import (
+    create_read_engine,
+    integrity_problem,
+    read_database_url,
+    set_aside,
+    sqlite_file,
+)
 from .runner import ProjectionRunner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,13 +54,47 @@ def open_read_models(
 
     ``url`` defaults to ``read_database_url(app)``. With ``attach`` the runner also catches up
     after every command the application saves.
+
+    Read models are derived data, so damage to them is repaired here, never the log: an SQLite
+    file that fails ``PRAGMA quick_check`` (unreadable, a damaged header or pages) is set aside
+    (``readmodels.sqlite.damaged-<time>``) before it is opened, and one whose rows are ahead
+    of its tracking positions (the catch-up hits a unique constraint) is set aside after;
+    either way they are rebuilt from the log, with a log line saying so. On PostgreSQL the
+    projections' tables are rebuilt in place instead.
     """
-    engine = create_read_engine(url if url is not None else read_database_url(app))
+    url = url if url is not None else read_database_url(app)
+    path = sqlite_file(url)
+    if path is not None:
+        _check_not_the_log(app, path)
+        problem = integrity_problem(path)
+        if problem is not None:
+            set_aside(path, problem)
+    engine = create_read_engine(url)
     runner = ProjectionRunner(app, engine)
-    runner.catch_up()
+    try:
+        runner.catch_up()
+    except IntegrityError as e:
+        reason = f"rows ahead of their tracking position: {e.orig}"
+        if path is None:
+            log.warning("read models disagree with the log (%s): rebuilding them", reason)
+            runner.rebuild()
+        else:
+            engine.dispose()
+            set_aside(path, reason)
+            engine = create_read_engine(url)
+            runner = ProjectionRunner(app, engine)
+            runner.catch_up()
     if attach:
         runner.attach()
     return ReadModels(app, engine, runner)
+
+
+def _check_not_the_log(app: LedgerApp, path: Path) -> None:
+    ledger_file = app.env.get("SQLITE_DBNAME") or ""
+    if ledger_file and Path(ledger_file).resolve() == path.resolve():
+        raise ConfigurationError(
+            f"{path} is the ledger itself: read models need a database of their own"
+        )
 
 
 __all__ = ["ProjectionRunner", "ReadModels", "open_read_models"]

@@ -7,6 +7,10 @@ database (tables ``rm_*``, ``registry_history`` and ``projection_tracking``) thr
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,9 @@ from ledger.application import LedgerApp
 from ledger.errors import ConfigurationError
 
 READ_MODELS_FILE = "readmodels.sqlite"
+_COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's files beside a database file
+
+log = logging.getLogger(__name__)
 
 
 def read_database_url(app: LedgerApp) -> URL:
@@ -85,3 +92,49 @@ def _parse(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite read-model database (None: in memory, or not SQLite)."""
+    parsed = url if isinstance(url, URL) else _parse(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def integrity_problem(path: Path) -> str | None:
+    """What is wrong with the SQLite file at ``path`` (None: it passes ``PRAGMA quick_check``,
+    or it does not exist yet). Opens the file read-only: checking changes nothing."""
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as e:  # "file is not a database", a damaged header, ...
+        return str(e)
+    return None if rows == ["ok"] else "; ".join(rows[:5])
+
+
+def set_aside(path: Path, reason: str) -> Path:
+    """Rename a damaged read-model file (and its -wal, -shm, -journal) to
+    ``NAME.damaged-<UTC time>`` beside it, and log that it was; the read models are then built
+    anew from the log. Returns the new name of the file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    path.rename(target)
+    for suffix in _COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    log.warning(
+        "read models %s failed their integrity check (%s): set aside as %s; "
+        "rebuilding them from the log",
+        path,
+        reason,
+        target.name,
+    )
+    return target

@@ -1,0 +1,66 @@
+"""The settings name the store the ledger is in, and keep its password out of drawledger.toml;
+``serve`` refuses settings that name a store without the ledger."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from api.cli import main
+from ledger.application import LedgerApp
+from ledger.config import DEFAULT_DATABASE, Settings
+from ledger.errors import ConfigurationError
+from ledger.setup import check_ledger_created, create_data_dir
+
+ORIGIN = "drawledger.test/ledger"
+
+
+def test_a_ledger_created_under_drawledger_database_records_that_store(tmp_path, monkeypatch):
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere' / 'ledger.sqlite'}"
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.setenv("DRAWLEDGER_DATABASE", elsewhere)
+    assert (
+        main(["demo", "--data", str(tmp_path / "data"), "--targets", "30", "--registry-only"]) == 0
+    )
+    monkeypatch.delenv("DRAWLEDGER_DATABASE")
+    settings = Settings.load(tmp_path / "data")
+    assert settings.database == elsewhere  # not the default sqlite:///ledger.sqlite
+    assert not (tmp_path / "data" / "ledger.sqlite").exists()
+    app = LedgerApp.open(tmp_path / "data")
+    check_ledger_created(app)  # the store of the settings holds the ledger
+    app.close()
+
+
+def test_serve_refuses_settings_naming_a_store_without_the_ledger(tmp_path, capsys):
+    data = tmp_path / "data"
+    create_data_dir(data, ORIGIN)
+    toml = data / "drawledger.toml"
+    toml.write_text(toml.read_text().replace(DEFAULT_DATABASE, "sqlite:///empty.sqlite"))
+    assert main(["serve", "--data", str(data), "--port", "1"]) == 1
+    error = capsys.readouterr().err
+    assert "holds no ledger" in error and ORIGIN in error and "empty.sqlite" in error
+
+
+def test_serve_refuses_a_store_whose_ledger_has_another_key(tmp_path, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    create_data_dir(first, ORIGIN)
+    create_data_dir(second, ORIGIN)
+    (second / "keys" / "ledger.key").write_bytes((first / "keys" / "ledger.key").read_bytes())
+    assert main(["serve", "--data", str(second), "--port", "1"]) == 1
+    assert "signed by unknown key" in capsys.readouterr().err
+
+
+def test_a_database_password_goes_to_a_0600_file_never_into_the_toml(tmp_path):
+    data = tmp_path
+    url = "postgresql://ledger:s3cr%40t@db.internal:5432/drawledger"
+    Settings(data, ORIGIN, url, data / "keys" / "ledger.key").write()
+    toml = (data / "drawledger.toml").read_text()
+    assert "s3cr" not in toml
+    assert "postgresql://ledger@db.internal:5432/drawledger" in toml
+    secret = data / "keys" / "database.password"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert Settings.load(data).database == url
+    secret.chmod(0o644)
+    with pytest.raises(ConfigurationError, match="readable by others"):
+        Settings.load(data)
