@@ -136,6 +136,9 @@ def _print_report(report: Report) -> None:
             print(f"       {where}{failure.message}")
         if len(step.failures) > MAX_FAILURES_SHOWN:
             print(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
+        for note in step.notes:
+            where = f"event {note.position}: " if note.position is not None else ""
+            print(f"       note: {where}{note.message}")
     print("OK: the bundle verifies" if report.ok else "FAIL: the bundle does not verify")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .bundle import Bundle
-from .draw_replay import replay_draws
+from .draw_replay import beacon_rounds, replay_draws
 from .errors import VerifyError
 from .events import check_signature, decode_record
 from .inspection_replay import check_inspections
@@ -27,6 +27,8 @@ from .merkle import (
     verify_consistency,
 )
 from .note import Checkpoint, parse_checkpoint, verify_note
+from .plan_bounds import TOPICS as PLAN_TOPICS
+from .plan_bounds import PlanBook, findings
 
 MAX_FAILURES_SHOWN = 50
 
@@ -46,6 +48,9 @@ class Step:
     name: str
     detail: str = ""
     failures: list[Failure] = field(default_factory=list)
+    # What an auditor should look at that is not an integrity failure: a draw's beacon round to
+    # check against its public source, a rule finding (an abandoned draw, a plan drawn over).
+    notes: list[Failure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +66,7 @@ class Step:
             "ok": self.ok,
             "detail": self.detail,
             "failures": [f.to_json() for f in self.failures],
+            "notes": [n.to_json() for n in self.notes],
         }
 
 
@@ -409,7 +415,17 @@ def _step_draws(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
-    step.detail = f"{count} draws"
+    for position, message in beacon_rounds(envelopes):
+        step.notes.append(Failure(position, f"look up: {message}"))
+    book = PlanBook()
+    for position, envelope in enumerate(envelopes):
+        if envelope is not None and envelope["type"] in PLAN_TOPICS:
+            book.apply(position, envelope)
+    rules = findings(book)
+    for position, message in rules:
+        step.notes.append(Failure(position, f"rule finding: {message}"))
+    found = f"; {len(rules)} rule findings (notes, not failures)" if rules else ""
+    step.detail = f"{count} draws{found}"
 
 
 # (10): inspections and publications against the rules ---------------------------------------

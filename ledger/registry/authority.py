@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
     "itemlist.publish": ("plan_aggregator",),
     "draw.run": ("clerk", "division_head"),
+    "draw.abandon": ("division_head",),
     "plan.write": ("clerk", "division_head"),
     "plan.review": ("leader_in_charge",),
     "plan.consolidate": ("plan_aggregator",),
