@@ -5,11 +5,12 @@ For each draw: the population is recomputed from the registry folded up to the f
 commitment made before the freeze, the reveal against the entropy sources the opening committed
 to (the beacon round named, each ceremony contribution against its commitment) and against the
 order in time (beacon round after the freeze, reveal after both and by ``reveal_by``), the seed
-is re-derived, an abandonment is checked to end the draw before its teams, and the selection, every team with its skips, and every substitution are recomputed. A joint
-inspection's partners are replayed the same way: each invitation answered once, a partner's teams
-only after the selection and only by a partner that accepted, recomputed from its own roster,
-items and seed domain, and its substitutions. Any difference is reported at the event (its
-position in the log) that recorded it.
+is re-derived, an abandonment is checked to end the draw before its teams, and the selection,
+every team with its skips, and every substitution are recomputed. A joint inspection's partners
+are replayed the same way: each invitation answered once, a partner's teams only after the
+selection and only by a partner that accepted, recomputed from its own roster, items and seed
+domain, and its substitutions. Any difference is reported at the event (its position in the
+log) that recorded it.
 """
 
 from __future__ import annotations
