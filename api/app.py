@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger.application import LedgerApp
+from ledger.datadir import check_private
 from ledger.draws.service import Draws
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
@@ -31,6 +32,8 @@ def create_app(ledger: LedgerApp) -> FastAPI:
         version="0.1.0",
         lifespan=_lifespan,
     )
+    if ledger.data_dir is not None:
+        check_private(ledger.data_dir)  # refuses to serve a data directory others can read
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
     app.state.draws = Draws(ledger)

@@ -28,6 +28,7 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ledger.config import DEFAULT_DATABASE, Settings
+    from ledger.datadir import secure
     from ledger.keyfile import create_key
     from ledger.setup import create_ledger
 
@@ -40,7 +41,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
     if (data / "drawledger.toml").exists():
         raise LedgerError(f"{data} holds a ledger already (drawledger.toml exists)")
-    data.mkdir(parents=True, exist_ok=True)
+    secure(data)  # 0700, and every file created from here on 0600
     key = create_key(settings.key_file, settings.origin)
     settings.write()
     create_ledger(data)

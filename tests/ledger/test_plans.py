@@ -120,7 +120,7 @@ def test_a_draw_follows_an_uploaded_plan_of_its_own_division(bureau):
     plans.submit(plan, "szc-clerk")
     plans.consolidate(plan, AGGREGATOR)
     plans.upload(plan, AGGREGATOR)
-    with pytest.raises(BadInput, match="not in plan"):
+    with pytest.raises(BadInput, match="belongs to division ggc.*owns or executes"):
         draws.open(with_ceremony({**spec, "items": ["fhyx"], "plan": str(plan)}), "szc-clerk")
     draw = draws.open(with_ceremony({**spec, "plan": str(plan)}), "szc-clerk")
     assert draws.get(draw).plan == str(plan)
