@@ -139,8 +139,7 @@ def test_a_draw_page_shows_every_published_fact_of_the_record(visitor, bureau):
         manifest["opened"]["commitment"],
         manifest["opened"]["policy_version"],
         manifest["opened"]["plan"],
-        revealed["entropy_as_entered"],
-        revealed["entropy"],
+        *revealed["contributions"].values(),
         revealed["nonce"],
         revealed["seed"],
         frozen["digest"],
@@ -224,3 +223,15 @@ def test_a_stratified_draw_page_gives_each_id_its_stratum_and_each_stratum_its_t
         assert f'阈值 <code class="threshold">{stratum["threshold"]}</code>' in page
         for chosen in stratum["selected"]:
             assert data["population"][chosen["target"]] == stratum["stratum"]
+
+
+def test_an_abandoned_draw_is_shown_with_its_reason_and_its_step(visitor, bureau):
+    ledger, _ = bureau
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    draws = Draws(ledger)
+    draw = draws.open(with_ceremony(spec), CLERK)
+    draws.abandon(draw, "检查事项选择错误，重新开启", "szc-head")
+    page = visitor.get(f"/column/draws/{draw}").text
+    assert '<span id="abandon-reason">检查事项选择错误，重新开启</span>' in page
+    assert "本次抽取于“已开启（已承诺随机数）”步骤由处室负责人终止" in page
+    assert _record(visitor, draw)["manifest"]["abandoned"]["reason"] == "检查事项选择错误，重新开启"
