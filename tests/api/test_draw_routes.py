@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import textwrap
+from pathlib import Path
 
 import pytest
 from consistent_sampler import sampler
@@ -177,3 +180,25 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
         "szyc": "assigned",
         "nsc": "declined",
     }
+
+
+def test_the_seed_check_of_docs_draws_md_passes_on_a_published_record(client, tmp_path):
+    """The outside script of docs/DRAWS.md step 2, run as written on a record from the API."""
+    draw = client.post(
+        "/draws",
+        json={"ceremony": CEREMONY, "division": "szc", "items": ["qsxk"], "counts": {"all": 2}},
+    ).json()["id"]
+    client.post(f"/draws/{draw}/freeze")
+    client.post(f"/draws/{draw}/reveal", json={"contributions": CONTRIBUTIONS})
+    manifest = client.get(f"/draws/{draw}/record").json()["manifest"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    docs = (Path(__file__).parents[2] / "docs" / "DRAWS.md").read_text(encoding="utf-8")
+    script = docs.split("2. Check the seed.")[1].split("```python\n")[1].split("```")[0]
+    namespace: dict[str, object] = {}
+    cwd = Path.cwd()
+    try:
+        os.chdir(tmp_path)
+        exec(textwrap.dedent(script), namespace)  # noqa: S102 - the published recipe itself
+    finally:
+        os.chdir(cwd)
+    assert namespace["seed"] == manifest["seed_revealed"]["seed"]
