@@ -98,7 +98,8 @@ def parse_sources(data: dict[str, Any], f: Fields) -> dict[str, Any]:
     sources = {"beacon": beacon, "ceremony": ceremony, "reveal_by": reveal_by}
     for problem in check_sources(sources):
         name, _, why = problem.partition(": ")
-        f.problem(name.split(".")[0].split(" ")[0], problem)
+        field = name.split(".")[0].split(" ")[0]
+        f.problem("beacon" if field == "entropy_sources" else field, why)
     return sources
 
 

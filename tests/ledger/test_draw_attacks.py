@@ -113,7 +113,10 @@ def test_a_beacon_round_must_be_after_the_freeze_and_its_value_given(bureau, clo
     past = {**beacon, "scheduled_at": _utc(clock[0] - timedelta(hours=1))}
     with pytest.raises(BadInput, match="not after now"):
         draws.open({**SPEC, "beacon": past}, "szc-clerk")
-    with pytest.raises(BadInput, match="entropy_sources: a draw commits to a public beacon"):
+    with pytest.raises(
+        BadInput,
+        match="beacon=None: a draw commits to a public beacon round scheduled after the freeze",
+    ):
         draws.open(SPEC, "szc-clerk")
     draw = draws.open({**SPEC, "beacon": beacon}, "szc-clerk")
     draws.freeze(draw, "szc-clerk")
@@ -243,3 +246,22 @@ def test_the_verifier_lists_beacon_rounds_and_abandoned_draws(bureau, clock, tmp
     assert f"look up: draw {draw}: beacon drand quicknet round 9876543 (scheduled " in notes[0]
     assert f"value {'c0ffee' * 8}" in notes[0]
     assert f"rule finding: draw {other} abandoned before its reveal: 误选检查事项" in notes
+
+
+def test_malformed_entropy_sources_are_refused_naming_each_problem(bureau):
+    draws = Draws(bureau)
+    one_party = [{"party": "szc", "commitment": "00" * 32}]
+    with pytest.raises(BadInput, match="ceremony=.*at least 2 distinct parties"):
+        draws.open({**SPEC, "ceremony": one_party}, "szc-clerk")
+    short = [{"party": "szc", "commitment": "abc"}, {"party": "fzc", "commitment": "00" * 32}]
+    with pytest.raises(BadInput, match="the commitment is the 64 lowercase hex digits"):
+        draws.open({**SPEC, "ceremony": short}, "szc-clerk")
+    with pytest.raises(BadInput, match="beacon=.*exactly source, round and scheduled_at"):
+        draws.open({**SPEC, "beacon": {"source": "drand"}}, "szc-clerk")
+    draw = draws.open(with_ceremony(SPEC), "szc-clerk")
+    draws.freeze(draw, "szc-clerk")
+    with pytest.raises(BadInput, match=r"parties \['szc'\] given, the draw committed to"):
+        draws.reveal(draw, None, {"szc": CONTRIBUTIONS["szc"]}, "szc-clerk")
+    with pytest.raises(BadInput, match="this draw named no beacon round"):
+        draws.reveal(draw, "123", CONTRIBUTIONS, "szc-clerk")
+    assert [s.topic for s in bureau.recorder.select_events(draw)][-1] == "draw.population_frozen"
