@@ -15,7 +15,8 @@ from ledger.plans.service import Plans
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
-from . import errors, public_column
+from . import errors
+from .public_column.routes import install as install_public_column
 from .routes import draws, imports, inspections, plans, public, queries, registry, transparency
 
 
@@ -54,5 +55,5 @@ def create_app(ledger: LedgerApp) -> FastAPI:
     app.include_router(plans.divisions)  # coverage per division
     app.include_router(draws.router)
     app.include_router(inspections.router)
-    public_column.install(app)  # the public column (公示专栏) at /column
+    install_public_column(app)  # the public column (公示专栏) at /column
     return app

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
+
+from .cli_common import DEFAULT_ORIGIN, init_ledger, stage_bars
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``demo`` subcommand to the drawledger parser."""
-    from .cli import DEFAULT_ORIGIN
-
     p = sub.add_parser(
         "demo",
         help="record a realistic demo registry (Changzhou water bureau) and print an admin token",
@@ -29,24 +28,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.set_defaults(func=cmd_demo)
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    """One line on a terminal (rewritten in place); one line per finished stage otherwise."""
-    tty = sys.stderr.isatty()
-    if tty or done == total:
-        last = done == total and stage == "published"
-        end = "\r" if tty and not last else "\n"
-        print(f"demo: {stage} {done}/{total}".ljust(48), end=end, file=sys.stderr, flush=True)
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
     from ledger.demo.bureau import build_demo
 
-    from .cli import cmd_init
-
     data = Path(args.data)
     if not (data / "drawledger.toml").exists():
-        cmd_init(argparse.Namespace(data=args.data, origin=args.origin, database=None))
+        init_ledger(data, args.origin)
     app = LedgerApp.open(data)
     started = time.perf_counter()
     s = build_demo(
@@ -54,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         targets=args.targets,
         inspectors=args.inspectors,
         seed=args.seed,
-        progress=_progress,
+        progress=stage_bars("demo:"),
         plans_and_draws=not args.registry_only,
     )
     seconds = time.perf_counter() - started

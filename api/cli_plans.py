@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_common import add_data_and_acting
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``plans`` subcommands to the drawledger parser."""
-    from .cli_registry import _common
-
     p = sub.add_parser("plans", help="plans: the monthly rollover")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser(
@@ -18,7 +18,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         description="Records plan.rolled_over and draw.rolled_over events; running it again "
         "records nothing new. The policy's plans.monthly_rollover switches it off.",
     )
-    _common(a)
+    add_data_and_acting(a)
     a.add_argument("--month", required=True, help="the month that ended, e.g. 2026-03")
     a.add_argument("--division", help="one division only (default: all)")
     a.set_defaults(func=cmd_rollover)

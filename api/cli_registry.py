@@ -9,52 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import TextIO
 
 from ledger.errors import BadInput
+from ledger.registry.layouts import HEADERS, KINDS
 
-from .importing import HEADERS, KINDS
+from .cli_common import ProgressBar, add_data_and_acting
 
 # Files with fewer rows import in about a second: no bar for them.
 PROGRESS_FROM = 2000
-
-
-class ProgressBar:
-    """A progress bar on stderr for long runs (``min_total`` rows or more): redrawn in place on
-    a terminal (at most 10 times a second), otherwise one line per 10 % so logs stay readable."""
-
-    def __init__(
-        self,
-        label: str,
-        stream: TextIO | None = None,
-        tty: bool | None = None,
-        min_total: int | None = None,
-    ) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty() if tty is None else tty
-        self.min_total = PROGRESS_FROM if min_total is None else min_total
-        self._shown = -1  # the last tenth written (not a terminal)
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < self.min_total:
-            return
-        pct = 100 * done // total if total else 100
-        if self.tty:
-            now = time.monotonic()
-            if done < total and now - self._last < 0.1:
-                return
-            self._last = now
-            bar = "#" * (pct // 4) + "." * (25 - pct // 4)
-            end = "\n" if done >= total else "\r"
-            text = f"{self.label} [{bar}] {done:,}/{total:,} ({pct}%)"
-            print(text, end=end, file=self.stream, flush=True)
-        elif pct // 10 > self._shown:
-            self._shown = pct // 10
-            print(f"{self.label}: {done:,}/{total:,} ({pct}%)", file=self.stream, flush=True)
 
 
 WARNINGS_SHOWN = 20  # warnings do not stop an import; every bad row is printed, whatever the count
@@ -79,8 +42,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         by=args.acting,
         source=args.source or f"import of {path.name}",
         skip_invalid=args.skip_invalid,
-        checking=ProgressBar(f"checking {args.registry}"),
-        recording=ProgressBar(f"recording {args.registry}"),
+        checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
+        recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
     )
     for problem in result.problems:
         print(f"FAIL: {problem}")
@@ -156,27 +119,17 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", required=True, help="the ledger's data directory")
-    p.add_argument(
-        "--as",
-        dest="acting",
-        metavar="OFFICIAL_CODE",
-        help="act as this official (default: the ledger's own operator, recorded as system)",
-    )
-
-
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this module's subcommands to the drawledger parser."""
     p = sub.add_parser(
         "import",
-        help="import a registry from CSV or .xlsx (layout: api/importing.py)",
+        help="import a registry from CSV or .xlsx (layout: ledger/registry/layouts.py)",
         description="Check every row, report each bad one, and record nothing of a file with "
         "bad rows unless --skip-invalid. Re-importing the same content records nothing new.",
     )
     p.add_argument("registry", choices=KINDS)
     p.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file")
-    _common(p)
+    add_data_and_acting(p)
     p.add_argument("--skip-invalid", action="store_true", help="record the good rows only")
     p.add_argument("--source", help="where the rows come from (recorded with each target)")
     p.set_defaults(func=cmd_import)
@@ -191,7 +144,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p = sub.add_parser("division", help="divisions and units")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("add", help="add a division or unit")
-    _common(a)
+    add_data_and_acting(a)
     a.add_argument("--code", required=True)
     a.add_argument("--name", required=True)
     a.add_argument(
@@ -204,7 +157,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p = sub.add_parser("official", help="officials and their roles")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("add", help="register an official")
-    _common(a)
+    add_data_and_acting(a)
     a.add_argument("--code", required=True)
     a.add_argument("--name", required=True)
     a.add_argument("--division", required=True)
@@ -214,11 +167,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p = sub.add_parser("token", help="API tokens of officials")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("issue", help="issue a token (shown once, stored hashed)")
-    _common(a)
+    add_data_and_acting(a)
     a.add_argument("--official", required=True, help="the official's code")
     a.set_defaults(func=cmd_token_issue)
     a = actions.add_parser("revoke", help="revoke a token")
-    _common(a)
+    add_data_and_acting(a)
     a.add_argument("--official", required=True, help="the official's code")
     a.add_argument("--token-id", required=True, help="the token's id (its third part)")
     a.add_argument("--reason", required=True)

@@ -1,4 +1,5 @@
-"""Request and response bodies of the registry API (``XCreate`` in, ``XPublic`` out).
+"""Request and response bodies of the registry API (``XCreate`` in, ``XPublic`` out), and the
+one rule every request body of the API follows: ``RequestBody``.
 
 The request models describe the fields for OpenAPI and refuse unknown fields (a typo is an error,
 not a silently ignored value). The domain parsers in ``ledger/`` remain the judges of every value:
@@ -26,11 +27,14 @@ def _one_of(values: tuple[str, ...], description: str, default: Any = ...) -> An
 CODE = "a code: lowercase letters, digits, . _ - (max 64)"
 
 
-class _Body(BaseModel):
+class RequestBody(BaseModel):
+    """What every request body derives from: an unknown field is a 422 naming it, never ignored
+    (a misspelt ``reasn`` must not record an event without its reason)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class Reason(_Body):
+class Reason(RequestBody):
     reason: str = Field(description="why this is done; recorded in the signed event")
 
 
@@ -53,7 +57,7 @@ class Recorded(BaseModel):
 # -- divisions -----------------------------------------------------------------------------------
 
 
-class DivisionCreate(_Body):
+class DivisionCreate(RequestBody):
     code: str = Field(description=f"the division's or unit's code, {CODE}", examples=["szc"])
     name: str = Field(description="its name", examples=["水政处"])
     kind: str = _one_of(
@@ -79,7 +83,7 @@ class ContactCreate(Reason):
 # -- officials and tokens ------------------------------------------------------------------------
 
 
-class OfficialCreate(_Body):
+class OfficialCreate(RequestBody):
     code: str = Field(description=f"the official's code, {CODE}", examples=["szc-clerk"])
     name: str = Field(description="name in office (a public-record fact)")
     division: str = Field(description="code of the official's division")
@@ -109,7 +113,7 @@ class TokenPublic(Recorded):
 # -- targets -------------------------------------------------------------------------------------
 
 
-class _TargetDetails(_Body):
+class _TargetDetails(RequestBody):
     legal_representative: str | None = Field(None, description="法定代表人 (not for individuals)")
     address: str | None = Field(None, description="registered address (not for individuals)")
     grid: str | None = Field(None, description="the grid (网格) the target lies in")
@@ -171,7 +175,7 @@ class TargetStatusChange(ReasonAndSource):
 # -- inspectors ----------------------------------------------------------------------------------
 
 
-class InspectorCreate(_Body):
+class InspectorCreate(RequestBody):
     code: str = Field(description=f"the inspector's code, {CODE}")
     name: str = Field(description="name in office")
     certificate_number: str = Field(description="enforcement certificate (执法证) number")
@@ -189,12 +193,12 @@ class InspectorPublic(Recorded):
     code: str
 
 
-class Certificate(_Body):
+class Certificate(RequestBody):
     number: str = Field(description="enforcement certificate number")
     valid_until: date = Field(description="valid until")
 
 
-class InspectorChanges(_Body):
+class InspectorChanges(RequestBody):
     name: str | None = None
     certificate: Certificate | None = Field(None, description="a renewed certificate")
     unit: str | None = None
@@ -220,7 +224,7 @@ class ConflictPublic(Recorded):
 # -- items and the published list ----------------------------------------------------------------
 
 
-class ItemCreate(_Body):
+class ItemCreate(RequestBody):
     code: str = Field(description=f"the item's code, {CODE}", examples=["qsxk"])
     name: str = Field(description="the item's name", examples=["取水许可监督检查"])
     law: str = Field(

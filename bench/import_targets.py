@@ -7,10 +7,10 @@
    check character computed by ``verify.uscc.check_character``), a permit, items, a division.
 2. **import**: in a fresh spawned process, a new SQLite ledger (``LedgerApp`` as ``drawledger``
    opens it on SQLite: signing, and sealing after every save) with the divisions and items the
-   rows name; then, timed, ``api.importing.import_file`` → ``Registry.import_targets`` on the
+   rows name; then, timed, ``api.importing.import_file`` → ``Registry.import_rows`` on the
    file's bytes (decoding, reading rows, checking every row, recording in batches of
-   ``registry.BATCH``, each batch encoded and signed by the signing helper process while the
-   next one is built: ``ledger/signing.py``).
+   ``ledger.registry.bulk.BATCH``, each batch encoded and signed by the signing helper process
+   while the next one is built: ``ledger/signing.py``).
 3. **import, signing inline**: the same with the helper switched off (``SIGN_AHEAD_ROWS``
    beyond N), so every event is encoded and signed in the importing thread.
 4. **append** (the reference): in another fresh process, the same ``LedgerApp`` on a new SQLite
@@ -131,12 +131,12 @@ def _children_rss_mib() -> float:
 
 def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[str, Any]:
     """In a fresh process: set the bureau up, then import the CSV, timed."""
-    import ledger.registry.service
+    import ledger.registry.bulk
     from api.importing import import_file
     from ledger.registry.service import Registry
 
     if inline:
-        ledger.registry.service.SIGN_AHEAD_ROWS = sys.maxsize
+        ledger.registry.bulk.SIGN_AHEAD_ROWS = sys.maxsize
     app = _open_ledger(Path(directory))
     app.create_ledger()
     app.set_default_policy()
@@ -207,7 +207,7 @@ def run(config: Config) -> list[Figure]:
     """Generate the file once; then, per repeat and in a rotated order, the import with the
     signing helper, the import signing inline and the append reference, each in a fresh
     process on a new SQLite file."""
-    from ledger.registry.service import BATCH, SIGN_AHEAD_ROWS
+    from ledger.registry.bulk import BATCH, SIGN_AHEAD_ROWS
 
     count = 5_000 if config.quick else 100_000
     rates: dict[str, list[float]] = {v: [] for v in VARIANTS}

@@ -7,6 +7,8 @@ kind is added here (docs/ARCHITECTURE.md); an event type missing from it cannot 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from eventsourcing.domain import CanMutateAggregate
 
 from .aggregates import LedgerAggregate
@@ -40,11 +42,12 @@ KINDS: tuple[type[LedgerAggregate], ...] = (
 
 
 def _events_of(kind: type[LedgerAggregate]) -> dict[str, type[LedgerAggregate.Event]]:
-    return {
-        obj.TOPIC: obj
+    found: dict[str, Any] = {
+        cast(Any, obj).TOPIC: obj
         for name, obj in vars(kind).items()
         if isinstance(obj, type) and issubclass(obj, CanMutateAggregate) and name != "Event"
     }
+    return found
 
 
 _EVENT_TYPES: dict[str, type[LedgerAggregate.Event]] = {

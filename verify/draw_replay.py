@@ -19,7 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .draw_rules import Taken, assignment, frozen_population, selection, substitution, taken_by
+from .draw_rules import (
+    Taken,
+    assignment,
+    frozen_population,
+    selection,
+    substituted,
+    substitution,
+    taken_by,
+)
 from .draws import DrawError, derive_seed, nonce_commitment, normalise_entropy, population_digest
 from .entropy import check_order, check_reveal, check_sources, derive_seed_v2
 from .registry_state import RegistryState
@@ -292,7 +300,7 @@ def _check_substitution(
     )
     if recorded != computed:
         return [_differs(position, "substitution", recorded, computed)]
-    team["members"] = [substitute if m == sub["replaced"] else m for m in team["members"]]
+    team["members"] = substituted(team["members"], sub["replaced"], substitute)
     team["walked"] = walked
     return []
 
@@ -403,9 +411,9 @@ def _taken_before(draw: _Draw, position: int, own: str) -> Taken:
         elif act.endswith("inspector_substituted") and division in teams:
             team = teams[division].get(facts["target"])
             if team is not None:
-                team["members"] = [
-                    facts["substitute"] if m == facts["replaced"] else m for m in team["members"]
-                ]
+                team["members"] = substituted(
+                    team["members"], facts["replaced"], facts["substitute"]
+                )
     return taken_by({d: list(t.values()) for d, t in teams.items()}, own)
 
 

@@ -48,6 +48,12 @@ def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, An
     ]
 
 
+def substituted(members: Iterable[str], replaced: str, substitute: str) -> list[str]:
+    """A team after a substitution (step 6): the substitute takes the replaced member's place,
+    everyone else keeps theirs."""
+    return [substitute if m == replaced else m for m in members]
+
+
 # Per target, the inspectors on the teams of the other divisions of a joint inspection, with the
 # division whose team they are on.
 Taken = dict[str, dict[str, str]]

@@ -11,9 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .inspection_rules import ON_DUTY, certificate_valid_on
 from .registry_state import InspectorState, RegistryState, TargetState
 
 STRATIFY_BY = ("district", "grid", "credit_class", "kind")
+# Who may be drawn when the policy's ``eligibility`` omits its lists.
+DEFAULT_TARGET_STATUSES = ("in_business",)
+DEFAULT_INSPECTOR_STATUSES = (ON_DUTY,)
+
+
+def eligible_target_statuses(policy: dict[str, Any]) -> list[str]:
+    """The target statuses that may be drawn (and that a coverage cycle counts)."""
+    return list(policy.get("eligibility", {}).get("target_statuses", DEFAULT_TARGET_STATUSES))
+
+
+def eligible_inspector_statuses(policy: dict[str, Any]) -> list[str]:
+    """The inspector statuses that may be drawn onto a team."""
+    statuses = policy.get("eligibility", {}).get("inspector_statuses", DEFAULT_INSPECTOR_STATUSES)
+    return list(statuses)
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ def target_exclusion(
     target: TargetState, state: RegistryState, policy: dict[str, Any], year: int
 ) -> str | None:
     """Why a target in scope may not be drawn, or None."""
-    statuses = policy.get("eligibility", {}).get("target_statuses", ["in_business"])
+    statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
         return f"status is {target.status} (eligible: {', '.join(statuses)})"
     frequency = policy.get("frequency", {})
@@ -107,12 +122,10 @@ def inspector_exclusion(
     """Why an inspector may not join this target's team, or None."""
     if inspector is None:
         return "not on the roster"
-    statuses = policy.get("eligibility", {}).get("inspector_statuses", ["on_duty"])
-    if inspector.status not in statuses:
+    if inspector.status not in eligible_inspector_statuses(policy):
         return f"status is {inspector.status}"
-    valid_until = inspector.certificate.get("valid_until")
-    if not valid_until or valid_until < on_date:
-        return f"enforcement certificate expired on {valid_until}"
+    if not certificate_valid_on(inspector.certificate, on_date):
+        return f"enforcement certificate expired on {inspector.certificate.get('valid_until')}"
     if item not in inspector.qualifications:
         return f"not qualified for item {item}"
     if target_aggregate in inspector.conflicts:

@@ -24,12 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from .draw_rules import substituted
 from .errors import VerifyError
+from .inspection_rules import (
+    directed_problem,
+    presence_refusal,
+    recorder_problem,
+    team_size_problem,
+)
 from .registry_state import RegistryState
-from .results import CATEGORIES, content_digest, publication_deadline
+from .results import CATEGORIES, content_digest, deadline_start, publication_terms
 from .workdays import china_date
 
 
@@ -42,7 +48,7 @@ class _Inspection:
     items: list[str]
     present: list[str] = field(default_factory=list)
     confirmed_on: str | None = None
-    penalty_on: str | None = None
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -102,9 +108,7 @@ def _follow_draw(
     elif step in ("inspector_substituted", "partner_inspector_substituted"):
         division = p.get("division", division_of.get(draw, ""))
         members = teams.get((draw, division, p["target"]), [])
-        teams[(draw, division, p["target"])] = [
-            p["substitute"] if m == p["replaced"] else m for m in members
-        ]
+        teams[(draw, division, p["target"])] = substituted(members, p["replaced"], p["substitute"])
 
 
 def _inspection(
@@ -127,8 +131,9 @@ def _inspection(
             )
         if not p["random"]:
             division, targets = directed.get(p["source"], ("", []))
-            if p["target"] not in targets or division != p["division"]:
-                return f"inspection of {p['target']}: not named in directed record {p['source']}"
+            refusal = directed_problem(p["target"], p["division"], p["source"], division, targets)
+            if refusal is not None:
+                return f"inspection of {p['target']}: {refusal.message}"
         return None
     inspection = inspections.get(aggregate)
     if inspection is None:
@@ -138,14 +143,15 @@ def _inspection(
         return _present(inspection, p, teams, state)
     if step in ("result_recorded", "checklist_answered"):
         # (10c)
-        if p["recorded_by"] not in inspection.present:
-            return f"recorded by {p['recorded_by']}, who was not present ({inspection.present})"
+        problem = recorder_problem(p["recorded_by"], inspection.present)
+        if problem is not None:
+            return problem
         if step == "result_recorded" and p["category"] not in CATEGORIES:
             return f"result category {p['category']!r} is not a national category"
     elif step == "confirmation_recorded":
         inspection.confirmed_on = p["on"]
-    elif step == "followed_up" and p["kind"] == "penalty_decided":
-        inspection.penalty_on = p["on"]
+    elif step == "followed_up":
+        inspection.follow_ups.append({"kind": p["kind"], "on": p["on"]})
     return None
 
 
@@ -156,25 +162,22 @@ def _present(
     state: RegistryState,
 ) -> str | None:
     """(10b): who was present on the day."""
-    policy = state.policy or {}
-    minimum = int(policy.get("teams", {}).get("min_inspectors", 2))
     present = p["present"]
-    if len(set(present)) < minimum or len(set(present)) != len(present):
-        return f"{len(set(present))} different inspectors present, at least {minimum} required"
+    problem = team_size_problem(present, state.policy or {})
+    if problem is not None:
+        return problem
     team = teams.get((inspection.source, inspection.division, inspection.target))
     for code in present:
-        inspector = state.inspectors.get(code)
-        if inspector is None:
-            return f"inspector {code} present is not in the roster"
-        if inspection.random and team is not None and code not in team:
-            return f"inspector {code} present is not on the drawn team {team}"
-        missing = [i for i in inspection.items if i not in inspector.qualifications]
-        if not inspection.random and missing:
-            return f"inspector {code} present is not qualified for {missing}"
-        if inspector.status != "on_duty":
-            return f"inspector {code} present was {inspector.status}"
-        if (inspector.certificate.get("valid_until") or "") < p["on"]:
-            return f"inspector {code}'s certificate was not valid on {p['on']}"
+        refusal = presence_refusal(
+            code,
+            state.inspectors.get(code),
+            on=p["on"],
+            random=inspection.random,
+            team=team,
+            items=inspection.items,
+        )
+        if refusal is not None:
+            return refusal.message
     return None
 
 
@@ -206,18 +209,18 @@ def _publication(
     if inspection is None:
         return f"publication of inspection {p['inspection']}, which was never notified"
     # (10d): counted from the confirmation, or the penalty decision
-    start = inspection.confirmed_on if p["channel"] == "results" else inspection.penalty_on
+    start = deadline_start(p["channel"], inspection.confirmed_on, inspection.follow_ups)
     if start is None:
         return f"published to {p['channel']} before there was anything to publish"
     if start != p["start"]:
         return f"the deadline counts from {start}, not {p['start']}"
     try:
-        deadline, allowed = publication_deadline(date.fromisoformat(start), state.policy or {})
+        terms = publication_terms(start, p["published_on"], state.policy or {})
     except VerifyError as e:
         return f"cannot re-derive the deadline: {e}"
     recorded_on = china_date(envelope["time"])
-    found = (p["deadline"], p["working_days_allowed"], p["on_time"])
-    expected = (deadline.isoformat(), allowed, p["published_on"] <= deadline.isoformat())
+    found = tuple(p[name] for name in terms)
+    expected = tuple(terms.values())
     if found != expected:
         return f"deadline, allowance, on time: recorded {found}, re-derived {expected}"
     if p["published_on"] > recorded_on.isoformat():

@@ -8,7 +8,7 @@ the bundle, docs/FORMAT.md step 10).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -53,12 +53,42 @@ def content_digest(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(CONTENT_DOMAIN + canonical(dict(content))).hexdigest()
 
 
+# The deadline's defaults when the policy omits them: 7 working days (inferred), never more than
+# the national rule's 20 (DOMAIN.md).
+DEFAULT_DEADLINE_WORKING_DAYS = 7
+DEFAULT_NATIONAL_MAX_WORKING_DAYS = 20
+
+
 def publication_deadline(start: date, policy: Mapping[str, Any]) -> tuple[date, int]:
     """The last day (China time) to publish what was confirmed on ``start``, and the number of
     working days allowed: the policy's ``publication.deadline_working_days``, never more than its
     ``national_max_working_days``. Raises UnknownYear for a year without a calendar."""
     rules = policy.get("publication", {})
-    allowed = int(rules.get("deadline_working_days", 7))
-    ceiling = int(rules.get("national_max_working_days", 20))
+    allowed = int(rules.get("deadline_working_days", DEFAULT_DEADLINE_WORKING_DAYS))
+    ceiling = int(rules.get("national_max_working_days", DEFAULT_NATIONAL_MAX_WORKING_DAYS))
     allowed = min(allowed, ceiling)
     return WorkingCalendar.from_policy(policy).add_working_days(start, allowed), allowed
+
+
+def deadline_start(
+    channel: str, confirmed_on: str | None, follow_ups: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """The date a publication's deadline counts from, or None while there is nothing to publish:
+    for ``results``, the day the inspected party confirmed the result (or refused to); for the
+    双公示 column (``double_publicity``), the day of the first penalty decision among the
+    inspection's ``follow_ups`` (each with ``kind`` and ``on``)."""
+    if channel == "results":
+        return confirmed_on
+    return next((str(f["on"]) for f in follow_ups if f["kind"] == "penalty_decided"), None)
+
+
+def publication_terms(start: str, published_on: str, policy: Mapping[str, Any]) -> dict[str, Any]:
+    """What a publication records of its deadline: the ``deadline`` counted from ``start``, the
+    ``working_days_allowed``, and whether publishing on ``published_on`` is ``on_time`` (on the
+    deadline day itself still is). Raises UnknownYear for a year without a calendar."""
+    deadline, allowed = publication_deadline(date.fromisoformat(start), policy)
+    return {
+        "deadline": deadline.isoformat(),
+        "working_days_allowed": allowed,
+        "on_time": published_on <= deadline.isoformat(),
+    }

@@ -25,11 +25,10 @@ from ledger.errors import NotFound
 from ledger.plans.aggregate import Plan
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
+from projections.published import published_item_list
 from verify.draw_rules import frozen_population
 from verify.eligibility import weights
 from verify.registry_state import RegistryState
-
-from ..routes.public import published_item_list
 
 STEP_NAMES = {
     "opened": "已开启（已承诺随机数）",
@@ -85,7 +84,7 @@ class Column:
     def item_list(self) -> dict[str, Any] | None:
         """The latest published item list as ``GET /public/item-list`` serves it, or None."""
         try:
-            return published_item_list(self.registry).model_dump()
+            return published_item_list(self.registry)
         except NotFound:
             return None
 

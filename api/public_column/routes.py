@@ -7,12 +7,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ledger.errors import BadInput
 
+from ..deps import ColumnDep
 from . import feeds
 from .pages import Column
 
@@ -20,14 +22,6 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
 
 router = APIRouter(prefix="/column", tags=["public column"], include_in_schema=False)
-
-
-def get_column(request: Request) -> Column:
-    return request.app.state.column  # type: ignore[no-any-return]
-
-
-ColumnDep = Annotated[Column, Depends(get_column)]
-
 
 RESULTS_PER_PAGE = 20
 Channel = Annotated[str | None, Query(description="results or double_publicity (双公示)")]
@@ -144,3 +138,17 @@ def draw(draw: UUID, request: Request, column: ColumnDep) -> HTMLResponse:
 def population(draw: UUID, column: ColumnDep) -> str:
     """The frozen population, one id a line (its SHA-256 is the digest on the draw's page)."""
     return column.population_text(draw)
+
+
+def install(app: FastAPI) -> None:
+    """Add the column's pages and static files and, when ``/`` is free, a redirect from ``/``
+    to the column."""
+    state = app.state
+    state.column = Column(state.ledger, state.registry, state.draws, state.read_models)
+    app.include_router(router)
+    app.mount("/column/static", StaticFiles(directory=HERE / "static"), name="column-static")
+    if not any(getattr(route, "path", None) == "/" for route in app.routes):
+
+        @app.get("/", include_in_schema=False)
+        def front_page() -> RedirectResponse:
+            return RedirectResponse("/column")

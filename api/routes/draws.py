@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter
+from pydantic import Field
 
-from ledger.draws.joint import JointInspections
 from ledger.draws.record import draw_record
-from ledger.draws.service import Draws
 
-from ..deps import OfficialDep
+from ..deps import DrawsDep, JointDep, OfficialDep
+from ..schemas import Reason, RequestBody
 
 router = APIRouter(prefix="/draws", tags=["draws"])
 
 
-def get_draws(request: Request) -> Draws:
-    return request.app.state.draws  # type: ignore[no-any-return]
-
-
-DrawsDep = Annotated[Draws, Depends(get_draws)]
-
-
-def get_joint(request: Request) -> JointInspections:
-    return JointInspections(request.app.state.draws)
-
-
-JointDep = Annotated[JointInspections, Depends(get_joint)]
-
-
-class BeaconRound(BaseModel):
+class BeaconRound(RequestBody):
     source: str = Field(
         description="a public randomness beacon, e.g. '中国福利彩票双色球' or drand"
     )
@@ -39,12 +24,12 @@ class BeaconRound(BaseModel):
     scheduled_at: str = Field(description="when the round is published, UTC YYYY-MM-DDTHH:MM:SSZ")
 
 
-class CeremonyCommitment(BaseModel):
+class CeremonyCommitment(RequestBody):
     party: str = Field(description="the party's code, e.g. the division or the legal office")
     commitment: str = Field(description="hex SHA-256 of its contribution (64 hex digits)")
 
 
-class DrawCreate(BaseModel):
+class DrawCreate(RequestBody):
     division: str = Field(description="the division drawing (its own items and targets only)")
     items: list[str] = Field(
         description="listed inspection item codes; the first decides qualification"
@@ -65,14 +50,14 @@ class DrawCreate(BaseModel):
     reveal_by: str | None = Field(None, description="UTC time after which it is only abandoned")
 
 
-class EntropyCreate(BaseModel):
+class EntropyCreate(RequestBody):
     beacon_value: str | None = Field(None, description="the value the beacon published")
     contributions: dict[str, str] = Field(
         default_factory=dict, description="each ceremony party's contribution (64 hex digits)"
     )
 
 
-class DirectedCreate(BaseModel):
+class DirectedCreate(RequestBody):
     division: str
     items: list[str]
     targets: list[str] = Field(description="credit codes, or kind:code for projects")
@@ -81,24 +66,20 @@ class DirectedCreate(BaseModel):
     legal_basis: str
 
 
-class SubstitutionCreate(BaseModel):
+class SubstitutionCreate(RequestBody):
     target: str
     inspector: str
     reason: str
 
 
-class InvitationCreate(BaseModel):
+class InvitationCreate(RequestBody):
     division: str = Field(description="a division or unit inspecting the same kind of premises")
     note: str = ""
 
 
-class AcceptanceCreate(BaseModel):
+class AcceptanceCreate(RequestBody):
     items: list[str] = Field(description="the partner's own listed items it inspects for")
     team_size: int = Field(2, ge=2, description="inspectors per target in its teams")
-
-
-class ReasonCreate(BaseModel):
-    reason: str
 
 
 @router.post("", status_code=201)
@@ -123,9 +104,7 @@ def reveal(
 
 
 @router.post("/{draw}/abandon")
-def abandon(
-    draw: UUID, body: ReasonCreate, draws: DrawsDep, official: OfficialDep
-) -> dict[str, Any]:
+def abandon(draw: UUID, body: Reason, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
     """End a draw before its teams are assigned (division head, with a published reason)."""
     return draws.abandon(draw, body.reason, official.code)
 
@@ -187,7 +166,7 @@ def accept(
 
 @router.post("/{draw}/partners/{division}/decline")
 def decline(
-    draw: UUID, division: str, body: ReasonCreate, joint: JointDep, official: OfficialDep
+    draw: UUID, division: str, body: Reason, joint: JointDep, official: OfficialDep
 ) -> dict[str, str]:
     joint.decline(draw, division, body.reason, official.code)
     return {"division": division, "status": "declined"}

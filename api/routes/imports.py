@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, UploadFile
-from pydantic import BaseModel
+
+from ledger.registry.reports import ImportReport
 
 from ..deps import OfficialDep, RegistryDep
 from ..errors import problem
@@ -14,28 +15,9 @@ from ..importing import MAX_BYTES, import_file
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 
-class RowProblemPublic(BaseModel):
-    row: int
-    column: str
-    field: str
-    value: Any
-    message: str
-
-
-class ImportPublic(BaseModel):
-    kind: str
-    total: int
-    recorded: int
-    updated: int
-    unchanged: int
-    skipped: int
-    problems: list[RowProblemPublic]
-    warnings: list[str]
-
-
 @router.post(
     "/{registry}",
-    response_model=ImportPublic,
+    response_model=ImportReport,
     responses={
         422: {
             "description": "bad rows (each with row, column, value, message) and "
@@ -51,7 +33,8 @@ def import_registry(
     skip_invalid: bool = False,
     source: str | None = None,
 ) -> Any:
-    """Import a registry file (.csv or .xlsx; layout in ``api/importing.py``) as the caller.
+    """Import a registry file (.csv or .xlsx; layouts in ``ledger/registry/layouts.py``) as
+    the caller.
 
     Every row is checked first; with any bad row nothing is recorded (422 listing every bad
     row) unless ``skip_invalid``, which records the good rows and reports the bad ones.
@@ -67,10 +50,9 @@ def import_registry(
         skip_invalid=skip_invalid,
     )
     if result.refused:
-        rows = len({p.row for p in result.problems})
         detail = (
-            f"{rows} bad rows in the {registry} file; nothing was recorded. Fix them, or set "
-            "skip_invalid=true to record the good rows only."
+            f"{result.bad_rows} bad rows in the {registry} file; nothing was recorded. Fix them, "
+            "or set skip_invalid=true to record the good rows only."
         )
         body = result.to_json()
         return problem(422, "bad input", detail, **body)

@@ -10,32 +10,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import Field
 
-from ledger.inspections.service import Inspections
-from ledger.publications.service import Publishing
 from projections.staff import awaiting_confirmation, publications_due
 
-from ..deps import OfficialDep
-from .queries import ReadModelsDep
+from ..deps import InspectionsDep, OfficialDep, PublishingDep, ReadModelsDep
+from ..schemas import Reason, RequestBody
 
 router = APIRouter(tags=["inspections"])
 
 
-def get_inspections(request: Request) -> Inspections:
-    return request.app.state.inspections  # type: ignore[no-any-return]
-
-
-def get_publishing(request: Request) -> Publishing:
-    return request.app.state.publishing  # type: ignore[no-any-return]
-
-
-InspectionsDep = Annotated[Inspections, Depends(get_inspections)]
-PublishingDep = Annotated[Publishing, Depends(get_publishing)]
-
-
-class InspectionCreate(BaseModel):
+class InspectionCreate(RequestBody):
     source: str = Field(description="the draw (or directed inspection) id")
     target: str = Field(description="the drawn target: credit code, or kind:code")
     division: str | None = Field(None, description="a joint inspection's partner division")
@@ -43,37 +29,37 @@ class InspectionCreate(BaseModel):
     notice: str = ""
 
 
-class CarriedOut(BaseModel):
+class CarriedOut(RequestBody):
     on: str = Field(description="YYYY-MM-DD")
     method: str = Field(description="e.g. 现场检查, 书面检查")
     present: list[str] = Field(description="roster codes of the inspectors present (≥ 2)")
 
 
-class Answer(BaseModel):
+class Answer(RequestBody):
     question: str
     answer: str = Field(description="yes, no or not_applicable")
     note: str = ""
 
 
-class Checklist(BaseModel):
+class Checklist(RequestBody):
     answers: list[Answer]
     recorded_by: str | None = Field(None, description="only for the ledger's own operator")
 
 
-class Result(BaseModel):
+class Result(RequestBody):
     category: str = Field(description="a national result category, e.g. no_problem")
     findings: str = ""
     recorded_by: str | None = None
 
 
-class Confirmation(BaseModel):
+class Confirmation(RequestBody):
     on: str
     told: str = Field("on_spot", description="on_spot, or in_writing")
     confirmed: bool = Field(True, description="false: the party refused to confirm")
     note: str = Field("", description="required for a refusal: how it was witnessed")
 
 
-class FollowUp(BaseModel):
+class FollowUp(RequestBody):
     kind: str = Field(description="none, order_to_correct, corrected, case_filed, ...")
     on: str
     correct_by: str | None = None
@@ -84,18 +70,14 @@ class FollowUp(BaseModel):
     note: str | None = None
 
 
-class Closing(BaseModel):
+class Closing(RequestBody):
     on: str
     summary: str = ""
 
 
-class PublicationCreate(BaseModel):
+class PublicationCreate(RequestBody):
     inspection: UUID
     channel: str = Field("results", description="results, or double_publicity for a penalty")
-
-
-class Reason(BaseModel):
-    reason: str
 
 
 @router.post("/inspections", status_code=201)

@@ -5,27 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query
+from pydantic import Field
 
 from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
-from ledger.plans.service import Plans
 
-from ..deps import LedgerDep, OfficialDep
+from ..deps import LedgerDep, Limit, OfficialDep, Offset, PlansDep
+from ..schemas import Reason, RequestBody
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 divisions = APIRouter(prefix="/divisions", tags=["plans"])
 
 
-def get_plans(request: Request) -> Plans:
-    return request.app.state.plans  # type: ignore[no-any-return]
-
-
-PlansDep = Annotated[Plans, Depends(get_plans)]
-
-
-class PlanCreate(BaseModel):
+class PlanCreate(RequestBody):
     division: str
     kind: str = Field(description="annual or monthly")
     period: str = Field(description="2027 for an annual plan, 2027-03 for a monthly one")
@@ -41,28 +34,22 @@ class PlanCreate(BaseModel):
     )
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(RequestBody):
     approved: bool
     comment: str = ""
 
 
-class AmendmentCreate(BaseModel):
+class AmendmentCreate(RequestBody):
     changes: dict[str, Any]
     reason: str
 
 
-class ReasonCreate(BaseModel):
-    reason: str
-
-
-class RolloverCreate(BaseModel):
+class RolloverCreate(RequestBody):
     month: str = Field(description="the month that ended, e.g. 2026-03")
     division: str | None = Field(None, description="one division only (default: all)")
 
 
 Show = Annotated[str, Query(description="uncovered (default), covered or all")]
-Limit = Annotated[int, Query(description="page size, 1 to 500")]
-Offset = Annotated[int, Query(description="entries to skip, 0 or more")]
 
 
 @router.post("/rollover")
@@ -151,8 +138,6 @@ def amend(
 
 
 @router.post("/{plan}/withdraw")
-def withdraw(
-    plan: UUID, body: ReasonCreate, plans: PlansDep, official: OfficialDep
-) -> dict[str, str]:
+def withdraw(plan: UUID, body: Reason, plans: PlansDep, official: OfficialDep) -> dict[str, str]:
     plans.withdraw(plan, body.reason, official.code)
     return {"status": plans.get(plan).status}

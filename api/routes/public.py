@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ledger.errors import NotFound
-from ledger.registry.divisions import Division, division_id
+from projections import published
 
 from ..deps import RegistryDep
 from ..schemas import ItemListPublic
@@ -23,16 +22,4 @@ def published_item_list(registry: RegistryDep) -> ItemListPublic:
     ``digest`` lets anyone check that ``items`` is what the signed ``itemlist.published`` event
     at ``position`` carries. ``divisions`` gives the current names of the divisions and units.
     """
-    published = registry.published_item_list()
-    codes = {c for item in published["items"] for c in [item["division"], *item["executing_units"]]}
-    return ItemListPublic(**published, divisions=_names(registry, codes))
-
-
-def _names(registry: RegistryDep, codes: set[str]) -> dict[str, str]:
-    names = {}
-    for code in sorted(codes):
-        try:
-            names[code] = registry.app.get(division_id(code), Division).name
-        except NotFound:
-            names[code] = code
-    return names
+    return ItemListPublic(**published.published_item_list(registry))

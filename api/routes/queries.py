@@ -9,26 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
-from ..deps import OfficialDep
+from ..deps import Limit, OfficialDep, Offset, ReadModelsDep
 
 router = APIRouter(prefix="", tags=["registry queries"])
-
-
-def get_read_models(request: Request) -> ReadModels:
-    """The read models, caught up with the log (other processes may have written to it)."""
-    read_models: ReadModels = request.app.state.read_models
-    read_models.runner.catch_up()
-    return read_models
-
-
-ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
-Limit = Annotated[int, Query(description="page size, 1 to 500")]
-Offset = Annotated[int, Query(description="entries to skip, 0 or more")]
 AsOf = Annotated[
     int | None, Query(description="a ledger position (notification id): the state then")
 ]

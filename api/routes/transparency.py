@@ -6,14 +6,15 @@ import base64
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..deps import LedgerDep
+from ..schemas import RequestBody
 
 router = APIRouter(tags=["transparency"])
 
 
-class CosignatureCreate(BaseModel):
+class CosignatureCreate(RequestBody):
     line: str = Field(description="the witness's signature line: '— name base64(...)'")
 
 

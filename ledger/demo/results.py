@@ -1,4 +1,4 @@
-"""The demo year carried through inspections, results and publications (on top of ``demo_year``).
+"""The demo year carried through inspections, results and publications (on top of ``year.py``).
 
 Every drawn target of the year's draws is inspected by its drawn team (the recusal's substitute
 where there was one; in the joint inspection the accepting partner inspects with its own team),

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+from verify.draw_rules import substituted
+
 from ..aggregates import LedgerAggregate
 from ..errors import BadInput, Conflict, NotFound
 
@@ -356,7 +358,7 @@ class Draw(LedgerAggregate):
 
 def _replace(team: dict[str, Any], event: Any) -> None:
     """A substitution: the substitute takes the replaced member's place; the walk went on."""
-    team["members"] = [event.substitute if m == event.replaced else m for m in team["members"]]
+    team["members"] = substituted(team["members"], event.replaced, event.substitute)
     team["walked"] = event.walked
 
 

@@ -17,6 +17,15 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.inspection_rules import (
+    NOT_ON_ROSTER,
+    NOT_ON_TEAM,
+    NOT_QUALIFIED,
+    directed_problem,
+    presence_refusal,
+    recorder_problem,
+    team_size_problem,
+)
 from verify.results import CATEGORIES, FOLLOW_UPS
 from verify.workdays import CHINA
 
@@ -101,11 +110,12 @@ class Inspections:
                 record.items if division == record.division else record.partners[division]["items"]
             )
         elif isinstance(record, DirectedInspection):
-            if target not in record.targets:
-                raise NotFound(f"target {target} is not named in directed inspection {source}")
             random, division = False, division or record.division
-            if division != record.division:
-                raise Conflict(f"directed inspection {source} is for division {record.division}")
+            refusal = directed_problem(
+                target, division, str(source), record.division, record.targets
+            )
+            if refusal is not None:
+                raise (NotFound if refusal.kind == "not_named" else Conflict)(refusal.message)
             items = list(record.items)
         else:
             raise NotFound(f"{source} is neither a draw nor a directed inspection")
@@ -153,15 +163,12 @@ class Inspections:
         present = f.codes("present")
         f.done()
         inspection.check_step("notified", "record the inspection as carried out")
-        minimum = int(self.app.policy_in_force().get("teams", {}).get("min_inspectors", 2))
-        if len(set(present)) < minimum or len(set(present)) != len(present):
-            raise BadInput(
-                f"present: at least {minimum} different certified inspectors take part in an "
-                f"inspection; got {present}"
-            )
-        allowed = self._may_take_part(inspection)
+        problem = team_size_problem(present, self.app.policy_in_force())
+        if problem is not None:
+            raise BadInput(f"present: {problem}")
+        team = self._may_take_part(inspection)
         for code in present:
-            self._check_inspector(inspection, code, on, allowed)
+            self._check_inspector(inspection, code, on, team)
         actor = self._team_actor(by, inspection, present, "inspection.record")
         inspection.carry_out(on, method, present, actor)
         self.app.save(inspection)
@@ -176,27 +183,21 @@ class Inspections:
     def _check_inspector(
         self, inspection: Inspection, code: str, on: str, team: list[str] | None
     ) -> None:
+        """Refuse an inspector who may not take part on ``on`` (verify/inspection_rules.py)."""
         try:
-            inspector: Inspector = self.app.get(inspector_id(code), Inspector)
+            inspector: Inspector | None = self.app.get(inspector_id(code), Inspector)
         except NotFound:
-            raise BadInput(f"present: no inspector {code} in the roster") from None
-        if team is not None and code not in team:
-            raise Forbidden(
-                f"inspector {code} is not on the drawn team for {inspection.target} "
-                f"({', '.join(team)}) nor a logged substitute"
-            )
-        if team is None:  # directed: any inspector of the roster qualified for the items
-            missing = [i for i in inspection.items if i not in inspector.qualifications]
-            if missing:
-                raise Forbidden(f"inspector {code} is not qualified for {', '.join(missing)}")
-        if inspector.status != "on_duty":
-            raise Conflict(f"inspector {code} is {inspector.status}, not on duty")
-        valid_until = inspector.certificate.get("valid_until") or ""
-        if valid_until < on:
-            raise Conflict(
-                f"inspector {code}'s enforcement certificate expired on {valid_until}, "
-                f"before the inspection on {on}"
-            )
+            inspector = None
+        refusal = presence_refusal(
+            code, inspector, on=on, random=inspection.random, team=team, items=inspection.items
+        )
+        if refusal is None:
+            return
+        if refusal.kind == NOT_ON_ROSTER:
+            raise BadInput(f"present: {refusal.message}")
+        if refusal.kind in (NOT_ON_TEAM, NOT_QUALIFIED):
+            raise Forbidden(refusal.message)
+        raise Conflict(refusal.message)  # not on duty, or no valid certificate on the day
 
     def _team_actor(
         self, by: str | None, inspection: Inspection, team: list[str], action: str
@@ -254,11 +255,9 @@ class Inspections:
             raise BadInput("recorded_by: name the inspector present who records the result")
         if by is not None and named not in (None, by):
             raise Forbidden(f"official {by} cannot record in the name of {named}")
-        if who not in inspection.present:
-            raise Forbidden(
-                f"{who} was not on the team present at this inspection "
-                f"({', '.join(inspection.present)}): only they may record what it found"
-            )
+        problem = recorder_problem(who, inspection.present)
+        if problem is not None:
+            raise Forbidden(problem)
         return str(who)
 
     # -- told, confirmed, followed up, closed ------------------------------------------------------

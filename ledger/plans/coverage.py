@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.eligibility import eligible_target_statuses
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 
@@ -98,7 +99,7 @@ class Coverage:
         years = cycle_years(years, policy)
         start, end = window(year, years)
         state, covered = self._fold(division, start.isoformat(), end.isoformat())
-        statuses = policy.get("eligibility", {}).get("target_statuses", ["in_business"])
+        statuses = eligible_target_statuses(policy)
         targets = sorted(
             (t for t in state.targets.values() if t.division == division and t.status in statuses),
             key=lambda t: t.key,

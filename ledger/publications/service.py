@@ -16,7 +16,14 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from verify.results import CATEGORIES, CHANNELS, FOLLOW_UPS, content_digest, publication_deadline
+from verify.results import (
+    CATEGORIES,
+    CHANNELS,
+    FOLLOW_UPS,
+    content_digest,
+    deadline_start,
+    publication_terms,
+)
 from verify.workdays import UnknownYear
 
 from ..aggregates import id_for
@@ -59,7 +66,7 @@ class Publishing:
         policy = self.app.policy_in_force()
         today = self.today()
         try:
-            deadline, allowed = publication_deadline(date.fromisoformat(start), policy)
+            terms = publication_terms(start, today.isoformat(), policy)
         except UnknownYear as e:
             raise Conflict(f"cannot count the publication deadline: {e}") from None
         content = self.content(inspection, channel)
@@ -70,9 +77,7 @@ class Publishing:
             "content_digest": content_digest(content),
             "start": start,
             "published_on": today.isoformat(),
-            "deadline": deadline.isoformat(),
-            "working_days_allowed": allowed,
-            "on_time": today <= deadline,
+            **terms,
             "policy_version": policy["version"],
         }
         publication = Publication.publish(facts, actor)
@@ -80,22 +85,22 @@ class Publishing:
         return publication.id
 
     def _start(self, inspection: Inspection, channel: str) -> str:
-        """The date the deadline counts from; Conflict if there is nothing to publish yet."""
+        """The date the deadline counts from (verify/results.py); Conflict if there is nothing
+        to publish yet."""
+        confirmed_on = getattr(inspection, "confirmed_on", None)
+        start = deadline_start(channel, confirmed_on, inspection.follow_ups)
+        if start is not None:
+            return start
         if channel == "results":
-            if inspection.step not in ("confirmation_recorded", "closed"):
-                raise Conflict(
-                    f"cannot publish the result of inspection {inspection.id}: it is at step "
-                    f"'{inspection.step}'; a result is published only after the inspected "
-                    "party confirmed it (or its refusal to confirm was recorded)"
-                )
-            return inspection.confirmed_on
-        penalty = inspection.penalty() if hasattr(inspection, "follow_ups") else None
-        if penalty is None:
             raise Conflict(
-                f"cannot publish to the double-publicity column: inspection {inspection.id} "
-                "has no penalty decision (follow-up 'penalty_decided')"
+                f"cannot publish the result of inspection {inspection.id}: it is at step "
+                f"'{inspection.step}'; a result is published only after the inspected "
+                "party confirmed it (or its refusal to confirm was recorded)"
             )
-        return str(penalty["on"])
+        raise Conflict(
+            f"cannot publish to the double-publicity column: inspection {inspection.id} "
+            "has no penalty decision (follow-up 'penalty_decided')"
+        )
 
     def correct(self, publication_id_: UUID, reason: str, by: str | None) -> None:
         """Republish the content as the ledger derives it now; Conflict if nothing changed."""

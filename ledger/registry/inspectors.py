@@ -115,6 +115,16 @@ class Inspector(LedgerAggregate):
     def register(cls, spec: dict[str, Any], actor: dict[str, Any]) -> Inspector:
         return cls._create(cls.Created, id=inspector_id(spec["code"]), actor=actor, **spec)
 
+    def as_input(self) -> dict[str, Any]:
+        """The inspector in the input form ``parse_inspector`` reads (a file's row)."""
+        fields = {name: getattr(self, name) for name in self.MUTABLE if name != "certificate"}
+        return {
+            "code": self.code,
+            **fields,
+            "certificate_number": self.certificate.get("number"),
+            "certificate_valid_until": self.certificate.get("valid_until"),
+        }
+
     def changes_to(self, spec: dict[str, Any]) -> dict[str, Any]:
         return {n: spec[n] for n in self.MUTABLE if n in spec and spec[n] != getattr(self, n)}
 

@@ -127,6 +127,18 @@ class Item(LedgerAggregate):
     def content(self) -> dict[str, Any]:
         return {"code": self.code, **{n: getattr(self, n) for n in self.MUTABLE}}
 
+    def as_input(self) -> dict[str, Any]:
+        """The item in the input form ``parse_item`` reads (a file's row)."""
+        fields = {name: getattr(self, name) for name in self.MUTABLE if name != "legal_basis"}
+        basis = self.legal_basis
+        return {
+            "code": self.code,
+            **fields,
+            "law": basis.get("law"),
+            "article": basis.get("article"),
+            "basis_text": basis.get("text"),
+        }
+
     def changes_to(self, spec: dict[str, Any]) -> dict[str, Any]:
         return {n: spec[n] for n in self.MUTABLE if n in spec and spec[n] != getattr(self, n)}
 

@@ -36,6 +36,12 @@ MUTABLE = (
     "credit_class",
     "risk_flags",
 )
+# The permit's parts as input fields (a file's columns) and as the stored permit's keys.
+PERMIT_PARTS = (
+    ("permit_number", "number"),
+    ("permit_valid_from", "valid_from"),
+    ("permit_valid_until", "valid_until"),
+)
 
 
 def target_id(kind: str, code: str) -> UUID:
@@ -172,8 +178,14 @@ class Target(LedgerAggregate):
         )
         return target
 
-    def fields(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in MUTABLE}
+    def as_input(self) -> dict[str, Any]:
+        """The target in the input form ``parse_target`` reads (a file's row): the permit as
+        its parts. An individual's code is their reference and their name is None (the log
+        keeps no personal data)."""
+        permit = self.permit or {}
+        fields = {name: getattr(self, name) for name in MUTABLE if name != "permit"}
+        parts = {key: permit.get(name) for key, name in PERMIT_PARTS}
+        return {"code": self.code, "kind": self.kind, **fields, **parts}
 
     def changes_to(self, spec: dict[str, Any]) -> dict[str, Any]:
         """The mutable fields whose values differ from ``spec`` (absent ones are kept)."""

@@ -52,3 +52,12 @@ def test_a_key_readable_by_others_is_refused(tmp_path, capsys):
 def test_commands_on_a_directory_without_a_ledger_say_how_to_create_one(tmp_path, capsys):
     assert drawledger(["export", "--data", str(tmp_path / "none"), "--out", "x"]) == 1
     assert "drawledger init" in capsys.readouterr().err
+
+
+def test_export_reports_its_progress_on_stderr(tmp_path, capsys):
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    assert drawledger(["export", "--data", str(data), "--out", str(tmp_path / "b")]) == 0
+    captured = capsys.readouterr()
+    assert "wrote" in captured.out and "2 events" in captured.out
+    assert captured.err.splitlines()[-1] == "exported: 2/2 (100%)"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.importing import LAYOUTS, export_file, import_file
+from api.importing import export_file, import_file
+from ledger.registry.layouts import LAYOUTS
 from ledger.registry.targets import Target, target_id
 
 from .test_import_support import (
@@ -213,3 +214,25 @@ def test_an_edited_export_records_exactly_the_edit(registry, tmp_path):
 
     assert (result.updated, result.unchanged) == (1, 4)
     assert count_events(registry.app) == before + 1
+
+
+def test_warnings_and_duplicates_name_the_files_own_rows_past_blank_rows(registry):
+    # The registry is given the file's row numbers: a blank row (Excel keeps many) and the
+    # header row count, in warnings and in "duplicate of row" alike.
+    rows = [[""] * 14, target_row(1), [""] * 14, target_row(1)]
+    result = _import(registry, "targets", csv_bytes(TARGET_HEADERS_ZH, rows))
+    assert [(p.row, p.message) for p in result.problems] == [(5, "duplicate of row 3")]
+    assert result.warnings[0].startswith("row 3: credit code ")
+    assert result.refused and result.bad_rows == 1
+
+
+def test_skipping_bad_rows_counts_them_for_every_registry(registry):
+    today = "2099-12-31"
+    inspectors = [
+        ["insp-1", "张三", "常水执001", today, "gqc", "gqc", "是", "hdjs", "在岗"],
+        ["insp-2", "李四", "常水执002", "2020-01-31", "gqc", "gqc", "否", "", "在岗"],
+    ]
+    data = csv_bytes(INSPECTOR_HEADERS, inspectors)
+    result = _import(registry, "inspectors", data, skip_invalid=True)
+    assert (result.recorded, result.skipped, result.bad_rows) == (1, 1, 1)
+    assert result.to_json()["problems"][0]["row"] == 3

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.demo.bureau import BUSINESS, build_demo
+from ledger.demo.bureau import build_demo
+from ledger.demo.changzhou import BUSINESS
 from ledger.draws.service import Draws
 from ledger.errors import Conflict
 from ledger.export import export_bundle

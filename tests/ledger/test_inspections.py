@@ -306,6 +306,38 @@ def test_a_problem_is_followed_up_to_a_penalty_published_in_the_double_publicity
     assert (event.start, event.deadline, event.on_time) == ("2026-11-16", "2026-11-25", True)
 
 
+def test_a_second_penalty_decision_does_not_move_the_deadline_and_the_verifier_agrees(
+    bureau, drawn, inspections, tmp_path
+):
+    draw, teams = drawn
+    inspection = _carried_out(inspections, draw, teams[0])
+    inspections.record_result(
+        inspection, {"category": "problem_pending", "recorded_by": teams[0]["members"][0]}, None
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.follow_up(
+        inspection,
+        {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕13号"},
+        None,
+    )
+    for on, number in (("2026-11-12", "常水罚〔2026〕8号"), ("2026-11-16", "常水罚〔2026〕9号")):
+        decision = {
+            "kind": "penalty_decided",
+            "on": on,
+            "decision_number": number,
+            "penalty": "罚款",
+        }
+        inspections.follow_up(inspection, decision, None)
+    publication = Publishing(bureau, today=lambda: TODAY).publish(
+        inspection, "double_publicity", None
+    )
+    event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
+    assert (event.start, event.deadline) == ("2026-11-12", "2026-11-23")
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    assert report.ok, report.to_json()
+
+
 def test_a_correction_and_a_withdrawal_are_new_events_and_the_old_content_stays(
     bureau, drawn, inspections
 ):
@@ -406,29 +438,53 @@ def test_the_verifier_rederives_teams_results_and_deadlines_and_checks_evidence_
     assert "the file supplied has" in report.steps[10].failures[0].message
 
 
-def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
-    bureau, drawn, inspections, tmp_path
-):
-    path = _published_world(bureau, drawn, inspections, tmp_path)
+def _resign(path, bureau, event_type, change):
+    """Rewrite the payload of the bundle's ``event_type`` event with ``change`` and sign it again
+    with the ledger's own key (an operator holding the key); returns the event's position."""
     lines = path.read_bytes().split(b"\n")
     for n, line in enumerate(lines):
         if not line.startswith(b'{"event"'):
             continue
         entry = json.loads(line)
         event = decode_record(base64.b64decode(entry["record"]))
-        if event.type == "publication.published":
+        if event.type == event_type:
             envelope = dict(event.envelope)
-            envelope["payload"] = {**envelope["payload"], "on_time": True}
+            envelope["payload"] = {**envelope["payload"], **change(envelope["payload"])}
             record, _ = encode_record(envelope, bureau.signer)
             entry["record"] = base64.b64encode(record).decode()
             lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
             position = entry["event"]
     path.write_bytes(b"\n".join(lines))
+    return position
+
+
+def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
+    bureau, drawn, inspections, tmp_path
+):
+    path = _published_world(bureau, drawn, inspections, tmp_path)
+    position = _resign(path, bureau, "publication.published", lambda p: {"on_time": True})
     report = verify_bundle(read_bundle(path))
     step10 = report.steps[9]
     assert [
         (f.position, "re-derived ('2026-11-19', 7, False)" in f.message) for f in step10.failures
     ] == [(position, True)]
+
+
+def test_a_stranger_signed_into_the_team_present_fails_step_10_as_the_ledger_refuses_it(
+    bureau, drawn, inspections, tmp_path
+):
+    _, teams = drawn
+    stranger = next(m for t in teams[1:] for m in t["members"] if m not in teams[0]["members"])
+    path = _published_world(bureau, drawn, inspections, tmp_path)
+
+    def swap(payload):
+        return {"present": [payload["present"][0], stranger]}
+
+    position = _resign(path, bureau, "inspection.carried_out", swap)
+    step10 = verify_bundle(read_bundle(path)).steps[9]
+    assert [f.position for f in step10.failures if "not on the drawn team" in f.message] == [
+        position
+    ]
 
 
 def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own_team(

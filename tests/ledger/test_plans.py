@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from ledger.demo.bureau import AGGREGATOR, build_demo
+from ledger.demo.bureau import build_demo
+from ledger.demo.changzhou import AGGREGATOR
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.plans.aggregate import deadlines
 from ledger.plans.service import Plans

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from ledger.demo.bureau import AGGREGATOR
+from ledger.demo.changzhou import AGGREGATOR
 from ledger.draws.service import Draws
 from ledger.plans.service import Plans
 from verify.entropy import contribution_commitment

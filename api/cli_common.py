@@ -1,0 +1,89 @@
+"""What every ``drawledger`` command module shares: creating a ledger, the options naming the
+ledger and the acting official, and the progress bar.
+
+The command modules (``cli_ledger``, ``cli_registry``, ``cli_plans``, ``cli_demo``) import this
+module; it imports none of them, and ``cli`` assembles them into one parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+DEFAULT_ORIGIN = "drawledger.local/water-bureau"
+
+
+def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
+    """Create a ledger in ``data`` (``ledger.setup.create_data_dir``) and say where its public
+    key is to be had. LedgerError if ``data`` holds a ledger already."""
+    from ledger.setup import create_data_dir
+
+    key = create_data_dir(data, origin, database)
+    print(f"created ledger {origin!r} in {data}")
+    print(f"public key: {key.verifier}")
+
+
+def add_data_and_acting(p: argparse.ArgumentParser) -> None:
+    """``--data DIR`` (required) and ``--as OFFICIAL_CODE`` (``args.acting``, None for the
+    ledger's own operator)."""
+    p.add_argument("--data", required=True, help="the ledger's data directory")
+    p.add_argument(
+        "--as",
+        dest="acting",
+        metavar="OFFICIAL_CODE",
+        help="act as this official (default: the ledger's own operator, recorded as system)",
+    )
+
+
+class ProgressBar:
+    """Progress of a long run on stderr, as ``bar(done, total)``: redrawn in place on a terminal
+    (at most 10 times a second), otherwise one line per 10 % so that logs stay readable. Runs of
+    fewer than ``min_total`` steps show nothing."""
+
+    def __init__(
+        self,
+        label: str,
+        stream: TextIO | None = None,
+        tty: bool | None = None,
+        min_total: int = 0,
+    ) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.min_total = min_total
+        self._shown = -1  # the last tenth written (not a terminal)
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        pct = 100 * done // total if total else 100
+        if self.tty:
+            now = time.monotonic()
+            if done < total and now - self._last < 0.1:
+                return
+            self._last = now
+            bar = "#" * (pct // 4) + "." * (25 - pct // 4)
+            end = "\n" if done >= total else "\r"
+            text = f"{self.label} [{bar}] {done:,}/{total:,} ({pct}%)"
+            print(text, end=end, file=self.stream, flush=True)
+        elif pct // 10 > self._shown:
+            self._shown = pct // 10
+            print(f"{self.label}: {done:,}/{total:,} ({pct}%)", file=self.stream, flush=True)
+
+
+def stage_bars(label: str, stream: TextIO | None = None) -> Callable[[str, int, int], None]:
+    """``progress(stage, done, total)`` for a run in stages: one ProgressBar per stage, labelled
+    ``"{label} {stage}"``."""
+    bars: dict[str, ProgressBar] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = ProgressBar(f"{label} {stage}", stream)
+        bars[stage](done, total)
+
+    return report

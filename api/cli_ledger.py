@@ -1,0 +1,92 @@
+"""The ledger's own life: ``drawledger init``, ``export``, ``seal``, ``draw-record``, ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from .cli_common import DEFAULT_ORIGIN, ProgressBar, init_ledger
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    init_ledger(Path(args.data), args.origin, args.database)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+    from ledger.export import export_bundle
+
+    app = LedgerApp.open(Path(args.data))
+    events, checkpoints = export_bundle(app, Path(args.out), ProgressBar("exported"))
+    print(f"wrote {args.out}: {events} events, {checkpoints} checkpoints")
+    return 0
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+
+    app = LedgerApp.open(Path(args.data), embedded_sealing=False)
+    while True:
+        checkpoint = app.sealer.seal()
+        if checkpoint is not None:
+            print(f"sealed: tree size {checkpoint.size}", flush=True)
+        if not args.follow:
+            return 0
+        time.sleep(args.interval)
+
+
+def cmd_draw_record(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+    from ledger.draws.aggregate import draw_id
+    from ledger.draws.record import write_draw_record
+    from ledger.draws.service import Draws
+
+    app = LedgerApp.open(Path(args.data))
+    manifest, population = write_draw_record(Draws(app), draw_id(args.draw), Path(args.out))
+    print(f"wrote {manifest} and {population}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from ledger.application import LedgerApp
+
+    app = LedgerApp.open(Path(args.data))
+    uvicorn.run(create_app(app), host=args.host, port=args.port)
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add this module's subcommands to the drawledger parser."""
+    p = sub.add_parser("init", help="create a ledger: key, settings, ledger.created, policy.set")
+    p.add_argument("--data", required=True, help="the data directory to create")
+    p.add_argument("--origin", default=DEFAULT_ORIGIN, help="checkpoint origin and key name")
+    p.add_argument("--database", help="database URL (default: SQLite file in the data dir)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("export", help="write a bundle for 'python -m verify'")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="the bundle file to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("seal", help="seal new events and sign a checkpoint")
+    p.add_argument("--data", required=True)
+    p.add_argument("--follow", action="store_true", help="keep sealing (PostgreSQL follower)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
+    p.set_defaults(func=cmd_seal)
+
+    p = sub.add_parser("draw-record", help="write a draw's manifest and population list")
+    p.add_argument("draw", help="the draw id")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="a directory for manifest.json, population.txt")
+    p.set_defaults(func=cmd_draw_record)
+
+    p = sub.add_parser("serve", help="start the HTTP service")
+    p.add_argument("--data", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)

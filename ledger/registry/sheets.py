@@ -1,0 +1,296 @@
+"""Registry sheets: a file's header and cells as the Registry's rows, and back.
+
+Reading: the header row is matched to the kind's layout (``layouts.py``); each data row becomes
+the Registry's fields, numbered by its row in the file (the header is row 1), and the import's
+report names each bad row by that number and each field by the header the file used. Writing:
+the current entries, folded from the log, as rows of the layout in Chinese or English.
+
+Failure modes: an unknown, repeated or missing required header, or a value in a column without
+a header, refuses the whole file (``FileRefused``, nothing recorded).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+from uuid import UUID
+
+from ..application import LedgerApp
+from ..catalogue import event_types
+from ..errors import BadInput, NotFound
+from ..fields import FieldProblem, InvalidFields
+from .layouts import HEADERS, KINDS, LABELS, LAYOUTS, Column
+from .reports import ImportReport, RowProblem
+from .service import Registry
+
+Progress = Callable[[int, int], None]
+_SPLIT = re.compile(r"[,;，；、\s]+")
+
+
+class FileRefused(InvalidFields):
+    """The file as a whole cannot be imported (422, CLI exit 1); nothing of it is recorded."""
+
+    def __init__(self, message: str, problems: list[FieldProblem] | None = None) -> None:
+        super().__init__(problems or [])
+        self.args = (message,)
+
+
+@dataclass
+class Table:
+    """A file's first sheet: its header cells and its data rows as ``(row number, cells)``;
+    a cell is text, a bool, or None when blank. ``total`` counts the data rows for progress
+    (Excel's own count may include blank rows)."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    total: int
+
+
+def check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise BadInput(f"registry {kind!r} is not one of {', '.join(KINDS)}")
+
+
+def _header_key(text: str) -> str:
+    key = unicodedata.normalize("NFKC", text).strip().lstrip("\ufeff").strip()
+    return re.sub(r"[\s\-]+", "_", key).casefold()
+
+
+def _columns(kind: str, headers: list[str]) -> list[Column | None]:
+    """The layout column of each header cell (None for an empty header); refuses the file on
+    an unknown, repeated or missing header."""
+    layout = LAYOUTS[kind]
+    by_key = {_header_key(c.zh): c for c in layout} | {_header_key(c.field): c for c in layout}
+    columns: list[Column | None] = []
+    problems: list[FieldProblem] = []
+    seen: dict[str, str] = {}
+    for text in headers:
+        if not text.strip():
+            columns.append(None)
+            continue
+        column = by_key.get(_header_key(text))
+        if column is None:
+            problems.append(
+                FieldProblem(
+                    "header",
+                    text,
+                    f"is not a column of the {kind} layout; the columns are "
+                    + ", ".join(f"{c.zh}/{c.field}" for c in layout),
+                )
+            )
+        elif column.field in seen:
+            problems.append(
+                FieldProblem("header", text, f"repeats the column {seen[column.field]!r}")
+            )
+        else:
+            seen[column.field] = text
+        columns.append(column)
+    for column in layout:
+        if column.required and column.field not in seen:
+            problems.append(
+                FieldProblem(
+                    "header", f"{column.zh}/{column.field}", "a required column is missing"
+                )
+            )
+    if problems:
+        raise FileRefused(
+            f"the {kind} file's header row is not the documented layout: "
+            + "; ".join(f"{p.value!r} {p.message}" for p in problems),
+            problems,
+        )
+    return columns
+
+
+def _converter(column: Column) -> Callable[[Any], Any] | None:
+    """How a column's non-blank cells become the Registry's values: lists of codes are split
+    into lists, Chinese labels of choice values become their codes; None: the cell stays."""
+    codes = {label: code for code, label in column.labels.items()}
+    if column.cells == "codes":
+
+        def code_list(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value
+            items = _SPLIT.split(unicodedata.normalize("NFKC", value))
+            return [codes.get(v, v) for v in items if v]
+
+        return code_list
+    if codes:
+
+        def choice(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value
+            return codes.get(unicodedata.normalize("NFKC", value).strip(), value)
+
+        return choice
+    return None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+class Sheet:
+    """The Registry's numbered rows from a table of one registry kind."""
+
+    def __init__(self, kind: str, table: Table, progress: Progress | None = None) -> None:
+        check_kind(kind)
+        self.kind = kind
+        self.table = table
+        self.columns = _columns(kind, table.headers)
+        self.headers = {
+            c.field: h for c, h in zip(self.columns, table.headers, strict=True) if c is not None
+        }
+        zh = sum(1 for c, h in self.headers.items() if _header_key(h) != _header_key(c))
+        self.language = "zh" if zh * 2 >= len(self.headers) else "en"
+        self.progress = progress
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        # For each column: its field and how its cells are read (None: a column without header).
+        slots = [(c.field, _converter(c)) if c else None for c in self.columns]
+        width = len(slots)
+        total = self.table.total
+        step = max(total // 100, 1)
+        done = 0
+        # Every column of the file is in every row: a blank cell is an empty field (None).
+        empty = dict.fromkeys(slot[0] for slot in slots if slot)
+        for number, cells in self.table.rows:
+            row: dict[str, Any] = {}
+            for i, cell in enumerate(cells):
+                if type(cell) is str:
+                    if not cell or cell.isspace():
+                        continue
+                elif cell is None:
+                    continue
+                slot = slots[i] if i < width else None
+                if slot is None:
+                    raise FileRefused(
+                        f"row {number} has a value in column {_column_letter(i)}, which has no "
+                        "header: name the column or clear it"
+                    )
+                name, convert = slot
+                row[name] = cell if convert is None else convert(cell)
+            if not row:
+                continue  # blank rows (Excel keeps many) are not entries
+            done += 1
+            if self.progress and total and done % step == 0:
+                self.progress(min(done, total), total)
+            yield number, empty | row
+        if self.progress:
+            self.progress(done, done)
+
+    def header(self, field_name: str) -> str:
+        if field_name in self.headers:
+            return self.headers[field_name]
+        column = next((c for c in LAYOUTS[self.kind] if c.field == field_name), None)
+        return column.header(self.language) if column else field_name
+
+    def described(self, problem: RowProblem) -> RowProblem:
+        """A problem as the file shows it: under the file's header, a list of codes as the
+        cell held it, and the Chinese labels beside the codes a choice allows."""
+        message, value = problem.message, problem.value
+        labels = LABELS.get(problem.field)
+        if labels and "one of" in message:
+            message += f" (or their labels {'、'.join(labels.values())})"
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        column = self.header(problem.field)
+        return replace(problem, column=column, value=value, message=message)
+
+
+def import_sheet(
+    registry: Registry,
+    kind: str,
+    table: Table,
+    *,
+    by: str | None,
+    source: str,
+    skip_invalid: bool = False,
+    checking: Progress | None = None,
+    recording: Progress | None = None,
+) -> ImportReport:
+    """Import a registry file's table through the Registry (``Registry.import_rows``), its
+    problems named by the file's rows and headers. ``checking`` is told rows read and checked,
+    ``recording`` (targets only) rows recorded. Raises FileRefused for a header that is not the
+    layout, NotFound if ``by`` names no official."""
+    sheet = Sheet(kind, table, checking)
+    report = registry.import_rows(
+        kind, sheet, by, source=source, skip_invalid=skip_invalid, progress=recording
+    )
+    report.problems = [sheet.described(p) for p in report.problems]
+    return report
+
+
+# -- the current registries, from the log ---------------------------------------------------------
+
+
+def current(app: LedgerApp, kind: str) -> list[Any]:
+    """The current state of every entry of a registry, in the order they were registered,
+    folded from the log in one pass (each event is checked by the signing mapper as it is
+    read); withdrawn items are left out: they are no longer on the list."""
+    check_kind(kind)
+    prefix = {"targets": "target.", "inspectors": "inspector.", "items": "item."}[kind]
+    topics = [t for t in event_types() if t.startswith(prefix)]
+    states: dict[UUID, Any] = {}
+    for notification in app.notifications(topics=topics):
+        event: Any = app.mapper.to_domain_event(notification)
+        states[event.originator_id] = event.mutate(states.get(event.originator_id))
+    return [s for s in states.values() if not getattr(s, "withdrawn", False)]
+
+
+def _cell(column: Column, value: Any, language: str) -> Any:
+    """A field's value as the layout writes it in ``language``."""
+    zh = language == "zh"
+    labels = column.labels if zh else {}
+    if column.cells == "codes":
+        return ("、" if labels else ",").join(labels.get(c, c) for c in value)
+    if column.cells == "lines":
+        return ("；" if zh else "; ").join(value)
+    if column.cells == "yes_no":
+        return ("是" if zh else "true") if value else ("否" if zh else "false")
+    if column.cells == "choice" and value is not None:
+        return labels.get(value, value)
+    return value
+
+
+def export_rows(
+    app: LedgerApp, kind: str, language: str = "zh", warnings: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The registry's current entries as rows of its layout (field names → cell values).
+
+    Individuals' names and ID numbers are read from the erasable personal-data table; an
+    individual whose data was erased cannot be re-imported and is left out (with a warning).
+    """
+    if language not in HEADERS:
+        raise BadInput(f"headers {language!r} must be one of {', '.join(HEADERS)}")
+    layout = LAYOUTS[kind]
+    people = Registry(app).people
+    for state in current(app, kind):
+        fields = state.as_input()
+        if kind == "targets" and state.kind == "individual":
+            try:
+                person, _ = people.reveal(state.code)
+            except NotFound:
+                if warnings is not None:
+                    warnings.append(f"individual {state.code}: personal data erased, not exported")
+                continue
+            fields |= {"code": person.get("identity"), "name": person.get("name")}
+        yield {c.field: _cell(c, fields[c.field], language) for c in layout}
+
+
+__all__ = [
+    "FileRefused",
+    "Sheet",
+    "Table",
+    "check_kind",
+    "current",
+    "export_rows",
+    "import_sheet",
+]
