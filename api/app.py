@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from ledger.application import LedgerApp, positions_saved
+from ledger.datadir import check_private
 from ledger.draws.service import Draws
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
@@ -74,6 +75,8 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
         docs_url=None,  # docs_pages: served from the service itself, not a CDN
         redoc_url=None,
     )
+    if ledger.data_dir is not None:
+        check_private(ledger.data_dir)  # refuses to serve a data directory others can read
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
     app.state.draws = Draws(ledger)

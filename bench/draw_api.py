@@ -33,7 +33,8 @@ from .common import Config, Figure, median, new_signer, rotate, spread, sqlite_e
 TARGETS = 100_000
 INSPECTORS = 60
 TAKE = 20  # targets per draw: two inspectors each from a 60-inspector roster
-ENTROPY = "58209 74944 59230 78164 06286"
+# A two-party ceremony (the seed's entropy, committed at open, revealed after the freeze).
+CONTRIBUTIONS = {"szc": "58" * 32, "szc-legal": "20" * 32}
 STEPS = ("open", "freeze", "reveal", "select", "assign")
 WHOLE = ("freeze", "reveal", "select", "assign")
 
@@ -83,10 +84,21 @@ def _draw(client: Any, take: int) -> tuple[dict[str, float], dict[str, Any]]:
         seconds[name] = time.perf_counter() - t
         return result
 
-    body = {"division": "szc", "items": ["qsxk"], "counts": {"all": take}, "team_size": 2}
+    from verify.entropy import contribution_commitment
+
+    ceremony = [
+        {"party": p, "commitment": contribution_commitment(c)} for p, c in CONTRIBUTIONS.items()
+    ]
+    body = {
+        "division": "szc",
+        "items": ["qsxk"],
+        "counts": {"all": take},
+        "team_size": 2,
+        "ceremony": ceremony,
+    }
     draw = step("open", "/draws", body)["id"]
     out["frozen"] = step("freeze", f"/draws/{draw}/freeze")
-    out["seed"] = step("reveal", f"/draws/{draw}/reveal", {"entropy": ENTROPY})["seed"]
+    out["seed"] = step("reveal", f"/draws/{draw}/reveal", {"contributions": CONTRIBUTIONS})["seed"]
     out["selected"] = step("select", f"/draws/{draw}/select")
     out["teams"] = step("assign", f"/draws/{draw}/assign")
     out["id"] = draw

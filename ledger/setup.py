@@ -11,6 +11,7 @@ from verify.keys import SignerKey
 from .actors import SYSTEM
 from .application import LedgerApp
 from .config import DATABASE_ENV, DEFAULT_DATABASE, Settings
+from .datadir import secure
 from .errors import ConfigurationError, LedgerError
 from .keyfile import create_key
 from .ledger_meta import ledger_id
@@ -25,8 +26,9 @@ def create_ledger(data_dir: Path) -> LedgerApp:
 
 
 def create_data_dir(data_dir: Path, origin: str, database: str | None = None) -> SignerKey:
-    """A new ledger in ``data_dir``: its key (mode 0600), its settings (``drawledger.toml``) and
-    its first events. Returns the key. LedgerError if ``data_dir`` holds a ledger already.
+    """A new ledger in ``data_dir`` (mode 0700, every file 0600): its key, its settings
+    (``drawledger.toml``) and its first events. Returns the key. LedgerError if ``data_dir``
+    holds a ledger already.
 
     The settings record the store the ledger is created in: ``database``, else
     ``DRAWLEDGER_DATABASE`` from the environment (which ``LedgerApp.open`` would use), else
@@ -39,7 +41,7 @@ def create_data_dir(data_dir: Path, origin: str, database: str | None = None) ->
     )
     if (data_dir / "drawledger.toml").exists():
         raise LedgerError(f"{data_dir} holds a ledger already (drawledger.toml exists)")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    secure(data_dir)  # 0700, and every file created from here on 0600
     key = create_key(settings.key_file, settings.origin)
     settings.write()
     create_ledger(data_dir)

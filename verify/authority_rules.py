@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
     "itemlist.publish": ("plan_aggregator",),
     "draw.run": ("clerk", "division_head"),
+    "draw.abandon": ("division_head",),  # ending a draw early is the head's signed act
     "plan.write": ("clerk", "division_head"),
     "plan.review": ("leader_in_charge",),
     "plan.consolidate": ("plan_aggregator",),
@@ -99,6 +100,7 @@ EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "draw.partner_inspectors_assigned": (("draw.run",), NAMED),
     "draw.partner_inspector_substituted": (("draw.run",), NAMED),
     "draw.rolled_over": (("plan.write", "plan.consolidate"), RECORD),
+    "draw.abandoned": (("draw.abandon",), RECORD),
     "directed.recorded": (("draw.run",), NEW),
     "inspection.notified": (("inspection.notify",), NEW),
     "inspection.carried_out": (("inspection.record",), RECORD),

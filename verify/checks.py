@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from . import key_trust
 from .authority_replay import KEY_INTRODUCTIONS, Facts, facts, replay_authority
 from .bundle import Bundle
-from .draw_replay import replay_draws
+from .draw_replay import beacon_rounds, replay_draws
 from .errors import VerifyError
 from .events import check_signature, decode_record
 from .inspection_replay import check_inspections
@@ -31,6 +31,8 @@ from .note import Checkpoint, parse_checkpoint, verify_note
 from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
 
 __all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
+from .plan_bounds import TOPICS as PLAN_TOPICS
+from .plan_bounds import PlanBook, findings
 
 
 class _Decoded(NamedTuple):
@@ -424,7 +426,17 @@ def _step_draws(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
-    step.detail = f"{count} draws"
+    for position, message in beacon_rounds(envelopes):
+        step.notes.append(Failure(position, f"look up: {message}"))
+    book = PlanBook()
+    for position, envelope in enumerate(envelopes):
+        if envelope is not None and envelope["type"] in PLAN_TOPICS:
+            book.apply(position, envelope)
+    rules = findings(book)
+    for position, message in rules:
+        step.notes.append(Failure(position, f"rule finding: {message}"))
+    found = f"; {len(rules)} rule findings (notes, not failures)" if rules else ""
+    step.detail = f"{count} draws{found}"
 
 
 # (10): inspections and publications against the rules ---------------------------------------

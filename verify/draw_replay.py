@@ -2,12 +2,15 @@
 
 For each draw: the population is recomputed from the registry folded up to the freeze position
 (count, digest, strata sizes, every exclusion and its reason), the nonce is checked against the
-commitment made before the freeze, the seed is re-derived from the entropy and the nonce, and
-the selection, every team with its skips, and every substitution are recomputed. A joint
-inspection's partners are replayed the same way: each invitation answered once, a partner's teams
-only after the selection and only by a partner that accepted, recomputed from its own roster,
-items and seed domain, and its substitutions. Any difference is reported at the event (its
-position in the log) that recorded it.
+commitment made before the freeze, the reveal against the entropy sources the opening committed
+to (the beacon round named, each ceremony contribution against its commitment) and against the
+order in time (beacon round after the freeze, reveal after both and by ``reveal_by``), the seed
+is re-derived, an abandonment is checked to end the draw before its teams, and the selection,
+every team with its skips, and every substitution are recomputed. A joint inspection's partners
+are replayed the same way: each invitation answered once, a partner's teams only after the
+selection and only by a partner that accepted, recomputed from its own roster, items and seed
+domain, and its substitutions. Any difference is reported at the event (its position in the
+log) that recorded it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .draw_rules import (
     taken_by,
 )
 from .draws import DrawError, derive_seed, nonce_commitment, normalise_entropy, population_digest
+from .entropy import check_order, check_reveal, check_sources, derive_seed_v2
 from .registry_state import RegistryState
 
 
@@ -56,6 +60,8 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
         elif step != "rolled_over":  # a rollover moves a draw to a month; it draws nothing
             draw.events[step] = (position, envelope)
     failures: list[tuple[int, str]] = []
+    for draw in draws.values():
+        failures += _check_opening(draw)
     frozen_at: dict[int, list[_Draw]] = {}
     for draw in draws.values():
         frozen = draw.events.get("population_frozen")
@@ -71,7 +77,13 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
             ),
         ]
         for step, (at, _) in drawn:
-            if step not in ("opened", "partner_invited", "partner_accepted", "partner_declined"):
+            if step not in (
+                "opened",
+                "abandoned",
+                "partner_invited",
+                "partner_accepted",
+                "partner_declined",
+            ):
                 failures.append((at, f"{step} recorded before the population was frozen"))
     state = RegistryState()
     for position, envelope in enumerate(envelopes):
@@ -86,6 +98,61 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
             at = draw.events["population_frozen"][0]
             failures.append((at, "the freeze names a position beyond the bundle"))
     return len(draws), failures
+
+
+def beacon_rounds(envelopes: Sequence[dict[str, Any] | None]) -> list[tuple[int, str]]:
+    """Each draw's beacon round, for the auditor to look up: (position of its opening, text)
+    naming the source, round and scheduled time, and the value the reveal recorded."""
+    rounds: dict[str, tuple[int, dict[str, Any]]] = {}
+    values: dict[str, str] = {}
+    for position, envelope in enumerate(envelopes):
+        if envelope is None:
+            continue
+        payload = envelope["payload"]
+        if envelope["type"] == "draw.opened":
+            beacon = (payload.get("entropy_sources") or {}).get("beacon")
+            if beacon is not None:
+                rounds[envelope["aggregate"]] = (position, beacon)
+        elif envelope["type"] == "draw.seed_revealed" and payload.get("beacon"):
+            values[envelope["aggregate"]] = payload["beacon"]["value"]
+    return [
+        (
+            position,
+            f"draw {draw}: beacon {b['source']} round {b['round']} (scheduled {b['scheduled_at']})"
+            f", value {values.get(draw, 'not revealed')}",
+        )
+        for draw, (position, b) in rounds.items()
+    ]
+
+
+def _check_opening(draw: _Draw) -> list[tuple[int, str]]:
+    """The opening's entropy sources, and the abandonment: by a division head of the draw's
+    division, before its teams were assigned, and nothing of the lead's drawn after it."""
+    out: list[tuple[int, str]] = []
+    opened = draw.events.get("opened")
+    if opened is not None and "entropy_sources" in opened[1]["payload"]:
+        for problem in check_sources(opened[1]["payload"]["entropy_sources"]):
+            out.append((opened[0], f"the opening's entropy sources: {problem}"))
+    abandoned = draw.events.get("abandoned")
+    if abandoned is None:
+        return out
+    at, envelope = abandoned
+    actor = envelope["actor"]
+    division = opened[1]["payload"]["division"] if opened else None
+    if actor["role"] != "division_head" or actor["department"] != division:
+        out.append(
+            (
+                at,
+                f"abandoned by {actor['official']} ({actor['role']} of "
+                f"{actor['department']}); only division {division}'s head abandons",
+            )
+        )
+    for step, (position, _) in draw.events.items():
+        if step == "inspectors_assigned" and position < at:
+            out.append((at, "abandoned after its teams were assigned"))
+        elif step not in ("opened", "abandoned") and position > at:
+            out.append((position, f"{step} recorded after the draw was abandoned"))
+    return out
 
 
 def _check(draw: _Draw, state: RegistryState, now: int) -> list[tuple[int, str]]:
@@ -139,9 +206,14 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
                 f"the draw committed to {opened['commitment']}",
             )
         )
-    if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
-        out.append((rev_pos, "the entropy is not the normalised form of what was entered"))
-    seed = derive_seed(facts["entropy"], nonce)
+    sources = opened.get("entropy_sources")
+    if sources is None:  # opened before entropy sources existed: typed entropy, seed v1
+        if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
+            out.append((rev_pos, "the entropy is not the normalised form of what was entered"))
+        seed = derive_seed(facts["entropy"], nonce)
+    else:
+        seed, problems = _sources_seed(sources, facts, frozen_env["time"], rev_env["time"], nonce)
+        out += [(rev_pos, problem) for problem in problems]
     if seed != facts["seed"]:
         out.append((rev_pos, f"seed: recorded {facts['seed']}, derived {seed}"))
     if rev_pos < frozen_pos:
@@ -175,6 +247,31 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
             sub_pos, sub_env["payload"], teams, params, state, on_date, None, taken
         )
     return out
+
+
+def _sources_seed(
+    sources: dict[str, Any],
+    facts: dict[str, Any],
+    frozen_time: str,
+    revealed_time: str,
+    nonce: bytes,
+) -> tuple[str, list[str]]:
+    """(9b) for a draw with entropy sources: the seed derived from what the reveal recorded,
+    and every way the reveal departs from what the opening committed to, or from the order."""
+    problems = check_order(sources, frozen_time, revealed_time)
+    beacon, named = facts.get("beacon"), sources.get("beacon")
+    value = beacon["value"] if beacon else ""
+    if named is not None and (
+        beacon is None or (beacon["source"], beacon["round"]) != (named["source"], named["round"])
+    ):
+        problems.append(f"the reveal does not give the value of the round named: {named}")
+    if beacon is not None and normalise_entropy(beacon["value_as_entered"]) != value:
+        problems.append("the beacon value is not the normalised form of what was entered")
+    try:
+        check_reveal(sources, value, facts["contributions"])
+    except DrawError as e:
+        problems.append(str(e))
+    return derive_seed_v2(nonce, value, facts["contributions"]), problems
 
 
 def _check_substitution(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import string
 from dataclasses import dataclass
 
@@ -182,6 +183,12 @@ class SignerKey:
     def sign(self, message: bytes) -> bytes:
         """Return the 64-byte Ed25519 signature of `message`."""
         return self._private_key.sign(message)
+
+    def derive_secret(self, label: str) -> bytes:
+        """A 32-byte secret for ``label`` derived from the private key (HMAC-SHA-256 keyed by
+        the key's seed): whoever can read the key file can derive it, nobody else can."""
+        seed = self._private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return hmac.new(seed, label.encode("utf-8"), hashlib.sha256).digest()
 
     def to_text(self) -> str:
         """Return `PRIVATE+KEY+name+hexid+base64(alg ‖ seed)`. This text is secret."""

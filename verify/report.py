@@ -36,6 +36,9 @@ class Step:
     name: str
     detail: str = ""
     failures: list[Failure] = field(default_factory=list)
+    # What an auditor should look at that is not an integrity failure: a draw's beacon round to
+    # check against its public source, a rule finding (an abandoned draw, a plan drawn over).
+    notes: list[Failure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,6 +54,7 @@ class Step:
             "ok": self.ok,
             "detail": self.detail,
             "failures": [f.to_json() for f in self.failures],
+            "notes": [n.to_json() for n in self.notes],
         }
 
 
@@ -102,6 +106,9 @@ class Report:
                 out.append(f"       {where}{failure.message}")
             if len(step.failures) > MAX_FAILURES_SHOWN:
                 out.append(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
+            for note in step.notes:
+                where = f"event {note.position}: " if note.position is not None else ""
+                out.append(f"       note: {where}{note.message}")
         out += self._authority_lines()
         out.append(f"key: {self.anchor}" if self.anchored else "key: not anchored")
         out.append(

@@ -180,6 +180,7 @@ class Column:
             "opened": opened,
             "frozen": frozen,
             "revealed": revealed,
+            "abandoned": _abandoned(manifest.get("abandoned")),  # ended early, with its reason
             "strata": [],
         }
         if selected:
@@ -294,3 +295,10 @@ def _check_data(
         },
         "excluded": excluded,
     }
+
+
+def _abandoned(facts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A ``draw.abandoned`` as the page names it: the step it ended at, in Chinese."""
+    if facts is None:
+        return None
+    return {**facts, "step_name": STEP_NAMES.get(facts["step"], facts["step"])}

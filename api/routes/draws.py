@@ -16,6 +16,19 @@ from ..schemas import Reason, RequestBody
 router = APIRouter(prefix="/draws", tags=["draws"])
 
 
+class BeaconRound(RequestBody):
+    source: str = Field(
+        description="a public randomness beacon, e.g. '中国福利彩票双色球' or drand"
+    )
+    round: str = Field(description="the round (e.g. draw 2026031, or drand round 5123456)")
+    scheduled_at: str = Field(description="when the round is published, UTC YYYY-MM-DDTHH:MM:SSZ")
+
+
+class CeremonyCommitment(RequestBody):
+    party: str = Field(description="the party's code, e.g. the division or the legal office")
+    commitment: str = Field(description="hex SHA-256 of its contribution (64 hex digits)")
+
+
 class DrawCreate(RequestBody):
     division: str = Field(description="the division drawing (its own items and targets only)")
     items: list[str] = Field(
@@ -30,11 +43,17 @@ class DrawCreate(RequestBody):
     grids: list[str] | None = None
     kinds: list[str] | None = None
     credit_classes: list[str] | None = None
+    beacon: BeaconRound | None = Field(None, description="a beacon round after the freeze")
+    ceremony: list[CeremonyCommitment] | None = Field(
+        None, description="at least two parties' commitments"
+    )
+    reveal_by: str | None = Field(None, description="UTC time after which it is only abandoned")
 
 
 class EntropyCreate(RequestBody):
-    entropy: str = Field(
-        description="public entropy, e.g. ≥ 20 dice digits rolled before witnesses"
+    beacon_value: str | None = Field(None, description="the value the beacon published")
+    contributions: dict[str, str] = Field(
+        default_factory=dict, description="each ceremony party's contribution (64 hex digits)"
     )
 
 
@@ -65,7 +84,7 @@ class AcceptanceCreate(RequestBody):
 
 @router.post("", status_code=201)
 def open_draw(body: DrawCreate, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
-    """Step 1: open a draw; the ledger commits to a secret nonce."""
+    """Step 1: open a draw; it commits to its entropy sources, the ledger to a secret nonce."""
     draw = draws.open(body.model_dump(exclude_none=True), official.code)
     return {"id": str(draw), "commitment": draws.get(draw).commitment}
 
@@ -80,8 +99,14 @@ def freeze(draw: UUID, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]
 def reveal(
     draw: UUID, body: EntropyCreate, draws: DrawsDep, official: OfficialDep
 ) -> dict[str, Any]:
-    """Step 3: record the public entropy, reveal the nonce, derive the seed (echoed back)."""
-    return draws.reveal(draw, body.entropy, official.code)
+    """Step 3: record the committed entropy, reveal the nonce, derive the seed (echoed back)."""
+    return draws.reveal(draw, body.beacon_value, body.contributions, official.code)
+
+
+@router.post("/{draw}/abandon")
+def abandon(draw: UUID, body: Reason, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
+    """End a draw before its teams are assigned (division head, with a published reason)."""
+    return draws.abandon(draw, body.reason, official.code)
 
 
 @router.post("/{draw}/select")

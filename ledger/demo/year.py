@@ -13,8 +13,12 @@ left at its selection that the aggregator's month-end rollover moves into June, 
 are assigned, and a complaint-driven (non-random) inspection.
 
 Steps are dated inside 2026 (the services take the day of each act); the events themselves
-carry the time they were recorded. The dice digits come from ``seed``; the selections still
-differ from ledger to ledger, as each draw's nonce is secret and random.
+carry the time they were recorded. Each draw's seed comes from a ceremony of two parties, the
+drawing division and the legal office (``szc-legal``), which commit to their contributions when
+the draw opens and reveal them after the freeze; the contributions come from ``seed``, the
+selections still differ from ledger to ledger, as each draw's nonce is secret and random. (The
+demo names no beacon round: its steps are dated in 2026, a beacon's round must be published
+after the freeze as recorded now.)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 from verify.eligibility import inspector_exclusion
+from verify.entropy import contribution_commitment
 
 from ..application import LedgerApp
 from ..draws.joint import JointInspections
@@ -43,6 +48,7 @@ AGGREGATOR = "szc-aggregator"
 DRAWN_MONTHS = range(1, 11)  # January to October; November's plan is uploaded, December's in review
 LATE_SUBMISSION, LATE_UPLOAD, AMENDED = 5, 9, 7  # months whose plan had a late or amended step
 RECUSAL, JOINT, ROLLED_OVER = 3, 4, 5  # months of the draw with a recusal, joint, rollover
+CEREMONY_PARTY = "szc-legal"  # the legal office, the second party of every draw's ceremony
 PARTNERS = ("szyc", "nsc", "hhc")  # candidates to invite to the joint inspection
 
 
@@ -178,17 +184,24 @@ class _Year:
     ) -> str:
         draws = self.draws.on(day)
         clerk, head = f"{division}-clerk", f"{division}-head"
+        contributions = {
+            party: "".join(self.rng.choice("0123456789abcdef") for _ in range(64))
+            for party in (division, CEREMONY_PARTY)
+        }
         spec = {
             "division": division,
             "plan": str(plan),
             "items": [item],
             "counts": {"all": count},
             "team_size": 2,
+            "ceremony": [
+                {"party": party, "commitment": contribution_commitment(contribution)}
+                for party, contribution in contributions.items()
+            ],
         }
         draw = draws.open(spec, clerk)
         draws.freeze(draw, clerk)
-        dice = "".join(self.rng.choice("123456") for _ in range(25))
-        draws.reveal(draw, " ".join(dice[i : i + 5] for i in range(0, 25, 5)), head)
+        draws.reveal(draw, None, contributions, head)
         draws.select(draw, clerk)
         if last == "assign":
             draws.assign(draw, clerk)

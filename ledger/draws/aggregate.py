@@ -1,9 +1,11 @@
 """A draw: the six steps of DESIGN.md's draw protocol, each one a signed event.
 
-open (commitment to a secret nonce) → population frozen (count, digest, exclusions at a ledger
-position) → seed revealed (public entropy + nonce) → targets selected → inspectors assigned →
+open (commitment to a secret nonce and to the entropy sources: a beacon round and/or ceremony
+commitments) → population frozen (count, digest, exclusions at a ledger position) → seed
+revealed (beacon value, ceremony contributions, nonce) → targets selected → inspectors assigned →
 substitutions. Each step checks that the previous one happened and that it has not happened
-already; nothing is ever re-drawn with a new seed.
+already; nothing is ever re-drawn with a new seed. Before its teams are assigned, a draw can be
+ended only by ``draw.abandoned`` (a reason, by the division head); it takes no step after that.
 
 A joint inspection (联合检查) rides on the lead division's draw: the lead invites other divisions
 or units; each accepts (naming its own items and team size) or declines; an accepting partner
@@ -14,6 +16,7 @@ into the next month (``draw.rolled_over``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -43,6 +46,9 @@ class Draw(LedgerAggregate):
         team_size: int
         policy_version: str
         commitment: str
+        entropy_sources: dict[str, Any] | None
+        abandoned: dict[str, Any] | None
+        frozen_at: datetime
         step: str
         position: int
         year: int
@@ -65,10 +71,14 @@ class Draw(LedgerAggregate):
         policy_version: str
         algorithm: str
         commitment: str
+        entropy_sources: dict[str, Any]
 
         def apply(self, draw: Draw) -> None:
             for name in ("division", "plan", "policy_version", "commitment", *RULE_PARAMS):
                 setattr(draw, name, getattr(self, name))
+            # Draws opened before entropy sources existed have none (typed entropy, seed v1).
+            draw.entropy_sources = self.__dict__.get("entropy_sources")
+            draw.abandoned = None
             draw.step = "opened"
             draw.teams = {}
             draw.partners = {}
@@ -85,11 +95,16 @@ class Draw(LedgerAggregate):
 
         def apply(self, draw: Draw) -> None:
             draw.step, draw.position, draw.year = "frozen", self.position, self.year
+            draw.frozen_at = self.timestamp
 
     class SeedRevealed(LedgerAggregate.Event):
+        """The seed, from the committed sources (verify/entropy.py). Draws opened without
+        sources recorded ``entropy_as_entered`` and ``entropy`` instead of ``beacon`` and
+        ``contributions`` (seed v1)."""
+
         TOPIC = "draw.seed_revealed"
-        entropy_as_entered: str
-        entropy: str
+        beacon: dict[str, str] | None
+        contributions: dict[str, str]
         nonce: str
         seed: str
 
@@ -173,6 +188,15 @@ class Draw(LedgerAggregate):
         def apply(self, draw: Draw) -> None:
             _replace(draw.partners[self.division]["teams"][self.target], self)
 
+    class Abandoned(LedgerAggregate.Event):
+        TOPIC = "draw.abandoned"
+        reason: str
+        step: str
+        overdue: bool  # not revealed by the draw's reveal_by
+
+        def apply(self, draw: Draw) -> None:
+            draw.abandoned = {"reason": self.reason, "step": self.step, "overdue": self.overdue}
+
     class RolledOver(LedgerAggregate.Event):
         TOPIC = "draw.rolled_over"
         plan: str
@@ -184,10 +208,10 @@ class Draw(LedgerAggregate):
             draw.month = self.to_month
 
     @classmethod
-    def open(cls, spec: dict[str, Any], commitment: str, actor: dict[str, Any]) -> Draw:
+    def open(cls, draw: UUID, spec: dict[str, Any], commitment: str, actor: dict[str, Any]) -> Draw:
         return cls._create(
             cls.Created,
-            id=uuid4(),
+            id=draw,
             actor=actor,
             algorithm=ALGORITHM,
             commitment=commitment,
@@ -201,11 +225,34 @@ class Draw(LedgerAggregate):
         params["seed"] = getattr(self, "seed", None)
         return params
 
+    def check_step(self, expected: str, doing: str) -> None:
+        if self.abandoned is not None:
+            raise Conflict(
+                f"cannot {doing}: the draw was abandoned at step '{self.abandoned['step']}' "
+                f"({self.abandoned['reason']})"
+            )
+        super().check_step(expected, doing)
+
+    def abandon(self, reason: str, overdue: bool, actor: dict[str, Any]) -> None:
+        """End the draw before its teams are assigned; refused once they are, or twice."""
+        if self.abandoned is not None:
+            raise Conflict(f"the draw was abandoned already ({self.abandoned['reason']})")
+        if STEPS.index(self.step) >= STEPS.index("assigned"):
+            raise Conflict(
+                "cannot abandon the draw: its teams are assigned; a member who cannot go is "
+                "substituted (step 6), nothing is re-drawn"
+            )
+        if not reason.strip():
+            raise BadInput("reason: abandoning a draw states why (it is published)")
+        self.trigger_event(
+            self.Abandoned, reason=reason, step=self.step, overdue=overdue, actor=actor
+        )
+
     def freeze(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
         self.check_step("opened", "freeze the population")
         self.trigger_event(self.PopulationFrozen, actor=actor, **facts)
 
-    def reveal(self, facts: dict[str, str], actor: dict[str, Any]) -> None:
+    def reveal(self, facts: dict[str, Any], actor: dict[str, Any]) -> None:
         self.check_step("frozen", "reveal the seed")
         self.trigger_event(self.SeedRevealed, actor=actor, **facts)
 
@@ -275,6 +322,8 @@ class Draw(LedgerAggregate):
 
     def check_selected(self, doing: str) -> None:
         """Partners draw for the lead's selected targets: only once they are selected."""
+        if self.abandoned is not None:
+            raise Conflict(f"cannot {doing}: the draw was abandoned ({self.abandoned['reason']})")
         if STEPS.index(self.step) < STEPS.index("selected"):
             raise Conflict(
                 f"cannot {doing}: the lead division has not selected the targets yet (the draw "

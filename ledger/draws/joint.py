@@ -19,11 +19,10 @@ from uuid import UUID
 from verify.draw_rules import assignment, taken_by
 from verify.draws import DrawError
 
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict
 from ..fields import Fields
 from ..registry.divisions import Division, division_id
-from ..registry.items import Item, item_id
-from .service import Draws
+from .service import Draws, check_own_items
 
 
 class JointInspections:
@@ -49,19 +48,7 @@ class JointInspections:
         f.done()  # refuses a missing or out-of-range team size: 0 never reaches the event
         draw = self.draws.get(draw_id)
         actor = self.draws.actor(by, division)
-        for code in items:
-            try:
-                item: Item = self.app.get(item_id(code), Item)
-            except NotFound:
-                raise BadInput(f"items: no inspection item {code!r}") from None
-            if item.withdrawn:
-                raise BadInput(f"items: item {code} is withdrawn from the list")
-            if division != item.division and division not in item.executing_units:
-                raise BadInput(
-                    f"items: item {code} belongs to division {item.division} (executed by "
-                    f"{', '.join(item.executing_units) or 'no unit'}); a partner inspects for "
-                    "items it owns or executes (谁审批谁监管)"
-                )
+        check_own_items(self.app, division, items, "a partner inspects")
         draw.accept(division, items, team_size, actor)
         self.app.save(draw)
 

@@ -1,43 +1,49 @@
 """The draw service: one method per step of the draw protocol (DESIGN.md).
 
-The rules come from ``verify`` (eligibility, sampling, seed derivation), applied to the registry
-folded from the log itself, so the verifier re-derives every step from an exported bundle. The
-secret nonce lives outside the log (table ``draw_nonces``) from opening until the reveal.
+The rules come from ``verify`` (eligibility, sampling, entropy sources and seed derivation, plan
+bounds), applied to the registry folded from the log itself, so the verifier re-derives every
+step from an exported bundle. The secret nonce lives outside the log, sealed (``nonces.py``),
+from opening until the reveal. Times are the events' own clock (``eventsourcing``'s), so the
+order the service enforces is the order the verifier reads from the events' times.
 """
 
 from __future__ import annotations
 
 import copy
-import secrets
-from datetime import UTC, date, datetime
+from contextlib import suppress
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
+
+from eventsourcing import domain
 
 from verify.draw_rules import assignment, frozen_population, selection, substitution, taken_by
-from verify.draws import (
-    DrawError,
-    check_entropy,
-    derive_seed,
-    nonce_commitment,
-    normalise_entropy,
-    population_digest,
-)
+from verify.draws import DrawError, nonce_commitment, population_digest
 from verify.eligibility import STRATIFY_BY
+from verify.entropy import check_order, check_reveal, check_sources, derive_seed_v2
 from verify.events import decode_record
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields, check_code
+from ..mapper import format_time
 from ..plans.aggregate import Plan
+from ..plans.bounds import check_plan_bound
 from ..registry.authority import acting
-from ..registry.items import item_id
+from ..registry.items import Item, item_id
 from ..registry.states import RegistryStates
-from ..storage import for_driver, is_postgres
 from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
+from .nonces import NonceVault
 
-NONCES = "draw_nonces"
-MIN_ENTROPY_DIGITS = 20
+# How long after the beacon round (or, without one, after the opening) a draw may be revealed;
+# later, it can only be abandoned (recorded as overdue).
+REVEAL_WITHIN = timedelta(days=7)
+
+
+def now() -> datetime:
+    """The events' clock (what ``time`` in each envelope records)."""
+    return domain.datetime_now_with_tzinfo()
 
 
 def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +68,7 @@ def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
     for name in ("districts", "grids", "kinds", "credit_classes"):
         if data.get(name):
             criteria[name] = [str(v) for v in data[name]]
+    sources = parse_sources(data, f)
     spec = {
         "division": division,
         "plan": f.text("plan", required=False, max_len=64),
@@ -71,9 +78,29 @@ def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
         "counts": counts,
         "weighted": f.boolean("weighted"),
         "team_size": team_size,
+        "entropy_sources": sources,
     }
     f.done()
     return spec
+
+
+def parse_sources(data: dict[str, Any], f: Fields) -> dict[str, Any]:
+    """The draw's ``entropy_sources``: ``beacon`` and/or ``ceremony`` as given, and
+    ``reveal_by`` (default: ``REVEAL_WITHIN`` after the round's time, or after now)."""
+    beacon, ceremony = data.get("beacon"), data.get("ceremony") or []
+    reveal_by = data.get("reveal_by")
+    if reveal_by is None:
+        start = now()
+        if isinstance(beacon, dict) and isinstance(beacon.get("scheduled_at"), str):
+            with suppress(ValueError):  # check_sources names a bad time
+                start = datetime.fromisoformat(beacon["scheduled_at"].replace("Z", "+00:00"))
+        reveal_by = (start + REVEAL_WITHIN).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sources = {"beacon": beacon, "ceremony": ceremony, "reveal_by": reveal_by}
+    for problem in check_sources(sources):
+        name, _, why = problem.partition(": ")
+        field = name.split(".")[0].split(" ")[0]
+        f.problem("beacon" if field == "entropy_sources" else field, why)
+    return sources
 
 
 class Draws:
@@ -81,12 +108,7 @@ class Draws:
         self.app = app
         self._today = today
         self.states = RegistryStates(app)
-        self._pg = is_postgres(app.recorder)
-        self._datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
-        with self._datastore.transaction(commit=True) as c:
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {NONCES} (draw TEXT PRIMARY KEY, nonce TEXT NOT NULL)"
-            )
+        self.nonces = NonceVault(app)
 
     def on(self, day: date) -> Draws:
         """The same service acting on another day (demos, tests), sharing its kept states."""
@@ -101,9 +123,6 @@ class Draws:
     def actor(self, by: str | None, division: str) -> dict[str, Any]:
         return acting(self.app, by, "draw.run", division)
 
-    def _sql(self, statement: str) -> str:
-        return for_driver(statement, self._pg)
-
     def get(self, draw: UUID) -> Draw:
         record: Draw = self.app.get(draw, Draw)
         return record
@@ -113,25 +132,41 @@ class Draws:
     def open(self, data: dict[str, Any], by: str | None) -> UUID:
         spec = parse_draw(data)
         actor = self.actor(by, spec["division"])
-        for item in spec["items"]:
-            if not self.app.recorder.select_events(item_id(item), limit=1):
-                raise BadInput(
-                    f"items: no inspection item {item!r}: no inspection without a listed item"
-                )
+        check_own_items(self.app, spec["division"], spec["items"], "a division draws")
+        beacon = spec["entropy_sources"]["beacon"]
+        opening = format_time(now())
+        if beacon is not None and check_order(spec["entropy_sources"], opening, None):
+            raise BadInput(
+                f"beacon.scheduled_at: round {beacon['round']} of {beacon['source']} is "
+                f"scheduled at {beacon['scheduled_at']}, not after now ({opening}); name a "
+                "round to be published after the freeze"
+            )
         if spec["plan"] is not None:
             self._check_plan(spec)
+            check_plan_bound(self.app, spec)
         policy = self.app.policy_in_force()
-        nonce = secrets.token_bytes(32)
-        draw = Draw.open(
-            {**spec, "policy_version": policy["version"]}, nonce_commitment(nonce), actor
-        )
-        with self._datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql(f"INSERT INTO {NONCES} (draw, nonce) VALUES (?, ?)"),
-                (str(draw.id), nonce.hex()),
-            )
+        draw_id = uuid4()
+        nonce = self.nonces.new(draw_id)
+        spec = {**spec, "policy_version": policy["version"]}
+        draw = Draw.open(draw_id, spec, nonce_commitment(nonce), actor)
         self.app.save(draw)
         return draw.id
+
+    def abandon(self, draw_id: UUID, reason: str, by: str | None) -> dict[str, Any]:
+        """End a draw before its teams are assigned (``draw.abandoned``, by the division
+        head, with the reason the column publishes); marks it overdue if its reveal is late."""
+        draw = self.get(draw_id)
+        actor = acting(self.app, by, "draw.abandon", draw.division)
+        overdue = draw.step in ("opened", "frozen") and self._overdue(draw)
+        draw.abandon(reason.strip(), overdue, actor)
+        self.app.save(draw)
+        return {"draw": str(draw_id), "step": draw.step, **(draw.abandoned or {})}
+
+    def _overdue(self, draw: Draw) -> bool:
+        sources = draw.entropy_sources
+        if sources is None:
+            return False
+        return now() > datetime.fromisoformat(sources["reveal_by"].replace("Z", "+00:00"))
 
     def record_non_random(self, data: dict[str, Any], by: str | None) -> UUID:
         """Record a complaint-driven or legally mandated inspection: not drawn, still traced."""
@@ -185,6 +220,7 @@ class Draws:
         draw = self.get(draw_id)
         actor = self.actor(by, draw.division)
         draw.check_step("opened", "freeze the population")
+        self._check_time(draw, format_time(now()), None)
         state = self.registry_at(None)
         year = self.today().year
         pop = frozen_population({**draw.params(), "year": year}, state)
@@ -219,33 +255,63 @@ class Draws:
 
     # (3): reveal the seed ------------------------------------------------------------------------
 
-    def reveal(self, draw_id: UUID, entropy: str, by: str | None) -> dict[str, str]:
+    def reveal(
+        self,
+        draw_id: UUID,
+        beacon_value: str | None,
+        contributions: dict[str, str],
+        by: str | None,
+    ) -> dict[str, Any]:
+        """Record the committed entropy and the nonce, and derive the seed; refused unless the
+        beacon value and every party's contribution match what the opening committed to, and
+        the time is after the freeze and the beacon round and not after ``reveal_by``."""
         draw = self.get(draw_id)
         actor = self.actor(by, draw.division)
         draw.check_step("frozen", "reveal the seed")
-        normalised = normalise_entropy(entropy)
+        sources = draw.entropy_sources
+        if sources is None:
+            raise Conflict(
+                "this draw was opened without entropy sources (a beacon round or ceremony "
+                "commitments): its seed could be steered; abandon it and open a new draw"
+            )
+        self._check_time(draw, format_time(draw.frozen_at), format_time(now()))
         try:
-            check_entropy(normalised, MIN_ENTROPY_DIGITS)
+            value = check_reveal(sources, beacon_value, contributions)
         except DrawError as e:
-            raise BadInput(f"entropy: {e}") from None
-        nonce = self._nonce(draw_id)
+            raise BadInput(str(e)) from None
+        nonce = self.nonces.get(draw_id)
+        beacon = sources["beacon"]
         facts = {
-            "entropy_as_entered": entropy,
-            "entropy": normalised,
+            "beacon": None
+            if beacon is None
+            else {
+                "source": beacon["source"],
+                "round": beacon["round"],
+                "value_as_entered": beacon_value or "",
+                "value": value,
+            },
+            "contributions": dict(sorted(contributions.items())),
             "nonce": nonce.hex(),
-            "seed": derive_seed(normalised, nonce),
+            "seed": derive_seed_v2(nonce, value, contributions),
         }
         draw.reveal(facts, actor)
         self.app.save(draw)
         return facts
 
-    def _nonce(self, draw_id: UUID) -> bytes:
-        with self._datastore.transaction(commit=False) as c:
-            c.execute(self._sql(f"SELECT nonce FROM {NONCES} WHERE draw = ?"), (str(draw_id),))
-            row = c.fetchone()
-        if row is None:
-            raise NotFound(f"the nonce of draw {draw_id} is not held by this ledger")
-        return bytes.fromhex(row["nonce"])
+    def _check_time(self, draw: Draw, frozen_at: str | None, revealed_at: str | None) -> None:
+        """The timing rule of verify/entropy.py, at the freeze or the reveal; an overdue draw
+        is told to be abandoned (it is never silently re-opened)."""
+        sources = draw.entropy_sources
+        if sources is None:
+            return
+        if self._overdue(draw):
+            raise Conflict(
+                f"the draw was due to be revealed by {sources['reveal_by']}; it can only be "
+                "abandoned now (POST /draws/{id}/abandon, by the division head, with a reason)"
+            )
+        problems = check_order(sources, frozen_at, revealed_at)
+        if problems:
+            raise Conflict("; ".join(problems))
 
     # (4): select targets -------------------------------------------------------------------------
 
@@ -333,3 +399,23 @@ class Draws:
             "skips": [{"inspector": s.inspector, "reason": s.reason} for s in skips],
             "walked": walked,
         }
+
+
+def check_own_items(app: LedgerApp, division: str, codes: list[str], who: str) -> None:
+    """BadInput unless every item is listed, not withdrawn, and owned or executed by
+    ``division`` (谁审批谁监管)."""
+    for code in codes:
+        try:
+            item: Item = app.get(item_id(code), Item)
+        except NotFound:
+            raise BadInput(
+                f"items: no inspection item {code!r}: no inspection without a listed item"
+            ) from None
+        if item.withdrawn:
+            raise BadInput(f"items: item {code} is withdrawn from the list")
+        if division != item.division and division not in item.executing_units:
+            raise BadInput(
+                f"items: item {code} belongs to division {item.division} (executed by "
+                f"{', '.join(item.executing_units) or 'no unit'}); {who} only for items it "
+                "owns or executes (谁审批谁监管)"
+            )

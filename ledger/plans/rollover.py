@@ -5,10 +5,12 @@ to the next month:
 
 - a draw is *of the month* when it names an uploaded monthly plan of that month, or an earlier
   rollover moved it into that month; it is *unfinished* when its inspectors were not assigned by
-  the month's last day (no ``draw.inspectors_assigned``, or one dated after it). Each unfinished
+  the month's last day (no ``draw.inspectors_assigned``, or one dated after it) and was not
+  abandoned (``draw.abandoned`` ends it). Each unfinished
   draw records ``draw.rolled_over`` (its plan, from and to month, its step now);
 - a plan's *counts not drawn* are its planned counts per stratum minus the counts of every draw
-  that names it (an unfinished draw carries its own counts along with it). Each uploaded monthly
+  that names it (an unfinished draw carries its own counts along with it; a draw abandoned before
+  its reveal counts for nothing, as in verify/plan_bounds.py). Each uploaded monthly
   plan of the month records one ``plan.rolled_over`` naming the next month, its unfinished draws
   and those counts (a plan finished within its month records nothing).
 
@@ -53,6 +55,9 @@ class _DrawInfo:
     counts: dict[str, int]
     month: str | None = None  # where rollovers moved it
     assigned_on: str | None = None
+    revealed: bool = False
+    abandoned: bool = False
+    released: bool = False  # abandoned before its reveal: its counts go back to the plan
 
 
 @dataclass
@@ -63,7 +68,14 @@ class _Index:
     draws: dict[str, _DrawInfo] = field(default_factory=dict)
 
 
-_TOPICS = ["plan.drafted", "draw.opened", "draw.inspectors_assigned", "draw.rolled_over"]
+_TOPICS = [
+    "plan.drafted",
+    "draw.opened",
+    "draw.seed_revealed",
+    "draw.inspectors_assigned",
+    "draw.rolled_over",
+    "draw.abandoned",
+]
 
 
 class MonthlyRollover:
@@ -99,6 +111,8 @@ class MonthlyRollover:
             unfinished = [d for d, info in linked.items() if _unfinished(info, last, month)]
             drawn: dict[str, int] = {}
             for info in linked.values():
+                if info.released:
+                    continue
                 for stratum, n in info.counts.items():
                     drawn[stratum] = drawn.get(stratum, 0) + n
             left = {
@@ -159,11 +173,18 @@ class MonthlyRollover:
                 index.draws[agg].assigned_on = p["on_date"]
             elif kind == "draw.rolled_over":
                 index.draws[agg].month = p["to_month"]
+            elif kind == "draw.seed_revealed":
+                index.draws[agg].revealed = True
+            elif kind == "draw.abandoned":
+                info = index.draws[agg]
+                info.abandoned, info.released = True, not info.revealed
         return index
 
 
 def _unfinished(info: _DrawInfo, last: date, month: str) -> bool:
-    """Not assigned by the month's last day, and not moved past this month already."""
+    """Not assigned by the month's last day, not abandoned, not moved past this month already."""
+    if info.abandoned:
+        return False
     if info.month is not None and info.month > month:
         return False
     return info.assigned_on is None or info.assigned_on > last.isoformat()

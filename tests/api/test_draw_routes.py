@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import textwrap
+from pathlib import Path
 
 import pytest
 from consistent_sampler import sampler
@@ -12,8 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as drawledger
 from ledger.demo.bureau import build_demo
-
-ENTROPY = "58209 74944 59230 78164 06286"
+from tests.ledger.workflow import CEREMONY, CONTRIBUTIONS, reveal, with_ceremony
 
 
 @pytest.fixture
@@ -46,12 +48,21 @@ def _token(app, official):
 
 def test_a_clerk_runs_a_draw_step_by_step_and_anyone_reproduces_the_selection(client):
     opened = client.post(
-        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 4}, "team_size": 2}
+        "/draws",
+        json={
+            "ceremony": CEREMONY,
+            "division": "szc",
+            "items": ["qsxk"],
+            "counts": {"all": 4},
+            "team_size": 2,
+        },
     )
     assert opened.status_code == 201, opened.text
     draw = opened.json()["id"]
     frozen = client.post(f"/draws/{draw}/freeze").json()
-    seed = client.post(f"/draws/{draw}/reveal", json={"entropy": ENTROPY}).json()["seed"]
+    seed = client.post(f"/draws/{draw}/reveal", json={"contributions": CONTRIBUTIONS}).json()[
+        "seed"
+    ]
     selected = client.post(f"/draws/{draw}/select").json()[0]["selected"]
     teams = client.post(f"/draws/{draw}/assign").json()
     assert [t["target"] for t in teams] == [s["target"] for s in selected]
@@ -66,7 +77,14 @@ def test_a_clerk_runs_a_draw_step_by_step_and_anyone_reproduces_the_selection(cl
 
 def test_a_step_out_of_order_is_a_409_problem(client):
     draw = client.post(
-        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+        "/draws",
+        json={
+            "ceremony": CEREMONY,
+            "division": "szc",
+            "items": ["qsxk"],
+            "counts": {"all": 1},
+            "team_size": 2,
+        },
     ).json()["id"]
     response = client.post(f"/draws/{draw}/select")
     assert response.status_code == 409
@@ -82,10 +100,11 @@ def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys
     app = LedgerApp.open(data)
     draws = Draws(app)
     draw = draws.open(
-        {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "team_size": 2}, "szc-clerk"
+        with_ceremony({"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "team_size": 2}),
+        "szc-clerk",
     )
     draws.freeze(draw, "szc-clerk")
-    draws.reveal(draw, ENTROPY, "szc-clerk")
+    reveal(draws, draw, "szc-clerk")
     draws.select(draw, "szc-clerk")
     out = tmp_path / "record"
     assert drawledger(["draw-record", str(draw), "--data", str(data), "--out", str(out)]) == 0
@@ -125,7 +144,14 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     as_ = _clients(ledger)
     lead, partner, other = as_("szc-clerk"), as_("szyc-head"), as_("nsc-clerk")
     draw = lead.post(
-        "/draws", json={"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
+        "/draws",
+        json={
+            "ceremony": CEREMONY,
+            "division": "szc",
+            "items": ["qsxk"],
+            "counts": {"all": 3},
+            "team_size": 2,
+        },
     ).json()["id"]
     assert lead.post(f"/draws/{draw}/partners", json={"division": "szyc"}).status_code == 201
     assert lead.post(f"/draws/{draw}/partners", json={"division": "nsc"}).status_code == 201
@@ -143,7 +169,7 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     assert foreign.status_code == 403
 
     lead.post(f"/draws/{draw}/freeze")
-    lead.post(f"/draws/{draw}/reveal", json={"entropy": ENTROPY})
+    lead.post(f"/draws/{draw}/reveal", json={"contributions": CONTRIBUTIONS})
     lead.post(f"/draws/{draw}/select")
     teams = partner.post(f"/draws/{draw}/partners/szyc/assign").json()
     assert len(teams) == 3 and all(len(t["members"]) == 2 for t in teams)
@@ -154,3 +180,25 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
         "szyc": "assigned",
         "nsc": "declined",
     }
+
+
+def test_the_seed_check_of_docs_draws_md_passes_on_a_published_record(client, tmp_path):
+    """The outside script of docs/DRAWS.md step 2, run as written on a record from the API."""
+    draw = client.post(
+        "/draws",
+        json={"ceremony": CEREMONY, "division": "szc", "items": ["qsxk"], "counts": {"all": 2}},
+    ).json()["id"]
+    client.post(f"/draws/{draw}/freeze")
+    client.post(f"/draws/{draw}/reveal", json={"contributions": CONTRIBUTIONS})
+    manifest = client.get(f"/draws/{draw}/record").json()["manifest"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    docs = (Path(__file__).parents[2] / "docs" / "DRAWS.md").read_text(encoding="utf-8")
+    script = docs.split("2. Check the seed.")[1].split("```python\n")[1].split("```")[0]
+    namespace: dict[str, object] = {}
+    cwd = Path.cwd()
+    try:
+        os.chdir(tmp_path)
+        exec(textwrap.dedent(script), namespace)  # noqa: S102 - the published recipe itself
+    finally:
+        os.chdir(cwd)
+    assert namespace["seed"] == manifest["seed_revealed"]["seed"]

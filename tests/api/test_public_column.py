@@ -15,9 +15,9 @@ from ledger.actors import SYSTEM
 from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.plans.service import Plans
+from tests.ledger.workflow import reveal, with_ceremony
 from verify.sampler import seed_hash, ticket_number, trim
 
-ENTROPY = "58209 74944 59230 78164 06286"
 CLERK = "szc-clerk"
 
 
@@ -46,17 +46,19 @@ def bureau(ledger):
     )
     draws = Draws(ledger)
     draw = draws.open(
-        {
-            "division": "szc",
-            "items": ["qsxk"],
-            "counts": {"all": 4},
-            "team_size": 2,
-            "plan": str(uploaded),
-        },
+        with_ceremony(
+            {
+                "division": "szc",
+                "items": ["qsxk"],
+                "counts": {"all": 4},
+                "team_size": 2,
+                "plan": str(uploaded),
+            }
+        ),
         CLERK,
     )
     draws.freeze(draw, CLERK)
-    draws.reveal(draw, ENTROPY, CLERK)
+    reveal(draws, draw, CLERK)
     draws.select(draw, CLERK)
     return ledger, draw
 
@@ -120,7 +122,7 @@ def test_the_draw_list_links_each_draw_with_its_step_and_shows_new_draws(visitor
     assert f'href="/column/draws/{draw}"' in page
     assert "检查对象已抽取" in page
     spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
-    later = Draws(ledger).open(spec, CLERK)
+    later = Draws(ledger).open(with_ceremony(spec), CLERK)
     page = visitor.get("/column/draws").text
     assert page.index(f'href="/column/draws/{later}"') < page.index(f'href="/column/draws/{draw}"')
     assert "已开启（已承诺随机数）" in page
@@ -137,8 +139,7 @@ def test_a_draw_page_shows_every_published_fact_of_the_record(visitor, bureau):
         manifest["opened"]["commitment"],
         manifest["opened"]["policy_version"],
         manifest["opened"]["plan"],
-        revealed["entropy_as_entered"],
-        revealed["entropy"],
+        *revealed["contributions"].values(),
         revealed["nonce"],
         revealed["seed"],
         frozen["digest"],
@@ -186,7 +187,7 @@ def test_a_draw_page_follows_the_draw_step_by_step_and_an_unknown_draw_is_404(vi
     ledger, _ = bureau
     draws = Draws(ledger)
     spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
-    draw = draws.open(spec, CLERK)
+    draw = draws.open(with_ceremony(spec), CLERK)
     page = visitor.get(f"/column/draws/{draw}").text
     assert "抽取完成后即可查询" in page
     assert 'id="check-data"' not in page
@@ -207,9 +208,9 @@ def test_a_stratified_draw_page_gives_each_id_its_stratum_and_each_stratum_its_t
     draws = Draws(ledger)
     counts = {"A": 2, "B": 1, "C": 1, "D": 1}
     spec = {"division": "szc", "items": ["qsxk"], "counts": counts, "team_size": 2}
-    draw = draws.open({**spec, "stratify_by": "credit_class"}, CLERK)
+    draw = draws.open(with_ceremony({**spec, "stratify_by": "credit_class"}), CLERK)
     frozen = draws.freeze(draw, CLERK)
-    draws.reveal(draw, ENTROPY, CLERK)
+    reveal(draws, draw, CLERK)
     strata = draws.select(draw, CLERK)
     page = visitor.get(f"/column/draws/{draw}").text
     embedded = re.search(r'<script type="application/json" id="check-data">(.*?)</script>', page)
@@ -222,3 +223,15 @@ def test_a_stratified_draw_page_gives_each_id_its_stratum_and_each_stratum_its_t
         assert f'阈值 <code class="threshold">{stratum["threshold"]}</code>' in page
         for chosen in stratum["selected"]:
             assert data["population"][chosen["target"]] == stratum["stratum"]
+
+
+def test_an_abandoned_draw_is_shown_with_its_reason_and_its_step(visitor, bureau):
+    ledger, _ = bureau
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    draws = Draws(ledger)
+    draw = draws.open(with_ceremony(spec), CLERK)
+    draws.abandon(draw, "检查事项选择错误，重新开启", "szc-head")
+    page = visitor.get(f"/column/draws/{draw}").text
+    assert '<span id="abandon-reason">检查事项选择错误，重新开启</span>' in page
+    assert "本次抽取于“已开启（已承诺随机数）”步骤由处室负责人终止" in page
+    assert _record(visitor, draw)["manifest"]["abandoned"]["reason"] == "检查事项选择错误，重新开启"

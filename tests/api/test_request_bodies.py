@@ -18,6 +18,7 @@ from api.public_column.routes import router as column_router
 from api.schemas import RequestBody
 from ledger.demo.bureau import build_demo
 from ledger.registry.service import Registry
+from tests.ledger.workflow import CEREMONY
 
 # Multipart uploads: a file and form fields, not a JSON body (their form fields are named
 # parameters of the route, so FastAPI refuses none it does not know, and reads none either).
@@ -112,7 +113,7 @@ def _refused(client: TestClient, ledger, url: str, body: dict[str, Any], field: 
 
 
 def test_a_draw_with_an_unknown_field_is_refused_and_nothing_is_recorded(clerk, ledger):
-    draw = {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}}
+    draw = {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "ceremony": CEREMONY}
     _refused(clerk, ledger, "/draws", {**draw, "exclude": ["91320411MA1MB3K8XT"]}, "exclude")
     _refused(clerk, ledger, "/draws", {**draw, "team_sise": 5}, "team_sise")
     assert clerk.post("/draws", json=draw).status_code == 201  # the same body without it

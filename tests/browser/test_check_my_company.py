@@ -15,6 +15,7 @@ from api.cli import main as drawledger
 from ledger.application import LedgerApp
 from ledger.draws.record import draw_record
 from ledger.draws.service import Draws
+from tests.ledger.workflow import reveal, with_ceremony
 from verify.sampler import seed_hash, ticket_number, trim
 from verify.uscc import check_character
 
@@ -22,14 +23,15 @@ from .conftest import serve
 
 pytestmark = pytest.mark.browser
 
-ENTROPY = "14142 13562 37309 50488 01688"
 CLERK = "szc-clerk"
 
 
 def _run_draw(draws: Draws, **spec: Any) -> tuple[dict[str, Any], list[str]]:
-    draw = draws.open({"division": "szc", "items": ["qsxk"], "team_size": 2, **spec}, CLERK)
+    draw = draws.open(
+        with_ceremony({"division": "szc", "items": ["qsxk"], "team_size": 2, **spec}), CLERK
+    )
     draws.freeze(draw, CLERK)
-    draws.reveal(draw, ENTROPY, CLERK)
+    reveal(draws, draw, CLERK)
     draws.select(draw, CLERK)
     return draw_record(draws, draw)
 

@@ -11,12 +11,12 @@ from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
+from tests.ledger.workflow import CONTRIBUTIONS, reveal, with_ceremony
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
-from verify.draws import derive_seed, nonce_commitment
+from verify.draws import nonce_commitment
+from verify.entropy import derive_seed_v2
 from verify.events import decode_record, encode_record
-
-ENTROPY = "３１４１５ 92653 58979 32384 6"  # dice rolled before witnesses, full-width as typed
 
 
 @pytest.fixture
@@ -27,9 +27,9 @@ def bureau(ledger):
 
 def run_draw(draws, clerk="szc-clerk", **overrides):
     spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 5}, "team_size": 2}
-    draw = draws.open({**spec, **overrides}, clerk)
+    draw = draws.open(with_ceremony({**spec, **overrides}), clerk)
     draws.freeze(draw, clerk)
-    draws.reveal(draw, ENTROPY, clerk)
+    reveal(draws, draw, clerk)
     draws.select(draw, clerk)
     teams = draws.assign(draw, clerk)
     return draw, teams
@@ -55,8 +55,9 @@ def test_a_draw_runs_its_six_steps_and_the_verifier_replays_it(bureau, tmp_path)
     opened = _payload(bureau, draw, "draw.opened")
     nonce = bytes.fromhex(revealed["nonce"])
     assert nonce_commitment(nonce) == opened["commitment"]
-    assert revealed["entropy"] == "314159265358979323846"
-    assert revealed["seed"] == derive_seed(revealed["entropy"], nonce)
+    assert revealed["beacon"] is None
+    assert revealed["contributions"] == CONTRIBUTIONS
+    assert revealed["seed"] == derive_seed_v2(nonce, "", CONTRIBUTIONS)
     assert all(len(t["members"]) == 2 for t in teams)
 
     export_bundle(bureau, tmp_path / "b.jsonl")
@@ -64,49 +65,53 @@ def test_a_draw_runs_its_six_steps_and_the_verifier_replays_it(bureau, tmp_path)
         read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
     )
     assert report.ok, report.to_json()
-    assert report.steps[8].detail == "1 draws"
+    assert report.steps[8].detail.startswith("1 draws; 1 rule findings")
+    assert [n.message for n in report.steps[8].notes] == [
+        f"rule finding: draw {draw} of division szc follows no plan"
+    ]
 
 
 def test_steps_out_of_order_or_twice_are_refused_and_record_nothing(bureau):
     draws = Draws(bureau)
     draw = draws.open(
-        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}, "szc-clerk"
+        with_ceremony({"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}),
+        "szc-clerk",
     )
     with pytest.raises(Conflict, match="needs 'frozen'"):
-        draws.reveal(draw, ENTROPY, "szc-clerk")  # entropy before the freeze
+        reveal(draws, draw, "szc-clerk")  # entropy before the freeze
     draws.freeze(draw, "szc-clerk")
-    draws.reveal(draw, ENTROPY, "szc-clerk")
+    reveal(draws, draw, "szc-clerk")
     with pytest.raises(Conflict, match="already"):
-        draws.reveal(draw, ENTROPY, "szc-clerk")  # a seed revealed twice
+        reveal(draws, draw, "szc-clerk")  # a seed revealed twice
     assert len(bureau.recorder.select_events(draw)) == 3
 
 
-def test_too_few_digits_of_entropy_or_a_count_beyond_the_population_is_refused(bureau):
+def test_a_count_beyond_the_population_is_refused_at_the_freeze(bureau):
     draws = Draws(bureau)
     draw = draws.open(
-        {"division": "szc", "items": ["qsxk"], "counts": {"all": 100000}, "team_size": 2},
+        with_ceremony(
+            {"division": "szc", "items": ["qsxk"], "counts": {"all": 100000}, "team_size": 2}
+        ),
         "szc-clerk",
     )
     with pytest.raises(Conflict, match="100000 targets asked, only"):
         draws.freeze(draw, "szc-clerk")
-    other = draws.open(
-        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}, "szc-clerk"
-    )
-    draws.freeze(other, "szc-clerk")
-    with pytest.raises(BadInput, match="at least 20 are needed"):
-        draws.reveal(other, "123", "szc-clerk")
 
 
 def test_a_division_cannot_draw_for_another_and_an_unlisted_item_cannot_be_drawn(bureau):
     draws = Draws(bureau)
     with pytest.raises(Forbidden, match="谁审批谁监管"):
         draws.open(
-            {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2},
+            with_ceremony(
+                {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+            ),
             "ggc-clerk",
         )
     with pytest.raises(BadInput, match="no inspection item"):
         draws.open(
-            {"division": "szc", "items": ["nope"], "counts": {"all": 1}, "team_size": 2},
+            with_ceremony(
+                {"division": "szc", "items": ["nope"], "counts": {"all": 1}, "team_size": 2}
+            ),
             "szc-clerk",
         )
 
@@ -114,10 +119,13 @@ def test_a_division_cannot_draw_for_another_and_an_unlisted_item_cannot_be_drawn
 def test_a_team_smaller_than_asked_stops_the_draw_naming_every_skip(bureau):
     draws = Draws(bureau)
     draw = draws.open(
-        {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 20}, "szc-clerk"
+        with_ceremony(
+            {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 20}
+        ),
+        "szc-clerk",
     )
     draws.freeze(draw, "szc-clerk")
-    draws.reveal(draw, ENTROPY, "szc-clerk")
+    reveal(draws, draw, "szc-clerk")
     draws.select(draw, "szc-clerk")
     with pytest.raises(Conflict, match=r"the draw stops: .* for a team of 20 \(skipped: "):
         draws.assign(draw, "szc-clerk")

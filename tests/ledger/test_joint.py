@@ -12,13 +12,13 @@ from ledger.draws.record import draw_record
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
+from tests.ledger.workflow import reveal, with_ceremony
 from tests.tamper.bundle_edits import EditableBundle, resigned
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 from verify.events import decode_record
 from verify.registry_state import fold
 
-ENTROPY = "27182 81828 45904 52353 60287"
 LEAD = {"division": "szc", "items": ["qsxk"], "counts": {"all": 4}, "team_size": 2}
 ACCEPT = {"items": ["jsyy"], "team_size": 2}
 
@@ -30,9 +30,9 @@ def bureau(ledger):
 
 
 def selected_draw(draws):
-    draw = draws.open(LEAD, "szc-clerk")
+    draw = draws.open(with_ceremony(LEAD), "szc-clerk")
     draws.freeze(draw, "szc-clerk")
-    draws.reveal(draw, ENTROPY, "szc-clerk")
+    reveal(draws, draw, "szc-clerk")
     draws.select(draw, "szc-clerk")
     return draw
 
@@ -90,7 +90,7 @@ def test_an_accepting_partner_draws_its_own_teams_and_the_verifier_replays_them(
 def test_partner_acts_out_of_turn_are_refused_naming_the_rule_and_record_nothing(bureau):
     draws = Draws(bureau)
     joint = JointInspections(draws)
-    draw = draws.open(LEAD, "szc-clerk")
+    draw = draws.open(with_ceremony(LEAD), "szc-clerk")
     joint.invite(draw, "szyc", "", "szc-clerk")
     joint.accept(draw, "szyc", ACCEPT, "szyc-clerk")
     joint.invite(draw, "nsc", "", "szc-clerk")
@@ -119,7 +119,7 @@ def test_partner_acts_out_of_turn_are_refused_naming_the_rule_and_record_nothing
     assert len(bureau.recorder.select_events(draw)) == recorded + 1  # the one valid invitation
 
     draws.freeze(draw, "szc-clerk")
-    draws.reveal(draw, ENTROPY, "szc-clerk")
+    reveal(draws, draw, "szc-clerk")
     draws.select(draw, "szc-clerk")
     with pytest.raises(Conflict, match="nsc cannot assign its inspectors: it declined"):
         joint.assign(draw, "nsc", "nsc-clerk")

@@ -11,6 +11,7 @@ from ledger.demo.changzhou import AGGREGATOR
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.plans.aggregate import deadlines
 from ledger.plans.service import Plans
+from tests.ledger.workflow import with_ceremony
 from verify.events import decode_record
 
 PLAN = {
@@ -115,12 +116,12 @@ def test_a_draw_follows_an_uploaded_plan_of_its_own_division(bureau):
     draws = Draws(bureau)
     spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
     with pytest.raises(Conflict, match="draws follow uploaded plans"):
-        draws.open({**spec, "plan": str(plan)}, "szc-clerk")
+        draws.open(with_ceremony({**spec, "plan": str(plan)}), "szc-clerk")
     plans.review(plan, True, "同意", "jld-leader-1")
     plans.submit(plan, "szc-clerk")
     plans.consolidate(plan, AGGREGATOR)
     plans.upload(plan, AGGREGATOR)
-    with pytest.raises(BadInput, match="not in plan"):
-        draws.open({**spec, "items": ["fhyx"], "plan": str(plan)}, "szc-clerk")
-    draw = draws.open({**spec, "plan": str(plan)}, "szc-clerk")
+    with pytest.raises(BadInput, match="belongs to division ggc.*owns or executes"):
+        draws.open(with_ceremony({**spec, "items": ["fhyx"], "plan": str(plan)}), "szc-clerk")
+    draw = draws.open(with_ceremony({**spec, "plan": str(plan)}), "szc-clerk")
     assert draws.get(draw).plan == str(plan)

@@ -37,7 +37,9 @@ def march_with_an_unfinished_draw(app):
     draws = Draws(app, today=date(2026, 3, 10))
     spec = {"division": "szc", "items": ["qsxk"], "team_size": 2, "plan": str(plan)}
     finished = draw_until(draws, {**spec, "counts": {"all": 2}})
-    unfinished = draw_until(draws, {**spec, "counts": {"all": 3}}, last="select")
+    # A second population of the plan (its enterprises): one population is drawn once.
+    enterprises = {**spec, "kinds": ["enterprise"], "counts": {"all": 3}}
+    unfinished = draw_until(draws, enterprises, last="select")
     return plan, finished, unfinished
 
 
