@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m verify",
         description="Verify a drawledger export bundle offline. The other command, "
-        "'python -m verify sample --seed S --count K', draws ids by consistent sampling as a draw does "
-        "(see 'python -m verify sample --help').",
+        "'python -m verify sample --seed S --count K', draws ids by consistent sampling as a "
+        "draw does (see 'python -m verify sample --help').",
         epilog=EPILOG,
     )
     parser.add_argument("bundle", help="the bundle file written by 'drawledger export'")
