@@ -14,10 +14,11 @@ from fastapi.templating import Jinja2Templates
 
 from ..deps import ColumnDep, Limit, Offset, Page
 from . import feeds
-from .pages import Column
+from .pages import Column, china_time
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
+templates.env.filters["china_time"] = china_time
 
 router = APIRouter(prefix="/column", tags=["public column"], include_in_schema=False)
 
@@ -118,8 +119,16 @@ def plans(request: Request, column: ColumnDep) -> HTMLResponse:
 
 @router.get("/draws", response_class=HTMLResponse)
 def draws(request: Request, column: ColumnDep) -> HTMLResponse:
-    """Every random draw and the step it has reached."""
-    return _page(request, column, "draws.html", draws=column.draw_list())
+    """Every random draw by month and plan, with its step; and the directed inspections."""
+    return _page(
+        request, column, "draws.html", groups=column.draw_groups(), directed=column.directed()
+    )
+
+
+@router.get("/guide", response_class=HTMLResponse)
+def guide(request: Request, column: ColumnDep) -> HTMLResponse:
+    """How to reproduce a draw and check the ledger independently (复现指南)."""
+    return _page(request, column, "guide.html")
 
 
 @router.get("/draws/{draw}", response_class=HTMLResponse)
