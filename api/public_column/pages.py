@@ -192,8 +192,8 @@ class Column:
 
     def draw_groups(self) -> list[dict[str, Any]]:
         """Every random draw grouped by the month it was opened (China time, newest first) and
-        by its plan (draws outside a plan after those of plans): ``{"month", "plan", "draws"}``,
-        ``plan`` being ``{"id", "label"}`` or None."""
+        by its plan (in a month, the group with the newest draw first): ``{"month", "plan",
+        "draws"}``, ``plan`` being ``{"id", "label"}`` or None for draws outside a plan."""
         groups: dict[tuple[str, str], dict[str, Any]] = {}
         labels: dict[str, str] = {}
         for row in self.draw_list():
@@ -210,8 +210,10 @@ class Column:
                 },
             )
             group["draws"].append(row)
-        ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "", kv[0][1]))
-        return [group for _, group in reversed(ordered)]
+        # The newest month first; in a month, the group of the newest draw first.
+        newest = {key: max(d["position"] for d in g["draws"]) for key, g in groups.items()}
+        ordered = sorted(groups, key=lambda key: (key[0], newest[key]), reverse=True)
+        return [groups[key] for key in ordered]
 
     def _plan_label(self, plan_id: str) -> str:
         try:
