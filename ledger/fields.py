@@ -33,7 +33,7 @@ class InvalidFields(BadInput):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str, *, newlines: bool = False) -> str | None:
     """What makes ``value`` unfit to be recorded as text, or None.
 
     Refused: a control character (Unicode category Cc: NUL, BEL, ESC, a newline…), which breaks
@@ -41,13 +41,15 @@ def text_problem(value: str) -> str | None:
     be stored as UTF-8; and a value made only of invisible characters (format characters such as
     U+200B ZERO WIDTH SPACE, and spaces), which reads as empty. Every text field of the registry
     (``Fields.text``) and of the API's request bodies (``api.schemas.RequestBody``) passes here.
+    With ``newlines``, a line feed is allowed (text in a line-based format, such as a signed
+    note's lines); a name never has one.
     """
     if value.isprintable():  # the usual case, decided in C: no Cc, Cs, Cf or odd space in it
         return None
     visible = False
     for character in value:
         category = unicodedata.category(character)
-        if category in ("Cc", "Cs"):
+        if category in ("Cc", "Cs") and not (newlines and character == "\n"):
             kind = "control character" if category == "Cc" else "lone surrogate"
             return f"must not hold the {kind} U+{ord(character):04X}"
         visible = visible or not (category == "Cf" or category.startswith("Z"))

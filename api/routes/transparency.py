@@ -30,6 +30,7 @@ router = APIRouter(tags=["transparency"])
 
 
 class CosignatureCreate(RequestBody):
+    multiline = ("line",)
     line: str = Field(description="the witness's signature line: '— name base64(...)'")
 
 
