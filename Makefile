@@ -17,7 +17,7 @@ $(BIN)/drawledger: pyproject.toml
 install: $(BIN)/drawledger
 
 run: install
-	@test -f $(DATA)/drawledger.toml || $(BIN)/drawledger demo --data $(DATA)
+	@test -f $(DATA)/drawledger.toml || $(BIN)/drawledger demo --data $(DATA) --host $(HOST) --port $(PORT)
 	$(BIN)/drawledger serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 test: install

@@ -25,6 +25,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         action="store_true",
         help="without the year (2026) of plans, draws and results recorded on top of the registry",
     )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="where 'serve' will listen, for the hint printed last"
+    )
+    p.add_argument("--port", type=int, default=8000, help="the port 'serve' will listen on")
     p.set_defaults(func=cmd_demo)
 
 
@@ -73,5 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  ledger size {s.ledger_size}")
     print(f"API token of the admin {s.admin} (shown once, stored hashed):")
     print(f"  {s.admin_token}")
-    print(f"try: drawledger serve --data {data}, then open http://127.0.0.1:8000/docs")
+    site = f"http://{args.host}:{args.port}"
+    print(f"try: drawledger serve --data {data} --host {args.host} --port {args.port}")
+    print(f"  then open {site}/column (the public column) or {site}/docs (the API)")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import LedgerApp
@@ -24,6 +24,7 @@ from ledger.publications.service import Publishing
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from projections import ReadModels
+from projections.queries import MAX_LIMIT
 
 from .public_column.pages import Column
 
@@ -114,7 +115,45 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 ColumnDep = Annotated[Column, Depends(get_column)]
 
 
-# -- paging --------------------------------------------------------------------------------------
+# -- integer parameters --------------------------------------------------------------------------
+# Every integer a route takes is one of these, each bounded: a number too large, negative or zero
+# is a 422 naming the parameter before it reaches a query or a proof (the databases hold 64-bit
+# integers; tests/api/test_hostile_parameters.py checks that no integer parameter is unbounded).
 
-Limit = Annotated[int, Query(description="page size, 1 to 500")]
-Offset = Annotated[int, Query(description="entries to skip, 0 or more")]
+MAX_POSITION = 2**63 - 1  # the largest ledger position or tree size a database can hold
+MAX_OFFSET = 10**9
+MAX_PAGE = MAX_OFFSET // 100  # a page of at most 100 entries starts within MAX_OFFSET
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="entries to skip, 0 to 10^9")]
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page, from 1")]
+AsOf = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_POSITION, description="a ledger position: the state then (default: now)"),
+]
+LeafIndex = Annotated[
+    int | None, Query(ge=0, le=MAX_POSITION, description="a leaf index of the Merkle tree")
+]
+PositionQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_POSITION, description="a ledger position (instead of the leaf index)"),
+]
+TreeSize = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_POSITION, description="a signed checkpoint's tree size (default: latest)"),
+]
+OldTreeSize = Annotated[
+    int, Query(ge=1, le=MAX_POSITION, description="the older tree's size, 1 or more")
+]
+TreeSizePath = Annotated[
+    int, Path(ge=1, le=MAX_POSITION, description="a signed checkpoint's tree size")
+]
+ItemListNumber = Annotated[
+    int, Path(ge=1, le=10**6, description="the published item list's number, from 1")
+]
+Year = Annotated[
+    int | None, Query(ge=2000, le=2100, description="the cycle's last year (default: now)")
+]
+CycleYears = Annotated[
+    int | None, Query(ge=1, le=10, description="years in the cycle (default: the policy's)")
+]

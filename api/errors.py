@@ -92,7 +92,8 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):
             extra["problems"] = [
-                {"field": p.field, "value": p.value, "message": p.message} for p in exc.problems
+                {"field": p.field, "value": _echo(p.value), "message": p.message}
+                for p in exc.problems
             ]
         return problem(status, title, str(exc), **extra)
 
@@ -108,10 +109,22 @@ def install(app: FastAPI) -> None:
         problems = [
             {
                 "field": ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0]),
-                "value": jsonable_encoder(error.get("input")),
+                "value": _echo(jsonable_encoder(error.get("input"))),
                 "message": error["msg"],
             }
             for error in exc.errors()
         ]
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return problem(422, "bad input", detail, problems=problems)
+
+
+def _echo(value: Any) -> Any:
+    """A refused value as a problem quotes it: a lone surrogate, which no UTF-8 body can carry,
+    is written as its escape (``\\ud800``)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_echo(k): _echo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_echo(v) for v in value]
+    return value

@@ -10,11 +10,12 @@ field named, so the same rules hold for the API, the CLI and imports.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ledger.fields import text_problem
 from ledger.registry import divisions, inspectors, items, targets
 from ledger.registry.officials import OFFICIAL_ROLES
 
@@ -29,9 +30,39 @@ CODE = "a code: lowercase letters, digits, . _ - (max 64)"
 
 class RequestBody(BaseModel):
     """What every request body derives from: an unknown field is a 422 naming it, never ignored
-    (a misspelt ``reasn`` must not record an event without its reason)."""
+    (a misspelt ``reasn`` must not record an event without its reason); and every text in it,
+    however deep in lists and objects, follows the ledger's text rule
+    (``ledger.fields.text_problem``: no control characters, no lone surrogates, not invisible
+    only), or the request is a 422 naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+    # Fields whose text is line-based (a signed note's line ends with a line feed).
+    multiline: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text(cls, value: Any, info: ValidationInfo) -> Any:
+        problem = _text_in(value, info.field_name in cls.multiline)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+def _text_in(value: Any, newlines: bool) -> str | None:
+    """The first text problem in a value, its keys and its items, or None."""
+    if isinstance(value, str):
+        return text_problem(value, newlines=newlines)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _text_in(key, newlines) or _text_in(item, newlines)
+            if problem is not None:
+                return problem
+    elif isinstance(value, list | tuple):
+        for item in value:
+            problem = _text_in(item, newlines)
+            if problem is not None:
+                return problem
+    return None
 
 
 class Reason(RequestBody):

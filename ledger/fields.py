@@ -33,6 +33,29 @@ class InvalidFields(BadInput):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+def text_problem(value: str, *, newlines: bool = False) -> str | None:
+    """What makes ``value`` unfit to be recorded as text, or None.
+
+    Refused: a control character (Unicode category Cc: NUL, BEL, ESC, a newline…), which breaks
+    feeds, spreadsheets and terminals; a lone surrogate (Cs), which is not Unicode text and cannot
+    be stored as UTF-8; and a value made only of invisible characters (format characters such as
+    U+200B ZERO WIDTH SPACE, and spaces), which reads as empty. Every text field of the registry
+    (``Fields.text``) and of the API's request bodies (``api.schemas.RequestBody``) passes here.
+    With ``newlines``, a line feed is allowed (text in a line-based format, such as a signed
+    note's lines); a name never has one.
+    """
+    if value.isprintable():  # the usual case, decided in C: no Cc, Cs, Cf or odd space in it
+        return None
+    visible = False
+    for character in value:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Cs") and not (newlines and character == "\n"):
+            kind = "control character" if category == "Cc" else "lone surrogate"
+            return f"must not hold the {kind} U+{ord(character):04X}"
+        visible = visible or not (category == "Cf" or category.startswith("Z"))
+    return None if visible or not value else "is made only of invisible characters"
+
+
 class Fields:
     """Reads fields from ``data``, collecting problems instead of stopping at the first."""
 
@@ -64,6 +87,10 @@ class Fields:
             return None
         if not isinstance(value, str):
             self.problem(field, "must be text")
+            return None
+        problem = text_problem(value)
+        if problem is not None:
+            self.problem(field, problem)
             return None
         if len(value) > max_len:
             self.problem(field, f"is longer than {max_len} characters")
@@ -111,6 +138,31 @@ class Fields:
             return None
         return number
 
+    def counts(self, field: str, *, required: bool = True) -> dict[str, int]:
+        """Targets per stratum (``{'all': k}`` without strata): each a whole number from 0 to
+        ``MAX_COUNT``, so that no count outgrows a registry or the integers an event may carry.
+        Unless ``required``, an absent or empty mapping is ``{}``."""
+        value = self.data.get(field)
+        if not required and not value:
+            return {}
+        if (
+            not isinstance(value, dict)
+            or not value
+            or not all(
+                isinstance(k, str)
+                and type(v) is int
+                and 0 <= v <= MAX_COUNT
+                and text_problem(k) is None
+                for k, v in value.items()
+            )
+        ):
+            self.problem(
+                field,
+                f"must map each stratum ('all' without strata) to a count from 0 to {MAX_COUNT}",
+            )
+            return {}
+        return dict(value)
+
     def day(self, field: str, *, required: bool = False) -> str | None:
         value = self._raw(field)
         if value is None:
@@ -146,6 +198,7 @@ class Fields:
         return sorted(set(out))
 
 
+MAX_COUNT = 1_000_000  # targets per stratum of a plan or a draw
 CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 _CODE_SEPARATORS = re.compile(r"[,;，；、\s]+")
 _SHORT_CODE = re.compile(r"[\w.\-]{1,64}")

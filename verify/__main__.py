@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         return sample_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m verify",
-        description="Verify a drawledger export bundle offline.",
+        description="Verify a drawledger export bundle offline. The other command, "
+        "'python -m verify sample --seed S --count K', draws ids by consistent sampling as a "
+        "draw does (see 'python -m verify sample --help').",
         epilog=EPILOG,
     )
     parser.add_argument("bundle", help="the bundle file written by 'drawledger export'")

@@ -8,6 +8,8 @@ population or listed as an exclusion with its reason.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,63 @@ def eligible_inspector_statuses(policy: dict[str, Any]) -> list[str]:
     """The inspector statuses that may be drawn onto a team."""
     statuses = policy.get("eligibility", {}).get("inspector_statuses", DEFAULT_INSPECTOR_STATUSES)
     return list(statuses)
+
+
+# Every reason the rules below give, in the words the ledger records (part of the signed record,
+# recomputed by the verifier: never reworded) and in the words the public column shows.
+REASONS: dict[str, tuple[str, str]] = {
+    "target_status": (
+        "status is {status} (eligible: {eligible})",
+        "状态为“{status}”，可抽取的状态为“{eligible}”",
+    ),
+    "yearly_cap": (
+        "drawn {done} times in {year}, the policy's cap is {cap} a year",
+        "{year} 年已被抽中 {done} 次，达到规则规定的每年 {cap} 次上限",
+    ),
+    "not_on_roster": ("not on the roster", "不在执法人员名录中"),
+    "inspector_status": ("status is {status}", "状态为“{status}”"),
+    "certificate_expired": (
+        "enforcement certificate expired on {date}",
+        "执法证已于 {date} 到期",
+    ),
+    "not_qualified": ("not qualified for item {item}", "不具备抽查事项 {item} 的执法资格"),
+    "recused": (
+        "recused: declared conflict of interest with this target",
+        "回避：已申报与该检查对象存在利害关系",
+    ),
+    "over_capacity": (
+        "over capacity: {assignments} assignments in this draw (cap {cap})",
+        "超出分配上限：本次抽取已分配 {assignments} 次（上限 {cap} 次）",
+    ),
+}
+_LISTED = {"eligible"}  # values recorded as a comma-separated list of codes
+
+
+def _reason(kind: str, **values: Any) -> str:
+    return REASONS[kind][0].format(**values)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template)))
+
+
+_PATTERNS = [(_pattern(english), chinese) for english, chinese in REASONS.values()]
+
+
+def reason_in_chinese(recorded: str, labels: Mapping[str, str] | None = None) -> str:
+    """The Chinese words of a recorded reason, each code in it (a status) by its label in
+    ``labels`` when it has one. A reason in none of the forms above is returned as recorded."""
+    labels = labels or {}
+    for pattern, chinese in _PATTERNS:
+        found = pattern.fullmatch(recorded)
+        if found is None:
+            continue
+        values = {}
+        for name, value in found.groupdict().items():
+            codes = value.split(", ") if name in _LISTED else [value]
+            values[name] = "、".join(labels.get(code, code) for code in codes)
+        return chinese.format(**values)
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -66,14 +125,14 @@ def target_exclusion(
     """Why a target in scope may not be drawn, or None."""
     statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
-        return f"status is {target.status} (eligible: {', '.join(statuses)})"
+        return _reason("target_status", status=target.status, eligible=", ".join(statuses))
     frequency = policy.get("frequency", {})
     cap = frequency.get("max_inspections_per_entity_per_year")
     done = state.selections[(target.key, year)]
     if cap is not None and done >= cap:
         risky = set(target.risk_flags) & set(frequency.get("risk_flags", []))
         if not (risky and frequency.get("risky_entities_exempt_from_cap")):
-            return f"drawn {done} times in {year}, the policy's cap is {cap} a year"
+            return _reason("yearly_cap", done=done, year=year, cap=cap)
     return None
 
 
@@ -121,16 +180,16 @@ def inspector_exclusion(
 ) -> str | None:
     """Why an inspector may not join this target's team, or None."""
     if inspector is None:
-        return "not on the roster"
+        return _reason("not_on_roster")
     if inspector.status not in eligible_inspector_statuses(policy):
-        return f"status is {inspector.status}"
+        return _reason("inspector_status", status=inspector.status)
     if not certificate_valid_on(inspector.certificate, on_date):
-        return f"enforcement certificate expired on {inspector.certificate.get('valid_until')}"
+        return _reason("certificate_expired", date=inspector.certificate.get("valid_until"))
     if item not in inspector.qualifications:
-        return f"not qualified for item {item}"
+        return _reason("not_qualified", item=item)
     if target_aggregate in inspector.conflicts:
-        return "recused: declared conflict of interest with this target"
+        return _reason("recused")
     cap = policy.get("teams", {}).get("max_assignments_per_draw")
     if cap is not None and assignments >= cap:
-        return f"over capacity: {assignments} assignments in this draw (cap {cap})"
+        return _reason("over_capacity", assignments=assignments, cap=cap)
     return None

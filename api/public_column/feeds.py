@@ -3,15 +3,26 @@
 Each entry is one publication in its current state. A correction or a withdrawal changes the
 entry's content digest or status, and so its RSS ``guid``: feed readers show it as news, while
 the entry's ``id`` (and the JSON feed's ``id``) stays the publication's.
+
+Free text (a target's name, a penalty) is carried as plain text, never as markup: an RSS
+``description`` is HTML by the specification, so its text is HTML-escaped before the XML
+escapes it again (a name holding ``<b>`` shows ``<b>`` in a reader, not bold type); JSON Feed
+carries it in ``content_text``. A character XML 1.0 cannot hold (a control character recorded
+before the text rule refused them) is written as U+FFFD, so the feed stays well-formed XML.
+Times are China time (+08:00).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
+
+from verify.workdays import CHINA
 
 # What a feed entry carries, as the read model names it (projections.queries.search_publications).
 FIELDS = (
@@ -117,9 +128,9 @@ def rss(rows: list[dict[str, Any]], *, title_text: str, home: str) -> bytes:
         ET.SubElement(channel, "lastBuildDate").text = format_datetime(newest)
     for row in rows:
         item = ET.SubElement(channel, "item")
-        ET.SubElement(item, "title").text = title(row)
+        ET.SubElement(item, "title").text = _xml_text(title(row))
         ET.SubElement(item, "link").text = _link(home, row)
-        ET.SubElement(item, "description").text = summary(row)
+        ET.SubElement(item, "description").text = _xml_text(html.escape(summary(row), quote=False))
         ET.SubElement(item, "category").text = CHANNELS.get(row["channel"], row["channel"])
         guid = ET.SubElement(item, "guid", isPermaLink="false")
         guid.text = f"{row['id']}/{row['status']}/{row['content_digest']}"
@@ -132,5 +143,14 @@ def _link(home: str, row: dict[str, Any]) -> str:
 
 
 def _time(value: Any) -> datetime:
+    """A recorded time (UTC) in China time."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(CHINA)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)

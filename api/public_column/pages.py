@@ -13,23 +13,45 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
 from ledger.application import LedgerApp
+from ledger.catalogue import event_types
+from ledger.draws.aggregate import GROUND_LABELS
 from ledger.draws.record import draw_record
 from ledger.draws.service import Draws
 from ledger.errors import NotFound
 from ledger.plans.aggregate import Plan
+from ledger.registry.layouts import LABELS, TARGET_STATUS_LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
 from projections.published import published_item_list
 from verify.draw_rules import frozen_population
-from verify.eligibility import weights
+from verify.eligibility import reason_in_chinese, weights
+from verify.events import decode_record
 from verify.registry_state import RegistryState
+from verify.workdays import CHINA
 
+_DRAW_TYPES = [name for name in event_types() if name.startswith("draw.")]
+
+EVENT_NAMES = {  # each recorded step of a draw, as its record lists them
+    "draw.opened": "开启抽取，承诺秘密随机数",
+    "draw.population_frozen": "冻结抽取总体",
+    "draw.seed_revealed": "揭示种子",
+    "draw.targets_selected": "抽取检查对象",
+    "draw.inspectors_assigned": "分配执法人员",
+    "draw.inspector_substituted": "执法人员替换",
+    "draw.partner_invited": "邀请联合检查部门",
+    "draw.partner_accepted": "联合检查部门接受",
+    "draw.partner_declined": "联合检查部门谢绝",
+    "draw.partner_inspectors_assigned": "联合检查部门分配执法人员",
+    "draw.partner_inspector_substituted": "联合检查部门执法人员替换",
+    "draw.rolled_over": "未完成，结转下月",
+}
 STEP_NAMES = {
     "opened": "已开启（已承诺随机数）",
     "frozen": "抽取总体已冻结",
@@ -41,7 +63,22 @@ PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
 DEFAULT_TITLE = "双随机检查公示专栏"
 DRAW_PAGES_KEPT = 64
 _BATCH = 1000
-TARGET_KINDS = {"enterprise": "企业", "public_body": "机关事业单位", "project": "项目"}
+TARGET_KINDS = LABELS["kind"]  # the registry's own labels: 企业, 机关事业单位, 项目, 个人
+
+
+def china_time(value: Any) -> str:
+    """A recorded time (UTC, a datetime or ISO 8601 text) in China time: ``YYYY-MM-DD HH:MM``."""
+    if value is None or value == "":
+        return ""
+    text = str(value).replace("Z", "+00:00")
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(text)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def exclusion_reason(recorded: str) -> str:
+    """A logged exclusion in Chinese, its statuses by the registry's labels."""
+    return reason_in_chinese(recorded, {**TARGET_STATUS_LABELS, **LABELS["status"]})
 
 
 @dataclass
@@ -62,6 +99,8 @@ class Column:
     _policies: _Recorded = field(default_factory=lambda: _Recorded("policy.set"))
     _plans_uploaded: _Recorded = field(default_factory=lambda: _Recorded("plan.uploaded"))
     _draws_opened: _Recorded = field(default_factory=lambda: _Recorded("draw.opened"))
+    _draw_events: _Recorded = field(default_factory=lambda: _Recorded(*_DRAW_TYPES))
+    _directed: _Recorded = field(default_factory=lambda: _Recorded("directed.recorded"))
 
     def title(self) -> str:
         """The column's name from the policy in force (``publication.column``)."""
@@ -117,6 +156,12 @@ class Column:
                     "schedule": content.get("schedule"),
                 }
             )
+        by_plan: dict[str, list[dict[str, Any]]] = {}
+        for row in self.draw_list():
+            if row["plan"] is not None:
+                by_plan.setdefault(row["plan"], []).append(row)
+        for plan_row in plans:
+            plan_row["draws"] = by_plan.get(plan_row["id"], [])
         return sorted(plans, key=lambda p: (p["division"], p["period"], p["id"]))
 
     # -- draws -----------------------------------------------------------------------------------
@@ -132,13 +177,98 @@ class Column:
                 {
                     "id": str(draw.id),
                     "position": n.id,
-                    "opened_at": draw.created_on.isoformat(timespec="seconds"),
+                    "opened_at": china_time(draw.created_on),
+                    "month": china_time(draw.created_on)[:7],
+                    "plan": draw.plan,
                     "division": draw.division,
                     "division_name": self._name("division", draw.division),
                     "items": self._items(draw.items),
                     "counts": dict(draw.counts),
                     "step": draw.step,
                     "step_name": STEP_NAMES.get(draw.step, draw.step),
+                }
+            )
+        return rows
+
+    def draw_groups(self) -> list[dict[str, Any]]:
+        """Every random draw grouped by the month it was opened (China time, newest first) and
+        by its plan (in a month, the group with the newest draw first): ``{"month", "plan",
+        "draws"}``, ``plan`` being ``{"id", "label"}`` or None for draws outside a plan."""
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        labels: dict[str, str] = {}
+        for row in self.draw_list():
+            plan = row["plan"]
+            if plan is not None and plan not in labels:
+                labels[plan] = self._plan_label(plan)
+            key = (row["month"], plan or "")
+            group = groups.setdefault(
+                key,
+                {
+                    "month": row["month"],
+                    "plan": None if plan is None else {"id": plan, "label": labels[plan]},
+                    "draws": [],
+                },
+            )
+            group["draws"].append(row)
+        # The newest month first; in a month, the group of the newest draw first.
+        newest = {key: max(d["position"] for d in g["draws"]) for key, g in groups.items()}
+        ordered = sorted(groups, key=lambda key: (key[0], newest[key]), reverse=True)
+        return [groups[key] for key in ordered]
+
+    def _plan_label(self, plan_id: str) -> str:
+        try:
+            plan: Plan = self.ledger.get(UUID(plan_id), Plan)
+        except (NotFound, ValueError):
+            return plan_id
+        name = self._name("division", plan.division)
+        return f"{name} {plan.period} {PLAN_KINDS.get(plan.kind, plan.kind)}"
+
+    def directed(self) -> list[dict[str, Any]]:
+        """Inspections that were not drawn (complaint-driven, legally mandated…), newest first:
+        when, division, items, targets, ground and legal basis; the recorded reason is left out
+        (it may name a complainant)."""
+        rows = []
+        for n in reversed(self._directed.since_start(self.ledger)):
+            event = decode_record(n.state)
+            facts = event.envelope["payload"]
+            rows.append(
+                {
+                    "position": n.id,
+                    "digest": event.digest.hex(),
+                    "time": china_time(event.envelope["time"]),
+                    "division_name": self._name("division", facts["division"]),
+                    "items": self._items(facts["items"]),
+                    "targets": [self._target_name(t) for t in facts["targets"]],
+                    "ground": GROUND_LABELS.get(facts["ground"], facts["ground"]),
+                    "legal_basis": facts["legal_basis"],
+                }
+            )
+        return rows
+
+    def _target_name(self, key: str) -> dict[str, str]:
+        try:
+            entry = queries.get_entry(self.read_models.engine, "target", key)
+        except NotFound:
+            return {"code": key, "name": ""}
+        if entry.get("kind") == "individual":
+            return {"code": "", "name": "个人（名称不公开）"}
+        return {"code": key, "name": str(entry.get("name") or "")}
+
+    def steps(self, draw_id: UUID) -> list[dict[str, Any]]:
+        """Each recorded step of a draw with its ledger position, event digest and China
+        time: what an inclusion proof (``/proofs/inclusion?position=N``) starts from."""
+        rows = []
+        for n in self._draw_events.since_start(self.ledger):
+            if UUID(str(n.originator_id)) != draw_id:
+                continue
+            event = decode_record(n.state)
+            rows.append(
+                {
+                    "type": event.type,
+                    "name": EVENT_NAMES.get(event.type, event.type),
+                    "position": n.id,
+                    "digest": event.digest.hex(),
+                    "time": china_time(event.envelope["time"]),
                 }
             )
         return rows
@@ -182,7 +312,17 @@ class Column:
             "revealed": revealed,
             "abandoned": _abandoned(manifest.get("abandoned")),  # ended early, with its reason
             "strata": [],
+            "steps": self.steps(draw_id),
+            "plan_label": self._plan_label(opened["plan"]) if opened.get("plan") else None,
+            "opened_time": china_time(opened.get("time")),
         }
+        if frozen:
+            page["frozen"] = {
+                **frozen,
+                "exclusions": [
+                    {**e, "reason_zh": exclusion_reason(e["reason"])} for e in frozen["exclusions"]
+                ],
+            }
         if selected:
             page["strata"] = [
                 {
@@ -232,8 +372,8 @@ class _Recorded:
     log recorded since the last one (the log has no index by event type, and every page of the
     column would otherwise scan all of it)."""
 
-    def __init__(self, topic: str) -> None:
-        self._topic = topic
+    def __init__(self, *topics: str) -> None:
+        self._topics = list(topics)
         self._found: list[Notification] = []
         self._position = 0
         self._lock = threading.Lock()
@@ -243,7 +383,7 @@ class _Recorded:
         with self._lock:
             last = ledger.recorder.max_notification_id() or 0
             self._found += ledger.notifications(
-                topics=[self._topic], start=self._position + 1, stop=last, batch=_BATCH
+                topics=self._topics, start=self._position + 1, stop=last, batch=_BATCH
             )
             self._position = max(self._position, last)
             return list(self._found)
@@ -278,6 +418,7 @@ def _check_data(
     pop = frozen_population(params, state)
     stratum_of = {key: stratum for stratum, keys in pop.strata.items() for key in keys}
     excluded = {e["target"]: e["reason"] for e in frozen["exclusions"]}
+    excluded_zh = {target: exclusion_reason(reason) for target, reason in excluded.items()}
     return {
         "seed": manifest["seed_revealed"]["seed"],
         "weighted": bool(params["weighted"]),
@@ -293,7 +434,7 @@ def _check_data(
         "selected": {
             s["target"]: s["ticket"] for stratum in selected["strata"] for s in stratum["selected"]
         },
-        "excluded": excluded,
+        "excluded": excluded_zh,
     }
 
 

@@ -12,14 +12,13 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ledger.errors import BadInput
-
-from ..deps import ColumnDep
+from ..deps import ColumnDep, Limit, Offset, Page
 from . import feeds
-from .pages import Column
+from .pages import Column, china_time
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
+templates.env.filters["china_time"] = china_time
 
 router = APIRouter(prefix="/column", tags=["public column"], include_in_schema=False)
 
@@ -40,11 +39,9 @@ def index(request: Request, column: ColumnDep) -> HTMLResponse:
 
 @router.get("/results", response_class=HTMLResponse)
 def results(
-    request: Request, column: ColumnDep, channel: Channel = None, q: Text = None, page: int = 1
+    request: Request, column: ColumnDep, channel: Channel = None, q: Text = None, page: Page = 1
 ) -> HTMLResponse:
     """Published results, newest first, 20 a page; ``channel=double_publicity`` for 双公示."""
-    if page < 1:
-        raise BadInput(f"page {page}: pages are numbered from 1")
     found = column.publications(
         channel=channel or None,
         q=q,
@@ -78,8 +75,8 @@ def json_feed(
     request: Request,
     column: ColumnDep,
     channel: Channel = None,
-    limit: int = 50,
-    offset: int = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, object]:
     """Publications as a JSON Feed 1.1, newest first; ``next_url`` pages on."""
     found = column.publications(channel=channel or None, q=None, limit=limit, offset=offset)
@@ -96,7 +93,7 @@ def json_feed(
 
 @router.get("/feed.rss")
 def rss_feed(
-    request: Request, column: ColumnDep, channel: Channel = None, limit: int = 50
+    request: Request, column: ColumnDep, channel: Channel = None, limit: Limit = 50
 ) -> Response:
     """The latest publications as an RSS 2.0 feed."""
     found = column.publications(channel=channel or None, q=None, limit=limit, offset=0)
@@ -122,8 +119,16 @@ def plans(request: Request, column: ColumnDep) -> HTMLResponse:
 
 @router.get("/draws", response_class=HTMLResponse)
 def draws(request: Request, column: ColumnDep) -> HTMLResponse:
-    """Every random draw and the step it has reached."""
-    return _page(request, column, "draws.html", draws=column.draw_list())
+    """Every random draw by month and plan, with its step; and the directed inspections."""
+    return _page(
+        request, column, "draws.html", groups=column.draw_groups(), directed=column.directed()
+    )
+
+
+@router.get("/guide", response_class=HTMLResponse)
+def guide(request: Request, column: ColumnDep) -> HTMLResponse:
+    """How to reproduce a draw and check the ledger independently (复现指南)."""
+    return _page(request, column, "guide.html")
 
 
 @router.get("/draws/{draw}", response_class=HTMLResponse)

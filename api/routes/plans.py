@@ -11,7 +11,7 @@ from pydantic import Field
 from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
 
-from ..deps import LedgerDep, Limit, OfficialDep, Offset, PlansDep
+from ..deps import CycleYears, LedgerDep, Limit, OfficialDep, Offset, PlansDep, Year
 from ..schemas import Reason, RequestBody
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -82,8 +82,8 @@ def division_coverage(
     division: str,
     ledger: LedgerDep,
     _: OfficialDep,
-    year: Annotated[int | None, Query(description="the cycle's last year (default: now)")] = None,
-    cycle_years: Annotated[int | None, Query(description="default: the policy's")] = None,
+    year: Year = None,
+    cycle_years: CycleYears = None,
     show: Show = "uncovered",
     limit: Limit = 50,
     offset: Offset = 0,

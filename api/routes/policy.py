@@ -8,12 +8,12 @@ whose role the policy in force names (``[authority] set_policy``, ``admin`` by d
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import Field
 
-from ..deps import OfficialDep, PoliciesDep
+from ..deps import AsOf, OfficialDep, PoliciesDep
 from ..schemas import RequestBody
 
 router = APIRouter(prefix="/policy", tags=["policy"])
@@ -30,7 +30,7 @@ class PolicyCreate(RequestBody):
 @router.get("")
 def policy_in_force(
     policies: PoliciesDep,
-    as_of: Annotated[int | None, Query(description="a ledger position (default: the head)")] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The version in force, the position of its ``policy.set``, who set it, when and why, the
     document, the position answered for (``as_of``) and any calendar warning."""

@@ -14,12 +14,9 @@ from fastapi import APIRouter, Query
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
-from ..deps import Limit, OfficialDep, Offset, ReadModelsDep
+from ..deps import AsOf, ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
 
 router = APIRouter(prefix="", tags=["registry queries"])
-AsOf = Annotated[
-    int | None, Query(description="a ledger position (notification id): the state then")
-]
 Text = Annotated[str | None, Query(description="text contained in the name or code")]
 
 
@@ -160,7 +157,7 @@ def list_item_lists(
 
 
 @router.get("/item-lists/{number}")
-def get_item_list(number: int, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
     return queries.item_list(rm.engine, number)
 
 

@@ -11,7 +11,16 @@ from pydantic import Field
 
 from ledger.errors import BadInput, NotFound
 
-from ..deps import LedgerDep, PoliciesDep
+from ..deps import (
+    MAX_POSITION,
+    LeafIndex,
+    LedgerDep,
+    OldTreeSize,
+    PoliciesDep,
+    PositionQuery,
+    TreeSize,
+    TreeSizePath,
+)
 from ..errors import problem
 from ..schemas import RequestBody
 
@@ -21,6 +30,7 @@ router = APIRouter(tags=["transparency"])
 
 
 class CosignatureCreate(RequestBody):
+    multiline = ("line",)
     line: str = Field(description="the witness's signature line: '— name base64(...)'")
 
 
@@ -35,6 +45,7 @@ def latest_checkpoint(
         int | None,
         Query(
             ge=1,
+            le=MAX_POSITION,
             description="a ledger position (a write's Ledger-Position header): answer once a "
             "checkpoint covers it",
         ),
@@ -68,13 +79,15 @@ def latest_checkpoint(
 
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse)
-def checkpoint_at(size: int, ledger: LedgerDep) -> str:
+def checkpoint_at(size: TreeSizePath, ledger: LedgerDep) -> str:
     """The checkpoint signed at a tree size, with witness cosignatures."""
     return ledger.sealer.cosigned_note(size)
 
 
 @router.post("/checkpoints/{size}/cosignatures", status_code=201)
-def add_cosignature(size: int, body: CosignatureCreate, ledger: LedgerDep) -> dict[str, object]:
+def add_cosignature(
+    size: TreeSizePath, body: CosignatureCreate, ledger: LedgerDep
+) -> dict[str, object]:
     """A configured witness posts its cosignature/v1 line for the checkpoint of ``size``."""
     return {"tree_size": size, "witness": ledger.add_cosignature(size, body.line)}
 
@@ -82,11 +95,9 @@ def add_cosignature(size: int, body: CosignatureCreate, ledger: LedgerDep) -> di
 @router.get("/proofs/inclusion")
 def inclusion(
     ledger: LedgerDep,
-    index: int | None = None,
-    position: Annotated[
-        int | None, Query(description="a ledger position (instead of the leaf index)")
-    ] = None,
-    size: int | None = None,
+    index: LeafIndex = None,
+    position: PositionQuery = None,
+    size: TreeSize = None,
 ) -> dict[str, object]:
     """Inclusion proof of leaf ``index`` (or of the event at ledger ``position``) in the tree
     of a signed checkpoint (latest by default)."""
@@ -101,7 +112,7 @@ def inclusion(
 
 
 @router.get("/proofs/consistency")
-def consistency(old: int, ledger: LedgerDep, new: int | None = None) -> dict[str, object]:
+def consistency(old: OldTreeSize, ledger: LedgerDep, new: TreeSize = None) -> dict[str, object]:
     """Consistency proof from the tree of size ``old`` to a later signed checkpoint."""
     new_size, proof = ledger.sealer.consistency_proof(old, new)
     return {"old_size": old, "new_size": new_size, "proof": _b64(proof)}

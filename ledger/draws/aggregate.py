@@ -370,6 +370,9 @@ def draw_id(text: str) -> UUID:
 
 
 NON_RANDOM_GROUNDS = ("complaint", "report", "legally_mandated", "higher_authority", "other")
+GROUND_LABELS = dict(
+    zip(NON_RANDOM_GROUNDS, ("投诉", "举报", "法律法规规定", "上级交办", "其他"), strict=True)
+)
 
 
 class DirectedInspection(LedgerAggregate):

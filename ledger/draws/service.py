@@ -55,14 +55,7 @@ def parse_draw(data: dict[str, Any]) -> dict[str, Any]:
     stratify_by = data.get("stratify_by")
     if stratify_by is not None and stratify_by not in STRATIFY_BY:
         f.problem("stratify_by", f"must be one of {', '.join(STRATIFY_BY)} or absent")
-    counts = data.get("counts")
-    if (
-        not isinstance(counts, dict)
-        or not counts
-        or not all(isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in counts.items())
-    ):
-        f.problem("counts", "must map each stratum ('all' without strata) to a count ≥ 0")
-        counts = {}
+    counts = f.counts("counts")
     team_size = f.integer("team_size", required=True, low=2, high=20)
     criteria = {"division": division, "items": items}
     for name in ("districts", "grids", "kinds", "credit_classes"):

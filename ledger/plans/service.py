@@ -22,12 +22,7 @@ def parse_plan(data: dict[str, Any]) -> dict[str, Any]:
     items = f.codes("items")
     if not items:
         f.problem("items", "a plan names at least one listed inspection item")
-    counts = data.get("counts") or {}
-    if not isinstance(counts, dict) or not all(
-        isinstance(v, int) and v >= 0 for v in counts.values()
-    ):
-        f.problem("counts", "must map each stratum to a count ≥ 0")
-        counts = {}
+    counts = f.counts("counts", required=False)
     spec = {
         "division": check_code(f, "division"),
         "kind": f.choice("kind", KINDS),

@@ -40,6 +40,7 @@ from .inspectors import STATUSES as INSPECTOR_STATUSES
 from .items import CLASSES, METHODS
 from .targets import KINDS as TARGET_KINDS
 from .targets import RISK_FLAGS
+from .targets import STATUSES as TARGET_STATUSES
 
 HEADERS = ("zh", "en")  # the languages of a file's headers
 Cells = Literal["text", "choice", "codes", "lines", "yes_no"]
@@ -134,9 +135,15 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
 }
 KINDS = tuple(LAYOUTS)
 
+# A target's status is changed by its own command, not by a registry file; its Chinese labels are
+# what the public column shows (an exclusion "状态为“已注销”").
+TARGET_STATUS_LABELS = _labelled(
+    TARGET_STATUSES, "在营", "已关闭停业", "已注销", "已被吊销", "已迁出"
+)
+
 # Chinese labels of choice values: accepted on import beside the codes, written by zh exports.
 LABELS: dict[str, dict[str, str]] = {
     c.field: c.labels for layout in LAYOUTS.values() for c in layout if c.labels
 }
 
-__all__ = ["HEADERS", "KINDS", "LABELS", "LAYOUTS", "Column"]
+__all__ = ["HEADERS", "KINDS", "LABELS", "LAYOUTS", "TARGET_STATUS_LABELS", "Column"]

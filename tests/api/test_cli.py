@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from api.cli import main as drawledger
 from verify.__main__ import main as verify
 
@@ -61,3 +63,35 @@ def test_export_reports_its_progress_on_stderr(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "wrote" in captured.out and "2 events" in captured.out
     assert captured.err.splitlines()[-1] == "exported: 2/2 (100%)"
+
+
+def test_the_demo_names_the_address_serve_will_listen_on(tmp_path, capsys):
+    data = tmp_path / "demo"
+    args = ["demo", "--data", str(data), "--targets", "40", "--inspectors", "20"]
+    assert drawledger([*args, "--registry-only", "--port", "8101"]) == 0
+    out = capsys.readouterr().out
+    assert f"drawledger serve --data {data} --host 127.0.0.1 --port 8101" in out
+    assert "http://127.0.0.1:8101/column" in out and "http://127.0.0.1:8101/docs" in out
+    assert ":8000" not in out
+
+
+def test_make_run_passes_its_port_to_the_demo_and_to_serve():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    root = Path(__file__).resolve().parents[2]
+    commands = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "drawledger demo --data data --host 127.0.0.1 --port 8101" in commands
+    assert "drawledger serve --data data --host 127.0.0.1 --port 8101" in commands
+
+
+def test_the_verifiers_help_names_its_sample_command(capsys):
+    with pytest.raises(SystemExit) as done:
+        verify(["--help"])
+    assert done.value.code == 0
+    assert "python -m verify sample" in capsys.readouterr().out

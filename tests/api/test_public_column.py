@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.public_column.pages import exclusion_reason
 from ledger.actors import SYSTEM
 from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.plans.service import Plans
+from ledger.registry.layouts import TARGET_STATUS_LABELS
 from tests.ledger.workflow import reveal, with_ceremony
+from verify.events import decode_record
+from verify.merkle import leaf_hash, verify_inclusion
 from verify.sampler import seed_hash, ticket_number, trim
 
 CLERK = "szc-clerk"
@@ -147,8 +153,10 @@ def test_a_draw_page_shows_every_published_fact_of_the_record(visitor, bureau):
     ):
         assert fact in page
     assert f'<td id="population-count">{frozen["count"]}</td>' in page
+    assert frozen["exclusions"], "the demo bureau has targets out of business in scope"
     for excluded in frozen["exclusions"]:
-        assert excluded["target"] in page and html.escape(excluded["reason"]) in page
+        assert excluded["target"] in page
+        assert exclusion_reason(excluded["reason"]) in page  # in Chinese, the status by label
     names = dict(re.findall(r"<td>([^<]*)</td><td class=\"mono\">([0-9A-Z]{18})</td>", page))
     for selected in stratum["selected"]:
         assert selected["target"] in page and selected["ticket"] in page
@@ -168,7 +176,8 @@ def test_the_check_data_on_a_draw_page_is_the_record_and_reproduces_its_tickets(
     assert sorted(data["population"]) == record["population"]
     assert set(data["population"].values()) == {"all"}
     assert data["excluded"] == {
-        e["target"]: e["reason"] for e in manifest["population_frozen"]["exclusions"]
+        e["target"]: exclusion_reason(e["reason"])
+        for e in manifest["population_frozen"]["exclusions"]
     }
     hashed = seed_hash(data["seed"] + "/targets")
     for target, ticket in data["selected"].items():
@@ -235,3 +244,83 @@ def test_an_abandoned_draw_is_shown_with_its_reason_and_its_step(visitor, bureau
     assert '<span id="abandon-reason">检查事项选择错误，重新开启</span>' in page
     assert "本次抽取于“已开启（已承诺随机数）”步骤由处室负责人终止" in page
     assert _record(visitor, draw)["manifest"]["abandoned"]["reason"] == "检查事项选择错误，重新开启"
+
+
+def test_exclusion_reasons_are_shown_in_chinese_with_the_registrys_labels(visitor, bureau):
+    _, draw = bureau
+    page = visitor.get(f"/column/draws/{draw}").text
+    reasons = re.findall(r'<td title="记录原文：[^"]*">([^<]*)</td>', page)
+    assert reasons and all(re.search("[a-z]", reason) is None for reason in reasons), reasons
+    labels = set(TARGET_STATUS_LABELS.values())
+    assert all(any(f"状态为“{label}”" in r for label in labels) for r in reasons), reasons
+    assert exclusion_reason("status is moved (eligible: in_business)") == (
+        "状态为“已迁出”，可抽取的状态为“在营”"
+    )
+    cap = "drawn 2 times in 2026, the policy's cap is 2 a year"
+    assert exclusion_reason(cap) == "2026 年已被抽中 2 次，达到规则规定的每年 2 次上限"
+
+
+def test_every_time_on_the_pages_is_china_time_date_first(visitor, bureau):
+    _, draw = bureau
+    manifest = _record(visitor, draw)["manifest"]
+    opened_utc = datetime.fromisoformat(manifest["opened"]["time"].replace("Z", "+00:00"))
+    local = opened_utc.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    for path in ("/column/draws", f"/column/draws/{draw}", "/column/plans"):
+        page = visitor.get(path).text
+        assert local in page, path
+        assert "UTC" not in page and not re.search(r"\d{2}:\d{2}:\d{2}", page), path
+    items = visitor.get("/column/items").text
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}</span>（北京时间）", items)
+
+
+def test_draws_are_grouped_by_month_and_plan_and_plans_link_their_draws(visitor, bureau):
+    _, draw = bureau
+    manifest = _record(visitor, draw)["manifest"]
+    plan = manifest["opened"]["plan"]
+    draws_page = visitor.get("/column/draws").text
+    assert f'<a href="/column/plans#plan-{plan}">水政处 2099-03 月度计划</a>' in draws_page
+    plans_page = visitor.get("/column/plans").text
+    assert f'id="plan-{plan}"' in plans_page
+    assert f'href="/column/draws/{draw}"' in plans_page
+    draw_page = visitor.get(f"/column/draws/{draw}").text
+    assert f'href="/column/plans#plan-{plan}"' in draw_page
+
+
+def test_each_step_of_a_draw_links_its_inclusion_proof_by_ledger_position(visitor, bureau):
+    ledger, draw = bureau
+    page = visitor.get(f"/column/draws/{draw}").text
+    steps = re.findall(
+        r'<a class="proof" href="/proofs/inclusion\?position=(\d+)">\d+</a></td>\s*'
+        r"<td><code>([0-9a-f]{64})</code>",
+        page,
+    )
+    assert len(steps) == 4  # opened, frozen, revealed, selected
+    checkpoint = visitor.get("/checkpoint").text.splitlines()
+    root = base64.b64decode(checkpoint[2])
+    for position, digest in steps:
+        proof = visitor.get("/proofs/inclusion", params={"position": position}).json()
+        stored = ledger.recorder.select_notifications(start=int(position), limit=1)[0]
+        leaf = decode_record(stored.state)
+        assert leaf.digest.hex() == digest
+        assert stored.originator_id == draw
+        path = [base64.b64decode(h) for h in proof["proof"]]
+        assert proof["tree_size"] == int(checkpoint[1])
+        verify_inclusion(  # raises ProofError unless the step is in the signed tree
+            leaf_hash(stored.state), proof["index"], proof["tree_size"], path, root
+        )
+
+
+def test_the_reproduction_guide_is_served_on_the_column_in_chinese(visitor, bureau):
+    _, draw = bureau
+    guide = visitor.get("/column/guide")
+    assert guide.status_code == 200
+    for words in (
+        "复现指南",
+        "consistent-sampler",
+        "LC_ALL=C sort -u population.txt | sha256sum",
+        "/proofs/inclusion?position=",
+    ):
+        assert words in guide.text
+    page = visitor.get(f"/column/draws/{draw}").text
+    assert 'href="/column/guide"' in page
+    assert "docs/DRAWS.md" not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -11,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.public_column import routes
+from api.public_column import feeds, routes
 from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.inspections.evidence import EvidenceStore
@@ -131,7 +132,9 @@ def test_results_can_be_searched_by_credit_code_and_paged(visitor, bureau, monke
 
 
 def test_a_page_number_below_one_or_an_unknown_channel_is_a_422_naming_the_field(visitor):
-    assert "page 0" in visitor.get("/column/results", params={"page": 0}).json()["detail"]
+    for page in (0, 10**20, "1e20"):
+        refused = visitor.get("/column/results", params={"page": page})
+        assert refused.status_code == 422 and refused.json()["detail"].startswith("page: ")
     bad = visitor.get("/column/results", params={"channel": "gossip"})
     assert bad.status_code == 422 and "channel 'gossip'" in bad.json()["detail"]
 
@@ -188,3 +191,29 @@ def test_the_rss_feed_is_rss_2_with_one_item_per_publication(visitor, bureau):
         teams["withdrawn"]["target"] in i.findtext("title") or "已撤回" in i.findtext("title")
         for i in items
     )
+
+
+def test_feeds_carry_free_text_as_plain_text_and_times_in_china_time(visitor):
+    row = dict(visitor.get("/column/feed.json").json()["items"][0]["_publication"])
+    row["target_name"] = "<b>粗体</b> & 公司"
+    row["content"] = {"penalty": "<i>x</i>"}
+    row["channel"] = "double_publicity"
+    row["published_at"] = "2026-11-25T17:30:00+00:00"
+    body = feeds.rss([row], title_text="专栏", home="http://testserver/column")
+    item = ET.fromstring(body).find("channel/item")
+    description = item.findtext("description")
+    assert "<" not in description and "&lt;b&gt;粗体&lt;/b&gt; &amp; 公司" in description
+    assert html.unescape(description) == feeds.summary(row)  # a reader shows the text itself
+    assert item.findtext("pubDate").endswith("+0800")
+    assert "26 Nov 2026 01:30:00" in item.findtext("pubDate")
+    entry = feeds.json_feed([row], title_text="专栏", home="h", feed_url="f", next_url=None)
+    assert entry["items"][0]["content_text"] == feeds.summary(row)
+    assert entry["items"][0]["date_published"] == "2026-11-26T01:30:00+08:00"
+
+
+def test_the_rss_stays_well_formed_xml_even_with_a_control_character_recorded_earlier(visitor):
+    row = dict(visitor.get("/column/feed.json").json()["items"][0]["_publication"])
+    row["target_name"] = "旧公司\x00\x1b\x07"
+    body = feeds.rss([row], title_text="专栏", home="http://testserver/column")
+    item = ET.fromstring(body).find("channel/item")
+    assert "旧公司\ufffd\ufffd\ufffd" in item.findtext("title")

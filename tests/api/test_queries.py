@@ -53,7 +53,7 @@ def test_a_clerk_pages_through_the_target_registry(client, world):
 def test_a_page_too_large_or_a_bad_filter_is_a_422_problem(client):
     response = client.get("/targets", params={"limit": 501})
     assert response.status_code == 422
-    assert "between 1 and 500" in response.json()["detail"]
+    assert "limit" in response.json()["detail"] and "500" in response.json()["detail"]
     assert client.get("/inspectors", params={"status": "asleep"}).status_code == 422
 
 
