@@ -8,9 +8,9 @@
 2. **import**: in a fresh spawned process, a new SQLite ledger (``LedgerApp`` as ``drawledger``
    opens it on SQLite: signing, and sealing after every save) with the divisions and items the
    rows name; then, timed, ``api.importing.import_file`` → ``Registry.import_rows`` on the
-   file's bytes (decoding, reading rows, checking every row, recording in batches of
+   file's bytes (decoding, reading rows, checking every row, building events in batches of
    ``ledger.registry.bulk.BATCH``, each batch encoded and signed by the signing helper process
-   while the next one is built: ``ledger/signing.py``).
+   while the next one is built: ``ledger/signing.py``; then one save of the whole import).
 3. **import, signing inline**: the same with the helper switched off (``SIGN_AHEAD_ROWS``
    beyond N), so every event is encoded and signed in the importing thread.
 4. **append** (the reference): in another fresh process, the same ``LedgerApp`` on a new SQLite

@@ -31,6 +31,7 @@ from .authority_rules import (
     NONE,
     OPERATOR,
     PERMISSIONS,
+    moving,
     needed,
     permits,
 )
@@ -184,8 +185,8 @@ class _Log:
         owner = self.owner.get(key)
         if not isinstance(owner, str):
             return [], f"the division of record {key} is unknown: no earlier event names it"
-        if whose == MOVED and isinstance(extra, str) and extra != owner:
-            return [owner, extra], None
+        if whose == MOVED and isinstance(extra, str):
+            return list(moving(owner, extra)), None
         return [owner], None
 
 

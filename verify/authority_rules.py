@@ -129,10 +129,27 @@ def permits(role: str, home: str, act: str, divisions: Iterable[str]) -> bool:
     return True
 
 
-def role_for(roles: Collection[str], home: str, act: str, division: str | None) -> str | None:
+def moving(owner: str | None, named: str | None) -> tuple[str, ...]:
+    """The divisions whose authority an act on a record of ``owner`` needs when it names the
+    division ``named``: the owner's; and, when the act moves the record to another division,
+    that one's too (a move is an act over both). No owner: a new record, ``named``'s alone."""
+    if owner is None:
+        return () if named is None else (named,)
+    if named is None or named == owner:
+        return (owner,)
+    return (owner, named)
+
+
+def role_for(
+    roles: Collection[str], home: str, act: str, division: str | None | tuple[str, ...]
+) -> str | None:
     """The first role (in ``PERMISSIONS`` order) of an official of ``home`` holding ``roles``
-    that permits ``act`` on ``division``'s records (None: a record of no division), or None."""
-    divisions = () if division is None else (division,)
+    that permits ``act`` on ``division``'s records (None: a record of no division; a tuple:
+    the records of every one of them, as ``moving`` gives), or None."""
+    if isinstance(division, tuple):
+        divisions: tuple[str, ...] = division
+    else:
+        divisions = () if division is None else (division,)
     for role in PERMISSIONS[act]:
         if role in roles and permits(role, home, act, divisions):
             return role
@@ -153,3 +170,41 @@ def needed(acts: Iterable[str], divisions: Collection[str]) -> str:
                 where += f" (or, for any division, {' or '.join(cross)})"
         parts.append(f"{act}: {roles}{where}")
     return "; or ".join(parts)
+
+
+def directed_refusal(
+    division: str,
+    items: dict[str, tuple[str, Collection[str]] | None],
+    targets: dict[str, tuple[str, Collection[str]] | None],
+) -> str | None:
+    """Why a directed (not drawn) inspection by ``division`` may not name these items and
+    targets, or None if it may.
+
+    ``items`` maps each named item code to (its owning division, its executing units), or None
+    if it is not on the list; ``targets`` maps each named target key to (its division, its
+    items), or None if it is not in the registry. A division names its own listed items and the
+    targets in its charge (谁审批谁监管). The joint rule of the item list: a division named
+    among an item's executing units may name that item, and the owner's targets that carry it.
+    """
+    joint: set[tuple[str, str]] = set()  # (owner, item) whose targets ``division`` may name
+    for code, item in sorted(items.items()):
+        if item is None:
+            return f"item {code!r} is not a listed inspection item: no inspection without one"
+        owner, units = item
+        if owner != division and division not in units:
+            return (
+                f"item {code} belongs to division {owner}, and {division} is not among its "
+                "executing units: a division inspects only under its own items (谁审批谁监管)"
+            )
+        joint.add((owner, code))
+    for key, target in sorted(targets.items()):
+        if target is None:
+            return f"target {key} is not in the registry"
+        owner, carried = target
+        if owner == division or any((owner, c) in joint for c in carried):
+            continue
+        return (
+            f"target {key} is in the charge of division {owner}, not {division}, and no named "
+            f"item that {division} executes jointly with {owner} covers it (谁审批谁监管)"
+        )
+    return None

@@ -10,6 +10,7 @@ order the service enforces is the order the verifier reads from the events' time
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing import domain
 
+from verify.authority_rules import directed_refusal
 from verify.draw_rules import assignment, frozen_population, selection, substitution, taken_by
 from verify.draws import DrawError, nonce_commitment, population_digest
 from verify.eligibility import STRATIFY_BY
@@ -182,13 +184,33 @@ class Draws:
             f.problem("targets", "name at least one target (credit code or kind:code)")
         f.done()
         actor = self.actor(by, str(division))
-        known = {t.key for t in self.registry_at(None).targets.values()}
-        unknown = [t for t in targets if t not in known]
-        if unknown:
-            raise BadInput(f"targets: not in the registry: {unknown}")
+        self._check_directed(str(division), items, targets)
         record = DirectedInspection.record(facts, actor)
         self.app.save(record)
         return record.id
+
+    def _check_directed(self, division: str, items: list[str], targets: list[str]) -> None:
+        """A directed inspection names listed items and registered targets (BadInput), and only
+        the division's own, or an item it executes jointly and its owner's targets carrying it
+        (Forbidden; ``authority_rules.directed_refusal``)."""
+        listed: dict[str, tuple[str, Collection[str]] | None] = {}
+        for code in items:
+            if not self.app.recorder.select_events(item_id(code), limit=1):
+                raise BadInput(f"items: no inspection item {code!r}: no inspection without one")
+            item: Item = self.app.get(item_id(code), Item)
+            if item.withdrawn:
+                raise BadInput(f"items: item {code} is withdrawn from the list")
+            listed[code] = (item.division, item.executing_units)
+        registry = {t.key: t for t in self.registry_at(None).targets.values()}
+        unknown = [t for t in targets if t not in registry]
+        if unknown:
+            raise BadInput(f"targets: not in the registry: {unknown}")
+        named = {t: (registry[t].division, registry[t].items) for t in targets}
+        refusal = directed_refusal(division, dict(listed), dict(named))
+        if refusal is not None:
+            raise Forbidden(
+                f"division {division} may not record this directed inspection: {refusal}"
+            )
 
     def _check_plan(self, spec: dict[str, Any]) -> None:
         """A planned draw follows an uploaded plan of its own division and its items."""

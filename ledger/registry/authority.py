@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from verify.authority_rules import PERMISSIONS, role_for
+from verify.authority_rules import PERMISSIONS, moving, role_for
 
 from ..actors import SYSTEM, Actor
 from ..errors import Forbidden
@@ -28,8 +28,10 @@ def authorise(
     division: str | None = None,
     *,
     roles: tuple[str, ...] | None = None,
+    to: str | None = None,
 ) -> Actor:
-    """The Actor under which ``official`` may perform ``action`` on ``division``'s records.
+    """The Actor under which ``official`` may perform ``action`` on ``division``'s records
+    (and, with ``to``, move a record of ``division`` to division ``to``: an act over both).
 
     ``None`` is the ledger's own operator (the CLI with the data directory), acting as system.
     ``roles`` are the roles allowed where a record names them (the policy names who sets the
@@ -41,8 +43,9 @@ def authorise(
     allowed = PERMISSIONS[action] if roles is None else roles
     if not official.active:
         raise Forbidden(f"official {official.code} is deactivated and may not act")
+    divisions = moving(division, to) if to is not None else division
     if roles is None:
-        role = role_for(official.roles, official.division, action, division)
+        role = role_for(official.roles, official.division, action, divisions)
     else:
         role = next((r for r in roles if r in official.roles), None)
     if role is not None:
@@ -52,9 +55,13 @@ def authorise(
             f"official {official.code} (roles: {', '.join(official.roles)}) may not {action}: "
             f"it needs one of the roles {', '.join(allowed)}"
         )
+    if to is not None and to != division:
+        whose = f"move a record of division {division} to division {to} (an act over both)"
+    else:
+        whose = f"act on a record of division {division}"
     raise Forbidden(
-        f"official {official.code} of division {official.division} may not {action} for "
-        f"division {division}: a division acts only on its own records (谁审批谁监管)"
+        f"official {official.code} of division {official.division} may not {action}: "
+        f"{whose}; a division acts only on its own records (谁审批谁监管)"
     )
 
 
@@ -67,8 +74,14 @@ def official_of(app: LedgerApp, by: str | None) -> Official | None:
 
 
 def acting(
-    app: LedgerApp, by: str | None, action: str, division: str | None = None
+    app: LedgerApp,
+    by: str | None,
+    action: str,
+    division: str | None = None,
+    *,
+    to: str | None = None,
 ) -> dict[str, Any]:
-    """The envelope's actor for official ``by`` doing ``action`` on ``division``'s records:
-    the one lookup every service makes before it records an act (Forbidden or NotFound)."""
-    return authorise(official_of(app, by), action, division).to_json()
+    """The envelope's actor for official ``by`` doing ``action`` on ``division``'s records
+    (with ``to``: moving one to division ``to``): the one lookup every service makes before it
+    records an act (Forbidden or NotFound)."""
+    return authorise(official_of(app, by), action, division, to=to).to_json()

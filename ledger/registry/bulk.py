@@ -1,10 +1,13 @@
-"""The bulk-import engine: check every row in full, then record in batches.
+"""The bulk-import engine: check every row in full, then authority, then record it all at once.
 
 Rows come numbered (a file's own row numbers, or 1, 2, … for a list), and every problem is
 reported under its row's number (``reports.py``). Nothing is recorded while any row is bad
-unless the caller skips the bad rows. Recording looks up which entries exist a batch at a time
-in one query, registers the new ones, corrects the changed ones and counts the unchanged ones,
-so that re-importing the same content records nothing new.
+unless the caller skips the bad rows. The entries the rows name that exist already are read
+(existence a batch at a time, in one query each); the importing official needs authority over
+each row's division and each existing entry's current owner, or the whole file is refused
+(Forbidden, one refusal naming the rows). Then new entries are registered, changed ones
+corrected and unchanged ones counted (re-importing the same content records nothing new), and
+everything is saved in one transaction: an import is recorded whole or not at all.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from ..application import LedgerApp
-from ..errors import Forbidden
+from ..errors import Conflict, Forbidden
 from ..fields import FieldProblem, InvalidFields
 from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
@@ -76,33 +79,24 @@ def existing(app: LedgerApp, ids: list[UUID]) -> set[UUID]:
 
 
 def checked_rows(
-    app: LedgerApp,
     rows: Numbered,
-    by: str | None,
-    action: str,
     check: Callable[[int, dict[str, Any]], dict[str, Any]],
     report: ImportReport,
 ) -> list[Checked]:
-    """Check every row (``check(number, row)``: fields, known codes; then authority);
-    problems go to the report under the row's number. Returns the good rows."""
-    official = official_of(app, by)
-    valid = []
+    """Check every row's fields (``check(number, row)``: fields, known codes); problems go to
+    the report under the row's number. Returns the good rows, their actor still to be found
+    (``authorised``)."""
+    valid: list[Checked] = []
     for number, row in rows:
         report.total += 1
         try:
             spec = check(number, row)
-            actor = authorise(official, action, spec["division"]).to_json()
         except InvalidFields as e:
             report.problems += [
                 RowProblem(number, p.field, p.field, p.value, p.message) for p in e.problems
             ]
             continue
-        except Forbidden as e:
-            report.problems.append(
-                RowProblem(number, "division", "division", row.get("division"), str(e))
-            )
-            continue
-        valid.append((number, row, spec, actor))
+        valid.append((number, row, spec, {}))
     return valid
 
 
@@ -114,24 +108,106 @@ def proceed(report: ImportReport, skip_invalid: bool) -> bool:
     return True
 
 
+def current_records(app: LedgerApp, ids: list[UUID], cls: type[Any]) -> dict[UUID, Any]:
+    """The entries these ids name that exist already, as they stand (existence a batch at a
+    time, in one query each)."""
+    records: dict[UUID, Any] = {}
+    for start in range(0, len(ids), BATCH):
+        for uid in existing(app, ids[start : start + BATCH]):
+            records[uid] = app.get(uid, cls)
+    return records
+
+
+def authorised(
+    app: LedgerApp,
+    by: str | None,
+    action: str,
+    valid: list[Checked],
+    ids: list[UUID],
+    records: dict[UUID, Any],
+    kind: str,
+) -> list[Checked]:
+    """The rows with the actor that records each: ``by`` needs authority over the row's
+    division and, for a row that changes an existing entry, over the entry's current owner too
+    (a row naming another division moves the entry: an act over both, ``authority_rules
+    .moving``). Any row beyond that refuses the whole file: Forbidden naming the rows, the rule
+    and the entries' owners; nothing is recorded."""
+    official = official_of(app, by)
+    decided: dict[tuple[str | None, str], dict[str, Any] | str] = {}
+    refused: dict[str, list[str]] = {}  # message -> the rows it refuses
+    rows = []
+    for (number, row, spec, _), uid in zip(valid, ids, strict=True):
+        record = records.get(uid)
+        owner = None if record is None else record.division
+        key = (owner, spec["division"])
+        actor = decided.get(key)
+        if actor is None:
+            try:
+                if owner is None:
+                    actor = authorise(official, action, spec["division"]).to_json()
+                else:
+                    actor = authorise(official, action, owner, to=spec["division"]).to_json()
+            except Forbidden as e:
+                actor = str(e)
+            decided[key] = actor
+        if isinstance(actor, str):
+            refused.setdefault(actor, []).append(f"{number} ({spec['code']})")
+            continue
+        rows.append((number, row, spec, actor))
+    if refused:
+        reasons = "; ".join(
+            f"row{'s' if len(numbers) > 1 else ''} {_some(numbers)}: {message}"
+            for message, numbers in refused.items()
+        )
+        raise Forbidden(f"the {kind} file is refused and nothing of it was recorded: {reasons}")
+    return rows
+
+
+def _some(numbers: list[str], shown: int = 10) -> str:
+    more = len(numbers) - shown
+    return ", ".join(numbers[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def refuse_existing(records: dict[UUID, Any], kind: str) -> None:
+    """A registration (not an import) of an entry that exists is a conflict, never a
+    correction: the caller sends a correction to change it."""
+    for record in records.values():
+        raise Conflict(
+            f"{kind} {record.code} is registered already; send a correction to change it"
+        )
+
+
+def save_all(app: LedgerApp, pending: list[Any], kind: str) -> None:
+    """Record an import's events in one transaction: all of them, or (when another command
+    recorded one of the same entries meanwhile) none, with a 409 saying so."""
+    if not pending:
+        return
+    try:
+        app.save(*pending)
+    except Conflict:
+        raise Conflict(
+            f"another command recorded some of the same {kind} at the same time; nothing of "
+            "this import was recorded: import the file again"
+        ) from None
+
+
 def record_rows(
     app: LedgerApp,
     valid: list[Checked],
-    make_id: Callable[[str], UUID],
-    cls: type[Any],
+    ids: list[UUID],
+    records: dict[UUID, Any],
     register: Callable[..., Any],
     change: Callable[..., None],
     report: ImportReport,
 ) -> None:
     """Register new entries, correct changed ones ("import"), count unchanged ones; one save."""
     pending = []
-    for _, _, spec, actor in valid:
-        uid = make_id(spec["code"])
-        if not exists(app, uid):
+    for (_, _, spec, actor), uid in zip(valid, ids, strict=True):
+        record = records.get(uid)
+        if record is None:
             pending.append(register(spec, actor))
             report.recorded += 1
             continue
-        record = app.get(uid, cls)
         changes = record.changes_to(spec)
         if changes:
             change(record, changes, "import", actor)
@@ -139,81 +215,83 @@ def record_rows(
             report.updated += 1
         else:
             report.unchanged += 1
-    if pending:
-        app.save(*pending)
+    save_all(app, pending, report.kind)
+
+
+def target_ids(people: PersonalData, valid: list[Checked]) -> list[UUID]:
+    """The aggregate id of each checked target row; an individual's code becomes its
+    pseudonymous reference first (personal data never goes into an event)."""
+    ids = []
+    for _, row, spec, _ in valid:
+        if spec["kind"] == "individual":
+            spec["code"] = people.reference(str(row.get("code")))
+        ids.append(target_id(spec["kind"], spec["code"]))
+    return ids
 
 
 def record_targets(
     app: LedgerApp,
     people: PersonalData,
     valid: list[Checked],
+    ids: list[UUID],
+    records: dict[UUID, Target],
     source: str,
     report: ImportReport,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Record checked target rows in batches of ``BATCH``, with the signing helper for a large
-    import. An individual's personal data goes to the erasable table, never into the event."""
-    checked = []
-    for _, row, spec, actor in valid:
-        person = None
-        if spec["kind"] == "individual":
-            person = {"identity": str(row.get("code")), "name": row.get("name")}
-            spec["code"] = people.reference(str(spec["code"]))
-        checked.append((spec, {"actor": actor, "person": person, "given": set(row)}))
+    """Record checked target rows in one transaction (``save_all``), with the signing helper
+    for a large import. An individual's personal data goes to the erasable table, never into
+    the event."""
     mapper = cast(SigningMapper, app.mapper)
-    helper = mapper.signing_ahead() if len(checked) >= SIGN_AHEAD_ROWS else nullcontext(False)
+    helper = mapper.signing_ahead() if len(valid) >= SIGN_AHEAD_ROWS else nullcontext(False)
     with helper as ahead:
-        # Batch k is signed by the helper process while this thread builds batch k + 1
-        # and then stores batch k (signing.py); without the helper, each save signs inline.
-        previous: list[Target] = []
-        for start in range(0, len(checked) + BATCH, BATCH):
-            chunk = checked[start : start + BATCH]
-            pending: list[Target] = []
-            if chunk:
-                ids = [target_id(s["kind"], s["code"]) for s, _ in chunk]
-                known = existing(app, ids)
-                for tid, (spec, extra) in zip(ids, chunk, strict=True):
-                    pending += _target_change(app, people, tid, spec, extra, source, report, known)
-                if ahead:
-                    mapper.sign_ahead([e for t in pending for e in t.pending_events])
-            if previous:
-                app.save(*previous)
+        # Batch k is signed by the helper process while this thread builds batch k + 1;
+        # without the helper, the save signs inline.
+        pending: list[Target] = []
+        for start in range(0, len(valid), BATCH):
+            batch: list[Target] = []
+            for (_, row, spec, actor), tid in zip(
+                valid[start : start + BATCH], ids[start : start + BATCH], strict=True
+            ):
+                batch += _target_change(people, row, spec, actor, records.get(tid), source, report)
+            if ahead:
+                mapper.sign_ahead([e for t in batch for e in t.pending_events])
+            pending += batch
             if progress and start:
-                progress(min(start, len(checked)), len(checked))
-            previous = pending
+                progress(start, len(valid))
+        save_all(app, pending, "targets")
     if progress:
-        progress(len(checked), len(checked))
+        progress(len(valid), len(valid))
 
 
 def _target_change(
-    app: LedgerApp,
     people: PersonalData,
-    tid: UUID,
+    row: dict[str, Any],
     spec: dict[str, Any],
-    extra: dict[str, Any],
+    actor: dict[str, Any],
+    record: Target | None,
     source: str,
     report: ImportReport,
-    known: set[UUID],
 ) -> list[Target]:
-    person = extra["person"]
-    if tid not in known:
+    if record is None:
         kept = None
-        if person is not None:
+        if spec["kind"] == "individual":
+            person = {"identity": str(row.get("code")), "name": row.get("name")}
             kept = people.keep(spec["code"], person)
         report.recorded += 1
-        return [Target.register(spec, source, extra["actor"], kept, tid=tid)]
-    record: Target = app.get(tid, Target)
+        return [
+            Target.register(spec, source, actor, kept, tid=target_id(spec["kind"], spec["code"]))
+        ]
     # A column the file leaves out keeps its value; a blank cell empties it.
-    given = extra["given"]
     changes = {
         name: value
         for name, value in record.changes_to(spec).items()
-        if name in given or (name == "permit" and any(k.startswith("permit_") for k in given))
+        if name in row or (name == "permit" and any(k.startswith("permit_") for k in row))
     }
     if not changes:
         report.unchanged += 1
         return []
-    record.update(changes, f"import from {source}", source, extra["actor"])
+    record.update(changes, f"import from {source}", source, actor)
     report.updated += 1
     return [record]
 
@@ -277,11 +355,16 @@ __all__ = [
     "SIGN_AHEAD_ROWS",
     "KnownCodes",
     "Numbered",
+    "authorised",
     "checked_rows",
+    "current_records",
     "collector_paused",
     "existing",
     "exists",
     "proceed",
     "record_rows",
     "record_targets",
+    "refuse_existing",
+    "save_all",
+    "target_ids",
 ]

@@ -120,19 +120,23 @@ class Registry:
         skip_invalid: bool = False,
         progress: Progress | None = None,
         today: date | None = None,
+        create_only: bool = False,
     ) -> ImportReport:
         """Import numbered rows ``(row number, fields)`` of one registry ``kind``: register new
         entries and correct changed ones. Every row is checked before anything is recorded;
         problems and warnings name the rows by the numbers given. ``source`` is recorded with
         each target (inspectors and items record no source); ``progress`` (targets only) is
-        told rows recorded; ``today`` (inspectors) judges certificates."""
+        told rows recorded; ``today`` (inspectors) judges certificates. Forbidden (nothing
+        recorded) if ``by`` lacks authority over any row's division or entry (``bulk
+        .authorised``); Conflict (nothing recorded) if another command recorded one of the
+        same entries meanwhile, or, with ``create_only`` (a registration), if one exists."""
         if kind == "targets":
             with bulk.collector_paused():
-                return self._import_targets(rows, by, source, skip_invalid, progress)
+                return self._import_targets(rows, by, source, skip_invalid, progress, create_only)
         if kind == "inspectors":
-            return self._import_inspectors(rows, by, skip_invalid, today or _today())
+            return self._import_inspectors(rows, by, skip_invalid, today or _today(), create_only)
         if kind == "items":
-            return self._import_items(rows, by, skip_invalid)
+            return self._import_items(rows, by, skip_invalid, create_only)
         raise BadInput(f"registry {kind!r} is not one of {', '.join(KINDS)}")
 
     def import_targets(
@@ -193,7 +197,7 @@ class Registry:
             raise Conflict(
                 f"target {spec['kind']} {key} is registered already; send a correction to change it"
             )
-        report = self.import_targets([data], by, source)
+        report = self.import_rows("targets", [(1, data)], by, source=source, create_only=True)
         _raise_problems(report)
         return tid, report.warnings
 
@@ -209,7 +213,7 @@ class Registry:
         self, target: UUID, changes: dict[str, Any], reason: str, source: str, by: str | None
     ) -> None:
         record: Target = self.app.get(target, Target)
-        actor = self._actor(by, "target.write", record.division)
+        self._actor(by, "target.write", record.division)  # Forbidden before anything is read
         given = _as_input(changes)
         current = record.as_input()
         if "permit" in changes:  # a whole new permit (or none): the recorded one's parts go
@@ -221,8 +225,7 @@ class Registry:
         self._require("division", spec["division"], division_id)
         for item in spec["items"]:
             self._require("items", item, item_id)
-        if spec["division"] != record.division:
-            self._actor(by, "target.write", spec["division"])  # must also own the new division
+        actor = acting(self.app, by, "target.write", record.division, to=spec["division"])
         difference = record.changes_to(spec)
         if not difference:
             raise Conflict(f"the correction changes nothing on target {record.code}")
@@ -236,6 +239,7 @@ class Registry:
         source: str,
         skip_invalid: bool,
         progress: Progress | None,
+        create_only: bool,
     ) -> ImportReport:
         report = ImportReport("targets")
         seen: dict[str, int] = {}
@@ -255,10 +259,35 @@ class Registry:
                 raise InvalidFields(problems)
             return spec
 
-        valid = bulk.checked_rows(self.app, rows, by, "target.write", check, report)
+        valid = bulk.checked_rows(rows, check, report)
+        ids = bulk.target_ids(self.people, valid)
+        valid, records = self._authorised(
+            valid, ids, Target, by, "target.write", create_only, "targets"
+        )
         if bulk.proceed(report, skip_invalid):
-            bulk.record_targets(self.app, self.people, valid, source, report, progress)
+            bulk.record_targets(
+                self.app, self.people, valid, ids, records, source, report, progress
+            )
         return report
+
+    def _authorised(
+        self,
+        valid: list[bulk.Checked],
+        ids: list[UUID],
+        cls: type[Any],
+        by: str | None,
+        action: str,
+        create_only: bool,
+        kind: str,
+    ) -> tuple[list[bulk.Checked], dict[UUID, Any]]:
+        """The rows with their actors (``bulk.authorised``: Forbidden for the file) and the
+        existing entries they name; a registration (``create_only``) of one that exists is a
+        Conflict, never a correction."""
+        records = bulk.current_records(self.app, ids, cls)
+        valid = bulk.authorised(self.app, by, action, valid, ids, records, kind)
+        if create_only:
+            bulk.refuse_existing(records, kind.rstrip("s"))
+        return valid, records
 
     # -- inspectors ----------------------------------------------------------------------------
 
@@ -268,12 +297,12 @@ class Registry:
         self._actor(by, "inspector.write", spec["division"])
         if self._exists(inspector_id(spec["code"])):
             raise Conflict(f"inspector {spec['code']} is registered already; send a correction")
-        report = self.import_inspectors([data], by)
+        report = self.import_rows("inspectors", [(1, data)], by, create_only=True)
         _raise_problems(report)
         return str(spec["code"])
 
     def _import_inspectors(
-        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool, today: date
+        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool, today: date, create: bool
     ) -> ImportReport:
         known = bulk.KnownCodes(self.app)
 
@@ -285,16 +314,14 @@ class Registry:
             return spec
 
         report = ImportReport("inspectors")
-        valid = bulk.checked_rows(self.app, rows, by, "inspector.write", check, report)
+        valid = bulk.checked_rows(rows, check, report)
+        ids = [inspector_id(spec["code"]) for _, _, spec, _ in valid]
+        valid, records = self._authorised(
+            valid, ids, Inspector, by, "inspector.write", create, "inspectors"
+        )
         if bulk.proceed(report, skip_invalid):
             bulk.record_rows(
-                self.app,
-                valid,
-                inspector_id,
-                Inspector,
-                Inspector.register,
-                Inspector.update,
-                report,
+                self.app, valid, ids, records, Inspector.register, Inspector.update, report
             )
         return report
 
@@ -314,7 +341,7 @@ class Registry:
         """Correct an inspector: the changes (in input form) are checked like a registration,
         and only what really differs is recorded."""
         record: Inspector = self.app.get(inspector_id(code), Inspector)
-        actor = self._actor(by, "inspector.write", record.division)
+        self._actor(by, "inspector.write", record.division)
         changes = dict(changes)
         certificate = changes.pop("certificate", None)
         if isinstance(certificate, dict):  # the stored form, as history shows it
@@ -326,8 +353,7 @@ class Registry:
         problems = bulk.KnownCodes(self.app).check_inspector(spec)
         if problems:
             raise InvalidFields(problems)
-        if spec["division"] != record.division:
-            self._actor(by, "inspector.write", spec["division"])
+        actor = acting(self.app, by, "inspector.write", record.division, to=spec["division"])
         difference = record.changes_to(spec)
         if not difference:
             raise Conflict(f"the correction changes nothing on inspector {code}")
@@ -355,12 +381,12 @@ class Registry:
         self._actor(by, "item.write", spec["division"])
         if self._exists(item_id(spec["code"])):
             raise Conflict(f"item {spec['code']} is registered already")
-        report = self.import_items([data], by)
+        report = self.import_rows("items", [(1, data)], by, create_only=True)
         _raise_problems(report)
         return str(spec["code"])
 
     def _import_items(
-        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool
+        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool, create: bool
     ) -> ImportReport:
         known = bulk.KnownCodes(self.app)
 
@@ -372,9 +398,11 @@ class Registry:
             return spec
 
         report = ImportReport("items")
-        valid = bulk.checked_rows(self.app, rows, by, "item.write", check, report)
+        valid = bulk.checked_rows(rows, check, report)
+        ids = [item_id(spec["code"]) for _, _, spec, _ in valid]
+        valid, records = self._authorised(valid, ids, Item, by, "item.write", create, "items")
         if bulk.proceed(report, skip_invalid):
-            bulk.record_rows(self.app, valid, item_id, Item, Item.register, Item.amend, report)
+            bulk.record_rows(self.app, valid, ids, records, Item.register, Item.amend, report)
         return report
 
     def withdraw_item(self, code: str, reason: str, by: str | None) -> None:

@@ -124,14 +124,15 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     assert "3 rows: recorded 1, updated 0, unchanged 0, skipped 2" in capsys.readouterr().out
 
 
-def test_an_official_of_another_division_is_refused_row_by_row(data, tmp_path, capsys):
+def test_an_official_of_another_division_is_refused_once_for_the_file(data, tmp_path, capsys):
     _official(data, "clerk-hhc", "hhc", "clerk")
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1, division="gqc")]))
     assert drawledger(["import", "targets", str(path), "--data", data, "--as", "clerk-hhc"]) == 1
-    assert "FAIL: row 2, column '责任处室', value 'gqc': official clerk-hhc of division hhc" in (
-        capsys.readouterr().out
-    )
+    err = capsys.readouterr().err
+    assert "the targets file is refused and nothing of it was recorded: row 2 (" in err
+    assert "official clerk-hhc of division hhc may not target.write" in err
+    assert count_events(_registry(data).app, "target.registered") == 0
 
 
 @pytest.mark.parametrize(("suffix", "headers"), [(".csv", "zh"), (".xlsx", "en")])

@@ -202,3 +202,29 @@ def test_the_seed_check_of_docs_draws_md_passes_on_a_published_record(client, tm
     finally:
         os.chdir(cwd)
     assert namespace["seed"] == manifest["seed_revealed"]["seed"]
+
+
+def test_a_directed_inspection_of_another_divisions_company_is_a_403_naming_the_owner(ledger):
+    from verify.events import decode_record
+    from verify.registry_state import fold
+
+    build_demo(ledger, targets=40, inspectors=12)
+    state = fold(decode_record(n.state).envelope for n in ledger.notifications())
+    szc_company = next(t.key for t in state.targets.values() if t.division == "szc")
+    ggc = _clients(ledger)("ggc-clerk")
+    body = {
+        "division": "ggc",
+        "items": ["qsxk"],
+        "targets": [szc_company],
+        "ground": "complaint",
+        "reason": "投诉",
+        "legal_basis": "《中华人民共和国水法》第四十八条",
+    }
+
+    refused = ggc.post("/draws/non-random", json=body)
+    assert refused.status_code == 403, refused.text
+    assert "item qsxk belongs to division szc" in refused.json()["detail"]
+    unlisted = ggc.post("/draws/non-random", json={**body, "items": ["no-such-item"]})
+    assert unlisted.status_code == 422, unlisted.text
+    assert "no-such-item" in unlisted.json()["detail"]
+    assert not list(ledger.notifications(topics=["directed.recorded"]))

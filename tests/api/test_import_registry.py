@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.importing import export_file, import_file
+from ledger.errors import Forbidden
 from ledger.registry.layouts import LAYOUTS
 from ledger.registry.targets import Target, target_id
 
@@ -119,7 +120,7 @@ def test_skip_invalid_records_the_good_rows_only(registry):
     assert not result.refused
 
 
-def test_an_official_importing_targets_of_another_division_gets_the_authority_error_per_row(
+def test_an_official_importing_targets_of_another_division_is_refused_once_for_the_file(
     registry,
 ):
     rows = [
@@ -127,12 +128,12 @@ def test_an_official_importing_targets_of_another_division_gets_the_authority_er
         target_row(2, division="gqc"),
         target_row(3, division="hhc"),
     ]
-    result = _import(registry, "targets", csv_bytes(TARGET_HEADERS_ZH, rows), by="clerk-gqc")
-    assert [(p.row, p.column, p.value) for p in result.problems] == [
-        (2, "责任处室", "hhc"),
-        (4, "责任处室", "hhc"),
-    ]
-    assert all("谁审批谁监管" in p.message for p in result.problems)
+    with pytest.raises(Forbidden) as refused:
+        _import(registry, "targets", csv_bytes(TARGET_HEADERS_ZH, rows), by="clerk-gqc")
+    message = str(refused.value)
+    assert message.startswith("the targets file is refused and nothing of it was recorded")
+    assert "rows 2 (" in message and ", 4 (" in message and "division hhc" in message
+    assert message.count("谁审批谁监管") == 1  # one refusal for the file, not one per row
     assert count_events(registry.app, "target.registered") == 0
 
 

@@ -190,3 +190,53 @@ def test_a_complaint_driven_inspection_is_recorded_with_its_ground_and_no_seed(b
     export_bundle(bureau, tmp_path / "b.jsonl")
     keys = [str(bureau.signer.verifier)]
     assert verify_bundle(read_bundle(tmp_path / "b.jsonl"), pinned_keys=keys).ok
+
+
+def _directed(bureau, division, items, target_division):
+    from verify.registry_state import fold
+
+    state = fold(decode_record(n.state).envelope for n in bureau.notifications())
+    target = next(t.key for t in state.targets.values() if t.division == target_division)
+    return {
+        "division": division,
+        "items": items,
+        "targets": [target],
+        "ground": "complaint",
+        "reason": "投诉",
+        "legal_basis": "《中华人民共和国水法》第四十八条",
+    }
+
+
+def _directed_count(bureau):
+    return sum(1 for _ in bureau.notifications(topics=["directed.recorded"]))
+
+
+def test_a_division_may_not_direct_an_inspection_under_another_divisions_item(bureau):
+    draws = Draws(bureau)
+    with pytest.raises(Forbidden, match="item qsxk belongs to division szc") as refused:
+        draws.record_non_random(_directed(bureau, "ggc", ["qsxk"], "szc"), "ggc-clerk")
+    assert "谁审批谁监管" in str(refused.value)
+    assert _directed_count(bureau) == 0
+
+
+def test_a_division_may_not_direct_an_inspection_of_a_company_not_in_its_charge(bureau):
+    draws = Draws(bureau)
+    with pytest.raises(Forbidden, match="in the charge of division hhc, not szc"):
+        draws.record_non_random(_directed(bureau, "szc", ["qsxk"], "hhc"), "szc-clerk")
+    assert _directed_count(bureau) == 0
+
+
+def test_a_directed_inspection_under_an_unlisted_item_is_refused(bureau):
+    draws = Draws(bureau)
+    with pytest.raises(BadInput, match="no inspection item 'no-such-item'"):
+        draws.record_non_random(_directed(bureau, "szc", ["no-such-item"], "szc"), "szc-clerk")
+    assert _directed_count(bureau) == 0
+
+
+def test_a_division_among_an_items_executing_units_may_name_that_item(bureau):
+    # hdjs is 工管处's item, executed jointly with 河湖处 (the item list's executing units).
+    draws = Draws(bureau)
+    draws.record_non_random(_directed(bureau, "hhc", ["hdjs"], "hhc"), "hhc-clerk")
+    assert _directed_count(bureau) == 1
+    with pytest.raises(Forbidden, match="in the charge of division szc"):
+        draws.record_non_random(_directed(bureau, "hhc", ["hdjs"], "szc"), "hhc-clerk")

@@ -155,14 +155,14 @@ def test_unknown_division_and_item_are_each_named(registry):
     assert {p.field for p in refused.value.problems} == {"division", "items"}
 
 
-def test_an_import_with_a_row_of_another_division_records_nothing_and_names_the_rule(registry):
+def test_an_import_with_a_row_of_another_division_is_refused_whole_naming_row_and_rule(registry):
     rows = [water_user(), water_user(code=OTHER_USER, division="ggc", items=["hdjs"])]
-    report = registry.import_targets(rows, "szc-clerk", "import.csv")
+    with pytest.raises(Forbidden) as refused:
+        registry.import_targets(rows, "szc-clerk", "import.csv", skip_invalid=True)
 
-    [problem] = report.problems
-    assert (problem.row, problem.field) == (2, "division")
-    assert "谁审批谁监管" in problem.message
-    assert report.recorded == 0
+    message = str(refused.value)
+    assert f"row 2 ({OTHER_USER})" in message and "division ggc" in message
+    assert "谁审批谁监管" in message and "nothing of it was recorded" in message
     assert not list(registry.app.notifications(topics=["target.registered"]))
 
 
@@ -294,9 +294,9 @@ def test_the_aggregator_keeps_the_whole_roster_a_clerk_only_their_divisions(regi
         inspector(division="ggc", qualifications=["hdjs"]), "szc-aggregator"
     )
     registry.register_inspector(inspector("insp-002"), by="szc-clerk")
-    report = registry.import_inspectors([inspector("insp-003", division="ggc")], "szc-clerk")
+    with pytest.raises(Forbidden, match="谁审批谁监管"):
+        registry.import_inspectors([inspector("insp-003", division="ggc")], "szc-clerk")
 
-    assert "谁审批谁监管" in report.problems[0].message
     registered = registry.app.notifications(topics=["inspector.registered"])
     assert [decode_record(n.state).envelope["payload"]["code"] for n in registered] == [
         "insp-001",
