@@ -161,7 +161,7 @@ def _get(base: str, path: str) -> Any:
 
 
 def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
-    log = (data / f"serve-{port}.log").open("wb")
+    log = (data.parent / f"serve-{port}.log").open("wb")  # outside the private directory
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)],
         stdout=log,
@@ -180,15 +180,16 @@ def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
             break
         time.sleep(0.1)
     process.kill()
-    raise AssertionError((data / f"serve-{port}.log").read_text(errors="replace"))
+    raise AssertionError((data.parent / f"serve-{port}.log").read_text(errors="replace"))
 
 
 def test_an_event_acknowledged_just_before_a_kill_9_is_sealed_by_the_next_start(tmp_path):
     from ledger.config import CONFIG_FILE, DEFAULT_DATABASE, Settings
+    from ledger.datadir import secure
     from ledger.keyfile import create_key
 
     data = tmp_path / "data"
-    data.mkdir()
+    secure(data)  # the service refuses a data directory others can read
     settings = Settings(data, "drawledger.test/crash", DEFAULT_DATABASE, data / "keys" / "k.key")
     create_key(settings.key_file, settings.origin)
     settings.write()

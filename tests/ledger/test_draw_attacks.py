@@ -240,7 +240,9 @@ def test_the_verifier_lists_beacon_rounds_and_abandoned_draws(bureau, clock, tmp
     other = draws.open(with_ceremony({**SPEC, "counts": {"all": 1}}), "szc-clerk")
     draws.abandon(other, "误选检查事项", "szc-head")
     export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
     assert report.ok, report.to_json()
     notes = [n.message for n in report.steps[8].notes]
     assert f"look up: draw {draw}: beacon drand quicknet round 9876543 (scheduled " in notes[0]

@@ -334,7 +334,9 @@ def test_a_second_penalty_decision_does_not_move_the_deadline_and_the_verifier_a
     event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
     assert (event.start, event.deadline) == ("2026-11-12", "2026-11-23")
     export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
     assert report.ok, report.to_json()
 
 

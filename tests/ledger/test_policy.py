@@ -118,10 +118,10 @@ def test_a_deadline_in_2027_is_refused_until_the_bureau_records_the_2027_table(
     # The verifier replays that deadline with the version in force at the publication.
     path = tmp_path / "ledger.bundle"
     export_bundle(bureau, path)
-    report = verify_bundle(read_bundle(path))
+    report = verify_bundle(read_bundle(path), pinned_keys=[str(bureau.signer.verifier)])
     assert report.ok, [f.message for s in report.steps for f in s.failures]
     assert report.steps[9].detail.startswith("1 inspections, 1 publications")
-    assert verify_main([str(path)]) == 0
+    assert verify_main([str(path), "--key", str(bureau.signer.verifier)]) == 0
 
 
 def test_the_verifier_refuses_a_publication_naming_a_version_not_yet_in_force(
@@ -164,7 +164,7 @@ def test_the_verifier_refuses_a_publication_naming_a_version_not_yet_in_force(
             "position was 'changzhou-water-2018/1'",
         )
     ]
-    assert verify_main([str(path)]) == 1
+    assert verify_main([str(path), "--key", str(bureau.signer.verifier)]) == 1
 
 
 # -- who may set the policy --------------------------------------------------------------------
