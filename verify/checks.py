@@ -7,7 +7,6 @@ could be decoded, so that one report shows the whole damage.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +18,7 @@ from .bundle import Bundle
 from .draw_replay import beacon_rounds, replay_draws
 from .errors import VerifyError
 from .events import check_signature, decode_record
+from .evidence import step_evidence
 from .inspection_replay import check_inspections
 from .keys import VerifierKey, parse_verifier_key
 from .merkle import (
@@ -88,7 +88,7 @@ def verify_bundle(
         ]
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
-    _step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
     report.authority = replay_authority(  # the rules of authority, replayed (findings)
         (i, d.type, d.aggregate, d.facts) for i, d in enumerate(decoded) if d is not None
     )
@@ -463,43 +463,3 @@ def _step_inspections(report: Report, envelopes: list[dict[str, Any] | None]) ->
         f"({summary.late} late; {summary.stated_before_recording} stating a date before the day "
         "they were recorded)"
     )
-
-
-# (11): evidence files against their recorded digests ---------------------------------------
-
-
-def _step_evidence(
-    report: Report,
-    envelopes: list[dict[str, Any] | None],
-    evidence_dir: str | os.PathLike[str] | None,
-) -> None:
-    step = Step(11, "evidence files: SHA-256 and size")
-    report.steps.append(step)
-    recorded = [
-        (position, e["payload"])
-        for position, e in enumerate(envelopes)
-        if e is not None and e["type"] == "inspection.evidence_added"
-    ]
-    if evidence_dir is None:
-        step.detail = f"{len(recorded)} files recorded; none checked (no --evidence directory)"
-        return
-    root = os.fspath(evidence_dir)
-    checked = missing = 0
-    for position, p in recorded:
-        digest = p["sha256"]
-        candidates = [os.path.join(root, "sha256", digest[:2], digest), os.path.join(root, digest)]
-        path = next((c for c in candidates if os.path.isfile(c)), None)
-        if path is None:
-            missing += 1
-            continue
-        with open(path, "rb") as f:
-            content = f.read()
-        found = hashlib.sha256(content).hexdigest()
-        checked += 1
-        if found != digest or len(content) != p["size"]:
-            step.fail(
-                position,
-                f"evidence {p['name']!r}: recorded SHA-256 {digest} and {p['size']} bytes, "
-                f"the file supplied has {found} and {len(content)} bytes",
-            )
-    step.detail = f"{checked} of {len(recorded)} recorded files checked, {missing} not supplied"
