@@ -110,7 +110,7 @@ SECTIONS: dict[str, dict[str, _Check]] = {
     },
     "authority": {"set_policy": _texts(OFFICIAL_ROLES)},
 }
-TOP_LEVEL = ("version", "source", "inferred", "calendar", *SECTIONS)
+TOP_LEVEL = ("version", "source", "inferred", "calendar", "leaders", *SECTIONS)
 YEAR_KEYS = ("holidays", "workdays", "override", "source")
 
 
@@ -143,6 +143,7 @@ def document_problems(document: Any) -> list[FieldProblem]:
     _check_together(document, problem)
     _check_inferred(document.get("inferred", []), problem)
     _check_calendar(document.get("calendar", {}), problem)
+    _check_leaders(document.get("leaders", {}), problem)
     return problems
 
 
@@ -190,6 +191,19 @@ def _check_together(document: dict[str, Any], problem: Callable[[str, Any, str],
             continue  # a value wrong on its own is named once, by its own check
         if first > second:
             problem(f"{s1}.{k1}", first, f"must not be more than {s2}.{k2} ({second})")
+
+
+def _check_leaders(leaders: Any, problem: Callable[[str, Any, str], None]) -> None:
+    """``[leaders] "<official code>" = ["<division>", ...]``: the divisions whose plans each
+    leader in charge reviews (``verify/authority_rules.charge_of``)."""
+    if not isinstance(leaders, dict):
+        problem("leaders", leaders, 'must be a table of "<official code>" = [divisions]')
+        return
+    for code, divisions in leaders.items():
+        if message := _texts()(divisions):
+            problem(f"leaders.{code}", divisions, f"{message} (the divisions in their charge)")
+        elif len(set(divisions)) != len(divisions):
+            problem(f"leaders.{code}", divisions, "names a division twice")
 
 
 def _check_inferred(inferred: Any, problem: Callable[[str, Any, str], None]) -> None:

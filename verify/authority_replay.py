@@ -8,7 +8,8 @@ before it (folded from the ``official.*`` events and each record's own events):
 2. its ``official`` is a registered official, still active, holding the actor's ``role``, in the
    actor's ``department``; and
 3. that role permits the event type's act (``authority_rules.EVENT_ACTS``) on the divisions whose
-   records the event touches (``authority_rules.permits``).
+   records the event touches (``authority_rules.permits``); a leader's review, on the divisions
+   the policy in force then put in their charge (``[leaders]``, folded from ``policy.set``).
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
@@ -24,6 +25,7 @@ from typing import Any
 
 from .authority_rules import (
     EVENT_ACTS,
+    IN_CHARGE,
     INSPECTION,
     MOVED,
     NAMED,
@@ -31,6 +33,7 @@ from .authority_rules import (
     NONE,
     OPERATOR,
     PERMISSIONS,
+    charge_of,
     moving,
     needed,
     permits,
@@ -70,6 +73,11 @@ def _official_roles(p: dict[str, Any]) -> Any:
     return (p.get("division"), p.get("roles"))
 
 
+def _leaders(p: dict[str, Any]) -> Any:
+    document = p.get("document")
+    return document.get("leaders") if isinstance(document, dict) else None
+
+
 def _key_named(member: str) -> Callable[[dict[str, Any]], Any]:
     return lambda p: p.get(member)
 
@@ -85,6 +93,7 @@ _EXTRACT: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 _EXTRACT["official.registered"] = _official_registered
 _EXTRACT["official.roles_changed"] = _official_roles
+_EXTRACT["policy.set"] = _leaders
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
 
 
@@ -153,12 +162,15 @@ class _Log:
         self.officials: dict[Any, _Official] = {}  # by code
         self.codes: dict[str, Any] = {}  # official aggregate id -> code
         self.owner: dict[str, Any] = {}  # record aggregate id -> division
+        self.policy: dict[str, Any] = {}  # what the replay reads of the policy in force
 
     def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
         if whose == NEW or (whose == MOVED and extra is not None):
             self.owner[aggregate] = extra
         elif whose == INSPECTION:
             self.owner[aggregate] = self.owner.get(str(extra))
+        elif kind == "policy.set":
+            self.policy = {"leaders": extra}
         elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
             code, division, roles = extra
             if isinstance(code, str):
@@ -258,12 +270,20 @@ def _why_not(
         return f"official {code} is of division {official.division}, not {department!r}"
     if unknown is not None:
         return unknown
+    charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
-        if permits(role, department, act, divisions):
+        if permits(role, department, act, divisions, charge):
             return None
     if not any(role in PERMISSIONS[act] for act in acts):
         return f"the role {role} does not permit {kind}"
     others = ", ".join(sorted(d for d in divisions if d != department))
+    if charge or any(role in IN_CHARGE.get(act, ()) for act in acts):
+        under = ", ".join(charge) or "none: the policy's [leaders] names none"
+        return (
+            f"a {role} of division {department} acts only on its own division's records and "
+            f"those the policy in force puts in their charge ({under}), not on division "
+            f"{others}'s"
+        )
     return (
         f"a {role} of division {department} acts only on its own division's records, "
         f"not on division {others}'s (谁审批谁监管)"

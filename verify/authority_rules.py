@@ -4,10 +4,12 @@ replays (DESIGN.md, "Identity and authority"; docs/FORMAT.md, "Authority").
 "Whoever approves, supervises" (谁审批谁监管): a division acts only on its own items, targets,
 inspectors, plans, draws, inspections and publications. The aggregator (``plan_aggregator``,
 水政处) consolidates plans, publishes the item list and keeps the whole inspector roster; a
-leader in charge reviews plans; inspectors of the detachment inspect for every division (the team
-check decides who may); admins manage divisions, officials, tokens and the policy. The ledger's
-own operator (the ``drawledger`` CLI with the data directory) acts as ``OPERATOR`` and may record
-anything; its acts are listed, not judged.
+leader in charge reviews the plans of their own division and of those the policy puts in their
+charge (``[leaders]``); inspectors of the detachment inspect for every division (the team check
+decides who may); clerks and division heads read their own division's work lists, auditors and
+the legal office (法制处) every division's; admins manage divisions, officials, tokens and the
+policy. The ledger's own operator (the ``drawledger`` CLI with the data directory) acts as
+``OPERATOR`` and may record anything; its acts are listed, not judged.
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -15,6 +17,7 @@ Pure data and functions: no ledger, no I/O.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 # act -> the roles that may perform it, in the order the ledger tries them
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -35,16 +38,21 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspection.record": ("clerk", "division_head", "inspector"),
     "inspection.result": ("inspector",),
     "publication.publish": ("clerk", "division_head"),
+    # Reading a division's work lists (the staff views): not an event, checked by the API alone.
+    "worklist.read": ("clerk", "division_head", "auditor", "legal_office"),
 }
 # act -> the roles that may perform it on any division's records (the others: their own only)
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "inspector.write": ("plan_aggregator",),  # the aggregator keeps the whole roster
-    "plan.review": ("leader_in_charge",),  # a leader oversees several divisions
     "plan.consolidate": ("plan_aggregator",),
     # Inspectors of the detachment inspect for every division; the team check decides who may.
     "inspection.record": ("inspector",),
     "inspection.result": ("inspector",),
+    "worklist.read": ("auditor", "legal_office"),  # they oversee every division's work
 }
+# act -> the roles that may perform it on the divisions the policy puts in the official's charge
+# (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.
+IN_CHARGE: dict[str, tuple[str, ...]] = {"plan.review": ("leader_in_charge",)}
 
 # The envelope actor of the ledger's own operator.
 OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}
@@ -116,17 +124,35 @@ EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def permits(role: str, home: str, act: str, divisions: Iterable[str]) -> bool:
+def permits(
+    role: str, home: str, act: str, divisions: Iterable[str], charge: Collection[str] = ()
+) -> bool:
     """Whether ``role``, held in division ``home``, permits ``act`` on records of every one of
-    ``divisions`` (none: a record of no division)."""
+    ``divisions`` (none: a record of no division); ``charge`` is the divisions the policy puts
+    in the official's charge (``charge_of``), which count as their own for ``IN_CHARGE`` acts."""
     if role not in PERMISSIONS[act]:
         return False
     if role in CROSS_DIVISION.get(act, ()):
         return True
+    if role not in IN_CHARGE.get(act, ()):
+        charge = ()
     for division in divisions:  # noqa: SIM110 - a loop, not all(): called for every event
-        if division != home:
+        if division != home and division not in charge:
             return False
     return True
+
+
+def charge_of(policy: Any, official: Any) -> tuple[str, ...]:
+    """The divisions the policy document ``policy`` puts in the charge of the official whose
+    code is ``official`` (``[leaders] "<code>" = ["szc", ...]``); none when it names nothing
+    for them, so a leader then reviews only their own division's plans (the safe default)."""
+    leaders = policy.get("leaders") if isinstance(policy, dict) else None
+    if not isinstance(leaders, dict) or not isinstance(official, str):
+        return ()
+    named = leaders.get(official)
+    if not isinstance(named, list):
+        return ()
+    return tuple(d for d in named if isinstance(d, str))
 
 
 def moving(owner: str | None, named: str | None) -> tuple[str, ...]:
@@ -141,17 +167,21 @@ def moving(owner: str | None, named: str | None) -> tuple[str, ...]:
 
 
 def role_for(
-    roles: Collection[str], home: str, act: str, division: str | None | tuple[str, ...]
+    roles: Collection[str],
+    home: str,
+    act: str,
+    division: str | None | tuple[str, ...],
+    charge: Collection[str] = (),
 ) -> str | None:
     """The first role (in ``PERMISSIONS`` order) of an official of ``home`` holding ``roles``
     that permits ``act`` on ``division``'s records (None: a record of no division; a tuple:
-    the records of every one of them, as ``moving`` gives), or None."""
+    the records of every one of them, as ``moving`` gives), or None; ``charge`` as ``permits``."""
     if isinstance(division, tuple):
         divisions: tuple[str, ...] = division
     else:
         divisions = () if division is None else (division,)
     for role in PERMISSIONS[act]:
-        if role in roles and permits(role, home, act, divisions):
+        if role in roles and permits(role, home, act, divisions, charge):
             return role
     return None
 
@@ -168,6 +198,9 @@ def needed(acts: Iterable[str], divisions: Collection[str]) -> str:
             where = f" in division {owners}"
             if cross:
                 where += f" (or, for any division, {' or '.join(cross)})"
+            if act in IN_CHARGE:
+                under = " or ".join(IN_CHARGE[act])
+                where += f" (or a {under} the policy's [leaders] puts it under)"
         parts.append(f"{act}: {roles}{where}")
     return "; or ".join(parts)
 

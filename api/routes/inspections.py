@@ -13,6 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import Field
 
+from ledger.registry.authority import authorise
 from projections.staff import awaiting_confirmation, publications_due
 
 from ..deps import InspectionsDep, OfficialDep, PoliciesDep, PublishingDep, ReadModelsDep
@@ -203,8 +204,11 @@ def staff_awaiting_confirmation(
     division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Results recorded but not yet confirmed (or refused) by the inspected party; ``warnings``
-    says when the working-day calendar runs out within 60 days."""
-    rows = awaiting_confirmation(rm.engine, division=division or official.division)
+    says when the working-day calendar runs out within 60 days. A clerk or division head reads
+    their own division's list, an auditor or the legal office any division's (403 otherwise)."""
+    division = division or official.division
+    authorise(official, "worklist.read", division)
+    rows = awaiting_confirmation(rm.engine, division=division)
     return {"items": rows, "total": len(rows), "warnings": policies.calendar_warnings()}
 
 
@@ -218,10 +222,13 @@ def staff_publications_due(
 ) -> dict[str, Any]:
     """Results and penalties still to publish, with their deadline and working days left;
     ``overdue`` lists those past their deadline; ``warnings`` says when the working-day
-    calendar runs out within 60 days."""
+    calendar runs out within 60 days. Who may read which division's: as for
+    ``/staff/awaiting-confirmation``."""
+    division = division or official.division
+    authorise(official, "worklist.read", division)
     policy = publishing.app.policy_in_force()
     today = publishing.today()
-    lists = publications_due(rm.engine, policy, today, division=division or official.division)
+    lists = publications_due(rm.engine, policy, today, division=division)
     return {"today": today.isoformat(), **lists, "warnings": policies.calendar_warnings(policy)}
 
 

@@ -30,6 +30,7 @@ from verify.uscc import check_character
 
 from ..application import LedgerApp
 from ..errors import Conflict, NotFound
+from ..policies import Policies
 from ..registry.divisions import Division, division_id
 from ..registry.service import Registry
 from ..registry.targets import target_id
@@ -43,6 +44,7 @@ from .changzhou import (
     GIVEN,
     INSPECTOR_MOVES,
     ITEMS,
+    LEADERS,
     OFFICE,
     OFFICIALS,
     PROFILES,
@@ -144,6 +146,11 @@ class _Builder:
             registry.register_official(self._official(*official), by=ADMIN)
         for division in BUSINESS:
             registry.name_contact(division, f"{division}-clerk", "处室工作联系人", by=ADMIN)
+        # The admin records which divisions each leader in charge oversees (分管): a leader
+        # the policy names nothing for reviews only their own division's plans.
+        in_force = registry.app.policy_in_force()
+        document = {**in_force, "version": f"{in_force['version']}+leaders", "leaders": LEADERS}
+        Policies(registry.app).set(document, ADMIN, "分管领导分工")
         self.progress("divisions and officials", 1, 1)
 
         # (2) Each division's clerk lists its own items (谁审批谁监管).

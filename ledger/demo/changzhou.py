@@ -187,6 +187,9 @@ OFFICIALS: list[tuple[str, str, list[str]]] = [
     ("szjczd-inspector", "szjczd", ["inspector"]),
 ]
 
+# Which divisions' plans each leader in charge reviews (the policy's [leaders], 分管).
+LEADERS: dict[str, list[str]] = {"jld-leader-1": BUSINESS[:3], "jld-leader-2": BUSINESS[3:]}
+
 # Where targets lie: region code of the credit code → (district, towns and streets).
 DISTRICTS: dict[str, tuple[str, list[str]]] = {
     "320402": ("天宁区", ["青龙街道", "红梅街道", "雕庄街道", "茶山街道", "兰陵街道", "天宁街道"]),

@@ -39,11 +39,11 @@ from ..errors import Conflict
 from ..plans.rollover import MonthlyRollover
 from ..plans.service import Plans
 from ..registry.service import Registry
+from .changzhou import LEADERS
 
 YEAR = 2026
 LEAD = "szc"
 LEAD_ITEM = "qsxk"
-LEADER = "jld-leader-1"
 AGGREGATOR = "szc-aggregator"
 DRAWN_MONTHS = range(1, 11)  # January to October; November's plan is uploaded, December's in review
 LATE_SUBMISSION, LATE_UPLOAD, AMENDED = 5, 9, 7  # months whose plan had a late or amended step
@@ -144,7 +144,7 @@ class _Year:
         plan = plans.draft(spec, clerk)
         if amend:
             plans.amend(plan, {"counts": {"all": count + 1}}, "新增投诉较多的取水户", clerk)
-        plans.review(plan, True, "同意", LEADER)
+        plans.review(plan, True, "同意", _leader_of(division))
         self.plans.append(str(plan))
         if stop_after_review:
             return plan
@@ -282,3 +282,8 @@ class _Year:
             "legal_basis": "《中华人民共和国水法》第四十八条；《取水许可和水资源费征收管理条例》",
         }
         return str(draws.record_non_random(facts, f"{LEAD}-clerk"))
+
+
+def _leader_of(division: str) -> str:
+    """The leader in charge the demo's policy puts ``division`` under (``changzhou.LEADERS``)."""
+    return next(code for code, divisions in LEADERS.items() if division in divisions)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from verify.authority_rules import PERMISSIONS, moving, role_for
+from verify.authority_rules import IN_CHARGE, PERMISSIONS, charge_of, moving, role_for
 
 from ..actors import SYSTEM, Actor
 from ..errors import Forbidden
@@ -29,6 +29,7 @@ def authorise(
     *,
     roles: tuple[str, ...] | None = None,
     to: str | None = None,
+    charge: tuple[str, ...] = (),
 ) -> Actor:
     """The Actor under which ``official`` may perform ``action`` on ``division``'s records
     (and, with ``to``, move a record of ``division`` to division ``to``: an act over both).
@@ -36,6 +37,8 @@ def authorise(
     ``None`` is the ledger's own operator (the CLI with the data directory), acting as system.
     ``roles`` are the roles allowed where a record names them (the policy names who sets the
     next policy); otherwise the rulebook's ``PERMISSIONS`` (``verify/authority_rules.py``) does.
+    ``charge`` are the divisions the policy in force puts in the official's charge
+    (``authority_rules.charge_of``: a leader reviews those divisions' plans).
     Raises Forbidden saying which role or division would be needed.
     """
     if official is None:
@@ -45,7 +48,7 @@ def authorise(
         raise Forbidden(f"official {official.code} is deactivated and may not act")
     divisions = moving(division, to) if to is not None else division
     if roles is None:
-        role = role_for(official.roles, official.division, action, divisions)
+        role = role_for(official.roles, official.division, action, divisions, charge)
     else:
         role = next((r for r in roles if r in official.roles), None)
     if role is not None:
@@ -59,6 +62,12 @@ def authorise(
         whose = f"move a record of division {division} to division {to} (an act over both)"
     else:
         whose = f"act on a record of division {division}"
+    if action in IN_CHARGE and any(r in official.roles for r in IN_CHARGE[action]):
+        under = ", ".join(charge) or "none besides their own: the policy's [leaders] names none"
+        raise Forbidden(
+            f"official {official.code} of division {official.division} may not {action}: "
+            f"{whose}, which is not in their charge (divisions in their charge: {under})"
+        )
     raise Forbidden(
         f"official {official.code} of division {official.division} may not {action}: "
         f"{whose}; a division acts only on its own records (谁审批谁监管)"
@@ -83,5 +92,8 @@ def acting(
 ) -> dict[str, Any]:
     """The envelope's actor for official ``by`` doing ``action`` on ``division``'s records
     (with ``to``: moving one to division ``to``): the one lookup every service makes before it
-    records an act (Forbidden or NotFound)."""
-    return authorise(official_of(app, by), action, division, to=to).to_json()
+    records an act (Forbidden or NotFound). For an ``IN_CHARGE`` act (a plan's review) the
+    policy in force says which divisions are in the official's charge."""
+    official = official_of(app, by)
+    charge = charge_of(app.policy_in_force(), by) if official and action in IN_CHARGE else ()
+    return authorise(official, action, division, to=to, charge=charge).to_json()

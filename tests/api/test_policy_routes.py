@@ -21,6 +21,7 @@ from ledger.registry.service import Registry
 from ..ledger.test_policy import FIXTURE_2027
 
 FIRST = "changzhou-water-2018/1"
+DEMO = f"{FIRST}+leaders"  # the demo's admin names its leaders in charge ([leaders])
 
 
 def _with_2027(version: str = "changzhou-water-2018/2") -> dict:
@@ -54,13 +55,18 @@ def test_anyone_reads_the_policy_in_force_with_its_position_setter_and_warning(w
     client = world["client"]
     head = world["ledger"].recorder.max_notification_id()
     body = client.get("/policy").json()
-    assert (body["version"], body["position"], body["as_of"]) == (FIRST, 2, head)
-    assert body["set_by"]["role"] == "system"
+    assert (body["version"], body["as_of"]) == (DEMO, head)
+    assert body["set_by"]["role"] == "admin"
     assert body["document"]["publication"]["deadline_working_days"] == 7
     (warning,) = body["warnings"]
     assert warning["year_to_add"] == "2027" and warning["known_until"] == "2026-12-31"
+    first = client.get("/policy", params={"as_of": 2}).json()
+    assert (first["version"], first["position"], first["set_by"]["role"]) == (FIRST, 2, "system")
     assert client.get("/policy/versions").json() == {
-        "versions": [{k: v for k, v in body.items() if k not in ("document", "as_of", "warnings")}]
+        "versions": [
+            {k: v for k, v in version.items() if k not in ("document", "as_of", "warnings")}
+            for version in (first, body)
+        ]
     }
 
 
@@ -83,11 +89,9 @@ def test_the_admin_records_the_2027_table_and_the_policy_is_read_as_of_before_it
     assert now["set_by"] == {"official": ADMIN, "role": "admin", "department": "bgs"}
     assert now["warnings"] == []  # the calendar now knows 2027
     then = client.get("/policy", params={"as_of": before}).json()
-    assert (then["version"], then["as_of"]) == (FIRST, before)
-    assert [v["position"] for v in client.get("/policy/versions").json()["versions"]] == [
-        2,
-        before + 1,
-    ]
+    assert (then["version"], then["as_of"]) == (DEMO, before)
+    positions = [v["position"] for v in client.get("/policy/versions").json()["versions"]]
+    assert positions[0] == 2 and positions[-1] == before + 1 and len(positions) == 3
 
     # The same document again records nothing and says so.
     again = client.post("/policy", json={"document": _with_2027()}, headers=world["admin"])
