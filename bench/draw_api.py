@@ -188,14 +188,13 @@ def run(config: Config) -> list[Figure]:
 
 
 def _fold(app: Any) -> Any:
-    """The registry folded from the whole log, from nothing (the service's kept states are
-    neither used nor changed)."""
-    from verify.events import decode_record
+    """The registry folded from the whole log, from nothing, through the service's checked
+    reader (``LedgerApp.records``; the service's kept states are neither used nor changed)."""
     from verify.registry_state import RegistryState
 
     state = RegistryState()
-    for n in app.notifications():
-        state.apply(decode_record(n.state).envelope)
+    for _, event in app.records():
+        state.apply(event.envelope)
     return state
 
 

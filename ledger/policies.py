@@ -68,7 +68,7 @@ class Policies:
         ]
 
     def _version(self, notification: Notification) -> dict[str, Any]:
-        event: Any = self.app.mapper.to_domain_event(notification)
+        event: Any = self.app.domain_event(notification)
         return {
             "version": event.version,
             "digest": event.digest,

@@ -140,7 +140,7 @@ class ProjectionRunner:
                     start=low + 1, limit=self.batch, stop=head, topics=self._topics
                 )
                 end = page[-1].id if len(page) == self.batch else head
-                events = [(n.id, self.app.mapper.to_domain_event(n)) for n in page]
+                events = [(n.id, self.app.domain_event(n)) for n in page]
                 try:
                     self._apply(positions, events, end)
                 except _PositionMoved:

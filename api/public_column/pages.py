@@ -32,7 +32,6 @@ from projections import ReadModels, queries
 from projections.published import published_item_list
 from verify.draw_rules import frozen_population
 from verify.eligibility import reason_in_chinese, weights
-from verify.events import decode_record
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
 
@@ -107,7 +106,7 @@ class Column:
         policies = self._policies.since_start(self.ledger)
         if not policies:
             return DEFAULT_TITLE
-        event: Any = self.ledger.mapper.to_domain_event(policies[-1])
+        event: Any = self.ledger.domain_event(policies[-1])
         return str(event.document.get("publication", {}).get("column") or DEFAULT_TITLE)
 
     def checkpoint(self) -> str | None:
@@ -229,7 +228,7 @@ class Column:
         (it may name a complainant)."""
         rows = []
         for n in reversed(self._directed.since_start(self.ledger)):
-            event = decode_record(n.state)
+            event = self.ledger.checked(n, f"ledger position {n.id}")
             facts = event.envelope["payload"]
             rows.append(
                 {
@@ -261,7 +260,7 @@ class Column:
         for n in self._draw_events.since_start(self.ledger):
             if UUID(str(n.originator_id)) != draw_id:
                 continue
-            event = decode_record(n.state)
+            event = self.ledger.checked(n, f"ledger position {n.id}")
             rows.append(
                 {
                     "type": event.type,

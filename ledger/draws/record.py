@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 from verify.draw_rules import frozen_population
-from verify.events import decode_record
 
 from ..errors import NotFound
 from .service import Draws
@@ -35,8 +34,7 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
     """The manifest (every recorded step's facts) and the population's sorted ids."""
     steps: dict[str, Any] = {}
     positions: dict[str, int] = {}
-    for stored in draws.app.recorder.select_events(draw_id):
-        event = decode_record(stored.state)
+    for event in draws.app.records_of(draw_id):
         steps.setdefault(event.type.split(".", 1)[1], []).append(
             {
                 "time": event.envelope["time"],

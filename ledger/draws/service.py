@@ -23,7 +23,6 @@ from verify.draw_rules import assignment, frozen_population, selection, substitu
 from verify.draws import DrawError, nonce_commitment, population_digest
 from verify.eligibility import STRATIFY_BY
 from verify.entropy import check_order, check_reveal, check_sources, derive_seed_v2
-from verify.events import decode_record
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -360,9 +359,9 @@ class Draws:
 
     def selected_targets(self, draw_id: UUID) -> list[str]:
         """The selected target ids in draw order, as the selection event recorded them."""
-        for stored in self.app.recorder.select_events(draw_id):
-            if stored.topic == "draw.targets_selected":
-                payload = decode_record(stored.state).envelope["payload"]
+        for event in self.app.records_of(draw_id):
+            if event.type == "draw.targets_selected":
+                payload = event.envelope["payload"]
                 return [s["target"] for stratum in payload["strata"] for s in stratum["selected"]]
         raise Conflict("no targets were selected")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from verify.events import decode_record
 from verify.plan_bounds import TOPICS, PlanBook, population_of
 
 from ..application import LedgerApp
@@ -14,8 +13,8 @@ from ..errors import Conflict
 def plan_book(app: LedgerApp) -> PlanBook:
     """The plans and draws as the log records them, folded in log order."""
     book = PlanBook()
-    for n in app.notifications(topics=list(TOPICS)):
-        book.apply(n.id - 1, decode_record(n.state).envelope)
+    for position, event in app.records(topics=list(TOPICS)):
+        book.apply(position - 1, event.envelope)
     return book
 
 

@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 from verify.eligibility import eligible_target_statuses
-from verify.events import decode_record
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -144,8 +143,8 @@ class Coverage:
                 for key in keys:
                     covered.setdefault(key, {"on": on, kind: record})
 
-        for n in self.app.notifications(topics=_TOPICS):
-            envelope = decode_record(n.state).envelope
+        for _, event in self.app.records(topics=_TOPICS):
+            envelope = event.envelope
             kind, payload, on = envelope["type"], envelope["payload"], envelope["time"][:10]
             if kind == "draw.opened":
                 draw_division[envelope["aggregate"]] = payload["division"]

@@ -27,8 +27,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from verify.events import decode_record
-
 from ..application import LedgerApp
 from ..draws.aggregate import Draw
 from ..errors import BadInput, Conflict
@@ -162,8 +160,8 @@ class MonthlyRollover:
 
     def _index(self) -> _Index:
         index = _Index()
-        for n in self.app.notifications(topics=_TOPICS):
-            envelope = decode_record(n.state).envelope
+        for _, event in self.app.records(topics=_TOPICS):
+            envelope = event.envelope
             kind, agg, p = envelope["type"], envelope["aggregate"], envelope["payload"]
             if kind == "plan.drafted" and p["kind"] == "monthly":
                 index.plans[agg] = (p["division"], p["period"])

@@ -6,8 +6,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from verify.events import decode_record
-
 from ..application import LedgerApp
 from ..errors import BadInput
 from ..fields import Fields, check_code
@@ -115,13 +113,13 @@ class Plans:
         plan = self.get(plan_id)
         carried: dict[str, list[dict[str, Any]]] = {"plans": [], "draws": []}
         if plan.kind == "monthly":
-            for n in self.app.notifications(topics=["plan.rolled_over", "draw.rolled_over"]):
-                envelope = decode_record(n.state).envelope
+            for _, event in self.app.records(topics=["plan.rolled_over", "draw.rolled_over"]):
+                envelope = event.envelope
                 facts, source = envelope["payload"], UUID(envelope["aggregate"])
                 if facts["to_month"] != plan.period:
                     continue
                 kind, key = (
-                    ("plans", "plan") if n.topic == "plan.rolled_over" else ("draws", "draw")
+                    ("plans", "plan") if event.type == "plan.rolled_over" else ("draws", "draw")
                 )
                 if self.app.get(source).division == plan.division:  # a Plan or a Draw
                     carried[kind].append({key: str(source), **facts})
@@ -138,5 +136,5 @@ class Plans:
         }
 
     def _last_late(self, plan_id: UUID) -> bool:
-        last = self.app.recorder.select_events(plan_id, desc=True, limit=1)[0]
-        return bool(decode_record(last.state).envelope["payload"].get("late"))
+        (last,) = self.app.records_of(plan_id, desc=True, limit=1)
+        return bool(last.envelope["payload"].get("late"))

@@ -240,7 +240,7 @@ def current(app: LedgerApp, kind: str) -> list[Any]:
     topics = [t for t in event_types() if t.startswith(prefix)]
     states: dict[UUID, Any] = {}
     for notification in app.notifications(topics=topics):
-        event: Any = app.mapper.to_domain_event(notification)
+        event: Any = app.domain_event(notification)
         states[event.originator_id] = event.mutate(states.get(event.originator_id))
     return [s for s in states.values() if not getattr(s, "withdrawn", False)]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from verify.events import decode_record
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -49,16 +48,16 @@ class RegistryStates:
 
     def _advance(self, position: int | None) -> None:
         frontier = self._frontier
-        for n in self.app.notifications(start=self._frontier_id + 1, batch=_PAGE):
+        for at, event in self.app.records(start=self._frontier_id + 1, batch=_PAGE):
             if position is not None and frontier.position >= position:
                 return
-            frontier.apply(decode_record(n.state).envelope)
-            self._frontier_id = n.id
+            frontier.apply(event.envelope)
+            self._frontier_id = at
 
     def _fold(self, position: int) -> RegistryState:
         state = RegistryState()
-        for n in self.app.notifications():
+        for _, event in self.app.records(batch=_PAGE):
             if state.position >= position:
                 break
-            state.apply(decode_record(n.state).envelope)
+            state.apply(event.envelope)
         return state
