@@ -33,7 +33,14 @@ class InspectionsProjection(Projection):
         }
 
     def _set(self, w: Writer, e: Any, position: int, **values: Any) -> None:
-        w.update(t.inspections, {"id": entry_id(e)}, {**values, **touched(e, position)})
+        # A 双公示 deadline counts from the first penalty decision (verify/results.py,
+        # deadline_start): a later decision does not move it.
+        w.update(
+            t.inspections,
+            {"id": entry_id(e)},
+            {**values, **touched(e, position)},
+            keep_first=("penalty_on",) if "penalty_on" in values else (),
+        )
 
     def _notified(self, w: Writer, e: Any, position: int) -> None:
         row = {

@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, update
+from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, func, update
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
 from ledger.aggregates import aggregate_kind
@@ -118,15 +118,26 @@ class Writer:
         for row in rows:
             self.insert(table, row)
 
-    def update(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-        """Set ``values`` on the row(s) whose columns equal ``key``."""
-        shape = ("update", table.name, tuple(key), tuple(values))
+    def update(
+        self,
+        table: Table,
+        key: dict[str, Any],
+        values: dict[str, Any],
+        keep_first: tuple[str, ...] = (),
+    ) -> None:
+        """Set ``values`` on the row(s) whose columns equal ``key``; a column named in
+        ``keep_first`` is set only while it is still empty (the first value stays)."""
+        shape = ("update", table.name, tuple(key), tuple(values), keep_first)
+
+        def value(v: str) -> Any:
+            new = bindparam(f"v_{v}", type_=table.c[v].type)
+            return func.coalesce(table.c[v], new) if v in keep_first else new
 
         def build() -> Update:
             return (
                 update(table)
                 .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
-                .values({table.c[v]: bindparam(f"v_{v}", type_=table.c[v].type) for v in values})
+                .values({table.c[v]: value(v) for v in values})
             )
 
         params = {f"k_{k}": v for k, v in key.items()} | {f"v_{k}": v for k, v in values.items()}

@@ -119,3 +119,48 @@ def test_the_column_lists_publications_newest_first_and_keeps_withdrawn_ones(
     before = search_publications(read_models.engine)
     read_models.runner.rebuild()
     assert search_publications(read_models.engine) == before
+
+
+def test_the_staff_see_a_double_publicity_deadline_from_the_first_penalty_decision(
+    ledger, read_models, drawn
+):
+    """The same rule as the ledger and the verifier (verify/results.py, deadline_start): a
+    second penalty decision does not move the 双公示 deadline the staff are shown."""
+    draw, teams = drawn
+    team = teams[0]
+    service = Inspections(ledger, today=lambda: _at("2026-11-20"))
+    inspection = service.notify(
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-03"}, None
+    )
+    service.carry_out(
+        inspection, {"on": "2026-11-03", "method": "现场", "present": team["members"]}, None
+    )
+    service.record_result(
+        inspection, {"category": "problem_pending", "recorded_by": team["members"][0]}, None
+    )
+    service.record_confirmation(inspection, {"on": "2026-11-03"}, None)
+    service.follow_up(
+        inspection,
+        {"kind": "case_filed", "on": "2026-11-04", "case_number": "常水立〔2026〕21号"},
+        None,
+    )
+    for on, number in (("2026-11-05", "常水罚〔2026〕30号"), ("2026-11-16", "常水罚〔2026〕31号")):
+        decision = {
+            "kind": "penalty_decided",
+            "on": on,
+            "decision_number": number,
+            "penalty": "罚款",
+        }
+        service.follow_up(inspection, decision, None)
+    read_models.runner.catch_up()
+
+    lists = publications_due(read_models.engine, ledger.policy_in_force(), _at("2026-11-18"))
+    (row,) = [
+        r
+        for r in lists["due"] + lists["overdue"]
+        if r["id"] == str(inspection) and r["channel"] == "double_publicity"
+    ]
+    # Decided Thu 5 Nov: 7 working days later is Mon 16 Nov, overdue on the 18th (from the second
+    # decision, Mon 16 Nov, it would have been Wed 25 Nov and still due).
+    assert row["deadline"] == "2026-11-16"
+    assert row in lists["overdue"]
