@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from verify.authority_rules import DEFAULT_POLICY_SETTERS, policy_setters
 from verify.workdays import package_years
 
 from .fields import FieldProblem, InvalidFields
@@ -22,7 +23,7 @@ from .registry import inspectors, targets
 from .registry.officials import OFFICIAL_ROLES
 
 NATIONAL_MAX_WORKING_DAYS = 20  # results are public within 20 working days (national rule)
-DEFAULT_SETTERS = ("admin",)  # who sets the next version when the policy in force names nobody
+DEFAULT_SETTERS = DEFAULT_POLICY_SETTERS  # who sets the next version when the policy names nobody
 
 _Check = Callable[[Any], str | None]  # a problem's message, or None when the value is good
 
@@ -148,8 +149,9 @@ def document_problems(document: Any) -> list[FieldProblem]:
 
 
 def setters(policy: dict[str, Any]) -> tuple[str, ...]:
-    """The roles that may set the next version, as the policy ``policy`` names them."""
-    return tuple(policy.get("authority", {}).get("set_policy", DEFAULT_SETTERS))
+    """The roles that may set the next version, as the policy ``policy`` names them (the rule is
+    the verifier's too: ``verify.authority_rules.policy_setters``)."""
+    return policy_setters(policy)
 
 
 def _check_section(

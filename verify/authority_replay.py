@@ -37,6 +37,7 @@ from .authority_rules import (
     moving,
     needed,
     permits,
+    policy_setters,
 )
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
@@ -73,9 +74,12 @@ def _official_roles(p: dict[str, Any]) -> Any:
     return (p.get("division"), p.get("roles"))
 
 
-def _leaders(p: dict[str, Any]) -> Any:
+def _policy(p: dict[str, Any]) -> Any:
+    """What the replay reads of a policy version: who leads which divisions, who sets the next."""
     document = p.get("document")
-    return document.get("leaders") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return {}
+    return {"leaders": document.get("leaders"), "authority": document.get("authority")}
 
 
 def _key_named(member: str) -> Callable[[dict[str, Any]], Any]:
@@ -93,7 +97,7 @@ _EXTRACT: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 _EXTRACT["official.registered"] = _official_registered
 _EXTRACT["official.roles_changed"] = _official_roles
-_EXTRACT["policy.set"] = _leaders
+_EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
 
 
@@ -170,7 +174,7 @@ class _Log:
         elif whose == INSPECTION:
             self.owner[aggregate] = self.owner.get(str(extra))
         elif kind == "policy.set":
-            self.policy = {"leaders": extra}
+            self.policy = extra if isinstance(extra, dict) else {}
         elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
             code, division, roles = extra
             if isinstance(code, str):
@@ -270,6 +274,13 @@ def _why_not(
         return f"official {code} is of division {official.division}, not {department!r}"
     if unknown is not None:
         return unknown
+    if kind == "policy.set":  # the version in force names who may record the next one
+        setters = policy_setters(log.policy)
+        if role in setters:
+            return None
+        return (
+            f"the policy in force lets only {', '.join(setters) or 'nobody'} set the next version"
+        )
     charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
         if permits(role, department, act, divisions, charge):

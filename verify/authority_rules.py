@@ -142,6 +142,19 @@ def permits(
     return True
 
 
+DEFAULT_POLICY_SETTERS = ("admin",)  # when the policy in force names nobody
+
+
+def policy_setters(policy: Any) -> tuple[str, ...]:
+    """The roles that may record the next policy version, as the policy document in force names
+    them (``[authority] set_policy``), else ``DEFAULT_POLICY_SETTERS``."""
+    authority = policy.get("authority") if isinstance(policy, dict) else None
+    named = authority.get("set_policy") if isinstance(authority, dict) else None
+    if not isinstance(named, list | tuple):
+        return DEFAULT_POLICY_SETTERS
+    return tuple(r for r in named if isinstance(r, str))
+
+
 def charge_of(policy: Any, official: Any) -> tuple[str, ...]:
     """The divisions the policy document ``policy`` puts in the charge of the official whose
     code is ``official`` (``[leaders] "<code>" = ["szc", ...]``); none when it names nothing

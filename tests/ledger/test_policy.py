@@ -21,6 +21,7 @@ from ledger.policies import Policies, calendar_warnings
 from ledger.policy import default_policy
 from ledger.publications.aggregate import Publication
 from verify.__main__ import main as verify_main
+from verify.authority_rules import policy_setters
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 from verify.workdays import WorkingCalendar
@@ -190,6 +191,25 @@ def test_the_version_in_force_names_who_sets_the_next_one(bureau):
     assert policies.set(with_2027("v3"), "szc-aggregator").recorded
     setter = policies.in_force()["set_by"]
     assert setter == {"official": "szc-aggregator", "role": "plan_aggregator", "department": "szc"}
+
+
+def test_the_verifier_judges_a_policy_version_by_the_setters_the_version_before_it_named(
+    bureau, tmp_path
+):
+    policies = Policies(bureau)
+    policies.set({**with_2027("v2"), "authority": {"set_policy": ["plan_aggregator"]}}, ADMIN)
+    policies.set(with_2027("v3"), "szc-aggregator")  # v3 names nobody: admin again
+    path = tmp_path / "b.bundle"
+    export_bundle(bureau, path)
+    keys = [str(bureau.signer.verifier)]
+    report = verify_bundle(read_bundle(path), pinned_keys=keys)
+    assert report.ok and report.authority.findings == [], report.to_json()
+
+
+def test_who_sets_the_next_version_is_one_rule_for_ledger_and_verifier():
+    assert policy_setters({}) == ("admin",)  # a policy that names nobody
+    assert policy_setters({"authority": {"set_policy": ["legal_office"]}}) == ("legal_office",)
+    assert policy_setters({"authority": {"set_policy": "admin"}}) == ("admin",)  # not a list
 
 
 def test_the_operator_sets_a_version_as_the_system(bureau):
