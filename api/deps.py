@@ -77,10 +77,10 @@ DrawsDep = Annotated[Draws, Depends(get_draws)]
 JointDep = Annotated[JointInspections, Depends(get_joint)]
 InspectionsDep = Annotated[Inspections, Depends(get_inspections)]
 PublishingDep = Annotated[Publishing, Depends(get_publishing)]
+PoliciesDep = Annotated[Policies, Depends(get_policies)]
 
 
 # -- the acting official -------------------------------------------------------------------------
-PoliciesDep = Annotated[Policies, Depends(get_policies)]
 
 
 def get_official(

@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from verify.authority_rules import policy_setters
 from verify.workdays import WorkingCalendar
 
 from .application import LedgerApp
@@ -23,7 +24,7 @@ from .errors import BadInput, NotFound
 from .fields import FieldProblem, InvalidFields
 from .inspections.service import china_today
 from .policy import policy_digest, policy_id
-from .policy_rules import document_problems, setters
+from .policy_rules import document_problems
 from .registry.authority import authorise, official_of
 
 WARN_DAYS = 60  # the calendar warning shows from this many days before the calendar ends
@@ -87,7 +88,7 @@ class Policies:
         InvalidFields naming every problem (including a version name used before); nothing
         recorded, and ``recorded`` False, when the document is the one in force."""
         in_force = self.app.policy_in_force()
-        actor = authorise(official_of(self.app, by), "policy.set", roles=setters(in_force))
+        actor = authorise(official_of(self.app, by), "policy.set", roles=policy_setters(in_force))
         problems = document_problems(document)
         if not problems and policy_digest(document) == policy_digest(in_force):
             return Outcome(document["version"], policy_digest(document), recorded=False)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from verify.authority_rules import DEFAULT_POLICY_SETTERS, policy_setters
 from verify.workdays import package_years
 
 from .fields import FieldProblem, InvalidFields
@@ -23,7 +22,6 @@ from .registry import inspectors, targets
 from .registry.officials import OFFICIAL_ROLES
 
 NATIONAL_MAX_WORKING_DAYS = 20  # results are public within 20 working days (national rule)
-DEFAULT_SETTERS = DEFAULT_POLICY_SETTERS  # who sets the next version when the policy names nobody
 
 _Check = Callable[[Any], str | None]  # a problem's message, or None when the value is good
 
@@ -146,12 +144,6 @@ def document_problems(document: Any) -> list[FieldProblem]:
     _check_calendar(document.get("calendar", {}), problem)
     _check_leaders(document.get("leaders", {}), problem)
     return problems
-
-
-def setters(policy: dict[str, Any]) -> tuple[str, ...]:
-    """The roles that may set the next version, as the policy ``policy`` names them (the rule is
-    the verifier's too: ``verify.authority_rules.policy_setters``)."""
-    return policy_setters(policy)
 
 
 def _check_section(
