@@ -91,6 +91,7 @@ class OfficialsProjection(Projection):
 
 class TargetsProjection(Projection):
     name = "targets"
+    version = 2  # 2: personal_data_erased
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 
@@ -99,11 +100,13 @@ class TargetsProjection(Projection):
             "target.registered": self._registered,
             "target.updated": self._updated,
             "target.status_changed": self._status_changed,
+            "target.personal_data_erased": self._personal_data_erased,
         }
 
     def _registered(self, w: Writer, e: Any, position: int) -> None:
         row = _created(e, position, _TARGET_FIELDS)
         row["status"] = "in_business"
+        row["personal_data_erased"] = False
         row["person_ref"] = e.person["ref"] if e.person else None
         w.insert(t.targets, row)
         w.insert_many(t.target_items, ({"target_id": row["id"], "item": i} for i in e.items))
@@ -119,6 +122,10 @@ class TargetsProjection(Projection):
 
     def _status_changed(self, w: Writer, e: Any, position: int) -> None:
         w.update(t.targets, {"id": entry_id(e)}, {"status": e.status, **touched(e, position)})
+
+    def _personal_data_erased(self, w: Writer, e: Any, position: int) -> None:
+        erased = {"personal_data_erased": True, **touched(e, position)}
+        w.update(t.targets, {"id": entry_id(e)}, erased)
 
 
 class InspectorsProjection(Projection):

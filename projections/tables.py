@@ -111,6 +111,7 @@ targets = Table(
     Column("risk_flags", JSON, nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("person_ref", _CODE),  # individuals: the pseudonymous reference only
+    Column("personal_data_erased", Boolean, nullable=False, default=False),
     *_meta(),
 )
 

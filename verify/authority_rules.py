@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspection.record": ("clerk", "division_head", "inspector"),
     "inspection.result": ("inspector",),
     "publication.publish": ("clerk", "division_head"),
+    # Erasing an individual's personal data (PIPL): the legal office decides, for any division.
+    "personal_data.erase": ("legal_office",),
     # Reading a division's work lists (the staff views): not an event, checked by the API alone.
     "worklist.read": ("clerk", "division_head", "auditor", "legal_office"),
 }
@@ -49,6 +51,7 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "inspection.record": ("inspector",),
     "inspection.result": ("inspector",),
     "worklist.read": ("auditor", "legal_office"),  # they oversee every division's work
+    "personal_data.erase": ("legal_office",),
 }
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.
@@ -79,6 +82,7 @@ EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "target.registered": (("target.write",), NEW),
     "target.updated": (("target.write",), MOVED),
     "target.status_changed": (("target.write",), RECORD),
+    "target.personal_data_erased": (("personal_data.erase",), RECORD),
     "inspector.registered": (("inspector.write",), NEW),
     "inspector.updated": (("inspector.write",), MOVED),
     "inspector.conflict_declared": (("inspector.write",), RECORD),

@@ -27,6 +27,7 @@ from ..schemas import (
     OfficialCreate,
     OfficialPublic,
     Reason,
+    ReasonAndSource,
     Recorded,
     RolesChange,
     TargetCorrection,
@@ -136,6 +137,16 @@ def change_target_status(
     registry.change_target_status(
         target_id, body.status, body.reason, body.source, by=official.code
     )
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/targets/{target_id}/personal-data/erasure")
+def erase_personal_data(
+    target_id: UUID, body: ReasonAndSource, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Erase an individual target's personal data (个人信息保护法) at the person's request or
+    by law (legal office): the row is deleted, the erasure recorded; every proof still holds."""
+    registry.erase_personal_data(target_id, body.reason, body.source, by=official.code)
     return Recorded(ledger_position=_position(registry))
 
 

@@ -29,7 +29,7 @@ from uuid import UUID
 from verify.uscc import check_character
 
 from ..application import LedgerApp
-from ..errors import Conflict, NotFound
+from ..errors import BadInput, Conflict, NotFound
 from ..policies import Policies
 from ..registry.divisions import Division, division_id
 from ..registry.service import Registry
@@ -62,6 +62,8 @@ from .results import DemoResults, record_results
 from .year import DemoYear, record_year
 
 Progress = Callable[[str, int, int], None]
+# Fewer targets can leave a division with none to draw from, and its year could not be built.
+MIN_YEAR_TARGETS = 50
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,14 @@ def build_demo(
         raise Conflict(
             "this ledger holds the demo registry already (division 'bgs' exists): "
             "build the demo in a new data directory"
+        )
+    if targets < 1 or inspectors < 1:
+        raise BadInput("a demo needs at least one target and one inspector")
+    if plans_and_draws and targets < MIN_YEAR_TARGETS:
+        raise BadInput(
+            f"a demo year of plans and draws needs at least {MIN_YEAR_TARGETS} targets, so that "
+            f"every division has some (asked for {targets}); a smaller registry without the "
+            "year: --registry-only"
         )
     today = today or datetime.now(UTC).date()
     builder = _Builder(Registry(app), random.Random(seed), today, progress)
@@ -450,12 +460,16 @@ class _Builder:
     ) -> int:
         on_duty = [i for i in roster if i.get("status", "on_duty") == "on_duty"]
         chosen = self.rng.sample(on_duty, min(len(on_duty), max(1, len(roster) // 15)))
+        declared = 0
         for inspector in chosen:
             own = [n for n, r in enumerate(rows) if r["division"] == inspector["division"]]
+            if not own:  # a small demo may leave a division without targets
+                continue
+            declared += 1
             target = ids[self.rng.choice(own)]
             reason = self.rng.choice(CONFLICT_REASONS)
             self.registry.declare_conflict(inspector["code"], target, reason, by=AGGREGATOR)
-        return len(chosen)
+        return declared
 
 
 _ORG_SAFE = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # both GB 11714 and GB 32100 accept these

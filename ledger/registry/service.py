@@ -21,6 +21,7 @@ from ..fields import FieldProblem, InvalidFields
 from . import bulk, tokens
 from .authority import acting
 from .divisions import Division, division_id, parse_division
+from .erasure import erase_personal_data
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, ItemList, item_id, parse_item
 from .layouts import KINDS
@@ -200,6 +201,10 @@ class Registry:
         report = self.import_rows("targets", [(1, data)], by, source=source, create_only=True)
         _raise_problems(report)
         return tid, report.warnings
+
+    def erase_personal_data(self, target: UUID, reason: str, source: str, by: str | None) -> str:
+        """Erase an individual target's personal data (PIPL); returns its reference."""
+        return erase_personal_data(self.app, self.people, target, reason, source, by)
 
     def change_target_status(
         self, target: UUID, status: str, reason: str, source: str, by: str | None

@@ -115,6 +115,7 @@ class Target(LedgerAggregate):
         risk_flags: list[str]
         person: dict[str, str] | None
         status: str
+        personal_data_erased: bool
 
     class Created(LedgerAggregate.Created):
         TOPIC = "target.registered"
@@ -137,6 +138,7 @@ class Target(LedgerAggregate):
             for name in ("kind", "code", "person", *MUTABLE):
                 setattr(target, name, getattr(self, name))
             target.status = "in_business"
+            target.personal_data_erased = False
 
     class Updated(LedgerAggregate.Event):
         TOPIC = "target.updated"
@@ -156,6 +158,18 @@ class Target(LedgerAggregate):
 
         def apply(self, target: Target) -> None:
             target.status = self.status
+
+    class PersonalDataErased(LedgerAggregate.Event):
+        """An individual's personal data was erased (PIPL): the row behind ``ref`` is deleted;
+        the event names only the reference, and the commitment in earlier events stays."""
+
+        TOPIC = "target.personal_data_erased"
+        ref: str
+        reason: str
+        source: str
+
+        def apply(self, target: Target) -> None:
+            target.personal_data_erased = True
 
     @classmethod
     def register(
@@ -207,6 +221,22 @@ class Target(LedgerAggregate):
             self.trigger_event(
                 self.Updated, changes=changes, reason=reason, source=source, actor=actor
             )
+
+    def erase_personal_data(self, reason: str, source: str, actor: dict[str, Any]) -> None:
+        if self.kind != "individual" or not self.person:
+            raise Conflict(
+                f"target {self.code} is a {self.kind}: only an individual's (个人) personal data "
+                "is kept, and can be erased"
+            )
+        if self.personal_data_erased:
+            raise Conflict(f"the personal data of {self.code} was erased already")
+        self.trigger_event(
+            self.PersonalDataErased,
+            ref=self.person["ref"],
+            reason=reason,
+            source=source,
+            actor=actor,
+        )
 
     def change_status(self, status: str, reason: str, source: str, actor: dict[str, Any]) -> None:
         if status not in STATUSES:

@@ -73,6 +73,7 @@ ACTS: dict[str, str | None] = {
     "post /targets": "target.write",
     "post /targets/{target_id}/status": "target.write",
     "post /targets/{target_id}/corrections": "target.write",
+    "post /targets/{target_id}/personal-data/erasure": "personal_data.erase",
     "post /inspectors": "inspector.write",
     "post /inspectors/{code}/corrections": "inspector.write",
     "post /inspectors/{code}/conflicts": "inspector.write",

@@ -16,7 +16,7 @@ from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import BUSINESS
 from ledger.draws.service import Draws
-from ledger.errors import Conflict
+from ledger.errors import BadInput, Conflict
 from ledger.export import export_bundle
 from ledger.storage import persistence_env
 from verify.bundle import read_bundle
@@ -255,3 +255,18 @@ def test_the_demo_year_records_plans_and_draws_through_their_workflows(ledger, t
     assert report.ok, report.to_json()
     assert report.authority.findings == []  # the demo keeps the rules of authority
     assert report.steps[8].detail == "11 draws"
+
+
+@pytest.mark.parametrize(("targets", "inspectors"), [(12, 10), (0, 10), (60, 0)])
+def test_a_demo_too_small_for_its_year_is_refused_before_anything_is_recorded(
+    ledger, targets, inspectors
+):
+    before = ledger.recorder.max_notification_id()
+    with pytest.raises(BadInput, match="at least"):
+        build_demo(ledger, targets=targets, inspectors=inspectors, plans_and_draws=True)
+    assert ledger.recorder.max_notification_id() == before
+
+
+def test_a_small_registry_only_demo_leaves_conflicts_out_of_divisions_without_targets(ledger):
+    summary = build_demo(ledger, targets=5, inspectors=30, today=date(2026, 11, 25))
+    assert summary.targets == 5

@@ -1,0 +1,45 @@
+"""``drawledger personal-data erase REF``: erase an individual's personal data (个人信息保护法).
+
+REF is the individual's pseudonymous reference (``person-…``, as the registry and the column
+show it) or their ID number (the reference is computed from it; the number is not kept). The
+erasure is recorded as a signed ``target.personal_data_erased`` event with its reason and
+source; the personal-data row is deleted. Without ``--as`` the ledger's operator records it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .cli_common import add_data_and_acting
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``personal-data`` subcommands to the drawledger parser."""
+    p = sub.add_parser("personal-data", help="an individual's personal data: erase it (PIPL)")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser(
+        "erase",
+        help="erase an individual target's personal data; the erasure is recorded",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument("ref", metavar="REF", help="person-… reference, or the person's ID number")
+    add_data_and_acting(a)
+    a.add_argument("--reason", required=True, help="why (the request or the law); recorded")
+    a.add_argument("--source", required=True, help="the request's reference (letter, case no.)")
+    a.set_defaults(func=cmd_erase)
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+    from ledger.registry.service import Registry
+    from ledger.registry.targets import target_id
+
+    registry = Registry(LedgerApp.open(Path(args.data)))
+    ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
+    registry.erase_personal_data(
+        target_id("individual", ref), args.reason, args.source, by=args.acting
+    )
+    print(f"erased the personal data of {ref}; the erasure is recorded in the ledger")
+    return 0
