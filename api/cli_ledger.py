@@ -50,20 +50,9 @@ def cmd_draw_record(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .serving import serve
 
-    from api.app import create_app
-    from api.body_limit import MIB, BodyLimits
-    from ledger.application import LedgerApp
-    from ledger.config import Settings
-    from ledger.setup import check_ledger_created
-
-    data = Path(args.data)
-    settings = Settings.load(data)
-    app = LedgerApp.open(data)
-    check_ledger_created(app)  # settings naming an empty or another store: refuse to start
-    limits = BodyLimits(body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB)
-    uvicorn.run(create_app(app, limits), host=args.host, port=args.port)
+    serve(Path(args.data), args.host, args.port, args.workers)
     return 0
 
 
@@ -96,4 +85,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--data", required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1); more than one needs PostgreSQL and a "
+        "'drawledger seal --follow' beside them (docs/OPERATIONS.md)",
+    )
     p.set_defaults(func=cmd_serve)
