@@ -28,6 +28,8 @@ def cmd_seal(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
 
     app = LedgerApp.open(Path(args.data), embedded_sealing=False)
+    if args.follow:
+        print(f"following the log: a sealing round every {args.interval} s", flush=True)
     while True:
         checkpoint = app.sealer.seal()
         if checkpoint is not None:
