@@ -18,7 +18,13 @@ from sqlalchemy import URL, Engine
 from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 
-from .database import create_read_engine
+from .database import (
+    create_read_engine,
+    integrity_problem,
+    read_database_url,
+    set_aside,
+    sqlite_file,
+)
 from .runner import ProjectionRunner
 
 KEPT = 2  # past positions whose read models are kept
@@ -58,3 +64,29 @@ def fold_read_models(
     runner = ProjectionRunner(view, engine)
     runner.rebuild(progress=progress)
     return view, engine, runner
+
+
+def rebuild_read_models(
+    app: LedgerApp,
+    position: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """``drawledger rebuild [--upto POSITION]``: the ledger's own read models dropped and
+    folded again from the log up to ``position`` (the head if None); returns the position
+    reached and the events read. The service catches them up to the head again when it next
+    reads them: a rebuild to a past position is for looking at the read models as they stood
+    (or timing a rebuild), not a way to hide what came after."""
+    url = read_database_url(app)
+    path = sqlite_file(url)
+    if path is not None:
+        problem = integrity_problem(path)
+        if problem is not None:
+            set_aside(path, problem)
+    engine = create_read_engine(url)
+    try:
+        upto = position if position is not None else (app.recorder.max_notification_id() or 0)
+        runner = ProjectionRunner(ledger_as_of(app, upto), engine)
+        events = runner.rebuild(progress=progress)
+        return min(runner.positions().values(), default=0), events
+    finally:
+        engine.dispose()
