@@ -40,7 +40,10 @@ _DATE_TIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:\d{2})?"
 )
 _POSITION = re.compile(r"[+-]?\d{1,30}")
-FORMS = "a ledger position (1, 2, ...), a date (2026-11-30) or a date and time in China time (2026-11-30T10:00)"
+FORMS = (
+    "a ledger position (1, 2, ...), a date (2026-11-30) "
+    "or a date and time in China time (2026-11-30T10:00)"
+)
 
 
 @dataclass(frozen=True)
@@ -241,8 +244,9 @@ def _capped(recorder: Any, cap: int) -> Any:
     cls = type(recorder)
     capped_cls = _CAPPED_CLASSES.get(cls)
     if capped_cls is None:
-        capped_cls = _CAPPED_CLASSES[cls] = type(f"Capped{cls.__name__}", (_CappedRecorder, cls), {})
-    capped = object.__new__(capped_cls)
+        capped_cls = type(f"Capped{cls.__name__}", (_CappedRecorder, cls), {})
+        _CAPPED_CLASSES[cls] = capped_cls
+    capped: Any = object.__new__(capped_cls)
     capped.__dict__.update(recorder.__dict__)
     capped.cap = cap
     return capped

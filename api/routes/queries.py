@@ -108,9 +108,7 @@ def list_inspectors(
 
 
 @router.get("/inspectors/{code}")
-def get_inspector(
-    code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep
-) -> dict[str, Any]:
+def get_inspector(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "inspector", code, at)
 
 
@@ -189,9 +187,7 @@ def list_officials(
 
 
 @router.get("/officials/{code}")
-def get_official(
-    code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep
-) -> dict[str, Any]:
+def get_official(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "official", code, at)
 
 
@@ -214,9 +210,7 @@ def list_divisions(
 
 
 @router.get("/divisions/{code}")
-def get_division(
-    code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep
-) -> dict[str, Any]:
+def get_division(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "division", code, at)
 
 

@@ -80,12 +80,17 @@ def dispute(ledger):  # type: ignore[no-untyped-def]
         today = datetime.now(CHINA).date().isoformat()
         Inspections(ledger).record_confirmation(inspection, {"on": today}, f"{division}-clerk")
         assert ledger.recorder.max_notification_id() > p
-        yield client, ledger, p, {
-            "target": target,
-            "plan": plan,
-            "draw": draw,
-            "inspection": inspection,
-        }
+        yield (
+            client,
+            ledger,
+            p,
+            {
+                "target": target,
+                "plan": plan,
+                "draw": draw,
+                "inspection": inspection,
+            },
+        )
     app.state.read_models.close()
 
 
