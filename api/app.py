@@ -17,7 +17,7 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
-from . import docs_pages, errors
+from . import as_of, docs_pages, errors
 from .body_limit import BodyLimit, BodyLimits
 from .public_column.routes import install as install_public_column
 from .routes import (
@@ -90,6 +90,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.state.read_models = open_read_models(ledger)
     errors.install(app)
     app.middleware("http")(_ledger_position)
+    as_of.install(app)  # Ledger-As-Of also on a problem about the position answered for
     app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)
     app.include_router(registry.router)

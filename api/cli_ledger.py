@@ -1,4 +1,5 @@
-"""The ledger's own life: ``drawledger init``, ``export``, ``seal``, ``draw-record``, ``serve``."""
+"""The ledger's own life: ``drawledger init``, ``export``, ``seal``, ``draw-record``,
+``rebuild``, ``serve``."""
 
 from __future__ import annotations
 
@@ -51,6 +52,21 @@ def cmd_draw_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ledger.application import LedgerApp
+    from ledger.as_of import resolve
+    from projections.past import rebuild_read_models
+
+    app = LedgerApp.open(Path(args.data))
+    try:
+        upto = resolve(app, args.upto) if args.upto is not None else None
+        position, events = rebuild_read_models(app, upto, ProgressBar("rebuilt"))
+    finally:
+        app.close()
+    print(f"rebuilt the read models up to position {position}: {events} events read")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serving import serve
 
@@ -82,6 +98,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True, help="a directory for manifest.json, population.txt")
     p.set_defaults(func=cmd_draw_record)
+
+    p = sub.add_parser(
+        "rebuild", help="drop the read models and fold them again from the log (to a position)"
+    )
+    p.add_argument("--data", required=True)
+    p.add_argument(
+        "--upto",
+        metavar="POSITION",
+        help="a ledger position, or a date / date and time in China time (2026-11-30, "
+        "2026-11-30T10:00): fold up to it (default: the whole log); the service catches up "
+        "to the head when it next reads them",
+    )
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("serve", help="start the HTTP service")
     p.add_argument("--data", required=True)

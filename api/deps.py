@@ -127,10 +127,7 @@ MAX_PAGE = MAX_OFFSET // 100  # a page of at most 100 entries starts within MAX_
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="entries to skip, 0 to 10^9")]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page, from 1")]
-AsOf = Annotated[
-    int | None,
-    Query(ge=1, le=MAX_POSITION, description="a ledger position: the state then (default: now)"),
-]
+# ``as_of`` (a position or a China-time date) is not an integer parameter: api/as_of.py.
 LeafIndex = Annotated[
     int | None, Query(ge=0, le=MAX_POSITION, description="a leaf index of the Merkle tree")
 ]

@@ -4,8 +4,10 @@
 - ``tracking.py``: what a projection is, and the batching writer its handlers write through;
 - ``current.py``, ``history.py``: the projections;
 - ``runner.py``: ``catch_up()`` and ``rebuild()``, rows and positions in one transaction;
-- ``queries.py``: searches, pages, single entries, histories; ``as_of.py``: state at a position
-  rebuilt from the log; ``views.py``: the reader's view of an entry;
+- ``queries.py``: searches, pages, single entries, histories; ``as_of.py``: an entry's state at
+  a position rebuilt from the log; ``past.py``: every read model as it stood at a past
+  position, folded from the log into a scratch database; ``views.py``: the reader's view of an
+  entry;
 - ``database.py``: where the read models live, and their integrity check.
 
 ``open_read_models(app)`` wires them to a ledger application.
@@ -14,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import URL, Engine
@@ -30,6 +32,7 @@ from .database import (
     set_aside,
     sqlite_file,
 )
+from .past import PastReadModels
 from .runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,13 @@ class ReadModels:
     app: LedgerApp
     engine: Engine
     runner: ProjectionRunner
+    _past: PastReadModels | None = field(default=None, repr=False)
+
+    def at(self, position: int) -> ReadModels:
+        """The read models as they stood at ``position``, folded from the log (``past.py``)."""
+        if self._past is None:
+            self._past = PastReadModels(self.app)
+        return ReadModels(*self._past.at(position))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -212,18 +212,21 @@ def get_entry(engine: Engine, kind: str, ref: str) -> dict[str, Any]:
     return view
 
 
-def entry_history(engine: Engine, kind: str, ref: str) -> dict[str, Any]:
-    """Every event of one entry in order, each with its position in the log."""
+def entry_history(
+    engine: Engine, kind: str, ref: str, *, upto: int | None = None
+) -> dict[str, Any]:
+    """Every event of one entry in order, each with its position in the log (only those at or
+    before position ``upto``, if given: the history as it stood then)."""
     aggregate_id = str(entry_uuid(kind, ref))
     h = t.registry_history.c
+    conditions = [h.aggregate_id == aggregate_id, h.kind == kind]
+    if upto is not None:
+        conditions.append(h.position <= upto)
     with _reading(engine) as conn:
-        rows = conn.execute(
-            select(t.registry_history)
-            .where(h.aggregate_id == aggregate_id, h.kind == kind)
-            .order_by(h.version)
-        ).all()
+        rows = conn.execute(select(t.registry_history).where(*conditions).order_by(h.version)).all()
     if not rows:
-        raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}")
+        when = "" if upto is None else f" at position {upto}"
+        raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}{when}")
     return {"id": aggregate_id, "kind": kind, "events": [history_row(r) for r in rows]}
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, insert, inspect, select, update
@@ -121,8 +121,9 @@ class ProjectionRunner:
 
     # -- following the log ---------------------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Apply every notification after the tracked positions; return how many were read.
+        ``progress(position reached, head)`` is called after each batch.
 
         Raises TamperedEvent if a stored event fails verification, ProjectionError if a
         projection cannot follow an event; the read models then stay at the last good batch.
@@ -133,6 +134,8 @@ class ProjectionRunner:
                 positions = self.positions()
                 low = min(positions.values(), default=0)
                 head = self.app.recorder.max_notification_id() or 0
+                if progress is not None:
+                    progress(min(low, head), head)
                 if low >= head:
                     self.last_error = None
                     return done
@@ -166,15 +169,20 @@ class ProjectionRunner:
                         p.process(writer, event, position)
                 writer.flush()
 
-    def rebuild(self, names: Iterable[str] | None = None) -> int:
-        """Drop the named projections (all by default) and replay the log into them."""
+    def rebuild(
+        self,
+        names: Iterable[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Drop the named projections (all by default) and replay the log into them (up to
+        the head of ``app``'s log: a ledger as of a position, ``ledger/as_of.py``, ends there)."""
         chosen = list(names) if names is not None else list(self._by_name)
         unknown = sorted(set(chosen) - set(self._by_name))
         if unknown:
             raise ProjectionError(f"no projection named {', '.join(unknown)}")
         with self._lock:
             self._reset(chosen)
-            return self.catch_up()
+            return self.catch_up(progress)
 
     def _reset(self, names: list[str]) -> None:
         with self._lock, self.engine.begin() as conn:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ..as_of import refuse_as_of
 from ..deps import ColumnDep, Limit, Offset, Page
 from . import feeds
 from .pages import Column, china_time
@@ -20,7 +21,14 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
 templates.env.filters["china_time"] = china_time
 
-router = APIRouter(prefix="/column", tags=["public column"], include_in_schema=False)
+# The column shows what is published now; the past is read through the officials' API (as_of).
+_NOW_ONLY = refuse_as_of(
+    "公示专栏只显示当前公示的内容 (the public column shows what is published now; "
+    "the ledger as of a past position is read through the officials' API)"
+)
+router = APIRouter(
+    prefix="/column", tags=["public column"], include_in_schema=False, dependencies=[_NOW_ONLY]
+)
 
 RESULTS_PER_PAGE = 20
 Channel = Annotated[str | None, Query(description="results or double_publicity (双公示)")]

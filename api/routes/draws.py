@@ -9,7 +9,9 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from ledger.draws.record import draw_record
+from ledger.draws.service import Draws
 
+from ..as_of import AtDep
 from ..deps import DrawsDep, JointDep, OfficialDep
 from ..schemas import Reason, RequestBody
 
@@ -131,9 +133,10 @@ def substitute(
 
 
 @router.get("/{draw}/record")
-def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
-    """The publishable draw record (public): manifest and population list."""
-    manifest, population = draw_record(draws, draw)
+def record(draw: UUID, draws: DrawsDep, at: AtDep) -> dict[str, Any]:
+    """The publishable draw record (public): manifest and population list (as the ledger
+    stood at ``as_of``, if given: the steps recorded by then)."""
+    manifest, population = draw_record(Draws(at.ledger) if at.asked else draws, draw)
     return {"manifest": manifest, "population": population}
 
 

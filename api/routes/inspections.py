@@ -13,10 +13,13 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import Field
 
+from ledger.inspections.service import Inspections
+from ledger.policies import calendar_warnings
 from ledger.registry.authority import authorise
 from projections.staff import awaiting_confirmation, publications_due
 
-from ..deps import InspectionsDep, OfficialDep, PoliciesDep, PublishingDep, ReadModelsDep
+from ..as_of import AtDep, ReadModelsAtDep
+from ..deps import InspectionsDep, OfficialDep, PoliciesDep, PublishingDep
 from ..schemas import Reason, RequestBody
 
 router = APIRouter(tags=["inspections"])
@@ -90,8 +93,11 @@ def notify(
 
 
 @router.get("/inspections/{inspection}")
-def get_inspection(inspection: UUID, service: InspectionsDep, _: OfficialDep) -> dict[str, Any]:
-    record = service.get(inspection)
+def get_inspection(
+    inspection: UUID, service: InspectionsDep, _: OfficialDep, at: AtDep
+) -> dict[str, Any]:
+    """The inspection as it stands (or stood as of ``as_of``)."""
+    record = (Inspections(at.ledger) if at.asked else service).get(inspection)
     state = {k: v for k, v in vars(record).items() if not k.startswith("_")}
     return {"id": str(record.id), "version": record.version, **_plain(state)}
 
@@ -198,38 +204,48 @@ def withdraw(
 
 @router.get("/staff/awaiting-confirmation", tags=["staff"])
 def staff_awaiting_confirmation(
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     official: OfficialDep,
     policies: PoliciesDep,
+    at: AtDep,
     division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Results recorded but not yet confirmed (or refused) by the inspected party; ``warnings``
     says when the working-day calendar runs out within 60 days. A clerk or division head reads
-    their own division's list, an auditor or the legal office any division's (403 otherwise)."""
+    their own division's list, an auditor or the legal office any division's (403 otherwise).
+    As of ``as_of``: the list then, and the warning as it was on that position's day."""
     division = division or official.division
     authorise(official, "worklist.read", division)
     rows = awaiting_confirmation(rm.engine, division=division)
-    return {"items": rows, "total": len(rows), "warnings": policies.calendar_warnings()}
+    warnings = (
+        calendar_warnings(rm.app.policy_in_force(), at.day())
+        if at.asked
+        else policies.calendar_warnings()
+    )
+    return {"items": rows, "total": len(rows), "warnings": warnings}
 
 
 @router.get("/staff/publications-due", tags=["staff"])
 def staff_publications_due(
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     publishing: PublishingDep,
     official: OfficialDep,
     policies: PoliciesDep,
+    at: AtDep,
     division: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Results and penalties still to publish, with their deadline and working days left;
     ``overdue`` lists those past their deadline; ``warnings`` says when the working-day
     calendar runs out within 60 days. Who may read which division's: as for
-    ``/staff/awaiting-confirmation``."""
+    ``/staff/awaiting-confirmation``. As of ``as_of``: the lists then, counted from that
+    position's day (``today``) under the policy then in force."""
     division = division or official.division
     authorise(official, "worklist.read", division)
-    policy = publishing.app.policy_in_force()
-    today = publishing.today()
+    policy = at.ledger.policy_in_force()
+    today = at.day() if at.asked else publishing.today()
     lists = publications_due(rm.engine, policy, today, division=division)
-    return {"today": today.isoformat(), **lists, "warnings": policies.calendar_warnings(policy)}
+    warnings = calendar_warnings(policy, today) if at.asked else policies.calendar_warnings(policy)
+    return {"today": today.isoformat(), **lists, "warnings": warnings}
 
 
 def _plain(value: Any) -> Any:

@@ -10,7 +10,9 @@ from pydantic import Field
 
 from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
+from ledger.plans.service import Plans
 
+from ..as_of import AtDep
 from ..deps import CycleYears, LedgerDep, Limit, OfficialDep, Offset, PlansDep, Year
 from ..schemas import Reason, RequestBody
 
@@ -59,37 +61,41 @@ def roll_over(body: RolloverCreate, ledger: LedgerDep, official: OfficialDep) ->
 
 
 @router.get("/{plan}")
-def show(plan: UUID, plans: PlansDep, _: OfficialDep) -> dict[str, Any]:
-    """The plan as it stands, with what rolled over into its month."""
-    return plans.show(plan)
+def show(plan: UUID, plans: PlansDep, _: OfficialDep, at: AtDep) -> dict[str, Any]:
+    """The plan as it stands (or stood as of ``as_of``), with what rolled over into its month."""
+    return (Plans(at.ledger) if at.asked else plans).show(plan)
 
 
 @router.get("/{plan}/coverage")
 def plan_coverage(
     plan: UUID,
-    ledger: LedgerDep,
     _: OfficialDep,
+    at: AtDep,
     show: Show = "uncovered",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """The plan's division's targets not yet covered in the cycle the plan states."""
-    return Coverage(ledger).for_plan(plan, show=show, limit=limit, offset=offset)
+    """The plan's division's targets not yet covered in the cycle the plan states (as the
+    ledger stood at ``as_of``, if given)."""
+    return Coverage(at.ledger).for_plan(plan, show=show, limit=limit, offset=offset)
 
 
 @divisions.get("/{division}/coverage")
 def division_coverage(
     division: str,
-    ledger: LedgerDep,
     _: OfficialDep,
+    at: AtDep,
     year: Year = None,
     cycle_years: CycleYears = None,
     show: Show = "uncovered",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """A division's targets covered and not yet covered in the current cycle (counts, a page)."""
-    return Coverage(ledger).for_division(
+    """A division's targets covered and not yet covered in the current cycle (counts, a page);
+    as of ``as_of``, the cycle ending in that position's year unless ``year`` says otherwise."""
+    if at.asked and year is None:
+        year = at.day().year
+    return Coverage(at.ledger).for_division(
         division, year=year, years=cycle_years, show=show, limit=limit, offset=offset
     )
 

@@ -13,7 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from ..deps import AsOf, OfficialDep, PoliciesDep
+from ledger.policies import Policies
+
+from ..as_of import AtDep
+from ..deps import OfficialDep, PoliciesDep
 from ..schemas import RequestBody
 
 router = APIRouter(prefix="/policy", tags=["policy"])
@@ -28,21 +31,20 @@ class PolicyCreate(RequestBody):
 
 
 @router.get("")
-def policy_in_force(
-    policies: PoliciesDep,
-    as_of: AsOf = None,
-) -> dict[str, Any]:
+def policy_in_force(policies: PoliciesDep, at: AtDep) -> dict[str, Any]:
     """The version in force, the position of its ``policy.set``, who set it, when and why, the
-    document, the position answered for (``as_of``) and any calendar warning."""
-    version = policies.in_force(as_of)
-    warnings = policies.calendar_warnings(version["document"]) if as_of is None else []
+    document, the position answered for (``as_of``) and any calendar warning (none for a past
+    position)."""
+    version = policies.in_force(at.position)
+    warnings = policies.calendar_warnings(version["document"]) if not at.asked else []
     return {**version, "warnings": warnings}
 
 
 @router.get("/versions")
-def policy_versions(policies: PoliciesDep) -> dict[str, Any]:
-    """Every version in log order, each with the position from which it was in force."""
-    return {"versions": policies.versions()}
+def policy_versions(policies: PoliciesDep, at: AtDep) -> dict[str, Any]:
+    """Every version in log order, each with the position from which it was in force (those
+    recorded by ``as_of``, if given)."""
+    return {"versions": (Policies(at.ledger) if at.asked else policies).versions()}
 
 
 @router.post("", status_code=201)

@@ -1,8 +1,10 @@
 """Registry queries: search, pages, single entries, their histories and their state "as of".
 
 Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
-the body is ``{"items": [...], "total": N, "limit": L, "offset": O}``. ``?as_of=POSITION`` on a
-single entry answers with its state at that ledger position, rebuilt from the log.
+the body is ``{"items": [...], "total": N, "limit": L, "offset": O}``. Every route takes
+``as_of`` (``api/as_of.py``): a single entry answers with its state then, rebuilt from the log
+(and ``as_of`` in its body); a history ends at that position; a search or a page runs on the read
+models folded from the log up to it.
 """
 
 from __future__ import annotations
@@ -14,16 +16,21 @@ from fastapi import APIRouter, Query
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
-from ..deps import AsOf, ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
+from ..as_of import At, AtDep, ReadModelsAtDep
+from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
 
 router = APIRouter(prefix="", tags=["registry queries"])
 Text = Annotated[str | None, Query(description="text contained in the name or code")]
 
 
-def _entry(rm: ReadModels, kind: str, ref: str, position: int | None) -> dict[str, Any]:
-    if position is None:
+def _entry(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
+    if not at.asked:
         return queries.get_entry(rm.engine, kind, ref)
-    return entry_as_of(rm.app, rm.engine, kind, ref, position)
+    return entry_as_of(rm.app, rm.engine, kind, ref, at.position)
+
+
+def _history(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
+    return queries.entry_history(rm.engine, kind, ref, upto=at.position if at.asked else None)
 
 
 # -- targets -----------------------------------------------------------------------------------
@@ -32,7 +39,7 @@ def _entry(rm: ReadModels, kind: str, ref: str, position: int | None) -> dict[st
 @router.get("/targets")
 def list_targets(
     _: OfficialDep,
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     q: Text = None,
     division: str | None = None,
     district: str | None = None,
@@ -59,15 +66,15 @@ def list_targets(
 
 
 @router.get("/targets/{ref}")
-def get_target(ref: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None) -> dict[str, Any]:
+def get_target(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     """One target by id or code (credit code, ``project:NUMBER``, ``individual:REF``)."""
-    return _entry(rm, "target", ref, as_of)
+    return _entry(rm, "target", ref, at)
 
 
 @router.get("/targets/{ref}/history")
-def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     """Every event of one target, with its position in the log."""
-    return queries.entry_history(rm.engine, "target", ref)
+    return _history(rm, "target", ref, at)
 
 
 # -- inspectors --------------------------------------------------------------------------------
@@ -76,7 +83,7 @@ def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any
 @router.get("/inspectors")
 def list_inspectors(
     _: OfficialDep,
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     q: Text = None,
     division: str | None = None,
     unit: str | None = None,
@@ -101,15 +108,13 @@ def list_inspectors(
 
 
 @router.get("/inspectors/{code}")
-def get_inspector(
-    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
-) -> dict[str, Any]:
-    return _entry(rm, "inspector", code, as_of)
+def get_inspector(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _entry(rm, "inspector", code, at)
 
 
 @router.get("/inspectors/{code}/history")
-def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
-    return queries.entry_history(rm.engine, "inspector", code)
+def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _history(rm, "inspector", code, at)
 
 
 # -- items and published lists -----------------------------------------------------------------
@@ -118,7 +123,7 @@ def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str,
 @router.get("/items")
 def list_items(
     _: OfficialDep,
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     q: Text = None,
     division: str | None = None,
     item_class: str | None = None,
@@ -139,25 +144,25 @@ def list_items(
 
 
 @router.get("/items/{code}")
-def get_item(code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None) -> dict[str, Any]:
-    return _entry(rm, "item", code, as_of)
+def get_item(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _entry(rm, "item", code, at)
 
 
 @router.get("/items/{code}/history")
-def item_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
-    return queries.entry_history(rm.engine, "item", code)
+def item_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _history(rm, "item", code, at)
 
 
 @router.get("/item-lists")
 def list_item_lists(
-    _: OfficialDep, rm: ReadModelsDep, limit: Limit = queries.DEFAULT_LIMIT, offset: Offset = 0
+    _: OfficialDep, rm: ReadModelsAtDep, limit: Limit = queries.DEFAULT_LIMIT, offset: Offset = 0
 ) -> dict[str, Any]:
     """Every publication of the consolidated item list, newest first."""
     return queries.item_lists(rm.engine, limit=limit, offset=offset)
 
 
 @router.get("/item-lists/{number}")
-def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
+def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsAtDep) -> dict[str, Any]:
     return queries.item_list(rm.engine, number)
 
 
@@ -167,7 +172,7 @@ def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsDep) -> 
 @router.get("/officials")
 def list_officials(
     _: OfficialDep,
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     q: Text = None,
     division: str | None = None,
     role: str | None = None,
@@ -182,21 +187,19 @@ def list_officials(
 
 
 @router.get("/officials/{code}")
-def get_official(
-    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
-) -> dict[str, Any]:
-    return _entry(rm, "official", code, as_of)
+def get_official(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _entry(rm, "official", code, at)
 
 
 @router.get("/officials/{code}/history")
-def official_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
-    return queries.entry_history(rm.engine, "official", code)
+def official_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _history(rm, "official", code, at)
 
 
 @router.get("/divisions")
 def list_divisions(
     _: OfficialDep,
-    rm: ReadModelsDep,
+    rm: ReadModelsAtDep,
     q: Text = None,
     kind: str | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
@@ -207,12 +210,10 @@ def list_divisions(
 
 
 @router.get("/divisions/{code}")
-def get_division(
-    code: str, _: OfficialDep, rm: ReadModelsDep, as_of: AsOf = None
-) -> dict[str, Any]:
-    return _entry(rm, "division", code, as_of)
+def get_division(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _entry(rm, "division", code, at)
 
 
 @router.get("/divisions/{code}/history")
-def division_history(code: str, _: OfficialDep, rm: ReadModelsDep) -> dict[str, Any]:
-    return queries.entry_history(rm.engine, "division", code)
+def division_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
+    return _history(rm, "division", code, at)

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ledger.errors import BadInput, NotFound
 
+from ..as_of import refuse_as_of
 from ..deps import (
     MAX_POSITION,
     LeafIndex,
@@ -38,7 +39,17 @@ def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode("ascii") for h in items]
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse, response_model=None)
+_LATEST = refuse_as_of(
+    "the latest signed checkpoint is the one now; a past one is GET /checkpoints/{size}"
+)
+_FIXED = refuse_as_of("a checkpoint is fixed by its tree size: choose the size")
+_PROOF = refuse_as_of("a proof is against a signed checkpoint: give its tree size (size)")
+_NOW = refuse_as_of("the service's state is the state now")
+
+
+@router.get(
+    "/checkpoint", response_class=PlainTextResponse, response_model=None, dependencies=[_LATEST]
+)
 def latest_checkpoint(
     ledger: LedgerDep,
     wait_for: Annotated[
@@ -78,7 +89,7 @@ def latest_checkpoint(
     return ledger.sealer.cosigned_note()
 
 
-@router.get("/checkpoints/{size}", response_class=PlainTextResponse)
+@router.get("/checkpoints/{size}", response_class=PlainTextResponse, dependencies=[_FIXED])
 def checkpoint_at(size: TreeSizePath, ledger: LedgerDep) -> str:
     """The checkpoint signed at a tree size, with witness cosignatures."""
     return ledger.sealer.cosigned_note(size)
@@ -92,7 +103,7 @@ def add_cosignature(
     return {"tree_size": size, "witness": ledger.add_cosignature(size, body.line)}
 
 
-@router.get("/proofs/inclusion")
+@router.get("/proofs/inclusion", dependencies=[_PROOF])
 def inclusion(
     ledger: LedgerDep,
     index: LeafIndex = None,
@@ -111,14 +122,14 @@ def inclusion(
     return {"index": index, "tree_size": tree_size, "proof": _b64(proof)}
 
 
-@router.get("/proofs/consistency")
+@router.get("/proofs/consistency", dependencies=[_PROOF])
 def consistency(old: OldTreeSize, ledger: LedgerDep, new: TreeSize = None) -> dict[str, object]:
     """Consistency proof from the tree of size ``old`` to a later signed checkpoint."""
     new_size, proof = ledger.sealer.consistency_proof(old, new)
     return {"old_size": old, "new_size": new_size, "proof": _b64(proof)}
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[_NOW])
 def health(ledger: LedgerDep, policies: PoliciesDep) -> dict[str, object]:
     """The service's state: how much is sealed, the sealer's last failure if it failed, and
     warnings that need a person (the working-day calendar running out within 60 days)."""

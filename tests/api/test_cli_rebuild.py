@@ -1,0 +1,84 @@
+"""``drawledger rebuild [--upto POSITION]``: the read models folded again from the log, to the
+head or to a past position (or time), with progress; a bad position changes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from api.cli import main as drawledger
+from ledger.application import LedgerApp
+from projections import open_read_models
+from projections.queries import search_targets
+
+
+def _positions(data: Path) -> set[int]:
+    with closing(sqlite3.connect(data / "readmodels.sqlite")) as conn:
+        return {row[0] for row in conn.execute("SELECT position FROM projection_tracking")}
+
+
+def _targets(data: Path) -> int:
+    with closing(sqlite3.connect(data / "readmodels.sqlite")) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM rm_targets").fetchone()[0])
+
+
+@pytest.fixture
+def data(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    data = tmp_path / "demo"
+    args = ["demo", "--data", str(data), "--targets", "40", "--inspectors", "20"]
+    assert drawledger([*args, "--registry-only"]) == 0
+    assert drawledger(["rebuild", "--data", str(data)]) == 0  # the read models, to the head
+    capsys.readouterr()
+    return data
+
+
+def _head(data: Path) -> int:
+    app = LedgerApp.open(data)
+    try:
+        return app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+
+
+def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, capsys):
+    head = _head(data)
+    targets_now = _targets(data)
+    past = head // 3
+    assert drawledger(["rebuild", "--data", str(data), "--upto", str(past)]) == 0
+    captured = capsys.readouterr()
+    assert f"rebuilt the read models up to position {past}" in captured.out
+    assert captured.err.splitlines()[-1] == f"rebuilt: {past:,}/{past:,} (100%)"
+    assert _positions(data) == {past}
+    # the same rows as the service folds for an as_of query at that position
+    app = LedgerApp.open(data)
+    try:
+        scratch = open_read_models(app, "sqlite://", attach=False).at(past)
+        then = search_targets(scratch.engine, limit=500)["total"]
+    finally:
+        app.close()
+    assert _targets(data) == then < targets_now
+
+    assert drawledger(["rebuild", "--data", str(data)]) == 0
+    assert f"up to position {head}" in capsys.readouterr().out
+    assert _positions(data) == {head} and _targets(data) == targets_now
+
+
+@pytest.mark.parametrize(
+    ("upto", "says"),
+    [
+        ("0", "as_of 0: the log has positions 1 to"),
+        ("999999", "999999 is beyond its head"),
+        ("2001-01-01", "is before the ledger existed"),
+        ("soon", "as_of 'soon': not a ledger position"),
+    ],
+)
+def test_a_bad_upto_is_exit_1_with_one_line_and_changes_nothing(data, capsys, upto, says):
+    before = _positions(data)
+    assert drawledger(["rebuild", "--data", str(data), "--upto", upto]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("drawledger rebuild: ") and says in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert _positions(data) == before
