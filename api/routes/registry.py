@@ -28,6 +28,7 @@ from ..schemas import (
     OfficialPublic,
     Reason,
     Recorded,
+    InspectorBinding,
     RolesChange,
     TargetCorrection,
     TargetCreate,
@@ -82,6 +83,16 @@ def change_official_roles(
 ) -> Recorded:
     """Change an official's roles and division (admin)."""
     registry.change_official_roles(code, body.roles, body.division, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/officials/{code}/inspector")
+def bind_inspector(
+    code: str, body: InspectorBinding, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Bind an official to the roster inspector they are (the personnel authority the policy
+    names, admin by default): only so may they act in the inspector role."""
+    registry.bind_inspector(code, body.inspector, body.reason, by=official.code)
     return Recorded(ledger_position=_position(registry))
 
 
