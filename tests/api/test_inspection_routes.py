@@ -34,6 +34,7 @@ def world(ledger, tmp_path):
     inspector = bound_official(ledger, team["members"][0])  # the demo's account of the member
     return {
         "client": TestClient(app),
+        "registry": registry,
         "draw": str(draw),
         "team": team,
         "clerk": {"Authorization": f"Bearer {registry.issue_token('szc-clerk', None)}"},
