@@ -60,6 +60,16 @@ IN_CHARGE: dict[str, tuple[str, ...]] = {"plan.review": ("leader_in_charge",)}
 # The envelope actor of the ledger's own operator.
 OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}
 
+# What the ledger's operator (the drawledger CLI run with the data directory and no official's
+# credential) may record, as the policy's ``[authority] operator`` and ``operator_on_request``
+# name them; these are the defaults. On its own: setting up the bureau (divisions, officials,
+# their first credentials) and the scheduled monthly rollover. Only on a written request that
+# it names (``--on-request-of``, recorded in the actor as ``on_request_of``): a division's
+# registry import and a new policy version. Nothing else: no draw, inspection or result.
+DEFAULT_OPERATOR_ACTS = ("division.manage", "official.manage", "token.manage", "plan.rollover")
+DEFAULT_OPERATOR_ON_REQUEST = ("target.write", "inspector.write", "item.write", "policy.set")
+OPERATOR_ACT_NAMES = (*PERMISSIONS, "plan.rollover")
+
 # Whose record an event acts on (the division whose authority it needs):
 NEW = "new"  # the division the payload names, which becomes the record's
 RECORD = "record"  # the record's division, as its earlier events left it
@@ -168,6 +178,27 @@ def inspector_binders(policy: Any) -> tuple[str, ...]:
     """The roles that may bind an official to a roster inspector (the personnel authority), as
     the policy in force names them (``[authority] bind_inspector``), else admin."""
     return _named_roles(policy, "bind_inspector", DEFAULT_INSPECTOR_BINDERS)
+
+
+def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
+    """Why the ledger's operator may not record ``act`` (on the written ``request``, if any)
+    under the policy document ``policy``; or None."""
+    alone = _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS)
+    on_request = _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST)
+    if act in alone or (act in on_request and request):
+        return None
+    if act in on_request:
+        return (
+            f"the ledger's operator records {act} only on a written request: name it with "
+            "--on-request-of, or act as an official with their credential (--as CODE with "
+            "--token-file FILE or DRAWLEDGER_TOKEN)"
+        )
+    return (
+        f"the ledger's operator may not record {act} (the policy lets it record "
+        f"{', '.join(alone) or 'nothing'} on its own, and {', '.join(on_request) or 'nothing'} "
+        "on a written request): act as an official with their credential (--as CODE with "
+        "--token-file FILE or DRAWLEDGER_TOKEN)"
+    )
 
 
 def charge_of(policy: Any, official: Any) -> tuple[str, ...]:
