@@ -303,9 +303,7 @@ def _shared_code(log: _Log, kind: str, extra: Any, identity: Any) -> tuple[str, 
     return None
 
 
-def _binding_problem(
-    log: _Log, kind: str, aggregate: str, identity: Any
-) -> tuple[str, str] | None:
+def _binding_problem(log: _Log, kind: str, aggregate: str, identity: Any) -> tuple[str, str] | None:
     """A binding that breaks the rules (``authority_rules.binding_refusal``), whoever recorded
     it; None for any other event."""
     if kind != "official.bound_to_inspector":
@@ -342,12 +340,13 @@ def _identity_problem(
         team = log.present.get(aggregate, [])
     bound = log.bound.get(code)
     refusal = inspector_act_refusal(str(code), bound, team if isinstance(team, list) else [])
-    if refusal is None and isinstance(identity, tuple) and kind != "inspection.carried_out":
-        if identity[0] != bound:  # a result or checklist names the inspector who recorded it
-            refusal = (
-                f"official {code} is bound to inspector {bound} but recorded in the name of "
-                f"{identity[0]}"
-            )
+    recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
+    # A result or checklist names the inspector who recorded it: the one bound to the official.
+    if refusal is None and recorded and identity[0] != bound:
+        refusal = (
+            f"official {code} is bound to inspector {bound} but recorded in the name of "
+            f"{identity[0]}"
+        )
     return None if refusal is None else ("the bound inspector, on the team", refusal)
 
 

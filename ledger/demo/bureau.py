@@ -35,7 +35,6 @@ from ..registry.divisions import Division, division_id
 from ..registry.service import Registry
 from ..registry.targets import target_id
 from .changzhou import (
-    inspector_official,
     ADMIN,
     AGGREGATOR,
     BUSINESS,
@@ -58,6 +57,7 @@ from .changzhou import (
     SURNAMES,
     TOWNS,
     WORDS,
+    inspector_official,
 )
 from .results import DemoResults, record_results
 from .year import DemoYear, record_year

@@ -188,7 +188,6 @@ OFFICIALS: list[tuple[str, str, list[str]]] = [
 ]
 
 
-
 def inspector_official(code: str, unit: str) -> str:
     """The code of the official account of roster inspector ``code`` of ``unit``: never the
     inspector's own code (official and inspector codes never coincide); the admin binds the

@@ -99,9 +99,7 @@ def test_an_unbound_official_recording_a_result_is_a_finding(history, run_verify
     assert "szjczd-inspector is bound to no roster inspector" in finding["message"]
 
 
-def test_an_official_bound_to_an_inspector_off_the_team_is_a_finding(
-    history, run_verify, tmp_path
-):
+def test_an_official_bound_to_an_inspector_off_the_team_is_a_finding(history, run_verify, tmp_path):
     bundle = _bundle(history)
     position = _last(bundle, "inspection.result_recorded")
     outsider = history[2]["outsider"]
