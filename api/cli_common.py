@@ -8,11 +8,16 @@ module; it imports none of them, and ``cli`` assembles them into one parser.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ledger.application import LedgerApp
 
 DEFAULT_ORIGIN = "drawledger.local/water-bureau"
 
@@ -27,16 +32,80 @@ def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
     print(f"public key: {key.verifier}")
 
 
+TOKEN_VARIABLE = "DRAWLEDGER_TOKEN"
+
+
 def add_data_and_acting(p: argparse.ArgumentParser) -> None:
-    """``--data DIR`` (required) and ``--as OFFICIAL_CODE`` (``args.acting``, None for the
-    ledger's own operator)."""
+    """``--data DIR`` (required); ``--as OFFICIAL_CODE`` with that official's credential
+    (``--token-file FILE`` or ``DRAWLEDGER_TOKEN``); without a credential the ledger's own
+    operator acts, and only as the policy lets it (``--on-request-of`` names a written request
+    where that is needed). ``acting`` decides."""
     p.add_argument("--data", required=True, help="the ledger's data directory")
     p.add_argument(
         "--as",
         dest="acting",
         metavar="OFFICIAL_CODE",
-        help="act as this official (default: the ledger's own operator, recorded as system)",
+        help="act as this official: needs their API token (--token-file or "
+        f"{TOKEN_VARIABLE}); without it the ledger's operator acts, recorded as system",
     )
+    p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"a file holding the acting official's API token (or set {TOKEN_VARIABLE})",
+    )
+    p.add_argument(
+        "--on-request-of",
+        metavar="REQUEST",
+        help="the written request the operator acts on (e.g. a division's letter and its "
+        "number), recorded with the act; required for operator imports and policy versions",
+    )
+
+
+def _credential(args: argparse.Namespace) -> str | None:
+    from ledger.errors import BadInput
+
+    if getattr(args, "token_file", None):
+        try:
+            return Path(args.token_file).read_text(encoding="utf-8").strip() or None
+        except OSError as e:
+            raise BadInput(f"cannot read the token file {args.token_file}: {e.strerror}") from None
+    return os.environ.get(TOKEN_VARIABLE, "").strip() or None
+
+
+@contextmanager
+def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str | None]:
+    """Who records the command's ``act``: the official whose API token is given (checked like
+    the API's bearer tokens; ``--as``, if given, must name them), or, without a credential, the
+    ledger's operator if the policy in force lets it record ``act``, on the written request
+    of ``--on-request-of`` where one is needed (recorded in the actor). The CLI never acts in an
+    official's name without that official's credential. Forbidden or BadInput otherwise."""
+    from ledger.actors import on_request
+    from ledger.errors import BadInput, Forbidden
+    from ledger.registry.tokens import authenticate
+    from verify.authority_rules import operator_refusal
+
+    token = _credential(args)
+    named = getattr(args, "acting", None)
+    request = getattr(args, "on_request_of", None)
+    if token is not None:
+        official = authenticate(app, token)
+        if named is not None and named != official.code:
+            raise Forbidden(f"the token given is official {official.code}'s, not {named}'s")
+        if request:
+            raise BadInput("--on-request-of is for the operator's acts; an official acts in person")
+        yield official.code
+        return
+    if named is not None:
+        raise Forbidden(
+            f"--as {named}: the CLI acts in an official's name only with that official's "
+            f"credential (--token-file FILE or {TOKEN_VARIABLE}); without one, leave out --as "
+            "and the ledger's operator records the act as its own, where the policy allows"
+        )
+    refusal = operator_refusal(app.policy_in_force(), act, request)
+    if refusal is not None:
+        raise Forbidden(refusal)
+    with on_request(request):
+        yield None
 
 
 class ProgressBar:

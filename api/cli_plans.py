@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli_common import add_data_and_acting
+from .cli_common import acting, add_data_and_acting
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +29,8 @@ def cmd_rollover(args: argparse.Namespace) -> int:
     from ledger.plans.rollover import MonthlyRollover
 
     app = LedgerApp.open(Path(args.data))
-    result = MonthlyRollover(app).roll_over(args.month, args.acting, args.division)
+    with acting(args, app, "plan.rollover") as by:
+        result = MonthlyRollover(app).roll_over(args.month, by, args.division)
     for plan in result["plans"]:
         print(
             f"plan {plan['plan']} ({plan['division']}) → {plan['to_month']}: "

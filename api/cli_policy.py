@@ -17,7 +17,7 @@ from typing import Any
 from ledger.errors import BadInput
 from ledger.fields import InvalidFields
 
-from .cli_common import add_data_and_acting
+from .cli_common import acting, add_data_and_acting
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,9 +71,11 @@ def cmd_set(args: argparse.Namespace) -> int:
     from ledger.policies import Policies
 
     document = _read_toml(Path(args.file))
-    policies = Policies(LedgerApp.open(Path(args.data)))
+    app = LedgerApp.open(Path(args.data))
+    policies = Policies(app)
     try:
-        outcome = policies.set(document, args.acting, args.reason)
+        with acting(args, app, "policy.set") as by:
+            outcome = policies.set(document, by, args.reason)
     except InvalidFields as e:
         print(f"drawledger policy set: {args.file} is refused, nothing recorded:", file=sys.stderr)
         for problem in e.problems:

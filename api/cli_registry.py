@@ -1,8 +1,9 @@
 """CLI commands for the registries: import and export, divisions, officials and API tokens.
 
-Each command opens the ledger of ``--data`` and calls the Registry. Without ``--as`` it acts as
-the ledger's own operator (recorded as the system actor); with ``--as CODE`` as that official,
-whose roles and division are checked like any API caller's.
+Each command opens the ledger of ``--data`` and calls the Registry, as the official whose API
+token is given (``--as CODE`` with ``--token-file`` or ``DRAWLEDGER_TOKEN``; roles and division
+checked like any API caller's), or without a credential as the ledger's own operator, only for
+the acts the policy lets it do (``cli_common.acting``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from ledger.errors import BadInput
 from ledger.registry.layouts import HEADERS, KINDS
 
-from .cli_common import ProgressBar, add_data_and_acting
+from .cli_common import ProgressBar, acting, add_data_and_acting
 
 # Files with fewer rows import in about a second: no bar for them.
 PROGRESS_FROM = 2000
@@ -35,16 +36,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from None
     registry = Registry(LedgerApp.open(Path(args.data)))
-    result = import_file(
-        registry,
-        args.registry,
-        data,
-        by=args.acting,
-        source=args.source or f"import of {path.name}",
-        skip_invalid=args.skip_invalid,
-        checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
-        recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
-    )
+    with acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
+        result = import_file(
+            registry,
+            args.registry,
+            data,
+            by=by,
+            source=args.source or f"import of {path.name}",
+            skip_invalid=args.skip_invalid,
+            checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
+            recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
+        )
     for problem in result.problems:
         print(f"FAIL: {problem}")
     for warning in result.warnings[:WARNINGS_SHOWN]:
@@ -80,7 +82,8 @@ def cmd_division_add(args: argparse.Namespace) -> int:
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     spec = {"code": args.code, "name": args.name, "kind": args.kind, "contact": args.contact}
-    print(f"division {registry.add_division(spec, args.acting)} added")
+    with acting(args, registry.app, "division.manage") as by:
+        print(f"division {registry.add_division(spec, by)} added")
     return 0
 
 
@@ -90,7 +93,8 @@ def cmd_official_add(args: argparse.Namespace) -> int:
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     spec = {"code": args.code, "name": args.name, "division": args.division, "roles": args.roles}
-    print(f"official {registry.register_official(spec, args.acting)} registered")
+    with acting(args, registry.app, "official.manage") as by:
+        print(f"official {registry.register_official(spec, by)} registered")
     return 0
 
 
@@ -99,7 +103,8 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
-    token = registry.issue_token(args.official, args.acting)
+    with acting(args, registry.app, "token.manage") as by:
+        token = registry.issue_token(args.official, by)
     print(token)
     print(
         f"token {token.split('.')[2]} issued to {args.official}. It is shown only this once and "
@@ -114,7 +119,8 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from ledger.registry.service import Registry
 
     registry = Registry(LedgerApp.open(Path(args.data)))
-    registry.revoke_token(args.official, args.token_id, args.reason, args.acting)
+    with acting(args, registry.app, "token.manage") as by:
+        registry.revoke_token(args.official, args.token_id, args.reason, by)
     print(f"token {args.token_id} of {args.official} revoked")
     return 0
 

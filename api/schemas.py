@@ -127,6 +127,13 @@ class OfficialPublic(Recorded):
     code: str
 
 
+class InspectorBinding(Reason):
+    inspector: str = Field(
+        description="the roster inspector the official is: of the official's own unit, bound "
+        "to no other official"
+    )
+
+
 class RolesChange(Reason):
     roles: list[str] = Field(
         description="the official's roles from now on",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from verify.authority_rules import OPERATOR_ACT_NAMES
 from verify.workdays import package_years
 
 from .fields import FieldProblem, InvalidFields
@@ -107,7 +108,12 @@ SECTIONS: dict[str, dict[str, _Check]] = {
         "national_max_working_days": _int(1, NATIONAL_MAX_WORKING_DAYS),
         "column": _text,
     },
-    "authority": {"set_policy": _texts(OFFICIAL_ROLES)},
+    "authority": {
+        "set_policy": _texts(OFFICIAL_ROLES),
+        "bind_inspector": _texts(OFFICIAL_ROLES),
+        "operator": _texts(OPERATOR_ACT_NAMES, empty=True),
+        "operator_on_request": _texts(OPERATOR_ACT_NAMES, empty=True),
+    },
 }
 TOP_LEVEL = ("version", "source", "inferred", "calendar", "leaders", *SECTIONS)
 YEAR_KEYS = ("holidays", "workdays", "override", "source")

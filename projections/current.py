@@ -51,6 +51,7 @@ class DivisionsProjection(Projection):
 
 class OfficialsProjection(Projection):
     name = "officials"
+    version = 2  # 2: the roster inspector an official is bound to
     tables: ClassVar[tuple[Table, ...]] = (t.officials, t.official_roles, t.official_tokens)
     kinds = ("official",)
 
@@ -59,6 +60,7 @@ class OfficialsProjection(Projection):
             "official.registered": self._registered,
             "official.roles_changed": self._roles_changed,
             "official.deactivated": self._deactivated,
+            "official.bound_to_inspector": self._bound,
             "official.token_issued": self._token_issued,
             "official.token_revoked": self._token_revoked,
         }
@@ -78,6 +80,10 @@ class OfficialsProjection(Projection):
 
     def _deactivated(self, w: Writer, e: Any, position: int) -> None:
         w.update(t.officials, {"id": entry_id(e)}, {"active": False, **touched(e, position)})
+
+    def _bound(self, w: Writer, e: Any, position: int) -> None:
+        values = {"inspector": e.inspector, **touched(e, position)}
+        w.update(t.officials, {"id": entry_id(e)}, values)
 
     def _token_issued(self, w: Writer, e: Any, position: int) -> None:
         row = {"official_id": entry_id(e), "token_id": e.token_id, "issued_at": event_time(e)}

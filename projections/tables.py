@@ -71,6 +71,7 @@ officials = Table(
     Column("division", _CODE, nullable=False, index=True),
     Column("roles", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("inspector", _CODE),  # the roster inspector the official is bound to, if any
     *_meta(),
 )
 

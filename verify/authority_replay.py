@@ -33,11 +33,16 @@ from .authority_rules import (
     NONE,
     OPERATOR,
     PERMISSIONS,
+    SHARED_CODE_RULE,
+    binding_refusal,
     charge_of,
+    inspector_act_refusal,
+    inspector_binders,
     moving,
     needed,
     permits,
     policy_setters,
+    shared_code_refusal,
 )
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
@@ -49,8 +54,9 @@ KEY_INTRODUCTIONS: dict[str, str] = {"ledger.created": "verifier_key"}
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
 _NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
 
-# (official, role, department, what the payload says that the replay needs)
-Facts = tuple[Any, Any, Any, Any]
+# (official, role, department, what the payload says that the replay needs, and what it says
+# of identities: an inspector's code and unit, a binding, the team present, who recorded)
+Facts = tuple[Any, Any, Any, Any, Any]
 
 
 def _division(p: dict[str, Any]) -> Any:
@@ -101,15 +107,38 @@ _EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
 
 
+def _identity_of(*members: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda p: tuple(p.get(m) for m in members)
+
+
+def _unit_changed(p: dict[str, Any]) -> Any:
+    changes = p.get("changes")
+    return (changes.get("unit"),) if isinstance(changes, dict) else (None,)
+
+
+# What the identity replay reads (an official acts as an inspector only as the one bound to them)
+_IDENTITY: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "inspector.registered": _identity_of("code", "unit"),
+    "inspector.updated": _unit_changed,
+    "official.bound_to_inspector": _identity_of("inspector"),
+    "inspection.carried_out": _identity_of("present"),
+    "inspection.result_recorded": _identity_of("recorded_by"),
+    "inspection.checklist_answered": _identity_of("recorded_by"),
+}
+
+
 def facts(envelope: dict[str, Any]) -> Facts:
     """What the replay (and the key check) needs of one checked envelope; small and picklable."""
     actor = envelope["actor"]
-    extract = _EXTRACT.get(envelope["type"])
+    kind = envelope["type"]
+    extract = _EXTRACT.get(kind)
+    identity = _IDENTITY.get(kind)
     return (
         actor.get("official"),
         actor.get("role"),
         actor.get("department"),
         extract(envelope["payload"]) if extract is not None else None,
+        identity(envelope["payload"]) if identity is not None else None,
     )
 
 
@@ -167,6 +196,10 @@ class _Log:
         self.codes: dict[str, Any] = {}  # official aggregate id -> code
         self.owner: dict[str, Any] = {}  # record aggregate id -> division
         self.policy: dict[str, Any] = {}  # what the replay reads of the policy in force
+        self.units: dict[Any, Any] = {}  # roster inspector code -> unit
+        self.inspectors: dict[str, Any] = {}  # inspector aggregate id -> code
+        self.bound: dict[Any, Any] = {}  # official code -> the inspector bound to them
+        self.present: dict[str, list[Any]] = {}  # inspection aggregate id -> the team present
 
     def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
         if whose == NEW or (whose == MOVED and extra is not None):
@@ -190,6 +223,27 @@ class _Log:
             if code is not None:
                 old = self.officials[code]
                 self.officials[code] = _Official(old.division, old.roles, position)
+                self.bound.pop(code, None)  # a deactivated official's inspector is free again
+
+    def apply_identity(self, kind: str, aggregate: str, identity: Any) -> None:
+        if not isinstance(identity, tuple) or not identity:
+            return
+        if kind == "inspector.registered" and len(identity) == 2:
+            self.inspectors[aggregate] = identity[0]
+            self.units[identity[0]] = identity[1]
+        elif kind == "inspector.updated" and identity[0] is not None:
+            code = self.inspectors.get(aggregate)
+            if code is not None:
+                self.units[code] = identity[0]
+        elif kind == "official.bound_to_inspector":
+            code = self.codes.get(aggregate)
+            if code is not None:
+                self.bound[code] = identity[0]
+        elif kind == "inspection.carried_out" and isinstance(identity[0], list):
+            self.present[aggregate] = identity[0]
+
+    def bound_to(self, inspector: Any) -> Any:
+        return next((o for o, i in self.bound.items() if i == inspector), None)
 
     def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
         """The divisions whose records the event acts on, or a reason they are unknown."""
@@ -216,18 +270,84 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
     """Judge every ``(position, type, aggregate, facts)`` in log order."""
     report = AuthorityReport()
     log = _Log()
-    for position, kind, aggregate, (official, role, department, extra) in events:
+    for position, kind, aggregate, (official, role, department, extra, identity) in events:
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
+            problem = _binding_problem(log, kind, aggregate, identity)
+            problem = problem or _shared_code(log, kind, extra, identity)
         else:
             report.official_acts += 1
             problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
-            if problem is not None:
-                actor = {"official": official, "role": role, "department": department}
-                report.findings.append(Finding(position, kind, actor, *problem))
+            if problem is None:
+                problem = _identity_problem(log, kind, aggregate, official, role, identity)
+            if problem is None:
+                problem = _shared_code(log, kind, extra, identity)
+        if problem is not None:
+            actor = {"official": official, "role": role, "department": department}
+            report.findings.append(Finding(position, kind, actor, *problem))
         log.apply(position, kind, whose, aggregate, extra)
+        log.apply_identity(kind, aggregate, identity)
     return report
+
+
+def _shared_code(log: _Log, kind: str, extra: Any, identity: Any) -> tuple[str, str] | None:
+    """A new official taking a roster inspector's code, or a new inspector an official's: a
+    finding whoever recorded it (the operator's acts included)."""
+    if kind == "official.registered" and isinstance(extra, tuple) and extra[0] in log.units:
+        return SHARED_CODE_RULE, shared_code_refusal(extra[0], "official", "roster inspector")
+    if kind == "inspector.registered" and isinstance(identity, tuple):
+        code = identity[0]
+        if code in log.officials:
+            return SHARED_CODE_RULE, shared_code_refusal(code, "inspector", "official")
+    return None
+
+
+def _binding_problem(log: _Log, kind: str, aggregate: str, identity: Any) -> tuple[str, str] | None:
+    """A binding that breaks the rules (``authority_rules.binding_refusal``), whoever recorded
+    it; None for any other event."""
+    if kind != "official.bound_to_inspector":
+        return None
+    official_code = log.codes.get(aggregate)
+    official = log.officials.get(official_code)
+    inspector = identity[0] if isinstance(identity, tuple) else None
+    if official is None or not isinstance(inspector, str):
+        return "a registered official and a roster inspector", "names no inspector"
+    refusal = binding_refusal(
+        str(official_code),
+        official.division,
+        official.roles,
+        log.bound.get(official_code),
+        inspector,
+        log.units.get(inspector),
+        log.bound_to(inspector),
+    )
+    return None if refusal is None else ("official.bound_to_inspector", refusal[1])
+
+
+def _identity_problem(
+    log: _Log, kind: str, aggregate: str, code: Any, role: Any, identity: Any
+) -> tuple[str, str] | None:
+    """An official's binding judged, or an inspector-role act by an official not bound to an
+    inspector on the inspection's team (``authority_rules.inspector_act_refusal``)."""
+    if kind == "official.bound_to_inspector":
+        return _binding_problem(log, kind, aggregate, identity)
+    if role != "inspector" or not kind.startswith("inspection."):
+        return None
+    if kind == "inspection.carried_out":
+        team = identity[0] if isinstance(identity, tuple) else []
+    else:
+        team = log.present.get(aggregate, [])
+    bound = log.bound.get(code)
+    refusal = inspector_act_refusal(str(code), bound, team if isinstance(team, list) else [])
+    recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
+    # A result or checklist names the inspector who recorded it: the one bound to the official.
+    if refusal is None and recorded and identity[0] != bound:
+        refusal = (
+            f"official {code} is bound to inspector {bound} but recorded in the name of "
+            f"{identity[0]}"
+        )
+    return None if refusal is None else ("the bound inspector, on the team", refusal)
 
 
 def _judge(
@@ -281,6 +401,11 @@ def _why_not(
         return (
             f"the policy in force lets only {', '.join(setters) or 'nobody'} set the next version"
         )
+    if kind == "official.bound_to_inspector":  # the personnel authority the policy names
+        binders = inspector_binders(log.policy)
+        if role in binders:
+            return None
+        return f"the policy in force lets only {', '.join(binders) or 'nobody'} bind inspectors"
     charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
         if permits(role, department, act, divisions, charge):

@@ -23,6 +23,9 @@ from typing import Any
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "division.manage": ("admin",),
     "official.manage": ("admin",),
+    # Binding an official to the roster inspector they are: the personnel authority, which the
+    # policy in force names (``inspector_binders``); admin when it names none.
+    "official.bind": ("admin",),
     "token.manage": ("admin",),
     "policy.set": ("admin",),
     "target.write": ("clerk", "division_head"),
@@ -60,6 +63,16 @@ IN_CHARGE: dict[str, tuple[str, ...]] = {"plan.review": ("leader_in_charge",)}
 # The envelope actor of the ledger's own operator.
 OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}
 
+# What the ledger's operator (the drawledger CLI run with the data directory and no official's
+# credential) may record, as the policy's ``[authority] operator`` and ``operator_on_request``
+# name them; these are the defaults. On its own: setting up the bureau (divisions, officials,
+# their first credentials) and the scheduled monthly rollover. Only on a written request that
+# it names (``--on-request-of``, recorded in the actor as ``on_request_of``): a division's
+# registry import and a new policy version. Nothing else: no draw, inspection or result.
+DEFAULT_OPERATOR_ACTS = ("division.manage", "official.manage", "token.manage", "plan.rollover")
+DEFAULT_OPERATOR_ON_REQUEST = ("target.write", "inspector.write", "item.write", "policy.set")
+OPERATOR_ACT_NAMES = (*PERMISSIONS, "plan.rollover")
+
 # Whose record an event acts on (the division whose authority it needs):
 NEW = "new"  # the division the payload names, which becomes the record's
 RECORD = "record"  # the record's division, as its earlier events left it
@@ -77,6 +90,7 @@ EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "official.registered": (("official.manage",), NONE),
     "official.roles_changed": (("official.manage",), NONE),
     "official.deactivated": (("official.manage",), NONE),
+    "official.bound_to_inspector": (("official.bind",), NONE),
     "official.token_issued": (("token.manage",), NONE),
     "official.token_revoked": (("token.manage",), NONE),
     "target.registered": (("target.write",), NEW),
@@ -147,16 +161,48 @@ def permits(
 
 
 DEFAULT_POLICY_SETTERS = ("admin",)  # when the policy in force names nobody
+DEFAULT_INSPECTOR_BINDERS = ("admin",)  # the personnel authority, when the policy names none
+
+
+def _named_roles(policy: Any, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    authority = policy.get("authority") if isinstance(policy, dict) else None
+    named = authority.get(key) if isinstance(authority, dict) else None
+    if not isinstance(named, list | tuple):
+        return default
+    return tuple(r for r in named if isinstance(r, str))
 
 
 def policy_setters(policy: Any) -> tuple[str, ...]:
     """The roles that may record the next policy version, as the policy document in force names
     them (``[authority] set_policy``), else ``DEFAULT_POLICY_SETTERS``."""
-    authority = policy.get("authority") if isinstance(policy, dict) else None
-    named = authority.get("set_policy") if isinstance(authority, dict) else None
-    if not isinstance(named, list | tuple):
-        return DEFAULT_POLICY_SETTERS
-    return tuple(r for r in named if isinstance(r, str))
+    return _named_roles(policy, "set_policy", DEFAULT_POLICY_SETTERS)
+
+
+def inspector_binders(policy: Any) -> tuple[str, ...]:
+    """The roles that may bind an official to a roster inspector (the personnel authority), as
+    the policy in force names them (``[authority] bind_inspector``), else admin."""
+    return _named_roles(policy, "bind_inspector", DEFAULT_INSPECTOR_BINDERS)
+
+
+def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
+    """Why the ledger's operator may not record ``act`` (on the written ``request``, if any)
+    under the policy document ``policy``; or None."""
+    alone = _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS)
+    on_request = _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST)
+    if act in alone or (act in on_request and request):
+        return None
+    if act in on_request:
+        return (
+            f"the ledger's operator records {act} only on a written request: name it with "
+            "--on-request-of, or act as an official with their credential (--as CODE with "
+            "--token-file FILE or DRAWLEDGER_TOKEN)"
+        )
+    return (
+        f"the ledger's operator may not record {act} (the policy lets it record "
+        f"{', '.join(alone) or 'nothing'} on its own, and {', '.join(on_request) or 'nothing'} "
+        "on a written request): act as an official with their credential (--as CODE with "
+        "--token-file FILE or DRAWLEDGER_TOKEN)"
+    )
 
 
 def charge_of(policy: Any, official: Any) -> tuple[str, ...]:
@@ -258,3 +304,82 @@ def directed_refusal(
             f"item that {division} executes jointly with {owner} covers it (谁审批谁监管)"
         )
     return None
+
+
+# -- identities that cannot be borrowed ------------------------------------------------------------
+#
+# An official acts in the inspector role only as the one roster inspector the personnel
+# authority bound them to (``official.bound_to_inspector``): the official's division is the
+# inspector's unit (the detachment, a service centre, or the division itself for agency staff),
+# one inspector is bound to at most one active official, one official to at most one inspector.
+# Codes of officials and of roster inspectors never coincide: an account is never taken for
+# the person it is not; the binding is the one link between them.
+
+BOUND_INSPECTOR_RULE = (
+    "an official acts as an inspector only as the one roster inspector the personnel authority "
+    "bound them to (official.bound_to_inspector; 执法身份不得借用)"
+)
+SHARED_CODE_RULE = (
+    "official codes and roster inspector codes never coincide; an official is linked to the "
+    "inspector they are only by official.bound_to_inspector"
+)
+TAKEN = "taken"  # the inspector or the official is bound already (a conflict)
+REFUSED = "refused"  # the binding breaks a rule (forbidden)
+UNKNOWN = "unknown"  # no such inspector on the roster
+
+
+def binding_refusal(
+    official: str,
+    division: str,
+    roles: Collection[str],
+    holds: str | None,
+    inspector: str,
+    unit: str | None,
+    bound_to: str | None,
+) -> tuple[str, str] | None:
+    """Why ``official`` (of ``division``, holding ``roles``, bound already to ``holds`` or None)
+    may not be bound to roster inspector ``inspector`` (of ``unit``; None: not on the roster;
+    bound already to the active official ``bound_to`` or None), as (TAKEN, REFUSED or UNKNOWN,
+    message); or None."""
+    if unit is None:
+        return UNKNOWN, f"no inspector {inspector} on the roster"
+    if "inspector" not in roles:
+        return REFUSED, (
+            f"official {official} does not hold the inspector role: only an official who "
+            "acts as an inspector is bound to one"
+        )
+    if holds is not None:
+        return TAKEN, f"official {official} is bound to inspector {holds} already"
+    if bound_to is not None:
+        return TAKEN, (
+            f"inspector {inspector} is bound to official {bound_to} already: one roster "
+            "inspector, one official"
+        )
+    if division != unit:
+        return REFUSED, (
+            f"official {official} is of division {division}, inspector {inspector} of unit "
+            f"{unit}: an official is bound only to an inspector of their own unit "
+            f"({BOUND_INSPECTOR_RULE})"
+        )
+    return None
+
+
+def inspector_act_refusal(official: str, bound: str | None, team: Collection[str]) -> str | None:
+    """Why ``official``, bound to roster inspector ``bound`` (None: to none), may not act in the
+    inspector role on an inspection whose team is ``team``; or None."""
+    if bound is None:
+        return (
+            f"official {official} is bound to no roster inspector and may not act in the "
+            f"inspector role: {BOUND_INSPECTOR_RULE}"
+        )
+    if bound not in team:
+        return (
+            f"official {official} is bound to inspector {bound}, who is not on this "
+            f"inspection's team ({', '.join(team) or 'none present yet'}): {BOUND_INSPECTOR_RULE}"
+        )
+    return None
+
+
+def shared_code_refusal(code: str, kind: str, other: str) -> str:
+    """The refusal of a ``kind`` ("official" or "inspector") code that is an ``other``'s."""
+    return f"{kind} code {code} is the code of {other} {code}: {SHARED_CODE_RULE}"

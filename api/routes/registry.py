@@ -18,6 +18,7 @@ from ..schemas import (
     ContactCreate,
     DivisionCreate,
     DivisionPublic,
+    InspectorBinding,
     InspectorCorrection,
     InspectorCreate,
     InspectorPublic,
@@ -83,6 +84,16 @@ def change_official_roles(
 ) -> Recorded:
     """Change an official's roles and division (admin)."""
     registry.change_official_roles(code, body.roles, body.division, body.reason, by=official.code)
+    return Recorded(ledger_position=_position(registry))
+
+
+@router.post("/officials/{code}/inspector")
+def bind_inspector(
+    code: str, body: InspectorBinding, registry: RegistryDep, official: OfficialDep
+) -> Recorded:
+    """Bind an official to the roster inspector they are (the personnel authority the policy
+    names, admin by default): only so may they act in the inspector role."""
+    registry.bind_inspector(code, body.inspector, body.reason, by=official.code)
     return Recorded(ledger_position=_position(registry))
 
 

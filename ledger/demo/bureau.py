@@ -57,6 +57,7 @@ from .changzhou import (
     SURNAMES,
     TOWNS,
     WORDS,
+    inspector_official,
 )
 from .results import DemoResults, record_results
 from .year import DemoYear, record_year
@@ -193,6 +194,7 @@ class _Builder:
         result = registry.import_inspectors(roster, AGGREGATOR, today=self.today)
         if result.problems:
             raise Conflict(f"demo inspectors refused: {result.problems[:3]}")
+        self._inspector_officials(roster)
         self.progress("inspectors", len(roster), len(roster))
         moves = self._inspector_moves(roster)
         conflicts = self._conflicts(roster, rows, ids)
@@ -203,7 +205,7 @@ class _Builder:
         self.progress("published", 1, 1)
         return DemoSummary(
             divisions=len(DIVISIONS),
-            officials=len(OFFICIALS),
+            officials=len(OFFICIALS) + len(roster),
             items=len(ITEMS),
             targets=len(rows),
             individuals=sum(r["kind"] == "individual" for r in rows),
@@ -444,6 +446,14 @@ class _Builder:
                 }
             )
         return roster
+
+    def _inspector_officials(self, roster: list[dict[str, Any]]) -> None:
+        """Each inspector's official account, of their unit, bound by the admin (personnel)."""
+        for row in roster:
+            code = inspector_official(row["code"], row["unit"])
+            spec = {"code": code, "name": row["name"], "division": row["unit"]}
+            self.registry.register_official({**spec, "roles": ["inspector"]}, by=ADMIN)
+            self.registry.bind_inspector(code, row["code"], "执法证件持证人本人账号", by=ADMIN)
 
     def _inspector_moves(self, roster: list[dict[str, Any]]) -> int:
         k = min(len(INSPECTOR_MOVES), max(1, len(roster) // 10))

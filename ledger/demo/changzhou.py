@@ -187,6 +187,14 @@ OFFICIALS: list[tuple[str, str, list[str]]] = [
     ("szjczd-inspector", "szjczd", ["inspector"]),
 ]
 
+
+def inspector_official(code: str, unit: str) -> str:
+    """The code of the official account of roster inspector ``code`` of ``unit``: never the
+    inspector's own code (official and inspector codes never coincide); the admin binds the
+    two by ``official.bound_to_inspector``."""
+    return f"{unit}-{code}"
+
+
 # Which divisions' plans each leader in charge reviews (the policy's [leaders], 分管).
 LEADERS: dict[str, list[str]] = {"jld-leader-1": BUSINESS[:3], "jld-leader-2": BUSINESS[3:]}
 

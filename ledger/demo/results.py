@@ -34,6 +34,7 @@ from ..draws.aggregate import DirectedInspection, Draw
 from ..draws.service import Draws
 from ..inspections.service import Inspections
 from ..publications.service import Publishing
+from .changzhou import inspector_official
 from .year import DemoYear
 
 YEAR = 2026
@@ -163,19 +164,24 @@ class _Results:
                     {"question": q, "answer": "yes" if category == "no_problem" or i else "no"}
                     for i, q in enumerate(CHECKLIST)
                 ],
-                "recorded_by": team[0],
             },
-            None,
+            self._official(team[0]),
         )
         if category != "no_problem":
-            self._evidence(service, inspection, on, findings or "")
+            self._evidence(service, inspection, on, findings or "", self._official(team[0]))
         service.record_result(
             inspection,
-            {"category": category, "findings": findings or "", "recorded_by": team[0]},
-            None,
+            {"category": category, "findings": findings or ""},
+            self._official(team[0]),
         )
 
-    def _evidence(self, service: Inspections, inspection: UUID, on: date, findings: str) -> None:
+    def _official(self, inspector: str) -> str:
+        """The official bound to roster inspector ``inspector``: who records in their name."""
+        return inspector_official(inspector, self.state.inspectors[inspector].unit)
+
+    def _evidence(
+        self, service: Inspections, inspection: UUID, on: date, findings: str, by: str
+    ) -> None:
         if service.evidence is None:
             return
         record = f"现场检查笔录\n日期：{on}\n检查发现：{findings}\n".encode()
@@ -185,7 +191,7 @@ class _Results:
             hashlib.sha256(record).hexdigest(),
             "text/plain; charset=utf-8",
             f"现场检查笔录-{on}.txt",
-            None,
+            by,
         )
 
     def _story(

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.authority_rules import BOUND_INSPECTOR_RULE, inspector_act_refusal
 from verify.inspection_rules import (
     NOT_ON_ROSTER,
     NOT_ON_TEAM,
@@ -202,14 +203,15 @@ class Inspections:
     def _team_actor(
         self, by: str | None, inspection: Inspection, team: list[str], action: str
     ) -> dict[str, Any]:
-        """Authorise ``by``; an inspector acts only on an inspection they take part in."""
+        """Authorise ``by``; an official in the inspector role acts only as the roster inspector
+        bound to them, and only on an inspection whose team that inspector is on
+        (``authority_rules.inspector_act_refusal``)."""
         official = official_of(self.app, by)
         actor = authorise(official, action, inspection.division)
-        if actor.role == "inspector" and actor.official not in team:
-            raise Forbidden(
-                f"inspector {actor.official} is not on this inspection's team "
-                f"({', '.join(team)}): only its members may record it"
-            )
+        if official is not None and actor.role == "inspector":
+            refusal = inspector_act_refusal(official.code, official.inspector, team)
+            if refusal is not None:
+                raise Forbidden(refusal)
         return actor.to_json()
 
     # -- checklist and result -----------------------------------------------------------------
@@ -228,8 +230,8 @@ class Inspections:
             if f.problems:
                 raise BadInput(f"answers[{n}]: " + "; ".join(str(p) for p in f.problems))
             clean.append({"question": question or "", "answer": answer, "note": note})
-        recorded_by = self._recorder(data, by, inspection)
         actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
+        recorded_by = self._recorder(data, by, inspection)
         inspection.answer_checklist(clean, recorded_by, actor)
         self.app.save(inspection)
 
@@ -240,22 +242,26 @@ class Inspections:
         findings = f.text("findings", required=False, max_len=4000) or ""
         f.done()
         inspection.check_step("carried_out", "record a result")
-        recorded_by = self._recorder(data, by, inspection)
         actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
+        recorded_by = self._recorder(data, by, inspection)
         inspection.record_result(category, findings, recorded_by, actor)
         self.app.save(inspection)
 
     def _recorder(self, data: dict[str, Any], by: str | None, inspection: Inspection) -> str:
-        """The present inspector who records: the acting official, or (for the ledger's own
-        operator) the one named in ``recorded_by``."""
+        """The present inspector who records: the roster inspector the acting official is bound
+        to, or (for the ledger's own operator) the one named in ``recorded_by``."""
         named = data.get("recorded_by")
         inspection.check_step("carried_out", "record what the inspection found")
-        who = by if by is not None else named
+        official = official_of(self.app, by)
+        who = named if official is None else official.inspector
         if not who:
             raise BadInput("recorded_by: name the inspector present who records the result")
-        if by is not None and named not in (None, by):
-            raise Forbidden(f"official {by} cannot record in the name of {named}")
-        problem = recorder_problem(who, inspection.present)
+        if official is not None and named not in (None, who):
+            raise Forbidden(
+                f"official {official.code} is bound to inspector {who} and cannot record in the "
+                f"name of {named}: {BOUND_INSPECTOR_RULE}"
+            )
+        problem = recorder_problem(str(who), inspection.present)
         if problem is not None:
             raise Forbidden(problem)
         return str(who)

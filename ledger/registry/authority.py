@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from verify.authority_rules import IN_CHARGE, PERMISSIONS, charge_of, moving, role_for
 
-from ..actors import SYSTEM, Actor
+from ..actors import Actor, operator
 from ..errors import Forbidden
 from .officials import Official, official_id
 
@@ -42,7 +42,7 @@ def authorise(
     Raises Forbidden saying which role or division would be needed.
     """
     if official is None:
-        return SYSTEM
+        return operator()
     allowed = PERMISSIONS[action] if roles is None else roles
     if not official.active:
         raise Forbidden(f"official {official.code} is deactivated and may not act")

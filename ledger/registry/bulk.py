@@ -26,7 +26,7 @@ from ..storage import for_driver, is_postgres
 from .authority import authorise, official_of
 from .divisions import division_id
 from .items import item_id
-from .personal_data import PersonalData
+from .personal_data import Held, PersonalData
 from .reports import ImportReport, RowProblem
 from .targets import Target, target_id
 
@@ -241,25 +241,30 @@ def record_targets(
 ) -> None:
     """Record checked target rows in one transaction (``save_all``), with the signing helper
     for a large import. An individual's personal data goes to the erasable table, never into
-    the event."""
+    the event, and only once the events are saved (``PersonalData.store``): a failed save
+    leaves none behind."""
     mapper = cast(SigningMapper, app.mapper)
     helper = mapper.signing_ahead() if len(valid) >= SIGN_AHEAD_ROWS else nullcontext(False)
     with helper as ahead:
         # Batch k is signed by the helper process while this thread builds batch k + 1;
         # without the helper, the save signs inline.
         pending: list[Target] = []
+        held: list[Held] = []  # personal data rows, stored once the events are saved
         for start in range(0, len(valid), BATCH):
             batch: list[Target] = []
             for (_, row, spec, actor), tid in zip(
                 valid[start : start + BATCH], ids[start : start + BATCH], strict=True
             ):
-                batch += _target_change(people, row, spec, actor, records.get(tid), source, report)
+                batch += _target_change(
+                    people, row, spec, actor, records.get(tid), source, report, held
+                )
             if ahead:
                 mapper.sign_ahead([e for t in batch for e in t.pending_events])
             pending += batch
             if progress and start:
                 progress(start, len(valid))
         save_all(app, pending, "targets")
+    people.store(held)
     if progress:
         progress(len(valid), len(valid))
 
@@ -272,12 +277,14 @@ def _target_change(
     record: Target | None,
     source: str,
     report: ImportReport,
+    held: list[Held],
 ) -> list[Target]:
     if record is None:
         kept = None
         if spec["kind"] == "individual":
             person = {"identity": str(row.get("code")), "name": row.get("name")}
-            kept = people.keep(spec["code"], person)
+            kept, kept_row = people.commit(spec["code"], person)
+            held.append(kept_row)
         report.recorded += 1
         return [
             Target.register(spec, source, actor, kept, tid=target_id(spec["kind"], spec["code"]))

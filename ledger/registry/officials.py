@@ -67,6 +67,17 @@ class Official(LedgerAggregate):
         def apply(self, official: Official) -> None:
             official.active = False
 
+    class BoundToInspector(LedgerAggregate.Event):
+        """The personnel authority binds the official to the roster inspector they are
+        (``verify/authority_rules.binding_refusal``)."""
+
+        TOPIC = "official.bound_to_inspector"
+        inspector: str
+        reason: str
+
+        def apply(self, official: Official) -> None:
+            official.inspector = self.inspector
+
     class TokenIssued(LedgerAggregate.Event):
         TOPIC = "official.token_issued"
         token_id: str
@@ -90,6 +101,7 @@ class Official(LedgerAggregate):
         self.roles = list(roles)
         self.active = True
         self.tokens: dict[str, str] = {}
+        self.inspector: str | None = None  # the roster inspector the official is bound to
 
     @classmethod
     def register(cls, spec: dict[str, Any], actor: dict[str, Any]) -> Official:
@@ -117,6 +129,10 @@ class Official(LedgerAggregate):
     def deactivate(self, reason: str, actor: dict[str, Any]) -> None:
         self.check_active()
         self.trigger_event(self.Deactivated, reason=reason, actor=actor)
+
+    def bind_inspector(self, inspector: str, reason: str, actor: dict[str, Any]) -> None:
+        self.check_active()
+        self.trigger_event(self.BoundToInspector, inspector=inspector, reason=reason, actor=actor)
 
     def issue_token(self, token_id: str, token_hash: str, actor: dict[str, Any]) -> None:
         self.check_active()

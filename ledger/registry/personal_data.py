@@ -2,6 +2,12 @@
 
 The table is ordinary (not append-only): erasing a person's data (PIPL) deletes the row and
 leaves every event, signature and proof intact; the event keeps only ``{"ref", "commitment"}``.
+
+A person's row is stored only after the event that commits to it is saved (``commit`` gives
+the event's part and the row, ``store`` writes rows): a save that fails (refused, or overtaken
+by another command recording the same entry) leaves no row behind and never replaces the row of
+the command that won. A crash between the save and ``store`` leaves the event without its row,
+which reads like an erased person's (``reveal``: NotFound).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from verify.commitment import commit
@@ -19,6 +26,9 @@ from ..errors import NotFound
 from ..storage import for_driver, is_postgres
 
 TABLE = "personal_data"
+
+# A row to store once its event is saved: (ref, data as JSON, salt in hex).
+Held = tuple[str, str, str]
 
 
 class PersonalData:
@@ -43,16 +53,25 @@ class PersonalData:
         mac = hmac.new(self._ref_key, identity.encode("utf-8"), hashlib.sha256).hexdigest()
         return "person-" + mac[:20]
 
-    def keep(self, ref: str, data: dict[str, Any]) -> dict[str, str]:
-        """Store (or replace) a person's data; return what the event may hold."""
+    def commit(self, ref: str, data: dict[str, Any]) -> tuple[dict[str, str], Held]:
+        """What the event may hold of a person's data (its reference and a salted commitment),
+        and the row to ``store`` once that event is saved; nothing is written here."""
         salt = secrets.token_bytes(32)
+        row = (ref, json.dumps(data, ensure_ascii=False), salt.hex())
+        return {"ref": ref, "commitment": commit(data, salt)}, row
+
+    def store(self, rows: Iterable[Held]) -> None:
+        """Store (or replace) the rows of events already saved, in one transaction."""
+        rows = list(rows)
+        if not rows:
+            return
         with self.recorder.datastore.transaction(commit=True) as c:
-            c.execute(self._sql(f"DELETE FROM {TABLE} WHERE ref = ?"), (ref,))
-            c.execute(
-                self._sql(f"INSERT INTO {TABLE} (ref, data, salt) VALUES (?, ?, ?)"),
-                (ref, json.dumps(data, ensure_ascii=False), salt.hex()),
-            )
-        return {"ref": ref, "commitment": commit(data, salt)}
+            for ref, data, salt in rows:
+                c.execute(self._sql(f"DELETE FROM {TABLE} WHERE ref = ?"), (ref,))
+                c.execute(
+                    self._sql(f"INSERT INTO {TABLE} (ref, data, salt) VALUES (?, ?, ?)"),
+                    (ref, data, salt),
+                )
 
     def reveal(self, ref: str) -> tuple[dict[str, Any], bytes]:
         with self.recorder.datastore.transaction(commit=False) as c:

@@ -18,7 +18,7 @@ from uuid import UUID
 from ..application import LedgerApp
 from ..errors import BadInput, Conflict, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, tokens
+from . import bulk, identities, tokens
 from .authority import acting
 from .divisions import Division, division_id, parse_division
 from .erasure import erase_personal_data
@@ -78,6 +78,7 @@ class Registry:
         self._require("division", spec["division"], division_id)
         if self._exists(official_id(spec["code"])):
             raise Conflict(f"official {spec['code']} exists already")
+        identities.check_official_code(self.app, spec["code"])
         self.app.save(Official.register(spec, actor))
         return str(spec["code"])
 
@@ -89,6 +90,10 @@ class Registry:
         official = self.official(code)
         official.change_roles(roles, division, reason, actor)
         self.app.save(official)
+
+    def bind_inspector(self, code: str, inspector: str, reason: str, by: str | None) -> None:
+        """Bind official ``code`` to the roster inspector they are (``identities.bind``)."""
+        identities.bind(self.app, code, inspector, reason, by)
 
     def deactivate_official(self, code: str, reason: str, by: str | None) -> None:
         actor = self._actor(by, "official.manage")
@@ -312,8 +317,12 @@ class Registry:
         known = bulk.KnownCodes(self.app)
 
         def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
-            spec = parse_inspector(row, today, self._recorded_certificate(row.get("code")))
+            recorded = self._recorded_certificate(row.get("code"))
+            spec = parse_inspector(row, today, recorded)
             problems = known.check_inspector(spec)
+            shared = None if recorded else identities.inspector_code_problem(self.app, spec["code"])
+            if shared is not None:
+                problems.append(FieldProblem("code", spec["code"], shared))
             if problems:
                 raise InvalidFields(problems)
             return spec

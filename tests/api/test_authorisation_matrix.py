@@ -68,6 +68,7 @@ ACTS: dict[str, str | None] = {
     "post /officials": "official.manage",
     "post /officials/{code}/roles": "official.manage",
     "post /officials/{code}/deactivate": "official.manage",
+    "post /officials/{code}/inspector": "official.bind",
     "post /officials/{code}/tokens": "token.manage",
     "post /officials/{code}/tokens/{token_id}/revoke": "token.manage",
     "post /targets": "target.write",

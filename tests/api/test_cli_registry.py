@@ -59,9 +59,20 @@ def data(store_env, tmp_path, monkeypatch, capsys) -> str:
         assert drawledger([*args, "--kind", kind]) == 0
     items = tmp_path / "items.csv"
     items.write_bytes(csv_bytes(ITEM_HEADERS, ITEMS))
-    assert drawledger(["import", "items", str(items), "--data", directory]) == 0
+    assert drawledger(["import", "items", str(items), "--data", directory, *REQUEST]) == 0
     capsys.readouterr()
     return directory
+
+
+REQUEST = ["--on-request-of", "各处室报送事项清单的函"]  # the operator imports on a request
+
+
+def _token_file(data: str, official: str, tmp_path: Path) -> list[str]:
+    """The operator issues ``official`` a token (setting up the bureau): ``--token-file F``."""
+    token = _registry(data).issue_token(official, None)
+    path = tmp_path / f"{official}.token"
+    path.write_text(token + "\n", encoding="utf-8")
+    return ["--token-file", str(path)]
 
 
 def _registry(data: str) -> Registry:
@@ -75,9 +86,10 @@ def _official(data: str, code: str, division: str, roles: str, *extra: str) -> i
     )  # fmt: skip
 
 
-def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys):
+def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, tmp_path):
     assert _official(data, "admin-1", "szc", "admin") == 0
-    assert _official(data, "clerk-1", "gqc", "clerk", "--as", "admin-1") == 0
+    admin = ["--as", "admin-1", *_token_file(data, "admin-1", tmp_path)]
+    assert _official(data, "clerk-1", "gqc", "clerk", *admin) == 0
     assert "official clerk-1 registered" in capsys.readouterr().out
 
     assert drawledger(["token", "issue", "--data", data, "--official", "clerk-1"]) == 0
@@ -89,16 +101,17 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys):
 
     token_id = token.split(".")[2]
     args = ["token", "revoke", "--data", data, "--official", "clerk-1", "--token-id", token_id]
-    assert drawledger([*args, "--reason", "left the division", "--as", "admin-1"]) == 0
+    assert drawledger([*args, "--reason", "left the division", *admin]) == 0
     with pytest.raises(Forbidden, match="revoked"):
         _registry(data).authenticate(token)
     assert drawledger([*args, "--reason", "again"]) == 1
     assert f"no active token {token_id}" in capsys.readouterr().err
 
 
-def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys):
+def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys, tmp_path):
     assert _official(data, "clerk-1", "gqc", "clerk") == 0
-    assert _official(data, "clerk-2", "gqc", "clerk", "--as", "clerk-1") == 1
+    clerk = ["--as", "clerk-1", *_token_file(data, "clerk-1", tmp_path)]
+    assert _official(data, "clerk-2", "gqc", "clerk", *clerk) == 1
     assert "needs one of the roles admin" in capsys.readouterr().err
     assert _official(data, "x-1", "gqc", "clerk,boss") == 1
     assert "'boss' is not one of" in capsys.readouterr().err
@@ -111,7 +124,7 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, rows, "gb18030"))
 
-    assert drawledger(["import", "targets", str(path), "--data", data]) == 1
+    assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 1
 
     out, err = capsys.readouterr()
     assert f"FAIL: row 3, column '统一社会信用代码', value '{bad_credit_code(2)}'" in out
@@ -120,7 +133,8 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     assert "nothing recorded: 2 bad rows" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
-    assert drawledger(["import", "targets", str(path), "--data", data, "--skip-invalid"]) == 0
+    args = ["import", "targets", str(path), "--data", data, "--skip-invalid", *REQUEST]
+    assert drawledger(args) == 0
     assert "3 rows: recorded 1, updated 0, unchanged 0, skipped 2" in capsys.readouterr().out
 
 
@@ -128,7 +142,8 @@ def test_an_official_of_another_division_is_refused_once_for_the_file(data, tmp_
     _official(data, "clerk-hhc", "hhc", "clerk")
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1, division="gqc")]))
-    assert drawledger(["import", "targets", str(path), "--data", data, "--as", "clerk-hhc"]) == 1
+    clerk = ["--as", "clerk-hhc", *_token_file(data, "clerk-hhc", tmp_path)]
+    assert drawledger(["import", "targets", str(path), "--data", data, *clerk]) == 1
     err = capsys.readouterr().err
     assert "the targets file is refused and nothing of it was recorded: row 2 (" in err
     assert "official clerk-hhc of division hhc may not target.write" in err
@@ -140,13 +155,13 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 4)]))
     source = ["--source", "工管处2026年名录"]
-    assert drawledger(["import", "targets", str(path), "--data", data, *source]) == 0
+    assert drawledger(["import", "targets", str(path), "--data", data, *source, *REQUEST]) == 0
     for kind, count in (("targets", 3), ("items", 2)):
         out = tmp_path / f"{kind}-export{suffix}"
         args = ["export-registry", kind, "--data", data, "--out", str(out), "--headers", headers]
         assert drawledger(args) == 0
         assert f"wrote {out}: {count} {kind}" in capsys.readouterr().out
-        assert drawledger(["import", kind, str(out), "--data", data]) == 0
+        assert drawledger(["import", kind, str(out), "--data", data, *REQUEST]) == 0
         assert f"{count} rows: recorded 0, updated 0, unchanged {count}" in (
             capsys.readouterr().out
         )
@@ -167,7 +182,7 @@ def test_long_imports_show_progress_on_stderr(data, tmp_path, capsys, monkeypatc
     monkeypatch.setattr(cli_registry, "PROGRESS_FROM", 10)
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
-    assert drawledger(["import", "targets", str(path), "--data", data]) == 0
+    assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 0
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "checking targets: 1/20 (5%)"
     assert "checking targets: 20/20 (100%)" in err
@@ -178,5 +193,5 @@ def test_short_imports_show_no_progress(data, tmp_path, capsys):
     # Files under PROGRESS_FROM rows import in about a second: a bar would only be noise.
     path = tmp_path / "targets.csv"
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
-    assert drawledger(["import", "targets", str(path), "--data", data]) == 0
+    assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 0
     assert capsys.readouterr().err == ""

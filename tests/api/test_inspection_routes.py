@@ -13,6 +13,7 @@ from api.app import create_app
 from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.inspections.evidence import EvidenceStore
+from ledger.registry.identities import bound_official
 from ledger.registry.service import Registry
 
 from ..ledger.test_draws import run_draw
@@ -30,12 +31,10 @@ def world(ledger, tmp_path):
     app.state.publishing.today = lambda: TODAY
     registry = Registry(ledger)
     team = teams[0]
-    inspector = team["members"][0]
-    registry.register_official(
-        {"code": inspector, "name": "检查员甲", "division": "szjczd", "roles": ["inspector"]}, None
-    )
+    inspector = bound_official(ledger, team["members"][0])  # the demo's account of the member
     return {
         "client": TestClient(app),
+        "registry": registry,
         "draw": str(draw),
         "team": team,
         "clerk": {"Authorization": f"Bearer {registry.issue_token('szc-clerk', None)}"},

@@ -165,9 +165,13 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
 
     good = tmp_path / "policy-2027.toml"
     good.write_text(_toml_2027(), encoding="utf-8")
-    assert cli_main(["policy", "set", str(good), "--data", str(data), "--reason", "2027"]) == 0
+    request = ["--on-request-of", "局办公会纪要〔2026〕12号"]
+    assert cli_main(["policy", "set", str(good), "--data", str(data), "--reason", "2027"]) == 1
+    assert "records policy.set only on a written request" in capsys.readouterr().err
+    args = ["policy", "set", str(good), "--data", str(data), *request]
+    assert cli_main([*args, "--reason", "2027"]) == 0
     assert "recorded policy changzhou-water-2018/2 at position 3" in capsys.readouterr().out
-    assert cli_main(["policy", "set", str(good), "--data", str(data)]) == 0
+    assert cli_main(args) == 0
     assert "nothing recorded" in capsys.readouterr().out
     assert cli_main(["policy", "show", "--as-of", "2", "--data", str(data)]) == 0
     assert f"policy {FIRST} (as of position 2)" in capsys.readouterr().out
@@ -183,12 +187,13 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
         encoding="utf-8",
     )
     capsys.readouterr()
-    assert cli_main(["policy", "set", str(bad), "--data", str(data)]) == 1
+    request = ["--on-request-of", "局办公会纪要"]
+    assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
     err = capsys.readouterr().err
     assert "teams.min_inspectors=1: must be from 2 to 20" in err
     assert "calendar.years.2027.holidays='2027-01-01': is not a quoted date 'YYYY-MM-DD'" in err
     bad.write_text("version = \n", encoding="utf-8")
-    assert cli_main(["policy", "set", str(bad), "--data", str(data)]) == 1
+    assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
     assert "is not a TOML document" in capsys.readouterr().err
     assert cli_main(["policy", "show", "--as-of", "3", "--data", str(data)]) == 1
     assert "as_of 3: the log has positions 1 to 2" in capsys.readouterr().err

@@ -134,14 +134,13 @@ def test_a_result_by_someone_not_on_the_team_is_refused(bureau, drawn, inspectio
         inspections.record_result(
             inspection, {"category": "no_problem", "recorded_by": outsider}, None
         )
-    # An inspector official acting for themselves must be on the team too.
-    from ledger.registry.service import Registry
+    # The official bound to an inspector not on the team may not record for it either.
+    from ledger.registry.identities import bound_official
 
-    Registry(bureau).register_official(
-        {"code": outsider, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
-    )
-    with pytest.raises(Forbidden, match="not on the team"):
-        inspections.record_result(inspection, {"category": "no_problem"}, outsider)
+    with pytest.raises(Forbidden, match="who is not on this inspection's team"):
+        inspections.record_result(
+            inspection, {"category": "no_problem"}, bound_official(bureau, outsider)
+        )
     assert _events(bureau, inspection)[-1] == "inspection.carried_out"
 
 
@@ -149,20 +148,23 @@ def test_an_inspector_on_the_team_records_the_result_in_their_own_name(bureau, d
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     member = teams[0]["members"][0]
+    from ledger.registry.identities import bound_official
     from ledger.registry.service import Registry
 
-    Registry(bureau).register_official(
-        {"code": member, "name": "检查员", "division": "szjczd", "roles": ["inspector"]}, None
-    )
-    inspections.record_result(inspection, {"category": "problem_pending"}, member)
+    official = Registry(bureau).official(bound_official(bureau, member) or "")
+    inspections.record_result(inspection, {"category": "problem_pending"}, official.code)
     with pytest.raises(Forbidden, match="may not inspection.notify"):
         inspections.notify(
             {"source": str(draw), "target": teams[1]["target"], "notified_on": "2026-11-05"},
-            member,
+            official.code,
         )
     event = bureau.mapper.to_domain_event(bureau.recorder.select_events(inspection)[-1])
-    assert event.recorded_by == member
-    assert event.actor == {"official": member, "role": "inspector", "department": "szjczd"}
+    assert event.recorded_by == member  # the result names the roster inspector bound to them
+    assert event.actor == {
+        "official": official.code,
+        "role": "inspector",
+        "department": official.division,
+    }
 
 
 def test_unknown_category_and_fewer_than_two_present_are_bad_input(bureau, drawn, inspections):

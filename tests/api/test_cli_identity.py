@@ -1,0 +1,128 @@
+"""The CLI never acts in an official's name without that official's credential (issue 11,
+part 2): ``--as CODE`` needs CODE's API token (``--token-file`` or ``DRAWLEDGER_TOKEN``),
+checked like the API's bearer tokens; without one the act is the operator's, only where the
+policy lets the operator act, and on a named written request where that is required."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.cli import main as drawledger
+from verify.events import decode_record
+
+from .test_cli_registry import REQUEST, _official, _registry, _token_file, data  # noqa: F401
+from .test_import_support import TARGET_HEADERS_ZH, count_events, csv_bytes, target_row
+
+
+def _targets(tmp_path, division: str = "gqc"):  # type: ignore[no-untyped-def]
+    path = tmp_path / "targets.csv"
+    path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1, division=division)]))
+    return str(path)
+
+
+def _actors(data: str, kind: str) -> list[dict[str, str]]:  # noqa: F811
+    app = _registry(data).app
+    return [
+        decode_record(n.state).envelope["actor"]
+        for n in app.recorder.select_notifications(1, 10_000)
+        if n.topic == kind
+    ]
+
+
+def test_as_an_official_without_their_token_is_refused(data, tmp_path, capsys):  # noqa: F811
+    """The issue's `drawledger import … --as szc-clerk` with no credential."""
+    _official(data, "clerk-gqc", "gqc", "clerk")
+    args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
+    assert drawledger(args) == 1
+    assert "only with that official's credential" in capsys.readouterr().err
+    assert count_events(_registry(data).app, "target.registered") == 0
+
+
+def test_rollover_as_an_official_without_their_token_is_refused(data, capsys):  # noqa: F811
+    _official(data, "head-gqc", "gqc", "division_head")
+    args = ["plans", "rollover", "--data", data, "--month", "2026-03", "--as", "head-gqc"]
+    assert drawledger(args) == 1
+    assert "only with that official's credential" in capsys.readouterr().err
+
+
+def test_another_officials_token_does_not_lend_their_name(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    _official(data, "clerk-gqc", "gqc", "clerk")
+    _official(data, "clerk-hhc", "hhc", "clerk")
+    theirs = _token_file(data, "clerk-hhc", tmp_path)
+    args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
+    assert drawledger([*args, *theirs]) == 1
+    assert "the token given is official clerk-hhc's, not clerk-gqc's" in capsys.readouterr().err
+    assert count_events(_registry(data).app, "target.registered") == 0
+
+
+def test_the_officials_own_token_records_in_their_name(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+    monkeypatch,
+):
+    _official(data, "clerk-gqc", "gqc", "clerk")
+    token = _registry(data).issue_token("clerk-gqc", None)
+    monkeypatch.setenv("DRAWLEDGER_TOKEN", token)
+    args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
+    assert drawledger(args) == 0, capsys.readouterr()
+    assert _actors(data, "target.registered") == [
+        {"official": "clerk-gqc", "role": "clerk", "department": "gqc"}
+    ]
+
+
+def test_a_revoked_token_is_no_credential(data, tmp_path, capsys, monkeypatch):  # noqa: F811
+    _official(data, "clerk-gqc", "gqc", "clerk")
+    registry = _registry(data)
+    token = registry.issue_token("clerk-gqc", None)
+    registry.revoke_token("clerk-gqc", token.split(".")[2], "lost", None)
+    monkeypatch.setenv("DRAWLEDGER_TOKEN", token)
+    assert drawledger(["import", "targets", _targets(tmp_path), "--data", data]) == 1
+    assert "unknown or revoked token" in capsys.readouterr().err
+    assert count_events(_registry(data).app, "target.registered") == 0
+
+
+def test_the_operator_imports_only_on_a_named_written_request(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    args = ["import", "targets", _targets(tmp_path), "--data", data]
+    assert drawledger(args) == 1
+    assert "records target.write only on a written request" in capsys.readouterr().err
+    assert count_events(_registry(data).app, "target.registered") == 0
+
+    assert drawledger([*args, *REQUEST]) == 0
+    [actor] = _actors(data, "target.registered")
+    assert actor == {
+        "official": "drawledger",
+        "role": "system",
+        "department": "drawledger",
+        "on_request_of": REQUEST[1],
+    }
+
+
+@pytest.mark.parametrize("act", ["division", "rollover"])
+def test_the_operator_does_only_what_the_policy_lets_it(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+    act,
+):
+    from ledger.policies import Policies
+
+    app = _registry(data).app
+    in_force = app.policy_in_force()
+    document = {**in_force, "version": "no-operator", "authority": {"operator": []}}
+    Policies(app).set(document, None, "运维人员不得自行操作")
+    app.close()
+    if act == "division":
+        args = ["division", "add", "--data", data, "--code", "nsc", "--name", "农水处"]
+    else:
+        args = ["plans", "rollover", "--data", data, "--month", "2026-03"]
+    assert drawledger(args) == 1
+    assert "the ledger's operator may not record" in capsys.readouterr().err

@@ -1,0 +1,169 @@
+"""An insider with the ledger's key re-signs a bundle so that an official acts as an inspector
+they are not: every signature, chain and checkpoint holds, and the authority replay names the
+event (issue 11, part 2)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.application import LedgerApp
+from ledger.demo.bureau import build_demo
+from ledger.draws.service import Draws
+from ledger.export import export_bundle
+from ledger.inspections.service import Inspections
+from ledger.registry.identities import bound_official
+from ledger.storage import persistence_env
+from tests.ledger.test_draws import run_draw
+from verify.keys import SignerKey
+
+from .bundle_edits import EditableBundle, resealed
+from .conftest import ORIGIN
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes, dict[str, Any]]:
+    """The demo bureau (every roster inspector with a bound account), one draw, and one
+    inspection whose result the account of the team's first member records."""
+    directory = tmp_path_factory.mktemp("identity")
+    signer = SignerKey.generate(ORIGIN)
+    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    try:
+        app.create_ledger()
+        app.set_default_policy()
+        build_demo(app, targets=120, inspectors=24, today=TODAY)
+        draw, teams = run_draw(Draws(app))
+        team = teams[0]
+        service = Inspections(app, today=lambda: TODAY)
+        spec = {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}
+        inspection = service.notify(spec, "szc-clerk")
+        present = team["members"]
+        carried = {"on": "2026-11-10", "method": "现场检查", "present": present}
+        service.carry_out(inspection, carried, "szc-clerk")
+        recorder = bound_official(app, present[0])
+        service.record_result(inspection, {"category": "no_problem"}, recorder)
+        others = [m for t in teams[1:] for m in t["members"] if m not in present]
+        facts = {
+            "present": present,
+            "recorder": recorder,
+            "outsider": bound_official(app, others[0]),
+        }
+        out = directory / "ledger.bundle"
+        export_bundle(app, out)
+        return signer, out.read_bytes(), facts
+    finally:
+        app.close()
+
+
+def _bundle(history: tuple[SignerKey, bytes, dict[str, Any]]) -> EditableBundle:
+    return EditableBundle.from_bytes(history[1])
+
+
+def _last(bundle: EditableBundle, kind: str) -> int:
+    return max(i for i in range(len(bundle.events)) if bundle.envelope(i)["type"] == kind)
+
+
+def _verify(run_verify: Any, tmp_path: Path, bundle: EditableBundle, key: SignerKey) -> Any:
+    path = tmp_path / "edited.bundle"
+    path.write_bytes(bundle.to_bytes())
+    return run_verify(path, "--key", str(key.verifier))
+
+
+def test_the_untouched_bundle_keeps_the_identity_rules(history, run_verify, tmp_path):
+    status, report = _verify(run_verify, tmp_path, _bundle(history), history[0])
+    assert status == 0, report
+    assert report["authority"]["findings"] == []
+    result = _bundle(history).envelope(_last(_bundle(history), "inspection.result_recorded"))
+    assert result["actor"]["official"] == history[2]["recorder"]
+    assert result["payload"]["recorded_by"] == history[2]["present"][0]
+
+
+def test_an_unbound_official_recording_a_result_is_a_finding(history, run_verify, tmp_path):
+    """The issue's borrowed identity: an inspector-role account bound to nobody records."""
+    bundle = _bundle(history)
+    position = _last(bundle, "inspection.result_recorded")
+    actor = {"official": "szjczd-inspector", "role": "inspector", "department": "szjczd"}
+    resealed(bundle, history[0], {position: {"actor": actor}})
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    assert report["intact"] is True
+    [finding] = report["authority"]["findings"]
+    assert finding["event"] == position
+    assert "szjczd-inspector is bound to no roster inspector" in finding["message"]
+
+
+def test_an_official_bound_to_an_inspector_off_the_team_is_a_finding(history, run_verify, tmp_path):
+    bundle = _bundle(history)
+    position = _last(bundle, "inspection.result_recorded")
+    outsider = history[2]["outsider"]
+    official = next(
+        bundle.envelope(i)["payload"]
+        for i in range(len(bundle.events))
+        if bundle.envelope(i)["type"] == "official.registered"
+        and bundle.envelope(i)["payload"]["code"] == outsider
+    )
+    actor = {"official": outsider, "role": "inspector", "department": official["division"]}
+    resealed(bundle, history[0], {position: {"actor": actor}})
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    [finding] = report["authority"]["findings"]
+    assert finding["event"] == position
+    assert "who is not on this inspection's team" in finding["message"]
+
+
+def test_a_result_in_a_colleagues_name_is_a_finding(history, run_verify, tmp_path):
+    bundle = _bundle(history)
+    position = _last(bundle, "inspection.result_recorded")
+    envelope = bundle.envelope(position)
+    colleague = history[2]["present"][1]
+    payload = {**envelope["payload"], "recorded_by": colleague}
+    resealed(bundle, history[0], {position: {"payload": payload}})
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    [finding] = report["authority"]["findings"]
+    assert finding["event"] == position
+    assert f"recorded in the name of {colleague}" in finding["message"]
+
+
+def test_a_binding_to_another_units_inspector_is_a_finding(history, run_verify, tmp_path):
+    bundle = _bundle(history)
+    kinds = [bundle.envelope(i)["type"] for i in range(len(bundle.events))]
+    bindings = [i for i, kind in enumerate(kinds) if kind == "official.bound_to_inspector"]
+    units = {
+        bundle.envelope(i)["payload"]["code"]: bundle.envelope(i)["payload"]["unit"]
+        for i in range(len(bundle.events))
+        if bundle.envelope(i)["type"] == "inspector.registered"
+    }
+    # The first binding rewritten to name an inspector of another unit, not bound yet (the
+    # last one bound, whose own binding is then moved onto the first inspector).
+    first = bindings[0]
+    mine = bundle.envelope(first)["payload"]["inspector"]
+    theirs = next(
+        bundle.envelope(i)["payload"]["inspector"]
+        for i in reversed(bindings)
+        if units[bundle.envelope(i)["payload"]["inspector"]] != units[mine]
+    )
+    swapped = {
+        i: {"payload": {**bundle.envelope(i)["payload"], "inspector": mine}}
+        for i in bindings
+        if bundle.envelope(i)["payload"]["inspector"] == theirs
+    }
+    edits = {first: {"payload": {**bundle.envelope(first)["payload"], "inspector": theirs}}}
+    resealed(bundle, history[0], {**edits, **swapped})
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    messages = [f["message"] for f in report["authority"]["findings"] if f["event"] == first]
+    assert messages and "bound only to an inspector of their own unit" in messages[0]
