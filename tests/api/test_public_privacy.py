@@ -1,0 +1,91 @@
+"""What the public reads holds no personal data (issue 13, part 7): every page of the public
+column reached from its front page, its feed, and every GET endpoint that needs no token, over a
+demo year with individuals and declared recusals. No individual's name or ID number, and no
+recusal's reason (the public sees that an inspector stood aside, not why: DOMAIN.md) appears in
+any answer. Officers' names and certificate numbers may (执法公示)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.application import LedgerApp
+from ledger.demo.bureau import build_demo
+from ledger.demo.changzhou import CONFLICT_REASONS
+from ledger.registry.service import Registry
+from ledger.registry.sheets import current
+from ledger.storage import persistence_env
+
+PAGES = 400  # a bound on the crawl
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [v for k, v in attrs if k == "href" and v]
+
+
+@pytest.fixture
+def public(tmp_path, signer) -> tuple[TestClient, list[str]]:  # type: ignore[no-untyped-def]
+    """The demo year's service (SQLite: what is shown does not depend on the store), and what
+    must never reach the public."""
+    ledger = LedgerApp(
+        persistence_env("sqlite:///ledger.sqlite", tmp_path), signer, signer.name, seal_interval=0
+    )
+    ledger.create_ledger()
+    ledger.set_default_policy()
+    build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
+    registry = Registry(ledger)
+    secrets: list[str] = list(CONFLICT_REASONS)
+    for target in current(ledger, "targets"):
+        if target.kind == "individual":
+            person, _ = registry.people.reveal(target.code)
+            secrets += [str(person["name"]), str(person["identity"])]
+    assert len(secrets) > len(CONFLICT_REASONS), "the demo has individuals"
+    return TestClient(create_app(ledger)), secrets
+
+
+def _public_endpoints(client: TestClient) -> list[str]:
+    """Every GET path without parameters that needs no token, from the OpenAPI document."""
+    return [
+        path
+        for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        if "get" in operations and not operations["get"].get("security") and "{" not in path
+    ]
+
+
+def _leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s and s in text]
+
+
+def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(public):
+    client, secrets = public
+    queue: list[str] = ["/column", "/column/feed.rss", *_public_endpoints(client)]
+    seen: set[str] = set()
+    while queue and len(seen) < PAGES:
+        path = queue.pop(0)
+        if path in seen or path.startswith(("/docs", "/redoc", "/openapi", "/static")):
+            continue
+        seen.add(path)
+        answer: Any = client.get(path)
+        if answer.status_code != 200:
+            continue
+        text = answer.text
+        assert _leaks(text, secrets) == [], f"{path} shows personal data"
+        if answer.headers["content-type"].startswith("text/html"):
+            page = _Links()
+            page.feed(text)
+            for link in page.links:
+                url = urlsplit(urljoin(f"http://testserver{path}", link))
+                if url.hostname == "testserver" and url.path.startswith("/column"):
+                    queue.append(url.path + (f"?{url.query}" if url.query else ""))
+    draws = [p for p in seen if p.startswith("/column/draws/")]
+    assert len(seen) > 20 and draws, f"the crawl reached too little: {sorted(seen)[:20]}"
