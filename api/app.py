@@ -29,6 +29,7 @@ from .routes import (
     public,
     queries,
     registry,
+    trail,
     transparency,
 )
 
@@ -101,6 +102,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(draws.router)
     app.include_router(inspections.router)
     app.include_router(policy.router)
+    app.include_router(trail.router)
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app
