@@ -28,6 +28,7 @@ from .routes import (
     policy,
     public,
     queries,
+    records,
     registry,
     trail,
     transparency,
@@ -103,6 +104,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(inspections.router)
     app.include_router(policy.router)
     app.include_router(trail.router)
+    app.include_router(records.router)
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app

@@ -292,12 +292,21 @@ trail_links = Table(
 
 # What every later act on a record touches, as its creating event named it (a result names
 # neither the target nor the draw: its inspection's creation does).
+# With each record's division, year (China time; a plan's period), where it was created and
+# its latest act: the lists of plans, draws, directed records, inspections and publications.
 trail_records = Table(
     "trail_records",
     metadata,
     Column("id", _ID, primary_key=True),
     Column("kind", String(32), nullable=False),
+    Column("division", _CODE, index=True),
+    Column("year", Integer, index=True),
+    Column("created_position", BigInteger, nullable=False, index=True),
+    Column("created_at", _TIME, nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+    Column("last_type", String(64), nullable=False),
     Column("links", JSON, nullable=False),
+    Index("ix_trail_records_kind", "kind", "created_position"),
 )
 
 # Where each policy version came into force: an act is under the last one at or before it.

@@ -28,6 +28,7 @@ from ledger.aggregates import aggregate_kind
 from verify.authority_rules import OPERATOR
 from verify.events import event_digest
 from verify.merkle import leaf_hash
+from verify.workdays import CHINA
 
 from . import tables as t
 from .history import withheld
@@ -90,7 +91,7 @@ class TrailProjection(Projection):
         kind = aggregate_kind(type_name)
         data = withheld(type_name, payload(e))
         record = self._record
-        links = set(self._inherited(w, e, kind, data))
+        links = set(self._inherited(w, e, position, kind, data))
         if kind != "policy":
             links.update(self._resolved(w, _named(data)))
         if e.actor["department"] != OPERATOR["department"]:
@@ -119,10 +120,14 @@ class TrailProjection(Projection):
         if type_name == "policy.set":
             w.insert(t.trail_policies, {"position": position, "version": e.version})
 
-    def _inherited(self, w: Writer, e: Any, kind: str, data: dict[str, Any]) -> list[Link]:
+    def _inherited(
+        self, w: Writer, e: Any, position: int, kind: str, data: dict[str, Any]
+    ) -> list[Link]:
         """What the act's record touches: from its creating payload, or as remembered."""
         record = entry_id(e)
         if e.originator_version > 1:
+            latest = {"last_position": position, "last_type": type(e).TOPIC}
+            w.update(t.trail_records, {"id": record}, latest)
             return self._remembered(w, record)
         own: list[Link] = []
         if kind in _BY_ID:
@@ -146,7 +151,20 @@ class TrailProjection(Projection):
             inspected = self._remembered(w, str(data["inspection"]))
             own += [link for link in inspected if link[0] in _INHERITED]
         self._remember(record, own)
-        w.insert(t.trail_records, {"id": record, "kind": kind, "links": [list(x) for x in own]})
+        w.insert(
+            t.trail_records,
+            {
+                "id": record,
+                "kind": kind,
+                "division": _division_of(kind, data),
+                "year": _year_of(kind, data, e),
+                "created_position": position,
+                "created_at": event_time(e),
+                "last_position": position,
+                "last_type": type(e).TOPIC,
+                "links": [list(x) for x in own],
+            },
+        )
         return own
 
     def _resolved(self, w: Writer, links: Iterator[Link]) -> Iterator[Link]:
@@ -172,6 +190,20 @@ class TrailProjection(Projection):
             found = [] if row is None else [(str(k), str(v)) for k, v in row.links]
             self._remember(record, found)
         return found
+
+
+def _division_of(kind: str, data: dict[str, Any]) -> str | None:
+    if kind == "publication":
+        return str(data["content"]["division"]["code"])
+    division = data.get("division")
+    return division if isinstance(division, str) else None
+
+
+def _year_of(kind: str, data: dict[str, Any], e: Any) -> int:
+    """A plan's year is its period's; any other record's, the year it was made (China time)."""
+    if kind == "plan":
+        return int(str(data["period"])[:4])
+    return int(e.timestamp.astimezone(CHINA).year)
 
 
 def _is_id(key: str) -> bool:

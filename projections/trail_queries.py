@@ -106,7 +106,97 @@ class Trails:
                 conditions.append(_acts.c.position < end)
         return self._answer(reader, conditions, None, **page)
 
+    def records(
+        self,
+        kinds: tuple[str, ...],
+        reader: Official,
+        *,
+        division: str | None = None,
+        year: int | None = None,
+        status: str | None = None,
+        target: str | None = None,
+        as_of: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The plans, draws (and directed records), inspections or publications, oldest first:
+        of a division (the reader's own unless they read every division's), a year, at a step
+        (``status``: the latest act's step, e.g. ``uploaded``, ``targets_selected``,
+        ``closed``, ``corrected``) or touching a target; as they stood at ``as_of``."""
+        position = self._position(as_of, limit, offset)
+        r = t.trail_records
+        if division is None and not self._sees_all(reader):
+            division = reader.division
+        if division is not None:
+            authorise(reader, READ, division)
+        latest = (
+            select(_acts.c.type)
+            .where(_acts.c.aggregate_id == r.c.id, _acts.c.position <= position)
+            .order_by(_acts.c.position.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        conditions: list[ColumnElement[bool]] = [
+            r.c.kind.in_(kinds),
+            r.c.created_position <= position,
+        ]
+        if division is not None:
+            conditions.append(r.c.division == division)
+        if year is not None:
+            conditions.append(r.c.year == year)
+        if status is not None:
+            conditions.append(latest.in_([f"{kind}.{status}" for kind in kinds]))
+        if target is not None:
+            conditions.append(
+                exists().where(
+                    _acts.c.aggregate_id == r.c.id,
+                    _acts.c.position <= position,
+                    _links.c.position == _acts.c.position,
+                    _links.c.kind == "target",
+                    _links.c.key == target,
+                )
+            )
+        with _reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(r).where(*conditions)).scalar()
+            rows = conn.execute(
+                select(r, latest.label("latest"))
+                .where(*conditions)
+                .order_by(r.c.created_position)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        items = [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "division": row.division,
+                "year": row.year,
+                "created": {"position": row.created_position, "time": row.created_at},
+                "status": str(row.latest).split(".", 1)[1],
+            }
+            for row in rows
+        ]
+        return {
+            "items": items,
+            "total": int(total or 0),
+            "limit": limit,
+            "offset": offset,
+            "as_of": position,
+        }
+
     # -- the answer ------------------------------------------------------------------------
+
+    def _position(self, as_of: int | None, limit: int, offset: int) -> int:
+        """The position answered for (the log's end by default); BadInput for a bad page or
+        an ``as_of`` beyond the log's end."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadInput(f"limit {limit}: must be between 1 and {MAX_LIMIT}")
+        if offset < 0:
+            raise BadInput(f"offset {offset}: must not be negative")
+        head = self.app.recorder.max_notification_id() or 0
+        if as_of is not None and as_of > head:
+            raise BadInput(f"as_of {as_of}: the ledger ends at position {head}")
+        return head if as_of is None else as_of
 
     def _answer(
         self,
@@ -119,14 +209,7 @@ class Trails:
         offset: int = 0,
         proofs: bool = False,
     ) -> dict[str, Any]:
-        if not 1 <= limit <= MAX_LIMIT:
-            raise BadInput(f"limit {limit}: must be between 1 and {MAX_LIMIT}")
-        if offset < 0:
-            raise BadInput(f"offset {offset}: must not be negative")
-        head = self.app.recorder.max_notification_id() or 0
-        if as_of is not None and as_of > head:
-            raise BadInput(f"as_of {as_of}: the ledger ends at position {head}")
-        position = head if as_of is None else as_of
+        position = self._position(as_of, limit, offset)
         conditions = [*conditions, _acts.c.position <= position]
         scope = self._scope(reader)
         with _reading(self.engine) as conn:

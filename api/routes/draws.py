@@ -132,7 +132,8 @@ def substitute(
 
 @router.get("/{draw}/record")
 def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
-    """The publishable draw record (public): manifest and population list."""
+    """The publishable draw record (public): manifest and population list. For a directed
+    (non-random) record's id: what was recorded (``random: false``) and no population."""
     manifest, population = draw_record(draws, draw)
     return {"manifest": manifest, "population": population}
 

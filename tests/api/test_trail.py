@@ -246,3 +246,58 @@ def test_a_clerk_reads_their_own_divisions_part_of_a_joint_draw(year):
     assert all("hhc" in a["touches"]["division"] for a in acts)
     everything = client.get(f"/trail/draws/{joint}?limit=500", headers=bearer("szc-legal")).json()
     assert answer.json()["total"] < everything["total"]
+
+
+# -- lists of records, and the directed record --------------------------------------------------
+
+
+def test_a_directed_record_is_readable_and_in_the_draw_list(year):
+    app, summary, client, bearer = year
+    directed = summary.year.directed[0]
+    record = client.get(f"/draws/{directed}/record")
+    assert record.status_code == 200, record.text
+    manifest = record.json()["manifest"]
+    assert manifest["random"] is False and record.json()["population"] == []
+    recorded = manifest["recorded"]
+    assert recorded["ground"] and recorded["reason"] and recorded["legal_basis"]
+    assert recorded["actor"]["official"] == "szc-clerk"
+    listed = client.get("/draws?random=false", headers=bearer("szc-legal")).json()
+    assert [r["id"] for r in listed["items"]] == list(summary.year.directed)
+    trail = client.get(f"/trail/directed/{directed}", headers=bearer("szc-legal")).json()
+    types = [a["type"] for a in trail["items"]]
+    assert types[0] == "directed.recorded" and "inspection.result_recorded" in types
+
+
+def test_the_lists_filter_by_division_year_status_and_target(year):
+    app, summary, client, bearer = year
+    legal = bearer("szc-legal")
+    plans = client.get("/plans?limit=500", headers=legal).json()
+    assert {p["id"] for p in plans["items"]} == set(summary.year.plans)
+    assert {p["year"] for p in plans["items"]} == {2026}
+    draws = client.get("/draws?random=true&limit=500", headers=legal).json()
+    assert {d["id"] for d in draws["items"]} == set(summary.year.draws)
+    assert client.get("/plans?year=2025", headers=legal).json()["total"] == 0
+    publication = app.get(UUID(summary.results.corrected_publication), Publication)
+    code = publication.content["target"]["key"]
+    corrected = client.get("/publications?status=corrected", headers=legal).json()
+    assert [p["id"] for p in corrected["items"]] == [summary.results.corrected_publication]
+    inspected = client.get(f"/inspections?target={code}", headers=legal).json()
+    assert inspected["total"] >= 1
+    assert all(i["kind"] == "inspection" for i in inspected["items"])
+    hhc = client.get("/inspections?division=hhc&limit=500", headers=legal).json()
+    assert hhc["total"] >= 1 and {i["division"] for i in hhc["items"]} == {"hhc"}
+    # As the ledger stood before the correction, the publication was still "published".
+    correction = next(n.id for n in app.notifications(topics=["publication.corrected"]))
+    then = client.get(
+        f"/publications?status=published&as_of={correction - 1}&limit=500", headers=legal
+    ).json()
+    assert summary.results.corrected_publication in {p["id"] for p in then["items"]}
+    assert then["as_of"] == correction - 1
+
+
+def test_a_clerk_lists_only_their_own_divisions_records(year):
+    _, _, client, bearer = year
+    own = client.get("/inspections?limit=500", headers=bearer("hhc-clerk")).json()
+    assert own["total"] >= 1 and {i["division"] for i in own["items"]} == {"hhc"}
+    refused = client.get("/inspections?division=szc", headers=bearer("hhc-clerk"))
+    assert refused.status_code == 403
