@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -321,7 +321,7 @@ class Trails:
         return {"tree_size": latest.size, "note": sealer.cosigned_note(latest.size)}
 
 
-def _version_at(versions: list[Any], position: int) -> str | None:
+def _version_at(versions: Sequence[Any], position: int) -> str | None:
     i = bisect_right([v.position for v in versions], position)
     return versions[i - 1].version if i else None
 
