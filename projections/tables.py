@@ -292,8 +292,9 @@ trail_links = Table(
 
 # What every later act on a record touches, as its creating event named it (a result names
 # neither the target nor the draw: its inspection's creation does).
-# With each record's division, year (China time; a plan's period), where it was created and
-# its latest act: the lists of plans, draws, directed records, inspections and publications.
+# With each record's division, year (China time; a plan's period) and where it was created: the
+# lists of plans, draws, directed records, inspections and publications (whose step is that of
+# their latest act, read from trail_acts as of the position asked).
 trail_records = Table(
     "trail_records",
     metadata,
@@ -303,8 +304,6 @@ trail_records = Table(
     Column("year", Integer, index=True),
     Column("created_position", BigInteger, nullable=False, index=True),
     Column("created_at", _TIME, nullable=False),
-    Column("last_position", BigInteger, nullable=False),
-    Column("last_type", String(64), nullable=False),
     Column("links", JSON, nullable=False),
     Index("ix_trail_records_kind", "kind", "created_position"),
 )

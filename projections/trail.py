@@ -126,8 +126,6 @@ class TrailProjection(Projection):
         """What the act's record touches: from its creating payload, or as remembered."""
         record = entry_id(e)
         if e.originator_version > 1:
-            latest = {"last_position": position, "last_type": type(e).TOPIC}
-            w.update(t.trail_records, {"id": record}, latest)
             return self._remembered(w, record)
         own: list[Link] = []
         if kind in _BY_ID:
@@ -160,8 +158,6 @@ class TrailProjection(Projection):
                 "year": _year_of(kind, data, e),
                 "created_position": position,
                 "created_at": event_time(e),
-                "last_position": position,
-                "last_type": type(e).TOPIC,
                 "links": [list(x) for x in own],
             },
         )
