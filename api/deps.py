@@ -8,7 +8,7 @@ authenticates the request.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,7 +24,7 @@ from ledger.publications.service import Publishing
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from projections import ReadModels
-from projections.queries import MAX_LIMIT
+from projections.queries import DEFAULT_LIMIT, MAX_LIMIT
 from projections.trail_queries import Trails
 
 from .public_column.pages import Column
@@ -166,3 +166,43 @@ Year = Annotated[
 CycleYears = Annotated[
     int | None, Query(ge=1, le=10, description="years in the cycle (default: the policy's)")
 ]
+
+
+# -- a trail's page, a list's filters ------------------------------------------------------------
+
+
+def trail_page(
+    as_of: AsOf = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    proofs: Annotated[
+        bool, Query(description="add each act's inclusion proof against the latest checkpoint")
+    ] = False,
+) -> dict[str, Any]:
+    """A page of a trail: as of a ledger position, with or without inclusion proofs."""
+    return {"as_of": as_of, "limit": limit, "offset": offset, "proofs": proofs}
+
+
+def record_filters(
+    division: Annotated[str | None, Query(description="a division's code (default: yours)")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="the record's year")] = None,
+    status: Annotated[str | None, Query(description="its latest act's step, e.g. 'closed'")] = None,
+    target: Annotated[str | None, Query(description="a credit code its acts name")] = None,
+    as_of: AsOf = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The filters and page of a list of records (plans, draws, inspections, publications)."""
+    return {
+        "division": division,
+        "year": year,
+        "status": status,
+        "target": target,
+        "as_of": as_of,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+TrailPage = Annotated[dict[str, Any], Depends(trail_page)]
+RecordFilters = Annotated[dict[str, Any], Depends(record_filters)]

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import base64
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, exists, func, select
@@ -29,7 +28,7 @@ from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import inclusion_proof
 
 from . import tables as t
-from .queries import DEFAULT_LIMIT, MAX_LIMIT
+from .queries import DEFAULT_LIMIT, _check_page, _reading
 from .tracking import ReadModelMismatch
 
 ENTITIES = (
@@ -46,15 +45,6 @@ ENTITIES = (
 )
 READ = "trail.read"
 _acts, _links = t.trail_acts, t.trail_links
-
-
-@contextmanager
-def _reading(engine: Engine) -> Iterator[Connection]:
-    """One snapshot for a count and its page."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        yield conn
 
 
 def _linked(kind: str, key: str) -> ColumnElement[bool]:
@@ -189,10 +179,7 @@ class Trails:
     def _position(self, as_of: int | None, limit: int, offset: int) -> int:
         """The position answered for (the log's end by default); BadInput for a bad page or
         an ``as_of`` beyond the log's end."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise BadInput(f"limit {limit}: must be between 1 and {MAX_LIMIT}")
-        if offset < 0:
-            raise BadInput(f"offset {offset}: must not be negative")
+        _check_page(limit, offset)
         head = self.app.recorder.max_notification_id() or 0
         if as_of is not None and as_of > head:
             raise BadInput(f"as_of {as_of}: the ledger ends at position {head}")

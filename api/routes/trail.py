@@ -14,16 +14,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from projections.queries import DEFAULT_LIMIT
-
-from ..deps import AsOf, Limit, OfficialDep, Offset, TrailsDep
+from ..deps import OfficialDep, TrailPage, TrailsDep
 
 router = APIRouter(prefix="/trail", tags=["trail"])
 
-Proofs = Annotated[
-    bool,
-    Query(description="add each act's inclusion proof against the latest signed checkpoint"),
-]
 # The path's plural → the entity kind of the trail read model.
 ENTITY_PATHS = {
     "targets": "target",
@@ -44,56 +38,28 @@ EntityPath = Literal[
 def acts(
     trails: TrailsDep,
     official: OfficialDep,
+    page: TrailPage,
     division: Annotated[str | None, Query(description="a division's code")] = None,
     policy_version: Annotated[str | None, Query(description="a policy version")] = None,
-    as_of: AsOf = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    proofs: Proofs = False,
 ) -> dict[str, Any]:
     """The acts in a division (default: the reader's own; auditors and the legal office: every
     division's) and/or under a policy version."""
-    return trails.acts(
-        official,
-        division=division,
-        policy_version=policy_version,
-        as_of=as_of,
-        limit=limit,
-        offset=offset,
-        proofs=proofs,
-    )
+    return trails.acts(official, division=division, policy_version=policy_version, **page)
 
 
 @router.get("/officials/{code}")
 def acts_of_official(
-    code: str,
-    trails: TrailsDep,
-    official: OfficialDep,
-    as_of: AsOf = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    proofs: Proofs = False,
+    code: str, trails: TrailsDep, official: OfficialDep, page: TrailPage
 ) -> dict[str, Any]:
     """Every act the official performed, in whatever role."""
-    return trails.of_official(
-        code, official, as_of=as_of, limit=limit, offset=offset, proofs=proofs
-    )
+    return trails.of_official(code, official, **page)
 
 
 @router.get("/{entity}/{key}")
 def trail_of(
-    entity: EntityPath,
-    key: str,
-    trails: TrailsDep,
-    official: OfficialDep,
-    as_of: AsOf = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    proofs: Proofs = False,
+    entity: EntityPath, key: str, trails: TrailsDep, official: OfficialDep, page: TrailPage
 ) -> dict[str, Any]:
     """Every act touching one target (by credit code or key), draw, directed record,
     inspection, publication or plan (by id), inspector or item (by code): its own events and
     those of the records derived from it (a target's draws, inspections and publications)."""
-    return trails.of_entity(
-        ENTITY_PATHS[entity], key, official, as_of=as_of, limit=limit, offset=offset, proofs=proofs
-    )
+    return trails.of_entity(ENTITY_PATHS[entity], key, official, **page)
