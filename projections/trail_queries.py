@@ -48,9 +48,10 @@ _acts, _links = t.trail_acts, t.trail_links
 
 
 def _linked(kind: str, key: str) -> ColumnElement[bool]:
-    return exists().where(
-        _links.c.position == _acts.c.position, _links.c.kind == kind, _links.c.key == key
-    )
+    """The acts touching an entity: driven from the links' index (kind, key, position), never a
+    scan of every act."""
+    touching = select(_links.c.position).where(_links.c.kind == kind, _links.c.key == key)
+    return _acts.c.position.in_(touching)
 
 
 class Trails:
