@@ -28,7 +28,9 @@ from .routes import (
     policy,
     public,
     queries,
+    records,
     registry,
+    trail,
     transparency,
 )
 
@@ -102,6 +104,8 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(draws.router)
     app.include_router(inspections.router)
     app.include_router(policy.router)
+    app.include_router(trail.router)
+    app.include_router(records.router)
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app

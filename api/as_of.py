@@ -28,8 +28,9 @@ from ledger.application import LedgerApp
 from ledger.as_of import CHINA, FORMS, ledger_as_of, resolve, time_at
 from ledger.errors import BadInput
 from projections import ReadModels
+from projections.queries import DEFAULT_LIMIT
 
-from .deps import LedgerDep, get_read_models
+from .deps import LedgerDep, Limit, Offset, get_read_models
 
 AS_OF_HEADER = "Ledger-As-Of"
 
@@ -90,6 +91,48 @@ def get_read_models_at(request: Request, at: AtDep) -> ReadModels:
 
 
 ReadModelsAtDep = Annotated[ReadModels, Depends(get_read_models_at)]
+
+
+# -- a trail's page, a list's filters ------------------------------------------------------------
+
+
+def trail_page(
+    at: AtDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    proofs: Annotated[
+        bool, Query(description="add each act's inclusion proof against the latest checkpoint")
+    ] = False,
+) -> dict[str, Any]:
+    """A page of a trail: as of a position (``as_of``, resolved by ``AtDep``), with or without
+    inclusion proofs."""
+    as_of = at.position if at.asked else None
+    return {"as_of": as_of, "limit": limit, "offset": offset, "proofs": proofs}
+
+
+def record_filters(
+    at: AtDep,
+    division: Annotated[str | None, Query(description="a division's code (default: yours)")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="the record's year")] = None,
+    status: Annotated[str | None, Query(description="its latest act's step, e.g. 'closed'")] = None,
+    target: Annotated[str | None, Query(description="a credit code its acts name")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The filters and page of a list of records (plans, draws, inspections, publications)."""
+    return {
+        "division": division,
+        "year": year,
+        "status": status,
+        "target": target,
+        "as_of": at.position if at.asked else None,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+TrailPage = Annotated[dict[str, Any], Depends(trail_page)]
+RecordFilters = Annotated[dict[str, Any], Depends(record_filters)]
 
 
 def refuse_as_of(reason: str) -> Any:

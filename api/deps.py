@@ -25,6 +25,7 @@ from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from projections import ReadModels
 from projections.queries import MAX_LIMIT
+from projections.trail_queries import Trails
 
 from .public_column.pages import Column
 
@@ -113,6 +114,14 @@ def get_column(request: Request) -> Column:
 
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 ColumnDep = Annotated[Column, Depends(get_column)]
+
+
+def get_trails(request: Request, rm: ReadModelsDep) -> Trails:
+    """The responsibility trail, read from the caught-up read models."""
+    return Trails(rm.app, rm.engine)
+
+
+TrailsDep = Annotated[Trails, Depends(get_trails)]
 
 
 # -- integer parameters --------------------------------------------------------------------------

@@ -36,9 +36,7 @@ class RegistryHistoryProjection(Projection):
 
     def _record(self, w: Writer, e: Any, position: int) -> None:
         type_name = type(e).TOPIC
-        data = payload(e)
-        for name in _WITHHELD.get(type_name, ()):
-            data.pop(name, None)
+        data = withheld(type_name, payload(e))
         w.insert(
             t.registry_history,
             {
@@ -54,6 +52,13 @@ class RegistryHistoryProjection(Projection):
                 "payload": data,
             },
         )
+
+
+def withheld(type_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The payload as the read side keeps it: token hashes left out."""
+    for name in _WITHHELD.get(type_name, ()):
+        data.pop(name, None)
+    return data
 
 
 def history_row(row: Any) -> dict[str, Any]:

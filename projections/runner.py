@@ -41,6 +41,7 @@ from .history import RegistryHistoryProjection
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
 from .tracking import Projection, ProjectionError, Writer
+from .trail import TrailProjection
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def default_projections() -> list[Projection]:
         RegistryHistoryProjection(),
         InspectionsProjection(),
         PublicationsProjection(),
+        TrailProjection(),
     ]
 
 
@@ -143,14 +145,16 @@ class ProjectionRunner:
                     start=low + 1, limit=self.batch, stop=head, topics=self._topics
                 )
                 end = page[-1].id if len(page) == self.batch else head
-                events = [(n.id, self.app.domain_event(n)) for n in page]
+                events = [(n.id, self.app.domain_event(n), n.state) for n in page]
                 try:
                     self._apply(positions, events, end)
                 except _PositionMoved:
                     continue
                 done += len(page)
 
-    def _apply(self, positions: dict[str, int], events: list[tuple[int, Any]], end: int) -> None:
+    def _apply(
+        self, positions: dict[str, int], events: list[tuple[int, Any, bytes]], end: int
+    ) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
         with self.engine.begin() as conn:
             for p in behind:  # (1) claim the batch: the position must be what was read
@@ -164,9 +168,9 @@ class ProjectionRunner:
             writer = Writer(conn)
             for p in behind:  # (2) apply what each projection has not seen yet
                 start = positions[p.name]
-                for position, event in events:
+                for position, event, record in events:
                     if position > start:
-                        p.process(writer, event, position)
+                        p.process(writer, event, position, record)
                 writer.flush()
 
     def rebuild(

@@ -259,3 +259,61 @@ publications = Table(
     Column("on_time", Boolean, nullable=False),
     *_meta(),
 )
+
+# -- the responsibility trail: every act, and what each touches (trail.py) ---------------------
+
+_KEY = String(200)  # an entity's key: a credit code, an aggregate id, a code
+
+trail_acts = Table(
+    "trail_acts",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("time", _TIME, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("aggregate_id", _ID, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("official", _CODE, nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("department", _CODE, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the signed envelope (FORMAT.md)
+    Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
+    Column("payload", JSON, nullable=False),
+)
+
+# One row per entity an act touches, its own record's included: the trail of a target, draw,
+# directed record, inspection, publication, plan, inspector, item or division is one index scan.
+trail_links = Table(
+    "trail_links",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", _KEY, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_trail_links_position", "position"),
+)
+
+# What every later act on a record touches, as its creating event named it (a result names
+# neither the target nor the draw: its inspection's creation does).
+# With each record's division, year (China time; a plan's period) and where it was created: the
+# lists of plans, draws, directed records, inspections and publications (whose step is that of
+# their latest act, read from trail_acts as of the position asked).
+trail_records = Table(
+    "trail_records",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("division", _CODE, index=True),
+    Column("year", Integer, index=True),
+    Column("created_position", BigInteger, nullable=False, index=True),
+    Column("created_at", _TIME, nullable=False),
+    Column("links", JSON, nullable=False),
+    Index("ix_trail_records_kind", "kind", "created_position"),
+)
+
+# Where each policy version came into force: an act is under the last one at or before it.
+trail_policies = Table(
+    "trail_policies",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("version", String(64), nullable=False),
+)

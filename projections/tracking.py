@@ -58,7 +58,9 @@ class Projection:
     def topics(self) -> set[str]:
         return set(self._handlers)
 
-    def process(self, writer: Writer, event: Any, position: int) -> None:
+    def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
+        """Apply one event; ``record`` is its stored bytes, for a projection that keeps
+        digests (``trail.py``)."""
         type_name = type(event).TOPIC
         handler = self._handlers.get(type_name)
         if handler is not None:

@@ -6,10 +6,11 @@ inspectors, plans, draws, inspections and publications. The aggregator (``plan_a
 水政处) consolidates plans, publishes the item list and keeps the whole inspector roster; a
 leader in charge reviews the plans of their own division and of those the policy puts in their
 charge (``[leaders]``); inspectors of the detachment inspect for every division (the team check
-decides who may); clerks and division heads read their own division's work lists, auditors and
-the legal office (法制处) every division's; admins manage divisions, officials, tokens and the
-policy. The ledger's own operator (the ``drawledger`` CLI with the data directory) acts as
-``OPERATOR`` and may record anything; its acts are listed, not judged.
+decides who may); clerks and division heads read their own division's work lists, and every
+official their own division's responsibility trail, auditors and the legal office (法制处)
+every division's; admins manage divisions, officials, tokens and the policy. The ledger's own
+operator (the ``drawledger`` CLI with the data directory) acts as ``OPERATOR`` and may record
+anything; its acts are listed, not judged.
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -45,6 +46,18 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "personal_data.erase": ("legal_office",),
     # Reading a division's work lists (the staff views): not an event, checked by the API alone.
     "worklist.read": ("clerk", "division_head", "auditor", "legal_office"),
+    # Reading the responsibility trail (who did what, when, under which rule): every official
+    # their own division's acts; not an event, checked by the API alone.
+    "trail.read": (
+        "clerk",
+        "division_head",
+        "leader_in_charge",
+        "plan_aggregator",
+        "inspector",
+        "auditor",
+        "legal_office",
+        "admin",
+    ),
 }
 # act -> the roles that may perform it on any division's records (the others: their own only)
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
@@ -55,6 +68,7 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "inspection.result": ("inspector",),
     "worklist.read": ("auditor", "legal_office"),  # they oversee every division's work
     "personal_data.erase": ("legal_office",),
+    "trail.read": ("auditor", "legal_office"),  # and answer for every division's acts
 }
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.

@@ -135,7 +135,8 @@ def substitute(
 @router.get("/{draw}/record")
 def record(draw: UUID, draws: DrawsDep, at: AtDep) -> dict[str, Any]:
     """The publishable draw record (public): manifest and population list (as the ledger
-    stood at ``as_of``, if given: the steps recorded by then)."""
+    stood at ``as_of``, if given: the steps recorded by then). For a directed (non-random)
+    record's id: what was recorded (``random: false``) and no population."""
     manifest, population = draw_record(Draws(at.ledger) if at.asked else draws, draw)
     return {"manifest": manifest, "population": population}
 

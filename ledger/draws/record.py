@@ -31,7 +31,8 @@ _REPEATED = {
 
 
 def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]:
-    """The manifest (every recorded step's facts) and the population's sorted ids."""
+    """The manifest (every recorded step's facts) and the population's sorted ids; for a
+    directed (non-random) record, what was recorded and no population."""
     steps: dict[str, Any] = {}
     positions: dict[str, int] = {}
     for event in draws.app.records_of(draw_id):
@@ -45,6 +46,8 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         positions[event.type] = event.version
     if not steps:
         raise NotFound(f"no draw with id {draw_id}")
+    if "recorded" in steps and "opened" not in steps:
+        return _directed_record(draws, draw_id, steps["recorded"][0]), []
     draw = draws.get(draw_id)
     population: list[str] = []
     if "population_frozen" in steps:
@@ -63,6 +66,17 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         "how_to_reproduce": "docs/DRAWS.md",
     }
     return manifest, population
+
+
+def _directed_record(draws: Draws, record_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:
+    """A directed (non-random) inspection's record: who decided, on which ground and legal
+    basis, which targets. Nothing was drawn, so there is no population and nothing to replay."""
+    return {
+        "draw": str(record_id),
+        "ledger": draws.app.origin,
+        "random": False,
+        "recorded": facts,
+    }
 
 
 def write_draw_record(draws: Draws, draw_id: UUID, out: Path) -> tuple[Path, Path]:

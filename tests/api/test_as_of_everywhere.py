@@ -63,10 +63,13 @@ def service(ledger):  # type: ignore[no-untyped-def]
         "publication": results.corrected_publication,
         "number": "1",
         "size": "1",
+        "entity": "draws",  # the trail of one record: /trail/draws/{key}
+        "key": year.draws[0],
     }
     codes = {
         "/divisions/": "szc",
         "/officials/": summary.admin,
+        "/trail/officials/": summary.admin,
         "/inspectors/": _first(ledger, "inspector.registered"),
         "/items/": _first(ledger, "item.registered"),
     }

@@ -1,0 +1,227 @@
+"""The responsibility trail (责任可追溯): every act of the log, who did it, and what it touched.
+
+One row per event (``trail_acts``): its position, time, type, record, the acting official with
+the role and department under which they acted, the event's digest (SHA-256 of its signed
+envelope, docs/FORMAT.md) and its leaf hash in the transparency log, and the payload (token
+hashes withheld, as in the registry history). One row per entity the act touches
+(``trail_links``): its own record, the targets, draws, directed records, inspections,
+publications, plans, inspectors, items and divisions it names, and what its record's creating
+event named — a result names neither the target nor the draw, its inspection's notice does, so
+every act on an inspection is in the trail of its target, its draw and its draw's plan. Policy
+versions are kept with the position where each came into force (``trail_policies``): an act is
+under the last version at or before it.
+
+The handlers read one thing besides the event: what a record's creating event named
+(``trail_records``), kept in memory and read back from the table after a restart. It is fixed by
+an event the log never changes, so a batch given up and applied again finds the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import Table, select
+
+from ledger.aggregates import aggregate_kind
+from verify.authority_rules import OPERATOR
+from verify.events import event_digest
+from verify.merkle import leaf_hash
+from verify.workdays import CHINA
+
+from . import tables as t
+from .history import withheld
+from .tracking import Handler, Projection, ProjectionError, Writer, entry_id, event_time, payload
+
+# Payload members that name an entity, and the entity's kind.
+_NAMES = {
+    "target": "target",
+    "targets": "target",
+    "members": "inspector",
+    "present": "inspector",
+    "recorded_by": "inspector",
+    "replaced": "inspector",
+    "substitute": "inspector",
+    "inspector": "inspector",
+    "items": "item",
+    "division": "division",
+    "plan": "plan",
+    "draw": "draw",
+    "inspection": "inspection",
+}
+# Kinds whose records carry their own key in the creating payload (``code``), not their id.
+_BY_CODE = {"target", "inspector", "item", "division", "official"}
+# Records whose id is their key in the trail.
+_BY_ID = {"plan", "draw", "directed", "inspection", "publication"}
+# What a derived record inherits from the record it came from.
+_INHERITED = {"plan", "draw", "directed", "target", "division", "inspection"}
+_CACHE = 200_000  # records remembered; beyond that the table is read again
+
+Link = tuple[str, str]
+
+
+class TrailProjection(Projection):
+    name = "trail"
+    version = 1
+    tables: ClassVar[tuple[Table, ...]] = (
+        t.trail_acts,
+        t.trail_links,
+        t.trail_records,
+        t.trail_policies,
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._records: dict[str, list[Link]] = {}
+
+    def handlers(self) -> dict[str, Handler]:
+        from ledger.catalogue import event_types
+
+        return dict.fromkeys(event_types(), self._act)
+
+    def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
+        if not record:
+            raise ProjectionError(f"the trail needs the stored record of position {position}")
+        self._record = record
+        super().process(writer, event, position)
+
+    def _act(self, w: Writer, e: Any, position: int) -> None:
+        type_name = type(e).TOPIC
+        kind = aggregate_kind(type_name)
+        data = withheld(type_name, payload(e))
+        record = self._record
+        links = set(self._inherited(w, e, position, kind, data))
+        if kind != "policy":
+            links.update(self._resolved(w, _named(data)))
+        if e.actor["department"] != OPERATOR["department"]:
+            links.add(("division", e.actor["department"]))
+        w.insert(
+            t.trail_acts,
+            {
+                "position": position,
+                "time": event_time(e),
+                "type": type_name,
+                "kind": kind,
+                "aggregate_id": entry_id(e),
+                "version": e.originator_version,
+                "official": e.actor["official"],
+                "role": e.actor["role"],
+                "department": e.actor["department"],
+                "digest": event_digest(record.split(b"\n", 1)[0]).hex(),
+                "leaf_hash": leaf_hash(record).hex(),
+                "payload": data,
+            },
+        )
+        w.insert_many(
+            t.trail_links,
+            ({"kind": k, "key": key, "position": position} for k, key in sorted(links)),
+        )
+        if type_name == "policy.set":
+            w.insert(t.trail_policies, {"position": position, "version": e.version})
+
+    def _inherited(
+        self, w: Writer, e: Any, position: int, kind: str, data: dict[str, Any]
+    ) -> list[Link]:
+        """What the act's record touches: from its creating payload, or as remembered."""
+        record = entry_id(e)
+        if e.originator_version > 1:
+            return self._remembered(w, record)
+        own: list[Link] = []
+        if kind in _BY_ID:
+            own.append((kind, record))
+        elif kind in _BY_CODE and isinstance(data.get("code"), str):
+            own.append((kind, data["code"]))
+        elif kind == "policy":
+            own.append(("policy", str(data["version"])))
+        if isinstance(data.get("division"), str):
+            own.append(("division", data["division"]))
+        if kind == "draw" and data.get("plan"):
+            own.append(("plan", str(data["plan"])))
+        if kind == "inspection":
+            source = str(data["source"])
+            own += [
+                ("target", str(data["target"])),
+                ("draw" if data["random"] else "directed", source),
+            ]
+            own += [link for link in self._remembered(w, source) if link[0] == "plan"]
+        if kind == "publication":
+            inspected = self._remembered(w, str(data["inspection"]))
+            own += [link for link in inspected if link[0] in _INHERITED]
+        self._remember(record, own)
+        w.insert(
+            t.trail_records,
+            {
+                "id": record,
+                "kind": kind,
+                "division": _division_of(kind, data),
+                "year": _year_of(kind, data, e),
+                "created_position": position,
+                "created_at": event_time(e),
+                "links": [list(x) for x in own],
+            },
+        )
+        return own
+
+    def _resolved(self, w: Writer, links: Iterator[Link]) -> Iterator[Link]:
+        """Links, a target named by its record id (a declared conflict) as its credit code."""
+        for kind, key in links:
+            if kind == "target" and _is_id(key):
+                yield from (x for x in self._remembered(w, key) if x[0] == "target")
+            else:
+                yield kind, key
+
+    def _remember(self, record: str, links: list[Link]) -> None:
+        if len(self._records) >= _CACHE:
+            self._records.clear()
+        self._records[record] = links
+
+    def _remembered(self, w: Writer, record: str) -> list[Link]:
+        found = self._records.get(record)
+        if found is None:
+            w.flush()  # the record may have been created earlier in this very batch
+            row = w.conn.execute(
+                select(t.trail_records.c.links).where(t.trail_records.c.id == record)
+            ).first()
+            found = [] if row is None else [(str(k), str(v)) for k, v in row.links]
+            self._remember(record, found)
+        return found
+
+
+def _division_of(kind: str, data: dict[str, Any]) -> str | None:
+    if kind == "publication":
+        return str(data["content"]["division"]["code"])
+    division = data.get("division")
+    return division if isinstance(division, str) else None
+
+
+def _year_of(kind: str, data: dict[str, Any], e: Any) -> int:
+    """A plan's year is its period's; any other record's, the year it was made (China time)."""
+    if kind == "plan":
+        return int(str(data["period"])[:4])
+    return int(e.timestamp.astimezone(CHINA).year)
+
+
+def _is_id(key: str) -> bool:
+    try:
+        UUID(key)
+    except ValueError:
+        return False
+    return len(key) == 36
+
+
+def _named(data: Any, kind: str | None = None) -> Iterator[Link]:
+    """The entities a payload names, walking its members (``items`` of a publication's
+    content are ``{code, name}``, its target ``{key, name}``)."""
+    if isinstance(data, dict):
+        if kind is not None:
+            key = data.get("code", data.get("key"))
+            if isinstance(key, str) and key:
+                yield kind, key
+        for name, value in data.items():
+            yield from _named(value, _NAMES.get(name))
+    elif isinstance(data, list):
+        for value in data:
+            yield from _named(value, kind)
+    elif isinstance(data, str) and kind is not None and data:
+        yield kind, data

@@ -1,0 +1,330 @@
+"""Reading the responsibility trail: the acts touching one entity, by one official, in one
+division or under one policy version, in ledger order, with inclusion proofs on request.
+
+Who reads what (``trail.read`` in ``verify/authority_rules.py``): auditors and the legal office
+every division's acts; every other official only the acts in their own division (an act is in
+the divisions of its actor and of the records it touches). An entity none of whose acts is in
+the reader's division is a 403 for them, an entity no act touches a 404.
+
+``as_of`` is a ledger position: only the acts at or before it, as the trail stood then (a
+position beyond the log's end is refused). Proofs are against the latest signed checkpoint;
+an act after it has none yet (``proof: null``).
+"""
+
+from __future__ import annotations
+
+import base64
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, exists, func, select
+
+from ledger.application import LedgerApp
+from ledger.errors import BadInput, Forbidden, NotFound
+from ledger.registry.authority import authorise
+from ledger.registry.officials import Official
+from verify.authority_rules import CROSS_DIVISION
+from verify.merkle import inclusion_proof
+
+from . import tables as t
+from .queries import DEFAULT_LIMIT, _check_page, _reading
+from .tracking import ReadModelMismatch
+
+ENTITIES = (
+    "target",
+    "draw",
+    "directed",
+    "inspection",
+    "publication",
+    "plan",
+    "inspector",
+    "item",
+    "division",
+    "policy",
+)
+READ = "trail.read"
+_acts, _links = t.trail_acts, t.trail_links
+
+
+def _linked(kind: str, key: str) -> ColumnElement[bool]:
+    """The acts touching an entity: driven from the links' index (kind, key, position), never a
+    scan of every act."""
+    touching = select(_links.c.position).where(_links.c.kind == kind, _links.c.key == key)
+    return _acts.c.position.in_(touching)
+
+
+class Trails:
+    """The trail read model of one ledger, read on behalf of an official."""
+
+    def __init__(self, app: LedgerApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    # -- the questions ---------------------------------------------------------------------
+
+    def of_entity(self, kind: str, key: str, reader: Official, **page: Any) -> dict[str, Any]:
+        """Every act touching the ``kind`` entity ``key`` (a target by credit code, a draw,
+        inspection, publication or plan by id, an inspector or item by code)."""
+        if kind not in ENTITIES:
+            raise BadInput(f"kind {kind!r}: must be one of {', '.join(ENTITIES)}")
+        return self._answer(reader, [_linked(kind, key)], f"{kind} {key}", **page)
+
+    def of_official(self, code: str, reader: Official, **page: Any) -> dict[str, Any]:
+        """Every act the official ``code`` performed, in whatever role."""
+        return self._answer(reader, [_acts.c.official == code], f"official {code}", **page)
+
+    def acts(
+        self,
+        reader: Official,
+        *,
+        division: str | None = None,
+        policy_version: str | None = None,
+        **page: Any,
+    ) -> dict[str, Any]:
+        """The acts in ``division`` (default: the reader's own) and/or under ``policy_version``;
+        auditors and the legal office may leave ``division`` out for every division's."""
+        if division is None and not self._sees_all(reader):
+            division = reader.division
+        conditions: list[ColumnElement[bool]] = []
+        if division is not None:
+            authorise(reader, READ, division)  # Forbidden for another division's acts
+            conditions.append(_linked("division", division))
+        if policy_version is not None:
+            start, end = self._in_force(policy_version)
+            conditions.append(_acts.c.position >= start)
+            if end is not None:
+                conditions.append(_acts.c.position < end)
+        return self._answer(reader, conditions, None, **page)
+
+    def records(
+        self,
+        kinds: tuple[str, ...],
+        reader: Official,
+        *,
+        division: str | None = None,
+        year: int | None = None,
+        status: str | None = None,
+        target: str | None = None,
+        as_of: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The plans, draws (and directed records), inspections or publications, oldest first:
+        of a division (the reader's own unless they read every division's), a year, at a step
+        (``status``: the latest act's step, e.g. ``uploaded``, ``targets_selected``,
+        ``closed``, ``corrected``) or touching a target; as they stood at ``as_of``."""
+        position = self._position(as_of, limit, offset)
+        r = t.trail_records
+        if division is None and not self._sees_all(reader):
+            division = reader.division
+        if division is not None:
+            authorise(reader, READ, division)
+        latest = (
+            select(_acts.c.type)
+            .where(_acts.c.aggregate_id == r.c.id, _acts.c.position <= position)
+            .order_by(_acts.c.position.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        conditions: list[ColumnElement[bool]] = [
+            r.c.kind.in_(kinds),
+            r.c.created_position <= position,
+        ]
+        if division is not None:
+            conditions.append(r.c.division == division)
+        if year is not None:
+            conditions.append(r.c.year == year)
+        if status is not None:
+            conditions.append(latest.in_([f"{kind}.{status}" for kind in kinds]))
+        if target is not None:
+            conditions.append(
+                exists().where(
+                    _acts.c.aggregate_id == r.c.id,
+                    _acts.c.position <= position,
+                    _links.c.position == _acts.c.position,
+                    _links.c.kind == "target",
+                    _links.c.key == target,
+                )
+            )
+        with _reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(r).where(*conditions)).scalar()
+            rows = conn.execute(
+                select(r, latest.label("latest"))
+                .where(*conditions)
+                .order_by(r.c.created_position)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        items = [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "division": row.division,
+                "year": row.year,
+                "created": {"position": row.created_position, "time": row.created_at},
+                "status": str(row.latest).split(".", 1)[1],
+            }
+            for row in rows
+        ]
+        return {
+            "items": items,
+            "total": int(total or 0),
+            "limit": limit,
+            "offset": offset,
+            "as_of": position,
+        }
+
+    # -- the answer ------------------------------------------------------------------------
+
+    def _position(self, as_of: int | None, limit: int, offset: int) -> int:
+        """The position answered for (the log's end by default); BadInput for a bad page or
+        an ``as_of`` beyond the log's end."""
+        _check_page(limit, offset)
+        head = self.app.recorder.max_notification_id() or 0
+        if as_of is not None and as_of > head:
+            raise BadInput(f"as_of {as_of}: the ledger ends at position {head}")
+        return head if as_of is None else as_of
+
+    def _answer(
+        self,
+        reader: Official,
+        conditions: list[ColumnElement[bool]],
+        entity: str | None,
+        *,
+        as_of: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        proofs: bool = False,
+    ) -> dict[str, Any]:
+        position = self._position(as_of, limit, offset)
+        conditions = [*conditions, _acts.c.position <= position]
+        scope = self._scope(reader)
+        with _reading(self.engine) as conn:
+            if (
+                entity is not None
+                and scope is not None
+                and not conn.execute(select(exists().where(*conditions))).scalar()
+            ):
+                raise NotFound(f"no act touches {entity} (as of position {position})")
+            scoped = conditions if scope is None else [*conditions, _linked("division", scope)]
+            total = conn.execute(select(func.count()).select_from(_acts).where(*scoped)).scalar()
+            if entity is not None and not total:
+                if scope is None:
+                    raise NotFound(f"no act touches {entity} (as of position {position})")
+                raise Forbidden(
+                    f"official {reader.code} of division {scope} may read only their own "
+                    f"division's trail: no act of {entity} is in division {scope}"
+                )
+            rows = conn.execute(
+                select(_acts).where(*scoped).order_by(_acts.c.position).limit(limit).offset(offset)
+            ).all()
+            touches = self._touches(conn, [r.position for r in rows])
+            versions = conn.execute(
+                select(t.trail_policies.c.position, t.trail_policies.c.version).order_by(
+                    t.trail_policies.c.position
+                )
+            ).all()
+        items = [
+            _act(r, touches.get(r.position, {}), _version_at(versions, r.position)) for r in rows
+        ]
+        answer: dict[str, Any] = {
+            "items": items,
+            "total": int(total or 0),
+            "limit": limit,
+            "offset": offset,
+            "as_of": position,
+            "divisions": "all" if scope is None else [scope],
+        }
+        if proofs:
+            answer["checkpoint"] = self._prove(items)
+        return answer
+
+    def _sees_all(self, reader: Official) -> bool:
+        return reader.active and any(r in CROSS_DIVISION[READ] for r in reader.roles)
+
+    def _scope(self, reader: Official) -> str | None:
+        """None for a reader of every division's trail, else the one division they may read."""
+        if self._sees_all(reader):
+            return None
+        authorise(reader, READ, reader.division)  # Forbidden: deactivated, or no reading role
+        return reader.division
+
+    def _in_force(self, version: str) -> tuple[int, int | None]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.trail_policies.c.position, t.trail_policies.c.version).order_by(
+                    t.trail_policies.c.position
+                )
+            ).all()
+        for i, row in enumerate(rows):
+            if row.version == version:
+                return row.position, rows[i + 1].position if i + 1 < len(rows) else None
+        known = ", ".join(r.version for r in rows) or "none"
+        raise NotFound(f"no policy version {version!r} was set (versions: {known})")
+
+    def _touches(self, conn: Connection, positions: list[int]) -> dict[int, dict[str, list[str]]]:
+        found: dict[int, dict[str, list[str]]] = {}
+        if not positions:
+            return found
+        rows = conn.execute(
+            select(_links)
+            .where(_links.c.position.in_(positions))
+            .order_by(_links.c.position, _links.c.kind, _links.c.key)
+        )
+        for row in rows:
+            found.setdefault(row.position, {}).setdefault(row.kind, []).append(row.key)
+        return found
+
+    # -- proofs ----------------------------------------------------------------------------
+
+    def _prove(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Add each act's inclusion proof against the latest signed checkpoint; the checkpoint
+        (with its cosignatures) is returned once for the page."""
+        sealer = self.app.sealer
+        latest = sealer.latest()
+        if latest is None:
+            for item in items:
+                item["proof"] = None
+            return None
+        hashes: list[bytes] | None = None
+        for item in items:
+            if item["position"] > latest.last_notification_id:
+                item["proof"] = None  # not sealed yet
+                continue
+            if hashes is None:
+                hashes = sealer.leaf_hashes(latest.size)
+            index = sealer.leaf_index(item["position"])
+            if hashes[index].hex() != item["leaf_hash"]:
+                raise ReadModelMismatch(
+                    f"the trail's leaf hash of position {item['position']} is not the log's: "
+                    "rebuild the read models"
+                )
+            path = inclusion_proof(hashes, index)
+            item["proof"] = {
+                "leaf_index": index,
+                "tree_size": latest.size,
+                "path": [base64.b64encode(h).decode("ascii") for h in path],
+            }
+        return {"tree_size": latest.size, "note": sealer.cosigned_note(latest.size)}
+
+
+def _version_at(versions: Sequence[Any], position: int) -> str | None:
+    i = bisect_right([v.position for v in versions], position)
+    return versions[i - 1].version if i else None
+
+
+def _act(row: Any, touches: dict[str, list[str]], policy_version: str | None) -> dict[str, Any]:
+    """One act as served: what, when, who in which role and division, under which policy."""
+    return {
+        "position": row.position,
+        "time": row.time,
+        "type": row.type,
+        "record": {"kind": row.kind, "id": row.aggregate_id, "version": row.version},
+        "actor": {"official": row.official, "role": row.role, "department": row.department},
+        "policy_version": policy_version,
+        "digest": row.digest,
+        "leaf_hash": row.leaf_hash,
+        "touches": touches,
+        "payload": row.payload,
+    }
