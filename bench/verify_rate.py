@@ -15,6 +15,10 @@ ledger's key pinned (``--key``). Then, interleaved:
 - ``verify_bundle(jobs=1)``: the same without reading the file (bundle parsed beforehand);
 - ``cli --jobs 2``: with a process pool for the signature step.
 
+The rule audit (``--rules``) is timed on a third bundle, the demo year (``ledger/demo``: a
+registry, plans, draws, inspections and publications, the events the audit judges): plain
+``verify_bundle`` against ``verify_bundle`` followed by ``rule_audit.audit_bundle``, interleaved.
+
 A second bundle is of the service's own making: one event per save while the embedded mode's
 sealing task runs (a round per ``seal_interval``, 1 s by default), then exported (which seals
 the tail), so it carries one checkpoint per second of saving rather than one per event.
@@ -228,7 +232,72 @@ def run(config: Config) -> list[Figure]:
                 ),
             )
         )
+        figures.append(_rule_audit_figure(config, _mkdir(Path(d) / "demo")))
     return figures
+
+
+def build_demo_bundle(directory: Path, targets: int) -> Path:
+    """The demo year (registry, plans, draws, inspections, publications) as a bundle."""
+    from datetime import date
+
+    from ledger.application import LedgerApp
+    from ledger.demo.bureau import build_demo
+    from ledger.export import export_bundle
+
+    signer = new_signer()
+    app = LedgerApp(sqlite_env(directory), signer, signer.name)
+    try:
+        app.create_ledger()
+        app.set_default_policy()
+        inspectors = max(20, targets // 30)
+        build_demo(
+            app, targets=targets, inspectors=inspectors, today=date(2026, 11, 25),
+            plans_and_draws=True,
+        )
+        out = directory / "demo.jsonl"
+        export_bundle(app, out)
+    finally:
+        app.close()
+    return out
+
+
+def _rule_audit_figure(config: Config, directory: Path) -> Figure:
+    from verify.checks import verify_bundle
+    from verify.rule_audit import audit_bundle
+
+    targets = 120 if config.quick else 2000
+    config.log(f"  verify: building the demo year over {targets:,} targets")
+    path = build_demo_bundle(directory, targets)
+    bundle, _, _ = _prepare(path)
+    found: list[int] = []
+
+    def audited() -> None:
+        verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1)
+        found.append(len(audit_bundle(bundle).findings))
+
+    s = _run_variants(
+        config,
+        "rules",
+        {
+            "verify_bundle": lambda: verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1),
+            "verify_bundle + rules": audited,
+        },
+        config.repeats,
+    )
+    ratio = [a / b for a, b in zip(s["verify_bundle + rules"], s["verify_bundle"], strict=True)]
+    return Figure(
+        "verify",
+        "-",
+        "verify_bundle + rule audit (--rules) / verify_bundle alone, demo year (time, lower is "
+        "better)",
+        value=median(ratio),
+        spread=spread(ratio),
+        detail=(
+            f"{len(bundle.records):,} events ({targets:,} targets); plain "
+            f"{median(s['verify_bundle']):.3f} s, with the audit "
+            f"{median(s['verify_bundle + rules']):.3f} s; {found[-1]} findings"
+        ),
+    )
 
 
 def _mkdir(path: Path) -> Path:

@@ -14,8 +14,8 @@ recorded, by the rulebook's own functions:
   (random and directed) in the calendar year of their stated day; the divisions of a joint
   inspection visiting together on one day under one draw are one visit ("one visit, several
   checks");
-- ``inspection_rules.min_inspectors``: a draw (or a joint partner) asking for a team smaller
-  than the policy's minimum.
+- ``inspection_rules.drawn_team_problem``: a draw (or a joint partner) asking for teams smaller
+  than the policy's minimum (the ledger refuses it when the draw opens; a forged bundle).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .eligibility import REASONS, inspector_exclusion, yearly_cap_reason
 from .inspection_rules import (
     CERTIFICATE_INVALID,
     NOT_QUALIFIED,
-    min_inspectors,
+    drawn_team_problem,
     presence_refusal,
     team_size_problem,
 )
@@ -64,15 +64,10 @@ class Visits(Family):
         self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit
     ) -> None:
         audit.checked["team_size"] += 1
-        minimum = min_inspectors(log.policy)
-        if isinstance(p.get("team_size"), int) and p["team_size"] < minimum:
+        problem = drawn_team_problem(p["team_size"], log.policy)
+        if problem is not None:
             who = f"partner {p['division']}" if ref.type == "draw.partner_accepted" else "draw"
-            audit.find(
-                "team_size",
-                f"{who} {ref.id} asks for teams of {p['team_size']}; the policy in force asks "
-                f"at least {minimum} inspectors",
-                ref,
-            )
+            audit.find("team_size", f"{who} {ref.id} asks for {problem}", ref)
 
     def _visit(
         self,
