@@ -251,7 +251,10 @@ def build_demo_bundle(directory: Path, targets: int) -> Path:
         app.set_default_policy()
         inspectors = max(20, targets // 30)
         build_demo(
-            app, targets=targets, inspectors=inspectors, today=date(2026, 11, 25),
+            app,
+            targets=targets,
+            inspectors=inspectors,
+            today=date(2026, 11, 25),
             plans_and_draws=True,
         )
         out = directory / "demo.jsonl"

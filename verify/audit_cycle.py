@@ -30,7 +30,9 @@ from .plan_rules import cycle_bounds, cycle_window
 
 
 class Cycle(Family):
-    def judge(self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+    def judge(
+        self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit
+    ) -> None:
         return None
 
     def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:
@@ -99,7 +101,9 @@ class Cycle(Family):
         policy = registry.policy or {}
         on_duty = eligible_inspector_statuses(policy)
         staff = sorted(
-            c for c, i in registry.inspectors.items() if i.division == division and i.status in on_duty
+            c
+            for c, i in registry.inspectors.items()
+            if i.division == division and i.status in on_duty
         )
         visits = [i for i in log.inspections.values() if i.on is not None and i.on[:4] == str(year)]
         took_part = {c for i in visits for c in i.present}

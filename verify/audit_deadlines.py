@@ -34,9 +34,13 @@ class Deadlines(Family):
         self.refs: dict[int, EventRef] = {}
         self.policy_at: dict[str, dict[str, Any]] = {}  # inspection id -> policy at confirmation
 
-    def judge(self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+    def judge(
+        self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit
+    ) -> None:
         if ref.type in PLAN_TOPICS:
-            self.book.apply(ref.position, {"type": ref.type, "aggregate": ref.id, "payload": payload})
+            self.book.apply(
+                ref.position, {"type": ref.type, "aggregate": ref.id, "payload": payload}
+            )
             self.refs[ref.position] = ref
         if ref.type == "plan.drafted":
             self._drafted(ref, payload, log, audit)

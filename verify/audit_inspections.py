@@ -49,7 +49,9 @@ class Visits(Family):
         self.visits: dict[tuple[str, int], list[EventRef]] = {}
         self.seen: set[tuple[str, str, str]] = set()  # (source, target, day): visits counted
 
-    def judge(self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+    def judge(
+        self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit
+    ) -> None:
         if ref.type in ("draw.opened", "draw.partner_accepted"):
             self._team_size(ref, payload, log, audit)
         elif ref.type == "inspection.carried_out":
@@ -60,9 +62,7 @@ class Visits(Family):
     def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:
         return None
 
-    def _team_size(
-        self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit
-    ) -> None:
+    def _team_size(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
         audit.checked["team_size"] += 1
         problem = drawn_team_problem(p["team_size"], log.policy)
         if problem is not None:
@@ -82,12 +82,16 @@ class Visits(Family):
         audit.checked["team_size"] += 1
         problem = team_size_problem(present, log.policy)
         if problem is not None:
-            audit.find("team_size", f"inspection of {inspection.target} on {on}: {problem}", *behind)
+            audit.find(
+                "team_size", f"inspection of {inspection.target} on {on}: {problem}", *behind
+            )
         team = log.teams.get((inspection.source, inspection.division, inspection.target))
         aggregate = log.target_aggregate.get(inspection.target, "")
         for code in dict.fromkeys(present):
             for rule, message, cited in self._inspector(code, on, inspection, team, aggregate, log):
-                audit.find(rule, f"inspection of {inspection.target} on {on}: {message}", *behind, cited)
+                audit.find(
+                    rule, f"inspection of {inspection.target} on {on}: {message}", *behind, cited
+                )
         for rule in ("team_composition", "recusal", "qualification", "certificate"):
             audit.checked[rule] += len(present)
         self._cap(ref, on, inspection, log, audit)
@@ -142,7 +146,9 @@ class Visits(Family):
         key = (inspection.target, year)
         earlier = self.visits.setdefault(key, [])
         visit = (inspection.source, inspection.target, on)
-        if visit in self.seen:  # a joint inspection's partner, same visit: one visit, several checks
+        if (
+            visit in self.seen
+        ):  # a joint inspection's partner, same visit: one visit, several checks
             earlier.append(ref)
             return
         self.seen.add(visit)

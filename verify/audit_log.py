@@ -12,7 +12,6 @@ from typing import Any
 
 from .inspection_replay import follow_draw
 from .registry_state import RegistryState, target_key
-from .workdays import china_date
 
 # Every rule the audit judges, with what it asks (the report's headings).
 RULES: dict[str, str] = {
@@ -168,7 +167,9 @@ class AuditLog:
 class Family:
     """A rule family: judges each event before it is folded in, and what remains at the end."""
 
-    def judge(self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+    def judge(
+        self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit
+    ) -> None:
         raise NotImplementedError
 
     def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:

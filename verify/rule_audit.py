@@ -7,9 +7,9 @@ not honoured, a division whose staff did not take part. The ledger allows some o
 (recorded as late, say) and refuses others (a forged bundle can still hold them). Each is a
 *finding* naming the events behind it (position, type, id), never an integrity failure.
 
-One pass in log order folds what every rule family reads (``verify/audit_log.py``): the registry as it
-stood before each event, the drawn teams, the inspections and the plans. The families judge
-with the rulebook's own functions, the ones the ledger calls:
+One pass in log order folds what every rule family reads (``verify/audit_log.py``): the
+registry as it stood before each event, the drawn teams, the inspections and the plans. The
+families judge with the rulebook's own functions, the ones the ledger calls:
 
 - ``audit_inspections``: frequency caps, team sizes and composition, recusals, qualifications,
   certificates valid on the day;
@@ -75,5 +75,3 @@ def _decoded(records: Sequence[bytes]) -> Iterable[tuple[int, dict[str, Any]]]:
             yield position, decode_record(record).envelope
         except VerifyError:
             continue
-
-

@@ -14,7 +14,7 @@ on a date (UTC, of that event) inside the window. Everything is computed from th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 

@@ -93,9 +93,7 @@ def _policy(envelopes: list[Envelope], section: str, **values: Any) -> None:
 def _carried(demo: Demo, *, random: bool = True) -> tuple[int, Envelope, Envelope]:
     """The first inspection carried out (of a drawn target, or directed): (position, its
     carried_out envelope, its notified envelope)."""
-    notified = {
-        e["aggregate"]: e for e in demo.envelopes if e["type"] == "inspection.notified"
-    }
+    notified = {e["aggregate"]: e for e in demo.envelopes if e["type"] == "inspection.notified"}
     for position in demo.of("inspection.carried_out"):
         envelope = demo.envelopes[position]
         if notified[envelope["aggregate"]]["payload"]["random"] == random:
@@ -161,7 +159,8 @@ def test_after_the_year_coverage_counts_inspections_carried_out_not_selections(d
     assert coverage["szc"]["covered"] <= len(visited) < len(selected)
     found = {f["message"].split(":")[0]: f for f in _found(audit, "coverage")}
     szc_plan = demo.of(
-        "plan.drafted", lambda e: e["payload"]["division"] == "szc" and e["payload"]["kind"] == "annual"
+        "plan.drafted",
+        lambda e: e["payload"]["division"] == "szc" and e["payload"]["kind"] == "annual",
     )[0]
     assert szc_plan in _named(found["division szc"])
     # Participation is judged now the year is over: a finding for a division exactly when its
@@ -189,9 +188,9 @@ def test_coverage_kept_when_every_target_of_the_division_was_inspected(demo: Dem
     def hand_over_the_unvisited(envelopes: list[Envelope]) -> None:
         for e in envelopes:  # ggc's targets it never visited belong to another division
             p = e["payload"]
-            if e["type"] == "target.registered" and p["division"] == "ggc":
-                if p["code"] not in visited:
-                    p["division"] = "nobody"
+            ours = e["type"] == "target.registered" and p["division"] == "ggc"
+            if ours and p["code"] not in visited:
+                p["division"] = "nobody"
 
     audit = demo.audit(hand_over_the_unvisited, as_of=AFTER_THE_YEAR)
     ggc = [f for f in audit.figures if f["rule"] == "coverage" and f["division"] == "ggc"][0]
@@ -255,8 +254,11 @@ def test_a_draw_asking_for_teams_of_one_is_a_team_size_finding(demo: Demo) -> No
         envelopes[opened]["payload"]["team_size"] = 1
 
     found = _found(demo.audit(small), "team_size")
-    assert any(f["events"] == [{"event": opened, "type": "draw.opened",
-                                "id": demo.envelopes[opened]["aggregate"]}] for f in found)
+    assert any(
+        f["events"]
+        == [{"event": opened, "type": "draw.opened", "id": demo.envelopes[opened]["aggregate"]}]
+        for f in found
+    )
 
 
 def test_an_inspector_not_on_the_drawn_team_is_a_composition_finding(demo: Demo) -> None:
@@ -353,7 +355,9 @@ def test_a_plan_deadline_other_than_the_policys_is_a_finding(demo: Demo) -> None
 
 def test_a_publication_dated_after_its_working_day_deadline_is_a_finding(demo: Demo) -> None:
     on_time = demo.of("publication.published", lambda e: e["payload"]["on_time"])[0]
-    assert on_time not in {e for f in _found(demo.audit(), "publication_deadline") for e in _named(f)}
+    assert on_time not in {
+        e for f in _found(demo.audit(), "publication_deadline") for e in _named(f)
+    }
 
     def late(envelopes: list[Envelope]) -> None:  # the flag left saying "on time"
         envelopes[on_time]["payload"]["published_on"] = "2026-11-30"
