@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,10 +24,11 @@ from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.export import export_bundle
 from ledger.storage import persistence_env
-from verify.__main__ import EXIT_FAILED, EXIT_OK, EXIT_RULE_FINDINGS, main
+from verify.__main__ import EXIT_FAILED, EXIT_OK, EXIT_RULE_FINDINGS, EXIT_UNANCHORED, main
 from verify.bundle import read_bundle
 from verify.events import decode_record
 from verify.keys import SignerKey
+from verify.registry_state import target_key
 from verify.rule_audit import RuleAudit, audit_rules
 
 from .bundle_edits import EditableBundle, resealed
@@ -109,7 +111,7 @@ def _inspector_position(demo: Demo, code: str) -> int:
 
 
 def test_the_demo_year_audits_with_only_its_genuine_findings(demo: Demo) -> None:
-    audit = demo.audit()
+    audit = demo.audit(as_of=date(2026, 12, 1))  # the demo's year, not yet over
     rules = sorted(f.rule for f in audit.findings)
     # The demo records, on purpose: the 2026 annual plan of ggc reported late, szc's monthly
     # plans for 2026-05 (reported late) and 2026-09 (uploaded late) — each recorded by the ledger
@@ -178,24 +180,30 @@ def test_after_the_year_coverage_counts_inspections_carried_out_not_selections(d
 
 
 def test_coverage_kept_when_every_target_of_the_division_was_inspected(demo: Demo) -> None:
+    before = demo.audit(as_of=AFTER_THE_YEAR)
+    figures = [f for f in before.figures if f["rule"] == "coverage"]
+    division = max(figures, key=lambda f: f["covered"])["division"]
+    notified = {
+        e["aggregate"]: e["payload"] for e in demo.envelopes if e["type"] == "inspection.notified"
+    }
     visited = {
-        e["payload"]["target"]
-        for e in demo.envelopes
-        if e["type"] == "inspection.carried_out" or e["type"] == "inspection.notified"
-        if e["payload"].get("division") == "ggc"
+        notified[demo.envelopes[i]["aggregate"]]["target"]
+        for i in demo.of("inspection.carried_out")
+        if notified[demo.envelopes[i]["aggregate"]]["division"] == division
     }
 
     def hand_over_the_unvisited(envelopes: list[Envelope]) -> None:
-        for e in envelopes:  # ggc's targets it never visited belong to another division
+        for e in envelopes:  # the targets it never visited belong to another division
             p = e["payload"]
-            ours = e["type"] == "target.registered" and p["division"] == "ggc"
-            if ours and p["code"] not in visited:
+            ours = e["type"] == "target.registered" and p["division"] == division
+            if ours and target_key(p["kind"], p["code"]) not in visited:
                 p["division"] = "nobody"
 
     audit = demo.audit(hand_over_the_unvisited, as_of=AFTER_THE_YEAR)
-    ggc = [f for f in audit.figures if f["rule"] == "coverage" and f["division"] == "ggc"][0]
-    assert ggc["targets"] == ggc["covered"] > 0
-    assert not [f for f in _found(audit, "coverage") if "division ggc" in f["message"]]
+    after = [f for f in audit.figures if f["rule"] == "coverage" and f["division"] == division]
+    assert after[0]["targets"] == after[0]["covered"] > 0
+    assert not [f for f in _found(audit, "coverage") if f"division {division}:" in f["message"]]
+    assert [f for f in _found(before, "coverage") if f"division {division}:" in f["message"]]
 
 
 # -- frequency caps ------------------------------------------------------------------------------
@@ -205,28 +213,64 @@ def test_a_joint_visit_is_one_visit_and_the_cap_is_kept(demo: Demo) -> None:
     assert not _found(demo.audit(), "frequency_cap")
 
 
+def _twice(demo: Demo) -> tuple[int, str, Callable[[list[Envelope]], None]]:
+    """A second visit, forged, of a target visited once and without risk flags (risky entities
+    are exempt from the cap): a later visit under another draw is made to name it. Returns that
+    visit's position, the target, and the edit."""
+    notified = {
+        e["aggregate"]: (i, e["payload"])
+        for i, e in enumerate(demo.envelopes)
+        if e["type"] == "inspection.notified"
+    }
+    visits = [
+        (p, *notified[demo.envelopes[p]["aggregate"]]) for p in demo.of("inspection.carried_out")
+    ]
+    times = Counter(payload["target"] for _, _, payload in visits)
+    flagged = {
+        target_key(e["payload"]["kind"], e["payload"]["code"])
+        for e in demo.envelopes
+        if e["type"] == "target.registered" and e["payload"]["risk_flags"]
+    }
+    first, _, once = next(
+        v for v in visits if times[v[2]["target"]] == 1 and v[2]["target"] not in flagged
+    )
+    second, renamed, _ = next(
+        v for v in visits if v[0] > first and v[2]["source"] != once["source"]
+    )
+
+    def visit_again(envelopes: list[Envelope]) -> None:
+        envelopes[renamed]["payload"]["target"] = once["target"]
+
+    return second, once["target"], visit_again
+
+
 def test_a_policy_of_one_inspection_a_year_finds_the_second(demo: Demo) -> None:
-    audit = demo.audit(lambda es: _policy(es, "frequency", max_inspections_per_entity_per_year=1))
-    found = _found(audit, "frequency_cap")
-    assert found
-    first = found[0]
-    assert len(_named(first)) >= 2  # the visit over the cap and the earlier one(s)
-    assert all(e["type"] == "inspection.carried_out" for e in first["events"])
-    assert "the policy's cap is 1 a year" in first["message"]
+    second, target, visit_again = _twice(demo)
+    mine = [f for f in _found(demo.audit(visit_again), "frequency_cap") if target in f["message"]]
+    assert not mine  # twice a year: the default cap of 2 is kept
+
+    def capped(envelopes: list[Envelope]) -> None:
+        visit_again(envelopes)
+        _policy(envelopes, "frequency", max_inspections_per_entity_per_year=1)
+
+    found = [f for f in _found(demo.audit(capped), "frequency_cap") if target in f["message"]]
+    assert len(found) == 1
+    assert found[0]["events"][0]["event"] == second  # the visit over the cap, then the earlier
+    assert len(_named(found[0])) == 2
+    assert all(e["type"] == "inspection.carried_out" for e in found[0]["events"])
+    assert "the policy's cap is 1 a year" in found[0]["message"]
 
 
 def test_a_risky_entity_is_exempt_from_the_cap_when_the_policy_says_so(demo: Demo) -> None:
-    capped = _found(
-        demo.audit(lambda es: _policy(es, "frequency", max_inspections_per_entity_per_year=1)),
-        "frequency_cap",
-    )
-    target = capped[0]["message"].split()[1]
+    _, target, visit_again = _twice(demo)
 
     def risky(envelopes: list[Envelope]) -> None:
+        visit_again(envelopes)
         _policy(envelopes, "frequency", max_inspections_per_entity_per_year=1)
         for e in envelopes:
-            if e["type"] == "target.registered" and e["payload"]["code"] == target:
-                e["payload"]["risk_flags"] = ["complaints"]
+            p = e["payload"]
+            if e["type"] == "target.registered" and target_key(p["kind"], p["code"]) == target:
+                p["risk_flags"] = ["complaints"]
 
     still = _found(demo.audit(risky), "frequency_cap")
     assert target not in " ".join(f["message"] for f in still)
@@ -370,16 +414,31 @@ def test_a_publication_dated_after_its_working_day_deadline_is_a_finding(demo: D
 
 
 def test_a_division_whose_staff_did_not_take_part_is_a_participation_finding(demo: Demo) -> None:
-    kept = demo.audit(as_of=AFTER_THE_YEAR)
-    hhc = [f for f in kept.figures if f["rule"] == "participation" and f["division"] == "hhc"][0]
-    assert hhc["staff_took_part"] < hhc["staff"]  # kept at 50%, broken at 100%
-    found = _found(
-        demo.audit(lambda es: _policy(es, "participation", min_staff_percent=100), AFTER_THE_YEAR),
-        "participation_staff",
-    )
-    hhc_found = [f for f in found if "division hhc" in f["message"]]
-    assert hhc_found and "the policy asks at least 100%" in hhc_found[0]["message"]
-    assert all(e["type"] == "inspector.registered" for e in hhc_found[0]["events"])
+    """One of szc's inspectors is registered under a code no visit names: staff who never took
+    part. At the policy's 50% szc keeps the rule (its others inspected); at 100% it does not."""
+    registered = demo.of(
+        "inspector.registered",
+        lambda e: e["payload"]["division"] == "szc" and e["payload"]["status"] == "on_duty",
+    )[0]
+    absent = demo.envelopes[registered]["payload"]["code"] + "-absent"
+
+    def one_absent(envelopes: list[Envelope]) -> None:
+        envelopes[registered]["payload"]["code"] = absent
+
+    def szc(audit: RuleAudit) -> list[dict[str, Any]]:
+        found = _found(audit, "participation_staff")
+        return [f for f in found if "division szc in 2026" in f["message"]]
+
+    assert not szc(demo.audit(one_absent, AFTER_THE_YEAR))
+
+    def strict(envelopes: list[Envelope]) -> None:
+        one_absent(envelopes)
+        _policy(envelopes, "participation", min_staff_percent=100)
+
+    found = szc(demo.audit(strict, AFTER_THE_YEAR))
+    assert found and "the policy asks at least 100%" in found[0]["message"]
+    assert absent in found[0]["message"]
+    assert registered in _named(found[0])
 
 
 def test_rounds_without_agency_staff_are_a_participation_finding(demo: Demo) -> None:
@@ -418,6 +477,10 @@ def test_the_command_separates_integrity_from_the_rules(
     main([str(demo.bundle), "--key", str(demo.signer.verifier), "--rules"])
     text = capsys.readouterr().out
     assert "the ledger is intact" in text and "INTACT, RULES NOT KEPT" in text
+    # Without an anchored key the result proves only internal consistency: 3 before 4.
+    assert main([str(demo.bundle), "--rules", "--json"]) == EXIT_UNANCHORED
+    unanchored = json.loads(capsys.readouterr().out)
+    assert not unanchored["anchored"] and unanchored["rule_audit"]["findings"]
 
 
 def test_a_re_signed_expired_certificate_fails_step_10_and_is_a_finding(
