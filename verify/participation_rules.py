@@ -37,24 +37,23 @@ def below(part: int, whole: int, percent: int) -> bool:
 
 def staff_problem(took_part: int, staff: int, policy: Mapping[str, Any]) -> str | None:
     """Why too few of a division's ``staff`` enforcement officers took part, or None."""
-    minimum = thresholds(policy)[0]
-    if below(took_part, staff, minimum):
-        return (
-            f"{took_part} of its {staff} enforcement staff took part in an inspection "
-            f"({_percent(took_part, staff)}); the policy asks at least {minimum}%"
-        )
-    return None
+    said = "{part} of its {whole} enforcement staff took part in an inspection"
+    return _short(took_part, staff, thresholds(policy)[0], said)
 
 
 def agency_rounds_problem(with_agency: int, rounds: int, policy: Mapping[str, Any]) -> str | None:
     """Why too few of a division's enforcement ``rounds`` had agency staff, or None."""
-    minimum = thresholds(policy)[1]
-    if below(with_agency, rounds, minimum):
-        return (
-            f"agency (机关) staff took part in {with_agency} of its {rounds} enforcement rounds "
-            f"({_percent(with_agency, rounds)}); the policy asks at least {minimum}%"
-        )
-    return None
+    said = "agency (机关) staff took part in {part} of its {whole} enforcement rounds"
+    return _short(with_agency, rounds, thresholds(policy)[1], said)
+
+
+def _short(part: int, whole: int, minimum: int, said: str) -> str | None:
+    if not below(part, whole, minimum):
+        return None
+    return (
+        f"{said.format(part=part, whole=whole)} ({_percent(part, whole)}); "
+        f"the policy asks at least {minimum}%"
+    )
 
 
 def _percent(part: int, whole: int) -> str:
