@@ -129,7 +129,7 @@ class Report:
             out.append("OK: the bundle verifies")
         elif self.intact and self.authority.ok and self.anchored:
             out.append("INTACT, RULES NOT KEPT: the ledger verifies; the rule audit has findings")
-        elif self.intact and self.rules_kept:
+        elif self.intact and self.authority.ok:  # the rule audit's findings, if any, above
             out += ["NOT VERIFIED: the bundle is internally consistent only", UNANCHORED]
         else:
             out.append("FAIL: the bundle does not verify")

@@ -481,6 +481,9 @@ def test_the_command_separates_integrity_from_the_rules(
     assert main([str(demo.bundle), "--rules", "--json"]) == EXIT_UNANCHORED
     unanchored = json.loads(capsys.readouterr().out)
     assert not unanchored["anchored"] and unanchored["rule_audit"]["findings"]
+    main([str(demo.bundle), "--rules"])
+    last = capsys.readouterr().out.splitlines()[-2:]
+    assert last[0] == "NOT VERIFIED: the bundle is internally consistent only"
 
 
 def test_a_re_signed_expired_certificate_fails_step_10_and_is_a_finding(
