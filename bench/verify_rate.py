@@ -15,6 +15,10 @@ ledger's key pinned (``--key``). Then, interleaved:
 - ``verify_bundle(jobs=1)``: the same without reading the file (bundle parsed beforehand);
 - ``cli --jobs 2``: with a process pool for the signature step.
 
+The rule audit (``--rules``) is timed on a third bundle, the demo year (``ledger/demo``: a
+registry, plans, draws, inspections and publications, the events the audit judges): plain
+``verify_bundle`` against ``verify_bundle`` followed by ``rule_audit.audit_bundle``, interleaved.
+
 A second bundle is of the service's own making: one event per save while the embedded mode's
 sealing task runs (a round per ``seal_interval``, 1 s by default), then exported (which seals
 the tail), so it carries one checkpoint per second of saving rather than one per event.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +233,84 @@ def run(config: Config) -> list[Figure]:
                 ),
             )
         )
+        figures.append(_rule_audit_figure(config, _mkdir(Path(d) / "demo")))
     return figures
+
+
+def build_demo_bundle(directory: Path, targets: int) -> Path:
+    """The demo year (registry, plans, draws, inspections, publications) as a bundle."""
+    from datetime import date
+
+    from ledger.application import LedgerApp
+    from ledger.demo.bureau import build_demo
+    from ledger.export import export_bundle
+
+    signer = new_signer()
+    app = LedgerApp(sqlite_env(directory), signer, signer.name)
+    try:
+        app.create_ledger()
+        app.set_default_policy()
+        inspectors = max(20, targets // 30)
+        build_demo(
+            app,
+            targets=targets,
+            inspectors=inspectors,
+            today=date(2026, 11, 25),
+            plans_and_draws=True,
+        )
+        out = directory / "demo.jsonl"
+        export_bundle(app, out)
+    finally:
+        app.close()
+    return out
+
+
+def _rule_audit_figure(config: Config, directory: Path) -> Figure:
+    """``verify_bundle`` with the rule audit after it, against ``verify_bundle`` alone, in CPU
+    seconds of this process (``time.process_time``: both run on one core here, and CPU time
+    is what other processes' load disturbs least; wall-clock seconds are in the log)."""
+    from verify.checks import verify_bundle
+    from verify.rule_audit import audit_bundle
+
+    targets = 120 if config.quick else 2000
+    config.log(f"  verify: building the demo year over {targets:,} targets")
+    path = build_demo_bundle(directory, targets)
+    bundle, _, _ = _prepare(path)
+    found: list[int] = []
+
+    def plain() -> None:
+        verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1)
+
+    def audited() -> None:
+        plain()
+        found.append(len(audit_bundle(bundle).findings))
+
+    cpu: dict[str, list[float]] = {"plain": [], "audited": []}
+    variants = {"plain": plain, "audited": audited}
+    for rep in range(config.repeats):
+        for name in rotate(list(variants), rep):
+            start = time.process_time()
+            with timed() as t:
+                variants[name]()
+            cpu[name].append(time.process_time() - start)
+            config.log(
+                f"  verify/rules repeat {rep + 1}: {name} {cpu[name][-1]:.3f} s CPU, "
+                f"{t[0]:.3f} s wall"
+            )
+    ratio = [a / b for a, b in zip(cpu["audited"], cpu["plain"], strict=True)]
+    return Figure(
+        "verify",
+        "-",
+        "verify_bundle + rule audit (--rules) / verify_bundle alone, demo year (CPU time; "
+        "lower is better)",
+        value=median(ratio),
+        spread=spread(ratio),
+        detail=(
+            f"{len(bundle.records):,} events ({targets:,} targets); plain "
+            f"{median(cpu['plain']):.3f} s CPU, with the audit {median(cpu['audited']):.3f} s; "
+            f"{found[-1]} findings"
+        ),
+    )
 
 
 def _mkdir(path: Path) -> Path:

@@ -1,12 +1,13 @@
 """``python -m verify BUNDLE``: check an exported bundle offline.
 
 Prints ``OK``/``FAIL`` per numbered step (docs/FORMAT.md, "Verification"), with the event
-position and what was expected and found, then the authority replay's findings; ``--json``
-prints the same as JSON.
+position and what was expected and found, then the authority replay's findings and, with
+``--rules``, the rule audit's (``verify/rule_audit.py``); ``--json`` prints the same as JSON.
 Exit status: 0 the bundle verifies (intact, the rules kept, the key anchored); 1 a check failed
-or a rule was broken; 2 the input is unusable; 3 nothing failed but no ``--key`` or
+or a rule of authority was broken; 2 the input is unusable; 3 nothing failed but no ``--key`` or
 ``--trusted-checkpoint`` anchors the ledger's key, so the result proves only that the bundle is
-internally consistent.
+internally consistent; 4 (only with ``--rules``) the bundle verifies, but the rule audit found
+rules not kept.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from pathlib import Path
 from .bundle import BundleError, read_bundle
 from .checks import verify_bundle
 from .report import Report
+from .rule_audit import audit_bundle
 from .sampler import SamplerError, sample
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_UNANCHORED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_UNANCHORED, EXIT_RULE_FINDINGS = 0, 1, 2, 3, 4
 EPILOG = """exit status: 0 the bundle verifies: every step passed, every act was within its actor's
 authority, and the ledger's key is anchored; 1 a check failed or a rule of authority was broken;
 2 the input is unusable; 3 nothing failed, but neither --key nor --trusted-checkpoint anchors the
 ledger's key: the result proves only that the bundle is internally consistent (anyone holding any
-key can write such a bundle)."""
+key can write such a bundle); 4 (only with --rules) the bundle verifies (intact, within authority,
+anchored) but the rule audit found rules not kept (a late plan or publication, a recusal not
+honoured, coverage or participation short): findings, not integrity failures. 1 and 3 take
+precedence over 4; without --rules the audit does not run and 4 never occurs."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="a directory of evidence files (DIR/sha256/ab/abcd… or DIR/abcd…) to check",
     )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="also audit the rules of the policy (caps, teams, recusals, qualifications, "
+        "certificates, deadlines, coverage, participation): findings, apart from integrity "
+        "(exit 4 when the bundle verifies but rules were not kept)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
 
@@ -85,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             evidence_dir=args.evidence,
         )
+        if args.rules:
+            report.rule_audit = audit_bundle(bundle)
     except Exception as e:  # noqa: BLE001 - a verifier bug must not pass for "a check failed"
         return _unusable(f"the verifier could not process this bundle: {e!r}", args.json)
     if args.json:
@@ -95,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def exit_status(report: Report) -> int:
-    if not (report.intact and report.rules_kept):
+    if not (report.intact and report.authority.ok):
         return EXIT_FAILED
-    return EXIT_OK if report.anchored else EXIT_UNANCHORED
+    if not report.anchored:
+        return EXIT_UNANCHORED
+    return EXIT_OK if report.rules_kept else EXIT_RULE_FINDINGS
 
 
 def sample_main(argv: list[str]) -> int:

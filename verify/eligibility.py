@@ -126,9 +126,17 @@ def target_exclusion(
     statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
         return _reason("target_status", status=target.status, eligible=", ".join(statuses))
+    return yearly_cap_reason(target, state.selections[(target.key, year)], year, policy)
+
+
+def yearly_cap_reason(
+    target: TargetState, done: int, year: int, policy: dict[str, Any]
+) -> str | None:
+    """Why ``target``, drawn or inspected ``done`` times in ``year`` already, may not be once
+    more: the policy's yearly cap, which risky entities may be exempt from; or None. A draw
+    counts selections (the ledger, step 9); the rule audit counts inspections carried out."""
     frequency = policy.get("frequency", {})
     cap = frequency.get("max_inspections_per_entity_per_year")
-    done = state.selections[(target.key, year)]
     if cap is not None and done >= cap:
         risky = set(target.risk_flags) & set(frequency.get("risk_flags", []))
         if not (risky and frequency.get("risky_entities_exempt_from_cap")):

@@ -77,7 +77,7 @@ def check_inspections(envelopes: Sequence[dict[str, Any] | None]) -> Summary:
         kind, _, step = envelope["type"].partition(".")
         payload, aggregate = envelope["payload"], envelope["aggregate"]
         if kind == "draw":
-            _follow_draw(step, aggregate, payload, teams, draw_division)
+            follow_draw(step, aggregate, payload, teams, draw_division)
         elif kind == "directed" and step == "recorded":
             directed[aggregate] = (payload["division"], list(payload["targets"]))
         elif kind == "inspection":
@@ -93,13 +93,15 @@ def check_inspections(envelopes: Sequence[dict[str, Any] | None]) -> Summary:
     return out
 
 
-def _follow_draw(
+def follow_draw(
     step: str,
     draw: str,
     p: dict[str, Any],
     teams: dict[tuple[str, str, str], list[str]],
     division_of: dict[str, str],
 ) -> None:
+    """Follow a draw's teams, per (draw, division, target), through assignments and logged
+    substitutions (the rule audit follows them the same way)."""
     if step == "opened":
         division_of[draw] = p["division"]
     elif step in ("inspectors_assigned", "partner_inspectors_assigned"):

@@ -62,6 +62,15 @@ def min_inspectors(policy: Mapping[str, Any]) -> int:
     return int(policy.get("teams", {}).get("min_inspectors", DEFAULT_MIN_INSPECTORS))
 
 
+def drawn_team_problem(team_size: int, policy: Mapping[str, Any]) -> str | None:
+    """Why a draw (or a joint inspection's partner) may not ask for teams of ``team_size``, or
+    None: a team drawn smaller than the policy's minimum could never carry out the inspection."""
+    minimum = min_inspectors(policy)
+    if team_size < minimum:
+        return f"teams of {team_size}: the policy in force asks at least {minimum} inspectors"
+    return None
+
+
 def team_size_problem(present: Sequence[str], policy: Mapping[str, Any]) -> str | None:
     """Why the inspectors present are too few (or one is named twice), or None."""
     minimum = min_inspectors(policy)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .audit_log import RuleAudit
 from .authority_replay import AuthorityReport
 
 MAX_FAILURES_SHOWN = 50
@@ -63,6 +64,7 @@ class Report:
     steps: list[Step] = field(default_factory=list)
     authority: AuthorityReport = field(default_factory=AuthorityReport)
     anchor: str | None = None  # what anchored the ledger's key; None: nothing did
+    rule_audit: RuleAudit | None = None  # with --rules: the rule audit (verify/rule_audit.py)
 
     @property
     def intact(self) -> bool:
@@ -71,8 +73,8 @@ class Report:
 
     @property
     def rules_kept(self) -> bool:
-        """No act broke the rules of authority."""
-        return self.authority.ok
+        """No act broke the rules of authority, nor (when it ran) a rule the audit judges."""
+        return self.authority.ok and (self.rule_audit is None or self.rule_audit.ok)
 
     @property
     def anchored(self) -> bool:
@@ -92,6 +94,7 @@ class Report:
             "anchor": self.anchor if self.anchored else UNANCHORED,
             "steps": [s.to_json() for s in self.steps],
             "authority": self.authority.to_json(),
+            **({"rule_audit": self.rule_audit.to_json()} if self.rule_audit else {}),
         }
 
     def lines(self) -> list[str]:
@@ -110,18 +113,23 @@ class Report:
                 where = f"event {note.position}: " if note.position is not None else ""
                 out.append(f"       note: {where}{note.message}")
         out += self._authority_lines()
+        out += self.rule_audit.lines() if self.rule_audit else []
         out.append(f"key: {self.anchor}" if self.anchored else "key: not anchored")
         out.append(
             "the ledger is intact" if self.intact else "the ledger is NOT intact (see FAIL above)"
         )
+        audited = len(self.rule_audit.findings) if self.rule_audit else 0
         out.append(
             "the rules were kept"
             if self.rules_kept
-            else f"the rules were NOT kept: {len(self.authority.findings)} finding(s) above"
+            else f"the rules were NOT kept: {len(self.authority.findings)} authority and "
+            f"{audited} rule-audit finding(s) above"
         )
         if self.ok:
             out.append("OK: the bundle verifies")
-        elif self.intact and self.rules_kept:
+        elif self.intact and self.authority.ok and self.anchored:
+            out.append("INTACT, RULES NOT KEPT: the ledger verifies; the rule audit has findings")
+        elif self.intact and self.authority.ok:  # the rule audit's findings, if any, above
             out += ["NOT VERIFIED: the bundle is internally consistent only", UNANCHORED]
         else:
             out.append("FAIL: the bundle does not verify")

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from verify.draw_rules import assignment, taken_by
 from verify.draws import DrawError
+from verify.inspection_rules import drawn_team_problem
 
 from ..errors import BadInput, Conflict
 from ..fields import Fields
@@ -46,6 +47,8 @@ class JointInspections:
             f.problem("items", "a partner names at least one of its own listed items")
         team_size = f.integer("team_size", required=True, low=2, high=20) or 0
         f.done()  # refuses a missing or out-of-range team size: 0 never reaches the event
+        if problem := drawn_team_problem(team_size, self.app.policy_in_force()):
+            raise BadInput(f"team_size: {problem}")
         draw = self.draws.get(draw_id)
         actor = self.draws.actor(by, division)
         check_own_items(self.app, division, items, "a partner inspects")

@@ -23,6 +23,7 @@ from verify.draw_rules import assignment, frozen_population, selection, substitu
 from verify.draws import DrawError, nonce_commitment, population_digest
 from verify.eligibility import STRATIFY_BY
 from verify.entropy import check_order, check_reveal, check_sources, derive_seed_v2
+from verify.inspection_rules import drawn_team_problem
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -135,10 +136,12 @@ class Draws:
                 f"scheduled at {beacon['scheduled_at']}, not after now ({opening}); name a "
                 "round to be published after the freeze"
             )
+        policy = self.app.policy_in_force()
+        if problem := drawn_team_problem(spec["team_size"], policy):
+            raise BadInput(f"team_size: {problem}")
         if spec["plan"] is not None:
             self._check_plan(spec)
             check_plan_bound(self.app, spec)
-        policy = self.app.policy_in_force()
         draw_id = uuid4()
         nonce = self.nonces.new(draw_id)
         spec = {**spec, "policy_version": policy["version"]}

@@ -13,6 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from verify.plan_rules import plan_deadlines
+
 from ..aggregates import LedgerAggregate
 from ..errors import BadInput, Conflict
 
@@ -21,28 +23,15 @@ ORDER = ("drafted", "reviewed", "submitted", "consolidated", "uploaded")
 
 
 def deadlines(kind: str, period: str, policy: dict[str, Any]) -> dict[str, str]:
-    """The report-to-aggregator and upload deadlines of a plan, from the policy.
-
-    Annual plan for year Y: ``plans.annual_report_by`` / ``annual_upload_by`` (MM-DD) of Y−1.
-    Monthly plan for Y-MM: ``monthly_report_day`` / ``monthly_upload_day`` of the month before.
-    """
-    rules = policy.get("plans", {})
+    """The report-to-aggregator and upload deadlines of a plan, from the policy
+    (``verify/plan_rules.plan_deadlines``, which the rule audit replays)."""
     try:
-        if kind == "annual":
-            year = int(period)
-            report = date.fromisoformat(f"{year - 1}-{rules.get('annual_report_by', '12-15')}")
-            upload = date.fromisoformat(f"{year - 1}-{rules.get('annual_upload_by', '12-25')}")
-        else:
-            year, month = (int(x) for x in period.split("-"))
-            prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
-            report = date(prev_year, prev_month, int(rules.get("monthly_report_day", 20)))
-            upload = date(prev_year, prev_month, int(rules.get("monthly_upload_day", 25)))
+        return plan_deadlines(kind, period, policy)
     except ValueError:
         raise BadInput(
             f"period {period!r}: an annual plan names a year (2027), "
             "a monthly one a month (2027-03)"
         ) from None
-    return {"report_by": report.isoformat(), "upload_by": upload.isoformat()}
 
 
 class Plan(LedgerAggregate):

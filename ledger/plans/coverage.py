@@ -14,11 +14,12 @@ on a date (UTC, of that event) inside the window. Everything is computed from th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from verify.eligibility import eligible_target_statuses
+from verify.plan_rules import cycle_bounds, cycle_window
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -39,9 +40,7 @@ SHOW = ("uncovered", "covered", "all")
 
 def cycle_years(requested: int | None, policy: dict[str, Any]) -> int:
     """The cycle in years: the policy's default, or a longer one up to the policy's bound."""
-    rules = policy.get("plans", {})
-    default = int(rules.get("coverage_cycle_years", 1))
-    longest = int(rules.get("coverage_cycle_years_many_targets", default))
+    default, longest = cycle_bounds(policy)
     if requested is None:
         return default
     if not isinstance(requested, int) or isinstance(requested, bool):
@@ -52,10 +51,6 @@ def cycle_years(requested: int | None, policy: dict[str, Any]) -> int:
             f"{longest} where a division's targets are many"
         )
     return requested
-
-
-def window(year: int, years: int) -> tuple[date, date]:
-    return date(year - years + 1, 1, 1), date(year, 12, 31)
 
 
 class Coverage:
@@ -96,7 +91,7 @@ class Coverage:
         policy = self.app.policy_in_force()
         year = year or datetime.now(UTC).year
         years = cycle_years(years, policy)
-        start, end = window(year, years)
+        start, end = cycle_window(year, years)
         state, covered = self._fold(division, start.isoformat(), end.isoformat())
         statuses = eligible_target_statuses(policy)
         targets = sorted(

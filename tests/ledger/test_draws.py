@@ -132,6 +132,25 @@ def test_a_team_smaller_than_asked_stops_the_draw_naming_every_skip(bureau):
     assert draws.get(draw).step == "selected"
 
 
+def test_a_draw_asking_for_teams_below_the_policys_minimum_is_refused(bureau):
+    """The team size a draw asks for is bounded by the policy's ``teams.min_inspectors``, not
+    by a hard-coded 2 (the rule audit judges a forged draw.opened by the same function)."""
+    from ledger.actors import SYSTEM
+    from ledger.policy import default_policy
+
+    document = default_policy()
+    document["version"] = "test/three-inspectors"
+    document["teams"] = {"min_inspectors": 3}
+    bureau.set_policy(document, SYSTEM)
+    before = bureau.recorder.max_notification_id()
+    draws = Draws(bureau)
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 1}, "team_size": 2}
+    with pytest.raises(BadInput, match="teams of 2: the policy in force asks at least 3"):
+        draws.open(with_ceremony(spec), "szc-clerk")
+    assert bureau.recorder.max_notification_id() == before
+    assert draws.open(with_ceremony({**spec, "team_size": 3}), "szc-clerk")
+
+
 def test_a_selection_rewritten_with_the_ledger_key_is_caught_by_the_replay(bureau, tmp_path):
     draws = Draws(bureau)
     draw, _ = run_draw(draws)

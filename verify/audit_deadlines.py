@@ -1,0 +1,162 @@
+"""The rule audit of deadlines and plans: plans reported and uploaded in time, results published
+within the policy's working days, draws within a plan (``verify/rule_audit.py``).
+
+- A plan's deadlines are re-derived from the policy in force when it was drafted
+  (``plan_rules.plan_deadlines``, the ledger's own function); a submission or upload the ledger
+  recorded as late is a finding (the ledger allows it, and says so), and so is a recorded
+  deadline other than the policy's, and a plan still not uploaded after its upload deadline.
+- A publication's deadline is re-derived in working days (``results.publication_terms`` with the
+  policy in force at its position); a late one is a finding naming the publication and what its
+  deadline counts from; so is a confirmed result (or a penalty decision, for 双公示) still not
+  published when its deadline has passed by ``as_of``.
+- ``plan_bounds.findings``: draws abandoned, draws outside a plan, plans drawn over their counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .audit_log import AuditLog, EventRef, Family, Inspection, RuleAudit
+from .errors import VerifyError
+from .plan_bounds import TOPICS as PLAN_TOPICS
+from .plan_bounds import PlanBook, findings
+from .plan_rules import plan_deadlines
+from .results import CHANNELS, deadline_start, publication_deadline, publication_terms
+
+_STEP_DEADLINE = {"plan.submitted": "report_by", "plan.uploaded": "upload_by"}
+_DOING = {"report_by": "reported to the aggregator", "upload_by": "uploaded"}
+
+
+class Deadlines(Family):
+    def __init__(self) -> None:
+        self.book = PlanBook()
+        self.refs: dict[int, EventRef] = {}
+        self.policy_at: dict[str, dict[str, Any]] = {}  # inspection id -> policy at confirmation
+
+    def judge(
+        self, ref: EventRef, payload: dict[str, Any], log: AuditLog, audit: RuleAudit
+    ) -> None:
+        if ref.type in PLAN_TOPICS:
+            self.book.apply(
+                ref.position, {"type": ref.type, "aggregate": ref.id, "payload": payload}
+            )
+            self.refs[ref.position] = ref
+        if ref.type == "plan.drafted":
+            self._drafted(ref, payload, log, audit)
+        elif ref.type in _STEP_DEADLINE:
+            self._step(ref, payload, log, audit)
+        elif ref.type == "publication.published":
+            self._published(ref, payload, log, audit)
+        elif ref.type in ("inspection.confirmation_recorded", "inspection.followed_up"):
+            self.policy_at.setdefault(ref.id, log.policy)
+
+    def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:
+        for position, message in findings(self.book):
+            audit.find("plan_bounds", message, self.refs.get(position))
+        audit.checked["plan_bounds"] += len(self.book.draws)
+        for plan in log.plans.values():
+            upload_by = plan.deadlines.get("upload_by")
+            if plan.withdrawn or plan.uploaded or not isinstance(upload_by, str):
+                continue
+            if upload_by < as_of.isoformat():
+                audit.find(
+                    "plan_deadline",
+                    f"{plan.kind} plan {plan.period} of {plan.division} was not uploaded by "
+                    f"{upload_by} (still not, as of {as_of})",
+                    plan.drafted,
+                )
+        for inspection_id, inspection in log.inspections.items():
+            for channel in CHANNELS:
+                self._unpublished(inspection_id, inspection, channel, audit, as_of)
+
+    def _drafted(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+        audit.checked["plan_deadline"] += 1
+        try:
+            expected = plan_deadlines(p["kind"], p["period"], log.policy)
+        except ValueError:
+            audit.find("plan_deadline", f"plan period {p['period']!r} names no year or month", ref)
+            return
+        if p["deadlines"] != expected:
+            audit.find(
+                "plan_deadline",
+                f"{p['kind']} plan {p['period']} of {p['division']} records deadlines "
+                f"{p['deadlines']}; the policy in force gives {expected}",
+                ref,
+            )
+
+    def _step(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+        plan = log.plans.get(ref.id)
+        if plan is None:
+            return
+        audit.checked["plan_deadline"] += 1
+        which = _STEP_DEADLINE[ref.type]
+        deadline = plan.deadlines.get(which)
+        what = f"{plan.kind} plan {plan.period} of {plan.division}"
+        if p["deadline"] != deadline:
+            audit.find(
+                "plan_deadline",
+                f"{what}: {ref.type} names the deadline {p['deadline']}, the plan's is {deadline}",
+                ref,
+                plan.drafted,
+            )
+        elif p["late"]:
+            audit.find(
+                "plan_deadline",
+                f"{what} was {_DOING[which]} late: after its deadline {deadline}",
+                ref,
+                plan.drafted,
+            )
+
+    def _published(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
+        inspection = log.inspections.get(p["inspection"])
+        if inspection is not None:
+            inspection.published.add(p["channel"])
+        audit.checked["publication_deadline"] += 1
+        try:
+            terms = publication_terms(p["start"], p["published_on"], log.policy)
+        except (VerifyError, ValueError) as e:
+            audit.find("publication_deadline", f"cannot count its deadline: {e}", ref)
+            return
+        if not terms["on_time"]:
+            counted = _counted_from(inspection, p["channel"])
+            audit.find(
+                "publication_deadline",
+                f"published to {p['channel']} on {p['published_on']}, after its deadline "
+                f"{terms['deadline']} ({terms['working_days_allowed']} working days from "
+                f"{p['start']})",
+                ref,
+                counted,
+            )
+
+    def _unpublished(
+        self,
+        inspection_id: str,
+        inspection: Inspection,
+        channel: str,
+        audit: RuleAudit,
+        as_of: date,
+    ) -> None:
+        start = deadline_start(channel, inspection.confirmed_on, inspection.follow_ups)
+        if start is None or channel in inspection.published:
+            return
+        audit.checked["publication_deadline"] += 1
+        policy = self.policy_at.get(inspection_id, {})
+        try:
+            deadline, allowed = publication_deadline(date.fromisoformat(start), policy)
+        except (VerifyError, ValueError):
+            return  # a deadline in a year without a calendar: not yet judged
+        if deadline < as_of:
+            audit.find(
+                "publication_deadline",
+                f"inspection of {inspection.target}: not published to {channel}; its deadline "
+                f"{deadline} ({allowed} working days from {start}) passed before {as_of}",
+                _counted_from(inspection, channel),
+                inspection.notified,
+            )
+
+
+def _counted_from(inspection: Inspection | None, channel: str) -> EventRef | None:
+    if inspection is None:
+        return None
+    return inspection.confirmation if channel == "results" else inspection.penalty
