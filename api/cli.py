@@ -16,7 +16,7 @@ import sys
 
 from ledger.errors import LedgerError
 
-from . import cli_demo, cli_ledger, cli_plans, cli_policy, cli_registry
+from . import cli_demo, cli_ledger, cli_plans, cli_policy, cli_registry, cli_witness
 from .cli_common import seal_at_end
 
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_demo.add_commands(sub)
     cli_plans.add_commands(sub)
     cli_policy.add_commands(sub)
+    cli_witness.add_commands(sub)
     return parser
 
 

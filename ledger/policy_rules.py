@@ -107,7 +107,10 @@ SECTIONS: dict[str, dict[str, _Check]] = {
         "national_max_working_days": _int(1, NATIONAL_MAX_WORKING_DAYS),
         "column": _text,
     },
-    "authority": {"set_policy": _texts(OFFICIAL_ROLES)},
+    "authority": {
+        "set_policy": _texts(OFFICIAL_ROLES),
+        "manage_witnesses": _texts(OFFICIAL_ROLES),
+    },
 }
 TOP_LEVEL = ("version", "source", "inferred", "calendar", "leaders", *SECTIONS)
 YEAR_KEYS = ("holidays", "workdays", "override", "source")

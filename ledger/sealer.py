@@ -267,15 +267,25 @@ class Sealer:
     def cosigned_note(self, size: int | None = None) -> str:
         """The checkpoint note (latest by default) with every witness cosignature kept for it."""
         checkpoint = self.checkpoint(size if size is not None else self._latest_size())
+        lines = self.cosignature_lines(checkpoint.size).get(checkpoint.size, [])
+        return checkpoint.note + "".join(lines)
+
+    def cosignature_lines(self, size: int | None = None) -> dict[int, list[str]]:
+        """The cosignature lines kept, by checkpoint size, in the order they came (of one
+        checkpoint, or of every checkpoint in one read when ``size`` is None)."""
+        where, params = ("WHERE tree_size = ? ", (size,)) if size is not None else ("", ())
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 self._sql(
-                    f"SELECT line FROM {COSIGNATURES_TABLE} WHERE tree_size = ? ORDER BY added_at"
+                    f"SELECT tree_size, line FROM {COSIGNATURES_TABLE} {where}"
+                    "ORDER BY tree_size, added_at"
                 ),
-                (checkpoint.size,),
+                params,
             )
-            lines = [r["line"] for r in c.fetchall()]
-        return checkpoint.note + "".join(lines)
+            found: dict[int, list[str]] = {}
+            for r in c.fetchall():
+                found.setdefault(int(r["tree_size"]), []).append(r["line"])
+        return found
 
     # -- reading ----------------------------------------------------------------------------
 

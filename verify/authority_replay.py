@@ -38,6 +38,7 @@ from .authority_rules import (
     needed,
     permits,
     policy_setters,
+    witness_managers,
 )
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
@@ -99,18 +100,17 @@ _EXTRACT["official.registered"] = _official_registered
 _EXTRACT["official.roles_changed"] = _official_roles
 _EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
+_WITNESS_EVENTS = ("witness.added", "witness.removed")  # verify/witnesses.py: (key, time)
 
 
 def facts(envelope: dict[str, Any]) -> Facts:
     """What the replay (and the key check) needs of one checked envelope; small and picklable."""
     actor = envelope["actor"]
     extract = _EXTRACT.get(envelope["type"])
-    return (
-        actor.get("official"),
-        actor.get("role"),
-        actor.get("department"),
-        extract(envelope["payload"]) if extract is not None else None,
-    )
+    extra = extract(envelope["payload"]) if extract is not None else None
+    if envelope["type"] in _WITNESS_EVENTS:
+        extra = (envelope["payload"].get("key"), envelope["time"])
+    return (actor.get("official"), actor.get("role"), actor.get("department"), extra)
 
 
 @dataclass(frozen=True)
@@ -281,6 +281,11 @@ def _why_not(
         return (
             f"the policy in force lets only {', '.join(setters) or 'nobody'} set the next version"
         )
+    if kind in _WITNESS_EVENTS:  # the policy in force names who adds and removes witnesses
+        managers = witness_managers(log.policy)
+        if role in managers:
+            return None
+        return f"the policy in force lets only {', '.join(managers) or 'nobody'} manage witnesses"
     charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
         if permits(role, department, act, divisions, charge):

@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "official.manage": ("admin",),
     "token.manage": ("admin",),
     "policy.set": ("admin",),
+    "witness.manage": ("admin",),  # the default; the policy's [authority] manage_witnesses
     "target.write": ("clerk", "division_head"),
     "item.write": ("clerk", "division_head"),
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
@@ -69,6 +70,8 @@ NONE = "none"  # no division's record: the bureau's own (divisions, officials, p
 EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "ledger.created": ((), NONE),
     "policy.set": (("policy.set",), NONE),
+    "witness.added": (("witness.manage",), NONE),
+    "witness.removed": (("witness.manage",), NONE),
     "division.created": (("division.manage",), NONE),
     "division.contact_named": (("division.manage",), NONE),
     "official.registered": (("official.manage",), NONE),
@@ -152,6 +155,16 @@ def policy_setters(policy: Any) -> tuple[str, ...]:
     named = authority.get("set_policy") if isinstance(authority, dict) else None
     if not isinstance(named, list | tuple):
         return DEFAULT_POLICY_SETTERS
+    return tuple(r for r in named if isinstance(r, str))
+
+
+def witness_managers(policy: Any) -> tuple[str, ...]:
+    """The roles that may add and remove witnesses, as the policy document in force names them
+    (``[authority] manage_witnesses``), else ``PERMISSIONS["witness.manage"]``."""
+    authority = policy.get("authority") if isinstance(policy, dict) else None
+    named = authority.get("manage_witnesses") if isinstance(authority, dict) else None
+    if not isinstance(named, list | tuple):
+        return PERMISSIONS["witness.manage"]
     return tuple(r for r in named if isinstance(r, str))
 
 

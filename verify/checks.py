@@ -29,6 +29,7 @@ from .merkle import (
 )
 from .note import Checkpoint, parse_checkpoint, verify_note
 from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
+from .witnesses import WITNESS_EVENTS, step_witnesses
 
 __all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 from .plan_bounds import TOPICS as PLAN_TOPICS
@@ -59,8 +60,11 @@ def verify_bundle(
     trusted_checkpoints: Sequence[str] = (),
     jobs: int = 1,
     evidence_dir: str | os.PathLike[str] | None = None,
+    witnesses: Sequence[str] = (),
+    min_cosignatures: int = 0,
 ) -> Report:
-    """Run every step on a bundle that ``read_bundle`` accepted."""
+    """Run every step on a bundle that ``read_bundle`` accepted; ``witnesses`` (cosignature/v1
+    verifier keys) and ``min_cosignatures`` are what step 12 requires."""
     report = Report()
     step = Step(1, "read bundle")
     step.detail = (
@@ -89,6 +93,18 @@ def verify_bundle(
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
     step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    step_witnesses(  # (12): witness cosignatures
+        report,
+        (
+            (i, d.type, *d.facts[3])
+            for i, d in enumerate(decoded)
+            if d is not None and d.error is None and d.type in WITNESS_EVENTS
+        ),
+        [(n, c, bundle.checkpoints[n - 1]) for n, c in checkpoints],
+        len(bundle.records),
+        witnesses,
+        min_cosignatures,
+    )
     report.authority = replay_authority(  # the rules of authority, replayed (findings)
         (i, d.type, d.aggregate, d.facts) for i, d in enumerate(decoded) if d is not None
     )
