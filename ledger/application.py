@@ -30,7 +30,7 @@ from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
 from .errors import BadInput, ConfigurationError, Conflict, NotFound, TamperedEvent
-from .keyfile import load_key
+from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
@@ -112,8 +112,11 @@ class LedgerApp(Application[UUID]):
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
         kwargs.setdefault("seal_interval", settings.seal_interval)
+        kwargs.setdefault("verifiers", load_key_history(data_dir))
         app = cls(env, signer, settings.origin, **kwargs)
         app.data_dir = data_dir
+        if settings.overlap_key is not None:
+            app.sealer.overlap = [load_key(settings.overlap_key)]
         if settings.witnesses and ledger_id(app.origin) in app.repository:
             _migrate_witnesses(app, list(settings.witnesses), data_dir)
         return app
@@ -129,6 +132,13 @@ class LedgerApp(Application[UUID]):
 
     def construct_mapper(self) -> SigningMapper:
         return SigningMapper(self.construct_transcoder(), self.signer, self._verifiers)
+
+    @property
+    def key_history(self) -> list[VerifierKey]:
+        """Every key whose signatures this ledger reads (keys/history.pub and its own)."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        return list(mapper.verifiers.values())
 
     @property
     def events_table(self) -> str:

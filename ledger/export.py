@@ -32,7 +32,7 @@ def export_bundle(
     if latest is None:
         raise Conflict("nothing is sealed yet: there is nothing to export")
     checkpoints = app.sealer.checkpoints()
-    keys = sorted({str(app.signer.verifier)})
+    keys = sorted({str(k) for k in app.key_history})
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tmp = out.with_name(out.name + ".partial")
     try:

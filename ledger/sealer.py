@@ -58,6 +58,9 @@ class Sealer:
     def __init__(self, recorder: Any, signer: SignerKey, origin: str, batch: int = 10_000):
         self.recorder = recorder
         self.signer = signer
+        # Keys that sign every checkpoint beside ``signer``: the old key during a rotation's
+        # overlap (``ledger/key_rotation.py``), so that those who know only it can follow.
+        self.overlap: list[SignerKey] = []
         self.origin = origin
         self.batch = batch
         self._pg = is_postgres(recorder)
@@ -123,7 +126,8 @@ class Sealer:
             leaves.append((tree.size, notification_id, h))
             tree.append(h)
         root = tree.root()
-        note = sign_note(Checkpoint(self.origin, tree.size, root).to_text(), [self.signer])
+        text = Checkpoint(self.origin, tree.size, root).to_text()
+        note = sign_note(text, [self.signer, *self.overlap])
         stored = StoredCheckpoint(
             size=tree.size,
             root=root,

@@ -42,10 +42,12 @@ from .authority_rules import (
 )
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
-# "Keys"). Only the first event introduces one today; a key rotation event is added here, and
-# ``verify/checks.py`` then trusts the key it names from the next position on, if a key already
-# trusted signed it.
-KEY_INTRODUCTIONS: dict[str, str] = {"ledger.created": "verifier_key"}
+# "Keys"): the first event's key, and a rotation's new key, which ``verify/key_trust.py`` trusts
+# from the next position on if a key valid there signed the rotation.
+KEY_INTRODUCTIONS: dict[str, str] = {
+    "ledger.created": "verifier_key",
+    "ledger.key_rotated": "verifier_key",
+}
 
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
 _NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
@@ -100,6 +102,7 @@ _EXTRACT["official.registered"] = _official_registered
 _EXTRACT["official.roles_changed"] = _official_roles
 _EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
+_EXTRACT["ledger.key_revoked"] = lambda p: (p.get("key"), p.get("from_index"))
 _WITNESS_EVENTS = ("witness.added", "witness.removed")  # verify/witnesses.py: (key, time)
 
 

@@ -69,6 +69,8 @@ NONE = "none"  # no division's record: the bureau's own (divisions, officials, p
 # event type -> (the acts, any one of which permits it; whose record). No acts: the operator only.
 EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "ledger.created": ((), NONE),
+    "ledger.key_rotated": ((), NONE),  # the ledger's keys are its operator's alone
+    "ledger.key_revoked": ((), NONE),
     "policy.set": (("policy.set",), NONE),
     "witness.added": (("witness.manage",), NONE),
     "witness.removed": (("witness.manage",), NONE),
