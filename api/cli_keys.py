@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_common import key_or_file
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("keys", help="the ledger's keys: rotate, revoke, end the overlap, list")
@@ -57,14 +59,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     from ledger.key_rotation import revoke
 
-    key = args.key
-    if "+" not in key or Path(key).is_file():
-        from ledger.errors import BadInput
-
-        try:
-            key = Path(key).read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise BadInput(f"{args.key}: cannot read: {e.strerror}") from None
+    key = key_or_file(args.key, "key")
     index = revoke(Path(args.data), key, args.position, args.reason)
     print(f"revoked {key} from ledger position {args.position} (leaf index {index})")
     return 0

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import add_data_and_acting
+from .cli_common import add_data_and_acting, key_or_file
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -65,7 +65,7 @@ def cmd_witness(args: argparse.Namespace) -> int:
         print("drawledger witness: --interval must be above 0 seconds", file=sys.stderr)
         return 1
     try:
-        keys = [_key_text(k) for k in args.log_key]
+        keys = [key_or_file(k, "--log-key") for k in args.log_key]
         witness = open_witness(args.ledger, args.key, args.state, keys)
     except WitnessSetupError as e:
         print(f"drawledger witness: {e}", file=sys.stderr)
@@ -122,16 +122,3 @@ def cmd_remove(args: argparse.Namespace) -> int:
     key = Witnesses(LedgerApp.open(Path(args.data))).remove(args.key, args.acting, args.reason)
     print(f"witness removed: {key}")
     return 0
-
-
-def _key_text(value: str) -> str:
-    """A key given as itself, or as the path of a file holding it."""
-    path = Path(value)
-    if "+" in value and not path.is_file():
-        return value
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as e:
-        from witness.setup import WitnessSetupError
-
-        raise WitnessSetupError(f"--log-key {value}: cannot read: {e.strerror}") from None

@@ -157,3 +157,46 @@ def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys
     assert cli_main(["keys", "list", "--data", str(data)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("in use: ") and "earlier: " + key in out
+
+
+def test_a_witness_that_knows_the_old_key_follows_the_overlap_and_then_needs_the_new_key(
+    data, tmp_path
+):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from ledger.witnesses import Witnesses
+    from verify.keys import ALG_COSIGNATURE_V1, SignerKey
+    from witness.auditor import COSIGNED, REFUSED, Witness
+    from witness.ledger_api import LedgerClient
+    from witness.state import State
+
+    from ..witness.conftest import transport_of
+
+    witness_key = SignerKey.generate("auditor.example/w", alg=ALG_COSIGNATURE_V1)
+    first = load_key(data / "keys" / "ledger.key")
+
+    def round_on(witness: Witness) -> str:
+        app = LedgerApp.open(data)
+        try:
+            witness.client = LedgerClient(transport_of(TestClient(create_app(app))))
+            return witness.round().status
+        finally:
+            app.close()
+
+    app = LedgerApp.open(data)
+    Witnesses(app).add(str(witness_key.verifier), None, "the audit office")
+    app.seal()
+    app.close()
+    witness = Witness(None, witness_key, [first.verifier], State(tmp_path / "w"))  # type: ignore[arg-type]
+    assert round_on(witness) == COSIGNED
+
+    _, new, _ = rotate(data, "yearly")
+    _record(data, 2)
+    assert round_on(witness) == COSIGNED  # the old key still co-signs every checkpoint
+
+    end_overlap(data)
+    _record(data)
+    assert round_on(witness) == REFUSED  # only the new key signs now
+    witness.log_keys.append(new)  # what --log-key NEW.pub does
+    assert round_on(witness) == COSIGNED
