@@ -135,3 +135,17 @@ def test_the_verifier_finds_a_witness_added_by_a_role_the_policy_does_not_name(w
     [finding] = report.findings
     assert finding.position == 2
     assert "lets only admin manage witnesses" in finding.message
+
+
+def test_a_cosignature_of_a_checkpoint_from_before_the_witness_was_added_is_refused(
+    ledger, witness_key
+):
+    from verify.note import cosign, parse_note
+
+    before = ledger.sealer.latest()  # size 2: created, default policy
+    Witnesses(ledger).add(str(witness_key.verifier), None)
+    line = cosign(parse_note(before.note).text, witness_key, 1_790_000_000).to_line()
+
+    with pytest.raises(Forbidden, match="added after the checkpoint of size 2"):
+        Witnesses(ledger).accept_cosignature(before.size, line)
+    assert ledger.sealer.cosignature_lines() == {}
