@@ -8,7 +8,7 @@ could be decoded, so that one report shows the whole damage.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
@@ -161,11 +161,14 @@ def _step_records(
         step.fail(None, "the bundle holds no events: there is nothing to verify")
     elif out[0] is not None:
         first = key_trust.genesis_key(step, bundle.records[0], first_keys)
-    signed = (
-        (i, d.type, d.key_id, d.facts[3])
-        for i, d in enumerate(decoded)
-        if d.decoded and d.error is None
-    )
+
+    def signed() -> Iterator[tuple[int, str, bytes, Any]]:
+        return (
+            (i, d.type, d.key_id, d.facts[3])
+            for i, d in enumerate(decoded)
+            if d.decoded and d.error is None
+        )
+
     history, untrusted = key_trust.walk(signed, keys, first, KEY_INTRODUCTIONS)
     for position, message in untrusted:
         step.fail(position, message)

@@ -28,7 +28,7 @@ Step 2 (the bundle's keys, and with ``--key`` which of them are candidates) live
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from .keys import VerifierKey, parse_verifier_key
 from .note import parse_checkpoint, parse_note
 from .report import Report, Step
 
+Signed = tuple[int, str, bytes, Any]  # position, type, signing key id, what the event names
 KEY_REVOCATIONS = ("ledger.key_revoked",)  # payload: key, from_index (facts: (key, from_index))
 
 
@@ -73,7 +74,8 @@ class KeyHistory:
 
 
 def walk(
-    events: Iterable[tuple[int, str, bytes, Any]],
+    events: Iterable[tuple[int, str, bytes, Any]]
+    | Callable[[], Iterable[tuple[int, str, bytes, Any]]],
     keys: dict[bytes, VerifierKey],
     first: VerifierKey | None,
     introductions: Iterable[str],
@@ -81,27 +83,31 @@ def walk(
 ) -> tuple[KeyHistory, list[tuple[int, str]]]:
     """Walk ``(position, type, signing key id, what the event names)`` of the events whose
     signature verified under ``keys``; return the key history and a failure per event signed
-    by a key not valid at its position. ``first`` is the key ``ledger.created`` names."""
-    listed = list(events)
+    by a key not valid at its position. ``first`` is the key ``ledger.created`` names.
+    ``events`` may be a function giving them afresh: they are walked a second time only when
+    the first walk found a revocation, and never held in memory."""
+    if not callable(events):
+        listed = list(events)
+        events = lambda: listed  # noqa: E731 - a list walked twice
     kinds, revoking = set(introductions), set(revocations)
-    history, _ = _walk(listed, keys, first, kinds, revoking, {})
     revoked: dict[bytes, tuple[int, int]] = {}  # key id -> (from index, revoking event)
-    for position, kind, key_id, named in listed:
-        if kind in revoking and history.valid(key_id, position):
-            found = _revocation(named, keys)
-            if isinstance(found, tuple) and found[0] not in revoked:
-                revoked[found[0]] = (found[1], position)
-    return _walk(listed, keys, first, kinds, revoking, revoked)
+    history, failures = _walk(events(), keys, first, kinds, revoking, {}, revoked)
+    if not revoked:
+        return history, failures
+    return _walk(events(), keys, first, kinds, revoking, revoked, {})
 
 
 def _walk(
-    listed: list[tuple[int, str, bytes, Any]],
+    listed: Iterable[tuple[int, str, bytes, Any]],
     keys: dict[bytes, VerifierKey],
     first: VerifierKey | None,
     kinds: set[str],
     revoking: set[str],
     revoked: dict[bytes, tuple[int, int]],
+    found: dict[bytes, tuple[int, int]],
 ) -> tuple[KeyHistory, list[tuple[int, str]]]:
+    """One walk with the revocations ``revoked`` applied; collects into ``found`` the
+    revocations signed by keys valid where they stand."""
     history = KeyHistory()
     if first is not None:
         _trust(history, first, 0, revoked)
@@ -135,8 +141,12 @@ def _walk(
                 continue
             _trust(history, keys[key.key_id], position + 1, revoked)
             predecessor[key.key_id] = key_id
-        elif kind in revoking and not isinstance(_revocation(named, keys), tuple):
-            failures.append((position, f"{kind}: {_revocation(named, keys)}"))
+        elif kind in revoking:
+            revocation = _revocation(named, keys)
+            if not isinstance(revocation, tuple):
+                failures.append((position, f"{kind}: {revocation}"))
+            elif revocation[0] not in found:
+                found[revocation[0]] = (revocation[1], position)
     return history, failures
 
 
