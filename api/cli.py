@@ -16,7 +16,16 @@ import sys
 
 from ledger.errors import LedgerError
 
-from . import cli_demo, cli_ledger, cli_personal_data, cli_plans, cli_policy, cli_registry
+from . import (
+    cli_demo,
+    cli_keys,
+    cli_ledger,
+    cli_personal_data,
+    cli_plans,
+    cli_policy,
+    cli_registry,
+    cli_witness,
+)
 from .cli_common import seal_at_end
 
 
@@ -31,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_plans.add_commands(sub)
     cli_policy.add_commands(sub)
     cli_personal_data.add_commands(sub)
+    cli_witness.add_commands(sub)
+    cli_keys.add_commands(sub)
     return parser
 
 

@@ -32,6 +32,20 @@ def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
     print(f"public key: {key.verifier}")
 
 
+def key_or_file(value: str, what: str) -> str:
+    """A key given as itself (``name+id+base64``), or as the path of a file holding it (one
+    line). BadInput if the file cannot be read."""
+    from ledger.errors import BadInput
+
+    path = Path(value)
+    if "+" in value and not path.is_file():
+        return value
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"{what} {value}: cannot read: {getattr(e, 'strerror', e)}") from None
+
+
 TOKEN_VARIABLE = "DRAWLEDGER_TOKEN"
 
 

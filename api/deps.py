@@ -23,6 +23,7 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
+from ledger.witnesses import Witnesses
 from projections import ReadModels
 from projections.queries import MAX_LIMIT
 from projections.trail_queries import Trails
@@ -71,6 +72,10 @@ def get_policies(request: Request) -> Policies:
     return request.app.state.policies  # type: ignore[no-any-return]
 
 
+def get_witnesses(request: Request) -> Witnesses:
+    return Witnesses(request.app.state.ledger)
+
+
 LedgerDep = Annotated[LedgerApp, Depends(get_ledger)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 PlansDep = Annotated[Plans, Depends(get_plans)]
@@ -79,6 +84,7 @@ JointDep = Annotated[JointInspections, Depends(get_joint)]
 InspectionsDep = Annotated[Inspections, Depends(get_inspections)]
 PublishingDep = Annotated[Publishing, Depends(get_publishing)]
 PoliciesDep = Annotated[Policies, Depends(get_policies)]
+WitnessesDep = Annotated[Witnesses, Depends(get_witnesses)]
 
 
 # -- the acting official -------------------------------------------------------------------------

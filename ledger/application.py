@@ -23,15 +23,14 @@ from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.utils import Environment
 
-from verify.errors import VerifyError
 from verify.events import SignedEvent
-from verify.keys import SignerKey, VerifierKey, parse_verifier_key
+from verify.keys import SignerKey, VerifierKey
 
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
-from .errors import ConfigurationError, Conflict, NotFound, TamperedEvent
-from .keyfile import load_key
+from .errors import BadInput, ConfigurationError, Conflict, NotFound, TamperedEvent
+from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
@@ -61,6 +60,17 @@ def positions_saved() -> Iterator[list[int]]:
         _saved_positions.reset(token)
 
 
+def _migrate_witnesses(app: LedgerApp, keys: list[str], data_dir: Path) -> None:
+    """The deprecated ``witnesses`` setting: its keys become ``witness.added`` events (once)."""
+    from .witness import migrate_settings
+
+    try:
+        migrate_settings(app, keys)
+    except BadInput as e:
+        app.close()
+        raise ConfigurationError(f"a witness key in {data_dir}/drawledger.toml: {e}") from None
+
+
 class LedgerApp(Application[UUID]):
     """One ledger: its event store, signing key and sealer."""
 
@@ -75,10 +85,8 @@ class LedgerApp(Application[UUID]):
         verifiers: list[VerifierKey] = (),  # type: ignore[assignment]
         embedded_sealing: bool | None = None,
         seal_interval: float = DEFAULT_SEAL_INTERVAL,
-        witnesses: list[VerifierKey] = (),  # type: ignore[assignment]
     ) -> None:
         self.signer = signer
-        self.witnesses = list(witnesses)
         self.origin = origin
         self.data_dir: Path | None = None  # set by open(); where files beside the log live
         self._verifiers = {v.key_id: v for v in verifiers}
@@ -103,13 +111,14 @@ class LedgerApp(Application[UUID]):
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
-        try:
-            witnesses = [parse_verifier_key(w) for w in settings.witnesses]
-        except VerifyError as e:
-            raise ConfigurationError(f"a witness key in {data_dir} is malformed: {e}") from None
         kwargs.setdefault("seal_interval", settings.seal_interval)
-        app = cls(env, signer, settings.origin, witnesses=witnesses, **kwargs)
+        kwargs.setdefault("verifiers", load_key_history(data_dir))
+        app = cls(env, signer, settings.origin, **kwargs)
         app.data_dir = data_dir
+        if settings.overlap_key is not None:
+            app.sealer.overlap = [load_key(settings.overlap_key)]
+        if settings.witnesses and ledger_id(app.origin) in app.repository:
+            _migrate_witnesses(app, list(settings.witnesses), data_dir)
         return app
 
     # -- eventsourcing hooks -----------------------------------------------------------------
@@ -123,6 +132,13 @@ class LedgerApp(Application[UUID]):
 
     def construct_mapper(self) -> SigningMapper:
         return SigningMapper(self.construct_transcoder(), self.signer, self._verifiers)
+
+    @property
+    def key_history(self) -> list[VerifierKey]:
+        """Every key whose signatures this ledger reads (keys/history.pub and its own)."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        return list(mapper.verifiers.values())
 
     @property
     def events_table(self) -> str:
@@ -239,10 +255,6 @@ class LedgerApp(Application[UUID]):
             )
         self.save(policy)
         return policy.policy_version
-
-    def add_cosignature(self, size: int, line: str) -> str:
-        """Keep a configured witness's cosignature of the checkpoint at ``size``."""
-        return self.sealer.add_cosignature(size, line, self.witnesses)
 
     def set_default_policy(self, actor: Actor = SYSTEM) -> str:
         return self.set_policy(default_policy(), actor)

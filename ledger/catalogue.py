@@ -23,6 +23,7 @@ from .registry.inspectors import Inspector
 from .registry.items import Item, ItemList
 from .registry.officials import Official
 from .registry.targets import Target
+from .witness import Witness
 
 KINDS: tuple[type[LedgerAggregate], ...] = (
     Ledger,
@@ -38,6 +39,7 @@ KINDS: tuple[type[LedgerAggregate], ...] = (
     DirectedInspection,
     Inspection,
     Publication,
+    Witness,
 )
 
 

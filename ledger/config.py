@@ -19,6 +19,7 @@ from .errors import ConfigurationError
 CONFIG_FILE = "drawledger.toml"
 DATABASE_ENV = "DRAWLEDGER_DATABASE"
 PASSWORD_FILE = "keys/database.password"
+KEY_HISTORY = "keys/history.pub"  # every verifier key the ledger ever had, one a line
 DEFAULT_DATABASE = "sqlite:///ledger.sqlite"
 DEFAULT_SEAL_INTERVAL = 1.0  # seconds between sealing rounds in the embedded mode
 MAX_SEAL_INTERVAL = 60.0
@@ -33,6 +34,7 @@ class Settings:
     database: str
     key_file: Path
     witnesses: tuple[str, ...] = ()
+    overlap_key: Path | None = None  # the old key, co-signing checkpoints after a rotation
     seal_interval: float = DEFAULT_SEAL_INTERVAL
     body_limit_mib: int = DEFAULT_BODY_LIMIT_MIB
     upload_limit_mib: int = DEFAULT_UPLOAD_LIMIT_MIB
@@ -55,6 +57,8 @@ class Settings:
             database = os.environ.get(DATABASE_ENV) or database
             key_file = data_dir / str(ledger.get("key", "keys/ledger.key"))
             witnesses = tuple(str(w) for w in ledger.get("witnesses", []))
+            overlap = ledger.get("overlap_key")
+            overlap_key = data_dir / str(overlap) if overlap else None
             seal_interval = ledger.get("seal_interval", DEFAULT_SEAL_INTERVAL)
             service = doc.get("service", {})
             body_limit = service.get("body_limit_mib", DEFAULT_BODY_LIMIT_MIB)
@@ -67,6 +71,7 @@ class Settings:
             database=database,
             key_file=key_file,
             witnesses=witnesses,
+            overlap_key=overlap_key,
             seal_interval=check_seal_interval(seal_interval, f"{path}: seal_interval"),
             body_limit_mib=_check_mib(body_limit, f"{path}: [service] body_limit_mib"),
             upload_limit_mib=_check_mib(upload_limit, f"{path}: [service] upload_limit_mib"),
@@ -77,6 +82,13 @@ class Settings:
         ``keys/database.password`` (mode 0600), named in the settings, never into the TOML."""
         key = self.key_file.relative_to(self.data_dir).as_posix()
         database, password = without_password(self.database)
+        overlap_line = ""
+        if self.overlap_key is not None:
+            overlap = self.overlap_key.relative_to(self.data_dir).as_posix()
+            overlap_line = (
+                "# overlap_key: the previous key, co-signing checkpoints after a rotation\n"
+                f"# ('drawledger keys end-overlap' ends it)\noverlap_key = {_toml_str(overlap)}\n"
+            )
         password_line = ""
         if password:
             _write_secret(self.data_dir / PASSWORD_FILE, password)
@@ -89,7 +101,10 @@ class Settings:
             f"database = {_toml_str(database)}\n"
             f"{password_line}"
             f"key = {_toml_str(key)}\n"
-            "# witnesses: cosignature/v1 verifier keys whose cosignatures the ledger keeps\n"
+            f"{overlap_line}"
+            "# witnesses: deprecated. Witnesses are added and removed by signed events\n"
+            "# ('drawledger witnesses add|remove'); keys still listed here are recorded once as\n"
+            "# witness.added when the ledger is opened, and a key removed stays removed.\n"
             f"witnesses = [{', '.join(_toml_str(w) for w in self.witnesses)}]\n"
             "# seal_interval: seconds between sealing rounds in the embedded (SQLite) mode, one\n"
             "# checkpoint per round; 0 seals within each command (a checkpoint per command)\n"

@@ -1,7 +1,8 @@
 """Write the export bundle (format in ``verify.bundle`` and docs/FORMAT.md).
 
 The bundle holds the events covered by the latest checkpoint, in log order with their stored
-bytes, every checkpoint ever signed, and the ledger's public keys. Events sequenced after the
+bytes, every checkpoint ever signed (each with the witness cosignatures the ledger kept for it,
+as signature lines of its note), and the ledger's public keys. Events sequenced after the
 latest checkpoint are left for the next export: a bundle never holds unsealed events.
 """
 
@@ -31,7 +32,7 @@ def export_bundle(
     if latest is None:
         raise Conflict("nothing is sealed yet: there is nothing to export")
     checkpoints = app.sealer.checkpoints()
-    keys = sorted({str(app.signer.verifier)})
+    keys = sorted({str(k) for k in app.key_history})
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tmp = out.with_name(out.name + ".partial")
     try:
@@ -59,8 +60,10 @@ def _write(app, tmp, latest, checkpoints, keys, exported_at, progress):  # type:
                 f"the log holds {count} events up to the latest checkpoint, which covers "
                 f"{latest.size}: the store was changed behind the ledger's back"
             )
+        cosignatures = app.sealer.cosignature_lines()
         for checkpoint in checkpoints:
-            f.write(checkpoint_line(checkpoint.note))
+            lines = cosignatures.get(checkpoint.size, [])
+            f.write(checkpoint_line(checkpoint.note + "".join(lines)))
         f.write(end_line(count, len(checkpoints)))
         f.flush()
         os.fsync(f.fileno())

@@ -7,8 +7,9 @@ import stat
 from pathlib import Path
 
 from verify.errors import KeyFormatError
-from verify.keys import SignerKey, parse_signer_key
+from verify.keys import SignerKey, VerifierKey, parse_signer_key, parse_verifier_key
 
+from .config import KEY_HISTORY
 from .errors import ConfigurationError
 
 
@@ -44,3 +45,27 @@ def load_key(path: Path) -> SignerKey:
         return parse_signer_key(path.read_text(encoding="ascii").strip())
     except (KeyFormatError, UnicodeDecodeError) as e:
         raise ConfigurationError(f"ledger key {path} is malformed: {e}") from None
+
+
+def load_key_history(data_dir: Path) -> list[VerifierKey]:
+    """The verifier keys of ``keys/history.pub`` (none before the first rotation)."""
+    path = data_dir / KEY_HISTORY
+    if not path.exists():
+        return []
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+        return [parse_verifier_key(line) for line in lines if line.strip()]
+    except (KeyFormatError, UnicodeDecodeError) as e:
+        raise ConfigurationError(f"{path} is malformed: {e}") from None
+
+
+def add_to_key_history(data_dir: Path, keys: list[VerifierKey]) -> None:
+    """Append the keys ``keys/history.pub`` lacks (written whole, then renamed over it)."""
+    path = data_dir / KEY_HISTORY
+    known = [str(k) for k in load_key_history(data_dir)]
+    lines = known + [str(k) for k in keys if str(k) not in known]
+    tmp = path.with_name(path.name + ".partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write("".join(f"{line}\n" for line in lines))
+    tmp.replace(path)

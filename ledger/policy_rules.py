@@ -113,6 +113,7 @@ SECTIONS: dict[str, dict[str, _Check]] = {
         "bind_inspector": _texts(OFFICIAL_ROLES),
         "operator": _texts(OPERATOR_ACT_NAMES, empty=True),
         "operator_on_request": _texts(OPERATOR_ACT_NAMES, empty=True),
+        "manage_witnesses": _texts(OFFICIAL_ROLES),
     },
 }
 TOP_LEVEL = ("version", "source", "inferred", "calendar", "leaders", *SECTIONS)

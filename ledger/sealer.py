@@ -58,6 +58,9 @@ class Sealer:
     def __init__(self, recorder: Any, signer: SignerKey, origin: str, batch: int = 10_000):
         self.recorder = recorder
         self.signer = signer
+        # Keys that sign every checkpoint beside ``signer``: the old key during a rotation's
+        # overlap (``ledger/key_rotation.py``), so that those who know only it can follow.
+        self.overlap: list[SignerKey] = []
         self.origin = origin
         self.batch = batch
         self._pg = is_postgres(recorder)
@@ -123,7 +126,8 @@ class Sealer:
             leaves.append((tree.size, notification_id, h))
             tree.append(h)
         root = tree.root()
-        note = sign_note(Checkpoint(self.origin, tree.size, root).to_text(), [self.signer])
+        text = Checkpoint(self.origin, tree.size, root).to_text()
+        note = sign_note(text, [self.signer, *self.overlap])
         stored = StoredCheckpoint(
             size=tree.size,
             root=root,
@@ -267,15 +271,25 @@ class Sealer:
     def cosigned_note(self, size: int | None = None) -> str:
         """The checkpoint note (latest by default) with every witness cosignature kept for it."""
         checkpoint = self.checkpoint(size if size is not None else self._latest_size())
+        lines = self.cosignature_lines(checkpoint.size).get(checkpoint.size, [])
+        return checkpoint.note + "".join(lines)
+
+    def cosignature_lines(self, size: int | None = None) -> dict[int, list[str]]:
+        """The cosignature lines kept, by checkpoint size, in the order they came (of one
+        checkpoint, or of every checkpoint in one read when ``size`` is None)."""
+        where, params = ("WHERE tree_size = ? ", (size,)) if size is not None else ("", ())
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 self._sql(
-                    f"SELECT line FROM {COSIGNATURES_TABLE} WHERE tree_size = ? ORDER BY added_at"
+                    f"SELECT tree_size, line FROM {COSIGNATURES_TABLE} {where}"
+                    "ORDER BY tree_size, added_at"
                 ),
-                (checkpoint.size,),
+                params,
             )
-            lines = [r["line"] for r in c.fetchall()]
-        return checkpoint.note + "".join(lines)
+            found: dict[int, list[str]] = {}
+            for r in c.fetchall():
+                found.setdefault(int(r["tree_size"]), []).append(r["line"])
+        return found
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -63,6 +63,21 @@ def main(argv: list[str] | None = None) -> int:
         "holding it such as DIR/keys/ledger.pub): it anchors the verification; without it or "
         "--trusted-checkpoint the bundle is only checked against itself (exit 3)",
     )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a witness's cosignature/v1 verifier key (or a file holding it) whose cosignatures "
+        "you trust (repeatable); see --min-cosignatures",
+    )
+    parser.add_argument(
+        "--min-cosignatures",
+        type=int,
+        metavar="N",
+        help="require every event to be covered by a checkpoint with N counted cosignatures by "
+        "the --witness keys (default: 1 with --witness, else 0)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="processes for signature checks")
     parser.add_argument(
         "--evidence",
@@ -83,8 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         bundle = read_bundle(args.bundle)
         trusted = [_read_text(f) for f in args.trusted_checkpoint]
         pinned = [_key_text(k) for k in args.key]
+        witnesses = [_key_text(k) for k in args.witness]
     except BundleError as e:
         return _unusable(str(e), args.json)
+    minimum = args.min_cosignatures if args.min_cosignatures is not None else min(1, len(witnesses))
+    if not 0 <= minimum <= len(witnesses):
+        return _unusable(
+            f"--min-cosignatures {minimum}: give at least that many --witness keys "
+            f"(given: {len(witnesses)})",
+            args.json,
+        )
     if args.jobs < 1:
         return _unusable("--jobs must be at least 1", args.json)
     if args.evidence is not None and not Path(args.evidence).is_dir():
@@ -96,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             trusted_checkpoints=trusted,
             jobs=args.jobs,
             evidence_dir=args.evidence,
+            witnesses=witnesses,
+            min_cosignatures=minimum,
         )
         if args.rules:
             report.rule_audit = audit_bundle(bundle)

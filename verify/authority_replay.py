@@ -43,13 +43,16 @@ from .authority_rules import (
     permits,
     policy_setters,
     shared_code_refusal,
+    witness_managers,
 )
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
-# "Keys"). Only the first event introduces one today; a key rotation event is added here, and
-# ``verify/checks.py`` then trusts the key it names from the next position on, if a key already
-# trusted signed it.
-KEY_INTRODUCTIONS: dict[str, str] = {"ledger.created": "verifier_key"}
+# "Keys"): the first event's key, and a rotation's new key, which ``verify/key_trust.py`` trusts
+# from the next position on if a key valid there signed the rotation.
+KEY_INTRODUCTIONS: dict[str, str] = {
+    "ledger.created": "verifier_key",
+    "ledger.key_rotated": "verifier_key",
+}
 
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
 _NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
@@ -105,6 +108,8 @@ _EXTRACT["official.registered"] = _official_registered
 _EXTRACT["official.roles_changed"] = _official_roles
 _EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
+_EXTRACT["ledger.key_revoked"] = lambda p: (p.get("key"), p.get("from_index"))
+_WITNESS_EVENTS = ("witness.added", "witness.removed")  # verify/witnesses.py: (key, time)
 
 
 def _identity_of(*members: str) -> Callable[[dict[str, Any]], Any]:
@@ -133,11 +138,14 @@ def facts(envelope: dict[str, Any]) -> Facts:
     kind = envelope["type"]
     extract = _EXTRACT.get(kind)
     identity = _IDENTITY.get(kind)
+    extra = extract(envelope["payload"]) if extract is not None else None
+    if kind in _WITNESS_EVENTS:
+        extra = (envelope["payload"].get("key"), envelope["time"])
     return (
         actor.get("official"),
         actor.get("role"),
         actor.get("department"),
-        extract(envelope["payload"]) if extract is not None else None,
+        extra,
         identity(envelope["payload"]) if identity is not None else None,
     )
 
@@ -406,6 +414,11 @@ def _why_not(
         if role in binders:
             return None
         return f"the policy in force lets only {', '.join(binders) or 'nobody'} bind inspectors"
+    if kind in _WITNESS_EVENTS:  # the policy in force names who adds and removes witnesses
+        managers = witness_managers(log.policy)
+        if role in managers:
+            return None
+        return f"the policy in force lets only {', '.join(managers) or 'nobody'} manage witnesses"
     charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
         if permits(role, department, act, divisions, charge):

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "official.bind": ("admin",),
     "token.manage": ("admin",),
     "policy.set": ("admin",),
+    "witness.manage": ("admin",),  # the default; the policy's [authority] manage_witnesses
     "target.write": ("clerk", "division_head"),
     "item.write": ("clerk", "division_head"),
     "inspector.write": ("clerk", "division_head", "plan_aggregator"),
@@ -98,7 +99,11 @@ NONE = "none"  # no division's record: the bureau's own (divisions, officials, p
 # event type -> (the acts, any one of which permits it; whose record). No acts: the operator only.
 EVENT_ACTS: dict[str, tuple[tuple[str, ...], str]] = {
     "ledger.created": ((), NONE),
+    "ledger.key_rotated": ((), NONE),  # the ledger's keys are its operator's alone
+    "ledger.key_revoked": ((), NONE),
     "policy.set": (("policy.set",), NONE),
+    "witness.added": (("witness.manage",), NONE),
+    "witness.removed": (("witness.manage",), NONE),
     "division.created": (("division.manage",), NONE),
     "division.contact_named": (("division.manage",), NONE),
     "official.registered": (("official.manage",), NONE),
@@ -217,6 +222,16 @@ def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
         "on a written request): act as an official with their credential (--as CODE with "
         "--token-file FILE or DRAWLEDGER_TOKEN)"
     )
+
+
+def witness_managers(policy: Any) -> tuple[str, ...]:
+    """The roles that may add and remove witnesses, as the policy document in force names them
+    (``[authority] manage_witnesses``), else ``PERMISSIONS["witness.manage"]``."""
+    authority = policy.get("authority") if isinstance(policy, dict) else None
+    named = authority.get("manage_witnesses") if isinstance(authority, dict) else None
+    if not isinstance(named, list | tuple):
+        return PERMISSIONS["witness.manage"]
+    return tuple(r for r in named if isinstance(r, str))
 
 
 def charge_of(policy: Any, official: Any) -> tuple[str, ...]:

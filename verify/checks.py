@@ -8,7 +8,7 @@ could be decoded, so that one report shows the whole damage.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
@@ -27,8 +27,9 @@ from .merkle import (
     leaf_hash,
     verify_consistency,
 )
-from .note import Checkpoint, parse_checkpoint, verify_note
+from .note import Checkpoint, parse_checkpoint, parse_note, verify_note
 from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
+from .witnesses import WITNESS_EVENTS, step_witnesses
 
 __all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 from .plan_bounds import TOPICS as PLAN_TOPICS
@@ -59,8 +60,11 @@ def verify_bundle(
     trusted_checkpoints: Sequence[str] = (),
     jobs: int = 1,
     evidence_dir: str | os.PathLike[str] | None = None,
+    witnesses: Sequence[str] = (),
+    min_cosignatures: int = 0,
 ) -> Report:
-    """Run every step on a bundle that ``read_bundle`` accepted."""
+    """Run every step on a bundle that ``read_bundle`` accepted; ``witnesses`` (cosignature/v1
+    verifier keys) and ``min_cosignatures`` are what step 12 requires."""
     report = Report()
     step = Step(1, "read bundle")
     step.detail = (
@@ -69,15 +73,15 @@ def verify_bundle(
     )
     report.steps.append(step)  # (1): read_bundle() already checked the structure
 
-    keys = _step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
-    decoded, trusted = _step_records(report, bundle, keys, jobs)  # (3): records, signing keys
+    keys, first_keys = key_trust.step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
+    decoded, history = _step_records(report, bundle, keys, first_keys, jobs)  # (3): records
     _step_chains(report, decoded)  # (4): per-aggregate chains
     leaves = [leaf_hash(r) for r in bundle.records]
-    checkpoints = _step_checkpoints(report, bundle, trusted, leaves)  # (5): checkpoints
+    checkpoints = _step_checkpoints(report, bundle, history, leaves)  # (5): checkpoints
     _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
     _step_coverage(report, bundle, [c for _, c in checkpoints])  # (7): every event sealed
-    kept = _step_trusted(report, bundle, trusted, leaves, trusted_checkpoints)  # (8)
-    report.anchor = _anchor(trusted, pinned_keys, kept)
+    kept = _step_trusted(report, bundle, history, leaves, trusted_checkpoints)  # (8)
+    report.anchor = _anchor(history.trusted, pinned_keys, kept)
     # Steps 9-11 read the envelopes; a bundle without draws or inspections skips decoding them.
     replayed = ("draw.", "inspection.", "publication.")
     envelopes: list[dict[str, Any] | None] = []
@@ -89,6 +93,18 @@ def verify_bundle(
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
     step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    step_witnesses(  # (12): witness cosignatures
+        report,
+        (
+            (i, d.type, *d.facts[3])
+            for i, d in enumerate(decoded)
+            if d is not None and d.error is None and d.type in WITNESS_EVENTS
+        ),
+        [(n, c, bundle.checkpoints[n - 1]) for n, c in checkpoints],
+        len(bundle.records),
+        witnesses,
+        min_cosignatures,
+    )
     report.authority = replay_authority(  # the rules of authority, replayed (findings)
         (i, d.type, d.aggregate, d.facts) for i, d in enumerate(decoded) if d is not None
     )
@@ -110,44 +126,16 @@ def _anchor(
     return None
 
 
-# (2): the ledger's keys -------------------------------------------------------------------
-
-
-def _step_keys(report: Report, bundle: Bundle, pinned: Sequence[str]) -> dict[bytes, VerifierKey]:
-    step = Step(2, "ledger keys")
-    report.steps.append(step)
-    keys: dict[bytes, VerifierKey] = {}
-    for text in bundle.keys:
-        try:
-            key = parse_verifier_key(text)
-        except VerifyError as e:
-            step.fail(None, f"bundle key {text!r}: {e}")
-            continue
-        keys[key.key_id] = key
-    if pinned:
-        trusted: dict[bytes, VerifierKey] = {}
-        for text in pinned:
-            try:
-                key = parse_verifier_key(text)
-            except VerifyError as e:
-                step.fail(None, f"pinned key {text!r}: {e}")
-                continue
-            trusted[key.key_id] = key
-            if key.key_id not in keys:
-                step.fail(None, f"pinned key {key} is not among the bundle's keys")
-        keys = trusted  # only what the auditor pinned is trusted
-    if not keys:
-        step.fail(None, "no usable ledger key: nothing can be verified")
-    step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
-    return keys
-
-
 # (3): every record's form, digest and signature --------------------------------------------
 
 
 def _step_records(
-    report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], jobs: int
-) -> tuple[list[_Decoded | None], dict[bytes, VerifierKey]]:
+    report: Report,
+    bundle: Bundle,
+    keys: dict[bytes, VerifierKey],
+    first_keys: dict[bytes, VerifierKey],
+    jobs: int,
+) -> tuple[list[_Decoded | None], key_trust.KeyHistory]:
     """Check every record; return what was decoded and the keys trusted to sign (key_trust)."""
     step = Step(3, "event records: form, digest, signature")
     report.steps.append(step)
@@ -172,33 +160,22 @@ def _step_records(
     if not bundle.records:
         step.fail(None, "the bundle holds no events: there is nothing to verify")
     elif out[0] is not None:
-        first = _check_genesis(step, bundle.records[0], keys)
-    signed = (
-        (i, d.type, d.key_id, d.facts[3])
-        for i, d in enumerate(decoded)
-        if d.decoded and d.error is None
-    )
-    trusted, untrusted = key_trust.walk(signed, keys, first, KEY_INTRODUCTIONS)
+        first = key_trust.genesis_key(step, bundle.records[0], first_keys)
+
+    def signed() -> Iterator[tuple[int, str, bytes, Any]]:
+        return (
+            (i, d.type, d.key_id, d.facts[3])
+            for i, d in enumerate(decoded)
+            if d.decoded and d.error is None
+        )
+
+    history, untrusted = key_trust.walk(signed, keys, first, KEY_INTRODUCTIONS)
     for position, message in untrusted:
         step.fail(position, message)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
     bad = len({f.position for f in step.failures if f.position is not None})
     step.detail = f"{len(records) - bad} of {len(records)} records check out"
-    return out, trusted
-
-
-def _check_genesis(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> VerifierKey | None:
-    """The log starts with ledger.created, which names a key among ``keys``: that key."""
-    envelope = decode_record(record).envelope
-    if envelope["type"] != "ledger.created":
-        step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
-        return None
-    named = envelope["payload"].get("verifier_key")
-    for key in keys.values():
-        if named == str(key):
-            return key
-    step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
-    return None
+    return out, history
 
 
 def _check_records(
@@ -268,7 +245,7 @@ def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
 
 
 def _step_checkpoints(
-    report: Report, bundle: Bundle, keys: dict[bytes, VerifierKey], leaves: list[bytes]
+    report: Report, bundle: Bundle, keys: key_trust.KeyHistory, leaves: list[bytes]
 ) -> list[tuple[int, Checkpoint]]:
     """The checkpoints that check out, numbered from 1 in the bundle's order, in that order."""
     step = Step(5, "checkpoints: signature, origin, root")
@@ -289,14 +266,16 @@ def _parse_checkpoint(
     label: str,
     text: str,
     bundle: Bundle,
-    keys: dict[bytes, VerifierKey],
+    keys: key_trust.KeyHistory,
     leaves: list[bytes],
 ) -> Checkpoint | None:
     try:
-        note, _ = verify_note(text, list(keys.values()))
+        note = parse_note(text)
         checkpoint = parse_checkpoint(note.text)
+        valid = keys.valid_for_checkpoint(checkpoint.size)
+        verify_note(note, valid)
     except VerifyError as e:
-        step.fail(None, f"{label}: {e}")
+        step.fail(None, f"{label}: {e}{key_trust.invalid_signers(text, keys)}")
         return None
     if checkpoint.origin != bundle.origin:
         step.fail(None, f"{label}: origin {checkpoint.origin!r}, expected {bundle.origin!r}")
@@ -398,7 +377,7 @@ def _step_coverage(report: Report, bundle: Bundle, checkpoints: list[Checkpoint]
 def _step_trusted(
     report: Report,
     bundle: Bundle,
-    keys: dict[bytes, VerifierKey],
+    keys: key_trust.KeyHistory,
     leaves: list[bytes],
     trusted: Sequence[str],
 ) -> bool:

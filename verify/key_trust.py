@@ -1,49 +1,132 @@
-"""Which of the bundle's keys may sign: the first event's key, and keys it introduced.
+"""Which of the bundle's keys may sign, and where: the key history from the first key.
 
 A bundle's header lists keys, but listing proves nothing: anyone can add a line. The log's first
-event, ``ledger.created``, names the ledger's key; that key is trusted from position 0 (if the
-auditor anchored it: ``--key`` or a ``--trusted-checkpoint`` it signed). A later key is trusted
-only from the position after an event of a type in ``KEY_INTRODUCTIONS`` (a key rotation) that a
-key already trusted signed and that names it. Every other key is never trusted: an event or a
-checkpoint signed by it fails, whatever the header says.
+event, ``ledger.created``, names the ledger's first key; that key is trusted from position 0 (if
+the auditor anchored it: ``--key`` or a ``--trusted-checkpoint`` it signed). A later key is
+trusted only from the position after an event of a type in ``KEY_INTRODUCTIONS``
+(``ledger.key_rotated``) that a key trusted there signed and that names it. Every other key is
+never trusted: an event or a checkpoint signed by it fails, whatever the header says.
 
-Key rotation is not recorded by the ledger yet; adding its event type to
-``authority_replay.KEY_INTRODUCTIONS`` is the hook, and a test plays one through ``walk``.
+A key's *validity* is the positions ``start <= p < end`` where it may sign an event:
+
+- ``start``: 0 for the first key, the position after its introduction for a rotated one;
+- ``end``: the first position where a key it introduced (its successor) signed an event (the
+  ledger has switched: the old key is retired), or the ``from_index`` of a ``ledger.key_revoked``
+  naming it (a compromised key, no longer trusted from that position), whichever comes first;
+  none while neither happened.
+
+An event signed by a key outside its validity fails; so does whatever a key did outside it (a
+key it introduced there is never trusted). Revocations are read in a first pass over the events
+signed by trusted keys, so that a revocation recorded later still covers the events before it.
+
+A checkpoint of size S may be signed by the keys valid for its last event (position S − 1) and
+by a key introduced by that event (``start == S``): the *overlap* during a rotation, when
+checkpoints carry both signatures (``valid_for_checkpoint``).
+
+Step 2 (the bundle's keys, and with ``--key`` which of them are candidates) lives here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from .bundle import Bundle
 from .errors import VerifyError
+from .events import decode_record
 from .keys import VerifierKey, parse_verifier_key
+from .note import parse_checkpoint, parse_note
+from .report import Report, Step
+
+Signed = tuple[int, str, bytes, Any]  # position, type, signing key id, what the event names
+KEY_REVOCATIONS = ("ledger.key_revoked",)  # payload: key, from_index (facts: (key, from_index))
+
+
+@dataclass
+class KeyHistory:
+    """The keys trusted at some position, with their validity."""
+
+    keys: dict[bytes, VerifierKey] = field(default_factory=dict)
+    start: dict[bytes, int] = field(default_factory=dict)
+    end: dict[bytes, int] = field(default_factory=dict)
+    why_end: dict[bytes, str] = field(default_factory=dict)
+
+    @property
+    def trusted(self) -> dict[bytes, VerifierKey]:
+        return dict(self.keys)
+
+    def valid(self, key_id: bytes, position: int) -> bool:
+        return (
+            key_id in self.keys
+            and self.start[key_id] <= position
+            and position < self.end.get(key_id, position + 1)
+        )
+
+    def valid_for_checkpoint(self, size: int) -> list[VerifierKey]:
+        """The keys that may sign a checkpoint of ``size`` (see the module's docstring)."""
+        last = max(size - 1, 0)
+        return [
+            k
+            for kid, k in self.keys.items()
+            if self.valid(kid, last) or (self.start[kid] == size and size > 0)
+        ]
 
 
 def walk(
-    events: Iterable[tuple[int, str, bytes, Any]],
+    events: Iterable[tuple[int, str, bytes, Any]]
+    | Callable[[], Iterable[tuple[int, str, bytes, Any]]],
     keys: dict[bytes, VerifierKey],
     first: VerifierKey | None,
     introductions: Iterable[str],
-) -> tuple[dict[bytes, VerifierKey], list[tuple[int, str]]]:
-    """Walk ``(position, type, signing key id, key named)`` of the events whose signature
-    verified under ``keys``; return the keys trusted at the end and a failure per event signed
-    by a key not trusted at its position. ``first`` is the key ``ledger.created`` names."""
-    kinds = set(introductions)
-    trusted = {} if first is None else {first.key_id: first}
+    revocations: Iterable[str] = KEY_REVOCATIONS,
+) -> tuple[KeyHistory, list[tuple[int, str]]]:
+    """Walk ``(position, type, signing key id, what the event names)`` of the events whose
+    signature verified under ``keys``; return the key history and a failure per event signed
+    by a key not valid at its position. ``first`` is the key ``ledger.created`` names.
+    ``events`` may be a function giving them afresh: they are walked a second time only when
+    the first walk found a revocation, and never held in memory."""
+    if not callable(events):
+        listed = list(events)
+        events = lambda: listed  # noqa: E731 - a list walked twice
+    kinds, revoking = set(introductions), set(revocations)
+    revoked: dict[bytes, tuple[int, int]] = {}  # key id -> (from index, revoking event)
+    history, failures = _walk(events(), keys, first, kinds, revoking, {}, revoked)
+    if not revoked:
+        return history, failures
+    return _walk(events(), keys, first, kinds, revoking, revoked, {})
+
+
+def _walk(
+    listed: Iterable[tuple[int, str, bytes, Any]],
+    keys: dict[bytes, VerifierKey],
+    first: VerifierKey | None,
+    kinds: set[str],
+    revoking: set[str],
+    revoked: dict[bytes, tuple[int, int]],
+    found: dict[bytes, tuple[int, int]],
+) -> tuple[KeyHistory, list[tuple[int, str]]]:
+    """One walk with the revocations ``revoked`` applied; collects into ``found`` the
+    revocations signed by keys valid where they stand."""
+    history = KeyHistory()
+    if first is not None:
+        _trust(history, first, 0, revoked)
+    predecessor: dict[bytes, bytes] = {}
     failures: list[tuple[int, str]] = []
-    for position, kind, key_id, named in events:
-        if key_id not in trusted:
-            signer = keys[key_id]
-            failures.append(
-                (
-                    position,
-                    f"signed by {signer.name}+{key_id.hex()}, a key of the bundle's header that "
-                    f"ledger.created does not name ({_text(first)}) and no event signed by a "
-                    "trusted key introduced: never trusted",
-                )
-            )
+    for position, kind, key_id, named in listed:
+        if key_id not in history.keys:
+            failures.append((position, _never(keys[key_id], first)))
             continue
+        if not history.valid(key_id, position):
+            failures.append((position, _outside(history, keys[key_id], position)))
+            continue
+        old = predecessor.pop(key_id, None)
+        if old is not None and history.end.get(old, position + 1) > position:
+            history.end[old] = position  # the successor signs: the old key is retired
+            history.why_end[old] = (
+                f"retired at position {position}, where its successor "
+                f"{_name(keys[key_id])} first signed"
+            )
         if position > 0 and kind in kinds:
             try:
                 key = parse_verifier_key(named)
@@ -53,9 +136,153 @@ def walk(
             if str(keys.get(key.key_id)) != str(key):
                 failures.append((position, f"{kind} introduces {key}, which the bundle lacks"))
                 continue
-            trusted[key.key_id] = keys[key.key_id]
-    return trusted, failures
+            if key.key_id in history.keys:
+                failures.append((position, f"{kind} introduces {_name(key)}, trusted already"))
+                continue
+            _trust(history, keys[key.key_id], position + 1, revoked)
+            predecessor[key.key_id] = key_id
+        elif kind in revoking:
+            revocation = _revocation(named, keys)
+            if not isinstance(revocation, tuple):
+                failures.append((position, f"{kind}: {revocation}"))
+            elif revocation[0] not in found:
+                found[revocation[0]] = (revocation[1], position)
+    return history, failures
 
 
-def _text(key: VerifierKey | None) -> str:
-    return "none" if key is None else f"{key.name}+{key.key_id.hex()}"
+def _trust(
+    history: KeyHistory, key: VerifierKey, start: int, revoked: dict[bytes, tuple[int, int]]
+) -> None:
+    history.keys[key.key_id] = key
+    history.start[key.key_id] = start
+    if key.key_id in revoked:
+        since, event = revoked[key.key_id]
+        history.end[key.key_id] = since
+        history.why_end[key.key_id] = f"revoked from position {since} by event {event}"
+
+
+def _revocation(named: Any, keys: dict[bytes, VerifierKey]) -> tuple[bytes, int] | str:
+    """(key id, from index) of a revocation's payload, or what is wrong with it."""
+    if not isinstance(named, tuple | list) or len(named) != 2:
+        return "names no key and position"
+    text, since = named
+    try:
+        key = parse_verifier_key(text)
+    except (VerifyError, TypeError, AttributeError):
+        return f"names the key {text!r}, not a verifier key"
+    if type(since) is not int or since < 0:
+        return f"from_index must be a position (an integer from 0), got {since!r}"
+    if str(keys.get(key.key_id)) != str(key):
+        return f"revokes {key}, which the bundle lacks"
+    return key.key_id, since
+
+
+def _never(signer: VerifierKey, first: VerifierKey | None) -> str:
+    return (
+        f"signed by {_name(signer)}, a key of the bundle's header that ledger.created does not "
+        f"name ({'none' if first is None else _name(first)}) and no event signed by a trusted "
+        "key introduced: never trusted"
+    )
+
+
+def _outside(history: KeyHistory, signer: VerifierKey, position: int) -> str:
+    kid = signer.key_id
+    start = history.start[kid]
+    if position < start:
+        return f"signed by {_name(signer)} before its introduction (valid from position {start})"
+    return f"signed by {_name(signer)}, outside its validity: {history.why_end[kid]}"
+
+
+def _name(key: VerifierKey) -> str:
+    return f"{key.name}+{key.key_id.hex()}"
+
+
+# (2): the ledger's keys, and where step 3 starts the history -------------------------------
+
+
+def step_keys(
+    report: Report, bundle: Bundle, pinned: Sequence[str]
+) -> tuple[dict[bytes, VerifierKey], dict[bytes, VerifierKey]]:
+    """The candidate keys, and those ledger.created may name (the pinned ones, if any)."""
+    step = Step(2, "ledger keys")
+    report.steps.append(step)
+    keys: dict[bytes, VerifierKey] = {}
+    for text in bundle.keys:
+        try:
+            key = parse_verifier_key(text)
+        except VerifyError as e:
+            step.fail(None, f"bundle key {text!r}: {e}")
+            continue
+        keys[key.key_id] = key
+    if pinned:
+        trusted: dict[bytes, VerifierKey] = {}
+        for text in pinned:
+            try:
+                key = parse_verifier_key(text)
+            except VerifyError as e:
+                step.fail(None, f"pinned key {text!r}: {e}")
+                continue
+            trusted[key.key_id] = key
+            if key.key_id not in keys:
+                step.fail(None, f"pinned key {key} is not among the bundle's keys")
+        # Only what the auditor pinned, and the header keys a rotation names (key_trust decides
+        # whether a pinned key introduced them, and where they may sign).
+        rotated = rotated_keys(bundle)
+        keys = trusted | {kid: k for kid, k in keys.items() if str(k) in rotated}
+    if not keys:
+        step.fail(None, "no usable ledger key: nothing can be verified")
+    step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
+    return keys, (trusted if pinned else keys)
+
+
+def rotated_keys(bundle: Bundle) -> set[str]:
+    """The keys the bundle's key rotation events name (read without checking them: step 3
+    does), so that a pinned first key can be followed to them."""
+    found = set()
+    for record in bundle.records:
+        if b'"type":"ledger.key_rotated"' not in record:
+            continue
+        try:
+            named = decode_record(record).envelope["payload"].get("verifier_key")
+        except (VerifyError, AttributeError):
+            continue
+        if isinstance(named, str):
+            found.add(named)
+    return found
+
+
+def genesis_key(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> VerifierKey | None:
+    """The log starts with ledger.created, which names a key among ``keys``: that key."""
+    envelope = decode_record(record).envelope
+    if envelope["type"] != "ledger.created":
+        step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
+        return None
+    named = envelope["payload"].get("verifier_key")
+    for key in keys.values():
+        if named == str(key):
+            return key
+    step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
+    return None
+
+
+def checkpoint_size(text: str) -> int | None:
+    try:
+        return parse_checkpoint(parse_note(text).text).size
+    except VerifyError:
+        return None
+
+
+def invalid_signers(text: str, keys: KeyHistory) -> str:
+    """Why a checkpoint's signers from the key history may not sign it, if that is why."""
+    size = checkpoint_size(text)
+    if size is None:
+        return ""
+    valid = {k.key_id for k in keys.valid_for_checkpoint(size)}
+    found = [
+        s for s in parse_note(text).signatures if s.key_id in keys.keys and s.key_id not in valid
+    ]
+    reasons = [
+        f"{s.name}+{s.key_id.hex()} may not sign it ({keys.why_end.get(s.key_id, 'not yet')})"
+        for s in found
+    ]
+    return f"; {'; '.join(reasons)}" if reasons else ""

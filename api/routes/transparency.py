@@ -21,6 +21,7 @@ from ..deps import (
     PositionQuery,
     TreeSize,
     TreeSizePath,
+    WitnessesDep,
 )
 from ..errors import problem
 from ..schemas import RequestBody
@@ -97,10 +98,17 @@ def checkpoint_at(size: TreeSizePath, ledger: LedgerDep) -> str:
 
 @router.post("/checkpoints/{size}/cosignatures", status_code=201)
 def add_cosignature(
-    size: TreeSizePath, body: CosignatureCreate, ledger: LedgerDep
+    size: TreeSizePath, body: CosignatureCreate, witnesses: WitnessesDep
 ) -> dict[str, object]:
-    """A configured witness posts its cosignature/v1 line for the checkpoint of ``size``."""
-    return {"tree_size": size, "witness": ledger.add_cosignature(size, body.line)}
+    """A witness in force posts its cosignature/v1 line for the checkpoint of ``size``: kept
+    only if the key was a witness in that checkpoint's tree too, and if it verifies."""
+    return {"tree_size": size, "witness": witnesses.accept_cosignature(size, body.line)}
+
+
+@router.get("/witnesses")
+def witnesses_in_force(witnesses: WitnessesDep) -> dict[str, object]:
+    """The witnesses in force (cosignature/v1 verifier keys) and every witness.* event."""
+    return {"in_force": witnesses.in_force(), "history": witnesses.history()}
 
 
 @router.get("/proofs/inclusion", dependencies=[_PROOF])

@@ -56,45 +56,50 @@ def test_unknown_checkpoint_and_out_of_range_leaf_are_404_problems(client):
     assert client.get("/proofs/inclusion", params={"index": 99}).status_code == 404
 
 
-def test_a_configured_witness_cosigns_a_checkpoint_and_the_cosignature_is_served(new_ledger):
+def test_a_witness_in_force_cosigns_a_checkpoint_and_the_cosignature_is_served(new_ledger):
+    from ledger.witnesses import Witnesses
     from verify.keys import ALG_COSIGNATURE_V1, SignerKey
     from verify.note import cosign
 
     witness = SignerKey.generate("auditor.example/witness", alg=ALG_COSIGNATURE_V1)
-    app = new_ledger(witnesses=[witness.verifier])
+    app = new_ledger()
     app.create_ledger()
+    Witnesses(app).add(str(witness.verifier), None, "the audit office's witness")
     client = TestClient(create_app(app))
     note = client.get("/checkpoint").text
     text = verify_note(note, [app.signer.verifier])[0].text
     line = cosign(text, witness, timestamp=1_790_000_000).to_line()
 
-    response = client.post("/checkpoints/1/cosignatures", json={"line": line})
+    response = client.post("/checkpoints/2/cosignatures", json={"line": line})
     assert response.status_code == 201, response.text
     served = client.get("/checkpoint").text
     _, names = verify_note(served, [app.signer.verifier, witness.verifier])
     assert names == [app.signer.name, witness.name]
-    assert client.post("/checkpoints/1/cosignatures", json={"line": line}).status_code == 409
+    assert client.post("/checkpoints/2/cosignatures", json={"line": line}).status_code == 409
+    assert client.get("/witnesses").json()["in_force"] == [str(witness.verifier)]
 
 
 def test_a_cosignature_from_an_unknown_witness_or_over_other_text_is_refused(new_ledger):
+    from ledger.witnesses import Witnesses
     from verify.keys import ALG_COSIGNATURE_V1, SignerKey
     from verify.note import Checkpoint, cosign
 
     witness = SignerKey.generate("auditor.example/witness", alg=ALG_COSIGNATURE_V1)
     stranger = SignerKey.generate("stranger.example/w", alg=ALG_COSIGNATURE_V1)
-    app = new_ledger(witnesses=[witness.verifier])
+    app = new_ledger()
     app.create_ledger()
+    Witnesses(app).add(str(witness.verifier), None)
     client = TestClient(create_app(app))
     text = verify_note(client.get("/checkpoint").text, [app.signer.verifier])[0].text
 
     foreign = cosign(text, stranger, 1_790_000_000).to_line()
-    response = client.post("/checkpoints/1/cosignatures", json={"line": foreign})
+    response = client.post("/checkpoints/2/cosignatures", json={"line": foreign})
     assert response.status_code == 403
     assert "not a witness" in response.json()["detail"]
 
-    other_text = Checkpoint(app.origin, 1, bytes(32)).to_text()
+    other_text = Checkpoint(app.origin, 2, bytes(32)).to_text()
     wrong = cosign(other_text, witness, 1_790_000_000).to_line()
-    response = client.post("/checkpoints/1/cosignatures", json={"line": wrong})
+    response = client.post("/checkpoints/2/cosignatures", json={"line": wrong})
     assert response.status_code == 422
     assert "does not verify" in response.json()["detail"]
     assert client.get("/checkpoint").text.count("\n— ") == 1

@@ -60,7 +60,7 @@ def test_the_untouched_bundle_verifies_at_every_step(bundle_path, run_verify):
 
     assert status == 0
     assert report["ok"] is True
-    assert [s["step"] for s in report["steps"]] == list(range(1, 12))
+    assert [s["step"] for s in report["steps"]] == list(range(1, 13))
     assert all(s["ok"] for s in report["steps"])
 
 

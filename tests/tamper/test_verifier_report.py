@@ -62,7 +62,7 @@ def test_the_printed_report_of_the_untouched_bundle_is_all_ok(bundle_path, capsy
     assert err == ""
     lines = out.splitlines()
     steps = [line.split(")")[0] + ")" for line in lines if line.startswith(("OK   (", "FAIL ("))]
-    assert steps == [f"OK   ({n})" for n in range(1, 12)]
+    assert steps == [f"OK   ({n})" for n in range(1, 13)]
     assert any(line.startswith("OK   authority: ") for line in lines)
     assert lines[-4:] == [
         f"key: {ledger_key.name}+{ledger_key.key_id.hex()}, pinned with --key",

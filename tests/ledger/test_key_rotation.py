@@ -1,0 +1,202 @@
+"""Key rotation and revocation, end to end on a data directory: the verifier follows the key
+history from the first key (pinned with --key) and rejects what a key signed outside its
+validity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.cli import main as cli_main
+from ledger.actors import SYSTEM
+from ledger.application import LedgerApp
+from ledger.config import Settings
+from ledger.export import export_bundle
+from ledger.key_rotation import end_overlap, revoke, rotate
+from ledger.keyfile import load_key, load_key_history
+from ledger.setup import create_data_dir
+from ledger.storage import persistence_env
+from verify.__main__ import main as verify_main
+from verify.note import parse_note, verify_note
+
+ORIGIN = "drawledger.test/rotation"
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "ledger"
+    create_data_dir(path, ORIGIN)
+    return path
+
+
+def _record(data, n=1, signer=None):
+    """``n`` policy versions, by the data directory's key (or another signer's process)."""
+    if signer is None:
+        app = LedgerApp.open(data)
+    else:
+        settings = Settings.load(data)
+        app = LedgerApp(
+            persistence_env(settings.database, data),
+            signer,
+            ORIGIN,
+            verifiers=load_key_history(data),
+        )
+    try:
+        for _ in range(n):
+            count = len(list(app.notifications(topics=["policy.set"])))
+            app.set_policy({**app.policy_in_force(), "version": f"v{count + 1}"}, SYSTEM)
+        app.seal()
+    finally:
+        app.close()
+
+
+def _verify(data, tmp_path, capsys, *extra):
+    app = LedgerApp.open(data)
+    try:
+        export_bundle(app, tmp_path / "b.jsonl")
+    finally:
+        app.close()
+    first = (data / "keys" / "ledger.pub").read_text().strip()
+    status = verify_main([str(tmp_path / "b.jsonl"), "--key", first, "--json", *extra])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def _failures(report, step):
+    return [f for s in report["steps"] if s["step"] == step for f in s["failures"]]
+
+
+def test_a_rotated_ledger_verifies_from_its_first_key_and_overlap_checkpoints_carry_both(
+    data, tmp_path, capsys
+):
+    first = load_key(data / "keys" / "ledger.key")
+    _record(data, 2)
+    old, new, position = rotate(data, "yearly rotation")
+    assert str(old) == str(first.verifier)
+    _record(data, 3)  # signed by the new key, checkpoints co-signed by the old one
+
+    app = LedgerApp.open(data)
+    try:
+        assert str(app.signer.verifier) == str(new)
+        notes = [c.note for c in app.sealer.checkpoints()]
+    finally:
+        app.close()
+    # The checkpoint covering the rotation, and every one after it, carries both signatures
+    # (one checkpoint per command here: the rotation's, then _record's).
+    assert len(parse_note(notes[-3]).signatures) == 1
+    for note in notes[-2:]:
+        assert [s.key_id for s in parse_note(note).signatures] in (
+            [old.key_id, new.key_id],
+            [new.key_id, old.key_id],
+        )
+    # A witness who knows only the old key can still check the latest checkpoint.
+    assert verify_note(notes[-1], [old])[1] == [ORIGIN]
+
+    status, report = _verify(data, tmp_path, capsys)
+    assert status == 0, [s for s in report["steps"] if not s["ok"]]
+    assert new.key_id.hex() in report["anchor"] and old.key_id.hex() in report["anchor"]
+
+    assert end_overlap(data)
+    _record(data)
+    app = LedgerApp.open(data)
+    try:
+        assert len(parse_note(app.sealer.latest().note).signatures) == 1
+    finally:
+        app.close()
+    assert _verify(data, tmp_path, capsys)[0] == 0
+
+
+def test_an_event_signed_by_the_old_key_after_the_switch_is_rejected(data, tmp_path, capsys):
+    first = load_key(data / "keys" / "ledger.key")
+    rotate(data, "the old key may have leaked")
+    _record(data)  # the new key signs: the old one is retired here
+    _record(data, signer=first)  # whoever kept the old key writes into the store
+
+    status, report = _verify(data, tmp_path, capsys)
+
+    assert status == 1
+    [failure] = _failures(report, 3)
+    assert "outside its validity: retired at position" in failure["message"]
+
+
+def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
+    data, tmp_path, capsys
+):
+    first = load_key(data / "keys" / "ledger.key")
+    rotate(data, "rotation")
+    _record(data, signer=first)  # a process still running with the old key, after the rotation
+    app = LedgerApp.open(data)
+    try:
+        suspect = app.recorder.max_notification_id()
+    finally:
+        app.close()
+    _record(data)  # the new key signs
+    assert _verify(data, tmp_path, capsys)[0] == 0  # within the old key's validity, so far
+
+    index = revoke(data, str(first.verifier), suspect, "that process was not ours")
+
+    status, report = _verify(data, tmp_path, capsys)
+    assert status == 1
+    [failure] = _failures(report, 3)
+    assert failure["event"] == index
+    assert "revoked from position" in failure["message"]
+
+
+def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys):
+    key = (data / "keys" / "ledger.pub").read_text().strip()
+    args = ["keys", "revoke", key, "--from", "1", "--data", str(data), "--reason", "stolen"]
+    assert cli_main(args) == 1
+    err = capsys.readouterr().err
+    assert "rotate first" in err and err.count("\n") == 1
+
+    assert cli_main(["keys", "rotate", "--data", str(data), "--reason", "yearly"]) == 0
+    assert "rotated at ledger position" in capsys.readouterr().out
+    args[4] = "999"
+    assert cli_main(args) == 1
+    assert "the log has positions 1 to" in capsys.readouterr().err
+    assert cli_main(["keys", "list", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("in use: ") and "earlier: " + key in out
+
+
+def test_a_witness_that_knows_the_old_key_follows_the_overlap_and_then_needs_the_new_key(
+    data, tmp_path
+):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from ledger.witnesses import Witnesses
+    from verify.keys import ALG_COSIGNATURE_V1, SignerKey
+    from witness.auditor import COSIGNED, REFUSED, Witness
+    from witness.ledger_api import LedgerClient
+    from witness.state import State
+
+    from ..witness.conftest import transport_of
+
+    witness_key = SignerKey.generate("auditor.example/w", alg=ALG_COSIGNATURE_V1)
+    first = load_key(data / "keys" / "ledger.key")
+
+    def round_on(witness: Witness) -> str:
+        app = LedgerApp.open(data)
+        try:
+            witness.client = LedgerClient(transport_of(TestClient(create_app(app))))
+            return witness.round().status
+        finally:
+            app.close()
+
+    app = LedgerApp.open(data)
+    Witnesses(app).add(str(witness_key.verifier), None, "the audit office")
+    app.seal()
+    app.close()
+    witness = Witness(None, witness_key, [first.verifier], State(tmp_path / "w"))  # type: ignore[arg-type]
+    assert round_on(witness) == COSIGNED
+
+    _, new, _ = rotate(data, "yearly")
+    _record(data, 2)
+    assert round_on(witness) == COSIGNED  # the old key still co-signs every checkpoint
+
+    end_overlap(data)
+    _record(data)
+    assert round_on(witness) == REFUSED  # only the new key signs now
+    witness.log_keys.append(new)  # what --log-key NEW.pub does
+    assert round_on(witness) == COSIGNED

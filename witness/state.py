@@ -1,0 +1,74 @@
+"""What a witness keeps in its state directory (mode 0700, every file 0600).
+
+- ``checkpoint``: the last checkpoint it verified and cosigned, as the ledger served it;
+- ``log.pub``: the ledger keys it trusts, one verifier key a line (from ``--log-key``);
+- ``split-views/<old size>-<new size>-<digest>/``: the evidence of each split view it refused:
+  ``old.checkpoint`` (what it had cosigned), ``new.checkpoint`` (what the ledger then showed),
+  ``proof.json`` (the consistency proof served, if any, and why it failed).
+
+Every file is written whole (a temporary file renamed over it), so a crash leaves the old or
+the new content, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+CHECKPOINT = "checkpoint"
+LOG_KEYS = "log.pub"
+SPLIT_VIEWS = "split-views"
+
+
+class State:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+
+    def checkpoint(self) -> str | None:
+        """The last checkpoint cosigned, or None before the first."""
+        path = self.dir / CHECKPOINT
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def keep_checkpoint(self, note: str) -> None:
+        _write(self.dir / CHECKPOINT, note)
+
+    def log_keys(self) -> list[str]:
+        path = self.dir / LOG_KEYS
+        if not path.exists():
+            return []
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    def keep_log_keys(self, keys: list[str]) -> None:
+        _write(self.dir / LOG_KEYS, "".join(f"{k}\n" for k in keys))
+
+    def keep_split_view(self, old: str, new: str, evidence: dict[str, Any]) -> Path:
+        """Keep both checkpoints and the proof; return the directory (written once per pair)."""
+        digest = hashlib.sha256(new.encode("utf-8")).hexdigest()[:16]
+        name = f"{evidence['old_size']}-{evidence['new_size']}-{digest}"
+        where = self.dir / SPLIT_VIEWS / name
+        if (where / "proof.json").exists():
+            return where
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write(where / "old.checkpoint", old)
+        _write(where / "new.checkpoint", new)
+        _write(where / "proof.json", json.dumps(evidence, ensure_ascii=False, indent=2) + "\n")
+        return where
+
+    def split_views(self) -> list[Path]:
+        root = self.dir / SPLIT_VIEWS
+        return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
