@@ -18,6 +18,7 @@ from ledger.errors import LedgerError
 
 from . import (
     cli_demo,
+    cli_dispute,
     cli_keys,
     cli_ledger,
     cli_personal_data,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_plans.add_commands(sub)
     cli_policy.add_commands(sub)
     cli_personal_data.add_commands(sub)
+    cli_dispute.add_commands(sub)
     cli_witness.add_commands(sub)
     cli_keys.add_commands(sub)
     return parser

@@ -38,11 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sample"]:
         return sample_main(argv[1:])
+    if argv[:1] == ["dispute"]:
+        from .dispute import main as dispute_main
+
+        return dispute_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m verify",
         description="Verify a drawledger export bundle offline. The other command, "
         "'python -m verify sample --seed S --count K', draws ids by consistent sampling as a "
-        "draw does (see 'python -m verify sample --help').",
+        "draw does (see 'python -m verify sample --help'); 'python -m verify dispute DIR --key "
+        "KEY' checks a dispute file (see 'python -m verify dispute --help').",
         epilog=EPILOG,
     )
     parser.add_argument("bundle", help="the bundle file written by 'drawledger export'")

@@ -1,0 +1,217 @@
+"""The dispute file (争议材料): one self-contained, checkable account of one target, draw,
+inspection or official, for a court or the legal office (issue 12, part 3; docs/DISPUTE.md).
+
+What it holds (``write_dispute``):
+
+- ``evidence.jsonl``: the signed event records involved — every act the responsibility trail
+  links to the subject up to ``as_of``, and with them every earlier event of each record those
+  acts belong to (a record's whole chain from its creation, so that no event of it in between can
+  be left out unseen) — each with its leaf index and its inclusion proof;
+- ``checkpoint.note``: the signed checkpoint (with any witness cosignatures) the proofs lead to;
+- ``manifest.json``: the subject, the position it was asked as of, the checkpoint's size, and
+  each record's position, leaf index and digest;
+- ``report.html``: the story in Chinese, in order: each act with its time (China time), who, in
+  which role and division, its position and digest.
+
+``python -m verify dispute DIR --key KEY`` checks it offline with ``verify/`` alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from ledger.application import LedgerApp
+from ledger.errors import BadInput, NotFound
+from verify.events import decode_record
+from verify.merkle import inclusion_proof
+from verify.workdays import CHINA
+
+from . import tables as t
+
+FORMAT = "drawledger-dispute/v1"
+SUBJECTS = ("target", "draw", "inspection", "official")
+_LABELS = {
+    "target": "检查对象",
+    "draw": "抽取",
+    "inspection": "检查",
+    "official": "执法人员/工作人员",
+}
+
+
+def write_dispute(
+    app: LedgerApp, engine: Engine, kind: str, key: str, out: Path, as_of: int | None = None
+) -> dict[str, Any]:
+    """Write the dispute file of the ``kind`` entity ``key`` into ``out`` (a new or empty
+    directory); returns the manifest. BadInput for an unknown kind, an ``as_of`` beyond the
+    sealed log or a non-empty ``out``; NotFound if no act touches the subject by then."""
+    if kind not in SUBJECTS:
+        raise BadInput(f"a dispute file is about one of {', '.join(SUBJECTS)}, not {kind!r}")
+    latest = app.sealer.latest()
+    if latest is None:
+        raise NotFound("no checkpoint is signed yet: seal the ledger first")
+    sealed = latest.last_notification_id
+    position = sealed if as_of is None else as_of
+    if not 1 <= position <= sealed:
+        raise BadInput(
+            f"as_of {position}: the signed checkpoint covers positions 1 to {sealed} "
+            "(seal the ledger to cover later ones)"
+        )
+    if out.exists() and any(out.iterdir()):
+        raise BadInput(f"{out} is not empty: a dispute file goes into a new directory")
+    acts = _acts_of(engine, kind, key, position)
+    if not acts:
+        raise NotFound(f"no act touches {kind} {key} (as of position {position})")
+    positions = _with_whole_chains(engine, acts, position)
+    size = latest.size
+    hashes = app.sealer.leaf_hashes(size)
+    out.mkdir(parents=True, exist_ok=True)
+    records = []
+    with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
+        for p in positions:
+            record = _record_at(app, p)
+            index = app.sealer.leaf_index(p)
+            proof = inclusion_proof(hashes, index)  # the sealed tree's leaves, read once
+            event = decode_record(record)
+            line = {
+                "position": p,
+                "index": index,
+                "record": base64.b64encode(record).decode("ascii"),
+                "proof": [base64.b64encode(h).decode("ascii") for h in proof],
+            }
+            evidence.write(json.dumps(line, sort_keys=True) + "\n")
+            records.append(
+                {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
+            )
+    (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+    manifest = {
+        "format": FORMAT,
+        "origin": app.origin,
+        "subject": {"kind": kind, "key": key},
+        "as_of": position,
+        "checkpoint": {"size": size},
+        "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "records": records,
+    }
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    (out / "report.html").write_text(_report(app, engine, manifest, acts), encoding="utf-8")
+    return manifest
+
+
+def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:
+    a, links = t.trail_acts, t.trail_links
+    with engine.connect() as conn:
+        if kind == "official":
+            query = select(a.c.position).where(a.c.official == key, a.c.position <= position)
+        else:
+            query = select(links.c.position).where(
+                links.c.kind == kind, links.c.key == key, links.c.position <= position
+            )
+        return {int(p) for (p,) in conn.execute(query)}
+
+
+def _with_whole_chains(engine: Engine, acts: set[int], position: int) -> list[int]:
+    """The acts and every earlier event of the records they belong to, in log order."""
+    a = t.trail_acts
+    with engine.connect() as conn:
+        ids = {
+            r.aggregate_id
+            for r in conn.execute(select(a.c.aggregate_id).where(a.c.position.in_(acts)))
+        }
+        chains = conn.execute(
+            select(a.c.position).where(a.c.aggregate_id.in_(ids), a.c.position <= position)
+        )
+        found = {int(p) for (p,) in chains}
+    return sorted(found)
+
+
+def _record_at(app: LedgerApp, position: int) -> bytes:
+    [notification] = app.recorder.select_notifications(start=position, limit=1)
+    if notification.id != position:
+        raise NotFound(f"no event at position {position}")
+    app.domain_event(notification)  # checked: a record edited in the store is refused here
+    return bytes(notification.state)
+
+
+def _report(app: LedgerApp, engine: Engine, manifest: dict[str, Any], acts: set[int]) -> str:
+    a = t.trail_acts
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(a).where(a.c.position.in_([r["position"] for r in manifest["records"]]))
+        ).all()
+    by_position = {r.position: r for r in rows}
+    subject = manifest["subject"]
+    lines = []
+    for n, record in enumerate(manifest["records"], 1):
+        row = by_position.get(record["position"])
+        when = _china_time(row.time) if row is not None else ""
+        mark = "" if record["act"] else "（同一记录的前序事件）"
+        lines.append(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    n,
+                    record["position"],
+                    when,
+                    (row.type if row is not None else "") + mark,
+                    row.official if row is not None else "",
+                    row.role if row is not None else "",
+                    row.department if row is not None else "",
+                    record["digest"],
+                )
+            )
+            + "</tr>"
+        )
+    title = f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
+    return _PAGE.format(
+        title=html.escape(title),
+        origin=html.escape(str(manifest["origin"])),
+        as_of=manifest["as_of"],
+        size=manifest["checkpoint"]["size"],
+        count=len(manifest["records"]),
+        acts=len(acts),
+        rows="\n".join(lines),
+    )
+
+
+def _china_time(text: str) -> str:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def subjects(values: Iterable[tuple[str, str | None]]) -> tuple[str, str]:
+    """The one (kind, key) given among the CLI's options; BadInput for none or several."""
+    given = [(kind, key) for kind, key in values if key]
+    if len(given) != 1:
+        raise BadInput("name exactly one of --target, --draw, --inspection, --official")
+    return given[0]
+
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:.2em .5em;font-size:90%}}td:last-child{{font-family:monospace}}
+</style></head><body>
+<h1>{title}</h1>
+<p>账本：{origin}；截至账本位置 {as_of}；签名检查点的树大小 {size}。</p>
+<p>本材料收录 {count} 条签名事件记录（其中 {acts} 条直接涉及本事项，其余为同一记录的前序事件），
+每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）：
+<code>python -m verify dispute 本目录 --key 账本公钥</code>。</p>
+<p>本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的事件完整无缺；
+不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。</p>
+<table><thead><tr><th>序号</th><th>账本位置</th><th>时间（北京时间）</th><th>事件</th><th>办理人</th>
+<th>角色</th><th>处室</th><th>事件摘要（SHA-256）</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table></body></html>
+"""

@@ -1,0 +1,201 @@
+"""``python -m verify dispute DIR --key KEY``: check a dispute file offline (docs/DISPUTE.md).
+
+The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and found):
+
+1. the checkpoint (``checkpoint.note``) is signed by the anchored ledger key, for the origin and
+   tree size the manifest names;
+2. every record in ``evidence.jsonl`` is well formed, signed by that key, and its leaf (at the
+   index given) is in the checkpoint's tree: its inclusion proof leads to the signed root;
+3. the manifest lists exactly those records (position, leaf index, digest), in log order —
+   nothing added, nothing removed;
+4. each record's chain is whole from its creation: versions 1, 2, … with each event naming the
+   digest of the one before, so no event of a record in between was left out.
+
+What it does not prove: that the log holds no other act about the subject (that needs the whole
+log: ``python -m verify BUNDLE``), or anything after the checkpoint. Exit status as the bundle
+check's: 0 verified, 1 a check failed, 2 unusable input, 3 no ``--key`` anchors the ledger's key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import VerifyError
+from .events import SignedEvent, check_signature, decode_record
+from .keys import VerifierKey
+from .merkle import leaf_hash, verify_inclusion
+from .note import parse_checkpoint, verify_note
+
+FORMAT = "drawledger-dispute/v1"
+
+
+class DisputeFileError(Exception):
+    """The dispute file cannot be read at all (missing files, not JSON, wrong format)."""
+
+
+@dataclass
+class DisputeReport:
+    steps: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, failures)
+    subject: dict[str, Any] = field(default_factory=dict)
+    records: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(not failures for _, failures in self.steps)
+
+    def lines(self) -> list[str]:
+        out = [f"dispute file about {self.subject.get('kind')} {self.subject.get('key')}"]
+        for n, (name, failures) in enumerate(self.steps, 1):
+            out.append(f"{'OK' if not failures else 'FAIL'}: ({n}) {name}")
+            out += [f"    {f}" for f in failures[:20]]
+            if len(failures) > 20:
+                out.append(f"    … and {len(failures) - 20} more")
+        verdict = "verifies" if self.ok else "does NOT verify"
+        out.append(
+            f"{'OK' if self.ok else 'FAIL'}: the dispute file {verdict} ({self.records} records)"
+        )
+        return out
+
+
+def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        note = (directory / "checkpoint.note").read_text(encoding="utf-8")
+        lines = (directory / "evidence.jsonl").read_text(encoding="utf-8").splitlines()
+        evidence = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DisputeFileError(f"{directory}: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise DisputeFileError(f"{directory}/manifest.json: not a {FORMAT} manifest")
+    return manifest, note, evidence
+
+
+def check_dispute(directory: Path, key: VerifierKey) -> DisputeReport:
+    """Check the dispute file in ``directory`` against the anchored ledger ``key``."""
+    manifest, note, evidence = _read(directory)
+    report = DisputeReport(subject=dict(manifest.get("subject") or {}), records=len(evidence))
+
+    # (1): the checkpoint, signed by the anchored key
+    failures: list[str] = []
+    checkpoint = None
+    try:
+        checkpoint = parse_checkpoint(verify_note(note, [key])[0].text)
+        if checkpoint.origin != manifest.get("origin"):
+            failures.append(
+                f"expected origin {manifest.get('origin')!r}, "
+                f"checkpoint names {checkpoint.origin!r}"
+            )
+        size = (manifest.get("checkpoint") or {}).get("size")
+        if checkpoint.size != size:
+            failures.append(f"expected tree size {size}, checkpoint has {checkpoint.size}")
+    except VerifyError as e:
+        failures.append(f"checkpoint.note: {e}")
+    report.steps.append(("the checkpoint is signed by the ledger's key", failures))
+
+    # (2): each record signed, and included in the checkpoint's tree
+    failures = []
+    decoded: list[tuple[int, int, SignedEvent]] = []
+    keys = {key.key_id: key}
+    for n, line in enumerate(evidence, 1):
+        try:
+            record = base64.b64decode(line["record"], validate=True)
+            proof = [base64.b64decode(h, validate=True) for h in line["proof"]]
+            event = decode_record(record)
+            check_signature(event, keys)
+            if checkpoint is not None:
+                verify_inclusion(
+                    leaf_hash(record), line["index"], checkpoint.size, proof, checkpoint.root
+                )
+            decoded.append((int(line["position"]), int(line["index"]), event))
+        except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
+            where = line.get("position", "?") if isinstance(line, dict) else "?"
+            failures.append(f"evidence line {n} (position {where}): {e}")
+    report.steps.append(("every record is signed and in the checkpoint's tree", failures))
+
+    # (3): the manifest lists exactly these records
+    failures = []
+    listed = [
+        (r.get("position"), r.get("index"), r.get("digest")) for r in manifest.get("records", [])
+    ]
+    found = [(p, i, e.digest.hex()) for p, i, e in decoded]
+    if found != listed or len(decoded) != len(evidence):
+        missing = sorted(set(listed) - set(found), key=str)
+        extra = sorted(set(found) - set(listed), key=str)
+        failures.append(
+            f"expected the {len(listed)} records the manifest lists, found {len(evidence)}; "
+            f"missing or changed: {missing[:5]}; not listed: {extra[:5]}"
+        )
+    if [p for p, _, _ in found] != sorted({p for p, _, _ in found}):
+        failures.append("the records are not in log order, or one is given twice")
+    report.steps.append(("the manifest lists exactly these records", failures))
+
+    # (4): each record's chain is whole from its creation
+    failures = []
+    chains: dict[str, list[SignedEvent]] = defaultdict(list)
+    for _, _, event in decoded:
+        chains[event.aggregate].append(event)
+    for aggregate, events in sorted(chains.items()):
+        previous: SignedEvent | None = None
+        for expected, event in enumerate(sorted(events, key=lambda e: e.version), 1):
+            if event.version != expected:
+                failures.append(
+                    f"record {aggregate}: expected version {expected}, found {event.version}"
+                )
+                break
+            want = None if previous is None else previous.digest
+            if event.prev != want:
+                failures.append(
+                    f"record {aggregate} version {event.version}: prev names "
+                    f"{event.prev.hex() if event.prev else None}, expected "
+                    f"{want.hex() if want else None}"
+                )
+            previous = event
+    report.steps.append(("each record's events are whole from its creation", failures))
+    return report
+
+
+def main(argv: list[str]) -> int:
+    """``python -m verify dispute DIR --key KEY``; exit 0, 1, 2 or 3 (the module docstring)."""
+    import argparse
+    import sys
+
+    from .keys import parse_verifier_key
+
+    parser = argparse.ArgumentParser(
+        prog="python -m verify dispute",
+        description="Check a dispute file written by 'drawledger dispute', offline.",
+        epilog="exit status: 0 verified; 1 a check failed; 2 unusable input; 3 no --key given "
+        "(a dispute file is checked only against a ledger key obtained outside it)",
+    )
+    parser.add_argument("directory", help="the dispute file's directory")
+    parser.add_argument(
+        "--key",
+        metavar="KEY",
+        help="the ledger's key (name+hexid+base64, or a file holding it such as "
+        "DIR/keys/ledger.pub), obtained outside the dispute file",
+    )
+    args = parser.parse_args(argv)
+    if args.key is None:
+        print(
+            "NOT VERIFIED: no --key: a dispute file proves nothing without the ledger's key "
+            "obtained outside it",
+            file=sys.stderr,
+        )
+        return 3
+    try:
+        text = args.key
+        if "+" not in text or Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8").strip()
+        key = parse_verifier_key(text)
+        report = check_dispute(Path(args.directory), key)
+    except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
+        print(f"unusable input: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
