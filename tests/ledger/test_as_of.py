@@ -45,11 +45,11 @@ def test_every_moment_resolves_to_the_last_event_at_or_before_it(ledger):
     before it."""
     registry = Registry(ledger)
     for n in range(12):
-        registry.add_division({"code": f"d{n}", "name": f"处{n}", "kind": "business_division"}, None)
+        registry.add_division(_division(f"d{n}", f"处{n}"), None)
     head = ledger.recorder.max_notification_id()
     times = {p: time_at(ledger, p) for p in range(1, head + 1)}
     now = datetime.now(UTC) + timedelta(seconds=1)
-    for position, at in times.items():
+    for at in times.values():
         for moment in (at, at - timedelta(microseconds=1)):
             expected = max((p for p, t in times.items() if t <= moment), default=None)
             if expected is None:
@@ -59,15 +59,19 @@ def test_every_moment_resolves_to_the_last_event_at_or_before_it(ledger):
                 assert resolve(ledger, _china(moment), now) == expected
 
 
+def _division(code: str, name: str) -> dict[str, str]:
+    return {"code": code, "name": name, "kind": "business_division"}
+
+
 def _china(moment: datetime) -> str:
     return moment.astimezone(CHINA).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def test_the_ledger_as_of_a_position_reads_only_what_was_recorded_by_then(ledger):
     registry = Registry(ledger)
-    registry.add_division({"code": "a1", "name": "甲处", "kind": "business_division"}, None)
+    registry.add_division(_division("a1", "甲处"), None)
     p = ledger.recorder.max_notification_id()
-    registry.add_division({"code": "b2", "name": "乙处", "kind": "business_division"}, None)
+    registry.add_division(_division("b2", "乙处"), None)
     second = dict(default_policy(), version="second")
     ledger.set_policy(second, SYSTEM)
 
@@ -86,6 +90,6 @@ def test_the_ledger_as_of_a_position_records_nothing(ledger):
     then = ledger_as_of(ledger, 1)
     head = ledger.recorder.max_notification_id()
     with pytest.raises(BadInput, match="read-only"):
-        Registry(then).add_division({"code": "c3", "name": "丙处", "kind": "business_division"}, None)
+        Registry(then).add_division(_division("c3", "丙处"), None)
     assert ledger.recorder.max_notification_id() == head
     assert division_id("c3") not in ledger.repository
