@@ -89,7 +89,7 @@ def _url(path: str, known: tuple[dict[str, str], dict[str, str]]) -> str:
             path = path.replace("{code}", code)
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
-    assert "{" not in path, f"no known value for a parameter of {path}"
+    assert "{" not in path, f"{path}: add a real value for its path parameter to `known` above"
     return path
 
 
