@@ -30,7 +30,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="the version in force (or as of a position) and any calendar warning",
     )
     a.add_argument("--data", required=True, help="the ledger's data directory")
-    a.add_argument("--as-of", type=int, metavar="POSITION", help="as the ledger stood then")
+    a.add_argument(
+        "--as-of",
+        metavar="POSITION",
+        help="as the ledger stood then: a position, or a date / date and time in China time",
+    )
     a.set_defaults(func=cmd_show)
 
     a = actions.add_parser(
@@ -47,10 +51,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def cmd_show(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
+    from ledger.as_of import resolve
     from ledger.policies import Policies
 
     policies = Policies(LedgerApp.open(Path(args.data)))
-    version = policies.in_force(args.as_of)
+    as_of = None if args.as_of is None else resolve(policies.app, args.as_of)
+    version = policies.in_force(as_of)
     setter = version["set_by"]
     print(f"policy {version['version']} (as of position {version['as_of']})")
     print(f"  digest    {version['digest']}")

@@ -139,8 +139,12 @@ def resolve(app: LedgerApp, text: str, now: datetime | None = None) -> int:
 
 
 def time_at(app: LedgerApp, position: int) -> datetime:
-    """The signed time (UTC) of the event at ``position``, or of the next one after it."""
-    return _event_time(app, position)[1]
+    """The signed time (UTC) of the event at ``position`` or, where the position is a gap (a
+    PostgreSQL sequence skips the numbers of rolled-back inserts), of the last one before it."""
+    for start in range(position, 0, -1):
+        for _, event in app.records(start=start, stop=position, batch=1):
+            return parse_time(event.envelope["time"])
+    raise BadInput(f"the log holds no event at or before position {position}")
 
 
 def _event_time(app: LedgerApp, start: int) -> tuple[int, datetime]:

@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from ledger.draws.record import draw_record
-from ledger.draws.service import Draws
 
 from ..as_of import AtDep
 from ..deps import DrawsDep, JointDep, OfficialDep
@@ -137,7 +136,7 @@ def record(draw: UUID, draws: DrawsDep, at: AtDep) -> dict[str, Any]:
     """The publishable draw record (public): manifest and population list (as the ledger
     stood at ``as_of``, if given: the steps recorded by then). For a directed (non-random)
     record's id: what was recorded (``random: false``) and no population."""
-    manifest, population = draw_record(Draws(at.ledger) if at.asked else draws, draw)
+    manifest, population = draw_record(draws.reading(at.ledger), draw)
     return {"manifest": manifest, "population": population}
 
 

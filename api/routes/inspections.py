@@ -218,7 +218,7 @@ def staff_awaiting_confirmation(
     authorise(official, "worklist.read", division)
     rows = awaiting_confirmation(rm.engine, division=division)
     warnings = (
-        calendar_warnings(rm.app.policy_in_force(), at.day())
+        calendar_warnings(at.ledger.policy_in_force(), at.day())
         if at.asked
         else policies.calendar_warnings()
     )

@@ -111,6 +111,14 @@ class Draws:
         other._today = day
         return other
 
+    def reading(self, app: LedgerApp) -> Draws:
+        """The same service reading ``app`` instead (the ledger as of a position,
+        ``ledger/as_of.py``), sharing its kept registry states: the registry at a position is
+        the same in every view of the log that holds that position."""
+        other = copy.copy(self)
+        other.app = app
+        return other
+
     def today(self) -> date:
         """The date of the freeze's year and the teams' eligibility (fixed in tests and demos)."""
         return self._today or datetime.now(UTC).date()

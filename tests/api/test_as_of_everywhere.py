@@ -92,7 +92,7 @@ def _url(path: str, known: tuple[dict[str, str], dict[str, str]]) -> str:
             path = path.replace("{code}", code)
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
-    assert "{" not in path, f"no known value for a parameter of {path}"
+    assert "{" not in path, f"{path}: add a real value for its path parameter to `known` above"
     return path
 
 
@@ -127,6 +127,14 @@ def test_every_get_route_honours_or_refuses_as_of(service):
             failures.append(f"{path}: as of the head differs from now: {at_head.text[:300]}")
         honoured.append(path)
     assert not failures, "\n".join(failures)
+    # A route that took as_of and ignored it would answer at position 2 (the ledger's creation and
+    # its first policy, nothing else) as it answers now: none does (the demo set its own policy).
+    same_at_the_start = []
+    for path in honoured:
+        start = client.get(_url(path, known), params={"as_of": 2})
+        if start.status_code == 200 and _body(start) == _body(client.get(_url(path, known))):
+            same_at_the_start.append(path)
+    assert same_at_the_start == []
     # What each route does is a decision, written down (README.md lists the same).
     assert set(refused) == {
         "/checkpoint",

@@ -1,5 +1,6 @@
-"""``drawledger rebuild [--upto POSITION]``: the read models folded again from the log, to the
-head or to a past position (or time), with progress; a bad position changes nothing."""
+"""``as_of`` on the command line: ``drawledger rebuild [--upto POSITION]`` folds the read models
+again from the log, to the head or to a past position (or time), with progress, and a bad
+position changes nothing; ``drawledger policy show --as-of`` takes a position or a time."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
+from ledger.as_of import CHINA, time_at
 from projections import open_read_models
 from projections.queries import search_targets
 
@@ -82,3 +84,19 @@ def test_a_bad_upto_is_exit_1_with_one_line_and_changes_nothing(data, capsys, up
     assert err.startswith("drawledger rebuild: ") and says in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert _positions(data) == before
+
+
+def test_policy_show_takes_as_of_as_a_position_or_a_china_time(data, capsys):
+    app = LedgerApp.open(data)
+    try:
+        moment = time_at(app, 2).astimezone(CHINA).replace(tzinfo=None)
+    finally:
+        app.close()
+    written = moment.isoformat(timespec="microseconds")
+    assert drawledger(["policy", "show", "--data", str(data), "--as-of", written]) == 0
+    by_time = capsys.readouterr().out
+    assert drawledger(["policy", "show", "--data", str(data), "--as-of", "2"]) == 0
+    assert by_time == capsys.readouterr().out
+    assert "(as of position 2)" in by_time
+    assert drawledger(["policy", "show", "--data", str(data), "--as-of", "2001-01-01"]) == 1
+    assert "is before the ledger existed" in capsys.readouterr().err
