@@ -25,7 +25,7 @@ from ledger.errors import BadInput, Forbidden, NotFound
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
-from verify.merkle import inclusion_proof
+from verify.merkle import inclusion_proof, leaf_hash
 
 from . import tables as t
 from .queries import DEFAULT_LIMIT, _check_page, _reading
@@ -279,34 +279,57 @@ class Trails:
     # -- proofs ----------------------------------------------------------------------------
 
     def _prove(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """Add each act's inclusion proof against the latest signed checkpoint; the checkpoint
-        (with its cosignatures) is returned once for the page."""
+        """Add each act's signed record (as stored) and its inclusion proof against the latest
+        signed checkpoint, which is returned once for the page. Each record is read from the
+        log and checked (signature, chain) and the act's row is compared with it: a read
+        model edited behind the service's back is refused (ReadModelMismatch), never served
+        with a proof that seems to vouch for it."""
         sealer = self.app.sealer
         latest = sealer.latest()
-        if latest is None:
-            for item in items:
-                item["proof"] = None
-            return None
         hashes: list[bytes] | None = None
         for item in items:
-            if item["position"] > latest.last_notification_id:
-                item["proof"] = None  # not sealed yet
+            stored = self._stored(item)
+            item["signed_record"] = stored.decode("utf-8")
+            item["proof"] = None  # not sealed yet
+            if latest is None or item["position"] > latest.last_notification_id:
                 continue
             if hashes is None:
                 hashes = sealer.leaf_hashes(latest.size)
             index = sealer.leaf_index(item["position"])
-            if hashes[index].hex() != item["leaf_hash"]:
-                raise ReadModelMismatch(
-                    f"the trail's leaf hash of position {item['position']} is not the log's: "
-                    "rebuild the read models"
-                )
+            if hashes[index] != leaf_hash(stored):
+                raise ReadModelMismatch(f"leaf {index} is not the record at {item['position']}")
             path = inclusion_proof(hashes, index)
             item["proof"] = {
                 "leaf_index": index,
                 "tree_size": latest.size,
                 "path": [base64.b64encode(h).decode("ascii") for h in path],
             }
+        if latest is None:
+            return None
         return {"tree_size": latest.size, "note": sealer.cosigned_note(latest.size)}
+
+    def _stored(self, item: dict[str, Any]) -> bytes:
+        """The stored record of an act, checked, after comparing the act's row with it."""
+        position = item["position"]
+        found = self.app.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found:
+            raise ReadModelMismatch(f"the trail has an act at {position}, the log has none")
+        signed = self.app.checked(found[0], f"ledger position {position}")
+        envelope = signed.envelope
+        served = (item["type"], item["time"], item["actor"], item["digest"], item["leaf_hash"])
+        logged = (
+            envelope["type"],
+            envelope["time"],
+            envelope["actor"],
+            signed.digest.hex(),
+            leaf_hash(found[0].state).hex(),
+        )
+        if served != logged:
+            raise ReadModelMismatch(
+                f"the trail's act at ledger position {position} is not the log's event there: "
+                "rebuild the read models"
+            )
+        return bytes(found[0].state)
 
 
 def _version_at(versions: Sequence[Any], position: int) -> str | None:

@@ -91,6 +91,7 @@ def test_the_trail_of_a_drawn_company_tells_who_did_what_under_which_rule(year):
     checkpoint = parse_checkpoint(trail["checkpoint"]["note"].split("\n\n")[0] + "\n")
     verify_note(trail["checkpoint"]["note"], [app.signer.verifier])
     for act in acts:
+        assert act["signed_record"].encode() == records[act["position"]]  # the signed record itself
         stored = decode_record(records[act["position"]])
         assert act["digest"] == stored.digest.hex()
         assert act["actor"] == stored.envelope["actor"]
@@ -301,3 +302,30 @@ def test_a_clerk_lists_only_their_own_divisions_records(year):
     assert own["total"] >= 1 and {i["division"] for i in own["items"]} == {"hhc"}
     refused = client.get("/inspections?division=szc", headers=bearer("hhc-clerk"))
     assert refused.status_code == 403
+
+
+def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
+    """The operator blames szc-head for a clerk's act in the read database: asked for proofs,
+    the service compares the row with the signed record and refuses to vouch for it."""
+    from sqlalchemy import update
+
+    from projections.tables import trail_acts
+
+    app, summary, client, bearer = year
+    draw = summary.year.draws[0]
+    act = client.get(f"/trail/draws/{draw}", headers=bearer("szc-legal")).json()["items"][0]
+    engine = client.app.state.read_models.engine
+    with engine.begin() as conn:
+        conn.execute(
+            update(trail_acts)
+            .where(trail_acts.c.position == act["position"])
+            .values(official="szc-head")
+        )
+    try:
+        refused = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
+        assert refused.status_code == 500
+        assert f"ledger position {act['position']} is not the log's event" in refused.text
+    finally:
+        client.app.state.read_models.runner.rebuild(["trail"])
+    again = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
+    assert again.json()["items"][0]["actor"] == act["actor"]
