@@ -25,9 +25,11 @@ from uuid import UUID
 from sqlalchemy import Table, select
 
 from ledger.aggregates import aggregate_kind
+from ledger.catalogue import event_types
 from verify.authority_rules import OPERATOR
 from verify.events import event_digest
 from verify.merkle import leaf_hash
+from verify.registry_state import target_key
 from verify.workdays import CHINA
 
 from . import tables as t
@@ -74,10 +76,9 @@ class TrailProjection(Projection):
     def __init__(self) -> None:
         super().__init__()
         self._records: dict[str, list[Link]] = {}
+        self._record = b""  # the stored record of the event being applied
 
     def handlers(self) -> dict[str, Handler]:
-        from ledger.catalogue import event_types
-
         return dict.fromkeys(event_types(), self._act)
 
     def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
@@ -130,6 +131,8 @@ class TrailProjection(Projection):
         own: list[Link] = []
         if kind in _BY_ID:
             own.append((kind, record))
+        elif kind == "target":  # drawn, inspected and published under its key
+            own.append((kind, target_key(str(data["kind"]), str(data["code"]))))
         elif kind in _BY_CODE and isinstance(data.get("code"), str):
             own.append((kind, data["code"]))
         elif kind == "policy":

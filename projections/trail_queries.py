@@ -26,6 +26,7 @@ from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import inclusion_proof, leaf_hash
+from verify.uscc import normalise
 
 from . import tables as t
 from .queries import DEFAULT_LIMIT, _check_page, _reading
@@ -68,6 +69,8 @@ class Trails:
         inspection, publication or plan by id, an inspector or item by code)."""
         if kind not in ENTITIES:
             raise BadInput(f"kind {kind!r}: must be one of {', '.join(ENTITIES)}")
+        if kind == "target" and ":" not in key:
+            key = normalise(key)  # a credit code as typed (full-width, lower case)
         return self._answer(reader, [_linked(kind, key)], f"{kind} {key}", **page)
 
     def of_official(self, code: str, reader: Official, **page: Any) -> dict[str, Any]:

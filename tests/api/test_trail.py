@@ -329,3 +329,26 @@ def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
         client.app.state.read_models.runner.rebuild(["trail"])
     again = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
     assert again.json()["items"][0]["actor"] == act["actor"]
+
+
+def test_a_target_is_found_under_the_key_it_is_drawn_under_and_as_typed(year):
+    """A project is drawn, inspected and published as ``project:NUMBER``: its registration is in
+    that trail too; a credit code typed in lower case finds the same acts."""
+    from urllib.parse import quote
+
+    app, summary, client, bearer = year
+    legal = bearer("szc-legal")
+    project = next(
+        decode_record(n.state).envelope["payload"]
+        for n in app.notifications(topics=["target.registered"])
+        if decode_record(n.state).envelope["payload"]["kind"] == "project"
+    )
+    key = f"project:{project['code']}"
+    trail = client.get(f"/trail/targets/{quote(key)}", headers=legal).json()
+    assert trail["items"][0]["type"] == "target.registered"
+    assert trail["items"][0]["touches"]["target"] == [key]
+    publication = app.get(UUID(summary.results.corrected_publication), Publication)
+    code = publication.content["target"]["key"]
+    upper = client.get(f"/trail/targets/{code}", headers=legal).json()
+    lower = client.get(f"/trail/targets/{code.lower()}", headers=legal).json()
+    assert lower["items"] == upper["items"] and upper["total"] > 1
