@@ -315,3 +315,13 @@ trail_policies = Table(
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("version", String(64), nullable=False),
 )
+
+# Each item's legal basis from where it was registered or amended: an act is under the basis
+# of each of its items as it stood at the act.
+trail_legal_bases = Table(
+    "trail_legal_bases",
+    metadata,
+    Column("item", _CODE, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("legal_basis", JSON, nullable=False),
+)

@@ -9,7 +9,7 @@ publications, plans, inspectors, items and divisions it names, and what its reco
 event named — a result names neither the target nor the draw, its inspection's notice does, so
 every act on an inspection is in the trail of its target, its draw and its draw's plan. Policy
 versions are kept with the position where each came into force (``trail_policies``): an act is
-under the last version at or before it.
+under the last version at or before it; so are items' legal bases (``trail_legal_bases``).
 
 The handlers read one thing besides the event: what a record's creating event named
 (``trail_records``), kept in memory and read back from the table after a restart. It is fixed by
@@ -57,7 +57,7 @@ _BY_CODE = {"target", "inspector", "item", "division", "official"}
 # Records whose id is their key in the trail.
 _BY_ID = {"plan", "draw", "directed", "inspection", "publication"}
 # What a derived record inherits from the record it came from.
-_INHERITED = {"plan", "draw", "directed", "target", "division", "inspection"}
+_INHERITED = {"plan", "draw", "directed", "target", "division", "inspection", "item"}
 _CACHE = 200_000  # records remembered; beyond that the table is read again
 
 Link = tuple[str, str]
@@ -71,6 +71,7 @@ class TrailProjection(Projection):
         t.trail_links,
         t.trail_records,
         t.trail_policies,
+        t.trail_legal_bases,
     )
 
     def __init__(self) -> None:
@@ -92,7 +93,8 @@ class TrailProjection(Projection):
         kind = aggregate_kind(type_name)
         data = withheld(type_name, payload(e))
         record = self._record
-        links = set(self._inherited(w, e, position, kind, data))
+        inherited = self._inherited(w, e, position, kind, data)
+        links = set(inherited)
         if kind != "policy":
             links.update(self._resolved(w, _named(data)))
         if e.actor["department"] != OPERATOR["department"]:
@@ -120,6 +122,14 @@ class TrailProjection(Projection):
         )
         if type_name == "policy.set":
             w.insert(t.trail_policies, {"position": position, "version": e.version})
+        basis = data.get("legal_basis") if kind == "item" else None
+        if type_name == "item.amended":
+            basis = data["changes"].get("legal_basis")
+        if basis is not None:
+            code = next(key for k, key in inherited if k == "item")
+            w.insert(
+                t.trail_legal_bases, {"item": code, "position": position, "legal_basis": basis}
+            )
 
     def _inherited(
         self, w: Writer, e: Any, position: int, kind: str, data: dict[str, Any]
@@ -139,6 +149,8 @@ class TrailProjection(Projection):
             own.append(("policy", str(data["version"])))
         if isinstance(data.get("division"), str):
             own.append(("division", data["division"]))
+        if kind in ("draw", "directed", "inspection"):  # every later act is for its items
+            own += [("item", str(code)) for code in data["items"]]
         if kind == "draw" and data.get("plan"):
             own.append(("plan", str(data["plan"])))
         if kind == "inspection":

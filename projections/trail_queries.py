@@ -228,9 +228,15 @@ class Trails:
                     t.trail_policies.c.position
                 )
             ).all()
-        items = [
-            _act(r, touches.get(r.position, {}), _version_at(versions, r.position)) for r in rows
-        ]
+            bases = self._legal_bases(conn, touches)
+        items = []
+        for r in rows:
+            act = _act(r, touches.get(r.position, {}), _version_at(versions, r.position))
+            act["legal_basis"] = {
+                code: _basis_at(bases.get(code, []), r.position)
+                for code in act["touches"].get("item", [])
+            }
+            items.append(act)
         answer: dict[str, Any] = {
             "items": items,
             "total": int(total or 0),
@@ -277,6 +283,24 @@ class Trails:
         )
         for row in rows:
             found.setdefault(row.position, {}).setdefault(row.kind, []).append(row.key)
+        return found
+
+    def _legal_bases(
+        self, conn: Connection, touches: dict[int, dict[str, list[str]]]
+    ) -> dict[str, list[tuple[int, Any]]]:
+        """The legal bases of the page's items up to its last act, each in position order."""
+        codes = {code for links in touches.values() for code in links.get("item", [])}
+        if not codes:
+            return {}
+        b = t.trail_legal_bases.c
+        rows = conn.execute(
+            select(b.item, b.position, b.legal_basis)
+            .where(b.item.in_(codes), b.position <= max(touches))
+            .order_by(b.position)
+        )
+        found: dict[str, list[tuple[int, Any]]] = {}
+        for row in rows:
+            found.setdefault(row.item, []).append((row.position, row.legal_basis))
         return found
 
     # -- proofs ----------------------------------------------------------------------------
@@ -338,6 +362,12 @@ class Trails:
 def _version_at(versions: Sequence[Any], position: int) -> str | None:
     i = bisect_right([v.position for v in versions], position)
     return versions[i - 1].version if i else None
+
+
+def _basis_at(bases: list[tuple[int, Any]], position: int) -> Any:
+    """The legal basis in force at ``position`` (None: the item was not registered yet)."""
+    i = bisect_right([p for p, _ in bases], position)
+    return bases[i - 1][1] if i else None
 
 
 def _act(row: Any, touches: dict[str, list[str]], policy_version: str | None) -> dict[str, Any]:

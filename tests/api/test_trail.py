@@ -86,6 +86,11 @@ def test_the_trail_of_a_drawn_company_tells_who_did_what_under_which_rule(year):
     published = next(a for a in acts if a["type"] == "publication.published")
     assert published["actor"] == {"official": "szc-clerk", "role": "clerk", "department": "szc"}
     assert published["policy_version"] == app.policy_in_force()["version"]
+    # ... and under the legal basis of each of its items as it stood then.
+    for item, basis in result["legal_basis"].items():
+        entry = client.get(f"/items/{item}", headers=bearer("szc-legal")).json()
+        assert basis == entry["legal_basis"] and basis
+    assert set(result["legal_basis"]) == set(result["touches"]["item"]) != set()
 
     records = _records(app)
     checkpoint = parse_checkpoint(trail["checkpoint"]["note"].split("\n\n")[0] + "\n")

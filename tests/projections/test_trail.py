@@ -86,3 +86,30 @@ def test_an_edited_trail_row_is_refused_when_its_proof_is_asked(demo_year):
             trails.acts(legal, limit=3, proofs=True)
         rm.runner.rebuild(["trail"])
     assert trails.acts(legal, limit=3, proofs=True)["items"][2] == served
+
+
+def test_an_act_is_under_the_legal_basis_its_items_had_when_it_was_done(demo_year):
+    """The law is amended after a year of inspections: the year's acts keep the basis they were
+    done under, and acts after the amendment carry the new one."""
+    from ledger.actors import SYSTEM
+    from ledger.registry.items import Item, item_id
+
+    ledger, rm = demo_year
+    legal = official_of(ledger, "szc-legal")
+    trails = Trails(ledger, rm.engine)
+    item = ledger.get(item_id("qsxk"), Item)
+    old = dict(item.legal_basis)
+    before = trails.of_entity("item", "qsxk", legal, limit=500)
+    assert before["total"] > 1
+    amended = {**old, "article": "第九十九条（修订）"}
+    item.amend({"legal_basis": amended}, "法律修订", SYSTEM.to_json())
+    ledger.save(item)
+    rm.runner.catch_up()
+    after = trails.of_entity("item", "qsxk", legal, limit=500)
+    assert after["total"] == before["total"] + 1
+    assert [a["legal_basis"] for a in after["items"][:-1]] == [
+        a["legal_basis"] for a in before["items"]
+    ]
+    assert before["items"][-1]["legal_basis"] == {"qsxk": old}
+    assert after["items"][-1]["type"] == "item.amended"
+    assert after["items"][-1]["legal_basis"] == {"qsxk": amended}
