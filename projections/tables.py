@@ -277,6 +277,7 @@ trail_acts = Table(
     Column("digest", String(64), nullable=False),  # SHA-256 of the signed envelope (FORMAT.md)
     Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
     Column("payload", JSON, nullable=False),
+    Index("ix_trail_acts_record", "aggregate_id", "position"),  # a record's acts, its step
 )
 
 # One row per entity an act touches, its own record's included: the trail of a target, draw,

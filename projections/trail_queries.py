@@ -141,6 +141,7 @@ class Trails:
         if status is not None:
             conditions.append(latest.in_([f"{kind}.{status}" for kind in kinds]))
         if target is not None:
+            target = target if ":" in target else normalise(target)
             conditions.append(
                 exists().where(
                     _acts.c.aggregate_id == r.c.id,
