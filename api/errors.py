@@ -24,6 +24,7 @@ from ledger.errors import (
     TamperedEvent,
 )
 from ledger.fields import InvalidFields
+from projections.tracking import ReadModelMismatch
 
 from .deps import NotAuthenticated
 
@@ -35,6 +36,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (Forbidden, 403, "forbidden"),
     (TamperedEvent, 500, "stored event failed verification"),
     (ConfigurationError, 500, "ledger misconfigured"),
+    (ReadModelMismatch, 500, "read model disagrees with the log"),
 ]
 
 

@@ -279,6 +279,7 @@ trail_acts = Table(
     Column("digest", String(64), nullable=False),  # SHA-256 of the signed envelope (FORMAT.md)
     Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
     Column("payload", JSON, nullable=False),
+    Index("ix_trail_acts_record", "aggregate_id", "position"),  # a record's acts, its step
 )
 
 # One row per entity an act touches, its own record's included: the trail of a target, draw,
@@ -316,4 +317,14 @@ trail_policies = Table(
     metadata,
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("version", String(64), nullable=False),
+)
+
+# Each item's legal basis from where it was registered or amended: an act is under the basis
+# of each of its items as it stood at the act.
+trail_legal_bases = Table(
+    "trail_legal_bases",
+    metadata,
+    Column("item", _CODE, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("legal_basis", JSON, nullable=False),
 )

@@ -9,7 +9,7 @@ publications, plans, inspectors, items and divisions it names, and what its reco
 event named — a result names neither the target nor the draw, its inspection's notice does, so
 every act on an inspection is in the trail of its target, its draw and its draw's plan. Policy
 versions are kept with the position where each came into force (``trail_policies``): an act is
-under the last version at or before it.
+under the last version at or before it; so are items' legal bases (``trail_legal_bases``).
 
 The handlers read one thing besides the event: what a record's creating event named
 (``trail_records``), kept in memory and read back from the table after a restart. It is fixed by
@@ -25,9 +25,11 @@ from uuid import UUID
 from sqlalchemy import Table, select
 
 from ledger.aggregates import aggregate_kind
+from ledger.catalogue import event_types
 from verify.authority_rules import OPERATOR
 from verify.events import event_digest
 from verify.merkle import leaf_hash
+from verify.registry_state import target_key
 from verify.workdays import CHINA
 
 from . import tables as t
@@ -55,7 +57,7 @@ _BY_CODE = {"target", "inspector", "item", "division", "official"}
 # Records whose id is their key in the trail.
 _BY_ID = {"plan", "draw", "directed", "inspection", "publication"}
 # What a derived record inherits from the record it came from.
-_INHERITED = {"plan", "draw", "directed", "target", "division", "inspection"}
+_INHERITED = {"plan", "draw", "directed", "target", "division", "inspection", "item"}
 _CACHE = 200_000  # records remembered; beyond that the table is read again
 
 Link = tuple[str, str]
@@ -69,15 +71,15 @@ class TrailProjection(Projection):
         t.trail_links,
         t.trail_records,
         t.trail_policies,
+        t.trail_legal_bases,
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._records: dict[str, list[Link]] = {}
+        self._record = b""  # the stored record of the event being applied
 
     def handlers(self) -> dict[str, Handler]:
-        from ledger.catalogue import event_types
-
         return dict.fromkeys(event_types(), self._act)
 
     def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
@@ -91,7 +93,8 @@ class TrailProjection(Projection):
         kind = aggregate_kind(type_name)
         data = withheld(type_name, payload(e))
         record = self._record
-        links = set(self._inherited(w, e, position, kind, data))
+        inherited = self._inherited(w, e, position, kind, data)
+        links = set(inherited)
         if kind != "policy":
             links.update(self._resolved(w, _named(data)))
         if e.actor["department"] != OPERATOR["department"]:
@@ -119,6 +122,14 @@ class TrailProjection(Projection):
         )
         if type_name == "policy.set":
             w.insert(t.trail_policies, {"position": position, "version": e.version})
+        basis = data.get("legal_basis") if kind == "item" else None
+        if type_name == "item.amended":
+            basis = data["changes"].get("legal_basis")
+        if basis is not None:
+            code = next(key for k, key in inherited if k == "item")
+            w.insert(
+                t.trail_legal_bases, {"item": code, "position": position, "legal_basis": basis}
+            )
 
     def _inherited(
         self, w: Writer, e: Any, position: int, kind: str, data: dict[str, Any]
@@ -130,12 +141,16 @@ class TrailProjection(Projection):
         own: list[Link] = []
         if kind in _BY_ID:
             own.append((kind, record))
+        elif kind == "target":  # drawn, inspected and published under its key
+            own.append((kind, target_key(str(data["kind"]), str(data["code"]))))
         elif kind in _BY_CODE and isinstance(data.get("code"), str):
             own.append((kind, data["code"]))
         elif kind == "policy":
             own.append(("policy", str(data["version"])))
         if isinstance(data.get("division"), str):
             own.append(("division", data["division"]))
+        if kind in ("draw", "directed", "inspection"):  # every later act is for its items
+            own += [("item", str(code)) for code in data["items"]]
         if kind == "draw" and data.get("plan"):
             own.append(("plan", str(data["plan"])))
         if kind == "inspection":

@@ -25,7 +25,8 @@ from ledger.errors import BadInput, Forbidden, NotFound
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
-from verify.merkle import inclusion_proof
+from verify.merkle import inclusion_proof, leaf_hash
+from verify.uscc import normalise
 
 from . import tables as t
 from .queries import DEFAULT_LIMIT, _check_page, _reading
@@ -68,6 +69,8 @@ class Trails:
         inspection, publication or plan by id, an inspector or item by code)."""
         if kind not in ENTITIES:
             raise BadInput(f"kind {kind!r}: must be one of {', '.join(ENTITIES)}")
+        if kind == "target" and ":" not in key:
+            key = normalise(key)  # a credit code as typed (full-width, lower case)
         return self._answer(reader, [_linked(kind, key)], f"{kind} {key}", **page)
 
     def of_official(self, code: str, reader: Official, **page: Any) -> dict[str, Any]:
@@ -138,6 +141,7 @@ class Trails:
         if status is not None:
             conditions.append(latest.in_([f"{kind}.{status}" for kind in kinds]))
         if target is not None:
+            target = target if ":" in target else normalise(target)
             conditions.append(
                 exists().where(
                     _acts.c.aggregate_id == r.c.id,
@@ -225,9 +229,15 @@ class Trails:
                     t.trail_policies.c.position
                 )
             ).all()
-        items = [
-            _act(r, touches.get(r.position, {}), _version_at(versions, r.position)) for r in rows
-        ]
+            bases = self._legal_bases(conn, touches)
+        items = []
+        for r in rows:
+            act = _act(r, touches.get(r.position, {}), _version_at(versions, r.position))
+            act["legal_basis"] = {
+                code: _basis_at(bases.get(code, []), r.position)
+                for code in act["touches"].get("item", [])
+            }
+            items.append(act)
         answer: dict[str, Any] = {
             "items": items,
             "total": int(total or 0),
@@ -276,42 +286,89 @@ class Trails:
             found.setdefault(row.position, {}).setdefault(row.kind, []).append(row.key)
         return found
 
+    def _legal_bases(
+        self, conn: Connection, touches: dict[int, dict[str, list[str]]]
+    ) -> dict[str, list[tuple[int, Any]]]:
+        """The legal bases of the page's items up to its last act, each in position order."""
+        codes = {code for links in touches.values() for code in links.get("item", [])}
+        if not codes:
+            return {}
+        b = t.trail_legal_bases.c
+        rows = conn.execute(
+            select(b.item, b.position, b.legal_basis)
+            .where(b.item.in_(codes), b.position <= max(touches))
+            .order_by(b.position)
+        )
+        found: dict[str, list[tuple[int, Any]]] = {}
+        for row in rows:
+            found.setdefault(row.item, []).append((row.position, row.legal_basis))
+        return found
+
     # -- proofs ----------------------------------------------------------------------------
 
     def _prove(self, items: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """Add each act's inclusion proof against the latest signed checkpoint; the checkpoint
-        (with its cosignatures) is returned once for the page."""
+        """Add each act's signed record (as stored) and its inclusion proof against the latest
+        signed checkpoint, which is returned once for the page. Each record is read from the
+        log and checked (signature, chain) and the act's row is compared with it: a read
+        model edited behind the service's back is refused (ReadModelMismatch), never served
+        with a proof that seems to vouch for it."""
         sealer = self.app.sealer
         latest = sealer.latest()
-        if latest is None:
-            for item in items:
-                item["proof"] = None
-            return None
         hashes: list[bytes] | None = None
         for item in items:
-            if item["position"] > latest.last_notification_id:
-                item["proof"] = None  # not sealed yet
+            stored = self._stored(item)
+            item["signed_record"] = stored.decode("utf-8")
+            item["proof"] = None  # not sealed yet
+            if latest is None or item["position"] > latest.last_notification_id:
                 continue
             if hashes is None:
                 hashes = sealer.leaf_hashes(latest.size)
             index = sealer.leaf_index(item["position"])
-            if hashes[index].hex() != item["leaf_hash"]:
-                raise ReadModelMismatch(
-                    f"the trail's leaf hash of position {item['position']} is not the log's: "
-                    "rebuild the read models"
-                )
+            if hashes[index] != leaf_hash(stored):
+                raise ReadModelMismatch(f"leaf {index} is not the record at {item['position']}")
             path = inclusion_proof(hashes, index)
             item["proof"] = {
                 "leaf_index": index,
                 "tree_size": latest.size,
                 "path": [base64.b64encode(h).decode("ascii") for h in path],
             }
+        if latest is None:
+            return None
         return {"tree_size": latest.size, "note": sealer.cosigned_note(latest.size)}
+
+    def _stored(self, item: dict[str, Any]) -> bytes:
+        """The stored record of an act, checked, after comparing the act's row with it."""
+        position = item["position"]
+        found = self.app.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found:
+            raise ReadModelMismatch(f"the trail has an act at {position}, the log has none")
+        signed = self.app.checked(found[0], f"ledger position {position}")
+        envelope = signed.envelope
+        served = (item["type"], item["time"], item["actor"], item["digest"], item["leaf_hash"])
+        logged = (
+            envelope["type"],
+            envelope["time"],
+            envelope["actor"],
+            signed.digest.hex(),
+            leaf_hash(found[0].state).hex(),
+        )
+        if served != logged:
+            raise ReadModelMismatch(
+                f"the trail's act at ledger position {position} is not the log's event there: "
+                "rebuild the read models"
+            )
+        return bytes(found[0].state)
 
 
 def _version_at(versions: Sequence[Any], position: int) -> str | None:
     i = bisect_right([v.position for v in versions], position)
     return versions[i - 1].version if i else None
+
+
+def _basis_at(bases: list[tuple[int, Any]], position: int) -> Any:
+    """The legal basis in force at ``position`` (None: the item was not registered yet)."""
+    i = bisect_right([p for p, _ in bases], position)
+    return bases[i - 1][1] if i else None
 
 
 def _act(row: Any, touches: dict[str, list[str]], policy_version: str | None) -> dict[str, Any]:

@@ -86,11 +86,17 @@ def test_the_trail_of_a_drawn_company_tells_who_did_what_under_which_rule(year):
     published = next(a for a in acts if a["type"] == "publication.published")
     assert published["actor"] == {"official": "szc-clerk", "role": "clerk", "department": "szc"}
     assert published["policy_version"] == app.policy_in_force()["version"]
+    # ... and under the legal basis of each of its items as it stood then.
+    for item, basis in result["legal_basis"].items():
+        entry = client.get(f"/items/{item}", headers=bearer("szc-legal")).json()
+        assert basis == entry["legal_basis"] and basis
+    assert set(result["legal_basis"]) == set(result["touches"]["item"]) != set()
 
     records = _records(app)
     checkpoint = parse_checkpoint(trail["checkpoint"]["note"].split("\n\n")[0] + "\n")
     verify_note(trail["checkpoint"]["note"], [app.signer.verifier])
     for act in acts:
+        assert act["signed_record"].encode() == records[act["position"]]  # the signed record itself
         stored = decode_record(records[act["position"]])
         assert act["digest"] == stored.digest.hex()
         assert act["actor"] == stored.envelope["actor"]
@@ -301,3 +307,53 @@ def test_a_clerk_lists_only_their_own_divisions_records(year):
     assert own["total"] >= 1 and {i["division"] for i in own["items"]} == {"hhc"}
     refused = client.get("/inspections?division=szc", headers=bearer("hhc-clerk"))
     assert refused.status_code == 403
+
+
+def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
+    """The operator blames szc-head for a clerk's act in the read database: asked for proofs,
+    the service compares the row with the signed record and refuses to vouch for it."""
+    from sqlalchemy import update
+
+    from projections.tables import trail_acts
+
+    app, summary, client, bearer = year
+    draw = summary.year.draws[0]
+    act = client.get(f"/trail/draws/{draw}", headers=bearer("szc-legal")).json()["items"][0]
+    engine = client.app.state.read_models.engine
+    with engine.begin() as conn:
+        conn.execute(
+            update(trail_acts)
+            .where(trail_acts.c.position == act["position"])
+            .values(official="szc-head")
+        )
+    try:
+        refused = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
+        assert refused.status_code == 500
+        assert f"ledger position {act['position']} is not the log's event" in refused.text
+    finally:
+        client.app.state.read_models.runner.rebuild(["trail"])
+    again = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
+    assert again.json()["items"][0]["actor"] == act["actor"]
+
+
+def test_a_target_is_found_under_the_key_it_is_drawn_under_and_as_typed(year):
+    """A project is drawn, inspected and published as ``project:NUMBER``: its registration is in
+    that trail too; a credit code typed in lower case finds the same acts."""
+    from urllib.parse import quote
+
+    app, summary, client, bearer = year
+    legal = bearer("szc-legal")
+    project = next(
+        decode_record(n.state).envelope["payload"]
+        for n in app.notifications(topics=["target.registered"])
+        if decode_record(n.state).envelope["payload"]["kind"] == "project"
+    )
+    key = f"project:{project['code']}"
+    trail = client.get(f"/trail/targets/{quote(key)}", headers=legal).json()
+    assert trail["items"][0]["type"] == "target.registered"
+    assert trail["items"][0]["touches"]["target"] == [key]
+    publication = app.get(UUID(summary.results.corrected_publication), Publication)
+    code = publication.content["target"]["key"]
+    upper = client.get(f"/trail/targets/{code}", headers=legal).json()
+    lower = client.get(f"/trail/targets/{code.lower()}", headers=legal).json()
+    assert lower["items"] == upper["items"] and upper["total"] > 1

@@ -70,17 +70,46 @@ def test_rebuilding_from_scratch_gives_the_same_rows_in_one_batch_or_many(demo_y
 
 
 def test_an_edited_trail_row_is_refused_when_its_proof_is_asked(demo_year):
-    """An operator with the read database rewrites an act's leaf hash to pass another event
-    off as it: the proof is taken from the log's leaves, and the disagreement is named."""
+    """An operator with the read database rewrites who did an act (to blame another official)
+    or its leaf hash (to pass another event off as it): with proofs, every act is compared
+    with the signed record the log holds at its position, and the disagreement is named."""
     ledger, rm = demo_year
     legal = official_of(ledger, "szc-legal")
     trails = Trails(ledger, rm.engine)
-    first = trails.acts(legal, limit=3, proofs=True)["items"][2]
-    with rm.engine.begin() as conn:
-        conn.execute(
-            update(trail_acts)
-            .where(trail_acts.c.position == first["position"])
-            .values(leaf_hash="00" * 32)
-        )
-    with pytest.raises(ReadModelMismatch, match=f"position {first['position']}"):
-        trails.acts(legal, limit=3, proofs=True)
+    served = trails.acts(legal, limit=3, proofs=True)["items"][2]
+    assert decode_record(served["signed_record"].encode()).envelope["actor"] == served["actor"]
+    position = served["position"]
+    for edit in ({"official": "szc-head"}, {"leaf_hash": "00" * 32}):
+        with rm.engine.begin() as conn:
+            conn.execute(update(trail_acts).where(trail_acts.c.position == position).values(edit))
+        with pytest.raises(ReadModelMismatch, match=f"ledger position {position} is not the log"):
+            trails.acts(legal, limit=3, proofs=True)
+        rm.runner.rebuild(["trail"])
+    assert trails.acts(legal, limit=3, proofs=True)["items"][2] == served
+
+
+def test_an_act_is_under_the_legal_basis_its_items_had_when_it_was_done(demo_year):
+    """The law is amended after a year of inspections: the year's acts keep the basis they were
+    done under, and acts after the amendment carry the new one."""
+    from ledger.actors import SYSTEM
+    from ledger.registry.items import Item, item_id
+
+    ledger, rm = demo_year
+    legal = official_of(ledger, "szc-legal")
+    trails = Trails(ledger, rm.engine)
+    item = ledger.get(item_id("qsxk"), Item)
+    old = dict(item.legal_basis)
+    before = trails.of_entity("item", "qsxk", legal, limit=500)
+    assert before["total"] > 1
+    amended = {**old, "article": "第九十九条（修订）"}
+    item.amend({"legal_basis": amended}, "法律修订", SYSTEM.to_json())
+    ledger.save(item)
+    rm.runner.catch_up()
+    after = trails.of_entity("item", "qsxk", legal, limit=500)
+    assert after["total"] == before["total"] + 1
+    assert [a["legal_basis"] for a in after["items"][:-1]] == [
+        a["legal_basis"] for a in before["items"]
+    ]
+    assert before["items"][-1]["legal_basis"] == {"qsxk": old}
+    assert after["items"][-1]["type"] == "item.amended"
+    assert after["items"][-1]["legal_basis"] == {"qsxk": amended}
