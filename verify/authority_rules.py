@@ -8,8 +8,11 @@ leader in charge reviews the plans of their own division and of those the policy
 charge (``[leaders]``); inspectors of the detachment inspect for every division (the team check
 decides who may); clerks and division heads read their own division's work lists, auditors and
 the legal office (法制处) every division's; admins manage divisions, officials, tokens and the
-policy. The ledger's own operator (the ``drawledger`` CLI with the data directory) acts as
-``OPERATOR`` and may record anything; its acts are listed, not judged.
+policy. The ledger's own operator (the ``drawledger`` CLI with the data directory and no
+official's credential) acts as ``OPERATOR``, only for the acts the policy lets it
+(``operator_refusal``, checked by the CLI); the verifier lists its acts rather than judging
+them, except the identity rules (bindings, codes), which hold whoever records.
+An official acts as an inspector only as the roster inspector bound to them (below).
 
 Pure data and functions: no ledger, no I/O.
 """
