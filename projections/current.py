@@ -68,7 +68,11 @@ class OfficialsProjection(Projection):
     def _registered(self, w: Writer, e: Any, position: int) -> None:
         w.insert(
             t.officials,
-            {**_created(e, position, ("code", "name", "division", "roles")), "active": True},
+            {
+                **_created(e, position, ("code", "name", "division", "roles")),
+                "active": True,
+                "inspector": None,  # bound later, if ever (official.bound_to_inspector)
+            },
         )
         w.insert_many(t.official_roles, ({"official_id": entry_id(e), "role": r} for r in e.roles))
 
