@@ -3,7 +3,9 @@
 REF is the individual's pseudonymous reference (``person-…``, as the registry and the column
 show it) or their ID number (the reference is computed from it; the number is not kept). The
 erasure is recorded as a signed ``target.personal_data_erased`` event with its reason and
-source; the personal-data row is deleted. Without ``--as`` the ledger's operator records it.
+source; the personal-data row is deleted. The legal office acts with its credential (``--as
+CODE --token-file F``); the ledger's operator only on the person's written request
+(``--on-request-of``), as the policy lets it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli_common import add_data_and_acting
+from .cli_common import acting, add_data_and_acting
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,8 +40,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     registry = Registry(LedgerApp.open(Path(args.data)))
     ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
-    registry.erase_personal_data(
-        target_id("individual", ref), args.reason, args.source, by=args.acting
-    )
+    with acting(args, registry.app, "personal_data.erase") as by:
+        registry.erase_personal_data(target_id("individual", ref), args.reason, args.source, by)
     print(f"erased the personal data of {ref}; the erasure is recorded in the ledger")
     return 0

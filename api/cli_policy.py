@@ -1,8 +1,9 @@
 """``drawledger policy show | set``: read the rules in force, record a new version.
 
 ``set`` reads a TOML file (the format of ``ledger/policy_default.toml``), checks it whole and
-records it as a signed ``policy.set`` event; without ``--as`` the ledger's operator records it,
-as the system actor, as with every other operator act. Exit 1 names every problem.
+records it as a signed ``policy.set`` event: by the official whose API token is given, or by the
+ledger's operator (the system actor) on the written request ``--on-request-of`` names
+(``cli_common.acting``). Exit 1 names every problem.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import add_data_and_acting, key_or_file
+from .cli_common import acting, add_data_and_acting, key_or_file
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -110,7 +110,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
     from ledger.witnesses import Witnesses
 
-    key = Witnesses(LedgerApp.open(Path(args.data))).add(args.key, args.acting, args.reason)
+    app = LedgerApp.open(Path(args.data))
+    with acting(args, app, "witness.manage") as by:
+        key = Witnesses(app).add(args.key, by, args.reason)
     print(f"witness added: {key}")
     return 0
 
@@ -119,6 +121,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
     from ledger.witnesses import Witnesses
 
-    key = Witnesses(LedgerApp.open(Path(args.data))).remove(args.key, args.acting, args.reason)
+    app = LedgerApp.open(Path(args.data))
+    with acting(args, app, "witness.manage") as by:
+        key = Witnesses(app).remove(args.key, by, args.reason)
     print(f"witness removed: {key}")
     return 0

@@ -71,7 +71,7 @@ class OfficialsProjection(Projection):
             {
                 **_created(e, position, ("code", "name", "division", "roles")),
                 "active": True,
-                "inspector": None,  # every column: PostgreSQL's COPY takes whole rows
+                "inspector": None,  # bound later, if ever (official.bound_to_inspector)
             },
         )
         w.insert_many(t.official_roles, ({"official_id": entry_id(e), "role": r} for r in e.roles))

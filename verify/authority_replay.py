@@ -9,7 +9,11 @@ before it (folded from the ``official.*`` events and each record's own events):
    actor's ``department``; and
 3. that role permits the event type's act (``authority_rules.EVENT_ACTS``) on the divisions whose
    records the event touches (``authority_rules.permits``); a leader's review, on the divisions
-   the policy in force then put in their charge (``[leaders]``, folded from ``policy.set``).
+   the policy in force then put in their charge (``[leaders]``, folded from ``policy.set``);
+4. identities (``authority_rules``, "identities that cannot be borrowed"): a binding of an
+   official to a roster inspector keeps the binding rules, whoever recorded it; an act in the
+   inspector role needs the official bound to an inspector on the inspection's team, and a
+   result names that inspector; official and inspector codes never coincide.
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
@@ -207,6 +211,7 @@ class _Log:
         self.units: dict[Any, Any] = {}  # roster inspector code -> unit
         self.inspectors: dict[str, Any] = {}  # inspector aggregate id -> code
         self.bound: dict[Any, Any] = {}  # official code -> the inspector bound to them
+        self.holder: dict[Any, Any] = {}  # inspector code -> the active official bound to them
         self.present: dict[str, list[Any]] = {}  # inspection aggregate id -> the team present
 
     def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
@@ -231,27 +236,31 @@ class _Log:
             if code is not None:
                 old = self.officials[code]
                 self.officials[code] = _Official(old.division, old.roles, position)
-                self.bound.pop(code, None)  # a deactivated official's inspector is free again
+                # A deactivated official's inspector is free again.
+                self.holder.pop(self.bound.pop(code, None), None)
 
     def apply_identity(self, kind: str, aggregate: str, identity: Any) -> None:
         if not isinstance(identity, tuple) or not identity:
             return
-        if kind == "inspector.registered" and len(identity) == 2:
+        if not all(isinstance(v, str | list | None) for v in identity):
+            return  # a forged payload: what it names cannot be folded (a hashable code)
+        if kind == "inspector.registered" and len(identity) == 2 and isinstance(identity[0], str):
             self.inspectors[aggregate] = identity[0]
             self.units[identity[0]] = identity[1]
         elif kind == "inspector.updated" and identity[0] is not None:
             code = self.inspectors.get(aggregate)
             if code is not None:
                 self.units[code] = identity[0]
-        elif kind == "official.bound_to_inspector":
+        elif kind == "official.bound_to_inspector" and isinstance(identity[0], str):
             code = self.codes.get(aggregate)
             if code is not None:
                 self.bound[code] = identity[0]
+                self.holder[identity[0]] = code
         elif kind == "inspection.carried_out" and isinstance(identity[0], list):
             self.present[aggregate] = identity[0]
 
     def bound_to(self, inspector: Any) -> Any:
-        return next((o for o, i in self.bound.items() if i == inspector), None)
+        return self.holder.get(inspector)
 
     def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
         """The divisions whose records the event acts on, or a reason they are unknown."""
@@ -302,11 +311,13 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
 def _shared_code(log: _Log, kind: str, extra: Any, identity: Any) -> tuple[str, str] | None:
     """A new official taking a roster inspector's code, or a new inspector an official's: a
     finding whoever recorded it (the operator's acts included)."""
-    if kind == "official.registered" and isinstance(extra, tuple) and extra[0] in log.units:
-        return SHARED_CODE_RULE, shared_code_refusal(extra[0], "official", "roster inspector")
+    if kind == "official.registered" and isinstance(extra, tuple):
+        code = extra[0]
+        if isinstance(code, str) and code in log.units:
+            return SHARED_CODE_RULE, shared_code_refusal(code, "official", "roster inspector")
     if kind == "inspector.registered" and isinstance(identity, tuple):
         code = identity[0]
-        if code in log.officials:
+        if isinstance(code, str) and code in log.officials:
             return SHARED_CODE_RULE, shared_code_refusal(code, "inspector", "official")
     return None
 

@@ -9,8 +9,11 @@ charge (``[leaders]``); inspectors of the detachment inspect for every division 
 decides who may); clerks and division heads read their own division's work lists, and every
 official their own division's responsibility trail, auditors and the legal office (法制处)
 every division's; admins manage divisions, officials, tokens and the policy. The ledger's own
-operator (the ``drawledger`` CLI with the data directory) acts as ``OPERATOR`` and may record
-anything; its acts are listed, not judged.
+operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
+``OPERATOR``, only for the acts the policy lets it (``operator_refusal``, checked by the CLI);
+the verifier lists its acts rather than judging them, except the identity rules (bindings,
+codes), which hold whoever records. An official acts as an inspector only as the roster
+inspector bound to them (below).
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -84,8 +87,20 @@ OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledge
 # their first credentials) and the scheduled monthly rollover. Only on a written request that
 # it names (``--on-request-of``, recorded in the actor as ``on_request_of``): a division's
 # registry import and a new policy version. Nothing else: no draw, inspection or result.
-DEFAULT_OPERATOR_ACTS = ("division.manage", "official.manage", "token.manage", "plan.rollover")
-DEFAULT_OPERATOR_ON_REQUEST = ("target.write", "inspector.write", "item.write", "policy.set")
+DEFAULT_OPERATOR_ACTS = (
+    "division.manage",
+    "official.manage",
+    "token.manage",
+    "plan.rollover",
+    "witness.manage",
+)
+DEFAULT_OPERATOR_ON_REQUEST = (
+    "target.write",
+    "inspector.write",
+    "item.write",
+    "policy.set",
+    "personal_data.erase",  # on the person's written request (PIPL art. 47)
+)
 OPERATOR_ACT_NAMES = (*PERMISSIONS, "plan.rollover")
 
 # Whose record an event acts on (the division whose authority it needs):

@@ -167,3 +167,30 @@ def test_a_binding_to_another_units_inspector_is_a_finding(history, run_verify, 
     assert status == 1
     messages = [f["message"] for f in report["authority"]["findings"] if f["event"] == first]
     assert messages and "bound only to an inspector of their own unit" in messages[0]
+
+
+def test_an_account_under_a_roster_inspectors_code_is_a_finding(history, run_verify, tmp_path):
+    """The issue's borrowed identity as a re-signed bundle: the account registered for a roster
+    inspector is given the inspector's own code."""
+    bundle = _bundle(history)
+    position = _last(bundle, "official.registered")
+    envelope = bundle.envelope(position)
+    inspector = next(
+        bundle.envelope(i)["payload"]["inspector"]
+        for i in range(position, len(bundle.events))
+        if bundle.envelope(i)["type"] == "official.bound_to_inspector"
+        and bundle.envelope(i)["aggregate"] == envelope["aggregate"]
+    )
+    resealed(
+        bundle, history[0], {position: {"payload": {**envelope["payload"], "code": inspector}}}
+    )
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    messages = [f["message"] for f in report["authority"]["findings"] if f["event"] == position]
+    assert messages == [
+        f"official code {inspector} is the code of roster inspector {inspector}: "
+        "official codes and roster inspector codes never coincide; an official is linked to "
+        "the inspector they are only by official.bound_to_inspector"
+    ]
