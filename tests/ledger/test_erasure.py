@@ -80,7 +80,8 @@ def test_a_second_erasure_is_refused_and_finishes_one_a_crash_cut_off(registry, 
     ref = registry.people.reference(PERSON["code"])
     registry.erase_personal_data(person, "本人申请删除", "申请书 2026-001", "fzc-legal")
     # A crash between the event and the delete: the row is back (as if never deleted).
-    registry.people.keep(ref, {"name": "张三", "identity": PERSON["code"]})
+    _, row = registry.people.commit(ref, {"name": "张三", "identity": PERSON["code"]})
+    registry.people.store([row])
     events = registry.app.recorder.max_notification_id()
 
     with pytest.raises(Conflict, match="erased already"):
