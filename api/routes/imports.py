@@ -31,14 +31,19 @@ def import_registry(
     official: OfficialDep,
     service: RegistryDep,
     skip_invalid: bool = False,
+    dry_run: bool = False,
     source: str | None = None,
 ) -> Any:
     """Import a registry file (.csv or .xlsx; layouts in ``ledger/registry/layouts.py``) as
     the caller.
 
     Every row is checked first; with any bad row nothing is recorded (422 listing every bad
-    row) unless ``skip_invalid``, which records the good rows and reports the bad ones.
-    Re-importing the same content records nothing new.
+    row) unless ``skip_invalid``, which records the good rows and reports the bad ones. A row
+    for an entry that exists changes only the fields its cells give (a blank cell keeps the
+    stored value; ``<清空>`` empties it), each change listed in ``changes``; ``dry_run``
+    records nothing and reports what the import would record. Re-importing the same content
+    records nothing new. Columns, rules and the clear marker: docs/IMPORT.md and
+    ``GET /imports/templates/{registry}``.
     """
     data = file.file.read(MAX_BYTES + 1)
     result = import_file(
@@ -46,8 +51,9 @@ def import_registry(
         registry,
         data,
         by=official.code,
-        source=source or f"upload of {file.filename or 'a file'} by {official.code}",
+        source=source or file.filename or "an uploaded file",
         skip_invalid=skip_invalid,
+        dry_run=dry_run,
     )
     if result.refused:
         detail = (

@@ -63,13 +63,16 @@ def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         except FormatError as e:
             f.problem("code", str(e))
     permit = None
+    # The dates are checked whether or not the number is given: a bad date is never dropped.
     permit_number = f.text("permit_number", required=False, max_len=64)
+    valid_from = f.day("permit_valid_from")
+    valid_until = f.day("permit_valid_until", required=bool(permit_number))
+    if valid_from and valid_until and valid_from > valid_until:
+        f.problem("permit_valid_from", f"the permit starts after it ends ({valid_until})")
     if permit_number:
-        permit = {
-            "number": permit_number,
-            "valid_from": f.day("permit_valid_from"),
-            "valid_until": f.day("permit_valid_until", required=True),
-        }
+        permit = {"number": permit_number, "valid_from": valid_from, "valid_until": valid_until}
+    elif (valid_from or valid_until) and not _problem_in(f, "permit_"):
+        f.problem("permit_number", "a permit's validity dates need its number (许可证号)")
     flags = f.codes("risk_flags")
     for flag in flags:
         if flag not in RISK_FLAGS:
@@ -95,6 +98,10 @@ def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         spec["name"] = None
     f.done()
     return spec, warnings
+
+
+def _problem_in(f: Fields, prefix: str) -> bool:
+    return any(p.field.startswith(prefix) for p in f.problems)
 
 
 class Target(LedgerAggregate):
