@@ -83,6 +83,26 @@ def cmd_export_registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .templates import template_bytes
+
+    coded = None
+    if args.data:
+        from ledger.application import LedgerApp
+        from ledger.registry.exports import coded_values
+
+        coded = coded_values(LedgerApp.open(Path(args.data)))
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise BadInput(f"template file {out.name!r}: the name must end in .xlsx")
+    try:
+        out.write_bytes(template_bytes(args.registry, coded, args.headers))
+    except OSError as e:
+        raise BadInput(f"cannot write {out}: {e.strerror}") from None
+    print(f"wrote {out}: the {args.registry} template (rules on the sheet 填写说明)")
+    return 0
+
+
 def cmd_division_add(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
     from ledger.registry.service import Registry
@@ -169,6 +189,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--as-of", type=int, metavar="POSITION", help="the registry as it stood at this position"
     )
     p.set_defaults(func=cmd_export_registry)
+
+    p = sub.add_parser(
+        "template",
+        help="write an Excel template of a registry file (headers, example, rules)",
+        description="An .xlsx workbook with the layout's headers, an example row, drop-down "
+        "lists for the coded columns and each column's rule on a second sheet (填写说明); with "
+        "--data, the drop-downs offer the ledger's divisions, units and districts. The same "
+        "layout is described in docs/IMPORT.md.",
+    )
+    p.add_argument("registry", choices=KINDS)
+    p.add_argument("--out", required=True, help="FILE.xlsx")
+    p.add_argument("--data", help="the ledger's data directory (for its divisions and districts)")
+    p.add_argument("--headers", choices=HEADERS, default="zh", help="header language")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("division", help="divisions and units")
     actions = p.add_subparsers(dest="action", required=True)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
-from ledger.registry.exports import export_rows
+from ledger.registry.exports import covered_division, export_rows
 from ledger.registry.layouts import LAYOUTS
 from ledger.registry.reports import ImportReport
 from ledger.registry.service import Registry
@@ -201,11 +201,14 @@ def export_bytes(
     *,
     division: str | None = None,
     as_of: int | None = None,
+    by: str | None = None,
 ) -> tuple[bytes, int, list[str]]:
     """A registry (``ledger.registry.exports.export_rows``: of one division, at a position) as
     the bytes of a ``.csv`` or ``.xlsx`` file with the layout's headers in ``language``; with
-    the number of rows and any warnings."""
+    the number of rows and any warnings. For an official (``by``), the division is theirs
+    unless named, and they must be allowed to keep its entries (``covered_division``)."""
     check_kind(kind)
+    division = covered_division(app, kind, by, division)
     if suffix not in (".csv", ".xlsx"):
         raise BadInput(f"export format {suffix!r}: it must be .csv or .xlsx")
     layout = LAYOUTS[kind]

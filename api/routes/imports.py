@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Response, UploadFile
 
+from ledger.registry.exports import coded_values
 from ledger.registry.reports import ImportReport
 
-from ..deps import OfficialDep, RegistryDep
+from ..deps import LedgerDep, OfficialDep, RegistryDep
 from ..errors import problem
 from ..importing import MAX_BYTES, import_file
+from ..templates import template_bytes
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+Registry = Literal["targets", "inspectors", "items"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post(
@@ -26,7 +30,7 @@ router = APIRouter(prefix="/imports", tags=["imports"])
     },
 )
 def import_registry(
-    registry: Literal["targets", "inspectors", "items"],
+    registry: Registry,
     file: UploadFile,
     official: OfficialDep,
     service: RegistryDep,
@@ -63,3 +67,22 @@ def import_registry(
         body = result.to_json()
         return problem(422, "bad input", detail, **body)
     return result.to_json()
+
+
+@router.get(
+    "/templates/{registry}",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the template workbook"}},
+)
+def import_template(
+    registry: Registry,
+    _: OfficialDep,
+    ledger: LedgerDep,
+    headers: Literal["zh", "en"] = "zh",
+) -> Response:
+    """The template workbook of a registry (.xlsx): the headers, an example row, drop-down
+    lists for the coded columns (the ledger's divisions, units and districts included) and each
+    column's rule on the second sheet, 填写说明 (docs/IMPORT.md says the same)."""
+    data = template_bytes(registry, coded_values(ledger), headers)
+    disposition = f'attachment; filename="{registry}-template.xlsx"'
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})

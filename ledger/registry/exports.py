@@ -17,9 +17,11 @@ from uuid import UUID
 from ..application import LedgerApp
 from ..catalogue import event_types
 from ..errors import BadInput, NotFound
+from .authority import authorise, official_of
 from .bulk import exists
 from .changes import conflict_keys
 from .divisions import division_id
+from .importer import ACTIONS
 from .layouts import HEADERS, KINDS, LAYOUTS, Column
 from .personal_data import PersonalData
 
@@ -101,4 +103,27 @@ def export_rows(
         yield {c.field: _cell(c, fields[c.field], language) for c in layout}
 
 
-__all__ = ["current", "export_rows"]
+def coded_values(app: LedgerApp) -> dict[str, list[str]]:
+    """What a template offers for the columns the ledger codes: the registered divisions and
+    units, and the districts the targets name now."""
+    divisions = [
+        str(app.domain_event(n).code) for n in app.notifications(topics=["division.created"])
+    ]
+    districts = sorted({t.district for t in current(app, "targets") if t.district})
+    return {"division": divisions, "unit": divisions, "district": districts}
+
+
+def covered_division(app: LedgerApp, kind: str, by: str | None, division: str | None) -> str | None:
+    """The division an export by ``by`` covers: ``division``, or the official's own when none
+    is named (None: every division, for the ledger's own operator only). Forbidden unless the
+    official may write ``kind``'s entries of that division: an export holds what its keepers
+    re-import, individuals' ID numbers included."""
+    official = official_of(app, by)
+    if official is None:
+        return division
+    division = division or official.division
+    authorise(official, ACTIONS[kind], division)
+    return division
+
+
+__all__ = ["coded_values", "covered_division", "current", "export_rows"]

@@ -19,7 +19,9 @@ from typing import Any
 
 from ..errors import BadInput
 from ..fields import FieldProblem, InvalidFields
+from .bulk import may_act
 from .changes import is_clear
+from .importer import ACTIONS
 from .layouts import KINDS, LABELS, LAYOUTS, Column
 from .reports import ImportReport, RowProblem
 from .service import Registry
@@ -222,6 +224,8 @@ def import_sheet(
     problems named by the file's rows and headers. ``checking`` is told rows read and checked,
     ``recording`` (targets only) rows recorded. Raises FileRefused for a header that is not the
     layout, NotFound if ``by`` names no official."""
+    check_kind(kind)
+    may_act(registry.app, by, ACTIONS[kind])  # one 403 for the file, before its header is read
     sheet = Sheet(kind, table, checking)
     report = registry.import_rows(
         kind,
