@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 from verify.authority_rules import PERMISSIONS
 from verify.registry_state import target_key
 
 from ..application import LedgerApp
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict, Forbidden, TamperedEvent
 from ..fields import FieldProblem, Fields, InvalidFields
 from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
@@ -175,14 +177,51 @@ def proceed(report: ImportReport, skip_invalid: bool) -> bool:
 
 
 def current_records(app: LedgerApp, valid: list[Checked], cls: type[Any]) -> None:
-    """Each row's entry as it stands, if it exists (existence a batch at a time, in one query
-    each)."""
+    """Each row's entry as it stands, if it exists: the events of a batch of entries read in
+    one query, each checked by the signing mapper (form, signature unless vouched for, chain)
+    and folded in version order; a gap in an entry's versions or an event of another kind is
+    TamperedEvent. (One ``app.get`` per row read each entry apart: most of an unchanged
+    re-import's time.)"""
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
-        found = existing(app, [c.uid for c in batch if c.uid is not None])
+        states = _folded(app, [c.uid for c in batch if c.uid is not None])
         for checked in batch:
-            if checked.uid in found:
-                checked.record = app.get(checked.uid, cls)
+            state = states.get(checked.uid)  # type: ignore[arg-type]
+            if state is not None and not isinstance(state, cls):
+                raise TamperedEvent(f"aggregate {checked.uid} is not a {cls.TOPIC}")
+            checked.record = state
+
+
+def _folded(app: LedgerApp, ids: list[UUID]) -> dict[UUID, Any]:
+    """The current state of each of these aggregates that has events, in one query."""
+    if not ids:
+        return {}
+    pg = is_postgres(app.recorder)
+    marks = for_driver(", ".join(["?"] * len(ids)), pg)
+    params = list(ids) if pg else [i.hex for i in ids]
+    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as c:
+        c.execute(
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {app.events_table} WHERE originator_id IN ({marks}) "
+            "ORDER BY originator_id, originator_version",
+            params,
+        )
+        rows = c.fetchall()
+    mapper = app.mapper
+    states: dict[UUID, Any] = {}
+    for row in rows:
+        uid = UUID(str(row["originator_id"]))
+        stored = StoredEvent(uid, int(row["originator_version"]), row["topic"], bytes(row["state"]))
+        state = states.get(uid)
+        if stored.originator_version != (1 if state is None else state.version + 1):
+            raise TamperedEvent(
+                f"aggregate {uid}: version {stored.originator_version} follows "
+                f"{0 if state is None else state.version}: a version is missing from the store"
+            )
+        event: Any = mapper.to_domain_event(stored)
+        states[uid] = event.mutate(state)
+    return states
 
 
 def authorised(

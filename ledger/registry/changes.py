@@ -47,10 +47,19 @@ def blank(value: Any) -> bool:
 def unmarked(row: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
     """The row as the parsers read it (a clear marker is an empty cell) and the fields it gives:
     a value, or the clear marker."""
-    given = frozenset(name for name, value in row.items() if not blank(value))
-    if any(is_clear(row[name]) for name in given):
+    given = []
+    marked = False
+    for name, value in row.items():  # inline: a bulk import reads ~15 cells a row
+        if value is None:
+            continue
+        if type(value) is str:
+            if not value or value.isspace():
+                continue
+            marked = marked or (value.lstrip()[:1] in "<＜" and is_clear(value))
+        given.append(name)
+    if marked:
         row = {name: None if is_clear(value) else value for name, value in row.items()}
-    return row, given
+    return row, frozenset(given)
 
 
 def changes(record: Any, spec: dict[str, Any], given: frozenset[str]) -> dict[str, Any]:
