@@ -294,3 +294,26 @@ def test_import_help_points_at_the_documentation_and_the_template(capsys):
     out = capsys.readouterr().out
     assert "docs/IMPORT.md" in out and "drawledger template" in out
     assert ".py" not in out
+
+
+def test_an_entry_edited_in_the_database_refuses_the_import_that_reads_it(registry, new_ledger):
+    from ledger.errors import TamperedEvent
+    from ledger.registry.service import Registry
+    from tests.tamper.bundle_edits import with_payload_keeping_signature
+    from tests.tamper.test_store_tampering import _drop_append_only_triggers, _execute
+
+    app = registry.app
+    data = csv_bytes(TARGET_HEADERS_ZH, [target_row(1), target_row(2)])
+    _import(registry, "targets", data)
+    stored = next(iter(app.notifications(topics=["target.registered"])))
+    edited = with_payload_keeping_signature(stored.state, grid="G-00")
+    _drop_append_only_triggers(app)
+    _execute(
+        app, f"UPDATE {app.events_table} SET state = ? WHERE state = ?", (edited, stored.state)
+    )
+    restarted = new_ledger()  # nothing read before is trusted
+    size = restarted.recorder.max_notification_id()
+
+    with pytest.raises(TamperedEvent, match="signature"):
+        _import(Registry(restarted), "targets", data)
+    assert restarted.recorder.max_notification_id() == size
