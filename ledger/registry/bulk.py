@@ -91,23 +91,6 @@ def exists(app: LedgerApp, aggregate_id: UUID) -> bool:
     return bool(app.recorder.select_events(aggregate_id, limit=1))
 
 
-def existing(app: LedgerApp, ids: list[UUID]) -> set[UUID]:
-    """Which of these aggregates have events, in one query."""
-    if not ids:
-        return set()
-    pg = is_postgres(app.recorder)
-    marks = for_driver(", ".join(["?"] * len(ids)), pg)
-    params = list(ids) if pg else [i.hex for i in ids]
-    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
-    with datastore.transaction(commit=False) as c:
-        c.execute(
-            f"SELECT DISTINCT originator_id FROM {app.events_table} "
-            f"WHERE originator_id IN ({marks})",
-            params,
-        )
-        return {UUID(str(r["originator_id"])) for r in c.fetchall()}
-
-
 def checked_rows(
     rows: Numbered,
     check: Callable[[int, dict[str, Any]], dict[str, Any]],
@@ -474,7 +457,6 @@ __all__ = [
     "checked_rows",
     "current_records",
     "collector_paused",
-    "existing",
     "exists",
     "proceed",
     "record_rows",
