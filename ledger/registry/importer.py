@@ -15,14 +15,14 @@ from datetime import date
 from typing import Any
 
 from ..application import LedgerApp
-from ..errors import BadInput
+from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
 from . import bulk
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
 from .layouts import KINDS
 from .personal_data import PersonalData
-from .reports import ImportReport
+from .reports import ImportReport, RowProblem, prefix
 from .targets import Target, parse_target
 
 Progress = Callable[[int, int], None]
@@ -66,6 +66,8 @@ def import_rows(
         if create_only:
             bulk.refuse_existing(valid, kind.rstrip("s"))
         valid = bulk.planned(app, kind, valid, report)
+        if kind == "targets":
+            valid = _same_individuals(people, valid, report)
         report.problems.sort(key=lambda p: p.row)
         if bulk.proceed(report, skip_invalid):
             reason = f"import from {source}"
@@ -76,6 +78,32 @@ def import_rows(
             else:
                 bulk.record_rows(app, valid, Item.register, Item.amend, reason, report)
     return report
+
+
+def _same_individuals(
+    people: PersonalData, valid: list[bulk.Checked], report: ImportReport
+) -> list[bulk.Checked]:
+    """Rows naming a recorded individual by another name are bad rows: the log keeps only a
+    commitment to an individual's name, which an import cannot correct (it was kept silently
+    before)."""
+    good = []
+    for checked in valid:
+        record = checked.record
+        if record is not None and record.kind == "individual" and "name" in checked.given:
+            try:
+                kept = people.reveal(record.code)[0].get("name")
+            except NotFound:
+                kept = None  # erased: nothing to compare the name with
+            name = unicodedata.normalize("NFKC", str(checked.row.get("name") or "")).strip()
+            if kept is not None and name != kept:
+                message = (
+                    f"differs from the individual's recorded name {prefix(kept)!r}: an "
+                    "individual's name is personal data that an import does not correct"
+                )
+                report.problems.append(RowProblem(checked.number, "name", "name", name, message))
+                continue
+        good.append(checked)
+    return good
 
 
 def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Check:

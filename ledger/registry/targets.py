@@ -96,6 +96,11 @@ def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if kind == "individual":
         # The name of a natural person is personal data: the log keeps a reference instead.
         spec["name"] = None
+        for dropped in ("legal_representative", "address"):
+            if f.data.get(dropped) is not None and str(f.data[dropped]).strip():
+                warnings.append(
+                    f"{dropped} is not kept for an individual (personal data): the cell is left out"
+                )
     f.done()
     return spec, warnings
 

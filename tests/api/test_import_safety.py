@@ -317,3 +317,20 @@ def test_an_entry_edited_in_the_database_refuses_the_import_that_reads_it(regist
     with pytest.raises(TamperedEvent, match="signature"):
         _import(Registry(restarted), "targets", data)
     assert restarted.recorder.max_notification_id() == size
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_individuals_new_name_is_refused_and_a_dropped_address_is_said(registry, form):
+    person = dict(code="320404199001011234", name="张某", kind="个人", legal_representative="")
+    first = target_row(9, **person, address="")
+    assert _import(registry, "targets", _file(TARGET_HEADERS_ZH, [first], form)).recorded == 1
+
+    renamed = target_row(9, **{**person, "name": "张某某"}, address="")
+    report = _import(registry, "targets", _file(TARGET_HEADERS_ZH, [renamed], form))
+    assert [(p.row, p.column) for p in report.problems] == [(2, "名称")]
+    assert "recorded name '张某'" in report.problems[0].message
+    with_address = target_row(9, **person, address="常州市某小区1栋")
+    report = _import(registry, "targets", _file(TARGET_HEADERS_ZH, [with_address], form))
+    assert "row 2: address is not kept for an individual" in " ".join(report.warnings)
+    again = _import(registry, "targets", _file(TARGET_HEADERS_ZH, [first], form))
+    assert (again.problems, again.unchanged) == ([], 1)
