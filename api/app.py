@@ -22,6 +22,7 @@ from .body_limit import BodyLimit, BodyLimits
 from .public_column.routes import install as install_public_column
 from .routes import (
     draws,
+    exports,
     imports,
     inspections,
     plans,
@@ -98,6 +99,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(registry.router)
     app.include_router(queries.router)
     app.include_router(imports.router)
+    app.include_router(exports.router)
     app.include_router(public.router)
     app.include_router(plans.router)
     app.include_router(plans.divisions)  # coverage per division

@@ -21,6 +21,7 @@ from .cli_common import ProgressBar, acting, add_data_and_acting
 PROGRESS_FROM = 2000
 
 
+CHANGES_SHOWN = 200  # fields changed on existing entries, listed before the summary
 WARNINGS_SHOWN = 20  # warnings do not stop an import; every bad row is printed, whatever the count
 
 
@@ -42,19 +43,24 @@ def cmd_import(args: argparse.Namespace) -> int:
             args.registry,
             data,
             by=by,
-            source=args.source or f"import of {path.name}",
+            source=args.source or path.name,
             skip_invalid=args.skip_invalid,
+            dry_run=args.dry_run,
             checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
             recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
         )
     for problem in result.problems:
         print(f"FAIL: {problem}")
+    for change in result.changes[:CHANGES_SHOWN]:
+        print(f"{'would change' if args.dry_run else 'changed'}: {change}")
+    if len(result.changes) > CHANGES_SHOWN:
+        print(f"… and {len(result.changes) - CHANGES_SHOWN} more changes (the API lists all)")
     for warning in result.warnings[:WARNINGS_SHOWN]:
         print(f"warning: {warning}")
     if len(result.warnings) > WARNINGS_SHOWN:
         print(f"warning: … and {len(result.warnings) - WARNINGS_SHOWN} more warnings")
     print(f"{args.registry} from {path.name}: {result.summary()}")
-    if result.problems and not args.skip_invalid:
+    if result.problems and not args.skip_invalid and not args.dry_run:
         print(
             f"nothing recorded: {len({p.row for p in result.problems})} bad rows; fix them, or "
             "use --skip-invalid to record the good rows only",
@@ -69,10 +75,33 @@ def cmd_export_registry(args: argparse.Namespace) -> int:
     from .importing import export_file
 
     out = Path(args.out)
-    count, warnings = export_file(LedgerApp.open(Path(args.data)), args.registry, out, args.headers)
+    app = LedgerApp.open(Path(args.data))
+    count, warnings = export_file(
+        app, args.registry, out, args.headers, division=args.division, as_of=args.as_of
+    )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {out}: {count} {args.registry}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .templates import template_bytes
+
+    coded = None
+    if args.data:
+        from ledger.application import LedgerApp
+        from ledger.registry.exports import coded_values
+
+        coded = coded_values(LedgerApp.open(Path(args.data)))
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise BadInput(f"template file {out.name!r}: the name must end in .xlsx")
+    try:
+        out.write_bytes(template_bytes(args.registry, coded, args.headers))
+    except OSError as e:
+        raise BadInput(f"cannot write {out}: {e.strerror}") from None
+    print(f"wrote {out}: the {args.registry} template (rules on the sheet 填写说明)")
     return 0
 
 
@@ -129,23 +158,57 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     """Add this module's subcommands to the drawledger parser."""
     p = sub.add_parser(
         "import",
-        help="import a registry from CSV or .xlsx (layout: ledger/registry/layouts.py)",
-        description="Check every row, report each bad one, and record nothing of a file with "
-        "bad rows unless --skip-invalid. Re-importing the same content records nothing new.",
+        help="import a registry from CSV or .xlsx (columns: docs/IMPORT.md, `drawledger template`)",
+        description="Check every row, report each bad one (row, column, value, rule), and "
+        "record nothing of a file with bad rows unless --skip-invalid. A row for an entry that "
+        "exists changes only the cells it fills (a blank cell keeps the stored value; write "
+        "<清空> or <clear> to empty one); every change is listed, and --dry-run lists them "
+        "without recording anything. Re-importing the same content records nothing new. The "
+        "columns, rules and examples are in docs/IMPORT.md; `drawledger template KIND --out "
+        "F.xlsx` writes an empty workbook with the headers, an example row and the rules.",
     )
     p.add_argument("registry", choices=KINDS)
     p.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file")
     add_data_and_acting(p)
     p.add_argument("--skip-invalid", action="store_true", help="record the good rows only")
-    p.add_argument("--source", help="where the rows come from (recorded with each target)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check and list every change; record nothing"
+    )
+    p.add_argument(
+        "--source", help="where the rows come from (recorded with each target; the file's name)"
+    )
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export-registry", help="write a registry's current entries to a file")
+    p = sub.add_parser(
+        "export-registry",
+        help="write a registry's entries to a file that re-imports unchanged",
+        description="Every column of the import layout (docs/IMPORT.md), a target's status "
+        "and an inspector's declared conflicts included: the file re-imported as it is records "
+        "nothing.",
+    )
     p.add_argument("registry", choices=KINDS)
     p.add_argument("--data", required=True, help="the ledger's data directory")
     p.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
     p.add_argument("--headers", choices=HEADERS, default="zh", help="header language")
+    p.add_argument("--division", help="only the entries of this division (its code)")
+    p.add_argument(
+        "--as-of", type=int, metavar="POSITION", help="the registry as it stood at this position"
+    )
     p.set_defaults(func=cmd_export_registry)
+
+    p = sub.add_parser(
+        "template",
+        help="write an Excel template of a registry file (headers, example, rules)",
+        description="An .xlsx workbook with the layout's headers, an example row, drop-down "
+        "lists for the coded columns and each column's rule on a second sheet (填写说明); with "
+        "--data, the drop-downs offer the ledger's divisions, units and districts. The same "
+        "layout is described in docs/IMPORT.md.",
+    )
+    p.add_argument("registry", choices=KINDS)
+    p.add_argument("--out", required=True, help="FILE.xlsx")
+    p.add_argument("--data", help="the ledger's data directory (for its divisions and districts)")
+    p.add_argument("--headers", choices=HEADERS, default="zh", help="header language")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("division", help="divisions and units")
     actions = p.add_subparsers(dest="action", required=True)

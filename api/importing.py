@@ -26,10 +26,11 @@ from typing import Any
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
+from ledger.registry.exports import covered_division, export_rows
 from ledger.registry.layouts import LAYOUTS
 from ledger.registry.reports import ImportReport
 from ledger.registry.service import Registry
-from ledger.registry.sheets import FileRefused, Sheet, Table, check_kind, export_rows, import_sheet
+from ledger.registry.sheets import FileRefused, Sheet, Table, check_kind, import_sheet
 
 MAX_BYTES = 256 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -167,6 +168,7 @@ def import_file(
     by: str | None,
     source: str,
     skip_invalid: bool = False,
+    dry_run: bool = False,
     checking: Progress | None = None,
     recording: Progress | None = None,
 ) -> ImportReport:
@@ -182,6 +184,7 @@ def import_file(
         by=by,
         source=source,
         skip_invalid=skip_invalid,
+        dry_run=dry_run,
         checking=checking,
         recording=recording,
     )
@@ -190,30 +193,39 @@ def import_file(
 # -- writing -------------------------------------------------------------------------------------
 
 
-def export_file(
-    app: LedgerApp, kind: str, out: Path, language: str = "zh"
-) -> tuple[int, list[str]]:
-    """Write a registry to ``out`` (.csv or .xlsx, by its suffix) with the layout's headers in
-    ``language``; return the number of rows written and any warnings."""
+def export_bytes(
+    app: LedgerApp,
+    kind: str,
+    suffix: str,
+    language: str = "zh",
+    *,
+    division: str | None = None,
+    as_of: int | None = None,
+    by: str | None = None,
+) -> tuple[bytes, int, list[str]]:
+    """A registry (``ledger.registry.exports.export_rows``: of one division, at a position) as
+    the bytes of a ``.csv`` or ``.xlsx`` file with the layout's headers in ``language``; with
+    the number of rows and any warnings. For an official (``by``), the division is theirs
+    unless named, and they must be allowed to keep its entries (``covered_division``)."""
     check_kind(kind)
-    suffix = out.suffix.lower()
+    division = covered_division(app, kind, by, division)
     if suffix not in (".csv", ".xlsx"):
-        raise BadInput(f"export file {out.name!r}: the name must end in .csv or .xlsx")
+        raise BadInput(f"export format {suffix!r}: it must be .csv or .xlsx")
     layout = LAYOUTS[kind]
     warnings: list[str] = []
     header = [c.header(language) for c in layout]
-    lines = (
-        ["" if row[c.field] is None else str(row[c.field]) for c in layout]
-        for row in export_rows(app, kind, language, warnings)
-    )
+    rows = export_rows(app, kind, language, warnings, division=division, as_of=as_of)
+    lines = (["" if row[c.field] is None else str(row[c.field]) for c in layout] for row in rows)
     count = 0
+    out = io.BytesIO()
     if suffix == ".csv":
-        with out.open("w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            for line in lines:
-                writer.writerow([_escape(v) for v in line])
-                count += 1
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(header)
+        for line in lines:
+            writer.writerow([_escape(v) for v in line])
+            count += 1
+        out.write(text.getvalue().encode("utf-8-sig"))
     else:
         import openpyxl
         from openpyxl.cell import WriteOnlyCell
@@ -230,7 +242,36 @@ def export_file(
             sheet.append(cells)
             count += 1
         book.save(out)
+    return out.getvalue(), count, warnings
+
+
+def export_file(
+    app: LedgerApp,
+    kind: str,
+    out: Path,
+    language: str = "zh",
+    *,
+    division: str | None = None,
+    as_of: int | None = None,
+) -> tuple[int, list[str]]:
+    """Write a registry to ``out`` (.csv or .xlsx, by its suffix; ``export_bytes``); return the
+    number of rows written and any warnings."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise BadInput(f"export file {out.name!r}: the name must end in .csv or .xlsx")
+    data, count, warnings = export_bytes(
+        app, kind, suffix, language, division=division, as_of=as_of
+    )
+    out.write_bytes(data)
     return count, warnings
 
 
-__all__ = ["MAX_BYTES", "FileRefused", "export_file", "import_file", "read_rows", "read_table"]
+__all__ = [
+    "MAX_BYTES",
+    "FileRefused",
+    "export_bytes",
+    "export_file",
+    "import_file",
+    "read_rows",
+    "read_table",
+]

@@ -44,6 +44,19 @@ def format_time(ts: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
+    # The exact shape format_time writes is read by fromisoformat, several times faster than
+    # strptime (which still decides anything else, so what is accepted is unchanged).
+    if (
+        len(text) == 27
+        and text.isascii()
+        and text[10] == "T"
+        and text[19] == "."
+        and text[26] == "Z"
+    ):
+        try:
+            return datetime.fromisoformat(text[:26]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 

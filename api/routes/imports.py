@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Response, UploadFile
 
+from ledger.registry.exports import coded_values
 from ledger.registry.reports import ImportReport
 
+from ..as_of import AtDep
 from ..deps import OfficialDep, RegistryDep
 from ..errors import problem
 from ..importing import MAX_BYTES, import_file
+from ..templates import template_bytes
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+Registry = Literal["targets", "inspectors", "items"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post(
@@ -26,19 +31,24 @@ router = APIRouter(prefix="/imports", tags=["imports"])
     },
 )
 def import_registry(
-    registry: Literal["targets", "inspectors", "items"],
+    registry: Registry,
     file: UploadFile,
     official: OfficialDep,
     service: RegistryDep,
     skip_invalid: bool = False,
+    dry_run: bool = False,
     source: str | None = None,
 ) -> Any:
     """Import a registry file (.csv or .xlsx; layouts in ``ledger/registry/layouts.py``) as
     the caller.
 
     Every row is checked first; with any bad row nothing is recorded (422 listing every bad
-    row) unless ``skip_invalid``, which records the good rows and reports the bad ones.
-    Re-importing the same content records nothing new.
+    row) unless ``skip_invalid``, which records the good rows and reports the bad ones. A row
+    for an entry that exists changes only the fields its cells give (a blank cell keeps the
+    stored value; ``<清空>`` empties it), each change listed in ``changes``; ``dry_run``
+    records nothing and reports what the import would record. Re-importing the same content
+    records nothing new. Columns, rules and the clear marker: docs/IMPORT.md and
+    ``GET /imports/templates/{registry}``.
     """
     data = file.file.read(MAX_BYTES + 1)
     result = import_file(
@@ -46,8 +56,9 @@ def import_registry(
         registry,
         data,
         by=official.code,
-        source=source or f"upload of {file.filename or 'a file'} by {official.code}",
+        source=source or file.filename or "an uploaded file",
         skip_invalid=skip_invalid,
+        dry_run=dry_run,
     )
     if result.refused:
         detail = (
@@ -57,3 +68,22 @@ def import_registry(
         body = result.to_json()
         return problem(422, "bad input", detail, **body)
     return result.to_json()
+
+
+@router.get(
+    "/templates/{registry}",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the template workbook"}},
+)
+def import_template(
+    registry: Registry,
+    _: OfficialDep,
+    at: AtDep,
+    headers: Literal["zh", "en"] = "zh",
+) -> Response:
+    """The template workbook of a registry (.xlsx): the headers, an example row, drop-down
+    lists for the coded columns (the ledger's divisions, units and districts included) and each
+    column's rule on the second sheet, 填写说明 (docs/IMPORT.md says the same)."""
+    data = template_bytes(registry, coded_values(at.ledger), headers)
+    disposition = f'attachment; filename="{registry}-template.xlsx"'
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})

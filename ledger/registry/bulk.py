@@ -5,9 +5,11 @@ reported under its row's number (``reports.py``). Nothing is recorded while any 
 unless the caller skips the bad rows. The entries the rows name that exist already are read
 (existence a batch at a time, in one query each); the importing official needs authority over
 each row's division and each existing entry's current owner, or the whole file is refused
-(Forbidden, one refusal naming the rows). Then new entries are registered, changed ones
-corrected and unchanged ones counted (re-importing the same content records nothing new), and
-everything is saved in one transaction: an import is recorded whole or not at all.
+(Forbidden, one refusal naming the rows). A row changes only what its cells give
+(``changes.py``), each change listed in the report; then new entries are registered, changed
+ones corrected and unchanged ones counted (re-importing the same content records nothing new),
+and everything is saved in one transaction: an import is recorded whole or not at all. A dry
+run does all of it but the save.
 """
 
 from __future__ import annotations
@@ -15,19 +17,33 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
+from verify.authority_rules import PERMISSIONS
+from verify.registry_state import target_key
+
 from ..application import LedgerApp
-from ..errors import Conflict, Forbidden
-from ..fields import FieldProblem, InvalidFields
+from ..errors import Conflict, Forbidden, TamperedEvent
+from ..fields import FieldProblem, Fields, InvalidFields
 from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
 from .authority import authorise, official_of
+from .changes import (
+    changes,
+    drawn_targets,
+    kept_by_command,
+    new_entry_problems,
+    rename_problem,
+    unmarked,
+)
 from .divisions import division_id
 from .items import item_id
 from .personal_data import Held, PersonalData
-from .reports import ImportReport, RowProblem
+from .reports import ImportReport, RowChange, RowProblem
 from .targets import Target, target_id
 
 BATCH = 1000
@@ -36,8 +52,22 @@ BATCH = 1000
 SIGN_AHEAD_ROWS = 10_000
 
 Numbered = Iterable[tuple[int, dict[str, Any]]]
-# A good row: its number, the row as given, its checked spec and the actor recording it.
-Checked = tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
+@dataclass(slots=True)
+class Checked:
+    """A good row: its number, the row as the parsers read it, the fields its cells give
+    (``changes.unmarked``), its checked spec; then its entry's id, the entry as it stands (None
+    for a new one), the fields the row changes on it and the actor recording it."""
+
+    number: int
+    row: dict[str, Any]
+    given: frozenset[str]
+    spec: dict[str, Any]
+    uid: UUID | None = None
+    record: Any = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    actor: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -61,34 +91,18 @@ def exists(app: LedgerApp, aggregate_id: UUID) -> bool:
     return bool(app.recorder.select_events(aggregate_id, limit=1))
 
 
-def existing(app: LedgerApp, ids: list[UUID]) -> set[UUID]:
-    """Which of these aggregates have events, in one query."""
-    if not ids:
-        return set()
-    pg = is_postgres(app.recorder)
-    marks = for_driver(", ".join(["?"] * len(ids)), pg)
-    params = list(ids) if pg else [i.hex for i in ids]
-    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
-    with datastore.transaction(commit=False) as c:
-        c.execute(
-            f"SELECT DISTINCT originator_id FROM {app.events_table} "
-            f"WHERE originator_id IN ({marks})",
-            params,
-        )
-        return {UUID(str(r["originator_id"])) for r in c.fetchall()}
-
-
 def checked_rows(
     rows: Numbered,
     check: Callable[[int, dict[str, Any]], dict[str, Any]],
     report: ImportReport,
 ) -> list[Checked]:
-    """Check every row's fields (``check(number, row)``: fields, known codes); problems go to
-    the report under the row's number. Returns the good rows, their actor still to be found
-    (``authorised``)."""
+    """Check every row's fields (``check(number, row)``: formats and known codes, all of a
+    row's problems at once, ``parsed``); problems go to the report under the row's number. A
+    clear marker is read as an empty cell that the row gives (``changes.unmarked``)."""
     valid: list[Checked] = []
-    for number, row in rows:
+    for number, given_row in rows:
         report.total += 1
+        row, given = unmarked(given_row)
         try:
             spec = check(number, row)
         except InvalidFields as e:
@@ -96,8 +110,45 @@ def checked_rows(
                 RowProblem(number, p.field, p.field, p.value, p.message) for p in e.problems
             ]
             continue
-        valid.append((number, row, spec, {}))
+        valid.append(Checked(number, row, given, spec))
     return valid
+
+
+def parsed(
+    parse: Callable[[dict[str, Any]], dict[str, Any]],
+    references: Callable[[dict[str, Any]], list[FieldProblem]],
+    row: dict[str, Any],
+) -> dict[str, Any]:
+    """A row's spec, its codes checked against the registry; InvalidFields naming every
+    problem of the row at once, format and references: a row whose format is bad has its
+    division, unit, items and qualifications looked up too, as far as they can be read."""
+    try:
+        spec = parse(row)
+    except InvalidFields as e:
+        bad = {p.field for p in e.problems}
+        more = [p for p in references(_codes_of(row)) if p.field not in bad]
+        raise InvalidFields(e.problems + more) from None
+    problems = references(spec)
+    if problems:
+        raise InvalidFields(problems)
+    return spec
+
+
+def _codes_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The codes a row names, read leniently (for the reference check of a row whose format is
+    bad; a code that cannot be read is left out: its format problem is reported)."""
+    f = Fields(row)
+    codes: dict[str, Any] = {name: f.text(name) for name in ("division", "unit")}
+    for name in ("items", "qualifications", "executing_units"):
+        codes[name] = f.codes(name)
+    return codes
+
+
+def may_act(app: LedgerApp, by: str | None, action: str) -> None:
+    """Forbidden, once for the whole file, if ``by`` holds no role that may ever ``action``."""
+    official = official_of(app, by)
+    if official is not None and not any(r in official.roles for r in PERMISSIONS[action]):
+        authorise(official, action)  # raises Forbidden naming the roles needed
 
 
 def proceed(report: ImportReport, skip_invalid: bool) -> bool:
@@ -108,37 +159,68 @@ def proceed(report: ImportReport, skip_invalid: bool) -> bool:
     return True
 
 
-def current_records(app: LedgerApp, ids: list[UUID], cls: type[Any]) -> dict[UUID, Any]:
-    """The entries these ids name that exist already, as they stand (existence a batch at a
-    time, in one query each)."""
-    records: dict[UUID, Any] = {}
-    for start in range(0, len(ids), BATCH):
-        for uid in existing(app, ids[start : start + BATCH]):
-            records[uid] = app.get(uid, cls)
-    return records
+def current_records(app: LedgerApp, valid: list[Checked], cls: type[Any]) -> None:
+    """Each row's entry as it stands, if it exists: the events of a batch of entries read in
+    one query, each checked by the signing mapper (form, signature unless vouched for, chain)
+    and folded in version order; a gap in an entry's versions or an event of another kind is
+    TamperedEvent. (One ``app.get`` per row read each entry apart: most of an unchanged
+    re-import's time.)"""
+    for start in range(0, len(valid), BATCH):
+        batch = valid[start : start + BATCH]
+        states = _folded(app, [c.uid for c in batch if c.uid is not None])
+        for checked in batch:
+            state = states.get(checked.uid)  # type: ignore[arg-type]
+            if state is not None and not isinstance(state, cls):
+                raise TamperedEvent(f"aggregate {checked.uid} is not a {cls.TOPIC}")
+            checked.record = state
+
+
+def _folded(app: LedgerApp, ids: list[UUID]) -> dict[UUID, Any]:
+    """The current state of each of these aggregates that has events, in one query."""
+    if not ids:
+        return {}
+    pg = is_postgres(app.recorder)
+    marks = for_driver(", ".join(["?"] * len(ids)), pg)
+    params = list(ids) if pg else [i.hex for i in ids]
+    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as c:
+        c.execute(
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {app.events_table} WHERE originator_id IN ({marks}) "
+            "ORDER BY originator_id, originator_version",
+            params,
+        )
+        rows = c.fetchall()
+    mapper = app.mapper
+    states: dict[UUID, Any] = {}
+    for row in rows:
+        uid = UUID(str(row["originator_id"]))
+        stored = StoredEvent(uid, int(row["originator_version"]), row["topic"], bytes(row["state"]))
+        state = states.get(uid)
+        if stored.originator_version != (1 if state is None else state.version + 1):
+            raise TamperedEvent(
+                f"aggregate {uid}: version {stored.originator_version} follows "
+                f"{0 if state is None else state.version}: a version is missing from the store"
+            )
+        event: Any = mapper.to_domain_event(stored)
+        states[uid] = event.mutate(state)
+    return states
 
 
 def authorised(
-    app: LedgerApp,
-    by: str | None,
-    action: str,
-    valid: list[Checked],
-    ids: list[UUID],
-    records: dict[UUID, Any],
-    kind: str,
-) -> list[Checked]:
-    """The rows with the actor that records each: ``by`` needs authority over the row's
-    division and, for a row that changes an existing entry, over the entry's current owner too
-    (a row naming another division moves the entry: an act over both, ``authority_rules
-    .moving``). Any row beyond that refuses the whole file: Forbidden naming the rows, the rule
-    and the entries' owners; nothing is recorded."""
+    app: LedgerApp, by: str | None, action: str, valid: list[Checked], kind: str
+) -> None:
+    """Find the actor that records each row: ``by`` needs authority over the row's division
+    and, for a row that changes an existing entry, over the entry's current owner too (a row
+    naming another division moves the entry: an act over both, ``authority_rules.moving``).
+    Any row beyond that refuses the whole file: Forbidden naming the rows, the rule and the
+    entries' owners; nothing is recorded."""
     official = official_of(app, by)
     decided: dict[tuple[str | None, str], dict[str, Any] | str] = {}
     refused: dict[str, list[str]] = {}  # message -> the rows it refuses
-    rows = []
-    for (number, row, spec, _), uid in zip(valid, ids, strict=True):
-        record = records.get(uid)
-        owner = None if record is None else record.division
+    for checked in valid:
+        spec = checked.spec
+        owner = None if checked.record is None else checked.record.division
         key = (owner, spec["division"])
         actor = decided.get(key)
         if actor is None:
@@ -151,16 +233,15 @@ def authorised(
                 actor = str(e)
             decided[key] = actor
         if isinstance(actor, str):
-            refused.setdefault(actor, []).append(f"{number} ({spec['code']})")
+            refused.setdefault(actor, []).append(f"{checked.number} ({spec['code']})")
             continue
-        rows.append((number, row, spec, actor))
+        checked.actor = actor
     if refused:
         reasons = "; ".join(
             f"row{'s' if len(numbers) > 1 else ''} {_some(numbers)}: {message}"
             for message, numbers in refused.items()
         )
         raise Forbidden(f"the {kind} file is refused and nothing of it was recorded: {reasons}")
-    return rows
 
 
 def _some(numbers: list[str], shown: int = 10) -> str:
@@ -168,19 +249,52 @@ def _some(numbers: list[str], shown: int = 10) -> str:
     return ", ".join(numbers[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def refuse_existing(records: dict[UUID, Any], kind: str) -> None:
+def refuse_existing(valid: list[Checked], kind: str) -> None:
     """A registration (not an import) of an entry that exists is a conflict, never a
     correction: the caller sends a correction to change it."""
-    for record in records.values():
-        raise Conflict(
-            f"{kind} {record.code} is registered already; send a correction to change it"
-        )
+    for checked in valid:
+        if checked.record is not None:
+            raise Conflict(
+                f"{kind} {checked.record.code} is registered already; send a correction to "
+                "change it"
+            )
 
 
-def save_all(app: LedgerApp, pending: list[Any], kind: str) -> None:
+def planned(app: LedgerApp, kind: str, valid: list[Checked], report: ImportReport) -> list[Checked]:
+    """What each row changes (``changes.changes``: only what its cells give), each changed
+    field listed in the report; rows that would change what an import may not (a status, a
+    conflict, the name of a drawn target) are bad rows."""
+    good = []
+    drawn: set[str] | None = None
+    for checked in valid:
+        record = checked.record
+        if record is None:
+            problems = new_entry_problems(checked.row, kind)
+        else:
+            checked.changes = changes(record, checked.spec, checked.given)
+            problems = kept_by_command(record, checked.row, kind, app)
+            if kind == "targets" and "name" in checked.changes:
+                drawn = drawn_targets(app) if drawn is None else drawn
+                if target_key(record.kind, record.code) in drawn:
+                    problems.append(rename_problem(record, checked.changes["name"]))
+        if problems:
+            report.problems += [
+                RowProblem(checked.number, p.field, p.field, p.value, p.message) for p in problems
+            ]
+            continue
+        report.changes += [
+            RowChange(checked.number, record.code, name, getattr(record, name), value)
+            for name, value in checked.changes.items()
+        ]
+        good.append(checked)
+    return good
+
+
+def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
     """Record an import's events in one transaction: all of them, or (when another command
-    recorded one of the same entries meanwhile) none, with a 409 saying so."""
-    if not pending:
+    recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
+    nothing."""
+    if not pending or dry_run:
         return
     try:
         app.save(*pending)
@@ -194,47 +308,41 @@ def save_all(app: LedgerApp, pending: list[Any], kind: str) -> None:
 def record_rows(
     app: LedgerApp,
     valid: list[Checked],
-    ids: list[UUID],
-    records: dict[UUID, Any],
     register: Callable[..., Any],
     change: Callable[..., None],
+    reason: str,
     report: ImportReport,
 ) -> None:
-    """Register new entries, correct changed ones ("import"), count unchanged ones; one save."""
+    """Register new entries, correct changed ones (``reason``), count unchanged ones; one
+    save."""
     pending = []
-    for (_, _, spec, actor), uid in zip(valid, ids, strict=True):
-        record = records.get(uid)
-        if record is None:
-            pending.append(register(spec, actor))
+    for checked in valid:
+        if checked.record is None:
+            pending.append(register(checked.spec, checked.actor))
             report.recorded += 1
-            continue
-        changes = record.changes_to(spec)
-        if changes:
-            change(record, changes, "import", actor)
-            pending.append(record)
+        elif checked.changes:
+            change(checked.record, checked.changes, reason, checked.actor)
+            pending.append(checked.record)
             report.updated += 1
         else:
             report.unchanged += 1
-    save_all(app, pending, report.kind)
+    save_all(app, pending, report.kind, report.dry_run)
 
 
-def target_ids(people: PersonalData, valid: list[Checked]) -> list[UUID]:
+def target_ids(people: PersonalData, valid: list[Checked]) -> None:
     """The aggregate id of each checked target row; an individual's code becomes its
     pseudonymous reference first (personal data never goes into an event)."""
-    ids = []
-    for _, row, spec, _ in valid:
+    for checked in valid:
+        spec = checked.spec
         if spec["kind"] == "individual":
-            spec["code"] = people.reference(str(row.get("code")))
-        ids.append(target_id(spec["kind"], spec["code"]))
-    return ids
+            spec["code"] = people.reference(str(checked.row.get("code")))
+        checked.uid = target_id(spec["kind"], spec["code"])
 
 
 def record_targets(
     app: LedgerApp,
     people: PersonalData,
     valid: list[Checked],
-    ids: list[UUID],
-    records: dict[UUID, Target],
     source: str,
     report: ImportReport,
     progress: Callable[[int, int], None] | None,
@@ -244,7 +352,8 @@ def record_targets(
     the event, and only once the events are saved (``PersonalData.store``): a failed save
     leaves none behind."""
     mapper = cast(SigningMapper, app.mapper)
-    helper = mapper.signing_ahead() if len(valid) >= SIGN_AHEAD_ROWS else nullcontext(False)
+    large = len(valid) >= SIGN_AHEAD_ROWS and not report.dry_run
+    helper = mapper.signing_ahead() if large else nullcontext(False)
     with helper as ahead:
         # Batch k is signed by the helper process while this thread builds batch k + 1;
         # without the helper, the save signs inline.
@@ -252,53 +361,40 @@ def record_targets(
         held: list[Held] = []  # personal data rows, stored once the events are saved
         for start in range(0, len(valid), BATCH):
             batch: list[Target] = []
-            for (_, row, spec, actor), tid in zip(
-                valid[start : start + BATCH], ids[start : start + BATCH], strict=True
-            ):
-                batch += _target_change(
-                    people, row, spec, actor, records.get(tid), source, report, held
-                )
+            for checked in valid[start : start + BATCH]:
+                batch += _target_change(people, checked, source, report, held)
             if ahead:
                 mapper.sign_ahead([e for t in batch for e in t.pending_events])
             pending += batch
             if progress and start:
                 progress(start, len(valid))
-        save_all(app, pending, "targets")
-    people.store(held)
+        save_all(app, pending, "targets", report.dry_run)
+    if not report.dry_run:
+        people.store(held)
     if progress:
         progress(len(valid), len(valid))
 
 
 def _target_change(
     people: PersonalData,
-    row: dict[str, Any],
-    spec: dict[str, Any],
-    actor: dict[str, Any],
-    record: Target | None,
+    checked: Checked,
     source: str,
     report: ImportReport,
     held: list[Held],
 ) -> list[Target]:
+    spec, record = checked.spec, checked.record
     if record is None:
         kept = None
-        if spec["kind"] == "individual":
-            person = {"identity": str(row.get("code")), "name": row.get("name")}
+        if spec["kind"] == "individual" and not report.dry_run:
+            person = {"identity": str(checked.row.get("code")), "name": checked.row.get("name")}
             kept, kept_row = people.commit(spec["code"], person)
             held.append(kept_row)
         report.recorded += 1
-        return [
-            Target.register(spec, source, actor, kept, tid=target_id(spec["kind"], spec["code"]))
-        ]
-    # A column the file leaves out keeps its value; a blank cell empties it.
-    changes = {
-        name: value
-        for name, value in record.changes_to(spec).items()
-        if name in row or (name == "permit" and any(k.startswith("permit_") for k in row))
-    }
-    if not changes:
+        return [Target.register(spec, source, checked.actor, kept, tid=checked.uid)]
+    if not checked.changes:
         report.unchanged += 1
         return []
-    record.update(changes, f"import from {source}", source, actor)
+    record.update(checked.changes, f"import from {source}", source, checked.actor)
     report.updated += 1
     return [record]
 
@@ -360,13 +456,16 @@ class KnownCodes:
 __all__ = [
     "BATCH",
     "SIGN_AHEAD_ROWS",
+    "Checked",
     "KnownCodes",
     "Numbered",
     "authorised",
+    "may_act",
+    "parsed",
+    "planned",
     "checked_rows",
     "current_records",
     "collector_paused",
-    "existing",
     "exists",
     "proceed",
     "record_rows",

@@ -11,11 +11,13 @@ targets (检查对象名录库)
     统一社会信用代码/code*, 名称/name*, 类型/kind, 法定代表人/legal_representative,
     地址/address, 所属区/district*, 网格/grid, 责任处室/division*, 抽查事项/items,
     许可证号/permit_number, 许可有效期起/permit_valid_from, 许可有效期至/permit_valid_until,
-    信用等级/credit_class, 风险标记/risk_flags
+    信用等级/credit_class, 风险标记/risk_flags, 状态/status (as recorded: an import may
+    repeat it, not change it)
 inspectors (执法人员名录库)
     编号/code*, 姓名/name*, 执法证号/certificate_number*,
     执法证有效期至/certificate_valid_until*, 单位/unit*, 处室/division*,
-    机关人员/agency_staff, 执法资格/qualifications, 状态/status
+    机关人员/agency_staff, 执法资格/qualifications, 状态/status, 回避对象/conflicts (the
+    declared conflicts, as targets' codes: an import may repeat them, not change them)
 items (随机抽查事项清单)
     事项编码/code*, 事项名称/name*, 法律依据/law*, 条款/article*, 依据原文/basis_text,
     责任处室/division*, 实施单位/executing_units, 检查对象类型/object_type*,
@@ -27,7 +29,11 @@ Chinese labels of choice values (``LABELS``):
 - 类型: 企业, 机关事业单位, 项目, 个人 (enterprise, public_body, project, individual);
 - 风险标记: 投诉举报多, 重大安全隐患, 经营异常名录, 失信主体, 有违法记录;
 - 状态: 在岗, 调离, 退休, 暂停执法; 机关人员: 是, 否;
-- 检查方式: 现场检查, 书面检查, 网络检查, 抽样检测; 事项类别: 重点事项, 一般事项.
+- 检查方式: 现场检查, 书面检查, 网络检查, 抽样检测; 事项类别: 重点事项, 一般事项;
+- a target's 状态: 在营, 已关闭停业, 已注销, 已被吊销, 已迁出.
+
+A blank cell keeps what is recorded; ``<清空>`` (or ``<clear>``) empties the field
+(``changes.py``). The whole description, with examples: docs/IMPORT.md.
 """
 
 from __future__ import annotations
@@ -62,6 +68,13 @@ def _labelled(codes: tuple[str, ...], *labels: str) -> dict[str, str]:
     return dict(zip(codes, labels, strict=True))
 
 
+# A target's status is changed by its own command, not by a registry file (an import may repeat
+# it, as an export writes it); its Chinese labels are what the public column shows (an exclusion
+# "状态为“已注销”").
+TARGET_STATUS_LABELS = _labelled(
+    TARGET_STATUSES, "在营", "已关闭停业", "已注销", "已被吊销", "已迁出"
+)
+
 LAYOUTS: dict[str, tuple[Column, ...]] = {
     "targets": (
         Column("code", "统一社会信用代码", True),
@@ -90,6 +103,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
                 RISK_FLAGS, "投诉举报多", "重大安全隐患", "经营异常名录", "失信主体", "有违法记录"
             ),
         ),
+        Column("status", "状态", cells="choice", labels=TARGET_STATUS_LABELS),
     ),
     "inspectors": (
         Column("code", "编号", True),
@@ -106,6 +120,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
             cells="choice",
             labels=_labelled(INSPECTOR_STATUSES, "在岗", "调离", "退休", "暂停执法"),
         ),
+        Column("conflicts", "回避对象", cells="codes"),
     ),
     "items": (
         Column("code", "事项编码", True),
@@ -135,11 +150,6 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
 }
 KINDS = tuple(LAYOUTS)
 
-# A target's status is changed by its own command, not by a registry file; its Chinese labels are
-# what the public column shows (an exclusion "状态为“已注销”").
-TARGET_STATUS_LABELS = _labelled(
-    TARGET_STATUSES, "在营", "已关闭停业", "已注销", "已被吊销", "已迁出"
-)
 
 # Chinese labels of choice values: accepted on import beside the codes, written by zh exports.
 LABELS: dict[str, dict[str, str]] = {

@@ -9,16 +9,15 @@ tokens are issued and checked by ``tokens.py``.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from ..application import LedgerApp
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import Conflict, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, identities, tokens
+from . import bulk, identities, importer, tokens
 from .authority import acting
 from .divisions import Division, division_id, parse_division
 from .erasure import erase_personal_data
@@ -127,23 +126,31 @@ class Registry:
         progress: Progress | None = None,
         today: date | None = None,
         create_only: bool = False,
+        dry_run: bool = False,
     ) -> ImportReport:
         """Import numbered rows ``(row number, fields)`` of one registry ``kind``: register new
-        entries and correct changed ones. Every row is checked before anything is recorded;
-        problems and warnings name the rows by the numbers given. ``source`` is recorded with
-        each target (inspectors and items record no source); ``progress`` (targets only) is
-        told rows recorded; ``today`` (inspectors) judges certificates. Forbidden (nothing
-        recorded) if ``by`` lacks authority over any row's division or entry (``bulk
-        .authorised``); Conflict (nothing recorded) if another command recorded one of the
-        same entries meanwhile, or, with ``create_only`` (a registration), if one exists."""
-        if kind == "targets":
-            with bulk.collector_paused():
-                return self._import_targets(rows, by, source, skip_invalid, progress, create_only)
-        if kind == "inspectors":
-            return self._import_inspectors(rows, by, skip_invalid, today or _today(), create_only)
-        if kind == "items":
-            return self._import_items(rows, by, skip_invalid, create_only)
-        raise BadInput(f"registry {kind!r} is not one of {', '.join(KINDS)}")
+        entries and correct changed ones, changing only what the rows' cells give
+        (``importer.py``). Every row is checked before anything is recorded; problems, warnings
+        and changes name the rows by the numbers given. ``source`` is recorded with each target
+        and names the file in each correction's reason; ``progress`` (targets only) is told
+        rows recorded; ``today`` (inspectors) judges certificates; ``dry_run`` records nothing
+        and reports what would be. Forbidden (nothing recorded) if ``by`` lacks authority over
+        any row's division or entry (``bulk.authorised``); Conflict (nothing recorded) if
+        another command recorded one of the same entries meanwhile, or, with ``create_only``
+        (a registration), if one exists."""
+        return importer.import_rows(
+            self.app,
+            self.people,
+            kind,
+            rows,
+            by,
+            source=source,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            today=today or _today(),
+            create_only=create_only,
+            dry_run=dry_run,
+        )
 
     def import_targets(
         self,
@@ -242,63 +249,6 @@ class Registry:
         record.update(difference, reason, source, actor)
         self.app.save(record)
 
-    def _import_targets(
-        self,
-        rows: bulk.Numbered,
-        by: str | None,
-        source: str,
-        skip_invalid: bool,
-        progress: Progress | None,
-        create_only: bool,
-    ) -> ImportReport:
-        report = ImportReport("targets")
-        seen: dict[str, int] = {}
-        known = bulk.KnownCodes(self.app)
-
-        def check(number: int, row: dict[str, Any]) -> dict[str, Any]:
-            spec, warnings = parse_target(row)
-            report.warnings += [f"row {number}: {w}" for w in warnings]
-            key = f"{spec['kind']}:{spec['code']}"
-            if key in seen:
-                raise InvalidFields(
-                    [FieldProblem("code", spec["code"], f"duplicate of row {seen[key]}")]
-                )
-            seen[key] = number
-            problems = known.check_target(spec)
-            if problems:
-                raise InvalidFields(problems)
-            return spec
-
-        valid = bulk.checked_rows(rows, check, report)
-        ids = bulk.target_ids(self.people, valid)
-        valid, records = self._authorised(
-            valid, ids, Target, by, "target.write", create_only, "targets"
-        )
-        if bulk.proceed(report, skip_invalid):
-            bulk.record_targets(
-                self.app, self.people, valid, ids, records, source, report, progress
-            )
-        return report
-
-    def _authorised(
-        self,
-        valid: list[bulk.Checked],
-        ids: list[UUID],
-        cls: type[Any],
-        by: str | None,
-        action: str,
-        create_only: bool,
-        kind: str,
-    ) -> tuple[list[bulk.Checked], dict[UUID, Any]]:
-        """The rows with their actors (``bulk.authorised``: Forbidden for the file) and the
-        existing entries they name; a registration (``create_only``) of one that exists is a
-        Conflict, never a correction."""
-        records = bulk.current_records(self.app, ids, cls)
-        valid = bulk.authorised(self.app, by, action, valid, ids, records, kind)
-        if create_only:
-            bulk.refuse_existing(records, kind.rstrip("s"))
-        return valid, records
-
     # -- inspectors ----------------------------------------------------------------------------
 
     def register_inspector(self, data: dict[str, Any], by: str | None) -> str:
@@ -310,44 +260,6 @@ class Registry:
         report = self.import_rows("inspectors", [(1, data)], by, create_only=True)
         _raise_problems(report)
         return str(spec["code"])
-
-    def _import_inspectors(
-        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool, today: date, create: bool
-    ) -> ImportReport:
-        known = bulk.KnownCodes(self.app)
-
-        def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
-            recorded = self._recorded_certificate(row.get("code"))
-            spec = parse_inspector(row, today, recorded)
-            problems = known.check_inspector(spec)
-            shared = None if recorded else identities.inspector_code_problem(self.app, spec["code"])
-            if shared is not None:
-                problems.append(FieldProblem("code", spec["code"], shared))
-            if problems:
-                raise InvalidFields(problems)
-            return spec
-
-        report = ImportReport("inspectors")
-        valid = bulk.checked_rows(rows, check, report)
-        ids = [inspector_id(spec["code"]) for _, _, spec, _ in valid]
-        valid, records = self._authorised(
-            valid, ids, Inspector, by, "inspector.write", create, "inspectors"
-        )
-        if bulk.proceed(report, skip_invalid):
-            bulk.record_rows(
-                self.app, valid, ids, records, Inspector.register, Inspector.update, report
-            )
-        return report
-
-    def _recorded_certificate(self, code: Any) -> dict[str, Any] | None:
-        """The certificate recorded for an inspector code, if it is registered."""
-        if not isinstance(code, str) or not code.strip():
-            return None
-        key = inspector_id(unicodedata.normalize("NFKC", code).strip())
-        if not self._exists(key):
-            return None
-        record: Inspector = self.app.get(key, Inspector)
-        return dict(record.certificate)
 
     def update_inspector(
         self, code: str, changes: dict[str, Any], reason: str, by: str | None
@@ -398,26 +310,6 @@ class Registry:
         report = self.import_rows("items", [(1, data)], by, create_only=True)
         _raise_problems(report)
         return str(spec["code"])
-
-    def _import_items(
-        self, rows: bulk.Numbered, by: str | None, skip_invalid: bool, create: bool
-    ) -> ImportReport:
-        known = bulk.KnownCodes(self.app)
-
-        def check(_: int, row: dict[str, Any]) -> dict[str, Any]:
-            spec = parse_item(row)
-            problems = known.check_item(spec)
-            if problems:
-                raise InvalidFields(problems)
-            return spec
-
-        report = ImportReport("items")
-        valid = bulk.checked_rows(rows, check, report)
-        ids = [item_id(spec["code"]) for _, _, spec, _ in valid]
-        valid, records = self._authorised(valid, ids, Item, by, "item.write", create, "items")
-        if bulk.proceed(report, skip_invalid):
-            bulk.record_rows(self.app, valid, ids, records, Item.register, Item.amend, report)
-        return report
 
     def withdraw_item(self, code: str, reason: str, by: str | None) -> None:
         record: Item = self.app.get(item_id(code), Item)

@@ -2,8 +2,8 @@
 
 Reading: the header row is matched to the kind's layout (``layouts.py``); each data row becomes
 the Registry's fields, numbered by its row in the file (the header is row 1), and the import's
-report names each bad row by that number and each field by the header the file used. Writing:
-the current entries, folded from the log, as rows of the layout in Chinese or English.
+report names each bad row by that number and each field by the header the file used. Writing
+the entries back as rows is ``exports.py``'s.
 
 Failure modes: an unknown, repeated or missing required header, or a value in a column without
 a header, refuses the whole file (``FileRefused``, nothing recorded).
@@ -16,13 +16,13 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
-from uuid import UUID
 
-from ..application import LedgerApp
-from ..catalogue import event_types
-from ..errors import BadInput, NotFound
+from ..errors import BadInput
 from ..fields import FieldProblem, InvalidFields
-from .layouts import HEADERS, KINDS, LABELS, LAYOUTS, Column
+from .bulk import may_act
+from .changes import is_clear
+from .importer import ACTIONS
+from .layouts import KINDS, LABELS, LAYOUTS, Column
 from .reports import ImportReport, RowProblem
 from .service import Registry
 
@@ -176,7 +176,10 @@ class Sheet:
                         "header: name the column or clear it"
                     )
                 name, convert = slot
-                row[name] = cell if convert is None else convert(cell)
+                if convert is None or (type(cell) is str and cell[:1] == "<" and is_clear(cell)):
+                    row[name] = cell  # the clear marker reaches the registry as written
+                else:
+                    row[name] = convert(cell)
             if not row:
                 continue  # blank rows (Excel keeps many) are not entries
             done += 1
@@ -213,6 +216,7 @@ def import_sheet(
     by: str | None,
     source: str,
     skip_invalid: bool = False,
+    dry_run: bool = False,
     checking: Progress | None = None,
     recording: Progress | None = None,
 ) -> ImportReport:
@@ -220,69 +224,21 @@ def import_sheet(
     problems named by the file's rows and headers. ``checking`` is told rows read and checked,
     ``recording`` (targets only) rows recorded. Raises FileRefused for a header that is not the
     layout, NotFound if ``by`` names no official."""
+    check_kind(kind)
+    may_act(registry.app, by, ACTIONS[kind])  # one 403 for the file, before its header is read
     sheet = Sheet(kind, table, checking)
     report = registry.import_rows(
-        kind, sheet, by, source=source, skip_invalid=skip_invalid, progress=recording
+        kind,
+        sheet,
+        by,
+        source=source,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        progress=recording,
     )
     report.problems = [sheet.described(p) for p in report.problems]
+    report.changes = [replace(c, column=sheet.header(c.field)) for c in report.changes]
     return report
-
-
-# -- the current registries, from the log ---------------------------------------------------------
-
-
-def current(app: LedgerApp, kind: str) -> list[Any]:
-    """The current state of every entry of a registry, in the order they were registered,
-    folded from the log in one pass (each event is checked by the signing mapper as it is
-    read); withdrawn items are left out: they are no longer on the list."""
-    check_kind(kind)
-    prefix = {"targets": "target.", "inspectors": "inspector.", "items": "item."}[kind]
-    topics = [t for t in event_types() if t.startswith(prefix)]
-    states: dict[UUID, Any] = {}
-    for notification in app.notifications(topics=topics):
-        event: Any = app.domain_event(notification)
-        states[event.originator_id] = event.mutate(states.get(event.originator_id))
-    return [s for s in states.values() if not getattr(s, "withdrawn", False)]
-
-
-def _cell(column: Column, value: Any, language: str) -> Any:
-    """A field's value as the layout writes it in ``language``."""
-    zh = language == "zh"
-    labels = column.labels if zh else {}
-    if column.cells == "codes":
-        return ("、" if labels else ",").join(labels.get(c, c) for c in value)
-    if column.cells == "lines":
-        return ("；" if zh else "; ").join(value)
-    if column.cells == "yes_no":
-        return ("是" if zh else "true") if value else ("否" if zh else "false")
-    if column.cells == "choice" and value is not None:
-        return labels.get(value, value)
-    return value
-
-
-def export_rows(
-    app: LedgerApp, kind: str, language: str = "zh", warnings: list[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """The registry's current entries as rows of its layout (field names → cell values).
-
-    Individuals' names and ID numbers are read from the erasable personal-data table; an
-    individual whose data was erased cannot be re-imported and is left out (with a warning).
-    """
-    if language not in HEADERS:
-        raise BadInput(f"headers {language!r} must be one of {', '.join(HEADERS)}")
-    layout = LAYOUTS[kind]
-    people = Registry(app).people
-    for state in current(app, kind):
-        fields = state.as_input()
-        if kind == "targets" and state.kind == "individual":
-            try:
-                person, _ = people.reveal(state.code)
-            except NotFound:
-                if warnings is not None:
-                    warnings.append(f"individual {state.code}: personal data erased, not exported")
-                continue
-            fields |= {"code": person.get("identity"), "name": person.get("name")}
-        yield {c.field: _cell(c, fields[c.field], language) for c in layout}
 
 
 __all__ = [
@@ -290,7 +246,5 @@ __all__ = [
     "Sheet",
     "Table",
     "check_kind",
-    "current",
-    "export_rows",
     "import_sheet",
 ]

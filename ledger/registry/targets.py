@@ -63,13 +63,16 @@ def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         except FormatError as e:
             f.problem("code", str(e))
     permit = None
+    # The dates are checked whether or not the number is given: a bad date is never dropped.
     permit_number = f.text("permit_number", required=False, max_len=64)
+    valid_from = f.day("permit_valid_from")
+    valid_until = f.day("permit_valid_until", required=bool(permit_number))
+    if valid_from and valid_until and valid_from > valid_until:
+        f.problem("permit_valid_from", f"the permit starts after it ends ({valid_until})")
     if permit_number:
-        permit = {
-            "number": permit_number,
-            "valid_from": f.day("permit_valid_from"),
-            "valid_until": f.day("permit_valid_until", required=True),
-        }
+        permit = {"number": permit_number, "valid_from": valid_from, "valid_until": valid_until}
+    elif (valid_from or valid_until) and not _problem_in(f, "permit_"):
+        f.problem("permit_number", "a permit's validity dates need its number (许可证号)")
     flags = f.codes("risk_flags")
     for flag in flags:
         if flag not in RISK_FLAGS:
@@ -93,8 +96,17 @@ def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if kind == "individual":
         # The name of a natural person is personal data: the log keeps a reference instead.
         spec["name"] = None
+        for dropped in ("legal_representative", "address"):
+            if f.data.get(dropped) is not None and str(f.data[dropped]).strip():
+                warnings.append(
+                    f"{dropped} is not kept for an individual (personal data): the cell is left out"
+                )
     f.done()
     return spec, warnings
+
+
+def _problem_in(f: Fields, prefix: str) -> bool:
+    return any(p.field.startswith(prefix) for p in f.problems)
 
 
 class Target(LedgerAggregate):

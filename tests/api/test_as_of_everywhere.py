@@ -63,6 +63,7 @@ def service(ledger):  # type: ignore[no-untyped-def]
         "publication": results.corrected_publication,
         "number": "1",
         "size": "1",
+        "registry": "targets",  # /exports/{registry}, /imports/templates/{registry}
         "entity": "draws",  # the trail of one record: /trail/draws/{key}
         "key": year.draws[0],
     }

@@ -201,7 +201,7 @@ def test_an_export_has_the_layout_headers_in_the_chosen_language(registry, tmp_p
     assert "320404199001011234,张某,个人" in zh.decode("utf-8-sig")
     en = (tmp_path / "en.csv").read_text(encoding="utf-8-sig").splitlines()
     assert en[0] == ",".join(c.field for c in LAYOUTS["inspectors"])
-    assert en[2] == 'i-002,钱七,32040002,2030-01-31,szy,hhc,false,"hdjs,hhgl",suspended'
+    assert en[2] == 'i-002,钱七,32040002,2030-01-31,szy,hhc,false,"hdjs,hhgl",suspended,'
 
 
 def test_an_edited_export_records_exactly_the_edit(registry, tmp_path):

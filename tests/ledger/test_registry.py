@@ -42,7 +42,7 @@ def inspector(code: str = "insp-001", **changes: object) -> dict[str, object]:
     return {
         "code": code,
         "name": "李明",
-        "certificate_number": "苏执-3204-10001",
+        "certificate_number": f"苏执-3204-{code}",  # unique: one per inspector
         "certificate_valid_until": "2028-12-31",
         "unit": "szjczd",
         "division": "szc",
@@ -424,7 +424,9 @@ def test_a_division_names_its_contact_person(registry):
         registry.name_contact("szc", "nobody", "r", by="admin")
 
 
-def test_an_import_without_a_column_keeps_that_field_and_a_blank_cell_empties_it(registry):
+def test_an_import_without_a_column_or_with_a_blank_cell_keeps_that_field_the_marker_empties_it(
+    registry,
+):
     from ledger.registry.targets import Target, target_id
 
     row = water_user()
@@ -435,5 +437,9 @@ def test_an_import_without_a_column_keeps_that_field_and_a_blank_cell_empties_it
     tid = target_id("enterprise", row["code"])
     assert registry.app.get(tid, Target).grid == "G-7"
     report = registry.import_targets([{**row, "grid": None}], "szc-clerk", "blank.csv")
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert registry.app.get(tid, Target).grid == "G-7"
+    report = registry.import_targets([{**row, "grid": "<清空>"}], "szc-clerk", "clear.csv")
     assert report.updated == 1
+    assert [(c.field, c.before, c.after) for c in report.changes] == [("grid", "G-7", None)]
     assert registry.app.get(tid, Target).grid is None

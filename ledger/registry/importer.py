@@ -1,0 +1,198 @@
+"""One registry import: numbered rows of one kind, checked, authorised, planned and recorded.
+
+The steps are ``bulk.py``'s: every row checked in full (format and references at once), the
+entries the rows name read, authority over each (one 403 for the file), what each row changes
+(only what its cells give, ``changes.py``), then everything saved in one transaction, or
+nothing while any row is bad (unless the bad rows are skipped), or nothing at all in a dry run.
+Within a file a code, and among inspectors a certificate number, names one entry only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from ..application import LedgerApp
+from ..errors import BadInput, NotFound
+from ..fields import FieldProblem, InvalidFields
+from . import bulk, identities
+from .inspectors import Inspector, inspector_id, parse_inspector
+from .items import Item, item_id, parse_item
+from .layouts import KINDS
+from .personal_data import PersonalData
+from .reports import ImportReport, RowProblem, prefix
+from .targets import Target, parse_target
+
+Progress = Callable[[int, int], None]
+Check = Callable[[int, dict[str, Any]], dict[str, Any]]
+REPEATED = "duplicate of row {row}"
+ACTIONS = {"targets": "target.write", "inspectors": "inspector.write", "items": "item.write"}
+
+
+def import_rows(
+    app: LedgerApp,
+    people: PersonalData,
+    kind: str,
+    rows: bulk.Numbered,
+    by: str | None,
+    *,
+    source: str,
+    skip_invalid: bool,
+    progress: Progress | None,
+    today: date,
+    create_only: bool,
+    dry_run: bool,
+) -> ImportReport:
+    """Import numbered rows of ``kind`` (the steps above); the report names every problem by
+    its row and lists every field a row changes. ``source`` is recorded with each target and
+    names the file in every correction's reason."""
+    if kind not in KINDS:
+        raise BadInput(f"registry {kind!r} is not one of {', '.join(KINDS)}")
+    bulk.may_act(app, by, ACTIONS[kind])  # one refusal for the file, before any row is read
+    report = ImportReport(kind, dry_run=dry_run)
+    with bulk.collector_paused():
+        valid = bulk.checked_rows(rows, _checker(app, kind, report, today), report)
+        if kind == "targets":
+            bulk.target_ids(people, valid)
+        else:
+            make_id = inspector_id if kind == "inspectors" else item_id
+            for checked in valid:
+                checked.uid = make_id(checked.spec["code"])
+        cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
+        bulk.current_records(app, valid, cls)
+        bulk.authorised(app, by, ACTIONS[kind], valid, kind)
+        if create_only:
+            bulk.refuse_existing(valid, kind.rstrip("s"))
+        valid = bulk.planned(app, kind, valid, report)
+        if kind == "targets":
+            valid = _same_individuals(people, valid, report)
+        report.problems.sort(key=lambda p: p.row)
+        if bulk.proceed(report, skip_invalid):
+            reason = f"import from {source}"
+            if kind == "targets":
+                bulk.record_targets(app, people, valid, source, report, progress)
+            elif kind == "inspectors":
+                bulk.record_rows(app, valid, Inspector.register, Inspector.update, reason, report)
+            else:
+                bulk.record_rows(app, valid, Item.register, Item.amend, reason, report)
+    return report
+
+
+def _same_individuals(
+    people: PersonalData, valid: list[bulk.Checked], report: ImportReport
+) -> list[bulk.Checked]:
+    """Rows naming a recorded individual by another name are bad rows: the log keeps only a
+    commitment to an individual's name, which an import cannot correct (it was kept silently
+    before)."""
+    good = []
+    for checked in valid:
+        record = checked.record
+        if record is not None and record.kind == "individual" and "name" in checked.given:
+            try:
+                kept = people.reveal(record.code)[0].get("name")
+            except NotFound:
+                kept = None  # erased: nothing to compare the name with
+            name = unicodedata.normalize("NFKC", str(checked.row.get("name") or "")).strip()
+            if kept is not None and name != kept:
+                message = (
+                    f"differs from the individual's recorded name {prefix(kept)!r}: an "
+                    "individual's name is personal data that an import does not correct"
+                )
+                report.problems.append(RowProblem(checked.number, "name", "name", name, message))
+                continue
+        good.append(checked)
+    return good
+
+
+def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Check:
+    """How one row of ``kind`` is checked: its fields and references (``bulk.parsed``), and
+    that no earlier row of the file names the same entry (or, for inspectors, the same
+    certificate)."""
+    known = bulk.KnownCodes(app)
+    seen: dict[str, int] = {}
+
+    def once(number: int, key: str, name: str, value: Any, message: str) -> None:
+        if key in seen:
+            raise InvalidFields([FieldProblem(name, value, message.format(row=seen[key]))])
+        seen[key] = number
+
+    if kind == "targets":
+
+        def check_target(number: int, row: dict[str, Any]) -> dict[str, Any]:
+            warnings: list[str] = []
+
+            def parse(row: dict[str, Any]) -> dict[str, Any]:
+                spec, said = parse_target(row)
+                warnings.extend(said)
+                return spec
+
+            spec = bulk.parsed(parse, known.check_target, row)
+            report.warnings += [f"row {number}: {w}" for w in warnings]
+            once(number, f"{spec['kind']}:{spec['code']}", "code", spec["code"], REPEATED)
+            return spec
+
+        return check_target
+    if kind == "items":
+
+        def check_item(number: int, row: dict[str, Any]) -> dict[str, Any]:
+            spec = bulk.parsed(parse_item, known.check_item, row)
+            once(number, spec["code"], "code", spec["code"], REPEATED)
+            return spec
+
+        return check_item
+    holders: dict[str, str] | None = None
+
+    def check_inspector(number: int, row: dict[str, Any]) -> dict[str, Any]:
+        nonlocal holders
+        recorded = _recorded_certificate(app, row.get("code"))
+        spec = bulk.parsed(
+            lambda r: parse_inspector(r, today, recorded), known.check_inspector, row
+        )
+        if recorded is None:  # a new inspector's code must not be another official's
+            shared = identities.inspector_code_problem(app, spec["code"])
+            if shared is not None:
+                raise InvalidFields([FieldProblem("code", spec["code"], shared)])
+        once(number, spec["code"], "code", spec["code"], REPEATED)
+        certificate = spec["certificate"]["number"]
+        holders = certificate_holders(app) if holders is None else holders
+        holder = holders.get(certificate)
+        if holder is not None and holder != spec["code"]:
+            message = f"is the certificate of inspector {holder}: certificate numbers are unique"
+            raise InvalidFields([FieldProblem("certificate_number", certificate, message)])
+        message = "is the certificate number of row {row} too: certificate numbers are unique"
+        once(number, "certificate:" + certificate, "certificate_number", certificate, message)
+        return spec
+
+    return check_inspector
+
+
+def _recorded_certificate(app: LedgerApp, code: Any) -> dict[str, Any] | None:
+    """The certificate recorded for an inspector code, if it is registered."""
+    if not isinstance(code, str) or not code.strip():
+        return None
+    key = inspector_id(unicodedata.normalize("NFKC", code).strip())
+    if not bulk.exists(app, key):
+        return None
+    record: Inspector = app.get(key, Inspector)
+    return dict(record.certificate)
+
+
+def certificate_holders(app: LedgerApp) -> dict[str, str]:
+    """Each recorded enforcement certificate number and the inspector holding it now."""
+    numbers: dict[str, str] = {}  # inspector code → its certificate number
+    codes: dict[str, str] = {}  # aggregate → inspector code
+    for _, event in app.records(topics=["inspector.registered", "inspector.updated"]):
+        envelope = event.envelope
+        payload = envelope["payload"]
+        if envelope["type"] == "inspector.registered":
+            codes[envelope["aggregate"]] = payload["code"]
+            numbers[payload["code"]] = payload["certificate"]["number"]
+        elif "certificate" in payload["changes"]:
+            code = codes[envelope["aggregate"]]
+            numbers[code] = payload["changes"]["certificate"]["number"]
+    return {number: code for code, number in numbers.items()}
+
+
+__all__ = ["ACTIONS", "certificate_holders", "import_rows"]
