@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field
 
 from ledger.errors import BadInput, NotFound
+from ledger.witnesses import Witnesses
 
-from ..as_of import refuse_as_of
+from ..as_of import AtDep, refuse_as_of
 from ..deps import (
     MAX_POSITION,
     LeafIndex,
@@ -106,8 +107,10 @@ def add_cosignature(
 
 
 @router.get("/witnesses")
-def witnesses_in_force(witnesses: WitnessesDep) -> dict[str, object]:
-    """The witnesses in force (cosignature/v1 verifier keys) and every witness.* event."""
+def witnesses_in_force(at: AtDep) -> dict[str, object]:
+    """The witnesses in force (cosignature/v1 verifier keys) and every witness.* event (as the
+    ledger stood at ``as_of``, if given)."""
+    witnesses = Witnesses(at.ledger)
     return {"in_force": witnesses.in_force(), "history": witnesses.history()}
 
 
