@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
-from ledger.draws.record import draw_record
+from ledger.draws.record import draw_record, record_json
 
 from ..deps import DrawsDep, JointDep, OfficialDep
 from ..schemas import Reason, RequestBody
@@ -130,11 +130,11 @@ def substitute(
     return {"target": body.target, "replaced": body.inspector, "substitute": substitute}
 
 
-@router.get("/{draw}/record")
-def record(draw: UUID, draws: DrawsDep) -> dict[str, Any]:
-    """The publishable draw record (public): manifest and population list."""
-    manifest, population = draw_record(draws, draw)
-    return {"manifest": manifest, "population": population}
+@router.get("/{draw}/record", response_class=Response)
+def record(draw: UUID, draws: DrawsDep) -> Response:
+    """The public draw record: ``{"manifest", "population"}``, the bytes ``drawledger
+    draw-record`` writes to record.json (docs/DRAWS.md: reproducing a draw from it)."""
+    return Response(record_json(*draw_record(draws, draw)), media_type="application/json")
 
 
 @router.post("/non-random", status_code=201)
