@@ -11,7 +11,8 @@ independent implementation of the sampling.
 
 It recomputes, and compares with what the record says was drawn:
 
-1. the population: the digest of its ids, its count and its strata;
+1. the population: the digest of its ids, its count, its strata, and the digest of the table of
+   ids, strata and weights the freeze committed to;
 2. the seed, from the revealed nonce and the committed entropy (beacon value, ceremony
    contributions, or typed entropy for an old draw);
 3. the selection of every stratum, with its tickets, weights as virtual ids ``id#1 … id#w``;
@@ -83,6 +84,22 @@ def check_population(m: dict[str, Any], population: list[str]) -> None:
     check(strata == frozen["strata"], f"strata sizes {strata} != the freeze's {frozen['strata']}")
     excluded = [{"target": e["target"], "reason": e["reason"]} for e in m["excluded"]]
     check(excluded == frozen["exclusions"], "the excluded targets are not those the freeze logged")
+
+
+def check_table(m: dict[str, Any]) -> None:
+    """The strata and weights listed are those the freeze committed to (its ``table_digest``:
+    SHA-256 of ``id TAB stratum TAB weight LF`` by id; freezes recorded before it have none)."""
+    committed = m["population_frozen"].get("table_digest")
+    if committed is None:
+        return
+    rows = sorted((e["target"], e["stratum"], e.get("weight", 1)) for e in m["eligible"])
+    text = "".join(f"{i}\t{s}\t{w}\n" for i, s, w in rows)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    check(
+        digest == committed,
+        f"population table: the strata and weights listed give {digest}, the freeze "
+        f"committed to {committed}",
+    )
 
 
 # -- 2. seed ------------------------------------------------------------------------------------
@@ -347,13 +364,16 @@ def reproduce(record: dict[str, Any]) -> list[str]:
         return [*lines, "not frozen yet: nothing to reproduce"]
     check_population(m, population)
     lines.append(f"population: {len(population)} targets, digest {m['population_frozen']['digest']}")
+    if "seed_revealed" not in m or "targets_selected" not in m:
+        check_table(m)
     if "seed_revealed" not in m:
         return lines
     seed = check_seed(m)
     lines.append(f"seed: {seed}")
     if "targets_selected" not in m:
         return lines
-    selected = check_selection(m, seed)
+    selected = check_selection(m, seed)  # first: a change that alters the outcome is named
+    check_table(m)
     lines.append(f"selection: {len(selected)} targets reproduced")
     teams = Walks(m, seed).replay()
     if teams:

@@ -335,6 +335,19 @@ class Sealer:
             raise NotFound(f"event at notification id {notification_id} is not sealed yet")
         return int(row["leaf_index"])
 
+    def position(self, leaf_index: int) -> int:
+        """The ledger position of the event sealed as leaf ``leaf_index`` (docs/FORMAT.md,
+        "Positions"); NotFound if no event is sealed there yet."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(f"SELECT notification_id FROM {LEAVES_TABLE} WHERE leaf_index = ?"),
+                (leaf_index,),
+            )
+            row = c.fetchone()
+        if row is None:
+            raise NotFound(f"no event is sealed as leaf {leaf_index} yet")
+        return int(row["notification_id"])
+
     def inclusion_proof(self, leaf_index: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """Proof that leaf ``leaf_index`` is in the tree of a signed checkpoint's size."""
         size = size if size is not None else self._latest_size()

@@ -21,13 +21,25 @@ from .draws import (
     partner_inspector_order,
     select_targets,
 )
-from .eligibility import inspector_exclusion, population, weights
+from .eligibility import Population, inspector_exclusion, population, weights
 from .registry_state import RegistryState
 
 
 def frozen_population(params: dict[str, Any], state: RegistryState) -> Any:
     policy = state.policy or {}
     return population(state, params["criteria"], policy, params["year"], params["stratify_by"])
+
+
+def population_table(
+    params: dict[str, Any], state: RegistryState, pop: Population | None = None
+) -> list[tuple[str, str, int]]:
+    """Every eligible target as the selection reads it: (id, stratum, weight), by id; weight 1
+    in an unweighted draw (``population_table_digest`` in verify/draws.py). ``pop``: the
+    population if the caller computed it already."""
+    pop = pop or frozen_population(params, state)
+    w = weights(state, pop.ids, state.policy or {}) if params["weighted"] else {}
+    rows = [(k, s, w.get(k, 1)) for s, keys in pop.strata.items() for k in keys]
+    return sorted(rows)
 
 
 def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, Any]]:

@@ -64,6 +64,15 @@ def population_digest(ids: Iterable[str]) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
+def population_table_digest(rows: Iterable[tuple[str, str, int]]) -> str:
+    """SHA-256 of the population as the selection reads it: one line ``id TAB stratum TAB
+    weight LF`` per eligible target, sorted by id (weight 1 in an unweighted draw). The freeze
+    records it beside ``population_digest`` (which covers the ids only), so a record that
+    altered a target's stratum or weight no longer matches what the draw committed to."""
+    lines = "".join(f"{i}\t{s}\t{w}\n" for i, s, w in sorted(rows))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class Selection:
     stratum: str
