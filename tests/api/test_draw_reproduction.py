@@ -28,6 +28,7 @@ from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.registry.service import Registry
 from tests.ledger.workflow import reveal, with_ceremony
+from verify.eligibility import population
 from verify.merkle import leaf_hash, verify_inclusion
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "reproduce_draw.py"
@@ -45,12 +46,11 @@ def _draw(draws: Draws, kind: str) -> UUID:
     counts = {"all": 4}
     if spec["stratify_by"]:
         state = draws.registry_at(None)
-        strata: dict[str, int] = {}
-        for t in state.targets.values():
-            if t.division == "szc" and "qsxk" in t.items and t.status == "in_business":
-                value = str(getattr(t, spec["stratify_by"]) or "-")
-                strata[value] = strata.get(value, 0) + 1
-        counts = {s: 1 for s, n in sorted(strata.items()) if n >= 3}
+        criteria = {"division": "szc", "items": ["qsxk"]}
+        year = draws.today().year
+        pop = population(state, criteria, state.policy or {}, year, spec["stratify_by"])
+        counts = {s: 1 for s, keys in pop.strata.items() if len(keys) >= 3}
+        assert len(counts) > 1, pop.strata
     draw = draws.open(
         with_ceremony(
             {"division": "szc", "items": ["qsxk"], "counts": counts, "team_size": 2, **spec}
@@ -76,10 +76,11 @@ def bureau(tmp_path_factory):  # type: ignore[no-untyped-def]
     state = draws.registry_at(None)
     qualified = sorted(c for c, i in state.inspectors.items() if "qsxk" in i.qualifications)
     registry = Registry(app)
+    recusing = qualified[0]
     for target in state.targets.values():
-        if target.division == "szc":
+        if target.division == "szc" and target.aggregate not in state.inspectors[recusing].conflicts:
             registry.declare_conflict(
-                qualified[0], UUID(target.aggregate), "本人配偶在该单位任职", by="szc-aggregator"
+                recusing, UUID(target.aggregate), "本人配偶在该单位任职", by="szc-aggregator"
             )
     made = {kind: _draw(draws, kind) for kind in KINDS}
     app.sealer.seal()
