@@ -6,8 +6,8 @@ and by the column (``/column/draws/{id}/record.json``) and written by ``drawledg
 each recorded step's facts, every step's ledger position and event digest with the path of its
 inclusion proof, and what the walks read (``reproduction.py``): per target its stratum and
 weight, the excluded with their reasons, the weights' policy, the rosters as frozen. An outsider
-reproduces the draw from it with ``docs/reproduce_draw.py`` (standard library only; the column's
-guide, ``/column/guide``, says how). What the public may not see is left out (docs/COLUMN.md):
+reproduces the draw from it with the column's script (``/column/static/reproduce_draw.py``,
+standard library only; the column's guide, ``/column/guide``, says how). What the public may not see is left out (docs/COLUMN.md):
 who acted (officials' codes) and why a member was substituted (it may describe a person).
 """
 

@@ -1,6 +1,7 @@
 """A draw reproduced by an outsider from its public record alone, and the attacks on that record.
 
-The outside script (docs/reproduce_draw.py) is run as the public would run it: a separate Python
+The outside script (api/public_column/static/reproduce_draw.py, which the column serves at
+/column/static/reproduce_draw.py) is run as the public would run it: a separate Python
 (`-I`: no PYTHONPATH, no current directory on the path) in an empty directory, on the record.json
 the column serves, for draws of every kind the demo bureau records — plain, stratified, weighted,
 stratified and weighted, team walks with recusals and substitutions, a joint partner's walks.
@@ -31,7 +32,7 @@ from tests.ledger.workflow import reveal, with_ceremony
 from verify.eligibility import population
 from verify.merkle import leaf_hash, verify_inclusion
 
-SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "reproduce_draw.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "api/public_column/static/reproduce_draw.py"
 CLERK = "szc-clerk"
 KINDS = {
     "stratified": {"stratify_by": "district", "weighted": False},
@@ -364,3 +365,28 @@ def test_the_cli_writes_the_record_the_api_and_the_column_serve(bureau, visitor,
     assert written == visitor.get(f"/draws/{draw}/record").content
     assert written == visitor.get(f"/column/draws/{draw}/record.json").content
     assert json.loads(written)["manifest"] == json.loads((out / "manifest.json").read_text())
+
+
+def test_the_column_serves_the_script_and_a_guide_that_walks_through_it(bureau, visitor, tmp_path):
+    """An outsider needs nothing from the repository: the guide (in Chinese) names the record
+    and the script, and the script the column serves is the one CI runs."""
+    _, made = bureau
+    served = visitor.get("/column/static/reproduce_draw.py")
+    assert served.status_code == 200 and served.content == SCRIPT.read_bytes()
+    guide = visitor.get("/column/guide").text
+    for words in (
+        'href="/column/static/reproduce_draw.py"',
+        "python3 reproduce_draw.py record.json",
+        "/column/draws/抽取编号/record.json",
+        "table_digest",
+        "drawledger/seed/v2",
+        "种子/partner-inspectors/部门/对象代码",
+        "position",
+    ):
+        assert words in guide, words
+    assert "docs/" not in guide and "github" not in guide.lower()
+    page = visitor.get(f"/column/draws/{made['weighted']}").text
+    assert f'href="/column/draws/{made["weighted"]}/record.json"' in page
+    weights = _record(visitor, made["weighted"])["manifest"]["weights"]
+    shown = page.split('id="weights"')[1].split("</p>")[0]
+    assert weights["policy_version"] in shown and weights["policy_digest"] in shown
