@@ -21,7 +21,7 @@ from .draws import (
     partner_inspector_order,
     select_targets,
 )
-from .eligibility import Population, inspector_exclusion, population, weights
+from .eligibility import Population, inspector_exclusion, population, reason, weights
 from .registry_state import RegistryState
 
 
@@ -187,7 +187,7 @@ def ineligibility(
 
     def why(code: str) -> str | None:
         if others and code in others:
-            return f"on division {others[code]}'s team for this target"
+            return reason("other_team", division=others[code])
         return inspector_exclusion(
             state.inspectors.get(code),
             code=code,

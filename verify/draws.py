@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .eligibility import reason as recorded_reason
 from .errors import VerifyError
 from .sampler import sample
 
@@ -209,5 +210,5 @@ def next_inspector(
         reason = why_ineligible(inspector)
         if reason is None and inspector not in team.members:
             return inspector, skips
-        skips.append(Skip(inspector, reason or "already on the team"))
+        skips.append(Skip(inspector, reason or recorded_reason("on_the_team")))
     raise DrawError(f"target {team.target}: no eligible inspector is left for a substitution")

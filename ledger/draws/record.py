@@ -7,8 +7,9 @@ each recorded step's facts, every step's ledger position and event digest with t
 inclusion proof, and what the walks read (``reproduction.py``): per target its stratum and
 weight, the excluded with their reasons, the weights' policy, the rosters as frozen. An outsider
 reproduces the draw from it with the column's script (``/column/static/reproduce_draw.py``,
-standard library only; the column's guide, ``/column/guide``, says how). What the public may not see is left out (docs/COLUMN.md):
-who acted (officials' codes) and why a member was substituted (it may describe a person).
+standard library only; the column's guide, ``/column/guide``, says how). What the public may
+not see is left out (docs/COLUMN.md): who acted (officials' codes) and why a member was
+substituted (it may describe a person).
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
 def _positions(draws: Draws, draw_id: UUID, events: list[Any]) -> list[dict[str, Any]]:
     """Each recorded step in log order: type, ledger position, event digest, proof path."""
     found = [
-        n for n in draws.app.notifications(topics=_DRAW_TYPES) if UUID(str(n.originator_id)) == draw_id
+        n
+        for n in draws.app.notifications(topics=_DRAW_TYPES)
+        if UUID(str(n.originator_id)) == draw_id
     ]
     position = {n.originator_version: n.id for n in found}
     return [

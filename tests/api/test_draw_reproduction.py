@@ -25,7 +25,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.registry.service import Registry
 from tests.ledger.workflow import reveal, with_ceremony
@@ -79,7 +78,10 @@ def bureau(tmp_path_factory):  # type: ignore[no-untyped-def]
     registry = Registry(app)
     recusing = qualified[0]
     for target in state.targets.values():
-        if target.division == "szc" and target.aggregate not in state.inspectors[recusing].conflicts:
+        if (
+            target.division == "szc"
+            and target.aggregate not in state.inspectors[recusing].conflicts
+        ):
             registry.declare_conflict(
                 recusing, UUID(target.aggregate), "本人配偶在该单位任职", by="szc-aggregator"
             )
@@ -155,7 +157,8 @@ def test_the_outside_script_reproduces_every_draw_of_every_kind_from_the_column(
         if "inspectors_assigned" in m:
             assert "team walks reproduced" in done.stdout
             recused += sum(
-                s["reason"].startswith("recused") for t in m["inspectors_assigned"]["teams"]
+                s["reason"].startswith("recused")
+                for t in m["inspectors_assigned"]["teams"]
                 for s in t["skips"]
             )
     assert all(seen.values()), seen
@@ -349,7 +352,7 @@ def test_what_the_public_may_not_see_stays_out_of_the_record_and_the_page(bureau
         for s in m.get("inspector_substituted", []):
             substituted += 1
             assert set(s) == {"time", "target", "replaced", "substitute", "skips", "walked"}
-            assert f"{s['substitute']}</span> 替换 <span class=\"mono\">{s['replaced']}" in page
+            assert f'{s["substitute"]}</span> 替换 <span class="mono">{s["replaced"]}' in page
         if "inspectors_assigned" in m:
             for team in m["inspectors_assigned"]["teams"]:
                 assert all(code in page for code in team["members"])
@@ -360,7 +363,9 @@ def test_the_cli_writes_the_record_the_api_and_the_column_serve(bureau, visitor,
     app, made = bureau
     draw = made["stratified_weighted"]
     out = tmp_path / "out"
-    assert drawledger(["draw-record", str(draw), "--data", str(app.data_dir), "--out", str(out)]) == 0
+    assert (
+        drawledger(["draw-record", str(draw), "--data", str(app.data_dir), "--out", str(out)]) == 0
+    )
     written = (out / "record.json").read_bytes()
     assert written == visitor.get(f"/draws/{draw}/record").content
     assert written == visitor.get(f"/column/draws/{draw}/record.json").content

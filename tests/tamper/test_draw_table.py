@@ -81,7 +81,9 @@ def test_the_verifier_refuses_a_freeze_re_signed_over_other_weights(bureau, tmp_
 
     step9 = verify_bundle(read_bundle(path)).steps[8]
     assert any(
-        f.position == position and "population table_digest" in f.message and forged[:8] in f.message
+        f.position == position
+        and "population table_digest" in f.message
+        and forged[:8] in f.message
         for f in step9.failures
     ), [f.message for f in step9.failures]
 

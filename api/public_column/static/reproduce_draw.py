@@ -127,7 +127,9 @@ def check_seed(m: dict[str, Any]) -> str:
     else:
         committed = {p["party"]: p["commitment"] for p in sources.get("ceremony") or []}
         contributions = revealed["contributions"]
-        check(set(contributions) == set(committed), "the ceremony's parties differ from the opening's")
+        check(
+            set(contributions) == set(committed), "the ceremony's parties differ from the opening's"
+        )
         for party, contribution in contributions.items():
             digest = hashlib.sha256(contribution.encode("ascii")).hexdigest()
             check(digest == committed[party], f"party {party}'s contribution breaks its commitment")
@@ -211,7 +213,9 @@ def cross_check(m: dict[str, Any], seed: str) -> None:
         k = stratum["count"]
         theirs = sampler(ids, seed=f"{seed}/targets", take=k, digits=18, output="tuple")
         expected = [{"target": i, "ticket": t} for t, i, _ in theirs]
-        check(expected == stratum["selected"], f"consistent-sampler disagrees on {stratum['stratum']}")
+        check(
+            expected == stratum["selected"], f"consistent-sampler disagrees on {stratum['stratum']}"
+        )
     print("consistent-sampler 1.0.10 gives the same selection")
 
 
@@ -275,7 +279,9 @@ class Walks:
                 if len(members) == size:
                     break
                 walked += 1
-                reason = self.why(division, item, facts["on_date"], target, code, assignments.get(code, 0))
+                reason = self.why(
+                    division, item, facts["on_date"], target, code, assignments.get(code, 0)
+                )
                 if reason is None:
                     members.append(code)
                 else:
@@ -286,7 +292,8 @@ class Walks:
             check(
                 mine == recorded,
                 f"division {division}, target {target}: the walk gives team {members} "
-                f"(skips {skips}), the record says {recorded['members']} (skips {recorded['skips']})",
+                f"(skips {skips}), the record says {recorded['members']} "
+                f"(skips {recorded['skips']})",
             )
             teams[target] = dict(recorded)
         self.teams[division] = teams
@@ -294,7 +301,9 @@ class Walks:
     def substitute(self, division: str, facts: dict[str, Any], item: str, on_date: str) -> None:
         target = facts["target"]
         team = self.teams[division][target]
-        check(facts["replaced"] in team["members"], f"{facts['replaced']} was not on {target}'s team")
+        check(
+            facts["replaced"] in team["members"], f"{facts['replaced']} was not on {target}'s team"
+        )
         walked, skips, found = team["walked"], [], None
         for code in self.order_for(division, target)[team["walked"] :]:
             walked += 1
@@ -305,7 +314,11 @@ class Walks:
             skips.append({"inspector": code, "reason": reason or "already on the team"})
         mine = {"substitute": found, "skips": skips, "walked": walked}
         theirs = {k: facts[k] for k in mine}
-        check(mine == theirs, f"division {division}, target {target}: substitution gives {mine}, the record says {theirs}")
+        check(
+            mine == theirs,
+            f"division {division}, target {target}: the substitution gives {mine}, "
+            f"the record says {theirs}",
+        )
         team["members"] = [found if c == facts["replaced"] else c for c in team["members"]]
         team["walked"] = walked
 
@@ -341,7 +354,9 @@ class Walks:
             elif name == "partner_inspector_substituted":
                 division = facts["division"]
                 on_date = next(
-                    a["on_date"] for a in m["partner_inspectors_assigned"] if a["division"] == division
+                    a["on_date"]
+                    for a in m["partner_inspectors_assigned"]
+                    if a["division"] == division
                 )
                 self.substitute(division, facts, self.partners[division]["items"][0], on_date)
         return checked
@@ -363,7 +378,9 @@ def reproduce(record: dict[str, Any]) -> list[str]:
     if "population_frozen" not in m:
         return [*lines, "not frozen yet: nothing to reproduce"]
     check_population(m, population)
-    lines.append(f"population: {len(population)} targets, digest {m['population_frozen']['digest']}")
+    lines.append(
+        f"population: {len(population)} targets, digest {m['population_frozen']['digest']}"
+    )
     if "seed_revealed" not in m or "targets_selected" not in m:
         check_table(m)
     if "seed_revealed" not in m:
