@@ -395,3 +395,26 @@ def test_the_column_serves_the_script_and_a_guide_that_walks_through_it(bureau, 
     weights = _record(visitor, made["weighted"])["manifest"]["weights"]
     shown = page.split('id="weights"')[1].split("</p>")[0]
     assert weights["policy_version"] in shown and weights["policy_digest"] in shown
+
+
+def test_the_scripts_own_sampler_equals_consistent_sampler_on_random_cases():
+    """The script's shortcut (buckets by the tickets' first digits) against the PyPI package,
+    on populations small and large enough to fill many buckets."""
+    import importlib.util
+    import random
+
+    from consistent_sampler import sampler
+
+    spec = importlib.util.spec_from_file_location("reproduce_draw", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = random.Random(20261202)
+    for case in range(60):
+        n = rng.choice([1, 2, 5, 40, 300, 3000])
+        ids = sorted({f"9132{rng.randrange(10**14):014d}" for _ in range(n)})
+        k = rng.randint(0, len(ids))
+        seed = f"{rng.getrandbits(256):064x}/targets"
+        digits = rng.choice([9, 18])
+        theirs = sampler(ids, seed=seed, take=k, digits=digits, output="tuple")
+        assert script.sample(ids, seed, k, digits) == [(t, i) for t, i, _ in theirs], case

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 # -- consistent sampling (Rivest), byte for byte as consistent-sampler 1.0.10 ------------------
@@ -46,11 +47,42 @@ def trim(x: str, digits: int) -> str:
     return x[: first + digits]
 
 
-def sample(ids: list[str], seed: str, count: int, digits: int = 9) -> list[tuple[str, str]]:
-    """The ``count`` ids with the smallest tickets, in order, as (trimmed ticket, id)."""
+def sample(
+    ids: list[str], seed: str, count: int, digits: int = 9, key: Callable[[str], str] = str
+) -> list[tuple[str, str]]:
+    """The ids with the smallest tickets, in ticket order, as (trimmed ticket, id), until
+    ``count`` distinct ``key(id)`` are taken (``key``: the target of a weighted draw's virtual
+    id ``target#n``; by default every id counts).
+
+    Shortcut, exact: a ticket's first three digits are the last three decimal digits of its
+    hash, reversed. So the ids are put in 1,000 buckets by those digits, every id in a lower
+    bucket has a smaller ticket than every id in a higher one, and only the lowest buckets
+    that hold ``count`` distinct keys need their full tickets computed and sorted.
+    """
     hashed = hashlib.sha256(seed.encode("utf-8")).hexdigest()
-    ranked = sorted((ticket(hashed, i), i) for i in ids)
-    return [(trim(t, digits), i) for t, i in ranked[:count]]
+    base = hashlib.sha256(hashed.encode("utf-8"))
+    buckets: list[list[str]] = [[] for _ in range(1000)]
+    for item in ids:
+        h = base.copy()
+        h.update(item.encode("utf-8"))
+        residue = int.from_bytes(h.digest(), "big") % 1000
+        buckets[int(f"{residue:03d}"[::-1])].append(item)
+    candidates: list[str] = []
+    keys: set[str] = set()
+    for bucket in buckets:
+        if len(keys) >= count:
+            break
+        candidates += bucket
+        keys.update(key(i) for i in bucket)
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for full, item in sorted((ticket(hashed, i), i) for i in candidates):
+        if len(out) == count:
+            break
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append((trim(full, digits), item))
+    return out
 
 
 class Differs(Exception):
@@ -171,16 +203,19 @@ def selection(m: dict[str, Any], seed: str) -> list[dict[str, Any]]:
         k = counts[stratum]
         if weighted:  # target t takes part as t#1 … t#w; the first k distinct are taken
             virtual = [f"{e['target']}#{n}" for e in members for n in range(1, e["weight"] + 1)]
-            chosen: list[dict[str, str]] = []
-            for tick, item in sample(virtual, f"{seed}/targets", len(virtual), 18):
-                target = item.rsplit("#", 1)[0]
-                if len(chosen) < k and target not in {c["target"] for c in chosen}:
-                    chosen.append({"target": target, "ticket": tick})
+            chosen = [
+                {"target": _target_of(item), "ticket": tick}
+                for tick, item in sample(virtual, f"{seed}/targets", k, 18, key=_target_of)
+            ]
         else:
             ids = [e["target"] for e in members]
             chosen = [{"target": i, "ticket": t} for t, i in sample(ids, f"{seed}/targets", k, 18)]
         out.append({"stratum": stratum, "selected": chosen})
     return out
+
+
+def _target_of(virtual_id: str) -> str:
+    return virtual_id.rsplit("#", 1)[0]
 
 
 def check_selection(m: dict[str, Any], seed: str) -> list[str]:
