@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import append, column, draw_api, import_targets, sample, seal, verify_rate
+from . import append, column, draw_api, import_targets, reproduce, sample, seal, verify_rate
 from .common import Config, Figure, PgScratch, machine_info, pg_params_from_env
 
 BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
     "verify": verify_rate.run,
     "seal": seal.run,
     "sample": sample.run,
+    "reproduce": reproduce.run,
     "import": import_targets.run,
     "draw": draw_api.run,
     "column": column.run,
