@@ -33,13 +33,12 @@ def frozen_population(params: dict[str, Any], state: RegistryState) -> Any:
 def population_table(
     params: dict[str, Any], state: RegistryState, pop: Population | None = None
 ) -> list[tuple[str, str, int]]:
-    """Every eligible target as the selection reads it: (id, stratum, weight), by id; weight 1
-    in an unweighted draw (``population_table_digest`` in verify/draws.py). ``pop``: the
-    population if the caller computed it already."""
+    """Every eligible target as the selection reads it: (id, stratum, weight), stratum by
+    stratum; weight 1 in an unweighted draw (``population_table_digest`` in verify/draws.py
+    sorts them). ``pop``: the population if the caller computed it already."""
     pop = pop or frozen_population(params, state)
     w = weights(state, pop.ids, state.policy or {}) if params["weighted"] else {}
-    rows = [(k, s, w.get(k, 1)) for s, keys in pop.strata.items() for k in keys]
-    return sorted(rows)
+    return [(k, s, w.get(k, 1)) for s, keys in pop.strata.items() for k in keys]
 
 
 def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, Any]]:
