@@ -32,7 +32,6 @@ from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
 from projections.published import published_item_list
-from verify.draw_rules import frozen_population
 from verify.eligibility import weights
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
@@ -418,20 +417,23 @@ def _check_data(
     selected = manifest.get("targets_selected")
     if not selected:
         return None
-    frozen = manifest["population_frozen"]
-    pop = frozen_population(params, state)
-    stratum_of = {key: stratum for stratum, keys in pop.strata.items() for key in keys}
-    excluded = {e["target"]: e["reason"] for e in frozen["exclusions"]}
-    excluded_zh = {target: exclusion_reason(reason) for target, reason in excluded.items()}
+    # The record's lists: each eligible target's stratum and weight, the excluded and why.
+    stratum_of = {e["target"]: e["stratum"] for e in manifest["eligible"]}
+    excluded_zh = {e["target"]: e["reason_zh"] for e in manifest["excluded"]}
+    weighted = bool(params["weighted"])
     return {
         "seed": manifest["seed_revealed"]["seed"],
-        "weighted": bool(params["weighted"]),
+        "weighted": weighted,
         "digits": 18,
         "population": stratum_of,
-        # Weighted draws give target t the virtual ids t#1 … t#w (w from its credit class).
+        # Weighted draws give target t the virtual ids t#1 … t#w (w from its credit class);
+        # an excluded target is shown the ticket its own weight would have given it.
         "weights": (
-            weights(state, [*stratum_of, *excluded], state.policy or {})
-            if params["weighted"]
+            {
+                **{e["target"]: e["weight"] for e in manifest["eligible"]},
+                **weights(state, list(excluded_zh), state.policy or {}),
+            }
+            if weighted
             else {}
         ),
         "thresholds": {s["stratum"]: s["threshold"] for s in selected["strata"]},

@@ -357,6 +357,11 @@ def test_what_the_public_may_not_see_stays_out_of_the_record_and_the_page(bureau
             for team in m["inspectors_assigned"]["teams"]:
                 assert all(code in page for code in team["members"])
     assert substituted
+    for feed in ("/column/feed.json", "/column/feed.rss"):  # the feeds agree: publications only
+        body = visitor.get(feed).text
+        assert "<item>" in body or '"items":[{' in body  # the demo's publications are there
+        for private in ("近亲属", "本人配偶", *names):
+            assert private not in body
 
 
 def test_the_cli_writes_the_record_the_api_and_the_column_serve(bureau, visitor, tmp_path):
