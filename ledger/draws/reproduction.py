@@ -68,6 +68,7 @@ def _rosters(draw: Draw, state: RegistryState) -> dict[str, Any]:
     and the recusals its walks met. Empty before any team is assigned."""
     policy = state.policy or {}
     rules = {
+        "policy_version": policy.get("version"),  # the version in force at the freeze
         "eligible_statuses": eligible_inspector_statuses(policy),
         "max_assignments_per_draw": policy.get("teams", {}).get("max_assignments_per_draw"),
     }

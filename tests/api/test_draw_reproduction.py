@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
+from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.registry.service import Registry
 from tests.ledger.workflow import reveal, with_ceremony
@@ -423,3 +424,31 @@ def test_the_scripts_own_sampler_equals_consistent_sampler_on_random_cases():
         digits = rng.choice([9, 18])
         theirs = sampler(ids, seed=seed, take=k, digits=digits, output="tuple")
         assert script.sample(ids, seed, k, digits) == [(t, i) for t, i, _ in theirs], case
+
+
+def test_a_draw_on_either_store_is_reproduced_and_its_steps_proved_by_position(ledger, tmp_path):
+    """The same on SQLite and on PostgreSQL (whose positions may skip): a draw through the API,
+    its record reproduced outside, each step's proof fetched by the record's position."""
+    build_demo(ledger, targets=120, inspectors=20)
+    client = TestClient(create_app(ledger))
+    draws = Draws(ledger)
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
+    draw = draws.open(with_ceremony({**spec, "weighted": True}), CLERK)
+    draws.freeze(draw, CLERK)
+    reveal(draws, draw, CLERK)
+    draws.select(draw, CLERK)
+    draws.assign(draw, CLERK)
+    ledger.sealer.seal()
+    record = client.get(f"/draws/{draw}/record").json()
+    done = _outside(record, tmp_path / "outside")
+    assert done.returncode == 0 and "team walks reproduced" in done.stdout, done.stdout
+    lines = client.get("/checkpoint").text.splitlines()
+    size, root = int(lines[1]), base64.b64decode(lines[2])
+    stored = {n.id: n for n in ledger.notifications()}
+    for step in record["manifest"]["steps"]:
+        n = stored[step["position"]]
+        assert ledger.checked(n, "test").digest.hex() == step["digest"]
+        proof = client.get(step["proof"]).json()
+        assert (proof["position"], proof["tree_size"]) == (step["position"], size)
+        path = [base64.b64decode(h) for h in proof["proof"]]
+        verify_inclusion(leaf_hash(n.state), proof["index"], size, path, root)
