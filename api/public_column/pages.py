@@ -308,8 +308,8 @@ class Column:
             "abandoned": _abandoned(manifest.get("abandoned")),  # ended early, with its reason
             "eligible": len(manifest.get("eligible", [])),
             "weights": manifest.get("weights"),
-            "rosters": manifest.get("rosters", {}),
-            "teams": _teams(manifest),
+            "rosters": _rosters(manifest),
+            "teams": _teams(manifest, draw.teams_by_division()),
             "strata": [],
             "steps": self.steps(draw_id),
             "plan_label": self._plan_label(opened["plan"]) if opened.get("plan") else None,
@@ -444,15 +444,13 @@ def _check_data(
     }
 
 
-def _teams(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every team as it stands, by division (the lead's first), with its logged skips in
-    Chinese and the substitutions made in it (who replaced whom; never why)."""
+def _teams(manifest: dict[str, Any], current: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every team as it stands (``current``: ``Draw.teams_by_division``, the lead's first), with
+    its logged skips in Chinese and the substitutions made in it (who replaced whom; never
+    why)."""
     rows = []
-    lead = manifest.get("inspectors_assigned")
-    walks = [(manifest["opened"]["division"], lead["teams"] if lead else [], "inspector")]
-    for p in manifest.get("partners", []):
-        walks.append((p["division"], p.get("teams", []), "partner_inspector"))
-    for division, teams, kind in walks:
+    for division, teams in current.items():
+        kind = "inspector" if division == manifest["opened"]["division"] else "partner_inspector"
         for team in teams:
             subs = [
                 s
@@ -463,7 +461,7 @@ def _teams(manifest: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "division": division,
                     "target": team["target"],
-                    "members": _members(team["members"], subs),
+                    "members": team["members"],
                     "skips": [
                         {**k, "reason_zh": exclusion_reason(k["reason"])}
                         for k in team["skips"] + [k for s in subs for k in s["skips"]]
@@ -474,10 +472,18 @@ def _teams(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _members(members: list[str], subs: list[dict[str, Any]]) -> list[str]:
-    for s in subs:
-        members = [s["substitute"] if m == s["replaced"] else m for m in members]
-    return members
+def _rosters(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The rosters as frozen, each inspector's status by the registry's Chinese label."""
+    label = LABELS["status"]
+    return {
+        division: {
+            **r,
+            "inspectors": [
+                {**i, "status_zh": label.get(i["status"], i["status"])} for i in r["inspectors"]
+            ],
+        }
+        for division, r in manifest.get("rosters", {}).items()
+    }
 
 
 def _abandoned(facts: dict[str, Any] | None) -> dict[str, Any] | None:

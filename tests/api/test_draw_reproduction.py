@@ -357,6 +357,8 @@ def test_what_the_public_may_not_see_stays_out_of_the_record_and_the_page(bureau
         if "inspectors_assigned" in m:
             for team in m["inspectors_assigned"]["teams"]:
                 assert all(code in page for code in team["members"])
+            roster = page.split('class="roster"')[1].split("</table>")[0]
+            assert "<td>在岗</td>" in roster and "on_duty" not in roster  # statuses in Chinese
     assert substituted
     for feed in ("/column/feed.json", "/column/feed.rss"):  # the feeds agree: publications only
         body = visitor.get(feed).text
