@@ -48,7 +48,7 @@ def cmd_draw_record(args: argparse.Namespace) -> int:
 
     app = LedgerApp.open(Path(args.data))
     manifest, population = write_draw_record(Draws(app), draw_id(args.draw), Path(args.out))
-    print(f"wrote {manifest} and {population}")
+    print(f"wrote {manifest.parent / 'record.json'}, {manifest} and {population}")
     return 0
 
 
@@ -93,10 +93,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
     p.set_defaults(func=cmd_seal)
 
-    p = sub.add_parser("draw-record", help="write a draw's manifest and population list")
+    p = sub.add_parser(
+        "draw-record", help="write a draw's public record (what the API and the column serve)"
+    )
     p.add_argument("draw", help="the draw id")
     p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True, help="a directory for manifest.json, population.txt")
+    p.add_argument(
+        "--out", required=True, help="a directory for record.json, manifest.json, population.txt"
+    )
     p.set_defaults(func=cmd_draw_record)
 
     p = sub.add_parser(

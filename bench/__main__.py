@@ -26,7 +26,18 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import append, column, draw_api, import_targets, sample, seal, trail, verify_rate, workers
+from . import (
+    append,
+    column,
+    draw_api,
+    import_targets,
+    reproduce,
+    sample,
+    seal,
+    trail,
+    verify_rate,
+    workers,
+)
 from .common import Config, Figure, PgScratch, machine_info, pg_params_from_env
 
 BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
@@ -34,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Figure]]] = {
     "verify": verify_rate.run,
     "seal": seal.run,
     "sample": sample.run,
+    "reproduce": reproduce.run,
     "import": import_targets.run,
     "draw": draw_api.run,
     "column": column.run,

@@ -339,15 +339,24 @@ class Sealer:
         return hashes
 
     def leaf_index(self, notification_id: int) -> int:
+        """The leaf index of the event at a ledger position (docs/FORMAT.md, "Positions")."""
+        missing = f"event at notification id {notification_id} is not sealed yet"
+        return self._paired("leaf_index", "notification_id", notification_id, missing)
+
+    def position(self, leaf_index: int) -> int:
+        """The ledger position of the event sealed as leaf ``leaf_index``; NotFound if no
+        event is sealed there yet."""
+        missing = f"no event is sealed as leaf {leaf_index} yet"
+        return self._paired("notification_id", "leaf_index", leaf_index, missing)
+
+    def _paired(self, wanted: str, given: str, value: int, missing: str) -> int:
+        """One side of a sealed leaf's pairing (leaf index ↔ notification id) from the other."""
         with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute(
-                self._sql(f"SELECT leaf_index FROM {LEAVES_TABLE} WHERE notification_id = ?"),
-                (notification_id,),
-            )
+            c.execute(self._sql(f"SELECT {wanted} FROM {LEAVES_TABLE} WHERE {given} = ?"), (value,))
             row = c.fetchone()
         if row is None:
-            raise NotFound(f"event at notification id {notification_id} is not sealed yet")
-        return int(row["leaf_index"])
+            raise NotFound(missing)
+        return int(row[wanted])
 
     def inclusion_proof(self, leaf_index: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """Proof that leaf ``leaf_index`` is in the tree of a signed checkpoint's size."""

@@ -23,12 +23,20 @@ from .draw_rules import (
     Taken,
     assignment,
     frozen_population,
+    population_table,
     selection,
     substituted,
     substitution,
     taken_by,
 )
-from .draws import DrawError, derive_seed, nonce_commitment, normalise_entropy, population_digest
+from .draws import (
+    DrawError,
+    derive_seed,
+    nonce_commitment,
+    normalise_entropy,
+    population_digest,
+    population_table_digest,
+)
 from .entropy import check_order, check_reveal, check_sources, derive_seed_v2
 from .registry_state import RegistryState
 
@@ -182,6 +190,8 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
         "strata": {s: len(keys) for s, keys in pop.strata.items()},
         "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
     }
+    if "table_digest" in frozen:  # recorded since draw records carry strata and weights
+        found["table_digest"] = population_table_digest(population_table(params, state, pop))
     for name, value in found.items():
         if frozen[name] != value:
             out.append(

@@ -21,13 +21,24 @@ from .draws import (
     partner_inspector_order,
     select_targets,
 )
-from .eligibility import inspector_exclusion, population, weights
+from .eligibility import Population, inspector_exclusion, population, reason, weights
 from .registry_state import RegistryState
 
 
 def frozen_population(params: dict[str, Any], state: RegistryState) -> Any:
     policy = state.policy or {}
     return population(state, params["criteria"], policy, params["year"], params["stratify_by"])
+
+
+def population_table(
+    params: dict[str, Any], state: RegistryState, pop: Population | None = None
+) -> list[tuple[str, str, int]]:
+    """Every eligible target as the selection reads it: (id, stratum, weight), stratum by
+    stratum; weight 1 in an unweighted draw (``population_table_digest`` in verify/draws.py
+    sorts them). ``pop``: the population if the caller computed it already."""
+    pop = pop or frozen_population(params, state)
+    w = weights(state, pop.ids, state.policy or {}) if params["weighted"] else {}
+    return [(k, s, w.get(k, 1)) for s, keys in pop.strata.items() for k in keys]
 
 
 def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, Any]]:
@@ -175,7 +186,7 @@ def ineligibility(
 
     def why(code: str) -> str | None:
         if others and code in others:
-            return f"on division {others[code]}'s team for this target"
+            return reason("other_team", division=others[code])
         return inspector_exclusion(
             state.inspectors.get(code),
             code=code,

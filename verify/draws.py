@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .eligibility import reason as recorded_reason
 from .errors import VerifyError
 from .sampler import sample
 
@@ -61,6 +62,15 @@ def derive_seed(normalised_entropy: str, nonce: bytes) -> str:
 def population_digest(ids: Iterable[str]) -> str:
     """SHA-256 of the sorted unique ids, one per line: ``LC_ALL=C sort -u ids.txt | sha256sum``."""
     lines = "".join(f"{i}\n" for i in sorted(set(ids)))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def population_table_digest(rows: Iterable[tuple[str, str, int]]) -> str:
+    """SHA-256 of the population as the selection reads it: one line ``id TAB stratum TAB
+    weight LF`` per eligible target, sorted by id (weight 1 in an unweighted draw). The freeze
+    records it beside ``population_digest`` (which covers the ids only), so a record that
+    altered a target's stratum or weight no longer matches what the draw committed to."""
+    lines = "".join(f"{i}\t{s}\t{w}\n" for i, s, w in sorted(rows))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
@@ -200,5 +210,5 @@ def next_inspector(
         reason = why_ineligible(inspector)
         if reason is None and inspector not in team.members:
             return inspector, skips
-        skips.append(Skip(inspector, reason or "already on the team"))
+        skips.append(Skip(inspector, reason or recorded_reason("on_the_team")))
     raise DrawError(f"target {team.target}: no eligible inspector is left for a substitution")

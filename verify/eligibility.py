@@ -59,11 +59,18 @@ REASONS: dict[str, tuple[str, str]] = {
         "over capacity: {assignments} assignments in this draw (cap {cap})",
         "超出分配上限：本次抽取已分配 {assignments} 次（上限 {cap} 次）",
     ),
+    # A joint inspection: one person does not inspect for two divisions on one visit.
+    "other_team": (
+        "on division {division}'s team for this target",
+        "已在 {division} 对该检查对象的检查组中",
+    ),
+    "on_the_team": ("already on the team", "已在本检查组中"),  # met again by a substitution
 }
 _LISTED = {"eligible"}  # values recorded as a comma-separated list of codes
 
 
-def _reason(kind: str, **values: Any) -> str:
+def reason(kind: str, **values: Any) -> str:
+    """A reason in the words the ledger records."""
     return REASONS[kind][0].format(**values)
 
 
@@ -125,11 +132,11 @@ def target_exclusion(
     """Why a target in scope may not be drawn, or None."""
     statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
-        return _reason("target_status", status=target.status, eligible=", ".join(statuses))
-    return yearly_cap_reason(target, state.selections[(target.key, year)], year, policy)
+        return reason("target_status", status=target.status, eligible=", ".join(statuses))
+    return yearly_capreason(target, state.selections[(target.key, year)], year, policy)
 
 
-def yearly_cap_reason(
+def yearly_capreason(
     target: TargetState, done: int, year: int, policy: dict[str, Any]
 ) -> str | None:
     """Why ``target``, drawn or inspected ``done`` times in ``year`` already, may not be once
@@ -140,7 +147,7 @@ def yearly_cap_reason(
     if cap is not None and done >= cap:
         risky = set(target.risk_flags) & set(frequency.get("risk_flags", []))
         if not (risky and frequency.get("risky_entities_exempt_from_cap")):
-            return _reason("yearly_cap", done=done, year=year, cap=cap)
+            return reason("yearly_cap", done=done, year=year, cap=cap)
     return None
 
 
@@ -188,16 +195,16 @@ def inspector_exclusion(
 ) -> str | None:
     """Why an inspector may not join this target's team, or None."""
     if inspector is None:
-        return _reason("not_on_roster")
+        return reason("not_on_roster")
     if inspector.status not in eligible_inspector_statuses(policy):
-        return _reason("inspector_status", status=inspector.status)
+        return reason("inspector_status", status=inspector.status)
     if not certificate_valid_on(inspector.certificate, on_date):
-        return _reason("certificate_expired", date=inspector.certificate.get("valid_until"))
+        return reason("certificate_expired", date=inspector.certificate.get("valid_until"))
     if item not in inspector.qualifications:
-        return _reason("not_qualified", item=item)
+        return reason("not_qualified", item=item)
     if target_aggregate in inspector.conflicts:
-        return _reason("recused")
+        return reason("recused")
     cap = policy.get("teams", {}).get("max_assignments_per_draw")
     if cap is not None and assignments >= cap:
-        return _reason("over_capacity", assignments=assignments, cap=cap)
+        return reason("over_capacity", assignments=assignments, cap=cap)
     return None

@@ -2,7 +2,8 @@
 
 Everything here is public record: enterprise names and credit codes, divisions, items, plans and
 draws. Nothing names a person: an individual target appears only by its pseudonymous reference,
-inspectors and the officials who acted are left out.
+inspectors only by their codes (the teams and the frozen roster a walk read: docs/COLUMN.md), the
+officials who acted and why a member was substituted are left out.
 
 A draw's page carries what "check my company" (static/check.js) needs to decide in the browser,
 without asking the server: the seed, each population id's stratum (and weight in a weighted
@@ -22,16 +23,16 @@ from eventsourcing.persistence import Notification
 from ledger.application import LedgerApp
 from ledger.catalogue import event_types
 from ledger.draws.aggregate import GROUND_LABELS
-from ledger.draws.record import draw_record
+from ledger.draws.record import draw_record, record_json
+from ledger.draws.reproduction import exclusion_reason
 from ledger.draws.service import Draws
 from ledger.errors import NotFound
 from ledger.plans.aggregate import Plan
-from ledger.registry.layouts import LABELS, TARGET_STATUS_LABELS
+from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
 from projections.published import published_item_list
-from verify.draw_rules import frozen_population
-from verify.eligibility import reason_in_chinese, weights
+from verify.eligibility import weights
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
 
@@ -73,11 +74,6 @@ def china_time(value: Any) -> str:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(text)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-def exclusion_reason(recorded: str) -> str:
-    """A logged exclusion in Chinese, its statuses by the registry's labels."""
-    return reason_in_chinese(recorded, {**TARGET_STATUS_LABELS, **LABELS["status"]})
 
 
 @dataclass
@@ -310,6 +306,10 @@ class Column:
             "frozen": frozen,
             "revealed": revealed,
             "abandoned": _abandoned(manifest.get("abandoned")),  # ended early, with its reason
+            "eligible": len(manifest.get("eligible", [])),
+            "weights": manifest.get("weights"),
+            "rosters": _rosters(manifest),
+            "teams": _teams(manifest, draw.teams_by_division()),
             "strata": [],
             "steps": self.steps(draw_id),
             "plan_label": self._plan_label(opened["plan"]) if opened.get("plan") else None,
@@ -347,6 +347,10 @@ class Column:
         return queries.search_publications(
             self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
         )
+
+    def record_text(self, draw_id: UUID) -> str:
+        """The draw's public record, the bytes ``GET /draws/{id}/record`` serves."""
+        return record_json(*draw_record(self.draws, draw_id))
 
     def population_text(self, draw_id: UUID) -> str:
         """The frozen population, one id a line: ``LC_ALL=C sort -u | sha256sum`` of it prints
@@ -413,20 +417,23 @@ def _check_data(
     selected = manifest.get("targets_selected")
     if not selected:
         return None
-    frozen = manifest["population_frozen"]
-    pop = frozen_population(params, state)
-    stratum_of = {key: stratum for stratum, keys in pop.strata.items() for key in keys}
-    excluded = {e["target"]: e["reason"] for e in frozen["exclusions"]}
-    excluded_zh = {target: exclusion_reason(reason) for target, reason in excluded.items()}
+    # The record's lists: each eligible target's stratum and weight, the excluded and why.
+    stratum_of = {e["target"]: e["stratum"] for e in manifest["eligible"]}
+    excluded_zh = {e["target"]: e["reason_zh"] for e in manifest["excluded"]}
+    weighted = bool(params["weighted"])
     return {
         "seed": manifest["seed_revealed"]["seed"],
-        "weighted": bool(params["weighted"]),
+        "weighted": weighted,
         "digits": 18,
         "population": stratum_of,
-        # Weighted draws give target t the virtual ids t#1 … t#w (w from its credit class).
+        # Weighted draws give target t the virtual ids t#1 … t#w (w from its credit class);
+        # an excluded target is shown the ticket its own weight would have given it.
         "weights": (
-            weights(state, [*stratum_of, *excluded], state.policy or {})
-            if params["weighted"]
+            {
+                **{e["target"]: e["weight"] for e in manifest["eligible"]},
+                **weights(state, list(excluded_zh), state.policy or {}),
+            }
+            if weighted
             else {}
         ),
         "thresholds": {s["stratum"]: s["threshold"] for s in selected["strata"]},
@@ -434,6 +441,48 @@ def _check_data(
             s["target"]: s["ticket"] for stratum in selected["strata"] for s in stratum["selected"]
         },
         "excluded": excluded_zh,
+    }
+
+
+def _teams(manifest: dict[str, Any], current: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every team as it stands (``current``: ``Draw.teams_by_division``, the lead's first), with
+    its logged skips in Chinese and the substitutions made in it (who replaced whom; never
+    why)."""
+    rows = []
+    for division, teams in current.items():
+        kind = "inspector" if division == manifest["opened"]["division"] else "partner_inspector"
+        for team in teams:
+            subs = [
+                s
+                for s in manifest.get(f"{kind}_substituted", [])
+                if s["target"] == team["target"] and s.get("division", division) == division
+            ]
+            rows.append(
+                {
+                    "division": division,
+                    "target": team["target"],
+                    "members": team["members"],
+                    "skips": [
+                        {**k, "reason_zh": exclusion_reason(k["reason"])}
+                        for k in team["skips"] + [k for s in subs for k in s["skips"]]
+                    ],
+                    "substitutions": subs,
+                }
+            )
+    return rows
+
+
+def _rosters(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The rosters as frozen, each inspector's status by the registry's Chinese label."""
+    label = LABELS["status"]
+    return {
+        division: {
+            **r,
+            "inspectors": [
+                {**i, "status_zh": label.get(i["status"], i["status"])} for i in r["inspectors"]
+            ],
+        }
+        for division, r in manifest.get("rosters", {}).items()
     }
 
 

@@ -147,6 +147,13 @@ def draw(draw: UUID, request: Request, column: ColumnDep) -> HTMLResponse:
     )
 
 
+@router.get("/draws/{draw}/record.json")
+def record(draw: UUID, column: ColumnDep) -> Response:
+    """The draw's public record, the same bytes as ``GET /draws/{id}/record``: what the guide's
+    reproduction script reads."""
+    return Response(column.record_text(draw), media_type="application/json")
+
+
 @router.get("/draws/{draw}/population.txt", response_class=PlainTextResponse)
 def population(draw: UUID, column: ColumnDep) -> str:
     """The frozen population, one id a line (its SHA-256 is the digest on the draw's page)."""

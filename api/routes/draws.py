@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
-from ledger.draws.record import draw_record
+from ledger.draws.record import draw_record, record_json
 
 from ..as_of import AtDep
 from ..deps import DrawsDep, JointDep, OfficialDep
@@ -131,13 +131,14 @@ def substitute(
     return {"target": body.target, "replaced": body.inspector, "substitute": substitute}
 
 
-@router.get("/{draw}/record")
-def record(draw: UUID, draws: DrawsDep, at: AtDep) -> dict[str, Any]:
-    """The publishable draw record (public): manifest and population list (as the ledger
-    stood at ``as_of``, if given: the steps recorded by then). For a directed (non-random)
-    record's id: what was recorded (``random: false``) and no population."""
+@router.get("/{draw}/record", response_class=Response)
+def record(draw: UUID, draws: DrawsDep, at: AtDep) -> Response:
+    """The public draw record: ``{"manifest", "population"}``, the bytes ``drawledger
+    draw-record`` writes to record.json (docs/DRAWS.md: reproducing a draw from it); as the
+    ledger stood at ``as_of``, if given (the steps recorded by then). For a directed
+    (non-random) record's id: what was recorded (``random: false``) and no population."""
     manifest, population = draw_record(draws.reading(at.ledger), draw)
-    return {"manifest": manifest, "population": population}
+    return Response(record_json(manifest, population), media_type="application/json")
 
 
 @router.post("/non-random", status_code=201)

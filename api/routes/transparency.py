@@ -121,16 +121,20 @@ def inclusion(
     position: PositionQuery = None,
     size: TreeSize = None,
 ) -> dict[str, object]:
-    """Inclusion proof of leaf ``index`` (or of the event at ledger ``position``) in the tree
-    of a signed checkpoint (latest by default)."""
+    """Inclusion proof of the event at ledger ``position`` (or of leaf ``index``) in the tree
+    of a signed checkpoint (latest by default). The answer names the event both ways: its
+    ``position``, the number the API, draw records and the column use, and its leaf ``index``,
+    the number RFC 9162's proof arithmetic uses (docs/FORMAT.md, "Positions")."""
     if index is not None and position is not None:
-        raise BadInput("give either index (a leaf index) or position (a ledger position)")
+        raise BadInput("give either position (a ledger position) or index (a leaf index)")
     if position is not None:
         index = ledger.sealer.leaf_index(position)
     elif index is None:
-        raise BadInput("give index (a leaf index) or position (a ledger position)")
+        raise BadInput("give position (a ledger position) or index (a leaf index)")
+    else:
+        position = ledger.sealer.position(index)
     tree_size, proof = ledger.sealer.inclusion_proof(index, size)
-    return {"index": index, "tree_size": tree_size, "proof": _b64(proof)}
+    return {"position": position, "index": index, "tree_size": tree_size, "proof": _b64(proof)}
 
 
 @router.get("/proofs/consistency", dependencies=[_PROOF])

@@ -89,7 +89,8 @@ class Draw(LedgerAggregate):
         position: int
         year: int
         count: int
-        digest: str
+        digest: str  # the ids (verify.draws.population_digest)
+        table_digest: str  # ids, strata, weights; absent in freezes recorded before it existed
         strata: dict[str, int]
         exclusions: list[dict[str, str]]
 

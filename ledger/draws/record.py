@@ -1,9 +1,15 @@
-"""The publishable record of a draw: a manifest and the frozen population list.
+"""The public record of a draw: everything needed to reproduce it, and nothing more.
 
-Anyone can reproduce the selection from these two files with only
-``pip install consistent-sampler`` (docs/DRAWS.md), and check that the population list is the one
-the draw committed to: ``LC_ALL=C sort -u population.txt | sha256sum`` prints the digest in the
-manifest.
+One JSON document, ``{"manifest": …, "population": […]}``, served by ``GET /draws/{id}/record``
+and by the column (``/column/draws/{id}/record.json``) and written by ``drawledger draw-record``
+(``record.json``, with ``manifest.json`` and ``population.txt`` beside it). The manifest holds
+each recorded step's facts, every step's ledger position and event digest with the path of its
+inclusion proof, and what the walks read (``reproduction.py``): per target its stratum and
+weight, the excluded with their reasons, the weights' policy, the rosters as frozen. An outsider
+reproduces the draw from it with the column's script (``/column/static/reproduce_draw.py``,
+standard library only; the column's guide, ``/column/guide``, says how). What the public may
+not see is left out (docs/COLUMN.md): who acted (officials' codes) and why a member was
+substituted (it may describe a person).
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ from uuid import UUID
 
 from verify.draw_rules import frozen_population
 
+from ..catalogue import event_types
 from ..errors import NotFound
+from .reproduction import reproduction
 from .service import Draws
 
+FORMAT = "drawledger/draw-record/v2"
+GUIDE = "/column/guide"
 # Steps a draw may record more than once: listed whole, in log order.
 _REPEATED = {
     "inspector_substituted",
@@ -28,32 +38,39 @@ _REPEATED = {
     "partner_inspector_substituted",
     "rolled_over",
 }
+# Facts of a step kept out of the public record: a substitution's reason may describe a
+# person's family or health (the record says who replaced whom, not why).
+_PRIVATE = {"inspector_substituted": ("reason",), "partner_inspector_substituted": ("reason",)}
+_DRAW_TYPES = [name for name in event_types() if name.startswith("draw.")]
+
+
+def proof_path(position: int) -> str:
+    """Where the inclusion proof of the event at a ledger position is served."""
+    return f"/proofs/inclusion?position={position}"
 
 
 def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]:
-    """The manifest (every recorded step's facts) and the population's sorted ids; for a
-    directed (non-random) record, what was recorded and no population."""
-    steps: dict[str, Any] = {}
-    positions: dict[str, int] = {}
-    for event in draws.app.records_of(draw_id):
-        steps.setdefault(event.type.split(".", 1)[1], []).append(
-            {
-                "time": event.envelope["time"],
-                "actor": event.envelope["actor"],
-                **event.envelope["payload"],
-            }
-        )
-        positions[event.type] = event.version
-    if not steps:
+    """The manifest and the population's sorted ids; NotFound for an unknown draw."""
+    events = draws.app.records_of(draw_id)
+    if not events:
         raise NotFound(f"no draw with id {draw_id}")
+    steps: dict[str, Any] = {}
+    for event in events:
+        name = event.type.split(".", 1)[1]
+        hidden = _PRIVATE.get(name, ())
+        facts = {k: v for k, v in event.envelope["payload"].items() if k not in hidden}
+        steps.setdefault(name, []).append({"time": event.envelope["time"], **facts})
     if "recorded" in steps and "opened" not in steps:
-        return _directed_record(draws, draw_id, steps["recorded"][0]), []
+        return _directed_record(draws, draw_id, events[0].envelope), []
     draw = draws.get(draw_id)
     population: list[str] = []
+    extra: dict[str, Any] = {}
     if "population_frozen" in steps:
         state = draws.registry_at(draw.position)
         population = frozen_population(draw.params(), state).ids
+        extra = reproduction(draw, state)
     manifest = {
+        "format": FORMAT,
         "draw": str(draw_id),
         "ledger": draws.app.origin,
         "step": draw.step,
@@ -63,14 +80,17 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
             {**p, "teams": list(p["teams"].values())} if "teams" in p else dict(p)
             for p in draw.partners.values()
         ],
-        "how_to_reproduce": "docs/DRAWS.md",
+        **extra,
+        "steps": _positions(draws, draw_id, events),
+        "how_to_reproduce": GUIDE,
     }
     return manifest, population
 
 
-def _directed_record(draws: Draws, record_id: UUID, facts: dict[str, Any]) -> dict[str, Any]:
+def _directed_record(draws: Draws, record_id: UUID, envelope: dict[str, Any]) -> dict[str, Any]:
     """A directed (non-random) inspection's record: who decided, on which ground and legal
     basis, which targets. Nothing was drawn, so there is no population and nothing to replay."""
+    facts = {"time": envelope["time"], "actor": envelope["actor"], **envelope["payload"]}
     return {
         "draw": str(record_id),
         "ledger": draws.app.origin,
@@ -79,11 +99,41 @@ def _directed_record(draws: Draws, record_id: UUID, facts: dict[str, Any]) -> di
     }
 
 
+def _positions(draws: Draws, draw_id: UUID, events: list[Any]) -> list[dict[str, Any]]:
+    """Each recorded step in log order: type, ledger position, event digest, proof path."""
+    found = [
+        n
+        for n in draws.app.notifications(topics=_DRAW_TYPES)
+        if UUID(str(n.originator_id)) == draw_id
+    ]
+    position = {n.originator_version: n.id for n in found}
+    return [
+        {
+            "type": event.type,
+            "position": position[event.envelope["version"]],
+            "digest": event.digest.hex(),
+            "time": event.envelope["time"],
+            "proof": proof_path(position[event.envelope["version"]]),
+        }
+        for event in events
+    ]
+
+
+def record_json(manifest: dict[str, Any], population: list[str]) -> str:
+    """The record as one JSON document: the bytes the CLI writes to ``record.json``."""
+    record = {"manifest": manifest, "population": population}
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+
+
 def write_draw_record(draws: Draws, draw_id: UUID, out: Path) -> tuple[Path, Path]:
+    """``record.json`` (the whole record, as the API serves it), and beside it
+    ``manifest.json`` and ``population.txt`` (``LC_ALL=C sort -u | sha256sum`` of it prints
+    the population digest)."""
     manifest, population = draw_record(draws, draw_id)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"
     population_path = out / "population.txt"
+    (out / "record.json").write_text(record_json(manifest, population), encoding="utf-8")
     manifest_path.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

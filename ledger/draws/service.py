@@ -19,8 +19,20 @@ from uuid import UUID, uuid4
 from eventsourcing import domain
 
 from verify.authority_rules import directed_refusal
-from verify.draw_rules import assignment, frozen_population, selection, substitution, taken_by
-from verify.draws import DrawError, nonce_commitment, population_digest
+from verify.draw_rules import (
+    assignment,
+    frozen_population,
+    population_table,
+    selection,
+    substitution,
+    taken_by,
+)
+from verify.draws import (
+    DrawError,
+    nonce_commitment,
+    population_digest,
+    population_table_digest,
+)
 from verify.eligibility import STRATIFY_BY
 from verify.entropy import check_order, check_reveal, check_sources, derive_seed_v2
 from verify.inspection_rules import drawn_team_problem
@@ -266,6 +278,7 @@ class Draws:
             "year": year,
             "count": len(pop.ids),
             "digest": population_digest(pop.ids),
+            "table_digest": population_table_digest(population_table(draw.params(), state, pop)),
             "strata": {s: len(keys) for s, keys in pop.strata.items()},
             "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
         }

@@ -36,6 +36,19 @@ def test_inclusion_proof_of_each_event_verifies_against_the_signed_checkpoint(cl
         verify_inclusion(leaf_hash(record), index, checkpoint.size, proof, checkpoint.root)
 
 
+def test_a_proof_names_its_event_by_the_ledger_position_the_api_uses(client, ledger):
+    """One numbering (docs/FORMAT.md, "Positions"): asked by position or by leaf index, the
+    proof answers the same, naming the event's ledger position (the notification id the API's
+    Ledger-Position, as_of and draw records use) beside the leaf index its arithmetic uses."""
+    for index, n in enumerate(ledger.notifications()):
+        by_position = client.get("/proofs/inclusion", params={"position": n.id}).json()
+        by_index = client.get("/proofs/inclusion", params={"index": index}).json()
+        assert by_position == by_index
+        assert (by_position["position"], by_position["index"]) == (n.id, index)
+    both = client.get("/proofs/inclusion", params={"position": 1, "index": 0})
+    assert both.status_code == 422 and "either position" in both.json()["detail"]
+
+
 def test_consistency_proof_links_an_old_checkpoint_to_the_latest(client, ledger):
     old = parse_checkpoint(
         verify_note(client.get("/checkpoints/2").text, [ledger.signer.verifier])[0].text
