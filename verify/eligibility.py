@@ -133,10 +133,10 @@ def target_exclusion(
     statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
         return reason("target_status", status=target.status, eligible=", ".join(statuses))
-    return yearly_capreason(target, state.selections[(target.key, year)], year, policy)
+    return yearly_cap_reason(target, state.selections[(target.key, year)], year, policy)
 
 
-def yearly_capreason(
+def yearly_cap_reason(
     target: TargetState, done: int, year: int, policy: dict[str, Any]
 ) -> str | None:
     """Why ``target``, drawn or inspected ``done`` times in ``year`` already, may not be once
