@@ -63,7 +63,7 @@ class At:
 
     position: int
     asked: bool  # the caller gave as_of (False: now)
-    ledger: LedgerApp  # the ledger as of ``position`` (read-only)
+    ledger: LedgerApp  # asked: the ledger as of ``position`` (a read-only view); else the ledger
 
     def day(self) -> date:
         """The day (China time) of the event at the position: "today" as of it."""
@@ -71,6 +71,8 @@ class At:
 
 
 def get_at(request: Request, response: Response, ledger: LedgerDep, as_of: AsOfText = None) -> At:
+    """``as_of`` resolved once for the request (422 naming what is wrong), and said in
+    ``Ledger-As-Of``; without it, the head of the log now."""
     if as_of is None:
         position = ledger.recorder.max_notification_id() or 0
     else:
