@@ -91,6 +91,7 @@ class OfficialsProjection(Projection):
 
 class TargetsProjection(Projection):
     name = "targets"
+    version = 2  # 2: the page index (code, id)
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 

@@ -1,7 +1,8 @@
 """Registry queries: search, pages, single entries, their histories and their state "as of".
 
 Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
-the body is ``{"items": [...], "total": N, "limit": L, "offset": O}``. ``?as_of=POSITION`` on a
+the body is ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``; targets page
+by ``after=ID`` too (keyset: give the ``next`` of the page before). ``?as_of=POSITION`` on a
 single entry answers with its state at that ledger position, rebuilt from the log.
 """
 
@@ -18,6 +19,10 @@ from ..deps import AsOf, ItemListNumber, Limit, OfficialDep, Offset, ReadModelsD
 
 router = APIRouter(prefix="", tags=["registry queries"])
 Text = Annotated[str | None, Query(description="text contained in the name or code")]
+After = Annotated[
+    str | None,
+    Query(max_length=200, description="the id or code of the last entry of the page before"),
+]
 
 
 def _entry(rm: ReadModels, kind: str, ref: str, position: int | None) -> dict[str, Any]:
@@ -42,6 +47,7 @@ def list_targets(
     item: str | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    after: After = None,
 ) -> dict[str, Any]:
     """Search the target registry (检查对象名录库)."""
     return queries.search_targets(
@@ -55,6 +61,7 @@ def list_targets(
         item=item,
         limit=limit,
         offset=offset,
+        after=after,
     )
 
 

@@ -52,10 +52,10 @@ def test_a_new_schema_version_of_a_projection_rebuilds_it(world, read_models, le
     with read_models.engine.begin() as conn:
         conn.execute(update(targets).values(district="错区"))
 
-    class TargetsV2(TargetsProjection):
-        version = 2
+    class TargetsNext(TargetsProjection):
+        version = TargetsProjection.version + 1
 
-    projections = [TargetsV2() if p.name == "targets" else p for p in default_projections()]
+    projections = [TargetsNext() if p.name == "targets" else p for p in default_projections()]
     runner = ProjectionRunner(ledger, read_models.engine, projections)
     runner.catch_up()
     assert queries.get_entry(read_models.engine, "target", VECTOR_CODES[0])["district"] == "天宁区"
