@@ -121,18 +121,23 @@ class ProjectionRunner:
 
     # -- following the log ---------------------------------------------------------------------
 
-    def catch_up(self) -> int:
-        """Apply every notification after the tracked positions; return how many were read.
+    def head(self) -> int:
+        """The ledger's last position (what the read models follow)."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def catch_up(self, most: int | None = None) -> int:
+        """Apply every notification after the tracked positions (or, with ``most``, batches
+        until at least that many were read); return how many were read.
 
         Raises TamperedEvent if a stored event fails verification, ProjectionError if a
         projection cannot follow an event; the read models then stay at the last good batch.
         """
         with self._lock:
             done = 0
-            while True:
+            while most is None or done < most:
                 positions = self.positions()
                 low = min(positions.values(), default=0)
-                head = self.app.recorder.max_notification_id() or 0
+                head = self.head()
                 if low >= head:
                     self.last_error = None
                     return done
@@ -146,6 +151,7 @@ class ProjectionRunner:
                 except _PositionMoved:
                     continue
                 done += len(page)
+            return done
 
     def _apply(self, positions: dict[str, int], events: list[tuple[int, Any]], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
@@ -173,8 +179,12 @@ class ProjectionRunner:
         if unknown:
             raise ProjectionError(f"no projection named {', '.join(unknown)}")
         with self._lock:
-            self._reset(chosen)
+            self.reset(chosen)
             return self.catch_up()
+
+    def reset(self, names: Iterable[str] | None = None) -> None:
+        """Empty the named projections (all by default) and set their positions to 0."""
+        self._reset(list(names) if names is not None else list(self._by_name))
 
     def _reset(self, names: list[str]) -> None:
         with self._lock, self.engine.begin() as conn:
@@ -193,10 +203,10 @@ class ProjectionRunner:
     def attach(self) -> None:
         """Catch up after every command the ledger application saves (once per runner)."""
         if not self._attached:
-            self.app.after_save.append(self._after_save)
+            self.app.after_save.append(self.after_save)
             self._attached = True
 
-    def _after_save(self) -> None:
+    def after_save(self) -> None:
         try:
             self.catch_up()
         except Exception as e:  # the command is recorded; the read side retries on next use
