@@ -70,7 +70,9 @@ def _fill(engine: Engine, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
             conn.execute(insert(targets), chunk)
-            conn.execute(insert(target_items), [{"target_id": r["id"], "item": "qsxk"} for r in chunk])
+            conn.execute(
+                insert(target_items), [{"target_id": r["id"], "item": "qsxk"} for r in chunk]
+            )
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE rm_targets")
@@ -82,7 +84,9 @@ def _fill(engine: Engine, rows: list[dict[str, Any]]) -> None:
 def _bare(backend: str, target: Any) -> tuple[Callable[[str], object], Callable[[], None]]:
     if backend == "sqlite":
         db = sqlite3.connect(str(target))
-        return (lambda code: db.execute("SELECT * FROM rm_targets WHERE code = ?", (code,)).fetchall()), db.close
+        return (
+            lambda code: db.execute("SELECT * FROM rm_targets WHERE code = ?", (code,)).fetchall()
+        ), db.close
     import psycopg
 
     p = target.params
@@ -99,7 +103,9 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def _measure(engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]) -> dict[str, list[float]]:
+def _measure(
+    engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]
+) -> dict[str, list[float]]:
     rng = random.Random(15)
     deep = int(n * 0.9)
     variants: dict[str, Callable[[str], object]] = {

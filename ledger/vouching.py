@@ -84,8 +84,12 @@ def _prefix(
         pages.append(_page_digest(page))
         start = page[-1][0] + 1
     if (tree.size, tree.root()) != (size, signed.root):
-        _refuse(app, end, f"the log's first {tree.size:,} records do not hash to the root "
-                f"signed in checkpoint {size}")
+        _refuse(
+            app,
+            end,
+            f"the log's first {tree.size:,} records do not hash to the root "
+            f"signed in checkpoint {size}",
+        )
     # pass two: the same pages, each compared with pass one before any of its records is used
     start = 1
     for digest in pages:
@@ -93,8 +97,11 @@ def _prefix(
             return
         notes = app.recorder.select_notifications(start=start, limit=batch, stop=end)
         if _page_digest([(n.id, leaf_hash(n.state)) for n in notes]) != digest:
-            _refuse(app, end, f"ledger positions from {start} changed while checkpoint {size} "
-                    "was being checked")
+            _refuse(
+                app,
+                end,
+                f"ledger positions from {start} changed while checkpoint {size} was being checked",
+            )
         for n in notes:
             if n.id > stop:
                 return

@@ -3,7 +3,8 @@
 Every search returns ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``,
 ordered by code in byte order (then id) on every backend, so that pages are stable. ``limit`` is
 1..500 (default 50). ``next`` is the id of a full page's last entry (None on a short page); the
-target search takes it back as ``after`` (keyset paging: a deep page costs what the first does). Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
+target search takes it back as ``after`` (keyset paging: a deep page costs what the first does).
+Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from ..deps import (
     OldTreeSize,
     PoliciesDep,
     PositionQuery,
+    ReadSideDep,
     TreeSize,
     TreeSizePath,
-    ReadSideDep,
 )
 from ..errors import problem
 from ..schemas import RequestBody

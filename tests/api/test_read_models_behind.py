@@ -28,14 +28,20 @@ def test_reads_far_behind_say_so_and_answer_once_caught_up(world, ledger):  # ty
     app = create_app(ledger)
     rm = app.state.read_models
     rm.follower.lag = 5
-    rows = [{"code": credit_code(i), "name": f"取水户{i}", "district": "武进区", "division": "szc"} for i in range(12)]
+    rows = [
+        {"code": credit_code(i), "name": f"取水户{i}", "district": "武进区", "division": "szc"}
+        for i in range(12)
+    ]
     with TestClient(app, headers={"Authorization": f"Bearer {world.token}"}) as client:
         assert _health(client)["behind"] == 0
         before = client.get("/targets").json()["total"]
         with rm.runner._lock:  # the follower is held mid-way: it cannot apply anything
             world.registry.import_targets(rows, None, "import")  # 12 events, wakes the follower
             state = _health(client)
-            assert state["behind"] >= 12 and state["ledger_position"] == ledger.recorder.max_notification_id()
+            assert (
+                state["behind"] >= 12
+                and state["ledger_position"] == ledger.recorder.max_notification_id()
+            )
             refused = client.get("/targets")
             assert refused.status_code == 503
             assert refused.headers["content-type"] == "application/problem+json"
@@ -58,7 +64,16 @@ def test_a_small_lag_is_caught_up_by_the_read_itself(world, ledger):  # type: ig
     with TestClient(app, headers={"Authorization": f"Bearer {world.token}"}) as client:
         assert app.state.read_models.follower.running
         world.registry.import_targets(
-            [{"code": credit_code(99), "name": "取水户99", "district": "武进区", "division": "szc"}], None, "import"
+            [
+                {
+                    "code": credit_code(99),
+                    "name": "取水户99",
+                    "district": "武进区",
+                    "division": "szc",
+                }
+            ],
+            None,
+            "import",
         )
         found = client.get("/targets", params={"q": credit_code(99)})
         assert found.status_code == 200 and found.json()["total"] == 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 from projections import ProjectionRunner, queries
 
 
-def test_a_bounded_catch_up_applies_whole_batches_and_the_rest_follows(world, read_models, ledger, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_bounded_catch_up_applies_whole_batches_and_the_rest_follows(
+    world, read_models, ledger, tmp_path
+):  # type: ignore[no-untyped-def]
     complete = queries.search_targets(read_models.engine, limit=500)["items"]
     from projections.database import create_read_engine
 
