@@ -289,15 +289,18 @@ class LedgerApp(Application[UUID]):
         start: int = 1,
         stop: int | None = None,
         batch: int = 1000,
+        vouch: bool | None = None,
     ) -> Iterator[tuple[int, SignedEvent]]:
         """The stored events from ``start`` to ``stop`` in log order, each checked by the
         signing mapper (form, signature, chain) as it is read: the one reader of stored bytes
         for the service. Raises TamperedEvent naming the ledger position of the first event
         that fails; records already vouched for are not verified again (``mapper.py``). A
         read of the whole log from its start (a cold fold) vouches for the sealed prefix
-        through its signed checkpoint instead: one SHA-256 per record (``vouching.py``)."""
-        if topics is None and start == 1:
-            yield from sealed_records(self, stop, batch)
+        through its signed checkpoint instead: one SHA-256 per record (``vouching.py``); so
+        does any read with ``vouch`` (worth it for a long read: the check hashes the prefix
+        from its start)."""
+        if topics is None and (vouch if vouch is not None else start == 1):
+            yield from sealed_records(self, start, stop, batch)
             return
         for n in self.notifications(topics=topics, start=start, stop=stop, batch=batch):
             yield n.id, self.checked(n, f"ledger position {n.id}")
@@ -309,6 +312,12 @@ class LedgerApp(Application[UUID]):
         checked as ``records`` checks them."""
         stored = self.recorder.select_events(aggregate_id, desc=desc, limit=limit)
         return [self.checked(s, f"aggregate {aggregate_id}") for s in stored]
+
+    def domain_event_of(self, event: SignedEvent) -> Any:
+        """The domain event of a record ``records`` checked."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        return mapper.domain_event_of(event)
 
     def domain_event(self, notification: Notification) -> Any:
         """One stored event of the log as its domain event, checked as ``records`` checks;

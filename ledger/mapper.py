@@ -239,7 +239,10 @@ class SigningMapper(Mapper[UUID]):
         return event
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event = self.check(stored_event)
+        return self.domain_event_of(self.check(stored_event))
+
+    def domain_event_of(self, event: SignedEvent) -> Any:
+        """The domain event of a checked record."""
         try:
             cls = event_class(event.type)
         except KeyError:

@@ -48,22 +48,23 @@ def _page_digest(pairs: list[tuple[int, bytes]]) -> bytes:
 
 
 def sealed_records(
-    app: LedgerApp, stop: int | None, batch: int
+    app: LedgerApp, start: int, stop: int | None, batch: int
 ) -> Iterator[tuple[int, SignedEvent]]:
-    """The records from position 1 to ``stop`` (all if None), the sealed prefix vouched for
-    by its checkpoint and the rest checked one by one (see the module docstring)."""
+    """The records from ``start`` to ``stop`` (all if None), those in the sealed prefix vouched
+    for by its checkpoint (which hashes the prefix from position 1 whatever ``start`` is) and
+    the rest checked one by one (see the module docstring)."""
     latest = app.sealer.latest()
     end = 0
-    if latest is not None:
+    if latest is not None and start <= latest.last_notification_id:
         end = latest.last_notification_id
-        yield from _prefix(app, latest, end if stop is None else min(stop, end), batch)
+        yield from _prefix(app, latest, start, end if stop is None else min(stop, end), batch)
     if stop is None or stop > end:
-        for n in app.notifications(start=end + 1, stop=stop, batch=batch):
+        for n in app.notifications(start=max(start, end + 1), stop=stop, batch=batch):
             yield n.id, app.checked(n, f"ledger position {n.id}")
 
 
 def _prefix(
-    app: LedgerApp, latest: StoredCheckpoint, stop: int, batch: int
+    app: LedgerApp, latest: StoredCheckpoint, start: int, stop: int, batch: int
 ) -> Iterator[tuple[int, SignedEvent]]:
     end, size = latest.last_notification_id, latest.size
     try:
@@ -74,15 +75,15 @@ def _prefix(
     if (signed.size, signed.root) != (size, latest.root):
         raise TamperedEvent(f"checkpoint {size}: the stored root or size is not the signed one")
     # pass one: the root over every record of the prefix, and a digest per page
-    tree, pages, start = CompactTree(), [], 1
-    while start <= end:
-        page = [(p, h) for p, h in app.sealer.record_hashes(start, batch) if p <= end]
+    tree, pages, first = CompactTree(), [], 1
+    while first <= end:
+        page = [(p, h) for p, h in app.sealer.record_hashes(first, batch) if p <= end]
         if not page:
             break
         for _, h in page:
             tree.append(h)
-        pages.append(_page_digest(page))
-        start = page[-1][0] + 1
+        pages.append((first, page[-1][0], _page_digest(page)))
+        first = page[-1][0] + 1
     if (tree.size, tree.root()) != (size, signed.root):
         _refuse(
             app,
@@ -91,22 +92,23 @@ def _prefix(
             f"signed in checkpoint {size}",
         )
     # pass two: the same pages, each compared with pass one before any of its records is used
-    start = 1
-    for digest in pages:
-        if start > stop:
+    for first, last, digest in pages:
+        if last < start:
+            continue  # before what was asked: not read again
+        if first > stop:
             return
-        notes = app.recorder.select_notifications(start=start, limit=batch, stop=end)
+        notes = app.recorder.select_notifications(start=first, limit=batch, stop=end)
         if _page_digest([(n.id, leaf_hash(n.state)) for n in notes]) != digest:
             _refuse(
                 app,
                 end,
-                f"ledger positions from {start} changed while checkpoint {size} was being checked",
+                f"ledger positions from {first} changed while checkpoint {size} was being checked",
             )
         for n in notes:
             if n.id > stop:
                 return
-            yield n.id, app.checked(n, f"ledger position {n.id}", sealed=True)
-        start = notes[-1].id + 1
+            if n.id >= start:
+                yield n.id, app.checked(n, f"ledger position {n.id}", sealed=True)
 
 
 def _refuse(app: LedgerApp, end: int, reason: str) -> NoReturn:

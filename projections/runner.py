@@ -1,8 +1,10 @@
 """The projection runner: follows the notification log and keeps the read models current.
 
 ``catch_up()`` reads the notifications after the lowest tracked position, in batches, decodes
-each through the ledger's signing mapper (so every event's signature and chain are checked
-before anything is derived from it) and, per batch, in ONE transaction:
+each through the ledger's checked reader (so every event's signature and chain are checked
+before anything is derived from it; a backlog of ``VOUCHED_BACKLOG`` events or more is read
+through the signed checkpoint instead, ``ledger/vouching.py``) and, per batch, in ONE
+transaction:
 
 1. moves each projection's tracking position from the value it read to the batch's end, and
    gives up the batch if any position moved meanwhile (another process caught up first);
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, insert, inspect, select, update
@@ -45,6 +47,7 @@ from .tracking import Projection, ProjectionError, Writer
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+VOUCHED_BACKLOG = 10 * BATCH  # a backlog this long is read through the signed checkpoint
 
 
 def default_projections() -> list[Projection]:
@@ -81,6 +84,9 @@ class ProjectionRunner:
         self.last_error: Exception | None = None
         self._by_name = {p.name: p for p in self.projections}
         self._topics = sorted(set().union(*(p.topics() for p in self.projections)))
+        self._topic_set = frozenset(self._topics)
+        # A read of a long backlog through the checkpoint: (position read up to, the records).
+        self._stream: tuple[int, Iterator[tuple[int, Any]]] | None = None
         self._lock = threading.RLock()
         self._attached = False
         self._set_up()
@@ -141,17 +147,51 @@ class ProjectionRunner:
                 if low >= head:
                     self.last_error = None
                     return done
-                page = self.app.recorder.select_notifications(
-                    start=low + 1, limit=self.batch, stop=head, topics=self._topics
-                )
-                end = page[-1].id if len(page) == self.batch else head
-                events = [(n.id, self.app.domain_event(n)) for n in page]
                 try:
+                    events, end = self._read(low, head)
                     self._apply(positions, events, end)
                 except _PositionMoved:
+                    self._stream = None
                     continue
-                done += len(page)
+                except BaseException:
+                    self._stream = None
+                    raise
+                done += len(events)
             return done
+
+    def _read(self, low: int, head: int) -> tuple[list[tuple[int, Any]], int]:
+        """The next batch after ``low``: (position, domain event) of the topics followed, and
+        the position up to which every notification has been read. A backlog of at least
+        ``VOUCHED_BACKLOG`` events is read through the checkpoint (``LedgerApp.records`` with
+        ``vouch``: one SHA-256 per sealed record instead of a signature each), from one stream
+        kept between batches; a shorter one a page of the followed topics at a time."""
+        if head - low >= VOUCHED_BACKLOG:
+            events, end = self._read_vouched(low)
+            if end > low:
+                return events, end
+        self._stream = None
+        page = self.app.recorder.select_notifications(
+            start=low + 1, limit=self.batch, stop=head, topics=self._topics
+        )
+        end = page[-1].id if len(page) == self.batch else head
+        return [(n.id, self.app.domain_event(n)) for n in page], end
+
+    def _read_vouched(self, low: int) -> tuple[list[tuple[int, Any]], int]:
+        """A batch from the stream of checked records after ``low`` (every topic, those not
+        followed skipped); the stream goes on where the last batch stopped."""
+        if self._stream is None or self._stream[0] != low:
+            self._stream = (low, self.app.records(start=low + 1, vouch=True))
+        stream = self._stream[1]
+        events: list[tuple[int, Any]] = []
+        end, scanned = low, 0
+        for position, event in stream:
+            end, scanned = position, scanned + 1
+            if event.type in self._topic_set:
+                events.append((position, self.app.domain_event_of(event)))
+            if len(events) >= self.batch or scanned >= 10 * self.batch:
+                break
+        self._stream = (end, stream) if end > low else None
+        return events, end
 
     def _apply(self, positions: dict[str, int], events: list[tuple[int, Any]], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]

@@ -160,3 +160,40 @@ def test_the_sealer_verifies_only_what_its_process_did_not_write(sealed, new_led
     signatures.clear()
     other.seal()
     assert len(signatures) == written
+
+
+def test_read_models_rebuilt_over_a_long_sealed_log_verify_no_signature(
+    sealed, new_ledger, signatures, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """A long backlog is read through the checkpoint: the same rows as one record at a time."""
+    from sqlalchemy import create_engine
+
+    import projections.runner
+    from projections import queries
+    from projections.runner import ProjectionRunner
+
+    one_by_one = ProjectionRunner(new_ledger(), create_engine("sqlite://"))
+    one_by_one.catch_up()
+    monkeypatch.setattr(projections.runner, "VOUCHED_BACKLOG", 1)
+    signatures.clear()
+    runner = ProjectionRunner(new_ledger(), create_engine("sqlite://"), batch=50)
+    runner.catch_up()
+    assert signatures == []
+    assert runner.positions() == one_by_one.positions()
+    for engine_pair in [(runner.engine, one_by_one.engine)]:
+        mine, theirs = (queries.search_targets(e, limit=500)["items"] for e in engine_pair)
+        assert mine == theirs and len(mine) == 40
+
+
+def test_read_models_over_an_edited_sealed_log_take_nothing_in(sealed, new_ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    import projections.runner
+    from projections.runner import ProjectionRunner
+
+    monkeypatch.setattr(projections.runner, "VOUCHED_BACKLOG", 1)
+    position = _edit(sealed, "target.registered", district="320412")
+    runner = ProjectionRunner(new_ledger(), create_engine("sqlite://"), batch=50)
+    with pytest.raises(TamperedEvent, match=rf"^ledger position {position}: .*signature"):
+        runner.catch_up()
+    assert set(runner.positions().values()) == {0}
