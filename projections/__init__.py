@@ -86,19 +86,19 @@ def open_read_models(
     engine = create_read_engine(url)
     runner = ProjectionRunner(app, engine)
     try:
-        runner.catch_up(first)
+        runner.catch_up(first, vouch=first is None)
     except IntegrityError as e:
         reason = f"rows ahead of their tracking position: {e.orig}"
         if path is None:
             log.warning("read models disagree with the log (%s): rebuilding them", reason)
             runner.reset()
-            runner.catch_up(first)
+            runner.catch_up(first, vouch=first is None)
         else:
             engine.dispose()
             set_aside(path, reason)
             engine = create_read_engine(url)
             runner = ProjectionRunner(app, engine)
-            runner.catch_up(first)
+            runner.catch_up(first, vouch=first is None)
     follower = Follower(runner)
     if attach:
         app.after_save.append(follower.after_save)

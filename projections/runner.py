@@ -131,9 +131,11 @@ class ProjectionRunner:
         """The ledger's last position (what the read models follow)."""
         return int(self.app.recorder.max_notification_id() or 0)
 
-    def catch_up(self, most: int | None = None) -> int:
+    def catch_up(self, most: int | None = None, *, vouch: bool = True) -> int:
         """Apply every notification after the tracked positions (or, with ``most``, batches
-        until at least that many were read); return how many were read.
+        until at least that many were read); return how many were read. Without ``vouch``
+        a long backlog is read a page at a time too (no pass over the whole sealed prefix
+        first: for a quick first batch).
 
         Raises TamperedEvent if a stored event fails verification, ProjectionError if a
         projection cannot follow an event; the read models then stay at the last good batch.
@@ -148,7 +150,7 @@ class ProjectionRunner:
                     self.last_error = None
                     return done
                 try:
-                    events, end = self._read(low, head)
+                    events, end = self._read(low, head, vouch)
                     self._apply(positions, events, end)
                 except _PositionMoved:
                     self._stream = None
@@ -159,13 +161,13 @@ class ProjectionRunner:
                 done += len(events)
             return done
 
-    def _read(self, low: int, head: int) -> tuple[list[tuple[int, Any]], int]:
+    def _read(self, low: int, head: int, vouch: bool) -> tuple[list[tuple[int, Any]], int]:
         """The next batch after ``low``: (position, domain event) of the topics followed, and
         the position up to which every notification has been read. A backlog of at least
         ``VOUCHED_BACKLOG`` events is read through the checkpoint (``LedgerApp.records`` with
         ``vouch``: one SHA-256 per sealed record instead of a signature each), from one stream
         kept between batches; a shorter one a page of the followed topics at a time."""
-        if head - low >= VOUCHED_BACKLOG:
+        if vouch and head - low >= VOUCHED_BACKLOG:
             events, end = self._read_vouched(low)
             if end > low:
                 return events, end
