@@ -44,6 +44,7 @@ POSITION_HEADER = "Ledger-Position"
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ledger: LedgerApp = app.state.ledger
     ledger.start_sealing()  # embedded mode: a round per interval, the first one now
+    app.state.read_models.follower.start()  # the read models catch up in the background
     try:
         yield
     finally:
@@ -87,10 +88,12 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.state.inspections = Inspections(ledger)
     app.state.publishing = Publishing(ledger)
     app.state.policies = Policies(ledger)
-    # Read models (projections/): caught up now, after every command, and before each query.
+    # Read models (projections/): one batch caught up now, the rest in the background once the
+    # service runs (a read far behind is a 503 meanwhile), and before each query.
     from projections import open_read_models
+    from projections.runner import BATCH
 
-    app.state.read_models = open_read_models(ledger)
+    app.state.read_models = open_read_models(ledger, first=BATCH)
     errors.install(app)
     app.middleware("http")(_ledger_position)
     as_of.install(app)  # Ledger-As-Of also on a problem about the position answered for

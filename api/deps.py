@@ -109,7 +109,7 @@ OfficialDep = Annotated[Official, Depends(get_official)]
 def get_read_models(request: Request) -> ReadModels:
     """The read models, caught up with the log (other processes may have written to it)."""
     read_models: ReadModels = request.app.state.read_models
-    read_models.runner.catch_up()
+    read_models.current()  # ReadModelsBehind (503) while a large backlog is caught up
     return read_models
 
 
@@ -118,7 +118,13 @@ def get_column(request: Request) -> Column:
     return request.app.state.column  # type: ignore[no-any-return]
 
 
+def get_read_side(request: Request) -> ReadModels:
+    """The read models as they are, not caught up (for saying how far behind they are)."""
+    return request.app.state.read_models  # type: ignore[no-any-return]
+
+
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+ReadSideDep = Annotated[ReadModels, Depends(get_read_side)]
 ColumnDep = Annotated[Column, Depends(get_column)]
 
 

@@ -24,12 +24,14 @@ from ledger.errors import (
     TamperedEvent,
 )
 from ledger.fields import InvalidFields
+from projections.follower import ReadModelsBehind
 from projections.tracking import ReadModelMismatch
 
 from .deps import NotAuthenticated
 
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (NotAuthenticated, 401, "not authenticated"),
+    (ReadModelsBehind, 503, "read models catching up"),
     (NotFound, 404, "not found"),
     (Conflict, 409, "conflict"),
     (BadInput, 422, "bad input"),
@@ -97,6 +99,11 @@ def install(app: FastAPI) -> None:
                 {"field": p.field, "value": _echo(p.value), "message": p.message}
                 for p in exc.problems
             ]
+        if isinstance(exc, ReadModelsBehind):
+            extra = {"read_models_position": exc.at, "ledger_position": exc.head}
+            response = problem(status, title, str(exc), **extra)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         return problem(status, title, str(exc), **extra)
 
     def _store_failure(request: Request, exc: Exception) -> JSONResponse:

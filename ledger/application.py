@@ -25,6 +25,7 @@ from eventsourcing.utils import Environment
 
 from verify.events import SignedEvent
 from verify.keys import SignerKey, VerifierKey
+from verify.merkle import leaf_hash
 
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
@@ -42,6 +43,7 @@ from .storage import (
     is_postgres,
     persistence_env,
 )
+from .vouching import sealed_records
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the
 # context is copied into (as FastAPI runs a route), so the caller sees what they saved.
@@ -96,6 +98,7 @@ class LedgerApp(Application[UUID]):
         mapper.recorder = self.recorder
         install_append_only_guards(self.recorder, [self.events_table])
         self.sealer = Sealer(self.recorder, signer, origin)
+        self.sealer.before_sealing = self.check_before_sealing
         # Called after every successful save (embedded mode: projections catch up here).
         self.after_save: list[Callable[[], None]] = []
         # Whether this process seals its own log (the embedded mode), and how often.
@@ -103,6 +106,7 @@ class LedgerApp(Application[UUID]):
             not is_postgres(self.recorder) if embedded_sealing is None else embedded_sealing
         )
         self.seal_interval = check_seal_interval(seal_interval)
+        mapper.keep_unsealed = self.embedded_sealing  # for check_before_sealing
         self.sealing = SealingTask(self.sealer, self.seal_interval)
 
     @classmethod
@@ -297,11 +301,19 @@ class LedgerApp(Application[UUID]):
         start: int = 1,
         stop: int | None = None,
         batch: int = 1000,
+        vouch: bool | None = None,
     ) -> Iterator[tuple[int, SignedEvent]]:
         """The stored events from ``start`` to ``stop`` in log order, each checked by the
         signing mapper (form, signature, chain) as it is read: the one reader of stored bytes
         for the service. Raises TamperedEvent naming the ledger position of the first event
-        that fails; records already vouched for are not verified again (``mapper.py``)."""
+        that fails; records already vouched for are not verified again (``mapper.py``). A
+        read of the whole log from its start (a cold fold) vouches for the sealed prefix
+        through its signed checkpoint instead: one SHA-256 per record (``vouching.py``); so
+        does any read with ``vouch`` (worth it for a long read: the check hashes the prefix
+        from its start)."""
+        if topics is None and (vouch if vouch is not None else start == 1):
+            yield from sealed_records(self, start, stop, batch)
+            return
         for n in self.notifications(topics=topics, start=start, stop=stop, batch=batch):
             yield n.id, self.checked(n, f"ledger position {n.id}")
 
@@ -313,6 +325,12 @@ class LedgerApp(Application[UUID]):
         stored = self.recorder.select_events(aggregate_id, desc=desc, limit=limit)
         return [self.checked(s, f"aggregate {aggregate_id}") for s in stored]
 
+    def domain_event_of(self, event: SignedEvent) -> Any:
+        """The domain event of a record ``records`` checked."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        return mapper.domain_event_of(event)
+
     def domain_event(self, notification: Notification) -> Any:
         """One stored event of the log as its domain event, checked as ``records`` checks;
         TamperedEvent names its ledger position."""
@@ -321,11 +339,32 @@ class LedgerApp(Application[UUID]):
         except TamperedEvent as e:
             raise TamperedEvent(f"ledger position {notification.id}: {e}") from None
 
-    def checked(self, stored: StoredEvent, where: str) -> SignedEvent:
-        """One stored event checked by the signing mapper; TamperedEvent says ``where``."""
+    def checked(self, stored: StoredEvent, where: str, *, sealed: bool = False) -> SignedEvent:
+        """One stored event checked by the signing mapper; TamperedEvent says ``where``.
+        ``sealed``: its bytes were vouched for by a signed checkpoint (``vouching.py``)."""
         mapper = self.mapper
         assert isinstance(mapper, SigningMapper)
         try:
-            return mapper.check(stored)
+            return mapper.check(stored, sealed=sealed)
         except TamperedEvent as e:
             raise TamperedEvent(f"{where}: {e}") from None
+
+    def check_before_sealing(self, sequenced: list[tuple[int, bytes]]) -> None:
+        """Before a sealing round integrates them: every record this process did not sign or
+        check already is checked now (signature, form, chain), so that a checkpoint vouches
+        only for verified records. SealError names the first that fails: nothing is sealed."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        unknown = {p: h for p, h in sequenced if not mapper.vouched(h)}
+        mapper.integrated(h for _, h in sequenced)
+        if not unknown:
+            return
+        for n in self.notifications(start=min(unknown), stop=max(unknown)):
+            if n.id not in unknown:
+                continue
+            if leaf_hash(n.state) != unknown[n.id]:
+                raise SealError(f"ledger position {n.id} changed while it was being sealed")
+            try:
+                self.checked(n, f"ledger position {n.id}")
+            except TamperedEvent as e:
+                raise SealError(f"refusing to seal: {e}") from None

@@ -8,10 +8,9 @@ very bytes the ledger wrote, with the same functions.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent, 
 from verify.errors import VerifyError
 from verify.events import SignedEvent, check_signature, decode_record, encode_record, make_envelope
 from verify.keys import SignerKey, VerifierKey
+from verify.merkle import leaf_hash
 
 from .aggregates import aggregate_kind
 from .catalogue import event_class
@@ -62,7 +62,8 @@ def parse_time(text: str) -> datetime:
 
 class _DigestCache:
     """A bounded, thread-safe map to event digests: by (aggregate id, version) for the chain,
-    and by the SHA-256 of whole records for the records already vouched for.
+    and by the leaf hash (SHA-256(0x00 ‖ record), as the sealer hashes it) of whole records for
+    the records already vouched for.
 
     Reading an aggregate always passes through ``to_domain_event``, which overwrites entries
     with what is really stored, so an entry left by a save that lost a race is corrected by
@@ -101,9 +102,15 @@ class SigningMapper(Mapper[UUID]):
         self.verifiers.setdefault(signer.key_id, signer.verifier)
         self.recorder: ApplicationRecorder | None = None  # bound by the application
         self._digests = _DigestCache()
-        # SHA-256 of whole records (signature included) this process wrote or already checked:
+        # Leaf hashes of whole records (signature included) this process wrote or checked:
         # identical bytes give an identical verification result, so it is not repeated.
         self._vouched = _DigestCache(maxsize=200_000)
+        # Leaf hashes of records this process wrote and its own sealer has not integrated yet
+        # (only where it seals its own log: ``keep_unsealed``), however many a large import
+        # writes at once; the sealer takes them out as it integrates them.
+        self.keep_unsealed = False
+        self._unsealed: set[bytes] = set()
+        self._unsealed_lock = threading.Lock()
         self._encoder = BatchEncoder(signer)
         # Events whose records the helper is making: id(event) -> (event, job, index in job).
         self._ahead: dict[int, tuple[Any, Job, int]] = {}
@@ -123,13 +130,16 @@ class SigningMapper(Mapper[UUID]):
         if encoded is None:
             envelope = self._envelope(domain_event)
             record, digest = encode_record(envelope, self.signer)
-            seen = hashlib.sha256(record).digest()
+            seen = leaf_hash(record)
         else:
             record, digest, seen = encoded
         aggregate_id = domain_event.originator_id
         version = domain_event.originator_version
         self._digests.put((str(aggregate_id), version), digest)
         self._vouched.put(seen, digest)
+        if self.keep_unsealed:
+            with self._unsealed_lock:
+                self._unsealed.add(seen)
         return StoredEvent(
             originator_id=aggregate_id,
             originator_version=version,
@@ -196,18 +206,34 @@ class SigningMapper(Mapper[UUID]):
 
     # -- read -----------------------------------------------------------------------------
 
-    def check(self, stored: StoredEvent) -> SignedEvent:
+    def vouched(self, leaf: bytes) -> bool:
+        """Whether the record with this leaf hash was signed or checked by this process."""
+        with self._unsealed_lock:
+            if leaf in self._unsealed:
+                return True
+        return self._vouched.get(leaf) is not None
+
+    def integrated(self, leaves: Iterable[bytes]) -> None:
+        """The sealer has taken these records in: no need to remember them as unsealed."""
+        with self._unsealed_lock:
+            self._unsealed.difference_update(leaves)
+
+    def check(self, stored: StoredEvent, *, sealed: bool = False) -> SignedEvent:
         """Check one stored event: form, row metadata, digest, signature and (where the
-        previous digest is known) the chain. Raises TamperedEvent saying what is wrong."""
+        previous digest is known) the chain. Raises TamperedEvent saying what is wrong.
+        ``sealed``: the caller vouched for these exact bytes through a signed checkpoint
+        (``vouching.py``), so neither their signature nor their form is checked again."""
         where = (
             f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
         )
-        seen = hashlib.sha256(stored.state).digest()
+        seen = leaf_hash(stored.state)
         vouched = self._vouched.get(seen) is not None
         try:
-            event = decode_record(stored.state, form_known_good=vouched)
+            # A sealed record's form and signature were checked before it was sealed.
+            event = decode_record(stored.state, form_known_good=vouched or sealed)
             if not vouched:
-                check_signature(event, self.verifiers)
+                if not sealed:
+                    check_signature(event, self.verifiers)
                 self._vouched.put(seen, event.digest)
         except VerifyError as e:
             raise TamperedEvent(f"{where}: {e}") from None
@@ -226,7 +252,10 @@ class SigningMapper(Mapper[UUID]):
         return event
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event = self.check(stored_event)
+        return self.domain_event_of(self.check(stored_event))
+
+    def domain_event_of(self, event: SignedEvent) -> Any:
+        """The domain event of a checked record."""
         try:
             cls = event_class(event.type)
         except KeyError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,10 @@ class Sealer:
 
     def __init__(self, recorder: Any, signer: SignerKey, origin: str, batch: int = 10_000):
         self.recorder = recorder
+        # Called with each round's (notification id, leaf hash) before they are integrated: the
+        # application checks there that every record it did not sign itself verifies, so that a
+        # checkpoint vouches only for records whose signatures were checked (vouching.py).
+        self.before_sealing: Callable[[list[tuple[int, bytes]]], None] | None = None
         self.signer = signer
         # Keys that sign every checkpoint beside ``signer``: the old key during a rotation's
         # overlap (``ledger/key_rotation.py``), so that those who know only it can follow.
@@ -118,6 +123,8 @@ class Sealer:
         sequenced = self._leaf_hashes_from(start)
         if not sequenced:
             return None, False
+        if self.before_sealing is not None:
+            self.before_sealing(sequenced)  # raises SealError: nothing is integrated
         full = len(sequenced) == self.batch
         tree = self._tree_at(base)
         first_index = tree.size
@@ -176,7 +183,12 @@ class Sealer:
         self._last = (stored, CompactTree(tree.size, tree.frontier))
         return stored, full
 
-    def _leaf_hashes_from(self, start: int) -> list[tuple[int, bytes]]:
+    def record_hashes(self, start: int, limit: int) -> list[tuple[int, bytes]]:
+        """(notification id, leaf hash) of up to ``limit`` stored events from ``start``, hashed
+        from the records as they are stored now (not from the leaves table)."""
+        return self._leaf_hashes_from(start, limit)
+
+    def _leaf_hashes_from(self, start: int, limit: int | None = None) -> list[tuple[int, bytes]]:
         """(notification id, leaf hash) of up to ``batch`` events from ``start``, in order.
 
         PostgreSQL hashes the records itself (SHA-256(0x00 ‖ record)), so only 32 bytes per
@@ -191,14 +203,14 @@ class Sealer:
                     "SELECT notification_id, sha256('\\x00'::bytea || state) AS leaf "
                     f"FROM {self.recorder.events_table_name} WHERE notification_id >= %s "
                     "ORDER BY notification_id LIMIT %s",
-                    (start, self.batch),
+                    (start, limit or self.batch),
                 )
                 return [(r["notification_id"], bytes(r["leaf"])) for r in c.fetchall()]
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT rowid, state FROM {self.recorder.events_table_name} WHERE rowid >= ? "
                 "ORDER BY rowid LIMIT ?",
-                (start, self.batch),
+                (start, limit or self.batch),
             )
             return [(r[0], leaf_hash(r[1])) for r in c.fetchall()]
 

@@ -176,9 +176,8 @@ def _serve(conn: Connection, key_text: str) -> None:
     A short switch interval lets those threads take the GIL from the encoding loop within half
     a millisecond instead of five.
     """
-    import hashlib
-
     from verify.events import encode_record
+    from verify.merkle import leaf_hash
 
     sys.setswitchinterval(0.0005)
     signer = parse_signer_key(key_text)
@@ -207,7 +206,7 @@ def _serve(conn: Connection, key_text: str) -> None:
             done = []
             for envelope in marshal.loads(message):
                 record, digest = encode_record(envelope, signer)
-                done.append((record, digest, hashlib.sha256(record).digest()))
+                done.append((record, digest, leaf_hash(record)))
             outbox.put(marshal.dumps(("ok", done)))
         except Exception as e:  # noqa: BLE001 - the parent encodes these inline and raises
             outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))

@@ -4,6 +4,7 @@
 - ``tracking.py``: what a projection is, and the batching writer its handlers write through;
 - ``current.py``, ``history.py``: the projections;
 - ``runner.py``: ``catch_up()`` and ``rebuild()``, rows and positions in one transaction;
+- ``follower.py``: catching up in the background, and what a read does while it does;
 - ``queries.py``: searches, pages, single entries, histories; ``as_of.py``: an entry's state at
   a position rebuilt from the log; ``past.py``: every read model as it stood at a past
   position, folded from the log into a scratch database; ``views.py``: the reader's view of an
@@ -32,19 +33,23 @@ from .database import (
     set_aside,
     sqlite_file,
 )
+from .follower import Follower, Progress, ReadModelsBehind
 from .past import PastReadModels
 from .runner import ProjectionRunner
+from .tracking import ProjectionError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ReadModels:
-    """The read side of one ledger: its application, read-model engine and runner."""
+    """The read side of one ledger: its application, read-model engine, runner and follower
+    (started by the service; see ``follower.py``)."""
 
     app: LedgerApp
     engine: Engine
     runner: ProjectionRunner
+    follower: Follower | None = None  # None: read models of a past position, complete as built
     _past: PastReadModels | None = field(default=None, repr=False)
 
     def at(self, position: int) -> ReadModels:
@@ -53,17 +58,31 @@ class ReadModels:
             self._past = PastReadModels(self.app)
         return ReadModels(*self._past.at(position))
 
+    def current(self) -> None:
+        """Catch up for a read, or raise ReadModelsBehind (see ``follower.py``)."""
+        if self.follower is not None:
+            self.follower.current()
+
+    def progress(self) -> Progress:
+        if self.follower is None:
+            raise ProjectionError("read models of a past position follow nothing")
+        return self.follower.progress()
+
     def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         self.engine.dispose()
 
 
 def open_read_models(
-    app: LedgerApp, url: str | URL | None = None, *, attach: bool = True
+    app: LedgerApp, url: str | URL | None = None, *, attach: bool = True, first: int | None = None
 ) -> ReadModels:
     """Open (creating if needed) the read models of ``app`` and catch them up with the log.
 
-    ``url`` defaults to ``read_database_url(app)``. With ``attach`` the runner also catches up
-    after every command the application saves.
+    ``url`` defaults to ``read_database_url(app)``. With ``attach`` they also catch up after
+    every command the application saves (or, once ``follower.start()`` ran, wake the follower).
+    ``first`` bounds the catch-up done here to about that many events (the service passes one
+    batch and leaves the rest to the follower, so that it answers within seconds).
 
     Read models are derived data, so damage to them is repaired here, never the log: an SQLite
     file that fails ``PRAGMA quick_check`` (unreadable, a damaged header or pages) is set aside
@@ -82,21 +101,23 @@ def open_read_models(
     engine = create_read_engine(url)
     runner = ProjectionRunner(app, engine)
     try:
-        runner.catch_up()
+        runner.catch_up(first, vouch=first is None)
     except IntegrityError as e:
         reason = f"rows ahead of their tracking position: {e.orig}"
         if path is None:
             log.warning("read models disagree with the log (%s): rebuilding them", reason)
-            runner.rebuild()
+            runner.reset()
+            runner.catch_up(first, vouch=first is None)
         else:
             engine.dispose()
             set_aside(path, reason)
             engine = create_read_engine(url)
             runner = ProjectionRunner(app, engine)
-            runner.catch_up()
+            runner.catch_up(first, vouch=first is None)
+    follower = Follower(runner)
     if attach:
-        runner.attach()
-    return ReadModels(app, engine, runner)
+        app.after_save.append(follower.after_save)
+    return ReadModels(app, engine, runner, follower)
 
 
 def _check_not_the_log(app: LedgerApp, path: Path) -> None:
@@ -107,4 +128,11 @@ def _check_not_the_log(app: LedgerApp, path: Path) -> None:
         )
 
 
-__all__ = ["ProjectionRunner", "ReadModels", "open_read_models"]
+__all__ = [
+    "Follower",
+    "ProjectionRunner",
+    "Progress",
+    "ReadModels",
+    "ReadModelsBehind",
+    "open_read_models",
+]

@@ -101,7 +101,7 @@ class OfficialsProjection(Projection):
 
 class TargetsProjection(Projection):
     name = "targets"
-    version = 2  # 2: personal_data_erased
+    version = 3  # 2: the page index (code, id); 3: personal_data_erased
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 

@@ -1,8 +1,10 @@
 """Searching the registries: filters, pages, single entries and their histories.
 
-Every search returns ``{"items": [...], "total": N, "limit": L, "offset": O}``, ordered by code
-in byte order (then id) on every backend, so that pages are stable. ``limit`` is 1..500 (default
-50). Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
+Every search returns ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``,
+ordered by code in byte order (then id) on every backend, so that pages are stable. ``limit`` is
+1..500 (default 50). ``next`` is the id of a full page's last entry (None on a short page); the
+target search takes it back as ``after`` (keyset paging: a deep page costs what the first does).
+Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, tuple_
 
 from ledger.errors import BadInput, NotFound
 from ledger.registry import divisions as division_rules
@@ -19,6 +21,7 @@ from ledger.registry import inspectors as inspector_rules
 from ledger.registry import items as item_rules
 from ledger.registry import targets as target_rules
 from ledger.registry.officials import OFFICIAL_ROLES
+from verify import uscc
 
 from . import tables as t
 from .history import history_row
@@ -67,21 +70,55 @@ def _page(
     conditions: list[ColumnElement[bool]],
     limit: int,
     offset: int,
+    after: str | None = None,
 ) -> dict[str, Any]:
+    """One page in (code, id) order: ``offset`` entries skipped, or (keyset paging) those up to
+    and including the entry ``after`` names. Either way the page is read from the page index, so
+    its cost does not grow with how deep it is. ``next`` names the last entry of a full page:
+    pass it as ``after`` for the page that follows."""
     _check_page(limit, offset)
+    if after is not None and offset:
+        raise BadInput("after and offset cannot be combined: after already says where to start")
     table = STATE_TABLES[kind]
     with _reading(engine) as conn:
         code: ColumnElement[Any] = table.c.code
         if conn.dialect.name == "postgresql":  # byte order everywhere, as LC_ALL=C sort
             code = table.c.code.collate("C")
         total = conn.execute(select(func.count()).select_from(table).where(*conditions))
-        rows = conn.execute(
-            select(table).where(*conditions).order_by(code, table.c.id).limit(limit).offset(offset)
-        )
         count = int(total.scalar_one())
+        page = list(conditions)
+        if after is not None:
+            page.append(tuple_(code, table.c.id) > tuple_(*_position_of(conn, kind, after)))
+        rows = conn.execute(
+            select(table).where(*page).order_by(code, table.c.id).limit(limit).offset(offset)
+        )
         items = [dict(row._mapping) for row in rows]
         add_details(conn, kind, items)
-    return {"items": items, "total": count, "limit": limit, "offset": offset}
+    following = items[-1]["id"] if len(items) == limit else None
+    return {"items": items, "total": count, "limit": limit, "offset": offset, "next": following}
+
+
+def _position_of(conn: Connection, kind: str, after: str) -> tuple[str, str]:
+    """The (code, id) of the entry ``after`` names by id or code; BadInput if there is none."""
+    table = STATE_TABLES[kind]
+    entry = str(entry_uuid(kind, after))
+    row = conn.execute(select(table.c.code, table.c.id).where(table.c.id == entry)).first()
+    if row is None:
+        raise BadInput(f"after {after!r}: no {ENTRY_NAMES[kind]} with that id or code")
+    return str(row.code), str(row.id)
+
+
+def _target_text(q: str | None) -> list[ColumnElement[bool]]:
+    """A whole credit code finds the target with that code through the code index; any other
+    text is looked for in names and codes (which reads every row: names have no index)."""
+    if q is not None:
+        try:
+            code = uscc.validate(q)
+        except uscc.CreditCodeError:
+            pass
+        else:
+            return [t.targets.c.code == code]
+    return _text(q, t.targets.c.name, t.targets.c.code)
 
 
 # -- searches ----------------------------------------------------------------------------------
@@ -99,13 +136,15 @@ def search_targets(
     item: str | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    after: str | None = None,
 ) -> dict[str, Any]:
-    """Targets whose name or code contains ``q``, filtered by the other fields."""
+    """Targets whose name or code contains ``q`` (a whole credit code: the target with that
+    code), filtered by the other fields; ``after`` for keyset paging (see ``_page``)."""
     _choice("kind", kind, target_rules.KINDS)
     _choice("status", status, target_rules.STATUSES)
     _choice("credit_class", credit_class, target_rules.CREDIT_CLASSES)
     c = t.targets.c
-    conditions = _text(q, c.name, c.code) + _equal(
+    conditions = _target_text(q) + _equal(
         t.targets,
         division=division,
         district=district,
@@ -116,7 +155,7 @@ def search_targets(
     if item is not None:
         tagged = select(t.target_items.c.target_id).where(t.target_items.c.item == item)
         conditions.append(c.id.in_(tagged))
-    return _page(engine, "target", conditions, limit, offset)
+    return _page(engine, "target", conditions, limit, offset, after)
 
 
 def search_inspectors(

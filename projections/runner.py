@@ -1,8 +1,10 @@
 """The projection runner: follows the notification log and keeps the read models current.
 
 ``catch_up()`` reads the notifications after the lowest tracked position, in batches, decodes
-each through the ledger's signing mapper (so every event's signature and chain are checked
-before anything is derived from it) and, per batch, in ONE transaction:
+each through the ledger's checked reader (so every event's signature and chain are checked
+before anything is derived from it; a backlog of ``VOUCHED_BACKLOG`` events or more is read
+through the signed checkpoint instead, ``ledger/vouching.py``) and, per batch, in ONE
+transaction:
 
 1. moves each projection's tracking position from the value it read to the batch's end, and
    gives up the batch if any position moved meanwhile (another process caught up first);
@@ -20,14 +22,16 @@ command itself is recorded) and the next ``catch_up()`` retries.
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, insert, inspect, select, update
 
 from ledger.application import LedgerApp
+from verify.events import SignedEvent
 
 from .current import (
     DivisionsProjection,
@@ -46,6 +50,7 @@ from .trail import TrailProjection
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+VOUCHED_BACKLOG = 10 * BATCH  # a backlog this long is read through the signed checkpoint
 
 
 def default_projections() -> list[Projection]:
@@ -83,6 +88,9 @@ class ProjectionRunner:
         self.last_error: Exception | None = None
         self._by_name = {p.name: p for p in self.projections}
         self._topics = sorted(set().union(*(p.topics() for p in self.projections)))
+        self._topic_set = frozenset(self._topics)
+        # A read of a long backlog through the checkpoint: (position read up to, the records).
+        self._stream: tuple[int, Iterator[tuple[int, Any]]] | None = None
         self._lock = threading.RLock()
         self._attached = False
         self._set_up()
@@ -123,34 +131,83 @@ class ProjectionRunner:
 
     # -- following the log ---------------------------------------------------------------------
 
-    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Apply every notification after the tracked positions; return how many were read.
-        ``progress(position reached, head)`` is called after each batch.
+    def head(self) -> int:
+        """The ledger's last position (what the read models follow)."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def catch_up(
+        self,
+        most: int | None = None,
+        *,
+        vouch: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Apply every notification after the tracked positions (or, with ``most``, batches
+        until at least that many were read); return how many were read. Without ``vouch``
+        a long backlog is read a page at a time too (no pass over the whole sealed prefix
+        first: for a quick first batch). ``progress(position reached, head)`` is called
+        before each batch.
 
         Raises TamperedEvent if a stored event fails verification, ProjectionError if a
         projection cannot follow an event; the read models then stay at the last good batch.
         """
         with self._lock:
             done = 0
-            while True:
+            while most is None or done < most:
                 positions = self.positions()
                 low = min(positions.values(), default=0)
-                head = self.app.recorder.max_notification_id() or 0
+                head = self.head()
                 if progress is not None:
                     progress(min(low, head), head)
                 if low >= head:
                     self.last_error = None
                     return done
-                page = self.app.recorder.select_notifications(
-                    start=low + 1, limit=self.batch, stop=head, topics=self._topics
-                )
-                end = page[-1].id if len(page) == self.batch else head
-                events = [(n.id, self.app.domain_event(n), n.state) for n in page]
                 try:
+                    events, end = self._read(low, head, vouch)
                     self._apply(positions, events, end)
                 except _PositionMoved:
+                    self._stream = None
                     continue
-                done += len(page)
+                except BaseException:
+                    self._stream = None
+                    raise
+                done += len(events)
+            return done
+
+    def _read(self, low: int, head: int, vouch: bool) -> tuple[list[tuple[int, Any, bytes]], int]:
+        """The next batch after ``low``: (position, domain event, stored record) of the topics
+        followed, and
+        the position up to which every notification has been read. A backlog of at least
+        ``VOUCHED_BACKLOG`` events is read through the checkpoint (``LedgerApp.records`` with
+        ``vouch``: one SHA-256 per sealed record instead of a signature each), from one stream
+        kept between batches; a shorter one a page of the followed topics at a time."""
+        if vouch and head - low >= VOUCHED_BACKLOG:
+            events, end = self._read_vouched(low)
+            if end > low:
+                return events, end
+        self._stream = None
+        page = self.app.recorder.select_notifications(
+            start=low + 1, limit=self.batch, stop=head, topics=self._topics
+        )
+        end = page[-1].id if len(page) == self.batch else head
+        return [(n.id, self.app.domain_event(n), bytes(n.state)) for n in page], end
+
+    def _read_vouched(self, low: int) -> tuple[list[tuple[int, Any, bytes]], int]:
+        """A batch from the stream of checked records after ``low`` (every topic, those not
+        followed skipped); the stream goes on where the last batch stopped."""
+        if self._stream is None or self._stream[0] != low:
+            self._stream = (low, self.app.records(start=low + 1, vouch=True))
+        stream = self._stream[1]
+        events: list[tuple[int, Any, bytes]] = []
+        end, scanned = low, 0
+        for position, event in stream:
+            end, scanned = position, scanned + 1
+            if event.type in self._topic_set:
+                events.append((position, self.app.domain_event_of(event), _stored(event)))
+            if len(events) >= self.batch or scanned >= 10 * self.batch:
+                break
+        self._stream = (end, stream) if end > low else None
+        return events, end
 
     def _apply(
         self, positions: dict[str, int], events: list[tuple[int, Any, bytes]], end: int
@@ -185,8 +242,12 @@ class ProjectionRunner:
         if unknown:
             raise ProjectionError(f"no projection named {', '.join(unknown)}")
         with self._lock:
-            self._reset(chosen)
-            return self.catch_up(progress)
+            self.reset(chosen)
+            return self.catch_up(progress=progress)
+
+    def reset(self, names: Iterable[str] | None = None) -> None:
+        """Empty the named projections (all by default) and set their positions to 0."""
+        self._reset(list(names) if names is not None else list(self._by_name))
 
     def _reset(self, names: list[str]) -> None:
         with self._lock, self.engine.begin() as conn:
@@ -205,12 +266,19 @@ class ProjectionRunner:
     def attach(self) -> None:
         """Catch up after every command the ledger application saves (once per runner)."""
         if not self._attached:
-            self.app.after_save.append(self._after_save)
+            self.app.after_save.append(self.after_save)
             self._attached = True
 
-    def _after_save(self) -> None:
+    def after_save(self) -> None:
         try:
             self.catch_up()
         except Exception as e:  # the command is recorded; the read side retries on next use
             self.last_error = e
             log.exception("read models could not catch up; the next catch_up retries")
+
+
+def _stored(event: SignedEvent) -> bytes:
+    """A checked event's stored record, byte for byte: its envelope, a line feed and the
+    canonical base64 of key id and signature (docs/FORMAT.md; a record in any other form
+    would not have passed the check)."""
+    return event.envelope_bytes + b"\n" + base64.b64encode(event.key_id + event.signature)

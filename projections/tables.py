@@ -115,6 +115,14 @@ targets = Table(
     Column("personal_data_erased", Boolean, nullable=False, default=False),
     *_meta(),
 )
+# Pages are ordered by code in byte order, then id: one index in that order serves a page (and
+# the page after a given entry) without sorting the table. PostgreSQL compares in the column's
+# collation unless told otherwise, so its index is on ``code COLLATE "C"``, the order queries.py
+# asks for; SQLite's default (BINARY) already is byte order.
+Index("ix_rm_targets_page", targets.c.code, targets.c.id).ddl_if(dialect="sqlite")
+Index("ix_rm_targets_page_c", targets.c.code.collate("C"), targets.c.id).ddl_if(
+    dialect="postgresql"
+)
 
 target_items = Table(
     "rm_target_items",

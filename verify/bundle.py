@@ -15,8 +15,10 @@ counts that disagree) is *unusable input*: ``BundleError``, never a partial veri
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,25 +75,32 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 
 def read_bundle(path: Path | str) -> Bundle:
-    """Read and structurally check a bundle file; BundleError says why it is unusable."""
+    """Read and structurally check a bundle file; BundleError says why it is unusable.
+
+    The file is read a line at a time: only the decoded records are kept, not the file's text
+    (before, the whole file and its list of lines were held beside them)."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            return _parse_lines(f)
     except FileNotFoundError:
         raise BundleError(f"{path}: no such file") from None
     except OSError as e:
         raise BundleError(f"{path}: cannot read: {e.strerror}") from None
-    return parse_bundle(data)
 
 
 def parse_bundle(data: bytes) -> Bundle:
-    if not data:
+    """``read_bundle`` for a bundle already in memory."""
+    return _parse_lines(io.BytesIO(data))
+
+
+def _parse_lines(source: Iterable[bytes]) -> Bundle:
+    lines = _whole_lines(source)
+    first = next(lines, None)
+    if first is None:
         raise BundleError("empty input: not a bundle")
-    if not data.endswith(b"\n"):
-        raise BundleError("the last line has no line feed: the bundle is truncated")
-    lines = data.split(b"\n")[:-1]
-    header = _parse_line(lines[0], 1)
+    header = _parse_line(first, 1)
     if header.get("bundle") != BUNDLE_FORMAT:
-        raise BundleError(f"line 1: expected a {BUNDLE_FORMAT} header, got {_short(lines[0])}")
+        raise BundleError(f"line 1: expected a {BUNDLE_FORMAT} header, got {_short(first)}")
     origin, keys = header.get("origin"), header.get("keys")
     if not isinstance(origin, str) or not isinstance(keys, list):
         raise BundleError("line 1: the header needs 'origin' (string) and 'keys' (list)")
@@ -99,7 +108,7 @@ def parse_bundle(data: bytes) -> Bundle:
         raise BundleError("line 1: every key must be a verifier-key string")
     bundle = Bundle(origin=origin, keys=keys, exported_at=str(header.get("exported_at", "")))
     end: dict[str, Any] | None = None
-    for lineno, raw in enumerate(lines[1:], start=2):
+    for lineno, raw in enumerate(lines, start=2):
         if end is not None:
             raise BundleError(f"line {lineno}: content after the end line")
         fast = _EVENT_LINE.fullmatch(raw)
@@ -135,6 +144,14 @@ def parse_bundle(data: bytes) -> Bundle:
             f"and {counts[1]} checkpoints: the bundle is truncated or spliced"
         )
     return bundle
+
+
+def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
+    """Each line without its line feed; BundleError if the last one has none (truncated)."""
+    for line in source:
+        if not line.endswith(b"\n"):
+            raise BundleError("the last line has no line feed: the bundle is truncated")
+        yield line[:-1]
 
 
 def _add_event(bundle: Bundle, obj: dict[str, Any], lineno: int) -> None:

@@ -126,7 +126,7 @@ class Column:
 
     def uploaded_plans(self) -> list[dict[str, Any]]:
         """Plans whose current status is uploaded, by division then period."""
-        self.read_models.runner.catch_up()
+        self.read_models.current()
         uploaded = self._plans_uploaded.since_start(self.ledger)
         ids = _unique(n.originator_id for n in uploaded)
         plans = []
@@ -163,7 +163,7 @@ class Column:
 
     def draw_list(self) -> list[dict[str, Any]]:
         """Every random draw, newest first, with its step and what it drew."""
-        self.read_models.runner.catch_up()
+        self.read_models.current()
         opened = self._draws_opened.since_start(self.ledger)
         rows = []
         for n in reversed(opened):
@@ -286,7 +286,7 @@ class Column:
 
     def _draw_page(self, draw_id: UUID) -> dict[str, Any]:
         manifest, _ = draw_record(self.draws, draw_id)
-        self.read_models.runner.catch_up()
+        self.read_models.current()
         draw = self.draws.get(draw_id)
         opened = manifest["opened"]
         frozen = manifest.get("population_frozen")
@@ -343,7 +343,7 @@ class Column:
         """Published results, newest first (withdrawn and corrected ones too, with their status):
         ``{"items", "total", "limit", "offset"}``. BadInput for an unknown channel or a bad
         page."""
-        self.read_models.runner.catch_up()
+        self.read_models.current()
         return queries.search_publications(
             self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
         )

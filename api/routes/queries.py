@@ -1,7 +1,8 @@
 """Registry queries: search, pages, single entries, their histories and their state "as of".
 
 Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
-the body is ``{"items": [...], "total": N, "limit": L, "offset": O}``. Every route takes
+the body is ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``; targets page
+by ``after=ID`` too (keyset: give the ``next`` of the page before). Every route takes
 ``as_of`` (``api/as_of.py``): a single entry answers with its state then, rebuilt from the log
 (and ``as_of`` in its body); a history ends at that position; a search or a page runs on the read
 models folded from the log up to it.
@@ -21,6 +22,10 @@ from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
 
 router = APIRouter(prefix="", tags=["registry queries"])
 Text = Annotated[str | None, Query(description="text contained in the name or code")]
+After = Annotated[
+    str | None,
+    Query(max_length=200, description="the id or code of the last entry of the page before"),
+]
 
 
 def _entry(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
@@ -49,6 +54,7 @@ def list_targets(
     item: str | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    after: After = None,
 ) -> dict[str, Any]:
     """Search the target registry (检查对象名录库)."""
     return queries.search_targets(
@@ -62,6 +68,7 @@ def list_targets(
         item=item,
         limit=limit,
         offset=offset,
+        after=after,
     )
 
 

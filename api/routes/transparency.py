@@ -20,6 +20,7 @@ from ..deps import (
     OldTreeSize,
     PoliciesDep,
     PositionQuery,
+    ReadSideDep,
     TreeSize,
     TreeSizePath,
     WitnessesDep,
@@ -145,13 +146,24 @@ def consistency(old: OldTreeSize, ledger: LedgerDep, new: TreeSize = None) -> di
 
 
 @router.get("/health", dependencies=[_NOW])
-def health(ledger: LedgerDep, policies: PoliciesDep) -> dict[str, object]:
-    """The service's state: how much is sealed, the sealer's last failure if it failed, and
-    warnings that need a person (the working-day calendar running out within 60 days)."""
+def health(ledger: LedgerDep, policies: PoliciesDep, rm: ReadSideDep) -> dict[str, object]:
+    """The service's state: how much is sealed, the sealer's last failure if it failed, how far
+    the read models are behind the log (registry searches and the column answer 503 while they
+    are far behind), and warnings that need a person (the working-day calendar running out
+    within 60 days)."""
     latest = ledger.sealer.latest()
     error = ledger.sealing.last_error
+    read = rm.progress()
     return {
-        "status": "degraded" if error else "ok",
+        "status": "degraded" if error or read.error else "ok",
+        "read_models": {
+            "position": read.at,
+            "ledger_position": read.head,
+            "behind": read.behind,
+            "catching_up": read.running and read.behind > 0,
+            "events_per_second": round(read.events_per_second) if read.events_per_second else None,
+            "error": read.error,
+        },
         "origin": ledger.origin,
         "sealed": latest.size if latest else 0,
         "sealed_position": latest.last_notification_id if latest else 0,

@@ -6,6 +6,7 @@ instead, so CI never silently skips them (`.ci/run` installs both packages).
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -94,8 +95,10 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
             raise RuntimeError(f"drawledger serve exited with {process.returncode}: {output}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
+                # /health answers at once; the read models may still be catching up
+                if response.status == 200 and not json.load(response)["read_models"]["behind"]:
                     return
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"drawledger serve did not answer {url} within {START_SECONDS} s")

@@ -1,0 +1,181 @@
+"""Reading the target registry at size (issue 15 part 2): a lookup by credit code and list pages.
+
+A read-model database of N targets (100,000; quick: 10,000) is filled with rows of the shape
+the targets projection writes (inserted directly: this measures reads, not the projection), on
+SQLite and, when configured, PostgreSQL. Then, interleaved request by request in a rotated
+order, 300 times each: the reference — a bare SQL ``SELECT * FROM rm_targets WHERE code = ?``
+through the driver, no SQLAlchemy — and what the service's routes call (``projections.queries``):
+``GET /targets?q=<credit code>`` (count and page), ``GET /targets/{code}``, the first list page,
+a keyset page after a random target (``after=``), a deep offset page (90 % of the way), a page
+filtered by district, and a text search in names (which reads every row: names have no index).
+Figures: p95 of each over p95 of the bare lookup (lower is better), absolute p95 in the detail.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from projections import queries
+from projections.database import create_read_engine
+from projections.tables import metadata, target_items, targets
+
+from .common import Config, Figure, PgScratch
+from .import_targets import credit_code
+
+DISTRICTS = ["天宁区", "钟楼区", "新北区", "武进区"]
+REQUESTS = 300
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    from ledger.aggregates import id_for
+
+    out = []
+    for i in range(n):
+        code = credit_code(i)
+        out.append(
+            {
+                "id": str(id_for("target", code)),
+                "kind": "enterprise",
+                "code": code,
+                "name": f"{DISTRICTS[i % 4]}企业{i:07d}有限公司",
+                "legal_representative": "张三",
+                "address": f"{DISTRICTS[i % 4]}某路{i % 500}号",
+                "district": DISTRICTS[i % 4],
+                "grid": None,
+                "division": "szc",
+                "items": ["qsxk"],
+                "permit": None,
+                "credit_class": "ABCD"[i % 4],
+                "risk_flags": [],
+                "status": "in_business",
+                "person_ref": None,
+                "version": 1,
+                "position": i + 1,
+                "registered_at": "2026-01-19T08:00:00.000000Z",
+                "updated_at": "2026-01-19T08:00:00.000000Z",
+            }
+        )
+    return out
+
+
+def _fill(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    metadata.create_all(engine, tables=[targets, target_items])
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            conn.execute(insert(targets), chunk)
+            conn.execute(
+                insert(target_items), [{"target_id": r["id"], "item": "qsxk"} for r in chunk]
+            )
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE rm_targets")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def _bare(backend: str, target: Any) -> tuple[Callable[[str], object], Callable[[], None]]:
+    if backend == "sqlite":
+        db = sqlite3.connect(str(target))
+        return (
+            lambda code: db.execute("SELECT * FROM rm_targets WHERE code = ?", (code,)).fetchall()
+        ), db.close
+    import psycopg
+
+    p = target.params
+    conn = psycopg.connect(
+        host=p["host"], port=p["port"], user=p["user"], password=p["password"], dbname=target.dbname
+    )
+    return (
+        lambda code: conn.execute("SELECT * FROM rm_targets WHERE code = %s", (code,)).fetchall()
+    ), conn.close
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def _measure(
+    engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]
+) -> dict[str, list[float]]:
+    rng = random.Random(15)
+    deep = int(n * 0.9)
+    variants: dict[str, Callable[[str], object]] = {
+        "bare SQL lookup by code": bare,
+        "?q=<credit code>": lambda c: queries.search_targets(engine, q=c),
+        "/targets/{code}": lambda c: queries.get_entry(engine, "target", c),
+        "first page (50)": lambda c: queries.search_targets(engine),
+        "keyset page after a target": lambda c: queries.search_targets(engine, after=c),
+        "offset page at 90 %": lambda c: queries.search_targets(engine, offset=deep),
+        "page of one district": lambda c: queries.search_targets(engine, district="新北区"),
+        "text in names (scan)": lambda c: queries.search_targets(engine, q=f"企业{c[-5:]}"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for k in range(REQUESTS):
+        code = credit_code(rng.randrange(n))
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            if name == "text in names (scan)" and k % 10:
+                continue  # a full scan: sampled every 10th request only
+            t = time.perf_counter()
+            variants[name](code)
+            times[name].append(time.perf_counter() - t)
+    assert queries.search_targets(engine, q=credit_code(7))["total"] == 1
+    log("  " + ", ".join(f"{name} p95 {_p95(v) * 1000:.1f} ms" for name, v in times.items()))
+    return times
+
+
+def run(config: Config) -> list[Figure]:
+    n = 10_000 if config.quick else 100_000
+    rows = _rows(n)
+    figures: list[Figure] = []
+    for backend in config.backends():
+        if backend == "postgres" and config.pg is None:
+            figures.append(Figure("reads", backend, "target reads", skipped=config.pg_skip_reason))
+            continue
+        config.log(f"  {backend}: filling {n:,} targets")
+        if backend == "sqlite":
+            path = config.tmp / f"bench-reads-{random.getrandbits(32):08x}.sqlite"
+            engine = create_read_engine(f"sqlite:///{path}")
+            try:
+                _fill(engine, rows)
+                bare, close = _bare(backend, path)
+                times = _measure(engine, bare, n, config.log)
+                close()
+            finally:
+                engine.dispose()
+                for suffix in ("", "-wal", "-shm"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+        else:
+            assert config.pg is not None
+            with PgScratch(config.pg) as pg:
+                engine = create_read_engine(pg.url())
+                try:
+                    _fill(engine, rows)
+                    bare, close = _bare(backend, pg)
+                    times = _measure(engine, bare, n, config.log)
+                    close()
+                finally:
+                    engine.dispose()
+        reference = _p95(times.pop("bare SQL lookup by code"))
+        for name, values in times.items():
+            figures.append(
+                Figure(
+                    "reads",
+                    backend,
+                    f"{name} at {n:,} targets: p95 / bare lookup p95",
+                    _p95(values) / reference,
+                    detail=f"p95 {_p95(values) * 1000:.1f} ms vs bare {reference * 1000:.2f} ms "
+                    f"({len(values)} requests)",
+                    at_most=True,
+                )
+            )
+    return figures

@@ -1,0 +1,149 @@
+"""Catching the read models up in the background, so that the service answers at once.
+
+A ledger of millions of events takes minutes to project from scratch (a first start, a schema
+change, a set-aside file). The service does not wait for that: ``Follower`` runs the runner's
+``catch_up`` one batch at a time on a thread of its own (letting requests in between), woken
+after every command and at least once a second for other processes' writes.
+
+What a read does meanwhile (``ReadModels.current()``): if the read models are at most ``LAG``
+events behind the log, the request catches them up itself and answers from current data, as
+before (a command's effect is visible to the next read); if they are further behind, it is
+refused with ``ReadModelsBehind`` — 503 with ``Retry-After`` and both positions — rather than
+answered from a state that silently misses thousands of events. ``/health`` says how far behind
+they are. Without a running follower (the CLI, tests without the service's lifespan) every read
+catches up itself, however far behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from ledger.errors import LedgerError
+
+from .runner import ProjectionRunner
+
+log = logging.getLogger(__name__)
+
+LAG = 2000  # events a request may catch up itself; further behind, reads wait for the follower
+IDLE_SECONDS = 1.0  # how often an idle follower looks for other processes' writes
+
+
+class ReadModelsBehind(LedgerError):
+    """The read models are too far behind the log to answer this read now."""
+
+    def __init__(self, at: int, head: int, retry_after: int) -> None:
+        self.at, self.head, self.retry_after = at, head, retry_after
+        super().__init__(
+            f"the read models are catching up with the ledger (at position {at:,} of {head:,}, "
+            f"{head - at:,} events behind): retry in about {retry_after} s"
+        )
+
+
+@dataclass
+class Progress:
+    """How far the read models are: the lowest tracked position, the ledger's head, the rate."""
+
+    at: int
+    head: int
+    running: bool
+    events_per_second: float | None
+    error: str | None
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.at)
+
+
+class Follower:
+    """Keeps one runner caught up on a daemon thread (start/stop from the service's lifespan)."""
+
+    def __init__(self, runner: ProjectionRunner, *, lag: int = LAG) -> None:
+        self.runner = runner
+        self.lag = lag
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._rate: float | None = None
+        self.last_error: Exception | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="read-model-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def after_save(self) -> None:
+        """After a command: wake the follower, or (none running) catch up as the runner does."""
+        if self.running:
+            self.wake()
+        else:
+            self.runner.after_save()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                started = time.perf_counter()
+                done = self.runner.catch_up(most=self.runner.batch)
+                if done:
+                    self._rate = done / max(time.perf_counter() - started, 1e-6)
+                self.last_error = None
+            except IntegrityError as e:  # rows ahead of their positions: derived data, rebuild
+                log.warning("read models disagree with the log (%s): rebuilding them", e.orig)
+                self.last_error = e
+                try:
+                    self.runner.reset()  # emptied, positions at 0; the loop refills them
+                except Exception:  # noqa: BLE001 - kept running: the next round retries
+                    log.exception("emptying the read models failed")
+                done = 0
+            except Exception as e:  # noqa: BLE001 - kept for /health; retried after a pause
+                self.last_error = e
+                log.exception("read models could not catch up; retrying")
+                done = 0
+            if done and not self._stop.is_set():
+                continue  # more to do: next batch at once (requests take the lock in between)
+            self._wake.wait(IDLE_SECONDS)
+            self._wake.clear()
+
+    def progress(self) -> Progress:
+        positions = self.runner.positions()
+        error = self.last_error or self.runner.last_error
+        return Progress(
+            at=min(positions.values(), default=0),
+            head=self.runner.head(),
+            running=self.running,
+            events_per_second=self._rate,
+            error=f"{type(error).__name__}: {error}" if error else None,
+        )
+
+    def current(self) -> None:
+        """Make the read models current for a read, or refuse it (see the module docstring)."""
+        if not self.running:
+            self.runner.catch_up()
+            return
+        state = self.progress()
+        if state.behind <= self.lag:
+            self.runner.catch_up()
+            return
+        self.wake()
+        rate = state.events_per_second or 1000.0
+        raise ReadModelsBehind(state.at, state.head, max(1, min(60, round(state.behind / rate))))

@@ -1,0 +1,92 @@
+"""Finding a target by its credit code and paging deep into the registry without reading it
+all: keyset pages (``after``) cover every target once, in the same order as offset pages, and
+the database answers both from the page index (its query plan shows no full scan or sort)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from ledger.errors import BadInput
+from projections import queries
+
+from .test_search import many  # noqa: F401 - the fixture
+from .world import VECTOR_CODES, view
+
+
+def test_keyset_pages_cover_every_target_once_in_the_order_of_offset_pages(many, read_models):  # noqa: F811
+    engine = read_models.engine
+    by_offset = []
+    for offset in range(0, 65, 10):
+        by_offset += view(queries.search_targets(engine, limit=10, offset=offset)["items"])
+    by_keyset, after, pages = [], None, 0
+    while True:
+        page = queries.search_targets(engine, limit=10, after=after)
+        by_keyset += view(page["items"])
+        pages += 1
+        after = page["next"]
+        if after is None:
+            break
+    assert by_keyset == by_offset and len(by_keyset) == 65 and pages == 7
+    assert page["total"] == 65
+
+
+def test_after_takes_a_code_as_well_as_an_id_and_keeps_the_filters(many, read_models):  # noqa: F811
+    engine = read_models.engine
+    district = queries.search_targets(engine, district="武进区", limit=500)["items"]
+    third = district[2]
+    by_code = queries.search_targets(engine, district="武进区", after=third["code"], limit=500)
+    by_id = queries.search_targets(engine, district="武进区", after=third["id"], limit=500)
+    assert view(by_code["items"]) == view(by_id["items"]) == view(district[3:])
+    assert by_code["next"] is None  # a short page has no next
+
+
+def test_after_naming_no_target_or_combined_with_offset_is_refused(many, read_models):  # noqa: F811
+    engine = read_models.engine
+    with pytest.raises(BadInput, match="no target with that id or code"):
+        queries.search_targets(engine, after="91320400MA00000000")
+    with pytest.raises(BadInput, match="after and offset cannot be combined"):
+        queries.search_targets(engine, after=VECTOR_CODES[0], offset=10)
+
+
+def test_a_whole_credit_code_finds_that_target_only(many, read_models):  # noqa: F811
+    engine = read_models.engine
+    found = queries.search_targets(engine, q=VECTOR_CODES[1].lower())  # normalised as typed
+    assert view(found["items"]) == [VECTOR_CODES[1]] and found["total"] == 1
+    # part of a code is still searched as text in names and codes
+    assert VECTOR_CODES[1] in view(queries.search_targets(engine, q=VECTOR_CODES[1][:12])["items"])
+
+
+def _plan(conn, sql: str, **params: str) -> str:  # type: ignore[no-untyped-def]
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("EXPLAIN QUERY PLAN " + sql), params).all()
+        return "\n".join(str(r[-1]) for r in rows)
+    rows = conn.execute(text("EXPLAIN " + sql), params).all()
+    return "\n".join(str(r[0]) for r in rows)
+
+
+def test_pages_and_code_lookups_are_answered_from_indexes(many, read_models):  # noqa: F811
+    """The queries queries.py sends, as the database plans them: a page walks the page index
+    (no sort of the table), a keyset page seeks into it, a code lookup uses the code index."""
+    engine = read_models.engine
+    with engine.connect() as conn:
+        pg = conn.dialect.name == "postgresql"
+        if pg:  # a tiny table is scanned whatever the indexes: ask for the plan as if it were big
+            conn.execute(text("SET enable_seqscan = off"))
+            conn.execute(text("SET enable_bitmapscan = off"))
+        code = 'code COLLATE "C"' if pg else "code"
+        page = _plan(conn, f"SELECT * FROM rm_targets ORDER BY {code}, id LIMIT 50")
+        keyset = _plan(
+            conn,
+            f"SELECT * FROM rm_targets WHERE ({code}, id) > (:c, :i) ORDER BY {code}, id LIMIT 50",
+            c=VECTOR_CODES[0],
+            i="0",
+        )
+        lookup = _plan(conn, "SELECT * FROM rm_targets WHERE code = :c", c=VECTOR_CODES[0])
+    index = "ix_rm_targets_page_c" if pg else "ix_rm_targets_page"
+    for plan in (page, keyset):
+        assert index in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    assert "ix_rm_targets_code" in lookup or "ix_rm_targets_page" in lookup, lookup
+    if not pg:
+        assert "SEARCH" in keyset, keyset  # a seek into the index, not a walk from its start
