@@ -138,3 +138,13 @@ def test_a_bound_official_cannot_record_in_a_colleagues_name(
             bound_official(bureau, first),
         )
     assert _size(bureau) == before
+
+
+def test_a_policy_naming_an_unknown_operator_act_or_role_is_refused(bureau):  # noqa: F811
+    from ledger.policy_rules import document_problems
+
+    in_force = bureau.policy_in_force()
+    authority = {"operator": ["draw.steal"], "bind_inspector": ["boss"]}
+    problems = document_problems({**in_force, "version": "bad", "authority": authority})
+    named = {p.field for p in problems}
+    assert {"authority.operator", "authority.bind_inspector"} <= named, problems
