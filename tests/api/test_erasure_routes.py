@@ -93,6 +93,6 @@ def test_the_operator_erases_from_the_cli_by_id_number_and_the_export_leaves_the
 
 
 def _individuals(registry: Any) -> list[Any]:
-    from ledger.registry.sheets import current
+    from ledger.registry.exports import current
 
     return [t for t in current(registry.app, "targets") if t.kind == "individual"]

@@ -18,7 +18,7 @@ from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import CONFLICT_REASONS
 from ledger.registry.service import Registry
-from ledger.registry.sheets import current
+from ledger.registry.exports import current
 from ledger.storage import persistence_env
 
 PAGES = 400  # a bound on the crawl
