@@ -283,4 +283,24 @@ def ledger_as_of(app: LedgerApp, position: int) -> LedgerAsOf:
     view._repository = Repository(event_store=view.events)
     view._notification_log = LocalNotificationLog(recorder, section_size=app.log_section_size)
     view.after_save = []
+    view.sealer = _SealerAsOf(app.sealer, position)  # type: ignore[assignment]
     return view
+
+
+class _SealerAsOf:
+    """The sealer as a ledger as of ``position`` sees it: its latest checkpoint is the newest
+    one that covers no event after the position (a checked read vouches for the sealed prefix
+    through it, ``vouching.py``); everything else is the sealer's own."""
+
+    def __init__(self, sealer: Any, position: int) -> None:
+        self._sealer = sealer
+        self._position = position
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sealer, name)
+
+    def latest(self) -> Any:
+        covered = [
+            c for c in self._sealer.checkpoints() if c.last_notification_id <= self._position
+        ]
+        return covered[-1] if covered else None

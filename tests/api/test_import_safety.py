@@ -274,13 +274,40 @@ def test_the_cli_dry_run_prints_the_changes_and_records_nothing(tmp_path, capsys
     bureau(LedgerApp.open(tmp_path / "ledger"))
     first = tmp_path / "t.csv"
     first.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1)], "gb18030"))
-    assert drawledger(["import", "targets", str(first), "--data", data]) == 0
+    assert (
+        drawledger(
+            [
+                "import",
+                "targets",
+                str(first),
+                "--data",
+                data,
+                "--on-request-of",
+                "各处室报送名录的函",
+            ]
+        )
+        == 0
+    )
     first.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(1, grid="G-99")], "gb18030"))
     app = LedgerApp.open(tmp_path / "ledger")
     before = count_events(app)
     capsys.readouterr()
 
-    assert drawledger(["import", "targets", str(first), "--data", data, "--dry-run"]) == 0
+    assert (
+        drawledger(
+            [
+                "import",
+                "targets",
+                str(first),
+                "--data",
+                data,
+                "--dry-run",
+                "--on-request-of",
+                "各处室报送名录的函",
+            ]
+        )
+        == 0
+    )
 
     out = capsys.readouterr().out
     assert f"would change: row 2, {credit_code(1)}: 网格 'G-07' → 'G-99'" in out

@@ -34,7 +34,9 @@ def _registered(data: str) -> int:
 def test_an_import_killed_while_recording_records_nothing_and_runs_again_whole(data, tmp_path):
     file = tmp_path / "targets.csv"
     file.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(ROWS)]))
+    request = ["--on-request-of", "各处室报送名录的函"]  # the operator imports on a request
     command = [sys.executable, "-m", "api.cli", "import", "targets", str(file), "--data", data]
+    command += request
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
@@ -51,5 +53,5 @@ def test_an_import_killed_while_recording_records_nothing_and_runs_again_whole(d
 
     assert _registered(data) == 0  # nothing half-recorded
 
-    assert drawledger(["import", "targets", str(file), "--data", data]) == 0
+    assert drawledger(["import", "targets", str(file), "--data", data, *request]) == 0
     assert _registered(data) == ROWS

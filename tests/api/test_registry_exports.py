@@ -263,5 +263,18 @@ def test_an_exported_cli_file_by_division_reimports_unchanged(tmp_path, capsys):
     head = str(registry.app.recorder.max_notification_id())
     assert drawledger([*args, "--division", "gqc", "--as-of", head]) == 0
     assert "1 targets" in capsys.readouterr().out
-    assert drawledger(["import", "targets", str(out), "--data", str(data)]) == 0
+    assert (
+        drawledger(
+            [
+                "import",
+                "targets",
+                str(out),
+                "--data",
+                str(data),
+                "--on-request-of",
+                "各处室报送名录的函",
+            ]
+        )
+        == 0
+    )
     assert "recorded 0, updated 0, unchanged 1" in capsys.readouterr().out
