@@ -17,8 +17,8 @@ from api.app import create_app
 from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import CONFLICT_REASONS
-from ledger.registry.service import Registry
 from ledger.registry.exports import current
+from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 
 PAGES = 400  # a bound on the crawl
