@@ -34,14 +34,12 @@ def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
 
 def key_or_file(value: str, what: str) -> str:
     """A key given as itself (``name+id+base64``), or as the path of a file holding it (one
-    line). BadInput if the file cannot be read."""
+    line; ``verify.keys.read_key_text``). BadInput if the file cannot be read."""
     from ledger.errors import BadInput
+    from verify.keys import read_key_text
 
-    path = Path(value)
-    if "+" in value and not path.is_file():
-        return value
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return read_key_text(value)
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"{what} {value}: cannot read: {getattr(e, 'strerror', e)}") from None
 

@@ -32,17 +32,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def cmd_dispute(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
+    from ledger.errors import BadInput
     from projections import open_read_models
-    from projections.dispute import subjects, write_dispute
+    from projections.dispute import write_dispute
 
-    kind, key = subjects(
-        [
+    named = [
+        (kind, key)
+        for kind, key in (
             ("target", args.target),
             ("draw", args.draw),
             ("inspection", args.inspection),
             ("official", args.official),
-        ]
-    )
+        )
+        if key
+    ]
+    if len(named) != 1:
+        raise BadInput("name exactly one of --target, --draw, --inspection, --official")
+    [(kind, key)] = named
     app = LedgerApp.open(Path(args.data))
     app.seal()  # a one-shot command: what the log holds now is covered by a checkpoint
     read_models = open_read_models(app, attach=False)

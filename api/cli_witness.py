@@ -107,22 +107,20 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
-    from ledger.witnesses import Witnesses
-
-    app = LedgerApp.open(Path(args.data))
-    with acting(args, app, "witness.manage") as by:
-        key = Witnesses(app).add(args.key, by, args.reason)
-    print(f"witness added: {key}")
-    return 0
+    return _change(args, "add", "added")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    return _change(args, "remove", "removed")
+
+
+def _change(args: argparse.Namespace, command: str, done: str) -> int:
+    """``witnesses add`` or ``remove``: the Witnesses command, by whoever the CLI acts as."""
     from ledger.application import LedgerApp
     from ledger.witnesses import Witnesses
 
     app = LedgerApp.open(Path(args.data))
     with acting(args, app, "witness.manage") as by:
-        key = Witnesses(app).remove(args.key, by, args.reason)
-    print(f"witness removed: {key}")
+        key = getattr(Witnesses(app), command)(args.key, by, args.reason)
+    print(f"witness {done}: {key}")
     return 0

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,7 +102,7 @@ def write_dispute(
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    (out / "report.html").write_text(_report(app, engine, manifest, acts), encoding="utf-8")
+    (out / "report.html").write_text(_report(engine, manifest, acts), encoding="utf-8")
     return manifest
 
 
@@ -142,7 +141,7 @@ def _record_at(app: LedgerApp, position: int) -> bytes:
     return bytes(notification.state)
 
 
-def _report(app: LedgerApp, engine: Engine, manifest: dict[str, Any], acts: set[int]) -> str:
+def _report(engine: Engine, manifest: dict[str, Any], acts: set[int]) -> str:
     a = t.trail_acts
     with engine.connect() as conn:
         rows = conn.execute(
@@ -187,14 +186,6 @@ def _report(app: LedgerApp, engine: Engine, manifest: dict[str, Any], acts: set[
 def _china_time(text: str) -> str:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def subjects(values: Iterable[tuple[str, str | None]]) -> tuple[str, str]:
-    """The one (kind, key) given among the CLI's options; BadInput for none or several."""
-    given = [(kind, key) for kind, key in values if key]
-    if len(given) != 1:
-        raise BadInput("name exactly one of --target, --draw, --inspection, --official")
-    return given[0]
 
 
 _PAGE = """<!doctype html>

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .bundle import BundleError, read_bundle
 from .checks import verify_bundle
+from .keys import read_key_text
 from .report import Report
 from .rule_audit import audit_bundle
 from .sampler import SamplerError, sample
@@ -181,9 +182,12 @@ def sample_main(argv: list[str]) -> int:
 
 def _key_text(value: str) -> str:
     """A verifier key given as itself or as the path of a file holding it (one line)."""
-    if "+" in value and not Path(value).is_file():
-        return value
-    return _read_text(value).strip()
+    try:
+        return read_key_text(value)
+    except FileNotFoundError:
+        raise BundleError(f"{value}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BundleError(f"{value}: cannot read: {e}") from None
 
 
 def _read_text(path: str) -> str:

@@ -165,7 +165,7 @@ def main(argv: list[str]) -> int:
     import argparse
     import sys
 
-    from .keys import parse_verifier_key
+    from .keys import parse_verifier_key, read_key_text
 
     parser = argparse.ArgumentParser(
         prog="python -m verify dispute",
@@ -189,10 +189,7 @@ def main(argv: list[str]) -> int:
         )
         return 3
     try:
-        text = args.key
-        if "+" not in text or Path(text).is_file():
-            text = Path(text).read_text(encoding="utf-8").strip()
-        key = parse_verifier_key(text)
+        key = parse_verifier_key(read_key_text(args.key))
         report = check_dispute(Path(args.directory), key)
     except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
         print(f"unusable input: {e}", file=sys.stderr)

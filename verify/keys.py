@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import string
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -252,3 +253,12 @@ def parse_signer_key(text: str) -> SignerKey:
             f"seed), found {kid.hex()}"
         )
     return signer
+
+
+def read_key_text(value: str) -> str:
+    """A key given on a command line: the key itself (``name+hexid+base64``), or the path of a
+    file holding it on one line (such as ``DIR/keys/ledger.pub``). Raises OSError or
+    UnicodeDecodeError if the file cannot be read; the caller says so in its own words."""
+    if "+" in value and not Path(value).is_file():
+        return value
+    return Path(value).read_text(encoding="utf-8").strip()
