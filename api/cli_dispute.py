@@ -26,6 +26,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--inspection", metavar="ID", help="an inspection, by id")
     p.add_argument("--official", metavar="CODE", help="every act of one official")
     p.add_argument("--as-of", type=int, metavar="POSITION", help="as the ledger stood then")
+    p.add_argument(
+        "--consistent-with",
+        action="append",
+        default=[],
+        metavar="NOTE",
+        help="a signed checkpoint of this ledger the requester keeps (a file holding the note): "
+        "the file carries a consistency proof from it (repeatable)",
+    )
     p.add_argument("--out", required=True, help="a new directory for the dispute file")
     p.set_defaults(func=cmd_dispute)
 
@@ -49,11 +57,17 @@ def cmd_dispute(args: argparse.Namespace) -> int:
     if len(named) != 1:
         raise BadInput("name exactly one of --target, --draw, --inspection, --official")
     [(kind, key)] = named
+    try:
+        notes = [Path(f).read_text(encoding="utf-8") for f in args.consistent_with]
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"--consistent-with: {e}") from None
     app = LedgerApp.open(Path(args.data))
     app.seal()  # a one-shot command: what the log holds now is covered by a checkpoint
     read_models = open_read_models(app, attach=False)
     try:
-        manifest = write_dispute(app, read_models.engine, kind, key, Path(args.out), args.as_of)
+        manifest = write_dispute(
+            app, read_models.engine, kind, key, Path(args.out), args.as_of, notes
+        )
     finally:
         read_models.close()
     print(

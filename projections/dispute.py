@@ -11,7 +11,11 @@ What it holds (``write_dispute``):
 - ``manifest.json``: the subject, the position it was asked as of, the checkpoint's size, and
   each record's position, leaf index and digest;
 - ``report.html``: the story in Chinese, in order: each act with its time (China time), who, in
-  which role and division, its position and digest.
+  which role and division, its position and digest;
+- ``draws/<draw id>.json``: for each draw whose population was frozen, the eligible targets with
+  their strata and weights as the selection read them, so the check replays the draw;
+- ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
+  signed checkpoints (kept by the requester) to the file's.
 
 ``python -m verify dispute DIR --key KEY`` checks it offline with ``verify/`` alone.
 """
@@ -24,13 +28,20 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp
+from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
+from verify.dispute_anchor import CONSISTENCY, proof_line
+from verify.dispute_draws import population_file
+from verify.draw_rules import population_table
+from verify.errors import VerifyError
 from verify.events import decode_record
 from verify.merkle import inclusion_proof
+from verify.note import parse_checkpoint, verify_note
 from verify.workdays import CHINA
 
 from . import tables as t
@@ -46,11 +57,19 @@ _LABELS = {
 
 
 def write_dispute(
-    app: LedgerApp, engine: Engine, kind: str, key: str, out: Path, as_of: int | None = None
+    app: LedgerApp,
+    engine: Engine,
+    kind: str,
+    key: str,
+    out: Path,
+    as_of: int | None = None,
+    consistent_with: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write the dispute file of the ``kind`` entity ``key`` into ``out`` (a new or empty
-    directory); returns the manifest. BadInput for an unknown kind, an ``as_of`` beyond the
-    sealed log or a non-empty ``out``; NotFound if no act touches the subject by then."""
+    directory); returns the manifest. ``consistent_with``: signed checkpoint notes of this
+    ledger the requester keeps, each older than the file's, to prove it consistent with. BadInput
+    for an unknown kind, an ``as_of`` beyond the sealed log, a non-empty ``out`` or a checkpoint
+    that is not this ledger's; NotFound if no act touches the subject by then."""
     if kind not in SUBJECTS:
         raise BadInput(f"a dispute file is about one of {', '.join(SUBJECTS)}, not {kind!r}")
     latest = app.sealer.latest()
@@ -70,9 +89,11 @@ def write_dispute(
         raise NotFound(f"no act touches {kind} {key} (as of position {position})")
     positions = _with_whole_chains(engine, acts, position)
     size = latest.size
+    older = [_older_size(app, note, size) for note in consistent_with or []]
     hashes = app.sealer.leaf_hashes(size)
     out.mkdir(parents=True, exist_ok=True)
     records = []
+    frozen: list[str] = []
     with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
         for p in positions:
             record = _record_at(app, p)
@@ -86,10 +107,18 @@ def write_dispute(
                 "proof": [base64.b64encode(h).decode("ascii") for h in proof],
             }
             evidence.write(json.dumps(line, sort_keys=True) + "\n")
+            if event.type == "draw.population_frozen":
+                frozen.append(event.aggregate)
             records.append(
                 {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
             )
     (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+    _write_populations(app, frozen, out)
+    if older:
+        with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
+            for old in older:
+                _, proof = app.sealer.consistency_proof(old, size)
+                lines.write(json.dumps(proof_line(old, size, proof), sort_keys=True) + "\n")
     manifest = {
         "format": FORMAT,
         "origin": app.origin,
@@ -104,6 +133,38 @@ def write_dispute(
     )
     (out / "report.html").write_text(_report(engine, manifest, acts), encoding="utf-8")
     return manifest
+
+
+def _older_size(app: LedgerApp, note: str, size: int) -> int:
+    """The tree size of a checkpoint of this ledger, signed by its key, not newer than ``size``."""
+    try:
+        checkpoint = parse_checkpoint(verify_note(note, [app.signer.verifier])[0].text)
+    except VerifyError as e:
+        raise BadInput(f"a checkpoint to prove consistency with: {e}") from None
+    if checkpoint.origin != app.origin or not 1 <= checkpoint.size <= size:
+        raise BadInput(
+            f"a checkpoint to prove consistency with must be one of this ledger's "
+            f"({app.origin}) of size 1 to {size}; found {checkpoint.origin} of size "
+            f"{checkpoint.size}"
+        )
+    return checkpoint.size
+
+
+def _write_populations(app: LedgerApp, draws: list[str], out: Path) -> None:
+    """Each frozen draw's population as its selection read it (verify/dispute_draws.py)."""
+    if not draws:
+        return
+    service = Draws(app)
+    for draw_id in draws:
+        draw = service.get(UUID(draw_id))
+        rows = population_table(draw.params(), service.registry_at(draw.position))
+        doc = {
+            "draw": draw_id,
+            "eligible": [{"target": t, "stratum": s, "weight": w} for t, s, w in sorted(rows)],
+        }
+        path = population_file(out, draw_id)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:

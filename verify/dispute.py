@@ -9,7 +9,12 @@ The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and 
 3. the manifest lists exactly those records (position, leaf index, digest), in log order —
    nothing added, nothing removed;
 4. each record's chain is whole from its creation: versions 1, 2, … with each event naming the
-   digest of the one before, so no event of a record in between was left out.
+   digest of the one before, so no event of a record in between was left out;
+5. every draw replays: its frozen population (``draws/<id>.json``) is what the signed freeze
+   committed to, the seed re-derives from the signed reveal, and the selection recomputes
+   (verify/dispute_draws.py);
+6. with ``--trusted-checkpoint``: the file's checkpoint is consistent with each checkpoint the
+   holder trusts, older or newer (verify/dispute_anchor.py).
 
 What it does not prove: that the log holds no other act about the subject (that needs the whole
 log: ``python -m verify BUNDLE``), or anything after the checkpoint. Exit status as the bundle
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import dispute_anchor, dispute_draws
 from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
@@ -76,8 +82,15 @@ def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     return manifest, note, evidence
 
 
-def check_dispute(directory: Path, key: VerifierKey) -> DisputeReport:
-    """Check the dispute file in ``directory`` against the anchored ledger ``key``."""
+def check_dispute(
+    directory: Path,
+    key: VerifierKey,
+    trusted: list[str] | None = None,
+    proofs: dispute_anchor.Proofs | None = None,
+) -> DisputeReport:
+    """Check the dispute file in ``directory`` against the anchored ledger ``key``; with
+    ``trusted`` checkpoint notes, also its consistency with each (``proofs``: consistency
+    proofs given beside the file, for checkpoints newer than its own)."""
     manifest, note, evidence = _read(directory)
     report = DisputeReport(subject=dict(manifest.get("subject") or {}), records=len(evidence))
 
@@ -157,6 +170,24 @@ def check_dispute(directory: Path, key: VerifierKey) -> DisputeReport:
                 )
             previous = event
     report.steps.append(("each record's events are whole from its creation", failures))
+
+    # (5): every draw replays from its frozen population
+    drawn, failures = dispute_draws.replay(directory, [(p, e) for p, _, e in decoded])
+    report.steps.append(
+        (f"every draw replays from its frozen population ({drawn} draws)", failures)
+    )
+
+    # (6): consistent with the checkpoints the holder trusts
+    if trusted:
+        if checkpoint is None:
+            failures = ["the file's own checkpoint did not verify (step 1)"]
+        else:
+            try:
+                known = {**dispute_anchor.read_proof_file(directory), **(proofs or {})}
+                failures = dispute_anchor.check_anchors(checkpoint, trusted, key, known)
+            except VerifyError as e:
+                failures = [str(e)]
+        report.steps.append((f"consistent with the {len(trusted)} trusted checkpoint(s)", failures))
     return report
 
 
@@ -180,6 +211,22 @@ def main(argv: list[str]) -> int:
         help="the ledger's key (name+hexid+base64, or a file holding it such as "
         "DIR/keys/ledger.pub), obtained outside the dispute file",
     )
+    parser.add_argument(
+        "--trusted-checkpoint",
+        action="append",
+        default=[],
+        metavar="NOTE",
+        help="a signed checkpoint of the same ledger you kept (a file holding the note); the "
+        "file's checkpoint must be consistent with it (repeatable)",
+    )
+    parser.add_argument(
+        "--consistency-proof",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a consistency proof from the file's checkpoint to a newer trusted one, as "
+        "GET /proofs/consistency answers it (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.key is None:
         print(
@@ -190,7 +237,12 @@ def main(argv: list[str]) -> int:
         return 3
     try:
         key = parse_verifier_key(read_key_text(args.key))
-        report = check_dispute(Path(args.directory), key)
+        trusted = [Path(f).read_text(encoding="utf-8") for f in args.trusted_checkpoint]
+        proofs = dispute_anchor.read_proofs(
+            [Path(f).read_text(encoding="utf-8") for f in args.consistency_proof],
+            "--consistency-proof",
+        )
+        report = check_dispute(Path(args.directory), key, trusted, proofs)
     except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
         print(f"unusable input: {e}", file=sys.stderr)
         return 2

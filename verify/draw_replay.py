@@ -206,26 +206,7 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
         return out
     rev_pos, rev_env = revealed
     facts = rev_env["payload"]
-    # (9b): the commitment, the entropy and the seed
-    nonce = bytes.fromhex(facts["nonce"])
-    if nonce_commitment(nonce) != opened["commitment"]:
-        out.append(
-            (
-                rev_pos,
-                f"the revealed nonce hashes to {nonce_commitment(nonce)}, "
-                f"the draw committed to {opened['commitment']}",
-            )
-        )
-    sources = opened.get("entropy_sources")
-    if sources is None:  # opened before entropy sources existed: typed entropy, seed v1
-        if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
-            out.append((rev_pos, "the entropy is not the normalised form of what was entered"))
-        seed = derive_seed(facts["entropy"], nonce)
-    else:
-        seed, problems = _sources_seed(sources, facts, frozen_env["time"], rev_env["time"], nonce)
-        out += [(rev_pos, problem) for problem in problems]
-    if seed != facts["seed"]:
-        out.append((rev_pos, f"seed: recorded {facts['seed']}, derived {seed}"))
+    out += [(rev_pos, problem) for problem in seed_problems(opened, frozen_env, rev_env)]
     if rev_pos < frozen_pos:
         out.append((rev_pos, "the seed was revealed before the population was frozen"))
     params["seed"] = facts["seed"]
@@ -257,6 +238,34 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
             sub_pos, sub_env["payload"], teams, params, state, on_date, None, taken
         )
     return out
+
+
+def seed_problems(
+    opened: dict[str, Any], frozen: dict[str, Any], revealed: dict[str, Any]
+) -> list[str]:
+    """(9b): every way the reveal (``draw.seed_revealed``'s envelope) departs from what the
+    opening (``draw.opened``'s payload) committed to — the nonce's commitment, the entropy's
+    sources and their order in time after the freeze (``draw.population_frozen``'s envelope) —
+    and whether the recorded seed is the one they derive. Empty if it all holds."""
+    facts = revealed["payload"]
+    problems: list[str] = []
+    nonce = bytes.fromhex(facts["nonce"])
+    if nonce_commitment(nonce) != opened["commitment"]:
+        problems.append(
+            f"the revealed nonce hashes to {nonce_commitment(nonce)}, "
+            f"the draw committed to {opened['commitment']}"
+        )
+    sources = opened.get("entropy_sources")
+    if sources is None:  # opened before entropy sources existed: typed entropy, seed v1
+        if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
+            problems.append("the entropy is not the normalised form of what was entered")
+        seed = derive_seed(facts["entropy"], nonce)
+    else:
+        seed, found = _sources_seed(sources, facts, frozen["time"], revealed["time"], nonce)
+        problems += found
+    if seed != facts["seed"]:
+        problems.append(f"seed: recorded {facts['seed']}, derived {seed}")
+    return problems
 
 
 def _sources_seed(

@@ -152,3 +152,198 @@ def test_bad_requests_are_refused_naming_what_is_wrong(demo, tmp_path, capsys):
     assert _write(demo, tmp_path / "c", *args) == 1
     assert "the signed checkpoint covers positions 1 to" in capsys.readouterr().err
     assert verify_dispute([str(tmp_path / "nowhere"), "--key", demo["key"]]) == 2
+
+
+# -- step 5: every draw replays from its frozen population ----------------------------------------
+
+
+def _population(out: Path, draw: str) -> dict[str, Any]:
+    return json.loads((out / "draws" / f"{draw}.json").read_text(encoding="utf-8"))
+
+
+def _save_population(out: Path, draw: str, doc: dict[str, Any]) -> None:
+    (out / "draws" / f"{draw}.json").write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_the_draw_in_a_dispute_file_replays_from_its_frozen_population(demo, tmp_path, capsys):
+    out = tmp_path / "draw"
+    assert _write(demo, out, "--draw", demo["draw"]) == 0
+    capsys.readouterr()
+    assert _check(out, demo["key"]) == 0
+    assert "OK: (5) every draw replays from its frozen population (1 draws)" in (
+        capsys.readouterr().out
+    )
+    assert demo["code"] in {r["target"] for r in _population(out, demo["draw"])["eligible"]}
+
+
+@pytest.mark.parametrize("change", ["drop the selected target", "move a target", "add a target"])
+def test_a_population_file_altered_to_fit_another_story_is_caught(demo, tmp_path, capsys, change):
+    """A party who edits the unsigned population file (to argue the company was not eligible,
+    or that another stratum was drawn from) no longer matches what the signed freeze committed
+    to."""
+    out = tmp_path / "draw"
+    assert _write(demo, out, "--draw", demo["draw"]) == 0
+    doc = _population(out, demo["draw"])
+    rows = doc["eligible"]
+    if change == "drop the selected target":
+        doc["eligible"] = [r for r in rows if r["target"] != demo["code"]]
+    elif change == "move a target":
+        rows[0]["stratum"] = rows[0]["stratum"] + "-其他"
+    else:
+        rows.append({"target": "91320400MA0000000X", "stratum": rows[0]["stratum"], "weight": 1})
+    _save_population(out, demo["draw"], doc)
+    capsys.readouterr()
+    assert _check(out, demo["key"]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL: (5) every draw replays" in text and "the freeze committed to" in text
+
+
+def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path, capsys):
+    out = tmp_path / "draw"
+    assert _write(demo, out, "--draw", demo["draw"]) == 0
+    (out / "draws" / f"{demo['draw']}.json").unlink()
+    capsys.readouterr()
+    assert _check(out, demo["key"]) == 1
+    assert "is missing" in capsys.readouterr().out
+    _save_population(out, demo["draw"], {"draw": demo["draw"], "eligible": [{"target": 1}]})
+    assert _check(out, demo["key"]) == 1
+    assert "is malformed" in capsys.readouterr().out
+
+
+def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_reported(demo, tmp_path):
+    """An insider holding the key could sign a selection of their choosing; the replay computes
+    what the frozen population and the seed give and reports the difference (the dispute check's
+    replay over events as signed; the signature itself is step 2's)."""
+    from dataclasses import replace
+
+    from verify import dispute_draws
+    from verify.events import decode_record
+
+    out = tmp_path / "draw"
+    assert _write(demo, out, "--draw", demo["draw"]) == 0
+    events = [
+        (json.loads(line)["position"], decode_record(base64.b64decode(json.loads(line)["record"])))
+        for line in _lines(out)
+    ]
+    assert dispute_draws.replay(out, events) == (1, [])
+
+    def altered(kind: str, change) -> list[Any]:  # type: ignore[no-untyped-def]
+        found = []
+        for position, event in events:
+            if event.type == kind:
+                envelope = json.loads(json.dumps(event.envelope))
+                change(envelope["payload"])
+                event = replace(event, envelope=envelope)
+            found.append((position, event))
+        return found
+
+    def swap_selected(payload: dict[str, Any]) -> None:
+        chosen = {s["target"] for st in payload["strata"] for s in st["selected"]}
+        other = next(r["target"] for r in _population(out, demo["draw"])["eligible"]
+                     if r["target"] not in chosen)  # fmt: skip
+        payload["strata"][0]["selected"][0]["target"] = other
+
+    count, failures = dispute_draws.replay(out, altered("draw.targets_selected", swap_selected))
+    assert count == 1 and len(failures) == 1 and "the signed selection is" in failures[0]
+
+    def other_seed(payload: dict[str, Any]) -> None:
+        payload["seed"] = "0" * 64
+
+    count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
+    assert count == 1 and failures and "seed: recorded" in failures[0]
+
+
+# -- step 6: consistency with checkpoints the holder trusts ---------------------------------------
+
+
+def _older_note(demo: dict[str, Any]) -> str:
+    """A checkpoint of half the ledger, signed by its key: what the bureau published then (the
+    demo seals once, at its end, so the test signs the older tree itself)."""
+    from ledger.keyfile import load_key
+    from verify.merkle import root_from_leaf_hashes
+    from verify.note import Checkpoint, sign_note
+
+    app = LedgerApp.open(demo["data"])
+    try:
+        latest = app.sealer.latest()
+        assert latest is not None
+        half = latest.size // 2
+        root = root_from_leaf_hashes(app.sealer.leaf_hashes(latest.size)[:half])
+        text = Checkpoint(app.origin, half, root).to_text()
+    finally:
+        app.close()
+    return sign_note(text, [load_key(demo["data"] / "keys" / "ledger.key")])
+
+
+def test_a_dispute_file_is_consistent_with_an_older_checkpoint_the_holder_kept(
+    demo, tmp_path, capsys
+):
+    older = tmp_path / "older.note"
+    older.write_text(_older_note(demo), encoding="utf-8")
+    without, out = tmp_path / "without", tmp_path / "with"
+    assert _write(demo, without, "--draw", demo["draw"]) == 0
+    args = ["--draw", demo["draw"], "--consistent-with", str(older)]
+    assert _write(demo, out, *args) == 0
+    capsys.readouterr()
+    trusted = ["--trusted-checkpoint", str(older)]
+    assert verify_dispute([str(out), "--key", demo["key"], *trusted]) == 0
+    assert "OK: (6) consistent with the 1 trusted checkpoint(s)" in capsys.readouterr().out
+    # The same trusted checkpoint, but the file carries no proof from it: not verified.
+    assert verify_dispute([str(without), "--key", demo["key"], *trusted]) == 1
+    assert "no consistency proof from size" in capsys.readouterr().out
+    # Its own checkpoint, trusted: equal sizes, equal roots, no proof needed.
+    own = tmp_path / "own.note"
+    own.write_text((out / "checkpoint.note").read_text(encoding="utf-8"), encoding="utf-8")
+    assert verify_dispute([str(out), "--key", demo["key"], "--trusted-checkpoint", str(own)]) == 0
+
+
+def test_a_split_view_against_a_trusted_checkpoint_is_caught(demo, tmp_path, capsys):
+    """The bureau shows the court one history and the holder kept a checkpoint of another: a
+    checkpoint of the same size with another root, or a newer one whose 'proof' does not lead
+    from the file's tree — both signed with the ledger's own key."""
+    from ledger.keyfile import load_key
+    from verify.note import Checkpoint, parse_checkpoint, sign_note
+
+    out = tmp_path / "draw"
+    assert _write(demo, out, "--draw", demo["draw"]) == 0
+    key = load_key(demo["data"] / "keys" / "ledger.key")
+    note = (out / "checkpoint.note").read_text(encoding="utf-8")
+    mine = parse_checkpoint(note.split("\n\n")[0] + "\n")
+    forked = Checkpoint(mine.origin, mine.size, bytes(32))
+    newer = Checkpoint(mine.origin, mine.size + 1, bytes(range(32)))
+    (tmp_path / "forked.note").write_text(sign_note(forked.to_text(), [key]), encoding="utf-8")
+    (tmp_path / "newer.note").write_text(sign_note(newer.to_text(), [key]), encoding="utf-8")
+    capsys.readouterr()
+    trusted = ["--trusted-checkpoint", str(tmp_path / "forked.note")]
+    assert verify_dispute([str(out), "--key", demo["key"], *trusted]) == 1
+    assert "equal sizes" in capsys.readouterr().out
+    trusted = ["--trusted-checkpoint", str(tmp_path / "newer.note")]
+    assert verify_dispute([str(out), "--key", demo["key"], *trusted]) == 1
+    assert "--consistency-proof" in capsys.readouterr().out
+    proof = tmp_path / "proof.json"
+    proof.write_text(
+        json.dumps({"old_size": mine.size, "new_size": mine.size + 1, "proof": []}),
+        encoding="utf-8",
+    )
+    args = [str(out), "--key", demo["key"], *trusted, "--consistency-proof", str(proof)]
+    assert verify_dispute(args) == 1
+    assert "consistency:" in capsys.readouterr().out
+
+
+def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, capsys):
+    from verify.keys import SignerKey
+    from verify.note import Checkpoint, sign_note
+
+    other = SignerKey.generate("drawledger.local/water-bureau")
+    note = tmp_path / "other.note"
+    note.write_text(
+        sign_note(Checkpoint("drawledger.local/water-bureau", 1, bytes(32)).to_text(), [other]),
+        encoding="utf-8",
+    )
+    args = ["--draw", demo["draw"], "--consistent-with", str(note)]
+    capsys.readouterr()
+    assert _write(demo, tmp_path / "a", *args) == 1
+    assert "a checkpoint to prove consistency with" in capsys.readouterr().err
+    args = ["--draw", demo["draw"], "--consistent-with", str(tmp_path / "nowhere.note")]
+    assert _write(demo, tmp_path / "b", *args) == 1
+    assert "--consistent-with" in capsys.readouterr().err

@@ -1,0 +1,165 @@
+"""Step 5 of the dispute check: every draw in a dispute file replays from its frozen population.
+
+A dispute file (docs/DISPUTE.md) holds a draw's signed events but not the registry it drew from,
+so it carries, per draw whose population was frozen, ``draws/<draw id>.json``: the eligible
+targets as the selection read them (``{"draw": id, "eligible": [{"target", "stratum",
+"weight"?}, …]}``, the ``eligible`` table of the draw's public record). That file is not signed;
+it is bound to the signed ``draw.population_frozen`` event by what the freeze committed to — the
+count, the digest of the ids, the strata sizes and (since draw records carry strata and weights)
+the digest of the whole table — so a target added, removed, moved to another stratum or given
+another weight no longer matches. From it and the signed events the check then re-derives the
+seed (the nonce against its commitment, the entropy against the sources the opening named, as
+step 9 of the bundle check does) and recomputes the selection of every stratum.
+
+Not replayed here: the team walks, which need the roster as frozen (the draw's public record and
+``reproduce_draw.py`` replay them), and eligibility itself, which needs the whole registry (the
+bundle check's step 9).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .draw_replay import seed_problems
+from .draws import DrawError, population_digest, population_table_digest, select_targets
+from .events import SignedEvent
+
+
+def population_file(directory: Path, draw: str) -> Path:
+    """Where a dispute file keeps the frozen population of ``draw``."""
+    return directory / "draws" / f"{draw}.json"
+
+
+def replay(directory: Path, events: list[tuple[int, SignedEvent]]) -> tuple[int, list[str]]:
+    """(number of draws replayed, failures) for the draws among ``events`` ((position, event),
+    already checked as signed and included)."""
+    draws: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
+    for position, event in events:
+        if event.type.startswith("draw."):
+            step = event.type.split(".", 1)[1]
+            draws.setdefault(event.aggregate, {})[step] = (position, event.envelope)
+    failures: list[str] = []
+    replayed = 0
+    for draw, steps in sorted(draws.items()):
+        if "population_frozen" not in steps or "opened" not in steps:
+            continue  # nothing was drawn yet (or a directed record): nothing to replay
+        replayed += 1
+        failures += [f"draw {draw}: {problem}" for problem in _replay(directory, draw, steps)]
+    return replayed, failures
+
+
+def _replay(directory: Path, draw: str, steps: dict[str, tuple[int, dict[str, Any]]]) -> list[str]:
+    opened = steps["opened"][1]["payload"]
+    frozen_pos, frozen_env = steps["population_frozen"]
+    try:
+        table = _table(population_file(directory, draw), draw)
+    except ValueError as e:
+        return [str(e)]
+    problems = [f"(position {frozen_pos}) {p}" for p in _against_freeze(table, frozen_env)]
+    if problems or "seed_revealed" not in steps:
+        return problems
+    rev_pos, rev_env = steps["seed_revealed"]
+    problems += [f"(position {rev_pos}) {p}" for p in seed_problems(opened, frozen_env, rev_env)]
+    if problems or "targets_selected" not in steps:
+        return problems
+    sel_pos, sel_env = steps["targets_selected"]
+    seed = rev_env["payload"]["seed"]
+    recorded = sel_env["payload"]["strata"]
+    try:
+        computed = _selection(table, opened, seed)
+    except DrawError as e:
+        return [f"(position {sel_pos}) the selection cannot be recomputed: {e}"]
+    if computed != recorded:
+        return [f"(position {sel_pos}) {_first_difference(recorded, computed)}"]
+    return []
+
+
+def _table(path: Path, draw: str) -> list[tuple[str, str, int]]:
+    """The (target, stratum, weight) rows of a population file; ValueError naming the fault."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(
+            f"its frozen population ({path.parent.name}/{path.name}) is missing"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path.name} cannot be read: {e}") from None
+    rows_given = doc.get("eligible") if isinstance(doc, dict) else None
+    if not isinstance(rows_given, list) or doc.get("draw") != draw:
+        raise ValueError(f"{path.name} is not the frozen population of this draw")
+    rows = []
+    for row in rows_given:
+        try:
+            weight = row.get("weight", 1)
+            if not isinstance(row["target"], str) or not isinstance(row["stratum"], str):
+                raise TypeError("target and stratum must be text")
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                raise TypeError(f"weight {weight!r} is not a positive whole number")
+        except (AttributeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path.name}: a row {str(row)[:80]} is malformed: {e}") from None
+        rows.append((row["target"], row["stratum"], weight))
+    return rows
+
+
+def _against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) -> list[str]:
+    """How the population file departs from what the signed freeze committed to."""
+    facts = frozen["payload"]
+    ids = [t for t, _, _ in table]
+    strata: dict[str, int] = {}
+    for _, stratum, _ in table:
+        strata[stratum] = strata.get(stratum, 0) + 1
+    found: dict[str, Any] = {
+        "count": len(ids),
+        "digest": population_digest(ids),
+        "strata": strata,
+    }
+    if "table_digest" in facts:
+        found["table_digest"] = population_table_digest(table)
+    return [
+        f"the population file gives {name} {_short(value)}, the freeze committed to "
+        f"{_short(facts.get(name))}"
+        for name, value in found.items()
+        if facts.get(name) != value
+    ] + (["the population file lists a target twice"] if len(set(ids)) != len(ids) else [])
+
+
+def _selection(
+    table: list[tuple[str, str, int]], opened: dict[str, Any], seed: str
+) -> list[dict[str, Any]]:
+    """Step 4 of the draw over the file's table: as ``verify.draw_rules.selection`` computes it
+    over the registry."""
+    counts = opened["counts"]
+    by_stratum: dict[str, list[str]] = {}
+    for target, stratum, _ in table:
+        by_stratum.setdefault(stratum, []).append(target)
+    strata = {s: by_stratum.get(s, []) for s in counts}
+    weights = {t: w for t, _, w in table} if opened.get("weighted") else None
+    return [
+        {
+            "stratum": r.stratum,
+            "population": r.population,
+            "count": r.count,
+            "threshold": r.threshold,
+            "selected": [{"target": s.target, "ticket": s.ticket} for s in r.selected],
+        }
+        for r in select_targets(strata, counts, seed, weights=weights)
+    ]
+
+
+def _first_difference(recorded: list[dict[str, Any]], computed: list[dict[str, Any]]) -> str:
+    for want, got in zip(recorded, computed, strict=False):
+        if want != got:
+            a = [s["target"] for s in want.get("selected", [])]
+            b = [s["target"] for s in got.get("selected", [])]
+            return (
+                f"stratum {want.get('stratum')!r}: the signed selection is {_short(a)}, "
+                f"recomputed from the frozen population and the seed {_short(b)}"
+            )
+    return f"the signed selection has {len(recorded)} strata, recomputed {len(computed)}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
