@@ -1,6 +1,7 @@
 """The responsibility trail (issue 12, Performance): rebuilding its read model compared with
-reading the raw log, and a trail query for one target as of a past position compared with
-looking one registry entry up, in the same run, in rotated order.
+reading the raw log, a trail query for one target as of a past position compared with looking
+one registry entry up, and the dispute file of one draw written and checked (issue 12's goal:
+each under 2 s) compared with reading the raw log, in the same run, in rotated order.
 
 A demo bureau year (registry, plans, draws, inspections, publications) on SQLite. Far smaller
 than the issue's 1,000,000 events: the figures say how the trail's costs compare, not whether
@@ -32,13 +33,17 @@ def run(config: Config) -> list[Figure]:
     from ledger.registry.authority import official_of
     from ledger.storage import persistence_env
     from projections import open_read_models, queries
+    from projections.dispute import write_dispute
     from projections.trail_queries import Trails
+    from verify.dispute import check_dispute
     from verify.keys import SignerKey
 
     targets = 300 if config.quick else TARGETS
     rebuild: list[float] = []
     trail_ms: list[list[float]] = []
     entry_ms: list[list[float]] = []
+    dispute: list[float] = []
+    dispute_s: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-trail-", dir=config.tmp) as d:
         signer = SignerKey.generate("bench.drawledger/trail")
         env = persistence_env("sqlite:///ledger.sqlite", Path(d))
@@ -70,6 +75,16 @@ def run(config: Config) -> list[Figure]:
                         rm.runner.rebuild(["trail"])
                     times[variant] = time.perf_counter() - start
                 rebuild.append(times["trail"] / times["raw"])
+                draws = [e.aggregate for _, e in app.records(topics=["draw.targets_selected"])]
+                out = Path(d) / f"dispute-{repeat}"
+                start = time.perf_counter()
+                write_dispute(app, rm.engine, "draw", rng.choice(draws), out)
+                written = time.perf_counter() - start
+                start = time.perf_counter()
+                assert check_dispute(out, signer.verifier).ok
+                checked = time.perf_counter() - start
+                dispute.append((written + checked) / times["raw"])
+                dispute_s.append((written, checked))
                 sample = rng.sample(codes, min(QUERIES, len(codes)))
                 lat_trail, lat_entry = [], []
                 for code in sample:
@@ -98,13 +113,17 @@ def run(config: Config) -> list[Figure]:
     detail = (
         f"{head:,} events (demo year, {targets:,} targets), {config.repeats} repeats; trail query "
         f"median {median([statistics.median(t) for t in trail_ms]):.1f} ms, p95 "
-        f"{median(p95):.1f} ms; one registry entry {entry:.1f} ms"
+        f"{median(p95):.1f} ms; one registry entry {entry:.1f} ms; dispute file of one draw "
+        f"written in {median([w for w, _ in dispute_s]):.2f} s, checked in "
+        f"{median([c for _, c in dispute_s]):.2f} s"
     )
     return [
         Figure("trail", "sqlite", "rebuilding the trail / reading the raw log, time",
                median(rebuild), detail=detail, spread=spread(rebuild)),
         Figure("trail", "sqlite", "trail of one target as of a past position / one registry "
                "entry, median latency", median(medians), detail=detail, spread=spread(medians)),
+        Figure("trail", "sqlite", "dispute file of one draw written and checked / reading the "
+               "raw log, time", median(dispute), detail=detail, spread=spread(dispute)),
     ]  # fmt: skip
 
 
