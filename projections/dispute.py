@@ -40,7 +40,7 @@ from verify.dispute_draws import population_file
 from verify.draw_rules import population_table
 from verify.errors import VerifyError
 from verify.events import decode_record
-from verify.merkle import inclusion_proof
+from verify.merkle import Levels
 from verify.note import parse_checkpoint, verify_note
 from verify.workdays import CHINA
 
@@ -90,7 +90,7 @@ def write_dispute(
     positions = _with_whole_chains(engine, acts, position)
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
-    hashes = app.sealer.leaf_hashes(size)
+    tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
     out.mkdir(parents=True, exist_ok=True)
     records = []
     frozen: list[str] = []
@@ -98,7 +98,7 @@ def write_dispute(
         for p in positions:
             record = _record_at(app, p)
             index = app.sealer.leaf_index(p)
-            proof = inclusion_proof(hashes, index)  # the sealed tree's leaves, read once
+            proof = tree.inclusion_proof(index)
             event = decode_record(record)
             line = {
                 "position": p,

@@ -25,7 +25,7 @@ from ledger.errors import BadInput, Forbidden, NotFound
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
-from verify.merkle import inclusion_proof, leaf_hash
+from verify.merkle import Levels, leaf_hash
 from verify.uscc import normalise
 
 from . import tables as t
@@ -315,18 +315,20 @@ class Trails:
         sealer = self.app.sealer
         latest = sealer.latest()
         hashes: list[bytes] | None = None
+        tree: Levels | None = None  # hashed once per page: each proof then costs O(log size)
         for item in items:
             stored = self._stored(item)
             item["signed_record"] = stored.decode("utf-8")
             item["proof"] = None  # not sealed yet
             if latest is None or item["position"] > latest.last_notification_id:
                 continue
-            if hashes is None:
+            if hashes is None or tree is None:
                 hashes = sealer.leaf_hashes(latest.size)
+                tree = Levels(hashes)
             index = sealer.leaf_index(item["position"])
             if hashes[index] != leaf_hash(stored):
                 raise ReadModelMismatch(f"leaf {index} is not the record at {item['position']}")
-            path = inclusion_proof(hashes, index)
+            path = tree.inclusion_proof(index)
             item["proof"] = {
                 "leaf_index": index,
                 "tree_size": latest.size,

@@ -15,6 +15,7 @@ from verify.errors import ProofError
 from verify.merkle import (
     EMPTY_ROOT,
     CompactTree,
+    Levels,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -68,6 +69,7 @@ def test_rfc6962_inclusion(rfc6962_inclusion: dict[str, Any], leaves: list[bytes
         bytes.fromhex(v["root_hex"]),
     )
     assert inclusion_proof(leaves[:size], index) == path
+    assert Levels(leaves[:size]).inclusion_proof(index) == path
     verify_inclusion(leaves[index], index, size, path, root)
 
 
@@ -235,3 +237,16 @@ def test_every_proof_up_to_size_40() -> None:
         for old in range(1, size + 1):
             proof = consistency_proof(hashes[:size], old)
             verify_consistency(old, size, roots[old], roots[size], proof)
+
+
+def test_levels_give_every_proof_and_root_the_recursive_definition_gives() -> None:
+    """``Levels`` (every level hashed once) against ``inclusion_proof`` (the RFC's recursion,
+    itself checked against the RFC 6962 vectors above), every index of every size to 70."""
+    hashes = [leaf_hash(bytes([n])) for n in range(70)]
+    for size in range(71):
+        levels = Levels(hashes[:size])
+        assert levels.root() == root_from_leaf_hashes(hashes[:size]), size
+        for index in range(size):
+            assert levels.inclusion_proof(index) == inclusion_proof(hashes[:size], index)
+        with pytest.raises(ProofError):
+            levels.inclusion_proof(size)
