@@ -62,6 +62,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         "legal_office",
         "admin",
     ),
+    # Reading the annual assessment (年度考核): the city's legal office and auditors rate every
+    # division, admins keep the service; a division's head reads their own division's figures.
+    # Not an event, checked by the service alone (``projections/assessment.py``).
+    "assessment.read": ("division_head", "auditor", "legal_office", "admin"),
 }
 # act -> the roles that may perform it on any division's records (the others: their own only)
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
@@ -73,6 +77,7 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "worklist.read": ("auditor", "legal_office"),  # they oversee every division's work
     "personal_data.erase": ("legal_office",),
     "trail.read": ("auditor", "legal_office"),  # and answer for every division's acts
+    "assessment.read": ("auditor", "legal_office", "admin"),
 }
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.
