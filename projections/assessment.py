@@ -45,7 +45,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "draws_abandoned": ("终止抽取（次）", "其中被终止的（draw.abandoned）"),
     "coverage": (
         "周期内检查覆盖（户）",
-        "年度计划周期内实施过检查的检查对象 / 应检查对象（coverage 规则，按实施检查计，不按抽中计）",
+        "年度计划周期内实施过检查的检查对象 / 应检查对象"
+        "（coverage 规则，按实施检查计，不按抽中计）",
     ),
     "inspections_done": ("实施检查（次）", "该年实施的检查（inspection.carried_out）"),
     "inspections_random": ("其中双随机检查（次）", "随机抽取产生的检查"),

@@ -9,9 +9,9 @@ workbook's sheet 依据事件, linked in the HTML to each event's inclusion proo
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator
 from io import BytesIO
-import json
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,9 @@ def xlsx_report(report: dict[str, Any]) -> bytes:
     summary.append(["处室代码", "处室", "指标代码", "指标", "数值", "总数", "比例", "结论"])
     for code, name, key, f in rows(report):
         kept = _KEPT[f["kept"]] if "kept" in f else ""
-        summary.append([code, name, key, FIGURES[key][0], f["value"], f.get("of"), f.get("share"), kept])
+        summary.append(
+            [code, name, key, FIGURES[key][0], f["value"], f.get("of"), f.get("share"), kept]
+        )
     events = book.create_sheet("依据事件")
     events.append(["处室代码", "指标代码", "指标", "账本位置"])
     for code, _, key, f in rows(report):
