@@ -181,8 +181,18 @@ def _plan_year(period: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+_NOT_JUDGED = {  # a share the audit does not judge for a division without its grounds
+    "coverage": "未评（该年度无年度计划）",
+    "participation_staff": "未评（该年无年度计划，也未实施检查）",
+    "participation_agency_rounds": "未评（该年无年度计划，也未实施检查）",
+}
+
+
 def _empty() -> dict[str, Any]:
-    return {key: {"value": 0, "events": []} for key in FIGURES}
+    figures: dict[str, Any] = {key: {"value": 0, "events": []} for key in FIGURES}
+    for key, note in _NOT_JUDGED.items():
+        figures[key].update({"of": None, "note": note})
+    return figures
 
 
 def _divisions(tally: Tally, audit: RuleAudit, year: int) -> dict[str, dict[str, Any]]:

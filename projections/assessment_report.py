@@ -91,6 +91,8 @@ def basis(report: dict[str, Any]) -> str:
 
 def shown(figure: dict[str, Any]) -> str:
     """A figure as the report shows it: ``n``, or ``n / of（share）`` and its verdict."""
+    if "note" in figure:
+        return str(figure["note"])
     if "of" not in figure:
         return str(figure["value"])
     text = f"{figure['value']} / {figure['of']}（{figure['share']}）"
@@ -198,7 +200,7 @@ def xlsx_report(report: dict[str, Any]) -> bytes:
     summary.title = "考核汇总"
     summary.append(["处室代码", "处室", "指标代码", "指标", "数值", "总数", "比例", "结论"])
     for code, name, key, f in rows(report):
-        kept = _KEPT[f["kept"]] if "kept" in f else ""
+        kept = _KEPT[f["kept"]] if "kept" in f else f.get("note", "")
         summary.append(
             [code, name, key, FIGURES[key][0], f["value"], f.get("of"), f.get("share"), kept]
         )
