@@ -40,7 +40,10 @@ FIGURES: dict[str, tuple[str, str]] = {
         "按时上传计划（项）",
         "上传未被规则审计认定逾期的（plan_deadline 规则）",
     ),
-    "draws_opened": ("开启抽取（次）", "该年开启的双随机抽取（draw.opened，本处室牵头）"),
+    "draws_opened": (
+        "开启抽取（次）",
+        "按该年度计划开启的双随机抽取（draw.opened，本处室牵头；无计划的按开启日期）",
+    ),
     "draws_completed": ("完成抽取（次）", "其中已分配执法人员的（draw.inspectors_assigned）"),
     "draws_abandoned": ("终止抽取（次）", "其中被终止的（draw.abandoned）"),
     "coverage": (
@@ -83,6 +86,7 @@ class Tally(Family):
         self.names: dict[str, str] = {}  # division code -> name
         self.acts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.plans: dict[str, tuple[str, int]] = {}  # plan id -> (division, drafted at)
+        self.plan_years: dict[str, int | None] = {}  # every plan's id -> the year of its period
         self.draws: dict[str, str] = {}  # draw id (opened in the year) -> division
         self.log = AuditLog()
         self.audit = RuleAudit()
@@ -91,11 +95,13 @@ class Tally(Family):
         kind = ref.type
         if kind == "division.created":
             self.names[p["code"]] = p["name"]
-        elif kind == "plan.drafted" and _plan_year(p["period"]) == self.year:
-            self.plans[ref.id] = (p["division"], ref.position)
+        elif kind == "plan.drafted":
+            self.plan_years[ref.id] = _plan_year(p["period"])
+            if self.plan_years[ref.id] == self.year:
+                self.plans[ref.id] = (p["division"], ref.position)
         elif kind == "plan.uploaded" and ref.id in self.plans:
             self._add(self.plans[ref.id][0], "plans_uploaded", ref)
-        elif kind == "draw.opened" and log.year == self.year:
+        elif kind == "draw.opened" and self._draw_year(p, log) == self.year:
             self.draws[ref.id] = p["division"]
             self._add(p["division"], "draws_opened", ref)
         elif kind == "draw.inspectors_assigned" and ref.id in self.draws:
@@ -123,6 +129,10 @@ class Tally(Family):
             plan = log.plans.get(plan_id)
             if plan is not None and not plan.withdrawn:
                 self.acts[division]["plans_made"].append(drafted)
+
+    def _draw_year(self, p: dict[str, Any], log: AuditLog) -> int | None:
+        """A draw counts in the year of the plan it follows (else the year it was opened)."""
+        return self.plan_years.get(p.get("plan") or "") or log.year
 
     def _add(self, division: str, figure: str, ref: EventRef) -> None:
         self.acts[division][figure].append(ref.position)

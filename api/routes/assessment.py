@@ -32,11 +32,16 @@ router = APIRouter(tags=["assessment"])
 def assessment(
     official: OfficialDep,
     at: AtDep,
-    year: Annotated[int, Query(ge=2000, le=2100, description="the year assessed")],
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="the year assessed (default: the position's year)"),
+    ] = None,
     division: Annotated[str | None, Query(description="one division's code")] = None,
     format: Literal["json", "html", "pdf", "xlsx"] = "json",
 ) -> Response:
-    """The assessment of ``year`` (every division the reader may read, or ``division``)."""
+    """The assessment of ``year`` (default: the year, China time, of the position answered
+    for), of every division the reader may read or of ``division``."""
+    year = at.day().year if year is None else year
     data = answer(at.ledger, official, year, at.position, division, format)
     headers = {}
     if format in ("pdf", "xlsx"):

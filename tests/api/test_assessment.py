@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,7 @@ from api.cli import main as drawledger
 from ledger.application import LedgerApp
 from ledger.registry.service import Registry
 from projections.assessment import FIGURES
-
-YEAR = 2026
+from verify.workdays import CHINA
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,11 @@ def demo(tmp_path_factory):  # type: ignore[no-untyped-def]
         return {"Authorization": f"Bearer {tokens[code]}"}
 
     log = [(p, e.envelope) for p, e in app.records()]
-    yield {"data": data, "app": app, "client": client, "bearer": bearer, "log": log}
+    annual = next(
+        e for _, e in log if e["type"] == "plan.drafted" and e["payload"]["kind"] == "annual"
+    )
+    year = int(annual["payload"]["period"])  # the demo's year (this year, when it was built)
+    yield {"data": data, "app": app, "client": client, "bearer": bearer, "log": log, "year": year}
     app.close()
 
 
@@ -51,11 +55,14 @@ def _key(kind: str, code: str) -> str:
     return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
 
 
-def _independent(log: list[tuple[int, dict[str, Any]]], upto: int) -> dict[str, Counter[str]]:
+def _independent(
+    log: list[tuple[int, dict[str, Any]]], upto: int, YEAR: int
+) -> dict[str, Counter[str]]:
     """The year's figures per division, counted here from the log up to ``upto`` with no
     code of the service or the verifier: what the assessment must agree with."""
     out: dict[str, Counter[str]] = defaultdict(Counter)
     plans: dict[str, dict[str, Any]] = {}
+    periods: dict[str, str] = {}
     draws: dict[str, str] = {}
     inspections: dict[str, dict[str, Any]] = {}
     targets: dict[str, dict[str, Any]] = {}  # aggregate -> key, division, status
@@ -64,6 +71,8 @@ def _independent(log: list[tuple[int, dict[str, Any]]], upto: int) -> dict[str, 
         if position > upto:
             break
         kind, p, agg = e["type"], e["payload"], e["aggregate"]
+        if kind == "plan.drafted":
+            periods[agg] = p["period"]
         if kind == "plan.drafted" and p["period"].startswith(str(YEAR)):
             plans[agg] = {"division": p["division"], "kind": p["kind"], "withdrawn": False}
         elif kind == "plan.withdrawn" and agg in plans:
@@ -71,12 +80,12 @@ def _independent(log: list[tuple[int, dict[str, Any]]], upto: int) -> dict[str, 
         elif kind == "plan.uploaded" and agg in plans:
             out[plans[agg]["division"]]["plans_uploaded"] += 1
             out[plans[agg]["division"]]["plans_uploaded_on_time"] += not p["late"]
-        elif kind == "draw.opened":  # the demo's events all fall in 2026 (China time)
-            draws[agg] = p["division"]
+        elif kind == "draw.opened" and periods[p["plan"]].startswith(str(YEAR)):
+            draws[agg] = p["division"]  # every demo draw follows a plan: it counts in its year
             out[p["division"]]["draws_opened"] += 1
-        elif kind == "draw.inspectors_assigned":
+        elif kind == "draw.inspectors_assigned" and agg in draws:
             out[draws[agg]]["draws_completed"] += 1
-        elif kind == "draw.abandoned":
+        elif kind == "draw.abandoned" and agg in draws:
             out[draws[agg]]["draws_abandoned"] += 1
         elif kind == "target.registered":
             targets[agg] = {
@@ -148,6 +157,10 @@ def _independent(log: list[tuple[int, dict[str, Any]]], upto: int) -> dict[str, 
     return out
 
 
+def _china_year(time: str) -> int:
+    return datetime.fromisoformat(time.replace("Z", "+00:00")).astimezone(CHINA).year
+
+
 def _figures(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {d["division"]: d["figures"] for d in report["divisions"]}
 
@@ -157,7 +170,7 @@ def _get(demo, query: str, who: str = "szc-legal"):  # type: ignore[no-untyped-d
 
 
 def _check_against_the_log(demo, report: dict[str, Any], upto: int) -> None:  # type: ignore[no-untyped-def]
-    expected = _independent(demo["log"], upto)
+    expected = _independent(demo["log"], upto, demo["year"])
     figures = _figures(report)
     assert set(figures) == {d for d, c in expected.items() if any(c.values())}
     types = {p: e["type"] for p, e in demo["log"]}
@@ -196,6 +209,7 @@ _KINDS = {
 
 
 def test_the_figures_of_a_year_agree_with_counts_made_from_the_log(demo):
+    YEAR = demo["year"]
     answer = _get(demo, f"year={YEAR}")
     assert answer.status_code == 200, answer.text
     report = answer.json()
@@ -203,6 +217,9 @@ def test_the_figures_of_a_year_agree_with_counts_made_from_the_log(demo):
     assert report["as_of"]["position"] == head and answer.headers["Ledger-As-Of"] == str(head)
     _check_against_the_log(demo, report, head)
     szc = _figures(report)["szc"]
+    # Without a year: the year (China time) of the position answered for, today's here.
+    this_year = _china_year(demo["log"][-1][1]["time"])
+    assert str(this_year) in _get(demo, "").text  # its report, or "nothing of that year"
     # The demo year has genuine things to find: a late plan, one late and one missing result.
     assert szc["plans_uploaded_on_time"]["value"] < szc["plans_uploaded"]["value"]
     assert szc["results_overdue"]["value"] == 1 and szc["cases_filed"]["value"] == 1
@@ -212,6 +229,7 @@ def test_the_figures_of_a_year_agree_with_counts_made_from_the_log(demo):
 
 
 def test_a_figure_answers_as_the_ledger_stood_at_an_earlier_position(demo, tmp_path):
+    YEAR = demo["year"]
     log = demo["log"]
     last = max(p for p, e in log if e["type"] == "inspection.carried_out")
     inspection = dict(log)[last]["aggregate"]
@@ -237,6 +255,7 @@ def test_a_figure_answers_as_the_ledger_stood_at_an_earlier_position(demo, tmp_p
 
 
 def test_the_report_is_chinese_in_html_pdf_and_excel_and_keeps_its_events(demo):
+    YEAR = demo["year"]
     report = _get(demo, f"year={YEAR}").json()
     szc = _figures(report)["szc"]
 
@@ -277,6 +296,7 @@ def test_the_report_is_chinese_in_html_pdf_and_excel_and_keeps_its_events(demo):
 
 
 def test_who_may_read_which_division(demo):
+    YEAR = demo["year"]
     every = {"szc", "ggc", "szyc"}
     for who in ("szc-legal", "bgs-auditor", "bgs-admin"):
         answer = _get(demo, f"year={YEAR}", who)
@@ -296,25 +316,26 @@ def test_who_may_read_which_division(demo):
 @pytest.mark.parametrize(
     ("query", "status", "said"),
     [
-        ("year=2025", 404, "nothing to assess"),
-        (f"year={YEAR}&division=nope", 404, "no division 'nope'"),
-        (f"year={YEAR}&as_of=99999", 422, "beyond its head"),
-        (f"year={YEAR}&as_of=2020-01-01", 422, "as_of"),
+        ("year={before}", 404, "nothing to assess"),
+        ("year={year}&division=nope", 404, "no division 'nope'"),
+        ("year={year}&as_of=99999", 422, "beyond its head"),
+        ("year={year}&as_of=2020-01-01", 422, "as_of"),
         ("year=1999", 422, "year"),
-        (f"year={YEAR}&format=docx", 422, "format"),
+        ("year={year}&format=docx", 422, "format"),
     ],
 )
 def test_bad_requests_say_what_is_wrong(demo, query, status, said):
-    answer = _get(demo, query)
+    answer = _get(demo, query.format(year=demo["year"], before=demo["year"] - 1))
     assert answer.status_code == status, answer.text
     assert said in answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
 def test_the_command_refuses_with_one_line_and_writes_nothing(demo, tmp_path, capsys):
+    YEAR = demo["year"]
     base = ["assessment", "--data", str(demo["data"]), "--out", str(tmp_path / "out")]
     for extra, said in (
-        (["--year", "2025"], "nothing to assess"),
+        (["--year", str(YEAR - 1)], "nothing to assess"),
         (["--year", str(YEAR), "--division", "nope"], "no division 'nope'"),
         (["--year", str(YEAR), "--as-of", "99999"], "beyond its head"),
     ):
@@ -330,6 +351,7 @@ def test_the_command_refuses_with_one_line_and_writes_nothing(demo, tmp_path, ca
 
 
 def test_the_files_of_the_command_are_the_http_answers(demo, tmp_path):
+    YEAR = demo["year"]
     answer = _get(demo, f"year={YEAR}&format=html")
     pdf = _get(demo, f"year={YEAR}&format=pdf").content
     head = answer.headers["Ledger-As-Of"]
