@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -362,3 +363,27 @@ def test_the_files_of_the_command_are_the_http_answers(demo, tmp_path):
     assert names == [f"assessment-{YEAR}.{x}" for x in ("html", "json", "pdf", "xlsx")]
     assert (out / f"assessment-{YEAR}.html").read_text(encoding="utf-8") == answer.text
     assert Path(out / f"assessment-{YEAR}.pdf").read_bytes() == pdf  # the same bytes: no time in it
+
+
+def test_an_inspection_edited_in_the_database_stops_the_assessment(demo, tmp_path, capsys):
+    """An operator with the data directory moves an inspection's date in the store, keeping its
+    signature, to change a division's count: the assessment refuses, naming the edited event,
+    rather than rate the division by it."""
+    from tests.tamper.bundle_edits import with_payload_keeping_signature
+    from tests.tamper.test_store_tampering import _drop_append_only_triggers, _execute
+
+    copy = tmp_path / "copy"
+    shutil.copytree(demo["data"], copy)
+    app = LedgerApp.open(copy)
+    try:
+        n = next(iter(app.notifications(topics=["inspection.carried_out"])))
+        edited = with_payload_keeping_signature(n.state, on=f"{demo['year'] - 1}-12-30")
+        _drop_append_only_triggers(app)
+        _execute(app, f"UPDATE {app.events_table} SET state = ? WHERE state = ?", (edited, n.state))
+    finally:
+        app.close()
+    args = ["--data", str(copy), "--year", str(demo["year"]), "--out", str(tmp_path / "out")]
+    assert drawledger(["assessment", *args]) == 1
+    err = capsys.readouterr().err
+    assert f"position {n.id}" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
