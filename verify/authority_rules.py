@@ -8,7 +8,9 @@ leader in charge reviews the plans of their own division and of those the policy
 charge (``[leaders]``); inspectors of the detachment inspect for every division (the team check
 decides who may); clerks and division heads read their own division's work lists, and every
 official their own division's responsibility trail, auditors and the legal office (法制处)
-every division's; admins manage divisions, officials, tokens and the policy. The ledger's own
+every division's; the annual assessment is read by the legal office, auditors and admins for
+every division and by a division head for their own; admins manage divisions, officials, tokens
+and the policy. The ledger's own
 operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
 ``OPERATOR``, only for the acts the policy lets it (``operator_refusal``, checked by the CLI);
 the verifier lists its acts rather than judging them, except the identity rules (bindings,
