@@ -22,6 +22,7 @@ from typing import Any
 
 from ledger.application import LedgerApp
 from ledger.errors import NotFound
+from ledger.labels import event_label
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.audit_log import AuditLog, EventRef, Family, RuleAudit
@@ -32,46 +33,109 @@ from verify.rule_audit import audit_rules
 READ = "assessment.read"
 FORMAT = "drawledger-assessment/v1"
 
-# Each figure: its Chinese name and what it counts (the reports' legend; docs/ASSESSMENT.md).
-FIGURES: dict[str, tuple[str, str]] = {
-    "plans_made": ("制定抽查计划（项）", "该年度的年度计划和月度计划（plan.drafted，未撤回）"),
-    "plans_uploaded": ("上传计划（项）", "其中已上传省平台的（plan.uploaded）"),
+# Each figure: its Chinese name, what it counts, the event types behind it and the rule of the
+# audit that judges it, if any (the reports' legend; docs/ASSESSMENT.md).
+_DEFINED: dict[str, tuple[str, str, tuple[str, ...], str | None]] = {
+    "plans_made": (
+        "制定抽查计划（项）",
+        "计划期属于该年度的年度计划和月度计划，未撤回",
+        ("plan.drafted",),
+        None,
+    ),
+    "plans_uploaded": ("上传计划（项）", "其中已上传省平台的", ("plan.uploaded",), None),
     "plans_uploaded_on_time": (
         "按时上传计划（项）",
-        "上传未被规则审计认定逾期的（plan_deadline 规则）",
+        "上传未被规则审计认定逾期的",
+        ("plan.uploaded",),
+        "plan_deadline",
     ),
     "draws_opened": (
         "开启抽取（次）",
-        "按该年度计划开启的双随机抽取（draw.opened，本处室牵头；无计划的按开启日期）",
+        "本处室牵头、按该年度计划开启的双随机抽取（无计划的按开启日期）",
+        ("draw.opened",),
+        None,
     ),
-    "draws_completed": ("完成抽取（次）", "其中已分配执法人员的（draw.inspectors_assigned）"),
-    "draws_abandoned": ("终止抽取（次）", "其中被终止的（draw.abandoned）"),
+    "draws_completed": (
+        "完成抽取（次）",
+        "其中已分配执法人员的",
+        ("draw.inspectors_assigned",),
+        None,
+    ),
+    "draws_abandoned": ("终止抽取（次）", "其中被终止的", ("draw.abandoned",), None),
     "coverage": (
         "周期内检查覆盖（户）",
-        "年度计划周期内实施过检查的检查对象 / 应检查对象"
-        "（coverage 规则，按实施检查计，不按抽中计）",
+        "年度计划周期内实施过检查的检查对象 / 应检查对象（按实施检查计，不按抽中计）",
+        ("inspection.carried_out",),
+        "coverage",
     ),
-    "inspections_done": ("实施检查（次）", "该年实施的检查（inspection.carried_out）"),
-    "inspections_random": ("其中双随机检查（次）", "随机抽取产生的检查"),
-    "inspections_directed": ("其中定向检查（次）", "投诉举报等定向检查"),
+    "inspections_done": (
+        "实施检查（次）",
+        "检查日期在该年的检查",
+        ("inspection.carried_out",),
+        None,
+    ),
+    "inspections_random": (
+        "其中双随机检查（次）",
+        "随机抽取产生的",
+        ("inspection.carried_out",),
+        None,
+    ),
+    "inspections_directed": (
+        "其中定向检查（次）",
+        "投诉举报等定向检查",
+        ("inspection.carried_out",),
+        None,
+    ),
     "participation_staff": (
         "参与检查的执法人员（人）",
-        "该年参与过检查的本处室执法人员 / 在岗执法人员（participation_staff 规则）",
+        "该年参与过检查的本处室执法人员 / 年末在岗执法人员",
+        ("inspection.carried_out",),
+        "participation_staff",
     ),
     "participation_agency_rounds": (
         "有机关人员参与的检查轮次",
-        "有机关人员在场的检查轮次 / 全部检查轮次（participation_agency_rounds 规则）",
+        "有机关人员在场的检查轮次 / 全部检查轮次",
+        ("draw.opened", "directed.recorded"),
+        "participation_agency_rounds",
     ),
-    "results_published": ("公示检查结果（条）", "该年公示的检查结果（publication.published）"),
+    "results_published": (
+        "公示检查结果（条）",
+        "公示日期在该年的检查结果（含双公示）",
+        ("publication.published",),
+        None,
+    ),
     "results_published_on_time": (
         "按时公示（条）",
-        "公示未被规则审计认定逾期的（publication_deadline 规则）",
+        "公示未被规则审计认定逾期的",
+        ("publication.published",),
+        "publication_deadline",
     ),
     "results_overdue": (
         "逾期未公示（项）",
-        "该年检查的结果过了公示期限仍未公示的（publication_deadline 规则）",
+        "该年检查的结果过了公示期限仍未公示的",
+        ("inspection.confirmation_recorded", "inspection.followed_up"),
+        "publication_deadline",
     ),
-    "cases_filed": ("立案（件）", "该年立案的后续处理（inspection.followed_up，case_filed）"),
+    "cases_filed": ("立案（件）", "立案日期在该年的后续处理", ("inspection.followed_up",), None),
+}
+RULE_NAMES = {  # the audit's rules the figures use, in Chinese
+    "plan_deadline": "计划报送、上传期限",
+    "coverage": "周期内检查全覆盖",
+    "participation_staff": "执法人员参与比例",
+    "participation_agency_rounds": "机关人员参与轮次比例",
+    "publication_deadline": "结果公示期限",
+}
+
+
+def _counts(counts: str, events: tuple[str, ...], rule: str | None) -> str:
+    said = f"{counts}；依据事件：{'、'.join(event_label(e) for e in events)}"
+    return f"{said}；规则：{RULE_NAMES[rule]}" if rule else said
+
+
+# Each figure: its Chinese name and what it counts, in Chinese (the reports' legend).
+FIGURES: dict[str, tuple[str, str]] = {
+    key: (name, _counts(counts, events, rule))
+    for key, (name, counts, events, rule) in _DEFINED.items()
 }
 # The figures the tally counts itself (the others are the rule audit's).
 _COUNTED: tuple[str, ...] = (
@@ -184,7 +248,10 @@ def assess(
         "format": FORMAT,
         "year": year,
         "as_of": {"position": position, "judged_on": audit.as_of},
-        "legend": {k: {"name": n, "counts": c} for k, (n, c) in FIGURES.items()},
+        "legend": {
+            key: {"name": name, "counts": FIGURES[key][1], "events": list(events), "rule": rule}
+            for key, (name, _, events, rule) in _DEFINED.items()
+        },
         "divisions": [
             {"division": code, "name": tally.names.get(code, code), "figures": figures}
             for code, figures in sorted(rows.items())

@@ -271,6 +271,10 @@ def test_the_report_is_chinese_in_html_pdf_and_excel_and_keeps_its_events(demo):
     for position in szc["inspections_done"]["events"]:
         assert f'href="/proofs/inclusion?position={position}"' in text
     assert 'href="/trail?division=szc"' in text
+    # Event types by their Chinese names (ledger/labels.py), never as codes.
+    assert (
+        "实施检查" in text and "inspection.carried_out" not in text and "plan.drafted" not in text
+    )
 
     pdf = _get(demo, f"year={YEAR}&format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -279,6 +283,7 @@ def test_the_report_is_chinese_in_html_pdf_and_excel_and_keeps_its_events(demo):
     coverage = szc["coverage"]
     assert f"{coverage['value']} / {coverage['of']}（{coverage['share']}）" in words
     assert str(szc["inspections_done"]["events"][0]) in words  # the appendix of positions
+    assert "inspection.carried_out" not in words
 
     sheet = _get(demo, f"year={YEAR}&format=xlsx")
     assert sheet.status_code == 200
