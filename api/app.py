@@ -21,6 +21,7 @@ from . import as_of, docs_pages, errors
 from .body_limit import BodyLimit, BodyLimits
 from .public_column.routes import install as install_public_column
 from .routes import (
+    assessment,
     draws,
     exports,
     imports,
@@ -111,6 +112,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(policy.router)
     app.include_router(trail.router)
     app.include_router(records.router)
+    app.include_router(assessment.router)
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     return app

@@ -17,6 +17,7 @@ import sys
 from ledger.errors import LedgerError
 
 from . import (
+    cli_assessment,
     cli_demo,
     cli_dispute,
     cli_keys,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_policy.add_commands(sub)
     cli_personal_data.add_commands(sub)
     cli_dispute.add_commands(sub)
+    cli_assessment.add_commands(sub)
     cli_witness.add_commands(sub)
     cli_keys.add_commands(sub)
     return parser

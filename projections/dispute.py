@@ -10,8 +10,9 @@ What it holds (``write_dispute``):
 - ``checkpoint.note``: the signed checkpoint (with any witness cosignatures) the proofs lead to;
 - ``manifest.json``: the subject, the position it was asked as of, the checkpoint's size, and
   each record's position, leaf index and digest;
-- ``report.html``: the story in Chinese, in order: each act with its time (China time), who, in
-  which role and division, its position and digest;
+- ``report.html`` and ``report.pdf``: the story in Chinese, in order: each act with its time
+  (China time), what it was and in which role (the Chinese names of ``ledger/labels.py``), who,
+  in which division, its position and digest;
 - ``draws/<draw id>.json``: for each draw whose population was frozen, the eligible targets with
   their strata and weights as the selection read them, so the check replays the draw;
 - ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
@@ -35,6 +36,7 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
+from ledger.labels import event_label, role_label
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_draws import population_file
 from verify.draw_rules import population_table
@@ -45,6 +47,7 @@ from verify.note import parse_checkpoint, verify_note
 from verify.workdays import CHINA
 
 from . import tables as t
+from .pdf import Section, pdf_bytes
 
 FORMAT = "drawledger-dispute/v1"
 SUBJECTS = ("target", "draw", "inspection", "official")
@@ -131,7 +134,9 @@ def write_dispute(
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    (out / "report.html").write_text(_report(engine, manifest, acts), encoding="utf-8")
+    rows = _report_rows(engine, manifest)
+    (out / "report.html").write_text(_report_html(manifest, acts, rows), encoding="utf-8")
+    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows))
     return manifest
 
 
@@ -202,46 +207,95 @@ def _record_at(app: LedgerApp, position: int) -> bytes:
     return bytes(notification.state)
 
 
-def _report(engine: Engine, manifest: dict[str, Any], acts: set[int]) -> str:
+def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """One row per record, in log order: number, position, China time, the event in Chinese
+    (``ledger/labels.py``), who, their role in Chinese, division, digest, and the event type."""
     a = t.trail_acts
     with engine.connect() as conn:
-        rows = conn.execute(
+        found = conn.execute(
             select(a).where(a.c.position.in_([r["position"] for r in manifest["records"]]))
         ).all()
-    by_position = {r.position: r for r in rows}
-    subject = manifest["subject"]
-    lines = []
+    by_position = {r.position: r for r in found}
+    rows = []
     for n, record in enumerate(manifest["records"], 1):
         row = by_position.get(record["position"])
-        when = _china_time(row.time) if row is not None else ""
         mark = "" if record["act"] else "（同一记录的前序事件）"
-        lines.append(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(cell))}</td>"
-                for cell in (
-                    n,
-                    record["position"],
-                    when,
-                    (row.type if row is not None else "") + mark,
-                    row.official if row is not None else "",
-                    row.role if row is not None else "",
-                    row.department if row is not None else "",
-                    record["digest"],
-                )
+        kind = row.type if row is not None else ""
+        rows.append(
+            (
+                n,
+                record["position"],
+                _china_time(row.time) if row is not None else "",
+                (event_label(kind) if kind else "") + mark,
+                row.official if row is not None else "",
+                role_label(row.role) if row is not None else "",
+                row.department if row is not None else "",
+                record["digest"],
+                kind,
             )
-            + "</tr>"
         )
-    title = f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
-    return _PAGE.format(
-        title=html.escape(title),
-        origin=html.escape(str(manifest["origin"])),
-        as_of=manifest["as_of"],
-        size=manifest["checkpoint"]["size"],
-        count=len(manifest["records"]),
-        acts=len(acts),
-        rows="\n".join(lines),
+    return rows
+
+
+_HEADER = (
+    "序号",
+    "账本位置",
+    "时间（北京时间）",
+    "事件",
+    "办理人",
+    "角色",
+    "处室",
+    "事件摘要（SHA-256）",
+)
+
+
+def _title(manifest: dict[str, Any]) -> str:
+    subject = manifest["subject"]
+    return f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
+
+
+def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
+    count = len(manifest["records"])
+    return [
+        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
+        f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
+        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为同一记录的"
+        "前序事件），每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
+        "python -m verify dispute 本目录 --key 账本公钥。",
+        "本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的"
+        "事件完整无缺；不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。",
+    ]
+
+
+def _report_html(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> str:
+    esc = html.escape
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f'<td title="{esc(row[-1])}">{esc(str(c))}</td>'
+            if i == 3
+            else f"<td>{esc(str(c))}</td>"
+            for i, c in enumerate(row[:-1])
+        )
+        + "</tr>"
+        for row in rows
     )
+    return _PAGE.format(
+        title=esc(_title(manifest)),
+        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
+        header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
+        rows=body,
+    )
+
+
+def _report_pdf(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> bytes:
+    table = Section(
+        paragraphs=_intro(manifest, acts),
+        header=_HEADER,
+        rows=[row[:-1] for row in rows],
+        widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
+    )
+    return pdf_bytes(_title(manifest), [table])
 
 
 def _china_time(text: str) -> str:
@@ -250,19 +304,12 @@ def _china_time(text: str) -> str:
 
 
 _PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:.2em .5em;font-size:90%}}td:last-child{{font-family:monospace}}
-</style></head><body>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<body style="font-family:sans-serif;margin:2em">
 <h1>{title}</h1>
-<p>账本：{origin}；截至账本位置 {as_of}；签名检查点的树大小 {size}。</p>
-<p>本材料收录 {count} 条签名事件记录（其中 {acts} 条直接涉及本事项，其余为同一记录的前序事件），
-每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）：
-<code>python -m verify dispute 本目录 --key 账本公钥</code>。</p>
-<p>本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的事件完整无缺；
-不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。</p>
-<table><thead><tr><th>序号</th><th>账本位置</th><th>时间（北京时间）</th><th>事件</th><th>办理人</th>
-<th>角色</th><th>处室</th><th>事件摘要（SHA-256）</th></tr></thead>
+{intro}
+<table style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
+<thead><tr>{header}</tr></thead>
 <tbody>
 {rows}
 </tbody></table></body></html>

@@ -64,11 +64,10 @@ class Cycle(Family):
             for t in registry.targets.values()
             if t.division == division and t.status in statuses
         )
-        covered = {
-            i.target
-            for i in log.inspections.values()
-            if i.division == division and i.on is not None and start <= i.on <= end
-        }
+        covered: dict[str, int] = {}  # target -> the first inspection carried out in the window
+        for i in log.inspections.values():
+            if i.division == division and i.carried and i.on is not None and start <= i.on <= end:
+                covered.setdefault(i.target, i.carried.position)
         uncovered = [k for k in targets if k not in covered]
         closed = as_of.isoformat() > end
         audit.checked["coverage"] += 1
@@ -81,6 +80,10 @@ class Cycle(Family):
                 "targets": len(targets),
                 "covered": len(targets) - len(uncovered),
                 "over": closed,
+                "events": {
+                    "plan": [plan.drafted.position],
+                    "covered": sorted(covered[k] for k in targets if k in covered),
+                },
             }
         )
         if closed and uncovered:
@@ -107,6 +110,12 @@ class Cycle(Family):
         )
         visits = [i for i in log.inspections.values() if i.on is not None and i.on[:4] == str(year)]
         took_part = {c for i in visits for c in i.present}
+        staff_set = set(staff)
+        took_part_at = sorted(
+            i.carried.position
+            for i in visits
+            if i.carried is not None and staff_set.intersection(i.present)
+        )
         rounds: dict[str, bool] = {}
         for i in visits:
             if i.division == division:
@@ -126,6 +135,11 @@ class Cycle(Family):
                 "rounds": len(rounds),
                 "rounds_with_agency_staff": with_agency,
                 "over": closed,
+                "events": {
+                    "staff_took_part": took_part_at,
+                    "rounds": _openings(log, rounds),
+                    "rounds_with_agency_staff": _openings(log, {s for s, a in rounds.items() if a}),
+                },
             }
         )
         if not closed:
@@ -147,3 +161,8 @@ class Cycle(Family):
                 f"division {division} in {year}: {problem}",
                 *(log.sources.get(s) for s in without[:MAX_NAMED]),
             )
+
+
+def _openings(log: AuditLog, sources: Any) -> list[int]:
+    """The positions where the rounds (draws, directed records) ``sources`` were opened."""
+    return sorted(log.sources[s].position for s in sources if s in log.sources)

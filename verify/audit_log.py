@@ -66,7 +66,9 @@ class RuleAudit:
     as_of: str = ""
     findings: list[RuleFinding] = field(default_factory=list)
     checked: Counter[str] = field(default_factory=Counter)  # rule -> acts or figures judged
-    figures: list[dict[str, Any]] = field(default_factory=list)  # coverage, participation
+    # coverage, participation; each figure's "events" (the ledger positions behind each count)
+    # are kept for the annual assessment and left out of ``to_json``
+    figures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -87,7 +89,7 @@ class RuleAudit:
                 for rule, asks in RULES.items()
             },
             "findings": [f.to_json() for f in self.findings],
-            "figures": self.figures,
+            "figures": [{k: v for k, v in f.items() if k != "events"} for f in self.figures],
         }
 
     def lines(self) -> list[str]:

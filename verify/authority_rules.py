@@ -8,7 +8,9 @@ leader in charge reviews the plans of their own division and of those the policy
 charge (``[leaders]``); inspectors of the detachment inspect for every division (the team check
 decides who may); clerks and division heads read their own division's work lists, and every
 official their own division's responsibility trail, auditors and the legal office (法制处)
-every division's; admins manage divisions, officials, tokens and the policy. The ledger's own
+every division's; the annual assessment is read by the legal office, auditors and admins for
+every division and by a division head for their own; admins manage divisions, officials, tokens
+and the policy. The ledger's own
 operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
 ``OPERATOR``, only for the acts the policy lets it (``operator_refusal``, checked by the CLI);
 the verifier lists its acts rather than judging them, except the identity rules (bindings,
@@ -62,6 +64,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         "legal_office",
         "admin",
     ),
+    # Reading the annual assessment (年度考核): the city's legal office and auditors rate every
+    # division, admins keep the service; a division's head reads their own division's figures.
+    # Not an event, checked by the service alone (``projections/assessment.py``).
+    "assessment.read": ("division_head", "auditor", "legal_office", "admin"),
 }
 # act -> the roles that may perform it on any division's records (the others: their own only)
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
@@ -73,6 +79,7 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "worklist.read": ("auditor", "legal_office"),  # they oversee every division's work
     "personal_data.erase": ("legal_office",),
     "trail.read": ("auditor", "legal_office"),  # and answer for every division's acts
+    "assessment.read": ("auditor", "legal_office", "admin"),
 }
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.

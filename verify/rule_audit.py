@@ -41,10 +41,15 @@ __all__ = ["RULES", "RuleAudit", "audit_bundle", "audit_rules"]
 
 
 def audit_rules(
-    envelopes: Iterable[tuple[int, dict[str, Any]]], *, as_of: date | None = None
+    envelopes: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    as_of: date | None = None,
+    also: Sequence[Family] = (),
 ) -> RuleAudit:
-    """Audit ``(position, envelope)`` pairs in log order (undecodable events left out)."""
-    families: Sequence[Family] = (Visits(), Deadlines(), Cycle())
+    """Audit ``(position, envelope)`` pairs in log order (undecodable events left out).
+    ``also``: more families folded in the same pass after the audit's own (the annual
+    assessment's tally reads the audit's log and findings in its ``finish``)."""
+    families: Sequence[Family] = (Visits(), Deadlines(), Cycle(), *also)
     audit, log = RuleAudit(), AuditLog()
     last: date | None = None
     for position, envelope in envelopes:

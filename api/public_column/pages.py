@@ -27,6 +27,7 @@ from ledger.draws.record import draw_record, record_json
 from ledger.draws.reproduction import exclusion_reason
 from ledger.draws.service import Draws
 from ledger.errors import NotFound
+from ledger.labels import EVENT_LABELS
 from ledger.plans.aggregate import Plan
 from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
@@ -38,20 +39,8 @@ from verify.workdays import CHINA
 
 _DRAW_TYPES = [name for name in event_types() if name.startswith("draw.")]
 
-EVENT_NAMES = {  # each recorded step of a draw, as its record lists them
-    "draw.opened": "开启抽取，承诺秘密随机数",
-    "draw.population_frozen": "冻结抽取总体",
-    "draw.seed_revealed": "揭示种子",
-    "draw.targets_selected": "抽取检查对象",
-    "draw.inspectors_assigned": "分配执法人员",
-    "draw.inspector_substituted": "执法人员替换",
-    "draw.partner_invited": "邀请联合检查部门",
-    "draw.partner_accepted": "联合检查部门接受",
-    "draw.partner_declined": "联合检查部门谢绝",
-    "draw.partner_inspectors_assigned": "联合检查部门分配执法人员",
-    "draw.partner_inspector_substituted": "联合检查部门执法人员替换",
-    "draw.rolled_over": "未完成，结转下月",
-}
+# each recorded step of a draw, as its record lists them: the one table of labels
+EVENT_NAMES = {t: EVENT_LABELS[t] for t in _DRAW_TYPES if t != "draw.abandoned"}
 STEP_NAMES = {
     "opened": "已开启（已承诺随机数）",
     "frozen": "抽取总体已冻结",

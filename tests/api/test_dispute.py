@@ -5,6 +5,7 @@ the ledger's key; a changed byte, a removed record or a record cut out of a chai
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
@@ -56,6 +58,14 @@ def test_the_dispute_file_of_a_draw_verifies_offline_and_tells_the_story_in_chin
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "争议材料" in report and "北京时间" in report
     assert all(r["digest"] in report for r in manifest["records"])
+    # Events and roles in Chinese (ledger/labels.py), not as codes; the same story as PDF.
+    assert "抽取检查对象" in report and "经办人员" in report
+    assert ">draw.targets_selected<" not in report and ">clerk<" not in report
+    pdf = (out / "report.pdf").read_bytes()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "争议材料" in text and "抽取检查对象" in text and "经办人员" in text
+    assert "draw.targets_selected" not in text
+    assert manifest["records"][0]["digest"][:16] in text.replace("\n", "")
     capsys.readouterr()
 
     assert _check(out, demo["key"]) == 0

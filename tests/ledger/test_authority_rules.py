@@ -82,3 +82,12 @@ def test_work_lists_are_read_by_their_division_and_across_by_auditors_and_the_le
     assert role_for(["legal_office"], "szc", "worklist.read", "hhc") == "legal_office"
     for role in ("inspector", "leader_in_charge", "admin", "plan_aggregator"):
         assert role_for([role], "szc", "worklist.read", "szc") is None
+
+
+def test_the_annual_assessment_is_read_by_the_raters_and_a_head_for_their_own_division():
+    for role in ("legal_office", "auditor", "admin"):
+        assert role_for([role], "szc", "assessment.read", "ggc") == role
+    assert role_for(["division_head"], "szc", "assessment.read", "szc") == "division_head"
+    assert role_for(["division_head"], "szc", "assessment.read", "ggc") is None
+    for role in ("clerk", "inspector", "leader_in_charge", "plan_aggregator"):
+        assert role_for([role], "szc", "assessment.read", "szc") is None

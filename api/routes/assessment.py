@@ -1,0 +1,49 @@
+"""The annual assessment (年度考核; docs/ASSESSMENT.md): per division, the year's plans, draws,
+coverage, inspections, participation, publications and cases, each figure with the ledger
+positions of the events behind it, as JSON, a report in Chinese (HTML, PDF) or an Excel
+workbook, as the ledger stood at ``as_of`` (a position or a China-time date; the answer's
+``Ledger-As-Of`` and its body say which position). The legal office, auditors and admins read
+every division's, a division head their own (``assessment.read``); others 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from projections.assessment_report import MEDIA, answer
+
+from ..as_of import AtDep
+from ..deps import OfficialDep
+
+router = APIRouter(tags=["assessment"])
+
+
+@router.get(
+    "/assessment",
+    response_class=Response,
+    responses={
+        200: {"content": {m: {} for m in MEDIA.values()}, "description": "the assessment"},
+        403: {"description": "the official may not read this division's assessment"},
+        404: {"description": "no such division, or nothing of that year to assess"},
+    },
+)
+def assessment(
+    official: OfficialDep,
+    at: AtDep,
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="the year assessed (default: the position's year)"),
+    ] = None,
+    division: Annotated[str | None, Query(description="one division's code")] = None,
+    format: Literal["json", "html", "pdf", "xlsx"] = "json",
+) -> Response:
+    """The assessment of ``year`` (default: the year, China time, of the position answered
+    for), of every division the reader may read or of ``division``."""
+    year = at.day().year if year is None else year
+    data = answer(at.ledger, official, year, at.position, division, format)
+    headers = {}
+    if format in ("pdf", "xlsx"):
+        headers["Content-Disposition"] = f'attachment; filename="assessment-{year}.{format}"'
+    return Response(data, media_type=MEDIA[format], headers=headers)
