@@ -77,6 +77,19 @@ class Trails:
         """Every act the official ``code`` performed, in whatever role."""
         return self._answer(reader, [_acts.c.official == code], f"official {code}", **page)
 
+    def act(self, position: int, reader: Official, *, as_of: int | None = None) -> dict[str, Any]:
+        """The one act at ledger ``position``, with its signed record and inclusion proof
+        (NotFound after ``as_of``; Forbidden as for a trail)."""
+        answer = self._answer(
+            reader,
+            [_acts.c.position == position],
+            f"position {position}",
+            as_of=as_of,
+            limit=1,
+            proofs=True,
+        )
+        return {**answer["items"][0], "as_of": answer["as_of"], "checkpoint": answer["checkpoint"]}
+
     def acts(
         self,
         reader: Official,
