@@ -12,7 +12,8 @@ auditors and the legal office only, docs/TRAIL.md).
 - ``/legal/findings``: the rule audit's findings over the live ledger.
 
 Every page takes ``as_of`` (a position or a China-time date) and says which position it shows;
-its links keep that position.
+its links keep that position (a page read now links to the ledger as it stood when it was read:
+what one follows from a page is consistent with it), the navigation goes to now.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ _NOW = refuse_as_of("登录页不涉及账本内容 (the login page shows no led
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     at = context.get("at")
-    pinned = {"as_of": at.position} if at is not None and at.asked else {}
+    pinned = {"as_of": at.position} if at is not None else {}
     response = templates.TemplateResponse(
         request,
         template,
