@@ -214,9 +214,10 @@ def test_a_login_never_sends_the_browser_to_another_site(demo):
 def test_a_trail_page_links_each_act_to_its_official_its_records_and_a_proof_that_checks(demo):
     client = _login(demo, "auditor")
     page = client.get(f"/legal/trail/draws/{demo['draw']}").text
-    proofs = re.findall(r'href="/legal/acts/(\d+)"', page)
-    assert proofs and 'href="/legal/trail/officials/szc-clerk"' in page
-    assert f'href="/legal/trail/targets/{demo["code"]}"' in page
+    head = client.get("/legal").headers["Ledger-As-Of"]
+    proofs = re.findall(rf'href="/legal/acts/(\d+)\?as_of={head}"', page)
+    assert proofs and f'href="/legal/trail/officials/szc-clerk?as_of={head}"' in page
+    assert f'href="/legal/trail/targets/{demo["code"]}?as_of={head}"' in page
     position = int(proofs[-1])
     act = client.get(f"/legal/acts/{position}").text
     record = _unescape(re.search(r'<pre id="signed-record">(.*?)</pre>', act, re.S).group(1))
