@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,7 +36,7 @@ from ..as_of import AtDep, refuse_as_of
 from ..deps import DisputeFilesDep, OversightDep, Page, RegistryDep, TrailsDep
 from ..public_column.pages import china_time
 from ..routes.disputes import archive
-from . import labels, session
+from . import labels, problems, session
 from .session import LoginNeeded, ReaderDep
 
 HERE = Path(__file__).parent
@@ -138,7 +138,9 @@ def find(
     pinned = f"?as_of={at.position}" if at.asked else ""
     if entity is None or not (key or "").strip():
         return RedirectResponse(f"/legal{pinned}", status_code=303)
-    return RedirectResponse(f"/legal/trail/{entity}/{(key or '').strip()}{pinned}", 303)
+    return RedirectResponse(
+        f"/legal/trail/{entity}/{quote((key or '').strip(), safe='')}{pinned}", 303
+    )
 
 
 @router.get("/trail/{entity}/{key}", response_class=HTMLResponse)
@@ -229,6 +231,10 @@ def dispute(
     return archive(name, data, manifest["as_of"])
 
 
+def _problem_page(request: Request, status: int, heading: str, detail: str) -> Response:
+    return _page(request, "problem.html", status, heading=heading, detail=detail, code=status)
+
+
 def _inside(target: str) -> str:
     """Where to go after logging in: a legal page, never another site."""
     return target if target.startswith("/legal") and "//" not in target else "/legal"
@@ -238,6 +244,7 @@ def install(app: FastAPI) -> None:
     """Add the legal pages, their static files (ECharts, the charts' script, the style) and
     the redirect to the login form for a request without a valid credential."""
     app.state.oversight = Oversight(app.state.ledger)
+    app.middleware("http")(problems.for_browser(_problem_page))
     app.include_router(router)
     app.mount("/legal/static", StaticFiles(directory=HERE / "static"), name="legal-static")
 

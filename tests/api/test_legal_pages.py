@@ -339,3 +339,31 @@ def _now_in_china() -> str:
     from verify.workdays import CHINA
 
     return datetime.now(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_a_browser_refused_a_page_reads_why_in_chinese_and_other_clients_get_the_problem(demo):
+    client = demo["client"]
+    html = {**_bearer(demo, "clerk"), "Accept": "text/html,application/xhtml+xml"}
+    page = client.get("/legal/findings", headers=html)
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "无权查看或办理" in page.text and "oversight.read" in page.text
+    problem = client.get("/legal/findings", headers=_bearer(demo, "clerk"))
+    assert problem.headers["content-type"] == "application/problem+json"
+    missing = client.get(
+        "/legal/trail/draws/no-such-draw", headers={**_bearer(demo, "legal"), "Accept": "text/html"}
+    )
+    assert missing.status_code == 404 and "未找到" in missing.text
+
+
+def test_a_revoked_token_ends_the_session_at_the_next_click(demo):
+    client = _login(demo, "auditor")
+    assert client.get("/legal/findings").status_code == 200
+    registry = Registry(demo["app"])
+    token_id = demo["tokens"]["auditor"].split(".")[2]
+    registry.revoke_token("bgs-auditor", token_id, "a test: the auditor left", ADMIN)
+    try:
+        r = client.get("/legal/findings")
+        assert r.status_code == 303 and r.headers["location"].startswith("/legal/login")
+        assert "Max-Age=0" in r.headers["set-cookie"]  # the stale cookie is cleared
+    finally:
+        demo["tokens"]["auditor"] = registry.issue_token("bgs-auditor", ADMIN)
