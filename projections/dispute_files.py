@@ -25,9 +25,9 @@ from ledger.errors import BadInput, Forbidden
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.authority_rules import dispute_refusal
-from verify.uscc import normalise
 
 from .dispute import SUBJECTS, write_dispute
+from .trail_queries import target_key
 
 WRITE = "dispute.write"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -59,8 +59,8 @@ class DisputeFiles:
         key = key.strip()
         if not key:
             raise BadInput(f"name the {kind} the dispute file is about")
-        if kind == "target" and ":" not in key:
-            key = normalise(key)  # a credit code as typed (full-width, lower case)
+        if kind == "target":
+            key = target_key(key)  # a credit code as typed (full-width, lower case)
         position = resolve(self.app, as_of) if isinstance(as_of, str) else as_of
         with tempfile.TemporaryDirectory(prefix="dispute-") as scratch:
             out = Path(scratch) / "file"

@@ -19,13 +19,17 @@ from typing import Any
 
 from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
+from ledger.errors import NotFound
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
+from ledger.registry.personal_data import PersonalData
 from verify.audit_log import RULES
+from verify.authority_rules import role_for
 from verify.participation_rules import thresholds
 from verify.rule_audit import audit_rules
 
 READ = "oversight.read"
+PERSONAL = "oversight.personal_data"
 KEPT = 8  # audits kept, by position
 
 # The rules in Chinese, for the pages (the verifier's report says them in English: RULES).
@@ -88,6 +92,21 @@ class Oversight:
             "participation": sorted(participation, key=lambda f: (f["year"], f["division"])),
             "thresholds": {"staff_percent": staff, "agency_rounds_percent": agency},
         }
+
+    def person(self, reader: Official, ref: str, commitment: str | None) -> dict[str, Any]:
+        """What the page shows of the individual ``ref`` (a ``person-…`` reference) whose
+        events commit to ``commitment``: their personal data for a reader holding
+        ``oversight.personal_data`` (the legal office), else the commitment alone;
+        ``erased`` when the data was erased (PIPL), or never stored."""
+        authorise(reader, READ)
+        shown: dict[str, Any] = {"ref": ref, "commitment": commitment, "data": None}
+        if role_for(reader.roles, reader.division, PERSONAL, None) is None:
+            return {**shown, "withheld": True, "erased": False}
+        try:
+            data, _ = PersonalData(self.app.recorder, self.app.signer).reveal(ref)
+        except NotFound:
+            return {**shown, "withheld": False, "erased": True}
+        return {**shown, "data": data, "withheld": False, "erased": False}
 
     def app_policy(self, position: int) -> dict[str, Any]:
         """The policy document in force at ``position``."""

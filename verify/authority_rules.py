@@ -67,6 +67,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # answer for every division's acts; nobody else (each official reads their own division's
     # trail through the API). Not an event, checked by the API alone.
     "oversight.read": ("auditor", "legal_office"),
+    # On those pages, an individual's personal data (name, identity number: kept outside the
+    # log, erasable) in place of its commitment: the legal office, which answers for personal
+    # data (PIPL; it decides erasures); an auditor sees the commitment only.
+    "oversight.personal_data": ("legal_office",),
     # Writing a dispute file (争议材料, docs/DISPUTE.md) over HTTP: the legal office about any
     # subject; an auditor about a target, draw or inspection, never about one official's acts
     # (``DISPUTE_SUBJECTS``). Not an event, checked by the API alone.
@@ -83,6 +87,7 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "personal_data.erase": ("legal_office",),
     "trail.read": ("auditor", "legal_office"),  # and answer for every division's acts
     "oversight.read": ("auditor", "legal_office"),
+    "oversight.personal_data": ("legal_office",),
     "dispute.write": ("legal_office", "auditor"),
 }
 # The subjects of a dispute file each role that may write one may name (``dispute_refusal``).

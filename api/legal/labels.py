@@ -106,3 +106,14 @@ def record_path(record: dict[str, Any]) -> str | None:
 def current_year() -> int:
     """This year in China time (the annual assessment's default)."""
     return int(china_time(datetime.now().astimezone())[:4])
+
+
+def commitment(acts: list[dict[str, Any]]) -> str | None:
+    """The latest commitment to an individual's personal data among a trail's acts (their
+    registration or correction), or None."""
+    found = None
+    for act in acts:
+        person = act["payload"].get("person") if isinstance(act["payload"], dict) else None
+        if isinstance(person, dict) and person.get("commitment"):
+            found = str(person["commitment"])
+    return found

@@ -151,9 +151,11 @@ def trail(
     at: AtDep,
     reader: ReaderDep,
     trails: TrailsDep,
+    oversight: OversightDep,
     page: Page = 1,
 ) -> HTMLResponse:
-    """Every act touching the entity (an official: every act they performed), 50 a page."""
+    """Every act touching the entity (an official: every act they performed), 50 a page; an
+    individual's personal data only for the legal office (``oversight.personal_data``)."""
     kind, name = labels.ENTITIES[entity]
     window = {"as_of": at.position, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
     if kind == "official":
@@ -162,6 +164,10 @@ def trail(
         found = trails.of_entity(kind, key, reader.official, **window)
     dispute = labels.DISPUTE_KINDS.get(entity)
     may = dispute is not None and dispute_refusal(reader.official.roles, dispute) is None
+    person = None
+    ref = key.removeprefix("individual:")
+    if kind == "target" and ref.startswith("person-"):
+        person = oversight.person(reader.official, ref, labels.commitment(found["items"]))
     pages = max(1, -(-found["total"] // PER_PAGE))
     return _page(
         request,
@@ -175,6 +181,7 @@ def trail(
         links=labels.links,
         record_path=labels.record_path,
         dispute=dispute if may else None,
+        person=person,
         page=page,
         pages=pages,
     )

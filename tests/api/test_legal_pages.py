@@ -23,7 +23,7 @@ from api.legal.session import COOKIE, csrf_for
 from ledger.application import LedgerApp
 from ledger.demo.changzhou import ADMIN
 from ledger.registry.service import Registry
-from verify.authority_rules import dispute_refusal
+from verify.authority_rules import PERMISSIONS, dispute_refusal
 from verify.bundle import read_bundle
 from verify.dispute import main as verify_dispute
 from verify.keys import parse_verifier_key
@@ -367,3 +367,36 @@ def test_a_revoked_token_ends_the_session_at_the_next_click(demo):
         assert "Max-Age=0" in r.headers["set-cookie"]  # the stale cookie is cleared
     finally:
         demo["tokens"]["auditor"] = registry.issue_token("bgs-auditor", ADMIN)
+
+
+def test_an_individuals_personal_data_is_shown_to_the_legal_office_and_withheld_from_auditors(
+    demo,
+):
+    app = demo["app"]
+    payload = next(
+        e.envelope["payload"]
+        for _, e in app.records(topics=["target.registered"])
+        if e.envelope["payload"]["kind"] == "individual"
+    )
+    ref = payload["code"]
+    person = Registry(app).people.reveal(ref)[0]
+    page = f"/legal/trail/targets/{ref}"
+    legal = _login(demo, "legal").get(page).text
+    assert person["name"] in legal and person["identity"] in legal
+    auditor = _login(demo, "auditor").get(page).text
+    assert person["name"] not in auditor and person["identity"] not in auditor
+    assert payload["person"]["commitment"] in auditor and "仅法制处可见" in auditor
+    # The rulebook says so: only the legal office reads personal data on these pages.
+    assert PERMISSIONS["oversight.personal_data"] == ("legal_office",)
+
+
+def test_an_individuals_trail_is_found_by_their_reference_in_the_api_too(demo):
+    """A ``person-…`` reference is not a credit code: it is read as the individual's trail key
+    ``individual:person-…`` (the trail API upper-cased it into a code no act touches: 404)."""
+    ref = next(
+        e.envelope["payload"]["code"]
+        for _, e in demo["app"].records(topics=["target.registered"])
+        if e.envelope["payload"]["kind"] == "individual"
+    )
+    r = demo["client"].get(f"/trail/targets/{ref}", headers=_bearer(demo, "auditor"))
+    assert r.status_code == 200 and r.json()["items"][0]["type"] == "target.registered"
