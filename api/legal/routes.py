@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -33,7 +34,14 @@ from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
 from ..as_of import AtDep, refuse_as_of
-from ..deps import DisputeFilesDep, OversightDep, Page, RegistryDep, TrailsDep
+from ..deps import (
+    MAX_POSITION,
+    DisputeFilesDep,
+    OversightDep,
+    Page,
+    RegistryDep,
+    TrailsDep,
+)
 from ..public_column.pages import china_time
 from ..routes.disputes import archive
 from . import labels, problems, session
@@ -68,6 +76,7 @@ Entity = Literal[
     "items",
     "officials",
 ]
+ActPosition = Annotated[int, FastPath(ge=1, le=MAX_POSITION, description="a ledger position")]
 _NOW = refuse_as_of("登录页不涉及账本内容 (the login page shows no ledger data)")
 
 
@@ -189,7 +198,7 @@ def trail(
 
 @router.get("/acts/{position}", response_class=HTMLResponse)
 def act(
-    request: Request, position: int, at: AtDep, reader: ReaderDep, trails: TrailsDep
+    request: Request, position: ActPosition, at: AtDep, reader: ReaderDep, trails: TrailsDep
 ) -> HTMLResponse:
     """One act: who, when, what, and its signed record with its inclusion proof."""
     found = trails.act(position, reader.official, as_of=at.position)

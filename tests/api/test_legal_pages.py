@@ -400,3 +400,13 @@ def test_an_individuals_trail_is_found_by_their_reference_in_the_api_too(demo):
     )
     r = demo["client"].get(f"/trail/targets/{ref}", headers=_bearer(demo, "auditor"))
     assert r.status_code == 200 and r.json()["items"][0]["type"] == "target.registered"
+
+
+def test_a_page_asked_for_a_position_out_of_range_says_so(demo):
+    client = _login(demo, "legal")
+    for position in ("0", "-1", str(2**63), "x"):
+        r = client.get(f"/legal/acts/{position}")
+        assert r.status_code == 422 and "position" in r.text, (position, r.text)
+    r = client.get("/legal/findings?as_of=1999-01-01")
+    assert r.status_code == 422 and "before the ledger existed" in r.text
+    assert client.get("/legal/trail/planets/x").status_code == 422
