@@ -410,3 +410,34 @@ def test_a_page_asked_for_a_position_out_of_range_says_so(demo):
     r = client.get("/legal/findings?as_of=1999-01-01")
     assert r.status_code == 422 and "before the ledger existed" in r.text
     assert client.get("/legal/trail/planets/x").status_code == 422
+
+
+def test_the_dispute_zip_and_the_findings_on_both_stores(ledger, signer, tmp_path):
+    """SQLite and PostgreSQL alike: a small registry (no year), a target's dispute file over
+    HTTP verified offline, and the findings page as of the head."""
+    from ledger.demo.bureau import build_demo
+
+    summary = build_demo(ledger, targets=20, inspectors=8)
+    registry = Registry(ledger)
+    legal = registry.issue_token("szc-legal", summary.admin)
+    code = next(
+        p["code"]
+        for _, e in ledger.records(topics=["target.registered"])
+        if len((p := e.envelope["payload"])["code"]) == 18
+    )
+    ledger.seal()
+    service = create_app(ledger)
+    try:
+        with TestClient(service, headers={"Authorization": f"Bearer {legal}"}) as client:
+            r = client.post("/disputes", json={"subject": {"kind": "target", "key": code}})
+            assert r.status_code == 200, r.text
+            with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+                archive.extractall(tmp_path / "unzipped")
+            [folder] = list((tmp_path / "unzipped").iterdir())
+            key = tmp_path / "ledger.pub"
+            key.write_text(str(signer.verifier) + "\n", encoding="utf-8")
+            assert verify_dispute([str(folder), "--key", str(key)]) == 0
+            page = client.get("/legal/findings")
+            assert page.status_code == 200 and "规则审计发现" in page.text
+    finally:
+        service.state.read_models.close()
