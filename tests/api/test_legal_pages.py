@@ -265,10 +265,14 @@ def test_the_findings_are_the_verifiers_own_audit_of_an_export(demo, tmp_path):
     bundle = tmp_path / "bundle"
     assert drawledger(["export", "--data", str(demo["data"]), "--out", str(bundle)]) == 0
     expected = audit_bundle(read_bundle(bundle))
-    shown = [_unescape(m) for m in re.findall(r"</strong>：(.*?)\n", page.text)]
+    shown = [
+        _unescape(m)
+        for m in re.findall(r'<li data-rule="\w+"><strong>[^<]*</strong>：(.*?)\n', page.text)
+    ]
     assert expected.findings, "the demo year has genuine findings (late plans)"
     assert shown == [f.message for f in expected.findings]
     assert f"账本位置 {head}" in page.text
+    assert f"本页读取的 {head} 条记录均已逐条核验" in page.text  # integrity, apart from rules
 
 
 def test_the_dashboards_carry_the_audits_coverage_and_participation_figures(demo):
