@@ -39,13 +39,14 @@ from ..deps import (
     DisputeFilesDep,
     OversightDep,
     Page,
+    ReaderDep,
     RegistryDep,
     TrailsDep,
 )
 from ..public_column.pages import china_time
 from ..routes.disputes import archive
 from . import labels, problems, session
-from .session import LoginNeeded, ReaderDep
+from .session import LoginNeeded
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates

@@ -23,16 +23,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 
 from ledger.errors import Forbidden
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
-
-from ..deps import RegistryDep
+from ledger.registry.service import Registry
 
 COOKIE = "drawledger_legal"
 PATH = "/legal"
@@ -67,9 +65,9 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def reader_of(request: Request, registry: RegistryDep) -> Reader:
+def reader_of(request: Request, registry: Registry) -> Reader:
     """The logged-in reader (``LoginNeeded`` without a valid credential; Forbidden for an
-    official who does not hold ``oversight.read``)."""
+    official who does not hold ``oversight.read``): ``api/deps.py``'s ``ReaderDep``."""
     bearer = _bearer(request)
     token = bearer or request.cookies.get(COOKIE)
     if not token:
@@ -82,10 +80,7 @@ def reader_of(request: Request, registry: RegistryDep) -> Reader:
     return Reader(official, "" if bearer else csrf_for(token))
 
 
-ReaderDep = Annotated[Reader, Depends(reader_of)]
-
-
-def log_in(registry: RegistryDep, token: str) -> Official:
+def log_in(registry: Registry, token: str) -> Official:
     """The official ``token`` authenticates, if they may read the legal pages (Forbidden
     otherwise, saying why)."""
     official = registry.authenticate(token.strip())
