@@ -19,9 +19,11 @@ from ledger.registry.service import Registry
 
 from . import as_of, docs_pages, errors
 from .body_limit import BodyLimit, BodyLimits
+from .legal.routes import install as install_legal_pages
 from .public_column.routes import install as install_public_column
 from .routes import (
     assessment,
+    disputes,
     draws,
     exports,
     imports,
@@ -113,6 +115,8 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.include_router(trail.router)
     app.include_router(records.router)
     app.include_router(assessment.router)
+    app.include_router(disputes.router)  # the dispute file over HTTP
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
+    install_legal_pages(app)  # the legal office's and auditors' pages at /legal
     return app

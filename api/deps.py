@@ -25,9 +25,12 @@ from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from ledger.witnesses import Witnesses
 from projections import ReadModels
+from projections.dispute_files import DisputeFiles
+from projections.oversight import Oversight
 from projections.queries import MAX_LIMIT
 from projections.trail_queries import Trails
 
+from .legal.session import Reader, reader_of
 from .public_column.pages import Column
 
 _bearer = HTTPBearer(auto_error=False, description="an API token from 'drawledger token issue'")
@@ -103,6 +106,15 @@ def get_official(
 OfficialDep = Annotated[Official, Depends(get_official)]
 
 
+def get_reader(request: Request, registry: RegistryDep) -> Reader:
+    """The reader of the legal pages: their session cookie's official, or a bearer token's
+    (``api/legal/session.py``; the login form when there is none)."""
+    return reader_of(request, registry)
+
+
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+
+
 # -- readers -------------------------------------------------------------------------------------
 
 
@@ -134,6 +146,20 @@ def get_trails(request: Request, rm: ReadModelsDep) -> Trails:
 
 
 TrailsDep = Annotated[Trails, Depends(get_trails)]
+
+
+def get_dispute_files(rm: ReadModelsDep) -> DisputeFiles:
+    """Dispute files, written from the caught-up read models and the log."""
+    return DisputeFiles(rm.app, rm.engine)
+
+
+def get_oversight(request: Request) -> Oversight:
+    """The rule audit and dashboards of the legal pages (their audits kept by position)."""
+    return request.app.state.oversight  # type: ignore[no-any-return]
+
+
+DisputeFilesDep = Annotated[DisputeFiles, Depends(get_dispute_files)]
+OversightDep = Annotated[Oversight, Depends(get_oversight)]
 
 
 # -- integer parameters --------------------------------------------------------------------------

@@ -69,13 +69,26 @@ class Trails:
         inspection, publication or plan by id, an inspector or item by code)."""
         if kind not in ENTITIES:
             raise BadInput(f"kind {kind!r}: must be one of {', '.join(ENTITIES)}")
-        if kind == "target" and ":" not in key:
-            key = normalise(key)  # a credit code as typed (full-width, lower case)
+        if kind == "target":
+            key = target_key(key)
         return self._answer(reader, [_linked(kind, key)], f"{kind} {key}", **page)
 
     def of_official(self, code: str, reader: Official, **page: Any) -> dict[str, Any]:
         """Every act the official ``code`` performed, in whatever role."""
         return self._answer(reader, [_acts.c.official == code], f"official {code}", **page)
+
+    def act(self, position: int, reader: Official, *, as_of: int | None = None) -> dict[str, Any]:
+        """The one act at ledger ``position``, with its signed record and inclusion proof
+        (NotFound after ``as_of``; Forbidden as for a trail)."""
+        answer = self._answer(
+            reader,
+            [_acts.c.position == position],
+            f"position {position}",
+            as_of=as_of,
+            limit=1,
+            proofs=True,
+        )
+        return {**answer["items"][0], "as_of": answer["as_of"], "checkpoint": answer["checkpoint"]}
 
     def acts(
         self,
@@ -141,7 +154,7 @@ class Trails:
         if status is not None:
             conditions.append(latest.in_([f"{kind}.{status}" for kind in kinds]))
         if target is not None:
-            target = target if ":" in target else normalise(target)
+            target = target_key(target)
             conditions.append(
                 exists().where(
                     _acts.c.aggregate_id == r.c.id,
@@ -360,6 +373,17 @@ class Trails:
                 "rebuild the read models"
             )
         return bytes(found[0].state)
+
+
+def target_key(key: str) -> str:
+    """A target's key in the trail (``verify.registry_state.target_key``): a credit code as
+    typed (full-width, lower case) normalised; an individual's pseudonymous reference
+    (``person-…``) as ``individual:person-…``; a key with a colon as given."""
+    if ":" in key:
+        return key
+    if key.startswith("person-"):
+        return f"individual:{key}"
+    return normalise(key)
 
 
 def _version_at(versions: Sequence[Any], position: int) -> str | None:

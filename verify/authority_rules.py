@@ -68,6 +68,19 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # division, admins keep the service; a division's head reads their own division's figures.
     # Not an event, checked by the service alone (``projections/assessment.py``).
     "assessment.read": ("division_head", "auditor", "legal_office", "admin"),
+    # The oversight pages (/legal: the trail of any entity, the coverage and participation
+    # dashboards, the rule findings): the bureau's auditors and its legal office (法制处), who
+    # answer for every division's acts; nobody else (each official reads their own division's
+    # trail through the API). Not an event, checked by the API alone.
+    "oversight.read": ("auditor", "legal_office"),
+    # On those pages, an individual's personal data (name, identity number: kept outside the
+    # log, erasable) in place of its commitment: the legal office, which answers for personal
+    # data (PIPL; it decides erasures); an auditor sees the commitment only.
+    "oversight.personal_data": ("legal_office",),
+    # Writing a dispute file (争议材料, docs/DISPUTE.md) over HTTP: the legal office about any
+    # subject; an auditor about a target, draw or inspection, never about one official's acts
+    # (``DISPUTE_SUBJECTS``). Not an event, checked by the API alone.
+    "dispute.write": ("legal_office", "auditor"),
 }
 # act -> the roles that may perform it on any division's records (the others: their own only)
 CROSS_DIVISION: dict[str, tuple[str, ...]] = {
@@ -80,6 +93,16 @@ CROSS_DIVISION: dict[str, tuple[str, ...]] = {
     "personal_data.erase": ("legal_office",),
     "trail.read": ("auditor", "legal_office"),  # and answer for every division's acts
     "assessment.read": ("auditor", "legal_office", "admin"),
+    "oversight.read": ("auditor", "legal_office"),
+    "oversight.personal_data": ("legal_office",),
+    "dispute.write": ("legal_office", "auditor"),
+}
+# The subjects of a dispute file each role that may write one may name (``dispute_refusal``).
+# A file about one official's acts is evidence in a personnel or disciplinary matter, which the
+# legal office handles (法制处); an auditor audits records, not persons.
+DISPUTE_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "legal_office": ("target", "draw", "inspection", "official"),
+    "auditor": ("target", "draw", "inspection"),
 }
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.
@@ -199,6 +222,33 @@ def permits(
         if division != home and division not in charge:
             return False
     return True
+
+
+def dispute_refusal(roles: Collection[str], kind: str) -> str | None:
+    """Why an official holding ``roles`` may not write the dispute file of a ``kind`` subject
+    (target, draw, inspection, official), or None if they may (``DISPUTE_SUBJECTS``)."""
+    allowed = {k for r in roles for k in DISPUTE_SUBJECTS.get(r, ())}
+    if kind in allowed:
+        return None
+    writers = [r for r, kinds in DISPUTE_SUBJECTS.items() if kind in kinds]
+    if not allowed:
+        return (
+            f"a dispute file is written by {' or '.join(PERMISSIONS['dispute.write'])} only "
+            f"(dispute.write); roles held: {', '.join(sorted(roles)) or 'none'}"
+        )
+    return (
+        f"a dispute file about {_SUBJECT_WORDS.get(kind, kind)} is written by "
+        f"{' or '.join(writers) or 'nobody'} only: the roles held ({', '.join(sorted(roles))}) "
+        f"write one about {' or '.join(_SUBJECT_WORDS[k] for k in sorted(allowed))}"
+    )
+
+
+_SUBJECT_WORDS = {
+    "target": "a target",
+    "draw": "a draw",
+    "inspection": "an inspection",
+    "official": "one official's acts",
+}
 
 
 DEFAULT_POLICY_SETTERS = ("admin",)  # when the policy in force names nobody

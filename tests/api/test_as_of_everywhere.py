@@ -72,6 +72,7 @@ def service(ledger):  # type: ignore[no-untyped-def]
         "registry": "targets",  # /exports/{registry}, /imports/templates/{registry}
         "entity": "draws",  # the trail of one record: /trail/draws/{key}
         "key": year.draws[0],
+        "position": "5",  # one act: /legal/acts/{position}
     }
     codes = {
         "/divisions/": "szc",
@@ -151,6 +152,7 @@ def test_every_get_route_honours_or_refuses_as_of(service):
         "/proofs/inclusion",
         "/proofs/consistency",
         "/health",
+        "/legal/login",
         *[p for p in paths if p.startswith("/column")],
     }
     assert {

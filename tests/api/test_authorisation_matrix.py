@@ -82,6 +82,7 @@ ACTS: dict[str, str | None] = {
     "post /items": "item.write",
     "post /items/{code}/withdraw": "item.write",
     "post /item-lists": "itemlist.publish",
+    "post /disputes": "dispute.write",  # not an event: writes a dispute file
 }
 WRITES = ("post", "put", "patch", "delete")
 # The bureau's own acts (divisions, officials, tokens, the policy, the item list): no division's.

@@ -13,11 +13,14 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
+from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 
 OWN_HOST = "testserver"  # the TestClient's host: links to it are the service's own
+OWN_URL = f"http://{OWN_HOST}"
+LEGAL_PAGES = 60  # of the legal pages' many trails, enough to reach every kind of page
 EXTERNAL = re.compile(r"https?://([A-Za-z0-9.-]*)")
-VENDORED = "/static/docs/"
+VENDORED = ("/static/docs/", "/legal/static/echarts.min.js")
 # Hosts named inside the vendored Swagger UI and ReDoc bundles that the bundles never load from:
 # schema identifiers ($id, $schema), links and help texts shown as text, validation examples,
 # hashtag links of a Markdown plugin. The validator (validator.swagger.io) is a default that
@@ -46,6 +49,7 @@ NAMED_NOT_LOADED = {
     "twitter.com",
     "validator.swagger.io",
     "vladimirgorej.com",
+    "www.apache.org",  # ECharts: its licence header, a comment
     "www.facebook.com",
     "www.rfc-editor.org",
     "www.tiktok.com",
@@ -107,21 +111,30 @@ def client(tmp_path, signer):  # type: ignore[no-untyped-def]
 def bureau_client(tmp_path, signer):  # type: ignore[no-untyped-def]
     """The demo bureau with its year of plans and draws: every kind of column page exists."""
     ledger = _ledger(tmp_path, signer)
-    build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
+    summary = build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
+    legal = Registry(ledger).issue_token("szc-legal", summary.admin)
     with TestClient(create_app(ledger)) as c:
+        # The legal office's session: the legal pages (/legal) are crawled logged in.
+        login = c.post("/legal/login", data={"token": legal}, headers={"Origin": OWN_URL})
+        assert login.status_code == 200 and "/legal/login" not in str(login.url)
         yield c
     ledger.close()
 
 
 def test_docs_redoc_and_the_public_column_load_nothing_from_the_internet(bureau_client):
     client = bureau_client
-    queue = ["/docs", "/redoc", "/column"]
+    queue = ["/docs", "/redoc", "/column", "/legal", "/legal/dashboards", "/legal/findings"]
     seen: set[str] = set()
     kinds: dict[str, int] = {"html": 0, "asset": 0}
+    legal = 0
     while queue and len(seen) < 400:
         path = queue.pop(0)
         if path in seen:
             continue
+        if path.startswith("/legal") and not path.startswith("/legal/static"):
+            legal += 1
+            if legal > LEGAL_PAGES:
+                continue
         seen.add(path)
         r = client.get(path)
         assert r.status_code == 200, f"{path}: {r.status_code}"
@@ -134,12 +147,13 @@ def test_docs_redoc_and_the_public_column_load_nothing_from_the_internet(bureau_
             for link in page.links:
                 url = urlsplit(urljoin(f"http://{OWN_HOST}{path}", link))
                 inside = url.hostname == OWN_HOST
-                if inside and url.path.startswith(("/column", "/static", "/docs", "/redoc")):
+                crawled = ("/column", "/static", "/docs", "/redoc", "/legal")
+                if inside and url.path.startswith(crawled):
                     queue.append(url.path + (f"?{url.query}" if url.query else ""))
         elif kind in ("text/javascript", "application/javascript", "text/css"):
             kinds["asset"] += 1
             hosts = {m.group(1) for m in EXTERNAL.finditer(r.text)} - {OWN_HOST}
-            if path.startswith(VENDORED):
+            if path.startswith(VENDORED):  # a tuple: the docs' bundles and ECharts
                 assert hosts <= NAMED_NOT_LOADED, (
                     f"{path} names new hosts {hosts - NAMED_NOT_LOADED}"
                 )
@@ -152,7 +166,13 @@ def test_docs_redoc_and_the_public_column_load_nothing_from_the_internet(bureau_
         "/static/docs/redoc.standalone.js",
         "/static/docs/favicon-32x32.png",
         "/column/static/check.js",
+        "/legal/static/echarts.min.js",
+        "/legal/static/charts.js",
+        "/legal/static/legal.css",
     } <= seen
+    # The crawl went through the legal pages logged in: a trail, an act and its proof.
+    assert any(p.startswith("/legal/trail/") for p in seen)
+    assert any(p.startswith("/legal/acts/") for p in seen)
     assert kinds["html"] > 5 and kinds["asset"] >= 4
 
 

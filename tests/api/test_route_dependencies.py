@@ -8,7 +8,11 @@ import ast
 from pathlib import Path
 
 API = Path(__file__).resolve().parents[2] / "api"
-ROUTE_MODULES = [*sorted((API / "routes").glob("*.py")), API / "public_column" / "routes.py"]
+ROUTE_MODULES = [
+    *sorted((API / "routes").glob("*.py")),
+    API / "public_column" / "routes.py",
+    API / "legal" / "routes.py",
+]
 
 
 def _own_dependencies(path: Path) -> list[str]:

@@ -1,0 +1,132 @@
+"""What the legal office's and the auditors' pages show (``/legal``, docs/TRAIL.md): the rule
+audit over the live ledger as of a position, and the coverage and participation figures of
+its dashboards.
+
+The findings are the verifier's own (``verify/rule_audit.py``, the functions the ledger calls),
+judged over the log read and checked from its start up to the position: the same findings
+``python -m verify BUNDLE --rules`` gives for an export taken then. An audit as of a position
+never changes, so the last few are kept.
+
+Who may read them: ``oversight.read`` in ``verify/authority_rules.py`` (auditors and the legal
+office, every division's).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from ledger.application import LedgerApp
+from ledger.as_of import ledger_as_of
+from ledger.errors import NotFound
+from ledger.registry.authority import authorise
+from ledger.registry.officials import Official
+from ledger.registry.personal_data import PersonalData
+from verify.audit_log import RULES
+from verify.authority_rules import role_for
+from verify.participation_rules import thresholds
+from verify.rule_audit import audit_rules
+
+READ = "oversight.read"
+PERSONAL = "oversight.personal_data"
+KEPT = 8  # audits kept, by position
+
+# The rules in Chinese, for the pages (the verifier's report says them in English: RULES).
+RULE_NAMES = {
+    "frequency_cap": "年度检查频次上限",
+    "team_size": "检查组人数",
+    "team_composition": "检查组组成（名录内、抽中、在岗）",
+    "recusal": "回避",
+    "qualification": "执法资格",
+    "certificate": "执法证件当日有效",
+    "plan_deadline": "计划报送与上传期限",
+    "publication_deadline": "结果公示期限（工作日）",
+    "plan_bounds": "抽取依计划且不超计划数量",
+    "coverage": "周期内检查全覆盖",
+    "participation_staff": "执法人员参与比例",
+    "participation_agency_rounds": "机关人员参与轮次比例",
+}
+assert set(RULE_NAMES) == set(RULES)
+
+
+class Oversight:
+    """The rule audit and the dashboards of one ledger, read on behalf of an official."""
+
+    def __init__(self, app: LedgerApp) -> None:
+        self.app = app
+        self._audits: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def findings(self, reader: Official, position: int) -> dict[str, Any]:
+        """The rule audit's JSON form (``RuleAudit.to_json``) as of ``position``, with each
+        rule's Chinese name."""
+        authorise(reader, READ)
+        audit = self._audit(position)
+        return {**audit, "names": RULE_NAMES, "position": position}
+
+    def dashboards(self, reader: Official, position: int) -> dict[str, Any]:
+        """Coverage per annual plan and participation per division and year, as of
+        ``position``, with the policy's participation thresholds in force then."""
+        authorise(reader, READ)
+        audit = self._audit(position)
+        coverage = [
+            {**f, "percent": _percent(f["covered"], f["targets"])}
+            for f in audit["figures"]
+            if f["rule"] == "coverage"
+        ]
+        participation = [
+            {
+                **f,
+                "staff_percent": _percent(f["staff_took_part"], f["staff"]),
+                "agency_percent": _percent(f["rounds_with_agency_staff"], f["rounds"]),
+            }
+            for f in audit["figures"]
+            if f["rule"] == "participation"
+        ]
+        staff, agency = thresholds(self.app_policy(position))
+        return {
+            "position": position,
+            "as_of": audit["as_of"],
+            "coverage": sorted(coverage, key=lambda f: (f["window"]["to"], f["division"])),
+            "participation": sorted(participation, key=lambda f: (f["year"], f["division"])),
+            "thresholds": {"staff_percent": staff, "agency_rounds_percent": agency},
+        }
+
+    def person(self, reader: Official, ref: str, commitment: str | None) -> dict[str, Any]:
+        """What the page shows of the individual ``ref`` (a ``person-…`` reference) whose
+        events commit to ``commitment``: their personal data for a reader holding
+        ``oversight.personal_data`` (the legal office), else the commitment alone;
+        ``erased`` when the data was erased (PIPL), or never stored."""
+        authorise(reader, READ)
+        shown: dict[str, Any] = {"ref": ref, "commitment": commitment, "data": None}
+        if role_for(reader.roles, reader.division, PERSONAL, None) is None:
+            return {**shown, "withheld": True, "erased": False}
+        try:
+            data, _ = PersonalData(self.app.recorder, self.app.signer).reveal(ref)
+        except NotFound:
+            return {**shown, "withheld": False, "erased": True}
+        return {**shown, "data": data, "withheld": False, "erased": False}
+
+    def app_policy(self, position: int) -> dict[str, Any]:
+        """The policy document in force at ``position``."""
+        return dict(ledger_as_of(self.app, position).policy_in_force())
+
+    def _audit(self, position: int) -> dict[str, Any]:
+        with self._lock:
+            if position in self._audits:
+                self._audits.move_to_end(position)
+                return self._audits[position]
+        envelopes = ((p, event.envelope) for p, event in self.app.records(stop=position))
+        audit = audit_rules(envelopes).to_json()
+        with self._lock:
+            self._audits[position] = audit
+            while len(self._audits) > KEPT:
+                self._audits.popitem(last=False)
+        return audit
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """A share for a chart, to one decimal (None for an empty whole); the rule itself is judged
+    in whole numbers by ``verify/participation_rules.py``."""
+    return None if not whole else round(part * 100 / whole, 1)
