@@ -68,6 +68,7 @@ class DisputeFiles:
             name = f"dispute-{kind}-{_SAFE.sub('_', key)[:60]}-{manifest['as_of']}"
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(out.iterdir()):
-                    archive.write(path, f"{name}/{path.name}")
+                for path in sorted(out.rglob("*")):  # with draws/, each draw's population
+                    if path.is_file():
+                        archive.write(path, f"{name}/{path.relative_to(out).as_posix()}")
         return f"{name}.zip", buffer.getvalue(), manifest
