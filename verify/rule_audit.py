@@ -15,7 +15,8 @@ families judge with the rulebook's own functions, the ones the ledger calls:
   certificates valid on the day;
 - ``audit_deadlines``: plan deadlines, publication deadlines in working days, plan bounds;
 - ``audit_cycle``: coverage in the cycle (inspections carried out, not selections) and
-  participation (staff who inspected, rounds with agency staff).
+  participation (staff who inspected, rounds with agency staff);
+- ``audit_selections``: every selected target inspected by the end of its plan's period.
 
 Rules judged over a year or a cycle (coverage, participation, publications still due) are
 judged against ``as_of``: the China date of the bundle's last event unless the caller names
@@ -32,6 +33,7 @@ from .audit_cycle import Cycle
 from .audit_deadlines import Deadlines
 from .audit_inspections import Visits
 from .audit_log import RULES, AuditLog, EventRef, Family, RuleAudit, close_years, fold
+from .audit_selections import Selections
 from .bundle import Bundle
 from .errors import VerifyError
 from .events import decode_record
@@ -44,7 +46,7 @@ def audit_rules(
     envelopes: Iterable[tuple[int, dict[str, Any]]], *, as_of: date | None = None
 ) -> RuleAudit:
     """Audit ``(position, envelope)`` pairs in log order (undecodable events left out)."""
-    families: Sequence[Family] = (Visits(), Deadlines(), Cycle())
+    families: Sequence[Family] = (Visits(), Deadlines(), Cycle(), Selections())
     audit, log = RuleAudit(), AuditLog()
     last: date | None = None
     for position, envelope in envelopes:

@@ -203,7 +203,7 @@ def test_a_deactivated_official_acting_is_a_finding(bundle, key, run_verify, tmp
     assert status == 1
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
-    assert f"official leaver was deactivated at event {deactivated}" in finding["message"]
+    assert f"official leaver was deactivated at leaf {deactivated}" in finding["message"]
 
 
 def test_the_same_official_before_deactivation_kept_the_rules(bundle):
