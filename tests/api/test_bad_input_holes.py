@@ -217,13 +217,10 @@ def test_every_later_step_dated_before_the_step_it_follows_is_refused(world):
         "on",
         "in the future",
     )
-    _refused(
-        world,
-        f"/inspections/{inspection}/carried-out",
-        {**visit, "on": "2026-11-3x"},
-        "on",
-        "must be a date",
-    )
+    for day in ("2026-11-3x", "2026-11-14garbage", "20261114", "2026-W46-6", "2026-02-30"):
+        _refused(
+            world, f"/inspections/{inspection}/carried-out", {**visit, "on": day}, "on", "a date"
+        )
     response = world["client"].post(
         f"/inspections/{inspection}/carried-out", json={**visit, "on": "2026-11-14"}
     )
