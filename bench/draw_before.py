@@ -5,10 +5,11 @@ steer"), measured in the same run (issue 10's Performance target: within 1.2×, 
 
 "Before" is the tree of ``BEFORE``, the last commit before issue 10's draws (no entropy
 commitments, no sealed nonce, no plan bounds, no checked reader); "now" is this tree. Both run
-their own ``bench/draw_api.py`` (``--only draw``, one repeat each) in a child process, so each
-builds its own demo registry of the same size and times freeze + reveal + select + assign
-through the API; the children alternate (before, now, now, before, …) so that load drifting over
-the run falls on both. The figure is now / before of the whole draw's medians.
+their own ``bench/draw_api.py`` (``--only draw``, ``DRAWS_PER_CHILD`` draws each, reporting their
+median) in a child process, so each builds its own demo registry of the same size and times
+freeze + reveal + select + assign through the API; the children alternate (before, now, now,
+before, …; one pair per repeat) so that load drifting over the run falls on both. The figure is
+now / before of the children's medians, pair by pair.
 
 Needs git and the repository's history (``git archive``); reported as skipped without them.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 from .common import Config, Figure, median, rotate, spread
 
 BEFORE = "d93d3f4"  # the parent of 536754d, issue 10's first change to draws
+DRAWS_PER_CHILD = 5
 ROOT = Path(__file__).resolve().parents[1]
 _WHOLE = re.compile(r"whole draw ([0-9.]+) s \(")
 
@@ -49,7 +51,8 @@ def _extract(into: Path) -> Path | None:
 
 def _whole_draw(tree: Path, config: Config) -> tuple[float, str]:
     """One child run of ``tree``'s draw benchmark: (whole draw seconds, its detail line)."""
-    command = [sys.executable, "-m", "bench", "--only", "draw", "--repeats", "1"]
+    command = [sys.executable, "-m", "bench", "--only", "draw"]
+    command += ["--repeats", str(DRAWS_PER_CHILD)]
     command += ["--quick"] if config.quick else []
     command += ["--tmp", str(config.tmp)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
@@ -77,8 +80,8 @@ def run(config: Config) -> list[Figure]:
     ratios = [n / b for n, b in zip(seconds["now"], seconds["before"], strict=True)]
     detail = (
         f"whole draw (freeze+reveal+select+assign) now {median(seconds['now']):.2f} s, before "
-        f"{BEFORE} {median(seconds['before']):.2f} s, {config.repeats} child runs each, "
-        f"alternating; now: {details['now']}"
+        f"{BEFORE} {median(seconds['before']):.2f} s (medians of {config.repeats} child runs "
+        f"each, alternating, each the median of {DRAWS_PER_CHILD} draws); now: {details['now']}"
     )
     return [
         Figure(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tests.ledger.workflow import CEREMONY, CONTRIBUTIONS
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 from verify.merkle import leaf_hash, verify_inclusion
+from verify.rule_audit import audit_bundle
 
 
 def _skip_ids(ledger: Any, n: int) -> None:
@@ -143,3 +145,13 @@ def test_every_place_names_an_event_by_the_same_position_and_its_proof_proves_it
     assert (abandoned["event"], abandoned["position"]) == (index["abandoned"], at["abandoned"])
     printed = "\n".join(report.lines())
     assert f"position {at['abandoned']} (leaf {index['abandoned']}): " in printed
+
+    # the rule audit, once the year is over: the three targets the draw selected and nobody
+    # visited, each named at the selection by the same position
+    report.rule_audit = audit_bundle(read_bundle(bundle_path), as_of=date(2027, 1, 2))
+    unvisited = [
+        f for f in report.to_json()["rule_audit"]["findings"] if f["rule"] == "selection_inspected"
+    ]
+    assert len(unvisited) == 3 and all(draw in f["message"] for f in unvisited)
+    selection = {"event": index["targets_selected"], "position": at["targets_selected"]}
+    assert all(selection.items() <= f["events"][0].items() for f in unvisited)
