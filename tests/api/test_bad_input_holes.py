@@ -297,21 +297,23 @@ def test_the_checklist_rule_names_every_problem():
 # -- unknown fields in files the CLI reads ---------------------------------------------------------
 
 
+def _cli_refused(world: Any, capsys: Any, args: list[str], named: str) -> None:
+    """``drawledger ARGS`` exits 1 with a message naming ``named``, no traceback, nothing
+    recorded."""
+    before = _head(world["app"])
+    code = drawledger([*args, "--data", str(world["data"]), *REQUEST])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and named in err and "Traceback" not in err, err
+    assert _head(world["app"]) == before
+
+
 def test_a_policy_file_with_an_unknown_key_is_refused_by_the_cli(world, tmp_path, capsys):
     policy = tmp_path / "policy.toml"
     policy.write_text('version = "holes-1"\n[draws]\nexclude_friends = true\n', encoding="utf-8")
-    before = _head(world["app"])
-    code = drawledger(["policy", "set", str(policy), "--data", str(world["data"]), *REQUEST])
-    err = capsys.readouterr().err.strip()
-    assert code == 1 and "unknown key" in err and "Traceback" not in err
-    assert _head(world["app"]) == before
+    _cli_refused(world, capsys, ["policy", "set", str(policy)], "unknown key")
 
 
 def test_a_registry_file_with_an_unknown_column_is_refused_by_the_cli(world, tmp_path, capsys):
     sheet = tmp_path / "items.csv"
     sheet.write_text("code,name,colour\nxx,某事项,red\n", encoding="utf-8")
-    before = _head(world["app"])
-    code = drawledger(["import", "items", str(sheet), "--data", str(world["data"]), *REQUEST])
-    err = capsys.readouterr().err.strip()
-    assert code == 1 and "colour" in err and "Traceback" not in err
-    assert _head(world["app"]) == before
+    _cli_refused(world, capsys, ["import", "items", str(sheet)], "colour")
