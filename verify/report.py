@@ -111,8 +111,15 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON: every event is named by ``event`` (its leaf index, as before)
-        and ``position`` (its ledger position)."""
-        return _with_positions(self._json(), self.positions)  # type: ignore[no-any-return]
+        and ``position`` (its ledger position); the operator's acts, listed by leaf index in
+        ``authority.operator_acts``, by position in ``authority.operator_positions``."""
+        out: dict[str, Any] = _with_positions(self._json(), self.positions)
+        acts = self.authority.operator_acts  # leaf indexes by type: the same by position
+        out["authority"]["operator_positions"] = {
+            kind: [self.positions[i] for i in leaves if 0 <= i < len(self.positions)]
+            for kind, leaves in acts.items()
+        }
+        return out
 
     def _json(self) -> dict[str, Any]:
         return {

@@ -134,6 +134,12 @@ def test_the_untouched_history_keeps_the_rules_and_lists_the_operators_acts(
         "division.created": [2],
         "official.registered": [3],
     }
+    assert authority["operator_positions"] == {  # the same events by ledger position (SQLite)
+        "ledger.created": [1],
+        "policy.set": [2],
+        "division.created": [3],
+        "official.registered": [4],
+    }
 
 
 def test_a_clerk_registering_a_target_in_another_division_is_a_finding_naming_the_event(
