@@ -26,6 +26,7 @@ RULES: dict[str, str] = {
     "publication_deadline": "results published within the policy's working days",
     "plan_bounds": "draws follow a plan and stay within its counts",
     "selection_inspected": "every selected target inspected by the end of its plan's period",
+    "step_dates": "no inspection step dated before the step it follows",
     "coverage": "a division's targets all inspected within the cycle",
     "participation_staff": "enough of a division's enforcement staff took part",
     "participation_agency_rounds": "agency staff took part in enough of a division's rounds",

@@ -184,3 +184,14 @@ def checklist_problem(answered: Sequence[str], questions: Sequence[str]) -> str 
     if twice:
         problems.append(f"answered more than once: {'; '.join(twice)}")
     return ", ".join(problems) or None
+
+
+STEP_ORDER_RULE = "no step of an inspection is dated before the step it follows"
+
+
+def step_order_problem(day: str, after: tuple[str, str] | None) -> str | None:
+    """None unless ``day`` (YYYY-MM-DD) is before ``after`` = (the day of the step it follows,
+    what that step is); the ledger refuses such a step, the rule audit finds it."""
+    if after is None or not after[0] or day >= after[0]:
+        return None
+    return f"{day} is before {after[1]} on {after[0]}: {STEP_ORDER_RULE}"

@@ -25,6 +25,7 @@ from verify.inspection_rules import (
     checklist_problem,
     directed_problem,
     method_problem,
+    step_order_problem,
     presence_refusal,
     recorder_problem,
     team_size_problem,
@@ -43,7 +44,6 @@ from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
 
 ANSWERS = ("yes", "no", "not_applicable")
-STEP_ORDER_RULE = "no step of an inspection is dated before the step it follows"
 TOLD = ("on_spot", "in_writing")  # how the result was told to the inspected party
 # What each follow-up must say besides its date.
 FOLLOW_UP_DETAILS = {
@@ -88,8 +88,9 @@ class Inspections:
             return ""
         if day > self.today().isoformat():
             f.problem(name, f"{day} is in the future (today is {self.today()})")
-        if after is not None and after[0] and day < after[0]:
-            f.problem(name, f"{day} is before {after[1]} on {after[0]}: {STEP_ORDER_RULE}")
+        problem = step_order_problem(day, after)
+        if problem is not None:
+            f.problem(name, problem)
         return day
 
     # -- notified ---------------------------------------------------------------------------------
@@ -130,11 +131,8 @@ class Inspections:
             since = (record.on_date, f"directed inspection {source} was decided")
         else:
             raise NotFound(f"{source} is neither a draw nor a directed inspection")
-        if notified_on < since[0]:
-            raise BadInput(
-                f"notified_on: {notified_on} is before {since[1]} on {since[0]}: "
-                "a target is notified only once it was drawn (or directed)"
-            )
+        if problem := step_order_problem(notified_on, since):
+            raise BadInput(f"notified_on: {problem} (a target is notified once it was drawn)")
         actor = self._actor(by, "inspection.notify", division)
         key = inspection_id(str(source), target, division)
         if key in self.app.repository:

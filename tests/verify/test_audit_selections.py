@@ -83,3 +83,42 @@ def test_period_ends():
     assert period_end("monthly", "2026-02") == date(2026, 2, 28)
     assert period_end("monthly", "2028-02") == date(2028, 2, 29)
     assert period_end("annual", "2026") == date(2026, 12, 31)
+
+
+def test_an_inspection_step_dated_before_the_step_it_follows_is_a_finding():
+    from verify.audit_steps import RULE as STEPS
+    from verify.audit_steps import StepDates
+
+    log, family, audit = AuditLog(), StepDates(), RuleAudit()
+    log.draw_division["d1"] = "szc"
+    events = [
+        ("draw.inspectors_assigned", "d1", {"on_date": "2026-03-10", "teams": []}),
+        (
+            "inspection.notified",
+            "i1",
+            {"source": "d1", "division": "szc", "notified_on": "2026-03-09"},
+        ),
+        ("inspection.carried_out", "i1", {"on": "2026-03-08"}),
+        ("inspection.confirmation_recorded", "i1", {"on": "2026-03-12"}),
+        (
+            "inspection.followed_up",
+            "i1",
+            {
+                "kind": "order_to_correct",
+                "on": "2026-03-13",
+                "details": {"correct_by": "2026-03-01"},
+            },
+        ),
+        ("inspection.closed", "i1", {"on": "2026-03-12"}),
+    ]
+    for n, (kind, aggregate, payload) in enumerate(events):
+        family.judge(EventRef(n, kind, aggregate), payload, log, audit)
+    found = [(f.events[0].type, f.message) for f in audit.findings if f.rule == STEPS]
+    assert [t for t, _ in found] == [
+        "inspection.notified",  # before the draw assigned its team
+        "inspection.carried_out",  # before the notice
+        "inspection.followed_up",  # correct_by before the order
+        "inspection.closed",  # before the follow-up
+    ]
+    assert "2026-03-09 is before d1 drew (or directed) it on 2026-03-10" in found[0][1]
+    assert audit.checked[STEPS] == 6
