@@ -45,9 +45,9 @@ class StepDates(Family):
         p = payload
         if ref.type == "draw.inspectors_assigned":
             self.assigned[(ref.id, log.draw_division.get(ref.id, ""))] = p["on_date"]
-        elif ref.type == "draw.partner_inspectors_assigned":
-            self.assigned[(ref.id, p["division"])] = p["on_date"]
-        elif ref.type == "directed.recorded" and p.get("on_date"):
+        elif ref.type == "draw.partner_inspectors_assigned" or (
+            ref.type == "directed.recorded" and p.get("on_date")
+        ):
             self.assigned[(ref.id, p["division"])] = p["on_date"]
         elif ref.type == "inspection.notified":
             since = self.assigned.get((p["source"], p["division"]), "")

@@ -25,9 +25,9 @@ from verify.inspection_rules import (
     checklist_problem,
     directed_problem,
     method_problem,
-    step_order_problem,
     presence_refusal,
     recorder_problem,
+    step_order_problem,
     team_size_problem,
 )
 from verify.results import CATEGORIES, FOLLOW_UPS
