@@ -118,6 +118,11 @@ def test_every_place_names_an_event_by_the_same_position_and_its_proof_proves_it
         frozen = manifest["population_frozen"]["position"]
         assert frozen <= index["population_frozen"]
 
+    # the draw's page: each step links its proof by the same position; the freeze is a count
+    page = client.get(f"/column/draws/{draw}").text
+    assert all(f'href="/proofs/inclusion?position={at[n]}">{at[n]}<' in page for n in steps)
+    assert f"账本前 {frozen} 个事件" in page and f"于账本位置 {frozen} " not in page
+
     # the trail of the draw, with its proofs
     clerk = {"Authorization": f"Bearer {Registry(app).issue_token('szc-clerk', None)}"}
     trail = client.get(f"/trail/draws/{draw}?proofs=true", headers=clerk).json()
