@@ -173,9 +173,14 @@ class Fields:
             value = value.date()
         if isinstance(value, date):
             return value.isoformat()
-        text = str(value)[:10]
-        try:
-            return date.fromisoformat(text).isoformat()
+        text = str(value)
+        try:  # YYYY-MM-DD exactly, or a date and time (a spreadsheet's cell as text)
+            if _DAY.fullmatch(text[:10]) is None:
+                raise ValueError(text)
+            day = date.fromisoformat(text[:10])
+            if len(text) > 10:
+                datetime.fromisoformat(text)  # the rest must be a time, not anything at all
+            return day.isoformat()
         except ValueError:
             self.problem(field, "must be a date YYYY-MM-DD")
             return None
@@ -201,6 +206,7 @@ class Fields:
 MAX_COUNT = 1_000_000  # targets per stratum of a plan or a draw
 CODE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 _CODE_SEPARATORS = re.compile(r"[,;，；、\s]+")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a day as ISO 8601 writes it, nothing else
 _SHORT_CODE = re.compile(r"[\w.\-]{1,64}")
 
 

@@ -74,8 +74,8 @@ class Deadlines(Family):
         audit.checked["plan_deadline"] += 1
         try:
             expected = plan_deadlines(p["kind"], p["period"], log.policy)
-        except ValueError:
-            audit.find("plan_deadline", f"plan period {p['period']!r} names no year or month", ref)
+        except ValueError as problem:
+            audit.find("plan_deadline", f"plan period {p['period']!r}: {problem}", ref)
             return
         if p["deadlines"] != expected:
             audit.find(

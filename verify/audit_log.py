@@ -6,6 +6,7 @@ once for every rule family.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,6 +25,8 @@ RULES: dict[str, str] = {
     "plan_deadline": "plans reported and uploaded by the policy's deadlines",
     "publication_deadline": "results published within the policy's working days",
     "plan_bounds": "draws follow a plan and stay within its counts",
+    "selection_inspected": "every selected target inspected by the end of its plan's period",
+    "step_dates": "no inspection step dated before the step it follows",
     "coverage": "a division's targets all inspected within the cycle",
     "participation_staff": "enough of a division's enforcement staff took part",
     "participation_agency_rounds": "agency staff took part in enough of a division's rounds",
@@ -44,7 +47,11 @@ class EventRef:
         return {"event": self.position, "type": self.type, "id": self.id}
 
     def __str__(self) -> str:
-        return f"event {self.position} {self.type} {self.id}"
+        return self.named(None)
+
+    def named(self, name: Callable[[int], str] | None) -> str:
+        where = f"event {self.position}" if name is None else name(self.position)
+        return f"{where} {self.type} {self.id}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,9 @@ class RuleAudit:
             "figures": [{k: v for k, v in f.items() if k != "events"} for f in self.figures],
         }
 
-    def lines(self) -> list[str]:
+    def lines(self, name: Callable[[int], str] | None = None) -> list[str]:
+        """The printed findings; ``name`` names an event by its leaf index (the report's
+        ``event_name``: its ledger position and leaf)."""
         by_rule = Counter(f.rule for f in self.findings)
         head = f"rule audit (as of {self.as_of}): {len(self.findings)} finding(s)"
         out = [f"{'OK  ' if self.ok else 'FIND'} {head}"]
@@ -101,7 +110,8 @@ class RuleAudit:
             out.append(f"       {mark} {rule}: {asks} ({self.checked[rule]} judged)")
         for f in self.findings[:MAX_SHOWN]:
             out.append(f"       [{f.rule}] {f.message}")
-            out.append(f"         events: {'; '.join(str(e) for e in f.events) or 'none'}")
+            named = [e.named(name) for e in f.events]
+            out.append(f"         events: {'; '.join(named) or 'none'}")
         if len(self.findings) > MAX_SHOWN:
             out.append(f"       … and {len(self.findings) - MAX_SHOWN} more (see --json)")
         return out

@@ -405,7 +405,7 @@ def _why_not(
     if official is None:
         return f"{code!r} is not a registered official at this position"
     if official.deactivated_at is not None:
-        return f"official {code} was deactivated at event {official.deactivated_at}"
+        return f"official {code} was deactivated at leaf {official.deactivated_at}"
     if not isinstance(role, str) or role not in official.roles:
         held = ", ".join(sorted(official.roles)) or "none"
         return f"official {code} does not hold the role {role!r} (holds: {held})"

@@ -65,7 +65,7 @@ def verify_bundle(
 ) -> Report:
     """Run every step on a bundle that ``read_bundle`` accepted; ``witnesses`` (cosignature/v1
     verifier keys) and ``min_cosignatures`` are what step 12 requires."""
-    report = Report()
+    report = Report(positions=list(bundle.notification_ids))
     step = Step(1, "read bundle")
     step.detail = (
         f"{len(bundle.records)} events, {len(bundle.checkpoints)} checkpoints, "
@@ -224,7 +224,7 @@ def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
         seen = last.get(d.aggregate)
         expected_version = seen[0] + 1 if seen else 1
         if d.version != expected_version:
-            where = f"after position {seen[2]}" if seen else "as its first event"
+            where = f"after leaf {seen[2]}" if seen else "as its first event"
             step.fail(
                 i,
                 f"aggregate {d.aggregate}: expected version {expected_version} {where}, "
@@ -234,7 +234,7 @@ def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
             step.fail(
                 i,
                 f"aggregate {d.aggregate} v{d.version}: prev is {d.prev}, expected "
-                f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
+                f"{seen[1].hex()} (digest of v{seen[0]} at leaf {seen[2]})",
             )
         if not seen or d.version > seen[0]:
             last[d.aggregate] = (d.version, d.digest, i)

@@ -156,3 +156,42 @@ def directed_problem(
             "other_division", f"directed inspection {source} is for division {record_division}"
         )
     return None
+
+
+def method_problem(method: str, methods: Sequence[str]) -> str | None:
+    """None if ``method`` is one of the inspection items' own methods (``Item.method``), else
+    why not: an inspection is carried out only the way its items say it may be."""
+    if method in methods:
+        return None
+    return (
+        f"{method!r} is not a method of this inspection's items (they allow {', '.join(methods)})"
+    )
+
+
+def checklist_problem(answered: Sequence[str], questions: Sequence[str]) -> str | None:
+    """None if ``answered`` answers each of the items' own checklist ``questions`` exactly once
+    and nothing else, else what is missing, unknown or answered twice."""
+    if not questions:
+        return "this inspection's items have no checklist questions: there is nothing to answer"
+    problems = []
+    twice = sorted({q for q in answered if list(answered).count(q) > 1})
+    unknown = [q for q in dict.fromkeys(answered) if q not in questions]
+    missing = [q for q in questions if q not in answered]
+    if missing:
+        problems.append(f"not answered: {'; '.join(missing)}")
+    if unknown:
+        problems.append(f"not a question of this inspection's items: {'; '.join(unknown)}")
+    if twice:
+        problems.append(f"answered more than once: {'; '.join(twice)}")
+    return ", ".join(problems) or None
+
+
+STEP_ORDER_RULE = "no step of an inspection is dated before the step it follows"
+
+
+def step_order_problem(day: str, after: tuple[str, str] | None) -> str | None:
+    """None unless ``day`` (YYYY-MM-DD) is before ``after`` = (the day of the step it follows,
+    what that step is); the ledger refuses such a step, the rule audit finds it."""
+    if after is None or not after[0] or day >= after[0]:
+        return None
+    return f"{day} is before {after[1]} on {after[0]}: {STEP_ORDER_RULE}"

@@ -124,7 +124,7 @@ def _walk(
         if old is not None and history.end.get(old, position + 1) > position:
             history.end[old] = position  # the successor signs: the old key is retired
             history.why_end[old] = (
-                f"retired at position {position}, where its successor "
+                f"retired at leaf {position}, where its successor "
                 f"{_name(keys[key_id])} first signed"
             )
         if position > 0 and kind in kinds:
@@ -158,7 +158,7 @@ def _trust(
     if key.key_id in revoked:
         since, event = revoked[key.key_id]
         history.end[key.key_id] = since
-        history.why_end[key.key_id] = f"revoked from position {since} by event {event}"
+        history.why_end[key.key_id] = f"revoked from leaf {since} by leaf {event}"
 
 
 def _revocation(named: Any, keys: dict[bytes, VerifierKey]) -> tuple[bytes, int] | str:
@@ -171,7 +171,7 @@ def _revocation(named: Any, keys: dict[bytes, VerifierKey]) -> tuple[bytes, int]
     except (VerifyError, TypeError, AttributeError):
         return f"names the key {text!r}, not a verifier key"
     if type(since) is not int or since < 0:
-        return f"from_index must be a position (an integer from 0), got {since!r}"
+        return f"from_index must be a leaf index (an integer from 0), got {since!r}"
     if str(keys.get(key.key_id)) != str(key):
         return f"revokes {key}, which the bundle lacks"
     return key.key_id, since
@@ -189,7 +189,7 @@ def _outside(history: KeyHistory, signer: VerifierKey, position: int) -> str:
     kid = signer.key_id
     start = history.start[kid]
     if position < start:
-        return f"signed by {_name(signer)} before its introduction (valid from position {start})"
+        return f"signed by {_name(signer)} before its introduction (valid from leaf {start})"
     return f"signed by {_name(signer)}, outside its validity: {history.why_end[kid]}"
 
 

@@ -76,7 +76,7 @@ class PlanBook:
             self.draws[agg].revealed = True
         elif kind == "draw.abandoned" and agg in self.draws:
             found = self.draws[agg]
-            found.abandoned = {"reason": p["reason"], "revealed": found.revealed}
+            found.abandoned = {"reason": p["reason"], "revealed": found.revealed, "at": position}
 
     def allowed(self, plan: str) -> dict[str, int]:
         """The plan's counts per stratum plus what rolled over into its month."""
@@ -129,8 +129,11 @@ def findings(book: PlanBook) -> list[tuple[int, str]]:
     for d in sorted(book.draws.values(), key=lambda d: d.position):
         if d.abandoned is not None:
             after = "after" if d.abandoned["revealed"] else "before"
-            out.append(
-                (d.position, f"draw {d.draw} abandoned {after} its reveal: {d.abandoned['reason']}")
+            out.append(  # at the abandonment itself: the event that shows it
+                (
+                    d.abandoned["at"],
+                    f"draw {d.draw} abandoned {after} its reveal: {d.abandoned['reason']}",
+                )
             )
         if d.plan is None:
             out.append((d.position, f"draw {d.draw} of division {d.division} follows no plan"))

@@ -16,20 +16,47 @@ the bundle with these same functions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+# A plan's period: an annual plan names a year, a monthly one a month of a year; ASCII digits,
+# no spaces, no other form (no quarters or half-years: plans have none), years 2000–2099.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+_PERIOD = {"annual": re.compile(r"[0-9]{4}"), "monthly": re.compile(r"([0-9]{4})-([0-9]{2})")}
+PERIOD_FORMS = {"annual": "a year (2027)", "monthly": "a month of a year (2027-03)"}
+
+
+def plan_period(kind: str, period: object) -> tuple[int, int | None]:
+    """(year, month or None) of a plan's period; ValueError naming the rule if ``period`` is not
+    a real year (annual) or month of a year (monthly), written exactly as ``PERIOD_FORMS``."""
+    form = _PERIOD.get(kind)
+    if form is None:
+        raise ValueError(f"a plan is annual or monthly, not {kind!r}")
+    if not isinstance(period, str) or form.fullmatch(period) is None:
+        raise ValueError(
+            f"{'an' if kind == 'annual' else 'a'} {kind} plan names {PERIOD_FORMS[kind]}, "
+            "written exactly so "
+            "(a four-digit year, a two-digit month, no spaces, nothing else)"
+        )
+    year = int(period[:4])
+    month = int(period[5:]) if kind == "monthly" else None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"there is no month {month:02d}: months are 01 to 12")
+    return year, month
 
 
 def plan_deadlines(kind: str, period: str, policy: Mapping[str, Any]) -> dict[str, str]:
     """``{"report_by", "upload_by"}`` (ISO dates) of a plan; ValueError for a bad period."""
     rules = policy.get("plans", {})
-    if kind == "annual":
-        year = int(period)
+    year, month = plan_period(kind, period)
+    if month is None:
         report = date.fromisoformat(f"{year - 1}-{rules.get('annual_report_by', '12-15')}")
         upload = date.fromisoformat(f"{year - 1}-{rules.get('annual_upload_by', '12-25')}")
     else:
-        year, month = (int(x) for x in period.split("-"))
         prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
         report = date(prev_year, prev_month, int(rules.get("monthly_report_day", 20)))
         upload = date(prev_year, prev_month, int(rules.get("monthly_upload_day", 25)))

@@ -22,6 +22,28 @@ UNANCHORED = (
 )
 
 
+def event_name(index: int, positions: list[int]) -> str:
+    """How the report names the event at leaf ``index``: by its ledger position (the
+    ``notification_id`` the bundle gives it, from 1: the number the service, the draw records,
+    the column, the trail and the dispute file show), with the leaf index the proofs use."""
+    if 0 <= index < len(positions):
+        return f"position {positions[index]} (leaf {index})"
+    return f"leaf {index}"
+
+
+def _with_positions(value: Any, positions: list[int]) -> Any:
+    """``value`` (the JSON report) with a ``position`` beside every ``event`` (a leaf index)."""
+    if isinstance(value, list):
+        return [_with_positions(v, positions) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _with_positions(v, positions) for k, v in value.items()}
+    index = value.get("event")
+    if type(index) is int and 0 <= index < len(positions):
+        out["position"] = positions[index]
+    return out
+
+
 @dataclass
 class Failure:
     position: int | None
@@ -65,6 +87,8 @@ class Report:
     authority: AuthorityReport = field(default_factory=AuthorityReport)
     anchor: str | None = None  # what anchored the ledger's key; None: nothing did
     rule_audit: RuleAudit | None = None  # with --rules: the rule audit (verify/rule_audit.py)
+    # Each leaf index's ledger position (the bundle's notification ids), to name events by.
+    positions: list[int] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -86,6 +110,18 @@ class Report:
         return self.intact and self.rules_kept and self.anchored
 
     def to_json(self) -> dict[str, Any]:
+        """The report as JSON: every event is named by ``event`` (its leaf index, as before)
+        and ``position`` (its ledger position); the operator's acts, listed by leaf index in
+        ``authority.operator_acts``, by position in ``authority.operator_positions``."""
+        out: dict[str, Any] = _with_positions(self._json(), self.positions)
+        acts = self.authority.operator_acts  # leaf indexes by type: the same by position
+        out["authority"]["operator_positions"] = {
+            kind: [self.positions[i] for i in leaves if 0 <= i < len(self.positions)]
+            for kind, leaves in acts.items()
+        }
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "intact": self.intact,
@@ -105,15 +141,15 @@ class Report:
                 f"{'OK  ' if step.ok else 'FAIL'} ({step.number}) {step.name}: {step.detail}"
             )
             for failure in step.failures[:MAX_FAILURES_SHOWN]:
-                where = f"event {failure.position}: " if failure.position is not None else ""
+                where = "" if failure.position is None else f"{self._name(failure.position)}: "
                 out.append(f"       {where}{failure.message}")
             if len(step.failures) > MAX_FAILURES_SHOWN:
                 out.append(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
             for note in step.notes:
-                where = f"event {note.position}: " if note.position is not None else ""
+                where = "" if note.position is None else f"{self._name(note.position)}: "
                 out.append(f"       note: {where}{note.message}")
         out += self._authority_lines()
-        out += self.rule_audit.lines() if self.rule_audit else []
+        out += self.rule_audit.lines(self._name) if self.rule_audit else []
         out.append(f"key: {self.anchor}" if self.anchored else "key: not anchored")
         out.append(
             "the ledger is intact" if self.intact else "the ledger is NOT intact (see FAIL above)"
@@ -137,6 +173,9 @@ class Report:
                 out.append(UNANCHORED)
         return out
 
+    def _name(self, index: int) -> str:
+        return event_name(index, self.positions)
+
     def _authority_lines(self) -> list[str]:
         a = self.authority
         operator = sum(len(p) for p in a.operator_acts.values())
@@ -150,7 +189,7 @@ class Report:
             out.append(f"       operator (system) acts: {listed}")
         for f in a.findings[:MAX_FAILURES_SHOWN]:
             who = f"{f.actor['official']} ({f.actor['role']}, {f.actor['department']})"
-            out.append(f"       event {f.position} {f.type} by {who}: {f.message}")
+            out.append(f"       {self._name(f.position)} {f.type} by {who}: {f.message}")
             out.append(f"         needed: {f.needed}")
         if len(a.findings) > MAX_FAILURES_SHOWN:
             out.append(f"       … and {len(a.findings) - MAX_FAILURES_SHOWN} more")

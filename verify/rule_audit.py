@@ -15,7 +15,9 @@ families judge with the rulebook's own functions, the ones the ledger calls:
   certificates valid on the day;
 - ``audit_deadlines``: plan deadlines, publication deadlines in working days, plan bounds;
 - ``audit_cycle``: coverage in the cycle (inspections carried out, not selections) and
-  participation (staff who inspected, rounds with agency staff).
+  participation (staff who inspected, rounds with agency staff);
+- ``audit_selections``: every selected target inspected by the end of its plan's period;
+- ``audit_steps``: no inspection step dated before the step it follows.
 
 Rules judged over a year or a cycle (coverage, participation, publications still due) are
 judged against ``as_of``: the China date of the bundle's last event unless the caller names
@@ -32,6 +34,8 @@ from .audit_cycle import Cycle
 from .audit_deadlines import Deadlines
 from .audit_inspections import Visits
 from .audit_log import RULES, AuditLog, EventRef, Family, RuleAudit, close_years, fold
+from .audit_selections import Selections
+from .audit_steps import StepDates
 from .bundle import Bundle
 from .errors import VerifyError
 from .events import decode_record
@@ -49,7 +53,14 @@ def audit_rules(
     """Audit ``(position, envelope)`` pairs in log order (undecodable events left out).
     ``also``: more families folded in the same pass after the audit's own (the annual
     assessment's tally reads the audit's log and findings in its ``finish``)."""
-    families: Sequence[Family] = (Visits(), Deadlines(), Cycle(), *also)
+    families: Sequence[Family] = (
+        Visits(),
+        Deadlines(),
+        Cycle(),
+        Selections(),
+        StepDates(),
+        *also,
+    )
     audit, log = RuleAudit(), AuditLog()
     last: date | None = None
     for position, envelope in envelopes:

@@ -84,7 +84,7 @@ class WitnessBook:
         if kind == WITNESS_ADDED:
             if term is not None:
                 return (
-                    f"{kind}: {key.name}+{key.key_id.hex()} was added before, at event {term.added}"
+                    f"{kind}: {key.name}+{key.key_id.hex()} was added before, at leaf {term.added}"
                 )
             self.terms[slot] = Term(key, position)
             return None
@@ -113,12 +113,12 @@ class WitnessBook:
         if term is None:
             return "the ledger never added it as a witness (no witness.added)"
         if term.added >= size:
-            return f"added at event {term.added}, after this checkpoint's tree"
+            return f"added at leaf {term.added}, after this checkpoint's tree"
         if term.removed is not None and term.removed < size:
-            return f"removed at event {term.removed}, within this checkpoint's tree"
+            return f"removed at leaf {term.removed}, within this checkpoint's tree"
         if term.removed_at is not None and timestamp >= term.removed_at:
             return (
-                f"cosigned at {timestamp}, not before its removal at event {term.removed} "
+                f"cosigned at {timestamp}, not before its removal at leaf {term.removed} "
                 f"(time {term.removed_at})"
             )
         return None

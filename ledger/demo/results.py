@@ -38,11 +38,6 @@ from .changzhou import inspector_official
 from .year import DemoYear
 
 YEAR = 2026
-CHECKLIST = (
-    "取水许可证是否在有效期内",
-    "取水计量设施是否完好并正常运行",
-    "实际取水量是否超出许可水量",
-)
 # Which drawn inspection (in the year's order) gets which story; the rest find no problem.
 CORRECTED, PENALTY, REFUSAL, LATE = 1, 4, 7, 10
 STORIES = (CORRECTED, PENALTY, REFUSAL, LATE)
@@ -157,12 +152,13 @@ class _Results:
         self, inspection: UUID, on: date, team: list[str], category: str, findings: str | None
     ) -> None:
         service = self._inspections(on)
+        questions = service.questions(service.get(inspection))
         service.answer_checklist(
             inspection,
             {
                 "answers": [
                     {"question": q, "answer": "yes" if category == "no_problem" or i else "no"}
-                    for i, q in enumerate(CHECKLIST)
+                    for i, q in enumerate(questions)
                 ],
             },
             self._official(team[0]),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from verify.draw_rules import substituted
+from verify.workdays import CHINA
 
 from ..aggregates import LedgerAggregate
 from ..errors import BadInput, Conflict, NotFound
@@ -387,6 +388,7 @@ class DirectedInspection(LedgerAggregate):
         division: str
         items: list[str]
         targets: list[str]
+        on_date: str
 
     class Created(LedgerAggregate.Created):
         TOPIC = "directed.recorded"
@@ -396,10 +398,14 @@ class DirectedInspection(LedgerAggregate):
         ground: str
         reason: str
         legal_basis: str
+        on_date: str  # the day it was decided (China time); absent from records before it
 
         def apply(self, record: DirectedInspection) -> None:
             record.division, record.targets = self.division, list(self.targets)
             record.items = list(self.items)
+            record.on_date = getattr(self, "on_date", None) or (
+                self.timestamp.astimezone(CHINA).date().isoformat()
+            )
 
     @classmethod
     def record(cls, facts: dict[str, Any], actor: dict[str, Any]) -> DirectedInspection:

@@ -199,6 +199,7 @@ class Draws:
             "ground": ground,
             "reason": f.text("reason", max_len=2000),
             "legal_basis": f.text("legal_basis", max_len=500),
+            "on_date": self.today().isoformat(),
         }
         if not items:
             f.problem("items", "name the listed inspection item(s)")

@@ -22,9 +22,12 @@ from verify.inspection_rules import (
     NOT_ON_ROSTER,
     NOT_ON_TEAM,
     NOT_QUALIFIED,
+    checklist_problem,
     directed_problem,
+    method_problem,
     presence_refusal,
     recorder_problem,
+    step_order_problem,
     team_size_problem,
 )
 from verify.results import CATEGORIES, FOLLOW_UPS
@@ -36,6 +39,7 @@ from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields
 from ..registry.authority import acting, authorise, official_of
 from ..registry.inspectors import Inspector, inspector_id
+from ..registry.items import METHOD_LABELS, Item, item_id
 from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
 
@@ -76,14 +80,17 @@ class Inspections:
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
         return acting(self.app, by, action, division)
 
-    def _day(self, f: Fields, name: str, *, not_before: str | None = None) -> str:
+    def _day(self, f: Fields, name: str, *, after: tuple[str, str] | None = None) -> str:
+        """The step's day: not in the future, and not before ``after`` = (the day of the step
+        it depends on, what that step is)."""
         day = f.day(name, required=True)
         if day is None:
             return ""
         if day > self.today().isoformat():
             f.problem(name, f"{day} is in the future (today is {self.today()})")
-        if not_before is not None and day < not_before:
-            f.problem(name, f"{day} is before {not_before}")
+        problem = step_order_problem(day, after)
+        if problem is not None:
+            f.problem(name, problem)
         return day
 
     # -- notified ---------------------------------------------------------------------------------
@@ -107,8 +114,11 @@ class Inspections:
         if isinstance(record, Draw):
             random, division = True, division or record.division
             self._team_of_draw(record, target, division)  # the target was drawn, with a team
-            items = list(
-                record.items if division == record.division else record.partners[division]["items"]
+            own = division == record.division
+            items = list(record.items if own else record.partners[division]["items"])
+            since = (
+                record.on_date if own else record.partners[division]["on_date"],
+                f"draw {source} assigned its inspectors",
             )
         elif isinstance(record, DirectedInspection):
             random, division = False, division or record.division
@@ -118,8 +128,11 @@ class Inspections:
             if refusal is not None:
                 raise (NotFound if refusal.kind == "not_named" else Conflict)(refusal.message)
             items = list(record.items)
+            since = (record.on_date, f"directed inspection {source} was decided")
         else:
             raise NotFound(f"{source} is neither a draw nor a directed inspection")
+        if problem := step_order_problem(notified_on, since):
+            raise BadInput(f"notified_on: {problem} (a target is notified once it was drawn)")
         actor = self._actor(by, "inspection.notify", division)
         key = inspection_id(str(source), target, division)
         if key in self.app.repository:
@@ -159,8 +172,8 @@ class Inspections:
     def carry_out(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
         inspection = self.get(inspection_id_)
         f = Fields(data)
-        on = self._day(f, "on", not_before=inspection.notified_on)
-        method = f.text("method", max_len=200) or ""
+        on = self._day(f, "on", after=(inspection.notified_on, "the notice"))
+        method = self._method(f, inspection)
         present = f.codes("present")
         f.done()
         inspection.check_step("notified", "record the inspection as carried out")
@@ -173,6 +186,26 @@ class Inspections:
         actor = self._team_actor(by, inspection, present, "inspection.record")
         inspection.carry_out(on, method, present, actor)
         self.app.save(inspection)
+
+    def _items(self, inspection: Inspection) -> list[Item]:
+        return [self.app.get(item_id(code), Item) for code in inspection.items]
+
+    def questions(self, inspection: Inspection) -> list[str]:
+        """The checklist to answer: the questions of the inspection's items, each once."""
+        return list(dict.fromkeys(q for item in self._items(inspection) for q in item.checklist))
+
+    def _method(self, f: Fields, inspection: Inspection) -> str:
+        """The method as its code: one the inspection's items allow, given as its code
+        (``on_site``) or as officers write it (现场检查)."""
+        given = f.text("method", max_len=200)
+        if given is None:
+            return ""
+        code = next((c for c, label in METHOD_LABELS.items() if given in (c, label)), given)
+        allowed = list(dict.fromkeys(m for item in self._items(inspection) for m in item.method))
+        problem = method_problem(code, allowed)
+        if problem is not None:
+            f.problem("method", problem)
+        return code
 
     def _may_take_part(self, inspection: Inspection) -> list[str] | None:
         """The drawn team (None for a directed inspection: any qualified inspector)."""
@@ -230,6 +263,9 @@ class Inspections:
             if f.problems:
                 raise BadInput(f"answers[{n}]: " + "; ".join(str(p) for p in f.problems))
             clean.append({"question": question or "", "answer": answer, "note": note})
+        problem = checklist_problem([a["question"] for a in clean], self.questions(inspection))
+        if problem is not None:
+            raise BadInput(f"answers: {problem}")
         actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
         recorded_by = self._recorder(data, by, inspection)
         inspection.answer_checklist(clean, recorded_by, actor)
@@ -273,7 +309,7 @@ class Inspections:
     ) -> None:
         inspection = self.get(inspection_id_)
         f = Fields(data)
-        on = self._day(f, "on")
+        on = self._day(f, "on", after=(getattr(inspection, "carried_out_on", ""), "the visit"))
         told = f.choice("told", TOLD, default="on_spot")
         confirmed = f.boolean("confirmed", default=True)
         note = f.text("note", required=not confirmed, max_len=1000) or ""
@@ -286,12 +322,15 @@ class Inspections:
         inspection = self.get(inspection_id_)
         f = Fields(data)
         kind = f.choice("kind", tuple(FOLLOW_UPS))
-        on = self._day(f, "on")
+        confirmed = getattr(inspection, "confirmed_on", "")
+        on = self._day(f, "on", after=(confirmed, "the party's confirmation"))
         details = {}
         for name in FOLLOW_UP_DETAILS.get(kind, ()):
             value = (
                 f.day(name, required=True) if name == "correct_by" else f.text(name, max_len=500)
             )
+            if name == "correct_by" and value is not None and on and value < on:
+                f.problem(name, f"{value} is before the order itself on {on}")
             details[name] = value or ""
         note = f.text("note", required=False, max_len=1000)
         if note:
@@ -304,7 +343,10 @@ class Inspections:
     def close(self, inspection_id_: UUID, data: dict[str, Any], by: str | None) -> None:
         inspection = self.get(inspection_id_)
         f = Fields(data)
-        on = self._day(f, "on")
+        steps = [(getattr(inspection, "confirmed_on", ""), "the party's confirmation")] + [
+            (step["on"], f"the follow-up '{step['kind']}'") for step in inspection.follow_ups
+        ]
+        on = self._day(f, "on", after=max(steps))
         summary = f.text("summary", required=False, max_len=2000) or ""
         f.done()
         present = getattr(inspection, "present", [])

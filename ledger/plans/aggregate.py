@@ -27,11 +27,8 @@ def deadlines(kind: str, period: str, policy: dict[str, Any]) -> dict[str, str]:
     (``verify/plan_rules.plan_deadlines``, which the rule audit replays)."""
     try:
         return plan_deadlines(kind, period, policy)
-    except ValueError:
-        raise BadInput(
-            f"period {period!r}: an annual plan names a year (2027), "
-            "a monthly one a month (2027-03)"
-        ) from None
+    except ValueError as problem:
+        raise BadInput(f"period {period!r}: {problem}") from None
 
 
 class Plan(LedgerAggregate):

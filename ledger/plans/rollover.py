@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.plan_rules import plan_period
+
 from ..application import LedgerApp
 from ..draws.aggregate import Draw
 from ..errors import BadInput, Conflict
@@ -38,10 +40,11 @@ from .aggregate import Plan
 def month_bounds(month: str) -> tuple[date, str]:
     """The last day of ``YYYY-MM`` and the month after it."""
     try:
-        year, number = (int(x) for x in month.split("-"))
-        last = date(year, number, calendar.monthrange(year, number)[1])
-    except ValueError:
-        raise BadInput(f"month {month!r}: must be a month such as 2026-03") from None
+        year, number = plan_period("monthly", month)
+    except ValueError as problem:
+        raise BadInput(f"month {month!r}: {problem}") from None
+    assert number is not None  # a monthly period names its month
+    last = date(year, number, calendar.monthrange(year, number)[1])
     following = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
     return last, following
 

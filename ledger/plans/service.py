@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.plan_rules import plan_period
+
 from ..application import LedgerApp
 from ..errors import BadInput
 from ..fields import Fields, check_code
@@ -21,10 +23,15 @@ def parse_plan(data: dict[str, Any]) -> dict[str, Any]:
     if not items:
         f.problem("items", "a plan names at least one listed inspection item")
     counts = f.counts("counts", required=False)
+    kind, period = f.choice("kind", KINDS), data.get("period")
+    try:  # the raw value: a period with spaces or full-width digits is refused, not mended
+        plan_period(kind, period)
+    except ValueError as problem:
+        f.problem("period", str(problem))
     spec = {
         "division": check_code(f, "division"),
-        "kind": f.choice("kind", KINDS),
-        "period": f.text("period", max_len=7),
+        "kind": kind,
+        "period": period,
         "content": {
             "items": items,
             "counts": counts,

@@ -19,6 +19,8 @@ from ..fields import Fields, check_code
 
 CLASSES = ("key", "general")  # key items: no upper limit on sampling; general: kept low
 METHODS = ("on_site", "documentary", "online", "sampling_test")
+# What officers write for each method (registry files, an inspection's ``method``).
+METHOD_LABELS = dict(zip(METHODS, ("现场检查", "书面检查", "网络检查", "抽样检测"), strict=True))
 
 
 def item_id(code: str) -> UUID:

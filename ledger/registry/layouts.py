@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .inspectors import STATUSES as INSPECTOR_STATUSES
-from .items import CLASSES, METHODS
+from .items import CLASSES, METHOD_LABELS
 from .targets import KINDS as TARGET_KINDS
 from .targets import RISK_FLAGS
 from .targets import STATUSES as TARGET_STATUSES
@@ -136,7 +136,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
             "method",
             "检查方式",
             cells="codes",
-            labels=_labelled(METHODS, "现场检查", "书面检查", "网络检查", "抽样检测"),
+            labels=METHOD_LABELS,
         ),
         Column(
             "item_class",

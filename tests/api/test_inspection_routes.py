@@ -24,7 +24,7 @@ TODAY = date(2026, 11, 25)
 @pytest.fixture
 def world(ledger, tmp_path):
     build_demo(ledger, targets=200, inspectors=24, today=TODAY)
-    draw, teams = run_draw(Draws(ledger))
+    draw, teams = run_draw(Draws(ledger, today=date(2026, 11, 1)))
     app = create_app(ledger)
     app.state.inspections.today = lambda: TODAY
     app.state.inspections.evidence = EvidenceStore(tmp_path / "evidence")

@@ -44,7 +44,7 @@ def bureau(ledger, tmp_path):
     """Four drawn targets inspected: no problem; a problem corrected (its publication then
     corrected); a case filed and a penalty (also in 双公示); a publication withdrawn."""
     build_demo(ledger, targets=200, inspectors=24, today=TODAY)
-    draw, teams = run_draw(Draws(ledger))
+    draw, teams = run_draw(Draws(ledger, today=date(2026, 11, 1)))
     inspections = Inspections(ledger, EvidenceStore(tmp_path / "evidence"), today=lambda: TODAY)
     publishing = Publishing(ledger, today=lambda: TODAY)
     fine, fixed, penalised, withdrawn = teams[:4]

@@ -22,6 +22,7 @@ from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 
 PAGES = 400  # a bound on the crawl
+SUBSTITUTION_REASON = "回避：与该单位负责人系近亲属"
 
 
 class _Links(HTMLParser):
@@ -44,13 +45,25 @@ def public(tmp_path, signer) -> tuple[TestClient, list[str]]:  # type: ignore[no
     ledger.set_default_policy()
     build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
     registry = Registry(ledger)
-    secrets: list[str] = list(CONFLICT_REASONS)
+    # the declared interests and the substitution reason the demo records (ledger/demo/year.py)
+    secrets: list[str] = [*CONFLICT_REASONS, SUBSTITUTION_REASON]
     for target in current(ledger, "targets"):
         if target.kind == "individual":
             person, _ = registry.people.reveal(target.code)
             secrets += [str(person["name"]), str(person["identity"])]
-    assert len(secrets) > len(CONFLICT_REASONS), "the demo has individuals"
+    assert len(secrets) > len(CONFLICT_REASONS) + 1, "the demo has individuals"
+    substituted = [e for _, e in ledger.records(topics=["draw.inspector_substituted"])]
+    assert any(e.envelope["payload"]["reason"] == SUBSTITUTION_REASON for e in substituted)
     return TestClient(create_app(ledger)), secrets
+
+
+def _draw_records(client: TestClient) -> list[str]:
+    """The no-login API's record of every draw (``GET /draws/{draw}/record``)."""
+    listed = client.app.state.ledger  # type: ignore[attr-defined]
+    return [
+        f"/draws/{e.envelope['aggregate']}/record"
+        for _, e in listed.records(topics=["draw.opened"])
+    ]
 
 
 def _public_endpoints(client: TestClient) -> list[str]:
@@ -68,7 +81,12 @@ def _leaks(text: str, secrets: list[str]) -> list[str]:
 
 def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(public):
     client, secrets = public
-    queue: list[str] = ["/column", "/column/feed.rss", *_public_endpoints(client)]
+    queue: list[str] = [
+        "/column",
+        "/column/feed.rss",
+        *_public_endpoints(client),
+        *_draw_records(client),
+    ]
     seen: set[str] = set()
     while queue and len(seen) < PAGES:
         path = queue.pop(0)
@@ -87,5 +105,6 @@ def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(publ
                 url = urlsplit(urljoin(f"http://testserver{path}", link))
                 if url.hostname == "testserver" and url.path.startswith("/column"):
                     queue.append(url.path + (f"?{url.query}" if url.query else ""))
+    assert all(p in seen for p in _draw_records(client))
     draws = [p for p in seen if p.startswith("/column/draws/")]
     assert len(seen) > 20 and draws, f"the crawl reached too little: {sorted(seen)[:20]}"

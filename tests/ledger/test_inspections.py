@@ -35,7 +35,7 @@ def bureau(ledger):
 
 @pytest.fixture
 def drawn(bureau):
-    draw, teams = run_draw(Draws(bureau))
+    draw, teams = run_draw(Draws(bureau, today=date(2026, 11, 1)))
     return draw, teams
 
 
@@ -66,7 +66,10 @@ def test_an_inspection_is_recorded_step_by_step_and_published_on_time(bureau, dr
     inspections.answer_checklist(
         inspection,
         {
-            "answers": [{"question": "取水许可证是否在有效期内", "answer": "yes"}],
+            "answers": [
+                {"question": q, "answer": "yes"}
+                for q in inspections.questions(inspections.get(inspection))
+            ],
             "recorded_by": member,
         },
         None,
@@ -176,11 +179,11 @@ def test_unknown_category_and_fewer_than_two_present_are_bad_input(bureau, drawn
     with pytest.raises(BadInput, match="at least 2"):
         inspections.carry_out(
             inspection,
-            {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"][:1]},
+            {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"][:1]},
             None,
         )
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"]}, None
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]}, None
     )
     with pytest.raises(BadInput, match="category"):
         inspections.record_result(
@@ -198,7 +201,11 @@ def test_an_inspector_not_drawn_cannot_take_part(bureau, drawn, inspections):
     with pytest.raises(Forbidden, match="not on the drawn team"):
         inspections.carry_out(
             inspection,
-            {"on": "2026-11-10", "method": "现场", "present": [teams[0]["members"][0], stranger]},
+            {
+                "on": "2026-11-10",
+                "method": "现场检查",
+                "present": [teams[0]["members"][0], stranger],
+            },
             None,
         )
     assert _events(bureau, inspection) == ["inspection.notified"]
@@ -214,11 +221,11 @@ def test_a_logged_substitute_takes_the_recused_inspectors_place(bureau, drawn, i
     )
     with pytest.raises(Forbidden, match="not on the drawn team"):
         inspections.carry_out(
-            inspection, {"on": "2026-11-10", "method": "现场", "present": team["members"]}, None
+            inspection, {"on": "2026-11-10", "method": "现场检查", "present": team["members"]}, None
         )
     present = [substitute, team["members"][1]]
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场", "present": present}, None
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": present}, None
     )
     assert inspections.get(inspection).present == sorted(present)
 
@@ -402,10 +409,13 @@ def test_dates_in_the_future_and_before_the_notice_are_refused(bureau, drawn, in
     inspection = inspections.notify(
         {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"}, None
     )
-    for on, rule in (("2026-12-01", "in the future"), ("2026-11-01", "before 2026-11-05")):
+    for on, rule in (
+        ("2026-12-01", "in the future"),
+        ("2026-11-01", "before the notice on 2026-11-05"),
+    ):
         with pytest.raises(BadInput, match=rule):
             inspections.carry_out(
-                inspection, {"on": on, "method": "现场", "present": teams[0]["members"]}, None
+                inspection, {"on": on, "method": "现场检查", "present": teams[0]["members"]}, None
             )
 
 
@@ -499,7 +509,7 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
 ):
     from ledger.draws.joint import JointInspections
 
-    draws = Draws(bureau)
+    draws = Draws(bureau, today=date(2026, 11, 1))
     draw, teams = run_draw(draws)
     joint = JointInspections(draws)
     joint.invite(draw, "szyc", "计划用水单位与取水单位重合", "szc-clerk")
@@ -517,10 +527,10 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
     assert inspections.get(own).items == ["jsyy"]
     with pytest.raises(Forbidden, match="not on the drawn team"):
         inspections.carry_out(
-            own, {"on": "2026-11-10", "method": "现场", "present": teams[0]["members"]}, None
+            own, {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]}, None
         )
     inspections.carry_out(
-        own, {"on": "2026-11-10", "method": "现场", "present": partner["members"]}, "szyc-clerk"
+        own, {"on": "2026-11-10", "method": "现场检查", "present": partner["members"]}, "szyc-clerk"
     )
     inspections.record_result(
         own, {"category": "no_problem", "recorded_by": partner["members"][0]}, None
@@ -547,7 +557,7 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
 
     state = fold(decode_record(n.state).envelope for n in bureau.notifications())
     target = next(t.key for t in state.targets.values() if t.division == "szc")
-    record = Draws(bureau).record_non_random(
+    record = Draws(bureau, today=date(2026, 11, 1)).record_non_random(
         {
             "division": "szc",
             "items": ["qsxk"],
@@ -573,11 +583,11 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
     with pytest.raises(Forbidden, match="not qualified for qsxk"):
         inspections.carry_out(
             inspection,
-            {"on": "2026-11-10", "method": "现场", "present": [qualified[0], unqualified]},
+            {"on": "2026-11-10", "method": "现场检查", "present": [qualified[0], unqualified]},
             None,
         )
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场", "present": qualified[:2]}, None
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": qualified[:2]}, None
     )
     export_bundle(bureau, tmp_path / "b.jsonl")
     keys = [str(bureau.signer.verifier)]

@@ -116,7 +116,7 @@ def test_an_event_signed_by_the_old_key_after_the_switch_is_rejected(data, tmp_p
 
     assert status == 1
     [failure] = _failures(report, 3)
-    assert "outside its validity: retired at position" in failure["message"]
+    assert "outside its validity: retired at leaf" in failure["message"]
 
 
 def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
@@ -139,7 +139,7 @@ def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
     assert status == 1
     [failure] = _failures(report, 3)
     assert failure["event"] == index
-    assert "revoked from position" in failure["message"]
+    assert "revoked from leaf" in failure["message"]
 
 
 def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys):

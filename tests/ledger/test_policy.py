@@ -72,7 +72,7 @@ def late_december(monkeypatch):
 
 def _confirmed_on_23_december(bureau, tmp_path):
     """A drawn target inspected on 21 December 2026, its result confirmed on the 23rd."""
-    draw, teams = run_draw(Draws(bureau))
+    draw, teams = run_draw(Draws(bureau, today=date(2026, 11, 1)))
     team = teams[0]
     evidence = EvidenceStore(tmp_path / "evidence")
     inspections = Inspections(bureau, evidence, today=lambda: END_OF_2026)

@@ -9,6 +9,7 @@ made since: if the division does not substitute, the visit is recorded. ``python
 from __future__ import annotations
 
 import json
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -29,7 +30,7 @@ from .test_inspections import TODAY
 @pytest.fixture
 def drawn(ledger):
     build_demo(ledger, targets=300, inspectors=30, today=TODAY)
-    draws = Draws(ledger)
+    draws = Draws(ledger, today=date(2026, 11, 1))
     draw, teams = run_draw(draws)
     team = teams[0]
     target = draws.registry_at(None).target_by_key()[team["target"]].aggregate

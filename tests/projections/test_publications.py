@@ -33,7 +33,9 @@ def _inspected(ledger, draw, team, on):
     inspection = service.notify(
         {"source": str(draw), "target": team["target"], "notified_on": on}, None
     )
-    service.carry_out(inspection, {"on": on, "method": "现场", "present": team["members"]}, None)
+    service.carry_out(
+        inspection, {"on": on, "method": "现场检查", "present": team["members"]}, None
+    )
     service.record_result(
         inspection, {"category": "no_problem", "recorded_by": team["members"][0]}, None
     )
@@ -133,7 +135,7 @@ def test_the_staff_see_a_double_publicity_deadline_from_the_first_penalty_decisi
         {"source": str(draw), "target": team["target"], "notified_on": "2026-11-03"}, None
     )
     service.carry_out(
-        inspection, {"on": "2026-11-03", "method": "现场", "present": team["members"]}, None
+        inspection, {"on": "2026-11-03", "method": "现场检查", "present": team["members"]}, None
     )
     service.record_result(
         inspection, {"category": "problem_pending", "recorded_by": team["members"][0]}, None

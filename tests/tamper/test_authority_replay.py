@@ -134,6 +134,12 @@ def test_the_untouched_history_keeps_the_rules_and_lists_the_operators_acts(
         "division.created": [2],
         "official.registered": [3],
     }
+    assert authority["operator_positions"] == {  # the same events by ledger position (SQLite)
+        "ledger.created": [1],
+        "policy.set": [2],
+        "division.created": [3],
+        "official.registered": [4],
+    }
 
 
 def test_a_clerk_registering_a_target_in_another_division_is_a_finding_naming_the_event(
@@ -203,7 +209,7 @@ def test_a_deactivated_official_acting_is_a_finding(bundle, key, run_verify, tmp
     assert status == 1
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
-    assert f"official leaver was deactivated at event {deactivated}" in finding["message"]
+    assert f"official leaver was deactivated at leaf {deactivated}" in finding["message"]
 
 
 def test_the_same_official_before_deactivation_kept_the_rules(bundle):

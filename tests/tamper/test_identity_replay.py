@@ -37,7 +37,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes,
         app.create_ledger()
         app.set_default_policy()
         build_demo(app, targets=120, inspectors=24, today=TODAY)
-        draw, teams = run_draw(Draws(app))
+        draw, teams = run_draw(Draws(app, today=date(2026, 11, 1)))
         team = teams[0]
         service = Inspections(app, today=lambda: TODAY)
         spec = {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}

@@ -50,7 +50,11 @@ def test_the_printed_report_marks_the_failing_step_and_the_event_position(
     step3 = lines.index(
         "FAIL (3) event records: form, digest, signature: 33 of 34 records check out"
     )
-    assert lines[step3 + 1].strip().startswith("event 12: signature by drawledger.test/tamper")
+    assert (
+        lines[step3 + 1]
+        .strip()
+        .startswith("position 13 (leaf 12): signature by drawledger.test/tamper")
+    )
     assert lines[-1] == "FAIL: the bundle does not verify"
 
 

@@ -78,7 +78,7 @@ def test_the_old_key_is_retired_where_its_successor_first_signs():
 
     [(position, message)] = failures
     assert position == 4
-    assert "outside its validity: retired at position 3" in message
+    assert "outside its validity: retired at leaf 3" in message
     assert history.valid(FIRST.key_id, 2) and not history.valid(FIRST.key_id, 3)
     # A checkpoint of size 2 (covering the rotation) may carry both signatures; of size 5, only
     # the new key's counts.
@@ -105,7 +105,7 @@ def test_a_revoked_key_is_not_trusted_from_the_position_named_even_before_the_re
     # From position 3 NEXT is not trusted: its rotation to THIRD counts for nothing, so THIRD
     # is never trusted, nor is anything it signed.
     assert [p for p, _ in failures] == [3, 4, 5, 6]
-    assert "revoked from position 3 by event 6" in dict(failures)[3]
+    assert "revoked from leaf 3 by leaf 6" in dict(failures)[3]
     assert "never trusted" in dict(failures)[4]
 
 
@@ -121,6 +121,6 @@ def test_a_revocation_by_the_current_key_ends_the_compromised_old_key():
     history, failures = walk(events, KEYS, FIRST.verifier, ["ledger.created", ROTATION])
 
     [(position, message)] = failures
-    assert position == 2 and "revoked from position 2 by event 4" in message
-    assert history.why_end[FIRST.key_id] == "revoked from position 2 by event 4"
+    assert position == 2 and "revoked from leaf 2 by leaf 4" in message
+    assert history.why_end[FIRST.key_id] == "revoked from leaf 2 by leaf 4"
     assert history.valid_for_checkpoint(3) == [NEXT.verifier]

@@ -155,7 +155,7 @@ def test_a_removed_witness_is_refused_by_the_ledger_and_not_counted_by_the_verif
     [failure] = _step12(report)["failures"]
     assert "never counted" in failure["message"]
     assert (
-        "not before its removal" in failure["message"] or "removed at event" in (failure["message"])
+        "not before its removal" in failure["message"] or "removed at leaf" in (failure["message"])
     )
 
 
