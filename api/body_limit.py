@@ -28,9 +28,14 @@ class BodyLimits:
     upload: int = DEFAULT_UPLOAD_LIMIT  # multipart/form-data: imports and evidence
 
     def for_content_type(self, content_type: str) -> tuple[int, str]:
-        if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        if is_upload(content_type):
             return self.upload, "uploads (multipart/form-data)"
         return self.body, "request bodies other than uploads"
+
+
+def is_upload(content_type: str) -> bool:
+    """Whether a request with this ``Content-Type`` is an upload (a form with files)."""
+    return content_type.split(";")[0].strip().lower() == "multipart/form-data"
 
 
 class _TooLarge(Exception):
