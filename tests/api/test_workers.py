@@ -23,13 +23,11 @@ from api.cli import main as drawledger
 from api.serving import check_workers
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
-from ledger.registry.service import Registry
 
 from .test_batched_sealing import _free_port
 from .test_cli_registry import _database_url
+from .workers_support import ROOT, _serve, _workers, admin_token
 
-ROOT = Path(__file__).resolve().parents[2]
-START_SECONDS = 60
 CODES = 60  # distinct divisions, created concurrently
 DUPLICATES = 8  # requests creating one and the same division
 
@@ -59,22 +57,6 @@ def _post_until_answered(base: str, token: str, body: dict[str, Any]) -> int:
     raise AssertionError(f"no answer for {body['code']}")
 
 
-def _workers(server: subprocess.Popen[bytes]) -> list[int]:
-    """The worker processes uvicorn spawned (children running multiprocessing's spawn)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat[1]) == server.pid and b"multiprocessing" in cmdline and b"spawn" in cmdline:
-            found.append(int(pid))
-    return found
-
-
 @pytest.fixture
 def pg_data(fresh_pg_env, tmp_path, monkeypatch, capsys) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
     """A PostgreSQL ledger made by 'drawledger init', with an admin and its token."""
@@ -82,41 +64,9 @@ def pg_data(fresh_pg_env, tmp_path, monkeypatch, capsys) -> tuple[Path, str]:  #
     data = tmp_path / "ledger"
     assert drawledger(["init", "--data", str(data)]) == 0
     monkeypatch.delenv("DRAWLEDGER_DATABASE")  # the settings name the store from now on
-    app = LedgerApp.open(data, embedded_sealing=False)
-    registry = Registry(app)
-    registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
-    registry.register_official(
-        {"code": "admin", "name": "周敏", "division": "bgs", "roles": ["admin"]}, by=None
-    )
-    token = str(registry.issue_token("admin", by=None))
-    app.close()
+    token = admin_token(data)
     capsys.readouterr()
     return data, token
-
-
-def _serve(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    log = (data.parent / f"serve-{port}.log").open("wb")
-    command = [sys.executable, "-m", "api.cli", "serve", "--data", str(data)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--workers", str(workers)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):  # noqa: S310
-                if len(_workers(server)) >= workers:
-                    return server
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    os.killpg(server.pid, signal.SIGKILL)
-    raise AssertionError((data.parent / f"serve-{port}.log").read_text(errors="replace"))
 
 
 def _division(n: int) -> dict[str, str]:
