@@ -43,6 +43,11 @@ def public(tmp_path, signer) -> tuple[TestClient, list[str]]:  # type: ignore[no
     ledger.create_ledger()
     ledger.set_default_policy()
     build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
+    return TestClient(create_app(ledger)), personal_secrets(ledger)
+
+
+def personal_secrets(ledger: LedgerApp) -> list[str]:
+    """What must never reach the public: individuals' names and ID numbers, recusal reasons."""
     registry = Registry(ledger)
     secrets: list[str] = list(CONFLICT_REASONS)
     for target in current(ledger, "targets"):
@@ -50,14 +55,14 @@ def public(tmp_path, signer) -> tuple[TestClient, list[str]]:  # type: ignore[no
             person, _ = registry.people.reveal(target.code)
             secrets += [str(person["name"]), str(person["identity"])]
     assert len(secrets) > len(CONFLICT_REASONS), "the demo has individuals"
-    return TestClient(create_app(ledger)), secrets
+    return secrets
 
 
-def _public_endpoints(client: TestClient) -> list[str]:
+def _public_endpoints(openapi: dict[str, Any]) -> list[str]:
     """Every GET path without parameters that needs no token, from the OpenAPI document."""
     return [
         path
-        for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for path, operations in openapi["paths"].items()
         if "get" in operations and not operations["get"].get("security") and "{" not in path
     ]
 
@@ -66,11 +71,12 @@ def _leaks(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if s and s in text]
 
 
-def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(public):
-    client, secrets = public
-    queue: list[str] = ["/column", "/column/feed.rss", *_public_endpoints(client)]
+def crawl(client: Any, openapi: dict[str, Any], secrets: list[str], pages: int) -> set[str]:
+    """Every public page reached from the column's front page, its feed and every public GET
+    endpoint, up to ``pages`` answers; fails on one that shows a secret. The paths seen."""
+    queue: list[str] = ["/column", "/column/feed.rss", *_public_endpoints(openapi)]
     seen: set[str] = set()
-    while queue and len(seen) < PAGES:
+    while queue and len(seen) < pages:
         path = queue.pop(0)
         if path in seen or path.startswith(("/docs", "/redoc", "/openapi", "/static")):
             continue
@@ -87,5 +93,11 @@ def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(publ
                 url = urlsplit(urljoin(f"http://testserver{path}", link))
                 if url.hostname == "testserver" and url.path.startswith("/column"):
                     queue.append(url.path + (f"?{url.query}" if url.query else ""))
+    return seen
+
+
+def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(public):
+    client, secrets = public
+    seen = crawl(client, client.app.openapi(), secrets, PAGES)
     draws = [p for p in seen if p.startswith("/column/draws/")]
     assert len(seen) > 20 and draws, f"the crawl reached too little: {sorted(seen)[:20]}"

@@ -95,7 +95,9 @@ def test_commands_racing_on_one_record_get_409_and_succeed_on_retry(served):
     assert conflicts > 0, "no two commands raced: the 409 path was not exercised"
     named = _recorded(served, "division.contact_named")
     reasons = sorted(e.reason for e in named)
-    assert reasons == sorted(f"第{n}次指定" for n in range(sent))  # each once: none lost, none twice
+    assert reasons == sorted(
+        f"第{n}次指定" for n in range(sent)
+    )  # each once: none lost, none twice
     versions = [e.originator_version for e in named]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
 
