@@ -19,7 +19,6 @@ from ledger.registry.service import Registry
 
 from . import as_of, docs_pages, errors
 from .body_limit import BodyLimit, BodyLimits
-from .upload_gate import UploadGate
 from .public_column.routes import install as install_public_column
 from .routes import (
     draws,
@@ -35,6 +34,7 @@ from .routes import (
     trail,
     transparency,
 )
+from .upload_gate import UploadGate
 
 log = logging.getLogger(__name__)
 

@@ -80,9 +80,11 @@ def test_an_sqlite_ledger_backed_up_online_and_restored_verifies_and_goes_on(tmp
     backup = tmp_path / "backup.sqlite"
     live = LedgerApp.open(data, embedded_sealing=False)  # the service holds the file open
     try:  # sqlite3 DIR/ledger.sqlite ".backup BACKUP.sqlite" is this API
-        with closing(sqlite3.connect(data / "ledger.sqlite")) as source:
-            with closing(sqlite3.connect(backup)) as target:
-                source.backup(target)
+        with (
+            closing(sqlite3.connect(data / "ledger.sqlite")) as source,
+            closing(sqlite3.connect(backup)) as target,
+        ):
+            source.backup(target)
     finally:
         live.close()
     _add_divisions(data, ["late"])  # recorded after the backup: the restore cannot have it
