@@ -25,10 +25,11 @@ import pytest
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 
-from .test_sealer_takeover import _follower, _sealed_to
 from .workers_support import (
     ROOT,
     Served,
+    _follower,
+    _sealed_to,
     admin_token,
     connect,
     init_ledger,

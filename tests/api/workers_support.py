@@ -73,6 +73,45 @@ def _serve(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise AssertionError((data.parent / f"serve-{port}.log").read_text(errors="replace"))
 
 
+def _follower(data: Path, n: int) -> subprocess.Popen[bytes]:
+    """A started follower: it has said it follows the log."""
+    path = data.parent / f"sealer-{n}.log"
+    path.write_bytes(b"")
+    log = path.open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "seal",
+            "--data",
+            str(data),
+            "--follow",
+            "--interval",
+            "0.05",
+        ],  # fmt: skip
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + START_SECONDS
+    while b"following the log" not in path.read_bytes():
+        assert process.poll() is None and time.monotonic() < deadline, path.read_text()
+        time.sleep(0.05)
+    return process
+
+
+def _sealed_to(app: LedgerApp, position: int, within: float) -> float:
+    """Seconds until a checkpoint covers ``position``; fails after ``within`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        latest = app.sealer.latest()
+        if latest is not None and latest.last_notification_id >= position:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"no checkpoint covered position {position} within {within} s")
+
+
 def connect(env: dict[str, str], dbname: str | None = None) -> psycopg.Connection[Any]:
     return psycopg.connect(
         host=env["POSTGRES_HOST"],
