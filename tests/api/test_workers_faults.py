@@ -13,6 +13,8 @@ trigger on every table raises PostgreSQL's own disk-full error (SQLSTATE 53100, 
 
 from __future__ import annotations
 
+import select
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from api.body_limit import MIB
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 
@@ -214,3 +217,52 @@ def test_after_the_faults_every_acknowledged_command_is_there_and_the_export_ver
         capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=120,
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def _chunked_upload(base: str, path: str, limit: int) -> tuple[bytes, int]:
+    """Stream a chunked multipart upload without a token, up to ``limit`` bytes, until the
+    service answers: (the answer's first bytes, how many body bytes the socket took)."""
+    host, port = base.removeprefix("http://").split(":")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+    ).encode()
+    chunk = b"x" * 65536
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(head)
+        conn.setblocking(False)
+        while sent < limit:
+            readable, writable, _ = select.select([conn], [conn], [], 10)
+            if readable:
+                break
+            if writable:
+                try:
+                    sent += conn.send(framed)  # a part of a chunk is as good as a chunk here
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+        conn.setblocking(True)
+        try:
+            return conn.recv(4096), sent
+        except ConnectionResetError:
+            return b"", sent
+
+
+def test_a_300_mb_chunked_upload_without_a_token_is_refused_before_it_is_read(served):
+    port = served.base.rsplit(":", 1)[1]
+    log = served.data.parent / f"serve-{port}.log"
+    before = log.read_text(errors="replace").count('"POST /imports/targets HTTP/1.1" 401')
+    answer, sent = _chunked_upload(served.base, "/imports/targets", 300 * MIB)
+    # The service closes the connection on a body it will not read; the kernel may then reset
+    # it before the client reads the answer, so the service's access log is asked as well.
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    deadline = time.monotonic() + 10
+    while log.read_text(errors="replace").count('"POST /imports/targets HTTP/1.1" 401') == before:
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+        time.sleep(0.1)
+    # What the socket took before the answer came is what loopback's buffers hold, far below
+    # the 65 MiB the service would read of an authenticated upload.
+    assert sent < 16 * MIB, sent
