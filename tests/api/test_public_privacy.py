@@ -6,20 +6,26 @@ any answer. Officers' names and certificate numbers may (执法公示)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.public_column.pages import ERASED, PRIVATE, _describe
 from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import CONFLICT_REASONS
+from ledger.draws.service import Draws
 from ledger.registry.exports import current
 from ledger.registry.service import Registry
 from ledger.storage import persistence_env
+from projections import queries
+from verify.keys import SignerKey
 
 PAGES = 400  # a bound on the crawl
 
@@ -33,17 +39,21 @@ class _Links(HTMLParser):
         self.links += [v for k, v in attrs if k == "href" and v]
 
 
-@pytest.fixture
-def public(tmp_path, signer) -> tuple[TestClient, list[str]]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def public(tmp_path_factory) -> Iterator[tuple[TestClient, list[str]]]:  # type: ignore[no-untyped-def]
     """The demo year's service (SQLite: what is shown does not depend on the store), and what
-    must never reach the public."""
+    must never reach the public. One for the module (the erasure test runs last)."""
+    signer = SignerKey.generate("drawledger.test/ledger")
+    where = tmp_path_factory.mktemp("public")
     ledger = LedgerApp(
-        persistence_env("sqlite:///ledger.sqlite", tmp_path), signer, signer.name, seal_interval=0
+        persistence_env("sqlite:///ledger.sqlite", where), signer, signer.name, seal_interval=0
     )
     ledger.create_ledger()
     ledger.set_default_policy()
     build_demo(ledger, targets=200, inspectors=24, plans_and_draws=True)
-    return TestClient(create_app(ledger)), personal_secrets(ledger)
+    client = TestClient(create_app(ledger))
+    yield client, personal_secrets(ledger)
+    ledger.close()
 
 
 def personal_secrets(ledger: LedgerApp) -> list[str]:
@@ -101,3 +111,22 @@ def test_no_public_page_feed_or_endpoint_names_a_person_or_a_recusal_reason(publ
     seen = crawl(client, client.app.openapi(), secrets, PAGES)
     draws = [p for p in seen if p.startswith("/column/draws/")]
     assert len(seen) > 20 and draws, f"the crawl reached too little: {sorted(seen)[:20]}"
+
+
+def test_an_individual_whose_data_was_erased_is_shown_as_erased_on_draw_pages(public):
+    """The demo's draws seldom select its one or two individuals, so the draw page's description
+    of a selected target is checked on the registry state the page reads it from."""
+    client, secrets = public
+    ledger: LedgerApp = client.app.state.ledger  # type: ignore[attr-defined]
+    read_models = client.app.state.read_models  # type: ignore[attr-defined]
+    state = Draws(ledger).registry_at(None)  # what a draw page reads the selected targets from
+    target = next(t for t in state.target_by_key().values() if t.kind == "individual")
+    assert _describe(target, queries.erased_targets(read_models.engine))["name"] == PRIVATE
+    Registry(ledger).erase_personal_data(
+        UUID(target.aggregate), "本人申请删除", "申请书 2026-001", by="szc-legal"
+    )
+    read_models.current()
+    erased = queries.erased_targets(read_models.engine)
+    assert erased == {target.aggregate}
+    assert _describe(target, erased) == {"name": ERASED, "kind": "个人"}
+    assert crawl(client, client.app.openapi(), secrets, 60)  # and still nothing leaks
