@@ -34,10 +34,10 @@ from projections import ReadModels, queries
 from projections.published import published_item_list
 from verify.eligibility import weights
 
-PRIVATE, ERASED = "个人（名称不公开）", "个人（个人信息已依法删除）"  # how an individual is shown
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
 
+PRIVATE, ERASED = "个人（名称不公开）", "个人（个人信息已依法删除）"  # how an individual is shown
 _DRAW_TYPES = [name for name in event_types() if name.startswith("draw.")]
 
 EVENT_NAMES = {  # each recorded step of a draw, as its record lists them
