@@ -33,7 +33,6 @@ from ledger.registry.service import Registry
 from projections import ReadModels, queries
 from projections.published import published_item_list
 from verify.eligibility import weights
-
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
 
