@@ -4,7 +4,8 @@ An ASGI middleware, outside routing, authentication and form parsing. A declared
 ``Content-Length`` over the limit is refused before a byte of the body is read; a body without
 one (chunked) is counted while it streams and refused as soon as it passes the limit, so the
 application never sees (nor spools to disk) more than the limit. Uploads (``multipart/form-data``:
-imports, evidence) have their own, larger limit; every other body (JSON) the smaller one.
+imports, evidence) have their own, larger limit; every other body (JSON) the smaller one. An
+upload's token is checked before its body is read at all (``upload_gate.py``, inside this one).
 """
 
 from __future__ import annotations
