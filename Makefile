@@ -6,7 +6,7 @@ DATA ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench soak clean
 
 $(BIN)/drawledger: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The kill -9 and store-fault tests of several workers on PostgreSQL, SOAK_ROUNDS times over
+# (each round kills workers 3 times and sealers 6 times): a soak too long for the suite.
+SOAK_ROUNDS ?= 10
+soak: install
+	for round in $$(seq $(SOAK_ROUNDS)); do \
+	  echo "soak round $$round of $(SOAK_ROUNDS)"; \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/api/test_workers.py \
+	    tests/api/test_sealer_takeover.py tests/api/test_workers_faults.py || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

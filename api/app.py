@@ -37,6 +37,7 @@ from .routes import (
     trail,
     transparency,
 )
+from .upload_gate import UploadGate
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     errors.install(app)
     app.middleware("http")(_ledger_position)
     as_of.install(app)  # Ledger-As-Of also on a problem about the position answered for
+    # An upload's token is checked before its body is read; inside the limit on its size.
+    app.add_middleware(UploadGate, authenticate=app.state.registry.authenticate)
     app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)
     app.include_router(registry.router)

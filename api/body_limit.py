@@ -4,7 +4,8 @@ An ASGI middleware, outside routing, authentication and form parsing. A declared
 ``Content-Length`` over the limit is refused before a byte of the body is read; a body without
 one (chunked) is counted while it streams and refused as soon as it passes the limit, so the
 application never sees (nor spools to disk) more than the limit. Uploads (``multipart/form-data``:
-imports, evidence) have their own, larger limit; every other body (JSON) the smaller one.
+imports, evidence) have their own, larger limit; every other body (JSON) the smaller one. An
+upload's token is checked before its body is read at all (``upload_gate.py``, inside this one).
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ class BodyLimits:
     upload: int = DEFAULT_UPLOAD_LIMIT  # multipart/form-data: imports and evidence
 
     def for_content_type(self, content_type: str) -> tuple[int, str]:
-        if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        if is_upload(content_type):
             return self.upload, "uploads (multipart/form-data)"
         return self.body, "request bodies other than uploads"
+
+
+def is_upload(content_type: str) -> bool:
+    """Whether a request with this ``Content-Type`` is an upload (a form with files)."""
+    return content_type.split(";")[0].strip().lower() == "multipart/form-data"
 
 
 class _TooLarge(Exception):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 from pathlib import Path
 
 from .cli_common import DEFAULT_ORIGIN, ProgressBar, init_ledger
@@ -27,17 +27,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_seal(args: argparse.Namespace) -> int:
     from ledger.application import LedgerApp
+    from ledger.sealing import follow
 
     app = LedgerApp.open(Path(args.data), embedded_sealing=False)
-    if args.follow:
-        print(f"following the log: a sealing round every {args.interval} s", flush=True)
-    while True:
+    if not args.follow:
         checkpoint = app.sealer.seal()
         if checkpoint is not None:
             print(f"sealed: tree size {checkpoint.size}", flush=True)
-        if not args.follow:
-            return 0
-        time.sleep(args.interval)
+        return 0
+    print(f"following the log: a sealing round every {args.interval} s", flush=True)
+    follow(app.sealer, args.interval, say=lambda line: print(line, flush=True),
+           warn=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    return 0
 
 
 def cmd_draw_record(args: argparse.Namespace) -> int:

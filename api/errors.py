@@ -77,6 +77,14 @@ def store_problem(exc: Exception) -> tuple[str, str]:
     return "store unavailable", f"the database cannot be reached or used: {_first_line(exc)}"
 
 
+def store_failure_problem(exc: Exception) -> JSONResponse | None:
+    """The 503 for an exception of a store that failed; None for any other exception."""
+    if not isinstance(exc, _STORE_FAILURES):
+        return None
+    title, detail = store_problem(exc)
+    return problem(503, title, detail)
+
+
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -107,8 +115,9 @@ def install(app: FastAPI) -> None:
         return problem(status, title, str(exc), **extra)
 
     def _store_failure(request: Request, exc: Exception) -> JSONResponse:
-        title, detail = store_problem(exc)
-        return problem(503, title, detail)
+        response = store_failure_problem(exc)
+        assert response is not None  # registered for the store's failures only
+        return response
 
     for failure in _STORE_FAILURES:
         app.add_exception_handler(failure, _store_failure)

@@ -46,6 +46,20 @@ def _admin_token(data: Path) -> str:
         app.close()
 
 
+def pg_ledger(url: str, where: Path) -> Path:
+    """A ledger made by ``drawledger init`` in ``where``/ledger on the PostgreSQL ``url``."""
+    from api.cli import main as drawledger
+
+    data = where / "ledger"
+    os.environ["DRAWLEDGER_DATABASE"] = url
+    try:
+        if drawledger(["init", "--data", str(data)]) != 0:
+            raise RuntimeError("drawledger init failed")
+    finally:
+        del os.environ["DRAWLEDGER_DATABASE"]
+    return data
+
+
 def _free_port() -> int:
     import socket
 
@@ -110,15 +124,7 @@ def run(config: Config) -> list[Figure]:
     rates: dict[int, list[float]] = {1: [], 2: []}
     with maybe_pg(config) as pg, tempfile.TemporaryDirectory(dir=config.tmp) as d:
         assert pg is not None
-        from api.cli import main as drawledger
-
-        data = Path(d) / "ledger"
-        os.environ["DRAWLEDGER_DATABASE"] = pg.url()
-        try:
-            if drawledger(["init", "--data", str(data)]) != 0:
-                raise RuntimeError("drawledger init failed")
-        finally:
-            del os.environ["DRAWLEDGER_DATABASE"]
+        data = pg_ledger(pg.url(), Path(d))
         token = _admin_token(data)
         batch = 0
         for repeat in range(config.repeats):

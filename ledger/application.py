@@ -242,8 +242,12 @@ class LedgerApp(Application[UUID]):
 
     def create_ledger(self, actor: Actor = SYSTEM) -> UUID:
         """Record the ledger's own creation: its origin and signing key (``ledger.created``)."""
-        if ledger_id(self.origin) in self.repository:
-            raise Conflict(f"ledger {self.origin!r} exists already")
+        held = self.recorder.max_notification_id() or 0
+        if held:  # checked on the stored records: another key's events would not even decode
+            raise Conflict(
+                f"the store holds {held} events already (a ledger made before, perhaps by "
+                "another data directory): a new ledger needs an empty database or SQLite file"
+            )
         ledger = Ledger.create(self.origin, str(self.signer.verifier), actor.to_json())
         self.save(ledger)
         return ledger.id

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .sealer import Sealer, StoredCheckpoint
@@ -105,3 +106,35 @@ class SealingTask:
         while not self._stop.is_set():
             self.run_round()
             self._stop.wait(self.interval)
+
+
+def follow(
+    sealer: Sealer,
+    interval: float,
+    say: Callable[[str], None],
+    warn: Callable[[str], None],
+    rounds: int | None = None,
+) -> None:
+    """The follower's rounds (``drawledger seal --follow``) until the process is stopped (or
+    ``rounds`` rounds): ``say`` a line per checkpoint; ``warn`` once when rounds start failing
+    (a store gone read-only, full or unreachable) and ``say`` once when they succeed again. A
+    failed round is retried after ``interval`` seconds, as the embedded task's are: a fault of
+    the store never ends the follower."""
+    failing: str | None = None
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            checkpoint = sealer.seal()
+        except Exception as e:  # noqa: BLE001 - any failure is reported, and the next round retries
+            error = f"{type(e).__name__}: {e}".splitlines()[0]
+            if error != failing:
+                warn(f"sealing round failed, retrying every {interval} s: {error}")
+            failing = error
+        else:
+            if failing is not None:
+                say("sealing again")
+            failing = None
+            if checkpoint is not None:
+                say(f"sealed: tree size {checkpoint.size}")
+        done += 1
+        time.sleep(interval)

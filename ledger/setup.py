@@ -42,10 +42,20 @@ def create_data_dir(data_dir: Path, origin: str, database: str | None = None) ->
     if (data_dir / "drawledger.toml").exists():
         raise LedgerError(f"{data_dir} holds a ledger already (drawledger.toml exists)")
     secure(data_dir)  # 0700, and every file created from here on 0600
-    key = create_key(settings.key_file, settings.origin)
-    settings.write()
-    create_ledger(data_dir)
+    before = _files(data_dir)
+    try:
+        key = create_key(settings.key_file, settings.origin)
+        settings.write()
+        create_ledger(data_dir)
+    except BaseException:
+        for path in _files(data_dir) - before:  # what this call wrote: the key, the settings
+            path.unlink()
+        raise
     return key
+
+
+def _files(data_dir: Path) -> set[Path]:
+    return {p for p in data_dir.rglob("*") if p.is_file()}
 
 
 def check_ledger_created(app: LedgerApp) -> None:

@@ -239,6 +239,13 @@ def search_divisions(
 # -- single entries ----------------------------------------------------------------------------
 
 
+def erased_targets(engine: Engine) -> set[str]:
+    """The ids of the targets whose personal data was erased."""
+    with engine.connect() as conn:
+        found = conn.execute(select(t.targets.c.id).where(t.targets.c.personal_data_erased))
+        return {str(row[0]) for row in found}
+
+
 def get_entry(engine: Engine, kind: str, ref: str) -> dict[str, Any]:
     """The current state of one entry, by id or code (NotFound if there is none)."""
     table = STATE_TABLES[kind]

@@ -37,6 +37,7 @@ from verify.eligibility import weights
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
 
+PRIVATE, ERASED = "个人（名称不公开）", "个人（个人信息已依法删除）"  # how an individual is shown
 _DRAW_TYPES = [name for name in event_types() if name.startswith("draw.")]
 
 # each recorded step of a draw, as its record lists them: the one table of labels
@@ -235,7 +236,7 @@ class Column:
         except NotFound:
             return {"code": key, "name": ""}
         if entry.get("kind") == "individual":
-            return {"code": "", "name": "个人（名称不公开）"}
+            return {"code": "", "name": ERASED if entry.get("personal_data_erased") else PRIVATE}
         return {"code": key, "name": str(entry.get("name") or "")}
 
     def steps(self, draw_id: UUID) -> list[dict[str, Any]]:
@@ -282,7 +283,7 @@ class Column:
         revealed = manifest.get("seed_revealed")
         selected = manifest.get("targets_selected")
         state = self.draws.registry_at(draw.position) if frozen else RegistryState()
-        by_key = state.target_by_key()
+        by_key, erased = state.target_by_key(), queries.erased_targets(self.read_models.engine)
         page: dict[str, Any] = {
             "id": str(draw_id),
             "step": draw.step,
@@ -316,7 +317,8 @@ class Column:
                 {
                     **stratum,
                     "selected": [
-                        {**s, **_describe(by_key.get(s["target"]))} for s in stratum["selected"]
+                        {**s, **_describe(by_key.get(s["target"]), erased)}
+                        for s in stratum["selected"]
                     ],
                 }
                 for stratum in selected["strata"]
@@ -388,12 +390,13 @@ def _unique(values: Any) -> list[UUID]:
     return list(seen)
 
 
-def _describe(target: Any) -> dict[str, str]:
-    """A selected target as the public sees it: an individual only by its reference."""
+def _describe(target: Any, erased: set[str]) -> dict[str, str]:
+    """A selected target as the public sees it: an individual never by name, and saying so
+    once its personal data was erased (``erased``: those targets' ids)."""
     if target is None:
         return {"name": "", "kind": ""}
     if target.kind == "individual":
-        return {"name": "个人（名称不公开）", "kind": "个人"}
+        return {"name": ERASED if target.aggregate in erased else PRIVATE, "kind": "个人"}
     return {"name": target.name or "", "kind": TARGET_KINDS.get(target.kind, target.kind)}
 
 

@@ -123,14 +123,9 @@ def test_every_write_endpoint_is_in_the_table_and_every_act_in_the_rulebook(worl
     assert {act for act in ACTS.values() if act is not None} <= set(PERMISSIONS)
 
 
-def test_nobody_outside_the_rulebook_gets_a_2xx_from_any_write_endpoint(world):
-    ledger, registry, plan = world
-    client = TestClient(create_app(ledger))
-    bearer = {
-        code: {"Authorization": f"Bearer {registry.issue_token(code, None)}"}
-        for code, _, _ in OFFICIALS
-    }
-    ggc_records = {
+def ggc_records(plan: object) -> dict[str, str]:
+    """Path parameters naming ggc's real records where the demo has them, else unknown ids."""
+    return {
         "plan": str(plan),
         "draw": str(uuid4()),
         "inspection": str(uuid4()),
@@ -141,17 +136,37 @@ def test_nobody_outside_the_rulebook_gets_a_2xx_from_any_write_endpoint(world):
         "target_id": str(uuid4()),
         "token_id": str(uuid4()),
     }
+
+
+def outside_the_rulebook(client, bearer, records, routes) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+    """Requests to ``routes`` without a token that are not 401 and by an official the rulebook
+    does not permit that get a 2xx; and how many requests were sent."""
+    found = []
     sent = 0
-    for route, act in ACTS.items():
+    for route in routes:
+        act = ACTS[route]
         method, path = route.split(" ", 1)
-        url = path.format(**ggc_records)
-        assert client.request(method, url, json={}).status_code == 401, route
+        url = path.format(**records)
+        if (status := client.request(method, url, json={}).status_code) != 401:
+            found.append(f"{route} without a token: {status}")
         sent += 1
         for code, home, roles in OFFICIALS:
             whose = None if act in BUREAU else "ggc"
             allowed = act is not None and role_for(roles, home, act, whose) is not None
             answer = client.request(method, url, json={}, headers=bearer[code])
             sent += 1
-            if not allowed:
-                assert not 200 <= answer.status_code < 300, (route, code, answer.text)
+            if not allowed and 200 <= answer.status_code < 300:
+                found.append(f"{route} by {code}: {answer.status_code} {answer.text[:200]}")
+    return found, sent
+
+
+def test_nobody_outside_the_rulebook_gets_a_2xx_from_any_write_endpoint(world):
+    ledger, registry, plan = world
+    client = TestClient(create_app(ledger))
+    bearer = {
+        code: {"Authorization": f"Bearer {registry.issue_token(code, None)}"}
+        for code, _, _ in OFFICIALS
+    }
+    found, sent = outside_the_rulebook(client, bearer, ggc_records(plan), list(ACTS))
+    assert found == []
     assert sent >= 50 * len(bearer)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.body_limit import MIB, BodyLimits
+from ledger.registry.service import Registry
 
 CHUNK = 64 * 1024
 
@@ -20,10 +21,18 @@ class _Upload:
     """An ASGI request whose body streams in chunks (chunked: no Content-Length unless given),
     counting how much of it the service pulled."""
 
-    def __init__(self, total: int, content_type: str, content_length: int | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        content_type: str,
+        content_length: int | None = None,
+        token: str | None = None,
+    ) -> None:
         self.total = total
         self.pulled = 0
         self.headers = [(b"content-type", content_type.encode())]
+        if token is not None:
+            self.headers.append((b"authorization", f"Bearer {token}".encode()))
         if content_length is not None:
             self.headers.append((b"content-length", str(content_length).encode()))
         self.sent: list[dict[str, Any]] = []
@@ -78,9 +87,55 @@ def test_an_anonymous_300_mb_upload_is_refused_before_a_byte_of_it_is_read(ledge
     ]
 
 
+def _token(ledger: Any, role: str = "inspector") -> str:
+    registry = Registry(ledger)
+    registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
+    spec = {"code": "zm", "name": "周敏", "division": "bgs", "roles": [role]}
+    registry.register_official(spec, by=None)
+    return str(registry.issue_token("zm", by=None))
+
+
+@pytest.mark.parametrize("path", ["/imports/targets", "/inspections/x/evidence"])
+def test_an_anonymous_chunked_upload_is_refused_before_a_byte_of_it_is_read(ledger, path):
+    upload = _Upload(300 * MIB, FORM)  # chunked: no Content-Length to judge it by
+    status, body = upload.post(create_app(ledger), path)
+    assert status == 401
+    assert upload.pulled == 0  # nothing read, so nothing spooled to disk either
+    assert "Bearer" in body["detail"] and "before its body is read" in body["detail"]
+    assert ("www-authenticate", "Bearer") in [
+        (k.decode(), v.decode()) for k, v in upload.sent[0]["headers"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-token",
+        "dl1.em0.x.y",  # the token's shape, naming official zm, with an id never issued
+        "dl1.bm9ib2R5.x.y",  # the token's shape, naming an official who does not exist
+        "Bearer",  # "Authorization: Bearer Bearer"
+    ],
+)
+def test_a_chunked_upload_with_a_refused_token_is_refused_before_it_is_read(ledger, token):
+    _token(ledger)  # an official exists: the refused token is not just an empty registry
+    upload = _Upload(300 * MIB, FORM, token=token)
+    status, body = upload.post(create_app(ledger), "/imports/targets")
+    assert status == 403, body
+    assert upload.pulled == 0
+
+
+def test_a_revoked_token_cannot_start_an_upload(ledger):
+    token = _token(ledger)
+    Registry(ledger).revoke_token("zm", token.split(".")[2], "遗失", by=None)
+    upload = _Upload(300 * MIB, FORM, token=token)
+    status, body = upload.post(create_app(ledger), "/imports/targets")
+    assert status == 403 and "revoked" in body["detail"]
+    assert upload.pulled == 0
+
+
 def test_a_streamed_upload_without_a_length_is_cut_off_at_the_limit(ledger):
     app = create_app(ledger, BodyLimits(body=MIB, upload=2 * MIB))
-    upload = _Upload(300 * MIB, FORM)
+    upload = _Upload(300 * MIB, FORM, token=_token(ledger))  # an official's: past the gate
     status, body = upload.post(app, "/inspections/x/evidence")
     assert status == 413
     assert 2 * MIB < upload.pulled <= 2 * MIB + CHUNK  # read to the limit, not one chunk on

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -48,21 +49,23 @@ HOSTILE_TEXT = ["\x00", "名称\x1b[31m", "\u200b\u200b", "\ud800", "x" * 100_00
 HOSTILE_NUMBER = [2**60, -(2**60), -1, 0, 10**30, 1.5, "1e20"]
 
 
-@pytest.fixture
-def service(ledger):  # type: ignore[no-untyped-def]
-    """The demo bureau with a year of draws, and a token for an official of each role."""
-    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+def fuzz_officials(ledger, by: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An official of each role in szc, registered by ``by``; a token for each, by role."""
     registry = Registry(ledger)
     tokens = {}
     for role in OFFICIAL_ROLES:
         code = f"fuzz-{role}".replace("_", "-")
         spec = {"code": code, "name": f"测试{role}", "division": "szc", "roles": role}
-        registry.register_official(spec, summary.admin)
-        tokens[role] = registry.issue_token(code, summary.admin)
-    app = create_app(ledger)
+        registry.register_official(spec, by)
+        tokens[role] = registry.issue_token(code, by)
+    return tokens
+
+
+def known_values(summary) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Real values of path parameters, so that a request reaches its query parameters."""
     year = summary.year
     assert year is not None and summary.results is not None
-    known = {  # real values of path parameters, so that a request reaches its query parameters
+    return {
         "division": ["szc", "ggc"],
         "draw": list(year.draws[:2]),
         "plan": list(year.plans[:2]),
@@ -73,22 +76,28 @@ def service(ledger):  # type: ignore[no-untyped-def]
         "size": ["1"],
         "number": ["1"],
     }
+
+
+@pytest.fixture
+def service(ledger):  # type: ignore[no-untyped-def]
+    """The demo bureau with a year of draws, and a token for an official of each role."""
+    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+    tokens = fuzz_officials(ledger, summary.admin)
+    app = create_app(ledger)
     with TestClient(app, raise_server_exceptions=False) as client:
-        client.known = known  # type: ignore[attr-defined]
+        client.known = known_values(summary)  # type: ignore[attr-defined]
         yield client, tokens, app
     app.state.read_models.close()
 
 
-def test_no_hostile_parameter_or_body_gets_a_server_error(service):
-    client, tokens, app = service
-    rng = random.Random(SEED)
-    routes = _routes(app)
-    defs = app.openapi()["components"]["schemas"]
-    assert any(path == "/column/results" for _, path, _, _ in routes)  # hidden pages walked too
-    failures = []
-    sent = 0
+def hostile_requests(
+    openapi: dict[str, Any], tokens: dict[str, str], known: dict[str, list[str]], rng: random.Random
+) -> Iterator[tuple[str | None, str, str, dict[str, str], bytes | None]]:
+    """(role, method, url, headers, body) of the walk: every operation of ``openapi`` and every
+    page of the public column, several times each, with hostile values (``rng`` decides)."""
+    defs = openapi["components"]["schemas"]
     who = [None, *sorted(tokens)]
-    for method, path, params, body in routes:
+    for method, path, params, body in _routes(openapi):
         tries = 5 if method == "GET" else 3
         for _ in range(tries):
             role = rng.choice(who)
@@ -97,8 +106,8 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
             query = []
             for where, name in params:
                 value = rng.choice(HOSTILE)
-                if where == "path" and name in client.known and rng.random() < 0.6:
-                    value = rng.choice(client.known[name])
+                if where == "path" and name in known and rng.random() < 0.6:
+                    value = rng.choice(known[name])
                 if where == "path":
                     url = url.replace("{" + name + "}", value)
                 elif rng.random() < 0.7:
@@ -109,12 +118,24 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
             if body is not None:
                 content = json.dumps(_hostile_body(body, defs, rng)).encode()
                 headers["Content-Type"] = "application/json"
-            response = client.request(method, url, headers=headers, content=content)
-            sent += 1
-            if response.status_code >= 500:
-                failures.append(
-                    f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
-                )
+            yield role, method, url, headers, content
+
+
+def test_no_hostile_parameter_or_body_gets_a_server_error(service):
+    client, tokens, app = service
+    rng = random.Random(SEED)
+    assert any(path == "/column/results" for _, path, _, _ in _routes(app.openapi()))  # hidden
+    failures = []
+    sent = 0
+    for role, method, url, headers, content in hostile_requests(
+        app.openapi(), tokens, client.known, rng
+    ):
+        response = client.request(method, url, headers=headers, content=content)
+        sent += 1
+        if response.status_code >= 500:
+            failures.append(
+                f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
+            )
     assert not failures, "\n".join(failures)
     assert 300 <= sent <= 800  # bounded, and enough to cover every route several times
 
@@ -144,11 +165,13 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], rng: random.Random, dep
     return rng.choice(HOSTILE_TEXT)
 
 
-def _routes(app: Any) -> list[tuple[str, str, list[tuple[str, str]], dict[str, Any] | None]]:
+def _routes(
+    openapi: dict[str, Any],
+) -> list[tuple[str, str, list[tuple[str, str]], dict[str, Any] | None]]:
     """(method, path, [(where, name)], body schema) of every operation in the OpenAPI schema,
     and of the public column's pages."""
     found = []
-    for path, operations in app.openapi()["paths"].items():
+    for path, operations in openapi["paths"].items():
         for method, operation in operations.items():
             params = [(p["in"], p["name"]) for p in operation.get("parameters", [])]
             content = operation.get("requestBody", {}).get("content", {})

@@ -272,7 +272,8 @@ def test_the_findings_are_the_verifiers_own_audit_of_an_export(demo, tmp_path):
     assert expected.findings, "the demo year has genuine findings (late plans)"
     assert shown == [f.message for f in expected.findings]
     assert f"账本位置 {head}" in page.text
-    assert f"本页读取的账本位置 1 至 {head} 的每条记录均已逐条核验" in page.text  # integrity, apart from rules
+    # integrity, apart from rules
+    assert f"本页读取的账本位置 1 至 {head} 的每条记录均已逐条核验" in page.text
 
 
 def test_the_dashboards_carry_the_audits_coverage_and_participation_figures(demo):

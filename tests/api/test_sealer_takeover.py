@@ -11,56 +11,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 from ledger.registry.service import Registry
 
-from .test_workers import ROOT, pg_data  # noqa: F401 - the fixture
+from .test_workers import pg_data  # noqa: F401 - the fixture
+from .workers_support import ROOT, _follower, _sealed_to
 
 KILLS = 5
 TAKEOVER_SECONDS = 30  # a generous bound on a loaded machine; the time is printed, not judged
-
-
-def _follower(data: Path, n: int) -> subprocess.Popen[bytes]:
-    """A started follower: it has said it follows the log."""
-    path = data.parent / f"sealer-{n}.log"
-    path.write_bytes(b"")
-    log = path.open("ab")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "seal",
-            "--data",
-            str(data),
-            "--follow",
-            "--interval",
-            "0.05",
-        ],  # fmt: skip
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + TAKEOVER_SECONDS
-    while b"following the log" not in path.read_bytes():
-        assert process.poll() is None and time.monotonic() < deadline, path.read_text()
-        time.sleep(0.05)
-    return process
-
-
-def _sealed_to(app: LedgerApp, position: int, within: float) -> float:
-    """Seconds until a checkpoint covers ``position``; fails after ``within`` seconds."""
-    started = time.monotonic()
-    while time.monotonic() - started < within:
-        latest = app.sealer.latest()
-        if latest is not None and latest.last_notification_id >= position:
-            return time.monotonic() - started
-        time.sleep(0.02)
-    raise AssertionError(f"no checkpoint covered position {position} within {within} s")
 
 
 def test_when_a_sealer_is_killed_the_other_one_seals_what_follows(pg_data, capsys):

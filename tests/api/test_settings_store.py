@@ -64,3 +64,29 @@ def test_a_database_password_goes_to_a_0600_file_never_into_the_toml(tmp_path):
     secret.chmod(0o644)
     with pytest.raises(ConfigurationError, match="readable by others"):
         Settings.load(data)
+
+
+def test_init_on_a_store_that_holds_another_ledger_is_refused_and_leaves_no_half_directory(
+    fresh_pg_env, tmp_path, monkeypatch, capsys
+):
+    from .test_cli_registry import _database_url
+
+    monkeypatch.setenv("DRAWLEDGER_DATABASE", _database_url(fresh_pg_env))
+    assert main(["init", "--data", str(tmp_path / "first")]) == 0
+    app = LedgerApp.open(tmp_path / "first", embedded_sealing=False)
+    held = app.recorder.max_notification_id()
+    app.close()
+    capsys.readouterr()
+
+    second = tmp_path / "second"
+    assert main(["init", "--data", str(second), "--origin", "other.test/ledger"]) == 1
+    err = capsys.readouterr().err
+    assert f"holds {held} events already" in err and "empty database" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (second / "drawledger.toml").exists()  # nothing half-made: init can run again
+    assert not [p for p in second.rglob("*") if p.is_file()]
+    app = LedgerApp.open(tmp_path / "first", embedded_sealing=False)
+    try:
+        assert app.recorder.max_notification_id() == held  # the first ledger untouched
+    finally:
+        app.close()

@@ -1,7 +1,8 @@
 """Several workers on PostgreSQL (issue 13, parts 1 and 7): concurrent clients against
-``drawledger serve --workers 2``, one worker killed with ``kill -9`` mid-stream. Every
-acknowledged command is in the log exactly once, a conflicting one is a 409, and the ledger
-sealed by the follower verifies. Loopback only, bounded in count and time."""
+``drawledger serve --workers 2`` with ``drawledger seal --follow`` beside it; a worker killed
+with ``kill -9`` three times mid-stream (the parent replaces it), the sealer once. Every
+acknowledged command is in the log exactly once, a repeated one is a 409, the restarted sealer
+seals everything, and the export verifies. Loopback only, bounded in count and time."""
 
 from __future__ import annotations
 
@@ -23,15 +24,14 @@ from api.cli import main as drawledger
 from api.serving import check_workers
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
-from ledger.registry.service import Registry
 
 from .test_batched_sealing import _free_port
 from .test_cli_registry import _database_url
+from .workers_support import ROOT, _follower, _sealed_to, _serve, _workers, admin_token
 
-ROOT = Path(__file__).resolve().parents[2]
-START_SECONDS = 60
 CODES = 60  # distinct divisions, created concurrently
 DUPLICATES = 8  # requests creating one and the same division
+KILL_AT = (12, 28, 44)  # answers received when a worker is killed (the second time, the sealer too)
 
 
 def _post(base: str, token: str, body: dict[str, Any]) -> int:
@@ -59,22 +59,6 @@ def _post_until_answered(base: str, token: str, body: dict[str, Any]) -> int:
     raise AssertionError(f"no answer for {body['code']}")
 
 
-def _workers(server: subprocess.Popen[bytes]) -> list[int]:
-    """The worker processes uvicorn spawned (children running multiprocessing's spawn)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat[1]) == server.pid and b"multiprocessing" in cmdline and b"spawn" in cmdline:
-            found.append(int(pid))
-    return found
-
-
 @pytest.fixture
 def pg_data(fresh_pg_env, tmp_path, monkeypatch, capsys) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
     """A PostgreSQL ledger made by 'drawledger init', with an admin and its token."""
@@ -82,62 +66,56 @@ def pg_data(fresh_pg_env, tmp_path, monkeypatch, capsys) -> tuple[Path, str]:  #
     data = tmp_path / "ledger"
     assert drawledger(["init", "--data", str(data)]) == 0
     monkeypatch.delenv("DRAWLEDGER_DATABASE")  # the settings name the store from now on
-    app = LedgerApp.open(data, embedded_sealing=False)
-    registry = Registry(app)
-    registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
-    registry.register_official(
-        {"code": "admin", "name": "周敏", "division": "bgs", "roles": ["admin"]}, by=None
-    )
-    token = str(registry.issue_token("admin", by=None))
-    app.close()
+    token = admin_token(data)
     capsys.readouterr()
     return data, token
-
-
-def _serve(data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    log = (data.parent / f"serve-{port}.log").open("wb")
-    command = [sys.executable, "-m", "api.cli", "serve", "--data", str(data)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--workers", str(workers)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):  # noqa: S310
-                if len(_workers(server)) >= workers:
-                    return server
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    os.killpg(server.pid, signal.SIGKILL)
-    raise AssertionError((data.parent / f"serve-{port}.log").read_text(errors="replace"))
 
 
 def _division(n: int) -> dict[str, str]:
     return {"code": f"w{n:03d}", "name": f"第{n}科", "kind": "business_division"}
 
 
-def test_two_workers_take_concurrent_commands_and_lose_none_when_one_is_killed(pg_data):
+def _two_workers_again(server: subprocess.Popen[bytes]) -> list[int]:
+    """The workers, once the parent has replaced a killed one (bounded wait)."""
+    deadline = time.monotonic() + 60
+    while len(workers := _workers(server)) < 2:
+        assert time.monotonic() < deadline, "the killed worker was not replaced"
+        time.sleep(0.05)
+    return workers
+
+
+def test_two_workers_take_concurrent_commands_and_lose_none_when_killed_again_and_again(
+    pg_data,
+):
     data, token = pg_data
     port = _free_port()
     server = _serve(data, port, workers=2)
+    sealer = _follower(data, 0)
     base = f"http://127.0.0.1:{port}"
     try:
         bodies = [_division(n) for n in range(CODES)] + [_division(999)] * DUPLICATES
         with ThreadPoolExecutor(max_workers=8) as pool:
             futures = [pool.submit(_post_until_answered, base, token, b) for b in bodies]
-            while sum(f.done() for f in futures) < 20:
-                time.sleep(0.01)
-            victim = _workers(server)[0]
-            os.kill(victim, signal.SIGKILL)  # requests in flight: the other worker goes on
+            for n, done in enumerate(KILL_AT):
+                while sum(f.done() for f in futures) < done:
+                    time.sleep(0.01)
+                victim = _two_workers_again(server)[n % 2]
+                os.kill(victim, signal.SIGKILL)  # requests in flight: the other worker goes on
+                if n == 1:  # and the sealer, in the middle of its rounds
+                    sealer.kill()
+                    sealer.wait()
+                    sealer = _follower(data, 0)  # back, as a supervisor would restart it
             answers = [f.result() for f in futures]
+        app = LedgerApp.open(data, embedded_sealing=False)
+        try:  # the restarted sealer seals everything recorded, killed rounds and all
+            _sealed_to(app, app.recorder.max_notification_id(), within=60)
+            sizes = [c.size for c in app.sealer.checkpoints()]
+            assert sizes == sorted(set(sizes))  # each checkpoint larger than the one before
+        finally:
+            app.close()
     finally:
+        sealer.kill()
+        sealer.wait()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
@@ -151,7 +129,6 @@ def test_two_workers_take_concurrent_commands_and_lose_none_when_one_is_killed(p
     try:
         created = [app.domain_event(n).code for n in app.notifications(topics=["division.created"])]
         assert sorted(created) == sorted({"bgs", *(b["code"] for b in bodies)})  # each once
-        app.sealer.seal()  # what the follower does
     finally:
         app.close()
     bundle = data.parent / "bundle.jsonl"

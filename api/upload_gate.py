@@ -1,0 +1,64 @@
+"""An upload's token is checked before a byte of its body is read.
+
+Every route that takes an upload (``multipart/form-data``: registry imports, inspection
+evidence) needs an official's token, and an upload may be as large as the upload limit (65 MiB
+by default) — streamed in chunks without a ``Content-Length``, it would otherwise be read up to
+that limit (and spooled to disk by the form parser) before the route's dependency answers 401.
+This ASGI middleware, inside the body limit and outside everything else, answers an upload
+without a token 401 and one with a refused token 403 before it reads the body; the route then
+authenticates the request again as every route does (and checks the role). Other bodies (JSON)
+are small (1 MiB by default) and some routes take them without a token (a witness's
+cosignature), so they are left to the routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ledger.errors import Forbidden
+
+from .body_limit import is_upload
+from .errors import problem, store_failure_problem
+
+
+class UploadGate:
+    """ASGI middleware: ``authenticate(token)`` (raising Forbidden) before an upload is read."""
+
+    def __init__(self, app: ASGIApp, authenticate: Callable[[str], object]) -> None:
+        self.app = app
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_upload(_header(scope, b"content-type")):
+            await self.app(scope, receive, send)
+            return
+        scheme, _, token = _header(scope, b"authorization").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            detail = (
+                "an upload needs 'Authorization: Bearer <token>'; "
+                "it is refused before its body is read"
+            )
+            await problem(401, "not authenticated", detail)(scope, receive, send)
+            return
+        try:
+            await run_in_threadpool(self.authenticate, token.strip())
+        except Forbidden as e:
+            await problem(403, "forbidden", str(e))(scope, receive, send)
+            return
+        except Exception as e:  # the store could not be asked: 503 saying why, or re-raised
+            response = store_failure_problem(e)
+            if response is None:
+                raise
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
