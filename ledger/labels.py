@@ -1,7 +1,8 @@
-"""The Chinese names of event types and roles: the one table every page, report and file that
-shows them to people reads (the dispute file's report, the annual assessment, the public
-column's draw record). ``tests/ledger/test_labels.py`` fails if an event type of the catalogue
-or a role has no name here.
+"""The Chinese names of event types, roles and the rule audit's rules: the one table every page,
+report and file that shows them to people reads (the dispute file's report, the annual
+assessment, the legal office's pages, the public column's draw record).
+``tests/ledger/test_labels.py`` fails if an event type of the catalogue, a role or a rule of the
+audit (``verify/audit_log.RULES``) has no name here.
 """
 
 from __future__ import annotations
@@ -81,6 +82,24 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+RULE_LABELS: dict[str, str] = {
+    "frequency_cap": "年度检查频次上限",
+    "team_size": "检查组人数",
+    "team_composition": "检查组组成（名录内、抽中、在岗）",
+    "recusal": "回避",
+    "qualification": "执法资格",
+    "certificate": "执法证件当日有效",
+    "plan_deadline": "计划报送与上传期限",
+    "publication_deadline": "结果公示期限（工作日）",
+    "plan_bounds": "抽取依计划且不超计划数量",
+    "selection_inspected": "抽中对象在计划期内完成检查",
+    "step_dates": "检查各环节日期先后有序",
+    "coverage": "周期内检查全覆盖",
+    "participation_staff": "执法人员参与比例",
+    "participation_agency_rounds": "机关人员参与轮次比例",
+}
+
+
 def event_label(event_type: str) -> str:
     """The Chinese name of an event type; an unknown type is shown as it is recorded."""
     return EVENT_LABELS.get(event_type, event_type)
@@ -89,3 +108,8 @@ def event_label(event_type: str) -> str:
 def role_label(role: str) -> str:
     """The Chinese name of a role; an unknown role is shown as it is recorded."""
     return ROLE_LABELS.get(role, role)
+
+
+def rule_label(rule: str) -> str:
+    """The Chinese name of a rule of the audit; an unknown rule is shown as it is named."""
+    return RULE_LABELS.get(rule, rule)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ledger.application import LedgerApp
 from ledger.errors import NotFound
-from ledger.labels import event_label
+from ledger.labels import event_label, rule_label
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from verify.audit_log import AuditLog, EventRef, Family, RuleAudit
@@ -118,18 +118,11 @@ _DEFINED: dict[str, tuple[str, str, tuple[str, ...], str | None]] = {
     ),
     "cases_filed": ("立案（件）", "立案日期在该年的后续处理", ("inspection.followed_up",), None),
 }
-RULE_NAMES = {  # the audit's rules the figures use, in Chinese
-    "plan_deadline": "计划报送、上传期限",
-    "coverage": "周期内检查全覆盖",
-    "participation_staff": "执法人员参与比例",
-    "participation_agency_rounds": "机关人员参与轮次比例",
-    "publication_deadline": "结果公示期限",
-}
 
 
 def _counts(counts: str, events: tuple[str, ...], rule: str | None) -> str:
     said = f"{counts}；依据事件：{'、'.join(event_label(e) for e in events)}"
-    return f"{said}；规则：{RULE_NAMES[rule]}" if rule else said
+    return f"{said}；规则：{rule_label(rule)}" if rule else said
 
 
 # Each figure: its Chinese name and what it counts, in Chinese (the reports' legend).

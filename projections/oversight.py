@@ -20,10 +20,10 @@ from typing import Any
 from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 from ledger.errors import NotFound
+from ledger.labels import RULE_LABELS
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from ledger.registry.personal_data import PersonalData
-from verify.audit_log import RULES
 from verify.authority_rules import role_for
 from verify.participation_rules import thresholds
 from verify.rule_audit import audit_rules
@@ -33,21 +33,7 @@ PERSONAL = "oversight.personal_data"
 KEPT = 8  # audits kept, by position
 
 # The rules in Chinese, for the pages (the verifier's report says them in English: RULES).
-RULE_NAMES = {
-    "frequency_cap": "年度检查频次上限",
-    "team_size": "检查组人数",
-    "team_composition": "检查组组成（名录内、抽中、在岗）",
-    "recusal": "回避",
-    "qualification": "执法资格",
-    "certificate": "执法证件当日有效",
-    "plan_deadline": "计划报送与上传期限",
-    "publication_deadline": "结果公示期限（工作日）",
-    "plan_bounds": "抽取依计划且不超计划数量",
-    "coverage": "周期内检查全覆盖",
-    "participation_staff": "执法人员参与比例",
-    "participation_agency_rounds": "机关人员参与轮次比例",
-}
-assert set(RULE_NAMES) == set(RULES)
+RULE_NAMES = RULE_LABELS
 
 
 class Oversight:

@@ -1,4 +1,4 @@
-"""One table of Chinese names for event types and roles (``ledger/labels.py``): every event type
+"""One table of Chinese names for event types, roles and the audit's rules (``ledger/labels.py``): every event type
 the log can hold and every role has one, and no two share a name (a reader could not tell them
 apart)."""
 
@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from ledger.actors import ROLES
 from ledger.catalogue import KINDS, _events_of
-from ledger.labels import EVENT_LABELS, ROLE_LABELS, event_label, role_label
+from ledger.labels import EVENT_LABELS, ROLE_LABELS, RULE_LABELS, event_label, role_label
+from verify.audit_log import RULES
 
 
 def test_every_event_type_and_role_has_a_chinese_name_of_its_own():
     product = {topic for kind in KINDS for topic in _events_of(kind)}  # not tests' own kinds
     assert product == set(EVENT_LABELS)
     assert set(ROLES) == set(ROLE_LABELS)
-    for table in (EVENT_LABELS, ROLE_LABELS):
+    assert set(RULES) == set(RULE_LABELS)
+    for table in (EVENT_LABELS, ROLE_LABELS, RULE_LABELS):
         assert len(set(table.values())) == len(table)
         for name in table.values():
             assert any("\u4e00" <= ch <= "\u9fff" for ch in name), name
