@@ -1,6 +1,6 @@
-"""One table of Chinese names for event types, roles and the audit's rules (``ledger/labels.py``): every event type
-the log can hold and every role has one, and no two share a name (a reader could not tell them
-apart)."""
+"""One table of Chinese names for event types, roles and the audit's rules (``ledger/labels.py``):
+every event type the log can hold, every role and every rule has one, and no two share a name (a
+reader could not tell them apart)."""
 
 from __future__ import annotations
 
