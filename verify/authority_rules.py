@@ -102,6 +102,9 @@ DEFAULT_OPERATOR_ON_REQUEST = (
     "personal_data.erase",  # on the person's written request (PIPL art. 47)
 )
 OPERATOR_ACT_NAMES = (*PERMISSIONS, "plan.rollover")
+# event type -> the act the policy's operator lists name for it, where that is not the event's
+# own act: the scheduled monthly rollover.
+OPERATOR_EVENT_ACTS = {"plan.rolled_over": "plan.rollover", "draw.rolled_over": "plan.rollover"}
 
 # Whose record an event acts on (the division whose authority it needs):
 NEW = "new"  # the division the payload names, which becomes the record's
@@ -218,17 +221,29 @@ def inspector_binders(policy: Any) -> tuple[str, ...]:
     return _named_roles(policy, "bind_inspector", DEFAULT_INSPECTOR_BINDERS)
 
 
+def operator_acts(policy: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the ledger's operator may record under the policy document ``policy``: on its own
+    (``[authority] operator``), and only on an official's written request
+    (``[authority] operator_on_request``); the defaults where the policy names none."""
+    return (
+        _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS),
+        _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST),
+    )
+
+
 def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
-    """Why the ledger's operator may not record ``act`` (on the written ``request``, if any)
-    under the policy document ``policy``; or None."""
-    alone = _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS)
-    on_request = _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST)
+    """Why the ledger's operator may not record ``act`` (on the written request of the official
+    ``request``, if any) under the policy document ``policy``; or None. Whether that official
+    may ask for the act on the records it touches is ``authorise``'s to say (the ledger) and the
+    replay's (the verifier): the requester is judged as if they had acted."""
+    alone, on_request = operator_acts(policy)
     if act in alone or (act in on_request and request):
         return None
     if act in on_request:
         return (
-            f"the ledger's operator records {act} only on a written request: name it with "
-            "--on-request-of, or act as an official with their credential (--as CODE with "
+            f"the ledger's operator records {act} only on a written request by an official "
+            "who may do it: name them with --on-request-of CODE (and the request with "
+            "--request-ref), or act as an official with their credential (--as CODE with "
             "--token-file FILE or DRAWLEDGER_TOKEN)"
         )
     return (
