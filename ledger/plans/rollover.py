@@ -84,6 +84,13 @@ class MonthlyRollover:
     def roll_over(self, month: str, by: str | None, division: str | None = None) -> dict[str, Any]:
         """Record the rollover of ``month`` (all divisions, or one); returns what moved."""
         last, following = month_bounds(month)
+        official = None if by is None else self.app.get(official_id(by), Official)
+        # Authority first, even when nothing would move: one division's by its clerk or head
+        # (or the aggregator), every division's by the aggregator alone.
+        if division is not None:
+            _actor(official, division)
+        else:
+            authorise(official, "plan.consolidate")
         policy = self.app.policy_in_force()
         if not policy.get("plans", {}).get("monthly_rollover", False):
             raise Conflict(
@@ -93,7 +100,6 @@ class MonthlyRollover:
         if today <= last:
             raise Conflict(f"month {month} ends on {last}; its unfinished work rolls over after")
         index = self._index()
-        official = None if by is None else self.app.get(official_id(by), Official)
         changed: list[Plan | Draw] = []
         moved: list[dict[str, Any]] = []
         plans_of_month = [
