@@ -18,10 +18,8 @@ The whole matrix runs on SQLite over one small demo year (60 targets, 24 inspect
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -158,10 +156,33 @@ def _world(app: LedgerApp) -> World:
     )
     year, results = summary.year, summary.results
     assert year is not None and results is not None
-    return World(app, _ids(app, year.plans, year.draws[0], year.joint_draw, results))
+    ids = _registry_ids(app)
+    year_ids = _year_ids(app, year.plans, year.draws[0], year.joint_draw, results)
+    return World(app, {**ids, **year_ids, "extra": ids["extra"] + year_ids["extra"]})
 
 
-def _ids(app: LedgerApp, plans: Any, draw: str, joint: str, results: Any) -> dict[str, Any]:
+def _year_ids(app: LedgerApp, plans: Any, draw: str, joint: str, results: Any) -> dict[str, Any]:
+    partner = next(
+        e.envelope["payload"]["division"] for _, e in app.records(topics=["draw.partner_accepted"])
+    )
+    return {
+        "plan": next(p for p in plans if app.get(UUID(p), Plan).division == "ggc"),
+        "draw": draw,
+        "joint": joint,
+        "partner": partner,
+        "inspection": results.awaiting_confirmation[0],
+        "publication": results.corrected_publication,
+        # Those the rulebook permits where none of OFFICIALS is: the joint draw's partner head,
+        # an inspector's own account bound to one present at the inspection, ggc's leader.
+        "extra": [
+            (f"{partner}-head", partner, ["division_head"]),
+            (_bound_account(app, results.awaiting_confirmation[0]), "szjczd", ["inspector"]),
+            ("jld-leader-1", "jld", ["leader_in_charge"]),
+        ],
+    }
+
+
+def _registry_ids(app: LedgerApp) -> dict[str, Any]:
     registry = Registry(app)
     events = [e.envelope for _, e in app.records()]
     targets = {
@@ -173,7 +194,6 @@ def _ids(app: LedgerApp, plans: Any, draw: str, joint: str, results: Any) -> dic
         e["payload"] for e in events if e["type"] == "inspector.registered"
     )  # any roster inspector
     conflict = next(e for e in events if e["type"] == "inspector.conflict_declared")
-    partner = next(e["payload"]["division"] for e in events if e["type"] == "draw.partner_accepted")
     spec = {"code": "matrix-subject", "name": "被管理的账号", "division": "nsc", "roles": ["clerk"]}
     registry.register_official(spec, by=None)
     token = registry.issue_token("matrix-subject", None)
@@ -193,14 +213,7 @@ def _ids(app: LedgerApp, plans: Any, draw: str, joint: str, results: Any) -> dic
         "division": detachment["division"],
     }
     registry.register_inspector(free, by="szc-aggregator")
-    ggc_plan = next(p for p in plans if app.get(UUID(p), Plan).division == "ggc")
     return {
-        "plan": ggc_plan,
-        "draw": draw,
-        "joint": joint,
-        "partner": partner,
-        "inspection": results.awaiting_confirmation[0],
-        "publication": results.corrected_publication,
         "target": targets[("ggc", "enterprise")],
         "individual": next(a for (d, k), a in targets.items() if k == "individual"),
         "inspector": inspector["code"],
@@ -209,13 +222,7 @@ def _ids(app: LedgerApp, plans: Any, draw: str, joint: str, results: Any) -> dic
             conflict["payload"]["target"],
         ),
         "free_inspector": "mx-free",
-        # Those the rulebook permits where none of OFFICIALS is: the joint draw's partner head,
-        # an inspector's own account bound to one present at the inspection, ggc's leader.
-        "extra": [
-            (f"{partner}-head", partner, ["division_head"]),
-            (_bound_account(app, results.awaiting_confirmation[0]), "szjczd", ["inspector"]),
-            ("jld-leader-1", "jld", ["leader_in_charge"]),
-        ],
+        "extra": [],
         "token_id": token.split(".")[2],
     }
 
@@ -241,29 +248,22 @@ def _csv(division: str) -> Any:
     return {"file": ("targets.csv", io.BytesIO(body), "text/csv")}
 
 
-def _requests(w: World) -> dict[str, Request]:  # noqa: PLR0915 - one table
-    app, ids = w.app, w.ids
-    draw, plan, inspection = ids["draw"], ids["plan"], ids["inspection"]
-    target, publication = ids["target"], ids["publication"]
-    d_draw = _division(app, Draw, draw)
-    d_plan = _division(app, Plan, plan)
-    d_insp = _division(app, Inspection, inspection)
-    d_pub = _division(app, Inspection, str(app.get(UUID(publication), Publication).inspection))
-    d_target = "ggc"
+def _requests(w: World) -> dict[str, Request]:
+    """Every route's request: the registry's always, the year's where the world has one."""
+    year = _year_requests(w.app, w.ids) if "draw" in w.ids else {}
+    return {**_registry_requests(w.app, w.ids), **year}
+
+
+REASON = {"reason": "矩阵测试"}
+REASON_SOURCE = {"reason": "矩阵测试", "source": "矩阵测试"}
+
+
+def _registry_requests(app: LedgerApp, ids: dict[str, Any]) -> dict[str, Request]:
+    target, d_target = ids["target"], "ggc"
     inspector = app.get(inspector_id(ids["inspector"]), Inspector)
-    key = next(iter(app.get(UUID(draw), Draw).teams))  # a drawn target with its team
-    joint, partner = ids["joint"], ids["partner"]
-    partner_teams = app.get(UUID(joint), Draw).partners[partner]["teams"]
-    joint_key, joint_team = next(iter(partner_teams.items()))
-    partner_item = next(
-        e.envelope["payload"]["code"]
-        for _, e in app.records(topics=["item.registered"])
-        if e.envelope["payload"]["division"] == partner
-    )
-    reason = {"reason": "矩阵测试"}
-    reason_source = {"reason": "矩阵测试", "source": "矩阵测试"}
     conflicted, conflict_target = ids["conflict"]
     conflict_inspector = app.get(inspector_id(conflicted), Inspector)
+    reason, reason_source = REASON, REASON_SOURCE
     item = {
         "code": "mxsx",
         "name": "矩阵测试事项",
@@ -284,125 +284,8 @@ def _requests(w: World) -> dict[str, Request]:  # noqa: PLR0915 - one table
         "division": "ggc",
         "items": ["hdjs"],
     }
-    policy = {**app.policy_in_force(), "version": "matrix-test"}
     return {
-        "post /draws": Request(
-            "/draws",
-            ("ggc",),
-            {
-                "division": "ggc",
-                "items": ["hdjs"],
-                "counts": {"all": 1},
-                "ceremony": [
-                    {"party": "ggc", "commitment": "0" * 64},
-                    {"party": "szc-legal", "commitment": "1" * 64},
-                ],
-            },
-        ),
-        "post /draws/{draw}/freeze": Request(f"/draws/{draw}/freeze", (d_draw,), {}),
-        "post /draws/{draw}/reveal": Request(f"/draws/{draw}/reveal", (d_draw,), {}),
-        "post /draws/{draw}/abandon": Request(f"/draws/{draw}/abandon", (d_draw,), reason),
-        "post /draws/{draw}/select": Request(f"/draws/{draw}/select", (d_draw,), {}),
-        "post /draws/{draw}/assign": Request(f"/draws/{draw}/assign", (d_draw,), {}),
-        "post /draws/{draw}/substitutions": Request(
-            f"/draws/{draw}/substitutions",
-            (d_draw,),
-            {"target": key, "inspector": ids["inspector"], "reason": "回避"},
-        ),
-        "post /draws/non-random": Request(
-            "/draws/non-random",
-            ("ggc",),
-            {
-                "division": "ggc",
-                "items": ["hdjs"],
-                "targets": [_key(app, target)],
-                "ground": "complaint",
-                "reason": "12345 热线投诉",
-                "legal_basis": "《中华人民共和国河道管理条例》第十一条",
-            },
-        ),
-        "post /draws/{draw}/partners": Request(
-            f"/draws/{joint}/partners", (_division(app, Draw, joint),), {"division": "ggc"}
-        ),
-        "post /draws/{draw}/partners/{division}/accept": Request(
-            f"/draws/{joint}/partners/{partner}/accept", (partner,), {"items": [partner_item]}
-        ),
-        "post /draws/{draw}/partners/{division}/decline": Request(
-            f"/draws/{joint}/partners/{partner}/decline", (partner,), reason
-        ),
-        "post /draws/{draw}/partners/{division}/assign": Request(
-            f"/draws/{joint}/partners/{partner}/assign", (partner,), {}
-        ),
-        "post /draws/{draw}/partners/{division}/substitutions": Request(
-            f"/draws/{joint}/partners/{partner}/substitutions",
-            (partner,),
-            {"target": joint_key, "inspector": joint_team["members"][0], "reason": "回避"},
-        ),
         "post /imports/{registry}": Request("/imports/targets", ("ggc",), files=_csv("ggc")),
-        "post /inspections": Request(
-            "/inspections",
-            (d_draw,),
-            {"source": draw, "target": key, "notified_on": DAY},
-        ),
-        "post /inspections/{inspection}/carried-out": Request(
-            f"/inspections/{inspection}/carried-out",
-            (d_insp,),
-            {"on": DAY, "method": "现场检查", "present": list(_team(app, inspection))},
-        ),
-        "post /inspections/{inspection}/checklist": Request(
-            f"/inspections/{inspection}/checklist",
-            (d_insp,),
-            {"answers": [{"question": "是否持证", "answer": "yes"}]},
-        ),
-        "post /inspections/{inspection}/result": Request(
-            f"/inspections/{inspection}/result", (d_insp,), {"category": "no_problem"}
-        ),
-        "post /inspections/{inspection}/confirmation": Request(
-            f"/inspections/{inspection}/confirmation", (d_insp,), {"on": DAY}
-        ),
-        "post /inspections/{inspection}/follow-ups": Request(
-            f"/inspections/{inspection}/follow-ups", (d_insp,), {"kind": "none", "on": DAY}
-        ),
-        "post /inspections/{inspection}/evidence": Request(
-            f"/inspections/{inspection}/evidence",
-            (d_insp,),
-            files={"file": ("photo.txt", io.BytesIO(b"evidence"), "text/plain")},
-        ),
-        "post /inspections/{inspection}/close": Request(
-            f"/inspections/{inspection}/close", (d_insp,), {"on": DAY}
-        ),
-        "post /publications": Request("/publications", (d_insp,), {"inspection": inspection}),
-        "post /publications/{publication}/corrections": Request(
-            f"/publications/{publication}/corrections", (d_pub,), reason
-        ),
-        "post /publications/{publication}/withdrawal": Request(
-            f"/publications/{publication}/withdrawal", (d_pub,), reason
-        ),
-        "post /plans/rollover": Request(
-            "/plans/rollover", ("ggc",), {"month": "2026-11", "division": "ggc"}
-        ),
-        "post /plans": Request(
-            "/plans",
-            ("ggc",),
-            {
-                "division": "ggc",
-                "kind": "annual",
-                "period": "2027",
-                "items": ["hdjs"],
-                "counts": {"all": 1},
-            },
-        ),
-        "post /plans/{plan}/review": Request(
-            f"/plans/{plan}/review", (d_plan,), {"approved": True}
-        ),
-        "post /plans/{plan}/submit": Request(f"/plans/{plan}/submit", (d_plan,), {}),
-        "post /plans/{plan}/consolidate": Request(f"/plans/{plan}/consolidate", (d_plan,), {}),
-        "post /plans/{plan}/upload": Request(f"/plans/{plan}/upload", (d_plan,), {}),
-        "post /plans/{plan}/amendments": Request(
-            f"/plans/{plan}/amendments", (d_plan,), {"changes": {"counts": {"all": 2}}, **reason}
-        ),
-        "post /plans/{plan}/withdraw": Request(f"/plans/{plan}/withdraw", (d_plan,), reason),
-        "post /policy": Request("/policy", (), {"document": policy, **reason}),
         "post /divisions": Request(
             "/divisions", (), {"code": "mxc", "name": "矩阵处", "kind": "other_unit"}
         ),
@@ -475,6 +358,144 @@ def _requests(w: World) -> dict[str, Request]:  # noqa: PLR0915 - one table
         "post /items": Request("/items", ("ggc",), item),
         "post /items/{code}/withdraw": Request("/items/fhyx/withdraw", ("ggc",), reason),
         "post /item-lists": Request("/item-lists", (), {}),
+    }
+
+
+def _year_requests(app: LedgerApp, ids: dict[str, Any]) -> dict[str, Request]:  # noqa: PLR0915
+    draw, plan, inspection = ids["draw"], ids["plan"], ids["inspection"]
+    target, publication = ids["target"], ids["publication"]
+    d_draw = _division(app, Draw, draw)
+    d_plan = _division(app, Plan, plan)
+    d_insp = _division(app, Inspection, inspection)
+    d_pub = _division(app, Inspection, str(app.get(UUID(publication), Publication).inspection))
+    key = next(iter(app.get(UUID(draw), Draw).teams))  # a drawn target with its team
+    joint, partner = ids["joint"], ids["partner"]
+    partner_teams = app.get(UUID(joint), Draw).partners[partner]["teams"]
+    joint_key, joint_team = next(iter(partner_teams.items()))
+    partner_item = next(
+        e.envelope["payload"]["code"]
+        for _, e in app.records(topics=["item.registered"])
+        if e.envelope["payload"]["division"] == partner
+    )
+    reason = REASON
+    policy = {**app.policy_in_force(), "version": "matrix-test"}
+    return {
+        "post /draws": Request(
+            "/draws",
+            ("ggc",),
+            {
+                "division": "ggc",
+                "items": ["hdjs"],
+                "counts": {"all": 1},
+                "ceremony": [
+                    {"party": "ggc", "commitment": "0" * 64},
+                    {"party": "szc-legal", "commitment": "1" * 64},
+                ],
+            },
+        ),
+        "post /draws/{draw}/freeze": Request(f"/draws/{draw}/freeze", (d_draw,), {}),
+        "post /draws/{draw}/reveal": Request(f"/draws/{draw}/reveal", (d_draw,), {}),
+        "post /draws/{draw}/abandon": Request(f"/draws/{draw}/abandon", (d_draw,), reason),
+        "post /draws/{draw}/select": Request(f"/draws/{draw}/select", (d_draw,), {}),
+        "post /draws/{draw}/assign": Request(f"/draws/{draw}/assign", (d_draw,), {}),
+        "post /draws/{draw}/substitutions": Request(
+            f"/draws/{draw}/substitutions",
+            (d_draw,),
+            {"target": key, "inspector": ids["inspector"], "reason": "回避"},
+        ),
+        "post /draws/non-random": Request(
+            "/draws/non-random",
+            ("ggc",),
+            {
+                "division": "ggc",
+                "items": ["hdjs"],
+                "targets": [_key(app, target)],
+                "ground": "complaint",
+                "reason": "12345 热线投诉",
+                "legal_basis": "《中华人民共和国河道管理条例》第十一条",
+            },
+        ),
+        "post /draws/{draw}/partners": Request(
+            f"/draws/{joint}/partners", (_division(app, Draw, joint),), {"division": "ggc"}
+        ),
+        "post /draws/{draw}/partners/{division}/accept": Request(
+            f"/draws/{joint}/partners/{partner}/accept", (partner,), {"items": [partner_item]}
+        ),
+        "post /draws/{draw}/partners/{division}/decline": Request(
+            f"/draws/{joint}/partners/{partner}/decline", (partner,), reason
+        ),
+        "post /draws/{draw}/partners/{division}/assign": Request(
+            f"/draws/{joint}/partners/{partner}/assign", (partner,), {}
+        ),
+        "post /draws/{draw}/partners/{division}/substitutions": Request(
+            f"/draws/{joint}/partners/{partner}/substitutions",
+            (partner,),
+            {"target": joint_key, "inspector": joint_team["members"][0], "reason": "回避"},
+        ),
+        "post /inspections": Request(
+            "/inspections",
+            (d_draw,),
+            {"source": draw, "target": key, "notified_on": DAY},
+        ),
+        "post /inspections/{inspection}/carried-out": Request(
+            f"/inspections/{inspection}/carried-out",
+            (d_insp,),
+            {"on": DAY, "method": "现场检查", "present": list(_team(app, inspection))},
+        ),
+        "post /inspections/{inspection}/checklist": Request(
+            f"/inspections/{inspection}/checklist",
+            (d_insp,),
+            {"answers": [{"question": "是否持证", "answer": "yes"}]},
+        ),
+        "post /inspections/{inspection}/result": Request(
+            f"/inspections/{inspection}/result", (d_insp,), {"category": "no_problem"}
+        ),
+        "post /inspections/{inspection}/confirmation": Request(
+            f"/inspections/{inspection}/confirmation", (d_insp,), {"on": DAY}
+        ),
+        "post /inspections/{inspection}/follow-ups": Request(
+            f"/inspections/{inspection}/follow-ups", (d_insp,), {"kind": "none", "on": DAY}
+        ),
+        "post /inspections/{inspection}/evidence": Request(
+            f"/inspections/{inspection}/evidence",
+            (d_insp,),
+            files={"file": ("photo.txt", io.BytesIO(b"evidence"), "text/plain")},
+        ),
+        "post /inspections/{inspection}/close": Request(
+            f"/inspections/{inspection}/close", (d_insp,), {"on": DAY}
+        ),
+        "post /publications": Request("/publications", (d_insp,), {"inspection": inspection}),
+        "post /publications/{publication}/corrections": Request(
+            f"/publications/{publication}/corrections", (d_pub,), reason
+        ),
+        "post /publications/{publication}/withdrawal": Request(
+            f"/publications/{publication}/withdrawal", (d_pub,), reason
+        ),
+        "post /plans/rollover": Request(
+            "/plans/rollover", ("ggc",), {"month": "2026-11", "division": "ggc"}
+        ),
+        "post /plans": Request(
+            "/plans",
+            ("ggc",),
+            {
+                "division": "ggc",
+                "kind": "annual",
+                "period": "2027",
+                "items": ["hdjs"],
+                "counts": {"all": 1},
+            },
+        ),
+        "post /plans/{plan}/review": Request(
+            f"/plans/{plan}/review", (d_plan,), {"approved": True}
+        ),
+        "post /plans/{plan}/submit": Request(f"/plans/{plan}/submit", (d_plan,), {}),
+        "post /plans/{plan}/consolidate": Request(f"/plans/{plan}/consolidate", (d_plan,), {}),
+        "post /plans/{plan}/upload": Request(f"/plans/{plan}/upload", (d_plan,), {}),
+        "post /plans/{plan}/amendments": Request(
+            f"/plans/{plan}/amendments", (d_plan,), {"changes": {"counts": {"all": 2}}, **reason}
+        ),
+        "post /plans/{plan}/withdraw": Request(f"/plans/{plan}/withdraw", (d_plan,), reason),
+        "post /policy": Request("/policy", (), {"document": policy, **reason}),
     }
 
 
@@ -598,3 +619,23 @@ def test_every_refusal_is_a_403_and_every_permitted_request_gets_past_the_check(
     assert not problems, "\n".join(problems)
     assert sent == len(ACTS) * (len(OFFICIALS) + len(world.ids["extra"]) + 1)
     assert passed >= len(ACTS) // 2  # most permitted requests are recorded: the bodies are valid
+
+
+REGISTRY_ROUTES = [r for r in ACTS if not r.startswith(("post /draws", "post /inspections",
+    "post /publications", "post /plans", "post /policy"))]  # fmt: skip
+
+
+@pytest.mark.parametrize("store_env", ["postgres"], indirect=True)
+def test_a_sample_on_postgresql_the_registrys_routes(new_ledger):
+    """The registry's 20 write routes on PostgreSQL, over the demo registry alone (no year)."""
+    app = new_ledger()
+    app.create_ledger()
+    app.set_default_policy()
+    build_demo(app, targets=20, inspectors=8, today=date(2026, 11, 25))
+    world = World(app, _registry_ids(app))
+
+    sent, passed, problems = _run(world, REGISTRY_ROUTES)
+
+    assert not problems, "\n".join(problems)
+    assert sent == len(REGISTRY_ROUTES) * (len(OFFICIALS) + 1)
+    assert passed >= len(REGISTRY_ROUTES) // 2
