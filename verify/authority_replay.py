@@ -46,18 +46,20 @@ from .authority_rules import (
     OPERATOR,
     OPERATOR_EVENT_ACTS,
     PERMISSIONS,
-    SHARED_CODE_RULE,
-    binding_refusal,
     charge_of,
     directed_refusal,
-    inspector_act_refusal,
     inspector_binders,
     needed,
     operator_acts,
     permits,
     policy_setters,
-    shared_code_refusal,
     witness_managers,
+)
+from .identity_replay import (
+    binding_problem,
+    bound_move_problem,
+    identity_problem,
+    shared_code_problem,
 )
 from .registry_state import target_key
 
@@ -243,16 +245,19 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
             problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
-            problem = problem or _binding_problem(log, kind, aggregate, identity)
-            problem = problem or _shared_code(log, kind, extra, identity)
+            problem = problem or binding_problem(log, kind, aggregate, identity)
+            problem = problem or shared_code_problem(log, kind, extra, identity)
+            problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
             problem = problem or _directed_problem(log, kind, identity)
         else:
             report.official_acts += 1
             problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
             if problem is None:
-                problem = _identity_problem(log, kind, aggregate, official, role, identity)
+                problem = identity_problem(log, kind, aggregate, official, role, identity)
             if problem is None:
-                problem = _shared_code(log, kind, extra, identity)
+                problem = shared_code_problem(log, kind, extra, identity)
+            if problem is None:
+                problem = bound_move_problem(log, kind, aggregate, extra, identity)
             if problem is None:
                 problem = _directed_problem(log, kind, identity)
         if problem is not None:
@@ -329,69 +334,6 @@ def _operator_problem(
             return None
         why = found
     return needed(acts, divisions), f"on the request of {request}, who may not: {why}"
-
-
-def _shared_code(log: AuthorityLog, kind: str, extra: Any, identity: Any) -> tuple[str, str] | None:
-    """A new official taking a roster inspector's code, or a new inspector an official's: a
-    finding whoever recorded it (the operator's acts included)."""
-    if kind == "official.registered" and isinstance(extra, tuple):
-        code = extra[0]
-        if isinstance(code, str) and code in log.units:
-            return SHARED_CODE_RULE, shared_code_refusal(code, "official", "roster inspector")
-    if kind == "inspector.registered" and isinstance(identity, tuple):
-        code = identity[0]
-        if isinstance(code, str) and code in log.officials:
-            return SHARED_CODE_RULE, shared_code_refusal(code, "inspector", "official")
-    return None
-
-
-def _binding_problem(
-    log: AuthorityLog, kind: str, aggregate: str, identity: Any
-) -> tuple[str, str] | None:
-    """A binding that breaks the rules (``authority_rules.binding_refusal``), whoever recorded
-    it; None for any other event."""
-    if kind != "official.bound_to_inspector":
-        return None
-    official_code = log.codes.get(aggregate)
-    official = log.officials.get(official_code)
-    inspector = identity[0] if isinstance(identity, tuple) else None
-    if official is None or not isinstance(inspector, str):
-        return "a registered official and a roster inspector", "names no inspector"
-    refusal = binding_refusal(
-        str(official_code),
-        official.division,
-        official.roles,
-        log.bound.get(official_code),
-        inspector,
-        log.units.get(inspector),
-        log.bound_to(inspector),
-    )
-    return None if refusal is None else ("official.bound_to_inspector", refusal[1])
-
-
-def _identity_problem(
-    log: AuthorityLog, kind: str, aggregate: str, code: Any, role: Any, identity: Any
-) -> tuple[str, str] | None:
-    """An official's binding judged, or an inspector-role act by an official not bound to an
-    inspector on the inspection's team (``authority_rules.inspector_act_refusal``)."""
-    if kind == "official.bound_to_inspector":
-        return _binding_problem(log, kind, aggregate, identity)
-    if role != "inspector" or not kind.startswith("inspection."):
-        return None
-    if kind == "inspection.carried_out":
-        team = identity[0] if isinstance(identity, tuple) else []
-    else:
-        team = log.present.get(aggregate, [])
-    bound = log.bound.get(code)
-    refusal = inspector_act_refusal(str(code), bound, team if isinstance(team, list) else [])
-    recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
-    # A result or checklist names the inspector who recorded it: the one bound to the official.
-    if refusal is None and recorded and identity[0] != bound:
-        refusal = (
-            f"official {code} is bound to inspector {bound} but recorded in the name of "
-            f"{identity[0]}"
-        )
-    return None if refusal is None else ("the bound inspector, on the team", refusal)
 
 
 def _judge(

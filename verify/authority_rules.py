@@ -442,3 +442,24 @@ def inspector_act_refusal(official: str, bound: str | None, team: Collection[str
 def shared_code_refusal(code: str, kind: str, other: str) -> str:
     """The refusal of a ``kind`` ("official" or "inspector") code that is an ``other``'s."""
     return f"{kind} code {code} is the code of {other} {code}: {SHARED_CODE_RULE}"
+
+
+def bound_move_refusal(kind: str, code: str, bound: str | None, old: Any, new: Any) -> str | None:
+    """Why a bound official (``kind`` "official") may not move from division ``old`` to ``new``,
+    or a bound roster inspector (``kind`` "inspector") from unit ``old`` to ``new``: the
+    official's division is the inspector's unit for as long as the binding holds, and a binding
+    ends only with the official's account (``official.deactivated``). ``bound`` is the inspector
+    bound to the official, or the active official bound to the inspector (None: not bound)."""
+    if bound is None or new is None or new == old:
+        return None
+    if kind == "official":
+        return (
+            f"official {code} is bound to roster inspector {bound} of unit {old} and may not move "
+            f"to division {new}: deactivate the account and bind a new one in {new} "
+            f"({BOUND_INSPECTOR_RULE})"
+        )
+    return (
+        f"roster inspector {code} is bound to official {bound} of division {old} and may not "
+        f"move to unit {new}: deactivate that account first, then bind a new one in {new} "
+        f"({BOUND_INSPECTOR_RULE})"
+    )

@@ -93,7 +93,8 @@ def test_the_operator_imports_only_on_a_named_written_request(
 ):
     args = ["import", "targets", _targets(tmp_path), "--data", data]
     assert drawledger(args) == 1
-    assert "records target.write only on a written request by an official" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "records target.write only on a written request by an official" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
     assert drawledger([*args, *REQUEST]) == 0

@@ -4,12 +4,11 @@ and the staff views warn from 60 days before the working-day calendar runs out."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import copy
 import json
 import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
