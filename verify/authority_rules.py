@@ -10,10 +10,11 @@ decides who may); clerks and division heads read their own division's work lists
 official their own division's responsibility trail, auditors and the legal office (法制处)
 every division's; admins manage divisions, officials, tokens and the policy. The ledger's own
 operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
-``OPERATOR``, only for the acts the policy lets it (``operator_refusal``, checked by the CLI);
-the verifier lists its acts rather than judging them, except the identity rules (bindings,
-codes), which hold whoever records. An official acts as an inspector only as the roster
-inspector bound to them (below).
+``OPERATOR``, only for the acts the policy lets it (``operator_acts``: the CLI refuses the rest,
+``operator_refusal``), and on a written request only when the official who asked may do the act
+themselves (``authorise`` judges them; the verifier replays both at each act's position). The
+identity rules (bindings, codes) hold whoever records. An official acts as an inspector only
+as the roster inspector bound to them (below).
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -84,9 +85,10 @@ OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledge
 # What the ledger's operator (the drawledger CLI run with the data directory and no official's
 # credential) may record, as the policy's ``[authority] operator`` and ``operator_on_request``
 # name them; these are the defaults. On its own: setting up the bureau (divisions, officials,
-# their first credentials) and the scheduled monthly rollover. Only on a written request that
-# it names (``--on-request-of``, recorded in the actor as ``on_request_of``): a division's
-# registry import and a new policy version. Nothing else: no draw, inspection or result.
+# their first credentials) and the scheduled monthly rollover. Only on the written request of
+# an official entitled to the act (``--on-request-of CODE --request-ref TEXT``, recorded in the
+# actor as ``on_request_of`` and ``request``): a division's registry import, a new policy
+# version, an erasure. Nothing else: no draw, inspection or result.
 DEFAULT_OPERATOR_ACTS = (
     "division.manage",
     "official.manage",
