@@ -13,7 +13,6 @@ a policy that lets the operator record nothing on its own, and creates 河湖处
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,9 +28,17 @@ from ledger.storage import persistence_env
 from verify.authority_rules import OPERATOR
 from verify.keys import SignerKey
 
-from .bundle_edits import EditableBundle, resealed
+from .bundle_edits import resealed
 from .conftest import ORIGIN
-from .test_authority_replay import GGC_TARGET, SZC_TARGET, _actor, _item, _position, _target
+from .test_authority_replay import (
+    GGC_TARGET,
+    SZC_TARGET,
+    _actor,
+    _item,
+    _position,
+    _target,
+    _verify,
+)
 
 REQUEST = "工管处关于登记检查对象的函〔2026〕5号"
 
@@ -91,12 +98,6 @@ def bundle(history: tuple[SignerKey, bytes]) -> EditableBundle:
 @pytest.fixture
 def key(history: tuple[SignerKey, bytes]) -> SignerKey:
     return history[0]
-
-
-def _verify(run_verify: Any, tmp_path: Path, bundle: EditableBundle, key: SignerKey) -> Any:
-    path = tmp_path / "edited.bundle"
-    path.write_bytes(bundle.to_bytes())
-    return run_verify(path, "--key", str(key.verifier))
 
 
 def _finding(report: dict[str, Any]) -> dict[str, Any]:
