@@ -28,7 +28,7 @@ from ledger.storage import persistence_env
 from verify.authority_rules import OPERATOR
 from verify.keys import SignerKey
 
-from .bundle_edits import resealed
+from .bundle_edits import EditableBundle, resealed
 from .conftest import ORIGIN
 from .test_authority_replay import (
     GGC_TARGET,
