@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from ledger.actors import Request
     from ledger.application import LedgerApp
 
 DEFAULT_ORIGIN = "drawledger.local/water-bureau"
@@ -67,9 +68,16 @@ def add_data_and_acting(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--on-request-of",
-        metavar="REQUEST",
-        help="the written request the operator acts on (e.g. a division's letter and its "
-        "number), recorded with the act; required for operator imports and policy versions",
+        metavar="OFFICIAL_CODE",
+        help="the official on whose written request the operator acts (they must be entitled "
+        "to the act themselves), recorded with the act; required for operator imports, policy "
+        "versions and erasures",
+    )
+    p.add_argument(
+        "--request-ref",
+        metavar="TEXT",
+        help="the written request itself (e.g. a division's letter and its number), recorded "
+        "with the act; required with --on-request-of",
     )
 
 
@@ -99,11 +107,12 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
     token = _credential(args)
     named = getattr(args, "acting", None)
     request = getattr(args, "on_request_of", None)
+    reference = getattr(args, "request_ref", None)
     if token is not None:
         official = authenticate(app, token)
         if named is not None and named != official.code:
             raise Forbidden(f"the token given is official {official.code}'s, not {named}'s")
-        if request:
+        if request or reference:
             raise BadInput("--on-request-of is for the operator's acts; an official acts in person")
         yield official.code
         return
@@ -116,8 +125,33 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
     refusal = operator_refusal(app.policy_in_force(), act, request)
     if refusal is not None:
         raise Forbidden(refusal)
-    with on_request(request):
+    with on_request(_request(app, request, reference)):
         yield None
+
+
+def _request(app: LedgerApp, code: str | None, reference: str | None) -> Request | None:
+    """The written request ``--on-request-of CODE --request-ref TEXT`` names: BadInput unless
+    it names a registered, active official and the request itself."""
+    from ledger.actors import Request
+    from ledger.errors import BadInput, NotFound
+    from ledger.registry.authority import official_of
+
+    if code is None:
+        if reference:
+            raise BadInput("--request-ref needs --on-request-of naming the official who asked")
+        return None
+    if not (reference or "").strip():
+        raise BadInput(
+            f"--on-request-of {code}: name the written request with --request-ref "
+            "(e.g. the letter and its number)"
+        )
+    try:
+        official = official_of(app, code)
+    except NotFound:
+        raise BadInput(f"--on-request-of {code}: there is no official {code}") from None
+    if official is None or not official.active:
+        raise BadInput(f"--on-request-of {code}: official {code} is deactivated")
+    return Request(official, reference.strip() if reference else None)
 
 
 class ProgressBar:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from verify.authority_rules import OPERATOR
 
@@ -32,7 +32,9 @@ class Actor:
     official: str
     role: str
     department: str
-    on_request_of: str | None = None  # the operator's: the written request it acts on
+    # The operator's: the official on whose written request it acts, and that request.
+    on_request_of: str | None = None
+    request: str | None = None
 
     def __post_init__(self) -> None:
         if not self.official:
@@ -46,30 +48,64 @@ class Actor:
         actor = {"official": self.official, "role": self.role, "department": self.department}
         if self.on_request_of:
             actor["on_request_of"] = self.on_request_of
+        if self.request:
+            actor["request"] = self.request
         return actor
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Actor:
-        return cls(data["official"], data["role"], data["department"], data.get("on_request_of"))
+        return cls(
+            data["official"],
+            data["role"],
+            data["department"],
+            data.get("on_request_of"),
+            data.get("request"),
+        )
 
 
 SYSTEM = Actor.from_json(OPERATOR)  # the ledger's own operator, as the verifier knows it
 
+
+class Requester(Protocol):
+    """The official on whose written request the operator acts (``registry.officials.Official``)."""
+
+    code: str
+    division: str
+    roles: list[str]
+    active: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    """A written request the operator acts on: the official who made it, and its reference."""
+
+    official: Requester
+    reference: str | None = None
+
+
 # The written request the operator acts on in this command (``on_request``), if any.
-_REQUEST: ContextVar[str | None] = ContextVar("operator_request", default=None)
+_REQUEST: ContextVar[Request | None] = ContextVar("operator_request", default=None)
+
+
+def current_request() -> Request | None:
+    """The written request the operator's acts are done on in this block, if any: whoever
+    authorises an operator's act judges the requesting official as if they had acted."""
+    return _REQUEST.get()
 
 
 def operator() -> Actor:
-    """The ledger's own operator, with the written request it acts on, if one was named."""
+    """The ledger's own operator, naming the official whose written request it acts on, if any."""
     request = _REQUEST.get()
-    if not request:
+    if request is None:
         return SYSTEM
-    return Actor(SYSTEM.official, SYSTEM.role, SYSTEM.department, request)
+    return Actor(
+        SYSTEM.official, SYSTEM.role, SYSTEM.department, request.official.code, request.reference
+    )
 
 
 @contextmanager
-def on_request(request: str | None) -> Iterator[None]:
-    """Within this block, the operator's acts name the written ``request`` they are done on."""
+def on_request(request: Request | None) -> Iterator[None]:
+    """Within this block, the operator's acts are done on ``request`` (and name it)."""
     token = _REQUEST.set(request)
     try:
         yield

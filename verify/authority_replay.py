@@ -4,7 +4,10 @@ on that record (docs/FORMAT.md, "Authority")?
 For every event, in log order, with the officials and record owners as the log stood just
 before it (folded from the ``official.*`` events and each record's own events):
 
-1. the actor is the ledger's operator (listed, not judged), or
+1. the actor is the ledger's operator, recording an act the policy in force then let it record
+   on its own (``[authority] operator``), or on the written request of an official
+   (``operator_on_request``; the actor's ``on_request_of``) who held, then, a role permitting
+   that act on those records (judged as in 2 and 3, as if they had acted), or
 2. its ``official`` is a registered official, still active, holding the actor's ``role``, in the
    actor's ``department``; and
 3. that role permits the event type's act (``authority_rules.EVENT_ACTS``) on the divisions whose
@@ -13,7 +16,11 @@ before it (folded from the ``official.*`` events and each record's own events):
 4. identities (``authority_rules``, "identities that cannot be borrowed"): a binding of an
    official to a roster inspector keeps the binding rules, whoever recorded it; an act in the
    inspector role needs the official bound to an inspector on the inspection's team, and a
-   result names that inspector; official and inspector codes never coincide.
+   result names that inspector; official and inspector codes never coincide;
+5. a directed inspection names only its division's own listed items and the targets in its
+   charge, or an item whose executing units list the division and its owner's targets carrying
+   it (``authority_rules.directed_refusal``, the rule the ledger enforces), as the item list and
+   the registry stood then.
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
@@ -27,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .authority_log import AuthorityLog
 from .authority_rules import (
     EVENT_ACTS,
     IN_CHARGE,
@@ -36,19 +44,24 @@ from .authority_rules import (
     NEW,
     NONE,
     OPERATOR,
+    OPERATOR_EVENT_ACTS,
     PERMISSIONS,
-    SHARED_CODE_RULE,
-    binding_refusal,
     charge_of,
-    inspector_act_refusal,
+    directed_refusal,
     inspector_binders,
-    moving,
     needed,
+    operator_acts,
     permits,
     policy_setters,
-    shared_code_refusal,
     witness_managers,
 )
+from .identity_replay import (
+    binding_problem,
+    bound_move_problem,
+    identity_problem,
+    shared_code_problem,
+)
+from .registry_state import target_key
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
 # "Keys"): the first event's key, and a rotation's new key, which ``verify/key_trust.py`` trusts
@@ -61,9 +74,10 @@ KEY_INTRODUCTIONS: dict[str, str] = {
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
 _NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
 
-# (official, role, department, what the payload says that the replay needs, and what it says
-# of identities: an inspector's code and unit, a binding, the team present, who recorded)
-Facts = tuple[Any, Any, Any, Any, Any]
+# (official, role, department, what the payload says that the replay needs, what it says of
+# identities: an inspector's code and unit, a binding, the team present, who recorded; and the
+# official on whose written request the operator acted)
+Facts = tuple[Any, Any, Any, Any, Any, Any]
 
 
 def _division(p: dict[str, Any]) -> Any:
@@ -125,7 +139,25 @@ def _unit_changed(p: dict[str, Any]) -> Any:
     return (changes.get("unit"),) if isinstance(changes, dict) else (None,)
 
 
+def _changed(*members: str) -> Callable[[dict[str, Any]], Any]:
+    def read(p: dict[str, Any]) -> Any:
+        changes = p.get("changes")
+        changes = changes if isinstance(changes, dict) else {}
+        return (None, *(changes.get(m) for m in members))
+
+    return read
+
+
+def _target_scope(p: dict[str, Any]) -> Any:
+    kind, code = p.get("kind"), p.get("code")
+    key = target_key(kind, code) if isinstance(kind, str) and isinstance(code, str) else None
+    return (key, p.get("division"), p.get("items"))
+
+
 # What the identity replay reads (an official acts as an inspector only as the one bound to them)
+# and the directed-inspection scope (a division names its own listed items and targets in its
+# charge, or an item it executes jointly: ``authority_rules.directed_refusal``): one slot, as no
+# event type is read by both.
 _IDENTITY: dict[str, Callable[[dict[str, Any]], Any]] = {
     "inspector.registered": _identity_of("code", "unit"),
     "inspector.updated": _unit_changed,
@@ -134,6 +166,15 @@ _IDENTITY: dict[str, Callable[[dict[str, Any]], Any]] = {
     "inspection.result_recorded": _identity_of("recorded_by"),
     "inspection.checklist_answered": _identity_of("recorded_by"),
 }
+_SCOPE: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "item.registered": _identity_of("code", "division", "executing_units"),
+    "item.amended": _changed("division", "executing_units"),
+    "item.withdrawn": lambda p: (None, None, None),
+    "target.registered": _target_scope,
+    "target.updated": _changed("division", "items"),
+    "directed.recorded": _identity_of("division", "items", "targets"),
+}
+_IDENTITY.update(_SCOPE)
 
 
 def facts(envelope: dict[str, Any]) -> Facts:
@@ -151,6 +192,7 @@ def facts(envelope: dict[str, Any]) -> Facts:
         actor.get("department"),
         extra,
         identity(envelope["payload"]) if identity is not None else None,
+        actor.get("on_request_of"),
     )
 
 
@@ -193,184 +235,109 @@ class AuthorityReport:
         }
 
 
-@dataclass(frozen=True)
-class _Official:
-    division: Any
-    roles: frozenset[Any]
-    deactivated_at: int | None = None
-
-
-class _Log:
-    """Officials and record owners as the log stood: what each judgement reads."""
-
-    def __init__(self) -> None:
-        self.officials: dict[Any, _Official] = {}  # by code
-        self.codes: dict[str, Any] = {}  # official aggregate id -> code
-        self.owner: dict[str, Any] = {}  # record aggregate id -> division
-        self.policy: dict[str, Any] = {}  # what the replay reads of the policy in force
-        self.units: dict[Any, Any] = {}  # roster inspector code -> unit
-        self.inspectors: dict[str, Any] = {}  # inspector aggregate id -> code
-        self.bound: dict[Any, Any] = {}  # official code -> the inspector bound to them
-        self.holder: dict[Any, Any] = {}  # inspector code -> the active official bound to them
-        self.present: dict[str, list[Any]] = {}  # inspection aggregate id -> the team present
-
-    def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
-        if whose == NEW or (whose == MOVED and extra is not None):
-            self.owner[aggregate] = extra
-        elif whose == INSPECTION:
-            self.owner[aggregate] = self.owner.get(str(extra))
-        elif kind == "policy.set":
-            self.policy = extra if isinstance(extra, dict) else {}
-        elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
-            code, division, roles = extra
-            if isinstance(code, str):
-                self.codes[aggregate] = code
-                self.officials[code] = _Official(division, _roles(roles))
-        elif kind == "official.roles_changed" and isinstance(extra, tuple) and len(extra) == 2:
-            code = self.codes.get(aggregate)
-            if code is not None:
-                old = self.officials[code]
-                self.officials[code] = _Official(extra[0], _roles(extra[1]), old.deactivated_at)
-        elif kind == "official.deactivated":
-            code = self.codes.get(aggregate)
-            if code is not None:
-                old = self.officials[code]
-                self.officials[code] = _Official(old.division, old.roles, position)
-                # A deactivated official's inspector is free again.
-                self.holder.pop(self.bound.pop(code, None), None)
-
-    def apply_identity(self, kind: str, aggregate: str, identity: Any) -> None:
-        if not isinstance(identity, tuple) or not identity:
-            return
-        if not all(isinstance(v, str | list | None) for v in identity):
-            return  # a forged payload: what it names cannot be folded (a hashable code)
-        if kind == "inspector.registered" and len(identity) == 2 and isinstance(identity[0], str):
-            self.inspectors[aggregate] = identity[0]
-            self.units[identity[0]] = identity[1]
-        elif kind == "inspector.updated" and identity[0] is not None:
-            code = self.inspectors.get(aggregate)
-            if code is not None:
-                self.units[code] = identity[0]
-        elif kind == "official.bound_to_inspector" and isinstance(identity[0], str):
-            code = self.codes.get(aggregate)
-            if code is not None:
-                self.bound[code] = identity[0]
-                self.holder[identity[0]] = code
-        elif kind == "inspection.carried_out" and isinstance(identity[0], list):
-            self.present[aggregate] = identity[0]
-
-    def bound_to(self, inspector: Any) -> Any:
-        return self.holder.get(inspector)
-
-    def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
-        """The divisions whose records the event acts on, or a reason they are unknown."""
-        if whose == NONE:
-            return [], None
-        if whose in (NEW, NAMED):
-            return ([extra], None) if isinstance(extra, str) else ([], "names no division")
-        key = str(extra) if whose == INSPECTION else aggregate
-        owner = self.owner.get(key)
-        if not isinstance(owner, str):
-            return [], f"the division of record {key} is unknown: no earlier event names it"
-        if whose == MOVED and isinstance(extra, str):
-            return list(moving(owner, extra)), None
-        return [owner], None
-
-
-def _roles(roles: Any) -> frozenset[Any]:
-    if not isinstance(roles, list):
-        return frozenset()
-    return frozenset(r for r in roles if isinstance(r, str))
-
-
 def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> AuthorityReport:
     """Judge every ``(position, type, aggregate, facts)`` in log order."""
     report = AuthorityReport()
-    log = _Log()
-    for position, kind, aggregate, (official, role, department, extra, identity) in events:
+    log = AuthorityLog()
+    for position, kind, aggregate, facts_ in events:
+        official, role, department, extra, identity, request = facts_
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
-            problem = _binding_problem(log, kind, aggregate, identity)
-            problem = problem or _shared_code(log, kind, extra, identity)
+            problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
+            problem = problem or binding_problem(log, kind, aggregate, identity)
+            problem = problem or shared_code_problem(log, kind, extra, identity)
+            problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
+            problem = problem or _directed_problem(log, kind, identity)
         else:
             report.official_acts += 1
             problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
             if problem is None:
-                problem = _identity_problem(log, kind, aggregate, official, role, identity)
+                problem = identity_problem(log, kind, aggregate, official, role, identity)
             if problem is None:
-                problem = _shared_code(log, kind, extra, identity)
+                problem = shared_code_problem(log, kind, extra, identity)
+            if problem is None:
+                problem = bound_move_problem(log, kind, aggregate, extra, identity)
+            if problem is None:
+                problem = _directed_problem(log, kind, identity)
         if problem is not None:
             actor = {"official": official, "role": role, "department": department}
+            if request is not None:
+                actor["on_request_of"] = request
             report.findings.append(Finding(position, kind, actor, *problem))
         log.apply(position, kind, whose, aggregate, extra)
-        log.apply_identity(kind, aggregate, identity)
+        if kind in _SCOPE:
+            log.apply_scope(kind, aggregate, identity)
+        else:
+            log.apply_identity(kind, aggregate, identity)
     return report
 
 
-def _shared_code(log: _Log, kind: str, extra: Any, identity: Any) -> tuple[str, str] | None:
-    """A new official taking a roster inspector's code, or a new inspector an official's: a
-    finding whoever recorded it (the operator's acts included)."""
-    if kind == "official.registered" and isinstance(extra, tuple):
-        code = extra[0]
-        if isinstance(code, str) and code in log.units:
-            return SHARED_CODE_RULE, shared_code_refusal(code, "official", "roster inspector")
-    if kind == "inspector.registered" and isinstance(identity, tuple):
-        code = identity[0]
-        if isinstance(code, str) and code in log.officials:
-            return SHARED_CODE_RULE, shared_code_refusal(code, "inspector", "official")
-    return None
+_DIRECTED_RULE = (
+    "a directed inspection names the division's own listed items and targets in its charge, "
+    "or an item whose executing units list the division (directed_refusal)"
+)
 
 
-def _binding_problem(log: _Log, kind: str, aggregate: str, identity: Any) -> tuple[str, str] | None:
-    """A binding that breaks the rules (``authority_rules.binding_refusal``), whoever recorded
-    it; None for any other event."""
-    if kind != "official.bound_to_inspector":
+def _directed_problem(log: AuthorityLog, kind: str, identity: Any) -> tuple[str, str] | None:
+    """A directed inspection naming what its division may not (``directed_refusal``, the rule
+    the ledger enforces), judged on the items and targets as the log stood; whoever recorded."""
+    if kind != "directed.recorded":
         return None
-    official_code = log.codes.get(aggregate)
-    official = log.officials.get(official_code)
-    inspector = identity[0] if isinstance(identity, tuple) else None
-    if official is None or not isinstance(inspector, str):
-        return "a registered official and a roster inspector", "names no inspector"
-    refusal = binding_refusal(
-        str(official_code),
-        official.division,
-        official.roles,
-        log.bound.get(official_code),
-        inspector,
-        log.units.get(inspector),
-        log.bound_to(inspector),
-    )
-    return None if refusal is None else ("official.bound_to_inspector", refusal[1])
+    division, items, targets = identity if isinstance(identity, tuple) else (None, None, None)
+    scope = log.scope(items, targets)
+    if not isinstance(division, str) or scope is None:
+        return _DIRECTED_RULE, "the directed inspection names no division, items or targets"
+    refusal = directed_refusal(division, *scope)
+    return None if refusal is None else (_DIRECTED_RULE, refusal)
 
 
-def _identity_problem(
-    log: _Log, kind: str, aggregate: str, code: Any, role: Any, identity: Any
+def _operator_problem(
+    log: AuthorityLog,
+    kind: str,
+    acts: tuple[str, ...],
+    whose: str,
+    aggregate: str,
+    extra: Any,
+    request: Any,
 ) -> tuple[str, str] | None:
-    """An official's binding judged, or an inspector-role act by an official not bound to an
-    inspector on the inspection's team (``authority_rules.inspector_act_refusal``)."""
-    if kind == "official.bound_to_inspector":
-        return _binding_problem(log, kind, aggregate, identity)
-    if role != "inspector" or not kind.startswith("inspection."):
+    """An act of the ledger's operator judged against the policy in force at its position
+    (``authority_rules.operator_acts``): one it may record on its own; or one it may record on
+    a written request, whose author (``on_request_of``) must be an official who may do that act
+    on those records themselves, judged as if they had acted. The ledger's keys and its first
+    policy version (the set-up, before any official exists) are the operator's alone."""
+    if not acts or (kind == "policy.set" and log.policies == 0):
         return None
-    if kind == "inspection.carried_out":
-        team = identity[0] if isinstance(identity, tuple) else []
-    else:
-        team = log.present.get(aggregate, [])
-    bound = log.bound.get(code)
-    refusal = inspector_act_refusal(str(code), bound, team if isinstance(team, list) else [])
-    recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
-    # A result or checklist names the inspector who recorded it: the one bound to the official.
-    if refusal is None and recorded and identity[0] != bound:
-        refusal = (
-            f"official {code} is bound to inspector {bound} but recorded in the name of "
-            f"{identity[0]}"
+    alone, on_request = operator_acts(log.policy)
+    named = (OPERATOR_EVENT_ACTS[kind],) if kind in OPERATOR_EVENT_ACTS else acts
+    rule = (
+        f"[authority] operator: {', '.join(alone) or 'nothing'}; operator_on_request: "
+        f"{', '.join(on_request) or 'nothing'}"
+    )
+    if any(act in alone for act in named):
+        return None
+    if not any(act in on_request for act in named):
+        return rule, f"the policy in force does not let the ledger's operator record {kind}"
+    if not isinstance(request, str):
+        return rule, (
+            f"the ledger's operator records {kind} only on the written request of an official "
+            "who may do it, and this act names none (on_request_of)"
         )
-    return None if refusal is None else ("the bound inspector, on the team", refusal)
+    requester = log.officials.get(request)
+    if requester is None:
+        return rule, f"on the request of {request!r}, who is not a registered official here"
+    divisions, unknown = log.divisions(whose, aggregate, extra)
+    why = "they hold no role"
+    for role in sorted(requester.roles):
+        found = _why_not(log, kind, acts, divisions, unknown, request, role, requester.division)
+        if found is None:
+            return None
+        why = found
+    return needed(acts, divisions), f"on the request of {request}, who may not: {why}"
 
 
 def _judge(
-    log: _Log,
+    log: AuthorityLog,
     kind: str,
     acts: tuple[str, ...],
     whose: str,
@@ -392,7 +359,7 @@ def _judge(
 
 
 def _why_not(
-    log: _Log,
+    log: AuthorityLog,
     kind: str,
     acts: tuple[str, ...],
     divisions: list[Any],

@@ -12,10 +12,11 @@ every division's; the annual assessment is read by the legal office, auditors an
 every division and by a division head for their own; admins manage divisions, officials, tokens
 and the policy. The ledger's own
 operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
-``OPERATOR``, only for the acts the policy lets it (``operator_refusal``, checked by the CLI);
-the verifier lists its acts rather than judging them, except the identity rules (bindings,
-codes), which hold whoever records. An official acts as an inspector only as the roster
-inspector bound to them (below).
+``OPERATOR``, only for the acts the policy lets it (``operator_acts``: the CLI refuses the rest,
+``operator_refusal``), and on a written request only when the official who asked may do the act
+themselves (``authorise`` judges them; the verifier replays both at each act's position). The
+identity rules (bindings, codes) hold whoever records. An official acts as an inspector only
+as the roster inspector bound to them (below).
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -114,9 +115,10 @@ OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledge
 # What the ledger's operator (the drawledger CLI run with the data directory and no official's
 # credential) may record, as the policy's ``[authority] operator`` and ``operator_on_request``
 # name them; these are the defaults. On its own: setting up the bureau (divisions, officials,
-# their first credentials) and the scheduled monthly rollover. Only on a written request that
-# it names (``--on-request-of``, recorded in the actor as ``on_request_of``): a division's
-# registry import and a new policy version. Nothing else: no draw, inspection or result.
+# their first credentials) and the scheduled monthly rollover. Only on the written request of
+# an official entitled to the act (``--on-request-of CODE --request-ref TEXT``, recorded in the
+# actor as ``on_request_of`` and ``request``): a division's registry import, a new policy
+# version, an erasure. Nothing else: no draw, inspection or result.
 DEFAULT_OPERATOR_ACTS = (
     "division.manage",
     "official.manage",
@@ -132,6 +134,9 @@ DEFAULT_OPERATOR_ON_REQUEST = (
     "personal_data.erase",  # on the person's written request (PIPL art. 47)
 )
 OPERATOR_ACT_NAMES = (*PERMISSIONS, "plan.rollover")
+# event type -> the act the policy's operator lists name for it, where that is not the event's
+# own act: the scheduled monthly rollover.
+OPERATOR_EVENT_ACTS = {"plan.rolled_over": "plan.rollover", "draw.rolled_over": "plan.rollover"}
 
 # Whose record an event acts on (the division whose authority it needs):
 NEW = "new"  # the division the payload names, which becomes the record's
@@ -275,17 +280,29 @@ def inspector_binders(policy: Any) -> tuple[str, ...]:
     return _named_roles(policy, "bind_inspector", DEFAULT_INSPECTOR_BINDERS)
 
 
+def operator_acts(policy: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the ledger's operator may record under the policy document ``policy``: on its own
+    (``[authority] operator``), and only on an official's written request
+    (``[authority] operator_on_request``); the defaults where the policy names none."""
+    return (
+        _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS),
+        _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST),
+    )
+
+
 def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
-    """Why the ledger's operator may not record ``act`` (on the written ``request``, if any)
-    under the policy document ``policy``; or None."""
-    alone = _named_roles(policy, "operator", DEFAULT_OPERATOR_ACTS)
-    on_request = _named_roles(policy, "operator_on_request", DEFAULT_OPERATOR_ON_REQUEST)
+    """Why the ledger's operator may not record ``act`` (on the written request of the official
+    ``request``, if any) under the policy document ``policy``; or None. Whether that official
+    may ask for the act on the records it touches is ``authorise``'s to say (the ledger) and the
+    replay's (the verifier): the requester is judged as if they had acted."""
+    alone, on_request = operator_acts(policy)
     if act in alone or (act in on_request and request):
         return None
     if act in on_request:
         return (
-            f"the ledger's operator records {act} only on a written request: name it with "
-            "--on-request-of, or act as an official with their credential (--as CODE with "
+            f"the ledger's operator records {act} only on a written request by an official "
+            "who may do it: name them with --on-request-of CODE (and the request with "
+            "--request-ref), or act as an official with their credential (--as CODE with "
             "--token-file FILE or DRAWLEDGER_TOKEN)"
         )
     return (
@@ -484,3 +501,24 @@ def inspector_act_refusal(official: str, bound: str | None, team: Collection[str
 def shared_code_refusal(code: str, kind: str, other: str) -> str:
     """The refusal of a ``kind`` ("official" or "inspector") code that is an ``other``'s."""
     return f"{kind} code {code} is the code of {other} {code}: {SHARED_CODE_RULE}"
+
+
+def bound_move_refusal(kind: str, code: str, bound: str | None, old: Any, new: Any) -> str | None:
+    """Why a bound official (``kind`` "official") may not move from division ``old`` to ``new``,
+    or a bound roster inspector (``kind`` "inspector") from unit ``old`` to ``new``: the
+    official's division is the inspector's unit for as long as the binding holds, and a binding
+    ends only with the official's account (``official.deactivated``). ``bound`` is the inspector
+    bound to the official, or the active official bound to the inspector (None: not bound)."""
+    if bound is None or new is None or new == old:
+        return None
+    if kind == "official":
+        return (
+            f"official {code} is bound to roster inspector {bound} of unit {old} and may not move "
+            f"to division {new}: deactivate the account and bind a new one in {new} "
+            f"({BOUND_INSPECTOR_RULE})"
+        )
+    return (
+        f"roster inspector {code} is bound to official {bound} of division {old} and may not "
+        f"move to unit {new}: deactivate that account first, then bind a new one in {new} "
+        f"({BOUND_INSPECTOR_RULE})"
+    )

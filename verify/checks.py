@@ -50,7 +50,7 @@ class _Decoded(NamedTuple):
     decoded: bool = True
 
 
-_NO_FACTS: Facts = (None, None, None, None, None)
+_NO_FACTS: Facts = (None, None, None, None, None, None)
 
 
 def verify_bundle(

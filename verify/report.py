@@ -181,7 +181,8 @@ class Report:
         operator = sum(len(p) for p in a.operator_acts.values())
         head = (
             f"authority: {a.official_acts} acts by officials, "
-            f"{len(a.findings)} outside their authority; {operator} by the ledger's operator"
+            f"{len(a.findings)} outside their authority; {operator} by the ledger's operator "
+            "(judged by the policy in force at each)"
         )
         out = [f"{'OK  ' if a.ok else 'FIND'} {head}"]
         if a.operator_acts:
@@ -189,6 +190,8 @@ class Report:
             out.append(f"       operator (system) acts: {listed}")
         for f in a.findings[:MAX_FAILURES_SHOWN]:
             who = f"{f.actor['official']} ({f.actor['role']}, {f.actor['department']})"
+            if f.actor.get("on_request_of"):
+                who += f" on the request of {f.actor['on_request_of']}"
             out.append(f"       {self._name(f.position)} {f.type} by {who}: {f.message}")
             out.append(f"         needed: {f.needed}")
         if len(a.findings) > MAX_FAILURES_SHOWN:

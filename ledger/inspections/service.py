@@ -176,6 +176,8 @@ class Inspections:
         method = self._method(f, inspection)
         present = f.codes("present")
         f.done()
+        # Authority first: a refusal is a 403 whatever state the inspection is in.
+        actor = self._team_actor(by, inspection, present, "inspection.record")
         inspection.check_step("notified", "record the inspection as carried out")
         problem = team_size_problem(present, self.app.policy_in_force())
         if problem is not None:
@@ -183,7 +185,6 @@ class Inspections:
         team = self._may_take_part(inspection)
         for code in present:
             self._check_inspector(inspection, code, on, team)
-        actor = self._team_actor(by, inspection, present, "inspection.record")
         inspection.carry_out(on, method, present, actor)
         self.app.save(inspection)
 
@@ -277,8 +278,8 @@ class Inspections:
         category = f.choice("category", tuple(CATEGORIES))
         findings = f.text("findings", required=False, max_len=4000) or ""
         f.done()
-        inspection.check_step("carried_out", "record a result")
         actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
+        inspection.check_step("carried_out", "record a result")
         recorded_by = self._recorder(data, by, inspection)
         inspection.record_result(category, findings, recorded_by, actor)
         self.app.save(inspection)
@@ -368,8 +369,6 @@ class Inspections:
         """Store a file and record its digest; (digest, recorded) — False if already recorded.
 
         The file is checked against ``declared_sha256`` before anything is stored or recorded."""
-        if self.evidence is None:
-            raise Conflict("this ledger has no evidence store (no data directory)")
         inspection = self.get(inspection_id_)
         f = Fields({"media_type": media_type, "name": name})
         media = f.text("media_type", max_len=100) or ""
@@ -377,6 +376,8 @@ class Inspections:
         f.done()
         team = getattr(inspection, "present", None) or []
         actor = self._team_actor(by, inspection, team, "inspection.record")
+        if self.evidence is None:
+            raise Conflict("this ledger has no evidence store (no data directory)")
         digest, size = self.evidence.put(content, declared_sha256)
         facts = {"sha256": digest, "size": size, "media_type": media, "name": filename}
         recorded = inspection.add_evidence(facts, actor)

@@ -87,6 +87,10 @@ class MonthlyRollover:
     def roll_over(self, month: str, by: str | None, division: str | None = None) -> dict[str, Any]:
         """Record the rollover of ``month`` (all divisions, or one); returns what moved."""
         last, following = month_bounds(month)
+        official = None if by is None else self.app.get(official_id(by), Official)
+        # Authority first, even when nothing would move: the division's (its clerk or head, or
+        # the aggregator); for every division, the role here and each plan's division below.
+        _actor(official, division)
         policy = self.app.policy_in_force()
         if not policy.get("plans", {}).get("monthly_rollover", False):
             raise Conflict(
@@ -96,7 +100,6 @@ class MonthlyRollover:
         if today <= last:
             raise Conflict(f"month {month} ends on {last}; its unfinished work rolls over after")
         index = self._index()
-        official = None if by is None else self.app.get(official_id(by), Official)
         changed: list[Plan | Draw] = []
         moved: list[dict[str, Any]] = []
         plans_of_month = [
@@ -191,7 +194,7 @@ def _unfinished(info: _DrawInfo, last: date, month: str) -> bool:
     return info.assigned_on is None or info.assigned_on > last.isoformat()
 
 
-def _actor(official: Official | None, division: str) -> dict[str, Any]:
+def _actor(official: Official | None, division: str | None) -> dict[str, Any]:
     """The aggregator rolls over any division's plans; a clerk or head only its own."""
     roles = official.roles if official is not None else []
     action = "plan.consolidate" if "plan_aggregator" in roles else "plan.write"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from verify.authority_rules import IN_CHARGE, PERMISSIONS, charge_of, moving, role_for
 
-from ..actors import Actor, operator
+from ..actors import Actor, Requester, current_request, operator
 from ..errors import Forbidden
 from .officials import Official, official_id
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def authorise(
-    official: Official | None,
+    official: Requester | None,
     action: str,
     division: str | None = None,
     *,
@@ -42,6 +42,9 @@ def authorise(
     Raises Forbidden saying which role or division would be needed.
     """
     if official is None:
+        request = current_request()
+        if request is not None:  # the official who asked is judged as if they had acted
+            _check_requester(request.official, action, division, roles, to, charge)
         return operator()
     allowed = PERMISSIONS[action] if roles is None else roles
     if not official.active:
@@ -74,6 +77,24 @@ def authorise(
     )
 
 
+def _check_requester(
+    official: Requester,
+    action: str,
+    division: str | None,
+    roles: tuple[str, ...] | None,
+    to: str | None,
+    charge: tuple[str, ...],
+) -> None:
+    """Forbidden unless the official on whose written request the operator acts may ``action``
+    on these records themselves: a request lends the operator no authority its author lacks."""
+    try:
+        authorise(official, action, division, roles=roles, to=to, charge=charge)
+    except Forbidden as e:
+        raise Forbidden(
+            f"the operator acts on the request of {official.code}, who may not: {e}"
+        ) from None
+
+
 def official_of(app: LedgerApp, by: str | None) -> Official | None:
     """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
     if by is None:
@@ -95,5 +116,7 @@ def acting(
     records an act (Forbidden or NotFound). For an ``IN_CHARGE`` act (a plan's review) the
     policy in force says which divisions are in the official's charge."""
     official = official_of(app, by)
-    charge = charge_of(app.policy_in_force(), by) if official and action in IN_CHARGE else ()
+    request = current_request() if official is None else None
+    who = by if official is not None else request.official.code if request else None
+    charge = charge_of(app.policy_in_force(), who) if who and action in IN_CHARGE else ()
     return authorise(official, action, division, to=to, charge=charge).to_json()

@@ -16,11 +16,13 @@ import unicodedata
 from typing import Any
 from uuid import UUID
 
+from verify.authority_rules import bound_move_refusal
 from verify.registry_state import target_key
 
 from ..application import LedgerApp
 from ..errors import NotFound
 from ..fields import FieldProblem
+from .identities import bound_official
 from .targets import Target
 
 CLEAR = ("<清空>", "<clear>")
@@ -113,6 +115,12 @@ def kept_by_command(
                     "its reason (POST /inspectors/{code}/conflicts), not by an import",
                 )
             )
+    if kind == "inspectors" and not blank(row.get("unit")) and row["unit"] != record.unit:
+        # A bound inspector stays in the unit of the official bound to them (identities.py).
+        holder = bound_official(app, record.code)
+        refusal = bound_move_refusal("inspector", record.code, holder, record.unit, row["unit"])
+        if refusal is not None:
+            problems.append(FieldProblem("unit", row["unit"], refusal))
     return problems
 
 

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from verify.authority_rules import bound_move_refusal
+
 from ..application import LedgerApp
 from ..errors import Conflict, NotFound
 from ..fields import FieldProblem, InvalidFields
@@ -87,6 +89,10 @@ class Registry:
         actor = self._actor(by, "official.manage")
         self._require("division", division, division_id)
         official = self.official(code)
+        bound = official.inspector if official.active else None
+        refusal = bound_move_refusal("official", code, bound, official.division, division)
+        if refusal is not None:
+            raise Conflict(refusal)
         official.change_roles(roles, division, reason, actor)
         self.app.save(official)
 
@@ -283,6 +289,11 @@ class Registry:
         difference = record.changes_to(spec)
         if not difference:
             raise Conflict(f"the correction changes nothing on inspector {code}")
+        if "unit" in difference:
+            holder = identities.bound_official(self.app, code)
+            refusal = bound_move_refusal("inspector", code, holder, record.unit, spec["unit"])
+            if refusal is not None:
+                raise Conflict(refusal)
         record.update(difference, reason, actor)
         self.app.save(record)
 

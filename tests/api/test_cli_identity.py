@@ -93,7 +93,8 @@ def test_the_operator_imports_only_on_a_named_written_request(
 ):
     args = ["import", "targets", _targets(tmp_path), "--data", data]
     assert drawledger(args) == 1
-    assert "records target.write only on a written request" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "records target.write only on a written request by an official" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
     assert drawledger([*args, *REQUEST]) == 0
@@ -102,8 +103,28 @@ def test_the_operator_imports_only_on_a_named_written_request(
         "official": "drawledger",
         "role": "system",
         "department": "drawledger",
-        "on_request_of": REQUEST[1],
+        "on_request_of": "head-gqc",
+        "request": REQUEST[3],
     }
+
+
+def test_a_request_lends_the_operator_no_authority_its_author_lacks(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    """hhc's head asks the operator to import a gqc row: refused as if hhc's head had imported
+    it; a request by nobody, or naming no written request, is refused too; nothing recorded."""
+    args = ["import", "targets", _targets(tmp_path, "gqc"), "--data", data]
+    assert drawledger([*args, "--on-request-of", "head-hhc", "--request-ref", "函"]) == 1
+    err = capsys.readouterr().err
+    assert "the operator acts on the request of head-hhc, who may not" in err
+    assert "division gqc" in err
+    assert drawledger([*args, "--on-request-of", "nobody", "--request-ref", "函"]) == 1
+    assert "there is no official nobody" in capsys.readouterr().err
+    assert drawledger([*args, "--on-request-of", "head-gqc"]) == 1
+    assert "name the written request with --request-ref" in capsys.readouterr().err
+    assert count_events(_registry(data).app, "target.registered") == 0
 
 
 @pytest.mark.parametrize("act", ["division", "rollover"])

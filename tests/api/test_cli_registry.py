@@ -57,14 +57,21 @@ def data(store_env, tmp_path, monkeypatch, capsys) -> str:
     ]:
         args = ["division", "add", "--data", directory, "--code", code, "--name", name]
         assert drawledger([*args, "--kind", kind]) == 0
-    items = tmp_path / "items.csv"
-    items.write_bytes(csv_bytes(ITEM_HEADERS, ITEMS))
-    assert drawledger(["import", "items", str(items), "--data", directory, *REQUEST]) == 0
+    for row in ITEMS:  # each division's head asks the operator to import its items
+        division = row[4]
+        args = ["official", "add", "--data", directory, "--code", f"head-{division}"]
+        args += ["--name", "处长", "--division", division, "--roles", "division_head"]
+        assert drawledger(args) == 0
+        items = tmp_path / f"items-{division}.csv"
+        items.write_bytes(csv_bytes(ITEM_HEADERS, [row]))
+        request = ["--on-request-of", f"head-{division}", "--request-ref", "报送事项清单的函"]
+        assert drawledger(["import", "items", str(items), "--data", directory, *request]) == 0
     capsys.readouterr()
     return directory
 
 
-REQUEST = ["--on-request-of", "各处室报送事项清单的函"]  # the operator imports on a request
+# The operator imports gqc's rows on the written request of gqc's head, who may write them.
+REQUEST = ["--on-request-of", "head-gqc", "--request-ref", "工管处报送名录的函〔2026〕3号"]
 
 
 def _token_file(data: str, official: str, tmp_path: Path) -> list[str]:
@@ -156,9 +163,10 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 4)]))
     source = ["--source", "工管处2026年名录"]
     assert drawledger(["import", "targets", str(path), "--data", data, *source, *REQUEST]) == 0
-    for kind, count in (("targets", 3), ("items", 2)):
+    for kind, count in (("targets", 3), ("items", 1)):  # gqc's: its head asks for the import
         out = tmp_path / f"{kind}-export{suffix}"
         args = ["export-registry", kind, "--data", data, "--out", str(out), "--headers", headers]
+        args += ["--division", "gqc"]
         assert drawledger(args) == 0
         assert f"wrote {out}: {count} {kind}" in capsys.readouterr().out
         assert drawledger(["import", kind, str(out), "--data", data, *REQUEST]) == 0

@@ -75,7 +75,8 @@ def test_the_operator_erases_from_the_cli_by_id_number_and_the_export_leaves_the
     registry.app.close()
     capsys.readouterr()
 
-    args = ["personal-data", "erase", ref, "--data", data, "--on-request-of", "申请书 1"]
+    args = ["personal-data", "erase", ref, "--data", data, "--on-request-of", "szc-legal"]
+    args += ["--request-ref", "申请书 1"]
     alone = ["personal-data", "erase", ref, "--data", data, "--reason", "r", "--source", "s"]
     assert drawledger(alone) == 1  # the operator erases only on a written request
     assert "only on a written request" in capsys.readouterr().err

@@ -283,6 +283,8 @@ def test_the_cli_dry_run_prints_the_changes_and_records_nothing(tmp_path, capsys
                 "--data",
                 data,
                 "--on-request-of",
+                "clerk-gqc",
+                "--request-ref",
                 "各处室报送名录的函",
             ]
         )
@@ -303,6 +305,8 @@ def test_the_cli_dry_run_prints_the_changes_and_records_nothing(tmp_path, capsys
                 data,
                 "--dry-run",
                 "--on-request-of",
+                "clerk-gqc",
+                "--request-ref",
                 "各处室报送名录的函",
             ]
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 
-from .test_cli_registry import data  # noqa: F401 - the fixture
+from .test_cli_registry import REQUEST, data  # noqa: F401 - the fixture
 from .test_import_support import TARGET_HEADERS_ZH, count_events, csv_bytes, target_row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _registered(data: str) -> int:
 def test_an_import_killed_while_recording_records_nothing_and_runs_again_whole(data, tmp_path):
     file = tmp_path / "targets.csv"
     file.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(ROWS)]))
-    request = ["--on-request-of", "各处室报送名录的函"]  # the operator imports on a request
+    request = REQUEST  # the operator imports on gqc's head's written request
     command = [sys.executable, "-m", "api.cli", "import", "targets", str(file), "--data", data]
     command += request
     process = subprocess.Popen(

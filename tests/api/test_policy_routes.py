@@ -8,6 +8,7 @@ import copy
 import json
 import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -152,6 +153,16 @@ def test_health_and_the_staff_views_warn_that_the_calendar_ends(world):
 # -- the command line ------------------------------------------------------------------------------
 
 
+def _admin(data: Path) -> list[str]:
+    """The bureau's first admin (positions 3 and 4), on whose written request the operator
+    records a policy version (the policy in force lets admins set it)."""
+    add = ["division", "add", "--data", str(data), "--code", "bgs", "--name", "办公室"]
+    assert cli_main([*add, "--kind", "other_unit"]) == 0
+    add = ["official", "add", "--data", str(data), "--code", "admin-1", "--name", "周敏"]
+    assert cli_main([*add, "--division", "bgs", "--roles", "admin"]) == 0
+    return ["--on-request-of", "admin-1", "--request-ref", "局办公会纪要〔2026〕12号"]
+
+
 def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, capsys):
     data = tmp_path / "ledger"
     assert cli_main(["init", "--data", str(data)]) == 0
@@ -163,14 +174,14 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
     assert 'calendar.years."2027"' in shown.err
 
+    request = _admin(data)
     good = tmp_path / "policy-2027.toml"
     good.write_text(_toml_2027(), encoding="utf-8")
-    request = ["--on-request-of", "局办公会纪要〔2026〕12号"]
     assert cli_main(["policy", "set", str(good), "--data", str(data), "--reason", "2027"]) == 1
     assert "records policy.set only on a written request" in capsys.readouterr().err
     args = ["policy", "set", str(good), "--data", str(data), *request]
     assert cli_main([*args, "--reason", "2027"]) == 0
-    assert "recorded policy changzhou-water-2018/2 at position 3" in capsys.readouterr().out
+    assert "recorded policy changzhou-water-2018/2 at position 5" in capsys.readouterr().out
     assert cli_main(args) == 0
     assert "nothing recorded" in capsys.readouterr().out
     assert cli_main(["policy", "show", "--as-of", "2", "--data", str(data)]) == 0
@@ -186,8 +197,8 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
         "holidays = [2027-01-01]\nworkdays = []\n",
         encoding="utf-8",
     )
+    request = _admin(data)
     capsys.readouterr()
-    request = ["--on-request-of", "局办公会纪要"]
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
     err = capsys.readouterr().err
     assert "teams.min_inspectors=1: must be from 2 to 20" in err
@@ -195,8 +206,8 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
     bad.write_text("version = \n", encoding="utf-8")
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
     assert "is not a TOML document" in capsys.readouterr().err
-    assert cli_main(["policy", "show", "--as-of", "3", "--data", str(data)]) == 1
-    assert "as_of 3: the log has positions 1 to 2" in capsys.readouterr().err
+    assert cli_main(["policy", "show", "--as-of", "5", "--data", str(data)]) == 1
+    assert "as_of 5: the log has positions 1 to 4" in capsys.readouterr().err
 
 
 def _toml_2027() -> str:

@@ -272,6 +272,8 @@ def test_an_exported_cli_file_by_division_reimports_unchanged(tmp_path, capsys):
                 "--data",
                 str(data),
                 "--on-request-of",
+                "clerk-gqc",
+                "--request-ref",
                 "各处室报送名录的函",
             ]
         )

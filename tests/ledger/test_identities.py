@@ -148,3 +148,27 @@ def test_a_policy_naming_an_unknown_operator_act_or_role_is_refused(bureau):  # 
     problems = document_problems({**in_force, "version": "bad", "authority": authority})
     named = {p.field for p in problems}
     assert {"authority.operator", "authority.bind_inspector"} <= named, problems
+
+
+def test_a_bound_official_or_inspector_cannot_move_away_from_the_other(bureau):  # noqa: F811
+    """Division and unit must match while the binding holds: moving the account to another
+    division, or its inspector to another unit (by correction or import), is refused naming
+    the binding; once the account is deactivated the inspector may move."""
+    registry = Registry(bureau)
+    inspector = _inspector(bureau, "insp-001")
+    account = bound_official(bureau, "insp-001")
+    assert account is not None
+    before = _size(bureau)
+    with pytest.raises(Conflict, match=f"official {account} is bound to roster inspector insp-001"):
+        registry.change_official_roles(account, ["inspector"], "ggc", "调岗", by=ADMIN)
+    other = "szyfwzx" if inspector.unit != "szyfwzx" else "szjczd"
+    with pytest.raises(Conflict, match="roster inspector insp-001 is bound to official"):
+        registry.update_inspector("insp-001", {"unit": other}, "调动", by="szc-aggregator")
+    report = registry.import_inspectors([inspector.as_input() | {"unit": other}], "szc-aggregator")
+    [problem] = report.problems
+    assert problem.field == "unit" and BOUND_INSPECTOR_RULE in problem.message
+    assert _size(bureau) == before
+
+    registry.deactivate_official(account, "调离", by=ADMIN)
+    registry.update_inspector("insp-001", {"unit": other}, "调动", by="szc-aggregator")
+    assert _inspector(bureau, "insp-001").unit == other

@@ -17,6 +17,7 @@ from ledger.export import export_bundle
 from ledger.inspections.evidence import EvidenceStore
 from ledger.inspections.service import Inspections
 from ledger.publications.service import Publishing
+from ledger.registry.identities import bound_official
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 from verify.events import decode_record, encode_record
@@ -321,13 +322,13 @@ def test_a_second_penalty_decision_does_not_move_the_deadline_and_the_verifier_a
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     inspections.record_result(
-        inspection, {"category": "problem_pending", "recorded_by": teams[0]["members"][0]}, None
+        inspection, {"category": "problem_pending"}, bound_official(bureau, teams[0]["members"][0])
     )
-    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
     inspections.follow_up(
         inspection,
         {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕13号"},
-        None,
+        "szc-clerk",
     )
     for on, number in (("2026-11-12", "常水罚〔2026〕8号"), ("2026-11-16", "常水罚〔2026〕9号")):
         decision = {
@@ -336,9 +337,9 @@ def test_a_second_penalty_decision_does_not_move_the_deadline_and_the_verifier_a
             "decision_number": number,
             "penalty": "罚款",
         }
-        inspections.follow_up(inspection, decision, None)
+        inspections.follow_up(inspection, decision, "szc-clerk")
     publication = Publishing(bureau, today=lambda: TODAY).publish(
-        inspection, "double_publicity", None
+        inspection, "double_publicity", "szc-clerk"
     )
     event = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[0])
     assert (event.start, event.deadline) == ("2026-11-12", "2026-11-23")
@@ -425,11 +426,13 @@ def _published_world(bureau, drawn, inspections, tmp_path):
     member = teams[0]["members"][0]
     photo = b"site photo " * 50
     inspections.add_evidence(
-        inspection, photo, hashlib.sha256(photo).hexdigest(), "image/jpeg", "现场.jpg", None
+        inspection, photo, hashlib.sha256(photo).hexdigest(), "image/jpeg", "现场.jpg", "szc-clerk"
     )
-    inspections.record_result(inspection, {"category": "no_problem", "recorded_by": member}, None)
-    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
-    Publishing(bureau, today=lambda: date(2026, 11, 20)).publish(inspection, "results", None)
+    inspections.record_result(
+        inspection, {"category": "no_problem"}, bound_official(bureau, member)
+    )
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
+    Publishing(bureau, today=lambda: date(2026, 11, 20)).publish(inspection, "results", "szc-clerk")
     export_bundle(bureau, tmp_path / "b.jsonl")
     return tmp_path / "b.jsonl"
 
@@ -533,7 +536,7 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
         own, {"on": "2026-11-10", "method": "现场检查", "present": partner["members"]}, "szyc-clerk"
     )
     inspections.record_result(
-        own, {"category": "no_problem", "recorded_by": partner["members"][0]}, None
+        own, {"category": "no_problem"}, bound_official(bureau, partner["members"][0])
     )
     with pytest.raises(Forbidden, match="division szyc"):
         inspections.record_confirmation(own, {"on": "2026-11-10"}, "szc-clerk")
@@ -587,7 +590,7 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
             None,
         )
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场检查", "present": qualified[:2]}, None
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": qualified[:2]}, "szc-clerk"
     )
     export_bundle(bureau, tmp_path / "b.jsonl")
     keys = [str(bureau.signer.verifier)]

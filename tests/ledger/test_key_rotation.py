@@ -9,12 +9,12 @@ import json
 import pytest
 
 from api.cli import main as cli_main
-from ledger.actors import SYSTEM
 from ledger.application import LedgerApp
 from ledger.config import Settings
 from ledger.export import export_bundle
 from ledger.key_rotation import end_overlap, revoke, rotate
 from ledger.keyfile import load_key, load_key_history
+from ledger.registry.service import Registry
 from ledger.setup import create_data_dir
 from ledger.storage import persistence_env
 from verify.__main__ import main as verify_main
@@ -31,7 +31,8 @@ def data(tmp_path):
 
 
 def _record(data, n=1, signer=None):
-    """``n`` policy versions, by the data directory's key (or another signer's process)."""
+    """``n`` divisions (an act the operator records on its own), by the data directory's key
+    (or another signer's process)."""
     if signer is None:
         app = LedgerApp.open(data)
     else:
@@ -44,8 +45,9 @@ def _record(data, n=1, signer=None):
         )
     try:
         for _ in range(n):
-            count = len(list(app.notifications(topics=["policy.set"])))
-            app.set_policy({**app.policy_in_force(), "version": f"v{count + 1}"}, SYSTEM)
+            count = len(list(app.notifications(topics=["division.created"])))
+            spec = {"code": f"d{count + 1}", "name": f"处室{count + 1}", "kind": "other_unit"}
+            Registry(app).add_division(spec, by=None)
         app.seal()
     finally:
         app.close()

@@ -72,6 +72,8 @@ def late_december(monkeypatch):
 
 def _confirmed_on_23_december(bureau, tmp_path):
     """A drawn target inspected on 21 December 2026, its result confirmed on the 23rd."""
+    from ledger.registry.identities import bound_official
+
     draw, teams = run_draw(Draws(bureau, today=date(2026, 11, 1)))
     team = teams[0]
     evidence = EvidenceStore(tmp_path / "evidence")
@@ -80,11 +82,12 @@ def _confirmed_on_23_december(bureau, tmp_path):
         {"source": str(draw), "target": team["target"], "notified_on": "2026-12-14"}, "szc-clerk"
     )
     inspections.carry_out(
-        inspection, {"on": "2026-12-21", "method": "现场检查", "present": team["members"]}, None
+        inspection,
+        {"on": "2026-12-21", "method": "现场检查", "present": team["members"]},
+        "szc-clerk",
     )
-    inspections.record_result(
-        inspection, {"category": "no_problem", "recorded_by": team["members"][0]}, None
-    )
+    recorder = bound_official(bureau, team["members"][0])  # the inspector's own account
+    inspections.record_result(inspection, {"category": "no_problem"}, recorder)
     inspections.record_confirmation(inspection, {"on": "2026-12-23"}, "szc-clerk")
     return inspection
 

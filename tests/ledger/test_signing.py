@@ -61,7 +61,9 @@ def registry(ledger) -> Registry:  # type: ignore[no-untyped-def]
         "division": "szc",
         "object_type": "取水单位和个人",
     }
-    registry.register_item(item, by=None)
+    clerk = {"code": "szc-clerk", "name": "办事员", "division": "szc", "roles": ["clerk"]}
+    registry.register_official(clerk, by=None)
+    registry.register_item(item, by="szc-clerk")  # the division's own act, not the operator's
     return registry
 
 
@@ -85,7 +87,7 @@ def test_a_large_import_is_signed_by_the_helper_into_the_same_bytes_as_inline_si
     monkeypatch.setattr(ledger.registry.bulk, "BATCH", 200)  # batches of 200, 200 and 50 rows
     app = registry.app
 
-    report = registry.import_targets(rows(450), None, "file")
+    report = registry.import_targets(rows(450), "szc-clerk", "file")
 
     assert (report.recorded, report.problems) == (450, [])
     # The two full batches went to the helper; the last one, under its minimum, was inline.

@@ -12,10 +12,13 @@ import pytest
 
 from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
+from ledger.demo.changzhou import ADMIN
 from ledger.draws.service import Draws
 from ledger.export import export_bundle
 from ledger.inspections.service import Inspections
 from ledger.registry.identities import bound_official
+from ledger.registry.officials import Official, official_id
+from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 from tests.ledger.test_draws import run_draw
 from verify.keys import SignerKey
@@ -48,6 +51,14 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes,
         recorder = bound_official(app, present[0])
         service.record_result(inspection, {"category": "no_problem"}, recorder)
         others = [m for t in teams[1:] for m in t["members"] if m not in present]
+        # A bound account's roles and a bound inspector's name corrected, each in place (the
+        # moves below are forged into these).
+        registry = Registry(app)
+        account = app.get(official_id(recorder), Official)
+        registry.change_official_roles(
+            recorder, ["inspector", "clerk"], account.division, "兼任内勤", ADMIN
+        )
+        registry.update_inspector(present[1], {"name": "更正后的姓名"}, "更正", "szc-aggregator")
         facts = {
             "present": present,
             "recorder": recorder,
@@ -194,3 +205,28 @@ def test_an_account_under_a_roster_inspectors_code_is_a_finding(history, run_ver
         "official codes and roster inspector codes never coincide; an official is linked to "
         "the inspector they are only by official.bound_to_inspector"
     ]
+
+
+@pytest.mark.parametrize("who", ["official", "inspector"])
+def test_moving_a_bound_official_or_inspector_elsewhere_is_a_finding(
+    history, run_verify, tmp_path, who
+):
+    """The binding's division and unit must match for as long as it holds: an account bound to
+    a detachment inspector 'moved' into 工管处, or the bound inspector into another unit, each
+    forged into a correction the ledger recorded in place."""
+    bundle = _bundle(history)
+    kind = "official.roles_changed" if who == "official" else "inspector.updated"
+    position = _last(bundle, kind)
+    payload = bundle.envelope(position)["payload"]
+    if who == "official":
+        payload = {**payload, "division": "ggc"}
+    else:
+        payload = {**payload, "changes": {**payload["changes"], "unit": "szyfwzx"}}
+    resealed(bundle, history[0], {position: {"payload": payload}})
+
+    status, report = _verify(run_verify, tmp_path, bundle, history[0])
+
+    assert status == 1
+    messages = [f["message"] for f in report["authority"]["findings"] if f["event"] == position]
+    assert messages, report["authority"]["findings"]
+    assert "is bound to" in messages[0] and "may not move" in messages[0]

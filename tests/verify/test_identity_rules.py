@@ -59,7 +59,7 @@ def test_the_operator_acts_alone_on_set_up_on_request_on_records_and_never_on_in
     assert operator_refusal({}, "official.manage", None) is None
     assert operator_refusal({}, "plan.rollover", None) is None
     assert "only on a written request" in (operator_refusal({}, "target.write", None) or "")
-    assert operator_refusal({}, "target.write", "函〔2026〕1号") is None
+    assert operator_refusal({}, "target.write", "gqc-head") is None
     assert "may not record inspection.result" in (
         operator_refusal({}, "inspection.result", "函") or ""
     )

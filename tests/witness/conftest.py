@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.actors import SYSTEM
 from ledger.witnesses import Witnesses
 from verify.keys import ALG_COSIGNATURE_V1, SignerKey
 from witness.auditor import Witness
@@ -28,10 +27,14 @@ def transport_of(client: TestClient) -> Transport:
 
 
 def grow(ledger: Any, n: int = 1) -> None:
-    """Record ``n`` policy versions: new events, a new checkpoint each (seal_interval 0)."""
+    """Record ``n`` divisions (an act the operator records on its own): new events, a new
+    checkpoint each (seal_interval 0)."""
+    from ledger.registry.service import Registry
+
     for _ in range(n):
-        count = len(list(ledger.notifications(topics=["policy.set"])))
-        ledger.set_policy({**ledger.policy_in_force(), "version": f"v{count + 1}"}, SYSTEM)
+        count = len(list(ledger.notifications(topics=["division.created"])))
+        spec = {"code": f"grow{count + 1}", "name": f"新处室{count + 1}", "kind": "other_unit"}
+        Registry(ledger).add_division(spec, by=None)
 
 
 @pytest.fixture

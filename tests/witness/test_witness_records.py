@@ -125,10 +125,20 @@ def test_the_verifier_finds_a_witness_added_by_a_role_the_policy_does_not_name(w
     key_and_time = (str(witness_key.verifier), "2026-12-02T10:00:00.000000Z")
     report = replay_authority(
         [
-            (0, "official.registered", "o1", (*operator, ("bgs-clerk", "bgs", ["clerk"]), None)),
-            (1, "official.registered", "o2", (*operator, ("bgs-admin", "bgs", ["admin"]), None)),
-            (2, "witness.added", "w1", ("bgs-clerk", "clerk", "bgs", key_and_time, None)),
-            (3, "witness.added", "w2", ("bgs-admin", "admin", "bgs", key_and_time, None)),
+            (
+                0,
+                "official.registered",
+                "o1",
+                (*operator, ("bgs-clerk", "bgs", ["clerk"]), None, None),
+            ),
+            (
+                1,
+                "official.registered",
+                "o2",
+                (*operator, ("bgs-admin", "bgs", ["admin"]), None, None),
+            ),
+            (2, "witness.added", "w1", ("bgs-clerk", "clerk", "bgs", key_and_time, None, None)),
+            (3, "witness.added", "w2", ("bgs-admin", "admin", "bgs", key_and_time, None, None)),
         ]
     )
 

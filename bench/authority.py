@@ -1,0 +1,188 @@
+"""What the rules of authority cost (issue 11, "Performance"): the import's per-row authority
+check, and the verifier's authority replay.
+
+One ledger per repeat and variant (SQLite, embedded sealing as ``drawledger`` opens it): the
+bureau's divisions and items, a clerk of 工管处 (``gqc``), then the clerk imports a CSV of
+``gqc``'s targets through ``api.importing.import_file`` (the HTTP route's and the CLI's path).
+Interleaved, in rotated order:
+
+- ``checked``: the import as it runs, every row through ``registry.authority.authorise``
+  (against the entry's current owner and the row's division);
+- ``unchecked``: the same import with ``authorise`` replaced in the import engine by a stub
+  that returns the clerk's actor at once (what the import would cost with no authority check).
+
+The figure is checked / unchecked (rows per second): at most 5 % slower is ≥ 0.95×.
+
+The checked ledger is then exported, and the bundle verified, interleaved: ``reference`` (bare
+Ed25519 over every event's digest, one core), ``verify`` (``verify_bundle(jobs=1)``, the
+authority replay included, judging every row's act by the clerk) and ``no replay`` (the same
+with ``replay_authority`` stubbed). Figures: verify / reference (the issue's ≥ 0.75× bare
+Ed25519 on one core) and verify / no replay (what the replay itself costs).
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .common import Config, Figure, median, rotate, spread
+from .import_targets import DISTRICTS, credit_code
+
+DIVISION, ITEM = "gqc", "hdjs"
+CLERK = "bench-clerk"
+
+
+def _write_csv(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["统一社会信用代码", "名称", "类型", "所属区", "责任处室", "抽查事项"])
+        for n in range(count):
+            district = DISTRICTS[n % len(DISTRICTS)]
+            name = f"常州市{district}第{n}号水利工程建设有限公司"
+            writer.writerow([credit_code(n), name, "企业", district, DIVISION, ITEM])
+
+
+def _bureau(directory: Path) -> Any:
+    from bench.common import new_signer, sqlite_env
+    from ledger.application import LedgerApp
+    from ledger.registry.service import Registry
+
+    directory.mkdir(parents=True, exist_ok=True)
+    signer = new_signer()
+    app = LedgerApp(sqlite_env(directory), signer, signer.name, embedded_sealing=True)
+    app.create_ledger()
+    app.set_default_policy()
+    registry = Registry(app)
+    registry.add_division({"code": DIVISION, "name": "工管处"}, None)
+    item = {
+        "code": ITEM,
+        "name": "河道管理范围内建设项目检查",
+        "law": "中华人民共和国河道管理条例",
+        "article": "第十一条",
+        "division": DIVISION,
+        "object_type": "建设单位",
+    }
+    official = {"code": CLERK, "name": "办事员", "division": DIVISION, "roles": ["clerk"]}
+    registry.register_official(official, None)
+    registry.register_item(item, CLERK)
+    return app, registry
+
+
+def _import(csv_path: Path, directory: Path, checked: bool) -> tuple[float, Any]:
+    """Import the CSV as the clerk; (seconds, the app, open)."""
+    import ledger.registry.bulk as bulk
+    from api.importing import import_file
+    from ledger.actors import Actor
+
+    app, registry = _bureau(directory)
+    original = bulk.authorise
+    if not checked:
+        clerk = Actor(CLERK, "clerk", DIVISION)
+        bulk.authorise = lambda *args, **kwargs: clerk  # type: ignore[assignment]
+    try:
+        data = csv_path.read_bytes()
+        started = time.perf_counter()
+        result = import_file(registry, "targets", data, by=CLERK, source="bench")
+        seconds = time.perf_counter() - started
+    finally:
+        bulk.authorise = original  # type: ignore[assignment]
+    if result.problems or result.recorded != result.total:
+        raise RuntimeError(f"the import did not record every row: {result.summary()}")
+    return seconds, app
+
+
+def _verify_variants(bundle_path: Path) -> dict[str, Any]:
+    import verify.checks as checks
+    from verify.authority_replay import AuthorityReport
+    from verify.bundle import read_bundle
+    from verify.events import decode_record
+    from verify.keys import parse_verifier_key
+
+    from .verify_rate import _reference
+
+    bundle = read_bundle(bundle_path)
+    items = [(e.signature, e.digest) for e in map(decode_record, bundle.records)]
+    (key,) = [parse_verifier_key(k) for k in bundle.keys]
+
+    def full() -> None:
+        report = checks.verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1)
+        if not report.intact or not report.authority.ok:
+            raise RuntimeError("the benchmark bundle does not verify with its clerk's acts")
+
+    def bare() -> None:
+        original = checks.replay_authority
+        checks.replay_authority = lambda events: AuthorityReport()  # type: ignore[assignment]
+        try:
+            checks.verify_bundle(bundle, pinned_keys=bundle.keys, jobs=1)
+        finally:
+            checks.replay_authority = original  # type: ignore[assignment]
+
+    return {
+        "reference": lambda: _reference(items, key.public_key),
+        "verify": full,
+        "no replay": bare,
+    }
+
+
+def run(config: Config) -> list[Figure]:
+    from ledger.export import export_bundle
+
+    rows = 2_000 if config.quick else 20_000
+    root = Path(tempfile.mkdtemp(prefix="bench-authority-", dir=config.tmp))
+    csv_path = root / "targets.csv"
+    _write_csv(csv_path, rows)
+    seconds: dict[str, list[float]] = {"checked": [], "unchecked": []}
+    bundle_path = root / "ledger.bundle"
+    for rep in range(config.repeats):
+        for variant in rotate(list(seconds), rep):
+            took, app = _import(csv_path, root / f"{variant}-{rep}", variant == "checked")
+            if variant == "checked" and not bundle_path.exists():
+                export_bundle(app, bundle_path)
+            app.close()
+            seconds[variant].append(took)
+            config.log(f"  authority/import repeat {rep + 1} {variant:>9}: {took:.2f} s")
+    ratios = [u / c for c, u in zip(seconds["checked"], seconds["unchecked"], strict=True)]
+    figures = [
+        Figure(
+            "authority",
+            "sqlite",
+            f"import of {rows:,} targets by their division's clerk: with the per-row authority "
+            "check / with it stubbed (rows/s)",
+            median(ratios),
+            target=0.95,
+            spread=spread(ratios),
+            detail=f"checked {rows / median(seconds['checked']):,.0f} rows/s, unchecked "
+            f"{rows / median(seconds['unchecked']):,.0f} rows/s; "
+            f"{config.repeats} repeat(s), interleaved",
+        )
+    ]
+    variants = _verify_variants(bundle_path)
+    timed_runs: dict[str, list[float]] = {name: [] for name in variants}
+    for rep in range(config.repeats):
+        for name in rotate(list(variants), rep):
+            started = time.perf_counter()
+            variants[name]()
+            timed_runs[name].append(time.perf_counter() - started)
+    events = len(Path(bundle_path).read_text(encoding="utf-8").splitlines())
+    for against, target, what in (
+        ("reference", 0.75, "bare Ed25519"),
+        ("no replay", None, "verify_bundle without the authority replay"),
+    ):
+        ratio = [a / v for v, a in zip(timed_runs["verify"], timed_runs[against], strict=True)]
+        figures.append(
+            Figure(
+                "authority",
+                "-",
+                f"verify_bundle(jobs=1) with the authority replay / {what}",
+                median(ratio),
+                target=target,
+                spread=spread(ratio),
+                detail=f"bundle of ~{events:,} lines ({rows:,} targets by one clerk); "
+                f"verify {median(timed_runs['verify']):.2f} s, {against} "
+                f"{median(timed_runs[against]):.2f} s",
+            )
+        )
+    return figures

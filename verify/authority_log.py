@@ -1,0 +1,158 @@
+"""The log as the authority replay reads it: officials, record owners, the policy in force,
+identities (roster inspectors, bindings, teams present) and the directed-inspection scope
+(listed items and registered targets), folded event by event (``verify/authority_replay.py``).
+
+Pure data and functions: no ledger, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from .authority_rules import INSPECTION, MOVED, NAMED, NEW, NONE, moving
+
+
+@dataclass(frozen=True)
+class OfficialState:
+    division: Any
+    roles: frozenset[Any]
+    deactivated_at: int | None = None
+
+
+class AuthorityLog:
+    """Officials and record owners as the log stood: what each judgement reads."""
+
+    def __init__(self) -> None:
+        self.officials: dict[Any, OfficialState] = {}  # by code
+        self.codes: dict[str, Any] = {}  # official aggregate id -> code
+        self.owner: dict[str, Any] = {}  # record aggregate id -> division
+        self.policy: dict[str, Any] = {}  # what the replay reads of the policy in force
+        self.units: dict[Any, Any] = {}  # roster inspector code -> unit
+        self.inspectors: dict[str, Any] = {}  # inspector aggregate id -> code
+        self.bound: dict[Any, Any] = {}  # official code -> the inspector bound to them
+        self.holder: dict[Any, Any] = {}  # inspector code -> the active official bound to them
+        self.present: dict[str, list[Any]] = {}  # inspection aggregate id -> the team present
+        self.policies = 0  # how many policy versions have been set
+        # What a directed inspection may name (``directed_refusal``): the listed items and the
+        # registered targets, by code and key.
+        self.items: dict[Any, tuple[Any, tuple[Any, ...], bool]] = {}  # (owner, units, withdrawn)
+        self.item_codes: dict[str, Any] = {}  # item aggregate id -> code
+        self.targets: dict[Any, tuple[Any, tuple[Any, ...]]] = {}  # key -> (division, items)
+        self.target_keys: dict[str, Any] = {}  # target aggregate id -> key
+
+    def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
+        if whose == NEW or (whose == MOVED and extra is not None):
+            self.owner[aggregate] = extra
+        elif whose == INSPECTION:
+            self.owner[aggregate] = self.owner.get(str(extra))
+        elif kind == "policy.set":
+            self.policy = extra if isinstance(extra, dict) else {}
+            self.policies += 1
+        elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
+            code, division, roles = extra
+            if isinstance(code, str):
+                self.codes[aggregate] = code
+                self.officials[code] = OfficialState(division, _roles(roles))
+        elif kind == "official.roles_changed" and isinstance(extra, tuple) and len(extra) == 2:
+            code = self.codes.get(aggregate)
+            if code is not None:
+                old = self.officials[code]
+                self.officials[code] = OfficialState(extra[0], _roles(extra[1]), old.deactivated_at)
+        elif kind == "official.deactivated":
+            code = self.codes.get(aggregate)
+            if code is not None:
+                old = self.officials[code]
+                self.officials[code] = OfficialState(old.division, old.roles, position)
+                # A deactivated official's inspector is free again.
+                self.holder.pop(self.bound.pop(code, None), None)
+
+    def apply_identity(self, kind: str, aggregate: str, identity: Any) -> None:
+        if not isinstance(identity, tuple) or not identity:
+            return
+        if not all(isinstance(v, str | list | None) for v in identity):
+            return  # a forged payload: what it names cannot be folded (a hashable code)
+        if kind == "inspector.registered" and len(identity) == 2 and isinstance(identity[0], str):
+            self.inspectors[aggregate] = identity[0]
+            self.units[identity[0]] = identity[1]
+        elif kind == "inspector.updated" and identity[0] is not None:
+            code = self.inspectors.get(aggregate)
+            if code is not None:
+                self.units[code] = identity[0]
+        elif kind == "official.bound_to_inspector" and isinstance(identity[0], str):
+            code = self.codes.get(aggregate)
+            if code is not None:
+                self.bound[code] = identity[0]
+                self.holder[identity[0]] = code
+        elif kind == "inspection.carried_out" and isinstance(identity[0], list):
+            self.present[aggregate] = identity[0]
+
+    def apply_scope(self, kind: str, aggregate: str, scope: Any) -> None:
+        """Fold what an item or target event says of the directed-inspection scope."""
+        if not isinstance(scope, tuple) or len(scope) != 3:
+            return
+        code, division, listed = scope
+        listed = tuple(listed) if isinstance(listed, list) else None
+        if kind in ("item.registered", "target.registered"):
+            if not isinstance(code, str):
+                return
+            if kind == "item.registered":
+                self.item_codes[aggregate] = code
+                self.items[code] = (division, listed or (), False)
+            else:
+                self.target_keys[aggregate] = code
+                self.targets[code] = (division, listed or ())
+        elif kind in ("item.amended", "item.withdrawn") and aggregate in self.item_codes:
+            code = self.item_codes[aggregate]
+            owner, units, withdrawn = self.items[code]
+            self.items[code] = (
+                owner if division is None else division,
+                units if listed is None else listed,
+                withdrawn or kind == "item.withdrawn",
+            )
+        elif kind == "target.updated" and aggregate in self.target_keys:
+            key = self.target_keys[aggregate]
+            owner, carried = self.targets[key]
+            self.targets[key] = (
+                owner if division is None else division,
+                carried if listed is None else listed,
+            )
+
+    def scope(
+        self, items: Any, targets: Any
+    ) -> tuple[dict[str, tuple[str, Collection[str]] | None], dict[str, Any]] | None:
+        """What ``directed_refusal`` reads of the named items and targets as the log stood: a
+        withdrawn item is not listed. None if the payload does not name lists of codes."""
+        if not isinstance(items, list) or not isinstance(targets, list):
+            return None
+        if not all(isinstance(c, str) for c in [*items, *targets]):
+            return None
+        listed: dict[str, tuple[str, Collection[str]] | None] = {}
+        for code in items:
+            item = self.items.get(code)
+            listed[code] = None if item is None or item[2] else (item[0], item[1])
+        return listed, {key: self.targets.get(key) for key in targets}
+
+    def bound_to(self, inspector: Any) -> Any:
+        return self.holder.get(inspector)
+
+    def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
+        """The divisions whose records the event acts on, or a reason they are unknown."""
+        if whose == NONE:
+            return [], None
+        if whose in (NEW, NAMED):
+            return ([extra], None) if isinstance(extra, str) else ([], "names no division")
+        key = str(extra) if whose == INSPECTION else aggregate
+        owner = self.owner.get(key)
+        if not isinstance(owner, str):
+            return [], f"the division of record {key} is unknown: no earlier event names it"
+        if whose == MOVED and isinstance(extra, str):
+            return list(moving(owner, extra)), None
+        return [owner], None
+
+
+def _roles(roles: Any) -> frozenset[Any]:
+    if not isinstance(roles, list):
+        return frozenset()
+    return frozenset(r for r in roles if isinstance(r, str))
