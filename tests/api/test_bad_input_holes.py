@@ -26,7 +26,8 @@ from verify.plan_rules import plan_period
 from ..ledger.test_draws import run_draw
 
 TODAY = date(2026, 11, 25)
-REQUEST = ["--on-request-of", "水政处函〔2026〕12号"]
+# The operator acts on a written request of an official entitled to the act (issue 11).
+REF = ["--request-ref", "水政处函〔2026〕12号"]
 DRAWN = date(2026, 11, 10)  # the draw assigned its teams on this day
 
 
@@ -297,11 +298,12 @@ def test_the_checklist_rule_names_every_problem():
 # -- unknown fields in files the CLI reads ---------------------------------------------------------
 
 
-def _cli_refused(world: Any, capsys: Any, args: list[str], named: str) -> None:
-    """``drawledger ARGS`` exits 1 with a message naming ``named``, no traceback, nothing
-    recorded."""
+def _cli_refused(world: Any, capsys: Any, args: list[str], named: str, requester: str) -> None:
+    """``drawledger ARGS``, on ``requester``'s written request, exits 1 with a message naming
+    ``named``, no traceback, nothing recorded."""
     before = _head(world["app"])
-    code = drawledger([*args, "--data", str(world["data"]), *REQUEST])
+    request = ["--on-request-of", requester, *REF]
+    code = drawledger([*args, "--data", str(world["data"]), *request])
     err = capsys.readouterr().err.strip()
     assert code == 1 and named in err and "Traceback" not in err, err
     assert _head(world["app"]) == before
@@ -310,10 +312,10 @@ def _cli_refused(world: Any, capsys: Any, args: list[str], named: str) -> None:
 def test_a_policy_file_with_an_unknown_key_is_refused_by_the_cli(world, tmp_path, capsys):
     policy = tmp_path / "policy.toml"
     policy.write_text('version = "holes-1"\n[draws]\nexclude_friends = true\n', encoding="utf-8")
-    _cli_refused(world, capsys, ["policy", "set", str(policy)], "unknown key")
+    _cli_refused(world, capsys, ["policy", "set", str(policy)], "unknown key", "bgs-admin")
 
 
 def test_a_registry_file_with_an_unknown_column_is_refused_by_the_cli(world, tmp_path, capsys):
     sheet = tmp_path / "items.csv"
     sheet.write_text("code,name,colour\nxx,某事项,red\n", encoding="utf-8")
-    _cli_refused(world, capsys, ["import", "items", str(sheet)], "colour")
+    _cli_refused(world, capsys, ["import", "items", str(sheet)], "colour", "szc-clerk")
