@@ -285,9 +285,23 @@ def _roles(roles: Any) -> frozenset[Any]:
 
 def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> AuthorityReport:
     """Judge every ``(position, type, aggregate, facts)`` in log order."""
-    report = AuthorityReport()
-    log = _Log()
-    for position, kind, aggregate, (official, role, department, extra, identity) in events:
+    replay = AuthorityReplay()
+    for position, kind, aggregate, event_facts in events:
+        replay.add(position, kind, aggregate, event_facts)
+    return replay.report
+
+
+class AuthorityReplay:
+    """``replay_authority`` one event at a time, for a verifier that streams the bundle: what it
+    keeps is the registry of officials and records, not the events."""
+
+    def __init__(self) -> None:
+        self.report = AuthorityReport()
+        self._log = _Log()
+
+    def add(self, position: int, kind: str, aggregate: str, event_facts: Facts) -> None:
+        report, log = self.report, self._log
+        official, role, department, extra, identity = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
@@ -305,7 +319,6 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
             report.findings.append(Finding(position, kind, actor, *problem))
         log.apply(position, kind, whose, aggregate, extra)
         log.apply_identity(kind, aggregate, identity)
-    return report
 
 
 def _shared_code(log: _Log, kind: str, extra: Any, identity: Any) -> tuple[str, str] | None:

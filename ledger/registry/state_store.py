@@ -75,7 +75,18 @@ def decode(data: bytes) -> RegistryState:
         targets[t.aggregate] = t
     inspectors = {}
     for row in body["inspectors"]:
-        i = InspectorState(*row[:8], conflicts=frozenset(row[8]))
+        code, name, certificate, unit, division, agency, qualifications, status, conflicts = row
+        i = InspectorState(
+            code,
+            name,
+            certificate,
+            unit,
+            division,
+            agency,
+            qualifications,
+            status,
+            frozenset(conflicts),
+        )
         inspectors[i.code] = i
     return RegistryState(
         targets=targets,
@@ -96,10 +107,12 @@ class StateStore:
 
     def __init__(self, app: LedgerApp) -> None:
         self.app = app
+        recorder: Any = app.recorder  # the SQLite or PostgreSQL recorder: its datastore
+        self.recorder = recorder
         self._pg = is_postgres(app.recorder)
         self.refused: str | None = None  # why the last load ignored a stored state
         blob = "BYTEA" if self._pg else "BLOB"
-        with app.recorder.datastore.transaction(commit=True) as c:
+        with recorder.datastore.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (last_id BIGINT PRIMARY KEY, "
                 f"position BIGINT NOT NULL, leaf_hash {blob} NOT NULL, digest {blob} NOT NULL, "
@@ -122,7 +135,7 @@ class StateStore:
         digest = hashlib.sha256(body).digest()
         origin = self.app.origin
         signature = self.app.signer.sign(_message(origin, state.position, last_id, leaf, digest))
-        with self.app.recorder.datastore.transaction(commit=True) as c:
+        with self.recorder.datastore.transaction(commit=True) as c:
             c.execute(
                 self._sql(
                     f"INSERT INTO {TABLE} (last_id, position, leaf_hash, digest, signature, body) "
@@ -143,7 +156,7 @@ class StateStore:
         ``refused`` says why one was ignored)."""
         self.refused = None
         clause = "" if position is None else "WHERE position <= ? "
-        with self.app.recorder.datastore.transaction(commit=False) as c:
+        with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 self._sql(
                     f"SELECT last_id, position, leaf_hash, digest, signature, body FROM {TABLE} "
