@@ -15,6 +15,7 @@ counts that disagree) is *unusable input*: ``BundleError``, never a partial veri
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import re
@@ -54,6 +55,10 @@ class Bundle:
     def count(self) -> int:
         return len(self.records)
 
+    @property
+    def record_bytes(self) -> int:
+        return sum(map(len, self.records))
+
     def add_event(self, notification_id: int, record: bytes) -> None:
         self.records.append(record)
         self.notification_ids.append(notification_id)
@@ -85,16 +90,20 @@ class BundleFile:
     exported_at: str
     checkpoints: list[str] = field(default_factory=list)
     count: int = 0
+    record_bytes: int = 0
     _last: int | None = None
     _first: bytes | None = None
     _rotations: list[bytes] = field(default_factory=list)
+    _digest: Any = field(default_factory=hashlib.sha256)  # over every record, as scanned
 
     def add_event(self, notification_id: int, record: bytes) -> None:
+        _digest_record(self._digest, record)
         if self._first is None:
             self._first = record
         if _ROTATION in record:
             self._rotations.append(record)
         self.count += 1
+        self.record_bytes += len(record)
         self._last = notification_id
 
     def last_notification_id(self) -> int | None:
@@ -108,8 +117,11 @@ class BundleFile:
 
     def iter_records(self) -> Iterator[bytes]:
         """The records again, read from the file; BundleError if it no longer holds what
-        ``scan_bundle`` checked (it changed while it was being verified)."""
+        ``scan_bundle`` checked (it changed while it was being verified): the records of
+        each pass hash to what the scan hashed, checked when the pass ends, so that no result
+        of a pass over other bytes than the others' is used."""
         count = 0
+        digest = hashlib.sha256()
         try:
             with open(self.path, "rb") as f:
                 lines = _whole_lines(f)
@@ -119,12 +131,20 @@ class BundleFile:
                         break
                     fast = _EVENT_LINE.fullmatch(raw)
                     record = fast.group(3) if fast is not None else _record_of(raw, lineno)
-                    yield b64decode_strict(record.decode() if isinstance(record, bytes) else record)
+                    text = record.decode() if isinstance(record, bytes) else record
+                    # Strict base64 was checked by the scan; the digest proves the bytes the same.
+                    decoded = base64.b64decode(text, validate=True)
+                    _digest_record(digest, decoded)
+                    yield decoded
                     count += 1
         except (OSError, ValueError) as e:
             raise BundleError(f"{self.path}: cannot read it again: {e}") from None
-        if count != self.count:
+        if count != self.count or digest.digest() != self._digest.digest():
             raise BundleError(f"{self.path}: the file changed while it was being verified")
+
+
+def _digest_record(digest: Any, record: bytes) -> None:
+    digest.update(len(record).to_bytes(8, "big") + record)
 
 
 def _record_of(raw: bytes, lineno: int) -> str:

@@ -170,6 +170,7 @@ class RecordPass:
         self.count = 0
         self.first_decoded = False
         self.bad: set[int] = set()
+        self.undecoded: set[int] = set()  # positions whose record is not a record (step 3)
         self.last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, at)
         self.tree = CompactTree()
         self.sizes = set(sizes)
@@ -194,6 +195,7 @@ class RecordPass:
             self.records.fail(i, d.error)
             self.bad.add(i)
         if not d.decoded:
+            self.undecoded.add(i)
             return
         if i == 0:
             self.first_decoded = True
