@@ -73,7 +73,7 @@ def verify_bundle(
             envelopes = list(envelopes)
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
-    step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    step_evidence(report, _only(envelopes, "inspection."), evidence_dir)  # (11): evidence files
     step_witnesses(  # (12): witness cosignatures
         report,
         passed.witness_events,
@@ -96,9 +96,21 @@ class Envelopes:
         self.bundle = bundle
         self.undecoded = undecoded
 
+    def only(self, *prefixes: str) -> Envelopes:
+        """A pass that decodes only the records whose type starts with one of ``prefixes``
+        (None for the others, as for a record that does not decode: the passes given it skip
+        other types). A canonical envelope spells its type ``"type":"<name>"``, so a record
+        without that byte string is not of the type (the converse is checked on decoding)."""
+        view = Envelopes(self.bundle, self.undecoded)
+        view.marks = tuple(b'"type":"' + p.encode() for p in prefixes)
+        return view
+
+    marks: tuple[bytes, ...] = ()
+
     def __iter__(self) -> Iterator[dict[str, Any] | None]:
+        marks = self.marks
         for i, record in enumerate(self.bundle.iter_records()):
-            if i in self.undecoded:
+            if i in self.undecoded or (marks and not any(m in record for m in marks)):
                 yield None
                 continue
             try:
@@ -120,6 +132,14 @@ def _anchor(
     if checkpoint_kept:
         return f"{names}, which signed the --trusted-checkpoint you kept"
     return None
+
+
+def _only(
+    envelopes: Iterable[dict[str, Any] | None], *prefixes: str
+) -> Iterable[dict[str, Any] | None]:
+    """What a pass reading only types starting with ``prefixes`` needs: a filtered pass over a
+    file, the decoded list itself."""
+    return envelopes.only(*prefixes) if isinstance(envelopes, Envelopes) else envelopes
 
 
 # (3): every record's form, digest and signature --------------------------------------------
@@ -363,16 +383,17 @@ def default_jobs() -> int:
 def _step_draws(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> None:
     step = Step(9, "draws replayed: population, seed, selection, teams, substitutions")
     report.steps.append(step)
-    if not any(e is not None and e["type"].startswith("draw.") for e in envelopes):
+    draws = _only(envelopes, "draw.")
+    if not any(e is not None and e["type"].startswith("draw.") for e in draws):
         step.detail = "no draws in this bundle"
         return
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
-    for position, message in beacon_rounds(envelopes):
+    for position, message in beacon_rounds(draws):
         step.notes.append(Failure(position, f"look up: {message}"))
     book = PlanBook()
-    for position, envelope in enumerate(envelopes):
+    for position, envelope in enumerate(_only(envelopes, "plan.", "draw.")):
         if envelope is not None and envelope["type"] in PLAN_TOPICS:
             book.apply(position, envelope)
     rules = findings(book)
