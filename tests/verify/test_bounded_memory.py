@@ -3,7 +3,8 @@
 A bundle of about 40 MiB (a ledger.created and 1,599 signed events of 20 KB each, one checkpoint
 over all) is verified in a child process whose address space is limited to what it uses once
 everything is imported plus 20 MiB: less than the bundle's records alone, which the verifier
-held in memory before it streamed (that verifier fails here with MemoryError, exit 2)."""
+held in memory before it streamed (run the same way, that verifier stopped with a MemoryError
+traceback while reading the bundle, exit 1)."""
 
 from __future__ import annotations
 
