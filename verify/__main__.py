@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .bundle import Bundle, BundleError, read_bundle, scan_bundle
+from .bundle import BundleError, scan_bundle
 from .checks import verify_bundle
 from .keys import read_key_text
 from .report import Report
@@ -101,9 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        # The rule audit folds a bundle held in memory; the verification itself streams the
-        # file, reading it again for each pass (memory independent of its size).
-        bundle = read_bundle(args.bundle) if args.rules else scan_bundle(args.bundle)
+        # The file is read as a stream, again for each pass: memory independent of its size.
+        bundle = scan_bundle(args.bundle)
         trusted = [_read_text(f) for f in args.trusted_checkpoint]
         pinned = [_key_text(k) for k in args.key]
         witnesses = [_key_text(k) for k in args.witness]
@@ -131,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
             min_cosignatures=minimum,
         )
         if args.rules:
-            assert isinstance(bundle, Bundle)
             report.rule_audit = audit_bundle(bundle)
     except Exception as e:  # noqa: BLE001 - a verifier bug must not pass for "a check failed"
         return _unusable(f"the verifier could not process this bundle: {e!r}", args.json)
