@@ -5,11 +5,11 @@
 Two bundles of the embedded mode's making (``verify_rate.build_bundle``, sealed every 1,000
 events): 10,000 and 40,000 events (quick: 2,000 and 8,000). For each, in a freshly spawned
 process: the peak resident set size (``VmHWM``) before reading (the interpreter and libraries),
-after ``read_bundle`` and after ``verify_bundle`` (``--jobs 1``), and the same for the reader as
-it was before (``parse_bundle`` over the whole file read at once). Reported: the peak above the
-baseline per MiB of bundle, at both sizes. A verifier whose memory does not grow with the
-bundle would show that figure falling as the bundle grows; this one does not (see
-docs/PERFORMANCE.md): the records and the per-event facts are still held.
+after ``scan_bundle`` (the structural pass ``python -m verify`` makes, keeping no record) and
+after ``verify_bundle`` (``--jobs 1``) over the file as a stream, and the same for the bundle as
+it was before ``python -m verify`` streamed (``read_bundle``: every record held in memory).
+Reported: the peak above the baseline per MiB of bundle, at both sizes. A verifier whose memory
+does not grow with the bundle shows that figure falling as the bundle grows.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from .verify_rate import build_bundle
 
 
 def measure(path: str, whole_file: bool) -> dict[str, Any]:
-    from verify.bundle import parse_bundle, read_bundle
+    from verify.bundle import read_bundle, scan_bundle
     from verify.checks import verify_bundle
 
     baseline = _rss_mib()
-    bundle = parse_bundle(Path(path).read_bytes()) if whole_file else read_bundle(path)
+    bundle = read_bundle(path) if whole_file else scan_bundle(path)
     read = _rss_mib()
     report = verify_bundle(bundle, jobs=1)
     failed = [step.name for step in report.steps if step.failures]
@@ -48,7 +48,7 @@ def run(config: Config) -> list[Figure]:
             mib = path.stat().st_size / 2**20
             for whole_file in (False, True):
                 m = _in_fresh_process(measure, str(path), whole_file)
-                name = "reader before (whole file)" if whole_file else "streaming reader"
+                name = "bundle held in memory" if whole_file else "streamed (python -m verify)"
                 config.log(
                     f"  {events:,} events, {mib:.1f} MiB bundle, {name}: baseline "
                     f"{m['baseline']:.0f} MiB, after read {m['read']:.0f}, after verify "

@@ -13,7 +13,8 @@ transaction:
 A crash or error anywhere in a batch rolls back rows and positions together, so no event is
 ever applied twice or skipped; the next ``catch_up()`` starts again after the last committed
 batch. ``rebuild()`` drops a projection's tables and position in one transaction and replays
-the log from the start.
+the log from the start (through the signed checkpoint, as any read from the start of a log
+longer than a batch is).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -181,7 +182,9 @@ class ProjectionRunner:
         ``VOUCHED_BACKLOG`` events is read through the checkpoint (``LedgerApp.records`` with
         ``vouch``: one SHA-256 per sealed record instead of a signature each), from one stream
         kept between batches; a shorter one a page of the followed topics at a time."""
-        if vouch and head - low >= VOUCHED_BACKLOG:
+        streaming = self._stream is not None and self._stream[0] == low  # a vouched read goes on
+        long_read = head - low >= VOUCHED_BACKLOG or (low == 0 and head > self.batch)
+        if vouch and (streaming or long_read):
             events, end = self._read_vouched(low)
             if end > low:
                 return events, end

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .bundle import BundleError, read_bundle
+from .bundle import BundleError, scan_bundle
 from .checks import verify_bundle
 from .keys import read_key_text
 from .report import Report
@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        bundle = read_bundle(args.bundle)
+        # The file is read as a stream, again for each pass: memory independent of its size.
+        bundle = scan_bundle(args.bundle)
         trusted = [_read_text(f) for f in args.trusted_checkpoint]
         pinned = [_key_text(k) for k in args.key]
         witnesses = [_key_text(k) for k in args.witness]

@@ -237,10 +237,23 @@ class AuthorityReport:
 
 def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> AuthorityReport:
     """Judge every ``(position, type, aggregate, facts)`` in log order."""
-    report = AuthorityReport()
-    log = AuthorityLog()
-    for position, kind, aggregate, facts_ in events:
-        official, role, department, extra, identity, request = facts_
+    replay = AuthorityReplay()
+    for position, kind, aggregate, event_facts in events:
+        replay.add(position, kind, aggregate, event_facts)
+    return replay.report
+
+
+class AuthorityReplay:
+    """``replay_authority`` one event at a time, for a verifier that streams the bundle: what it
+    keeps is the registry of officials and records, not the events."""
+
+    def __init__(self) -> None:
+        self.report = AuthorityReport()
+        self._log = AuthorityLog()
+
+    def add(self, position: int, kind: str, aggregate: str, event_facts: Facts) -> None:
+        report, log = self.report, self._log
+        official, role, department, extra, identity, request = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
@@ -270,7 +283,6 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
             log.apply_scope(kind, aggregate, identity)
         else:
             log.apply_identity(kind, aggregate, identity)
-    return report
 
 
 _DIRECTED_RULE = (

@@ -15,9 +15,11 @@ counts that disagree) is *unusable input*: ``BundleError``, never a partial veri
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,14 +38,125 @@ class BundleError(VerifyError):
     """The input is not a complete, well-formed bundle (exit status 2)."""
 
 
+_ROTATION = b'"type":"ledger.key_rotated"'
+
+
 @dataclass
 class Bundle:
+    """A bundle held in memory (tests, the rule audit, the dispute check)."""
+
     origin: str
     keys: list[str]
     exported_at: str
     records: list[bytes] = field(default_factory=list)
     notification_ids: list[int] = field(default_factory=list)
     checkpoints: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def record_bytes(self) -> int:
+        return sum(map(len, self.records))
+
+    def add_event(self, notification_id: int, record: bytes) -> None:
+        self.records.append(record)
+        self.notification_ids.append(notification_id)
+
+    def last_notification_id(self) -> int | None:
+        return self.notification_ids[-1] if self.notification_ids else None
+
+    def iter_records(self) -> Iterator[bytes]:
+        return iter(self.records)
+
+    def first_record(self) -> bytes | None:
+        return self.records[0] if self.records else None
+
+    def rotation_records(self) -> list[bytes]:
+        """The records that may be key rotations (a byte match, read unchecked)."""
+        return [r for r in self.records if _ROTATION in r]
+
+
+@dataclass
+class BundleFile:
+    """A bundle on disk whose structure was checked (``scan_bundle``) and whose records are read
+    again from the file, a line at a time, for each pass of the verifier: it keeps the header,
+    the checkpoints and a few records, never the events, so that the verifier's memory does not
+    grow with the bundle."""
+
+    path: Path
+    origin: str
+    keys: list[str]
+    exported_at: str
+    checkpoints: list[str] = field(default_factory=list)
+    count: int = 0
+    record_bytes: int = 0
+    _last: int | None = None
+    _first: bytes | None = None
+    _rotations: list[bytes] = field(default_factory=list)
+    _digest: Any = field(default_factory=hashlib.sha256)  # over every record, as scanned
+    # Each event's position (its store notification id), 8 bytes an event: what the report
+    # names events by (docs/FORMAT.md, "Positions").
+    notification_ids: array[int] = field(default_factory=lambda: array("q"))
+
+    def add_event(self, notification_id: int, record: bytes) -> None:
+        _digest_record(self._digest, record)
+        self.notification_ids.append(notification_id)
+        if self._first is None:
+            self._first = record
+        if _ROTATION in record:
+            self._rotations.append(record)
+        self.count += 1
+        self.record_bytes += len(record)
+        self._last = notification_id
+
+    def last_notification_id(self) -> int | None:
+        return self._last
+
+    def first_record(self) -> bytes | None:
+        return self._first
+
+    def rotation_records(self) -> list[bytes]:
+        return self._rotations
+
+    def iter_records(self) -> Iterator[bytes]:
+        """The records again, read from the file; BundleError if it no longer holds what
+        ``scan_bundle`` checked (it changed while it was being verified): the records of
+        each pass hash to what the scan hashed, checked when the pass ends, so that no result
+        of a pass over other bytes than the others' is used."""
+        count = 0
+        digest = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as f:
+                lines = _whole_lines(f)
+                next(lines, None)
+                for lineno, raw in enumerate(lines, start=2):
+                    if count == self.count:
+                        break
+                    fast = _EVENT_LINE.fullmatch(raw)
+                    record = fast.group(3) if fast is not None else _record_of(raw, lineno)
+                    text = record.decode() if isinstance(record, bytes) else record
+                    # Strict base64 was checked by the scan; the digest proves the bytes the same.
+                    decoded = base64.b64decode(text, validate=True)
+                    _digest_record(digest, decoded)
+                    yield decoded
+                    count += 1
+        except (OSError, ValueError) as e:
+            raise BundleError(f"{self.path}: cannot read it again: {e}") from None
+        if count != self.count or digest.digest() != self._digest.digest():
+            raise BundleError(f"{self.path}: the file changed while it was being verified")
+
+
+def _digest_record(digest: Any, record: bytes) -> None:
+    digest.update(len(record).to_bytes(8, "big") + record)
+
+
+def _record_of(raw: bytes, lineno: int) -> str:
+    record = _parse_line(raw, lineno).get("record")
+    if not isinstance(record, str):
+        raise BundleError(f"line {lineno}: the file changed while it was being verified")
+    return record
 
 
 def header_line(origin: str, keys: list[str], exported_at: str) -> bytes:
@@ -93,7 +206,19 @@ def parse_bundle(data: bytes) -> Bundle:
     return _parse_lines(io.BytesIO(data))
 
 
-def _parse_lines(source: Iterable[bytes]) -> Bundle:
+def scan_bundle(path: Path | str) -> BundleFile:
+    """``read_bundle``'s checks, keeping no records: the verifier reads them again from the
+    file (``BundleFile.iter_records``)."""
+    try:
+        with open(path, "rb") as f:
+            return _parse_lines(f, lambda o, k, e: BundleFile(Path(path), o, k, e))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such file") from None
+    except OSError as e:
+        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
     lines = _whole_lines(source)
     first = next(lines, None)
     if first is None:
@@ -106,7 +231,7 @@ def _parse_lines(source: Iterable[bytes]) -> Bundle:
         raise BundleError("line 1: the header needs 'origin' (string) and 'keys' (list)")
     if not all(isinstance(k, str) for k in keys):
         raise BundleError("line 1: every key must be a verifier-key string")
-    bundle = Bundle(origin=origin, keys=keys, exported_at=str(header.get("exported_at", "")))
+    bundle = make(origin, keys, str(header.get("exported_at", "")))
     end: dict[str, Any] | None = None
     for lineno, raw in enumerate(lines, start=2):
         if end is not None:
@@ -137,7 +262,7 @@ def _parse_lines(source: Iterable[bytes]) -> Bundle:
             raise BundleError(f"line {lineno}: unknown line {_short(raw)}")
     if end is None:
         raise BundleError("no end line: the bundle is truncated")
-    counts = (len(bundle.records), len(bundle.checkpoints))
+    counts = (bundle.count, len(bundle.checkpoints))
     if not isinstance(end, dict) or (end.get("events"), end.get("checkpoints")) != counts:
         raise BundleError(
             f"the end line says {end!r}, the bundle holds {counts[0]} events "
@@ -154,19 +279,20 @@ def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
         yield line[:-1]
 
 
-def _add_event(bundle: Bundle, obj: dict[str, Any], lineno: int) -> None:
+def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> None:
     index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
-    if index != len(bundle.records):
-        raise BundleError(f"line {lineno}: expected event {len(bundle.records)}, got {index!r}")
-    if type(nid) is not int or (bundle.notification_ids and nid <= bundle.notification_ids[-1]):
+    if index != bundle.count:
+        raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
+    last = bundle.last_notification_id()
+    if type(nid) is not int or (last is not None and nid <= last):
         raise BundleError(f"line {lineno}: notification ids must be increasing integers")
     if not isinstance(record, str):
         raise BundleError(f"line {lineno}: record must be a base64 string")
     try:
-        bundle.records.append(b64decode_strict(record))
+        decoded = b64decode_strict(record)
     except ValueError:
         raise BundleError(f"line {lineno}: record is not canonical base64") from None
-    bundle.notification_ids.append(nid)
+    bundle.add_event(nid, decoded)
 
 
 def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:

@@ -8,53 +8,33 @@ could be decoded, so that one report shows the whole damage.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from . import key_trust
-from .authority_replay import KEY_INTRODUCTIONS, Facts, facts, replay_authority
-from .bundle import Bundle
+from .authority_replay import KEY_INTRODUCTIONS
+from .bundle import Bundle, BundleFile
 from .draw_replay import beacon_rounds, replay_draws
 from .errors import VerifyError
-from .events import check_signature, decode_record
+from .events import decode_record
 from .evidence import step_evidence
 from .inspection_replay import check_inspections
-from .keys import VerifierKey, parse_verifier_key
-from .merkle import (
-    CompactTree,
-    consistency_proof,
-    leaf_hash,
-    verify_consistency,
-)
+from .keys import VerifierKey
+from .merkle import leaf_hash, verify_consistency
 from .note import Checkpoint, parse_checkpoint, parse_note, verify_note
-from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
-from .witnesses import WITNESS_EVENTS, step_witnesses
-
-__all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 from .plan_bounds import TOPICS as PLAN_TOPICS
 from .plan_bounds import PlanBook, findings
+from .record_pass import Ranges, RecordPass, checked_chunks, consistency_ranges
+from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
+from .witnesses import step_witnesses
 
+__all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 
-class _Decoded(NamedTuple):
-    """What step 3 learns of one event, small enough to send between processes."""
-
-    type: str
-    aggregate: str
-    version: int
-    prev: str | None
-    digest: bytes
-    key_id: bytes
-    facts: Facts  # what the authority replay and the key check need
-    error: str | None = None
-    decoded: bool = True
-
-
-_NO_FACTS: Facts = (None, None, None, None, None, None)
+DECODED_ONCE = 16 << 20  # records up to this many bytes in all: steps 9-11 decode them once
 
 
 def verify_bundle(
-    bundle: Bundle,
+    bundle: Bundle | BundleFile,
     *,
     pinned_keys: Sequence[str] = (),
     trusted_checkpoints: Sequence[str] = (),
@@ -63,52 +43,80 @@ def verify_bundle(
     witnesses: Sequence[str] = (),
     min_cosignatures: int = 0,
 ) -> Report:
-    """Run every step on a bundle that ``read_bundle`` accepted; ``witnesses`` (cosignature/v1
-    verifier keys) and ``min_cosignatures`` are what step 12 requires."""
-    report = Report(positions=list(bundle.notification_ids))
+    """Run every step on a bundle that ``read_bundle`` or ``scan_bundle`` accepted;
+    ``witnesses`` (cosignature/v1 verifier keys) and ``min_cosignatures`` are what step 12
+    requires. The records are read as a stream (``record_pass.py``): a ``BundleFile`` is
+    verified with memory independent of its size."""
+    report = Report(positions=bundle.notification_ids)
     step = Step(1, "read bundle")
     step.detail = (
-        f"{len(bundle.records)} events, {len(bundle.checkpoints)} checkpoints, "
-        f"origin {bundle.origin!r}"
+        f"{bundle.count} events, {len(bundle.checkpoints)} checkpoints, origin {bundle.origin!r}"
     )
     report.steps.append(step)  # (1): read_bundle() already checked the structure
 
     keys, first_keys = key_trust.step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
-    decoded, history = _step_records(report, bundle, keys, first_keys, jobs)  # (3): records
-    _step_chains(report, decoded)  # (4): per-aggregate chains
-    leaves = [leaf_hash(r) for r in bundle.records]
-    checkpoints = _step_checkpoints(report, bundle, history, leaves)  # (5): checkpoints
-    _step_consistency(report, checkpoints, leaves)  # (6): successive consistency
+    passed = _step_records(report, bundle, keys, first_keys, trusted_checkpoints, jobs)  # (3)
+    report.steps.append(passed.chains)  # (4): per-aggregate chains, checked in the same pass
+    passed.chains.detail = f"{len(passed.last)} aggregates"
+    history = passed.history
+    checkpoints = _step_checkpoints(report, bundle, history, passed.roots)  # (5): checkpoints
+    _step_consistency(report, checkpoints, bundle, passed)  # (6): successive consistency
     _step_coverage(report, bundle, [c for _, c in checkpoints])  # (7): every event sealed
-    kept = _step_trusted(report, bundle, history, leaves, trusted_checkpoints)  # (8)
+    kept = _step_trusted(report, bundle, history, passed.roots, trusted_checkpoints)  # (8)
     report.anchor = _anchor(history.trusted, pinned_keys, kept)
     # Steps 9-11 read the envelopes; a bundle without draws or inspections skips decoding them.
-    replayed = ("draw.", "inspection.", "publication.")
-    envelopes: list[dict[str, Any] | None] = []
-    if any(d is not None and d.type.startswith(replayed) for d in decoded):
-        envelopes = [
-            decode_record(record).envelope if d is not None else None
-            for record, d in zip(bundle.records, decoded, strict=True)
-        ]
+    # A small bundle is decoded once and kept; a larger one read again for each of their passes.
+    envelopes: Iterable[dict[str, Any] | None] = []
+    if passed.replayed:
+        envelopes = Envelopes(bundle, passed.undecoded)
+        if bundle.record_bytes <= DECODED_ONCE:
+            envelopes = list(envelopes)
     _step_draws(report, envelopes)  # (9): every draw replayed
     _step_inspections(report, envelopes)  # (10): inspections and publications
-    step_evidence(report, envelopes, evidence_dir)  # (11): evidence files, when supplied
+    step_evidence(report, _only(envelopes, "inspection."), evidence_dir)  # (11): evidence files
     step_witnesses(  # (12): witness cosignatures
         report,
-        (
-            (i, d.type, *d.facts[3])
-            for i, d in enumerate(decoded)
-            if d is not None and d.error is None and d.type in WITNESS_EVENTS
-        ),
+        passed.witness_events,
         [(n, c, bundle.checkpoints[n - 1]) for n, c in checkpoints],
-        len(bundle.records),
+        bundle.count,
         witnesses,
         min_cosignatures,
     )
-    report.authority = replay_authority(  # the rules of authority, replayed (findings)
-        (i, d.type, d.aggregate, d.facts) for i, d in enumerate(decoded) if d is not None
-    )
+    report.authority = passed.authority.report  # the rules of authority, replayed (findings)
     return report
+
+
+class Envelopes:
+    """The bundle's envelopes in log order, decoded afresh on each pass (None where a record
+    does not decode: step 3 reported it). Step 3 checked the form of the others, and each pass
+    over a file proves its bytes the same as the scan's (``BundleFile.iter_records``), so their
+    form is not checked again."""
+
+    def __init__(self, bundle: Bundle | BundleFile, undecoded: set[int]) -> None:
+        self.bundle = bundle
+        self.undecoded = undecoded
+
+    def only(self, *prefixes: str) -> Envelopes:
+        """A pass that decodes only the records whose type starts with one of ``prefixes``
+        (None for the others, as for a record that does not decode: the passes given it skip
+        other types). A canonical envelope spells its type ``"type":"<name>"``, so a record
+        without that byte string is not of the type (the converse is checked on decoding)."""
+        view = Envelopes(self.bundle, self.undecoded)
+        view.marks = tuple(b'"type":"' + p.encode() for p in prefixes)
+        return view
+
+    marks: tuple[bytes, ...] = ()
+
+    def __iter__(self) -> Iterator[dict[str, Any] | None]:
+        marks = self.marks
+        for i, record in enumerate(self.bundle.iter_records()):
+            if i in self.undecoded or (marks and not any(m in record for m in marks)):
+                yield None
+                continue
+            try:
+                yield decode_record(record, form_known_good=True).envelope
+            except (VerifyError, ValueError):  # bytes changed since step 3: the pass fails
+                yield None
 
 
 def _anchor(
@@ -126,136 +134,87 @@ def _anchor(
     return None
 
 
+def _only(
+    envelopes: Iterable[dict[str, Any] | None], *prefixes: str
+) -> Iterable[dict[str, Any] | None]:
+    """What a pass reading only types starting with ``prefixes`` needs: a filtered pass over a
+    file, the decoded list itself."""
+    return envelopes.only(*prefixes) if isinstance(envelopes, Envelopes) else envelopes
+
+
 # (3): every record's form, digest and signature --------------------------------------------
 
 
 def _step_records(
     report: Report,
-    bundle: Bundle,
+    bundle: Bundle | BundleFile,
     keys: dict[bytes, VerifierKey],
     first_keys: dict[bytes, VerifierKey],
+    trusted: Sequence[str],
     jobs: int,
-) -> tuple[list[_Decoded | None], key_trust.KeyHistory]:
-    """Check every record; return what was decoded and the keys trusted to sign (key_trust)."""
-    step = Step(3, "event records: form, digest, signature")
+) -> RecordPass:
+    """Check every record in one pass (``record_pass.py``); the pass's ``history`` holds the
+    keys trusted to sign (key_trust)."""
+    passed = RecordPass(*_sizes(bundle, trusted))
+    step = passed.records
     report.steps.append(step)
-    records = bundle.records
-    if jobs > 1 and len(records) > 1000:
-        chunk = -(-len(records) // (jobs * 4))
-        parts = [records[i : i + chunk] for i in range(0, len(records), chunk)]
-        key_texts = [str(k) for k in keys.values()]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(_check_records, parts, [key_texts] * len(parts))
-            decoded = [d for part in results for d in part]
-    else:
-        decoded = _check_records(records, keys)
-    out: list[_Decoded | None] = []
-    for i, d in enumerate(decoded):
-        if d.error is not None:
-            step.fail(i, d.error)
-        # Records that decode stay in the chain check even if their signature failed, so that
-        # step 4 blames the edited event, not the untouched next one.
-        out.append(d if d.decoded else None)
+    records = bundle.iter_records()
+    for chunk, found in checked_chunks(records, keys, jobs if bundle.count > 1000 else 1):
+        for record, d in zip(chunk, found, strict=True):
+            passed.add(record, d)
     first = None
-    if not bundle.records:
+    if not bundle.count:
         step.fail(None, "the bundle holds no events: there is nothing to verify")
-    elif out[0] is not None:
-        first = key_trust.genesis_key(step, bundle.records[0], first_keys)
-
-    def signed() -> Iterator[tuple[int, str, bytes, Any]]:
-        return (
-            (i, d.type, d.key_id, d.facts[3])
-            for i, d in enumerate(decoded)
-            if d.decoded and d.error is None
-        )
-
-    history, untrusted = key_trust.walk(signed, keys, first, KEY_INTRODUCTIONS)
+    elif passed.first_decoded:
+        first = key_trust.genesis_key(step, bundle.first_record() or b"", first_keys)
+    history, untrusted = key_trust.walk(passed.signed, keys, first, KEY_INTRODUCTIONS)
     for position, message in untrusted:
         step.fail(position, message)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
     bad = len({f.position for f in step.failures if f.position is not None})
-    step.detail = f"{len(records) - bad} of {len(records)} records check out"
-    return out, history
+    step.detail = f"{bundle.count - bad} of {bundle.count} records check out"
+    passed.history = history
+    return passed
 
 
-def _check_records(
-    records: Sequence[bytes], keys: dict[bytes, VerifierKey] | list[str]
-) -> list[_Decoded]:
-    if isinstance(keys, list):  # in a worker process: keys arrive as text
-        keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
-    out = []
-    for record in records:
+def _sizes(
+    bundle: Bundle | BundleFile, trusted: Sequence[str]
+) -> tuple[set[int], tuple[int, int] | None]:
+    """The tree sizes the checkpoints name (their roots are kept as the leaves go by), and
+    the first and last of the bundle's: the consistency proof step 6 will most likely want
+    (read unchecked: steps 5 and 8 check them)."""
+    sizes, bundle_sizes = set(), []
+    for n, text in enumerate([*bundle.checkpoints, *trusted]):
         try:
-            event = decode_record(record)
-        except VerifyError as e:
-            out.append(_Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
+            size = parse_checkpoint(parse_note(text).text).size
+        except VerifyError:
             continue
-        env = event.envelope
-        error = None
-        try:
-            check_signature(event, keys)
-        except VerifyError as e:
-            error = str(e)  # still decoded: the chain check can walk through it
-        out.append(
-            _Decoded(
-                env["type"],
-                env["aggregate"],
-                env["version"],
-                env["prev"],
-                event.digest,
-                event.key_id,
-                facts(env),
-                error,
-            )
-        )
-    return out
-
-
-# (4): the per-aggregate hash chains ---------------------------------------------------------
-
-
-def _step_chains(report: Report, decoded: list[_Decoded | None]) -> None:
-    step = Step(4, "per-aggregate hash chains")
-    report.steps.append(step)
-    last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, position)
-    for i, d in enumerate(decoded):
-        if d is None:
-            continue
-        seen = last.get(d.aggregate)
-        expected_version = seen[0] + 1 if seen else 1
-        if d.version != expected_version:
-            where = f"after leaf {seen[2]}" if seen else "as its first event"
-            step.fail(
-                i,
-                f"aggregate {d.aggregate}: expected version {expected_version} {where}, "
-                f"got {d.version}",
-            )
-        if seen and d.version == seen[0] + 1 and d.prev != seen[1].hex():
-            step.fail(
-                i,
-                f"aggregate {d.aggregate} v{d.version}: prev is {d.prev}, expected "
-                f"{seen[1].hex()} (digest of v{seen[0]} at leaf {seen[2]})",
-            )
-        if not seen or d.version > seen[0]:
-            last[d.aggregate] = (d.version, d.digest, i)
-    step.detail = f"{len(last)} aggregates"
+        sizes.add(size)
+        if n < len(bundle.checkpoints):
+            bundle_sizes.append(size)
+    usable = [s for s in bundle_sizes if 0 < s <= bundle.count]
+    proof = (usable[0], usable[-1]) if len(usable) >= 2 and usable[0] <= usable[-1] else None
+    return sizes, proof
 
 
 # (5): checkpoints: signature, origin and root ------------------------------------------------
 
 
 def _step_checkpoints(
-    report: Report, bundle: Bundle, keys: key_trust.KeyHistory, leaves: list[bytes]
+    report: Report,
+    bundle: Bundle | BundleFile,
+    keys: key_trust.KeyHistory,
+    roots: dict[int, bytes],
 ) -> list[tuple[int, Checkpoint]]:
     """The checkpoints that check out, numbered from 1 in the bundle's order, in that order."""
     step = Step(5, "checkpoints: signature, origin, root")
     report.steps.append(step)
     parsed = []
     for n, text in enumerate(bundle.checkpoints, start=1):
-        checkpoint = _parse_checkpoint(step, f"checkpoint #{n}", text, bundle, keys, leaves)
+        checkpoint = _parse_checkpoint(step, f"checkpoint #{n}", text, bundle, keys)
         if checkpoint is not None:
             parsed.append((n, checkpoint))
-    good = _check_roots(step, "checkpoint", parsed, leaves)
+    good = _check_roots(step, "checkpoint", parsed, roots)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
     step.detail = f"{len(good)} of {len(bundle.checkpoints)} checkpoints check out"
     return good
@@ -265,9 +224,8 @@ def _parse_checkpoint(
     step: Step,
     label: str,
     text: str,
-    bundle: Bundle,
+    bundle: Bundle | BundleFile,
     keys: key_trust.KeyHistory,
-    leaves: list[bytes],
 ) -> Checkpoint | None:
     try:
         note = parse_note(text)
@@ -280,20 +238,20 @@ def _parse_checkpoint(
     if checkpoint.origin != bundle.origin:
         step.fail(None, f"{label}: origin {checkpoint.origin!r}, expected {bundle.origin!r}")
         return None
-    if checkpoint.size > len(leaves) and label.startswith("trusted"):
+    if checkpoint.size > bundle.count and label.startswith("trusted"):
         # The auditor's own checkpoint may simply be newer than the bundle they were handed.
         step.fail(
             None,
-            f"{label}: covers {checkpoint.size} events, the bundle holds only {len(leaves)}: "
+            f"{label}: covers {checkpoint.size} events, the bundle holds only {bundle.count}: "
             "the checkpoint is newer than the bundle, which cannot show that the ledger extends "
             "it; verify a bundle exported after the checkpoint was signed (if this one was, "
             "events were cut from its end)",
         )
         return None
-    if checkpoint.size > len(leaves):
+    if checkpoint.size > bundle.count:
         step.fail(
             None,
-            f"{label}: covers {checkpoint.size} events, the bundle holds only {len(leaves)} "
+            f"{label}: covers {checkpoint.size} events, the bundle holds only {bundle.count} "
             "(events were removed from the tail)",
         )
         return None
@@ -301,17 +259,14 @@ def _parse_checkpoint(
 
 
 def _check_roots(
-    step: Step, label: str, numbered: list[tuple[int, Checkpoint]], leaves: list[bytes]
+    step: Step, label: str, numbered: list[tuple[int, Checkpoint]], roots: dict[int, bytes]
 ) -> list[tuple[int, Checkpoint]]:
-    """Compare each checkpoint's root with the tree of the bundle's first *size* leaves, in
-    one pass over the leaves (a compact tree grown in order of size), however many checkpoints.
-    Returns those whose root matches, in the order given."""
+    """Compare each checkpoint's root with the root of the bundle's first *size* leaves (kept
+    at that size as the record pass went by), however many checkpoints. Returns those whose
+    root matches, in the order given."""
     good = set()
-    tree = CompactTree()
-    for n, checkpoint in sorted(numbered, key=lambda item: item[1].size):
-        while tree.size < checkpoint.size:
-            tree.append(leaves[tree.size])
-        root = tree.root()
+    for n, checkpoint in numbered:
+        root = roots[checkpoint.size]
         if root != checkpoint.root:
             step.fail(
                 checkpoint.size - 1 if checkpoint.size else None,
@@ -327,7 +282,10 @@ def _check_roots(
 
 
 def _step_consistency(
-    report: Report, checkpoints: list[tuple[int, Checkpoint]], leaves: list[bytes]
+    report: Report,
+    checkpoints: list[tuple[int, Checkpoint]],
+    bundle: Bundle | BundleFile,
+    passed: RecordPass,
 ) -> None:
     """Sizes never shrink in the bundle's (signing) order; and the consistency proof from the
     oldest to the newest checkpoint, built from the leaves, verifies: the check a witness
@@ -345,7 +303,7 @@ def _step_consistency(
             )
     if len(checkpoints) >= 2 and step.ok:
         first, last = checkpoints[0][1], checkpoints[-1][1]
-        proof = consistency_proof(leaves[: last.size], first.size)
+        proof = _consistency_proof(bundle, passed, first.size, last.size)
         try:
             verify_consistency(first.size, last.size, first.root, last.root, proof)
         except VerifyError as e:
@@ -355,18 +313,34 @@ def _step_consistency(
     )
 
 
+def _consistency_proof(
+    bundle: Bundle | BundleFile, passed: RecordPass, old: int, new: int
+) -> list[bytes]:
+    """The consistency proof from ``old`` to ``new`` from the subtrees the record pass kept,
+    or, if it kept another pair's, from one more pass over the leaves."""
+    if passed.proof_sizes == (old, new):
+        return passed.proof.proof()
+    ranges = Ranges(consistency_ranges(old, new))
+    for i, record in enumerate(bundle.iter_records()):
+        if i >= new:
+            break
+        ranges.add(i, leaf_hash(record))
+    return ranges.proof()
+
+
 # (7): every event is sealed ------------------------------------------------------------------
 
 
-def _step_coverage(report: Report, bundle: Bundle, checkpoints: list[Checkpoint]) -> None:
+def _step_coverage(
+    report: Report, bundle: Bundle | BundleFile, checkpoints: list[Checkpoint]
+) -> None:
     step = Step(7, "every event is sealed by the last checkpoint")
     report.steps.append(step)
     sealed = checkpoints[-1].size if checkpoints else 0
-    if sealed != len(bundle.records):
+    if sealed != bundle.count:
         step.fail(
-            sealed if sealed < len(bundle.records) else None,
-            f"the last valid checkpoint covers {sealed} events, the bundle holds "
-            f"{len(bundle.records)}",
+            sealed if sealed < bundle.count else None,
+            f"the last valid checkpoint covers {sealed} events, the bundle holds {bundle.count}",
         )
     step.detail = f"{sealed} events sealed"
 
@@ -376,9 +350,9 @@ def _step_coverage(report: Report, bundle: Bundle, checkpoints: list[Checkpoint]
 
 def _step_trusted(
     report: Report,
-    bundle: Bundle,
+    bundle: Bundle | BundleFile,
     keys: key_trust.KeyHistory,
-    leaves: list[bytes],
+    roots: dict[int, bytes],
     trusted: Sequence[str],
 ) -> bool:
     """Whether a trusted checkpoint's signature verified: it then anchors the key that signed
@@ -391,10 +365,10 @@ def _step_trusted(
     parsed = []
     for n, text in enumerate(trusted, start=1):
         label = f"trusted checkpoint #{n}"
-        checkpoint = _parse_checkpoint(step, label, text, bundle, keys, leaves)
+        checkpoint = _parse_checkpoint(step, label, text, bundle, keys)
         if checkpoint is not None:
             parsed.append((n, checkpoint))
-    _check_roots(step, "trusted checkpoint", parsed, leaves)
+    _check_roots(step, "trusted checkpoint", parsed, roots)
     step.detail = f"{len(trusted)} trusted checkpoint(s)"
     return bool(parsed)
 
@@ -406,19 +380,20 @@ def default_jobs() -> int:
 # (9): every draw replayed from the bundle alone -----------------------------------------------
 
 
-def _step_draws(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
+def _step_draws(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> None:
     step = Step(9, "draws replayed: population, seed, selection, teams, substitutions")
     report.steps.append(step)
-    if not any(e is not None and e["type"].startswith("draw.") for e in envelopes):
+    draws = _only(envelopes, "draw.")
+    if not any(e is not None and e["type"].startswith("draw.") for e in draws):
         step.detail = "no draws in this bundle"
         return
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
-    for position, message in beacon_rounds(envelopes):
+    for position, message in beacon_rounds(draws):
         step.notes.append(Failure(position, f"look up: {message}"))
     book = PlanBook()
-    for position, envelope in enumerate(envelopes):
+    for position, envelope in enumerate(_only(envelopes, "plan.", "draw.")):
         if envelope is not None and envelope["type"] in PLAN_TOPICS:
             book.apply(position, envelope)
     rules = findings(book)
@@ -431,7 +406,7 @@ def _step_draws(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
 # (10): inspections and publications against the rules ---------------------------------------
 
 
-def _step_inspections(report: Report, envelopes: list[dict[str, Any] | None]) -> None:
+def _step_inspections(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> None:
     step = Step(10, "inspections and publications: teams, results, deadlines")
     report.steps.append(step)
     summary = check_inspections(envelopes)

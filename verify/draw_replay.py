@@ -15,7 +15,7 @@ log) that recorded it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,7 @@ class _Draw:
         return found[1]["payload"] if found else None
 
 
-def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[tuple[int, str]]]:
+def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[tuple[int, str]]]:
     """Return (number of draws, [(position, what differs)]). ``None`` stands for a record that
     could not be decoded (step 3 reported it); the registry fold skips it."""
     draws: dict[str, _Draw] = {}
@@ -108,7 +108,7 @@ def replay_draws(envelopes: Sequence[dict[str, Any] | None]) -> tuple[int, list[
     return len(draws), failures
 
 
-def beacon_rounds(envelopes: Sequence[dict[str, Any] | None]) -> list[tuple[int, str]]:
+def beacon_rounds(envelopes: Iterable[dict[str, Any] | None]) -> list[tuple[int, str]]:
     """Each draw's beacon round, for the auditor to look up: (position of its opening, text)
     naming the source, round and scheduled time, and the value the reveal recorded."""
     rounds: dict[str, tuple[int, dict[str, Any]]] = {}

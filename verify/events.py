@@ -131,8 +131,8 @@ def decode_record(record: bytes, *, form_known_good: bool = False) -> SignedEven
     Raises FormatError when the bytes are not a record: no separator, bad base64, a signature
     of the wrong length, an envelope that is not canonical JSON or lacks a member.
     ``form_known_good`` skips the canonical-form and member checks for bytes identical to a
-    record the caller already checked (the ledger's cache of records it wrote or verified);
-    the verifier never sets it.
+    record the caller already checked (the ledger's cache of records it wrote or verified; the
+    verifier's later passes over records step 3 checked, ``checks.Envelopes``).
     """
     envelope_bytes, sep, tail = bytes(record).partition(b"\n")
     if not sep:

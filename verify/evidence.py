@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from .report import Report, Step
@@ -14,7 +15,7 @@ from .report import Report, Step
 
 def step_evidence(
     report: Report,
-    envelopes: list[dict[str, Any] | None],
+    envelopes: Iterable[dict[str, Any] | None],
     evidence_dir: str | os.PathLike[str] | None,
 ) -> None:
     step = Step(11, "evidence files: SHA-256 and size")

@@ -23,7 +23,7 @@ year shows them apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +61,7 @@ class Summary:
     failures: list[tuple[int, str]] = field(default_factory=list)
 
 
-def check_inspections(envelopes: Sequence[dict[str, Any] | None]) -> Summary:
+def check_inspections(envelopes: Iterable[dict[str, Any] | None]) -> Summary:
     """Check every inspection and publication; ``None`` stands for an undecodable record."""
     out = Summary()
     state = RegistryState()

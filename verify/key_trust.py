@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bundle import Bundle
+from .bundle import Bundle, BundleFile
 from .errors import VerifyError
 from .events import decode_record
 from .keys import VerifierKey, parse_verifier_key
@@ -201,7 +201,7 @@ def _name(key: VerifierKey) -> str:
 
 
 def step_keys(
-    report: Report, bundle: Bundle, pinned: Sequence[str]
+    report: Report, bundle: Bundle | BundleFile, pinned: Sequence[str]
 ) -> tuple[dict[bytes, VerifierKey], dict[bytes, VerifierKey]]:
     """The candidate keys, and those ledger.created may name (the pinned ones, if any)."""
     step = Step(2, "ledger keys")
@@ -235,13 +235,11 @@ def step_keys(
     return keys, (trusted if pinned else keys)
 
 
-def rotated_keys(bundle: Bundle) -> set[str]:
+def rotated_keys(bundle: Bundle | BundleFile) -> set[str]:
     """The keys the bundle's key rotation events name (read without checking them: step 3
     does), so that a pinned first key can be followed to them."""
     found = set()
-    for record in bundle.records:
-        if b'"type":"ledger.key_rotated"' not in record:
-            continue
+    for record in bundle.rotation_records():
         try:
             named = decode_record(record).envelope["payload"].get("verifier_key")
         except (VerifyError, AttributeError):

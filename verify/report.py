@@ -9,6 +9,7 @@ can write such a bundle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ UNANCHORED = (
 )
 
 
-def event_name(index: int, positions: list[int]) -> str:
+def event_name(index: int, positions: Sequence[int]) -> str:
     """How the report names the event at leaf ``index``: by its ledger position (the
     ``notification_id`` the bundle gives it, from 1: the number the service, the draw records,
     the column, the trail and the dispute file show), with the leaf index the proofs use."""
@@ -31,7 +32,7 @@ def event_name(index: int, positions: list[int]) -> str:
     return f"leaf {index}"
 
 
-def _with_positions(value: Any, positions: list[int]) -> Any:
+def _with_positions(value: Any, positions: Sequence[int]) -> Any:
     """``value`` (the JSON report) with a ``position`` beside every ``event`` (a leaf index)."""
     if isinstance(value, list):
         return [_with_positions(v, positions) for v in value]
@@ -88,7 +89,7 @@ class Report:
     anchor: str | None = None  # what anchored the ledger's key; None: nothing did
     rule_audit: RuleAudit | None = None  # with --rules: the rule audit (verify/rule_audit.py)
     # Each leaf index's ledger position (the bundle's notification ids), to name events by.
-    positions: list[int] = field(default_factory=list)
+    positions: Sequence[int] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:

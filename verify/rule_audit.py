@@ -36,7 +36,7 @@ from .audit_inspections import Visits
 from .audit_log import RULES, AuditLog, EventRef, Family, RuleAudit, close_years, fold
 from .audit_selections import Selections
 from .audit_steps import StepDates
-from .bundle import Bundle
+from .bundle import Bundle, BundleFile
 from .errors import VerifyError
 from .events import decode_record
 from .workdays import china_date
@@ -80,12 +80,13 @@ def audit_rules(
     return audit
 
 
-def audit_bundle(bundle: Bundle, *, as_of: date | None = None) -> RuleAudit:
-    """Audit every event of a bundle that decodes (integrity is the other steps' business)."""
-    return audit_rules(_decoded(bundle.records), as_of=as_of)
+def audit_bundle(bundle: Bundle | BundleFile, *, as_of: date | None = None) -> RuleAudit:
+    """Audit every event of a bundle that decodes (integrity is the other steps' business), in
+    one pass over its records (a file is read again, as a stream)."""
+    return audit_rules(_decoded(bundle.iter_records()), as_of=as_of)
 
 
-def _decoded(records: Sequence[bytes]) -> Iterable[tuple[int, dict[str, Any]]]:
+def _decoded(records: Iterable[bytes]) -> Iterable[tuple[int, dict[str, Any]]]:
     for position, record in enumerate(records):
         try:
             yield position, decode_record(record).envelope

@@ -7,19 +7,28 @@ first event. Callers get a copy (or a kept state that nothing changes) and only 
 shares the frontier's records, which a later event replaces rather than changes
 (``RegistryState.copy``), so taking one costs a few dictionary copies, not a deep copy.
 Safe for the service's threads.
+
+After a restart the first state is not folded from the first event: it starts from the state
+persisted beside the log (``state_store.py``, checked on load; anything refused falls back to
+the log) and folds only the events after it. A freeze that folded at least ``PERSIST_AFTER``
+events beyond the newest persisted state persists its own, in a background thread.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
+from .state_store import StateStore
 
 KEPT = 4  # states kept by position: a few draws in progress at once
 _PAGE = 1000
+PERSIST_AFTER = 10_000  # events folded beyond the newest persisted state before persisting
+log = logging.getLogger(__name__)
 
 
 class RegistryStates:
@@ -29,6 +38,11 @@ class RegistryStates:
         self._frontier = RegistryState()  # never handed out: it keeps advancing
         self._frontier_id = 0  # the last notification folded into it
         self._lock = threading.Lock()
+        self.store = StateStore(app)
+        self._persisted_id = 0  # the newest persisted state this process knows of
+        self._persisting = threading.Lock()
+        self.persist_after = PERSIST_AFTER
+        self.saving: threading.Thread | None = None  # the last background persist
 
     def at(self, position: int | None) -> RegistryState:
         """The registry folded from the first ``position`` events of the log (all if None)."""
@@ -44,9 +58,43 @@ class RegistryStates:
             self._kept[state.position] = state
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
+            if self._frontier_id - self._persisted_id >= self.persist_after:
+                self._persisted_id = self._frontier_id
+                frontier = (self._frontier.copy(), self._frontier_id)
+                self.saving = threading.Thread(target=self._save, args=frontier, daemon=True)
+                self.saving.start()
             return state
 
+    def persist(self) -> int:
+        """Persist the newest state folded so far now (the tests', the bench's and the CLI's
+        way); returns the notification id it was folded up to."""
+        with self._lock:
+            state, last_id = self._frontier.copy(), self._frontier_id
+            self._persisted_id = last_id
+        self._save(state, last_id)
+        return last_id
+
+    def _save(self, state: RegistryState, last_id: int) -> None:
+        with self._persisting:
+            try:
+                self.store.save(state, last_id)
+            except Exception as e:  # a cache: a failure costs a cold fold later, nothing else
+                log.warning("the registry state was not persisted: %s", e)
+
+    def _start(self, position: int | None) -> tuple[RegistryState, int]:
+        """The newest persisted state at or before ``position`` that passes its checks, or an
+        empty one: where a fold starts."""
+        persisted = self.store.newest(position)
+        if persisted is None:
+            if self.store.refused:
+                log.warning("%s; folding the log from its start instead", self.store.refused)
+            return RegistryState(), 0
+        return persisted.state, persisted.last_id
+
     def _advance(self, position: int | None) -> None:
+        if self._frontier_id == 0:  # cold: start from the persisted state, if one passes
+            self._frontier, self._frontier_id = self._start(position)
+            self._persisted_id = max(self._persisted_id, self._frontier_id)
         frontier = self._frontier
         for at, event in self.app.records(start=self._frontier_id + 1, batch=_PAGE):
             if position is not None and frontier.position >= position:
@@ -55,9 +103,11 @@ class RegistryStates:
             self._frontier_id = at
 
     def _fold(self, position: int) -> RegistryState:
-        state = RegistryState()
-        for _, event in self.app.records(batch=_PAGE):
+        state, last_id = self._start(position)
+        if state.position >= position:
+            return state
+        for _, event in self.app.records(start=last_id + 1, batch=_PAGE):
+            state.apply(event.envelope)
             if state.position >= position:
                 break
-            state.apply(event.envelope)
         return state

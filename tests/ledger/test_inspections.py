@@ -590,7 +590,9 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
             None,
         )
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场检查", "present": qualified[:2]}, "szc-clerk"
+        inspection,
+        {"on": "2026-11-10", "method": "现场检查", "present": qualified[:2]},
+        "szc-clerk",
     )
     export_bundle(bureau, tmp_path / "b.jsonl")
     keys = [str(bureau.signer.verifier)]

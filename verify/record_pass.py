@@ -1,0 +1,251 @@
+"""Steps 3 and 4 in one pass over the bundle's records, a chunk at a time, holding no record
+longer than its chunk: memory independent of the bundle's size.
+
+As each record goes by it is decoded and its signature checked (in ``--jobs`` processes, a
+bounded number of chunks in flight), its aggregate's chain extended (step 4 keeps one
+(version, digest, position) per aggregate), its leaf hash appended to a compact Merkle tree
+(RFC 6962 compact range: O(log n) hashes) whose root is kept at every size a checkpoint names
+(steps 5 and 8) and whose subtrees of the consistency proof step 6 needs are kept as they
+complete, and what later steps need of it is folded in: the keys that signed (as runs of
+positions), the witness events, the authority replay. Nothing of a record is kept beyond that.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, NamedTuple
+
+from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
+from .errors import VerifyError
+from .events import check_signature, decode_record
+from .key_trust import KEY_REVOCATIONS, KeyHistory
+from .keys import VerifierKey, parse_verifier_key
+from .merkle import CompactTree, leaf_hash
+from .report import Step
+from .witnesses import WITNESS_EVENTS
+
+CHUNK_RECORDS = 4096  # records handed to a worker at once
+CHUNK_BYTES = 4 << 20  # ... or fewer, when they are large
+REPLAYED = ("draw.", "inspection.", "publication.")  # what steps 9-11 read
+
+
+class Decoded(NamedTuple):
+    """What step 3 learns of one event, small enough to send between processes."""
+
+    type: str
+    aggregate: str
+    version: int
+    prev: str | None
+    digest: bytes
+    key_id: bytes
+    facts: Facts  # what the authority replay and the key check need
+    error: str | None = None
+    decoded: bool = True
+
+
+_NO_FACTS: Facts = (None, None, None, None, None, None)
+
+
+def check_records(
+    records: Sequence[bytes], keys: dict[bytes, VerifierKey] | list[str]
+) -> list[Decoded]:
+    if isinstance(keys, list):  # in a worker process: keys arrive as text
+        keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
+    out = []
+    for record in records:
+        try:
+            event = decode_record(record)
+        except VerifyError as e:
+            out.append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
+            continue
+        env = event.envelope
+        error = None
+        try:
+            check_signature(event, keys)
+        except VerifyError as e:
+            error = str(e)  # still decoded: the chain check can walk through it
+        out.append(
+            Decoded(
+                env["type"],
+                env["aggregate"],
+                env["version"],
+                env["prev"],
+                event.digest,
+                event.key_id,
+                facts(env),
+                error,
+            )
+        )
+    return out
+
+
+def chunks(records: Iterable[bytes]) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        size += len(record)
+        if len(chunk) >= CHUNK_RECORDS or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def checked_chunks(
+    records: Iterable[bytes], keys: dict[bytes, VerifierKey], jobs: int
+) -> Iterator[tuple[list[bytes], list[Decoded]]]:
+    """Each chunk of records with what step 3 found, in order; with ``jobs`` > 1 the checks
+    run in that many processes, at most twice as many chunks in flight."""
+    if jobs <= 1:
+        for chunk in chunks(records):
+            yield chunk, check_records(chunk, keys)
+        return
+    key_texts = [str(k) for k in keys.values()]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        flight: deque[tuple[list[bytes], Future[list[Decoded]]]] = deque()
+        for chunk in chunks(records):
+            flight.append((chunk, pool.submit(check_records, chunk, key_texts)))
+            if len(flight) >= 2 * jobs:
+                done, future = flight.popleft()
+                yield done, future.result()
+        while flight:
+            done, future = flight.popleft()
+            yield done, future.result()
+
+
+class Ranges:
+    """The roots of given disjoint leaf ranges [lo, hi), computed as the leaves go by."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+        self.ranges = list(ranges)
+        self._order = sorted(ranges)
+        self._at = 0
+        self._tree = CompactTree()
+        self.roots: dict[tuple[int, int], bytes] = {}
+
+    def add(self, index: int, leaf: bytes) -> None:
+        while self._at < len(self._order) and index >= self._order[self._at][1]:
+            self._at += 1
+        if self._at == len(self._order) or index < self._order[self._at][0]:
+            return
+        self._tree.append(leaf)
+        lo, hi = self._order[self._at]
+        if index == hi - 1:
+            self.roots[(lo, hi)] = self._tree.root()
+            self._tree = CompactTree()
+
+    def proof(self) -> list[bytes]:
+        return [self.roots[r] for r in self.ranges]
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose roots make the RFC 9162 consistency proof from ``old_size`` to
+    ``new_size`` (0 < old_size <= new_size), in the proof's order (``merkle.consistency_proof``
+    computes the same from the leaves)."""
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m, complete = 0, new_size, old_size, True
+    while m != hi - lo:
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    if not complete:
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
+
+
+class RecordPass:
+    """Steps 3 and 4, and what steps 2 and 5-12 need, in one pass (see the module docstring)."""
+
+    def __init__(self, sizes: Iterable[int], proof: tuple[int, int] | None) -> None:
+        self.records = Step(3, "event records: form, digest, signature")
+        self.chains = Step(4, "per-aggregate hash chains")
+        self.count = 0
+        self.first_decoded = False
+        self.bad: set[int] = set()
+        self.undecoded: set[int] = set()  # positions whose record is not a record (step 3)
+        self.last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, at)
+        self.tree = CompactTree()
+        self.sizes = set(sizes)
+        self.roots: dict[int, bytes] = {0: self.tree.root()} if 0 in self.sizes else {}
+        self.proof_sizes = proof
+        self.proof = Ranges(consistency_ranges(*proof) if proof else [])
+        self.signers: list[tuple[Any, ...]] = []  # runs (first, last, key) and key events
+        self.witness_events: list[tuple[int, str, Any, Any]] = []
+        self.authority = AuthorityReplay()
+        self.history = KeyHistory()  # set by step 3 once the pass is done
+        self.replayed = False  # whether steps 9-11 have anything to read
+
+    def add(self, record: bytes, d: Decoded) -> None:
+        i = self.count
+        self.count += 1
+        leaf = leaf_hash(record)
+        self.tree.append(leaf)
+        if self.tree.size in self.sizes:
+            self.roots[self.tree.size] = self.tree.root()
+        self.proof.add(i, leaf)
+        if d.error is not None:
+            self.records.fail(i, d.error)
+            self.bad.add(i)
+        if not d.decoded:
+            self.undecoded.add(i)
+            return
+        if i == 0:
+            self.first_decoded = True
+        self._chain(i, d)
+        self.replayed = self.replayed or d.type.startswith(REPLAYED)
+        self.authority.add(i, d.type, d.aggregate, d.facts)
+        if d.error is None:
+            self._signed(i, d)
+
+    def _signed(self, i: int, d: Decoded) -> None:
+        """Keep what key_trust.walk reads of a verified event: runs of positions signed by one
+        key, and the events that introduce or revoke keys whole."""
+        if d.type in KEY_INTRODUCTIONS or d.type in KEY_REVOCATIONS:
+            self.signers.append((i, d.type, d.key_id, d.facts[3]))
+        elif self.signers and len(self.signers[-1]) == 3 and self.signers[-1][1] == i - 1:
+            first, _, key = self.signers[-1]
+            if key == d.key_id:
+                self.signers[-1] = (first, i, key)
+            else:
+                self.signers.append((i, i, d.key_id))
+        else:
+            self.signers.append((i, i, d.key_id))
+        if d.type in WITNESS_EVENTS:
+            self.witness_events.append((i, d.type, *d.facts[3]))
+
+    def signed(self) -> Iterator[tuple[int, str, bytes, Any]]:
+        """Every verified event as key_trust.walk reads it, afresh each call."""
+        for item in self.signers:
+            if len(item) == 4:
+                yield item
+                continue
+            first, last, key = item
+            for position in range(first, last + 1):
+                yield position, "", key, None
+
+    def _chain(self, i: int, d: Decoded) -> None:
+        seen = self.last.get(d.aggregate)
+        expected_version = seen[0] + 1 if seen else 1
+        if d.version != expected_version:
+            where = f"after position {seen[2]}" if seen else "as its first event"
+            self.chains.fail(
+                i,
+                f"aggregate {d.aggregate}: expected version {expected_version} {where}, "
+                f"got {d.version}",
+            )
+        if seen and d.version == seen[0] + 1 and d.prev != seen[1].hex():
+            self.chains.fail(
+                i,
+                f"aggregate {d.aggregate} v{d.version}: prev is {d.prev}, expected "
+                f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
+            )
+        if not seen or d.version > seen[0]:
+            self.last[d.aggregate] = (d.version, d.digest, i)
