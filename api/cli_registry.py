@@ -33,11 +33,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        data = path.open("rb")  # read a row at a time, never whole
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from None
     registry = Registry(LedgerApp.open(Path(args.data)))
-    with acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
+    with data, acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
         result = import_file(
             registry,
             args.registry,

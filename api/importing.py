@@ -17,12 +17,13 @@ recorded).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
@@ -38,50 +39,76 @@ Progress = Callable[[int, int], None]
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as e:
-        raise FileRefused(
-            f"the file is neither UTF-8 nor GB18030 text (byte {e.start}); save it as "
-            "'CSV UTF-8' or as .xlsx"
-        ) from None
+Source = bytes | BinaryIO
+CHUNK = 1 << 20  # bytes decoded at a time while a CSV file's encoding is checked
 
 
-def _read_csv(data: bytes) -> Table:
-    text = _decode(data)
-    first = text[: text.find("\n")]
+def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
+    """A CSV file's encoding (UTF-16 by its BOM, else UTF-8, else GB18030: the whole file
+    decoded a chunk at a time, never held), its first line, whether any cell may carry an
+    export's formula escape (``_escape``) and its number of lines (the progress bar's total)."""
+    stream.seek(0)
+    bom = stream.read(2)
+    candidates = ["utf-16"] if bom in (b"\xff\xfe", b"\xfe\xff") else ["utf-8-sig", "gb18030"]
+    for encoding in candidates:
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        first: str | None = None
+        head, carry, escaped, lines, offset = "", "", False, 0, 0
+        try:
+            while True:
+                chunk = stream.read(CHUNK)
+                text = decoder.decode(chunk, final=not chunk)
+                offset += len(chunk)
+                if first is None:
+                    head += text
+                    if "\n" in head or not chunk:
+                        first = head.split("\n", 1)[0]
+                        head = ""
+                lines += text.count("\n")
+                both = carry + text
+                escaped = escaped or any("'" + start in both for start in _FORMULA_START)
+                carry = text[-1:]
+                if not chunk:
+                    break
+        except UnicodeDecodeError as e:
+            if encoding == candidates[-1]:
+                raise FileRefused(
+                    f"the file is neither UTF-8 nor GB18030 text (byte {offset - len(chunk) + e.start}); "
+                    "save it as 'CSV UTF-8' or as .xlsx"
+                ) from None
+            continue
+        stream.seek(0)
+        return encoding, first or "", escaped, lines
+    raise AssertionError("unreachable")
+
+
+def _read_csv(stream: BinaryIO) -> Table:
+    encoding, first, escaped, lines = _scan(stream)
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    # One pass reads every row (their count is the progress bar's total); a row that is not
-    # valid CSV is reported when the rows are read, after the header has been checked.
-    lines: list[list[str]] = []
-    broken: csv.Error | None = None
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     try:
-        lines.extend(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        header = next(reader, None)
     except csv.Error as e:
-        broken = e  # the rows before it are kept: their problems are reported too
-    if not lines:
-        if broken is not None:
-            raise FileRefused(f"row 1 is not valid CSV: {broken}")
+        raise FileRefused(f"row 1 is not valid CSV: {e}") from None
+    if header is None:
         raise FileRefused("the file is empty: it needs a header row")
-    # Only a file that holds an apostrophe followed by a formula's first character can have
-    # an escaped cell (_escape); the cells of any other file are taken as they are.
-    escaped = any("'" + start in text for start in _FORMULA_START)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number in range(2, len(lines) + 1):
-            cells = lines[number - 1]
-            yield number, [_unescape(c) for c in cells] if escaped else cells
-        if broken is not None:
-            raise FileRefused(f"row {len(lines) + 1} is not valid CSV: {broken}")
+        # Read a row at a time: a row that is not valid CSV (or a cell beyond the csv module's
+        # field limit) refuses the file where it is met.
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                yield number, [_unescape(c) for c in cells] if escaped else cells
+        except csv.Error as e:
+            raise FileRefused(f"row {number + 1} is not valid CSV: {e}") from None
+        finally:
+            text.detach()
 
-    return Table(lines[0], rows(), len(lines) - 1)
+    return Table(header, rows(), max(lines - 1, 0))
 
 
 # A spreadsheet runs a CSV cell that starts with one of these as a formula (CSV injection):
@@ -112,14 +139,14 @@ def _cell(value: Any) -> Any:
     return text if text.strip() else None
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(stream: BinaryIO) -> Table:
     from zipfile import BadZipFile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:  # read-only: the sheet is read a row at a time, never loaded whole
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
         raise FileRefused(f"the file is not a readable .xlsx workbook: {e}") from None
     sheet = book.worksheets[0]
@@ -143,18 +170,24 @@ def _read_xlsx(data: bytes) -> Table:
     return Table(headers, rows(), total)
 
 
-def read_table(data: bytes) -> Table:
-    """The sheet of an .xlsx workbook or a CSV file, told apart by their first bytes."""
-    if len(data) > MAX_BYTES:
+def read_table(source: Source) -> Table:
+    """The sheet of an .xlsx workbook or a CSV file, told apart by their first bytes, read a
+    row at a time from a seekable binary file (or bytes): nothing holds the whole file."""
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
+    stream.seek(0, io.SEEK_END)
+    if stream.tell() > MAX_BYTES:
         raise FileRefused(f"the file is larger than {MAX_BYTES // 2**20} MiB; split it")
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    stream.seek(0)
+    magic = stream.read(4)
+    stream.seek(0)
+    if magic.startswith(b"PK\x03\x04"):
+        return _read_xlsx(stream)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused("old Excel .xls files are not read: save the sheet as .xlsx or CSV")
-    return _read_csv(data)
+    return _read_csv(stream)
 
 
-def read_rows(kind: str, data: bytes) -> list[dict[str, Any]]:
+def read_rows(kind: str, data: Source) -> list[dict[str, Any]]:
     """Every entry of a registry file as the Registry's row dicts (FileRefused if unreadable)."""
     check_kind(kind)
     return [row for _, row in Sheet(kind, read_table(data))]
@@ -163,7 +196,7 @@ def read_rows(kind: str, data: bytes) -> list[dict[str, Any]]:
 def import_file(
     registry: Registry,
     kind: str,
-    data: bytes,
+    data: Source,
     *,
     by: str | None,
     source: str,
@@ -172,7 +205,8 @@ def import_file(
     checking: Progress | None = None,
     recording: Progress | None = None,
 ) -> ImportReport:
-    """Import a registry file's bytes: ``read_table``, then ``ledger.registry.sheets
+    """Import a registry file (bytes, or a seekable binary file read a row at a time):
+    ``read_table``, then ``ledger.registry.sheets
     .import_sheet`` (every row checked first; with any bad row nothing recorded unless
     ``skip_invalid``). Raises FileRefused if the file as a whole is unreadable."""
     check_kind(kind)

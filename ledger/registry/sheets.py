@@ -227,6 +227,11 @@ def import_sheet(
     check_kind(kind)
     may_act(registry.app, by, ACTIONS[kind])  # one 403 for the file, before its header is read
     sheet = Sheet(kind, table, checking)
+
+    def recorded(done: int, read: int) -> None:  # rows recorded of the file's (estimated) rows
+        if recording is not None:
+            recording(done, max(table.total, read))
+
     report = registry.import_rows(
         kind,
         sheet,
@@ -234,7 +239,7 @@ def import_sheet(
         source=source,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
-        progress=recording,
+        progress=recorded,
     )
     report.problems = [sheet.described(p) for p in report.problems]
     report.changes = [replace(c, column=sheet.header(c.field)) for c in report.changes]
