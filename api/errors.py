@@ -10,6 +10,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
@@ -22,6 +23,8 @@ from ledger.errors import (
     LedgerError,
     NotFound,
     TamperedEvent,
+    bounded,
+    shown,
 )
 from ledger.fields import InvalidFields
 from projections.follower import ReadModelsBehind
@@ -82,6 +85,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    detail = bounded(detail)  # no unbounded input value echoed (ledger.errors.bounded)
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
@@ -96,7 +100,7 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):
             extra["problems"] = [
-                {"field": p.field, "value": _echo(p.value), "message": p.message}
+                {"field": p.field, "value": _echo(p.value), "message": bounded(p.message)}
                 for p in exc.problems
             ]
         if isinstance(exc, ReadModelsBehind):
@@ -112,6 +116,13 @@ def install(app: FastAPI) -> None:
 
     for failure in _STORE_FAILURES:
         app.add_exception_handler(failure, _store_failure)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The router's own answers (no such path, method not allowed) as problems too.
+        response = problem(exc.status_code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -131,7 +142,9 @@ def _echo(value: Any) -> Any:
     """A refused value as a problem quotes it: a lone surrogate, which no UTF-8 body can carry,
     is written as its escape (``\\ud800``)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return shown(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict | list):
+        value = shown(value)
     if isinstance(value, dict):
         return {_echo(k): _echo(v) for k, v in value.items()}
     if isinstance(value, list):

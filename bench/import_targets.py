@@ -170,8 +170,8 @@ def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[
             checked.append(time.perf_counter())
 
     started = time.perf_counter()
-    data = Path(csv_path).read_bytes()
-    result = import_file(registry, "targets", data, by=None, source="bench", checking=checking)
+    with Path(csv_path).open("rb") as data:  # read a row at a time, as the CLI does
+        result = import_file(registry, "targets", data, by=None, source="bench", checking=checking)
     seconds = time.perf_counter() - started
     peak = _rss_mib()
     helper = _children_rss_mib()
@@ -200,8 +200,8 @@ def _reimport(app: Any, registry: Any, csv_path: str) -> float:
 
     before = app.recorder.max_notification_id()
     started = time.perf_counter()
-    data = Path(csv_path).read_bytes()
-    result = import_file(registry, "targets", data, by=None, source="bench")
+    with Path(csv_path).open("rb") as data:
+        result = import_file(registry, "targets", data, by=None, source="bench")
     seconds = time.perf_counter() - started
     if result.unchanged != result.total or app.recorder.max_notification_id() != before:
         raise RuntimeError(f"the unchanged re-import recorded something: {result.summary()}")
@@ -281,7 +281,8 @@ def run(config: Config) -> list[Figure]:
         f"{count:,} unchanged rows re-imported in the import's process, recording nothing: "
         f"{median([i['reimport_seconds'] for i in imports]):.1f} s (records vouched for by "
         f"this process), {median([i['reimport_cold_seconds'] for i in imports]):.1f} s with "
-        "every signature verified; the import "
+        "the mapper's caches emptied as in a new process (unchanged rows are known by their "
+        "import digests: no signature is checked, no entry folded); the import "
         f"{median([i['seconds'] for i in imports]):.1f} s"
     )
     return [
@@ -323,7 +324,7 @@ def run(config: Config) -> list[Figure]:
         Figure(
             "import",
             "sqlite",
-            "import / unchanged re-import, every stored signature verified (a new process)",
+            "import / unchanged re-import, the mapper's caches emptied (as a new process)",
             median(cold),
             detail=reimport,
             spread=spread(cold),

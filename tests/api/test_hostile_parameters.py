@@ -16,8 +16,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.openapi_errors import PROBLEM, SCHEMA
 from api.public_column.routes import router as column_router
 from ledger.demo.bureau import build_demo
+from ledger.errors import SHOWN
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
 
@@ -88,6 +90,11 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     failures = []
     sent = 0
     who = [None, *sorted(tokens)]
+    documented = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+    }
     for method, path, params, body in routes:
         tries = 5 if method == "GET" else 3
         for _ in range(tries):
@@ -115,6 +122,10 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
                 failures.append(
                     f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
                 )
+            failures += [
+                f"{method} {path} ({url[:80]}) as {role}: {problem}"
+                for problem in _answer_problems(app, method, path, response, documented)
+            ]
     assert not failures, "\n".join(failures)
     assert 300 <= sent <= 800  # bounded, and enough to cover every route several times
 
@@ -142,6 +153,30 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], rng: random.Random, dep
     if kind == "boolean":
         return rng.choice([True, False, "\x00"])
     return rng.choice(HOSTILE_TEXT)
+
+
+def _answer_problems(
+    app: Any, method: str, path: str, response: Any, documented: dict[tuple[str, str], Any]
+) -> list[str]:
+    """What is wrong with an answer against its operation's OpenAPI description: a status it
+    does not document, an error that is not a problem+json of the documented shape, or one
+    echoing a hostile value in full (more than ``ledger.errors.SHOWN`` characters of it)."""
+    found = []
+    responses = documented.get((method, path))
+    status = response.status_code
+    if responses is not None and str(status) not in responses:
+        found.append(f"status {status} is not documented (only {', '.join(sorted(responses))})")
+    if status >= 400:
+        if response.headers.get("content-type") != PROBLEM:
+            found.append(f"an error as {response.headers.get('content-type')}, not {PROBLEM}")
+        else:
+            body = response.json()
+            missing = [k for k in SCHEMA["required"] if k not in body]
+            if missing or body.get("status") != status or not isinstance(body["detail"], str):
+                found.append(f"not a problem of the documented shape: {response.text[:200]}")
+        if "x" * (SHOWN + 1) in response.text:
+            found.append("a hostile value echoed in full")
+    return found
 
 
 def _routes(app: Any) -> list[tuple[str, str, list[tuple[str, str]], dict[str, Any] | None]]:
