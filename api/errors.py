@@ -10,10 +10,10 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
     BadInput,

@@ -73,9 +73,10 @@ def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
                     break
         except UnicodeDecodeError as e:
             if encoding == candidates[-1]:
+                at = offset - len(chunk) + e.start
                 raise FileRefused(
-                    f"the file is neither UTF-8 nor GB18030 text (byte {offset - len(chunk) + e.start}); "
-                    "save it as 'CSV UTF-8' or as .xlsx"
+                    f"the file is neither UTF-8 nor GB18030 text (byte {at}); save it as "
+                    "'CSV UTF-8' or as .xlsx"
                 ) from None
             continue
         stream.seek(0)

@@ -137,12 +137,12 @@ def _children_rss_mib() -> float:
 
 def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[str, Any]:
     """In a fresh process: set the bureau up, then import the CSV, timed."""
-    import ledger.registry.bulk
+    import ledger.registry.recording
     from api.importing import import_file
     from ledger.registry.service import Registry
 
     if inline:
-        ledger.registry.bulk.SIGN_AHEAD_ROWS = sys.maxsize
+        ledger.registry.recording.SIGN_AHEAD_ROWS = sys.maxsize
     app = _open_ledger(Path(directory))
     app.create_ledger()
     app.set_default_policy()
@@ -233,7 +233,8 @@ def run(config: Config) -> list[Figure]:
     """Generate the file once; then, per repeat and in a rotated order, the import with the
     signing helper, the import signing inline and the append reference, each in a fresh
     process on a new SQLite file."""
-    from ledger.registry.bulk import BATCH, SIGN_AHEAD_ROWS
+    from ledger.registry.bulk import BATCH
+    from ledger.registry.recording import SIGN_AHEAD_ROWS
 
     count = 5_000 if config.quick else 100_000
     rates: dict[str, list[float]] = {v: [] for v in VARIANTS}

@@ -37,13 +37,13 @@ from .mapper import SigningMapper
 from .policy import Policy, default_policy
 from .sealer import Sealer, SealError, StoredCheckpoint
 from .sealing import SealingTask
-from .transactions import held, hold
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
     install_append_only_guards,
     is_postgres,
     persistence_env,
 )
+from .transactions import held, hold
 from .vouching import sealed_records
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the

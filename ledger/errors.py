@@ -13,11 +13,11 @@ from typing import Any
 SHOWN = 40  # characters of a refused value quoted in an error
 MESSAGE = 2000  # characters of an error message at most
 _QUOTED = [
-    re.compile(r"'([^'\n]{%d})[^'\n]+'" % SHOWN),
-    re.compile(r'"([^"\n]{%d})[^"\n]+"' % SHOWN),
+    re.compile(r"'([^'\n]{" + str(SHOWN) + r"})[^'\n]+'"),
+    re.compile(r'"([^"\n]{' + str(SHOWN) + r'})[^"\n]+"'),
 ]
 # A value a message names without quotes: any run of 120 or more non-space characters.
-_RUN = re.compile(r"(\S{%d})\S{%d,}" % (SHOWN, 120 - SHOWN))
+_RUN = re.compile(r"(\S{" + str(SHOWN) + r"})\S{" + str(120 - SHOWN) + ",}")
 
 
 def shown(value: Any) -> Any:
@@ -33,12 +33,16 @@ def shown(value: Any) -> Any:
     return value
 
 
+def _cut_quoted(match: re.Match[str]) -> str:
+    quote = match.group(0)[0]
+    return f"{quote}{match.group(1)}…{quote}"
+
+
 def bounded(message: str) -> str:
     """A message with each quoted value cut to ``SHOWN`` characters, at most ``MESSAGE``
     characters long (each cut marked …)."""
     for pattern in _QUOTED:
-        quote = pattern.pattern[0]
-        message = pattern.sub(lambda m: f"{quote}{m.group(1)}…{quote}", message)
+        message = pattern.sub(_cut_quoted, message)
     message = _RUN.sub(lambda m: m.group(1) + "…", message)
     return message[:MESSAGE] + "…" if len(message) > MESSAGE else message
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -29,7 +29,6 @@ from verify.registry_state import target_key
 from ..application import LedgerApp
 from ..errors import Conflict, Forbidden, TamperedEvent
 from ..fields import FieldProblem, Fields, InvalidFields
-from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
 from .authority import authorise, official_of
 from .changes import (
@@ -43,14 +42,9 @@ from .changes import (
 from .digests import ImportDigests
 from .divisions import division_id
 from .items import item_id
-from .personal_data import Held, PersonalData
 from .reports import ImportReport, RowChange, RowProblem
-from .targets import Target, target_id
 
 BATCH = 1000
-# Imports of at least this many rows sign in a helper process (ledger/signing.py), which takes
-# about half a second to start: worth it for a large file, not for a form or a small sheet.
-SIGN_AHEAD_ROWS = 10_000
 
 Numbered = Iterable[tuple[int, dict[str, Any]]]
 
@@ -94,9 +88,7 @@ def exists(app: LedgerApp, aggregate_id: UUID) -> bool:
     return bool(app.recorder.select_events(aggregate_id, limit=1))
 
 
-def batches(
-    rows: Numbered, size: int | None = None
-) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+def batches(rows: Numbered, size: int | None = None) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     """The rows ``size`` (``BATCH``) at a time: an import holds one batch, never the file."""
     size = size or BATCH
     batch: list[tuple[int, dict[str, Any]]] = []
@@ -253,9 +245,7 @@ class Authority:
                 f"row{'s' if len(numbers) > 1 else ''} {_some(numbers)}: {message}"
                 for message, numbers in self.refused.items()
             )
-            raise Forbidden(
-                f"the {kind} file is refused and nothing of it was recorded: {reasons}"
-            )
+            raise Forbidden(f"the {kind} file is refused and nothing of it was recorded: {reasons}")
 
 
 def authorised(
@@ -358,165 +348,6 @@ def planned(
     return good
 
 
-def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
-    """Record an import's events in one transaction: all of them, or (when another command
-    recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
-    nothing."""
-    if not pending or dry_run:
-        return
-    try:
-        app.save(*pending)
-    except Conflict:
-        raise Conflict(
-            f"another command recorded some of the same {kind} at the same time; nothing of "
-            "this import was recorded: import the file again"
-        ) from None
-
-
-Kept = list[tuple[UUID, str]]  # (entry, row digest) to keep (digests.py)
-
-
-def _keep(app: LedgerApp, checked: Checked, entry: Any, kind: str, kept: Kept) -> None:
-    """Keep the row's digest if the row, applied to ``entry`` as it now stands, changes
-    nothing: checked here by the very functions an import applies (``changes``,
-    ``kept_by_command``), so a kept digest can only spare work."""
-    if checked.digest is None:
-        return
-    if not changes(entry, checked.spec, checked.given) and not kept_by_command(
-        entry, checked.row, kind, app
-    ):
-        kept.append((checked.uid, checked.digest))  # type: ignore[arg-type]
-
-
-def record_rows(
-    app: LedgerApp,
-    valid: list[Checked],
-    register: Callable[..., Any],
-    change: Callable[..., None],
-    reason: str,
-    report: ImportReport,
-    kept: Kept | None = None,
-) -> None:
-    """Register new entries, correct changed ones (``reason``), count unchanged ones; one
-    save (inside an import's one transaction: ``LedgerApp.one_transaction``). The digests of
-    rows that now change nothing go to ``kept``."""
-    pending = []
-    kept = [] if kept is None else kept
-    for checked in valid:
-        if checked.same:
-            report.unchanged += 1
-            continue
-        if checked.record is None:
-            entry = register(checked.spec, checked.actor)
-            pending.append(entry)
-            report.recorded += 1
-        elif checked.changes:
-            entry = checked.record
-            change(entry, checked.changes, reason, checked.actor)
-            pending.append(entry)
-            report.updated += 1
-        else:
-            entry = checked.record
-            report.unchanged += 1
-        _keep(app, checked, entry, report.kind, kept)
-    save_all(app, pending, report.kind, report.dry_run)
-
-
-def target_ids(people: PersonalData, valid: list[Checked]) -> None:
-    """The aggregate id of each checked target row; an individual's code becomes its
-    pseudonymous reference first (personal data never goes into an event)."""
-    for checked in valid:
-        spec = checked.spec
-        if spec["kind"] == "individual":
-            spec["code"] = people.reference(str(checked.row.get("code")))
-        checked.uid = target_id(spec["kind"], spec["code"])
-
-
-class TargetWriter:
-    """Records checked target rows a batch at a time, inside the import's one transaction.
-
-    Once an import has read ``SIGN_AHEAD_ROWS`` rows, a helper process signs batch k while this
-    thread builds batch k + 1, and batch k is saved only then (its signatures ready). An
-    individual's personal data goes to the erasable table, never into the event, and only once
-    the transaction has committed (``held``, stored by the caller: ``PersonalData.store``)."""
-
-    def __init__(
-        self,
-        app: LedgerApp,
-        people: PersonalData,
-        source: str,
-        report: ImportReport,
-        keep: Callable[[Kept], None],
-    ):
-        self.app, self.people, self.source, self.report = app, people, source, report
-        self.keep = keep  # told the digests of each batch once it is saved
-        self.mapper = cast(SigningMapper, app.mapper)
-        self.stack = ExitStack()
-        self.ahead = False
-        self.previous: list[Target] = []
-        self.previous_kept: Kept = []
-        self.held: list[Held] = []  # personal data rows, stored once the events are committed
-        self.kept: Kept = []
-
-    def __enter__(self) -> TargetWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stack.close()
-
-    def batch(self, valid: list[Checked]) -> None:
-        report = self.report
-        if not self.ahead and report.total >= SIGN_AHEAD_ROWS and not report.dry_run:
-            self.ahead = bool(self.stack.enter_context(self.mapper.signing_ahead()))
-        batch: list[Target] = []
-        for checked in valid:
-            batch += _target_change(self.app, self.people, checked, self.source, report, self)
-        if self.ahead:
-            self.mapper.sign_ahead([e for t in batch for e in t.pending_events])
-        self.flush()
-        self.previous, self.previous_kept, self.kept = batch, self.kept, []
-
-    def flush(self) -> None:
-        """Save the batch held back while the helper signed it, then keep its digests."""
-        previous, self.previous = self.previous, []
-        kept, self.previous_kept = self.previous_kept, []
-        save_all(self.app, previous, "targets", self.report.dry_run)
-        if not self.report.dry_run:
-            self.keep(kept)
-
-
-def _target_change(
-    app: LedgerApp,
-    people: PersonalData,
-    checked: Checked,
-    source: str,
-    report: ImportReport,
-    writer: TargetWriter,
-) -> list[Target]:
-    spec, record = checked.spec, checked.record
-    if checked.same:
-        report.unchanged += 1
-        return []
-    if record is None:
-        kept = None
-        if spec["kind"] == "individual" and not report.dry_run:
-            person = {"identity": str(checked.row.get("code")), "name": checked.row.get("name")}
-            kept, kept_row = people.commit(spec["code"], person)
-            writer.held.append(kept_row)
-        report.recorded += 1
-        target = Target.register(spec, source, checked.actor, kept, tid=checked.uid)
-        _keep(app, checked, target, "targets", writer.kept)
-        return [target]
-    if not checked.changes:
-        report.unchanged += 1
-        _keep(app, checked, record, "targets", writer.kept)
-        return []
-    record.update(checked.changes, f"import from {source}", source, checked.actor)
-    report.updated += 1
-    _keep(app, checked, record, "targets", writer.kept)
-    return [record]
-
-
 class KnownCodes:
     """Caches which division and item codes exist, for checking many rows quickly."""
 
@@ -573,7 +404,6 @@ class KnownCodes:
 
 __all__ = [
     "BATCH",
-    "SIGN_AHEAD_ROWS",
     "Checked",
     "KnownCodes",
     "Numbered",
@@ -586,12 +416,8 @@ __all__ = [
     "collector_paused",
     "exists",
     "proceed",
-    "record_rows",
     "Authority",
-    "TargetWriter",
     "batches",
     "digested",
     "refuse_existing",
-    "save_all",
-    "target_ids",
 ]

@@ -2,19 +2,21 @@
 
 When an import finds that a row changes nothing on an entry (or records the entry from the row,
 after which the same row changes nothing), it keeps the entry's id and a digest of the row and
-of the entry's stored records: "this row, applied to this entry as stored, changes nothing". The next import
-of the same row, while the entry is still at that version, counts it unchanged without reading
-and folding the entry's events. Any later event on the entry (a correction, a status, a
-conflict) changes its records and voids the digest; a row that differs in any cell (or in which
-cells it gives) has another digest. So a digest can only spare work, never hide a change.
+of the entry's stored records: "this row, applied to this entry as stored, changes nothing".
+The next import of the same row, while the entry's records are the same, counts it unchanged
+without checking, decoding and folding the entry's events. Any later event on the entry (a
+correction, a status, a conflict) changes its records and voids the digest; a row that differs
+in any cell (or in which cells it gives) has another digest. So a digest can only spare work,
+never hide a change.
 
-The digest is an HMAC, keyed by a secret derived from the ledger's signing key, over the row and
-over every stored record of the entry (each version's bytes): a row written into the table by
-anyone without the key matches nothing, and a record edited in the database voids the digest,
-so the import reads the entry and its checked reader refuses the edit. The table is kept beside the events
-(``import_digests``), written in the import's own transaction; it is a cache, not part of the
-log: deleting it only makes the next re-import slower. Individuals' rows are never digested
-(their rows carry an ID number, personal data that must be erasable).
+The digest is an HMAC, keyed by a secret derived from the ledger's signing key, over the row
+and over every stored record of the entry (each version's bytes): a row written into the table
+by anyone without the key matches nothing, and a record edited in the database voids the
+digest, so the import reads the entry and its checked reader refuses the edit. The table
+(``import_digests``) is kept beside the events and written in the import's own transaction; it
+is a cache, not part of the log: deleting it only makes the next re-import slower.
+Individuals' rows are never digested (their rows carry an ID number, personal data that must
+be erasable).
 """
 
 from __future__ import annotations
@@ -85,7 +87,9 @@ class ImportDigests:
         datastore: Any = self.app.recorder.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=False) as c:
             c.execute(
-                for_driver(f"SELECT aggregate, digest FROM {TABLE} WHERE aggregate IN ({marks})", self._pg),
+                for_driver(
+                    f"SELECT aggregate, digest FROM {TABLE} WHERE aggregate IN ({marks})", self._pg
+                ),
                 [uid.hex for uid, _ in rows],
             )
             kept = {r["aggregate"]: r["digest"] for r in c.fetchall()}
@@ -96,9 +100,10 @@ class ImportDigests:
         for uid, row_digest in rows:
             mine = kept.get(uid.hex)
             stored = records.get(uid.hex)
-            if mine is not None and stored is not None:
-                if hmac.compare_digest(mine, self._sealed(row_digest, stored)):
-                    same.add(uid)
+            if mine is None or stored is None:
+                continue
+            if hmac.compare_digest(mine, self._sealed(row_digest, stored)):
+                same.add(uid)
         return same
 
     def keep(self, current: Any, entries: Sequence[tuple[UUID, str]]) -> None:

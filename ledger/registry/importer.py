@@ -17,11 +17,11 @@ from typing import Any
 from ..application import LedgerApp
 from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, identities
+from . import bulk, identities, recording
+from .digests import ImportDigests
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
 from .layouts import KINDS
-from .digests import ImportDigests
 from .personal_data import PersonalData
 from .reports import ImportReport, RowProblem, prefix
 from .targets import Target, parse_target
@@ -68,10 +68,11 @@ def import_rows(
     drawn: dict[str, set[str]] = {}
     cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
     reason = f"import from {source}"
-    def keep(kept: bulk.Kept) -> None:
+
+    def keep(kept: recording.Kept) -> None:
         digests.keep(current, kept)
 
-    writer = bulk.TargetWriter(app, people, source, report, keep)
+    writer = recording.TargetWriter(app, people, source, report, keep)
     try:
         with bulk.collector_paused(), app.one_transaction() as current, writer:
             for batch in bulk.batches(rows):
@@ -90,13 +91,13 @@ def import_rows(
                 if kind == "targets":
                     writer.batch(valid)
                 else:
-                    kept: bulk.Kept = []
+                    kept: recording.Kept = []
                     register, change = (
                         (Inspector.register, Inspector.update)
                         if kind == "inspectors"
                         else (Item.register, Item.amend)
                     )
-                    bulk.record_rows(app, valid, register, change, reason, report, kept)
+                    recording.record_rows(app, valid, register, change, reason, report, kept)
                     if not dry_run:
                         keep(kept)
                 if progress:
@@ -118,7 +119,7 @@ def import_rows(
 def _identify(people: PersonalData, kind: str, valid: list[bulk.Checked]) -> None:
     """Each checked row's entry id (an individual's by its pseudonymous reference)."""
     if kind == "targets":
-        bulk.target_ids(people, valid)
+        recording.target_ids(people, valid)
         return
     make_id = inspector_id if kind == "inspectors" else item_id
     for checked in valid:

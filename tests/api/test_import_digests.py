@@ -76,9 +76,7 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
         "WHERE aggregate = ?",
         (_uid(0), _uid(1)),
     )
-    _execute(
-        app, f"UPDATE {TABLE} SET digest = ? WHERE aggregate = ?", ("0" * 64, _uid(2))
-    )
+    _execute(app, f"UPDATE {TABLE} SET digest = ? WHERE aggregate = ?", ("0" * 64, _uid(2)))
     changed = [target_row(0), target_row(1, grid="G-11"), target_row(2, grid="G-22")]
     report = _import(registry, changed)
     assert (report.updated, report.unchanged) == (2, 1)

@@ -76,7 +76,9 @@ def ledger_dir(tmp_path) -> str:
 def test_an_import_streams_in_memory_that_holding_the_file_exceeds(ledger_dir, tmp_path):
     # Long names and addresses (within their limits) make each row weigh: ~5 KB held per row.
     rows = [
-        target_row(n, name=f"常州市第{n}" + "水利工程" * 45 + "有限公司", address="江苏省常州市" * 80)
+        target_row(
+            n, name=f"常州市第{n}" + "水利工程" * 45 + "有限公司", address="江苏省常州市" * 80
+        )
         for n in range(ROWS)
     ]
     file = tmp_path / "targets.csv"
