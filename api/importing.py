@@ -18,6 +18,7 @@ recorded).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ledger.application import LedgerApp
-from ledger.errors import BadInput
+from ledger.errors import SHOWN, BadInput
 from ledger.registry.exports import covered_division, export_rows
 from ledger.registry.layouts import LAYOUTS
 from ledger.registry.reports import ImportReport
@@ -107,7 +108,8 @@ def _read_csv(stream: BinaryIO) -> Table:
         except csv.Error as e:
             raise FileRefused(f"row {number + 1} is not valid CSV: {e}") from None
         finally:
-            text.detach()
+            with contextlib.suppress(ValueError):  # already closed: nothing to hand back
+                text.detach()  # the caller's file stays open
 
     return Table(header, rows(), max(lines - 1, 0))
 
@@ -140,12 +142,46 @@ def _cell(value: Any) -> Any:
     return text if text.strip() else None
 
 
+MAX_EXPANDED = 1024 * 1024 * 1024  # bytes a workbook's parts may expand to, together
+MAX_RATIO = 100  # how many times a large part may expand (an ordinary sheet: 5 to 20)
+
+
+def _no_bomb(stream: BinaryIO) -> None:
+    """Refuse a workbook whose parts expand beyond ``MAX_EXPANDED`` together, or a part of more
+    than 16 MiB that expands more than ``MAX_RATIO`` times (one huge repeated cell: openpyxl
+    would hold the text of its shared strings whole) — checked from the zip's directory,
+    before anything is expanded."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        parts = ZipFile(stream).infolist()
+    except (BadZipFile, OSError, ValueError) as e:
+        raise FileRefused(f"the file is not a readable .xlsx workbook: {e}") from None
+    finally:
+        stream.seek(0)
+    total = sum(p.file_size for p in parts)
+    if total > MAX_EXPANDED:
+        raise FileRefused(
+            f"the workbook expands to {total // 2**20:,} MiB (at most "
+            f"{MAX_EXPANDED // 2**20:,}): split it or save it as CSV"
+        )
+    for part in parts:
+        if part.file_size > 16 * 2**20 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise FileRefused(
+                f"the workbook's part {part.filename[:SHOWN]!r} expands "
+                f"{part.file_size // max(part.compress_size, 1):,} times to "
+                f"{part.file_size // 2**20:,} MiB: a cell far beyond Excel's 32,767 characters; "
+                "the file is refused"
+            )
+
+
 def _read_xlsx(stream: BinaryIO) -> Table:
     from zipfile import BadZipFile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _no_bomb(stream)
     try:  # read-only: the sheet is read a row at a time, never loaded whole
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
