@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -47,9 +46,11 @@ class ImportDigests:
             )
 
     def of(self, kind: str, row: dict[str, Any], given: frozenset[str]) -> str:
-        """The digest of a row as the parsers read it, with the fields it gives."""
-        text = json.dumps([kind, row, sorted(given)], ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """The digest of a row as the parsers read it (its cells in the file's column order:
+        another order only misses), with the fields it gives. The cells are text, lists of
+        text, bools or None, whose ``repr`` is exact."""
+        text = repr((kind, tuple(row.items()), sorted(given)))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _sealed(self, row_digest: str, records: str) -> str:
         return hmac.new(self._key, f"{row_digest}\n{records}".encode(), hashlib.sha256).hexdigest()
