@@ -4,6 +4,8 @@ import holding the whole file as one batch — what every import did before it s
 stay under. The one that runs out records nothing; the streamed one then records the whole
 file."""
 
+# ruff: noqa: F811 - the fixture imported below is used by name as a test argument
+
 from __future__ import annotations
 
 import os
@@ -14,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main as drawledger
-from ledger.application import LedgerApp
-
-from .test_cli_registry import ITEM_HEADERS, ITEMS
-from .test_import_support import TARGET_HEADERS_ZH, count_events, csv_bytes, target_row
+from .test_cli_registry import data  # noqa: F401 - the fixture
+from .test_import_support import TARGET_HEADERS_ZH, csv_bytes, target_row
+from .test_interrupted_import import _registered
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 8000
@@ -47,33 +47,8 @@ def _import(file: Path, data: str, batch: int) -> subprocess.CompletedProcess[st
     )
 
 
-def _registered(data: str) -> int:
-    app = LedgerApp.open(Path(data), embedded_sealing=False)
-    try:
-        return count_events(app, "target.registered")
-    finally:
-        app.close()
-
-
-@pytest.fixture
-def ledger_dir(tmp_path) -> str:
-    data = str(tmp_path / "ledger")
-    assert drawledger(["init", "--data", data]) == 0
-    for code, name, kind in [
-        ("szc", "水政处", "aggregator"),
-        ("gqc", "工管处", "business_division"),
-        ("hhc", "河湖处", "business_division"),
-        ("szy", "水资源服务中心", "service_centre"),
-    ]:
-        args = ["division", "add", "--data", data, "--code", code, "--name", name]
-        assert drawledger([*args, "--kind", kind]) == 0
-    items = tmp_path / "items.csv"
-    items.write_bytes(csv_bytes(ITEM_HEADERS, ITEMS))
-    assert drawledger(["import", "items", str(items), "--data", data, *REQUEST]) == 0
-    return data
-
-
-def test_an_import_streams_in_memory_that_holding_the_file_exceeds(ledger_dir, tmp_path):
+@pytest.mark.parametrize("store_env", ["sqlite"], indirect=True)  # the client's memory
+def test_an_import_streams_in_memory_that_holding_the_file_exceeds(data, tmp_path):
     # Long names and addresses (within their limits) make each row weigh: ~5 KB held per row.
     rows = [
         target_row(
@@ -84,11 +59,11 @@ def test_an_import_streams_in_memory_that_holding_the_file_exceeds(ledger_dir, t
     file = tmp_path / "targets.csv"
     file.write_bytes(csv_bytes(TARGET_HEADERS_ZH, rows))
 
-    whole = _import(file, ledger_dir, batch=ROWS)  # the file held as one batch
+    whole = _import(file, data, batch=ROWS)  # the file held as one batch
     assert whole.returncode != 0 and "MemoryError" in whole.stderr, whole.stderr[-2000:]
-    assert _registered(ledger_dir) == 0  # ran out part-way: nothing recorded
+    assert _registered(data) == 0  # ran out part-way: nothing recorded
 
-    streamed = _import(file, ledger_dir, batch=1000)  # as shipped
+    streamed = _import(file, data, batch=1000)  # as shipped
     assert streamed.returncode == 0, streamed.stderr[-2000:]
     assert f"recorded {ROWS}," in streamed.stdout
-    assert _registered(ledger_dir) == ROWS
+    assert _registered(data) == ROWS
