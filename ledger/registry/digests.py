@@ -38,12 +38,15 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._key = app.signer.derive_secret("drawledger/import-digest/v1")
+        if getattr(app, "_import_digests_table", False):  # created once per process
+            return
         datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (aggregate TEXT PRIMARY KEY, "
                 "digest TEXT NOT NULL)"
             )
+        app._import_digests_table = True  # type: ignore[attr-defined]
 
     def of(self, kind: str, row: dict[str, Any], given: frozenset[str]) -> str:
         """The digest of a row as the parsers read it (its cells in the file's column order:
