@@ -44,13 +44,42 @@ Source = bytes | BinaryIO
 CHUNK = 1 << 20  # bytes decoded at a time while a CSV file's encoding is checked
 
 
-def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
+ENCODINGS = ("utf-8", "gb18030", "utf-16", "big5", "shift_jis")  # what a caller may declare
+COMMON_SHARE = 0.6  # of GB18030 text's Chinese characters, at least this many in GB2312
+
+
+def _looks_like_gb(text: str) -> None:
+    """Refuse text that decodes as GB18030 only into uncommon characters: Big5 or Shift-JIS
+    bytes do (real GB18030 text keeps nearly all its characters in GB2312's common set)."""
+    wide = [c for c in text if ord(c) >= 0x3000]
+    if len(wide) < 20:
+        return
+    common = 0
+    for c in wide:
+        try:
+            c.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    if common < COMMON_SHARE * len(wide):
+        raise FileRefused(
+            f"the file reads as GB18030 only into uncommon characters ({common} of {len(wide)} "
+            "in GB2312): it is probably Big5 or Shift-JIS. Save it as 'CSV UTF-8', or declare "
+            "its encoding (--encoding, ?encoding=)"
+        )
+
+
+def _scan(stream: BinaryIO, declared: str | None = None) -> tuple[str, str, bool, int]:
     """A CSV file's encoding (UTF-16 by its BOM, else UTF-8, else GB18030: the whole file
     decoded a chunk at a time, never held), its first line, whether any cell may carry an
     export's formula escape (``_escape``) and its number of lines (the progress bar's total)."""
     stream.seek(0)
     bom = stream.read(2)
     candidates = ["utf-16"] if bom in (b"\xff\xfe", b"\xfe\xff") else ["utf-8-sig", "gb18030"]
+    if declared is not None:
+        if declared not in ENCODINGS:
+            raise BadInput(f"encoding {declared!r}: it must be one of {', '.join(ENCODINGS)}")
+        candidates = ["utf-8-sig" if declared == "utf-8" else declared]
     for encoding in candidates:
         stream.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -61,6 +90,8 @@ def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
                 chunk = stream.read(CHUNK)
                 text = decoder.decode(chunk, final=not chunk)
                 offset += len(chunk)
+                if offset == len(chunk) and encoding == "gb18030" and declared is None:
+                    _looks_like_gb(text)  # the first chunk: Big5 or Shift-JIS read as GB18030?
                 if first is None:
                     head += text
                     if "\n" in head or not chunk:
@@ -75,9 +106,10 @@ def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
         except UnicodeDecodeError as e:
             if encoding == candidates[-1]:
                 at = offset - len(chunk) + e.start
+                what = declared or "UTF-8 nor GB18030"
                 raise FileRefused(
-                    f"the file is neither UTF-8 nor GB18030 text (byte {at}); save it as "
-                    "'CSV UTF-8' or as .xlsx"
+                    f"the file is {'not ' if declared else 'neither '}{what} text (byte {at}); "
+                    "save it as 'CSV UTF-8' or as .xlsx"
                 ) from None
             continue
         stream.seek(0)
@@ -85,8 +117,8 @@ def _scan(stream: BinaryIO) -> tuple[str, str, bool, int]:
     raise AssertionError("unreachable")
 
 
-def _read_csv(stream: BinaryIO) -> Table:
-    encoding, first, escaped, lines = _scan(stream)
+def _read_csv(stream: BinaryIO, declared: str | None = None) -> Table:
+    encoding, first, escaped, lines = _scan(stream, declared)
     delimiter = "\t" if "\t" in first and "," not in first else ","
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
@@ -207,7 +239,7 @@ def _read_xlsx(stream: BinaryIO) -> Table:
     return Table(headers, rows(), total)
 
 
-def read_table(source: Source) -> Table:
+def read_table(source: Source, encoding: str | None = None) -> Table:
     """The sheet of an .xlsx workbook or a CSV file, told apart by their first bytes, read a
     row at a time from a seekable binary file (or bytes): nothing holds the whole file."""
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
@@ -221,7 +253,7 @@ def read_table(source: Source) -> Table:
         return _read_xlsx(stream)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused("old Excel .xls files are not read: save the sheet as .xlsx or CSV")
-    return _read_csv(stream)
+    return _read_csv(stream, encoding)
 
 
 def read_rows(kind: str, data: Source) -> list[dict[str, Any]]:
@@ -241,13 +273,14 @@ def import_file(
     dry_run: bool = False,
     checking: Progress | None = None,
     recording: Progress | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import a registry file (bytes, or a seekable binary file read a row at a time):
     ``read_table``, then ``ledger.registry.sheets
     .import_sheet`` (every row checked first; with any bad row nothing recorded unless
     ``skip_invalid``). Raises FileRefused if the file as a whole is unreadable."""
     check_kind(kind)
-    table = read_table(data)
+    table = read_table(data, encoding)  # a CSV's encoding detected unless declared
     return import_sheet(
         registry,
         kind,

@@ -38,6 +38,7 @@ def import_registry(
     skip_invalid: bool = False,
     dry_run: bool = False,
     source: str | None = None,
+    encoding: Literal["utf-8", "gb18030", "utf-16", "big5", "shift_jis"] | None = None,
 ) -> Any:
     """Import a registry file (.csv or .xlsx; layouts in ``ledger/registry/layouts.py``) as
     the caller.
@@ -58,6 +59,7 @@ def import_registry(
         source=source or file.filename or "an uploaded file",
         skip_invalid=skip_invalid,
         dry_run=dry_run,
+        encoding=encoding,
     )
     if result.refused:
         detail = (

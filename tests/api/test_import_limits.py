@@ -13,7 +13,13 @@ from api.importing import FileRefused, read_rows, read_table
 from ledger.errors import SHOWN
 from ledger.registry.sheets import MAX_BLANK_RUN, MAX_CELL
 
-from .test_import_support import TARGET_HEADERS_ZH, csv_bytes, target_row, xlsx_bytes
+from .test_import_support import (
+    TARGET_HEADERS_EN,
+    TARGET_HEADERS_ZH,
+    csv_bytes,
+    target_row,
+    xlsx_bytes,
+)
 
 
 def _refused(data: bytes) -> str:
@@ -54,3 +60,41 @@ def test_a_workbook_part_expanding_like_a_zip_bomb_is_refused_before_it_is_expan
     data = out.getvalue()
     assert len(data) < 200_000
     assert "expands" in _refused(data)
+
+
+_NO_PERMIT = {"permit_number": "", "permit_valid_from": "", "permit_valid_until": ""}
+
+
+def _legacy_file(encoding: str) -> bytes:
+    rows = [
+        target_row(
+            n,
+            name=name,
+            district=district,
+            address="",
+            risk_flags="",
+            kind="enterprise",
+            **_NO_PERMIT,
+        )
+        for n, name, district in [
+            (1, "常州市武進區水利工程有限公司", "武進區"),
+            (2, "常州市新北區長江供水有限公司", "新北區"),
+            (3, "東京都水道局常州事務所", "天寧區"),
+        ]
+    ]
+    text = csv_bytes(TARGET_HEADERS_EN, rows).decode("utf-8-sig")
+    return text.encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["big5", "shift_jis"])
+def test_a_big5_or_shift_jis_file_is_refused_unless_declared(encoding):
+    data = _legacy_file(encoding)
+    data.decode("gb18030")  # it decodes as GB18030 without an error: garbled names
+    assert "Big5 or Shift-JIS" in _refused(data)
+    _, cells = next(read_table(data, encoding).rows)  # declared: read as it was written
+    assert cells[1] == "常州市武進區水利工程有限公司"
+
+
+def test_gb18030_text_is_still_read_without_a_declaration():  # traditional characters too
+    data = _legacy_file("gb18030")
+    assert read_rows("targets", data)[0]["name"] == "常州市武進區水利工程有限公司"
