@@ -17,7 +17,7 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.service import Registry
 
-from . import as_of, docs_pages, errors
+from . import as_of, docs_pages, errors, openapi_errors
 from .body_limit import BodyLimit, BodyLimits
 from .legal.routes import install as install_legal_pages
 from .public_column.routes import install as install_public_column
@@ -122,4 +122,5 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     install_legal_pages(app)  # the legal office's and auditors' pages at /legal
+    openapi_errors.install(app)  # every operation's error answers documented
     return app

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, bounded
 
 from . import (
     cli_assessment,
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         seal_at_end(args)
         return status
     except LedgerError as e:
-        print(f"drawledger {args.command}: {e}", file=sys.stderr)
+        print(f"drawledger {args.command}: {bounded(str(e))}", file=sys.stderr)
         return 1
 
 

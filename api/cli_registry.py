@@ -33,11 +33,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        data = path.open("rb")  # read a row at a time, never whole
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from None
     registry = Registry(LedgerApp.open(Path(args.data)))
-    with acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
+    with data, acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
         result = import_file(
             registry,
             args.registry,
@@ -46,6 +46,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             source=args.source or path.name,
             skip_invalid=args.skip_invalid,
             dry_run=args.dry_run,
+            encoding=args.encoding,
             checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
             recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
         )
@@ -171,6 +172,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file")
     add_data_and_acting(p)
     p.add_argument("--skip-invalid", action="store_true", help="record the good rows only")
+    p.add_argument(
+        "--encoding",
+        choices=["utf-8", "gb18030", "utf-16", "big5", "shift_jis"],
+        help="a CSV file's encoding, if not UTF-8 or GB18030 as detected (Big5, Shift-JIS "
+        "files are refused unless declared)",
+    )
     p.add_argument(
         "--dry-run", action="store_true", help="check and list every change; record nothing"
     )

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
     BadInput,
@@ -22,6 +23,8 @@ from ledger.errors import (
     LedgerError,
     NotFound,
     TamperedEvent,
+    bounded,
+    shown,
 )
 from ledger.fields import InvalidFields
 from projections.follower import ReadModelsBehind
@@ -90,6 +93,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    detail = bounded(detail)  # no unbounded input value echoed (ledger.errors.bounded)
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
@@ -104,7 +108,7 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):
             extra["problems"] = [
-                {"field": p.field, "value": _echo(p.value), "message": p.message}
+                {"field": p.field, "value": _echo(p.value), "message": bounded(p.message)}
                 for p in exc.problems
             ]
         if isinstance(exc, ReadModelsBehind):
@@ -121,6 +125,13 @@ def install(app: FastAPI) -> None:
 
     for failure in _STORE_FAILURES:
         app.add_exception_handler(failure, _store_failure)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The router's own answers (no such path, method not allowed) as problems too.
+        response = problem(exc.status_code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -140,7 +151,9 @@ def _echo(value: Any) -> Any:
     """A refused value as a problem quotes it: a lone surrogate, which no UTF-8 body can carry,
     is written as its escape (``\\ud800``)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return shown(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict | list):
+        value = shown(value)
     if isinstance(value, dict):
         return {_echo(k): _echo(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -17,15 +17,17 @@ recorded).
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger.application import LedgerApp
-from ledger.errors import BadInput
+from ledger.errors import SHOWN, BadInput
 from ledger.registry.exports import covered_division, export_rows
 from ledger.registry.layouts import LAYOUTS
 from ledger.registry.reports import ImportReport
@@ -38,50 +40,110 @@ Progress = Callable[[int, int], None]
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as e:
+Source = bytes | BinaryIO
+CHUNK = 1 << 20  # bytes decoded at a time while a CSV file's encoding is checked
+
+
+ENCODINGS = ("utf-8", "gb18030", "utf-16", "big5", "shift_jis")  # what a caller may declare
+COMMON_SHARE = 0.6  # of GB18030 text's Chinese characters, at least this many in GB2312
+
+
+def _looks_like_gb(text: str) -> None:
+    """Refuse text that decodes as GB18030 only into uncommon characters: Big5 or Shift-JIS
+    bytes do (real GB18030 text keeps nearly all its characters in GB2312's common set)."""
+    wide = [c for c in text if ord(c) >= 0x3000]
+    if len(wide) < 20:
+        return
+    common = 0
+    for c in wide:
+        try:
+            c.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    if common < COMMON_SHARE * len(wide):
         raise FileRefused(
-            f"the file is neither UTF-8 nor GB18030 text (byte {e.start}); save it as "
-            "'CSV UTF-8' or as .xlsx"
-        ) from None
+            f"the file reads as GB18030 only into uncommon characters ({common} of {len(wide)} "
+            "in GB2312): it is probably Big5 or Shift-JIS. Save it as 'CSV UTF-8', or declare "
+            "its encoding (--encoding, ?encoding=)"
+        )
 
 
-def _read_csv(data: bytes) -> Table:
-    text = _decode(data)
-    first = text[: text.find("\n")]
+def _scan(stream: BinaryIO, declared: str | None = None) -> tuple[str, str, bool, int]:
+    """A CSV file's encoding (UTF-16 by its BOM, else UTF-8, else GB18030: the whole file
+    decoded a chunk at a time, never held), its first line, whether any cell may carry an
+    export's formula escape (``_escape``) and its number of lines (the progress bar's total)."""
+    stream.seek(0)
+    bom = stream.read(2)
+    candidates = ["utf-16"] if bom in (b"\xff\xfe", b"\xfe\xff") else ["utf-8-sig", "gb18030"]
+    if declared is not None:
+        if declared not in ENCODINGS:
+            raise BadInput(f"encoding {declared!r}: it must be one of {', '.join(ENCODINGS)}")
+        candidates = ["utf-8-sig" if declared == "utf-8" else declared]
+    for encoding in candidates:
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        first: str | None = None
+        head, carry, escaped, lines, offset = "", "", False, 0, 0
+        try:
+            while True:
+                chunk = stream.read(CHUNK)
+                text = decoder.decode(chunk, final=not chunk)
+                offset += len(chunk)
+                if offset == len(chunk) and encoding == "gb18030" and declared is None:
+                    _looks_like_gb(text)  # the first chunk: Big5 or Shift-JIS read as GB18030?
+                if first is None:
+                    head += text
+                    if "\n" in head or not chunk:
+                        first = head.split("\n", 1)[0]
+                        head = ""
+                lines += text.count("\n")
+                both = carry + text
+                escaped = escaped or any("'" + start in both for start in _FORMULA_START)
+                carry = text[-1:]
+                if not chunk:
+                    break
+        except UnicodeDecodeError as e:
+            if encoding == candidates[-1]:
+                at = offset - len(chunk) + e.start
+                what = declared or "UTF-8 nor GB18030"
+                raise FileRefused(
+                    f"the file is {'not ' if declared else 'neither '}{what} text (byte {at}); "
+                    "save it as 'CSV UTF-8' or as .xlsx"
+                ) from None
+            continue
+        stream.seek(0)
+        return encoding, first or "", escaped, lines
+    raise AssertionError("unreachable")
+
+
+def _read_csv(stream: BinaryIO, declared: str | None = None) -> Table:
+    encoding, first, escaped, lines = _scan(stream, declared)
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    # One pass reads every row (their count is the progress bar's total); a row that is not
-    # valid CSV is reported when the rows are read, after the header has been checked.
-    lines: list[list[str]] = []
-    broken: csv.Error | None = None
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     try:
-        lines.extend(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        header = next(reader, None)
     except csv.Error as e:
-        broken = e  # the rows before it are kept: their problems are reported too
-    if not lines:
-        if broken is not None:
-            raise FileRefused(f"row 1 is not valid CSV: {broken}")
+        raise FileRefused(f"row 1 is not valid CSV: {e}") from None
+    if header is None:
         raise FileRefused("the file is empty: it needs a header row")
-    # Only a file that holds an apostrophe followed by a formula's first character can have
-    # an escaped cell (_escape); the cells of any other file are taken as they are.
-    escaped = any("'" + start in text for start in _FORMULA_START)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number in range(2, len(lines) + 1):
-            cells = lines[number - 1]
-            yield number, [_unescape(c) for c in cells] if escaped else cells
-        if broken is not None:
-            raise FileRefused(f"row {len(lines) + 1} is not valid CSV: {broken}")
+        # Read a row at a time: a row that is not valid CSV (or a cell beyond the csv module's
+        # field limit) refuses the file where it is met.
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                yield number, [_unescape(c) for c in cells] if escaped else cells
+        except csv.Error as e:
+            raise FileRefused(f"row {number + 1} is not valid CSV: {e}") from None
+        finally:
+            with contextlib.suppress(ValueError):  # already closed: nothing to hand back
+                text.detach()  # the caller's file stays open
 
-    return Table(lines[0], rows(), len(lines) - 1)
+    return Table(header, rows(), max(lines - 1, 0))
 
 
 # A spreadsheet runs a CSV cell that starts with one of these as a formula (CSV injection):
@@ -112,14 +174,48 @@ def _cell(value: Any) -> Any:
     return text if text.strip() else None
 
 
-def _read_xlsx(data: bytes) -> Table:
+MAX_EXPANDED = 1024 * 1024 * 1024  # bytes a workbook's parts may expand to, together
+MAX_RATIO = 100  # how many times a large part may expand (an ordinary sheet: 5 to 20)
+
+
+def _no_bomb(stream: BinaryIO) -> None:
+    """Refuse a workbook whose parts expand beyond ``MAX_EXPANDED`` together, or a part of more
+    than 16 MiB that expands more than ``MAX_RATIO`` times (one huge repeated cell: openpyxl
+    would hold the text of its shared strings whole) — checked from the zip's directory,
+    before anything is expanded."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        parts = ZipFile(stream).infolist()
+    except (BadZipFile, OSError, ValueError) as e:
+        raise FileRefused(f"the file is not a readable .xlsx workbook: {e}") from None
+    finally:
+        stream.seek(0)
+    total = sum(p.file_size for p in parts)
+    if total > MAX_EXPANDED:
+        raise FileRefused(
+            f"the workbook expands to {total // 2**20:,} MiB (at most "
+            f"{MAX_EXPANDED // 2**20:,}): split it or save it as CSV"
+        )
+    for part in parts:
+        if part.file_size > 16 * 2**20 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise FileRefused(
+                f"the workbook's part {part.filename[:SHOWN]!r} expands "
+                f"{part.file_size // max(part.compress_size, 1):,} times to "
+                f"{part.file_size // 2**20:,} MiB: a cell far beyond Excel's 32,767 characters; "
+                "the file is refused"
+            )
+
+
+def _read_xlsx(stream: BinaryIO) -> Table:
     from zipfile import BadZipFile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    _no_bomb(stream)
+    try:  # read-only: the sheet is read a row at a time, never loaded whole
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
         raise FileRefused(f"the file is not a readable .xlsx workbook: {e}") from None
     sheet = book.worksheets[0]
@@ -143,18 +239,24 @@ def _read_xlsx(data: bytes) -> Table:
     return Table(headers, rows(), total)
 
 
-def read_table(data: bytes) -> Table:
-    """The sheet of an .xlsx workbook or a CSV file, told apart by their first bytes."""
-    if len(data) > MAX_BYTES:
+def read_table(source: Source, encoding: str | None = None) -> Table:
+    """The sheet of an .xlsx workbook or a CSV file, told apart by their first bytes, read a
+    row at a time from a seekable binary file (or bytes): nothing holds the whole file."""
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
+    stream.seek(0, io.SEEK_END)
+    if stream.tell() > MAX_BYTES:
         raise FileRefused(f"the file is larger than {MAX_BYTES // 2**20} MiB; split it")
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    stream.seek(0)
+    magic = stream.read(4)
+    stream.seek(0)
+    if magic.startswith(b"PK\x03\x04"):
+        return _read_xlsx(stream)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused("old Excel .xls files are not read: save the sheet as .xlsx or CSV")
-    return _read_csv(data)
+    return _read_csv(stream, encoding)
 
 
-def read_rows(kind: str, data: bytes) -> list[dict[str, Any]]:
+def read_rows(kind: str, data: Source) -> list[dict[str, Any]]:
     """Every entry of a registry file as the Registry's row dicts (FileRefused if unreadable)."""
     check_kind(kind)
     return [row for _, row in Sheet(kind, read_table(data))]
@@ -163,7 +265,7 @@ def read_rows(kind: str, data: bytes) -> list[dict[str, Any]]:
 def import_file(
     registry: Registry,
     kind: str,
-    data: bytes,
+    data: Source,
     *,
     by: str | None,
     source: str,
@@ -171,12 +273,14 @@ def import_file(
     dry_run: bool = False,
     checking: Progress | None = None,
     recording: Progress | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
-    """Import a registry file's bytes: ``read_table``, then ``ledger.registry.sheets
+    """Import a registry file (bytes, or a seekable binary file read a row at a time):
+    ``read_table``, then ``ledger.registry.sheets
     .import_sheet`` (every row checked first; with any bad row nothing recorded unless
     ``skip_invalid``). Raises FileRefused if the file as a whole is unreadable."""
     check_kind(kind)
-    table = read_table(data)
+    table = read_table(data, encoding)  # a CSV's encoding detected unless declared
     return import_sheet(
         registry,
         kind,

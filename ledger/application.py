@@ -43,6 +43,7 @@ from .storage import (
     is_postgres,
     persistence_env,
 )
+from .transactions import held, hold
 from .vouching import sealed_records
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the
@@ -158,6 +159,26 @@ class LedgerApp(Application[UUID]):
         positions = _saved_positions.get()
         if positions is not None and recordings:
             positions.append(recordings[-1].notification.id)
+        if held(self.recorder) is None:
+            self._after_commit()
+        return recordings
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[Any]:
+        """Every ``save`` of this thread inside the block in one transaction, committed when
+        the block ends (rolled back if it raises); sealed and followed once, after the commit
+        (``ledger/transactions.py``). Yields the held transaction (``execute`` writes a side
+        table in it)."""
+        outer = held(self.recorder)
+        if outer is not None:  # nested: the outer block commits
+            yield outer
+            return
+        with hold(self.recorder) as current:
+            yield current
+        if current.inserted:
+            self._after_commit()
+
+    def _after_commit(self) -> None:
         if self.embedded_sealing and self.seal_interval == 0:
             try:
                 self.sealer.seal()
@@ -165,7 +186,6 @@ class LedgerApp(Application[UUID]):
                 raise SealError(f"the command was recorded but not sealed: {e}") from None
         for hook in self.after_save:
             hook()
-        return recordings
 
     def _store(self, *objs: Any, **kwargs: Any) -> Any:
         """``Application.save`` without its runtime Protocol checks, which cost about 20 µs per

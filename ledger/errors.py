@@ -1,4 +1,50 @@
-"""The ledger's error hierarchy. The API maps each kind to one HTTP status, in one place."""
+"""The ledger's error hierarchy. The API maps each kind to one HTTP status, in one place.
+
+An error never echoes an unbounded input value: ``shown`` cuts a value to its first ``SHOWN``
+characters (marked ``…``) and ``bounded`` cuts every quoted value in a message the same way
+(and any unquoted run of 120 or more non-space characters) and the message to ``MESSAGE``
+characters; the API's problem+json bodies and the CLI's error
+line pass through them.
+"""
+
+import re
+from typing import Any
+
+SHOWN = 40  # characters of a refused value quoted in an error
+MESSAGE = 2000  # characters of an error message at most
+_QUOTED = [
+    re.compile(r"'([^'\n]{" + str(SHOWN) + r"})[^'\n]+'"),
+    re.compile(r'"([^"\n]{' + str(SHOWN) + r'})[^"\n]+"'),
+]
+# A value a message names without quotes: any run of 120 or more non-space characters.
+_RUN = re.compile(r"(\S{" + str(SHOWN) + r"})\S{" + str(120 - SHOWN) + ",}")
+
+
+def shown(value: Any) -> Any:
+    """A value as an error quotes it: text cut to its first ``SHOWN`` characters (marked …),
+    lists to their first ``SHOWN`` members, mappings member by member."""
+    if isinstance(value, str):
+        return value[:SHOWN] + "…" if len(value) > SHOWN else value
+    if isinstance(value, list | tuple):
+        kept = [shown(v) for v in value[:SHOWN]]
+        return kept + ["…"] if len(value) > SHOWN else kept
+    if isinstance(value, dict):
+        return {shown(k): shown(v) for k, v in list(value.items())[:SHOWN]}
+    return value
+
+
+def _cut_quoted(match: re.Match[str]) -> str:
+    quote = match.group(0)[0]
+    return f"{quote}{match.group(1)}…{quote}"
+
+
+def bounded(message: str) -> str:
+    """A message with each quoted value cut to ``SHOWN`` characters, at most ``MESSAGE``
+    characters long (each cut marked …)."""
+    for pattern in _QUOTED:
+        message = pattern.sub(_cut_quoted, message)
+    message = _RUN.sub(lambda m: m.group(1) + "…", message)
+    return message[:MESSAGE] + "…" if len(message) > MESSAGE else message
 
 
 class LedgerError(Exception):

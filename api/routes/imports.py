@@ -12,7 +12,7 @@ from ledger.registry.reports import ImportReport
 from ..as_of import AtDep
 from ..deps import OfficialDep, RegistryDep
 from ..errors import problem
-from ..importing import MAX_BYTES, import_file
+from ..importing import import_file
 from ..templates import template_bytes
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -38,6 +38,7 @@ def import_registry(
     skip_invalid: bool = False,
     dry_run: bool = False,
     source: str | None = None,
+    encoding: Literal["utf-8", "gb18030", "utf-16", "big5", "shift_jis"] | None = None,
 ) -> Any:
     """Import a registry file (.csv or .xlsx; layouts in ``ledger/registry/layouts.py``) as
     the caller.
@@ -50,15 +51,15 @@ def import_registry(
     records nothing new. Columns, rules and the clear marker: docs/IMPORT.md and
     ``GET /imports/templates/{registry}``.
     """
-    data = file.file.read(MAX_BYTES + 1)
-    result = import_file(
+    result = import_file(  # the upload is read a row at a time from its spooled file
         service,
         registry,
-        data,
+        file.file,
         by=official.code,
         source=source or file.filename or "an uploaded file",
         skip_invalid=skip_invalid,
         dry_run=dry_run,
+        encoding=encoding,
     )
     if result.refused:
         detail = (

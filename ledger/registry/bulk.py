@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -29,7 +29,6 @@ from verify.registry_state import target_key
 from ..application import LedgerApp
 from ..errors import Conflict, Forbidden, TamperedEvent
 from ..fields import FieldProblem, Fields, InvalidFields
-from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
 from .authority import authorise, official_of
 from .changes import (
@@ -40,16 +39,12 @@ from .changes import (
     rename_problem,
     unmarked,
 )
+from .digests import ImportDigests
 from .divisions import division_id
 from .items import item_id
-from .personal_data import Held, PersonalData
 from .reports import ImportReport, RowChange, RowProblem
-from .targets import Target, target_id
 
 BATCH = 1000
-# Imports of at least this many rows sign in a helper process (ledger/signing.py), which takes
-# about half a second to start: worth it for a large file, not for a form or a small sheet.
-SIGN_AHEAD_ROWS = 10_000
 
 Numbered = Iterable[tuple[int, dict[str, Any]]]
 
@@ -68,6 +63,8 @@ class Checked:
     record: Any = None
     changes: dict[str, Any] = field(default_factory=dict)
     actor: dict[str, Any] = field(default_factory=dict)
+    digest: str | None = None  # the row's import digest (digests.py); None: not digested
+    same: bool = False  # the digest says the row changes nothing on the entry as it stands
 
 
 @contextmanager
@@ -89,6 +86,32 @@ def collector_paused() -> Iterator[None]:
 
 def exists(app: LedgerApp, aggregate_id: UUID) -> bool:
     return bool(app.recorder.select_events(aggregate_id, limit=1))
+
+
+def batches(rows: Numbered, size: int | None = None) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """The rows ``size`` (``BATCH``) at a time: an import holds one batch, never the file."""
+    size = size or BATCH
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for numbered in rows:
+        batch.append(numbered)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def digested(digests: ImportDigests, kind: str, valid: list[Checked]) -> None:
+    """Each row's import digest (not for individuals: their rows hold an ID number), and which
+    rows the kept digests show to change nothing (``digests.py``): those are not read."""
+    for checked in valid:
+        if checked.spec.get("kind") != "individual":
+            checked.digest = digests.of(kind, checked.row, checked.given)
+    same = digests.unchanged(
+        [(c.uid, c.digest) for c in valid if c.digest is not None and c.uid is not None]
+    )
+    for checked in valid:
+        checked.same = checked.uid in same
 
 
 def checked_rows(
@@ -167,7 +190,7 @@ def current_records(app: LedgerApp, valid: list[Checked], cls: type[Any]) -> Non
     re-import's time.)"""
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
-        states = _folded(app, [c.uid for c in batch if c.uid is not None])
+        states = _folded(app, [c.uid for c in batch if c.uid is not None and not c.same])
         for checked in batch:
             state = states.get(checked.uid)  # type: ignore[arg-type]
             if state is not None and not isinstance(state, cls):
@@ -207,20 +230,48 @@ def _folded(app: LedgerApp, ids: list[UUID]) -> dict[UUID, Any]:
     return states
 
 
+@dataclass
+class Authority:
+    """What ``authorised`` decided so far in one import: the actor or the refusal for each
+    (owner, division), and the rows refused under each message."""
+
+    decided: dict[tuple[str | None, str], dict[str, Any] | str] = field(default_factory=dict)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+    def refuse(self, kind: str) -> None:
+        """Forbidden naming the refused rows, if any row was beyond the official's authority."""
+        if self.refused:
+            reasons = "; ".join(
+                f"row{'s' if len(numbers) > 1 else ''} {_some(numbers)}: {message}"
+                for message, numbers in self.refused.items()
+            )
+            raise Forbidden(f"the {kind} file is refused and nothing of it was recorded: {reasons}")
+
+
 def authorised(
-    app: LedgerApp, by: str | None, action: str, valid: list[Checked], kind: str
+    app: LedgerApp,
+    by: str | None,
+    action: str,
+    valid: list[Checked],
+    kind: str,
+    authority: Authority | None = None,
 ) -> None:
     """Find the actor that records each row: ``by`` needs authority over the row's division
     and, for a row that changes an existing entry, over the entry's current owner too (a row
     naming another division moves the entry: an act over both, ``authority_rules.moving``).
     Any row beyond that refuses the whole file: Forbidden naming the rows, the rule and the
-    entries' owners; nothing is recorded."""
+    entries' owners; nothing is recorded. Given an ``authority``, the refusals are collected
+    in it (a file read a batch at a time) and ``Authority.refuse`` raises at the end."""
     official = official_of(app, by)
-    decided: dict[tuple[str | None, str], dict[str, Any] | str] = {}
-    refused: dict[str, list[str]] = {}  # message -> the rows it refuses
+    whole = authority is None
+    authority = Authority() if authority is None else authority
+    decided, refused = authority.decided, authority.refused
     for checked in valid:
         spec = checked.spec
-        owner = None if checked.record is None else checked.record.division
+        if checked.same:  # unchanged: its owner is the division the row names
+            owner: str | None = spec["division"]
+        else:
+            owner = None if checked.record is None else checked.record.division
         key = (owner, spec["division"])
         actor = decided.get(key)
         if actor is None:
@@ -236,12 +287,8 @@ def authorised(
             refused.setdefault(actor, []).append(f"{checked.number} ({spec['code']})")
             continue
         checked.actor = actor
-    if refused:
-        reasons = "; ".join(
-            f"row{'s' if len(numbers) > 1 else ''} {_some(numbers)}: {message}"
-            for message, numbers in refused.items()
-        )
-        raise Forbidden(f"the {kind} file is refused and nothing of it was recorded: {reasons}")
+    if whole:
+        authority.refuse(kind)
 
 
 def _some(numbers: list[str], shown: int = 10) -> str:
@@ -253,29 +300,40 @@ def refuse_existing(valid: list[Checked], kind: str) -> None:
     """A registration (not an import) of an entry that exists is a conflict, never a
     correction: the caller sends a correction to change it."""
     for checked in valid:
-        if checked.record is not None:
+        if checked.record is not None or checked.same:
             raise Conflict(
-                f"{kind} {checked.record.code} is registered already; send a correction to "
+                f"{kind} {checked.spec['code']} is registered already; send a correction to "
                 "change it"
             )
 
 
-def planned(app: LedgerApp, kind: str, valid: list[Checked], report: ImportReport) -> list[Checked]:
+def planned(
+    app: LedgerApp,
+    kind: str,
+    valid: list[Checked],
+    report: ImportReport,
+    drawn_cache: dict[str, set[str]] | None = None,
+) -> list[Checked]:
     """What each row changes (``changes.changes``: only what its cells give), each changed
     field listed in the report; rows that would change what an import may not (a status, a
-    conflict, the name of a drawn target) are bad rows."""
+    conflict, the name of a drawn target) are bad rows. ``drawn_cache`` keeps the drawn
+    targets across the batches of one import."""
     good = []
-    drawn: set[str] | None = None
+    cache = {} if drawn_cache is None else drawn_cache
     for checked in valid:
         record = checked.record
+        if checked.same:  # the kept digest: it changes nothing, as checked when it was kept
+            good.append(checked)
+            continue
         if record is None:
             problems = new_entry_problems(checked.row, kind)
         else:
             checked.changes = changes(record, checked.spec, checked.given)
             problems = kept_by_command(record, checked.row, kind, app)
             if kind == "targets" and "name" in checked.changes:
-                drawn = drawn_targets(app) if drawn is None else drawn
-                if target_key(record.kind, record.code) in drawn:
+                if "drawn" not in cache:
+                    cache["drawn"] = drawn_targets(app)
+                if target_key(record.kind, record.code) in cache["drawn"]:
                     problems.append(rename_problem(record, checked.changes["name"]))
         if problems:
             report.problems += [
@@ -288,115 +346,6 @@ def planned(app: LedgerApp, kind: str, valid: list[Checked], report: ImportRepor
         ]
         good.append(checked)
     return good
-
-
-def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
-    """Record an import's events in one transaction: all of them, or (when another command
-    recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
-    nothing."""
-    if not pending or dry_run:
-        return
-    try:
-        app.save(*pending)
-    except Conflict:
-        raise Conflict(
-            f"another command recorded some of the same {kind} at the same time; nothing of "
-            "this import was recorded: import the file again"
-        ) from None
-
-
-def record_rows(
-    app: LedgerApp,
-    valid: list[Checked],
-    register: Callable[..., Any],
-    change: Callable[..., None],
-    reason: str,
-    report: ImportReport,
-) -> None:
-    """Register new entries, correct changed ones (``reason``), count unchanged ones; one
-    save."""
-    pending = []
-    for checked in valid:
-        if checked.record is None:
-            pending.append(register(checked.spec, checked.actor))
-            report.recorded += 1
-        elif checked.changes:
-            change(checked.record, checked.changes, reason, checked.actor)
-            pending.append(checked.record)
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    save_all(app, pending, report.kind, report.dry_run)
-
-
-def target_ids(people: PersonalData, valid: list[Checked]) -> None:
-    """The aggregate id of each checked target row; an individual's code becomes its
-    pseudonymous reference first (personal data never goes into an event)."""
-    for checked in valid:
-        spec = checked.spec
-        if spec["kind"] == "individual":
-            spec["code"] = people.reference(str(checked.row.get("code")))
-        checked.uid = target_id(spec["kind"], spec["code"])
-
-
-def record_targets(
-    app: LedgerApp,
-    people: PersonalData,
-    valid: list[Checked],
-    source: str,
-    report: ImportReport,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Record checked target rows in one transaction (``save_all``), with the signing helper
-    for a large import. An individual's personal data goes to the erasable table, never into
-    the event, and only once the events are saved (``PersonalData.store``): a failed save
-    leaves none behind."""
-    mapper = cast(SigningMapper, app.mapper)
-    large = len(valid) >= SIGN_AHEAD_ROWS and not report.dry_run
-    helper = mapper.signing_ahead() if large else nullcontext(False)
-    with helper as ahead:
-        # Batch k is signed by the helper process while this thread builds batch k + 1;
-        # without the helper, the save signs inline.
-        pending: list[Target] = []
-        held: list[Held] = []  # personal data rows, stored once the events are saved
-        for start in range(0, len(valid), BATCH):
-            batch: list[Target] = []
-            for checked in valid[start : start + BATCH]:
-                batch += _target_change(people, checked, source, report, held)
-            if ahead:
-                mapper.sign_ahead([e for t in batch for e in t.pending_events])
-            pending += batch
-            if progress and start:
-                progress(start, len(valid))
-        save_all(app, pending, "targets", report.dry_run)
-    if not report.dry_run:
-        people.store(held)
-    if progress:
-        progress(len(valid), len(valid))
-
-
-def _target_change(
-    people: PersonalData,
-    checked: Checked,
-    source: str,
-    report: ImportReport,
-    held: list[Held],
-) -> list[Target]:
-    spec, record = checked.spec, checked.record
-    if record is None:
-        kept = None
-        if spec["kind"] == "individual" and not report.dry_run:
-            person = {"identity": str(checked.row.get("code")), "name": checked.row.get("name")}
-            kept, kept_row = people.commit(spec["code"], person)
-            held.append(kept_row)
-        report.recorded += 1
-        return [Target.register(spec, source, checked.actor, kept, tid=checked.uid)]
-    if not checked.changes:
-        report.unchanged += 1
-        return []
-    record.update(checked.changes, f"import from {source}", source, checked.actor)
-    report.updated += 1
-    return [record]
 
 
 class KnownCodes:
@@ -455,7 +404,6 @@ class KnownCodes:
 
 __all__ = [
     "BATCH",
-    "SIGN_AHEAD_ROWS",
     "Checked",
     "KnownCodes",
     "Numbered",
@@ -468,9 +416,8 @@ __all__ = [
     "collector_paused",
     "exists",
     "proceed",
-    "record_rows",
-    "record_targets",
+    "Authority",
+    "batches",
+    "digested",
     "refuse_existing",
-    "save_all",
-    "target_ids",
 ]

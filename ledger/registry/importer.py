@@ -17,7 +17,8 @@ from typing import Any
 from ..application import LedgerApp
 from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, identities
+from . import bulk, identities, recording
+from .digests import ImportDigests
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
 from .layouts import KINDS
@@ -29,6 +30,10 @@ Progress = Callable[[int, int], None]
 Check = Callable[[int, dict[str, Any]], dict[str, Any]]
 REPEATED = "duplicate of row {row}"
 ACTIONS = {"targets": "target.write", "inspectors": "inspector.write", "items": "item.write"}
+
+
+class _NothingRecorded(Exception):
+    """A file with bad rows (not skipped): the held transaction is rolled back."""
 
 
 def import_rows(
@@ -45,39 +50,80 @@ def import_rows(
     create_only: bool,
     dry_run: bool,
 ) -> ImportReport:
-    """Import numbered rows of ``kind`` (the steps above); the report names every problem by
-    its row and lists every field a row changes. ``source`` is recorded with each target and
-    names the file in every correction's reason."""
+    """Import numbered rows of ``kind`` (the steps above) a batch at a time, in one
+    transaction (``LedgerApp.one_transaction``): memory holds one batch, never the file. Once a
+    bad row is met (and bad rows are not skipped), or a row beyond the official's authority,
+    nothing more is built, the rest is only checked, and the transaction is rolled back at the
+    end. The report names every problem by its row and lists every field a row changes.
+    ``source`` is recorded with each target and names the file in every correction's reason;
+    ``progress`` is told rows recorded and rows read so far."""
     if kind not in KINDS:
         raise BadInput(f"registry {kind!r} is not one of {', '.join(KINDS)}")
-    bulk.may_act(app, by, ACTIONS[kind])  # one refusal for the file, before any row is read
+    action = ACTIONS[kind]
+    bulk.may_act(app, by, action)  # one refusal for the file, before any row is read
     report = ImportReport(kind, dry_run=dry_run)
-    with bulk.collector_paused():
-        valid = bulk.checked_rows(rows, _checker(app, kind, report, today), report)
-        if kind == "targets":
-            bulk.target_ids(people, valid)
-        else:
-            make_id = inspector_id if kind == "inspectors" else item_id
-            for checked in valid:
-                checked.uid = make_id(checked.spec["code"])
-        cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
-        bulk.current_records(app, valid, cls)
-        bulk.authorised(app, by, ACTIONS[kind], valid, kind)
-        if create_only:
-            bulk.refuse_existing(valid, kind.rstrip("s"))
-        valid = bulk.planned(app, kind, valid, report)
-        if kind == "targets":
-            valid = _same_individuals(people, valid, report)
-        report.problems.sort(key=lambda p: p.row)
-        if bulk.proceed(report, skip_invalid):
-            reason = f"import from {source}"
-            if kind == "targets":
-                bulk.record_targets(app, people, valid, source, report, progress)
-            elif kind == "inspectors":
-                bulk.record_rows(app, valid, Inspector.register, Inspector.update, reason, report)
-            else:
-                bulk.record_rows(app, valid, Item.register, Item.amend, reason, report)
+    digests = ImportDigests(app)
+    check = _checker(app, kind, report, today)
+    authority = bulk.Authority()
+    drawn: dict[str, set[str]] = {}
+    cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
+    reason = f"import from {source}"
+
+    def keep(kept: recording.Kept) -> None:
+        digests.keep(current, kept)
+
+    writer = recording.TargetWriter(app, people, source, report, keep)
+    try:
+        with bulk.collector_paused(), app.one_transaction() as current, writer:
+            for batch in bulk.batches(rows):
+                valid = bulk.checked_rows(batch, check, report)
+                _identify(people, kind, valid)
+                bulk.digested(digests, kind, valid)
+                bulk.current_records(app, valid, cls)
+                bulk.authorised(app, by, action, valid, kind, authority)
+                if create_only:
+                    bulk.refuse_existing(valid, kind.rstrip("s"))
+                valid = bulk.planned(app, kind, valid, report, drawn)
+                if kind == "targets":
+                    valid = _same_individuals(people, valid, report)
+                if authority.refused or (report.problems and not skip_invalid):
+                    continue  # every problem in one report; nothing more is built
+                if kind == "targets":
+                    writer.batch(valid)
+                else:
+                    kept: recording.Kept = []
+                    register, change = (
+                        (Inspector.register, Inspector.update)
+                        if kind == "inspectors"
+                        else (Item.register, Item.amend)
+                    )
+                    recording.record_rows(app, valid, register, change, reason, report, kept)
+                    if not dry_run:
+                        keep(kept)
+                if progress:
+                    progress(report.recorded + report.updated + report.unchanged, report.total)
+            report.problems.sort(key=lambda p: p.row)
+            authority.refuse(kind)  # Forbidden: rolled back
+            if report.problems and not skip_invalid:
+                raise _NothingRecorded
+            writer.flush()
+            report.skipped = report.bad_rows
+    except _NothingRecorded:
+        report.recorded = report.updated = report.unchanged = 0
+        return report
+    if not dry_run:
+        people.store(writer.held)  # only once the events are committed
     return report
+
+
+def _identify(people: PersonalData, kind: str, valid: list[bulk.Checked]) -> None:
+    """Each checked row's entry id (an individual's by its pseudonymous reference)."""
+    if kind == "targets":
+        recording.target_ids(people, valid)
+        return
+    make_id = inspector_id if kind == "inspectors" else item_id
+    for checked in valid:
+        checked.uid = make_id(checked.spec["code"])
 
 
 def _same_individuals(

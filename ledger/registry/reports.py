@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import bounded
+
 SHOWN = 40  # characters of a value quoted in a report
 
 
@@ -37,6 +39,7 @@ class RowProblem:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", prefix(self.value))
+        object.__setattr__(self, "message", bounded(self.message))  # values it quotes, cut
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column!r}, value {self.value!r}: {self.message}"

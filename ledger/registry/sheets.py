@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import SHOWN, BadInput
 from ..fields import FieldProblem, InvalidFields
 from .bulk import may_act
 from .changes import is_clear
@@ -28,6 +28,11 @@ from .service import Registry
 
 Progress = Callable[[int, int], None]
 _SPLIT = re.compile(r"[,;，；、\s]+")
+# Limits checked while the rows are read (docs/IMPORT.md, "Files"): Excel's own for a cell and a
+# sheet, and a run of blank rows (a sheet formatted to its last row) that would cost minutes.
+MAX_CELL = 32_767  # characters in a cell
+MAX_ROWS = 1_048_576  # rows in a sheet, the header included
+MAX_BLANK_RUN = 10_000  # blank rows in a row
 
 
 class FileRefused(InvalidFields):
@@ -161,12 +166,20 @@ class Sheet:
         done = 0
         # Every column of the file is in every row: a blank cell is an empty field (None).
         empty = dict.fromkeys(slot[0] for slot in slots if slot)
+        blank_from = 0  # the first row of the current run of blank rows (0: none)
         for number, cells in self.table.rows:
+            if number > MAX_ROWS:
+                raise FileRefused(f"the file has more than {MAX_ROWS:,} rows: split it")
             row: dict[str, Any] = {}
             for i, cell in enumerate(cells):
                 if type(cell) is str:
                     if not cell or cell.isspace():
                         continue
+                    if len(cell) > MAX_CELL:
+                        raise FileRefused(
+                            f"row {number}, column {_column_letter(i)}: a cell of {len(cell):,} "
+                            f"characters ({cell[:SHOWN]!r}…); a cell holds at most {MAX_CELL:,}"
+                        )
                 elif cell is None:
                     continue
                 slot = slots[i] if i < width else None
@@ -180,8 +193,16 @@ class Sheet:
                     row[name] = cell  # the clear marker reaches the registry as written
                 else:
                     row[name] = convert(cell)
-            if not row:
-                continue  # blank rows (Excel keeps many) are not entries
+            if not row:  # blank rows (Excel keeps many) are not entries
+                blank_from = blank_from or number
+                if number - blank_from >= MAX_BLANK_RUN:
+                    raise FileRefused(
+                        f"rows {blank_from} to {number} are blank, more than "
+                        f"{MAX_BLANK_RUN:,} in a row: delete the empty rows (or the formatting "
+                        "that keeps them) and import again"
+                    )
+                continue
+            blank_from = 0
             done += 1
             if self.progress and total and done % step == 0:
                 self.progress(min(done, total), total)
@@ -227,6 +248,11 @@ def import_sheet(
     check_kind(kind)
     may_act(registry.app, by, ACTIONS[kind])  # one 403 for the file, before its header is read
     sheet = Sheet(kind, table, checking)
+
+    def recorded(done: int, read: int) -> None:  # rows recorded of the file's (estimated) rows
+        if recording is not None:
+            recording(done, max(table.total, read))
+
     report = registry.import_rows(
         kind,
         sheet,
@@ -234,7 +260,7 @@ def import_sheet(
         source=source,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
-        progress=recording,
+        progress=recorded,
     )
     report.problems = [sheet.described(p) for p in report.problems]
     report.changes = [replace(c, column=sheet.header(c.field)) for c in report.changes]

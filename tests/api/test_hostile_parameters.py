@@ -17,8 +17,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.openapi_errors import PROBLEM, SCHEMA
 from api.public_column.routes import router as column_router
 from ledger.demo.bureau import build_demo
+from ledger.errors import SHOWN
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
 
@@ -92,9 +94,9 @@ def service(ledger):  # type: ignore[no-untyped-def]
 
 def hostile_requests(
     openapi: dict[str, Any], tokens: dict[str, str], known: dict[str, list[str]], rng: random.Random
-) -> Iterator[tuple[str | None, str, str, dict[str, str], bytes | None]]:
-    """(role, method, url, headers, body) of the walk: every operation of ``openapi`` and every
-    page of the public column, several times each, with hostile values (``rng`` decides)."""
+) -> Iterator[tuple[str | None, str, str, str, dict[str, str], bytes | None]]:
+    """(role, method, path, url, headers, body) of the walk: every operation of ``openapi`` and
+    every page of the public column, several times each, with hostile values (``rng`` decides)."""
     defs = openapi["components"]["schemas"]
     who = [None, *sorted(tokens)]
     for method, path, params, body in _routes(openapi):
@@ -118,17 +120,23 @@ def hostile_requests(
             if body is not None:
                 content = json.dumps(_hostile_body(body, defs, rng)).encode()
                 headers["Content-Type"] = "application/json"
-            yield role, method, url, headers, content
+            yield role, method, path, url, headers, content
 
 
 def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     client, tokens, app = service
     rng = random.Random(SEED)
-    assert any(path == "/column/results" for _, path, _, _ in _routes(app.openapi()))  # hidden
+    openapi = app.openapi()
+    assert any(path == "/column/results" for _, path, _, _ in _routes(openapi))  # hidden
+    documented = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+    }
     failures = []
     sent = 0
-    for role, method, url, headers, content in hostile_requests(
-        app.openapi(), tokens, client.known, rng
+    for role, method, path, url, headers, content in hostile_requests(
+        openapi, tokens, client.known, rng
     ):
         response = client.request(method, url, headers=headers, content=content)
         sent += 1
@@ -136,6 +144,10 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
             failures.append(
                 f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
             )
+        failures += [
+            f"{method} {path} ({url[:80]}) as {role}: {problem}"
+            for problem in answer_problems(method, path, response, documented)
+        ]
     assert not failures, "\n".join(failures)
     assert 300 <= sent <= 800  # bounded, and enough to cover every route several times
 
@@ -163,6 +175,30 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], rng: random.Random, dep
     if kind == "boolean":
         return rng.choice([True, False, "\x00"])
     return rng.choice(HOSTILE_TEXT)
+
+
+def answer_problems(
+    method: str, path: str, response: Any, documented: dict[tuple[str, str], Any]
+) -> list[str]:
+    """What is wrong with an answer against its operation's OpenAPI description: a status it
+    does not document, an error that is not a problem+json of the documented shape, or one
+    echoing a hostile value in full (more than ``ledger.errors.SHOWN`` characters of it)."""
+    found = []
+    responses = documented.get((method, path))
+    status = response.status_code
+    if responses is not None and str(status) not in responses:
+        found.append(f"status {status} is not documented (only {', '.join(sorted(responses))})")
+    if status >= 400:
+        if response.headers.get("content-type") != PROBLEM:
+            found.append(f"an error as {response.headers.get('content-type')}, not {PROBLEM}")
+        else:
+            body = response.json()
+            missing = [k for k in SCHEMA["required"] if k not in body]
+            if missing or body.get("status") != status or not isinstance(body["detail"], str):
+                found.append(f"not a problem of the documented shape: {response.text[:200]}")
+        if "x" * (SHOWN + 1) in response.text:
+            found.append("a hostile value echoed in full")
+    return found
 
 
 def _routes(

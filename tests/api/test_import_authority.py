@@ -7,7 +7,8 @@ is recorded whole or not at all. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
+from threading import Barrier, Thread
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,15 +197,23 @@ def test_eight_parallel_registrations_of_one_code_give_one_201_and_seven_409s(re
 def test_an_import_overtaken_by_another_command_records_nothing_and_says_so(registry, monkeypatch):
     monkeypatch.setattr(bulk, "BATCH", 10)
     rows = [_target(n) for n in range(1, 31)]
-    overtaken = []
+    overtaken: list[object] = []
+    authorised = bulk.authorised
 
-    def meanwhile(done: int, total: int) -> None:
-        # While the import prepares its events, another command registers one of its rows.
+    def meanwhile(*args: Any, **kwargs: Any) -> None:
+        # After the import has read the entries of its first batch and before it saves them,
+        # another command (another thread, as in the service) registers one of its rows.
         if not overtaken:
-            overtaken.append(registry.register_target(rows[25], "clerk-gqc"))
+            overtaken.append("the other command")  # its own registration passes through here
+            other = Thread(target=registry.register_target, args=(rows[5], "clerk-gqc"))
+            other.start()
+            other.join()
+        authorised(*args, **kwargs)
 
+    monkeypatch.setattr(bulk, "authorised", meanwhile)
     with pytest.raises(Conflict, match="nothing of this import was recorded"):
-        registry.import_targets(rows, "clerk-gqc", "big.csv", progress=meanwhile)
+        registry.import_targets(rows, "clerk-gqc", "big.csv")
+    assert overtaken
     assert count_events(registry.app, "target.registered") == 1  # the other command's only
 
 

@@ -28,7 +28,13 @@ from .test_authorisation_matrix import (
 from .test_authorisation_matrix import (
     World as MatrixWorld,
 )
-from .test_hostile_parameters import SEED, fuzz_officials, hostile_requests, known_values
+from .test_hostile_parameters import (
+    SEED,
+    answer_problems,
+    fuzz_officials,
+    hostile_requests,
+    known_values,
+)
 from .test_public_privacy import crawl, personal_secrets
 from .workers_support import init_ledger, own_database, serving
 
@@ -84,7 +90,12 @@ def test_no_hostile_request_gets_a_server_error_from_either_worker(world):
     sample = random.Random(SEED + 1)
     failures: list[str] = []
     sent = 0
-    for role, method, url, headers, content in hostile_requests(
+    documented = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+    }
+    for role, method, path, url, headers, content in hostile_requests(
         openapi, world.tokens, world.known, walk
     ):
         if sample.random() >= WALK_SHARE:
@@ -95,6 +106,10 @@ def test_no_hostile_request_gets_a_server_error_from_either_worker(world):
             failures.append(
                 f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
             )
+        failures += [
+            f"{method} {path} ({url[:80]}) as {role}: {problem}"
+            for problem in answer_problems(method, path, response, documented)
+        ]
     assert not failures, "\n".join(failures)
     assert 80 <= sent <= 300
 

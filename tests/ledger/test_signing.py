@@ -9,6 +9,7 @@ import pytest
 
 import ledger.mapper
 import ledger.registry.bulk
+import ledger.registry.recording
 from ledger.export import export_bundle
 from ledger.registry.service import Registry
 from ledger.registry.targets import target_id
@@ -83,7 +84,7 @@ def inline_encodings(monkeypatch):  # type: ignore[no-untyped-def]
 def test_a_large_import_is_signed_by_the_helper_into_the_same_bytes_as_inline_signing(
     registry, monkeypatch, inline_encodings, tmp_path
 ):
-    monkeypatch.setattr(ledger.registry.bulk, "SIGN_AHEAD_ROWS", 1)
+    monkeypatch.setattr(ledger.registry.recording, "SIGN_AHEAD_ROWS", 1)
     monkeypatch.setattr(ledger.registry.bulk, "BATCH", 200)  # batches of 200, 200 and 50 rows
     app = registry.app
 

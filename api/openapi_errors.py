@@ -1,0 +1,97 @@
+"""Every operation's error answers in the OpenAPI description, with their problem+json shape.
+
+The service answers every error as ``application/problem+json`` (RFC 9457, ``api/errors.py``):
+``type``, ``title``, ``status``, ``detail`` and, for bad input, ``problems`` (field, value as
+quoted — at most its first characters — and message). This adds to each operation the errors
+it can answer: 422 (a bad parameter or body) and 503 (the store unreachable, read-only or
+full, or the read models behind) everywhere; 401 and 403 where it takes a token; 404 where it
+names something (a path parameter) or reads the ledger as of a position; 409 for a command
+(POST, PUT, PATCH, DELETE); 413 where it takes a body. ``tests/api/test_hostile_parameters.py``
+fails on an answer whose status an operation does not document, or whose problem is not of
+this shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+PROBLEM = "application/problem+json"
+SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "An error (RFC 9457 problem details).",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what was wrong; values quoted cut short"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "value": {},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+REASONS = {
+    401: "no token, or an unknown or revoked one",
+    403: "the caller's roles or division do not allow it",
+    404: "what it names does not exist (or not as of the position asked)",
+    409: "it contradicts what is recorded, or another command overtook it",
+    413: "the body is larger than the service's limit",
+    422: "a parameter or the body is not valid; each problem named",
+    503: "the store is unreachable, read-only or full, or the read models are behind",
+}
+COMMANDS = {"post", "put", "patch", "delete"}
+
+
+def errors_of(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer (the rules in the module's text)."""
+    codes = {422, 503}
+    if operation.get("security"):
+        codes |= {401, 403}
+    parameters = operation.get("parameters", [])
+    if any(p.get("in") == "path" or p.get("name") == "as_of" for p in parameters):
+        codes.add(404)
+    if method in COMMANDS:
+        codes |= {404, 409}
+    if "requestBody" in operation:
+        codes.add(413)
+    return sorted(codes)
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI description with every operation's error answers added."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = SCHEMA
+    reference = {"$ref": "#/components/schemas/Problem"}
+    for methods in schema.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for code in errors_of(method, operation):
+                answer = responses.setdefault(str(code), {"description": REASONS[code]})
+                answer["content"] = {PROBLEM: {"schema": reference}}
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    """Build the app's OpenAPI description with ``document`` (once, then cached)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+__all__ = ["PROBLEM", "SCHEMA", "document", "errors_of", "install"]
