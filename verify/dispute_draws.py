@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .draw_replay import seed_problems
-from .draws import DrawError, population_digest, population_table_digest, select_targets
+from .draw_rules import selected_strata
+from .draws import DrawError, population_digest, population_table_digest
 from .events import SignedEvent
 
 
@@ -128,24 +129,15 @@ def _against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) -
 def _selection(
     table: list[tuple[str, str, int]], opened: dict[str, Any], seed: str
 ) -> list[dict[str, Any]]:
-    """Step 4 of the draw over the file's table: as ``verify.draw_rules.selection`` computes it
-    over the registry."""
+    """Step 4 of the draw over the file's table, by the rule ``verify.draw_rules.selection``
+    applies over the registry."""
     counts = opened["counts"]
     by_stratum: dict[str, list[str]] = {}
     for target, stratum, _ in table:
         by_stratum.setdefault(stratum, []).append(target)
     strata = {s: by_stratum.get(s, []) for s in counts}
     weights = {t: w for t, _, w in table} if opened.get("weighted") else None
-    return [
-        {
-            "stratum": r.stratum,
-            "population": r.population,
-            "count": r.count,
-            "threshold": r.threshold,
-            "selected": [{"target": s.target, "ticket": s.ticket} for s in r.selected],
-        }
-        for r in select_targets(strata, counts, seed, weights=weights)
-    ]
+    return selected_strata(strata, counts, seed, weights)
 
 
 def _first_difference(recorded: list[dict[str, Any]], computed: list[dict[str, Any]]) -> str:

@@ -47,6 +47,18 @@ def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, An
     counts = params["counts"]
     strata = {s: pop.strata.get(s, []) for s in counts}
     w = weights(state, pop.ids, state.policy or {}) if params["weighted"] else None
+    return selected_strata(strata, counts, params["seed"], w)
+
+
+def selected_strata(
+    strata: Mapping[str, list[str]],
+    counts: Mapping[str, int],
+    seed: str,
+    weights: Mapping[str, int] | None,
+) -> list[dict[str, Any]]:
+    """Step 4 over given strata, as ``draw.targets_selected`` records it: per stratum, the
+    selected targets with their tickets and the threshold (the dispute check calls it on a
+    dispute file's frozen population)."""
     return [
         {
             "stratum": r.stratum,
@@ -55,7 +67,7 @@ def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, An
             "threshold": r.threshold,
             "selected": [{"target": s.target, "ticket": s.ticket} for s in r.selected],
         }
-        for r in select_targets(strata, counts, params["seed"], weights=w)
+        for r in select_targets(strata, counts, seed, weights=weights)
     ]
 
 

@@ -128,11 +128,7 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     rng = random.Random(SEED)
     openapi = app.openapi()
     assert any(path == "/column/results" for _, path, _, _ in _routes(openapi))  # hidden
-    documented = {
-        (method.upper(), path): operation["responses"]
-        for path, operations in openapi["paths"].items()
-        for method, operation in operations.items()
-    }
+    documented = documented_responses(openapi)
     failures = []
     sent = 0
     for role, method, path, url, headers, content in hostile_requests(
@@ -140,14 +136,7 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     ):
         response = client.request(method, url, headers=headers, content=content)
         sent += 1
-        if response.status_code >= 500:
-            failures.append(
-                f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
-            )
-        failures += [
-            f"{method} {path} ({url[:80]}) as {role}: {problem}"
-            for problem in answer_problems(method, path, response, documented)
-        ]
+        failures += answer_failures(role, method, path, url, response, documented)
     assert not failures, "\n".join(failures)
     assert 300 <= sent <= 800  # bounded, and enough to cover every route several times
 
@@ -175,6 +164,35 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], rng: random.Random, dep
     if kind == "boolean":
         return rng.choice([True, False, "\x00"])
     return rng.choice(HOSTILE_TEXT)
+
+
+def documented_responses(openapi: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """Each operation's documented responses, by (METHOD, path)."""
+    return {
+        (method.upper(), path): operation["responses"]
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def answer_failures(
+    role: str | None,
+    method: str,
+    path: str,
+    url: str,
+    response: Any,
+    documented: dict[tuple[str, str], Any],
+) -> list[str]:
+    """What is wrong with one answer of the walk: a server error, or ``answer_problems``."""
+    found = []
+    if response.status_code >= 500:
+        found.append(
+            f"{method} {url[:120]} as {role}: {response.status_code} {response.text[:200]}"
+        )
+    return found + [
+        f"{method} {path} ({url[:80]}) as {role}: {problem}"
+        for problem in answer_problems(method, path, response, documented)
+    ]
 
 
 def answer_problems(
