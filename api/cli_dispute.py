@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_common import open_ledger
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``dispute`` command to the drawledger parser."""
@@ -31,7 +33,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.errors import BadInput
     from projections import open_read_models
     from projections.dispute import write_dispute
@@ -49,7 +50,7 @@ def cmd_dispute(args: argparse.Namespace) -> int:
     if len(named) != 1:
         raise BadInput("name exactly one of --target, --draw, --inspection, --official")
     [(kind, key)] = named
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     app.seal()  # a one-shot command: what the log holds now is covered by a checkpoint
     read_models = open_read_models(app, attach=False)
     try:

@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.demo.bureau import build_demo
 from ledger.plans.service import Plans
 from ledger.registry.service import Registry
 from verify.authority_rules import EVENT_ACTS, NONE, PERMISSIONS, role_for
@@ -102,8 +101,8 @@ OFFICIALS = [
 
 
 @pytest.fixture
-def world(ledger):
-    build_demo(ledger, targets=20, inspectors=8, today=date(2026, 11, 25))
+def world(demo_ledger):
+    ledger, _ = demo_ledger(targets=20, inspectors=8, today=date(2026, 11, 25))
     registry = Registry(ledger)
     plan = Plans(ledger, today=date(2026, 12, 10)).draft({**PLAN, "division": "ggc"}, "ggc-clerk")
     return ledger, registry, plan

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.public_column.routes import router as column_router
-from ledger.demo.bureau import build_demo
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
 
@@ -49,9 +48,9 @@ HOSTILE_NUMBER = [2**60, -(2**60), -1, 0, 10**30, 1.5, "1e20"]
 
 
 @pytest.fixture
-def service(ledger):  # type: ignore[no-untyped-def]
+def service(demo_ledger):  # type: ignore[no-untyped-def]
     """The demo bureau with a year of draws, and a token for an official of each role."""
-    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
     registry = Registry(ledger)
     tokens = {}
     for role in OFFICIAL_ROLES:
