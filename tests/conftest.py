@@ -141,13 +141,13 @@ def pg_env(pg_params: dict[str, str]) -> dict[str, str]:
 
 def _connections_left(params: dict[str, str]) -> list[str]:
     """The client connections still open to this session's test databases (its own one and
-    the copies made from it, ``<DB>_*``), other than the one asking."""
+    the demo ledgers' templates and copies, ``<DB>_demo_*``), other than the one asking."""
     with _pg_connect(params) as conn:
         rows = conn.execute(
             "SELECT datname, application_name, state, left(query, 60) FROM pg_stat_activity"
             " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
             " AND (datname = %s OR datname LIKE %s)",
-            [params["dbname"], params["dbname"].replace("_", r"\_") + r"\_%"],
+            [params["dbname"], params["dbname"].replace("_", r"\_") + r"\_demo\_%"],
         ).fetchall()
     return [" | ".join(str(c) for c in row) for row in rows]
 
