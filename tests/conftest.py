@@ -139,17 +139,36 @@ def pg_env(pg_params: dict[str, str]) -> dict[str, str]:
     return _pg_env(pg_params)
 
 
-def _connections_left(params: dict[str, str]) -> list[str]:
-    """The client connections still open to this session's test databases (its own one and
-    the demo ledgers' templates and copies, ``<DB>_demo_*``), other than the one asking."""
-    with _pg_connect(params) as conn:
+# A client that closed its connection is still listed in pg_stat_activity until its server
+# process has exited, which takes a moment on a busy machine: a connection counts as left open
+# only if it is still there after this long.
+_CLOSING_SECONDS = 10.0
+
+
+def _open_connections(conn: Any, databases: str, pattern: str) -> list[str]:
+    """The client connections to ``databases`` (a name, and names LIKE ``pattern``) other than
+    ``conn``'s own, once those that are closing have gone (waiting up to _CLOSING_SECONDS)."""
+    import time
+
+    deadline = time.monotonic() + _CLOSING_SECONDS
+    while True:
         rows = conn.execute(
             "SELECT datname, application_name, state, left(query, 60) FROM pg_stat_activity"
             " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
             " AND (datname = %s OR datname LIKE %s)",
-            [params["dbname"], params["dbname"].replace("_", r"\_") + r"\_demo\_%"],
+            [databases, pattern],
         ).fetchall()
-    return [" | ".join(str(c) for c in row) for row in rows]
+        if not rows or time.monotonic() > deadline:
+            return [" | ".join(str(c) for c in row) for row in rows]
+        time.sleep(0.2)
+
+
+def _connections_left(params: dict[str, str]) -> list[str]:
+    """The client connections still open to this session's test databases (its own one and
+    the demo ledgers' templates and copies, ``<DB>_demo_*``), other than the one asking."""
+    with _pg_connect(params) as conn:
+        pattern = params["dbname"].replace("_", r"\_") + r"\_demo\_%"
+        return _open_connections(conn, params["dbname"], pattern)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -318,6 +337,10 @@ class DemoTemplates:
             )
             create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
             if template is not None:
+                # The template's builder has closed its connections (else this fails), but
+                # their server processes may still be exiting (see _CLOSING_SECONDS).
+                left = _open_connections(conn, template, template.replace("_", r"\_"))
+                assert not left, f"connections left open to the demo template: {left}"
                 create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
             conn.execute(create)
         self.databases.append(name)
@@ -329,16 +352,12 @@ class DemoTemplates:
 
         params = self._pg()
         with _pg_connect(params) as conn:
-            left = conn.execute(
-                "SELECT application_name, state, left(query, 60) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                [database],
-            ).fetchall()
+            left = _open_connections(conn, database, database.replace("_", r"\_"))
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
             )
         self.databases.remove(database)
-        return [" | ".join(str(c) for c in row) for row in left]
+        return left
 
 
 @pytest.fixture(scope="session")
