@@ -20,8 +20,10 @@ run: install
 	@test -f $(DATA)/drawledger.toml || $(BIN)/drawledger demo --data $(DATA) --host $(HOST) --port $(PORT)
 	$(BIN)/drawledger serve --data $(DATA) --host $(HOST) --port $(PORT)
 
+# Two or more worker processes (pytest-xdist, one per core; each a PostgreSQL database of its own).
+# One file or test alone: $(BIN)/pytest -q tests/…
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff check .

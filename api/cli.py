@@ -28,7 +28,7 @@ from . import (
     cli_registry,
     cli_witness,
 )
-from .cli_common import seal_at_end
+from .cli_common import close_ledgers, seal_at_end
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        status = int(args.func(args))
+        try:
+            status = int(args.func(args))
+        finally:
+            close_ledgers(args)  # the command's ledgers and their connections, even on error
         seal_at_end(args)
         return status
     except LedgerError as e:

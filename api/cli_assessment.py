@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_common import open_ledger
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``assessment`` command to the drawledger parser."""
@@ -29,22 +31,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_assessment(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.as_of import ledger_as_of, resolve
     from projections.assessment import assess
     from projections.assessment_report import write_files
 
-    app = LedgerApp.open(Path(args.data))
-    try:
-        if args.as_of is None:
-            position, ledger = app.recorder.max_notification_id() or 0, app
-        else:
-            position = resolve(app, args.as_of)
-            ledger = ledger_as_of(app, position)
-        report = assess(ledger, None, args.year, position, args.division)
-        written = write_files(report, Path(args.out))
-    finally:
-        app.close()
+    app = open_ledger(args)  # closed by cli.main when the command ends
+    if args.as_of is None:
+        position, ledger = app.recorder.max_notification_id() or 0, app
+    else:
+        position = resolve(app, args.as_of)
+        ledger = ledger_as_of(app, position)
+    report = assess(ledger, None, args.year, position, args.division)
+    written = write_files(report, Path(args.out))
     print(
         f"wrote the assessment of {args.year} ({len(report['divisions'])} division(s), as of "
         f"position {position}): {', '.join(p.name for p in written)} in {args.out}"

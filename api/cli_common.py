@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ledger.actors import Request
@@ -31,6 +31,28 @@ def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
     key = create_data_dir(data, origin, database)
     print(f"created ledger {origin!r} in {data}")
     print(f"public key: {key.verifier}")
+
+
+def open_ledger(args: argparse.Namespace, **kwargs: Any) -> LedgerApp:
+    """The ledger of ``--data``, opened for one command (``LedgerApp.open``); ``cli.main``
+    closes it, with its connections and read models, when the command ends
+    (``close_ledgers``)."""
+    from ledger.application import LedgerApp
+
+    app = LedgerApp.open(Path(args.data), **kwargs)
+    vars(args).setdefault("opened_ledgers", []).append(app)
+    return app
+
+
+def close_ledgers(args: argparse.Namespace) -> None:
+    """Close every ledger the command opened with ``open_ledger``, newest first."""
+    opened: list[LedgerApp] = vars(args).pop("opened_ledgers", [])
+    try:
+        while opened:
+            opened.pop().close()
+    finally:
+        for app in opened:  # one close failed: still release the others
+            app.close()
 
 
 def key_or_file(value: str, what: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from .cli_common import DEFAULT_ORIGIN, init_ledger, stage_bars
+from .cli_common import DEFAULT_ORIGIN, init_ledger, open_ledger, stage_bars
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,13 +33,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.demo.bureau import build_demo
 
     data = Path(args.data)
     if not (data / "drawledger.toml").exists():
         init_ledger(data, args.origin)
-    app = LedgerApp.open(data)
+    app = open_ledger(args)
     started = time.perf_counter()
     s = build_demo(
         app,

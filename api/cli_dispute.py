@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_common import open_ledger
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``dispute`` command to the drawledger parser."""
@@ -39,7 +41,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.errors import BadInput
     from projections import open_read_models
     from projections.dispute import write_dispute
@@ -61,7 +62,7 @@ def cmd_dispute(args: argparse.Namespace) -> int:
         notes = [Path(f).read_text(encoding="utf-8") for f in args.consistent_with]
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"--consistent-with: {e}") from None
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     app.seal()  # a one-shot command: what the log holds now is covered by a checkpoint
     read_models = open_read_models(app, attach=False)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli_common import key_or_file
+from .cli_common import key_or_file, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -74,16 +74,12 @@ def cmd_end_overlap(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
 
-    app = LedgerApp.open(Path(args.data))
-    try:
-        print(f"in use: {app.signer.verifier}")
-        for key in app.key_history:
-            if str(key) != str(app.signer.verifier):
-                print(f"earlier: {key}")
-        for signer in app.sealer.overlap:
-            print(f"co-signing checkpoints (overlap): {signer.verifier}")
-    finally:
-        app.close()
+    app = open_ledger(args)
+    print(f"in use: {app.signer.verifier}")
+    for key in app.key_history:
+        if str(key) != str(app.signer.verifier):
+            print(f"earlier: {key}")
+    for signer in app.sealer.overlap:
+        print(f"co-signing checkpoints (overlap): {signer.verifier}")
     return 0

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import DEFAULT_ORIGIN, ProgressBar, init_ledger
+from .cli_common import DEFAULT_ORIGIN, ProgressBar, init_ledger, open_ledger
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -16,20 +16,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.export import export_bundle
 
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     events, checkpoints = export_bundle(app, Path(args.out), ProgressBar("exported"))
     print(f"wrote {args.out}: {events} events, {checkpoints} checkpoints")
     return 0
 
 
 def cmd_seal(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.sealing import follow
 
-    app = LedgerApp.open(Path(args.data), embedded_sealing=False)
+    app = open_ledger(args, embedded_sealing=False)
     if not args.follow:
         checkpoint = app.sealer.seal()
         if checkpoint is not None:
@@ -42,28 +40,23 @@ def cmd_seal(args: argparse.Namespace) -> int:
 
 
 def cmd_draw_record(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.draws.aggregate import draw_id
     from ledger.draws.record import write_draw_record
     from ledger.draws.service import Draws
 
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     manifest, population = write_draw_record(Draws(app), draw_id(args.draw), Path(args.out))
     print(f"wrote {manifest.parent / 'record.json'}, {manifest} and {population}")
     return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.as_of import resolve
     from projections.past import rebuild_read_models
 
-    app = LedgerApp.open(Path(args.data))
-    try:
-        upto = resolve(app, args.upto) if args.upto is not None else None
-        position, events = rebuild_read_models(app, upto, ProgressBar("rebuilt"))
-    finally:
-        app.close()
+    app = open_ledger(args)
+    upto = resolve(app, args.upto) if args.upto is not None else None
+    position, events = rebuild_read_models(app, upto, ProgressBar("rebuilt"))
     print(f"rebuilt the read models up to position {position}: {events} events read")
     return 0
 

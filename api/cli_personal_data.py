@@ -11,9 +11,8 @@ CODE --token-file F``); the ledger's operator only on the person's written reque
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .cli_common import acting, add_data_and_acting
+from .cli_common import acting, add_data_and_acting, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,11 +33,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
     from ledger.registry.targets import target_id
 
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
     with acting(args, registry.app, "personal_data.erase") as by:
         registry.erase_personal_data(target_id("individual", ref), args.reason, args.source, by)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .cli_common import acting, add_data_and_acting
+from .cli_common import acting, add_data_and_acting, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,10 +24,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_rollover(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.plans.rollover import MonthlyRollover
 
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     with acting(args, app, "plan.rollover") as by:
         result = MonthlyRollover(app).roll_over(args.month, by, args.division)
     for plan in result["plans"]:

@@ -18,7 +18,7 @@ from typing import Any
 from ledger.errors import BadInput
 from ledger.fields import InvalidFields
 
-from .cli_common import acting, add_data_and_acting
+from .cli_common import acting, add_data_and_acting, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,11 +51,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.as_of import resolve
     from ledger.policies import Policies
 
-    policies = Policies(LedgerApp.open(Path(args.data)))
+    policies = Policies(open_ledger(args))
     as_of = None if args.as_of is None else resolve(policies.app, args.as_of)
     version = policies.in_force(as_of)
     setter = version["set_by"]
@@ -74,11 +73,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.policies import Policies
 
     document = _read_toml(Path(args.file))
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     policies = Policies(app)
     try:
         with acting(args, app, "policy.set") as by:

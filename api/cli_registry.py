@@ -15,7 +15,7 @@ from pathlib import Path
 from ledger.errors import BadInput
 from ledger.registry.layouts import HEADERS, KINDS
 
-from .cli_common import ProgressBar, acting, add_data_and_acting
+from .cli_common import ProgressBar, acting, add_data_and_acting, open_ledger
 
 # Files with fewer rows import in about a second: no bar for them.
 PROGRESS_FROM = 2000
@@ -26,7 +26,6 @@ WARNINGS_SHOWN = 20  # warnings do not stop an import; every bad row is printed,
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
     from .importing import import_file
@@ -36,7 +35,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         data = path.open("rb")  # read a row at a time, never whole
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from None
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     with data, acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
         result = import_file(
             registry,
@@ -71,12 +70,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export_registry(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
 
     from .importing import export_file
 
     out = Path(args.out)
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     count, warnings = export_file(
         app, args.registry, out, args.headers, division=args.division, as_of=args.as_of
     )
@@ -91,10 +89,9 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     coded = None
     if args.data:
-        from ledger.application import LedgerApp
         from ledger.registry.exports import coded_values
 
-        coded = coded_values(LedgerApp.open(Path(args.data)))
+        coded = coded_values(open_ledger(args))
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise BadInput(f"template file {out.name!r}: the name must end in .xlsx")
@@ -107,10 +104,9 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_division_add(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     spec = {"code": args.code, "name": args.name, "kind": args.kind, "contact": args.contact}
     with acting(args, registry.app, "division.manage") as by:
         print(f"division {registry.add_division(spec, by)} added")
@@ -118,10 +114,9 @@ def cmd_division_add(args: argparse.Namespace) -> int:
 
 
 def cmd_official_add(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     spec = {"code": args.code, "name": args.name, "division": args.division, "roles": args.roles}
     with acting(args, registry.app, "official.manage") as by:
         print(f"official {registry.register_official(spec, by)} registered")
@@ -129,10 +124,9 @@ def cmd_official_add(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     with acting(args, registry.app, "token.manage") as by:
         token = registry.issue_token(args.official, by)
     print(token)
@@ -145,10 +139,9 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
-    registry = Registry(LedgerApp.open(Path(args.data)))
+    registry = Registry(open_ledger(args))
     with acting(args, registry.app, "token.manage") as by:
         registry.revoke_token(args.official, args.token_id, args.reason, by)
     print(f"token {args.token_id} of {args.official} revoked")

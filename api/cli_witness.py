@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import acting, add_data_and_acting, key_or_file
+from .cli_common import acting, add_data_and_acting, key_or_file, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -96,10 +96,9 @@ def cmd_witness_key(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ledger.application import LedgerApp
     from ledger.witnesses import Witnesses
 
-    witnesses = Witnesses(LedgerApp.open(Path(args.data)))
+    witnesses = Witnesses(open_ledger(args))
     for event in witnesses.history():
         print(f"{event['position']}\t{event['type']}\t{event['key']}\t{event['reason']}")
     print(f"{len(witnesses.in_force())} witness(es) in force")
@@ -116,10 +115,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def _change(args: argparse.Namespace, command: str, done: str) -> int:
     """``witnesses add`` or ``remove``: the Witnesses command, by whoever the CLI acts as."""
-    from ledger.application import LedgerApp
     from ledger.witnesses import Witnesses
 
-    app = LedgerApp.open(Path(args.data))
+    app = open_ledger(args)
     with acting(args, app, "witness.manage") as by:
         key = getattr(Witnesses(app), command)(args.key, by, args.reason)
     print(f"witness {done}: {key}")

@@ -102,6 +102,9 @@ class LedgerApp(Application[UUID]):
         self.sealer.before_sealing = self.check_before_sealing
         # Called after every successful save (embedded mode: projections catch up here).
         self.after_save: list[Callable[[], None]] = []
+        # Called by close(), newest first: what follows this application (its read models)
+        # releases its connections with it.
+        self.on_close: list[Callable[[], None]] = []
         # Whether this process seals its own log (the embedded mode), and how often.
         self.embedded_sealing = (
             not is_postgres(self.recorder) if embedded_sealing is None else embedded_sealing
@@ -205,14 +208,19 @@ class LedgerApp(Application[UUID]):
         return recordings
 
     def close(self) -> None:
-        """Stop the sealing task, if it runs, after its last round; then release everything."""
+        """Stop the sealing task, if it runs, after its last round; then close what follows
+        this application (``on_close``) and release everything."""
         try:
             if self.sealing.running:
                 self.stop_sealing()
         finally:
-            assert isinstance(self.mapper, SigningMapper)
-            self.mapper.close()  # its signing helper process, if a bulk import started one
-            super().close()
+            try:
+                while self.on_close:
+                    self.on_close.pop()()
+            finally:
+                assert isinstance(self.mapper, SigningMapper)
+                self.mapper.close()  # its signing helper process, if a bulk import started one
+                super().close()
 
     # -- sealing -------------------------------------------------------------------------------
 

@@ -69,6 +69,11 @@ class ReadModels:
         return self.follower.progress()
 
     def close(self) -> None:
+        """Stop the follower and release the engine's connections (also done when the ledger
+        application closes; closing twice is harmless)."""
+        hooks = getattr(self.app, "on_close", [])  # a past position's view has none
+        if self.close in hooks:
+            hooks.remove(self.close)
         if self.follower is not None:
             self.follower.stop()
         self.engine.dispose()
@@ -117,7 +122,9 @@ def open_read_models(
     follower = Follower(runner)
     if attach:
         app.after_save.append(follower.after_save)
-    return ReadModels(app, engine, runner, follower)
+    read_models = ReadModels(app, engine, runner, follower)
+    app.on_close.append(read_models.close)  # closing the ledger closes its read models too
+    return read_models
 
 
 def _check_not_the_log(app: LedgerApp, path: Path) -> None:

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.as_of import AS_OF_HEADER
 from ledger.as_of import CHINA, time_at
-from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import LEADERS
 from ledger.demo.year import CEREMONY_PARTY
 from ledger.draws.service import Draws
@@ -29,11 +28,11 @@ CONTRIBUTIONS = {"szc": "a" * 64, CEREMONY_PARTY: "b" * 64}
 
 
 @pytest.fixture
-def dispute(ledger):  # type: ignore[no-untyped-def]
+def dispute(demo_ledger):  # type: ignore[no-untyped-def]
     """The demo bureau; then, before P, a new draft plan and a draw opened and frozen; after
     P, a target renamed, the plan amended and approved, the draw revealed and its targets
     selected, and an inspection's result confirmed."""
-    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
     assert summary.results is not None
     plans, draws = Plans(ledger), Draws(ledger)
     plan = plans.draft(

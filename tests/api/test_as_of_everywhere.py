@@ -19,7 +19,6 @@ from starlette.routing import Mount
 
 from api.app import create_app
 from api.as_of import AS_OF_HEADER
-from ledger.demo.bureau import build_demo
 from ledger.registry.service import Registry
 from ledger.witnesses import Witnesses
 from verify.keys import ALG_COSIGNATURE_V1, SignerKey
@@ -47,10 +46,10 @@ def get_routes(routes: list[Any]) -> list[str]:
 
 
 @pytest.fixture
-def service(ledger):  # type: ignore[no-untyped-def]
+def service(demo_ledger):  # type: ignore[no-untyped-def]
     """The demo bureau with a year of draws and results, read by an auditor (who may read
     every division's work lists), with a real value for each path parameter."""
-    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
     year, results = summary.year, summary.results
     assert year is not None and results is not None
     registry = Registry(ledger)

@@ -19,8 +19,8 @@ from tests.ledger.workflow import CEREMONY, CONTRIBUTIONS, reveal, with_ceremony
 
 
 @pytest.fixture
-def client(ledger):
-    summary = build_demo(ledger, targets=200, inspectors=24)
+def client(demo_ledger):
+    ledger, summary = demo_ledger(targets=200, inspectors=24)
     token = _token(ledger, "szc-clerk")
     client = TestClient(create_app(ledger))
     client.headers["Authorization"] = f"Bearer {token}"

@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.openapi_errors import PROBLEM, SCHEMA
 from api.public_column.routes import router as column_router
-from ledger.demo.bureau import build_demo
 from ledger.errors import SHOWN
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
@@ -81,9 +80,9 @@ def known_values(summary) -> dict[str, list[str]]:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def service(ledger):  # type: ignore[no-untyped-def]
+def service(demo_ledger):  # type: ignore[no-untyped-def]
     """The demo bureau with a year of draws, and a token for an official of each role."""
-    summary = build_demo(ledger, targets=60, inspectors=24, plans_and_draws=True)
+    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
     tokens = fuzz_officials(ledger, summary.admin)
     app = create_app(ledger)
     with TestClient(app, raise_server_exceptions=False) as client:

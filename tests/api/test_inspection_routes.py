@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.inspections.evidence import EvidenceStore
 from ledger.registry.identities import bound_official
@@ -22,8 +21,8 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def world(ledger, tmp_path):
-    build_demo(ledger, targets=200, inspectors=24, today=TODAY)
+def world(demo_ledger, tmp_path):
+    ledger, _ = demo_ledger(targets=200, inspectors=24, today=TODAY)
     draw, teams = run_draw(Draws(ledger, today=date(2026, 11, 1)))
     app = create_app(ledger)
     app.state.inspections.today = lambda: TODAY

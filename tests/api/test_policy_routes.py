@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cli import main as cli_main
-from ledger.demo.bureau import ADMIN, build_demo
+from ledger.demo.bureau import ADMIN
 from ledger.policy import default_policy
 from ledger.registry.service import Registry
 
@@ -33,8 +33,8 @@ def _with_2027(version: str = "changzhou-water-2018/2") -> dict:
 
 
 @pytest.fixture
-def world(ledger):
-    build_demo(ledger, targets=20, inspectors=8, today=date(2026, 11, 25))
+def world(demo_ledger):
+    ledger, _ = demo_ledger(targets=20, inspectors=8, today=date(2026, 11, 25))
     app = create_app(ledger)
     app.state.policies.today = lambda: date(2026, 12, 2)
     registry = Registry(ledger)

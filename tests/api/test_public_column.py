@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.public_column.pages import exclusion_reason
 from ledger.actors import SYSTEM
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.plans.service import Plans
 from ledger.registry.layouts import TARGET_STATUS_LABELS
@@ -28,9 +27,9 @@ CLERK = "szc-clerk"
 
 
 @pytest.fixture
-def bureau(ledger):
+def bureau(demo_ledger):
     """The demo bureau with one uploaded plan, one plan still in draft and a planned draw."""
-    build_demo(ledger, targets=200, inspectors=24)
+    ledger, _ = demo_ledger(targets=200, inspectors=24)
     plans = Plans(ledger)
     uploaded = plans.draft(
         {

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.public_column import feeds, routes
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.inspections.evidence import EvidenceStore
 from ledger.inspections.service import Inspections
@@ -40,10 +39,10 @@ def _confirmed(inspections, draw, team, category):
 
 
 @pytest.fixture
-def bureau(ledger, tmp_path):
+def bureau(demo_ledger, tmp_path):
     """Four drawn targets inspected: no problem; a problem corrected (its publication then
     corrected); a case filed and a penalty (also in 双公示); a publication withdrawn."""
-    build_demo(ledger, targets=200, inspectors=24, today=TODAY)
+    ledger, _ = demo_ledger(targets=200, inspectors=24, today=TODAY)
     draw, teams = run_draw(Draws(ledger, today=date(2026, 11, 1)))
     inspections = Inspections(ledger, EvidenceStore(tmp_path / "evidence"), today=lambda: TODAY)
     publishing = Publishing(ledger, today=lambda: TODAY)

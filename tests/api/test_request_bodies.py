@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.public_column.routes import router as column_router
 from api.schemas import RequestBody
-from ledger.demo.bureau import build_demo
 from ledger.registry.service import Registry
 from tests.ledger.workflow import CEREMONY
 
@@ -94,10 +93,16 @@ def test_every_request_model_forbids_extra_fields():
 
 
 @pytest.fixture
-def clerk(ledger) -> TestClient:
-    build_demo(ledger, targets=40, inspectors=6)
-    client = TestClient(create_app(ledger))
-    client.headers["Authorization"] = f"Bearer {Registry(ledger).issue_token('szc-clerk', None)}"
+def bureau(demo_ledger):  # type: ignore[no-untyped-def]
+    """A small demo bureau (its own copy)."""
+    ledger, _ = demo_ledger(targets=40, inspectors=6)
+    return ledger
+
+
+@pytest.fixture
+def clerk(bureau) -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(bureau))
+    client.headers["Authorization"] = f"Bearer {Registry(bureau).issue_token('szc-clerk', None)}"
     return client
 
 
@@ -112,33 +117,33 @@ def _refused(client: TestClient, ledger, url: str, body: dict[str, Any], field: 
     assert ledger.recorder.max_notification_id() == size  # nothing recorded
 
 
-def test_a_draw_with_an_unknown_field_is_refused_and_nothing_is_recorded(clerk, ledger):
+def test_a_draw_with_an_unknown_field_is_refused_and_nothing_is_recorded(clerk, bureau):
     draw = {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "ceremony": CEREMONY}
-    _refused(clerk, ledger, "/draws", {**draw, "exclude": ["91320411MA1MB3K8XT"]}, "exclude")
-    _refused(clerk, ledger, "/draws", {**draw, "team_sise": 5}, "team_sise")
+    _refused(clerk, bureau, "/draws", {**draw, "exclude": ["91320411MA1MB3K8XT"]}, "exclude")
+    _refused(clerk, bureau, "/draws", {**draw, "team_sise": 5}, "team_sise")
     assert clerk.post("/draws", json=draw).status_code == 201  # the same body without it
 
 
-def test_a_registry_command_with_an_unknown_field_is_refused(clerk, ledger):
+def test_a_registry_command_with_an_unknown_field_is_refused(clerk, bureau):
     division = {"code": "fb", "name": "防汛防旱办公室", "colour": "red"}
-    _refused(clerk, ledger, "/divisions", division, "colour")
+    _refused(clerk, bureau, "/divisions", division, "colour")
 
 
-def test_an_unknown_field_inside_a_nested_body_is_named_with_its_path(clerk, ledger):
+def test_an_unknown_field_inside_a_nested_body_is_named_with_its_path(clerk, bureau):
     body = {
         "reason": "住所变更",
         "source": "营业执照",
         "changes": {"adress": "常州市新北区"},
     }
-    _refused(clerk, ledger, f"/targets/{uuid4()}/corrections", body, "changes.adress")
+    _refused(clerk, bureau, f"/targets/{uuid4()}/corrections", body, "changes.adress")
 
 
-def test_inspection_and_plan_steps_refuse_unknown_fields(clerk, ledger):
+def test_inspection_and_plan_steps_refuse_unknown_fields(clerk, bureau):
     result = {"category": "no_problem", "categroy": "problem_found"}
-    _refused(clerk, ledger, f"/inspections/{uuid4()}/result", result, "categroy")
-    _refused(clerk, ledger, f"/plans/{uuid4()}/withdraw", {"reasn": "重复"}, "reasn")  # and
+    _refused(clerk, bureau, f"/inspections/{uuid4()}/result", result, "categroy")
+    _refused(clerk, bureau, f"/plans/{uuid4()}/withdraw", {"reasn": "重复"}, "reasn")  # and
     # "reason: Field required" beside it
-    _refused(clerk, ledger, f"/plans/{uuid4()}/withdraw", {"reason": "重复", "by": "x"}, "by")
+    _refused(clerk, bureau, f"/plans/{uuid4()}/withdraw", {"reason": "重复", "by": "x"}, "by")
 
 
 def test_a_witness_cosignature_with_an_unknown_field_is_refused(ledger):

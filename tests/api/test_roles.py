@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.demo.bureau import ADMIN, build_demo
+from ledger.demo.bureau import ADMIN
 from ledger.errors import Forbidden
 from ledger.export import export_bundle
 from ledger.fields import InvalidFields
@@ -26,8 +26,8 @@ from ..ledger.test_plans import PLAN
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=20, inspectors=8, today=date(2026, 11, 25))
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=20, inspectors=8, today=date(2026, 11, 25))
     return ledger
 
 

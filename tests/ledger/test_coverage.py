@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.errors import BadInput
 from ledger.plans.coverage import Coverage
@@ -21,8 +20,8 @@ SZC = {"division": "szc", "items": ["qsxk"], "counts": {"all": 5}, "team_size": 
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=120, inspectors=20)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=120, inspectors=20)
     return ledger
 
 

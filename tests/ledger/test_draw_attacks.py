@@ -17,7 +17,6 @@ from eventsourcing import domain
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, ConfigurationError, Conflict, Forbidden
 from ledger.export import export_bundle
@@ -32,8 +31,8 @@ SPEC = {"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size":
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=200, inspectors=24)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=200, inspectors=24)
     return ledger
 
 

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
@@ -20,8 +19,8 @@ from verify.events import decode_record, encode_record
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=300, inspectors=30)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=300, inspectors=30)
     return ledger
 
 

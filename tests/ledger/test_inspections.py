@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.export import export_bundle
@@ -29,8 +28,8 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=300, inspectors=30, today=TODAY)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=300, inspectors=30, today=TODAY)
     return ledger
 
 

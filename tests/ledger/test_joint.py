@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from consistent_sampler import sampler
 
-from ledger.demo.bureau import build_demo
 from ledger.draws.joint import JointInspections
 from ledger.draws.record import draw_record
 from ledger.draws.service import Draws
@@ -24,8 +23,8 @@ ACCEPT = {"items": ["jsyy"], "team_size": 2}
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=200, inspectors=40)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=200, inspectors=40)
     return ledger
 
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import AGGREGATOR
 from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.plans.aggregate import deadlines
@@ -26,8 +25,8 @@ PLAN = {
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=60, inspectors=12)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=60, inspectors=12)
     return ledger
 
 

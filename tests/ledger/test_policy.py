@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ledger.demo.bureau import ADMIN, build_demo
+from ledger.demo.bureau import ADMIN
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.export import export_bundle
@@ -50,8 +50,8 @@ def problems(error: InvalidFields) -> dict[str, str]:
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=200, inspectors=24, today=date(2026, 11, 25))
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=200, inspectors=24, today=date(2026, 11, 25))
     return ledger
 
 

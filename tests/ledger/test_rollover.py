@@ -27,8 +27,8 @@ MARCH = {
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=150, inspectors=24)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=150, inspectors=24)
     return ledger
 
 

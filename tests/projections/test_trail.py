@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from ledger.demo.bureau import build_demo
 from ledger.registry.authority import official_of
 from projections import open_read_models
 from projections.runner import ProjectionRunner
@@ -26,8 +25,10 @@ TRAIL_TABLES = ("trail_acts", "trail_links", "trail_records", "trail_policies")
 
 
 @pytest.fixture
-def demo_year(ledger):  # type: ignore[no-untyped-def]
-    build_demo(ledger, targets=60, inspectors=16, today=date(2026, 11, 25), plans_and_draws=True)
+def demo_year(demo_ledger):  # type: ignore[no-untyped-def]
+    ledger, _ = demo_ledger(
+        targets=60, inspectors=16, today=date(2026, 11, 25), plans_and_draws=True
+    )
     rm = open_read_models(ledger, attach=False)
     yield ledger, rm
     rm.close()

@@ -13,7 +13,6 @@ import json
 
 import pytest
 
-from ledger.demo.bureau import build_demo
 from ledger.draws.service import Draws
 from ledger.export import export_bundle
 from tests.ledger.workflow import reveal, with_ceremony
@@ -27,8 +26,8 @@ SPEC = {"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size":
 
 
 @pytest.fixture
-def bureau(ledger):
-    build_demo(ledger, targets=200, inspectors=24)
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=200, inspectors=24)
     return ledger
 
 
