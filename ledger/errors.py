@@ -12,9 +12,11 @@ from typing import Any
 
 SHOWN = 40  # characters of a refused value quoted in an error
 MESSAGE = 2000  # characters of an error message at most
+# A quote opens where no letter or digit stands before it and closes where none follows, so an
+# apostrophe ("the partner's", "the log's") is never taken for one.
 _QUOTED = [
-    re.compile(r"'([^'\n]{" + str(SHOWN) + r"})[^'\n]+'"),
-    re.compile(r'"([^"\n]{' + str(SHOWN) + r'})[^"\n]+"'),
+    re.compile(r"(?<!\w)'([^'\n]{" + str(SHOWN) + r"})[^'\n]+'(?!\w)"),
+    re.compile(r'(?<!\w)"([^"\n]{' + str(SHOWN) + r'})[^"\n]+"(?!\w)'),
 ]
 # A value a message names without quotes: any run of 120 or more non-space characters.
 _RUN = re.compile(r"(\S{" + str(SHOWN) + r"})\S{" + str(120 - SHOWN) + ",}")

@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
 from ledger.aggregates import aggregate_kind
@@ -179,10 +180,17 @@ class Writer:
         dialect = self.conn.dialect.name
         for name, queue in self._queues.items():
             for shape, statement, params in queue:
-                if shape[0] == "insert" and len(params) > 1 and dialect == "postgresql":
-                    self._copy(self._tables[name], params)
-                elif shape[0] == "insert" and len(params) > 1 and dialect == "sqlite":
-                    self._insert_rows(self._tables[name], params)
+                if shape[0] == "insert" and len(params) > 1 and dialect in _BULK:
+                    table = self._tables[name]
+                    try:
+                        _BULK[dialect](self, table, params)
+                    except Exception as e:
+                        # The driver's own error, raised as SQLAlchemy raises it on the other
+                        # paths: a unique row already there means rows ahead of their tracking
+                        # position, which the caller answers by rebuilding (``open_read_models``).
+                        if _integrity_error(e):
+                            raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
+                        raise
                 else:
                     self.conn.execute(statement, params)
         self._queues.clear()
@@ -231,3 +239,20 @@ class Writer:
                         for c in columns
                     ]
                 )
+
+
+def _integrity_error(e: Exception) -> bool:
+    """A driver's unique or other integrity violation (sqlite3's or psycopg's)."""
+    import sqlite3
+
+    if isinstance(e, sqlite3.IntegrityError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(e, psycopg.errors.IntegrityError)
+
+
+# A bulk insert per dialect: COPY on PostgreSQL, one executemany on SQLite.
+_BULK = {"postgresql": Writer._copy, "sqlite": Writer._insert_rows}

@@ -210,7 +210,11 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def store_env(store_kind: str, request: pytest.FixtureRequest, tmp_path) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """eventsourcing settings for an empty store: an SQLite file, then the real PostgreSQL."""
+    """eventsourcing settings for an empty store: an SQLite file, then the real PostgreSQL.
+    One store only: ``@pytest.mark.parametrize("store_kind", ["postgres"])``."""
+    assert not hasattr(request, "param"), (
+        "parametrize store_kind, not store_env (indirect): store_env follows store_kind"
+    )
     if store_kind == "sqlite":
         from ledger.storage import persistence_env
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .authority_log import AuthorityLog
-from .authority_rules import (
+from .identity_rules import (
     SHARED_CODE_RULE,
     binding_refusal,
     bound_move_refusal,
@@ -38,7 +38,7 @@ def shared_code_problem(
 def binding_problem(
     log: AuthorityLog, kind: str, aggregate: str, identity: Any
 ) -> tuple[str, str] | None:
-    """A binding that breaks the rules (``authority_rules.binding_refusal``), whoever recorded
+    """A binding that breaks the rules (``identity_rules.binding_refusal``), whoever recorded
     it; None for any other event."""
     if kind != "official.bound_to_inspector":
         return None
@@ -63,7 +63,7 @@ def identity_problem(
     log: AuthorityLog, kind: str, aggregate: str, code: Any, role: Any, identity: Any
 ) -> tuple[str, str] | None:
     """An official's binding judged, or an inspector-role act by an official not bound to an
-    inspector on the inspection's team (``authority_rules.inspector_act_refusal``)."""
+    inspector on the inspection's team (``identity_rules.inspector_act_refusal``)."""
     if kind == "official.bound_to_inspector":
         return binding_problem(log, kind, aggregate, identity)
     if role != "inspector" or not kind.startswith("inspection."):
@@ -88,7 +88,7 @@ def bound_move_problem(
     log: AuthorityLog, kind: str, aggregate: str, extra: Any, identity: Any
 ) -> tuple[str, str] | None:
     """A bound official moved to another division, or a bound roster inspector to another unit
-    (``authority_rules.bound_move_refusal``): the binding's division and unit must match."""
+    (``identity_rules.bound_move_refusal``): the binding's division and unit must match."""
     if kind == "official.roles_changed" and isinstance(extra, tuple) and len(extra) == 2:
         code = log.codes.get(aggregate)
         official = log.officials.get(code)

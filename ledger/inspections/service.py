@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from verify.authority_rules import BOUND_INSPECTOR_RULE, inspector_act_refusal
+from verify.identity_rules import BOUND_INSPECTOR_RULE, inspector_act_refusal
 from verify.inspection_rules import (
     NOT_ON_ROSTER,
     NOT_ON_TEAM,
@@ -239,7 +239,7 @@ class Inspections:
     ) -> dict[str, Any]:
         """Authorise ``by``; an official in the inspector role acts only as the roster inspector
         bound to them, and only on an inspection whose team that inspector is on
-        (``authority_rules.inspector_act_refusal``)."""
+        (``identity_rules.inspector_act_refusal``)."""
         official = official_of(self.app, by)
         actor = authorise(official, action, inspection.division)
         if official is not None and actor.role == "inspector":
@@ -264,10 +264,11 @@ class Inspections:
             if f.problems:
                 raise BadInput(f"answers[{n}]: " + "; ".join(str(p) for p in f.problems))
             clean.append({"question": question or "", "answer": answer, "note": note})
+        # Who may answer first: the item's questions are not told to someone who may not.
+        actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
         problem = checklist_problem([a["question"] for a in clean], self.questions(inspection))
         if problem is not None:
             raise BadInput(f"answers: {problem}")
-        actor = self._team_actor(by, inspection, inspection.present, "inspection.result")
         recorded_by = self._recorder(data, by, inspection)
         inspection.answer_checklist(clean, recorded_by, actor)
         self.app.save(inspection)

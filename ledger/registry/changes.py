@@ -16,7 +16,7 @@ import unicodedata
 from typing import Any
 from uuid import UUID
 
-from verify.authority_rules import bound_move_refusal
+from verify.identity_rules import bound_move_refusal
 from verify.registry_state import target_key
 
 from ..application import LedgerApp

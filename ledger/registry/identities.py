@@ -13,14 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from verify.authority_rules import (
-    OPERATOR,
-    TAKEN,
-    UNKNOWN,
-    binding_refusal,
-    inspector_binders,
-    shared_code_refusal,
-)
+from verify.authority_rules import OPERATOR, inspector_binders
+from verify.identity_rules import TAKEN, UNKNOWN, binding_refusal, shared_code_refusal
 
 from ..errors import Conflict, Forbidden, NotFound
 from .authority import authorise, official_of

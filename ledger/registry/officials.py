@@ -69,7 +69,7 @@ class Official(LedgerAggregate):
 
     class BoundToInspector(LedgerAggregate.Event):
         """The personnel authority binds the official to the roster inspector they are
-        (``verify/authority_rules.binding_refusal``)."""
+        (``verify/identity_rules.binding_refusal``)."""
 
         TOPIC = "official.bound_to_inspector"
         inspector: str

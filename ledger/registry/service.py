@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from verify.authority_rules import bound_move_refusal
+from verify.identity_rules import bound_move_refusal
 
 from ..application import LedgerApp
 from ..errors import Conflict, NotFound

@@ -43,11 +43,11 @@ from verify.authority_rules import (
     NONE,
     PERMISSIONS,
     charge_of,
-    inspector_act_refusal,
     inspector_binders,
     policy_setters,
     role_for,
 )
+from verify.identity_rules import inspector_act_refusal
 from verify.keys import SignerKey
 
 from .test_import_support import credit_code
@@ -449,7 +449,7 @@ def _year_requests(app: LedgerApp, ids: dict[str, Any]) -> dict[str, Request]:  
         "post /inspections/{inspection}/checklist": Request(
             f"/inspections/{inspection}/checklist",
             (d_insp,),
-            {"answers": [{"question": "是否持证", "answer": "yes"}]},
+            {"answers": [{"question": q, "answer": "yes"} for q in _questions(app, inspection)]},
         ),
         "post /inspections/{inspection}/result": Request(
             f"/inspections/{inspection}/result", (d_insp,), {"category": "no_problem"}
@@ -508,6 +508,13 @@ def _key(app: LedgerApp, target: str) -> str:
 
     record = app.get(UUID(target), Target)
     return target_key(record.kind, record.code)
+
+
+def _questions(app: LedgerApp, inspection: str) -> list[str]:
+    """The checklist the inspection's items ask (a body that answers it reaches the check)."""
+    from ledger.inspections.service import Inspections
+
+    return Inspections(app).questions(app.get(UUID(inspection), Inspection))
 
 
 def _team(app: LedgerApp, inspection: str) -> list[str]:
@@ -638,7 +645,7 @@ REGISTRY_ROUTES = [r for r in ACTS if not r.startswith(("post /draws", "post /in
     "post /publications", "post /plans", "post /policy", "post /disputes"))]  # fmt: skip
 
 
-@pytest.mark.parametrize("store_env", ["postgres"], indirect=True)
+@pytest.mark.parametrize("store_kind", ["postgres"])
 def test_a_sample_on_postgresql_the_registrys_routes(new_ledger):
     """The registry's 20 write routes on PostgreSQL, over the demo registry alone (no year)."""
     app = new_ledger()

@@ -5,7 +5,7 @@ inspector, a clerk binding: each a 403 problem naming the rule, nothing recorded
 from __future__ import annotations
 
 from ledger.registry.identities import bound_official
-from verify.authority_rules import BOUND_INSPECTOR_RULE, SHARED_CODE_RULE
+from verify.identity_rules import BOUND_INSPECTOR_RULE, SHARED_CODE_RULE
 
 from .test_inspection_routes import _opened, world  # noqa: F401 - the fixture
 

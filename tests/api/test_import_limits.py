@@ -98,3 +98,19 @@ def test_a_big5_or_shift_jis_file_is_refused_unless_declared(encoding):
 def test_gb18030_text_is_still_read_without_a_declaration():  # traditional characters too
     data = _legacy_file("gb18030")
     assert read_rows("targets", data)[0]["name"] == "常州市武進區水利工程有限公司"
+
+
+def test_an_error_cuts_quoted_values_but_not_the_words_around_an_apostrophe():
+    """``bounded`` cuts a long quoted value; an apostrophe (the partner's, the log's) opens no
+    quote, so the words between two of them are never taken for a value and cut (they were:
+    "the lead division has not …'opened')")."""
+    from ledger.errors import SHOWN, bounded
+
+    words = "cannot assign a partner's inspectors: the lead division has not selected the targets"
+    said = f"{words} (its draw is at step 'opened'); the log's event"
+    assert bounded(said) == said
+    long = "x" * (SHOWN + 60)
+    assert bounded(f"unknown code '{long}' in the partner's row") == (
+        f"unknown code '{'x' * SHOWN}…' in the partner's row"
+    )
+    assert bounded(f'a name "{long}"') == f'a name "{"x" * SHOWN}…"'

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli_registry import data  # noqa: F401 - the fixture
+from .test_cli_registry import (
+    REQUEST,  # the operator imports on gqc's head's request
+    data,  # noqa: F401 - the fixture
+)
 from .test_import_support import TARGET_HEADERS_ZH, csv_bytes, target_row
 from .test_interrupted_import import _registered
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 8000
 LIMIT_MIB = 72  # the streamed import peaked below 64 MiB here, one batch of 6,000 rows above 75
-REQUEST = ["--on-request-of", "各处室报送名录的函"]
 # The CLI with the import's batch size set first (bulk.BATCH): 1,000 as shipped, or the whole file.
 RUN = (
     "import sys; from ledger.registry import bulk; bulk.BATCH = int(sys.argv[1]); "
@@ -47,7 +49,7 @@ def _import(file: Path, data: str, batch: int) -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.mark.parametrize("store_env", ["sqlite"], indirect=True)  # the client's memory
+@pytest.mark.parametrize("store_kind", ["sqlite"])  # the client's memory
 def test_an_import_streams_in_memory_that_holding_the_file_exceeds(data, tmp_path):
     # Long names and addresses (within their limits) make each row weigh: ~5 KB held per row.
     rows = [

@@ -150,7 +150,10 @@ def official_operations(app, method: str) -> list[tuple[str, dict]]:  # type: ig
 def test_auditors_and_the_legal_office_read_the_officials_read_endpoints(bureau, client):
     paths = [path for path, _ in official_operations(client.app, "get") if "{" not in path]
     assert "/targets" in paths and "/staff/publications-due" in paths
+    # This bureau has its registry but no year's work: the assessment finds nothing to assess
+    # (a 404 saying so, not a refusal).
+    expected = {"/assessment": 404}
     for code in ("bgs-auditor", "szc-legal"):
         for path in paths:
             answer = client.get(path, headers=_bearer(bureau, code))
-            assert answer.status_code == 200, (code, path, answer.text)
+            assert answer.status_code == expected.get(path, 200), (code, path, answer.text)

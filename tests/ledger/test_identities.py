@@ -13,7 +13,7 @@ from ledger.policies import Policies
 from ledger.registry.identities import bound_official
 from ledger.registry.inspectors import Inspector, inspector_id
 from ledger.registry.service import Registry
-from verify.authority_rules import BOUND_INSPECTOR_RULE, SHARED_CODE_RULE
+from verify.identity_rules import BOUND_INSPECTOR_RULE, SHARED_CODE_RULE
 
 from .test_inspections import _carried_out, bureau, drawn, inspections  # noqa: F401 - fixtures
 

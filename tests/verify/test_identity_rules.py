@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from verify.authority_rules import (
-    REFUSED,
-    TAKEN,
-    UNKNOWN,
-    binding_refusal,
-    inspector_act_refusal,
-    inspector_binders,
-    operator_refusal,
-)
+from verify.authority_rules import inspector_binders, operator_refusal
+from verify.identity_rules import REFUSED, TAKEN, UNKNOWN, binding_refusal, inspector_act_refusal
 
 OK = ("acc-1", "szjczd", ["inspector"], None, "insp-001", "szjczd", None)
 
