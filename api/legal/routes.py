@@ -9,7 +9,9 @@ auditors and the legal office only, docs/TRAIL.md).
   a "make a dispute file" button (``POST /legal/disputes``: the zip ``POST /disputes`` gives);
 - ``/legal/dashboards``: coverage and participation, charted with ECharts served from
   ``/legal/static`` (``static/README.md``: nothing loads from elsewhere);
-- ``/legal/findings``: the rule audit's findings over the live ledger.
+- ``/legal/findings``: the rule audit's findings over the live ledger;
+- ``/legal/assessment``: the annual assessment (``GET /assessment``, docs/ASSESSMENT.md) for the
+  reader of the session: the API's route wants a bearer token, which a link does not carry.
 
 Every page takes ``as_of`` (a position or a China-time date) and says which position it shows;
 its links keep that position (a page read now links to the ledger as it stood when it was read:
@@ -23,13 +25,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ledger.errors import Forbidden
+from projections.assessment_report import MEDIA
+from projections.assessment_report import answer as assessment_answer
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
@@ -230,6 +234,25 @@ def findings(
     """The rule audit's findings (the verifier's --rules) over the ledger as of the position."""
     audit = oversight.findings(reader.official, at.position)
     return _page(request, "findings.html", at=at, reader=reader, audit=audit)
+
+
+@router.get("/assessment")
+def assessment(
+    at: AtDep,
+    reader: ReaderDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    division: Annotated[str | None, Query(max_length=40)] = None,
+    format: Literal["html", "pdf", "xlsx"] = "html",
+) -> Response:
+    """The annual assessment as ``GET /assessment`` answers it, read with the session (the
+    rulebook's ``assessment.read`` decides, as there)."""
+    year = at.day().year if year is None else year
+    data = assessment_answer(at.ledger, reader.official, year, at.position, division, format)
+    response = Response(data, media_type=MEDIA[format], headers=HEADERS)
+    if format != "html":
+        disposition = f'attachment; filename="assessment-{year}.{format}"'
+        response.headers["Content-Disposition"] = disposition
+    return response
 
 
 @router.post("/disputes")

@@ -137,6 +137,34 @@ def test_the_legal_office_and_auditors_read_every_page_in_chinese(demo, role):
     assert "hhc-clerk" in trail and "仅显示处室" not in trail
 
 
+def test_the_assessment_is_one_click_from_the_pages_with_the_session_alone(demo):
+    """The navigation's 年度考核 link opens the annual assessment with the session's cookie:
+    ``GET /assessment`` wants a bearer token, which a link does not carry (it answered 401)."""
+    client = _login(demo, "legal")
+    home = client.get("/legal").text
+    link = re.search(r'href="(/legal/assessment[^"]*)"', home)
+    assert link is not None, "the pages link to the assessment"
+    page = client.get(_unescape(link.group(1)))
+    assert page.status_code == 200 and "监管工作考核" in page.text
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Ledger-As-Of"]
+    assert page.headers["content-type"].startswith("text/html")
+    api = demo["client"].get(
+        "/assessment", params={"format": "html"}, headers=_bearer(demo, "legal")
+    )
+    assert api.status_code == 200
+    assert _body(page.text) == _body(api.text)  # the same report as the API's
+    pdf = client.get("/legal/assessment", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert client.get("/legal/assessment", params={"format": "docx"}).status_code == 422
+    clerk = demo["client"].get("/legal/assessment", headers=_bearer(demo, "clerk"))
+    assert clerk.status_code == 403  # the pages are the legal office's and auditors'
+
+
+def _body(html: str) -> str:
+    return html[html.index("<body") :]
+
+
 def test_the_roles_decide_which_subjects_a_dispute_file_may_name(demo):
     """The legal office about anything; an auditor not about one official's acts (403 naming
     why); the page shows the button only where the role may press it."""
