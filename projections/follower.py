@@ -11,7 +11,9 @@ before (a command's effect is visible to the next read); if they are further beh
 refused with ``ReadModelsBehind`` — 503 with ``Retry-After`` and both positions — rather than
 answered from a state that silently misses thousands of events. ``/health`` says how far behind
 they are. Without a running follower (the CLI, tests without the service's lifespan) every read
-catches up itself, however far behind.
+catches up itself, however far behind. A store that refuses writes (full, read-only) does not
+stop reads: the catch-up's failure is logged and the read answers from the read models as they
+are (``/health`` shows them behind); a store that cannot be read fails the read itself (503).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
 from ledger.errors import LedgerError
 
@@ -135,14 +137,20 @@ class Follower:
             error=f"{type(error).__name__}: {error}" if error else None,
         )
 
+    def _catch_up_for_read(self) -> None:
+        try:
+            self.runner.catch_up()
+        except (OperationalError, InternalError) as e:  # not IntegrityError: rows ahead
+            log.warning("the read models could not catch up (reads answer as they are): %s", e)
+
     def current(self) -> None:
         """Make the read models current for a read, or refuse it (see the module docstring)."""
         if not self.running:
-            self.runner.catch_up()
+            self._catch_up_for_read()
             return
         state = self.progress()
         if state.behind <= self.lag:
-            self.runner.catch_up()
+            self._catch_up_for_read()
             return
         self.wake()
         rate = state.events_per_second or 1000.0
