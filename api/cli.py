@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             status = int(args.func(args))
+            seal_at_end(args)
         finally:
             close_ledgers(args)  # the command's ledgers and their connections, even on error
-        seal_at_end(args)
         return status
     except LedgerError as e:
         print(f"drawledger {args.command}: {bounded(str(e))}", file=sys.stderr)

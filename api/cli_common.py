@@ -228,14 +228,10 @@ def stage_bars(label: str, stream: TextIO | None = None) -> Callable[[str, int, 
 
 def seal_at_end(args: argparse.Namespace) -> None:
     """A one-shot command's events are sealed once, at its end, in one checkpoint (embedded
-    mode; the service and the follower seal by themselves)."""
+    mode; the service and the follower seal by themselves), by the ledger the command opened
+    (``cli.main`` closes it after)."""
     if args.command in ("seal", "serve") or not getattr(args, "data", None):
         return
-    from ledger.application import LedgerApp
-
-    app = LedgerApp.open(Path(args.data))
-    try:
-        if app.embedded_sealing:
-            app.seal()
-    finally:
-        app.close()
+    opened = vars(args).get("opened_ledgers") or [open_ledger(args)]  # the command's own
+    if opened[0].embedded_sealing:
+        opened[0].seal()

@@ -31,7 +31,8 @@ CLIENTS = 8
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _admin_token(data: Path) -> str:
+def admin_token(data: Path) -> str:
+    """The bureau's office and an admin in it; the admin's token (the tests' workers too)."""
     from ledger.application import LedgerApp
     from ledger.registry.service import Registry
 
@@ -125,7 +126,7 @@ def run(config: Config) -> list[Figure]:
     with maybe_pg(config) as pg, tempfile.TemporaryDirectory(dir=config.tmp) as d:
         assert pg is not None
         data = pg_ledger(pg.url(), Path(d))
-        token = _admin_token(data)
+        token = admin_token(data)
         batch = 0
         for repeat in range(config.repeats):
             for workers in rotate([1, 2], repeat):

@@ -32,9 +32,6 @@ READ = "oversight.read"
 PERSONAL = "oversight.personal_data"
 KEPT = 8  # audits kept, by position
 
-# The rules in Chinese, for the pages (the verifier's report says them in English: RULES).
-RULE_NAMES = RULE_LABELS
-
 
 class Oversight:
     """The rule audit and the dashboards of one ledger, read on behalf of an official."""
@@ -49,7 +46,8 @@ class Oversight:
         rule's Chinese name."""
         authorise(reader, READ)
         audit = self._audit(position)
-        return {**audit, "names": RULE_NAMES, "position": position}
+        # the rules named in Chinese (the verifier names them in English: RULES)
+        return {**audit, "names": RULE_LABELS, "position": position}
 
     def dashboards(self, reader: Official, position: int) -> dict[str, Any]:
         """Coverage per annual plan and participation per division and year, as of

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.labels import event_label, role_label
-
 from ..public_column.pages import china_time
 
 # The trail page's entities: the path's plural → (the trail's kind, its name).
@@ -26,10 +24,6 @@ PLURAL = {kind: path for path, (kind, _) in ENTITIES.items()}
 # What a dispute file may be about, and the page's plural of each.
 DISPUTE_KINDS = {"targets": "target", "draws": "draw", "inspections": "inspection"}
 DISPUTE_KINDS["officials"] = "official"
-
-# Event types and roles are named by the one table of ``ledger/labels.py``.
-event_name = event_label
-role_name = role_label
 
 
 def links(touches: dict[str, list[str]]) -> list[dict[str, str]]:

@@ -32,8 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ledger.errors import Forbidden
-from projections.assessment_report import MEDIA
-from projections.assessment_report import answer as assessment_answer
+from ledger.labels import event_label, role_label
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
@@ -48,6 +47,7 @@ from ..deps import (
     TrailsDep,
 )
 from ..public_column.pages import china_time
+from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
 from . import labels, problems, session
 from .session import LoginNeeded
@@ -55,8 +55,8 @@ from .session import LoginNeeded
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
 templates.env.filters["china_time"] = china_time
-templates.env.filters["event_name"] = labels.event_name
-templates.env.filters["role_name"] = labels.role_name
+templates.env.filters["event_name"] = event_label
+templates.env.filters["role_name"] = role_label
 templates.env.filters["pretty"] = lambda value: json.dumps(value, ensure_ascii=False, indent=1)
 
 router = APIRouter(prefix="/legal", tags=["legal pages"], include_in_schema=False)
@@ -246,12 +246,8 @@ def assessment(
 ) -> Response:
     """The annual assessment as ``GET /assessment`` answers it, read with the session (the
     rulebook's ``assessment.read`` decides, as there)."""
-    year = at.day().year if year is None else year
-    data = assessment_answer(at.ledger, reader.official, year, at.position, division, format)
-    response = Response(data, media_type=MEDIA[format], headers=HEADERS)
-    if format != "html":
-        disposition = f'attachment; filename="assessment-{year}.{format}"'
-        response.headers["Content-Disposition"] = disposition
+    response = assessment_report(at, reader.official, year, division, format)
+    response.headers.update(HEADERS)
     return response
 
 

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from ledger.registry.officials import Official
 from projections.assessment_report import MEDIA, answer
 
-from ..as_of import AtDep
+from ..as_of import At, AtDep
 from ..deps import OfficialDep
 
 router = APIRouter(tags=["assessment"])
@@ -41,6 +42,14 @@ def assessment(
 ) -> Response:
     """The assessment of ``year`` (default: the year, China time, of the position answered
     for), of every division the reader may read or of ``division``."""
+    return report(at, official, year, division, format)
+
+
+def report(
+    at: At, official: Official, year: int | None, division: str | None, format: str
+) -> Response:
+    """The assessment's answer (the API's and the legal pages'): the report of ``year``
+    (default: the year, China time, of the position answered for), a download unless HTML."""
     year = at.day().year if year is None else year
     data = answer(at.ledger, official, year, at.position, division, format)
     headers = {}

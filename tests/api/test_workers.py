@@ -22,12 +22,13 @@ import pytest
 
 from api.cli import main as drawledger
 from api.serving import check_workers
+from bench.workers import admin_token
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
 
 from .test_batched_sealing import _free_port
 from .test_cli_registry import _database_url
-from .workers_support import ROOT, _follower, _sealed_to, _serve, _workers, admin_token
+from .workers_support import ROOT, _follower, _sealed_to, _serve, _workers
 
 CODES = 60  # distinct divisions, created concurrently
 DUPLICATES = 8  # requests creating one and the same division

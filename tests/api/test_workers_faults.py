@@ -26,6 +26,7 @@ import pytest
 
 from api.body_limit import MIB
 from api.cli import main as drawledger
+from bench.workers import admin_token
 from ledger.application import LedgerApp
 
 from .workers_support import (
@@ -33,7 +34,6 @@ from .workers_support import (
     Served,
     _follower,
     _sealed_to,
-    admin_token,
     connect,
     init_ledger,
     own_database,

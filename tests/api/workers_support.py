@@ -23,7 +23,6 @@ import pytest
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.registry.service import Registry
 
 from .test_batched_sealing import _free_port
 from .test_cli_registry import _database_url
@@ -143,19 +142,6 @@ def init_ledger(env: dict[str, str], data: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DRAWLEDGER_DATABASE", _database_url(env))
         assert drawledger(["init", "--data", str(data)]) == 0
-
-
-def admin_token(data: Path) -> str:
-    """The bureau's office and an admin in it; the admin's token."""
-    app = LedgerApp.open(data, embedded_sealing=False)
-    try:
-        registry = Registry(app)
-        registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
-        spec = {"code": "admin", "name": "周敏", "division": "bgs", "roles": ["admin"]}
-        registry.register_official(spec, by=None)
-        return str(registry.issue_token("admin", by=None))
-    finally:
-        app.close()
 
 
 @dataclass
