@@ -30,7 +30,7 @@ from verify.merkle import leaf_hash
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
-from .errors import BadInput, ConfigurationError, Conflict, NotFound, TamperedEvent
+from .errors import BadInput, ConfigurationError, Conflict, Forbidden, NotFound, TamperedEvent
 from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
@@ -69,7 +69,7 @@ def _migrate_witnesses(app: LedgerApp, keys: list[str], data_dir: Path) -> None:
 
     try:
         migrate_settings(app, keys)
-    except BadInput as e:
+    except (BadInput, Forbidden) as e:
         app.close()
         raise ConfigurationError(f"a witness key in {data_dir}/drawledger.toml: {e}") from None
 
@@ -293,6 +293,13 @@ class LedgerApp(Application[UUID]):
         return policy.policy_version
 
     def set_default_policy(self, actor: Actor = SYSTEM) -> str:
+        """The ledger's first policy version, the default (the set-up's, the operator's alone);
+        Conflict once a version is recorded: the next is ``policies.Policies.set``'s to judge."""
+        if next(self.notifications(topics=["policy.set"], batch=1), None) is not None:
+            raise Conflict(
+                "the ledger has its policy already: a new version is recorded by whom the "
+                "version in force names (drawledger policy set, POST /policy)"
+            )
         return self.set_policy(default_policy(), actor)
 
     # -- queries -------------------------------------------------------------------------------
@@ -387,7 +394,7 @@ class LedgerApp(Application[UUID]):
         only for verified records. SealError names the first that fails: nothing is sealed."""
         mapper = self.mapper
         assert isinstance(mapper, SigningMapper)
-        unknown = {p: h for p, h in sequenced if not mapper.vouched(h)}
+        unknown = mapper.not_vouched(sequenced)
         mapper.integrated(h for _, h in sequenced)
         if not unknown:
             return

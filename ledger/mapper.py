@@ -79,6 +79,12 @@ class _DigestCache:
         with self._lock:
             return self._items.get(key)
 
+    def missing(self, pairs: Iterable[tuple[int, Hashable]]) -> dict[int, Any]:
+        """Of (position, key) pairs, those whose key is not held, as {position: key}."""
+        with self._lock:
+            items = self._items
+            return {p: k for p, k in pairs if k not in items}
+
     def put(self, key: Hashable, digest: bytes) -> None:
         with self._lock:
             self._items[key] = digest
@@ -212,6 +218,16 @@ class SigningMapper(Mapper[UUID]):
             if leaf in self._unsealed:
                 return True
         return self._vouched.get(leaf) is not None
+
+    def not_vouched(self, sequenced: Iterable[tuple[int, bytes]]) -> dict[int, bytes]:
+        """Of (position, leaf hash) pairs, those whose records this process neither signed nor
+        checked (``vouched``, for a whole sealing round under one lock each)."""
+        with self._unsealed_lock:
+            unsealed = self._unsealed
+            left = [(p, h) for p, h in sequenced if h not in unsealed]
+        if not left:
+            return {}
+        return self._vouched.missing(left)
 
     def integrated(self, leaves: Iterable[bytes]) -> None:
         """The sealer has taken these records in: no need to remember them as unsealed."""

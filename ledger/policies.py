@@ -88,7 +88,9 @@ class Policies:
         InvalidFields naming every problem (including a version name used before); nothing
         recorded, and ``recorded`` False, when the document is the one in force."""
         in_force = self.app.policy_in_force()
-        actor = authorise(official_of(self.app, by), "policy.set", roles=policy_setters(in_force))
+        official = official_of(self.app, by)
+        setters = policy_setters(in_force)
+        actor = authorise(official, "policy.set", roles=setters, policy=in_force)
         problems = document_problems(document)
         if not problems and policy_digest(document) == policy_digest(in_force):
             return Outcome(document["version"], policy_digest(document), recorded=False)

@@ -128,10 +128,8 @@ class Sealer:
         full = len(sequenced) == self.batch
         tree = self._tree_at(base)
         first_index = tree.size
-        leaves = []
-        for notification_id, h in sequenced:
-            leaves.append((tree.size, notification_id, h))
-            tree.append(h)
+        leaves = [(first_index + i, n, h) for i, (n, h) in enumerate(sequenced)]
+        tree.extend(h for _, h in sequenced)
         root = tree.root()
         text = Checkpoint(self.origin, tree.size, root).to_text()
         note = sign_note(text, [self.signer, *self.overlap])

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from verify.authority_rules import witness_managers
 from verify.errors import VerifyError
 from verify.keys import VerifierKey
 from verify.witnesses import WITNESS_EVENTS, cosignature_key
 
-from .actors import SYSTEM
 from .aggregates import LedgerAggregate, id_for
 from .errors import BadInput, Conflict
 
@@ -88,14 +88,23 @@ def witnesses_in_force(app: LedgerApp, stop: int | None = None) -> list[Verifier
 
 def migrate_settings(app: LedgerApp, keys: list[str]) -> int:
     """Record ``witness.added`` (by the operator) for each key of the deprecated TOML setting
-    that the log never named; a key once removed stays removed. Returns how many were added."""
+    that the log never named; a key once removed stays removed. Returns how many were added.
+    Forbidden if the policy in force does not let the operator manage witnesses."""
+    from .registry.authority import authorise, operator_policy
+
     added = 0
+    actor: dict[str, Any] | None = None
     for text in keys:
         key = witness_key(text)
         if witness_id(key) in app.repository:
             continue
         try:
-            app.save(Witness.add(key, MIGRATED, SYSTEM.to_json()))
+            if actor is None:  # the rule of the policy in force, as for any operator act
+                policy = operator_policy(app)
+                managers = witness_managers(policy)
+                found = authorise(None, "witness.manage", roles=managers, policy=policy)
+                actor = found.to_json()
+            app.save(Witness.add(key, MIGRATED, actor))
         except Conflict:  # another process migrated it at the same moment
             continue
         added += 1

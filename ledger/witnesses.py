@@ -94,4 +94,5 @@ class Witnesses:
         except NotFound:
             policy = {}
         official = official_of(self.app, by)
-        return authorise(official, "witness.manage", roles=witness_managers(policy)).to_json()
+        managers = witness_managers(policy)
+        return authorise(official, "witness.manage", roles=managers, policy=policy).to_json()

@@ -10,13 +10,14 @@ decides who may); clerks and division heads read their own division's work lists
 official their own division's responsibility trail, auditors and the legal office (法制处)
 every division's; the annual assessment is read by the legal office, auditors and admins for
 every division and by a division head for their own; admins manage divisions, officials, tokens
-and the policy. The ledger's own
-operator (the ``drawledger`` CLI with the data directory and no official's credential) acts as
-``OPERATOR``, only for the acts the policy lets it (``operator_acts``: the CLI refuses the rest,
-``operator_refusal``), and on a written request only when the official who asked may do the act
-themselves (``authorise`` judges them; the verifier replays both at each act's position). The
-identity rules (bindings, codes) hold whoever records. An official acts as an inspector only
-as the roster inspector bound to them (``verify/identity_rules.py``).
+and the policy. The ledger's own operator (the ``drawledger`` CLI with the data directory and
+no official's credential) acts as ``OPERATOR``, only for the acts the policy lets it
+(``operator_acts``: the ledger's one authority check, ``ledger/registry/authority.authorise``,
+refuses the rest whatever the path — a service called with no official, the CLI, the demo —
+with ``operator_refusal``'s reason), and on a written request only when the official who asked
+may do the act themselves (``authorise`` judges them; the verifier replays both at each act's
+position). The identity rules (bindings, codes) hold whoever records. An official acts as an
+inspector only as the roster inspector bound to them (``verify/identity_rules.py``).
 
 Pure data and functions: no ledger, no I/O.
 """
@@ -301,15 +302,17 @@ def operator_refusal(policy: Any, act: str, request: str | None) -> str | None:
     if act in on_request:
         return (
             f"the ledger's operator records {act} only on a written request by an official "
-            "who may do it: name them with --on-request-of CODE (and the request with "
-            "--request-ref), or act as an official with their credential (--as CODE with "
-            "--token-file FILE or DRAWLEDGER_TOKEN)"
+            "who may do it (the policy in force: [authority] operator_on_request): name them "
+            "with --on-request-of CODE (and the request with --request-ref), or act as an "
+            "official with their credential (--as CODE with --token-file FILE or "
+            "DRAWLEDGER_TOKEN)"
         )
     return (
-        f"the ledger's operator may not record {act} (the policy lets it record "
-        f"{', '.join(alone) or 'nothing'} on its own, and {', '.join(on_request) or 'nothing'} "
-        "on a written request): act as an official with their credential (--as CODE with "
-        "--token-file FILE or DRAWLEDGER_TOKEN)"
+        f"the ledger's operator may not record {act} (the policy in force: [authority] "
+        f"operator lets it record {', '.join(alone) or 'nothing'} on its own, and "
+        f"operator_on_request {', '.join(on_request) or 'nothing'} on a written request): act "
+        "as an official with their credential (--as CODE with --token-file FILE or "
+        "DRAWLEDGER_TOKEN)"
     )
 
 

@@ -155,6 +155,8 @@ class SignerKey:
         self._private_key = private_key
         self._alg = alg
         self._public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        # Computed once: every signed record carries it (a SHA-256 per save otherwise).
+        self._key_id = key_id(name, self._public_key, alg)
 
     @classmethod
     def generate(cls, name: str, alg: int = ALG_ED25519) -> SignerKey:
@@ -175,7 +177,7 @@ class SignerKey:
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self._name, self._public_key, self._alg)
+        return self._key_id
 
     @property
     def verifier(self) -> VerifierKey:

@@ -16,7 +16,7 @@ Failure modes: every verification failure and every out-of-range argument raises
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .errors import ProofError
 
@@ -312,6 +312,24 @@ class CompactTree:
             bits >>= 1
         self._frontier.append(node)
         self._size += 1
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        """``append`` each of ``leaf_hashes`` in order (a sealing round's batch, in one loop)."""
+        frontier, size, sha256 = self._frontier, self._size, hashlib.sha256
+        try:
+            for leaf in leaf_hashes:
+                if len(leaf) != HASH_LEN:
+                    raise ProofError(
+                        f"compact tree: expected a {HASH_LEN}-byte leaf hash, found {len(leaf)}"
+                    )
+                node, bits = leaf, size
+                while bits & 1:
+                    node = sha256(b"\x01" + frontier.pop() + node).digest()  # node_hash
+                    bits >>= 1
+                frontier.append(node)
+                size += 1
+        finally:
+            self._size = size
 
     def root(self) -> bytes:
         """Return MTH of all leaves appended so far (EMPTY_ROOT when empty)."""

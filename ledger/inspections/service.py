@@ -37,7 +37,7 @@ from ..application import LedgerApp
 from ..draws.aggregate import DirectedInspection, Draw
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields
-from ..registry.authority import acting, authorise, official_of
+from ..registry.authority import acting, authorise, official_of, operator_policy
 from ..registry.inspectors import Inspector, inspector_id
 from ..registry.items import METHOD_LABELS, Item, item_id
 from .aggregate import Inspection, inspection_id
@@ -241,7 +241,8 @@ class Inspections:
         bound to them, and only on an inspection whose team that inspector is on
         (``identity_rules.inspector_act_refusal``)."""
         official = official_of(self.app, by)
-        actor = authorise(official, action, inspection.division)
+        policy = operator_policy(self.app, official)
+        actor = authorise(official, action, inspection.division, policy=policy)
         if official is not None and actor.role == "inspector":
             refusal = inspector_act_refusal(official.code, official.inspector, team)
             if refusal is not None:

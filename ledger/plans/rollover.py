@@ -32,7 +32,7 @@ from verify.plan_rules import plan_period
 from ..application import LedgerApp
 from ..draws.aggregate import Draw
 from ..errors import BadInput, Conflict
-from ..registry.authority import authorise
+from ..registry.authority import authorise, operator_policy
 from ..registry.officials import Official, official_id
 from .aggregate import Plan
 
@@ -90,8 +90,9 @@ class MonthlyRollover:
         official = None if by is None else self.app.get(official_id(by), Official)
         # Authority first, even when nothing would move: the division's (its clerk or head, or
         # the aggregator); for every division, the role here and each plan's division below.
-        _actor(official, division)
         policy = self.app.policy_in_force()
+        judged = operator_policy(self.app, official)  # the operator's acts: by the policy
+        _actor(official, division, judged)
         if not policy.get("plans", {}).get("monthly_rollover", False):
             raise Conflict(
                 f"the policy in force ({policy.get('version')}) has plans.monthly_rollover off"
@@ -134,7 +135,7 @@ class MonthlyRollover:
                 ],
                 "counts_not_drawn": left,
             }
-            plan.roll_over(facts, _actor(official, div))
+            plan.roll_over(facts, _actor(official, div, judged))
             changed.append(plan)
             moved.append({"plan": str(plan_id), "division": div, **facts})
         # Draws of the month: those of its plans and those an earlier rollover moved into it.
@@ -153,7 +154,7 @@ class MonthlyRollover:
                 "to_month": following,
                 "step": draw.step,
             }
-            draw.roll_over(move, _actor(official, info.division))
+            draw.roll_over(move, _actor(official, info.division, judged))
             changed.append(draw)
         if changed:
             self.app.save(*changed)  # all or nothing
@@ -194,8 +195,12 @@ def _unfinished(info: _DrawInfo, last: date, month: str) -> bool:
     return info.assigned_on is None or info.assigned_on > last.isoformat()
 
 
-def _actor(official: Official | None, division: str | None) -> dict[str, Any]:
-    """The aggregator rolls over any division's plans; a clerk or head only its own."""
+def _actor(
+    official: Official | None, division: str | None, policy: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The aggregator rolls over any division's plans; a clerk or head only its own; the
+    operator where ``policy`` lists ``plan.rollover``."""
     roles = official.roles if official is not None else []
     action = "plan.consolidate" if "plan_aggregator" in roles else "plan.write"
-    return authorise(official, action, division).to_json()
+    actor = authorise(official, action, division, policy=policy, operator_act="plan.rollover")
+    return actor.to_json()

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from verify.authority_rules import IN_CHARGE, PERMISSIONS, charge_of, moving, role_for
+from verify.authority_rules import (
+    IN_CHARGE,
+    PERMISSIONS,
+    charge_of,
+    moving,
+    operator_refusal,
+    role_for,
+)
 
 from ..actors import Actor, Requester, current_request, operator
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from .officials import Official, official_id
 
 if TYPE_CHECKING:
@@ -30,11 +37,18 @@ def authorise(
     roles: tuple[str, ...] | None = None,
     to: str | None = None,
     charge: tuple[str, ...] = (),
+    policy: dict[str, Any] | None = None,
+    operator_act: str | None = None,
 ) -> Actor:
     """The Actor under which ``official`` may perform ``action`` on ``division``'s records
     (and, with ``to``, move a record of ``division`` to division ``to``: an act over both).
 
-    ``None`` is the ledger's own operator (the CLI with the data directory), acting as system.
+    ``None`` is the ledger's own operator (the CLI with the data directory, or any caller of a
+    service with ``by=None``), acting as system: only for the acts the ``policy`` in force
+    (``operator_policy``; required for the operator) lets it record, ``[authority] operator``
+    on its own and ``operator_on_request`` on the written request of an official entitled to
+    the act (``actors.on_request``), whatever the path; ``operator_act`` is the act those lists
+    name when it is not ``action`` (``plan.rollover``).
     ``roles`` are the roles allowed where a record names them (the policy names who sets the
     next policy); otherwise the rulebook's ``PERMISSIONS`` (``verify/authority_rules.py``) does.
     ``charge`` are the divisions the policy in force puts in the official's charge
@@ -42,7 +56,14 @@ def authorise(
     Raises Forbidden saying which role or division would be needed.
     """
     if official is None:
+        if policy is None:
+            raise TypeError("the operator's act is judged against the policy in force: policy=")
         request = current_request()
+        refusal = operator_refusal(
+            policy, operator_act or action, request.official.code if request else None
+        )
+        if refusal is not None:
+            raise Forbidden(refusal)
         if request is not None:  # the official who asked is judged as if they had acted
             _check_requester(request.official, action, division, roles, to, charge)
         return operator()
@@ -95,6 +116,17 @@ def _check_requester(
         ) from None
 
 
+def operator_policy(app: LedgerApp, official: Requester | None = None) -> dict[str, Any] | None:
+    """The policy document in force, which judges the operator's acts (``{}``, the defaults,
+    before any version is set); None when ``official`` acts (an official is judged by roles)."""
+    if official is not None:
+        return None
+    try:
+        return app.policy_in_force()
+    except NotFound:
+        return {}
+
+
 def official_of(app: LedgerApp, by: str | None) -> Official | None:
     """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
     if by is None:
@@ -119,4 +151,6 @@ def acting(
     request = current_request() if official is None else None
     who = by if official is not None else request.official.code if request else None
     charge = charge_of(app.policy_in_force(), who) if who and action in IN_CHARGE else ()
-    return authorise(official, action, division, to=to, charge=charge).to_json()
+    policy = operator_policy(app, official)
+    actor = authorise(official, action, division, to=to, charge=charge, policy=policy)
+    return actor.to_json()

@@ -30,7 +30,7 @@ from ..application import LedgerApp
 from ..errors import Conflict, Forbidden, TamperedEvent
 from ..fields import FieldProblem, Fields, InvalidFields
 from ..storage import for_driver, is_postgres
-from .authority import authorise, official_of
+from .authority import authorise, official_of, operator_policy
 from .changes import (
     changes,
     drawn_targets,
@@ -168,9 +168,12 @@ def _codes_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def may_act(app: LedgerApp, by: str | None, action: str) -> None:
-    """Forbidden, once for the whole file, if ``by`` holds no role that may ever ``action``."""
+    """Forbidden, once for the whole file, if ``by`` holds no role that may ever ``action``
+    (the operator: if the policy in force does not let it record ``action``)."""
     official = official_of(app, by)
-    if official is not None and not any(r in official.roles for r in PERMISSIONS[action]):
+    if official is None:
+        authorise(None, action, policy=operator_policy(app))  # Forbidden naming the rule
+    elif not any(r in official.roles for r in PERMISSIONS[action]):
         authorise(official, action)  # raises Forbidden naming the roles needed
 
 
@@ -263,6 +266,7 @@ def authorised(
     entries' owners; nothing is recorded. Given an ``authority``, the refusals are collected
     in it (a file read a batch at a time) and ``Authority.refuse`` raises at the end."""
     official = official_of(app, by)
+    policy = operator_policy(app, official)  # None for an official
     whole = authority is None
     authority = Authority() if authority is None else authority
     decided, refused = authority.decided, authority.refused
@@ -277,9 +281,10 @@ def authorised(
         if actor is None:
             try:
                 if owner is None:
-                    actor = authorise(official, action, spec["division"]).to_json()
+                    found = authorise(official, action, spec["division"], policy=policy)
                 else:
-                    actor = authorise(official, action, owner, to=spec["division"]).to_json()
+                    found = authorise(official, action, owner, to=spec["division"], policy=policy)
+                actor = found.to_json()
             except Forbidden as e:
                 actor = str(e)
             decided[key] = actor

@@ -39,7 +39,9 @@ def bound_official(app: LedgerApp, inspector: str) -> str | None:
 def bind(app: LedgerApp, code: str, inspector: str, reason: str, by: str | None) -> None:
     """Bind official ``code`` to roster inspector ``inspector`` as ``by`` (the personnel
     authority the policy names): Forbidden, Conflict or NotFound naming the rule otherwise."""
-    actor = authorise(official_of(app, by), "official.bind", roles=_binders(app))
+    policy = app.policy_in_force()
+    binders = inspector_binders(policy)
+    actor = authorise(official_of(app, by), "official.bind", roles=binders, policy=policy)
     official: Official = app.get(official_id(code), Official)
     official.check_active()
     try:
@@ -60,10 +62,6 @@ def bind(app: LedgerApp, code: str, inspector: str, reason: str, by: str | None)
         raise (NotFound if kind == UNKNOWN else Conflict if kind == TAKEN else Forbidden)(message)
     official.bind_inspector(inspector, reason, actor.to_json())
     app.save(official)
-
-
-def _binders(app: LedgerApp) -> tuple[str, ...]:
-    return inspector_binders(app.policy_in_force())
 
 
 def check_official_code(app: LedgerApp, code: str) -> None:

@@ -136,14 +136,22 @@ def test_the_operator_does_only_what_the_policy_lets_it(
 ):
     from ledger.policies import Policies
 
+    assert _official(data, "admin-1", "szc", "admin") == 0
     app = _registry(data).app
     in_force = app.policy_in_force()
     document = {**in_force, "version": "no-operator", "authority": {"operator": []}}
-    Policies(app).set(document, None, "运维人员不得自行操作")
+    Policies(app).set(document, "admin-1", "运维人员不得自行操作")
+    before = app.recorder.max_notification_id()
     app.close()
     if act == "division":
         args = ["division", "add", "--data", data, "--code", "nsc", "--name", "农水处"]
     else:
         args = ["plans", "rollover", "--data", data, "--month", "2026-03"]
     assert drawledger(args) == 1
-    assert "the ledger's operator may not record" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the ledger's operator may not record" in err and "[authority] operator" in err
+    app = _registry(data).app
+    try:
+        assert app.recorder.max_notification_id() == before  # nothing recorded
+    finally:
+        app.close()

@@ -87,6 +87,12 @@ def build_bureau(registry: Registry) -> None:
         ("szy", "水资源服务中心", "service_centre"),
     ]:
         registry.add_division({"code": code, "name": name, "kind": kind}, None)
+    # The operator registers the clerks (its own act); each clerk lists their division's item.
+    for code, division in [("clerk-gqc", "gqc"), ("clerk-hhc", "hhc")]:
+        registry.register_official(
+            {"code": code, "name": f"{division}办事员", "division": division, "roles": "clerk"},
+            None,
+        )
     for code, name, division in [("hdjs", "河道管理范围内建设项目检查", "gqc"),
                                  ("hhgl", "河湖管理检查", "hhc")]:  # fmt: skip
         registry.register_item(
@@ -101,19 +107,42 @@ def build_bureau(registry: Registry) -> None:
                 "checklist": "审批手续；施工方案",
                 "method": "on_site",
             },
-            None,
+            f"clerk-{division}",
         )
-    for code, division in [("clerk-gqc", "gqc"), ("clerk-hhc", "hhc")]:
-        registry.register_official(
-            {"code": code, "name": f"{division}办事员", "division": division, "roles": "clerk"},
-            None,
-        )
+
+
+# What these tests' bureau lets the ledger's operator record on its own: besides the default
+# acts, the registries (a bureau may keep them so; the verifier judges each act by it), so that
+# a test can import a file of several divisions' rows without an official of each.
+OPERATOR_KEEPS_REGISTRIES = ["target.write", "inspector.write", "item.write"]
+
+
+def operator_keeps_registries(registry: Registry) -> None:
+    """Record (by an admin the operator registers) a policy version that lets the operator
+    write the registries on its own (``OPERATOR_KEEPS_REGISTRIES``)."""
+    from ledger.policies import Policies
+    from verify.authority_rules import operator_acts
+
+    app = registry.app
+    admin = {"code": "admin-bgs", "name": "管理员", "division": "szc", "roles": "admin"}
+    registry.register_official(admin, None)
+    in_force = app.policy_in_force()
+    alone, on_request = operator_acts(in_force)
+    authority = {
+        **in_force.get("authority", {}),
+        "operator": [*alone, *OPERATOR_KEEPS_REGISTRIES],
+        "operator_on_request": [a for a in on_request if a not in OPERATOR_KEEPS_REGISTRIES],
+    }
+    document = {**in_force, "version": "operator-keeps-registries", "authority": authority}
+    Policies(app).set(document, "admin-bgs", "运维人员代为维护名录库（测试）")
 
 
 def bureau(ledger: Any) -> Registry:
-    """The bureau's registry on a ledger (for a test module's ``registry`` fixture)."""
+    """The bureau's registry on a ledger (for a test module's ``registry`` fixture), whose
+    policy lets the operator write the registries (``operator_keeps_registries``)."""
     registry = Registry(ledger)
     build_bureau(registry)
+    operator_keeps_registries(registry)
     return registry
 
 

@@ -17,6 +17,7 @@ from ledger.draws.service import Draws
 from ledger.inspections.evidence import EvidenceStore
 from ledger.inspections.service import Inspections
 from ledger.publications.service import Publishing
+from ledger.registry.identities import bound_official
 
 from ..ledger.test_draws import run_draw
 
@@ -32,9 +33,11 @@ def _confirmed(inspections, draw, team, category):
         inspection, {"on": "2026-11-10", "method": "现场检查", "present": team["members"]}, CLERK
     )
     inspections.record_result(
-        inspection, {"category": category, "recorded_by": team["members"][0]}, None
+        inspection,
+        {"category": category, "recorded_by": team["members"][0]},
+        bound_official(inspections.app, team["members"][0]),
     )
-    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, CLERK)
     return inspection
 
 
@@ -48,32 +51,32 @@ def bureau(demo_ledger, tmp_path):
     publishing = Publishing(ledger, today=lambda: TODAY)
     fine, fixed, penalised, withdrawn = teams[:4]
 
-    publishing.publish(_confirmed(inspections, draw, fine, "no_problem"), "results", None)
+    publishing.publish(_confirmed(inspections, draw, fine, "no_problem"), "results", CLERK)
 
     inspection = _confirmed(inspections, draw, fixed, "problem_corrected")
     order = {"kind": "order_to_correct", "on": "2026-11-10", "correct_by": "2026-11-20"}
-    inspections.follow_up(inspection, order, None)
-    corrected = publishing.publish(inspection, "results", None)
-    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, None)
-    publishing.correct(corrected, "整改完成，更新后续处理", None)
+    inspections.follow_up(inspection, order, CLERK)
+    corrected = publishing.publish(inspection, "results", CLERK)
+    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, CLERK)
+    publishing.correct(corrected, "整改完成，更新后续处理", CLERK)
 
     inspection = _confirmed(inspections, draw, penalised, "problem_pending")
     case = {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕12号"}
-    inspections.follow_up(inspection, case, None)
+    inspections.follow_up(inspection, case, CLERK)
     penalty = {
         "kind": "penalty_decided",
         "on": "2026-11-16",
         "decision_number": "常水罚〔2026〕7号",
         "penalty": "罚款人民币二万元",
     }
-    inspections.follow_up(inspection, penalty, None)
-    publishing.publish(inspection, "results", None)
-    publishing.publish(inspection, "double_publicity", None)
+    inspections.follow_up(inspection, penalty, CLERK)
+    publishing.publish(inspection, "results", CLERK)
+    publishing.publish(inspection, "double_publicity", CLERK)
 
     gone = publishing.publish(
-        _confirmed(inspections, draw, withdrawn, "no_problem"), "results", None
+        _confirmed(inspections, draw, withdrawn, "no_problem"), "results", CLERK
     )
-    publishing.withdraw(gone, "对象已注销，撤回公示", None)
+    publishing.withdraw(gone, "对象已注销，撤回公示", CLERK)
     return ledger, {"fine": fine, "fixed": fixed, "penalised": penalised, "withdrawn": withdrawn}
 
 

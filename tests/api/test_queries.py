@@ -41,7 +41,7 @@ def test_a_clerk_pages_through_the_target_registry(client, world):
         {"code": credit_code(i), "name": f"取水户{i}", "district": "武进区", "division": "szc"}
         for i in range(30)
     ]
-    world.registry.import_targets(rows, None, "import")
+    world.registry.import_targets(rows, "clerk-szc", "import")
     first = client.get("/targets", params={"district": "武进区", "limit": 20}).json()
     second = client.get("/targets", params={"district": "武进区", "limit": 20, "offset": 20}).json()
     assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (31, 20, 0, 20)
@@ -134,7 +134,7 @@ def test_what_another_process_recorded_is_visible_at_the_next_query(client, new_
     other = Registry(new_ledger())  # e.g. 'drawledger import' run beside the server
     other.register_target(
         {"code": credit_code(77), "name": "另一进程登记", "district": "溧阳市", "division": "szc"},
-        None,
+        "clerk-szc",
     )
     found = client.get("/targets", params={"q": "另一进程"}).json()
     assert [t["code"] for t in found["items"]] == [credit_code(77)]

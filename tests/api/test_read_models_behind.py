@@ -36,7 +36,8 @@ def test_reads_far_behind_say_so_and_answer_once_caught_up(world, ledger):  # ty
         assert _health(client)["behind"] == 0
         before = client.get("/targets").json()["total"]
         with rm.runner._lock:  # the follower is held mid-way: it cannot apply anything
-            world.registry.import_targets(rows, None, "import")  # 12 events, wakes the follower
+            # 12 events, which wake the follower
+            world.registry.import_targets(rows, "clerk-szc", "import")
             state = _health(client)
             assert (
                 state["behind"] >= 12
@@ -72,7 +73,7 @@ def test_a_small_lag_is_caught_up_by_the_read_itself(world, ledger):  # type: ig
                     "division": "szc",
                 }
             ],
-            None,
+            "clerk-szc",
             "import",
         )
         found = client.get("/targets", params={"q": credit_code(99)})

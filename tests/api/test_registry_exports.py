@@ -51,8 +51,8 @@ def registry(ledger):
         ["i-2", "钱七", "C-2", "2030-01-31", "szy", "hhc", "hhgl"],
     ]
     _import(registry, "inspectors", csv_bytes(INSPECTOR_HEADERS, roster))
-    registry.change_target_status(_tid(2), "closed", "停业", "test", None)
-    registry.declare_conflict("i-1", _tid(1), "亲属任职", None)
+    registry.change_target_status(_tid(2), "closed", "停业", "test", "clerk-gqc")
+    registry.declare_conflict("i-1", _tid(1), "亲属任职", "clerk-gqc")
     return registry
 
 
@@ -181,7 +181,7 @@ def test_a_drawn_target_is_never_renamed_by_a_file_even_skipping_invalid_rows(le
     free["名称"] = free["名称"] + "更名后"
     edited = [r for r in rows if r is chosen or r is free]
 
-    report = _import(Registry(ledger), "targets", _csv(edited), skip_invalid=True)
+    report = _import(Registry(ledger), "targets", _csv(edited), by="szc-clerk", skip_invalid=True)
 
     (problem,) = report.problems
     assert (problem.column, problem.value) == ("名称", "已登记公司")

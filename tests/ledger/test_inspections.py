@@ -72,10 +72,12 @@ def test_an_inspection_is_recorded_step_by_step_and_published_on_time(bureau, dr
             ],
             "recorded_by": member,
         },
-        None,
+        bound_official(bureau, member),
     )
     inspections.record_result(
-        inspection, {"category": "no_problem", "findings": "", "recorded_by": member}, None
+        inspection,
+        {"category": "no_problem", "findings": "", "recorded_by": member},
+        bound_official(bureau, member),
     )
     inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
     inspections.follow_up(inspection, {"kind": "none", "on": "2026-11-10"}, "szc-clerk")
@@ -116,7 +118,11 @@ def test_a_late_publication_is_allowed_but_recorded_as_late(bureau, drawn, inspe
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     member = teams[0]["members"][1]
-    inspections.record_result(inspection, {"category": "no_problem", "recorded_by": member}, None)
+    inspections.record_result(
+        inspection,
+        {"category": "no_problem", "recorded_by": member},
+        bound_official(bureau, member),
+    )
     inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
     publication = Publishing(bureau, today=lambda: date(2026, 11, 20)).publish(
         inspection, "results", "szc-clerk"
@@ -133,13 +139,12 @@ def test_a_result_by_someone_not_on_the_team_is_refused(bureau, drawn, inspectio
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     outsider = next(m for t in teams[1:] for m in t["members"] if m not in teams[0]["members"])
-    with pytest.raises(Forbidden, match="not on the team present"):
+    # The operator records no result, in an outsider's name or any other (no policy lets it).
+    with pytest.raises(Forbidden, match="operator may not record inspection.result"):
         inspections.record_result(
             inspection, {"category": "no_problem", "recorded_by": outsider}, None
         )
     # The official bound to an inspector not on the team may not record for it either.
-    from ledger.registry.identities import bound_official
-
     with pytest.raises(Forbidden, match="who is not on this inspection's team"):
         inspections.record_result(
             inspection, {"category": "no_problem"}, bound_official(bureau, outsider)
@@ -180,14 +185,18 @@ def test_unknown_category_and_fewer_than_two_present_are_bad_input(bureau, drawn
         inspections.carry_out(
             inspection,
             {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"][:1]},
-            None,
+            "szc-clerk",
         )
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]}, None
+        inspection,
+        {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]},
+        "szc-clerk",
     )
     with pytest.raises(BadInput, match="category"):
         inspections.record_result(
-            inspection, {"category": "fine", "recorded_by": teams[0]["members"][0]}, None
+            inspection,
+            {"category": "fine", "recorded_by": teams[0]["members"][0]},
+            bound_official(bureau, teams[0]["members"][0]),
         )
     assert _events(bureau, inspection) == ["inspection.notified", "inspection.carried_out"]
 
@@ -195,7 +204,8 @@ def test_unknown_category_and_fewer_than_two_present_are_bad_input(bureau, drawn
 def test_an_inspector_not_drawn_cannot_take_part(bureau, drawn, inspections):
     draw, teams = drawn
     inspection = inspections.notify(
-        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"}, None
+        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"},
+        "szc-clerk",
     )
     stranger = next(m for t in teams[1:] for m in t["members"] if m not in teams[0]["members"])
     with pytest.raises(Forbidden, match="not on the drawn team"):
@@ -206,7 +216,7 @@ def test_an_inspector_not_drawn_cannot_take_part(bureau, drawn, inspections):
                 "method": "现场检查",
                 "present": [teams[0]["members"][0], stranger],
             },
-            None,
+            "szc-clerk",
         )
     assert _events(bureau, inspection) == ["inspection.notified"]
 
@@ -217,15 +227,17 @@ def test_a_logged_substitute_takes_the_recused_inspectors_place(bureau, drawn, i
     recused = team["members"][0]
     substitute = Draws(bureau).substitute(draw, team["target"], recused, "回避", "szc-clerk")
     inspection = inspections.notify(
-        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}, None
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-05"}, "szc-clerk"
     )
     with pytest.raises(Forbidden, match="not on the drawn team"):
         inspections.carry_out(
-            inspection, {"on": "2026-11-10", "method": "现场检查", "present": team["members"]}, None
+            inspection,
+            {"on": "2026-11-10", "method": "现场检查", "present": team["members"]},
+            "szc-clerk",
         )
     present = [substitute, team["members"][1]]
     inspections.carry_out(
-        inspection, {"on": "2026-11-10", "method": "现场检查", "present": present}, None
+        inspection, {"on": "2026-11-10", "method": "现场检查", "present": present}, "szc-clerk"
     )
     assert inspections.get(inspection).present == sorted(present)
 
@@ -235,7 +247,7 @@ def test_a_target_that_was_not_drawn_has_no_inspection(bureau, drawn, inspection
     with pytest.raises(NotFound, match="was not drawn"):
         inspections.notify(
             {"source": str(draw), "target": "91320400MA1XXXXXXX", "notified_on": "2026-11-05"},
-            None,
+            "szc-clerk",
         )
 
 
@@ -243,7 +255,9 @@ def test_publication_before_confirmation_is_refused(bureau, drawn, inspections):
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     inspections.record_result(
-        inspection, {"category": "no_problem", "recorded_by": teams[0]["members"][0]}, None
+        inspection,
+        {"category": "no_problem", "recorded_by": teams[0]["members"][0]},
+        bound_official(bureau, teams[0]["members"][0]),
     )
     with pytest.raises(Conflict, match="only after the inspected party confirmed"):
         Publishing(bureau).publish(inspection, "results", "szc-clerk")
@@ -257,16 +271,22 @@ def test_a_refusal_to_confirm_is_recorded_with_its_note_and_still_published(
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     inspections.record_result(
-        inspection, {"category": "serious_refusal", "recorded_by": teams[0]["members"][0]}, None
+        inspection,
+        {"category": "serious_refusal", "recorded_by": teams[0]["members"][0]},
+        bound_official(bureau, teams[0]["members"][0]),
     )
     with pytest.raises(BadInput, match="note"):
-        inspections.record_confirmation(inspection, {"on": "2026-11-10", "confirmed": False}, None)
+        inspections.record_confirmation(
+            inspection, {"on": "2026-11-10", "confirmed": False}, "szc-clerk"
+        )
     inspections.record_confirmation(
         inspection,
         {"on": "2026-11-10", "confirmed": False, "note": "负责人拒绝签字，两名检查人员在场见证"},
-        None,
+        "szc-clerk",
     )
-    publication = Publishing(bureau, today=lambda: TODAY).publish(inspection, "results", None)
+    publication = Publishing(bureau, today=lambda: TODAY).publish(
+        inspection, "results", "szc-clerk"
+    )
     assert Publishing(bureau).get(publication).content["confirmed"] is False
 
 
@@ -276,23 +296,25 @@ def test_a_problem_is_followed_up_to_a_penalty_published_in_the_double_publicity
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     inspections.record_result(
-        inspection, {"category": "problem_pending", "recorded_by": teams[0]["members"][0]}, None
+        inspection,
+        {"category": "problem_pending", "recorded_by": teams[0]["members"][0]},
+        bound_official(bureau, teams[0]["members"][0]),
     )
-    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
     with pytest.raises(Conflict, match="cannot be 'none'"):
-        inspections.follow_up(inspection, {"kind": "none", "on": "2026-11-10"}, None)
+        inspections.follow_up(inspection, {"kind": "none", "on": "2026-11-10"}, "szc-clerk")
     with pytest.raises(Conflict, match="'case_filed' follow-up first"):
         inspections.follow_up(
             inspection,
             {"kind": "penalty_decided", "on": "2026-11-12", "decision_number": "x", "penalty": "y"},
-            None,
+            "szc-clerk",
         )
     with pytest.raises(BadInput, match="case_number"):
-        inspections.follow_up(inspection, {"kind": "case_filed", "on": "2026-11-11"}, None)
+        inspections.follow_up(inspection, {"kind": "case_filed", "on": "2026-11-11"}, "szc-clerk")
     inspections.follow_up(
         inspection,
         {"kind": "case_filed", "on": "2026-11-11", "case_number": "常水立〔2026〕12号"},
-        None,
+        "szc-clerk",
     )
     inspections.follow_up(
         inspection,
@@ -302,10 +324,10 @@ def test_a_problem_is_followed_up_to_a_penalty_published_in_the_double_publicity
             "decision_number": "常水罚〔2026〕7号",
             "penalty": "罚款人民币二万元",
         },
-        None,
+        "szc-clerk",
     )
     publishing = Publishing(bureau, today=lambda: TODAY)
-    publication = publishing.publish(inspection, "double_publicity", None)
+    publication = publishing.publish(inspection, "double_publicity", "szc-clerk")
     content = publishing.get(publication).content
     assert (content["decision_number"], content["case_number"]) == (
         "常水罚〔2026〕7号",
@@ -355,27 +377,29 @@ def test_a_correction_and_a_withdrawal_are_new_events_and_the_old_content_stays(
     draw, teams = drawn
     inspection = _carried_out(inspections, draw, teams[0])
     inspections.record_result(
-        inspection, {"category": "problem_corrected", "recorded_by": teams[0]["members"][0]}, None
+        inspection,
+        {"category": "problem_corrected", "recorded_by": teams[0]["members"][0]},
+        bound_official(bureau, teams[0]["members"][0]),
     )
-    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, None)
+    inspections.record_confirmation(inspection, {"on": "2026-11-10"}, "szc-clerk")
     inspections.follow_up(
         inspection,
         {"kind": "order_to_correct", "on": "2026-11-10", "correct_by": "2026-11-20"},
-        None,
+        "szc-clerk",
     )
     publishing = Publishing(bureau, today=lambda: TODAY)
-    publication = publishing.publish(inspection, "results", None)
+    publication = publishing.publish(inspection, "results", "szc-clerk")
     first = publishing.get(publication).content_digest
     with pytest.raises(Conflict, match="exactly the content already published"):
-        publishing.correct(publication, "重复", None)
-    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, None)
-    publishing.correct(publication, "整改完成，更新后续处理", None)
+        publishing.correct(publication, "重复", "szc-clerk")
+    inspections.follow_up(inspection, {"kind": "corrected", "on": "2026-11-20"}, "szc-clerk")
+    publishing.correct(publication, "整改完成，更新后续处理", "szc-clerk")
     corrected = bureau.mapper.to_domain_event(bureau.recorder.select_events(publication)[1])
     assert corrected.replaces == first
     assert corrected.content["follow_up"]["code"] == "corrected"
-    publishing.withdraw(publication, "对象已注销，撤回公示", None)
+    publishing.withdraw(publication, "对象已注销，撤回公示", "szc-clerk")
     with pytest.raises(Conflict, match="withdrawn"):
-        publishing.correct(publication, "again", None)
+        publishing.correct(publication, "again", "szc-clerk")
     assert _events(bureau, publication) == [
         "publication.published",
         "publication.corrected",
@@ -389,13 +413,19 @@ def test_evidence_is_stored_by_digest_and_a_mismatched_file_is_refused(bureau, d
     photo = b"\x89PNG\r\n\x1a\n" + b"site photo" * 100
     digest = hashlib.sha256(photo).hexdigest()
     with pytest.raises(BadInput, match="not the declared"):
-        inspections.add_evidence(inspection, photo[:-1], digest, "image/png", "现场.png", None)
+        inspections.add_evidence(
+            inspection, photo[:-1], digest, "image/png", "现场.png", "szc-clerk"
+        )
     assert not (inspections.evidence.root / "sha256").exists()
-    assert inspections.add_evidence(inspection, photo, digest, "image/png", "现场.png", None) == (
+    assert inspections.add_evidence(
+        inspection, photo, digest, "image/png", "现场.png", "szc-clerk"
+    ) == (
         digest,
         True,
     )
-    assert inspections.add_evidence(inspection, photo, digest, "image/png", "again.png", None) == (
+    assert inspections.add_evidence(
+        inspection, photo, digest, "image/png", "again.png", "szc-clerk"
+    ) == (
         digest,
         False,
     )
@@ -407,7 +437,8 @@ def test_evidence_is_stored_by_digest_and_a_mismatched_file_is_refused(bureau, d
 def test_dates_in_the_future_and_before_the_notice_are_refused(bureau, drawn, inspections):
     draw, teams = drawn
     inspection = inspections.notify(
-        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"}, None
+        {"source": str(draw), "target": teams[0]["target"], "notified_on": "2026-11-05"},
+        "szc-clerk",
     )
     for on, rule in (
         ("2026-12-01", "in the future"),
@@ -415,7 +446,9 @@ def test_dates_in_the_future_and_before_the_notice_are_refused(bureau, drawn, in
     ):
         with pytest.raises(BadInput, match=rule):
             inspections.carry_out(
-                inspection, {"on": on, "method": "现场检查", "present": teams[0]["members"]}, None
+                inspection,
+                {"on": on, "method": "现场检查", "present": teams[0]["members"]},
+                "szc-clerk",
             )
 
 
@@ -529,7 +562,9 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
     assert inspections.get(own).items == ["jsyy"]
     with pytest.raises(Forbidden, match="not on the drawn team"):
         inspections.carry_out(
-            own, {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]}, None
+            own,
+            {"on": "2026-11-10", "method": "现场检查", "present": teams[0]["members"]},
+            "szyc-clerk",
         )
     inspections.carry_out(
         own, {"on": "2026-11-10", "method": "现场检查", "present": partner["members"]}, "szyc-clerk"
@@ -542,7 +577,7 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
     with pytest.raises(Conflict, match="drawn no inspectors"):
         inspections.notify(
             {"source": str(draw), "target": target, "division": "nsc", "notified_on": "2026-11-05"},
-            None,
+            "nsc-clerk",
         )
     export_bundle(bureau, tmp_path / "b.jsonl")
     report = verify_bundle(
@@ -586,7 +621,7 @@ def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of
         inspections.carry_out(
             inspection,
             {"on": "2026-11-10", "method": "现场检查", "present": [qualified[0], unqualified]},
-            None,
+            "szc-clerk",
         )
     inspections.carry_out(
         inspection,

@@ -157,7 +157,7 @@ def test_the_verifier_refuses_a_publication_naming_a_version_not_yet_in_force(
     bureau.save(forged)
     at = bureau.recorder.max_notification_id()
     in_force = bureau.policy_in_force()["version"]  # the demo's, naming its leaders in charge
-    Policies(bureau).set(with_2027(), None)
+    Policies(bureau).set(with_2027(), ADMIN)
     path = tmp_path / "ledger.bundle"
     export_bundle(bureau, path)
     report = verify_bundle(read_bundle(path))
@@ -215,13 +215,22 @@ def test_who_sets_the_next_version_is_one_rule_for_ledger_and_verifier():
     assert policy_setters({"authority": {"set_policy": "admin"}}) == ("admin",)  # not a list
 
 
-def test_the_operator_sets_a_version_as_the_system(bureau):
-    Policies(bureau).set(with_2027(), None, "  typed in from the notice  ")
+def test_the_operator_sets_a_version_only_on_an_admins_written_request(bureau):
+    from ledger.actors import Request, on_request
+    from ledger.registry.officials import Official, official_id
+
+    with pytest.raises(Forbidden, match=r"only on a written request.*operator_on_request"):
+        Policies(bureau).set(with_2027(), None, "on nobody's request")
+    admin = bureau.get(official_id(ADMIN), Official)
+    with on_request(Request(admin, "局办公会纪要〔2026〕9号")):
+        Policies(bureau).set(with_2027(), None, "  typed in from the notice  ")
     version = Policies(bureau).in_force()
     assert version["set_by"] == {
         "official": "drawledger",
         "role": "system",
         "department": "drawledger",
+        "on_request_of": ADMIN,
+        "request": "局办公会纪要〔2026〕9号",
     }
     assert version["reason"] == "typed in from the notice"
 

@@ -306,7 +306,9 @@ def test_the_aggregator_keeps_the_whole_roster_a_clerk_only_their_divisions(regi
 
 def test_an_unknown_qualification_or_unit_is_refused(registry):
     with pytest.raises(InvalidFields) as refused:
-        registry.register_inspector(inspector(unit="nowhere", qualifications=["zz"]), None)
+        registry.register_inspector(
+            inspector(unit="nowhere", qualifications=["zz"]), "szc-aggregator"
+        )
     assert {p.field for p in refused.value.problems} == {"unit", "qualifications"}
 
 
@@ -353,7 +355,9 @@ def test_a_declared_conflict_is_recorded_and_can_be_withdrawn_with_a_reason(regi
 def test_a_conflict_with_a_target_that_does_not_exist_is_refused(registry):
     registry.register_inspector(inspector(), by="szc-aggregator")
     with pytest.raises(NotFound):
-        registry.declare_conflict("insp-001", target_id("enterprise", OTHER_USER), "r", None)
+        registry.declare_conflict(
+            "insp-001", target_id("enterprise", OTHER_USER), "r", "szc-aggregator"
+        )
 
 
 # -- items and the published list ----------------------------------------------------------------

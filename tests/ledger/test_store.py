@@ -76,7 +76,7 @@ def test_each_save_is_sealed_into_a_signed_checkpoint_over_all_events(ledger):
 
 
 def test_the_same_policy_version_cannot_be_set_twice(ledger):
-    with pytest.raises(Conflict, match="recorded already"):
+    with pytest.raises(Conflict, match="the ledger has its policy already"):
         ledger.set_default_policy()
     assert [n.topic for n in ledger.notifications()] == ["ledger.created", "policy.set"]
 

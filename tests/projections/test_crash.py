@@ -57,7 +57,7 @@ def test_a_crash_mid_batch_rolls_back_its_rows_with_its_position_and_the_next_ca
 ):
     rm = open_read_models(ledger, f"sqlite:///{tmp_path / 'crash.sqlite'}", attach=False)
     committed = ledger.recorder.max_notification_id()
-    registry.import_targets(_targets(12), None, "import")  # 12 events, not yet projected
+    registry.import_targets(_targets(12), "clerk-szc", "import")  # 12 events, not yet projected
     runner = ProjectionRunner(ledger, rm.engine, batch=5)
     seen = _crash_on(runner, "registry_history", "target.registered", after=7)
     before = _count(rm.engine, targets)
@@ -87,7 +87,7 @@ def test_a_failed_catch_up_after_a_command_keeps_the_command_and_is_retried(
     world, ledger, registry, read_models
 ):
     seen = _crash_on(read_models.runner, "targets", "target.registered", after=0)
-    report = registry.import_targets(_targets(3), None, "import")
+    report = registry.import_targets(_targets(3), "clerk-szc", "import")
 
     assert report.recorded == 3  # the command is recorded all the same
     assert seen  # the read side tried and failed
@@ -104,7 +104,7 @@ def test_two_runners_racing_on_one_database_apply_each_event_once(
     world, ledger, registry, read_models
 ):
     change_things(world)
-    registry.import_targets(_targets(40), None, "import")
+    registry.import_targets(_targets(40), "clerk-szc", "import")
     followed = dump(read_models.engine)
     read_models.runner._reset([p.name for p in read_models.runner.projections])
     # Two processes' runners: their own engines on the same read database, small batches.

@@ -27,7 +27,7 @@ def test_the_history_of_a_target_lists_each_event_with_its_log_position_and_auth
     assert [e["position"] for e in events] == positions_of(registry, world.targets[MOVED])
     assert [e["version"] for e in events] == [1, 2, 3]
     assert events[0]["actor"] == {"official": "clerk-szc", "role": "clerk", "department": "szc"}
-    assert events[1]["actor"]["role"] == "system"
+    assert events[1]["actor"] == {"official": "clerk-szc", "role": "clerk", "department": "szc"}
     assert events[1]["payload"] == {
         "changes": {"district": "新北区"},
         "reason": "迁址",

@@ -12,6 +12,7 @@ from ledger.draws.service import Draws
 from ledger.errors import BadInput
 from ledger.inspections.service import Inspections
 from ledger.publications.service import Publishing
+from ledger.registry.identities import bound_official
 from projections.queries import search_publications
 from projections.staff import awaiting_confirmation, publications_due
 
@@ -31,19 +32,23 @@ def drawn(ledger, read_models):
 def _inspected(ledger, draw, team, on):
     service = Inspections(ledger, today=lambda: _at(on))
     inspection = service.notify(
-        {"source": str(draw), "target": team["target"], "notified_on": on}, None
+        {"source": str(draw), "target": team["target"], "notified_on": on}, "szc-clerk"
     )
     service.carry_out(
-        inspection, {"on": on, "method": "现场检查", "present": team["members"]}, None
+        inspection, {"on": on, "method": "现场检查", "present": team["members"]}, "szc-clerk"
     )
     service.record_result(
-        inspection, {"category": "no_problem", "recorded_by": team["members"][0]}, None
+        inspection,
+        {"category": "no_problem", "recorded_by": team["members"][0]},
+        bound_official(ledger, team["members"][0]),
     )
     return inspection
 
 
 def _confirmed(ledger, inspection, on):
-    Inspections(ledger, today=lambda: _at(on)).record_confirmation(inspection, {"on": on}, None)
+    Inspections(ledger, today=lambda: _at(on)).record_confirmation(
+        inspection, {"on": on}, "szc-clerk"
+    )
 
 
 def test_the_staff_see_what_awaits_confirmation_what_is_due_and_what_is_overdue(
@@ -81,7 +86,7 @@ def test_the_staff_see_what_awaits_confirmation_what_is_due_and_what_is_overdue(
     assert unknown["deadline"] is None
     assert "no working-day calendar for 2027" in unknown["calendar_error"]
 
-    Publishing(ledger, today=lambda: _at("2026-11-25")).publish(overdue, "results", None)
+    Publishing(ledger, today=lambda: _at("2026-11-25")).publish(overdue, "results", "szc-clerk")
     read_models.runner.catch_up()
     assert publications_due(read_models.engine, policy, _at("2026-11-25"))["overdue"] == []
 
@@ -94,9 +99,9 @@ def test_the_column_lists_publications_newest_first_and_keeps_withdrawn_ones(
     _confirmed(ledger, first, "2026-11-03")
     second = _inspected(ledger, draw, teams[1], "2026-11-10")
     _confirmed(ledger, second, "2026-11-10")
-    old = Publishing(ledger, today=lambda: _at("2026-11-05")).publish(first, "results", None)
-    Publishing(ledger, today=lambda: _at("2026-11-12")).publish(second, "results", None)
-    Publishing(ledger).withdraw(old, "对象信息有误，撤回", None)
+    old = Publishing(ledger, today=lambda: _at("2026-11-05")).publish(first, "results", "szc-clerk")
+    Publishing(ledger, today=lambda: _at("2026-11-12")).publish(second, "results", "szc-clerk")
+    Publishing(ledger).withdraw(old, "对象信息有误，撤回", "szc-clerk")
     read_models.runner.catch_up()
 
     found = search_publications(read_models.engine)
@@ -132,19 +137,23 @@ def test_the_staff_see_a_double_publicity_deadline_from_the_first_penalty_decisi
     team = teams[0]
     service = Inspections(ledger, today=lambda: _at("2026-11-20"))
     inspection = service.notify(
-        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-03"}, None
+        {"source": str(draw), "target": team["target"], "notified_on": "2026-11-03"}, "szc-clerk"
     )
     service.carry_out(
-        inspection, {"on": "2026-11-03", "method": "现场检查", "present": team["members"]}, None
+        inspection,
+        {"on": "2026-11-03", "method": "现场检查", "present": team["members"]},
+        "szc-clerk",
     )
     service.record_result(
-        inspection, {"category": "problem_pending", "recorded_by": team["members"][0]}, None
+        inspection,
+        {"category": "problem_pending", "recorded_by": team["members"][0]},
+        bound_official(ledger, team["members"][0]),
     )
-    service.record_confirmation(inspection, {"on": "2026-11-03"}, None)
+    service.record_confirmation(inspection, {"on": "2026-11-03"}, "szc-clerk")
     service.follow_up(
         inspection,
         {"kind": "case_filed", "on": "2026-11-04", "case_number": "常水立〔2026〕21号"},
-        None,
+        "szc-clerk",
     )
     for on, number in (("2026-11-05", "常水罚〔2026〕30号"), ("2026-11-16", "常水罚〔2026〕31号")):
         decision = {
@@ -153,7 +162,7 @@ def test_the_staff_see_a_double_publicity_deadline_from_the_first_penalty_decisi
             "decision_number": number,
             "penalty": "罚款",
         }
-        service.follow_up(inspection, decision, None)
+        service.follow_up(inspection, decision, "szc-clerk")
     read_models.runner.catch_up()
 
     lists = publications_due(read_models.engine, ledger.policy_in_force(), _at("2026-11-18"))

@@ -26,7 +26,7 @@ def many(world, registry):  # type: ignore[no-untyped-def]
         }
         for i in range(60)
     ]
-    registry.import_targets(rows, None, "import")
+    registry.import_targets(rows, "clerk-szc", "import")
     return rows
 
 

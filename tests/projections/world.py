@@ -147,11 +147,10 @@ def build_world(registry: Registry) -> World:
 def change_things(world: World) -> None:
     """Corrections of every kind, so that every event type is followed."""
     r = world.registry
-    r.update_target(world.targets[VECTOR_CODES[1]], {"district": "新北区"}, "迁址", "api", None)
-    r.update_target(
-        world.targets[VECTOR_CODES[1]], {"items": ["hdjs", "qsxk"]}, "补标", "api", None
-    )
-    r.change_target_status(world.targets[VECTOR_CODES[2]], "closed", "停业", "市场监管", None)
+    at = world.targets
+    r.update_target(at[VECTOR_CODES[1]], {"district": "新北区"}, "迁址", "api", "clerk-szc")
+    r.update_target(at[VECTOR_CODES[1]], {"items": ["hdjs", "qsxk"]}, "补标", "api", "clerk-szc")
+    r.change_target_status(at[VECTOR_CODES[2]], "closed", "停业", "市场监管", "clerk-szc")
     r.update_inspector("insp-01", {"status": "transferred"}, "调岗", "agg")
     r.declare_conflict("insp-01", world.targets["project"], "曾参与设计", "agg")
     r.withdraw_conflict("insp-02", world.targets[VECTOR_CODES[0]], "亲属已离职", "agg")
