@@ -185,3 +185,21 @@ def test_the_demo_path_goes_through_the_same_check(new_ledger):
         "the ledger's operator may not record division.manage",
         RULE,
     )
+
+
+def test_the_deprecated_witness_setting_is_migrated_only_where_the_policy_lets_the_operator(
+    ledger,
+):
+    """``witnesses`` in drawledger.toml becomes ``witness.added`` by the operator at start
+    (``ledger/witness.migrate_settings``): the same rule, so a closed operator records none."""
+    from ledger.witness import migrate_settings
+
+    _bureau(ledger)
+    _close(ledger)
+    witness = SignerKey.generate("auditor.example/witness", alg=ALG_COSIGNATURE_V1)
+    _refused(
+        ledger,
+        lambda: migrate_settings(ledger, [str(witness.verifier)]),
+        "the ledger's operator may not record witness.manage",
+        RULE,
+    )
