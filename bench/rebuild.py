@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Figure, PgScratch, maybe_pg, median, new_signer, pg_params_from_env
+from .common import Config, Figure, PgScratch, maybe_pg, median, new_signer, run_on
 from .common import spread as spread_of
 from .common import store as store_of
 
@@ -179,18 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(quick=False, repeats=args.repeats)
     if args.tmp:
         config.tmp = Path(args.tmp)
-    if args.backend == "sqlite":
-        figures = measure(config, "sqlite", None, args.targets, args.repeats)
-    else:
-        config.pg, config.pg_skip_reason = pg_params_from_env()
-        with maybe_pg(config) as pg:
-            if pg is None:
-                print("no PostgreSQL configured (DRAWLEDGER_TEST_PG_*)", file=sys.stderr)
-                return 1
-            figures = measure(config, "postgres", pg, args.targets, args.repeats)
-    for f in figures:
-        print(f"{f.measure}\t{f.backend}\t{f.value_text()}\t{f.detail}")
-    return 0
+    backend, targets, repeats = args.backend, args.targets, args.repeats
+    return run_on(config, backend, lambda pg: measure(config, backend, pg, targets, repeats))
 
 
 if __name__ == "__main__":
