@@ -399,6 +399,26 @@ def maybe_pg(config: Config) -> Iterator[PgScratch | None]:
         yield pg
 
 
+def run_on(
+    config: Config, backend: str, measure: Callable[[PgScratch | None], list[Figure]]
+) -> int:
+    """A benchmark's own command line: ``measure`` on the backend asked for (PostgreSQL's
+    scratch database from ``DRAWLEDGER_TEST_PG_*``), each figure printed on a line; exit 1
+    when PostgreSQL is asked for and none is configured."""
+    if backend == "sqlite":
+        figures = measure(None)
+    else:
+        config.pg, config.pg_skip_reason = pg_params_from_env()
+        with maybe_pg(config) as pg:
+            if pg is None:
+                print("no PostgreSQL configured (DRAWLEDGER_TEST_PG_*)", file=sys.stderr)
+                return 1
+            figures = measure(pg)
+    for f in figures:
+        print(f"{f.measure}\t{f.backend}\t{f.value_text()}\t{f.detail}")
+    return 0
+
+
 def new_signer() -> Any:
     from verify.keys import SignerKey
 

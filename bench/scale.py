@@ -40,7 +40,7 @@ from .common import (
     maybe_pg,
     new_signer,
     payloads,
-    pg_params_from_env,
+    run_on,
     store,
 )
 from .import_targets import _in_fresh_process, _rss_mib
@@ -257,18 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(quick=False, repeats=1)
     if args.tmp:
         config.tmp = Path(args.tmp)
-    if args.backend == "sqlite":
-        figures = measure(config, "sqlite", None, args.targets)
-    else:
-        config.pg, config.pg_skip_reason = pg_params_from_env()
-        with maybe_pg(config) as pg:
-            if pg is None:
-                print("no PostgreSQL configured (DRAWLEDGER_TEST_PG_*)", file=sys.stderr)
-                return 1
-            figures = measure(config, "postgres", pg, args.targets)
-    for f in figures:
-        print(f"{f.measure}\t{f.backend}\t{f.value_text()}\t{f.detail}")
-    return 0
+    return run_on(config, args.backend, lambda pg: measure(config, args.backend, pg, args.targets))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ A crash or error anywhere in a batch rolls back rows and positions together, so 
 ever applied twice or skipped; the next ``catch_up()`` starts again after the last committed
 batch. ``rebuild()`` drops a projection's tables and position in one transaction and replays
 the log from the start (through the signed checkpoint, as any read from the start of a log
-longer than a batch is).
+longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables without their
+secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
+the next runner's start). Each projection is given only the events it follows.
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -29,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 
 from ledger.application import LedgerApp
 from verify.events import SignedEvent
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 VOUCHED_BACKLOG = 10 * BATCH  # a backlog this long is read through the signed checkpoint
+REBUILD_BATCH = 5 * BATCH  # a rebuild's batches: fewer transactions, same rows
 
 
 def default_projections() -> list[Projection]:
@@ -81,11 +84,14 @@ class ProjectionRunner:
         projections: Sequence[Projection] | None = None,
         *,
         batch: int = BATCH,
+        rebuild_batch: int | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.projections = list(projections if projections is not None else default_projections())
         self.batch = batch
+        # A rebuild's batches (a runner given its own batch size keeps it for rebuilds too).
+        self.rebuild_batch = rebuild_batch or (REBUILD_BATCH if batch == BATCH else batch)
         self.last_error: Exception | None = None
         self._by_name = {p.name: p for p in self.projections}
         self._topics = sorted(set().union(*(p.topics() for p in self.projections)))
@@ -119,6 +125,8 @@ class ProjectionRunner:
                     )
                 elif known[p.name] != p.version or any(t.name not in existing for t in p.tables):
                     stale.append(p.name)
+            # Indexes a rebuild cut short had not built yet (rebuild()).
+            _create_indexes(conn, [p for p in self.projections if p.name not in stale])
         if stale:
             log.info("rebuilding projections %s (schema changed or tables missing)", stale)
             self._reset(stale)
@@ -227,10 +235,10 @@ class ProjectionRunner:
                     raise _PositionMoved
             writer = Writer(conn)
             for p in behind:  # (2) apply what each projection has not seen yet
-                start = positions[p.name]
+                start, follows, process = positions[p.name], p.follows, p.process
                 for position, event, record in events:
-                    if position > start:
-                        p.process(writer, event, position, record)
+                    if position > start and follows(event.TOPIC):
+                        process(writer, event, position, record)
                 writer.flush()
 
     def rebuild(
@@ -245,19 +253,33 @@ class ProjectionRunner:
         if unknown:
             raise ProjectionError(f"no projection named {', '.join(unknown)}")
         with self._lock:
-            self.reset(chosen)
-            return self.catch_up(progress=progress)
+            # The tables are refilled without their secondary indexes (each built once at the
+            # end, not kept up row by row), in batches of ``rebuild_batch`` events. Rows and
+            # positions still commit together per batch; a rebuild cut short leaves tables
+            # without some indexes, which the next runner's start creates (``_set_up``).
+            self._reset(chosen, indexes=False)
+            batch, self.batch = self.batch, self.rebuild_batch
+            try:
+                return self.catch_up(progress=progress)
+            finally:
+                self.batch = batch
+                with self.engine.begin() as conn:
+                    _create_indexes(conn, [self._by_name[name] for name in chosen])
 
     def reset(self, names: Iterable[str] | None = None) -> None:
         """Empty the named projections (all by default) and set their positions to 0."""
         self._reset(list(names) if names is not None else list(self._by_name))
 
-    def _reset(self, names: list[str]) -> None:
+    def _reset(self, names: list[str], *, indexes: bool = True) -> None:
         with self._lock, self.engine.begin() as conn:
             for name in names:
                 p = self._by_name[name]
                 metadata.drop_all(conn, tables=list(p.tables))
                 metadata.create_all(conn, tables=list(p.tables))
+                if not indexes:
+                    for table in p.tables:
+                        for index in table.indexes:
+                            index.drop(conn, checkfirst=True)
                 conn.execute(
                     update(tracking)
                     .where(tracking.c.name == name)
@@ -278,6 +300,20 @@ class ProjectionRunner:
         except Exception as e:  # the command is recorded; the read side retries on next use
             self.last_error = e
             log.exception("read models could not catch up; the next catch_up retries")
+
+
+def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:
+    """Create the projections' secondary indexes that are missing (a rebuild builds them once
+    its rows are in). One look at the catalogue for all the tables (PostgreSQL: one query)."""
+    tables = [t for p in projections for t in p.tables if t.indexes]
+    if not tables:
+        return
+    found = inspect(conn).get_multi_indexes(filter_names=[t.name for t in tables])
+    present = {name: {str(i["name"]) for i in indexes} for (_, name), indexes in found.items()}
+    for table in tables:
+        for index in table.indexes:
+            if index.name not in present.get(table.name, set()):
+                index.create(conn)
 
 
 def _stored(event: SignedEvent) -> bytes:

@@ -28,6 +28,7 @@ from ledger.aggregates import aggregate_kind
 from ledger.errors import LedgerError
 from ledger.mapper import format_time
 
+_INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
 
 Handler = Callable[["Writer", Any, int], None]
@@ -52,6 +53,7 @@ class Projection:
 
     def __init__(self) -> None:
         self._handlers = self.handlers()
+        self._follows: dict[str, bool] = {}
 
     def handlers(self) -> dict[str, Handler]:
         """The handler of each event type this projection follows."""
@@ -59,6 +61,16 @@ class Projection:
 
     def topics(self) -> set[str]:
         return set(self._handlers)
+
+    def follows(self, type_name: str) -> bool:
+        """Whether ``process`` does anything with an event of this type: a handler, or an
+        error for an unhandled type of a kind this projection follows."""
+        found = self._follows.get(type_name)
+        if found is None:
+            found = self._follows[type_name] = (
+                type_name in self._handlers or aggregate_kind(type_name) in self.kinds
+            )
+        return found
 
     def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
         """Apply one event; ``record`` is its stored bytes, for a projection that keeps
@@ -76,14 +88,19 @@ class Projection:
 
 
 def entry_id(event: Any) -> str:
-    return str(event.originator_id)
+    return _text(event.originator_id)
+
+
+@lru_cache(maxsize=1 << 16)  # every projection of an event asks; str(UUID) is slow
+def _text(uuid: Any) -> str:
+    return str(uuid)
 
 
 def event_time(event: Any) -> str:
     return _format_time(event.timestamp)
 
 
-@lru_cache(maxsize=4096)  # each event's time is written two or three times
+@lru_cache(maxsize=1 << 14)  # each event's time is written by two or three projections
 def _format_time(timestamp: datetime) -> str:
     return format_time(timestamp)
 
@@ -115,8 +132,14 @@ class Writer:
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""
-        shape = ("insert", table.name)
-        self._add(table, shape, lambda: table.insert(), row)
+        queue = self._queues.get(table.name)
+        if queue and queue[-1][0] is _INSERT:  # the common case: one more row of a run
+            queue[-1][2].append(row)
+            self._buffered += 1
+            if self._buffered >= self.flush_every:
+                self.flush()
+        else:
+            self._add(table, _INSERT, table.insert, row)
 
     def insert_many(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
@@ -167,9 +190,9 @@ class Writer:
         if queue and queue[-1][0] == shape:
             queue[-1][2].append(params)
         else:
-            statement = self._statements.get(shape)
+            statement = self._statements.get((table.name, *shape))
             if statement is None:
-                statement = self._statements[shape] = build()
+                statement = self._statements[(table.name, *shape)] = build()
             queue.append((shape, statement, [params]))
         self._buffered += 1
         if self._buffered >= self.flush_every:
@@ -180,7 +203,7 @@ class Writer:
         dialect = self.conn.dialect.name
         for name, queue in self._queues.items():
             for shape, statement, params in queue:
-                if shape[0] == "insert" and len(params) > 1 and dialect in _BULK:
+                if shape is _INSERT and len(params) > 1 and dialect in _BULK:
                     table = self._tables[name]
                     try:
                         _BULK[dialect](self, table, params)

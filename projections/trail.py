@@ -178,7 +178,7 @@ class TrailProjection(Projection):
         )
         return own
 
-    def _resolved(self, w: Writer, links: Iterator[Link]) -> Iterator[Link]:
+    def _resolved(self, w: Writer, links: list[Link]) -> Iterator[Link]:
         """Links, a target named by its record id (a declared conflict) as its credit code."""
         for kind, key in links:
             if kind == "target" and _is_id(key):
@@ -225,18 +225,33 @@ def _is_id(key: str) -> bool:
     return len(key) == 36
 
 
-def _named(data: Any, kind: str | None = None) -> Iterator[Link]:
+def _named(data: Any, kind: str | None = None) -> list[Link]:
     """The entities a payload names, walking its members (``items`` of a publication's
-    content are ``{code, name}``, its target ``{key, name}``)."""
+    content are ``{code, name}``, its target ``{key, name}``), in the order they appear."""
+    found: list[Link] = []
+    _walk(data, kind, found)
+    return found
+
+
+def _walk(data: Any, kind: str | None, found: list[Link]) -> None:
+    # Strings are dealt with in the loop, without a call each: most members name nothing.
     if isinstance(data, dict):
         if kind is not None:
             key = data.get("code", data.get("key"))
             if isinstance(key, str) and key:
-                yield kind, key
+                found.append((kind, key))
         for name, value in data.items():
-            yield from _named(value, _NAMES.get(name))
+            if isinstance(value, str):
+                if value and name in _NAMES:
+                    found.append((_NAMES[name], value))
+            elif isinstance(value, dict | list):
+                _walk(value, _NAMES.get(name), found)
     elif isinstance(data, list):
         for value in data:
-            yield from _named(value, kind)
+            if isinstance(value, str):
+                if value and kind is not None:
+                    found.append((kind, value))
+            elif isinstance(value, dict | list):
+                _walk(value, kind, found)
     elif isinstance(data, str) and kind is not None and data:
-        yield kind, data
+        found.append((kind, data))

@@ -1,0 +1,187 @@
+"""Rebuilding every read model (issues 12 and 15, Performance: ≥ 20,000 events/s), compared in
+the same run with reading the raw log, and the trail of one target as of a past position
+(issue 12: goal ≤ 50 ms p95), on a demo bureau year of N targets.
+
+    .venv/bin/python -m bench.rebuild --targets 100000 [--backend sqlite|postgres] [--repeats 2]
+    .venv/bin/python -m bench --only rebuild [--quick]      # 20,000 targets (quick: 2,000)
+
+Set-up: the demo bureau (``ledger.demo.bureau``) with N targets, 60 inspectors and a year of
+plans, draws, inspections and publications, sealed. Then, per repeat, in rotated order:
+
+- **raw read**: every stored record read and decoded (``decode_record``, no check): the floor
+  of anything that reads the log;
+- **rebuild**: ``ProjectionRunner.rebuild()`` of every read model into a fresh read database
+  (SQLite: a new file; PostgreSQL: the ledger's database, as the service keeps them), from a
+  ledger application opened afresh (nothing vouched for in memory, as after a restart).
+
+Both are given as events/s of wall time and of the process's CPU time (on SQLite the whole
+rebuild runs in the process; on PostgreSQL the server's share is not in it); the figure is the
+ratio of the wall times. Then QUERIES trail questions (``Trails.of_entity``: count, page,
+links, policy versions) for a random organisation as of a random position in the log's second
+half: median and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .common import Config, Figure, PgScratch, maybe_pg, median, new_signer, run_on
+from .common import spread as spread_of
+from .common import store as store_of
+
+QUERIES = 200
+
+
+def _raw_read(app: Any) -> tuple[float, float]:
+    from verify.events import decode_record
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n in app.notifications(batch=5000):
+        decode_record(n.state, form_known_good=True)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _rebuild(open_app: Any, url: str | None) -> tuple[float, float]:
+    from projections import open_read_models
+
+    reader = open_app()
+    rm = open_read_models(reader, url, attach=False, first=1)
+    fresh = open_app()
+    rm.runner.app = fresh  # nothing vouched for in memory, as after a restart
+    wall, cpu = time.perf_counter(), time.process_time()
+    rm.runner.rebuild()
+    seconds = time.perf_counter() - wall, time.process_time() - cpu
+    rm.close()
+    fresh.close()
+    reader.close()
+    return seconds
+
+
+def _trail_latencies(open_app: Any, url: str | None, rng: random.Random) -> list[float]:
+    from ledger.errors import NotFound
+    from ledger.registry.authority import official_of
+    from projections import open_read_models
+    from projections.trail_queries import Trails
+
+    app = open_app()
+    rm = open_read_models(app, url, attach=False)
+    head = int(app.recorder.max_notification_id() or 0)
+    payloads = (
+        app.checked(n, "bench").envelope["payload"]
+        for n in app.notifications(topics=["target.registered"])
+    )
+    # Organisations, by their 18-character credit code (projects have other keys).
+    codes = [c for p in payloads if len(c := str(p.get("code"))) == 18]
+    trails, legal = Trails(app, rm.engine), official_of(app, "szc-legal")
+    latencies = []
+    for code in rng.sample(codes, min(QUERIES, len(codes))):
+        as_of = rng.randint(head // 2, head)
+        started = time.perf_counter()
+        with contextlib.suppress(NotFound):  # registered after as_of: a 404
+            trails.of_entity("target", code, legal, as_of=as_of)
+        latencies.append(time.perf_counter() - started)
+    rm.close()
+    app.close()
+    return latencies
+
+
+def measure(
+    config: Config, backend: str, pg: PgScratch | None, targets: int, repeats: int
+) -> list[Figure]:
+    from ledger.application import LedgerApp
+    from ledger.demo.bureau import build_demo
+
+    with store_of(config, backend, pg) as env, tempfile.TemporaryDirectory(dir=config.tmp) as tmp:
+        signer = new_signer()
+
+        def open_app() -> Any:
+            return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
+
+        app = open_app()
+        app.create_ledger()
+        app.set_default_policy()
+        started = time.perf_counter()
+        build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25),
+                   plans_and_draws=True)  # fmt: skip
+        app.seal()
+        built = time.perf_counter() - started
+        events = int(app.recorder.max_notification_id() or 0)
+        app.close()
+        config.log(f"  rebuild/{backend}: {events:,} events built and sealed in {built:.0f} s")
+        url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}" if backend == "sqlite" else None
+        ratios, rates, cpu_rates, raw_rates, raw_cpu_rates = [], [], [], [], []
+        for repeat in range(repeats):
+            times: dict[str, tuple[float, float]] = {}
+            for variant in ("raw", "rebuild")[:: 1 if repeat % 2 == 0 else -1]:
+                if variant == "raw":
+                    reader = open_app()
+                    times["raw"] = _raw_read(reader)
+                    reader.close()
+                else:
+                    if url is not None:
+                        for suffix in ("", "-wal", "-shm"):
+                            Path(tmp, "rm.sqlite" + suffix).unlink(missing_ok=True)
+                    times["rebuild"] = _rebuild(open_app, url)
+            (wall, cpu), (raw, raw_cpu) = times["rebuild"], times["raw"]
+            ratios.append(wall / raw)
+            rates.append(events / wall)
+            cpu_rates.append(events / cpu)
+            raw_rates.append(events / raw)
+            raw_cpu_rates.append(events / raw_cpu)
+            config.log(f"  rebuild/{backend} repeat {repeat + 1}/{repeats}: rebuild "
+                       f"{events / wall:,.0f} ev/s (CPU {events / cpu:,.0f}), raw read "
+                       f"{events / raw:,.0f} ev/s (CPU {events / raw_cpu:,.0f})")  # fmt: skip
+        latencies = [v * 1000 for v in _trail_latencies(open_app, url, random.Random(2018))]
+    p95 = sorted(latencies)[int(0.95 * len(latencies))]
+    where = f"{events:,} events ({targets:,} targets, demo year), {repeats} repeats"
+    detail = (
+        f"{where}: rebuild {median(rates):,.0f} ev/s (CPU {median(cpu_rates):,.0f}), raw read "
+        f"{median(raw_rates):,.0f} ev/s (CPU {median(raw_cpu_rates):,.0f})"
+    )
+    return [
+        Figure("rebuild", backend, f"rebuild every read model, events/s ({targets:,} targets)",
+               median(rates), "ev/s", target=20_000, detail=detail, spread=spread_of(rates)),
+        Figure("rebuild", backend, f"rebuild every read model / reading the raw log, time "
+               f"({targets:,} targets)", median(ratios), detail=detail,
+               spread=spread_of(ratios)),
+        Figure("rebuild", backend, f"trail of one target as of a past position, p95 ms "
+               f"({targets:,} targets)", p95, "ms", target=50, at_most=True,
+               detail=f"{where}: {len(latencies)} queries, median "
+               f"{statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"),
+    ]  # fmt: skip
+
+
+def run(config: Config) -> list[Figure]:
+    targets = 2_000 if config.quick else 20_000
+    figures = measure(config, "sqlite", None, targets, config.repeats)
+    with maybe_pg(config) as pg:
+        if pg is not None:
+            figures += measure(config, "postgres", pg, targets, config.repeats)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__)
+    parser.add_argument("--targets", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--tmp", help="where the SQLite stores go")
+    args = parser.parse_args(argv)
+    config = Config(quick=False, repeats=args.repeats)
+    if args.tmp:
+        config.tmp = Path(args.tmp)
+    backend, targets, repeats = args.backend, args.targets, args.repeats
+    return run_on(config, backend, lambda pg: measure(config, backend, pg, targets, repeats))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
