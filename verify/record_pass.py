@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
 from .errors import VerifyError
-from .events import check_signature, decode_record
+from .events import SignedEvent, check_signature, decode_parts
 from .key_trust import KEY_REVOCATIONS, KeyHistory
 from .keys import VerifierKey, parse_verifier_key
 from .merkle import CompactTree, leaf_hash
@@ -54,26 +54,28 @@ def check_records(
     if isinstance(keys, list):  # in a worker process: keys arrive as text
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
     out = []
+    append = out.append
     for record in records:
         try:
-            event = decode_record(record)
+            env, _, digest, key_id, signature = decode_parts(record)
         except VerifyError as e:
-            out.append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
+            append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
             continue
-        env = event.envelope
+        key = keys.get(key_id)
         error = None
-        try:
-            check_signature(event, keys)
-        except VerifyError as e:
-            error = str(e)  # still decoded: the chain check can walk through it
-        out.append(
+        if key is None or not key.verify(digest, signature):
+            try:  # the failure's message, as the ledger words it
+                check_signature(SignedEvent(env, _, digest, key_id, signature), keys)
+            except VerifyError as e:
+                error = str(e)  # still decoded: the chain check can walk through it
+        append(
             Decoded(
                 env["type"],
                 env["aggregate"],
                 env["version"],
                 env["prev"],
-                event.digest,
-                event.key_id,
+                digest,
+                key_id,
                 facts(env),
                 error,
             )
