@@ -53,7 +53,7 @@ def check_records(
 ) -> list[Decoded]:
     if isinstance(keys, list):  # in a worker process: keys arrive as text
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
-    out = []
+    out: list[Decoded] = []
     append = out.append
     for record in records:
         try:
