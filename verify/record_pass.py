@@ -22,7 +22,7 @@ from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_parts
 from .key_trust import KEY_REVOCATIONS, KeyHistory
 from .keys import VerifierKey, parse_verifier_key
-from .merkle import CompactTree, leaf_hash
+from .merkle import CompactTree, leaf_hash, node_hash
 from .report import Step
 from .witnesses import WITNESS_EVENTS
 
@@ -119,25 +119,31 @@ def checked_chunks(
 
 
 class Ranges:
-    """The roots of given disjoint leaf ranges [lo, hi), computed as the leaves go by."""
+    """The roots of given disjoint leaf ranges [lo, hi), taken from the log's own compact tree
+    as its leaves go by (no second tree): each range of a consistency proof starts at a
+    multiple of a power of two larger than it, so just before its last leaf is appended the
+    tree's frontier ends with that range's subtrees (the binary decomposition of its length
+    less one), and folding them with the last leaf gives its root."""
 
     def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
         self.ranges = list(ranges)
-        self._order = sorted(ranges)
-        self._at = 0
-        self._tree = CompactTree()
+        for lo, hi in self.ranges:
+            if not 0 <= lo < hi or lo % (1 << (hi - 1 - lo).bit_length()):
+                raise ValueError(f"leaf range [{lo}, {hi}) is not aligned as a proof's")
+        self._last = {hi - 1: (lo, hi) for lo, hi in self.ranges}
         self.roots: dict[tuple[int, int], bytes] = {}
 
-    def add(self, index: int, leaf: bytes) -> None:
-        while self._at < len(self._order) and index >= self._order[self._at][1]:
-            self._at += 1
-        if self._at == len(self._order) or index < self._order[self._at][0]:
+    def add(self, index: int, leaf: bytes, tree: CompactTree) -> None:
+        """Called with each leaf before it is appended to ``tree`` (of ``index`` leaves)."""
+        wanted = self._last.get(index)
+        if wanted is None:
             return
-        self._tree.append(leaf)
-        lo, hi = self._order[self._at]
-        if index == hi - 1:
-            self.roots[(lo, hi)] = self._tree.root()
-            self._tree = CompactTree()
+        lo, hi = wanted
+        subtrees = (hi - 1 - lo).bit_count()
+        root = leaf
+        for node in reversed(tree.frontier[len(tree.frontier) - subtrees :]):
+            root = node_hash(node, root)
+        self.roots[wanted] = root
 
     def proof(self) -> list[bytes]:
         return [self.roots[r] for r in self.ranges]
@@ -189,10 +195,10 @@ class RecordPass:
         i = self.count
         self.count += 1
         leaf = leaf_hash(record)
+        self.proof.add(i, leaf, self.tree)
         self.tree.append(leaf)
         if self.tree.size in self.sizes:
             self.roots[self.tree.size] = self.tree.root()
-        self.proof.add(i, leaf)
         if d.error is not None:
             self.records.fail(i, d.error)
             self.bad.add(i)
