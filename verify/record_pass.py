@@ -12,6 +12,7 @@ positions), the witness events, the authority replay. Nothing of a record is kep
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -207,9 +208,11 @@ class RecordPass:
             return
         if i == 0:
             self.first_decoded = True
-        self._chain(i, d)
+        # One copy of the id for the chain, the authority replay and the draw replay's registry.
+        aggregate = sys.intern(d.aggregate)
+        self._chain(i, d, aggregate)
         self.replayed = self.replayed or d.type.startswith(REPLAYED)
-        self.authority.add(i, d.type, d.aggregate, d.facts)
+        self.authority.add(i, d.type, aggregate, d.facts)
         if d.error is None:
             self._signed(i, d)
 
@@ -239,8 +242,8 @@ class RecordPass:
             for position in range(first, last + 1):
                 yield position, "", key, None
 
-    def _chain(self, i: int, d: Decoded) -> None:
-        seen = self.last.get(d.aggregate)
+    def _chain(self, i: int, d: Decoded, aggregate: str) -> None:
+        seen = self.last.get(aggregate)
         expected_version = seen[0] + 1 if seen else 1
         if d.version != expected_version:
             where = f"after position {seen[2]}" if seen else "as its first event"
@@ -256,4 +259,4 @@ class RecordPass:
                 f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
             )
         if not seen or d.version > seen[0]:
-            self.last[d.aggregate] = (d.version, d.digest, i)
+            self.last[aggregate] = (d.version, d.digest, i)
