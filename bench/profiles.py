@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         n = args.n or (2000 if args.checkpoint_per_event else 20_000)
         with tempfile.TemporaryDirectory(prefix="drawledger-bench-") as d:
             path = build_bundle(Path(d), n, seal_every=None if args.checkpoint_per_event else 1000)
-            profile.runcall(_cli, path, 1)
+            from verify.bundle import read_bundle
+
+            profile.runcall(_cli, path, 1, read_bundle(path).keys[0])
 
     stats = pstats.Stats(profile, stream=sys.stdout)
     print(f"== {args.what} ({args.backend}, n={n}): by cumulative time")

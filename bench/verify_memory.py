@@ -10,6 +10,14 @@ after ``verify_bundle`` (``--jobs 1``) over the file as a stream, and the same f
 it was before ``python -m verify`` streamed (``read_bundle``: every record held in memory).
 Reported: the peak above the baseline per MiB of bundle, at both sizes. A verifier whose memory
 does not grow with the bundle shows that figure falling as the bundle grows.
+
+What is left grows with the registry, not with the bytes: the per-aggregate state of steps 4 and
+9-11 and of the authority replay. So the demo year (``verify_rate.build_demo_bundle``: targets,
+inspectors, plans, draws, inspections) is verified too at two registry sizes, 2,000 and 8,000
+targets (quick: 500 and 2,000), streamed as ``python -m verify`` streams a bundle too large to
+decode once (``checks.DECODED_ONCE`` set to 0 in the child): the peak above the baseline at each
+size, and the slope between them in bytes per target, which times 1,000,000 is what a province's
+million targets would need beyond the interpreter.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Any
 
 from .common import Config, Figure
 from .import_targets import _in_fresh_process, _rss_mib
-from .verify_rate import build_bundle
+from .verify_rate import build_bundle, build_demo_bundle
 
 
 def measure(path: str, whole_file: bool) -> dict[str, Any]:
@@ -35,6 +43,53 @@ def measure(path: str, whole_file: bool) -> dict[str, Any]:
     if failed:
         raise AssertionError(f"the bundle does not verify: steps {failed} failed")
     return {"baseline": baseline, "read": read, "verified": _rss_mib()}
+
+
+def measure_streamed(path: str) -> dict[str, Any]:
+    """``measure`` of the streamed verifier with every pass of steps 9-11 reading the file."""
+    import verify.checks
+
+    verify.checks.DECODED_ONCE = 0
+    return measure(path, whole_file=False)
+
+
+def per_target(config: Config, tmp: str) -> list[Figure]:
+    sizes = (500, 2_000) if config.quick else (2_000, 8_000)
+    peaks = []
+    for targets in sizes:
+        directory = Path(tmp) / f"demo-{targets}"
+        directory.mkdir()
+        config.log(f"  verifymem: building the demo year over {targets:,} targets")
+        path = build_demo_bundle(directory, targets)
+        m = _in_fresh_process(measure_streamed, str(path))
+        mib = path.stat().st_size / 2**20
+        peaks.append(m["verified"] - m["baseline"])
+        config.log(
+            f"  demo year, {targets:,} targets, {mib:.1f} MiB bundle, streamed: baseline "
+            f"{m['baseline']:.0f} MiB, peak after verify {m['verified']:.0f}"
+        )
+    (small, large), (low, high) = sizes, peaks
+    slope = (high - low) * 2**20 / (large - small)  # bytes per target
+    return [
+        Figure(
+            "verifymem",
+            "-",
+            f"demo year streamed: peak above baseline, {small:,} / {large:,} targets (MiB)",
+            high,
+            unit="MiB",
+            detail=f"{low:.0f} MiB at {small:,} targets, {high:.0f} MiB at {large:,}",
+        ),
+        Figure(
+            "verifymem",
+            "-",
+            "demo year streamed: peak memory per target (slope, bytes per target)",
+            slope,
+            unit="B",
+            target=512 * 2**20 / 1e6,  # issue 15: < 512 MiB for 1,000,000 targets
+            at_most=True,
+            detail=f"x 1,000,000 targets = {slope * 1e6 / 2**20:,.0f} MiB above the interpreter",
+        ),
+    ]
 
 
 def run(config: Config) -> list[Figure]:
@@ -66,4 +121,5 @@ def run(config: Config) -> list[Figure]:
                             f"peak {m[stage]:.0f} MiB",
                         )
                     )
+        figures += per_target(config, tmp)
     return figures

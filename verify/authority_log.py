@@ -7,6 +7,7 @@ Pure data and functions: no ledger, no I/O.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,7 @@ class AuthorityLog:
 
     def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
         if whose == NEW or (whose == MOVED and extra is not None):
-            self.owner[aggregate] = extra
+            self.owner[aggregate] = _shared(extra)
         elif whose == INSPECTION:
             self.owner[aggregate] = self.owner.get(str(extra))
         elif kind == "policy.set":
@@ -93,7 +94,8 @@ class AuthorityLog:
         if not isinstance(scope, tuple) or len(scope) != 3:
             return
         code, division, listed = scope
-        listed = tuple(listed) if isinstance(listed, list) else None
+        code, division = _shared(code), _shared(division)
+        listed = _shared(tuple(listed)) if isinstance(listed, list) else None
         if kind in ("item.registered", "target.registered"):
             if not isinstance(code, str):
                 return
@@ -150,6 +152,24 @@ class AuthorityLog:
         if whose == MOVED and isinstance(extra, str):
             return list(moving(owner, extra)), None
         return [owner], None
+
+
+_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each list of codes
+
+
+def _shared(value: Any) -> Any:
+    """A division or a list of codes, which many records name alike, as one shared object:
+    a string interned, a tuple of strings the one kept in ``_TUPLES`` (at most 4,096 kept)."""
+    if type(value) is str:
+        return sys.intern(value)
+    if type(value) is tuple and all(type(v) is str for v in value):
+        found = _TUPLES.get(value)
+        if found is not None:
+            return found
+        value = tuple(sys.intern(v) for v in value)
+        if len(_TUPLES) < 4096:
+            _TUPLES[value] = value
+    return value
 
 
 def _roles(roles: Any) -> frozenset[Any]:

@@ -15,6 +15,7 @@ counts that disagree) is *unusable input*: ``BundleError``, never a partial veri
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import io
 import json
@@ -30,8 +31,9 @@ from .keys import b64decode_strict
 
 BUNDLE_FORMAT = "drawledger/bundle/v1"
 _EVENT_LINE = re.compile(
-    rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/=]*)"\}'
+    rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/]*={0,2})"\}'
 )
+_RECORD_AT = len(b'"record":"')
 
 
 class BundleError(VerifyError):
@@ -39,6 +41,36 @@ class BundleError(VerifyError):
 
 
 _ROTATION = b'"type":"ledger.key_rotated"'
+
+
+def _encoded_marks(marker: bytes) -> tuple[bytes, ...]:
+    """The base64 characters that ``marker`` alone determines, at each of its three possible
+    alignments: base64 text holds one of them wherever its bytes hold ``marker``."""
+    marks = []
+    for skip in range(3):
+        text = base64.b64encode(bytes(skip) + marker)
+        marks.append(text[-(-8 * skip // 6) : 8 * (skip + len(marker)) // 6])
+    return tuple(marks)
+
+
+_ROTATION_B64 = _encoded_marks(_ROTATION)
+_LAST_BEFORE_TWO_PADS = frozenset(b"AQgw")  # the trailing 4 bits zero
+_LAST_BEFORE_ONE_PAD = frozenset(b"AEIMQUYcgkosw048")  # the trailing 2 bits zero
+
+
+def _canonical_base64(text: bytes) -> bool:
+    """Whether ``text``, made only of the base64 alphabet with at most two '=' at its end (as
+    ``_EVENT_LINE`` matches it), is canonical padded base64: a whole number of quanta and zero
+    bits after the data, the one spelling ``b64decode_strict`` accepts, checked without
+    decoding."""
+    size = len(text)
+    if size % 4:
+        return False
+    if not size or text[-1] != 61:  # 61: '='
+        return True
+    if text[-2] == 61:
+        return text[-3] in _LAST_BEFORE_TWO_PADS
+    return text[-2] in _LAST_BEFORE_ONE_PAD
 
 
 @dataclass
@@ -95,20 +127,30 @@ class BundleFile:
     _last: int | None = None
     _first: bytes | None = None
     _rotations: list[bytes] = field(default_factory=list)
-    _digest: Any = field(default_factory=hashlib.sha256)  # over every record, as scanned
+    _digest: Any = field(default_factory=hashlib.sha256)  # over every record's base64 text
+    _exact: bool = True  # every event line in the exporter's own spelling (``_EVENT_LINE``)
     # Each event's position (its store notification id), 8 bytes an event: what the report
     # names events by (docs/FORMAT.md, "Positions").
     notification_ids: array[int] = field(default_factory=lambda: array("q"))
 
     def add_event(self, notification_id: int, record: bytes) -> None:
-        _digest_record(self._digest, record)
+        self._exact = False  # a line in another spelling: read again through the JSON path
+        self.add_encoded(notification_id, base64.b64encode(record), len(record))
+
+    def add_encoded(self, notification_id: int, text: bytes, size: int) -> None:
+        """An event whose record is the canonical base64 ``text`` of ``size`` bytes: only the
+        first record and those that may be key rotations are decoded."""
+        self._digest.update(text + b"\n")
         self.notification_ids.append(notification_id)
         if self._first is None:
-            self._first = record
-        if _ROTATION in record:
-            self._rotations.append(record)
+            self._first = base64.b64decode(text)
+        one, two, three = _ROTATION_B64
+        if one in text or two in text or three in text:
+            record = base64.b64decode(text)
+            if _ROTATION in record:
+                self._rotations.append(record)
         self.count += 1
-        self.record_bytes += len(record)
+        self.record_bytes += size
         self._last = notification_id
 
     def last_notification_id(self) -> int | None:
@@ -127,20 +169,22 @@ class BundleFile:
         of a pass over other bytes than the others' is used."""
         count = 0
         digest = hashlib.sha256()
+        update, decode, exact = digest.update, binascii.a2b_base64, self._exact
         try:
             with open(self.path, "rb") as f:
-                lines = _whole_lines(f)
-                next(lines, None)
-                for lineno, raw in enumerate(lines, start=2):
+                next(f, None)
+                for lineno, line in enumerate(f, start=2):
                     if count == self.count:
                         break
-                    fast = _EVENT_LINE.fullmatch(raw)
-                    record = fast.group(3) if fast is not None else _record_of(raw, lineno)
-                    text = record.decode() if isinstance(record, bytes) else record
-                    # Strict base64 was checked by the scan; the digest proves the bytes the same.
-                    decoded = base64.b64decode(text, validate=True)
-                    _digest_record(digest, decoded)
-                    yield decoded
+                    if exact:  # every line as _EVENT_LINE spells it: the record ends at '"}\n'
+                        text = line[line.index(b'"record":"') + _RECORD_AT : -3]
+                    else:
+                        fast = _EVENT_LINE.fullmatch(line[:-1])
+                        text = fast.group(3) if fast is not None else _record_of(line, lineno)
+                    # Canonical base64 was checked by the scan; the digest proves the text the
+                    # same (a text changed since makes the pass fail when it ends).
+                    update(text + b"\n")
+                    yield decode(text)
                     count += 1
         except (OSError, ValueError) as e:
             raise BundleError(f"{self.path}: cannot read it again: {e}") from None
@@ -148,15 +192,11 @@ class BundleFile:
             raise BundleError(f"{self.path}: the file changed while it was being verified")
 
 
-def _digest_record(digest: Any, record: bytes) -> None:
-    digest.update(len(record).to_bytes(8, "big") + record)
-
-
-def _record_of(raw: bytes, lineno: int) -> str:
+def _record_of(raw: bytes, lineno: int) -> bytes:
     record = _parse_line(raw, lineno).get("record")
-    if not isinstance(record, str):
+    if not isinstance(record, str) or not record.isascii():
         raise BundleError(f"line {lineno}: the file changed while it was being verified")
-    return record
+    return record.encode("ascii")
 
 
 def header_line(origin: str, keys: list[str], exported_at: str) -> bytes:
@@ -241,11 +281,7 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
             # other spelling takes the general path below and is checked the same way.
             index, nid, record = fast.groups()
-            _add_event(
-                bundle,
-                {"event": int(index), "notification_id": int(nid), "record": record.decode()},
-                lineno,
-            )
+            _add_exact(bundle, int(index), int(nid), record, lineno)
             continue
         obj = _parse_line(raw, lineno)
         if "event" in obj:
@@ -277,6 +313,26 @@ def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
         if not line.endswith(b"\n"):
             raise BundleError("the last line has no line feed: the bundle is truncated")
         yield line[:-1]
+
+
+def _add_exact(
+    bundle: Bundle | BundleFile, index: int, nid: int, record: bytes, lineno: int
+) -> None:
+    """``_add_event`` for a line in the exporter's spelling: its record's base64 is checked
+    canonical without decoding it, and a ``BundleFile`` keeps the text's digest, not the
+    bytes."""
+    if index != bundle.count:
+        raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
+    last = bundle.last_notification_id()
+    if last is not None and nid <= last:
+        raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+    if not _canonical_base64(record):
+        raise BundleError(f"line {lineno}: record is not canonical base64")
+    if isinstance(bundle, BundleFile):
+        pads = record.count(b"=", -2)
+        bundle.add_encoded(nid, record, len(record) // 4 * 3 - pads)
+    else:
+        bundle.add_event(nid, binascii.a2b_base64(record))
 
 
 def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> None:

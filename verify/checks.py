@@ -20,7 +20,7 @@ from .events import decode_record
 from .evidence import step_evidence
 from .inspection_replay import check_inspections
 from .keys import VerifierKey
-from .merkle import leaf_hash, verify_consistency
+from .merkle import CompactTree, leaf_hash, verify_consistency
 from .note import Checkpoint, parse_checkpoint, parse_note, verify_note
 from .plan_bounds import TOPICS as PLAN_TOPICS
 from .plan_bounds import PlanBook, findings
@@ -320,11 +320,13 @@ def _consistency_proof(
     or, if it kept another pair's, from one more pass over the leaves."""
     if passed.proof_sizes == (old, new):
         return passed.proof.proof()
-    ranges = Ranges(consistency_ranges(old, new))
+    ranges, tree = Ranges(consistency_ranges(old, new)), CompactTree()
     for i, record in enumerate(bundle.iter_records()):
         if i >= new:
             break
-        ranges.add(i, leaf_hash(record))
+        leaf = leaf_hash(record)
+        ranges.add(i, leaf, tree)
+        tree.append(leaf)
     return ranges.proof()
 
 

@@ -34,6 +34,7 @@ _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_TYPE_NAMES_SEEN: set[str] = set()  # type names that matched _TYPE_NAME
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _encode(obj: Any) -> bytes:
         encoded = fast.encode("utf-8")
     except (UnicodeEncodeError, TypeError, ValueError):
         return bytes(rfc8785.dumps(obj))
-    if _ASTRAL.search(fast) is None:
+    if fast.isascii() or _ASTRAL.search(fast) is None:
         return encoded
     return bytes(rfc8785.dumps(obj))
 
@@ -134,6 +135,14 @@ def decode_record(record: bytes, *, form_known_good: bool = False) -> SignedEven
     record the caller already checked (the ledger's cache of records it wrote or verified; the
     verifier's later passes over records step 3 checked, ``checks.Envelopes``).
     """
+    return SignedEvent(*decode_parts(record, form_known_good=form_known_good))
+
+
+def decode_parts(
+    record: bytes, *, form_known_good: bool = False
+) -> tuple[dict[str, Any], bytes, bytes, bytes, bytes]:
+    """``decode_record``'s fields as a tuple (envelope, envelope bytes, digest, key id,
+    signature), for a caller that checks many records and keeps none (the verifier's step 3)."""
     envelope_bytes, sep, tail = bytes(record).partition(b"\n")
     if not sep:
         raise FormatError("event record has no line feed between envelope and signature")
@@ -148,13 +157,7 @@ def decode_record(record: bytes, *, form_known_good: bool = False) -> SignedEven
     else:
         envelope = _parse_canonical(envelope_bytes)
         check_envelope(envelope)
-    return SignedEvent(
-        envelope=envelope,
-        envelope_bytes=envelope_bytes,
-        digest=event_digest(envelope_bytes),
-        key_id=sig[:4],
-        signature=sig[4:],
-    )
+    return envelope, envelope_bytes, event_digest(envelope_bytes), sig[:4], sig[4:]
 
 
 def check_signature(event: SignedEvent, keys: dict[bytes, VerifierKey]) -> VerifierKey:
@@ -180,8 +183,12 @@ def check_envelope(envelope: Any) -> None:
         raise FormatError(
             f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
         )
-    if not isinstance(envelope["type"], str) or not _TYPE_NAME.match(envelope["type"]):
-        raise FormatError(f"envelope type {envelope['type']!r} is not a dotted type name")
+    kind = envelope["type"]
+    if not isinstance(kind, str) or kind not in _TYPE_NAMES_SEEN:
+        if not isinstance(kind, str) or not _TYPE_NAME.match(kind):
+            raise FormatError(f"envelope type {kind!r} is not a dotted type name")
+        if len(_TYPE_NAMES_SEEN) < 1024:  # a log has a few dozen: bounded whatever it holds
+            _TYPE_NAMES_SEEN.add(kind)
     if not isinstance(envelope["aggregate"], str) or not envelope["aggregate"]:
         raise FormatError("envelope aggregate must be a non-empty string")
     version = envelope["version"]

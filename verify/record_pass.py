@@ -12,6 +12,7 @@ positions), the witness events, the authority replay. Nothing of a record is kep
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,10 +20,10 @@ from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
 from .errors import VerifyError
-from .events import check_signature, decode_record
+from .events import SignedEvent, check_signature, decode_parts
 from .key_trust import KEY_REVOCATIONS, KeyHistory
 from .keys import VerifierKey, parse_verifier_key
-from .merkle import CompactTree, leaf_hash
+from .merkle import CompactTree, leaf_hash, node_hash
 from .report import Step
 from .witnesses import WITNESS_EVENTS
 
@@ -53,27 +54,29 @@ def check_records(
 ) -> list[Decoded]:
     if isinstance(keys, list):  # in a worker process: keys arrive as text
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
-    out = []
+    out: list[Decoded] = []
+    append = out.append
     for record in records:
         try:
-            event = decode_record(record)
+            env, _, digest, key_id, signature = decode_parts(record)
         except VerifyError as e:
-            out.append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
+            append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
             continue
-        env = event.envelope
+        key = keys.get(key_id)
         error = None
-        try:
-            check_signature(event, keys)
-        except VerifyError as e:
-            error = str(e)  # still decoded: the chain check can walk through it
-        out.append(
+        if key is None or not key.verify(digest, signature):
+            try:  # the failure's message, as the ledger words it
+                check_signature(SignedEvent(env, _, digest, key_id, signature), keys)
+            except VerifyError as e:
+                error = str(e)  # still decoded: the chain check can walk through it
+        append(
             Decoded(
                 env["type"],
                 env["aggregate"],
                 env["version"],
                 env["prev"],
-                event.digest,
-                event.key_id,
+                digest,
+                key_id,
                 facts(env),
                 error,
             )
@@ -117,25 +120,31 @@ def checked_chunks(
 
 
 class Ranges:
-    """The roots of given disjoint leaf ranges [lo, hi), computed as the leaves go by."""
+    """The roots of given disjoint leaf ranges [lo, hi), taken from the log's own compact tree
+    as its leaves go by (no second tree): each range of a consistency proof starts at a
+    multiple of a power of two larger than it, so just before its last leaf is appended the
+    tree's frontier ends with that range's subtrees (the binary decomposition of its length
+    less one), and folding them with the last leaf gives its root."""
 
     def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
         self.ranges = list(ranges)
-        self._order = sorted(ranges)
-        self._at = 0
-        self._tree = CompactTree()
+        for lo, hi in self.ranges:
+            if not 0 <= lo < hi or lo % (1 << (hi - 1 - lo).bit_length()):
+                raise ValueError(f"leaf range [{lo}, {hi}) is not aligned as a proof's")
+        self._last = {hi - 1: (lo, hi) for lo, hi in self.ranges}
         self.roots: dict[tuple[int, int], bytes] = {}
 
-    def add(self, index: int, leaf: bytes) -> None:
-        while self._at < len(self._order) and index >= self._order[self._at][1]:
-            self._at += 1
-        if self._at == len(self._order) or index < self._order[self._at][0]:
+    def add(self, index: int, leaf: bytes, tree: CompactTree) -> None:
+        """Called with each leaf before it is appended to ``tree`` (of ``index`` leaves)."""
+        wanted = self._last.get(index)
+        if wanted is None:
             return
-        self._tree.append(leaf)
-        lo, hi = self._order[self._at]
-        if index == hi - 1:
-            self.roots[(lo, hi)] = self._tree.root()
-            self._tree = CompactTree()
+        lo, hi = wanted
+        subtrees = (hi - 1 - lo).bit_count()
+        root = leaf
+        for node in reversed(tree.frontier[len(tree.frontier) - subtrees :]):
+            root = node_hash(node, root)
+        self.roots[wanted] = root
 
     def proof(self) -> list[bytes]:
         return [self.roots[r] for r in self.ranges]
@@ -187,10 +196,10 @@ class RecordPass:
         i = self.count
         self.count += 1
         leaf = leaf_hash(record)
+        self.proof.add(i, leaf, self.tree)
         self.tree.append(leaf)
         if self.tree.size in self.sizes:
             self.roots[self.tree.size] = self.tree.root()
-        self.proof.add(i, leaf)
         if d.error is not None:
             self.records.fail(i, d.error)
             self.bad.add(i)
@@ -199,9 +208,11 @@ class RecordPass:
             return
         if i == 0:
             self.first_decoded = True
-        self._chain(i, d)
+        # One copy of the id for the chain, the authority replay and the draw replay's registry.
+        aggregate = sys.intern(d.aggregate)
+        self._chain(i, d, aggregate)
         self.replayed = self.replayed or d.type.startswith(REPLAYED)
-        self.authority.add(i, d.type, d.aggregate, d.facts)
+        self.authority.add(i, d.type, aggregate, d.facts)
         if d.error is None:
             self._signed(i, d)
 
@@ -231,8 +242,8 @@ class RecordPass:
             for position in range(first, last + 1):
                 yield position, "", key, None
 
-    def _chain(self, i: int, d: Decoded) -> None:
-        seen = self.last.get(d.aggregate)
+    def _chain(self, i: int, d: Decoded, aggregate: str) -> None:
+        seen = self.last.get(aggregate)
         expected_version = seen[0] + 1 if seen else 1
         if d.version != expected_version:
             where = f"after position {seen[2]}" if seen else "as its first event"
@@ -248,4 +259,4 @@ class RecordPass:
                 f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
             )
         if not seen or d.version > seen[0]:
-            self.last[d.aggregate] = (d.version, d.digest, i)
+            self.last[aggregate] = (d.version, d.digest, i)

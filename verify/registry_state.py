@@ -12,6 +12,7 @@ indexes that hold them, and a copy never sees a later event of the state it was 
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -103,22 +104,33 @@ def fold(envelopes: Iterable[dict[str, Any]]) -> RegistryState:
     return state
 
 
+def _shared(value: Any) -> Any:
+    """A string as the one interned copy of its text (a division, district, kind or item code
+    is written once per target in the log, and decoded into a string of its own each time), a
+    list as a list of such strings: a large registry then holds each repeated text once."""
+    if type(value) is str:
+        return sys.intern(value)
+    if type(value) is list:
+        return [sys.intern(v) if type(v) is str else v for v in value]
+    return value
+
+
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    state.targets[agg] = TargetState(
-        aggregate=agg,
-        key=target_key(p["kind"], p["code"]),
-        kind=p["kind"],
-        **{name: p[name] for name in _TARGET_FIELDS},
+    state.targets[_shared(agg)] = TargetState(
+        aggregate=_shared(agg),
+        key=_shared(target_key(p["kind"], p["code"])),
+        kind=_shared(p["kind"]),
+        **{name: _shared(p[name]) for name in _TARGET_FIELDS},
     )
 
 
 def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    changes = {k: v for k, v in p["changes"].items() if k in _TARGET_FIELDS}
+    changes = {k: _shared(v) for k, v in p["changes"].items() if k in _TARGET_FIELDS}
     state.targets[agg] = replace(state.targets[agg], **changes)
 
 
 def _target_status(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    state.targets[agg] = replace(state.targets[agg], status=p["status"])
+    state.targets[agg] = replace(state.targets[agg], status=_shared(p["status"]))
 
 
 def _inspector_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:

@@ -13,6 +13,7 @@ from verify.bundle import (
     header_line,
     parse_bundle,
     read_bundle,
+    scan_bundle,
 )
 
 
@@ -47,3 +48,42 @@ def test_a_file_cut_anywhere_is_refused_as_the_bytes_are(tmp_path, cut):  # type
     from_file = _outcome(lambda: read_bundle(path))
     assert isinstance(from_file, str)  # refused: a cut bundle is never read
     assert from_file == _outcome(lambda: parse_bundle(data))
+
+
+def _write(tmp_path, records):  # type: ignore[no-untyped-def]
+    lines = [header_line("example.org/ledger", ["k"], "2026-01-01T00:00:00Z")]
+    lines += [event_line(i, i + 1, r) for i, r in enumerate(records)]
+    lines += [checkpoint_line("example.org/ledger\n1\nAAAA\n\n— sig\n")]
+    lines += [end_line(len(records), 1)]
+    path = tmp_path / "bundle.jsonl"
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+def test_the_scan_finds_every_key_rotation_at_each_alignment_and_nothing_else(tmp_path):  # type: ignore[no-untyped-def]
+    """scan_bundle finds rotations in the base64 text without decoding every record: at each
+    of the marker's three alignments it must find what read_bundle finds in the bytes."""
+    marker = b'"type":"ledger.key_rotated"'
+    records = [b"x" * skip + marker + b"y" * tail for skip in range(7) for tail in range(4)]
+    records += [b"x" * skip + marker[:-1] + b"z" for skip in range(4)]  # near misses
+    records += [b"record without it", b""]
+    path = _write(tmp_path, records)
+    scanned = scan_bundle(path)
+    assert scanned.rotation_records() == read_bundle(path).rotation_records()
+    assert len(scanned.rotation_records()) == 28
+    assert list(scanned.iter_records()) == records
+    assert scanned.record_bytes == sum(map(len, records))
+
+
+@pytest.mark.parametrize(
+    "text", ["QQ==", "QR==", "QUE=", "QUF=", "QUFB", "QUFB====", "Q===", "=QUF", "QU=B"]
+)
+def test_the_scan_accepts_only_canonical_base64_as_read_bundle_does(tmp_path, text):  # type: ignore[no-untyped-def]
+    """The scan checks a record's base64 canonical from its last characters without decoding
+    it; it must accept and refuse what the decoding parser does, with the same message."""
+    lines = [header_line("example.org/ledger", ["k"], "2026-01-01T00:00:00Z")]
+    lines += [b'{"event":0,"notification_id":1,"record":"' + text.encode() + b'"}\n']
+    lines += [end_line(1, 0)]
+    path = tmp_path / "bundle.jsonl"
+    path.write_bytes(b"".join(lines))
+    assert _outcome(lambda: scan_bundle(path).count) == _outcome(lambda: read_bundle(path).count)
