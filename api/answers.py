@@ -4,7 +4,7 @@ These models only describe: a route keeps returning its dictionary, and the mode
 to its OpenAPI description (``documented``), so /openapi.json says which keys an answer
 holds, their types and which are always there, where it said "an object". More keys may follow
 (``extra`` is allowed: nested records carry the domain's own fields, documented in
-docs/FORMAT.md and docs/API.md). ``tests/api/test_response_schemas.py`` validates real answers
+docs/FORMAT.md). ``tests/api/test_response_schemas.py`` validates real answers
 of every GET, as each role and without login, against these schemas, and the hostile walk
 (``tests/api/test_hostile_parameters.py``) every 2xx it meets.
 """
