@@ -10,6 +10,16 @@ from pydantic import Field
 
 from ledger.draws.record import draw_record, record_json
 
+from ..answers import (
+    DrawAbandoned,
+    DrawFrozen,
+    DrawOpened,
+    DrawRecord,
+    DrawRevealed,
+    Stratum,
+    Team,
+    documented,
+)
 from ..as_of import AtDep
 from ..deps import DrawsDep, JointDep, OfficialDep
 from ..schemas import Reason, RequestBody
@@ -83,20 +93,20 @@ class AcceptanceCreate(RequestBody):
     team_size: int = Field(2, ge=2, description="inspectors per target in its teams")
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **documented(DrawOpened, 201))
 def open_draw(body: DrawCreate, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
     """Step 1: open a draw; it commits to its entropy sources, the ledger to a secret nonce."""
     draw = draws.open(body.model_dump(exclude_none=True), official.code)
     return {"id": str(draw), "commitment": draws.get(draw).commitment}
 
 
-@router.post("/{draw}/freeze")
+@router.post("/{draw}/freeze", **documented(DrawFrozen))
 def freeze(draw: UUID, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
     """Step 2: freeze the eligible population (count, digest, exclusions)."""
     return draws.freeze(draw, official.code)
 
 
-@router.post("/{draw}/reveal")
+@router.post("/{draw}/reveal", **documented(DrawRevealed))
 def reveal(
     draw: UUID, body: EntropyCreate, draws: DrawsDep, official: OfficialDep
 ) -> dict[str, Any]:
@@ -104,19 +114,19 @@ def reveal(
     return draws.reveal(draw, body.beacon_value, body.contributions, official.code)
 
 
-@router.post("/{draw}/abandon")
+@router.post("/{draw}/abandon", **documented(DrawAbandoned))
 def abandon(draw: UUID, body: Reason, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
     """End a draw before its teams are assigned (division head, with a published reason)."""
     return draws.abandon(draw, body.reason, official.code)
 
 
-@router.post("/{draw}/select")
+@router.post("/{draw}/select", **documented(list[Stratum]))
 def select(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str, Any]]:
     """Step 4: select targets by consistent sampling."""
     return draws.select(draw, official.code)
 
 
-@router.post("/{draw}/assign")
+@router.post("/{draw}/assign", **documented(list[Team]))
 def assign(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str, Any]]:
     """Step 5: assign a team to each selected target, logging every skip."""
     return draws.assign(draw, official.code)
@@ -131,7 +141,7 @@ def substitute(
     return {"target": body.target, "replaced": body.inspector, "substitute": substitute}
 
 
-@router.get("/{draw}/record", response_class=Response)
+@router.get("/{draw}/record", response_class=Response, **documented(DrawRecord))
 def record(draw: UUID, draws: DrawsDep, at: AtDep) -> Response:
     """The public draw record: ``{"manifest", "population"}``, the bytes ``drawledger
     draw-record`` writes to record.json (docs/DRAWS.md: reproducing a draw from it); as the
@@ -176,7 +186,7 @@ def decline(
     return {"division": division, "status": "declined"}
 
 
-@router.post("/{draw}/partners/{division}/assign")
+@router.post("/{draw}/partners/{division}/assign", **documented(list[Team]))
 def assign_partner(
     draw: UUID, division: str, joint: JointDep, official: OfficialDep
 ) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from ledger.policies import calendar_warnings
 from ledger.registry.authority import authorise
 from projections.staff import awaiting_confirmation, publications_due
 
+from ..answers import Evidence, Inspection, PublicationsDue, Published, StaffAwaiting, documented
 from ..as_of import AtDep, ReadModelsAtDep
 from ..deps import InspectionsDep, OfficialDep, PoliciesDep, PublishingDep
 from ..schemas import Reason, RequestBody
@@ -92,7 +93,7 @@ def notify(
     return {"id": str(service.notify(body.model_dump(exclude_none=True), official.code))}
 
 
-@router.get("/inspections/{inspection}")
+@router.get("/inspections/{inspection}", **documented(Inspection))
 def get_inspection(
     inspection: UUID, service: InspectionsDep, _: OfficialDep, at: AtDep
 ) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def follow_up(
     return {"follow_up": body.kind}
 
 
-@router.post("/inspections/{inspection}/evidence", status_code=201)
+@router.post("/inspections/{inspection}/evidence", status_code=201, **documented(Evidence, 201))
 def evidence(
     inspection: UUID,
     service: InspectionsDep,
@@ -174,7 +175,7 @@ def close(
 # -- publications ---------------------------------------------------------------------------------
 
 
-@router.post("/publications", status_code=201)
+@router.post("/publications", status_code=201, **documented(Published, 201))
 def publish(
     body: PublicationCreate, publishing: PublishingDep, official: OfficialDep
 ) -> dict[str, Any]:
@@ -183,7 +184,9 @@ def publish(
     return {"id": str(publication.id), "content_digest": publication.content_digest}
 
 
-@router.post("/publications/{publication}/corrections", status_code=201)
+@router.post(
+    "/publications/{publication}/corrections", status_code=201, **documented(Published, 201)
+)
 def correct(
     publication: UUID, body: Reason, publishing: PublishingDep, official: OfficialDep
 ) -> dict[str, Any]:
@@ -202,7 +205,7 @@ def withdraw(
 # -- staff views ----------------------------------------------------------------------------------
 
 
-@router.get("/staff/awaiting-confirmation", tags=["staff"])
+@router.get("/staff/awaiting-confirmation", tags=["staff"], **documented(StaffAwaiting))
 def staff_awaiting_confirmation(
     rm: ReadModelsAtDep,
     official: OfficialDep,
@@ -225,7 +228,7 @@ def staff_awaiting_confirmation(
     return {"items": rows, "total": len(rows), "warnings": warnings}
 
 
-@router.get("/staff/publications-due", tags=["staff"])
+@router.get("/staff/publications-due", tags=["staff"], **documented(PublicationsDue))
 def staff_publications_due(
     rm: ReadModelsAtDep,
     publishing: PublishingDep,

@@ -12,6 +12,7 @@ from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
 from ledger.plans.service import Plans
 
+from ..answers import CoverageReport, Late, Plan, PlanDrafted, Rollover, documented
 from ..as_of import AtDep
 from ..deps import CycleYears, LedgerDep, Limit, OfficialDep, Offset, PlansDep, Year
 from ..schemas import Reason, RequestBody
@@ -54,19 +55,19 @@ class RolloverCreate(RequestBody):
 Show = Annotated[str, Query(description="uncovered (default), covered or all")]
 
 
-@router.post("/rollover")
+@router.post("/rollover", **documented(Rollover))
 def roll_over(body: RolloverCreate, ledger: LedgerDep, official: OfficialDep) -> dict[str, Any]:
     """Move an ended month's unfinished draws and undrawn counts into the next month (once)."""
     return MonthlyRollover(ledger).roll_over(body.month, official.code, body.division)
 
 
-@router.get("/{plan}")
+@router.get("/{plan}", **documented(Plan))
 def show(plan: UUID, plans: PlansDep, _: OfficialDep, at: AtDep) -> dict[str, Any]:
     """The plan as it stands (or stood as of ``as_of``), with what rolled over into its month."""
     return (Plans(at.ledger) if at.asked else plans).show(plan)
 
 
-@router.get("/{plan}/coverage")
+@router.get("/{plan}/coverage", **documented(CoverageReport))
 def plan_coverage(
     plan: UUID,
     _: OfficialDep,
@@ -80,7 +81,7 @@ def plan_coverage(
     return Coverage(at.ledger).for_plan(plan, show=show, limit=limit, offset=offset)
 
 
-@divisions.get("/{division}/coverage")
+@divisions.get("/{division}/coverage", **documented(CoverageReport))
 def division_coverage(
     division: str,
     _: OfficialDep,
@@ -100,7 +101,7 @@ def division_coverage(
     )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **documented(PlanDrafted, 201))
 def draft(body: PlanCreate, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
     """Draft a plan; its deadlines come from the policy in force."""
     plan = plans.draft(body.model_dump(exclude_none=True), official.code)
@@ -116,7 +117,7 @@ def review(
     return {"status": plans.get(plan).status}
 
 
-@router.post("/{plan}/submit")
+@router.post("/{plan}/submit", **documented(Late))
 def submit(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
     """Submit to the aggregator; a late submission is recorded as late."""
     return {"late": plans.submit(plan, official.code)}
@@ -128,7 +129,7 @@ def consolidate(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str,
     return {"status": plans.get(plan).status}
 
 
-@router.post("/{plan}/upload")
+@router.post("/{plan}/upload", **documented(Late))
 def upload(plan: UUID, plans: PlansDep, official: OfficialDep) -> dict[str, Any]:
     """Upload the consolidated plan; a late upload is recorded as late."""
     return {"late": plans.upload(plan, official.code)}

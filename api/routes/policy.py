@@ -15,6 +15,7 @@ from pydantic import Field
 
 from ledger.policies import Policies
 
+from ..answers import PolicyInForce, PolicySet, PolicyVersions, documented
 from ..as_of import AtDep
 from ..deps import OfficialDep, PoliciesDep
 from ..schemas import RequestBody
@@ -30,7 +31,7 @@ class PolicyCreate(RequestBody):
     reason: str = Field("", description="why the rules change; recorded in the signed event")
 
 
-@router.get("")
+@router.get("", **documented(PolicyInForce))
 def policy_in_force(policies: PoliciesDep, at: AtDep) -> dict[str, Any]:
     """The version in force, the position of its ``policy.set``, who set it, when and why, the
     document, the position answered for (``as_of``) and any calendar warning (none for a past
@@ -40,14 +41,14 @@ def policy_in_force(policies: PoliciesDep, at: AtDep) -> dict[str, Any]:
     return {**version, "warnings": warnings}
 
 
-@router.get("/versions")
+@router.get("/versions", **documented(PolicyVersions))
 def policy_versions(policies: PoliciesDep, at: AtDep) -> dict[str, Any]:
     """Every version in log order, each with the position from which it was in force (those
     recorded by ``as_of``, if given)."""
     return {"versions": (Policies(at.ledger) if at.asked else policies).versions()}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **documented(PolicySet, 200, 201))
 def set_policy(
     body: PolicyCreate, policies: PoliciesDep, official: OfficialDep, response: Response
 ) -> dict[str, Any]:

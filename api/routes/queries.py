@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
+from ..answers import Entry, History, ItemList, Page, documented
 from ..as_of import At, AtDep, ReadModelsAtDep
 from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
 
@@ -41,7 +42,7 @@ def _history(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
 # -- targets -----------------------------------------------------------------------------------
 
 
-@router.get("/targets")
+@router.get("/targets", **documented(Page))
 def list_targets(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -72,13 +73,13 @@ def list_targets(
     )
 
 
-@router.get("/targets/{ref}")
+@router.get("/targets/{ref}", **documented(Entry))
 def get_target(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     """One target by id or code (credit code, ``project:NUMBER``, ``individual:REF``)."""
     return _entry(rm, "target", ref, at)
 
 
-@router.get("/targets/{ref}/history")
+@router.get("/targets/{ref}/history", **documented(History))
 def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     """Every event of one target, with its position in the log."""
     return _history(rm, "target", ref, at)
@@ -87,7 +88,7 @@ def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> di
 # -- inspectors --------------------------------------------------------------------------------
 
 
-@router.get("/inspectors")
+@router.get("/inspectors", **documented(Page))
 def list_inspectors(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -114,12 +115,12 @@ def list_inspectors(
     )
 
 
-@router.get("/inspectors/{code}")
+@router.get("/inspectors/{code}", **documented(Entry))
 def get_inspector(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "inspector", code, at)
 
 
-@router.get("/inspectors/{code}/history")
+@router.get("/inspectors/{code}/history", **documented(History))
 def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _history(rm, "inspector", code, at)
 
@@ -127,7 +128,7 @@ def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -
 # -- items and published lists -----------------------------------------------------------------
 
 
-@router.get("/items")
+@router.get("/items", **documented(Page))
 def list_items(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -150,17 +151,17 @@ def list_items(
     )
 
 
-@router.get("/items/{code}")
+@router.get("/items/{code}", **documented(Entry))
 def get_item(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "item", code, at)
 
 
-@router.get("/items/{code}/history")
+@router.get("/items/{code}/history", **documented(History))
 def item_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _history(rm, "item", code, at)
 
 
-@router.get("/item-lists")
+@router.get("/item-lists", **documented(Page))
 def list_item_lists(
     _: OfficialDep, rm: ReadModelsAtDep, limit: Limit = queries.DEFAULT_LIMIT, offset: Offset = 0
 ) -> dict[str, Any]:
@@ -168,7 +169,7 @@ def list_item_lists(
     return queries.item_lists(rm.engine, limit=limit, offset=offset)
 
 
-@router.get("/item-lists/{number}")
+@router.get("/item-lists/{number}", **documented(ItemList))
 def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsAtDep) -> dict[str, Any]:
     return queries.item_list(rm.engine, number)
 
@@ -176,7 +177,7 @@ def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsAtDep) -
 # -- officials and divisions -------------------------------------------------------------------
 
 
-@router.get("/officials")
+@router.get("/officials", **documented(Page))
 def list_officials(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -193,17 +194,17 @@ def list_officials(
     )
 
 
-@router.get("/officials/{code}")
+@router.get("/officials/{code}", **documented(Entry))
 def get_official(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "official", code, at)
 
 
-@router.get("/officials/{code}/history")
+@router.get("/officials/{code}/history", **documented(History))
 def official_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _history(rm, "official", code, at)
 
 
-@router.get("/divisions")
+@router.get("/divisions", **documented(Page))
 def list_divisions(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -216,11 +217,11 @@ def list_divisions(
     return queries.search_divisions(rm.engine, q=q, kind=kind, limit=limit, offset=offset)
 
 
-@router.get("/divisions/{code}")
+@router.get("/divisions/{code}", **documented(Entry))
 def get_division(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _entry(rm, "division", code, at)
 
 
-@router.get("/divisions/{code}/history")
+@router.get("/divisions/{code}/history", **documented(History))
 def division_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     return _history(rm, "division", code, at)

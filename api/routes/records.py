@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from ..answers import Page, documented
 from ..as_of import RecordFilters
 from ..deps import OfficialDep, TrailsDep
 
@@ -25,13 +26,13 @@ Random = Annotated[
 ]
 
 
-@router.get("/plans")
+@router.get("/plans", **documented(Page))
 def list_plans(trails: TrailsDep, official: OfficialDep, filters: RecordFilters) -> dict[str, Any]:
     """Plans (annual and monthly), by division, year (their period), status and target."""
     return trails.records(("plan",), official, **filters)
 
 
-@router.get("/draws")
+@router.get("/draws", **documented(Page))
 def list_draws(
     trails: TrailsDep, official: OfficialDep, filters: RecordFilters, random: Random = None
 ) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def list_draws(
     return trails.records(kinds, official, **filters)
 
 
-@router.get("/inspections")
+@router.get("/inspections", **documented(Page))
 def list_inspections(
     trails: TrailsDep, official: OfficialDep, filters: RecordFilters
 ) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def list_inspections(
     return trails.records(("inspection",), official, **filters)
 
 
-@router.get("/publications")
+@router.get("/publications", **documented(Page))
 def list_publications(
     trails: TrailsDep, official: OfficialDep, filters: RecordFilters
 ) -> dict[str, Any]:

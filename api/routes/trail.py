@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from ..answers import ActsPage, documented
 from ..as_of import TrailPage
 from ..deps import OfficialDep, TrailsDep
 
@@ -35,7 +36,7 @@ EntityPath = Literal[
 ]
 
 
-@router.get("")
+@router.get("", **documented(ActsPage))
 def acts(
     trails: TrailsDep,
     official: OfficialDep,
@@ -48,7 +49,7 @@ def acts(
     return trails.acts(official, division=division, policy_version=policy_version, **page)
 
 
-@router.get("/officials/{code}")
+@router.get("/officials/{code}", **documented(ActsPage))
 def acts_of_official(
     code: str, trails: TrailsDep, official: OfficialDep, page: TrailPage
 ) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def acts_of_official(
     return trails.of_official(code, official, **page)
 
 
-@router.get("/{entity}/{key}")
+@router.get("/{entity}/{key}", **documented(ActsPage))
 def trail_of(
     entity: EntityPath, key: str, trails: TrailsDep, official: OfficialDep, page: TrailPage
 ) -> dict[str, Any]:

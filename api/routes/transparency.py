@@ -12,6 +12,7 @@ from pydantic import Field
 from ledger.errors import BadInput, NotFound
 from ledger.witnesses import Witnesses
 
+from ..answers import ConsistencyProof, Cosignature, Health, InclusionProof, WitnessList, documented
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
     MAX_POSITION,
@@ -98,7 +99,7 @@ def checkpoint_at(size: TreeSizePath, ledger: LedgerDep) -> str:
     return ledger.sealer.cosigned_note(size)
 
 
-@router.post("/checkpoints/{size}/cosignatures", status_code=201)
+@router.post("/checkpoints/{size}/cosignatures", status_code=201, **documented(Cosignature, 201))
 def add_cosignature(
     size: TreeSizePath, body: CosignatureCreate, witnesses: WitnessesDep
 ) -> dict[str, object]:
@@ -107,7 +108,7 @@ def add_cosignature(
     return {"tree_size": size, "witness": witnesses.accept_cosignature(size, body.line)}
 
 
-@router.get("/witnesses")
+@router.get("/witnesses", **documented(WitnessList))
 def witnesses_in_force(at: AtDep) -> dict[str, object]:
     """The witnesses in force (cosignature/v1 verifier keys) and every witness.* event (as the
     ledger stood at ``as_of``, if given)."""
@@ -115,7 +116,7 @@ def witnesses_in_force(at: AtDep) -> dict[str, object]:
     return {"in_force": witnesses.in_force(), "history": witnesses.history()}
 
 
-@router.get("/proofs/inclusion", dependencies=[_PROOF])
+@router.get("/proofs/inclusion", dependencies=[_PROOF], **documented(InclusionProof))
 def inclusion(
     ledger: LedgerDep,
     index: LeafIndex = None,
@@ -138,14 +139,14 @@ def inclusion(
     return {"position": position, "index": index, "tree_size": tree_size, "proof": _b64(proof)}
 
 
-@router.get("/proofs/consistency", dependencies=[_PROOF])
+@router.get("/proofs/consistency", dependencies=[_PROOF], **documented(ConsistencyProof))
 def consistency(old: OldTreeSize, ledger: LedgerDep, new: TreeSize = None) -> dict[str, object]:
     """Consistency proof from the tree of size ``old`` to a later signed checkpoint."""
     new_size, proof = ledger.sealer.consistency_proof(old, new)
     return {"old_size": old, "new_size": new_size, "proof": _b64(proof)}
 
 
-@router.get("/health", dependencies=[_NOW])
+@router.get("/health", dependencies=[_NOW], **documented(Health))
 def health(ledger: LedgerDep, policies: PoliciesDep, rm: ReadSideDep) -> dict[str, object]:
     """The service's state: how much is sealed, the sealer's last failure if it failed, how far
     the read models are behind the log (registry searches and the column answer 503 while they

@@ -39,7 +39,7 @@ from .changes import (
     rename_problem,
     unmarked,
 )
-from .digests import ImportDigests
+from .digests import ImportDigests, Known
 from .divisions import division_id
 from .items import item_id
 from .reports import ImportReport, RowChange, RowProblem
@@ -63,8 +63,9 @@ class Checked:
     record: Any = None
     changes: dict[str, Any] = field(default_factory=dict)
     actor: dict[str, Any] = field(default_factory=dict)
-    digest: str | None = None  # the row's import digest (digests.py); None: not digested
-    same: bool = False  # the digest says the row changes nothing on the entry as it stands
+    digest: str | None = None  # the row's import digest (digests.py); None: never kept
+    same: bool = False  # its digest says it changes nothing on the entry: not parsed or read
+    warnings: tuple[str, ...] = ()  # what its checks warned of (kept with its digest)
 
 
 @contextmanager
@@ -101,31 +102,47 @@ def batches(rows: Numbered, size: int | None = None) -> Iterator[list[tuple[int,
         yield batch
 
 
-def digested(digests: ImportDigests, kind: str, valid: list[Checked]) -> None:
-    """Each row's import digest (not for individuals: their rows hold an ID number), and which
-    rows the kept digests show to change nothing (``digests.py``): those are not read."""
-    for checked in valid:
-        if checked.spec.get("kind") != "individual":
-            checked.digest = digests.of(kind, checked.row, checked.given)
-    same = digests.unchanged(
-        [(c.uid, c.digest) for c in valid if c.digest is not None and c.uid is not None]
-    )
-    for checked in valid:
-        checked.same = checked.uid in same
+Claim = Callable[[int, dict[str, Any]], bool]
 
 
 def checked_rows(
     rows: Numbered,
     check: Callable[[int, dict[str, Any]], dict[str, Any]],
     report: ImportReport,
+    digests: ImportDigests | None = None,
+    kind: str = "",
+    claim: Claim | None = None,
 ) -> list[Checked]:
     """Check every row's fields (``check(number, row)``: formats and known codes, all of a
     row's problems at once, ``parsed``); problems go to the report under the row's number. A
-    clear marker is read as an empty cell that the row gives (``changes.unmarked``)."""
+    clear marker is read as an empty cell that the row gives (``changes.unmarked``).
+
+    With ``digests``, each row's cells are hashed first and the batch's digests looked up
+    (``digests.py``): a row known to change nothing on its entry is not parsed or checked
+    (``same``), once ``claim(number, spec)`` has counted its entry for the file's duplicate
+    check (False: the entry was named by an earlier row, and the row is checked in full, so
+    that ``check`` reports the duplicate); the warnings kept with its digest are reported again.
+    Individuals' rows get no digest to keep."""
     valid: list[Checked] = []
-    for number, given_row in rows:
+    numbered = list(rows)
+    row_digests: list[str | None] = [None] * len(numbered)
+    known: dict[str, Known] = {}
+    if digests is not None:
+        row_digests = [digests.of(kind, raw) for _, raw in numbered]
+        known = digests.known([d for d in row_digests if d is not None])
+    for (number, given_row), digest in zip(numbered, row_digests, strict=True):
         report.total += 1
+        hit = known.get(digest) if digest is not None else None
+        if hit is not None and claim is not None:
+            spec = hit.spec()
+            if claim(number, spec):
+                report.warnings += [f"row {number}: {w}" for w in hit.warnings]
+                valid.append(
+                    Checked(number, given_row, frozenset(), spec, hit.uid, digest=digest, same=True)
+                )
+                continue
         row, given = unmarked(given_row)
+        warned = len(report.warnings)
         try:
             spec = check(number, row)
         except InvalidFields as e:
@@ -133,7 +150,11 @@ def checked_rows(
                 RowProblem(number, p.field, p.field, p.value, p.message) for p in e.problems
             ]
             continue
-        valid.append(Checked(number, row, given, spec))
+        if spec.get("kind") == "individual":
+            digest = None
+        mark = f"row {number}: "
+        said = tuple(w.removeprefix(mark) for w in report.warnings[warned:])
+        valid.append(Checked(number, row, given, spec, digest=digest, warnings=said))
     return valid
 
 
@@ -409,6 +430,7 @@ class KnownCodes:
 
 __all__ = [
     "BATCH",
+    "Claim",
     "Checked",
     "KnownCodes",
     "Numbered",
@@ -423,6 +445,5 @@ __all__ = [
     "proceed",
     "Authority",
     "batches",
-    "digested",
     "refuse_existing",
 ]

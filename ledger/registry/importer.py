@@ -18,7 +18,7 @@ from ..application import LedgerApp
 from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
 from . import bulk, identities, recording
-from .digests import ImportDigests
+from .digests import ImportDigests, Kept
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
 from .layouts import KINDS
@@ -63,22 +63,21 @@ def import_rows(
     bulk.may_act(app, by, action)  # one refusal for the file, before any row is read
     report = ImportReport(kind, dry_run=dry_run)
     digests = ImportDigests(app)
-    check = _checker(app, kind, report, today)
+    check, claim = _checker(app, kind, report, today)
     authority = bulk.Authority()
     drawn: dict[str, set[str]] = {}
     cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
     reason = f"import from {source}"
 
-    def keep(kept: recording.Kept) -> None:
+    def keep(kept: Kept) -> None:
         digests.keep(current, kept)
 
     writer = recording.TargetWriter(app, people, source, report, keep)
     try:
         with bulk.collector_paused(), app.one_transaction() as current, writer:
             for batch in bulk.batches(rows):
-                valid = bulk.checked_rows(batch, check, report)
+                valid = bulk.checked_rows(batch, check, report, digests, kind, claim)
                 _identify(people, kind, valid)
-                bulk.digested(digests, kind, valid)
                 bulk.current_records(app, valid, cls)
                 bulk.authorised(app, by, action, valid, kind, authority)
                 if create_only:
@@ -91,7 +90,7 @@ def import_rows(
                 if kind == "targets":
                     writer.batch(valid)
                 else:
-                    kept: recording.Kept = []
+                    kept: Kept = []
                     register, change = (
                         (Inspector.register, Inspector.update)
                         if kind == "inspectors"
@@ -117,12 +116,14 @@ def import_rows(
 
 
 def _identify(people: PersonalData, kind: str, valid: list[bulk.Checked]) -> None:
-    """Each checked row's entry id (an individual's by its pseudonymous reference)."""
+    """Each checked row's entry id (an individual's by its pseudonymous reference); a row
+    known unchanged by its digest came with its entry's id."""
+    parsed = [checked for checked in valid if not checked.same]
     if kind == "targets":
-        recording.target_ids(people, valid)
+        recording.target_ids(people, parsed)
         return
     make_id = inspector_id if kind == "inspectors" else item_id
-    for checked in valid:
+    for checked in parsed:
         checked.uid = make_id(checked.spec["code"])
 
 
@@ -152,12 +153,27 @@ def _same_individuals(
     return good
 
 
-def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Check:
+def _entry(spec: dict[str, Any]) -> str:
+    """The entry a row names, for the file's duplicate check: a target by its kind and code."""
+    return f"{spec['kind']}:{spec['code']}" if "kind" in spec else spec["code"]
+
+
+def _checker(
+    app: LedgerApp, kind: str, report: ImportReport, today: date
+) -> tuple[Check, bulk.Claim]:
     """How one row of ``kind`` is checked: its fields and references (``bulk.parsed``), and
     that no earlier row of the file names the same entry (or, for inspectors, the same
-    certificate)."""
+    certificate); and the claim of a row known unchanged by its digest on its entry (False
+    if an earlier row named it: the row is then checked, and reported as a duplicate)."""
     known = bulk.KnownCodes(app)
     seen: dict[str, int] = {}
+
+    def claim(number: int, spec: dict[str, Any]) -> bool:
+        key = _entry(spec)
+        if key in seen:
+            return False
+        seen[key] = number
+        return True
 
     def once(number: int, key: str, name: str, value: Any, message: str) -> None:
         if key in seen:
@@ -176,18 +192,18 @@ def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Ch
 
             spec = bulk.parsed(parse, known.check_target, row)
             report.warnings += [f"row {number}: {w}" for w in warnings]
-            once(number, f"{spec['kind']}:{spec['code']}", "code", spec["code"], REPEATED)
+            once(number, _entry(spec), "code", spec["code"], REPEATED)
             return spec
 
-        return check_target
+        return check_target, claim
     if kind == "items":
 
         def check_item(number: int, row: dict[str, Any]) -> dict[str, Any]:
             spec = bulk.parsed(parse_item, known.check_item, row)
-            once(number, spec["code"], "code", spec["code"], REPEATED)
+            once(number, _entry(spec), "code", spec["code"], REPEATED)
             return spec
 
-        return check_item
+        return check_item, claim
     holders: dict[str, str] | None = None
 
     def check_inspector(number: int, row: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Ch
             shared = identities.inspector_code_problem(app, spec["code"])
             if shared is not None:
                 raise InvalidFields([FieldProblem("code", spec["code"], shared)])
-        once(number, spec["code"], "code", spec["code"], REPEATED)
+        once(number, _entry(spec), "code", spec["code"], REPEATED)
         certificate = spec["certificate"]["number"]
         holders = certificate_holders(app) if holders is None else holders
         holder = holders.get(certificate)
@@ -211,7 +227,7 @@ def _checker(app: LedgerApp, kind: str, report: ImportReport, today: date) -> Ch
         once(number, "certificate:" + certificate, "certificate_number", certificate, message)
         return spec
 
-    return check_inspector
+    return check_inspector, claim
 
 
 def _recorded_certificate(app: LedgerApp, code: Any) -> dict[str, Any] | None:

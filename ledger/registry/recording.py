@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any, cast
-from uuid import UUID
 
 from ..application import LedgerApp
 from ..errors import Conflict
 from ..mapper import SigningMapper
 from .bulk import Checked
 from .changes import changes, kept_by_command
+from .digests import Kept, Known
 from .personal_data import Held, PersonalData
 from .reports import ImportReport
 from .targets import Target, target_id
@@ -43,9 +43,6 @@ def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = Fals
         ) from None
 
 
-Kept = list[tuple[UUID, str]]  # (entry, row digest) to keep (digests.py)
-
-
 def _keep(app: LedgerApp, checked: Checked, entry: Any, kind: str, kept: Kept) -> None:
     """Keep the row's digest if the row, applied to ``entry`` as it now stands, changes
     nothing: checked here by the very functions an import applies (``changes``,
@@ -55,7 +52,8 @@ def _keep(app: LedgerApp, checked: Checked, entry: Any, kind: str, kept: Kept) -
     if not changes(entry, checked.spec, checked.given) and not kept_by_command(
         entry, checked.row, kind, app
     ):
-        kept.append((checked.uid, checked.digest))  # type: ignore[arg-type]
+        assert checked.uid is not None
+        kept.append((checked.digest, Known.of(checked.uid, checked.spec, checked.warnings)))
 
 
 def record_rows(

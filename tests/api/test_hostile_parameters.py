@@ -1,5 +1,6 @@
 """Hostile parameters and bodies, as a visitor without a login and as an official of each role:
-every route answers a 2xx or a 4xx that names what was wrong, never a 5xx.
+every route answers a 2xx inside its documented schema or a 4xx that names what was wrong, never
+a 5xx.
 
 The walker is seeded and bounded (a few hundred requests). It reads the routes from the app
 itself: the OpenAPI schema's operations and the public column's pages (left out of the schema).
@@ -22,6 +23,8 @@ from api.public_column.routes import router as column_router
 from ledger.errors import SHOWN
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
+
+from .openapi_answers import Answers
 
 SEED = 14
 # Values of a query or path parameter: out of range, not numbers, not text a name may hold.
@@ -128,6 +131,7 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     openapi = app.openapi()
     assert any(path == "/column/results" for _, path, _, _ in _routes(openapi))  # hidden
     documented = documented_responses(openapi)
+    answers = Answers(openapi)
     failures = []
     sent = 0
     for role, method, path, url, headers, content in hostile_requests(
@@ -135,7 +139,7 @@ def test_no_hostile_parameter_or_body_gets_a_server_error(service):
     ):
         response = client.request(method, url, headers=headers, content=content)
         sent += 1
-        failures += answer_failures(role, method, path, url, response, documented)
+        failures += answer_failures(role, method, path, url, response, documented, answers)
     assert not failures, "\n".join(failures)
     assert 300 <= sent <= 800  # bounded, and enough to cover every route several times
 
@@ -181,8 +185,10 @@ def answer_failures(
     url: str,
     response: Any,
     documented: dict[tuple[str, str], Any],
+    answers: Answers | None = None,
 ) -> list[str]:
-    """What is wrong with one answer of the walk: a server error, or ``answer_problems``."""
+    """What is wrong with one answer of the walk: a server error, ``answer_problems``, or
+    (given ``answers``) a 2xx outside its documented schema."""
     found = []
     if response.status_code >= 500:
         found.append(
@@ -191,6 +197,7 @@ def answer_failures(
     return found + [
         f"{method} {path} ({url[:80]}) as {role}: {problem}"
         for problem in answer_problems(method, path, response, documented)
+        + (answers.problems(method, path, response) if answers is not None else [])
     ]
 
 

@@ -1,16 +1,20 @@
-"""Import digests (``ledger/registry/digests.py``): an unchanged re-import reads no entry, and
-no digest — moved, planted or outdated — makes a changed row pass as unchanged. (An edited
-record voiding the digest: ``test_import_safety``'s entry edited in the database.)"""
+"""Import digests (``ledger/registry/digests.py``): an unchanged re-import parses no row and
+reads no entry, and no digest — moved, planted or outdated — makes a changed row pass as
+unchanged; a row known unchanged still counts in the duplicate check, the official's authority
+and its warnings. (An edited record voiding the digest: ``test_import_safety``'s entry edited
+in the database.)"""
 
 from __future__ import annotations
 
 import pytest
 
 from api.importing import import_file
-from ledger.registry import bulk
+from ledger.errors import Forbidden
+from ledger.registry import bulk, importer
 from ledger.registry.digests import TABLE
-from ledger.registry.targets import Target, target_id
+from ledger.registry.targets import Target, parse_target, target_id
 from tests.tamper.test_store_tampering import _execute
+from verify.uscc import organisation_code_warning
 
 from .test_import_support import TARGET_HEADERS_ZH, bureau, credit_code, csv_bytes, target_row
 
@@ -22,13 +26,26 @@ def registry(ledger):
     return bureau(ledger)
 
 
-def _import(registry, rows):
+def _import(registry, rows, by="clerk-gqc"):
     data = csv_bytes(TARGET_HEADERS_ZH, rows)
-    return import_file(registry, "targets", data, by="clerk-gqc", source="t.csv")
+    return import_file(registry, "targets", data, by=by, source="t.csv")
 
 
 def _uid(n: int) -> str:
     return target_id("enterprise", credit_code(n)).hex
+
+
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The codes of the target rows parsed."""
+    codes: list[str] = []
+
+    def counting(data):
+        codes.append(data.get("code"))
+        return parse_target(data)
+
+    monkeypatch.setattr(importer, "parse_target", counting)
+    return codes
 
 
 @pytest.fixture
@@ -46,21 +63,25 @@ def folded(monkeypatch) -> list[int]:
 
 
 def test_an_unchanged_reimport_reads_no_entry_and_a_changed_row_is_read_and_recorded(
-    registry, folded
+    registry, folded, parsed
 ):
     rows = [target_row(n) for n in range(ROWS)]
     assert _import(registry, rows).recorded == ROWS
+    assert len(parsed) == ROWS
     folded.clear()
+    parsed.clear()
 
     again = _import(registry, rows)
     assert (again.recorded, again.updated, again.unchanged) == (0, 0, ROWS)
     assert sum(folded) == 0  # every row known unchanged by its digest
+    assert parsed == []  # and not parsed either: its cells' digest was enough
 
     folded.clear()
     rows[7] = target_row(7, grid="G-99")
     changed = _import(registry, rows)
     assert (changed.updated, changed.unchanged) == (1, ROWS - 1)
     assert sum(folded) == 1  # only the changed row's entry was read
+    assert parsed == [credit_code(7)]  # and only the changed row was parsed and checked
     assert registry.app.get(target_id("enterprise", credit_code(7)), Target).grid == "G-99"
 
 
@@ -68,16 +89,31 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
     rows = [target_row(n) for n in range(3)]
     _import(registry, rows)
     app = registry.app
-    # An intruder with the database copies entry 0's digest onto entry 1, and plants for
-    # entry 2 the plain SHA-256 of what its changed row would be (it cannot compute the HMAC).
+    # An intruder with the database gives entry 1 the row digest of its changed row and
+    # entry 0's seal, and plants for entry 2 its changed row's digest with a made-up seal (it
+    # cannot compute the HMAC).
+    digests = importer.ImportDigests(app)
+    changed = [target_row(0), target_row(1, grid="G-11"), target_row(2, grid="G-22")]
+    header = TARGET_HEADERS_ZH
+
+    def row_digest(row):
+        from api.importing import read_table
+        from ledger.registry.sheets import Sheet
+
+        table = read_table(csv_bytes(header, [row]))
+        return digests.of("targets", next(iter(Sheet("targets", table)))[1])
+
     _execute(
         app,
-        f"UPDATE {TABLE} SET digest = (SELECT digest FROM {TABLE} WHERE aggregate = ?) "
-        "WHERE aggregate = ?",
-        (_uid(0), _uid(1)),
+        f"UPDATE {TABLE} SET row_digest = ?, "
+        f"digest = (SELECT digest FROM {TABLE} WHERE aggregate = ?) WHERE aggregate = ?",
+        (row_digest(changed[1]), _uid(0), _uid(1)),
     )
-    _execute(app, f"UPDATE {TABLE} SET digest = ? WHERE aggregate = ?", ("0" * 64, _uid(2)))
-    changed = [target_row(0), target_row(1, grid="G-11"), target_row(2, grid="G-22")]
+    _execute(
+        app,
+        f"UPDATE {TABLE} SET row_digest = ?, digest = ? WHERE aggregate = ?",
+        (row_digest(changed[2]), "0" * 64, _uid(2)),
+    )
     report = _import(registry, changed)
     assert (report.updated, report.unchanged) == (2, 1)
     grids = [app.get(target_id("enterprise", credit_code(n)), Target).grid for n in (1, 2)]
@@ -107,3 +143,32 @@ def test_an_individuals_row_is_never_digested(registry):
     company, person = target_row(901), target_row(900, kind="个人", code="320481199001011234")
     assert _import(registry, [company, person]).recorded == 2
     assert _digests(registry.app) == before + 1  # the company's only: the row has an ID number
+
+
+def test_a_row_known_unchanged_that_the_file_repeats_is_a_duplicate(registry):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)
+    report = _import(registry, [*rows, rows[1]])  # row 5 repeats row 3, both unchanged
+    assert [(p.row, p.field) for p in report.problems] == [(5, "code")]
+    assert "duplicate of row 3" in report.problems[0].message
+    assert (report.recorded, report.updated, report.unchanged) == (0, 0, 0)
+
+
+def test_a_row_known_unchanged_still_needs_authority_over_its_division(registry):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)  # gqc's entries, imported by gqc's clerk
+    with pytest.raises(Forbidden) as refused:
+        _import(registry, rows, by="clerk-hhc")  # the same file by another division's clerk
+    assert "rows 2 (" in str(refused.value)
+
+
+def test_a_row_known_unchanged_reports_its_warnings_again(registry, parsed):
+    # Codes whose positions 9-17 fail the GB 11714 check are kept, with a warning.
+    warned = [n for n in range(40) if organisation_code_warning(credit_code(n))]
+    rows = [target_row(n) for n in warned[:2]]
+    first = _import(registry, rows)
+    assert len(first.warnings) == 2
+    parsed.clear()
+    again = _import(registry, rows)
+    assert parsed == [] and again.unchanged == 2
+    assert again.warnings == first.warnings
