@@ -39,7 +39,7 @@ from ledger.errors import BadInput, NotFound
 from ledger.labels import event_label, role_label
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_draws import population_file
-from verify.draw_rules import population_table
+from verify.draw_rules import population_table, roster
 from verify.errors import VerifyError
 from verify.events import decode_record
 from verify.merkle import Levels
@@ -90,7 +90,7 @@ def write_dispute(
     acts = _acts_of(engine, kind, key, position)
     if not acts:
         raise NotFound(f"no act touches {kind} {key} (as of position {position})")
-    positions = _with_whole_chains(engine, acts, position)
+    positions = _with_whole_chains(engine, acts | _context(engine, acts, position), position)
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
     tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
@@ -156,16 +156,23 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
 
 
 def _write_populations(app: LedgerApp, draws: list[str], out: Path) -> None:
-    """Each frozen draw's population as its selection read it (verify/dispute_draws.py)."""
+    """Each frozen draw's population as its selection read it, and the roster (inspector
+    codes) each division's team walks walked over (verify/dispute_draws.py)."""
     if not draws:
         return
     service = Draws(app)
     for draw_id in draws:
         draw = service.get(UUID(draw_id))
-        rows = population_table(draw.params(), service.registry_at(draw.position))
+        state = service.registry_at(draw.position)
+        rows = population_table(draw.params(), state)
+        walked = {draw.division: roster(state)} if draw.teams else {}
+        for division, partner in draw.partners.items():
+            if partner.get("teams"):
+                walked[division] = roster(state, partner)
         doc = {
             "draw": draw_id,
             "eligible": [{"target": t, "stratum": s, "weight": w} for t, s, w in sorted(rows)],
+            "rosters": walked,
         }
         path = population_file(out, draw_id)
         path.parent.mkdir(exist_ok=True)
@@ -197,6 +204,96 @@ def _with_whole_chains(engine: Engine, acts: set[int], position: int) -> list[in
         )
         found = {int(p) for (p,) in chains}
     return sorted(found)
+
+
+def _context(engine: Engine, acts: set[int], position: int) -> set[int]:
+    """What the dispute check's rule audit and team walks read besides the acts
+    (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
+    every ``policy.set``; for each inspection, every act on it (its publications too), its
+    source draw or directed record, its target and the inspectors present; for each draw, its
+    selected targets and every inspector its walks reached (members, skips, substitutes).
+    Each is then taken with its record's whole chain (``_with_whole_chains``)."""
+    a, links = t.trail_acts, t.trail_links
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload).where(a.c.position.in_(acts))
+        ).all()
+        inspections = {r.aggregate_id for r in rows if r.kind == "inspection"}
+        found: set[int] = {
+            int(p)
+            for (p,) in conn.execute(
+                select(links.c.position).where(
+                    links.c.kind == "inspection",
+                    links.c.key.in_(inspections),
+                    links.c.position <= position,
+                )
+            )
+        }
+        found |= {
+            int(p)
+            for (p,) in conn.execute(
+                select(a.c.position).where(a.c.kind == "policy", a.c.position <= position)
+            )
+        }
+        around = conn.execute(
+            select(a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload).where(
+                a.c.position.in_(found), a.c.kind == "inspection"
+            )
+        ).all()
+        sources = {
+            str(r.payload["source"]) for r in [*rows, *around] if r.type == "inspection.notified"
+        }
+        drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
+        source_rows = conn.execute(
+            select(a.c.type, a.c.payload).where(
+                a.c.aggregate_id.in_(drawn), a.c.position <= position
+            )
+        ).all()
+        targets: set[str] = set()
+        inspectors: set[str] = set()
+        for r in [*rows, *around, *source_rows]:
+            _named_for_rules(r.type, r.payload, targets, inspectors)
+        registered = conn.execute(
+            select(a.c.position).where(
+                a.c.position.in_(
+                    select(links.c.position).where(
+                        ((links.c.kind == "target") & links.c.key.in_(targets))
+                        | ((links.c.kind == "inspector") & links.c.key.in_(inspectors))
+                    )
+                ),
+                a.c.type.in_(("target.registered", "inspector.registered")),
+                a.c.position <= position,
+            )
+        )
+        found |= {int(p) for (p,) in registered}
+        found |= {
+            int(p)
+            for (p,) in conn.execute(
+                select(a.c.position).where(
+                    a.c.aggregate_id.in_(drawn), a.c.position <= position, a.c.version == 1
+                )
+            )
+        }
+    return found
+
+
+def _named_for_rules(
+    kind: str, payload: dict[str, Any], targets: set[str], inspectors: set[str]
+) -> None:
+    """The targets and inspectors an event names that the check's rules and walks read."""
+    if kind == "inspection.notified":
+        targets.add(str(payload["target"]))
+    elif kind == "inspection.carried_out":
+        inspectors.update(str(c) for c in payload["present"])
+    elif kind == "draw.targets_selected":
+        targets.update(s["target"] for st in payload["strata"] for s in st["selected"])
+    elif kind in ("draw.inspectors_assigned", "draw.partner_inspectors_assigned"):
+        for team in payload["teams"]:
+            inspectors.update(team["members"])
+            inspectors.update(s["inspector"] for s in team["skips"])
+    elif kind in ("draw.inspector_substituted", "draw.partner_inspector_substituted"):
+        inspectors.update((payload["replaced"], payload["substitute"]))
+        inspectors.update(s["inspector"] for s in payload["skips"])
 
 
 def _record_at(app: LedgerApp, position: int) -> bytes:

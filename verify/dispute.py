@@ -172,7 +172,7 @@ def check_dispute(
     report.steps.append(("each record's events are whole from its creation", failures))
 
     # (5): every draw replays from its frozen population
-    drawn, failures = dispute_draws.replay(directory, [(p, e) for p, _, e in decoded])
+    drawn, failures = dispute_draws.replay(directory, decoded)
     report.steps.append(
         (f"every draw replays from its frozen population ({drawn} draws)", failures)
     )
