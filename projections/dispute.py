@@ -316,7 +316,7 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
     rows = []
     for n, record in enumerate(manifest["records"], 1):
         row = by_position.get(record["position"])
-        mark = "" if record["act"] else "（同一记录的前序事件）"
+        mark = "" if record["act"] else "（核验所需：同一记录的前序事件或相关登记记录）"
         kind = row.type if row is not None else ""
         rows.append(
             (
@@ -356,11 +356,15 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
     return [
         f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
         f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
-        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为同一记录的"
-        "前序事件），每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
+        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为核验所需的"
+        "同一记录的前序事件，以及复核抽取、检查组和规则所需的政策、检查对象、执法人员和抽取记录），"
+        "每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
         "python -m verify dispute 本目录 --key 账本公钥。",
         "本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的"
         "事件完整无缺；不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。",
+        "核验时还将重算每次抽取（检查对象与检查组），并就本材料所含事项审查规则执行情况（检查频次、"
+        "检查组人数与组成、回避、资格、执法证件有效期、期限）；覆盖率和参与率须以完整账本审查。"
+        "规则审查发现不属于完整性错误，单独列出。",
     ]
 
 

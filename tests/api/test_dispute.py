@@ -385,6 +385,8 @@ def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_ju
     rules = report["rules"]
     assert {"coverage", "participation_staff", "plan_bounds"} <= set(rules["not_judgeable"])
     assert ("frequency_cap" in rules["rules"]) == (subject == "target")
+    if subject == "target":  # each visit to the target counted against the cap
+        assert rules["rules"]["frequency_cap"]["checked"] > 0
     assert ("selection_inspected" in rules["rules"]) == (subject == "draw")
     assert rules["rules"]["team_composition"]["checked"] > 0
 
