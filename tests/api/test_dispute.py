@@ -506,3 +506,39 @@ def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, 
     args = ["--draw", demo["draw"], "--consistent-with", str(tmp_path / "nowhere.note")]
     assert _write(demo, tmp_path / "b", *args) == 1
     assert "--consistent-with" in capsys.readouterr().err
+
+
+def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, capsys):
+    """The demo clerk's file holds a joint inspection (a partner's teams, drawn from its own
+    roster) and a substitution: both replay, and a code slipped ahead into the partner's
+    roster makes its teams differ."""
+    from verify.draws import partner_inspector_order
+
+    good = tmp_path / "official"
+    assert _write(demo, good, "--official", "szc-clerk") == 0
+    envelopes = [json.loads(base64.b64decode(json.loads(x)["record"]).split(b"\n")[0])
+                 for x in _lines(good)]  # fmt: skip
+    types = {e["type"] for e in envelopes}
+    assert {"draw.partner_inspectors_assigned", "draw.inspector_substituted"} <= types
+    assigned = next(e for e in envelopes if e["type"] == "draw.partner_inspectors_assigned")
+    draw, partner = assigned["aggregate"], assigned["payload"]["division"]
+    doc = _population(good, draw)
+    assert partner in doc["rosters"] and len(doc["rosters"]) == 2
+    capsys.readouterr()
+    assert _check(good, demo["key"]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+
+    revealed = (e for e in envelopes if e["aggregate"] == draw)
+    seed = next(e for e in revealed if e["type"] == "draw.seed_revealed")["payload"]["seed"]
+    target = assigned["payload"]["teams"][0]["target"]
+    roster = doc["rosters"][partner]
+    fake = next(
+        code
+        for n in range(5000)
+        if partner_inspector_order([*roster, code := f"zz-{n}"], seed, partner, target)[0] == code
+    )
+    doc["rosters"][partner] = sorted([*roster, fake])
+    _save_population(good, draw, doc)
+    assert _check(good, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert f"division {partner}'s teams: recorded" in out and fake in out
