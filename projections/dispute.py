@@ -90,7 +90,7 @@ def write_dispute(
     acts = _acts_of(engine, kind, key, position)
     if not acts:
         raise NotFound(f"no act touches {kind} {key} (as of position {position})")
-    positions = _with_whole_chains(engine, acts | _context(engine, acts, position), position)
+    positions = _with_whole_chains(engine, acts | _context(engine, kind, acts, position), position)
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
     tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
@@ -206,75 +206,79 @@ def _with_whole_chains(engine: Engine, acts: set[int], position: int) -> list[in
     return sorted(found)
 
 
-def _context(engine: Engine, acts: set[int], position: int) -> set[int]:
+def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[int]:
     """What the dispute check's rule audit and team walks read besides the acts
     (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
-    every ``policy.set``; for each inspection, every act on it (its publications too), its
-    source draw or directed record, its target and the inspectors present; for each draw, its
-    selected targets and every inspector its walks reached (members, skips, substitutes).
-    Each is then taken with its record's whole chain (``_with_whole_chains``)."""
+    every ``policy.set``; in a file about a draw or an inspection, every visit to each target
+    inspected in the years of its visits (so that the yearly cap is judged: a target's file has
+    them all already), with their acts, targets and inspectors present but not their draws; for
+    each inspection of the file, every act on it (its publications too), its source draw or
+    directed record, its target and the inspectors present; for each draw, its selected
+    targets and every inspector its walks reached (members, skips, substitutes). Each is then
+    taken with its record's whole chain (``_with_whole_chains``)."""
     a, links = t.trail_acts, t.trail_links
+    up_to = a.c.position <= position
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload).where(a.c.position.in_(acts))
-        ).all()
-        inspections = {r.aggregate_id for r in rows if r.kind == "inspection"}
-        found: set[int] = {
-            int(p)
-            for (p,) in conn.execute(
+
+        def rows_where(*where: Any) -> list[Any]:
+            query = select(a.c.position, a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload)
+            return list(conn.execute(query.where(up_to, *where)).all())
+
+        rows = rows_where(a.c.position.in_(acts))
+        own = {r.aggregate_id for r in rows if r.kind == "inspection"}
+        inspections = set(own)
+        if kind in ("draw", "inspection"):
+            inspections |= _visits_in_the_years(conn, rows_where, own)
+        on_them = rows_where(
+            a.c.position.in_(
                 select(links.c.position).where(
-                    links.c.kind == "inspection",
-                    links.c.key.in_(inspections),
-                    links.c.position <= position,
+                    links.c.kind == "inspection", links.c.key.in_(inspections)
                 )
-            )
-        }
-        found |= {
-            int(p)
-            for (p,) in conn.execute(
-                select(a.c.position).where(a.c.kind == "policy", a.c.position <= position)
-            )
-        }
-        around = conn.execute(
-            select(a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload).where(
-                a.c.position.in_(found), a.c.kind == "inspection"
-            )
-        ).all()
-        sources = {
-            str(r.payload["source"]) for r in [*rows, *around] if r.type == "inspection.notified"
-        }
-        drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
-        source_rows = conn.execute(
-            select(a.c.type, a.c.payload).where(
-                a.c.aggregate_id.in_(drawn), a.c.position <= position
-            )
-        ).all()
-        targets: set[str] = set()
-        inspectors: set[str] = set()
-        for r in [*rows, *around, *source_rows]:
-            _named_for_rules(r.type, r.payload, targets, inspectors)
-        registered = conn.execute(
-            select(a.c.position).where(
-                a.c.position.in_(
-                    select(links.c.position).where(
-                        ((links.c.kind == "target") & links.c.key.in_(targets))
-                        | ((links.c.kind == "inspector") & links.c.key.in_(inspectors))
-                    )
-                ),
-                a.c.type.in_(("target.registered", "inspector.registered")),
-                a.c.position <= position,
             )
         )
-        found |= {int(p) for (p,) in registered}
-        found |= {
-            int(p)
-            for (p,) in conn.execute(
-                select(a.c.position).where(
-                    a.c.aggregate_id.in_(drawn), a.c.position <= position, a.c.version == 1
-                )
-            )
+        policy = rows_where(a.c.kind == "policy")
+        sources = {  # the other visits to a target count against its cap; their draws are not read
+            str(r.payload["source"])
+            for r in on_them
+            if r.type == "inspection.notified" and r.aggregate_id in own
         }
-    return found
+        drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
+        of_draws = rows_where(a.c.aggregate_id.in_(drawn))
+        targets: set[str] = set()
+        inspectors: set[str] = set()
+        for r in [*rows, *on_them, *of_draws]:
+            _named_for_rules(r.type, r.payload, targets, inspectors)
+        registered = rows_where(
+            a.c.position.in_(
+                select(links.c.position).where(
+                    ((links.c.kind == "target") & links.c.key.in_(targets))
+                    | ((links.c.kind == "inspector") & links.c.key.in_(inspectors))
+                )
+            ),
+            a.c.type.in_(("target.registered", "inspector.registered")),
+        )
+    return {int(r.position) for r in [*on_them, *policy, *of_draws, *registered]}
+
+
+def _visits_in_the_years(conn: Any, rows_where: Any, inspections: set[str]) -> set[str]:
+    """Every inspection carried out (by ``position``) at the targets of ``inspections``, in
+    the years (of their stated days) those were carried out."""
+    a, links = t.trail_acts, t.trail_links
+    notified = rows_where(a.c.aggregate_id.in_(inspections), a.c.type.in_(("inspection.notified",)))
+    carried = rows_where(
+        a.c.aggregate_id.in_(inspections), a.c.type.in_(("inspection.carried_out",))
+    )
+    targets = {str(r.payload["target"]) for r in notified}
+    years = {str(r.payload["on"])[:4] for r in carried}
+    if not targets or not years:
+        return set()
+    visits = rows_where(
+        a.c.position.in_(
+            select(links.c.position).where(links.c.kind == "target", links.c.key.in_(targets))
+        ),
+        a.c.type.in_(("inspection.carried_out",)),
+    )
+    return {r.aggregate_id for r in visits if str(r.payload["on"])[:4] in years}
 
 
 def _named_for_rules(

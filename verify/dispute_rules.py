@@ -15,8 +15,9 @@ subject and no others:
 - always: team sizes and composition, recusals, qualifications, certificates valid on the day,
   step dates, plan deadlines (a plan in the file has its whole chain) and publication deadlines
   in working days (each inspection's publications are in the file);
-- frequency caps: only in a file about a target (it holds every visit to the target; a file
-  about a draw, an inspection or an official holds only some);
+- frequency caps: in a file about a target (it holds every visit to it), a draw or an inspection
+  (the writer adds every visit to each target inspected, in the years of its visits); not in a
+  file about an official (it holds only the visits they took part in);
 - every selected target inspected: only in a file about a draw (it holds every inspection of the
   draw);
 - never: coverage and participation (a division's whole register and staff) and plan bounds
@@ -47,9 +48,9 @@ ALWAYS = (
     "plan_deadline",
     "publication_deadline",
 )
-ONLY_ABOUT = {"frequency_cap": "target", "selection_inspected": "draw"}
+ONLY_ABOUT = {"frequency_cap": ("target", "draw", "inspection"), "selection_inspected": ("draw",)}
 WHY_NOT = {
-    "frequency_cap": "needs every visit to the target: only a file about a target holds them",
+    "frequency_cap": "needs every visit to each target: a file about an official holds only theirs",
     "selection_inspected": "needs every inspection of the draw: only a file about a draw holds "
     "them",
     "plan_bounds": "needs every draw of the plan: the whole ledger",
@@ -108,7 +109,7 @@ class DisputeAudit:
 def audit_file(subject: str, events: list[tuple[int, int, SignedEvent]]) -> DisputeAudit:
     """The audit of the file's events ((position, leaf index, event) in log order, checked as
     signed, included and whole) for a file about a ``subject`` kind."""
-    judged = [r for r in RULES if r in ALWAYS or (r in ONLY_ABOUT and ONLY_ABOUT[r] == subject)]
+    judged = [r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ())]
     audit: RuleAudit = audit_rules((p, e.envelope) for p, _, e in events)
     return DisputeAudit(
         as_of=audit.as_of,

@@ -384,8 +384,8 @@ def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_ju
     assert report["integrity"]["ok"] and report["rules"] is not None
     rules = report["rules"]
     assert {"coverage", "participation_staff", "plan_bounds"} <= set(rules["not_judgeable"])
-    assert ("frequency_cap" in rules["rules"]) == (subject == "target")
-    if subject == "target":  # each visit to the target counted against the cap
+    assert ("frequency_cap" in rules["rules"]) == (subject != "official")
+    if subject != "official":  # each visit to the targets inspected counted against the cap
         assert rules["rules"]["frequency_cap"]["checked"] > 0
     assert ("selection_inspected" in rules["rules"]) == (subject == "draw")
     assert rules["rules"]["team_composition"]["checked"] > 0
@@ -400,12 +400,43 @@ def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_ju
         assert same is not None, f"not a finding of the whole ledger's audit: {finding}"
         assert [e["event"] for e in finding["events"]] == [positions[e.position] for e in
                                                            same.events]  # fmt: skip
+    if subject == "inspection":  # every visit to its target in its year, for the cap
+        assert _visits(out) == _visits_in_the_ledger(demo, demo["inspection"])
     if subject == "official":  # the demo's clerk reported and uploaded plans late
         assert any(f["rule"] == "plan_deadline" for f in rules["findings"])
         assert _check(out, demo["key"]) == 0
         text = capsys.readouterr().out
         assert "FIND rule audit of the file's acts" in text and "findings are not integrity" in text
         assert "n/a  coverage: not judgeable from a dispute file" in text
+
+
+def _visits(out: Path) -> set[str]:
+    return {
+        e["aggregate"]
+        for e in (
+            json.loads(base64.b64decode(json.loads(x)["record"]).split(b"\n")[0])
+            for x in _lines(out)
+        )
+        if e["type"] == "inspection.carried_out"
+    }
+
+
+def _visits_in_the_ledger(demo: dict[str, Any], inspection: str) -> set[str]:
+    """The inspections carried out at ``inspection``'s target in the year of its visit."""
+    app = LedgerApp.open(demo["data"])
+    try:
+        target = {
+            r.envelope["aggregate"]: r.envelope["payload"]["target"]
+            for _, r in app.records(topics=["inspection.notified"])
+        }
+        year = {
+            r.envelope["aggregate"]: r.envelope["payload"]["on"][:4]
+            for _, r in app.records(topics=["inspection.carried_out"])
+        }
+    finally:
+        app.close()
+    key = (target[inspection], year[inspection])
+    return {i for i in year if (target[i], year[i]) == key}
 
 
 def _manifest(out: Path) -> dict[str, Any]:
