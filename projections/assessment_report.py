@@ -1,16 +1,19 @@
 """The annual assessment (``projections/assessment.py``) as people read it: a report in Chinese
 as HTML (styles inline, nothing loaded from outside) and PDF (``projections/pdf.py``), and an
 Excel workbook. Every figure keeps the ledger positions of the events behind it: listed in the
-workbook's sheet 依据事件, linked in the HTML to each event's inclusion proof
-(``/proofs/inclusion?position=N``) and each division's responsibility trail
-(``/trail?division=D``), and listed in the PDF's appendix.
+workbook's sheet 依据事件, linked in the HTML to each event's inclusion proof and each
+division's responsibility trail, and listed in the PDF's appendix. Where the links lead is the
+reader's (``Links``): the API's routes (``/proofs/inclusion?position=N``, ``/trail?division=D``,
+for a client holding a bearer token) or the legal pages' (``/legal/acts/N``,
+``/legal/trail/divisions/D``, opened with the browser session).
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,19 @@ MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the HTML report links an event (by ledger position) and a division's trail."""
+
+    event: Callable[[int], str]
+    division: Callable[[str], str]
+
+
+API_LINKS = Links(
+    event=lambda p: f"/proofs/inclusion?position={p}", division=lambda d: f"/trail?division={d}"
+)
 _KEPT = {True: "达标", False: "未达标", None: "周期未结束"}
 
 
@@ -42,16 +58,18 @@ def answer(
     position: int,
     division: str | None = None,
     fmt: str = "json",
+    links: Links = API_LINKS,
 ) -> bytes:
-    """The assessment (``assess``) as one file of format ``fmt`` (json, html, pdf, xlsx)."""
+    """The assessment (``assess``) as one file of format ``fmt`` (json, html, pdf, xlsx), its
+    HTML linking as ``links`` says."""
     if fmt not in FORMATS:
         raise BadInput(f"format {fmt!r}: must be one of {', '.join(FORMATS)}")
-    return render(assess(app, reader, year, position, division), fmt)
+    return render(assess(app, reader, year, position, division), fmt, links)
 
 
-def render(report: dict[str, Any], fmt: str) -> bytes:
+def render(report: dict[str, Any], fmt: str, links: Links = API_LINKS) -> bytes:
     if fmt == "html":
-        return html_report(report).encode("utf-8")
+        return html_report(report, links).encode("utf-8")
     if fmt == "pdf":
         return pdf_report(report)
     if fmt == "xlsx":
@@ -114,8 +132,9 @@ _CELL = "border:1px solid #999;padding:.25em .5em;vertical-align:top"
 _HEAD = _CELL + ";background:#e8eef5;text-align:left"
 
 
-def html_report(report: dict[str, Any]) -> str:
-    """One page in Chinese; every style inline, every link to this service's own endpoints."""
+def html_report(report: dict[str, Any], links: Links = API_LINKS) -> str:
+    """One page in Chinese; every style inline, every link to this service's own endpoints
+    (the API's or the legal pages', as ``links`` says)."""
     esc = html.escape
     parts = [
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">',
@@ -126,9 +145,10 @@ def html_report(report: dict[str, Any]) -> str:
     ]
     for d in report["divisions"]:
         code = esc(d["division"])
+        trail = esc(links.division(d["division"]))
         parts.append(
             f'<h2 style="font-size:1.15em;margin-top:1.5em">{esc(d["name"])}（{code}）'
-            f' <a style="font-size:.8em" href="/trail?division={code}">责任追溯</a></h2>'
+            f' <a style="font-size:.8em" href="{trail}">责任追溯</a></h2>'
         )
         parts.append('<table style="border-collapse:collapse;font-size:90%">')
         parts.append(
@@ -140,20 +160,20 @@ def html_report(report: dict[str, Any]) -> str:
             parts.append(
                 f'<tr><td style="{_CELL}">{esc(name)}</td><td style="{_CELL}">'
                 f'{esc(shown(figure))}</td><td style="{_CELL}">{esc(counts)}</td>'
-                f'<td style="{_CELL}">{_links(figure["events"])}</td></tr>'
+                f'<td style="{_CELL}">{_links(figure["events"], links)}</td></tr>'
             )
         parts.append("</table>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _links(positions: list[int]) -> str:
+def _links(positions: list[int], links: Links) -> str:
     if not positions:
         return "—"
-    links = " ".join(
-        f'<a href="/proofs/inclusion?position={p}" title="包含证明">{p}</a>' for p in positions
+    shown = " ".join(
+        f'<a href="{html.escape(links.event(p))}" title="包含证明">{p}</a>' for p in positions
     )
-    return f"<details><summary>{len(positions)} 个事件</summary>{links}</details>"
+    return f"<details><summary>{len(positions)} 个事件</summary>{shown}</details>"
 
 
 # -- PDF -------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ledger.errors import BadInput, NotFound
 from ledger.labels import event_label, role_label
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_draws import population_file
-from verify.draw_rules import population_table
+from verify.draw_rules import population_table, roster
 from verify.errors import VerifyError
 from verify.events import decode_record
 from verify.merkle import Levels
@@ -90,7 +90,7 @@ def write_dispute(
     acts = _acts_of(engine, kind, key, position)
     if not acts:
         raise NotFound(f"no act touches {kind} {key} (as of position {position})")
-    positions = _with_whole_chains(engine, acts, position)
+    positions = _with_whole_chains(engine, acts | _context(engine, kind, acts, position), position)
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
     tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
@@ -156,16 +156,23 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
 
 
 def _write_populations(app: LedgerApp, draws: list[str], out: Path) -> None:
-    """Each frozen draw's population as its selection read it (verify/dispute_draws.py)."""
+    """Each frozen draw's population as its selection read it, and the roster (inspector
+    codes) each division's team walks walked over (verify/dispute_draws.py)."""
     if not draws:
         return
     service = Draws(app)
     for draw_id in draws:
         draw = service.get(UUID(draw_id))
-        rows = population_table(draw.params(), service.registry_at(draw.position))
+        state = service.registry_at(draw.position)
+        rows = population_table(draw.params(), state)
+        walked = {draw.division: roster(state)} if draw.teams else {}
+        for division, partner in draw.partners.items():
+            if partner.get("teams"):
+                walked[division] = roster(state, partner)
         doc = {
             "draw": draw_id,
             "eligible": [{"target": t, "stratum": s, "weight": w} for t, s, w in sorted(rows)],
+            "rosters": walked,
         }
         path = population_file(out, draw_id)
         path.parent.mkdir(exist_ok=True)
@@ -199,6 +206,100 @@ def _with_whole_chains(engine: Engine, acts: set[int], position: int) -> list[in
     return sorted(found)
 
 
+def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[int]:
+    """What the dispute check's rule audit and team walks read besides the acts
+    (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
+    every ``policy.set``; in a file about a draw or an inspection, every visit to each target
+    inspected in the years of its visits (so that the yearly cap is judged: a target's file has
+    them all already), with their acts, targets and inspectors present but not their draws; for
+    each inspection of the file, every act on it (its publications too), its source draw or
+    directed record, its target and the inspectors present; for each draw, its selected
+    targets and every inspector its walks reached (members, skips, substitutes). Each is then
+    taken with its record's whole chain (``_with_whole_chains``)."""
+    a, links = t.trail_acts, t.trail_links
+    up_to = a.c.position <= position
+    with engine.connect() as conn:
+
+        def rows_where(*where: Any) -> list[Any]:
+            query = select(a.c.position, a.c.kind, a.c.aggregate_id, a.c.type, a.c.payload)
+            return list(conn.execute(query.where(up_to, *where)).all())
+
+        rows = rows_where(a.c.position.in_(acts))
+        own = {r.aggregate_id for r in rows if r.kind == "inspection"}
+        inspections = set(own)
+        if kind in ("draw", "inspection"):
+            inspections |= _visits_in_the_years(conn, rows_where, own)
+        on_them = rows_where(
+            a.c.position.in_(
+                select(links.c.position).where(
+                    links.c.kind == "inspection", links.c.key.in_(inspections)
+                )
+            )
+        )
+        policy = rows_where(a.c.kind == "policy")
+        sources = {  # the other visits to a target count against its cap; their draws are not read
+            str(r.payload["source"])
+            for r in on_them
+            if r.type == "inspection.notified" and r.aggregate_id in own
+        }
+        drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
+        of_draws = rows_where(a.c.aggregate_id.in_(drawn))
+        targets: set[str] = set()
+        inspectors: set[str] = set()
+        for r in [*rows, *on_them, *of_draws]:
+            _named_for_rules(r.type, r.payload, targets, inspectors)
+        registered = rows_where(
+            a.c.position.in_(
+                select(links.c.position).where(
+                    ((links.c.kind == "target") & links.c.key.in_(targets))
+                    | ((links.c.kind == "inspector") & links.c.key.in_(inspectors))
+                )
+            ),
+            a.c.type.in_(("target.registered", "inspector.registered")),
+        )
+    return {int(r.position) for r in [*on_them, *policy, *of_draws, *registered]}
+
+
+def _visits_in_the_years(conn: Any, rows_where: Any, inspections: set[str]) -> set[str]:
+    """Every inspection carried out (by ``position``) at the targets of ``inspections``, in
+    the years (of their stated days) those were carried out."""
+    a, links = t.trail_acts, t.trail_links
+    notified = rows_where(a.c.aggregate_id.in_(inspections), a.c.type.in_(("inspection.notified",)))
+    carried = rows_where(
+        a.c.aggregate_id.in_(inspections), a.c.type.in_(("inspection.carried_out",))
+    )
+    targets = {str(r.payload["target"]) for r in notified}
+    years = {str(r.payload["on"])[:4] for r in carried}
+    if not targets or not years:
+        return set()
+    visits = rows_where(
+        a.c.position.in_(
+            select(links.c.position).where(links.c.kind == "target", links.c.key.in_(targets))
+        ),
+        a.c.type.in_(("inspection.carried_out",)),
+    )
+    return {r.aggregate_id for r in visits if str(r.payload["on"])[:4] in years}
+
+
+def _named_for_rules(
+    kind: str, payload: dict[str, Any], targets: set[str], inspectors: set[str]
+) -> None:
+    """The targets and inspectors an event names that the check's rules and walks read."""
+    if kind == "inspection.notified":
+        targets.add(str(payload["target"]))
+    elif kind == "inspection.carried_out":
+        inspectors.update(str(c) for c in payload["present"])
+    elif kind == "draw.targets_selected":
+        targets.update(s["target"] for st in payload["strata"] for s in st["selected"])
+    elif kind in ("draw.inspectors_assigned", "draw.partner_inspectors_assigned"):
+        for team in payload["teams"]:
+            inspectors.update(team["members"])
+            inspectors.update(s["inspector"] for s in team["skips"])
+    elif kind in ("draw.inspector_substituted", "draw.partner_inspector_substituted"):
+        inspectors.update((payload["replaced"], payload["substitute"]))
+        inspectors.update(s["inspector"] for s in payload["skips"])
+
+
 def _record_at(app: LedgerApp, position: int) -> bytes:
     [notification] = app.recorder.select_notifications(start=position, limit=1)
     if notification.id != position:
@@ -219,7 +320,7 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
     rows = []
     for n, record in enumerate(manifest["records"], 1):
         row = by_position.get(record["position"])
-        mark = "" if record["act"] else "（同一记录的前序事件）"
+        mark = "" if record["act"] else "（核验所需：同一记录的前序事件或相关登记记录）"
         kind = row.type if row is not None else ""
         rows.append(
             (
@@ -259,11 +360,15 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
     return [
         f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
         f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
-        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为同一记录的"
-        "前序事件），每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
+        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为核验所需的"
+        "同一记录的前序事件，以及复核抽取、检查组和规则所需的政策、检查对象、执法人员和抽取记录），"
+        "每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
         "python -m verify dispute 本目录 --key 账本公钥。",
         "本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的"
         "事件完整无缺；不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。",
+        "核验时还将重算每次抽取（检查对象与检查组），并就本材料所含事项审查规则执行情况（检查频次、"
+        "检查组人数与组成、回避、资格、执法证件有效期、期限）；覆盖率和参与率须以完整账本审查。"
+        "规则审查发现不属于完整性错误，单独列出。",
     ]
 
 

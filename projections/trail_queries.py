@@ -43,6 +43,7 @@ ENTITIES = (
     "item",
     "division",
     "policy",
+    "official",  # the acts about an official (registration, roles, tokens): of_official for theirs
 )
 READ = "trail.read"
 _acts, _links = t.trail_acts, t.trail_links

@@ -16,6 +16,9 @@ The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and 
 6. with ``--trusted-checkpoint``: the file's checkpoint is consistent with each checkpoint the
    holder trusts, older or newer (verify/dispute_anchor.py).
 
+Then, if all of these hold, the rule audit of the file's acts (verify/dispute_rules.py): its
+findings are reported apart and do not change the exit status (``--json`` gives both parts).
+
 What it does not prove: that the log holds no other act about the subject (that needs the whole
 log: ``python -m verify BUNDLE``), or anything after the checkpoint. Exit status as the bundle
 check's: 0 verified, 1 a check failed, 2 unusable input, 3 no ``--key`` anchors the ledger's key.
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import dispute_anchor, dispute_draws
+from . import dispute_anchor, dispute_draws, dispute_rules
 from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
@@ -50,6 +53,8 @@ class DisputeReport:
     steps: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, failures)
     subject: dict[str, Any] = field(default_factory=dict)
     records: int = 0
+    audit: dispute_rules.DisputeAudit | None = None  # run only on a file that verifies
+    audit_problem: str = ""  # why the audit could not run
 
     @property
     def ok(self) -> bool:
@@ -66,7 +71,28 @@ class DisputeReport:
         out.append(
             f"{'OK' if self.ok else 'FAIL'}: the dispute file {verdict} ({self.records} records)"
         )
+        if self.audit is not None:
+            out += self.audit.lines()
+        else:
+            out.append(f"rule audit not run: {self.audit_problem or 'the file does not verify'}")
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "records": self.records,
+            "integrity": {
+                "ok": self.ok,
+                "steps": [
+                    {"step": n, "name": name, "ok": not failures, "failures": failures}
+                    for n, (name, failures) in enumerate(self.steps, 1)
+                ],
+            },
+            "rules": None if self.audit is None else self.audit.to_json(),
+            "rules_not_run": None
+            if self.audit is not None
+            else self.audit_problem or "the file does not verify",
+        }
 
 
 def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
@@ -172,7 +198,7 @@ def check_dispute(
     report.steps.append(("each record's events are whole from its creation", failures))
 
     # (5): every draw replays from its frozen population
-    drawn, failures = dispute_draws.replay(directory, [(p, e) for p, _, e in decoded])
+    drawn, failures = dispute_draws.replay(directory, decoded)
     report.steps.append(
         (f"every draw replays from its frozen population ({drawn} draws)", failures)
     )
@@ -188,6 +214,11 @@ def check_dispute(
             except VerifyError as e:
                 failures = [str(e)]
         report.steps.append((f"consistent with the {len(trusted)} trusted checkpoint(s)", failures))
+    if report.ok:
+        try:
+            report.audit = dispute_rules.audit_file(str(report.subject.get("kind")), decoded)
+        except (KeyError, TypeError, ValueError, VerifyError) as e:
+            report.audit_problem = f"the file's acts cannot be audited: {e!r}"
     return report
 
 
@@ -227,6 +258,11 @@ def main(argv: list[str]) -> int:
         help="a consistency proof from the file's checkpoint to a newer trusted one, as "
         "GET /proofs/consistency answers it (repeatable)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the report as JSON: the integrity steps and, apart, the rule audit",
+    )
     args = parser.parse_args(argv)
     if args.key is None:
         print(
@@ -246,5 +282,8 @@ def main(argv: list[str]) -> int:
     except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
         print(f"unusable input: {e}", file=sys.stderr)
         return 2
-    print("\n".join(report.lines()))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(report.lines()))
     return 0 if report.ok else 1

@@ -11,9 +11,18 @@ another weight no longer matches. From it and the signed events the check then r
 seed (the nonce against its commitment, the entropy against the sources the opening named, as
 step 9 of the bundle check does) and recomputes the selection of every stratum.
 
-Not replayed here: the team walks, which need the roster as frozen (the draw's public record and
-``reproduce_draw.py`` replay them), and eligibility itself, which needs the whole registry (the
-bundle check's step 9).
+Then the team walks (the lead's, each joint partner's, every substitution) are replayed by the
+bundle check's own code (``draw_replay.replay_walks``) over the registry as the draw froze it,
+built from the file: its signed records before the freeze (the freeze's ``position`` counts the
+leaves before it) — the policy in force, the selected targets, and every inspector the recorded
+walks reached, with their conflicts of interest — and the file's ``rosters`` (per division that
+walked, the inspector codes it walked over). The roster is not signed: it decides only the order
+(by each code's ticket), so a code added or left out that changes who is walked first shows as a
+walk that differs; an inspector the walks reached must have its signed registry record in the
+file, and every inspector the file's signed records show on the roster at the freeze must be on
+the file's roster. What the file cannot show is an inspector left out of both the roster and the
+records who would have been walked first: the roster's completeness, like eligibility itself,
+needs the whole registry (the bundle check's step 9).
 """
 
 from __future__ import annotations
@@ -22,10 +31,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .draw_replay import seed_problems
-from .draw_rules import selected_strata
+from .draw_replay import replay_walks, seed_problems
+from .draw_rules import roster, selected_strata
 from .draws import DrawError, population_digest, population_table_digest
 from .events import SignedEvent
+from .registry_state import InspectorState, RegistryState
 
 
 def population_file(directory: Path, draw: str) -> Path:
@@ -33,11 +43,11 @@ def population_file(directory: Path, draw: str) -> Path:
     return directory / "draws" / f"{draw}.json"
 
 
-def replay(directory: Path, events: list[tuple[int, SignedEvent]]) -> tuple[int, list[str]]:
-    """(number of draws replayed, failures) for the draws among ``events`` ((position, event),
-    already checked as signed and included)."""
+def replay(directory: Path, events: list[tuple[int, int, SignedEvent]]) -> tuple[int, list[str]]:
+    """(number of draws replayed, failures) for the draws among ``events`` ((position, leaf
+    index, event) in log order, already checked as signed and included)."""
     draws: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
-    for position, event in events:
+    for position, _, event in events:
         if event.type.startswith("draw."):
             step = event.type.split(".", 1)[1]
             draws.setdefault(event.aggregate, {})[step] = (position, event.envelope)
@@ -47,15 +57,21 @@ def replay(directory: Path, events: list[tuple[int, SignedEvent]]) -> tuple[int,
         if "population_frozen" not in steps or "opened" not in steps:
             continue  # nothing was drawn yet (or a directed record): nothing to replay
         replayed += 1
-        failures += [f"draw {draw}: {problem}" for problem in _replay(directory, draw, steps)]
+        problems = _replay(directory, draw, steps, events)
+        failures += [f"draw {draw}: {problem}" for problem in problems]
     return replayed, failures
 
 
-def _replay(directory: Path, draw: str, steps: dict[str, tuple[int, dict[str, Any]]]) -> list[str]:
+def _replay(
+    directory: Path,
+    draw: str,
+    steps: dict[str, tuple[int, dict[str, Any]]],
+    events: list[tuple[int, int, SignedEvent]],
+) -> list[str]:
     opened = steps["opened"][1]["payload"]
     frozen_pos, frozen_env = steps["population_frozen"]
     try:
-        table = _table(population_file(directory, draw), draw)
+        table, rosters = _table(population_file(directory, draw), draw)
     except ValueError as e:
         return [str(e)]
     problems = [f"(position {frozen_pos}) {p}" for p in _against_freeze(table, frozen_env)]
@@ -74,11 +90,86 @@ def _replay(directory: Path, draw: str, steps: dict[str, tuple[int, dict[str, An
         return [f"(position {sel_pos}) the selection cannot be recomputed: {e}"]
     if computed != recorded:
         return [f"(position {sel_pos}) {_first_difference(recorded, computed)}"]
-    return []
+    return _walks(draw, frozen_env["payload"]["position"], rosters, events)
 
 
-def _table(path: Path, draw: str) -> list[tuple[str, str, int]]:
-    """The (target, stratum, weight) rows of a population file; ValueError naming the fault."""
+def _walks(
+    draw: str,
+    frozen_count: int,
+    rosters: dict[str, list[str]],
+    events: list[tuple[int, int, SignedEvent]],
+) -> list[str]:
+    """The team walks replayed over the registry the file shows as the draw froze it."""
+    own = [(p, e.envelope) for p, _, e in events if e.aggregate == draw]
+    walked = _walked(own)
+    if not walked:
+        return []  # no team drawn yet
+    state = RegistryState()
+    try:
+        for _, index, event in events:
+            if index < frozen_count:
+                state.apply(event.envelope)
+    except (KeyError, TypeError) as e:
+        return [f"the registry at the freeze cannot be folded from the file's records: {e}"]
+    problems = [
+        f"inspector {code} was walked by its teams but the file holds no signed registry "
+        "record of them before the freeze"
+        for code in sorted(walked)
+        if code not in state.inspectors
+    ]
+    signed = dict(state.inspectors)
+    opened = next(e for _, e in own if e["type"] == "draw.opened")["payload"]
+    lead_first = sorted(rosters.items(), key=lambda r: r[0] != opened["division"])
+    for division, codes in lead_first:  # a partner's code is on the lead's roster too
+        for code in codes:
+            if code not in signed:  # not walked: only its code (its ticket) counts
+                state.inspectors[code] = _unwalked(code, division)
+    for division, codes in rosters.items():
+        partner = None if division == opened["division"] else {"division": division}
+        shown = sorted(c for c in roster(state, partner) if c in signed)
+        missing = [c for c in shown if c not in codes]
+        if missing:
+            problems.append(
+                f"the file's roster of division {division} leaves out {_short(missing)}, on it "
+                "at the freeze by the file's signed records"
+            )
+    if problems:
+        return problems
+    return [f"(position {p}) {problem}" for p, problem in replay_walks(own, state)]
+
+
+def _walked(events: list[tuple[int, dict[str, Any]]]) -> set[str]:
+    """Every inspector a draw's recorded walks reached: members, skips, substitutes."""
+    found: set[str] = set()
+    for _, envelope in events:
+        p = envelope["payload"]
+        for team in p.get("teams", []) if envelope["type"].endswith("inspectors_assigned") else []:
+            found.update(team["members"])
+            found.update(s["inspector"] for s in team["skips"])
+        if envelope["type"].endswith("inspector_substituted"):
+            found.update((p["replaced"], p["substitute"]))
+            found.update(s["inspector"] for s in p["skips"])
+    return found
+
+
+def _unwalked(code: str, division: str) -> InspectorState:
+    """A roster code no recorded walk reached: its ticket orders the walk, nothing else of it
+    is read unless the walk goes otherwise than recorded (then it differs, and is reported)."""
+    return InspectorState(
+        code=code,
+        name="",
+        certificate={},
+        unit=division,
+        division=division,
+        agency_staff=False,
+        qualifications=[],
+        status="(not in the file)",
+    )
+
+
+def _table(path: Path, draw: str) -> tuple[list[tuple[str, str, int]], dict[str, list[str]]]:
+    """The (target, stratum, weight) rows of a population file and its rosters (division ->
+    inspector codes); ValueError naming the fault."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -101,7 +192,13 @@ def _table(path: Path, draw: str) -> list[tuple[str, str, int]]:
         except (AttributeError, KeyError, TypeError) as e:
             raise ValueError(f"{path.name}: a row {str(row)[:80]} is malformed: {e}") from None
         rows.append((row["target"], row["stratum"], weight))
-    return rows
+    rosters = doc.get("rosters", {})
+    if not isinstance(rosters, dict) or not all(
+        isinstance(codes, list) and all(isinstance(c, str) for c in codes)
+        for codes in rosters.values()
+    ):
+        raise ValueError(f"{path.name}: its rosters are not lists of inspector codes")
+    return rows, rosters
 
 
 def _against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) -> list[str]:

@@ -47,6 +47,15 @@ class _Draw:
     substitutions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     partner_events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
+    def add(self, position: int, envelope: dict[str, Any]) -> None:
+        step = envelope["type"].split(".", 1)[1]
+        if step == "inspector_substituted":
+            self.substitutions.append((position, envelope))
+        elif step.startswith("partner_"):
+            self.partner_events.append((position, envelope))
+        elif step != "rolled_over":  # a rollover moves a draw to a month; it draws nothing
+            self.events[step] = (position, envelope)
+
     def payload(self, step: str) -> dict[str, Any] | None:
         found = self.events.get(step)
         return found[1]["payload"] if found else None
@@ -59,14 +68,7 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
     for position, envelope in enumerate(envelopes):
         if envelope is None or not envelope["type"].startswith("draw."):
             continue
-        draw = draws.setdefault(envelope["aggregate"], _Draw())
-        step = envelope["type"].split(".", 1)[1]
-        if step == "inspector_substituted":
-            draw.substitutions.append((position, envelope))
-        elif step.startswith("partner_"):
-            draw.partner_events.append((position, envelope))
-        elif step != "rolled_over":  # a rollover moves a draw to a month; it draws nothing
-            draw.events[step] = (position, envelope)
+        draws.setdefault(envelope["aggregate"], _Draw()).add(position, envelope)
     failures: list[tuple[int, str]] = []
     for draw in draws.values():
         failures += _check_opening(draw)
@@ -218,7 +220,14 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     expected = _attempt(selection, params, state)
     if expected != sel_env["payload"]["strata"]:
         out.append(_differs(sel_pos, "selection", sel_env["payload"]["strata"], expected))
-    # (9d): the teams and their skips
+    return out + _check_teams(draw, state, params, sel_env)
+
+
+def _check_teams(
+    draw: _Draw, state: RegistryState, params: dict[str, Any], sel_env: dict[str, Any]
+) -> list[tuple[int, str]]:
+    """(9d) the lead's teams and their skips, (9e) its substitutions, over ``state``."""
+    out: list[tuple[int, str]] = []
     assigned = draw.events.get("inspectors_assigned")
     if assigned is None:
         return out
@@ -238,6 +247,26 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
             sub_pos, sub_env["payload"], teams, params, state, on_date, None, taken
         )
     return out
+
+
+def replay_walks(
+    events: Iterable[tuple[int, dict[str, Any]]], state: RegistryState
+) -> list[tuple[int, str]]:
+    """Steps 9d-9f alone — the lead's teams, its substitutions, the partners' acts and walks —
+    for one draw's ``(position, envelope)`` events, over ``state`` (the registry as the draw
+    froze it: the dispute check builds it from the file's signed records and its roster,
+    verify/dispute_draws.py). The seed is taken as revealed and the selection as recorded:
+    the caller checks both before."""
+    draw = _Draw()
+    for position, envelope in events:
+        draw.add(position, envelope)
+    opened, revealed = draw.payload("opened"), draw.payload("seed_revealed")
+    selected = draw.events.get("targets_selected")
+    if opened is None or revealed is None or selected is None:
+        return []
+    frozen = draw.events["population_frozen"][1]["payload"]
+    params = {**opened, "year": frozen["year"], "seed": revealed["seed"]}
+    return _check_teams(draw, state, params, selected[1]) + _check_partners(draw, state, params)
 
 
 def seed_problems(

@@ -18,6 +18,7 @@ ENTITIES: dict[str, tuple[str, str]] = {
     "inspectors": ("inspector", "执法检查人员"),
     "items": ("item", "抽查事项"),
     "officials": ("official", "工作人员（其所办事项）"),
+    "divisions": ("division", "处室（其所涉事项）"),
 }
 # The trail's kind → its page's plural (the entities an act touches, and records).
 PLURAL = {kind: path for path, (kind, _) in ENTITIES.items()}

@@ -31,8 +31,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ledger.errors import Forbidden
+from ledger.errors import Forbidden, NotFound
 from ledger.labels import event_label, role_label
+from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
@@ -80,6 +81,7 @@ Entity = Literal[
     "inspectors",
     "items",
     "officials",
+    "divisions",
 ]
 ActPosition = Annotated[int, FastPath(ge=1, le=MAX_POSITION, description="a ledger position")]
 _NOW = refuse_as_of("登录页不涉及账本内容 (the login page shows no ledger data)")
@@ -168,12 +170,17 @@ def trail(
     oversight: OversightDep,
     page: Page = 1,
 ) -> HTMLResponse:
-    """Every act touching the entity (an official: every act they performed), 50 a page; an
-    individual's personal data only for the legal office (``oversight.personal_data``)."""
+    """Every act touching the entity (an official: every act they performed, or if none yet
+    the acts about them — their registration, roles, tokens), 50 a page; an individual's
+    personal data only for the legal office (``oversight.personal_data``)."""
     kind, name = labels.ENTITIES[entity]
     window = {"as_of": at.position, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
+    about = False  # an official who acted in nothing yet: the acts about them instead
     if kind == "official":
-        found = trails.of_official(key, reader.official, **window)
+        try:
+            found = trails.of_official(key, reader.official, **window)
+        except NotFound:
+            found, about = trails.of_entity(kind, key, reader.official, **window), True
     else:
         found = trails.of_entity(kind, key, reader.official, **window)
     dispute = labels.DISPUTE_KINDS.get(entity)
@@ -196,6 +203,7 @@ def trail(
         record_path=labels.record_path,
         dispute=dispute if may else None,
         person=person,
+        about=about,
         page=page,
         pages=pages,
     )
@@ -245,8 +253,14 @@ def assessment(
     format: Literal["html", "pdf", "xlsx"] = "html",
 ) -> Response:
     """The annual assessment as ``GET /assessment`` answers it, read with the session (the
-    rulebook's ``assessment.read`` decides, as there)."""
-    response = assessment_report(at, reader.official, year, division, format)
+    rulebook's ``assessment.read`` decides, as there); its links open legal pages (an event's
+    act page with its inclusion proof, a division's trail) as of the same position."""
+    pin = f"?as_of={at.position}"
+    links = Links(
+        event=lambda p: f"/legal/acts/{p}{pin}",
+        division=lambda d: f"/legal/trail/divisions/{quote(d, safe='')}{pin}",
+    )
+    response = assessment_report(at, reader.official, year, division, format, links)
     response.headers.update(HEADERS)
     return response
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from ledger.registry.officials import Official
-from projections.assessment_report import MEDIA, answer
+from projections.assessment_report import API_LINKS, MEDIA, Links, answer
 
 from ..as_of import At, AtDep
 from ..deps import OfficialDep
@@ -46,12 +46,18 @@ def assessment(
 
 
 def report(
-    at: At, official: Official, year: int | None, division: str | None, format: str
+    at: At,
+    official: Official,
+    year: int | None,
+    division: str | None,
+    format: str,
+    links: Links = API_LINKS,
 ) -> Response:
     """The assessment's answer (the API's and the legal pages'): the report of ``year``
-    (default: the year, China time, of the position answered for), a download unless HTML."""
+    (default: the year, China time, of the position answered for), a download unless HTML,
+    whose links lead where ``links`` says (the API's routes, or the legal pages')."""
     year = at.day().year if year is None else year
-    data = answer(at.ledger, official, year, at.position, division, format)
+    data = answer(at.ledger, official, year, at.position, division, format, links)
     headers = {}
     if format in ("pdf", "xlsx"):
         headers["Content-Disposition"] = f'attachment; filename="assessment-{year}.{format}"'

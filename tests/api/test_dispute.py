@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """A demo year (SQLite), one of its draws and one of the targets that draw selected."""
+    """A demo year (SQLite), one of its draws, one of the targets that draw selected and one
+    inspection carried out."""
     data = tmp_path_factory.mktemp("dispute") / "ledger"
     assert drawledger(["demo", "--data", str(data), "--targets", "60"]) == 0
     app = LedgerApp.open(data)
@@ -33,9 +35,16 @@ def demo(tmp_path_factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         selected = next(app.records(topics=["draw.targets_selected"]))[1].envelope
         draw = selected["aggregate"]
         code = selected["payload"]["strata"][0]["selected"][0]["target"]  # its credit code
+        visit = next(app.records(topics=["inspection.carried_out"]))[1].envelope["aggregate"]
     finally:
         app.close()
-    return {"data": data, "draw": draw, "code": code, "key": str(data / "keys" / "ledger.pub")}
+    return {
+        "data": data,
+        "draw": draw,
+        "code": code,
+        "inspection": visit,
+        "key": str(data / "keys" / "ledger.pub"),
+    }
 
 
 def _write(demo: dict[str, Any], out: Path, *subject: str) -> int:
@@ -112,7 +121,13 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     record[record.index(b'"time":"') + 9] ^= 1  # one digit of the time
     entry["record"] = base64.b64encode(bytes(record)).decode()
     (changed / "evidence.jsonl").write_text("\n".join([*lines[:-1], json.dumps(entry)]) + "\n")
+    capsys.readouterr()
     assert _check(changed, demo["key"]) == 1
+    out = capsys.readouterr().out  # naming the line and the position of the changed record
+    assert (
+        "FAIL: (2)" in out and f"evidence line {len(lines)} (position {entry['position']})" in out
+    )
+    assert "rule audit not run: the file does not verify" in out
 
     removed = tmp_path / "removed"
     shutil.copytree(good, removed)
@@ -232,19 +247,19 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
     out = tmp_path / "draw"
     assert _write(demo, out, "--draw", demo["draw"]) == 0
     events = [
-        (json.loads(line)["position"], decode_record(base64.b64decode(json.loads(line)["record"])))
-        for line in _lines(out)
+        (line["position"], line["index"], decode_record(base64.b64decode(line["record"])))
+        for line in map(json.loads, _lines(out))
     ]
     assert dispute_draws.replay(out, events) == (1, [])
 
     def altered(kind: str, change) -> list[Any]:  # type: ignore[no-untyped-def]
         found = []
-        for position, event in events:
+        for position, index, event in events:
             if event.type == kind:
                 envelope = json.loads(json.dumps(event.envelope))
                 change(envelope["payload"])
                 event = replace(event, envelope=envelope)
-            found.append((position, event))
+            found.append((position, index, event))
         return found
 
     def swap_selected(payload: dict[str, Any]) -> None:
@@ -261,6 +276,171 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
 
     count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
     assert count == 1 and failures and "seed: recorded" in failures[0]
+
+    # A team signed with a member the walk does not give: the team walk's replay reports it.
+    def other_member(payload: dict[str, Any]) -> None:
+        team = payload["teams"][0]
+        team["members"] = [*team["members"][1:], team["members"][0]]
+
+    count, failures = dispute_draws.replay(out, altered("draw.inspectors_assigned", other_member))
+    assert count == 1 and len(failures) == 1 and "teams: recorded" in failures[0], failures
+
+
+# -- step 5: the team walks, over the registry the file's signed records show at the freeze -----
+
+
+def _walked_first(out: Path, draw: str) -> tuple[str, str, list[str], str]:
+    """(the lead division, the first team's target, the roster, the first code it walked)."""
+    envelopes = [
+        json.loads(base64.b64decode(json.loads(line)["record"]).split(b"\n")[0])
+        for line in _lines(out)
+    ]
+    seed = next(e for e in envelopes if e["type"] == "draw.seed_revealed")["payload"]["seed"]
+    team = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
+        "teams"
+    ][0]
+    division = next(e for e in envelopes if e["type"] == "draw.opened")["payload"]["division"]
+    return division, team["target"], _population(out, draw)["rosters"][division], seed
+
+
+def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught(
+    demo, tmp_path, capsys
+):
+    """The draw's team walks replay over the file's roster and the walked inspectors' signed
+    records; a code slipped into the roster ahead of the walk, a signed inspector left off the
+    roster, or a walked inspector's records taken out of the file (with their manifest lines,
+    so steps 3 and 4 hold) each fail step 5, naming what differs."""
+    from verify.draws import inspector_order
+
+    good = tmp_path / "good"
+    assert _write(demo, good, "--draw", demo["draw"]) == 0
+    division, target, roster, seed = _walked_first(good, demo["draw"])
+    assert roster and _check(good, demo["key"]) == 0
+    assert "every draw replays from its frozen population (1 draws)" in capsys.readouterr().out
+
+    ahead = tmp_path / "ahead"
+    shutil.copytree(good, ahead)
+    fake = next(
+        code
+        for n in range(5000)
+        if inspector_order([*roster, code := f"zz-{n}"], seed, target)[0] == code
+    )
+    doc = _population(ahead, demo["draw"])
+    doc["rosters"][division] = sorted([*roster, fake])
+    _save_population(ahead, demo["draw"], doc)
+    assert _check(ahead, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: (5)" in out and "teams: recorded" in out and fake in out
+
+    short = tmp_path / "short"
+    shutil.copytree(good, short)
+    doc = _population(short, demo["draw"])
+    envelopes = [json.loads(base64.b64decode(json.loads(x)["record"]).split(b"\n")[0])
+                 for x in _lines(short)]  # fmt: skip
+    signed = [e["payload"]["code"] for e in envelopes if e["type"] == "inspector.registered"]
+    doc["rosters"][division] = [c for c in roster if c != signed[0]]
+    _save_population(short, demo["draw"], doc)
+    assert _check(short, demo["key"]) == 1
+    assert f"leaves out ['{signed[0]}']" in capsys.readouterr().out
+
+    unsigned = tmp_path / "unsigned"
+    shutil.copytree(good, unsigned)
+    lines = _lines(unsigned)
+    record = next(n for n, e in enumerate(envelopes) if e["type"] == "inspector.registered")
+    aggregate = envelopes[record]["aggregate"]
+    keep = [n for n, e in enumerate(envelopes) if e["aggregate"] != aggregate]
+    manifest = json.loads((unsigned / "manifest.json").read_text(encoding="utf-8"))
+    manifest["records"] = [manifest["records"][n] for n in keep]
+    (unsigned / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (unsigned / "evidence.jsonl").write_text("\n".join(lines[n] for n in keep) + "\n")
+    assert _check(unsigned, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert "OK: (4)" in out and "FAIL: (5)" in out
+    assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
+
+
+# -- the rule audit of the file's acts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("subject", ["draw", "target", "official", "inspection"])
+def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_judge(
+    demo, tmp_path, capsys, subject
+):
+    """The check audits the rules over the file's own signed records (the registry entries, the
+    policy and the draws they need are in it): every finding is one the verifier's audit of the
+    whole exported ledger makes, with the same message and the same events; the file's findings
+    do not fail the check; the rules a dispute file cannot judge are named as such (text and
+    JSON)."""
+    from verify.bundle import read_bundle
+    from verify.rule_audit import audit_bundle
+
+    key = {"draw": demo["draw"], "target": demo["code"], "official": "szc-clerk",
+           "inspection": demo["inspection"]}[subject]  # fmt: skip
+    out = tmp_path / subject
+    assert _write(demo, out, f"--{subject}", key) == 0
+    capsys.readouterr()
+    assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["integrity"]["ok"] and report["rules"] is not None
+    rules = report["rules"]
+    assert {"coverage", "participation_staff", "plan_bounds"} <= set(rules["not_judgeable"])
+    assert ("frequency_cap" in rules["rules"]) == (subject != "official")
+    if subject != "official":  # each visit to the targets inspected counted against the cap
+        assert rules["rules"]["frequency_cap"]["checked"] > 0
+    assert ("selection_inspected" in rules["rules"]) == (subject == "draw")
+    assert rules["rules"]["team_composition"]["checked"] > 0
+
+    bundle = tmp_path / "bundle"
+    assert drawledger(["export", "--data", str(demo["data"]), "--out", str(bundle)]) == 0
+    whole = audit_bundle(read_bundle(bundle), as_of=date.fromisoformat(rules["as_of"]))
+    by_message = {(f.rule, f.message): f for f in whole.findings}
+    positions = {r["index"]: r["position"] for r in _manifest(out)["records"]}
+    for finding in rules["findings"]:
+        same = by_message.get((finding["rule"], finding["message"]))
+        assert same is not None, f"not a finding of the whole ledger's audit: {finding}"
+        assert [e["event"] for e in finding["events"]] == [positions[e.position] for e in
+                                                           same.events]  # fmt: skip
+    if subject == "inspection":  # every visit to its target in its year, for the cap
+        assert _visits(out) == _visits_in_the_ledger(demo, demo["inspection"])
+    if subject == "official":  # the demo's clerk reported and uploaded plans late
+        assert any(f["rule"] == "plan_deadline" for f in rules["findings"])
+        assert _check(out, demo["key"]) == 0
+        text = capsys.readouterr().out
+        assert "FIND rule audit of the file's acts" in text and "findings are not integrity" in text
+        assert "n/a  coverage: not judgeable from a dispute file" in text
+
+
+def _visits(out: Path) -> set[str]:
+    return {
+        e["aggregate"]
+        for e in (
+            json.loads(base64.b64decode(json.loads(x)["record"]).split(b"\n")[0])
+            for x in _lines(out)
+        )
+        if e["type"] == "inspection.carried_out"
+    }
+
+
+def _visits_in_the_ledger(demo: dict[str, Any], inspection: str) -> set[str]:
+    """The inspections carried out at ``inspection``'s target in the year of its visit."""
+    app = LedgerApp.open(demo["data"])
+    try:
+        target = {
+            r.envelope["aggregate"]: r.envelope["payload"]["target"]
+            for _, r in app.records(topics=["inspection.notified"])
+        }
+        year = {
+            r.envelope["aggregate"]: r.envelope["payload"]["on"][:4]
+            for _, r in app.records(topics=["inspection.carried_out"])
+        }
+    finally:
+        app.close()
+    key = (target[inspection], year[inspection])
+    return {i for i in year if (target[i], year[i]) == key}
+
+
+def _manifest(out: Path) -> dict[str, Any]:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
 # -- step 6: consistency with checkpoints the holder trusts ---------------------------------------
@@ -357,3 +537,39 @@ def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, 
     args = ["--draw", demo["draw"], "--consistent-with", str(tmp_path / "nowhere.note")]
     assert _write(demo, tmp_path / "b", *args) == 1
     assert "--consistent-with" in capsys.readouterr().err
+
+
+def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, capsys):
+    """The demo clerk's file holds a joint inspection (a partner's teams, drawn from its own
+    roster) and a substitution: both replay, and a code slipped ahead into the partner's
+    roster makes its teams differ."""
+    from verify.draws import partner_inspector_order
+
+    good = tmp_path / "official"
+    assert _write(demo, good, "--official", "szc-clerk") == 0
+    envelopes = [json.loads(base64.b64decode(json.loads(x)["record"]).split(b"\n")[0])
+                 for x in _lines(good)]  # fmt: skip
+    types = {e["type"] for e in envelopes}
+    assert {"draw.partner_inspectors_assigned", "draw.inspector_substituted"} <= types
+    assigned = next(e for e in envelopes if e["type"] == "draw.partner_inspectors_assigned")
+    draw, partner = assigned["aggregate"], assigned["payload"]["division"]
+    doc = _population(good, draw)
+    assert partner in doc["rosters"] and len(doc["rosters"]) == 2
+    capsys.readouterr()
+    assert _check(good, demo["key"]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+
+    revealed = (e for e in envelopes if e["aggregate"] == draw)
+    seed = next(e for e in revealed if e["type"] == "draw.seed_revealed")["payload"]["seed"]
+    target = assigned["payload"]["teams"][0]["target"]
+    roster = doc["rosters"][partner]
+    fake = next(
+        code
+        for n in range(5000)
+        if partner_inspector_order([*roster, code := f"zz-{n}"], seed, partner, target)[0] == code
+    )
+    doc["rosters"][partner] = sorted([*roster, fake])
+    _save_population(good, draw, doc)
+    assert _check(good, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert f"division {partner}'s teams: recorded" in out and fake in out

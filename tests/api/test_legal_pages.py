@@ -152,7 +152,8 @@ def test_the_assessment_is_one_click_from_the_pages_with_the_session_alone(demo)
         "/assessment", params={"format": "html"}, headers=_bearer(demo, "legal")
     )
     assert api.status_code == 200
-    assert _body(page.text) == _body(api.text)  # the same report as the API's
+    # The same report as the API's; only where its links lead differs (legal pages, below).
+    assert _body(page.text) == _body(api.text)
     pdf = client.get("/legal/assessment", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
@@ -162,7 +163,63 @@ def test_the_assessment_is_one_click_from_the_pages_with_the_session_alone(demo)
 
 
 def _body(html: str) -> str:
-    return html[html.index("<body") :]
+    return re.sub(r'href="[^"]*"', "", html[html.index("<body") :])
+
+
+_LINK = re.compile(r'(?:href|src)="([^"#]*)"')
+PER_KIND = 4  # pages crawled per kind of page (first two path segments): every link type, bounded
+
+
+def _kind(url: str) -> str:
+    return "/".join(url.split("?")[0].split("/")[:4])
+
+
+def test_every_link_on_every_legal_page_opens_with_the_session(demo):
+    """Crawl the legal pages from /legal with the session alone (as a browser: the cookie, no
+    bearer token) and follow every same-site link on each page crawled — navigation, trails,
+    acts, proofs, the dashboards, the findings, the assessment's event and division links —
+    expecting no 401 (a route wanting a token a link cannot carry) and no 404. The crawl reads
+    up to PER_KIND pages of each kind, so every kind of link is followed and the test stays
+    bounded."""
+    client = _login(demo, "legal")
+    seeds = [*_pages(demo), f"/legal/trail/inspections/{demo['inspection']}"]
+    queue, crawled, followed = list(seeds), set(), {}
+    per_kind: dict[str, int] = {}
+    while queue:
+        url = queue.pop(0)
+        if url in crawled:
+            continue
+        crawled.add(url)
+        r = client.get(url)
+        followed[url] = r.status_code
+        assert r.status_code == 200, f"{url}: {r.status_code}"
+        if not r.headers["content-type"].startswith("text/html"):
+            continue
+        for link in _LINK.findall(r.text):
+            link = _unescape(link)
+            if link.startswith("?"):
+                link = url.split("?")[0] + link
+            if not link.startswith("/") or link.startswith("//"):
+                continue  # nothing on these pages leads to another site
+            if link not in followed:
+                status = client.get(link).status_code
+                followed[link] = status
+                assert status not in (401, 404), f"{url} links to {link}: {status}"
+                assert status == 200, f"{url} links to {link}: {status}"
+            crawlable = link.startswith("/legal") and "/static/" not in link
+            if crawlable and "format=" not in link and link not in crawled:
+                kind = _kind(link)
+                if per_kind.get(kind, 0) < PER_KIND:
+                    per_kind[kind] = per_kind.get(kind, 0) + 1
+                    queue.append(link)
+    kinds = {_kind(u) for u in followed}
+    # The crawl reached every kind of page, and the assessment's links lead to legal pages.
+    for kind in ("/legal/acts", "/legal/assessment", "/legal/trail/divisions", "/legal/trail/draws",
+                 "/legal/trail/officials", "/legal/findings", "/legal/dashboards"):  # fmt: skip
+        assert any(k.startswith(kind) for k in kinds), f"no link to {kind} was followed"
+    assessment = client.get(next(u for u in followed if u.startswith("/legal/assessment"))).text
+    assert "/proofs/inclusion" not in assessment and 'href="/trail' not in assessment
+    assert re.search(r'href="/legal/acts/\d+\?as_of=\d+"', assessment)
 
 
 def test_the_roles_decide_which_subjects_a_dispute_file_may_name(demo):

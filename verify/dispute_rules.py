@@ -1,0 +1,119 @@
+"""The rule audit inside the dispute check (``python -m verify dispute``; docs/DISPUTE.md): were
+the rules kept in the acts the file shows?
+
+The audit is the bundle audit's own (``rule_audit.audit_rules``: the same rule families, the same
+rulebook functions), run over the file's signed records in log order. The writer puts in the file
+what the per-event rules read (``projections/dispute.py``, ``_context``): every policy version,
+for each inspection its acts, its source draw or directed record, its target and the inspectors
+present, for each draw its selected targets and the inspectors its walks reached — each with its
+record's whole chain, signed and proven like every other record. So the registry as it stood
+before each act is folded from the file itself.
+
+Which rules a file can judge depends on what it is about, since a file holds the acts about its
+subject and no others:
+
+- always: team sizes and composition, recusals, qualifications, certificates valid on the day,
+  step dates, plan deadlines (a plan in the file has its whole chain) and publication deadlines
+  in working days (each inspection's publications are in the file);
+- frequency caps: in a file about a target (it holds every visit to it), a draw or an inspection
+  (the writer adds every visit to each target inspected, in the years of its visits); not in a
+  file about an official (it holds only the visits they took part in);
+- every selected target inspected: only in a file about a draw (it holds every inspection of the
+  draw);
+- never: coverage and participation (a division's whole register and staff) and plan bounds
+  (every draw of a plan) — named in the report as not judgeable from a dispute file.
+
+Findings are not integrity failures: the check's exit status does not depend on them. They are
+judged as of the China date of the file's last event.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audit_log import MAX_SHOWN, RULES, RuleAudit
+from .events import SignedEvent
+from .rule_audit import audit_rules
+
+# The rules every dispute file can judge, and those only a file about one kind of subject can.
+ALWAYS = (
+    "team_size",
+    "team_composition",
+    "recusal",
+    "qualification",
+    "certificate",
+    "step_dates",
+    "plan_deadline",
+    "publication_deadline",
+)
+ONLY_ABOUT = {"frequency_cap": ("target", "draw", "inspection"), "selection_inspected": ("draw",)}
+WHY_NOT = {
+    "frequency_cap": "needs every visit to each target: a file about an official holds only theirs",
+    "selection_inspected": "needs every inspection of the draw: only a file about a draw holds "
+    "them",
+    "plan_bounds": "needs every draw of the plan: the whole ledger",
+    "coverage": "needs the division's whole register and every inspection: the whole ledger",
+    "participation_staff": "needs the division's whole staff: the whole ledger",
+    "participation_agency_rounds": "needs every round of the division: the whole ledger",
+}
+
+
+@dataclass
+class DisputeAudit:
+    """The findings on the rules the file can judge, and the rules it cannot, with why."""
+
+    as_of: str = ""
+    judged: dict[str, int] = field(default_factory=dict)  # rule -> acts judged
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    not_judged: dict[str, str] = field(default_factory=dict)  # rule -> why not
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_json(self) -> dict[str, Any]:
+        counted = Counter(f["rule"] for f in self.findings)
+        return {
+            "ok": self.ok,
+            "as_of": self.as_of,
+            "rules": {
+                rule: {"asks": RULES[rule], "checked": n, "findings": counted[rule]}
+                for rule, n in self.judged.items()
+            },
+            "findings": self.findings,
+            "not_judgeable": self.not_judged,
+        }
+
+    def lines(self) -> list[str]:
+        counted = Counter(f["rule"] for f in self.findings)
+        head = (
+            f"rule audit of the file's acts (as of {self.as_of}): {len(self.findings)} finding(s)"
+        )
+        out = [f"{'OK  ' if self.ok else 'FIND'} {head} — findings are not integrity failures"]
+        for rule, n in self.judged.items():
+            mark = "ok  " if not counted[rule] else f"{counted[rule]:<4}"
+            out.append(f"       {mark} {rule}: {RULES[rule]} ({n} judged)")
+        for f in self.findings[:MAX_SHOWN]:
+            out.append(f"       [{f['rule']}] {f['message']}")
+            named = [f"position {e['event']} {e['type']} {e['id']}" for e in f["events"]]
+            out.append(f"         events: {'; '.join(named) or 'none'}")
+        if len(self.findings) > MAX_SHOWN:
+            out.append(f"       … and {len(self.findings) - MAX_SHOWN} more (see --json)")
+        for rule, why in self.not_judged.items():
+            out.append(f"       n/a  {rule}: not judgeable from a dispute file ({why})")
+        return out
+
+
+def audit_file(subject: str, events: list[tuple[int, int, SignedEvent]]) -> DisputeAudit:
+    """The audit of the file's events ((position, leaf index, event) in log order, checked as
+    signed, included and whole) for a file about a ``subject`` kind."""
+    judged = [r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ())]
+    audit: RuleAudit = audit_rules((p, e.envelope) for p, _, e in events)
+    return DisputeAudit(
+        as_of=audit.as_of,
+        judged={r: audit.checked[r] for r in judged},
+        findings=[f.to_json() for f in audit.findings if f.rule in judged],
+        not_judged={r: why for r, why in WHY_NOT.items() if r not in judged},
+    )
