@@ -365,8 +365,7 @@ def _verify_boxed(path: str, key: str, most: float) -> dict[str, Any]:
             try:
                 peak = max(peak, _rss_mib(child.pid or 0))
                 baseline = baseline or peak
-                io = Path(f"/proc/{child.pid}/io").read_text()
-                read = float(next(x for x in io.splitlines() if x.startswith("rchar")).split()[1])
+                read = _rchar(child.pid or 0)
             except (OSError, RuntimeError, StopIteration):
                 pass
             time.sleep(1)
@@ -375,14 +374,21 @@ def _verify_boxed(path: str, key: str, most: float) -> dict[str, Any]:
             child.terminate()
             child.join()
             bare = _bare_ed25519(path, key)
+            read -= answer.get("rchar", 0.0)  # what it read before verifying (its imports)
             return {"finished": False, "seconds": seconds, "read": read, "peak": peak,
                     "baseline": answer.get("baseline", baseline), **bare}  # fmt: skip
         child.join()
         return dict(answer)
 
 
+def _rchar(pid: int | str = "self") -> float:
+    """Bytes a process has read so far (``rchar`` in ``/proc/PID/io``)."""
+    io = Path(f"/proc/{pid}/io").read_text().splitlines()
+    return float(next(x for x in io if x.startswith("rchar")).split()[1])
+
+
 def _verify_into(answer: Any, path: str, key: str) -> None:
-    answer["baseline"] = _rss_mib()
+    answer["baseline"], answer["rchar"] = _rss_mib(), _rchar()
     answer.update(_verify(path, key))
 
 
@@ -469,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         "--steps",
         default=",".join(STEPS),
         help=f"which of {','.join(STEPS)} to measure (none: build only)",
+    )
+    parser.add_argument(
+        "--verify-seconds",
+        type=float,
+        help="stop the verifier after this long: its peak memory and bytes read so far",
     )
     parser.add_argument(
         "--rebuild-seconds",
