@@ -62,7 +62,7 @@ from .common import (
 from .import_targets import _in_fresh_process, _rss_mib
 
 K = 500
-BARE = 500_000  # bare Ed25519 timed over at most this many records, scaled to the bundle's
+BARE = 200_000  # bare Ed25519 timed over at most this many records, scaled to the bundle's
 STEPS = ("append", "seal", "freeze", "verify", "rebuild")
 CONTRIBUTIONS = {"szc": "58" * 32, "szc-legal": "20" * 32}
 
