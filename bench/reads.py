@@ -135,10 +135,10 @@ def _measure(
     return times
 
 
-def run(config: Config, n: int | None = None) -> list[Figure]:
+def run(config: Config, n: int | None = None, backends: list[str] | None = None) -> list[Figure]:
     n = n or (10_000 if config.quick else 100_000)
     figures: list[Figure] = []
-    for backend in config.backends():
+    for backend in backends or config.backends():
         if backend == "postgres" and config.pg is None:
             figures.append(Figure("reads", backend, "target reads", skipped=config.pg_skip_reason))
             continue
@@ -183,8 +183,8 @@ def run(config: Config, n: int | None = None) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.reads --targets 1000000 [--backend postgres] [--tmp DIR]``: SQLite,
-    and PostgreSQL with ``--backend postgres`` (``DRAWLEDGER_TEST_PG_*``)."""
+    """``python -m bench.reads --targets 1000000 [--backend postgres] [--tmp DIR]``: one
+    backend, SQLite by default (PostgreSQL: ``DRAWLEDGER_TEST_PG_*``)."""
     parser = argparse.ArgumentParser(prog="python -m bench.reads", description=__doc__)
     parser.add_argument("--targets", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         config.tmp = Path(args.tmp)
     if args.backend == "postgres":
         config.pg, config.pg_skip_reason = pg_params_from_env()
-    for f in run(config, args.targets):
+    for f in run(config, args.targets, [args.backend]):
         print(f"{f.measure}\t{f.backend}\t{f.value_text()}\t{f.detail}")
     return 0
 
