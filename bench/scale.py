@@ -161,10 +161,10 @@ def measure(
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(dir=config.tmp))
         if ledger is not None:
+            if backend != "sqlite":  # the scratch database is reset: nothing to reuse
+                raise ValueError("--ledger keeps an SQLite ledger only")
             ledger.mkdir(parents=True, exist_ok=True)
-            env = sqlite_env(ledger) if backend == "sqlite" else stack.enter_context(
-                store(config, backend, pg))  # fmt: skip
-            home = ledger
+            env, home = sqlite_env(ledger), ledger
         else:
             env = stack.enter_context(store(config, backend, pg))
             home = Path(tmp)
