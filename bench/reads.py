@@ -13,10 +13,14 @@ Figures: p95 of each over p95 of the bare lookup (lower is better), absolute p95
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import random
 import sqlite3
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -25,20 +29,20 @@ from projections import queries
 from projections.database import create_read_engine
 from projections.tables import metadata, target_items, targets
 
-from .common import Config, Figure, PgScratch
+from .common import Config, Figure, PgScratch, pg_params_from_env
 from .import_targets import credit_code
 
 DISTRICTS = ["天宁区", "钟楼区", "新北区", "武进区"]
 REQUESTS = 300
 
 
-def _rows(n: int) -> list[dict[str, Any]]:
+def _rows(n: int) -> Iterator[dict[str, Any]]:
+    """The rows one at a time (a million rows held at once would be gigabytes)."""
     from ledger.aggregates import id_for
 
-    out = []
     for i in range(n):
         code = credit_code(i)
-        out.append(
+        yield (
             {
                 "id": str(id_for("target", code)),
                 "kind": "enterprise",
@@ -61,14 +65,12 @@ def _rows(n: int) -> list[dict[str, Any]]:
                 "updated_at": "2026-01-19T08:00:00.000000Z",
             }
         )
-    return out
 
 
-def _fill(engine: Engine, rows: list[dict[str, Any]]) -> None:
+def _fill(engine: Engine, rows: Iterator[dict[str, Any]]) -> None:
     metadata.create_all(engine, tables=[targets, target_items])
     with engine.begin() as conn:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
+        while chunk := list(itertools.islice(rows, 5000)):
             conn.execute(insert(targets), chunk)
             conn.execute(
                 insert(target_items), [{"target_id": r["id"], "item": "qsxk"} for r in chunk]
@@ -133,11 +135,10 @@ def _measure(
     return times
 
 
-def run(config: Config) -> list[Figure]:
-    n = 10_000 if config.quick else 100_000
-    rows = _rows(n)
+def run(config: Config, n: int | None = None, backends: list[str] | None = None) -> list[Figure]:
+    n = n or (10_000 if config.quick else 100_000)
     figures: list[Figure] = []
-    for backend in config.backends():
+    for backend in backends or config.backends():
         if backend == "postgres" and config.pg is None:
             figures.append(Figure("reads", backend, "target reads", skipped=config.pg_skip_reason))
             continue
@@ -146,7 +147,7 @@ def run(config: Config) -> list[Figure]:
             path = config.tmp / f"bench-reads-{random.getrandbits(32):08x}.sqlite"
             engine = create_read_engine(f"sqlite:///{path}")
             try:
-                _fill(engine, rows)
+                _fill(engine, _rows(n))
                 bare, close = _bare(backend, path)
                 times = _measure(engine, bare, n, config.log)
                 close()
@@ -159,7 +160,7 @@ def run(config: Config) -> list[Figure]:
             with PgScratch(config.pg) as pg:
                 engine = create_read_engine(pg.url())
                 try:
-                    _fill(engine, rows)
+                    _fill(engine, _rows(n))
                     bare, close = _bare(backend, pg)
                     times = _measure(engine, bare, n, config.log)
                     close()
@@ -179,3 +180,25 @@ def run(config: Config) -> list[Figure]:
                 )
             )
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.reads --targets 1000000 [--backend postgres] [--tmp DIR]``: one
+    backend, SQLite by default (PostgreSQL: ``DRAWLEDGER_TEST_PG_*``)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.reads", description=__doc__)
+    parser.add_argument("--targets", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--tmp", help="where the SQLite read database goes")
+    args = parser.parse_args(argv)
+    config = Config(quick=False, repeats=1)
+    if args.tmp:
+        config.tmp = Path(args.tmp)
+    if args.backend == "postgres":
+        config.pg, config.pg_skip_reason = pg_params_from_env()
+    for f in run(config, args.targets, [args.backend]):
+        print(f"{f.measure}\t{f.backend}\t{f.value_text()}\t{f.detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
