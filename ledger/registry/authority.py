@@ -150,7 +150,8 @@ def acting(
     official = official_of(app, by)
     request = current_request() if official is None else None
     who = by if official is not None else request.official.code if request else None
-    charge = charge_of(app.policy_in_force(), who) if who and action in IN_CHARGE else ()
-    policy = operator_policy(app, official)
+    policy = operator_policy(app, official)  # read once: the operator's judge, and the charge
+    in_force = policy or (app.policy_in_force() if who and action in IN_CHARGE else {})
+    charge = charge_of(in_force, who) if who and action in IN_CHARGE else ()
     actor = authorise(official, action, division, to=to, charge=charge, policy=policy)
     return actor.to_json()
