@@ -6,7 +6,7 @@ once for every rule family.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -86,28 +86,41 @@ class RuleAudit:
         named = tuple(dict.fromkeys(e for e in events if e is not None))
         self.findings.append(RuleFinding(rule, message, named))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, rules: Iterable[str] | None = None) -> dict[str, Any]:
+        """The audit as JSON; with ``rules``, the table lists only those (a dispute file's)."""
         by_rule = Counter(f.rule for f in self.findings)
         return {
             "ok": self.ok,
             "as_of": self.as_of,
             "rules": {
-                rule: {"asks": asks, "checked": self.checked[rule], "findings": by_rule[rule]}
-                for rule, asks in RULES.items()
+                rule: {
+                    "asks": RULES[rule],
+                    "checked": self.checked[rule],
+                    "findings": by_rule[rule],
+                }
+                for rule in (RULES if rules is None else rules)
             },
             "findings": [f.to_json() for f in self.findings],
             "figures": [{k: v for k, v in f.items() if k != "events"} for f in self.figures],
         }
 
-    def lines(self, name: Callable[[int], str] | None = None) -> list[str]:
+    def lines(
+        self,
+        name: Callable[[int], str] | None = None,
+        *,
+        rules: Iterable[str] | None = None,
+        title: str = "rule audit",
+        note: str = "",
+    ) -> list[str]:
         """The printed findings; ``name`` names an event by its leaf index (the report's
-        ``event_name``: its ledger position and leaf)."""
+        ``event_name``: its ledger position and leaf); with ``rules``, only those are listed;
+        ``title`` and ``note`` open and close the first line."""
         by_rule = Counter(f.rule for f in self.findings)
-        head = f"rule audit (as of {self.as_of}): {len(self.findings)} finding(s)"
+        head = f"{title} (as of {self.as_of}): {len(self.findings)} finding(s){note}"
         out = [f"{'OK  ' if self.ok else 'FIND'} {head}"]
-        for rule, asks in RULES.items():
+        for rule in RULES if rules is None else rules:
             mark = "ok  " if not by_rule[rule] else f"{by_rule[rule]:<4}"
-            out.append(f"       {mark} {rule}: {asks} ({self.checked[rule]} judged)")
+            out.append(f"       {mark} {rule}: {RULES[rule]} ({self.checked[rule]} judged)")
         for f in self.findings[:MAX_SHOWN]:
             out.append(f"       [{f.rule}] {f.message}")
             named = [e.named(name) for e in f.events]

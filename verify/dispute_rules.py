@@ -29,11 +29,10 @@ judged as of the China date of the file's last event.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit_log import MAX_SHOWN, RULES, RuleAudit
+from .audit_log import RULES, RuleAudit
 from .events import SignedEvent
 from .rule_audit import audit_rules
 
@@ -62,45 +61,29 @@ WHY_NOT = {
 
 @dataclass
 class DisputeAudit:
-    """The findings on the rules the file can judge, and the rules it cannot, with why."""
+    """The bundle audit's findings on the rules the file can judge (``judged``, in the order of
+    ``RULES``), and the rules it cannot, with why."""
 
-    as_of: str = ""
-    judged: dict[str, int] = field(default_factory=dict)  # rule -> acts judged
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    audit: RuleAudit
+    judged: tuple[str, ...]
     not_judged: dict[str, str] = field(default_factory=dict)  # rule -> why not
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        return self.audit.ok
 
     def to_json(self) -> dict[str, Any]:
-        counted = Counter(f["rule"] for f in self.findings)
-        return {
-            "ok": self.ok,
-            "as_of": self.as_of,
-            "rules": {
-                rule: {"asks": RULES[rule], "checked": n, "findings": counted[rule]}
-                for rule, n in self.judged.items()
-            },
-            "findings": self.findings,
-            "not_judgeable": self.not_judged,
-        }
+        found = self.audit.to_json(self.judged)
+        del found["figures"]
+        return {**found, "not_judgeable": self.not_judged}
 
     def lines(self) -> list[str]:
-        counted = Counter(f["rule"] for f in self.findings)
-        head = (
-            f"rule audit of the file's acts (as of {self.as_of}): {len(self.findings)} finding(s)"
+        out = self.audit.lines(
+            lambda position: f"position {position}",
+            rules=self.judged,
+            title="rule audit of the file's acts",
+            note=" — findings are not integrity failures",
         )
-        out = [f"{'OK  ' if self.ok else 'FIND'} {head} — findings are not integrity failures"]
-        for rule, n in self.judged.items():
-            mark = "ok  " if not counted[rule] else f"{counted[rule]:<4}"
-            out.append(f"       {mark} {rule}: {RULES[rule]} ({n} judged)")
-        for f in self.findings[:MAX_SHOWN]:
-            out.append(f"       [{f['rule']}] {f['message']}")
-            named = [f"position {e['event']} {e['type']} {e['id']}" for e in f["events"]]
-            out.append(f"         events: {'; '.join(named) or 'none'}")
-        if len(self.findings) > MAX_SHOWN:
-            out.append(f"       … and {len(self.findings) - MAX_SHOWN} more (see --json)")
         for rule, why in self.not_judged.items():
             out.append(f"       n/a  {rule}: not judgeable from a dispute file ({why})")
         return out
@@ -109,11 +92,7 @@ class DisputeAudit:
 def audit_file(subject: str, events: list[tuple[int, int, SignedEvent]]) -> DisputeAudit:
     """The audit of the file's events ((position, leaf index, event) in log order, checked as
     signed, included and whole) for a file about a ``subject`` kind."""
-    judged = [r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ())]
-    audit: RuleAudit = audit_rules((p, e.envelope) for p, _, e in events)
-    return DisputeAudit(
-        as_of=audit.as_of,
-        judged={r: audit.checked[r] for r in judged},
-        findings=[f.to_json() for f in audit.findings if f.rule in judged],
-        not_judged={r: why for r, why in WHY_NOT.items() if r not in judged},
-    )
+    judged = tuple(r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ()))
+    audit = audit_rules((p, e.envelope) for p, _, e in events)
+    kept = RuleAudit(audit.as_of, [f for f in audit.findings if f.rule in judged], audit.checked)
+    return DisputeAudit(kept, judged, {r: why for r, why in WHY_NOT.items() if r not in judged})
