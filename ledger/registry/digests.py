@@ -23,7 +23,7 @@ The seal is an HMAC, keyed by a secret derived from the ledger's signing key, ov
 digest, the entry's code and division and every stored record of the entry (each version's
 bytes): a row written into the table by anyone without the key matches nothing, and a record
 edited in the database voids the seal, so the import reads the entry and its checked reader
-refuses the edit. The table (``import_digests``) is kept beside the events and written in the
+refuses the edit. The table (``import_row_digests``) is kept beside the events and written in the
 import's own transaction; it is a cache, not part of the log: deleting it only makes the next
 re-import slower. Individuals' rows are never kept (their rows carry an ID number, personal data
 that must be erasable).
