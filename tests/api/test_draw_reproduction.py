@@ -90,8 +90,24 @@ def bureau(tmp_path_factory):  # type: ignore[no-untyped-def]
                     recusing, UUID(target.aggregate), "本人配偶在该单位任职", by="szc-aggregator"
                 )
     made = {kind: _draw(draws, kind) for kind in KINDS}
+    # The seeds are random: the recusal test needs a weighted draw whose walks reached one of
+    # the three (about one build in a few hundred has none), so draw again until one does.
+    for _ in range(20):
+        if _walks_reached(app, made["weighted"], set(qualified[:3])):
+            break
+        made["weighted"] = _draw(draws, "weighted")
     app.sealer.seal()
     return app, made
+
+
+def _walks_reached(app: LedgerApp, draw: UUID, codes: set[str]) -> bool:
+    """Whether a walk of the draw's teams skipped one of the codes (a recusal)."""
+    teams = next(
+        e.envelope["payload"]["teams"]
+        for _, e in app.records(topics=["draw.inspectors_assigned"])
+        if e.envelope["aggregate"] == str(draw)
+    )
+    return any(s["inspector"] in codes for team in teams for s in team["skips"])
 
 
 @pytest.fixture(scope="module")
