@@ -342,8 +342,8 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     members = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
         "teams"
     ][0]["members"]
-    signed = [e["payload"]["code"] for e in envelopes
-              if e["type"] == "inspector.registered" and e["payload"]["code"] in members]  # fmt: skip
+    registered = [e["payload"]["code"] for e in envelopes if e["type"] == "inspector.registered"]
+    signed = [code for code in registered if code in members]
     doc["rosters"][division] = [c for c in roster if c != signed[0]]
     _save_population(short, demo["draw"], doc)
     assert _check(short, demo["key"]) == 1
@@ -352,8 +352,11 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
     lines = _lines(unsigned)
-    record = next(n for n, e in enumerate(envelopes)
-                  if e["type"] == "inspector.registered" and e["payload"]["code"] == signed[0])  # fmt: skip
+    record = next(
+        n
+        for n, e in enumerate(envelopes)
+        if e["type"] == "inspector.registered" and e["payload"]["code"] == signed[0]
+    )
     aggregate = envelopes[record]["aggregate"]
     keep = [n for n, e in enumerate(envelopes) if e["aggregate"] != aggregate]
     manifest = json.loads((unsigned / "manifest.json").read_text(encoding="utf-8"))
