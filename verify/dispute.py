@@ -10,9 +10,10 @@ The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and 
    nothing added, nothing removed;
 4. each record's chain is whole from its creation: versions 1, 2, … with each event naming the
    digest of the one before, so no event of a record in between was left out;
-5. every draw replays: its frozen population (``draws/<id>.json``) is what the signed freeze
-   committed to, the seed re-derives from the signed reveal, and the selection recomputes
-   (verify/dispute_draws.py);
+5. every draw replays: its frozen population (``draws/<id>.json``) and its rosters are what
+   the signed freeze committed to, the seed re-derives from the signed reveal, the selection
+   and the team walks recompute (verify/dispute_draws.py); a freeze recorded before freezes
+   committed to the rosters is named ("roster not committed");
 6. with ``--trusted-checkpoint``: the file's checkpoint is consistent with each checkpoint the
    holder trusts, older or newer (verify/dispute_anchor.py).
 
@@ -199,8 +200,10 @@ def check_dispute(
 
     # (5): every draw replays from its frozen population
     drawn, failures = dispute_draws.replay(directory, decoded)
+    unproven = dispute_draws.rosters_not_committed(decoded)
+    note = f"; roster not committed by the freeze of {', '.join(unproven)}" if unproven else ""
     report.steps.append(
-        (f"every draw replays from its frozen population ({drawn} draws)", failures)
+        (f"every draw replays from its frozen population ({drawn} draws{note})", failures)
     )
 
     # (6): consistent with the checkpoints the holder trusts

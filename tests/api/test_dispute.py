@@ -310,6 +310,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     records; a code slipped into the roster ahead of the walk, a signed inspector left off the
     roster, or a walked inspector's records taken out of the file (with their manifest lines,
     so steps 3 and 4 hold) each fail step 5, naming what differs."""
+    from verify import dispute_draws
     from verify.draws import inspector_order
 
     good = tmp_path / "good"
@@ -330,7 +331,10 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     _save_population(ahead, demo["draw"], doc)
     assert _check(ahead, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL: (5)" in out and "teams: recorded" in out and fake in out
+    assert "FAIL: (5)" in out and f"roster of division {division} ({len(roster) + 1} codes)" in out
+    # a freeze that committed to no roster (recorded before freezes did): the walk differs
+    count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
+    assert count == 1 and "teams: recorded" in failures[0] and fake in failures[0]
 
     short = tmp_path / "short"
     shutil.copytree(good, short)
@@ -342,18 +346,26 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     members = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
         "teams"
     ][0]["members"]
-    signed = [e["payload"]["code"] for e in envelopes
-              if e["type"] == "inspector.registered" and e["payload"]["code"] in members]  # fmt: skip
+    signed = [
+        e["payload"]["code"]
+        for e in envelopes
+        if e["type"] == "inspector.registered" and e["payload"]["code"] in members
+    ]
     doc["rosters"][division] = [c for c in roster if c != signed[0]]
     _save_population(short, demo["draw"], doc)
     assert _check(short, demo["key"]) == 1
-    assert f"leaves out ['{signed[0]}']" in capsys.readouterr().out
+    assert "the freeze committed to" in capsys.readouterr().out
+    count, failures = dispute_draws.replay(short, _uncommitted(_events(short)))
+    assert count == 1 and f"leaves out ['{signed[0]}']" in failures[0]
 
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
     lines = _lines(unsigned)
-    record = next(n for n, e in enumerate(envelopes)
-                  if e["type"] == "inspector.registered" and e["payload"]["code"] == signed[0])  # fmt: skip
+    record = next(
+        n
+        for n, e in enumerate(envelopes)
+        if e["type"] == "inspector.registered" and e["payload"]["code"] == signed[0]
+    )
     aggregate = envelopes[record]["aggregate"]
     keep = [n for n, e in enumerate(envelopes) if e["aggregate"] != aggregate]
     manifest = json.loads((unsigned / "manifest.json").read_text(encoding="utf-8"))
@@ -364,6 +376,76 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     out = capsys.readouterr().out
     assert "OK: (4)" in out and "FAIL: (5)" in out
     assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
+
+
+def _events(out: Path) -> list[tuple[int, int, Any]]:
+    from verify.events import decode_record
+
+    return [
+        (line["position"], line["index"], decode_record(base64.b64decode(line["record"])))
+        for line in map(json.loads, _lines(out))
+    ]
+
+
+def _uncommitted(events: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The events as a ledger from before freezes committed to the rosters recorded them (the
+    replay alone: the signatures are step 2's)."""
+    from dataclasses import replace
+
+    found = []
+    for position, index, event in events:
+        if event.type == "draw.population_frozen":
+            envelope = json.loads(json.dumps(event.envelope))
+            del envelope["payload"]["roster_digest"], envelope["payload"]["partner_roster_digests"]
+            event = replace(event, envelope=envelope)
+        found.append((position, index, event))
+    return found
+
+
+def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo, tmp_path, capsys):
+    """The attack the rosters' commitment closes: the file's roster leaves out an inspector and
+    the file holds no record of them, so nothing in the file shows them — yet the roster no
+    longer hashes to what the signed freeze committed to. Over a freeze that committed to no
+    roster (one recorded before freezes did) the same file replays without a failure: that is
+    the hole, and the check names such a freeze "roster not committed"."""
+    from verify import dispute_draws
+
+    good = tmp_path / "good"
+    assert _write(demo, good, "--draw", demo["draw"]) == 0
+    division, _, roster, _ = _walked_first(good, demo["draw"])
+    events = _events(good)
+    frozen = next(e for _, _, e in events if e.type == "draw.population_frozen").envelope
+    assert {"roster_digest", "partner_roster_digests"} <= set(frozen["payload"])
+    reached: set[str] = set()
+    for _, _, e in events:
+        if e.aggregate == demo["draw"] and e.type == "draw.inspectors_assigned":
+            for team in e.envelope["payload"]["teams"]:
+                reached |= {*team["members"], *(s["inspector"] for s in team["skips"])}
+    registered = {e.envelope["payload"]["code"]: e.aggregate for _, _, e in events
+                  if e.type == "inspector.registered"}  # fmt: skip
+    left_out = next(c for c in roster if c not in reached)  # no walk of the draw reached them
+    cut = tmp_path / "cut"
+    shutil.copytree(good, cut)
+    doc = _population(cut, demo["draw"])
+    doc["rosters"][division] = [c for c in roster if c != left_out]
+    _save_population(cut, demo["draw"], doc)
+    if left_out in registered:  # their records too (present at another visit to a target)
+        keep = [n for n, (_, _, e) in enumerate(events) if e.aggregate != registered[left_out]]
+        manifest = _manifest(cut)
+        manifest["records"] = [manifest["records"][n] for n in keep]
+        (cut / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        lines = _lines(cut)
+        (cut / "evidence.jsonl").write_text("\n".join(lines[n] for n in keep) + "\n")
+    capsys.readouterr()
+    assert _check(cut, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert "OK: (4)" in out and "FAIL: (5)" in out
+    assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
+    assert frozen["payload"]["roster_digest"] in out
+
+    assert dispute_draws.replay(cut, _uncommitted(_events(cut))) == (1, [])  # the old hole
+    assert dispute_draws.rosters_not_committed(_uncommitted(events)) == [demo["draw"]]
+    assert dispute_draws.rosters_not_committed(events) == []
 
 
 # -- the rule audit of the file's acts -------------------------------------------------------------
@@ -549,7 +631,8 @@ def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, 
 def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, capsys):
     """The demo clerk's file holds a joint inspection (a partner's teams, drawn from its own
     roster) and a substitution: both replay, and a code slipped ahead into the partner's
-    roster makes its teams differ."""
+    roster breaks the digest the freeze committed to (and, over a freeze that committed to no
+    roster, makes its teams differ)."""
     from verify.draws import partner_inspector_order
 
     good = tmp_path / "official"
@@ -578,5 +661,10 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     doc["rosters"][partner] = sorted([*roster, fake])
     _save_population(good, draw, doc)
     assert _check(good, demo["key"]) == 1
-    out = capsys.readouterr().out
-    assert f"division {partner}'s teams: recorded" in out and fake in out
+    out = capsys.readouterr().out  # the partner's roster is bound to the freeze's digest
+    assert f"the file's roster of division {partner} ({len(roster) + 1} codes)" in out
+    # over a freeze that committed to no roster, the partner's walk differs
+    from verify import dispute_draws
+
+    failures = dispute_draws.replay(good, _uncommitted(_events(good)))[1]
+    assert any(f"division {partner}'s teams: recorded" in f and fake in f for f in failures)
