@@ -12,9 +12,13 @@ What it holds (``write_dispute``):
   each record's position, leaf index and digest;
 - ``report.html`` and ``report.pdf``: the story in Chinese, in order: each act with its time
   (China time), what it was and in which role (the Chinese names of ``ledger/labels.py``), who,
-  in which division, its position and digest;
+  in which division, its position and digest; then the rule audit the check makes
+  (``verify.dispute_rules.audit_file``, run here over the same records): each finding with the
+  events behind it;
 - ``draws/<draw id>.json``: for each draw whose population was frozen, the eligible targets with
   their strata and weights as the selection read them, so the check replays the draw;
+- ``as_of.json``: the signed record at ``as_of`` with its inclusion proof: the moment the
+  check's rule audit is judged as of;
 - ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
   signed checkpoints (kept by the requester) to the file's.
 
@@ -36,12 +40,14 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
-from ledger.labels import event_label, role_label
+from ledger.labels import event_label, role_label, rule_label
+from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_draws import population_file
+from verify.dispute_rules import DisputeAudit, audit_file
 from verify.draw_rules import population_table, roster
 from verify.errors import VerifyError
-from verify.events import decode_record
+from verify.events import SignedEvent, decode_record
 from verify.merkle import Levels
 from verify.note import parse_checkpoint, verify_note
 from verify.workdays import CHINA
@@ -96,6 +102,7 @@ def write_dispute(
     tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
     out.mkdir(parents=True, exist_ok=True)
     records = []
+    decoded: list[tuple[int, int, SignedEvent]] = []
     frozen: list[str] = []
     with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
         for p in positions:
@@ -110,12 +117,14 @@ def write_dispute(
                 "proof": [base64.b64encode(h).decode("ascii") for h in proof],
             }
             evidence.write(json.dumps(line, sort_keys=True) + "\n")
+            decoded.append((p, index, event))
             if event.type == "draw.population_frozen":
                 frozen.append(event.aggregate)
             records.append(
                 {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
             )
     (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+    as_of_record = _write_as_of(app, tree, position, out)
     _write_populations(app, frozen, out)
     if older:
         with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
@@ -135,9 +144,35 @@ def write_dispute(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     rows = _report_rows(engine, manifest)
-    (out / "report.html").write_text(_report_html(manifest, acts, rows), encoding="utf-8")
-    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows))
+    audit = audit_file(kind, decoded, as_of_record)
+    (out / "report.html").write_text(
+        _report_html(manifest, acts, rows, audit, engine), encoding="utf-8"
+    )
+    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows, audit, engine))
     return manifest
+
+
+def _write_as_of(app: LedgerApp, tree: Levels, position: int, out: Path) -> tuple[int, str]:
+    """``as_of.json``: the signed record at the file's ``as_of`` position (the log's last event
+    then; the last one before it if no event has that position), with its leaf index and its
+    inclusion proof. Its time is the moment the rule audit judges as of (verify/dispute.py);
+    it is not one of the file's records (not an act, not audited). Returns (its position, its
+    UTC time)."""
+    for at in range(position, 0, -1):
+        try:
+            record = _record_at(app, at)
+        except NotFound:
+            continue
+        index = app.sealer.leaf_index(at)
+        doc = {
+            "position": at,
+            "index": index,
+            "record": base64.b64encode(record).decode("ascii"),
+            "proof": [base64.b64encode(h).decode("ascii") for h in tree.inclusion_proof(index)],
+        }
+        (out / AS_OF).write_text(json.dumps(doc, sort_keys=True) + "\n", encoding="utf-8")
+        return at, str(decode_record(record).envelope["time"])
+    raise NotFound(f"no event at or before position {position}")
 
 
 def _older_size(app: LedgerApp, note: str, size: int) -> int:
@@ -372,8 +407,67 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
     ]
 
 
-def _report_html(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> str:
+_FINDINGS_HEADER = ("序号", "规则", "发现（核验程序原文）", "相关事件（账本位置、事件、记录）")
+
+
+def _findings_intro(audit: DisputeAudit) -> list[str]:
+    """The rule audit in Chinese: as of when, the verdict, what was judged and what cannot be."""
+    found = audit.audit
+    judged = "；".join(f"{rule_label(r)} {found.checked[r]} 项" for r in audit.judged)
+    verdict = (
+        "本材料所含事项未发现违反规则的情况"
+        if found.ok
+        else f"共 {len(found.findings)} 项发现，逐项列于下表，并列出每项发现所依据的事件"
+    )
+    return [
+        f"规则执行情况审查（截至 {found.as_of}，即本材料截止账本位置 {audit.as_of_position} 的"
+        "北京时间日期；"
+        "尚未届满的期限不计为发现）：" + verdict + "。",
+        f"已审查：{judged}。",
+        "无法仅凭本材料审查（须以完整账本审查）："
+        + "、".join(rule_label(r) for r in audit.not_judged)
+        + "。",
+        "发现不属于完整性错误：账本是否完整由核验步骤 1–6 判定，规则是否得到遵守另行列出。"
+        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现，不读取本报告。",
+    ]
+
+
+def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
+    """One row per finding: number, the rule in Chinese, the verifier's words, and each event
+    behind it by position, its Chinese name, its record and its time (China time)."""
+    positions = {e.position for f in audit.audit.findings for e in f.events}
+    with engine.connect() as conn:
+        a = t.trail_acts
+        times = {
+            int(r.position): r.time
+            for r in conn.execute(select(a.c.position, a.c.time).where(a.c.position.in_(positions)))
+        }
+    rows = []
+    for n, f in enumerate(audit.audit.findings, 1):
+        events = "；".join(
+            f"位置 {e.position} {event_label(e.type)}（记录 {e.id}"
+            + (f"，{_china_time(times[e.position])}" if e.position in times else "")
+            + "）"
+            for e in f.events
+        )
+        rows.append((n, rule_label(f.rule), f.message, events or "无"))
+    return rows
+
+
+def _report_html(
+    manifest: dict[str, Any],
+    acts: set[int],
+    rows: list[tuple[Any, ...]],
+    audit: DisputeAudit,
+    engine: Engine,
+) -> str:
     esc = html.escape
+    findings = "\n".join(
+        f'<tr data-rule="{esc(f.rule)}">'
+        + "".join(f"<td>{esc(str(c))}</td>" for c in row)
+        + "</tr>"
+        for f, row in zip(audit.audit.findings, _finding_rows(audit, engine), strict=True)
+    )
     body = "\n".join(
         "<tr>"
         + "".join(
@@ -390,17 +484,33 @@ def _report_html(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any,
         intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
         header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
         rows=body,
+        findings_intro="\n".join(f"<p>{esc(p)}</p>" for p in _findings_intro(audit)),
+        findings_header="".join(f"<th>{esc(h)}</th>" for h in _FINDINGS_HEADER),
+        findings=findings or '<tr><td colspan="4">无。</td></tr>',
     )
 
 
-def _report_pdf(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> bytes:
+def _report_pdf(
+    manifest: dict[str, Any],
+    acts: set[int],
+    rows: list[tuple[Any, ...]],
+    audit: DisputeAudit,
+    engine: Engine,
+) -> bytes:
     table = Section(
         paragraphs=_intro(manifest, acts),
         header=_HEADER,
         rows=[row[:-1] for row in rows],
         widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
     )
-    return pdf_bytes(_title(manifest), [table])
+    findings = Section(
+        heading="规则执行情况审查",
+        paragraphs=_findings_intro(audit),
+        header=_FINDINGS_HEADER,
+        rows=_finding_rows(audit, engine) or [("", "", "无。", "")],
+        widths=(0.6, 2.0, 5.0, 5.0),
+    )
+    return pdf_bytes(_title(manifest), [table, findings])
 
 
 def _china_time(text: str) -> str:
@@ -417,5 +527,12 @@ _PAGE = """<!doctype html>
 <thead><tr>{header}</tr></thead>
 <tbody>
 {rows}
+</tbody></table>
+<h2 id="rules">规则执行情况审查</h2>
+{findings_intro}
+<table id="findings" style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
+<thead><tr>{findings_header}</tr></thead>
+<tbody>
+{findings}
 </tbody></table></body></html>
 """

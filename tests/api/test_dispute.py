@@ -668,3 +668,85 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
 
     failures = dispute_draws.replay(good, _uncommitted(_events(good)))[1]
     assert any(f"division {partner}'s teams: recorded" in f and fake in f for f in failures)
+
+
+# -- the rule audit's as_of ------------------------------------------------------------------------
+
+
+def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
+    demo, tmp_path, capsys
+):
+    """The file carries the signed record at its as_of (``as_of.json``, with its inclusion
+    proof); the audit is judged as of that record's China date and says so. The record of an
+    earlier position, one changed byte, or one of another size are refused in step 2; a file
+    without it is judged as of its last event and says that instead."""
+    from verify.workdays import china_date
+
+    out = tmp_path / "inspection"
+    assert _write(demo, out, "--inspection", demo["inspection"]) == 0
+    manifest = _manifest(out)
+    anchor = json.loads((out / "as_of.json").read_text(encoding="utf-8"))
+    last = max(r["position"] for r in manifest["records"])
+    assert anchor["position"] == manifest["as_of"] >= last
+    app = LedgerApp.open(demo["data"])
+    try:
+        [(_, event)] = [(p, e) for p, e in app.records() if p == manifest["as_of"]]
+    finally:
+        app.close()
+    capsys.readouterr()
+    assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert rules["as_of"] == china_date(event.envelope["time"]).isoformat()
+    assert rules["as_of_basis"].startswith(f"the file's as_of, position {manifest['as_of']}")
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(out, earlier)
+    first = json.loads(_lines(earlier)[0])
+    (earlier / "as_of.json").write_text(json.dumps(first), encoding="utf-8")
+    assert _check(earlier, demo["key"]) == 1
+    assert "FAIL: (2)" in (text := capsys.readouterr().out) and "not the log's last event" in text
+
+    changed = tmp_path / "changed"
+    shutil.copytree(out, changed)
+    record = bytearray(base64.b64decode(anchor["record"]))
+    record[-3] ^= 1
+    forged = {**anchor, "record": base64.b64encode(bytes(record)).decode()}
+    (changed / "as_of.json").write_text(json.dumps(forged), encoding="utf-8")
+    assert _check(changed, demo["key"]) == 1
+    assert "FAIL: (2)" in capsys.readouterr().out
+
+    without = tmp_path / "without"
+    shutil.copytree(out, without)
+    (without / "as_of.json").unlink()
+    assert _check(without, demo["key"]) == 0
+    assert "judged as of the China date of the file's last event" in capsys.readouterr().out
+
+
+def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_each(
+    demo, tmp_path, capsys
+):
+    """report.html and report.pdf list the findings the check makes (the same rules, in the
+    same order, each with the events behind it by position and Chinese name), the rules judged
+    and those a dispute file cannot judge — in Chinese; the demo's clerk has findings."""
+    from ledger.labels import event_label, rule_label
+
+    out = tmp_path / "official"
+    assert _write(demo, out, "--official", "szc-clerk") == 0
+    capsys.readouterr()
+    assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["rules"]["findings"]
+    assert findings
+    report = (out / "report.html").read_text(encoding="utf-8")
+    section = report.split('<h2 id="rules">', 1)[1]
+    assert "规则执行情况审查" in section and f"共 {len(findings)} 项发现" in section
+    assert "无法仅凭本材料审查" in section and rule_label("coverage") in section
+    rows = section.split('<tr data-rule="')[1:]
+    assert [row.split('"', 1)[0] for row in rows] == [f["rule"] for f in findings]
+    for row, finding in zip(rows, findings, strict=True):
+        assert rule_label(finding["rule"]) in row
+        for e in finding["events"]:
+            assert f"位置 {e['event']} {event_label(e['type'])}（记录 {e['id']}" in row
+    pdf = (out / "report.pdf").read_bytes()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "规则执行情况审查" in text and f"共 {len(findings)} 项发现" in text
+    assert rule_label(findings[0]["rule"]) in text
