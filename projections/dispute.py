@@ -246,11 +246,11 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
     (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
     every ``policy.set``; in a file about a draw or an inspection, every visit to each target
     inspected in the years of its visits (so that the yearly cap is judged: a target's file has
-    them all already), with their acts, targets and inspectors present but not their draws; for
-    each inspection of the file, every act on it (its publications too), its source draw or
-    directed record, its target and the inspectors present; for each draw, its selected
-    targets and every inspector its walks reached (members, skips, substitutes). Each is then
-    taken with its record's whole chain (``_with_whole_chains``)."""
+    them all already); for each inspection of the file (those visits too), every act on it (its
+    publications too), its source draw or directed record (so that whether those present were
+    on the drawn team is judged for every visit), its target and the inspectors present; for
+    each draw, its selected targets and every inspector its walks reached (members, skips,
+    substitutes). Each is then taken with its record's whole chain (``_with_whole_chains``)."""
     a, links = t.trail_acts, t.trail_links
     up_to = a.c.position <= position
     with engine.connect() as conn:
@@ -272,10 +272,8 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
             )
         )
         policy = rows_where(a.c.kind == "policy")
-        sources = {  # the other visits to a target count against its cap; their draws are not read
-            str(r.payload["source"])
-            for r in on_them
-            if r.type == "inspection.notified" and r.aggregate_id in own
+        sources = {  # every visit's draw or directed record: each team present is judged
+            str(r.payload["source"]) for r in on_them if r.type == "inspection.notified"
         }
         drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
         of_draws = rows_where(a.c.aggregate_id.in_(drawn))

@@ -195,7 +195,8 @@ def test_the_draw_in_a_dispute_file_replays_from_its_frozen_population(demo, tmp
     assert _write(demo, out, "--draw", demo["draw"]) == 0
     capsys.readouterr()
     assert _check(out, demo["key"]) == 0
-    assert "OK: (5) every draw replays from its frozen population (1 draws)" in (
+    drawn = _types(out).count("draw.population_frozen")  # with the other visits' draws
+    assert f"OK: (5) every draw replays from its frozen population ({drawn} draws)" in (
         capsys.readouterr().out
     )
     assert demo["code"] in {r["target"] for r in _population(out, demo["draw"])["eligible"]}
@@ -250,12 +251,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         (line["position"], line["index"], decode_record(base64.b64decode(line["record"])))
         for line in map(json.loads, _lines(out))
     ]
-    assert dispute_draws.replay(out, events) == (1, [])
+    drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
+    assert dispute_draws.replay(out, events) == (drawn, [])
 
     def altered(kind: str, change) -> list[Any]:  # type: ignore[no-untyped-def]
         found = []
         for position, index, event in events:
-            if event.type == kind:
+            if event.type == kind and event.aggregate == demo["draw"]:
                 envelope = json.loads(json.dumps(event.envelope))
                 change(envelope["payload"])
                 event = replace(event, envelope=envelope)
@@ -269,13 +271,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         payload["strata"][0]["selected"][0]["target"] = other
 
     count, failures = dispute_draws.replay(out, altered("draw.targets_selected", swap_selected))
-    assert count == 1 and len(failures) == 1 and "the signed selection is" in failures[0]
+    assert count == drawn and len(failures) == 1 and "the signed selection is" in failures[0]
 
     def other_seed(payload: dict[str, Any]) -> None:
         payload["seed"] = "0" * 64
 
     count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
-    assert count == 1 and failures and "seed: recorded" in failures[0]
+    assert count == drawn and failures and "seed: recorded" in failures[0]
 
     # A team signed with a member the walk does not give: the team walk's replay reports it.
     def other_member(payload: dict[str, Any]) -> None:
@@ -283,7 +285,7 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         team["members"] = [*team["members"][1:], team["members"][0]]
 
     count, failures = dispute_draws.replay(out, altered("draw.inspectors_assigned", other_member))
-    assert count == 1 and len(failures) == 1 and "teams: recorded" in failures[0], failures
+    assert count == drawn and len(failures) == 1 and "teams: recorded" in failures[0], failures
 
 
 # -- step 5: the team walks, over the registry the file's signed records show at the freeze -----
@@ -292,8 +294,12 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
 def _walked_first(out: Path, draw: str) -> tuple[str, str, list[str], str]:
     """(the lead division, the first team's target, the roster, the first code it walked)."""
     envelopes = [
-        json.loads(base64.b64decode(json.loads(line)["record"]).split(b"\n")[0])
+        e
         for line in _lines(out)
+        if (e := json.loads(base64.b64decode(json.loads(line)["record"]).split(b"\n")[0]))[
+            "aggregate"
+        ]
+        == draw
     ]
     seed = next(e for e in envelopes if e["type"] == "draw.seed_revealed")["payload"]["seed"]
     team = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
@@ -317,7 +323,10 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     assert _write(demo, good, "--draw", demo["draw"]) == 0
     division, target, roster, seed = _walked_first(good, demo["draw"])
     assert roster and _check(good, demo["key"]) == 0
-    assert "every draw replays from its frozen population (1 draws)" in capsys.readouterr().out
+    drawn = _types(good).count("draw.population_frozen")
+    assert f"every draw replays from its frozen population ({drawn} draws)" in (
+        capsys.readouterr().out
+    )
 
     ahead = tmp_path / "ahead"
     shutil.copytree(good, ahead)
@@ -334,7 +343,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     assert "FAIL: (5)" in out and f"roster of division {division} ({len(roster) + 1} codes)" in out
     # a freeze that committed to no roster (recorded before freezes did): the walk differs
     count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
-    assert count == 1 and "teams: recorded" in failures[0] and fake in failures[0]
+    assert count == drawn and "teams: recorded" in failures[0] and fake in failures[0]
 
     short = tmp_path / "short"
     shutil.copytree(good, short)
@@ -343,9 +352,11 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
                  for x in _lines(short)]  # fmt: skip
     # the file also holds inspectors present at other visits to the selected targets (for the
     # rule audit), which no walk of this draw reached: take one the first team walked
-    members = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
-        "teams"
-    ][0]["members"]
+    members = next(
+        e
+        for e in envelopes
+        if e["type"] == "draw.inspectors_assigned" and e["aggregate"] == demo["draw"]
+    )["payload"]["teams"][0]["members"]
     signed = [
         e["payload"]["code"]
         for e in envelopes
@@ -356,7 +367,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     assert _check(short, demo["key"]) == 1
     assert "the freeze committed to" in capsys.readouterr().out
     count, failures = dispute_draws.replay(short, _uncommitted(_events(short)))
-    assert count == 1 and f"leaves out ['{signed[0]}']" in failures[0]
+    assert count == drawn and f"leaves out ['{signed[0]}']" in failures[0]
 
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
@@ -417,13 +428,15 @@ def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo
     frozen = next(e for _, _, e in events if e.type == "draw.population_frozen").envelope
     assert {"roster_digest", "partner_roster_digests"} <= set(frozen["payload"])
     reached: set[str] = set()
-    for _, _, e in events:
-        if e.aggregate == demo["draw"] and e.type == "draw.inspectors_assigned":
-            for team in e.envelope["payload"]["teams"]:
-                reached |= {*team["members"], *(s["inspector"] for s in team["skips"])}
+    for _, _, e in events:  # by any draw of the file (the other visits' draws too)
+        p = e.envelope["payload"]
+        for team in p.get("teams", []) if e.type.endswith("inspectors_assigned") else []:
+            reached |= {*team["members"], *(s["inspector"] for s in team["skips"])}
+        if e.type.endswith("inspector_substituted"):
+            reached |= {p["replaced"], p["substitute"], *(s["inspector"] for s in p["skips"])}
     registered = {e.envelope["payload"]["code"]: e.aggregate for _, _, e in events
                   if e.type == "inspector.registered"}  # fmt: skip
-    left_out = next(c for c in roster if c not in reached)  # no walk of the draw reached them
+    left_out = next(c for c in roster if c not in reached)  # no walk of the file reached them
     cut = tmp_path / "cut"
     shutil.copytree(good, cut)
     doc = _population(cut, demo["draw"])
@@ -443,8 +456,11 @@ def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo
     assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
     assert frozen["payload"]["roster_digest"] in out
 
-    assert dispute_draws.replay(cut, _uncommitted(_events(cut))) == (1, [])  # the old hole
-    assert dispute_draws.rosters_not_committed(_uncommitted(events)) == [demo["draw"]]
+    drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
+    assert dispute_draws.replay(cut, _uncommitted(_events(cut))) == (drawn, [])  # the old hole
+    frozen_ids = sorted(e.aggregate for _, _, e in events if e.type == "draw.population_frozen")
+    assert demo["draw"] in frozen_ids
+    assert dispute_draws.rosters_not_committed(_uncommitted(events)) == frozen_ids
     assert dispute_draws.rosters_not_committed(events) == []
 
 
@@ -750,3 +766,57 @@ def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_ea
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     assert "规则执行情况审查" in text and f"共 {len(findings)} 项发现" in text
     assert rule_label(findings[0]["rule"]) in text
+
+
+def test_the_teams_of_the_other_visits_counted_for_the_cap_are_judged_too(demo, tmp_path):
+    """A file about an inspection holds every visit to its target in the year (for the yearly
+    cap) and, since, each visit's source draw with its teams: whether those present at the other
+    visits were on their drawn teams is judged. An inspector slipped into another visit's
+    present (here in the events as read, the replay alone: signatures are step 2's) is a
+    team_composition finding naming that visit."""
+    from dataclasses import replace
+
+    from verify.dispute_rules import audit_file
+
+    app = LedgerApp.open(demo["data"])
+    try:
+        notified = {e.envelope["aggregate"]: e.envelope["payload"]
+                    for _, e in app.records(topics=["inspection.notified"])}  # fmt: skip
+        carried = {e.envelope["aggregate"]: e.envelope["payload"]["on"][:4]
+                   for _, e in app.records(topics=["inspection.carried_out"])}  # fmt: skip
+    finally:
+        app.close()
+    visits: dict[tuple[str, str], list[str]] = {}
+    for inspection, year in carried.items():
+        visits.setdefault((notified[inspection]["target"], year), []).append(inspection)
+    mine, other = next(v for v in visits.values() if len(v) > 1)[:2]
+    out = tmp_path / "inspection"
+    assert _write(demo, out, "--inspection", mine) == 0
+    events = _events(out)
+    held = {e.aggregate: e for _, _, e in events}
+    source = notified[other]["source"]
+    assert other in held and source in held  # the other visit and its draw or directed record
+    assigned = [e for _, _, e in events if e.aggregate == source and "assigned" in e.type]
+    if not assigned:
+        pytest.skip("the other visit was directed: no drawn team to judge")
+    team = {m for e in assigned for t in e.envelope["payload"]["teams"] for m in t["members"]}
+    registered = [e.envelope["payload"]["code"] for _, _, e in events
+                  if e.type == "inspector.registered"]  # fmt: skip
+    outsider = next(c for c in registered if c not in team)
+
+    def slipped(event: Any) -> Any:
+        if event.aggregate != other or event.type != "inspection.carried_out":
+            return event
+        envelope = json.loads(json.dumps(event.envelope))
+        envelope["payload"]["present"] = [*envelope["payload"]["present"][1:], outsider]
+        return replace(event, envelope=envelope)
+
+    before = audit_file("inspection", events).audit.findings
+    after = audit_file("inspection", [(p, i, slipped(e)) for p, i, e in events]).audit.findings
+    new = [f for f in after if f not in before]
+    assert any(
+        f.rule == "team_composition"
+        and f"inspector {outsider} is not on the drawn team" in f.message
+        and other in {e.id for e in f.events}
+        for f in new
+    ), new
