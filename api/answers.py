@@ -231,6 +231,8 @@ class DrawFrozen(Answer):
     table_digest: str
     strata: dict[str, int]
     exclusions: Rows
+    roster_digest: str
+    partner_roster_digests: dict[str, str]
 
 
 class DrawRevealed(Answer):

@@ -10,11 +10,16 @@ What it holds (``write_dispute``):
 - ``checkpoint.note``: the signed checkpoint (with any witness cosignatures) the proofs lead to;
 - ``manifest.json``: the subject, the position it was asked as of, the checkpoint's size, and
   each record's position, leaf index and digest;
-- ``report.html`` and ``report.pdf``: the story in Chinese, in order: each act with its time
-  (China time), what it was and in which role (the Chinese names of ``ledger/labels.py``), who,
-  in which division, its position and digest;
+- ``report.html`` and ``report.pdf`` (``dispute_report.py``): the story in Chinese, in order:
+  each act with its time (China time), what it was and in which role (the Chinese names of
+  ``ledger/labels.py``), who, in which division, its position and digest; then the rule audit
+  the check makes
+  (``verify.dispute_rules.audit_file``, run here over the same records): each finding with the
+  events behind it;
 - ``draws/<draw id>.json``: for each draw whose population was frozen, the eligible targets with
   their strata and weights as the selection read them, so the check replays the draw;
+- ``as_of.json``: the signed record at ``as_of`` with its inclusion proof: the moment the
+  check's rule audit is judged as of;
 - ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
   signed checkpoints (kept by the requester) to the file's.
 
@@ -24,7 +29,6 @@ What it holds (``write_dispute``):
 from __future__ import annotations
 
 import base64
-import html
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,27 +40,21 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
-from ledger.labels import event_label, role_label
+from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_draws import population_file
+from verify.dispute_rules import audit_file
 from verify.draw_rules import population_table, roster
 from verify.errors import VerifyError
-from verify.events import decode_record
+from verify.events import SignedEvent, decode_record
 from verify.merkle import Levels
 from verify.note import parse_checkpoint, verify_note
-from verify.workdays import CHINA
 
 from . import tables as t
-from .pdf import Section, pdf_bytes
+from .dispute_report import write_reports
 
 FORMAT = "drawledger-dispute/v1"
 SUBJECTS = ("target", "draw", "inspection", "official")
-_LABELS = {
-    "target": "检查对象",
-    "draw": "抽取",
-    "inspection": "检查",
-    "official": "执法人员/工作人员",
-}
 
 
 def write_dispute(
@@ -96,6 +94,7 @@ def write_dispute(
     tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
     out.mkdir(parents=True, exist_ok=True)
     records = []
+    decoded: list[tuple[int, int, SignedEvent]] = []
     frozen: list[str] = []
     with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
         for p in positions:
@@ -110,12 +109,14 @@ def write_dispute(
                 "proof": [base64.b64encode(h).decode("ascii") for h in proof],
             }
             evidence.write(json.dumps(line, sort_keys=True) + "\n")
+            decoded.append((p, index, event))
             if event.type == "draw.population_frozen":
                 frozen.append(event.aggregate)
             records.append(
                 {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
             )
     (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+    as_of_record = _write_as_of(app, tree, position, out)
     _write_populations(app, frozen, out)
     if older:
         with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
@@ -134,10 +135,31 @@ def write_dispute(
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    rows = _report_rows(engine, manifest)
-    (out / "report.html").write_text(_report_html(manifest, acts, rows), encoding="utf-8")
-    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows))
+    write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record), out)
     return manifest
+
+
+def _write_as_of(app: LedgerApp, tree: Levels, position: int, out: Path) -> tuple[int, str]:
+    """``as_of.json``: the signed record at the file's ``as_of`` position (the log's last event
+    then; the last one before it if no event has that position), with its leaf index and its
+    inclusion proof. Its time is the moment the rule audit judges as of (verify/dispute.py);
+    it is not one of the file's records (not an act, not audited). Returns (its position, its
+    UTC time)."""
+    for at in range(position, 0, -1):
+        try:
+            record = _record_at(app, at)
+        except NotFound:
+            continue
+        index = app.sealer.leaf_index(at)
+        doc = {
+            "position": at,
+            "index": index,
+            "record": base64.b64encode(record).decode("ascii"),
+            "proof": [base64.b64encode(h).decode("ascii") for h in tree.inclusion_proof(index)],
+        }
+        (out / AS_OF).write_text(json.dumps(doc, sort_keys=True) + "\n", encoding="utf-8")
+        return at, str(decode_record(record).envelope["time"])
+    raise NotFound(f"no event at or before position {position}")
 
 
 def _older_size(app: LedgerApp, note: str, size: int) -> int:
@@ -211,11 +233,11 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
     (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
     every ``policy.set``; in a file about a draw or an inspection, every visit to each target
     inspected in the years of its visits (so that the yearly cap is judged: a target's file has
-    them all already), with their acts, targets and inspectors present but not their draws; for
-    each inspection of the file, every act on it (its publications too), its source draw or
-    directed record, its target and the inspectors present; for each draw, its selected
-    targets and every inspector its walks reached (members, skips, substitutes). Each is then
-    taken with its record's whole chain (``_with_whole_chains``)."""
+    them all already); for each inspection of the file (those visits too), every act on it (its
+    publications too), its source draw or directed record (so that whether those present were
+    on the drawn team is judged for every visit), its target and the inspectors present; for
+    each draw, its selected targets and every inspector its walks reached (members, skips,
+    substitutes). Each is then taken with its record's whole chain (``_with_whole_chains``)."""
     a, links = t.trail_acts, t.trail_links
     up_to = a.c.position <= position
     with engine.connect() as conn:
@@ -237,10 +259,8 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
             )
         )
         policy = rows_where(a.c.kind == "policy")
-        sources = {  # the other visits to a target count against its cap; their draws are not read
-            str(r.payload["source"])
-            for r in on_them
-            if r.type == "inspection.notified" and r.aggregate_id in own
+        sources = {  # every visit's draw or directed record: each team present is judged
+            str(r.payload["source"]) for r in on_them if r.type == "inspection.notified"
         }
         drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
         of_draws = rows_where(a.c.aggregate_id.in_(drawn))
@@ -306,116 +326,3 @@ def _record_at(app: LedgerApp, position: int) -> bytes:
         raise NotFound(f"no event at position {position}")
     app.domain_event(notification)  # checked: a record edited in the store is refused here
     return bytes(notification.state)
-
-
-def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """One row per record, in log order: number, position, China time, the event in Chinese
-    (``ledger/labels.py``), who, their role in Chinese, division, digest, and the event type."""
-    a = t.trail_acts
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(a).where(a.c.position.in_([r["position"] for r in manifest["records"]]))
-        ).all()
-    by_position = {r.position: r for r in found}
-    rows = []
-    for n, record in enumerate(manifest["records"], 1):
-        row = by_position.get(record["position"])
-        mark = "" if record["act"] else "（核验所需：同一记录的前序事件或相关登记记录）"
-        kind = row.type if row is not None else ""
-        rows.append(
-            (
-                n,
-                record["position"],
-                _china_time(row.time) if row is not None else "",
-                (event_label(kind) if kind else "") + mark,
-                row.official if row is not None else "",
-                role_label(row.role) if row is not None else "",
-                row.department if row is not None else "",
-                record["digest"],
-                kind,
-            )
-        )
-    return rows
-
-
-_HEADER = (
-    "序号",
-    "账本位置",
-    "时间（北京时间）",
-    "事件",
-    "办理人",
-    "角色",
-    "处室",
-    "事件摘要（SHA-256）",
-)
-
-
-def _title(manifest: dict[str, Any]) -> str:
-    subject = manifest["subject"]
-    return f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
-
-
-def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
-    count = len(manifest["records"])
-    return [
-        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
-        f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
-        f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为核验所需的"
-        "同一记录的前序事件，以及复核抽取、检查组和规则所需的政策、检查对象、执法人员和抽取记录），"
-        "每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
-        "python -m verify dispute 本目录 --key 账本公钥。",
-        "本材料证明所列每一事件均已记入该检查点所承诺的账本且未被改动，并证明所涉每条记录从创建起的"
-        "事件完整无缺；不能证明账本中没有其他涉及本事项的事件——如需证明，请核验完整的账本导出文件。",
-        "核验时还将重算每次抽取（检查对象与检查组），并就本材料所含事项审查规则执行情况（检查频次、"
-        "检查组人数与组成、回避、资格、执法证件有效期、期限）；覆盖率和参与率须以完整账本审查。"
-        "规则审查发现不属于完整性错误，单独列出。",
-    ]
-
-
-def _report_html(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> str:
-    esc = html.escape
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f'<td title="{esc(row[-1])}">{esc(str(c))}</td>'
-            if i == 3
-            else f"<td>{esc(str(c))}</td>"
-            for i, c in enumerate(row[:-1])
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return _PAGE.format(
-        title=esc(_title(manifest)),
-        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
-        header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
-        rows=body,
-    )
-
-
-def _report_pdf(manifest: dict[str, Any], acts: set[int], rows: list[tuple[Any, ...]]) -> bytes:
-    table = Section(
-        paragraphs=_intro(manifest, acts),
-        header=_HEADER,
-        rows=[row[:-1] for row in rows],
-        widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
-    )
-    return pdf_bytes(_title(manifest), [table])
-
-
-def _china_time(text: str) -> str:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
-
-
-_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
-<body style="font-family:sans-serif;margin:2em">
-<h1>{title}</h1>
-{intro}
-<table style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
-<thead><tr>{header}</tr></thead>
-<tbody>
-{rows}
-</tbody></table></body></html>
-"""

@@ -10,9 +10,10 @@ The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and 
    nothing added, nothing removed;
 4. each record's chain is whole from its creation: versions 1, 2, … with each event naming the
    digest of the one before, so no event of a record in between was left out;
-5. every draw replays: its frozen population (``draws/<id>.json``) is what the signed freeze
-   committed to, the seed re-derives from the signed reveal, and the selection recomputes
-   (verify/dispute_draws.py);
+5. every draw replays: its frozen population (``draws/<id>.json``) and its rosters are what
+   the signed freeze committed to, the seed re-derives from the signed reveal, the selection
+   and the team walks recompute (verify/dispute_draws.py); a freeze recorded before freezes
+   committed to the rosters is named ("roster not committed");
 6. with ``--trusted-checkpoint``: the file's checkpoint is consistent with each checkpoint the
    holder trusts, older or newer (verify/dispute_anchor.py).
 
@@ -42,6 +43,7 @@ from .merkle import leaf_hash, verify_inclusion
 from .note import parse_checkpoint, verify_note
 
 FORMAT = "drawledger-dispute/v1"
+AS_OF = "as_of.json"  # the signed record at the file's as_of: the moment the audit judges at
 
 
 class DisputeFileError(Exception):
@@ -108,6 +110,39 @@ def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     return manifest, note, evidence
 
 
+def _as_of(
+    directory: Path,
+    manifest: dict[str, Any],
+    decoded: list[tuple[int, int, SignedEvent]],
+    keys: dict[bytes, VerifierKey],
+    checkpoint: Any,
+) -> tuple[int, str]:
+    """The file's ``as_of`` as the signed record at it proves it: (its position, its time).
+    The record must be signed, in the checkpoint's tree, at or before the manifest's ``as_of``
+    and not before any of the file's records (the log's last event when the file was asked
+    for). ValueError or VerifyError naming what is wrong."""
+    doc = json.loads((directory / AS_OF).read_text(encoding="utf-8"))
+    record = base64.b64decode(doc["record"], validate=True)
+    event = decode_record(record)
+    check_signature(event, keys)
+    if checkpoint is not None:
+        proof = [base64.b64decode(h, validate=True) for h in doc["proof"]]
+        verify_inclusion(leaf_hash(record), doc["index"], checkpoint.size, proof, checkpoint.root)
+    position, index = int(doc["position"]), int(doc["index"])
+    if not isinstance(manifest.get("as_of"), int) or position > manifest["as_of"]:
+        raise ValueError(
+            f"its record is at position {position}, the manifest's as_of is "
+            f"{manifest.get('as_of')!r}"
+        )
+    later = [p for p, i, _ in decoded if i > index]
+    if later:
+        raise ValueError(
+            f"its record (leaf {index}) precedes the file's record at position {later[0]}: "
+            "it is not the log's last event as of the file"
+        )
+    return position, str(event.envelope["time"])
+
+
 def check_dispute(
     directory: Path,
     key: VerifierKey,
@@ -155,6 +190,12 @@ def check_dispute(
         except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
             where = line.get("position", "?") if isinstance(line, dict) else "?"
             failures.append(f"evidence line {n} (position {where}): {e}")
+    as_of = None
+    if (directory / AS_OF).exists():
+        try:
+            as_of = _as_of(directory, manifest, decoded, keys, checkpoint)
+        except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
+            failures.append(f"{AS_OF}: {e}")
     report.steps.append(("every record is signed and in the checkpoint's tree", failures))
 
     # (3): the manifest lists exactly these records
@@ -199,8 +240,10 @@ def check_dispute(
 
     # (5): every draw replays from its frozen population
     drawn, failures = dispute_draws.replay(directory, decoded)
+    unproven = dispute_draws.rosters_not_committed(decoded)
+    note = f"; roster not committed by the freeze of {', '.join(unproven)}" if unproven else ""
     report.steps.append(
-        (f"every draw replays from its frozen population ({drawn} draws)", failures)
+        (f"every draw replays from its frozen population ({drawn} draws{note})", failures)
     )
 
     # (6): consistent with the checkpoints the holder trusts
@@ -216,7 +259,7 @@ def check_dispute(
         report.steps.append((f"consistent with the {len(trusted)} trusted checkpoint(s)", failures))
     if report.ok:
         try:
-            report.audit = dispute_rules.audit_file(str(report.subject.get("kind")), decoded)
+            report.audit = dispute_rules.audit_file(str(report.subject.get("kind")), decoded, as_of)
         except (KeyError, TypeError, ValueError, VerifyError) as e:
             report.audit_problem = f"the file's acts cannot be audited: {e!r}"
     return report

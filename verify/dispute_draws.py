@@ -16,13 +16,17 @@ bundle check's own code (``draw_replay.replay_walks``) over the registry as the 
 built from the file: its signed records before the freeze (the freeze's ``position`` counts the
 leaves before it) — the policy in force, the selected targets, and every inspector the recorded
 walks reached, with their conflicts of interest — and the file's ``rosters`` (per division that
-walked, the inspector codes it walked over). The roster is not signed: it decides only the order
-(by each code's ticket), so a code added or left out that changes who is walked first shows as a
-walk that differs; an inspector the walks reached must have its signed registry record in the
-file, and every inspector the file's signed records show on the roster at the freeze must be on
-the file's roster. What the file cannot show is an inspector left out of both the roster and the
-records who would have been walked first: the roster's completeness, like eligibility itself,
-needs the whole registry (the bundle check's step 9).
+walked, the inspector codes it walked over). The rosters are bound to the signed freeze too:
+since freezes record ``roster_digest`` (the whole roster, which the lead division walks) and
+``partner_roster_digests`` (each division's or unit's own, which a joint partner walks;
+``verify.draw_rules.roster_digests``), each roster in the file must hash to its digest, so an
+inspector added to it or left out of it — even one left out of the records too — is caught.
+A freeze recorded before then commits to no roster: the check names it ("roster not
+committed") and can then show only what the records show — every inspector the file's signed
+records put on the roster at the freeze must be on the file's roster, and a code added or left
+out that changes who is walked first makes the walk differ; an inspector left out of both the
+roster and the records, who would have been walked first, needs the whole registry (the bundle
+check's step 9).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 
 from .draw_replay import replay_walks, seed_problems
 from .draw_rules import roster, selected_strata
-from .draws import DrawError, population_digest, population_table_digest
+from .draws import DrawError, population_digest, population_table_digest, roster_digest
 from .events import SignedEvent
 from .registry_state import InspectorState, RegistryState
 
@@ -90,7 +94,44 @@ def _replay(
         return [f"(position {sel_pos}) the selection cannot be recomputed: {e}"]
     if computed != recorded:
         return [f"(position {sel_pos}) {_first_difference(recorded, computed)}"]
+    committed = _against_committed_rosters(frozen_env["payload"], opened["division"], rosters)
+    if committed:
+        return [f"(position {frozen_pos}) {p}" for p in committed]
     return _walks(draw, frozen_env["payload"]["position"], rosters, events)
+
+
+def rosters_not_committed(events: list[tuple[int, int, SignedEvent]]) -> list[str]:
+    """The draws among ``events`` whose signed freeze does not commit to the rosters (recorded
+    before freezes did): their rosters in the file are not provable ("roster not committed")."""
+    return sorted(
+        e.aggregate
+        for _, _, e in events
+        if e.type == "draw.population_frozen" and "roster_digest" not in e.envelope["payload"]
+    )
+
+
+def _against_committed_rosters(
+    frozen: dict[str, Any], lead: str, rosters: dict[str, list[str]]
+) -> list[str]:
+    """How the file's rosters depart from the digests the signed freeze committed to: the
+    whole roster for the lead division, its own for each joint partner (none for a partner with
+    no inspector at the freeze). Nothing for a freeze recorded before it committed to them."""
+    if "roster_digest" not in frozen:
+        return []
+    partners = frozen.get("partner_roster_digests") or {}
+    problems = []
+    for division, codes in sorted(rosters.items()):
+        want = frozen["roster_digest"] if division == lead else partners.get(division)
+        got = roster_digest(codes)
+        if len(set(codes)) != len(codes):
+            problems.append(f"the file's roster of division {division} lists a code twice")
+        elif got != (want or roster_digest([])):
+            problems.append(
+                f"the file's roster of division {division} ({len(codes)} codes) hashes to "
+                f"{got}, the freeze committed to {want or 'an empty roster'}: an inspector was "
+                "added to it or left out of it"
+            )
+    return problems
 
 
 def _walks(

@@ -24,7 +24,10 @@ subject and no others:
   (every draw of a plan) — named in the report as not judgeable from a dispute file.
 
 Findings are not integrity failures: the check's exit status does not depend on them. They are
-judged as of the China date of the file's last event.
+judged as of the China date of the file's ``as_of``: the time of the signed record at that
+position (``as_of.json``, checked in step 2), so a deadline passed by then is a finding even
+if no act of the file came after it, and one not yet passed is not. A file without it (written
+before it existed) is judged as of its last event, and says so.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 from .audit_log import RULES, RuleAudit
 from .events import SignedEvent
 from .rule_audit import audit_rules
+from .workdays import china_date
 
 # The rules every dispute file can judge, and those only a file about one kind of subject can.
 ALWAYS = (
@@ -67,6 +71,8 @@ class DisputeAudit:
     audit: RuleAudit
     judged: tuple[str, ...]
     not_judged: dict[str, str] = field(default_factory=dict)  # rule -> why not
+    as_of_basis: str = ""  # what the audit's as_of date is the China date of
+    as_of_position: int | None = None  # the position of the signed record at the file's as_of
 
     @property
     def ok(self) -> bool:
@@ -75,7 +81,7 @@ class DisputeAudit:
     def to_json(self) -> dict[str, Any]:
         found = self.audit.to_json(self.judged)
         del found["figures"]
-        return {**found, "not_judgeable": self.not_judged}
+        return {**found, "as_of_basis": self.as_of_basis, "not_judgeable": self.not_judged}
 
     def lines(self) -> list[str]:
         out = self.audit.lines(
@@ -84,15 +90,34 @@ class DisputeAudit:
             title="rule audit of the file's acts",
             note=" — findings are not integrity failures",
         )
+        out.insert(1, f"       judged as of the China date of {self.as_of_basis}")
         for rule, why in self.not_judged.items():
             out.append(f"       n/a  {rule}: not judgeable from a dispute file ({why})")
         return out
 
 
-def audit_file(subject: str, events: list[tuple[int, int, SignedEvent]]) -> DisputeAudit:
+def audit_file(
+    subject: str,
+    events: list[tuple[int, int, SignedEvent]],
+    as_of: tuple[int, str] | None = None,
+) -> DisputeAudit:
     """The audit of the file's events ((position, leaf index, event) in log order, checked as
-    signed, included and whole) for a file about a ``subject`` kind."""
+    signed, included and whole) for a file about a ``subject`` kind, judged as of the China
+    date of ``as_of`` ((position, UTC time) of the signed record at the file's as_of), or of
+    the file's last event for a file that proves no as_of."""
     judged = tuple(r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ()))
-    audit = audit_rules((p, e.envelope) for p, _, e in events)
+    day = None if as_of is None else china_date(as_of[1])
+    audit = audit_rules(((p, e.envelope) for p, _, e in events), as_of=day)
     kept = RuleAudit(audit.as_of, [f for f in audit.findings if f.rule in judged], audit.checked)
-    return DisputeAudit(kept, judged, {r: why for r, why in WHY_NOT.items() if r not in judged})
+    basis = (
+        f"the file's as_of, position {as_of[0]} ({as_of[1]})"
+        if as_of is not None
+        else "the file's last event (the file proves no as_of)"
+    )
+    return DisputeAudit(
+        kept,
+        judged,
+        {r: why for r, why in WHY_NOT.items() if r not in judged},
+        basis,
+        None if as_of is None else as_of[0],
+    )

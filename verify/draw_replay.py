@@ -24,6 +24,7 @@ from .draw_rules import (
     assignment,
     frozen_population,
     population_table,
+    roster_digests,
     selection,
     substituted,
     substitution,
@@ -194,12 +195,15 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     }
     if "table_digest" in frozen:  # recorded since draw records carry strata and weights
         found["table_digest"] = population_table_digest(population_table(params, state, pop))
+    if "roster_digest" in frozen:  # recorded since dispute files carry the rosters
+        found.update(roster_digests(state))
     for name, value in found.items():
-        if frozen[name] != value:
+        if frozen.get(name) != value:
             out.append(
                 (
                     frozen_pos,
-                    f"population {name}: recorded {_short(frozen[name])}, "
+                    f"{'' if 'roster' in name else 'population '}{name}: recorded "
+                    f"{_short(frozen.get(name))}, "
                     f"the registry at position {frozen['position']} gives {_short(value)}",
                 )
             )

@@ -19,6 +19,7 @@ from .draws import (
     inspector_order,
     next_inspector,
     partner_inspector_order,
+    roster_digest,
     select_targets,
 )
 from .eligibility import Population, inspector_exclusion, population, reason, weights
@@ -101,6 +102,23 @@ def roster(state: RegistryState, partner: dict[str, Any] | None = None) -> list[
         return sorted(state.inspectors)
     division = partner["division"]
     return sorted(c for c, i in state.inspectors.items() if division in (i.division, i.unit))
+
+
+def roster_digests(state: RegistryState) -> dict[str, Any]:
+    """What a freeze commits to about the rosters (since draws record it): ``roster_digest``,
+    the digest (``verify.draws.roster_digest``) of the whole roster the lead division's walks
+    walk over, and ``partner_roster_digests``, per division or unit some inspector belongs to,
+    the digest of the roster a joint partner of that name would walk over (``roster``). A
+    partner with no inspector at the freeze has none (its roster is empty)."""
+    by_division: dict[str, list[str]] = {}
+    for code, inspector in state.inspectors.items():
+        for name in {inspector.division, inspector.unit}:
+            if name:
+                by_division.setdefault(name, []).append(code)
+    return {
+        "roster_digest": roster_digest(state.inspectors),
+        "partner_roster_digests": {d: roster_digest(c) for d, c in sorted(by_division.items())},
+    }
 
 
 def _order(

@@ -65,6 +65,13 @@ def population_digest(ids: Iterable[str]) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
+def roster_digest(codes: Iterable[str]) -> str:
+    """SHA-256 of a roster's sorted unique inspector codes, one per line (as
+    ``population_digest`` over ids): what a freeze commits to for each roster a team walk may
+    walk over, so that a roster shown without the registry (a dispute file's) is provable."""
+    return population_digest(codes)
+
+
 def population_table_digest(rows: Iterable[tuple[str, str, int]]) -> str:
     """SHA-256 of the population as the selection reads it: one line ``id TAB stratum TAB
     weight LF`` per eligible target, sorted by id (weight 1 in an unweighted draw). The freeze

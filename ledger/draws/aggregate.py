@@ -94,6 +94,10 @@ class Draw(LedgerAggregate):
         table_digest: str  # ids, strata, weights; absent in freezes recorded before it existed
         strata: dict[str, int]
         exclusions: list[dict[str, str]]
+        # The rosters the walks read (verify.draw_rules.roster_digests); absent in freezes
+        # recorded before they existed ("roster not committed")
+        roster_digest: str
+        partner_roster_digests: dict[str, str]
 
         def apply(self, draw: Draw) -> None:
             draw.step, draw.position, draw.year = "frozen", self.position, self.year

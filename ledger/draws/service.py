@@ -23,6 +23,7 @@ from verify.draw_rules import (
     assignment,
     frozen_population,
     population_table,
+    roster_digests,
     selection,
     substitution,
     taken_by,
@@ -282,6 +283,7 @@ class Draws:
             "table_digest": population_table_digest(population_table(draw.params(), state, pop)),
             "strata": {s: len(keys) for s, keys in pop.strata.items()},
             "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
+            **roster_digests(state),
         }
         draw.freeze(facts, actor)
         self.app.save(draw)

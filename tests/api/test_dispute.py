@@ -195,7 +195,8 @@ def test_the_draw_in_a_dispute_file_replays_from_its_frozen_population(demo, tmp
     assert _write(demo, out, "--draw", demo["draw"]) == 0
     capsys.readouterr()
     assert _check(out, demo["key"]) == 0
-    assert "OK: (5) every draw replays from its frozen population (1 draws)" in (
+    drawn = _types(out).count("draw.population_frozen")  # with the other visits' draws
+    assert f"OK: (5) every draw replays from its frozen population ({drawn} draws)" in (
         capsys.readouterr().out
     )
     assert demo["code"] in {r["target"] for r in _population(out, demo["draw"])["eligible"]}
@@ -250,12 +251,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         (line["position"], line["index"], decode_record(base64.b64decode(line["record"])))
         for line in map(json.loads, _lines(out))
     ]
-    assert dispute_draws.replay(out, events) == (1, [])
+    drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
+    assert dispute_draws.replay(out, events) == (drawn, [])
 
     def altered(kind: str, change) -> list[Any]:  # type: ignore[no-untyped-def]
         found = []
         for position, index, event in events:
-            if event.type == kind:
+            if event.type == kind and event.aggregate == demo["draw"]:
                 envelope = json.loads(json.dumps(event.envelope))
                 change(envelope["payload"])
                 event = replace(event, envelope=envelope)
@@ -269,13 +271,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         payload["strata"][0]["selected"][0]["target"] = other
 
     count, failures = dispute_draws.replay(out, altered("draw.targets_selected", swap_selected))
-    assert count == 1 and len(failures) == 1 and "the signed selection is" in failures[0]
+    assert count == drawn and len(failures) == 1 and "the signed selection is" in failures[0]
 
     def other_seed(payload: dict[str, Any]) -> None:
         payload["seed"] = "0" * 64
 
     count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
-    assert count == 1 and failures and "seed: recorded" in failures[0]
+    assert count == drawn and failures and "seed: recorded" in failures[0]
 
     # A team signed with a member the walk does not give: the team walk's replay reports it.
     def other_member(payload: dict[str, Any]) -> None:
@@ -283,7 +285,7 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         team["members"] = [*team["members"][1:], team["members"][0]]
 
     count, failures = dispute_draws.replay(out, altered("draw.inspectors_assigned", other_member))
-    assert count == 1 and len(failures) == 1 and "teams: recorded" in failures[0], failures
+    assert count == drawn and len(failures) == 1 and "teams: recorded" in failures[0], failures
 
 
 # -- step 5: the team walks, over the registry the file's signed records show at the freeze -----
@@ -292,8 +294,12 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
 def _walked_first(out: Path, draw: str) -> tuple[str, str, list[str], str]:
     """(the lead division, the first team's target, the roster, the first code it walked)."""
     envelopes = [
-        json.loads(base64.b64decode(json.loads(line)["record"]).split(b"\n")[0])
+        e
         for line in _lines(out)
+        if (e := json.loads(base64.b64decode(json.loads(line)["record"]).split(b"\n")[0]))[
+            "aggregate"
+        ]
+        == draw
     ]
     seed = next(e for e in envelopes if e["type"] == "draw.seed_revealed")["payload"]["seed"]
     team = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
@@ -310,13 +316,17 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     records; a code slipped into the roster ahead of the walk, a signed inspector left off the
     roster, or a walked inspector's records taken out of the file (with their manifest lines,
     so steps 3 and 4 hold) each fail step 5, naming what differs."""
+    from verify import dispute_draws
     from verify.draws import inspector_order
 
     good = tmp_path / "good"
     assert _write(demo, good, "--draw", demo["draw"]) == 0
     division, target, roster, seed = _walked_first(good, demo["draw"])
     assert roster and _check(good, demo["key"]) == 0
-    assert "every draw replays from its frozen population (1 draws)" in capsys.readouterr().out
+    drawn = _types(good).count("draw.population_frozen")
+    assert f"every draw replays from its frozen population ({drawn} draws)" in (
+        capsys.readouterr().out
+    )
 
     ahead = tmp_path / "ahead"
     shutil.copytree(good, ahead)
@@ -330,7 +340,10 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     _save_population(ahead, demo["draw"], doc)
     assert _check(ahead, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL: (5)" in out and "teams: recorded" in out and fake in out
+    assert "FAIL: (5)" in out and f"roster of division {division} ({len(roster) + 1} codes)" in out
+    # a freeze that committed to no roster (recorded before freezes did): the walk differs
+    count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
+    assert count == drawn and "teams: recorded" in failures[0] and fake in failures[0]
 
     short = tmp_path / "short"
     shutil.copytree(good, short)
@@ -339,15 +352,22 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
                  for x in _lines(short)]  # fmt: skip
     # the file also holds inspectors present at other visits to the selected targets (for the
     # rule audit), which no walk of this draw reached: take one the first team walked
-    members = next(e for e in envelopes if e["type"] == "draw.inspectors_assigned")["payload"][
-        "teams"
-    ][0]["members"]
-    registered = [e["payload"]["code"] for e in envelopes if e["type"] == "inspector.registered"]
-    signed = [code for code in registered if code in members]
+    members = next(
+        e
+        for e in envelopes
+        if e["type"] == "draw.inspectors_assigned" and e["aggregate"] == demo["draw"]
+    )["payload"]["teams"][0]["members"]
+    signed = [
+        e["payload"]["code"]
+        for e in envelopes
+        if e["type"] == "inspector.registered" and e["payload"]["code"] in members
+    ]
     doc["rosters"][division] = [c for c in roster if c != signed[0]]
     _save_population(short, demo["draw"], doc)
     assert _check(short, demo["key"]) == 1
-    assert f"leaves out ['{signed[0]}']" in capsys.readouterr().out
+    assert "the freeze committed to" in capsys.readouterr().out
+    count, failures = dispute_draws.replay(short, _uncommitted(_events(short)))
+    assert count == drawn and f"leaves out ['{signed[0]}']" in failures[0]
 
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
@@ -367,6 +387,81 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     out = capsys.readouterr().out
     assert "OK: (4)" in out and "FAIL: (5)" in out
     assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
+
+
+def _events(out: Path) -> list[tuple[int, int, Any]]:
+    from verify.events import decode_record
+
+    return [
+        (line["position"], line["index"], decode_record(base64.b64decode(line["record"])))
+        for line in map(json.loads, _lines(out))
+    ]
+
+
+def _uncommitted(events: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The events as a ledger from before freezes committed to the rosters recorded them (the
+    replay alone: the signatures are step 2's)."""
+    from dataclasses import replace
+
+    found = []
+    for position, index, event in events:
+        if event.type == "draw.population_frozen":
+            envelope = json.loads(json.dumps(event.envelope))
+            del envelope["payload"]["roster_digest"], envelope["payload"]["partner_roster_digests"]
+            event = replace(event, envelope=envelope)
+        found.append((position, index, event))
+    return found
+
+
+def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo, tmp_path, capsys):
+    """The attack the rosters' commitment closes: the file's roster leaves out an inspector and
+    the file holds no record of them, so nothing in the file shows them — yet the roster no
+    longer hashes to what the signed freeze committed to. Over a freeze that committed to no
+    roster (one recorded before freezes did) the same file replays without a failure: that is
+    the hole, and the check names such a freeze "roster not committed"."""
+    from verify import dispute_draws
+
+    good = tmp_path / "good"
+    assert _write(demo, good, "--draw", demo["draw"]) == 0
+    division, _, roster, _ = _walked_first(good, demo["draw"])
+    events = _events(good)
+    frozen = next(e for _, _, e in events if e.type == "draw.population_frozen").envelope
+    assert {"roster_digest", "partner_roster_digests"} <= set(frozen["payload"])
+    reached: set[str] = set()
+    for _, _, e in events:  # by any draw of the file (the other visits' draws too)
+        p = e.envelope["payload"]
+        for team in p.get("teams", []) if e.type.endswith("inspectors_assigned") else []:
+            reached |= {*team["members"], *(s["inspector"] for s in team["skips"])}
+        if e.type.endswith("inspector_substituted"):
+            reached |= {p["replaced"], p["substitute"], *(s["inspector"] for s in p["skips"])}
+    registered = {e.envelope["payload"]["code"]: e.aggregate for _, _, e in events
+                  if e.type == "inspector.registered"}  # fmt: skip
+    left_out = next(c for c in roster if c not in reached)  # no walk of the file reached them
+    cut = tmp_path / "cut"
+    shutil.copytree(good, cut)
+    doc = _population(cut, demo["draw"])
+    doc["rosters"][division] = [c for c in roster if c != left_out]
+    _save_population(cut, demo["draw"], doc)
+    if left_out in registered:  # their records too (present at another visit to a target)
+        keep = [n for n, (_, _, e) in enumerate(events) if e.aggregate != registered[left_out]]
+        manifest = _manifest(cut)
+        manifest["records"] = [manifest["records"][n] for n in keep]
+        (cut / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        lines = _lines(cut)
+        (cut / "evidence.jsonl").write_text("\n".join(lines[n] for n in keep) + "\n")
+    capsys.readouterr()
+    assert _check(cut, demo["key"]) == 1
+    out = capsys.readouterr().out
+    assert "OK: (4)" in out and "FAIL: (5)" in out
+    assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
+    assert frozen["payload"]["roster_digest"] in out
+
+    drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
+    assert dispute_draws.replay(cut, _uncommitted(_events(cut))) == (drawn, [])  # the old hole
+    frozen_ids = sorted(e.aggregate for _, _, e in events if e.type == "draw.population_frozen")
+    assert demo["draw"] in frozen_ids
+    assert dispute_draws.rosters_not_committed(_uncommitted(events)) == frozen_ids
+    assert dispute_draws.rosters_not_committed(events) == []
 
 
 # -- the rule audit of the file's acts -------------------------------------------------------------
@@ -552,7 +647,8 @@ def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, 
 def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, capsys):
     """The demo clerk's file holds a joint inspection (a partner's teams, drawn from its own
     roster) and a substitution: both replay, and a code slipped ahead into the partner's
-    roster makes its teams differ."""
+    roster breaks the digest the freeze committed to (and, over a freeze that committed to no
+    roster, makes its teams differ)."""
     from verify.draws import partner_inspector_order
 
     good = tmp_path / "official"
@@ -581,5 +677,146 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     doc["rosters"][partner] = sorted([*roster, fake])
     _save_population(good, draw, doc)
     assert _check(good, demo["key"]) == 1
-    out = capsys.readouterr().out
-    assert f"division {partner}'s teams: recorded" in out and fake in out
+    out = capsys.readouterr().out  # the partner's roster is bound to the freeze's digest
+    assert f"the file's roster of division {partner} ({len(roster) + 1} codes)" in out
+    # over a freeze that committed to no roster, the partner's walk differs
+    from verify import dispute_draws
+
+    failures = dispute_draws.replay(good, _uncommitted(_events(good)))[1]
+    assert any(f"division {partner}'s teams: recorded" in f and fake in f for f in failures)
+
+
+# -- the rule audit's as_of ------------------------------------------------------------------------
+
+
+def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
+    demo, tmp_path, capsys
+):
+    """The file carries the signed record at its as_of (``as_of.json``, with its inclusion
+    proof); the audit is judged as of that record's China date and says so. The record of an
+    earlier position, one changed byte, or one of another size are refused in step 2; a file
+    without it is judged as of its last event and says that instead."""
+    from verify.workdays import china_date
+
+    out = tmp_path / "inspection"
+    assert _write(demo, out, "--inspection", demo["inspection"]) == 0
+    manifest = _manifest(out)
+    anchor = json.loads((out / "as_of.json").read_text(encoding="utf-8"))
+    last = max(r["position"] for r in manifest["records"])
+    assert anchor["position"] == manifest["as_of"] >= last
+    app = LedgerApp.open(demo["data"])
+    try:
+        [(_, event)] = [(p, e) for p, e in app.records() if p == manifest["as_of"]]
+    finally:
+        app.close()
+    capsys.readouterr()
+    assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert rules["as_of"] == china_date(event.envelope["time"]).isoformat()
+    assert rules["as_of_basis"].startswith(f"the file's as_of, position {manifest['as_of']}")
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(out, earlier)
+    first = json.loads(_lines(earlier)[0])
+    (earlier / "as_of.json").write_text(json.dumps(first), encoding="utf-8")
+    assert _check(earlier, demo["key"]) == 1
+    assert "FAIL: (2)" in (text := capsys.readouterr().out) and "not the log's last event" in text
+
+    changed = tmp_path / "changed"
+    shutil.copytree(out, changed)
+    record = bytearray(base64.b64decode(anchor["record"]))
+    record[-3] ^= 1
+    forged = {**anchor, "record": base64.b64encode(bytes(record)).decode()}
+    (changed / "as_of.json").write_text(json.dumps(forged), encoding="utf-8")
+    assert _check(changed, demo["key"]) == 1
+    assert "FAIL: (2)" in capsys.readouterr().out
+
+    without = tmp_path / "without"
+    shutil.copytree(out, without)
+    (without / "as_of.json").unlink()
+    assert _check(without, demo["key"]) == 0
+    assert "judged as of the China date of the file's last event" in capsys.readouterr().out
+
+
+def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_each(
+    demo, tmp_path, capsys
+):
+    """report.html and report.pdf list the findings the check makes (the same rules, in the
+    same order, each with the events behind it by position and Chinese name), the rules judged
+    and those a dispute file cannot judge — in Chinese; the demo's clerk has findings."""
+    from ledger.labels import event_label, rule_label
+
+    out = tmp_path / "official"
+    assert _write(demo, out, "--official", "szc-clerk") == 0
+    capsys.readouterr()
+    assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["rules"]["findings"]
+    assert findings
+    report = (out / "report.html").read_text(encoding="utf-8")
+    section = report.split('<h2 id="rules">', 1)[1]
+    assert "规则执行情况审查" in section and f"共 {len(findings)} 项发现" in section
+    assert "无法仅凭本材料审查" in section and rule_label("coverage") in section
+    rows = section.split('<tr data-rule="')[1:]
+    assert [row.split('"', 1)[0] for row in rows] == [f["rule"] for f in findings]
+    for row, finding in zip(rows, findings, strict=True):
+        assert rule_label(finding["rule"]) in row
+        for e in finding["events"]:
+            assert f"位置 {e['event']} {event_label(e['type'])}（记录 {e['id']}" in row
+    pdf = (out / "report.pdf").read_bytes()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "规则执行情况审查" in text and f"共 {len(findings)} 项发现" in text
+    assert rule_label(findings[0]["rule"]) in text
+
+
+def test_the_teams_of_the_other_visits_counted_for_the_cap_are_judged_too(demo, tmp_path):
+    """A file about an inspection holds every visit to its target in the year (for the yearly
+    cap) and, since, each visit's source draw with its teams: whether those present at the other
+    visits were on their drawn teams is judged. An inspector slipped into another visit's
+    present (here in the events as read, the replay alone: signatures are step 2's) is a
+    team_composition finding naming that visit."""
+    from dataclasses import replace
+
+    from verify.dispute_rules import audit_file
+
+    app = LedgerApp.open(demo["data"])
+    try:
+        notified = {e.envelope["aggregate"]: e.envelope["payload"]
+                    for _, e in app.records(topics=["inspection.notified"])}  # fmt: skip
+        carried = {e.envelope["aggregate"]: e.envelope["payload"]["on"][:4]
+                   for _, e in app.records(topics=["inspection.carried_out"])}  # fmt: skip
+    finally:
+        app.close()
+    visits: dict[tuple[str, str], list[str]] = {}
+    for inspection, year in carried.items():
+        visits.setdefault((notified[inspection]["target"], year), []).append(inspection)
+    mine, other = next(v for v in visits.values() if len(v) > 1)[:2]
+    out = tmp_path / "inspection"
+    assert _write(demo, out, "--inspection", mine) == 0
+    events = _events(out)
+    held = {e.aggregate: e for _, _, e in events}
+    source = notified[other]["source"]
+    assert other in held and source in held  # the other visit and its draw or directed record
+    assigned = [e for _, _, e in events if e.aggregate == source and "assigned" in e.type]
+    if not assigned:
+        pytest.skip("the other visit was directed: no drawn team to judge")
+    team = {m for e in assigned for t in e.envelope["payload"]["teams"] for m in t["members"]}
+    registered = [e.envelope["payload"]["code"] for _, _, e in events
+                  if e.type == "inspector.registered"]  # fmt: skip
+    outsider = next(c for c in registered if c not in team)
+
+    def slipped(event: Any) -> Any:
+        if event.aggregate != other or event.type != "inspection.carried_out":
+            return event
+        envelope = json.loads(json.dumps(event.envelope))
+        envelope["payload"]["present"] = [*envelope["payload"]["present"][1:], outsider]
+        return replace(event, envelope=envelope)
+
+    before = audit_file("inspection", events).audit.findings
+    after = audit_file("inspection", [(p, i, slipped(e)) for p, i, e in events]).audit.findings
+    new = [f for f in after if f not in before]
+    assert any(
+        f.rule == "team_composition"
+        and f"inspector {outsider} is not on the drawn team" in f.message
+        and other in {e.id for e in f.events}
+        for f in new
+    ), new

@@ -473,3 +473,22 @@ def test_a_draw_on_either_store_is_reproduced_and_its_steps_proved_by_position(l
         assert (proof["position"], proof["tree_size"]) == (step["position"], size)
         path = [base64.b64decode(h) for h in proof["proof"]]
         verify_inclusion(leaf_hash(n.state), proof["index"], size, path, root)
+
+
+def test_a_roster_without_one_inspector_is_caught_by_the_freezes_roster_digest(
+    bureau, visitor, tmp_path
+):
+    """A record whose roster leaves out an inspector (to hide one who should have been walked,
+    or whom a walk reached and skipped) no longer hashes to the roster the freeze committed to;
+    the script says so before it replays the walks."""
+    _, made = bureau
+    record = _record(visitor, made["stratified"])
+    m = record["manifest"]
+    assert "roster_digest" in m["population_frozen"]
+    division = m["opened"]["division"]
+    cut = copy.deepcopy(record)
+    roster = cut["manifest"]["rosters"][division]["inspectors"]
+    roster.pop()
+    done = _outside(cut, tmp_path / "cut")
+    assert done.returncode == 1, done.stdout
+    assert f"DIFFERS: roster of division {division}: the {len(roster)} codes" in done.stdout

@@ -96,3 +96,44 @@ def test_a_freeze_recorded_before_table_digests_still_verifies(bureau, tmp_path)
     export_bundle(bureau, path)
     _edit_freeze(path, bureau.signer, lambda p: {k: v for k, v in p.items() if k != "table_digest"})
     assert verify_bundle(read_bundle(path)).steps[8].ok
+
+
+def test_the_freeze_commits_to_the_rosters_and_the_verifier_recomputes_them(bureau, tmp_path):
+    """Since dispute files carry rosters, the freeze commits to them (the whole roster the lead
+    walks, each division's own a joint partner walks); a freeze re-signed over a roster without
+    one inspector is refused by the bundle check, which recomputes them from the registry; a
+    freeze recorded before it committed to rosters verifies as before."""
+    from verify.draw_rules import roster, roster_digests
+    from verify.draws import roster_digest
+
+    draws = Draws(bureau)
+    draw = draws.open(with_ceremony(SPEC), "szc-clerk")
+    facts = draws.freeze(draw, "szc-clerk")
+    state = draws.registry_at(draws.get(draw).position)
+    assert facts["roster_digest"] == roster_digest(roster(state))
+    assert facts["partner_roster_digests"]["szc"] == roster_digest(
+        roster(state, {"division": "szc"})
+    )
+    assert {k: facts[k] for k in roster_digests(state)} == roster_digests(state)
+    path = tmp_path / "b.jsonl"
+    export_bundle(bureau, path)
+    assert verify_bundle(read_bundle(path)).steps[8].ok
+    forged = roster_digest(roster(state)[1:])  # its first inspector left out
+
+    position = _edit_freeze(path, bureau.signer, lambda p: {**p, "roster_digest": forged})
+    step9 = verify_bundle(read_bundle(path)).steps[8]
+    assert any(
+        f.position == position
+        and "roster_digest: recorded" in f.message
+        and forged[:8] in f.message
+        for f in step9.failures
+    ), [f.message for f in step9.failures]
+
+    old = tmp_path / "old.jsonl"
+    export_bundle(bureau, old)
+    _edit_freeze(
+        old,
+        bureau.signer,
+        lambda p: {k: v for k, v in p.items() if "roster" not in k},
+    )
+    assert verify_bundle(read_bundle(old)).steps[8].ok

@@ -134,6 +134,29 @@ def check_table(m: dict[str, Any]) -> None:
     )
 
 
+def check_rosters(m: dict[str, Any]) -> None:
+    """Each division's roster listed is the one the freeze committed to (SHA-256 of the sorted
+    codes, one per line LF: ``roster_digest`` for the lead division's whole roster,
+    ``partner_roster_digests`` for a joint partner's own; freezes recorded before them have
+    none), so no inspector was added to it or left out of it."""
+    frozen = m["population_frozen"]
+    if "roster_digest" not in frozen:
+        return
+    for division, roster in m.get("rosters", {}).items():
+        codes = sorted({i["code"] for i in roster["inspectors"]})
+        digest = hashlib.sha256("".join(f"{c}\n" for c in codes).encode("utf-8")).hexdigest()
+        if division == m["opened"]["division"]:
+            committed = frozen["roster_digest"]
+        else:
+            committed = frozen.get("partner_roster_digests", {}).get(division)
+            committed = committed or hashlib.sha256(b"").hexdigest()
+        check(
+            digest == committed,
+            f"roster of division {division}: the {len(codes)} codes listed give {digest}, the "
+            f"freeze committed to {committed}",
+        )
+
+
 # -- 2. seed ------------------------------------------------------------------------------------
 
 
@@ -427,6 +450,7 @@ def reproduce(record: dict[str, Any]) -> list[str]:
     selected = check_selection(m, seed)  # first: a change that alters the outcome is named
     check_table(m)
     lines.append(f"selection: {len(selected)} targets reproduced")
+    check_rosters(m)
     teams = Walks(m, seed).replay()
     if teams:
         lines.append(f"teams: {teams} team walks reproduced, substitutions included")

@@ -1,0 +1,121 @@
+"""The dispute file of one draw (issue 12, Performance: "a dispute file for one draw written and
+checked, each under 2 s"): written (``projections.dispute.write_dispute``) and checked offline
+(``verify.dispute.check_dispute``), each against reading and checking the raw log (every stored
+record decoded and checked, ``app.domain_event``) in the same run, in rotated order.
+
+A demo bureau year (registry, plans, draws, inspections, publications) on SQLite, of ``--targets``
+targets; each repeat takes another draw (one whose targets were selected), so the file holds its
+frozen population, the other visits to its targets in their years with their draws, and the
+rosters its walks read. The absolute seconds are the goal's figures; the ratios say how the file
+compares with the whole log as the ledger grows.
+
+    .venv/bin/python -m bench.dispute [--targets N] [--repeats R] [--tmp DIR]
+    .venv/bin/python -m bench --only dispute [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from .common import Config, Figure, median, spread
+
+TARGETS = 2_000
+
+
+def run(config: Config, targets: int | None = None) -> list[Figure]:
+    from ledger.application import LedgerApp
+    from ledger.demo.bureau import build_demo
+    from ledger.storage import persistence_env
+    from projections import open_read_models
+    from projections.dispute import write_dispute
+    from verify.dispute import check_dispute
+    from verify.keys import SignerKey
+
+    size = targets or (300 if config.quick else TARGETS)
+    ratios: dict[str, list[float]] = {"write": [], "check": []}
+    seconds: dict[str, list[float]] = {"write": [], "check": [], "raw": []}
+    records: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="drawledger-bench-dispute-", dir=config.tmp) as d:
+        signer = SignerKey.generate("bench.drawledger/dispute")
+        env = persistence_env("sqlite:///ledger.sqlite", Path(d))
+        app = LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0)
+        try:
+            app.create_ledger()
+            app.set_default_policy()
+            start = time.perf_counter()
+            build_demo(app, targets=size, inspectors=60, today=date(2026, 11, 25),
+                       plans_and_draws=True)  # fmt: skip
+            built = time.perf_counter() - start
+            rm = open_read_models(app, attach=False)
+            rm.runner.rebuild(["trail"])
+            head = app.recorder.max_notification_id() or 0
+            config.log(f"  dispute: demo year of {size:,} targets, {head:,} events, {built:.0f} s")
+            draws = sorted({e.aggregate for _, e in app.records(topics=["draw.targets_selected"])})
+            rng = random.Random(2018)
+            for repeat in range(config.repeats):
+                draw = rng.choice(draws)
+                out = Path(d) / f"dispute-{repeat}"
+                times: dict[str, float] = {}
+                order = ("raw", "write", "check") if repeat % 2 == 0 else ("write", "check", "raw")
+                for step in order:
+                    start = time.perf_counter()
+                    if step == "raw":
+                        for n in app.notifications():
+                            app.domain_event(n)
+                    elif step == "write":
+                        manifest = write_dispute(app, rm.engine, "draw", draw, out)
+                    else:
+                        assert check_dispute(out, signer.verifier).ok, "the file does not verify"
+                    times[step] = time.perf_counter() - start
+                for step in ("write", "check"):
+                    ratios[step].append(times[step] / times["raw"])
+                for step in seconds:
+                    seconds[step].append(times[step])
+                records.append(len(manifest["records"]))
+                config.log(
+                    f"  dispute repeat {repeat + 1}/{config.repeats}: {len(manifest['records'])} "
+                    f"records; written {times['write']:.2f} s, checked {times['check']:.2f} s, "
+                    f"raw read {times['raw']:.2f} s"
+                )
+            rm.close()
+        finally:
+            app.close()
+    detail = (
+        f"{head:,} events (demo year, {size:,} targets), {config.repeats} repeats, one draw "
+        f"each ({median([float(r) for r in records]):.0f} records); written in "
+        f"{median(seconds['write']):.2f} s (max {max(seconds['write']):.2f}), checked in "
+        f"{median(seconds['check']):.2f} s (max {max(seconds['check']):.2f}), goal each < 2 s; "
+        f"raw read {median(seconds['raw']):.2f} s; load average {os.getloadavg()[0]:.1f}"
+    )
+    return [
+        Figure("dispute", "sqlite", f"dispute file of one draw written / reading the raw log "
+               f"({head:,} events), time", median(ratios["write"]), detail=detail,
+               spread=spread(ratios["write"])),
+        Figure("dispute", "sqlite", f"dispute file of one draw checked / reading the raw log "
+               f"({head:,} events), time", median(ratios["check"]), detail=detail,
+               spread=spread(ratios["check"])),
+    ]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dispute", description=__doc__)
+    parser.add_argument("--targets", type=int, default=TARGETS)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tmp", help="where the ledger goes")
+    args = parser.parse_args(argv)
+    config = Config(quick=False, repeats=args.repeats)
+    if args.tmp:
+        config.tmp = Path(args.tmp)
+    for figure in run(config, args.targets):
+        print(figure.measure, figure.value_text(), "|", figure.detail)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
