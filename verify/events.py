@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,18 +211,47 @@ def check_envelope(envelope: Any) -> None:
 
 
 def _parse_canonical(raw: bytes) -> dict[str, Any]:
-    """Parse envelope bytes and insist they are exactly their own RFC 8785 form."""
+    """Parse envelope bytes and insist they are exactly their own RFC 8785 form.
+
+    The text is compared as text: a strict UTF-8 decoding is one-to-one, so equal text means
+    equal bytes. The scanner and the encoder are called directly (no per-call encoder object,
+    no circular-reference bookkeeping: parsed JSON has no cycles); text holding a character
+    outside the BMP (a 4-byte UTF-8 sequence, led by 0xF0-0xF4) is compared with rfc8785's
+    encoding instead, as in ``_encode``.
+    """
     try:
-        obj = _DECODER.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        obj, end = _SCAN(text, 0)
+        if end != len(text):  # trailing text: the full decoder's answer (its message)
+            obj = _DECODER.decode(text)
+    except StopIteration:  # leading white space or nothing: the full decoder's answer
+        obj = _decode_or_refuse(text)
     except (ValueError, UnicodeDecodeError) as e:
         raise FormatError(f"envelope is not JSON: {e}") from None
+    # The parse hooks refused floats and unsafe integers, so no number walk is needed.
     try:
-        # The parse hooks refused floats and unsafe integers, so no number walk is needed.
-        if _encode(obj) == raw:
+        if text.isascii() or not _has_astral(raw):
+            if _JOIN(_C_ENCODE(obj, 0)) == text:
+                return obj  # type: ignore[no-any-return]
+        elif bytes(rfc8785.dumps(obj)) == raw:
             return obj  # type: ignore[no-any-return]
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError, TypeError):
         pass
     raise FormatError("envelope bytes are not in RFC 8785 canonical form")
+
+
+def _decode_or_refuse(text: str) -> Any:
+    try:
+        return _DECODER.decode(text)
+    except ValueError as e:
+        raise FormatError(f"envelope is not JSON: {e}") from None
+
+
+def _has_astral(utf8: bytes) -> bool:
+    """Whether valid UTF-8 bytes encode a character outside the BMP (a byte 0xF0-0xF4)."""
+    return (
+        b"\xf0" in utf8 or b"\xf1" in utf8 or b"\xf2" in utf8 or b"\xf3" in utf8 or b"\xf4" in utf8
+    )
 
 
 def _safe_int(text: str) -> int:
@@ -276,3 +306,20 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys
 _DECODER = json.JSONDecoder(
     parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_safe_int
 )
+# The C scanner: (value, end) of the JSON value at an index.
+_SCAN: Callable[[str, int], tuple[Any, int]] = getattr(_DECODER, "scan_once")  # noqa: B009
+
+
+def _python_encode(obj: Any, _level: int) -> list[str]:
+    return [_ENCODER.encode(obj)]
+
+
+# The C encoder of _ENCODER's settings, without the circular-reference check (for parsed JSON).
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ESCAPE = getattr(json.encoder, "c_encode_basestring", None)
+_C_ENCODE: Callable[[Any, int], Any] = (
+    _MAKE_ENCODER(None, _ENCODER.default, _ESCAPE, None, ":", ",", True, False, True)
+    if _MAKE_ENCODER is not None and _ESCAPE is not None
+    else _python_encode
+)
+_JOIN = "".join
