@@ -15,6 +15,7 @@ a record unambiguously.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import re
@@ -25,7 +26,7 @@ from typing import Any
 import rfc8785
 
 from .errors import FormatError, SignatureError
-from .keys import SignerKey, VerifierKey, b64decode_strict
+from .keys import SignerKey, VerifierKey
 
 DIGEST_DOMAIN = b"drawledger/event/v1\n"
 ENVELOPE_MEMBERS = ("actor", "aggregate", "payload", "prev", "time", "type", "version")
@@ -147,10 +148,13 @@ def decode_parts(
     envelope_bytes, sep, tail = bytes(record).partition(b"\n")
     if not sep:
         raise FormatError("event record has no line feed between envelope and signature")
-    try:
-        sig = b64decode_strict(tail.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        raise FormatError("event record signature is not canonical base64") from None
+    try:  # b64decode_strict on the bytes: decoded strictly, and re-encoding to themselves
+        sig = _A2B(tail, strict_mode=True)
+        canonical_text = _B2A(sig, newline=False) == tail
+    except ValueError:  # binascii.Error
+        canonical_text = False
+    if not canonical_text:
+        raise FormatError("event record signature is not canonical base64")
     if len(sig) != 4 + 64:
         raise FormatError(f"event record signature: expected 68 bytes, got {len(sig)}")
     if form_known_good:
@@ -179,11 +183,13 @@ def check_envelope(envelope: Any) -> None:
     """Check an envelope's members and their types; FormatError names the first problem."""
     if not isinstance(envelope, dict):
         raise FormatError("envelope is not a JSON object")
-    members = tuple(sorted(envelope))
+    members = tuple(envelope)  # a parsed canonical envelope's are in order already
     if members != ENVELOPE_MEMBERS:
-        raise FormatError(
-            f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
-        )
+        members = tuple(sorted(members))
+        if members != ENVELOPE_MEMBERS:
+            raise FormatError(
+                f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
+            )
     kind = envelope["type"]
     if not isinstance(kind, str) or kind not in _TYPE_NAMES_SEEN:
         if not isinstance(kind, str) or not _TYPE_NAME.match(kind):
@@ -323,3 +329,4 @@ _C_ENCODE: Callable[[Any, int], Any] = (
     else _python_encode
 )
 _JOIN = "".join
+_A2B, _B2A = binascii.a2b_base64, binascii.b2a_base64

@@ -56,6 +56,7 @@ def check_records(
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
     out: list[Decoded] = []
     append = out.append
+    new = tuple.__new__  # Decoded(...) without the named tuple's Python-level __new__
     for record in records:
         try:
             env, _, digest, key_id, signature = decode_parts(record)
@@ -70,15 +71,19 @@ def check_records(
             except VerifyError as e:
                 error = str(e)  # still decoded: the chain check can walk through it
         append(
-            Decoded(
-                env["type"],
-                env["aggregate"],
-                env["version"],
-                env["prev"],
-                digest,
-                key_id,
-                facts(env),
-                error,
+            new(
+                Decoded,
+                (
+                    env["type"],
+                    env["aggregate"],
+                    env["version"],
+                    env["prev"],
+                    digest,
+                    key_id,
+                    facts(env),
+                    error,
+                    True,  # decoded
+                ),
             )
         )
     return out
