@@ -280,7 +280,7 @@ class AuthorityReplay:
         log.apply(position, kind, whose, aggregate, extra)
         if kind in _SCOPE:
             log.apply_scope(kind, aggregate, identity)
-        else:
+        elif identity is not None:  # apply_identity folds nothing else
             log.apply_identity(kind, aggregate, identity)
 
 
