@@ -154,8 +154,8 @@ class BundleFile:
         self._last = notification_id
 
     def add_exact(self, index: bytes, nid: bytes, text: bytes, lineno: int) -> None:
-        """``_add_exact`` and ``add_encoded`` in one call, for the scan's loop over a file's
-        event lines in the exporter's spelling (the same checks, in the same order)."""
+        """``_add_exact``'s checks, in the same order, then ``add_encoded``: for the scan's loop
+        over a file's event lines in the exporter's spelling."""
         count, last, notification_id = self.count, self._last, int(nid)
         if int(index) != count:
             raise BundleError(f"line {lineno}: expected event {count}, got {int(index)!r}")
@@ -163,18 +163,7 @@ class BundleFile:
             raise BundleError(f"line {lineno}: notification ids must be increasing integers")
         if not _canonical_base64(text):
             raise BundleError(f"line {lineno}: record is not canonical base64")
-        self._digest.update(text + b"\n")
-        self.notification_ids.append(notification_id)
-        if self._first is None:
-            self._first = base64.b64decode(text)
-        one, two, three = _ROTATION_B64
-        if one in text or two in text or three in text:
-            record = base64.b64decode(text)
-            if _ROTATION in record:
-                self._rotations.append(record)
-        self.count = count + 1
-        self.record_bytes += len(text) // 4 * 3 - text.count(b"=", -2)
-        self._last = notification_id
+        self.add_encoded(notification_id, text, len(text) // 4 * 3 - text.count(b"=", -2))
 
     def last_notification_id(self) -> int | None:
         return self._last
@@ -305,7 +294,7 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
             # other spelling takes the general path below and is checked the same way.
             index, nid, record = fast.groups()
-            if add_exact is None:
+            if add_exact is None:  # a Bundle
                 _add_exact(bundle, int(index), int(nid), record, lineno)
             else:
                 add_exact(index, nid, record, lineno)
@@ -342,12 +331,10 @@ def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
         yield line[:-1]
 
 
-def _add_exact(
-    bundle: Bundle | BundleFile, index: int, nid: int, record: bytes, lineno: int
-) -> None:
-    """``_add_event`` for a line in the exporter's spelling: its record's base64 is checked
-    canonical without decoding it, and a ``BundleFile`` keeps the text's digest, not the
-    bytes."""
+def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
+    """``_add_event`` for a line in the exporter's spelling, into a ``Bundle``: its record's
+    base64 is checked canonical without decoding it (``BundleFile.add_exact`` makes the same
+    checks and keeps the text's digest, not the bytes)."""
     if index != bundle.count:
         raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
     last = bundle.last_notification_id()
@@ -355,11 +342,7 @@ def _add_exact(
         raise BundleError(f"line {lineno}: notification ids must be increasing integers")
     if not _canonical_base64(record):
         raise BundleError(f"line {lineno}: record is not canonical base64")
-    if isinstance(bundle, BundleFile):
-        pads = record.count(b"=", -2)
-        bundle.add_encoded(nid, record, len(record) // 4 * 3 - pads)
-    else:
-        bundle.add_event(nid, binascii.a2b_base64(record))
+    bundle.add_event(nid, binascii.a2b_base64(record))
 
 
 def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> None:
