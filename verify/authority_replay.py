@@ -258,21 +258,20 @@ class AuthorityReplay:
         if (official, role, department) == _OPERATOR:
             report.operator_acts.setdefault(kind, []).append(position)
             problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
-            problem = problem or binding_problem(log, kind, aggregate, identity)
-            problem = problem or shared_code_problem(log, kind, extra, identity)
-            problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
-            problem = problem or _directed_problem(log, kind, identity)
+            if problem is None and kind in _IDENTITY_JUDGED:
+                problem = binding_problem(log, kind, aggregate, identity)
+                problem = problem or shared_code_problem(log, kind, extra, identity)
+                problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
+                problem = problem or _directed_problem(log, kind, identity)
         else:
             report.official_acts += 1
             problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
             if problem is None:
                 problem = identity_problem(log, kind, aggregate, official, role, identity)
-            if problem is None:
+            if problem is None and kind in _IDENTITY_JUDGED:
                 problem = shared_code_problem(log, kind, extra, identity)
-            if problem is None:
-                problem = bound_move_problem(log, kind, aggregate, extra, identity)
-            if problem is None:
-                problem = _directed_problem(log, kind, identity)
+                problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
+                problem = problem or _directed_problem(log, kind, identity)
         if problem is not None:
             actor = {"official": official, "role": role, "department": department}
             if request is not None:
@@ -281,9 +280,22 @@ class AuthorityReplay:
         log.apply(position, kind, whose, aggregate, extra)
         if kind in _SCOPE:
             log.apply_scope(kind, aggregate, identity)
-        else:
+        elif identity is not None:  # apply_identity folds nothing else
             log.apply_identity(kind, aggregate, identity)
 
+
+# The event types the binding, shared-code, bound-move and directed-scope rules judge (each of
+# those functions returns None for any other type): the others skip the four calls.
+_IDENTITY_JUDGED = frozenset(
+    {
+        "official.bound_to_inspector",
+        "official.registered",
+        "inspector.registered",
+        "official.roles_changed",
+        "inspector.updated",
+        "directed.recorded",
+    }
+)
 
 _DIRECTED_RULE = (
     "a directed inspection names the division's own listed items and targets in its charge, "

@@ -153,6 +153,18 @@ class BundleFile:
         self.record_bytes += size
         self._last = notification_id
 
+    def add_exact(self, index: bytes, nid: bytes, text: bytes, lineno: int) -> None:
+        """``_add_exact``'s checks, in the same order, then ``add_encoded``: for the scan's loop
+        over a file's event lines in the exporter's spelling."""
+        count, last, notification_id = self.count, self._last, int(nid)
+        if int(index) != count:
+            raise BundleError(f"line {lineno}: expected event {count}, got {int(index)!r}")
+        if last is not None and notification_id <= last:
+            raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+        if not _canonical_base64(text):
+            raise BundleError(f"line {lineno}: record is not canonical base64")
+        self.add_encoded(notification_id, text, len(text) // 4 * 3 - text.count(b"=", -2))
+
     def last_notification_id(self) -> int | None:
         return self._last
 
@@ -273,6 +285,7 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
         raise BundleError("line 1: every key must be a verifier-key string")
     bundle = make(origin, keys, str(header.get("exported_at", "")))
     end: dict[str, Any] | None = None
+    add_exact = bundle.add_exact if isinstance(bundle, BundleFile) else None
     for lineno, raw in enumerate(lines, start=2):
         if end is not None:
             raise BundleError(f"line {lineno}: content after the end line")
@@ -281,7 +294,10 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
             # other spelling takes the general path below and is checked the same way.
             index, nid, record = fast.groups()
-            _add_exact(bundle, int(index), int(nid), record, lineno)
+            if add_exact is None:  # a Bundle
+                _add_exact(bundle, int(index), int(nid), record, lineno)
+            else:
+                add_exact(index, nid, record, lineno)
             continue
         obj = _parse_line(raw, lineno)
         if "event" in obj:
@@ -315,12 +331,10 @@ def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
         yield line[:-1]
 
 
-def _add_exact(
-    bundle: Bundle | BundleFile, index: int, nid: int, record: bytes, lineno: int
-) -> None:
-    """``_add_event`` for a line in the exporter's spelling: its record's base64 is checked
-    canonical without decoding it, and a ``BundleFile`` keeps the text's digest, not the
-    bytes."""
+def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
+    """``_add_event`` for a line in the exporter's spelling, into a ``Bundle``: its record's
+    base64 is checked canonical without decoding it (``BundleFile.add_exact`` makes the same
+    checks and keeps the text's digest, not the bytes)."""
     if index != bundle.count:
         raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
     last = bundle.last_notification_id()
@@ -328,11 +342,7 @@ def _add_exact(
         raise BundleError(f"line {lineno}: notification ids must be increasing integers")
     if not _canonical_base64(record):
         raise BundleError(f"line {lineno}: record is not canonical base64")
-    if isinstance(bundle, BundleFile):
-        pads = record.count(b"=", -2)
-        bundle.add_encoded(nid, record, len(record) // 4 * 3 - pads)
-    else:
-        bundle.add_event(nid, binascii.a2b_base64(record))
+    bundle.add_event(nid, binascii.a2b_base64(record))
 
 
 def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> None:

@@ -15,16 +15,18 @@ a record unambiguously.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
 
 from .errors import FormatError, SignatureError
-from .keys import SignerKey, VerifierKey, b64decode_strict
+from .keys import SignerKey, VerifierKey
 
 DIGEST_DOMAIN = b"drawledger/event/v1\n"
 ENVELOPE_MEMBERS = ("actor", "aggregate", "payload", "prev", "time", "type", "version")
@@ -146,10 +148,13 @@ def decode_parts(
     envelope_bytes, sep, tail = bytes(record).partition(b"\n")
     if not sep:
         raise FormatError("event record has no line feed between envelope and signature")
-    try:
-        sig = b64decode_strict(tail.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        raise FormatError("event record signature is not canonical base64") from None
+    try:  # b64decode_strict on the bytes: decoded strictly, and re-encoding to themselves
+        sig = _A2B(tail, strict_mode=True)
+        canonical_text = _B2A(sig, newline=False) == tail
+    except ValueError:  # binascii.Error
+        canonical_text = False
+    if not canonical_text:
+        raise FormatError("event record signature is not canonical base64")
     if len(sig) != 4 + 64:
         raise FormatError(f"event record signature: expected 68 bytes, got {len(sig)}")
     if form_known_good:
@@ -157,7 +162,8 @@ def decode_parts(
     else:
         envelope = _parse_canonical(envelope_bytes)
         check_envelope(envelope)
-    return envelope, envelope_bytes, event_digest(envelope_bytes), sig[:4], sig[4:]
+    digest = _SHA256(DIGEST_DOMAIN + envelope_bytes).digest()  # event_digest, inline
+    return envelope, envelope_bytes, digest, sig[:4], sig[4:]
 
 
 def check_signature(event: SignedEvent, keys: dict[bytes, VerifierKey]) -> VerifierKey:
@@ -178,11 +184,13 @@ def check_envelope(envelope: Any) -> None:
     """Check an envelope's members and their types; FormatError names the first problem."""
     if not isinstance(envelope, dict):
         raise FormatError("envelope is not a JSON object")
-    members = tuple(sorted(envelope))
+    members = tuple(envelope)  # a parsed canonical envelope's are in order already
     if members != ENVELOPE_MEMBERS:
-        raise FormatError(
-            f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
-        )
+        members = tuple(sorted(members))
+        if members != ENVELOPE_MEMBERS:
+            raise FormatError(
+                f"envelope members: expected {list(ENVELOPE_MEMBERS)}, got {list(members)}"
+            )
     kind = envelope["type"]
     if not isinstance(kind, str) or kind not in _TYPE_NAMES_SEEN:
         if not isinstance(kind, str) or not _TYPE_NAME.match(kind):
@@ -210,18 +218,42 @@ def check_envelope(envelope: Any) -> None:
 
 
 def _parse_canonical(raw: bytes) -> dict[str, Any]:
-    """Parse envelope bytes and insist they are exactly their own RFC 8785 form."""
+    """Parse envelope bytes and insist they are exactly their own RFC 8785 form.
+
+    The text is compared as text: a strict UTF-8 decoding is one-to-one, so equal text means
+    equal bytes. The scanner and the encoder are called directly (no per-call encoder object,
+    no circular-reference bookkeeping: parsed JSON has no cycles); text holding a character
+    outside the BMP (a 4-byte UTF-8 sequence, led by 0xF0-0xF4) is compared with rfc8785's
+    encoding instead, as in ``_encode``.
+    """
     try:
-        obj = _DECODER.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        obj, end = _SCAN(text, 0)
+        if end != len(text):  # trailing text: the full decoder's answer (its message)
+            obj = _DECODER.decode(text)
+    except StopIteration:  # leading white space or nothing: the full decoder's answer
+        obj = _decode_or_refuse(text)
     except (ValueError, UnicodeDecodeError) as e:
         raise FormatError(f"envelope is not JSON: {e}") from None
+    # The parse hooks refused floats and unsafe integers, so no number walk is needed.
     try:
-        # The parse hooks refused floats and unsafe integers, so no number walk is needed.
-        if _encode(obj) == raw:
+        if text.isascii() or not (  # a 4-byte UTF-8 sequence (0xF0-0xF4 leads it)
+            b"\xf0" in raw or b"\xf1" in raw or b"\xf2" in raw or b"\xf3" in raw or b"\xf4" in raw
+        ):
+            if _JOIN(_C_ENCODE(obj, 0)) == text:
+                return obj  # type: ignore[no-any-return]
+        elif bytes(rfc8785.dumps(obj)) == raw:
             return obj  # type: ignore[no-any-return]
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError, TypeError):
         pass
     raise FormatError("envelope bytes are not in RFC 8785 canonical form")
+
+
+def _decode_or_refuse(text: str) -> Any:
+    try:
+        return _DECODER.decode(text)
+    except ValueError as e:
+        raise FormatError(f"envelope is not JSON: {e}") from None
 
 
 def _safe_int(text: str) -> int:
@@ -276,3 +308,22 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys
 _DECODER = json.JSONDecoder(
     parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_safe_int
 )
+# The C scanner: (value, end) of the JSON value at an index.
+_SCAN: Callable[[str, int], tuple[Any, int]] = getattr(_DECODER, "scan_once")  # noqa: B009
+
+
+def _python_encode(obj: Any, _level: int) -> list[str]:
+    return [_ENCODER.encode(obj)]
+
+
+# The C encoder of _ENCODER's settings, without the circular-reference check (for parsed JSON).
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ESCAPE = getattr(json.encoder, "c_encode_basestring", None)
+_C_ENCODE: Callable[[Any, int], Any] = (
+    _MAKE_ENCODER(None, _ENCODER.default, _ESCAPE, None, ":", ",", True, False, True)
+    if _MAKE_ENCODER is not None and _ESCAPE is not None
+    else _python_encode
+)
+_JOIN = "".join
+_A2B, _B2A = binascii.a2b_base64, binascii.b2a_base64
+_SHA256 = hashlib.sha256

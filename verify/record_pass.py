@@ -16,6 +16,7 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
@@ -23,7 +24,7 @@ from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_parts
 from .key_trust import KEY_REVOCATIONS, KeyHistory
 from .keys import VerifierKey, parse_verifier_key
-from .merkle import CompactTree, leaf_hash, node_hash
+from .merkle import CompactTree, node_hash
 from .report import Step
 from .witnesses import WITNESS_EVENTS
 
@@ -56,6 +57,7 @@ def check_records(
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
     out: list[Decoded] = []
     append = out.append
+    new = tuple.__new__  # Decoded(...) without the named tuple's Python-level __new__
     for record in records:
         try:
             env, _, digest, key_id, signature = decode_parts(record)
@@ -70,15 +72,19 @@ def check_records(
             except VerifyError as e:
                 error = str(e)  # still decoded: the chain check can walk through it
         append(
-            Decoded(
-                env["type"],
-                env["aggregate"],
-                env["version"],
-                env["prev"],
-                digest,
-                key_id,
-                facts(env),
-                error,
+            new(
+                Decoded,
+                (
+                    env["type"],
+                    env["aggregate"],
+                    env["version"],
+                    env["prev"],
+                    digest,
+                    key_id,
+                    facts(env),
+                    error,
+                    True,  # decoded
+                ),
             )
         )
     return out
@@ -132,6 +138,7 @@ class Ranges:
             if not 0 <= lo < hi or lo % (1 << (hi - 1 - lo).bit_length()):
                 raise ValueError(f"leaf range [{lo}, {hi}) is not aligned as a proof's")
         self._last = {hi - 1: (lo, hi) for lo, hi in self.ranges}
+        self.ends = frozenset(self._last)  # the indices ``add`` needs to see
         self.roots: dict[tuple[int, int], bytes] = {}
 
     def add(self, index: int, leaf: bytes, tree: CompactTree) -> None:
@@ -195,11 +202,12 @@ class RecordPass:
     def add(self, record: bytes, d: Decoded) -> None:
         i = self.count
         self.count += 1
-        leaf = leaf_hash(record)
-        self.proof.add(i, leaf, self.tree)
+        leaf = _sha256(b"\x00" + record).digest()  # merkle.leaf_hash, inline
+        if i in self.proof.ends:
+            self.proof.add(i, leaf, self.tree)
         self.tree.append(leaf)
-        if self.tree.size in self.sizes:
-            self.roots[self.tree.size] = self.tree.root()
+        if self.count in self.sizes:  # the tree's size: one leaf per record
+            self.roots[self.count] = self.tree.root()
         if d.error is not None:
             self.records.fail(i, d.error)
             self.bad.add(i)

@@ -59,3 +59,29 @@ def test_floats_and_unsafe_integers_are_refused():
         canonical({"ratio": 0.5})
     with pytest.raises(FormatError, match="outside"):
         canonical({"n": 2**53})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b' {"a":1}', "canonical form"),  # leading white space: JSON, not canonical
+        (b'{"a":1} ', "canonical form"),  # trailing white space
+        (b'{"a":1}{"b":2}', "not JSON: Extra data"),
+        (b"", "not JSON"),
+        (b'{"a":"\\u00e9"}', "canonical form"),  # an escape JCS does not write
+        (b'{"a":"\\ud83d\\ude00"}', "canonical form"),  # an astral character escaped
+        ('{"\uff5e":2,"\U0001f600":1}'.encode(), "canonical form"),  # code-point key order
+        (b'{"b":1,"a":2}', "canonical form"),
+        (b'{"a":1.0}', "non-integer"),
+        (b'{"a":9007199254740992}', "outside"),
+        (b'{"a":"\xff"}', "not JSON"),  # not UTF-8
+    ],
+)
+def test_reading_refuses_every_other_spelling_naming_why(raw, message):
+    with pytest.raises(FormatError, match=message):
+        _parse_canonical(raw)
+
+
+def test_reading_accepts_astral_characters_in_their_utf16_key_order():
+    obj = {"\U0001f600": "\U0001f600", "\uff5e": 2}
+    assert _parse_canonical(bytes(rfc8785.dumps(obj))) == obj
