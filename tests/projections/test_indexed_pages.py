@@ -135,3 +135,35 @@ def test_the_bounded_count_reads_at_most_one_entry_beyond_the_bound(many, read_m
     bound = queries.COUNTED_UP_TO + 1
     values = parameters.values() if isinstance(parameters, dict) else parameters
     assert bound in list(values), (statement, parameters)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", ["district", "division", "status", "credit_class", "kind"])
+def test_a_page_filtered_by_a_field_walks_that_fields_page_index_without_a_sort(
+    many,  # noqa: F811
+    read_models,
+    field,
+):
+    """A filtered page (and the keyset page after an entry) comes out of the index on (field,
+    code, id) in page order: no sort of every match, however many there are."""
+    engine = read_models.engine
+    with engine.connect() as conn:
+        pg = conn.dialect.name == "postgresql"
+        if pg:
+            conn.execute(text("SET enable_seqscan = off"))
+            conn.execute(text("SET enable_bitmapscan = off"))
+        code = 'code COLLATE "C"' if pg else "code"
+        page = _plan(
+            conn, f"SELECT * FROM rm_targets WHERE {field} = :v ORDER BY {code}, id LIMIT 50", v="x"
+        )
+        keyset = _plan(
+            conn,
+            f"SELECT * FROM rm_targets WHERE {field} = :v AND ({code}, id) > (:c, :i) "
+            f"ORDER BY {code}, id LIMIT 50",
+            v="x",
+            c=VECTOR_CODES[0],
+            i="0",
+        )
+    index = f"ix_rm_targets_{field}_page" + ("_c" if pg else "")
+    for plan in (page, keyset):
+        assert index in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
