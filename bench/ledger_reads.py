@@ -13,9 +13,9 @@ reused by later runs. Then, interleaved request by request in a rotated order:
 - the registry variants of ``bench/reads.py`` (a lookup by code, ``?q=<credit code>``, the first
   list page, a keyset page, a deep offset page, a page of one district, a text scan), and the
   first list page with ``total=exact`` (a count of every target: what every page did before);
-- the trail of a random target as of a random position of the whole log
-  (``Trails.of_entity`` as the legal office reads it: the check, count, page, touches, policy
-  versions and legal bases), a 404 when the target was registered after that position.
+- the trail of a random target (``Trails.of_entity`` as the legal office reads it: the check,
+  count, page, touches, policy versions and legal bases) as of a random position between its
+  registration and the log's end, and as of a random position before it (the 404 answered).
 
 Figures: p95 (and median) of each over the bare lookup's (a driver-level
 ``SELECT * FROM rm_targets WHERE code = ?``), with the absolute times beside them; and the
@@ -114,11 +114,11 @@ def run(directory: Path, requests: int, log: Any = print) -> dict[str, Any]:
     legal = official_of(app, "szc-legal")
     rng = random.Random(1512)
     deep = int(imported * 0.9)
-    missing, current = [0], [0]
+    missing, current = [0], [0, 0]  # the target's number and the position it was registered at
 
-    def trail(code: str) -> object:
+    def trail(as_of: int) -> object:
         try:
-            return trails.of_entity("target", code, legal, as_of=rng.randint(1, head))
+            return trails.of_entity("target", credit_code(current[0]), legal, as_of=as_of)
         except NotFound:  # registered after that position: the 404 the route answers
             missing[0] += 1
             return None
@@ -138,7 +138,12 @@ def run(directory: Path, requests: int, log: Any = print) -> dict[str, Any]:
             engine, district="新北区", after=c
         ),
         "text in names (scan)": lambda c: queries.search_targets(engine, q=f"第{current[0]}号"),
-        "trail of a target as of a random position": trail,
+        "trail of a target as of a random position after its registration": lambda c: trail(
+            rng.randint(current[1], head)
+        ),
+        "trail of a target as of a position before its registration (404)": lambda c: trail(
+            rng.randint(1, current[1] - 1)
+        ),
     }
     sampled = {"text in names (scan)": 10, "first page (50), total=exact": 10,
                "offset page at 90 %": 5}  # fmt: skip
@@ -147,6 +152,8 @@ def run(directory: Path, requests: int, log: Any = print) -> dict[str, Any]:
     for k in range(requests):
         current[0] = rng.randrange(imported)
         code = credit_code(current[0])
+        registered = "SELECT min(position) FROM trail_links WHERE kind = 'target' AND key = ?"
+        current[1] = db.execute(registered, (code,)).fetchone()[0]
         for name in names[k % len(names) :] + names[: k % len(names)]:
             if k % sampled.get(name, 1):
                 continue  # reads every row: sampled only
@@ -180,7 +187,7 @@ def run(directory: Path, requests: int, log: Any = print) -> dict[str, Any]:
             }
             for name, v in times.items()
         },
-        "trail answers that were a 404 (registered after as_of)": missing[0],
+        "trail answers that were a 404 (as_of before the registration)": missing[0],
         "plans": plans,
     }
 
