@@ -94,7 +94,11 @@ def _plans(db: sqlite3.Connection, code: str, as_of: int) -> dict[str, str]:
     }
 
 
-def run(directory: Path, requests: int, log: Any = print) -> dict[str, Any]:
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run(directory: Path, requests: int, log: Any = _log) -> dict[str, Any]:
     from ledger.application import LedgerApp
     from ledger.errors import NotFound
     from ledger.keyfile import load_key
