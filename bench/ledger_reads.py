@@ -38,7 +38,7 @@ from typing import Any
 from .common import sqlite_env
 from .import_targets import credit_code
 from .province import DEMO_TARGETS
-from .reads import _p95
+from .reads import _p95, registry_variants
 
 
 def _read_models(app: Any, directory: Path, log: Any) -> tuple[Any, dict[str, Any]]:
@@ -131,17 +131,7 @@ def run(directory: Path, requests: int, log: Any = _log) -> dict[str, Any]:
         "bare SQL lookup by code": lambda c: db.execute(
             "SELECT * FROM rm_targets WHERE code = ?", (c,)
         ).fetchall(),
-        "?q=<credit code>": lambda c: queries.search_targets(engine, q=c),
-        "/targets/{code}": lambda c: queries.get_entry(engine, "target", c),
-        "first page (50)": lambda c: queries.search_targets(engine),
-        "first page (50), total=exact": lambda c: queries.search_targets(engine, total="exact"),
-        "keyset page after a target": lambda c: queries.search_targets(engine, after=c),
-        "offset page at 90 %": lambda c: queries.search_targets(engine, offset=deep),
-        "page of one district": lambda c: queries.search_targets(engine, district="新北区"),
-        "keyset page of one district": lambda c: queries.search_targets(
-            engine, district="新北区", after=c
-        ),
-        "text in names (scan)": lambda c: queries.search_targets(engine, q=f"第{current[0]}号"),
+        **registry_variants(engine, deep, lambda c: f"第{current[0]}号"),
         "trail of a target as of a random position after its registration": lambda c: trail(
             rng.randint(current[1], head)
         ),

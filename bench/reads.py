@@ -108,13 +108,12 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def _measure(
-    engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]
-) -> dict[str, list[float]]:
-    rng = random.Random(15)
-    deep = int(n * 0.9)
-    variants: dict[str, Callable[[str], object]] = {
-        "bare SQL lookup by code": bare,
+def registry_variants(
+    engine: Engine, deep: int, text: Callable[[str], str]
+) -> dict[str, Callable[[str], object]]:
+    """What the service's routes call, each given a credit code: lookups and list pages;
+    ``text(code)`` is the text looked for in names (a scan: sampled, ``SAMPLED``)."""
+    return {
         "?q=<credit code>": lambda c: queries.search_targets(engine, q=c),
         "/targets/{code}": lambda c: queries.get_entry(engine, "target", c),
         "first page (50)": lambda c: queries.search_targets(engine),
@@ -125,7 +124,17 @@ def _measure(
         "keyset page of one district": lambda c: queries.search_targets(
             engine, district="新北区", after=c
         ),
-        "text in names (scan)": lambda c: queries.search_targets(engine, q=f"企业{c[-5:]}"),
+        "text in names (scan)": lambda c: queries.search_targets(engine, q=text(c)),
+    }
+
+
+def _measure(
+    engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]
+) -> dict[str, list[float]]:
+    rng = random.Random(15)
+    variants: dict[str, Callable[[str], object]] = {
+        "bare SQL lookup by code": bare,
+        **registry_variants(engine, int(n * 0.9), lambda c: f"企业{c[-5:]}"),
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
