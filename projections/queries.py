@@ -17,7 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 
 from ledger.errors import BadInput, NotFound
 from ledger.registry import divisions as division_rules
@@ -34,6 +44,7 @@ from .views import ENTRY_NAMES, STATE_TABLES, add_details, entry_uuid
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 COUNTED_UP_TO = 10_000
+ITEM_SORTED_UP_TO = 5_000
 TOTALS = ("exact",)
 
 
@@ -169,7 +180,6 @@ def search_targets(
     _choice("kind", kind, target_rules.KINDS)
     _choice("status", status, target_rules.STATUSES)
     _choice("credit_class", credit_class, target_rules.CREDIT_CLASSES)
-    c = t.targets.c
     conditions = _target_text(q) + _equal(
         t.targets,
         division=division,
@@ -179,9 +189,24 @@ def search_targets(
         credit_class=credit_class,
     )
     if item is not None:
-        tagged = select(t.target_items.c.target_id).where(t.target_items.c.item == item)
-        conditions.append(c.id.in_(tagged))
+        conditions.append(_holding(engine, item))
     return _page(engine, "target", conditions, limit, offset, after, total)
+
+
+def _holding(engine: Engine, item: str) -> ColumnElement[bool]:
+    """The targets under ``item``, in the form the database answers a page of fastest: for an
+    item of at most ``ITEM_SORTED_UP_TO`` targets, their ids from the item's index (a sort of
+    that many rows for the page); for a larger one, a probe of each target along the page index
+    (sorting a third of a registry of 1,000,000 targets took 10 s; the walk for 50 of them
+    reads about 50 × registry / holders rows, and the bounded count 10,001 × as many)."""
+    ti = t.target_items.c
+    holders = select(ti.target_id).where(ti.item == item)
+    with engine.connect() as conn:
+        first = holders.limit(ITEM_SORTED_UP_TO + 1).subquery()
+        many = conn.execute(select(func.count()).select_from(first)).scalar_one()
+    if many > ITEM_SORTED_UP_TO:
+        return exists().where(ti.target_id == t.targets.c.id, ti.item == item)
+    return t.targets.c.id.in_(holders)
 
 
 def search_inspectors(

@@ -167,3 +167,34 @@ def test_a_page_filtered_by_a_field_walks_that_fields_page_index_without_a_sort(
     for plan in (page, keyset):
         assert index in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_a_page_by_item_is_the_same_whichever_form_the_item_is_read_in(
+    many,  # noqa: F811
+    read_models,
+    monkeypatch,
+):
+    """An item held by more than ``ITEM_SORTED_UP_TO`` targets is read by probing each target
+    along the page index, a smaller one from the item's index: the pages and totals agree."""
+    engine = read_models.engine
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_):  # type: ignore[no-untyped-def]
+        sent.append(statement.upper())
+
+    pages = {}
+    for bound in (10_000, 5):
+        monkeypatch.setattr(queries, "ITEM_SORTED_UP_TO", bound)
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            pages[bound] = [
+                queries.search_targets(engine, item="qsxk", limit=10, offset=offset)
+                for offset in (0, 10, 60)
+            ]
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        page_sql = [s for s in sent if "ORDER BY" in s]
+        assert all(("EXISTS" in s) == (bound == 5) for s in page_sql), page_sql
+        sent.clear()
+    assert pages[10_000] == pages[5]
+    assert pages[5][0]["total"] > 5 and len(pages[5][0]["items"]) == 10
