@@ -49,6 +49,18 @@ class Page(Answer):
     as_of: int | None = Field(None, description="the ledger position the list was read at")
 
 
+class RegistryPage(Page):
+    """One page of a registry (targets, inspectors, items, officials, divisions)."""
+
+    total: int | None = Field(  # type: ignore[assignment]
+        description="how many match, exact; null when more than `more_than` match and "
+        "`total=exact` was not asked for (counting them all would read every one)"
+    )
+    more_than: int | None = Field(
+        None, description="set when `total` is null: more than this many match (10,000)"
+    )
+
+
 class ActsPage(Page):
     """One page of the trail of acts, with the divisions the caller may see."""
 

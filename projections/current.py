@@ -101,7 +101,8 @@ class OfficialsProjection(Projection):
 
 class TargetsProjection(Projection):
     name = "targets"
-    version = 3  # 2: the page index (code, id); 3: personal_data_erased
+    version = 4  # 2: the page index (code, id); 3: personal_data_erased; 4: a page index per
+    # filter field (PAGE_FILTERS in tables.py)
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 

@@ -1,9 +1,13 @@
 """Searching the registries: filters, pages, single entries and their histories.
 
-Every search returns ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``,
-ordered by code in byte order (then id) on every backend, so that pages are stable. ``limit`` is
-1..500 (default 50). ``next`` is the id of a full page's last entry (None on a short page); the
-target search takes it back as ``after`` (keyset paging: a deep page costs what the first does).
+Every search returns ``{"items": [...], "total": N, "more_than": M, "limit": L, "offset": O,
+"next": ID}``, ordered by code in byte order (then id) on every backend, so that pages are
+stable. ``limit`` is 1..500 (default 50). ``next`` is the id of a full page's last entry (None on
+a short page); the target search takes it back as ``after`` (keyset paging: a deep page costs what
+the first does). ``total`` is always exact or absent: the matching entries are counted up to
+``COUNTED_UP_TO`` (an index walk of at most that many entries, whatever the registry's size); when
+more match, ``total`` is None and ``more_than`` says ``COUNTED_UP_TO`` — unless the caller asks
+for the exact count with ``total="exact"``, a count of every matching entry (linear in them).
 Bad filter values raise BadInput naming the allowed values; unknown entries raise NotFound.
 """
 
@@ -13,7 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 
 from ledger.errors import BadInput, NotFound
 from ledger.registry import divisions as division_rules
@@ -29,6 +43,9 @@ from .views import ENTRY_NAMES, STATE_TABLES, add_details, entry_uuid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+COUNTED_UP_TO = 10_000
+ITEM_SORTED_UP_TO = 5_000
+TOTALS = ("exact",)
 
 
 @contextmanager
@@ -64,6 +81,23 @@ def _equal(table: Table, **filters: Any) -> list[ColumnElement[bool]]:
     return [table.c[name] == value for name, value in filters.items() if value is not None]
 
 
+def _count(
+    conn: Connection, table: Table, conditions: list[ColumnElement[bool]], total: str | None
+) -> tuple[int | None, int | None]:
+    """``(total, more_than)``: the exact number of matching entries and None, or — when more
+    than ``COUNTED_UP_TO`` match and no exact total was asked for — None and ``COUNTED_UP_TO``.
+    The bounded count stops after ``COUNTED_UP_TO + 1`` matches, so a list page of a registry of
+    millions does not read every entry to say how many there are."""
+    if total == "exact":
+        found = conn.execute(select(func.count()).select_from(table).where(*conditions))
+        return int(found.scalar_one()), None
+    first = select(table.c.id).where(*conditions).limit(COUNTED_UP_TO + 1).subquery()
+    counted = int(conn.execute(select(func.count()).select_from(first)).scalar_one())
+    if counted > COUNTED_UP_TO:
+        return None, COUNTED_UP_TO
+    return counted, None
+
+
 def _page(
     engine: Engine,
     kind: str,
@@ -71,12 +105,14 @@ def _page(
     limit: int,
     offset: int,
     after: str | None = None,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """One page in (code, id) order: ``offset`` entries skipped, or (keyset paging) those up to
     and including the entry ``after`` names. Either way the page is read from the page index, so
     its cost does not grow with how deep it is. ``next`` names the last entry of a full page:
-    pass it as ``after`` for the page that follows."""
+    pass it as ``after`` for the page that follows. The total: ``_count``."""
     _check_page(limit, offset)
+    _choice("total", total, TOTALS)
     if after is not None and offset:
         raise BadInput("after and offset cannot be combined: after already says where to start")
     table = STATE_TABLES[kind]
@@ -84,8 +120,7 @@ def _page(
         code: ColumnElement[Any] = table.c.code
         if conn.dialect.name == "postgresql":  # byte order everywhere, as LC_ALL=C sort
             code = table.c.code.collate("C")
-        total = conn.execute(select(func.count()).select_from(table).where(*conditions))
-        count = int(total.scalar_one())
+        count, more_than = _count(conn, table, conditions, total)
         page = list(conditions)
         if after is not None:
             page.append(tuple_(code, table.c.id) > tuple_(*_position_of(conn, kind, after)))
@@ -95,7 +130,8 @@ def _page(
         items = [dict(row._mapping) for row in rows]
         add_details(conn, kind, items)
     following = items[-1]["id"] if len(items) == limit else None
-    return {"items": items, "total": count, "limit": limit, "offset": offset, "next": following}
+    return {"items": items, "total": count, "more_than": more_than, "limit": limit,
+            "offset": offset, "next": following}  # fmt: skip
 
 
 def _position_of(conn: Connection, kind: str, after: str) -> tuple[str, str]:
@@ -137,13 +173,13 @@ def search_targets(
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
     after: str | None = None,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Targets whose name or code contains ``q`` (a whole credit code: the target with that
     code), filtered by the other fields; ``after`` for keyset paging (see ``_page``)."""
     _choice("kind", kind, target_rules.KINDS)
     _choice("status", status, target_rules.STATUSES)
     _choice("credit_class", credit_class, target_rules.CREDIT_CLASSES)
-    c = t.targets.c
     conditions = _target_text(q) + _equal(
         t.targets,
         division=division,
@@ -153,9 +189,24 @@ def search_targets(
         credit_class=credit_class,
     )
     if item is not None:
-        tagged = select(t.target_items.c.target_id).where(t.target_items.c.item == item)
-        conditions.append(c.id.in_(tagged))
-    return _page(engine, "target", conditions, limit, offset, after)
+        conditions.append(_holding(engine, item))
+    return _page(engine, "target", conditions, limit, offset, after, total)
+
+
+def _holding(engine: Engine, item: str) -> ColumnElement[bool]:
+    """The targets under ``item``, in the form the database answers a page of fastest: for an
+    item of at most ``ITEM_SORTED_UP_TO`` targets, their ids from the item's index (a sort of
+    that many rows for the page); for a larger one, a probe of each target along the page index
+    (sorting a third of a registry of 1,000,000 targets took 10 s; the walk for 50 of them
+    reads about 50 × registry / holders rows, and the bounded count 10,001 × as many)."""
+    ti = t.target_items.c
+    holders = select(ti.target_id).where(ti.item == item)
+    with engine.connect() as conn:
+        first = holders.limit(ITEM_SORTED_UP_TO + 1).subquery()
+        many = conn.execute(select(func.count()).select_from(first)).scalar_one()
+    if many > ITEM_SORTED_UP_TO:
+        return exists().where(ti.target_id == t.targets.c.id, ti.item == item)
+    return t.targets.c.id.in_(holders)
 
 
 def search_inspectors(
@@ -169,6 +220,7 @@ def search_inspectors(
     agency_staff: bool | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Inspectors whose name or code contains ``q``, filtered by the other fields."""
     _choice("status", status, inspector_rules.STATUSES)
@@ -179,7 +231,7 @@ def search_inspectors(
     if qualification is not None:
         q_ = t.inspector_qualifications.c
         conditions.append(c.id.in_(select(q_.inspector_id).where(q_.item == qualification)))
-    return _page(engine, "inspector", conditions, limit, offset)
+    return _page(engine, "inspector", conditions, limit, offset, total=total)
 
 
 def search_items(
@@ -191,6 +243,7 @@ def search_items(
     withdrawn: bool | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Inspection items whose name or code contains ``q``, filtered by the other fields."""
     _choice("item_class", item_class, item_rules.CLASSES)
@@ -198,7 +251,7 @@ def search_items(
     conditions = _text(q, c.name, c.code) + _equal(
         t.items, division=division, item_class=item_class, withdrawn=withdrawn
     )
-    return _page(engine, "item", conditions, limit, offset)
+    return _page(engine, "item", conditions, limit, offset, total=total)
 
 
 def search_officials(
@@ -210,6 +263,7 @@ def search_officials(
     active: bool | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Officials whose name or code contains ``q``, filtered by division, role and activity."""
     _choice("role", role, OFFICIAL_ROLES)
@@ -218,7 +272,7 @@ def search_officials(
     if role is not None:
         r = t.official_roles.c
         conditions.append(c.id.in_(select(r.official_id).where(r.role == role)))
-    return _page(engine, "official", conditions, limit, offset)
+    return _page(engine, "official", conditions, limit, offset, total=total)
 
 
 def search_divisions(
@@ -228,12 +282,13 @@ def search_divisions(
     kind: str | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Divisions and units whose name or code contains ``q``, optionally of one kind."""
     _choice("kind", kind, division_rules.KINDS)
     c = t.divisions.c
     conditions = _text(q, c.name, c.code) + _equal(t.divisions, kind=kind)
-    return _page(engine, "division", conditions, limit, offset)
+    return _page(engine, "division", conditions, limit, offset, total=total)
 
 
 # -- single entries ----------------------------------------------------------------------------

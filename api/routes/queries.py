@@ -1,8 +1,10 @@
 """Registry queries: search, pages, single entries, their histories and their state "as of".
 
 Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
-the body is ``{"items": [...], "total": N, "limit": L, "offset": O, "next": ID}``; targets page
-by ``after=ID`` too (keyset: give the ``next`` of the page before). Every route takes
+the body is ``{"items": [...], "total": N, "more_than": M, "limit": L, "offset": O, "next": ID}``;
+targets page by ``after=ID`` too (keyset: give the ``next`` of the page before). ``total`` is
+exact up to 10,000 matches; beyond, it is null and ``more_than`` 10,000, unless ``total=exact``
+asks for a count of every match (``projections.queries._count``). Every route takes
 ``as_of`` (``api/as_of.py``): a single entry answers with its state then, rebuilt from the log
 (and ``as_of`` in its body); a history ends at that position; a search or a page runs on the read
 models folded from the log up to it.
@@ -17,7 +19,7 @@ from fastapi import APIRouter, Query
 from projections import ReadModels, queries
 from projections.as_of import entry_as_of
 
-from ..answers import Entry, History, ItemList, Page, documented
+from ..answers import Entry, History, ItemList, Page, RegistryPage, documented
 from ..as_of import At, AtDep, ReadModelsAtDep
 from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
 
@@ -26,6 +28,14 @@ Text = Annotated[str | None, Query(description="text contained in the name or co
 After = Annotated[
     str | None,
     Query(max_length=200, description="the id or code of the last entry of the page before"),
+]
+Total = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description='"exact": count every match (linear in them); by default matches are '
+        f"counted up to {queries.COUNTED_UP_TO:,} and a larger total is null with `more_than`",
+    ),
 ]
 
 
@@ -42,7 +52,7 @@ def _history(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
 # -- targets -----------------------------------------------------------------------------------
 
 
-@router.get("/targets", **documented(Page))
+@router.get("/targets", **documented(RegistryPage))
 def list_targets(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -56,6 +66,7 @@ def list_targets(
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
     after: After = None,
+    total: Total = None,
 ) -> dict[str, Any]:
     """Search the target registry (检查对象名录库)."""
     return queries.search_targets(
@@ -70,6 +81,7 @@ def list_targets(
         limit=limit,
         offset=offset,
         after=after,
+        total=total,
     )
 
 
@@ -88,7 +100,7 @@ def target_history(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> di
 # -- inspectors --------------------------------------------------------------------------------
 
 
-@router.get("/inspectors", **documented(Page))
+@router.get("/inspectors", **documented(RegistryPage))
 def list_inspectors(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -100,6 +112,7 @@ def list_inspectors(
     agency_staff: bool | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    total: Total = None,
 ) -> dict[str, Any]:
     """Search the inspector roster (执法人员名录库), with declared conflicts."""
     return queries.search_inspectors(
@@ -112,6 +125,7 @@ def list_inspectors(
         agency_staff=agency_staff,
         limit=limit,
         offset=offset,
+        total=total,
     )
 
 
@@ -128,7 +142,7 @@ def inspector_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -
 # -- items and published lists -----------------------------------------------------------------
 
 
-@router.get("/items", **documented(Page))
+@router.get("/items", **documented(RegistryPage))
 def list_items(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -138,6 +152,7 @@ def list_items(
     withdrawn: bool | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    total: Total = None,
 ) -> dict[str, Any]:
     """Search the inspection items (随机抽查事项), withdrawn ones included unless filtered."""
     return queries.search_items(
@@ -148,6 +163,7 @@ def list_items(
         withdrawn=withdrawn,
         limit=limit,
         offset=offset,
+        total=total,
     )
 
 
@@ -177,7 +193,7 @@ def get_item_list(number: ItemListNumber, _: OfficialDep, rm: ReadModelsAtDep) -
 # -- officials and divisions -------------------------------------------------------------------
 
 
-@router.get("/officials", **documented(Page))
+@router.get("/officials", **documented(RegistryPage))
 def list_officials(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -187,10 +203,18 @@ def list_officials(
     active: bool | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    total: Total = None,
 ) -> dict[str, Any]:
     """Search the officials (token ids only, never token hashes)."""
     return queries.search_officials(
-        rm.engine, q=q, division=division, role=role, active=active, limit=limit, offset=offset
+        rm.engine,
+        q=q,
+        division=division,
+        role=role,
+        active=active,
+        limit=limit,
+        offset=offset,
+        total=total,
     )
 
 
@@ -204,7 +228,7 @@ def official_history(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) ->
     return _history(rm, "official", code, at)
 
 
-@router.get("/divisions", **documented(Page))
+@router.get("/divisions", **documented(RegistryPage))
 def list_divisions(
     _: OfficialDep,
     rm: ReadModelsAtDep,
@@ -212,9 +236,12 @@ def list_divisions(
     kind: str | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     offset: Offset = 0,
+    total: Total = None,
 ) -> dict[str, Any]:
     """Search the divisions and units."""
-    return queries.search_divisions(rm.engine, q=q, kind=kind, limit=limit, offset=offset)
+    return queries.search_divisions(
+        rm.engine, q=q, kind=kind, limit=limit, offset=offset, total=total
+    )
 
 
 @router.get("/divisions/{code}", **documented(Entry))

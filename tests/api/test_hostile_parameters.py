@@ -112,6 +112,10 @@ def hostile_requests(
                 value = rng.choice(HOSTILE)
                 if where == "path" and name in known and rng.random() < 0.6:
                     value = rng.choice(known[name])
+                if where == "path" and not value:
+                    # An empty segment names another route ("/divisions/" is the list, its
+                    # answer not an entry's): a blank one stays on this route.
+                    value = " "
                 if where == "path":
                     url = url.replace("{" + name + "}", value)
                 elif rng.random() < 0.7:

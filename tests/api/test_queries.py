@@ -50,6 +50,21 @@ def test_a_clerk_pages_through_the_target_registry(client, world):
     assert len(set(codes)) == 31
 
 
+def test_a_large_total_is_null_with_its_bound_unless_the_exact_total_is_asked_for(
+    client, monkeypatch
+):
+    from projections import queries
+
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 2)
+    bounded = client.get("/targets", params={"limit": 2}).json()
+    exact = client.get("/targets", params={"limit": 2, "total": "exact"}).json()
+    assert (bounded["total"], bounded["more_than"]) == (None, 2)
+    assert exact["total"] > 2 and exact["more_than"] is None
+    assert exact["items"] == bounded["items"]
+    refused = client.get("/targets", params={"total": "about"})
+    assert refused.status_code == 422 and "total 'about'" in refused.json()["detail"]
+
+
 def test_a_page_too_large_or_a_bad_filter_is_a_422_problem(client):
     response = client.get("/targets", params={"limit": 501})
     assert response.status_code == 422

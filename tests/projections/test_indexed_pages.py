@@ -5,7 +5,7 @@ the database answers both from the page index (its query plan shows no full scan
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from ledger.errors import BadInput
 from projections import queries
@@ -90,3 +90,111 @@ def test_pages_and_code_lookups_are_answered_from_indexes(many, read_models):  #
     assert "ix_rm_targets_code" in lookup or "ix_rm_targets_page" in lookup, lookup
     if not pg:
         assert "SEARCH" in keyset, keyset  # a seek into the index, not a walk from its start
+
+
+def test_a_page_counts_its_matches_only_up_to_a_bound_and_says_so(many, read_models, monkeypatch):  # noqa: F811
+    """Beyond ``COUNTED_UP_TO`` matches a page's total is null and ``more_than`` says the bound
+    (never a guessed number); under it, and when the exact total is asked for, it is exact."""
+    engine = read_models.engine
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 20)
+    page = queries.search_targets(engine, limit=10)
+    assert (page["total"], page["more_than"], len(page["items"])) == (None, 20, 10)
+    exact = queries.search_targets(engine, limit=10, total="exact")
+    assert (exact["total"], exact["more_than"]) == (65, None)
+    assert view(exact["items"]) == view(page["items"])
+    few = queries.search_targets(engine, q="天宁区取水户")  # 15 match: counted to the end
+    assert (few["total"], few["more_than"]) == (15, None)
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 65)  # exactly the bound: still exact
+    assert queries.search_targets(engine)["total"] == 65
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 64)
+    assert queries.search_targets(engine)["total"] is None
+    assert queries.search_inspectors(engine, total="exact")["more_than"] is None
+
+
+def test_an_unknown_kind_of_total_is_refused(many, read_models):  # noqa: F811
+    with pytest.raises(BadInput, match="total 'rough': must be one of exact"):
+        queries.search_targets(read_models.engine, total="rough")
+
+
+def test_the_bounded_count_reads_at_most_one_entry_beyond_the_bound(many, read_models):  # noqa: F811
+    """The count a page sends: its rows come from a subquery limited to ``COUNTED_UP_TO + 1``,
+    so it stops there however many targets the registry holds."""
+    engine = read_models.engine
+    sent: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        queries.search_targets(engine, district="武进区")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in sent if "count(" in s.lower())
+    assert "LIMIT" in statement.upper(), statement
+    bound = queries.COUNTED_UP_TO + 1
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert bound in list(values), (statement, parameters)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", ["district", "division", "status", "credit_class", "kind"])
+def test_a_page_filtered_by_a_field_walks_that_fields_page_index_without_a_sort(
+    many,  # noqa: F811
+    read_models,
+    field,
+):
+    """A filtered page (and the keyset page after an entry) comes out of the index on (field,
+    code, id) in page order: no sort of every match, however many there are."""
+    engine = read_models.engine
+    with engine.connect() as conn:
+        pg = conn.dialect.name == "postgresql"
+        if pg:
+            conn.execute(text("SET enable_seqscan = off"))
+            conn.execute(text("SET enable_bitmapscan = off"))
+        code = 'code COLLATE "C"' if pg else "code"
+        page = _plan(
+            conn, f"SELECT * FROM rm_targets WHERE {field} = :v ORDER BY {code}, id LIMIT 50", v="x"
+        )
+        keyset = _plan(
+            conn,
+            f"SELECT * FROM rm_targets WHERE {field} = :v AND ({code}, id) > (:c, :i) "
+            f"ORDER BY {code}, id LIMIT 50",
+            v="x",
+            c=VECTOR_CODES[0],
+            i="0",
+        )
+    index = f"ix_rm_targets_{field}_page" + ("_c" if pg else "")
+    for plan in (page, keyset):
+        assert index in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_a_page_by_item_is_the_same_whichever_form_the_item_is_read_in(
+    many,  # noqa: F811
+    read_models,
+    monkeypatch,
+):
+    """An item held by more than ``ITEM_SORTED_UP_TO`` targets is read by probing each target
+    along the page index, a smaller one from the item's index: the pages and totals agree."""
+    engine = read_models.engine
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_):  # type: ignore[no-untyped-def]
+        sent.append(statement.upper())
+
+    pages = {}
+    for bound in (10_000, 5):
+        monkeypatch.setattr(queries, "ITEM_SORTED_UP_TO", bound)
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            pages[bound] = [
+                queries.search_targets(engine, item="qsxk", limit=10, offset=offset)
+                for offset in (0, 10, 60)
+            ]
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        page_sql = [s for s in sent if "ORDER BY" in s]
+        assert all(("EXISTS" in s) == (bound == 5) for s in page_sql), page_sql
+        sent.clear()
+    assert pages[10_000] == pages[5]
+    assert pages[5][0]["total"] > 5 and len(pages[5][0]["items"]) == 10
