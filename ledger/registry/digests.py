@@ -23,10 +23,13 @@ The seal is an HMAC, keyed by a secret derived from the ledger's signing key, ov
 digest, the entry's code and division and every stored record of the entry (each version's
 bytes): a row written into the table by anyone without the key matches nothing, and a record
 edited in the database voids the seal, so the import reads the entry and its checked reader
-refuses the edit. The table (``import_row_digests``) is kept beside the events and written in the
+refuses the edit. The table (``import_known_rows``) is kept beside the events and written in the
 import's own transaction; it is a cache, not part of the log: deleting it only makes the next
-re-import slower. Individuals' rows are never kept (their rows carry an ID number, personal data
-that must be erasable).
+re-import slower. It is keyed by the row digest alone (on SQLite one B-tree: each kept row costs
+one random insert, where a table keyed by entry with a second index on the row digest cost
+three); an entry's rows kept before its latest kept version are removed by ``forget_superseded``
+at the end of an import that changed entries. Individuals' rows are never kept (their rows carry
+an ID number, personal data that must be erasable).
 """
 
 from __future__ import annotations
