@@ -61,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     except LedgerError as e:
         print(f"drawledger {args.command}: {bounded(str(e))}", file=sys.stderr)
         return 1
+    except OSError as e:
+        if e.filename is None:  # not a file the command was given: a fault, with its trace
+            raise
+        # A file or folder the command was told to read or write (--out in a missing folder,
+        # a file it may not write): named, exit 1, as any other bad input.
+        where = bounded(str(e.filename))
+        print(f"drawledger {args.command}: cannot use {where}: {e.strerror}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

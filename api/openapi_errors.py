@@ -6,9 +6,11 @@ quoted — at most its first characters — and message). This adds to each oper
 it can answer: 422 (a bad parameter or body) and 503 (the store unreachable, read-only or
 full, or the read models behind) everywhere; 401 and 403 where it takes a token; 404 where it
 names something (a path parameter) or reads the ledger as of a position; 409 for a command
-(POST, PUT, PATCH, DELETE); 413 where it takes a body. ``tests/api/test_hostile_parameters.py``
-fails on an answer whose status an operation does not document, or whose problem is not of
-this shape.
+(POST, PUT, PATCH, DELETE); 413 where it takes a body. An operation may document more
+errors itself (the witness's cosignature, checked by its signature, not a token: 403); every
+error answer of the description is given the problem+json shape. Every answer of every API test
+is checked against the description (``tests/api/conftest.py``): an answer whose status its
+operation does not document, or whose problem is not of this shape, fails the test.
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
             for code in errors_of(method, operation):
-                answer = responses.setdefault(str(code), {"description": REASONS[code]})
-                answer["content"] = {PROBLEM: {"schema": reference}}
+                responses.setdefault(str(code), {"description": REASONS[code]})
+            for code, answer in responses.items():  # those a route documents itself too
+                if code[:1] in "45":
+                    answer["content"] = {PROBLEM: {"schema": reference}}
     return schema
 
 

@@ -74,8 +74,8 @@ class _Held:
         with the events, such as the import digests)."""
         if self.cursor is None:
             self.cursor = self._open()
-        for row in rows:
-            self.cursor.execute(statement, row)
+        if rows:
+            self.cursor.executemany(statement, rows)
 
 
 _current: ContextVar[_Held | None] = ContextVar("drawledger_held_transaction", default=None)

@@ -99,7 +99,13 @@ def checkpoint_at(size: TreeSizePath, ledger: LedgerDep) -> str:
     return ledger.sealer.cosigned_note(size)
 
 
-@router.post("/checkpoints/{size}/cosignatures", status_code=201, **documented(Cosignature, 201))
+_COSIGNATURE = documented(Cosignature, 201)
+_COSIGNATURE["responses"][403] = {
+    "description": "the key is not a witness in force, or was not one at that checkpoint"
+}
+
+
+@router.post("/checkpoints/{size}/cosignatures", status_code=201, **_COSIGNATURE)
 def add_cosignature(
     size: TreeSizePath, body: CosignatureCreate, witnesses: WitnessesDep
 ) -> dict[str, object]:

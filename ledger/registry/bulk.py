@@ -63,7 +63,7 @@ class Checked:
     record: Any = None
     changes: dict[str, Any] = field(default_factory=dict)
     actor: dict[str, Any] = field(default_factory=dict)
-    digest: str | None = None  # the row's import digest (digests.py); None: never kept
+    digest: bytes | None = None  # the row's import digest (digests.py); None: never kept
     same: bool = False  # its digest says it changes nothing on the entry: not parsed or read
     warnings: tuple[str, ...] = ()  # what its checks warned of (kept with its digest)
 
@@ -125,8 +125,8 @@ def checked_rows(
     Individuals' rows get no digest to keep."""
     valid: list[Checked] = []
     numbered = list(rows)
-    row_digests: list[str | None] = [None] * len(numbered)
-    known: dict[str, Known] = {}
+    row_digests: list[bytes | None] = [None] * len(numbered)
+    known: dict[bytes, Known] = {}
     if digests is not None:
         row_digests = [digests.of(kind, raw) for _, raw in numbered]
         known = digests.known([d for d in row_digests if d is not None])

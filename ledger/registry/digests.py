@@ -23,10 +23,13 @@ The seal is an HMAC, keyed by a secret derived from the ledger's signing key, ov
 digest, the entry's code and division and every stored record of the entry (each version's
 bytes): a row written into the table by anyone without the key matches nothing, and a record
 edited in the database voids the seal, so the import reads the entry and its checked reader
-refuses the edit. The table (``import_row_digests``) is kept beside the events and written in the
+refuses the edit. The table (``import_known_rows``) is kept beside the events and written in the
 import's own transaction; it is a cache, not part of the log: deleting it only makes the next
-re-import slower. Individuals' rows are never kept (their rows carry an ID number, personal data
-that must be erasable).
+re-import slower. It is keyed by the row digest alone (on SQLite one B-tree: each kept row costs
+one random insert, where a table keyed by entry with a second index on the row digest cost
+three); an entry's rows kept before its latest kept version are removed by ``forget_superseded``
+at the end of an import that changed entries. Individuals' rows are never kept (their rows carry
+an ID number, personal data that must be erasable).
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ from uuid import UUID
 from ..application import LedgerApp
 from ..storage import for_driver, is_postgres
 
-TABLE = "import_row_digests"
-OLD_TABLES = ("import_digests",)  # an earlier form of the cache (keyed by entry only): dropped
+TABLE = "import_known_rows"
+# Earlier forms of the cache, dropped: keyed by entry only; then keyed by entry with a second
+# index on the row digest (three B-trees written per kept row, where this one writes one).
+OLD_TABLES = ("import_digests", "import_row_digests")
 SEPARATOR = "\x1e"  # between a row's kept warnings (a control character no cell may hold)
 
 
@@ -69,43 +74,60 @@ class Known:
         return spec
 
 
-Kept = list[tuple[str, Known]]  # (row digest, what it is known for) to keep
+Kept = list[tuple[bytes, Known]]  # (row digest, what it is known for) to keep
 
 
 class ImportDigests:
     def __init__(self, app: LedgerApp) -> None:
         self.app = app
         self._pg = is_postgres(app.recorder)
-        self._key = app.signer.derive_secret("drawledger/import-digest/v2")
+        self._hmac = hmac.new(
+            app.signer.derive_secret("drawledger/import-digest/v3"), digestmod=hashlib.sha256
+        )
+        self._layouts: dict[tuple[str, tuple[str, ...]], Any] = {}
         if getattr(app, "_import_digests_table", False):  # created once per process
             return
         datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
+        binary = "BYTEA" if self._pg else "BLOB"
+        # One B-tree on SQLite (WITHOUT ROWID: the rows live in the primary key's tree), keyed
+        # by the row digest, which is what an import looks up; an entry's older rows are
+        # removed by ``forget_superseded`` (by the entry's version), not through an index.
+        layout = "" if self._pg else " WITHOUT ROWID"
         with datastore.transaction(commit=True) as c:
             for old in OLD_TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {old}")
             c.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} (aggregate TEXT PRIMARY KEY, "
-                "row_digest TEXT NOT NULL, code TEXT NOT NULL, kind TEXT, division TEXT, "
-                "warnings TEXT NOT NULL, digest TEXT NOT NULL)"
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (row_digest {binary} PRIMARY KEY, "
+                f"aggregate {binary} NOT NULL, version INTEGER NOT NULL, code TEXT NOT NULL, "
+                f"kind TEXT, division TEXT, warnings TEXT NOT NULL, digest {binary} NOT NULL)"
+                + layout
             )
-            c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_row ON {TABLE} (row_digest)")
         app._import_digests_table = True  # type: ignore[attr-defined]
 
-    def of(self, kind: str, row: dict[str, Any]) -> str:
-        """The digest of a row as the file gave it (its cells in the file's column order:
-        another order only misses; a clear marker is a cell like any other). The cells are
-        text, lists of text, bools or None, whose ``repr`` is exact."""
-        text = repr((kind, tuple(row.items())))
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    def of(self, kind: str, row: dict[str, Any]) -> bytes:
+        """The digest of a row as the file gave it: the registry kind and the row's column
+        names in the file's order (hashed once per layout), then its cells (another order only
+        misses; a clear marker is a cell like any other). The cells are text, lists of text,
+        bools or None, whose ``repr`` is exact; each part is one whole ``repr``."""
+        names = tuple(row)
+        layout = self._layouts.get((kind, names))
+        if layout is None:
+            text = repr((kind, names)).encode("utf-8", "surrogatepass")
+            layout = self._layouts[(kind, names)] = hashlib.sha256(text)
+        h = layout.copy()
+        h.update(repr(tuple(row.values())).encode("utf-8", "surrogatepass"))
+        return h.digest()
 
-    def _sealed(self, row_digest: str, known: Known, records: str) -> str:
+    def _sealed(self, row_digest: bytes, known: Known, records: bytes) -> bytes:
         text = repr((row_digest, known.code, known.kind, known.division, known.warnings, records))
-        data = text.encode("utf-8", "surrogatepass")
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+        seal = self._hmac.copy()
+        seal.update(text.encode("utf-8", "surrogatepass"))
+        return seal.digest()
 
-    def _records(self, cursor: Any, ids: Sequence[str]) -> dict[str, str]:
+    def _records(self, cursor: Any, ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
         """A digest of each entry's stored records (by its id in hex), every byte of every
-        version in order: an edited, missing or added record gives another digest."""
+        version in order (an edited, missing or added record gives another digest), and its
+        last version."""
         marks = ", ".join(["?"] * len(ids))
         cursor.execute(
             for_driver(
@@ -117,17 +139,19 @@ class ImportDigests:
             [UUID(h) for h in ids] if self._pg else list(ids),
         )
         hashes: dict[str, Any] = {}
-        for r in cursor.fetchall():
-            key = r["originator_id"]  # SQLite: the hex text; PostgreSQL: a UUID
-            key = key if type(key) is str else UUID(str(key)).hex
+        versions: dict[str, int] = {}
+        for r in cursor.fetchall():  # rows by column name (PostgreSQL's are dictionaries)
+            key, version, state = r["originator_id"], r["originator_version"], r["state"]
+            key = key if type(key) is str else key.hex  # SQLite: the hex text; PostgreSQL: a UUID
             h = hashes.get(key)
             if h is None:
                 h = hashes[key] = hashlib.sha256()
-            state = bytes(r["state"])
-            h.update(f"{int(r['originator_version'])}:{len(state)}:".encode() + state)
-        return {key: h.hexdigest() for key, h in hashes.items()}
+            versions[key] = version
+            state = bytes(state)
+            h.update(b"%d:%d:" % (version, len(state)) + state)
+        return {key: (h.digest(), versions[key]) for key, h in hashes.items()}
 
-    def known(self, row_digests: Sequence[str]) -> dict[str, Known]:
+    def known(self, row_digests: Sequence[bytes]) -> dict[bytes, Known]:
         """Of these row digests, those kept for an entry whose stored records are as they
         were when it was kept, with that entry (two indexed queries for a batch; no signature
         checked, no event decoded or folded)."""
@@ -139,26 +163,36 @@ class ImportDigests:
         with datastore.transaction(commit=False) as c:
             c.execute(
                 for_driver(
-                    "SELECT aggregate, row_digest, code, kind, division, warnings, digest "
-                    f"FROM {TABLE} "
-                    f"WHERE row_digest IN ({marks})",
+                    "SELECT row_digest, aggregate, code, kind, division, warnings, digest "
+                    f"FROM {TABLE} WHERE row_digest IN ({marks})",
                     self._pg,
                 ),
                 wanted,
             )
-            kept = c.fetchall()
+            kept = [
+                (
+                    bytes(r["row_digest"]),
+                    bytes(r["aggregate"]).hex(),
+                    r["code"],
+                    r["kind"],
+                    r["division"],
+                    r["warnings"],
+                    bytes(r["digest"]),
+                )
+                for r in c.fetchall()
+            ]
             if not kept:
                 return {}
-            records = self._records(c, [r["aggregate"] for r in kept])
-        found: dict[str, Known] = {}
-        for r in kept:
-            stored = records.get(r["aggregate"])
+            records = self._records(c, list({r[1] for r in kept}))
+        found: dict[bytes, Known] = {}
+        for row_digest, aggregate, code, kind, division, warnings, digest in kept:
+            stored = records.get(aggregate)
             if stored is None:
                 continue
-            warnings = tuple(r["warnings"].split(SEPARATOR)) if r["warnings"] else ()
-            known = Known(UUID(r["aggregate"]), r["code"], r["kind"], r["division"], warnings)
-            if hmac.compare_digest(r["digest"], self._sealed(r["row_digest"], known, stored)):
-                found.setdefault(r["row_digest"], known)
+            said = tuple(warnings.split(SEPARATOR)) if warnings else ()
+            known = Known(UUID(aggregate), code, kind, division, said)
+            if hmac.compare_digest(digest, self._sealed(row_digest, known, stored[0])):
+                found[row_digest] = known
         return found
 
     def keep(self, current: Any, entries: Kept) -> None:
@@ -169,27 +203,39 @@ class ImportDigests:
             records = self._records(current.cursor_now(), [known.uid.hex for _, known in batch])
             current.execute(
                 for_driver(
-                    f"INSERT INTO {TABLE} (aggregate, row_digest, code, kind, division, "
-                    "warnings, digest) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (aggregate) "
-                    "DO UPDATE SET row_digest = excluded.row_digest, code = excluded.code, "
-                    "kind = excluded.kind, division = excluded.division, "
-                    "warnings = excluded.warnings, digest = excluded.digest",
+                    f"INSERT INTO {TABLE} (row_digest, aggregate, version, code, kind, "
+                    "division, warnings, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (row_digest) DO UPDATE SET aggregate = excluded.aggregate, "
+                    "version = excluded.version, code = excluded.code, kind = excluded.kind, "
+                    "division = excluded.division, warnings = excluded.warnings, "
+                    "digest = excluded.digest",
                     self._pg,
                 ),
                 [
                     (
-                        known.uid.hex,
                         row_digest,
+                        known.uid.bytes,
+                        records[known.uid.hex][1],
                         known.code,
                         known.kind,
                         known.division,
                         SEPARATOR.join(known.warnings),
-                        self._sealed(row_digest, known, records[known.uid.hex]),
+                        self._sealed(row_digest, known, records[known.uid.hex][0]),
                     )
                     for row_digest, known in batch
                     if known.uid.hex in records
                 ],
             )
+
+    def forget_superseded(self, current: Any) -> None:
+        """Remove the rows kept for an entry before its latest kept version: their seals bind
+        records the entry has since added to, so they can never match again (an import that
+        changed entries calls this once, in its transaction: one pass over the table)."""
+        current.execute(
+            f"DELETE FROM {TABLE} WHERE (aggregate, version) NOT IN "
+            f"(SELECT aggregate, MAX(version) FROM {TABLE} GROUP BY aggregate)",
+            [()],
+        )
 
 
 __all__ = ["TABLE", "ImportDigests", "Kept", "Known"]

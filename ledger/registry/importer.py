@@ -106,6 +106,8 @@ def import_rows(
             if report.problems and not skip_invalid:
                 raise _NothingRecorded
             writer.flush()
+            if report.updated and not dry_run:
+                digests.forget_superseded(current)  # the changed entries' older rows
             report.skipped = report.bad_rows
     except _NothingRecorded:
         report.recorded = report.updated = report.unchanged = 0

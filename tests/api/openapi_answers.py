@@ -1,13 +1,22 @@
 """Answers checked against the OpenAPI description (no tests here): a 2xx body validated
 against the schema its operation documents for that status and content type (JSON Schema
-2020-12, as OpenAPI 3.1 writes it, with the description's components)."""
+2020-12, as OpenAPI 3.1 writes it, with the description's components); a status the operation
+documents; an error as problem+json of the documented shape (``answer_problems``); and, for any
+answer of an app, the operation that answered it (``Description``, used by ``conftest.py`` on
+every answer of every API test)."""
 
 from __future__ import annotations
 
+import re
+import weakref
 from typing import Any
 
+from fastapi import FastAPI
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
+
+from api.openapi_errors import PROBLEM, SCHEMA
+from ledger.errors import SHOWN
 
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -89,4 +98,86 @@ def _empty(schema: dict[str, Any]) -> bool:
     return "type" not in schema
 
 
-__all__ = ["Answers"]
+def documented_responses(openapi: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """Each operation's documented responses, by (METHOD, path)."""
+    return {
+        (method.upper(), path): operation["responses"]
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def answer_problems(
+    method: str, path: str, response: Any, documented: dict[tuple[str, str], Any]
+) -> list[str]:
+    """What is wrong with an answer against its operation's OpenAPI description: a status it
+    does not document, an error that is not a problem+json of the documented shape, or one
+    echoing a hostile value in full (more than ``ledger.errors.SHOWN`` characters of it)."""
+    found = []
+    responses = documented.get((method, path))
+    status = response.status_code
+    if responses is not None and str(status) not in responses:
+        found.append(f"status {status} is not documented (only {', '.join(sorted(responses))})")
+    if status >= 400:
+        if response.headers.get("content-type") != PROBLEM:
+            found.append(f"an error as {response.headers.get('content-type')}, not {PROBLEM}")
+        else:
+            body = response.json()
+            missing = [k for k in SCHEMA["required"] if k not in body]
+            if missing or body.get("status") != status or not isinstance(body["detail"], str):
+                found.append(f"not a problem of the documented shape: {response.text[:200]}")
+        if "x" * (SHOWN + 1) in response.text:
+            found.append("a hostile value echoed in full")
+    return found
+
+
+class Description:
+    """One app's OpenAPI description, and which of its operations answered a request."""
+
+    _apps: weakref.WeakKeyDictionary[Any, Description] = weakref.WeakKeyDictionary()
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.openapi = app.openapi()
+        self.answers = Answers(self.openapi)
+        self.documented = documented_responses(self.openapi)
+        self._patterns: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        for method, template in self.documented:
+            pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+            self._patterns.setdefault(method, []).append((re.compile(pattern), template))
+
+    @classmethod
+    def of(cls, app: Any) -> Description | None:
+        """The description of a FastAPI app (None for any other application)."""
+        if not isinstance(app, FastAPI):
+            return None
+        found = cls._apps.get(app)
+        if found is None:
+            found = cls._apps[app] = cls(app)
+        return found
+
+    def operation(self, method: str, path: str) -> str | None:
+        """The documented path whose template ``path`` fits for ``method`` (None: none, such
+        as the public column's pages, left out of the description); of several, the one with
+        the fewest parameters (``/targets/export`` before ``/targets/{code}``)."""
+        fits = [
+            template
+            for pattern, template in self._patterns.get(method.upper(), [])
+            if pattern.fullmatch(path)
+        ]
+        return min(fits, key=lambda t: (t.count("{"), -len(t))) if fits else None
+
+    def check(self, method: str, response: Any) -> tuple[str | None, list[str]]:
+        """The operation ("METHOD path") that answered, and what is wrong with its answer."""
+        method = method.upper()
+        url = response.request.url
+        path = self.operation(method, url.path)
+        if path is None:
+            return None, []
+        problems = answer_problems(method, path, response, self.documented)
+        problems += self.answers.problems(method, path, response)
+        where = f"{method} {str(url.raw_path, 'ascii', 'replace')[:100]}"
+        return f"{method} {path}", [f"{where}: {problem}" for problem in problems]
+
+
+__all__ = ["Answers", "Description", "answer_problems", "documented_responses"]

@@ -203,3 +203,22 @@ def test_short_imports_show_no_progress(data, tmp_path, capsys):
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
     assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export-registry", "targets", "--out", "{missing}/targets.xlsx"],
+        ["export", "--out", "{missing}/bundle"],
+    ],
+)
+def test_a_file_written_into_a_missing_folder_is_exit_1_naming_it(data, tmp_path, capsys, command):
+    # These printed a Python traceback before.
+    missing = tmp_path / "no-such-folder"
+    args = [a.replace("{missing}", str(missing)) for a in command]
+    assert drawledger(["seal", "--data", data]) == 0  # PostgreSQL: an export needs a checkpoint
+    capsys.readouterr()
+    assert drawledger([*args, "--data", data]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-folder" in err and "No such file or directory" in err
+    assert "Traceback" not in err

@@ -18,13 +18,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.openapi_errors import PROBLEM, SCHEMA
 from api.public_column.routes import router as column_router
-from ledger.errors import SHOWN
 from ledger.registry.officials import OFFICIAL_ROLES
 from ledger.registry.service import Registry
 
-from .openapi_answers import Answers
+from .openapi_answers import Answers, answer_problems, documented_responses
 
 SEED = 14
 # Values of a query or path parameter: out of range, not numbers, not text a name may hold.
@@ -173,15 +171,6 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], rng: random.Random, dep
     return rng.choice(HOSTILE_TEXT)
 
 
-def documented_responses(openapi: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """Each operation's documented responses, by (METHOD, path)."""
-    return {
-        (method.upper(), path): operation["responses"]
-        for path, operations in openapi["paths"].items()
-        for method, operation in operations.items()
-    }
-
-
 def answer_failures(
     role: str | None,
     method: str,
@@ -203,30 +192,6 @@ def answer_failures(
         for problem in answer_problems(method, path, response, documented)
         + (answers.problems(method, path, response) if answers is not None else [])
     ]
-
-
-def answer_problems(
-    method: str, path: str, response: Any, documented: dict[tuple[str, str], Any]
-) -> list[str]:
-    """What is wrong with an answer against its operation's OpenAPI description: a status it
-    does not document, an error that is not a problem+json of the documented shape, or one
-    echoing a hostile value in full (more than ``ledger.errors.SHOWN`` characters of it)."""
-    found = []
-    responses = documented.get((method, path))
-    status = response.status_code
-    if responses is not None and str(status) not in responses:
-        found.append(f"status {status} is not documented (only {', '.join(sorted(responses))})")
-    if status >= 400:
-        if response.headers.get("content-type") != PROBLEM:
-            found.append(f"an error as {response.headers.get('content-type')}, not {PROBLEM}")
-        else:
-            body = response.json()
-            missing = [k for k in SCHEMA["required"] if k not in body]
-            if missing or body.get("status") != status or not isinstance(body["detail"], str):
-                found.append(f"not a problem of the documented shape: {response.text[:200]}")
-        if "x" * (SHOWN + 1) in response.text:
-            found.append("a hostile value echoed in full")
-    return found
 
 
 def _routes(

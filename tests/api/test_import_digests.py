@@ -31,8 +31,8 @@ def _import(registry, rows, by="clerk-gqc"):
     return import_file(registry, "targets", data, by=by, source="t.csv")
 
 
-def _uid(n: int) -> str:
-    return target_id("enterprise", credit_code(n)).hex
+def _uid(n: int) -> bytes:
+    return target_id("enterprise", credit_code(n)).bytes
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
     _execute(
         app,
         f"UPDATE {TABLE} SET row_digest = ?, digest = ? WHERE aggregate = ?",
-        (row_digest(changed[2]), "0" * 64, _uid(2)),
+        (row_digest(changed[2]), bytes(32), _uid(2)),
     )
     report = _import(registry, changed)
     assert (report.updated, report.unchanged) == (2, 1)
@@ -172,3 +172,18 @@ def test_a_row_known_unchanged_reports_its_warnings_again(registry, parsed):
     again = _import(registry, rows)
     assert parsed == [] and again.unchanged == 2
     assert again.warnings == first.warnings
+
+
+def test_a_changed_entrys_older_row_is_forgotten_and_its_new_row_kept(registry, folded):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)
+    kept = _digests(registry.app)
+    changed = [target_row(0, grid="G-50"), *rows[1:]]
+    assert _import(registry, changed).updated == 1
+    # The changed row's digest replaces the entry's older one (whose seal can never match
+    # again), so the cache keeps one row per entry...
+    assert _digests(registry.app) == kept
+    folded.clear()
+    # ...and the new row is known: the same file again reads no entry.
+    assert _import(registry, changed).unchanged == 3
+    assert sum(folded) == 0

@@ -103,3 +103,35 @@ def test_a_draw_and_a_plan_through_the_api_answer_inside_their_schemas(clerk):  
         for problem in answers.problems(method, path, response)
     ]
     assert failures == []
+
+
+def test_a_substitution_and_an_amendment_answer_inside_their_schemas(clerk):  # noqa: F811
+    """Two of the three commands whose success no other API test got
+    (``tests.api.openapi_coverage``): a team member replaced after a draw, a plan's draft
+    amended. (The third, a publication's correction, is still not exercised over HTTP.)"""
+    client = clerk
+    answers = Answers(client.get("/openapi.json").json())
+    spec = {"division": "szc", "items": ["qsxk"], "counts": {"all": 2}, "team_size": 2}
+    draw = client.post("/draws", json={"ceremony": CEREMONY, **spec}).json()["id"]
+    client.post(f"/draws/{draw}/freeze")
+    client.post(f"/draws/{draw}/reveal", json={"contributions": CONTRIBUTIONS})
+    client.post(f"/draws/{draw}/select")
+    teams = client.post(f"/draws/{draw}/assign").json()
+    first = teams[0]
+    member = first["members"][0]
+    swap = {"target": first["target"], "inspector": member, "reason": "回避：曾参与该单位审批"}
+    plan = {"division": "szc", "kind": "monthly", "period": "2099-04", "items": ["qsxk"]}
+    drafted = client.post("/plans", json={**plan, "counts": {"all": 3}}).json()["id"]
+    amendment = {"changes": {"counts": {"all": 2}}, "reason": "处室人手调整"}
+    sent = [
+        ("/draws/{draw}/substitutions", client.post(f"/draws/{draw}/substitutions", json=swap)),
+        ("/plans/{plan}/amendments", client.post(f"/plans/{drafted}/amendments", json=amendment)),
+    ]
+    assert [r.status_code for _, r in sent] == [201, 200], [r.text for _, r in sent]
+    assert sent[0][1].json()["replaced"] == member
+    failures = [
+        f"POST {path}: {problem}"
+        for path, response in sent
+        for problem in answers.problems("POST", path, response)
+    ]
+    assert failures == []

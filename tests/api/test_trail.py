@@ -309,6 +309,7 @@ def test_a_clerk_lists_only_their_own_divisions_records(year):
     assert refused.status_code == 403
 
 
+@pytest.mark.store_tampered
 def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
     """The operator blames szc-head for a clerk's act in the read database: asked for proofs,
     the service compares the row with the signed record and refuses to vouch for it."""

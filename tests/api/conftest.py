@@ -1,0 +1,56 @@
+"""Every answer an API test gets from the service is checked against the OpenAPI description.
+
+Each request a test sends through a ``TestClient`` to the service's FastAPI app is matched to
+its operation (the documented path its URL fits), and its answer checked as the hostile walk checks
+its own (``openapi_answers.answer_problems``): a status the operation documents, an error as
+problem+json of the documented shape, a 2xx body inside the schema documented for its status
+and content type. A test whose answers break the description fails at its teardown, naming
+each. With ``DRAWLEDGER_OPENAPI_SEEN=FILE`` each (operation, status) answered is appended to
+FILE and the description written to FILE.openapi.json (a test marked ``store_tampered`` may
+get an undocumented 500, still as problem+json): ``python -m tests.api.openapi_coverage
+FILE`` lists the documented answers no test got.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from .openapi_answers import Description
+
+
+@pytest.fixture(autouse=True)
+def answers_inside_the_description(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    failures: list[str] = []
+    # A test that edits the store behind the service's back expects a 500 (still problem+json).
+    tampered = request.node.get_closest_marker("store_tampered") is not None
+    seen = os.environ.get("DRAWLEDGER_OPENAPI_SEEN")
+    original = TestClient.request
+
+    def checked(self: TestClient, method: str, url: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        response = original(self, method, url, *args, **kwargs)  # type: ignore[arg-type]
+        description = Description.of(self.app)
+        if description is not None:
+            operation, problems = description.check(method, response)
+            if tampered and response.status_code == 500:
+                problems = [p for p in problems if "status 500 is not documented" not in p]
+            failures.extend(problems)
+            if seen and operation is not None:
+                described = Path(f"{seen}.openapi.json")
+                if not described.exists():
+                    described.write_text(json.dumps(description.openapi), encoding="utf-8")
+                with open(seen, "a", encoding="utf-8") as out:
+                    out.write(f"{operation} {response.status_code}\n")
+        return response
+
+    monkeypatch.setattr(TestClient, "request", checked)
+    yield
+    if failures:
+        pytest.fail("answers outside the OpenAPI description:\n" + "\n".join(failures[:20]))
