@@ -135,7 +135,7 @@ def write_dispute(
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-    write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record), out)
+    write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record, str(key)), out)
     return manifest
 
 

@@ -259,7 +259,10 @@ def check_dispute(
         report.steps.append((f"consistent with the {len(trusted)} trusted checkpoint(s)", failures))
     if report.ok:
         try:
-            report.audit = dispute_rules.audit_file(str(report.subject.get("kind")), decoded, as_of)
+            subject = report.subject
+            report.audit = dispute_rules.audit_file(
+                str(subject.get("kind")), decoded, as_of, str(subject.get("key", "")) or None
+            )
         except (KeyError, TypeError, ValueError, VerifyError) as e:
             report.audit_problem = f"the file's acts cannot be audited: {e!r}"
     return report

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit_log import RULES, RuleAudit
+from .audit_log import RULES, RuleAudit, RuleFinding
 from .events import SignedEvent
 from .rule_audit import audit_rules
 from .workdays import china_date
@@ -96,10 +96,20 @@ class DisputeAudit:
         return out
 
 
+def _own(finding: RuleFinding, key: str | None) -> bool:
+    """Whether a finding is the file's to make: a draw file also holds the draws of other
+    visits to its targets (for the yearly cap), but not every inspection of those draws, so
+    whether their selections were inspected is judged for the file's own draw only."""
+    if finding.rule != "selection_inspected" or key is None:
+        return True
+    return any(e.type == "draw.targets_selected" and e.id == key for e in finding.events)
+
+
 def audit_file(
     subject: str,
     events: list[tuple[int, int, SignedEvent]],
     as_of: tuple[int, str] | None = None,
+    key: str | None = None,
 ) -> DisputeAudit:
     """The audit of the file's events ((position, leaf index, event) in log order, checked as
     signed, included and whole) for a file about a ``subject`` kind, judged as of the China
@@ -108,7 +118,9 @@ def audit_file(
     judged = tuple(r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ()))
     day = None if as_of is None else china_date(as_of[1])
     audit = audit_rules(((p, e.envelope) for p, _, e in events), as_of=day)
-    kept = RuleAudit(audit.as_of, [f for f in audit.findings if f.rule in judged], audit.checked)
+    kept = RuleAudit(
+        audit.as_of, [f for f in audit.findings if f.rule in judged and _own(f, key)], audit.checked
+    )
     basis = (
         f"the file's as_of, position {as_of[0]} ({as_of[1]})"
         if as_of is not None
