@@ -457,3 +457,33 @@ def machine_info(pg_settings: dict[str, str] | None = None) -> dict[str, str]:
     if pg_settings:
         info["postgresql"] = ", ".join(f"{k}={v}" for k, v in pg_settings.items())
     return info
+
+
+def sqlite_demo_ledger(directory: Path, name: str) -> tuple[Any, Any]:
+    """A new signed SQLite ledger in ``directory`` (sealed on demand, key ``bench.drawledger/
+    NAME``), created with the default policy, and its signer: where the trail, legal and
+    dispute benches record their demo year."""
+    from ledger.application import LedgerApp
+    from ledger.storage import persistence_env
+    from verify.keys import SignerKey
+
+    signer = SignerKey.generate(f"bench.drawledger/{name}")
+    env = persistence_env("sqlite:///ledger.sqlite", directory)
+    app = LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0)
+    try:
+        app.create_ledger()
+        app.set_default_policy()
+    except BaseException:
+        app.close()
+        raise
+    return app, signer
+
+
+def record_demo_year(app: Any, targets: int) -> None:
+    """The benches' demo year over ``targets`` targets, with its plans and draws, dated as of
+    2026-11-25 so that every run records the same calendar."""
+    from datetime import date
+
+    from ledger.demo.bureau import build_demo
+
+    build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25), plans_and_draws=True)

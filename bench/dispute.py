@@ -20,37 +20,27 @@ import os
 import random
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from .common import Config, Figure, median, spread
+from .common import Config, Figure, median, record_demo_year, spread, sqlite_demo_ledger
 
 TARGETS = 2_000
 
 
 def run(config: Config, targets: int | None = None) -> list[Figure]:
-    from ledger.application import LedgerApp
-    from ledger.demo.bureau import build_demo
-    from ledger.storage import persistence_env
     from projections import open_read_models
     from projections.dispute import write_dispute
     from verify.dispute import check_dispute
-    from verify.keys import SignerKey
 
     size = targets or (300 if config.quick else TARGETS)
     ratios: dict[str, list[float]] = {"write": [], "check": []}
     seconds: dict[str, list[float]] = {"write": [], "check": [], "raw": []}
     records: list[int] = []
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-dispute-", dir=config.tmp) as d:
-        signer = SignerKey.generate("bench.drawledger/dispute")
-        env = persistence_env("sqlite:///ledger.sqlite", Path(d))
-        app = LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0)
+        app, signer = sqlite_demo_ledger(Path(d), "dispute")
         try:
-            app.create_ledger()
-            app.set_default_policy()
             start = time.perf_counter()
-            build_demo(app, targets=size, inspectors=60, today=date(2026, 11, 25),
-                       plans_and_draws=True)  # fmt: skip
+            record_demo_year(app, size)
             built = time.perf_counter() - start
             rm = open_read_models(app, attach=False)
             rm.runner.rebuild(["trail"])

@@ -15,17 +15,15 @@ import contextlib
 import io
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from .common import Config, Figure, median, spread
+from .common import Config, Figure, median, record_demo_year, spread
 
 TARGETS = 1_000
 
 
 def run(config: Config) -> list[Figure]:
     from ledger.application import LedgerApp
-    from ledger.demo.bureau import build_demo
     from ledger.registry.authority import official_of
     from ledger.storage import persistence_env
     from projections import open_read_models
@@ -47,8 +45,7 @@ def run(config: Config) -> list[Figure]:
         try:
             app.create_ledger()
             app.set_default_policy()
-            build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25),
-                       plans_and_draws=True)  # fmt: skip
+            record_demo_year(app, targets)
             app.seal()
             rm = open_read_models(app, attach=False)
             head = app.recorder.max_notification_id() or 0

@@ -30,11 +30,19 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Figure, PgScratch, maybe_pg, median, new_signer, run_on
+from .common import (
+    Config,
+    Figure,
+    PgScratch,
+    maybe_pg,
+    median,
+    new_signer,
+    record_demo_year,
+    run_on,
+)
 from .common import spread as spread_of
 from .common import store as store_of
 
@@ -98,7 +106,6 @@ def measure(
     config: Config, backend: str, pg: PgScratch | None, targets: int, repeats: int
 ) -> list[Figure]:
     from ledger.application import LedgerApp
-    from ledger.demo.bureau import build_demo
 
     with store_of(config, backend, pg) as env, tempfile.TemporaryDirectory(dir=config.tmp) as tmp:
         signer = new_signer()
@@ -110,8 +117,7 @@ def measure(
         app.create_ledger()
         app.set_default_policy()
         started = time.perf_counter()
-        build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25),
-                   plans_and_draws=True)  # fmt: skip
+        record_demo_year(app, targets)
         app.seal()
         built = time.perf_counter() - started
         events = int(app.recorder.max_notification_id() or 0)

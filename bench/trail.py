@@ -17,26 +17,21 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from .common import Config, Figure, median, spread
+from .common import Config, Figure, median, record_demo_year, spread, sqlite_demo_ledger
 
 TARGETS = 2_000
 QUERIES = 200  # per repeat and variant
 
 
 def run(config: Config) -> list[Figure]:
-    from ledger.application import LedgerApp
-    from ledger.demo.bureau import build_demo
     from ledger.errors import NotFound
     from ledger.registry.authority import official_of
-    from ledger.storage import persistence_env
     from projections import open_read_models, queries
     from projections.dispute import write_dispute
     from projections.trail_queries import Trails
     from verify.dispute import check_dispute
-    from verify.keys import SignerKey
 
     targets = 300 if config.quick else TARGETS
     rebuild: list[float] = []
@@ -45,14 +40,9 @@ def run(config: Config) -> list[Figure]:
     dispute: list[float] = []
     dispute_s: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-trail-", dir=config.tmp) as d:
-        signer = SignerKey.generate("bench.drawledger/trail")
-        env = persistence_env("sqlite:///ledger.sqlite", Path(d))
-        app = LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0)
+        app, signer = sqlite_demo_ledger(Path(d), "trail")
         try:
-            app.create_ledger()
-            app.set_default_policy()
-            build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25),
-                       plans_and_draws=True)  # fmt: skip
+            record_demo_year(app, targets)
             rm = open_read_models(app, attach=False)
             head = app.recorder.max_notification_id() or 0
             payloads = (
