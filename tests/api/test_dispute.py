@@ -309,6 +309,19 @@ def _walked_first(out: Path, draw: str) -> tuple[str, str, list[str], str]:
     return division, team["target"], _population(out, draw)["rosters"][division], seed
 
 
+def _code_ahead(roster: list[str], walk_seed: str) -> str:
+    """A code whose ticket under ``walk_seed`` is below every roster code's, so it heads the walk.
+
+    Compares tickets directly (one hash a try). How many tries it takes depends on the roster's
+    smallest ticket, which the random demo decides: with R codes a search of N tries misses with
+    probability about R / N, so N is large (the 5,000 tries this replaced missed in CI)."""
+    from verify.sampler import seed_hash, ticket_number
+
+    hashed = seed_hash(walk_seed)
+    lowest = min(ticket_number(code, hashed) for code in roster)
+    return next(code for n in range(5_000_000) if ticket_number(code := f"zz-{n}", hashed) < lowest)
+
+
 def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught(
     demo, tmp_path, capsys
 ):
@@ -330,11 +343,8 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
 
     ahead = tmp_path / "ahead"
     shutil.copytree(good, ahead)
-    fake = next(
-        code
-        for n in range(5000)
-        if inspector_order([*roster, code := f"zz-{n}"], seed, target)[0] == code
-    )
+    fake = _code_ahead(roster, f"{seed}/inspectors/{target}")
+    assert inspector_order([*roster, fake], seed, target)[0] == fake
     doc = _population(ahead, demo["draw"])
     doc["rosters"][division] = sorted([*roster, fake])
     _save_population(ahead, demo["draw"], doc)
@@ -669,11 +679,8 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     seed = next(e for e in revealed if e["type"] == "draw.seed_revealed")["payload"]["seed"]
     target = assigned["payload"]["teams"][0]["target"]
     roster = doc["rosters"][partner]
-    fake = next(
-        code
-        for n in range(5000)
-        if partner_inspector_order([*roster, code := f"zz-{n}"], seed, partner, target)[0] == code
-    )
+    fake = _code_ahead(roster, f"{seed}/partner-inspectors/{partner}/{target}")
+    assert partner_inspector_order([*roster, fake], seed, partner, target)[0] == fake
     doc["rosters"][partner] = sorted([*roster, fake])
     _save_population(good, draw, doc)
     assert _check(good, demo["key"]) == 1
