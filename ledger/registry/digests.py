@@ -157,10 +157,11 @@ class ImportDigests:
         the bytes that were inserted), without reading them back. An entry with any other
         record has none here and is read (``keep``); a record outside this transaction cannot
         be added to a version-1 seal without voiding it, so this only spares the read."""
+        more = {n.originator_id for n in saved if n.originator_version != 1}  # read those
         return {
             n.originator_id.hex: (hashlib.sha256(_version_bytes(1, n.state)).digest(), 1)
             for n in saved
-            if n.originator_version == 1
+            if n.originator_version == 1 and n.originator_id not in more
         }
 
     def known(self, row_digests: Sequence[bytes]) -> dict[bytes, Known]:

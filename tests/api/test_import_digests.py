@@ -229,3 +229,16 @@ def test_a_first_import_seals_the_records_it_inserted_without_reading_them_back(
     updated = list(app.notifications(topics=["target.updated"]))
     assert ImportDigests.first_records(updated) == {}  # not a first record: never taken
     assert _import(registry, rows).unchanged == ROWS
+
+
+def test_an_entry_saved_with_more_than_its_first_record_is_read_not_taken_from_the_save():
+    from types import SimpleNamespace as Saved
+    from uuid import uuid4
+
+    one, two = uuid4(), uuid4()
+    saved = [
+        Saved(originator_id=one, originator_version=1, state=b"first"),
+        Saved(originator_id=two, originator_version=1, state=b"first"),
+        Saved(originator_id=two, originator_version=2, state=b"second"),  # in the same save
+    ]
+    assert list(ImportDigests.first_records(saved)) == [one.hex]  # entry two: read back
