@@ -147,9 +147,22 @@ class ImportDigests:
             if h is None:
                 h = hashes[key] = hashlib.sha256()
             versions[key] = version
-            state = bytes(state)
-            h.update(b"%d:%d:" % (version, len(state)) + state)
+            h.update(_version_bytes(version, bytes(state)))
         return {key: (h.digest(), versions[key]) for key, h in hashes.items()}
+
+    @staticmethod
+    def first_records(saved: Sequence[Any]) -> dict[str, tuple[bytes, int]]:
+        """``_records`` of the entries that a save in the import's held transaction has just
+        recorded for the first time (its notifications of version 1: the entry's only record,
+        the bytes that were inserted), without reading them back. An entry with any other
+        record has none here and is read (``keep``); a record outside this transaction cannot
+        be added to a version-1 seal without voiding it, so this only spares the read."""
+        more = {n.originator_id for n in saved if n.originator_version != 1}  # read those
+        return {
+            n.originator_id.hex: (hashlib.sha256(_version_bytes(1, n.state)).digest(), 1)
+            for n in saved
+            if n.originator_version == 1 and n.originator_id not in more
+        }
 
     def known(self, row_digests: Sequence[bytes]) -> dict[bytes, Known]:
         """Of these row digests, those kept for an entry whose stored records are as they
@@ -195,12 +208,24 @@ class ImportDigests:
                 found[row_digest] = known
         return found
 
-    def keep(self, current: Any, entries: Kept) -> None:
+    def keep(
+        self,
+        current: Any,
+        entries: Kept,
+        first: dict[str, tuple[bytes, int]] | None = None,
+    ) -> None:
         """Keep ``(row digest, known)`` over each entry's records as they stand in the held
-        transaction ``current`` (its own events included), written in that transaction."""
+        transaction ``current`` (its own events included), written in that transaction.
+        ``first``: the records of entries just recorded for the first time
+        (``first_records``); the others are read."""
+        first = first or {}
         for start in range(0, len(entries), 1000):
             batch = entries[start : start + 1000]
-            records = self._records(current.cursor_now(), [known.uid.hex for _, known in batch])
+            ids = [known.uid.hex for _, known in batch]
+            unread = [uid for uid in ids if uid not in first]
+            records = self._records(current.cursor_now(), unread) if unread else {}
+            if first:
+                records.update((uid, first[uid]) for uid in ids if uid in first)
             current.execute(
                 for_driver(
                     f"INSERT INTO {TABLE} (row_digest, aggregate, version, code, kind, "
@@ -215,15 +240,15 @@ class ImportDigests:
                     (
                         row_digest,
                         known.uid.bytes,
-                        records[known.uid.hex][1],
+                        stored[1],
                         known.code,
                         known.kind,
                         known.division,
                         SEPARATOR.join(known.warnings),
-                        self._sealed(row_digest, known, records[known.uid.hex][0]),
+                        self._sealed(row_digest, known, stored[0]),
                     )
-                    for row_digest, known in batch
-                    if known.uid.hex in records
+                    for (row_digest, known), uid in zip(batch, ids, strict=True)
+                    if (stored := records.get(uid)) is not None
                 ],
             )
 
@@ -236,6 +261,12 @@ class ImportDigests:
             f"(SELECT aggregate, MAX(version) FROM {TABLE} GROUP BY aggregate)",
             [()],
         )
+
+
+def _version_bytes(version: int, state: bytes) -> bytes:
+    """One stored record as the digest of an entry's records takes it: its version, its
+    length, its bytes."""
+    return b"%d:%d:" % (version, len(state)) + state
 
 
 __all__ = ["TABLE", "ImportDigests", "Kept", "Known"]

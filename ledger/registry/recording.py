@@ -18,7 +18,7 @@ from ..errors import Conflict
 from ..mapper import SigningMapper
 from .bulk import Checked
 from .changes import changes, kept_by_command
-from .digests import Kept, Known
+from .digests import ImportDigests, Kept, Known
 from .personal_data import Held, PersonalData
 from .reports import ImportReport
 from .targets import Target, target_id
@@ -28,19 +28,20 @@ from .targets import Target, target_id
 SIGN_AHEAD_ROWS = 10_000
 
 
-def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
+def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> list[Any]:
     """Record an import's events in one transaction: all of them, or (when another command
     recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
-    nothing."""
+    nothing. Returns the saved events' notifications (each record as it was inserted)."""
     if not pending or dry_run:
-        return
+        return []
     try:
-        app.save(*pending)
+        recordings = app.save(*pending)
     except Conflict:
         raise Conflict(
             f"another command recorded some of the same {kind} at the same time; nothing of "
             "this import was recorded: import the file again"
         ) from None
+    return [r.notification for r in recordings or ()]
 
 
 def _keep(app: LedgerApp, checked: Checked, entry: Any, kind: str, kept: Kept) -> None:
@@ -114,10 +115,12 @@ class TargetWriter:
         people: PersonalData,
         source: str,
         report: ImportReport,
-        keep: Callable[[Kept], None],
+        keep: Callable[[Kept, dict[str, tuple[bytes, int]]], None],
     ):
         self.app, self.people, self.source, self.report = app, people, source, report
-        self.keep = keep  # told the digests of each batch once it is saved
+        # Told the digests of each batch once it is saved, with the records of the entries it
+        # registered (``ImportDigests.first_records``: not read back).
+        self.keep = keep
         self.mapper = cast(SigningMapper, app.mapper)
         self.stack = ExitStack()
         self.ahead = False
@@ -148,9 +151,9 @@ class TargetWriter:
         """Save the batch held back while the helper signed it, then keep its digests."""
         previous, self.previous = self.previous, []
         kept, self.previous_kept = self.previous_kept, []
-        save_all(self.app, previous, "targets", self.report.dry_run)
+        saved = save_all(self.app, previous, "targets", self.report.dry_run)
         if not self.report.dry_run:
-            self.keep(kept)
+            self.keep(kept, ImportDigests.first_records(saved))
 
 
 def _target_change(

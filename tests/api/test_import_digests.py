@@ -11,7 +11,7 @@ import pytest
 from api.importing import import_file
 from ledger.errors import Forbidden
 from ledger.registry import bulk, importer
-from ledger.registry.digests import TABLE
+from ledger.registry.digests import TABLE, ImportDigests
 from ledger.registry.targets import Target, parse_target, target_id
 from tests.tamper.test_store_tampering import _execute
 from verify.uscc import organisation_code_warning
@@ -187,3 +187,58 @@ def test_a_changed_entrys_older_row_is_forgotten_and_its_new_row_kept(registry, 
     # ...and the new row is known: the same file again reads no entry.
     assert _import(registry, changed).unchanged == 3
     assert sum(folded) == 0
+
+
+@pytest.fixture
+def read_back(monkeypatch) -> list[int]:
+    """The number of entries whose stored records each ``ImportDigests._records`` call read."""
+    counts: list[int] = []
+    original = ImportDigests._records
+
+    def counting(self, cursor, ids):  # type: ignore[no-untyped-def]
+        counts.append(len(ids))
+        return original(self, cursor, ids)
+
+    monkeypatch.setattr(ImportDigests, "_records", counting)
+    return counts
+
+
+def test_a_first_import_seals_the_records_it_inserted_without_reading_them_back(
+    registry, read_back
+):
+    rows = [target_row(n) for n in range(ROWS)]
+    assert _import(registry, rows).recorded == ROWS
+    assert read_back == []  # each new entry's one record taken from the save, not read again
+    app = registry.app
+    # ...and it is the digest a read gives: the same version, the same bytes.
+    saved = list(app.notifications(topics=["target.registered"]))
+    first = ImportDigests.first_records(saved)
+    with app.recorder.datastore.transaction(commit=False) as c:
+        assert ImportDigests(app)._records(c, list(first)) == first
+    assert len(first) == ROWS
+
+    read_back.clear()
+    again = _import(registry, rows)
+    assert (again.recorded, again.updated, again.unchanged) == (0, 0, ROWS)
+    assert read_back == [ROWS]  # the lookup reads the records to check the seals: all match
+
+    read_back.clear()
+    rows[7] = target_row(7, grid="G-99")
+    assert _import(registry, rows).updated == 1
+    assert read_back[-1] == 1  # a corrected entry (two records now) is read to be kept
+    updated = list(app.notifications(topics=["target.updated"]))
+    assert ImportDigests.first_records(updated) == {}  # not a first record: never taken
+    assert _import(registry, rows).unchanged == ROWS
+
+
+def test_an_entry_saved_with_more_than_its_first_record_is_read_not_taken_from_the_save():
+    from types import SimpleNamespace as Saved
+    from uuid import uuid4
+
+    one, two = uuid4(), uuid4()
+    saved = [
+        Saved(originator_id=one, originator_version=1, state=b"first"),
+        Saved(originator_id=two, originator_version=1, state=b"first"),
+        Saved(originator_id=two, originator_version=2, state=b"second"),  # in the same save
+    ]
+    assert list(ImportDigests.first_records(saved)) == [one.hex]  # entry two: read back
