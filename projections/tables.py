@@ -32,9 +32,8 @@ _TIME = String(32)
 # A position that is a table's key: on SQLite an INTEGER PRIMARY KEY, the table's own rowid (a
 # BIGINT key would be a second B-tree beside the rowid's, written on every insert).
 _POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
-# A table of keys only, ``sqlite_with_rowid=False`` on SQLite: the rows are their primary key's
-# B-tree (one per row written, not the rowid's and the key's).
-_KEYS_ONLY = {"sqlite_with_rowid": False}
+# A table of keys only is ``sqlite_with_rowid=False`` (WITHOUT ROWID) on SQLite: its rows are
+# its primary key's B-tree (one written per row, not the rowid's and the key's).
 
 
 def _meta() -> list[Column[object]]:
@@ -152,7 +151,7 @@ target_items = Table(
     Column("target_id", _ID, primary_key=True),
     Column("item", _CODE, primary_key=True),
     Index("ix_rm_target_items_item", "item"),
-    **_KEYS_ONLY,
+    sqlite_with_rowid=False,  # a table of keys only: see above
 )
 
 # -- inspectors --------------------------------------------------------------------------------
@@ -322,7 +321,7 @@ trail_links = Table(
     Column("key", _KEY, primary_key=True),
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Index("ix_trail_links_position", "position"),
-    **_KEYS_ONLY,
+    sqlite_with_rowid=False,  # a table of keys only: see above
 )
 
 # What every later act on a record touches, as its creating event named it (a result names

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from json.encoder import c_make_encoder, encode_basestring_ascii
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -136,8 +136,14 @@ def _not_serializable(value: Any) -> Any:
 
 # ``json.dumps(value)`` with its default settings, as SQLAlchemy's JSON type calls it, without
 # building an encoder per call (a test compares the two on every value the projections store).
-_ENCODER = c_make_encoder(
-    None, _not_serializable, encode_basestring_ascii, None, ": ", ", ", False, False, True
+# (CPython's C encoder; a Python without it encodes with ``json.dumps`` itself.)
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODER: Any = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(
+        None, _not_serializable, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
 )
 _NULL = Encoded("null")
 
@@ -146,6 +152,8 @@ def encode_json(value: Any) -> Encoded:
     """The text SQLAlchemy's JSON type stores for ``value`` (None: JSON null)."""
     if value is None:
         return _NULL
+    if _ENCODER is None:  # pragma: no cover - CPython has the C encoder
+        return Encoded(json.dumps(value))
     return Encoded("".join(_ENCODER(value, 0)))
 
 
