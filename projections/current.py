@@ -16,13 +16,26 @@ from ledger.registry.items import Item
 from ledger.registry.targets import MUTABLE as TARGET_FIELDS
 
 from . import tables as t
-from .tracking import Handler, Projection, Writer, entry_id, event_time, touched
+from .tracking import Handler, Projection, Writer, encode_json, entry_id, event_time, touched
 
 # The columns of the current-state tables: each registry's key fields and its correctable fields,
 # as the ledger defines them.
 _TARGET_FIELDS = ("kind", "code", *TARGET_FIELDS)
 _INSPECTOR_FIELDS = ("code", *Inspector.MUTABLE)
 _ITEM_FIELDS = ("code", *Item.MUTABLE)
+# The order of a target's row (``TargetsProjection._registered`` writes it as a tuple).
+_TARGET_COLUMNS = (
+    "id",
+    *_TARGET_FIELDS,
+    "status",
+    "person_ref",
+    "personal_data_erased",
+    "version",
+    "position",
+    "registered_at",
+    "updated_at",
+)
+assert tuple(t.targets.c.keys()) == _TARGET_COLUMNS
 
 
 def _created(event: Any, position: int, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -101,8 +114,8 @@ class OfficialsProjection(Projection):
 
 class TargetsProjection(Projection):
     name = "targets"
-    version = 4  # 2: the page index (code, id); 3: personal_data_erased; 4: a page index per
-    # filter field (PAGE_FILTERS in tables.py)
+    version = 5  # 2: the page index (code, id); 3: personal_data_erased; 4: a page index per
+    # filter field (PAGE_FILTERS in tables.py); 5: on SQLite, rm_target_items without rowid
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 
@@ -115,12 +128,34 @@ class TargetsProjection(Projection):
         }
 
     def _registered(self, w: Writer, e: Any, position: int) -> None:
-        row = _created(e, position, _TARGET_FIELDS)
-        row["status"] = "in_business"
-        row["personal_data_erased"] = False
-        row["person_ref"] = e.person["ref"] if e.person else None
-        w.insert(t.targets, row)
-        w.insert_many(t.target_items, ({"target_id": row["id"], "item": i} for i in e.items))
+        target, time = entry_id(e), event_time(e)
+        w.row(
+            t.targets,
+            (
+                target,
+                e.kind,
+                e.code,
+                e.name,
+                e.legal_representative,
+                e.address,
+                e.district,
+                e.grid,
+                e.division,
+                encode_json(e.items),
+                encode_json(e.permit),
+                e.credit_class,
+                encode_json(e.risk_flags),
+                "in_business",
+                e.person["ref"] if e.person else None,
+                False,
+                e.originator_version,
+                position,
+                time,
+                time,
+            ),
+        )
+        for item in e.items:
+            w.row(t.target_items, (target, item))
 
     def _updated(self, w: Writer, e: Any, position: int) -> None:
         w.update(t.targets, {"id": entry_id(e)}, {**e.changes, **touched(e, position)})

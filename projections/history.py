@@ -16,14 +16,37 @@ from ledger.aggregates import aggregate_kind
 from ledger.catalogue import event_types
 
 from . import tables as t
-from .tracking import Handler, Projection, Writer, entry_id, event_time, payload
+from .tracking import (
+    Encoded,
+    Handler,
+    Projection,
+    Writer,
+    encode_json,
+    entry_id,
+    event_time,
+    payload,
+)
 
 REGISTRY_KINDS = ("division", "official", "target", "inspector", "item", "itemlist")
 _WITHHELD = {"official.token_issued": ("token_hash",)}
+_COLUMNS = (
+    "position",
+    "aggregate_id",
+    "kind",
+    "version",
+    "type",
+    "time",
+    "official",
+    "role",
+    "department",
+    "payload",
+)
+assert tuple(t.registry_history.c.keys()) == _COLUMNS  # the order of the rows' values
 
 
 class RegistryHistoryProjection(Projection):
     name = "registry_history"
+    version = 2  # 2: position is SQLite's rowid (one B-tree per row, not two)
     tables: ClassVar[tuple[Table, ...]] = (t.registry_history,)
     kinds = REGISTRY_KINDS
 
@@ -36,21 +59,21 @@ class RegistryHistoryProjection(Projection):
 
     def _record(self, w: Writer, e: Any, position: int) -> None:
         type_name = type(e).TOPIC
-        data = withheld(type_name, payload(e))
-        w.insert(
+        actor = e.actor
+        w.row(
             t.registry_history,
-            {
-                "position": position,
-                "aggregate_id": entry_id(e),
-                "kind": aggregate_kind(type_name),
-                "version": e.originator_version,
-                "type": type_name,
-                "time": event_time(e),
-                "official": e.actor["official"],
-                "role": e.actor["role"],
-                "department": e.actor["department"],
-                "payload": data,
-            },
+            (
+                position,
+                entry_id(e),
+                aggregate_kind(type_name),
+                e.originator_version,
+                type_name,
+                event_time(e),
+                actor["official"],
+                actor["role"],
+                actor["department"],
+                kept_payload(e)[1],
+            ),
         )
 
 
@@ -59,6 +82,25 @@ def withheld(type_name: str, data: dict[str, Any]) -> dict[str, Any]:
     for name in _WITHHELD.get(type_name, ()):
         data.pop(name, None)
     return data
+
+
+# The payloads of the events being applied, as kept: the history and the trail both store them.
+_KEPT: dict[int, tuple[Any, dict[str, Any], Encoded]] = {}
+_KEPT_AT_MOST = 20_000
+
+
+def kept_payload(event: Any) -> tuple[dict[str, Any], Encoded]:
+    """The event's payload as the read side keeps it (``withheld``) and its JSON text, made
+    once per event however many projections store it. The dict is shared: never change it."""
+    found = _KEPT.get(id(event))
+    if found is not None and found[0] is event:
+        return found[1], found[2]
+    data = withheld(type(event).TOPIC, payload(event))
+    text = encode_json(data)
+    if len(_KEPT) >= _KEPT_AT_MOST:
+        _KEPT.clear()
+    _KEPT[id(event)] = (event, data, text)
+    return data, text
 
 
 def history_row(row: Any) -> dict[str, Any]:

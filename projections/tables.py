@@ -29,6 +29,11 @@ metadata = MetaData()
 _ID = String(36)  # an aggregate id (UUID text)
 _CODE = String(64)
 _TIME = String(32)
+# A position that is a table's key: on SQLite an INTEGER PRIMARY KEY, the table's own rowid (a
+# BIGINT key would be a second B-tree beside the rowid's, written on every insert).
+_POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
+# A table of keys only is ``sqlite_with_rowid=False`` (WITHOUT ROWID) on SQLite: its rows are
+# its primary key's B-tree (one written per row, not the rowid's and the key's).
 
 
 def _meta() -> list[Column[object]]:
@@ -146,6 +151,7 @@ target_items = Table(
     Column("target_id", _ID, primary_key=True),
     Column("item", _CODE, primary_key=True),
     Index("ix_rm_target_items_item", "item"),
+    sqlite_with_rowid=False,  # a table of keys only: see above
 )
 
 # -- inspectors --------------------------------------------------------------------------------
@@ -221,7 +227,7 @@ item_lists = Table(
 registry_history = Table(
     "registry_history",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", _POSITION_KEY, primary_key=True, autoincrement=False),
     Column("aggregate_id", _ID, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("version", Integer, nullable=False),
@@ -291,7 +297,7 @@ _KEY = String(200)  # an entity's key: a credit code, an aggregate id, a code
 trail_acts = Table(
     "trail_acts",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", _POSITION_KEY, primary_key=True, autoincrement=False),
     Column("time", _TIME, nullable=False),
     Column("type", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -315,6 +321,7 @@ trail_links = Table(
     Column("key", _KEY, primary_key=True),
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Index("ix_trail_links_position", "position"),
+    sqlite_with_rowid=False,  # a table of keys only: see above
 )
 
 # What every later act on a record touches, as its creating event named it (a result names

@@ -8,7 +8,10 @@ together: a crash never applies an event twice and never skips one.
 Handlers only write (they never read the read model), so the writer may hold statements back
 and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
 PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
-have no triggers or foreign keys.
+have no triggers or foreign keys. An inserted row is kept as a tuple in the table's column order,
+its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``): ``Writer.row``
+takes it so from the handler (a payload two projections store is encoded once), ``Writer.insert``
+makes it from a dict. The rows are sent on the driver's own cursor, as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -107,7 +111,10 @@ def _format_time(timestamp: datetime) -> str:
 
 def payload(event: Any) -> dict[str, Any]:
     """The event's own fields (what the signed envelope carries as ``payload``)."""
-    return {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+    data = dict(vars(event))
+    for name in _BASE_FIELDS:
+        data.pop(name, None)
+    return data
 
 
 def touched(event: Any, position: int) -> dict[str, Any]:
@@ -117,6 +124,55 @@ def touched(event: Any, position: int) -> dict[str, Any]:
         "position": position,
         "updated_at": event_time(event),
     }
+
+
+class Encoded(str):
+    """The JSON text of a value for a JSON column, encoded already (``encode_json``)."""
+
+
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# ``json.dumps(value)`` with its default settings, as SQLAlchemy's JSON type calls it, without
+# building an encoder per call (a test compares the two on every value the projections store).
+# (CPython's C encoder; a Python without it encodes with ``json.dumps`` itself.)
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODER: Any = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(
+        None, _not_serializable, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+)
+_NULL = Encoded("null")
+
+
+def encode_json(value: Any) -> Encoded:
+    """The text SQLAlchemy's JSON type stores for ``value`` (None: JSON null)."""
+    if value is None:
+        return _NULL
+    if _ENCODER is None:  # pragma: no cover - CPython has the C encoder
+        return Encoded(json.dumps(value))
+    return Encoded("".join(_ENCODER(value, 0)))
+
+
+@lru_cache(maxsize=256)
+def _tuple_of(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """How to turn a row dict of ``table`` into a tuple in column order, JSON values encoded."""
+    names = [c.name for c in table.columns]
+    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    places = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
+    if not places:
+        return getter
+
+    def encoded(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = list(getter(row))
+        for i in places:
+            values[i] = encode_json(values[i])
+        return tuple(values)
+
+    return encoded
 
 
 class Writer:
@@ -132,18 +188,24 @@ class Writer:
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""
+        self.row(table, _tuple_of(table)(row))
+
+    def insert_many(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        values = _tuple_of(table)
+        for row in rows:
+            self.row(table, values(row))
+
+    def row(self, table: Table, values: tuple[Any, ...]) -> None:
+        """Insert a row given as a tuple of every column's value in the table's column order,
+        a JSON column's value ``Encoded`` (``encode_json``)."""
         queue = self._queues.get(table.name)
         if queue and queue[-1][0] is _INSERT:  # the common case: one more row of a run
-            queue[-1][2].append(row)
+            queue[-1][2].append(values)
             self._buffered += 1
             if self._buffered >= self.flush_every:
                 self.flush()
         else:
-            self._add(table, _INSERT, table.insert, row)
-
-    def insert_many(self, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-        for row in rows:
-            self.insert(table, row)
+            self._add(table, _INSERT, table.insert, values)
 
     def update(
         self,
@@ -183,7 +245,7 @@ class Writer:
         table: Table,
         shape: tuple[Any, ...],
         build: Callable[[], _Statement],
-        params: dict[str, Any],
+        params: Any,
     ) -> None:
         queue = self._queues.setdefault(table.name, [])
         self._tables[table.name] = table
@@ -203,65 +265,59 @@ class Writer:
         dialect = self.conn.dialect.name
         for name, queue in self._queues.items():
             for shape, statement, params in queue:
-                if shape is _INSERT and len(params) > 1 and dialect in _BULK:
-                    table = self._tables[name]
-                    try:
-                        _BULK[dialect](self, table, params)
-                    except Exception as e:
-                        # The driver's own error, raised as SQLAlchemy raises it on the other
-                        # paths: a unique row already there means rows ahead of their tracking
-                        # position, which the caller answers by rebuilding (``open_read_models``).
-                        if _integrity_error(e):
-                            raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
-                        raise
-                else:
+                if shape is not _INSERT:
                     self.conn.execute(statement, params)
+                    continue
+                table = self._tables[name]
+                bulk = _BULK.get(dialect) if len(params) > 1 or dialect == "sqlite" else None
+                if bulk is None:  # one row on PostgreSQL, or another database
+                    self.conn.execute(statement, _as_dicts(table, params))
+                    continue
+                try:
+                    bulk(self, table, params)
+                except Exception as e:
+                    # The driver's own error, raised as SQLAlchemy raises it on the other
+                    # paths: a unique row already there means rows ahead of their tracking
+                    # position, which the caller answers by rebuilding (``open_read_models``).
+                    if _integrity_error(e):
+                        raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
+                    raise
         self._queues.clear()
         self._buffered = 0
 
-    def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """SQLite: one ``executemany`` on the driver's cursor with the rows as tuples (through
-        SQLAlchemy, building each row's parameters cost more than the insert itself). JSON
-        values are encoded as SQLAlchemy's JSON type would (None as JSON null); the rows are
-        the same as ``conn.execute(table.insert(), rows)`` writes (a test compares them)."""
+    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """SQLite: one ``executemany`` on the driver's cursor (through SQLAlchemy, building each
+        row's parameters cost more than the insert itself); the rows are the same as
+        ``conn.execute(table.insert(), rows)`` writes (a test compares them)."""
         columns = [c.name for c in table.columns]
-        encoded = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSON)]
-        values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        tuples: list[Any] = []
-        for row in rows:
-            found = values(row)
-            if encoded:
-                found = list(found)
-                for i in encoded:
-                    found[i] = json.dumps(found[i])
-            tuples.append(found)
         marks = ", ".join("?" for _ in columns)
         raw = self.conn.connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
         try:
             cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", tuples
+                f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
             )
         finally:
             cursor.close()
 
-    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row). JSON
-        values are encoded as SQLAlchemy's JSON type would (None as JSON null)."""
-        columns = list(table.columns)
-        json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
-        names = ", ".join(c.name for c in columns)
+    def _copy(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row)."""
+        names = ", ".join(c.name for c in table.columns)
         raw = self.conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
             for row in rows:
-                cp.write_row(
-                    [
-                        json.dumps(row[c.name]) if c.name in json_columns else row[c.name]
-                        for c in columns
-                    ]
-                )
+                cp.write_row(row)
+
+
+def _as_dicts(table: Table, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Tuple rows as SQLAlchemy's insert takes them (``Encoded`` values decoded back)."""
+    names = [c.name for c in table.columns]
+    return [
+        {n: json.loads(v) if type(v) is Encoded else v for n, v in zip(names, row, strict=True)}
+        for row in rows
+    ]
 
 
 def _integrity_error(e: Exception) -> bool:

@@ -33,8 +33,16 @@ from verify.registry_state import target_key
 from verify.workdays import CHINA
 
 from . import tables as t
-from .history import withheld
-from .tracking import Handler, Projection, ProjectionError, Writer, entry_id, event_time, payload
+from .history import kept_payload
+from .tracking import (
+    Handler,
+    Projection,
+    ProjectionError,
+    Writer,
+    encode_json,
+    entry_id,
+    event_time,
+)
 
 # Payload members that name an entity, and the entity's kind.
 _NAMES = {
@@ -59,13 +67,32 @@ _BY_ID = {"plan", "draw", "directed", "inspection", "publication"}
 # What a derived record inherits from the record it came from.
 _INHERITED = {"plan", "draw", "directed", "target", "division", "inspection", "item"}
 _CACHE = 200_000  # records remembered; beyond that the table is read again
+# The order of the rows' values (``Writer.row``).
+_ACT_COLUMNS = (
+    "position",
+    "time",
+    "type",
+    "kind",
+    "aggregate_id",
+    "version",
+    "official",
+    "role",
+    "department",
+    "digest",
+    "leaf_hash",
+    "payload",
+)
+_RECORD_COLUMNS = ("id", "kind", "division", "year", "created_position", "created_at", "links")
+assert tuple(t.trail_acts.c.keys()) == _ACT_COLUMNS
+assert tuple(t.trail_links.c.keys()) == ("kind", "key", "position")
+assert tuple(t.trail_records.c.keys()) == _RECORD_COLUMNS
 
 Link = tuple[str, str]
 
 
 class TrailProjection(Projection):
     name = "trail"
-    version = 1
+    version = 2  # 2: on SQLite, an act's position is its rowid and the links are their key
     tables: ClassVar[tuple[Table, ...]] = (
         t.trail_acts,
         t.trail_links,
@@ -91,35 +118,33 @@ class TrailProjection(Projection):
     def _act(self, w: Writer, e: Any, position: int) -> None:
         type_name = type(e).TOPIC
         kind = aggregate_kind(type_name)
-        data = withheld(type_name, payload(e))
-        record = self._record
+        data, text = kept_payload(e)
+        record, actor = self._record, e.actor
         inherited = self._inherited(w, e, position, kind, data)
         links = set(inherited)
         if kind != "policy":
             links.update(self._resolved(w, _named(data)))
-        if e.actor["department"] != OPERATOR["department"]:
-            links.add(("division", e.actor["department"]))
-        w.insert(
+        if actor["department"] != OPERATOR["department"]:
+            links.add(("division", actor["department"]))
+        w.row(
             t.trail_acts,
-            {
-                "position": position,
-                "time": event_time(e),
-                "type": type_name,
-                "kind": kind,
-                "aggregate_id": entry_id(e),
-                "version": e.originator_version,
-                "official": e.actor["official"],
-                "role": e.actor["role"],
-                "department": e.actor["department"],
-                "digest": event_digest(record.split(b"\n", 1)[0]).hex(),
-                "leaf_hash": leaf_hash(record).hex(),
-                "payload": data,
-            },
+            (
+                position,
+                event_time(e),
+                type_name,
+                kind,
+                entry_id(e),
+                e.originator_version,
+                actor["official"],
+                actor["role"],
+                actor["department"],
+                event_digest(record.split(b"\n", 1)[0]).hex(),
+                leaf_hash(record).hex(),
+                text,
+            ),
         )
-        w.insert_many(
-            t.trail_links,
-            ({"kind": k, "key": key, "position": position} for k, key in sorted(links)),
-        )
+        for k, key in sorted(links):
+            w.row(t.trail_links, (k, key, position))
         if type_name == "policy.set":
             w.insert(t.trail_policies, {"position": position, "version": e.version})
         basis = data.get("legal_basis") if kind == "item" else None
@@ -164,17 +189,17 @@ class TrailProjection(Projection):
             inspected = self._remembered(w, str(data["inspection"]))
             own += [link for link in inspected if link[0] in _INHERITED]
         self._remember(record, own)
-        w.insert(
+        w.row(
             t.trail_records,
-            {
-                "id": record,
-                "kind": kind,
-                "division": _division_of(kind, data),
-                "year": _year_of(kind, data, e),
-                "created_position": position,
-                "created_at": event_time(e),
-                "links": [list(x) for x in own],
-            },
+            (
+                record,
+                kind,
+                _division_of(kind, data),
+                _year_of(kind, data, e),
+                position,
+                event_time(e),
+                encode_json([list(x) for x in own]),
+            ),
         )
         return own
 

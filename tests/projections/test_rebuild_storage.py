@@ -1,0 +1,104 @@
+"""How a rebuild writes: rows as tuples with their JSON encoded once (``tracking.Writer.row``,
+``encode_json``), and on SQLite one B-tree per row of the largest tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, Text, select, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
+
+from projections import tables as t
+from projections.tracking import Encoded, Writer, encode_json
+
+from .world import change_things
+
+_VALUES = [
+    None,
+    [],
+    {},
+    "水政处",
+    ["qsxk", "hdcs"],
+    {"code": "91320400MA1XYZ0001", "name": "常州某某有限公司", "permit": None, "n": 3},
+    {"nested": [{"a": 1.5, "b": True, "c": False}, ["\u2028", '"quoted"\n', 1e21]]},
+    -0.0,
+    12345678901234567890,
+]
+
+
+@pytest.mark.parametrize("value", _VALUES, ids=range(len(_VALUES)))
+def test_json_is_encoded_as_sqlalchemys_json_type_encodes_it(value):  # type: ignore[no-untyped-def]
+    """The writer's encoder gives the very text SQLAlchemy's JSON type binds (its serializer is
+    ``json.dumps`` on either store)."""
+    dialect = sqlite.dialect()
+    bind = JSON().dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    assert encode_json(value) == bind(value) == json.dumps(value)
+    assert type(encode_json(value)) is Encoded
+
+
+def test_every_json_value_stored_is_the_text_sqlalchemy_would_store(world, read_models):  # type: ignore[no-untyped-def]
+    """Every JSON column of every read model, as the database holds it: the text SQLAlchemy's
+    JSON type would have written for the value it decodes to (rows written by the driver's
+    cursor, not by SQLAlchemy, are not another form of the same value)."""
+    change_things(world)
+    read_models.runner.rebuild()
+    checked = 0
+    with read_models.engine.connect() as conn:
+        for table in t.metadata.sorted_tables:
+            for column in (c for c in table.columns if isinstance(c.type, JSON)):
+                if conn.dialect.name == "sqlite":  # the text as it is, not decoded
+                    query: Any = text(f'SELECT "{column.name}" FROM {table.name}')
+                else:
+                    query = select(column.cast(Text)).select_from(table)
+                for (stored,) in conn.execute(query):
+                    assert stored == json.dumps(json.loads(stored)), (table.name, stored)
+                    checked += 1
+    assert checked > 100
+
+
+def test_on_sqlite_the_largest_tables_write_one_btree_per_row(world, read_models):  # type: ignore[no-untyped-def]
+    """trail_acts and registry_history key on their position as the rowid (no second index for
+    the key), trail_links and rm_target_items are their key (WITHOUT ROWID); every row the
+    commands left is there after a rebuild, each act at the rowid of its position."""
+    if read_models.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's storage")
+    change_things(world)
+    read_models.runner.rebuild()
+    with read_models.engine.connect() as conn:
+        for name in ("trail_acts", "registry_history"):
+            origins = [row[3] for row in conn.execute(text(f"PRAGMA index_list({name})"))]
+            assert "pk" not in origins, name
+            off = conn.execute(text(f"SELECT count(*) FROM {name} WHERE rowid != position"))
+            assert off.scalar() == 0
+            assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() > 0
+        for name in ("trail_links", "rm_target_items"):
+            sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                {"n": name},
+            ).scalar()
+            assert str(sql).rstrip().endswith("WITHOUT ROWID"), name
+            assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() > 0
+
+
+@pytest.mark.parametrize("table", ["trail_links", "trail_acts", "rm_target_items"])
+def test_a_row_planted_ahead_of_the_log_is_refused_by_the_key(world, read_models, table):  # type: ignore[no-untyped-def]
+    """An operator who plants the row an act will write (so that the read model would hold it
+    twice, or hide the real one) is refused by the table's key, as before the storage changed:
+    the catch-up fails with IntegrityError, which ``open_read_models`` answers by rebuilding."""
+    change_things(world)
+    found = next(tb for tb in t.metadata.sorted_tables if tb.name == table)
+    with read_models.engine.connect() as conn:
+        row = conn.execute(select(found).limit(1)).one()
+    values = tuple(
+        encode_json(v) if isinstance(c.type, JSON) else v
+        for c, v in zip(found.columns, row, strict=True)
+    )
+    with read_models.engine.connect() as conn, pytest.raises(IntegrityError):
+        writer = Writer(conn)
+        writer.row(found, values)
+        writer.row(found, values)  # two rows: the bulk path on either store
+        writer.flush()
