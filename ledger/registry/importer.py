@@ -119,7 +119,7 @@ def import_rows(
 
 def _identify(people: PersonalData, kind: str, valid: list[bulk.Checked]) -> None:
     """Each checked row's entry id (an individual's by its pseudonymous reference); a row
-    known unchanged by its digest came with its entry's id."""
+    known unchanged by its digest needs none (its entry is not read)."""
     parsed = [checked for checked in valid if not checked.same]
     if kind == "targets":
         recording.target_ids(people, parsed)

@@ -13,6 +13,7 @@ from ledger.errors import Forbidden
 from ledger.registry import bulk, importer
 from ledger.registry.digests import TABLE
 from ledger.registry.targets import Target, parse_target, target_id
+from ledger.storage import is_postgres
 from tests.tamper.test_store_tampering import _execute
 from verify.uscc import organisation_code_warning
 
@@ -31,8 +32,10 @@ def _import(registry, rows, by="clerk-gqc"):
     return import_file(registry, "targets", data, by=by, source="t.csv")
 
 
-def _uid(n: int) -> bytes:
-    return target_id("enterprise", credit_code(n)).bytes
+def _uid(app, n: int):
+    """Target n's id as the kept rows hold it: the events table's own form."""
+    uid = target_id("enterprise", credit_code(n))
+    return uid if is_postgres(app.recorder) else uid.hex
 
 
 @pytest.fixture
@@ -106,13 +109,13 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
     _execute(
         app,
         f"UPDATE {TABLE} SET row_digest = ?, "
-        f"digest = (SELECT digest FROM {TABLE} WHERE aggregate = ?) WHERE aggregate = ?",
-        (row_digest(changed[1]), _uid(0), _uid(1)),
+        f"seal = (SELECT seal FROM {TABLE} WHERE aggregate = ?) WHERE aggregate = ?",
+        (row_digest(changed[1]), _uid(app, 0), _uid(app, 1)),
     )
     _execute(
         app,
-        f"UPDATE {TABLE} SET row_digest = ?, digest = ? WHERE aggregate = ?",
-        (row_digest(changed[2]), bytes(32), _uid(2)),
+        f"UPDATE {TABLE} SET row_digest = ?, seal = ? WHERE aggregate = ?",
+        (row_digest(changed[2]), bytes(32), _uid(app, 2)),
     )
     report = _import(registry, changed)
     assert (report.updated, report.unchanged) == (2, 1)
@@ -186,4 +189,74 @@ def test_a_changed_entrys_older_row_is_forgotten_and_its_new_row_kept(registry, 
     folded.clear()
     # ...and the new row is known: the same file again reads no entry.
     assert _import(registry, changed).unchanged == 3
+    assert sum(folded) == 0
+
+
+COLUMNS = "row_digest, aggregate, version, code, kind, division, warnings, seal"
+
+
+def _kept_rows(app) -> list[tuple]:
+    with app.recorder.datastore.transaction(commit=False) as c:
+        c.execute(f"SELECT {COLUMNS} FROM {TABLE}")
+        return [tuple(r[k] for k in COLUMNS.split(", ")) for r in c.fetchall()]
+
+
+def _restore(app, rows: list[tuple], **edits) -> None:
+    """An operator with the data directory puts back a copy of the kept rows (with some
+    columns edited: ``edits``, a value per column name)."""
+    names = COLUMNS.split(", ")
+    _execute(app, f"DELETE FROM {TABLE}")
+    for row in rows:
+        values = tuple(edits.get(name, value) for name, value in zip(names, row, strict=True))
+        _execute(app, f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+
+
+@pytest.mark.parametrize("bumped", [False, True], ids=["as-kept", "version-bumped"])
+def test_an_old_copy_of_the_kept_rows_put_back_hides_no_change(registry, folded, bumped):
+    original = [target_row(n) for n in range(3)]
+    _import(registry, original)
+    app = registry.app
+    old = _kept_rows(app)  # sealed with each entry's first record
+    assert _import(registry, [target_row(0, grid="G-50"), *original[1:]]).updated == 1
+    # The old copy again, its seals intact (and entry 0's version made the current one's):
+    # the first file's row 0 is the digest kept for entry 0's first record, no longer its last.
+    if bumped:
+        old = [(*r[:2], 2, *r[3:]) if str(r[1]) == str(_uid(app, 0)) else r for r in old]
+    _restore(app, old)
+    folded.clear()
+
+    back = _import(registry, original)
+    assert (back.updated, back.unchanged) == (1, 2)
+    assert sum(folded) == 1  # entry 0 was read and its row checked in full
+    assert app.get(target_id("enterprise", credit_code(0)), Target).grid == "G-07"
+
+
+def test_a_kept_rows_division_edited_in_the_table_lends_no_authority(registry, parsed):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)  # gqc's entries
+    app = registry.app
+    # An intruder makes the kept rows say hhc's, so that hhc's clerk passes them as unchanged:
+    # the seals no longer match, every row is checked and its entry's owner (gqc) judged.
+    _restore(app, _kept_rows(app), division="hhc")
+    parsed.clear()
+    with pytest.raises(Forbidden) as refused:
+        _import(registry, rows, by="clerk-hhc")
+    assert "rows 2 (" in str(refused.value)
+    assert len(parsed) == 3
+
+
+def test_a_row_that_adds_the_clear_marker_is_recorded_then_known(registry, folded):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)
+    marked = [rows[0], target_row(1, grid="<清空>"), rows[2]]
+    folded.clear()
+
+    cleared = _import(registry, marked)
+    assert (cleared.recorded, cleared.updated, cleared.unchanged) == (0, 1, 2)
+    assert [(c.row, c.field) for c in cleared.changes] == [(3, "grid")]
+    assert registry.app.get(target_id("enterprise", credit_code(1)), Target).grid is None
+    folded.clear()
+    # The marked file again changes nothing: its row 3 is now known (the entry not read).
+    again = _import(registry, marked)
+    assert (again.updated, again.unchanged) == (0, 3)
     assert sum(folded) == 0
