@@ -1,8 +1,8 @@
 """Import digests (``ledger/registry/digests.py``): an unchanged re-import parses no row and
-reads no entry, and no digest — moved, planted or outdated — makes a changed row pass as
-unchanged; a row known unchanged still counts in the duplicate check, the official's authority
-and its warnings. (An edited record voiding the digest: ``test_import_safety``'s entry edited
-in the database.)"""
+reads no entry, and no kept row — moved, planted, outdated, put back from an old copy or
+edited — makes a changed row pass as unchanged; a row known unchanged still counts in the
+duplicate check, the official's authority and its warnings. (An entry's last record edited in
+the database voiding the seal: ``test_import_safety``'s entry edited in the database.)"""
 
 from __future__ import annotations
 
