@@ -138,7 +138,8 @@ def checked_rows(
             if claim(number, spec):
                 report.warnings += [f"row {number}: {w}" for w in hit.warnings]
                 valid.append(
-                    Checked(number, given_row, frozenset(), spec, hit.uid, digest=digest, same=True)
+                    # Its entry is not read: its id is not needed (``Known.uid`` makes it).
+                    Checked(number, given_row, frozenset(), spec, digest=digest, same=True)
                 )
                 continue
         row, given = unmarked(given_row)
@@ -286,11 +287,13 @@ def authorised(
     Any row beyond that refuses the whole file: Forbidden naming the rows, the rule and the
     entries' owners; nothing is recorded. Given an ``authority``, the refusals are collected
     in it (a file read a batch at a time) and ``Authority.refuse`` raises at the end."""
-    official = official_of(app, by)
-    policy = operator_policy(app, official)  # None for an official
     whole = authority is None
     authority = Authority() if authority is None else authority
     decided, refused = authority.decided, authority.refused
+    # Who judges, read only for an (owner, division) not yet decided in this import (the
+    # decisions are kept for the whole import): on SQLite the policy in force is found by a
+    # scan of the log, which each batch of 1,000 rows paid before.
+    judge: list[tuple[Any, dict[str, Any] | None]] = []
     for checked in valid:
         spec = checked.spec
         if checked.same:  # unchanged: its owner is the division the row names
@@ -300,6 +303,10 @@ def authorised(
         key = (owner, spec["division"])
         actor = decided.get(key)
         if actor is None:
+            if not judge:
+                official = official_of(app, by)
+                judge.append((official, operator_policy(app, official)))  # None: an official
+            official, policy = judge[0]
             try:
                 if owner is None:
                     found = authorise(official, action, spec["division"], policy=policy)

@@ -3,13 +3,16 @@
 When an import finds that a row changes nothing on an entry (or records the entry from the
 row, after which the same row changes nothing), it keeps a digest of the row's cells as the
 file gave them, the entry's id, code and division, and a seal over all of it and the entry's
-stored records: "this row, applied to this entry as stored, changes nothing". The next import
-of the same row hashes its cells first and looks the digest up; while the entry's records are
-the same, it counts the row unchanged without parsing or checking its cells and without
-decoding or folding the entry's events. Any later event on the entry (a correction, a status, a
-conflict) changes its records and voids the seal; a row that differs in any cell (or in which
-cells it gives, or in their order) has another digest. So a digest can only spare work, never
-hide a change: a row that is not known unchanged gets every check.
+last stored record: "this row, applied to this entry as it stands at that record, changes
+nothing". The record is named by its version, its position in the log and its leaf hash
+(SHA-256 of 0x00 and its stored bytes: the transparency log's leaf, ``verify.merkle``). The
+next import of the same row hashes its cells first and looks the digest up, joined in the same
+query to the entry's last record (the one with no later version); while that record is the
+sealed one, it counts the row unchanged without parsing or checking its cells and without
+decoding or folding the entry's events. Any later event on the entry (a correction, a status,
+a conflict) makes another record its last and voids the seal; a row that differs in any cell
+(or in which cells it gives, or in their order) has another digest. So a digest can only spare
+work, never hide a change: a row that is not known unchanged gets every check.
 
 What a known row still gets: it counts in the file's duplicate check (its entry named twice is
 a bad row, ``importer.py``), the official's authority over its division (kept with the digest)
@@ -19,17 +22,23 @@ cells), the codes they name (divisions and items are never removed from the log)
 inspector's certificate date (an unchanged certificate may have expired, ``parse_inspector``).
 The warnings a row's checks gave (a function of its cells) are kept with it and shown again.
 
-The seal is an HMAC, keyed by a secret derived from the ledger's signing key, over the row
-digest, the entry's code and division and every stored record of the entry (each version's
-bytes): a row written into the table by anyone without the key matches nothing, and a record
-edited in the database voids the seal, so the import reads the entry and its checked reader
-refuses the edit. The table (``import_known_rows``) is kept beside the events and written in the
-import's own transaction; it is a cache, not part of the log: deleting it only makes the next
-re-import slower. It is keyed by the row digest alone (on SQLite one B-tree: each kept row costs
-one random insert, where a table keyed by entry with a second index on the row digest cost
-three); an entry's rows kept before its latest kept version are removed by ``forget_superseded``
-at the end of an import that changed entries. Individuals' rows are never kept (their rows carry
-an ID number, personal data that must be erasable).
+Why the last record is enough: the seal is an HMAC, keyed by a secret derived from the ledger's
+signing key, so a row written, moved or edited in the table by anyone without the key matches
+nothing (another row digest, entry, version, division or warnings than sealed), and an old copy
+of the table put back after the entry changed names a record that is no longer the entry's
+last. The last record stands for the entry's history: it carries the digest of the record
+before it (the chain its signature covers), and it is the leaf the signed checkpoints commit
+to at its position; edited in the database it no longer hashes to the sealed leaf, so the
+import reads the entry and its checked reader refuses the edit. An earlier record edited in
+the database is not looked at by a re-import that reads nothing of the entry: any read of the
+entry, the offline verifier and the checkpoints find it. The table (``import_unchanged_rows``)
+is kept beside the events and written in the import's own transaction; it is a cache, not part
+of the log: deleting it only makes the next re-import slower. It is keyed by the row digest
+alone (on SQLite one B-tree: each kept row costs one random insert), holding the entry's id in
+the events table's own form so that a lookup joins it to the entry's records through their
+primary key; an entry's rows kept before its latest kept version are removed by
+``forget_superseded`` at the end of an import that changed entries. Individuals' rows are never
+kept (their rows carry an ID number, personal data that must be erasable).
 """
 
 from __future__ import annotations
@@ -41,23 +50,27 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from verify.merkle import leaf_hash
+
 from ..application import LedgerApp
 from ..storage import for_driver, is_postgres
 
-TABLE = "import_known_rows"
+TABLE = "import_unchanged_rows"
 # Earlier forms of the cache, dropped: keyed by entry only; then keyed by entry with a second
-# index on the row digest (three B-trees written per kept row, where this one writes one).
-OLD_TABLES = ("import_digests", "import_row_digests")
+# index on the row digest (three B-trees written per kept row); then sealed with every stored
+# record of the entry (a lookup read and hashed all of them).
+OLD_TABLES = ("import_digests", "import_row_digests", "import_known_rows")
 SEPARATOR = "\x1e"  # between a row's kept warnings (a control character no cell may hold)
 
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """A row known to change nothing: its entry's id, and the code and division kept with it
-    (what the duplicate check, the authority check and a registration's conflict need), and
-    the warnings its checks gave (a function of its cells: shown again each time)."""
+    """A row known to change nothing: its entry's id (a UUID, or its hex text as SQLite's
+    events table holds it: ``uid`` makes the UUID when asked), and the code and division kept
+    with it (what the duplicate check, the authority check and a registration's conflict
+    need), and the warnings its checks gave (a function of its cells: shown again each time)."""
 
-    uid: UUID
+    entry: UUID | str
     code: str
     kind: str | None
     division: str | None
@@ -66,6 +79,11 @@ class Known:
     @classmethod
     def of(cls, uid: UUID, spec: dict[str, Any], warnings: tuple[str, ...]) -> Known:
         return cls(uid, spec["code"], spec.get("kind"), spec.get("division"), warnings)
+
+    @property
+    def uid(self) -> UUID:
+        entry = self.entry
+        return entry if type(entry) is UUID else UUID(hex=str(entry))
 
     def spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {"code": self.code, "division": self.division}
@@ -82,13 +100,29 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._hmac = hmac.new(
-            app.signer.derive_secret("drawledger/import-digest/v3"), digestmod=hashlib.sha256
+            app.signer.derive_secret("drawledger/import-digest/v4"), digestmod=hashlib.sha256
         )
         self._layouts: dict[tuple[str, tuple[str, ...]], Any] = {}
+        events = app.events_table
+        # The entry's last record (no later version stored), its log position and its bytes
+        # (PostgreSQL hashes them into the leaf hash itself: 32 bytes sent, not the record).
+        position, record = (
+            ("e.notification_id", "sha256('\\x00'::bytea || e.state)")
+            if self._pg
+            else ("e.rowid", "e.state")
+        )
+        self._last = f"{position} AS position, {record} AS record FROM {events} e "
+        self._later = (
+            f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.originator_id = e.originator_id "
+            "AND n.originator_version > e.originator_version)"
+        )
         if getattr(app, "_import_digests_table", False):  # created once per process
             return
         datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
         binary = "BYTEA" if self._pg else "BLOB"
+        # The entry's id in the events table's own form (SQLite: its hex text; PostgreSQL: its
+        # id type), so that a lookup joins the table to the entry's last record directly.
+        entry = getattr(datastore, "originator_id_type", "uuid").upper() if self._pg else "TEXT"
         # One B-tree on SQLite (WITHOUT ROWID: the rows live in the primary key's tree), keyed
         # by the row digest, which is what an import looks up; an entry's older rows are
         # removed by ``forget_superseded`` (by the entry's version), not through an index.
@@ -98,8 +132,8 @@ class ImportDigests:
                 c.execute(f"DROP TABLE IF EXISTS {old}")
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (row_digest {binary} PRIMARY KEY, "
-                f"aggregate {binary} NOT NULL, version INTEGER NOT NULL, code TEXT NOT NULL, "
-                f"kind TEXT, division TEXT, warnings TEXT NOT NULL, digest {binary} NOT NULL)"
+                f"aggregate {entry} NOT NULL, version INTEGER NOT NULL, code TEXT NOT NULL, "
+                f"kind TEXT, division TEXT, warnings TEXT NOT NULL, seal {binary} NOT NULL)"
                 + layout
             )
         app._import_digests_table = True  # type: ignore[attr-defined]
@@ -118,56 +152,38 @@ class ImportDigests:
         h.update(repr(tuple(row.values())).encode("utf-8", "surrogatepass"))
         return h.digest()
 
-    def _sealed(self, row_digest: bytes, known: Known, records: bytes) -> bytes:
-        text = repr((row_digest, known.code, known.kind, known.division, known.warnings, records))
+    def _sealed(
+        self, row_digest: bytes, entry: str, version: int, position: int, leaf: bytes, said: Any
+    ) -> bytes:
+        """The seal: the row digest, the entry and the log position, version and leaf hash of
+        its last record, then the code, kind, division and warnings kept with the row (fixed
+        widths, then one whole ``repr``)."""
         seal = self._hmac.copy()
-        seal.update(text.encode("utf-8", "surrogatepass"))
+        seal.update(b"%b%s:%d:%d:%b" % (row_digest, entry.encode(), version, position, leaf))
+        seal.update(repr(said).encode("utf-8", "surrogatepass"))
         return seal.digest()
 
-    def _records(self, cursor: Any, ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
-        """A digest of each entry's stored records (by its id in hex), every byte of every
-        version in order (an edited, missing or added record gives another digest), and its
-        last version."""
-        marks = ", ".join(["?"] * len(ids))
-        cursor.execute(
-            for_driver(
-                "SELECT originator_id, originator_version, state "
-                f"FROM {self.app.events_table} WHERE originator_id IN ({marks}) "
-                "ORDER BY originator_id, originator_version",
-                self._pg,
-            ),
-            [UUID(h) for h in ids] if self._pg else list(ids),
-        )
-        hashes: dict[str, Any] = {}
-        versions: dict[str, int] = {}
-        for r in cursor.fetchall():  # rows by column name (PostgreSQL's are dictionaries)
-            key, version, state = r["originator_id"], r["originator_version"], r["state"]
-            key = key if type(key) is str else key.hex  # SQLite: the hex text; PostgreSQL: a UUID
-            h = hashes.get(key)
-            if h is None:
-                h = hashes[key] = hashlib.sha256()
-            versions[key] = version
-            h.update(_version_bytes(version, bytes(state)))
-        return {key: (h.digest(), versions[key]) for key, h in hashes.items()}
+    def _leaf(self, record: Any) -> bytes:
+        return bytes(record) if self._pg else leaf_hash(record)
 
     @staticmethod
-    def first_records(saved: Sequence[Any]) -> dict[str, tuple[bytes, int]]:
-        """``_records`` of the entries that a save in the import's held transaction has just
-        recorded for the first time (its notifications of version 1: the entry's only record,
-        the bytes that were inserted), without reading them back. An entry with any other
-        record has none here and is read (``keep``); a record outside this transaction cannot
-        be added to a version-1 seal without voiding it, so this only spares the read."""
-        more = {n.originator_id for n in saved if n.originator_version != 1}  # read those
-        return {
-            n.originator_id.hex: (hashlib.sha256(_version_bytes(1, n.state)).digest(), 1)
-            for n in saved
-            if n.originator_version == 1 and n.originator_id not in more
-        }
+    def _hex(aggregate: Any) -> str:
+        """An entry's id as hex text (SQLite's events table holds it so; PostgreSQL's a UUID)."""
+        return aggregate.hex if type(aggregate) is UUID else str(aggregate)
+
+    def _tuples(self, rows: list[Any]) -> list[Any]:
+        """Rows as tuples in the selected order (SQLite's already are; PostgreSQL's are
+        dictionaries by column name)."""
+        return [tuple(r.values()) for r in rows] if self._pg else rows
+
+    def _entry(self, uid: UUID) -> Any:
+        """An entry's id as the events table holds it (a query parameter)."""
+        return uid if self._pg else uid.hex
 
     def known(self, row_digests: Sequence[bytes]) -> dict[bytes, Known]:
-        """Of these row digests, those kept for an entry whose stored records are as they
-        were when it was kept, with that entry (two indexed queries for a batch; no signature
-        checked, no event decoded or folded)."""
+        """Of these row digests, those kept for an entry whose last stored record is the one
+        sealed with them, with that entry: one indexed query for a batch, joining each kept
+        row to its entry's last record; no signature checked, no event decoded or folded."""
         wanted = sorted(set(row_digests))
         if not wanted:
             return {}
@@ -176,80 +192,73 @@ class ImportDigests:
         with datastore.transaction(commit=False) as c:
             c.execute(
                 for_driver(
-                    "SELECT row_digest, aggregate, code, kind, division, warnings, digest "
-                    f"FROM {TABLE} WHERE row_digest IN ({marks})",
+                    "SELECT k.row_digest, k.aggregate, k.version, k.code, k.kind, k.division, "
+                    f"k.warnings, k.seal, {self._last}"
+                    f"JOIN {TABLE} k ON e.originator_id = k.aggregate "
+                    "AND e.originator_version = k.version "
+                    f"WHERE k.row_digest IN ({marks}) AND {self._later}",
                     self._pg,
                 ),
                 wanted,
             )
-            kept = [
-                (
-                    bytes(r["row_digest"]),
-                    bytes(r["aggregate"]).hex(),
-                    r["code"],
-                    r["kind"],
-                    r["division"],
-                    r["warnings"],
-                    bytes(r["digest"]),
-                )
-                for r in c.fetchall()
-            ]
-            if not kept:
-                return {}
-            records = self._records(c, list({r[1] for r in kept}))
+            rows = self._tuples(c.fetchall())
         found: dict[bytes, Known] = {}
-        for row_digest, aggregate, code, kind, division, warnings, digest in kept:
-            stored = records.get(aggregate)
-            if stored is None:
-                continue
-            said = tuple(warnings.split(SEPARATOR)) if warnings else ()
-            known = Known(UUID(aggregate), code, kind, division, said)
-            if hmac.compare_digest(digest, self._sealed(row_digest, known, stored[0])):
-                found[row_digest] = known
+        compare, leaf_of, hex_of, sealed = hmac.compare_digest, self._leaf, self._hex, self._sealed
+        for row in rows:
+            row_digest, entry, version, code, kind, division, warnings, seal, at, record = row
+            row_digest = bytes(row_digest)
+            said = (code, kind, division, warnings)
+            expected = sealed(row_digest, hex_of(entry), version, at, leaf_of(record), said)
+            if compare(bytes(seal), expected):
+                kept = tuple(warnings.split(SEPARATOR)) if warnings else ()
+                found[row_digest] = Known(entry, code, kind, division, kept)
         return found
 
-    def keep(
-        self,
-        current: Any,
-        entries: Kept,
-        first: dict[str, tuple[bytes, int]] | None = None,
-    ) -> None:
-        """Keep ``(row digest, known)`` over each entry's records as they stand in the held
-        transaction ``current`` (its own events included), written in that transaction.
-        ``first``: the records of entries just recorded for the first time
-        (``first_records``); the others are read."""
-        first = first or {}
+    def _last_records(self, cursor: Any, uids: Sequence[UUID]) -> dict[str, tuple[int, int, bytes]]:
+        """Each entry's last stored record (by its id in hex): its version, log position and
+        leaf hash."""
+        marks = ", ".join(["?"] * len(uids))
+        cursor.execute(
+            for_driver(
+                f"SELECT e.originator_id, e.originator_version, {self._last}"
+                f"WHERE e.originator_id IN ({marks}) AND {self._later}",
+                self._pg,
+            ),
+            [self._entry(uid) for uid in uids],
+        )
+        return {
+            self._hex(aggregate): (version, at, self._leaf(record))
+            for aggregate, version, at, record in self._tuples(cursor.fetchall())
+        }
+
+    def keep(self, current: Any, entries: Kept) -> None:
+        """Keep ``(row digest, known)`` sealed with each entry's last record as it stands in
+        the held transaction ``current`` (its own events included), written in that
+        transaction."""
         for start in range(0, len(entries), 1000):
             batch = entries[start : start + 1000]
-            ids = [known.uid.hex for _, known in batch]
-            unread = [uid for uid in ids if uid not in first]
-            records = self._records(current.cursor_now(), unread) if unread else {}
-            if first:
-                records.update((uid, first[uid]) for uid in ids if uid in first)
+            last = self._last_records(current.cursor_now(), list({k.uid for _, k in batch}))
+            rows = []
+            for row_digest, known in batch:
+                entry = known.uid.hex
+                if entry not in last:
+                    continue
+                version, at, leaf = last[entry]
+                warnings = SEPARATOR.join(known.warnings)
+                said = (known.code, known.kind, known.division, warnings)
+                seal = self._sealed(row_digest, entry, version, at, leaf, said)
+                rows.append((row_digest, self._entry(known.uid), version, *said, seal))
             current.execute(
                 for_driver(
                     f"INSERT INTO {TABLE} (row_digest, aggregate, version, code, kind, "
-                    "division, warnings, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "division, warnings, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (row_digest) DO UPDATE SET aggregate = excluded.aggregate, "
                     "version = excluded.version, code = excluded.code, kind = excluded.kind, "
                     "division = excluded.division, warnings = excluded.warnings, "
-                    "digest = excluded.digest",
+                    "seal = excluded.seal",
                     self._pg,
                 ),
-                [
-                    (
-                        row_digest,
-                        known.uid.bytes,
-                        stored[1],
-                        known.code,
-                        known.kind,
-                        known.division,
-                        SEPARATOR.join(known.warnings),
-                        self._sealed(row_digest, known, stored[0]),
-                    )
-                    for (row_digest, known), uid in zip(batch, ids, strict=True)
-                    if (stored := records.get(uid)) is not None
-                ],
+                rows,
             )
 
     def forget_superseded(self, current: Any) -> None:
@@ -261,12 +270,6 @@ class ImportDigests:
             f"(SELECT aggregate, MAX(version) FROM {TABLE} GROUP BY aggregate)",
             [()],
         )
-
-
-def _version_bytes(version: int, state: bytes) -> bytes:
-    """One stored record as the digest of an entry's records takes it: its version, its
-    length, its bytes."""
-    return b"%d:%d:" % (version, len(state)) + state
 
 
 __all__ = ["TABLE", "ImportDigests", "Kept", "Known"]

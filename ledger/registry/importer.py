@@ -69,8 +69,8 @@ def import_rows(
     cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
     reason = f"import from {source}"
 
-    def keep(kept: Kept, first: dict[str, tuple[bytes, int]] | None = None) -> None:
-        digests.keep(current, kept, first)
+    def keep(kept: Kept) -> None:
+        digests.keep(current, kept)
 
     writer = recording.TargetWriter(app, people, source, report, keep)
     try:

@@ -18,7 +18,7 @@ from ..errors import Conflict
 from ..mapper import SigningMapper
 from .bulk import Checked
 from .changes import changes, kept_by_command
-from .digests import ImportDigests, Kept, Known
+from .digests import Kept, Known
 from .personal_data import Held, PersonalData
 from .reports import ImportReport
 from .targets import Target, target_id
@@ -28,20 +28,19 @@ from .targets import Target, target_id
 SIGN_AHEAD_ROWS = 10_000
 
 
-def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> list[Any]:
+def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
     """Record an import's events in one transaction: all of them, or (when another command
     recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
-    nothing. Returns the saved events' notifications (each record as it was inserted)."""
+    nothing."""
     if not pending or dry_run:
-        return []
+        return
     try:
-        recordings = app.save(*pending)
+        app.save(*pending)
     except Conflict:
         raise Conflict(
             f"another command recorded some of the same {kind} at the same time; nothing of "
             "this import was recorded: import the file again"
         ) from None
-    return [r.notification for r in recordings or ()]
 
 
 def _keep(app: LedgerApp, checked: Checked, entry: Any, kind: str, kept: Kept) -> None:
@@ -115,12 +114,10 @@ class TargetWriter:
         people: PersonalData,
         source: str,
         report: ImportReport,
-        keep: Callable[[Kept, dict[str, tuple[bytes, int]]], None],
+        keep: Callable[[Kept], None],
     ):
         self.app, self.people, self.source, self.report = app, people, source, report
-        # Told the digests of each batch once it is saved, with the records of the entries it
-        # registered (``ImportDigests.first_records``: not read back).
-        self.keep = keep
+        self.keep = keep  # told the digests of each batch once it is saved
         self.mapper = cast(SigningMapper, app.mapper)
         self.stack = ExitStack()
         self.ahead = False
@@ -151,9 +148,9 @@ class TargetWriter:
         """Save the batch held back while the helper signed it, then keep its digests."""
         previous, self.previous = self.previous, []
         kept, self.previous_kept = self.previous_kept, []
-        saved = save_all(self.app, previous, "targets", self.report.dry_run)
+        save_all(self.app, previous, "targets", self.report.dry_run)
         if not self.report.dry_run:
-            self.keep(kept, ImportDigests.first_records(saved))
+            self.keep(kept)
 
 
 def _target_change(

@@ -1,8 +1,8 @@
 """Import digests (``ledger/registry/digests.py``): an unchanged re-import parses no row and
-reads no entry, and no digest — moved, planted or outdated — makes a changed row pass as
-unchanged; a row known unchanged still counts in the duplicate check, the official's authority
-and its warnings. (An edited record voiding the digest: ``test_import_safety``'s entry edited
-in the database.)"""
+reads no entry, and no kept row — moved, planted, outdated, put back from an old copy or
+edited — makes a changed row pass as unchanged; a row known unchanged still counts in the
+duplicate check, the official's authority and its warnings. (An entry's last record edited in
+the database voiding the seal: ``test_import_safety``'s entry edited in the database.)"""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from api.importing import import_file
 from ledger.errors import Forbidden
 from ledger.registry import bulk, importer
-from ledger.registry.digests import TABLE, ImportDigests
+from ledger.registry.digests import TABLE
 from ledger.registry.targets import Target, parse_target, target_id
+from ledger.storage import is_postgres
 from tests.tamper.test_store_tampering import _execute
 from verify.uscc import organisation_code_warning
 
@@ -31,8 +32,10 @@ def _import(registry, rows, by="clerk-gqc"):
     return import_file(registry, "targets", data, by=by, source="t.csv")
 
 
-def _uid(n: int) -> bytes:
-    return target_id("enterprise", credit_code(n)).bytes
+def _uid(app, n: int):
+    """Target n's id as the kept rows hold it: the events table's own form."""
+    uid = target_id("enterprise", credit_code(n))
+    return uid if is_postgres(app.recorder) else uid.hex
 
 
 @pytest.fixture
@@ -106,13 +109,13 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
     _execute(
         app,
         f"UPDATE {TABLE} SET row_digest = ?, "
-        f"digest = (SELECT digest FROM {TABLE} WHERE aggregate = ?) WHERE aggregate = ?",
-        (row_digest(changed[1]), _uid(0), _uid(1)),
+        f"seal = (SELECT seal FROM {TABLE} WHERE aggregate = ?) WHERE aggregate = ?",
+        (row_digest(changed[1]), _uid(app, 0), _uid(app, 1)),
     )
     _execute(
         app,
-        f"UPDATE {TABLE} SET row_digest = ?, digest = ? WHERE aggregate = ?",
-        (row_digest(changed[2]), bytes(32), _uid(2)),
+        f"UPDATE {TABLE} SET row_digest = ?, seal = ? WHERE aggregate = ?",
+        (row_digest(changed[2]), bytes(32), _uid(app, 2)),
     )
     report = _import(registry, changed)
     assert (report.updated, report.unchanged) == (2, 1)
@@ -189,56 +192,71 @@ def test_a_changed_entrys_older_row_is_forgotten_and_its_new_row_kept(registry, 
     assert sum(folded) == 0
 
 
-@pytest.fixture
-def read_back(monkeypatch) -> list[int]:
-    """The number of entries whose stored records each ``ImportDigests._records`` call read."""
-    counts: list[int] = []
-    original = ImportDigests._records
-
-    def counting(self, cursor, ids):  # type: ignore[no-untyped-def]
-        counts.append(len(ids))
-        return original(self, cursor, ids)
-
-    monkeypatch.setattr(ImportDigests, "_records", counting)
-    return counts
+COLUMNS = "row_digest, aggregate, version, code, kind, division, warnings, seal"
 
 
-def test_a_first_import_seals_the_records_it_inserted_without_reading_them_back(
-    registry, read_back
-):
-    rows = [target_row(n) for n in range(ROWS)]
-    assert _import(registry, rows).recorded == ROWS
-    assert read_back == []  # each new entry's one record taken from the save, not read again
-    app = registry.app
-    # ...and it is the digest a read gives: the same version, the same bytes.
-    saved = list(app.notifications(topics=["target.registered"]))
-    first = ImportDigests.first_records(saved)
+def _kept_rows(app) -> list[tuple]:
     with app.recorder.datastore.transaction(commit=False) as c:
-        assert ImportDigests(app)._records(c, list(first)) == first
-    assert len(first) == ROWS
-
-    read_back.clear()
-    again = _import(registry, rows)
-    assert (again.recorded, again.updated, again.unchanged) == (0, 0, ROWS)
-    assert read_back == [ROWS]  # the lookup reads the records to check the seals: all match
-
-    read_back.clear()
-    rows[7] = target_row(7, grid="G-99")
-    assert _import(registry, rows).updated == 1
-    assert read_back[-1] == 1  # a corrected entry (two records now) is read to be kept
-    updated = list(app.notifications(topics=["target.updated"]))
-    assert ImportDigests.first_records(updated) == {}  # not a first record: never taken
-    assert _import(registry, rows).unchanged == ROWS
+        c.execute(f"SELECT {COLUMNS} FROM {TABLE}")
+        return [tuple(r[k] for k in COLUMNS.split(", ")) for r in c.fetchall()]
 
 
-def test_an_entry_saved_with_more_than_its_first_record_is_read_not_taken_from_the_save():
-    from types import SimpleNamespace as Saved
-    from uuid import uuid4
+def _restore(app, rows: list[tuple], **edits) -> None:
+    """An operator with the data directory puts back a copy of the kept rows (with some
+    columns edited: ``edits``, a value per column name)."""
+    names = COLUMNS.split(", ")
+    _execute(app, f"DELETE FROM {TABLE}")
+    for row in rows:
+        values = tuple(edits.get(name, value) for name, value in zip(names, row, strict=True))
+        _execute(app, f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
 
-    one, two = uuid4(), uuid4()
-    saved = [
-        Saved(originator_id=one, originator_version=1, state=b"first"),
-        Saved(originator_id=two, originator_version=1, state=b"first"),
-        Saved(originator_id=two, originator_version=2, state=b"second"),  # in the same save
-    ]
-    assert list(ImportDigests.first_records(saved)) == [one.hex]  # entry two: read back
+
+@pytest.mark.parametrize("bumped", [False, True], ids=["as-kept", "version-bumped"])
+def test_an_old_copy_of_the_kept_rows_put_back_hides_no_change(registry, folded, bumped):
+    original = [target_row(n) for n in range(3)]
+    _import(registry, original)
+    app = registry.app
+    old = _kept_rows(app)  # sealed with each entry's first record
+    assert _import(registry, [target_row(0, grid="G-50"), *original[1:]]).updated == 1
+    # The old copy again, its seals intact (and entry 0's version made the current one's):
+    # the first file's row 0 is the digest kept for entry 0's first record, no longer its last.
+    if bumped:
+        old = [(*r[:2], 2, *r[3:]) if str(r[1]) == str(_uid(app, 0)) else r for r in old]
+    _restore(app, old)
+    folded.clear()
+
+    back = _import(registry, original)
+    assert (back.updated, back.unchanged) == (1, 2)
+    assert sum(folded) == 1  # entry 0 was read and its row checked in full
+    assert app.get(target_id("enterprise", credit_code(0)), Target).grid == "G-07"
+
+
+def test_a_kept_rows_division_edited_in_the_table_lends_no_authority(registry, parsed):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)  # gqc's entries
+    app = registry.app
+    # An intruder makes the kept rows say hhc's, so that hhc's clerk passes them as unchanged:
+    # the seals no longer match, every row is checked and its entry's owner (gqc) judged.
+    _restore(app, _kept_rows(app), division="hhc")
+    parsed.clear()
+    with pytest.raises(Forbidden) as refused:
+        _import(registry, rows, by="clerk-hhc")
+    assert "rows 2 (" in str(refused.value)
+    assert len(parsed) == 3
+
+
+def test_a_row_that_adds_the_clear_marker_is_recorded_then_known(registry, folded):
+    rows = [target_row(n) for n in range(3)]
+    _import(registry, rows)
+    marked = [rows[0], target_row(1, grid="<清空>"), rows[2]]
+    folded.clear()
+
+    cleared = _import(registry, marked)
+    assert (cleared.recorded, cleared.updated, cleared.unchanged) == (0, 1, 2)
+    assert [(c.row, c.field) for c in cleared.changes] == [(3, "grid")]
+    assert registry.app.get(target_id("enterprise", credit_code(1)), Target).grid is None
+    folded.clear()
+    # The marked file again changes nothing: its row 3 is now known (the entry not read).
+    again = _import(registry, marked)
+    assert (again.updated, again.unchanged) == (0, 3)
+    assert sum(folded) == 0
