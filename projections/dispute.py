@@ -38,13 +38,15 @@ from uuid import UUID
 from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp
+from ledger.draws.populations import FrozenPopulation, FrozenPopulations, kept_population
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
-from verify.dispute_draws import population_file
+from verify.dispute_draws import against_freeze, population_file
 from verify.dispute_rules import audit_file
-from verify.draw_rules import population_table, roster
+from verify.draw_rules import population_table
+from verify.draws import roster_digest
 from verify.errors import VerifyError
 from verify.events import SignedEvent, decode_record
 from verify.merkle import Levels
@@ -95,7 +97,7 @@ def write_dispute(
     out.mkdir(parents=True, exist_ok=True)
     records = []
     decoded: list[tuple[int, int, SignedEvent]] = []
-    frozen: list[str] = []
+    frozen: dict[str, dict[str, Any]] = {}  # draw id -> its signed freeze
     with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
         for p in positions:
             record = _record_at(app, p)
@@ -111,7 +113,7 @@ def write_dispute(
             evidence.write(json.dumps(line, sort_keys=True) + "\n")
             decoded.append((p, index, event))
             if event.type == "draw.population_frozen":
-                frozen.append(event.aggregate)
+                frozen[event.aggregate] = event.envelope
             records.append(
                 {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
             )
@@ -177,28 +179,59 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
     return checkpoint.size
 
 
-def _write_populations(app: LedgerApp, draws: list[str], out: Path) -> None:
+def _write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: Path) -> None:
     """Each frozen draw's population as its selection read it, and the roster (inspector
-    codes) each division's team walks walked over (verify/dispute_draws.py)."""
-    if not draws:
+    codes) each division's team walks walked over (verify/dispute_draws.py). ``frozen``: the
+    signed freeze (envelope) of each draw, as the file holds it. The population kept at the
+    freeze (``ledger/draws/populations.py``) is used when it matches every digest that freeze
+    signed; otherwise (none kept, an edited row, a freeze that committed to no table or roster)
+    the registry is folded to the freeze again, and what matches is kept for next time."""
+    if not frozen:
         return
     service = Draws(app)
-    for draw_id in draws:
+    kept = FrozenPopulations(app)
+    for draw_id, freeze in frozen.items():
         draw = service.get(UUID(draw_id))
-        state = service.registry_at(draw.position)
-        rows = population_table(draw.params(), state)
-        walked = {draw.division: roster(state)} if draw.teams else {}
+        population = kept.get(draw_id)
+        if population is None or _departs(population, freeze["payload"]):
+            state = service.registry_at(draw.position)
+            rows = population_table(draw.params(), state)
+            population = kept_population(draw_id, rows, state)
+            if not _departs(population, freeze["payload"]):
+                kept.save(population)
+        walked = {draw.division: population.roster} if draw.teams else {}
         for division, partner in draw.partners.items():
             if partner.get("teams"):
-                walked[division] = roster(state, partner)
+                walked[division] = population.partner_rosters.get(partner["division"], [])
         doc = {
             "draw": draw_id,
-            "eligible": [{"target": t, "stratum": s, "weight": w} for t, s, w in sorted(rows)],
+            "eligible": [
+                {"target": t, "stratum": s, "weight": w} for t, s, w in population.eligible
+            ],
             "rosters": walked,
         }
         path = population_file(out, draw_id)
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _departs(population: FrozenPopulation, facts: dict[str, Any]) -> bool:
+    """Whether a population departs from what its signed freeze (``facts``) committed to —
+    the check's own comparison (verify/dispute_draws.py) for the table, and each roster's
+    digest — or the freeze committed to too little to tell (no table or roster digest)."""
+    if "table_digest" not in facts or "roster_digest" not in facts:
+        return True
+    if against_freeze(population.eligible, {"payload": facts}):
+        return True
+    rosters = {"": population.roster, **{f"/{d}": c for d, c in population.partner_rosters.items()}}
+    committed = {
+        "": facts["roster_digest"],
+        **{f"/{d}": c for d, c in (facts.get("partner_roster_digests") or {}).items()},
+    }
+    return rosters.keys() != committed.keys() or any(
+        len(set(codes)) != len(codes) or roster_digest(codes) != committed[name]
+        for name, codes in rosters.items()
+    )
 
 
 def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:

@@ -198,7 +198,7 @@ def _report_pdf(
     table = Section(
         paragraphs=_intro(manifest, acts),
         header=_HEADER,
-        rows=[row[:-1] for row in rows],
+        rows=[(*row[:7], f"{row[7][:32]}\n{row[7][32:]}") for row in rows],  # digest on two lines
         widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
     )
     findings = Section(
