@@ -203,16 +203,24 @@ def _write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: P
         for division, partner in draw.partners.items():
             if partner.get("teams"):
                 walked[division] = population.partner_rosters.get(partner["division"], [])
-        doc = {
-            "draw": draw_id,
-            "eligible": [
-                {"target": t, "stratum": s, "weight": w} for t, s, w in population.eligible
-            ],
-            "rosters": walked,
-        }
         path = population_file(out, draw_id)
         path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.write_text(_population_json(draw_id, population.eligible, walked), encoding="utf-8")
+
+
+def _population_json(
+    draw: str, eligible: list[tuple[str, str, int]], rosters: dict[str, list[str]]
+) -> str:
+    """``draws/<id>.json``: ``{"draw", "eligible": [{"target", "stratum", "weight"}, …],
+    "rosters"}``, one eligible target a line (each line by the C encoder: an indented dump of a
+    large population was most of the writer's time)."""
+    rows = ",\n".join(
+        json.dumps({"target": t, "stratum": s, "weight": w}, ensure_ascii=False)
+        for t, s, w in eligible
+    )
+    head = json.dumps(draw, ensure_ascii=False)
+    walked = json.dumps(rosters, ensure_ascii=False)
+    return f'{{"draw": {head},\n"eligible": [\n{rows}\n],\n"rosters": {walked}}}\n'
 
 
 def _departs(population: FrozenPopulation, facts: dict[str, Any]) -> bool:
