@@ -213,15 +213,11 @@ def _population_json(
     draw: str, eligible: list[tuple[str, str, int]], rosters: dict[str, list[str]]
 ) -> str:
     """``draws/<id>.json``: ``{"draw", "eligible": [{"target", "stratum", "weight"}, …],
-    "rosters"}``, one eligible target a line (each line by the C encoder: an indented dump of a
+    "rosters"}`` in one call of json's C encoder (an indented dump, or one dump per target, of a
     large population was most of the writer's time)."""
-    rows = ",\n".join(
-        json.dumps({"target": t, "stratum": s, "weight": w}, ensure_ascii=False)
-        for t, s, w in eligible
-    )
-    head = json.dumps(draw, ensure_ascii=False)
-    walked = json.dumps(rosters, ensure_ascii=False)
-    return f'{{"draw": {head},\n"eligible": [\n{rows}\n],\n"rosters": {walked}}}\n'
+    rows = [{"target": t, "stratum": s, "weight": w} for t, s, w in eligible]
+    doc = {"draw": draw, "eligible": rows, "rosters": rosters}
+    return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
 def _departs(population: FrozenPopulation, facts: dict[str, Any]) -> bool:
