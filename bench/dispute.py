@@ -9,7 +9,11 @@ frozen population, the other visits to its targets in their years with their dra
 rosters its walks read. The absolute seconds are the goal's figures; the ratios say how the file
 compares with the whole log as the ledger grows.
 
-    .venv/bin/python -m bench.dispute [--targets N] [--repeats R] [--tmp DIR]
+    .venv/bin/python -m bench.dispute [--targets N] [--repeats R] [--tmp DIR] [--keep DIR]
+
+``--keep DIR`` records the demo year into DIR (with its key) the first time and reuses it after,
+so that two versions of the code are measured on the same ledger (a 100,000-target year takes
+minutes to record).
     .venv/bin/python -m bench --only dispute [--quick]
 """
 
@@ -21,13 +25,14 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from .common import Config, Figure, median, record_demo_year, spread, sqlite_demo_ledger
 
 TARGETS = 2_000
 
 
-def run(config: Config, targets: int | None = None) -> list[Figure]:
+def run(config: Config, targets: int | None = None, keep: Path | None = None) -> list[Figure]:
     from projections import open_read_models
     from projections.dispute import write_dispute
     from verify.dispute import check_dispute
@@ -37,20 +42,29 @@ def run(config: Config, targets: int | None = None) -> list[Figure]:
     seconds: dict[str, list[float]] = {"write": [], "check": [], "raw": []}
     records: list[int] = []
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-dispute-", dir=config.tmp) as d:
-        app, signer = sqlite_demo_ledger(Path(d), "dispute")
+        reused = keep is not None and (keep / _KEY).exists()
+        if reused:
+            assert keep is not None
+            app, signer = _kept_ledger(keep)
+        else:
+            app, signer = sqlite_demo_ledger(keep or Path(d), "dispute")
         try:
             start = time.perf_counter()
-            record_demo_year(app, size)
+            if not reused:
+                record_demo_year(app, size)
             built = time.perf_counter() - start
             rm = open_read_models(app, attach=False)
-            rm.runner.rebuild(["trail"])
+            if not reused:
+                rm.runner.rebuild(["trail"])
+            if keep is not None and not reused:
+                (keep / _KEY).write_text(signer.to_text(), encoding="utf-8")
             head = app.recorder.max_notification_id() or 0
             config.log(f"  dispute: demo year of {size:,} targets, {head:,} events, {built:.0f} s")
             draws = sorted({e.aggregate for _, e in app.records(topics=["draw.targets_selected"])})
             rng = random.Random(2018)
             for repeat in range(config.repeats):
                 draw = rng.choice(draws)
-                out = Path(d) / f"dispute-{repeat}"
+                out = Path(d) / f"dispute-{repeat}"  # never into the kept ledger's directory
                 times: dict[str, float] = {}
                 order = ("raw", "write", "check") if repeat % 2 == 0 else ("write", "check", "raw")
                 for step in order:
@@ -93,16 +107,34 @@ def run(config: Config, targets: int | None = None) -> list[Figure]:
     ]  # fmt: skip
 
 
+_KEY = "bench.key"
+
+
+def _kept_ledger(directory: Path) -> tuple[Any, Any]:
+    """The demo ledger ``--keep`` recorded into ``directory`` before, and its signer."""
+    from ledger.application import LedgerApp
+    from ledger.storage import persistence_env
+    from verify.keys import parse_signer_key
+
+    signer = parse_signer_key((directory / _KEY).read_text(encoding="utf-8"))
+    env = persistence_env("sqlite:///ledger.sqlite", directory)
+    return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0), signer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dispute", description=__doc__)
     parser.add_argument("--targets", type=int, default=TARGETS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tmp", help="where the ledger goes")
+    parser.add_argument("--keep", help="a directory to record the ledger into once and reuse")
     args = parser.parse_args(argv)
     config = Config(quick=False, repeats=args.repeats)
     if args.tmp:
         config.tmp = Path(args.tmp)
-    for figure in run(config, args.targets):
+    keep = Path(args.keep) if args.keep else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    for figure in run(config, args.targets, keep):
         print(figure.measure, figure.value_text(), "|", figure.detail)
     return 0
 

@@ -38,16 +38,18 @@ from uuid import UUID
 from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp
+from ledger.draws.populations import FrozenPopulation, FrozenPopulations, kept_population
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
+from ledger.proof_tiles import ProofTiles, TiledTree
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
-from verify.dispute_draws import population_file
+from verify.dispute_draws import against_freeze, population_file
 from verify.dispute_rules import audit_file
-from verify.draw_rules import population_table, roster
+from verify.draw_rules import population_table
+from verify.draws import roster_digest
 from verify.errors import VerifyError
 from verify.events import SignedEvent, decode_record
-from verify.merkle import Levels
 from verify.note import parse_checkpoint, verify_note
 
 from . import tables as t
@@ -91,11 +93,12 @@ def write_dispute(
     positions = _with_whole_chains(engine, acts | _context(engine, kind, acts, position), position)
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
-    tree = Levels(app.sealer.leaf_hashes(size))  # each proof then costs O(log size)
+    # each proof reads one tile of leaf hashes, not the whole tree (ledger/proof_tiles.py)
+    tree = ProofTiles(app.sealer).tree(size, latest.root)
     out.mkdir(parents=True, exist_ok=True)
     records = []
     decoded: list[tuple[int, int, SignedEvent]] = []
-    frozen: list[str] = []
+    frozen: dict[str, dict[str, Any]] = {}  # draw id -> its signed freeze
     with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
         for p in positions:
             record = _record_at(app, p)
@@ -111,7 +114,7 @@ def write_dispute(
             evidence.write(json.dumps(line, sort_keys=True) + "\n")
             decoded.append((p, index, event))
             if event.type == "draw.population_frozen":
-                frozen.append(event.aggregate)
+                frozen[event.aggregate] = event.envelope
             records.append(
                 {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
             )
@@ -139,7 +142,7 @@ def write_dispute(
     return manifest
 
 
-def _write_as_of(app: LedgerApp, tree: Levels, position: int, out: Path) -> tuple[int, str]:
+def _write_as_of(app: LedgerApp, tree: TiledTree, position: int, out: Path) -> tuple[int, str]:
     """``as_of.json``: the signed record at the file's ``as_of`` position (the log's last event
     then; the last one before it if no event has that position), with its leaf index and its
     inclusion proof. Its time is the moment the rule audit judges as of (verify/dispute.py);
@@ -177,28 +180,63 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
     return checkpoint.size
 
 
-def _write_populations(app: LedgerApp, draws: list[str], out: Path) -> None:
+def _write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: Path) -> None:
     """Each frozen draw's population as its selection read it, and the roster (inspector
-    codes) each division's team walks walked over (verify/dispute_draws.py)."""
-    if not draws:
+    codes) each division's team walks walked over (verify/dispute_draws.py). ``frozen``: the
+    signed freeze (envelope) of each draw, as the file holds it. The population kept at the
+    freeze (``ledger/draws/populations.py``) is used when it matches every digest that freeze
+    signed; otherwise (none kept, an edited row, a freeze that committed to no table or roster)
+    the registry is folded to the freeze again, and what matches is kept for next time."""
+    if not frozen:
         return
     service = Draws(app)
-    for draw_id in draws:
+    kept = FrozenPopulations(app)
+    for draw_id, freeze in frozen.items():
         draw = service.get(UUID(draw_id))
-        state = service.registry_at(draw.position)
-        rows = population_table(draw.params(), state)
-        walked = {draw.division: roster(state)} if draw.teams else {}
+        population = kept.get(draw_id)
+        if population is None or _departs(population, freeze["payload"]):
+            state = service.registry_at(draw.position)
+            rows = population_table(draw.params(), state)
+            population = kept_population(draw_id, rows, state)
+            if not _departs(population, freeze["payload"]):
+                kept.save(population)
+        walked = {draw.division: population.roster} if draw.teams else {}
         for division, partner in draw.partners.items():
             if partner.get("teams"):
-                walked[division] = roster(state, partner)
-        doc = {
-            "draw": draw_id,
-            "eligible": [{"target": t, "stratum": s, "weight": w} for t, s, w in sorted(rows)],
-            "rosters": walked,
-        }
+                walked[division] = population.partner_rosters.get(partner["division"], [])
         path = population_file(out, draw_id)
         path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.write_text(_population_json(draw_id, population.eligible, walked), encoding="utf-8")
+
+
+def _population_json(
+    draw: str, eligible: list[tuple[str, str, int]], rosters: dict[str, list[str]]
+) -> str:
+    """``draws/<id>.json``: ``{"draw", "eligible": [{"target", "stratum", "weight"}, …],
+    "rosters"}`` in one call of json's C encoder (an indented dump, or one dump per target, of a
+    large population was most of the writer's time)."""
+    rows = [{"target": t, "stratum": s, "weight": w} for t, s, w in eligible]
+    doc = {"draw": draw, "eligible": rows, "rosters": rosters}
+    return json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def _departs(population: FrozenPopulation, facts: dict[str, Any]) -> bool:
+    """Whether a population departs from what its signed freeze (``facts``) committed to —
+    the check's own comparison (verify/dispute_draws.py) for the table, and each roster's
+    digest — or the freeze committed to too little to tell (no table or roster digest)."""
+    if "table_digest" not in facts or "roster_digest" not in facts:
+        return True
+    if against_freeze(population.eligible, {"payload": facts}):
+        return True
+    rosters = {"": population.roster, **{f"/{d}": c for d, c in population.partner_rosters.items()}}
+    committed = {
+        "": facts["roster_digest"],
+        **{f"/{d}": c for d, c in (facts.get("partner_roster_digests") or {}).items()},
+    }
+    return rosters.keys() != committed.keys() or any(
+        len(set(codes)) != len(codes) or roster_digest(codes) != committed[name]
+        for name, codes in rosters.items()
+    )
 
 
 def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:

@@ -3,7 +3,8 @@ story in Chinese, in log order — each record's time (China time), what it was 
 (the Chinese names of ``ledger/labels.py``), who, in which division, its position and digest —
 then the rule audit the check makes (``verify.dispute_rules.audit_file``, run by the writer over
 the same records): as of when, the rules judged and those a file cannot judge, and each finding
-with the events behind it. The check does not read them: they tell, the records prove.
+in Chinese (``verify/finding_texts.py``) with the events behind it. The check does not read
+them: they tell, the records prove.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from ledger.labels import event_label, role_label, rule_label
 from verify.dispute_rules import DisputeAudit
+from verify.finding_texts import finding_text
 from verify.workdays import CHINA
 
 from . import tables as t
@@ -105,7 +107,7 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
     ]
 
 
-_FINDINGS_HEADER = ("序号", "规则", "发现（核验程序原文）", "相关事件（账本位置、事件、记录）")
+_FINDINGS_HEADER = ("序号", "规则", "发现", "相关事件（账本位置、事件、记录）")
 
 
 def _findings_intro(audit: DisputeAudit) -> list[str]:
@@ -126,13 +128,15 @@ def _findings_intro(audit: DisputeAudit) -> list[str]:
         + "、".join(rule_label(r) for r in audit.not_judged)
         + "。",
         "发现不属于完整性错误：账本是否完整由核验步骤 1–6 判定，规则是否得到遵守另行列出。"
-        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现，不读取本报告。",
+        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现（以英文输出），"
+        "不读取本报告。",
     ]
 
 
 def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
-    """One row per finding: number, the rule in Chinese, the verifier's words, and each event
-    behind it by position, its Chinese name, its record and its time (China time)."""
+    """One row per finding: number, the rule in Chinese, the finding in Chinese
+    (``verify/finding_texts.py``; the verifier prints it in English), and each event behind it
+    by position, its Chinese name, its record and its time (China time)."""
     positions = {e.position for f in audit.audit.findings for e in f.events}
     with engine.connect() as conn:
         a = t.trail_acts
@@ -148,7 +152,7 @@ def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
             + "）"
             for e in f.events
         )
-        rows.append((n, rule_label(f.rule), f.message, events or "无"))
+        rows.append((n, rule_label(f.rule), finding_text(f), events or "无"))
     return rows
 
 
@@ -161,7 +165,7 @@ def _report_html(
 ) -> str:
     esc = html.escape
     findings = "\n".join(
-        f'<tr data-rule="{esc(f.rule)}">'
+        f'<tr data-rule="{esc(f.rule)}" data-kind="{esc(f.kind)}">'
         + "".join(f"<td>{esc(str(c))}</td>" for c in row)
         + "</tr>"
         for f, row in zip(audit.audit.findings, _finding_rows(audit, engine), strict=True)
@@ -198,7 +202,7 @@ def _report_pdf(
     table = Section(
         paragraphs=_intro(manifest, acts),
         header=_HEADER,
-        rows=[row[:-1] for row in rows],
+        rows=[(*row[:7], f"{row[7][:32]}\n{row[7][32:]}") for row in rows],  # digest on two lines
         widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
     )
     findings = Section(

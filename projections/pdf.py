@@ -6,6 +6,12 @@ which every PDF reader carries: the file names the font and holds no glyphs, so 
 needs to be installed on the machine that writes it (a fresh Debian machine with only PyPI has
 what it needs) and nothing is loaded from outside. Text stays text: a reader can search it and
 ``pypdf`` extracts it (the tests check the figures that way).
+
+A table cell whose text fits its column on its lines is drawn as plain text in the cell's font;
+only a cell that must wrap becomes a ``Paragraph`` (wrapping measures every character, several
+times per table: most of a report's time when every cell was one). Long tables are cut into
+tables of ``ROWS_PER_TABLE`` rows, each with the header, instead of one table split page by page
+(each split measures the rest of the table again).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ _TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, spaceAf
 _HEADING = ParagraphStyle("heading", fontName=FONT, fontSize=12, leading=17, spaceBefore=8)
 _TEXT = ParagraphStyle("text", fontName=FONT, fontSize=9.5, leading=14, wordWrap="CJK")
 _CELL = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5, wordWrap="CJK")
+_PADDING = 6  # points left and right of a cell's text (reportlab's default)
+ROWS_PER_TABLE = 30
 
 
 @dataclass
@@ -64,24 +72,42 @@ def pdf_bytes(title: str, sections: Sequence[Section]) -> bytes:
         story.extend(Paragraph(escape(text), _TEXT) for text in section.paragraphs)
         if section.header:
             story.append(Spacer(1, 2 * mm))
-            story.append(_table(section, doc.width))
+            rows = list(section.rows)
+            for start in range(0, max(len(rows), 1), ROWS_PER_TABLE):
+                story.append(_table(section, rows[start : start + ROWS_PER_TABLE], doc.width))
     doc.build(story)
     return out.getvalue()
 
 
-def _table(section: Section, width: float) -> Table:
-    header = [Paragraph(escape(str(h)), _CELL) for h in section.header]
-    body = [[Paragraph(escape(str(c)), _CELL) for c in row] for row in section.rows]
+def _table(section: Section, rows: Sequence[Sequence[object]], width: float) -> Table:
     weights = section.widths or [1.0] * len(section.header)
     total = sum(weights)
-    table = Table([header, *body], colWidths=[width * w / total for w in weights], repeatRows=1)
+    widths = [width * w / total for w in weights]
+    header = [_cell(h, w) for h, w in zip(section.header, widths, strict=True)]
+    body = [[_cell(c, w) for c, w in zip(row, widths, strict=True)] for row in rows]
+    table = Table([header, *body], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), _CELL.fontSize),
+                ("LEADING", (0, 0), (-1, -1), _CELL.leading),
+                ("LEFTPADDING", (0, 0), (-1, -1), _PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _PADDING),
             ]
         )
     )
     return table
+
+
+def _cell(value: object, width: float) -> str | Paragraph:
+    """The cell's text as it is if each of its lines fits the column, else a wrapping
+    paragraph."""
+    text = str(value)
+    room = width - 2 * _PADDING
+    if all(pdfmetrics.stringWidth(line, FONT, _CELL.fontSize) <= room for line in text.split("\n")):
+        return text
+    return Paragraph(escape(text).replace("\n", "<br/>"), _CELL)

@@ -25,7 +25,7 @@ from typing import Any
 
 from .audit_log import MAX_NAMED, AuditLog, EventRef, Family, RuleAudit
 from .eligibility import eligible_inspector_statuses, eligible_target_statuses
-from .participation_rules import agency_rounds_problem, staff_problem
+from .participation_rules import agency_rounds_problem, staff_problem, thresholds
 from .plan_rules import cycle_bounds, cycle_window
 
 
@@ -95,6 +95,14 @@ class Cycle(Family):
                 f"{', '.join(uncovered[:MAX_NAMED])}",
                 plan.drafted,
                 *named,
+                kind="coverage_short",
+                division=division,
+                start=start,
+                end=end,
+                period=plan.period,
+                targets=len(targets),
+                uncovered=len(uncovered),
+                first=uncovered[:MAX_NAMED],
             )
 
     def _participation(
@@ -152,6 +160,11 @@ class Cycle(Family):
                 f"division {division} in {year}: {problem}; absent: "
                 f"{', '.join(absent[:MAX_NAMED])}",
                 *(log.inspector_refs.get(c) for c in absent[:MAX_NAMED]),
+                kind="staff_short",
+                division=division,
+                year=year,
+                **_share(len(inspected), len(staff), thresholds(policy)[0]),
+                absent=absent[:MAX_NAMED],
             )
         problem = agency_rounds_problem(with_agency, len(rounds), policy)
         if problem is not None:
@@ -160,7 +173,17 @@ class Cycle(Family):
                 "participation_agency_rounds",
                 f"division {division} in {year}: {problem}",
                 *(log.sources.get(s) for s in without[:MAX_NAMED]),
+                kind="agency_rounds_short",
+                division=division,
+                year=year,
+                **_share(with_agency, len(rounds), thresholds(policy)[1]),
             )
+
+
+def _share(part: int, whole: int, minimum: int) -> dict[str, Any]:
+    """The facts of a participation finding (its Chinese text, ``finding_texts.py``)."""
+    percent = f"{part * 100 // whole}%" if whole else "无从计算"
+    return {"part": part, "whole": whole, "percent": percent, "minimum": minimum}
 
 
 def _openings(log: AuditLog, sources: Any) -> list[int]:

@@ -26,6 +26,16 @@ from .results import CHANNELS, deadline_start, publication_deadline, publication
 
 _STEP_DEADLINE = {"plan.submitted": "report_by", "plan.uploaded": "upload_by"}
 _DOING = {"report_by": "reported to the aggregator", "upload_by": "uploaded"}
+_DOING_ZH = {"report_by": "报送至汇总处室", "upload_by": "上传"}  # finding_texts.py
+_KIND = {"annual": "年度", "monthly": "月度", "quarterly": "季度"}
+_DEADLINE_ZH = {"report_by": "报送期限", "upload_by": "上传期限"}
+
+
+def _deadlines(deadlines: Any) -> str:
+    """A plan's deadlines in Chinese words (as recorded when not a mapping)."""
+    if not isinstance(deadlines, dict):
+        return str(deadlines)
+    return "，".join(f"{_DEADLINE_ZH.get(k, k)} {v}" for k, v in deadlines.items()) or "无"
 
 
 class Deadlines(Family):
@@ -53,7 +63,7 @@ class Deadlines(Family):
 
     def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:
         for position, message in findings(self.book):
-            audit.find("plan_bounds", message, self.refs.get(position))
+            audit.find("plan_bounds", message, self.refs.get(position), kind="plan_bounds")
         audit.checked["plan_bounds"] += len(self.book.draws)
         for plan in log.plans.values():
             upload_by = plan.deadlines.get("upload_by")
@@ -65,6 +75,12 @@ class Deadlines(Family):
                     f"{plan.kind} plan {plan.period} of {plan.division} was not uploaded by "
                     f"{upload_by} (still not, as of {as_of})",
                     plan.drafted,
+                    kind="plan_not_uploaded",
+                    division=plan.division,
+                    kind_zh=_KIND.get(plan.kind, plan.kind),
+                    period=plan.period,
+                    upload_by=upload_by,
+                    as_of=as_of,
                 )
         for inspection_id, inspection in log.inspections.items():
             for channel in CHANNELS:
@@ -75,7 +91,13 @@ class Deadlines(Family):
         try:
             expected = plan_deadlines(p["kind"], p["period"], log.policy)
         except ValueError as problem:
-            audit.find("plan_deadline", f"plan period {p['period']!r}: {problem}", ref)
+            audit.find(
+                "plan_deadline",
+                f"plan period {p['period']!r}: {problem}",
+                ref,
+                kind="plan_period_unknown",
+                period=p["period"],
+            )
             return
         if p["deadlines"] != expected:
             audit.find(
@@ -83,6 +105,12 @@ class Deadlines(Family):
                 f"{p['kind']} plan {p['period']} of {p['division']} records deadlines "
                 f"{p['deadlines']}; the policy in force gives {expected}",
                 ref,
+                kind="plan_deadlines_differ",
+                division=p["division"],
+                kind_zh=_KIND.get(p["kind"], p["kind"]),
+                period=p["period"],
+                recorded=_deadlines(p["deadlines"]),
+                expected=_deadlines(expected),
             )
 
     def _step(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
@@ -93,12 +121,22 @@ class Deadlines(Family):
         which = _STEP_DEADLINE[ref.type]
         deadline = plan.deadlines.get(which)
         what = f"{plan.kind} plan {plan.period} of {plan.division}"
+        plan_facts = {
+            "division": plan.division,
+            "kind_zh": _KIND.get(plan.kind, plan.kind),
+            "period": plan.period,
+        }
         if p["deadline"] != deadline:
             audit.find(
                 "plan_deadline",
                 f"{what}: {ref.type} names the deadline {p['deadline']}, the plan's is {deadline}",
                 ref,
                 plan.drafted,
+                kind="plan_step_deadline_differs",
+                **plan_facts,
+                step=_DOING_ZH[which],
+                named=p["deadline"],
+                deadline=deadline,
             )
         elif p["late"]:
             audit.find(
@@ -106,6 +144,10 @@ class Deadlines(Family):
                 f"{what} was {_DOING[which]} late: after its deadline {deadline}",
                 ref,
                 plan.drafted,
+                kind="plan_step_late",
+                **plan_facts,
+                doing=_DOING_ZH[which],
+                deadline=deadline,
             )
 
     def _published(self, ref: EventRef, p: dict[str, Any], log: AuditLog, audit: RuleAudit) -> None:
@@ -116,7 +158,12 @@ class Deadlines(Family):
         try:
             terms = publication_terms(p["start"], p["published_on"], log.policy)
         except (VerifyError, ValueError) as e:
-            audit.find("publication_deadline", f"cannot count its deadline: {e}", ref)
+            audit.find(
+                "publication_deadline",
+                f"cannot count its deadline: {e}",
+                ref,
+                kind="publication_uncountable",
+            )
             return
         if not terms["on_time"]:
             counted = _counted_from(inspection, p["channel"])
@@ -127,6 +174,12 @@ class Deadlines(Family):
                 f"{p['start']})",
                 ref,
                 counted,
+                kind="publication_late",
+                published_on=p["published_on"],
+                channel=CHANNELS.get(p["channel"], p["channel"]),
+                deadline=terms["deadline"],
+                allowed=terms["working_days_allowed"],
+                start=p["start"],
             )
 
     def _unpublished(
@@ -153,6 +206,13 @@ class Deadlines(Family):
                 f"{deadline} ({allowed} working days from {start}) passed before {as_of}",
                 _counted_from(inspection, channel),
                 inspection.notified,
+                kind="publication_missing",
+                target=inspection.target,
+                channel=CHANNELS.get(channel, channel),
+                deadline=deadline,
+                allowed=allowed,
+                start=start,
+                as_of=as_of,
             )
 
 

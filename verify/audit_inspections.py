@@ -25,15 +25,20 @@ from datetime import date
 from typing import Any
 
 from .audit_log import AuditLog, EventRef, Family, Inspection, RuleAudit
-from .eligibility import REASONS, inspector_exclusion, yearly_cap_reason
+from .eligibility import REASONS, inspector_exclusion, reason_in_chinese, yearly_cap_reason
 from .inspection_rules import (
     CERTIFICATE_INVALID,
+    NOT_ON_DUTY,
+    NOT_ON_TEAM,
     NOT_QUALIFIED,
     drawn_team_problem,
+    min_inspectors,
     presence_refusal,
     team_size_problem,
 )
 
+# The kind of finding (finding_texts.py) of an exclusion; a refusal's is the refusal's kind.
+EXCLUDED = "inspector_excluded"
 # The rule each refusal or exclusion breaks (the rest are the team's composition).
 _BY_REFUSAL = {NOT_QUALIFIED: "qualification", CERTIFICATE_INVALID: "certificate"}
 _BY_EXCLUSION = {
@@ -66,8 +71,18 @@ class Visits(Family):
         audit.checked["team_size"] += 1
         problem = drawn_team_problem(p["team_size"], log.policy)
         if problem is not None:
-            who = f"partner {p['division']}" if ref.type == "draw.partner_accepted" else "draw"
-            audit.find("team_size", f"{who} {ref.id} asks for {problem}", ref)
+            partner = ref.type == "draw.partner_accepted"
+            who = f"partner {p['division']}" if partner else "draw"
+            audit.find(
+                "team_size",
+                f"{who} {ref.id} asks for {problem}",
+                ref,
+                kind="draw_team_too_small",
+                who=f"联合检查部门 {p['division']}（抽取）" if partner else "抽取",
+                draw=ref.id,
+                team_size=p["team_size"],
+                minimum=min_inspectors(log.policy),
+            )
 
     def _visit(
         self,
@@ -83,14 +98,31 @@ class Visits(Family):
         problem = team_size_problem(present, log.policy)
         if problem is not None:
             audit.find(
-                "team_size", f"inspection of {inspection.target} on {on}: {problem}", *behind
+                "team_size",
+                f"inspection of {inspection.target} on {on}: {problem}",
+                *behind,
+                kind="visit_team_too_small",
+                target=inspection.target,
+                on=on,
+                present=present,
+                minimum=min_inspectors(log.policy),
             )
         team = log.teams.get((inspection.source, inspection.division, inspection.target))
         aggregate = log.target_aggregate.get(inspection.target, "")
         for code in dict.fromkeys(present):
-            for rule, message, cited in self._inspector(code, on, inspection, team, aggregate, log):
+            for rule, message, cited, kind, facts in self._inspector(
+                code, on, inspection, team, aggregate, log
+            ):
                 audit.find(
-                    rule, f"inspection of {inspection.target} on {on}: {message}", *behind, cited
+                    rule,
+                    f"inspection of {inspection.target} on {on}: {message}",
+                    *behind,
+                    cited,
+                    kind=kind,
+                    target=inspection.target,
+                    on=on,
+                    code=code,
+                    **facts,
                 )
         for rule in ("team_composition", "recusal", "qualification", "certificate"):
             audit.checked[rule] += len(present)
@@ -104,17 +136,30 @@ class Visits(Family):
         team: list[str] | None,
         aggregate: str,
         log: AuditLog,
-    ) -> list[tuple[str, str, EventRef | None]]:
-        """(rule, why, the event that shows it) for each rule inspector ``code`` broke."""
+    ) -> list[tuple[str, str, EventRef | None, str, dict[str, Any]]]:
+        """(rule, why, the event that shows it, the finding's kind, its facts) for each rule
+        inspector ``code`` broke."""
         inspector = log.registry.inspectors.get(code)
         registered = log.inspector_refs.get(code)
-        found: dict[str, tuple[str, str, EventRef | None]] = {}
+        found: dict[str, tuple[str, str, EventRef | None, str, dict[str, Any]]] = {}
         refusal = presence_refusal(
             code, inspector, on=on, random=inspection.random, team=team, items=inspection.items
         )
         if refusal is not None:
             rule = _BY_REFUSAL.get(refusal.kind, "team_composition")
-            found[rule] = (rule, refusal.message, registered)
+            facts: dict[str, Any] = {}
+            if refusal.kind == NOT_ON_TEAM:
+                facts = {"team": team or []}
+            elif inspector is not None and refusal.kind == NOT_QUALIFIED:
+                facts = {
+                    "items": [i for i in inspection.items if i not in inspector.qualifications]
+                }
+            elif inspector is not None and refusal.kind == NOT_ON_DUTY:
+                facts = {"status": inspector.status}
+            elif inspector is not None and refusal.kind == CERTIFICATE_INVALID:
+                until = inspector.certificate.get("valid_until")
+                facts = {"expired": f"已于 {until} 到期" if until else "未载明有效期"}
+            found[rule] = (rule, refusal.message, registered, refusal.kind, facts)
         if inspector is None:
             return list(found.values())
         for item in inspection.items:
@@ -136,7 +181,13 @@ class Visits(Family):
             cited = registered
             if rule == "recusal":
                 cited = log.conflict_refs.get((code, aggregate), registered)
-            found[rule] = (rule, f"inspector {code}: {reason}", cited)
+            found[rule] = (
+                rule,
+                f"inspector {code}: {reason}",
+                cited,
+                EXCLUDED,
+                {"reason": reason_in_chinese(reason)},
+            )
         return list(found.values())
 
     def _cap(
@@ -163,6 +214,12 @@ class Visits(Family):
                     f"target {inspection.target} inspected again on {on}: {reason}",
                     ref,
                     *earlier,
+                    kind="yearly_cap",
+                    target=inspection.target,
+                    on=on,
+                    year=year,
+                    done=self.done[key],
+                    cap=log.policy.get("frequency", {}).get("max_inspections_per_entity_per_year"),
                 )
         self.done[key] += 1
         earlier.append(ref)

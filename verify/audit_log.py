@@ -59,6 +59,9 @@ class RuleFinding:
     rule: str
     message: str
     events: tuple[EventRef, ...]
+    # the finding's kind and facts: its Chinese text (``finding_texts.py``), not in its JSON
+    kind: str = ""
+    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,10 +84,14 @@ class RuleAudit:
     def ok(self) -> bool:
         return not self.findings
 
-    def find(self, rule: str, message: str, *events: EventRef | None) -> None:
+    def find(
+        self, rule: str, message: str, *events: EventRef | None, kind: str = "", **facts: Any
+    ) -> None:
+        """Record a finding of ``rule``: the verifier's words, the events behind it, and its
+        ``kind`` and ``facts`` (its Chinese text, ``finding_texts.py``)."""
         assert rule in RULES, rule
         named = tuple(dict.fromkeys(e for e in events if e is not None))
-        self.findings.append(RuleFinding(rule, message, named))
+        self.findings.append(RuleFinding(rule, message, named, kind, facts))
 
     def to_json(self, rules: Iterable[str] | None = None) -> dict[str, Any]:
         """The audit as JSON; with ``rules``, the table lists only those (a dispute file's)."""

@@ -82,7 +82,7 @@ class Selections(Family):
         for draw_id, draw in self.draws.items():
             if draw.selected is None or draw.abandoned:
                 continue
-            end, period = self._end(draw, log)
+            end, period, period_zh = self._end(draw, log)
             if end >= as_of:
                 continue  # the period is not over on the audit day
             for target in draw.targets:
@@ -97,18 +97,34 @@ class Selections(Family):
                     f"the end of {period}{late}",
                     draw.selected,
                     draw.opened,
+                    kind="selection_not_inspected",
+                    draw=draw_id,
+                    target=target,
+                    end=end,
+                    period=period_zh,
+                    late=f"（首次检查于 {on}）" if on is not None else "",
                 )
 
     @staticmethod
-    def _end(draw: _Selection, log: AuditLog) -> tuple[date, str]:
-        """The last day by which the draw's targets are inspected, and what period it ends."""
+    def _end(draw: _Selection, log: AuditLog) -> tuple[date, str, str]:
+        """The last day by which the draw's targets are inspected, and what period it ends (in
+        the verifier's words and in Chinese, ``finding_texts.py``)."""
         plan = log.plans.get(draw.plan) if draw.plan else None
         try:
             if draw.rolled_to is not None:
-                return period_end("monthly", draw.rolled_to), f"the month {draw.rolled_to}"
+                end = period_end("monthly", draw.rolled_to)
+                return end, f"the month {draw.rolled_to}", f"{draw.rolled_to} 月（结转）"
             if plan is not None:
                 end = period_end(plan.kind, plan.period)
-                return end, f"plan {draw.plan}'s period {plan.period}"
+                return (
+                    end,
+                    f"plan {draw.plan}'s period {plan.period}",
+                    f"计划 {draw.plan} 的计划期 {plan.period}",
+                )
         except ValueError:
             pass  # a period that names no month or year: judged as a draw outside a plan
-        return date(draw.year, 12, 31), f"the year {draw.year} (the draw follows no plan)"
+        return (
+            date(draw.year, 12, 31),
+            f"the year {draw.year} (the draw follows no plan)",
+            f"{draw.year} 年（该抽取不依计划）",
+        )

@@ -24,6 +24,32 @@ from .audit_log import AuditLog, EventRef, Family, RuleAudit
 from .inspection_rules import step_order_problem
 
 RULE = "step_dates"
+# Each step and each step it follows in Chinese (finding_texts.py); the English as recorded above.
+_STEPS_ZH = {
+    "inspection.notified": "告知检查",
+    "inspection.carried_out": "实施检查",
+    "inspection.confirmation_recorded": "被检查对象确认",
+    "inspection.followed_up": "后续处理",
+    "inspection.closed": "检查办结",
+}
+_AFTER_ZH = {
+    "the notice": "告知检查",
+    "the visit": "实施检查",
+    "the party's confirmation": "被检查对象确认",
+    "the order itself": "责令改正决定本身",
+}
+
+
+def _step_zh(what: str) -> str:
+    """The step ``what`` (the verifier's words) in Chinese."""
+    if what in _AFTER_ZH:
+        return _AFTER_ZH[what]
+    if what.startswith("the follow-up '"):
+        kind = what.removeprefix("the follow-up '")[:-1]
+        return f"后续处理“{kind}”"
+    if what.endswith(" drew (or directed) it"):
+        return f"抽取（或定向检查登记）{what.removesuffix(' drew (or directed) it')}"
+    return what
 
 
 @dataclass
@@ -79,7 +105,17 @@ class StepDates(Family):
         audit.checked[RULE] += 1
         problem = step_order_problem(day, after)
         if problem is not None:
-            audit.find(RULE, f"{ref.type} of {ref.id}: {problem}", ref)
+            audit.find(
+                RULE,
+                f"{ref.type} of {ref.id}: {problem}",
+                ref,
+                kind="step_before_the_one_it_follows",
+                id=ref.id,
+                step=_STEPS_ZH.get(ref.type, ref.type),
+                day=day,
+                after=_step_zh(after[1]) if after else "",
+                after_day=after[0] if after else "",
+            )
 
     def finish(self, log: AuditLog, audit: RuleAudit, as_of: date) -> None:
         return None

@@ -78,7 +78,7 @@ def _replay(
         table, rosters = _table(population_file(directory, draw), draw)
     except ValueError as e:
         return [str(e)]
-    problems = [f"(position {frozen_pos}) {p}" for p in _against_freeze(table, frozen_env)]
+    problems = [f"(position {frozen_pos}) {p}" for p in against_freeze(table, frozen_env)]
     if problems or "seed_revealed" not in steps:
         return problems
     rev_pos, rev_env = steps["seed_revealed"]
@@ -94,7 +94,7 @@ def _replay(
         return [f"(position {sel_pos}) the selection cannot be recomputed: {e}"]
     if computed != recorded:
         return [f"(position {sel_pos}) {_first_difference(recorded, computed)}"]
-    committed = _against_committed_rosters(frozen_env["payload"], opened["division"], rosters)
+    committed = against_committed_rosters(frozen_env["payload"], opened["division"], rosters)
     if committed:
         return [f"(position {frozen_pos}) {p}" for p in committed]
     return _walks(draw, frozen_env["payload"]["position"], rosters, events)
@@ -110,7 +110,7 @@ def rosters_not_committed(events: list[tuple[int, int, SignedEvent]]) -> list[st
     )
 
 
-def _against_committed_rosters(
+def against_committed_rosters(
     frozen: dict[str, Any], lead: str, rosters: dict[str, list[str]]
 ) -> list[str]:
     """How the file's rosters depart from the digests the signed freeze committed to: the
@@ -242,7 +242,7 @@ def _table(path: Path, draw: str) -> tuple[list[tuple[str, str, int]], dict[str,
     return rows, rosters
 
 
-def _against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) -> list[str]:
+def against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) -> list[str]:
     """How the population file departs from what the signed freeze committed to."""
     facts = frozen["payload"]
     ids = [t for t, _, _ in table]

@@ -107,6 +107,10 @@ class Levels:
     def root(self) -> bytes:
         return self._levels[-1][0] if self.size else EMPTY_ROOT
 
+    def leaf(self, index: int) -> bytes:
+        """The hash given as leaf ``index``."""
+        return self._levels[0][index]
+
     def inclusion_proof(self, index: int) -> list[bytes]:
         """The RFC 9162 inclusion path of leaf ``index``, as ``inclusion_proof`` gives it."""
         if not 0 <= index < self.size:

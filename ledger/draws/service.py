@@ -50,6 +50,7 @@ from ..registry.items import Item, item_id
 from ..registry.states import RegistryStates
 from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 from .nonces import NonceVault
+from .populations import FrozenPopulations, kept_population
 
 # How long after the beacon round (or, without one, after the opening) a draw may be revealed;
 # later, it can only be abandoned (recorded as overdue).
@@ -275,18 +276,21 @@ class Draws:
                     f"stratum {stratum!r}: {count} targets asked, only {size} eligible "
                     f"({len(pop.exclusions)} excluded in scope)"
                 )
+        rows = population_table(draw.params(), state, pop)
         facts = {
             "position": state.position,
             "year": year,
             "count": len(pop.ids),
             "digest": population_digest(pop.ids),
-            "table_digest": population_table_digest(population_table(draw.params(), state, pop)),
+            "table_digest": population_table_digest(rows),
             "strata": {s: len(keys) for s, keys in pop.strata.items()},
             "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
             **roster_digests(state),
         }
         draw.freeze(facts, actor)
         self.app.save(draw)
+        # kept for the dispute file of the draw, which checks it against these signed digests
+        FrozenPopulations(self.app).save(kept_population(str(draw_id), rows, state))
         return facts
 
     def registry_at(self, position: int | None) -> RegistryState:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -773,6 +774,13 @@ def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_ea
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     assert "规则执行情况审查" in text and f"共 {len(findings)} 项发现" in text
     assert rule_label(findings[0]["rule"]) in text
+    # Each finding in Chinese (verify/finding_texts.py), no English sentence of the verifier's:
+    # the JSON keeps its codes and words.
+    shown = re.sub(r"<[^>]*>", " ", section)
+    for finding in findings:
+        assert finding["message"] not in shown and finding["message"] not in text
+    assert not re.search(r"[A-Za-z]{2,}[ ,:;']+[A-Za-z]{2,}[ ,:;']+[A-Za-z]{2,}", shown), shown
+    assert all(re.search(r"[\u4e00-\u9fff]", row.split("</td>")[2]) for row in rows)
 
 
 def test_the_teams_of_the_other_visits_counted_for_the_cap_are_judged_too(demo, tmp_path):

@@ -1,0 +1,140 @@
+"""Inclusion proofs against a signed checkpoint without hashing the whole tree: the hashes of
+full tiles (aligned blocks of ``2**TILE_BITS`` leaves) kept beside the log.
+
+A tile that is full never changes (the log is append-only), and in an RFC 6962 tree every
+aligned full block is a node: so the tree of ``size`` leaves is the tree over its tiles' hashes
+(the last, partial tile hashed from its leaves), and a leaf's inclusion proof is its path inside
+its tile followed by its tile's path in the tree of tiles (``verify.merkle.Levels`` for both).
+Writing a dispute file then reads one tile of leaf hashes per proof and the kept tile hashes,
+instead of every leaf hash of the log.
+
+The ``seal_tiles`` table is a cache, not part of the log: tiles missing from it are hashed from
+the sealed leaves and kept. Before any proof is given, the tree over the kept tiles must have the
+signed checkpoint's root, and each tile read must hash to its kept hash: a row an operator edited
+(or one from another log) fails that, the table is emptied and every tile hashed again from the
+leaves; if the root still differs, ``SealError`` (the leaves themselves are not the signed ones).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from verify.merkle import Levels
+
+from .sealer import LEAVES_TABLE, Sealer, SealError
+from .storage import for_driver, is_postgres
+
+TABLE = "seal_tiles"
+TILE_BITS = 8  # 256 leaves a tile: a proof reads 256 leaf hashes and hashes 255 nodes
+log = logging.getLogger(__name__)
+
+
+class ProofTiles:
+    """The kept tile hashes of one sealer's tree."""
+
+    def __init__(self, sealer: Sealer, tile_bits: int = TILE_BITS) -> None:
+        self.sealer = sealer
+        self.bits = tile_bits
+        self.recorder: Any = sealer.recorder  # the SQLite or PostgreSQL recorder: its datastore
+        self._pg = is_postgres(self.recorder)
+        blob = "BYTEA" if self._pg else "BLOB"
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (tile_bits INTEGER NOT NULL, "
+                f"tile BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (tile_bits, tile))"
+            )
+
+    def tree(self, size: int, root: bytes) -> TiledTree:
+        """The tree of the first ``size`` leaves, whose root the signed checkpoint of that size
+        names (``root``); SealError if the sealed leaves do not give it."""
+        top = self._top(size, root)
+        if top is None:
+            log.warning("the kept proof tiles do not give the signed root: hashing them again")
+            self._forget()
+            top = self._top(size, root)
+            if top is None:
+                raise SealError(f"the sealed leaves do not give the signed root of size {size}")
+        return TiledTree(self, size, top)
+
+    def leaves(self, lo: int, hi: int) -> list[bytes]:
+        """The sealed leaf hashes ``lo`` to ``hi - 1``."""
+        statement = (
+            f"SELECT leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index >= ? AND leaf_index < ? "
+            "ORDER BY leaf_index"
+        )
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(for_driver(statement, self._pg), (lo, hi))
+            found = [bytes(r["leaf_hash"]) for r in c.fetchall()]
+        if len(found) != hi - lo:
+            raise SealError(f"expected sealed leaves {lo} to {hi - 1}, found {len(found)}")
+        return found
+
+    def _top(self, size: int, root: bytes) -> Levels | None:
+        """The tree over the tiles of ``size`` leaves (the missing full ones hashed and kept),
+        or None if its root is not ``root``."""
+        full = size >> self.bits
+        kept = self._kept(full)
+        missing = [t for t in range(full) if t not in kept]
+        if missing:
+            kept.update(self._hash_tiles(missing))
+        units = [kept[t] for t in range(full)]
+        if size > full << self.bits:
+            units.append(Levels(self.leaves(full << self.bits, size)).root())
+        top = Levels(units)
+        return top if top.root() == root else None
+
+    def _kept(self, full: int) -> dict[int, bytes]:
+        statement = f"SELECT tile, hash FROM {TABLE} WHERE tile_bits = ? AND tile < ?"
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(for_driver(statement, self._pg), (self.bits, full))
+            return {int(r["tile"]): bytes(r["hash"]) for r in c.fetchall()}
+
+    def _hash_tiles(self, tiles: list[int]) -> dict[int, bytes]:
+        """Hash the full ``tiles`` from their leaves and keep them (runs of tiles read at once)."""
+        width = 1 << self.bits
+        hashed: dict[int, bytes] = {}
+        run: list[int] = []
+        for tile in [*tiles, -1]:
+            if run and (tile != run[-1] + 1 or len(run) >= 256):
+                leaves = self.leaves(run[0] * width, (run[-1] + 1) * width)
+                for n, t in enumerate(run):
+                    hashed[t] = Levels(leaves[n * width : (n + 1) * width]).root()
+                run = []
+            if tile >= 0:
+                run.append(tile)
+        statement = (
+            f"INSERT INTO {TABLE} (tile_bits, tile, hash) VALUES (?, ?, ?) "
+            "ON CONFLICT (tile_bits, tile) DO NOTHING"
+        )
+        try:
+            with self.recorder.datastore.transaction(commit=True) as c:
+                for t, h in hashed.items():
+                    c.execute(for_driver(statement, self._pg), (self.bits, t, h))
+        except Exception as e:  # a cache: a failure costs hashing them again next time
+            log.warning("the proof tiles were not kept: %s", e)
+        return hashed
+
+    def _forget(self) -> None:
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(
+                for_driver(f"DELETE FROM {TABLE} WHERE tile_bits = ?", self._pg), (self.bits,)
+            )
+
+
+class TiledTree:
+    """Inclusion proofs in the tree of ``size`` leaves, as ``verify.merkle.Levels`` gives them."""
+
+    def __init__(self, tiles: ProofTiles, size: int, top: Levels) -> None:
+        self.tiles, self.size, self._top = tiles, size, top
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """The RFC 9162 inclusion path of leaf ``index``; SealError if its tile's leaves do not
+        hash to the tile's hash the signed root was checked with."""
+        bits = self.tiles.bits
+        tile = index >> bits
+        lo = tile << bits
+        inner = Levels(self.tiles.leaves(lo, min(lo + (1 << bits), self.size)))
+        if inner.root() != self._top.leaf(tile):
+            raise SealError(f"the sealed leaves of tile {tile} do not hash to the signed tree's")
+        return inner.inclusion_proof(index - lo) + self._top.inclusion_proof(tile)
