@@ -162,13 +162,9 @@ def _step_records(
     fused = isinstance(bundle, BundleFile) and bundle.pending
     keys = candidates.for_pass() if fused else candidates.finish(key_trust.rotated_keys(bundle))
     passed = _record_pass(bundle, keys, trusted, jobs)
-    if fused:
-        final = candidates.finish(key_trust.rotated_keys(bundle))
-        if all(str(keys.get(kid)) == str(key) for kid, key in final.items()):
-            passed.restrict(final)
-        else:  # a pinned key and a header key a rotation names share an id: check again
-            passed = _record_pass(bundle, final, trusted, jobs)
-        keys = final
+    if fused:  # every candidate is the pass's key under its id (KeyCandidates.for_pass)
+        keys = candidates.finish(key_trust.rotated_keys(bundle))
+        passed.restrict(keys)
     step = passed.records
     report.steps.append(step)
     first_keys = candidates.first(keys)

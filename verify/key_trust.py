@@ -223,8 +223,7 @@ class KeyCandidates:
     pinned: dict[bytes, VerifierKey] | None  # None without --key
 
     def for_pass(self) -> dict[bytes, VerifierKey]:
-        """Every key that may be a candidate (the pinned ones win a shared key id, as in
-        ``finish`` unless a rotation names the header's: then ``finish`` differs)."""
+        """Every key that may be a candidate, each under its id as in ``finish``."""
         return self.header if self.pinned is None else self.header | self.pinned
 
     def finish(self, rotated: set[str]) -> dict[bytes, VerifierKey]:
@@ -232,8 +231,9 @@ class KeyCandidates:
         keys = self.header
         if self.pinned is not None:
             # Only what the auditor pinned, and the header keys a rotation names (key_trust
-            # decides whether a pinned key introduced them, and where they may sign).
-            keys = self.pinned | {kid: k for kid, k in keys.items() if str(k) in rotated}
+            # decides whether a pinned key introduced them, and where they may sign). Under a
+            # shared id (a key id is 4 bytes of a hash of the key) the pinned key is kept.
+            keys = {kid: k for kid, k in keys.items() if str(k) in rotated} | self.pinned
         if not keys:
             self.step.fail(None, "no usable ledger key: nothing can be verified")
         self.step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
