@@ -34,6 +34,9 @@ _EVENT_LINE = re.compile(
     rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/]*={0,2})"\}'
 )
 _RECORD_AT = len(b'"record":"')
+# The same line up to its record: the one pass checks the record's characters by decoding it
+# strictly (binascii refuses what is not the alphabet with '=' only at its end), not by a match.
+_EVENT_HEAD = re.compile(rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"')
 
 
 class BundleError(VerifyError):
@@ -443,12 +446,27 @@ def _read_lines(
     bundle = make(*_header(first[:-1]))
     end: dict[str, Any] | None = None
     add_exact = bundle.add_exact if isinstance(bundle, BundleFile) else None
-    decode, match = binascii.a2b_base64, _EVENT_LINE.fullmatch
+    decode, match, head = binascii.a2b_base64, _EVENT_LINE.fullmatch, _EVENT_HEAD.match
     for lineno, line in enumerate(lines, start=2):
         if not line.endswith(b"\n"):
             raise BundleError(_TRUNCATED)
         if end is not None:
             raise BundleError(f"line {lineno}: content after the end line")
+        if records and add_exact is not None and not bundle.checkpoints:
+            # The one pass decodes every record: a line that is _EVENT_LINE's up to its
+            # record and ends '"}' is one _EVENT_LINE matches if the record decodes strictly
+            # (else the match below decides, as in the scan).
+            fields = head(line)
+            if fields is not None and line.endswith(b'"}\n'):
+                text = line[fields.end() : -3]
+                try:
+                    record = decode(text, strict_mode=True)
+                except binascii.Error:
+                    pass
+                else:
+                    add_exact(fields[1], fields[2], text, lineno)
+                    yield record
+                    continue
         fast = match(line, 0, len(line) - 1)  # the line without its line feed, uncopied
         if fast is not None and not bundle.checkpoints:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
