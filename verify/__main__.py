@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .bundle import BundleError, scan_bundle
+from .bundle import BundleError, open_bundle
 from .checks import verify_bundle
 from .keys import read_key_text
 from .report import Report
@@ -101,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        # The file is read as a stream, again for each pass: memory independent of its size.
-        bundle = scan_bundle(args.bundle)
+        # The file is read as a stream: its header and tail now, its lines in step 3's pass
+        # (which is also the structural scan), again for each later pass: memory independent
+        # of its size.
+        bundle = open_bundle(args.bundle)
         trusted = [_read_text(f) for f in args.trusted_checkpoint]
         pinned = [_key_text(k) for k in args.key]
         witnesses = [_key_text(k) for k in args.witness]
@@ -131,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.rules:
             report.rule_audit = audit_bundle(bundle)
+    except BundleError as e:  # found by the pass that scans the file, or the file changed
+        return _unusable(str(e), args.json)
     except Exception as e:  # noqa: BLE001 - a verifier bug must not pass for "a check failed"
         return _unusable(f"the verifier could not process this bundle: {e!r}", args.json)
     if args.json:

@@ -21,7 +21,7 @@ import io
 import json
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ _EVENT_LINE = re.compile(
     rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/]*={0,2})"\}'
 )
 _RECORD_AT = len(b'"record":"')
+# The same line up to its record: the one pass checks the record's characters by decoding it
+# strictly (binascii refuses what is not the alphabet with '=' only at its end), not by a match.
+_EVENT_HEAD = re.compile(rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"')
 
 
 class BundleError(VerifyError):
@@ -132,6 +135,9 @@ class BundleFile:
     # Each event's position (its store notification id), 8 bytes an event: what the report
     # names events by (docs/FORMAT.md, "Positions").
     notification_ids: array[int] = field(default_factory=lambda: array("q"))
+    # Opened by ``open_bundle``: the header and the tail (checkpoints, end line) were read,
+    # the events not yet; ``count`` is what the end line claims until the first pass is done.
+    pending: bool = False
 
     def add_event(self, notification_id: int, record: bytes) -> None:
         self._exact = False  # a line in another spelling: read again through the JSON path
@@ -163,7 +169,19 @@ class BundleFile:
             raise BundleError(f"line {lineno}: notification ids must be increasing integers")
         if not _canonical_base64(text):
             raise BundleError(f"line {lineno}: record is not canonical base64")
-        self.add_encoded(notification_id, text, len(text) // 4 * 3 - text.count(b"=", -2))
+        # add_encoded, inline (one call less an event)
+        self._digest.update(text + b"\n")
+        self.notification_ids.append(notification_id)
+        if count == 0:
+            self._first = base64.b64decode(text)
+        one, two, three = _ROTATION_B64
+        if one in text or two in text or three in text:
+            record = base64.b64decode(text)
+            if _ROTATION in record:
+                self._rotations.append(record)
+        self.count = count + 1
+        self.record_bytes += len(text) // 4 * 3 - text.count(b"=", -2)
+        self._last = notification_id
 
     def last_notification_id(self) -> int | None:
         return self._last
@@ -175,10 +193,47 @@ class BundleFile:
         return self._rotations
 
     def iter_records(self) -> Iterator[bytes]:
-        """The records again, read from the file; BundleError if it no longer holds what
-        ``scan_bundle`` checked (it changed while it was being verified): the records of
-        each pass hash to what the scan hashed, checked when the pass ends, so that no result
-        of a pass over other bytes than the others' is used."""
+        """The records, read from the file. The first pass over a bundle ``open_bundle``
+        opened is the structural scan itself (``_first_pass``); every later pass reads them
+        again and raises BundleError if the file no longer holds what the scan checked (it
+        changed while it was being verified): the records of each pass hash to what the scan
+        hashed, checked when the pass ends, so that no result of a pass over other bytes than
+        the others' is used."""
+        return self._first_pass() if self.pending else self._again()
+
+    def _first_pass(self) -> Iterator[bytes]:
+        """Scan the file as ``scan_bundle`` does (every check, in the same order, with the
+        same messages), yielding each record as its line is checked: one read of the file for
+        the structure and step 3. What the scan finds must be what ``open_bundle`` read ahead
+        (header, checkpoints, the end line's count): else the file changed between the two
+        reads and BundleError says so. A pass abandoned before its end leaves the bundle
+        pending: the next pass scans again."""
+        ids = self.notification_ids
+        del ids[:]
+
+        def make(origin: str, keys: list[str], exported_at: str) -> BundleFile:
+            return BundleFile(self.path, origin, keys, exported_at, notification_ids=ids)
+
+        try:
+            with open(self.path, "rb") as f:
+                scanned = yield from _read_lines(f, make, records=True)
+        except OSError as e:
+            raise BundleError(f"{self.path}: cannot read it again: {e}") from None
+        read_ahead = (self.origin, self.keys, self.exported_at, self.checkpoints, self.count)
+        if read_ahead != (
+            scanned.origin,
+            scanned.keys,
+            scanned.exported_at,
+            scanned.checkpoints,
+            scanned.count,
+        ):
+            raise BundleError(f"{self.path}: the file changed while it was being verified")
+        self.record_bytes, self._exact = scanned.record_bytes, scanned._exact
+        self._last, self._first, self._rotations = scanned._last, scanned._first, scanned._rotations
+        self._digest = scanned._digest
+        self.pending = False
+
+    def _again(self) -> Iterator[bytes]:
         count = 0
         digest = hashlib.sha256()
         update, decode, exact = digest.update, binascii.a2b_base64, self._exact
@@ -270,11 +325,92 @@ def scan_bundle(path: Path | str) -> BundleFile:
         raise BundleError(f"{path}: cannot read: {e.strerror}") from None
 
 
-def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
-    lines = _whole_lines(source)
-    first = next(lines, None)
-    if first is None:
-        raise BundleError("empty input: not a bundle")
+TAIL_BLOCK = 1 << 16  # bytes read at a time from the file's end, backwards
+
+
+def open_bundle(path: Path | str) -> BundleFile:
+    """A bundle file to verify in one pass: only its header and its tail are read now — the
+    checkpoint lines after the last event and the end line, which say the tree sizes whose
+    roots the record pass must keep — and its first pass (``BundleFile._first_pass``) is
+    ``scan_bundle``'s scan, which refuses what it refuses and checks that the file still holds
+    what was read here. A file whose header or tail is not as the exporter writes them is
+    scanned at once instead (``scan_bundle``): it raises the scan's own BundleError, or, if
+    the scan accepts the file after all, the verifier reads it twice as before."""
+    try:
+        with open(path, "rb") as f:
+            ahead = _read_ahead(f)
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such file") from None
+    except OSError as e:
+        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+    if ahead is None:
+        return scan_bundle(path)
+    (origin, keys, exported_at), checkpoints, count = ahead
+    bundle = BundleFile(Path(path), origin, keys, exported_at, checkpoints, count)
+    bundle.pending = True
+    return bundle
+
+
+def _read_ahead(f: Any) -> tuple[tuple[str, list[str], str], list[str], int] | None:
+    """The header, the checkpoints and the end line's event count of an open bundle file,
+    or None unless the first line is a header and the last lines are checkpoint lines then
+    an end line counting them, each LF-terminated (the scan decides what else is wrong)."""
+    first = f.readline()
+    if not first.endswith(b"\n"):
+        return None
+    try:
+        header = _header(first[:-1])
+    except BundleError:
+        return None
+    floor = len(first)  # where the lines after the header start
+    start = f.seek(0, io.SEEK_END)
+    tail = b""
+
+    def whole_lines(want: int) -> list[bytes]:
+        """The last ``want`` lines or more, read backwards a block at a time; fewer if the
+        header or an event line (the exporter's spelling) is reached first."""
+        nonlocal start, tail
+        while start > floor and tail.count(b"\n") <= want and b'\n{"event":' not in tail:
+            block = min(start - floor, max(TAIL_BLOCK, len(tail)))
+            start -= block
+            f.seek(start)
+            tail = f.read(block) + tail
+        pieces = tail[:-1].split(b"\n") if tail else []
+        return pieces if start == floor else pieces[1:]  # the first piece may be cut
+
+    lines = whole_lines(1)
+    if not tail.endswith(b"\n") or not lines:
+        return None
+    end = _tail_object(lines[-1], "end")
+    counts = end.get("end") if end is not None else None
+    if not isinstance(counts, dict):
+        return None
+    events, sealed = counts.get("events"), counts.get("checkpoints")
+    if type(events) is not int or type(sealed) is not int or sealed < 0:
+        return None
+    lines = whole_lines(sealed + 1)
+    if len(lines) < sealed + 1:
+        return None
+    checkpoints = []
+    for raw in lines[len(lines) - 1 - sealed : -1]:
+        obj = _tail_object(raw, "checkpoint")
+        if obj is None or "event" in obj or not isinstance(obj["checkpoint"], str):
+            return None
+        checkpoints.append(obj["checkpoint"])
+    return header, checkpoints, events
+
+
+def _tail_object(line: bytes, member: str) -> dict[str, Any] | None:
+    """The line's JSON object if it is one with ``member``, else None."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return obj if isinstance(obj, dict) and member in obj else None
+
+
+def _header(first: bytes) -> tuple[str, list[str], str]:
+    """The header line's origin, keys and export time; BundleError if it is not one."""
     header = _parse_line(first, 1)
     if header.get("bundle") != BUNDLE_FORMAT:
         raise BundleError(f"line 1: expected a {BUNDLE_FORMAT} header, got {_short(first)}")
@@ -283,13 +419,55 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
         raise BundleError("line 1: the header needs 'origin' (string) and 'keys' (list)")
     if not all(isinstance(k, str) for k in keys):
         raise BundleError("line 1: every key must be a verifier-key string")
-    bundle = make(origin, keys, str(header.get("exported_at", "")))
+    return origin, keys, str(header.get("exported_at", ""))
+
+
+def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
+    """Read and check a bundle's lines into ``make(origin, keys, exported_at)``."""
+    lines = _read_lines(source, make, records=False)
+    try:
+        while True:
+            next(lines)
+    except StopIteration as done:
+        return done.value
+
+
+def _read_lines(
+    source: Iterable[bytes], make: Any, *, records: bool
+) -> Generator[bytes, None, Any]:
+    """``_parse_lines``; with ``records``, yielding each event's record as its line is
+    checked (the scan of ``BundleFile._first_pass``)."""
+    lines = iter(source)
+    first = next(lines, None)
+    if first is None:
+        raise BundleError("empty input: not a bundle")
+    if not first.endswith(b"\n"):
+        raise BundleError(_TRUNCATED)
+    bundle = make(*_header(first[:-1]))
     end: dict[str, Any] | None = None
     add_exact = bundle.add_exact if isinstance(bundle, BundleFile) else None
-    for lineno, raw in enumerate(lines, start=2):
+    decode, match, head = binascii.a2b_base64, _EVENT_LINE.fullmatch, _EVENT_HEAD.match
+    for lineno, line in enumerate(lines, start=2):
+        if not line.endswith(b"\n"):
+            raise BundleError(_TRUNCATED)
         if end is not None:
             raise BundleError(f"line {lineno}: content after the end line")
-        fast = _EVENT_LINE.fullmatch(raw)
+        if records and add_exact is not None and not bundle.checkpoints:
+            # The one pass decodes every record: a line that is _EVENT_LINE's up to its
+            # record and ends '"}' is one _EVENT_LINE matches if the record decodes strictly
+            # (else the match below decides, as in the scan).
+            fields = head(line)
+            if fields is not None and line.endswith(b'"}\n'):
+                text = line[fields.end() : -3]
+                try:
+                    record = decode(text, strict_mode=True)
+                except binascii.Error:
+                    pass
+                else:
+                    add_exact(fields[1], fields[2], text, lineno)
+                    yield record
+                    continue
+        fast = match(line, 0, len(line) - 1)  # the line without its line feed, uncopied
         if fast is not None and not bundle.checkpoints:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
             # other spelling takes the general path below and is checked the same way.
@@ -298,12 +476,17 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
                 _add_exact(bundle, int(index), int(nid), record, lineno)
             else:
                 add_exact(index, nid, record, lineno)
+            if records:
+                yield decode(record)
             continue
+        raw = line[:-1]
         obj = _parse_line(raw, lineno)
         if "event" in obj:
             if bundle.checkpoints:
                 raise BundleError(f"line {lineno}: an event after the checkpoints")
-            _add_event(bundle, obj, lineno)
+            decoded = _add_event(bundle, obj, lineno)
+            if records:
+                yield decoded
         elif "checkpoint" in obj:
             if not isinstance(obj["checkpoint"], str):
                 raise BundleError(f"line {lineno}: checkpoint must be a string")
@@ -323,12 +506,7 @@ def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
     return bundle
 
 
-def _whole_lines(source: Iterable[bytes]) -> Iterator[bytes]:
-    """Each line without its line feed; BundleError if the last one has none (truncated)."""
-    for line in source:
-        if not line.endswith(b"\n"):
-            raise BundleError("the last line has no line feed: the bundle is truncated")
-        yield line[:-1]
+_TRUNCATED = "the last line has no line feed: the bundle is truncated"
 
 
 def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
@@ -345,7 +523,7 @@ def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int)
     bundle.add_event(nid, binascii.a2b_base64(record))
 
 
-def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> None:
+def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> bytes:
     index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
     if index != bundle.count:
         raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
@@ -359,6 +537,7 @@ def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) ->
     except ValueError:
         raise BundleError(f"line {lineno}: record is not canonical base64") from None
     bundle.add_event(nid, decoded)
+    return decoded
 
 
 def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:

@@ -54,8 +54,8 @@ def verify_bundle(
     )
     report.steps.append(step)  # (1): read_bundle() already checked the structure
 
-    keys, first_keys = key_trust.step_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
-    passed = _step_records(report, bundle, keys, first_keys, trusted_checkpoints, jobs)  # (3)
+    candidates = key_trust.start_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
+    passed = _step_records(report, bundle, candidates, trusted_checkpoints, jobs)  # (3)
     report.steps.append(passed.chains)  # (4): per-aggregate chains, checked in the same pass
     passed.chains.detail = f"{len(passed.last)} aggregates"
     history = passed.history
@@ -148,20 +148,26 @@ def _only(
 def _step_records(
     report: Report,
     bundle: Bundle | BundleFile,
-    keys: dict[bytes, VerifierKey],
-    first_keys: dict[bytes, VerifierKey],
+    candidates: key_trust.KeyCandidates,
     trusted: Sequence[str],
     jobs: int,
 ) -> RecordPass:
-    """Check every record in one pass (``record_pass.py``); the pass's ``history`` holds the
-    keys trusted to sign (key_trust)."""
-    passed = RecordPass(*_sizes(bundle, trusted))
+    """Check every record in one pass (``record_pass.py``), finishing step 2 with it; the
+    pass's ``history`` holds the keys trusted to sign (key_trust).
+
+    A bundle file ``open_bundle`` opened is scanned by this pass (``BundleFile._first_pass``),
+    so the key rotations that settle step 2's candidates with ``--key`` are known only when it
+    ends: it checks signatures with every key that may be one, then keeps only the outcome the
+    candidates give (``RecordPass.restrict``). Any other bundle's are settled first."""
+    fused = isinstance(bundle, BundleFile) and bundle.pending
+    keys = candidates.for_pass() if fused else candidates.finish(key_trust.rotated_keys(bundle))
+    passed = _record_pass(bundle, keys, trusted, jobs)
+    if fused:  # every candidate is the pass's key under its id (KeyCandidates.for_pass)
+        keys = candidates.finish(key_trust.rotated_keys(bundle))
+        passed.restrict(keys)
     step = passed.records
     report.steps.append(step)
-    records = bundle.iter_records()
-    for chunk, found in checked_chunks(records, keys, jobs if bundle.count > 1000 else 1):
-        for record, d in zip(chunk, found, strict=True):
-            passed.add(record, d)
+    first_keys = candidates.first(keys)
     first = None
     if not bundle.count:
         step.fail(None, "the bundle holds no events: there is nothing to verify")
@@ -174,6 +180,17 @@ def _step_records(
     bad = len({f.position for f in step.failures if f.position is not None})
     step.detail = f"{bundle.count - bad} of {bundle.count} records check out"
     passed.history = history
+    return passed
+
+
+def _record_pass(
+    bundle: Bundle | BundleFile, keys: dict[bytes, VerifierKey], trusted: Sequence[str], jobs: int
+) -> RecordPass:
+    passed = RecordPass(*_sizes(bundle, trusted))
+    records = bundle.iter_records()
+    for chunk, found in checked_chunks(records, keys, jobs if bundle.count > 1000 else 1):
+        for record, d in zip(chunk, found, strict=True):
+            passed.add(record, d)
     return passed
 
 

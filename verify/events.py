@@ -166,12 +166,17 @@ def decode_parts(
     return envelope, envelope_bytes, digest, sig[:4], sig[4:]
 
 
+def unknown_key(key_id: bytes, keys: dict[bytes, VerifierKey]) -> str:
+    """Why an event signed by ``key_id``, not among ``keys``, fails."""
+    known = ", ".join(sorted(k.hex() for k in keys)) or "none"
+    return f"signed by unknown key id {key_id.hex()} (known: {known})"
+
+
 def check_signature(event: SignedEvent, keys: dict[bytes, VerifierKey]) -> VerifierKey:
     """Check the signature with the key its key id names; return that key."""
     key = keys.get(event.key_id)
     if key is None:
-        known = ", ".join(sorted(k.hex() for k in keys)) or "none"
-        raise SignatureError(f"signed by unknown key id {event.key_id.hex()} (known: {known})")
+        raise SignatureError(unknown_key(event.key_id, keys))
     if not key.verify(event.digest, event.signature):
         raise SignatureError(
             f"signature by {key.name} ({event.key_id.hex()}) does not verify "

@@ -204,6 +204,48 @@ def step_keys(
     report: Report, bundle: Bundle | BundleFile, pinned: Sequence[str]
 ) -> tuple[dict[bytes, VerifierKey], dict[bytes, VerifierKey]]:
     """The candidate keys, and those ledger.created may name (the pinned ones, if any)."""
+    candidates = start_keys(report, bundle, pinned)
+    keys = candidates.finish(rotated_keys(bundle))
+    return keys, candidates.first(keys)
+
+
+@dataclass
+class KeyCandidates:
+    """Step 2: the bundle's keys, and with ``--key`` the pinned ones. Which header keys a
+    pinned key may be followed to — those a key rotation names — is settled by ``finish`` once
+    the rotations are known: before the record pass for a bundle in memory, after it for a
+    file verified in one pass (``checks.verify_bundle``), whose pass checks signatures with
+    every key that may end up a candidate (``for_pass``) and then drops the others'
+    (``record_pass.RecordPass.restrict``)."""
+
+    step: Step
+    header: dict[bytes, VerifierKey]
+    pinned: dict[bytes, VerifierKey] | None  # None without --key
+
+    def for_pass(self) -> dict[bytes, VerifierKey]:
+        """Every key that may be a candidate, each under its id as in ``finish``."""
+        return self.header if self.pinned is None else self.header | self.pinned
+
+    def finish(self, rotated: set[str]) -> dict[bytes, VerifierKey]:
+        """The candidate keys, given the keys the bundle's rotations name (``rotated_keys``)."""
+        keys = self.header
+        if self.pinned is not None:
+            # Only what the auditor pinned, and the header keys a rotation names (key_trust
+            # decides whether a pinned key introduced them, and where they may sign). Under a
+            # shared id (a key id is 4 bytes of a hash of the key) the pinned key is kept.
+            keys = {kid: k for kid, k in keys.items() if str(k) in rotated} | self.pinned
+        if not keys:
+            self.step.fail(None, "no usable ledger key: nothing can be verified")
+        self.step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
+        return keys
+
+    def first(self, keys: dict[bytes, VerifierKey]) -> dict[bytes, VerifierKey]:
+        """The keys ledger.created may name: the pinned ones, if any, else the candidates."""
+        return keys if self.pinned is None else self.pinned
+
+
+def start_keys(report: Report, bundle: Bundle | BundleFile, pinned: Sequence[str]) -> KeyCandidates:
+    """Step 2's report and the keys it starts from (``KeyCandidates``)."""
     step = Step(2, "ledger keys")
     report.steps.append(step)
     keys: dict[bytes, VerifierKey] = {}
@@ -214,25 +256,19 @@ def step_keys(
             step.fail(None, f"bundle key {text!r}: {e}")
             continue
         keys[key.key_id] = key
-    if pinned:
-        trusted: dict[bytes, VerifierKey] = {}
-        for text in pinned:
-            try:
-                key = parse_verifier_key(text)
-            except VerifyError as e:
-                step.fail(None, f"pinned key {text!r}: {e}")
-                continue
-            trusted[key.key_id] = key
-            if key.key_id not in keys:
-                step.fail(None, f"pinned key {key} is not among the bundle's keys")
-        # Only what the auditor pinned, and the header keys a rotation names (key_trust decides
-        # whether a pinned key introduced them, and where they may sign).
-        rotated = rotated_keys(bundle)
-        keys = trusted | {kid: k for kid, k in keys.items() if str(k) in rotated}
-    if not keys:
-        step.fail(None, "no usable ledger key: nothing can be verified")
-    step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
-    return keys, (trusted if pinned else keys)
+    if not pinned:
+        return KeyCandidates(step, keys, None)
+    trusted: dict[bytes, VerifierKey] = {}
+    for text in pinned:
+        try:
+            key = parse_verifier_key(text)
+        except VerifyError as e:
+            step.fail(None, f"pinned key {text!r}: {e}")
+            continue
+        trusted[key.key_id] = key
+        if key.key_id not in keys:
+            step.fail(None, f"pinned key {key} is not among the bundle's keys")
+    return KeyCandidates(step, keys, trusted)
 
 
 def rotated_keys(bundle: Bundle | BundleFile) -> set[str]:

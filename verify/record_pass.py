@@ -21,11 +21,11 @@ from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
 from .errors import VerifyError
-from .events import SignedEvent, check_signature, decode_parts
+from .events import SignedEvent, check_signature, decode_parts, unknown_key
 from .key_trust import KEY_REVOCATIONS, KeyHistory
 from .keys import VerifierKey, parse_verifier_key
 from .merkle import CompactTree, node_hash
-from .report import Step
+from .report import Failure, Step
 from .witnesses import WITNESS_EVENTS
 
 CHUNK_RECORDS = 4096  # records handed to a worker at once
@@ -187,6 +187,7 @@ class RecordPass:
         self.first_decoded = False
         self.bad: set[int] = set()
         self.undecoded: set[int] = set()  # positions whose record is not a record (step 3)
+        self.failed_keys: dict[int, bytes] = {}  # a decoded record that failed -> its key id
         self.last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, at)
         self.tree = CompactTree()
         self.sizes = set(sizes)
@@ -211,6 +212,8 @@ class RecordPass:
         if d.error is not None:
             self.records.fail(i, d.error)
             self.bad.add(i)
+            if d.decoded:
+                self.failed_keys[i] = d.key_id
         if not d.decoded:
             self.undecoded.add(i)
             return
@@ -239,6 +242,35 @@ class RecordPass:
             self.signers.append((i, i, d.key_id))
         if d.type in WITNESS_EVENTS:
             self.witness_events.append((i, d.type, *d.facts[3]))
+
+    def restrict(self, keys: dict[bytes, VerifierKey]) -> None:
+        """Make step 3's outcome what a pass checking signatures with ``keys`` alone gives —
+        ``keys`` being a subset of the pass's (the same key under each id): an event signed
+        by any other key fails as signed by an unknown key, whether or not its signature
+        verified under the key the pass had; it then signs nothing for key_trust.walk or the
+        witness check (``_signed`` is what a verified event adds)."""
+        failures = self.records.failures
+        for n, failure in enumerate(failures):
+            kid = self.failed_keys.get(failure.position) if failure.position is not None else None
+            if kid is not None and kid not in keys:
+                failures[n] = Failure(failure.position, unknown_key(kid, keys))
+        if all(item[2] in keys for item in self.signers):  # a run's key, or a key event's
+            return
+        dropped: set[int] = set()
+        kept: list[tuple[Any, ...]] = []
+        for item in self.signers:
+            kid = item[2]
+            if kid in keys:
+                kept.append(item)
+                continue
+            positions = range(item[0], item[1] + 1) if len(item) == 3 else (item[0],)
+            for position in positions:
+                self.records.fail(position, unknown_key(kid, keys))
+                self.bad.add(position)
+                self.failed_keys[position] = kid
+                dropped.add(position)
+        self.signers = kept
+        self.witness_events = [w for w in self.witness_events if w[0] not in dropped]
 
     def signed(self) -> Iterator[tuple[int, str, bytes, Any]]:
         """Every verified event as key_trust.walk reads it, afresh each call."""

@@ -11,6 +11,7 @@ from verify.bundle import (
     end_line,
     event_line,
     header_line,
+    open_bundle,
     parse_bundle,
     read_bundle,
     scan_bundle,
@@ -87,3 +88,41 @@ def test_the_scan_accepts_only_canonical_base64_as_read_bundle_does(tmp_path, te
     path = tmp_path / "bundle.jsonl"
     path.write_bytes(b"".join(lines))
     assert _outcome(lambda: scan_bundle(path).count) == _outcome(lambda: read_bundle(path).count)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "QQ==",
+        "QR==",
+        "QUE=",
+        "QUF=",
+        "QUFB",
+        "QUFB====",
+        "Q===",
+        "=QUF",
+        "QU=B",
+        "AAAA=",
+        "",
+        "QU B",
+        "QUFB\\n",
+        'QU"}',
+        "QUFB\u00e9",
+        "QUF-",
+        "QUF_",
+        "QUFBQQ==QUFB",
+    ],
+)
+def test_the_one_pass_accepts_and_refuses_each_record_as_read_bundle_does(tmp_path, text):  # type: ignore[no-untyped-def]
+    """The one pass (``open_bundle``, then reading the records) decodes an exporter-spelled
+    line's record strictly instead of matching it: same records, same refusals."""
+    lines = [header_line("example.org/ledger", ["k"], "2026-01-01T00:00:00Z")]
+    lines += [b'{"event":0,"notification_id":1,"record":"' + text.encode() + b'"}\n']
+    lines += [end_line(1, 0)]
+    path = tmp_path / "bundle.jsonl"
+    path.write_bytes(b"".join(lines))
+    opened = open_bundle(path)
+    assert opened.pending
+    assert _outcome(lambda: list(opened.iter_records())) == _outcome(
+        lambda: read_bundle(path).records
+    )
