@@ -102,10 +102,20 @@ def _count(
     the same entries read from another index (one row each): the item filter's holders, the
     text index's hits, which reach 10,001 matches without walking past the non-matching."""
     source = matching if matching is not None else select(table.c.id).where(*conditions)
+    return bounded_count(conn, source, total)
+
+
+def bounded_count(
+    conn: Connection, matching: Select[Any], total: str | None
+) -> tuple[int | None, int | None]:
+    """``(total, more_than)`` of the rows ``matching`` selects (one column): counted up to
+    ``COUNTED_UP_TO`` (``_count``), or every one if ``total`` is ``"exact"`` (BadInput for
+    another value). Every list page of the service counts this way."""
+    _choice("total", total, TOTALS)
     if total == "exact":
-        found = conn.execute(select(func.count()).select_from(source.subquery()))
+        found = conn.execute(select(func.count()).select_from(matching.subquery()))
         return int(found.scalar_one()), None
-    first = source.limit(COUNTED_UP_TO + 1).subquery()
+    first = matching.limit(COUNTED_UP_TO + 1).subquery()
     counted = int(conn.execute(select(func.count()).select_from(first)).scalar_one())
     if counted > COUNTED_UP_TO:
         return None, COUNTED_UP_TO
@@ -457,19 +467,22 @@ def search_publications(
     division: str | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    total: str | None = None,
 ) -> dict[str, Any]:
     """Publications, newest first, filtered by channel, status, division and a text ``q`` on the
-    target's name or code. Withdrawn ones are listed (with their status) unless filtered out."""
+    target's name or code. Withdrawn ones are listed (with their status) unless filtered out.
+    ``total`` and ``more_than``: ``bounded_count``."""
     _check_page(limit, offset)
     _choice("channel", channel, PUBLICATION_CHANNELS)
     _choice("status", status, PUBLICATION_STATUSES)
+    _choice("total", total, TOTALS)
     table = t.publications
     c = table.c
     conditions = _text(q, c.target_name, c.target_code) + _equal(
         table, channel=channel, status=status, division=division
     )
     with _reading(engine) as conn:
-        total = conn.execute(select(func.count()).select_from(table).where(*conditions))
+        count, more_than = bounded_count(conn, select(c.id).where(*conditions), total)
         rows = conn.execute(
             select(table)
             .where(*conditions)
@@ -477,6 +490,6 @@ def search_publications(
             .limit(limit)
             .offset(offset)
         )
-        count = int(total.scalar_one())
         items = [dict(row._mapping) for row in rows]
-    return {"items": items, "total": count, "limit": limit, "offset": offset}
+    return {"items": items, "total": count, "more_than": more_than, "limit": limit,
+            "offset": offset}  # fmt: skip

@@ -21,21 +21,13 @@ from projections.as_of import entry_as_of
 
 from ..answers import Entry, History, ItemList, Page, RegistryPage, documented
 from ..as_of import At, AtDep, ReadModelsAtDep
-from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
+from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep, Total
 
 router = APIRouter(prefix="", tags=["registry queries"])
 Text = Annotated[str | None, Query(description="text contained in the name or code")]
 After = Annotated[
     str | None,
     Query(max_length=200, description="the id or code of the last entry of the page before"),
-]
-Total = Annotated[
-    str | None,
-    Query(
-        max_length=10,
-        description='"exact": count every match (linear in them); by default matches are '
-        f"counted up to {queries.COUNTED_UP_TO:,} and a larger total is null with `more_than`",
-    ),
 ]
 
 
