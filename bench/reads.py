@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 from projections import queries
 from projections.database import create_read_engine
@@ -38,7 +38,22 @@ from .import_targets import credit_code
 
 DISTRICTS = ["天宁区", "钟楼区", "新北区", "武进区"]
 REQUESTS = 300
-SAMPLED = ("first page (50), total=exact",)
+SAMPLED = ("first page (50), total=exact", "text in one target's name, read by a scan (before)")
+# The reads as they were before the trigram index and the item count from the item's index,
+# measured in the same run: a text tested on every target along the page index (a page and its
+# bounded count), and the bounded count of an item's holders along the page index.
+SCAN_TEXT = (
+    "SELECT * FROM rm_targets WHERE lower(name) LIKE lower(:p) ESCAPE '\\' "
+    "OR lower(code) LIKE lower(:p) ESCAPE '\\' ORDER BY {code}, id LIMIT 50"
+)
+SCAN_COUNT = (
+    "SELECT count(*) FROM (SELECT id FROM rm_targets WHERE lower(name) LIKE lower(:p) "
+    "ESCAPE '\\' OR lower(code) LIKE lower(:p) ESCAPE '\\' LIMIT 10001) AS first"
+)
+ITEM_COUNT_ALONG_THE_PAGES = (
+    "SELECT count(*) FROM (SELECT id FROM rm_targets WHERE EXISTS (SELECT 1 FROM "
+    "rm_target_items WHERE target_id = rm_targets.id AND item = :i) LIMIT 10001) AS first"
+)
 # Items beside qsxk (every target): hdcs on 4 % of the targets, hdjs on a 201st (4,975 of
 # 1,000,000: sorted, ITEM_SORTED_UP_TO), hdyh on a 199th (5,025: probed along the page index).
 ITEMS = {"hdcs": (25, 0), "hdjs": (201, 5), "hdyh": (199, 3)}
@@ -147,6 +162,14 @@ def registry_variants(
     }
 
 
+def _before(engine: Engine, *statements: str, **params: str) -> None:
+    """The statements of a read as it was before, one transaction (PostgreSQL: byte order)."""
+    code = 'code COLLATE "C"' if engine.dialect.name == "postgresql" else "code"
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement.format(code=code)), params).all()
+
+
 def _measure(
     engine: Engine, bare: Callable[[str], object], n: int, log: Callable[[str], None]
 ) -> dict[str, list[float]]:
@@ -174,6 +197,12 @@ def _measure(
         ),
         "text in a quarter of the names": lambda c: queries.search_targets(engine, q="新北区企业"),
         "text in no name": lambda c: queries.search_targets(engine, q="不存在的名称"),
+        "text in one target's name, read by a scan (before)": lambda c: _before(
+            engine, SCAN_TEXT, SCAN_COUNT, p=f"%{some(0)}%"
+        ),
+        "count of an item held by 4 % along the page index (before)": lambda c: _before(
+            engine, ITEM_COUNT_ALONG_THE_PAGES, i="hdcs"
+        ),
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
@@ -207,7 +236,7 @@ def run(
         if backend == "postgres" and config.pg is None:
             figures.append(Figure("reads", backend, "target reads", skipped=config.pg_skip_reason))
             continue
-        config.log(f"  {backend}: filling {n:,} targets")
+        config.log(f"  {backend}: {n:,} targets")
         if backend == "sqlite":
             path = keep or config.tmp / f"bench-reads-{random.getrandbits(32):08x}.sqlite"
             filled = keep is not None and keep.exists()
