@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from ledger.errors import BadInput, NotFound
+from ledger.fields import text_problem
 from ledger.registry import divisions as division_rules
 from ledger.registry import inspectors as inspector_rules
 from ledger.registry import items as item_rules
@@ -207,6 +208,9 @@ class _TargetText:
         else:
             self.conditions = [t.targets.c.code == code]
             return
+        problem = text_problem(q)
+        if problem is not None:  # no name holds it (and SQLite's text index cannot take NUL)
+            raise BadInput(f"q {q!r}: {problem}")
         if len(q) < TEXT_AT_LEAST:
             raise BadInput(
                 f"q {q!r}: at least {TEXT_AT_LEAST} characters to look inside names and codes "

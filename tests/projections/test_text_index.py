@@ -139,6 +139,10 @@ def test_a_text_under_three_characters_is_refused_naming_the_rule(many, read_mod
         with pytest.raises(BadInput, match="at least 3 characters"):
             queries.search_targets(engine, q=q)
     assert queries.search_targets(engine, q="   ")["total"] == 65  # blank: no text filter
+    # no name holds a control character (and the SQLite text index cannot take a NUL)
+    for q in ("取水户\x00", "\x1b[31m取水户"):
+        with pytest.raises(BadInput, match="control character"):
+            queries.search_targets(engine, q=q)
     # a whole credit code is a lookup, however it is typed; the small registries still scan
     assert queries.search_targets(engine, q=VECTOR_CODES[1].lower())["total"] == 1
     assert view(queries.search_divisions(engine, q="水")["items"])
