@@ -191,7 +191,7 @@ class _TargetText:
     ``TEXT_AT_LEAST`` characters: a shorter text is refused (it would read every target). On
     SQLite the index's hits are counted first, up to ``TEXT_SORTED_UP_TO``: a rarer text's page
     is those targets, sorted; a commoner one's page walks the page index testing each target
-    (it meets 50 matches soon). PostgreSQL's planner makes the same choice from its statistics.
+    (it meets 50 matches soon). PostgreSQL reads the hits first too (``_few_by_id``).
     Where there is no trigram index the text is tested on every target."""
 
     def __init__(self, engine: Engine, q: str | None) -> None:
@@ -222,7 +222,10 @@ class _TargetText:
         self.conditions = [
             or_(c.name.ilike(pattern, escape="\\"), c.code.ilike(pattern, escape="\\"))
         ]
-        if engine.dialect.name != "sqlite" or not _has_text_index(engine):
+        if engine.dialect.name == "postgresql":
+            self._few_by_id(engine)
+            return
+        if not _has_text_index(engine):
             return
         match = literal_column(t.TARGET_TEXT).op("MATCH")('"' + q.replace('"', '""') + '"')
         indexed = select(_TARGET_TEXT.c.rowid).where(match)
@@ -236,6 +239,20 @@ class _TargetText:
             .select_from(_TARGET_TEXT.join(t.targets, _TARGET_TEXT.c.rowid == _TARGET_ROWID))
             .where(match)
         )
+
+    def _few_by_id(self, engine: Engine) -> None:
+        """PostgreSQL: the hits read first (without an order the planner asks the GIN index),
+        up to ``TEXT_SORTED_UP_TO``; when no more match, the page and its count are those
+        targets by id. Left to itself, for a page ordered by code the planner guesses a text
+        found in no sampled row at about 1 % of the table and walks the page index testing
+        every target (1.2 s for a text in no name at 100,000 under load)."""
+        c = t.targets.c
+        with engine.connect() as conn:
+            found = conn.execute(select(c.id).where(*self.conditions).limit(TEXT_SORTED_UP_TO + 1))
+            hits = list(found.scalars())
+        if len(hits) <= TEXT_SORTED_UP_TO:
+            self.rows = [c.id.in_(hits)]
+            self.hits = select(c.id).where(c.id.in_(hits))
 
 
 def _has_text_index(engine: Engine) -> bool:
