@@ -42,7 +42,13 @@ class Page(Answer):
     """One page of a list."""
 
     items: Rows
-    total: int = Field(description="how many in the whole list")
+    total: int | None = Field(
+        description="how many match, exact; null when more than `more_than` match and "
+        "`total=exact` was not asked for (counting them all would read every one)"
+    )
+    more_than: int | None = Field(
+        None, description="set when `total` is null: more than this many match (10,000)"
+    )
     limit: int | None = None
     offset: int | None = None
     next: str | None = Field(None, description="the next page's path, if there is one")
@@ -51,14 +57,6 @@ class Page(Answer):
 
 class RegistryPage(Page):
     """One page of a registry (targets, inspectors, items, officials, divisions)."""
-
-    total: int | None = Field(  # type: ignore[assignment]
-        description="how many match, exact; null when more than `more_than` match and "
-        "`total=exact` was not asked for (counting them all would read every one)"
-    )
-    more_than: int | None = Field(
-        None, description="set when `total` is null: more than this many match (10,000)"
-    )
 
 
 class ActsPage(Page):
@@ -401,3 +399,13 @@ __all__ = [
     "WitnessList",
     "documented",
 ]
+
+
+def page_count(found: dict[str, Any], page: int, per_page: int) -> tuple[int | None, bool]:
+    """``(pages, more)`` of an HTML list's page ``page`` (from 1) of ``per_page`` entries:
+    the number of pages (None when the total is beyond the bounded count: ``more_than``) and
+    whether a next page may follow (a full page beyond the count)."""
+    if found["total"] is None:
+        return None, len(found["items"]) == per_page
+    pages = max(1, -(-found["total"] // per_page))
+    return pages, page < pages

@@ -30,7 +30,7 @@ from ledger.errors import BadInput
 from projections import ReadModels
 from projections.queries import DEFAULT_LIMIT
 
-from .deps import LedgerDep, Limit, Offset, get_read_models
+from .deps import LedgerDep, Limit, Offset, Total, get_read_models
 
 AS_OF_HEADER = "Ledger-As-Of"
 
@@ -105,11 +105,12 @@ def trail_page(
     proofs: Annotated[
         bool, Query(description="add each act's inclusion proof against the latest checkpoint")
     ] = False,
+    total: Total = None,
 ) -> dict[str, Any]:
     """A page of a trail: as of a position (``as_of``, resolved by ``AtDep``), with or without
-    inclusion proofs."""
+    inclusion proofs; its total counted up to a bound unless ``total=exact``."""
     as_of = at.position if at.asked else None
-    return {"as_of": as_of, "limit": limit, "offset": offset, "proofs": proofs}
+    return {"as_of": as_of, "limit": limit, "offset": offset, "proofs": proofs, "total": total}
 
 
 def record_filters(
@@ -120,9 +121,12 @@ def record_filters(
     target: Annotated[str | None, Query(description="a credit code its acts name")] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
+    total: Total = None,
 ) -> dict[str, Any]:
-    """The filters and page of a list of records (plans, draws, inspections, publications)."""
+    """The filters and page of a list of records (plans, draws, inspections, publications); its
+    total counted up to a bound unless ``total=exact``."""
     return {
+        "total": total,
         "division": division,
         "year": year,
         "status": status,

@@ -27,7 +27,7 @@ from ledger.witnesses import Witnesses
 from projections import ReadModels
 from projections.dispute_files import DisputeFiles
 from projections.oversight import Oversight
-from projections.queries import MAX_LIMIT
+from projections.queries import COUNTED_UP_TO, MAX_LIMIT
 from projections.trail_queries import Trails
 
 from .legal.session import Reader, reader_of
@@ -174,6 +174,15 @@ MAX_PAGE = MAX_OFFSET // 100  # a page of at most 100 entries starts within MAX_
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="entries to skip, 0 to 10^9")]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="the page, from 1")]
+# How a list page counts its matches (``projections.queries.bounded_count``).
+Total = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description='"exact": count every match (linear in them); by default matches are '
+        f"counted up to {COUNTED_UP_TO:,} and a larger total is null with `more_than`",
+    ),
+]
 # ``as_of`` (a position or a China-time date) is not an integer parameter: api/as_of.py.
 LeafIndex = Annotated[
     int | None, Query(ge=0, le=MAX_POSITION, description="a leaf index of the Merkle tree")

@@ -9,6 +9,9 @@ both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
+import logging
+import sqlite3
 from typing import Any
 
 from sqlalchemy import (
@@ -22,8 +25,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 _ID = String(36)  # an aggregate id (UUID text)
@@ -145,12 +152,106 @@ _page_index("ix_rm_targets_page")
 for _field in PAGE_FILTERS:
     _page_index(f"ix_rm_targets_{_field}_page", targets.c[_field])
 
+# Text inside names and codes (``?q=``) is found through a trigram index, so that a search for a
+# rare name does not read every target: on SQLite a contentless FTS5 table with the trigram
+# tokenizer (``TARGET_TEXT``, keyed by the target row's rowid and kept by triggers, so every
+# writer of ``rm_targets`` keeps it: the projection, a rebuild, the benchmarks), on PostgreSQL
+# GIN indexes with ``gin_trgm_ops`` (extension pg_trgm). Trigrams find texts of 3 characters or
+# more; queries.py refuses a shorter one. Where neither is available (a SQLite built without
+# FTS5, a PostgreSQL without the contrib extension) the search still answers, by reading every
+# target, and the read side logs a warning when it creates the tables.
+# The read database is never VACUUMed: SQLite may renumber the rowids of a table without an
+# INTEGER PRIMARY KEY when it is (rebuild the targets projection after one).
+TARGET_TEXT = "rm_targets_text"
+_TEXT_TRIGGERS = (
+    f"""CREATE TRIGGER {TARGET_TEXT}_insert AFTER INSERT ON rm_targets BEGIN
+    INSERT INTO {TARGET_TEXT}(rowid, name, code) VALUES (new.rowid, new.name, new.code); END""",
+    f"""CREATE TRIGGER {TARGET_TEXT}_update AFTER UPDATE OF name, code ON rm_targets BEGIN
+    INSERT INTO {TARGET_TEXT}({TARGET_TEXT}, rowid, name, code)
+        VALUES ('delete', old.rowid, old.name, old.code);
+    INSERT INTO {TARGET_TEXT}(rowid, name, code) VALUES (new.rowid, new.name, new.code); END""",
+    f"""CREATE TRIGGER {TARGET_TEXT}_delete AFTER DELETE ON rm_targets BEGIN
+    INSERT INTO {TARGET_TEXT}({TARGET_TEXT}, rowid, name, code)
+        VALUES ('delete', old.rowid, old.name, old.code); END""",
+)
+
+
+@functools.cache
+def sqlite_trigrams() -> str | None:
+    """None if this SQLite has FTS5 with the trigram tokenizer (3.34 and later), else why not."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE probe USING fts5(x, content='', tokenize='trigram')")
+    except sqlite3.Error as e:
+        return f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer ({e})"
+    finally:
+        db.close()
+    return None
+
+
+def _trgm_installed(
+    ddl: Any,
+    target: Any,
+    bind: Connection | None,
+    tables: list[Table] | None = None,
+    state: Any = None,
+    **_: Any,
+) -> bool:
+    """Whether the database ``bind`` has pg_trgm (so its GIN indexes can be made)."""
+    if bind is None:
+        return False
+    found = bind.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+    return found.first() is not None
+
+
+@event.listens_for(targets, "before_create")
+def _before_targets(table: Table, conn: Connection, **_: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TARGET_TEXT}")
+    elif conn.dialect.name == "postgresql" and not _trgm_installed(None, table, conn):
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DBAPIError as e:
+            log.warning("no pg_trgm: a text search reads every target (%s)", e.orig)
+
+
+@event.listens_for(targets, "after_create")
+def _after_targets(table: Table, conn: Connection, **_: Any) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    missing = sqlite_trigrams()
+    if missing is not None:
+        log.warning("%s: a text search reads every target", missing)
+        return
+    conn.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE {TARGET_TEXT} USING fts5(name, code, content='', tokenize='trigram')"
+    )
+    for trigger in _TEXT_TRIGGERS:
+        conn.exec_driver_sql(trigger)
+
+
+@event.listens_for(targets, "after_drop")
+def _after_targets_dropped(table: Table, conn: Connection, **_: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TARGET_TEXT}")
+
+
+for _column in ("name", "code"):
+    Index(
+        f"ix_rm_targets_{_column}_trgm",
+        targets.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql", callable_=_trgm_installed)
+
+# A target's items: the item filter reads its holders from (item, target_id) alone.
 target_items = Table(
     "rm_target_items",
     metadata,
     Column("target_id", _ID, primary_key=True),
     Column("item", _CODE, primary_key=True),
-    Index("ix_rm_target_items_item", "item"),
+    Index("ix_rm_target_items_item", "item", "target_id"),
     sqlite_with_rowid=False,  # a table of keys only: see above
 )
 

@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, exists, select
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, Forbidden, NotFound
@@ -29,7 +29,7 @@ from verify.merkle import Levels, leaf_hash
 from verify.uscc import normalise
 
 from . import tables as t
-from .queries import DEFAULT_LIMIT, _check_page, _reading
+from .queries import DEFAULT_LIMIT, TOTALS, _check_page, _choice, _reading, bounded_count
 from .tracking import ReadModelMismatch
 
 ENTITIES = (
@@ -126,12 +126,14 @@ class Trails:
         as_of: int | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        total: str | None = None,
     ) -> dict[str, Any]:
         """The plans, draws (and directed records), inspections or publications, oldest first:
         of a division (the reader's own unless they read every division's), a year, at a step
         (``status``: the latest act's step, e.g. ``uploaded``, ``targets_selected``,
-        ``closed``, ``corrected``) or touching a target; as they stood at ``as_of``."""
-        position = self._position(as_of, limit, offset)
+        ``closed``, ``corrected``) or touching a target; as they stood at ``as_of``. ``total``
+        and ``more_than``: ``queries.bounded_count``."""
+        position = self._position(as_of, limit, offset, total)
         r = t.trail_records
         if division is None and not self._sees_all(reader):
             division = reader.division
@@ -166,7 +168,7 @@ class Trails:
                 )
             )
         with _reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(r).where(*conditions)).scalar()
+            count, more_than = bounded_count(conn, select(r.c.id).where(*conditions), total)
             rows = conn.execute(
                 select(r, latest.label("latest"))
                 .where(*conditions)
@@ -187,7 +189,8 @@ class Trails:
         ]
         return {
             "items": items,
-            "total": int(total or 0),
+            "total": count,
+            "more_than": more_than,
             "limit": limit,
             "offset": offset,
             "as_of": position,
@@ -195,10 +198,13 @@ class Trails:
 
     # -- the answer ------------------------------------------------------------------------
 
-    def _position(self, as_of: int | None, limit: int, offset: int) -> int:
-        """The position answered for (the log's end by default); BadInput for a bad page or
-        an ``as_of`` beyond the log's end."""
+    def _position(
+        self, as_of: int | None, limit: int, offset: int, total: str | None = None
+    ) -> int:
+        """The position answered for (the log's end by default); BadInput for a bad page, an
+        unknown kind of ``total`` or an ``as_of`` beyond the log's end."""
         _check_page(limit, offset)
+        _choice("total", total, TOTALS)
         head = self.app.recorder.max_notification_id() or 0
         if as_of is not None and as_of > head:
             raise BadInput(f"as_of {as_of}: the ledger ends at position {head}")
@@ -214,8 +220,9 @@ class Trails:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         proofs: bool = False,
+        total: str | None = None,
     ) -> dict[str, Any]:
-        position = self._position(as_of, limit, offset)
+        position = self._position(as_of, limit, offset, total)
         conditions = [*conditions, _acts.c.position <= position]
         scope = self._scope(reader)
         with _reading(self.engine) as conn:
@@ -226,8 +233,8 @@ class Trails:
             ):
                 raise NotFound(f"no act touches {entity} (as of position {position})")
             scoped = conditions if scope is None else [*conditions, _linked("division", scope)]
-            total = conn.execute(select(func.count()).select_from(_acts).where(*scoped)).scalar()
-            if entity is not None and not total:
+            count, more_than = bounded_count(conn, select(_acts.c.position).where(*scoped), total)
+            if entity is not None and count == 0:
                 if scope is None:
                     raise NotFound(f"no act touches {entity} (as of position {position})")
                 raise Forbidden(
@@ -254,7 +261,8 @@ class Trails:
             items.append(act)
         answer: dict[str, Any] = {
             "items": items,
-            "total": int(total or 0),
+            "total": count,
+            "more_than": more_than,
             "limit": limit,
             "offset": offset,
             "as_of": position,

@@ -37,6 +37,7 @@ from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
+from ..answers import page_count
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
     MAX_POSITION,
@@ -189,7 +190,7 @@ def trail(
     ref = key.removeprefix("individual:")
     if kind == "target" and ref.startswith("person-"):
         person = oversight.person(reader.official, ref, labels.commitment(found["items"]))
-    pages = max(1, -(-found["total"] // PER_PAGE))
+    pages, more = page_count(found, page, PER_PAGE)
     return _page(
         request,
         "trail.html",
@@ -206,6 +207,7 @@ def trail(
         about=about,
         page=page,
         pages=pages,
+        more=more,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ..answers import page_count
 from ..as_of import refuse_as_of
 from ..deps import ColumnDep, Limit, Offset, Page
 from . import feeds
@@ -56,7 +57,7 @@ def results(
         limit=RESULTS_PER_PAGE,
         offset=(page - 1) * RESULTS_PER_PAGE,
     )
-    pages = max(1, -(-found["total"] // RESULTS_PER_PAGE))
+    pages, more = page_count(found, page, RESULTS_PER_PAGE)
 
     def link(number: int) -> str:
         query = {"channel": channel, "q": q, "page": number}
@@ -72,7 +73,7 @@ def results(
         page=page,
         pages=pages,
         prev_url=link(page - 1) if page > 1 else None,
-        next_url=link(page + 1) if page < pages else None,
+        next_url=link(page + 1) if more else None,
         channels=feeds.CHANNELS,
         statuses=feeds.STATUSES,
     )
@@ -88,7 +89,11 @@ def json_feed(
 ) -> dict[str, object]:
     """Publications as a JSON Feed 1.1, newest first; ``next_url`` pages on."""
     found = column.publications(channel=channel or None, q=None, limit=limit, offset=offset)
-    more = offset + len(found["items"]) < found["total"]
+    more = (
+        len(found["items"]) == limit
+        if found["total"] is None
+        else (offset + len(found["items"]) < found["total"])
+    )
     next_url = request.url.include_query_params(offset=offset + limit) if more else None
     return feeds.json_feed(
         found["items"],

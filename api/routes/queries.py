@@ -2,12 +2,14 @@
 
 Every route needs a valid token (any role). Pages: ``limit`` 1..500 (default 50) and ``offset``;
 the body is ``{"items": [...], "total": N, "more_than": M, "limit": L, "offset": O, "next": ID}``;
-targets page by ``after=ID`` too (keyset: give the ``next`` of the page before). ``total`` is
-exact up to 10,000 matches; beyond, it is null and ``more_than`` 10,000, unless ``total=exact``
-asks for a count of every match (``projections.queries._count``). Every route takes
-``as_of`` (``api/as_of.py``): a single entry answers with its state then, rebuilt from the log
-(and ``as_of`` in its body); a history ends at that position; a search or a page runs on the read
-models folded from the log up to it.
+targets page by ``after=ID`` too (keyset: give the ``next`` of the page before), and their
+``offset`` goes to 10,000 at most (``queries.MAX_OFFSET``; beyond, a 422 naming ``after``); their
+``q`` is a whole credit code or a text of 3 characters or more (a trigram index; shorter:
+422). ``total`` is exact up to 10,000 matches; beyond, it is null and ``more_than`` 10,000,
+unless ``total=exact`` asks for a count of every match (``projections.queries.bounded_count``).
+Every route takes ``as_of`` (``api/as_of.py``): a single entry answers with its state then,
+rebuilt from the log (and ``as_of`` in its body); a history ends at that position; a search or a
+page runs on the read models folded from the log up to it.
 """
 
 from __future__ import annotations
@@ -21,21 +23,16 @@ from projections.as_of import entry_as_of
 
 from ..answers import Entry, History, ItemList, Page, RegistryPage, documented
 from ..as_of import At, AtDep, ReadModelsAtDep
-from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep
+from ..deps import ItemListNumber, Limit, OfficialDep, Offset, ReadModelsDep, Total
 
 router = APIRouter(prefix="", tags=["registry queries"])
-Text = Annotated[str | None, Query(description="text contained in the name or code")]
+Text = Annotated[
+    str | None,
+    Query(description="text contained in the name or code (targets: 3 characters or more)"),
+]
 After = Annotated[
     str | None,
     Query(max_length=200, description="the id or code of the last entry of the page before"),
-]
-Total = Annotated[
-    str | None,
-    Query(
-        max_length=10,
-        description='"exact": count every match (linear in them); by default matches are '
-        f"counted up to {queries.COUNTED_UP_TO:,} and a larger total is null with `more_than`",
-    ),
 ]
 
 

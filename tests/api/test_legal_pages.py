@@ -531,3 +531,33 @@ def test_the_dispute_zip_and_the_findings_on_both_stores(ledger, signer, tmp_pat
             assert page.status_code == 200 and "规则审计发现" in page.text
     finally:
         service.state.read_models.close()
+
+
+def test_a_trail_beyond_the_bounded_count_says_more_than_and_pages_on(demo, monkeypatch):
+    """A trail with more acts than ``COUNTED_UP_TO`` says 超过 … 项行为 and gives no page count
+    it did not make; its 下一页 links still reach every act, once each, as the counted pages do."""
+    from api.legal import routes
+    from projections import queries
+
+    client = _login(demo, "legal")
+    head = client.get("/legal").headers["Ledger-As-Of"]
+    monkeypatch.setattr(routes, "PER_PAGE", 40)
+
+    def walk() -> tuple[list[str], list[str]]:
+        seen, texts, page = [], [], 1
+        while True:
+            text = client.get(f"/legal/trail/officials/szc-clerk?as_of={head}&page={page}").text
+            texts.append(text)
+            seen += re.findall(r'<tr data-position="(\d+)"', text)
+            if f'page={page + 1}">下一页' not in text:
+                return seen, texts
+            page += 1
+
+    expected, counted = walk()
+    assert len(expected) > 40 and len(set(expected)) == len(expected)
+    assert all(f"共 {len(expected)} 项行为" in text for text in counted)
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 3)
+    seen, bounded = walk()
+    assert seen == expected
+    for number, text in enumerate(bounded, 1):
+        assert f"超过 3 项行为（截至账本位置 {head}），第 {number} 页。" in text

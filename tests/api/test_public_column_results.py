@@ -219,3 +219,34 @@ def test_the_rss_stays_well_formed_xml_even_with_a_control_character_recorded_ea
     body = feeds.rss([row], title_text="专栏", home="http://testserver/column")
     item = ET.fromstring(body).find("channel/item")
     assert "旧公司\ufffd\ufffd\ufffd" in item.findtext("title")
+
+
+def test_results_beyond_the_bounded_count_say_more_than_and_still_page_on(
+    visitor, bureau, monkeypatch
+):
+    """With more publications than ``COUNTED_UP_TO`` the page says 超过 … 条 (not a count it did
+    not make), has no last page number, and its next links still reach every publication."""
+    from projections import queries
+
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", 3)
+    monkeypatch.setattr(routes, "RESULTS_PER_PAGE", 2)
+    first = visitor.get("/column/results").text
+    assert "超过 3 条，第 1 页" in first and "共 " not in first.split('id="total"')[1][:40]
+    seen, page, url = [], first, "/column/results"
+    while True:
+        seen += _rows(page)
+        following = re.search(r'rel="next" href="([^"]+)"', page)
+        if following is None:
+            break
+        url = html.unescape(following.group(1))
+        page = visitor.get(url).text
+    assert len({re.search(r'data-id="([^"]+)"', r).group(1) for r in seen}) == 5
+    assert url == "/column/results?page=3"  # the last page (1 row) links no further
+    first_feed = visitor.get("/column/feed.json", params={"limit": 2}).json()
+    ids, feed = [], first_feed
+    while True:
+        ids += [i["id"] for i in feed["items"]]
+        if "next_url" not in feed:
+            break
+        feed = visitor.get(feed["next_url"]).json()
+    assert len(set(ids)) == 5

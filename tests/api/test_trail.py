@@ -358,3 +358,33 @@ def test_a_target_is_found_under_the_key_it_is_drawn_under_and_as_typed(year):
     upper = client.get(f"/trail/targets/{code}", headers=legal).json()
     lower = client.get(f"/trail/targets/{code.lower()}", headers=legal).json()
     assert lower["items"] == upper["items"] and upper["total"] > 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/trail?division=szc", "/trail/officials/szc-clerk", "/plans", "/draws", "/inspections",
+     "/publications"],
+)  # fmt: skip
+def test_a_trail_or_record_list_beyond_the_bounded_count_says_more_than(year, monkeypatch, path):
+    """Every list counts its matches only up to ``COUNTED_UP_TO`` (a page of a trail of millions
+    of acts does not count them all): beyond it ``total`` is null and ``more_than`` the bound;
+    ``total=exact`` counts them all, the pages are the same either way, and an unknown kind of
+    total is refused naming the parameter."""
+    from projections import queries
+
+    _, _, client, bearer = year
+    auditor = bearer("bgs-auditor")
+    join = "&" if "?" in path else "?"
+    exact = client.get(f"{path}{join}total=exact&limit=500", headers=auditor).json()
+    assert exact["total"] == len(exact["items"]) >= 2 and exact["more_than"] is None
+    counted = client.get(f"{path}{join}limit=500", headers=auditor).json()
+    assert counted == exact
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", exact["total"] - 1)
+    bounded = client.get(f"{path}{join}limit=500", headers=auditor).json()
+    assert (bounded["total"], bounded["more_than"]) == (None, exact["total"] - 1)
+    assert bounded["items"] == exact["items"]
+    assert client.get(f"{path}{join}total=exact&limit=500", headers=auditor).json() == exact
+    monkeypatch.setattr(queries, "COUNTED_UP_TO", exact["total"])  # exactly the bound: exact
+    assert client.get(f"{path}{join}limit=500", headers=auditor).json()["total"] == exact["total"]
+    refused = client.get(f"{path}{join}total=about", headers=auditor)
+    assert refused.status_code in (400, 422) and "total 'about'" in refused.text
