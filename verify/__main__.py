@@ -17,7 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from .bundle import BundleError, open_bundle
+from .bundle import BundleError
+from .bundle_tail import open_bundle
 from .checks import verify_bundle
 from .keys import read_key_text
 from .report import Report

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 from ledger.errors import BadInput
-from projections import queries
+from projections import queries, target_text
 from projections.tables import TARGET_TEXT
 
 from .test_search import many  # noqa: F401 - the fixture
@@ -69,7 +69,7 @@ def test_text_found_through_the_index_is_what_reading_every_target_finds(
     """Whether the hits are few (read from the index and sorted) or many (the page index walked,
     each target tested), pages and totals are the oracle's."""
     engine = read_models.engine
-    monkeypatch.setattr(queries, "TEXT_SORTED_UP_TO", sorted_up_to)
+    monkeypatch.setattr(target_text, "TEXT_SORTED_UP_TO", sorted_up_to)
     for q in TEXTS:
         expected = _expected(engine, q)
         found = queries.search_targets(engine, q=q, limit=500)

@@ -1,5 +1,5 @@
-"""``python -m verify`` reads a bundle file once (``verify.bundle.open_bundle``): its header and
-tail first (the checkpoints and the end line), then one pass that is both the structural scan
+"""``python -m verify`` reads a bundle file once (``verify.bundle_tail.open_bundle``): its header
+and tail first (the checkpoints and the end line), then one pass that is both the structural scan
 and step 3, with step 2's choice of keys under ``--key`` settled when the pass ends.
 
 Everything the two-pass reading (``scan_bundle``, then the record pass) refuses or reports, the
@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-import verify.bundle
-from verify.bundle import BundleError, open_bundle, scan_bundle
+import verify.bundle_tail
+from verify.bundle import BundleError, scan_bundle
+from verify.bundle_tail import open_bundle
 from verify.checks import verify_bundle
 from verify.events import decode_record, encode_record
 from verify.keys import SignerKey
@@ -216,7 +217,7 @@ def test_a_tail_read_in_small_blocks_gives_the_same_report(bundle_path, ledger_k
     """The tail is read backwards a block at a time until its checkpoint lines are in hand."""
     pinned = [str(ledger_key.verifier)]
     expected = verify_bundle(scan_bundle(bundle_path), pinned_keys=pinned).to_json()
-    monkeypatch.setattr(verify.bundle, "TAIL_BLOCK", 50)
+    monkeypatch.setattr(verify.bundle_tail, "TAIL_BLOCK", 50)
     opened = open_bundle(bundle_path)
     assert opened.pending and len(opened.checkpoints) == 34
     assert verify_bundle(opened, pinned_keys=pinned).to_json() == expected

@@ -11,11 +11,11 @@ from verify.bundle import (
     end_line,
     event_line,
     header_line,
-    open_bundle,
     parse_bundle,
     read_bundle,
     scan_bundle,
 )
+from verify.bundle_tail import open_bundle
 
 
 def _bundle() -> bytes:
