@@ -110,15 +110,21 @@ def roster_digests(state: RegistryState) -> dict[str, Any]:
     walk over, and ``partner_roster_digests``, per division or unit some inspector belongs to,
     the digest of the roster a joint partner of that name would walk over (``roster``). A
     partner with no inspector at the freeze has none (its roster is empty)."""
+    return {
+        "roster_digest": roster_digest(state.inspectors),
+        "partner_roster_digests": {d: roster_digest(c) for d, c in partner_rosters(state).items()},
+    }
+
+
+def partner_rosters(state: RegistryState) -> dict[str, list[str]]:
+    """Per division or unit some inspector belongs to (sorted), the sorted codes a joint
+    partner of that name walks over (``roster``)."""
     by_division: dict[str, list[str]] = {}
     for code, inspector in state.inspectors.items():
         for name in {inspector.division, inspector.unit}:
             if name:
                 by_division.setdefault(name, []).append(code)
-    return {
-        "roster_digest": roster_digest(state.inspectors),
-        "partner_roster_digests": {d: roster_digest(c) for d, c in sorted(by_division.items())},
-    }
+    return {name: sorted(codes) for name, codes in sorted(by_division.items())}
 
 
 def _order(

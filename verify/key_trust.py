@@ -248,27 +248,29 @@ def start_keys(report: Report, bundle: Bundle | BundleFile, pinned: Sequence[str
     """Step 2's report and the keys it starts from (``KeyCandidates``)."""
     step = Step(2, "ledger keys")
     report.steps.append(step)
-    keys: dict[bytes, VerifierKey] = {}
-    for text in bundle.keys:
-        try:
-            key = parse_verifier_key(text)
-        except VerifyError as e:
-            step.fail(None, f"bundle key {text!r}: {e}")
-            continue
-        keys[key.key_id] = key
+    keys = _parsed(step, bundle.keys, "bundle key")
     if not pinned:
         return KeyCandidates(step, keys, None)
-    trusted: dict[bytes, VerifierKey] = {}
-    for text in pinned:
+    trusted = _parsed(step, pinned, "pinned key", among=keys)
+    return KeyCandidates(step, keys, trusted)
+
+
+def _parsed(
+    step: Step, texts: Sequence[str], what: str, among: dict[bytes, VerifierKey] | None = None
+) -> dict[bytes, VerifierKey]:
+    """The keys of ``texts`` by id; a text that is no key, or (``among``) a key not among
+    those, fails the step."""
+    keys: dict[bytes, VerifierKey] = {}
+    for text in texts:
         try:
             key = parse_verifier_key(text)
         except VerifyError as e:
-            step.fail(None, f"pinned key {text!r}: {e}")
+            step.fail(None, f"{what} {text!r}: {e}")
             continue
-        trusted[key.key_id] = key
-        if key.key_id not in keys:
-            step.fail(None, f"pinned key {key} is not among the bundle's keys")
-    return KeyCandidates(step, keys, trusted)
+        keys[key.key_id] = key
+        if among is not None and key.key_id not in among:
+            step.fail(None, f"{what} {key} is not among the bundle's keys")
+    return keys
 
 
 def rotated_keys(bundle: Bundle | BundleFile) -> set[str]:

@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from verify.draw_rules import partner_rosters
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
@@ -46,17 +47,7 @@ def kept_population(
 ) -> FrozenPopulation:
     """The population of ``draw`` as frozen over ``state``: its table rows and the rosters
     (``verify.draw_rules.roster``, for the lead and for every possible joint partner)."""
-    partners: dict[str, list[str]] = {}
-    for code, inspector in state.inspectors.items():
-        for name in {inspector.division, inspector.unit}:
-            if name:
-                partners.setdefault(name, []).append(code)
-    return FrozenPopulation(
-        draw,
-        sorted(rows),
-        sorted(state.inspectors),
-        {name: sorted(codes) for name, codes in sorted(partners.items())},
-    )
+    return FrozenPopulation(draw, sorted(rows), sorted(state.inspectors), partner_rosters(state))
 
 
 class FrozenPopulations:
