@@ -10,7 +10,7 @@ Within a file a code, and among inspectors a certificate number, names one entry
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -69,8 +69,8 @@ def import_rows(
     cls = {"targets": Target, "inspectors": Inspector, "items": Item}[kind]
     reason = f"import from {source}"
 
-    def keep(kept: Kept) -> None:
-        digests.keep(current, kept)
+    def keep(kept: Kept, saved: Sequence[Any]) -> None:
+        digests.keep(current, kept, saved)
 
     writer = recording.TargetWriter(app, people, source, report, keep)
     try:
@@ -96,9 +96,11 @@ def import_rows(
                         if kind == "inspectors"
                         else (Item.register, Item.amend)
                     )
-                    recording.record_rows(app, valid, register, change, reason, report, kept)
+                    saved = recording.record_rows(
+                        app, valid, register, change, reason, report, kept
+                    )
                     if not dry_run:
-                        keep(kept)
+                        keep(kept, saved)
                 if progress:
                     progress(report.recorded + report.updated + report.unchanged, report.total)
             report.problems.sort(key=lambda p: p.row)

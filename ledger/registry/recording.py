@@ -9,7 +9,7 @@ helper process, one batch ahead (``ledger/signing.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any, cast
 
@@ -28,14 +28,14 @@ from .targets import Target, target_id
 SIGN_AHEAD_ROWS = 10_000
 
 
-def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> None:
+def save_all(app: LedgerApp, pending: list[Any], kind: str, dry_run: bool = False) -> Sequence[Any]:
     """Record an import's events in one transaction: all of them, or (when another command
     recorded one of the same entries meanwhile) none, with a 409 saying so. A dry run records
-    nothing."""
+    nothing. Returns the save's recordings (each event with its record and log position)."""
     if not pending or dry_run:
-        return
+        return []
     try:
-        app.save(*pending)
+        return cast(Sequence[Any], app.save(*pending))
     except Conflict:
         raise Conflict(
             f"another command recorded some of the same {kind} at the same time; nothing of "
@@ -64,10 +64,10 @@ def record_rows(
     reason: str,
     report: ImportReport,
     kept: Kept | None = None,
-) -> None:
+) -> Sequence[Any]:
     """Register new entries, correct changed ones (``reason``), count unchanged ones; one
     save (inside an import's one transaction: ``LedgerApp.one_transaction``). The digests of
-    rows that now change nothing go to ``kept``."""
+    rows that now change nothing go to ``kept``; returns the save's recordings."""
     pending = []
     kept = [] if kept is None else kept
     for checked in valid:
@@ -87,7 +87,7 @@ def record_rows(
             entry = checked.record
             report.unchanged += 1
         _keep(app, checked, entry, report.kind, kept)
-    save_all(app, pending, report.kind, report.dry_run)
+    return save_all(app, pending, report.kind, report.dry_run)
 
 
 def target_ids(people: PersonalData, valid: list[Checked]) -> None:
@@ -114,10 +114,10 @@ class TargetWriter:
         people: PersonalData,
         source: str,
         report: ImportReport,
-        keep: Callable[[Kept], None],
+        keep: Callable[[Kept, Sequence[Any]], None],
     ):
         self.app, self.people, self.source, self.report = app, people, source, report
-        self.keep = keep  # told the digests of each batch once it is saved
+        self.keep = keep  # told the digests of each batch, and its recordings, once it is saved
         self.mapper = cast(SigningMapper, app.mapper)
         self.stack = ExitStack()
         self.ahead = False
@@ -148,9 +148,9 @@ class TargetWriter:
         """Save the batch held back while the helper signed it, then keep its digests."""
         previous, self.previous = self.previous, []
         kept, self.previous_kept = self.previous_kept, []
-        save_all(self.app, previous, "targets", self.report.dry_run)
+        saved = save_all(self.app, previous, "targets", self.report.dry_run)
         if not self.report.dry_run:
-            self.keep(kept)
+            self.keep(kept, saved)
 
 
 def _target_change(

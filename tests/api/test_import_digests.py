@@ -260,3 +260,33 @@ def test_a_row_that_adds_the_clear_marker_is_recorded_then_known(registry, folde
     again = _import(registry, marked)
     assert (again.updated, again.unchanged) == (0, 3)
     assert sum(folded) == 0
+
+
+def test_the_seals_taken_from_the_save_are_those_a_read_gives(registry, folded):
+    # A new entry's row and a corrected entry's row are sealed with the record and log
+    # position that their import's save gave; an entry whose row is kept without a save (the
+    # table lost, the file imported again) is sealed with its last record as read back. The
+    # two must agree, or the next re-import would read every entry again.
+    rows = [target_row(n) for n in range(4)]
+    _import(registry, rows)
+    changed = [target_row(0, grid="G-50"), *rows[1:]]
+    assert _import(registry, changed).updated == 1
+    app = registry.app
+    ours = {str(_uid(app, n)) for n in range(4)}
+
+    def kept() -> list[tuple]:
+        return sorted(r for r in _kept_rows(app) if str(r[1]) in ours)
+
+    from_save = kept()
+    assert [r[2] for r in from_save if str(r[1]) == str(_uid(app, 0))] == [2]  # corrected
+    assert sorted(r[2] for r in from_save) == [1, 1, 1, 2]
+
+    _execute(app, f"DELETE FROM {TABLE}")
+    folded.clear()
+    again = _import(registry, changed)
+    assert again.unchanged == 4
+    assert sum(folded) == 4  # every entry read, its last record read back for the seal
+    assert kept() == from_save
+    folded.clear()
+    assert _import(registry, changed).unchanged == 4
+    assert sum(folded) == 0
