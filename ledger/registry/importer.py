@@ -9,6 +9,7 @@ Within a file a code, and among inspectors a certificate number, names one entry
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -72,7 +73,10 @@ def import_rows(
     def keep(kept: Kept, saved: Sequence[Any]) -> None:
         digests.keep(current, kept, saved)
 
-    writer = recording.TargetWriter(app, people, source, report, keep)
+    # A file's estimated rows (``Sheet.__length_hint__``): a large one signs in the helper
+    # from its first batch.
+    expected = operator.length_hint(rows)
+    writer = recording.TargetWriter(app, people, source, report, keep, expected)
     try:
         with bulk.collector_paused(), app.one_transaction() as current, writer:
             for batch in bulk.batches(rows):

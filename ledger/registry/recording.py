@@ -103,10 +103,12 @@ def target_ids(people: PersonalData, valid: list[Checked]) -> None:
 class TargetWriter:
     """Records checked target rows a batch at a time, inside the import's one transaction.
 
-    Once an import has read ``SIGN_AHEAD_ROWS`` rows, a helper process signs batch k while this
-    thread builds batch k + 1, and batch k is saved only then (its signatures ready). An
-    individual's personal data goes to the erasable table, never into the event, and only once
-    the transaction has committed (``held``, stored by the caller: ``PersonalData.store``)."""
+    Once an import has read ``SIGN_AHEAD_ROWS`` rows, or from its first batch when its file is
+    expected to hold that many (``expected``: the rows' length hint, a file's estimated rows),
+    a helper process signs batch k while this thread builds batch k + 1, and batch k is saved
+    only then (its signatures ready). An individual's personal data goes to the erasable
+    table, never into the event, and only once the transaction has committed (``held``,
+    stored by the caller: ``PersonalData.store``)."""
 
     def __init__(
         self,
@@ -115,6 +117,7 @@ class TargetWriter:
         source: str,
         report: ImportReport,
         keep: Callable[[Kept, Sequence[Any]], None],
+        expected: int = 0,
     ):
         self.app, self.people, self.source, self.report = app, people, source, report
         self.keep = keep  # told the digests of each batch, and its recordings, once it is saved
@@ -125,6 +128,7 @@ class TargetWriter:
         self.previous_kept: Kept = []
         self.held: list[Held] = []  # personal data rows, stored once the events are committed
         self.kept: Kept = []
+        self.expected = expected
 
     def __enter__(self) -> TargetWriter:
         return self
@@ -134,7 +138,8 @@ class TargetWriter:
 
     def batch(self, valid: list[Checked]) -> None:
         report = self.report
-        if not self.ahead and report.total >= SIGN_AHEAD_ROWS and not report.dry_run:
+        large = max(report.total, self.expected) >= SIGN_AHEAD_ROWS
+        if not self.ahead and large and not report.dry_run:
             self.ahead = bool(self.stack.enter_context(self.mapper.signing_ahead()))
         batch: list[Target] = []
         for checked in valid:

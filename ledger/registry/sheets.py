@@ -157,6 +157,11 @@ class Sheet:
         self.language = "zh" if zh * 2 >= len(self.headers) else "en"
         self.progress = progress
 
+    def __length_hint__(self) -> int:
+        """The file's estimated rows (``Table.total``: a CSV's lines, a sheet's last row), so
+        that a large import starts its signing helper with its first batch."""
+        return self.table.total
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         # For each column: its field and how its cells are read (None: a column without header).
         slots = [(c.field, _converter(c)) if c else None for c in self.columns]

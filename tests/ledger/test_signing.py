@@ -12,6 +12,7 @@ import ledger.registry.bulk
 import ledger.registry.recording
 from ledger.export import export_bundle
 from ledger.registry.service import Registry
+from ledger.registry.sheets import Table, import_sheet
 from ledger.registry.targets import target_id
 from tests.tamper.history import CLERK, TamperNote
 from verify.bundle import read_bundle
@@ -103,6 +104,37 @@ def test_a_large_import_is_signed_by_the_helper_into_the_same_bytes_as_inline_si
     out = tmp_path / "ledger.bundle"
     export_bundle(app, out)
     assert verify_bundle(read_bundle(out), pinned_keys=[str(app.signer.verifier)]).ok
+
+
+def _table(entries: list[dict[str, object]]) -> Table:
+    """The rows as a file's table, which knows how many rows it holds (a sheet of it gives
+    that as its length hint)."""
+    headers = list(entries[0])
+    cells = [
+        [",".join(v) if isinstance(v, list) else v for v in entry.values()] for entry in entries
+    ]
+    numbered = iter(list(enumerate(cells, start=2)))
+    return Table(headers, numbered, len(entries))
+
+
+def test_a_file_expected_to_be_large_is_signed_by_the_helper_from_its_first_batch(
+    registry, monkeypatch, inline_encodings
+):
+    monkeypatch.setattr(ledger.registry.recording, "SIGN_AHEAD_ROWS", 300)
+    monkeypatch.setattr(ledger.registry.bulk, "BATCH", 200)  # batches of 200, 200 and 50 rows
+
+    report = import_sheet(registry, "targets", _table(rows(450)), by="szc-clerk", source="f")
+
+    assert (report.recorded, report.problems) == (450, [])
+    # The file says 450 rows: its first batch already went to the helper, and only the last
+    # one, under the helper's minimum, was signed inline.
+    assert inline_encodings.count("target.registered") == 50
+    # Rows given as a list (no estimate of how many) start the helper once 300 are read: the
+    # first batch of 200 is signed inline.
+    inline_encodings.clear()
+    more = [{**row, "code": credit_code(1000 + n)} for n, row in enumerate(rows(450))]
+    assert registry.import_targets(more, "szc-clerk", "list").recorded == 450
+    assert inline_encodings.count("target.registered") == 250
 
 
 def test_a_value_the_helper_cannot_encode_is_refused_as_inline_and_nothing_is_recorded(ledger):
