@@ -256,13 +256,13 @@ class ImportDigests:
         writes the entry while the transaction is held); any other entry's last record is
         read, one query per 1,000 rows."""
         recorded = self._saved_records(saved)
+        pg, sealed = self._pg, self._sealed
         for start in range(0, len(entries), 1000):
-            batch = entries[start : start + 1000]
-            unread = list({k.uid for _, k in batch if k.uid.hex not in recorded})
+            batch = [(d, k, k.uid) for d, k in entries[start : start + 1000]]
+            unread = list({uid for _, _, uid in batch if uid.hex not in recorded})
             last = self._last_records(current.cursor_now(), unread) if unread else {}
             rows = []
-            for row_digest, known in batch:
-                uid = known.uid
+            for row_digest, known, uid in batch:
                 entry = uid.hex
                 found = recorded.get(entry)
                 if found is not None:
@@ -274,8 +274,9 @@ class ImportDigests:
                     continue
                 warnings = SEPARATOR.join(known.warnings)
                 said = (known.code, known.kind, known.division, warnings)
-                seal = self._sealed(row_digest, entry, version, at, leaf, said)
-                rows.append((row_digest, self._entry(uid), version, *said, seal))
+                seal = sealed(row_digest, entry, version, at, leaf, said)
+                # The entry's id in the events table's form (``_entry``: SQLite's is its hex).
+                rows.append((row_digest, uid if pg else entry, version, *said, seal))
             rows.sort()  # by row digest: the inserts walk the table's B-tree in order
             current.execute(
                 for_driver(
