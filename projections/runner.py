@@ -48,7 +48,7 @@ from .current import (
 from .history import RegistryHistoryProjection
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
-from .tracking import Projection, ProjectionError, Writer
+from .tracking import AfterInserts, Projection, ProjectionError, Writer
 from .trail import TrailProjection
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,9 @@ class ProjectionRunner:
 
 
 # What a rebuild's writer does around a run of targets inserted (``tables.text_by_runs``).
-_TEXT_BY_RUNS = {tables.targets.name: (tables.last_target_rowid, tables.index_text_since)}
+_TEXT_BY_RUNS: AfterInserts = {
+    tables.targets.name: (tables.last_target_rowid, tables.index_text_since)
+}
 
 
 def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:

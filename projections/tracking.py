@@ -37,6 +37,9 @@ _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "or
 
 Handler = Callable[["Writer", Any, int], None]
 _Statement = Insert | Update | Delete
+# SQLite: per table, what to note before a run of inserts and what to do after it with that
+# note, given the driver's cursor (``Writer.after_inserts``).
+AfterInserts = dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]]
 
 
 class ProjectionError(LedgerError):
@@ -192,8 +195,7 @@ class Writer:
         self,
         conn: Connection,
         flush_every: int = 5000,
-        after_inserts: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]]
-        | None = None,
+        after_inserts: AfterInserts | None = None,
     ) -> None:
         self.conn = conn
         # SQLite: per table, (what to note before a run of inserts, what to do after it with
