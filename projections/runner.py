@@ -16,7 +16,11 @@ batch. ``rebuild()`` drops a projection's tables and position in one transaction
 the log from the start (through the signed checkpoint, as any read from the start of a log
 longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables without their
 secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
-the next runner's start). Each projection is given only the events it follows.
+the next runner's start). Each projection is given only the events it follows. A projection
+whose rows are a selection of another's (``Projection.derived_from``: the registry history, of
+the trail's acts) is, when both are rebuilt, filled in each batch's transaction from the rows
+the other just wrote, by one INSERT … SELECT; on SQLite the targets' text index is filled a run
+of inserts at a time instead of by its trigger row by row (``text_runs.py``).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -36,7 +40,7 @@ from sqlalchemy import Connection, Engine, insert, inspect, select, update
 from ledger.application import LedgerApp
 from verify.events import SignedEvent
 
-from . import tables
+from . import tables, text_runs
 from .current import (
     DivisionsProjection,
     InspectorsProjection,
@@ -241,7 +245,7 @@ class ProjectionRunner:
                     raise _PositionMoved
             # The trigger is dropped and made again inside the transaction (SQLite's DDL is
             # transactional): no other connection ever sees the table without it.
-            by_runs = self._text_by_runs and tables.text_by_runs(conn)
+            by_runs = self._text_by_runs and text_runs.text_by_runs(conn)
             writer = Writer(conn, after_inserts=_TEXT_BY_RUNS if by_runs else None)
             derived = [p for p in behind if self._derives(p, positions)]
             for p in behind:  # (2) apply what each projection has not seen yet
@@ -255,7 +259,7 @@ class ProjectionRunner:
             for p in derived:  # (3) copy what the batch gave the projection derived from
                 p.derive(conn, positions[p.name], end)
             if by_runs:
-                tables.keep_text_by_rows(conn)
+                text_runs.keep_text_by_rows(conn)
 
     def _derives(self, p: Projection, positions: dict[str, int]) -> bool:
         """Whether ``p`` is filled from its source's rows in this batch: in a rebuild of both
@@ -294,7 +298,7 @@ class ProjectionRunner:
                 and self._by_name[str(source)].derived_from is None
             )
             # SQLite: the targets' text is indexed a run of inserts at a time, not by the
-            # trigger row by row (``tables.text_by_runs``, inside each batch's transaction).
+            # trigger row by row (``text_runs.py``, inside each batch's transaction).
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
             batch, self.batch = self.batch, self.rebuild_batch
             try:
@@ -340,9 +344,9 @@ class ProjectionRunner:
             log.exception("read models could not catch up; the next catch_up retries")
 
 
-# What a rebuild's writer does around a run of targets inserted (``tables.text_by_runs``).
+# What a rebuild's writer does around a run of targets inserted (``text_runs.py``).
 _TEXT_BY_RUNS: AfterInserts = {
-    tables.targets.name: (tables.last_target_rowid, tables.index_text_since)
+    tables.targets.name: (text_runs.last_target_rowid, text_runs.index_text_since)
 }
 
 

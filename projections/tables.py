@@ -155,7 +155,8 @@ for _field in PAGE_FILTERS:
 # Text inside names and codes (``?q=``) is found through a trigram index, so that a search for a
 # rare name does not read every target: on SQLite a contentless FTS5 table with the trigram
 # tokenizer (``TARGET_TEXT``, keyed by the target row's rowid and kept by triggers, so every
-# writer of ``rm_targets`` keeps it: the projection, a rebuild, the benchmarks), on PostgreSQL
+# writer of ``rm_targets`` keeps it: the projection, a rebuild (by runs: text_runs.py), the
+# benchmarks), on PostgreSQL
 # GIN indexes with ``gin_trgm_ops`` (extension pg_trgm). Trigrams find texts of 3 characters or
 # more; queries.py refuses a shorter one. Where neither is available (a SQLite built without
 # FTS5, a PostgreSQL without the contrib extension) the search still answers, by reading every
@@ -176,46 +177,8 @@ _TEXT_TRIGGERS = (
 )
 
 
-_TEXT_INSERT_TRIGGER = f"{TARGET_TEXT}_insert"
-
-
-def text_by_runs(conn: Connection) -> bool:
-    """For a batch of a rebuild on SQLite: drop, in the batch's transaction, the trigger that
-    indexes each inserted target's text by itself (FTS5 costs several times a bulk insert per
-    row that way); ``index_text_since`` then indexes each run of inserted targets at once,
-    right after it, and ``keep_text_by_rows`` makes the trigger again before the commit.
-    False where there is no text index (not SQLite, or a SQLite without trigrams)."""
-    if conn.dialect.name != "sqlite" or not _has_text_index(conn):
-        return False
-    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {_TEXT_INSERT_TRIGGER}")
-    return True
-
-
-def keep_text_by_rows(conn: Connection) -> None:
-    """Make the trigger indexing each inserted target's text again (``text_by_runs``)."""
-    conn.exec_driver_sql(_TEXT_TRIGGERS[0])
-
-
-def last_target_rowid(cursor: Any) -> int:
-    """The highest rowid of ``rm_targets`` (0 if empty), on a driver cursor."""
-    return int(cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {targets.name}").fetchone()[0])
-
-
-def index_text_since(cursor: Any, rowid: int) -> None:
-    """Index the text of the targets inserted after ``rowid``, as the insert trigger would
-    have, row for row (a driver cursor, in the inserts' transaction)."""
-    cursor.execute(
-        f"INSERT INTO {TARGET_TEXT}(rowid, name, code) "
-        f"SELECT rowid, name, code FROM {targets.name} WHERE rowid > ? ORDER BY rowid",
-        (rowid,),
-    )
-
-
-def _has_text_index(conn: Connection) -> bool:
-    found = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TARGET_TEXT,)
-    )
-    return found.first() is not None
+# The insert trigger alone, for a rebuild that indexes runs of targets instead (text_runs.py).
+TEXT_INSERT_TRIGGER = (f"{TARGET_TEXT}_insert", _TEXT_TRIGGERS[0])
 
 
 @functools.cache

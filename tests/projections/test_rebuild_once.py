@@ -131,3 +131,25 @@ def test_a_rebuild_cut_short_keeps_history_and_text_consistent_and_the_trigger(
     ProjectionRunner(ledger, read_models.engine).catch_up()
     assert dump(read_models.engine) == incremental
     assert _answers(read_models.engine) == answers
+
+
+def test_a_rebuild_over_a_record_edited_in_the_data_directory_stops_and_reports_nothing(
+    world, read_models, ledger, new_ledger
+):
+    """The operator with the data directory edits a sealed target's district (its signature
+    kept): the rebuild stops on the signed checkpoint naming the record, before any batch; no
+    projection reports a position, the history included, and no target is served."""
+    from ledger.errors import TamperedEvent
+
+    from ..tamper.test_sealed_prefix import _edit
+
+    _renamed(world)
+    ledger.seal()
+    position = _edit(ledger, "target.registered", district="320412")
+    runner = ProjectionRunner(new_ledger(), read_models.engine, batch=7)
+    with pytest.raises(TamperedEvent, match=rf"^ledger position {position}: .*signature"):
+        runner.rebuild()
+    assert set(runner.positions().values()) == {0}
+    assert queries.search_targets(read_models.engine, limit=500)["items"] == []
+    with read_models.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM registry_history").scalar() == 0
