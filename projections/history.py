@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table, insert, select
 
 from ledger.aggregates import aggregate_kind
 from ledger.catalogue import event_types
@@ -49,6 +49,24 @@ class RegistryHistoryProjection(Projection):
     version = 2  # 2: position is SQLite's rowid (one B-tree per row, not two)
     tables: ClassVar[tuple[Table, ...]] = (t.registry_history,)
     kinds = REGISTRY_KINDS
+    # Its rows are the trail's acts on registry entries, column for column (the same payload
+    # text, ``kept_payload``): a rebuild of both copies them batch by batch (``derive``).
+    derived_from = "trail"
+
+    def derive(self, conn: Connection, after: int, upto: int) -> None:
+        acts = t.trail_acts.c
+        conn.execute(
+            insert(t.registry_history).from_select(
+                list(_COLUMNS),
+                select(*(acts[name] for name in _COLUMNS))
+                .where(
+                    acts.position > after,
+                    acts.position <= upto,
+                    acts.kind.in_(REGISTRY_KINDS),
+                )
+                .order_by(acts.position),
+            )
+        )
 
     def handlers(self) -> dict[str, Handler]:
         return {

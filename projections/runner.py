@@ -16,7 +16,11 @@ batch. ``rebuild()`` drops a projection's tables and position in one transaction
 the log from the start (through the signed checkpoint, as any read from the start of a log
 longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables without their
 secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
-the next runner's start). Each projection is given only the events it follows.
+the next runner's start). Each projection is given only the events it follows. A projection
+whose rows are a selection of another's (``Projection.derived_from``: the registry history, of
+the trail's acts) is, when both are rebuilt, filled in each batch's transaction from the rows
+the other just wrote, by one INSERT … SELECT; on SQLite the targets' text index is filled a run
+of inserts at a time instead of by its trigger row by row (``text_runs.py``).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -36,6 +40,7 @@ from sqlalchemy import Connection, Engine, insert, inspect, select, update
 from ledger.application import LedgerApp
 from verify.events import SignedEvent
 
+from . import tables, text_runs
 from .current import (
     DivisionsProjection,
     InspectorsProjection,
@@ -47,7 +52,7 @@ from .current import (
 from .history import RegistryHistoryProjection
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
-from .tracking import Projection, ProjectionError, Writer
+from .tracking import AfterInserts, Projection, ProjectionError, Writer
 from .trail import TrailProjection
 
 log = logging.getLogger(__name__)
@@ -99,6 +104,11 @@ class ProjectionRunner:
         # A read of a long backlog through the checkpoint: (position read up to, the records).
         self._stream: tuple[int, Iterator[tuple[int, Any]]] | None = None
         self._lock = threading.RLock()
+        # Projections a rebuild fills at its end from another's tables (``Projection.derive``):
+        # the batches leave them alone meanwhile.
+        self._deferred: frozenset[str] = frozenset()
+        # A rebuild indexes the targets' text a run of inserts at a time (``_apply``).
+        self._text_by_runs = False
         self._attached = False
         self._set_up()
 
@@ -233,13 +243,33 @@ class ProjectionRunner:
                 ).rowcount
                 if claimed != 1:
                     raise _PositionMoved
-            writer = Writer(conn)
+            # The trigger is dropped and made again inside the transaction (SQLite's DDL is
+            # transactional): no other connection ever sees the table without it.
+            by_runs = self._text_by_runs and text_runs.text_by_runs(conn)
+            writer = Writer(conn, after_inserts=_TEXT_BY_RUNS if by_runs else None)
+            derived = [p for p in behind if self._derives(p, positions)]
             for p in behind:  # (2) apply what each projection has not seen yet
+                if p in derived:
+                    continue
                 start, follows, process = positions[p.name], p.follows, p.process
                 for position, event, record in events:
                     if position > start and follows(event.TOPIC):
                         process(writer, event, position, record)
                 writer.flush()
+            for p in derived:  # (3) copy what the batch gave the projection derived from
+                p.derive(conn, positions[p.name], end)
+            if by_runs:
+                text_runs.keep_text_by_rows(conn)
+
+    def _derives(self, p: Projection, positions: dict[str, int]) -> bool:
+        """Whether ``p`` is filled from its source's rows in this batch: in a rebuild of both
+        (``rebuild``), the source being no further on than ``p``."""
+        source = p.derived_from
+        return (
+            p.name in self._deferred
+            and source is not None
+            and (positions.get(source, positions[p.name] + 1) <= positions[p.name])
+        )
 
     def rebuild(
         self,
@@ -257,12 +287,24 @@ class ProjectionRunner:
             # end, not kept up row by row), in batches of ``rebuild_batch`` events. Rows and
             # positions still commit together per batch; a rebuild cut short leaves tables
             # without some indexes, which the next runner's start creates (``_set_up``).
+            # A projection derived from another rebuilt with it is filled, batch by batch,
+            # from the rows the other's events gave (``Projection.derive``: one INSERT …
+            # SELECT run by the database) in the batch's transaction, instead of from events.
             self._reset(chosen, indexes=False)
+            self._deferred = frozenset(
+                name
+                for name in chosen
+                if (source := self._by_name[name].derived_from) in chosen
+                and self._by_name[str(source)].derived_from is None
+            )
+            # SQLite: the targets' text is indexed a run of inserts at a time, not by the
+            # trigger row by row (``text_runs.py``, inside each batch's transaction).
+            self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
             batch, self.batch = self.batch, self.rebuild_batch
             try:
                 return self.catch_up(progress=progress)
             finally:
-                self.batch = batch
+                self.batch, self._deferred, self._text_by_runs = batch, frozenset(), False
                 with self.engine.begin() as conn:
                     _create_indexes(conn, [self._by_name[name] for name in chosen])
 
@@ -300,6 +342,12 @@ class ProjectionRunner:
         except Exception as e:  # the command is recorded; the read side retries on next use
             self.last_error = e
             log.exception("read models could not catch up; the next catch_up retries")
+
+
+# What a rebuild's writer does around a run of targets inserted (``text_runs.py``).
+_TEXT_BY_RUNS: AfterInserts = {
+    tables.targets.name: (text_runs.last_target_rowid, text_runs.index_text_since)
+}
 
 
 def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:

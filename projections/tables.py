@@ -155,11 +155,12 @@ for _field in PAGE_FILTERS:
 # Text inside names and codes (``?q=``) is found through a trigram index, so that a search for a
 # rare name does not read every target: on SQLite a contentless FTS5 table with the trigram
 # tokenizer (``TARGET_TEXT``, keyed by the target row's rowid and kept by triggers, so every
-# writer of ``rm_targets`` keeps it: the projection, a rebuild, the benchmarks), on PostgreSQL
-# GIN indexes with ``gin_trgm_ops`` (extension pg_trgm). Trigrams find texts of 3 characters or
-# more; queries.py refuses a shorter one. Where neither is available (a SQLite built without
-# FTS5, a PostgreSQL without the contrib extension) the search still answers, by reading every
-# target, and the read side logs a warning when it creates the tables.
+# writer of ``rm_targets`` keeps it: the projection, a rebuild (by runs: text_runs.py), the
+# benchmarks), on PostgreSQL GIN indexes with ``gin_trgm_ops`` (extension pg_trgm). Trigrams
+# find texts of 3 characters or more; queries.py refuses a shorter one. Where neither is
+# available (a SQLite built without FTS5, a PostgreSQL without the contrib extension) the search
+# still answers, by reading every target, and the read side logs a warning when it creates the
+# tables.
 # The read database is never VACUUMed: SQLite may renumber the rowids of a table without an
 # INTEGER PRIMARY KEY when it is (rebuild the targets projection after one).
 TARGET_TEXT = "rm_targets_text"
@@ -174,6 +175,10 @@ _TEXT_TRIGGERS = (
     INSERT INTO {TARGET_TEXT}({TARGET_TEXT}, rowid, name, code)
         VALUES ('delete', old.rowid, old.name, old.code); END""",
 )
+
+
+# The insert trigger alone, for a rebuild that indexes runs of targets instead (text_runs.py).
+TEXT_INSERT_TRIGGER = (f"{TARGET_TEXT}_insert", _TEXT_TRIGGERS[0])
 
 
 @functools.cache

@@ -37,6 +37,9 @@ _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "or
 
 Handler = Callable[["Writer", Any, int], None]
 _Statement = Insert | Update | Delete
+# SQLite: per table, what to note before a run of inserts and what to do after it with that
+# note, given the driver's cursor (``Writer.after_inserts``).
+AfterInserts = dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]]
 
 
 class ProjectionError(LedgerError):
@@ -54,6 +57,11 @@ class Projection:
     version: ClassVar[int] = 1  # bump when tables or rows change: the runner then rebuilds
     tables: ClassVar[tuple[Table, ...]]
     kinds: ClassVar[tuple[str, ...]] = ()  # aggregate kinds whose every event must be handled
+    # A projection whose rows are a selection of another's (``derived_from``, by name): in a
+    # rebuild of both it is not given the events; each batch fills it from the rows the other
+    # just wrote (``derive``, one INSERT … SELECT run by the database), in the transaction that
+    # moves both positions (``runner.py``).
+    derived_from: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         self._handlers = self.handlers()
@@ -75,6 +83,11 @@ class Projection:
                 type_name in self._handlers or aggregate_kind(type_name) in self.kinds
             )
         return found
+
+    def derive(self, conn: Connection, after: int, upto: int) -> None:
+        """Write, from the tables of ``derived_from`` (which holds every event up to ``upto``),
+        the rows the events after position ``after`` up to ``upto`` would have written."""
+        raise NotImplementedError
 
     def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
         """Apply one event; ``record`` is its stored bytes, for a projection that keeps
@@ -178,8 +191,16 @@ def _tuple_of(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
 class Writer:
     """Buffers inserts, updates and deletes and sends them as few ``executemany`` as possible."""
 
-    def __init__(self, conn: Connection, flush_every: int = 5000) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        flush_every: int = 5000,
+        after_inserts: AfterInserts | None = None,
+    ) -> None:
         self.conn = conn
+        # SQLite: per table, (what to note before a run of inserts, what to do after it with
+        # that note), in the run's transaction (a rebuild indexes targets' text so).
+        self.after_inserts = after_inserts or {}
         self.flush_every = flush_every
         self._queues: dict[str, list[tuple[tuple[Any, ...], _Statement, list[Any]]]] = {}
         self._buffered = 0
@@ -294,10 +315,14 @@ class Writer:
         raw = self.conn.connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
+        follow = self.after_inserts.get(table.name)
         try:
+            before = follow[0](cursor) if follow else None
             cursor.executemany(
                 f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
             )
+            if follow:
+                follow[1](cursor, before)
         finally:
             cursor.close()
 
