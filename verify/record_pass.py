@@ -20,6 +20,7 @@ from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
+from .chain_heads import ChainHeads
 from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_parts, unknown_key
 from .key_trust import KEY_REVOCATIONS, KeyHistory
@@ -188,7 +189,7 @@ class RecordPass:
         self.bad: set[int] = set()
         self.undecoded: set[int] = set()  # positions whose record is not a record (step 3)
         self.failed_keys: dict[int, bytes] = {}  # a decoded record that failed -> its key id
-        self.last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, at)
+        self.last = ChainHeads()  # aggregate -> (version, digest, at), packed
         self.tree = CompactTree()
         self.sizes = set(sizes)
         self.roots: dict[int, bytes] = {0: self.tree.root()} if 0 in self.sizes else {}

@@ -147,10 +147,9 @@ def _shared(value: Any) -> Any:
 
 
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    agg = sys.intern(agg)
-    state.targets[agg] = TargetState(
+    state.targets[agg] = TargetState(  # its id and key are its own: not interned
         agg,
-        sys.intern(target_key(p["kind"], p["code"])),
+        target_key(p["kind"], p["code"]),
         sys.intern(p["kind"]),
         p["name"] if state.names else None,
         _shared(p["district"]),
