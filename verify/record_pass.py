@@ -12,7 +12,6 @@ positions), the witness events, the authority replay. Nothing of a record is kep
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -220,8 +219,9 @@ class RecordPass:
             return
         if i == 0:
             self.first_decoded = True
-        # One copy of the id for the chain, the authority replay and the draw replay's registry.
-        aggregate = sys.intern(d.aggregate)
+        # One copy of the id for the chain and the authority replay (not interned: an id is
+        # unique, and the interned table would keep an entry for each of a province's targets).
+        aggregate = d.aggregate
         self._chain(i, d, aggregate)
         self.replayed = self.replayed or d.type.startswith(REPLAYED)
         self.authority.add(i, d.type, aggregate, d.facts)
