@@ -18,8 +18,9 @@ targets (quick: 500 and 2,000; ``VERIFYMEM_TARGETS=a,b`` for others), streamed a
 verify`` streams a bundle too large to decode once (``checks.DECODED_ONCE`` set to 0 in the
 child): the peak above the baseline at each size and per target, and the slope between them in
 bytes per target, which times 1,000,000 plus the peak at the smaller size and the interpreter is
-what a province's million targets would need (issue 15: < 512 MiB).
-"""
+what a province's million targets would need (issue 15: < 512 MiB). The quick sizes give no
+verdict: their bundles are smaller than the record pass's chunks (``record_pass.CHUNK_RECORDS`` records, or
+``CHUNK_BYTES``), whose buffers then grow with the bundle and are counted in the slope.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def per_target(config: Config, tmp: str) -> list[Figure]:
             "demo year streamed: peak memory per target (slope, bytes per target)",
             slope,
             unit="B",
-            target=(512 * 2**20 - max(baselines) * 2**20) / 1e6,  # what 512 MiB leaves
+            # what 512 MiB leaves beside the interpreter (issue 15)
+            target=None if config.quick else (512 - max(baselines)) * 2**20 / 1e6,
             at_most=True,
             detail=f"x 1,000,000 targets = {slope * 1e6 / 2**20:,.0f} MiB above the interpreter",
         ),
@@ -110,7 +112,7 @@ def per_target(config: Config, tmp: str) -> list[Figure]:
             "demo year streamed: peak resident memory at 1,000,000 targets, extrapolated (MiB)",
             million,
             unit="MiB",
-            target=512,  # issue 15
+            target=None if config.quick else 512,  # issue 15
             at_most=True,
             detail=f"the interpreter {max(baselines):.0f} MiB + {low:.0f} MiB at {small:,} "
             f"targets + the slope over the {1_000_000 - small:,} more",
