@@ -19,8 +19,9 @@ verify`` streams a bundle too large to decode once (``checks.DECODED_ONCE`` set 
 child): the peak above the baseline at each size and per target, and the slope between them in
 bytes per target, which times 1,000,000 plus the peak at the smaller size and the interpreter is
 what a province's million targets would need (issue 15: < 512 MiB). The quick sizes give no
-verdict: their bundles are smaller than the record pass's chunks (``record_pass.CHUNK_RECORDS`` records, or
-``CHUNK_BYTES``), whose buffers then grow with the bundle and are counted in the slope.
+verdict: their bundles are smaller than the record pass's chunks
+(``record_pass.CHUNK_RECORDS`` records, or ``CHUNK_BYTES``), whose buffers then grow with the
+bundle and are counted in the slope.
 """
 
 from __future__ import annotations
