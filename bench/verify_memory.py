@@ -22,12 +22,23 @@ what a province's million targets would need (issue 15: < 512 MiB). The quick si
 verdict: their bundles are smaller than the record pass's chunks
 (``record_pass.CHUNK_RECORDS`` records, or ``CHUNK_BYTES``), whose buffers then grow with the
 bundle and are counted in the slope.
+
+At a size no demo year is built at here (quick: 20,000, else 200,000 targets), the two largest
+per-target holders are measured alone, each in a fresh process, on synthetic registrations
+decoded from JSON as the verifier decodes them (a UUID id, an 18-character code, districts,
+grids, item sets and credit classes that repeat): the draw replay's registry
+(``RegistryState(names=False)``) and the chains' heads (``ChainHeads``), in bytes of peak
+resident memory per target.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +132,68 @@ def per_target(config: Config, tmp: str) -> list[Figure]:
     ]
 
 
+def _registrations(count: int) -> Iterator[dict[str, Any]]:
+    """``count`` target registrations as the verifier decodes them: fresh strings each."""
+    rng = random.Random(15)
+    item_sets = [["qsxk"], ["qsxk", "hdgl"], ["hdgl"], ["psxk"], ["qsxk", "psxk"]]
+    for n in range(count):
+        payload = {
+            "kind": "enterprise" if n % 5 else "project",
+            "code": f"91320{rng.randrange(10**13):013d}",
+            "name": f"常州某某有限公司{n}",
+            "district": f"区{n % 7}",
+            "grid": f"区{n % 7}第{n % 100}网格",
+            "division": ("szc", "jcc", "zfd")[n % 3],
+            "items": item_sets[n % 5],
+            "credit_class": "ABCD"[n % 4],
+            "risk_flags": [[], ["complaints"], ["complaints", "accident"]][n % 3],
+        }
+        envelope = {
+            "type": "target.registered",
+            "aggregate": str(uuid.UUID(int=rng.getrandbits(128))),
+            "payload": payload,
+            "time": "2026-01-01T00:00:00Z",
+        }
+        yield json.loads(json.dumps(envelope, ensure_ascii=False))
+
+
+def measure_holder(holder: str, count: int) -> float:
+    """Peak resident bytes per target of ``holder`` ("registry" or "heads") over ``count``."""
+    from verify.chain_heads import ChainHeads
+    from verify.registry_state import RegistryState
+
+    baseline = _rss_mib()
+    kept: Any
+    if holder == "registry":
+        kept = RegistryState(names=False)
+        for envelope in _registrations(count):
+            kept.apply(envelope)
+    else:
+        kept = ChainHeads()
+        for n, envelope in enumerate(_registrations(count)):
+            kept[envelope["aggregate"]] = (1, n.to_bytes(32, "big"), n)
+    return (_rss_mib() - baseline) * 2**20 / count
+
+
+def holders(config: Config) -> list[Figure]:
+    count = 20_000 if config.quick else 200_000
+    figures = []
+    for holder, name in (("registry", "the draw replay's registry"), ("heads", "chains' heads")):
+        per_target = _in_fresh_process(measure_holder, holder, count)
+        config.log(f"  {name}, {count:,} synthetic targets: {per_target:,.0f} B per target")
+        figures.append(
+            Figure(
+                "verifymem",
+                "-",
+                f"{name} alone, {count:,} synthetic targets: peak per target (bytes)",
+                per_target,
+                unit="B",
+                detail=f"x 1,000,000 = {per_target * 1e6 / 2**20:,.0f} MiB (ids and keys included)",
+            )
+        )
+    return figures
+
+
 def run(config: Config) -> list[Figure]:
     sizes = (2_000, 8_000) if config.quick else (10_000, 40_000)
     figures = []
@@ -151,4 +224,4 @@ def run(config: Config) -> list[Figure]:
                         )
                     )
         figures += per_target(config, tmp)
-    return figures
+    return figures + holders(config)
