@@ -147,11 +147,12 @@ def _shared(value: Any) -> Any:
 
 
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
+    name = p["name"]  # read either way: a registration without one fails alike
     state.targets[agg] = TargetState(  # its id and key are its own: not interned
         agg,
         target_key(p["kind"], p["code"]),
-        sys.intern(p["kind"]),
-        p["name"] if state.names else None,
+        _shared(p["kind"]),
+        name if state.names else None,
         _shared(p["district"]),
         _shared(p["grid"]),
         _shared(p["division"]),

@@ -243,3 +243,12 @@ def test_a_forged_division_that_cannot_be_a_key_is_folded_without_sharing():
     log = AuthorityLog()
     log.apply_scope("target.registered", "t-1", ("key-1", {"not": "a division"}, ["qsxk"]))
     assert log.targets["key-1"] == ({"not": "a division"}, ("qsxk",))
+
+
+def test_a_forged_registration_folds_or_fails_as_the_old_fold_did():
+    forged = _registered(1, "szc", ["qsxk"])
+    forged["payload"]["kind"] = 5  # not a text: kept as it is, as before
+    assert fold([forged], names=False).targets["t-1"].kind == 5
+    del forged["payload"]["name"]
+    with pytest.raises(KeyError):  # a registration without a name fails in either fold
+        fold([forged], names=False)
