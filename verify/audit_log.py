@@ -174,7 +174,7 @@ class Plan:
 class AuditLog:
     """The log as it stood before the event being judged."""
 
-    registry: RegistryState = field(default_factory=RegistryState)
+    registry: RegistryState = field(default_factory=lambda: RegistryState(names=False))
     teams: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     draw_division: dict[str, str] = field(default_factory=dict)
     sources: dict[str, EventRef] = field(default_factory=dict)  # draw/directed id -> opening

@@ -94,7 +94,7 @@ class AuthorityLog:
         if not isinstance(scope, tuple) or len(scope) != 3:
             return
         code, division, listed = scope
-        code, division = _shared(code), _shared(division)
+        division = _shared(division)  # a code names one item or target: not shared
         listed = _shared(tuple(listed)) if isinstance(listed, list) else None
         if kind in ("item.registered", "target.registered"):
             if not isinstance(code, str):
@@ -104,7 +104,7 @@ class AuthorityLog:
                 self.items[code] = (division, listed or (), False)
             else:
                 self.target_keys[aggregate] = code
-                self.targets[code] = (division, listed or ())
+                self.targets[code] = _pair(division, listed or ())
         elif kind in ("item.amended", "item.withdrawn") and aggregate in self.item_codes:
             code = self.item_codes[aggregate]
             owner, units, withdrawn = self.items[code]
@@ -116,7 +116,7 @@ class AuthorityLog:
         elif kind == "target.updated" and aggregate in self.target_keys:
             key = self.target_keys[aggregate]
             owner, carried = self.targets[key]
-            self.targets[key] = (
+            self.targets[key] = _pair(
                 owner if division is None else division,
                 carried if listed is None else listed,
             )
@@ -170,6 +170,25 @@ def _shared(value: Any) -> Any:
         if len(_TUPLES) < 4096:
             _TUPLES[value] = value
     return value
+
+
+_PAIRS: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # one copy of each (division, items)
+
+
+def _pair(division: Any, listed: tuple[Any, ...]) -> tuple[Any, Any]:
+    """A target's scope, (division, items), as the one pair every target of that division
+    listing those items shares (at most 65,536 kept): a province's targets hold a few thousand
+    pairs, not one each."""
+    pair = (division, listed)
+    try:
+        found = _PAIRS.get(pair)
+    except TypeError:  # a forged payload's division that cannot be a key
+        return pair
+    if found is not None:
+        return found
+    if len(_PAIRS) < 1 << 16:
+        _PAIRS[pair] = pair
+    return pair
 
 
 def _roles(roles: Any) -> frozenset[Any]:

@@ -58,6 +58,12 @@ def verify_bundle(
     passed = _step_records(report, bundle, candidates, trusted_checkpoints, jobs)  # (3)
     report.steps.append(passed.chains)  # (4): per-aggregate chains, checked in the same pass
     passed.chains.detail = f"{len(passed.last)} aggregates"
+    report.authority = passed.authority.report  # the rules of authority, replayed (findings)
+    # No later step reads the chains' heads or the authority replay's registry of officials
+    # and records: a verifier holds one entry per aggregate in each, freed before steps 9-11
+    # fold a registry of their own (issue 15: peak memory per target).
+    passed.last.clear()
+    del passed.authority
     history = passed.history
     checkpoints = _step_checkpoints(report, bundle, history, passed.roots)  # (5): checkpoints
     _step_consistency(report, checkpoints, bundle, passed)  # (6): successive consistency
@@ -82,7 +88,6 @@ def verify_bundle(
         witnesses,
         min_cosignatures,
     )
-    report.authority = passed.authority.report  # the rules of authority, replayed (findings)
     return report
 
 

@@ -145,7 +145,7 @@ def _walks(
     walked = _walked(own)
     if not walked:
         return []  # no team drawn yet
-    state = RegistryState()
+    state = RegistryState(names=False)  # no draw rule reads a name
     try:
         for _, index, event in events:
             if index < frozen_count:

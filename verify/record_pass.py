@@ -12,7 +12,6 @@ positions), the witness events, the authority replay. Nothing of a record is kep
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,6 +19,7 @@ from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
+from .chain_heads import ChainHeads
 from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_parts, unknown_key
 from .key_trust import KEY_REVOCATIONS, KeyHistory
@@ -188,7 +188,7 @@ class RecordPass:
         self.bad: set[int] = set()
         self.undecoded: set[int] = set()  # positions whose record is not a record (step 3)
         self.failed_keys: dict[int, bytes] = {}  # a decoded record that failed -> its key id
-        self.last: dict[str, tuple[int, bytes, int]] = {}  # aggregate -> (version, digest, at)
+        self.last = ChainHeads()  # aggregate -> (version, digest, at), packed
         self.tree = CompactTree()
         self.sizes = set(sizes)
         self.roots: dict[int, bytes] = {0: self.tree.root()} if 0 in self.sizes else {}
@@ -219,8 +219,9 @@ class RecordPass:
             return
         if i == 0:
             self.first_decoded = True
-        # One copy of the id for the chain, the authority replay and the draw replay's registry.
-        aggregate = sys.intern(d.aggregate)
+        # One copy of the id for the chain and the authority replay (not interned: an id is
+        # unique, and the interned table would keep an entry for each of a province's targets).
+        aggregate = d.aggregate
         self._chain(i, d, aggregate)
         self.replayed = self.replayed or d.type.startswith(REPLAYED)
         self.authority.add(i, d.type, aggregate, d.facts)

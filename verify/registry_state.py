@@ -8,6 +8,13 @@ selected per year.
 A state's records are never changed in place: an event that changes a target or an inspector
 replaces its record with a new one. So ``copy()`` shares the records and copies only the
 indexes that hold them, and a copy never sees a later event of the state it was taken from.
+
+A target's record is compact, as a verifier holds one per target of a province (issue 15:
+1,000,000 targets in < 512 MiB): a named tuple (its fields in one tuple, no ``__dict__``; made
+from a row at C speed), every repeated text (division, district, kind, status, credit class,
+item code) one interned string, its items and risk flags tuples shared by every target listing
+the same codes in the same order, and a verifier's fold (``RegistryState(names=False)``) does
+not keep the names no draw rule reads.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def target_key(kind: str, code: str) -> str:
@@ -25,8 +32,7 @@ def target_key(kind: str, code: str) -> str:
     return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
 
 
-@dataclass(frozen=True)
-class TargetState:
+class TargetState(NamedTuple):
     aggregate: str
     key: str
     kind: str
@@ -34,9 +40,9 @@ class TargetState:
     district: str
     grid: str | None
     division: str
-    items: list[str]
+    items: tuple[str, ...]
     credit_class: str
-    risk_flags: list[str]
+    risk_flags: tuple[str, ...]
     status: str = "in_business"
 
 
@@ -73,6 +79,9 @@ class RegistryState:
     policy: dict[str, Any] | None = None
     selections: Counter[tuple[str, int]] = field(default_factory=Counter)  # (target key, year)
     position: int = 0  # how many events were folded in
+    # Whether targets' names are kept: the ledger shows them; no draw rule reads them, so a
+    # verifier's fold leaves them out (None). Not compared: the same registry either way.
+    names: bool = field(default=True, compare=False)
 
     def apply(self, envelope: dict[str, Any]) -> None:
         """Fold one event envelope in (events of other kinds are ignored)."""
@@ -91,46 +100,77 @@ class RegistryState:
             policy=self.policy,
             selections=self.selections.copy(),
             position=self.position,
+            names=self.names,
         )
 
     def target_by_key(self) -> dict[str, TargetState]:
         return {t.key: t for t in self.targets.values()}
 
 
-def fold(envelopes: Iterable[dict[str, Any]]) -> RegistryState:
-    state = RegistryState()
+def fold(envelopes: Iterable[dict[str, Any]], *, names: bool = True) -> RegistryState:
+    state = RegistryState(names=names)
     for envelope in envelopes:
         state.apply(envelope)
     return state
 
 
+_CODES: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one tuple of each list of codes
+_CODES_KEPT = 1 << 16  # at most this many kept (a registry lists far fewer item sets)
+
+
+def codes(value: Any) -> Any:
+    """A list of codes (a target's items or risk flags) as the one shared tuple of them, its
+    strings interned: a large registry holds each set of codes once, not once per target. The
+    order is kept (the record is what the log says). Anything else is returned as it is."""
+    if type(value) is not list and type(value) is not tuple:
+        return value
+    shared = tuple(value)
+    try:
+        found = _CODES.get(shared)
+    except TypeError:  # an element that cannot be a key (a forged payload's list)
+        return shared
+    if found is not None:
+        return found
+    shared = tuple(sys.intern(v) if type(v) is str else v for v in shared)
+    if len(_CODES) < _CODES_KEPT:
+        _CODES[shared] = shared
+    return shared
+
+
 def _shared(value: Any) -> Any:
     """A string as the one interned copy of its text (a division, district, kind or item code
     is written once per target in the log, and decoded into a string of its own each time), a
-    list as a list of such strings: a large registry then holds each repeated text once."""
+    list as the shared tuple of such strings (``codes``)."""
     if type(value) is str:
         return sys.intern(value)
-    if type(value) is list:
-        return [sys.intern(v) if type(v) is str else v for v in value]
-    return value
+    return codes(value)
 
 
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    state.targets[_shared(agg)] = TargetState(
-        aggregate=_shared(agg),
-        key=_shared(target_key(p["kind"], p["code"])),
-        kind=_shared(p["kind"]),
-        **{name: _shared(p[name]) for name in _TARGET_FIELDS},
+    name = p["name"]  # read either way: a registration without one fails alike
+    state.targets[agg] = TargetState(  # its id and key are its own: not interned
+        agg,
+        target_key(p["kind"], p["code"]),
+        _shared(p["kind"]),
+        name if state.names else None,
+        _shared(p["district"]),
+        _shared(p["grid"]),
+        _shared(p["division"]),
+        codes(p["items"]),
+        _shared(p["credit_class"]),
+        codes(p["risk_flags"]),
     )
 
 
 def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
     changes = {k: _shared(v) for k, v in p["changes"].items() if k in _TARGET_FIELDS}
-    state.targets[agg] = replace(state.targets[agg], **changes)
+    if "name" in changes and not state.names:
+        del changes["name"]
+    state.targets[agg] = state.targets[agg]._replace(**changes)
 
 
 def _target_status(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
-    state.targets[agg] = replace(state.targets[agg], status=_shared(p["status"]))
+    state.targets[agg] = state.targets[agg]._replace(status=_shared(p["status"]))
 
 
 def _inspector_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:

@@ -113,7 +113,7 @@ def _close_the_friends_company(body: bytes) -> bytes:
     """Mark one company in business as closed, so that no draw can select it."""
     state = decode(body)
     friend = next(t for t in state.targets.values() if t.status == "in_business")
-    state.targets[friend.aggregate] = type(friend)(**{**friend.__dict__, "status": "closed"})
+    state.targets[friend.aggregate] = friend._replace(status="closed")
     return encode(state)
 
 
