@@ -66,6 +66,8 @@ def _may_rotate(text: bytes) -> bool:
     one, two, three = _ROTATION_B64
     find = text.find
     return find(one) >= 0 or find(two) >= 0 or find(three) >= 0
+
+
 _LAST_BEFORE_TWO_PADS = frozenset(b"AQgw")  # the trailing 4 bits zero
 _LAST_BEFORE_ONE_PAD = frozenset(b"AEIMQUYcgkosw048")  # the trailing 2 bits zero
 
