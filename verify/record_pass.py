@@ -1,5 +1,6 @@
-"""Steps 3 and 4 in one pass over the bundle's records, a chunk at a time, holding no record
-longer than its chunk: memory independent of the bundle's size.
+"""Steps 3 and 4 in one pass over the bundle's records, one at a time (a chunk at a time with
+``--jobs`` workers), holding no record longer than its chunk: memory independent of the
+bundle's size.
 
 As each record goes by it is decoded and its signature checked (in ``--jobs`` processes, a
 bounded number of chunks in flight), its aggregate's chain extended (step 4 keeps one
