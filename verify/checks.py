@@ -24,7 +24,7 @@ from .merkle import CompactTree, leaf_hash, verify_consistency
 from .note import Checkpoint, parse_checkpoint, parse_note, verify_note
 from .plan_bounds import TOPICS as PLAN_TOPICS
 from .plan_bounds import PlanBook, findings
-from .record_pass import Ranges, RecordPass, check_record, checked_chunks, consistency_ranges
+from .record_pass import Ranges, RecordPass, checked_chunks, consistency_ranges
 from .report import MAX_FAILURES_SHOWN, Failure, Report, Step
 from .witnesses import step_witnesses
 
@@ -192,13 +192,9 @@ def _record_pass(
     first = bundle if isinstance(bundle, BundleFile) and bundle.pending else None
     records = bundle.iter_records() if first is None else first.iter_records(root_guard=True)
     add = passed.add
-    if jobs <= 1 or bundle.count <= 1000:  # in this process: one record at a time
-        for record in records:
-            add(record, check_record(record, keys))
-    else:
-        for chunk, found in checked_chunks(records, keys, jobs):
-            for record, d in zip(chunk, found, strict=True):
-                add(record, d)
+    for chunk, found in checked_chunks(records, keys, jobs if bundle.count > 1000 else 1):
+        for record, d in zip(chunk, found, strict=True):
+            add(record, d)
     if first is not None:
         first.guard_by_root(passed.tree.root())
     return passed

@@ -1,6 +1,5 @@
-"""Steps 3 and 4 in one pass over the bundle's records, one at a time (a chunk at a time with
-``--jobs`` workers), holding no record longer than its chunk: memory independent of the
-bundle's size.
+"""Steps 3 and 4 in one pass over the bundle's records, a chunk at a time, holding no record
+longer than its chunk: memory independent of the bundle's size.
 
 As each record goes by it is decoded and its signature checked (in ``--jobs`` processes, a
 bounded number of chunks in flight), its aggregate's chain extended (step 4 keeps one
@@ -55,42 +54,41 @@ _NO_FACTS: Facts = (None, None, None, None, None, None)
 def check_records(
     records: Sequence[bytes], keys: dict[bytes, VerifierKey] | list[str]
 ) -> list[Decoded]:
-    """``check_record`` of each record (a chunk, in a worker process with ``--jobs``)."""
     if isinstance(keys, list):  # in a worker process: keys arrive as text
         keys = {k.key_id: k for k in map(parse_verifier_key, keys)}
-    return [check_record(record, keys) for record in records]
-
-
-def check_record(record: bytes, keys: dict[bytes, VerifierKey]) -> Decoded:
-    """Step 3 for one record: its form, digest and signature, and what later steps need."""
-    try:
-        env, _, digest, key_id, signature = decode_parts(record)
-    except VerifyError as e:
-        return Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False)
-    key = keys.get(key_id)
-    error = None
-    if key is None or not key.verify(digest, signature):
-        try:  # the failure's message, as the ledger words it
-            check_signature(SignedEvent(env, _, digest, key_id, signature), keys)
+    out: list[Decoded] = []
+    append = out.append
+    new = tuple.__new__  # Decoded(...) without the named tuple's Python-level __new__
+    for record in records:
+        try:
+            env, _, digest, key_id, signature = decode_parts(record)
         except VerifyError as e:
-            error = str(e)  # still decoded: the chain check can walk through it
-    return _NEW(  # Decoded(...) without the named tuple's Python-level __new__
-        Decoded,
-        (
-            env["type"],
-            env["aggregate"],
-            env["version"],
-            env["prev"],
-            digest,
-            key_id,
-            facts(env),
-            error,
-            True,  # decoded
-        ),
-    )
-
-
-_NEW = tuple.__new__
+            append(Decoded("", "", 0, None, b"", b"", _NO_FACTS, str(e), decoded=False))
+            continue
+        key = keys.get(key_id)
+        error = None
+        if key is None or not key.verify(digest, signature):
+            try:  # the failure's message, as the ledger words it
+                check_signature(SignedEvent(env, _, digest, key_id, signature), keys)
+            except VerifyError as e:
+                error = str(e)  # still decoded: the chain check can walk through it
+        append(
+            new(
+                Decoded,
+                (
+                    env["type"],
+                    env["aggregate"],
+                    env["version"],
+                    env["prev"],
+                    digest,
+                    key_id,
+                    facts(env),
+                    error,
+                    True,  # decoded
+                ),
+            )
+        )
+    return out
 
 
 def chunks(records: Iterable[bytes]) -> Iterator[list[bytes]]:
