@@ -28,6 +28,8 @@ from typing import Any
 
 from .errors import VerifyError
 from .keys import b64decode_strict
+from .merkle import CompactTree
+from .record_text import ROTATION, canonical_base64, may_rotate
 
 BUNDLE_FORMAT = "drawledger/bundle/v1"
 _EVENT_LINE = re.compile(
@@ -41,39 +43,6 @@ _EVENT_HEAD = re.compile(rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9]
 
 class BundleError(VerifyError):
     """The input is not a complete, well-formed bundle (exit status 2)."""
-
-
-_ROTATION = b'"type":"ledger.key_rotated"'
-
-
-def _encoded_marks(marker: bytes) -> tuple[bytes, ...]:
-    """The base64 characters that ``marker`` alone determines, at each of its three possible
-    alignments: base64 text holds one of them wherever its bytes hold ``marker``."""
-    marks = []
-    for skip in range(3):
-        text = base64.b64encode(bytes(skip) + marker)
-        marks.append(text[-(-8 * skip // 6) : 8 * (skip + len(marker)) // 6])
-    return tuple(marks)
-
-
-_ROTATION_B64 = _encoded_marks(_ROTATION)
-_LAST_BEFORE_TWO_PADS = frozenset(b"AQgw")  # the trailing 4 bits zero
-_LAST_BEFORE_ONE_PAD = frozenset(b"AEIMQUYcgkosw048")  # the trailing 2 bits zero
-
-
-def _canonical_base64(text: bytes) -> bool:
-    """Whether ``text``, made only of the base64 alphabet with at most two '=' at its end (as
-    ``_EVENT_LINE`` matches it), is canonical padded base64: a whole number of quanta and zero
-    bits after the data, the one spelling ``b64decode_strict`` accepts, checked without
-    decoding."""
-    size = len(text)
-    if size % 4:
-        return False
-    if not size or text[-1] != 61:  # 61: '='
-        return True
-    if text[-2] == 61:
-        return text[-3] in _LAST_BEFORE_TWO_PADS
-    return text[-2] in _LAST_BEFORE_ONE_PAD
 
 
 @dataclass
@@ -110,7 +79,7 @@ class Bundle:
 
     def rotation_records(self) -> list[bytes]:
         """The records that may be key rotations (a byte match, read unchecked)."""
-        return [r for r in self.records if _ROTATION in r]
+        return [r for r in self.records if ROTATION in r]
 
 
 @dataclass
@@ -131,6 +100,8 @@ class BundleFile:
     _first: bytes | None = None
     _rotations: list[bytes] = field(default_factory=list)
     _digest: Any = field(default_factory=hashlib.sha256)  # over every record's base64 text
+    _hash_text: bool = True  # whether ``_digest`` is kept (not by a first pass guarded by root)
+    _root: bytes | None = None  # the records' Merkle root, when that guards the later passes
     _exact: bool = True  # every event line in the exporter's own spelling (``_EVENT_LINE``)
     # Each event's position (its store notification id), 8 bytes an event: what the report
     # names events by (docs/FORMAT.md, "Positions").
@@ -146,14 +117,14 @@ class BundleFile:
     def add_encoded(self, notification_id: int, text: bytes, size: int) -> None:
         """An event whose record is the canonical base64 ``text`` of ``size`` bytes: only the
         first record and those that may be key rotations are decoded."""
-        self._digest.update(text + b"\n")
+        if self._hash_text:
+            self._digest.update(text + b"\n")
         self.notification_ids.append(notification_id)
         if self._first is None:
             self._first = base64.b64decode(text)
-        one, two, three = _ROTATION_B64
-        if one in text or two in text or three in text:
+        if may_rotate(text):
             record = base64.b64decode(text)
-            if _ROTATION in record:
+            if ROTATION in record:
                 self._rotations.append(record)
         self.count += 1
         self.record_bytes += size
@@ -167,17 +138,17 @@ class BundleFile:
             raise BundleError(f"line {lineno}: expected event {count}, got {int(index)!r}")
         if last is not None and notification_id <= last:
             raise BundleError(f"line {lineno}: notification ids must be increasing integers")
-        if not _canonical_base64(text):
+        if not canonical_base64(text):
             raise BundleError(f"line {lineno}: record is not canonical base64")
         # add_encoded, inline (one call less an event)
-        self._digest.update(text + b"\n")
+        if self._hash_text:
+            self._digest.update(text + b"\n")
         self.notification_ids.append(notification_id)
         if count == 0:
             self._first = base64.b64decode(text)
-        one, two, three = _ROTATION_B64
-        if one in text or two in text or three in text:
+        if may_rotate(text):
             record = base64.b64decode(text)
-            if _ROTATION in record:
+            if ROTATION in record:
                 self._rotations.append(record)
         self.count = count + 1
         self.record_bytes += len(text) // 4 * 3 - text.count(b"=", -2)
@@ -192,16 +163,33 @@ class BundleFile:
     def rotation_records(self) -> list[bytes]:
         return self._rotations
 
-    def iter_records(self) -> Iterator[bytes]:
+    def iter_records(self, *, root_guard: bool = False) -> Iterator[bytes]:
         """The records, read from the file. The first pass over a bundle ``open_bundle``
         opened is the structural scan itself (``_first_pass``); every later pass reads them
         again and raises BundleError if the file no longer holds what the scan checked (it
         changed while it was being verified): the records of each pass hash to what the scan
         hashed, checked when the pass ends, so that no result of a pass over other bytes than
-        the others' is used."""
-        return self._first_pass() if self.pending else self._again()
+        the others' is used.
 
-    def _first_pass(self) -> Iterator[bytes]:
+        ``root_guard``: the caller of a first pass hashes every record into a Merkle tree
+        anyway (the record pass) and gives its root to ``guard_by_root`` when the pass ends;
+        the scan then does not hash the records' text a second time, and later passes compare
+        the root of the records they read with that root instead. (A first pass ended without
+        a root, or abandoned, makes the next pass the scan again.)"""
+        if self.pending:
+            return self._first_pass(root_guard=root_guard)
+        if self._root is None and self._digest is None:
+            return self._first_pass(root_guard=False)  # nothing guards a later pass: rescan
+        return self._again()
+
+    def guard_by_root(self, root: bytes) -> None:
+        """The Merkle root (RFC 9162) of all the records a first pass with ``root_guard``
+        yielded, computed by its caller as they went by: what later passes must find."""
+        if self.pending or self._digest is not None:
+            raise ValueError("guard_by_root ends a first pass made with root_guard only")
+        self._root = root
+
+    def _first_pass(self, *, root_guard: bool = False) -> Iterator[bytes]:
         """Scan the file as ``scan_bundle`` does (every check, in the same order, with the
         same messages), yielding each record as its line is checked: one read of the file for
         the structure and step 3. What the scan finds must be what ``open_bundle`` read ahead
@@ -212,7 +200,16 @@ class BundleFile:
         del ids[:]
 
         def make(origin: str, keys: list[str], exported_at: str) -> BundleFile:
-            return BundleFile(self.path, origin, keys, exported_at, notification_ids=ids)
+            return BundleFile(
+                self.path,
+                origin,
+                keys,
+                exported_at,
+                notification_ids=ids,
+                _hash_text=not root_guard,
+            )
+
+        self._digest = self._root = None  # until this pass ends: no other pass is guarded
 
         try:
             with open(self.path, "rb") as f:
@@ -230,13 +227,15 @@ class BundleFile:
             raise BundleError(f"{self.path}: the file changed while it was being verified")
         self.record_bytes, self._exact = scanned.record_bytes, scanned._exact
         self._last, self._first, self._rotations = scanned._last, scanned._first, scanned._rotations
-        self._digest = scanned._digest
+        self._digest = None if root_guard else scanned._digest
         self.pending = False
 
     def _again(self) -> Iterator[bytes]:
         count = 0
         digest = hashlib.sha256()
+        tree = CompactTree() if self._root is not None else None
         update, decode, exact = digest.update, binascii.a2b_base64, self._exact
+        leaf, sha256 = tree.append if tree is not None else None, hashlib.sha256
         try:
             with open(self.path, "rb") as f:
                 next(f, None)
@@ -249,13 +248,20 @@ class BundleFile:
                         fast = _EVENT_LINE.fullmatch(line[:-1])
                         text = fast.group(3) if fast is not None else _record_of(line, lineno)
                     # Canonical base64 was checked by the scan; the digest proves the text the
-                    # same (a text changed since makes the pass fail when it ends).
-                    update(text + b"\n")
-                    yield decode(text)
+                    # same, or the root the records (a change since makes the pass fail when
+                    # it ends).
+                    record = decode(text)
+                    if leaf is None:
+                        update(text + b"\n")
+                    else:
+                        leaf(sha256(b"\x00" + record).digest())  # merkle.leaf_hash
+                    yield record
                     count += 1
         except (OSError, ValueError) as e:
             raise BundleError(f"{self.path}: cannot read it again: {e}") from None
-        if count != self.count or digest.digest() != self._digest.digest():
+        if count != self.count or (
+            digest.digest() != self._digest.digest() if tree is None else tree.root() != self._root
+        ):
             raise BundleError(f"{self.path}: the file changed while it was being verified")
 
 
@@ -434,7 +440,7 @@ def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int)
     last = bundle.last_notification_id()
     if last is not None and nid <= last:
         raise BundleError(f"line {lineno}: notification ids must be increasing integers")
-    if not _canonical_base64(record):
+    if not canonical_base64(record):
         raise BundleError(f"line {lineno}: record is not canonical base64")
     bundle.add_event(nid, binascii.a2b_base64(record))
 

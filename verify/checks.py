@@ -192,10 +192,16 @@ def _record_pass(
     bundle: Bundle | BundleFile, keys: dict[bytes, VerifierKey], trusted: Sequence[str], jobs: int
 ) -> RecordPass:
     passed = RecordPass(*_sizes(bundle, trusted))
-    records = bundle.iter_records()
+    # A first pass over a file: the pass's own Merkle tree guards the later passes (no second
+    # hash of each record's text, BundleFile.iter_records).
+    first = bundle if isinstance(bundle, BundleFile) and bundle.pending else None
+    records = bundle.iter_records() if first is None else first.iter_records(root_guard=True)
+    add = passed.add
     for chunk, found in checked_chunks(records, keys, jobs if bundle.count > 1000 else 1):
         for record, d in zip(chunk, found, strict=True):
-            passed.add(record, d)
+            add(record, d)
+    if first is not None:
+        first.guard_by_root(passed.tree.root())
     return passed
 
 

@@ -310,11 +310,11 @@ class CompactTree:
             raise ProofError(
                 f"compact tree: expected a {HASH_LEN}-byte leaf hash, found {len(leaf_hash)}"
             )
-        node, bits = leaf_hash, self._size
+        node, bits, frontier = leaf_hash, self._size, self._frontier
         while bits & 1:
-            node = node_hash(self._frontier.pop(), node)
+            node = hashlib.sha256(b"\x01" + frontier.pop() + node).digest()  # node_hash
             bits >>= 1
-        self._frontier.append(node)
+        frontier.append(node)
         self._size += 1
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> None:

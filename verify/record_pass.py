@@ -31,6 +31,7 @@ from .witnesses import WITNESS_EVENTS
 CHUNK_RECORDS = 4096  # records handed to a worker at once
 CHUNK_BYTES = 4 << 20  # ... or fewer, when they are large
 REPLAYED = ("draw.", "inspection.", "publication.")  # what steps 9-11 read
+_SIGNED_APART = frozenset((*KEY_INTRODUCTIONS, *KEY_REVOCATIONS, *WITNESS_EVENTS))  # see _signed
 
 
 class Decoded(NamedTuple):
@@ -222,11 +223,28 @@ class RecordPass:
         # One copy of the id for the chain and the authority replay (not interned: an id is
         # unique, and the interned table would keep an entry for each of a province's targets).
         aggregate = d.aggregate
-        self._chain(i, d, aggregate)
-        self.replayed = self.replayed or d.type.startswith(REPLAYED)
-        self.authority.add(i, d.type, aggregate, d.facts)
-        if d.error is None:
-            self._signed(i, d)
+        kind, version = d.type, d.version
+        seen = self.last.get(aggregate)
+        if seen is None:
+            extends = version == 1
+        else:
+            extends = version == seen[0] + 1 and d.prev == seen[1].hex()
+        if extends:  # the chain goes on as it should: what _chain does then, without its call
+            self.last[aggregate] = (version, d.digest, i)
+        else:
+            self._chain(i, d, aggregate)
+        if not self.replayed and kind.startswith(REPLAYED):
+            self.replayed = True
+        self.authority.add(i, kind, aggregate, d.facts)
+        if d.error is not None:
+            return
+        signers = self.signers
+        if signers and kind not in _SIGNED_APART:
+            run = signers[-1]  # a run of one key's verified events: extend it (as _signed does)
+            if len(run) == 3 and run[1] == i - 1 and run[2] == d.key_id:
+                signers[-1] = (run[0], i, run[2])
+                return
+        self._signed(i, d)
 
     def _signed(self, i: int, d: Decoded) -> None:
         """Keep what key_trust.walk reads of a verified event: runs of positions signed by one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import rfc8785
 from hypothesis import given, settings
@@ -85,3 +87,23 @@ def test_reading_refuses_every_other_spelling_naming_why(raw, message):
 def test_reading_accepts_astral_characters_in_their_utf16_key_order():
     obj = {"\U0001f600": "\U0001f600", "\uff5e": 2}
     assert _parse_canonical(bytes(rfc8785.dumps(obj))) == obj
+
+
+@pytest.mark.parametrize(
+    "astral", ["\U00010000", "\U0001f600", "\U00040000", "\U00080000", "\U000c0000", "\U0010ffff"]
+)
+def test_every_astral_lead_byte_sends_the_text_to_rfc8785(astral):
+    """An astral character in a key, whichever lead byte (0xF0-0xF4) spells it: its keys sort
+    by UTF-16 code units (a surrogate, 0xD800-0xDBFF, before U+FF5E), which the standard
+    library's code-point order does not give. The text in code-point order, which the C
+    encoder's comparison would accept, is refused; the RFC 8785 order is accepted."""
+    obj = {astral: 1, "\uff5e": 2}
+    canonical_bytes = bytes(rfc8785.dumps(obj))
+    assert canonical_bytes.index(astral.encode()) < canonical_bytes.index("\uff5e".encode())
+    assert _parse_canonical(canonical_bytes) == obj
+    code_point_order = json.dumps(
+        obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode()
+    assert code_point_order != canonical_bytes
+    with pytest.raises(FormatError, match="canonical form"):
+        _parse_canonical(code_point_order)
