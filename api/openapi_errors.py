@@ -24,12 +24,21 @@ SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "type": "object",
     "description": "An error (RFC 9457 problem details).",
-    "required": ["type", "title", "status", "detail"],
+    "required": ["type", "code", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
+        "type": {"type": "string", "description": "urn:drawledger:problem:<code>"},
+        "code": {
+            "type": "string",
+            "description": "the problem's stable English name (not_found, forbidden, bad_input…): "
+            "match on it, not on the words",
+        },
+        "title": {"type": "string", "description": "the kind of problem, in Chinese"},
         "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "what was wrong; values quoted cut short"},
+        "detail": {
+            "type": "string",
+            "description": "what was wrong, in Chinese, naming the parameter, record or rule; "
+            "values quoted cut short",
+        },
         "problems": {
             "type": "array",
             "items": {
@@ -37,7 +46,7 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "field": {"type": "string"},
                     "value": {},
-                    "message": {"type": "string"},
+                    "message": {"type": "string", "description": "the rule broken, in Chinese"},
                 },
             },
         },
@@ -54,15 +63,21 @@ REASONS = {
     503: "the store is unreachable, read-only or full, or the read models are behind",
 }
 COMMANDS = {"post", "put", "patch", "delete"}
+# Path parameters of free text (a code): any value is well formed, one naming nothing a 404.
+FREE_TEXT = {"code"}
 
 
 def errors_of(method: str, operation: dict[str, Any]) -> list[int]:
     """The error statuses an operation can answer (the rules in the module's text)."""
-    codes = {422, 503}
+    codes = {503}
     if operation.get("security"):
         codes |= {401, 403}
     parameters = operation.get("parameters", [])
-    if any(p.get("in") == "path" or p.get("name") == "as_of" for p in parameters):
+    if "requestBody" in operation or any(
+        p.get("in") == "query" or p.get("name") not in FREE_TEXT for p in parameters
+    ):
+        codes.add(422)
+    if any(p.get("in") == "path" for p in parameters):
         codes.add(404)
     if method in COMMANDS:
         codes |= {404, 409}
@@ -78,7 +93,10 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     for methods in schema.get("paths", {}).values():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            for code in errors_of(method, operation):
+            errors = errors_of(method, operation)
+            if 422 not in errors:  # FastAPI's own "Validation Error", for any parameter
+                responses.pop("422", None)
+            for code in errors:
                 responses.setdefault(str(code), {"description": REASONS[code]})
             for code, answer in responses.items():  # those a route documents itself too
                 if code[:1] in "45":

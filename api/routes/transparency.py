@@ -83,10 +83,9 @@ def latest_checkpoint(
             covered = latest.last_notification_id if latest else 0
             response = problem(
                 503,
-                "not sealed yet",
-                f"position {wait_for} is stored but no checkpoint covers it yet (the latest "
-                f"covers up to position {covered}); the sealer runs every "
-                f"{ledger.seal_interval:g} s: retry",
+                "not_sealed_yet",
+                f"位置 {wait_for} 已存储，但尚无检查点覆盖它（最新的检查点覆盖到位置 "
+                f"{covered}）；封存每 {ledger.seal_interval:g} 秒进行一次：请稍后重试",
             )
             response.headers["Retry-After"] = "1"
             return response

@@ -48,6 +48,14 @@ def answers_inside_the_description(
                     described.write_text(json.dumps(description.openapi), encoding="utf-8")
                 with open(seen, "a", encoding="utf-8") as out:
                     out.write(f"{operation} {response.status_code}\n")
+            problems_seen = os.environ.get("DRAWLEDGER_PROBLEMS_SEEN")
+            if problems_seen and 400 <= response.status_code < 600:
+                if response.headers.get("content-type", "").startswith("application/problem"):
+                    body = response.json()
+                    line = {"operation": operation, "status": response.status_code}
+                    line |= {k: body.get(k) for k in ("type", "title", "detail")}
+                    with open(problems_seen, "a", encoding="utf-8") as out:
+                        out.write(json.dumps(line, ensure_ascii=False) + "\n")
         return response
 
     monkeypatch.setattr(TestClient, "request", checked)
