@@ -3,10 +3,14 @@
 The service answers every error as ``application/problem+json`` (RFC 9457, ``api/errors.py``):
 ``type``, ``title``, ``status``, ``detail`` and, for bad input, ``problems`` (field, value as
 quoted — at most its first characters — and message). This adds to each operation the errors
-it can answer: 422 (a bad parameter or body) and 503 (the store unreachable, read-only or
-full, or the read models behind) everywhere; 401 and 403 where it takes a token; 404 where it
-names something (a path parameter) or reads the ledger as of a position; 409 for a command
-(POST, PUT, PATCH, DELETE); 413 where it takes a body. An operation may document more
+it can answer, and no other: 503 (the store unreachable, read-only or full, or the read models
+behind) everywhere; 422 where a parameter or the body can be wrong (a body, a query parameter, a
+path parameter other than a free-text code); 401 and 403 where it takes a token; 404 where a
+path parameter names something (not one of a closed list, such as a registry's name) or the
+body names a record that must exist (``NAMED_IN_BODY``); 409 for a command (POST, PUT, PATCH,
+DELETE); 413 where it takes a body. ``tests/api/test_documented_answers.py`` gets each of them
+from every operation that documents it, and ``tests/api/openapi_coverage.py`` lists any
+documented answer no test got. An operation may document more
 errors itself (the witness's cosignature, checked by its signature, not a token: 403); every
 error answer of the description is given the problem+json shape. Every answer of every API test
 is checked against the description (``tests/api/conftest.py``): an answer whose status its
@@ -65,9 +69,23 @@ REASONS = {
 COMMANDS = {"post", "put", "patch", "delete"}
 # Path parameters of free text (a code): any value is well formed, one naming nothing a 404.
 FREE_TEXT = {"code"}
+# Commands without a path parameter whose body names a record that must exist (404 if not).
+NAMED_IN_BODY = {
+    ("post", "/inspections"),  # its source: a draw or a directed inspection
+    ("post", "/publications"),  # its inspection
+    ("post", "/disputes"),  # its subject
+    ("post", "/draws"),  # its plan
+}
 
 
-def errors_of(method: str, operation: dict[str, Any]) -> list[int]:
+def _closed(parameter: dict[str, Any]) -> bool:
+    """Whether a parameter is one of a closed list (a registry's name): a value outside it is
+    a 422, never a 404."""
+    schema = parameter.get("schema", {})
+    return "enum" in schema or any("enum" in s for s in schema.get("anyOf", []))
+
+
+def errors_of(method: str, operation: dict[str, Any], path: str = "") -> list[int]:
     """The error statuses an operation can answer (the rules in the module's text)."""
     codes = {503}
     if operation.get("security"):
@@ -77,10 +95,12 @@ def errors_of(method: str, operation: dict[str, Any]) -> list[int]:
         p.get("in") == "query" or p.get("name") not in FREE_TEXT for p in parameters
     ):
         codes.add(422)
-    if any(p.get("in") == "path" for p in parameters):
+    if any(p.get("in") == "path" and not _closed(p) for p in parameters):
         codes.add(404)
     if method in COMMANDS:
-        codes |= {404, 409}
+        codes.add(409)
+    if (method, path) in NAMED_IN_BODY:
+        codes.add(404)
     if "requestBody" in operation:
         codes.add(413)
     return sorted(codes)
@@ -90,10 +110,10 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI description with every operation's error answers added."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = SCHEMA
     reference = {"$ref": "#/components/schemas/Problem"}
-    for methods in schema.get("paths", {}).values():
+    for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            errors = errors_of(method, operation)
+            errors = errors_of(method, operation, path)
             if 422 not in errors:  # FastAPI's own "Validation Error", for any parameter
                 responses.pop("422", None)
             for code in errors:

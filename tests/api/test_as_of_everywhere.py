@@ -196,7 +196,7 @@ def test_the_column_refuses_as_of_in_chinese_and_english(service):
     response = client.get("/column/results", params={"as_of": 3})
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert detail.startswith("as_of is not supported on GET /column/results")
+    assert detail.startswith("GET /column/results 不支持 as_of")
     assert "公示专栏" in detail
 
 

@@ -212,3 +212,86 @@ def _plain(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
     if schema.get("format") == "date":
         return "2026-06-01"
     return "依法核查"
+
+
+# Commands that contradict what the demo bureau holds, sent twice (the second a 409 if the first
+# was not): path values and body fields beside the plain ones (``_least_body``).
+CONFLICTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "/divisions": ({}, {"code": "szc"}),  # exists already
+    "/officials": ({}, {"code": "fuzz-clerk", "division": "szc", "roles": ["clerk"]}),
+    "/officials/{code}/deactivate": ({"code": "fuzz-auditor"}, {}),  # deactivated already
+    "/officials/{code}/tokens": ({"code": "fuzz-auditor"}, {}),  # of a deactivated official
+    "/officials/{code}/tokens/{token_id}/revoke": ({"code": "fuzz-clerk", "token_id": "9"}, {}),
+    "/items/{code}/withdraw": ({}, {}),  # withdrawn already
+    "/plans/{plan}/review": ({}, {}),  # each a step the plan is past
+    "/plans/{plan}/submit": ({}, {}),
+    "/plans/{plan}/consolidate": ({}, {}),
+    "/plans/{plan}/upload": ({}, {}),
+    "/plans/{plan}/amendments": ({}, {}),
+    "/plans/{plan}/withdraw": ({}, {}),  # withdrawn already
+    "/draws/{draw}/freeze": ({}, {}),  # each a step the draw is past
+    "/draws/{draw}/reveal": ({}, {}),
+    "/draws/{draw}/abandon": ({}, {}),
+    "/draws/{draw}/select": ({}, {}),
+    "/draws/{draw}/assign": ({}, {}),
+    "/draws/{draw}/partners/{division}/decline": ({}, {}),  # a division not invited
+    "/draws/{draw}/partners/{division}/assign": ({}, {}),
+    "/draws/{draw}/partners/{division}/substitutions": ({}, {}),
+    "/inspections/{inspection}/evidence": ({}, {}),  # this ledger keeps no evidence files
+    "/publications/{publication}/corrections": ({}, {}),  # the same content again
+    "/publications/{publication}/withdrawal": ({}, {}),  # withdrawn already
+}
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_command_contradicting_what_is_recorded_is_409(walk):
+    client, tokens, openapi, known = walk
+    operations = {p: op for method, p, op in _operations(openapi) if method == "POST"}
+    missed = []
+    for path, (values, fields) in CONFLICTS.items():
+        operation = operations[path]
+        assert "409" in operation["responses"], path
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        url = _url(path, {n: values.get(n) or (known.get(n) or ["szc"])[0] for n in names})
+        body = _least_body(operation, openapi)
+        if fields:
+            body["json"] = {**body["json"], **fields}
+        got = []
+        for role in sorted(tokens):  # an official of each role, until one may act
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            statuses = [client.post(url, headers=headers, **body).status_code for _ in range(2)]
+            got += statuses
+            if 409 in statuses:
+                break
+        else:
+            missed.append(f"POST {path}: {sorted(set(got))}")
+    assert not missed, "\n".join(missed)
+
+
+# Commands whose body names a record that does not exist: the field and its value.
+NAMED: dict[str, dict[str, Any]] = {
+    "/inspections": {"source": UNKNOWN_ID, "notified_on": "2026-06-01"},
+    "/publications": {"inspection": UNKNOWN_ID},
+    "/disputes": {"subject": {"kind": "target", "key": "91320411MA1MB3K8XT"}},
+}  # POST /draws names its plan too (404 if none): its other fields make it a long request
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_body_naming_a_record_that_does_not_exist_is_404(walk):
+    client, tokens, openapi, _ = walk
+    operations = {p: op for method, p, op in _operations(openapi) if method == "POST"}
+    missed = []
+    for path, fields in NAMED.items():
+        operation = operations[path]
+        assert "404" in operation["responses"], path
+        body = {**_least_body(operation, openapi)["json"], **fields}
+        got = []
+        for role in sorted(tokens):
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            response = client.post(path, headers=headers, json=body)
+            got.append(f"{response.status_code} {response.text[:120]}")
+            if response.status_code == 404:
+                break
+        else:
+            missed.append(f"POST {path}: {got}")
+    assert not missed, "\n".join(missed)

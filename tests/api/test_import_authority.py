@@ -70,8 +70,8 @@ def _seed(client, registry, kind: str, headers: list[str], rows: list[list[str]]
 def _refused_whole(response, owner: str) -> str:
     assert response.status_code == 403, response.text
     detail = response.json()["detail"]
-    assert "nothing of it was recorded" in detail
-    assert f"division {owner}" in detail and "谁审批谁监管" in detail
+    assert "未记录任何内容" in detail
+    assert f"处室 {owner}" in detail and "谁审批谁监管" in detail
     return detail
 
 
