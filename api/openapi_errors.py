@@ -7,7 +7,7 @@ it can answer, and no other: 503 (the store unreachable, read-only or full, or t
 behind) everywhere; 422 where a parameter or the body can be wrong (a body, a query parameter, a
 path parameter other than a free-text code); 401 and 403 where it takes a token; 404 where a
 path parameter names something (not one of a closed list, such as a registry's name) or the
-body names a record that must exist (``NAMED_IN_BODY``); 409 for a command (POST, PUT, PATCH,
+body or a parameter names a record that must exist (``NAMES_A_RECORD``); 409 for a command (POST, PUT, PATCH,
 DELETE); 413 where it takes a body. ``tests/api/test_documented_answers.py`` gets each of them
 from every operation that documents it, and ``tests/api/openapi_coverage.py`` lists any
 documented answer no test got. An operation may document more
@@ -69,12 +69,20 @@ REASONS = {
 COMMANDS = {"post", "put", "patch", "delete"}
 # Path parameters of free text (a code): any value is well formed, one naming nothing a 404.
 FREE_TEXT = {"code"}
-# Commands without a path parameter whose body names a record that must exist (404 if not).
-NAMED_IN_BODY = {
+# Operations without a path parameter that name a record in a parameter or the body, or read
+# one that may not exist (yet, or as of the position asked): 404 if it does not.
+NAMES_A_RECORD = {
     ("post", "/inspections"),  # its source: a draw or a directed inspection
     ("post", "/publications"),  # its inspection
     ("post", "/disputes"),  # its subject
     ("post", "/draws"),  # its plan
+    ("get", "/checkpoint"),  # wait_for: a position the ledger does not hold
+    ("get", "/proofs/inclusion"),  # a leaf or position not sealed
+    ("get", "/proofs/consistency"),  # a tree size no checkpoint was signed at
+    ("get", "/public/item-list"),  # none published yet
+    ("get", "/policy"),  # none in force (then)
+    ("get", "/trail"),  # policy_version: a version never set
+    ("get", "/assessment"),  # a division, or a year with nothing to assess
 }
 
 
@@ -99,7 +107,7 @@ def errors_of(method: str, operation: dict[str, Any], path: str = "") -> list[in
         codes.add(404)
     if method in COMMANDS:
         codes.add(409)
-    if (method, path) in NAMED_IN_BODY:
+    if (method, path) in NAMES_A_RECORD:
         codes.add(404)
     if "requestBody" in operation:
         codes.add(413)

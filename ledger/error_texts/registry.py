@@ -4,6 +4,21 @@
 from __future__ import annotations
 
 REGISTRY: list[tuple[str, str]] = [
+    # credit codes (verify/uscc.py)
+    (
+        r"credit code (?P<c>\S+): expected 18 characters, got (?P<n>\d+)",
+        "统一社会信用代码 {c}：应为 18 个字符，实为 {n} 个",
+    ),
+    (
+        r"credit code (?P<c>\S+): character (?P<x>'.*') at position (?P<p>\d+) is not in the "
+        r"GB 32100 alphabet \(0-9 and A-Y without I, O, S, V, Z\)",
+        "统一社会信用代码 {c}：第 {p} 位的字符 {x} 不在 GB 32100 字符集中（0-9 及除 I、O、S、V、Z "
+        "外的 A-Y）",
+    ),
+    (
+        r"credit code (?P<c>\S+): check character is (?P<x>'.*'), expected (?P<e>'.*')",
+        "统一社会信用代码 {c}：校验码为 {x}，应为 {e}",
+    ),
     # the registry (ledger/registry)
     (r"no division with code (?P<code>'.*'|\S+)", "没有代码为 {code} 的处室"),
     (

@@ -13,6 +13,23 @@ SHARED = (
 )
 
 WHO_ACTS: list[tuple[str, str]] = [
+    # directed inspections (verify/authority_rules.py)
+    (
+        r"item (?P<c>'.*') is not a listed inspection item: no inspection without one",
+        "{c} 不是清单内的抽查事项：没有事项不得检查",
+    ),
+    (
+        r"item (?P<c>\S+) belongs to division (?P<o>\S+), and (?P<d>\S+) is not among its "
+        r"executing units: a division inspects only under its own items \(谁审批谁监管\)",
+        "抽查事项 {c} 属于处室 {o}，{d} 不是其执行单位：各处室只依本处室的事项检查（谁审批谁监管）",
+    ),
+    (r"target (?P<k>\S+) is not in the registry", "检查对象 {k} 不在名录中"),
+    (
+        r"target (?P<k>\S+) is in the charge of division (?P<o>\S+), not (?P<d>\S+), and no named "
+        r"item that (?P=d) executes jointly with (?P=o) covers it \(谁审批谁监管\)",
+        "检查对象 {k} 由处室 {o} 管辖，而非 {d}，且所列事项中没有 {d} 与 {o} 共同执行的事项"
+        "（谁审批谁监管）",
+    ),
     # who acts (ledger/registry/authority.py, ledger/registry/officials.py, api/deps.py)
     (
         r"this endpoint needs 'Authorization: Bearer <token>'",

@@ -276,6 +276,27 @@ NAMED: dict[str, dict[str, Any]] = {
 }  # POST /draws names its plan too (404 if none): its other fields make it a long request
 
 
+# Reads without a path parameter whose parameters name what does not exist (or did not then).
+NOWHERE_READS = [
+    "/checkpoint?wait_for=99999999",
+    "/proofs/inclusion?index=99999999",
+    "/proofs/consistency?old=1&new=99999999",
+    "/policy?as_of=1",  # before any policy was set
+    "/trail?policy_version=never-set",
+    "/assessment?year=2000",
+]
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_read_naming_what_does_not_exist_is_404(walk):
+    client, tokens, _, _ = walk
+    headers = {"Authorization": f"Bearer {tokens['auditor']}"}
+    for url in NOWHERE_READS:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404, (url, response.text)
+        assert response.json()["code"] == "not_found"
+
+
 @pytest.mark.parametrize("store_kind", ["sqlite"])
 def test_a_body_naming_a_record_that_does_not_exist_is_404(walk):
     client, tokens, openapi, _ = walk

@@ -122,8 +122,8 @@ def test_a_bad_version_over_http_is_422_naming_each_problem(world):
     response = world["client"].post("/policy", json={"document": document}, headers=world["admin"])
     assert response.status_code == 422
     assert {(p["field"], p["message"]) for p in response.json()["problems"]} == {
-        ("publication.deadline_working_days", "must be from 1 to 20"),
-        ("calendar.years.2027.holidays", "is not in 2027"),
+        ("publication.deadline_working_days", "应在 1 到 20 之间"),
+        ("calendar.years.2027.holidays", "不在 2027 年内"),
     }
 
 

@@ -238,7 +238,7 @@ def test_an_expired_certificate_is_422_naming_the_field(bureau):
     )
     [problem] = assert_problem(response, 422)["problems"]
     assert problem["field"] == "certificate_valid_until"
-    assert "expired on 2020-01-01" in problem["message"]
+    assert "已于 2020-01-01 过期" in problem["message"]
 
 
 def test_an_unknown_qualification_is_422(bureau):
