@@ -6,15 +6,15 @@ quoted — at most its first characters — and message). This adds to each oper
 it can answer, and no other: 503 (the store unreachable, read-only or full, or the read models
 behind) everywhere; 422 where a parameter or the body can be wrong (a body, a query parameter, a
 path parameter other than a free-text code); 401 and 403 where it takes a token; 404 where a
-path parameter names something (not one of a closed list, such as a registry's name) or the
-body or a parameter names a record that must exist (``NAMES_A_RECORD``); 409 for a command (POST, PUT, PATCH,
-DELETE); 413 where it takes a body. ``tests/api/test_documented_answers.py`` gets each of them
-from every operation that documents it, and ``tests/api/openapi_coverage.py`` lists any
-documented answer no test got. An operation may document more
-errors itself (the witness's cosignature, checked by its signature, not a token: 403); every
-error answer of the description is given the problem+json shape. Every answer of every API test
-is checked against the description (``tests/api/conftest.py``): an answer whose status its
-operation does not document, or whose problem is not of this shape, fails the test.
+path parameter names something (not one of a closed list, such as a registry's name), or the
+body or a parameter names a record that must exist (``NAMES_A_RECORD``); 409 for a command
+(POST, PUT, PATCH, DELETE); 413 where it takes a body. ``tests/api/test_documented_answers.py``
+gets 401, 403, 422 and 404 from every operation that documents them and 409 from most commands;
+``tests/api/openapi_coverage.py`` lists any documented answer no test got. An operation may
+document more errors itself (the witness's cosignature, checked by its signature, not a token:
+403); every error answer of the description is given the problem+json shape. Every answer of
+every API test is checked against the description (``tests/api/conftest.py``): an answer whose
+status its operation does not document, or whose problem is not of this shape, fails the test.
 """
 
 from __future__ import annotations

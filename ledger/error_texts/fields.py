@@ -4,6 +4,10 @@ after the field's name: part of ``ledger.error_texts``."""
 from __future__ import annotations
 
 FIELD_TEXTS: list[tuple[str, str]] = [
+    (
+        r"is recorded already with another document; a new version needs a new name",
+        "已以另一份文件记录；新版本须使用新的名称",
+    ),
     (r"is required", "必须填写"),
     (r"must not be empty", "不得为空"),
     (r"must be text", "应为文本"),

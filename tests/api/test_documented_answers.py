@@ -290,7 +290,7 @@ NOWHERE_READS = [
 @pytest.mark.parametrize("store_kind", ["sqlite"])
 def test_a_read_naming_what_does_not_exist_is_404(walk):
     client, tokens, _, _ = walk
-    headers = {"Authorization": f"Bearer {tokens['auditor']}"}
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
     for url in NOWHERE_READS:
         response = client.get(url, headers=headers)
         assert response.status_code == 404, (url, response.text)
@@ -316,3 +316,37 @@ def test_a_body_naming_a_record_that_does_not_exist_is_404(walk):
         else:
             missed.append(f"POST {path}: {got}")
     assert not missed, "\n".join(missed)
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_binding_rollover_or_follow_up_contradicting_the_record_is_409(walk):
+    client, tokens, openapi, known = walk
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    # A month not over yet (or rollover switched off by the policy): nothing rolls over.
+    roll = [
+        client.post("/plans/rollover", json={"month": "2099-12"}, headers=_as(tokens, role))
+        for role in ("plan_aggregator", "admin")
+    ]
+    assert 409 in [r.status_code for r in roll], [r.text for r in roll]
+    # A correction before any order to correct.
+    inspection = known["inspection"][0]
+    body = {"kind": "corrected", "on": "2026-12-01", "note": "已整改"}
+    follow = [
+        client.post(f"/inspections/{inspection}/follow-ups", json=body, headers=_as(tokens, r))
+        for r in ("clerk", "division_head")
+    ]
+    assert 409 in [r.status_code for r in follow], [r.text for r in follow]
+    # An official bound to one roster inspector, bound again.
+    roster = client.get("/inspectors", params={"division": "szc", "limit": 50}, headers=admin)
+    codes = [entry["code"] for entry in roster.json()["items"]]
+    got = []
+    for code in codes:
+        body = {"inspector": code, "reason": "人事部门核定"}
+        got.append(client.post("/officials/fuzz-inspector/inspector", json=body, headers=admin))
+        if got[-1].status_code == 409:
+            break
+    assert 409 in [r.status_code for r in got], [r.text[:120] for r in got]
+
+
+def _as(tokens: dict[str, str], role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[role]}"}
