@@ -162,7 +162,7 @@ def test_an_invalid_credit_code_is_422_naming_the_field(bureau):
     response = bureau.post("/targets", "szc-clerk", target(code="91320411MA1MB3K8XU"))
     [problem] = assert_problem(response, 422)["problems"]
     assert problem["field"] == "code"
-    assert "expected 'T'" in problem["message"]
+    assert "应为 'T'" in problem["message"]
 
 
 def test_a_duplicate_target_is_409(bureau):
