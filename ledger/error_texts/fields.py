@@ -5,6 +5,10 @@ from __future__ import annotations
 
 FIELD_TEXTS: list[tuple[str, str]] = [
     (
+        r"is not a column of the (?P<k>\S+) layout; the columns are (?P<c>.+)",
+        "不是 {k} 名录格式中的列；规定的列为：{c}",
+    ),
+    (
         r"is recorded already with another document; a new version needs a new name",
         "已以另一份文件记录；新版本须使用新的名称",
     ),

@@ -169,8 +169,12 @@ REGISTRY: list[tuple[str, str]] = [
         "导出文件 {f}：文件名应以 .csv 或 .xlsx 结尾",
     ),
     (
-        r"the (?P<k>\S+) file's header row is not the documented layout: (?P<why>.*)",
-        "{k} 名录文件的表头行不符合规定的格式：{why}",
+        r"the (?P<k>\S+) file's header row is not the documented layout: (?P<why_t>.*)",
+        "{k} 名录文件的表头行不符合规定的格式：{why_t}",
+    ),
+    (
+        r"(?P<v>'.*') is not a column of the (?P<k>\S+) layout; the columns are (?P<c>.+)",
+        "{v} 不是 {k} 名录格式中的列；规定的列为：{c}",
     ),
     (r"the file has more than (?P<n>\S+) rows: split it", "文件超过 {n} 行：请拆分"),
     (
