@@ -72,6 +72,7 @@ VALIDATION: dict[str, str] = {
     "missing": "必须提供",
     "extra_forbidden": "不是可接受的字段（请检查拼写）",
     "string_type": "应为文本",
+    "string_unicode": "应为有效的 Unicode 文本（不能解析为 Unicode）",
     "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "至多 {max_length} 个字符",
     "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",

@@ -72,7 +72,23 @@ PLANS_DRAWS: list[tuple[str, str]] = [
         r"division: (?P<d>\S+) leads this draw; it invites other divisions",
         "division：{d} 是本次抽取的牵头处室；由其邀请其他处室",
     ),
-    (r"division (?P<d>\S+) cannot (?P<doing>[^:]+): (?P<why>.+)", "处室 {d} 无法{doing}：{why}"),
+    (
+        r"division (?P<d>\S+) cannot (?P<doing>[^:]+): (?P<why_t>.+)",
+        "处室 {d} 无法{doing}：{why_t}",
+    ),
+    (r"it has not accepted the invitation", "尚未接受邀请"),
+    (r"it has not assigned its inspectors", "尚未分配执法人员"),
+    (r"it declined the invitation", "已谢绝邀请"),
+    (r"it has assigned its inspectors already", "已分配执法人员"),
+    (
+        r"it has (?P<st>\S+) already; an invitation is answered once",
+        "其状态已是 {st}；邀请只能答复一次",
+    ),
+    (
+        r"(?:entropy_sources: )?a draw commits to a public beacon round scheduled after the "
+        r"freeze, or to a ceremony of at least (?P<n>\d+) parties, or both",
+        "抽取须承诺冻结之后公布的公共信标轮次，或至少 {n} 方参与的仪式，或两者兼有",
+    ),
     (
         r"items: item (?P<code>\S+) belongs to division (?P<d>\S+) (?P<rest>.+)",
         "items：抽查事项 {code} 属于处室 {d}（原文：{rest}）",

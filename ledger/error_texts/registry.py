@@ -108,8 +108,12 @@ REGISTRY: list[tuple[str, str]] = [
     (r"actor\.department must not be empty", "actor.department 不得为空"),
     # the registry (ledger/registry)
     (
-        r"the (?P<k>\S+) file is refused and nothing of it was recorded: (?P<why>.+)",
-        "{k} 名录文件被拒绝，未记录任何内容：{why}",
+        r"the (?P<k>\S+) file is refused and nothing of it was recorded: (?P<why_t>.+)",
+        "{k} 名录文件被拒绝，未记录任何内容：{why_t}",
+    ),
+    (
+        r"rows? (?P<r>\d+ \([^)]*\)(?:, \d+ \([^)]*\))*(?: and \d+ more)?): (?P<m_t>.+)",
+        "第 {r} 行：{m_t}",
     ),
     (
         r"(?P<k>\S+) (?P<c>\S+) is registered already; send a correction to change it",

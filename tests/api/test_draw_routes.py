@@ -174,7 +174,7 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     teams = partner.post(f"/draws/{draw}/partners/szyc/assign").json()
     assert len(teams) == 3 and all(len(t["members"]) == 2 for t in teams)
     refused = other.post(f"/draws/{draw}/partners/nsc/assign")
-    assert refused.status_code == 409 and "declined" in refused.json()["detail"]
+    assert refused.status_code == 409 and "已谢绝邀请" in refused.json()["detail"]
     record = lead.get(f"/draws/{draw}/record").json()["manifest"]
     assert {p["division"]: p["status"] for p in record["partners"]} == {
         "szyc": "assigned",
