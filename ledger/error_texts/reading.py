@@ -111,8 +111,8 @@ READING: list[tuple[str, str]] = [
     ),
     (
         r"official (?P<o>\S+) of division (?P<d>\S+) may read only their own division's trail: "
-        r"no act of (?P<x>\S+) is in division (?P<e_t>\S+)",
-        "处室 {d} 的工作人员 {o} 只能查阅本处室的行为记录：{x} 的行为都不在处室 {e_t}",
+        r"no act of (?P<what>[a-z ]+?) (?P<x>\S+) is in division (?P<e>\S+)",
+        "处室 {d} 的工作人员 {o} 只能查阅本处室的行为记录：{what_zh} {x} 的行为都不在处室 {e}",
     ),
     (
         r"no policy version (?P<v>'.*') was set \(versions: (?P<a>.*)\)",

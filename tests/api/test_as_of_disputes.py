@@ -178,7 +178,7 @@ def test_the_date_form_of_p_gives_the_same_answers_as_the_position(dispute):
         ("2026-11-30T25:00", "25:00 不是时刻"),
         ("yesterday", "as_of 'yesterday'：应为账本位置"),
         ("30/11/2026", "应为账本位置（1、2……）、日期（2026-11-30）"),
-        ("x" * 41, "as_of: String should have at most 40 characters"),
+        ("x" * 41, "至多 40 个字符"),
     ],
 )
 def test_a_bad_as_of_is_a_422_naming_what_is_wrong(dispute, as_of, says):
