@@ -84,7 +84,7 @@ def test_a_one_row_csv_cannot_rename_and_take_over_another_divisions_company(reg
     response = _upload(client, "targets", csv_bytes(TARGET_HEADERS_EN, [takeover]), hhc)
 
     detail = _refused_whole(response, "gqc")
-    assert f"row 2 ({credit_code(1)})" in detail and "move a record of division gqc" in detail
+    assert f"第 2 ({credit_code(1)}) 行" in detail and "将处室 gqc 的记录移至处室 hhc" in detail
     assert count_events(registry.app) == before
     company = registry.app.get(target_id("enterprise", credit_code(1)), Target)
     assert (company.division, company.name) == ("gqc", "常州市第1水利工程有限公司")
