@@ -30,8 +30,8 @@ class BodyLimits:
 
     def for_content_type(self, content_type: str) -> tuple[int, str]:
         if is_upload(content_type):
-            return self.upload, "uploads (multipart/form-data)"
-        return self.body, "request bodies other than uploads"
+            return self.upload, "上传文件（multipart/form-data）"
+        return self.body, "上传文件以外的请求体"
 
 
 def is_upload(content_type: str) -> bool:
@@ -94,13 +94,13 @@ class BodyLimit:
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, kind: str) -> None:
         detail = (
-            f"the request body is larger than {_size(limit)}, the limit for {kind}; "
-            "send a smaller body (the limits are in the [service] table of drawledger.toml)"
+            f"请求体超过 {_size(limit)}，即{kind}的上限；请发送较小的请求体"
+            "（上限见 drawledger.toml 的 [service] 表）"
         )
-        response = problem(413, "request body too large", detail, limit=limit)
+        response = problem(413, "body_too_large", detail, limit=limit)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 
 
 def _size(n: int) -> str:
-    return f"{n // MIB} MiB ({n} bytes)" if n % MIB == 0 else f"{n} bytes"
+    return f"{n // MIB} MiB（{n} 字节）" if n % MIB == 0 else f"{n} 字节"

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger.error_texts import field_text
 from ledger.errors import (
     BadInput,
     ConfigurationError,
@@ -30,24 +31,27 @@ from ledger.fields import InvalidFields
 from projections.follower import ReadModelsBehind
 from projections.tracking import ReadModelMismatch
 
+from . import problem_texts
+from .as_of import AsOfNotSupported
 from .deps import NotAuthenticated
 
+# Each kind of domain error: its status and its code (the problem's stable, English name; its
+# Chinese title and detail from ``api/problem_texts.py``).
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
-    (NotAuthenticated, 401, "not authenticated"),
-    (ReadModelsBehind, 503, "read models catching up"),
-    (NotFound, 404, "not found"),
+    (NotAuthenticated, 401, "not_authenticated"),
+    (ReadModelsBehind, 503, "read_models_behind"),
+    (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
-    (BadInput, 422, "bad input"),
+    (AsOfNotSupported, 422, "as_of_not_supported"),
+    (BadInput, 422, "bad_input"),
     (Forbidden, 403, "forbidden"),
-    (TamperedEvent, 500, "stored event failed verification"),
-    (ConfigurationError, 500, "ledger misconfigured"),
-    (ReadModelMismatch, 500, "read model disagrees with the log"),
+    (TamperedEvent, 500, "tampered_event"),
+    (ConfigurationError, 500, "ledger_misconfigured"),
+    (ReadModelMismatch, 500, "read_model_mismatch"),
 ]
 
 
-# The store cannot serve the request: 503, saying why, never 500. Told apart by the database's
-# own words (SQLite: "attempt to write a readonly database", "database or disk is full";
-# PostgreSQL: "read-only transaction", "No space left on device", "could not extend file").
+# The store cannot serve the request: 503, saying why, never 500.
 _STORE_FAILURES = (
     StoreOperationalError,
     StoreInterfaceError,
@@ -55,68 +59,79 @@ _STORE_FAILURES = (
     ReadOperationalError,
     ReadInterfaceError,
 )
-_STORE_PROBLEMS = [
-    (
-        ("readonly", "read-only", "read only"),
-        "store is read-only",
-        "the database refuses writes (read-only file, file system or server): make it "
-        "writable again; what is recorded can still be read",
-    ),
-    (
-        ("disk is full", "no space left", "could not extend file", "disk full"),
-        "store is full",
-        "the disk holding the database is full: free space or move the data directory; "
-        "what is recorded can still be read",
-    ),
-]
 
 
 def store_problem(exc: Exception) -> tuple[str, str]:
-    """Title and detail of a 503 for a store that failed (read-only, full, unreachable)."""
-    text = str(exc).lower()
-    for words, title, detail in _STORE_PROBLEMS:
-        if any(w in text for w in words):
-            return title, f"{detail} ({_first_line(exc)})"
-    return "store unavailable", f"the database cannot be reached or used: {_first_line(exc)}"
+    """Code and detail of a 503 for a store that failed (read-only, full, unreachable)."""
+    code, detail = problem_texts.store_problem(str(exc))
+    return code, f"{detail}（{_first_line(exc)}）"
 
 
 def store_failure_problem(exc: Exception) -> JSONResponse | None:
     """The 503 for an exception of a store that failed; None for any other exception."""
     if not isinstance(exc, _STORE_FAILURES):
         return None
-    title, detail = store_problem(exc)
-    return problem(503, title, detail)
+    code, detail = store_problem(exc)
+    return problem(503, code, detail)
 
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json answer: ``code`` (and ``type``) stable and English, ``title`` from
+    ``api/problem_texts.TITLES``, ``detail`` the Chinese words of what was wrong."""
     detail = bounded(detail)  # no unbounded input value echoed (ledger.errors.bounded)
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = {
+        "type": problem_texts.TYPE_PREFIX + code,
+        "code": code,
+        "title": problem_texts.title(code),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
         body, status_code=status, media_type="application/problem+json", headers=headers
     )
 
 
+def code_of(exc: LedgerError) -> tuple[int, str]:
+    """The status and code of a domain error."""
+    return next(((s, c) for k, s, c in _STATUS if isinstance(exc, k)), (500, "error"))
+
+
+def detail_of(exc: LedgerError) -> str:
+    """The Chinese detail of a domain error (each bad field named, with its value)."""
+    if isinstance(exc, InvalidFields):
+        return "；".join(
+            f"{p.field}（{_quoted(p.value)}）：{field_text(p.message) or p.message}"
+            for p in exc.problems
+        )
+    return problem_texts.domain_detail(code_of(exc)[1], str(exc))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
-        status, title = next(((s, t) for c, s, t in _STATUS if isinstance(exc, c)), (500, "error"))
+        status, code = code_of(exc)
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):
             extra["problems"] = [
-                {"field": p.field, "value": _echo(p.value), "message": bounded(p.message)}
+                {
+                    "field": p.field,
+                    "value": _echo(p.value),
+                    "message": bounded(field_text(p.message) or p.message),
+                }
                 for p in exc.problems
             ]
         if isinstance(exc, ReadModelsBehind):
             extra = {"read_models_position": exc.at, "ledger_position": exc.head}
-            response = problem(status, title, str(exc), **extra)
+            response = problem(status, code, detail_of(exc), **extra)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        return problem(status, title, str(exc), **extra)
+        return problem(status, code, detail_of(exc), **extra)
 
     def _store_failure(request: Request, exc: Exception) -> JSONResponse:
         response = store_failure_problem(exc)
@@ -129,7 +144,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # The router's own answers (no such path, method not allowed) as problems too.
-        response = problem(exc.status_code, str(exc.detail), str(exc.detail))
+        code, detail = problem_texts.ROUTER.get(
+            exc.status_code, ("error", f"请求未能处理（{exc.detail}）")
+        )
+        response = problem(exc.status_code, code, detail)
         response.headers.update(exc.headers or {})
         return response
 
@@ -139,12 +157,22 @@ def install(app: FastAPI) -> None:
             {
                 "field": ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0]),
                 "value": _echo(jsonable_encoder(error.get("input"))),
-                "message": error["msg"],
+                "message": problem_texts.validation_text(error),
             }
             for error in exc.errors()
         ]
-        detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return problem(422, "bad input", detail, problems=problems)
+        detail = "；".join(
+            f"{p['field']}（{_quoted(p['value'])}）：{p['message']}"
+            if error.get("type") != "missing"
+            else f"{p['field']}：{p['message']}"
+            for p, error in zip(problems, exc.errors(), strict=True)
+        )
+        return problem(422, "bad_input", detail, problems=problems)
+
+
+def _quoted(value: Any) -> str:
+    """A refused field's value as a detail quotes it (cut short)."""
+    return repr(_echo(value))
 
 
 def _echo(value: Any) -> Any:

@@ -3,14 +3,18 @@
 The service answers every error as ``application/problem+json`` (RFC 9457, ``api/errors.py``):
 ``type``, ``title``, ``status``, ``detail`` and, for bad input, ``problems`` (field, value as
 quoted — at most its first characters — and message). This adds to each operation the errors
-it can answer: 422 (a bad parameter or body) and 503 (the store unreachable, read-only or
-full, or the read models behind) everywhere; 401 and 403 where it takes a token; 404 where it
-names something (a path parameter) or reads the ledger as of a position; 409 for a command
-(POST, PUT, PATCH, DELETE); 413 where it takes a body. An operation may document more
-errors itself (the witness's cosignature, checked by its signature, not a token: 403); every
-error answer of the description is given the problem+json shape. Every answer of every API test
-is checked against the description (``tests/api/conftest.py``): an answer whose status its
-operation does not document, or whose problem is not of this shape, fails the test.
+it can answer, and no other: 503 (the store unreachable, read-only or full, or the read models
+behind) everywhere; 422 where a parameter or the body can be wrong (a body, a query parameter, a
+path parameter other than a free-text code); 401 and 403 where it takes a token; 404 where a
+path parameter names something (not one of a closed list, such as a registry's name), or the
+body or a parameter names a record that must exist (``NAMES_A_RECORD``); 409 for a command
+(POST, PUT, PATCH, DELETE); 413 where it takes a body. ``tests/api/test_documented_answers.py``
+gets 401, 403, 422 and 404 from every operation that documents them and 409 from most commands;
+``tests/api/openapi_coverage.py`` lists any documented answer no test got. An operation may
+document more errors itself (the witness's cosignature, checked by its signature, not a token:
+403); every error answer of the description is given the problem+json shape. Every answer of
+every API test is checked against the description (``tests/api/conftest.py``): an answer whose
+status its operation does not document, or whose problem is not of this shape, fails the test.
 """
 
 from __future__ import annotations
@@ -24,12 +28,21 @@ SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "type": "object",
     "description": "An error (RFC 9457 problem details).",
-    "required": ["type", "title", "status", "detail"],
+    "required": ["type", "code", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
+        "type": {"type": "string", "description": "urn:drawledger:problem:<code>"},
+        "code": {
+            "type": "string",
+            "description": "the problem's stable English name (not_found, forbidden, bad_input…): "
+            "match on it, not on the words",
+        },
+        "title": {"type": "string", "description": "the kind of problem, in Chinese"},
         "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "what was wrong; values quoted cut short"},
+        "detail": {
+            "type": "string",
+            "description": "what was wrong, in Chinese, naming the parameter, record or rule; "
+            "values quoted cut short",
+        },
         "problems": {
             "type": "array",
             "items": {
@@ -37,7 +50,7 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "field": {"type": "string"},
                     "value": {},
-                    "message": {"type": "string"},
+                    "message": {"type": "string", "description": "the rule broken, in Chinese"},
                 },
             },
         },
@@ -54,18 +67,48 @@ REASONS = {
     503: "the store is unreachable, read-only or full, or the read models are behind",
 }
 COMMANDS = {"post", "put", "patch", "delete"}
+# Path parameters of free text (a code): any value is well formed, one naming nothing a 404.
+FREE_TEXT = {"code"}
+# Operations without a path parameter that name a record in a parameter or the body, or read
+# one that may not exist (yet, or as of the position asked): 404 if it does not.
+NAMES_A_RECORD = {
+    ("post", "/inspections"),  # its source: a draw or a directed inspection
+    ("post", "/publications"),  # its inspection
+    ("post", "/disputes"),  # its subject
+    ("post", "/draws"),  # its plan
+    ("get", "/checkpoint"),  # wait_for: a position the ledger does not hold
+    ("get", "/proofs/inclusion"),  # a leaf or position not sealed
+    ("get", "/proofs/consistency"),  # a tree size no checkpoint was signed at
+    ("get", "/public/item-list"),  # none published yet
+    ("get", "/policy"),  # none in force (then)
+    ("get", "/trail"),  # policy_version: a version never set
+    ("get", "/assessment"),  # a division, or a year with nothing to assess
+}
 
 
-def errors_of(method: str, operation: dict[str, Any]) -> list[int]:
+def _closed(parameter: dict[str, Any]) -> bool:
+    """Whether a parameter is one of a closed list (a registry's name): a value outside it is
+    a 422, never a 404."""
+    schema = parameter.get("schema", {})
+    return "enum" in schema or any("enum" in s for s in schema.get("anyOf", []))
+
+
+def errors_of(method: str, operation: dict[str, Any], path: str = "") -> list[int]:
     """The error statuses an operation can answer (the rules in the module's text)."""
-    codes = {422, 503}
+    codes = {503}
     if operation.get("security"):
         codes |= {401, 403}
     parameters = operation.get("parameters", [])
-    if any(p.get("in") == "path" or p.get("name") == "as_of" for p in parameters):
+    if "requestBody" in operation or any(
+        p.get("in") == "query" or p.get("name") not in FREE_TEXT for p in parameters
+    ):
+        codes.add(422)
+    if any(p.get("in") == "path" and not _closed(p) for p in parameters):
         codes.add(404)
     if method in COMMANDS:
-        codes |= {404, 409}
+        codes.add(409)
+    if (method, path) in NAMES_A_RECORD:
+        codes.add(404)
     if "requestBody" in operation:
         codes.add(413)
     return sorted(codes)
@@ -75,10 +118,13 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI description with every operation's error answers added."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = SCHEMA
     reference = {"$ref": "#/components/schemas/Problem"}
-    for methods in schema.get("paths", {}).values():
+    for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            for code in errors_of(method, operation):
+            errors = errors_of(method, operation, path)
+            if 422 not in errors:  # FastAPI's own "Validation Error", for any parameter
+                responses.pop("422", None)
+            for code in errors:
                 responses.setdefault(str(code), {"description": REASONS[code]})
             for code, answer in responses.items():  # those a route documents itself too
                 if code[:1] in "45":

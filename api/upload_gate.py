@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ledger.errors import Forbidden
 
 from .body_limit import is_upload
-from .errors import problem, store_failure_problem
+from .errors import detail_of, problem, store_failure_problem
 
 
 class UploadGate:
@@ -37,16 +37,13 @@ class UploadGate:
             return
         scheme, _, token = _header(scope, b"authorization").strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            detail = (
-                "an upload needs 'Authorization: Bearer <token>'; "
-                "it is refused before its body is read"
-            )
-            await problem(401, "not authenticated", detail)(scope, receive, send)
+            detail = "上传文件须带请求头 'Authorization: Bearer <令牌>'；在读取文件内容之前即已拒绝"
+            await problem(401, "not_authenticated", detail)(scope, receive, send)
             return
         try:
             await run_in_threadpool(self.authenticate, token.strip())
         except Forbidden as e:
-            await problem(403, "forbidden", str(e))(scope, receive, send)
+            await problem(403, "forbidden", detail_of(e))(scope, receive, send)
             return
         except Exception as e:  # the store could not be asked: 503 saying why, or re-raised
             response = store_failure_problem(e)

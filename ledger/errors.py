@@ -18,8 +18,10 @@ _QUOTED = [
     re.compile(r"(?<!\w)'([^'\n]{" + str(SHOWN) + r"})[^'\n]+'(?!\w)"),
     re.compile(r'(?<!\w)"([^"\n]{' + str(SHOWN) + r'})[^"\n]+"(?!\w)'),
 ]
-# A value a message names without quotes: any run of 120 or more non-space characters.
-_RUN = re.compile(r"(\S{" + str(SHOWN) + r"})\S{" + str(120 - SHOWN) + ",}")
+# A value a message names without quotes: any run of 120 or more non-space characters other than
+# Chinese ones (Chinese words run on without spaces; a value echoed is not Chinese prose).
+_WORD = r"[^\s\u3000-\u9fff\uff00-\uffef]"
+_RUN = re.compile("(" + _WORD + "{" + str(SHOWN) + "})" + _WORD + "{" + str(120 - SHOWN) + ",}")
 
 
 def shown(value: Any) -> Any:

@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ledger.error_texts import error_text
 from ledger.errors import Forbidden, NotFound
 from ledger.labels import event_label, role_label
 from projections.assessment_report import Links
@@ -124,7 +125,8 @@ def login(
     try:
         session.log_in(registry, token)
     except Forbidden as e:
-        return _page(request, "login.html", 403, next=_inside(next), problem=str(e))
+        why = error_text(str(e)) or str(e)
+        return _page(request, "login.html", 403, next=_inside(next), problem=why)
     response = RedirectResponse(_inside(next), status_code=303)
     session.keep(response, request, token)
     return response

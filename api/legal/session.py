@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
+from ledger.error_texts import error_text
 from ledger.errors import Forbidden
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
@@ -75,7 +76,8 @@ def reader_of(request: Request, registry: Registry) -> Reader:
     try:
         official = registry.authenticate(token)
     except Forbidden as e:
-        raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{e}）") from None
+        why = error_text(str(e)) or str(e)
+        raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{why}）") from None
     authorise(official, READ)  # Forbidden: not an auditor or the legal office
     return Reader(official, "" if bearer else csrf_for(token))
 

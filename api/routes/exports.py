@@ -23,8 +23,10 @@ MEDIA = {
     response_class=Response,
     responses={
         200: {"content": {m: {} for m in MEDIA.values()}, "description": "the registry file"},
-        403: {"description": "the official may not keep this division's entries"},
-        404: {"description": "no such division"},
+        403: {
+            "description": "the official may not keep this division's entries (a division that "
+            "does not exist is nobody's: 403 too)"
+        },
     },
 )
 def export_registry(

@@ -63,11 +63,11 @@ def import_registry(
     )
     if result.refused:
         detail = (
-            f"{result.bad_rows} bad rows in the {registry} file; nothing was recorded. Fix them, "
-            "or set skip_invalid=true to record the good rows only."
+            f"{registry} 名录文件有 {result.bad_rows} 行有误，未记录任何内容。请改正，"
+            "或设置 skip_invalid=true 只记录无误的行。"
         )
         body = result.to_json()
-        return problem(422, "bad input", detail, **body)
+        return problem(422, "import_refused", detail, **body)
     return result.to_json()
 
 

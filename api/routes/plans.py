@@ -14,8 +14,18 @@ from ledger.plans.service import Plans
 
 from ..answers import CoverageReport, Late, Plan, PlanDrafted, Rollover, documented
 from ..as_of import AtDep
-from ..deps import CycleYears, LedgerDep, Limit, OfficialDep, Offset, PlansDep, Year
+from ..deps import (
+    CycleYears,
+    LedgerDep,
+    Limit,
+    OfficialDep,
+    Offset,
+    PlansDep,
+    ReadModelsDep,
+    Year,
+)
 from ..schemas import Reason, RequestBody
+from .queries import entry_at
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 divisions = APIRouter(prefix="/divisions", tags=["plans"])
@@ -85,6 +95,7 @@ def plan_coverage(
 def division_coverage(
     division: str,
     _: OfficialDep,
+    rm: ReadModelsDep,
     at: AtDep,
     year: Year = None,
     cycle_years: CycleYears = None,
@@ -93,7 +104,9 @@ def division_coverage(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """A division's targets covered and not yet covered in the current cycle (counts, a page);
-    as of ``as_of``, the cycle ending in that position's year unless ``year`` says otherwise."""
+    as of ``as_of``, the cycle ending in that position's year unless ``year`` says otherwise.
+    A division that did not exist (then) is a 404, not an empty report."""
+    entry_at(rm, "division", division, at)
     if at.asked and year is None:
         year = at.day().year
     return Coverage(at.ledger).for_division(

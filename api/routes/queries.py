@@ -36,7 +36,8 @@ After = Annotated[
 ]
 
 
-def _entry(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
+def entry_at(rm: ReadModels, kind: str, ref: str, at: At) -> dict[str, Any]:
+    """The registry entry ``ref`` names, as of ``at`` (NotFound if none did then)."""
     if not at.asked:
         return queries.get_entry(rm.engine, kind, ref)
     return entry_as_of(rm.app, rm.engine, kind, ref, at.position)
@@ -85,7 +86,7 @@ def list_targets(
 @router.get("/targets/{ref}", **documented(Entry))
 def get_target(ref: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
     """One target by id or code (credit code, ``project:NUMBER``, ``individual:REF``)."""
-    return _entry(rm, "target", ref, at)
+    return entry_at(rm, "target", ref, at)
 
 
 @router.get("/targets/{ref}/history", **documented(History))
@@ -128,7 +129,7 @@ def list_inspectors(
 
 @router.get("/inspectors/{code}", **documented(Entry))
 def get_inspector(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
-    return _entry(rm, "inspector", code, at)
+    return entry_at(rm, "inspector", code, at)
 
 
 @router.get("/inspectors/{code}/history", **documented(History))
@@ -166,7 +167,7 @@ def list_items(
 
 @router.get("/items/{code}", **documented(Entry))
 def get_item(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
-    return _entry(rm, "item", code, at)
+    return entry_at(rm, "item", code, at)
 
 
 @router.get("/items/{code}/history", **documented(History))
@@ -217,7 +218,7 @@ def list_officials(
 
 @router.get("/officials/{code}", **documented(Entry))
 def get_official(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
-    return _entry(rm, "official", code, at)
+    return entry_at(rm, "official", code, at)
 
 
 @router.get("/officials/{code}/history", **documented(History))
@@ -243,7 +244,7 @@ def list_divisions(
 
 @router.get("/divisions/{code}", **documented(Entry))
 def get_division(code: str, _: OfficialDep, rm: ReadModelsDep, at: AtDep) -> dict[str, Any]:
-    return _entry(rm, "division", code, at)
+    return entry_at(rm, "division", code, at)
 
 
 @router.get("/divisions/{code}/history", **documented(History))

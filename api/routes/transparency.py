@@ -43,12 +43,10 @@ def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode("ascii") for h in items]
 
 
-_LATEST = refuse_as_of(
-    "the latest signed checkpoint is the one now; a past one is GET /checkpoints/{size}"
-)
-_FIXED = refuse_as_of("a checkpoint is fixed by its tree size: choose the size")
-_PROOF = refuse_as_of("a proof is against a signed checkpoint: give its tree size (size)")
-_NOW = refuse_as_of("the service's state is the state now")
+_LATEST = refuse_as_of("最新签署的检查点即当前的检查点；以往的检查点请用 GET /checkpoints/{size}")
+_FIXED = refuse_as_of("检查点由其树大小确定：请选择大小（size）")
+_PROOF = refuse_as_of("证明针对某一已签署的检查点：请给出其树大小（size）")
+_NOW = refuse_as_of("服务的状态即当前状态")
 
 
 @router.get(
@@ -83,10 +81,9 @@ def latest_checkpoint(
             covered = latest.last_notification_id if latest else 0
             response = problem(
                 503,
-                "not sealed yet",
-                f"position {wait_for} is stored but no checkpoint covers it yet (the latest "
-                f"covers up to position {covered}); the sealer runs every "
-                f"{ledger.seal_interval:g} s: retry",
+                "not_sealed_yet",
+                f"位置 {wait_for} 已存储，但尚无检查点覆盖它（最新的检查点覆盖到位置 "
+                f"{covered}）；封存每 {ledger.seal_interval:g} 秒进行一次：请稍后重试",
             )
             response.headers["Retry-After"] = "1"
             return response

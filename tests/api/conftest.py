@@ -8,7 +8,9 @@ and content type. A test whose answers break the description fails at its teardo
 each. With ``DRAWLEDGER_OPENAPI_SEEN=FILE`` each (operation, status) answered is appended to
 FILE and the description written to FILE.openapi.json (a test marked ``store_tampered`` may
 get an undocumented 500, still as problem+json): ``python -m tests.api.openapi_coverage
-FILE`` lists the documented answers no test got.
+FILE`` lists the documented answers no test got. With ``DRAWLEDGER_PROBLEMS_SEEN=FILE`` each
+problem answered is appended to FILE as a JSON line (operation, status, code, title, detail):
+the words to read when ``ledger/error_texts.py`` or ``api/problem_texts.py`` is extended.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ def answers_inside_the_description(
                     described.write_text(json.dumps(description.openapi), encoding="utf-8")
                 with open(seen, "a", encoding="utf-8") as out:
                     out.write(f"{operation} {response.status_code}\n")
+            problems_seen = os.environ.get("DRAWLEDGER_PROBLEMS_SEEN")
+            kind = response.headers.get("content-type", "")
+            if problems_seen and kind.startswith("application/problem"):
+                body = response.json()
+                line = {"operation": operation, "status": response.status_code}
+                line |= {k: body.get(k) for k in ("code", "title", "detail")}
+                with open(problems_seen, "a", encoding="utf-8") as out:
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
         return response
 
     monkeypatch.setattr(TestClient, "request", checked)

@@ -1,7 +1,8 @@
 """Answers checked against the OpenAPI description (no tests here): a 2xx body validated
 against the schema its operation documents for that status and content type (JSON Schema
 2020-12, as OpenAPI 3.1 writes it, with the description's components); a status the operation
-documents; an error as problem+json of the documented shape (``answer_problems``); and, for any
+documents; an error as problem+json of the documented shape, a 4xx in Chinese with a stable
+English code (``answer_problems``, ``words_problems``); and, for any
 answer of an app, the operation that answered it (``Description``, used by ``conftest.py`` on
 every answer of every API test)."""
 
@@ -19,6 +20,10 @@ from api.openapi_errors import PROBLEM, SCHEMA
 from ledger.errors import SHOWN
 
 JSON_TYPES = ("application/json", "application/problem+json")
+CJK = re.compile(r"[\u3400-\u9fff]")
+CODE = re.compile(r"[a-z][a-z_]*")
+# 4xx problems whose detail may be without Chinese, by code, each with the reason: none.
+EXEMPT: dict[str, str] = {}
 
 
 class Answers:
@@ -126,9 +131,29 @@ def answer_problems(
             missing = [k for k in SCHEMA["required"] if k not in body]
             if missing or body.get("status") != status or not isinstance(body["detail"], str):
                 found.append(f"not a problem of the documented shape: {response.text[:200]}")
+            elif status < 500:
+                found += words_problems(body)
         if "x" * (SHOWN + 1) in response.text:
             found.append("a hostile value echoed in full")
     return found
+
+
+def words_problems(body: dict[str, Any]) -> list[str]:
+    """What is wrong with a 4xx problem's words: no stable English ``code`` (and ``type``
+    ``urn:drawledger:problem:<code>``), a title or detail without Chinese, or a detail that is
+    only its title and the English message (``api/problem_texts.domain_detail``: a message
+    ``ledger/error_texts.py`` does not know yet), unless its code is ``EXEMPT``."""
+    code = body.get("code")
+    if not isinstance(code, str) or not CODE.fullmatch(code):
+        return [f"no stable English code: {str(body)[:200]}"]
+    if body["type"] != f"urn:drawledger:problem:{code}":
+        return [f"type {body['type']!r} is not the code's"]
+    if code in EXEMPT:
+        return []
+    title, detail = str(body["title"]), body["detail"]
+    if not CJK.search(title) or not CJK.search(detail) or detail.startswith(f"{title}（原文："):
+        return [f"a problem not in Chinese ({code}): {detail[:200]}"]
+    return []
 
 
 class Description:
@@ -180,4 +205,4 @@ class Description:
         return f"{method} {path}", [f"{where}: {problem}" for problem in problems]
 
 
-__all__ = ["Answers", "Description", "answer_problems", "documented_responses"]
+__all__ = ["Answers", "Description", "answer_problems", "documented_responses", "words_problems"]

@@ -162,23 +162,23 @@ def test_the_date_form_of_p_gives_the_same_answers_as_the_position(dispute):
     # a date means the end of that day: today's is in the future, yesterday's before the log
     today = datetime.now(CHINA).date()
     refused = client.get("/targets", params={"as_of": today.isoformat()})
-    assert refused.status_code == 422 and "is in the future" in refused.json()["detail"]
+    assert refused.status_code == 422 and "在未来" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize(
     ("as_of", "says"),
     [
-        ("0", "as_of 0: the log has positions 1 to {head}; positions start at 1"),
-        ("-5", "as_of -5: the log has positions 1 to {head}; positions start at 1"),
-        ("{beyond}", "as_of {beyond}: the log has positions 1 to {head}; {beyond} is beyond"),
-        ("2001-01-01", "2001-01-01T23:59:59.999999+08:00 is before the ledger existed"),
-        ("2001-01-01T10:00", "2001-01-01T10:00:00.000000+08:00 is before the ledger existed"),
-        ("2099-01-01", "is in the future"),
-        ("2026-02-30", "as_of '2026-02-30': 2026-02-30 is not a date"),
-        ("2026-11-30T25:00", "25:00 is not a time of day"),
-        ("yesterday", "as_of 'yesterday': not a ledger position"),
-        ("30/11/2026", "not a ledger position (1, 2, ...), a date (2026-11-30)"),
-        ("x" * 41, "as_of: String should have at most 40 characters"),
+        ("0", "as_of 0：日志的位置为 1 到 {head}；位置从 1 开始"),
+        ("-5", "as_of -5：日志的位置为 1 到 {head}；位置从 1 开始"),
+        ("{beyond}", "as_of {beyond}：日志的位置为 1 到 {head}；{beyond} 超出其末尾"),
+        ("2001-01-01", "2001-01-01T23:59:59.999999+08:00 早于账本的建立"),
+        ("2001-01-01T10:00", "2001-01-01T10:00:00.000000+08:00 早于账本的建立"),
+        ("2099-01-01", "在未来"),
+        ("2026-02-30", "as_of '2026-02-30'：2026-02-30 不是日期"),
+        ("2026-11-30T25:00", "25:00 不是时刻"),
+        ("yesterday", "as_of 'yesterday'：应为账本位置"),
+        ("30/11/2026", "应为账本位置（1、2……）、日期（2026-11-30）"),
+        ("x" * 41, "至多 40 个字符"),
     ],
 )
 def test_a_bad_as_of_is_a_422_naming_what_is_wrong(dispute, as_of, says):

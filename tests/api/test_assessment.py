@@ -322,9 +322,9 @@ def test_who_may_read_which_division(demo):
 @pytest.mark.parametrize(
     ("query", "status", "said"),
     [
-        ("year={before}", 404, "nothing to assess"),
-        ("year={year}&division=nope", 404, "no division 'nope'"),
-        ("year={year}&as_of=99999", 422, "beyond its head"),
+        ("year={before}", 404, "无可考核的内容"),
+        ("year={year}&division=nope", 404, "没有处室 'nope'"),
+        ("year={year}&as_of=99999", 422, "超出其末尾"),
         ("year={year}&as_of=2020-01-01", 422, "as_of"),
         ("year=1999", 422, "year"),
         ("year={year}&format=docx", 422, "format"),

@@ -130,10 +130,10 @@ def test_real_periods_are_read_as_they_are_written():
 
 def test_a_plan_for_a_month_that_does_not_exist_is_refused_by_the_api(world):
     for period, rule in (
-        ("2026-13", "there is no month 13"),
-        ("26-12", "a monthly plan names a month of a year (2027-03)"),
-        (" 2026-12", "no spaces"),
-        ("2026-Q4", "a monthly plan names a month of a year"),
+        ("2026-13", "没有 13 月"),
+        ("26-12", "月度计划须写明年月（2027-03）"),
+        (" 2026-12", "不含空格"),
+        ("2026-Q4", "月度计划须写明年月"),
     ):
         _refused(world, "/plans", {**PLAN, "kind": "monthly", "period": period}, "period", rule)
     _refused(
@@ -141,14 +141,14 @@ def test_a_plan_for_a_month_that_does_not_exist_is_refused_by_the_api(world):
         "/plans",
         {**PLAN, "kind": "annual", "period": "2026-12"},
         "period",
-        "an annual plan names a year",
+        "年度计划须写明年份",
     )
     _refused(
         world,
         "/plans",
         {**PLAN, "kind": "annual", "period": "1899"},
         "period",
-        "the year must be from 2000 to 2099",
+        "年份应在 2000 到 2099 之间",
     )
     assert (
         world["client"]
@@ -159,7 +159,7 @@ def test_a_plan_for_a_month_that_does_not_exist_is_refused_by_the_api(world):
 
 
 def test_a_rollover_of_a_month_that_does_not_exist_is_refused(world, capsys):
-    _refused(world, "/plans/rollover", {"month": "2026-13"}, "month", "there is no month 13")
+    _refused(world, "/plans/rollover", {"month": "2026-13"}, "month", "没有 13 月")
     before = _head(world["app"])
     code = drawledger(["plans", "rollover", "--data", str(world["data"]), "--month", "26-12"])
     err = capsys.readouterr().err.strip()
@@ -186,11 +186,9 @@ def test_an_inspection_notified_before_its_draw_assigned_its_team_is_refused(wor
         "/inspections",
         body,
         "notified_on",
-        f"before draw {world['draw']} assigned its inspectors on 2026-11-10",
+        f"早于抽取 {world['draw']} 分配执法人员的日期 2026-11-10",
     )
-    _refused(
-        world, "/inspections", {**body, "notified_on": "2026-11-26"}, "notified_on", "in the future"
-    )
+    _refused(world, "/inspections", {**body, "notified_on": "2026-11-26"}, "notified_on", "在未来")
     directed = {
         "source": str(world["directed"]),
         "target": world["teams"][0]["target"],
@@ -202,7 +200,7 @@ def test_an_inspection_notified_before_its_draw_assigned_its_team_is_refused(wor
         "/inspections",
         directed,
         "notified_on",
-        f"before directed inspection {world['directed']} was decided",
+        f"早于定向检查 {world['directed']} 作出决定的日期",
     )
 
 
@@ -217,18 +215,18 @@ def test_every_later_step_dated_before_the_step_it_follows_is_refused(world):
         f"/inspections/{inspection}/carried-out",
         visit,
         "on",
-        "before the notice on 2026-11-12",
+        "早于告知的日期 2026-11-12",
     )
     _refused(
         world,
         f"/inspections/{inspection}/carried-out",
         {**visit, "on": "2027-01-01"},
         "on",
-        "in the future",
+        "在未来",
     )
     for day in ("2026-11-3x", "2026-11-14garbage", "20261114", "2026-W46-6", "2026-02-30"):
         _refused(
-            world, f"/inspections/{inspection}/carried-out", {**visit, "on": day}, "on", "a date"
+            world, f"/inspections/{inspection}/carried-out", {**visit, "on": day}, "on", "日期"
         )
     response = world["client"].post(
         f"/inspections/{inspection}/carried-out", json={**visit, "on": "2026-11-14"}
@@ -250,9 +248,9 @@ def test_a_method_the_items_do_not_allow_is_refused(world):
         url,
         {**visit, "method": "online"},
         "method",
-        "'online' is not a method of this inspection's items",
+        "'online' 不是本次检查事项允许的方式",
     )
-    _refused(world, url, {**visit, "method": "电话询问"}, "method", "is not a method")
+    _refused(world, url, {**visit, "method": "电话询问"}, "method", "不是本次检查事项允许的方式")
     assert world["client"].post(url, json={**visit, "method": "书面检查"}).status_code == 200
     (event,) = [
         e
@@ -284,17 +282,17 @@ def test_a_checklist_must_answer_the_items_own_questions_exactly(world):
     token = Registry(world["app"]).issue_token(inspector, None)
     headers = {"Authorization": f"Bearer {token}"}
     missing = answers(asked[1:])
-    _refused(world, url, missing, "answers", f"not answered: {asked[0]}", headers)
+    _refused(world, url, missing, "answers", f"未回答：{asked[0]}", headers)
     _refused(
         world,
         url,
         answers([*asked, "是否悬挂营业执照"]),
         "answers",
-        "not a question of this inspection's items: 是否悬挂营业执照",
+        "不是本次检查事项的问题：是否悬挂营业执照",
         headers,
     )
     twice = answers([*asked, asked[0]])
-    _refused(world, url, twice, "answers", "answered more than once", headers)
+    _refused(world, url, twice, "answers", "重复回答", headers)
     response = client.post(url, json=answers(list(reversed(asked))), headers=headers)
     assert response.status_code == 200, response.text
 

@@ -95,7 +95,7 @@ def test_waiting_for_a_position_not_yet_recorded_is_404_and_an_unsealed_one_is_5
     assert client.get("/checkpoint?wait_for=5").status_code == 404
     response = client.get("/checkpoint?wait_for=1&timeout=0.05")
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
-    assert "position 1 is stored but no checkpoint covers it" in response.json()["detail"]
+    assert "位置 1 已存储，但尚无检查点覆盖它" in response.json()["detail"]
     assert client.get("/checkpoint?wait_for=1&timeout=31").status_code == 422
     app.seal()
     assert client.get("/checkpoint?wait_for=1&timeout=0.05").status_code == 200

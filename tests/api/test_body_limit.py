@@ -81,7 +81,7 @@ def test_an_anonymous_300_mb_upload_is_refused_before_a_byte_of_it_is_read(ledge
     assert status == 413  # not 401: the body's size is judged before the token
     assert upload.pulled == 0
     assert body["limit"] == 65 * MIB
-    assert "65 MiB" in body["detail"] and "uploads" in body["detail"]
+    assert "65 MiB" in body["detail"] and "上传文件" in body["detail"]
     assert ("content-type", "application/problem+json") in [
         (k.decode(), v.decode()) for k, v in upload.sent[0]["headers"]
     ]
@@ -101,7 +101,7 @@ def test_an_anonymous_chunked_upload_is_refused_before_a_byte_of_it_is_read(ledg
     status, body = upload.post(create_app(ledger), path)
     assert status == 401
     assert upload.pulled == 0  # nothing read, so nothing spooled to disk either
-    assert "Bearer" in body["detail"] and "before its body is read" in body["detail"]
+    assert "Bearer" in body["detail"] and "在读取文件内容之前" in body["detail"]
     assert ("www-authenticate", "Bearer") in [
         (k.decode(), v.decode()) for k, v in upload.sent[0]["headers"]
     ]
@@ -129,7 +129,7 @@ def test_a_revoked_token_cannot_start_an_upload(ledger):
     Registry(ledger).revoke_token("zm", token.split(".")[2], "遗失", by=None)
     upload = _Upload(300 * MIB, FORM, token=token)
     status, body = upload.post(create_app(ledger), "/imports/targets")
-    assert status == 403 and "revoked" in body["detail"]
+    assert status == 403 and "吊销" in body["detail"]
     assert upload.pulled == 0
 
 

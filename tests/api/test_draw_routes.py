@@ -88,7 +88,7 @@ def test_a_step_out_of_order_is_a_409_problem(client):
     ).json()["id"]
     response = client.post(f"/draws/{draw}/select")
     assert response.status_code == 409
-    assert "needs 'revealed'" in response.json()["detail"]
+    assert "此步骤须为“revealed”" in response.json()["detail"]
 
 
 def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys):
@@ -160,7 +160,7 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     )
     assert accepted.json() == {"division": "szyc", "status": "accepted"}
     early = partner.post(f"/draws/{draw}/partners/szyc/assign")
-    assert early.status_code == 409 and "has not selected the targets" in early.json()["detail"]
+    assert early.status_code == 409 and "尚未抽取检查对象" in early.json()["detail"]
     declined = other.post(f"/draws/{draw}/partners/nsc/decline", json={"reason": "人员不足"})
     assert declined.status_code == 200
     foreign = other.post(
@@ -174,7 +174,7 @@ def test_a_joint_inspection_over_http_and_its_refusals(ledger):
     teams = partner.post(f"/draws/{draw}/partners/szyc/assign").json()
     assert len(teams) == 3 and all(len(t["members"]) == 2 for t in teams)
     refused = other.post(f"/draws/{draw}/partners/nsc/assign")
-    assert refused.status_code == 409 and "declined" in refused.json()["detail"]
+    assert refused.status_code == 409 and "已谢绝邀请" in refused.json()["detail"]
     record = lead.get(f"/draws/{draw}/record").json()["manifest"]
     assert {p["division"]: p["status"] for p in record["partners"]} == {
         "szyc": "assigned",
@@ -227,7 +227,7 @@ def test_a_directed_inspection_of_another_divisions_company_is_a_403_naming_the_
 
     refused = ggc.post("/draws/non-random", json=body)
     assert refused.status_code == 403, refused.text
-    assert "item qsxk belongs to division szc" in refused.json()["detail"]
+    assert "抽查事项 qsxk 属于处室 szc" in refused.json()["detail"]
     unlisted = ggc.post("/draws/non-random", json={**body, "items": ["no-such-item"]})
     assert unlisted.status_code == 422, unlisted.text
     assert "no-such-item" in unlisted.json()["detail"]

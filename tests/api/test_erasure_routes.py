@@ -38,7 +38,7 @@ def test_the_legal_office_erases_over_http_and_the_event_names_only_the_referenc
     assert set(event["payload"]) == {"ref", "reason", "source"}
     assert "张三" not in str(event) and PERSON["code"] not in str(event)
     again = bureau.post(f"/targets/{tid}/personal-data/erasure", "fzc-legal", BODY)
-    assert "erased already" in assert_problem(again, 409)["detail"]
+    assert "个人信息已删除" in assert_problem(again, 409)["detail"]
 
 
 def test_a_clerk_cannot_erase_and_the_person_s_data_stays(bureau):
@@ -83,7 +83,7 @@ def test_the_operator_erases_from_the_cli_by_id_number_and_the_export_leaves_the
     assert drawledger([*args, "--reason", "本人申请", "--source", "申请书 1"]) == 0
     assert f"erased the personal data of {ref}" in capsys.readouterr().out
     assert drawledger([*args, "--reason", "本人申请", "--source", "申请书 2"]) == 1
-    assert "erased already" in capsys.readouterr().err
+    assert "erased already" in capsys.readouterr().err  # the CLI's words stay English
 
     out = tmp_path / "targets.csv"
     assert drawledger(["export-registry", "targets", "--data", data, "--out", str(out)]) == 0

@@ -4,8 +4,9 @@ inspector, a clerk binding: each a 403 problem naming the rule, nothing recorded
 
 from __future__ import annotations
 
+from ledger.error_texts import BOUND as BOUND_INSPECTOR_RULE
+from ledger.error_texts import SHARED as SHARED_CODE_RULE
 from ledger.registry.identities import bound_official
-from verify.identity_rules import BOUND_INSPECTOR_RULE, SHARED_CODE_RULE
 
 from .test_inspection_routes import _opened, world  # noqa: F401 - the fixture
 
@@ -58,5 +59,5 @@ def test_a_binding_to_another_units_inspector_or_by_a_clerk_is_refused(world):  
     assert by_clerk.status_code == 403, by_clerk.text
     by_admin = client.post("/officials/other-insp/inspector", json=binding, headers=admin)
     assert by_admin.status_code == 403, by_admin.text
-    assert "bound only to an inspector of their own unit" in by_admin.json()["detail"]
+    assert "工作人员只能绑定本单位的执法人员" in by_admin.json()["detail"]
     assert bound_official(world["registry"].app, member) is None

@@ -69,7 +69,7 @@ def test_bad_rows_are_a_422_naming_row_and_column_and_nothing_is_recorded(client
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert "2 bad rows" in body["detail"] and "nothing was recorded" in body["detail"]
+    assert "有 2 行有误" in body["detail"] and "未记录任何内容" in body["detail"]
     assert [(p["row"], p["column"], p["value"]) for p in body["problems"]] == [
         (3, "统一社会信用代码", bad_credit_code(2)),
         (4, "所属区", None),
@@ -92,7 +92,7 @@ def test_a_file_with_an_unknown_header_is_a_422_naming_it(client, clerk):
     data = csv_bytes([*TARGET_HEADERS_ZH, "备注"], [target_row(1) + ["x"]])
     response = _upload(client, "targets", data, clerk)
     assert response.status_code == 422
-    assert "'备注' is not a column" in response.json()["detail"]
+    assert "header（'备注'）：不是 targets 名录格式中的列" in response.json()["detail"]
     assert response.json()["problems"][0]["value"] == "备注"
 
 
@@ -104,6 +104,6 @@ def test_a_revoked_token_is_refused_and_no_token_is_401(client, registry):
 
     refused = _upload(client, "targets", data, {"Authorization": f"Bearer {token}"})
     assert refused.status_code == 403
-    assert "revoked" in refused.json()["detail"]
+    assert "吊销" in refused.json()["detail"]
     assert _upload(client, "targets", data, {}).status_code == 401
     assert count_events(registry.app, "target.registered") == 0

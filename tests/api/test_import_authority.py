@@ -70,8 +70,8 @@ def _seed(client, registry, kind: str, headers: list[str], rows: list[list[str]]
 def _refused_whole(response, owner: str) -> str:
     assert response.status_code == 403, response.text
     detail = response.json()["detail"]
-    assert "nothing of it was recorded" in detail
-    assert f"division {owner}" in detail and "谁审批谁监管" in detail
+    assert "未记录任何内容" in detail
+    assert f"处室 {owner}" in detail and "谁审批谁监管" in detail
     return detail
 
 
@@ -84,7 +84,7 @@ def test_a_one_row_csv_cannot_rename_and_take_over_another_divisions_company(reg
     response = _upload(client, "targets", csv_bytes(TARGET_HEADERS_EN, [takeover]), hhc)
 
     detail = _refused_whole(response, "gqc")
-    assert f"row 2 ({credit_code(1)})" in detail and "move a record of division gqc" in detail
+    assert f"第 2 ({credit_code(1)}) 行" in detail and "将处室 gqc 的记录移至处室 hhc" in detail
     assert count_events(registry.app) == before
     company = registry.app.get(target_id("enterprise", credit_code(1)), Target)
     assert (company.division, company.name) == ("gqc", "常州市第1水利工程有限公司")

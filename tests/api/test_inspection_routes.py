@@ -95,7 +95,7 @@ def test_bad_steps_are_problems_that_name_the_rule(world):
     inspection = _opened(world)
     early = client.post("/publications", json={"inspection": inspection}, headers=world["clerk"])
     assert early.status_code == 409
-    assert "only after the inspected party confirmed" in early.json()["detail"]
+    assert "须经被检查方确认" in early.json()["detail"]
     by_clerk = client.post(
         f"/inspections/{inspection}/result", json={"category": "no_problem"}, headers=world["clerk"]
     )
@@ -120,7 +120,7 @@ def test_an_evidence_file_whose_digest_does_not_match_is_refused(world):
         headers=world["inspector"],
     )
     assert wrong.status_code == 422
-    assert "not the declared" in wrong.json()["detail"]
+    assert "而非申报的" in wrong.json()["detail"]
     right = client.post(
         f"/inspections/{inspection}/evidence",
         files={"file": ("记录.pdf", photo, "application/pdf")},

@@ -229,7 +229,7 @@ def test_the_roles_decide_which_subjects_a_dispute_file_may_name(demo):
     body = {"subject": {"kind": "official", "key": "szc-clerk"}}
     refused = client.post("/disputes", json=body, headers=_bearer(demo, "auditor"))
     assert refused.status_code == 403
-    assert "one official's acts is written by legal_office only" in refused.json()["detail"]
+    assert "关于某一工作人员的行为的争议文件只能由 legal_office 编写" in refused.json()["detail"]
     allowed = client.post("/disputes", json=body, headers=_bearer(demo, "legal"))
     assert allowed.status_code == 200 and allowed.headers["content-type"] == "application/zip"
     auditor, legal = _login(demo, "auditor"), _login(demo, "legal")
@@ -406,9 +406,9 @@ def test_a_dispute_file_request_with_bad_input_says_what_is_wrong(demo):
     client, legal = demo["client"], _bearer(demo, "legal")
     cases = [
         ({"subject": {"kind": "planet", "key": "x"}}, 422, "kind"),
-        ({"subject": {"kind": "draw", "key": "no-such-draw"}}, 404, "no act touches"),
+        ({"subject": {"kind": "draw", "key": "no-such-draw"}}, 404, "没有涉及"),
         ({"subject": {"kind": "draw", "key": demo["draw"]}, "as_of": 10**9}, 422, "as_of"),
-        ({"subject": {"kind": "draw", "key": demo["draw"]}, "as_of": "1999-01-01"}, 422, "before"),
+        ({"subject": {"kind": "draw", "key": demo["draw"]}, "as_of": "1999-01-01"}, 422, "早于"),
         ({"subject": {"kind": "draw", "key": demo["draw"]}, "colour": "red"}, 422, "colour"),
     ]
     for body, status, said in cases:
@@ -498,7 +498,7 @@ def test_a_page_asked_for_a_position_out_of_range_says_so(demo):
         r = client.get(f"/legal/acts/{position}")
         assert r.status_code == 422 and "position" in r.text, (position, r.text)
     r = client.get("/legal/findings?as_of=1999-01-01")
-    assert r.status_code == 422 and "before the ledger existed" in r.text
+    assert r.status_code == 422 and "早于账本的建立" in r.text
     assert client.get("/legal/trail/planets/x").status_code == 422
 
 

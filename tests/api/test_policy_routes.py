@@ -105,7 +105,7 @@ def test_a_clerk_or_a_leader_cannot_set_the_policy(world, who):
     head = world["ledger"].recorder.max_notification_id()
     response = world["client"].post("/policy", json={"document": _with_2027()}, headers=world[who])
     assert response.status_code == 403
-    assert "needs one of the roles admin" in response.json()["detail"]
+    assert "须具有以下角色之一：admin" in response.json()["detail"]
     assert world["ledger"].recorder.max_notification_id() == head
     assert world["client"].post("/policy", json={"document": _with_2027()}).status_code == 401
 
@@ -122,8 +122,8 @@ def test_a_bad_version_over_http_is_422_naming_each_problem(world):
     response = world["client"].post("/policy", json={"document": document}, headers=world["admin"])
     assert response.status_code == 422
     assert {(p["field"], p["message"]) for p in response.json()["problems"]} == {
-        ("publication.deadline_working_days", "must be from 1 to 20"),
-        ("calendar.years.2027.holidays", "is not in 2027"),
+        ("publication.deadline_working_days", "应在 1 到 20 之间"),
+        ("calendar.years.2027.holidays", "不在 2027 年内"),
     }
 
 
@@ -133,7 +133,7 @@ def test_an_as_of_outside_the_log_is_refused_naming_it(world, as_of):
     assert response.status_code == 422
     assert response.json()["detail"].startswith("as_of")
     if 1 <= as_of < 2**63:  # a position a database can hold: the log's own bounds are named
-        assert response.json()["detail"].startswith(f"as_of {as_of}: the log has positions 1 to ")
+        assert response.json()["detail"].startswith(f"as_of {as_of}：日志的位置为 1 到 ")
 
 
 def test_health_and_the_staff_views_warn_that_the_calendar_ends(world):

@@ -69,7 +69,7 @@ def test_before_any_publication_the_list_is_a_404_problem(app):
     response = TestClient(create_app(app)).get("/public/item-list")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert "no item list has been published" in response.json()["detail"]
+    assert "尚未公布抽查事项清单" in response.json()["detail"]
 
 
 def test_the_published_list_is_served_without_a_token_and_its_digest_checks_out(app, registry):

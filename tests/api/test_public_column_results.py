@@ -136,7 +136,7 @@ def test_results_can_be_searched_by_credit_code_and_paged(visitor, bureau, monke
 def test_a_page_number_below_one_or_an_unknown_channel_is_a_422_naming_the_field(visitor):
     for page in (0, 10**20, "1e20"):
         refused = visitor.get("/column/results", params={"page": page})
-        assert refused.status_code == 422 and refused.json()["detail"].startswith("page: ")
+        assert refused.status_code == 422 and refused.json()["detail"].startswith("page（")
     bad = visitor.get("/column/results", params={"channel": "gossip"})
     assert bad.status_code == 422 and "channel 'gossip'" in bad.json()["detail"]
 

@@ -50,7 +50,7 @@ def test_reads_far_behind_say_so_and_answer_once_caught_up(world, ledger):  # ty
             body = refused.json()
             assert body["read_models_position"] == state["position"]
             assert body["ledger_position"] == state["ledger_position"]
-            assert "catching up" in body["detail"]
+            assert body["code"] == "read_models_behind" and "正在追赶账本" in body["detail"]
         deadline = time.monotonic() + 30
         while _health(client)["behind"] and time.monotonic() < deadline:
             time.sleep(0.05)

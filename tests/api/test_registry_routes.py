@@ -162,15 +162,12 @@ def test_an_invalid_credit_code_is_422_naming_the_field(bureau):
     response = bureau.post("/targets", "szc-clerk", target(code="91320411MA1MB3K8XU"))
     [problem] = assert_problem(response, 422)["problems"]
     assert problem["field"] == "code"
-    assert "expected 'T'" in problem["message"]
+    assert "应为 'T'" in problem["message"]
 
 
 def test_a_duplicate_target_is_409(bureau):
     assert bureau.post("/targets", "szc-clerk", target()).status_code == 201
-    assert (
-        "registered already"
-        in assert_problem(bureau.post("/targets", "szc-clerk", target()), 409)["detail"]
-    )
+    assert "已登记" in assert_problem(bureau.post("/targets", "szc-clerk", target()), 409)["detail"]
 
 
 def test_an_unknown_division_or_item_is_422_naming_each(bureau):
@@ -241,7 +238,7 @@ def test_an_expired_certificate_is_422_naming_the_field(bureau):
     )
     [problem] = assert_problem(response, 422)["problems"]
     assert problem["field"] == "certificate_valid_until"
-    assert "expired on 2020-01-01" in problem["message"]
+    assert "已于 2020-01-01 过期" in problem["message"]
 
 
 def test_an_unknown_qualification_is_422(bureau):
@@ -332,7 +329,7 @@ def test_a_revoked_token_is_403(bureau):
 
     path = f"/officials/szc-clerk/tokens/{token['token_id']}/revoke"
     assert bureau.post(path, "admin", {"reason": "设备遗失"}).status_code == 200
-    assert "revoked" in assert_problem(bureau.post("/targets", "second", target()), 403)["detail"]
+    assert "吊销" in assert_problem(bureau.post("/targets", "second", target()), 403)["detail"]
     assert bureau.post("/targets", "szc-clerk", target(code=OTHER_USER)).status_code == 201
 
 
@@ -340,9 +337,7 @@ def test_a_deactivated_officials_token_is_403(bureau):
     response = bureau.post("/officials/ggc-clerk/deactivate", "admin", {"reason": "调离"})
     assert response.status_code == 200, response.text
     body = target(division="ggc", items=["hdjs"])
-    assert (
-        "deactivated" in assert_problem(bureau.post("/targets", "ggc-clerk", body), 403)["detail"]
-    )
+    assert "已停用" in assert_problem(bureau.post("/targets", "ggc-clerk", body), 403)["detail"]
 
 
 def test_only_an_admin_manages_officials(bureau):

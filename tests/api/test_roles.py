@@ -118,7 +118,7 @@ def test_clerks_and_heads_read_their_own_division_s_work_lists_only(bureau, clie
         assert also_own.status_code == 200
         other = client.get(path, params={"division": "szc"}, headers=_bearer(bureau, code))
         assert other.status_code == 403
-        assert "worklist.read" in other.text and "division szc" in other.text
+        assert "worklist.read" in other.text and "处室 szc" in other.text
 
 
 @pytest.mark.parametrize("path", LISTS)

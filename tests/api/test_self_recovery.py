@@ -146,9 +146,7 @@ def _full(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA max_page_count = {pages}")
 
 
-@pytest.mark.parametrize(
-    ("restrict", "title"), [(_read_only, "store is read-only"), (_full, "store is full")]
-)
+@pytest.mark.parametrize(("restrict", "title"), [(_read_only, "存储只读"), (_full, "存储已满")])
 def test_a_store_that_refuses_writes_answers_503_saying_why_and_still_reads(
     bureau, monkeypatch, restrict, title
 ):

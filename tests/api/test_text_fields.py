@@ -50,7 +50,7 @@ def test_a_company_named_with_a_bad_character_cannot_be_registered(clerk, ledger
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["problems"][0]["field"] == "name"
-    assert "invisible" in problem["detail"] or "U+" in problem["detail"]
+    assert "不可见" in problem["detail"] or "U+" in problem["detail"]
     with pytest.raises(InvalidFields) as refused:  # the registry itself: CLI and imports
         world.registry.register_target(_target(BAD_NAMES[what]), "clerk-szc")
     assert [p.field for p in refused.value.problems] == ["name"]

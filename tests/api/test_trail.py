@@ -159,7 +159,7 @@ def test_as_of_a_position_answers_with_the_acts_up_to_it(year):
     ]
     head = app.recorder.max_notification_id()
     beyond = client.get(f"/trail/draws/{draw}?as_of={head + 1}", headers=bearer("bgs-auditor"))
-    assert beyond.status_code == 422 and "is beyond its head" in beyond.text
+    assert beyond.status_code == 422 and "超出其末尾" in beyond.text
     before = client.get(f"/trail/draws/{draw}?as_of=0", headers=bearer("bgs-auditor"))
     assert before.status_code == 422
 
@@ -182,13 +182,13 @@ def test_acts_in_a_division_and_under_a_policy_version(year):
     assert [a["position"] for a in before["items"]] == list(range(first.id, second))
     assert {a["policy_version"] for a in before["items"]} == {default}
     unknown = client.get("/trail?policy_version=nope", headers=bearer("bgs-auditor"))
-    assert unknown.status_code == 404 and "no policy version 'nope'" in unknown.text
+    assert unknown.status_code == 404 and "没有设定过制度版本 'nope'" in unknown.text
 
 
 def test_unknown_entities_and_kinds_are_clear_errors(year):
     _, _, client, bearer = year
     missing = client.get("/trail/targets/91320000000000000X", headers=bearer("szc-legal"))
-    assert missing.status_code == 404 and "no act touches target" in missing.text
+    assert missing.status_code == 404 and "没有涉及检查对象" in missing.text
     kind = client.get("/trail/companies/x", headers=bearer("szc-legal"))
     assert kind.status_code == 422
     anonymous = client.get("/trail")
@@ -218,11 +218,11 @@ def test_an_official_may_not_read_another_divisions_trail(year, code):
     assert home != "all" and len(home) == 1
     other = "hhc"
     refused = client.get(f"/trail?division={other}", headers=bearer(code))
-    assert refused.status_code == 403 and "division hhc" in refused.text
+    assert refused.status_code == 403 and "处室 hhc" in refused.text
     target = _hhc_only_target(app)
     foreign = client.get(f"/trail/targets/{target}", headers=bearer(code))
     assert foreign.status_code == 403, foreign.text
-    assert "only their own division's trail" in foreign.text
+    assert "只能查阅本处室的行为记录" in foreign.text
     # Acts of another division's official: only those in the reader's division, if any.
     theirs = client.get("/trail/officials/hhc-clerk?limit=500", headers=bearer(code))
     if theirs.status_code == 200:

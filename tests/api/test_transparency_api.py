@@ -46,7 +46,7 @@ def test_a_proof_names_its_event_by_the_ledger_position_the_api_uses(client, led
         assert by_position == by_index
         assert (by_position["position"], by_position["index"]) == (n.id, index)
     both = client.get("/proofs/inclusion", params={"position": 1, "index": 0})
-    assert both.status_code == 422 and "either position" in both.json()["detail"]
+    assert both.status_code == 422 and "只能给其一" in both.json()["detail"]
 
 
 def test_consistency_proof_links_an_old_checkpoint_to_the_latest(client, ledger):
@@ -65,7 +65,7 @@ def test_unknown_checkpoint_and_out_of_range_leaf_are_404_problems(client):
     response = client.get("/checkpoints/99")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert "tree size 99" in response.json()["detail"]
+    assert "树大小 99" in response.json()["detail"]
     assert client.get("/proofs/inclusion", params={"index": 99}).status_code == 404
 
 
@@ -108,11 +108,11 @@ def test_a_cosignature_from_an_unknown_witness_or_over_other_text_is_refused(new
     foreign = cosign(text, stranger, 1_790_000_000).to_line()
     response = client.post("/checkpoints/2/cosignatures", json={"line": foreign})
     assert response.status_code == 403
-    assert "not a witness" in response.json()["detail"]
+    assert "不是本账本的见证方" in response.json()["detail"]
 
     other_text = Checkpoint(app.origin, 2, bytes(32)).to_text()
     wrong = cosign(other_text, witness, 1_790_000_000).to_line()
     response = client.post("/checkpoints/2/cosignatures", json={"line": wrong})
     assert response.status_code == 422
-    assert "does not verify" in response.json()["detail"]
+    assert "验证不通过" in response.json()["detail"]
     assert client.get("/checkpoint").text.count("\n— ") == 1

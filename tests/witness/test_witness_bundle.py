@@ -96,7 +96,7 @@ def test_a_forged_cosignature_is_refused_by_the_ledger(served, witness_key):
     response = client.post(f"/checkpoints/{size}/cosignatures", json={"line": forged})
 
     assert response.status_code == 422
-    assert "does not verify" in response.json()["detail"]
+    assert "验证不通过" in response.json()["detail"]
     assert ledger.sealer.cosignature_lines() == {}
 
 

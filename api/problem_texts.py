@@ -1,0 +1,174 @@
+"""The Chinese words of every problem the service answers: the one table ``api/errors.py`` (and
+the body limit, the upload gate and the routes that answer a problem themselves) read.
+
+A problem's ``code`` (and its ``type``, ``urn:drawledger:problem:<code>``) is its stable,
+English, machine-readable name: clients and tests match on it, never on the words. Its
+``title`` and ``detail`` are for people, in Chinese: the title from ``TITLES`` by code; the
+detail of a domain error from ``ledger.error_texts`` (beside the rules that raise them), of a
+refused parameter or body from ``VALIDATION`` (by the validator's own error type), and of the
+service's own refusals (the store, the router, the body limit) from here. A parameter, field,
+record or rule is named as the service spells it (``limit``, ``target 9132…``); values are
+quoted cut short (``ledger.errors.bounded``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ledger.error_texts import error_text, field_text
+
+TYPE_PREFIX = "urn:drawledger:problem:"
+
+# code -> (status, title)
+TITLES: dict[str, tuple[int, str]] = {
+    "not_authenticated": (401, "未认证"),
+    "forbidden": (403, "无权办理"),
+    "not_found": (404, "未找到"),
+    "no_such_path": (404, "没有此地址"),
+    "method_not_allowed": (405, "不支持此请求方法"),
+    "conflict": (409, "与已记录的内容冲突"),
+    "body_too_large": (413, "请求体过大"),
+    "bad_input": (422, "请求有误"),
+    "as_of_not_supported": (422, "此处不支持按历史位置查询"),
+    "import_refused": (422, "导入文件有误，未记录任何内容"),
+    "tampered_event": (500, "存储的事件未通过校验"),
+    "ledger_misconfigured": (500, "账本配置有误"),
+    "read_model_mismatch": (500, "读模型与日志不一致"),
+    "error": (500, "服务出错"),
+    "read_models_behind": (503, "读模型正在追赶账本"),
+    "not_sealed_yet": (503, "尚未封存"),
+    "store_read_only": (503, "存储只读"),
+    "store_full": (503, "存储已满"),
+    "store_unavailable": (503, "存储不可用"),
+}
+
+# The router's own answers (no such path, method not allowed, ...), by status.
+ROUTER: dict[int, tuple[str, str]] = {
+    404: ("no_such_path", "没有此地址：请核对路径（接口列表见 /docs）"),
+    405: ("method_not_allowed", "此地址不接受该请求方法（接口列表见 /docs）"),
+}
+
+# The store's failures, told apart by the database's own words (SQLite: "attempt to write a
+# readonly database", "database or disk is full"; PostgreSQL: "read-only transaction", "No space
+# left on device", "could not extend file").
+STORE: list[tuple[tuple[str, ...], str, str]] = [
+    (
+        ("readonly", "read-only", "read only"),
+        "store_read_only",
+        "数据库拒绝写入（文件、文件系统或服务器为只读）：请恢复为可写；已记录的内容仍可读取",
+    ),
+    (
+        ("disk is full", "no space left", "could not extend file", "disk full"),
+        "store_full",
+        "存放数据库的磁盘已满：请释放空间或迁移数据目录；已记录的内容仍可读取",
+    ),
+]
+STORE_UNAVAILABLE = "无法连接或使用数据库"
+
+# A refused parameter or body field, by the validator's error type (pydantic's ``type``), its
+# context (``ctx``) filling the braces.
+VALIDATION: dict[str, str] = {
+    "missing": "必须提供",
+    "extra_forbidden": "不是可接受的字段（请检查拼写）",
+    "string_type": "应为文本",
+    "string_unicode": "应为有效的 Unicode 文本（不能解析为 Unicode）",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "至多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数，不能有小数",
+    "int_parsing_size": "整数过大",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "finite_number": "应为有限的数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_inexact": "应为日期，不含时刻",
+    "datetime_type": "应为时间（ISO 8601）",
+    "datetime_parsing": "应为时间（ISO 8601）",
+    "datetime_from_date_parsing": "应为时间（ISO 8601）",
+    "timezone_aware": "应为带时区的时间",
+    "uuid_type": "应为 UUID",
+    "uuid_parsing": "应为 UUID",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "至多 {max_length} 项",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON 文本",
+    "bytes_type": "应为文件或字节",
+    "url_parsing": "应为网址",
+    "url_type": "应为网址",
+    "url_scheme": "网址协议应为 {expected_schemes}",
+    "none_required": "应为空",
+    "multiple_of": "应为 {multiple_of} 的倍数",
+    "decimal_parsing": "应为数字",
+}
+
+
+def title(code: str) -> str:
+    return TITLES[code][1]
+
+
+def validation_text(error: dict[str, Any]) -> str:
+    """The Chinese message of one refused parameter or field (a pydantic error)."""
+    kind = str(error.get("type", ""))
+    context = {k: _plain(v) for k, v in (error.get("ctx") or {}).items()}
+    if kind == "value_error":  # one of the service's own text rules (``ledger.fields``)
+        inner = str(context.get("error", "")) or re.sub(r"^Value error, ", "", error["msg"])
+        return field_text(inner) or f"不符合规则（{inner}）"
+    template = VALIDATION.get(kind)
+    if template is None:
+        return f"不符合规则（{error.get('msg', kind)}）"
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return template.split("{")[0].rstrip("：（ ") or template
+
+
+def _plain(value: Any) -> Any:
+    """A context value as the message names it: an expected choice list without English glue."""
+    if isinstance(value, str):
+        return re.sub(r"' or '", "'、'", value).replace(", '", "、'")
+    return value
+
+
+def domain_detail(code: str, message: str) -> str:
+    """The Chinese detail of a domain error: its text from ``ledger.error_texts``; a message the
+    table does not know yet is given after the title, in its own words (marked 原文)."""
+    text = error_text(message)
+    return text if text is not None else f"{title(code)}（原文：{message}）"
+
+
+def store_problem(text: str) -> tuple[str, str]:
+    """The code and Chinese detail of a failed store, from the database's own words."""
+    lowered = text.lower()
+    for words, code, detail in STORE:
+        if any(w in lowered for w in words):
+            return code, detail
+    return "store_unavailable", STORE_UNAVAILABLE
+
+
+__all__ = [
+    "ROUTER",
+    "TITLES",
+    "TYPE_PREFIX",
+    "VALIDATION",
+    "domain_detail",
+    "store_problem",
+    "title",
+    "validation_text",
+]
