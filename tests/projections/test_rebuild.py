@@ -11,7 +11,7 @@ from projections.current import TargetsProjection
 from projections.runner import ProjectionRunner, default_projections
 from projections.tables import targets
 
-from .world import VECTOR_CODES, change_things, dump
+from .world import VECTOR_CODES, PowerCut, change_things, cut_power_in_batch, dump
 
 
 def test_rebuilding_every_projection_gives_the_rows_the_commands_left(world, read_models):
@@ -123,10 +123,6 @@ def test_a_rebuild_builds_its_indexes_after_its_rows_and_ends_with_every_one(
     assert dump(read_models.engine) == incremental
 
 
-class _PowerCut(Exception):
-    pass
-
-
 def test_a_rebuild_cut_short_gets_its_indexes_and_its_rows_when_the_runner_starts_again(
     world, read_models, ledger, monkeypatch
 ):
@@ -138,19 +134,9 @@ def test_a_rebuild_cut_short_gets_its_indexes_and_its_rows_when_the_runner_start
     ledger.seal()
     before, incremental = _indexes(read_models.engine), dump(read_models.engine)
     runner = ProjectionRunner(ledger, read_models.engine, batch=7)
-    batches = 0
-    real = runner._apply
-
-    def apply(*args):  # type: ignore[no-untyped-def]
-        nonlocal batches
-        batches += 1
-        if batches == 3:
-            raise _PowerCut("power cut in the third batch")
-        real(*args)
-
-    monkeypatch.setattr(runner, "_apply", apply)
+    cut_power_in_batch(monkeypatch, runner)
     monkeypatch.setattr(runner_module, "_create_indexes", lambda conn, projections: None)
-    with pytest.raises(_PowerCut):
+    with pytest.raises(PowerCut):
         runner.rebuild()
     monkeypatch.undo()  # the kill: the cut-short rebuild never built its indexes
     assert 0 < min(runner.positions().values()) < ledger.recorder.max_notification_id()

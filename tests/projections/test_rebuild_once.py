@@ -16,7 +16,7 @@ from projections.history import RegistryHistoryProjection
 from projections.runner import ProjectionRunner
 from projections.tables import TARGET_TEXT
 
-from .world import VECTOR_CODES, change_things, dump
+from .world import VECTOR_CODES, PowerCut, change_things, cut_power_in_batch, dump
 
 TEXTS = ["天宁区取水户", "取水户0", "改名后的水厂", "MA1MB3", "32040", "自来水"]
 
@@ -93,10 +93,6 @@ def test_the_history_rebuilt_without_the_trail_still_follows_the_events(
     assert dump(read_models.engine) == incremental
 
 
-class _PowerCut(Exception):
-    pass
-
-
 def test_a_rebuild_cut_short_keeps_history_and_text_consistent_and_the_trigger(
     world, read_models, ledger, monkeypatch
 ):
@@ -109,18 +105,8 @@ def test_a_rebuild_cut_short_keeps_history_and_text_consistent_and_the_trigger(
     incremental, answers = dump(read_models.engine), _answers(read_models.engine)
     trigger = _insert_trigger(read_models.engine)
     runner = ProjectionRunner(ledger, read_models.engine, batch=7)
-    batches = 0
-    real = runner._apply
-
-    def apply(*args):  # type: ignore[no-untyped-def]
-        nonlocal batches
-        batches += 1
-        if batches == 3:
-            raise _PowerCut("power cut in the third batch")
-        real(*args)
-
-    monkeypatch.setattr(runner, "_apply", apply)
-    with pytest.raises(_PowerCut):
+    cut_power_in_batch(monkeypatch, runner)
+    with pytest.raises(PowerCut):
         runner.rebuild()
     positions = runner.positions()
     assert positions["registry_history"] == positions["trail"] > 0

@@ -186,3 +186,22 @@ def positions_of(registry: Registry, aggregate_id: UUID) -> list[int]:
 
 def view(rows: list[dict[str, Any]], key: str = "code") -> list[Any]:
     return [r[key] for r in rows]
+
+
+class PowerCut(Exception):
+    """The machine losing power in the middle of a rebuild."""
+
+
+def cut_power_in_batch(monkeypatch: Any, runner: Any, batch: int = 3) -> None:
+    """Make ``runner``'s rebuild stop with PowerCut as it applies its ``batch``-th batch."""
+    applied = 0
+    real = runner._apply
+
+    def apply(*args: Any) -> Any:
+        nonlocal applied
+        applied += 1
+        if applied == batch:
+            raise PowerCut(f"power cut in batch {batch}")
+        return real(*args)
+
+    monkeypatch.setattr(runner, "_apply", apply)
