@@ -53,6 +53,33 @@ RECORDS = {
     "roster inspector": "执法人员",
     "contact": "联络人（工作人员）",
 }
+# The steps a refusal names ("cannot {doing}: …"; the aggregates' check_step / check_status /
+# check_partner and the publication's _check_live), in Chinese.
+DOINGS = {
+    "accept": "接受",
+    "amend": "修改",
+    "answer the checklist": "填写检查表",
+    "assign inspectors": "分配执法人员",
+    "assign its inspectors": "分配本处室执法人员",
+    "close the inspection": "结束检查",
+    "consolidate the plan": "汇总计划",
+    "correct": "更正",
+    "decline": "拒绝",
+    "freeze the population": "冻结抽取范围",
+    "record a follow-up": "记录后续处理",
+    "record a result": "记录检查结果",
+    "record the inspection as carried out": "记录检查已实施",
+    "record the party's confirmation": "记录当事人确认",
+    "record what the inspection found": "记录检查发现",
+    "reveal the seed": "公开随机种子",
+    "review the plan": "审核计划",
+    "roll the plan over": "结转计划",
+    "select targets": "抽取检查对象",
+    "submit the plan to the aggregator": "将计划报送汇总处室",
+    "substitute an inspector": "替换执法人员",
+    "upload the plan": "上传计划",
+    "withdraw": "撤回",
+}
 _PROBLEM = re.compile(r"(?P<field>[^=;]+)=(?P<value>.*?): (?P<message>[^;]+)")
 
 
@@ -78,6 +105,8 @@ def _fill(table: list[tuple[re.Pattern[str], str]], message: str) -> str | None:
                 values[name] = error_text(value) or field_text(value) or value
         for name in ("s", "a"):
             values[f"{name}_zh"] = _subjects(values.get(name, ""))
+        if "doing" in values:
+            values["doing"] = DOINGS.get(values["doing"], values["doing"])
         values["k_zh"] = {"annual": "年度", "monthly": "月度"}.get(values.get("k", ""), "")
         values["form_zh"] = "年份（2027）" if values["k_zh"] == "年度" else "年月（2027-03）"
         for name in ("what", "kind", "other", "topic"):
@@ -110,4 +139,13 @@ def _subjects(words: str) -> str:
     return words
 
 
-__all__ = ["BOUND", "ERROR_TEXTS", "FIELD_TEXTS", "RECORDS", "SHARED", "error_text", "field_text"]
+__all__ = [
+    "BOUND",
+    "DOINGS",
+    "ERROR_TEXTS",
+    "FIELD_TEXTS",
+    "RECORDS",
+    "SHARED",
+    "error_text",
+    "field_text",
+]

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from api.problem_texts import TITLES, VALIDATION, domain_detail, validation_text
-from ledger.error_texts import ERROR_TEXTS, FIELD_TEXTS, error_text, field_text
+from ledger.error_texts import DOINGS, ERROR_TEXTS, FIELD_TEXTS, error_text, field_text
 from ledger.errors import MESSAGE, bounded
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -51,6 +51,29 @@ def test_every_text_fills_from_its_own_pattern(pattern, text):
 def test_a_message_is_given_whole_in_chinese_naming_what_it_names(message, says):
     text = error_text(message)
     assert text is not None and says in text, text
+
+
+STEP_CHECKS = ("check_step(", "check_status(", "check_partner(", "_check_live(")
+
+
+def test_every_step_a_refusal_names_is_given_in_chinese():
+    """Each step the aggregates name in "cannot …" (their literal ``doing``) is in the table, so
+    no refusal reads "无法record the inspection as carried out"."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "ledger"
+    named = set()
+    for path in root.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if any(call in line for call in STEP_CHECKS) and "def " not in line:
+                named |= set(re.findall(r"(?:doing=|, )\"([a-z][a-z ']+)\"\)", line))
+    assert len(named) >= 20, named  # the search itself found the calls
+    assert named <= set(DOINGS), named - set(DOINGS)
+    for doing in named:
+        text = error_text(f"cannot {doing}: the draw was abandoned (no targets)")
+        assert text is not None and DOINGS[doing] in text and doing not in text, text
+    published = error_text("cannot withdraw the publication: it was withdrawn")
+    assert published == "无法撤回该公示：已撤回", published
 
 
 def test_a_field_rule_and_a_validator_error_are_in_chinese():
