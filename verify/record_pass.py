@@ -1,13 +1,14 @@
 """Steps 3 and 4 in one pass over the bundle's records, a chunk at a time, holding no record
 longer than its chunk: memory independent of the bundle's size.
 
-As each record goes by it is decoded and its signature checked (in ``--jobs`` processes, a
-bounded number of chunks in flight), its aggregate's chain extended (step 4 keeps one
-(version, digest, position) per aggregate), its leaf hash appended to a compact Merkle tree
-(RFC 6962 compact range: O(log n) hashes) whose root is kept at every size a checkpoint names
-(steps 5 and 8) and whose subtrees of the consistency proof step 6 needs are kept as they
-complete, and what later steps need of it is folded in: the keys that signed (as runs of
-positions), the witness events, the authority replay. Nothing of a record is kept beyond that.
+As each chunk goes by its records are decoded, then their signatures checked in a loop of
+their own (in ``--jobs`` processes, a bounded number of chunks in flight); then, record by
+record, its aggregate's chain is extended (step 4 keeps one (version, digest, position) per
+aggregate), its leaf hash appended to a compact Merkle tree (RFC 6962 compact range: O(log n)
+hashes) whose root is kept at every size a checkpoint names (steps 5 and 8) and whose subtrees
+of the consistency proof step 6 needs are kept as they complete, and what later steps need of
+it is folded in: the keys that signed (as runs of positions), the witness events, the
+authority replay. Nothing of a record is kept beyond that.
 """
 
 from __future__ import annotations

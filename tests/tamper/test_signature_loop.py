@@ -48,7 +48,16 @@ def _one_at_a_time(records: list[bytes], keys: dict[bytes, VerifierKey]) -> list
         except VerifyError as e:
             error = str(e)
         out.append(
-            (env["type"], env["aggregate"], env["version"], env["prev"], digest, key_id, error, True)
+            (
+                env["type"],
+                env["aggregate"],
+                env["version"],
+                env["prev"],
+                digest,
+                key_id,
+                error,
+                True,
+            )
         )
     return out
 
