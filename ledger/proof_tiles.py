@@ -36,6 +36,7 @@ class ProofTiles:
     def __init__(self, sealer: Sealer, tile_bits: int = TILE_BITS) -> None:
         self.sealer = sealer
         self.bits = tile_bits
+        self._kept_below = 0  # every full tile below this one is kept (keep_up)
         self.recorder: Any = sealer.recorder  # the SQLite or PostgreSQL recorder: its datastore
         self._pg = is_postgres(self.recorder)
         blob = "BYTEA" if self._pg else "BLOB"
@@ -44,6 +45,24 @@ class ProofTiles:
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (tile_bits INTEGER NOT NULL, "
                 f"tile BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (tile_bits, tile))"
             )
+
+    def keep_up(self, size: int) -> int:
+        """Hash and keep every full tile of the first ``size`` leaves not kept yet (the sealer
+        calls it after each round: a dispute file's first proofs then hash nothing, and a
+        service that starts on a ledger sealed before tiles were kept hashes them all in its
+        first round). Returns how many it hashed."""
+        full = size >> self.bits
+        if full <= self._kept_below:
+            return 0
+        statement = f"SELECT tile FROM {TABLE} WHERE tile_bits = ? AND tile >= ? AND tile < ?"
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(for_driver(statement, self._pg), (self.bits, self._kept_below, full))
+            kept = {int(r["tile"]) for r in c.fetchall()}
+        missing = [t for t in range(self._kept_below, full) if t not in kept]
+        if missing:
+            self._hash_tiles(missing)
+        self._kept_below = full
+        return len(missing)
 
     def tree(self, size: int, root: bytes) -> TiledTree:
         """The tree of the first ``size`` leaves, whose root the signed checkpoint of that size

@@ -18,11 +18,12 @@ Safety rules:
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
@@ -34,9 +35,13 @@ from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
 from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
 from .storage import for_driver, install_append_only_guards, is_postgres
 
+if TYPE_CHECKING:
+    from .proof_tiles import ProofTiles
+
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
 COSIGNATURES_TABLE = "seal_cosignatures"
+log = logging.getLogger(__name__)
 _ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
 
 
@@ -70,6 +75,7 @@ class Sealer:
         self.batch = batch
         self._pg = is_postgres(recorder)
         self._lock = threading.Lock()
+        self._tiles: ProofTiles | None = None  # kept up after each round (_keep_tiles)
         self._create_tables()
 
     # -- schema -----------------------------------------------------------------------------
@@ -107,15 +113,34 @@ class Sealer:
         Returns the new checkpoint, or None when there was nothing new (or another sealer
         holds the lead). Runs rounds of at most ``batch`` events until caught up.
         """
-        newest = None
         with self._lock:
-            while True:
-                checkpoint, full = self._round()
-                if checkpoint is None:
-                    return newest
-                newest = checkpoint
-                if not full:  # fewer than a batch: caught up, no need to ask again
-                    return newest
+            newest = self._rounds()
+        if newest is not None:
+            self._keep_tiles(newest.size)
+        return newest
+
+    def _rounds(self) -> StoredCheckpoint | None:
+        newest = None
+        while True:
+            checkpoint, full = self._round()
+            if checkpoint is None:
+                return newest
+            newest = checkpoint
+            if not full:  # fewer than a batch: caught up, no need to ask again
+                return newest
+
+    def _keep_tiles(self, size: int) -> None:
+        """Hash and keep the tiles the new leaves filled (``proof_tiles.py``), so that a dispute
+        file's proofs never wait for them. A failure is logged: the tiles are a cache, and the
+        first proof that needs a missing one hashes it."""
+        from .proof_tiles import ProofTiles  # it builds on this module
+
+        try:
+            if self._tiles is None:
+                self._tiles = ProofTiles(self)
+            self._tiles.keep_up(size)
+        except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
+            log.warning("the proof tiles of size %s were not kept: %s", size, e)
 
     def _round(self) -> tuple[StoredCheckpoint | None, bool]:
         base = self.latest()
