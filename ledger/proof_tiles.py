@@ -8,7 +8,8 @@ its tile followed by its tile's path in the tree of tiles (``verify.merkle.Level
 Writing a dispute file then reads one tile of leaf hashes per proof and the kept tile hashes,
 instead of every leaf hash of the log.
 
-The ``seal_tiles`` table is a cache, not part of the log: tiles missing from it are hashed from
+The ``seal_tiles`` table is a cache, not part of the log, kept up by the sealer after each round
+(``keep_up``); tiles still missing from it (a row deleted, a failed round) are hashed from
 the sealed leaves and kept. Before any proof is given, the tree over the kept tiles must have the
 signed checkpoint's root, and each tile read must hash to its kept hash: a row an operator edited
 (or one from another log) fails that, the table is emptied and every tile hashed again from the
@@ -146,6 +147,7 @@ class TiledTree:
 
     def __init__(self, tiles: ProofTiles, size: int, top: Levels) -> None:
         self.tiles, self.size, self._top = tiles, size, top
+        self._inner: dict[int, Levels] = {}  # each tile read and checked once per tree
 
     def inclusion_proof(self, index: int) -> list[bytes]:
         """The RFC 9162 inclusion path of leaf ``index``; SealError if its tile's leaves do not
@@ -153,7 +155,12 @@ class TiledTree:
         bits = self.tiles.bits
         tile = index >> bits
         lo = tile << bits
-        inner = Levels(self.tiles.leaves(lo, min(lo + (1 << bits), self.size)))
-        if inner.root() != self._top.leaf(tile):
-            raise SealError(f"the sealed leaves of tile {tile} do not hash to the signed tree's")
+        inner = self._inner.get(tile)
+        if inner is None:
+            inner = Levels(self.tiles.leaves(lo, min(lo + (1 << bits), self.size)))
+            if inner.root() != self._top.leaf(tile):
+                raise SealError(
+                    f"the sealed leaves of tile {tile} do not hash to the signed tree's"
+                )
+            self._inner[tile] = inner
         return inner.inclusion_proof(index - lo) + self._top.inclusion_proof(tile)
