@@ -233,7 +233,11 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
                 )
             )
         )
-        policy = rows_where(a.c.kind == "policy")
+        # the policy's records by their index (a.kind has none: a scan of every act)
+        records = t.trail_records
+        policy = rows_where(
+            a.c.aggregate_id.in_(select(records.c.id).where(records.c.kind == "policy"))
+        )
         sources = {  # every visit's draw or directed record: each team present is judged
             str(r.payload["source"]) for r in on_them if r.type == "inspection.notified"
         }
