@@ -24,8 +24,9 @@ from ledger.draws.populations import FrozenPopulation, FrozenPopulations
 from ledger.draws.service import Draws
 from verify.dispute_draws import population_file
 
-# what json.dumps(ensure_ascii=False) escapes inside a string: '"', '\\' and control characters
-_ESCAPED = bytes([*range(0x20), ord('"'), ord("\\")])
+# what json.dumps(ensure_ascii=False) escapes inside a string ('"', '\\' and control
+# characters) but the table's own separators (tab, line feed)
+_ESCAPED = bytes([*(c for c in range(0x20) if c not in (9, 10)), ord('"'), ord("\\")])
 
 
 def write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: Path) -> None:
@@ -52,35 +53,37 @@ def write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: Pa
 
 def population_json(
     population: FrozenPopulation, strata: dict[str, int], rosters: dict[str, list[str]]
-) -> list[bytes]:
+) -> list[bytes | memoryview]:
     """The parts of ``draws/<id>.json``: ``{"draw", "eligible": [{"target", "stratum",
     "weight"}, …], "rosters"}``, as ``json.dumps(doc, ensure_ascii=False)`` writes it."""
     eligible = eligible_json(population.table, strata)
     if eligible is None:
         rows = [{"target": t, "stratum": s, "weight": w} for t, s, w in population.eligible]
-        eligible = json.dumps(rows, ensure_ascii=False).encode("utf-8")
+        eligible = [json.dumps(rows, ensure_ascii=False).encode("utf-8")]
     return [
         b'{"draw": ' + json.dumps(population.draw).encode("utf-8") + b', "eligible": ',
-        eligible,
+        *eligible,
         b', "rosters": ' + json.dumps(rosters, ensure_ascii=False).encode("utf-8") + b"}\n",
     ]
 
 
-def eligible_json(table: bytes, strata: dict[str, int]) -> bytes | None:
+def eligible_json(table: bytes, strata: dict[str, int]) -> list[bytes | memoryview] | None:
     """The JSON array of a population table's rows (``table``: lines ``id TAB stratum TAB
-    weight LF``; ``strata``: every stratum it names) by byte replacement: each stratum field
-    with the tabs around it, then each line's end. None if a field holds a character JSON
-    escapes or a line's stratum is not among ``strata`` (then the caller encodes the rows)."""
+    weight LF``; ``strata``: every stratum it names), in parts, by byte replacement: each
+    stratum field with the tabs around it, then each line's end (no part is joined: the parts
+    are written as they are). None if a field holds a character JSON escapes or a line's
+    stratum is not among ``strata`` (then the caller encodes the rows)."""
     if not table:
-        return b"[]"
-    if len(table.translate(None, b"\t\n")) != len(table.translate(None, _ESCAPED)):
+        return [b"[]"]
+    names = [s.encode("utf-8") for s in strata]
+    if any(len(n.translate(None, _ESCAPED + b"\t\n")) != len(n) for n in names):
         return None
-    if any(len(s.encode("utf-8").translate(None, _ESCAPED)) != len(s.encode()) for s in strata):
+    if len(table.translate(None, _ESCAPED)) != len(table):
         return None
     body = table
-    for stratum in strata:
-        name = stratum.encode("utf-8")
+    for name in names:
         body = body.replace(b"\t" + name + b"\t", b'", "stratum": "' + name + b'", "weight": ')
     if b"\t" in body:
         return None
-    return b'[{"target": "' + body[:-1].replace(b"\n", b'}, {"target": "') + b"}]"
+    body = body.replace(b"\n", b'}, {"target": "')
+    return [b'[{"target": "', memoryview(body)[: -len(b', {"target": "')], b"]"]
