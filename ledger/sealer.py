@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
@@ -34,9 +34,6 @@ from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
 
 from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
 from .storage import for_driver, install_append_only_guards, is_postgres
-
-if TYPE_CHECKING:
-    from .proof_tiles import ProofTiles
 
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
@@ -75,7 +72,9 @@ class Sealer:
         self.batch = batch
         self._pg = is_postgres(recorder)
         self._lock = threading.Lock()
-        self._tiles: ProofTiles | None = None  # kept up after each round (_keep_tiles)
+        # Called with the new tree size after rounds that signed a checkpoint: the application
+        # keeps the proof tiles up there (``proof_tiles.py``), so no dispute file waits for them.
+        self.after_sealing: Callable[[int], object] | None = None
         self._create_tables()
 
     # -- schema -----------------------------------------------------------------------------
@@ -115,8 +114,11 @@ class Sealer:
         """
         with self._lock:
             newest = self._rounds()
-        if newest is not None:
-            self._keep_tiles(newest.size)
+        if newest is not None and self.after_sealing is not None:
+            try:
+                self.after_sealing(newest.size)
+            except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
+                log.warning("after sealing size %s: %s", newest.size, e)
         return newest
 
     def _rounds(self) -> StoredCheckpoint | None:
@@ -128,19 +130,6 @@ class Sealer:
             newest = checkpoint
             if not full:  # fewer than a batch: caught up, no need to ask again
                 return newest
-
-    def _keep_tiles(self, size: int) -> None:
-        """Hash and keep the tiles the new leaves filled (``proof_tiles.py``), so that a dispute
-        file's proofs never wait for them. A failure is logged: the tiles are a cache, and the
-        first proof that needs a missing one hashes it."""
-        from .proof_tiles import ProofTiles  # it builds on this module
-
-        try:
-            if self._tiles is None:
-                self._tiles = ProofTiles(self)
-            self._tiles.keep_up(size)
-        except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
-            log.warning("the proof tiles of size %s were not kept: %s", size, e)
 
     def _round(self) -> tuple[StoredCheckpoint | None, bool]:
         base = self.latest()

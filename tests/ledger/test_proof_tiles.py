@@ -65,11 +65,13 @@ def test_a_root_the_leaves_do_not_give_is_refused(sealed):
 
 
 def test_the_sealer_keeps_the_tiles_its_rounds_fill_before_any_proof_is_asked(sealed):
-    """The tiles are hashed as the sealer seals (``Sealer._keep_tiles``), not by the first
+    """The tiles are hashed as the sealer seals (``Sealer.after_sealing``), not by the first
     dispute file: after a few more commands every full tile is kept, and each kept hash is the
     one the leaves give."""
     sealer = sealed.sealer
-    sealer._tiles = ProofTiles(sealer, tile_bits=2)  # 4 leaves a tile, so a few commands fill some
+    sealer.after_sealing = ProofTiles(
+        sealer, tile_bits=2
+    ).keep_up  # 4 leaves a tile: a few fill some
     for n in range(6):
         sealed.set_policy({**default_policy(), "version": f"test/more/{n}"}, SYSTEM)
     size = sealer.latest().size
