@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from ledger.application import LedgerApp, positions_saved
 from ledger.datadir import check_private
+from ledger.draws.population_keeping import keep_recorded_in_background
 from ledger.draws.service import Draws
 from ledger.inspections.service import Inspections
 from ledger.plans.service import Plans
@@ -49,6 +50,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ledger: LedgerApp = app.state.ledger
     ledger.start_sealing()  # embedded mode: a round per interval, the first one now
     app.state.read_models.follower.start()  # the read models catch up in the background
+    # the populations of draws frozen before the freeze kept them as dispute files copy them
+    keep_recorded_in_background(ledger)
     try:
         yield
     finally:

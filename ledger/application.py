@@ -35,6 +35,7 @@ from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
 from .policy import Policy, default_policy
+from .proof_tiles import ProofTiles
 from .sealer import Sealer, SealError, StoredCheckpoint
 from .sealing import SealingTask
 from .storage import (
@@ -100,6 +101,7 @@ class LedgerApp(Application[UUID]):
         install_append_only_guards(self.recorder, [self.events_table])
         self.sealer = Sealer(self.recorder, signer, origin)
         self.sealer.before_sealing = self.check_before_sealing
+        self.sealer.after_sealing = ProofTiles(self.sealer).keep_up  # tiles hashed as sealed
         # Called after every successful save (embedded mode: projections catch up here).
         self.after_save: list[Callable[[], None]] = []
         # Called by close(), newest first: what follows this application (its read models)

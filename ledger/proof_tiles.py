@@ -8,7 +8,8 @@ its tile followed by its tile's path in the tree of tiles (``verify.merkle.Level
 Writing a dispute file then reads one tile of leaf hashes per proof and the kept tile hashes,
 instead of every leaf hash of the log.
 
-The ``seal_tiles`` table is a cache, not part of the log: tiles missing from it are hashed from
+The ``seal_tiles`` table is a cache, not part of the log, kept up by the sealer after each round
+(``keep_up``); tiles still missing from it (a row deleted, a failed round) are hashed from
 the sealed leaves and kept. Before any proof is given, the tree over the kept tiles must have the
 signed checkpoint's root, and each tile read must hash to its kept hash: a row an operator edited
 (or one from another log) fails that, the table is emptied and every tile hashed again from the
@@ -36,6 +37,7 @@ class ProofTiles:
     def __init__(self, sealer: Sealer, tile_bits: int = TILE_BITS) -> None:
         self.sealer = sealer
         self.bits = tile_bits
+        self._kept_below = 0  # every full tile below this one is kept (keep_up)
         self.recorder: Any = sealer.recorder  # the SQLite or PostgreSQL recorder: its datastore
         self._pg = is_postgres(self.recorder)
         blob = "BYTEA" if self._pg else "BLOB"
@@ -44,6 +46,24 @@ class ProofTiles:
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (tile_bits INTEGER NOT NULL, "
                 f"tile BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (tile_bits, tile))"
             )
+
+    def keep_up(self, size: int) -> int:
+        """Hash and keep every full tile of the first ``size`` leaves not kept yet (the sealer
+        calls it after each round: a dispute file's first proofs then hash nothing, and a
+        service that starts on a ledger sealed before tiles were kept hashes them all in its
+        first round). Returns how many it hashed."""
+        full = size >> self.bits
+        if full <= self._kept_below:
+            return 0
+        statement = f"SELECT tile FROM {TABLE} WHERE tile_bits = ? AND tile >= ? AND tile < ?"
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(for_driver(statement, self._pg), (self.bits, self._kept_below, full))
+            kept = {int(r["tile"]) for r in c.fetchall()}
+        missing = [t for t in range(self._kept_below, full) if t not in kept]
+        if missing:
+            self._hash_tiles(missing)
+        self._kept_below = full
+        return len(missing)
 
     def tree(self, size: int, root: bytes) -> TiledTree:
         """The tree of the first ``size`` leaves, whose root the signed checkpoint of that size
@@ -127,6 +147,7 @@ class TiledTree:
 
     def __init__(self, tiles: ProofTiles, size: int, top: Levels) -> None:
         self.tiles, self.size, self._top = tiles, size, top
+        self._inner: dict[int, Levels] = {}  # each tile read and checked once per tree
 
     def inclusion_proof(self, index: int) -> list[bytes]:
         """The RFC 9162 inclusion path of leaf ``index``; SealError if its tile's leaves do not
@@ -134,7 +155,12 @@ class TiledTree:
         bits = self.tiles.bits
         tile = index >> bits
         lo = tile << bits
-        inner = Levels(self.tiles.leaves(lo, min(lo + (1 << bits), self.size)))
-        if inner.root() != self._top.leaf(tile):
-            raise SealError(f"the sealed leaves of tile {tile} do not hash to the signed tree's")
+        inner = self._inner.get(tile)
+        if inner is None:
+            inner = Levels(self.tiles.leaves(lo, min(lo + (1 << bits), self.size)))
+            if inner.root() != self._top.leaf(tile):
+                raise SealError(
+                    f"the sealed leaves of tile {tile} do not hash to the signed tree's"
+                )
+            self._inner[tile] = inner
         return inner.inclusion_proof(index - lo) + self._top.inclusion_proof(tile)

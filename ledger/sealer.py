@@ -18,6 +18,7 @@ Safety rules:
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .storage import for_driver, install_append_only_guards, is_postgres
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
 COSIGNATURES_TABLE = "seal_cosignatures"
+log = logging.getLogger(__name__)
 _ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
 
 
@@ -70,6 +72,9 @@ class Sealer:
         self.batch = batch
         self._pg = is_postgres(recorder)
         self._lock = threading.Lock()
+        # Called with the new tree size after rounds that signed a checkpoint: the application
+        # keeps the proof tiles up there (``proof_tiles.py``), so no dispute file waits for them.
+        self.after_sealing: Callable[[int], object] | None = None
         self._create_tables()
 
     # -- schema -----------------------------------------------------------------------------
@@ -107,15 +112,24 @@ class Sealer:
         Returns the new checkpoint, or None when there was nothing new (or another sealer
         holds the lead). Runs rounds of at most ``batch`` events until caught up.
         """
-        newest = None
         with self._lock:
-            while True:
-                checkpoint, full = self._round()
-                if checkpoint is None:
-                    return newest
-                newest = checkpoint
-                if not full:  # fewer than a batch: caught up, no need to ask again
-                    return newest
+            newest = self._rounds()
+        if newest is not None and self.after_sealing is not None:
+            try:
+                self.after_sealing(newest.size)
+            except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
+                log.warning("after sealing size %s: %s", newest.size, e)
+        return newest
+
+    def _rounds(self) -> StoredCheckpoint | None:
+        newest = None
+        while True:
+            checkpoint, full = self._round()
+            if checkpoint is None:
+                return newest
+            newest = checkpoint
+            if not full:  # fewer than a batch: caught up, no need to ask again
+                return newest
 
     def _round(self) -> tuple[StoredCheckpoint | None, bool]:
         base = self.latest()

@@ -16,8 +16,9 @@ What it holds (``write_dispute``):
   the check makes
   (``verify.dispute_rules.audit_file``, run here over the same records): each finding with the
   events behind it;
-- ``draws/<draw id>.json``: for each draw whose population was frozen, the eligible targets with
-  their strata and weights as the selection read them, so the check replays the draw;
+- ``draws/<draw id>.json`` (``dispute_populations.py``): for each draw whose population was
+  frozen, the eligible targets with their strata and weights as the selection read them, and
+  the rosters its walks walked over, so the check replays the draw;
 - ``as_of.json``: the signed record at ``as_of`` with its inclusion proof: the moment the
   check's rule audit is judged as of;
 - ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
@@ -33,26 +34,21 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp
-from ledger.draws.populations import FrozenPopulation, FrozenPopulations, kept_population
-from ledger.draws.service import Draws
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
-from verify.dispute_draws import against_freeze, population_file
 from verify.dispute_rules import audit_file
-from verify.draw_rules import population_table
-from verify.draws import roster_digest
 from verify.errors import VerifyError
 from verify.events import SignedEvent, decode_record
 from verify.note import parse_checkpoint, verify_note
 
 from . import tables as t
+from .dispute_populations import write_populations
 from .dispute_report import write_reports
 
 FORMAT = "drawledger-dispute/v1"
@@ -120,7 +116,7 @@ def write_dispute(
             )
     (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
     as_of_record = _write_as_of(app, tree, position, out)
-    _write_populations(app, frozen, out)
+    write_populations(app, frozen, out)
     if older:
         with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
             for old in older:
@@ -180,65 +176,6 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
     return checkpoint.size
 
 
-def _write_populations(app: LedgerApp, frozen: dict[str, dict[str, Any]], out: Path) -> None:
-    """Each frozen draw's population as its selection read it, and the roster (inspector
-    codes) each division's team walks walked over (verify/dispute_draws.py). ``frozen``: the
-    signed freeze (envelope) of each draw, as the file holds it. The population kept at the
-    freeze (``ledger/draws/populations.py``) is used when it matches every digest that freeze
-    signed; otherwise (none kept, an edited row, a freeze that committed to no table or roster)
-    the registry is folded to the freeze again, and what matches is kept for next time."""
-    if not frozen:
-        return
-    service = Draws(app)
-    kept = FrozenPopulations(app)
-    for draw_id, freeze in frozen.items():
-        draw = service.get(UUID(draw_id))
-        population = kept.get(draw_id)
-        if population is None or _departs(population, freeze["payload"]):
-            state = service.registry_at(draw.position)
-            rows = population_table(draw.params(), state)
-            population = kept_population(draw_id, rows, state)
-            if not _departs(population, freeze["payload"]):
-                kept.save(population)
-        walked = {draw.division: population.roster} if draw.teams else {}
-        for division, partner in draw.partners.items():
-            if partner.get("teams"):
-                walked[division] = population.partner_rosters.get(partner["division"], [])
-        path = population_file(out, draw_id)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(_population_json(draw_id, population.eligible, walked), encoding="utf-8")
-
-
-def _population_json(
-    draw: str, eligible: list[tuple[str, str, int]], rosters: dict[str, list[str]]
-) -> str:
-    """``draws/<id>.json``: ``{"draw", "eligible": [{"target", "stratum", "weight"}, …],
-    "rosters"}`` in one call of json's C encoder (an indented dump, or one dump per target, of a
-    large population was most of the writer's time)."""
-    rows = [{"target": t, "stratum": s, "weight": w} for t, s, w in eligible]
-    doc = {"draw": draw, "eligible": rows, "rosters": rosters}
-    return json.dumps(doc, ensure_ascii=False) + "\n"
-
-
-def _departs(population: FrozenPopulation, facts: dict[str, Any]) -> bool:
-    """Whether a population departs from what its signed freeze (``facts``) committed to —
-    the check's own comparison (verify/dispute_draws.py) for the table, and each roster's
-    digest — or the freeze committed to too little to tell (no table or roster digest)."""
-    if "table_digest" not in facts or "roster_digest" not in facts:
-        return True
-    if against_freeze(population.eligible, {"payload": facts}):
-        return True
-    rosters = {"": population.roster, **{f"/{d}": c for d, c in population.partner_rosters.items()}}
-    committed = {
-        "": facts["roster_digest"],
-        **{f"/{d}": c for d, c in (facts.get("partner_roster_digests") or {}).items()},
-    }
-    return rosters.keys() != committed.keys() or any(
-        len(set(codes)) != len(codes) or roster_digest(codes) != committed[name]
-        for name, codes in rosters.items()
-    )
-
-
 def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:
     a, links = t.trail_acts, t.trail_links
     with engine.connect() as conn:
@@ -296,7 +233,11 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
                 )
             )
         )
-        policy = rows_where(a.c.kind == "policy")
+        # the policy's records by their index (a.kind has none: a scan of every act)
+        records = t.trail_records
+        policy = rows_where(
+            a.c.aggregate_id.in_(select(records.c.id).where(records.c.kind == "policy"))
+        )
         sources = {  # every visit's draw or directed record: each team present is judged
             str(r.payload["source"]) for r in on_them if r.type == "inspection.notified"
         }

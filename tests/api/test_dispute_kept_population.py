@@ -5,6 +5,7 @@ data directory who edits what is kept does not get a file that verifies with the
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
-from ledger.draws.populations import TABLE, FrozenPopulation, FrozenPopulations
+from ledger.draws import population_keeping
+from ledger.draws.population_keeping import keep_recorded
+from ledger.draws.populations import LEGACY_TABLE, TABLE, FrozenPopulation, FrozenPopulations
 from ledger.draws.service import Draws
 from verify.dispute import main as verify_dispute
 
@@ -73,28 +76,28 @@ def test_the_freeze_keeps_the_population_and_the_writer_reads_it_without_folding
 
 def _move_a_target(p: FrozenPopulation) -> FrozenPopulation:
     (target, stratum, weight), *rest = p.eligible
-    return FrozenPopulation(
+    return FrozenPopulation.from_rows(
         p.draw, [(target, stratum + "-其他", weight), *rest], p.roster, p.partner_rosters
     )
 
 
 def _drop_a_target(p: FrozenPopulation) -> FrozenPopulation:
-    return FrozenPopulation(p.draw, p.eligible[1:], p.roster, p.partner_rosters)
+    return FrozenPopulation(p.draw, p.table.split(b"\n", 1)[1], p.roster, p.partner_rosters)
 
 
 def _weigh_a_target(p: FrozenPopulation) -> FrozenPopulation:
     (target, stratum, weight), *rest = p.eligible
-    return FrozenPopulation(
+    return FrozenPopulation.from_rows(
         p.draw, [(target, stratum, weight + 4), *rest], p.roster, p.partner_rosters
     )
 
 
 def _add_an_inspector(p: FrozenPopulation) -> FrozenPopulation:
-    return FrozenPopulation(p.draw, p.eligible, sorted([*p.roster, "ZF-99999"]), p.partner_rosters)
+    return FrozenPopulation(p.draw, p.table, sorted([*p.roster, "ZF-99999"]), p.partner_rosters)
 
 
 def _drop_an_inspector(p: FrozenPopulation) -> FrozenPopulation:
-    return FrozenPopulation(p.draw, p.eligible, p.roster[1:], p.partner_rosters)
+    return FrozenPopulation(p.draw, p.table, p.roster[1:], p.partner_rosters)
 
 
 EDITS = {
@@ -152,3 +155,84 @@ def test_an_operator_who_edits_the_kept_population_gets_the_true_one_in_the_file
         capsys.readouterr()
         assert _check(out, demo["key"]) == 1
         assert "FAIL: (5) every draw replays" in capsys.readouterr().out
+
+
+def test_a_writer_that_trusted_an_edited_cache_would_write_a_file_the_check_refuses(
+    demo, tmp_path, capsys, monkeypatch
+):
+    """The checker is the guarantee, not the writer's care: with the writer's check of the kept
+    bytes against the signed freeze switched off, an operator's edited population goes into the
+    file — and ``python -m verify dispute`` refuses it."""
+    true = _kept(demo)
+    assert true is not None
+    app = LedgerApp.open(demo["data"])
+    try:
+        FrozenPopulations(app).save(_move_a_target(true))
+    finally:
+        app.close()
+    monkeypatch.setattr(population_keeping, "matches", lambda population, facts: True)
+    out = tmp_path / "trusting"
+    assert _write(demo, out) == 0
+    written = _file_population(out, demo["draw"])["eligible"]
+    assert [(r["target"], r["stratum"], r["weight"]) for r in written] != true.eligible
+    capsys.readouterr()
+    assert _check(out, demo["key"]) == 1
+    assert "FAIL: (5) every draw replays" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert _write(demo, tmp_path / "again") == 0  # the edit is caught and the true one kept
+    assert _kept(demo) == true
+
+
+def _keep_in_the_form_before(demo: dict[str, Any], population: FrozenPopulation) -> None:
+    """Put ``population`` only in the table the freeze kept it in before (rows as JSON)."""
+    body = {
+        "eligible": population.eligible,
+        "roster": population.roster,
+        "partner_rosters": population.partner_rosters,
+    }
+    app = LedgerApp.open(demo["data"])
+    try:
+        with app.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            c.execute(f"DELETE FROM {TABLE} WHERE draw = ?", (demo["draw"],))
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {LEGACY_TABLE} (draw TEXT PRIMARY KEY, body BLOB)"
+            )
+            c.execute(
+                f"INSERT OR REPLACE INTO {LEGACY_TABLE} (draw, body) VALUES (?, ?)",
+                (demo["draw"], zlib.compress(json.dumps(body).encode(), 1)),
+            )
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_population_kept_in_the_form_before_is_converted_at_the_start_checked_first(
+    demo, tmp_path, capsys, monkeypatch, edited
+):
+    """A ledger whose freezes kept their populations as JSON rows (before this form): the
+    service's start (``keep_recorded``) converts each one that matches its signed freeze, so
+    the first file copies the bytes without folding; one an operator edited is not converted
+    but folded again from the registry, and the file holds the true population."""
+    true = _kept(demo)
+    assert true is not None
+    _keep_in_the_form_before(demo, _drop_a_target(true) if edited else true)
+    app = LedgerApp.open(demo["data"])
+    try:
+        assert FrozenPopulations(app).get(demo["draw"]) is None
+        folds: list[int | None] = []
+        real = Draws.registry_at
+        monkeypatch.setattr(Draws, "registry_at", lambda s, p: folds.append(p) or real(s, p))
+        assert keep_recorded(app) >= 1
+        assert bool(folds) == edited  # only the edited one was folded again
+        assert FrozenPopulations(app).get(demo["draw"]) == true
+    finally:
+        app.close()
+
+    def no_fold(self: Draws, position: int | None) -> None:
+        raise AssertionError("the writer folded the registry again")
+
+    monkeypatch.setattr(Draws, "registry_at", no_fold)
+    out = tmp_path / "after-start"
+    assert _write(demo, out) == 0
+    capsys.readouterr()
+    assert _check(out, demo["key"]) == 0

@@ -11,7 +11,7 @@ from ledger.policy import default_policy
 from ledger.proof_tiles import TABLE, ProofTiles
 from ledger.sealer import SealError
 from ledger.storage import for_driver, is_postgres
-from verify.merkle import inclusion_proof, verify_inclusion
+from verify.merkle import Levels, inclusion_proof, verify_inclusion
 
 
 @pytest.fixture
@@ -62,3 +62,21 @@ def test_a_root_the_leaves_do_not_give_is_refused(sealed):
     size, _ = _sizes(sealed)[-1]
     with pytest.raises(SealError, match="do not give the signed root"):
         ProofTiles(sealed.sealer, tile_bits=2).tree(size, b"\x02" * 32)
+
+
+def test_the_sealer_keeps_the_tiles_its_rounds_fill_before_any_proof_is_asked(sealed):
+    """The tiles are hashed as the sealer seals (``Sealer.after_sealing``), not by the first
+    dispute file: after a few more commands every full tile is kept, and each kept hash is the
+    one the leaves give."""
+    sealer = sealed.sealer
+    sealer.after_sealing = ProofTiles(
+        sealer, tile_bits=2
+    ).keep_up  # 4 leaves a tile: a few fill some
+    for n in range(6):
+        sealed.set_policy({**default_policy(), "version": f"test/more/{n}"}, SYSTEM)
+    size = sealer.latest().size
+    kept = ProofTiles(sealer, tile_bits=2)._kept(size >> 2)
+    leaves = sealer.leaf_hashes(size)
+    assert sorted(kept) == list(range(size >> 2))
+    for tile, hashed in kept.items():
+        assert hashed == Levels(leaves[tile * 4 : tile * 4 + 4]).root()
