@@ -3,8 +3,9 @@
 ``catch_up()`` reads the notifications after the lowest tracked position, in batches, decodes
 each through the ledger's checked reader (so every event's signature and chain are checked
 before anything is derived from it; a backlog of ``VOUCHED_BACKLOG`` events or more is read
-through the signed checkpoint instead, ``ledger/vouching.py``) and, per batch, in ONE
-transaction:
+through the signed checkpoint instead, a page at a time with each record's leaf hash,
+``ledger/vouching.py``, and each event given to the handlers as an ``EventView``, not a domain
+event: ``event_view.py``) and, per batch, in ONE transaction:
 
 1. moves each projection's tracking position from the value it read to the batch's end, and
    gives up the batch if any position moved meanwhile (another process caught up first);
