@@ -10,6 +10,9 @@ plans, draws, inspections and publications, sealed. Then, per repeat, in rotated
 
 - **raw read**: every stored record read and decoded (``decode_record``, no check): the floor
   of anything that reads the log;
+- **checked read**: the rebuild's own read, through the signed checkpoint (``_checked_read``),
+  from a ledger application opened afresh: its CPU time against the raw read's is the read's
+  share of the gap;
 - **rebuild**: ``ProjectionRunner.rebuild()`` of every read model into a fresh read database
   (SQLite: a new file; PostgreSQL: the ledger's database, as the service keeps them), from a
   ledger application opened afresh (nothing vouched for in memory, as after a restart).
@@ -55,6 +58,18 @@ def _raw_read(app: Any) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     for n in app.notifications(batch=5000):
         decode_record(n.state, form_known_good=True)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _checked_read(app: Any) -> tuple[float, float]:
+    """The rebuild's own read: the log through the signed checkpoint, a page at a time, each
+    record checked and made the view the handlers are given (``ProjectionRunner._read``)."""
+    from projections.event_view import view_of
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    for page in app.record_pages(batch=5000):
+        for _, event, _ in page:
+            view_of(event)
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -125,12 +140,13 @@ def measure(
         config.log(f"  rebuild/{backend}: {events:,} events built and sealed in {built:.0f} s")
         url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}" if backend == "sqlite" else None
         ratios, rates, cpu_rates, raw_rates, raw_cpu_rates = [], [], [], [], []
+        read_ratios = []
         for repeat in range(repeats):
             times: dict[str, tuple[float, float]] = {}
-            for variant in ("raw", "rebuild")[:: 1 if repeat % 2 == 0 else -1]:
-                if variant == "raw":
+            for variant in ("raw", "checked", "rebuild")[:: 1 if repeat % 2 == 0 else -1]:
+                if variant in ("raw", "checked"):
                     reader = open_app()
-                    times["raw"] = _raw_read(reader)
+                    times[variant] = (_raw_read if variant == "raw" else _checked_read)(reader)
                     reader.close()
                 else:
                     if url is not None:
@@ -139,19 +155,22 @@ def measure(
                     times["rebuild"] = _rebuild(open_app, url)
             (wall, cpu), (raw, raw_cpu) = times["rebuild"], times["raw"]
             ratios.append(wall / raw)
+            read_ratios.append(times["checked"][1] / raw_cpu)
             rates.append(events / wall)
             cpu_rates.append(events / cpu)
             raw_rates.append(events / raw)
             raw_cpu_rates.append(events / raw_cpu)
             config.log(f"  rebuild/{backend} repeat {repeat + 1}/{repeats}: rebuild "
                        f"{events / wall:,.0f} ev/s (CPU {events / cpu:,.0f}), raw read "
-                       f"{events / raw:,.0f} ev/s (CPU {events / raw_cpu:,.0f})")  # fmt: skip
+                       f"{events / raw:,.0f} ev/s (CPU {events / raw_cpu:,.0f}), checked read "
+                       f"{read_ratios[-1]:.2f}× the raw read's CPU")  # fmt: skip
         latencies = [v * 1000 for v in _trail_latencies(open_app, url, random.Random(2018))]
     p95 = sorted(latencies)[int(0.95 * len(latencies))]
     where = f"{events:,} events ({targets:,} targets, demo year), {repeats} repeats"
     detail = (
         f"{where}: rebuild {median(rates):,.0f} ev/s (CPU {median(cpu_rates):,.0f}), raw read "
-        f"{median(raw_rates):,.0f} ev/s (CPU {median(raw_cpu_rates):,.0f})"
+        f"{median(raw_rates):,.0f} ev/s (CPU {median(raw_cpu_rates):,.0f}), checked read "
+        f"{median(read_ratios):.2f}× the raw read's CPU time"
     )
     return [
         Figure("rebuild", backend, f"rebuild every read model, events/s ({targets:,} targets)",
@@ -159,6 +178,9 @@ def measure(
         Figure("rebuild", backend, f"rebuild every read model / reading the raw log, time "
                f"({targets:,} targets)", median(ratios), detail=detail,
                spread=spread_of(ratios)),
+        Figure("rebuild", backend, f"reading through the signed checkpoint / the raw log, CPU "
+               f"time ({targets:,} targets)", median(read_ratios), target=2, at_most=True,
+               detail=detail, spread=spread_of(read_ratios)),
         Figure("rebuild", backend, f"trail of one target as of a past position, p95 ms "
                f"({targets:,} targets)", p95, "ms", target=50, at_most=True,
                detail=f"{where}: {len(latencies)} queries, median "

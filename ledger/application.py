@@ -11,7 +11,7 @@ within each command instead. With PostgreSQL a separate follower (``drawledger s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -27,6 +27,7 @@ from verify.events import SignedEvent
 from verify.keys import SignerKey, VerifierKey
 from verify.merkle import leaf_hash
 
+from . import vouching
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
@@ -358,6 +359,11 @@ class LedgerApp(Application[UUID]):
         for n in self.notifications(topics=topics, start=start, stop=stop, batch=batch):
             yield n.id, self.checked(n, f"ledger position {n.id}")
 
+    def record_pages(self, *, start: int = 1, batch: int = 1000) -> Iterator[vouching.Page]:
+        """``records(start=start, vouch=True)`` a page at a time, each record with its leaf
+        hash (a rebuild of the read models stores it; ``vouching.sealed_pages``)."""
+        return vouching.sealed_pages(self, start, None, batch)
+
     def records_of(
         self, aggregate_id: UUID, *, desc: bool = False, limit: int | None = None
     ) -> list[SignedEvent]:
@@ -380,15 +386,33 @@ class LedgerApp(Application[UUID]):
         except TamperedEvent as e:
             raise TamperedEvent(f"ledger position {notification.id}: {e}") from None
 
-    def checked(self, stored: StoredEvent, where: str, *, sealed: bool = False) -> SignedEvent:
+    def checked(
+        self, stored: StoredEvent, where: str, *, sealed: bool = False, leaf: bytes | None = None
+    ) -> SignedEvent:
         """One stored event checked by the signing mapper; TamperedEvent says ``where``.
-        ``sealed``: its bytes were vouched for by a signed checkpoint (``vouching.py``)."""
+        ``sealed``: its bytes were vouched for by a signed checkpoint (``vouching.py``);
+        ``leaf``: their leaf hash, if the caller has just computed it."""
         mapper = self.mapper
         assert isinstance(mapper, SigningMapper)
         try:
-            return mapper.check(stored, sealed=sealed)
+            return mapper.check(stored, sealed=sealed, leaf=leaf)
         except TamperedEvent as e:
             raise TamperedEvent(f"{where}: {e}") from None
+
+    def checked_sealed_page(
+        self, notes: Sequence[Notification], leaves: Sequence[bytes]
+    ) -> list[SignedEvent]:
+        """A page of records vouched for by a signed checkpoint (``vouching.py``), each with
+        its leaf hash, checked as ``checked(n, …, sealed=True)`` checks them; TamperedEvent
+        names the ledger position of the first that fails."""
+        mapper = self.mapper
+        assert isinstance(mapper, SigningMapper)
+        try:
+            return mapper.check_sealed_page(notes, leaves)
+        except TamperedEvent:
+            for n in notes:  # the position of the first that fails, as ``checked`` names it
+                self.checked(n, f"ledger position {n.id}", sealed=True)
+            raise
 
     def check_before_sealing(self, sequenced: list[tuple[int, bytes]]) -> None:
         """Before a sealing round integrates them: every record this process did not sign or

@@ -60,6 +60,11 @@ def parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def _where(stored: StoredEvent) -> str:
+    """How a check names a stored event it refuses (made only when it refuses one)."""
+    return f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
+
+
 class _DigestCache:
     """A bounded, thread-safe map to event digests: by (aggregate id, version) for the chain,
     and by the leaf hash (SHA-256(0x00 ‖ record), as the sealer hashes it) of whole records for
@@ -84,6 +89,16 @@ class _DigestCache:
         with self._lock:
             items = self._items
             return {p: k for p, k in pairs if k not in items}
+
+    def put_many(self, items: Sequence[tuple[Hashable, bytes]]) -> None:
+        """``put`` each of ``items`` in order, under one lock."""
+        with self._lock:
+            held, most = self._items, self._maxsize
+            for key, digest in items:
+                held[key] = digest
+                held.move_to_end(key)
+            while len(held) > most:
+                held.popitem(last=False)
 
     def put(self, key: Hashable, digest: bytes) -> None:
         with self._lock:
@@ -234,15 +249,15 @@ class SigningMapper(Mapper[UUID]):
         with self._unsealed_lock:
             self._unsealed.difference_update(leaves)
 
-    def check(self, stored: StoredEvent, *, sealed: bool = False) -> SignedEvent:
+    def check(
+        self, stored: StoredEvent, *, sealed: bool = False, leaf: bytes | None = None
+    ) -> SignedEvent:
         """Check one stored event: form, row metadata, digest, signature and (where the
         previous digest is known) the chain. Raises TamperedEvent saying what is wrong.
         ``sealed``: the caller vouched for these exact bytes through a signed checkpoint
-        (``vouching.py``), so neither their signature nor their form is checked again."""
-        where = (
-            f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
-        )
-        seen = leaf_hash(stored.state)
+        (``vouching.py``), so neither their signature nor their form is checked again.
+        ``leaf``: the leaf hash of ``stored.state``, if the caller has just computed it."""
+        seen = leaf_hash(stored.state) if leaf is None else leaf
         vouched = self._vouched.get(seen) is not None
         try:
             # A sealed record's form and signature were checked before it was sealed.
@@ -252,20 +267,60 @@ class SigningMapper(Mapper[UUID]):
                     check_signature(event, self.verifiers)
                 self._vouched.put(seen, event.digest)
         except VerifyError as e:
-            raise TamperedEvent(f"{where}: {e}") from None
+            raise TamperedEvent(f"{_where(stored)}: {e}") from None
         found = (event.type, event.aggregate, event.version)
         expected = (stored.topic, str(stored.originator_id), stored.originator_version)
         if found != expected:
-            raise TamperedEvent(f"{where}: the signed envelope names {found}, the row {expected}")
+            raise TamperedEvent(
+                f"{_where(stored)}: the signed envelope names {found}, the row {expected}"
+            )
         if event.version > 1:
             known = self._digests.get((event.aggregate, event.version - 1))
             if known is not None and event.prev != known:
                 raise TamperedEvent(
-                    f"{where}: prev is {event.envelope['prev']}, "
+                    f"{_where(stored)}: prev is {event.envelope['prev']}, "
                     f"expected {known.hex()} (digest of v{event.version - 1})"
                 )
         self._digests.put((event.aggregate, event.version), event.digest)
         return event
+
+    def check_sealed_page(
+        self, stored: Sequence[StoredEvent], leaves: Sequence[bytes]
+    ) -> list[SignedEvent]:
+        """``check(s, sealed=True, leaf=leaf)`` of each of a page of records in log order (whose
+        bytes a signed checkpoint vouched for, ``vouching.py``), with the same checks (row
+        metadata, chain) and the same caches left, each cache locked once for the page."""
+        if len(stored) != len(leaves):
+            raise ValueError("a leaf hash per record")
+        events: list[SignedEvent] = []
+        digests: dict[tuple[str, int], bytes] = {}  # this page's, in log order
+        for s in stored:
+            try:
+                event = decode_record(s.state, form_known_good=True)
+            except VerifyError as e:
+                raise TamperedEvent(f"{_where(s)}: {e}") from None
+            envelope = event.envelope
+            aggregate, version = envelope["aggregate"], envelope["version"]
+            row = (s.topic, str(s.originator_id), s.originator_version)
+            if (envelope["type"], aggregate, version) != row:
+                found = (event.type, event.aggregate, event.version)
+                raise TamperedEvent(
+                    f"{_where(s)}: the signed envelope names {found}, the row {row}"
+                )
+            if version > 1:
+                before = (aggregate, version - 1)
+                known = digests.get(before) or self._digests.get(before)
+                if known is not None and event.prev != known:
+                    raise TamperedEvent(
+                        f"{_where(s)}: prev is {envelope['prev']}, "
+                        f"expected {known.hex()} (digest of v{version - 1})"
+                    )
+            digests[(aggregate, version)] = event.digest
+            events.append(event)
+        self._digests.put_many(list(digests.items()))
+        unknown = self._vouched.missing(enumerate(leaves))
+        self._vouched.put_many([(leaves[i], events[i].digest) for i in unknown])
+        return events
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.domain_event_of(self.check(stored_event))

@@ -25,7 +25,9 @@ after the checkpoint are checked one by one as before.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, NoReturn
 
 from verify.errors import VerifyError
@@ -40,11 +42,14 @@ if TYPE_CHECKING:
     from .sealer import StoredCheckpoint
 
 
-def _page_digest(pairs: list[tuple[int, bytes]]) -> bytes:
-    h = hashlib.sha256()
-    for position, leaf in pairs:
-        h.update(position.to_bytes(8, "big") + leaf)
-    return h.digest()
+def _page_digest(positions: Sequence[int], leaves: Sequence[bytes]) -> bytes:
+    """One SHA-256 over a page's positions (8 bytes each) and then its leaf hashes, made
+    without a Python step per record."""
+    return hashlib.sha256(array("q", positions).tobytes() + b"".join(leaves)).digest()
+
+
+# A page of records as read: (position, checked record, its leaf hash) each.
+Page = list[tuple[int, SignedEvent, bytes]]
 
 
 def sealed_records(
@@ -53,19 +58,39 @@ def sealed_records(
     """The records from ``start`` to ``stop`` (all if None), those in the sealed prefix vouched
     for by its checkpoint (which hashes the prefix from position 1 whatever ``start`` is) and
     the rest checked one by one (see the module docstring)."""
+    for page in sealed_pages(app, start, stop, batch):
+        for position, event, _ in page:
+            yield position, event
+
+
+def sealed_pages(app: LedgerApp, start: int, stop: int | None, batch: int) -> Iterator[Page]:
+    """``sealed_records`` a page at a time, each record with its leaf hash (computed once per
+    record in each pass, and given to the check and to the caller: a rebuild stores it)."""
     latest = app.sealer.latest()
     end = 0
     if latest is not None and start <= latest.last_notification_id:
         end = latest.last_notification_id
         yield from _prefix(app, latest, start, end if stop is None else min(stop, end), batch)
     if stop is None or stop > end:
-        for n in app.notifications(start=max(start, end + 1), stop=stop, batch=batch):
-            yield n.id, app.checked(n, f"ledger position {n.id}")
+        first = max(start, end + 1)
+        while True:
+            notes = app.recorder.select_notifications(start=first, limit=batch, stop=stop)
+            leaves = list(map(leaf_hash, map(_STATE, notes)))
+            yield [
+                (n.id, app.checked(n, f"ledger position {n.id}", leaf=leaf), leaf)
+                for n, leaf in zip(notes, leaves, strict=True)
+            ]
+            if len(notes) < batch:
+                return
+            first = notes[-1].id + 1
+
+
+_STATE = attrgetter("state")
 
 
 def _prefix(
     app: LedgerApp, latest: StoredCheckpoint, start: int, stop: int, batch: int
-) -> Iterator[tuple[int, SignedEvent]]:
+) -> Iterator[Page]:
     end, size = latest.last_notification_id, latest.size
     try:
         note, _ = verify_note(latest.note, [app.signer.verifier])
@@ -77,13 +102,15 @@ def _prefix(
     # pass one: the root over every record of the prefix, and a digest per page
     tree, pages, first = CompactTree(), [], 1
     while first <= end:
-        page = [(p, h) for p, h in app.sealer.record_hashes(first, batch) if p <= end]
-        if not page:
+        hashed = app.sealer.record_hashes(first, batch)
+        if hashed and hashed[-1][0] > end:
+            hashed = [(p, h) for p, h in hashed if p <= end]
+        if not hashed:
             break
-        for _, h in page:
-            tree.append(h)
-        pages.append((first, page[-1][0], _page_digest(page)))
-        first = page[-1][0] + 1
+        positions, hashes = zip(*hashed, strict=True)
+        tree.extend(hashes)
+        pages.append((first, positions[-1], _page_digest(positions, hashes)))
+        first = positions[-1] + 1
     if (tree.size, tree.root()) != (size, signed.root):
         _refuse(
             app,
@@ -98,17 +125,20 @@ def _prefix(
         if first > stop:
             return
         notes = app.recorder.select_notifications(start=first, limit=batch, stop=end)
-        if _page_digest([(n.id, leaf_hash(n.state)) for n in notes]) != digest:
+        leaves = list(map(leaf_hash, map(_STATE, notes)))
+        if _page_digest([n.id for n in notes], leaves) != digest:
             _refuse(
                 app,
                 end,
                 f"ledger positions from {first} changed while checkpoint {size} was being checked",
             )
-        for n in notes:
-            if n.id > stop:
-                return
-            if n.id >= start:
-                yield n.id, app.checked(n, f"ledger position {n.id}", sealed=True)
+        if notes[0].id < start or notes[-1].id > stop:
+            kept = [i for i, n in enumerate(notes) if start <= n.id <= stop]
+            notes, leaves = [notes[i] for i in kept], [leaves[i] for i in kept]
+        events = app.checked_sealed_page(notes, leaves)
+        yield list(zip([n.id for n in notes], events, leaves, strict=True))
+        if last >= stop:
+            return
 
 
 def _refuse(app: LedgerApp, end: int, reason: str) -> NoReturn:

@@ -3,8 +3,9 @@
 ``catch_up()`` reads the notifications after the lowest tracked position, in batches, decodes
 each through the ledger's checked reader (so every event's signature and chain are checked
 before anything is derived from it; a backlog of ``VOUCHED_BACKLOG`` events or more is read
-through the signed checkpoint instead, ``ledger/vouching.py``) and, per batch, in ONE
-transaction:
+through the signed checkpoint instead, a page at a time with each record's leaf hash,
+``ledger/vouching.py``, and each event given to the handlers as an ``EventView``, not a domain
+event: ``event_view.py``) and, per batch, in ONE transaction:
 
 1. moves each projection's tracking position from the value it read to the batch's end, and
    gives up the batch if any position moved meanwhile (another process caught up first);
@@ -29,16 +30,17 @@ command itself is recorded) and the next ``catch_up()`` retries.
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, inspect, select, update
 
 from ledger.application import LedgerApp
 from verify.events import SignedEvent
+from verify.merkle import leaf_hash
 
 from . import tables, text_runs
 from .current import (
@@ -49,13 +51,17 @@ from .current import (
     OfficialsProjection,
     TargetsProjection,
 )
+from .event_view import view_of
 from .history import RegistryHistoryProjection
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
-from .tracking import AfterInserts, Projection, ProjectionError, Writer
+from .tracking import AfterInserts, Hashes, Projection, ProjectionError, Writer
 from .trail import TrailProjection
 
 log = logging.getLogger(__name__)
+
+# One event of a batch: its position, its domain event or view, its record's hashes.
+Read = tuple[int, Any, Hashes]
 
 BATCH = 1000
 VOUCHED_BACKLOG = 10 * BATCH  # a backlog this long is read through the signed checkpoint
@@ -102,7 +108,7 @@ class ProjectionRunner:
         self._topics = sorted(set().union(*(p.topics() for p in self.projections)))
         self._topic_set = frozenset(self._topics)
         # A read of a long backlog through the checkpoint: (position read up to, the records).
-        self._stream: tuple[int, Iterator[tuple[int, Any]]] | None = None
+        self._stream: tuple[int, Iterator[tuple[int, SignedEvent, bytes]]] | None = None
         self._lock = threading.RLock()
         # Projections a rebuild fills at its end from another's tables (``Projection.derive``):
         # the batches leave them alone meanwhile.
@@ -193,13 +199,14 @@ class ProjectionRunner:
                 done += len(events)
             return done
 
-    def _read(self, low: int, head: int, vouch: bool) -> tuple[list[tuple[int, Any, bytes]], int]:
-        """The next batch after ``low``: (position, domain event, stored record) of the topics
-        followed, and
-        the position up to which every notification has been read. A backlog of at least
-        ``VOUCHED_BACKLOG`` events is read through the checkpoint (``LedgerApp.records`` with
-        ``vouch``: one SHA-256 per sealed record instead of a signature each), from one stream
-        kept between batches; a shorter one a page of the followed topics at a time."""
+    def _read(self, low: int, head: int, vouch: bool) -> tuple[list[Read], int]:
+        """The next batch after ``low``: (position, event, its record's hashes) of the topics
+        followed, and the position up to which every notification has been read. A backlog of
+        at least ``VOUCHED_BACKLOG`` events is read through the checkpoint
+        (``LedgerApp.record_pages``: one SHA-256 per sealed record in each of its two passes
+        instead of a signature each), from one stream kept between batches, each event given as
+        an ``EventView``; a shorter one a page of the followed topics at a time, each event
+        checked and made a domain event (``LedgerApp.domain_event_of``)."""
         streaming = self._stream is not None and self._stream[0] == low  # a vouched read goes on
         long_read = head - low >= VOUCHED_BACKLOG or (low == 0 and head > self.batch)
         if vouch and (streaming or long_read):
@@ -211,28 +218,34 @@ class ProjectionRunner:
             start=low + 1, limit=self.batch, stop=head, topics=self._topics
         )
         end = page[-1].id if len(page) == self.batch else head
-        return [(n.id, self.app.domain_event(n), bytes(n.state)) for n in page], end
+        app, events = self.app, []
+        for n in page:
+            leaf = leaf_hash(n.state)
+            event = app.checked(n, f"ledger position {n.id}", leaf=leaf)
+            events.append((n.id, app.domain_event_of(event), (event.digest, leaf)))
+        return events, end
 
-    def _read_vouched(self, low: int) -> tuple[list[tuple[int, Any, bytes]], int]:
+    def _read_vouched(self, low: int) -> tuple[list[Read], int]:
         """A batch from the stream of checked records after ``low`` (every topic, those not
         followed skipped); the stream goes on where the last batch stopped."""
         if self._stream is None or self._stream[0] != low:
-            self._stream = (low, self.app.records(start=low + 1, vouch=True))
-        stream = self._stream[1]
-        events: list[tuple[int, Any, bytes]] = []
-        end, scanned = low, 0
-        for position, event in stream:
+            pages = self.app.record_pages(start=low + 1, batch=self.batch)
+            self._stream = (low, chain.from_iterable(pages))
+        stream, topics = self._stream[1], self._topic_set
+        events: list[Read] = []
+        end, scanned, most = low, 0, self.batch
+        for position, event, leaf in stream:
             end, scanned = position, scanned + 1
-            if event.type in self._topic_set:
-                events.append((position, self.app.domain_event_of(event), _stored(event)))
-            if len(events) >= self.batch or scanned >= 10 * self.batch:
+            if event.envelope["type"] in topics:
+                events.append((position, view_of(event), (event.digest, leaf)))
+                if len(events) >= most:
+                    break
+            if scanned >= 10 * most:
                 break
         self._stream = (end, stream) if end > low else None
         return events, end
 
-    def _apply(
-        self, positions: dict[str, int], events: list[tuple[int, Any, bytes]], end: int
-    ) -> None:
+    def _apply(self, positions: dict[str, int], events: list[Read], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
         with self.engine.begin() as conn:
             for p in behind:  # (1) claim the batch: the position must be what was read
@@ -252,9 +265,9 @@ class ProjectionRunner:
                 if p in derived:
                     continue
                 start, follows, process = positions[p.name], p.follows, p.process
-                for position, event, record in events:
+                for position, event, hashes in events:
                     if position > start and follows(event.TOPIC):
-                        process(writer, event, position, record)
+                        process(writer, event, position, hashes)
                 writer.flush()
             for p in derived:  # (3) copy what the batch gave the projection derived from
                 p.derive(conn, positions[p.name], end)
@@ -362,10 +375,3 @@ def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None
         for index in table.indexes:
             if index.name not in present.get(table.name, set()):
                 index.create(conn)
-
-
-def _stored(event: SignedEvent) -> bytes:
-    """A checked event's stored record, byte for byte: its envelope, a line feed and the
-    canonical base64 of key id and signature (docs/FORMAT.md; a record in any other form
-    would not have passed the check)."""
-    return event.envelope_bytes + b"\n" + base64.b64encode(event.key_id + event.signature)

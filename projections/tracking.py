@@ -32,10 +32,14 @@ from ledger.aggregates import aggregate_kind
 from ledger.errors import LedgerError
 from ledger.mapper import format_time
 
+from .event_view import EventView
+
 _INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
 
 Handler = Callable[["Writer", Any, int], None]
+# A record's event digest (SHA-256 of its signed envelope) and leaf hash, as the reader made them.
+Hashes = tuple[bytes, bytes]
 _Statement = Insert | Update | Delete
 # SQLite: per table, what to note before a run of inserts and what to do after it with that
 # note, given the driver's cursor (``Writer.after_inserts``).
@@ -89,9 +93,11 @@ class Projection:
         the rows the events after position ``after`` up to ``upto`` would have written."""
         raise NotImplementedError
 
-    def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
-        """Apply one event; ``record`` is its stored bytes, for a projection that keeps
-        digests (``trail.py``)."""
+    def process(
+        self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None
+    ) -> None:
+        """Apply one event (its domain event or its ``EventView``); ``hashes`` are its record's
+        event digest and leaf hash, for a projection that keeps them (``trail.py``)."""
         type_name = type(event).TOPIC
         handler = self._handlers.get(type_name)
         if handler is not None:
@@ -105,6 +111,8 @@ class Projection:
 
 
 def entry_id(event: Any) -> str:
+    if isinstance(event, EventView):
+        return event.aggregate
     return _text(event.originator_id)
 
 
@@ -114,6 +122,8 @@ def _text(uuid: Any) -> str:
 
 
 def event_time(event: Any) -> str:
+    if isinstance(event, EventView):
+        return event.time
     return _format_time(event.timestamp)
 
 
@@ -124,6 +134,8 @@ def _format_time(timestamp: datetime) -> str:
 
 def payload(event: Any) -> dict[str, Any]:
     """The event's own fields (what the signed envelope carries as ``payload``)."""
+    if isinstance(event, EventView):
+        return dict(event.payload)
     data = dict(vars(event))
     for name in _BASE_FIELDS:
         data.pop(name, None)

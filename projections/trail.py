@@ -27,8 +27,6 @@ from sqlalchemy import Table, select
 from ledger.aggregates import aggregate_kind
 from ledger.catalogue import event_types
 from verify.authority_rules import OPERATOR
-from verify.events import event_digest
-from verify.merkle import leaf_hash
 from verify.registry_state import target_key
 from verify.workdays import CHINA
 
@@ -36,6 +34,7 @@ from . import tables as t
 from .history import kept_payload
 from .tracking import (
     Handler,
+    Hashes,
     Projection,
     ProjectionError,
     Writer,
@@ -104,22 +103,24 @@ class TrailProjection(Projection):
     def __init__(self) -> None:
         super().__init__()
         self._records: dict[str, list[Link]] = {}
-        self._record = b""  # the stored record of the event being applied
+        self._hashes = (b"", b"")  # the event digest and leaf hash of the event being applied
 
     def handlers(self) -> dict[str, Handler]:
         return dict.fromkeys(event_types(), self._act)
 
-    def process(self, writer: Writer, event: Any, position: int, record: bytes = b"") -> None:
-        if not record:
-            raise ProjectionError(f"the trail needs the stored record of position {position}")
-        self._record = record
+    def process(
+        self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None
+    ) -> None:
+        if hashes is None:
+            raise ProjectionError(f"the trail needs the record hashes of position {position}")
+        self._hashes = hashes
         super().process(writer, event, position)
 
     def _act(self, w: Writer, e: Any, position: int) -> None:
         type_name = type(e).TOPIC
         kind = aggregate_kind(type_name)
         data, text = kept_payload(e)
-        record, actor = self._record, e.actor
+        (digest, leaf), actor = self._hashes, e.actor
         inherited = self._inherited(w, e, position, kind, data)
         links = set(inherited)
         if kind != "policy":
@@ -138,8 +139,8 @@ class TrailProjection(Projection):
                 actor["official"],
                 actor["role"],
                 actor["department"],
-                event_digest(record.split(b"\n", 1)[0]).hex(),
-                leaf_hash(record).hex(),
+                digest.hex(),
+                leaf.hex(),
                 text,
             ),
         )
