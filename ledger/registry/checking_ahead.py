@@ -12,6 +12,10 @@ the digest lookups, the divisions and items a row names, the duplicate check, th
 check, what a row changes. The report is the one an import without the helper gives: the
 same functions made the same values from the same cells (``test_checking_ahead.py``).
 
+A file whose rows are mostly known unchanged by their digests (an unchanged re-import) stops
+using the helper after its first batch: those rows are spared the format checks, so the
+helper's work would be thrown away, and a digest alone is cheaper made here than sent.
+
 The helper holds no key and reads nothing but the rows it is sent; it exits when its socket
 closes. A batch it cannot do (it died, a cell is not plain data, a check raised something other
 than its field problems) has no result, and the importing process checks those rows itself,
@@ -90,11 +94,17 @@ class RowHelper:
         self._conn: Connection | None = None
         self._process: Any = None
         self._broken = False
-        self._unanswered: deque[list[Prepared] | None] = deque()
+        self._unneeded = False
+
+    def unneeded(self) -> None:
+        """Prepare no more batches in the helper (those sent are still answered): most rows of
+        the file are known unchanged by their digests, which spare them the format checks, so
+        the helper's work would mostly be thrown away (an unchanged re-import)."""
+        self._unneeded = True
 
     def submit(self, batch: Batch) -> bool:
         """Send a batch's rows to the helper; False if it cannot take them (prepare inline)."""
-        if self._broken:
+        if self._broken or self._unneeded:
             return False
         try:
             message = marshal.dumps((self.kind, [row for _, row in batch]))

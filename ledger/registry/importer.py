@@ -89,6 +89,8 @@ def import_rows(
         with bulk.collector_paused(), app.one_transaction() as current, writer, helper:
             for batch, prepared in numbered:
                 valid = bulk.checked_rows(batch, check, report, digests, kind, claim, prepared)
+                if sum(checked.same for checked in valid) * 2 > len(batch):
+                    helper.unneeded()  # mostly rows known unchanged: not worth the helper's work
                 _identify(people, kind, valid)
                 bulk.current_records(app, valid, cls)
                 bulk.authorised(app, by, action, valid, kind, authority)

@@ -172,9 +172,19 @@ def test_a_file_checked_ahead_gives_the_report_and_records_of_an_import_checking
     # The same file again changes nothing, either way.
     before = app.recorder.max_notification_id()
     inline = imported(registry, moved, monkeypatch, ahead=False)
+    submit, sent = RowHelper.submit, []
+
+    def counted(self, batch):  # type: ignore[no-untyped-def]
+        sent.append(submit(self, batch))
+        return sent[-1]
+
+    monkeypatch.setattr(RowHelper, "submit", counted)
     ahead = imported(registry, moved, monkeypatch, ahead=True)
     assert ahead == inline
     assert inline["unchanged"] == inline["total"] == 120
+    # Its first batch's rows were all known unchanged: the helper, sent the first two batches
+    # (one ahead), got no third, whose digests were made here.
+    assert sent == [True, True, False]
     assert app.recorder.max_notification_id() == before
 
 
