@@ -18,6 +18,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 from uuid import UUID
 
@@ -138,7 +139,8 @@ def checked_rows(
         else:
             row_digests = [digests.of(kind, raw) for _, raw in numbered]
         known = digests.known([d for d in row_digests if d is not None])
-    for index, ((number, given_row), digest) in enumerate(zip(numbered, row_digests, strict=True)):
+    helped: Iterable[Prepared | None] = prepared or repeat(None, len(numbered))
+    for (number, given_row), digest, done in zip(numbered, row_digests, helped, strict=True):
         report.total += 1
         hit = known.get(digest) if digest is not None else None
         if hit is not None and claim is not None:
@@ -152,11 +154,11 @@ def checked_rows(
                 continue
         warned = len(report.warnings)
         try:
-            if prepared is None:
+            if done is None:
                 row, given = unmarked(given_row)
                 spec = check(number, row)
             else:
-                _, marked, given, ok, outcome = prepared[index]
+                _, marked, given, ok, outcome = done
                 row = given_row if marked is None else marked
                 spec = check(number, row, Parse(ok, outcome))
         except InvalidFields as e:
