@@ -29,7 +29,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .import_targets import DIVISIONS, ITEMS, _open_ledger, _operator_keeps_registries, write_csv
+from .import_targets import (
+    DIVISIONS,
+    ITEMS,
+    _open_ledger,
+    _operator_keeps_registries,
+    _row_helper_peaks,
+    write_csv,
+)
 
 Spent = dict[str, float]
 
@@ -93,6 +100,7 @@ def measure(rows: int, reimport: bool) -> None:
 
     spent: Spent = defaultdict(float)
     _patch(spent)
+    peaks = _row_helper_peaks()
     with tempfile.TemporaryDirectory(prefix="drawledger-import-stages-") as tmp:
         root = Path(tmp)
         csv_path = root / "targets.csv"
@@ -122,6 +130,9 @@ def measure(rows: int, reimport: bool) -> None:
             print(f"  signing helper:    {helper / rows * 1e6:7.1f} µs CPU a row")
             print(f"  row helper:        {rows_helper / rows * 1e6:7.1f} µs CPU a row")
             print(f"  wall:              {wall / rows * 1e6:7.1f} µs a row ({rows / wall:,.0f}/s)")
+            if peaks:
+                print(f"  row helper's peak resident set: {peaks[-1]:,.0f} MiB")
+                peaks.clear()
             accounted = 0.0
             for name, seconds in spent.items():
                 print(f"    {name}: {seconds / rows * 1e6:.1f}")
