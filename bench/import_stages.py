@@ -35,6 +35,7 @@ from .import_targets import (
     _open_ledger,
     _operator_keeps_registries,
     _row_helper_peaks,
+    _rss_mib,
     write_csv,
 )
 
@@ -130,9 +131,14 @@ def measure(rows: int, reimport: bool) -> None:
             print(f"  signing helper:    {helper / rows * 1e6:7.1f} µs CPU a row")
             print(f"  row helper:        {rows_helper / rows * 1e6:7.1f} µs CPU a row")
             print(f"  wall:              {wall / rows * 1e6:7.1f} µs a row ({rows / wall:,.0f}/s)")
-            if peaks:
-                print(f"  row helper's peak resident set: {peaks[-1]:,.0f} MiB")
-                peaks.clear()
+            process = getattr(app.mapper._encoder, "_process", None)
+            helper_peak = _rss_mib(process.pid) if process is not None else 0.0
+            print(
+                f"  peak resident sets: importing process {_rss_mib():,.0f} MiB (set-up "
+                f"included), signing helper {helper_peak:,.0f} MiB, row helper "
+                f"{max(peaks, default=0.0):,.0f} MiB"
+            )
+            peaks.clear()
             accounted = 0.0
             for name, seconds in spent.items():
                 print(f"    {name}: {seconds / rows * 1e6:.1f}")
