@@ -24,11 +24,13 @@
 
 Each repeat runs the three in a rotated order. Peak memory is the peak resident set size
 (``VmHWM`` in ``/proc/PID/status``) of the process spawned for the import alone, at the end of
-the import, plus that of the signing helper (its child). It includes the interpreter and
-libraries (``baseline``: the same measure just before the import starts). Not ``ru_maxrss``: a
-spawned process keeps the peak of the forked image it was exec'd from (the benchmark's own
-process, or the importing process for the helper), which is not its own memory. Not
-tracemalloc: it slows Python code several times over and would distort the rate.
+the import, plus that of the signing helper (its child) and of the row helper
+(``ledger/registry/checking_ahead.py``, read as it is stopped at the import's end). It
+includes the interpreter and libraries (``baseline``: the same measure just before the import
+starts). Not ``ru_maxrss``: a spawned process keeps the peak of the forked image it was exec'd
+from (the benchmark's own process, or the importing process for the helper), which is not its
+own memory. Not tracemalloc: it slows Python code several times over and would distort the
+rate.
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[
                 None,
             )
     events_before = app.recorder.max_notification_id() or 0
+    row_helper = _row_helper_peaks()
     baseline = _rss_mib()
     checked: list[float] = []
 
@@ -192,7 +195,25 @@ def measure_import(csv_path: str, directory: str, inline: bool = False) -> dict[
         "baseline_rss_mib": baseline,
         "peak_rss_mib": peak,
         "helper_rss_mib": helper,
+        "row_helper_rss_mib": max(row_helper, default=0.0),
     }
+
+
+def _row_helper_peaks() -> list[float]:
+    """The peak resident set size of each row helper (``checking_ahead.py``) this process
+    starts, read just before it is stopped (it ends with its import), MiB."""
+    from ledger.registry.checking_ahead import RowHelper
+
+    peaks: list[float] = []
+    stop = RowHelper._stop
+
+    def stopping(self: Any) -> None:
+        if self._process is not None:
+            peaks.append(_rss_mib(self._process.pid))
+        stop(self)
+
+    RowHelper._stop = stopping  # type: ignore[method-assign]
+    return peaks
 
 
 def _operator_keeps_registries() -> dict[str, Any]:
@@ -277,8 +298,9 @@ def run(config: Config) -> list[Figure]:
                 f"  import repeat {repeat + 1}/{config.repeats}: "
                 + ", ".join(f"{v} {rates[v][-1]:,.0f}/s" for v in VARIANTS)
             )
-    # The import's process and its signing helper (if it ran) together.
-    peak = max(i["peak_rss_mib"] + i["helper_rss_mib"] for i in imports)
+    # The import's process and its two helpers (if they ran) together: each one's own peak,
+    # added (an upper bound: their peaks need not coincide).
+    peak = max(i["peak_rss_mib"] + i["helper_rss_mib"] + i["row_helper_rss_mib"] for i in imports)
     vs_append = [i / a for i, a in zip(rates["import"], rates["append"], strict=True)]
     vs_inline = [i / a for i, a in zip(rates["import"], rates["inline"], strict=True)]
     warm = [i["seconds"] / i["reimport_seconds"] for i in imports]
@@ -289,8 +311,9 @@ def run(config: Config) -> list[Figure]:
         f"{median([i['check_seconds'] for i in imports]):.1f} s of "
         f"{median([i['seconds'] for i in imports]):.1f} s), signing inline "
         f"{median(rates['inline']):,.0f}/s, core append {median(rates['append']):,.0f} ev/s; "
-        f"peak RSS {peak:,.0f} MiB with the helper's "
-        f"{max(i['helper_rss_mib'] for i in imports):,.0f} MiB (interpreter and libraries "
+        f"peak RSS {peak:,.0f} MiB with the signing helper's "
+        f"{max(i['helper_rss_mib'] for i in imports):,.0f} MiB and the row helper's "
+        f"{max(i['row_helper_rss_mib'] for i in imports):,.0f} MiB (interpreter and libraries "
         f"{median([i['baseline_rss_mib'] for i in imports]):,.0f} MiB)"
     )
     if count < SIGN_AHEAD_ROWS:
@@ -350,7 +373,7 @@ def run(config: Config) -> list[Figure]:
         Figure(
             "import",
             "sqlite",
-            "peak memory of the import and its signing helper (VmHWM), MiB",
+            "peak memory of the import and its two helpers (VmHWM), MiB",
             peak,
             unit="MiB",
             target=TARGET_MEMORY_MIB,

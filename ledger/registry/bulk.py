@@ -18,6 +18,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,7 @@ from .changes import (
     rename_problem,
     unmarked,
 )
+from .checking_ahead import Parse, Prepared
 from .digests import ImportDigests, Known
 from .divisions import division_id
 from .items import item_id
@@ -107,11 +109,12 @@ Claim = Callable[[int, dict[str, Any]], bool]
 
 def checked_rows(
     rows: Numbered,
-    check: Callable[[int, dict[str, Any]], dict[str, Any]],
+    check: Callable[..., dict[str, Any]],
     report: ImportReport,
     digests: ImportDigests | None = None,
     kind: str = "",
     claim: Claim | None = None,
+    prepared: list[Prepared] | None = None,
 ) -> list[Checked]:
     """Check every row's fields (``check(number, row)``: formats and known codes, all of a
     row's problems at once, ``parsed``); problems go to the report under the row's number. A
@@ -122,15 +125,22 @@ def checked_rows(
     (``same``), once ``claim(number, spec)`` has counted its entry for the file's duplicate
     check (False: the entry was named by an earlier row, and the row is checked in full, so
     that ``check`` reports the duplicate); the warnings kept with its digest are reported again.
-    Individuals' rows get no digest to keep."""
+    Individuals' rows get no digest to keep. With ``prepared`` (a row each, from the row helper
+    of ``checking_ahead.py``), each row's digest, unmarked cells and format check are the
+    helper's, made by the same functions: ``check(number, row, parse)`` takes the format
+    check's outcome from it and does the rest (references, duplicates) here."""
     valid: list[Checked] = []
     numbered = list(rows)
     row_digests: list[bytes | None] = [None] * len(numbered)
     known: dict[bytes, Known] = {}
     if digests is not None:
-        row_digests = [digests.of(kind, raw) for _, raw in numbered]
+        if prepared is not None:
+            row_digests = [p[0] for p in prepared]
+        else:
+            row_digests = [digests.of(kind, raw) for _, raw in numbered]
         known = digests.known([d for d in row_digests if d is not None])
-    for (number, given_row), digest in zip(numbered, row_digests, strict=True):
+    helped: Iterable[Prepared | None] = prepared or repeat(None, len(numbered))
+    for (number, given_row), digest, done in zip(numbered, row_digests, helped, strict=True):
         report.total += 1
         hit = known.get(digest) if digest is not None else None
         if hit is not None and claim is not None:
@@ -142,10 +152,15 @@ def checked_rows(
                     Checked(number, given_row, frozenset(), spec, digest=digest, same=True)
                 )
                 continue
-        row, given = unmarked(given_row)
         warned = len(report.warnings)
         try:
-            spec = check(number, row)
+            if done is None:
+                row, given = unmarked(given_row)
+                spec = check(number, row)
+            else:
+                _, marked, given, ok, outcome = done
+                row = given_row if marked is None else marked
+                spec = check(number, row, Parse(ok, outcome))
         except InvalidFields as e:
             report.problems += [
                 RowProblem(number, p.field, p.field, p.value, p.message) for p in e.problems

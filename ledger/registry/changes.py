@@ -12,7 +12,6 @@ name it was drawn under, so the rename is a correction with its reason
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 from uuid import UUID
 
@@ -22,10 +21,10 @@ from verify.registry_state import target_key
 from ..application import LedgerApp
 from ..errors import NotFound
 from ..fields import FieldProblem
+from .cells import CLEAR, blank, is_clear, unmarked
 from .identities import bound_official
 from .targets import Target
 
-CLEAR = ("<清空>", "<clear>")
 # The fields stored in parts: each part and the column that gives it.
 PARTS: dict[str, dict[str, str]] = {
     "permit": {
@@ -36,35 +35,6 @@ PARTS: dict[str, dict[str, str]] = {
     "certificate": {"number": "certificate_number", "valid_until": "certificate_valid_until"},
     "legal_basis": {"law": "law", "article": "article", "text": "basis_text"},
 }
-
-
-def is_clear(value: Any) -> bool:
-    return isinstance(value, str) and unicodedata.normalize("NFKC", value).strip() in CLEAR
-
-
-def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def unmarked(row: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
-    """The row as the parsers read it (a clear marker is an empty cell) and the fields it gives:
-    a value, or the clear marker."""
-    given = []
-    marked = False
-    for name, value in row.items():  # inline: a bulk import reads ~15 cells a row
-        if value is None:
-            continue
-        if type(value) is str:
-            if not value or value.isspace():
-                continue
-            # A marker starts with "<" or "＜": a cell holding neither is not one (one search
-            # in C, where the strip of every cell cost a bulk import ~5 µs a row).
-            if not marked and ("<" in value or "＜" in value):
-                marked = value.lstrip()[:1] in "<＜" and is_clear(value)
-        given.append(name)
-    if marked:
-        row = {name: None if is_clear(value) else value for name, value in row.items()}
-    return row, frozenset(given)
 
 
 def changes(record: Any, spec: dict[str, Any], given: frozenset[str]) -> dict[str, Any]:

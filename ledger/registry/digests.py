@@ -43,7 +43,6 @@ kept (their rows carry an ID number, personal data that must be erasable).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +53,8 @@ from verify.merkle import leaf_hash
 
 from ..application import LedgerApp
 from ..storage import for_driver, is_postgres
+from . import cells
+from .cells import Layouts
 
 TABLE = "import_unchanged_rows"
 # Earlier forms of the cache, dropped: keyed by entry only; then keyed by entry with a second
@@ -100,7 +101,7 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._key = app.signer.derive_secret("drawledger/import-digest/v4")
-        self._layouts: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._layouts: Layouts = {}
         events = app.events_table
         # The entry's last record (no later version stored), its log position and its bytes
         # (PostgreSQL hashes them into the leaf hash itself: 32 bytes sent, not the record).
@@ -137,18 +138,8 @@ class ImportDigests:
         app._import_digests_table = True  # type: ignore[attr-defined]
 
     def of(self, kind: str, row: dict[str, Any]) -> bytes:
-        """The digest of a row as the file gave it: the registry kind and the row's column
-        names in the file's order (hashed once per layout), then its cells (another order only
-        misses; a clear marker is a cell like any other). The cells are text, lists of text,
-        bools or None, whose ``repr`` is exact; each part is one whole ``repr``."""
-        names = tuple(row)
-        layout = self._layouts.get((kind, names))
-        if layout is None:
-            text = repr((kind, names)).encode("utf-8", "surrogatepass")
-            layout = self._layouts[(kind, names)] = hashlib.sha256(text)
-        h = layout.copy()
-        h.update(repr(tuple(row.values())).encode("utf-8", "surrogatepass"))
-        return h.digest()
+        """The digest of a row as the file gave it (``cells.row_digest``)."""
+        return cells.row_digest(kind, row, self._layouts)
 
     def _sealed(
         self, row_digest: bytes, entry: str, version: int, position: int, leaf: bytes, said: Any

@@ -18,7 +18,8 @@ from typing import Any
 from ..application import LedgerApp
 from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, identities, recording
+from . import bulk, checking_ahead, identities, recording
+from .checking_ahead import Parse
 from .digests import ImportDigests, Kept
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
@@ -28,7 +29,7 @@ from .reports import ImportReport, RowProblem, prefix
 from .targets import Target, parse_target
 
 Progress = Callable[[int, int], None]
-Check = Callable[[int, dict[str, Any]], dict[str, Any]]
+Check = Callable[..., dict[str, Any]]  # (row number, row[, the row helper's format check])
 REPEATED = "duplicate of row {row}"
 ACTIONS = {"targets": "target.write", "inspectors": "inspector.write", "items": "item.write"}
 
@@ -77,10 +78,19 @@ def import_rows(
     # from its first batch.
     expected = operator.length_hint(rows)
     writer = recording.TargetWriter(app, people, source, report, keep, expected)
+    # A large target file's rows are digested and format-checked one batch ahead in the row
+    # helper, on the other core (``checking_ahead.py``); a small one's, or another kind's, here.
+    helper = checking_ahead.RowHelper(kind)
+    ahead = kind == "targets" and expected >= checking_ahead.CHECK_AHEAD_ROWS
+    numbered = (
+        helper.ahead(bulk.batches(rows)) if ahead else ((b, None) for b in bulk.batches(rows))
+    )
     try:
-        with bulk.collector_paused(), app.one_transaction() as current, writer:
-            for batch in bulk.batches(rows):
-                valid = bulk.checked_rows(batch, check, report, digests, kind, claim)
+        with bulk.collector_paused(), app.one_transaction() as current, writer, helper:
+            for batch, prepared in numbered:
+                valid = bulk.checked_rows(batch, check, report, digests, kind, claim, prepared)
+                if sum(checked.same for checked in valid) * 2 > len(batch):
+                    helper.unneeded()  # mostly rows known unchanged: not worth the helper's work
                 _identify(people, kind, valid)
                 bulk.current_records(app, valid, cls)
                 bulk.authorised(app, by, action, valid, kind, authority)
@@ -190,11 +200,14 @@ def _checker(
 
     if kind == "targets":
 
-        def check_target(number: int, row: dict[str, Any]) -> dict[str, Any]:
+        def check_target(
+            number: int, row: dict[str, Any], checked: Parse | None = None
+        ) -> dict[str, Any]:
             warnings: list[str] = []
+            read = parse_target if checked is None else checked  # the row helper's outcome
 
             def parse(row: dict[str, Any]) -> dict[str, Any]:
-                spec, said = parse_target(row)
+                spec, said = read(row)
                 warnings.extend(said)
                 return spec
 

@@ -1,0 +1,226 @@
+"""Reading a large target file's rows on the other core: digests and formats, one batch ahead.
+
+A first import's importing process spends about a third of its CPU on each row's own checks:
+the row's import digest (``cells.row_digest``), the clear-marker scan (``cells.unmarked``)
+and the format checks of ``targets.parse_target``. None of these reads the ledger: they are
+functions of the row's cells alone. So a large target import hands each batch of rows, as the
+file gave them, to a helper process that runs those very functions on batch k + 1 while the
+importing process checks the references, the duplicates and the authority of batch k, builds
+its events and saves them (the signing helper of ``ledger/signing.py`` signs them meanwhile).
+What needs the ledger or the whole file stays in the importing process, in the file's order:
+the digest lookups, the divisions and items a row names, the duplicate check, the authority
+check, what a row changes. The report is the one an import without the helper gives: the
+same functions made the same values from the same cells (``test_checking_ahead.py``).
+
+A file whose rows are mostly known unchanged by their digests (an unchanged re-import) stops
+using the helper after its first batch: those rows are spared the format checks, so the
+helper's work would be thrown away, and a digest alone is cheaper made here than sent.
+
+The helper holds no key and reads nothing but the rows it is sent; it exits when its socket
+closes. A batch it cannot do (it died, a cell is not plain data, a check raised something other
+than its field problems) has no result, and the importing process checks those rows itself,
+where any error is raised exactly as without the helper.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..fields import FieldProblem, InvalidFields
+from .cells import Layouts, row_digest, unmarked
+from .targets import parse_target
+
+# Files of at least this many rows (by their length hint) are checked ahead in the helper,
+# which takes about half a second to start: as for the signing helper (``recording.py``).
+CHECK_AHEAD_ROWS = 10_000
+Row = dict[str, Any]
+Batch = list[tuple[int, Row]]
+# What the helper made of one row: its import digest, the row as the parsers read it (None:
+# the row as the file gave it, no clear marker in it), the fields it gives, and the format
+# check's outcome: (spec, warnings) or the field problems as (field, value, message).
+Outcome = tuple[dict[str, Any], list[str]] | list[tuple[str, Any, str]]
+Prepared = tuple[bytes, Row | None, frozenset[str], bool, Outcome]
+
+
+def prepare(kind: str, rows: list[Row], layouts: Layouts) -> list[Prepared]:
+    """Each row's digest, unmarked row, given fields and format check (what the helper runs)."""
+    done: list[Prepared] = []
+    for raw in rows:
+        digest = row_digest(kind, raw, layouts)
+        row, given = unmarked(raw)
+        outcome: Outcome
+        try:
+            outcome = parse_target(row)
+        except InvalidFields as e:
+            outcome = [(p.field, p.value, p.message) for p in e.problems]
+            done.append((digest, None if row is raw else row, given, False, outcome))
+            continue
+        done.append((digest, None if row is raw else row, given, True, outcome))
+    return done
+
+
+class Parse:
+    """A row's format check as ``check`` calls it: the helper's outcome given back (the spec
+    and its warnings, or InvalidFields with the same problems)."""
+
+    __slots__ = ("ok", "outcome")
+
+    def __init__(self, ok: bool, outcome: Outcome) -> None:
+        self.ok, self.outcome = ok, outcome
+
+    def __call__(self, row: Row) -> tuple[dict[str, Any], list[str]]:
+        outcome: Any = self.outcome
+        if self.ok:
+            spec, warnings = outcome
+            return spec, warnings
+        raise InvalidFields([FieldProblem(f, v, m) for f, v, m in outcome])
+
+
+class RowHelper:
+    """The helper process and the batches it is preparing, answered in the order sent."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._conn: Connection | None = None
+        self._process: Any = None
+        self._broken = False
+        self._unneeded = False
+
+    def unneeded(self) -> None:
+        """Prepare no more batches in the helper (those sent are still answered): most rows of
+        the file are known unchanged by their digests, which spare them the format checks, so
+        the helper's work would mostly be thrown away (an unchanged re-import)."""
+        self._unneeded = True
+
+    def submit(self, batch: Batch) -> bool:
+        """Send a batch's rows to the helper; False if it cannot take them (prepare inline)."""
+        if self._broken or self._unneeded:
+            return False
+        try:
+            message = marshal.dumps((self.kind, [row for _, row in batch]))
+        except ValueError:  # not plain data: the inline path says what is wrong with it
+            return False
+        try:
+            conn = self._connection()
+            conn.send_bytes(message)
+        except OSError:
+            self._fail()
+            return False
+        return True
+
+    def answer(self) -> list[Prepared] | None:
+        """The oldest submitted batch's rows prepared, or None (prepare them inline)."""
+        if self._broken or self._conn is None:
+            return None
+        try:
+            status, result = marshal.loads(self._conn.recv_bytes())
+        except (OSError, EOFError, ValueError):
+            self._fail()
+            return None
+        return result if status == "ok" else None
+
+    def ahead(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[Prepared] | None]]:
+        """The batches, each with its rows prepared by the helper (None: inline), the next
+        batch read and handed over before this one is given back to be checked."""
+        held: deque[tuple[Batch, bool]] = deque()
+        for batch in batches:
+            held.append((batch, self.submit(batch)))
+            if len(held) > 1:
+                yield self._give(*held.popleft())
+        while held:
+            yield self._give(*held.popleft())
+
+    def _give(self, batch: Batch, sent: bool) -> tuple[Batch, list[Prepared] | None]:
+        prepared = self.answer() if sent else None
+        if prepared is not None and len(prepared) != len(batch):
+            prepared = None
+        return batch, prepared
+
+    def _fail(self) -> None:
+        self._broken = True
+        self._stop()
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            # A plain child process, as the signing helper's (``ledger/signing.py``).
+            mine, theirs = socket.socketpair()
+            path = os.pathsep.join(p for p in sys.path if p)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "ledger.registry.checking_ahead", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path},
+            )
+            theirs.close()
+            self._conn = Connection(mine.detach())
+        return self._conn
+
+    def close(self) -> None:
+        self._stop()
+
+    def __enter__(self) -> RowHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # the helper reads EOF and exits
+            self._conn = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+def _serve(conn: Connection) -> None:
+    """The helper: prepare each batch it receives, answer in order, until EOF. A reader and a
+    writer thread keep the pipe moving while it works (as the signing helper's do)."""
+    sys.setswitchinterval(0.0005)
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                inbox.put(conn.recv_bytes())
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    def write() -> None:
+        try:
+            while (answer := outbox.get()) is not None:
+                conn.send_bytes(answer)
+        except OSError:
+            return  # the parent has gone
+
+    threading.Thread(target=read, daemon=True).start()
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    layouts: Layouts = {}
+    while (message := inbox.get()) is not None:
+        try:
+            kind, rows = marshal.loads(message)
+            outbox.put(marshal.dumps(("ok", prepare(kind, rows, layouts))))
+        except Exception as e:  # noqa: BLE001 - the parent prepares these inline and raises
+            outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))
+    outbox.put(None)
+    writer.join()
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
