@@ -5,14 +5,15 @@ from __future__ import annotations
 
 FIELD_TEXTS: list[tuple[str, str]] = [
     (
-        r"is not a column of the (?P<k>\S+) layout; the columns are (?P<c>.+)",
-        "不是 {k} 名录格式中的列；规定的列为：{c}",
+        r"is not a column of the (?P<zh_registry>\S+) layout; the columns are (?P<c>.+)",
+        "不是{zh_registry}名录格式中的列；规定的列为：{c}",
     ),
     (
         r"is recorded already with another document; a new version needs a new name",
         "已以另一份文件记录；新版本须使用新的名称",
     ),
     (r"is required", "必须填写"),
+    (r"is empty", "为空"),
     (r"must not be empty", "不得为空"),
     (r"must be text", "应为文本"),
     (r"must be one of (?P<choices>.+)", "应为以下之一：{choices}"),

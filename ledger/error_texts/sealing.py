@@ -44,7 +44,12 @@ SEALING: list[tuple[str, str]] = [
         "对检查点 {size} 的联署签名验证不通过：{e_t}",
     ),
     (r"(?P<who>\S+) has cosigned checkpoint (?P<size>\d+) already", "{who} 已联署检查点 {size}"),
-    (r"witness (?P<key>\S+) (?P<state>.+)", "见证方 {key}：{state}"),
+    (
+        r"witness (?P<key>\S+) was removed: a removed key is never added again",
+        "见证方 {key} 已被移除：移除的密钥不能再次加入",
+    ),
+    (r"witness (?P<key>\S+) is a witness already", "{key} 已是见证方"),
+    (r"witness (?P<key>\S+) was removed already", "见证方 {key} 已被移除"),
     (
         r"reason: say why the witness is removed \(it is recorded\)",
         "reason：须说明移除见证方的理由（将被记录）",

@@ -41,21 +41,21 @@ WHO_ACTS: list[tuple[str, str]] = [
     (r"official (?P<code>\S+) is deactivated and may not act", "工作人员 {code} 已停用，不得办理"),
     (r"official (?P<code>\S+) is deactivated", "工作人员 {code} 已停用"),
     (
-        r"official (?P<code>\S+) \(roles: (?P<roles>.*)\) may not (?P<action>\S+): "
-        r"it needs one of the roles (?P<allowed>.+)",
-        "工作人员 {code}（角色：{roles}）无权办理 {action}：须具有以下角色之一：{allowed}",
+        r"official (?P<code>\S+) \(roles: (?P<zh_roles>.*)\) may not (?P<zh_act>\S+): "
+        r"it needs one of the roles (?P<zh_roles2>.+)",
+        "工作人员 {code}（角色：{zh_roles}）无权{zh_act}：须具有以下角色之一：{zh_roles2}",
     ),
     (
-        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<action>\S+): "
+        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<zh_act>\S+): "
         r"(?P<whose_t>.+), which is not in their charge \(divisions in their charge: "
         r"(?P<under_t>.+)\)",
-        "处室 {division} 的工作人员 {code} 无权办理 {action}：{whose_t}，不在其分管范围内"
+        "处室 {division} 的工作人员 {code} 无权{zh_act}：{whose_t}，不在其分管范围内"
         "（其分管处室：{under_t}）",
     ),
     (
-        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<action>\S+): "
+        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<zh_act>\S+): "
         r"(?P<whose_t>.+); a division acts only on its own records \(谁审批谁监管\)",
-        "处室 {division} 的工作人员 {code} 无权办理 {action}：{whose_t}；"
+        "处室 {division} 的工作人员 {code} 无权{zh_act}：{whose_t}；"
         "各处室只办理本处室的记录（谁审批谁监管）",
     ),
     (
