@@ -64,6 +64,7 @@ DOINGS = {
     "accept": "接受",
     "amend": "修改",
     "answer the checklist": "填写检查表",
+    "assign a partner's inspectors": "分配联合检查部门的执法人员",
     "assign inspectors": "分配执法人员",
     "assign its inspectors": "分配本处室执法人员",
     "close the inspection": "结束检查",

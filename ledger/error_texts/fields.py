@@ -71,6 +71,7 @@ FIELD_TEXTS: list[tuple[str, str]] = [
         "信用等级 {c} 的权重应为 1 到 10 之间的整数",
     ),
     (r"unknown key \((?:a policy holds|known:) (?P<k>.+)\)", "未知的键（可用的键：{k}）"),
+    (r"(?P<v>'.*') is not one of (?P<choices>.+)", "{v} 应为以下之一：{choices}"),
     (r"(?P<u>.+) not one of (?P<a>.+)", "{u} 不是以下之一：{a}"),
     (r"(?P<c>'.*') is not a credit class \((?P<a>.+)\)", "{c} 不是信用等级（{a}）"),
     (r"(?P<m_t>.+) \(the divisions in their charge\)", "{m_t}（其分管的处室）"),
@@ -118,6 +119,5 @@ FIELD_TEXTS: list[tuple[str, str]] = [
         r"(?P<day>\S+) is in the future \(today is (?P<today>\S+)\)",
         "{day} 在未来（今天是 {today}）",
     ),
-    (r"(?P<v>'.*') is not one of (?P<choices>.+)", "{v} 应为以下之一：{choices}"),
     (r"(?P<v>\S+) is before the order itself on (?P<on>\S+)", "{v} 早于该决定本身的日期 {on}"),
 ]

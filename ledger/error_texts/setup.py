@@ -64,7 +64,16 @@ SETUP: list[tuple[str, str]] = [
         "{p} 可被他人读取：请执行 chmod 600 {q}",
     ),
     (r"(?P<p>.+?) is malformed: (?P<e>.+)", "{p} 格式有误（{e}）"),
-    # the store and the data directory (ledger/setup.py, ledger/datadir.py)
+    # the store and the data directory (ledger/setup.py, ledger/datadir.py, ledger/demo)
+    (
+        r"(?P<d>.+) holds a ledger already \(drawledger\.toml exists\)",
+        "{d} 中已有账本（drawledger.toml 已存在）",
+    ),
+    (
+        r"this ledger holds the demo registry already \(division 'bgs' exists\): build the demo "
+        r"in a new data directory",
+        "本账本已有演示名录（处室 'bgs' 已存在）：请在新的数据目录中建立演示",
+    ),
     (
         r"the store (?P<w>.+) holds no ledger (?P<o>.+) \(no ledger\.created\): check 'database' "
         r"in drawledger\.toml and (?P<v>\S+), or run 'drawledger init'",
@@ -128,6 +137,14 @@ SETUP: list[tuple[str, str]] = [
         "--consistent-with 的文件 {p} 无法读取：{zh_os}",
     ),
     (r"--consistent-with: (?P<e>.+)", "--consistent-with：无法读取（{e}）"),
+    (
+        r"(?P<o>.+) is not empty: the assessment goes into a new directory",
+        "{o} 不是空文件夹：年度考核须写入新的文件夹",
+    ),
+    (
+        r"(?P<o>.+) is not empty: a dispute file goes into a new directory",
+        "{o} 不是空文件夹：争议材料须写入新的文件夹",
+    ),
     (
         r"template file (?P<n>.+): the name must end in \.xlsx",
         "模板文件 {n}：文件名应以 .xlsx 结尾",

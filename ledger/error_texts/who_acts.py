@@ -73,6 +73,22 @@ WHO_ACTS: list[tuple[str, str]] = [
         "运维人员受 {code} 的书面请求办理，但 {code} 本人无权办理：{why_t}",
     ),
     (
+        r"the ledger's operator records (?P<zh_act>\S+) only on a written request by an official "
+        r"who may do it \(the policy in force: \[authority\] operator_on_request\): .+",
+        "账本运维人员只有在有权办理的工作人员书面请求时才能{zh_act}（现行制度：[authority] "
+        "operator_on_request）：请用 --on-request-of CODE 指明请求人（并用 --request-ref 指明书面"
+        "请求），或持工作人员的凭据以其身份办理（--as CODE 并给出 --token-file FILE 或 "
+        "DRAWLEDGER_TOKEN）",
+    ),
+    (
+        r"the ledger's operator may not record (?P<zh_act>\S+) \(the policy in force: "
+        r"\[authority\] operator lets it record (?P<zh_act2>.+) on its own, and operator_on_request "
+        r"(?P<zh_act3>.+) on a written request\): .+",
+        "账本运维人员不得{zh_act}（现行制度：[authority] operator 允许其自行记录：{zh_act2}；"
+        "operator_on_request 允许其受书面请求记录：{zh_act3}）：请持工作人员的凭据以其身份办理"
+        "（--as CODE 并给出 --token-file FILE 或 DRAWLEDGER_TOKEN）",
+    ),
+    (
         r"official (?P<code>\S+) has no active token (?P<token>\S+)",
         "工作人员 {code} 没有有效的令牌 {token}",
     ),
