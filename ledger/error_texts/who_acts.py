@@ -82,8 +82,8 @@ WHO_ACTS: list[tuple[str, str]] = [
     ),
     (
         r"the ledger's operator may not record (?P<zh_act>\S+) \(the policy in force: "
-        r"\[authority\] operator lets it record (?P<zh_act2>.+) on its own, and operator_on_request "
-        r"(?P<zh_act3>.+) on a written request\): .+",
+        r"\[authority\] operator lets it record (?P<zh_act2>.+) on its own, and "
+        r"operator_on_request (?P<zh_act3>.+) on a written request\): .+",
         "账本运维人员不得{zh_act}（现行制度：[authority] operator 允许其自行记录：{zh_act2}；"
         "operator_on_request 允许其受书面请求记录：{zh_act3}）：请持工作人员的凭据以其身份办理"
         "（--as CODE 并给出 --token-file FILE 或 DRAWLEDGER_TOKEN）",
