@@ -113,7 +113,7 @@ def detail_of(exc: LedgerError) -> str:
     if status >= 500:  # the service's own fault: Chinese words, the English in the log only
         if status == 500:
             log.error("%s: %s", code, exc)
-        return problem_texts.fault_detail(code, str(exc))
+        return problem_texts.fault_detail(status, code, str(exc))
     if isinstance(exc, InvalidFields):
         return "；".join(
             f"{p.field}（{_quoted(p.value)}）：{field_text(p.message) or p.message}"

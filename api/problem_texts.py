@@ -173,10 +173,11 @@ FAULTS: dict[str, str] = {
 }
 
 
-def fault_detail(code: str, message: str) -> str:
-    """The Chinese detail of a fault of the service (5xx): the message's text if the tables know
-    it, otherwise what to do about a fault of its kind; never the English message."""
-    text = error_text(message)
+def fault_detail(status: int, code: str, message: str) -> str:
+    """The Chinese detail of a fault of the service: for a 500, what to do about a fault of its
+    kind (what went wrong, which may name the store's insides, is for the log); for a 503 (the
+    read models behind), the message's text if the tables know it. Never the English message."""
+    text = error_text(message) if status != 500 else None
     return text if text is not None else FAULTS.get(code, FAULTS["error"])
 
 
