@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .openapi_coverage import never_answered
 
 VARIABLE = "DRAWLEDGER_ANSWERS_RUN"
 HERE = Path(__file__).resolve().parent
+_MADE: list[str] = []  # the folder this run made (pytest_configure), removed at its end
 
 
 def answers_file() -> str | None:
@@ -50,12 +52,25 @@ def configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or os.environ.get(VARIABLE):
         return
     folder = tempfile.mkdtemp(prefix="drawledger-answers-")
+    _MADE.append(folder)
     os.environ[VARIABLE] = str(Path(folder) / "answers.txt")
 
 
 def session_finish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return
+    try:
+        _judge(session, exitstatus)
+    finally:
+        for folder in _MADE:  # the folder this run made for its answers, nothing else
+            os.environ.pop(VARIABLE, None)
+            shutil.rmtree(folder, ignore_errors=True)
+        _MADE.clear()
+
+
+def _judge(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or exitstatus != 0:
+    if exitstatus != 0:
         return
     if config.option.keyword or config.option.markexpr:
         return
