@@ -123,7 +123,7 @@ def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys
     assert _official(data, "x-1", "gqc", "clerk,boss") == 1
     assert "'boss' 应为以下之一：" in capsys.readouterr().err
     assert _official(data, "x-2", "nosuch", "clerk") == 1
-    assert "no division with code 'nosuch'" in capsys.readouterr().err
+    assert "没有代码为 'nosuch' 的处室" in capsys.readouterr().err
 
 
 def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path, capsys):
