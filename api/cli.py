@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ledger.errors import LedgerError, bounded
+from ledger.errors import LedgerError
 
 from . import (
     cli_assessment,
@@ -59,15 +59,20 @@ def main(argv: list[str] | None = None) -> int:
             close_ledgers(args)  # the command's ledgers and their connections, even on error
         return status
     except LedgerError as e:
-        print(f"drawledger {args.command}: {bounded(str(e))}", file=sys.stderr)
+        # In Chinese, as the service's problem details are, with the problem's English code
+        # (``api/errors.refusal_text``); the English message is the logged form.
+        from .errors import refusal_text
+
+        print(f"drawledger {args.command}: {refusal_text(e)}", file=sys.stderr)
         return 1
     except OSError as e:
         if e.filename is None:  # not a file the command was given: a fault, with its trace
             raise
         # A file or folder the command was told to read or write (--out in a missing folder,
         # a file it may not write): named, exit 1, as any other bad input.
-        where = bounded(str(e.filename))
-        print(f"drawledger {args.command}: cannot use {where}: {e.strerror}", file=sys.stderr)
+        from .errors import file_refusal_text
+
+        print(f"drawledger {args.command}: {file_refusal_text(e)}", file=sys.stderr)
         return 1
 
 

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ledger.error_texts import field_text
 from ledger.errors import BadInput
 from ledger.fields import InvalidFields
 
@@ -82,9 +83,13 @@ def cmd_set(args: argparse.Namespace) -> int:
         with acting(args, app, "policy.set") as by:
             outcome = policies.set(document, by, args.reason)
     except InvalidFields as e:
-        print(f"drawledger policy set: {args.file} is refused, nothing recorded:", file=sys.stderr)
+        print(
+            f"drawledger policy set: 错误（bad_input）：{args.file} 被拒绝，未记录任何内容：",
+            file=sys.stderr,
+        )
         for problem in e.problems:
-            print(f"  {problem}", file=sys.stderr)
+            rule = field_text(problem.message) or problem.message
+            print(f"  {problem.field}（{problem.value!r}）：{rule}", file=sys.stderr)
         return 1
     if outcome.recorded:
         position = policies.in_force()["position"]

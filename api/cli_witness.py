@@ -62,7 +62,7 @@ def cmd_witness(args: argparse.Namespace) -> int:
     from witness.setup import WitnessSetupError, open_witness, run
 
     if args.interval <= 0:
-        print("drawledger witness: --interval must be above 0 seconds", file=sys.stderr)
+        print("drawledger witness: 错误（bad_input）：--interval 应大于 0 秒", file=sys.stderr)
         return 1
     try:
         keys = [key_or_file(k, "--log-key") for k in args.log_key]

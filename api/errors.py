@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
@@ -35,6 +36,8 @@ from . import problem_texts
 from .as_of import AsOfNotSupported
 from .deps import NotAuthenticated
 
+log = logging.getLogger(__name__)
+
 # Each kind of domain error: its status and its code (the problem's stable, English name; its
 # Chinese title and detail from ``api/problem_texts.py``).
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
@@ -62,9 +65,11 @@ _STORE_FAILURES = (
 
 
 def store_problem(exc: Exception) -> tuple[str, str]:
-    """Code and detail of a 503 for a store that failed (read-only, full, unreachable)."""
+    """Code and detail of a 503 for a store that failed (read-only, full, unreachable): in
+    Chinese; the database's own words go to the log only."""
     code, detail = problem_texts.store_problem(str(exc))
-    return code, f"{detail}（{_first_line(exc)}）"
+    log.error("%s: %s", code, _first_line(exc))
+    return code, detail
 
 
 def store_failure_problem(exc: Exception) -> JSONResponse | None:
@@ -104,12 +109,35 @@ def code_of(exc: LedgerError) -> tuple[int, str]:
 
 def detail_of(exc: LedgerError) -> str:
     """The Chinese detail of a domain error (each bad field named, with its value)."""
+    status, code = code_of(exc)
+    if status >= 500:  # the service's own fault: Chinese words, the English in the log only
+        if status == 500:
+            log.error("%s: %s", code, exc)
+        return problem_texts.fault_detail(status, code, str(exc))
     if isinstance(exc, InvalidFields):
         return "；".join(
             f"{p.field}（{_quoted(p.value)}）：{field_text(p.message) or p.message}"
             for p in exc.problems
         )
-    return problem_texts.domain_detail(code_of(exc)[1], str(exc))
+    return problem_texts.domain_detail(code, str(exc))
+
+
+def refusal_text(exc: LedgerError) -> str:
+    """A refusal as the command line prints it: ``错误（code）：`` and the Chinese detail, the
+    code the problem's stable English name (the service would answer the same). A fault of
+    the ledger's setup (a key, the configuration) is told in full: the one running the command
+    is the one to mend it."""
+    code = code_of(exc)[1]
+    if isinstance(exc, InvalidFields):
+        return bounded(f"错误（{code}）：{detail_of(exc)}")
+    return bounded(f"错误（{code}）：{problem_texts.domain_detail(code, str(exc))}")
+
+
+def file_refusal_text(exc: OSError) -> str:
+    """A file or folder a command was told to use and could not, as the command line prints
+    it: named, with the system's reason in Chinese (``api/problem_texts.OS_ERRORS``)."""
+    where = bounded(str(exc.filename))
+    return f"错误（file_unusable）：无法使用 {where}：{problem_texts.os_error_text(exc)}"
 
 
 def install(app: FastAPI) -> None:
@@ -140,6 +168,15 @@ def install(app: FastAPI) -> None:
 
     for failure in _STORE_FAILURES:
         app.add_exception_handler(failure, _store_failure)
+
+    @app.exception_handler(Exception)
+    def _fault(request: Request, exc: Exception) -> JSONResponse:
+        # Any other exception: a 500 in Chinese, saying nothing of the code; the server logs the
+        # exception with its trace (Starlette raises it again after this answer).
+        response = store_failure_problem(exc)
+        if response is not None:
+            return response
+        return problem(500, "error", problem_texts.FAULTS["error"])
 
     @app.exception_handler(StarletteHTTPException)
     def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from ledger.error_texts import error_text, field_text
+from ledger.error_texts.words import OS_ERRORS
 
 TYPE_PREFIX = "urn:drawledger:problem:"
 
@@ -119,6 +120,13 @@ VALIDATION: dict[str, str] = {
 }
 
 
+def os_error_text(exc: OSError) -> str:
+    """The Chinese reason a file or folder could not be used (``ledger.error_texts.words``; the
+    system's own words, marked 原文, for an error number not in its table)."""
+    text = OS_ERRORS.get(exc.errno or 0)
+    return text if text is not None else f"系统错误（原文：{exc.strerror or exc}）"
+
+
 def title(code: str) -> str:
     return TITLES[code][1]
 
@@ -153,6 +161,26 @@ def domain_detail(code: str, message: str) -> str:
     return text if text is not None else f"{title(code)}（原文：{message}）"
 
 
+# The service's own faults (5xx), by code: what a person can do about them. What went wrong,
+# in the program's English, is in the service's log only.
+FAULTS: dict[str, str] = {
+    "tampered_event": "存储中的事件或检查点未通过签名校验，可能被绕过账本改动：已停止处理此请求，"
+    "请通知系统管理员核查（详情见服务日志）",
+    "ledger_misconfigured": "账本的配置或密钥有误：请系统管理员核查数据目录与配置"
+    "（详情见服务日志）",
+    "read_model_mismatch": "读模型与账本日志不一致：请系统管理员重建读模型（详情见服务日志）",
+    "error": "服务内部出错，请稍后重试；如仍出错，请联系系统管理员（详情见服务日志）",
+}
+
+
+def fault_detail(status: int, code: str, message: str) -> str:
+    """The Chinese detail of a fault of the service: for a 500, what to do about a fault of its
+    kind (what went wrong, which may name the store's insides, is for the log); for a 503 (the
+    read models behind), the message's text if the tables know it. Never the English message."""
+    text = error_text(message) if status != 500 else None
+    return text if text is not None else FAULTS.get(code, FAULTS["error"])
+
+
 def store_problem(text: str) -> tuple[str, str]:
     """The code and Chinese detail of a failed store, from the database's own words."""
     lowered = text.lower()
@@ -167,7 +195,10 @@ __all__ = [
     "TITLES",
     "TYPE_PREFIX",
     "VALIDATION",
+    "FAULTS",
     "domain_detail",
+    "fault_detail",
+    "os_error_text",
     "store_problem",
     "title",
     "validation_text",

@@ -396,3 +396,16 @@ def demo_ledger(store_kind: str, demo_templates: DemoTemplates, tmp_path):  # ty
         if database is not None:
             left += demo_templates.drop(database)
     assert not left, f"PostgreSQL connections left open to the demo copy: {left}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run of the whole API suite fails if a documented answer was got by no test.
+    from tests.api.answers_run import configure
+
+    configure(config)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.api.answers_run import session_finish
+
+    session_finish(session, exitstatus)

@@ -86,7 +86,7 @@ Entity = Literal[
     "divisions",
 ]
 ActPosition = Annotated[int, FastPath(ge=1, le=MAX_POSITION, description="a ledger position")]
-_NOW = refuse_as_of("登录页不涉及账本内容 (the login page shows no ledger data)")
+_NOW = refuse_as_of("登录页不涉及账本内容")
 
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

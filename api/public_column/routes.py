@@ -24,8 +24,7 @@ templates.env.filters["china_time"] = china_time
 
 # The column shows what is published now; the past is read through the officials' API (as_of).
 _NOW_ONLY = refuse_as_of(
-    "公示专栏只显示当前公示的内容 (the public column shows what is published now; "
-    "the ledger as of a past position is read through the officials' API)"
+    "公示专栏只显示当前公示的内容；账本在以往位置的内容请通过工作人员的接口（as_of）查阅"
 )
 router = APIRouter(
     prefix="/column", tags=["public column"], include_in_schema=False, dependencies=[_NOW_ONLY]

@@ -7,7 +7,9 @@ An error's English message is its stable, logged form and does not change; its k
 matched (whole) by a pattern and given in Chinese: the parameter, field, record or rule it names
 and the value it quotes are kept as the message spells them (codes, positions, quoted values,
 cut short later by ``ledger.errors.bounded``). A group whose name ends in ``_t`` is a message of
-its own (a refusal quoted inside another) and is given in Chinese too. ``FIELD_TEXTS`` are the
+its own (a refusal quoted inside another) and is given in Chinese too; a group named
+``zh_<table>`` holds the ledger's own words (roles, acts, statuses, steps…), each given from that
+table of ``words.py``. ``FIELD_TEXTS`` are the
 rules of one field (``ledger.fields``), named after the field. A message no pattern matches is
 shown by the service after the problem's Chinese title, in its own words.
 """
@@ -22,7 +24,9 @@ from .plans_draws import PLANS_DRAWS
 from .reading import READING
 from .registry import REGISTRY
 from .sealing import SEALING
+from .setup import SETUP
 from .who_acts import BOUND, SHARED, WHO_ACTS
+from .words import in_chinese, table_of
 
 # Tried in this order, each module's patterns in its own order: the first that matches the whole
 # message gives its text.
@@ -33,6 +37,7 @@ ERROR_TEXTS: list[tuple[str, str]] = [
     *PLANS_DRAWS,
     *INSPECTIONS,
     *READING,
+    *SETUP,
 ]
 _FIELDS = [(re.compile(p, re.DOTALL), t) for p, t in FIELD_TEXTS]
 _ERRORS = [(re.compile(p, re.DOTALL), t) for p, t in ERROR_TEXTS]
@@ -59,6 +64,7 @@ DOINGS = {
     "accept": "接受",
     "amend": "修改",
     "answer the checklist": "填写检查表",
+    "assign a partner's inspectors": "分配联合检查部门的执法人员",
     "assign inspectors": "分配执法人员",
     "assign its inspectors": "分配本处室执法人员",
     "close the inspection": "结束检查",
@@ -103,6 +109,8 @@ def _fill(table: list[tuple[re.Pattern[str], str]], message: str) -> str | None:
         for name, value in list(values.items()):
             if name.endswith("_t"):
                 values[name] = error_text(value) or field_text(value) or value
+            elif (words := table_of(name)) is not None:
+                values[name] = in_chinese(words, value)
         for name in ("s", "a"):
             values[f"{name}_zh"] = _subjects(values.get(name, ""))
         if "doing" in values:

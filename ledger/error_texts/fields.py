@@ -5,14 +5,15 @@ from __future__ import annotations
 
 FIELD_TEXTS: list[tuple[str, str]] = [
     (
-        r"is not a column of the (?P<k>\S+) layout; the columns are (?P<c>.+)",
-        "不是 {k} 名录格式中的列；规定的列为：{c}",
+        r"is not a column of the (?P<zh_registry>\S+) layout; the columns are (?P<c>.+)",
+        "不是{zh_registry}名录格式中的列；规定的列为：{c}",
     ),
     (
         r"is recorded already with another document; a new version needs a new name",
         "已以另一份文件记录；新版本须使用新的名称",
     ),
     (r"is required", "必须填写"),
+    (r"is empty", "为空"),
     (r"must not be empty", "不得为空"),
     (r"must be text", "应为文本"),
     (r"must be one of (?P<choices>.+)", "应为以下之一：{choices}"),
@@ -70,6 +71,7 @@ FIELD_TEXTS: list[tuple[str, str]] = [
         "信用等级 {c} 的权重应为 1 到 10 之间的整数",
     ),
     (r"unknown key \((?:a policy holds|known:) (?P<k>.+)\)", "未知的键（可用的键：{k}）"),
+    (r"(?P<v>'.*') is not one of (?P<choices>.+)", "{v} 应为以下之一：{choices}"),
     (r"(?P<u>.+) not one of (?P<a>.+)", "{u} 不是以下之一：{a}"),
     (r"(?P<c>'.*') is not a credit class \((?P<a>.+)\)", "{c} 不是信用等级（{a}）"),
     (r"(?P<m_t>.+) \(the divisions in their charge\)", "{m_t}（其分管的处室）"),
@@ -117,6 +119,5 @@ FIELD_TEXTS: list[tuple[str, str]] = [
         r"(?P<day>\S+) is in the future \(today is (?P<today>\S+)\)",
         "{day} 在未来（今天是 {today}）",
     ),
-    (r"(?P<v>'.*') is not one of (?P<choices>.+)", "{v} 应为以下之一：{choices}"),
     (r"(?P<v>\S+) is before the order itself on (?P<on>\S+)", "{v} 早于该决定本身的日期 {on}"),
 ]

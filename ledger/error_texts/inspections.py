@@ -56,13 +56,13 @@ INSPECTIONS: list[tuple[str, str]] = [
         "{s} 对 {t} 的检查已开启（{i}）",
     ),
     (
-        r"draw (?P<d>\S+) has not assigned inspectors yet \(at '(?P<s>[^']*)'\)",
-        "抽取 {d} 尚未分配执法人员（处于“{s}”）",
+        r"draw (?P<d>\S+) has not assigned inspectors yet \(at '(?P<zh_step>[^']*)'\)",
+        "抽取 {d} 尚未分配执法人员（处于“{zh_step}”）",
     ),
     (
         r"division (?P<v>\S+) has drawn no inspectors in draw (?P<d>\S+) \(partner status: "
-        r"(?P<s>.+)\)",
-        "处室 {v} 未在抽取 {d} 中抽取执法人员（联合检查状态：{s}）",
+        r"(?P<zh_partner>.+)\)",
+        "处室 {v} 未在抽取 {d} 中抽取执法人员（联合检查状态：{zh_partner}）",
     ),
     (r"target (?P<t>\S+) was not drawn in draw (?P<d>\S+)", "检查对象 {t} 未在抽取 {d} 中被抽中"),
     (r"present: (?P<e_t>.+)", "present：{e_t}"),
@@ -80,14 +80,15 @@ INSPECTIONS: list[tuple[str, str]] = [
         "本账本没有证据存储（无数据目录）",
     ),
     (
-        r"the (?P<c>\S+) publication of inspection (?P<i>\S+) exists \((?P<k>.+)\); correct or "
-        r"withdraw it instead",
-        "检查 {i} 的 {c} 公示已存在（{k}）；请更正或撤回",
+        r"the (?P<zh_channel>\S+) publication of inspection (?P<i>\S+) exists \((?P<k>.+)\); "
+        r"correct or withdraw it instead",
+        "检查 {i} 的{zh_channel}公示已存在（{k}）；请更正或撤回",
     ),
     (r"cannot count the publication deadline: (?P<e_t>.+)", "无法计算公示期限：{e_t}"),
     (
-        r"cannot publish the result of inspection (?P<i>\S+): it is at step '(?P<s>[^']*)'; .+",
-        "无法公示检查 {i} 的结果：其处于步骤“{s}”；"
+        r"cannot publish the result of inspection (?P<i>\S+): it is at step "
+        r"'(?P<zh_step>[^']*)'; .+",
+        "无法公示检查 {i} 的结果：其处于步骤“{zh_step}”；"
         "结果须经被检查方确认（或记录其拒绝确认）后才公示",
     ),
     (
@@ -129,7 +130,10 @@ INSPECTIONS: list[tuple[str, str]] = [
         "执法人员 {c} 不在抽取的检查组（{t}）中，也不是已记录的替换人员",
     ),
     (r"inspector (?P<c>\S+) is not qualified for (?P<i>.+)", "执法人员 {c} 不具备 {i} 的执法资格"),
-    (r"inspector (?P<c>\S+) is (?P<s>\S+), not on duty", "执法人员 {c} 的状态为 {s}，不在岗"),
+    (
+        r"inspector (?P<c>\S+) is (?P<zh_inspector>\S+), not on duty",
+        "执法人员 {c} 的状态为{zh_inspector}，不在岗",
+    ),
     (
         r"inspector (?P<c>\S+)'s enforcement certificate (?:expired on (?P<d>\S+)|states no "
         r"validity date), so it is not valid for the inspection on (?P<on>\S+)",

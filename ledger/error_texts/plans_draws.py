@@ -9,8 +9,8 @@ PLANS_DRAWS: list[tuple[str, str]] = [
     (r"(?P<text>'.*') is not a draw id", "{text} 不是抽取编号"),
     (r"plan: (?P<p>'.*') is not a plan id", "plan：{p} 不是计划编号"),
     (
-        r"cannot (?P<doing>.+): the plan is (?P<status>\S+); this step needs (?P<allowed>.+)",
-        "无法{doing}：计划状态为 {status}；此步骤须为 {allowed}",
+        r"cannot (?P<doing>.+): the plan is (?P<zh_plan>\S+); this step needs (?P<zh_plan2>.+)",
+        "无法{doing}：计划状态为{zh_plan}；此步骤须为{zh_plan2}",
     ),
     (r"the plan is withdrawn already", "计划已撤回"),
     (r"reason: an amendment states why", "reason：修改须说明理由"),
@@ -31,8 +31,8 @@ PLANS_DRAWS: list[tuple[str, str]] = [
         "计划 {plan} 属于处室 {d}；各处室只为本处室的计划抽取（谁审批谁监管）",
     ),
     (
-        r"plan (?P<plan>\S+) is (?P<s>\S+); draws follow uploaded plans",
-        "计划 {plan} 的状态为 {s}；只有已上传的计划才能抽取",
+        r"plan (?P<plan>\S+) is (?P<zh_plan>\S+); draws follow uploaded plans",
+        "计划 {plan} 的状态为{zh_plan}；只有已上传的计划才能抽取",
     ),
     (r"items (?P<items>.+) are not in plan (?P<plan>\S+)", "抽查事项 {items} 不在计划 {plan} 中"),
     (r"no targets were selected", "未抽中任何检查对象"),
@@ -42,14 +42,14 @@ PLANS_DRAWS: list[tuple[str, str]] = [
         "执法人员 {i} 不在检查对象 {t} 的检查组中",
     ),
     (
-        r"cannot (?P<doing>.+): the (?P<topic>\S+) is at step '(?P<step>[^']*)'"
-        r"(?P<already>(?: already)?), this step needs '(?P<expected>[^']*)'",
-        "无法{doing}：该{topic_zh}处于步骤“{step}”，此步骤须为“{expected}”",
+        r"cannot (?P<doing>.+): the (?P<topic>\S+) is at step '(?P<zh_step>[^']*)'"
+        r"(?P<already>(?: already)?), this step needs '(?P<zh_step2>[^']*)'",
+        "无法{doing}：该{topic_zh}处于步骤“{zh_step}”，此步骤须为“{zh_step2}”",
     ),
     (
         r"cannot (?P<doing>.+): the lead division has not selected the targets yet \(the draw "
-        r"is at step '(?P<step>[^']*)'\); partners assign inspectors for selected targets",
-        "无法{doing}：牵头处室尚未抽取检查对象（抽取处于步骤“{step}”）；"
+        r"is at step '(?P<zh_step>[^']*)'\); partners assign inspectors for selected targets",
+        "无法{doing}：牵头处室尚未抽取检查对象（抽取处于步骤“{zh_step}”）；"
         "联合检查部门只为已抽中的对象分配执法人员",
     ),
     (r"the draw was abandoned already \((?P<r>.*)\)", "抽取已终止（{r}）"),
@@ -60,8 +60,8 @@ PLANS_DRAWS: list[tuple[str, str]] = [
     (r"the draw rolled over into (?P<m>\S+) already", "抽取已结转至 {m}"),
     (r"the plan rolled over into (?P<m>\S+) already", "计划已结转至 {m}"),
     (
-        r"division (?P<d>\S+) was invited to this draw already \((?P<s>.*)\)",
-        "处室 {d} 已被邀请参加本次抽取（{s}）",
+        r"division (?P<d>\S+) was invited to this draw already \((?P<zh_partner>.*)\)",
+        "处室 {d} 已被邀请参加本次抽取（{zh_partner}）",
     ),
     (
         r"division (?P<d>\S+) was not invited to this draw; only a division the lead "
@@ -81,8 +81,8 @@ PLANS_DRAWS: list[tuple[str, str]] = [
     (r"it declined the invitation", "已谢绝邀请"),
     (r"it has assigned its inspectors already", "已分配执法人员"),
     (
-        r"it has (?P<st>\S+) already; an invitation is answered once",
-        "其状态已是 {st}；邀请只能答复一次",
+        r"it has (?P<zh_partner>\S+) already; an invitation is answered once",
+        "其状态已是“{zh_partner}”；邀请只能答复一次",
     ),
     (
         r"(?:entropy_sources: )?a draw commits to a public beacon round scheduled after the "
@@ -90,8 +90,16 @@ PLANS_DRAWS: list[tuple[str, str]] = [
         "抽取须承诺冻结之后公布的公共信标轮次，或至少 {n} 方参与的仪式，或两者兼有",
     ),
     (
-        r"items: item (?P<code>\S+) belongs to division (?P<d>\S+) (?P<rest>.+)",
-        "items：抽查事项 {code} 属于处室 {d}（原文：{rest}）",
+        r"items: item (?P<code>\S+) belongs to division (?P<d>\S+) \(executed by no unit\); "
+        r"(?P<zh_who>.+) only for items it owns or executes \(谁审批谁监管\)",
+        "items：抽查事项 {code} 属于处室 {d}（无其他执行单位）；"
+        "只能就本处室所有或执行的事项{zh_who}（谁审批谁监管）",
+    ),
+    (
+        r"items: item (?P<code>\S+) belongs to division (?P<d>\S+) \(executed by (?P<u>.+)\); "
+        r"(?P<zh_who>.+) only for items it owns or executes \(谁审批谁监管\)",
+        "items：抽查事项 {code} 属于处室 {d}（执行单位：{u}）；只能就本处室所有或执行的事项{zh_who}"
+        "（谁审批谁监管）",
     ),
     (
         r"items: item (?P<code>\S+) is withdrawn from the list",

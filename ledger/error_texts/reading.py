@@ -60,8 +60,8 @@ READING: list[tuple[str, str]] = [
     (r"there is no item to publish", "没有可公布的抽查事项"),
     # reading (projections)
     (
-        r"no state 'as of' a position is kept for (?P<k>\S+) entries",
-        "{k} 条目不保存按位置的历史状态",
+        r"no state 'as of' a position is kept for (?P<zh_registry>\S+) entries",
+        "{zh_registry}条目不保存按位置的历史状态",
     ),
     (
         r"no division (?P<d>'.*') in the ledger as of position (?P<p>\d+)",
@@ -72,7 +72,7 @@ READING: list[tuple[str, str]] = [
         r"a dispute file is about one of (?P<c>.+), not (?P<k>'.*')",
         "争议文件只能针对 {c} 之一，而非 {k}",
     ),
-    (r"name the (?P<k>\S+) the dispute file is about", "须指明争议文件针对的 {k}"),
+    (r"name the (?P<what>\S+) the dispute file is about", "须指明争议文件针对的{what_zh}"),
     (r"official (?P<o>\S+): (?P<why_t>.+)", "工作人员 {o}：{why_t}"),
     (r"a checkpoint to prove consistency with: (?P<e_t>.+)", "用于证明一致性的检查点：{e_t}"),
     (
@@ -125,12 +125,13 @@ READING: list[tuple[str, str]] = [
     ),
     # dispute files (verify/authority_rules.py)
     (
-        r"a dispute file is written by (?P<w>.+?) only \(dispute\.write\); roles held: (?P<r>.+)",
-        "争议文件只能由 {w} 编写（dispute.write）；所具有的角色：{r}",
+        r"a dispute file is written by (?P<zh_roles>.+?) only \(dispute\.write\); roles held: "
+        r"(?P<zh_roles2>.+)",
+        "争议文件只能由{zh_roles}编写（dispute.write）；所具有的角色：{zh_roles2}",
     ),
     (
-        r"a dispute file about (?P<s>.+?) is written by (?P<w>.+?) only: the roles held "
-        r"\((?P<r>.*)\) write one about (?P<a>.+)",
-        "关于{s_zh}的争议文件只能由 {w} 编写：所具有的角色（{r}）只能编写关于{a_zh}的争议文件",
+        r"a dispute file about (?P<s>.+?) is written by (?P<zh_roles>.+?) only: the roles held "
+        r"\((?P<zh_roles2>.*)\) write one about (?P<a>.+)",
+        "关于{s_zh}的争议文件只能由{zh_roles}编写：所具有的角色（{zh_roles2}）只能编写关于{a_zh}的争议文件",
     ),
 ]

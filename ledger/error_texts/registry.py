@@ -53,8 +53,9 @@ REGISTRY: list[tuple[str, str]] = [
         "工作人员代码 {code} 为账本运维人员专用",
     ),
     (
-        r"target (?P<kind>\S+) (?P<key>\S+) is registered already; send a correction to change it",
-        "检查对象（{kind}）{key} 已登记；如需修改请提交更正",
+        r"target (?P<zh_kind>\S+) (?P<key>\S+) is registered already; send a correction to "
+        r"change it",
+        "检查对象（{zh_kind}）{key} 已登记；如需修改请提交更正",
     ),
     (
         r"inspector (?P<code>\S+) is registered already; send a correction",
@@ -76,7 +77,10 @@ REGISTRY: list[tuple[str, str]] = [
     ),
     (r"inspector fields (?P<f>.+) cannot be changed", "执法人员的字段 {f} 不可更改"),
     (r"status (?P<s>'.*') is not one of (?P<choices>.+)", "状态 {s} 应为以下之一：{choices}"),
-    (r"target (?P<code>\S+) is (?P<s>\S+) already", "检查对象 {code} 的状态已是 {s}"),
+    (
+        r"target (?P<code>\S+) is (?P<zh_target>\S+) already",
+        "检查对象 {code} 的状态已是“{zh_target}”",
+    ),
     (
         r"inspector (?P<code>\S+) has declared a conflict with (?P<t>\S+) already",
         "执法人员 {code} 已申报与 {t} 存在利害关系",
@@ -86,9 +90,9 @@ REGISTRY: list[tuple[str, str]] = [
         "执法人员 {code} 未申报与 {t} 存在利害关系",
     ),
     (
-        r"target (?P<code>\S+) is a (?P<kind>\S+): only an individual's \(个人\) personal data "
+        r"target (?P<code>\S+) is a (?P<zh_kind>\S+): only an individual's \(个人\) personal data "
         r"is kept, and can be erased",
-        "检查对象 {code} 为{kind}：只有个人（个人）的个人信息才会保存，也才能删除",
+        "检查对象 {code} 为{zh_kind}：只有个人的个人信息才会保存，也才能删除",
     ),
     (r"the personal data of (?P<code>\S+) was erased already", "{code} 的个人信息已删除"),
     (
@@ -108,26 +112,34 @@ REGISTRY: list[tuple[str, str]] = [
     (r"actor\.department must not be empty", "actor.department 不得为空"),
     # the registry (ledger/registry)
     (
-        r"the (?P<k>\S+) file is refused and nothing of it was recorded: (?P<why_t>.+)",
-        "{k} 名录文件被拒绝，未记录任何内容：{why_t}",
+        r"the (?P<zh_registry>\S+) file is refused and nothing of it was recorded: (?P<why_t>.+)",
+        "{zh_registry}名录文件被拒绝，未记录任何内容：{why_t}",
     ),
     (
-        r"rows? (?P<r>\d+ \([^)]*\)(?:, \d+ \([^)]*\))*(?: and \d+ more)?): (?P<m_t>.+)",
+        r"rows (?P<r>\d+ \([^)]*\)(?:, \d+ \([^)]*\))*) and (?P<n>\d+) more: (?P<m_t>.+)",
+        "第 {r} 行及另外 {n} 行：{m_t}",
+    ),
+    (
+        r"rows? (?P<r>\d+ \([^)]*\)(?:, \d+ \([^)]*\))*): (?P<m_t>.+)",
         "第 {r} 行：{m_t}",
     ),
     (
-        r"(?P<k>\S+) (?P<c>\S+) is registered already; send a correction to change it",
-        "{k} {c} 已登记；如需修改请提交更正",
+        r"(?P<zh_registry>\S+) (?P<c>\S+) is registered already; send a correction to change it",
+        "{zh_registry} {c} 已登记；如需修改请提交更正",
     ),
     (
-        r"the erasure's (?P<n>\S+) (?P<p>.+): say why, and on whose request",
-        "删除的 {n} {p}：须说明理由及应谁的请求",
+        r"the erasure's (?P<n>\S+) is empty: say why, and on whose request",
+        "删除个人信息的 {n} 为空：须说明理由及应谁的请求",
+    ),
+    (
+        r"the erasure's (?P<n>\S+) (?P<p_t>.+): say why, and on whose request",
+        "删除个人信息的 {n} {p_t}：须说明理由及应谁的请求",
     ),
     (r"item (?P<c>\S+) is withdrawn already", "抽查事项 {c} 已撤销"),
     (
-        r"another command recorded some of the same (?P<k>\S+) at the same time; nothing of this "
-        r"import was recorded: import the file again",
-        "另一命令同时记录了部分相同的{k}；本次导入未记录任何内容：请重新导入该文件",
+        r"another command recorded some of the same (?P<zh_registry>\S+) at the same time; "
+        r"nothing of this import was recorded: import the file again",
+        "另一命令同时记录了部分相同的{zh_registry}；本次导入未记录任何内容：请重新导入该文件",
     ),
     (r"actor\.role (?P<r>'.*') is not one of (?P<c>.+)", "actor.role {r} 应为以下之一：{c}"),
     # import files (api/importing.py, ledger/registry/sheets.py)
@@ -139,8 +151,13 @@ REGISTRY: list[tuple[str, str]] = [
         "请另存为“CSV UTF-8”，或声明其编码（--encoding，?encoding=）",
     ),
     (
-        r"the file is (?P<what>.+?) text \(byte (?P<b>.+)\); save it as 'CSV UTF-8' or as \.xlsx",
-        "文件是{what}文本（字节 {b}）；请另存为“CSV UTF-8”或 .xlsx",
+        r"the file is neither UTF-8 nor GB18030 text \(byte (?P<b>.+)\); save it as 'CSV UTF-8' "
+        r"or as \.xlsx",
+        "文件既不是 UTF-8 也不是 GB18030 文本（第 {b} 字节）；请另存为“CSV UTF-8”或 .xlsx",
+    ),
+    (
+        r"the file is not (?P<e>.+?) text \(byte (?P<b>.+)\); save it as 'CSV UTF-8' or as \.xlsx",
+        "文件不是 {e} 文本（第 {b} 字节）；请另存为“CSV UTF-8”或 .xlsx",
     ),
     (r"row (?P<r>\d+) is not valid CSV: (?P<e_t>.+)", "第 {r} 行不是有效的 CSV：{e_t}"),
     (r"the file is empty: it needs a header row", "文件为空：须有表头行"),
@@ -173,12 +190,13 @@ REGISTRY: list[tuple[str, str]] = [
         "导出文件 {f}：文件名应以 .csv 或 .xlsx 结尾",
     ),
     (
-        r"the (?P<k>\S+) file's header row is not the documented layout: (?P<why_t>.*)",
-        "{k} 名录文件的表头行不符合规定的格式：{why_t}",
+        r"the (?P<zh_registry>\S+) file's header row is not the documented layout: (?P<why_t>.*)",
+        "{zh_registry}名录文件的表头行不符合规定的格式：{why_t}",
     ),
     (
-        r"(?P<v>'.*') is not a column of the (?P<k>\S+) layout; the columns are (?P<c>.+)",
-        "{v} 不是 {k} 名录格式中的列；规定的列为：{c}",
+        r"(?P<v>'.*') is not a column of the (?P<zh_registry>\S+) layout; the columns are "
+        r"(?P<c>.+)",
+        "{v} 不是{zh_registry}名录格式中的列；规定的列为：{c}",
     ),
     (r"the file has more than (?P<n>\S+) rows: split it", "文件超过 {n} 行：请拆分"),
     (

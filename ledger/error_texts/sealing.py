@@ -38,13 +38,40 @@ SEALING: list[tuple[str, str]] = [
         "没有从大小 {old} 到 {new} 的一致性证明",
     ),
     (r"not a signature line: (?P<e_t>.+)", "不是签名行：{e_t}"),
+    (
+        r"note: expected a signature by a known key (?P<k>.+), found none",
+        "检查点文本：没有已知密钥 {k} 的签名",
+    ),
+    # a stored event that fails its checks (ledger/mapper.py, ledger/vouching.py)
+    (
+        r"ledger position (?P<p>\d+): event (?P<t>\S+) of aggregate (?P<a>\S+) v(?P<v>\d+): "
+        r"(?P<why_t>.+)",
+        "位置 {p} 的事件 {t}（记录 {a} 的第 {v} 版）未通过校验：{why_t}",
+    ),
+    (
+        r"event (?P<t>\S+) of aggregate (?P<a>\S+) v(?P<v>\d+): (?P<why_t>.+)",
+        "事件 {t}（记录 {a} 的第 {v} 版）未通过校验：{why_t}",
+    ),
+    (
+        r"signature by (?P<k>.+) does not verify over digest (?P<d>\S+)",
+        "{k} 的签名与摘要 {d} 不符（事件被改动）",
+    ),
+    (
+        r"signed by unknown key id (?P<k>\S+) \(known: (?P<n>.+)\)",
+        "由未知的密钥 {k} 签名（已知密钥：{n}）",
+    ),
     (r"(?P<who>\S+) is not a witness of this ledger", "{who} 不是本账本的见证方"),
     (
         r"cosignature does not verify over checkpoint (?P<size>\d+): (?P<e_t>.*)",
         "对检查点 {size} 的联署签名验证不通过：{e_t}",
     ),
     (r"(?P<who>\S+) has cosigned checkpoint (?P<size>\d+) already", "{who} 已联署检查点 {size}"),
-    (r"witness (?P<key>\S+) (?P<state>.+)", "见证方 {key}：{state}"),
+    (
+        r"witness (?P<key>\S+) was removed: a removed key is never added again",
+        "见证方 {key} 已被移除：移除的密钥不能再次加入",
+    ),
+    (r"witness (?P<key>\S+) is a witness already", "{key} 已是见证方"),
+    (r"witness (?P<key>\S+) was removed already", "见证方 {key} 已被移除"),
     (
         r"reason: say why the witness is removed \(it is recorded\)",
         "reason：须说明移除见证方的理由（将被记录）",

@@ -41,21 +41,21 @@ WHO_ACTS: list[tuple[str, str]] = [
     (r"official (?P<code>\S+) is deactivated and may not act", "工作人员 {code} 已停用，不得办理"),
     (r"official (?P<code>\S+) is deactivated", "工作人员 {code} 已停用"),
     (
-        r"official (?P<code>\S+) \(roles: (?P<roles>.*)\) may not (?P<action>\S+): "
-        r"it needs one of the roles (?P<allowed>.+)",
-        "工作人员 {code}（角色：{roles}）无权办理 {action}：须具有以下角色之一：{allowed}",
+        r"official (?P<code>\S+) \(roles: (?P<zh_roles>.*)\) may not (?P<zh_act>\S+): "
+        r"it needs one of the roles (?P<zh_roles2>.+)",
+        "工作人员 {code}（角色：{zh_roles}）无权{zh_act}：须具有以下角色之一：{zh_roles2}",
     ),
     (
-        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<action>\S+): "
+        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<zh_act>\S+): "
         r"(?P<whose_t>.+), which is not in their charge \(divisions in their charge: "
         r"(?P<under_t>.+)\)",
-        "处室 {division} 的工作人员 {code} 无权办理 {action}：{whose_t}，不在其分管范围内"
+        "处室 {division} 的工作人员 {code} 无权{zh_act}：{whose_t}，不在其分管范围内"
         "（其分管处室：{under_t}）",
     ),
     (
-        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<action>\S+): "
+        r"official (?P<code>\S+) of division (?P<division>\S+) may not (?P<zh_act>\S+): "
         r"(?P<whose_t>.+); a division acts only on its own records \(谁审批谁监管\)",
-        "处室 {division} 的工作人员 {code} 无权办理 {action}：{whose_t}；"
+        "处室 {division} 的工作人员 {code} 无权{zh_act}：{whose_t}；"
         "各处室只办理本处室的记录（谁审批谁监管）",
     ),
     (
@@ -71,6 +71,22 @@ WHO_ACTS: list[tuple[str, str]] = [
     (
         r"the operator acts on the request of (?P<code>\S+), who may not: (?P<why_t>.+)",
         "运维人员受 {code} 的书面请求办理，但 {code} 本人无权办理：{why_t}",
+    ),
+    (
+        r"the ledger's operator records (?P<zh_act>\S+) only on a written request by an official "
+        r"who may do it \(the policy in force: \[authority\] operator_on_request\): .+",
+        "账本运维人员只有在有权办理的工作人员书面请求时才能{zh_act}（现行制度：[authority] "
+        "operator_on_request）：请用 --on-request-of CODE 指明请求人（并用 --request-ref 指明书面"
+        "请求），或持工作人员的凭据以其身份办理（--as CODE 并给出 --token-file FILE 或 "
+        "DRAWLEDGER_TOKEN）",
+    ),
+    (
+        r"the ledger's operator may not record (?P<zh_act>\S+) \(the policy in force: "
+        r"\[authority\] operator lets it record (?P<zh_act2>.+) on its own, and "
+        r"operator_on_request (?P<zh_act3>.+) on a written request\): .+",
+        "账本运维人员不得{zh_act}（现行制度：[authority] operator 允许其自行记录：{zh_act2}；"
+        "operator_on_request 允许其受书面请求记录：{zh_act3}）：请持工作人员的凭据以其身份办理"
+        "（--as CODE 并给出 --token-file FILE 或 DRAWLEDGER_TOKEN）",
     ),
     (
         r"official (?P<code>\S+) has no active token (?P<token>\S+)",

@@ -8,7 +8,8 @@ and content type. A test whose answers break the description fails at its teardo
 each. With ``DRAWLEDGER_OPENAPI_SEEN=FILE`` each (operation, status) answered is appended to
 FILE and the description written to FILE.openapi.json (a test marked ``store_tampered`` may
 get an undocumented 500, still as problem+json): ``python -m tests.api.openapi_coverage
-FILE`` lists the documented answers no test got. With ``DRAWLEDGER_PROBLEMS_SEEN=FILE`` each
+FILE`` lists the documented answers no test got; a run of the whole API suite records them
+anyway and fails if one is missing (``answers_run.py``). With ``DRAWLEDGER_PROBLEMS_SEEN=FILE`` each
 problem answered is appended to FILE as a JSON line (operation, status, code, title, detail):
 the words to read when ``ledger/error_texts.py`` or ``api/problem_texts.py`` is extended.
 """
@@ -18,11 +19,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from . import answers_run
 from .openapi_answers import Description
 
 
@@ -33,7 +34,7 @@ def answers_inside_the_description(
     failures: list[str] = []
     # A test that edits the store behind the service's back expects a 500 (still problem+json).
     tampered = request.node.get_closest_marker("store_tampered") is not None
-    seen = os.environ.get("DRAWLEDGER_OPENAPI_SEEN")
+    answers_run.note_test(request.node.path.name)
     original = TestClient.request
 
     def checked(self: TestClient, method: str, url: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -44,12 +45,8 @@ def answers_inside_the_description(
             if tampered and response.status_code == 500:
                 problems = [p for p in problems if "status 500 is not documented" not in p]
             failures.extend(problems)
-            if seen and operation is not None:
-                described = Path(f"{seen}.openapi.json")
-                if not described.exists():
-                    described.write_text(json.dumps(description.openapi), encoding="utf-8")
-                with open(seen, "a", encoding="utf-8") as out:
-                    out.write(f"{operation} {response.status_code}\n")
+            if operation is not None:
+                answers_run.record(operation, response.status_code, description.openapi)
             problems_seen = os.environ.get("DRAWLEDGER_PROBLEMS_SEEN")
             kind = response.headers.get("content-type", "")
             if problems_seen and kind.startswith("application/problem"):

@@ -341,9 +341,9 @@ def test_the_command_refuses_with_one_line_and_writes_nothing(demo, tmp_path, ca
     YEAR = demo["year"]
     base = ["assessment", "--data", str(demo["data"]), "--out", str(tmp_path / "out")]
     for extra, said in (
-        (["--year", str(YEAR - 1)], "nothing to assess"),
-        (["--year", str(YEAR), "--division", "nope"], "no division 'nope'"),
-        (["--year", str(YEAR), "--as-of", "99999"], "beyond its head"),
+        (["--year", str(YEAR - 1)], "无可考核的内容"),
+        (["--year", str(YEAR), "--division", "nope"], "账本中没有处室 'nope'"),
+        (["--year", str(YEAR), "--as-of", "99999"], "超出其末尾"),
     ):
         assert drawledger([*base, *extra]) == 1
         err = capsys.readouterr().err
@@ -353,7 +353,7 @@ def test_the_command_refuses_with_one_line_and_writes_nothing(demo, tmp_path, ca
     full.mkdir()
     (full / "x").write_text("kept")
     assert drawledger([*base[:-1], str(full), "--year", str(YEAR)]) == 1
-    assert "not empty" in capsys.readouterr().err and (full / "x").read_text() == "kept"
+    assert "不是空文件夹" in capsys.readouterr().err and (full / "x").read_text() == "kept"
 
 
 def test_the_files_of_the_command_are_the_http_answers(demo, tmp_path):
@@ -390,5 +390,5 @@ def test_an_inspection_edited_in_the_database_stops_the_assessment(demo, tmp_pat
     args = ["--data", str(copy), "--year", str(demo["year"]), "--out", str(tmp_path / "out")]
     assert drawledger(["assessment", *args]) == 1
     err = capsys.readouterr().err
-    assert f"position {n.id}" in err and "Traceback" not in err
+    assert f"位置 {n.id} 的事件" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

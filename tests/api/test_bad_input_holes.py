@@ -324,7 +324,7 @@ def _cli_refused(world: Any, capsys: Any, args: list[str], named: str, requester
 def test_a_policy_file_with_an_unknown_key_is_refused_by_the_cli(world, tmp_path, capsys):
     policy = tmp_path / "policy.toml"
     policy.write_text('version = "holes-1"\n[draws]\nexclude_friends = true\n', encoding="utf-8")
-    _cli_refused(world, capsys, ["policy", "set", str(policy)], "unknown key", "bgs-admin")
+    _cli_refused(world, capsys, ["policy", "set", str(policy)], "未知的键", "bgs-admin")
 
 
 def test_a_registry_file_with_an_unknown_column_is_refused_by_the_cli(world, tmp_path, capsys):

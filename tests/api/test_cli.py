@@ -31,7 +31,7 @@ def test_init_refuses_to_overwrite_an_existing_ledger(tmp_path, capsys):
     assert drawledger(["init", "--data", str(data)]) == 0
     key_before = (data / "keys" / "ledger.key").read_text()
     assert drawledger(["init", "--data", str(data)]) == 1
-    assert "holds a ledger already" in capsys.readouterr().err
+    assert "中已有账本（drawledger.toml 已存在）" in capsys.readouterr().err
     assert (data / "keys" / "ledger.key").read_text() == key_before
 
 
@@ -40,7 +40,8 @@ def test_the_service_refuses_to_start_without_its_key(tmp_path, capsys):
     drawledger(["init", "--data", str(data)])
     os.remove(data / "keys" / "ledger.key")
     assert drawledger(["serve", "--data", str(data)]) == 1
-    assert "no ledger key" in capsys.readouterr().err
+    assert "错误（ledger_misconfigured）" in (err := capsys.readouterr().err)
+    assert "处没有账本密钥" in err
 
 
 def test_a_key_readable_by_others_is_refused(tmp_path, capsys):
@@ -53,7 +54,7 @@ def test_a_key_readable_by_others_is_refused(tmp_path, capsys):
 
 def test_commands_on_a_directory_without_a_ledger_say_how_to_create_one(tmp_path, capsys):
     assert drawledger(["export", "--data", str(tmp_path / "none"), "--out", "x"]) == 1
-    assert "drawledger init" in capsys.readouterr().err
+    assert "请先运行 'drawledger init" in capsys.readouterr().err
 
 
 def test_export_reports_its_progress_on_stderr(tmp_path, capsys):

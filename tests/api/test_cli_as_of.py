@@ -71,17 +71,17 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
 @pytest.mark.parametrize(
     ("upto", "says"),
     [
-        ("0", "as_of 0: the log has positions 1 to"),
-        ("999999", "999999 is beyond its head"),
-        ("2001-01-01", "is before the ledger existed"),
-        ("soon", "as_of 'soon': not a ledger position"),
+        ("0", "as_of 0：日志的位置为 1 到"),
+        ("999999", "999999 超出其末尾"),
+        ("2001-01-01", "早于账本的建立"),
+        ("soon", "as_of 'soon'：应为账本位置"),
     ],
 )
 def test_a_bad_upto_is_exit_1_with_one_line_and_changes_nothing(data, capsys, upto, says):
     before = _positions(data)
     assert drawledger(["rebuild", "--data", str(data), "--upto", upto]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("drawledger rebuild: ") and says in err
+    assert err.startswith("drawledger rebuild: 错误（bad_input）：") and says in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert _positions(data) == before
 
@@ -99,4 +99,4 @@ def test_policy_show_takes_as_of_as_a_position_or_a_china_time(data, capsys):
     assert by_time == capsys.readouterr().out
     assert "(as of position 2)" in by_time
     assert drawledger(["policy", "show", "--data", str(data), "--as-of", "2001-01-01"]) == 1
-    assert "is before the ledger existed" in capsys.readouterr().err
+    assert "早于账本的建立" in capsys.readouterr().err

@@ -34,7 +34,7 @@ def test_as_an_official_without_their_token_is_refused(data, tmp_path, capsys): 
     _official(data, "clerk-gqc", "gqc", "clerk")
     args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
     assert drawledger(args) == 1
-    assert "only with that official's credential" in capsys.readouterr().err
+    assert "命令行只有持该工作人员的凭据" in capsys.readouterr().err
     assert count_events(_registry(data).app, "target.registered") == 0
 
 
@@ -42,7 +42,7 @@ def test_rollover_as_an_official_without_their_token_is_refused(data, capsys):  
     _official(data, "head-gqc", "gqc", "division_head")
     args = ["plans", "rollover", "--data", data, "--month", "2026-03", "--as", "head-gqc"]
     assert drawledger(args) == 1
-    assert "only with that official's credential" in capsys.readouterr().err
+    assert "命令行只有持该工作人员的凭据" in capsys.readouterr().err
 
 
 def test_another_officials_token_does_not_lend_their_name(
@@ -55,7 +55,7 @@ def test_another_officials_token_does_not_lend_their_name(
     theirs = _token_file(data, "clerk-hhc", tmp_path)
     args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
     assert drawledger([*args, *theirs]) == 1
-    assert "the token given is official clerk-hhc's, not clerk-gqc's" in capsys.readouterr().err
+    assert "所给令牌属于工作人员 clerk-hhc，而非 clerk-gqc" in capsys.readouterr().err
     assert count_events(_registry(data).app, "target.registered") == 0
 
 
@@ -82,7 +82,7 @@ def test_a_revoked_token_is_no_credential(data, tmp_path, capsys, monkeypatch): 
     registry.revoke_token("clerk-gqc", token.split(".")[2], "lost", None)
     monkeypatch.setenv("DRAWLEDGER_TOKEN", token)
     assert drawledger(["import", "targets", _targets(tmp_path), "--data", data]) == 1
-    assert "unknown or revoked token" in capsys.readouterr().err
+    assert "访问令牌未知或已吊销" in capsys.readouterr().err
     assert count_events(_registry(data).app, "target.registered") == 0
 
 
@@ -94,7 +94,7 @@ def test_the_operator_imports_only_on_a_named_written_request(
     args = ["import", "targets", _targets(tmp_path), "--data", data]
     assert drawledger(args) == 1
     err = capsys.readouterr().err
-    assert "records target.write only on a written request by an official" in err
+    assert "只有在有权办理的工作人员书面请求时才能登记或更正检查对象" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
     assert drawledger([*args, *REQUEST]) == 0
@@ -118,12 +118,12 @@ def test_a_request_lends_the_operator_no_authority_its_author_lacks(
     args = ["import", "targets", _targets(tmp_path, "gqc"), "--data", data]
     assert drawledger([*args, "--on-request-of", "head-hhc", "--request-ref", "函"]) == 1
     err = capsys.readouterr().err
-    assert "the operator acts on the request of head-hhc, who may not" in err
-    assert "division gqc" in err
+    assert "运维人员受 head-hhc 的书面请求办理，但 head-hhc 本人无权办理" in err
+    assert "处室 gqc" in err
     assert drawledger([*args, "--on-request-of", "nobody", "--request-ref", "函"]) == 1
-    assert "there is no official nobody" in capsys.readouterr().err
+    assert "没有工作人员 nobody" in capsys.readouterr().err
     assert drawledger([*args, "--on-request-of", "head-gqc"]) == 1
-    assert "name the written request with --request-ref" in capsys.readouterr().err
+    assert "请用 --request-ref 指明书面请求" in capsys.readouterr().err
     assert count_events(_registry(data).app, "target.registered") == 0
 
 
@@ -149,7 +149,7 @@ def test_the_operator_does_only_what_the_policy_lets_it(
         args = ["plans", "rollover", "--data", data, "--month", "2026-03"]
     assert drawledger(args) == 1
     err = capsys.readouterr().err
-    assert "the ledger's operator may not record" in err and "[authority] operator" in err
+    assert "账本运维人员不得" in err and "[authority] operator" in err
     app = _registry(data).app
     try:
         assert app.recorder.max_notification_id() == before  # nothing recorded

@@ -112,18 +112,18 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, 
     with pytest.raises(Forbidden, match="revoked"):
         _registry(data).authenticate(token)
     assert drawledger([*args, "--reason", "again"]) == 1
-    assert f"no active token {token_id}" in capsys.readouterr().err
+    assert f"没有有效的令牌 {token_id}" in capsys.readouterr().err
 
 
 def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys, tmp_path):
     assert _official(data, "clerk-1", "gqc", "clerk") == 0
     clerk = ["--as", "clerk-1", *_token_file(data, "clerk-1", tmp_path)]
     assert _official(data, "clerk-2", "gqc", "clerk", *clerk) == 1
-    assert "needs one of the roles admin" in capsys.readouterr().err
+    assert "须具有以下角色之一：系统管理员" in capsys.readouterr().err
     assert _official(data, "x-1", "gqc", "clerk,boss") == 1
-    assert "'boss' is not one of" in capsys.readouterr().err
+    assert "'boss' 应为以下之一：" in capsys.readouterr().err
     assert _official(data, "x-2", "nosuch", "clerk") == 1
-    assert "no division with code 'nosuch'" in capsys.readouterr().err
+    assert "没有代码为 'nosuch' 的处室" in capsys.readouterr().err
 
 
 def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path, capsys):
@@ -152,8 +152,8 @@ def test_an_official_of_another_division_is_refused_once_for_the_file(data, tmp_
     clerk = ["--as", "clerk-hhc", *_token_file(data, "clerk-hhc", tmp_path)]
     assert drawledger(["import", "targets", str(path), "--data", data, *clerk]) == 1
     err = capsys.readouterr().err
-    assert "the targets file is refused and nothing of it was recorded: row 2 (" in err
-    assert "official clerk-hhc of division hhc may not target.write" in err
+    assert "检查对象名录文件被拒绝，未记录任何内容：第 2 (" in err
+    assert "处室 hhc 的工作人员 clerk-hhc 无权登记或更正检查对象（target.write）" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
 
@@ -178,12 +178,12 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
 def test_export_to_another_kind_of_file_is_refused(data, tmp_path, capsys):
     out = tmp_path / "targets.ods"
     assert drawledger(["export-registry", "targets", "--data", data, "--out", str(out)]) == 1
-    assert "must end in .csv or .xlsx" in capsys.readouterr().err
+    assert "文件名应以 .csv 或 .xlsx 结尾" in capsys.readouterr().err
 
 
 def test_a_missing_file_is_exit_1_with_a_message(data, tmp_path, capsys):
     assert drawledger(["import", "targets", str(tmp_path / "none.csv"), "--data", data]) == 1
-    assert "cannot read" in capsys.readouterr().err
+    assert "无法读取" in (err := capsys.readouterr().err) and "文件或文件夹不存在" in err
 
 
 def test_long_imports_show_progress_on_stderr(data, tmp_path, capsys, monkeypatch):
@@ -220,5 +220,6 @@ def test_a_file_written_into_a_missing_folder_is_exit_1_naming_it(data, tmp_path
     capsys.readouterr()
     assert drawledger([*args, "--data", data]) == 1
     err = capsys.readouterr().err
-    assert "no-such-folder" in err and "No such file or directory" in err
+    assert "no-such-folder" in err and "文件或文件夹不存在" in err
+    assert "错误（file_unusable）：无法使用" in err
     assert "Traceback" not in err

@@ -167,16 +167,16 @@ def test_without_the_ledger_s_key_or_with_another_nothing_is_verified(demo, tmp_
 
 def test_bad_requests_are_refused_naming_what_is_wrong(demo, tmp_path, capsys):
     assert _write(demo, tmp_path / "a", "--draw", "no-such-draw") == 1
-    assert "no act touches draw no-such-draw" in capsys.readouterr().err
+    assert "没有涉及抽取 no-such-draw 的行为" in capsys.readouterr().err
     assert _write(demo, tmp_path / "b") == 1
-    assert "name exactly one of" in capsys.readouterr().err
+    assert "请指明 --target、--draw、--inspection、--official 中的一项" in capsys.readouterr().err
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
     assert _write(demo, tmp_path / "full", "--draw", demo["draw"]) == 1
-    assert "is not empty" in capsys.readouterr().err
+    assert "不是空文件夹" in capsys.readouterr().err
     args = ["--draw", demo["draw"], "--as-of", "999999"]
     assert _write(demo, tmp_path / "c", *args) == 1
-    assert "the signed checkpoint covers positions 1 to" in capsys.readouterr().err
+    assert "已签署的检查点覆盖位置 1 到" in capsys.readouterr().err
     assert verify_dispute([str(tmp_path / "nowhere"), "--key", demo["key"]]) == 2
 
 
@@ -649,10 +649,10 @@ def test_a_checkpoint_of_another_ledger_is_refused_when_writing(demo, tmp_path, 
     args = ["--draw", demo["draw"], "--consistent-with", str(note)]
     capsys.readouterr()
     assert _write(demo, tmp_path / "a", *args) == 1
-    assert "a checkpoint to prove consistency with" in capsys.readouterr().err
+    assert "用于证明一致性的检查点" in capsys.readouterr().err
     args = ["--draw", demo["draw"], "--consistent-with", str(tmp_path / "nowhere.note")]
     assert _write(demo, tmp_path / "b", *args) == 1
-    assert "--consistent-with" in capsys.readouterr().err
+    assert "--consistent-with 的文件" in (err := capsys.readouterr().err) and "不存在" in err
 
 
 def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, capsys):

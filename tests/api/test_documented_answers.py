@@ -20,8 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.openapi_errors import NO_CONFLICT
 from ledger.registry.service import Registry
 
+from .answers_run import missing as never_got
 from .test_hostile_parameters import fuzz_officials, known_values
 
 # Path parameters that are a closed list (a registry's name): a value outside it is a 422.
@@ -350,3 +352,19 @@ def test_a_binding_rollover_or_follow_up_contradicting_the_record_is_409(walk):
 
 def _as(tokens: dict[str, str], role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[role]}"}
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_command_that_can_contradict_nothing_documents_no_409(walk):
+    _, _, openapi, _ = walk
+    for method, path in NO_CONFLICT:
+        responses = openapi["paths"][path][method]["responses"]
+        assert "409" not in responses and "422" in responses, (path, sorted(responses))
+
+
+def test_a_run_of_the_whole_suite_fails_if_a_documented_answer_was_never_got():
+    openapi = {"paths": {"/x": {"post": {"responses": {"201": {}, "409": {}, "503": {}}}}}}
+    every = {"test_a.py", "test_b.py"}
+    assert never_got(openapi, ["POST /x 201"], every, every) == ["POST /x: 409"]
+    assert never_got(openapi, ["POST /x 201", "POST /x 409"], every, every) == []  # 503: rare
+    assert never_got(openapi, ["POST /x 201"], {"test_a.py"}, every) is None  # a part of the suite

@@ -88,7 +88,7 @@ def test_a_step_out_of_order_is_a_409_problem(client):
     ).json()["id"]
     response = client.post(f"/draws/{draw}/select")
     assert response.status_code == 409
-    assert "此步骤须为“revealed”" in response.json()["detail"]
+    assert "此步骤须为“已公开随机种子”" in response.json()["detail"]
 
 
 def test_draw_record_command_writes_the_manifest_and_population(tmp_path, capsys):

@@ -92,7 +92,7 @@ def test_a_file_with_an_unknown_header_is_a_422_naming_it(client, clerk):
     data = csv_bytes([*TARGET_HEADERS_ZH, "备注"], [target_row(1) + ["x"]])
     response = _upload(client, "targets", data, clerk)
     assert response.status_code == 422
-    assert "header（'备注'）：不是 targets 名录格式中的列" in response.json()["detail"]
+    assert "header（'备注'）：不是检查对象名录格式中的列" in response.json()["detail"]
     assert response.json()["problems"][0]["value"] == "备注"
 
 

@@ -159,7 +159,7 @@ def test_a_file_with_many_foreign_rows_is_one_refusal_naming_them(registry, clie
         client, "targets", csv_bytes(TARGET_HEADERS_EN, rows), _token(registry, "clerk-hhc")
     )
     detail = _refused_whole(response, "gqc")
-    assert detail.count("谁审批谁监管") == 1 and "and 5 more" in detail
+    assert detail.count("谁审批谁监管") == 1 and "行及另外 5 行" in detail
     assert "problems" not in response.json()
 
 

@@ -225,7 +225,7 @@ def test_an_official_without_the_right_gets_one_403_for_the_whole_file(registry)
 
     assert response.status_code == 403, response.text
     body = response.json()
-    assert body["detail"].count("无权办理 target.write") == 1
+    assert body["detail"].count("无权登记或更正检查对象（target.write）") == 1
     assert "problems" not in body
     assert count_events(registry.app) == before
     with pytest.raises(Forbidden):

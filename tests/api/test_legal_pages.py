@@ -229,7 +229,7 @@ def test_the_roles_decide_which_subjects_a_dispute_file_may_name(demo):
     body = {"subject": {"kind": "official", "key": "szc-clerk"}}
     refused = client.post("/disputes", json=body, headers=_bearer(demo, "auditor"))
     assert refused.status_code == 403
-    assert "关于某一工作人员的行为的争议文件只能由 legal_office 编写" in refused.json()["detail"]
+    assert "关于某一工作人员的行为的争议文件只能由法制处编写" in refused.json()["detail"]
     allowed = client.post("/disputes", json=body, headers=_bearer(demo, "legal"))
     assert allowed.status_code == 200 and allowed.headers["content-type"] == "application/zip"
     auditor, legal = _login(demo, "auditor"), _login(demo, "legal")

@@ -105,7 +105,7 @@ def test_a_clerk_or_a_leader_cannot_set_the_policy(world, who):
     head = world["ledger"].recorder.max_notification_id()
     response = world["client"].post("/policy", json={"document": _with_2027()}, headers=world[who])
     assert response.status_code == 403
-    assert "须具有以下角色之一：admin" in response.json()["detail"]
+    assert "须具有以下角色之一：系统管理员" in response.json()["detail"]
     assert world["ledger"].recorder.max_notification_id() == head
     assert world["client"].post("/policy", json={"document": _with_2027()}).status_code == 401
 
@@ -178,7 +178,7 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     good = tmp_path / "policy-2027.toml"
     good.write_text(_toml_2027(), encoding="utf-8")
     assert cli_main(["policy", "set", str(good), "--data", str(data), "--reason", "2027"]) == 1
-    assert "records policy.set only on a written request" in capsys.readouterr().err
+    assert "只有在有权办理的工作人员书面请求时才能发布制度版本" in capsys.readouterr().err
     args = ["policy", "set", str(good), "--data", str(data), *request]
     assert cli_main([*args, "--reason", "2027"]) == 0
     assert "recorded policy changzhou-water-2018/2 at position 5" in capsys.readouterr().out
@@ -201,13 +201,14 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
     capsys.readouterr()
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
     err = capsys.readouterr().err
-    assert "teams.min_inspectors=1: must be from 2 to 20" in err
-    assert "calendar.years.2027.holidays='2027-01-01': is not a quoted date 'YYYY-MM-DD'" in err
+    assert "被拒绝，未记录任何内容" in err
+    assert "teams.min_inspectors（1）：应在 2 到 20 之间" in err
+    assert "calendar.years.2027.holidays（'2027-01-01'）：不是带引号的日期 'YYYY-MM-DD'" in err
     bad.write_text("version = \n", encoding="utf-8")
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
-    assert "is not a TOML document" in capsys.readouterr().err
+    assert "不是 TOML 文档" in capsys.readouterr().err
     assert cli_main(["policy", "show", "--as-of", "5", "--data", str(data)]) == 1
-    assert "as_of 5: the log has positions 1 to 4" in capsys.readouterr().err
+    assert "as_of 5：日志的位置为 1 到 4" in capsys.readouterr().err
 
 
 def _toml_2027() -> str:

@@ -31,14 +31,15 @@ def test_every_text_fills_from_its_own_pattern(pattern, text):
         (
             "official szc-clerk of division szc may not target.write: act on a record of "
             "division ggc; a division acts only on its own records (谁审批谁监管)",
-            "处室 szc 的工作人员 szc-clerk 无权办理 target.write：办理处室 ggc 的记录",
+            "处室 szc 的工作人员 szc-clerk 无权登记或更正检查对象（target.write）："
+            "办理处室 ggc 的记录",
         ),
         ("no target with id or code 'nothing'", "没有编号或代码为 'nothing' 的检查对象"),
         ("as_of 99: the log has positions 1 to 50; 99 is beyond its head", "99 超出其末尾"),
         (
             "the operator acts on the request of bgs-x, who may not: official bgs-x "
             "(roles: clerk) may not policy.set: it needs one of the roles admin",
-            "须具有以下角色之一：admin",
+            "须具有以下角色之一：系统管理员",
         ),
         (
             "notified_on: 2026-11-09 is before draw d1 assigned its inspectors on 2026-11-10: no "
@@ -53,7 +54,7 @@ def test_a_message_is_given_whole_in_chinese_naming_what_it_names(message, says)
     assert text is not None and says in text, text
 
 
-STEP_CHECKS = ("check_step(", "check_status(", "check_partner(", "_check_live(")
+STEP_CHECKS = ("check_step(", "check_status(", "check_partner(", "_check_live(", "check_selected(")
 
 
 def test_every_step_a_refusal_names_is_given_in_chinese():
@@ -66,7 +67,7 @@ def test_every_step_a_refusal_names_is_given_in_chinese():
     for path in root.rglob("*.py"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if any(call in line for call in STEP_CHECKS) and "def " not in line:
-                named |= set(re.findall(r"(?:doing=|, )\"([a-z][a-z ']+)\"\)", line))
+                named |= set(re.findall(r"(?:doing=|, |\()\"([a-z][a-z ']+)\"\)", line))
     assert len(named) >= 20, named  # the search itself found the calls
     assert named <= set(DOINGS), named - set(DOINGS)
     for doing in named:

@@ -229,7 +229,7 @@ def test_the_template_from_the_cli_and_the_api(registry, tmp_path, capsys):
     assert drawledger(["template", "inspectors", "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out)["inspectors"]["C1"].value == "执法证号"
     assert drawledger(["template", "inspectors", "--out", str(tmp_path / "t.csv")]) == 1
-    assert "must end in .xlsx" in capsys.readouterr().err
+    assert "文件名应以 .xlsx 结尾" in capsys.readouterr().err
 
     client = TestClient(create_app(registry.app))
     clerk = {"Authorization": f"Bearer {registry.issue_token('clerk-gqc', None)}"}

@@ -293,9 +293,7 @@ def test_a_clerk_may_not_add_or_withdraw_another_divisions_item(bureau):
 
 
 def test_only_the_aggregator_publishes_the_item_list(bureau):
-    assert (
-        "plan_aggregator" in assert_problem(bureau.post("/item-lists", "szc-clerk"), 403)["detail"]
-    )
+    assert "计划汇总处室" in assert_problem(bureau.post("/item-lists", "szc-clerk"), 403)["detail"]
     response = bureau.post("/item-lists", "szc-aggregator")
     assert response.status_code == 201, response.text
     body = response.json()
@@ -342,7 +340,9 @@ def test_a_deactivated_officials_token_is_403(bureau):
 
 def test_only_an_admin_manages_officials(bureau):
     body = {"code": "x", "name": "x", "division": "szc", "roles": ["admin"]}
-    assert "admin" in assert_problem(bureau.post("/officials", "szc-clerk", body), 403)["detail"]
+    assert (
+        "系统管理员" in assert_problem(bureau.post("/officials", "szc-clerk", body), 403)["detail"]
+    )
     assert_problem(bureau.post("/officials/szc-clerk/tokens", "szc-clerk"), 403)
 
 

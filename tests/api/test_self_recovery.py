@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -167,5 +168,7 @@ def test_a_store_that_refuses_writes_answers_503_saying_why_and_still_reads(
         assert r.status_code == 503, r.text
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["title"] == title
+        # Chinese words only: the database's own (English) words go to the service's log.
+        assert not re.search(r"[A-Za-z]{4,}", r.json()["detail"]), r.json()["detail"]
         assert set(answers[:-1]) <= {201}
         assert _targets(client, token) == TARGETS  # reading goes on

@@ -39,7 +39,7 @@ def test_serve_refuses_settings_naming_a_store_without_the_ledger(tmp_path, caps
     toml.write_text(toml.read_text().replace(DEFAULT_DATABASE, "sqlite:///empty.sqlite"))
     assert main(["serve", "--data", str(data), "--port", "1"]) == 1
     error = capsys.readouterr().err
-    assert "holds no ledger" in error and ORIGIN in error and "empty.sqlite" in error
+    assert "中没有账本" in error and ORIGIN in error and "empty.sqlite" in error
 
 
 def test_serve_refuses_a_store_whose_ledger_has_another_key(tmp_path, capsys):
@@ -48,7 +48,7 @@ def test_serve_refuses_a_store_whose_ledger_has_another_key(tmp_path, capsys):
     create_data_dir(second, ORIGIN)
     (second / "keys" / "ledger.key").write_bytes((first / "keys" / "ledger.key").read_bytes())
     assert main(["serve", "--data", str(second), "--port", "1"]) == 1
-    assert "signed by unknown key" in capsys.readouterr().err
+    assert "由未知的密钥" in capsys.readouterr().err
 
 
 def test_a_database_password_goes_to_a_0600_file_never_into_the_toml(tmp_path):
@@ -81,7 +81,7 @@ def test_init_on_a_store_that_holds_another_ledger_is_refused_and_leaves_no_half
     second = tmp_path / "second"
     assert main(["init", "--data", str(second), "--origin", "other.test/ledger"]) == 1
     err = capsys.readouterr().err
-    assert f"holds {held} events already" in err and "empty database" in err, err
+    assert f"存储中已有 {held} 个事件" in err and "新账本须使用空数据库" in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (second / "drawledger.toml").exists()  # nothing half-made: init can run again
     assert not [p for p in second.rglob("*") if p.is_file()]

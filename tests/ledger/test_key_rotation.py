@@ -149,13 +149,13 @@ def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys
     args = ["keys", "revoke", key, "--from", "1", "--data", str(data), "--reason", "stolen"]
     assert cli_main(args) == 1
     err = capsys.readouterr().err
-    assert "rotate first" in err and err.count("\n") == 1
+    assert "请先轮换，再吊销" in err and err.count("\n") == 1
 
     assert cli_main(["keys", "rotate", "--data", str(data), "--reason", "yearly"]) == 0
     assert "rotated at ledger position" in capsys.readouterr().out
     args[4] = "999"
     assert cli_main(args) == 1
-    assert "the log has positions 1 to" in capsys.readouterr().err
+    assert "日志的位置为 1 到" in capsys.readouterr().err
     assert cli_main(["keys", "list", "--data", str(data)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("in use: ") and "earlier: " + key in out

@@ -1,0 +1,152 @@
+"""The Chinese text of the refusals of the ledger's setup (its key, configuration, store and data
+directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, ``ledger/setup.py``,
+``ledger/datadir.py``) and of the command line's own options (``api/cli_*.py``): part of
+``ledger.error_texts``. A group ``zh_os`` is the system's reason a file could not be read
+(``words.OS_REASONS``)."""
+
+from __future__ import annotations
+
+SETUP: list[tuple[str, str]] = [
+    # the ledger's key (ledger/keyfile.py)
+    (
+        r"(?P<p>.+) exists already; refusing to overwrite a ledger key",
+        "{p} 已存在；不会覆盖账本密钥",
+    ),
+    (
+        r"no ledger key at (?P<p>.+): run 'drawledger init --data DIR' to create one",
+        "{p} 处没有账本密钥：请先运行 'drawledger init --data DIR' 创建",
+    ),
+    (
+        r"ledger key (?P<p>.+) has mode (?P<m>\d+); it must be readable by its owner only "
+        r"\(chmod 600 (?P<n>.+)\)",
+        "账本密钥 {p} 的权限为 {m}；只能由其所有者读取（chmod 600 {n}）",
+    ),
+    (r"ledger key (?P<p>.+?) is malformed: (?P<e>.+)", "账本密钥 {p} 格式有误（{e}）"),
+    # the configuration (ledger/config.py, ledger/storage.py)
+    (
+        r"(?P<p>.+) not found: run 'drawledger init --data (?P<d>.+)' first",
+        "未找到 {p}：请先运行 'drawledger init --data {d}'",
+    ),
+    (
+        r"(?P<p>.+?) is not a valid drawledger config: (?P<e>.+)",
+        "{p} 不是有效的 drawledger 配置文件（{e}）",
+    ),
+    (
+        r"(?P<w>\S+) must be a number of seconds, got (?P<v>.+)",
+        "{w} 应为秒数，实为 {v}",
+    ),
+    (
+        r"(?P<w>\S+) must be between 0 and (?P<m>\S+) seconds, got (?P<v>.+)",
+        "{w} 应在 0 到 {m} 秒之间，实为 {v}",
+    ),
+    (
+        r"(?P<w>\S+) must be a whole number of MiB, 1 to 4096, got (?P<v>.+)",
+        "{w} 应为 1 到 4096 之间的整数（MiB），实为 {v}",
+    ),
+    (
+        r"database URL (?P<u>.+) names no user for its password",
+        "数据库地址 {u} 未指明其密码所属的用户",
+    ),
+    (
+        r"database URL (?P<u>.+) needs a host \(or \?host=/socket/dir\) and a database name",
+        "数据库地址 {u} 须指明主机（或 ?host=/socket/dir）和数据库名",
+    ),
+    (
+        r"database URL (?P<u>.+): expected sqlite:///FILE or postgresql://\.\.\.",
+        "数据库地址 {u}：应为 sqlite:///FILE 或 postgresql://...",
+    ),
+    (
+        r"(?P<p>.+) \(database_password_file\) not found",
+        "未找到 {p}（database_password_file）",
+    ),
+    (
+        r"(?P<p>.+) is readable by others: chmod 600 (?P<q>.+)",
+        "{p} 可被他人读取：请执行 chmod 600 {q}",
+    ),
+    (r"(?P<p>.+?) is malformed: (?P<e>.+)", "{p} 格式有误（{e}）"),
+    # the store and the data directory (ledger/setup.py, ledger/datadir.py, ledger/demo)
+    (
+        r"(?P<d>.+) holds a ledger already \(drawledger\.toml exists\)",
+        "{d} 中已有账本（drawledger.toml 已存在）",
+    ),
+    (
+        r"this ledger holds the demo registry already \(division 'bgs' exists\): build the demo "
+        r"in a new data directory",
+        "本账本已有演示名录（处室 'bgs' 已存在）：请在新的数据目录中建立演示",
+    ),
+    (
+        r"the store (?P<w>.+) holds no ledger (?P<o>.+) \(no ledger\.created\): check 'database' "
+        r"in drawledger\.toml and (?P<v>\S+), or run 'drawledger init'",
+        "存储 {w} 中没有账本 {o}（没有 ledger.created 事件）：请检查 drawledger.toml 中的 "
+        "'database' 及 {v}，或运行 'drawledger init'",
+    ),
+    (
+        r"the data directory (?P<d>.+?) is readable by others: (?P<l>.+?)(?: and (?P<n>\d+) more)?"
+        r"\. It holds the signing key and the draws' sealed nonces; make it the owner's alone "
+        r"\(chmod -R go-rwx (?P<e>.+)\) and start again",
+        "数据目录 {d} 可被他人读取：{l}。其中存有签名密钥和抽取的密封随机数；"
+        "请使其仅供所有者访问（chmod -R go-rwx {e}）后重新开始",
+    ),
+    # the command line's options (api/cli_common.py, api/cli_*.py)
+    (
+        r"(?P<w>\S+) (?P<v>.+): cannot read: (?P<zh_os>.+)",
+        "{w} {v}：无法读取：{zh_os}",
+    ),
+    (
+        r"cannot read the token file (?P<p>.+): (?P<zh_os>.+)",
+        "无法读取令牌文件 {p}：{zh_os}",
+    ),
+    (r"cannot read (?P<p>.+): (?P<zh_os>.+)", "无法读取 {p}：{zh_os}"),
+    (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
+    (
+        r"the token given is official (?P<o>\S+)'s, not (?P<n>\S+)'s",
+        "所给令牌属于工作人员 {o}，而非 {n}",
+    ),
+    (
+        r"--on-request-of is for the operator's acts; an official acts in person",
+        "--on-request-of 只用于运维人员受托办理的行为；工作人员须亲自办理",
+    ),
+    (
+        r"--as (?P<n>\S+): the CLI acts in an official's name only with that official's "
+        r"credential \(--token-file FILE or (?P<v>\S+)\); .+",
+        "--as {n}：命令行只有持该工作人员的凭据（--token-file FILE 或 {v}）才能以其名义办理；"
+        "没有凭据时请去掉 --as，由账本运维人员在制度允许时以自身名义记录",
+    ),
+    (
+        r"--request-ref needs --on-request-of naming the official who asked",
+        "--request-ref 须与指明请求人的 --on-request-of 一同使用",
+    ),
+    (
+        r"--on-request-of (?P<c>\S+): name the written request with --request-ref .+",
+        "--on-request-of {c}：请用 --request-ref 指明书面请求（如函件及其文号）",
+    ),
+    (
+        r"--on-request-of (?P<c>\S+): there is no official (?P=c)",
+        "--on-request-of {c}：没有工作人员 {c}",
+    ),
+    (
+        r"--on-request-of (?P<c>\S+): official (?P=c) is deactivated",
+        "--on-request-of {c}：工作人员 {c} 已停用",
+    ),
+    (
+        r"name exactly one of --target, --draw, --inspection, --official",
+        "请指明 --target、--draw、--inspection、--official 中的一项（只能一项）",
+    ),
+    (
+        r"--consistent-with: \[Errno \d+\] (?P<zh_os>[^:]+): (?P<p>.+)",
+        "--consistent-with 的文件 {p} 无法读取：{zh_os}",
+    ),
+    (r"--consistent-with: (?P<e>.+)", "--consistent-with：无法读取（{e}）"),
+    (
+        r"(?P<o>.+) is not empty: the assessment goes into a new directory",
+        "{o} 不是空文件夹：年度考核须写入新的文件夹",
+    ),
+    (
+        r"(?P<o>.+) is not empty: a dispute file goes into a new directory",
+        "{o} 不是空文件夹：争议材料须写入新的文件夹",
+    ),
+    (
+        r"template file (?P<n>.+): the name must end in \.xlsx",
+        "模板文件 {n}：文件名应以 .xlsx 结尾",
+    ),
+]
