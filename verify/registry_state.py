@@ -106,6 +106,13 @@ class RegistryState:
     def target_by_key(self) -> dict[str, TargetState]:
         return {t.key: t for t in self.targets.values()}
 
+    def targets_by_keys(self, keys: Iterable[str]) -> dict[str, TargetState]:
+        """``target_by_key()`` restricted to ``keys`` (the same record for each, the last
+        registered under a key as there): one pass over the registry, no index of all of it
+        (a province's is ~45 MiB a copy, issue 15)."""
+        wanted = set(keys)
+        return {t.key: t for t in self.targets.values() if t.key in wanted}
+
 
 def fold(envelopes: Iterable[dict[str, Any]], *, names: bool = True) -> RegistryState:
     state = RegistryState(names=names)
