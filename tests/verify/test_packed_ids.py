@@ -1,0 +1,166 @@
+"""Aggregate ids packed to 16 bytes and columns by row (verify/aggregate_ids.py), as the record
+pass keeps its chains' heads and the authority replay's owners and target keys (issue 15).
+Packing must tell apart exactly the ids the text did: a forged id that spells a real one
+otherwise (upper case, no hyphens, a space) is another aggregate, caught as the text one was —
+a chain that does not start at version 1, a record whose division nobody named."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import pytest
+
+from verify.aggregate_ids import Column, packed, row_of, unpacked
+from verify.authority_replay import replay_authority
+from verify.chain_heads import ChainHeads
+from verify.record_pass import Decoded, RecordPass
+
+ID = "c9fd5e91-ecd6-5997-acaf-f38599edcaf8"
+LOOKALIKES = [
+    ID.upper(),
+    ID.replace("-", ""),
+    ID.replace("-", " ", 1),
+    ID[:-1] + "F",
+    "{" + ID[1:-1] + "}",
+    ID.replace("-", "", 1) + "0",
+    "c9fd5e91-ecd6-5997-acaf-f38599edcaf\u0669",  # an Arabic-Indic digit, not hex
+]
+
+
+def test_a_canonical_id_packs_to_its_16_bytes_and_back_and_nothing_else_packs():
+    assert packed(ID) == uuid.UUID(ID).bytes and unpacked(packed(ID)) == ID
+    for lookalike in LOOKALIKES:
+        assert packed(lookalike) == lookalike, lookalike  # stays text: never equal to bytes
+        assert packed(lookalike) != packed(ID)
+    for other in ["t-1", "", 5, None, ["x"], b"0123456789abcdef"]:
+        assert packed(other) == other
+    assert packed(packed(ID)) == packed(ID)  # packing twice is packing once
+
+
+def test_packing_is_one_to_one_on_many_random_ids():
+    rng = random.Random(15)
+    ids = {str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(20_000)}
+    keys = {packed(i) for i in ids}
+    assert len(keys) == len(ids) and all(type(k) is bytes and len(k) == 16 for k in keys)
+    assert {unpacked(k) for k in keys} == ids
+
+
+def test_a_column_answers_as_a_dict_through_many_changes_with_rows_numbered_elsewhere():
+    rng = random.Random(4)
+    rows: dict[Any, int] = {}
+    column, plain = Column(rows), {}
+    names = [packed(str(uuid.UUID(int=rng.getrandbits(128)))) for _ in range(200)] + ["t-x"]
+    for _ in range(5_000):
+        name = rng.choice(names)
+        if rng.random() < 0.3:
+            row_of(rows, name)  # numbered by another column: no value here
+            continue
+        value = rng.choice(["szc", "jcc", None])
+        column[name] = value
+        plain[name] = value
+    for name in [*names, "never", ["not", "a", "key"]]:
+        assert column.get(name, "-") == plain.get(name, "-") if type(name) is not list else True
+        if type(name) is not list:
+            assert (name in column) == (name in plain)
+    assert len(column) == len(plain)
+    with pytest.raises(KeyError):
+        column["never"]
+
+
+def test_heads_sharing_rows_with_a_column_answer_as_a_dict():
+    rng = random.Random(9)
+    heads, plain = ChainHeads(), {}
+    owners = Column(heads.rows)
+    names = [f"agg-{n}" for n in range(100)]
+    for position in range(3_000):
+        name = rng.choice(names)
+        if rng.random() < 0.2:
+            owners[rng.choice(names)] = "szc"  # may number a row before its head
+            continue
+        seen = plain.get(name)
+        assert heads.get(name) == seen
+        head = ((seen[0] + 1) if seen else 1, rng.randbytes(32), position)
+        heads[name] = head
+        plain[name] = head
+    assert len(heads) == len(plain)
+    for name in [*names, "never"]:
+        assert heads.get(name) == plain.get(name) and (name in heads) == (name in plain)
+
+
+def _decoded(aggregate: str, version: int, prev: bytes | None, digest: bytes) -> Decoded:
+    facts = ("clerk-1", "clerk", "szc", "szc", None, None)
+    return Decoded(
+        "target.updated", aggregate, version, prev.hex() if prev else None, digest, b"k", facts
+    )
+
+
+@pytest.mark.parametrize("forged", LOOKALIKES[:3])
+def test_a_lookalike_id_cannot_extend_a_real_chain(forged: str):
+    """The insider forges v2 of a real target's chain under an id that reads the same: it is
+    another aggregate, whose chain starts at v2 — caught, and the real head is untouched."""
+    passed = RecordPass([], None)
+    first, second = bytes([1]) * 32, bytes([2]) * 32
+    passed.add(b"r0", _decoded(ID, 1, None, first))
+    passed.add(b"r1", _decoded(forged, 2, first, second))
+    failures = passed.chains.failures
+    assert [f.position for f in failures] == [1]
+    assert f"aggregate {forged}: expected version 1 as its first event, got 2" in failures[0].message
+    assert passed.last.get(packed(ID)) == (1, first, 0) and len(passed.last) == 2
+
+
+def test_a_broken_link_in_a_packed_chain_is_caught_and_named_by_its_text():
+    passed = RecordPass([], None)
+    digests = [bytes([n]) * 32 for n in range(1, 8)]
+    for version in range(1, 8):
+        prev = None if version == 1 else digests[version - 2]
+        if version == 5:
+            prev = bytes([0xAB]) * 32  # the 5th event links to a digest that is not the 4th's
+        passed.add(f"r{version}".encode(), _decoded(ID, version, prev, digests[version - 1]))
+    failures = passed.chains.failures
+    assert [f.position for f in failures] == [4]
+    assert f"aggregate {ID} v5: prev is {'ab' * 32}" in failures[0].message
+    assert f"expected {digests[3].hex()} (digest of v4 at position 3)" in failures[0].message
+
+
+def _acts(*events: tuple[str, str, Any, Any]) -> list[tuple[int, str, str, Any]]:
+    official = {"szc": ("clerk-s", "clerk", "szc"), "jcc": ("clerk-j", "clerk", "jcc")}
+    out: list[tuple[int, str, str, Any]] = [
+        (0, "official.registered", "o-s", ("admin", "admin", "szc", ("clerk-s", "szc", ["clerk"]), None, None)),
+        (1, "official.registered", "o-j", ("admin", "admin", "szc", ("clerk-j", "jcc", ["clerk"]), None, None)),
+    ]  # fmt: skip  (their registration is not what is judged here: findings from 2 on)
+    for n, (kind, aggregate, by, extra) in enumerate(events, start=2):
+        out.append((n, kind, aggregate, (*official[by], extra, None, None)))
+    return out
+
+
+def test_a_lookalike_id_does_not_borrow_a_real_records_division():
+    """A clerk of jcc moves "a target" under an id spelling szc's target otherwise: the replay
+    knows no record by that id (as the text replay did) and says so, naming the id as written;
+    the real target's own update by jcc is outside jcc's authority, as before."""
+    report = replay_authority(
+        _acts(
+            ("target.registered", ID, "szc", "szc"),
+            ("target.updated", ID.upper(), "jcc", None),
+            ("target.updated", ID, "jcc", None),
+            ("target.updated", ID, "szc", None),
+        )
+    )
+    findings = {f.position: f.message for f in report.findings if f.position >= 2}
+    assert sorted(findings) == [3, 4], findings
+    assert f"the division of record {ID.upper()} is unknown" in findings[3]
+    assert "not on division szc's" in findings[4]
+
+
+def test_a_publication_naming_a_lookalike_inspection_id_has_no_owner():
+    report = replay_authority(
+        _acts(
+            ("inspection.notified", ID, "szc", "szc"),
+            ("publication.published", "p-2", "szc", ID.replace("-", "")),
+            ("publication.published", "p-3", "szc", ID),
+        )
+    )
+    found = {f.position: f.message for f in report.findings if f.position >= 2}
+    assert sorted(found) == [3], found
+    assert f"the division of record {ID.replace('-', '')} is unknown" in found[3]
