@@ -27,14 +27,21 @@ AggregateKey = Any  # a packed id (16 bytes) or, when not canonical, the id as i
 def packed(aggregate: Any) -> AggregateKey:
     """A canonical UUID text as its 16 bytes; anything else (a non-canonical or forged id, an
     id already packed) unchanged."""
-    if type(aggregate) is str and len(aggregate) == 36:
-        try:
-            raw = bytes.fromhex(aggregate.replace("-", ""))
-        except ValueError:
-            return aggregate
-        if len(raw) == 16 and unpacked(raw) == aggregate:
-            return raw
-    return aggregate
+    if type(aggregate) is not str or len(aggregate) != 36:
+        return aggregate
+    digits = aggregate.replace("-", "")
+    # Four hyphens in all (36 - 32), each where the canonical form has one, and the 32 others
+    # the lowercase hex of 16 bytes (``fromhex`` also reads upper case and skips spaces: the
+    # bytes' own hex must give the digits back).
+    if len(digits) != 32 or not (
+        aggregate[8] == aggregate[13] == aggregate[18] == aggregate[23] == "-"
+    ):
+        return aggregate
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return aggregate
+    return raw if raw.hex() == digits else aggregate
 
 
 def unpacked(key: AggregateKey) -> Any:
