@@ -197,3 +197,79 @@ def test_the_population_digests_hashed_in_batches_are_the_one_shot_digests():
         assert population_table_digest(rows) == hashlib.sha256(table.encode()).hexdigest()
     one = population_digest(["a", "b"])
     assert population_digest(["b", "a", "b"]) == one != population_digest(["a", "b", "c"])
+
+
+def _fold_both(envelopes: list[dict[str, Any]]) -> tuple[Any, Any]:
+    from verify.registry_state import RegistryState
+
+    plain, packed_fold = RegistryState(names=False), RegistryState(names=False, packed_ids=True)
+    for envelope in envelopes:
+        plain.apply(envelope)
+        packed_fold.apply(envelope)
+    return plain, packed_fold
+
+
+def _target_env(kind: str, aggregate: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "aggregate": aggregate, "payload": payload, "time": "2026-03-02T00:00Z"}
+
+
+def test_the_draw_replays_packed_registry_is_the_plain_one_and_a_lookalike_changes_nothing():
+    """Steps 9 and 10 fold the registry by packed id: the same records, populations and
+    recusals as the text fold; a forged update under a lookalike id fails alike in both (no
+    record by that id) and leaves the real target as it was."""
+    from verify.eligibility import inspector_exclusion, population
+    from verify.registry_state import InspectorState
+
+    rng = random.Random(5)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(60)]
+    envelopes = [
+        _target_env(
+            "target.registered",
+            aggregate,
+            {
+                "kind": "enterprise",
+                "code": f"91320400{n:010d}",
+                "name": "x",
+                "district": "武进区",
+                "grid": None,
+                "division": rng.choice(["szc", "jcc"]),
+                "items": ["qsxk"],
+                "credit_class": "A",
+                "risk_flags": [],
+            },
+        )
+        for n, aggregate in enumerate(ids)
+    ]
+    envelopes += [
+        _target_env("target.updated", ids[3], {"changes": {"division": "szc"}}),
+        _target_env("target.status_changed", ids[4], {"status": "closed"}),
+    ]
+    plain, packed_fold = _fold_both(envelopes)
+    assert list(packed_fold.targets) == [packed(i) for i in ids]
+    for aggregate in ids:
+        p, q = plain.targets[aggregate], packed_fold.targets[packed(aggregate)]
+        assert q._replace(aggregate=unpacked(q.aggregate)) == p
+    criteria = {"division": "szc"}
+    assert population(packed_fold, criteria, {}, 2026) == population(plain, criteria, {}, 2026)
+    forged = _target_env("target.updated", ids[5].upper(), {"changes": {"division": "jcc"}})
+    for state in (plain, packed_fold):
+        with pytest.raises(KeyError):
+            state.apply(forged)
+    assert packed_fold.targets[packed(ids[5])].division == plain.targets[ids[5]].division
+    # A conflict declared on the target's id (as text) still recuses for it: the draw rules
+    # compare the record's id unpacked (draw_rules.assignment, substitution).
+    key = f"91320400{7:010d}"
+    target = packed_fold.targets_by_keys([key])[key]
+    certificate = {"valid_until": "2030-01-01"}
+    inspector = InspectorState("i-1", "n", certificate, "u", "szc", True, ["qsxk"], "on_duty")
+    inspector = InspectorState(**{**inspector.__dict__, "conflicts": frozenset({ids[7]})})
+    why = inspector_exclusion(
+        inspector,
+        code="i-1",
+        item="qsxk",
+        target_aggregate=unpacked(target.aggregate),
+        on_date="2026-03-02",
+        policy={},
+        assignments=0,
+    )
+    assert why is not None and why.startswith("recused")
