@@ -2,6 +2,10 @@
 identities (roster inspectors, bindings, teams present) and the directed-inspection scope
 (listed items and registered targets), folded event by event (``verify/authority_replay.py``).
 
+Records are kept by aggregate key (``aggregate_ids.packed``: a canonical id as its 16 bytes),
+and what every record or target has (its owner, a target's key) in columns by row
+(``aggregate_ids.Column``), whose numbering the record pass shares with the chains' heads.
+
 Pure data and functions: no ledger, no I/O.
 """
 
@@ -12,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from .aggregate_ids import AggregateKey, Column, packed, unpacked
 from .authority_rules import INSPECTION, MOVED, NAMED, NEW, NONE, moving
 
 
@@ -23,31 +28,36 @@ class OfficialState:
 
 
 class AuthorityLog:
-    """Officials and record owners as the log stood: what each judgement reads."""
+    """Officials and record owners as the log stood: what each judgement reads. Aggregates are
+    named by their packed keys (``aggregate_ids.packed``); ``rows`` numbers them for the
+    columns, shared with the caller's (the chains' heads) when given."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: dict[AggregateKey, int] | None = None) -> None:
+        rows = {} if rows is None else rows
         self.officials: dict[Any, OfficialState] = {}  # by code
-        self.codes: dict[str, Any] = {}  # official aggregate id -> code
-        self.owner: dict[str, Any] = {}  # record aggregate id -> division
+        self.codes: dict[AggregateKey, Any] = {}  # official aggregate -> code
+        self.owner = Column(rows)  # record aggregate -> division
         self.policy: dict[str, Any] = {}  # what the replay reads of the policy in force
         self.units: dict[Any, Any] = {}  # roster inspector code -> unit
-        self.inspectors: dict[str, Any] = {}  # inspector aggregate id -> code
+        self.inspectors: dict[AggregateKey, Any] = {}  # inspector aggregate -> code
         self.bound: dict[Any, Any] = {}  # official code -> the inspector bound to them
         self.holder: dict[Any, Any] = {}  # inspector code -> the active official bound to them
-        self.present: dict[str, list[Any]] = {}  # inspection aggregate id -> the team present
+        self.present: dict[AggregateKey, list[Any]] = {}  # inspection aggregate -> team present
         self.policies = 0  # how many policy versions have been set
         # What a directed inspection may name (``directed_refusal``): the listed items and the
         # registered targets, by code and key.
         self.items: dict[Any, tuple[Any, tuple[Any, ...], bool]] = {}  # (owner, units, withdrawn)
-        self.item_codes: dict[str, Any] = {}  # item aggregate id -> code
+        self.item_codes: dict[AggregateKey, Any] = {}  # item aggregate -> code
         self.targets: dict[Any, tuple[Any, tuple[Any, ...]]] = {}  # key -> (division, items)
-        self.target_keys: dict[str, Any] = {}  # target aggregate id -> key
+        self.target_keys = Column(rows)  # target aggregate -> key
 
-    def apply(self, position: int, kind: str, whose: str, aggregate: str, extra: Any) -> None:
+    def apply(
+        self, position: int, kind: str, whose: str, aggregate: AggregateKey, extra: Any
+    ) -> None:
         if whose == NEW or (whose == MOVED and extra is not None):
             self.owner[aggregate] = _shared(extra)
         elif whose == INSPECTION:
-            self.owner[aggregate] = self.owner.get(str(extra))
+            self.owner[aggregate] = self.owner.get(packed(str(extra)))
         elif kind == "policy.set":
             self.policy = extra if isinstance(extra, dict) else {}
             self.policies += 1
@@ -69,7 +79,7 @@ class AuthorityLog:
                 # A deactivated official's inspector is free again.
                 self.holder.pop(self.bound.pop(code, None), None)
 
-    def apply_identity(self, kind: str, aggregate: str, identity: Any) -> None:
+    def apply_identity(self, kind: str, aggregate: AggregateKey, identity: Any) -> None:
         if not isinstance(identity, tuple) or not identity:
             return
         if not all(isinstance(v, str | list | None) for v in identity):
@@ -89,7 +99,7 @@ class AuthorityLog:
         elif kind == "inspection.carried_out" and isinstance(identity[0], list):
             self.present[aggregate] = identity[0]
 
-    def apply_scope(self, kind: str, aggregate: str, scope: Any) -> None:
+    def apply_scope(self, kind: str, aggregate: AggregateKey, scope: Any) -> None:
         """Fold what an item or target event says of the directed-inspection scope."""
         if not isinstance(scope, tuple) or len(scope) != 3:
             return
@@ -139,16 +149,20 @@ class AuthorityLog:
     def bound_to(self, inspector: Any) -> Any:
         return self.holder.get(inspector)
 
-    def divisions(self, whose: str, aggregate: str, extra: Any) -> tuple[list[Any], str | None]:
+    def divisions(
+        self, whose: str, aggregate: AggregateKey, extra: Any
+    ) -> tuple[list[Any], str | None]:
         """The divisions whose records the event acts on, or a reason they are unknown."""
         if whose == NONE:
             return [], None
         if whose in (NEW, NAMED):
             return ([extra], None) if isinstance(extra, str) else ([], "names no division")
-        key = str(extra) if whose == INSPECTION else aggregate
+        key = packed(str(extra)) if whose == INSPECTION else aggregate
         owner = self.owner.get(key)
         if not isinstance(owner, str):
-            return [], f"the division of record {key} is unknown: no earlier event names it"
+            return [], (
+                f"the division of record {unpacked(key)} is unknown: no earlier event names it"
+            )
         if whose == MOVED and isinstance(extra, str):
             return list(moving(owner, extra)), None
         return [owner], None

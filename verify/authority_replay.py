@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .aggregate_ids import AggregateKey, packed
 from .authority_log import AuthorityLog
 from .authority_rules import (
     EVENT_ACTS,
@@ -245,13 +246,17 @@ def replay_authority(events: Iterable[tuple[int, str, str, Facts]]) -> Authority
 
 class AuthorityReplay:
     """``replay_authority`` one event at a time, for a verifier that streams the bundle: what it
-    keeps is the registry of officials and records, not the events."""
+    keeps is the registry of officials and records, not the events. Aggregates are kept by
+    their packed keys (``aggregate_ids.packed``), numbered in ``rows`` (shared with the
+    caller's columns when given: the record pass's chains' heads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: dict[AggregateKey, int] | None = None) -> None:
         self.report = AuthorityReport()
-        self._log = AuthorityLog()
+        self._log = AuthorityLog(rows)
 
-    def add(self, position: int, kind: str, aggregate: str, event_facts: Facts) -> None:
+    def add(self, position: int, kind: str, aggregate: AggregateKey, event_facts: Facts) -> None:
+        """Judge one event; ``aggregate`` its id as written or already packed."""
+        aggregate = packed(aggregate)
         report, log = self.report, self._log
         official, role, department, extra, identity, request = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)

@@ -96,7 +96,7 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
                 "partner_declined",
             ):
                 failures.append((at, f"{step} recorded before the population was frozen"))
-    state = RegistryState(names=False)  # no draw rule reads a name
+    state = RegistryState(names=False, packed_ids=True)  # no draw rule reads a name
     for position, envelope in enumerate(envelopes):
         for draw in frozen_at.pop(state.position, []):
             failures += _check(draw, state, position)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .aggregate_ids import unpacked
 from .draws import (
     Skip,
     assign_team,
@@ -157,12 +158,12 @@ def assignment(
     does not inspect for two divisions on one visit)."""
     walk_params = _for(params, partner)
     inspectors = roster(state, partner)
-    by_key = state.target_by_key()  # once: it indexes the whole registry
+    by_key = state.targets_by_keys(selected)  # once: one pass over the registry
     assignments: dict[str, int] = {}
     teams = []
     for target in selected:
         others = (taken or {}).get(target, {})
-        aggregate = by_key[target].aggregate
+        aggregate = unpacked(by_key[target].aggregate)
         why = ineligibility(walk_params, state, aggregate, on_date, assignments, others)
         order = _order(params, inspectors, target, partner)
         team = assign_team(order, target, walk_params["team_size"], why)
@@ -191,7 +192,7 @@ def substitution(
     """Step 6: the next eligible inspector after where the team's walk stopped (in the
     partner's own order for a partner's team), skipping those on other divisions' teams."""
     others = (taken or {}).get(team["target"], {})
-    aggregate = state.target_by_key()[team["target"]].aggregate
+    aggregate = unpacked(state.targets_by_keys([team["target"]])[team["target"]].aggregate)
     why = ineligibility(_for(params, partner), state, aggregate, on_date, {}, others)
     order = _order(params, roster(state, partner), team["target"], partner)
     walk = _Walk(team["target"], team["members"], team["walked"])

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .eligibility import reason as recorded_reason
 from .errors import VerifyError
@@ -59,10 +60,39 @@ def derive_seed(normalised_entropy: str, nonce: bytes) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_LINES_AT_ONCE = 4096  # lines hashed a batch at a time, not joined into one text first
+
+
+def _lines_digest(lines: Iterable[str]) -> str:
+    """SHA-256 of the lines' UTF-8 text, hashed in batches: the digest of their concatenation,
+    without holding it (a province's population, ~350,000 lines, would be ~100 MiB of text,
+    pieces and bytes at once beside the registry; issue 15)."""
+    digest = hashlib.sha256()
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= _LINES_AT_ONCE:
+            digest.update("".join(batch).encode("utf-8"))
+            batch.clear()
+    digest.update("".join(batch).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _unique(ordered: list[Any]) -> Iterator[Any]:
+    """The sorted ``ordered`` without repeats (``sorted(set(...))`` without the set)."""
+    previous: Any = _NOTHING
+    for value in ordered:
+        if value != previous:
+            yield value
+            previous = value
+
+
+_NOTHING = object()
+
+
 def population_digest(ids: Iterable[str]) -> str:
     """SHA-256 of the sorted unique ids, one per line: ``LC_ALL=C sort -u ids.txt | sha256sum``."""
-    lines = "".join(f"{i}\n" for i in sorted(set(ids)))
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+    return _lines_digest(f"{i}\n" for i in _unique(sorted(ids)))
 
 
 def roster_digest(codes: Iterable[str]) -> str:
@@ -77,8 +107,7 @@ def population_table_digest(rows: Iterable[tuple[str, str, int]]) -> str:
     weight LF`` per eligible target, sorted by id (weight 1 in an unweighted draw). The freeze
     records it beside ``population_digest`` (which covers the ids only), so a record that
     altered a target's stratum or weight no longer matches what the draw committed to."""
-    lines = "".join(f"{i}\t{s}\t{w}\n" for i, s, w in sorted(rows))
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+    return _lines_digest(f"{i}\t{s}\t{w}\n" for i, s, w in sorted(rows))
 
 
 @dataclass(frozen=True)

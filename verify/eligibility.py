@@ -179,7 +179,7 @@ def population(
 def weights(state: RegistryState, keys: list[str], policy: dict[str, Any]) -> dict[str, int]:
     """Virtual-id counts from the policy's credit-class weights (risk raises the odds)."""
     table = policy.get("frequency", {}).get("credit_class_weight", {})
-    by_key = state.target_by_key()
+    by_key = state.targets_by_keys(keys)
     return {k: int(table.get(by_key[k].credit_class, 1)) for k in keys}
 
 

@@ -64,7 +64,7 @@ class Summary:
 def check_inspections(envelopes: Iterable[dict[str, Any] | None]) -> Summary:
     """Check every inspection and publication; ``None`` stands for an undecodable record."""
     out = Summary()
-    state = RegistryState(names=False)  # no draw rule reads a name
+    state = RegistryState(names=False, packed_ids=True)  # no draw rule reads a name
     teams: dict[tuple[str, str, str], list[str]] = {}  # (draw, division, target) -> members
     draw_division: dict[str, str] = {}
     directed: dict[str, tuple[str, list[str]]] = {}  # id -> (division, targets)

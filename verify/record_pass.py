@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
+from .aggregate_ids import packed
 from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
 from .chain_heads import ChainHeads
 from .errors import VerifyError
@@ -207,7 +208,7 @@ class RecordPass:
         self.proof = Ranges(consistency_ranges(*proof) if proof else [])
         self.signers: list[tuple[Any, ...]] = []  # runs (first, last, key) and key events
         self.witness_events: list[tuple[int, str, Any, Any]] = []
-        self.authority = AuthorityReplay()
+        self.authority = AuthorityReplay(self.last.rows)  # one numbering of aggregates
         self.history = KeyHistory()  # set by step 3 once the pass is done
         self.replayed = False  # whether steps 9-11 have anything to read
 
@@ -230,9 +231,9 @@ class RecordPass:
             return
         if i == 0:
             self.first_decoded = True
-        # One copy of the id for the chain and the authority replay (not interned: an id is
-        # unique, and the interned table would keep an entry for each of a province's targets).
-        aggregate = d.aggregate
+        # One key for the id, packed (16 bytes), for the chain and the authority replay (not
+        # interned: an id is unique, and the table would keep an entry for each).
+        aggregate = packed(d.aggregate)
         kind, version = d.type, d.version
         seen = self.last.get(aggregate)
         if seen is None:
@@ -311,7 +312,7 @@ class RecordPass:
             for position in range(first, last + 1):
                 yield position, "", key, None
 
-    def _chain(self, i: int, d: Decoded, aggregate: str) -> None:
+    def _chain(self, i: int, d: Decoded, aggregate: Any) -> None:
         seen = self.last.get(aggregate)
         expected_version = seen[0] + 1 if seen else 1
         if d.version != expected_version:

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from .aggregate_ids import packed
+
 
 def target_key(kind: str, code: str) -> str:
     """The id a target is drawn under: its credit code, or ``kind:code`` for projects and
@@ -82,13 +84,20 @@ class RegistryState:
     # Whether targets' names are kept: the ledger shows them; no draw rule reads them, so a
     # verifier's fold leaves them out (None). Not compared: the same registry either way.
     names: bool = field(default=True, compare=False)
+    # Whether records are kept by packed aggregate id (``aggregate_ids.packed``: 16 bytes for a
+    # canonical id, ~32 B a target less; a record's ``aggregate`` is then that key): the
+    # verifier's steps 9 and 10 fold so (issue 15); who reads ``aggregate`` unpacks it.
+    packed_ids: bool = field(default=False, compare=False)
 
     def apply(self, envelope: dict[str, Any]) -> None:
         """Fold one event envelope in (events of other kinds are ignored)."""
         self.position += 1
         handler = _HANDLERS.get(envelope["type"])
         if handler is not None:
-            handler(self, envelope["aggregate"], envelope["payload"], envelope["time"])
+            aggregate = envelope["aggregate"]
+            if self.packed_ids:
+                aggregate = packed(aggregate)
+            handler(self, aggregate, envelope["payload"], envelope["time"])
 
     def copy(self) -> RegistryState:
         """The same state, unaffected by what is folded into this one afterwards (records are
@@ -101,10 +110,18 @@ class RegistryState:
             selections=self.selections.copy(),
             position=self.position,
             names=self.names,
+            packed_ids=self.packed_ids,
         )
 
     def target_by_key(self) -> dict[str, TargetState]:
         return {t.key: t for t in self.targets.values()}
+
+    def targets_by_keys(self, keys: Iterable[str]) -> dict[str, TargetState]:
+        """``target_by_key()`` restricted to ``keys`` (the same record for each, the last
+        registered under a key as there): one pass over the registry, no index of all of it
+        (a province's is ~45 MiB a copy, issue 15)."""
+        wanted = set(keys)
+        return {t.key: t for t in self.targets.values() if t.key in wanted}
 
 
 def fold(envelopes: Iterable[dict[str, Any]], *, names: bool = True) -> RegistryState:
