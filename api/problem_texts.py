@@ -178,7 +178,17 @@ def fault_detail(status: int, code: str, message: str) -> str:
     kind (what went wrong, which may name the store's insides, is for the log); for a 503 (the
     read models behind), the message's text if the tables know it. Never the English message."""
     text = error_text(message) if status != 500 else None
-    return text if text is not None else FAULTS.get(code, FAULTS["error"])
+    if text is not None:
+        return text
+    if code == "read_model_mismatch":  # the read model's row the log disowns, by its position
+        found = _MISMATCH_AT.search(message)
+        if found:
+            return f"账本位置 {found.group(1)} 处{FAULTS[code]}"
+    return FAULTS.get(code, FAULTS["error"])
+
+
+# "… at ledger position 247 …", "… position 12 is version …", "… the record at 31": the position
+_MISMATCH_AT = re.compile(r"(?:position|record at|act at) (\d+)")
 
 
 def store_problem(text: str) -> tuple[str, str]:

@@ -330,7 +330,8 @@ def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
     try:
         refused = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
         assert refused.status_code == 500
-        assert f"ledger position {act['position']} is not the log's event" in refused.text
+        assert refused.json()["code"] == "read_model_mismatch"
+        assert f"账本位置 {act['position']} 处读模型与账本日志不一致" in refused.json()["detail"]
     finally:
         client.app.state.read_models.runner.rebuild(["trail"])
     again = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
