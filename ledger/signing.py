@@ -19,9 +19,6 @@ then encodes those events inline, where any error is raised exactly as without t
 from __future__ import annotations
 
 import marshal
-import os
-import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +29,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from verify.keys import SignerKey, parse_signer_key
+
+from . import helper_process
 
 CHUNK = 128  # envelopes per message
 Encoded = tuple[bytes, bytes, bytes]  # record, digest, SHA-256 of the record
@@ -66,7 +65,7 @@ class BatchEncoder:
         self._key_text = signer.to_text()
         self._lock = threading.Lock()
         self._conn: Connection | None = None
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._broken = False
         self._unanswered: deque[Job] = deque()
 
@@ -134,19 +133,7 @@ class BatchEncoder:
 
     def _connection(self) -> Connection:
         if self._conn is None:
-            # A plain child process (``python -m ledger.signing FD``), not multiprocessing's
-            # spawn: that one re-runs the parent's main script in the child, which for a script
-            # without a ``__main__`` guard would run its commands a second time.
-            mine, theirs = socket.socketpair()
-            path = os.pathsep.join(p for p in sys.path if p)
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "ledger.signing", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": path},
-            )
-            theirs.close()
-            self._conn = Connection(mine.detach())
+            self._process, self._conn = helper_process.start("ledger.signing")
             self._conn.send_bytes(self._key_text.encode("utf-8"))  # never in argv or env
         return self._conn
 
@@ -155,63 +142,25 @@ class BatchEncoder:
             self._stop()
 
     def _stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()  # the helper reads EOF and exits
-            self._conn = None
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        helper_process.stop(self._process, self._conn)
+        self._process, self._conn = None, None
 
 
 def _serve(conn: Connection, key_text: str) -> None:
-    """The helper: encode each chunk of envelopes it receives, answer in order, until EOF.
-
-    A reader thread takes messages off the pipe as they come and a writer thread sends the
-    answers, so the encoding loop never waits on the pipe: neither while the parent is busy
-    building its next batch (its end of the pipe holds only a few answers) nor while it sends.
-    A short switch interval lets those threads take the GIL from the encoding loop within half
-    a millisecond instead of five.
-    """
+    """The helper: encode each chunk of envelopes it receives (``helper_process.serve``)."""
     from verify.events import encode_record
     from verify.merkle import leaf_hash
 
-    sys.setswitchinterval(0.0005)
     signer = parse_signer_key(key_text)
-    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
-    def read() -> None:
-        try:
-            while True:
-                inbox.put(conn.recv_bytes())
-        except (EOFError, OSError):
-            inbox.put(None)
+    def encode(envelopes: list[dict[str, Any]]) -> list[Encoded]:
+        done = []
+        for envelope in envelopes:
+            record, digest = encode_record(envelope, signer)
+            done.append((record, digest, leaf_hash(record)))
+        return done
 
-    def write() -> None:
-        try:
-            while (answer := outbox.get()) is not None:
-                conn.send_bytes(answer)
-        except OSError:
-            return  # the parent has gone
-
-    threading.Thread(target=read, daemon=True).start()
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    while (message := inbox.get()) is not None:
-        try:
-            done = []
-            for envelope in marshal.loads(message):
-                record, digest = encode_record(envelope, signer)
-                done.append((record, digest, leaf_hash(record)))
-            outbox.put(marshal.dumps(("ok", done)))
-        except Exception as e:  # noqa: BLE001 - the parent encodes these inline and raises
-            outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))
-    outbox.put(None)
-    writer.join()
+    helper_process.serve(conn, encode)
 
 
 if __name__ == "__main__":

@@ -25,17 +25,14 @@ where any error is raised exactly as without the helper.
 from __future__ import annotations
 
 import marshal
-import os
-import queue
-import socket
 import subprocess
 import sys
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .. import helper_process
 from ..fields import FieldProblem, InvalidFields
 from .cells import Layouts, row_digest, unmarked
 from .targets import parse_target
@@ -92,7 +89,7 @@ class RowHelper:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._conn: Connection | None = None
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._broken = False
         self._unneeded = False
 
@@ -152,17 +149,7 @@ class RowHelper:
 
     def _connection(self) -> Connection:
         if self._conn is None:
-            # A plain child process, as the signing helper's (``ledger/signing.py``).
-            mine, theirs = socket.socketpair()
-            path = os.pathsep.join(p for p in sys.path if p)
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "ledger.registry.checking_ahead", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": path},
-            )
-            theirs.close()
-            self._conn = Connection(mine.detach())
+            self._process, self._conn = helper_process.start("ledger.registry.checking_ahead")
         return self._conn
 
     def close(self) -> None:
@@ -175,51 +162,19 @@ class RowHelper:
         self.close()
 
     def _stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()  # the helper reads EOF and exits
-            self._conn = None
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        helper_process.stop(self._process, self._conn)
+        self._process, self._conn = None, None
 
 
 def _serve(conn: Connection) -> None:
-    """The helper: prepare each batch it receives, answer in order, until EOF. A reader and a
-    writer thread keep the pipe moving while it works (as the signing helper's do)."""
-    sys.setswitchinterval(0.0005)
-    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-
-    def read() -> None:
-        try:
-            while True:
-                inbox.put(conn.recv_bytes())
-        except (EOFError, OSError):
-            inbox.put(None)
-
-    def write() -> None:
-        try:
-            while (answer := outbox.get()) is not None:
-                conn.send_bytes(answer)
-        except OSError:
-            return  # the parent has gone
-
-    threading.Thread(target=read, daemon=True).start()
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
+    """The helper: prepare each batch it receives (``helper_process.serve``)."""
     layouts: Layouts = {}
-    while (message := inbox.get()) is not None:
-        try:
-            kind, rows = marshal.loads(message)
-            outbox.put(marshal.dumps(("ok", prepare(kind, rows, layouts))))
-        except Exception as e:  # noqa: BLE001 - the parent prepares these inline and raises
-            outbox.put(marshal.dumps(("error", f"{type(e).__name__}: {e}")))
-    outbox.put(None)
-    writer.join()
+
+    def work(message: tuple[str, list[Row]]) -> list[Prepared]:
+        kind, rows = message
+        return prepare(kind, rows, layouts)
+
+    helper_process.serve(conn, work)
 
 
 if __name__ == "__main__":
