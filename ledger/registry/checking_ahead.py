@@ -40,6 +40,7 @@ from .targets import parse_target
 # Files of at least this many rows (by their length hint) are checked ahead in the helper,
 # which takes about half a second to start: as for the signing helper (``recording.py``).
 CHECK_AHEAD_ROWS = 10_000
+INLINE_FIRST = 2  # batches checked here before the helper is sent any (``RowHelper.ahead``)
 Row = dict[str, Any]
 Batch = list[tuple[int, Row]]
 # What the helper made of one row: its import digest, the row as the parsers read it (None:
@@ -128,10 +129,18 @@ class RowHelper:
 
     def ahead(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[Prepared] | None]]:
         """The batches, each with its rows prepared by the helper (None: inline), the next
-        batch read and handed over before this one is given back to be checked."""
+        batch read and handed over before this one is given back to be checked.
+
+        The first two batches are checked here (``INLINE_FIRST``): the first one is given back
+        before any is sent, so that a file whose rows are known unchanged (an unchanged
+        re-import: ``unneeded``) never starts the helper, and the second while the helper
+        starts (about half a second) on the third, so that nobody waits for it."""
         held: deque[tuple[Batch, bool]] = deque()
-        for batch in batches:
-            held.append((batch, self.submit(batch)))
+        for number, batch in enumerate(batches):
+            if number == 0 and INLINE_FIRST:
+                yield batch, None  # given back before any batch is sent
+                continue
+            held.append((batch, number >= INLINE_FIRST and self.submit(batch)))
             if len(held) > 1:
                 yield self._give(*held.popleft())
         while held:

@@ -118,11 +118,18 @@ def parsed_here(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def imported(
-    registry: Registry, cells: list[list[Any]], monkeypatch: Any, ahead: bool, **options: Any
+    registry: Registry,
+    cells: list[list[Any]],
+    monkeypatch: Any,
+    ahead: bool,
+    inline_first: int = 0,
+    **options: Any,
 ) -> dict[str, Any]:
     """The report of importing ``cells`` as a file, with the row helper or without it."""
     rows = 1 if ahead else sys.maxsize
     monkeypatch.setattr(ledger.registry.checking_ahead, "CHECK_AHEAD_ROWS", rows)
+    # Every batch to the helper (a large file's first two are checked here: the last test)
+    monkeypatch.setattr(ledger.registry.checking_ahead, "INLINE_FIRST", inline_first)
     options.setdefault("by", "szc-clerk")
     report = import_sheet(registry, "targets", table(cells), source="file.csv", **options)
     return asdict(report)
@@ -227,4 +234,37 @@ def test_a_cell_the_helper_cannot_take_is_checked_inline_and_reported(
     assert len(parsed_here) == 50  # the first batch, with the odd cell, checked here
     assert [(p["row"], p["field"]) for p in report["problems"]] == [(7, "code")]
     assert report["recorded"] == 0
+    assert registry.app.recorder.max_notification_id() == before
+
+
+def test_an_unchanged_reimport_never_starts_the_helper_and_a_first_import_checks_two_here(
+    registry, monkeypatch, parsed_here
+):
+    """As shipped (``INLINE_FIRST``): the first two batches are checked here, so that a file
+    whose first batch is known unchanged never starts the helper (an unchanged re-import pays
+    no start) and nobody waits while it starts; the report is the same either way."""
+    inline_first = ledger.registry.checking_ahead.INLINE_FIRST
+    assert inline_first == 2
+    cells = [good(n) for n in range(160)]  # batches of 50, 50, 50 and 10 rows
+    cells[120] = good(120, permit_valid_until="2029-13-01")  # a bad row in a sent batch
+    inline = imported(registry, cells, monkeypatch, ahead=False, dry_run=True, skip_invalid=True)
+    parsed_here.clear()
+    submit, sent = RowHelper.submit, []
+
+    def counted(self, batch):  # type: ignore[no-untyped-def]
+        sent.append(submit(self, batch))
+        return sent[-1]
+
+    monkeypatch.setattr(RowHelper, "submit", counted)
+    first = imported(registry, cells, monkeypatch, True, inline_first, skip_invalid=True)
+    assert first == {**inline, "dry_run": False} and first["recorded"] == 159
+    assert len(parsed_here) == 100  # the first two batches; the helper took the other two
+    assert sent == [True, True]
+
+    parsed_here.clear()
+    sent.clear()
+    before = registry.app.recorder.max_notification_id()
+    again = imported(registry, cells, monkeypatch, True, inline_first, skip_invalid=True)
+    assert again["unchanged"] == 159 and again["recorded"] == again["updated"] == 0
+    assert sent == [False, False]  # known unchanged from the first batch: never sent
     assert registry.app.recorder.max_notification_id() == before
