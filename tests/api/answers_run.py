@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +27,8 @@ from .openapi_coverage import never_answered
 
 VARIABLE = "DRAWLEDGER_ANSWERS_RUN"
 HERE = Path(__file__).resolve().parent
+# a file that defines a test (``test_import_support.py`` holds only helpers: no test of it runs)
+_TEST = re.compile(r"^\s*(?:async )?def test_", re.M)
 _MADE: list[str] = []  # the folder this run made (pytest_configure), removed at its end
 
 
@@ -80,7 +83,7 @@ def _judge(session: pytest.Session, exitstatus: int) -> None:
         return
     run = Path(f"{found}.files")
     files_run = set(run.read_text(encoding="utf-8").split()) if run.exists() else set()
-    files = {p.name for p in HERE.glob("test_*.py")}
+    files = {p.name for p in HERE.glob("test_*.py") if _TEST.search(p.read_text(encoding="utf-8"))}
     lines = Path(found).read_text(encoding="utf-8").splitlines()
     never = missing(json.loads(described.read_text(encoding="utf-8")), lines, files_run, files)
     if never:
