@@ -14,6 +14,9 @@ import os
 import re
 
 from ..labels import ROLE_LABELS
+from ..registry.layouts import INSPECTOR_STATUS_LABELS as INSPECTOR_STATUSES
+from ..registry.layouts import TARGET_KIND_LABELS as TARGET_KINDS
+from ..registry.layouts import TARGET_STATUS_LABELS as TARGET_STATUSES
 
 # The acts an official may be allowed (``verify/authority_rules.PERMISSIONS`` and the operator's
 # scheduled rollover), as a refusal names them: the Chinese, then the act's own name.
@@ -68,20 +71,8 @@ STEPS: dict[str, str] = {
     "confirmation_recorded": "已记录当事人确认",
     "closed": "已办结",
 }
-# A target's and an inspector's status (the registry's ``STATUSES``, as its layouts label them).
-TARGET_STATUSES: dict[str, str] = {
-    "in_business": "在营",
-    "closed": "已关闭停业",
-    "deregistered": "已注销",
-    "revoked": "已被吊销",
-    "moved": "已迁出",
-}
-INSPECTOR_STATUSES: dict[str, str] = {
-    "on_duty": "在岗",
-    "transferred": "调离",
-    "retired": "退休",
-    "suspended": "暂停执法",
-}
+# A target's and an inspector's status and a target's kind: the registry files' labels
+# (``ledger/registry/layouts.py``), imported above.
 # A partner division's answer to a joint draw's invitation (``ledger/draws/aggregate.py``).
 PARTNER_STATUSES: dict[str, str] = {
     "invited": "已邀请",
@@ -97,13 +88,6 @@ REGISTRIES: dict[str, str] = {
     "target": "检查对象",
     "inspector": "执法人员",
     "item": "抽查事项",
-}
-# A target's kind (``ledger/registry/targets.KINDS``).
-TARGET_KINDS: dict[str, str] = {
-    "enterprise": "企业",
-    "public_body": "机关事业单位",
-    "project": "项目",
-    "individual": "个人",
 }
 # A publication's channel (``ledger/publications``).
 CHANNELS: dict[str, str] = {

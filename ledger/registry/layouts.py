@@ -74,6 +74,9 @@ def _labelled(codes: tuple[str, ...], *labels: str) -> dict[str, str]:
 TARGET_STATUS_LABELS = _labelled(
     TARGET_STATUSES, "在营", "已关闭停业", "已注销", "已被吊销", "已迁出"
 )
+# (The same labels give these words in the ledger's messages: ``ledger/error_texts/words.py``.)
+TARGET_KIND_LABELS = _labelled(TARGET_KINDS, "企业", "机关事业单位", "项目", "个人")
+INSPECTOR_STATUS_LABELS = _labelled(INSPECTOR_STATUSES, "在岗", "调离", "退休", "暂停执法")
 
 LAYOUTS: dict[str, tuple[Column, ...]] = {
     "targets": (
@@ -83,7 +86,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
             "kind",
             "类型",
             cells="choice",
-            labels=_labelled(TARGET_KINDS, "企业", "机关事业单位", "项目", "个人"),
+            labels=TARGET_KIND_LABELS,
         ),
         Column("legal_representative", "法定代表人"),
         Column("address", "地址"),
@@ -118,7 +121,7 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
             "status",
             "状态",
             cells="choice",
-            labels=_labelled(INSPECTOR_STATUSES, "在岗", "调离", "退休", "暂停执法"),
+            labels=INSPECTOR_STATUS_LABELS,
         ),
         Column("conflicts", "回避对象", cells="codes"),
     ),
@@ -156,4 +159,13 @@ LABELS: dict[str, dict[str, str]] = {
     c.field: c.labels for layout in LAYOUTS.values() for c in layout if c.labels
 }
 
-__all__ = ["HEADERS", "KINDS", "LABELS", "LAYOUTS", "TARGET_STATUS_LABELS", "Column"]
+__all__ = [
+    "HEADERS",
+    "INSPECTOR_STATUS_LABELS",
+    "KINDS",
+    "LABELS",
+    "LAYOUTS",
+    "TARGET_KIND_LABELS",
+    "TARGET_STATUS_LABELS",
+    "Column",
+]
