@@ -17,14 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.openapi_errors import NO_CONFLICT
-from ledger.registry.service import Registry
 
 from .answers_run import missing as never_got
-from .test_hostile_parameters import fuzz_officials, known_values
+from .test_hostile_parameters import known_values, served_bureau
 
 # Path parameters that are a closed list (a registry's name): a value outside it is a 422.
 CLOSED = {"registry", "entity"}
@@ -40,13 +37,8 @@ NOWHERE = {
 
 @pytest.fixture
 def walk(demo_ledger):  # type: ignore[no-untyped-def]
-    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
-    tokens = fuzz_officials(ledger, summary.admin)
-    tokens["admin"] = Registry(ledger).issue_token(summary.admin, summary.admin)
-    app = create_app(ledger)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, tokens, app.openapi(), known_values(summary)
-    app.state.read_models.close()
+    with served_bureau(demo_ledger, admin=True) as (client, _, summary, tokens):
+        yield client, tokens, client.app.openapi(), known_values(summary)
 
 
 def _operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

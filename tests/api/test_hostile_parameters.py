@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -80,16 +81,28 @@ def known_values(summary) -> dict[str, list[str]]:  # type: ignore[no-untyped-de
     }
 
 
+@contextmanager
+def served_bureau(
+    demo_ledger: Any, *, admin: bool = False
+) -> Iterator[tuple[TestClient, Any, Any, dict[str, str]]]:
+    """The demo bureau with a year of draws, served: the client, the ledger, the demo's summary,
+    and a token for an official of each role (and, with ``admin``, the admin's as "admin")."""
+    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
+    tokens = fuzz_officials(ledger, summary.admin)
+    if admin:
+        tokens["admin"] = Registry(ledger).issue_token(summary.admin, summary.admin)
+    app = create_app(ledger)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, ledger, summary, tokens
+    app.state.read_models.close()
+
+
 @pytest.fixture
 def service(demo_ledger):  # type: ignore[no-untyped-def]
     """The demo bureau with a year of draws, and a token for an official of each role."""
-    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
-    tokens = fuzz_officials(ledger, summary.admin)
-    app = create_app(ledger)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with served_bureau(demo_ledger) as (client, _, summary, tokens):
         client.known = known_values(summary)  # type: ignore[attr-defined]
-        yield client, tokens, app
-    app.state.read_models.close()
+        yield client, tokens, client.app
 
 
 def hostile_requests(

@@ -25,7 +25,6 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from ledger.aggregates import id_for
 from ledger.application import LedgerApp
 from ledger.inspections.aggregate import Inspection
@@ -35,7 +34,7 @@ from ledger.registry.service import Registry
 from ledger.registry.targets import Target
 from tests.ledger.workflow import CEREMONY
 
-from .test_hostile_parameters import fuzz_officials
+from .test_hostile_parameters import served_bureau
 from .test_import_support import TARGET_HEADERS_EN, csv_bytes, target_row
 
 RACED = "另一命令同时修改了同一记录；请重新读取后重试"
@@ -43,18 +42,13 @@ RACED = "另一命令同时修改了同一记录；请重新读取后重试"
 
 @pytest.fixture
 def bureau(demo_ledger):  # type: ignore[no-untyped-def]
-    ledger, summary = demo_ledger(targets=60, inspectors=24, plans_and_draws=True)
-    tokens = fuzz_officials(ledger, summary.admin)
-    tokens["admin"] = Registry(ledger).issue_token(summary.admin, summary.admin)
-    app = create_app(ledger)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with served_bureau(demo_ledger, admin=True) as (client, ledger, summary, tokens):
         yield (
             client,
             ledger,
             {r: {"Authorization": f"Bearer {t}"} for r, t in tokens.items()},
-            (summary),
+            summary,
         )
-    app.state.read_models.close()
 
 
 def overtaken(monkeypatch: pytest.MonkeyPatch, other: Callable[[], Any]) -> list[Any]:
