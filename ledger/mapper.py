@@ -65,6 +65,22 @@ def _where(stored: StoredEvent) -> str:
     return f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
 
 
+def _check_row_and_chain(stored: StoredEvent, event: SignedEvent, known: bytes | None) -> None:
+    """TamperedEvent unless the signed envelope names the row's (type, aggregate, version) and
+    its ``prev`` is ``known``, the digest of the aggregate's previous version (where known)."""
+    found = (event.type, event.aggregate, event.version)
+    expected = (stored.topic, str(stored.originator_id), stored.originator_version)
+    if found != expected:
+        raise TamperedEvent(
+            f"{_where(stored)}: the signed envelope names {found}, the row {expected}"
+        )
+    if known is not None and event.prev != known:
+        raise TamperedEvent(
+            f"{_where(stored)}: prev is {event.envelope['prev']}, "
+            f"expected {known.hex()} (digest of v{event.version - 1})"
+        )
+
+
 class _DigestCache:
     """A bounded, thread-safe map to event digests: by (aggregate id, version) for the chain,
     and by the leaf hash (SHA-256(0x00 ‖ record), as the sealer hashes it) of whole records for
@@ -268,19 +284,10 @@ class SigningMapper(Mapper[UUID]):
                 self._vouched.put(seen, event.digest)
         except VerifyError as e:
             raise TamperedEvent(f"{_where(stored)}: {e}") from None
-        found = (event.type, event.aggregate, event.version)
-        expected = (stored.topic, str(stored.originator_id), stored.originator_version)
-        if found != expected:
-            raise TamperedEvent(
-                f"{_where(stored)}: the signed envelope names {found}, the row {expected}"
-            )
+        known = None
         if event.version > 1:
             known = self._digests.get((event.aggregate, event.version - 1))
-            if known is not None and event.prev != known:
-                raise TamperedEvent(
-                    f"{_where(stored)}: prev is {event.envelope['prev']}, "
-                    f"expected {known.hex()} (digest of v{event.version - 1})"
-                )
+        _check_row_and_chain(stored, event, known)
         self._digests.put((event.aggregate, event.version), event.digest)
         return event
 
@@ -301,20 +308,11 @@ class SigningMapper(Mapper[UUID]):
                 raise TamperedEvent(f"{_where(s)}: {e}") from None
             envelope = event.envelope
             aggregate, version = envelope["aggregate"], envelope["version"]
-            row = (s.topic, str(s.originator_id), s.originator_version)
-            if (envelope["type"], aggregate, version) != row:
-                found = (event.type, event.aggregate, event.version)
-                raise TamperedEvent(
-                    f"{_where(s)}: the signed envelope names {found}, the row {row}"
-                )
+            known = None
             if version > 1:
                 before = (aggregate, version - 1)
                 known = digests.get(before) or self._digests.get(before)
-                if known is not None and event.prev != known:
-                    raise TamperedEvent(
-                        f"{_where(s)}: prev is {envelope['prev']}, "
-                        f"expected {known.hex()} (digest of v{version - 1})"
-                    )
+            _check_row_and_chain(s, event, known)
             digests[(aggregate, version)] = event.digest
             events.append(event)
         self._digests.put_many(list(digests.items()))
