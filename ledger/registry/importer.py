@@ -73,6 +73,7 @@ def import_rows(
 
     def keep(kept: Kept, saved: Sequence[Any]) -> None:
         digests.keep(current, kept, saved)
+        digests.forget_superseded(current, saved)  # the changed entries' older kept rows
 
     # A file's estimated rows (``Sheet.__length_hint__``): a large one signs in the helper
     # from its first batch.
@@ -122,8 +123,6 @@ def import_rows(
             if report.problems and not skip_invalid:
                 raise _NothingRecorded
             writer.flush()
-            if report.updated and not dry_run:
-                digests.forget_superseded(current)  # the changed entries' older rows
             report.skipped = report.bad_rows
     except _NothingRecorded:
         report.recorded = report.updated = report.unchanged = 0
