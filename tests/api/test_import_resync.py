@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from api.importing import import_file
-from ledger.errors import Conflict
+from ledger.errors import Conflict, TamperedEvent
 from ledger.registry import bulk
 from ledger.registry.digests import TABLE
+from ledger.registry.service import Registry
 from ledger.registry.targets import Target, target_id
+from tests.tamper.bundle_edits import with_payload_keeping_signature, with_signature
+from tests.tamper.test_store_tampering import _drop_append_only_triggers, _execute
 
 from .test_import_support import TARGET_HEADERS_ZH, bureau, credit_code, csv_bytes, target_row
 
@@ -100,6 +103,10 @@ def test_a_resync_overtaken_by_a_single_edit_is_409_recording_nothing_and_the_ed
                                                          {"credit_class": "A"}]  # fmt: skip
 
 
+# PostgreSQL, where commands write from many connections at once; the embedded SQLite store
+# has one writer connection, which a command waits for (its pool's timeout) while an import
+# holds it.
+@pytest.mark.parametrize("store_kind", ["postgres"])
 def test_an_edit_sent_between_two_batches_of_a_resync_is_serialised_after_it(registry, monkeypatch):
     app = registry.app
     _import(registry, [target_row(n) for n in range(ROWS)])
@@ -180,3 +187,69 @@ def test_each_batch_forgets_its_changed_entries_older_kept_rows(registry, monkey
 
 def _ids() -> list[str]:
     return [target_id("enterprise", credit_code(n)).hex for n in range(ROWS)]
+
+
+# -- a target's history edited in the database: the re-sync checks it whole --------------------
+
+
+def _rerated_twice(registry) -> None:
+    """Targets 0-4 registered (credit class B), then re-rated (A): two events each."""
+    _import(registry, [target_row(n) for n in range(ROWS)])
+    assert _import(registry, [target_row(n, credit_class="A") for n in range(ROWS)]).updated == ROWS
+
+
+def _tamper(app, n: int, version: int, edit: Any) -> None:
+    """An intruder with a SQL console replaces (``edit(record)``: new bytes) or, with
+    ``edit`` None, deletes target n's record of ``version``."""
+    stored = app.recorder.select_events(target_id("enterprise", credit_code(n)))[version - 1]
+    _drop_append_only_triggers(app)
+    if edit is None:
+        _execute(app, f"DELETE FROM {app.events_table} WHERE state = ?", (stored.state,))
+    else:
+        table = app.events_table
+        _execute(
+            app, f"UPDATE {table} SET state = ? WHERE state = ?", (edit(stored.state), stored.state)
+        )
+
+
+def _forged(record: bytes) -> bytes:
+    return with_payload_keeping_signature(record, source="伪造")
+
+
+@pytest.mark.parametrize(
+    ("version", "edit", "found"),
+    [
+        (1, _forged, "prev is"),  # an earlier envelope: the chain breaks at the next version
+        (2, _forged, "signature"),  # the last envelope: its signature
+        (1, None, "expected version 1"),  # an earlier version deleted
+    ],
+    ids=["earlier-envelope-edited", "last-envelope-edited", "earlier-version-deleted"],
+)
+def test_a_targets_history_edited_in_the_database_refuses_the_resync_that_reads_it(
+    registry, new_ledger, version, edit, found
+):
+    _rerated_twice(registry)
+    _tamper(registry.app, 2, version, edit)
+    restarted = new_ledger()  # nothing read before is trusted
+    size = _head(restarted)
+    with pytest.raises(TamperedEvent, match=found):
+        _import(Registry(restarted), [target_row(n, credit_class="C") for n in range(ROWS)])
+    assert _head(restarted) == size
+
+
+def test_an_earlier_records_signature_replaced_changes_nothing_the_resync_reads(
+    registry, new_ledger
+):
+    # The re-sync checks one signature per target (its last record's), which covers every
+    # earlier envelope through the chain: a replaced signature on an earlier record leaves its
+    # envelope — what the fold reads — as signed, so the re-sync records the right change on
+    # top of it; a read that checks every record (and the offline verifier) refuses the record.
+    _rerated_twice(registry)
+    _tamper(registry.app, 2, 1, lambda record: with_signature(record, bytes(64)))
+    restarted = new_ledger()
+    report = _import(Registry(restarted), [target_row(n, credit_class="C") for n in range(ROWS)])
+    assert report.updated == ROWS
+    assert [(c.before, c.after) for c in report.changes if c.code == credit_code(2)] == [
+        ("A", "C")]  # fmt: skip
+    with pytest.raises(TamperedEvent, match="signature"):
+        new_ledger().get(target_id("enterprise", credit_code(2)), Target)
