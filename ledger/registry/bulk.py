@@ -227,8 +227,8 @@ def current_records(app: LedgerApp, valid: list[Checked], cls: type[Any]) -> Non
     """Each row's entry as it stands, if it exists: the events of a batch of entries read in
     one query, each entry's history checked whole by the signing mapper (form, chain, its last
     signature: ``_folded``) and folded in version order; a gap in an entry's versions or an
-    event of another kind is TamperedEvent. (One ``app.get`` per row read each entry apart: most of an unchanged
-    re-import's time.)"""
+    event of another kind is TamperedEvent. (One ``app.get`` per row read each entry apart:
+    most of an unchanged re-import's time.)"""
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
         states = _folded(app, [c.uid for c in batch if c.uid is not None and not c.same])
