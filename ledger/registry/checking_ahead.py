@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import helper_process
 from ..fields import FieldProblem, InvalidFields
-from .cells import Layouts, row_digest, unmarked
+from .cells import FileBatch, Layouts, row_digest, unmarked
 from .targets import parse_target
 
 # Files of at least this many rows (by their length hint) are checked ahead in the helper,
@@ -42,7 +42,7 @@ from .targets import parse_target
 CHECK_AHEAD_ROWS = 10_000
 INLINE_FIRST = 2  # batches checked here before the helper is sent any (``RowHelper.ahead``)
 Row = dict[str, Any]
-Batch = list[tuple[int, Row]]
+Batch = list[tuple[int, Row]] | list[tuple[int, Row | None]]
 # What the helper made of one row: its import digest, the row as the parsers read it (None:
 # the row as the file gave it, no clear marker in it), the fields it gives, and the format
 # check's outcome: (spec, warnings) or the field problems as (field, value, message).
@@ -50,11 +50,18 @@ Outcome = tuple[dict[str, Any], list[str]] | list[tuple[str, Any, str]]
 Prepared = tuple[bytes, Row | None, frozenset[str], bool, Outcome]
 
 
-def prepare(kind: str, rows: list[Row], layouts: Layouts) -> list[Prepared]:
-    """Each row's digest, unmarked row, given fields and format check (what the helper runs)."""
-    done: list[Prepared] = []
+def prepare(
+    kind: str, rows: list[Row | None], layouts: Layouts, digested: bool = False
+) -> list[Prepared | None]:
+    """Each row's digest (none if the file's reader ``digested`` the rows: ``b""``), unmarked
+    row, given fields and format check (what the helper runs); None for a row not sent (known
+    unchanged by the digest of its cells: ``sheets.Sheet.digested``)."""
+    done: list[Prepared | None] = []
     for raw in rows:
-        digest = row_digest(kind, raw, layouts)
+        if raw is None:
+            done.append(None)
+            continue
+        digest = b"" if digested else row_digest(kind, raw, layouts)
         row, given = unmarked(raw)
         outcome: Outcome
         try:
@@ -105,7 +112,8 @@ class RowHelper:
         if self._broken or self._unneeded:
             return False
         try:
-            message = marshal.dumps((self.kind, [row for _, row in batch]))
+            rows = [row for _, row in batch]
+            message = marshal.dumps((self.kind, rows, isinstance(batch, FileBatch)))
         except ValueError:  # not plain data: the inline path says what is wrong with it
             return False
         try:
@@ -116,7 +124,7 @@ class RowHelper:
             return False
         return True
 
-    def answer(self) -> list[Prepared] | None:
+    def answer(self) -> list[Prepared | None] | None:
         """The oldest submitted batch's rows prepared, or None (prepare them inline)."""
         if self._broken or self._conn is None:
             return None
@@ -127,7 +135,9 @@ class RowHelper:
             return None
         return result if status == "ok" else None
 
-    def ahead(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[Prepared] | None]]:
+    def ahead(
+        self, batches: Iterable[Batch]
+    ) -> Iterator[tuple[Batch, list[Prepared | None] | None]]:
         """The batches, each with its rows prepared by the helper (None: inline), the next
         batch read and handed over before this one is given back to be checked.
 
@@ -146,7 +156,7 @@ class RowHelper:
         while held:
             yield self._give(*held.popleft())
 
-    def _give(self, batch: Batch, sent: bool) -> tuple[Batch, list[Prepared] | None]:
+    def _give(self, batch: Batch, sent: bool) -> tuple[Batch, list[Prepared | None] | None]:
         prepared = self.answer() if sent else None
         if prepared is not None and len(prepared) != len(batch):
             prepared = None
@@ -179,9 +189,9 @@ def _serve(conn: Connection) -> None:
     """The helper: prepare each batch it receives (``helper_process.serve``)."""
     layouts: Layouts = {}
 
-    def work(message: tuple[str, list[Row]]) -> list[Prepared]:
-        kind, rows = message
-        return prepare(kind, rows, layouts)
+    def work(message: tuple[str, list[Row | None], bool]) -> list[Prepared | None]:
+        kind, rows, digested = message
+        return prepare(kind, rows, layouts, digested)
 
     helper_process.serve(conn, work)
 

@@ -101,7 +101,7 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._key = app.signer.derive_secret("drawledger/import-digest/v4")
-        self._layouts: Layouts = {}
+        self.layouts: Layouts = {}  # each layout's hash, made once (``cells.py``)
         events = app.events_table
         # The entry's last record (no later version stored), its log position and its bytes
         # (PostgreSQL hashes them into the leaf hash itself: 32 bytes sent, not the record).
@@ -139,7 +139,7 @@ class ImportDigests:
 
     def of(self, kind: str, row: dict[str, Any]) -> bytes:
         """The digest of a row as the file gave it (``cells.row_digest``)."""
-        return cells.row_digest(kind, row, self._layouts)
+        return cells.row_digest(kind, row, self.layouts)
 
     def _sealed(
         self, row_digest: bytes, entry: str, version: int, position: int, leaf: bytes, said: Any
