@@ -34,6 +34,7 @@ _SPLIT = re.compile(r"[,;，；、\s]+")
 MAX_CELL = 32_767  # characters in a cell
 MAX_ROWS = 1_048_576  # rows in a sheet, the header included
 MAX_BLANK_RUN = 10_000  # blank rows in a row
+CONVERTED = 1024  # texts whose value a column's converter keeps (``_converter``)
 
 
 class FileRefused(InvalidFields):
@@ -114,21 +115,39 @@ def _converter(column: Column) -> Callable[[Any], Any] | None:
     """How a column's non-blank cells become the Registry's values: lists of codes are split
     into lists, Chinese labels of choice values become their codes; None: the cell stays."""
     codes = {label: code for code, label in column.labels.items()}
+    # A file repeats few values in these columns (a kind, a class, a list of items): each
+    # cell's value is kept once made, for the next row holding the same text (at most
+    # ``CONVERTED`` texts a column, so a file of all different cells holds no more).
+    made: dict[str, Any] = {}
     if column.cells == "codes":
 
         def code_list(value: Any) -> Any:
+            if type(value) is str:
+                listed = made.get(value)
+                if listed is not None:
+                    return list(listed)  # a list of its own: a row's value is never shared
             if not isinstance(value, str):
                 return value
             items = _SPLIT.split(unicodedata.normalize("NFKC", value))
-            return [codes.get(v, v) for v in items if v]
+            listed = [codes.get(v, v) for v in items if v]
+            if len(made) < CONVERTED:
+                made[value] = tuple(listed)
+            return listed
 
         return code_list
     if codes:
 
         def choice(value: Any) -> Any:
+            if type(value) is str:
+                chosen = made.get(value)
+                if chosen is not None:
+                    return chosen
             if not isinstance(value, str):
                 return value
-            return codes.get(unicodedata.normalize("NFKC", value).strip(), value)
+            chosen = codes.get(unicodedata.normalize("NFKC", value).strip(), value)
+            if len(made) < CONVERTED:
+                made[value] = chosen
+            return chosen
 
         return choice
     return None
