@@ -135,9 +135,16 @@ def checked_rows(
     numbered: list[tuple[int, Any]] = list(rows)  # rows as dicts (None: a file's known row)
     row_digests: list[bytes | None] = [None] * len(numbered)
     known: dict[bytes, Known] = {}
-    if read is not None:  # a file's rows: digested and looked up as they were read
-        if digests is not None:
+    if read is not None and read.digests is not None:  # a file's rows, digested and looked
+        if digests is not None:  # up as they were read (``sheets.Sheet.digested``)
             row_digests, known = list(read.digests), read.known
+    elif read is not None:  # read for the row helper: the digests of their cells are its
+        if digests is not None:
+            if prepared is not None:
+                row_digests = [None if p is None else p[0] for p in prepared]
+            else:
+                row_digests = list(read.cells_digests(digests.layouts))
+            known = digests.known([d for d in row_digests if d is not None])
     elif digests is not None:
         if prepared is not None:
             row_digests = [None if p is None else p[0] for p in prepared]

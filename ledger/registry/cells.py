@@ -49,19 +49,32 @@ class FileBatch(list[tuple[int, dict[str, Any] | None]]):
     each, the row None where the digest of its cells is known (its cells were not made into
     the Registry's values: ``convert(index)`` makes them when they are needed after all),
     with each row's digest (``cells_digest``) and those of them known unchanged
-    (``digests.Known``)."""
+    (``digests.Known``). A batch read for the row helper (``checking_ahead.py``) has every row
+    made and no digests yet (None): it carries each row's ``cells`` and the file's ``fields``
+    instead, from which the helper makes the digests (or ``cells_digests``, here)."""
 
-    __slots__ = ("digests", "known", "convert")
+    __slots__ = ("digests", "known", "convert", "kind", "fields", "cells")
 
     def __init__(
         self,
         rows: list[tuple[int, dict[str, Any] | None]],
-        digests: list[bytes],
+        digests: list[bytes] | None,
         known: dict[bytes, Any],
         convert: Callable[[int], dict[str, Any]],
+        cells: tuple[str, tuple[str | None, ...], list[list[Any]]] | None = None,
     ) -> None:
         super().__init__(rows)
         self.digests, self.known, self.convert = digests, known, convert
+        self.kind: str = cells[0] if cells else ""
+        self.fields: tuple[str | None, ...] = cells[1] if cells else ()
+        self.cells: list[list[Any]] | None = cells[2] if cells else None
+
+    def cells_digests(self, layouts: Layouts) -> list[bytes]:
+        """The digest of each row's cells (what the row helper makes of a batch read for it)."""
+        if self.digests is not None:
+            return self.digests
+        kind, fields = self.kind, self.fields
+        return [cells_digest(kind, fields, cells, layouts) for cells in self.cells or ()]
 
 
 Layouts = dict[tuple[Any, ...], Any]  # each layout's hash, made once

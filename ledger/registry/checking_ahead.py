@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import helper_process
 from ..fields import FieldProblem, InvalidFields
-from .cells import FileBatch, Layouts, row_digest, unmarked
+from .cells import FileBatch, Layouts, cells_digest, row_digest, unmarked
 from .targets import parse_target
 
 # Files of at least this many rows (by their length hint) are checked ahead in the helper,
@@ -48,20 +48,30 @@ Batch = list[tuple[int, Row]] | list[tuple[int, Row | None]]
 # check's outcome: (spec, warnings) or the field problems as (field, value, message).
 Outcome = tuple[dict[str, Any], list[str]] | list[tuple[str, Any, str]]
 Prepared = tuple[bytes, Row | None, frozenset[str], bool, Outcome]
+# A file's rows' cells sent with them: [the file's fields, each row's cells]; [] if the file's
+# reader digested the rows itself; None for rows not read from a file.
+FileCells = list[Any] | None
 
 
 def prepare(
-    kind: str, rows: list[Row | None], layouts: Layouts, digested: bool = False
+    kind: str, rows: list[Row | None], layouts: Layouts, cells: FileCells = None
 ) -> list[Prepared | None]:
-    """Each row's digest (none if the file's reader ``digested`` the rows: ``b""``), unmarked
-    row, given fields and format check (what the helper runs); None for a row not sent (known
-    unchanged by the digest of its cells: ``sheets.Sheet.digested``)."""
+    """Each row's digest, unmarked row, given fields and format check (what the helper runs);
+    None for a row not sent (known unchanged by the digest of its cells). The digest is that
+    of the row's cells as the file gave them when ``cells`` are sent with a file's rows (the
+    file's fields and each row's cells: ``cells.cells_digest``), ``b""`` if the file's reader
+    made it already (``[]``), else that of the row (``cells.row_digest``)."""
     done: list[Prepared | None] = []
-    for raw in rows:
+    for index, raw in enumerate(rows):
         if raw is None:
             done.append(None)
             continue
-        digest = b"" if digested else row_digest(kind, raw, layouts)
+        if cells is None:
+            digest = row_digest(kind, raw, layouts)
+        elif cells:
+            digest = cells_digest(kind, cells[0], cells[1][index], layouts)
+        else:
+            digest = b""
         row, given = unmarked(raw)
         outcome: Outcome
         try:
@@ -107,13 +117,22 @@ class RowHelper:
         the helper's work would mostly be thrown away (an unchanged re-import)."""
         self._unneeded = True
 
+    def takes(self, index: int) -> bool:
+        """Whether the batch of this index (0, 1, …) will be sent to the helper (``ahead``),
+        as far as is known when it is read: not if it is one of the first, checked here, nor
+        once the helper is unneeded or broken."""
+        return index >= INLINE_FIRST and not (self._broken or self._unneeded)
+
     def submit(self, batch: Batch) -> bool:
         """Send a batch's rows to the helper; False if it cannot take them (prepare inline)."""
         if self._broken or self._unneeded:
             return False
         try:
             rows = [row for _, row in batch]
-            message = marshal.dumps((self.kind, rows, isinstance(batch, FileBatch)))
+            cells: FileCells = None
+            if isinstance(batch, FileBatch):
+                cells = [] if batch.cells is None else [batch.fields, batch.cells]
+            message = marshal.dumps((self.kind, rows, cells))
         except ValueError:  # not plain data: the inline path says what is wrong with it
             return False
         try:
@@ -189,9 +208,9 @@ def _serve(conn: Connection) -> None:
     """The helper: prepare each batch it receives (``helper_process.serve``)."""
     layouts: Layouts = {}
 
-    def work(message: tuple[str, list[Row | None], bool]) -> list[Prepared | None]:
-        kind, rows, digested = message
-        return prepare(kind, rows, layouts, digested)
+    def work(message: tuple[str, list[Row | None], FileCells]) -> list[Prepared | None]:
+        kind, rows, cells = message
+        return prepare(kind, rows, layouts, cells)
 
     helper_process.serve(conn, work)
 

@@ -83,10 +83,11 @@ def import_rows(
     helper = checking_ahead.RowHelper(kind)
     ahead = kind == "targets" and expected >= checking_ahead.CHECK_AHEAD_ROWS
     # A file's rows (``sheets.Sheet``) are digested as its reader gave them and looked up
-    # before their cells are read: a known row's are not (``Sheet.digested``).
+    # before their cells are read: a known row's are not (``Sheet.digested``); those of a
+    # batch that goes to the row helper are digested there.
     digested = getattr(rows, "digested", None)
     read = (
-        digested(digests.known, bulk.BATCH, digests.layouts)
+        digested(digests.known, bulk.BATCH, digests.layouts, helper.takes if ahead else None)
         if digested is not None
         else bulk.batches(rows)
     )

@@ -199,14 +199,21 @@ class Sheet:
         counted.end()
 
     def digested(
-        self, known: Callable[[list[bytes]], dict[bytes, Any]], size: int, layouts: Layouts
+        self,
+        known: Callable[[list[bytes]], dict[bytes, Any]],
+        size: int,
+        layouts: Layouts,
+        ahead: Callable[[int], bool] | None = None,
     ) -> Iterator[FileBatch]:
         """The rows ``size`` at a time, each batch with the digest of each row's cells as the
         file's reader gave them (``cells.cells_digest``) and those of the digests ``known``
         finds: a known row's cells are not made into the Registry's values (its row is None
         in the batch, made only if the import needs it after all: ``FileBatch.convert``).
         What a known row is spared is a function of its cells under the same columns, all
-        checked when its digest was kept; every other row is read as ``__iter__`` reads it."""
+        checked when its digest was kept; every other row is read as ``__iter__`` reads it.
+        A batch for which ``ahead(its index)`` is true goes to the row helper, which makes the
+        digests on the other core: its rows are all read here, its cells kept for the helper,
+        and the digests are looked up once the helper has made them (``bulk.checked_rows``)."""
         slots = self._slots()
         empty = dict.fromkeys(slot[0] for slot in slots if slot)
         fields = tuple(slot[0] if slot else None for slot in slots)
@@ -214,7 +221,20 @@ class Sheet:
         kind = self.kind
         raw: list[tuple[int, list[Any]]] = []
 
+        def for_helper() -> FileBatch:
+            rows: list[tuple[int, dict[str, Any] | None]] = []
+            sent: list[list[Any]] = []
+            for number, cells in raw:
+                row = _row(number, cells, slots)
+                if counted.blank(number, row):
+                    continue
+                rows.append((number, empty | row))
+                sent.append(cells)
+            return FileBatch(rows, None, {}, _unneeded, (kind, fields, sent))
+
         def batch() -> FileBatch:
+            if ahead is not None and ahead(made):
+                return for_helper()
             digests = [cells_digest(kind, fields, cells, layouts) for _, cells in raw]
             found = known(digests)
             rows: list[tuple[int, dict[str, Any] | None]] = []
@@ -238,12 +258,14 @@ class Sheet:
 
             return FileBatch(rows, kept, found, convert)
 
+        made = 0  # batches made so far
         for numbered in self.table.rows:
             if numbered[0] > MAX_ROWS:
                 raise FileRefused(f"the file has more than {MAX_ROWS:,} rows: split it")
             raw.append(numbered)
             if len(raw) == size:
                 yield batch()
+                made += 1
                 raw = []
         if raw:
             yield batch()
@@ -266,6 +288,10 @@ class Sheet:
             value = ",".join(str(v) for v in value)
         column = self.header(problem.field)
         return replace(problem, column=column, value=value, message=message)
+
+
+def _unneeded(index: int) -> dict[str, Any]:
+    raise AssertionError("every row of a batch read for the row helper is made")
 
 
 def _row(

@@ -98,17 +98,22 @@ def test_one_changed_cell_in_any_column_gets_its_row_checked(registry, parsed):
             assert report.unchanged == ROWS - 1, column
 
 
-def test_a_clerk_changes_one_cell_of_a_large_file_and_it_is_recorded(registry, monkeypatch):
+def test_a_clerk_changes_one_cell_of_a_large_file_and_it_is_recorded(registry, monkeypatch, parsed):
     # Large enough to go through the row helper (``CHECK_AHEAD_ROWS`` lowered for the test)
-    # in batches of 50 rows, with a known row in every batch.
+    # in batches of 50 rows: the first two digested here, the others by the helper.
     monkeypatch.setattr(ledger.registry.checking_ahead, "CHECK_AHEAD_ROWS", 0)
     monkeypatch.setattr(bulk, "BATCH", 50)
     rows = [target_row(n) for n in range(600)]
     assert _import(registry, _csv(rows)).recorded == 600
+    assert len(parsed) == 100  # the other 500 rows were parsed by the helper
     before = _events(registry)
     rows[333] = target_row(333, grid="G-33")
+    parsed.clear()
     report = _import(registry, _csv(rows))
     assert (report.recorded, report.updated, report.unchanged) == (0, 1, 599)
+    # The digests the helper made are those made here: only the changed row was parsed (the
+    # re-import digests every batch here, the helper unneeded after its first).
+    assert parsed == [credit_code(333)]
     assert _events(registry) == before + 1
     app = registry.app
     assert app.get(target_id("enterprise", credit_code(333)), Target).grid == "G-33"
