@@ -2,7 +2,9 @@
 
 When an import finds that a row changes nothing on an entry (or records the entry from the
 row, after which the same row changes nothing), it keeps a digest of the row's cells as the
-file gave them, the entry's id, code and division, and a seal over all of it and the entry's
+file gave them (a file's: its cells as the reader gave them, before they became the
+Registry's values, ``cells.cells_digest``; rows given as fields: ``cells.row_digest``), the
+entry's id, code and division, and a seal over all of it and the entry's
 last stored record: "this row, applied to this entry as it stands at that record, changes
 nothing". The record is named by its version, its position in the log and its leaf hash
 (SHA-256 of 0x00 and its stored bytes: the transparency log's leaf, ``verify.merkle``). The
