@@ -58,7 +58,8 @@ def _timed(spent: Spent, name: str, fn: Callable[..., Any]) -> Callable[..., Any
 def _patch(spent: Spent) -> None:
     """Wrap the stages where the importer looks them up (module attributes)."""
     from ledger.mapper import SigningMapper
-    from ledger.registry import bulk, importer, recording
+    from ledger.registry import bulk, importer, recording, sheets
+    from ledger.registry.checking_ahead import RowHelper
     from ledger.registry.digests import ImportDigests
 
     stages: list[tuple[Any, str, str]] = [
@@ -73,6 +74,10 @@ def _patch(spent: Spent) -> None:
         (ImportDigests, "known", "  of which (checking): digest lookups (ImportDigests.known)"),
         (ImportDigests, "keep", "keeping row digests (ImportDigests.keep)"),
         (SigningMapper, "sign_ahead", "handing events to the helper (sign_ahead)"),
+        (sheets, "_row", "  of which (the rest): a row's cells as fields (sheets._row)"),
+        (sheets, "cells_digest", "  of which (the rest): cells' digests (cells_digest)"),
+        (RowHelper, "submit", "  of which (the rest): rows to the row helper (submit)"),
+        (RowHelper, "answer", "  of which (the rest): its answers (answer: waits included)"),
     ]
     for owner, attribute, name in stages:
         setattr(owner, attribute, _timed(spent, name, getattr(owner, attribute)))

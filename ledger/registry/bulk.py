@@ -33,6 +33,7 @@ from ..fields import FieldProblem, Fields, InvalidFields
 from ..mapper import SigningMapper
 from ..storage import for_driver, is_postgres
 from .authority import authorise, official_of, operator_policy
+from .cells import FileBatch
 from .changes import (
     changes,
     drawn_targets,
@@ -109,13 +110,13 @@ Claim = Callable[[int, dict[str, Any]], bool]
 
 
 def checked_rows(
-    rows: Numbered,
+    rows: Iterable[tuple[int, dict[str, Any] | None]],
     check: Callable[..., dict[str, Any]],
     report: ImportReport,
     digests: ImportDigests | None = None,
     kind: str = "",
     claim: Claim | None = None,
-    prepared: list[Prepared] | None = None,
+    prepared: list[Prepared | None] | None = None,
 ) -> list[Checked]:
     """Check every row's fields (``check(number, row)``: formats and known codes, all of a
     row's problems at once, ``parsed``); problems go to the report under the row's number. A
@@ -131,17 +132,30 @@ def checked_rows(
     helper's, made by the same functions: ``check(number, row, parse)`` takes the format
     check's outcome from it and does the rest (references, duplicates) here."""
     valid: list[Checked] = []
-    numbered = list(rows)
+    read = rows if isinstance(rows, FileBatch) else None
+    numbered: list[tuple[int, Any]] = list(rows)  # rows as dicts (None: a file's known row)
     row_digests: list[bytes | None] = [None] * len(numbered)
     known: dict[bytes, Known] = {}
-    if digests is not None:
+    if read is not None and read.digests is not None:  # a file's rows, digested and looked
+        if digests is not None:  # up as they were read (``sheets.Sheet.digested``)
+            row_digests, known = list(read.digests), read.known
+    elif read is not None:  # read for the row helper: the digests of their cells are its
+        if digests is not None:
+            if prepared is not None:
+                row_digests = [None if p is None else p[0] for p in prepared]
+            else:
+                row_digests = list(read.cells_digests(digests.layouts))
+            known = digests.known([d for d in row_digests if d is not None])
+    elif digests is not None:
         if prepared is not None:
-            row_digests = [p[0] for p in prepared]
+            row_digests = [None if p is None else p[0] for p in prepared]
         else:
             row_digests = [digests.of(kind, raw) for _, raw in numbered]
         known = digests.known([d for d in row_digests if d is not None])
     helped: Iterable[Prepared | None] = prepared or repeat(None, len(numbered))
+    index = -1
     for (number, given_row), digest, done in zip(numbered, row_digests, helped, strict=True):
+        index += 1
         report.total += 1
         hit = known.get(digest) if digest is not None else None
         if hit is not None and claim is not None:
@@ -150,9 +164,12 @@ def checked_rows(
                 report.warnings += [f"row {number}: {w}" for w in hit.warnings]
                 valid.append(
                     # Its entry is not read: its id is not needed (``Known.uid`` makes it).
-                    Checked(number, given_row, frozenset(), spec, digest=digest, same=True)
+                    Checked(number, given_row or {}, frozenset(), spec, digest=digest, same=True)
                 )
                 continue
+        if given_row is None:  # known, but its entry was named by an earlier row: checked
+            assert read is not None
+            given_row = read.convert(index)
         warned = len(report.warnings)
         try:
             if done is None:

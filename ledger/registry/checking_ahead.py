@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import helper_process
 from ..fields import FieldProblem, InvalidFields
-from .cells import Layouts, row_digest, unmarked
+from .cells import FileBatch, Layouts, cells_digest, row_digest, unmarked
 from .targets import parse_target
 
 # Files of at least this many rows (by their length hint) are checked ahead in the helper,
@@ -42,19 +42,36 @@ from .targets import parse_target
 CHECK_AHEAD_ROWS = 10_000
 INLINE_FIRST = 2  # batches checked here before the helper is sent any (``RowHelper.ahead``)
 Row = dict[str, Any]
-Batch = list[tuple[int, Row]]
+Batch = list[tuple[int, Row]] | list[tuple[int, Row | None]]
 # What the helper made of one row: its import digest, the row as the parsers read it (None:
 # the row as the file gave it, no clear marker in it), the fields it gives, and the format
 # check's outcome: (spec, warnings) or the field problems as (field, value, message).
 Outcome = tuple[dict[str, Any], list[str]] | list[tuple[str, Any, str]]
 Prepared = tuple[bytes, Row | None, frozenset[str], bool, Outcome]
+# A file's rows' cells sent with them: [the file's fields, each row's cells]; [] if the file's
+# reader digested the rows itself; None for rows not read from a file.
+FileCells = list[Any] | None
 
 
-def prepare(kind: str, rows: list[Row], layouts: Layouts) -> list[Prepared]:
-    """Each row's digest, unmarked row, given fields and format check (what the helper runs)."""
-    done: list[Prepared] = []
-    for raw in rows:
-        digest = row_digest(kind, raw, layouts)
+def prepare(
+    kind: str, rows: list[Row | None], layouts: Layouts, cells: FileCells = None
+) -> list[Prepared | None]:
+    """Each row's digest, unmarked row, given fields and format check (what the helper runs);
+    None for a row not sent (known unchanged by the digest of its cells). The digest is that
+    of the row's cells as the file gave them when ``cells`` are sent with a file's rows (the
+    file's fields and each row's cells: ``cells.cells_digest``), ``b""`` if the file's reader
+    made it already (``[]``), else that of the row (``cells.row_digest``)."""
+    done: list[Prepared | None] = []
+    for index, raw in enumerate(rows):
+        if raw is None:
+            done.append(None)
+            continue
+        if cells is None:
+            digest = row_digest(kind, raw, layouts)
+        elif cells:
+            digest = cells_digest(kind, cells[0], cells[1][index], layouts)
+        else:
+            digest = b""
         row, given = unmarked(raw)
         outcome: Outcome
         try:
@@ -100,12 +117,22 @@ class RowHelper:
         the helper's work would mostly be thrown away (an unchanged re-import)."""
         self._unneeded = True
 
+    def takes(self, index: int) -> bool:
+        """Whether the batch of this index (0, 1, …) will be sent to the helper (``ahead``),
+        as far as is known when it is read: not if it is one of the first, checked here, nor
+        once the helper is unneeded or broken."""
+        return index >= INLINE_FIRST and not (self._broken or self._unneeded)
+
     def submit(self, batch: Batch) -> bool:
         """Send a batch's rows to the helper; False if it cannot take them (prepare inline)."""
         if self._broken or self._unneeded:
             return False
         try:
-            message = marshal.dumps((self.kind, [row for _, row in batch]))
+            rows = [row for _, row in batch]
+            cells: FileCells = None
+            if isinstance(batch, FileBatch):
+                cells = [] if batch.cells is None else [batch.fields, batch.cells]
+            message = marshal.dumps((self.kind, rows, cells))
         except ValueError:  # not plain data: the inline path says what is wrong with it
             return False
         try:
@@ -116,7 +143,7 @@ class RowHelper:
             return False
         return True
 
-    def answer(self) -> list[Prepared] | None:
+    def answer(self) -> list[Prepared | None] | None:
         """The oldest submitted batch's rows prepared, or None (prepare them inline)."""
         if self._broken or self._conn is None:
             return None
@@ -127,7 +154,9 @@ class RowHelper:
             return None
         return result if status == "ok" else None
 
-    def ahead(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[Prepared] | None]]:
+    def ahead(
+        self, batches: Iterable[Batch]
+    ) -> Iterator[tuple[Batch, list[Prepared | None] | None]]:
         """The batches, each with its rows prepared by the helper (None: inline), the next
         batch read and handed over before this one is given back to be checked.
 
@@ -146,7 +175,7 @@ class RowHelper:
         while held:
             yield self._give(*held.popleft())
 
-    def _give(self, batch: Batch, sent: bool) -> tuple[Batch, list[Prepared] | None]:
+    def _give(self, batch: Batch, sent: bool) -> tuple[Batch, list[Prepared | None] | None]:
         prepared = self.answer() if sent else None
         if prepared is not None and len(prepared) != len(batch):
             prepared = None
@@ -179,9 +208,9 @@ def _serve(conn: Connection) -> None:
     """The helper: prepare each batch it receives (``helper_process.serve``)."""
     layouts: Layouts = {}
 
-    def work(message: tuple[str, list[Row]]) -> list[Prepared]:
-        kind, rows = message
-        return prepare(kind, rows, layouts)
+    def work(message: tuple[str, list[Row | None], FileCells]) -> list[Prepared | None]:
+        kind, rows, cells = message
+        return prepare(kind, rows, layouts, cells)
 
     helper_process.serve(conn, work)
 

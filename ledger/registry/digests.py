@@ -2,7 +2,9 @@
 
 When an import finds that a row changes nothing on an entry (or records the entry from the
 row, after which the same row changes nothing), it keeps a digest of the row's cells as the
-file gave them, the entry's id, code and division, and a seal over all of it and the entry's
+file gave them (a file's: its cells as the reader gave them, before they became the
+Registry's values, ``cells.cells_digest``; rows given as fields: ``cells.row_digest``), the
+entry's id, code and division, and a seal over all of it and the entry's
 last stored record: "this row, applied to this entry as it stands at that record, changes
 nothing". The record is named by its version, its position in the log and its leaf hash
 (SHA-256 of 0x00 and its stored bytes: the transparency log's leaf, ``verify.merkle``). The
@@ -103,7 +105,7 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._key = app.signer.derive_secret("drawledger/import-digest/v4")
-        self._layouts: Layouts = {}
+        self.layouts: Layouts = {}  # each layout's hash, made once (``cells.py``)
         events = app.events_table
         # The entry's last record (no later version stored), its log position and its bytes
         # (PostgreSQL hashes them into the leaf hash itself: 32 bytes sent, not the record).
@@ -144,7 +146,7 @@ class ImportDigests:
 
     def of(self, kind: str, row: dict[str, Any]) -> bytes:
         """The digest of a row as the file gave it (``cells.row_digest``)."""
-        return cells.row_digest(kind, row, self._layouts)
+        return cells.row_digest(kind, row, self.layouts)
 
     def _sealed(
         self, row_digest: bytes, entry: str, version: int, position: int, leaf: bytes, said: Any

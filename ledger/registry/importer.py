@@ -83,9 +83,16 @@ def import_rows(
     # helper, on the other core (``checking_ahead.py``); a small one's, or another kind's, here.
     helper = checking_ahead.RowHelper(kind)
     ahead = kind == "targets" and expected >= checking_ahead.CHECK_AHEAD_ROWS
-    numbered = (
-        helper.ahead(bulk.batches(rows)) if ahead else ((b, None) for b in bulk.batches(rows))
+    # A file's rows (``sheets.Sheet``) are digested as its reader gave them and looked up
+    # before their cells are read: a known row's are not (``Sheet.digested``); those of a
+    # batch that goes to the row helper are digested there.
+    digested = getattr(rows, "digested", None)
+    read = (
+        digested(digests.known, bulk.BATCH, digests.layouts, helper.takes if ahead else None)
+        if digested is not None
+        else bulk.batches(rows)
     )
+    numbered = helper.ahead(read) if ahead else ((b, None) for b in read)
     try:
         with bulk.collector_paused(), app.one_transaction() as current, writer, helper:
             for batch, prepared in numbered:

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import SHOWN, BadInput
 from ..fields import FieldProblem, InvalidFields
 from .bulk import may_act
+from .cells import FileBatch, Layouts, cells_digest
 from .changes import is_clear
 from .importer import ACTIONS
 from .layouts import KINDS, LABELS, LAYOUTS, Column
@@ -33,6 +34,7 @@ _SPLIT = re.compile(r"[,;，；、\s]+")
 MAX_CELL = 32_767  # characters in a cell
 MAX_ROWS = 1_048_576  # rows in a sheet, the header included
 MAX_BLANK_RUN = 10_000  # blank rows in a row
+CONVERTED = 1024  # texts whose value a column's converter keeps (``_converter``)
 
 
 class FileRefused(InvalidFields):
@@ -113,21 +115,39 @@ def _converter(column: Column) -> Callable[[Any], Any] | None:
     """How a column's non-blank cells become the Registry's values: lists of codes are split
     into lists, Chinese labels of choice values become their codes; None: the cell stays."""
     codes = {label: code for code, label in column.labels.items()}
+    # A file repeats few values in these columns (a kind, a class, a list of items): each
+    # cell's value is kept once made, for the next row holding the same text (at most
+    # ``CONVERTED`` texts a column, so a file of all different cells holds no more).
+    made: dict[str, Any] = {}
     if column.cells == "codes":
 
         def code_list(value: Any) -> Any:
+            if type(value) is str:
+                listed = made.get(value)
+                if listed is not None:
+                    return list(listed)  # a list of its own: a row's value is never shared
             if not isinstance(value, str):
                 return value
             items = _SPLIT.split(unicodedata.normalize("NFKC", value))
-            return [codes.get(v, v) for v in items if v]
+            listed = [codes.get(v, v) for v in items if v]
+            if len(made) < CONVERTED:
+                made[value] = tuple(listed)
+            return listed
 
         return code_list
     if codes:
 
         def choice(value: Any) -> Any:
+            if type(value) is str:
+                chosen = made.get(value)
+                if chosen is not None:
+                    return chosen
             if not isinstance(value, str):
                 return value
-            return codes.get(unicodedata.normalize("NFKC", value).strip(), value)
+            chosen = codes.get(unicodedata.normalize("NFKC", value).strip(), value)
+            if len(made) < CONVERTED:
+                made[value] = chosen
+            return chosen
 
         return choice
     return None
@@ -162,58 +182,94 @@ class Sheet:
         that a large import starts its signing helper with its first batch."""
         return self.table.total
 
+    def _slots(self) -> list[tuple[str, Callable[[Any], Any] | None] | None]:
+        """For each column: its field and how its cells are read (None: no header)."""
+        return [(c.field, _converter(c)) if c else None for c in self.columns]
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        # For each column: its field and how its cells are read (None: a column without header).
-        slots = [(c.field, _converter(c)) if c else None for c in self.columns]
-        width = len(slots)
-        total = self.table.total
-        step = max(total // 100, 1)
-        done = 0
+        slots = self._slots()
         # Every column of the file is in every row: a blank cell is an empty field (None).
         empty = dict.fromkeys(slot[0] for slot in slots if slot)
-        blank_from = 0  # the first row of the current run of blank rows (0: none)
+        counted = _Counted(self.table.total, self.progress)
         for number, cells in self.table.rows:
-            if number > MAX_ROWS:
-                raise FileRefused(f"the file has more than {MAX_ROWS:,} rows: split it")
-            row: dict[str, Any] = {}
-            for i, cell in enumerate(cells):
-                if type(cell) is str:
-                    if not cell or cell.isspace():
-                        continue
-                    if len(cell) > MAX_CELL:
-                        raise FileRefused(
-                            f"row {number}, column {_column_letter(i)}: a cell of {len(cell):,} "
-                            f"characters ({cell[:SHOWN]!r}…); a cell holds at most {MAX_CELL:,}"
-                        )
-                elif cell is None:
-                    continue
-                slot = slots[i] if i < width else None
-                if slot is None:
-                    raise FileRefused(
-                        f"row {number} has a value in column {_column_letter(i)}, which has no "
-                        "header: name the column or clear it"
-                    )
-                name, convert = slot
-                if convert is None or (type(cell) is str and cell[:1] == "<" and is_clear(cell)):
-                    row[name] = cell  # the clear marker reaches the registry as written
-                else:
-                    row[name] = convert(cell)
-            if not row:  # blank rows (Excel keeps many) are not entries
-                blank_from = blank_from or number
-                if number - blank_from >= MAX_BLANK_RUN:
-                    raise FileRefused(
-                        f"rows {blank_from} to {number} are blank, more than "
-                        f"{MAX_BLANK_RUN:,} in a row: delete the empty rows (or the formatting "
-                        "that keeps them) and import again"
-                    )
+            row = _row(number, cells, slots)
+            if counted.blank(number, row):
                 continue
-            blank_from = 0
-            done += 1
-            if self.progress and total and done % step == 0:
-                self.progress(min(done, total), total)
             yield number, empty | row
-        if self.progress:
-            self.progress(done, done)
+        counted.end()
+
+    def digested(
+        self,
+        known: Callable[[list[bytes]], dict[bytes, Any]],
+        size: int,
+        layouts: Layouts,
+        ahead: Callable[[int], bool] | None = None,
+    ) -> Iterator[FileBatch]:
+        """The rows ``size`` at a time, each batch with the digest of each row's cells as the
+        file's reader gave them (``cells.cells_digest``) and those of the digests ``known``
+        finds: a known row's cells are not made into the Registry's values (its row is None
+        in the batch, made only if the import needs it after all: ``FileBatch.convert``).
+        What a known row is spared is a function of its cells under the same columns, all
+        checked when its digest was kept; every other row is read as ``__iter__`` reads it.
+        A batch for which ``ahead(its index)`` is true goes to the row helper, which makes the
+        digests on the other core: its rows are all read here, its cells kept for the helper,
+        and the digests are looked up once the helper has made them (``bulk.checked_rows``)."""
+        slots = self._slots()
+        empty = dict.fromkeys(slot[0] for slot in slots if slot)
+        fields = tuple(slot[0] if slot else None for slot in slots)
+        counted = _Counted(self.table.total, self.progress)
+        kind = self.kind
+        raw: list[tuple[int, list[Any]]] = []
+
+        def for_helper() -> FileBatch:
+            rows: list[tuple[int, dict[str, Any] | None]] = []
+            sent: list[list[Any]] = []
+            for number, cells in raw:
+                row = _row(number, cells, slots)
+                if counted.blank(number, row):
+                    continue
+                rows.append((number, empty | row))
+                sent.append(cells)
+            return FileBatch(rows, None, {}, _unneeded, (kind, fields, sent))
+
+        def batch() -> FileBatch:
+            if ahead is not None and ahead(made):
+                return for_helper()
+            digests = [cells_digest(kind, fields, cells, layouts) for _, cells in raw]
+            found = known(digests)
+            rows: list[tuple[int, dict[str, Any] | None]] = []
+            kept: list[bytes] = []
+            unread: dict[int, tuple[int, list[Any]]] = {}
+            for (number, cells), digest in zip(raw, digests, strict=True):
+                if digest in found:  # a known row is not blank
+                    counted.blank(number, cells)
+                    unread[len(rows)] = (number, cells)
+                    rows.append((number, None))
+                else:
+                    row = _row(number, cells, slots)
+                    if counted.blank(number, row):
+                        continue
+                    rows.append((number, empty | row))
+                kept.append(digest)
+
+            def convert(index: int) -> dict[str, Any]:
+                number, cells = unread[index]
+                return empty | _row(number, cells, slots)
+
+            return FileBatch(rows, kept, found, convert)
+
+        made = 0  # batches made so far
+        for numbered in self.table.rows:
+            if numbered[0] > MAX_ROWS:
+                raise FileRefused(f"the file has more than {MAX_ROWS:,} rows: split it")
+            raw.append(numbered)
+            if len(raw) == size:
+                yield batch()
+                made += 1
+                raw = []
+        if raw:
+            yield batch()
+        counted.end()
 
     def header(self, field_name: str) -> str:
         if field_name in self.headers:
@@ -232,6 +288,79 @@ class Sheet:
             value = ",".join(str(v) for v in value)
         column = self.header(problem.field)
         return replace(problem, column=column, value=value, message=message)
+
+
+def _unneeded(index: int) -> dict[str, Any]:
+    raise AssertionError("every row of a batch read for the row helper is made")
+
+
+def _row(
+    number: int, cells: list[Any], slots: list[tuple[str, Callable[[Any], Any] | None] | None]
+) -> dict[str, Any]:
+    """A row's non-blank cells as the Registry's fields (empty: a blank row); FileRefused
+    beyond the file's limits: a row past ``MAX_ROWS``, a cell of more than ``MAX_CELL``
+    characters, a value in a column without a header."""
+    if number > MAX_ROWS:
+        raise FileRefused(f"the file has more than {MAX_ROWS:,} rows: split it")
+    width = len(slots)
+    row: dict[str, Any] = {}
+    for i, cell in enumerate(cells):
+        if type(cell) is str:
+            if not cell or cell.isspace():
+                continue
+            if len(cell) > MAX_CELL:
+                raise FileRefused(
+                    f"row {number}, column {_column_letter(i)}: a cell of {len(cell):,} "
+                    f"characters ({cell[:SHOWN]!r}…); a cell holds at most {MAX_CELL:,}"
+                )
+        elif cell is None:
+            continue
+        slot = slots[i] if i < width else None
+        if slot is None:
+            raise FileRefused(
+                f"row {number} has a value in column {_column_letter(i)}, which has no "
+                "header: name the column or clear it"
+            )
+        name, convert = slot
+        if convert is None or (type(cell) is str and cell[:1] == "<" and is_clear(cell)):
+            row[name] = cell  # the clear marker reaches the registry as written
+        else:
+            row[name] = convert(cell)
+    return row
+
+
+class _Counted:
+    """The rows read so far, for the progress bar, and the current run of blank rows."""
+
+    __slots__ = ("total", "progress", "step", "done", "blank_from")
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.progress = total, progress
+        self.step = max(total // 100, 1)
+        self.done = 0
+        self.blank_from = 0  # the first row of the current run of blank rows (0: none)
+
+    def blank(self, number: int, row: Any) -> bool:
+        """Whether the row is blank (blank rows, which Excel keeps many, are not entries);
+        FileRefused after ``MAX_BLANK_RUN`` of them in a row. Counts the others."""
+        if not row:
+            self.blank_from = self.blank_from or number
+            if number - self.blank_from >= MAX_BLANK_RUN:
+                raise FileRefused(
+                    f"rows {self.blank_from} to {number} are blank, more than "
+                    f"{MAX_BLANK_RUN:,} in a row: delete the empty rows (or the formatting "
+                    "that keeps them) and import again"
+                )
+            return True
+        self.blank_from = 0
+        self.done += 1
+        if self.progress and self.total and self.done % self.step == 0:
+            self.progress(min(self.done, self.total), self.total)
+        return False
+
+    def end(self) -> None:
+        if self.progress:
+            self.progress(self.done, self.done)
 
 
 def import_sheet(

@@ -103,9 +103,13 @@ def test_a_digest_moved_to_another_entry_or_planted_hides_no_change(registry):
         from api.importing import read_table
         from ledger.registry.sheets import Sheet
 
+        # The digest of the row's cells as a file's reader gives them (``Sheet.digested``).
         table = read_table(csv_bytes(header, [row]))
-        return digests.of("targets", next(iter(Sheet("targets", table)))[1])
+        return next(Sheet("targets", table).digested(lambda _: {}, 1, digests.layouts)).digests[0]
 
+    with app.recorder.datastore.transaction(commit=False) as c:  # the intruder's digests are
+        c.execute(f"SELECT row_digest FROM {TABLE}")  # made as the import makes those it keeps
+        assert {row_digest(r) for r in rows} <= {bytes(r["row_digest"]) for r in c.fetchall()}
     _execute(
         app,
         f"UPDATE {TABLE} SET row_digest = ?, "
