@@ -17,18 +17,18 @@ from .cli_common import acting, add_data_and_acting, open_ledger
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``personal-data`` subcommands to the drawledger parser."""
-    p = sub.add_parser("personal-data", help="an individual's personal data: erase it (PIPL)")
+    p = sub.add_parser("personal-data", help="个人的个人信息：删除（个人信息保护法）")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser(
         "erase",
-        help="erase an individual target's personal data; the erasure is recorded",
+        help="删除个人检查对象的个人信息；删除行为记入账本",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    a.add_argument("ref", metavar="REF", help="person-… reference, or the person's ID number")
+    a.add_argument("ref", metavar="REF", help="person-… 编号，或本人身份证号码")
     add_data_and_acting(a)
-    a.add_argument("--reason", required=True, help="why (the request or the law); recorded")
-    a.add_argument("--source", required=True, help="the request's reference (letter, case no.)")
+    a.add_argument("--reason", required=True, help="理由（申请或法律依据）；记入账本")
+    a.add_argument("--source", required=True, help="申请的文号（函件、案号）")
     a.set_defaults(func=cmd_erase)
 
 
@@ -40,5 +40,5 @@ def cmd_erase(args: argparse.Namespace) -> int:
     ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
     with acting(args, registry.app, "personal_data.erase") as by:
         registry.erase_personal_data(target_id("individual", ref), args.reason, args.source, by)
-    print(f"erased the personal data of {ref}; the erasure is recorded in the ledger")
+    print(f"已删除 {ref} 的个人信息；删除行为已记入账本")
     return 0

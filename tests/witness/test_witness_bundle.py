@@ -164,7 +164,7 @@ def test_more_cosignatures_asked_than_witnesses_given_is_unusable(served, tmp_pa
     out = tmp_path / "b.jsonl"
     export_bundle(ledger, out)
     assert verify_main([str(out), "--min-cosignatures", "1"]) == 2
-    assert "give at least that many --witness keys" in capsys.readouterr().err
+    assert "请至少给出同样多的 --witness 公钥" in capsys.readouterr().err
 
 
 def test_the_bundle_cosignature_is_the_witness_line_as_posted(served, make_witness, tmp_path):
