@@ -11,14 +11,19 @@ from pathlib import Path
 
 from .cli_common import open_ledger
 
+DESCRIPTION = (
+    "写出每个处室（或某一处室）的年度考核，依据 --as-of 时的账本（账本位置或中国时间的日期；"
+    "默认：现在），写入一个新目录：JSON、中文报告（HTML 和 PDF）及 Excel 工作簿"
+    "（docs/ASSESSMENT.md）。每个数字都列出其所依据事件的账本位置。"
+)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``assessment`` command to the drawledger parser."""
     p = sub.add_parser(
         "assessment",
         help="写出某一年度的年度考核（JSON、HTML、PDF、Excel）",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
     )
     p.add_argument("--data", required=True, help="账本的数据目录")
     p.add_argument("--year", required=True, type=int, help="考核年度")

@@ -15,14 +15,20 @@ from verify.dispute import SUBJECTS
 
 from .cli_common import open_ledger
 
+DESCRIPTION = (
+    "写出关于某一检查对象、抽取、检查或工作人员的争议材料（docs/DISPUTE.md）；可用 "
+    "'python -m verify dispute DIR --key KEY' 离线核验。由运营方为法制处或法院写出：行为记录"
+    "链接到该事项的、截至 --as-of（默认：最后一个签名检查点）的每一项行为，所涉每条记录的完整"
+    "哈希链、包含证明、签名检查点，以及中文报告。"
+)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``dispute`` command to the drawledger parser."""
     p = sub.add_parser(
         "dispute",
         help="写出关于某一事项、可独立核验的争议材料",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
     )
     p.add_argument("--data", required=True, help="账本的数据目录")
     p.add_argument("--target", metavar="CODE", help="检查对象（统一社会信用代码或编号）")

@@ -14,6 +14,14 @@ import argparse
 
 from .cli_common import acting, add_data_and_acting, open_ledger
 
+DESCRIPTION = (
+    "删除个人的个人信息（个人信息保护法）。REF 是该个人的化名编号（person-…，即名录和公示栏"
+    "显示的编号）或其身份证号码（由号码算出编号；号码不予保存）。删除行为记为签名的 "
+    "target.personal_data_erased 事件，附其理由和来源；个人信息行被删除。法制处以其凭据"
+    "办理（--as CODE --token-file F）；账本运营方只能依本人的书面请求（--on-request-of）、"
+    "在制度允许时办理。"
+)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``personal-data`` subcommands to the drawledger parser."""
@@ -22,8 +30,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     a = actions.add_parser(
         "erase",
         help="删除个人检查对象的个人信息；删除行为记入账本",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
     )
     a.add_argument("ref", metavar="REF", help="person-… 编号，或本人身份证号码")
     add_data_and_acting(a)

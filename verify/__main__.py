@@ -21,6 +21,7 @@ from .bundle import BundleError
 from .bundle_tail import open_bundle
 from .checks import verify_bundle
 from .chinese_parser import ChineseArgumentParser
+from .errors import file_reason
 from .keys import read_key_text
 from .report import Report
 from .rule_audit import audit_bundle
@@ -173,7 +174,7 @@ def sample_main(argv: list[str]) -> int:
     try:
         text = Path(args.ids).read_text(encoding="utf-8") if args.ids else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as e:
-        print(f"{UNUSABLE}{args.ids}：{e}", file=sys.stderr)
+        print(f"{UNUSABLE}{args.ids}：{file_reason(e)}", file=sys.stderr)
         return EXIT_UNUSABLE
     ids = [line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")]
     try:
@@ -198,7 +199,7 @@ def _key_text(value: str) -> str:
     except FileNotFoundError:
         raise BundleError(f"{value}：文件不存在") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise BundleError(f"{value}：无法读取：{e}") from None
+        raise BundleError(f"{value}：无法读取：{file_reason(e)}") from None
 
 
 def _read_text(path: str) -> str:
@@ -207,7 +208,7 @@ def _read_text(path: str) -> str:
     except FileNotFoundError:
         raise BundleError(f"{path}：文件不存在") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise BundleError(f"{path}：无法读取：{e}") from None
+        raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
 
 
 def _unusable(reason: str, as_json: bool) -> int:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import dispute_anchor, dispute_draws, dispute_rules
-from .errors import VerifyError
+from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
 from .merkle import leaf_hash, verify_inclusion
@@ -110,8 +110,11 @@ def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
         note = (directory / "checkpoint.note").read_text(encoding="utf-8")
         lines = (directory / "evidence.jsonl").read_text(encoding="utf-8").splitlines()
         evidence = [json.loads(line) for line in lines if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DisputeFileError(f"{directory}: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        where = getattr(e, "filename", None) or directory
+        raise DisputeFileError(f"{where}：无法读取：{file_reason(e)}") from None
+    except json.JSONDecodeError as e:
+        raise DisputeFileError(f"{directory}：不是 JSON：{e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DisputeFileError(f"{directory}/manifest.json：不是 {FORMAT} 格式的清单")
     return manifest, note, evidence
@@ -323,7 +326,12 @@ def main(argv: list[str]) -> int:
             "--consistency-proof",
         )
         report = check_dispute(Path(args.directory), key, trusted, proofs)
-    except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
+    except (OSError, UnicodeDecodeError) as e:
+        where = getattr(e, "filename", None)
+        said = f"{where}：" if where else ""
+        print(f"输入无法使用：{said}无法读取：{file_reason(e)}", file=sys.stderr)
+        return 2
+    except (VerifyError, DisputeFileError) as e:
         print(f"输入无法使用：{e}", file=sys.stderr)
         return 2
     if args.json:
