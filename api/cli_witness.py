@@ -72,7 +72,7 @@ def cmd_witness(args: argparse.Namespace) -> int:
         keys = [key_or_file(k, "--log-key") for k in args.log_key]
         witness = open_witness(args.ledger, args.key, args.state, keys)
     except WitnessSetupError as e:
-        print(f"drawledger witness: {e}", file=sys.stderr)
+        print(f"drawledger witness: 错误（bad_input）：{e}", file=sys.stderr)
         return 1
 
     def report(outcome):  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ def cmd_witness_key(args: argparse.Namespace) -> int:
     try:
         key = new_witness_key(args.name, args.out)
     except WitnessSetupError as e:
-        print(f"drawledger witness-key: {e}", file=sys.stderr)
+        print(f"drawledger witness-key: 错误（bad_input）：{e}", file=sys.stderr)
         return 1
     print(f"已写入 {args.out}（请妥善保密）")
     print(f"见证方公钥：{key.verifier}")

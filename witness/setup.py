@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from verify.errors import VerifyError
+from verify.errors import VerifyError, file_reason
 from verify.keys import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
@@ -37,7 +37,7 @@ def new_witness_key(name: str, out: Path) -> SignerKey:
     except FileExistsError:
         raise WitnessSetupError(f"{out} 已存在：见证方密钥从不覆盖") from None
     except OSError as e:
-        raise WitnessSetupError(f"无法写入 {out}：{e.strerror}") from None
+        raise WitnessSetupError(f"无法写入 {out}：{file_reason(e)}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(key.to_text() + "\n")
     return key
@@ -48,7 +48,7 @@ def load_witness_key(path: Path) -> SignerKey:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8").strip()
     except OSError as e:
-        raise WitnessSetupError(f"--key {path}：无法读取：{e.strerror}") from None
+        raise WitnessSetupError(f"--key {path}：无法读取：{file_reason(e)}") from None
     if stat.S_IMODE(mode) & 0o077:
         raise WitnessSetupError(f"--key {path} 可被他人读取：请执行 chmod 600 {path}")
     try:
