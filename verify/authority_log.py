@@ -160,9 +160,7 @@ class AuthorityLog:
         key = packed(str(extra)) if whose == INSPECTION else aggregate
         owner = self.owner.get(key)
         if not isinstance(owner, str):
-            return [], (
-                f"记录 {unpacked(key)} 所属的处室不明：此前没有事件写明它"
-            )
+            return [], (f"记录 {unpacked(key)} 所属的处室不明：此前没有事件写明它")
         if whose == MOVED and isinstance(extra, str):
             return list(moving(owner, extra)), None
         return [owner], None

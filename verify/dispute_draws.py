@@ -212,9 +212,7 @@ def _table(path: Path, draw: str) -> tuple[list[tuple[str, str, int]], dict[str,
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(
-            f"缺少其冻结的总体（{path.parent.name}/{path.name}）"
-        ) from None
+        raise ValueError(f"缺少其冻结的总体（{path.parent.name}/{path.name}）") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path.name} 无法读取：{e}") from None
     rows_given = doc.get("eligible") if isinstance(doc, dict) else None

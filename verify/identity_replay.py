@@ -77,9 +77,7 @@ def identity_problem(
     recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
     # A result or checklist names the inspector who recorded it: the one bound to the official.
     if refusal is None and recorded and identity[0] != bound:
-        refusal = (
-            f"工作人员 {code} 绑定的执法人员身份为 {bound}，却以 {identity[0]} 的名义记录"
-        )
+        refusal = f"工作人员 {code} 绑定的执法人员身份为 {bound}，却以 {identity[0]} 的名义记录"
     return None if refusal is None else ("the bound inspector, on the team", refusal)
 
 

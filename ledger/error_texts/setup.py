@@ -97,6 +97,7 @@ SETUP: list[tuple[str, str]] = [
         "无法读取令牌文件 {p}：{zh_os}",
     ),
     (r"cannot read (?P<p>.+): (?P<zh_os>.+)", "无法读取 {p}：{zh_os}"),
+    (r"cannot write (?P<p>.+): (?P<zh_os>.+)", "无法写入 {p}：{zh_os}"),
     (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
     (
         r"the token given is official (?P<o>\S+)'s, not (?P<n>\S+)'s",

@@ -18,7 +18,7 @@ def test_init_creates_a_private_key_settings_and_the_first_two_events(tmp_path, 
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert (data / "drawledger.toml").exists()
     out = capsys.readouterr().out
-    assert "public key: drawledger.test/cli+" in out
+    assert "账本公钥：drawledger.test/cli+" in out
 
     bundle = tmp_path / "ledger.bundle"
     assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0

@@ -51,7 +51,7 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
     past = head // 3
     assert drawledger(["rebuild", "--data", str(data), "--upto", str(past)]) == 0
     captured = capsys.readouterr()
-    assert f"rebuilt the read models up to position {past}" in captured.out
+    assert f"已重建读取模型至位置 {past}" in captured.out
     assert captured.err.splitlines()[-1] == f"rebuilt: {past:,}/{past:,} (100%)"
     assert _positions(data) == {past}
     # the same rows as the service folds for an as_of query at that position

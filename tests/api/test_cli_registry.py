@@ -11,6 +11,7 @@ import pytest
 from api import cli_registry
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
+from ledger.error_texts.words import REGISTRIES
 from ledger.errors import Forbidden
 from ledger.registry.service import Registry
 
@@ -97,7 +98,7 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, 
     assert _official(data, "admin-1", "szc", "admin") == 0
     admin = ["--as", "admin-1", *_token_file(data, "admin-1", tmp_path)]
     assert _official(data, "clerk-1", "gqc", "clerk", *admin) == 0
-    assert "official clerk-1 registered" in capsys.readouterr().out
+    assert "已登记工作人员 clerk-1" in capsys.readouterr().out
 
     assert drawledger(["token", "issue", "--data", data, "--official", "clerk-1"]) == 0
     out, err = capsys.readouterr()
@@ -134,10 +135,10 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 1
 
     out, err = capsys.readouterr()
-    assert f"FAIL: row 3, column '统一社会信用代码', value '{bad_credit_code(2)}'" in out
-    assert "FAIL: row 4, column '所属区', value None: is required" in out
+    assert f"错误：第 3 行，列 '统一社会信用代码'，值 '{bad_credit_code(2)}'" in out
+    assert "错误：第 4 行，列 '所属区'，值 None：必须填写" in out
     assert "3 rows: recorded 0, updated 0, unchanged 0, skipped 0" in out
-    assert "nothing recorded: 2 bad rows" in err
+    assert "未记录任何内容：有 2 行有错误" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
     args = ["import", "targets", str(path), "--data", data, "--skip-invalid", *REQUEST]
@@ -168,7 +169,7 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
         args = ["export-registry", kind, "--data", data, "--out", str(out), "--headers", headers]
         args += ["--division", "gqc"]
         assert drawledger(args) == 0
-        assert f"wrote {out}: {count} {kind}" in capsys.readouterr().out
+        assert f"已写入 {out}：{count} 个{REGISTRIES[kind]}" in capsys.readouterr().out
         assert drawledger(["import", kind, str(out), "--data", data, *REQUEST]) == 0
         assert f"{count} rows: recorded 0, updated 0, unchanged {count}" in (
             capsys.readouterr().out

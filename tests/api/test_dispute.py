@@ -126,16 +126,17 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     assert _check(changed, demo["key"]) == 1
     out = capsys.readouterr().out  # naming the line and the position of the changed record
     assert (
-        "FAIL: (2)" in out and f"evidence line {len(lines)} (position {entry['position']})" in out
+        "失败：(2)" in out
+        and f"evidence.jsonl 第 {len(lines)} 行（位置 {entry['position']}）" in out
     )
-    assert "rule audit not run: the file does not verify" in out
+    assert "未进行规则审查：争议材料未通过核验" in out
 
     removed = tmp_path / "removed"
     shutil.copytree(good, removed)
     lines = _lines(removed)
     (removed / "evidence.jsonl").write_text("\n".join(lines[:1] + lines[2:]) + "\n")
     assert _check(removed, demo["key"]) == 1
-    assert "the manifest lists exactly these records" in capsys.readouterr().out
+    assert "清单所列恰为这些记录" in capsys.readouterr().out
 
     # Cut out of the manifest too: the chain of the draw's record shows the gap.
     cut = tmp_path / "cut"
@@ -151,7 +152,7 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     (cut / "evidence.jsonl").write_text("\n".join(lines[:middle] + lines[middle + 1 :]) + "\n")
     capsys.readouterr()
     assert _check(cut, demo["key"]) == 1
-    assert "FAIL: (4) each record's events are whole from its creation" in capsys.readouterr().out
+    assert "失败：(4) 每条记录自创建起的事件完整无缺" in capsys.readouterr().out
 
 
 def test_without_the_ledger_s_key_or_with_another_nothing_is_verified(demo, tmp_path, capsys):
@@ -160,7 +161,7 @@ def test_without_the_ledger_s_key_or_with_another_nothing_is_verified(demo, tmp_
     out = tmp_path / "draw"
     assert _write(demo, out, "--draw", demo["draw"]) == 0
     assert _check(out, None) == 3
-    assert "NOT VERIFIED" in capsys.readouterr().err
+    assert "未核验：未给出 --key" in capsys.readouterr().err
     other = SignerKey.generate("drawledger.local/water-bureau")
     assert _check(out, str(other.verifier)) == 1
 
@@ -222,7 +223,7 @@ def test_a_population_file_altered_to_fit_another_story_is_caught(demo, tmp_path
     capsys.readouterr()
     assert _check(out, demo["key"]) == 1
     text = capsys.readouterr().out
-    assert "FAIL: (5) every draw replays" in text and "the freeze committed to" in text
+    assert "失败：(5) 每次抽取均可由其冻结的总体重现" in text and "冻结时承诺的是" in text
 
 
 def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path, capsys):
@@ -351,7 +352,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     _save_population(ahead, demo["draw"], doc)
     assert _check(ahead, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL: (5)" in out and f"roster of division {division} ({len(roster) + 1} codes)" in out
+    assert "失败：(5)" in out and f"处室 {division} 的名录（{len(roster) + 1} 个代码）" in out
     # a freeze that committed to no roster (recorded before freezes did): the walk differs
     count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
     assert count == drawn and "teams: recorded" in failures[0] and fake in failures[0]
@@ -396,7 +397,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     (unsigned / "evidence.jsonl").write_text("\n".join(lines[n] for n in keep) + "\n")
     assert _check(unsigned, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "OK: (4)" in out and "FAIL: (5)" in out
+    assert "通过：(4)" in out and "失败：(5)" in out
     assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
 
 
@@ -463,7 +464,7 @@ def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo
     capsys.readouterr()
     assert _check(cut, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "OK: (4)" in out and "FAIL: (5)" in out
+    assert "通过：(4)" in out and "失败：(5)" in out
     assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
     assert frozen["payload"]["roster_digest"] in out
 
@@ -522,8 +523,8 @@ def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_ju
         assert any(f["rule"] == "plan_deadline" for f in rules["findings"])
         assert _check(out, demo["key"]) == 0
         text = capsys.readouterr().out
-        assert "FIND rule audit of the file's acts" in text and "findings are not integrity" in text
-        assert "n/a  coverage: not judgeable from a dispute file" in text
+        assert "发现 材料中行为的规则审查" in text and "审查发现不是完整性错误" in text
+        assert "不适用 周期内检查全覆盖（coverage）：无法依据争议材料判断" in text
 
 
 def _visits(out: Path) -> set[str]:
@@ -721,14 +722,17 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
     assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
     rules = json.loads(capsys.readouterr().out)["rules"]
     assert rules["as_of"] == china_date(event.envelope["time"]).isoformat()
-    assert rules["as_of_basis"].startswith(f"the file's as_of, position {manifest['as_of']}")
+    assert rules["as_of_basis"].startswith(f"材料的 as_of（位置 {manifest['as_of']}，")
 
     earlier = tmp_path / "earlier"
     shutil.copytree(out, earlier)
     first = json.loads(_lines(earlier)[0])
     (earlier / "as_of.json").write_text(json.dumps(first), encoding="utf-8")
     assert _check(earlier, demo["key"]) == 1
-    assert "FAIL: (2)" in (text := capsys.readouterr().out) and "not the log's last event" in text
+    assert (
+        "失败：(2)" in (text := capsys.readouterr().out)
+        and "它不是截至材料时点的最后一个事件" in text
+    )
 
     changed = tmp_path / "changed"
     shutil.copytree(out, changed)
@@ -737,13 +741,13 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
     forged = {**anchor, "record": base64.b64encode(bytes(record)).decode()}
     (changed / "as_of.json").write_text(json.dumps(forged), encoding="utf-8")
     assert _check(changed, demo["key"]) == 1
-    assert "FAIL: (2)" in capsys.readouterr().out
+    assert "失败：(2)" in capsys.readouterr().out
 
     without = tmp_path / "without"
     shutil.copytree(out, without)
     (without / "as_of.json").unlink()
     assert _check(without, demo["key"]) == 0
-    assert "judged as of the China date of the file's last event" in capsys.readouterr().out
+    assert "按材料的最后一个事件（材料未证明 as_of）的中国日期判断" in capsys.readouterr().out
 
 
 def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_each(

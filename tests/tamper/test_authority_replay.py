@@ -282,5 +282,5 @@ def test_an_event_and_a_checkpoint_signed_by_a_header_key_the_first_event_did_no
     expected = "unknown key id" if anchored else f"signed by {ORIGIN}+{extra.key_id.hex()}"
     assert expected in messages(report, 3)
     assert extra.key_id.hex() in messages(report, 3)
-    assert f"checkpoint #{len(bundle.checkpoints)}:" in messages(report, 5)
+    assert f"检查点 #{len(bundle.checkpoints)}：" in messages(report, 5)
     assert "expected a signature by a known key" in messages(report, 5)

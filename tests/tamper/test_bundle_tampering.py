@@ -225,7 +225,7 @@ def test_a_deleted_middle_event_leaves_a_version_gap_and_wrong_checkpoint_roots(
     # Checkpoints of sizes deleted+1 .. total-1 have the wrong root; the last one covers more
     # events than the bundle holds.
     assert positions(report, 5) == [*range(deleted, total - 1), None]
-    assert f"covers {total} events, the bundle holds only {total - 1}" in messages(report, 5)
+    assert f"覆盖 {total} 个事件，导出包只有 {total - 1} 个" in messages(report, 5)
     assert positions(report, 7) == [deleted]
 
 
@@ -243,7 +243,7 @@ def test_a_tail_cut_with_the_end_line_fixed_fails_the_checkpoints_that_cover_the
 
     assert status == 1
     assert positions(report, 5) == [None] * 4
-    assert "events were removed from the tail" in messages(report, 5)
+    assert "末尾的事件被删除了" in messages(report, 5)
     assert f"covers {total} events, the bundle holds only {total - 4}" in messages(report, 5)
 
 
@@ -263,8 +263,8 @@ def test_a_tail_cut_together_with_its_checkpoints_needs_a_trusted_checkpoint_to_
     status, report = run_verify(bundle_path, "--trusted-checkpoint", str(trusted))
     assert status == 1
     assert set(failures_by_step(report)) == {8}
-    assert "the checkpoint is newer than the bundle" in messages(report, 8)
-    assert "events were removed from the tail" not in messages(report, 8)
+    assert "该检查点比导出包新" in messages(report, 8)
+    assert "末尾的事件被删除了" not in messages(report, 8)
 
 
 # --- (7) an unknown key ------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_a_bundle_re_signed_under_a_swapped_header_key_is_consistent_on_its_own(
     assert status == 3
     assert report["ok"] is False
     assert report["intact"] is True and report["anchored"] is False
-    assert "proves only that the bundle is internally consistent" in report["anchor"]
+    assert "本结果只证明导出包自身一致" in report["anchor"]
     assert attacker.key_id.hex() in report["steps"][1]["detail"]
 
 

@@ -27,4 +27,4 @@ def test_checkpoints_in_signing_order_pass_step_6(bundle_path, run_verify):
     status, report = run_verify(bundle_path)
 
     assert status == 0
-    assert report["steps"][5]["detail"].startswith("34 checkpoints")
+    assert report["steps"][5]["detail"].startswith("34 个检查点")

@@ -133,7 +133,7 @@ def test_reordered_checkpoints_fail_step_6_in_one_pass(bundle_path, run_verify, 
     assert one == two == json.loads(json.dumps(report))
     assert status == 1
     assert set(failures_by_step(report)) == {6, 7}
-    assert "checkpoint sizes never shrink" in messages(report, 6)
+    assert "检查点的大小不得缩小" in messages(report, 6)
 
 
 def test_a_checkpoint_line_changed_after_the_tail_was_read_is_refused(bundle_path, ledger_key):
@@ -248,4 +248,4 @@ def test_the_command_refuses_what_the_pass_finds_as_unusable_input(bundle_path, 
     assert main([str(bundle_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("unusable input: line 9:") and err.count("\n") == 1
+    assert err.startswith("输入无法使用：第 9 行：") and err.count("\n") == 1

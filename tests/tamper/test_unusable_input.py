@@ -23,8 +23,8 @@ def _refused(capsys, *argv: str) -> str:
     assert out == ""
     assert "Traceback" not in err
     assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err!r}"
-    assert err.startswith("unusable input: ")
-    return err.removeprefix("unusable input: ").strip()
+    assert err.startswith("输入无法使用：")
+    return err.removeprefix("输入无法使用：").strip()
 
 
 def test_a_missing_file_is_unusable_input(tmp_path, capsys):
