@@ -212,14 +212,16 @@ class ProgressBar:
             print(f"{self.label}: {done:,}/{total:,} ({pct}%)", file=self.stream, flush=True)
 
 
-def stage_bars(label: str, stream: TextIO | None = None) -> Callable[[str, int, int], None]:
+def stage_bars(
+    label: str, stream: TextIO | None = None, names: dict[str, str] | None = None
+) -> Callable[[str, int, int], None]:
     """``progress(stage, done, total)`` for a run in stages: one ProgressBar per stage, labelled
-    ``"{label} {stage}"``."""
+    ``"{label} {stage}"``, the stage by its name in ``names`` if it has one."""
     bars: dict[str, ProgressBar] = {}
 
     def report(stage: str, done: int, total: int) -> None:
         if stage not in bars:
-            bars[stage] = ProgressBar(f"{label} {stage}", stream)
+            bars[stage] = ProgressBar(f"{label} {(names or {}).get(stage, stage)}", stream)
         bars[stage](done, total)
 
     return report

@@ -9,6 +9,16 @@ from pathlib import Path
 from .cli_common import DEFAULT_ORIGIN, init_ledger, open_ledger, stage_bars
 
 
+# The demo's stages (``ledger/demo/bureau.py``), as its progress bars name them.
+STAGES = {
+    "divisions and officials": "处室和工作人员",
+    "items": "抽查事项",
+    "targets": "检查对象",
+    "inspectors": "执法人员",
+    "published": "公布抽查事项清单",
+}
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``demo`` subcommand to the drawledger parser."""
     p = sub.add_parser(
@@ -43,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         targets=args.targets,
         inspectors=args.inspectors,
         seed=args.seed,
-        progress=stage_bars("演示："),
+        progress=stage_bars("演示", names=STAGES),
         plans_and_draws=not args.registry_only,
     )
     seconds = time.perf_counter() - started

@@ -65,7 +65,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  位置      {version['position']}（其 policy.set 事件）")
     role = role_label(setter["role"])
     print(f"  发布人    {setter['official']}（{setter['department']} {role}）")
-    print(f"  发布时间  {version['set_at']}")
+    print(f"  发布时间  {_china_time(version['set_at'])}（中国时间）")
     if version["reason"]:
         print(f"  理由      {version['reason']}")
     print(json.dumps(version["document"], ensure_ascii=False, indent=2))
@@ -99,6 +99,15 @@ def cmd_set(args: argparse.Namespace) -> int:
     else:
         print(f"制度 {outcome.version} 已是现行版本：未记录任何内容")
     return 0
+
+
+def _china_time(iso: str) -> str:
+    """A recorded time (ISO 8601 with its offset) in China time, to the second."""
+    from datetime import datetime
+
+    from ledger.as_of import CHINA
+
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -264,7 +264,7 @@ def _parse_checkpoint(
         valid = keys.valid_for_checkpoint(checkpoint.size)
         verify_note(note, valid)
     except VerifyError as e:
-        step.fail(None, f"{label}: {e}{key_trust.invalid_signers(text, keys)}")
+        step.fail(None, f"{label}：{e}{key_trust.invalid_signers(text, keys)}")
         return None
     if checkpoint.origin != bundle.origin:
         step.fail(None, f"{label}：来源为 {checkpoint.origin!r}，应为 {bundle.origin!r}")

@@ -51,9 +51,11 @@ OS_ERRORS: dict[int, str] = {
 }
 
 
-def file_reason(e: OSError | UnicodeDecodeError) -> str:
+def file_reason(e: Exception) -> str:
     """Why a file could not be read, in Chinese (the system's own words for a reason the table
-    lacks)."""
+    lacks, and what any other error says)."""
     if isinstance(e, UnicodeDecodeError):
         return "不是 UTF-8 文本"
-    return OS_ERRORS.get(e.errno or 0) or e.strerror or str(e)
+    if isinstance(e, OSError):
+        return OS_ERRORS.get(e.errno or 0) or e.strerror or str(e)
+    return str(e)

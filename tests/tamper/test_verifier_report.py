@@ -30,7 +30,7 @@ def test_the_json_report_of_a_tampered_bundle_names_the_failing_step_and_event(b
     assert report["ok"] is False
     step3 = next(s for s in report["steps"] if s["step"] == 3)
     assert step3["ok"] is False
-    assert step3["name"] == "event records: form, digest, signature"
+    assert step3["name"] == "事件记录：格式、摘要、签名"
     assert [f["event"] for f in step3["failures"]] == [12]
 
 

@@ -116,4 +116,4 @@ def test_a_tampered_record_in_a_streamed_bundle_is_still_named(tmp_path, jobs): 
     headroom = HEADROOM if jobs == 1 else HEADROOM + (256 << 20)
     done = run_limited(path, key, "--jobs", str(jobs), headroom=headroom)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "1234" in done.stdout and "FAIL" in done.stdout
+    assert "1234" in done.stdout and "失败" in done.stdout

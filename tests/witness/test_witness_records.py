@@ -144,7 +144,7 @@ def test_the_verifier_finds_a_witness_added_by_a_role_the_policy_does_not_name(w
 
     [finding] = report.findings
     assert finding.position == 2
-    assert "lets only admin manage witnesses" in finding.message
+    assert "现行制度只允许 admin 管理见证方" in finding.message
 
 
 def test_a_cosignature_of_a_checkpoint_from_before_the_witness_was_added_is_refused(

@@ -79,7 +79,7 @@ def test_a_split_view_is_refused_and_its_evidence_kept(served, make_witness, for
     assert (evidence / "new.checkpoint").read_text() == fork_client.get("/checkpoint").text
     proof = json.loads((evidence / "proof.json").read_text())
     assert proof["old_size"] == 2 + 1 and proof["new_size"] == 2 + 4
-    assert proof["proof"] and "fails" in proof["reason"]
+    assert proof["proof"] and "未通过" in proof["reason"]
     assert fork.sealer.cosignature_lines() == {}  # nothing was posted to the fork
     # Asked again, it refuses again and keeps the one piece of evidence.
     assert witness.round().status == SPLIT_VIEW
