@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .cli_common import DEFAULT_ORIGIN, init_ledger, open_ledger, stage_bars
 
-
 # The demo's stages (``ledger/demo/bureau.py``), as its progress bars name them.
 STAGES = {
     "divisions and officials": "处室和工作人员",

@@ -190,7 +190,7 @@ class Report:
         )
         out = [f"{'通过' if a.ok else '发现'} {head}"]
         if a.operator_acts:
-            listed = ", ".join(f"{kind} ×{len(p)}" for kind, p in sorted(a.operator_acts.items()))
+            listed = "、".join(f"{kind} ×{len(p)}" for kind, p in sorted(a.operator_acts.items()))
             out.append(f"       运营方（系统）的行为：{listed}")
         for f in a.findings[:MAX_FAILURES_SHOWN]:
             who = f"{f.actor['official']}（{f.actor['role']}，{f.actor['department']}）"

@@ -118,3 +118,26 @@ def test_a_kept_checkpoint_anchors_the_key_that_signed_it(bundle_path, capsys, s
     assert status == 0
     assert report["anchored"] is True
     assert "即签署您保存的 --trusted-checkpoint 的密钥" in report["anchor"]
+
+
+def test_the_printed_report_speaks_chinese_untouched_and_tampered(bundle_path, capsys, ledger_key):
+    """Every line of the report is Chinese (codes, types, keys and digests as recorded), on a
+    bundle that verifies, audited for its rules, and on one with an edited payload and a cut
+    tail; what is left in English is the shared rules' own words quoted inside a line."""
+    from tests.test_cli_speaks_chinese import english_sentences
+
+    assert main([str(bundle_path), "--key", str(ledger_key.verifier), "--rules"]) in (0, 4)
+    out, _ = capsys.readouterr()
+    assert "通过：导出包核验通过" in out or "完整，规则未遵守" in out
+    assert english_sentences(out) == [], out
+
+    _tamper_one_payload(bundle_path, 12)
+    bundle = EditableBundle.from_bytes(bundle_path.read_bytes())
+    del bundle.events[-3:]
+    bundle_path.write_bytes(bundle.to_bytes())
+    assert main([str(bundle_path)]) == 1
+    out, _ = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == UNANCHORED and lines[-1] == UNANCHORED
+    shared = [s for s in english_sentences(out) if "over digest" not in s]  # events.py's words
+    assert shared == [], out
