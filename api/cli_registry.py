@@ -49,7 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             skip_invalid=args.skip_invalid,
             dry_run=args.dry_run,
             encoding=args.encoding,
-            checking=ProgressBar(f"检查{what}", min_total=PROGRESS_FROM),
+            checking=ProgressBar(f"核对{what}", min_total=PROGRESS_FROM),
             recording=ProgressBar(f"记录{what}", min_total=PROGRESS_FROM),
         )
     for problem in result.problems:

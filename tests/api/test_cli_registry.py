@@ -104,7 +104,7 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, 
     out, err = capsys.readouterr()
     token = out.strip()
     assert token.startswith("dl1.")
-    assert "shown only this once" in err
+    assert "令牌只显示这一次" in err
     assert _registry(data).authenticate(token).code == "clerk-1"
 
     token_id = token.split(".")[2]
@@ -137,7 +137,7 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     out, err = capsys.readouterr()
     assert f"错误：第 3 行，列 '统一社会信用代码'，值 '{bad_credit_code(2)}'" in out
     assert "错误：第 4 行，列 '所属区'，值 None：必须填写" in out
-    assert "3 rows: recorded 0, updated 0, unchanged 0, skipped 0" in out
+    assert "共 3 行：已记录 0 行，更新 0 行，未变 0 行，跳过 0 行" in out
     assert "未记录任何内容：有 2 行有错误" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
@@ -171,7 +171,7 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
         assert drawledger(args) == 0
         assert f"已写入 {out}：{count} 个{REGISTRIES[kind]}" in capsys.readouterr().out
         assert drawledger(["import", kind, str(out), "--data", data, *REQUEST]) == 0
-        assert f"{count} rows: recorded 0, updated 0, unchanged {count}" in (
+        assert f"共 {count} 行：已记录 0 行，更新 0 行，未变 {count} 行" in (
             capsys.readouterr().out
         )
 
@@ -193,9 +193,9 @@ def test_long_imports_show_progress_on_stderr(data, tmp_path, capsys, monkeypatc
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
     assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "checking targets: 1/20 (5%)"
-    assert "checking targets: 20/20 (100%)" in err
-    assert err[-1] == "recording targets: 20/20 (100%)"
+    assert err[0] == "核对检查对象: 1/20 (5%)"
+    assert "核对检查对象: 20/20 (100%)" in err
+    assert err[-1] == "记录检查对象: 20/20 (100%)"
 
 
 def test_short_imports_show_no_progress(data, tmp_path, capsys):

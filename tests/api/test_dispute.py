@@ -79,7 +79,7 @@ def test_the_dispute_file_of_a_draw_verifies_offline_and_tells_the_story_in_chin
     capsys.readouterr()
 
     assert _check(out, demo["key"]) == 0
-    assert "OK: the dispute file verifies" in capsys.readouterr().out
+    assert "通过：争议材料核验通过" in capsys.readouterr().out
     # The same with the verifier as a separate program, from anywhere.
     checked = subprocess.run(
         [sys.executable, "-m", "verify", "dispute", str(out), "--key", demo["key"]],
@@ -198,7 +198,7 @@ def test_the_draw_in_a_dispute_file_replays_from_its_frozen_population(demo, tmp
     capsys.readouterr()
     assert _check(out, demo["key"]) == 0
     drawn = _types(out).count("draw.population_frozen")  # with the other visits' draws
-    assert f"OK: (5) every draw replays from its frozen population ({drawn} draws)" in (
+    assert f"通过：(5) 每次抽取均可由其冻结的总体重现（{drawn} 次抽取）" in (
         capsys.readouterr().out
     )
     assert demo["code"] in {r["target"] for r in _population(out, demo["draw"])["eligible"]}
@@ -232,7 +232,7 @@ def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path,
     (out / "draws" / f"{demo['draw']}.json").unlink()
     capsys.readouterr()
     assert _check(out, demo["key"]) == 1
-    assert "is missing" in capsys.readouterr().out
+    assert "缺少其冻结的总体" in capsys.readouterr().out
     _save_population(out, demo["draw"], {"draw": demo["draw"], "eligible": [{"target": 1}]})
     assert _check(out, demo["key"]) == 1
     assert "is malformed" in capsys.readouterr().out
@@ -273,13 +273,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         payload["strata"][0]["selected"][0]["target"] = other
 
     count, failures = dispute_draws.replay(out, altered("draw.targets_selected", swap_selected))
-    assert count == drawn and len(failures) == 1 and "the signed selection is" in failures[0]
+    assert count == drawn and len(failures) == 1 and "签名的抽中对象为" in failures[0]
 
     def other_seed(payload: dict[str, Any]) -> None:
         payload["seed"] = "0" * 64
 
     count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
-    assert count == drawn and failures and "seed: recorded" in failures[0]
+    assert count == drawn and failures and "种子：记录为" in failures[0]
 
     # A team signed with a member the walk does not give: the team walk's replay reports it.
     def other_member(payload: dict[str, Any]) -> None:
@@ -287,7 +287,7 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         team["members"] = [*team["members"][1:], team["members"][0]]
 
     count, failures = dispute_draws.replay(out, altered("draw.inspectors_assigned", other_member))
-    assert count == drawn and len(failures) == 1 and "teams: recorded" in failures[0], failures
+    assert count == drawn and len(failures) == 1 and "检查组：记录为" in failures[0], failures
 
 
 # -- step 5: the team walks, over the registry the file's signed records show at the freeze -----
@@ -339,9 +339,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     division, target, roster, seed = _walked_first(good, demo["draw"])
     assert roster and _check(good, demo["key"]) == 0
     drawn = _types(good).count("draw.population_frozen")
-    assert f"every draw replays from its frozen population ({drawn} draws)" in (
-        capsys.readouterr().out
-    )
+    assert f"每次抽取均可由其冻结的总体重现（{drawn} 次抽取" in (capsys.readouterr().out)
 
     ahead = tmp_path / "ahead"
     shutil.copytree(good, ahead)
@@ -355,7 +353,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     assert "失败：(5)" in out and f"处室 {division} 的名录（{len(roster) + 1} 个代码）" in out
     # a freeze that committed to no roster (recorded before freezes did): the walk differs
     count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
-    assert count == drawn and "teams: recorded" in failures[0] and fake in failures[0]
+    assert count == drawn and "检查组：记录为" in failures[0] and fake in failures[0]
 
     short = tmp_path / "short"
     shutil.copytree(good, short)
@@ -377,9 +375,9 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     doc["rosters"][division] = [c for c in roster if c != signed[0]]
     _save_population(short, demo["draw"], doc)
     assert _check(short, demo["key"]) == 1
-    assert "the freeze committed to" in capsys.readouterr().out
+    assert "冻结时承诺的是" in capsys.readouterr().out
     count, failures = dispute_draws.replay(short, _uncommitted(_events(short)))
-    assert count == drawn and f"leaves out ['{signed[0]}']" in failures[0]
+    assert count == drawn and f"遗漏了 ['{signed[0]}']" in failures[0]
 
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
@@ -398,7 +396,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     assert _check(unsigned, demo["key"]) == 1
     out = capsys.readouterr().out
     assert "通过：(4)" in out and "失败：(5)" in out
-    assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
+    assert f"执法人员 {signed[0]} 参与了检查组的轮选，但材料中没有其在冻结之前的签名" in out
 
 
 def _events(out: Path) -> list[tuple[int, int, Any]]:
@@ -465,7 +463,7 @@ def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo
     assert _check(cut, demo["key"]) == 1
     out = capsys.readouterr().out
     assert "通过：(4)" in out and "失败：(5)" in out
-    assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
+    assert f"材料中处室 {division} 的名录（{len(roster) - 1} 个代码）的哈希为" in out
     assert frozen["payload"]["roster_digest"] in out
 
     drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
@@ -594,10 +592,10 @@ def test_a_dispute_file_is_consistent_with_an_older_checkpoint_the_holder_kept(
     capsys.readouterr()
     trusted = ["--trusted-checkpoint", str(older)]
     assert verify_dispute([str(out), "--key", demo["key"], *trusted]) == 0
-    assert "OK: (6) consistent with the 1 trusted checkpoint(s)" in capsys.readouterr().out
+    assert "通过：(6) 与 1 个受信任的检查点一致" in capsys.readouterr().out
     # The same trusted checkpoint, but the file carries no proof from it: not verified.
     assert verify_dispute([str(without), "--key", demo["key"], *trusted]) == 1
-    assert "no consistency proof from size" in capsys.readouterr().out
+    assert "没有从大小" in capsys.readouterr().out
     # Its own checkpoint, trusted: equal sizes, equal roots, no proof needed.
     own = tmp_path / "own.note"
     own.write_text((out / "checkpoint.note").read_text(encoding="utf-8"), encoding="utf-8")
@@ -687,7 +685,7 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     _save_population(good, draw, doc)
     assert _check(good, demo["key"]) == 1
     out = capsys.readouterr().out  # the partner's roster is bound to the freeze's digest
-    assert f"the file's roster of division {partner} ({len(roster) + 1} codes)" in out
+    assert f"材料中处室 {partner} 的名录（{len(roster) + 1} 个代码）" in out
     # over a freeze that committed to no roster, the partner's walk differs
     from verify import dispute_draws
 

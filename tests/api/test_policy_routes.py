@@ -169,7 +169,7 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     capsys.readouterr()
     assert cli_main(["policy", "show", "--data", str(data)]) == 0
     shown = capsys.readouterr()
-    assert f"policy {FIRST} (as of position 2)" in shown.out
+    assert f"制度 {FIRST}（截至位置 2）" in shown.out
     assert "set by    drawledger as system of drawledger" in shown.out
     assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
     assert 'calendar.years."2027"' in shown.err
@@ -185,7 +185,7 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     assert cli_main(args) == 0
     assert "未记录任何内容" in capsys.readouterr().out
     assert cli_main(["policy", "show", "--as-of", "2", "--data", str(data)]) == 0
-    assert f"policy {FIRST} (as of position 2)" in capsys.readouterr().out
+    assert f"制度 {FIRST}（截至位置 2）" in capsys.readouterr().out
 
 
 def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):

@@ -118,7 +118,7 @@ def test_an_event_signed_by_the_old_key_after_the_switch_is_rejected(data, tmp_p
 
     assert status == 1
     [failure] = _failures(report, 3)
-    assert "outside its validity: retired at leaf" in failure["message"]
+    assert "在其有效期之外签名：已于叶子" in failure["message"]
 
 
 def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
