@@ -479,15 +479,15 @@ def test_the_verifier_rederives_teams_results_and_deadlines_and_checks_evidence_
     )
     assert report.ok, report.to_json()
     step10, step11 = report.steps[9], report.steps[10]
-    assert step10.detail.startswith("1 inspections, 1 publications (1 late;")
-    assert step11.detail == "1 of 1 recorded files checked, 0 not supplied"
+    assert step10.detail.startswith("1 次检查，1 次公示（逾期 1 次；")
+    assert step11.detail == "记录的 1 个文件中核验了 1 个，0 个未提供"
 
     # A supplied file that is not what was recorded fails step 11 at its event.
     (stored,) = [p for p in (inspections.evidence.root / "sha256").rglob("*") if p.is_file()]
     stored.write_bytes(b"another photo")
     report = verify_bundle(read_bundle(path), evidence_dir=inspections.evidence.root)
     assert [s.number for s in report.steps if not s.ok] == [11]
-    assert "the file supplied has" in report.steps[10].failures[0].message
+    assert "提供的文件为" in report.steps[10].failures[0].message
 
 
 def _resign(path, bureau, event_type, change):

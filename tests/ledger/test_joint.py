@@ -156,9 +156,7 @@ def test_a_partners_team_rewritten_with_the_ledger_key_is_caught_at_its_event(bu
 
     step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
     assert not step9.ok
-    assert any(
-        f.position == position and "division szyc's teams" in f.message for f in step9.failures
-    )
+    assert any(f.position == position and "处室 szyc 的检查组" in f.message for f in step9.failures)
 
 
 def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau, tmp_path):
