@@ -63,7 +63,7 @@ def test_export_reports_its_progress_on_stderr(tmp_path, capsys):
     assert drawledger(["export", "--data", str(data), "--out", str(tmp_path / "b")]) == 0
     captured = capsys.readouterr()
     assert "已写入" in captured.out and "2 个事件" in captured.out
-    assert captured.err.splitlines()[-1] == "exported: 2/2 (100%)"
+    assert captured.err.splitlines()[-1] == "导出: 2/2 (100%)"
 
 
 def test_the_demo_names_the_address_serve_will_listen_on(tmp_path, capsys):

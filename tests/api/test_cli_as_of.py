@@ -64,7 +64,7 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
     assert _targets(data) == then < targets_now
 
     assert drawledger(["rebuild", "--data", str(data)]) == 0
-    assert f"up to position {head}" in capsys.readouterr().out
+    assert f"已重建读取模型至位置 {head}" in capsys.readouterr().out
     assert _positions(data) == {head} and _targets(data) == targets_now
 
 

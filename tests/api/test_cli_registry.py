@@ -143,7 +143,7 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
 
     args = ["import", "targets", str(path), "--data", data, "--skip-invalid", *REQUEST]
     assert drawledger(args) == 0
-    assert "3 rows: recorded 1, updated 0, unchanged 0, skipped 2" in capsys.readouterr().out
+    assert "共 3 行：已记录 1 行，更新 0 行，未变 0 行，跳过 2 行" in capsys.readouterr().out
 
 
 def test_an_official_of_another_division_is_refused_once_for_the_file(data, tmp_path, capsys):

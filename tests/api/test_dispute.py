@@ -235,7 +235,7 @@ def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path,
     assert "缺少其冻结的总体" in capsys.readouterr().out
     _save_population(out, demo["draw"], {"draw": demo["draw"], "eligible": [{"target": 1}]})
     assert _check(out, demo["key"]) == 1
-    assert "is malformed" in capsys.readouterr().out
+    assert "格式有误" in capsys.readouterr().out
 
 
 def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_reported(demo, tmp_path):
@@ -690,7 +690,7 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     from verify import dispute_draws
 
     failures = dispute_draws.replay(good, _uncommitted(_events(good)))[1]
-    assert any(f"division {partner}'s teams: recorded" in f and fake in f for f in failures)
+    assert any(f"处室 {partner} 的检查组：记录为" in f and fake in f for f in failures)
 
 
 # -- the rule audit's as_of ------------------------------------------------------------------------

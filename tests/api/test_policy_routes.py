@@ -170,7 +170,7 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     assert cli_main(["policy", "show", "--data", str(data)]) == 0
     shown = capsys.readouterr()
     assert f"制度 {FIRST}（截至位置 2）" in shown.out
-    assert "set by    drawledger as system of drawledger" in shown.out
+    assert "发布人    drawledger（drawledger 系统（账本运营方））" in shown.out
     assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
     assert 'calendar.years."2027"' in shown.err
 

@@ -80,7 +80,7 @@ def test_sampling_a_subset_keeps_the_relative_order_of_the_rest():
 def test_duplicate_ids_and_negative_counts_are_refused():
     with pytest.raises(SamplerError, match="编号重复"):
         sample(["a", "b", "a"], "1", 1)
-    with pytest.raises(SamplerError, match="count"):
+    with pytest.raises(SamplerError, match="抽取个数"):
         sample(["a"], "1", -1)
 
 
