@@ -192,7 +192,7 @@ def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_ru
     args = ["demo", "--data", str(data), "--targets", "120", "--inspectors", "20"]
     assert drawledger(args) == 0
     out = capsys.readouterr().out
-    assert "120 targets" in out and "20 inspectors" in out
+    assert "检查对象 120 个" in out and "执法人员 20 名" in out
     assert "2026 年计划 14 个，抽取 11 次" in out
     token = out.split("（只显示这一次，账本只保存其哈希）：\n")[1].split()[0]
     assert token.startswith("dl1.")

@@ -172,7 +172,7 @@ def test_a_selection_rewritten_with_the_ledger_key_is_caught_by_the_replay(burea
     report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
     step9 = report.steps[8]
     assert not step9.ok
-    assert any(f.position == position and "selection" in f.message for f in step9.failures)
+    assert any(f.position == position and "抽中对象" in f.message for f in step9.failures)
 
 
 def _payload(app, draw, event_type):

@@ -518,7 +518,7 @@ def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
     report = verify_bundle(read_bundle(path))
     step10 = report.steps[9]
     assert [
-        (f.position, "re-derived ('2026-11-19', 7, False)" in f.message) for f in step10.failures
+        (f.position, "重新推算得 ('2026-11-19', 7, False)" in f.message) for f in step10.failures
     ] == [(position, True)]
 
 
@@ -584,7 +584,7 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
         read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
     )
     assert report.ok, report.to_json()
-    assert report.steps[9].detail.startswith("2 inspections")
+    assert report.steps[9].detail.startswith("2 次检查")
 
 
 def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of_the_roster(

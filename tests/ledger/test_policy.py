@@ -165,8 +165,7 @@ def test_the_verifier_refuses_a_publication_naming_a_version_not_yet_in_force(
     assert [(f.position + 1, f.message) for f in step10.failures] == [
         (
             at,
-            "used policy version 'changzhou-water-2018/2', but the version in force at its "
-            f"position was {in_force!r}",
+            f"采用的制度版本为 'changzhou-water-2018/2'，但其位置时的现行版本为 {in_force!r}",
         )
     ]
     assert verify_main([str(path), "--key", str(bureau.signer.verifier)]) == 1
