@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from ledger.errors import LedgerError
+from verify.chinese_parser import ChineseArgumentParser
 
 from . import (
     cli_assessment,
@@ -30,10 +31,21 @@ from . import (
 )
 from .cli_common import close_ledgers, seal_at_end
 
+DESCRIPTION = """drawledger 把一个部门"双随机、一公开"抽查的全过程记在签名的、只增不改的账本上：
+检查对象、执法人员和抽查事项名录，抽查计划，随机抽取及检查组，检查、结果和公示。每一步都是
+一个签名事件；审计人员可用 'python -m verify' 离线核验导出包中的全部内容。
+
+开始：'drawledger init --data DIR'（或用 'drawledger demo --data DIR' 建立演示账本），
+然后 'drawledger serve --data DIR' 启动 HTTP 服务及其公示栏。
+
+退出状态：0 完成；1 账本拒绝（输入有误、违反规则、缺少密钥）；2 用法错误。"""
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="drawledger", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ChineseArgumentParser(
+        prog="drawledger",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     cli_ledger.add_commands(sub)

@@ -11,22 +11,25 @@ from pathlib import Path
 
 from .cli_common import open_ledger
 
+DESCRIPTION = (
+    "写出每个处室（或某一处室）的年度考核，依据 --as-of 时的账本（账本位置或中国时间的日期；"
+    "默认：现在），写入一个新目录：JSON、中文报告（HTML 和 PDF）及 Excel 工作簿"
+    "（docs/ASSESSMENT.md）。每个数字都列出其所依据事件的账本位置。"
+)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``assessment`` command to the drawledger parser."""
     p = sub.add_parser(
         "assessment",
-        help="write the annual assessment (JSON, HTML, PDF, Excel) of a year",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="写出某一年度的年度考核（JSON、HTML、PDF、Excel）",
+        description=DESCRIPTION,
     )
-    p.add_argument("--data", required=True, help="the ledger's data directory")
-    p.add_argument("--year", required=True, type=int, help="the year assessed")
-    p.add_argument("--division", metavar="CODE", help="one division only (default: every one)")
-    p.add_argument(
-        "--as-of", metavar="POSITION|DATETIME", help="as the ledger stood then (default: now)"
-    )
-    p.add_argument("--out", required=True, help="a new directory for the files")
+    p.add_argument("--data", required=True, help="账本的数据目录")
+    p.add_argument("--year", required=True, type=int, help="考核年度")
+    p.add_argument("--division", metavar="CODE", help="只考核一个处室（默认：全部）")
+    p.add_argument("--as-of", metavar="POSITION|DATETIME", help="账本当时的状态（默认：现在）")
+    p.add_argument("--out", required=True, help="存放文件的新目录")
     p.set_defaults(func=cmd_assessment)
 
 
@@ -44,7 +47,7 @@ def cmd_assessment(args: argparse.Namespace) -> int:
     report = assess(ledger, None, args.year, position, args.division)
     written = write_files(report, Path(args.out))
     print(
-        f"wrote the assessment of {args.year} ({len(report['divisions'])} division(s), as of "
-        f"position {position}): {', '.join(p.name for p in written)} in {args.out}"
+        f"已写出 {args.year} 年度考核（{len(report['divisions'])} 个处室，截至位置 {position}）："
+        f"{args.out} 中的 {'、'.join(p.name for p in written)}"
     )
     return 0

@@ -29,8 +29,8 @@ def init_ledger(data: Path, origin: str, database: str | None = None) -> None:
     from ledger.setup import create_data_dir
 
     key = create_data_dir(data, origin, database)
-    print(f"created ledger {origin!r} in {data}")
-    print(f"public key: {key.verifier}")
+    print(f"已在 {data} 创建账本 {origin!r}")
+    print(f"账本公钥：{key.verifier}")
 
 
 def open_ledger(args: argparse.Namespace, **kwargs: Any) -> LedgerApp:
@@ -75,31 +75,30 @@ def add_data_and_acting(p: argparse.ArgumentParser) -> None:
     (``--token-file FILE`` or ``DRAWLEDGER_TOKEN``); without a credential the ledger's own
     operator acts, and only as the policy lets it (``--on-request-of`` names a written request
     where that is needed). ``acting`` decides."""
-    p.add_argument("--data", required=True, help="the ledger's data directory")
+    p.add_argument("--data", required=True, help="账本的数据目录")
     p.add_argument(
         "--as",
         dest="acting",
         metavar="OFFICIAL_CODE",
-        help="act as this official: needs their API token (--token-file or "
-        f"{TOKEN_VARIABLE}); without it the ledger's operator acts, recorded as system",
+        help="以该工作人员的身份办理：需要其 API 令牌（--token-file 或 "
+        f"{TOKEN_VARIABLE}）；没有令牌时由账本运营方办理，记为系统",
     )
     p.add_argument(
         "--token-file",
         metavar="FILE",
-        help=f"a file holding the acting official's API token (or set {TOKEN_VARIABLE})",
+        help=f"存有办理人 API 令牌的文件（或设置 {TOKEN_VARIABLE}）",
     )
     p.add_argument(
         "--on-request-of",
         metavar="OFFICIAL_CODE",
-        help="the official on whose written request the operator acts (they must be entitled "
-        "to the act themselves), recorded with the act; required for operator imports, policy "
-        "versions and erasures",
+        help="运营方据其书面请求办理的工作人员（其本人须有权办理该事项），随行为记入账本；"
+        "运营方导入名录、发布制度版本和删除个人信息时必须给出",
     )
     p.add_argument(
         "--request-ref",
         metavar="TEXT",
-        help="the written request itself (e.g. a division's letter and its number), recorded "
-        "with the act; required with --on-request-of",
+        help="书面请求本身（例如处室的函件及文号），随行为记入账本；"
+        "给出 --on-request-of 时必须给出",
     )
 
 
@@ -213,14 +212,16 @@ class ProgressBar:
             print(f"{self.label}: {done:,}/{total:,} ({pct}%)", file=self.stream, flush=True)
 
 
-def stage_bars(label: str, stream: TextIO | None = None) -> Callable[[str, int, int], None]:
+def stage_bars(
+    label: str, stream: TextIO | None = None, names: dict[str, str] | None = None
+) -> Callable[[str, int, int], None]:
     """``progress(stage, done, total)`` for a run in stages: one ProgressBar per stage, labelled
-    ``"{label} {stage}"``."""
+    ``"{label} {stage}"``, the stage by its name in ``names`` if it has one."""
     bars: dict[str, ProgressBar] = {}
 
     def report(stage: str, done: int, total: int) -> None:
         if stage not in bars:
-            bars[stage] = ProgressBar(f"{label} {stage}", stream)
+            bars[stage] = ProgressBar(f"{label} {(names or {}).get(stage, stage)}", stream)
         bars[stage](done, total)
 
     return report

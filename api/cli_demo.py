@@ -8,27 +8,34 @@ from pathlib import Path
 
 from .cli_common import DEFAULT_ORIGIN, init_ledger, open_ledger, stage_bars
 
+# The demo's stages (``ledger/demo/bureau.py``), as its progress bars name them.
+STAGES = {
+    "divisions and officials": "处室和工作人员",
+    "items": "抽查事项",
+    "targets": "检查对象",
+    "inspectors": "执法人员",
+    "published": "公布抽查事项清单",
+}
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``demo`` subcommand to the drawledger parser."""
     p = sub.add_parser(
         "demo",
-        help="record a realistic demo registry (Changzhou water bureau) and print an admin token",
+        help="记录一个逼真的演示名录（常州市水利局）并输出管理员令牌",
     )
-    p.add_argument("--data", required=True, help="the data directory (created if it is new)")
-    p.add_argument("--origin", default=DEFAULT_ORIGIN, help="origin of a new ledger")
-    p.add_argument("--targets", type=int, default=2000, help="how many targets (default 2000)")
-    p.add_argument("--inspectors", type=int, default=60, help="how many inspectors (default 60)")
-    p.add_argument("--seed", type=int, default=2018, help="the random seed (default 2018)")
+    p.add_argument("--data", required=True, help="数据目录（不存在时创建）")
+    p.add_argument("--origin", default=DEFAULT_ORIGIN, help="新账本的来源名称")
+    p.add_argument("--targets", type=int, default=2000, help="检查对象数（默认 2000）")
+    p.add_argument("--inspectors", type=int, default=60, help="执法人员数（默认 60）")
+    p.add_argument("--seed", type=int, default=2018, help="随机种子（默认 2018）")
     p.add_argument(
         "--registry-only",
         action="store_true",
-        help="without the year (2026) of plans, draws and results recorded on top of the registry",
+        help="只记录名录，不在其上记录 2026 年的计划、抽取和结果",
     )
-    p.add_argument(
-        "--host", default="127.0.0.1", help="where 'serve' will listen, for the hint printed last"
-    )
-    p.add_argument("--port", type=int, default=8000, help="the port 'serve' will listen on")
+    p.add_argument("--host", default="127.0.0.1", help="'serve' 将监听的地址，用于最后输出的提示")
+    p.add_argument("--port", type=int, default=8000, help="'serve' 将监听的端口")
     p.set_defaults(func=cmd_demo)
 
 
@@ -45,38 +52,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
         targets=args.targets,
         inspectors=args.inspectors,
         seed=args.seed,
-        progress=stage_bars("demo:"),
+        progress=stage_bars("演示", names=STAGES),
         plans_and_draws=not args.registry_only,
     )
     seconds = time.perf_counter() - started
-    print(f"demo registry recorded in {data} in {seconds:.1f} s:")
-    print(f"  {s.divisions} divisions and units, {s.officials} officials, {s.items} items")
+    print(f"演示名录已记录在 {data}，用时 {seconds:.1f} 秒：")
+    print(f"  处室和单位 {s.divisions} 个，工作人员 {s.officials} 名，抽查事项 {s.items} 项")
     print(
-        f"  {s.targets} targets ({s.projects} projects, {s.individuals} individuals), "
-        f"{s.status_changes} status changes, {s.corrections} corrections"
+        f"  检查对象 {s.targets} 个（项目 {s.projects} 个，个人 {s.individuals} 名），"
+        f"状态变更 {s.status_changes} 次，更正 {s.corrections} 次"
     )
     print(
-        f"  {s.inspectors} inspectors ({s.inspector_moves} transferred, suspended or retired), "
-        f"{s.conflicts} declared conflicts of interest"
+        f"  执法人员 {s.inspectors} 名（调动、暂停执法或退休 {s.inspector_moves} 名），"
+        f"申报利害关系 {s.conflicts} 项"
     )
-    print(f"  item list no. {s.item_list_number} published, digest {s.item_list_digest}")
+    print(f"  已公布第 {s.item_list_number} 号抽查事项清单，摘要 {s.item_list_digest}")
     if s.year is not None:
         print(
-            f"  {len(s.year.plans)} plans of 2026, {len(s.year.draws)} draws (a recusal, a joint "
-            f"inspection, a rollover), {len(s.year.directed)} complaint-driven inspection"
+            f"  2026 年计划 {len(s.year.plans)} 个，抽取 {len(s.year.draws)} 次（含一次回避、"
+            f"一次联合检查、一次结转），投诉引发的检查 {len(s.year.directed)} 次"
         )
     if s.results is not None:
         r = s.results
         print(
-            f"  {r.inspections} inspections, {r.publications} publications (a problem corrected, "
-            f"a case filed and its penalty in 双公示, a refusal to confirm, one late), "
-            f"{len(r.awaiting_confirmation)} awaiting confirmation, "
-            f"{len(r.unpublished)} unpublished"
+            f"  检查 {r.inspections} 次，公示 {r.publications} 次（含问题已改正、立案及其在双公示"
+            f"中的处罚、拒绝确认、一次逾期），待确认 {len(r.awaiting_confirmation)} 次，"
+            f"未公示 {len(r.unpublished)} 次"
         )
-    print(f"  ledger size {s.ledger_size}")
-    print(f"API token of the admin {s.admin} (shown once, stored hashed):")
+    print(f"  账本大小 {s.ledger_size}")
+    print(f"管理员 {s.admin} 的 API 令牌（只显示这一次，账本只保存其哈希）：")
     print(f"  {s.admin_token}")
     site = f"http://{args.host}:{args.port}"
-    print(f"try: drawledger serve --data {data} --host {args.host} --port {args.port}")
-    print(f"  then open {site}/column (the public column) or {site}/docs (the API)")
+    print(f"试用：drawledger serve --data {data} --host {args.host} --port {args.port}")
+    print(f"  然后打开 {site}/column（公示栏）或 {site}/docs（API）")
     return 0

@@ -11,32 +11,40 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from verify.dispute import SUBJECTS
+
 from .cli_common import open_ledger
+
+DESCRIPTION = (
+    "写出关于某一检查对象、抽取、检查或工作人员的争议材料（docs/DISPUTE.md）；可用 "
+    "'python -m verify dispute DIR --key KEY' 离线核验。由运营方为法制处或法院写出：行为记录"
+    "链接到该事项的、截至 --as-of（默认：最后一个签名检查点）的每一项行为，所涉每条记录的完整"
+    "哈希链、包含证明、签名检查点，以及中文报告。"
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``dispute`` command to the drawledger parser."""
     p = sub.add_parser(
         "dispute",
-        help="write a self-contained, checkable dispute file about one subject",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="写出关于某一事项、可独立核验的争议材料",
+        description=DESCRIPTION,
     )
-    p.add_argument("--data", required=True, help="the ledger's data directory")
-    p.add_argument("--target", metavar="CODE", help="a target, by credit code (or key)")
-    p.add_argument("--draw", metavar="ID", help="a draw, by id")
-    p.add_argument("--inspection", metavar="ID", help="an inspection, by id")
-    p.add_argument("--official", metavar="CODE", help="every act of one official")
-    p.add_argument("--as-of", type=int, metavar="POSITION", help="as the ledger stood then")
+    p.add_argument("--data", required=True, help="账本的数据目录")
+    p.add_argument("--target", metavar="CODE", help="检查对象（统一社会信用代码或编号）")
+    p.add_argument("--draw", metavar="ID", help="抽取（编号）")
+    p.add_argument("--inspection", metavar="ID", help="检查（编号）")
+    p.add_argument("--official", metavar="CODE", help="某一工作人员的全部行为")
+    p.add_argument("--as-of", type=int, metavar="POSITION", help="账本当时的状态（账本位置）")
     p.add_argument(
         "--consistent-with",
         action="append",
         default=[],
         metavar="NOTE",
-        help="a signed checkpoint of this ledger the requester keeps (a file holding the note): "
-        "the file carries a consistency proof from it (repeatable)",
+        help="申请人保存的本账本签名检查点（存有该签名注记的文件）："
+        "争议材料附带从它起的一致性证明（可重复）",
     )
-    p.add_argument("--out", required=True, help="a new directory for the dispute file")
+    p.add_argument("--out", required=True, help="存放争议材料的新目录")
     p.set_defaults(func=cmd_dispute)
 
 
@@ -72,8 +80,9 @@ def cmd_dispute(args: argparse.Namespace) -> int:
     finally:
         read_models.close()
     print(
-        f"wrote {args.out}: {len(manifest['records'])} records about {kind} {key}, as of "
-        f"position {manifest['as_of']}, checkpoint of size {manifest['checkpoint']['size']}"
+        f"已写入 {args.out}：关于{SUBJECTS.get(kind, kind)} {key} 的记录 "
+        f"{len(manifest['records'])} 条，截至位置 {manifest['as_of']}，"
+        f"检查点大小 {manifest['checkpoint']['size']}"
     )
-    print(f"check it: python -m verify dispute {args.out} --key {args.data}/keys/ledger.pub")
+    print(f"核验方法：python -m verify dispute {args.out} --key {args.data}/keys/ledger.pub")
     return 0

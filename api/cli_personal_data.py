@@ -14,21 +14,28 @@ import argparse
 
 from .cli_common import acting, add_data_and_acting, open_ledger
 
+DESCRIPTION = (
+    "删除个人的个人信息（个人信息保护法）。REF 是该个人的化名编号（person-…，即名录和公示栏"
+    "显示的编号）或其身份证号码（由号码算出编号；号码不予保存）。删除行为记为签名的 "
+    "target.personal_data_erased 事件，附其理由和来源；个人信息行被删除。法制处以其凭据"
+    "办理（--as CODE --token-file F）；账本运营方只能依本人的书面请求（--on-request-of）、"
+    "在制度允许时办理。"
+)
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``personal-data`` subcommands to the drawledger parser."""
-    p = sub.add_parser("personal-data", help="an individual's personal data: erase it (PIPL)")
+    p = sub.add_parser("personal-data", help="个人的个人信息：删除（个人信息保护法）")
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser(
         "erase",
-        help="erase an individual target's personal data; the erasure is recorded",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="删除个人检查对象的个人信息；删除行为记入账本",
+        description=DESCRIPTION,
     )
-    a.add_argument("ref", metavar="REF", help="person-… reference, or the person's ID number")
+    a.add_argument("ref", metavar="REF", help="person-… 编号，或本人身份证号码")
     add_data_and_acting(a)
-    a.add_argument("--reason", required=True, help="why (the request or the law); recorded")
-    a.add_argument("--source", required=True, help="the request's reference (letter, case no.)")
+    a.add_argument("--reason", required=True, help="理由（申请或法律依据）；记入账本")
+    a.add_argument("--source", required=True, help="申请的文号（函件、案号）")
     a.set_defaults(func=cmd_erase)
 
 
@@ -40,5 +47,5 @@ def cmd_erase(args: argparse.Namespace) -> int:
     ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
     with acting(args, registry.app, "personal_data.erase") as by:
         registry.erase_personal_data(target_id("individual", ref), args.reason, args.source, by)
-    print(f"erased the personal data of {ref}; the erasure is recorded in the ledger")
+    print(f"已删除 {ref} 的个人信息；删除行为已记入账本")
     return 0

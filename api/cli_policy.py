@@ -18,36 +18,37 @@ from typing import Any
 from ledger.error_texts import field_text
 from ledger.errors import BadInput
 from ledger.fields import InvalidFields
+from ledger.labels import role_label
 
 from .cli_common import acting, add_data_and_acting, open_ledger
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``policy`` subcommands to the drawledger parser."""
-    p = sub.add_parser("policy", help="the policy: show the version in force, set a new one")
+    p = sub.add_parser("policy", help="制度：显示现行版本，发布新版本")
     actions = p.add_subparsers(dest="action", required=True)
 
     a = actions.add_parser(
         "show",
-        help="the version in force (or as of a position) and any calendar warning",
+        help="现行版本（或某一位置时的版本）及日历提示",
     )
-    a.add_argument("--data", required=True, help="the ledger's data directory")
+    a.add_argument("--data", required=True, help="账本的数据目录")
     a.add_argument(
         "--as-of",
         metavar="POSITION",
-        help="as the ledger stood then: a position, or a date / date and time in China time",
+        help="账本当时的状态：账本位置，或中国时间的日期/日期时间",
     )
     a.set_defaults(func=cmd_show)
 
     a = actions.add_parser(
         "set",
-        help="record a new policy version from a TOML file",
-        description="Checks the whole document first and names every problem; a document "
-        "equal to the one in force records nothing. See docs/POLICY.md.",
+        help="从 TOML 文件记录新的制度版本",
+        description="先检查整个文件并指出每一个问题；与现行版本相同的文件不记录任何内容。"
+        "见 docs/POLICY.md。",
     )
-    a.add_argument("file", help="the policy document, TOML")
+    a.add_argument("file", help="制度文件（TOML）")
     add_data_and_acting(a)
-    a.add_argument("--reason", default="", help="why the rules change (recorded)")
+    a.add_argument("--reason", default="", help="修改规则的理由（记入账本）")
     a.set_defaults(func=cmd_set)
 
 
@@ -59,17 +60,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     as_of = None if args.as_of is None else resolve(policies.app, args.as_of)
     version = policies.in_force(as_of)
     setter = version["set_by"]
-    print(f"policy {version['version']} (as of position {version['as_of']})")
-    print(f"  digest    {version['digest']}")
-    print(f"  position  {version['position']} (its policy.set event)")
-    print(f"  set by    {setter['official']} as {setter['role']} of {setter['department']}")
-    print(f"  set at    {version['set_at']}")
+    print(f"制度 {version['version']}（截至位置 {version['as_of']}）")
+    print(f"  摘要      {version['digest']}")
+    print(f"  位置      {version['position']}（其 policy.set 事件）")
+    role = role_label(setter["role"])
+    print(f"  发布人    {setter['official']}（{setter['department']} {role}）")
+    print(f"  发布时间  {_china_time(version['set_at'])}（中国时间）")
     if version["reason"]:
-        print(f"  reason    {version['reason']}")
+        print(f"  理由      {version['reason']}")
     print(json.dumps(version["document"], ensure_ascii=False, indent=2))
     if args.as_of is None:
         for warning in policies.calendar_warnings(version["document"]):
-            print(f"warning: {warning['zh']}\nwarning: {warning['en']}", file=sys.stderr)
+            print(f"提示：{warning['zh']}", file=sys.stderr)
     return 0
 
 
@@ -93,10 +95,19 @@ def cmd_set(args: argparse.Namespace) -> int:
         return 1
     if outcome.recorded:
         position = policies.in_force()["position"]
-        print(f"recorded policy {outcome.version} at position {position} ({outcome.digest})")
+        print(f"已在位置 {position} 记录制度 {outcome.version}（{outcome.digest}）")
     else:
-        print(f"policy {outcome.version} is the one in force already: nothing recorded")
+        print(f"制度 {outcome.version} 已是现行版本：未记录任何内容")
     return 0
+
+
+def _china_time(iso: str) -> str:
+    """A recorded time (ISO 8601 with its offset) in China time, to the second."""
+    from datetime import datetime
+
+    from ledger.as_of import CHINA
+
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -12,10 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ledger.error_texts.words import REGISTRIES
 from ledger.errors import BadInput
 from ledger.registry.layouts import HEADERS, KINDS
 
 from .cli_common import ProgressBar, acting, add_data_and_acting, open_ledger
+from .cli_texts import row_change_text, row_problem_text, summary_text, warning_text
 
 # Files with fewer rows import in about a second: no bar for them.
 PROGRESS_FROM = 2000
@@ -36,6 +38,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from None
     registry = Registry(open_ledger(args))
+    what = REGISTRIES.get(args.registry, args.registry)
     with data, acting(args, registry.app, f"{args.registry.rstrip('s')}.write") as by:
         result = import_file(
             registry,
@@ -46,24 +49,24 @@ def cmd_import(args: argparse.Namespace) -> int:
             skip_invalid=args.skip_invalid,
             dry_run=args.dry_run,
             encoding=args.encoding,
-            checking=ProgressBar(f"checking {args.registry}", min_total=PROGRESS_FROM),
-            recording=ProgressBar(f"recording {args.registry}", min_total=PROGRESS_FROM),
+            checking=ProgressBar(f"核对{what}", min_total=PROGRESS_FROM),
+            recording=ProgressBar(f"记录{what}", min_total=PROGRESS_FROM),
         )
     for problem in result.problems:
-        print(f"FAIL: {problem}")
+        print(f"错误：{row_problem_text(problem)}")
     for change in result.changes[:CHANGES_SHOWN]:
-        print(f"{'would change' if args.dry_run else 'changed'}: {change}")
+        print(f"{'将变更' if args.dry_run else '已变更'}：{row_change_text(change)}")
     if len(result.changes) > CHANGES_SHOWN:
-        print(f"… and {len(result.changes) - CHANGES_SHOWN} more changes (the API lists all)")
+        print(f"…… 另有 {len(result.changes) - CHANGES_SHOWN} 项变更（API 列出全部）")
     for warning in result.warnings[:WARNINGS_SHOWN]:
-        print(f"warning: {warning}")
+        print(f"提示：{warning_text(warning)}")
     if len(result.warnings) > WARNINGS_SHOWN:
-        print(f"warning: … and {len(result.warnings) - WARNINGS_SHOWN} more warnings")
-    print(f"{args.registry} from {path.name}: {result.summary()}")
+        print(f"提示：…… 另有 {len(result.warnings) - WARNINGS_SHOWN} 条提示")
+    print(f"{path.name} 中的{what}：{summary_text(result)}")
     if result.problems and not args.skip_invalid and not args.dry_run:
         print(
-            f"nothing recorded: {len({p.row for p in result.problems})} bad rows; fix them, or "
-            "use --skip-invalid to record the good rows only",
+            f"未记录任何内容：有 {len({p.row for p in result.problems})} 行有错误；请改正，"
+            "或用 --skip-invalid 只记录无误的行",
             file=sys.stderr,
         )
     return 1 if result.refused else 0
@@ -79,8 +82,8 @@ def cmd_export_registry(args: argparse.Namespace) -> int:
         app, args.registry, out, args.headers, division=args.division, as_of=args.as_of
     )
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"wrote {out}: {count} {args.registry}")
+        print(f"提示：{warning_text(warning)}", file=sys.stderr)
+    print(f"已写入 {out}：{count} 个{REGISTRIES.get(args.registry, args.registry)}")
     return 0
 
 
@@ -99,7 +102,8 @@ def cmd_template(args: argparse.Namespace) -> int:
         out.write_bytes(template_bytes(args.registry, coded, args.headers))
     except OSError as e:
         raise BadInput(f"cannot write {out}: {e.strerror}") from None
-    print(f"wrote {out}: the {args.registry} template (rules on the sheet 填写说明)")
+    what = REGISTRIES.get(args.registry, args.registry)
+    print(f"已写入 {out}：{what}模板（填写规则见工作表“填写说明”）")
     return 0
 
 
@@ -109,7 +113,7 @@ def cmd_division_add(args: argparse.Namespace) -> int:
     registry = Registry(open_ledger(args))
     spec = {"code": args.code, "name": args.name, "kind": args.kind, "contact": args.contact}
     with acting(args, registry.app, "division.manage") as by:
-        print(f"division {registry.add_division(spec, by)} added")
+        print(f"已设立处室（单位）{registry.add_division(spec, by)}")
     return 0
 
 
@@ -119,7 +123,7 @@ def cmd_official_add(args: argparse.Namespace) -> int:
     registry = Registry(open_ledger(args))
     spec = {"code": args.code, "name": args.name, "division": args.division, "roles": args.roles}
     with acting(args, registry.app, "official.manage") as by:
-        print(f"official {registry.register_official(spec, by)} registered")
+        print(f"已登记工作人员 {registry.register_official(spec, by)}")
     return 0
 
 
@@ -131,8 +135,8 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
         token = registry.issue_token(args.official, by)
     print(token)
     print(
-        f"token {token.split('.')[2]} issued to {args.official}. It is shown only this once and "
-        "stored only as a hash: keep it now (a lost token is revoked and a new one issued).",
+        f"已向 {args.official} 签发访问令牌 {token.split('.')[2]}。令牌只显示这一次，"
+        "账本只保存其哈希：请立即妥善保存（遗失的令牌应吊销并重新签发）。",
         file=sys.stderr,
     )
     return 0
@@ -144,7 +148,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     registry = Registry(open_ledger(args))
     with acting(args, registry.app, "token.manage") as by:
         registry.revoke_token(args.official, args.token_id, args.reason, by)
-    print(f"token {args.token_id} of {args.official} revoked")
+    print(f"已吊销 {args.official} 的访问令牌 {args.token_id}")
     return 0
 
 
@@ -152,96 +156,87 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     """Add this module's subcommands to the drawledger parser."""
     p = sub.add_parser(
         "import",
-        help="import a registry from CSV or .xlsx (columns: docs/IMPORT.md, `drawledger template`)",
-        description="Check every row, report each bad one (row, column, value, rule), and "
-        "record nothing of a file with bad rows unless --skip-invalid. A row for an entry that "
-        "exists changes only the cells it fills (a blank cell keeps the stored value; write "
-        "<清空> or <clear> to empty one); every change is listed, and --dry-run lists them "
-        "without recording anything. Re-importing the same content records nothing new. The "
-        "columns, rules and examples are in docs/IMPORT.md; `drawledger template KIND --out "
-        "F.xlsx` writes an empty workbook with the headers, an example row and the rules.",
+        help="从 CSV 或 .xlsx 文件导入名录（各列见 docs/IMPORT.md 和 `drawledger template`）",
+        description="逐行检查，列出每一行错误（行、列、值、规则）；文件中有错误行时什么也不记录，"
+        "除非加 --skip-invalid。已有条目的行只变更其填写的单元格（空白单元格保留原值；"
+        "填 <清空> 或 <clear> 可清空）；每项变更都会列出，--dry-run 只列出变更而不记录。"
+        "再次导入相同内容不会记录任何新内容。各列、规则和示例见 docs/IMPORT.md；"
+        "`drawledger template KIND --out F.xlsx` 写出带表头、示例行和规则的空白工作簿。",
     )
-    p.add_argument("registry", choices=KINDS)
-    p.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file")
+    p.add_argument("registry", choices=KINDS, help="名录种类")
+    p.add_argument("file", help=".csv（UTF-8 或 GB18030）或 .xlsx 文件")
     add_data_and_acting(p)
-    p.add_argument("--skip-invalid", action="store_true", help="record the good rows only")
+    p.add_argument("--skip-invalid", action="store_true", help="只记录无误的行")
     p.add_argument(
         "--encoding",
         choices=["utf-8", "gb18030", "utf-16", "big5", "shift_jis"],
-        help="a CSV file's encoding, if not UTF-8 or GB18030 as detected (Big5, Shift-JIS "
-        "files are refused unless declared)",
+        help="CSV 文件的编码（不是自动识别的 UTF-8 或 GB18030 时；Big5、Shift-JIS "
+        "文件须声明编码，否则拒收）",
     )
-    p.add_argument(
-        "--dry-run", action="store_true", help="check and list every change; record nothing"
-    )
-    p.add_argument(
-        "--source", help="where the rows come from (recorded with each target; the file's name)"
-    )
+    p.add_argument("--dry-run", action="store_true", help="检查并列出每项变更；不记录任何内容")
+    p.add_argument("--source", help="数据来源（随每个检查对象记录；默认为文件名）")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser(
         "export-registry",
-        help="write a registry's entries to a file that re-imports unchanged",
-        description="Every column of the import layout (docs/IMPORT.md), a target's status "
-        "and an inspector's declared conflicts included: the file re-imported as it is records "
-        "nothing.",
+        help="把名录条目写成文件，原样再导入不会有任何变更",
+        description="包含导入格式（docs/IMPORT.md）的每一列，包括检查对象的状态和执法人员申报的"
+        "利害关系：该文件原样再导入不会记录任何内容。",
     )
-    p.add_argument("registry", choices=KINDS)
-    p.add_argument("--data", required=True, help="the ledger's data directory")
-    p.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
-    p.add_argument("--headers", choices=HEADERS, default="zh", help="header language")
-    p.add_argument("--division", help="only the entries of this division (its code)")
-    p.add_argument(
-        "--as-of", type=int, metavar="POSITION", help="the registry as it stood at this position"
-    )
+    p.add_argument("registry", choices=KINDS, help="名录种类")
+    p.add_argument("--data", required=True, help="账本的数据目录")
+    p.add_argument("--out", required=True, help="FILE.csv 或 FILE.xlsx")
+    p.add_argument("--headers", choices=HEADERS, default="zh", help="表头语言")
+    p.add_argument("--division", help="只导出该处室的条目（处室代码）")
+    p.add_argument("--as-of", type=int, metavar="POSITION", help="该账本位置时的名录")
     p.set_defaults(func=cmd_export_registry)
 
     p = sub.add_parser(
         "template",
-        help="write an Excel template of a registry file (headers, example, rules)",
-        description="An .xlsx workbook with the layout's headers, an example row, drop-down "
-        "lists for the coded columns and each column's rule on a second sheet (填写说明); with "
-        "--data, the drop-downs offer the ledger's divisions, units and districts. The same "
-        "layout is described in docs/IMPORT.md.",
+        help="写出名录文件的 Excel 模板（表头、示例、规则）",
+        description="一个 .xlsx 工作簿：格式的表头、一行示例、代码列的下拉列表，以及第二张工作表"
+        "（填写说明）中每一列的规则；给出 --data 时，下拉列表提供账本中的处室、单位和区县。"
+        "同一格式见 docs/IMPORT.md。",
     )
-    p.add_argument("registry", choices=KINDS)
+    p.add_argument("registry", choices=KINDS, help="名录种类")
     p.add_argument("--out", required=True, help="FILE.xlsx")
-    p.add_argument("--data", help="the ledger's data directory (for its divisions and districts)")
-    p.add_argument("--headers", choices=HEADERS, default="zh", help="header language")
+    p.add_argument("--data", help="账本的数据目录（用于其处室和区县）")
+    p.add_argument("--headers", choices=HEADERS, default="zh", help="表头语言")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("division", help="divisions and units")
+    p = sub.add_parser("division", help="处室和单位")
     actions = p.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("add", help="add a division or unit")
+    a = actions.add_parser("add", help="设立处室或单位")
     add_data_and_acting(a)
     a.add_argument("--code", required=True)
     a.add_argument("--name", required=True)
     a.add_argument(
         "--kind",
-        help="business_division (default), aggregator, detachment, service_centre, other_unit",
+        help="类别：business_division（业务处室，默认）、aggregator（计划汇总处室）、"
+        "detachment（执法支队）、service_centre（服务中心）、other_unit（其他单位）",
     )
-    a.add_argument("--contact", help="the contact person")
+    a.add_argument("--contact", help="联络人")
     a.set_defaults(func=cmd_division_add)
 
-    p = sub.add_parser("official", help="officials and their roles")
+    p = sub.add_parser("official", help="工作人员及其角色")
     actions = p.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("add", help="register an official")
+    a = actions.add_parser("add", help="登记工作人员")
     add_data_and_acting(a)
     a.add_argument("--code", required=True)
     a.add_argument("--name", required=True)
     a.add_argument("--division", required=True)
-    a.add_argument("--roles", required=True, help="comma-separated, e.g. clerk,division_head")
+    a.add_argument("--roles", required=True, help="以逗号分隔，例如 clerk,division_head")
     a.set_defaults(func=cmd_official_add)
 
-    p = sub.add_parser("token", help="API tokens of officials")
+    p = sub.add_parser("token", help="工作人员的 API 访问令牌")
     actions = p.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("issue", help="issue a token (shown once, stored hashed)")
+    a = actions.add_parser("issue", help="签发令牌（只显示一次，只保存哈希）")
     add_data_and_acting(a)
-    a.add_argument("--official", required=True, help="the official's code")
+    a.add_argument("--official", required=True, help="工作人员代码")
     a.set_defaults(func=cmd_token_issue)
-    a = actions.add_parser("revoke", help="revoke a token")
+    a = actions.add_parser("revoke", help="吊销令牌")
     add_data_and_acting(a)
-    a.add_argument("--official", required=True, help="the official's code")
-    a.add_argument("--token-id", required=True, help="the token's id (its third part)")
+    a.add_argument("--official", required=True, help="工作人员代码")
+    a.add_argument("--token-id", required=True, help="令牌编号（令牌的第三段）")
     a.add_argument("--reason", required=True)
     a.set_defaults(func=cmd_token_revoke)

@@ -19,42 +19,46 @@ from .cli_common import acting, add_data_and_acting, key_or_file, open_ledger
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "witness",
-        help="run a witness: cosign the ledger's checkpoints that extend what it saw",
-        description="Fetches the ledger's latest checkpoint and the consistency proof from the "
-        "last one this witness cosigned; cosigns (cosignature/v1) and posts the cosignature, or "
-        "refuses a split view and keeps its evidence in STATE/split-views/. Exit 1 when a "
-        "round (with --once) refused or could not reach the ledger.",
+        help="运行见证方：对延续其所见历史的账本检查点进行联署",
+        description="取得账本最新的检查点，以及从本见证方上次联署的检查点到它的一致性证明；"
+        "联署（cosignature/v1）并提交联署签名，或拒绝分裂视图并把证据保存在 "
+        "STATE/split-views/。某一轮（加 --once 时）拒绝联署或无法访问账本时退出状态为 1。",
     )
-    p.add_argument("--ledger", required=True, metavar="URL", help="the ledger service's URL")
-    p.add_argument("--key", required=True, type=Path, metavar="FILE", help="the witness key")
-    p.add_argument("--state", required=True, type=Path, metavar="DIR", help="its state (0700)")
+    p.add_argument("--ledger", required=True, metavar="URL", help="账本服务的网址")
+    p.add_argument("--key", required=True, type=Path, metavar="FILE", help="见证方密钥")
+    p.add_argument(
+        "--state", required=True, type=Path, metavar="DIR", help="见证方的状态目录（0700）"
+    )
     p.add_argument(
         "--log-key",
         action="append",
         default=[],
         metavar="KEY",
-        help="the ledger's public key (text or a file holding it); kept in the state, needed "
-        "on the first run and to add a rotated key",
+        help="账本公钥（公钥文本或存有它的文件）；保存在状态目录中，首次运行及增加轮换后的"
+        "密钥时需要",
     )
-    p.add_argument("--once", action="store_true", help="one round, then exit")
-    p.add_argument("--interval", type=float, default=10.0, help="seconds between rounds")
+    p.add_argument("--once", action="store_true", help="只运行一轮，然后退出")
+    p.add_argument("--interval", type=float, default=10.0, help="两轮之间的秒数")
     p.set_defaults(func=cmd_witness)
 
-    p = sub.add_parser("witness-key", help="make a witness's cosignature/v1 key (mode 0600)")
-    p.add_argument("--name", required=True, help="the witness's name, e.g. auditor.example/w1")
+    p = sub.add_parser("witness-key", help="生成见证方的 cosignature/v1 密钥（权限 0600）")
+    p.add_argument("--name", required=True, help="见证方名称，例如 auditor.example/w1")
     p.add_argument("--out", required=True, type=Path, metavar="FILE")
     p.set_defaults(func=cmd_witness_key)
 
-    p = sub.add_parser("witnesses", help="the ledger's witnesses: list, add, remove")
+    p = sub.add_parser("witnesses", help="账本的见证方：列出、增加、移除")
     actions = p.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("list", help="the witnesses in force and every witness event")
-    a.add_argument("--data", required=True, help="the ledger's data directory")
+    a = actions.add_parser("list", help="现有的见证方及每个见证方事件")
+    a.add_argument("--data", required=True, help="账本的数据目录")
     a.set_defaults(func=cmd_list)
-    for name, what in (("add", "record witness.added"), ("remove", "record witness.removed")):
+    for name, what in (
+        ("add", "记录 witness.added（增加见证方）"),
+        ("remove", "记录 witness.removed（移除见证方）"),
+    ):
         a = actions.add_parser(name, help=what)
-        a.add_argument("key", help="the witness's cosignature/v1 verifier key")
+        a.add_argument("key", help="见证方的 cosignature/v1 公钥")
         add_data_and_acting(a)
-        a.add_argument("--reason", default="", required=name == "remove", help="recorded")
+        a.add_argument("--reason", default="", required=name == "remove", help="理由（记入账本）")
         a.set_defaults(func=cmd_add if name == "add" else cmd_remove)
 
 
@@ -68,12 +72,12 @@ def cmd_witness(args: argparse.Namespace) -> int:
         keys = [key_or_file(k, "--log-key") for k in args.log_key]
         witness = open_witness(args.ledger, args.key, args.state, keys)
     except WitnessSetupError as e:
-        print(f"drawledger witness: {e}", file=sys.stderr)
+        print(f"drawledger witness: 错误（bad_input）：{e}", file=sys.stderr)
         return 1
 
     def report(outcome):  # type: ignore[no-untyped-def]
         stream = sys.stdout if outcome.ok else sys.stderr
-        print(f"{outcome.status}: {outcome.message}", file=stream, flush=True)
+        print(outcome.line(), file=stream, flush=True)
 
     try:
         last = run(witness, args.once, args.interval, report)
@@ -88,10 +92,10 @@ def cmd_witness_key(args: argparse.Namespace) -> int:
     try:
         key = new_witness_key(args.name, args.out)
     except WitnessSetupError as e:
-        print(f"drawledger witness-key: {e}", file=sys.stderr)
+        print(f"drawledger witness-key: 错误（bad_input）：{e}", file=sys.stderr)
         return 1
-    print(f"wrote {args.out} (keep it secret)")
-    print(f"verifier key: {key.verifier}")
+    print(f"已写入 {args.out}（请妥善保密）")
+    print(f"见证方公钥：{key.verifier}")
     return 0
 
 
@@ -101,16 +105,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     witnesses = Witnesses(open_ledger(args))
     for event in witnesses.history():
         print(f"{event['position']}\t{event['type']}\t{event['key']}\t{event['reason']}")
-    print(f"{len(witnesses.in_force())} witness(es) in force")
+    print(f"现有见证方 {len(witnesses.in_force())} 个")
     return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    return _change(args, "add", "added")
+    return _change(args, "add", "增加")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    return _change(args, "remove", "removed")
+    return _change(args, "remove", "移除")
 
 
 def _change(args: argparse.Namespace, command: str, done: str) -> int:
@@ -120,5 +124,5 @@ def _change(args: argparse.Namespace, command: str, done: str) -> int:
     app = open_ledger(args)
     with acting(args, app, "witness.manage") as by:
         key = getattr(Witnesses(app), command)(args.key, by, args.reason)
-    print(f"witness {done}: {key}")
+    print(f"见证方已{done}：{key}")
     return 0

@@ -42,7 +42,7 @@ def _follower(data: Path, log: Path) -> subprocess.Popen[bytes]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     deadline = time.monotonic() + WAIT
-    while b"following the log" not in log.read_bytes():
+    while "持续封存".encode() not in log.read_bytes():  # the follower has started
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"seal --follow did not start: {log.read_text()}")
         time.sleep(0.05)

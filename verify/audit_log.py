@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from .inspection_replay import follow_draw
+from .labels import RULE_LABELS, event_label
 from .registry_state import RegistryState, target_key
 
 # Every rule the audit judges, with what it asks (the report's headings).
@@ -50,8 +51,8 @@ class EventRef:
         return self.named(None)
 
     def named(self, name: Callable[[int], str] | None) -> str:
-        where = f"event {self.position}" if name is None else name(self.position)
-        return f"{where} {self.type} {self.id}"
+        where = f"位置 {self.position}" if name is None else name(self.position)
+        return f"{where} {event_label(self.type)}（{self.type}）{self.id}"
 
 
 @dataclass(frozen=True)
@@ -116,24 +117,29 @@ class RuleAudit:
         name: Callable[[int], str] | None = None,
         *,
         rules: Iterable[str] | None = None,
-        title: str = "rule audit",
+        title: str = "规则审查",
         note: str = "",
     ) -> list[str]:
         """The printed findings; ``name`` names an event by its leaf index (the report's
         ``event_name``: its ledger position and leaf); with ``rules``, only those are listed;
-        ``title`` and ``note`` open and close the first line."""
+        ``title`` and ``note`` open and close the first line. In Chinese: each rule by its
+        Chinese name (``labels.RULE_LABELS``) and code, each finding by its Chinese text
+        (``finding_texts.py``; the JSON keeps the English ``message``)."""
+        from .finding_texts import finding_text  # it imports this module
+
         by_rule = Counter(f.rule for f in self.findings)
-        head = f"{title} (as of {self.as_of}): {len(self.findings)} finding(s){note}"
-        out = [f"{'OK  ' if self.ok else 'FIND'} {head}"]
+        head = f"{title}（截至 {self.as_of}）：{len(self.findings)} 项发现{note}"
+        out = [f"{'通过' if self.ok else '发现'} {head}"]
         for rule in RULES if rules is None else rules:
-            mark = "ok  " if not by_rule[rule] else f"{by_rule[rule]:<4}"
-            out.append(f"       {mark} {rule}: {RULES[rule]} ({self.checked[rule]} judged)")
+            mark = "通过" if not by_rule[rule] else f"{by_rule[rule]:<4}"
+            label = RULE_LABELS.get(rule, rule)
+            out.append(f"       {mark} {label}（{rule}）：已判断 {self.checked[rule]} 项")
         for f in self.findings[:MAX_SHOWN]:
-            out.append(f"       [{f.rule}] {f.message}")
+            out.append(f"       [{RULE_LABELS.get(f.rule, f.rule)}] {finding_text(f)}")
             named = [e.named(name) for e in f.events]
-            out.append(f"         events: {'; '.join(named) or 'none'}")
+            out.append(f"         相关事件：{'；'.join(named) or '无'}")
         if len(self.findings) > MAX_SHOWN:
-            out.append(f"       … and {len(self.findings) - MAX_SHOWN} more (see --json)")
+            out.append(f"       …… 另有 {len(self.findings) - MAX_SHOWN} 项（见 --json）")
         return out
 
 

@@ -156,13 +156,11 @@ class AuthorityLog:
         if whose == NONE:
             return [], None
         if whose in (NEW, NAMED):
-            return ([extra], None) if isinstance(extra, str) else ([], "names no division")
+            return ([extra], None) if isinstance(extra, str) else ([], "未写明处室")
         key = packed(str(extra)) if whose == INSPECTION else aggregate
         owner = self.owner.get(key)
         if not isinstance(owner, str):
-            return [], (
-                f"the division of record {unpacked(key)} is unknown: no earlier event names it"
-            )
+            return [], (f"记录 {unpacked(key)} 所属的处室不明：此前没有事件写明它")
         if whose == MOVED and isinstance(extra, str):
             return list(moving(owner, extra)), None
         return [owner], None

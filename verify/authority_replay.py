@@ -303,8 +303,8 @@ _IDENTITY_JUDGED = frozenset(
 )
 
 _DIRECTED_RULE = (
-    "a directed inspection names the division's own listed items and targets in its charge, "
-    "or an item whose executing units list the division (directed_refusal)"
+    "定向检查只能针对本处室清单内的抽查事项和其负责的检查对象，或实施单位列有本处室的抽查事项"
+    "（directed_refusal）"
 )
 
 
@@ -316,7 +316,7 @@ def _directed_problem(log: AuthorityLog, kind: str, identity: Any) -> tuple[str,
     division, items, targets = identity if isinstance(identity, tuple) else (None, None, None)
     scope = log.scope(items, targets)
     if not isinstance(division, str) or scope is None:
-        return _DIRECTED_RULE, "the directed inspection names no division, items or targets"
+        return _DIRECTED_RULE, "定向检查未写明处室、抽查事项或检查对象"
     refusal = directed_refusal(division, *scope)
     return None if refusal is None else (_DIRECTED_RULE, refusal)
 
@@ -340,29 +340,29 @@ def _operator_problem(
     alone, on_request = operator_acts(log.policy)
     named = (OPERATOR_EVENT_ACTS[kind],) if kind in OPERATOR_EVENT_ACTS else acts
     rule = (
-        f"[authority] operator: {', '.join(alone) or 'nothing'}; operator_on_request: "
-        f"{', '.join(on_request) or 'nothing'}"
+        f"[authority] operator：{'、'.join(alone) or '无'}；operator_on_request："
+        f"{'、'.join(on_request) or '无'}"
     )
     if any(act in alone for act in named):
         return None
     if not any(act in on_request for act in named):
-        return rule, f"the policy in force does not let the ledger's operator record {kind}"
+        return rule, f"现行制度不允许账本运营方记录 {kind}"
     if not isinstance(request, str):
         return rule, (
-            f"the ledger's operator records {kind} only on the written request of an official "
-            "who may do it, and this act names none (on_request_of)"
+            f"账本运营方只能依有权办理的工作人员的书面请求记录 {kind}，"
+            "而此行为未写明请求人（on_request_of）"
         )
     requester = log.officials.get(request)
     if requester is None:
-        return rule, f"on the request of {request!r}, who is not a registered official here"
+        return rule, f"请求人 {request!r} 不是本账本登记的工作人员"
     divisions, unknown = log.divisions(whose, aggregate, extra)
-    why = "they hold no role"
+    why = "其没有任何角色"
     for role in sorted(requester.roles):
         found = _why_not(log, kind, acts, divisions, unknown, request, role, requester.division)
         if found is None:
             return None
         why = found
-    return needed(acts, divisions), f"on the request of {request}, who may not: {why}"
+    return needed(acts, divisions), f"请求人 {request} 无权办理：{why}"
 
 
 def _judge(
@@ -378,10 +378,8 @@ def _judge(
 ) -> tuple[str, str] | None:
     """None if the act was within the actor's authority, else (what was needed, why not)."""
     if not acts:
-        alone = (
-            "it is the operator's alone" if kind in EVENT_ACTS else "no rule of authority covers it"
-        )
-        return "the ledger's operator", f"only the ledger's operator may record {kind}: {alone}"
+        alone = "这是运营方专属的行为" if kind in EVENT_ACTS else "没有权限规则涵盖它"
+        return "账本运营方", f"只有账本运营方可以记录 {kind}：{alone}"
     divisions, unknown = log.divisions(whose, aggregate, extra)
     why = _why_not(log, kind, acts, divisions, unknown, code, role, department)
     return None if why is None else (needed(acts, divisions), why)
@@ -399,48 +397,45 @@ def _why_not(
 ) -> str | None:
     official = log.officials.get(code) if isinstance(code, str) else None
     if official is None:
-        return f"{code!r} is not a registered official at this position"
+        return f"{code!r} 在此位置不是登记的工作人员"
     if official.deactivated_at is not None:
-        return f"official {code} was deactivated at leaf {official.deactivated_at}"
+        return f"工作人员 {code} 已于叶子 {official.deactivated_at} 停用"
     if not isinstance(role, str) or role not in official.roles:
-        held = ", ".join(sorted(official.roles)) or "none"
-        return f"official {code} does not hold the role {role!r} (holds: {held})"
+        held = "、".join(sorted(official.roles)) or "无"
+        return f"工作人员 {code} 没有角色 {role!r}（其角色：{held}）"
     if department != official.division:
-        return f"official {code} is of division {official.division}, not {department!r}"
+        return f"工作人员 {code} 属于处室 {official.division}，不是 {department!r}"
     if unknown is not None:
         return unknown
     if kind == "policy.set":  # the version in force names who may record the next one
         setters = policy_setters(log.policy)
         if role in setters:
             return None
-        return (
-            f"the policy in force lets only {', '.join(setters) or 'nobody'} set the next version"
-        )
+        return f"现行制度只允许 {'、'.join(setters) or '无人'} 发布下一版本"
     if kind == "official.bound_to_inspector":  # the personnel authority the policy names
         binders = inspector_binders(log.policy)
         if role in binders:
             return None
-        return f"the policy in force lets only {', '.join(binders) or 'nobody'} bind inspectors"
+        return f"现行制度只允许 {'、'.join(binders) or '无人'} 绑定执法人员身份"
     if kind in _WITNESS_EVENTS:  # the policy in force names who adds and removes witnesses
         managers = witness_managers(log.policy)
         if role in managers:
             return None
-        return f"the policy in force lets only {', '.join(managers) or 'nobody'} manage witnesses"
+        return f"现行制度只允许 {'、'.join(managers) or '无人'} 管理见证方"
     charge = charge_of(log.policy, code) if any(a in IN_CHARGE for a in acts) else ()
     for act in acts:
         if permits(role, department, act, divisions, charge):
             return None
     if not any(role in PERMISSIONS[act] for act in acts):
-        return f"the role {role} does not permit {kind}"
-    others = ", ".join(sorted(d for d in divisions if d != department))
+        return f"角色 {role} 无权记录 {kind}"
+    others = "、".join(sorted(d for d in divisions if d != department))
     if charge or any(role in IN_CHARGE.get(act, ()) for act in acts):
-        under = ", ".join(charge) or "none: the policy's [leaders] names none"
+        under = "、".join(charge) or "无：制度的 [leaders] 未指定"
         return (
-            f"a {role} of division {department} acts only on its own division's records and "
-            f"those the policy in force puts in their charge ({under}), not on division "
-            f"{others}'s"
+            f"处室 {department} 的 {role} 只能办理本处室的记录和现行制度划归其分管的处室"
+            f"（{under}）的记录，不能办理处室 {others} 的记录"
         )
     return (
-        f"a {role} of division {department} acts only on its own division's records, "
-        f"not on division {others}'s (谁审批谁监管)"
+        f"处室 {department} 的 {role} 只能办理本处室的记录，"
+        f"不能办理处室 {others} 的记录（谁审批谁监管）"
     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import VerifyError
+from .errors import VerifyError, file_reason
 from .keys import b64decode_strict
 from .merkle import CompactTree
 from .record_text import ROTATION, canonical_base64, may_rotate
@@ -135,11 +135,11 @@ class BundleFile:
         over a file's event lines in the exporter's spelling."""
         count, last, notification_id = self.count, self._last, int(nid)
         if int(index) != count:
-            raise BundleError(f"line {lineno}: expected event {count}, got {int(index)!r}")
+            raise BundleError(f"第 {lineno} 行：应为事件 {count}，实为 {int(index)!r}")
         if last is not None and notification_id <= last:
-            raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+            raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
         if not canonical_base64(text):
-            raise BundleError(f"line {lineno}: record is not canonical base64")
+            raise BundleError(f"第 {lineno} 行：record 不是规范的 base64")
         # add_encoded, inline (one call less an event)
         if self._hash_text:
             self._digest.update(text + b"\n")
@@ -215,7 +215,7 @@ class BundleFile:
             with open(self.path, "rb") as f:
                 scanned = yield from _read_lines(f, make, records=True)
         except OSError as e:
-            raise BundleError(f"{self.path}: cannot read it again: {e}") from None
+            raise BundleError(f"{self.path}：无法再次读取：{file_reason(e)}") from None
         read_ahead = (self.origin, self.keys, self.exported_at, self.checkpoints, self.count)
         if read_ahead != (
             scanned.origin,
@@ -224,7 +224,7 @@ class BundleFile:
             scanned.checkpoints,
             scanned.count,
         ):
-            raise BundleError(f"{self.path}: the file changed while it was being verified")
+            raise BundleError(f"{self.path}：文件在核验过程中被改动")
         self.record_bytes, self._exact = scanned.record_bytes, scanned._exact
         self._last, self._first, self._rotations = scanned._last, scanned._first, scanned._rotations
         self._digest = None if root_guard else scanned._digest
@@ -258,17 +258,17 @@ class BundleFile:
                     yield record
                     count += 1
         except (OSError, ValueError) as e:
-            raise BundleError(f"{self.path}: cannot read it again: {e}") from None
+            raise BundleError(f"{self.path}：无法再次读取：{file_reason(e)}") from None
         if count != self.count or (
             digest.digest() != self._digest.digest() if tree is None else tree.root() != self._root
         ):
-            raise BundleError(f"{self.path}: the file changed while it was being verified")
+            raise BundleError(f"{self.path}：文件在核验过程中被改动")
 
 
 def _record_of(raw: bytes, lineno: int) -> bytes:
     record = _parse_line(raw, lineno).get("record")
     if not isinstance(record, str) or not record.isascii():
-        raise BundleError(f"line {lineno}: the file changed while it was being verified")
+        raise BundleError(f"第 {lineno} 行：文件在核验过程中被改动")
     return record.encode("ascii")
 
 
@@ -309,9 +309,9 @@ def read_bundle(path: Path | str) -> Bundle:
         with open(path, "rb") as f:
             return _parse_lines(f)
     except FileNotFoundError:
-        raise BundleError(f"{path}: no such file") from None
+        raise BundleError(f"{path}：文件不存在") from None
     except OSError as e:
-        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+        raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
 
 
 def parse_bundle(data: bytes) -> Bundle:
@@ -326,21 +326,21 @@ def scan_bundle(path: Path | str) -> BundleFile:
         with open(path, "rb") as f:
             return _parse_lines(f, lambda o, k, e: BundleFile(Path(path), o, k, e))
     except FileNotFoundError:
-        raise BundleError(f"{path}: no such file") from None
+        raise BundleError(f"{path}：文件不存在") from None
     except OSError as e:
-        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+        raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
 
 
 def _header(first: bytes) -> tuple[str, list[str], str]:
     """The header line's origin, keys and export time; BundleError if it is not one."""
     header = _parse_line(first, 1)
     if header.get("bundle") != BUNDLE_FORMAT:
-        raise BundleError(f"line 1: expected a {BUNDLE_FORMAT} header, got {_short(first)}")
+        raise BundleError(f"第 1 行：应为 {BUNDLE_FORMAT} 文件头，实为 {_short(first)}")
     origin, keys = header.get("origin"), header.get("keys")
     if not isinstance(origin, str) or not isinstance(keys, list):
-        raise BundleError("line 1: the header needs 'origin' (string) and 'keys' (list)")
+        raise BundleError("第 1 行：文件头须有 'origin'（字符串）和 'keys'（列表）")
     if not all(isinstance(k, str) for k in keys):
-        raise BundleError("line 1: every key must be a verifier-key string")
+        raise BundleError("第 1 行：每个密钥都必须是公钥字符串")
     return origin, keys, str(header.get("exported_at", ""))
 
 
@@ -362,7 +362,7 @@ def _read_lines(
     lines = iter(source)
     first = next(lines, None)
     if first is None:
-        raise BundleError("empty input: not a bundle")
+        raise BundleError("输入为空：不是导出包")
     if not first.endswith(b"\n"):
         raise BundleError(_TRUNCATED)
     bundle = make(*_header(first[:-1]))
@@ -373,7 +373,7 @@ def _read_lines(
         if not line.endswith(b"\n"):
             raise BundleError(_TRUNCATED)
         if end is not None:
-            raise BundleError(f"line {lineno}: content after the end line")
+            raise BundleError(f"第 {lineno} 行：结束行之后还有内容")
         if records and add_exact is not None and not bundle.checkpoints:
             # The one pass decodes every record: a line that is _EVENT_LINE's up to its
             # record and ends '"}' is one _EVENT_LINE matches if the record decodes strictly
@@ -405,30 +405,30 @@ def _read_lines(
         obj = _parse_line(raw, lineno)
         if "event" in obj:
             if bundle.checkpoints:
-                raise BundleError(f"line {lineno}: an event after the checkpoints")
+                raise BundleError(f"第 {lineno} 行：检查点之后出现事件")
             decoded = _add_event(bundle, obj, lineno)
             if records:
                 yield decoded
         elif "checkpoint" in obj:
             if not isinstance(obj["checkpoint"], str):
-                raise BundleError(f"line {lineno}: checkpoint must be a string")
+                raise BundleError(f"第 {lineno} 行：checkpoint 必须是字符串")
             bundle.checkpoints.append(obj["checkpoint"])
         elif "end" in obj:
             end = obj["end"]
         else:
-            raise BundleError(f"line {lineno}: unknown line {_short(raw)}")
+            raise BundleError(f"第 {lineno} 行：无法识别的行 {_short(raw)}")
     if end is None:
-        raise BundleError("no end line: the bundle is truncated")
+        raise BundleError("没有结束行：导出包被截断")
     counts = (bundle.count, len(bundle.checkpoints))
     if not isinstance(end, dict) or (end.get("events"), end.get("checkpoints")) != counts:
         raise BundleError(
-            f"the end line says {end!r}, the bundle holds {counts[0]} events "
-            f"and {counts[1]} checkpoints: the bundle is truncated or spliced"
+            f"结束行写的是 {end!r}，导出包有 {counts[0]} 个事件和 {counts[1]} 个检查点："
+            "导出包被截断或拼接"
         )
     return bundle
 
 
-_TRUNCATED = "the last line has no line feed: the bundle is truncated"
+_TRUNCATED = "最后一行没有换行符：导出包被截断"
 
 
 def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
@@ -436,28 +436,28 @@ def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int)
     base64 is checked canonical without decoding it (``BundleFile.add_exact`` makes the same
     checks and keeps the text's digest, not the bytes)."""
     if index != bundle.count:
-        raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
+        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
     last = bundle.last_notification_id()
     if last is not None and nid <= last:
-        raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
     if not canonical_base64(record):
-        raise BundleError(f"line {lineno}: record is not canonical base64")
+        raise BundleError(f"第 {lineno} 行：record 不是规范的 base64")
     bundle.add_event(nid, binascii.a2b_base64(record))
 
 
 def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> bytes:
     index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
     if index != bundle.count:
-        raise BundleError(f"line {lineno}: expected event {bundle.count}, got {index!r}")
+        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
     last = bundle.last_notification_id()
     if type(nid) is not int or (last is not None and nid <= last):
-        raise BundleError(f"line {lineno}: notification ids must be increasing integers")
+        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
     if not isinstance(record, str):
-        raise BundleError(f"line {lineno}: record must be a base64 string")
+        raise BundleError(f"第 {lineno} 行：record 必须是 base64 字符串")
     try:
         decoded = b64decode_strict(record)
     except ValueError:
-        raise BundleError(f"line {lineno}: record is not canonical base64") from None
+        raise BundleError(f"第 {lineno} 行：record 不是规范的 base64") from None
     bundle.add_event(nid, decoded)
     return decoded
 
@@ -466,9 +466,9 @@ def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:
     try:
         obj = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BundleError(f"line {lineno}: not JSON: {_short(raw)}") from None
+        raise BundleError(f"第 {lineno} 行：不是 JSON：{_short(raw)}") from None
     if not isinstance(obj, dict):
-        raise BundleError(f"line {lineno}: expected a JSON object")
+        raise BundleError(f"第 {lineno} 行：应为 JSON 对象")
     return obj
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import BundleError, BundleFile, _header, scan_bundle
+from .errors import file_reason
 
 TAIL_BLOCK = 1 << 16  # bytes read at a time from the file's end, backwards
 
@@ -26,9 +27,9 @@ def open_bundle(path: Path | str) -> BundleFile:
         with open(path, "rb") as f:
             ahead = _read_ahead(f)
     except FileNotFoundError:
-        raise BundleError(f"{path}: no such file") from None
+        raise BundleError(f"{path}：文件不存在") from None
     except OSError as e:
-        raise BundleError(f"{path}: cannot read: {e.strerror}") from None
+        raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
     if ahead is None:
         return scan_bundle(path)
     (origin, keys, exported_at), checkpoints, count = ahead

@@ -32,6 +32,9 @@ __all__ = ["MAX_FAILURES_SHOWN", "Failure", "Report", "Step", "verify_bundle"]
 
 DECODED_ONCE = 16 << 20  # records up to this many bytes in all: steps 9-11 decode them once
 
+# How a checkpoint the auditor kept is named (step 8; step 5 names the bundle's "检查点 #n").
+TRUSTED = "受信任的检查点"
+
 
 def verify_bundle(
     bundle: Bundle | BundleFile,
@@ -48,16 +51,16 @@ def verify_bundle(
     requires. The records are read as a stream (``record_pass.py``): a ``BundleFile`` is
     verified with memory independent of its size."""
     report = Report(positions=bundle.notification_ids)
-    step = Step(1, "read bundle")
+    step = Step(1, "读取导出包")
     step.detail = (
-        f"{bundle.count} events, {len(bundle.checkpoints)} checkpoints, origin {bundle.origin!r}"
+        f"{bundle.count} 个事件，{len(bundle.checkpoints)} 个检查点，来源 {bundle.origin!r}"
     )
     report.steps.append(step)  # (1): read_bundle() already checked the structure
 
     candidates = key_trust.start_keys(report, bundle, pinned_keys)  # (2): the ledger's keys
     passed = _step_records(report, bundle, candidates, trusted_checkpoints, jobs)  # (3)
     report.steps.append(passed.chains)  # (4): per-aggregate chains, checked in the same pass
-    passed.chains.detail = f"{len(passed.last)} aggregates"
+    passed.chains.detail = f"{len(passed.last)} 条记录（聚合）"
     report.authority = passed.authority.report  # the rules of authority, replayed (findings)
     # No later step reads the chains' heads or the authority replay's registry of officials
     # and records: a verifier holds one entry per aggregate in each, freed before steps 9-11
@@ -131,11 +134,11 @@ def _anchor(
     the auditor kept that one of them signed; None if nothing does."""
     if not trusted:
         return None
-    names = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in trusted.values())
+    names = "、".join(f"{k.name}+{k.key_id.hex()}" for k in trusted.values())
     if pinned:
-        return f"{names}, pinned with --key"
+        return f"{names}，由 --key 指定"
     if checkpoint_kept:
-        return f"{names}, which signed the --trusted-checkpoint you kept"
+        return f"{names}，即签署您保存的 --trusted-checkpoint 的密钥"
     return None
 
 
@@ -175,7 +178,7 @@ def _step_records(
     first_keys = candidates.first(keys)
     first = None
     if not bundle.count:
-        step.fail(None, "the bundle holds no events: there is nothing to verify")
+        step.fail(None, "导出包中没有事件：没有可核验的内容")
     elif passed.first_decoded:
         first = key_trust.genesis_key(step, bundle.first_record() or b"", first_keys)
     history, untrusted = key_trust.walk(passed.signed, keys, first, KEY_INTRODUCTIONS)
@@ -183,7 +186,7 @@ def _step_records(
         step.fail(position, message)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
     bad = len({f.position for f in step.failures if f.position is not None})
-    step.detail = f"{bundle.count - bad} of {bundle.count} records check out"
+    step.detail = f"{bundle.count} 条记录中 {bundle.count - bad} 条核验通过"
     passed.history = history
     return passed
 
@@ -235,16 +238,16 @@ def _step_checkpoints(
     roots: dict[int, bytes],
 ) -> list[tuple[int, Checkpoint]]:
     """The checkpoints that check out, numbered from 1 in the bundle's order, in that order."""
-    step = Step(5, "checkpoints: signature, origin, root")
+    step = Step(5, "检查点：签名、来源、根哈希")
     report.steps.append(step)
     parsed = []
     for n, text in enumerate(bundle.checkpoints, start=1):
-        checkpoint = _parse_checkpoint(step, f"checkpoint #{n}", text, bundle, keys)
+        checkpoint = _parse_checkpoint(step, f"检查点 #{n}", text, bundle, keys)
         if checkpoint is not None:
             parsed.append((n, checkpoint))
-    good = _check_roots(step, "checkpoint", parsed, roots)
+    good = _check_roots(step, "检查点", parsed, roots)
     step.failures.sort(key=lambda f: (f.position is None, f.position or 0))
-    step.detail = f"{len(good)} of {len(bundle.checkpoints)} checkpoints check out"
+    step.detail = f"{len(bundle.checkpoints)} 个检查点中 {len(good)} 个核验通过"
     return good
 
 
@@ -261,26 +264,25 @@ def _parse_checkpoint(
         valid = keys.valid_for_checkpoint(checkpoint.size)
         verify_note(note, valid)
     except VerifyError as e:
-        step.fail(None, f"{label}: {e}{key_trust.invalid_signers(text, keys)}")
+        step.fail(None, f"{label}：{e}{key_trust.invalid_signers(text, keys)}")
         return None
     if checkpoint.origin != bundle.origin:
-        step.fail(None, f"{label}: origin {checkpoint.origin!r}, expected {bundle.origin!r}")
+        step.fail(None, f"{label}：来源为 {checkpoint.origin!r}，应为 {bundle.origin!r}")
         return None
-    if checkpoint.size > bundle.count and label.startswith("trusted"):
+    if checkpoint.size > bundle.count and label.startswith(TRUSTED):
         # The auditor's own checkpoint may simply be newer than the bundle they were handed.
         step.fail(
             None,
-            f"{label}: covers {checkpoint.size} events, the bundle holds only {bundle.count}: "
-            "the checkpoint is newer than the bundle, which cannot show that the ledger extends "
-            "it; verify a bundle exported after the checkpoint was signed (if this one was, "
-            "events were cut from its end)",
+            f"{label}：覆盖 {checkpoint.size} 个事件，导出包只有 {bundle.count} 个："
+            "该检查点比导出包新，导出包无法证明账本是它的延续；请核验在该检查点签署之后导出的"
+            "导出包（如果这个导出包就是，则其末尾的事件被截掉了）",
         )
         return None
     if checkpoint.size > bundle.count:
         step.fail(
             None,
-            f"{label}: covers {checkpoint.size} events, the bundle holds only {bundle.count} "
-            "(events were removed from the tail)",
+            f"{label}：覆盖 {checkpoint.size} 个事件，导出包只有 {bundle.count} 个"
+            "（末尾的事件被删除了）",
         )
         return None
     return checkpoint
@@ -298,8 +300,8 @@ def _check_roots(
         if root != checkpoint.root:
             step.fail(
                 checkpoint.size - 1 if checkpoint.size else None,
-                f"{label} #{n} (size {checkpoint.size}): signed root {checkpoint.root.hex()}, "
-                f"the bundle's events give {root.hex()}",
+                f"{label} #{n}（大小 {checkpoint.size}）：签名的根哈希为 {checkpoint.root.hex()}，"
+                f"导出包中的事件得出 {root.hex()}",
             )
             continue
         good.add(n)
@@ -320,14 +322,13 @@ def _step_consistency(
     holding only the old checkpoint makes. (Step 5 already recomputed every root from the same
     leaves, so each checkpoint is a prefix of any larger one; proving every pair again would
     cost O(n) each.)"""
-    step = Step(6, "consistency between checkpoints")
+    step = Step(6, "检查点之间的一致性")
     report.steps.append(step)
     for (_, old), (n, new) in zip(checkpoints, checkpoints[1:], strict=False):
         if new.size < old.size:
             step.fail(
                 None,
-                f"checkpoint sizes never shrink: expected a size of at least {old.size}, "
-                f"got {new.size} at checkpoint #{n}",
+                f"检查点的大小不得缩小：应至少为 {old.size}，检查点 #{n} 为 {new.size}",
             )
     if len(checkpoints) >= 2 and step.ok:
         first, last = checkpoints[0][1], checkpoints[-1][1]
@@ -335,9 +336,9 @@ def _step_consistency(
         try:
             verify_consistency(first.size, last.size, first.root, last.root, proof)
         except VerifyError as e:
-            step.fail(None, f"sizes {first.size} → {last.size}: {e}")
+            step.fail(None, f"大小 {first.size} → {last.size}：{e}")
     step.detail = (
-        f"{len(checkpoints)} checkpoints, oldest {checkpoints[0][1].size if checkpoints else 0}"
+        f"{len(checkpoints)} 个检查点，最早的大小为 {checkpoints[0][1].size if checkpoints else 0}"
     )
 
 
@@ -364,15 +365,15 @@ def _consistency_proof(
 def _step_coverage(
     report: Report, bundle: Bundle | BundleFile, checkpoints: list[Checkpoint]
 ) -> None:
-    step = Step(7, "every event is sealed by the last checkpoint")
+    step = Step(7, "每个事件均由最后一个检查点封存")
     report.steps.append(step)
     sealed = checkpoints[-1].size if checkpoints else 0
     if sealed != bundle.count:
         step.fail(
             sealed if sealed < bundle.count else None,
-            f"the last valid checkpoint covers {sealed} events, the bundle holds {bundle.count}",
+            f"最后一个有效检查点覆盖 {sealed} 个事件，导出包有 {bundle.count} 个",
         )
-    step.detail = f"{sealed} events sealed"
+    step.detail = f"已封存 {sealed} 个事件"
 
 
 # (8): the auditor's own checkpoints ----------------------------------------------------------
@@ -387,19 +388,19 @@ def _step_trusted(
 ) -> bool:
     """Whether a trusted checkpoint's signature verified: it then anchors the key that signed
     it, whether or not the bundle extends it (if not, this step fails)."""
-    step = Step(8, "consistency with trusted checkpoints")
+    step = Step(8, "与受信任检查点的一致性")
     report.steps.append(step)
     if not trusted:
-        step.detail = "none given (--trusted-checkpoint FILE)"
+        step.detail = "未给出（--trusted-checkpoint FILE）"
         return False
     parsed = []
     for n, text in enumerate(trusted, start=1):
-        label = f"trusted checkpoint #{n}"
+        label = f"{TRUSTED} #{n}"
         checkpoint = _parse_checkpoint(step, label, text, bundle, keys)
         if checkpoint is not None:
             parsed.append((n, checkpoint))
-    _check_roots(step, "trusted checkpoint", parsed, roots)
-    step.detail = f"{len(trusted)} trusted checkpoint(s)"
+    _check_roots(step, TRUSTED, parsed, roots)
+    step.detail = f"{len(trusted)} 个受信任的检查点"
     return bool(parsed)
 
 
@@ -411,39 +412,38 @@ def default_jobs() -> int:
 
 
 def _step_draws(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> None:
-    step = Step(9, "draws replayed: population, seed, selection, teams, substitutions")
+    step = Step(9, "重现抽取：总体、种子、抽中对象、检查组、替换")
     report.steps.append(step)
     draws = _only(envelopes, "draw.")
     if not any(e is not None and e["type"].startswith("draw.") for e in draws):
-        step.detail = "no draws in this bundle"
+        step.detail = "导出包中没有抽取"
         return
     count, failures = replay_draws(envelopes)
     for position, message in failures:
         step.fail(position, message)
     for position, message in beacon_rounds(draws):
-        step.notes.append(Failure(position, f"look up: {message}"))
+        step.notes.append(Failure(position, f"请查证：{message}"))
     book = PlanBook()
     for position, envelope in enumerate(_only(envelopes, "plan.", "draw.")):
         if envelope is not None and envelope["type"] in PLAN_TOPICS:
             book.apply(position, envelope)
     rules = findings(book)
     for position, message in rules:
-        step.notes.append(Failure(position, f"rule finding: {message}"))
-    found = f"; {len(rules)} rule findings (notes, not failures)" if rules else ""
-    step.detail = f"{count} draws{found}"
+        step.notes.append(Failure(position, f"规则审查发现：{message}"))
+    found = f"；{len(rules)} 项规则审查发现（提示，不是失败）" if rules else ""
+    step.detail = f"{count} 次抽取{found}"
 
 
 # (10): inspections and publications against the rules ---------------------------------------
 
 
 def _step_inspections(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> None:
-    step = Step(10, "inspections and publications: teams, results, deadlines")
+    step = Step(10, "检查与公示：检查组、结果、期限")
     report.steps.append(step)
     summary = check_inspections(envelopes)
     for position, message in summary.failures:
         step.fail(position, message)
     step.detail = (
-        f"{summary.inspections} inspections, {summary.publications} publications "
-        f"({summary.late} late; {summary.stated_before_recording} stating a date before the day "
-        "they were recorded)"
+        f"{summary.inspections} 次检查，{summary.publications} 次公示"
+        f"（逾期 {summary.late} 次；{summary.stated_before_recording} 次所述日期早于记录当日）"
     )

@@ -36,13 +36,23 @@ from pathlib import Path
 from typing import Any
 
 from . import dispute_anchor, dispute_draws, dispute_rules
-from .errors import VerifyError
+from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
 from .merkle import leaf_hash, verify_inclusion
 from .note import parse_checkpoint, verify_note
 
 FORMAT = "drawledger-dispute/v1"
+# What a dispute file is about (its subject's kind), as its report's first line names it.
+SUBJECTS = {
+    "target": "检查对象",
+    "inspector": "执法人员",
+    "official": "工作人员",
+    "draw": "抽取",
+    "inspection": "检查",
+    "plan": "计划",
+}
+NOT_VERIFIED = "争议材料未通过核验"
 AS_OF = "as_of.json"  # the signed record at the file's as_of: the moment the audit judges at
 
 
@@ -63,20 +73,19 @@ class DisputeReport:
         return all(not failures for _, failures in self.steps)
 
     def lines(self) -> list[str]:
-        out = [f"dispute file about {self.subject.get('kind')} {self.subject.get('key')}"]
+        kind = self.subject.get("kind")
+        out = [f"关于{SUBJECTS.get(str(kind), str(kind))} {self.subject.get('key')} 的争议材料"]
         for n, (name, failures) in enumerate(self.steps, 1):
-            out.append(f"{'OK' if not failures else 'FAIL'}: ({n}) {name}")
+            out.append(f"{'通过' if not failures else '失败'}：({n}) {name}")
             out += [f"    {f}" for f in failures[:20]]
             if len(failures) > 20:
-                out.append(f"    … and {len(failures) - 20} more")
-        verdict = "verifies" if self.ok else "does NOT verify"
-        out.append(
-            f"{'OK' if self.ok else 'FAIL'}: the dispute file {verdict} ({self.records} records)"
-        )
+                out.append(f"    …… 另有 {len(failures) - 20} 项")
+        verdict = "核验通过" if self.ok else "核验未通过"
+        out.append(f"{'通过' if self.ok else '失败'}：争议材料{verdict}（{self.records} 条记录）")
         if self.audit is not None:
             out += self.audit.lines()
         else:
-            out.append(f"rule audit not run: {self.audit_problem or 'the file does not verify'}")
+            out.append(f"未进行规则审查：{self.audit_problem or NOT_VERIFIED}")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -91,9 +100,7 @@ class DisputeReport:
                 ],
             },
             "rules": None if self.audit is None else self.audit.to_json(),
-            "rules_not_run": None
-            if self.audit is not None
-            else self.audit_problem or "the file does not verify",
+            "rules_not_run": None if self.audit is not None else self.audit_problem or NOT_VERIFIED,
         }
 
 
@@ -103,10 +110,13 @@ def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
         note = (directory / "checkpoint.note").read_text(encoding="utf-8")
         lines = (directory / "evidence.jsonl").read_text(encoding="utf-8").splitlines()
         evidence = [json.loads(line) for line in lines if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DisputeFileError(f"{directory}: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        where = getattr(e, "filename", None) or directory
+        raise DisputeFileError(f"{where}：无法读取：{file_reason(e)}") from None
+    except json.JSONDecodeError as e:
+        raise DisputeFileError(f"{directory}：不是 JSON：{e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise DisputeFileError(f"{directory}/manifest.json: not a {FORMAT} manifest")
+        raise DisputeFileError(f"{directory}/manifest.json：不是 {FORMAT} 格式的清单")
     return manifest, note, evidence
 
 
@@ -130,15 +140,12 @@ def _as_of(
         verify_inclusion(leaf_hash(record), doc["index"], checkpoint.size, proof, checkpoint.root)
     position, index = int(doc["position"]), int(doc["index"])
     if not isinstance(manifest.get("as_of"), int) or position > manifest["as_of"]:
-        raise ValueError(
-            f"its record is at position {position}, the manifest's as_of is "
-            f"{manifest.get('as_of')!r}"
-        )
+        raise ValueError(f"其记录位于位置 {position}，而清单的 as_of 为 {manifest.get('as_of')!r}")
     later = [p for p, i, _ in decoded if i > index]
     if later:
         raise ValueError(
-            f"its record (leaf {index}) precedes the file's record at position {later[0]}: "
-            "it is not the log's last event as of the file"
+            f"其记录（叶子 {index}）早于材料中位置 {later[0]} 的记录："
+            "它不是截至材料时点的最后一个事件"
         )
     return position, str(event.envelope["time"])
 
@@ -162,15 +169,14 @@ def check_dispute(
         checkpoint = parse_checkpoint(verify_note(note, [key])[0].text)
         if checkpoint.origin != manifest.get("origin"):
             failures.append(
-                f"expected origin {manifest.get('origin')!r}, "
-                f"checkpoint names {checkpoint.origin!r}"
+                f"应为来源 {manifest.get('origin')!r}，检查点写的是 {checkpoint.origin!r}"
             )
         size = (manifest.get("checkpoint") or {}).get("size")
         if checkpoint.size != size:
-            failures.append(f"expected tree size {size}, checkpoint has {checkpoint.size}")
+            failures.append(f"应为树大小 {size}，检查点为 {checkpoint.size}")
     except VerifyError as e:
         failures.append(f"checkpoint.note: {e}")
-    report.steps.append(("the checkpoint is signed by the ledger's key", failures))
+    report.steps.append(("检查点由账本公钥签名", failures))
 
     # (2): each record signed, and included in the checkpoint's tree
     failures = []
@@ -189,14 +195,14 @@ def check_dispute(
             decoded.append((int(line["position"]), int(line["index"]), event))
         except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
             where = line.get("position", "?") if isinstance(line, dict) else "?"
-            failures.append(f"evidence line {n} (position {where}): {e}")
+            failures.append(f"evidence.jsonl 第 {n} 行（位置 {where}）：{e}")
     as_of = None
     if (directory / AS_OF).exists():
         try:
             as_of = _as_of(directory, manifest, decoded, keys, checkpoint)
         except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
             failures.append(f"{AS_OF}: {e}")
-    report.steps.append(("every record is signed and in the checkpoint's tree", failures))
+    report.steps.append(("每条记录均已签名，且在检查点的树中", failures))
 
     # (3): the manifest lists exactly these records
     failures = []
@@ -208,12 +214,12 @@ def check_dispute(
         missing = sorted(set(listed) - set(found), key=str)
         extra = sorted(set(found) - set(listed), key=str)
         failures.append(
-            f"expected the {len(listed)} records the manifest lists, found {len(evidence)}; "
-            f"missing or changed: {missing[:5]}; not listed: {extra[:5]}"
+            f"应为清单所列的 {len(listed)} 条记录，实有 {len(evidence)} 条；"
+            f"缺少或被改动：{missing[:5]}；清单未列：{extra[:5]}"
         )
     if [p for p, _, _ in found] != sorted({p for p, _, _ in found}):
-        failures.append("the records are not in log order, or one is given twice")
-    report.steps.append(("the manifest lists exactly these records", failures))
+        failures.append("记录未按账本顺序排列，或有记录重复")
+    report.steps.append(("清单所列恰为这些记录", failures))
 
     # (4): each record's chain is whole from its creation
     failures = []
@@ -224,39 +230,35 @@ def check_dispute(
         previous: SignedEvent | None = None
         for expected, event in enumerate(sorted(events, key=lambda e: e.version), 1):
             if event.version != expected:
-                failures.append(
-                    f"record {aggregate}: expected version {expected}, found {event.version}"
-                )
+                failures.append(f"记录 {aggregate}：应为版本 {expected}，实为 {event.version}")
                 break
             want = None if previous is None else previous.digest
             if event.prev != want:
                 failures.append(
-                    f"record {aggregate} version {event.version}: prev names "
-                    f"{event.prev.hex() if event.prev else None}, expected "
+                    f"记录 {aggregate} 版本 {event.version}：prev 为 "
+                    f"{event.prev.hex() if event.prev else None}，应为 "
                     f"{want.hex() if want else None}"
                 )
             previous = event
-    report.steps.append(("each record's events are whole from its creation", failures))
+    report.steps.append(("每条记录自创建起的事件完整无缺", failures))
 
     # (5): every draw replays from its frozen population
     drawn, failures = dispute_draws.replay(directory, decoded)
     unproven = dispute_draws.rosters_not_committed(decoded)
-    note = f"; roster not committed by the freeze of {', '.join(unproven)}" if unproven else ""
-    report.steps.append(
-        (f"every draw replays from its frozen population ({drawn} draws{note})", failures)
-    )
+    note = f"；冻结时未承诺名录（roster not committed）：{'、'.join(unproven)}" if unproven else ""
+    report.steps.append((f"每次抽取均可由其冻结的总体重现（{drawn} 次抽取{note}）", failures))
 
     # (6): consistent with the checkpoints the holder trusts
     if trusted:
         if checkpoint is None:
-            failures = ["the file's own checkpoint did not verify (step 1)"]
+            failures = ["材料自身的检查点未通过核验（第 1 步）"]
         else:
             try:
                 known = {**dispute_anchor.read_proof_file(directory), **(proofs or {})}
                 failures = dispute_anchor.check_anchors(checkpoint, trusted, key, known)
             except VerifyError as e:
                 failures = [str(e)]
-        report.steps.append((f"consistent with the {len(trusted)} trusted checkpoint(s)", failures))
+        report.steps.append((f"与 {len(trusted)} 个受信任的检查点一致", failures))
     if report.ok:
         try:
             subject = report.subject
@@ -264,56 +266,55 @@ def check_dispute(
                 str(subject.get("kind")), decoded, as_of, str(subject.get("key", "")) or None
             )
         except (KeyError, TypeError, ValueError, VerifyError) as e:
-            report.audit_problem = f"the file's acts cannot be audited: {e!r}"
+            report.audit_problem = f"无法审查材料中的行为：{e!r}"
     return report
 
 
 def main(argv: list[str]) -> int:
     """``python -m verify dispute DIR --key KEY``; exit 0, 1, 2 or 3 (the module docstring)."""
-    import argparse
     import sys
 
+    from .chinese_parser import ChineseArgumentParser
     from .keys import parse_verifier_key, read_key_text
 
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="python -m verify dispute",
-        description="Check a dispute file written by 'drawledger dispute', offline.",
-        epilog="exit status: 0 verified; 1 a check failed; 2 unusable input; 3 no --key given "
-        "(a dispute file is checked only against a ledger key obtained outside it)",
+        description="离线核验 'drawledger dispute' 写出的争议材料。",
+        epilog="退出状态：0 核验通过；1 有检查未通过；2 输入无法使用；3 未给出 --key"
+        "（争议材料只能依据从材料以外取得的账本公钥核验）",
     )
-    parser.add_argument("directory", help="the dispute file's directory")
+    parser.add_argument("directory", help="争议材料所在的目录")
     parser.add_argument(
         "--key",
         metavar="KEY",
-        help="the ledger's key (name+hexid+base64, or a file holding it such as "
-        "DIR/keys/ledger.pub), obtained outside the dispute file",
+        help="从争议材料以外取得的账本公钥（name+hexid+base64，或存有它的文件，如 "
+        "DIR/keys/ledger.pub）",
     )
     parser.add_argument(
         "--trusted-checkpoint",
         action="append",
         default=[],
         metavar="NOTE",
-        help="a signed checkpoint of the same ledger you kept (a file holding the note); the "
-        "file's checkpoint must be consistent with it (repeatable)",
+        help="您保存的同一账本的签名检查点（存有该签名注记的文件）；"
+        "材料的检查点必须与之一致（可重复）",
     )
     parser.add_argument(
         "--consistency-proof",
         action="append",
         default=[],
         metavar="FILE",
-        help="a consistency proof from the file's checkpoint to a newer trusted one, as "
-        "GET /proofs/consistency answers it (repeatable)",
+        help="从材料的检查点到一个更新的受信任检查点的一致性证明，"
+        "即 GET /proofs/consistency 的应答（可重复）",
     )
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print the report as JSON: the integrity steps and, apart, the rule audit",
+        help="以 JSON 输出报告：完整性各步骤，以及另列的规则审查",
     )
     args = parser.parse_args(argv)
     if args.key is None:
         print(
-            "NOT VERIFIED: no --key: a dispute file proves nothing without the ledger's key "
-            "obtained outside it",
+            "未核验：未给出 --key：没有从材料以外取得的账本公钥，争议材料什么也证明不了",
             file=sys.stderr,
         )
         return 3
@@ -325,8 +326,13 @@ def main(argv: list[str]) -> int:
             "--consistency-proof",
         )
         report = check_dispute(Path(args.directory), key, trusted, proofs)
-    except (OSError, UnicodeDecodeError, VerifyError, DisputeFileError) as e:
-        print(f"unusable input: {e}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError) as e:
+        where = getattr(e, "filename", None)
+        said = f"{where}：" if where else ""
+        print(f"输入无法使用：{said}无法读取：{file_reason(e)}", file=sys.stderr)
+        return 2
+    except (VerifyError, DisputeFileError) as e:
+        print(f"输入无法使用：{e}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))

@@ -56,7 +56,7 @@ def read_proofs(texts: list[str], where: str) -> Proofs:
                 key = (int(doc["old_size"]), int(doc["new_size"]))
                 proofs[key] = [base64.b64decode(h, validate=True) for h in doc["proof"]]
             except (json.JSONDecodeError, KeyError, TypeError, ValueError, binascii.Error) as e:
-                raise VerifyError(f"{where}, line {n}: not a consistency proof: {e}") from None
+                raise VerifyError(f"{where} 第 {n} 行：不是一致性证明：{e}") from None
     return proofs
 
 
@@ -77,27 +77,27 @@ def check_anchors(
         try:
             other = parse_checkpoint(verify_note(note, [key])[0].text)
         except VerifyError as e:
-            failures.append(f"trusted checkpoint {n}: {e}")
+            failures.append(f"受信任的检查点 {n}：{e}")
             continue
-        label = f"trusted checkpoint {n} (size {other.size})"
+        label = f"受信任的检查点 {n}（大小 {other.size}）"
         if other.origin != own.origin:
-            failures.append(f"{label}: origin {other.origin!r}, the file's is {own.origin!r}")
+            failures.append(f"{label}：来源为 {other.origin!r}，材料的来源为 {own.origin!r}")
             continue
         old, new = (other, own) if other.size <= own.size else (own, other)
         proof = [] if old.size == new.size else proofs.get((old.size, new.size))
         if proof is None:
             failures.append(
-                f"{label}: no consistency proof from size {old.size} to {new.size} "
+                f"{label}：没有从大小 {old.size} 到 {new.size} 的一致性证明"
                 + (
-                    "in the file (write it with drawledger dispute --consistent-with)"
+                    "在材料中（请用 drawledger dispute --consistent-with 写入）"
                     if old is other
-                    else f"given (GET /proofs/consistency?old={old.size}&new={new.size}, "
-                    "then --consistency-proof)"
+                    else f"被给出（请取得 GET /proofs/consistency?old={old.size}&new={new.size}，"
+                    "再用 --consistency-proof 给出）"
                 )
             )
             continue
         try:
             verify_consistency(old.size, new.size, old.root, new.root, proof)
         except VerifyError as e:
-            failures.append(f"{label}: {e}")
+            failures.append(f"{label}：{e}")
     return failures

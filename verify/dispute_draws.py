@@ -62,7 +62,7 @@ def replay(directory: Path, events: list[tuple[int, int, SignedEvent]]) -> tuple
             continue  # nothing was drawn yet (or a directed record): nothing to replay
         replayed += 1
         problems = _replay(directory, draw, steps, events)
-        failures += [f"draw {draw}: {problem}" for problem in problems]
+        failures += [f"抽取 {draw}：{problem}" for problem in problems]
     return replayed, failures
 
 
@@ -78,11 +78,11 @@ def _replay(
         table, rosters = _table(population_file(directory, draw), draw)
     except ValueError as e:
         return [str(e)]
-    problems = [f"(position {frozen_pos}) {p}" for p in against_freeze(table, frozen_env)]
+    problems = [f"（位置 {frozen_pos}）{p}" for p in against_freeze(table, frozen_env)]
     if problems or "seed_revealed" not in steps:
         return problems
     rev_pos, rev_env = steps["seed_revealed"]
-    problems += [f"(position {rev_pos}) {p}" for p in seed_problems(opened, frozen_env, rev_env)]
+    problems += [f"（位置 {rev_pos}）{p}" for p in seed_problems(opened, frozen_env, rev_env)]
     if problems or "targets_selected" not in steps:
         return problems
     sel_pos, sel_env = steps["targets_selected"]
@@ -91,12 +91,12 @@ def _replay(
     try:
         computed = _selection(table, opened, seed)
     except DrawError as e:
-        return [f"(position {sel_pos}) the selection cannot be recomputed: {e}"]
+        return [f"（位置 {sel_pos}）无法重新计算抽中对象：{e}"]
     if computed != recorded:
-        return [f"(position {sel_pos}) {_first_difference(recorded, computed)}"]
+        return [f"（位置 {sel_pos}）{_first_difference(recorded, computed)}"]
     committed = against_committed_rosters(frozen_env["payload"], opened["division"], rosters)
     if committed:
-        return [f"(position {frozen_pos}) {p}" for p in committed]
+        return [f"（位置 {frozen_pos}）{p}" for p in committed]
     return _walks(draw, frozen_env["payload"]["position"], rosters, events)
 
 
@@ -124,12 +124,11 @@ def against_committed_rosters(
         want = frozen["roster_digest"] if division == lead else partners.get(division)
         got = roster_digest(codes)
         if len(set(codes)) != len(codes):
-            problems.append(f"the file's roster of division {division} lists a code twice")
+            problems.append(f"材料中处室 {division} 的名录有重复的代码")
         elif got != (want or roster_digest([])):
             problems.append(
-                f"the file's roster of division {division} ({len(codes)} codes) hashes to "
-                f"{got}, the freeze committed to {want or 'an empty roster'}: an inspector was "
-                "added to it or left out of it"
+                f"材料中处室 {division} 的名录（{len(codes)} 个代码）的哈希为 {got}，"
+                f"冻结时承诺的是 {want or '空名录'}：有执法人员被添加或遗漏"
             )
     return problems
 
@@ -151,10 +150,9 @@ def _walks(
             if index < frozen_count:
                 state.apply(event.envelope)
     except (KeyError, TypeError) as e:
-        return [f"the registry at the freeze cannot be folded from the file's records: {e}"]
+        return [f"无法由材料中的记录得出冻结时的名录：{e}"]
     problems = [
-        f"inspector {code} was walked by its teams but the file holds no signed registry "
-        "record of them before the freeze"
+        f"执法人员 {code} 参与了检查组的轮选，但材料中没有其在冻结之前的签名名录记录"
         for code in sorted(walked)
         if code not in state.inspectors
     ]
@@ -171,12 +169,12 @@ def _walks(
         missing = [c for c in shown if c not in codes]
         if missing:
             problems.append(
-                f"the file's roster of division {division} leaves out {_short(missing)}, on it "
-                "at the freeze by the file's signed records"
+                f"材料中处室 {division} 的名录遗漏了 {_short(missing)}，"
+                "按材料中的签名记录，冻结时他们在名录中"
             )
     if problems:
         return problems
-    return [f"(position {p}) {problem}" for p, problem in replay_walks(own, state)]
+    return [f"（位置 {p}）{problem}" for p, problem in replay_walks(own, state)]
 
 
 def _walked(events: list[tuple[int, dict[str, Any]]]) -> set[str]:
@@ -214,31 +212,29 @@ def _table(path: Path, draw: str) -> tuple[list[tuple[str, str, int]], dict[str,
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(
-            f"its frozen population ({path.parent.name}/{path.name}) is missing"
-        ) from None
+        raise ValueError(f"缺少其冻结的总体（{path.parent.name}/{path.name}）") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path.name} cannot be read: {e}") from None
+        raise ValueError(f"{path.name} 无法读取：{e}") from None
     rows_given = doc.get("eligible") if isinstance(doc, dict) else None
     if not isinstance(rows_given, list) or doc.get("draw") != draw:
-        raise ValueError(f"{path.name} is not the frozen population of this draw")
+        raise ValueError(f"{path.name} 不是该次抽取冻结的总体")
     rows = []
     for row in rows_given:
         try:
             weight = row.get("weight", 1)
             if not isinstance(row["target"], str) or not isinstance(row["stratum"], str):
-                raise TypeError("target and stratum must be text")
+                raise TypeError("target 和 stratum 必须是文本")
             if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
-                raise TypeError(f"weight {weight!r} is not a positive whole number")
+                raise TypeError(f"权重 {weight!r} 不是正整数")
         except (AttributeError, KeyError, TypeError) as e:
-            raise ValueError(f"{path.name}: a row {str(row)[:80]} is malformed: {e}") from None
+            raise ValueError(f"{path.name}：行 {str(row)[:80]} 格式有误：{e}") from None
         rows.append((row["target"], row["stratum"], weight))
     rosters = doc.get("rosters", {})
     if not isinstance(rosters, dict) or not all(
         isinstance(codes, list) and all(isinstance(c, str) for c in codes)
         for codes in rosters.values()
     ):
-        raise ValueError(f"{path.name}: its rosters are not lists of inspector codes")
+        raise ValueError(f"{path.name}：其名录不是执法人员代码的列表")
     return rows, rosters
 
 
@@ -257,8 +253,7 @@ def against_freeze(table: list[tuple[str, str, int]], frozen: dict[str, Any]) ->
     if "table_digest" in facts:
         found["table_digest"] = population_table_digest(table)
     return [
-        f"the population file gives {name} {_short(value)}, the freeze committed to "
-        f"{_short(facts.get(name))}"
+        f"总体文件得出的 {name} 为 {_short(value)}，冻结时承诺的是 {_short(facts.get(name))}"
         for name, value in found.items()
         if facts.get(name) != value
     ] + (["the population file lists a target twice"] if len(set(ids)) != len(ids) else [])
@@ -284,10 +279,10 @@ def _first_difference(recorded: list[dict[str, Any]], computed: list[dict[str, A
             a = [s["target"] for s in want.get("selected", [])]
             b = [s["target"] for s in got.get("selected", [])]
             return (
-                f"stratum {want.get('stratum')!r}: the signed selection is {_short(a)}, "
-                f"recomputed from the frozen population and the seed {_short(b)}"
+                f"层 {want.get('stratum')!r}：签名的抽中对象为 {_short(a)}，"
+                f"由冻结的总体和种子重新计算得 {_short(b)}"
             )
-    return f"the signed selection has {len(recorded)} strata, recomputed {len(computed)}"
+    return f"签名的抽中对象有 {len(recorded)} 层，重新计算得 {len(computed)} 层"
 
 
 def _short(value: Any) -> str:

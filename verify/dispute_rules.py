@@ -37,6 +37,7 @@ from typing import Any
 
 from .audit_log import RULES, RuleAudit, RuleFinding
 from .events import SignedEvent
+from .labels import RULE_LABELS
 from .rule_audit import audit_rules
 from .workdays import china_date
 
@@ -53,13 +54,12 @@ ALWAYS = (
 )
 ONLY_ABOUT = {"frequency_cap": ("target", "draw", "inspection"), "selection_inspected": ("draw",)}
 WHY_NOT = {
-    "frequency_cap": "needs every visit to each target: a file about an official holds only theirs",
-    "selection_inspected": "needs every inspection of the draw: only a file about a draw holds "
-    "them",
-    "plan_bounds": "needs every draw of the plan: the whole ledger",
-    "coverage": "needs the division's whole register and every inspection: the whole ledger",
-    "participation_staff": "needs the division's whole staff: the whole ledger",
-    "participation_agency_rounds": "needs every round of the division: the whole ledger",
+    "frequency_cap": "需要每个检查对象的全部检查记录：关于工作人员的材料只含其本人参与的检查",
+    "selection_inspected": "需要该次抽取的全部检查：只有关于抽取的材料才包含",
+    "plan_bounds": "需要计划的全部抽取：须核验整个账本",
+    "coverage": "需要处室的全部检查对象和全部检查：须核验整个账本",
+    "participation_staff": "需要处室的全部执法人员：须核验整个账本",
+    "participation_agency_rounds": "需要处室的全部检查轮次：须核验整个账本",
 }
 
 
@@ -85,14 +85,15 @@ class DisputeAudit:
 
     def lines(self) -> list[str]:
         out = self.audit.lines(
-            lambda position: f"position {position}",
+            lambda position: f"位置 {position}",
             rules=self.judged,
-            title="rule audit of the file's acts",
-            note=" — findings are not integrity failures",
+            title="材料中行为的规则审查",
+            note="——审查发现不是完整性错误",
         )
-        out.insert(1, f"       judged as of the China date of {self.as_of_basis}")
+        out.insert(1, f"       按{self.as_of_basis}的中国日期判断")
         for rule, why in self.not_judged.items():
-            out.append(f"       n/a  {rule}: not judgeable from a dispute file ({why})")
+            label = RULE_LABELS.get(rule, rule)
+            out.append(f"       不适用 {label}（{rule}）：无法依据争议材料判断（{why}）")
         return out
 
 
@@ -122,9 +123,9 @@ def audit_file(
         audit.as_of, [f for f in audit.findings if f.rule in judged and _own(f, key)], audit.checked
     )
     basis = (
-        f"the file's as_of, position {as_of[0]} ({as_of[1]})"
+        f"材料的 as_of（位置 {as_of[0]}，{as_of[1]}）"
         if as_of is not None
-        else "the file's last event (the file proves no as_of)"
+        else "材料的最后一个事件（材料未证明 as_of）"
     )
     return DisputeAudit(
         kept,

@@ -95,7 +95,7 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
                 "partner_accepted",
                 "partner_declined",
             ):
-                failures.append((at, f"{step} recorded before the population was frozen"))
+                failures.append((at, f"{step} 在冻结总体之前记录"))
     state = RegistryState(names=False, packed_ids=True)  # no draw rule reads a name
     for position, envelope in enumerate(envelopes):
         for draw in frozen_at.pop(state.position, []):
@@ -107,7 +107,7 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
     for pending in frozen_at.values():
         for draw in pending:
             at = draw.events["population_frozen"][0]
-            failures.append((at, "the freeze names a position beyond the bundle"))
+            failures.append((at, "冻结所写的位置超出了导出包"))
     return len(draws), failures
 
 
@@ -129,8 +129,8 @@ def beacon_rounds(envelopes: Iterable[dict[str, Any] | None]) -> list[tuple[int,
     return [
         (
             position,
-            f"draw {draw}: beacon {b['source']} round {b['round']} (scheduled {b['scheduled_at']})"
-            f", value {values.get(draw, 'not revealed')}",
+            f"抽取 {draw}：信标 {b['source']} 第 {b['round']} 轮（预定于 {b['scheduled_at']}）"
+            f"，值 {values.get(draw, '未揭示')}",
         )
         for draw, (position, b) in rounds.items()
     ]
@@ -143,7 +143,7 @@ def _check_opening(draw: _Draw) -> list[tuple[int, str]]:
     opened = draw.events.get("opened")
     if opened is not None and "entropy_sources" in opened[1]["payload"]:
         for problem in check_sources(opened[1]["payload"]["entropy_sources"]):
-            out.append((opened[0], f"the opening's entropy sources: {problem}"))
+            out.append((opened[0], f"开启时约定的熵来源：{problem}"))
     abandoned = draw.events.get("abandoned")
     if abandoned is None:
         return out
@@ -154,15 +154,15 @@ def _check_opening(draw: _Draw) -> list[tuple[int, str]]:
         out.append(
             (
                 at,
-                f"abandoned by {actor['official']} ({actor['role']} of "
-                f"{actor['department']}); only division {division}'s head abandons",
+                f"由 {actor['official']}（{actor['department']} 的 {actor['role']}）终止；"
+                f"只有处室 {division} 的负责人可以终止",
             )
         )
     for step, (position, _) in draw.events.items():
         if step == "inspectors_assigned" and position < at:
-            out.append((at, "abandoned after its teams were assigned"))
+            out.append((at, "在分配检查组之后终止"))
         elif step not in ("opened", "abandoned") and position > at:
-            out.append((position, f"{step} recorded after the draw was abandoned"))
+            out.append((position, f"{step} 在抽取终止之后记录"))
     return out
 
 
@@ -181,9 +181,9 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     frozen_pos, frozen_env = draw.events["population_frozen"]
     frozen = frozen_env["payload"]
     if opened is None:
-        return [(frozen_pos, "population frozen for a draw that was never opened")]
+        return [(frozen_pos, "为从未开启的抽取冻结了总体")]
     if frozen["position"] > frozen_pos:
-        out.append((frozen_pos, f"frozen at position {frozen['position']}, after the freeze"))
+        out.append((frozen_pos, f"冻结于位置 {frozen['position']}，在冻结事件之后"))
     params.update(opened, year=frozen["year"], seed=None)
     # (9a): the population at the freeze position
     pop = frozen_population(params, state)
@@ -202,9 +202,9 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
             out.append(
                 (
                     frozen_pos,
-                    f"{'' if 'roster' in name else 'population '}{name}: recorded "
-                    f"{_short(frozen.get(name))}, "
-                    f"the registry at position {frozen['position']} gives {_short(value)}",
+                    f"{'' if 'roster' in name else '总体 '}{name}：记录为 "
+                    f"{_short(frozen.get(name))}，"
+                    f"位置 {frozen['position']} 时的名录得出 {_short(value)}",
                 )
             )
     revealed = draw.events.get("seed_revealed")
@@ -214,7 +214,7 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     facts = rev_env["payload"]
     out += [(rev_pos, problem) for problem in seed_problems(opened, frozen_env, rev_env)]
     if rev_pos < frozen_pos:
-        out.append((rev_pos, "the seed was revealed before the population was frozen"))
+        out.append((rev_pos, "在冻结总体之前揭示了种子"))
     params["seed"] = facts["seed"]
     # (9c): the selection
     selected = draw.events.get("targets_selected")
@@ -223,7 +223,7 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     sel_pos, sel_env = selected
     expected = _attempt(selection, params, state)
     if expected != sel_env["payload"]["strata"]:
-        out.append(_differs(sel_pos, "selection", sel_env["payload"]["strata"], expected))
+        out.append(_differs(sel_pos, "抽中对象", sel_env["payload"]["strata"], expected))
     return out + _check_teams(draw, state, params, sel_env)
 
 
@@ -241,7 +241,7 @@ def _check_teams(
     taken = _taken_before(draw, asg_pos, params["division"])  # partners that drew first
     expected_teams = _attempt(assignment, params, state, targets, on_date, None, taken)
     if expected_teams != asg_env["payload"]["teams"]:
-        out.append(_differs(asg_pos, "teams", asg_env["payload"]["teams"], expected_teams))
+        out.append(_differs(asg_pos, "检查组", asg_env["payload"]["teams"], expected_teams))
         return out
     # (9e): substitutions, in order, each continuing its team's walk
     teams = {t["target"]: dict(t) for t in asg_env["payload"]["teams"]}
@@ -285,19 +285,18 @@ def seed_problems(
     nonce = bytes.fromhex(facts["nonce"])
     if nonce_commitment(nonce) != opened["commitment"]:
         problems.append(
-            f"the revealed nonce hashes to {nonce_commitment(nonce)}, "
-            f"the draw committed to {opened['commitment']}"
+            f"揭示的随机数哈希为 {nonce_commitment(nonce)}，抽取承诺的是 {opened['commitment']}"
         )
     sources = opened.get("entropy_sources")
     if sources is None:  # opened before entropy sources existed: typed entropy, seed v1
         if normalise_entropy(facts["entropy_as_entered"]) != facts["entropy"]:
-            problems.append("the entropy is not the normalised form of what was entered")
+            problems.append("熵不是所输入内容的规范形式")
         seed = derive_seed(facts["entropy"], nonce)
     else:
         seed, found = _sources_seed(sources, facts, frozen["time"], revealed["time"], nonce)
         problems += found
     if seed != facts["seed"]:
-        problems.append(f"seed: recorded {facts['seed']}, derived {seed}")
+        problems.append(f"种子：记录为 {facts['seed']}，推导得 {seed}")
     return problems
 
 
@@ -316,9 +315,9 @@ def _sources_seed(
     if named is not None and (
         beacon is None or (beacon["source"], beacon["round"]) != (named["source"], named["round"])
     ):
-        problems.append(f"the reveal does not give the value of the round named: {named}")
+        problems.append(f"揭示中没有给出所写轮次的值：{named}")
     if beacon is not None and normalise_entropy(beacon["value_as_entered"]) != value:
-        problems.append("the beacon value is not the normalised form of what was entered")
+        problems.append("信标值不是所输入内容的规范形式")
     try:
         check_reveal(sources, value, facts["contributions"])
     except DrawError as e:
@@ -339,10 +338,10 @@ def _check_substitution(
     """One substitution recomputed; the team moves on only if it checks out."""
     team = teams.get(sub["target"])
     if team is None or sub["replaced"] not in team["members"]:
-        return [(position, f"substitution for {sub['target']} replaces a non-member")]
+        return [(position, f"为 {sub['target']} 所作的替换替下的不是检查组成员")]
     result = _attempt(substitution, params, state, team, sub["replaced"], on_date, partner, taken)
     if isinstance(result, str):
-        return [(position, f"substitution: {result}")]
+        return [(position, f"替换：{result}")]
     substitute, skips, walked = result
     recorded = (sub["substitute"], sub["skips"], sub["walked"])
     computed = (
@@ -351,7 +350,7 @@ def _check_substitution(
         walked,
     )
     if recorded != computed:
-        return [_differs(position, "substitution", recorded, computed)]
+        return [_differs(position, "替换", recorded, computed)]
     team["members"] = substituted(team["members"], sub["replaced"], substitute)
     team["walked"] = walked
     return []
@@ -383,8 +382,8 @@ def _check_partners(
         needs, becomes = _PARTNER_STEPS[act]
         status = partner.get("status")
         if status != needs:
-            had = "no invitation" if status is None else f"status {status}"
-            out.append((position, f"{act} for division {division}, which had {had}"))
+            had = "未被邀请" if status is None else f"状态为 {status}"
+            out.append((position, f"为处室 {division} 记录 {act}，而该处室{had}"))
             continue
         # The lead invites; the invited division answers and draws for itself.
         acting = params.get("division") if act == "partner_invited" else division
@@ -393,8 +392,8 @@ def _check_partners(
             out.append(
                 (
                     position,
-                    f"{act} by {actor['official']} of {actor['department']}; "
-                    f"only division {acting} acts here",
+                    f"{act} 由 {actor['department']} 的 {actor['official']} 所为；"
+                    f"此处只能由处室 {acting} 办理",
                 )
             )
         if act == "partner_invited":
@@ -405,14 +404,14 @@ def _check_partners(
             partner["status"] = becomes
         elif act == "partner_inspectors_assigned":
             if selected is None or position < selected[0] or params.get("seed") is None:
-                out.append((position, f"division {division}'s teams precede the selection"))
+                out.append((position, f"处室 {division} 的检查组早于抽取对象"))
                 continue
             if facts["position"] != frozen_position:
                 out.append(
                     (
                         position,
-                        f"division {division}'s roster is taken at position "
-                        f"{facts['position']}, the population was frozen at {frozen_position}",
+                        f"处室 {division} 的名录取自位置 {facts['position']}，"
+                        f"总体冻结于位置 {frozen_position}",
                     )
                 )
                 continue
@@ -424,7 +423,7 @@ def _check_partners(
             expected = _attempt(assignment, params, state, targets, on_date, partner, taken)
             if expected != facts["teams"]:
                 out.append(
-                    _differs(position, f"division {division}'s teams", facts["teams"], expected)
+                    _differs(position, f"处室 {division} 的检查组", facts["teams"], expected)
                 )
                 partner["status"] = "failed"
                 continue
@@ -473,11 +472,11 @@ def _attempt(compute, *args):  # type: ignore[no-untyped-def]
     try:
         return compute(*args)
     except (DrawError, KeyError) as e:
-        return f"cannot be recomputed: {e}"
+        return f"无法重新计算：{e}"
 
 
 def _differs(position: int, what: str, recorded: Any, computed: Any) -> tuple[int, str]:
-    return position, f"{what}: recorded {_short(recorded)}, recomputed {_short(computed)}"
+    return position, f"{what}：记录为 {_short(recorded)}，重新计算得 {_short(computed)}"
 
 
 def _short(value: Any) -> str:

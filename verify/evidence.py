@@ -18,7 +18,7 @@ def step_evidence(
     envelopes: Iterable[dict[str, Any] | None],
     evidence_dir: str | os.PathLike[str] | None,
 ) -> None:
-    step = Step(11, "evidence files: SHA-256 and size")
+    step = Step(11, "证据文件：SHA-256 和大小")
     report.steps.append(step)
     recorded = [
         (position, e["payload"])
@@ -26,7 +26,7 @@ def step_evidence(
         if e is not None and e["type"] == "inspection.evidence_added"
     ]
     if evidence_dir is None:
-        step.detail = f"{len(recorded)} files recorded; none checked (no --evidence directory)"
+        step.detail = f"记录了 {len(recorded)} 个文件；均未核验（未给出 --evidence 目录）"
         return
     root = os.fspath(evidence_dir)
     checked = missing = 0
@@ -44,7 +44,7 @@ def step_evidence(
         if found != digest or len(content) != p["size"]:
             step.fail(
                 position,
-                f"evidence {p['name']!r}: recorded SHA-256 {digest} and {p['size']} bytes, "
-                f"the file supplied has {found} and {len(content)} bytes",
+                f"证据 {p['name']!r}：记录的 SHA-256 为 {digest}、大小 {p['size']} 字节，"
+                f"提供的文件为 {found}、{len(content)} 字节",
             )
-    step.detail = f"{checked} of {len(recorded)} recorded files checked, {missing} not supplied"
+    step.detail = f"记录的 {len(recorded)} 个文件中核验了 {checked} 个，{missing} 个未提供"

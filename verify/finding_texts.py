@@ -11,9 +11,10 @@ its ``kind`` and ``facts`` give the same finding in Chinese for people. Codes in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .audit_log import RuleFinding
+if TYPE_CHECKING:  # the printed audit (audit_log.RuleAudit.lines) reads this module
+    from .audit_log import RuleFinding
 
 FINDING_TEXTS: dict[str, str] = {
     # audit_inspections.py

@@ -46,7 +46,7 @@ def binding_problem(
     official = log.officials.get(official_code)
     inspector = identity[0] if isinstance(identity, tuple) else None
     if official is None or not isinstance(inspector, str):
-        return "a registered official and a roster inspector", "names no inspector"
+        return "登记的工作人员，且为名录中的执法人员", "未写明执法人员"
     refusal = binding_refusal(
         str(official_code),
         official.division,
@@ -77,10 +77,7 @@ def identity_problem(
     recorded = isinstance(identity, tuple) and kind != "inspection.carried_out"
     # A result or checklist names the inspector who recorded it: the one bound to the official.
     if refusal is None and recorded and identity[0] != bound:
-        refusal = (
-            f"official {code} is bound to inspector {bound} but recorded in the name of "
-            f"{identity[0]}"
-        )
+        refusal = f"工作人员 {code} 绑定的执法人员身份为 {bound}，却以 {identity[0]} 的名义记录"
     return None if refusal is None else ("the bound inspector, on the team", refusal)
 
 

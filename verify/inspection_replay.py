@@ -129,18 +129,16 @@ def _inspection(
         )
         # (10a): a drawn (or directed) target
         if p["random"] and (p["source"], p["division"], p["target"]) not in teams:
-            return (
-                f"inspection of {p['target']}: no team of {p['division']} drew it in {p['source']}"
-            )
+            return f"对 {p['target']} 的检查：{p['division']} 的检查组在 {p['source']} 中未抽中它"
         if not p["random"]:
             division, targets = directed.get(p["source"], ("", []))
             refusal = directed_problem(p["target"], p["division"], p["source"], division, targets)
             if refusal is not None:
-                return f"inspection of {p['target']}: {refusal.message}"
+                return f"对 {p['target']} 的检查：{refusal.message}"
         return None
     inspection = inspections.get(aggregate)
     if inspection is None:
-        return f"{step} for an inspection that was never notified"
+        return f"为从未告知的检查记录了 {step}"
     if step == "carried_out":
         inspection.present = list(p["present"])
         return _present(inspection, p, teams, state)
@@ -150,7 +148,7 @@ def _inspection(
         if problem is not None:
             return problem
         if step == "result_recorded" and p["category"] not in CATEGORIES:
-            return f"result category {p['category']!r} is not a national category"
+            return f"结果类别 {p['category']!r} 不是全国统一的类别"
     elif step == "confirmation_recorded":
         inspection.confirmed_on = p["on"]
     elif step == "followed_up":
@@ -196,45 +194,42 @@ def _publication(
     p = envelope["payload"]
     if step == "withdrawn":
         if publications.get(aggregate) != p["withdraws"]:
-            return f"withdraws content {p['withdraws'][:16]}…, not the content published"
+            return f"撤回的内容 {p['withdraws'][:16]}… 不是已公示的内容"
         return None
     computed = content_digest(p["content"])
     if computed != p["content_digest"]:
-        return f"content digest: recorded {p['content_digest']}, computed {computed}"
+        return f"内容摘要：记录为 {p['content_digest']}，计算得 {computed}"
     if step == "corrected":
         if publications.get(aggregate) != p["replaces"]:
-            return f"replaces {p['replaces'][:16]}…, which is not the content published"
+            return f"替换的内容 {p['replaces'][:16]}… 不是已公示的内容"
         publications[aggregate] = p["content_digest"]
         return None
     publications[aggregate] = p["content_digest"]
     out.publications += 1
     inspection = inspections.get(p["inspection"])
     if inspection is None:
-        return f"publication of inspection {p['inspection']}, which was never notified"
+        return f"公示的检查 {p['inspection']} 从未告知"
     # (10d): counted from the confirmation, or the penalty decision
     start = deadline_start(p["channel"], inspection.confirmed_on, inspection.follow_ups)
     if start is None:
-        return f"published to {p['channel']} before there was anything to publish"
+        return f"在尚无可公示内容时即在 {p['channel']} 公示"
     if start != p["start"]:
-        return f"the deadline counts from {start}, not {p['start']}"
+        return f"期限应自 {start} 起算，而非 {p['start']}"
     # the policy it names is the one in force at its position, not a later (or earlier) one
     in_force = (state.policy or {}).get("version")
     if p.get("policy_version") != in_force:
-        return (
-            f"used policy version {p.get('policy_version')!r}, but the version in force at its "
-            f"position was {in_force!r}"
-        )
+        return f"采用的制度版本为 {p.get('policy_version')!r}，但其位置时的现行版本为 {in_force!r}"
     try:
         terms = publication_terms(start, p["published_on"], state.policy or {})
     except VerifyError as e:
-        return f"cannot re-derive the deadline: {e}"
+        return f"无法重新推算期限：{e}"
     recorded_on = china_date(envelope["time"])
     found = tuple(p[name] for name in terms)
     expected = tuple(terms.values())
     if found != expected:
-        return f"deadline, allowance, on time: recorded {found}, re-derived {expected}"
+        return f"期限、工作日数、是否按时：记录为 {found}，重新推算得 {expected}"
     if p["published_on"] > recorded_on.isoformat():
-        return f"states publication on {p['published_on']}, after it was recorded ({recorded_on})"
+        return f"所述公示日期 {p['published_on']} 晚于记录日期（{recorded_on}）"
     out.late += not p["on_time"]
     out.stated_before_recording += p["published_on"] < recorded_on.isoformat()
     return None

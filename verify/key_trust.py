@@ -124,20 +124,19 @@ def _walk(
         if old is not None and history.end.get(old, position + 1) > position:
             history.end[old] = position  # the successor signs: the old key is retired
             history.why_end[old] = (
-                f"retired at leaf {position}, where its successor "
-                f"{_name(keys[key_id])} first signed"
+                f"已于叶子 {position} 退役，其继任密钥 {_name(keys[key_id])} 自该处开始签名"
             )
         if position > 0 and kind in kinds:
             try:
                 key = parse_verifier_key(named)
             except (VerifyError, TypeError, AttributeError):
-                failures.append((position, f"{kind} names the key {named!r}, not a verifier key"))
+                failures.append((position, f"{kind} 所写的密钥 {named!r} 不是公钥"))
                 continue
             if str(keys.get(key.key_id)) != str(key):
-                failures.append((position, f"{kind} introduces {key}, which the bundle lacks"))
+                failures.append((position, f"{kind} 引入的 {key} 不在导出包中"))
                 continue
             if key.key_id in history.keys:
-                failures.append((position, f"{kind} introduces {_name(key)}, trusted already"))
+                failures.append((position, f"{kind} 引入的 {_name(key)} 已受信任"))
                 continue
             _trust(history, keys[key.key_id], position + 1, revoked)
             predecessor[key.key_id] = key_id
@@ -158,30 +157,30 @@ def _trust(
     if key.key_id in revoked:
         since, event = revoked[key.key_id]
         history.end[key.key_id] = since
-        history.why_end[key.key_id] = f"revoked from leaf {since} by leaf {event}"
+        history.why_end[key.key_id] = f"由叶子 {event} 自叶子 {since} 起吊销"
 
 
 def _revocation(named: Any, keys: dict[bytes, VerifierKey]) -> tuple[bytes, int] | str:
     """(key id, from index) of a revocation's payload, or what is wrong with it."""
     if not isinstance(named, tuple | list) or len(named) != 2:
-        return "names no key and position"
+        return "未写明密钥和位置"
     text, since = named
     try:
         key = parse_verifier_key(text)
     except (VerifyError, TypeError, AttributeError):
-        return f"names the key {text!r}, not a verifier key"
+        return f"所写的密钥 {text!r} 不是公钥"
     if type(since) is not int or since < 0:
-        return f"from_index must be a leaf index (an integer from 0), got {since!r}"
+        return f"from_index 必须是叶子序号（从 0 起的整数），实为 {since!r}"
     if str(keys.get(key.key_id)) != str(key):
-        return f"revokes {key}, which the bundle lacks"
+        return f"吊销的 {key} 不在导出包中"
     return key.key_id, since
 
 
 def _never(signer: VerifierKey, first: VerifierKey | None) -> str:
     return (
-        f"signed by {_name(signer)}, a key of the bundle's header that ledger.created does not "
-        f"name ({'none' if first is None else _name(first)}) and no event signed by a trusted "
-        "key introduced: never trusted"
+        f"由 {_name(signer)} 签名：这是导出包文件头中的密钥，ledger.created 未写明它"
+        f"（写明的是 {'无' if first is None else _name(first)}），"
+        "也没有受信任密钥签名的事件引入它：从未受信任"
     )
 
 
@@ -189,8 +188,8 @@ def _outside(history: KeyHistory, signer: VerifierKey, position: int) -> str:
     kid = signer.key_id
     start = history.start[kid]
     if position < start:
-        return f"signed by {_name(signer)} before its introduction (valid from leaf {start})"
-    return f"signed by {_name(signer)}, outside its validity: {history.why_end[kid]}"
+        return f"由 {_name(signer)} 在其引入之前签名（自叶子 {start} 起有效）"
+    return f"由 {_name(signer)} 在其有效期之外签名：{history.why_end[kid]}"
 
 
 def _name(key: VerifierKey) -> str:
@@ -235,8 +234,8 @@ class KeyCandidates:
             # shared id (a key id is 4 bytes of a hash of the key) the pinned key is kept.
             keys = {kid: k for kid, k in keys.items() if str(k) in rotated} | self.pinned
         if not keys:
-            self.step.fail(None, "no usable ledger key: nothing can be verified")
-        self.step.detail = ", ".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
+            self.step.fail(None, "没有可用的账本公钥：无法核验任何内容")
+        self.step.detail = "、".join(f"{k.name}+{k.key_id.hex()}" for k in keys.values())
         return keys
 
     def first(self, keys: dict[bytes, VerifierKey]) -> dict[bytes, VerifierKey]:
@@ -246,12 +245,12 @@ class KeyCandidates:
 
 def start_keys(report: Report, bundle: Bundle | BundleFile, pinned: Sequence[str]) -> KeyCandidates:
     """Step 2's report and the keys it starts from (``KeyCandidates``)."""
-    step = Step(2, "ledger keys")
+    step = Step(2, "账本公钥")
     report.steps.append(step)
-    keys = _parsed(step, bundle.keys, "bundle key")
+    keys = _parsed(step, bundle.keys, "导出包中的密钥")
     if not pinned:
         return KeyCandidates(step, keys, None)
-    trusted = _parsed(step, pinned, "pinned key", among=keys)
+    trusted = _parsed(step, pinned, "--key 指定的密钥", among=keys)
     return KeyCandidates(step, keys, trusted)
 
 
@@ -265,11 +264,11 @@ def _parsed(
         try:
             key = parse_verifier_key(text)
         except VerifyError as e:
-            step.fail(None, f"{what} {text!r}: {e}")
+            step.fail(None, f"{what} {text!r}：{e}")
             continue
         keys[key.key_id] = key
         if among is not None and key.key_id not in among:
-            step.fail(None, f"{what} {key} is not among the bundle's keys")
+            step.fail(None, f"{what} {key} 不在导出包的密钥中")
     return keys
 
 
@@ -291,13 +290,13 @@ def genesis_key(step: Step, record: bytes, keys: dict[bytes, VerifierKey]) -> Ve
     """The log starts with ledger.created, which names a key among ``keys``: that key."""
     envelope = decode_record(record).envelope
     if envelope["type"] != "ledger.created":
-        step.fail(0, f"the first event must be ledger.created, found {envelope['type']}")
+        step.fail(0, f"第一个事件必须是 ledger.created，实为 {envelope['type']}")
         return None
     named = envelope["payload"].get("verifier_key")
     for key in keys.values():
         if named == str(key):
             return key
-    step.fail(0, f"ledger.created names the key {named!r}, which is not a trusted key")
+    step.fail(0, f"ledger.created 写明的密钥 {named!r} 不是受信任的密钥")
     return None
 
 
@@ -318,7 +317,7 @@ def invalid_signers(text: str, keys: KeyHistory) -> str:
         s for s in parse_note(text).signatures if s.key_id in keys.keys and s.key_id not in valid
     ]
     reasons = [
-        f"{s.name}+{s.key_id.hex()} may not sign it ({keys.why_end.get(s.key_id, 'not yet')})"
+        f"{s.name}+{s.key_id.hex()} 无权签署它（{keys.why_end.get(s.key_id, '尚未生效')}）"
         for s in found
     ]
-    return f"; {'; '.join(reasons)}" if reasons else ""
+    return f"；{'；'.join(reasons)}" if reasons else ""

@@ -128,20 +128,20 @@ def findings(book: PlanBook) -> list[tuple[int, str]]:
     over_reported: set[str] = set()
     for d in sorted(book.draws.values(), key=lambda d: d.position):
         if d.abandoned is not None:
-            after = "after" if d.abandoned["revealed"] else "before"
+            after = "之后" if d.abandoned["revealed"] else "之前"
             out.append(  # at the abandonment itself: the event that shows it
                 (
                     d.abandoned["at"],
-                    f"draw {d.draw} abandoned {after} its reveal: {d.abandoned['reason']}",
+                    f"抽取 {d.draw} 在揭示种子{after}终止：{d.abandoned['reason']}",
                 )
             )
         if d.plan is None:
-            out.append((d.position, f"draw {d.draw} of division {d.division} follows no plan"))
+            out.append((d.position, f"处室 {d.division} 的抽取 {d.draw} 不依据任何计划"))
         elif d.plan not in book.plans:
-            out.append((d.position, f"draw {d.draw} names plan {d.plan}, not in this bundle"))
+            out.append((d.position, f"抽取 {d.draw} 写明的计划 {d.plan} 不在导出包中"))
         elif d.plan not in over_reported and book.over(d.plan):
             over_reported.add(d.plan)
             out.append(
-                (d.position, f"plan {d.plan} drawn over its counts: {'; '.join(book.over(d.plan))}")
+                (d.position, f"计划 {d.plan} 的抽取超出其数量：{'；'.join(book.over(d.plan))}")
             )
     return out

@@ -193,8 +193,8 @@ class RecordPass:
     """Steps 3 and 4, and what steps 2 and 5-12 need, in one pass (see the module docstring)."""
 
     def __init__(self, sizes: Iterable[int], proof: tuple[int, int] | None) -> None:
-        self.records = Step(3, "event records: form, digest, signature")
-        self.chains = Step(4, "per-aggregate hash chains")
+        self.records = Step(3, "事件记录：格式、摘要、签名")
+        self.chains = Step(4, "每条记录（聚合）的哈希链")
         self.count = 0
         self.first_decoded = False
         self.bad: set[int] = set()
@@ -316,17 +316,16 @@ class RecordPass:
         seen = self.last.get(aggregate)
         expected_version = seen[0] + 1 if seen else 1
         if d.version != expected_version:
-            where = f"after position {seen[2]}" if seen else "as its first event"
+            where = f"（位置 {seen[2]} 之后）" if seen else "（作为其第一个事件）"
             self.chains.fail(
                 i,
-                f"aggregate {d.aggregate}: expected version {expected_version} {where}, "
-                f"got {d.version}",
+                f"记录 {d.aggregate}：应为版本 {expected_version}{where}，实为 {d.version}",
             )
         if seen and d.version == seen[0] + 1 and d.prev != seen[1].hex():
             self.chains.fail(
                 i,
-                f"aggregate {d.aggregate} v{d.version}: prev is {d.prev}, expected "
-                f"{seen[1].hex()} (digest of v{seen[0]} at position {seen[2]})",
+                f"记录 {d.aggregate} 版本 {d.version}：prev 为 {d.prev}，应为 "
+                f"{seen[1].hex()}（位置 {seen[2]} 处版本 {seen[0]} 的摘要）",
             )
         if not seen or d.version > seen[0]:
             self.last[aggregate] = (d.version, d.digest, i)

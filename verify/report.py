@@ -18,9 +18,15 @@ from .authority_replay import AuthorityReport
 
 MAX_FAILURES_SHOWN = 50
 UNANCHORED = (
-    "UNANCHORED: no --key or --trusted-checkpoint anchors the ledger's key, so this result "
-    "proves only that the bundle is internally consistent, not that the ledger wrote it"
+    "未锚定：没有 --key 或 --trusted-checkpoint 锚定账本公钥，本结果只证明导出包自身一致，"
+    "不能证明它是该账本写出的"
 )
+# The report's verdicts (its last lines; the tests and docs/FORMAT.md quote them).
+INTACT = "账本完整"
+RULES_KEPT = "规则均得到遵守"
+VERIFIED = "通过：导出包核验通过"
+CONSISTENT_ONLY = "未核验：只能证明导出包自身一致"
+NOT_VERIFIED = "失败：导出包核验未通过"
 
 
 def event_name(index: int, positions: Sequence[int]) -> str:
@@ -28,8 +34,8 @@ def event_name(index: int, positions: Sequence[int]) -> str:
     ``notification_id`` the bundle gives it, from 1: the number the service, the draw records,
     the column, the trail and the dispute file show), with the leaf index the proofs use."""
     if 0 <= index < len(positions):
-        return f"position {positions[index]} (leaf {index})"
-    return f"leaf {index}"
+        return f"位置 {positions[index]}（叶子 {index}）"
+    return f"叶子 {index}"
 
 
 def _with_positions(value: Any, positions: Sequence[int]) -> Any:
@@ -139,37 +145,35 @@ class Report:
         out = [] if self.anchored else [UNANCHORED]
         for step in self.steps:
             out.append(
-                f"{'OK  ' if step.ok else 'FAIL'} ({step.number}) {step.name}: {step.detail}"
+                f"{'通过' if step.ok else '失败'} ({step.number}) {step.name}：{step.detail}"
             )
             for failure in step.failures[:MAX_FAILURES_SHOWN]:
-                where = "" if failure.position is None else f"{self._name(failure.position)}: "
+                where = "" if failure.position is None else f"{self._name(failure.position)}："
                 out.append(f"       {where}{failure.message}")
             if len(step.failures) > MAX_FAILURES_SHOWN:
-                out.append(f"       … and {len(step.failures) - MAX_FAILURES_SHOWN} more")
+                out.append(f"       …… 另有 {len(step.failures) - MAX_FAILURES_SHOWN} 项")
             for note in step.notes:
-                where = "" if note.position is None else f"{self._name(note.position)}: "
-                out.append(f"       note: {where}{note.message}")
+                where = "" if note.position is None else f"{self._name(note.position)}："
+                out.append(f"       提示：{where}{note.message}")
         out += self._authority_lines()
         out += self.rule_audit.lines(self._name) if self.rule_audit else []
-        out.append(f"key: {self.anchor}" if self.anchored else "key: not anchored")
-        out.append(
-            "the ledger is intact" if self.intact else "the ledger is NOT intact (see FAIL above)"
-        )
+        out.append(f"账本公钥：{self.anchor}" if self.anchored else "账本公钥：未锚定")
+        out.append(INTACT if self.intact else "账本不完整（见上方“失败”各项）")
         audited = len(self.rule_audit.findings) if self.rule_audit else 0
         out.append(
-            "the rules were kept"
+            RULES_KEPT
             if self.rules_kept
-            else f"the rules were NOT kept: {len(self.authority.findings)} authority and "
-            f"{audited} rule-audit finding(s) above"
+            else f"规则未得到遵守：上方有 {len(self.authority.findings)} 项越权发现和 "
+            f"{audited} 项规则审查发现"
         )
         if self.ok:
-            out.append("OK: the bundle verifies")
+            out.append(VERIFIED)
         elif self.intact and self.authority.ok and self.anchored:
-            out.append("INTACT, RULES NOT KEPT: the ledger verifies; the rule audit has findings")
+            out.append("完整，规则未遵守：账本核验通过；规则审查有发现")
         elif self.intact and self.authority.ok:  # the rule audit's findings, if any, above
-            out += ["NOT VERIFIED: the bundle is internally consistent only", UNANCHORED]
+            out += [CONSISTENT_ONLY, UNANCHORED]
         else:
-            out.append("FAIL: the bundle does not verify")
+            out.append(NOT_VERIFIED)
             if not self.anchored:
                 out.append(UNANCHORED)
         return out
@@ -181,20 +185,19 @@ class Report:
         a = self.authority
         operator = sum(len(p) for p in a.operator_acts.values())
         head = (
-            f"authority: {a.official_acts} acts by officials, "
-            f"{len(a.findings)} outside their authority; {operator} by the ledger's operator "
-            "(judged by the policy in force at each)"
+            f"权限：工作人员的行为 {a.official_acts} 项，其中超出权限 {len(a.findings)} 项；"
+            f"账本运营方的行为 {operator} 项（均按行为当时施行的制度判断）"
         )
-        out = [f"{'OK  ' if a.ok else 'FIND'} {head}"]
+        out = [f"{'通过' if a.ok else '发现'} {head}"]
         if a.operator_acts:
-            listed = ", ".join(f"{kind} ×{len(p)}" for kind, p in sorted(a.operator_acts.items()))
-            out.append(f"       operator (system) acts: {listed}")
+            listed = "、".join(f"{kind} ×{len(p)}" for kind, p in sorted(a.operator_acts.items()))
+            out.append(f"       运营方（系统）的行为：{listed}")
         for f in a.findings[:MAX_FAILURES_SHOWN]:
-            who = f"{f.actor['official']} ({f.actor['role']}, {f.actor['department']})"
+            who = f"{f.actor['official']}（{f.actor['role']}，{f.actor['department']}）"
             if f.actor.get("on_request_of"):
-                who += f" on the request of {f.actor['on_request_of']}"
-            out.append(f"       {self._name(f.position)} {f.type} by {who}: {f.message}")
-            out.append(f"         needed: {f.needed}")
+                who += f"应 {f.actor['on_request_of']} 的请求"
+            out.append(f"       {self._name(f.position)} {f.type}，由 {who} 所为：{f.message}")
+            out.append(f"         所需权限：{f.needed}")
         if len(a.findings) > MAX_FAILURES_SHOWN:
-            out.append(f"       … and {len(a.findings) - MAX_FAILURES_SHOWN} more")
+            out.append(f"       …… 另有 {len(a.findings) - MAX_FAILURES_SHOWN} 项")
         return out

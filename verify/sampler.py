@@ -87,7 +87,7 @@ def sample(
     ids or a negative count.
     """
     if count < 0:
-        raise SamplerError(f"count must be ≥ 0, got {count}")
+        raise SamplerError(f"抽取个数应 ≥ 0，实为 {count}")
     _check_unique(ids)
     hashed = seed_hash(seed)
     if with_replacement:
@@ -137,4 +137,4 @@ def _check_unique(ids: Sequence[str]) -> None:
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         dupes = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
-        raise SamplerError(f"duplicate ids: {dupes[:10]}")
+        raise SamplerError(f"编号重复：{dupes[:10]}")

@@ -55,8 +55,8 @@ def cosignature_key(text: Any) -> VerifierKey:
     key = parse_verifier_key(text)
     if key.alg != ALG_COSIGNATURE_V1:
         raise VerifyError(
-            f"{key.name}+{key.key_id.hex()} is a type {key.alg:#04x} key, a witness needs a "
-            "cosignature/v1 (0x04) key"
+            f"{key.name}+{key.key_id.hex()} 是类型 {key.alg:#04x} 的密钥，见证方需要 "
+            "cosignature/v1（0x04）密钥"
         )
     return key
 
@@ -78,23 +78,21 @@ class WitnessBook:
         try:
             key = cosignature_key(key_text)
         except (VerifyError, TypeError, AttributeError) as e:
-            return f"{kind} names {key_text!r}, not a witness key: {e}"
+            return f"{kind} 写明的 {key_text!r} 不是见证方密钥：{e}"
         slot = (key.name, key.key_id)
         term = self.terms.get(slot)
         if kind == WITNESS_ADDED:
             if term is not None:
-                return (
-                    f"{kind}: {key.name}+{key.key_id.hex()} was added before, at leaf {term.added}"
-                )
+                return f"{kind}：{key.name}+{key.key_id.hex()} 此前已于叶子 {term.added} 增加"
             self.terms[slot] = Term(key, position)
             return None
         if term is None or term.removed is not None:
-            return f"{kind}: {key.name}+{key.key_id.hex()} is not a witness at this position"
+            return f"{kind}：{key.name}+{key.key_id.hex()} 在此位置不是见证方"
         term.removed = position
         try:
             term.removed_at = posix_time(str(time))
         except ValueError:
-            return f"{kind}: its time {time!r} is not a UTC time"
+            return f"{kind}：其时间 {time!r} 不是 UTC 时间"
         return None
 
     def in_force(self, slot: Slot, size: int) -> bool:
@@ -111,15 +109,15 @@ class WitnessBook:
         count (it is assumed to verify), or None if it counts."""
         term = self.terms.get(slot)
         if term is None:
-            return "the ledger never added it as a witness (no witness.added)"
+            return "账本从未把它增加为见证方（没有 witness.added）"
         if term.added >= size:
-            return f"added at leaf {term.added}, after this checkpoint's tree"
+            return f"于叶子 {term.added} 增加，在该检查点的树之后"
         if term.removed is not None and term.removed < size:
-            return f"removed at leaf {term.removed}, within this checkpoint's tree"
+            return f"于叶子 {term.removed} 移除，在该检查点的树之内"
         if term.removed_at is not None and timestamp >= term.removed_at:
             return (
-                f"cosigned at {timestamp}, not before its removal at leaf {term.removed} "
-                f"(time {term.removed_at})"
+                f"联署时间为 {timestamp}，不早于其在叶子 {term.removed} 的移除"
+                f"（时间 {term.removed_at}）"
             )
         return None
 
@@ -139,7 +137,7 @@ def step_witnesses(
     """(12): fold the ``(position, type, key, time)`` of the ``witness.*`` events whose
     signature verified, then judge the cosignatures of the checkpoints that passed step 5
     (number, checkpoint, note text)."""
-    step = Step(12, "witness cosignatures")
+    step = Step(12, "见证方联署签名")
     report.steps.append(step)
     book = WitnessBook()
     for position, kind, key_text, time in witness_events:
@@ -151,7 +149,7 @@ def step_witnesses(
         try:
             key = cosignature_key(text)
         except VerifyError as e:
-            step.fail(None, f"--witness {text!r}: {e}")
+            step.fail(None, f"--witness {text!r}：{e}")
             continue
         wanted[(key.name, key.key_id)] = key
     known = {slot: term.key for slot, term in book.terms.items()} | wanted
@@ -163,11 +161,11 @@ def step_witnesses(
         for signature in _cosignatures(text, known):
             lines += 1
             slot = (signature.name, signature.key_id)
-            label = f"checkpoint #{n} (size {checkpoint.size}): cosignature by {signature.name}"
+            label = f"检查点 #{n}（大小 {checkpoint.size}）：{signature.name} 的联署签名"
             try:
                 verify_note(Note(_text_of(text), (signature,)), [known[slot]])
             except VerifyError as e:
-                step.fail(None, f"{label} does not verify, it was forged or altered: {e}")
+                step.fail(None, f"{label}未通过验证，系伪造或被改动：{e}")
                 continue
             if slot not in wanted:
                 continue
@@ -175,14 +173,14 @@ def step_witnesses(
             if reason is None:
                 counted[n].add(slot)
             else:
-                why[slot] = f"its cosignature on checkpoint #{n} does not count: {reason}"
+                why[slot] = f"其在检查点 #{n} 上的联署签名不计入：{reason}"
     _require(step, checkpoints, counted, why, wanted, events, minimum)
     latest = checkpoints[-1] if checkpoints else None
-    signed = ", ".join(sorted(s[0] for s in counted.get(latest[0], ()))) if latest else ""
+    signed = "、".join(sorted(s[0] for s in counted.get(latest[0], ()))) if latest else ""
     step.detail = (
-        f"{lines} cosignature(s) by known witnesses checked; "
-        f"{len(book.terms)} witness(es) in the log; required {minimum} of {len(wanted)} given"
-        + (f"; the latest checkpoint counts {signed}" if signed else "")
+        f"核验了已知见证方的联署签名 {lines} 个；账本中有见证方 {len(book.terms)} 个；"
+        f"要求给出的 {len(wanted)} 个中有 {minimum} 个"
+        + (f"；最新的检查点计入 {signed}" if signed else "")
     )
 
 
@@ -206,12 +204,12 @@ def _require(
         reason = why.get(slot)
         if last is not None and last >= events:
             continue
-        said = f"last counted on a checkpoint of size {last}" if last else "never counted"
-        missing.append(f"{key.name}+{key.key_id.hex()}: {said}" + (f"; {reason}" if reason else ""))
+        said = f"最后一次计入的检查点大小为 {last}" if last else "从未计入"
+        missing.append(f"{key.name}+{key.key_id.hex()}：{said}" + (f"；{reason}" if reason else ""))
     step.fail(
         covered if covered < events else None,
-        f"events {covered} to {events - 1} are covered by no checkpoint with {minimum} counted "
-        f"cosignature(s) by the given witnesses; missing: " + "; ".join(missing),
+        f"事件 {covered} 至 {events - 1} 没有被带有所给见证方 {minimum} 个有效联署签名的检查点"
+        "覆盖；缺少：" + "；".join(missing),
     )
 
 

@@ -40,6 +40,16 @@ COSIGNED, UNCHANGED, SPLIT_VIEW, REFUSED, UNAVAILABLE = (
 )
 
 
+# Each outcome as the witness's output names it (its code stays in the Outcome).
+STATUS_LABELS = {
+    COSIGNED: "已联署",
+    UNCHANGED: "无变化",
+    SPLIT_VIEW: "分裂视图",
+    REFUSED: "拒绝联署",
+    UNAVAILABLE: "无法访问账本",
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str
@@ -50,6 +60,10 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status in (COSIGNED, UNCHANGED)
+
+    def line(self) -> str:
+        """The outcome as the witness prints it: in Chinese, with its code."""
+        return f"{STATUS_LABELS[self.status]}（{self.status}）：{self.message}"
 
 
 class Witness:
@@ -71,7 +85,7 @@ class Witness:
         try:
             return self._round()
         except LedgerUnavailable as e:
-            return Outcome(UNAVAILABLE, f"the ledger cannot be asked: {e}")
+            return Outcome(UNAVAILABLE, f"账本没有应答：{e}")
 
     def _round(self) -> Outcome:
         served = self.client.checkpoint()
@@ -79,14 +93,12 @@ class Witness:
             note, _ = verify_note(served, self.log_keys)
             new = parse_checkpoint(note.text)
         except VerifyError as e:
-            return Outcome(REFUSED, f"the ledger's checkpoint does not verify under its key: {e}")
+            return Outcome(REFUSED, f"账本的检查点未能用账本公钥验证通过：{e}")
         kept = self.state.checkpoint()
         if kept is not None:
             old = parse_checkpoint(parse_note(kept).text)
             if new.origin != old.origin:
-                return Outcome(
-                    REFUSED, f"the checkpoint names origin {new.origin!r}, not {old.origin!r}"
-                )
+                return Outcome(REFUSED, f"检查点的来源为 {new.origin!r}，不是 {old.origin!r}")
             split = self._split_view(kept, old, served, new)
             if split is not None:
                 return split
@@ -100,18 +112,16 @@ class Witness:
     ) -> Outcome | None:
         proof: list[bytes] = []
         if new.size < old.size:
-            reason = (
-                f"the ledger shows size {new.size}, smaller than size {old.size} it showed before"
-            )
+            reason = f"账本显示的大小为 {new.size}，小于它此前显示的 {old.size}"
         elif new.size == old.size and new.root != old.root:
-            reason = f"two different roots for size {new.size}"
+            reason = f"大小 {new.size} 有两个不同的根哈希"
         elif new.size > old.size:
             proof = self.client.consistency(old.size, new.size)
             try:
                 verify_consistency(old.size, new.size, old.root, new.root, proof)
                 return None
             except VerifyError as e:
-                reason = f"the consistency proof from size {old.size} to {new.size} fails: {e}"
+                reason = f"从大小 {old.size} 到 {new.size} 的一致性证明未通过：{e}"
         else:
             return None
         evidence = {
@@ -126,7 +136,7 @@ class Witness:
         where = self.state.keep_split_view(kept, served, evidence)
         return Outcome(
             SPLIT_VIEW,
-            f"SPLIT VIEW: {reason}; refusing to cosign, evidence kept in {where}",
+            f"分裂视图：{reason}；拒绝联署，证据保存在 {where}",
             new.size,
             where,
         )
@@ -135,11 +145,11 @@ class Witness:
         line = cosign(text, self.signer, int(self.clock())).to_line()
         code, body = self.client.post_cosignature(checkpoint.size, line)
         if code == 409:
-            return Outcome(UNCHANGED, f"size {checkpoint.size}: cosigned before", checkpoint.size)
+            return Outcome(UNCHANGED, f"大小 {checkpoint.size}：此前已联署", checkpoint.size)
         if code != 201:
             return Outcome(
                 UNAVAILABLE,
-                f"size {checkpoint.size}: cosigned, but the ledger answered {code}: {body[:300]}",
+                f"大小 {checkpoint.size}：已联署，但账本应答 {code}：{body[:300]}",
                 checkpoint.size,
             )
-        return Outcome(COSIGNED, f"size {checkpoint.size}: cosigned", checkpoint.size)
+        return Outcome(COSIGNED, f"大小 {checkpoint.size}：已联署", checkpoint.size)

@@ -52,17 +52,17 @@ class LedgerClient:
     def checkpoint(self) -> str:
         status, text = self.send("GET", "/checkpoint", None)
         if status != 200:
-            raise LedgerUnavailable(f"GET /checkpoint answered {status}: {text[:200]}")
+            raise LedgerUnavailable(f"GET /checkpoint 应答 {status}：{text[:200]}")
         return text
 
     def consistency(self, old: int, new: int) -> list[bytes]:
         status, text = self.send("GET", f"/proofs/consistency?old={old}&new={new}", None)
         if status != 200:
-            raise LedgerUnavailable(f"GET /proofs/consistency answered {status}: {text[:200]}")
+            raise LedgerUnavailable(f"GET /proofs/consistency 应答 {status}：{text[:200]}")
         try:
             return [base64.b64decode(h, validate=True) for h in json.loads(text)["proof"]]
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
-            raise LedgerUnavailable(f"the consistency proof is not a list of hashes: {e}") from None
+            raise LedgerUnavailable(f"一致性证明不是哈希列表：{e}") from None
 
     def post_cosignature(self, size: int, line: str) -> tuple[int, str]:
         return self.send("POST", f"/checkpoints/{size}/cosignatures", {"line": line})

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from verify.errors import VerifyError
+from verify.errors import VerifyError, file_reason
 from verify.keys import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
@@ -31,13 +31,13 @@ def new_witness_key(name: str, out: Path) -> SignerKey:
     try:
         key = SignerKey.generate(name, ALG_COSIGNATURE_V1)
     except VerifyError as e:
-        raise WitnessSetupError(f"witness name {name!r}: {e}") from None
+        raise WitnessSetupError(f"见证方名称 {name!r}：{e}") from None
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise WitnessSetupError(f"{out} exists: a witness key is never overwritten") from None
+        raise WitnessSetupError(f"{out} 已存在：见证方密钥从不覆盖") from None
     except OSError as e:
-        raise WitnessSetupError(f"cannot write {out}: {e.strerror}") from None
+        raise WitnessSetupError(f"无法写入 {out}：{file_reason(e)}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(key.to_text() + "\n")
     return key
@@ -48,17 +48,17 @@ def load_witness_key(path: Path) -> SignerKey:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8").strip()
     except OSError as e:
-        raise WitnessSetupError(f"--key {path}: cannot read: {e.strerror}") from None
+        raise WitnessSetupError(f"--key {path}：无法读取：{file_reason(e)}") from None
     if stat.S_IMODE(mode) & 0o077:
-        raise WitnessSetupError(f"--key {path} is readable by others: chmod 600 {path}")
+        raise WitnessSetupError(f"--key {path} 可被他人读取：请执行 chmod 600 {path}")
     try:
         key = parse_signer_key(text)
     except VerifyError as e:
         raise WitnessSetupError(f"--key {path}: {e}") from None
     if key.alg != ALG_COSIGNATURE_V1:
         raise WitnessSetupError(
-            f"--key {path}: a witness signs with a cosignature/v1 (0x04) key, this one is "
-            f"type {key.alg:#04x} (make one with 'drawledger witness-key')"
+            f"--key {path}：见证方须以 cosignature/v1（0x04）密钥签名，此密钥的类型为 "
+            f"{key.alg:#04x}（请用 'drawledger witness-key' 生成）"
         )
     return key
 
@@ -80,14 +80,13 @@ def open_witness(
         try:
             key = parse_verifier_key(text)
         except VerifyError as e:
-            raise WitnessSetupError(f"ledger key {text!r}: {e}") from None
+            raise WitnessSetupError(f"账本公钥 {text!r}：{e}") from None
         if key.alg != ALG_ED25519:
-            raise WitnessSetupError(f"ledger key {text!r}: expected an Ed25519 (0x01) key")
+            raise WitnessSetupError(f"账本公钥 {text!r}：应为 Ed25519（0x01）密钥")
         keys.append(key)
     if not keys:
         raise WitnessSetupError(
-            "the ledger's key is unknown: give --log-key (the ledger's public key, from its "
-            "operator: DIR/keys/ledger.pub)"
+            "不知道账本公钥：请用 --log-key 给出（账本公钥由账本运营方提供：DIR/keys/ledger.pub）"
         )
     state.keep_log_keys([str(k) for k in keys])
     transport = http_transport(ledger) if isinstance(ledger, str) else ledger

@@ -4,7 +4,17 @@
 from __future__ import annotations
 
 REGISTRY: list[tuple[str, str]] = [
-    # credit codes (verify/uscc.py)
+    # credit codes (verify/uscc.py); the organisation code's warnings
+    (
+        r"credit code (?P<c>\S+): organisation code check digit is (?P<d>'.'), GB 11714 "
+        r"expects (?P<e>'.') \(kept: some issued codes fail this check\)",
+        "统一社会信用代码 {c}：组织机构代码的校验位为 {d}，GB 11714 规定应为 {e}"
+        "（仍予保留：部分已核发的代码不符合此校验）",
+    ),
+    (
+        r"credit code (?P<c>\S+): positions 9-16 are not a GB 11714 organisation code",
+        "统一社会信用代码 {c}：第 9 至 16 位不是 GB 11714 组织机构代码",
+    ),
     (
         r"credit code (?P<c>\S+): expected 18 characters, got (?P<n>\d+)",
         "统一社会信用代码 {c}：应为 18 个字符，实为 {n} 个",

@@ -97,6 +97,19 @@ SETUP: list[tuple[str, str]] = [
         "无法读取令牌文件 {p}：{zh_os}",
     ),
     (r"cannot read (?P<p>.+): (?P<zh_os>.+)", "无法读取 {p}：{zh_os}"),
+    (r"cannot write (?P<p>.+): (?P<zh_os>.+)", "无法写入 {p}：{zh_os}"),
+    # drawledger serve --workers (api/serving.py)
+    (
+        r"--workers must be between 1 and (?P<n>\d+), not (?P<v>.+)",
+        "--workers 应在 1 到 {n} 之间，而不是 {v}",
+    ),
+    (
+        r"--workers (?P<v>\d+) needs a PostgreSQL ledger: an SQLite ledger is served by one "
+        r"process, which also seals it \(run without --workers, or move the ledger to "
+        r"PostgreSQL with 'drawledger init --database …'\)",
+        "--workers {v} 需要 PostgreSQL 账本：SQLite 账本只能由一个进程提供服务并封存"
+        "（请不加 --workers 运行，或用 'drawledger init --database …' 把账本迁到 PostgreSQL）",
+    ),
     (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
     (
         r"the token given is official (?P<o>\S+)'s, not (?P<n>\S+)'s",

@@ -9,9 +9,10 @@ there (its roles, acts, statuses and steps) and requires each in its table.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
+
+from verify.errors import OS_ERRORS
 
 from ..labels import ROLE_LABELS
 from ..registry.layouts import INSPECTOR_STATUS_LABELS as INSPECTOR_STATUSES
@@ -101,18 +102,7 @@ WHO: dict[str, str] = {
 }
 # The system's reason a file or folder could not be used, by error number; ``OS_REASONS`` by the
 # system's own words (``os.strerror``), as a message quotes them.
-OS_ERRORS: dict[int, str] = {
-    errno.ENOENT: "文件或文件夹不存在",
-    errno.EACCES: "没有访问权限",
-    errno.EPERM: "操作不被允许",
-    errno.EISDIR: "这是文件夹，不是文件",
-    errno.ENOTDIR: "路径中有一部分不是文件夹",
-    errno.EEXIST: "已存在",
-    errno.ENOSPC: "磁盘已满",
-    errno.EROFS: "文件系统只读",
-    errno.ENAMETOOLONG: "文件名过长",
-    errno.ENOTEMPTY: "文件夹不为空",
-}
+# (the verifier's table, ``verify/errors.py``: it names a file it cannot read in the same words)
 OS_REASONS: dict[str, str] = {os.strerror(number): text for number, text in OS_ERRORS.items()}
 
 TABLES: dict[str, dict[str, str]] = {

@@ -18,12 +18,12 @@ def test_init_creates_a_private_key_settings_and_the_first_two_events(tmp_path, 
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert (data / "drawledger.toml").exists()
     out = capsys.readouterr().out
-    assert "public key: drawledger.test/cli+" in out
+    assert "账本公钥：drawledger.test/cli+" in out
 
     bundle = tmp_path / "ledger.bundle"
     assert drawledger(["export", "--data", str(data), "--out", str(bundle)]) == 0
     assert verify([str(bundle), "--key", str(data / "keys" / "ledger.pub")]) == 0
-    assert "OK: the bundle verifies" in capsys.readouterr().out
+    assert "通过：导出包核验通过" in capsys.readouterr().out
 
 
 def test_init_refuses_to_overwrite_an_existing_ledger(tmp_path, capsys):
@@ -62,8 +62,8 @@ def test_export_reports_its_progress_on_stderr(tmp_path, capsys):
     assert drawledger(["init", "--data", str(data)]) == 0
     assert drawledger(["export", "--data", str(data), "--out", str(tmp_path / "b")]) == 0
     captured = capsys.readouterr()
-    assert "wrote" in captured.out and "2 events" in captured.out
-    assert captured.err.splitlines()[-1] == "exported: 2/2 (100%)"
+    assert "已写入" in captured.out and "2 个事件" in captured.out
+    assert captured.err.splitlines()[-1] == "导出: 2/2 (100%)"
 
 
 def test_the_demo_names_the_address_serve_will_listen_on(tmp_path, capsys):

@@ -51,8 +51,8 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
     past = head // 3
     assert drawledger(["rebuild", "--data", str(data), "--upto", str(past)]) == 0
     captured = capsys.readouterr()
-    assert f"rebuilt the read models up to position {past}" in captured.out
-    assert captured.err.splitlines()[-1] == f"rebuilt: {past:,}/{past:,} (100%)"
+    assert f"已重建读取模型至位置 {past}" in captured.out
+    assert captured.err.splitlines()[-1] == f"重建: {past:,}/{past:,} (100%)"
     assert _positions(data) == {past}
     # the same rows as the service folds for an as_of query at that position
     app = LedgerApp.open(data)
@@ -64,7 +64,7 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
     assert _targets(data) == then < targets_now
 
     assert drawledger(["rebuild", "--data", str(data)]) == 0
-    assert f"up to position {head}" in capsys.readouterr().out
+    assert f"已重建读取模型至位置 {head}" in capsys.readouterr().out
     assert _positions(data) == {head} and _targets(data) == targets_now
 
 
@@ -97,6 +97,6 @@ def test_policy_show_takes_as_of_as_a_position_or_a_china_time(data, capsys):
     by_time = capsys.readouterr().out
     assert drawledger(["policy", "show", "--data", str(data), "--as-of", "2"]) == 0
     assert by_time == capsys.readouterr().out
-    assert "(as of position 2)" in by_time
+    assert "（截至位置 2）" in by_time
     assert drawledger(["policy", "show", "--data", str(data), "--as-of", "2001-01-01"]) == 1
     assert "早于账本的建立" in capsys.readouterr().err

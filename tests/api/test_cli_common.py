@@ -16,7 +16,7 @@ def test_help_opens_with_what_drawledger_is_for(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     description = out.split("\n\n")[1]
-    assert description.startswith('drawledger keeps a department\'s "double random, one public"')
+    assert description.startswith('drawledger 把一个部门"双随机、一公开"抽查的全过程')
     assert "composition root" not in out
     assert "drawledger init --data DIR" in out
 
@@ -64,3 +64,11 @@ def test_a_run_in_stages_shows_each_stage_on_its_own_bar():
         "demo: targets: 100/200 (50%)",
         "demo: targets: 200/200 (100%)",
     ]
+
+
+def test_a_stage_is_shown_by_its_chinese_name():
+    from api.cli_demo import STAGES
+
+    stream = io.StringIO()
+    stage_bars("演示", stream, names=STAGES)("targets", 8, 8)
+    assert stream.getvalue() == "演示 检查对象: 8/8 (100%)\n"

@@ -11,6 +11,7 @@ import pytest
 from api import cli_registry
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
+from ledger.error_texts.words import REGISTRIES
 from ledger.errors import Forbidden
 from ledger.registry.service import Registry
 
@@ -97,13 +98,13 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, 
     assert _official(data, "admin-1", "szc", "admin") == 0
     admin = ["--as", "admin-1", *_token_file(data, "admin-1", tmp_path)]
     assert _official(data, "clerk-1", "gqc", "clerk", *admin) == 0
-    assert "official clerk-1 registered" in capsys.readouterr().out
+    assert "已登记工作人员 clerk-1" in capsys.readouterr().out
 
     assert drawledger(["token", "issue", "--data", data, "--official", "clerk-1"]) == 0
     out, err = capsys.readouterr()
     token = out.strip()
     assert token.startswith("dl1.")
-    assert "shown only this once" in err
+    assert "令牌只显示这一次" in err
     assert _registry(data).authenticate(token).code == "clerk-1"
 
     token_id = token.split(".")[2]
@@ -134,15 +135,15 @@ def test_import_prints_every_bad_row_records_nothing_and_exits_1(data, tmp_path,
     assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 1
 
     out, err = capsys.readouterr()
-    assert f"FAIL: row 3, column '统一社会信用代码', value '{bad_credit_code(2)}'" in out
-    assert "FAIL: row 4, column '所属区', value None: is required" in out
-    assert "3 rows: recorded 0, updated 0, unchanged 0, skipped 0" in out
-    assert "nothing recorded: 2 bad rows" in err
+    assert f"错误：第 3 行，列 '统一社会信用代码'，值 '{bad_credit_code(2)}'" in out
+    assert "错误：第 4 行，列 '所属区'，值 None：必须填写" in out
+    assert "共 3 行：已记录 0 行，更新 0 行，未变 0 行，跳过 0 行" in out
+    assert "未记录任何内容：有 2 行有错误" in err
     assert count_events(_registry(data).app, "target.registered") == 0
 
     args = ["import", "targets", str(path), "--data", data, "--skip-invalid", *REQUEST]
     assert drawledger(args) == 0
-    assert "3 rows: recorded 1, updated 0, unchanged 0, skipped 2" in capsys.readouterr().out
+    assert "共 3 行：已记录 1 行，更新 0 行，未变 0 行，跳过 2 行" in capsys.readouterr().out
 
 
 def test_an_official_of_another_division_is_refused_once_for_the_file(data, tmp_path, capsys):
@@ -168,9 +169,9 @@ def test_an_exported_registry_reimports_as_unchanged(data, tmp_path, capsys, suf
         args = ["export-registry", kind, "--data", data, "--out", str(out), "--headers", headers]
         args += ["--division", "gqc"]
         assert drawledger(args) == 0
-        assert f"wrote {out}: {count} {kind}" in capsys.readouterr().out
+        assert f"已写入 {out}：{count} 个{REGISTRIES[kind]}" in capsys.readouterr().out
         assert drawledger(["import", kind, str(out), "--data", data, *REQUEST]) == 0
-        assert f"{count} rows: recorded 0, updated 0, unchanged {count}" in (
+        assert f"共 {count} 行：已记录 0 行，更新 0 行，未变 {count} 行" in (
             capsys.readouterr().out
         )
 
@@ -192,9 +193,9 @@ def test_long_imports_show_progress_on_stderr(data, tmp_path, capsys, monkeypatc
     path.write_bytes(csv_bytes(TARGET_HEADERS_ZH, [target_row(n) for n in range(1, 21)]))
     assert drawledger(["import", "targets", str(path), "--data", data, *REQUEST]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "checking targets: 1/20 (5%)"
-    assert "checking targets: 20/20 (100%)" in err
-    assert err[-1] == "recording targets: 20/20 (100%)"
+    assert err[0] == "核对检查对象: 1/20 (5%)"
+    assert "核对检查对象: 20/20 (100%)" in err
+    assert err[-1] == "记录检查对象: 20/20 (100%)"
 
 
 def test_short_imports_show_no_progress(data, tmp_path, capsys):

@@ -79,7 +79,7 @@ def test_the_dispute_file_of_a_draw_verifies_offline_and_tells_the_story_in_chin
     capsys.readouterr()
 
     assert _check(out, demo["key"]) == 0
-    assert "OK: the dispute file verifies" in capsys.readouterr().out
+    assert "通过：争议材料核验通过" in capsys.readouterr().out
     # The same with the verifier as a separate program, from anywhere.
     checked = subprocess.run(
         [sys.executable, "-m", "verify", "dispute", str(out), "--key", demo["key"]],
@@ -126,16 +126,17 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     assert _check(changed, demo["key"]) == 1
     out = capsys.readouterr().out  # naming the line and the position of the changed record
     assert (
-        "FAIL: (2)" in out and f"evidence line {len(lines)} (position {entry['position']})" in out
+        "失败：(2)" in out
+        and f"evidence.jsonl 第 {len(lines)} 行（位置 {entry['position']}）" in out
     )
-    assert "rule audit not run: the file does not verify" in out
+    assert "未进行规则审查：争议材料未通过核验" in out
 
     removed = tmp_path / "removed"
     shutil.copytree(good, removed)
     lines = _lines(removed)
     (removed / "evidence.jsonl").write_text("\n".join(lines[:1] + lines[2:]) + "\n")
     assert _check(removed, demo["key"]) == 1
-    assert "the manifest lists exactly these records" in capsys.readouterr().out
+    assert "清单所列恰为这些记录" in capsys.readouterr().out
 
     # Cut out of the manifest too: the chain of the draw's record shows the gap.
     cut = tmp_path / "cut"
@@ -151,7 +152,7 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     (cut / "evidence.jsonl").write_text("\n".join(lines[:middle] + lines[middle + 1 :]) + "\n")
     capsys.readouterr()
     assert _check(cut, demo["key"]) == 1
-    assert "FAIL: (4) each record's events are whole from its creation" in capsys.readouterr().out
+    assert "失败：(4) 每条记录自创建起的事件完整无缺" in capsys.readouterr().out
 
 
 def test_without_the_ledger_s_key_or_with_another_nothing_is_verified(demo, tmp_path, capsys):
@@ -160,7 +161,7 @@ def test_without_the_ledger_s_key_or_with_another_nothing_is_verified(demo, tmp_
     out = tmp_path / "draw"
     assert _write(demo, out, "--draw", demo["draw"]) == 0
     assert _check(out, None) == 3
-    assert "NOT VERIFIED" in capsys.readouterr().err
+    assert "未核验：未给出 --key" in capsys.readouterr().err
     other = SignerKey.generate("drawledger.local/water-bureau")
     assert _check(out, str(other.verifier)) == 1
 
@@ -197,7 +198,7 @@ def test_the_draw_in_a_dispute_file_replays_from_its_frozen_population(demo, tmp
     capsys.readouterr()
     assert _check(out, demo["key"]) == 0
     drawn = _types(out).count("draw.population_frozen")  # with the other visits' draws
-    assert f"OK: (5) every draw replays from its frozen population ({drawn} draws)" in (
+    assert f"通过：(5) 每次抽取均可由其冻结的总体重现（{drawn} 次抽取）" in (
         capsys.readouterr().out
     )
     assert demo["code"] in {r["target"] for r in _population(out, demo["draw"])["eligible"]}
@@ -222,7 +223,7 @@ def test_a_population_file_altered_to_fit_another_story_is_caught(demo, tmp_path
     capsys.readouterr()
     assert _check(out, demo["key"]) == 1
     text = capsys.readouterr().out
-    assert "FAIL: (5) every draw replays" in text and "the freeze committed to" in text
+    assert "失败：(5) 每次抽取均可由其冻结的总体重现" in text and "冻结时承诺的是" in text
 
 
 def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path, capsys):
@@ -231,10 +232,10 @@ def test_a_missing_or_malformed_population_file_fails_the_replay(demo, tmp_path,
     (out / "draws" / f"{demo['draw']}.json").unlink()
     capsys.readouterr()
     assert _check(out, demo["key"]) == 1
-    assert "is missing" in capsys.readouterr().out
+    assert "缺少其冻结的总体" in capsys.readouterr().out
     _save_population(out, demo["draw"], {"draw": demo["draw"], "eligible": [{"target": 1}]})
     assert _check(out, demo["key"]) == 1
-    assert "is malformed" in capsys.readouterr().out
+    assert "格式有误" in capsys.readouterr().out
 
 
 def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_reported(demo, tmp_path):
@@ -272,13 +273,13 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         payload["strata"][0]["selected"][0]["target"] = other
 
     count, failures = dispute_draws.replay(out, altered("draw.targets_selected", swap_selected))
-    assert count == drawn and len(failures) == 1 and "the signed selection is" in failures[0]
+    assert count == drawn and len(failures) == 1 and "签名的抽中对象为" in failures[0]
 
     def other_seed(payload: dict[str, Any]) -> None:
         payload["seed"] = "0" * 64
 
     count, failures = dispute_draws.replay(out, altered("draw.seed_revealed", other_seed))
-    assert count == drawn and failures and "seed: recorded" in failures[0]
+    assert count == drawn and failures and "种子：记录为" in failures[0]
 
     # A team signed with a member the walk does not give: the team walk's replay reports it.
     def other_member(payload: dict[str, Any]) -> None:
@@ -286,7 +287,7 @@ def test_a_signed_selection_or_seed_that_does_not_follow_from_the_draw_is_report
         team["members"] = [*team["members"][1:], team["members"][0]]
 
     count, failures = dispute_draws.replay(out, altered("draw.inspectors_assigned", other_member))
-    assert count == drawn and len(failures) == 1 and "teams: recorded" in failures[0], failures
+    assert count == drawn and len(failures) == 1 and "检查组：记录为" in failures[0], failures
 
 
 # -- step 5: the team walks, over the registry the file's signed records show at the freeze -----
@@ -338,9 +339,7 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     division, target, roster, seed = _walked_first(good, demo["draw"])
     assert roster and _check(good, demo["key"]) == 0
     drawn = _types(good).count("draw.population_frozen")
-    assert f"every draw replays from its frozen population ({drawn} draws)" in (
-        capsys.readouterr().out
-    )
+    assert f"每次抽取均可由其冻结的总体重现（{drawn} 次抽取" in (capsys.readouterr().out)
 
     ahead = tmp_path / "ahead"
     shutil.copytree(good, ahead)
@@ -351,10 +350,10 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     _save_population(ahead, demo["draw"], doc)
     assert _check(ahead, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL: (5)" in out and f"roster of division {division} ({len(roster) + 1} codes)" in out
+    assert "失败：(5)" in out and f"处室 {division} 的名录（{len(roster) + 1} 个代码）" in out
     # a freeze that committed to no roster (recorded before freezes did): the walk differs
     count, failures = dispute_draws.replay(ahead, _uncommitted(_events(ahead)))
-    assert count == drawn and "teams: recorded" in failures[0] and fake in failures[0]
+    assert count == drawn and "检查组：记录为" in failures[0] and fake in failures[0]
 
     short = tmp_path / "short"
     shutil.copytree(good, short)
@@ -376,9 +375,9 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     doc["rosters"][division] = [c for c in roster if c != signed[0]]
     _save_population(short, demo["draw"], doc)
     assert _check(short, demo["key"]) == 1
-    assert "the freeze committed to" in capsys.readouterr().out
+    assert "冻结时承诺的是" in capsys.readouterr().out
     count, failures = dispute_draws.replay(short, _uncommitted(_events(short)))
-    assert count == drawn and f"leaves out ['{signed[0]}']" in failures[0]
+    assert count == drawn and f"遗漏了 ['{signed[0]}']" in failures[0]
 
     unsigned = tmp_path / "unsigned"
     shutil.copytree(good, unsigned)
@@ -396,8 +395,8 @@ def test_the_team_walks_replay_and_a_roster_or_a_record_changed_to_fit_is_caught
     (unsigned / "evidence.jsonl").write_text("\n".join(lines[n] for n in keep) + "\n")
     assert _check(unsigned, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "OK: (4)" in out and "FAIL: (5)" in out
-    assert f"inspector {signed[0]} was walked by its teams but the file holds no signed" in out
+    assert "通过：(4)" in out and "失败：(5)" in out
+    assert f"执法人员 {signed[0]} 参与了检查组的轮选，但材料中没有其在冻结之前的签名" in out
 
 
 def _events(out: Path) -> list[tuple[int, int, Any]]:
@@ -463,8 +462,8 @@ def test_an_inspector_left_out_of_both_the_roster_and_the_records_is_caught(demo
     capsys.readouterr()
     assert _check(cut, demo["key"]) == 1
     out = capsys.readouterr().out
-    assert "OK: (4)" in out and "FAIL: (5)" in out
-    assert f"the file's roster of division {division} ({len(roster) - 1} codes) hashes to" in out
+    assert "通过：(4)" in out and "失败：(5)" in out
+    assert f"材料中处室 {division} 的名录（{len(roster) - 1} 个代码）的哈希为" in out
     assert frozen["payload"]["roster_digest"] in out
 
     drawn = sum(e.type == "draw.population_frozen" for _, _, e in events)
@@ -522,8 +521,8 @@ def test_the_rule_audit_of_the_file_is_the_bundle_audit_s_on_the_rules_it_can_ju
         assert any(f["rule"] == "plan_deadline" for f in rules["findings"])
         assert _check(out, demo["key"]) == 0
         text = capsys.readouterr().out
-        assert "FIND rule audit of the file's acts" in text and "findings are not integrity" in text
-        assert "n/a  coverage: not judgeable from a dispute file" in text
+        assert "发现 材料中行为的规则审查" in text and "审查发现不是完整性错误" in text
+        assert "不适用 周期内检查全覆盖（coverage）：无法依据争议材料判断" in text
 
 
 def _visits(out: Path) -> set[str]:
@@ -593,10 +592,10 @@ def test_a_dispute_file_is_consistent_with_an_older_checkpoint_the_holder_kept(
     capsys.readouterr()
     trusted = ["--trusted-checkpoint", str(older)]
     assert verify_dispute([str(out), "--key", demo["key"], *trusted]) == 0
-    assert "OK: (6) consistent with the 1 trusted checkpoint(s)" in capsys.readouterr().out
+    assert "通过：(6) 与 1 个受信任的检查点一致" in capsys.readouterr().out
     # The same trusted checkpoint, but the file carries no proof from it: not verified.
     assert verify_dispute([str(without), "--key", demo["key"], *trusted]) == 1
-    assert "no consistency proof from size" in capsys.readouterr().out
+    assert "没有从大小" in capsys.readouterr().out
     # Its own checkpoint, trusted: equal sizes, equal roots, no proof needed.
     own = tmp_path / "own.note"
     own.write_text((out / "checkpoint.note").read_text(encoding="utf-8"), encoding="utf-8")
@@ -686,12 +685,12 @@ def test_a_joint_partner_s_walks_and_a_substitution_replay_too(demo, tmp_path, c
     _save_population(good, draw, doc)
     assert _check(good, demo["key"]) == 1
     out = capsys.readouterr().out  # the partner's roster is bound to the freeze's digest
-    assert f"the file's roster of division {partner} ({len(roster) + 1} codes)" in out
+    assert f"材料中处室 {partner} 的名录（{len(roster) + 1} 个代码）" in out
     # over a freeze that committed to no roster, the partner's walk differs
     from verify import dispute_draws
 
     failures = dispute_draws.replay(good, _uncommitted(_events(good)))[1]
-    assert any(f"division {partner}'s teams: recorded" in f and fake in f for f in failures)
+    assert any(f"处室 {partner} 的检查组：记录为" in f and fake in f for f in failures)
 
 
 # -- the rule audit's as_of ------------------------------------------------------------------------
@@ -721,14 +720,17 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
     assert verify_dispute([str(out), "--key", demo["key"], "--json"]) == 0
     rules = json.loads(capsys.readouterr().out)["rules"]
     assert rules["as_of"] == china_date(event.envelope["time"]).isoformat()
-    assert rules["as_of_basis"].startswith(f"the file's as_of, position {manifest['as_of']}")
+    assert rules["as_of_basis"].startswith(f"材料的 as_of（位置 {manifest['as_of']}，")
 
     earlier = tmp_path / "earlier"
     shutil.copytree(out, earlier)
     first = json.loads(_lines(earlier)[0])
     (earlier / "as_of.json").write_text(json.dumps(first), encoding="utf-8")
     assert _check(earlier, demo["key"]) == 1
-    assert "FAIL: (2)" in (text := capsys.readouterr().out) and "not the log's last event" in text
+    assert (
+        "失败：(2)" in (text := capsys.readouterr().out)
+        and "它不是截至材料时点的最后一个事件" in text
+    )
 
     changed = tmp_path / "changed"
     shutil.copytree(out, changed)
@@ -737,13 +739,13 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
     forged = {**anchor, "record": base64.b64encode(bytes(record)).decode()}
     (changed / "as_of.json").write_text(json.dumps(forged), encoding="utf-8")
     assert _check(changed, demo["key"]) == 1
-    assert "FAIL: (2)" in capsys.readouterr().out
+    assert "失败：(2)" in capsys.readouterr().out
 
     without = tmp_path / "without"
     shutil.copytree(out, without)
     (without / "as_of.json").unlink()
     assert _check(without, demo["key"]) == 0
-    assert "judged as of the China date of the file's last event" in capsys.readouterr().out
+    assert "按材料的最后一个事件（材料未证明 as_of）的中国日期判断" in capsys.readouterr().out
 
 
 def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_each(

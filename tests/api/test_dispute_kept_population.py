@@ -154,7 +154,7 @@ def test_an_operator_who_edits_the_kept_population_gets_the_true_one_in_the_file
         (out / "draws" / f"{demo['draw']}.json").write_text(json.dumps(doc), encoding="utf-8")
         capsys.readouterr()
         assert _check(out, demo["key"]) == 1
-        assert "FAIL: (5) every draw replays" in capsys.readouterr().out
+        assert "失败：(5) 每次抽取均可由其冻结的总体重现" in capsys.readouterr().out
 
 
 def test_a_writer_that_trusted_an_edited_cache_would_write_a_file_the_check_refuses(
@@ -177,7 +177,7 @@ def test_a_writer_that_trusted_an_edited_cache_would_write_a_file_the_check_refu
     assert [(r["target"], r["stratum"], r["weight"]) for r in written] != true.eligible
     capsys.readouterr()
     assert _check(out, demo["key"]) == 1
-    assert "FAIL: (5) every draw replays" in capsys.readouterr().out
+    assert "失败：(5) 每次抽取均可由其冻结的总体重现" in capsys.readouterr().out
     monkeypatch.undo()
     assert _write(demo, tmp_path / "again") == 0  # the edit is caught and the true one kept
     assert _kept(demo) == true

@@ -163,19 +163,19 @@ def test_the_outside_script_reproduces_every_draw_of_every_kind_from_the_column(
         m = record["manifest"]
         done = _outside(record, tmp_path / str(draw))
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "OK: the record reproduces the draw" in done.stdout
+        assert "通过：记录重现了该次抽取" in done.stdout
         if "targets_selected" not in m:
             continue
-        assert "selection:" in done.stdout
+        assert "抽中对象：" in done.stdout
         if m["opened"]["weighted"]:
             seen["weighted"] += 1
         else:  # the independent implementation agreed as well
-            assert "consistent-sampler 1.0.10 gives the same selection" in done.stdout
+            assert "consistent-sampler 1.0.10 得出相同的抽中对象" in done.stdout
         seen["stratified" if m["opened"]["stratify_by"] else "plain"] += 1
         seen["substituted"] += bool(m.get("inspector_substituted"))
         seen["partner"] += bool(m.get("partner_inspectors_assigned"))
         if "inspectors_assigned" in m:
-            assert "team walks reproduced" in done.stdout
+            assert "次检查组轮选（含替换）" in done.stdout
             recused += sum(
                 s["reason"].startswith("recused")
                 for t in m["inspectors_assigned"]["teams"]
@@ -209,9 +209,9 @@ def test_a_record_whose_weights_were_altered_does_not_reproduce_and_names_the_ta
         elif e["target"] == chosen:
             e["weight"] = 0  # weight 1 already: the attacker removes its virtual ids
     done = _outside(lowered, tmp_path / "lowered")
-    assert done.returncode == 1 and "DIFFERS" in done.stdout, done.stdout
+    assert done.returncode == 1 and "不一致：" in done.stdout, done.stdout
     # Named if the lowered weight changes the outcome; else the freeze's table digest breaks.
-    assert chosen in done.stdout or "population table" in done.stdout
+    assert chosen in done.stdout or "总体表" in done.stdout
     rival = next(e["target"] for e in m["eligible"] if e["target"] not in _selected(m))
     raised = copy.deepcopy(record)
     for e in raised["manifest"]["eligible"]:
@@ -219,7 +219,7 @@ def test_a_record_whose_weights_were_altered_does_not_reproduce_and_names_the_ta
             e["weight"] = 10_000
     done = _outside(raised, tmp_path / "raised")
     assert done.returncode == 1, done.stdout
-    assert f"select {rival}" in done.stdout  # the script names the target the weights favour
+    assert f"应抽中 {rival}" in done.stdout  # the script names the target the weights favour
 
 
 def test_a_weight_that_changes_no_outcome_is_still_caught_by_the_freezes_table_digest(
@@ -235,7 +235,7 @@ def test_a_weight_that_changes_no_outcome_is_still_caught_by_the_freezes_table_d
     padded["manifest"]["eligible"][-1]["weight"] = 3
     done = _outside(padded, tmp_path / "padded")
     assert done.returncode == 1, done.stdout
-    assert "DIFFERS: population table" in done.stdout
+    assert "不一致：总体表" in done.stdout
 
 
 def test_a_record_whose_strata_were_altered_does_not_reproduce(bureau, visitor, tmp_path):
@@ -249,8 +249,8 @@ def test_a_record_whose_strata_were_altered_does_not_reproduce(bureau, visitor, 
         if e["target"] == chosen:
             e["stratum"] = next(s for s in strata if s != e["stratum"])
     done = _outside(moved, tmp_path / "moved")
-    assert done.returncode == 1 and "DIFFERS" in done.stdout, done.stdout
-    assert "strata sizes" in done.stdout  # the freeze signed each stratum's size
+    assert done.returncode == 1 and "不一致：" in done.stdout, done.stdout
+    assert "各层大小" in done.stdout  # the freeze signed each stratum's size
     # Swapping two targets between strata keeps the sizes; the selection then differs.
     swapped = copy.deepcopy(record)
     other = next(
@@ -262,8 +262,8 @@ def test_a_record_whose_strata_were_altered_does_not_reproduce(bureau, visitor, 
         elif e["target"] == other["target"]:
             e["stratum"] = _stratum(m, chosen)
     done = _outside(swapped, tmp_path / "swapped")
-    assert done.returncode == 1 and "DIFFERS" in done.stdout, done.stdout
-    assert "stratum" in done.stdout and "select" in done.stdout
+    assert done.returncode == 1 and "不一致：" in done.stdout, done.stdout
+    assert "层 " in done.stdout and "应抽中" in done.stdout
 
 
 def _stratum(m: dict[str, Any], target: str) -> str:
@@ -283,14 +283,14 @@ def test_a_record_with_a_roster_or_team_altered_does_not_reproduce(bureau, visit
     target = next(iter(recusals))
     roster["recusals"] = {}
     done = _outside(cleared, tmp_path / "cleared")
-    assert done.returncode == 1 and f"target {target}" in done.stdout, done.stdout
+    assert done.returncode == 1 and f"检查对象 {target}" in done.stdout, done.stdout
     team = record["manifest"]["inspectors_assigned"]["teams"][0]
     swapped = copy.deepcopy(record)
     swapped["manifest"]["inspectors_assigned"]["teams"][0]["members"] = list(
         reversed(team["members"])
     )
     done = _outside(swapped, tmp_path / "swapped")
-    assert done.returncode == 1 and f"target {team['target']}" in done.stdout, done.stdout
+    assert done.returncode == 1 and f"检查对象 {team['target']}" in done.stdout, done.stdout
 
 
 def test_a_forged_seed_or_population_does_not_reproduce(bureau, visitor, tmp_path):
@@ -303,11 +303,11 @@ def test_a_forged_seed_or_population_does_not_reproduce(bureau, visitor, tmp_pat
     extra["manifest"]["eligible"].sort(key=lambda e: e["target"])
     extra["population"] = sorted([*extra["population"], "91320400000000000X"])
     done = _outside(extra, tmp_path / "extra")
-    assert done.returncode == 1 and "population digest" in done.stdout, done.stdout
+    assert done.returncode == 1 and "总体摘要" in done.stdout, done.stdout
     forged = copy.deepcopy(record)
     forged["manifest"]["seed_revealed"]["contributions"]["szc"] = "0" * 64
     done = _outside(forged, tmp_path / "forged")
-    assert done.returncode == 1 and "contribution breaks its commitment" in done.stdout
+    assert done.returncode == 1 and "的贡献值与其承诺不符" in done.stdout
 
 
 def test_a_file_that_is_not_a_draw_record_is_refused_in_one_line(tmp_path):
@@ -317,7 +317,7 @@ def test_a_file_that_is_not_a_draw_record_is_refused_in_one_line(tmp_path):
         [sys.executable, "-I", str(SCRIPT), str(path)], capture_output=True, text=True
     )
     assert done.returncode == 2
-    assert done.stderr.startswith("not a draw record") and "Traceback" not in done.stderr
+    assert done.stderr.startswith("不是抽取记录") and "Traceback" not in done.stderr
 
 
 def test_the_columns_record_matches_the_ledgers_events_and_their_proofs(bureau, visitor):
@@ -462,7 +462,7 @@ def test_a_draw_on_either_store_is_reproduced_and_its_steps_proved_by_position(l
     ledger.sealer.seal()
     record = client.get(f"/draws/{draw}/record").json()
     done = _outside(record, tmp_path / "outside")
-    assert done.returncode == 0 and "team walks reproduced" in done.stdout, done.stdout
+    assert done.returncode == 0 and "次检查组轮选（含替换）" in done.stdout, done.stdout
     lines = client.get("/checkpoint").text.splitlines()
     size, root = int(lines[1]), base64.b64decode(lines[2])
     stored = {n.id: n for n in ledger.notifications()}
@@ -491,4 +491,4 @@ def test_a_roster_without_one_inspector_is_caught_by_the_freezes_roster_digest(
     roster.pop()
     done = _outside(cut, tmp_path / "cut")
     assert done.returncode == 1, done.stdout
-    assert f"DIFFERS: roster of division {division}: the {len(roster)} codes" in done.stdout
+    assert f"不一致：处室 {division} 的名录：所列 {len(roster)} 个代码" in done.stdout

@@ -81,7 +81,7 @@ def test_the_operator_erases_from_the_cli_by_id_number_and_the_export_leaves_the
     assert drawledger(alone) == 1  # the operator erases only on a written request
     assert "只有在有权办理的工作人员书面请求时才能删除个人信息" in capsys.readouterr().err
     assert drawledger([*args, "--reason", "本人申请", "--source", "申请书 1"]) == 0
-    assert f"erased the personal data of {ref}" in capsys.readouterr().out
+    assert f"已删除 {ref} 的个人信息" in capsys.readouterr().out
     assert drawledger([*args, "--reason", "本人申请", "--source", "申请书 2"]) == 1
     assert "的个人信息已删除" in capsys.readouterr().err  # in Chinese, as the API says it
 

@@ -314,8 +314,8 @@ def test_the_cli_dry_run_prints_the_changes_and_records_nothing(tmp_path, capsys
     )
 
     out = capsys.readouterr().out
-    assert f"would change: row 2, {credit_code(1)}: 网格 'G-07' → 'G-99'" in out
-    assert "dry run, nothing recorded" in out
+    assert f"将变更：第 2 行，{credit_code(1)}：网格 'G-07' → 'G-99'" in out
+    assert "试运行，未记录任何内容" in out
     assert count_events(LedgerApp.open(tmp_path / "ledger")) == before
 
 

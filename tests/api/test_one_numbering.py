@@ -146,10 +146,10 @@ def test_every_place_names_an_event_by_the_same_position_and_its_proof_proves_it
     assert report.intact
     assert all(report.positions[index[n]] == at[n] for n in at)
     notes = [n for s in report.to_json()["steps"] for n in s["notes"]]
-    (abandoned,) = [n for n in notes if "abandoned" in n["message"]]
+    (abandoned,) = [n for n in notes if "终止" in n["message"]]
     assert (abandoned["event"], abandoned["position"]) == (index["abandoned"], at["abandoned"])
     printed = "\n".join(report.lines())
-    assert f"position {at['abandoned']} (leaf {index['abandoned']}): " in printed
+    assert f"位置 {at['abandoned']}（叶子 {index['abandoned']}）：" in printed
 
     # the rule audit, once the year is over: the three targets the draw selected and nobody
     # visited, each named at the selection by the same position

@@ -169,8 +169,8 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     capsys.readouterr()
     assert cli_main(["policy", "show", "--data", str(data)]) == 0
     shown = capsys.readouterr()
-    assert f"policy {FIRST} (as of position 2)" in shown.out
-    assert "set by    drawledger as system of drawledger" in shown.out
+    assert f"制度 {FIRST}（截至位置 2）" in shown.out
+    assert "发布人    drawledger（drawledger 系统（账本运营方））" in shown.out
     assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
     assert 'calendar.years."2027"' in shown.err
 
@@ -181,11 +181,11 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     assert "只有在有权办理的工作人员书面请求时才能发布制度版本" in capsys.readouterr().err
     args = ["policy", "set", str(good), "--data", str(data), *request]
     assert cli_main([*args, "--reason", "2027"]) == 0
-    assert "recorded policy changzhou-water-2018/2 at position 5" in capsys.readouterr().out
+    assert "已在位置 5 记录制度 changzhou-water-2018/2" in capsys.readouterr().out
     assert cli_main(args) == 0
-    assert "nothing recorded" in capsys.readouterr().out
+    assert "未记录任何内容" in capsys.readouterr().out
     assert cli_main(["policy", "show", "--as-of", "2", "--data", str(data)]) == 0
-    assert f"policy {FIRST} (as of position 2)" in capsys.readouterr().out
+    assert f"制度 {FIRST}（截至位置 2）" in capsys.readouterr().out
 
 
 def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):

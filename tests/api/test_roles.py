@@ -92,7 +92,7 @@ def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau,
     )
     [finding] = report.authority.findings
     assert (finding.position + 1, finding.type) == (at, "plan.reviewed")
-    assert "in their charge (szc, ggc, hhc), not on division nsc's" in finding.message
+    assert "划归其分管的处室（szc、ggc、hhc）的记录，不能办理处室 nsc 的记录" in finding.message
 
 
 # -- work lists ----------------------------------------------------------------------------------

@@ -153,4 +153,4 @@ def test_more_than_one_worker_on_sqlite_is_refused_naming_postgresql(tmp_path, c
     check_workers(data, 1)  # one process serves SQLite
     capsys.readouterr()
     assert drawledger(["serve", "--data", str(data), "--workers", "0"]) == 1
-    assert "--workers must be between 1 and 64" in capsys.readouterr().err
+    assert "--workers 应在 1 到 64 之间" in capsys.readouterr().err

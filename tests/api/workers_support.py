@@ -94,7 +94,7 @@ def _follower(data: Path, n: int) -> subprocess.Popen[bytes]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     deadline = time.monotonic() + START_SECONDS
-    while b"following the log" not in path.read_bytes():
+    while "持续封存".encode() not in path.read_bytes():
         assert process.poll() is None and time.monotonic() < deadline, path.read_text()
         time.sleep(0.05)
     return process

@@ -192,9 +192,9 @@ def test_drawledger_demo_creates_a_ledger_prints_a_token_and_refuses_a_second_ru
     args = ["demo", "--data", str(data), "--targets", "120", "--inspectors", "20"]
     assert drawledger(args) == 0
     out = capsys.readouterr().out
-    assert "120 targets" in out and "20 inspectors" in out
-    assert "14 plans of 2026, 11 draws" in out
-    token = out.split("(shown once, stored hashed):\n")[1].split()[0]
+    assert "检查对象 120 个" in out and "执法人员 20 名" in out
+    assert "2026 年计划 14 个，抽取 11 次" in out
+    token = out.split("（只显示这一次，账本只保存其哈希）：\n")[1].split()[0]
     assert token.startswith("dl1.")
 
     assert drawledger(args) == 1
@@ -257,7 +257,7 @@ def test_the_demo_year_records_plans_and_draws_through_their_workflows(ledger, t
     )
     assert report.ok, report.to_json()
     assert report.authority.findings == []  # the demo keeps the rules of authority
-    assert report.steps[8].detail == "11 draws"
+    assert report.steps[8].detail == "11 次抽取"
 
 
 @pytest.mark.parametrize(("targets", "inspectors"), [(12, 10), (0, 10), (60, 0)])

@@ -65,5 +65,5 @@ def test_the_demo_year_is_inspected_published_and_verified(ledger, tmp_path):
     )
     assert report.ok, report.to_json()
     assert report.steps[9].detail.startswith(
-        f"{results.inspections} inspections, {results.publications} publications (1 late;"
+        f"{results.inspections} 次检查，{results.publications} 次公示（逾期 1 次；"
     )

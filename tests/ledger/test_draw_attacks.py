@@ -244,9 +244,9 @@ def test_the_verifier_lists_beacon_rounds_and_abandoned_draws(bureau, clock, tmp
     )
     assert report.ok, report.to_json()
     notes = [n.message for n in report.steps[8].notes]
-    assert f"look up: draw {draw}: beacon drand quicknet round 9876543 (scheduled " in notes[0]
-    assert f"value {'c0ffee' * 8}" in notes[0]
-    assert f"rule finding: draw {other} abandoned before its reveal: 误选检查事项" in notes
+    assert f"请查证：抽取 {draw}：信标 drand quicknet 第 9876543 轮（预定于 " in notes[0]
+    assert f"值 {'c0ffee' * 8}" in notes[0]
+    assert f"规则审查发现：抽取 {other} 在揭示种子之前终止：误选检查事项" in notes
 
 
 def test_malformed_entropy_sources_are_refused_naming_each_problem(bureau):

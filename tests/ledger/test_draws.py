@@ -64,9 +64,9 @@ def test_a_draw_runs_its_six_steps_and_the_verifier_replays_it(bureau, tmp_path)
         read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
     )
     assert report.ok, report.to_json()
-    assert report.steps[8].detail.startswith("1 draws; 1 rule findings")
+    assert report.steps[8].detail.startswith("1 次抽取；1 项规则审查发现")
     assert [n.message for n in report.steps[8].notes] == [
-        f"rule finding: draw {draw} of division szc follows no plan"
+        f"规则审查发现：处室 szc 的抽取 {draw} 不依据任何计划"
     ]
 
 
@@ -172,7 +172,7 @@ def test_a_selection_rewritten_with_the_ledger_key_is_caught_by_the_replay(burea
     report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
     step9 = report.steps[8]
     assert not step9.ok
-    assert any(f.position == position and "selection" in f.message for f in step9.failures)
+    assert any(f.position == position and "抽中对象" in f.message for f in step9.failures)
 
 
 def _payload(app, draw, event_type):

@@ -479,15 +479,15 @@ def test_the_verifier_rederives_teams_results_and_deadlines_and_checks_evidence_
     )
     assert report.ok, report.to_json()
     step10, step11 = report.steps[9], report.steps[10]
-    assert step10.detail.startswith("1 inspections, 1 publications (1 late;")
-    assert step11.detail == "1 of 1 recorded files checked, 0 not supplied"
+    assert step10.detail.startswith("1 次检查，1 次公示（逾期 1 次；")
+    assert step11.detail == "记录的 1 个文件中核验了 1 个，0 个未提供"
 
     # A supplied file that is not what was recorded fails step 11 at its event.
     (stored,) = [p for p in (inspections.evidence.root / "sha256").rglob("*") if p.is_file()]
     stored.write_bytes(b"another photo")
     report = verify_bundle(read_bundle(path), evidence_dir=inspections.evidence.root)
     assert [s.number for s in report.steps if not s.ok] == [11]
-    assert "the file supplied has" in report.steps[10].failures[0].message
+    assert "提供的文件为" in report.steps[10].failures[0].message
 
 
 def _resign(path, bureau, event_type, change):
@@ -518,7 +518,7 @@ def test_a_publication_claiming_to_be_on_time_when_it_was_late_fails_step_10(
     report = verify_bundle(read_bundle(path))
     step10 = report.steps[9]
     assert [
-        (f.position, "re-derived ('2026-11-19', 7, False)" in f.message) for f in step10.failures
+        (f.position, "重新推算得 ('2026-11-19', 7, False)" in f.message) for f in step10.failures
     ] == [(position, True)]
 
 
@@ -584,7 +584,7 @@ def test_in_a_joint_inspection_each_division_records_its_own_result_with_its_own
         read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
     )
     assert report.ok, report.to_json()
-    assert report.steps[9].detail.startswith("2 inspections")
+    assert report.steps[9].detail.startswith("2 次检查")
 
 
 def test_a_complaint_driven_inspection_is_carried_out_by_qualified_inspectors_of_the_roster(

@@ -156,9 +156,7 @@ def test_a_partners_team_rewritten_with_the_ledger_key_is_caught_at_its_event(bu
 
     step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
     assert not step9.ok
-    assert any(
-        f.position == position and "division szyc's teams" in f.message for f in step9.failures
-    )
+    assert any(f.position == position and "处室 szyc 的检查组" in f.message for f in step9.failures)
 
 
 def test_a_unit_that_executes_the_item_joins_with_its_own_inspectors(bureau, tmp_path):
@@ -211,7 +209,7 @@ def test_an_answer_forged_for_a_division_never_invited_is_caught_at_its_event(bu
 
     step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
     assert [(f.position, f.message) for f in step9.failures] == [
-        (position, "partner_declined for division hhc, which had no invitation")
+        (position, "为处室 hhc 记录 partner_declined，而该处室未被邀请")
     ]
 
 
@@ -239,5 +237,5 @@ def test_an_acceptance_recorded_as_made_by_the_lead_division_is_caught_at_its_ev
 
     step9 = verify_bundle(read_bundle(tmp_path / "b.jsonl")).steps[8]
     assert [(f.position, f.message) for f in step9.failures] == [
-        (position, "partner_accepted by szc-clerk of szc; only division szyc acts here")
+        (position, "partner_accepted 由 szc 的 szc-clerk 所为；此处只能由处室 szyc 办理")
     ]

@@ -118,7 +118,7 @@ def test_an_event_signed_by_the_old_key_after_the_switch_is_rejected(data, tmp_p
 
     assert status == 1
     [failure] = _failures(report, 3)
-    assert "outside its validity: retired at leaf" in failure["message"]
+    assert "在其有效期之外签名：已于叶子" in failure["message"]
 
 
 def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
@@ -141,7 +141,7 @@ def test_a_revoked_key_is_not_trusted_from_the_position_the_revocation_names(
     assert status == 1
     [failure] = _failures(report, 3)
     assert failure["event"] == index
-    assert "revoked from leaf" in failure["message"]
+    assert "起吊销" in failure["message"]
 
 
 def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys):
@@ -152,13 +152,13 @@ def test_the_key_in_use_cannot_be_revoked_and_bad_input_is_one_line(data, capsys
     assert "请先轮换，再吊销" in err and err.count("\n") == 1
 
     assert cli_main(["keys", "rotate", "--data", str(data), "--reason", "yearly"]) == 0
-    assert "rotated at ledger position" in capsys.readouterr().out
+    assert "已在账本位置" in capsys.readouterr().out
     args[4] = "999"
     assert cli_main(args) == 1
     assert "日志的位置为 1 到" in capsys.readouterr().err
     assert cli_main(["keys", "list", "--data", str(data)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("in use: ") and "earlier: " + key in out
+    assert out.startswith("在用：") and "此前：" + key in out
 
 
 def test_a_witness_that_knows_the_old_key_follows_the_overlap_and_then_needs_the_new_key(

@@ -124,7 +124,7 @@ def test_a_deadline_in_2027_is_refused_until_the_bureau_records_the_2027_table(
     export_bundle(bureau, path)
     report = verify_bundle(read_bundle(path), pinned_keys=[str(bureau.signer.verifier)])
     assert report.ok, [f.message for s in report.steps for f in s.failures]
-    assert report.steps[9].detail.startswith("1 inspections, 1 publications")
+    assert report.steps[9].detail.startswith("1 次检查，1 次公示")
     assert verify_main([str(path), "--key", str(bureau.signer.verifier)]) == 0
 
 
@@ -165,8 +165,7 @@ def test_the_verifier_refuses_a_publication_naming_a_version_not_yet_in_force(
     assert [(f.position + 1, f.message) for f in step10.failures] == [
         (
             at,
-            "used policy version 'changzhou-water-2018/2', but the version in force at its "
-            f"position was {in_force!r}",
+            f"采用的制度版本为 'changzhou-water-2018/2'，但其位置时的现行版本为 {in_force!r}",
         )
     ]
     assert verify_main([str(path), "--key", str(bureau.signer.verifier)]) == 1

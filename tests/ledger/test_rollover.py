@@ -125,9 +125,9 @@ def test_the_rollover_command_reports_what_moved(tmp_path, capsys):
     capsys.readouterr()
     args = ["plans", "rollover", "--data", str(data), "--month", "2026-03"]
     assert drawledger(args) == 0
-    assert "1 plans and 1 draws rolled over" in capsys.readouterr().out
+    assert "结转计划 1 个、抽取 1 次" in capsys.readouterr().out
     assert drawledger(args) == 0
-    assert "0 plans and 0 draws rolled over" in capsys.readouterr().out
+    assert "结转计划 0 个、抽取 0 次" in capsys.readouterr().out
 
 
 def test_the_rollover_over_http_and_the_next_months_plan_showing_it(bureau):

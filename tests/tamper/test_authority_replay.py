@@ -157,7 +157,7 @@ def test_a_clerk_registering_a_target_in_another_division_is_a_finding_naming_th
     assert finding["event"] == position
     assert finding["type"] == "target.registered"
     assert finding["actor"] == _actor("szc-clerk", "clerk", "szc")
-    assert "not on division ggc's" in finding["message"]
+    assert "不能办理处室 ggc 的记录" in finding["message"]
     assert finding["needed"] == "target.write: clerk or division_head in division ggc"
 
 
@@ -181,7 +181,7 @@ def test_moving_another_divisions_target_into_ones_own_is_a_finding(
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
     assert "division ggc and szc" in finding["needed"]
-    assert "not on division ggc's" in finding["message"]
+    assert "不能办理处室 ggc 的记录" in finding["message"]
 
 
 def test_an_official_acting_in_a_role_it_does_not_hold_is_a_finding(
@@ -195,7 +195,7 @@ def test_an_official_acting_in_a_role_it_does_not_hold_is_a_finding(
     assert status == 1
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
-    assert "ggc-clerk does not hold the role 'division_head' (holds: clerk)" in finding["message"]
+    assert "ggc-clerk 没有角色 'division_head'（其角色：clerk）" in finding["message"]
 
 
 def test_a_deactivated_official_acting_is_a_finding(bundle, key, run_verify, tmp_path):
@@ -209,7 +209,7 @@ def test_a_deactivated_official_acting_is_a_finding(bundle, key, run_verify, tmp
     assert status == 1
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
-    assert f"official leaver was deactivated at leaf {deactivated}" in finding["message"]
+    assert f"工作人员 leaver 已于叶子 {deactivated} 停用" in finding["message"]
 
 
 def test_the_same_official_before_deactivation_kept_the_rules(bundle):
@@ -236,8 +236,8 @@ def test_someone_who_is_no_official_or_another_division_is_a_finding(
     assert status == 1
     findings = {f["event"]: f["message"] for f in report["authority"]["findings"]}
     assert sorted(findings) == sorted(edits)
-    assert "'stranger' is not a registered official" in findings[registered]
-    assert "ggc-clerk is of division ggc, not 'szc'" in findings[item]
+    assert "'stranger' 在此位置不是登记的工作人员" in findings[registered]
+    assert "工作人员 ggc-clerk 属于处室 ggc，不是 'szc'" in findings[item]
 
 
 def test_an_official_recording_what_only_the_operator_may_record_is_a_finding(
@@ -252,8 +252,8 @@ def test_an_official_recording_what_only_the_operator_may_record_is_a_finding(
     assert report["intact"] is True
     first, second = report["authority"]["findings"]
     assert (first["event"], second["event"]) == (0, 1)
-    assert "only the ledger's operator may record ledger.created" in first["message"]
-    assert "no rule of authority covers it" in second["message"]
+    assert "只有账本运营方可以记录 ledger.created" in first["message"]
+    assert "没有权限规则涵盖它" in second["message"]
 
 
 @pytest.mark.parametrize("anchored", [True, False])
@@ -279,8 +279,8 @@ def test_an_event_and_a_checkpoint_signed_by_a_header_key_the_first_event_did_no
     assert report["ok"] is False
     assert positions(report, 3) == [position]
     # Pinned, the extra key is unknown; unpinned, the header lists it but it is never trusted.
-    expected = "unknown key id" if anchored else f"signed by {ORIGIN}+{extra.key_id.hex()}"
+    expected = "unknown key id" if anchored else f"由 {ORIGIN}+{extra.key_id.hex()} 签名"
     assert expected in messages(report, 3)
     assert extra.key_id.hex() in messages(report, 3)
-    assert f"checkpoint #{len(bundle.checkpoints)}:" in messages(report, 5)
+    assert f"检查点 #{len(bundle.checkpoints)}：" in messages(report, 5)
     assert "expected a signature by a known key" in messages(report, 5)

@@ -124,7 +124,7 @@ def test_a_re_signed_event_whose_prev_is_wrong_breaks_the_chain_at_that_event(
     assert status == 1
     assert 3 not in failures_by_step(report)  # the signature is genuine
     assert positions(report, 4) == [target]
-    assert f"prev is {forged_prev}" in messages(report, 4)
+    assert f"prev 为 {forged_prev}" in messages(report, 4)
     assert positions(report, 5) == _every_checkpoint_from(target, len(bundle.events))
 
 
@@ -183,7 +183,7 @@ def test_two_swapped_versions_of_one_aggregate_fail_the_chain_and_the_checkpoint
     assert status == 1
     assert 3 not in failures_by_step(report)  # both records are genuine
     assert positions(report, 4) == [first, second]
-    assert "expected version 7" in messages(report, 4)
+    assert "应为版本 7" in messages(report, 4)
     assert positions(report, 5) == _every_checkpoint_from(first, len(bundle.events))
 
 
@@ -221,11 +221,11 @@ def test_a_deleted_middle_event_leaves_a_version_gap_and_wrong_checkpoint_roots(
     assert status == 1
     assert 3 not in failures_by_step(report)
     assert positions(report, 4) == [following - 1]  # where the next version now sits
-    assert "expected version 3" in messages(report, 4) and "got 4" in messages(report, 4)
+    assert "应为版本 3" in messages(report, 4) and "实为 4" in messages(report, 4)
     # Checkpoints of sizes deleted+1 .. total-1 have the wrong root; the last one covers more
     # events than the bundle holds.
     assert positions(report, 5) == [*range(deleted, total - 1), None]
-    assert f"covers {total} events, the bundle holds only {total - 1}" in messages(report, 5)
+    assert f"覆盖 {total} 个事件，导出包只有 {total - 1} 个" in messages(report, 5)
     assert positions(report, 7) == [deleted]
 
 
@@ -243,8 +243,8 @@ def test_a_tail_cut_with_the_end_line_fixed_fails_the_checkpoints_that_cover_the
 
     assert status == 1
     assert positions(report, 5) == [None] * 4
-    assert "events were removed from the tail" in messages(report, 5)
-    assert f"covers {total} events, the bundle holds only {total - 4}" in messages(report, 5)
+    assert "末尾的事件被删除了" in messages(report, 5)
+    assert f"覆盖 {total} 个事件，导出包只有 {total - 4} 个" in messages(report, 5)
 
 
 def test_a_tail_cut_together_with_its_checkpoints_needs_a_trusted_checkpoint_to_be_caught(
@@ -263,8 +263,8 @@ def test_a_tail_cut_together_with_its_checkpoints_needs_a_trusted_checkpoint_to_
     status, report = run_verify(bundle_path, "--trusted-checkpoint", str(trusted))
     assert status == 1
     assert set(failures_by_step(report)) == {8}
-    assert "the checkpoint is newer than the bundle" in messages(report, 8)
-    assert "events were removed from the tail" not in messages(report, 8)
+    assert "该检查点比导出包新" in messages(report, 8)
+    assert "末尾的事件被删除了" not in messages(report, 8)
 
 
 # --- (7) an unknown key ------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_a_bundle_re_signed_under_a_swapped_header_key_is_consistent_on_its_own(
     assert status == 3
     assert report["ok"] is False
     assert report["intact"] is True and report["anchored"] is False
-    assert "proves only that the bundle is internally consistent" in report["anchor"]
+    assert "本结果只证明导出包自身一致" in report["anchor"]
     assert attacker.key_id.hex() in report["steps"][1]["detail"]
 
 
@@ -342,10 +342,10 @@ def test_a_swapped_header_key_is_caught_when_ledger_created_still_names_the_real
     assert status == 1
     assert positions(report, 3)[0] == 0
     assert str(sealed_history.signer.verifier) in messages(report, 3)
-    assert "not a trusted key" in messages(report, 3)
+    assert "不是受信任的密钥" in messages(report, 3)
     # No key is trusted then: every event and checkpoint signed by the header's key fails.
     assert sorted(set(positions(report, 3))) == list(range(len(bundle.events)))
-    assert "ledger.created does not name (none)" in messages(report, 3)
+    assert "ledger.created 未写明它（写明的是 无）" in messages(report, 3)
     assert len(positions(report, 5)) == len(bundle.checkpoints)
 
 
@@ -359,7 +359,7 @@ def test_a_ledger_created_naming_its_key_as_a_list_fails_step_3_cleanly(
 
     assert status == 1
     assert positions(report, 3)[0] == 0
-    assert "names the key [" in messages(report, 3)
+    assert "写明的密钥 [" in messages(report, 3)
 
 
 def test_a_bundle_re_signed_under_a_swapped_header_key_fails_when_the_auditor_pins_the_real_key(
@@ -371,7 +371,7 @@ def test_a_bundle_re_signed_under_a_swapped_header_key_fails_when_the_auditor_pi
     status, report = run_verify(bundle_path, "--key", str(sealed_history.signer.verifier))
 
     assert status == 1
-    assert "is not among the bundle's keys" in messages(report, 2)
+    assert "不在导出包的密钥中" in messages(report, 2)
     # Every record is signed by an untrusted key, and ledger.created names that key (event 0).
     assert sorted(set(positions(report, 3))) == list(range(len(bundle.events)))
     assert sum("unknown key id" in f["message"] for f in failures_by_step(report)[3]) == len(
@@ -423,7 +423,7 @@ def test_a_checkpoint_with_a_wrong_root_signed_by_an_attacker_key_is_not_trusted
 
     assert status == 1
     assert positions(report, 5) == [None]
-    assert f"checkpoint #{size}" in messages(report, 5)
+    assert f"检查点 #{size}" in messages(report, 5)
     assert "expected a signature by a known key" in messages(report, 5)
     assert positions(report, 7) == [size - 1]  # the last good checkpoint misses one event
 
@@ -439,5 +439,5 @@ def test_a_checkpoint_with_an_edited_size_line_fails_its_signature(bundle, bundl
 
     assert status == 1
     assert positions(report, 5) == [None]
-    assert f"checkpoint #{size}" in messages(report, 5)
+    assert f"检查点 #{size}" in messages(report, 5)
     assert "expected it to verify, it does not" in messages(report, 5)

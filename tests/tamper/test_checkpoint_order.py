@@ -18,13 +18,11 @@ def test_two_checkpoints_swapped_in_a_re_signed_bundle_fail_step_6_naming_the_ch
 
     assert status == 1
     assert set(failures_by_step(report)) == {6}
-    assert messages(report, 6) == (
-        "checkpoint sizes never shrink: expected a size of at least 4, got 3 at checkpoint #4"
-    )
+    assert messages(report, 6) == ("检查点的大小不得缩小：应至少为 4，检查点 #4 为 3")
 
 
 def test_checkpoints_in_signing_order_pass_step_6(bundle_path, run_verify):
     status, report = run_verify(bundle_path)
 
     assert status == 0
-    assert report["steps"][5]["detail"].startswith("34 checkpoints")
+    assert report["steps"][5]["detail"].startswith("34 个检查点")

@@ -80,9 +80,7 @@ def test_the_verifier_refuses_a_freeze_re_signed_over_other_weights(bureau, tmp_
 
     step9 = verify_bundle(read_bundle(path)).steps[8]
     assert any(
-        f.position == position
-        and "population table_digest" in f.message
-        and forged[:8] in f.message
+        f.position == position and "总体 table_digest" in f.message and forged[:8] in f.message
         for f in step9.failures
     ), [f.message for f in step9.failures]
 
@@ -123,9 +121,7 @@ def test_the_freeze_commits_to_the_rosters_and_the_verifier_recomputes_them(bure
     position = _edit_freeze(path, bureau.signer, lambda p: {**p, "roster_digest": forged})
     step9 = verify_bundle(read_bundle(path)).steps[8]
     assert any(
-        f.position == position
-        and "roster_digest: recorded" in f.message
-        and forged[:8] in f.message
+        f.position == position and "roster_digest：记录为" in f.message and forged[:8] in f.message
         for f in step9.failures
     ), [f.message for f in step9.failures]
 

@@ -144,7 +144,7 @@ def test_a_result_in_a_colleagues_name_is_a_finding(history, run_verify, tmp_pat
     assert status == 1
     [finding] = report["authority"]["findings"]
     assert finding["event"] == position
-    assert f"recorded in the name of {colleague}" in finding["message"]
+    assert f"却以 {colleague} 的名义记录" in finding["message"]
 
 
 def test_a_binding_to_another_units_inspector_is_a_finding(history, run_verify, tmp_path):

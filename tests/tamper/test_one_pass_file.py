@@ -115,7 +115,7 @@ def test_a_rotation_by_an_unpinned_key_trusts_nothing_in_one_pass(bundle_path, l
     }
     assert set(step3) == {rotation, after}
     assert f"unknown key id {rogue.key_id.hex()}" in step3[rotation]
-    assert "never trusted" in step3[after]
+    assert "从未受信任" in step3[after]
     assert not one["intact"]
 
 
@@ -133,7 +133,7 @@ def test_reordered_checkpoints_fail_step_6_in_one_pass(bundle_path, run_verify, 
     assert one == two == json.loads(json.dumps(report))
     assert status == 1
     assert set(failures_by_step(report)) == {6, 7}
-    assert "checkpoint sizes never shrink" in messages(report, 6)
+    assert "检查点的大小不得缩小" in messages(report, 6)
 
 
 def test_a_checkpoint_line_changed_after_the_tail_was_read_is_refused(bundle_path, ledger_key):
@@ -144,7 +144,7 @@ def test_a_checkpoint_line_changed_after_the_tail_was_read_is_refused(bundle_pat
     lines = bundle_path.read_bytes().split(b"\n")
     lines[-3], lines[-4] = lines[-4], lines[-3]  # the last two checkpoint lines
     bundle_path.write_bytes(b"\n".join(lines))
-    with pytest.raises(BundleError, match="changed while it was being verified"):
+    with pytest.raises(BundleError, match="文件在核验过程中被改动"):
         verify_bundle(opened, pinned_keys=[str(ledger_key.verifier)])
 
 
@@ -153,7 +153,7 @@ def test_a_header_changed_after_it_was_read_is_refused(bundle_path, ledger_key):
     assert opened.pending
     data = bundle_path.read_bytes()
     bundle_path.write_bytes(data.replace(b'"exported_at":"', b'"exported_at":"1', 1))
-    with pytest.raises(BundleError, match="changed while it was being verified"):
+    with pytest.raises(BundleError, match="文件在核验过程中被改动"):
         verify_bundle(opened, pinned_keys=[str(ledger_key.verifier)])
 
 
@@ -180,7 +180,7 @@ def test_a_checkpoint_line_among_the_events_is_refused_as_the_scan_refuses(
     one, two = _both(bundle_path, [str(ledger_key.verifier)], one_pass=copied)
 
     assert one == two
-    assert one == "line 12: an event after the checkpoints"
+    assert one == "第 12 行：检查点之后出现事件"
 
 
 @pytest.mark.parametrize("claimed", [0, 2, 33, 35, 10_000])
@@ -199,7 +199,7 @@ def test_an_end_line_miscounting_the_checkpoints_is_refused_as_the_scan_refuses(
     one, two = _both(bundle_path, [str(ledger_key.verifier)], one_pass=claimed < 34)
 
     assert one == two
-    assert isinstance(one, str) and "the bundle is truncated or spliced" in one
+    assert isinstance(one, str) and "导出包被截断或拼接" in one
 
 
 def test_a_file_cut_anywhere_in_its_tail_is_refused_as_the_scan_refuses(bundle_path, ledger_key):
@@ -248,4 +248,4 @@ def test_the_command_refuses_what_the_pass_finds_as_unusable_input(bundle_path, 
     assert main([str(bundle_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("unusable input: line 9:") and err.count("\n") == 1
+    assert err.startswith("输入无法使用：第 9 行：") and err.count("\n") == 1

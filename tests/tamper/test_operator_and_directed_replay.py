@@ -133,16 +133,16 @@ def test_an_operators_registration_stripped_of_its_request_is_a_finding(
     assert status == 1
     finding = _finding(report)
     assert finding["event"] == position
-    assert "only on the written request of an official" in finding["message"]
-    assert "names none" in finding["message"]
+    assert "只能依有权办理的工作人员的书面请求记录" in finding["message"]
+    assert "未写明请求人" in finding["message"]
 
 
 @pytest.mark.parametrize(
     ("requester", "why"),
     [
-        ("szc-clerk", "on the request of szc-clerk, who may not: a clerk of division szc"),
-        ("admin", "on the request of admin, who may not: the role admin does not permit"),
-        ("stranger", "'stranger', who is not a registered official"),
+        ("szc-clerk", "请求人 szc-clerk 无权办理：处室 szc 的 clerk"),
+        ("admin", "请求人 admin 无权办理：角色 admin 无权记录"),
+        ("stranger", "请求人 'stranger' 不是本账本登记的工作人员"),
     ],
 )
 def test_a_request_by_someone_without_the_right_is_a_finding(
@@ -175,8 +175,8 @@ def test_an_operators_act_after_the_policy_closed_it_is_a_finding(
     assert status == 1
     finding = _finding(report)
     assert finding["event"] == position
-    assert "does not let the ledger's operator record division.created" in finding["message"]
-    assert "[authority] operator: nothing" in finding["needed"]
+    assert "现行制度不允许账本运营方记录 division.created" in finding["message"]
+    assert "[authority] operator：无" in finding["needed"]
 
 
 def test_an_operator_recording_an_inspection_or_a_directed_record_is_a_finding(
@@ -190,7 +190,7 @@ def test_an_operator_recording_an_inspection_or_a_directed_record_is_a_finding(
     assert status == 1
     finding = _finding(report)
     assert finding["event"] == position
-    assert "does not let the ledger's operator record directed.recorded" in finding["message"]
+    assert "现行制度不允许账本运营方记录 directed.recorded" in finding["message"]
 
 
 @pytest.mark.parametrize(

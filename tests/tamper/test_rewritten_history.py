@@ -53,7 +53,7 @@ def test_a_consistently_rewritten_history_verifies_on_its_own(rewritten_bundle, 
     result = _python_m_verify(rewritten_bundle, "--key", sealed_history.signer.verifier)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK: the bundle verifies" in result.stdout
+    assert "通过：导出包核验通过" in result.stdout
 
 
 def test_a_consistently_rewritten_history_fails_against_the_auditors_kept_checkpoint(
@@ -64,10 +64,10 @@ def test_a_consistently_rewritten_history_fails_against_the_auditors_kept_checkp
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert [line for line in lines if line.startswith("FAIL (")] == [
-        "FAIL (8) consistency with trusted checkpoints: 1 trusted checkpoint(s)"
+    assert [line for line in lines if line.startswith("失败 (")] == [
+        "失败 (8) 与受信任检查点的一致性：1 个受信任的检查点"
     ]
-    assert lines[-1] == "FAIL: the bundle does not verify"
+    assert lines[-1] == "失败：导出包核验未通过"
 
 
 def test_the_trusted_checkpoint_failure_names_the_size_and_both_roots(
@@ -78,7 +78,7 @@ def test_the_trusted_checkpoint_failure_names_the_size_and_both_roots(
     assert status == 1
     assert set(failures_by_step(report)) == {8}
     assert positions(report, 8) == [33]  # the checkpoint covers 34 events: the last is 33
-    assert "trusted checkpoint #1 (size 34): signed root" in messages(report, 8)
+    assert "受信任的检查点 #1（大小 34）：签名的根哈希为" in messages(report, 8)
 
 
 def test_the_real_history_extends_the_auditors_kept_checkpoint(
@@ -87,4 +87,4 @@ def test_the_real_history_extends_the_auditors_kept_checkpoint(
     status, report = run_verify(bundle_path, "--trusted-checkpoint", str(kept_checkpoint))
 
     assert status == 0
-    assert report["steps"][7]["detail"] == "1 trusted checkpoint(s)"
+    assert report["steps"][7]["detail"] == "1 个受信任的检查点"

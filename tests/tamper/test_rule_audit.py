@@ -476,14 +476,14 @@ def test_the_command_separates_integrity_from_the_rules(
     capsys.readouterr()
     main([str(demo.bundle), "--key", str(demo.signer.verifier), "--rules"])
     text = capsys.readouterr().out
-    assert "the ledger is intact" in text and "INTACT, RULES NOT KEPT" in text
+    assert "账本完整" in text and "完整，规则未遵守" in text
     # Without an anchored key the result proves only internal consistency: 3 before 4.
     assert main([str(demo.bundle), "--rules", "--json"]) == EXIT_UNANCHORED
     unanchored = json.loads(capsys.readouterr().out)
     assert not unanchored["anchored"] and unanchored["rule_audit"]["findings"]
     main([str(demo.bundle), "--rules"])
     last = capsys.readouterr().out.splitlines()[-2:]
-    assert last[0] == "NOT VERIFIED: the bundle is internally consistent only"
+    assert last[0] == "未核验：只能证明导出包自身一致"
 
 
 def test_a_re_signed_expired_certificate_fails_step_10_and_is_a_finding(

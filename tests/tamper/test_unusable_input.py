@@ -23,23 +23,23 @@ def _refused(capsys, *argv: str) -> str:
     assert out == ""
     assert "Traceback" not in err
     assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err!r}"
-    assert err.startswith("unusable input: ")
-    return err.removeprefix("unusable input: ").strip()
+    assert err.startswith("输入无法使用：")
+    return err.removeprefix("输入无法使用：").strip()
 
 
 def test_a_missing_file_is_unusable_input(tmp_path, capsys):
     reason = _refused(capsys, str(tmp_path / "nowhere.bundle"))
-    assert "no such file" in reason
+    assert "文件不存在" in reason
 
 
 def test_an_empty_file_is_unusable_input(tmp_path, capsys):
     path = tmp_path / "empty.bundle"
     path.write_bytes(b"")
-    assert "empty input" in _refused(capsys, str(path))
+    assert "输入为空" in _refused(capsys, str(path))
 
 
 def test_a_directory_is_unusable_input(tmp_path, capsys):
-    assert "cannot read" in _refused(capsys, str(tmp_path))
+    assert "无法读取" in _refused(capsys, str(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_a_checkpoint_passed_where_the_bundle_belongs_is_unusable_input(
 ):
     path = tmp_path / "latest.checkpoint"
     path.write_text(sealed_history.latest_checkpoint, encoding="utf-8")
-    assert "line 1" in _refused(capsys, str(path))
+    assert "第 1 行" in _refused(capsys, str(path))
 
 
 # --- (6a) the tail cut off -------------------------------------------------------------------
@@ -73,13 +73,13 @@ def test_a_checkpoint_passed_where_the_bundle_belongs_is_unusable_input(
 def test_a_bundle_cut_in_the_middle_of_a_line_is_unusable_input(bundle_path, capsys):
     data = bundle_path.read_bytes()
     bundle_path.write_bytes(data[: len(data) // 2])
-    assert "truncated" in _refused(capsys, str(bundle_path))
+    assert "被截断" in _refused(capsys, str(bundle_path))
 
 
 def test_a_bundle_cut_at_a_line_boundary_is_unusable_input(bundle_path, capsys):
     lines = bundle_path.read_bytes().splitlines(keepends=True)
     bundle_path.write_bytes(b"".join(lines[:20]))
-    assert "no end line" in _refused(capsys, str(bundle_path))
+    assert "没有结束行" in _refused(capsys, str(bundle_path))
 
 
 def test_a_bundle_whose_end_line_disagrees_with_its_content_is_unusable_input(bundle_path, capsys):
@@ -87,13 +87,13 @@ def test_a_bundle_whose_end_line_disagrees_with_its_content_is_unusable_input(bu
     del lines[10]  # an event line gone, the end line left as it was
     bundle_path.write_bytes(b"".join(lines))
     reason = _refused(capsys, str(bundle_path))
-    assert "line 11: expected event 9, got 10" in reason
+    assert "第 11 行：应为事件 9，实为 10" in reason
 
 
 def test_a_missing_trusted_checkpoint_file_is_unusable_input(bundle_path, tmp_path, capsys):
     missing = tmp_path / "kept.checkpoint"
     reason = _refused(capsys, str(bundle_path), "--trusted-checkpoint", str(missing))
-    assert "no such file" in reason
+    assert "文件不存在" in reason
 
 
 def test_unusable_input_in_json_mode_is_one_json_object_on_stdout(tmp_path, capsys):
@@ -104,7 +104,7 @@ def test_unusable_input_in_json_mode_is_one_json_object_on_stdout(tmp_path, caps
     assert err == ""
     assert json.loads(out) == {
         "ok": False,
-        "unusable": f"{tmp_path / 'nowhere.bundle'}: no such file",
+        "unusable": f"{tmp_path / 'nowhere.bundle'}：文件不存在",
     }
 
 

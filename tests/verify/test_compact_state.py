@@ -64,7 +64,7 @@ def test_a_broken_link_deep_in_a_long_chain_names_the_version_and_position_it_fo
         passed._chain(version - 1, _decoded(version, prev, digests[version - 1]), "target-1")
     failures = passed.chains.failures
     assert [f.position for f in failures] == [29]
-    assert f"expected {digests[28].hex()} (digest of v29 at position 28)" in failures[0].message
+    assert f"应为 {digests[28].hex()}（位置 28 处版本 29 的摘要）" in failures[0].message
     assert passed.last.get("target-1") == (40, digests[39], 39)
 
 

@@ -22,8 +22,8 @@ def test_only_the_key_the_first_event_names_is_trusted_whatever_the_header_lists
     assert list(trusted.keys) == [FIRST.key_id]
     [(position, message)] = failures
     assert position == 1
-    assert f"signed by drawledger.test/keys+{NEXT.key_id.hex()}" in message
-    assert "never trusted" in message
+    assert f"由 drawledger.test/keys+{NEXT.key_id.hex()} 签名" in message
+    assert "从未受信任" in message
 
 
 def test_a_key_introduced_by_an_event_the_trusted_key_signed_is_trusted_from_then_on():
@@ -57,7 +57,7 @@ def test_with_no_first_key_nothing_is_trusted():
     trusted, failures = walk([(0, "ledger.created", FIRST.key_id, None)], KEYS, None, [])
 
     assert trusted.keys == {}
-    assert "ledger.created does not name (none)" in failures[0][1]
+    assert "ledger.created 未写明它（写明的是 无）" in failures[0][1]
 
 
 REVOKED = "ledger.key_revoked"
@@ -78,7 +78,7 @@ def test_the_old_key_is_retired_where_its_successor_first_signs():
 
     [(position, message)] = failures
     assert position == 4
-    assert "outside its validity: retired at leaf 3" in message
+    assert "在其有效期之外签名：已于叶子 3 退役" in message
     assert history.valid(FIRST.key_id, 2) and not history.valid(FIRST.key_id, 3)
     # A checkpoint of size 2 (covering the rotation) may carry both signatures; of size 5, only
     # the new key's counts.
@@ -105,8 +105,8 @@ def test_a_revoked_key_is_not_trusted_from_the_position_named_even_before_the_re
     # From position 3 NEXT is not trusted: its rotation to THIRD counts for nothing, so THIRD
     # is never trusted, nor is anything it signed.
     assert [p for p, _ in failures] == [3, 4, 5, 6]
-    assert "revoked from leaf 3 by leaf 6" in dict(failures)[3]
-    assert "never trusted" in dict(failures)[4]
+    assert "由叶子 6 自叶子 3 起吊销" in dict(failures)[3]
+    assert "从未受信任" in dict(failures)[4]
 
 
 def test_a_revocation_by_the_current_key_ends_the_compromised_old_key():
@@ -121,6 +121,6 @@ def test_a_revocation_by_the_current_key_ends_the_compromised_old_key():
     history, failures = walk(events, KEYS, FIRST.verifier, ["ledger.created", ROTATION])
 
     [(position, message)] = failures
-    assert position == 2 and "revoked from leaf 2 by leaf 4" in message
-    assert history.why_end[FIRST.key_id] == "revoked from leaf 2 by leaf 4"
+    assert position == 2 and "由叶子 4 自叶子 2 起吊销" in message
+    assert history.why_end[FIRST.key_id] == "由叶子 4 自叶子 2 起吊销"
     assert history.valid_for_checkpoint(3) == [NEXT.verifier]

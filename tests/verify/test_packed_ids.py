@@ -106,9 +106,7 @@ def test_a_lookalike_id_cannot_extend_a_real_chain(forged: str):
     passed.add(b"r1", _decoded(forged, 2, first, second))
     failures = passed.chains.failures
     assert [f.position for f in failures] == [1]
-    assert (
-        f"aggregate {forged}: expected version 1 as its first event, got 2" in failures[0].message
-    )
+    assert f"记录 {forged}：应为版本 1（作为其第一个事件），实为 2" in failures[0].message
     assert passed.last.get(packed(ID)) == (1, first, 0) and len(passed.last) == 2
 
 
@@ -122,8 +120,8 @@ def test_a_broken_link_in_a_packed_chain_is_caught_and_named_by_its_text():
         passed.add(f"r{version}".encode(), _decoded(ID, version, prev, digests[version - 1]))
     failures = passed.chains.failures
     assert [f.position for f in failures] == [4]
-    assert f"aggregate {ID} v5: prev is {'ab' * 32}" in failures[0].message
-    assert f"expected {digests[3].hex()} (digest of v4 at position 3)" in failures[0].message
+    assert f"记录 {ID} 版本 5：prev 为 {'ab' * 32}" in failures[0].message
+    assert f"应为 {digests[3].hex()}（位置 3 处版本 4 的摘要）" in failures[0].message
 
 
 def _acts(*events: tuple[str, str, Any, Any]) -> list[tuple[int, str, str, Any]]:
@@ -161,8 +159,8 @@ def test_a_lookalike_id_does_not_borrow_a_real_records_division():
     )
     findings = {f.position: f.message for f in report.findings if f.position >= 2}
     assert sorted(findings) == [3, 4], findings
-    assert f"the division of record {ID.upper()} is unknown" in findings[3]
-    assert "not on division szc's" in findings[4]
+    assert f"记录 {ID.upper()} 所属的处室不明" in findings[3]
+    assert "不能办理处室 szc 的记录" in findings[4]
 
 
 def test_a_publication_naming_a_lookalike_inspection_id_has_no_owner():
@@ -175,7 +173,7 @@ def test_a_publication_naming_a_lookalike_inspection_id_has_no_owner():
     )
     found = {f.position: f.message for f in report.findings if f.position >= 2}
     assert sorted(found) == [3], found
-    assert f"the division of record {ID.replace('-', '')} is unknown" in found[3]
+    assert f"记录 {ID.replace('-', '')} 所属的处室不明" in found[3]
 
 
 def test_the_population_digests_hashed_in_batches_are_the_one_shot_digests():

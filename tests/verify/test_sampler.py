@@ -78,9 +78,9 @@ def test_sampling_a_subset_keeps_the_relative_order_of_the_rest():
 
 
 def test_duplicate_ids_and_negative_counts_are_refused():
-    with pytest.raises(SamplerError, match="duplicate ids"):
+    with pytest.raises(SamplerError, match="编号重复"):
         sample(["a", "b", "a"], "1", 1)
-    with pytest.raises(SamplerError, match="count"):
+    with pytest.raises(SamplerError, match="抽取个数"):
         sample(["a"], "1", -1)
 
 
@@ -124,4 +124,4 @@ def test_the_sample_command_reads_standard_input_and_refuses_duplicates():
         text=True,
     )
     assert run.returncode == 2
-    assert "duplicate ids" in run.stderr and "Traceback" not in run.stderr
+    assert "编号重复" in run.stderr and "Traceback" not in run.stderr

@@ -48,10 +48,7 @@ def test_a_witnessed_export_verifies_and_an_unwitnessed_one_names_its_events(
     assert status == 1
     [failure] = _step12(report)["failures"]
     assert failure["event"] == 3
-    assert (
-        "events 3 to 4 are covered by no checkpoint with 1 counted cosignature"
-        in (failure["message"])
-    )
+    assert "事件 3 至 4 没有被带有所给见证方 1 个有效联署签名的检查点覆盖" in (failure["message"])
     assert "auditor.example/w1" in failure["message"]
     # Without --witness nothing is required: the same bundle verifies.
     assert _verify(out, ledger, capsys=capsys)[0] == 0
@@ -76,7 +73,7 @@ def test_two_cosignatures_are_required_when_asked_and_one_is_missing(
 
     assert status == 1
     [failure] = _step12(report)["failures"]
-    assert "auditor.example/w2" in failure["message"] and "never counted" in failure["message"]
+    assert "auditor.example/w2" in failure["message"] and "从未计入" in failure["message"]
     assert "w1+" not in failure["message"]  # the one that cosigned is not named missing
     assert _verify(out, ledger, *keys, "--min-cosignatures", "1", capsys=capsys)[0] == 0
 
@@ -117,7 +114,7 @@ def test_a_forged_cosignature_in_the_bundle_fails_the_verifier(
         status, report = _verify(out, ledger, *extra, capsys=capsys)
         assert status == 1
         messages = [f["message"] for f in _step12(report)["failures"]]
-        assert any("does not verify, it was forged or altered" in m for m in messages), messages
+        assert any("未通过验证，系伪造或被改动" in m for m in messages), messages
 
 
 def test_a_removed_witness_is_refused_by_the_ledger_and_not_counted_by_the_verifier(
@@ -153,9 +150,9 @@ def test_a_removed_witness_is_refused_by_the_ledger_and_not_counted_by_the_verif
     status, report = _verify(out, ledger, "--witness", str(witness_key.verifier), capsys=capsys)
     assert status == 1
     [failure] = _step12(report)["failures"]
-    assert "never counted" in failure["message"]
+    assert "从未计入" in failure["message"]
     assert (
-        "not before its removal" in failure["message"] or "removed at leaf" in (failure["message"])
+        "不早于其在叶子" in failure["message"] or "移除，在该检查点的树之内" in (failure["message"])
     )
 
 
@@ -164,7 +161,7 @@ def test_more_cosignatures_asked_than_witnesses_given_is_unusable(served, tmp_pa
     out = tmp_path / "b.jsonl"
     export_bundle(ledger, out)
     assert verify_main([str(out), "--min-cosignatures", "1"]) == 2
-    assert "give at least that many --witness keys" in capsys.readouterr().err
+    assert "请至少给出同样多的 --witness 公钥" in capsys.readouterr().err
 
 
 def test_the_bundle_cosignature_is_the_witness_line_as_posted(served, make_witness, tmp_path):

@@ -51,7 +51,7 @@ def test_the_witness_command_cosigns_over_http_and_the_export_verifies(
     grow(ledger, 2)
     assert cli_main(args) == 0  # the ledger key is kept in the state now
     out = capsys.readouterr().out.splitlines()
-    assert out[-2:] == ["cosigned: size 3: cosigned", "cosigned: size 5: cosigned"]
+    assert out[-2:] == ["已联署（cosigned）：大小 3：已联署", "已联署（cosigned）：大小 5：已联署"]
 
     bundle = tmp_path / "b.jsonl"
     export_bundle(ledger, bundle)

@@ -83,9 +83,9 @@ def test_witness_key_is_written_0600_and_never_overwritten(tmp_path, capsys):
     out = tmp_path / "w.key"
     assert cli_main(["witness-key", "--name", "auditor.example/w", "--out", str(out)]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert "verifier key: auditor.example/w+" in capsys.readouterr().out
+    assert "见证方公钥：auditor.example/w+" in capsys.readouterr().out
     assert cli_main(["witness-key", "--name", "auditor.example/w", "--out", str(out)]) == 1
-    assert "never overwritten" in capsys.readouterr().err
+    assert "见证方密钥从不覆盖" in capsys.readouterr().err
 
 
 def test_the_witness_refuses_a_readable_key_and_an_unknown_ledger_key(tmp_path, capsys):
@@ -97,11 +97,11 @@ def test_the_witness_refuses_a_readable_key_and_an_unknown_ledger_key(tmp_path, 
 
     assert cli_main(args) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "the ledger's key is unknown: give --log-key" in err
+    assert err.count("\n") == 1 and "不知道账本公钥：请用 --log-key 给出" in err
 
     key.chmod(0o644)
     assert cli_main(args) == 1
-    assert "readable by others" in capsys.readouterr().err
+    assert "可被他人读取" in capsys.readouterr().err
 
 
 def test_the_witness_says_in_one_line_when_the_ledger_cannot_be_reached(tmp_path, capsys):
@@ -114,7 +114,7 @@ def test_the_witness_says_in_one_line_when_the_ledger_cannot_be_reached(tmp_path
 
     assert cli_main(args) == 1
     err = capsys.readouterr().err
-    assert err.startswith("unavailable: the ledger cannot be asked") and err.count("\n") == 1
+    assert err.startswith("无法访问账本（unavailable）：账本没有应答：") and err.count("\n") == 1
     assert (tmp_path / "state" / "log.pub").read_text() == f"{ledger_key}\n"
 
 
@@ -144,7 +144,7 @@ def test_the_verifier_finds_a_witness_added_by_a_role_the_policy_does_not_name(w
 
     [finding] = report.findings
     assert finding.position == 2
-    assert "lets only admin manage witnesses" in finding.message
+    assert "现行制度只允许 admin 管理见证方" in finding.message
 
 
 def test_a_cosignature_of_a_checkpoint_from_before_the_witness_was_added_is_refused(

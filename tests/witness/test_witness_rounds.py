@@ -72,14 +72,14 @@ def test_a_split_view_is_refused_and_its_evidence_kept(served, make_witness, for
     outcome = witness.round()
 
     assert outcome.status == SPLIT_VIEW
-    assert "consistency proof" in outcome.message
+    assert "一致性证明" in outcome.message
     assert (witness.state.dir / "checkpoint").read_text() == before  # it did not move on
     [evidence] = witness.state.split_views()
     assert (evidence / "old.checkpoint").read_text() == before
     assert (evidence / "new.checkpoint").read_text() == fork_client.get("/checkpoint").text
     proof = json.loads((evidence / "proof.json").read_text())
     assert proof["old_size"] == 2 + 1 and proof["new_size"] == 2 + 4
-    assert proof["proof"] and "fails" in proof["reason"]
+    assert proof["proof"] and "未通过" in proof["reason"]
     assert fork.sealer.cosignature_lines() == {}  # nothing was posted to the fork
     # Asked again, it refuses again and keeps the one piece of evidence.
     assert witness.round().status == SPLIT_VIEW
@@ -94,11 +94,11 @@ def test_a_rollback_and_a_second_root_for_a_size_are_split_views(served, make_wi
 
     witness.client.send = transport_of(TestClient(create_app(fork)))  # size 2: smaller
     outcome = witness.round()
-    assert outcome.status == SPLIT_VIEW and "smaller than size 5" in outcome.message
+    assert outcome.status == SPLIT_VIEW and "小于它此前显示的 5" in outcome.message
 
     grow(fork, 3)  # size 5, another root
     outcome = witness.round()
-    assert outcome.status == SPLIT_VIEW and "two different roots for size 5" in outcome.message
+    assert outcome.status == SPLIT_VIEW and "大小 5 有两个不同的根哈希" in outcome.message
     assert len(witness.state.split_views()) == 2
 
 
@@ -110,5 +110,5 @@ def test_a_checkpoint_not_signed_by_the_ledger_key_is_refused(served, make_witne
     outcome = witness.round()
 
     assert outcome.status == "refused"
-    assert "does not verify under its key" in outcome.message
+    assert "未能用账本公钥验证通过" in outcome.message
     assert not (witness.state.dir / "checkpoint").exists()

@@ -101,21 +101,20 @@ def check_population(m: dict[str, Any], population: list[str]) -> None:
     frozen = m["population_frozen"]
     eligible = m["eligible"]
     ids = [e["target"] for e in eligible]
-    check(ids == sorted(set(population)), "the eligible targets are not the population listed")
+    check(ids == sorted(set(population)), "符合条件的检查对象与所列总体不一致")
     text = "".join(f"{i}\n" for i in sorted(set(ids)))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     check(
         digest == frozen["digest"],
-        f"population digest: the record's targets give {digest}, the freeze committed to "
-        f"{frozen['digest']}",
+        f"总体摘要：记录中的检查对象得出 {digest}，冻结时承诺的是 {frozen['digest']}",
     )
-    check(len(ids) == frozen["count"], f"population count {len(ids)} != {frozen['count']}")
+    check(len(ids) == frozen["count"], f"总体数量 {len(ids)} != {frozen['count']}")
     strata: dict[str, int] = {}
     for e in eligible:
         strata[e["stratum"]] = strata.get(e["stratum"], 0) + 1
-    check(strata == frozen["strata"], f"strata sizes {strata} != the freeze's {frozen['strata']}")
+    check(strata == frozen["strata"], f"各层大小 {strata} != 冻结时的 {frozen['strata']}")
     excluded = [{"target": e["target"], "reason": e["reason"]} for e in m["excluded"]]
-    check(excluded == frozen["exclusions"], "the excluded targets are not those the freeze logged")
+    check(excluded == frozen["exclusions"], "排除的检查对象不是冻结时记录的那些")
 
 
 def check_table(m: dict[str, Any]) -> None:
@@ -129,8 +128,7 @@ def check_table(m: dict[str, Any]) -> None:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     check(
         digest == committed,
-        f"population table: the strata and weights listed give {digest}, the freeze "
-        f"committed to {committed}",
+        f"总体表：所列的层和权重得出 {digest}，冻结时承诺的是 {committed}",
     )
 
 
@@ -152,8 +150,8 @@ def check_rosters(m: dict[str, Any]) -> None:
             committed = committed or hashlib.sha256(b"").hexdigest()
         check(
             digest == committed,
-            f"roster of division {division}: the {len(codes)} codes listed give {digest}, the "
-            f"freeze committed to {committed}",
+            f"处室 {division} 的名录：所列 {len(codes)} 个代码得出 {digest}，"
+            f"冻结时承诺的是 {committed}",
         )
 
 
@@ -172,41 +170,39 @@ def check_seed(m: dict[str, Any]) -> str:
     nonce = revealed["nonce"]
     check(
         hashlib.sha256(bytes.fromhex(nonce)).hexdigest() == opened["commitment"],
-        "the revealed nonce does not hash to the commitment made when the draw opened",
+        "揭示的随机数的哈希与开启抽取时的承诺不符",
     )
     sources = opened.get("entropy_sources")
     if sources is None:  # a draw recorded before entropy sources existed: seed v1
         entropy = nfkc_compact(revealed["entropy_as_entered"])
-        check(entropy == revealed["entropy"], "the typed entropy is not normalised as recorded")
+        check(entropy == revealed["entropy"], "输入的熵未按记录规范化")
         seed = hashlib.sha256(f"drawledger/seed/v1\n{entropy}\n{nonce}".encode()).hexdigest()
     else:
         committed = {p["party"]: p["commitment"] for p in sources.get("ceremony") or []}
         contributions = revealed["contributions"]
-        check(
-            set(contributions) == set(committed), "the ceremony's parties differ from the opening's"
-        )
+        check(set(contributions) == set(committed), "仪式的参与方与开启时约定的不同")
         for party, contribution in contributions.items():
             digest = hashlib.sha256(contribution.encode("ascii")).hexdigest()
-            check(digest == committed[party], f"party {party}'s contribution breaks its commitment")
+            check(digest == committed[party], f"参与方 {party} 的贡献值与其承诺不符")
         beacon = revealed.get("beacon")
         value = ""
         if sources.get("beacon"):
-            check(beacon is not None, "the opening named a beacon round; the reveal gives none")
+            check(beacon is not None, "开启时指定了信标轮次，揭示中却没有")
             check(
                 (beacon["source"], beacon["round"])
                 == (sources["beacon"]["source"], sources["beacon"]["round"]),
-                "the reveal's beacon round is not the one the opening named",
+                "揭示中的信标轮次不是开启时指定的轮次",
             )
             value = nfkc_compact(beacon["value_as_entered"])
-            check(value == beacon["value"], "the beacon value is not normalised as recorded")
+            check(value == beacon["value"], "信标值未按记录规范化")
             check(
                 sources["beacon"]["scheduled_at"] > m["population_frozen"]["time"],
-                "the beacon round was published before the population froze",
+                "信标轮次在总体冻结之前已公布",
             )
         lines = ["drawledger/seed/v2", nonce, value]
         lines += [f"{p}={contributions[p]}" for p in sorted(contributions)]
         seed = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-    check(seed == revealed["seed"], f"seed: recomputed {seed}, the record says {revealed['seed']}")
+    check(seed == revealed["seed"], f"种子：重新计算得 {seed}，记录为 {revealed['seed']}")
     return seed
 
 
@@ -249,11 +245,11 @@ def check_selection(m: dict[str, Any], seed: str) -> list[str]:
         for n, (mine, theirs) in enumerate(zip(stratum["selected"], got, strict=False), 1):
             check(
                 mine == theirs,
-                f"stratum {name!r}, place {n}: the record's population and weights select "
-                f"{mine['target']} (ticket {mine['ticket']}); the record says "
-                f"{theirs['target']} (ticket {theirs['ticket']}) was selected",
+                f"层 {name!r} 第 {n} 位：按记录的总体和权重应抽中 "
+                f"{mine['target']}（抽签号 {mine['ticket']}）；记录为抽中 "
+                f"{theirs['target']}（抽签号 {theirs['ticket']}）",
             )
-        check(len(stratum["selected"]) == len(got), f"stratum {name!r}: counts differ")
+        check(len(stratum["selected"]) == len(got), f"层 {name!r}：数量不同")
     cross_check(m, seed)
     return [s["target"] for stratum in m["targets_selected"]["strata"] for s in stratum["selected"]]
 
@@ -272,9 +268,10 @@ def cross_check(m: dict[str, Any], seed: str) -> None:
         theirs = sampler(ids, seed=f"{seed}/targets", take=k, digits=18, output="tuple")
         expected = [{"target": i, "ticket": t} for t, i, _ in theirs]
         check(
-            expected == stratum["selected"], f"consistent-sampler disagrees on {stratum['stratum']}"
+            expected == stratum["selected"],
+            f"consistent-sampler 在层 {stratum['stratum']} 上结果不同",
         )
-    print("consistent-sampler 1.0.10 gives the same selection")
+    print("consistent-sampler 1.0.10 得出相同的抽中对象")
 
 
 # -- 4. team walks ------------------------------------------------------------------------------
@@ -349,9 +346,9 @@ class Walks:
             mine = {"target": target, "members": members, "skips": skips, "walked": walked}
             check(
                 mine == recorded,
-                f"division {division}, target {target}: the walk gives team {members} "
-                f"(skips {skips}), the record says {recorded['members']} "
-                f"(skips {recorded['skips']})",
+                f"处室 {division}，检查对象 {target}：轮选得出检查组 {members}"
+                f"（跳过 {skips}），记录为 {recorded['members']}"
+                f"（跳过 {recorded['skips']}）",
             )
             teams[target] = dict(recorded)
         self.teams[division] = teams
@@ -359,9 +356,7 @@ class Walks:
     def substitute(self, division: str, facts: dict[str, Any], item: str, on_date: str) -> None:
         target = facts["target"]
         team = self.teams[division][target]
-        check(
-            facts["replaced"] in team["members"], f"{facts['replaced']} was not on {target}'s team"
-        )
+        check(facts["replaced"] in team["members"], f"{facts['replaced']} 不在 {target} 的检查组中")
         walked, skips, found = team["walked"], [], None
         for code in self.order_for(division, target)[team["walked"] :]:
             walked += 1
@@ -374,8 +369,7 @@ class Walks:
         theirs = {k: facts[k] for k in mine}
         check(
             mine == theirs,
-            f"division {division}, target {target}: the substitution gives {mine}, "
-            f"the record says {theirs}",
+            f"处室 {division}，检查对象 {target}：替换得出 {mine}，记录为 {theirs}",
         )
         team["members"] = [found if c == facts["replaced"] else c for c in team["members"]]
         team["walked"] = walked
@@ -432,52 +426,50 @@ STEP_FACTS = {
 def reproduce(record: dict[str, Any]) -> list[str]:
     """Every check in order; the lines to print. Raises Differs at the first difference."""
     m, population = record["manifest"], record["population"]
-    lines = [f"draw {m['draw']} of ledger {m['ledger']}, step {m['step']}"]
+    lines = [f"账本 {m['ledger']} 的抽取 {m['draw']}，当前环节 {m['step']}"]
     if "population_frozen" not in m:
-        return [*lines, "not frozen yet: nothing to reproduce"]
+        return [*lines, "尚未冻结总体：无可重现"]
     check_population(m, population)
-    lines.append(
-        f"population: {len(population)} targets, digest {m['population_frozen']['digest']}"
-    )
+    lines.append(f"总体：{len(population)} 个检查对象，摘要 {m['population_frozen']['digest']}")
     if "seed_revealed" not in m or "targets_selected" not in m:
         check_table(m)
     if "seed_revealed" not in m:
         return lines
     seed = check_seed(m)
-    lines.append(f"seed: {seed}")
+    lines.append(f"种子：{seed}")
     if "targets_selected" not in m:
         return lines
     selected = check_selection(m, seed)  # first: a change that alters the outcome is named
     check_table(m)
-    lines.append(f"selection: {len(selected)} targets reproduced")
+    lines.append(f"抽中对象：重现了 {len(selected)} 个检查对象")
     check_rosters(m)
     teams = Walks(m, seed).replay()
     if teams:
-        lines.append(f"teams: {teams} team walks reproduced, substitutions included")
+        lines.append(f"检查组：重现了 {teams} 次检查组轮选（含替换）")
     return lines
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: reproduce_draw.py record.json", file=sys.stderr)
+        print("用法：reproduce_draw.py record.json", file=sys.stderr)
         return 2
     try:
         with open(argv[1], encoding="utf-8") as f:
             record = json.load(f)
         record["manifest"]["eligible"]  # noqa: B018 - a record of format v2
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"not a draw record ({type(e).__name__}: {e})", file=sys.stderr)
+        print(f"不是抽取记录（{type(e).__name__}: {e}）", file=sys.stderr)
         return 2
     try:
         for line in reproduce(record):
             print(line)
     except Differs as e:
-        print(f"DIFFERS: {e}")
+        print(f"不一致：{e}")
         return 1
     except (KeyError, TypeError, ValueError) as e:
-        print(f"DIFFERS: the record is incomplete or malformed ({type(e).__name__}: {e})")
+        print(f"不一致：记录不完整或格式有误（{type(e).__name__}: {e}）")
         return 1
-    print("OK: the record reproduces the draw")
+    print("通过：记录重现了该次抽取")
     return 0
 
 
