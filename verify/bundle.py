@@ -2,9 +2,12 @@
 
 A bundle is UTF-8 JSON Lines, one object per LF-terminated line, in this order:
 
-1. a header ``{"bundle": "drawledger/bundle/v1", "origin", "keys", "exported_at"}``;
-2. one line per event, in log order: ``{"event": i, "notification_id": n, "record": base64}``
-   where ``i`` counts from 0 (the event's Merkle leaf index) and ``record`` holds the stored bytes;
+1. a header ``{"bundle": "drawledger/bundle/v2", "origin", "keys", "exported_at"}``;
+2. one line per event, in log order: ``{"event": i, "notification_id": n, "signature": base64,
+   "envelope": JCS}`` (``verify/bundle_lines.py``), or ``{"event": i, "notification_id": n,
+   "record": base64}`` for a record not of that form, where ``i`` counts from 0 (the event's
+   Merkle leaf index); either holds the stored bytes. A ``drawledger/bundle/v1`` bundle (every
+   record in base64) is read as before;
 3. one line per checkpoint, oldest first: ``{"checkpoint": "<signed note text>"}``;
 4. a trailer ``{"end": {"events": N, "checkpoints": M}}``.
 
@@ -18,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import io
-import json
 import re
 from array import array
 from collections.abc import Generator, Iterable, Iterator
@@ -26,12 +28,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import VerifyError, file_reason
-from .keys import b64decode_strict
+from .bundle_events import (
+    TRUNCATED,
+    Bundle,
+    BundleError,
+    add_envelope_line,
+    add_event_object,
+    add_exact_line,
+    parse_line,
+    short_text,
+)
+from .bundle_lines import (
+    BUNDLE_FORMAT,
+    BUNDLE_V1,
+    ENVELOPE_HEAD,
+    FORMATS,
+    checkpoint_line,
+    end_line,
+    envelope_record,
+    event_line,
+    header_line,
+    record_line,
+)
+from .errors import file_reason
 from .merkle import CompactTree
 from .record_text import ROTATION, canonical_base64, may_rotate
 
-BUNDLE_FORMAT = "drawledger/bundle/v1"
+__all__ = [
+    "BUNDLE_FORMAT",
+    "BUNDLE_V1",
+    "Bundle",
+    "BundleError",
+    "BundleFile",
+    "checkpoint_line",
+    "end_line",
+    "event_line",
+    "header_line",
+    "parse_bundle",
+    "read_bundle",
+    "record_line",
+    "scan_bundle",
+]
 _EVENT_LINE = re.compile(
     rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"([A-Za-z0-9+/]*={0,2})"\}'
 )
@@ -39,47 +76,6 @@ _RECORD_AT = len(b'"record":"')
 # The same line up to its record: the one pass checks the record's characters by decoding it
 # strictly (binascii refuses what is not the alphabet with '=' only at its end), not by a match.
 _EVENT_HEAD = re.compile(rb'\{"event":(0|[1-9][0-9]*),"notification_id":(0|[1-9][0-9]*),"record":"')
-
-
-class BundleError(VerifyError):
-    """The input is not a complete, well-formed bundle (exit status 2)."""
-
-
-@dataclass
-class Bundle:
-    """A bundle held in memory (tests, the rule audit, the dispute check)."""
-
-    origin: str
-    keys: list[str]
-    exported_at: str
-    records: list[bytes] = field(default_factory=list)
-    notification_ids: list[int] = field(default_factory=list)
-    checkpoints: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.records)
-
-    @property
-    def record_bytes(self) -> int:
-        return sum(map(len, self.records))
-
-    def add_event(self, notification_id: int, record: bytes) -> None:
-        self.records.append(record)
-        self.notification_ids.append(notification_id)
-
-    def last_notification_id(self) -> int | None:
-        return self.notification_ids[-1] if self.notification_ids else None
-
-    def iter_records(self) -> Iterator[bytes]:
-        return iter(self.records)
-
-    def first_record(self) -> bytes | None:
-        return self.records[0] if self.records else None
-
-    def rotation_records(self) -> list[bytes]:
-        """The records that may be key rotations (a byte match, read unchecked)."""
-        return [r for r in self.records if ROTATION in r]
 
 
 @dataclass
@@ -99,7 +95,9 @@ class BundleFile:
     _last: int | None = None
     _first: bytes | None = None
     _rotations: list[bytes] = field(default_factory=list)
-    _digest: Any = field(default_factory=hashlib.sha256)  # over every record's base64 text
+    # Over every event line's record: a base64 record's text and a line feed, or 0x00, the
+    # length of a record carried as its envelope (8 bytes, big-endian) and the record.
+    _digest: Any = field(default_factory=hashlib.sha256)
     _hash_text: bool = True  # whether ``_digest`` is kept (not by a first pass guarded by root)
     _root: bytes | None = None  # the records' Merkle root, when that guards the later passes
     _exact: bool = True  # every event line in the exporter's own spelling (``_EVENT_LINE``)
@@ -109,6 +107,7 @@ class BundleFile:
     # Opened by ``open_bundle``: the header and the tail (checkpoints, end line) were read,
     # the events not yet; ``count`` is what the end line claims until the first pass is done.
     pending: bool = False
+    envelopes: bool = False  # a v2 bundle: events may carry their envelopes (bundle_lines.py)
 
     def add_event(self, notification_id: int, record: bytes) -> None:
         self._exact = False  # a line in another spelling: read again through the JSON path
@@ -131,7 +130,7 @@ class BundleFile:
         self._last = notification_id
 
     def add_exact(self, index: bytes, nid: bytes, text: bytes, lineno: int) -> None:
-        """``_add_exact``'s checks, in the same order, then ``add_encoded``: for the scan's loop
+        """``add_exact_line``'s checks, in the same order, then ``add_encoded``: for the scan's loop
         over a file's event lines in the exporter's spelling."""
         count, last, notification_id = self.count, self._last, int(nid)
         if int(index) != count:
@@ -152,6 +151,30 @@ class BundleFile:
                 self._rotations.append(record)
         self.count = count + 1
         self.record_bytes += len(text) // 4 * 3 - text.count(b"=", -2)
+        self._last = notification_id
+
+    def add_record(
+        self, index: bytes, nid: bytes, record: bytes, signature: bytes, lineno: int
+    ) -> None:
+        """``add_exact`` for an event line carrying its envelope, whose ``record`` is the
+        envelope, a line feed and the ``signature`` text, which must be canonical base64."""
+        count, last, notification_id = self.count, self._last, int(nid)
+        if int(index) != count:
+            raise BundleError(f"第 {lineno} 行：应为事件 {count}，实为 {int(index)!r}")
+        if last is not None and notification_id <= last:
+            raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
+        size = len(record)
+        if not canonical_base64(signature):
+            raise BundleError(f"第 {lineno} 行：signature 不是规范的 base64")
+        if self._hash_text:
+            self._digest.update(b"\x00" + size.to_bytes(8, "big") + record)
+        self.notification_ids.append(notification_id)
+        if count == 0:
+            self._first = record
+        if record.find(ROTATION) >= 0:
+            self._rotations.append(record)
+        self.count = count + 1
+        self.record_bytes += size
         self._last = notification_id
 
     def last_notification_id(self) -> int | None:
@@ -223,7 +246,7 @@ class BundleFile:
             scanned.exported_at,
             scanned.checkpoints,
             scanned.count,
-        ):
+        ) or (self.envelopes != scanned.envelopes):
             raise BundleError(f"{self.path}：文件在核验过程中被改动")
         self.record_bytes, self._exact = scanned.record_bytes, scanned._exact
         self._last, self._first, self._rotations = scanned._last, scanned._first, scanned._rotations
@@ -236,24 +259,30 @@ class BundleFile:
         tree = CompactTree() if self._root is not None else None
         update, decode, exact = digest.update, binascii.a2b_base64, self._exact
         leaf, sha256 = tree.append if tree is not None else None, hashlib.sha256
+        head = ENVELOPE_HEAD.match if self.envelopes else None
         try:
             with open(self.path, "rb") as f:
                 next(f, None)
                 for lineno, line in enumerate(f, start=2):
                     if count == self.count:
                         break
-                    if exact:  # every line as _EVENT_LINE spells it: the record ends at '"}\n'
-                        text = line[line.index(b'"record":"') + _RECORD_AT : -3]
+                    record = envelope_record(line, head(line)) if head is not None else None
+                    if record is not None:  # the envelope and signature, as they are
+                        if leaf is None:
+                            update(b"\x00" + len(record).to_bytes(8, "big") + record)
                     else:
-                        fast = _EVENT_LINE.fullmatch(line[:-1])
-                        text = fast.group(3) if fast is not None else _record_of(line, lineno)
-                    # Canonical base64 was checked by the scan; the digest proves the text the
-                    # same, or the root the records (a change since makes the pass fail when
-                    # it ends).
-                    record = decode(text)
-                    if leaf is None:
-                        update(text + b"\n")
-                    else:
+                        if exact:  # the line as _EVENT_LINE spells it: the record ends at '"}\n'
+                            text = line[line.index(b'"record":"') + _RECORD_AT : -3]
+                        else:
+                            fast = _EVENT_LINE.fullmatch(line[:-1])
+                            text = fast.group(3) if fast is not None else _record_of(line, lineno)
+                        # Canonical base64 was checked by the scan; the digest proves the text
+                        # the same, or the root the records (a change since makes the pass fail
+                        # when it ends).
+                        record = decode(text)
+                        if leaf is None:
+                            update(text + b"\n")
+                    if leaf is not None:
                         leaf(sha256(b"\x00" + record).digest())  # merkle.leaf_hash
                     yield record
                     count += 1
@@ -266,38 +295,10 @@ class BundleFile:
 
 
 def _record_of(raw: bytes, lineno: int) -> bytes:
-    record = _parse_line(raw, lineno).get("record")
+    record = parse_line(raw, lineno).get("record")
     if not isinstance(record, str) or not record.isascii():
         raise BundleError(f"第 {lineno} 行：文件在核验过程中被改动")
     return record.encode("ascii")
-
-
-def header_line(origin: str, keys: list[str], exported_at: str) -> bytes:
-    return _line(
-        {"bundle": BUNDLE_FORMAT, "origin": origin, "keys": keys, "exported_at": exported_at}
-    )
-
-
-def event_line(index: int, notification_id: int, record: bytes) -> bytes:
-    return _line(
-        {
-            "event": index,
-            "notification_id": notification_id,
-            "record": base64.b64encode(record).decode("ascii"),
-        }
-    )
-
-
-def checkpoint_line(note: str) -> bytes:
-    return _line({"checkpoint": note})
-
-
-def end_line(events: int, checkpoints: int) -> bytes:
-    return _line({"end": {"events": events, "checkpoints": checkpoints}})
-
-
-def _line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def read_bundle(path: Path | str) -> Bundle:
@@ -331,17 +332,21 @@ def scan_bundle(path: Path | str) -> BundleFile:
         raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
 
 
-def _header(first: bytes) -> tuple[str, list[str], str]:
-    """The header line's origin, keys and export time; BundleError if it is not one."""
-    header = _parse_line(first, 1)
-    if header.get("bundle") != BUNDLE_FORMAT:
-        raise BundleError(f"第 1 行：应为 {BUNDLE_FORMAT} 文件头，实为 {_short(first)}")
+def _header(first: bytes) -> tuple[str, list[str], str, bool]:
+    """The header line's origin, keys and export time, and whether it is a v2 bundle's (whose
+    events may carry their envelopes); BundleError if it is not one."""
+    header = parse_line(first, 1)
+    if header.get("bundle") not in FORMATS:
+        raise BundleError(
+            f"第 1 行：应为 {BUNDLE_FORMAT}（或 {BUNDLE_V1}）文件头，实为 {short_text(first)}"
+        )
     origin, keys = header.get("origin"), header.get("keys")
     if not isinstance(origin, str) or not isinstance(keys, list):
         raise BundleError("第 1 行：文件头须有 'origin'（字符串）和 'keys'（列表）")
     if not all(isinstance(k, str) for k in keys):
         raise BundleError("第 1 行：每个密钥都必须是公钥字符串")
-    return origin, keys, str(header.get("exported_at", ""))
+    exported_at = str(header.get("exported_at", ""))
+    return origin, keys, exported_at, header["bundle"] == BUNDLE_FORMAT
 
 
 def _parse_lines(source: Iterable[bytes], make: Any = Bundle) -> Any:
@@ -364,17 +369,40 @@ def _read_lines(
     if first is None:
         raise BundleError("输入为空：不是导出包")
     if not first.endswith(b"\n"):
-        raise BundleError(_TRUNCATED)
-    bundle = make(*_header(first[:-1]))
+        raise BundleError(TRUNCATED)
+    origin, keys, exported_at, envelopes = _header(first[:-1])
+    bundle = make(origin, keys, exported_at)
+    bundle.envelopes = envelopes
     end: dict[str, Any] | None = None
     add_exact = bundle.add_exact if isinstance(bundle, BundleFile) else None
+    add_record = bundle.add_record if isinstance(bundle, BundleFile) else None
     decode, match, head = binascii.a2b_base64, _EVENT_LINE.fullmatch, _EVENT_HEAD.match
+    envelope_head = ENVELOPE_HEAD.match
     for lineno, line in enumerate(lines, start=2):
         if not line.endswith(b"\n"):
-            raise BundleError(_TRUNCATED)
+            raise BundleError(TRUNCATED)
         if end is not None:
             raise BundleError(f"第 {lineno} 行：结束行之后还有内容")
-        if records and add_exact is not None and not bundle.checkpoints:
+        fields = envelope_head(line)
+        if fields is not None and not bundle.checkpoints:
+            # An event line carrying its envelope (bundle_lines.py): its record is the line's
+            # bytes, not decoded; whether the envelope is canonical is step 3's to say.
+            record = envelope_record(line, fields)
+            if record is not None:
+                if not envelopes:
+                    raise BundleError(
+                        f"第 {lineno} 行：{BUNDLE_V1} 导出包中出现携带信封原文的事件行"
+                    )
+                if add_record is None:  # a Bundle
+                    add_envelope_line(bundle, fields, record, lineno)
+                else:
+                    add_record(fields[1], fields[2], record, fields[3], lineno)
+                if records:
+                    yield record
+                continue
+        if envelopes:
+            pass  # a record in base64 in a v2 bundle: the general path below (add_event_object)
+        elif records and add_exact is not None and not bundle.checkpoints:
             # The one pass decodes every record: a line that is _EVENT_LINE's up to its
             # record and ends '"}' is one _EVENT_LINE matches if the record decodes strictly
             # (else the match below decides, as in the scan).
@@ -389,24 +417,28 @@ def _read_lines(
                     add_exact(fields[1], fields[2], text, lineno)
                     yield record
                     continue
-        fast = match(line, 0, len(line) - 1)  # the line without its line feed, uncopied
+        fast = None if envelopes else match(line, 0, len(line) - 1)  # the line uncopied
         if fast is not None and not bundle.checkpoints:
             # The exporter's exact spelling of an event line, read without a JSON parse; any
             # other spelling takes the general path below and is checked the same way.
             index, nid, record = fast.groups()
             if add_exact is None:  # a Bundle
-                _add_exact(bundle, int(index), int(nid), record, lineno)
+                add_exact_line(bundle, int(index), int(nid), record, lineno)
             else:
                 add_exact(index, nid, record, lineno)
             if records:
                 yield decode(record)
             continue
         raw = line[:-1]
-        obj = _parse_line(raw, lineno)
+        obj = parse_line(raw, lineno)
         if "event" in obj:
             if bundle.checkpoints:
                 raise BundleError(f"第 {lineno} 行：检查点之后出现事件")
-            decoded = _add_event(bundle, obj, lineno)
+            if "envelope" in obj or "signature" in obj:
+                raise BundleError(
+                    f"第 {lineno} 行：携带信封原文的事件行必须与导出程序所写完全一致，信封在最后"
+                )
+            decoded = add_event_object(bundle, obj, lineno)
             if records:
                 yield decoded
         elif "checkpoint" in obj:
@@ -416,7 +448,7 @@ def _read_lines(
         elif "end" in obj:
             end = obj["end"]
         else:
-            raise BundleError(f"第 {lineno} 行：无法识别的行 {_short(raw)}")
+            raise BundleError(f"第 {lineno} 行：无法识别的行 {short_text(raw)}")
     if end is None:
         raise BundleError("没有结束行：导出包被截断")
     counts = (bundle.count, len(bundle.checkpoints))
@@ -426,52 +458,3 @@ def _read_lines(
             "导出包被截断或拼接"
         )
     return bundle
-
-
-_TRUNCATED = "最后一行没有换行符：导出包被截断"
-
-
-def _add_exact(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
-    """``_add_event`` for a line in the exporter's spelling, into a ``Bundle``: its record's
-    base64 is checked canonical without decoding it (``BundleFile.add_exact`` makes the same
-    checks and keeps the text's digest, not the bytes)."""
-    if index != bundle.count:
-        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
-    last = bundle.last_notification_id()
-    if last is not None and nid <= last:
-        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
-    if not canonical_base64(record):
-        raise BundleError(f"第 {lineno} 行：record 不是规范的 base64")
-    bundle.add_event(nid, binascii.a2b_base64(record))
-
-
-def _add_event(bundle: Bundle | BundleFile, obj: dict[str, Any], lineno: int) -> bytes:
-    index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
-    if index != bundle.count:
-        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
-    last = bundle.last_notification_id()
-    if type(nid) is not int or (last is not None and nid <= last):
-        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
-    if not isinstance(record, str):
-        raise BundleError(f"第 {lineno} 行：record 必须是 base64 字符串")
-    try:
-        decoded = b64decode_strict(record)
-    except ValueError:
-        raise BundleError(f"第 {lineno} 行：record 不是规范的 base64") from None
-    bundle.add_event(nid, decoded)
-    return decoded
-
-
-def _parse_line(raw: bytes, lineno: int) -> dict[str, Any]:
-    try:
-        obj = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BundleError(f"第 {lineno} 行：不是 JSON：{_short(raw)}") from None
-    if not isinstance(obj, dict):
-        raise BundleError(f"第 {lineno} 行：应为 JSON 对象")
-    return obj
-
-
-def _short(raw: bytes) -> str:
-    text = raw[:60].decode("utf-8", "replace")
-    return repr(text + ("…" if len(raw) > 60 else ""))

@@ -32,13 +32,13 @@ def open_bundle(path: Path | str) -> BundleFile:
         raise BundleError(f"{path}：无法读取：{file_reason(e)}") from None
     if ahead is None:
         return scan_bundle(path)
-    (origin, keys, exported_at), checkpoints, count = ahead
+    (origin, keys, exported_at, envelopes), checkpoints, count = ahead
     bundle = BundleFile(Path(path), origin, keys, exported_at, checkpoints, count)
-    bundle.pending = True
+    bundle.pending, bundle.envelopes = True, envelopes
     return bundle
 
 
-def _read_ahead(f: Any) -> tuple[tuple[str, list[str], str], list[str], int] | None:
+def _read_ahead(f: Any) -> tuple[tuple[str, list[str], str, bool], list[str], int] | None:
     """The header, the checkpoints and the end line's event count of an open bundle file,
     or None unless the first line is a header and the last lines are checkpoint lines then
     an end line counting them, each LF-terminated (the scan decides what else is wrong)."""

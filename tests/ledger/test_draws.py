@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 
 from ledger.draws.service import Draws
@@ -12,6 +9,7 @@ from ledger.errors import BadInput, Conflict, Forbidden
 from ledger.export import export_bundle
 from tests.ledger.workflow import CONTRIBUTIONS, reveal, with_ceremony
 from verify.bundle import read_bundle
+from verify.bundle_lines import event_line, line_event
 from verify.checks import verify_bundle
 from verify.draws import nonce_commitment
 from verify.entropy import derive_seed_v2
@@ -156,18 +154,18 @@ def test_a_selection_rewritten_with_the_ledger_key_is_caught_by_the_replay(burea
     export_bundle(bureau, tmp_path / "b.jsonl")
     lines = (tmp_path / "b.jsonl").read_bytes().split(b"\n")
     for n, line in enumerate(lines):
-        if b'"record"' not in line:
+        found = line_event(line)
+        if found is None:
             continue
-        entry = json.loads(line)
-        event = decode_record(base64.b64decode(entry["record"]))
+        index, nid, stored = found
+        event = decode_record(stored)
         if event.type == "draw.targets_selected":
             envelope = dict(event.envelope)
             chosen = envelope["payload"]["strata"][0]["selected"]
             chosen[0], chosen[1] = chosen[1], chosen[0]  # a chosen order, not the tickets'
             record, _ = encode_record(envelope, bureau.signer)
-            entry["record"] = base64.b64encode(record).decode()
-            lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
-            position = entry["event"]
+            lines[n] = event_line(index, nid, record)[:-1]
+            position = index
     (tmp_path / "b.jsonl").write_bytes(b"\n".join(lines))
     report = verify_bundle(read_bundle(tmp_path / "b.jsonl"))
     step9 = report.steps[8]

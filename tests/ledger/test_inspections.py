@@ -3,9 +3,7 @@ and every way of getting it wrong, each refused with nothing recorded."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from datetime import date
 
 import pytest
@@ -18,6 +16,7 @@ from ledger.inspections.service import Inspections
 from ledger.publications.service import Publishing
 from ledger.registry.identities import bound_official
 from verify.bundle import read_bundle
+from verify.bundle_lines import event_line, line_event
 from verify.checks import verify_bundle
 from verify.events import decode_record, encode_record
 from verify.results import content_digest
@@ -495,17 +494,17 @@ def _resign(path, bureau, event_type, change):
     with the ledger's own key (an operator holding the key); returns the event's position."""
     lines = path.read_bytes().split(b"\n")
     for n, line in enumerate(lines):
-        if not line.startswith(b'{"event"'):
+        found = line_event(line)
+        if found is None:
             continue
-        entry = json.loads(line)
-        event = decode_record(base64.b64decode(entry["record"]))
+        index, nid, stored = found
+        event = decode_record(stored)
         if event.type == event_type:
             envelope = dict(event.envelope)
             envelope["payload"] = {**envelope["payload"], **change(envelope["payload"])}
             record, _ = encode_record(envelope, bureau.signer)
-            entry["record"] = base64.b64encode(record).decode()
-            lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
-            position = entry["event"]
+            lines[n] = event_line(index, nid, record)[:-1]
+            position = index
     path.write_bytes(b"\n".join(lines))
     return position
 

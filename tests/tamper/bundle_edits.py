@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verify.bundle import checkpoint_line, end_line, event_line, header_line
+from verify.bundle_lines import line_event
 from verify.events import canonical, decode_record, encode_record
 from verify.keys import SignerKey
 from verify.merkle import leaf_hash, root_from_leaf_hashes
@@ -33,13 +34,13 @@ class EditableBundle:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EditableBundle:
-        lines = [json.loads(line) for line in data.split(b"\n")[:-1]]
-        bundle = cls(header=lines[0])
-        for obj in lines[1:]:
-            if "event" in obj:
-                record = base64.b64decode(obj["record"])
-                bundle.events.append(EventLine(obj["notification_id"], record))
-            elif "checkpoint" in obj:
+        raw = data.split(b"\n")[:-1]
+        bundle = cls(header=json.loads(raw[0]))
+        for line in raw[1:]:
+            event = line_event(line)
+            if event is not None:
+                bundle.events.append(EventLine(event[1], event[2]))
+            elif "checkpoint" in (obj := json.loads(line)):
                 bundle.checkpoints.append(obj["checkpoint"])
         return bundle
 

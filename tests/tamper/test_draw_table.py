@@ -8,15 +8,13 @@ the registry from the bundle, recomputes the table and names the difference.
 
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 
 from ledger.draws.service import Draws
 from ledger.export import export_bundle
 from tests.ledger.workflow import reveal, with_ceremony
-from verify.bundle import read_bundle
+from verify.bundle import event_line, read_bundle
+from verify.bundle_lines import line_event
 from verify.checks import verify_bundle
 from verify.draw_rules import population_table
 from verify.draws import population_table_digest
@@ -36,17 +34,17 @@ def _edit_freeze(path, signer, change) -> int:  # type: ignore[no-untyped-def]
     lines = path.read_bytes().split(b"\n")
     position = -1
     for n, line in enumerate(lines):
-        if b'"record"' not in line:
+        found = line_event(line)
+        if found is None:
             continue
-        entry = json.loads(line)
-        event = decode_record(base64.b64decode(entry["record"]))
+        index, nid, stored = found
+        event = decode_record(stored)
         if event.type == "draw.population_frozen":
             envelope = dict(event.envelope)
             envelope["payload"] = change(dict(envelope["payload"]))
             record, _ = encode_record(envelope, signer)
-            entry["record"] = base64.b64encode(record).decode()
-            lines[n] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
-            position = entry["event"]
+            lines[n] = event_line(index, nid, record)[:-1]
+            position = index
     path.write_bytes(b"\n".join(lines))
     return position
 

@@ -238,12 +238,13 @@ def test_a_first_pass_left_unfinished_is_made_again_in_full(bundle_path, ledger_
 
 
 def test_the_command_refuses_what_the_pass_finds_as_unusable_input(bundle_path, capsys):
-    """A structural fault the one pass finds (here a record that is not canonical base64, in
-    the middle of the file) is exit 2 and one line, as when the scan found it first."""
+    """A structural fault the one pass finds (here a signature that is not canonical base64,
+    in the middle of the file) is exit 2 and one line, as when the scan found it first."""
     from verify.__main__ import main
 
     lines = _lines(bundle_path)
-    lines[8] = lines[8].replace(b'"}', b'A"}')  # '=' no longer last, or length off
+    assert b'","envelope":{' in lines[8]
+    lines[8] = lines[8].replace(b'","envelope":', b'A","envelope":')  # '=' no longer last
     _write(bundle_path, lines)
     assert main([str(bundle_path)]) == 2
     out, err = capsys.readouterr()

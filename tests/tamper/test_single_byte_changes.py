@@ -179,9 +179,10 @@ def test_an_uppercase_key_id_in_the_header_names_the_same_key(small_bundle):
 
 
 def _respelled_record(data: bytes) -> bytes:
-    """One record's base64 respelled: the character before '=' carries unused low bits, and
-    flipping the lowest of them leaves the decoded bytes the same."""
-    for m in re.finditer(rb'"record":"[^"]*?(=+)"', data):
+    """One record's base64 respelled (the signature's, in a line carrying its envelope): the
+    character before '=' carries unused low bits, and flipping the lowest of them leaves the
+    decoded bytes the same."""
+    for m in re.finditer(rb'"(?:record|signature)":"[^"]*?(=+)"', data):
         position = m.start(1) - 1
         alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
         value = alphabet.index(data[position : position + 1])
