@@ -204,7 +204,7 @@ def test_the_outside_script_checks_the_seed_of_a_record_revealed_but_not_yet_dra
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"seed: {response.json()['manifest']['seed_revealed']['seed']}" in done.stdout
+    assert f"种子：{response.json()['manifest']['seed_revealed']['seed']}" in done.stdout
     assert "selection" not in done.stdout
 
 

@@ -77,5 +77,5 @@ def test_an_import_streams_in_memory_that_holding_the_file_exceeds(data, tmp_pat
 
     streamed = _import(file, data, batch=1000)  # as shipped
     assert streamed.returncode == 0, streamed.stderr[-2000:]
-    assert f"recorded {ROWS}," in streamed.stdout
+    assert f"已记录 {ROWS} 行" in streamed.stdout
     assert _registered(data) == ROWS

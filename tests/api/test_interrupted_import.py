@@ -45,7 +45,7 @@ def test_an_import_killed_while_recording_records_nothing_and_runs_again_whole(d
     )
     assert process.stderr is not None
     deadline = time.monotonic() + 120
-    while b"recording targets" not in process.stderr.readline():
+    while "记录检查对象".encode() not in process.stderr.readline():
         assert process.poll() is None and time.monotonic() < deadline, "the import ended early"
     process.send_signal(signal.SIGKILL)  # in the middle of recording
     process.wait()

@@ -262,7 +262,7 @@ def test_an_exported_cli_file_by_division_reimports_unchanged(tmp_path, capsys):
     args = ["export-registry", "targets", "--data", str(data), "--out", str(out)]
     head = str(registry.app.recorder.max_notification_id())
     assert drawledger([*args, "--division", "gqc", "--as-of", head]) == 0
-    assert "1 targets" in capsys.readouterr().out
+    assert "1 个检查对象" in capsys.readouterr().out
     assert (
         drawledger(
             [
@@ -279,4 +279,4 @@ def test_an_exported_cli_file_by_division_reimports_unchanged(tmp_path, capsys):
         )
         == 0
     )
-    assert "recorded 0, updated 0, unchanged 1" in capsys.readouterr().out
+    assert "已记录 0 行，更新 0 行，未变 1 行" in capsys.readouterr().out
