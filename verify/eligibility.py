@@ -9,12 +9,12 @@ population or listed as an exclusion with its reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .inspection_rules import ON_DUTY, certificate_valid_on
-from .registry_state import InspectorState, RegistryState, TargetState
+from .registry_state import InspectorState, RegistryState, TargetRows, TargetState
 
 STRATIFY_BY = ("district", "grid", "credit_class", "kind")
 # Who may be drawn when the policy's ``eligibility`` omits its lists.
@@ -161,9 +161,7 @@ def population(
     """The eligible targets in scope, by stratum, and every exclusion with its reason."""
     strata: dict[str, list[str]] = {}
     exclusions = []
-    for target in state.targets.values():
-        if not matches(target, criteria):
-            continue
+    for target in _in_scope(state, criteria):
         reason = target_exclusion(target, state, policy, year)
         if reason is not None:
             exclusions.append((target.key, reason))
@@ -174,6 +172,19 @@ def population(
         strata={s: sorted(keys) for s, keys in sorted(strata.items())},
         exclusions=sorted(exclusions),
     )
+
+
+def _in_scope(state: RegistryState, criteria: dict[str, Any]) -> Iterator[TargetState]:
+    """The targets ``matches`` passes, in order. Held as compact rows (a verifier's fold,
+    ``TargetRows``), the test runs once for each distinct profile (it reads no id nor key),
+    and only the targets in scope are rebuilt as records."""
+    targets = state.targets
+    if isinstance(targets, TargetRows):
+        yield from targets.matching(lambda target: matches(target, criteria))
+        return
+    for target in targets.values():
+        if matches(target, criteria):
+            yield target
 
 
 def weights(state: RegistryState, keys: list[str], policy: dict[str, Any]) -> dict[str, int]:

@@ -23,29 +23,26 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from .aggregate_ids import packed
+from .target_rows import TargetRows, TargetState
+
+__all__ = [
+    "InspectorState",
+    "RegistryState",
+    "TargetRows",
+    "TargetState",
+    "codes",
+    "fold",
+    "target_key",
+]
 
 
 def target_key(kind: str, code: str) -> str:
     """The id a target is drawn under: its credit code, or ``kind:code`` for projects and
     individuals (an individual's code is a pseudonymous reference)."""
     return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
-
-
-class TargetState(NamedTuple):
-    aggregate: str
-    key: str
-    kind: str
-    name: str | None
-    district: str
-    grid: str | None
-    division: str
-    items: tuple[str, ...]
-    credit_class: str
-    risk_flags: tuple[str, ...]
-    status: str = "in_business"
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ _INSPECTOR_FIELDS = (
 
 @dataclass
 class RegistryState:
-    targets: dict[str, TargetState] = field(default_factory=dict)  # by aggregate id
+    targets: dict[str, TargetState] | TargetRows = field(default_factory=dict)  # by aggregate id
     inspectors: dict[str, InspectorState] = field(default_factory=dict)  # by code
     inspector_codes: dict[str, str] = field(default_factory=dict)  # aggregate id -> code
     policy: dict[str, Any] | None = None
@@ -86,8 +83,16 @@ class RegistryState:
     names: bool = field(default=True, compare=False)
     # Whether records are kept by packed aggregate id (``aggregate_ids.packed``: 16 bytes for a
     # canonical id, ~32 B a target less; a record's ``aggregate`` is then that key): the
-    # verifier's steps 9 and 10 fold so (issue 15); who reads ``aggregate`` unpacks it.
+    # verifier's steps 9 and 10 fold so (issue 15); who reads ``aggregate`` unpacks it. Their
+    # targets are then held as compact rows (``target_rows.TargetRows``: ~56 B a target's
+    # record and key, not ~200), read as the same records.
     packed_ids: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.packed_ids and type(self.targets) is dict:
+            rows = TargetRows()
+            rows.update(self.targets)
+            self.targets = rows
 
     def apply(self, envelope: dict[str, Any]) -> None:
         """Fold one event envelope in (events of other kinds are ignored)."""
@@ -102,8 +107,9 @@ class RegistryState:
     def copy(self) -> RegistryState:
         """The same state, unaffected by what is folded into this one afterwards (records are
         replaced, never changed, so they are shared)."""
+        targets = self.targets
         return RegistryState(
-            targets=dict(self.targets),
+            targets=targets.copy() if isinstance(targets, TargetRows) else dict(targets),
             inspectors=dict(self.inspectors),
             inspector_codes=dict(self.inspector_codes),
             policy=self.policy,
@@ -120,6 +126,8 @@ class RegistryState:
         """``target_by_key()`` restricted to ``keys`` (the same record for each, the last
         registered under a key as there): one pass over the registry, no index of all of it
         (a province's is ~45 MiB a copy, issue 15)."""
+        if isinstance(self.targets, TargetRows):
+            return self.targets.by_keys(keys)  # by the keys' bytes: no record rebuilt in vain
         wanted = set(keys)
         return {t.key: t for t in self.targets.values() if t.key in wanted}
 

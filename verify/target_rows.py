@@ -1,0 +1,219 @@
+"""A verifier's registry of targets, one compact row a target (issue 15: the registry of a
+province's 1,000,000 targets, folded by steps 9 and 10, in < 512 MiB with everything else).
+
+A target's record (``registry_state.TargetState``) is its aggregate id, its key, and nine fields
+that thousands of targets share: kind, name (None in a verifier's fold), district, grid,
+division, items, credit class, risk flags and status — its *profile*. ``TargetRows`` holds, by
+aggregate id, one ``bytes`` a target: the number of its profile (4 bytes) then its key in UTF-8
+(a credit code's 18 bytes: ~56 B in all, where the record as a named tuple with its key as text
+took ~200 B). Each distinct profile is one tuple, kept once in a table (``Profiles``) that a
+copy shares; a record is rebuilt, equal field by field to the one that was stored, each time it
+is read.
+
+A row is never changed in place: storing a record replaces the target's ``bytes``, and a
+profile is never changed, so an amendment to one target moves it to another profile and leaves
+every other target sharing its old one as it was. A copy copies the mapping of ids to rows and
+shares the rows and the profile table, as ``RegistryState.copy`` shares records.
+
+Exactly the record that was stored is read back. Only text survives the bytes exactly, so
+anything else is stored as the record itself (a ``TargetState``, as before): a key that is not
+a text, a record whose id is not its key here, and a profile holding anything but texts, None
+and tuples of texts (an equal profile of other types — ``1``, ``True``, ``1.0`` — would be read
+back as the first one's). A key's text is encoded with ``surrogatepass``, so a forged lone
+surrogate (``"\\ud800"`` in the JSON) is kept exactly too.
+
+Pure data: standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any, NamedTuple, cast
+
+
+class TargetState(NamedTuple):
+    """A target's record as the draw rules read it (``registry_state`` folds it)."""
+
+    aggregate: str
+    key: str
+    kind: str
+    name: str | None
+    district: str
+    grid: str | None
+    division: str
+    items: tuple[str, ...]
+    credit_class: str
+    risk_flags: tuple[str, ...]
+    status: str = "in_business"
+
+
+PROFILE_BYTES = 4  # a profile's number, little-endian, at the start of a row
+PROFILES_KEPT = 1 << 20  # at most this many profiles numbered; a target beyond is kept whole
+_UTF8 = "utf-8"
+_EXACT = "surrogatepass"  # every text round-trips, a lone surrogate included
+_new = tuple.__new__
+
+
+class Profiles:
+    """The distinct profiles (a record's nine shared fields as one tuple), numbered once each."""
+
+    __slots__ = ("numbers", "rows")
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[Any, ...], bytes] = {}  # profile -> its number, as bytes
+        self.rows: list[tuple[Any, ...]] = []  # number -> profile
+
+    def number(self, profile: tuple[Any, ...]) -> bytes | None:
+        """The profile's number as a row's prefix, numbered now if new; None if it is not one
+        that reads back exactly (see the module docstring) or the table is full."""
+        found = self.numbers.get(profile)
+        if found is not None:  # equal to a profile of texts only: the same texts
+            return found
+        if len(self.rows) >= PROFILES_KEPT or not all(map(_plain, profile)):
+            return None
+        found = len(self.rows).to_bytes(PROFILE_BYTES, "little")
+        self.numbers[profile] = found
+        self.rows.append(profile)
+        return found
+
+
+def _plain(value: Any) -> bool:
+    """Whether a field is a text, None or a tuple of texts (what a dict key equal to it must
+    then be too)."""
+    kind = type(value)
+    if kind is str or value is None:
+        return True
+    return kind is tuple and all(type(v) is str for v in value)
+
+
+class TargetRows(MutableMapping[Any, TargetState]):
+    """aggregate id -> ``TargetState``, stored as one compact row a target (module docstring)."""
+
+    __slots__ = ("_profiles", "_rows")
+
+    def __init__(
+        self, rows: dict[Any, bytes | TargetState] | None = None, profiles: Profiles | None = None
+    ) -> None:
+        self._rows: dict[Any, bytes | TargetState] = {} if rows is None else rows
+        self._profiles = Profiles() if profiles is None else profiles
+
+    def _record(self, aggregate: Any, row: bytes | TargetState) -> TargetState:
+        if type(row) is not bytes:  # kept whole
+            return cast(TargetState, row)
+        profile = self._profiles.rows[int.from_bytes(row[:PROFILE_BYTES], "little")]
+        key = row[PROFILE_BYTES:].decode(_UTF8, _EXACT)
+        return _new(TargetState, (aggregate, key, *profile))  # type: ignore[no-any-return]
+
+    def __getitem__(self, aggregate: Any) -> TargetState:
+        return self._record(aggregate, self._rows[aggregate])
+
+    def __setitem__(self, aggregate: Any, target: TargetState) -> None:
+        self._rows[aggregate] = self._row(aggregate, target)
+
+    def _row(self, aggregate: Any, target: TargetState) -> bytes | TargetState:
+        if type(target) is not TargetState or target.aggregate is not aggregate:
+            return target
+        key = target.key
+        if type(key) is not str:
+            return target
+        number = self._profiles.number(target[2:])
+        if number is None:
+            return target
+        return number + key.encode(_UTF8, _EXACT)
+
+    def __delitem__(self, aggregate: Any) -> None:
+        del self._rows[aggregate]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, aggregate: object) -> bool:
+        return aggregate in self._rows
+
+    def get(self, aggregate: Any, default: Any = None) -> Any:
+        row = self._rows.get(aggregate)
+        return default if row is None else self._record(aggregate, row)
+
+    def values(self) -> _Records:  # type: ignore[override]
+        return _Records(self)
+
+    def items(self) -> _Items:  # type: ignore[override]
+        return _Items(self)
+
+    def copy(self) -> TargetRows:
+        """The same records, unaffected by what is stored in this one afterwards (rows are
+        replaced, never changed, and profiles never change: both are shared)."""
+        return TargetRows(dict(self._rows), self._profiles)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return len(self) == len(other) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping, changed in place
+
+    def __repr__(self) -> str:
+        return f"TargetRows({dict(self.items())!r})"
+
+    def matching(self, test: Callable[[TargetState], bool]) -> Iterator[TargetState]:
+        """Every record, in order, that passes ``test`` — a test of the profile's fields alone
+        (it is given the record with no id and no key), called once for each distinct profile
+        met, where it is first met (a record kept whole is tested itself)."""
+        verdicts: dict[bytes, bool] = {}
+        profiles = self._profiles.rows
+        for aggregate, row in self._rows.items():
+            if type(row) is not bytes:  # kept whole
+                if test(cast(TargetState, row)):
+                    yield cast(TargetState, row)
+                continue
+            prefix = row[:PROFILE_BYTES]
+            passed = verdicts.get(prefix)
+            profile = profiles[int.from_bytes(prefix, "little")]
+            if passed is None:
+                passed = verdicts[prefix] = test(_new(TargetState, (None, None, *profile)))
+            if passed:
+                key = row[PROFILE_BYTES:].decode(_UTF8, _EXACT)
+                yield _new(TargetState, (aggregate, key, *profile))
+
+    def by_keys(self, keys: Iterable[Any]) -> dict[Any, TargetState]:
+        """key -> record for the records whose key is one of ``keys``, the last under a key in
+        order (as ``{t.key: t for t in values() if t.key in set(keys)}``), comparing the keys'
+        bytes: no record is rebuilt but the ones found."""
+        wanted = set(keys)
+        encoded = {k.encode(_UTF8, _EXACT) for k in wanted if type(k) is str}
+        found: dict[Any, TargetState] = {}
+        for aggregate, row in self._rows.items():
+            if type(row) is bytes:
+                if row[PROFILE_BYTES:] in encoded:
+                    target = self._record(aggregate, row)
+                    found[target.key] = target
+            elif cast(TargetState, row).key in wanted:  # kept whole
+                found[cast(TargetState, row).key] = cast(TargetState, row)
+        return found
+
+
+class _Records:
+    """The records in order (``values()``), each rebuilt as it is read."""
+
+    __slots__ = ("_of",)
+
+    def __init__(self, of: TargetRows) -> None:
+        self._of = of
+
+    def __iter__(self) -> Iterator[TargetState]:
+        record = self._of._record
+        for aggregate, row in self._of._rows.items():
+            yield record(aggregate, row)
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+
+class _Items(_Records):
+    def __iter__(self) -> Iterator[tuple[Any, TargetState]]:  # type: ignore[override]
+        record = self._of._record
+        for aggregate, row in self._of._rows.items():
+            yield aggregate, record(aggregate, row)
