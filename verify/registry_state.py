@@ -14,7 +14,10 @@ A target's record is compact, as a verifier holds one per target of a province (
 from a row at C speed), every repeated text (division, district, kind, status, credit class,
 item code) one interned string, its items and risk flags tuples shared by every target listing
 the same codes in the same order, and a verifier's fold (``RegistryState(names=False)``) does
-not keep the names no draw rule reads.
+not keep the names no draw rule reads. The verifier's steps 9 and 10 fold by packed id
+(``packed_ids=True``) and hold the targets as compact rows (``target_rows.TargetRows``: a
+target's shared fields as one numbered profile, its key in UTF-8, one ``bytes`` a target),
+read back as the same records.
 """
 
 from __future__ import annotations

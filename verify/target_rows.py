@@ -162,7 +162,7 @@ class TargetRows(MutableMapping[Any, TargetState]):
         """Every record, in order, that passes ``test`` — a test of the profile's fields alone
         (it is given the record with no id and no key), called once for each distinct profile
         met, where it is first met (a record kept whole is tested itself)."""
-        verdicts: dict[bytes, bool] = {}
+        passing: dict[bytes, tuple[Any, ...] | None] = {}  # number -> profile if it passes
         profiles = self._profiles.rows
         for aggregate, row in self._rows.items():
             if type(row) is not bytes:  # kept whole
@@ -170,11 +170,14 @@ class TargetRows(MutableMapping[Any, TargetState]):
                     yield cast(TargetState, row)
                 continue
             prefix = row[:PROFILE_BYTES]
-            passed = verdicts.get(prefix)
-            profile = profiles[int.from_bytes(prefix, "little")]
-            if passed is None:
-                passed = verdicts[prefix] = test(_new(TargetState, (None, None, *profile)))
-            if passed:
+            try:
+                profile = passing[prefix]
+            except KeyError:
+                profile = profiles[int.from_bytes(prefix, "little")]
+                if not test(_new(TargetState, (None, None, *profile))):
+                    profile = None
+                passing[prefix] = profile
+            if profile is not None:
                 key = row[PROFILE_BYTES:].decode(_UTF8, _EXACT)
                 yield _new(TargetState, (aggregate, key, *profile))
 
