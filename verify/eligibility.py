@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .inspection_rules import ON_DUTY, certificate_valid_on
@@ -180,7 +181,7 @@ def _in_scope(state: RegistryState, criteria: dict[str, Any]) -> Iterator[Target
     and only the targets in scope are rebuilt as records."""
     targets = state.targets
     if isinstance(targets, TargetRows):
-        yield from targets.matching(lambda target: matches(target, criteria))
+        yield from targets.matching(partial(matches, criteria=criteria))
         return
     for target in targets.values():
         if matches(target, criteria):

@@ -52,6 +52,7 @@ PROFILES_KEPT = 1 << 20  # at most this many profiles numbered; a target beyond 
 _UTF8 = "utf-8"
 _EXACT = "surrogatepass"  # every text round-trips, a lone surrogate included
 _new = tuple.__new__
+_UNSEEN: Any = object()  # a profile not tested yet
 
 
 class Profiles:
@@ -162,7 +163,8 @@ class TargetRows(MutableMapping[Any, TargetState]):
         """Every record, in order, that passes ``test`` — a test of the profile's fields alone
         (it is given the record with no id and no key), called once for each distinct profile
         met, where it is first met (a record kept whole is tested itself)."""
-        passing: dict[bytes, tuple[Any, ...] | None] = {}  # number -> profile if it passes
+        passing: dict[bytes, Any] = {}  # number -> the profile if it passes, else None
+        get = passing.get
         profiles = self._profiles.rows
         for aggregate, row in self._rows.items():
             if type(row) is not bytes:  # kept whole
@@ -170,9 +172,8 @@ class TargetRows(MutableMapping[Any, TargetState]):
                     yield cast(TargetState, row)
                 continue
             prefix = row[:PROFILE_BYTES]
-            try:
-                profile = passing[prefix]
-            except KeyError:
+            profile = get(prefix, _UNSEEN)
+            if profile is _UNSEEN:
                 profile = profiles[int.from_bytes(prefix, "little")]
                 if not test(_new(TargetState, (None, None, *profile))):
                     profile = None
