@@ -67,7 +67,10 @@ class Profiles:
     def number(self, profile: tuple[Any, ...]) -> bytes | None:
         """The profile's number as a row's prefix, numbered now if new; None if it is not one
         that reads back exactly (see the module docstring) or the table is full."""
-        found = self.numbers.get(profile)
+        try:
+            found = self.numbers.get(profile)
+        except TypeError:  # a field that cannot be a key (a forged payload's dict): not one
+            return None
         if found is not None:  # equal to a profile of texts only: the same texts
             return found
         if len(self.rows) >= PROFILES_KEPT or not all(map(_plain, profile)):

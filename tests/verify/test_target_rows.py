@@ -140,6 +140,20 @@ def test_fields_equal_but_of_another_type_are_not_merged_into_one_profile():
     # shares one tuple of equal codes; no rule tells them apart.)
 
 
+def test_a_forged_field_that_cannot_be_a_key_is_kept_whole_as_in_the_plain_fold():
+    ids = _ids(3)
+    forged: list[dict[str, Any]] = [
+        {"division": {"not": "a division"}},
+        {"items": [{"code": "qsxk"}, ["x"]]},
+        {"district": ["武进区"]},
+    ]
+    plain, state = _folds(
+        [_registered(a, f"k{n}", **f) for n, (a, f) in enumerate(zip(ids, forged, strict=True))]
+    )
+    _same(plain, state)
+    assert state.targets[packed(ids[0])].division == {"not": "a division"}
+
+
 def test_a_lookalike_id_reaches_no_row_and_an_update_under_it_fails_as_in_the_plain_fold():
     real = _ids(1)[0]
     plain, state = _folds([_registered(real, "91320400X")])
