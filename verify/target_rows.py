@@ -112,18 +112,13 @@ class TargetRows(MutableMapping[Any, TargetState]):
         return self._record(aggregate, self._rows[aggregate])
 
     def __setitem__(self, aggregate: Any, target: TargetState) -> None:
-        self._rows[aggregate] = self._row(aggregate, target)
-
-    def _row(self, aggregate: Any, target: TargetState) -> bytes | TargetState:
-        if type(target) is not TargetState or target.aggregate is not aggregate:
-            return target
-        key = target.key
-        if type(key) is not str:
-            return target
-        number = self._profiles.number(target[2:])
-        if number is None:
-            return target
-        return number + key.encode(_UTF8, _EXACT)
+        if type(target) is TargetState and target.aggregate is aggregate:
+            key = target.key
+            number = self._profiles.number(target[2:]) if type(key) is str else None
+            if number is not None:
+                self._rows[aggregate] = number + key.encode(_UTF8, _EXACT)
+                return
+        self._rows[aggregate] = target  # kept whole
 
     def __delitem__(self, aggregate: Any) -> None:
         del self._rows[aggregate]
