@@ -180,6 +180,28 @@ class TargetRows(MutableMapping[Any, TargetState]):
                 key = row[PROFILE_BYTES:].decode(_UTF8, _EXACT)
                 yield _new(TargetState, (aggregate, key, *profile))
 
+    def keyed_verdicts(self, verdict: Callable[[TargetState], Any]) -> Iterator[tuple[Any, Any]]:
+        """(key, verdict) for every record, in order, whose verdict is not None — ``verdict``
+        judging the profile's fields alone: it is given the record with no id and no key, and
+        called once for each distinct profile met, where it is first met (a record kept whole
+        is judged itself). No record is rebuilt: a key is its row's bytes decoded."""
+        verdicts: dict[bytes, Any] = {}  # a profile's number -> its verdict
+        get = verdicts.get
+        profiles = self._profiles.rows
+        for row in self._rows.values():
+            if type(row) is bytes:
+                prefix = row[:PROFILE_BYTES]
+                found = get(prefix, _UNSEEN)
+                if found is _UNSEEN:
+                    profile = profiles[int.from_bytes(prefix, "little")]
+                    found = verdicts[prefix] = verdict(_new(TargetState, (None, None, *profile)))
+                if found is not None:
+                    yield row[PROFILE_BYTES:].decode(_UTF8, _EXACT), found
+            else:  # kept whole
+                found = verdict(cast(TargetState, row))
+                if found is not None:
+                    yield cast(TargetState, row).key, found
+
     def by_keys(self, keys: Iterable[Any]) -> dict[Any, TargetState]:
         """key -> record for the records whose key is one of ``keys``, the last under a key in
         order (as ``{t.key: t for t in values() if t.key in set(keys)}``), comparing the keys'

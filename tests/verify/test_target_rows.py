@@ -229,3 +229,52 @@ def test_a_record_stored_under_another_id_or_of_another_type_is_kept_whole():
     assert rows == {"a": target, "b": target} and len(rows) == 2
     del rows["b"]
     assert list(rows) == ["a"] and "b" not in rows
+
+
+def test_a_population_judged_once_a_profile_gives_the_plain_folds_exclusions_and_strata():
+    """A forger's draw stratifies by the key itself or by a field no record has, the policy
+    caps the year and exempts the risky, and some records are kept whole (a forged grid): the
+    population over rows, its rules judged once per profile, is the plain fold's."""
+    rng = random.Random(27)
+    ids = _ids(240, seed=11)
+    envelopes = [
+        _registered(
+            aggregate,
+            f"9132{n:06d}",
+            grid=n if n % 40 == 0 else "第1网格",  # a grid that is no text: kept whole
+            district=rng.choice(["武进区", "新北区"]),
+            items=rng.choice([["qsxk"], ["qsxk", "hdgl"]]),
+            credit_class=rng.choice("AB"),
+            risk_flags=rng.choice([[], ["complaints"]]),
+        )
+        for n, aggregate in enumerate(ids)
+    ]
+    envelopes += [
+        _env("target.status_changed", a, {"status": "closed"}) for a in rng.sample(ids, 30)
+    ]
+    plain, state = _folds(envelopes)
+    _same(plain, state)
+    assert any(type(r) is not bytes for r in state.targets._rows.values())  # some kept whole
+    for target in rng.sample(list(plain.targets.values()), 80):
+        for fold in (plain, state):
+            fold.selections[(target.key, 2026)] += 1 + target.credit_class.count("A")
+    for policy in (
+        {},
+        {"frequency": {"max_inspections_per_entity_per_year": 1}},
+        {
+            "frequency": {
+                "max_inspections_per_entity_per_year": 2,
+                "risk_flags": ["complaints"],
+                "risky_entities_exempt_from_cap": True,
+            },
+            "eligibility": {"target_statuses": ["in_business", "closed"]},
+        },
+    ):
+        for by in (None, "district", "credit_class", "status", "items", "key"):
+            got = population(state, {"division": "szc"}, policy, 2026, by)
+            assert got == population(plain, {"division": "szc"}, policy, 2026, by)
+            assert got.exclusions and got.strata  # the rules did exclude, and some remain
+    with pytest.raises(AttributeError):  # a field no record has: refused alike
+        population(state, {"division": "szc"}, {}, 2026, "colour")
+    with pytest.raises(AttributeError):
+        population(plain, {"division": "szc"}, {}, 2026, "colour")
