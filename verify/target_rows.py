@@ -64,16 +64,11 @@ class Profiles:
         self.numbers: dict[tuple[Any, ...], bytes] = {}  # profile -> its number, as bytes
         self.rows: list[tuple[Any, ...]] = []  # number -> profile
 
-    def number(self, profile: tuple[Any, ...]) -> bytes | None:
-        """The profile's number as a row's prefix, numbered now if new; None if it is not one
-        that reads back exactly (see the module docstring) or the table is full."""
-        try:
-            found = self.numbers.get(profile)
-        except TypeError:  # a field that cannot be a key (a forged payload's dict): not one
-            return None
-        if found is not None:  # equal to a profile of texts only: the same texts
-            return found
-        if len(self.rows) >= PROFILES_KEPT or not all(map(_plain, profile)):
+    def added(self, profile: tuple[Any, ...]) -> bytes | None:
+        """The number of a profile not numbered yet (``numbers`` holds none equal to it, and
+        it can be a key), as a row's prefix, numbered now; None if it is not one that reads
+        back exactly (see the module docstring) or the table is full."""
+        if len(self.rows) >= PROFILES_KEPT or not _plain(profile):
             return None
         found = len(self.rows).to_bytes(PROFILE_BYTES, "little")
         self.numbers[profile] = found
@@ -81,13 +76,19 @@ class Profiles:
         return found
 
 
-def _plain(value: Any) -> bool:
-    """Whether a field is a text, None or a tuple of texts (what a dict key equal to it must
-    then be too)."""
-    kind = type(value)
-    if kind is str or value is None:
-        return True
-    return kind is tuple and all(type(v) is str for v in value)
+def _plain(profile: tuple[Any, ...]) -> bool:
+    """Whether every field is a text, None or a tuple of texts (what a dict key equal to the
+    profile must then hold too). One loop, no call a field: it runs for each new profile."""
+    for value in profile:
+        kind = type(value)
+        if kind is str or value is None:
+            continue
+        if kind is not tuple:
+            return False
+        for code in value:
+            if type(code) is not str:
+                return False
+    return True
 
 
 class TargetRows(MutableMapping[Any, TargetState]):
@@ -112,9 +113,16 @@ class TargetRows(MutableMapping[Any, TargetState]):
         return self._record(aggregate, self._rows[aggregate])
 
     def __setitem__(self, aggregate: Any, target: TargetState) -> None:
-        if type(target) is TargetState and target.aggregate is aggregate:
-            key = target.key
-            number = self._profiles.number(target[2:]) if type(key) is str else None
+        key = target.key if type(target) is TargetState else None
+        if type(key) is str and target.aggregate is aggregate:
+            profile = target[2:]
+            try:  # a profile met before: its number (equal to a profile of texts: the same)
+                number = self._profiles.numbers.get(profile)
+            except TypeError:  # a field that cannot be a key (a forged payload's dict)
+                number = None
+            else:
+                if number is None:
+                    number = self._profiles.added(profile)
             if number is not None:
                 self._rows[aggregate] = number + key.encode(_UTF8, _EXACT)
                 return
