@@ -176,9 +176,8 @@ def _shared(value: Any) -> Any:
 
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
     name = p["name"]  # read either way: a registration without one fails alike
-    state.targets[agg] = TargetState(  # its id and key are its own: not interned
-        agg,
-        target_key(p["kind"], p["code"]),
+    key = target_key(p["kind"], p["code"])  # its id and key are its own: not interned
+    profile = (
         _shared(p["kind"]),
         name if state.names else None,
         _shared(p["district"]),
@@ -187,7 +186,15 @@ def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str
         codes(p["items"]),
         _shared(p["credit_class"]),
         codes(p["risk_flags"]),
+        _REGISTERED,
     )
+    targets = state.targets
+    if type(targets) is not TargetRows or not targets.stored(agg, key, profile):
+        targets[agg] = _new(TargetState, (agg, key, *profile))
+
+
+_REGISTERED = TargetState._field_defaults["status"]  # a registered target's status
+_new = tuple.__new__
 
 
 def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:

@@ -113,20 +113,26 @@ class TargetRows(MutableMapping[Any, TargetState]):
         return self._record(aggregate, self._rows[aggregate])
 
     def __setitem__(self, aggregate: Any, target: TargetState) -> None:
-        key = target.key if type(target) is TargetState else None
-        if type(key) is str and target.aggregate is aggregate:
-            profile = target[2:]
-            try:  # a profile met before: its number (equal to a profile of texts: the same)
-                number = self._profiles.numbers.get(profile)
-            except TypeError:  # a field that cannot be a key (a forged payload's dict)
-                number = None
-            else:
-                if number is None:
-                    number = self._profiles.added(profile)
-            if number is not None:
-                self._rows[aggregate] = number + key.encode(_UTF8, _EXACT)
-                return
-        self._rows[aggregate] = target  # kept whole
+        as_row = type(target) is TargetState and target.aggregate is aggregate
+        if not (as_row and self.stored(aggregate, target.key, target[2:])):
+            self._rows[aggregate] = target  # kept whole
+
+    def stored(self, aggregate: Any, key: Any, profile: tuple[Any, ...]) -> bool:
+        """Store the record ``TargetState(aggregate, key, *profile)`` as a row, without the
+        record built (the fold's registrations); False, and nothing stored, if it cannot be
+        one (the module docstring) and must be kept whole."""
+        if type(key) is not str:
+            return False
+        try:  # a profile met before: its number (equal to a profile of texts: the same)
+            number = self._profiles.numbers.get(profile)
+        except TypeError:  # a field that cannot be a key (a forged payload's dict)
+            return False
+        if number is None:
+            number = self._profiles.added(profile)
+            if number is None:
+                return False
+        self._rows[aggregate] = number + key.encode(_UTF8, _EXACT)
+        return True
 
     def __delitem__(self, aggregate: Any) -> None:
         del self._rows[aggregate]
