@@ -27,8 +27,8 @@ At a size no demo year is built at here (quick: 20,000, else 200,000 targets), t
 per-target holders are measured alone, each in a fresh process, on synthetic registrations
 decoded from JSON as the verifier decodes them (a UUID id, an 18-character code, districts,
 grids, item sets and credit classes that repeat): the draw replay's registry
-(``RegistryState(names=False)``) and the chains' heads (``ChainHeads``), in bytes of peak
-resident memory per target.
+(``RegistryState(names=False, packed_ids=True)``: packed ids, targets as compact rows) and
+the chains' heads (``ChainHeads``), in bytes of peak resident memory per target.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def measure_holder(holder: str, count: int) -> float:
     baseline = _rss_mib()
     kept: Any
     if holder == "registry":
-        kept = RegistryState(names=False)
+        kept = RegistryState(names=False, packed_ids=True)  # as steps 9 and 10 fold it
         for envelope in _registrations(count):
             kept.apply(envelope)
     else:

@@ -221,7 +221,7 @@ def _check_lead(draw: _Draw, state: RegistryState, params: dict[str, Any]) -> li
     if selected is None:
         return out
     sel_pos, sel_env = selected
-    expected = _attempt(selection, params, state)
+    expected = _attempt(selection, params, state, pop)  # the population of (9a), not again
     if expected != sel_env["payload"]["strata"]:
         out.append(_differs(sel_pos, "抽中对象", sel_env["payload"]["strata"], expected))
     return out + _check_teams(draw, state, params, sel_env)

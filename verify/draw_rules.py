@@ -43,9 +43,12 @@ def population_table(
     return [(k, s, w.get(k, 1)) for s, keys in pop.strata.items() for k in keys]
 
 
-def selection(params: dict[str, Any], state: RegistryState) -> list[dict[str, Any]]:
-    """Step 4: per stratum, the selected targets with their tickets and the threshold."""
-    pop = frozen_population(params, state)
+def selection(
+    params: dict[str, Any], state: RegistryState, pop: Population | None = None
+) -> list[dict[str, Any]]:
+    """Step 4: per stratum, the selected targets with their tickets and the threshold.
+    ``pop``: the population if the caller computed it already."""
+    pop = pop or frozen_population(params, state)
     counts = params["counts"]
     strata = {s: pop.strata.get(s, []) for s in counts}
     w = weights(state, pop.ids, state.policy or {}) if params["weighted"] else None

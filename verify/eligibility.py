@@ -9,12 +9,13 @@ population or listed as an exclusion with its reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 from .inspection_rules import ON_DUTY, certificate_valid_on
-from .registry_state import InspectorState, RegistryState, TargetState
+from .registry_state import InspectorState, RegistryState, TargetRows, TargetState
 
 STRATIFY_BY = ("district", "grid", "credit_class", "kind")
 # Who may be drawn when the policy's ``eligibility`` omits its lists.
@@ -102,8 +103,10 @@ class Population:
     strata: dict[str, list[str]]  # stratum -> sorted target keys
     exclusions: list[tuple[str, str]]  # (target key, reason), sorted by key
 
-    @property
+    @cached_property
     def ids(self) -> list[str]:
+        """Every eligible key, sorted: sorted once, on the first read (the count, the digest
+        and the weights each read it; a population is never changed)."""
         return sorted(k for keys in self.strata.values() for k in keys)
 
 
@@ -130,10 +133,17 @@ def target_exclusion(
     target: TargetState, state: RegistryState, policy: dict[str, Any], year: int
 ) -> str | None:
     """Why a target in scope may not be drawn, or None."""
+    return status_reason(target, policy) or yearly_cap_reason(
+        target, state.selections[(target.key, year)], year, policy
+    )
+
+
+def status_reason(target: TargetState, policy: dict[str, Any]) -> str | None:
+    """Why a target in scope may not be drawn in its status, or None."""
     statuses = eligible_target_statuses(policy)
     if target.status not in statuses:
         return reason("target_status", status=target.status, eligible=", ".join(statuses))
-    return yearly_cap_reason(target, state.selections[(target.key, year)], year, policy)
+    return None
 
 
 def yearly_cap_reason(
@@ -159,11 +169,12 @@ def population(
     stratify_by: str | None = None,
 ) -> Population:
     """The eligible targets in scope, by stratum, and every exclusion with its reason."""
+    targets = state.targets
+    if isinstance(targets, TargetRows) and (stratify_by is None or stratify_by in _PROFILED):
+        return _population_of_rows(targets, state, criteria, policy, year, stratify_by)
     strata: dict[str, list[str]] = {}
     exclusions = []
-    for target in state.targets.values():
-        if not matches(target, criteria):
-            continue
+    for target in _in_scope(state, criteria):
         reason = target_exclusion(target, state, policy, year)
         if reason is not None:
             exclusions.append((target.key, reason))
@@ -174,6 +185,59 @@ def population(
         strata={s: sorted(keys) for s, keys in sorted(strata.items())},
         exclusions=sorted(exclusions),
     )
+
+
+# A record's fields its profile holds (``target_rows``): all but its id and key.
+_PROFILED = frozenset(TargetState._fields[2:])
+
+
+def _population_of_rows(
+    targets: TargetRows,
+    state: RegistryState,
+    criteria: dict[str, Any],
+    policy: dict[str, Any],
+    year: int,
+    stratify_by: str | None,
+) -> Population:
+    """``population`` over a verifier's compact rows, the same rules in the same order, each
+    rule that reads no key (the scope, the status, the stratum) judged once per profile and
+    no record rebuilt; the yearly cap, which counts the key's selections, per target."""
+
+    def judged(target: TargetState) -> tuple[TargetState, str | None, str] | None:
+        if not matches(target, criteria):
+            return None
+        excluded = status_reason(target, policy)
+        if excluded is not None or stratify_by is None:
+            return target, excluded, "all"
+        return target, None, str(getattr(target, stratify_by) or "-")
+
+    strata: dict[str, list[str]] = {}
+    exclusions = []
+    selections = state.selections
+    for key, (target, excluded, stratum) in targets.keyed_verdicts(judged):
+        if excluded is None:  # the cap reads the profile's risk flags, and the key's count
+            excluded = yearly_cap_reason(target, selections[(key, year)], year, policy)
+        if excluded is not None:
+            exclusions.append((key, excluded))
+            continue
+        strata.setdefault(stratum, []).append(key)
+    return Population(
+        strata={s: sorted(keys) for s, keys in sorted(strata.items())},
+        exclusions=sorted(exclusions),
+    )
+
+
+def _in_scope(state: RegistryState, criteria: dict[str, Any]) -> Iterator[TargetState]:
+    """The targets ``matches`` passes, in order. Held as compact rows (a verifier's fold,
+    ``TargetRows``), the test runs once for each distinct profile (it reads no id nor key),
+    and only the targets in scope are rebuilt as records."""
+    targets = state.targets
+    if isinstance(targets, TargetRows):
+        yield from targets.matching(partial(matches, criteria=criteria))
+        return
+    for target in targets.values():
+        if matches(target, criteria):
+            yield target
 
 
 def weights(state: RegistryState, keys: list[str], policy: dict[str, Any]) -> dict[str, int]:

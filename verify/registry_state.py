@@ -14,7 +14,10 @@ A target's record is compact, as a verifier holds one per target of a province (
 from a row at C speed), every repeated text (division, district, kind, status, credit class,
 item code) one interned string, its items and risk flags tuples shared by every target listing
 the same codes in the same order, and a verifier's fold (``RegistryState(names=False)``) does
-not keep the names no draw rule reads.
+not keep the names no draw rule reads. The verifier's steps 9 and 10 fold by packed id
+(``packed_ids=True``) and hold the targets as compact rows (``target_rows.TargetRows``: a
+target's shared fields as one numbered profile, its key in UTF-8, one ``bytes`` a target),
+read back as the same records.
 """
 
 from __future__ import annotations
@@ -23,29 +26,26 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from .aggregate_ids import packed
+from .target_rows import TargetRows, TargetState
+
+__all__ = [
+    "InspectorState",
+    "RegistryState",
+    "TargetRows",
+    "TargetState",
+    "codes",
+    "fold",
+    "target_key",
+]
 
 
 def target_key(kind: str, code: str) -> str:
     """The id a target is drawn under: its credit code, or ``kind:code`` for projects and
     individuals (an individual's code is a pseudonymous reference)."""
     return code if kind in ("enterprise", "public_body") else f"{kind}:{code}"
-
-
-class TargetState(NamedTuple):
-    aggregate: str
-    key: str
-    kind: str
-    name: str | None
-    district: str
-    grid: str | None
-    division: str
-    items: tuple[str, ...]
-    credit_class: str
-    risk_flags: tuple[str, ...]
-    status: str = "in_business"
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ _INSPECTOR_FIELDS = (
 
 @dataclass
 class RegistryState:
-    targets: dict[str, TargetState] = field(default_factory=dict)  # by aggregate id
+    targets: dict[str, TargetState] | TargetRows = field(default_factory=dict)  # by aggregate id
     inspectors: dict[str, InspectorState] = field(default_factory=dict)  # by code
     inspector_codes: dict[str, str] = field(default_factory=dict)  # aggregate id -> code
     policy: dict[str, Any] | None = None
@@ -86,8 +86,16 @@ class RegistryState:
     names: bool = field(default=True, compare=False)
     # Whether records are kept by packed aggregate id (``aggregate_ids.packed``: 16 bytes for a
     # canonical id, ~32 B a target less; a record's ``aggregate`` is then that key): the
-    # verifier's steps 9 and 10 fold so (issue 15); who reads ``aggregate`` unpacks it.
+    # verifier's steps 9 and 10 fold so (issue 15); who reads ``aggregate`` unpacks it. Their
+    # targets are then held as compact rows (``target_rows.TargetRows``: ~56 B a target's
+    # record and key, not ~200), read as the same records.
     packed_ids: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.packed_ids and type(self.targets) is dict:
+            rows = TargetRows()
+            rows.update(self.targets)
+            self.targets = rows
 
     def apply(self, envelope: dict[str, Any]) -> None:
         """Fold one event envelope in (events of other kinds are ignored)."""
@@ -102,8 +110,9 @@ class RegistryState:
     def copy(self) -> RegistryState:
         """The same state, unaffected by what is folded into this one afterwards (records are
         replaced, never changed, so they are shared)."""
+        targets = self.targets
         return RegistryState(
-            targets=dict(self.targets),
+            targets=targets.copy() if isinstance(targets, TargetRows) else dict(targets),
             inspectors=dict(self.inspectors),
             inspector_codes=dict(self.inspector_codes),
             policy=self.policy,
@@ -120,6 +129,8 @@ class RegistryState:
         """``target_by_key()`` restricted to ``keys`` (the same record for each, the last
         registered under a key as there): one pass over the registry, no index of all of it
         (a province's is ~45 MiB a copy, issue 15)."""
+        if isinstance(self.targets, TargetRows):
+            return self.targets.by_keys(keys)  # by the keys' bytes: no record rebuilt in vain
         wanted = set(keys)
         return {t.key: t for t in self.targets.values() if t.key in wanted}
 
@@ -165,9 +176,8 @@ def _shared(value: Any) -> Any:
 
 def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
     name = p["name"]  # read either way: a registration without one fails alike
-    state.targets[agg] = TargetState(  # its id and key are its own: not interned
-        agg,
-        target_key(p["kind"], p["code"]),
+    key = target_key(p["kind"], p["code"])  # its id and key are its own: not interned
+    profile = (
         _shared(p["kind"]),
         name if state.names else None,
         _shared(p["district"]),
@@ -176,7 +186,15 @@ def _target_registered(state: RegistryState, agg: str, p: dict[str, Any], _: str
         codes(p["items"]),
         _shared(p["credit_class"]),
         codes(p["risk_flags"]),
+        _REGISTERED,
     )
+    targets = state.targets
+    if type(targets) is not TargetRows or not targets.stored(agg, key, profile):
+        targets[agg] = _new(TargetState, (agg, key, *profile))
+
+
+_REGISTERED = TargetState._field_defaults["status"]  # a registered target's status
+_new = tuple.__new__
 
 
 def _target_updated(state: RegistryState, agg: str, p: dict[str, Any], _: str) -> None:
