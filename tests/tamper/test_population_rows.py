@@ -48,5 +48,5 @@ def test_a_freeze_re_signed_over_a_population_with_one_company_left_out_is_refus
     for read in (read_bundle, scan_bundle):
         failures = verify_bundle(read(path)).steps[8].failures
         messages = [f.message for f in failures if f.position == position]
-        assert any("population digest" in m and forged[:8] in m for m in messages), messages
-        assert any("population count" in m for m in messages), messages
+        assert any("总体 digest" in m and forged[:8] in m for m in messages), messages
+        assert any("总体 count" in m for m in messages), messages
