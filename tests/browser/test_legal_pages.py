@@ -67,17 +67,19 @@ def test_logging_in_keeps_the_token_in_an_httponly_cookie_of_the_legal_pages_onl
 
 def test_a_trail_link_leads_to_the_acts_inclusion_proof(logged_in, site, bureau):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     logged_in.get(f"{site}/legal")
     logged_in.find_element(By.ID, "find-entity").send_keys("随机抽取")
     logged_in.find_element(By.ID, "find-key").send_keys(bureau["draw"])
     logged_in.find_element(By.ID, "find-button").click()
-    assert f"/legal/trail/draws/{bureau['draw']}" in logged_in.current_url
+    trail = f"/legal/trail/draws/{bureau['draw']}"
+    WebDriverWait(logged_in, 10).until(lambda d: trail in d.current_url)  # the form's navigation
     rows = logged_in.find_elements(By.CSS_SELECTOR, "#acts tbody tr")
     assert rows
     position = rows[0].get_attribute("data-position")
     rows[0].find_element(By.CLASS_NAME, "proof").click()
-    assert f"/legal/acts/{position}" in logged_in.current_url
+    WebDriverWait(logged_in, 10).until(lambda d: f"/legal/acts/{position}" in d.current_url)
     assert logged_in.find_element(By.ID, "leaf-index").text.isdigit()
     assert logged_in.find_elements(By.CSS_SELECTOR, "#proof-path li")
     assert "drawledger.local" in logged_in.find_element(By.ID, "checkpoint").text
