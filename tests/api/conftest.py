@@ -61,3 +61,20 @@ def answers_inside_the_description(
     yield
     if failures:
         pytest.fail("answers outside the OpenAPI description:\n" + "\n".join(failures[:20]))
+
+
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The codes of the target rows an import parses in this process (the row helper's rows not
+    included): which rows an import checked cell by cell, for the re-import tests."""
+    from ledger.registry import importer
+    from ledger.registry.targets import parse_target
+
+    codes: list[str] = []
+
+    def counting(data):
+        codes.append(data.get("code"))
+        return parse_target(data)
+
+    monkeypatch.setattr(importer, "parse_target", counting)
+    return codes

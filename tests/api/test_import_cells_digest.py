@@ -13,8 +13,8 @@ import pytest
 
 import ledger.registry.checking_ahead
 from api.importing import import_file
-from ledger.registry import bulk, importer
-from ledger.registry.targets import Target, parse_target, target_id
+from ledger.registry import bulk
+from ledger.registry.targets import Target, target_id
 
 from .test_import_support import TARGET_HEADERS_EN, TARGET_HEADERS_ZH, bureau, credit_code
 from .test_import_support import target_row as _target_row
@@ -46,19 +46,6 @@ def target_row(n: int, **changes: str) -> list[str]:
 @pytest.fixture
 def registry(ledger):
     return bureau(ledger)
-
-
-@pytest.fixture
-def parsed(monkeypatch) -> list[str]:
-    """The codes of the rows whose cells were parsed (in this process: no row helper)."""
-    codes: list[str] = []
-
-    def counting(data):
-        codes.append(data.get("code"))
-        return parse_target(data)
-
-    monkeypatch.setattr(importer, "parse_target", counting)
-    return codes
 
 
 def _csv(rows, headers=TARGET_HEADERS_ZH, encoding="utf-8", **style) -> bytes:

@@ -12,7 +12,7 @@ from api.importing import import_file
 from ledger.errors import Forbidden
 from ledger.registry import bulk, importer
 from ledger.registry.digests import TABLE
-from ledger.registry.targets import Target, parse_target, target_id
+from ledger.registry.targets import Target, target_id
 from ledger.storage import is_postgres
 from tests.tamper.test_store_tampering import _execute
 from verify.uscc import organisation_code_warning
@@ -36,19 +36,6 @@ def _uid(app, n: int):
     """Target n's id as the kept rows hold it: the events table's own form."""
     uid = target_id("enterprise", credit_code(n))
     return uid if is_postgres(app.recorder) else uid.hex
-
-
-@pytest.fixture
-def parsed(monkeypatch) -> list[str]:
-    """The codes of the target rows parsed."""
-    codes: list[str] = []
-
-    def counting(data):
-        codes.append(data.get("code"))
-        return parse_target(data)
-
-    monkeypatch.setattr(importer, "parse_target", counting)
-    return codes
 
 
 @pytest.fixture
