@@ -118,6 +118,13 @@ def _said(capsys: pytest.CaptureFixture[str], run, argv: list[str]) -> tuple[obj
     return status, out + err
 
 
+def _refused_in_chinese(capsys: pytest.CaptureFixture[str], run, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """A usage error: exit 2, the Chinese refusal, no English sentence."""
+    status, text = _said(capsys, run, argv)
+    assert status == 2 and "错误（usage）：" in text, text
+    assert english_sentences(text) == [], text
+
+
 def test_the_heuristic_finds_an_english_sentence_and_passes_code():
     assert english_sentences("show this help message and exit")
     assert english_sentences("错误：the following arguments are required: --data")
@@ -138,9 +145,7 @@ def test_every_drawledger_command_s_help_is_chinese(path, capsys):
 
 @pytest.mark.parametrize("path", [p for p, _ in DRAWLEDGER], ids=" ".join)
 def test_every_drawledger_command_refuses_a_bad_call_in_chinese(path, capsys):
-    status, text = _said(capsys, drawledger, [*path, "--no-such-option"])
-    assert status == 2 and "错误（usage）：" in text, text
-    assert english_sentences(text) == [], text
+    _refused_in_chinese(capsys, drawledger, [*path, "--no-such-option"])
 
 
 @pytest.mark.parametrize(
@@ -156,9 +161,7 @@ def test_every_drawledger_command_refuses_a_bad_call_in_chinese(path, capsys):
     ids=["unknown-command", "no-command", "missing", "not-a-number", "bad-choice", "float"],
 )
 def test_drawledger_usage_errors_are_chinese(argv, capsys):
-    status, text = _said(capsys, drawledger, argv)
-    assert status == 2 and "错误（usage）：" in text, text
-    assert english_sentences(text) == [], text
+    _refused_in_chinese(capsys, drawledger, argv)
 
 
 @pytest.mark.parametrize(
@@ -185,9 +188,7 @@ def test_the_verifier_s_help_is_chinese(argv, capsys):
     ],
 )
 def test_the_verifier_s_usage_errors_are_chinese(argv, capsys):
-    status, text = _said(capsys, verify, argv)
-    assert status == 2 and "错误（usage）：" in text, text
-    assert english_sentences(text) == [], text
+    _refused_in_chinese(capsys, verify, argv)
 
 
 @pytest.mark.parametrize(
