@@ -61,15 +61,21 @@ class Bundle:
 TRUNCATED = "最后一行没有换行符：导出包被截断"
 
 
+def next_position(bundle: Any, index: Any, nid: Any, lineno: int) -> None:
+    """An event line's index must be the bundle's next, and its notification id an integer
+    above the last one; BundleError naming the line otherwise."""
+    if index != bundle.count:
+        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
+    last = bundle.last_notification_id()
+    if type(nid) is not int or (last is not None and nid <= last):
+        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
+
+
 def add_exact_line(bundle: Bundle, index: int, nid: int, record: bytes, lineno: int) -> None:
     """``add_event_object`` for a line in the exporter's spelling, into a ``Bundle``: its record's
     base64 is checked canonical without decoding it (``BundleFile.add_exact`` makes the same
     checks and keeps the text's digest, not the bytes)."""
-    if index != bundle.count:
-        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
-    last = bundle.last_notification_id()
-    if last is not None and nid <= last:
-        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
+    next_position(bundle, index, nid, lineno)
     if not canonical_base64(record):
         raise BundleError(f"第 {lineno} 行：record 不是规范的 base64")
     bundle.add_event(nid, binascii.a2b_base64(record))
@@ -77,11 +83,7 @@ def add_exact_line(bundle: Bundle, index: int, nid: int, record: bytes, lineno: 
 
 def add_event_object(bundle: Any, obj: dict[str, Any], lineno: int) -> bytes:
     index, nid, record = obj.get("event"), obj.get("notification_id"), obj.get("record")
-    if index != bundle.count:
-        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
-    last = bundle.last_notification_id()
-    if type(nid) is not int or (last is not None and nid <= last):
-        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
+    next_position(bundle, index, nid, lineno)
     if not isinstance(record, str):
         raise BundleError(f"第 {lineno} 行：record 必须是 base64 字符串")
     try:
@@ -100,11 +102,7 @@ def add_event_object(bundle: Any, obj: dict[str, Any], lineno: int) -> bytes:
 def add_envelope_line(bundle: Bundle, fields: re.Match[bytes], record: bytes, lineno: int) -> None:
     """``BundleFile.add_record``'s checks, into a ``Bundle``."""
     index, nid = int(fields[1]), int(fields[2])
-    if index != bundle.count:
-        raise BundleError(f"第 {lineno} 行：应为事件 {bundle.count}，实为 {index!r}")
-    last = bundle.last_notification_id()
-    if last is not None and nid <= last:
-        raise BundleError(f"第 {lineno} 行：notification id 必须是递增的整数")
+    next_position(bundle, index, nid, lineno)
     if not canonical_base64(fields[3]):
         raise BundleError(f"第 {lineno} 行：signature 不是规范的 base64")
     bundle.add_event(nid, record)
