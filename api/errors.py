@@ -114,7 +114,7 @@ def detail_of(exc: LedgerError) -> str:
         if status == 500:
             log.error("%s: %s", code, exc)
         return problem_texts.fault_detail(status, code, str(exc))
-    if isinstance(exc, InvalidFields):
+    if isinstance(exc, InvalidFields) and exc.problems:  # a whole file refused has none
         return "；".join(
             f"{p.field}（{_quoted(p.value)}）：{field_text(p.message) or p.message}"
             for p in exc.problems
