@@ -251,7 +251,11 @@ class InspectorCorrection(Reason):
 
 
 class ConflictCreate(Reason):
-    target_id: UUID = Field(description="the target the inspector has an interest in")
+    target_id: str = Field(
+        description="the target the inspector has an interest in: its credit code, "
+        "kind:code for a project or an individual, or its id",
+        examples=["91320411MA1MB3K8XT"],
+    )
 
 
 class ConflictPublic(Recorded):

@@ -11,6 +11,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from ledger.errors import NotFound
+from ledger.registry.targets import target_id_of
+
 from ..deps import OfficialDep, RegistryDep
 from ..schemas import (
     ConflictCreate,
@@ -197,19 +200,25 @@ def correct_inspector(
 def declare_conflict(
     code: str, body: ConflictCreate, registry: RegistryDep, official: OfficialDep
 ) -> ConflictPublic:
-    """Record an inspector's declared conflict of interest with a target: draws will recuse."""
-    registry.declare_conflict(code, body.target_id, body.reason, by=official.code)
-    return ConflictPublic(
-        inspector=code, target_id=body.target_id, ledger_position=_position(registry)
-    )
+    """Record an inspector's declared conflict of interest with a target (by its credit code,
+    kind:code or id): draws will recuse."""
+    target = target_id_of(body.target_id)
+    try:
+        registry.declare_conflict(code, target, body.reason, by=official.code)
+    except NotFound as e:
+        if str(target) not in str(e):  # the inspector, not the target
+            raise
+        raise NotFound(f"no target with id or code {body.target_id!r}") from None
+    return ConflictPublic(inspector=code, target_id=target, ledger_position=_position(registry))
 
 
 @router.post("/inspectors/{code}/conflicts/{target_id}/withdraw")
 def withdraw_conflict(
-    code: str, target_id: UUID, body: Reason, registry: RegistryDep, official: OfficialDep
+    code: str, target_id: str, body: Reason, registry: RegistryDep, official: OfficialDep
 ) -> Recorded:
-    """Withdraw a declared conflict of interest (the reason is recorded)."""
-    registry.withdraw_conflict(code, target_id, body.reason, by=official.code)
+    """Withdraw a declared conflict of interest with a target (by its credit code, kind:code
+    or id); the reason is recorded."""
+    registry.withdraw_conflict(code, target_id_of(target_id), body.reason, by=official.code)
     return Recorded(ledger_position=_position(registry))
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from verify.errors import FormatError
 from verify.registry_state import target_key
-from verify.uscc import organisation_code_warning, validate
+from verify.uscc import normalise, organisation_code_warning, validate
 
 from ..aggregates import LedgerAggregate, id_for
 from ..errors import BadInput, Conflict
@@ -46,6 +46,20 @@ PERMIT_PARTS = (
 
 def target_id(kind: str, code: str) -> UUID:
     return id_for("target", target_key(kind, code))
+
+
+def target_id_of(ref: str) -> UUID:
+    """The id of the target ``ref`` names as a person writes it: the id itself, a credit code
+    (full-width or lower case as typed), or ``kind:code`` (``project:NUMBER``,
+    ``individual:REF``) — what ``GET /targets/{ref}`` takes. Whether it exists is not checked."""
+    try:
+        return UUID(ref)
+    except ValueError:
+        pass
+    kind, _, code = ref.rpartition(":")
+    if kind:
+        return target_id(kind.strip(), code.strip())
+    return target_id("enterprise", normalise(ref))
 
 
 def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

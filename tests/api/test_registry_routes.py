@@ -276,6 +276,43 @@ def test_a_conflict_of_interest_is_declared_and_withdrawn(bureau):
     assert_problem(bureau.post(path, "szc-aggregator", {"reason": "again"}), 409)
 
 
+def test_a_conflict_is_declared_and_withdrawn_by_the_targets_credit_code(bureau):
+    """Issue 14: the conflict routes wanted the target's UUID where every other route takes
+    its credit code; the code as an officer types it (lower case, full-width) names it too."""
+    tid = bureau.post("/targets", "szc-clerk", target()).json()["id"]
+    bureau.post("/inspectors", "szc-aggregator", inspector())
+
+    typed = WATER_USER.lower().translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    body = {"target_id": typed, "reason": "配偶在该单位任职"}
+    declared = bureau.post("/inspectors/insp-001/conflicts", "szc-aggregator", body)
+    assert declared.status_code == 201, declared.text
+    assert declared.json()["target_id"] == tid
+    [event] = bureau.events(declared.json()["ledger_position"])
+    assert event["payload"]["target"] == tid  # the log names the target as before: by its id
+    again = {"target_id": tid, "reason": "重复申报"}
+    assert_problem(bureau.post("/inspectors/insp-001/conflicts", "szc-aggregator", again), 409)
+
+    path = f"/inspectors/insp-001/conflicts/{WATER_USER}/withdraw"
+    withdrawn = bureau.post(path, "szc-aggregator", {"reason": "配偶已离职"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    [event] = bureau.events(withdrawn.json()["ledger_position"])
+    assert event["payload"] == {"target": tid, "reason": "配偶已离职"}
+
+
+def test_a_conflict_with_an_unregistered_credit_code_is_404_recording_nothing(bureau):
+    bureau.post("/inspectors", "szc-aggregator", inspector())
+    before = bureau.app.recorder.max_notification_id()
+    body = {"target_id": "91320411MA1MB3K8XT", "reason": "r"}
+    response = bureau.post("/inspectors/insp-001/conflicts", "szc-aggregator", body)
+    assert "91320411MA1MB3K8XT" in assert_problem(response, 404)["detail"]  # as it was written
+    unknown = {**body, "target_id": "garbage!"}
+    response = bureau.post("/inspectors/insp-001/conflicts", "szc-aggregator", unknown)
+    assert "garbage!" in assert_problem(response, 404)["detail"]
+    path = "/inspectors/insp-001/conflicts/91320411MA1MB3K8XT/withdraw"
+    assert_problem(bureau.post(path, "szc-aggregator", {"reason": "r"}), 409)  # none declared
+    assert bureau.app.recorder.max_notification_id() == before
+
+
 def test_a_conflict_with_an_unknown_target_is_404(bureau):
     bureau.post("/inspectors", "szc-aggregator", inspector())
     body = {"target_id": "00000000-0000-0000-0000-000000000000", "reason": "r"}
