@@ -101,6 +101,10 @@ FIELD_TEXTS: list[tuple[str, str]] = [
         "与第 {row} 行的执法证号相同：执法证号不得重复",
     ),
     (
+        r"is the certificate of inspector (?P<holder>\S+): certificate numbers are unique",
+        "是执法人员 {holder} 的执法证号：执法证号不得重复",
+    ),
+    (
         r"name at least one target \(credit code or kind:code\)",
         "须至少指明一个检查对象（统一社会信用代码或 类别:代码）",
     ),

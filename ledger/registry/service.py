@@ -289,6 +289,14 @@ class Registry:
         difference = record.changes_to(spec)
         if not difference:
             raise Conflict(f"the correction changes nothing on inspector {code}")
+        if "certificate" in difference:  # a certificate number belongs to one inspector only
+            number = spec["certificate"]["number"]
+            holder = importer.certificate_holders(self.app).get(number)
+            if holder is not None and holder != code:
+                message = (
+                    f"is the certificate of inspector {holder}: certificate numbers are unique"
+                )
+                raise InvalidFields([FieldProblem("certificate_number", number, message)])
         if "unit" in difference:
             holder = identities.bound_official(self.app, code)
             refusal = bound_move_refusal("inspector", code, holder, record.unit, spec["unit"])

@@ -257,6 +257,32 @@ def test_a_transfer_is_recorded_as_a_correction(bureau):
     assert bureau.app.get(inspector_id("insp-001"), Inspector).status == "transferred"
 
 
+def test_a_certificate_number_belongs_to_one_inspector_on_every_path(bureau):
+    """Issue 14 ("two inspectors with the same certificate number are accepted"), played on the
+    routes beside the import: a registration and a correction that would give one inspector a
+    colleague's certificate are a 422 naming the holder, in Chinese, and record nothing; renewing
+    one's own certificate is still a correction."""
+    bureau.post("/inspectors", "szc-aggregator", inspector())
+    colleague = inspector("insp-002", name="王强", certificate_number="苏执-3204-10002")
+    assert bureau.post("/inspectors", "szc-aggregator", colleague).status_code == 201
+    before = bureau.app.recorder.max_notification_id()
+
+    twin = inspector("insp-003", name="赵刚")  # insp-001's certificate number
+    detail = assert_problem(bureau.post("/inspectors", "szc-aggregator", twin), 422)["detail"]
+    assert "执法人员 insp-001 的执法证号" in detail and "不得重复" in detail
+    certificate = {"number": "苏执-3204-10001", "valid_until": "2099-12-31"}
+    taken = {"changes": {"certificate": certificate}, "reason": "换发执法证"}
+    response = bureau.post("/inspectors/insp-002/corrections", "szc-aggregator", taken)
+    detail = assert_problem(response, 422)["detail"]
+    assert "苏执-3204-10001" in detail and "执法人员 insp-001 的执法证号" in detail
+    assert bureau.app.recorder.max_notification_id() == before
+
+    certificate = {"number": "苏执-3204-10002", "valid_until": "2100-12-31"}
+    renewed = {"changes": {"certificate": certificate}, "reason": "执法证换发"}
+    response = bureau.post("/inspectors/insp-002/corrections", "szc-aggregator", renewed)
+    assert response.status_code == 200, response.text
+
+
 def test_a_conflict_of_interest_is_declared_and_withdrawn(bureau):
     tid = bureau.post("/targets", "szc-clerk", target()).json()["id"]
     bureau.post("/inspectors", "szc-aggregator", inspector())
