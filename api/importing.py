@@ -46,13 +46,14 @@ CHUNK = 1 << 20  # bytes decoded at a time while a CSV file's encoding is checke
 
 ENCODINGS = ("utf-8", "gb18030", "utf-16", "big5", "shift_jis")  # what a caller may declare
 COMMON_SHARE = 0.6  # of GB18030 text's Chinese characters, at least this many in GB2312
+FEWEST_WIDE = 4  # below this many wide characters there is too little text to judge
 
 
 def _looks_like_gb(text: str) -> None:
     """Refuse text that decodes as GB18030 only into uncommon characters: Big5 or Shift-JIS
     bytes do (real GB18030 text keeps nearly all its characters in GB2312's common set)."""
     wide = [c for c in text if ord(c) >= 0x3000]
-    if len(wide) < 20:
+    if len(wide) < FEWEST_WIDE:  # one short row is judged too: a name and a district are enough
         return
     common = 0
     for c in wide:

@@ -85,12 +85,6 @@ ONE_ROW = {  # a name and a district as an office in Taiwan or Japan writes them
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/importing._looks_like_gb checks only a file with 20 or more wide characters: "
-    "a one-row Big5 or Shift-JIS file is recorded as garbled names (fix in api/importing.py, "
-    "import7's file)",
-)
 @pytest.mark.parametrize("encoding", sorted(ONE_ROW))
 def test_a_one_row_big5_or_shift_jis_file_is_refused_unless_declared(registry, clerk, encoding):
     client = TestClient(create_app(registry.app))
