@@ -47,6 +47,7 @@ from .authority_rules import (
     OPERATOR,
     OPERATOR_EVENT_ACTS,
     PERMISSIONS,
+    RECORD,
     charge_of,
     directed_refusal,
     inspector_binders,
@@ -260,7 +261,7 @@ class AuthorityReplay:
         report, log = self.report, self._log
         official, role, department, extra, identity, request = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
-        if (official, role, department) == _OPERATOR:
+        if official == _OPERATOR[0] and role == _OPERATOR[1] and department == _OPERATOR[2]:
             report.operator_acts.setdefault(kind, []).append(position)
             problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
             if problem is None and kind in _IDENTITY_JUDGED:
@@ -270,8 +271,36 @@ class AuthorityReplay:
                 problem = problem or _directed_problem(log, kind, identity)
         else:
             report.official_acts += 1
-            problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
-            if problem is None:
+            # The division whose authority the act needs, when it is one the payload or the
+            # record's owner names: a (type, actor, division) judged permitted since the
+            # officials and the policy last changed is permitted again (``log.permitted``).
+            if whose in (NEW, NAMED):
+                division = extra
+            elif whose == RECORD:
+                division = log.owner.get(aggregate)
+            else:
+                division = None
+            if (
+                type(division) is str
+                and type(official) is str
+                and type(role) is str
+                and type(department) is str
+            ):
+                judged = (kind, official, role, department, division)
+                if judged in log.permitted:
+                    problem = None
+                else:
+                    problem = _judge(
+                        log, kind, acts, whose, aggregate, official, role, department, extra
+                    )
+                    if problem is None:
+                        log.permitted.add(judged)
+            else:
+                problem = _judge(
+                    log, kind, acts, whose, aggregate, official, role, department, extra
+                )
+            # identity_problem judges a binding and an inspector's acts only (None otherwise).
+            if problem is None and (role == "inspector" or kind == "official.bound_to_inspector"):
                 problem = identity_problem(log, kind, aggregate, official, role, identity)
             if problem is None and kind in _IDENTITY_JUDGED:
                 problem = shared_code_problem(log, kind, extra, identity)
@@ -282,6 +311,14 @@ class AuthorityReplay:
             if request is not None:
                 actor["on_request_of"] = request
             report.findings.append(Finding(position, kind, actor, *problem))
+        if (
+            kind == "target.registered"
+            and type(identity) is tuple
+            and len(identity) == 3
+            and identity[1] is extra  # facts' own: the payload's division, read once for both
+        ):
+            log.register_target(aggregate, identity)  # (key, division, items)
+            return
         log.apply(position, kind, whose, aggregate, extra)
         if kind in _SCOPE:
             log.apply_scope(kind, aggregate, identity)
