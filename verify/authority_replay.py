@@ -179,21 +179,48 @@ _SCOPE: dict[str, Callable[[dict[str, Any]], Any]] = {
 _IDENTITY.update(_SCOPE)
 
 
+def _both(
+    extract: Callable[[dict[str, Any]], Any] | None,
+    identity: Callable[[dict[str, Any]], Any] | None,
+) -> Callable[[dict[str, Any]], tuple[Any, Any]]:
+    return lambda p: (
+        extract(p) if extract is not None else None,
+        identity(p) if identity is not None else None,
+    )
+
+
+def _target_registered(p: dict[str, Any]) -> tuple[Any, Any]:
+    """``(_division(p), _target_scope(p))``, the division read once: the same object in both,
+    so the replay folds the registration in one step (``AuthorityLog.register_target``)."""
+    division, kind, code = p.get("division"), p.get("kind"), p.get("code")
+    key = target_key(kind, code) if isinstance(kind, str) and isinstance(code, str) else None
+    return division, (key, division, p.get("items"))
+
+
+# event type -> (what ``_EXTRACT`` reads of its payload, what ``_IDENTITY`` reads): one lookup
+_READ: dict[str, Callable[[dict[str, Any]], tuple[Any, Any]]] = {
+    kind: _both(_EXTRACT.get(kind), _IDENTITY.get(kind)) for kind in {*_EXTRACT, *_IDENTITY}
+}
+_READ["target.registered"] = _target_registered
+
+
 def facts(envelope: dict[str, Any]) -> Facts:
     """What the replay (and the key check) needs of one checked envelope; small and picklable."""
     actor = envelope["actor"]
     kind = envelope["type"]
-    extract = _EXTRACT.get(kind)
-    identity = _IDENTITY.get(kind)
-    extra = extract(envelope["payload"]) if extract is not None else None
-    if kind in _WITNESS_EVENTS:
-        extra = (envelope["payload"].get("key"), envelope["time"])
+    read = _READ.get(kind)
+    if read is not None:
+        extra, identity = read(envelope["payload"])
+    elif kind in _WITNESS_EVENTS:
+        extra, identity = (envelope["payload"].get("key"), envelope["time"]), None
+    else:
+        extra = identity = None
     return (
         actor.get("official"),
         actor.get("role"),
         actor.get("department"),
         extra,
-        identity(envelope["payload"]) if identity is not None else None,
+        identity,
         actor.get("on_request_of"),
     )
 

@@ -268,3 +268,30 @@ def test_a_random_history_gets_the_same_findings_and_registry_with_the_shortcuts
         keys = [packed(a) for a in aggregates]
         assert _state(fast, keys) == _state(full, keys), seed
         assert kept >= 2, seed  # the lookup was used
+
+
+def test_facts_read_each_payload_once_as_the_two_readers_did():
+    """``facts`` reads a payload through one reader an event type (``_READ``): what it gives is
+    what ``_EXTRACT`` and ``_IDENTITY`` give, for payloads well formed, partial and forged."""
+    from verify.authority_replay import _EXTRACT, _IDENTITY, _READ
+
+    rng = random.Random(7)
+    values: list[Any] = ["szc", "9132040000000000001", "enterprise", "project", None, 7, ["x"]]
+    members = ["division", "code", "kind", "items", "changes", "inspection", "roles", "unit"]
+    members += ["document", "verifier_key", "key", "from_index", "inspector", "present"]
+    members += ["recorded_by", "executing_units", "targets"]
+    assert set(_READ) == {*_EXTRACT, *_IDENTITY}
+    for kind, read in _READ.items():
+        extract, identity = _EXTRACT.get(kind), _IDENTITY.get(kind)
+        for _ in range(200):
+            payload = {m: rng.choice(values) for m in rng.sample(members, rng.randrange(8))}
+            if rng.random() < 0.3:
+                payload["changes"] = {"division": rng.choice(values), "unit": "u"}
+            want = (
+                extract(payload) if extract is not None else None,
+                identity(payload) if identity is not None else None,
+            )
+            assert read(payload) == want, (kind, payload)
+    witness = _event("witness.added", "w", ADMIN, key="k")
+    assert facts(witness)[3:5] == (("k", witness["time"]), None)
+    assert facts(_event("no.such_type", "x", ADMIN, division="szc"))[3:5] == (None, None)
