@@ -14,7 +14,8 @@ import uuid
 from typing import Any
 
 from verify.aggregate_ids import packed
-from verify.authority_replay import AuthorityReplay, Facts, facts, replay_authority
+from verify.authority_facts import Facts, facts
+from verify.authority_replay import AuthorityReplay, replay_authority
 
 OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}
 
@@ -273,7 +274,7 @@ def test_a_random_history_gets_the_same_findings_and_registry_with_the_shortcuts
 def test_facts_read_each_payload_once_as_the_two_readers_did():
     """``facts`` reads a payload through one reader an event type (``_READ``): what it gives is
     what ``_EXTRACT`` and ``_IDENTITY`` give, for payloads well formed, partial and forged."""
-    from verify.authority_replay import _EXTRACT, _IDENTITY, _READ
+    from verify.authority_facts import _EXTRACT, _IDENTITY, _READ
 
     rng = random.Random(7)
     values: list[Any] = ["szc", "9132040000000000001", "enterprise", "project", None, 7, ["x"]]
