@@ -93,8 +93,14 @@ class Column:
         return self.get(aggregate, _MISSING) is not _MISSING
 
     def __setitem__(self, aggregate: AggregateKey, value: Any) -> None:
-        row = row_of(self.rows, aggregate)
+        self.put(row_of(self.rows, aggregate), value)
+
+    def put(self, row: int, value: Any) -> None:
+        """Set the value of a row already numbered in ``rows`` (``row_of``)."""
         values = self._values
+        if row == len(values):  # the next row: as the record pass numbers them
+            values.append(value)
+            return
         if row >= len(values):
             values.extend([_MISSING] * (row + 1 - len(values)))
         values[row] = value

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .aggregate_ids import AggregateKey, Column, packed, unpacked
+from .aggregate_ids import AggregateKey, Column, packed, row_of, unpacked
 from .authority_rules import INSPECTION, MOVED, NAMED, NEW, NONE, moving
 
 
@@ -44,6 +44,11 @@ class AuthorityLog:
         self.holder: dict[Any, Any] = {}  # inspector code -> the active official bound to them
         self.present: dict[AggregateKey, list[Any]] = {}  # inspection aggregate -> team present
         self.policies = 0  # how many policy versions have been set
+        # (type, official, role, department, division) of acts the replay judged permitted on
+        # the officials and the policy as they stand: emptied whenever either changes, so a
+        # judgement never outlives the grants it was made on (a revoked role, a deactivated
+        # official, a new policy's [leaders] are judged afresh).
+        self.permitted: set[tuple[Any, ...]] = set()
         # What a directed inspection may name (``directed_refusal``): the listed items and the
         # registered targets, by code and key.
         self.items: dict[Any, tuple[Any, tuple[Any, ...], bool]] = {}  # (owner, units, withdrawn)
@@ -59,21 +64,25 @@ class AuthorityLog:
         elif whose == INSPECTION:
             self.owner[aggregate] = self.owner.get(packed(str(extra)))
         elif kind == "policy.set":
+            self.permitted.clear()
             self.policy = extra if isinstance(extra, dict) else {}
             self.policies += 1
         elif kind == "official.registered" and isinstance(extra, tuple) and len(extra) == 3:
             code, division, roles = extra
             if isinstance(code, str):
+                self.permitted.clear()
                 self.codes[aggregate] = code
                 self.officials[code] = OfficialState(division, _roles(roles))
         elif kind == "official.roles_changed" and isinstance(extra, tuple) and len(extra) == 2:
             code = self.codes.get(aggregate)
             if code is not None:
+                self.permitted.clear()
                 old = self.officials[code]
                 self.officials[code] = OfficialState(extra[0], _roles(extra[1]), old.deactivated_at)
         elif kind == "official.deactivated":
             code = self.codes.get(aggregate)
             if code is not None:
+                self.permitted.clear()
                 old = self.officials[code]
                 self.officials[code] = OfficialState(old.division, old.roles, position)
                 # A deactivated official's inspector is free again.
@@ -98,6 +107,19 @@ class AuthorityLog:
                 self.holder[identity[0]] = code
         elif kind == "inspection.carried_out" and isinstance(identity[0], list):
             self.present[aggregate] = identity[0]
+
+    def register_target(self, aggregate: AggregateKey, scope: tuple[Any, Any, Any]) -> None:
+        """``apply`` and ``apply_scope`` of a ``target.registered`` whose owner (the payload's
+        division) is ``scope``'s (key, division, items) own division, in one: the division
+        shared once, the aggregate's row looked up once for both columns."""
+        key, division, listed = scope
+        division = _shared(division)
+        row = row_of(self.owner.rows, aggregate)
+        self.owner.put(row, division)
+        if isinstance(key, str):
+            self.target_keys.put(row, key)
+            listed = _shared(tuple(listed)) if isinstance(listed, list) else None
+            self.targets[key] = _pair(division, listed or ())
 
     def apply_scope(self, kind: str, aggregate: AggregateKey, scope: Any) -> None:
         """Fold what an item or target event says of the directed-inspection scope."""
@@ -174,10 +196,15 @@ def _shared(value: Any) -> Any:
     a string interned, a tuple of strings the one kept in ``_TUPLES`` (at most 4,096 kept)."""
     if type(value) is str:
         return sys.intern(value)
-    if type(value) is tuple and all(type(v) is str for v in value):
-        found = _TUPLES.get(value)
+    if type(value) is tuple:
+        try:
+            found = _TUPLES.get(value)  # only tuples of strings are kept
+        except TypeError:  # a forged payload's list inside: cannot be a key
+            return value
         if found is not None:
             return found
+        if not all(type(v) is str for v in value):
+            return value
         value = tuple(sys.intern(v) for v in value)
         if len(_TUPLES) < 4096:
             _TUPLES[value] = value

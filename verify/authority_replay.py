@@ -24,29 +24,36 @@ before it (folded from the ``official.*`` events and each record's own events):
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
-entitled to. Step 3 extracts what this needs from each record (``facts``), so the replay never
-decodes a record twice and works the same when signatures were checked in other processes.
+entitled to. Step 3 extracts what this needs from each record (``authority_facts.facts``), so
+the replay never decodes a record twice and works the same when signatures were checked in
+other processes.
+
+Steps 2 and 3 read only the officials and the policy in force, so an official's act judged
+permitted is remembered by (type, official, role, department, division) and the next such act
+looked up, not judged again, until an ``official.*`` or ``policy.set`` event changes either
+(``AuthorityLog.permitted`` is emptied then): an import's thousands of registrations by one
+clerk are judged once. Refusals are never remembered; step 4 and 5 are judged every time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .aggregate_ids import AggregateKey, packed
+from .authority_facts import _SCOPE, _WITNESS_EVENTS, Facts
 from .authority_log import AuthorityLog
 from .authority_rules import (
     EVENT_ACTS,
     IN_CHARGE,
-    INSPECTION,
-    MOVED,
     NAMED,
     NEW,
     NONE,
     OPERATOR,
     OPERATOR_EVENT_ACTS,
     PERMISSIONS,
+    RECORD,
     charge_of,
     directed_refusal,
     inspector_binders,
@@ -62,139 +69,9 @@ from .identity_replay import (
     identity_problem,
     shared_code_problem,
 )
-from .registry_state import target_key
-
-# event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
-# "Keys"): the first event's key, and a rotation's new key, which ``verify/key_trust.py`` trusts
-# from the next position on if a key valid there signed the rotation.
-KEY_INTRODUCTIONS: dict[str, str] = {
-    "ledger.created": "verifier_key",
-    "ledger.key_rotated": "verifier_key",
-}
 
 _OPERATOR = (OPERATOR["official"], OPERATOR["role"], OPERATOR["department"])
 _NO_RULE: tuple[tuple[str, ...], str] = ((), NONE)
-
-# (official, role, department, what the payload says that the replay needs, what it says of
-# identities: an inspector's code and unit, a binding, the team present, who recorded; and the
-# official on whose written request the operator acted)
-Facts = tuple[Any, Any, Any, Any, Any, Any]
-
-
-def _division(p: dict[str, Any]) -> Any:
-    return p.get("division")
-
-
-def _new_division(p: dict[str, Any]) -> Any:
-    changes = p.get("changes")
-    return changes.get("division") if isinstance(changes, dict) else None
-
-
-def _inspection(p: dict[str, Any]) -> Any:
-    return p.get("inspection")
-
-
-def _official_registered(p: dict[str, Any]) -> Any:
-    return (p.get("code"), p.get("division"), p.get("roles"))
-
-
-def _official_roles(p: dict[str, Any]) -> Any:
-    return (p.get("division"), p.get("roles"))
-
-
-def _policy(p: dict[str, Any]) -> Any:
-    """What the replay reads of a policy version: who leads which divisions, who sets the next."""
-    document = p.get("document")
-    if not isinstance(document, dict):
-        return {}
-    return {"leaders": document.get("leaders"), "authority": document.get("authority")}
-
-
-def _key_named(member: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda p: p.get(member)
-
-
-_BY_WHOSE: dict[str, Callable[[dict[str, Any]], Any]] = {
-    NEW: _division,
-    NAMED: _division,
-    MOVED: _new_division,
-    INSPECTION: _inspection,
-}
-_EXTRACT: dict[str, Callable[[dict[str, Any]], Any]] = {
-    kind: _BY_WHOSE[whose] for kind, (_, whose) in EVENT_ACTS.items() if whose in _BY_WHOSE
-}
-_EXTRACT["official.registered"] = _official_registered
-_EXTRACT["official.roles_changed"] = _official_roles
-_EXTRACT["policy.set"] = _policy
-_EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
-_EXTRACT["ledger.key_revoked"] = lambda p: (p.get("key"), p.get("from_index"))
-_WITNESS_EVENTS = ("witness.added", "witness.removed")  # verify/witnesses.py: (key, time)
-
-
-def _identity_of(*members: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda p: tuple(p.get(m) for m in members)
-
-
-def _unit_changed(p: dict[str, Any]) -> Any:
-    changes = p.get("changes")
-    return (changes.get("unit"),) if isinstance(changes, dict) else (None,)
-
-
-def _changed(*members: str) -> Callable[[dict[str, Any]], Any]:
-    def read(p: dict[str, Any]) -> Any:
-        changes = p.get("changes")
-        changes = changes if isinstance(changes, dict) else {}
-        return (None, *(changes.get(m) for m in members))
-
-    return read
-
-
-def _target_scope(p: dict[str, Any]) -> Any:
-    kind, code = p.get("kind"), p.get("code")
-    key = target_key(kind, code) if isinstance(kind, str) and isinstance(code, str) else None
-    return (key, p.get("division"), p.get("items"))
-
-
-# What the identity replay reads (an official acts as an inspector only as the one bound to them)
-# and the directed-inspection scope (a division names its own listed items and targets in its
-# charge, or an item it executes jointly: ``authority_rules.directed_refusal``): one slot, as no
-# event type is read by both.
-_IDENTITY: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "inspector.registered": _identity_of("code", "unit"),
-    "inspector.updated": _unit_changed,
-    "official.bound_to_inspector": _identity_of("inspector"),
-    "inspection.carried_out": _identity_of("present"),
-    "inspection.result_recorded": _identity_of("recorded_by"),
-    "inspection.checklist_answered": _identity_of("recorded_by"),
-}
-_SCOPE: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "item.registered": _identity_of("code", "division", "executing_units"),
-    "item.amended": _changed("division", "executing_units"),
-    "item.withdrawn": lambda p: (None, None, None),
-    "target.registered": _target_scope,
-    "target.updated": _changed("division", "items"),
-    "directed.recorded": _identity_of("division", "items", "targets"),
-}
-_IDENTITY.update(_SCOPE)
-
-
-def facts(envelope: dict[str, Any]) -> Facts:
-    """What the replay (and the key check) needs of one checked envelope; small and picklable."""
-    actor = envelope["actor"]
-    kind = envelope["type"]
-    extract = _EXTRACT.get(kind)
-    identity = _IDENTITY.get(kind)
-    extra = extract(envelope["payload"]) if extract is not None else None
-    if kind in _WITNESS_EVENTS:
-        extra = (envelope["payload"].get("key"), envelope["time"])
-    return (
-        actor.get("official"),
-        actor.get("role"),
-        actor.get("department"),
-        extra,
-        identity(envelope["payload"]) if identity is not None else None,
-        actor.get("on_request_of"),
-    )
 
 
 @dataclass(frozen=True)
@@ -260,7 +137,7 @@ class AuthorityReplay:
         report, log = self.report, self._log
         official, role, department, extra, identity, request = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
-        if (official, role, department) == _OPERATOR:
+        if official == _OPERATOR[0] and role == _OPERATOR[1] and department == _OPERATOR[2]:
             report.operator_acts.setdefault(kind, []).append(position)
             problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
             if problem is None and kind in _IDENTITY_JUDGED:
@@ -270,8 +147,36 @@ class AuthorityReplay:
                 problem = problem or _directed_problem(log, kind, identity)
         else:
             report.official_acts += 1
-            problem = _judge(log, kind, acts, whose, aggregate, official, role, department, extra)
-            if problem is None:
+            # The division whose authority the act needs, when it is one the payload or the
+            # record's owner names: a (type, actor, division) judged permitted since the
+            # officials and the policy last changed is permitted again (``log.permitted``).
+            if whose in (NEW, NAMED):
+                division = extra
+            elif whose == RECORD:
+                division = log.owner.get(aggregate)
+            else:
+                division = None
+            if (
+                type(division) is str
+                and type(official) is str
+                and type(role) is str
+                and type(department) is str
+            ):
+                judged = (kind, official, role, department, division)
+                if judged in log.permitted:
+                    problem = None
+                else:
+                    problem = _judge(
+                        log, kind, acts, whose, aggregate, official, role, department, extra
+                    )
+                    if problem is None:
+                        log.permitted.add(judged)
+            else:
+                problem = _judge(
+                    log, kind, acts, whose, aggregate, official, role, department, extra
+                )
+            # identity_problem judges a binding and an inspector's acts only (None otherwise).
+            if problem is None and (role == "inspector" or kind == "official.bound_to_inspector"):
                 problem = identity_problem(log, kind, aggregate, official, role, identity)
             if problem is None and kind in _IDENTITY_JUDGED:
                 problem = shared_code_problem(log, kind, extra, identity)
@@ -282,6 +187,14 @@ class AuthorityReplay:
             if request is not None:
                 actor["on_request_of"] = request
             report.findings.append(Finding(position, kind, actor, *problem))
+        if (
+            kind == "target.registered"
+            and type(identity) is tuple
+            and len(identity) == 3
+            and identity[1] is extra  # facts' own: the payload's division, read once for both
+        ):
+            log.register_target(aggregate, identity)  # (key, division, items)
+            return
         log.apply(position, kind, whose, aggregate, extra)
         if kind in _SCOPE:
             log.apply_scope(kind, aggregate, identity)

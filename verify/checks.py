@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import key_trust
-from .authority_replay import KEY_INTRODUCTIONS
+from .authority_facts import KEY_INTRODUCTIONS
 from .bundle import Bundle, BundleFile
 from .draw_replay import beacon_rounds, replay_draws
 from .errors import VerifyError

@@ -20,7 +20,8 @@ from hashlib import sha256 as _sha256
 from typing import Any, NamedTuple
 
 from .aggregate_ids import packed
-from .authority_replay import KEY_INTRODUCTIONS, AuthorityReplay, Facts, facts
+from .authority_facts import KEY_INTRODUCTIONS, Facts, facts
+from .authority_replay import AuthorityReplay
 from .chain_heads import ChainHeads
 from .errors import VerifyError
 from .events import SignedEvent, check_signature, decode_parts, unknown_key
