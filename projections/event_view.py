@@ -74,7 +74,9 @@ class EventView:
 # Names an instance attribute would hide: the view class's attributes that are not data
 # descriptors (the slots and properties come first whatever ``__dict__`` holds).
 _SHADOWING = frozenset(
-    name for name in dir(EventView) if not hasattr(inspect.getattr_static(EventView, name), "__set__")
+    name
+    for name in dir(EventView)
+    if not hasattr(inspect.getattr_static(EventView, name), "__set__")
 )
 
 
