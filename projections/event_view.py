@@ -7,9 +7,11 @@ mapper would make of it (``LedgerApp.domain_event_of``): the same fields under t
 aware datetime), ``actor`` and every payload member as an attribute — made from the decoded
 envelope without copying the payload, parsing the id or parsing the time until a handler asks
 (most ask only for the id's text and the time's text, ``entry_id`` and ``event_time``, which
-the view has as the envelope wrote them). A member a record lacks is the event class's default,
-as on the domain event (``policy.set``'s ``reason``: versions recorded before reasons were kept
-have none). A test compares every field of the view and of the domain event of each record of a
+the view has as the envelope wrote them). The payload is the view's ``__dict__``, so a member is
+read by the interpreter's own attribute lookup, unless one of its names would hide an attribute
+of the view class (``TOPIC``…): such a payload is read through ``__getattr__`` only. A member a
+record lacks is the event class's default, as on the domain event (``policy.set``'s ``reason``:
+versions recorded before reasons were kept have none). A test compares every field of the view and of the domain event of each record of a
 demo log, and others compare a rebuild's tables with read models fed domain events, row for row.
 """
 

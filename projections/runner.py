@@ -21,7 +21,9 @@ the next runner's start). Each projection is given only the events it follows. A
 whose rows are a selection of another's (``Projection.derived_from``: the registry history, of
 the trail's acts) is, when both are rebuilt, filled in each batch's transaction from the rows
 the other just wrote, by one INSERT … SELECT; on SQLite the targets' text index is filled a run
-of inserts at a time instead of by its trigger row by row (``text_runs.py``).
+of inserts at a time instead of by its trigger row by row (``text_runs.py``). While a rebuild
+runs, the cyclic garbage collector's young generation is ``REBUILD_GC_YOUNG`` objects instead of
+700 (``_fewer_collections``: its collections cost about as much as the handlers did).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
