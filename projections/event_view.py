@@ -11,8 +11,9 @@ the view has as the envelope wrote them). The payload is the view's ``__dict__``
 read by the interpreter's own attribute lookup, unless one of its names would hide an attribute
 of the view class (``TOPIC``…): such a payload is read through ``__getattr__`` only. A member a
 record lacks is the event class's default, as on the domain event (``policy.set``'s ``reason``:
-versions recorded before reasons were kept have none). A test compares every field of the view and of the domain event of each record of a
-demo log, and others compare a rebuild's tables with read models fed domain events, row for row.
+versions recorded before reasons were kept have none). A test compares every field of the view
+and of the domain event of each record of a demo log, and others compare a rebuild's tables with
+read models fed domain events, row for row.
 """
 
 from __future__ import annotations
