@@ -7,15 +7,19 @@ mapper would make of it (``LedgerApp.domain_event_of``): the same fields under t
 aware datetime), ``actor`` and every payload member as an attribute — made from the decoded
 envelope without copying the payload, parsing the id or parsing the time until a handler asks
 (most ask only for the id's text and the time's text, ``entry_id`` and ``event_time``, which
-the view has as the envelope wrote them). A member a record lacks is the event class's default,
-as on the domain event (``policy.set``'s ``reason``: versions recorded before reasons were kept
-have none). A test compares every field of the view and of the domain event of each record of a
-demo log, and others compare a rebuild's tables with read models fed domain events, row for row.
+the view has as the envelope wrote them). The payload is the view's ``__dict__``, so a member is
+read by the interpreter's own attribute lookup, unless one of its names would hide an attribute
+of the view class (``TOPIC``…): such a payload is read through ``__getattr__`` only. A member a
+record lacks is the event class's default, as on the domain event (``policy.set``'s ``reason``:
+versions recorded before reasons were kept have none). A test compares every field of the view
+and of the domain event of each record of a demo log, and others compare a rebuild's tables with
+read models fed domain events, row for row.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,24 +36,32 @@ from verify.events import SignedEvent
 class EventView:
     """One checked record's fields as its domain event has them (see the module docstring)."""
 
-    __slots__ = ("payload", "aggregate", "originator_version", "time", "actor")
+    # ``__dict__``: the payload itself, so that a payload member is found as an instance
+    # attribute, by the interpreter's own lookup (``__getattr__`` only for the rest).
+    __slots__ = ("payload", "aggregate", "originator_version", "time", "actor", "__dict__")
     TOPIC = ""  # each event type's view class says its type (``view_of``)
     DEFAULTS: dict[str, Any] = {}  # and its event class's defaults
 
     def __init__(self, envelope: dict[str, Any]) -> None:
-        self.payload: dict[str, Any] = envelope["payload"]
+        payload: dict[str, Any] = envelope["payload"]
+        self.payload = payload
         self.aggregate: str = envelope["aggregate"]  # str(UUID): the check compared them
         self.originator_version: int = envelope["version"]
         self.time: str = envelope["time"]  # format_time(timestamp): the form it must have
         self.actor: dict[str, Any] = envelope["actor"]
+        # A member that would hide a class attribute (``TOPIC``…) keeps the payload out of
+        # ``__dict__``: every member is then found by ``__getattr__``, as the view's own
+        # attributes come first (what a domain event's fields would not do is not done here).
+        if _SHADOWING.isdisjoint(payload):
+            self.__dict__ = payload
 
-    def __getattr__(self, name: str) -> Any:  # a payload member, as on the domain event
+    def __getattr__(self, name: str) -> Any:  # a member the payload lacks, or a shadowing one
         try:
             return self.payload[name]
         except KeyError:
             pass
         try:
-            return self.DEFAULTS[name]
+            return type(self).DEFAULTS[name]
         except KeyError:
             raise AttributeError(f"{type(self).TOPIC} has no field {name!r}") from None
 
@@ -60,6 +72,15 @@ class EventView:
     @property
     def timestamp(self) -> datetime:
         return parse_time(self.time)
+
+
+# Names an instance attribute would hide: the view class's attributes that are not data
+# descriptors (the slots and properties come first whatever ``__dict__`` holds).
+_SHADOWING = frozenset(
+    name
+    for name in dir(EventView)
+    if not hasattr(inspect.getattr_static(EventView, name), "__set__")
+)
 
 
 @cache

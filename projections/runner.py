@@ -21,7 +21,9 @@ the next runner's start). Each projection is given only the events it follows. A
 whose rows are a selection of another's (``Projection.derived_from``: the registry history, of
 the trail's acts) is, when both are rebuilt, filled in each batch's transaction from the rows
 the other just wrote, by one INSERT … SELECT; on SQLite the targets' text index is filled a run
-of inserts at a time instead of by its trigger row by row (``text_runs.py``).
+of inserts at a time instead of by its trigger row by row (``text_runs.py``). While a rebuild
+runs, the cyclic garbage collector's young generation is ``REBUILD_GC_YOUNG`` objects instead of
+700 (``_fewer_collections``: its collections cost about as much as the handlers did).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -30,6 +32,8 @@ command itself is recorded) and the next ``catch_up()`` retries.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -315,7 +319,8 @@ class ProjectionRunner:
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
             batch, self.batch = self.batch, self.rebuild_batch
             try:
-                return self.catch_up(progress=progress)
+                with _fewer_collections():
+                    return self.catch_up(progress=progress)
             finally:
                 self.batch, self._deferred, self._text_by_runs = batch, frozenset(), False
                 with self.engine.begin() as conn:
@@ -361,6 +366,39 @@ class ProjectionRunner:
 _TEXT_BY_RUNS: AfterInserts = {
     tables.targets.name: (text_runs.last_target_rowid, text_runs.index_text_since)
 }
+
+
+# A rebuild's young generation for the cyclic garbage collector (``_fewer_collections``).
+REBUILD_GC_YOUNG = 100_000
+_gc_lock = threading.Lock()
+_gc_saved: list[tuple[int, int, int]] = []  # the thresholds before the rebuilds under way
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """While a rebuild runs: the collector's young generation at ``REBUILD_GC_YOUNG`` objects
+    instead of 700, and full collections 100 times rarer. A rebuild allocates millions of
+    short-lived objects (records, views, rows), freed by their reference counts; with the
+    default thresholds the collector ran a young collection every 700 of them and a full one,
+    over every live object (the batch's records, the checked reader's and the trail's caches),
+    every 70,000, which cost about as much as the handlers (``docs/PERFORMANCE.md``, rebuild7).
+    Garbage in cycles is still collected, in larger and rarer rounds. The thresholds are the
+    process's: the first rebuild to start sets them and the last to end restores them."""
+    with _gc_lock:
+        if not _gc_saved:
+            young, middle, old = gc.get_threshold()
+            _gc_saved.append((young, middle, old))
+            if young:  # 0: the collector is off; leave it so
+                gc.set_threshold(max(young, REBUILD_GC_YOUNG), middle, old * 100)
+        else:
+            _gc_saved.append(_gc_saved[0])
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            saved = _gc_saved.pop()
+            if not _gc_saved:
+                gc.set_threshold(*saved)
 
 
 def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:

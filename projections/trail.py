@@ -240,7 +240,21 @@ def _year_of(kind: str, data: dict[str, Any], e: Any) -> int:
     """A plan's year is its period's; any other record's, the year it was made (China time)."""
     if kind == "plan":
         return int(str(data["period"])[:4])
-    return int(e.timestamp.astimezone(CHINA).year)
+    time = event_time(e)
+    if len(time) != 27 or time[26] != "Z":  # not the envelope's form: parsed as it is
+        return int(e.timestamp.astimezone(CHINA).year)
+    hour = time[:13]  # China's offset from UTC changes on the hour: the hour decides the year
+    year = _YEARS.get(hour)
+    if year is None:
+        year = int(e.timestamp.astimezone(CHINA).year)
+        if len(_YEARS) >= _CACHE:
+            _YEARS.clear()
+        _YEARS[hour] = year
+    return year
+
+
+# The year in China time of each UTC hour met (``2026-11-25T15``: 2026), as ``_year_of`` found.
+_YEARS: dict[str, int] = {}
 
 
 def _is_id(key: str) -> bool:

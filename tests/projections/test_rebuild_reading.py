@@ -81,3 +81,31 @@ def test_a_row_whose_type_column_was_edited_stops_the_rebuild_before_anything_is
     code = ledger.checked(n, "test").envelope["payload"]["code"]
     served = queries.search_targets(read_models.engine, limit=500)["items"]
     assert code not in {row["code"] for row in served}
+
+
+def test_a_payload_member_named_like_the_views_own_attributes_hides_none_of_them(ledger):  # type: ignore[no-untyped-def]
+    """A view finds payload members in its ``__dict__`` (the payload itself), unless one would
+    hide a class attribute: a signed payload with members ``TOPIC``, ``DEFAULTS``,
+    ``__init__``, ``aggregate`` and ``originator_id`` still has the view's type, defaults, id
+    and version, and its members, as a view found them through ``__getattr__``."""
+    n = next(iter(ledger.notifications(topics=["policy.set"])))
+    event = ledger.checked(n, "test")
+    data = event.envelope["payload"]
+    plain = view_of(event)
+    assert plain.version == data["version"] and vars(plain) is data
+    odd = {"TOPIC": "target.registered", "DEFAULTS": {}, "__init__": 1, "aggregate": "x"}
+    data.update(odd, originator_id="y", timestamp="z")
+    del data["reason"]
+    view = view_of(event)
+    assert view.TOPIC == type(view).TOPIC == "policy.set"
+    assert view.DEFAULTS == type(view).DEFAULTS and view.reason == ""  # the class's default
+    assert view.aggregate == event.envelope["aggregate"] != "x"
+    assert str(view.originator_id) == event.envelope["aggregate"]
+    assert view.timestamp.year > 2000
+    assert view.version == data["version"] and view.__init__ != 1  # noqa: PLC2801
+    assert vars(view) == {}  # every member through ``__getattr__``
+    # A member that hides nothing of the view's is found as an attribute, as before.
+    del data["TOPIC"], data["DEFAULTS"], data["__init__"]
+    again = view_of(event)
+    assert again.aggregate == event.envelope["aggregate"] and again.reason == ""
+    assert vars(again) is data and type(again).TOPIC == "policy.set"

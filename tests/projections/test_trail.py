@@ -114,3 +114,26 @@ def test_an_act_is_under_the_legal_basis_its_items_had_when_it_was_done(demo_yea
     assert before["items"][-1]["legal_basis"] == {"qsxk": old}
     assert after["items"][-1]["type"] == "item.amended"
     assert after["items"][-1]["legal_basis"] == {"qsxk": amended}
+
+
+def test_a_records_year_is_its_china_year_whatever_hour_was_met_first() -> None:
+    """The trail's record year (China time) is cached per UTC hour of the envelope's time: on
+    each side of the new year in China (16:00 UTC on 31 December) and in any order met."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from ledger.mapper import format_time
+    from projections.event_view import EventView
+    from projections.trail import _year_of
+    from verify.workdays import CHINA
+
+    start = datetime(2025, 12, 31, 14, 0, tzinfo=UTC)
+    stamps = [start + timedelta(minutes=m, microseconds=m) for m in range(0, 240, 7)]
+    stamps += [datetime(2026, 6, 1, 15, 59, 59, 999999, tzinfo=UTC)]
+    random.Random(7).shuffle(stamps)
+    for ts in stamps + stamps:
+        view = EventView(
+            {"payload": {}, "aggregate": "a", "version": 1, "time": format_time(ts), "actor": {}}
+        )
+        assert _year_of("target", {}, view) == ts.astimezone(CHINA).year
+    assert {ts.astimezone(CHINA).year for ts in stamps} == {2025, 2026}
