@@ -154,3 +154,19 @@ def _imported(registry: Registry, monkeypatch: Any, helpers: bool) -> str:
 @pytest.mark.parametrize("helpers", [True, False], ids=["helpers", "inline"])
 def test_an_import_records_the_events_it_recorded_before(registry, monkeypatch, helpers):
     assert _imported(registry, monkeypatch, helpers) == GOLDEN
+
+
+def test_the_seal_of_a_kept_row_is_hmac_sha256_under_the_import_digest_key(ledger):
+    """Seals kept before the seal was made from the key's padded blocks still match: the same
+    HMAC-SHA256 under the same derived key (``digests.ImportDigests._sealed``)."""
+    import hmac
+
+    from ledger.registry.digests import ImportDigests
+
+    digests = ImportDigests(ledger)
+    said = ("91320400MA0000005X", "enterprise", "gqc", "警告\x1e另一个")
+    seal = digests._sealed(b"d" * 32, "ab" * 16, 3, 12345, b"l" * 32, said)
+    message = b"d" * 32 + b"ab" * 16 + b":3:12345:" + b"l" * 32 + repr(said).encode("utf-8")
+    key = ledger.signer.derive_secret("drawledger/import-digest/v4")
+    assert seal == hmac.digest(key, message, "sha256")
+    assert seal != hmac.digest(key, message + b"x", "sha256")
