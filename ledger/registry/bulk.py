@@ -186,8 +186,10 @@ def checked_rows(
             continue
         if spec.get("kind") == "individual":
             digest = None
-        mark = f"row {number}: "
-        said = tuple(w.removeprefix(mark) for w in report.warnings[warned:])
+        said: tuple[str, ...] = ()
+        if len(report.warnings) > warned:
+            mark = f"row {number}: "
+            said = tuple([w.removeprefix(mark) for w in report.warnings[warned:]])
         valid.append(Checked(number, row, given, spec, digest=digest, warnings=said))
     return valid
 

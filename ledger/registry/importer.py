@@ -210,14 +210,23 @@ def _checker(
             number: int, row: dict[str, Any], checked: Parse | None = None
         ) -> dict[str, Any]:
             warnings: list[str] = []
-            read = parse_target if checked is None else checked  # the row helper's outcome
+            if checked is not None and checked.ok:
+                # The row helper found its format good: the rest of ``bulk.parsed`` (the codes
+                # it names), without wrapping the helper's outcome as a parse to call.
+                good: Any = checked.outcome
+                spec, warnings = good
+                problems = known.check_target(spec)
+                if problems:
+                    raise InvalidFields(problems)
+            else:
+                read = parse_target if checked is None else checked  # the helper's problems
 
-            def parse(row: dict[str, Any]) -> dict[str, Any]:
-                spec, said = read(row)
-                warnings.extend(said)
-                return spec
+                def parse(row: dict[str, Any]) -> dict[str, Any]:
+                    spec, said = read(row)
+                    warnings.extend(said)
+                    return spec
 
-            spec = bulk.parsed(parse, known.check_target, row)
+                spec = bulk.parsed(parse, known.check_target, row)
             report.warnings += [f"row {number}: {w}" for w in warnings]
             once(number, _entry(spec), "code", spec["code"], REPEATED)
             return spec
