@@ -37,9 +37,16 @@ from ..application import LedgerApp
 from ..draws.aggregate import DirectedInspection, Draw
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields
-from ..registry.authority import acting, authorise, official_of, operator_policy
+from ..registry.authority import (
+    acting,
+    authorise,
+    authorise_read,
+    official_of,
+    operator_policy,
+)
 from ..registry.inspectors import Inspector, inspector_id
 from ..registry.items import METHOD_LABELS, Item, item_id
+from ..registry.officials import Official
 from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
 
@@ -75,6 +82,20 @@ class Inspections:
 
     def get(self, inspection: UUID) -> Inspection:
         record: Inspection = self.app.get(inspection, Inspection)
+        return record
+
+    def read(self, inspection: UUID, reader: Official) -> Inspection:
+        """The inspection, for ``reader``: Forbidden unless they may read its division's
+        records (``authority.authorise_read``) or are bound to an inspector of its team (the
+        drawn team, or those present)."""
+        record = self.get(inspection)
+        try:
+            team = self._may_take_part(record) or []
+        except (Conflict, NotFound):
+            team = []
+        authorise_read(
+            self.app, reader, record.division, team=(*team, *getattr(record, "present", []))
+        )
         return record
 
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
