@@ -210,7 +210,7 @@ class Inspections:
         self.app.save(inspection)
 
     def _items(self, inspection: Inspection) -> list[Item]:
-        return [self.app.get(item_id(code), Item) for code in inspection.items]
+        return [self.app.get(item_id(code), Item, named=code) for code in inspection.items]
 
     def questions(self, inspection: Inspection) -> list[str]:
         """The checklist to answer: the questions of the inspection's items, each once."""
@@ -241,7 +241,7 @@ class Inspections:
     ) -> None:
         """Refuse an inspector who may not take part on ``on`` (verify/inspection_rules.py)."""
         try:
-            inspector: Inspector | None = self.app.get(inspector_id(code), Inspector)
+            inspector: Inspector | None = self.app.get(inspector_id(code), Inspector, named=code)
         except NotFound:
             inspector = None
         refusal = presence_refusal(

@@ -131,7 +131,7 @@ def official_of(app: LedgerApp, by: str | None) -> Official | None:
     """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
     if by is None:
         return None
-    official: Official = app.get(official_id(by), Official)
+    official: Official = app.get(official_id(by), Official, named=by)
     return official
 
 
