@@ -253,11 +253,18 @@ class LedgerApp(Application[UUID]):
         does within ``timeout`` seconds."""
         return self.sealing.wait_sealed(position, timeout)
 
-    def get(self, aggregate_id: UUID, cls: type[Any] | None = None) -> Any:
+    def get(
+        self, aggregate_id: UUID, cls: type[Any] | None = None, *, named: str | None = None
+    ) -> Any:
+        """The aggregate ``aggregate_id`` (NotFound if none, or if it is no ``cls``); ``named``:
+        the code the caller wrote, which a NotFound names in place of the internal id."""
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             what = cls.TOPIC if cls is not None else "record"
+            if named is not None:
+                shown = named if named and named.split() == [named] else repr(named)
+                raise NotFound(f"no {what} with code {shown}") from None
             raise NotFound(f"no {what} with id {aggregate_id}") from None
         except OriginatorVersionError as e:
             found, expected = e.args if len(e.args) == 2 else ("?", "?")

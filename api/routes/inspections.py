@@ -95,10 +95,12 @@ def notify(
 
 @router.get("/inspections/{inspection}", **documented(Inspection))
 def get_inspection(
-    inspection: UUID, service: InspectionsDep, _: OfficialDep, at: AtDep
+    inspection: UUID, service: InspectionsDep, official: OfficialDep, at: AtDep
 ) -> dict[str, Any]:
-    """The inspection as it stands (or stood as of ``as_of``)."""
-    record = (Inspections(at.ledger) if at.asked else service).get(inspection)
+    """The inspection as it stands (or stood as of ``as_of``). Read as its trail is: its
+    division's officials, auditors and the legal office, the leader in charge of its division,
+    and the inspectors of its team (403 otherwise)."""
+    record = (Inspections(at.ledger) if at.asked else service).read(inspection, official)
     state = {k: v for k, v in vars(record).items() if not k.startswith("_")}
     return {"id": str(record.id), "version": record.version, **_plain(state)}
 

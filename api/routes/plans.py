@@ -11,6 +11,7 @@ from pydantic import Field
 from ledger.plans.coverage import Coverage
 from ledger.plans.rollover import MonthlyRollover
 from ledger.plans.service import Plans
+from ledger.registry.authority import authorise_read
 
 from ..answers import CoverageReport, Late, Plan, PlanDrafted, Rollover, documented
 from ..as_of import AtDep
@@ -72,29 +73,34 @@ def roll_over(body: RolloverCreate, ledger: LedgerDep, official: OfficialDep) ->
 
 
 @router.get("/{plan}", **documented(Plan))
-def show(plan: UUID, plans: PlansDep, _: OfficialDep, at: AtDep) -> dict[str, Any]:
-    """The plan as it stands (or stood as of ``as_of``), with what rolled over into its month."""
-    return (Plans(at.ledger) if at.asked else plans).show(plan)
+def show(plan: UUID, plans: PlansDep, official: OfficialDep, at: AtDep) -> dict[str, Any]:
+    """The plan as it stands (or stood as of ``as_of``), with what rolled over into its month.
+    Read as its trail is: its division's officials, auditors and the legal office, the leader
+    in charge of its division (403 otherwise)."""
+    service = Plans(at.ledger) if at.asked else plans
+    service.read(plan, official)
+    return service.show(plan)
 
 
 @router.get("/{plan}/coverage", **documented(CoverageReport))
 def plan_coverage(
     plan: UUID,
-    _: OfficialDep,
+    official: OfficialDep,
     at: AtDep,
     show: Show = "uncovered",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """The plan's division's targets not yet covered in the cycle the plan states (as the
-    ledger stood at ``as_of``, if given)."""
+    ledger stood at ``as_of``, if given); read as the plan is (403 otherwise)."""
+    Plans(at.ledger).read(plan, official)
     return Coverage(at.ledger).for_plan(plan, show=show, limit=limit, offset=offset)
 
 
 @divisions.get("/{division}/coverage", **documented(CoverageReport))
 def division_coverage(
     division: str,
-    _: OfficialDep,
+    official: OfficialDep,
     rm: ReadModelsDep,
     at: AtDep,
     year: Year = None,
@@ -105,8 +111,10 @@ def division_coverage(
 ) -> dict[str, Any]:
     """A division's targets covered and not yet covered in the current cycle (counts, a page);
     as of ``as_of``, the cycle ending in that position's year unless ``year`` says otherwise.
-    A division that did not exist (then) is a 404, not an empty report."""
+    A division that did not exist (then) is a 404, not an empty report; read as the division's
+    plans are (403 otherwise)."""
     entry_at(rm, "division", division, at)
+    authorise_read(at.ledger, official, division)
     if at.asked and year is None:
         year = at.day().year
     return Coverage(at.ledger).for_division(

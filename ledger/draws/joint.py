@@ -35,7 +35,8 @@ class JointInspections:
         """The lead division invites ``division`` to inspect the draw's targets with it."""
         draw = self.draws.get(draw_id)
         actor = self.draws.actor(by, draw.division)
-        self.app.get(division_id(division), Division)  # NotFound names an unknown division
+        # NotFound names an unknown division as the caller wrote it
+        self.app.get(division_id(division), Division, named=division)
         draw.invite(division, note.strip(), actor)
         self.app.save(draw)
 

@@ -222,7 +222,7 @@ class Draws:
         for code in items:
             if not self.app.recorder.select_events(item_id(code), limit=1):
                 raise BadInput(f"items: no inspection item {code!r}: no inspection without one")
-            item: Item = self.app.get(item_id(code), Item)
+            item: Item = self.app.get(item_id(code), Item, named=code)
             if item.withdrawn:
                 raise BadInput(f"items: item {code} is withdrawn from the list")
             listed[code] = (item.division, item.executing_units)
@@ -451,7 +451,7 @@ def check_own_items(app: LedgerApp, division: str, codes: list[str], who: str) -
     ``division`` (谁审批谁监管)."""
     for code in codes:
         try:
-            item: Item = app.get(item_id(code), Item)
+            item: Item = app.get(item_id(code), Item, named=code)
         except NotFound:
             raise BadInput(
                 f"items: no inspection item {code!r}: no inspection without a listed item"

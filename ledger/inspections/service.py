@@ -37,9 +37,16 @@ from ..application import LedgerApp
 from ..draws.aggregate import DirectedInspection, Draw
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..fields import Fields
-from ..registry.authority import acting, authorise, official_of, operator_policy
+from ..registry.authority import (
+    acting,
+    authorise,
+    authorise_read,
+    official_of,
+    operator_policy,
+)
 from ..registry.inspectors import Inspector, inspector_id
 from ..registry.items import METHOD_LABELS, Item, item_id
+from ..registry.officials import Official
 from .aggregate import Inspection, inspection_id
 from .evidence import EvidenceStore
 
@@ -75,6 +82,20 @@ class Inspections:
 
     def get(self, inspection: UUID) -> Inspection:
         record: Inspection = self.app.get(inspection, Inspection)
+        return record
+
+    def read(self, inspection: UUID, reader: Official) -> Inspection:
+        """The inspection, for ``reader``: Forbidden unless they may read its division's
+        records (``authority.authorise_read``) or are bound to an inspector of its team (the
+        drawn team, or those present)."""
+        record = self.get(inspection)
+        try:
+            team = self._may_take_part(record) or []
+        except (Conflict, NotFound):
+            team = []
+        authorise_read(
+            self.app, reader, record.division, team=(*team, *getattr(record, "present", []))
+        )
         return record
 
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:
@@ -189,7 +210,7 @@ class Inspections:
         self.app.save(inspection)
 
     def _items(self, inspection: Inspection) -> list[Item]:
-        return [self.app.get(item_id(code), Item) for code in inspection.items]
+        return [self.app.get(item_id(code), Item, named=code) for code in inspection.items]
 
     def questions(self, inspection: Inspection) -> list[str]:
         """The checklist to answer: the questions of the inspection's items, each once."""
@@ -220,7 +241,7 @@ class Inspections:
     ) -> None:
         """Refuse an inspector who may not take part on ``on`` (verify/inspection_rules.py)."""
         try:
-            inspector: Inspector | None = self.app.get(inspector_id(code), Inspector)
+            inspector: Inspector | None = self.app.get(inspector_id(code), Inspector, named=code)
         except NotFound:
             inspector = None
         refusal = presence_refusal(

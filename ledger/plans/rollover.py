@@ -87,7 +87,7 @@ class MonthlyRollover:
     def roll_over(self, month: str, by: str | None, division: str | None = None) -> dict[str, Any]:
         """Record the rollover of ``month`` (all divisions, or one); returns what moved."""
         last, following = month_bounds(month)
-        official = None if by is None else self.app.get(official_id(by), Official)
+        official = None if by is None else self.app.get(official_id(by), Official, named=by)
         # Authority first, even when nothing would move: the division's (its clerk or head, or
         # the aggregator); for every division, the role here and each plan's division below.
         policy = self.app.policy_in_force()

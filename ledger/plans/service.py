@@ -11,8 +11,9 @@ from verify.plan_rules import plan_period
 from ..application import LedgerApp
 from ..errors import BadInput
 from ..fields import Fields, check_code
-from ..registry.authority import acting
+from ..registry.authority import acting, authorise_read
 from ..registry.items import item_id
+from ..registry.officials import Official
 from .aggregate import KINDS, Plan, deadlines
 from .coverage import cycle_years
 
@@ -61,6 +62,13 @@ class Plans:
 
     def get(self, plan: UUID) -> Plan:
         record: Plan = self.app.get(plan, Plan)
+        return record
+
+    def read(self, plan: UUID, reader: Official) -> Plan:
+        """The plan (drafts included), for ``reader``: Forbidden unless they may read its
+        division's records (``authority.authorise_read``)."""
+        record = self.get(plan)
+        authorise_read(self.app, reader, record.division)
         return record
 
     def draft(self, data: dict[str, Any], by: str | None) -> UUID:

@@ -131,7 +131,7 @@ def official_of(app: LedgerApp, by: str | None) -> Official | None:
     """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
     if by is None:
         return None
-    official: Official = app.get(official_id(by), Official)
+    official: Official = app.get(official_id(by), Official, named=by)
     return official
 
 
@@ -155,3 +155,30 @@ def acting(
     charge = charge_of(in_force, who) if who and action in IN_CHARGE else ()
     actor = authorise(official, action, division, to=to, charge=charge, policy=policy)
     return actor.to_json()
+
+
+# Reading a division's internal records (a plan, drafts included; an inspection, its checklist
+# answers and unconfirmed result; a coverage report): by the rule of their trail.
+RECORD_READ = "trail.read"
+
+
+def authorise_read(
+    app: LedgerApp, official: Official, division: str, *, team: tuple[str, ...] = ()
+) -> None:
+    """Forbidden unless ``official`` may read ``division``'s internal records: as for their
+    trail (``trail.read``: the division's own officials in a reading role; auditors and the
+    legal office every division's), and besides, a leader in charge the divisions the policy in
+    force puts in their charge (``[leaders]``), and an official in the inspector role bound to a
+    roster inspector on ``team`` (the inspection they are on, whatever their unit)."""
+    try:
+        authorise(official, RECORD_READ, division)
+    except Forbidden:
+        if not official.active:
+            raise
+        if "inspector" in official.roles and official.inspector in team and official.inspector:
+            return
+        if "leader_in_charge" in official.roles and division in charge_of(
+            operator_policy(app) or {}, official.code
+        ):
+            return
+        raise

@@ -42,10 +42,10 @@ def bind(app: LedgerApp, code: str, inspector: str, reason: str, by: str | None)
     policy = app.policy_in_force()
     binders = inspector_binders(policy)
     actor = authorise(official_of(app, by), "official.bind", roles=binders, policy=policy)
-    official: Official = app.get(official_id(code), Official)
+    official: Official = app.get(official_id(code), Official, named=code)
     official.check_active()
     try:
-        record: Inspector | None = app.get(inspector_id(inspector), Inspector)
+        record: Inspector | None = app.get(inspector_id(inspector), Inspector, named=inspector)
     except NotFound:
         record = None
     refusal = binding_refusal(

@@ -42,7 +42,7 @@ class Registry:
     # -- who acts ------------------------------------------------------------------------------
 
     def official(self, code: str) -> Official:
-        official: Official = self.app.get(official_id(code), Official)
+        official: Official = self.app.get(official_id(code), Official, named=code)
         return official
 
     def _actor(self, by: str | None, action: str, division: str | None = None) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class Registry:
         actor = self._actor(by, "division.manage")
         if contact is not None:
             self._require("contact", contact, official_id)
-        record: Division = self.app.get(division_id(division), Division)
+        record: Division = self.app.get(division_id(division), Division, named=division)
         record.name_contact(contact, reason, actor)
         self.app.save(record)
 
@@ -272,7 +272,7 @@ class Registry:
     ) -> None:
         """Correct an inspector: the changes (in input form) are checked like a registration,
         and only what really differs is recorded."""
-        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        record: Inspector = self.app.get(inspector_id(code), Inspector, named=code)
         self._actor(by, "inspector.write", record.division)
         changes = dict(changes)
         certificate = changes.pop("certificate", None)
@@ -306,14 +306,14 @@ class Registry:
         self.app.save(record)
 
     def declare_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
-        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        record: Inspector = self.app.get(inspector_id(code), Inspector, named=code)
         actor = self._actor(by, "inspector.write", record.division)
         self.app.get(target, Target)  # the target must exist
         record.declare_conflict(str(target), reason, actor)
         self.app.save(record)
 
     def withdraw_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
-        record: Inspector = self.app.get(inspector_id(code), Inspector)
+        record: Inspector = self.app.get(inspector_id(code), Inspector, named=code)
         actor = self._actor(by, "inspector.write", record.division)
         record.withdraw_conflict(str(target), reason, actor)
         self.app.save(record)
@@ -331,7 +331,7 @@ class Registry:
         return str(spec["code"])
 
     def withdraw_item(self, code: str, reason: str, by: str | None) -> None:
-        record: Item = self.app.get(item_id(code), Item)
+        record: Item = self.app.get(item_id(code), Item, named=code)
         actor = self._actor(by, "item.write", record.division)
         record.withdraw(reason, actor)
         self.app.save(record)

@@ -27,7 +27,7 @@ def token_hash(token: str) -> str:
 def issue(app: LedgerApp, code: str, by: str | None) -> str:
     """Issue an API token for official ``code``; the token is returned once and stored hashed."""
     actor = acting(app, by, "token.manage")
-    official: Official = app.get(official_id(code), Official)
+    official: Official = app.get(official_id(code), Official, named=code)
     token_id = secrets.token_hex(4)
     owner = base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
     token = f"{TOKEN_PREFIX}.{owner}.{token_id}.{secrets.token_urlsafe(32)}"
@@ -38,7 +38,7 @@ def issue(app: LedgerApp, code: str, by: str | None) -> str:
 
 def revoke(app: LedgerApp, code: str, token_id: str, reason: str, by: str | None) -> None:
     actor = acting(app, by, "token.manage")
-    official: Official = app.get(official_id(code), Official)
+    official: Official = app.get(official_id(code), Official, named=code)
     official.revoke_token(token_id, reason, actor)
     app.save(official)
 
@@ -51,7 +51,7 @@ def authenticate(app: LedgerApp, token: str) -> Official:
         raise Forbidden("not a drawledger token")
     try:
         code = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
-        official: Official = app.get(official_id(code), Official)
+        official: Official = app.get(official_id(code), Official, named=code)
     except (ValueError, NotFound):
         raise Forbidden("unknown token") from None
     stored = official.tokens.get(parts[2])

@@ -50,13 +50,6 @@ def test_the_list_and_the_trail_of_another_divisions_inspections_are_refused(yea
     assert trail.status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET /inspections/{id} checks only that a token is valid: any official reads any "
-    "division's inspection record. Which officials outside the division may read it (the "
-    "detachment's inspectors on its team, a joint inspection's partners) is the lead's policy "
-    "decision; the refusal could be the trail's (whoever may read /trail/inspections/{id})",
-)
 @pytest.mark.parametrize("store_kind", ["sqlite"])
 def test_another_divisions_clerk_cannot_read_its_inspection_by_id(year):
     client = TestClient(create_app(year))
