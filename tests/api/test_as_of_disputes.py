@@ -60,7 +60,10 @@ def dispute(demo_ledger):  # type: ignore[no-untyped-def]
     draws.freeze(draw, "szc-clerk")
     inspection = UUID(summary.results.awaiting_confirmation[0])
     app = create_app(ledger)
-    with TestClient(app, headers={"Authorization": f"Bearer {summary.admin_token}"}) as client:
+    # The dispute's reader is the legal office, which reads every division's records (the
+    # administrator does not: a division's plans and inspections are read as its trail is).
+    legal = Registry(ledger).issue_token("szc-legal", None)
+    with TestClient(app, headers={"Authorization": f"Bearer {legal}"}) as client:
         target = client.get("/targets", params={"division": "szc", "limit": 1}).json()["items"][0]
         p = ledger.recorder.max_notification_id()
         # -- after P ----------------------------------------------------------------------
