@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, select
 
 from ledger.aggregates import id_for
 from ledger.mapper import format_time
-from verify.uscc import normalise
+from ledger.registry.targets import target_id_of
 
 from . import tables as t
 
@@ -40,13 +40,13 @@ ENTRY_NAMES = {
 def entry_uuid(kind: str, ref: str) -> UUID:
     """An entry's id from what a reader has: its id, or its code (for targets: the credit code,
     or ``project:NUMBER`` / ``individual:person-…``)."""
+    if kind == "target":
+        return target_id_of(ref)
     ref = ref.strip()
     try:
         return UUID(ref)
     except ValueError:
         pass
-    if kind == "target" and ":" not in ref:
-        ref = normalise(ref)
     return id_for(kind, ref)
 
 

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from ledger.errors import NotFound
 from ledger.registry.targets import target_id_of
 
 from ..deps import OfficialDep, RegistryDep
@@ -203,12 +202,7 @@ def declare_conflict(
     """Record an inspector's declared conflict of interest with a target (by its credit code,
     kind:code or id): draws will recuse."""
     target = target_id_of(body.target_id)
-    try:
-        registry.declare_conflict(code, target, body.reason, by=official.code)
-    except NotFound as e:
-        if str(target) not in str(e):  # the inspector, not the target
-            raise
-        raise NotFound(f"no target with id or code {body.target_id!r}") from None
+    registry.declare_conflict(code, target, body.reason, by=official.code, named=body.target_id)
     return ConflictPublic(inspector=code, target_id=target, ledger_position=_position(registry))
 
 

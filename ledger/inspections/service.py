@@ -89,13 +89,15 @@ class Inspections:
         records (``authority.authorise_read``) or are bound to an inspector of its team (the
         drawn team, or those present)."""
         record = self.get(inspection)
-        try:
-            team = self._may_take_part(record) or []
-        except (Conflict, NotFound):
-            team = []
-        authorise_read(
-            self.app, reader, record.division, team=(*team, *getattr(record, "present", []))
-        )
+
+        def team() -> list[str]:  # the draw is read only if the team decides
+            try:
+                drawn = self._may_take_part(record) or []
+            except (Conflict, NotFound):
+                drawn = []
+            return [*drawn, *getattr(record, "present", [])]
+
+        authorise_read(self.app, reader, record.division, team=team)
         return record
 
     def _actor(self, by: str | None, action: str, division: str) -> dict[str, Any]:

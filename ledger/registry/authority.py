@@ -10,6 +10,7 @@ first of their roles that permits the act, and it is recorded in the event's env
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from verify.authority_rules import (
@@ -163,19 +164,25 @@ RECORD_READ = "trail.read"
 
 
 def authorise_read(
-    app: LedgerApp, official: Official, division: str, *, team: tuple[str, ...] = ()
+    app: LedgerApp,
+    official: Official,
+    division: str,
+    *,
+    team: Callable[[], Iterable[str]] | None = None,
 ) -> None:
     """Forbidden unless ``official`` may read ``division``'s internal records: as for their
     trail (``trail.read``: the division's own officials in a reading role; auditors and the
     legal office every division's), and besides, a leader in charge the divisions the policy in
     force puts in their charge (``[leaders]``), and an official in the inspector role bound to a
-    roster inspector on ``team`` (the inspection they are on, whatever their unit)."""
+    roster inspector on ``team()`` (the inspection they are on, whatever their unit; asked for
+    only when nothing else lets the official read)."""
     try:
         authorise(official, RECORD_READ, division)
     except Forbidden:
         if not official.active:
             raise
-        if "inspector" in official.roles and official.inspector in team and official.inspector:
+        bound = official.inspector if "inspector" in official.roles else None
+        if bound and team is not None and bound in team():
             return
         if "leader_in_charge" in official.roles and division in charge_of(
             operator_policy(app) or {}, official.code

@@ -208,6 +208,13 @@ def parsed(
         bad = {p.field for p in e.problems}
         more = [p for p in references(_codes_of(row)) if p.field not in bad]
         raise InvalidFields(e.problems + more) from None
+    return referenced(spec, references)
+
+
+def referenced(
+    spec: dict[str, Any], references: Callable[[dict[str, Any]], list[FieldProblem]]
+) -> dict[str, Any]:
+    """A well-formed row's spec, its codes checked against the registry (InvalidFields)."""
     problems = references(spec)
     if problems:
         raise InvalidFields(problems)

@@ -106,11 +106,9 @@ class ImportDigests:
         self.app = app
         self._pg = is_postgres(app.recorder)
         self._key = app.signer.derive_secret("drawledger/import-digest/v4")
-        # HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once: each seal
-        # copies them (``_sealed``), where ``hmac.digest`` keyed SHA-256 afresh for every row.
-        block = self._key.ljust(64, b"\0")  # a 32-byte key: one SHA-256 block, zero-padded
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        # HMAC-SHA256 keyed once: each seal copies it (``_sealed``), where ``hmac.digest``
+        # keyed SHA-256 afresh for every row.
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)
         self.layouts: Layouts = {}  # each layout's hash, made once (``cells.py``)
         events = app.events_table
         # The entry's last record (no later version stored), its log position and its bytes
@@ -160,8 +158,8 @@ class ImportDigests:
         """The seal: the row digest, the entry and the log position, version and leaf hash of
         its last record, then the code, kind, division and warnings kept with the row (fixed
         widths, then one whole ``repr``)."""
-        inner = self._inner.copy()
-        inner.update(
+        mac = self._keyed.copy()
+        mac.update(
             b"%b%s:%d:%d:%b%b"
             % (
                 row_digest,
@@ -172,9 +170,7 @@ class ImportDigests:
                 repr(said).encode("utf-8", "surrogatepass"),
             )
         )
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()  # HMAC-SHA256 of the message under ``_key``
+        return mac.digest()  # HMAC-SHA256 of the message under ``_key``
 
     def _leaf(self, record: Any) -> bytes:
         return bytes(record) if self._pg else leaf_hash(record)
@@ -267,7 +263,7 @@ class ImportDigests:
         writes the entry while the transaction is held); any other entry's last record is
         read, one query per 1,000 rows."""
         recorded = self._saved_records(saved)
-        pg, sealed, sha256 = self._pg, self._sealed, hashlib.sha256
+        pg, sealed = self._pg, self._sealed
         for start in range(0, len(entries), 1000):
             # Each row with its entry's id and that id in hex, made once.
             batch = [
@@ -282,7 +278,7 @@ class ImportDigests:
                 found = recorded.get(entry)
                 if found is not None:
                     version, at, record = found
-                    leaf = sha256(b"\x00" + record).digest()  # ``leaf_hash``, inline
+                    leaf = leaf_hash(record)
                 elif entry in last:
                     version, at, leaf = last[entry]
                 else:
@@ -314,13 +310,11 @@ class ImportDigests:
         # Each changed entry with each of its versions the save recorded: the rows kept below
         # the highest are all removed, as below the highest alone (a registration has none).
         hex_of, pg = self._hex, self._pg
+        stored = [recording.notification for recording in saved]
         older = [
-            (UUID(hex_of(aggregate)) if pg else hex_of(aggregate), version)
-            for recording in saved
-            for aggregate, version in (
-                (recording.notification.originator_id, recording.notification.originator_version),
-            )
-            if version > 1
+            (UUID(hex_of(n.originator_id)) if pg else hex_of(n.originator_id), n.originator_version)
+            for n in stored
+            if n.originator_version > 1
         ]
         if older:
             current.execute(

@@ -215,9 +215,7 @@ def _checker(
                 # it names), without wrapping the helper's outcome as a parse to call.
                 good: Any = checked.outcome
                 spec, warnings = good
-                problems = known.check_target(spec)
-                if problems:
-                    raise InvalidFields(problems)
+                spec = bulk.referenced(spec, known.check_target)
             else:
                 read = parse_target if checked is None else checked  # the helper's problems
 

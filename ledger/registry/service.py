@@ -305,10 +305,13 @@ class Registry:
         record.update(difference, reason, actor)
         self.app.save(record)
 
-    def declare_conflict(self, code: str, target: UUID, reason: str, by: str | None) -> None:
+    def declare_conflict(
+        self, code: str, target: UUID, reason: str, by: str | None, *, named: str | None = None
+    ) -> None:
+        """``named``: the target as the caller wrote it, which a NotFound names."""
         record: Inspector = self.app.get(inspector_id(code), Inspector, named=code)
         actor = self._actor(by, "inspector.write", record.division)
-        self.app.get(target, Target)  # the target must exist
+        self.app.get(target, Target, named=named)  # the target must exist
         record.declare_conflict(str(target), reason, actor)
         self.app.save(record)
 

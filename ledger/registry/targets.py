@@ -50,16 +50,15 @@ def target_id(kind: str, code: str) -> UUID:
 
 def target_id_of(ref: str) -> UUID:
     """The id of the target ``ref`` names as a person writes it: the id itself, a credit code
-    (full-width or lower case as typed), or ``kind:code`` (``project:NUMBER``,
-    ``individual:REF``) — what ``GET /targets/{ref}`` takes. Whether it exists is not checked."""
+    (full-width or lower case as typed), or ``project:NUMBER`` / ``individual:REF`` — what
+    ``GET /targets/{ref}`` takes (``projections.views.entry_uuid``). Whether it exists is not
+    checked."""
+    ref = ref.strip()
     try:
         return UUID(ref)
     except ValueError:
         pass
-    kind, _, code = ref.rpartition(":")
-    if kind:
-        return target_id(kind.strip(), code.strip())
-    return target_id("enterprise", normalise(ref))
+    return id_for("target", ref if ":" in ref else normalise(ref))
 
 
 def parse_target(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
