@@ -16,7 +16,6 @@ from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.error_texts import field_text
 from ledger.errors import (
     BadInput,
     ConfigurationError,
@@ -116,7 +115,7 @@ def detail_of(exc: LedgerError) -> str:
         return problem_texts.fault_detail(status, code, str(exc))
     if isinstance(exc, InvalidFields) and exc.problems:  # a whole file refused has none
         return "；".join(
-            f"{p.field}（{_quoted(p.value)}）：{field_text(p.message) or p.message}"
+            f"{p.field}（{_quoted(p.value)}）：{problem_texts.rule_text(p.message)}"
             for p in exc.problems
         )
     return problem_texts.domain_detail(code, str(exc))
@@ -150,7 +149,7 @@ def install(app: FastAPI) -> None:
                 {
                     "field": p.field,
                     "value": _echo(p.value),
-                    "message": bounded(field_text(p.message) or p.message),
+                    "message": bounded(problem_texts.rule_text(p.message)),
                 }
                 for p in exc.problems
             ]

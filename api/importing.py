@@ -104,9 +104,9 @@ def _scan(stream: BinaryIO, declared: str | None = None) -> tuple[str, str, bool
                 carry = text[-1:]
                 if not chunk:
                     break
-        except UnicodeDecodeError as e:
+        except UnicodeError as e:  # UTF-16 without its BOM is a UnicodeError, not a decode one
             if encoding == candidates[-1]:
-                at = offset - len(chunk) + e.start
+                at = offset - len(chunk) + getattr(e, "start", 0)
                 what = declared or "UTF-8 nor GB18030"
                 raise FileRefused(
                     f"the file is {'not ' if declared else 'neither '}{what} text (byte {at}); "

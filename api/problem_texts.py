@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger.error_texts import error_text, field_text
 from ledger.error_texts.words import OS_ERRORS
+from ledger.registry.reports import ImportReport
 
 TYPE_PREFIX = "urn:drawledger:problem:"
 
@@ -191,6 +192,37 @@ def fault_detail(status: int, code: str, message: str) -> str:
 _MISMATCH_AT = re.compile(r"(?:position|record at|act at) (\d+)")
 
 
+def rule_text(message: str) -> str:
+    """The Chinese words of a rule a field, a cell or a row broke (a field's rule from
+    ``ledger.error_texts.FIELD_TEXTS``, any other from its error table): what the CLI prints and
+    the service answers for each bad row or field. A message the tables do not know yet is
+    given in its own words, marked 原文, never passed off as Chinese."""
+    return field_text(message) or error_text(message) or f"不符合规则（原文：{message}）"
+
+
+_ROW = re.compile(r"row (?P<row>\d+): (?P<rest>.*)", re.DOTALL)
+
+
+def warning_text(warning: str) -> str:
+    """A warning (``row N: …`` for a row's) in Chinese; one the tables do not know yet is given
+    in its own words, marked 原文."""
+    match = _ROW.fullmatch(warning)
+    rest = warning if match is None else match["rest"]
+    text = field_text(rest) or error_text(rest) or f"提示（原文：{rest}）"
+    return text if match is None else f"第 {match['row']} 行：{text}"
+
+
+def report_answer(report: ImportReport) -> dict[str, Any]:
+    """An import's report as the service answers it: the report's shape, each bad row's
+    ``message`` and each warning in Chinese (``rule_text``, ``warning_text``: the words the CLI
+    prints); codes, field names, columns and values as they were."""
+    body = report.to_json()
+    for problem in body["problems"]:
+        problem["message"] = rule_text(problem["message"])
+    body["warnings"] = [warning_text(w) for w in body["warnings"]]
+    return body
+
+
 def store_problem(text: str) -> tuple[str, str]:
     """The code and Chinese detail of a failed store, from the database's own words."""
     lowered = text.lower()
@@ -209,7 +241,10 @@ __all__ = [
     "domain_detail",
     "fault_detail",
     "os_error_text",
+    "report_answer",
+    "rule_text",
     "store_problem",
     "title",
     "validation_text",
+    "warning_text",
 ]

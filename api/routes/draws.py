@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from ledger.draws.record import draw_record, record_json
+from ledger.draws.reproduction import exclusion_reason
 
 from ..answers import (
     DrawAbandoned,
@@ -102,8 +103,10 @@ def open_draw(body: DrawCreate, draws: DrawsDep, official: OfficialDep) -> dict[
 
 @router.post("/{draw}/freeze", **documented(DrawFrozen))
 def freeze(draw: UUID, draws: DrawsDep, official: OfficialDep) -> dict[str, Any]:
-    """Step 2: freeze the eligible population (count, digest, exclusions)."""
-    return draws.freeze(draw, official.code)
+    """Step 2: freeze the eligible population (count, digest, exclusions, each reason also in
+    Chinese as ``reason_zh``)."""
+    facts = draws.freeze(draw, official.code)
+    return {**facts, "exclusions": _in_chinese(facts["exclusions"])}
 
 
 @router.post("/{draw}/reveal", **documented(DrawRevealed))
@@ -128,8 +131,9 @@ def select(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str,
 
 @router.post("/{draw}/assign", **documented(list[Team]))
 def assign(draw: UUID, draws: DrawsDep, official: OfficialDep) -> list[dict[str, Any]]:
-    """Step 5: assign a team to each selected target, logging every skip."""
-    return draws.assign(draw, official.code)
+    """Step 5: assign a team to each selected target, logging every skip (its reason also in
+    Chinese as ``reason_zh``)."""
+    return _teams_in_chinese(draws.assign(draw, official.code))
 
 
 @router.post("/{draw}/substitutions", status_code=201)
@@ -191,7 +195,7 @@ def assign_partner(
     draw: UUID, division: str, joint: JointDep, official: OfficialDep
 ) -> list[dict[str, Any]]:
     """The partner's own teams for the selected targets (its roster, its seed domain)."""
-    return joint.assign(draw, division, official.code)
+    return _teams_in_chinese(joint.assign(draw, division, official.code))
 
 
 @router.post("/{draw}/partners/{division}/substitutions", status_code=201)
@@ -202,3 +206,13 @@ def substitute_partner(
         draw, division, body.target, body.inspector, body.reason, official.code
     )
     return {"target": body.target, "replaced": body.inspector, "substitute": substitute}
+
+
+def _in_chinese(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Excluded targets or skipped inspectors, each recorded (English) reason beside its Chinese
+    words (``reason_zh``: the public column's words for the same reasons)."""
+    return [{**row, "reason_zh": exclusion_reason(row["reason"])} for row in rows]
+
+
+def _teams_in_chinese(teams: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**team, "skips": _in_chinese(team.get("skips", []))} for team in teams]

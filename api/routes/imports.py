@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response, UploadFile
 
+from ledger.error_texts.words import REGISTRIES
 from ledger.registry.exports import coded_values
 from ledger.registry.reports import ImportReport
 
@@ -13,6 +14,7 @@ from ..as_of import AtDep
 from ..deps import OfficialDep, RegistryDep
 from ..errors import problem
 from ..importing import import_file
+from ..problem_texts import report_answer
 from ..templates import template_bytes
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -63,12 +65,11 @@ def import_registry(
     )
     if result.refused:
         detail = (
-            f"{registry} 名录文件有 {result.bad_rows} 行有误，未记录任何内容。请改正，"
-            "或设置 skip_invalid=true 只记录无误的行。"
+            f"{REGISTRIES.get(registry, registry)}名录文件有 {result.bad_rows} 行有误，"
+            "未记录任何内容。请改正，或设置 skip_invalid=true 只记录无误的行。"
         )
-        body = result.to_json()
-        return problem(422, "import_refused", detail, **body)
-    return result.to_json()
+        return problem(422, "import_refused", detail, **report_answer(result))
+    return report_answer(result)
 
 
 @router.get(

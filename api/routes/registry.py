@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from ledger.registry.targets import target_id_of
 
 from ..deps import OfficialDep, RegistryDep
+from ..problem_texts import warning_text
 from ..schemas import (
     ConflictCreate,
     ConflictPublic,
@@ -139,6 +140,7 @@ def register_target(
     """Register an inspection target of the official's own division (clerk, division head)."""
     data = body.model_dump(mode="json", exclude_none=True)
     target, warnings = registry.register_target(data, by=official.code, source="api")
+    warnings = [warning_text(w) for w in warnings]  # in Chinese, as an import's
     return TargetPublic(id=target, warnings=warnings, ledger_position=_position(registry))
 
 

@@ -16,6 +16,10 @@ FIELD_TEXTS: list[tuple[str, str]] = [
     (r"is empty", "为空"),
     (r"must not be empty", "不得为空"),
     (r"must be text", "应为文本"),
+    (
+        r"must be one of (?P<choices>.+) \(or their labels (?P<labels>.+)\)",
+        "应为以下之一：{labels}（或其代码 {choices}）",
+    ),
     (r"must be one of (?P<choices>.+)", "应为以下之一：{choices}"),
     (r"is longer than (?P<n>\d+) characters", "超过 {n} 个字符"),
     (r"must be true or false \(是/否\)", "应为 true 或 false（是/否）"),
@@ -114,6 +118,35 @@ FIELD_TEXTS: list[tuple[str, str]] = [
     (r"no such division", "没有此处室"),
     (r"no (?P<what>[a-z ]+) with code (?P<code>.+)", "没有代码为 {code} 的{what_zh}"),
     (r"repeats the column (?P<c>.+)", "与列 {c} 重复"),
+    # an import's rows (ledger/registry/importer.py, changes.py)
+    (r"duplicate of row (?P<row>\d+)", "与第 {row} 行重复（同一对象在文件中出现两次）"),
+    (
+        r"differs from the recorded status (?P<s>'.*'): a status is changed with its reason "
+        r"\(POST /targets/\{id\}/status\), not by an import",
+        "与已记录的状态 {s} 不同：状态须连同理由另行变更（POST /targets/{{id}}/status），"
+        "不能通过导入变更",
+    ),
+    (
+        r"differs from the recorded conflicts: each is declared or withdrawn with its reason "
+        r"\(POST /inspectors/\{code\}/conflicts\), not by an import",
+        "与已记录的利害关系不同：每项利害关系须连同理由申报或撤回"
+        "（POST /inspectors/{{code}}/conflicts），不能通过导入变更",
+    ),
+    (
+        r"a new inspector has no declared conflicts yet: declare each with its reason",
+        "新登记的执法人员尚无已申报的利害关系：请连同理由逐项申报",
+    ),
+    (
+        r"renames (?P<old>'.*'), a target that has been drawn: the published draw names it; "
+        r"record the rename as a correction with its reason \(POST /targets/\{id\}/corrections\)",
+        "将已被抽中的检查对象 {old} 改名：已公示的抽取结果载有原名称；请以更正连同理由记录改名"
+        "（POST /targets/{{id}}/corrections）",
+    ),
+    (
+        r"differs from the individual's recorded name (?P<old>'.*'): an individual's name is "
+        r"personal data that an import does not correct",
+        "与已记录的个人姓名 {old} 不同：个人姓名属个人信息，导入不予更正",
+    ),
     (
         r"the enforcement certificate expired on (?P<d>\S+); renew it before registering",
         "执法证已于 {d} 过期；请换证后再登记",
