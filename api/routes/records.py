@@ -6,7 +6,8 @@ Filters: ``division``, ``year`` (a plan's period; any other record's year in Chi
 ``recorded``, ``closed``, ``corrected`` …), ``target`` (a credit code the record's acts name);
 ``as_of`` a ledger position (the records and their steps as they stood then). Who reads which:
 as for the trail — auditors and the legal office every division's, every other official their
-own division's (the default; 403 for another's).
+own division's (the default; 403 for another's), and the leader in charge of a division that
+division's when they name it (``authority.reader_of``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+
+from ledger.registry.authority import reader_of
+from ledger.registry.officials import Official
+from projections.trail_queries import Trails
 
 from ..answers import Page, documented
 from ..as_of import RecordFilters
@@ -29,7 +34,7 @@ Random = Annotated[
 @router.get("/plans", **documented(Page))
 def list_plans(trails: TrailsDep, official: OfficialDep, filters: RecordFilters) -> dict[str, Any]:
     """Plans (annual and monthly), by division, year (their period), status and target."""
-    return trails.records(("plan",), official, **filters)
+    return trails.records(("plan",), _reader(trails, official, filters), **filters)
 
 
 @router.get("/draws", **documented(Page))
@@ -39,7 +44,7 @@ def list_draws(
     """Draws and directed (non-random) records — ``kind`` says which; each id's record is at
     ``/draws/{id}/record``."""
     kinds = {None: ("draw", "directed"), True: ("draw",), False: ("directed",)}[random]
-    return trails.records(kinds, official, **filters)
+    return trails.records(kinds, _reader(trails, official, filters), **filters)
 
 
 @router.get("/inspections", **documented(Page))
@@ -47,7 +52,7 @@ def list_inspections(
     trails: TrailsDep, official: OfficialDep, filters: RecordFilters
 ) -> dict[str, Any]:
     """Inspections, by inspecting division, year notified, step and target."""
-    return trails.records(("inspection",), official, **filters)
+    return trails.records(("inspection",), _reader(trails, official, filters), **filters)
 
 
 @router.get("/publications", **documented(Page))
@@ -56,4 +61,10 @@ def list_publications(
 ) -> dict[str, Any]:
     """Publications (the column's and 双公示), by division, year, status (``published``,
     ``corrected``, ``withdrawn``) and target."""
-    return trails.records(("publication",), official, **filters)
+    return trails.records(("publication",), _reader(trails, official, filters), **filters)
+
+
+def _reader(trails: Trails, official: Official, filters: dict[str, Any]) -> Official:
+    """The reader of the named division's records (``reader_of``); the official for their own."""
+    division = filters.get("division")
+    return official if division is None else reader_of(trails.app, official, division)

@@ -10,6 +10,7 @@ first of their roles that permits the act, and it is recorded in the event's env
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -159,8 +160,43 @@ def acting(
 
 
 # Reading a division's internal records (a plan, drafts included; an inspection, its checklist
-# answers and unconfirmed result; a coverage report): by the rule of their trail.
+# answers and unconfirmed result; a coverage report; the lists of its plans, draws, inspections
+# and publications; its trail): by the rule of their trail. Its work lists: ``worklist.read``.
 RECORD_READ = "trail.read"
+# The reads the leader in charge makes of the divisions the policy in force puts in their charge
+# (``[leaders]``), as the division's own readers make them: a leader reads what they review.
+READS_IN_CHARGE = (RECORD_READ, "worklist.read")
+LEADER = "leader_in_charge"
+
+
+def read_charge(app: LedgerApp, official: Official) -> tuple[str, ...]:
+    """The divisions whose records ``official`` reads as their leader in charge: those the
+    policy in force puts in their charge (``authority_rules.charge_of``), if they are an active
+    official in the leader-in-charge role; none otherwise. Read afresh on every call: a policy
+    that takes a division away ends the reads at once."""
+    if not official.active or LEADER not in official.roles:
+        return ()
+    return charge_of(operator_policy(app) or {}, official.code)
+
+
+def reader_of(
+    app: LedgerApp, official: Official, division: str, act: str = RECORD_READ
+) -> Official:
+    """The reader as whom ``official`` reads ``division``'s records, lists, trail or work lists
+    (``act``, one of ``READS_IN_CHARGE``): themselves, when the rulebook lets them
+    (``authorise``); the leader in charge of ``division`` as a reader of that division (a copy
+    of them, their code and roles, ``division`` in place of their own: a read records nothing,
+    and the read models then scope the answer to that division as for its own officials).
+    Forbidden otherwise, with the rulebook's words."""
+    try:
+        authorise(official, act, division)
+        return official
+    except Forbidden:
+        if act not in READS_IN_CHARGE or division not in read_charge(app, official):
+            raise
+    reader = copy.copy(official)  # never the repository's object: nothing of it is saved
+    reader.division = division
+    return reader
 
 
 def authorise_read(
@@ -173,8 +209,8 @@ def authorise_read(
     """Forbidden unless ``official`` may read ``division``'s internal records: as for their
     trail (``trail.read``: the division's own officials in a reading role; auditors and the
     legal office every division's), and besides, a leader in charge the divisions the policy in
-    force puts in their charge (``[leaders]``), and an official in the inspector role bound to a
-    roster inspector on ``team()`` (the inspection they are on, whatever their unit; asked for
+    force puts in their charge (``read_charge``), and an official in the inspector role bound to
+    a roster inspector on ``team()`` (the inspection they are on, whatever their unit; asked for
     only when nothing else lets the official read)."""
     try:
         authorise(official, RECORD_READ, division)
@@ -184,8 +220,6 @@ def authorise_read(
         bound = official.inspector if "inspector" in official.roles else None
         if bound and team is not None and bound in team():
             return
-        if "leader_in_charge" in official.roles and division in charge_of(
-            operator_policy(app) or {}, official.code
-        ):
+        if division in read_charge(app, official):
             return
         raise

@@ -37,9 +37,9 @@ OWNER = "szc"
 #   record      the division's internal record: trail.read on its division, or the leader in
 #               charge of it (the policy's [leaders])
 #   inspection  as a record, and the officials bound to an inspector of its team
-#   trail       trail.read on the division (the lists of records and the trail itself)
+#   trail       as a record (the lists of records and the trail itself)
 #   entity trail  as trail, and each official the acts of their own division on the record
-#   worklist    worklist.read on the division (the staff's to-do lists)
+#   worklist    worklist.read on the division (the staff's to-do lists), or its leader in charge
 #   assessment  assessment.read on the division
 #   export      target.write on the division (the file holds ID numbers: keepers only)
 READS: dict[str, str] = {
@@ -96,6 +96,11 @@ ACTS = {
     "assessment": "assessment.read",
     "export": "target.write",
 }
+
+# What the leader in charge of a division reads of it (the policy's [leaders]), as its own
+# officials do: its records by id, their lists, its trail and its work lists — every
+# division-scoped read but the assessment and the registry file (those are not its records).
+IN_CHARGE_READS = ("record", "inspection", "trail", "entity trail", "worklist")
 
 
 @dataclass(frozen=True)
@@ -173,8 +178,8 @@ def _expected(
     if kind == "official":
         return 200
     allowed = role_for(official.roles, official.division, ACTS[kind], OWNER) is not None
-    if kind in ("record", "inspection") and "leader_in_charge" in official.roles:
-        allowed = allowed or OWNER in charge
+    if kind in IN_CHARGE_READS and "leader_in_charge" in official.roles:
+        allowed = allowed or OWNER in charge  # a leader reads the divisions they lead
     if kind == "entity trail":  # and each official their own division's acts on it
         allowed = allowed or official.division in acted
     if kind == "inspection" and "inspector" in official.roles:
