@@ -31,7 +31,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ledger.error_texts import error_text
 from ledger.errors import Forbidden, NotFound
 from ledger.labels import event_label, role_label
 from projections.assessment_report import Links
@@ -49,6 +48,7 @@ from ..deps import (
     RegistryDep,
     TrailsDep,
 )
+from ..problem_texts import domain_detail
 from ..public_column.pages import china_time
 from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
@@ -125,7 +125,7 @@ def login(
     try:
         session.log_in(registry, token)
     except Forbidden as e:
-        why = error_text(str(e)) or str(e)
+        why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
         return _page(request, "login.html", 403, next=_inside(next), problem=why)
     response = RedirectResponse(_inside(next), status_code=303)
     session.keep(response, request, token)

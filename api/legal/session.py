@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
-from ledger.error_texts import error_text
 from ledger.errors import Forbidden
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
+
+from ..problem_texts import domain_detail
 
 COOKIE = "drawledger_legal"
 PATH = "/legal"
@@ -76,7 +77,7 @@ def reader_of(request: Request, registry: Registry) -> Reader:
     try:
         official = registry.authenticate(token)
     except Forbidden as e:
-        why = error_text(str(e)) or str(e)
+        why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
         raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{why}）") from None
     authorise(official, READ)  # Forbidden: not an auditor or the legal office
     return Reader(official, "" if bearer else csrf_for(token))
