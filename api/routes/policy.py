@@ -63,7 +63,7 @@ def set_policy(
         "digest": outcome.digest,
         "recorded": outcome.recorded,
         "ledger_position": head,
-        "detail": "recorded"
+        "detail": f"已记录规则版本 {outcome.version}"
         if outcome.recorded
-        else "the document is the one in force: nothing recorded",
+        else f"与施行中的规则版本 {outcome.version} 相同：未记录任何内容",
     }

@@ -20,6 +20,7 @@ from ledger.policy import default_policy
 from ledger.registry.service import Registry
 
 from ..ledger.test_policy import FIXTURE_2027
+from .test_answers_speak_chinese import not_chinese
 
 FIRST = "changzhou-water-2018/1"
 DEMO = f"{FIRST}+leaders"  # the demo's admin names its leaders in charge ([leaders])
@@ -81,6 +82,7 @@ def test_the_admin_records_the_2027_table_and_the_policy_is_read_as_of_before_it
     )
     assert response.status_code == 201, response.text
     assert response.json()["recorded"] is True
+    assert not_chinese(response.json()) == []  # its detail is for people: Chinese
     now = client.get("/policy").json()
     assert (now["version"], now["position"], now["reason"]) == (
         "changzhou-water-2018/2",
@@ -97,6 +99,7 @@ def test_the_admin_records_the_2027_table_and_the_policy_is_read_as_of_before_it
     # The same document again records nothing and says so.
     again = client.post("/policy", json={"document": _with_2027()}, headers=world["admin"])
     assert again.status_code == 200 and again.json()["recorded"] is False
+    assert "未记录任何内容" in again.json()["detail"] and not_chinese(again.json()) == []
     assert ledger.recorder.max_notification_id() == before + 1
 
 
