@@ -198,12 +198,12 @@ def test_unknown_entities_and_kinds_are_clear_errors(year):
 # -- roles: every official reads their own division's trail; auditors and legal every one ------
 
 
-def _hhc_only_target(app) -> str:  # type: ignore[no-untyped-def]
+def _only_target(app, division: str = "hhc") -> str:  # type: ignore[no-untyped-def]
     for n in app.notifications(topics=["target.registered"]):
         envelope = decode_record(n.state).envelope
-        if envelope["payload"]["division"] == "hhc":
+        if envelope["payload"]["division"] == division:
             return str(envelope["payload"]["code"])
-    raise AssertionError("the demo registers hhc targets")
+    raise AssertionError(f"the demo registers {division} targets")
 
 
 @pytest.mark.parametrize(
@@ -216,15 +216,16 @@ def test_an_official_may_not_read_another_divisions_trail(year, code):
     assert own.status_code == 200, own.text
     home = own.json()["divisions"]
     assert home != "all" and len(home) == 1
-    other = "hhc"
+    # jld-leader-1 leads szc, ggc and hhc (the demo's [leaders]): another division is nsc.
+    other = "nsc" if code == "jld-leader-1" else "hhc"
     refused = client.get(f"/trail?division={other}", headers=bearer(code))
-    assert refused.status_code == 403 and "处室 hhc" in refused.text
-    target = _hhc_only_target(app)
+    assert refused.status_code == 403 and f"处室 {other}" in refused.text
+    target = _only_target(app, other)
     foreign = client.get(f"/trail/targets/{target}", headers=bearer(code))
     assert foreign.status_code == 403, foreign.text
     assert "只能查阅本处室的行为记录" in foreign.text
     # Acts of another division's official: only those in the reader's division, if any.
-    theirs = client.get("/trail/officials/hhc-clerk?limit=500", headers=bearer(code))
+    theirs = client.get(f"/trail/officials/{other}-clerk?limit=500", headers=bearer(code))
     if theirs.status_code == 200:
         assert all(home[0] in a["touches"]["division"] for a in theirs.json()["items"])
     else:
@@ -234,7 +235,7 @@ def test_an_official_may_not_read_another_divisions_trail(year, code):
 @pytest.mark.parametrize("code", ["bgs-auditor", "szc-legal"])
 def test_auditors_and_the_legal_office_read_every_divisions_trail(year, code):
     app, _, client, bearer = year
-    target = _hhc_only_target(app)
+    target = _only_target(app)
     assert client.get(f"/trail/targets/{target}", headers=bearer(code)).status_code == 200
     every = client.get("/trail?limit=1", headers=bearer(code)).json()
     assert every["divisions"] == "all"
