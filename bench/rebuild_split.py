@@ -15,6 +15,9 @@ in the process, so its C work is in the step that called it):
 - ``flush``: every flush; ``insert <table>``: each table's bulk inserts (``executemany`` or
   ``COPY``), the targets' text index by runs (``text index``) included in ``rm_targets``'s and
   shown on its own as well; the rest of ``flush`` is updates and deletes through SQLAlchemy;
+- ``reset``: the tables dropped and made again (empty in a new read database; with ``--over``,
+  read models caught up with the whole log first, as a service's are when ``drawledger rebuild``
+  runs, so their pages are freed here);
 - ``history copy`` (the registry history's ``INSERT … SELECT`` from the trail), ``commit``
   (the driver's commit: on SQLite the WAL's writes and its checkpoints), ``indexes at the end``;
 - ``batches``: everything a batch's transaction does (claims, handlers, flushes, copy, commit).
@@ -105,11 +108,15 @@ def _patched(split: Split) -> Iterator[None]:
     from projections.tracking import Projection
     from projections.trail import TrailProjection
 
+    run = runner.ProjectionRunner
     targets_name = runner.tables.targets.name
     last, since = runner._TEXT_BY_RUNS[targets_name]
     places: list[tuple[Any, str, Any]] = [
-        (runner.ProjectionRunner, "_read", split.timed("read", runner.ProjectionRunner._read)),
-        (runner.ProjectionRunner, "_apply", split.timed("batches", runner.ProjectionRunner._apply)),
+        (run, "_read", split.timed("read", run._read)),
+        (run, "_apply", split.timed("batches", run._apply)),
+        (run, "_reset", split.timed("reset", run._reset)),
+        (run, "positions", split.timed("positions", run.positions)),
+        (run, "head", split.timed("head", run.head)),
         (runner, "_create_indexes", split.timed("indexes at the end", runner._create_indexes)),
         (Projection, "process", split.handlers(Projection.process)),
         (TrailProjection, "process", split.handlers(TrailProjection.process)),
@@ -134,9 +141,13 @@ def _patched(split: Split) -> Iterator[None]:
         runner._TEXT_BY_RUNS[targets_name] = (last, since)
 
 
-def measure(directory: Path, targets: int, pragmas: list[str]) -> tuple[int, float, float, Split]:
+def measure(
+    directory: Path, targets: int, pragmas: list[str], over: bool = False
+) -> tuple[int, float, float, Split]:
     """(events, rebuild CPU s, raw read CPU s, the split) of one rebuild of the ledger in
-    ``directory``."""
+    ``directory``: into a new read database (one batch caught up first, as ``bench/rebuild.py``
+    does) or, ``over``, over read models caught up with the whole log (what ``drawledger
+    rebuild`` does to a service's read database: its tables dropped first, ``reset``)."""
     from sqlalchemy import event
 
     from ledger.application import LedgerApp
@@ -157,7 +168,8 @@ def measure(directory: Path, targets: int, pragmas: list[str]) -> tuple[int, flo
     split = Split()
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         reader = open_app()
-        rm = open_read_models(reader, f"sqlite:///{Path(tmp) / 'rm.sqlite'}", attach=False)
+        url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}"
+        rm = open_read_models(reader, url, attach=False, first=None if over else 1)
         fresh = open_app()
         rm.runner.app = fresh  # nothing vouched for in memory, as after a restart
 
@@ -188,7 +200,10 @@ def report(events: int, cpu: float, raw: float, split: Split) -> list[str]:
         f"{events:,} events: rebuild {cpu * per:.1f} µs an event of CPU ({events / cpu:,.0f} "
         f"events/s), raw read {raw * per:.1f} µs ({events / raw:,.0f} events/s)"
     ]
-    for step, seconds in sorted(split.seconds.items(), key=lambda kv: -kv[1]):
+    outside = ("read", "batches", "indexes at the end", "reset", "positions", "head")
+    rest = cpu - sum(split.seconds[step] for step in outside)
+    steps = [*split.seconds.items(), ("the rest (outside the steps above)", rest)]
+    for step, seconds in sorted(steps, key=lambda kv: -kv[1]):
         line = f"  {step:40s} {seconds * per:7.1f} µs an event"
         rows = split.rows[step.removeprefix("insert ")] if step.startswith("insert ") else 0
         if rows:
@@ -202,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", type=int, default=20_000)
     parser.add_argument("--ledger", help="a directory to build the ledger in, or reuse it from")
     parser.add_argument("--pragma", action="append", default=[], help="PRAGMA for the read db")
+    parser.add_argument(
+        "--over", action="store_true", help="rebuild over read models caught up with the log"
+    )
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         if args.ledger:
@@ -209,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             directory.mkdir(parents=True, exist_ok=True)
         else:
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        for line in report(*measure(directory, args.targets, args.pragma)):
+        for line in report(*measure(directory, args.targets, args.pragma, args.over)):
             print(line)
     return 0
 
