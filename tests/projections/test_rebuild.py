@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text, update
+from sqlalchemy import event, inspect, text, update
 
 import ledger.mapper as signing_mapper
 from ledger.mapper import check_signature
@@ -160,3 +160,37 @@ def test_a_rebuild_cut_short_gets_its_indexes_and_its_rows_when_the_runner_start
     ProjectionRunner(ledger, read_models.engine).catch_up()
     assert _indexes(read_models.engine) == before
     assert dump(read_models.engine) == incremental
+
+
+def test_a_rebuild_frees_its_dropped_pages_plainly_and_gives_back_the_secure_delete_setting(
+    world, read_models
+):
+    """SQLite: the tables a rebuild drops are freed without zeroing their pages (all of it is
+    in the log, and written again), and only they: every other write of the read database,
+    before and after, keeps the connection's own ``secure_delete`` (on here, as Debian builds
+    SQLite). The rebuilt rows are those the commands left."""
+    engine = read_models.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PRAGMA secure_delete is SQLite's")
+    change_things(world)
+    incremental = dump(engine)
+    event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA secure_delete=1"))
+    engine.dispose()  # every connection from here on starts with it on
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    read_models.runner.rebuild()
+    assert dump(engine) == incremental
+    setting, off = 1, False
+    drops = 0
+    for statement in statements:
+        if statement.startswith("PRAGMA secure_delete="):
+            setting = int(statement.rsplit("=", 1)[1])
+            off = setting == 0
+        elif statement.lstrip().upper().startswith("DROP TABLE"):
+            drops += 1
+            assert off, f"a table dropped with secure_delete on: {statement}"
+        elif statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            assert setting == 1, f"a write with secure_delete off: {statement[:80]}"
+    assert drops and setting == 1
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
