@@ -3,8 +3,10 @@ division or under one policy version, in ledger order, with inclusion proofs on 
 
 Who reads what (``trail.read`` in ``verify/authority_rules.py``): auditors and the legal office
 every division's acts; every other official only the acts in their own division (an act is in
-the divisions of its actor and of the records it touches). An entity none of whose acts is in
-the reader's division is a 403 for them, an entity no act touches a 404.
+the divisions of its actor and of the records it touches), and a leader in charge besides those
+of every division the policy in force puts in their charge (``authority.read_charge``), all in
+one answer, in ledger order. An entity none of whose acts is in the reader's divisions is a 403
+for them, an entity no act touches a 404.
 
 ``as_of`` is a ledger position: only the acts at or before it, as the trail stood then (a
 position beyond the log's end is refused). Proofs are against the latest signed checkpoint;
@@ -22,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, exists, select
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, Forbidden, NotFound
-from ledger.registry.authority import authorise
+from ledger.registry.authority import authorise, read_charge
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import Levels, leaf_hash
@@ -112,7 +114,7 @@ class Trails:
             conditions.append(_acts.c.position >= start)
             if end is not None:
                 conditions.append(_acts.c.position < end)
-        return self._answer(reader, conditions, None, **page)
+        return self._answer(reader, conditions, None, within=division, **page)
 
     def records(
         self,
@@ -221,10 +223,15 @@ class Trails:
         offset: int = 0,
         proofs: bool = False,
         total: str | None = None,
+        within: str | None = None,
     ) -> dict[str, Any]:
+        """The page of acts meeting ``conditions`` in the reader's divisions (``_scope``; only
+        ``within``, a division the caller has authorised, when given)."""
         position = self._position(as_of, limit, offset, total)
         conditions = [*conditions, _acts.c.position <= position]
         scope = self._scope(reader)
+        if scope is not None and within is not None:
+            scope = (within,)
         with _reading(self.engine) as conn:
             if (
                 entity is not None
@@ -232,15 +239,12 @@ class Trails:
                 and not conn.execute(select(exists().where(*conditions))).scalar()
             ):
                 raise NotFound(f"no act touches {entity} (as of position {position})")
-            scoped = conditions if scope is None else [*conditions, _linked("division", scope)]
+            scoped = conditions if scope is None else [*conditions, _in_divisions(scope)]
             count, more_than = bounded_count(conn, select(_acts.c.position).where(*scoped), total)
             if entity is not None and count == 0:
                 if scope is None:
                     raise NotFound(f"no act touches {entity} (as of position {position})")
-                raise Forbidden(
-                    f"official {reader.code} of division {scope} may read only their own "
-                    f"division's trail: no act of {entity} is in division {scope}"
-                )
+                raise Forbidden(_refusal(reader, scope, entity))
             rows = conn.execute(
                 select(_acts).where(*scoped).order_by(_acts.c.position).limit(limit).offset(offset)
             ).all()
@@ -266,7 +270,7 @@ class Trails:
             "limit": limit,
             "offset": offset,
             "as_of": position,
-            "divisions": "all" if scope is None else [scope],
+            "divisions": "all" if scope is None else list(scope),
         }
         if proofs:
             answer["checkpoint"] = self._prove(items)
@@ -275,12 +279,14 @@ class Trails:
     def _sees_all(self, reader: Official) -> bool:
         return reader.active and any(r in CROSS_DIVISION[READ] for r in reader.roles)
 
-    def _scope(self, reader: Official) -> str | None:
-        """None for a reader of every division's trail, else the one division they may read."""
+    def _scope(self, reader: Official) -> tuple[str, ...] | None:
+        """None for a reader of every division's trail, else the divisions they may read: their
+        own, then those the policy in force puts in their charge as leader (read afresh)."""
         if self._sees_all(reader):
             return None
         authorise(reader, READ, reader.division)  # Forbidden: deactivated, or no reading role
-        return reader.division
+        charge = read_charge(self.app, reader)
+        return (reader.division, *(d for d in charge if d != reader.division))
 
     def _in_force(self, version: str) -> tuple[int, int | None]:
         with self.engine.connect() as conn:
@@ -382,6 +388,29 @@ class Trails:
                 "rebuild the read models"
             )
         return bytes(found[0].state)
+
+
+def _in_divisions(divisions: tuple[str, ...]) -> ColumnElement[bool]:
+    """The acts in any of ``divisions`` (each act once, however many of them it touches):
+    driven from the links' index, as ``_linked``."""
+    touching = select(_links.c.position).where(
+        _links.c.kind == "division", _links.c.key.in_(divisions)
+    )
+    return _acts.c.position.in_(touching)
+
+
+def _refusal(reader: Official, scope: tuple[str, ...], entity: str) -> str:
+    """Why an entity none of whose acts is in the reader's divisions is refused them."""
+    if len(scope) == 1:
+        return (
+            f"official {reader.code} of division {scope[0]} may read only their own "
+            f"division's trail: no act of {entity} is in division {scope[0]}"
+        )
+    named = ", ".join(scope)
+    return (
+        f"official {reader.code} of division {scope[0]} may read only the trails of their own "
+        f"division and those in their charge: no act of {entity} is in divisions {named}"
+    )
 
 
 def target_key(key: str) -> str:

@@ -3,11 +3,12 @@ which policy version — every act touching one entity, by one official, in one 
 under one policy version, in ledger order (``projections/trail_queries.py``).
 
 Auditors and the legal office read every division's acts, every other official their own
-division's (403 otherwise), and the leader in charge of a division that division's
-(``authority.reader_of``: as a reader of it). ``as_of`` is a ledger position: the acts up
-to it (beyond the log's end: 422). ``proofs=true`` adds each act's inclusion proof against
-the latest signed checkpoint, and the checkpoint itself. Pages: ``limit`` 1..500 (default
-50) and ``offset``.
+division's (403 otherwise), and the leader in charge of divisions theirs too: a division's acts
+as a reader of it (``authority.reader_of``), an entity's or an official's acts in their own
+division and every division in their charge together (``Trails``' own filter). ``as_of`` is
+a ledger position: the acts up to it (beyond the log's end: 422). ``proofs=true`` adds each
+act's inclusion proof against the latest signed checkpoint, and the checkpoint itself. Pages:
+``limit`` 1..500 (default 50) and ``offset``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from ledger.errors import Forbidden, NotFound
-from ledger.registry.authority import official_of, read_charge, reader_of
+from ledger.registry.authority import reader_of
 
 from ..answers import ActsPage, documented
 from ..as_of import TrailPage
@@ -59,17 +59,9 @@ def acts(
 def acts_of_official(
     code: str, trails: TrailsDep, official: OfficialDep, page: TrailPage
 ) -> dict[str, Any]:
-    """Every act the official performed, in whatever role (a leader in charge of their division
-    reads them as that division's readers do)."""
-    reader = official
-    if read_charge(trails.app, official):
-        try:
-            home = official_of(trails.app, code)
-        except NotFound:
-            home = None  # answered below as for anyone: no act of theirs
-        if home is not None and home.division in read_charge(trails.app, official):
-            reader = reader_of(trails.app, official, home.division)
-    return trails.of_official(code, reader, **page)
+    """Every act the official performed, in whatever role, that is in a division the reader
+    reads (a leader in charge: their own and every division in their charge, together)."""
+    return trails.of_official(code, official, **page)
 
 
 @router.get("/{entity}/{key}", **documented(ActsPage))
@@ -79,12 +71,6 @@ def trail_of(
     """Every act touching one target (by credit code or key), draw, directed record,
     inspection, publication or plan (by id), inspector or item (by code): its own events and
     those of the records derived from it (a target's draws, inspections and publications).
-    A leader in charge reads it as a reader of the first division in their charge that has
-    acts on it, else as their own division's."""
-    for division in read_charge(trails.app, official):
-        try:
-            reader = reader_of(trails.app, official, division)
-            return trails.of_entity(ENTITY_PATHS[entity], key, reader, **page)
-        except Forbidden:
-            continue  # none of its acts is in this division: the next, then their own
+    A leader in charge reads the acts in their own division and in every division in their
+    charge together, in ledger order (``Trails``: one filter over the set)."""
     return trails.of_entity(ENTITY_PATHS[entity], key, official, **page)

@@ -115,6 +115,13 @@ READING: list[tuple[str, str]] = [
         "处室 {d} 的工作人员 {o} 只能查阅本处室的行为记录：{what_zh} {x} 的行为都不在处室 {e}",
     ),
     (
+        r"official (?P<o>\S+) of division (?P<d>\S+) may read only the trails of their own "
+        r"division and those in their charge: no act of (?P<what>[a-z ]+?) (?P<x>\S+) is in "
+        r"divisions (?P<e>.+)",
+        "处室 {d} 的工作人员 {o} 只能查阅本处室及其分管处室的行为记录："
+        "{what_zh} {x} 的行为都不在处室 {e}",
+    ),
+    (
         r"no policy version (?P<v>'.*') was set \(versions: (?P<a>.*)\)",
         "没有设定过制度版本 {v}（已有版本：{a}）",
     ),

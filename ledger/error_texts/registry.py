@@ -106,6 +106,10 @@ REGISTRY: list[tuple[str, str]] = [
     ),
     (r"the personal data of (?P<code>\S+) was erased already", "{code} 的个人信息已删除"),
     (
+        r"individual (?P<code>\S+): personal data erased, not exported",
+        "个人 {code} 的个人信息已删除，未导出",
+    ),
+    (
         r"no personal data is held for (?P<ref>\S+) \(never kept, or erased\)",
         "未保存 {ref} 的个人信息（从未保存或已删除）",
     ),

@@ -97,3 +97,48 @@ def _individuals(registry: Any) -> list[Any]:
     from ledger.registry.exports import current
 
     return [t for t in current(registry.app, "targets") if t.kind == "individual"]
+
+
+def test_the_http_export_says_in_chinese_which_individual_it_left_out_as_the_cli_does(bureau):
+    """The file leaves the erased person out; the caller is told so in the response headers,
+    in the words the CLI prints (提示), never silently short of a row."""
+    from urllib.parse import unquote
+
+    from api.importing import export_bytes
+    from api.problem_texts import warning_text
+
+    tid = _person(bureau)
+    clerk = {"Authorization": f"Bearer {bureau.tokens['szc-clerk']}"}
+    before = bureau.client.get("/exports/targets", headers=clerk)
+    assert before.status_code == 200 and before.headers["Registry-Warnings"] == "0"
+    assert "Registry-Warning" not in before.headers
+    start = bureau.app.recorder.max_notification_id()
+    erased = bureau.post(f"/targets/{tid}/personal-data/erasure", "fzc-legal", BODY)
+    assert erased.status_code == 200, erased.text
+    [event] = bureau.events(start + 1)
+    ref = event["payload"]["ref"]
+
+    _, _, warnings = export_bytes(bureau.app, "targets", ".csv", division="szc", by="szc-clerk")
+    said = [warning_text(w) for w in warnings]  # what `drawledger export-registry` prints
+    assert said == [f"个人 {ref} 的个人信息已删除，未导出"]
+    for fmt in ("csv", "xlsx"):
+        answer = bureau.client.get(f"/exports/targets?format={fmt}", headers=clerk)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["Registry-Warnings"] == "1"
+        assert [unquote(h) for h in answer.headers.get_list("Registry-Warning")] == said
+        assert int(answer.headers["Registry-Rows"]) == int(before.headers["Registry-Rows"]) - 1
+    assert "张三".encode() not in answer.content
+
+
+def test_many_warnings_are_counted_whole_and_shown_twenty_then_how_many_more():
+    from urllib.parse import unquote
+
+    from api.routes.exports import warning_headers
+
+    warnings = [f"individual person-{n}: personal data erased, not exported" for n in range(25)]
+    headers = warning_headers(warnings)
+    assert headers[0] == ("Registry-Warnings", "25")
+    shown = [unquote(v) for k, v in headers[1:] if k == "Registry-Warning"]
+    assert len(shown) == 21 and shown[0] == "个人 person-0 的个人信息已删除，未导出"
+    assert shown[-1] == "…… 另有 5 条提示"
+    assert all(v.isascii() and "," not in v for _, v in headers)  # Latin-1, splittable

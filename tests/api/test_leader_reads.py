@@ -24,6 +24,7 @@ from ledger.policies import Policies
 from ledger.registry.service import Registry
 
 from ..ledger.test_plans import PLAN
+from ..ledger.test_registry import WATER_USER, water_user
 
 LEADER, OTHER = "jld-leader-1", "jld-leader-2"  # the demo: szc, ggc, hhc / szyc, nsc
 
@@ -69,7 +70,9 @@ def test_the_leader_in_charge_reads_the_lists_trail_and_work_lists_of_their_divi
     trail = leader.get("/trail?division=szc").json()
     assert trail["divisions"] == ["szc"] and trail["items"]
     acts = leader.get(f"/trail/plans/{plan}").json()
-    assert acts["divisions"] == ["szc"] and acts["items"][0]["type"] == "plan.drafted"
+    # an entity's trail: their own division and every one in their charge, together
+    assert acts["divisions"] == ["jld", "szc", "ggc", "hhc"]
+    assert acts["items"][0]["type"] == "plan.drafted"
     assert leader.get("/trail/officials/szc-clerk").json()["items"]
 
 
@@ -125,3 +128,98 @@ def test_reading_as_the_leader_in_charge_leaves_the_leader_as_they_were(bureau):
     plans.review(UUID(plan), True, "同意", LEADER)
     (event,) = [e for _, e in ledger.records(topics=["plan.reviewed"])]
     assert event.envelope["actor"]["department"] == home
+
+
+# -- an entity's and an official's trail: every division in the charge together ----------------
+
+
+def _charge(ledger, divisions: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The policy in force, with ``LEADER`` in charge of ``divisions`` only."""
+    document = copy.deepcopy(ledger.policy_in_force())
+    document["version"] = f"v-{'-'.join(divisions)}"
+    document["leaders"] = {LEADER: divisions, OTHER: ["szyc", "nsc"]}
+    Policies(ledger).set(document, ADMIN, "分管调整")
+
+
+def _moved_target(ledger) -> str:  # type: ignore[no-untyped-def]
+    """A target registered in hhc, moved to ggc, corrected there, moved to szc and corrected
+    there. An act is in its actor's division and those of the records it touches, its record's
+    creating event's included (docs/TRAIL.md): its registration is in hhc alone, the rest in
+    hhc and ggc, then in hhc and szc."""
+    before = ledger.policy_in_force()  # a reorganisation: the operator moves the target
+    document = copy.deepcopy(before)
+    document["version"] = "v-operator-moves-targets"
+    document.setdefault("authority", {})["operator"] = ["target.write"]
+    Policies(ledger).set(document, ADMIN, "机构调整：检查对象移交")
+    registry = Registry(ledger)
+    tid, _ = registry.register_target(water_user(division="hhc"), "hhc-clerk")
+    registry.update_target(tid, {"division": "ggc"}, "移交", "api", None)
+    registry.update_target(tid, {"grid": "新北区春江镇第2网格"}, "网格调整", "api", "ggc-clerk")
+    registry.update_target(tid, {"division": "szc"}, "移交", "api", None)
+    registry.update_target(tid, {"grid": "新北区春江镇第3网格"}, "网格调整", "api", "szc-clerk")
+    Policies(ledger).set({**before, "version": "v-after-moves"}, ADMIN, "移交完毕")
+    return WATER_USER
+
+
+def _divisions_of(act: dict) -> set[str]:  # type: ignore[type-arg]
+    return set(act["touches"].get("division", []))
+
+
+def test_a_leader_reads_an_entitys_acts_in_every_division_in_their_charge_together(bureau):
+    """A target that moved between two divisions both in the leader's charge: its whole story
+    in those, in ledger order, paged and as_of; never its acts in a division outside it."""
+    ledger, _ = bureau
+    code = _moved_target(ledger)
+    _charge(ledger, ["szc", "ggc"])
+    every = _client(ledger, "szc-legal").get(f"/trail/targets/{code}?limit=500").json()
+    leader = _client(ledger, LEADER)
+    home = leader.get(f"/officials/{LEADER}").json()["division"]
+    mine = {home, "szc", "ggc"}
+    expected = [a["position"] for a in every["items"] if _divisions_of(a) & mine]
+    answer = leader.get(f"/trail/targets/{code}?limit=500").json()
+    got = [a["position"] for a in answer["items"]]
+    assert got == expected and answer["total"] == len(expected)
+    assert set(answer["divisions"]) == mine
+    in_szc = {a["position"] for a in every["items"] if "szc" in _divisions_of(a)}
+    in_ggc = {a["position"] for a in every["items"] if "ggc" in _divisions_of(a)}
+    assert in_szc - in_ggc and in_ggc - in_szc  # both halves of its story, not one
+    assert in_szc | in_ggc <= set(got)
+    # The attacker's question: its registration, an act of the same target in hhc alone.
+    hhc_only = [a for a in every["items"] if _divisions_of(a) == {"hhc"}]
+    assert hhc_only and not {a["position"] for a in hhc_only} & set(got)
+    for act in answer["items"]:
+        assert _divisions_of(act) & mine, act
+    # Pages: two at a time, the same acts in the same order.
+    paged: list[int] = []
+    while len(paged) < len(expected):
+        page = leader.get(f"/trail/targets/{code}?limit=2&offset={len(paged)}").json()
+        assert page["items"], page
+        paged += [a["position"] for a in page["items"]]
+    assert paged == expected
+    # as_of: as the trail stood before the move to hhc.
+    before = expected[2]
+    then = leader.get(f"/trail/targets/{code}?as_of={before}").json()
+    assert [a["position"] for a in then["items"]] == [p for p in expected if p <= before]
+
+
+def test_a_leader_reads_an_officials_acts_in_every_division_in_their_charge(bureau):
+    """The administrator (of bgs, in nobody's charge), whose acts touch every division: the
+    leader reads those in their own division and every division in their charge, together,
+    and none in a division outside it, whichever divisions the policy gives them."""
+    ledger, _ = bureau
+    _moved_target(ledger)
+    _charge(ledger, ["szc", "ggc"])
+    every = _client(ledger, "szc-legal").get(f"/trail/officials/{ADMIN}?limit=500").json()
+    in_szc = {a["position"] for a in every["items"] if "szc" in _divisions_of(a)}
+    in_ggc = {a["position"] for a in every["items"] if "ggc" in _divisions_of(a)}
+    assert in_szc - in_ggc and in_ggc - in_szc  # acts in one of them and not the other
+    leader = _client(ledger, LEADER)
+    home = leader.get(f"/officials/{LEADER}").json()["division"]
+    for charge in (["szc", "ggc"], ["hhc"], ["ggc", "hhc", "szc"]):
+        _charge(ledger, charge)
+        every = _client(ledger, "szc-legal").get(f"/trail/officials/{ADMIN}?limit=500").json()
+        mine = {home, *charge}
+        expected = [a["position"] for a in every["items"] if _divisions_of(a) & mine]
+        answer = leader.get(f"/trail/officials/{ADMIN}?limit=500").json()
+        assert [a["position"] for a in answer["items"]] == expected, charge
+        assert set(answer["divisions"]) == mine

@@ -39,6 +39,8 @@ OWNER = "szc"
 #   inspection  as a record, and the officials bound to an inspector of its team
 #   trail       as a record (the lists of records and the trail itself)
 #   entity trail  as trail, and each official the acts of their own division on the record
+#               (a leader in charge: of their own and every division in their charge)
+#   official trail  as entity trail, for the acts the official performed
 #   worklist    worklist.read on the division (the staff's to-do lists), or its leader in charge
 #   assessment  assessment.read on the division
 #   export      target.write on the division (the file holds ID numbers: keepers only)
@@ -81,7 +83,7 @@ READS: dict[str, str] = {
     "/inspections": "trail",
     "/publications": "trail",
     "/trail": "trail",
-    "/trail/officials/{code}": "trail",
+    "/trail/officials/{code}": "official trail",
     "/trail/{entity}/{key}": "entity trail",
     "/staff/awaiting-confirmation": "worklist",
     "/staff/publications-due": "worklist",
@@ -92,6 +94,7 @@ ACTS = {
     "inspection": "trail.read",
     "trail": "trail.read",
     "entity trail": "trail.read",
+    "official trail": "trail.read",
     "worklist": "worklist.read",
     "assessment": "assessment.read",
     "export": "target.write",
@@ -100,7 +103,7 @@ ACTS = {
 # What the leader in charge of a division reads of it (the policy's [leaders]), as its own
 # officials do: its records by id, their lists, its trail and its work lists — every
 # division-scoped read but the assessment and the registry file (those are not its records).
-IN_CHARGE_READS = ("record", "inspection", "trail", "entity trail", "worklist")
+IN_CHARGE_READS = ("record", "inspection", "trail", "entity trail", "official trail", "worklist")
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,21 @@ def _team(ledger: LedgerApp, inspection: Inspection) -> list[str]:
     return [*members, *getattr(inspection, "present", [])]
 
 
+def _touched(client: TestClient, registry: Registry, url: str) -> set[str]:
+    """The divisions the acts of a trail are in, as every division's reader (the legal office)
+    reads them: the read model's own links, every page."""
+    headers = {"Authorization": f"Bearer {registry.issue_token('szc-legal', None)}"}
+    found: set[str] = set()
+    offset = 0
+    while True:
+        page = client.get(f"{url}?limit=500&offset={offset}", headers=headers).json()
+        for act in page["items"]:
+            found |= set(act["touches"].get("division", []))
+        offset += len(page["items"])
+        if len(page["items"]) < 500:
+            return found
+
+
 def _readers(ledger: LedgerApp, team: list[str]) -> list[Reader]:
     """The tokens of the matrix; the two inspectors' officials are found by their binding."""
     bound = {}
@@ -169,7 +187,7 @@ def _expected(
     official: Official | None,
     team: list[str],
     charge: tuple[str, ...],
-    acted: set[str] = frozenset(),  # type: ignore[assignment]
+    acted: dict[str, set[str]] | None = None,
 ) -> int:
     if kind == "public":
         return 200
@@ -178,10 +196,12 @@ def _expected(
     if kind == "official":
         return 200
     allowed = role_for(official.roles, official.division, ACTS[kind], OWNER) is not None
-    if kind in IN_CHARGE_READS and "leader_in_charge" in official.roles:
-        allowed = allowed or OWNER in charge  # a leader reads the divisions they lead
-    if kind == "entity trail":  # and each official their own division's acts on it
-        allowed = allowed or official.division in acted
+    leads = charge if "leader_in_charge" in official.roles else ()
+    if kind in IN_CHARGE_READS:
+        allowed = allowed or OWNER in leads  # a leader reads the divisions they lead
+    if kind in ("entity trail", "official trail"):  # and each official their own division's
+        # acts on it; a leader in charge those of every division in their charge too
+        allowed = allowed or bool({official.division, *leads} & (acted or {}).get(kind, set()))
     if kind == "inspection" and "inspector" in official.roles:
         allowed = allowed or official.inspector in team
     return 200 if allowed else 403
@@ -260,7 +280,12 @@ def run_matrix(ledger: LedgerApp) -> tuple[int, list[str]]:
     registry = Registry(ledger)
     wrong, made = [], 0
     head = int(client.get("/policy").headers["Ledger-As-Of"])
-    acted = {event.envelope["actor"]["department"] for event in ledger.records_of(inspection.id)}
+    acted = {
+        "entity trail": {
+            event.envelope["actor"]["department"] for event in ledger.records_of(inspection.id)
+        },
+        "official trail": _touched(client, registry, urls["/trail/officials/{code}"]),
+    }
     for reader in _readers(ledger, team):
         official = ledger.get(official_id(reader.code), Official) if reader.code else None
         headers = {}

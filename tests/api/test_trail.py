@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ledger.demo.bureau import build_demo
 from ledger.publications.aggregate import Publication
+from ledger.registry.authority import read_charge
+from ledger.registry.officials import Official, official_id
 from ledger.registry.service import Registry
 from verify.events import decode_record
 from verify.merkle import leaf_hash, verify_inclusion
@@ -223,11 +225,14 @@ def test_an_official_may_not_read_another_divisions_trail(year, code):
     target = _only_target(app, other)
     foreign = client.get(f"/trail/targets/{target}", headers=bearer(code))
     assert foreign.status_code == 403, foreign.text
-    assert "只能查阅本处室的行为记录" in foreign.text
-    # Acts of another division's official: only those in the reader's division, if any.
+    assert "只能查阅本处室" in foreign.text  # (a leader: 本处室及其分管处室的行为记录)
+    # Acts of another division's official: only those in the reader's divisions, if any (a
+    # leader in charge: their own and those in their charge).
+    mine = set(home) | set(read_charge(app, app.get(official_id(code), Official)))
     theirs = client.get(f"/trail/officials/{other}-clerk?limit=500", headers=bearer(code))
     if theirs.status_code == 200:
-        assert all(home[0] in a["touches"]["division"] for a in theirs.json()["items"])
+        assert set(theirs.json()["divisions"]) == mine
+        assert all(mine & set(a["touches"]["division"]) for a in theirs.json()["items"])
     else:
         assert theirs.status_code == 403
 
