@@ -206,6 +206,13 @@ class TargetCorrection(ReasonAndSource):
     )
 
 
+class TargetCorrected(Recorded):
+    warnings: list[str] = Field(
+        description="recorded, but worth checking: a cell left out as an individual's personal "
+        "data, a code's GB 11714 check digit (in Chinese)"
+    )
+
+
 class TargetStatusChange(ReasonAndSource):
     status: str = _one_of(targets.STATUSES, "the target's status from now on")
 

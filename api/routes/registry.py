@@ -34,6 +34,7 @@ from ..schemas import (
     ReasonAndSource,
     Recorded,
     RolesChange,
+    TargetCorrected,
     TargetCorrection,
     TargetCreate,
     TargetPublic,
@@ -168,11 +169,16 @@ def erase_personal_data(
 @router.post("/targets/{target_id}/corrections")
 def correct_target(
     target_id: UUID, body: TargetCorrection, registry: RegistryDep, official: OfficialDep
-) -> Recorded:
-    """Correct some of a target's fields; the correction is a new event with reason and source."""
+) -> TargetCorrected:
+    """Correct some of a target's fields; the correction is a new event with reason and source.
+    Its warnings say what was recorded differently from what was sent (in Chinese)."""
     changes = body.changes.model_dump(mode="json", exclude_unset=True)
-    registry.update_target(target_id, changes, body.reason, body.source, by=official.code)
-    return Recorded(ledger_position=_position(registry))
+    warnings = registry.update_target(
+        target_id, changes, body.reason, body.source, by=official.code
+    )
+    return TargetCorrected(
+        warnings=[warning_text(w) for w in warnings], ledger_position=_position(registry)
+    )
 
 
 # -- inspectors ----------------------------------------------------------------------------------

@@ -29,6 +29,16 @@ REGISTRY: list[tuple[str, str]] = [
         r"credit code (?P<c>\S+): check character is (?P<x>'.*'), expected (?P<e>'.*')",
         "统一社会信用代码 {c}：校验码为 {x}，应为 {e}",
     ),
+    # an individual's cells that are personal data (ledger/registry/targets.py, parse_target)
+    (
+        r"legal_representative is not kept for an individual \(personal data\): the cell is "
+        r"left out",
+        "个人（自然人）目标不记录法定代表人（个人信息）：该格未予记录",
+    ),
+    (
+        r"address is not kept for an individual \(personal data\): the cell is left out",
+        "个人（自然人）目标不记录地址（个人信息）：该格未予记录",
+    ),
     # the registry (ledger/registry)
     (r"no division with code (?P<code>'.*'|\S+)", "没有代码为 {code} 的处室"),
     (

@@ -218,7 +218,8 @@ class Registry:
             )
         report = self.import_rows("targets", [(1, data)], by, source=source, create_only=True)
         _raise_problems(report)
-        return tid, report.warnings
+        # One target, not a file: its warnings without the one-row import's "row 1: ".
+        return tid, [w.removeprefix("row 1: ") for w in report.warnings]
 
     def erase_personal_data(self, target: UUID, reason: str, source: str, by: str | None) -> str:
         """Erase an individual target's personal data (PIPL); returns its reference."""
@@ -234,7 +235,10 @@ class Registry:
 
     def update_target(
         self, target: UUID, changes: dict[str, Any], reason: str, source: str, by: str | None
-    ) -> None:
+    ) -> list[str]:
+        """Correct a target: the merged fields are checked like a registration and only what
+        really differs is recorded; returns the check's warnings (a cell left out as an
+        individual's personal data, a code's GB 11714 check), as a registration does."""
         record: Target = self.app.get(target, Target)
         self._actor(by, "target.write", record.division)  # Forbidden before anything is read
         given = _as_input(changes)
@@ -244,7 +248,7 @@ class Registry:
         merged = {**current, **given}
         if record.kind == "individual":
             merged["name"] = "(personal data)"
-        spec, _ = parse_target(merged)
+        spec, warnings = parse_target(merged)
         self._require("division", spec["division"], division_id)
         for item in spec["items"]:
             self._require("items", item, item_id)
@@ -254,6 +258,7 @@ class Registry:
             raise Conflict(f"the correction changes nothing on target {record.code}")
         record.update(difference, reason, source, actor)
         self.app.save(record)
+        return warnings
 
     # -- inspectors ----------------------------------------------------------------------------
 

@@ -222,6 +222,39 @@ def test_an_individual_is_registered_without_any_personal_data_in_the_answer(bur
     assert "张三" not in response.text and "DEMO320481000001" not in response.text
 
 
+def test_an_individuals_address_sent_in_a_correction_is_left_out_and_the_answer_says_so(bureau):
+    """A correction that carries an individual's address (personal data the log never keeps)
+    beside a real change records the change alone and tells the caller, in Chinese, that the
+    address was left out: nothing sent is dropped silently."""
+    person = target(code="DEMO320481000002", kind="individual", name="李四")
+    registered = bureau.post("/targets", "szc-clerk", {**person, "address": "春江镇 1 号"})
+    assert registered.status_code == 201, registered.text
+    [left_out] = registered.json()["warnings"]
+    assert "地址" in left_out and "原文" not in left_out
+    tid = registered.json()["id"]
+
+    correction = {
+        "changes": {"grid": "新北区春江镇第2网格", "address": "春江镇 2 号"},
+        "reason": "网格调整",
+        "source": "网格员上报",
+    }
+    corrected = bureau.post(f"/targets/{tid}/corrections", "szc-clerk", correction)
+    assert corrected.status_code == 200, corrected.text
+    [warning] = corrected.json()["warnings"]
+    assert warning == left_out  # the same words as the registration's
+    [updated] = bureau.events(corrected.json()["ledger_position"])
+    assert updated["payload"]["changes"] == {"grid": "新北区春江镇第2网格"}
+    assert "春江镇 2 号" not in str(bureau.events(1))
+
+
+def test_a_correction_without_anything_to_warn_about_answers_no_warnings(bureau):
+    tid = bureau.post("/targets", "szc-clerk", target()).json()["id"]
+    body = {"changes": {"credit_class": "B"}, "reason": "信用评价", "source": "信用办"}
+    corrected = bureau.post(f"/targets/{tid}/corrections", "szc-clerk", body)
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["warnings"] == []
+
+
 # -- inspectors ----------------------------------------------------------------------------------
 
 
