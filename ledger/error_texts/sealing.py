@@ -71,6 +71,11 @@ SEALING: list[tuple[str, str]] = [
         "见证方 {key} 已被移除：移除的密钥不能再次加入",
     ),
     (r"witness (?P<key>\S+) is a witness already", "{key} 已是见证方"),
+    (r"witness key: (?P<e_t>.+)", "见证方密钥有误：{e_t}"),
+    (
+        r"a witness key in (?P<p>.+)/drawledger\.toml: (?P<e_t>.+)",
+        "{p}/drawledger.toml 中的见证方密钥有误：{e_t}",
+    ),
     (r"witness (?P<key>\S+) was removed already", "见证方 {key} 已被移除"),
     (
         r"reason: say why the witness is removed \(it is recorded\)",

@@ -75,6 +75,34 @@ SETUP: list[tuple[str, str]] = [
         "本账本已有演示名录（处室 'bgs' 已存在）：请在新的数据目录中建立演示",
     ),
     (
+        r"a demo needs at least one target and one inspector",
+        "演示至少需要一个检查对象和一名执法人员",
+    ),
+    (
+        r"a demo year of plans and draws needs at least (?P<n>\d+) targets, so that every "
+        r"division has some \(asked for (?P<m>-?\d+)\); a smaller registry without the year: "
+        r"--registry-only",
+        "演示一年的计划和抽取至少需要 {n} 个检查对象，使每个处室都有（要求的是 {m} 个）；"
+        "不含这一年的较小名录：--registry-only",
+    ),
+    (
+        r"demo (?P<what>target|inspector)s refused: (?P<p>.+)",
+        "演示的{what_zh}未被接受：{p}",
+    ),
+    (
+        r"the demo roster is too small for a joint inspection's teams of two",
+        "演示的执法人员库太小，联合检查凑不齐两人一组的检查组",
+    ),
+    # the read models' database (projections/__init__.py, projections/database.py)
+    (
+        r"(?P<p>.+) is the ledger itself: read models need a database of their own",
+        "{p} 就是账本本身：读模型须使用单独的数据库",
+    ),
+    (
+        r"no default read-model database for persistence module (?P<m>.+): pass a URL",
+        "持久化模块 {m} 没有默认的读模型数据库：请给出数据库 URL",
+    ),
+    (
         r"the store (?P<w>.+) holds no ledger (?P<o>.+) \(no ledger\.created\): check 'database' "
         r"in drawledger\.toml and (?P<v>\S+), or run 'drawledger init'",
         "存储 {w} 中没有账本 {o}（没有 ledger.created 事件）：请检查 drawledger.toml 中的 "

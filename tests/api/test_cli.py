@@ -76,6 +76,22 @@ def test_the_demo_names_the_address_serve_will_listen_on(tmp_path, capsys):
     assert ":8000" not in out
 
 
+@pytest.mark.parametrize(
+    ("size", "says"),
+    [
+        (["--targets", "0"], "演示至少需要一个检查对象和一名执法人员"),
+        (["--targets", "5"], "演示一年的计划和抽取至少需要 50 个检查对象"),
+    ],
+)
+def test_a_demo_too_small_is_refused_in_chinese_before_anything_is_made(
+    tmp_path, capsys, size, says
+):
+    data = tmp_path / "demo"
+    assert drawledger(["demo", "--data", str(data), *size]) == 1
+    assert says in capsys.readouterr().err
+    assert not data.exists()  # no key, no settings, no ledger: a corrected command starts anew
+
+
 def test_make_run_passes_its_port_to_the_demo_and_to_serve():
     import shutil
     import subprocess
