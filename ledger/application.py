@@ -11,6 +11,7 @@ within each command instead. With PostgreSQL a separate follower (``drawledger s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from . import vouching
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
+from .datadir import PRIVATE_UMASK
 from .errors import BadInput, ConfigurationError, Conflict, Forbidden, NotFound, TamperedEvent
 from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
@@ -118,7 +120,11 @@ class LedgerApp(Application[UUID]):
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
-        """Open the ledger of a data directory (its settings, key and database)."""
+        """Open the ledger of a data directory (its settings, key and database). From here on
+        the process creates files its owner's alone (umask 077): a command run from a shell's
+        umask 022 (a rebuild making the read models, a key rotation, a demo's evidence) must not
+        leave a file the service then refuses to start on (``datadir.check_private``)."""
+        os.umask(PRIVATE_UMASK)
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)

@@ -35,6 +35,31 @@ def test_init_refuses_to_overwrite_an_existing_ledger(tmp_path, capsys):
     assert (data / "keys" / "ledger.key").read_text() == key_before
 
 
+def test_commands_run_under_a_shells_umask_leave_the_data_directory_private(tmp_path):
+    """An operator's shell has umask 022: each command that writes into the data directory
+    after ``init`` (the read models a rebuild makes, a rotated key and its .pub, a dispute
+    file's kept populations) still writes it for its owner alone, so the service starts on it
+    afterwards (``check_private``), instead of refusing the directory these commands made."""
+    from ledger.datadir import check_private
+
+    data = tmp_path / "ledger"
+    shells = os.umask(0o022)
+    try:
+        for command in (
+            ["init", "--data", str(data)],
+            ["rebuild", "--data", str(data)],
+            ["keys", "rotate", "--data", str(data), "--reason", "年度轮换"],
+            ["seal", "--data", str(data)],
+        ):
+            os.umask(0o022)  # each command a new process of the shell
+            assert drawledger(command) == 0, command
+        made = sorted(p.name for p in data.rglob("*"))
+        assert "readmodels.sqlite" in made and len([m for m in made if m.endswith(".pub")]) >= 2
+        check_private(data)  # ConfigurationError naming each too-open path otherwise
+    finally:
+        os.umask(shells)
+
+
 def test_the_service_refuses_to_start_without_its_key(tmp_path, capsys):
     data = tmp_path / "ledger"
     drawledger(["init", "--data", str(data)])
