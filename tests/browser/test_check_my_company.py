@@ -170,18 +170,22 @@ def test_in_a_weighted_draw_the_ticket_is_the_best_of_the_virtual_ids(browser, s
 
 def test_a_visitor_finds_a_draw_from_the_front_page_of_the_column(browser, site, bureau):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(site)  # / leads to the column
     assert browser.find_element(By.CSS_SELECTOR, "header .column").text == (
         "信用常州 常州市双随机检查公示专栏"
     )
     browser.find_element(By.LINK_TEXT, "随机抽取记录").click()
+    wait = WebDriverWait(browser, 10)
+    wait.until(lambda d: d.current_url.endswith("/column/draws"))  # the link's page, not this
     links = [a.get_attribute("href") for a in browser.find_elements(By.LINK_TEXT, "查看记录")]
     weighted, plain = (f"{site}/column/draws/{bureau[k]['draw']}" for k in ("weighted", "plain"))
     assert links.index(weighted) < links.index(plain)  # newest first
     browser.find_element(
         By.CSS_SELECTOR, f'a[href="/column/draws/{bureau["plain"]["draw"]}"]'
     ).click()
+    wait.until(lambda d: d.current_url.endswith(f"/column/draws/{bureau['plain']['draw']}"))
     assert browser.find_element(By.ID, "draw-id").text == bureau["plain"]["draw"]
     assert (
         browser.find_element(By.ID, "seed-value").text == (bureau["plain"]["seed_revealed"]["seed"])

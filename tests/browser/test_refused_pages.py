@@ -46,15 +46,19 @@ def site(bureau):  # type: ignore[no-untyped-def]
 
 def _log_in(browser: Any, site: str, token: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(f"{site}/legal/login")
     browser.find_element(By.ID, "token").send_keys(token)
+    form_page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "login-button").click()
-    WebDriverWait(browser, 10).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    # The answer is a new page (refused: the form again, with its problem): wait until the
+    # form's page is gone, not merely "complete" (it still was, before the answer came).
+    wait = WebDriverWait(browser, 10)
+    wait.until(expected_conditions.staleness_of(form_page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _links(browser: Any) -> list[str]:
