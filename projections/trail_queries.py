@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, exists, select
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, Forbidden, NotFound
-from ledger.registry.authority import authorise, read_charge, reader_of
+from ledger.registry.authority import authorise, authorise_read, read_charge
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import Levels, leaf_hash
@@ -277,13 +277,13 @@ class Trails:
         """The divisions a list of records or a division's trail covers for ``reader``: every
         division they read when ``division`` is None (``_scope``: None, every division's, for
         auditors and the legal office; their own and each in their charge for a leader in
-        charge), else ``division`` alone, if they read it (``authority.reader_of``: their own,
+        charge), else ``division`` alone, if they read it (``authority.authorise_read``: their own,
         every one for auditors and the legal office, or one in their charge). Forbidden
         otherwise, in the rulebook's words, as for a deactivated official or one without a
         reading role."""
         if division is None:
             return self._scope(reader)
-        reader_of(self.app, reader, division)  # Forbidden unless they read that division
+        authorise_read(self.app, reader, division)  # Forbidden unless they read it
         return (division,)
 
     def _scope(self, reader: Official) -> tuple[str, ...] | None:
