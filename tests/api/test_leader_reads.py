@@ -363,7 +363,13 @@ def test_a_policy_that_takes_a_division_away_shrinks_the_default_list_at_once(ye
     before = leader.get("/inspections?limit=500").json()
     assert "ggc" in {i["division"] for i in before["items"]}
     head = int(leader.get("/policy").headers["Ledger-As-Of"])
-    _charge(year, ["szc", "hhc"])
+    document = copy.deepcopy(year.policy_in_force())  # ggc moves to the other leader
+    document["version"] = "v-ggc-moved"
+    document["leaders"] = {LEADER: ["szc", "hhc"], OTHER: ["szyc", "nsc", "ggc"]}
+    Policies(year).set(document, ADMIN, "分管调整")
+    newly = _client(year, OTHER)  # reads ggc's past, as of before they were put in charge
+    past = newly.get(f"/inspections?as_of={head}&limit=500").json()
+    assert "ggc" in past["divisions"] and "ggc" in {i["division"] for i in past["items"]}
     for path in (*LISTS, "/trail"):
         now = leader.get(f"{path}?limit=500").json()
         assert now["divisions"] == [home, "szc", "hhc"], path
