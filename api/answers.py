@@ -59,12 +59,22 @@ class RegistryPage(Page):
     """One page of a registry (targets, inspectors, items, officials, divisions)."""
 
 
-class ActsPage(Page):
-    """One page of the trail of acts, with the divisions the caller may see."""
+class ScopedPage(Page):
+    """One page of a division-scoped list, saying which divisions it covered."""
 
     divisions: list[str] | Literal["all"] = Field(
-        description='the divisions whose acts the caller may see, or "all"'
+        description='the divisions the answer covers, or "all": without `division`, every '
+        "division the caller reads (a leader in charge: their own, then each the policy in "
+        "force now puts in their charge); with it, that one"
     )
+
+
+class ActsPage(ScopedPage):
+    """One page of the trail of acts, with the divisions the caller may see."""
+
+
+class RecordsPage(ScopedPage):
+    """One page of a list of records (plans, draws, inspections, publications)."""
 
 
 class StaffAwaiting(Answer):

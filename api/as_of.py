@@ -115,7 +115,9 @@ def trail_page(
 
 def record_filters(
     at: AtDep,
-    division: Annotated[str | None, Query(description="a division's code (default: yours)")] = None,
+    division: Annotated[
+        str | None, Query(description="a division's code (default: every division you read)")
+    ] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="the record's year")] = None,
     status: Annotated[str | None, Query(description="its latest act's step, e.g. 'closed'")] = None,
     target: Annotated[str | None, Query(description="a credit code its acts name")] = None,

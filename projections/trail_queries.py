@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, exists, select
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, Forbidden, NotFound
-from ledger.registry.authority import authorise, read_charge
+from ledger.registry.authority import authorise, authorise_read, read_charge
 from ledger.registry.officials import Official
 from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import Levels, leaf_hash
@@ -74,17 +74,20 @@ class Trails:
             raise BadInput(f"kind {kind!r}: must be one of {', '.join(ENTITIES)}")
         if kind == "target":
             key = target_key(key)
-        return self._answer(reader, [_linked(kind, key)], f"{kind} {key}", **page)
+        scope = self._scope(reader)
+        return self._answer(reader, scope, [_linked(kind, key)], f"{kind} {key}", **page)
 
     def of_official(self, code: str, reader: Official, **page: Any) -> dict[str, Any]:
         """Every act the official ``code`` performed, in whatever role."""
-        return self._answer(reader, [_acts.c.official == code], f"official {code}", **page)
+        scope = self._scope(reader)
+        return self._answer(reader, scope, [_acts.c.official == code], f"official {code}", **page)
 
     def act(self, position: int, reader: Official, *, as_of: int | None = None) -> dict[str, Any]:
         """The one act at ledger ``position``, with its signed record and inclusion proof
         (NotFound after ``as_of``; Forbidden as for a trail)."""
         answer = self._answer(
             reader,
+            self._scope(reader),
             [_acts.c.position == position],
             f"position {position}",
             as_of=as_of,
@@ -101,20 +104,15 @@ class Trails:
         policy_version: str | None = None,
         **page: Any,
     ) -> dict[str, Any]:
-        """The acts in ``division`` (default: the reader's own) and/or under ``policy_version``;
-        auditors and the legal office may leave ``division`` out for every division's."""
-        if division is None and not self._sees_all(reader):
-            division = reader.division
+        """The acts in ``division`` (default: every division the reader reads, ``covered``)
+        and/or under ``policy_version``."""
         conditions: list[ColumnElement[bool]] = []
-        if division is not None:
-            authorise(reader, READ, division)  # Forbidden for another division's acts
-            conditions.append(_linked("division", division))
         if policy_version is not None:
             start, end = self._in_force(policy_version)
             conditions.append(_acts.c.position >= start)
             if end is not None:
                 conditions.append(_acts.c.position < end)
-        return self._answer(reader, conditions, None, within=division, **page)
+        return self._answer(reader, self.covered(reader, division), conditions, None, **page)
 
     def records(
         self,
@@ -131,16 +129,14 @@ class Trails:
         total: str | None = None,
     ) -> dict[str, Any]:
         """The plans, draws (and directed records), inspections or publications, oldest first:
-        of a division (the reader's own unless they read every division's), a year, at a step
-        (``status``: the latest act's step, e.g. ``uploaded``, ``targets_selected``,
-        ``closed``, ``corrected``) or touching a target; as they stood at ``as_of``. ``total``
-        and ``more_than``: ``queries.bounded_count``."""
+        of ``division`` (default: every division the reader reads, together: ``covered``), a
+        year, at a step (``status``: the latest act's step, e.g. ``uploaded``,
+        ``targets_selected``, ``closed``, ``corrected``) or touching a target; as they stood at
+        ``as_of``. ``total`` and ``more_than``: ``queries.bounded_count``; ``divisions``: the
+        divisions covered (``"all"`` for auditors and the legal office without ``division``)."""
         position = self._position(as_of, limit, offset, total)
         r = t.trail_records
-        if division is None and not self._sees_all(reader):
-            division = reader.division
-        if division is not None:
-            authorise(reader, READ, division)
+        scope = self.covered(reader, division)
         latest = (
             select(_acts.c.type)
             .where(_acts.c.aggregate_id == r.c.id, _acts.c.position <= position)
@@ -152,8 +148,8 @@ class Trails:
             r.c.kind.in_(kinds),
             r.c.created_position <= position,
         ]
-        if division is not None:
-            conditions.append(r.c.division == division)
+        if scope is not None:
+            conditions.append(r.c.division.in_(scope))
         if year is not None:
             conditions.append(r.c.year == year)
         if status is not None:
@@ -196,6 +192,7 @@ class Trails:
             "limit": limit,
             "offset": offset,
             "as_of": position,
+            "divisions": "all" if scope is None else list(scope),
         }
 
     # -- the answer ------------------------------------------------------------------------
@@ -215,6 +212,7 @@ class Trails:
     def _answer(
         self,
         reader: Official,
+        scope: tuple[str, ...] | None,
         conditions: list[ColumnElement[bool]],
         entity: str | None,
         *,
@@ -223,15 +221,11 @@ class Trails:
         offset: int = 0,
         proofs: bool = False,
         total: str | None = None,
-        within: str | None = None,
     ) -> dict[str, Any]:
-        """The page of acts meeting ``conditions`` in the reader's divisions (``_scope``; only
-        ``within``, a division the caller has authorised, when given)."""
+        """The page of acts meeting ``conditions`` in the divisions of ``scope`` (None: every
+        division's; the reader's ``_scope`` or ``covered``)."""
         position = self._position(as_of, limit, offset, total)
         conditions = [*conditions, _acts.c.position <= position]
-        scope = self._scope(reader)
-        if scope is not None and within is not None:
-            scope = (within,)
         with _reading(self.engine) as conn:
             if (
                 entity is not None
@@ -278,6 +272,19 @@ class Trails:
 
     def _sees_all(self, reader: Official) -> bool:
         return reader.active and any(r in CROSS_DIVISION[READ] for r in reader.roles)
+
+    def covered(self, reader: Official, division: str | None) -> tuple[str, ...] | None:
+        """The divisions a list of records or a division's trail covers for ``reader``: every
+        division they read when ``division`` is None (``_scope``: None, every division's, for
+        auditors and the legal office; their own and each in their charge for a leader in
+        charge), else ``division`` alone, if they read it (``authority.authorise_read``: their own,
+        every one for auditors and the legal office, or one in their charge). Forbidden
+        otherwise, in the rulebook's words, as for a deactivated official or one without a
+        reading role."""
+        if division is None:
+            return self._scope(reader)
+        authorise_read(self.app, reader, division)  # Forbidden unless they read it
+        return (division,)
 
     def _scope(self, reader: Official) -> tuple[str, ...] | None:
         """None for a reader of every division's trail, else the divisions they may read: their

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from ledger.inspections.service import Inspections
 from ledger.policies import calendar_warnings
-from ledger.registry.authority import reader_of
+from ledger.registry.authority import authorise_read
 from projections.staff import awaiting_confirmation, publications_due
 
 from ..answers import Evidence, Inspection, PublicationsDue, Published, StaffAwaiting, documented
@@ -221,7 +221,7 @@ def staff_awaiting_confirmation(
     charge of a division that division's (403 otherwise).
     As of ``as_of``: the list then, and the warning as it was on that position's day."""
     division = division or official.division
-    reader_of(at.ledger, official, division, "worklist.read")  # Forbidden unless they may
+    authorise_read(at.ledger, official, division, "worklist.read")  # Forbidden unless they may
     rows = awaiting_confirmation(rm.engine, division=division)
     warnings = (
         calendar_warnings(at.ledger.policy_in_force(), at.day())
@@ -246,7 +246,7 @@ def staff_publications_due(
     ``/staff/awaiting-confirmation``. As of ``as_of``: the lists then, counted from that
     position's day (``today``) under the policy then in force."""
     division = division or official.division
-    reader_of(at.ledger, official, division, "worklist.read")  # Forbidden unless they may
+    authorise_read(at.ledger, official, division, "worklist.read")  # Forbidden unless they may
     policy = at.ledger.policy_in_force()
     today = at.day() if at.asked else publishing.today()
     lists = publications_due(rm.engine, policy, today, division=division)

@@ -3,9 +3,11 @@ which policy version — every act touching one entity, by one official, in one 
 under one policy version, in ledger order (``projections/trail_queries.py``).
 
 Auditors and the legal office read every division's acts, every other official their own
-division's (403 otherwise), and the leader in charge of divisions theirs too: a division's acts
-as a reader of it (``authority.reader_of``), an entity's or an official's acts in their own
-division and every division in their charge together (``Trails``' own filter). ``as_of`` is
+division's (403 otherwise), and the leader in charge of divisions theirs too: without
+``division``, the acts (of an entity, of an official, or all of them) in their own division
+and every division the policy in force puts in their charge, together in ledger order; with
+``division``, that one's, if they read it (``Trails.covered``, the one place that scopes;
+``divisions`` in the answer says which). ``as_of`` is
 a ledger position: the acts up to it (beyond the log's end: 422). ``proofs=true`` adds each
 act's inclusion proof against the latest signed checkpoint, and the checkpoint itself. Pages:
 ``limit`` 1..500 (default 50) and ``offset``.
@@ -16,8 +18,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-
-from ledger.registry.authority import reader_of
 
 from ..answers import ActsPage, documented
 from ..as_of import TrailPage
@@ -46,13 +46,15 @@ def acts(
     trails: TrailsDep,
     official: OfficialDep,
     page: TrailPage,
-    division: Annotated[str | None, Query(description="a division's code")] = None,
+    division: Annotated[
+        str | None, Query(description="a division's code (default: every division you read)")
+    ] = None,
     policy_version: Annotated[str | None, Query(description="a policy version")] = None,
 ) -> dict[str, Any]:
-    """The acts in a division (default: the reader's own; auditors and the legal office: every
-    division's) and/or under a policy version."""
-    reader = official if division is None else reader_of(trails.app, official, division)
-    return trails.acts(reader, division=division, policy_version=policy_version, **page)
+    """The acts in a division and/or under a policy version; without ``division``, in every
+    division the reader reads (auditors and the legal office: all; a leader in charge: their
+    own and each in their charge, together; anyone else: their own)."""
+    return trails.acts(official, division=division, policy_version=policy_version, **page)
 
 
 @router.get("/officials/{code}", **documented(ActsPage))

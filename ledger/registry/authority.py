@@ -10,7 +10,6 @@ first of their roles that permits the act, and it is recorded in the event's env
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -179,47 +178,30 @@ def read_charge(app: LedgerApp, official: Official) -> tuple[str, ...]:
     return charge_of(operator_policy(app) or {}, official.code)
 
 
-def reader_of(
-    app: LedgerApp, official: Official, division: str, act: str = RECORD_READ
-) -> Official:
-    """The reader as whom ``official`` reads ``division``'s records, lists, trail or work lists
-    (``act``, one of ``READS_IN_CHARGE``): themselves, when the rulebook lets them
-    (``authorise``); the leader in charge of ``division`` as a reader of that division (a copy
-    of them, their code and roles, ``division`` in place of their own: a read records nothing,
-    and the read models then scope the answer to that division as for its own officials).
-    Forbidden otherwise, with the rulebook's words."""
-    try:
-        authorise(official, act, division)
-        return official
-    except Forbidden:
-        if act not in READS_IN_CHARGE or division not in read_charge(app, official):
-            raise
-    reader = copy.copy(official)  # never the repository's object: nothing of it is saved
-    reader.division = division
-    return reader
-
-
 def authorise_read(
     app: LedgerApp,
     official: Official,
     division: str,
+    act: str = RECORD_READ,
     *,
     team: Callable[[], Iterable[str]] | None = None,
 ) -> None:
-    """Forbidden unless ``official`` may read ``division``'s internal records: as for their
-    trail (``trail.read``: the division's own officials in a reading role; auditors and the
-    legal office every division's), and besides, a leader in charge the divisions the policy in
-    force puts in their charge (``read_charge``), and an official in the inspector role bound to
-    a roster inspector on ``team()`` (the inspection they are on, whatever their unit; asked for
-    only when nothing else lets the official read)."""
+    """Forbidden unless ``official`` may read ``division``'s internal records (``act``, one of
+    ``READS_IN_CHARGE``: its records, lists and trail by ``trail.read``; its work lists by
+    ``worklist.read``): as the rulebook says (the division's own officials in a reading role;
+    auditors and the legal office every division's), and besides, a leader in charge the
+    divisions the policy in force puts in their charge (``read_charge``), and an official in the
+    inspector role bound to a roster inspector on ``team()`` (the inspection they are on,
+    whatever their unit; asked for only when nothing else lets the official read). Raises the
+    rulebook's words."""
     try:
-        authorise(official, RECORD_READ, division)
+        authorise(official, act, division)
     except Forbidden:
         if not official.active:
             raise
         bound = official.inspector if "inspector" in official.roles else None
         if bound and team is not None and bound in team():
             return
-        if division in read_charge(app, official):
+        if act in READS_IN_CHARGE and division in read_charge(app, official):
             return
         raise

@@ -9,7 +9,9 @@ test, so a new one cannot be left unclassified.
 
 Every division-scoped request names szc's records (a plan, a draft, a draw, an inspection);
 ``as_of`` reads are asked as well and judged the same way. Played as an insider: whoever the
-rule refuses gets a 403 (no token: 401), never the record.
+rule refuses gets a 403 (no token: 401), never the record. The lists and the trail asked
+without a division cover, for each reader, the divisions the rule gives them (``_covers``: a
+leader in charge their own and each in their charge), the same set as an entity's trail.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ledger.inspections.aggregate import Inspection
 from ledger.plans.aggregate import Plan
 from ledger.registry.officials import Official, official_id
 from ledger.registry.service import Registry
-from verify.authority_rules import charge_of, role_for
+from verify.authority_rules import CROSS_DIVISION, charge_of, role_for
 
 OWNER = "szc"
 # GET path -> how it is read (docs/POLICY.md, "Who reads what"):
@@ -321,6 +323,58 @@ def test_the_matrix_on_postgresql(year):
     made, wrong = run_matrix(year)
     assert made > len(READS) * 9
     assert wrong == []
+
+
+# The division-scoped lists a reader may ask for without naming a division.
+UNNAMED = ("/plans", "/draws", "/inspections", "/publications", "/trail")
+
+
+def _covers(official: Official, charge: tuple[str, ...]) -> list[str] | str:
+    """The divisions a list or trail without ``division`` covers for ``official``, worked out
+    from the rulebook and the policy: "all" for a role that reads every division's trail; their
+    own division, then each in their charge for a leader in charge; their own for anyone else."""
+    if any(r in CROSS_DIVISION["trail.read"] for r in official.roles):
+        return "all"
+    leads = charge if "leader_in_charge" in official.roles else ()
+    return [official.division, *(d for d in leads if d != official.division)]
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_without_a_division_each_list_and_trail_covers_what_the_reader_reads(year):
+    """Each reader of the matrix, asking every list and the trail without ``division`` (now
+    and as of a past position), reads the divisions the rule gives them and nothing else, and
+    an entity's trail the same set: one scope for the lists, the trail and an entity."""
+    client = TestClient(create_app(year))
+    plan, inspection = _records(year)
+    registry, policy = Registry(year), year.policy_in_force()
+    head = int(client.get("/policy").headers["Ledger-As-Of"])
+    seen: dict[str, set[str]] = {}
+    for reader in _readers(year, _team(year, inspection)):
+        if reader.code is None:
+            assert all(client.get(path).status_code == 401 for path in UNNAMED)
+            continue
+        official = year.get(official_id(reader.code), Official)
+        expected = _covers(official, charge_of(policy, reader.code))
+        headers = {"Authorization": f"Bearer {registry.issue_token(reader.code, None)}"}
+        for path in UNNAMED:
+            for query in ("limit=500", f"limit=500&as_of={head // 2}"):
+                answer = client.get(f"{path}?{query}", headers=headers)
+                assert answer.status_code == 200, (reader.label, path, answer.text[:160])
+                body = answer.json()
+                assert body["divisions"] == expected, (reader.label, path, query)
+                for row in body["items"]:
+                    found = {row["division"]} if "division" in row else _act_divisions(row)
+                    assert expected == "all" or found & set(expected), (reader.label, row)
+                    seen.setdefault(reader.label, set()).update(found)
+        entity = client.get(f"/trail/plans/{plan.id}", headers=headers)
+        if entity.status_code == 200:
+            assert entity.json()["divisions"] == expected, reader.label
+    leader = "leader in charge of the division"
+    assert len(seen[leader] & {OWNER, "ggc"}) == 2  # more than one division in one list
+
+
+def _act_divisions(act: dict[str, Any]) -> set[str]:
+    return set(act["touches"].get("division", []))
 
 
 @pytest.mark.parametrize("store_kind", ["sqlite"])

@@ -137,3 +137,40 @@ def test_a_records_year_is_its_china_year_whatever_hour_was_met_first() -> None:
         )
         assert _year_of("target", {}, view) == ts.astimezone(CHINA).year
     assert {ts.astimezone(CHINA).year for ts in stamps} == {2025, 2026}
+
+
+def test_one_scope_for_the_lists_and_the_trail_covered_by_each_reader(demo_year):
+    """``Trails.covered``, the one place that scopes a list or a division's trail: without a
+    division every division the reader reads (a leader in charge: their own, then each the
+    policy in force puts in their charge; auditors: all), with one that one if they read it;
+    the answers of ``records`` and ``acts`` say the same, and keep inside it."""
+    from ledger.demo.bureau import ADMIN
+    from ledger.errors import Forbidden
+    from ledger.registry.service import Registry
+
+    ledger, rm = demo_year
+    trails = Trails(ledger, rm.engine)
+    leader, auditor, clerk = (
+        official_of(ledger, c) for c in ("jld-leader-1", "bgs-auditor", "szc-clerk")
+    )
+    assert leader is not None and auditor is not None and clerk is not None
+    charge = ("jld", "szc", "ggc", "hhc")  # the demo's [leaders]
+    assert trails.covered(leader, None) == charge
+    assert trails.covered(leader, "ggc") == ("ggc",)
+    assert trails.covered(auditor, None) is None and trails.covered(auditor, "nsc") == ("nsc",)
+    assert trails.covered(clerk, None) == ("szc",)
+    for reader, other in ((leader, "nsc"), (leader, "szyc"), (clerk, "ggc")):
+        with pytest.raises(Forbidden):
+            trails.covered(reader, other)
+    plans = trails.records(("plan", "inspection"), leader, limit=500)
+    assert plans["divisions"] == list(charge)
+    assert plans["items"] and {p["division"] for p in plans["items"]} <= set(charge)
+    acts = trails.acts(leader, limit=500)
+    assert acts["divisions"] == list(charge)
+    assert all(set(a["touches"]["division"]) & set(charge) for a in acts["items"])
+    Registry(ledger).deactivate_official("jld-leader-1", "调离", by=ADMIN)
+    gone = official_of(ledger, "jld-leader-1")
+    assert gone is not None
+    for division in (None, "szc", "jld"):
+        with pytest.raises(Forbidden):
+            trails.covered(gone, division)
