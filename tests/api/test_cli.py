@@ -96,3 +96,128 @@ def test_the_verifiers_help_names_its_sample_command(capsys):
         verify(["--help"])
     assert done.value.code == 0
     assert "python -m verify sample" in capsys.readouterr().out
+
+
+def test_a_reader_that_stops_reading_ends_the_command_without_a_trace(tmp_path):
+    """`drawledger policy show --data DIR | head -3`: the pipe closes before the command has
+    written everything. Without a trace of Python's (it used to end in BrokenPipeError)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    read, write = os.pipe()
+    os.close(read)  # a reader that has gone already
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "policy", "show", "--data", str(data)],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
+
+
+def _documented_modes() -> dict[str, int]:
+    """docs/OPERATIONS.md's table of the data directory: file → the mode it gives."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md").read_text("utf-8")
+    rows = re.findall(r"^\| `([^`]+)`[^|]*\| (0[0-7]{3})\b", text, flags=re.MULTILINE)
+    return {name: int(mode, 8) for name, mode in rows}
+
+
+def test_the_data_directory_stays_private_through_the_documented_commands(tmp_path, capsys):
+    """docs/OPERATIONS.md: the data directory is its owner's alone and `serve` refuses one that
+    others can read. Under an ordinary umask (022), `rebuild` made readmodels.sqlite 0644 and
+    `keys rotate` the new key's .pub 0644, and the next `serve` refused to start. Each file is
+    the mode the table gives it, and the service's own check passes."""
+    from ledger.datadir import check_private
+
+    documented = _documented_modes()
+    assert documented["drawledger.toml"] == documented["keys/ledger.pub"] == 0o600
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    before = os.umask(0o022)  # the operator's shell, not init's 077
+    try:
+        assert drawledger(["rebuild", "--data", str(data)]) == 0
+        assert drawledger(["keys", "rotate", "--data", str(data), "--reason", "yearly"]) == 0
+        assert drawledger(["export", "--data", str(data), "--out", str(tmp_path / "b")]) == 0
+    finally:
+        os.umask(before)
+    capsys.readouterr()
+    check_private(data)  # what serve does first: refuses a file others can read
+    files = {p.relative_to(data).as_posix(): p for p in data.rglob("*") if p.is_file()}
+    rotated = [name for name in files if name.startswith("keys/ledger-")]
+    assert len(rotated) == 2  # the new key and its .pub
+    for name, path in files.items():
+        row = "keys/ledger-<time>.key" if name in rotated else name
+        expected = documented.get(row, documented.get(name.split("-")[0], 0o600))
+        assert stat.S_IMODE(path.stat().st_mode) == expected, name
+
+
+def _help_options(command: list[str]) -> set[str]:
+    """The options a `python -m verify` command's help names."""
+    import contextlib
+    import io
+    import re
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        verify([*command, "--help"])
+    return set(re.findall(r"--[\w-]+", out.getvalue()))
+
+
+def test_every_documented_command_line_names_options_its_command_has():
+    """Each `drawledger …` and `python -m verify …` line of README.md and docs/ names only
+    options its (sub)command takes, and one acting `--as` an official gives the official's
+    token (`--token-file`): IMPORT.md's and OPERATIONS.md's examples did not, and were refused
+    as written."""
+    import argparse
+    import re
+    from pathlib import Path
+
+    from api.cli import build_parser
+
+    root = Path(__file__).resolve().parents[2]
+    line = re.compile(r"(drawledger|python3? -m verify)((?:[ \t]+(?:\\\n\s*)?[^\s`|;)]+)+)")
+
+    def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    found, wrong = 0, []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        for match in line.finditer(text):
+            words = match.group(2).replace("\\\n", " ").split()
+            if match.group(1) == "drawledger":
+                parser = build_parser()
+                for word in words:
+                    if word in (choices := subcommands(parser)):
+                        parser = choices[word]
+                    elif not choices:
+                        break
+                known = {o for action in parser._actions for o in action.option_strings}
+            else:
+                sub = [words[0]] if words and words[0] in ("sample", "dispute") else []
+                known = _help_options(sub)
+            given = [w for w in words if w.lstrip("[").startswith("--")]
+            options = [w.strip("[],.").split("=")[0] for w in given]
+            found += 1
+            where = f"{doc.name}:{text.count(chr(10), 0, match.start()) + 1}"
+            wrong += [f"{where}: {o}" for o in options if o not in known]
+            told = text[match.start() : match.end() + 40]  # the line may wrap after --as
+            if "--as" in options and "--token-file" not in told:
+                wrong.append(f"{where}: --as without --token-file")
+    assert found > 100  # the walk read the docs' command lines
+    assert not wrong, wrong
