@@ -221,3 +221,29 @@ def test_help_is_wrapped_by_display_width_never_inside_an_option():
     assert any("--trusted-checkpoint" in line for line in lines)
     assert not any(line.startswith(("，", "）")) for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["keys", "revoke", "drawledger.test/w+00000000+AAAA", "--from", "1", "--reason", "r"],
+        ["witnesses", "add", "garbage", "--reason", "r"],
+        ["witnesses", "add", "a+zz+AAAA", "--reason", "r"],
+        ["witnesses", "add", "a b+00000000+AAAA", "--reason", "r"],
+        ["witnesses", "add", "a+00000000+AAA", "--reason", "r"],
+        ["personal-data", "erase", "person-abc", "--reason", "r", "--source", "s"],
+    ],
+    ids=["short-key", "one-part", "bad-id", "bad-name", "bad-base64", "no-such-person"],
+)
+def test_a_mistyped_key_or_reference_is_refused_in_chinese(argv, tmp_path, capsys):
+    """The operator's typing errors in OPERATIONS.md's key and witness commands and in an
+    erasure were refused in the verifier's English (`expected 1 type byte + 32 key bytes`,
+    marked 原文 for a witness key), and an unknown person by an id they never typed."""
+    data = str(tmp_path / "ledger")
+    assert drawledger(["init", "--data", data, "--origin", "drawledger.test/w"]) == 0
+    capsys.readouterr()
+    status, text = _said(capsys, drawledger, [*argv, "--data", data])
+    assert status == 1 and "错误（" in text, text
+    assert "原文" not in text and english_sentences(text) == [], text
+    if argv[0] == "personal-data":
+        assert "person-abc" in text, text

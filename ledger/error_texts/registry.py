@@ -42,6 +42,10 @@ REGISTRY: list[tuple[str, str]] = [
     # the registry (ledger/registry)
     (r"no division with code (?P<code>'.*'|\S+)", "没有代码为 {code} 的处室"),
     (
+        r"no individual with reference (?P<ref>\S+)",
+        "没有编号为 {ref} 的个人（个体工商户）：请核对 person-… 编号或本人身份证号码",
+    ),
+    (
         r"no (?P<what>[a-z ]+) with (?:id or code|code|id) (?P<code>'.*'|\S+) at position "
         r"(?P<at>\d+)",
         "位置 {at} 时没有编号或代码为 {code} 的{what_zh}",
