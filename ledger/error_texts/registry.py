@@ -193,6 +193,16 @@ REGISTRY: list[tuple[str, str]] = [
         r"the file is not a readable \.xlsx workbook: (?P<e_t>.+)",
         "文件不是可读取的 .xlsx 工作簿：{e_t}",
     ),
+    # what zipfile and openpyxl say of such a file (the inner part of the refusal above)
+    (
+        r"File is not a zip file",
+        "它不是 zip 压缩包（.xlsx 工作簿是 zip 压缩包：此文件可能不完整，"
+        "或是改了扩展名的其他文件）",
+    ),
+    (
+        r"\"?There is no item named (?P<n>'.*') in the archive\"?",
+        "压缩包中没有 {n}（不是 Excel 工作簿）",
+    ),
     (
         r"the workbook expands to (?P<n>\S+) MiB \(at most (?P<m>\S+)\): split it or save it as "
         r"CSV",
