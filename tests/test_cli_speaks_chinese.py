@@ -247,3 +247,20 @@ def test_a_mistyped_key_or_reference_is_refused_in_chinese(argv, tmp_path, capsy
     assert "原文" not in text and english_sentences(text) == [], text
     if argv[0] == "personal-data":
         assert "person-abc" in text, text
+
+
+@pytest.mark.parametrize("path", [p for p, _ in DRAWLEDGER], ids=" ".join)
+def test_every_option_of_every_command_says_what_it_is(path):
+    """`drawledger official add --help` listed --code, --name and --division with nothing
+    beside them (and no word of which roles exist); token revoke's --reason and witness-key's
+    --out the same."""
+    parser = dict(DRAWLEDGER)[path]
+    silent = [
+        action.option_strings
+        for action in parser._actions
+        if action.option_strings and action.help is None
+    ]
+    assert silent == [], silent
+    if path == ("official", "add"):  # the roles an operator may give, each with its name
+        (roles,) = [a.help for a in parser._actions if "--roles" in a.option_strings]
+        assert "legal_office（法制处）" in str(roles) and "admin（系统管理员）" in str(roles)
