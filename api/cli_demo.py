@@ -40,9 +40,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.demo.bureau import build_demo
+    from ledger.demo.bureau import build_demo, check_size
 
     data = Path(args.data)
+    check_size(args.targets, args.inspectors, not args.registry_only)  # before making a ledger
     if not (data / "drawledger.toml").exists():
         init_ledger(data, args.origin)
     app = open_ledger(args)

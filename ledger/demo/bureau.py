@@ -89,6 +89,18 @@ class DemoSummary:
     results: DemoResults | None = None  # their inspections, results and publications
 
 
+def check_size(targets: int, inspectors: int, plans_and_draws: bool) -> None:
+    """BadInput unless the demo can be built this size (checked before a ledger is made)."""
+    if targets < 1 or inspectors < 1:
+        raise BadInput("a demo needs at least one target and one inspector")
+    if plans_and_draws and targets < MIN_YEAR_TARGETS:
+        raise BadInput(
+            f"a demo year of plans and draws needs at least {MIN_YEAR_TARGETS} targets, so that "
+            f"every division has some (asked for {targets}); a smaller registry without the "
+            "year: --registry-only"
+        )
+
+
 def build_demo(
     app: LedgerApp,
     *,
@@ -114,14 +126,7 @@ def build_demo(
             "this ledger holds the demo registry already (division 'bgs' exists): "
             "build the demo in a new data directory"
         )
-    if targets < 1 or inspectors < 1:
-        raise BadInput("a demo needs at least one target and one inspector")
-    if plans_and_draws and targets < MIN_YEAR_TARGETS:
-        raise BadInput(
-            f"a demo year of plans and draws needs at least {MIN_YEAR_TARGETS} targets, so that "
-            f"every division has some (asked for {targets}); a smaller registry without the "
-            "year: --registry-only"
-        )
+    check_size(targets, inspectors, plans_and_draws)
     today = today or datetime.now(UTC).date()
     builder = _Builder(Registry(app), random.Random(seed), today, progress)
     summary = builder.build(targets, inspectors)

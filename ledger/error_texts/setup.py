@@ -7,6 +7,18 @@ directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, `
 from __future__ import annotations
 
 SETUP: list[tuple[str, str]] = [
+    # the demo's size (ledger/demo/bureau.py, drawledger demo)
+    (
+        r"a demo needs at least one target and one inspector",
+        "演示至少需要一个检查对象和一名执法人员",
+    ),
+    (
+        r"a demo year of plans and draws needs at least (?P<m>\d+) targets, so that every "
+        r"division has some \(asked for (?P<n>-?\d+)\); a smaller registry without the year: "
+        r"--registry-only",
+        "演示的一年计划和抽取至少需要 {m} 个检查对象，使每个处室都有（所给为 {n} 个）；"
+        "更小的名录请加 --registry-only（不记录这一年）",
+    ),
     # the ledger's key (ledger/keyfile.py)
     (
         r"(?P<p>.+) exists already; refusing to overwrite a ledger key",

@@ -221,3 +221,14 @@ def test_every_documented_command_line_names_options_its_command_has():
                 wrong.append(f"{where}: --as without --token-file")
     assert found > 100  # the walk read the docs' command lines
     assert not wrong, wrong
+
+
+def test_a_demo_too_small_is_refused_in_chinese_before_a_ledger_is_made(tmp_path, capsys):
+    """`drawledger demo --data DIR --targets 10` made the ledger, then refused in English
+    (原文) and left DIR holding a new ledger; now nothing is made and the refusal is Chinese."""
+    data = tmp_path / "demo"
+    assert drawledger(["demo", "--data", str(data), "--targets", "10"]) == 1
+    err = capsys.readouterr().err
+    assert "至少需要 50 个检查对象" in err and "--registry-only" in err
+    assert "原文" not in err
+    assert not data.exists()
