@@ -117,10 +117,37 @@ SETUP: list[tuple[str, str]] = [
     ),
     (
         r"--workers (?P<v>\d+) needs a PostgreSQL ledger: an SQLite ledger is served by one "
-        r"process, which also seals it \(run without --workers, or move the ledger to "
-        r"PostgreSQL with 'drawledger init --database …'\)",
+        r"process, which also seals it \(run without --workers; several workers serve a ledger "
+        r"made on PostgreSQL, 'drawledger init --database URL', a new ledger: an SQLite ledger "
+        r"is not moved\)",
         "--workers {v} 需要 PostgreSQL 账本：SQLite 账本只能由一个进程提供服务并封存"
-        "（请不加 --workers 运行，或用 'drawledger init --database …' 把账本迁到 PostgreSQL）",
+        "（请不加 --workers 运行；多个工作进程服务的是在 PostgreSQL 上建立的账本，"
+        "即 'drawledger init --database URL' 新建的账本：SQLite 账本不会被迁移过去）",
+    ),
+    # drawledger serve's address (api/serving.py, check_port)
+    (
+        r"cannot listen on (?P<a>\S+): Address already in use",
+        "无法在 {a} 上监听：端口已被占用（另一个服务正在使用它：换一个 --port，或先停止那个服务）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): Cannot assign requested address",
+        "无法在 {a} 上监听：本机没有这个地址（--host）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): no such host name",
+        "无法在 {a} 上监听：无法解析这个主机名（--host）",
+    ),
+    (
+        r"--port (?P<p>-?\d+): a port is a whole number from 1 to 65535",
+        "--port {p}：端口应为 1 到 65535 之间的整数",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): Permission denied",
+        "无法在 {a} 上监听：没有权限（1024 以下的端口需要管理员权限）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): (?P<e>.+)",
+        "无法在 {a} 上监听（原文：{e}）",
     ),
     (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
     (

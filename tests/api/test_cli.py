@@ -232,3 +232,40 @@ def test_a_demo_too_small_is_refused_in_chinese_before_a_ledger_is_made(tmp_path
     assert "至少需要 50 个检查对象" in err and "--registry-only" in err
     assert "原文" not in err
     assert not data.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("taken", "端口已被占用"),
+        ("--port=99999", "端口应为 1 到 65535 之间的整数"),
+        ("--host=nosuchhost.invalid", "无法解析这个主机名"),
+    ],
+)
+def test_serve_on_an_address_it_cannot_listen_on_says_why_before_starting(
+    where, said, tmp_path, capsys, monkeypatch
+):
+    """`drawledger serve --port P` with P taken (another service, a second serve) built the
+    whole service, then stopped on uvicorn's English line; a port beyond 65535 ended in a
+    traceback. Each is exit 1 naming the address in Chinese, before anything is opened."""
+    import socket
+
+    import uvicorn
+
+    def started(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the service was started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    capsys.readouterr()
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        args = ["serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
+        if where != "taken":
+            args.append(where)
+        assert drawledger(args) == 1
+    err = capsys.readouterr().err
+    assert said in err and "原文" not in err, err
