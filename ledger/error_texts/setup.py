@@ -149,6 +149,10 @@ SETUP: list[tuple[str, str]] = [
         r"cannot listen on (?P<a>\S+): (?P<e>.+)",
         "无法在 {a} 上监听（原文：{e}）",
     ),
+    (
+        r"(?P<p>.+?) is not a TOML document: (?P<e>.+) \(at line (?P<l>\d+), column (?P<c>\d+)\)",
+        "{p} 不是 TOML 文档：第 {l} 行第 {c} 列有误（tomllib 原文：{e}）",
+    ),
     (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
     (
         r"the token given is official (?P<o>\S+)'s, not (?P<n>\S+)'s",

@@ -209,7 +209,8 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
     assert "calendar.years.2027.holidays（'2027-01-01'）：不是带引号的日期 'YYYY-MM-DD'" in err
     bad.write_text("version = \n", encoding="utf-8")
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
-    assert "不是 TOML 文档" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "不是 TOML 文档：第 1 行第" in err  # where, in Chinese; tomllib's words marked 原文
     assert cli_main(["policy", "show", "--as-of", "5", "--data", str(data)]) == 1
     assert "as_of 5：日志的位置为 1 到 4" in capsys.readouterr().err
 
