@@ -40,7 +40,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.demo.bureau import build_demo, check_size
+    from ledger.demo.bureau import build_demo
+    from ledger.demo.year import check_size
 
     data = Path(args.data)
     check_size(args.targets, args.inspectors, not args.registry_only)  # before making a ledger
