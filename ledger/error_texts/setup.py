@@ -7,7 +7,14 @@ directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, `
 from __future__ import annotations
 
 SETUP: list[tuple[str, str]] = [
-    # the demo's size (ledger/demo/bureau.py, drawledger demo)
+    # the demo's size (ledger/demo/year.py) and where it goes (api/cli_demo.py)
+    (
+        r"(?P<d>.+) holds a ledger of (?P<n>\d+) events already: the demo is recorded only in a "
+        r"new data directory \(or one 'drawledger init' has just made\), never beside records "
+        r"it could not be taken out of",
+        "{d} 中的账本已有 {n} 个事件：演示名录只记录在新的数据目录（或刚由 'drawledger init' "
+        "建立的账本）中，不会与无法再删除的本单位记录混在一起",
+    ),
     (
         r"a demo needs at least one target and one inspector",
         "演示至少需要一个检查对象和一名执法人员",

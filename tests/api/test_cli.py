@@ -269,3 +269,27 @@ def test_serve_on_an_address_it_cannot_listen_on_says_why_before_starting(
         assert drawledger(args) == 1
     err = capsys.readouterr().err
     assert said in err and "原文" not in err, err
+
+
+def test_the_demo_is_never_recorded_into_a_bureau_s_own_ledger(tmp_path, capsys):
+    """`drawledger demo --data DIR` on a ledger the bureau had started (init, a division) added
+    2,000 made-up targets and a year of draws beside its records, signed and never removable.
+    It goes only into a new directory or one init has just made; nothing is recorded."""
+    from ledger.application import LedgerApp
+
+    data = tmp_path / "ledger"
+    assert drawledger(["init", "--data", str(data)]) == 0
+    add = ["division", "add", "--data", str(data), "--code", "szc", "--name", "水政监察大队"]
+    assert drawledger(add) == 0
+    capsys.readouterr()
+    assert drawledger(["demo", "--data", str(data), "--targets", "60"]) == 1
+    assert "中的账本已有 3 个事件" in capsys.readouterr().err
+    app = LedgerApp.open(data)
+    try:
+        assert app.recorder.max_notification_id() == 3
+    finally:
+        app.close()
+    fresh = tmp_path / "fresh"
+    assert drawledger(["init", "--data", str(fresh)]) == 0  # just made: the demo may go there
+    args = ["demo", "--data", str(fresh), "--targets", "40", "--inspectors", "20"]
+    assert drawledger([*args, "--registry-only"]) == 0
