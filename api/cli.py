@@ -12,8 +12,10 @@ Exit status: 0 done, 1 the ledger refused (bad input, a broken rule, a missing k
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from ledger.datadir import PRIVATE_UMASK
 from ledger.errors import LedgerError
 from verify.chinese_parser import ChineseArgumentParser
 
@@ -63,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "data", None):
+        # What a command creates in the data directory (read models, a rotated key) is its
+        # owner's alone, as under `init` and `serve`: `serve` refuses a directory others read.
+        os.umask(PRIVATE_UMASK)
     try:
         try:
             status = int(args.func(args))
@@ -76,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         from .errors import refusal_text
 
         print(f"drawledger {args.command}: {refusal_text(e)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped reading (`drawledger policy show | head`): not a fault to trace.
+        # Standard output goes to /dev/null so that the interpreter's last flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as e:
         if e.filename is None:  # not a file the command was given: a fault, with its trace

@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from ledger.errors import Conflict
+
 from .cli_common import DEFAULT_ORIGIN, init_ledger, open_ledger, stage_bars
 
 # The demo's stages (``ledger/demo/bureau.py``), as its progress bars name them.
@@ -39,14 +41,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.set_defaults(func=cmd_demo)
 
 
+# What 'drawledger init' records: ledger.created and the default policy.set.
+INIT_EVENTS = 2
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ledger.demo.bureau import build_demo, check_demo_size
+    from ledger.demo.bureau import build_demo
+    from ledger.demo.year import check_size
 
     data = Path(args.data)
-    check_demo_size(args.targets, args.inspectors, not args.registry_only)  # before the key
+    check_size(args.targets, args.inspectors, not args.registry_only)  # before making a ledger
     if not (data / "drawledger.toml").exists():
         init_ledger(data, args.origin)
     app = open_ledger(args)
+    held = app.recorder.max_notification_id() or 0
+    if held > INIT_EVENTS:  # a bureau's own ledger, or a demo: its events could never go
+        raise Conflict(
+            f"{data} holds a ledger of {held} events already: the demo is recorded only in a "
+            "new data directory (or one 'drawledger init' has just made), never beside "
+            "records it could not be taken out of"
+        )
     started = time.perf_counter()
     s = build_demo(
         app,

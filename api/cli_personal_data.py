@@ -40,12 +40,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    from ledger.errors import NotFound
     from ledger.registry.service import Registry
     from ledger.registry.targets import target_id
 
     registry = Registry(open_ledger(args))
     ref = args.ref if args.ref.startswith("person-") else registry.people.reference(args.ref)
+    target = target_id("individual", ref)
+    if target not in registry.app.repository:  # named by its reference, not the derived id
+        raise NotFound(f"no individual with reference {ref}")
     with acting(args, registry.app, "personal_data.erase") as by:
-        registry.erase_personal_data(target_id("individual", ref), args.reason, args.source, by)
+        registry.erase_personal_data(target, args.reason, args.source, by)
     print(f"已删除 {ref} 的个人信息；删除行为已记入账本")
     return 0

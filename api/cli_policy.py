@@ -19,6 +19,7 @@ from ledger.error_texts import field_text
 from ledger.errors import BadInput
 from ledger.fields import InvalidFields
 from ledger.labels import role_label
+from ledger.policy_toml import policy_toml
 
 from .cli_common import acting, add_data_and_acting, open_ledger
 
@@ -37,6 +38,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--as-of",
         metavar="POSITION",
         help="账本当时的状态：账本位置，或中国时间的日期/日期时间",
+    )
+    a.add_argument(
+        "--toml",
+        action="store_true",
+        help="只输出制度文件本身（TOML，'drawledger policy set' 读取的格式）：改写后作为新版本"
+        "发布，例如 'drawledger policy show --data DIR --toml > policy-2027.toml'",
     )
     a.set_defaults(func=cmd_show)
 
@@ -59,6 +66,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     policies = Policies(open_ledger(args))
     as_of = None if args.as_of is None else resolve(policies.app, args.as_of)
     version = policies.in_force(as_of)
+    if args.toml:
+        heading = (
+            f"制度 {version['version']}：截至位置 {version['as_of']} 的现行版本"
+            f"（其 policy.set 事件位于位置 {version['position']}），"
+            "由 'drawledger policy show --toml' 写出。\n"
+            "发布新版本：改写 version，修改或增加条目，再用 'drawledger policy set' 记录"
+            "（docs/POLICY.md）。"
+        )
+        sys.stdout.write(policy_toml(version["document"], heading))
+    else:
+        _print_version(version)
+    if args.as_of is None:
+        for warning in policies.calendar_warnings(version["document"]):
+            print(f"提示：{warning['zh']}", file=sys.stderr)
+    return 0
+
+
+def _print_version(version: dict[str, Any]) -> None:
     setter = version["set_by"]
     print(f"制度 {version['version']}（截至位置 {version['as_of']}）")
     print(f"  摘要      {version['digest']}")
@@ -69,10 +94,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     if version["reason"]:
         print(f"  理由      {version['reason']}")
     print(json.dumps(version["document"], ensure_ascii=False, indent=2))
-    if args.as_of is None:
-        for warning in policies.calendar_warnings(version["document"]):
-            print(f"提示：{warning['zh']}", file=sys.stderr)
-    return 0
 
 
 def cmd_set(args: argparse.Namespace) -> int:

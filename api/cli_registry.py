@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ledger.error_texts.words import REGISTRIES
 from ledger.errors import BadInput
+from ledger.labels import role_label
 from ledger.registry.layouts import HEADERS, KINDS
+from ledger.registry.officials import OFFICIAL_ROLES
 
 from .cli_common import ProgressBar, acting, add_data_and_acting, open_ledger
 from .cli_texts import row_change_text, row_problem_text, summary_text, warning_text
@@ -152,6 +154,9 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+_CODE_HELP = "代码：小写字母、数字、. _ -，至多 64 个字符"
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this module's subcommands to the drawledger parser."""
     p = sub.add_parser(
@@ -208,8 +213,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("add", help="设立处室或单位")
     add_data_and_acting(a)
-    a.add_argument("--code", required=True)
-    a.add_argument("--name", required=True)
+    a.add_argument("--code", required=True, help=_CODE_HELP)
+    a.add_argument("--name", required=True, help="名称，例如 水政监察大队")
     a.add_argument(
         "--kind",
         help="类别：business_division（业务处室，默认）、aggregator（计划汇总处室）、"
@@ -222,10 +227,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     actions = p.add_subparsers(dest="action", required=True)
     a = actions.add_parser("add", help="登记工作人员")
     add_data_and_acting(a)
-    a.add_argument("--code", required=True)
-    a.add_argument("--name", required=True)
-    a.add_argument("--division", required=True)
-    a.add_argument("--roles", required=True, help="以逗号分隔，例如 clerk,division_head")
+    a.add_argument("--code", required=True, help=_CODE_HELP)
+    a.add_argument("--name", required=True, help="姓名")
+    a.add_argument("--division", required=True, help="所在处室或单位的代码（须已设立）")
+    a.add_argument(
+        "--roles",
+        required=True,
+        help="以逗号分隔，例如 clerk,division_head；角色："
+        + "、".join(f"{r}（{role_label(r)}）" for r in OFFICIAL_ROLES),
+    )
     a.set_defaults(func=cmd_official_add)
 
     p = sub.add_parser("token", help="工作人员的 API 访问令牌")
@@ -238,5 +248,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     add_data_and_acting(a)
     a.add_argument("--official", required=True, help="工作人员代码")
     a.add_argument("--token-id", required=True, help="令牌编号（令牌的第三段）")
-    a.add_argument("--reason", required=True)
+    a.add_argument("--reason", required=True, help="理由（记入账本）")
     a.set_defaults(func=cmd_token_revoke)

@@ -43,7 +43,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     p = sub.add_parser("witness-key", help="生成见证方的 cosignature/v1 密钥（权限 0600）")
     p.add_argument("--name", required=True, help="见证方名称，例如 auditor.example/w1")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE")
+    p.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="要写出的私钥文件（权限 0600）"
+    )
     p.set_defaults(func=cmd_witness_key)
 
     p = sub.add_parser("witnesses", help="账本的见证方：列出、增加、移除")

@@ -58,18 +58,41 @@ def check_workers(data: Path, workers: int) -> None:
         if not is_postgres(app.recorder):
             raise BadInput(
                 f"--workers {workers} needs a PostgreSQL ledger: an SQLite ledger is served by "
-                "one process, which also seals it (run without --workers, or move the ledger "
-                "to PostgreSQL with 'drawledger init --database …')"
+                "one process, which also seals it (run without --workers; several workers "
+                "serve a ledger made on PostgreSQL, 'drawledger init --database URL', a new "
+                "ledger: an SQLite ledger is not moved)"
             )
     finally:
         app.close()
+
+
+def check_port(host: str, port: int) -> None:
+    """BadInput unless this process can listen on ``host:port``, asked before the service is
+    built: uvicorn would build it, then stop with its own English line."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise BadInput(f"--port {port}: a port is a whole number from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise BadInput(f"cannot listen on {host}:{port}: no such host name") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise BadInput(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
 def serve(data: Path, host: str, port: int, workers: int = 1) -> None:
     """Serve until stopped (Ctrl-C, SIGTERM): in this process, or in ``workers`` processes."""
     import uvicorn
 
-    check_workers(data, workers)
+    check_workers(data, workers)  # the ledger's own refusals first, whatever the port
+    check_port(host, port)
     if workers == 1:
         uvicorn.run(service(data), host=host, port=port)
         return

@@ -14,7 +14,8 @@ from .errors import ConfigurationError
 
 
 def create_key(path: Path, name: str) -> SignerKey:
-    """Generate a new Ed25519 key named ``name`` and write it to ``path`` with mode 0600.
+    """Generate a new Ed25519 key named ``name`` and write it to ``path`` with mode 0600 (and
+    its public key beside it, ``.pub``, 0600 as well: the data directory is its owner's alone).
 
     Refuses to overwrite an existing key: losing a ledger key orphans every signature.
     """
@@ -25,7 +26,9 @@ def create_key(path: Path, name: str) -> SignerKey:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(key.to_text() + "\n")
-    path.with_suffix(".pub").write_text(str(key.verifier) + "\n", encoding="ascii")
+    fd = os.open(path.with_suffix(".pub"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:  # 0600 too: the data directory's rule
+        f.write(str(key.verifier) + "\n")
     return key
 
 

@@ -117,7 +117,8 @@ def follow(
 ) -> None:
     """The follower's rounds (``drawledger seal --follow``) until the process is stopped (or
     ``rounds`` rounds): ``say`` a line per checkpoint; ``warn`` once when rounds start failing
-    (a store gone read-only, full or unreachable) and ``say`` once when they succeed again. A
+    (a store gone read-only, full or unreachable) and ``say`` once when they succeed again, in
+    Chinese as the command's other lines (the store's own error marked 原文). A
     failed round is retried after ``interval`` seconds, as the embedded task's are: a fault of
     the store never ends the follower."""
     failing: str | None = None
@@ -128,13 +129,13 @@ def follow(
         except Exception as e:  # noqa: BLE001 - any failure is reported, and the next round retries
             error = f"{type(e).__name__}: {e}".splitlines()[0]
             if error != failing:
-                warn(f"sealing round failed, retrying every {interval} s: {error}")
+                warn(f"封存失败，每 {interval} 秒重试一次（原文：{error}）")
             failing = error
         else:
             if failing is not None:
-                say("sealing again")
+                say("已恢复封存")
             failing = None
             if checkpoint is not None:
-                say(f"sealed: tree size {checkpoint.size}")
+                say(f"已封存：树大小 {checkpoint.size}")
         done += 1
         time.sleep(interval)

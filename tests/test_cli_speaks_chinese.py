@@ -221,3 +221,46 @@ def test_help_is_wrapped_by_display_width_never_inside_an_option():
     assert any("--trusted-checkpoint" in line for line in lines)
     assert not any(line.startswith(("，", "）")) for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["keys", "revoke", "drawledger.test/w+00000000+AAAA", "--from", "1", "--reason", "r"],
+        ["witnesses", "add", "garbage", "--reason", "r"],
+        ["witnesses", "add", "a+zz+AAAA", "--reason", "r"],
+        ["witnesses", "add", "a b+00000000+AAAA", "--reason", "r"],
+        ["witnesses", "add", "a+00000000+AAA", "--reason", "r"],
+        ["personal-data", "erase", "person-abc", "--reason", "r", "--source", "s"],
+    ],
+    ids=["short-key", "one-part", "bad-id", "bad-name", "bad-base64", "no-such-person"],
+)
+def test_a_mistyped_key_or_reference_is_refused_in_chinese(argv, tmp_path, capsys):
+    """The operator's typing errors in OPERATIONS.md's key and witness commands and in an
+    erasure were refused in the verifier's English (`expected 1 type byte + 32 key bytes`,
+    marked 原文 for a witness key), and an unknown person by an id they never typed."""
+    data = str(tmp_path / "ledger")
+    assert drawledger(["init", "--data", data, "--origin", "drawledger.test/w"]) == 0
+    capsys.readouterr()
+    status, text = _said(capsys, drawledger, [*argv, "--data", data])
+    assert status == 1 and "错误（" in text, text
+    assert "原文" not in text and english_sentences(text) == [], text
+    if argv[0] == "personal-data":
+        assert "person-abc" in text, text
+
+
+@pytest.mark.parametrize("path", [p for p, _ in DRAWLEDGER], ids=" ".join)
+def test_every_option_of_every_command_says_what_it_is(path):
+    """`drawledger official add --help` listed --code, --name and --division with nothing
+    beside them (and no word of which roles exist); token revoke's --reason and witness-key's
+    --out the same."""
+    parser = dict(DRAWLEDGER)[path]
+    silent = [
+        action.option_strings
+        for action in parser._actions
+        if action.option_strings and action.help is None
+    ]
+    assert silent == [], silent
+    if path == ("official", "add"):  # the roles an operator may give, each with its name
+        (roles,) = [a.help for a in parser._actions if "--roles" in a.option_strings]
+        assert "legal_office（法制处）" in str(roles) and "admin（系统管理员）" in str(roles)

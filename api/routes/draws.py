@@ -38,7 +38,10 @@ class BeaconRound(RequestBody):
 
 class CeremonyCommitment(RequestBody):
     party: str = Field(description="the party's code, e.g. the division or the legal office")
-    commitment: str = Field(description="hex SHA-256 of its contribution (64 hex digits)")
+    commitment: str = Field(
+        description="hex SHA-256 of its contribution's 64 hex digits as ASCII text "
+        "(printf %s CONTRIBUTION | sha256sum), not of the 32 bytes they spell"
+    )
 
 
 class DrawCreate(RequestBody):

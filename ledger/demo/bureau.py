@@ -29,7 +29,7 @@ from uuid import UUID
 from verify.uscc import check_character
 
 from ..application import LedgerApp
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import Conflict, NotFound
 from ..policies import Policies
 from ..registry.divisions import Division, division_id
 from ..registry.service import Registry
@@ -60,11 +60,9 @@ from .changzhou import (
     inspector_official,
 )
 from .results import DemoResults, record_results
-from .year import DemoYear, record_year
+from .year import DemoYear, check_size, record_year
 
 Progress = Callable[[str, int, int], None]
-# Fewer targets can leave a division with none to draw from, and its year could not be built.
-MIN_YEAR_TARGETS = 50
 
 
 @dataclass(frozen=True)
@@ -87,18 +85,6 @@ class DemoSummary:
     ledger_size: int
     year: DemoYear | None = None  # the plans and draws of 2026, when asked for
     results: DemoResults | None = None  # their inspections, results and publications
-
-
-def check_demo_size(targets: int, inspectors: int, plans_and_draws: bool) -> None:
-    """BadInput unless a demo of this size can be built (asked before anything is recorded)."""
-    if targets < 1 or inspectors < 1:
-        raise BadInput("a demo needs at least one target and one inspector")
-    if plans_and_draws and targets < MIN_YEAR_TARGETS:
-        raise BadInput(
-            f"a demo year of plans and draws needs at least {MIN_YEAR_TARGETS} targets, so that "
-            f"every division has some (asked for {targets}); a smaller registry without the "
-            "year: --registry-only"
-        )
 
 
 def build_demo(
@@ -126,7 +112,7 @@ def build_demo(
             "this ledger holds the demo registry already (division 'bgs' exists): "
             "build the demo in a new data directory"
         )
-    check_demo_size(targets, inspectors, plans_and_draws)
+    check_size(targets, inspectors, plans_and_draws)
     today = today or datetime.now(UTC).date()
     builder = _Builder(Registry(app), random.Random(seed), today, progress)
     summary = builder.build(targets, inspectors)

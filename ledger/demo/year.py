@@ -35,7 +35,7 @@ from verify.entropy import contribution_commitment
 from ..application import LedgerApp
 from ..draws.joint import JointInspections
 from ..draws.service import Draws
-from ..errors import Conflict
+from ..errors import BadInput, Conflict
 from ..plans.rollover import MonthlyRollover
 from ..plans.service import Plans
 from ..registry.service import Registry
@@ -50,6 +50,21 @@ LATE_SUBMISSION, LATE_UPLOAD, AMENDED = 5, 9, 7  # months whose plan had a late 
 RECUSAL, JOINT, ROLLED_OVER = 3, 4, 5  # months of the draw with a recusal, joint, rollover
 CEREMONY_PARTY = "szc-legal"  # the legal office, the second party of every draw's ceremony
 PARTNERS = ("szyc", "nsc", "hhc")  # candidates to invite to the joint inspection
+
+# Fewer targets can leave a division with none to draw from, and its year could not be built.
+MIN_YEAR_TARGETS = 50
+
+
+def check_size(targets: int, inspectors: int, plans_and_draws: bool) -> None:
+    """BadInput unless the demo can be built this size (checked before a ledger is made)."""
+    if targets < 1 or inspectors < 1:
+        raise BadInput("a demo needs at least one target and one inspector")
+    if plans_and_draws and targets < MIN_YEAR_TARGETS:
+        raise BadInput(
+            f"a demo year of plans and draws needs at least {MIN_YEAR_TARGETS} targets, so that "
+            f"every division has some (asked for {targets}); a smaller registry without the "
+            "year: --registry-only"
+        )
 
 
 @dataclass(frozen=True)

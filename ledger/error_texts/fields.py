@@ -79,7 +79,11 @@ FIELD_TEXTS: list[tuple[str, str]] = [
     (r"(?P<u>.+) not one of (?P<a>.+)", "{u} 不是以下之一：{a}"),
     (r"(?P<c>'.*') is not a credit class \((?P<a>.+)\)", "{c} 不是信用等级（{a}）"),
     (r"(?P<m_t>.+) \(the divisions in their charge\)", "{m_t}（其分管的处室）"),
-    (r"credit code (?P<c>'.*'): (?P<why>.+)", "统一社会信用代码 {c}：{why}"),
+    (
+        r"credit code (?P<c>'.*'): expected 18 characters, got (?P<n>\d+)",
+        "统一社会信用代码 {c}：应为 18 个字符，实为 {n} 个",
+    ),
+    (r"credit code (?P<c>'.*'): (?P<why_t>.+)", "统一社会信用代码 {c}：{why_t}"),
     (
         r"must be a code: lowercase letters, digits, \. _ - \(max 64\)",
         "应为代码：小写字母、数字、. _ -（至多 64 个字符）",

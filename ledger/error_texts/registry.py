@@ -42,6 +42,10 @@ REGISTRY: list[tuple[str, str]] = [
     # the registry (ledger/registry)
     (r"no division with code (?P<code>'.*'|\S+)", "没有代码为 {code} 的处室"),
     (
+        r"no individual with reference (?P<ref>\S+)",
+        "没有编号为 {ref} 的个人（个体工商户）：请核对 person-… 编号或本人身份证号码",
+    ),
+    (
         r"no (?P<what>[a-z ]+) with (?:id or code|code|id) (?P<code>'.*'|\S+) at position "
         r"(?P<at>\d+)",
         "位置 {at} 时没有编号或代码为 {code} 的{what_zh}",
@@ -188,6 +192,16 @@ REGISTRY: list[tuple[str, str]] = [
     (
         r"the file is not a readable \.xlsx workbook: (?P<e_t>.+)",
         "文件不是可读取的 .xlsx 工作簿：{e_t}",
+    ),
+    # what zipfile and openpyxl say of such a file (the inner part of the refusal above)
+    (
+        r"File is not a zip file",
+        "它不是 zip 压缩包（.xlsx 工作簿是 zip 压缩包：此文件可能不完整，"
+        "或是改了扩展名的其他文件）",
+    ),
+    (
+        r"\"?There is no item named (?P<n>'.*') in the archive\"?",
+        "压缩包中没有 {n}（不是 Excel 工作簿）",
     ),
     (
         r"the workbook expands to (?P<n>\S+) MiB \(at most (?P<m>\S+)\): split it or save it as "

@@ -71,7 +71,6 @@ SEALING: list[tuple[str, str]] = [
         "见证方 {key} 已被移除：移除的密钥不能再次加入",
     ),
     (r"witness (?P<key>\S+) is a witness already", "{key} 已是见证方"),
-    (r"witness key: (?P<e_t>.+)", "见证方密钥有误：{e_t}"),
     (
         r"a witness key in (?P<p>.+)/drawledger\.toml: (?P<e_t>.+)",
         "{p}/drawledger.toml 中的见证方密钥有误：{e_t}",
@@ -111,6 +110,42 @@ SEALING: list[tuple[str, str]] = [
         "reason：须说明吊销密钥的理由（将被记录）",
     ),
     (r"key: (?P<e_t>.+)", "key：{e_t}"),
+    (r"witness key: (?P<e_t>.+)", "见证方公钥：{e_t}"),
+    # a key's text as verify/keys.py reads it (`keys revoke KEY`, `witnesses add KEY`, --log-key)
+    (
+        r"(?:verifier|signer) key: expected text, found (?P<t>\S+)",
+        "密钥应为文本，实为 {t}",
+    ),
+    (
+        r"(?:verifier|signer) key: expected 'name\+hexid\+base64', found (?P<n>\d+) part\(s\)",
+        "密钥应为以 + 分隔的三段：名称+8 位十六进制编号+base64，实为 {n} 段",
+    ),
+    (
+        r"(?:verifier|signer) key (?P<k>'.*'): expected an 8-hex-digit key id, found (?P<v>.+)",
+        "密钥 {k}：编号应为 8 位十六进制数字，实为 {v}",
+    ),
+    (
+        r"(?:verifier|signer) key (?P<k>'.*'): expected canonical padded base64, "
+        r"found invalid base64 \((?P<n>\d+) characters\)",
+        "密钥 {k}：最后一段应为带填充的标准 base64，实为无效的 base64（{n} 个字符）",
+    ),
+    (
+        r"(?:verifier|signer) key (?P<k>'.*'): expected 1 type byte \+ (?P<m>\d+) key bytes, "
+        r"found (?P<n>\d+) bytes",
+        "密钥 {k}：最后一段应为 1 个类型字节和 {m} 个密钥字节，实为 {n} 个字节（密钥不完整？）",
+    ),
+    (
+        r"key name: expected a non-empty string, found (?P<v>.+)",
+        "密钥名称不能为空（实为 {v}）",
+    ),
+    (
+        r"key name (?P<k>'.*'): expected no '\+', spaces or control characters, found (?P<c>.+)",
+        "密钥名称 {k} 不能含 '+'、空格或控制字符（含有 {c}）",
+    ),
+    (
+        r"signature type: expected 0x01 \(Ed25519\) or 0x04 \(cosignature/v1\), found (?P<v>.+)",
+        "签名类型应为 0x01（Ed25519）或 0x04（cosignature/v1），实为 {v}",
+    ),
     (
         r"this is the key the ledger signs with: rotate first, then revoke it",
         "这是账本当前的签名密钥：请先轮换，再吊销",

@@ -7,6 +7,25 @@ directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, `
 from __future__ import annotations
 
 SETUP: list[tuple[str, str]] = [
+    # the demo's size (ledger/demo/year.py) and where it goes (api/cli_demo.py)
+    (
+        r"(?P<d>.+) holds a ledger of (?P<n>\d+) events already: the demo is recorded only in a "
+        r"new data directory \(or one 'drawledger init' has just made\), never beside records "
+        r"it could not be taken out of",
+        "{d} 中的账本已有 {n} 个事件：演示名录只记录在新的数据目录（或刚由 'drawledger init' "
+        "建立的账本）中，不会与无法再删除的本单位记录混在一起",
+    ),
+    (
+        r"a demo needs at least one target and one inspector",
+        "演示至少需要一个检查对象和一名执法人员",
+    ),
+    (
+        r"a demo year of plans and draws needs at least (?P<m>\d+) targets, so that every "
+        r"division has some \(asked for (?P<n>-?\d+)\); a smaller registry without the year: "
+        r"--registry-only",
+        "演示的一年计划和抽取至少需要 {m} 个检查对象，使每个处室都有（所给为 {n} 个）；"
+        "更小的名录请加 --registry-only（不记录这一年）",
+    ),
     # the ledger's key (ledger/keyfile.py)
     (
         r"(?P<p>.+) exists already; refusing to overwrite a ledger key",
@@ -75,17 +94,6 @@ SETUP: list[tuple[str, str]] = [
         "本账本已有演示名录（处室 'bgs' 已存在）：请在新的数据目录中建立演示",
     ),
     (
-        r"a demo needs at least one target and one inspector",
-        "演示至少需要一个检查对象和一名执法人员",
-    ),
-    (
-        r"a demo year of plans and draws needs at least (?P<n>\d+) targets, so that every "
-        r"division has some \(asked for (?P<m>-?\d+)\); a smaller registry without the year: "
-        r"--registry-only",
-        "演示一年的计划和抽取至少需要 {n} 个检查对象，使每个处室都有（要求的是 {m} 个）；"
-        "不含这一年的较小名录：--registry-only",
-    ),
-    (
         r"demo (?P<what>target|inspector)s refused: (?P<p>.+)",
         "演示的{what_zh}未被接受：{p}",
     ),
@@ -133,10 +141,41 @@ SETUP: list[tuple[str, str]] = [
     ),
     (
         r"--workers (?P<v>\d+) needs a PostgreSQL ledger: an SQLite ledger is served by one "
-        r"process, which also seals it \(run without --workers, or move the ledger to "
-        r"PostgreSQL with 'drawledger init --database …'\)",
+        r"process, which also seals it \(run without --workers; several workers serve a ledger "
+        r"made on PostgreSQL, 'drawledger init --database URL', a new ledger: an SQLite ledger "
+        r"is not moved\)",
         "--workers {v} 需要 PostgreSQL 账本：SQLite 账本只能由一个进程提供服务并封存"
-        "（请不加 --workers 运行，或用 'drawledger init --database …' 把账本迁到 PostgreSQL）",
+        "（请不加 --workers 运行；多个工作进程服务的是在 PostgreSQL 上建立的账本，"
+        "即 'drawledger init --database URL' 新建的账本：SQLite 账本不会被迁移过去）",
+    ),
+    # drawledger serve's address (api/serving.py, check_port)
+    (
+        r"cannot listen on (?P<a>\S+): Address already in use",
+        "无法在 {a} 上监听：端口已被占用（另一个服务正在使用它：换一个 --port，或先停止那个服务）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): Cannot assign requested address",
+        "无法在 {a} 上监听：本机没有这个地址（--host）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): no such host name",
+        "无法在 {a} 上监听：无法解析这个主机名（--host）",
+    ),
+    (
+        r"--port (?P<p>-?\d+): a port is a whole number from 1 to 65535",
+        "--port {p}：端口应为 1 到 65535 之间的整数",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): Permission denied",
+        "无法在 {a} 上监听：没有权限（1024 以下的端口需要管理员权限）",
+    ),
+    (
+        r"cannot listen on (?P<a>\S+): (?P<e>.+)",
+        "无法在 {a} 上监听（原文：{e}）",
+    ),
+    (
+        r"(?P<p>.+?) is not a TOML document: (?P<e>.+) \(at line (?P<l>\d+), column (?P<c>\d+)\)",
+        "{p} 不是 TOML 文档：第 {l} 行第 {c} 列有误（tomllib 原文：{e}）",
     ),
     (r"(?P<p>.+?) is not a TOML document: (?P<e>.+)", "{p} 不是 TOML 文档（{e}）"),
     (

@@ -50,7 +50,18 @@ def words_for_people(body: Any, key: str = "") -> list[str]:
 
 
 def not_chinese(body: Any) -> list[str]:
-    return [s for s in words_for_people(body) if not CJK.search(s) or "原文" in s]
+    """The strings for people with no Chinese, marked 原文, or holding a run of English words
+    beside their Chinese (`统一社会信用代码 'ABC'：expected 18 characters, got 3` passed for
+    Chinese; the CLI's heuristic, ``english_sentences``, finds it)."""
+    return [s for s in words_for_people(body) if not CJK.search(s) or "原文" in s or _english(s)]
+
+
+def _english(text: str) -> bool:
+    """A run of English words in a sentence (`expected 18 characters, got 3`), not a list of
+    codes a rule offers (`enterprise, public_body, project`; `A, B, C, D`)."""
+    from tests.test_cli_speaks_chinese import english_sentences
+
+    return any(re.search(r"[A-Za-z] +[A-Za-z]", run) for run in english_sentences(text))
 
 
 def test_the_walk_finds_english_and_a_message_the_tables_do_not_know():
@@ -157,12 +168,23 @@ def test_inspector_and_item_rows_are_refused_in_chinese(registry, client, clerk)
     assert not_chinese(response.json()) == []
 
 
+def _zip_without_a_workbook() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "不是工作簿")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "name", "params"),
     [
         (b"", "empty.csv", {}),
         (b"\xd0\xcf\x11\xe0old", "old.xls", {}),
         (b"PK\x03\x04not a zip", "broken.xlsx", {}),
+        (_zip_without_a_workbook(), "other.xlsx", {}),  # "There is no item named …"
         (b"\xff\xfe\x00\xd8", "odd.csv", {}),
         ("名称,地址\n甲,乙\n".encode(), "plain.csv", {"encoding": "utf-16"}),  # was a 500
         ("代碼,名稱\n".encode("big5") + "臺灣貓頭鷹".encode("big5") * 4, "big5.csv", {}),

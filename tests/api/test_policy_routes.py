@@ -209,7 +209,8 @@ def test_a_bad_policy_file_exits_1_naming_each_problem(tmp_path, capsys):
     assert "calendar.years.2027.holidays（'2027-01-01'）：不是带引号的日期 'YYYY-MM-DD'" in err
     bad.write_text("version = \n", encoding="utf-8")
     assert cli_main(["policy", "set", str(bad), "--data", str(data), *request]) == 1
-    assert "不是 TOML 文档" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "不是 TOML 文档：第 1 行第" in err  # where, in Chinese; tomllib's words marked 原文
     assert cli_main(["policy", "show", "--as-of", "5", "--data", str(data)]) == 1
     assert "as_of 5：日志的位置为 1 到 4" in capsys.readouterr().err
 
@@ -228,3 +229,55 @@ def _toml_2027() -> str:
     )
     assert tomllib.loads(text)["calendar"]["years"]["2027"] == table
     return text
+
+
+def test_the_documented_2027_walk_keeps_what_the_policy_in_force_holds(tmp_path, capsys):
+    """docs/POLICY.md, "Adding a year's State Council schedule", step by step on a ledger whose
+    policy was changed since the default (its leaders in charge, a source with quotes): step 1's
+    `policy show --toml` writes the document in force, which `policy set` takes back as it is
+    (nothing recorded); edited as step 2 says it records version 3 keeping the leaders, and the
+    warning is gone. Before --toml the operator had only the default file, which drops them."""
+    data = tmp_path / "ledger"
+    assert cli_main(["init", "--data", str(data)]) == 0
+    request = _admin(data)
+    changed = tmp_path / "changed.toml"
+    text = _toml_2027().split('\n[calendar.years."2027"]')[0]  # version 2, no year table
+    text = text.replace("national practice", 'national practice; \\"局\\" \\\\ 2')
+    changed.write_text(text + '\n[leaders]\n"leader-01" = ["bgs"]\n', encoding="utf-8")
+    assert cli_main(["policy", "set", str(changed), "--data", str(data), *request]) == 0
+    in_force = tomllib.loads(changed.read_text(encoding="utf-8"))
+    capsys.readouterr()
+
+    # 1. the document in force, as TOML, and the warning on standard error
+    assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
+    shown = capsys.readouterr()
+    assert "工作日历只到 2026-12-31" in shown.err
+    assert tomllib.loads(shown.out) == in_force
+    assert shown.out.startswith("# 制度 changzhou-water-2018/2：")
+    policy_2027 = tmp_path / "policy-2027.toml"
+    policy_2027.write_text(shown.out, encoding="utf-8")
+    args = ["policy", "set", str(policy_2027), "--data", str(data), *request]
+    assert cli_main(args) == 0  # the same document: nothing recorded
+    assert "已是现行版本：未记录任何内容" in capsys.readouterr().out
+
+    # 2. a new version, and the year's table appended as the doc shows it
+    edited = shown.out.replace(
+        'version = "changzhou-water-2018/2"', 'version = "changzhou-water-2018/3"'
+    )
+    assert edited != shown.out
+    edited += (
+        '\n[calendar.years."2027"]\nsource = "国办发明电〔2026〕N号"\n'
+        'holidays = ["2027-01-01", "2027-01-04"]\nworkdays = ["2027-01-09"]\n'
+    )
+    policy_2027.write_text(edited, encoding="utf-8")
+    # 3. recorded
+    assert cli_main([*args, "--reason", "国务院办公厅 2027 年节假日安排"]) == 0
+    assert "记录制度 changzhou-water-2018/3" in capsys.readouterr().out
+    # 4. no warning; the leaders and the source are as they were
+    assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
+    shown = capsys.readouterr()
+    assert shown.err == ""
+    now = tomllib.loads(shown.out)
+    assert now["leaders"] == {"leader-01": ["bgs"]}
+    assert now["source"] == in_force["source"]
+    assert now["calendar"]["years"]["2027"]["workdays"] == ["2027-01-09"]

@@ -154,3 +154,8 @@ def test_more_than_one_worker_on_sqlite_is_refused_naming_postgresql(tmp_path, c
     capsys.readouterr()
     assert drawledger(["serve", "--data", str(data), "--workers", "0"]) == 1
     assert "--workers 应在 1 到 64 之间" in capsys.readouterr().err
+    # It said "move the ledger to PostgreSQL with drawledger init": init makes a new ledger.
+    port = str(_free_port())
+    assert drawledger(["serve", "--data", str(data), "--workers", "2", "--port", port]) == 1
+    err = capsys.readouterr().err
+    assert "SQLite 账本不会被迁移过去" in err and "迁到" not in err, err

@@ -206,7 +206,7 @@ def test_after_the_faults_every_acknowledged_command_is_there_and_the_export_ver
     finally:
         app.close()
     said = (served.data.parent / "sealer-0.log").read_text()
-    assert "sealing round failed, retrying" in said and "sealing again" in said, said
+    assert "封存失败，每" in said and "已恢复封存" in said, said
     bundle = tmp_path / "bundle.jsonl"
     assert drawledger(["export", "--data", str(served.data), "--out", str(bundle)]) == 0
     verified = subprocess.run(

@@ -144,3 +144,26 @@ def test_the_sealing_interval_is_read_from_the_settings(tmp_path):
         text.replace("seal_interval = 1.0", "seal_interval = 0.25"), encoding="utf-8"
     )
     assert Settings.load(tmp_path).seal_interval == 0.25
+
+
+def test_the_follower_tells_a_failed_round_and_its_recovery_in_chinese(batched, monkeypatch):
+    """`drawledger seal --follow` (docs/OPERATIONS.md): a failed round once on stderr, then the
+    recovery and each checkpoint, in Chinese as the command's other lines; the store's own
+    words marked 原文. They were English ("sealing round failed", "sealing again")."""
+    from ledger.sealing import follow
+
+    real_seal = batched.sealer.seal
+    calls = {"n": 0}
+
+    def fails_twice():  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OSError("disk full")
+        return real_seal()
+
+    monkeypatch.setattr(batched.sealer, "seal", fails_twice)
+    said: list[str] = []
+    warned: list[str] = []
+    follow(batched.sealer, 0, say=said.append, warn=warned.append, rounds=3)
+    assert warned == ["封存失败，每 0 秒重试一次（原文：OSError: disk full）"]  # once, not twice
+    assert said == ["已恢复封存", "已封存：树大小 2"]

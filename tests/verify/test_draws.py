@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -34,6 +35,26 @@ def test_population_digest_equals_sort_unique_sha256sum(tmp_path):
         env={**os.environ, "LC_ALL": "C"},
     ).stdout.decode()
     assert population_digest(ids) == out.split()[0]
+
+
+def test_a_ceremony_commitment_is_what_docs_draws_md_tells_a_party_to_compute():
+    """docs/DRAWS.md: a party's commitment is `printf %s CONTRIBUTION | sha256sum`, the hash of
+    the 64 hex digits as text. It said only "hex SHA-256 of its contribution", and a party that
+    hashed the 32 bytes was refused at the reveal."""
+    from pathlib import Path
+
+    from verify.entropy import contribution_commitment
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "DRAWS.md").read_text("utf-8")
+    assert "`printf %s CONTRIBUTION | sha256sum`" in docs
+    contribution = "3f" * 32
+    out = subprocess.run(
+        ["sh", "-c", 'printf %s "$1" | sha256sum', "sh", contribution],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert contribution_commitment(contribution) == out.split()[0]
+    assert out.split()[0] != hashlib.sha256(bytes.fromhex(contribution)).hexdigest()
 
 
 def test_entropy_is_nfkc_normalised_and_stripped_and_must_have_enough_digits():
