@@ -253,14 +253,17 @@ def proceed(report: ImportReport, skip_invalid: bool) -> bool:
     return True
 
 
-def current_records(app: LedgerApp, valid: list[Checked], cls: type[Any]) -> None:
+def current_records(
+    app: LedgerApp, valid: list[Checked], cls: type[Any], kept: EntryStates | None = None
+) -> None:
     """Each row's entry as it stands, if it exists: the events of a batch of entries read in
     one query, each entry's history checked by the signing mapper (form, chain, its last
     signature: ``_folded``) and folded in version order, from the entry's kept state where it
     has one that passes its checks (``entry_states.py``: only the records from its version on
     are read); a gap in an entry's versions or an event of another kind is TamperedEvent. (One
-    ``app.get`` per row read each entry apart: most of an unchanged re-import's time.)"""
-    kept = EntryStates(app)
+    ``app.get`` per row read each entry apart: most of an unchanged re-import's time.) An
+    import makes its ``kept`` before it holds its transaction (the table made if need be)."""
+    kept = EntryStates(app) if kept is None else kept
     for start in range(0, len(valid), BATCH):
         batch = valid[start : start + BATCH]
         states = _folded(app, [c.uid for c in batch if c.uid is not None and not c.same], cls, kept)
