@@ -122,19 +122,23 @@ def test_a_resync_from_kept_states_records_and_reports_what_the_full_fold_does(
     assert _import(registry, [_row(n, "B") for n in entries]).recorded == len(entries)
     uids = [_uid(registry, n) for n in entries]
     erased: set[int] = set()
+    statuses = 0
     for round_ in range(12):
-        # Between re-syncs, other paths change some entries: a single correction, a status
-        # change, an individual's erasure (a row of an erased individual is read as ever).
+        # Between re-syncs, other paths change an entry: a single correction, a status
+        # change, an individual's erasure (a row of an erased individual is read as ever), in
+        # turn, on an entry picked at random.
         n = rng.choice(entries)
-        move = rng.random()
-        if move < 0.3:
+        move = round_ % 4
+        if move == 0:
             grades[n] = rng.choice([g for g in GRADES if g != grades[n]])
             registry.update_target(uids[n], {"credit_class": grades[n]}, "更正", "web", "clerk-gqc")
-        elif move < 0.5:
-            status = rng.choice(["closed", "in_business", "moved"])
-            if _full(app, uids[n]).status != status:
-                registry.change_target_status(uids[n], status, "核查", "web", "clerk-gqc")
-        elif move < 0.6 and n >= COMPANIES and n not in erased:
+        elif move == 1:
+            status = rng.choice([s for s in ("closed", "in_business", "moved")
+                                 if s != _full(app, uids[n]).status])  # fmt: skip
+            registry.change_target_status(uids[n], status, "核查", "web", "clerk-gqc")
+            statuses += 1
+        elif move == 2 and set(entries[COMPANIES:]) - erased:
+            n = rng.choice(sorted(set(entries[COMPANIES:]) - erased))
             registry.erase_personal_data(uids[n], "本人申请删除", "申请书", "fzc-legal")
             erased.add(n)
         changed = {n: rng.choice(GRADES) for n in entries if rng.random() < 0.7}
@@ -152,6 +156,8 @@ def test_a_resync_from_kept_states_records_and_reports_what_the_full_fold_does(
         assert [full[uids[n]].credit_class for n in entries] == [grades[n] for n in entries]
         folded = bulk._folded(app, uids, Target)
         assert all(_same_state(folded[uid], full[uid]) for uid in uids), round_
+    assert erased == set(entries[COMPANIES:]) and statuses == 3
+    assert all(_full(app, uids[n]).personal_data_erased for n in erased)
     # Every entry has a kept state by now, and every one passes its checks.
     assert {uid.hex for uid in uids} <= set(_kept(app))
     assert set(EntryStates(app).load(uids, Target)) == set(uids)
