@@ -72,10 +72,26 @@ class KeptState(NamedTuple):
     entry: Any  # the aggregate, ready to fold the later records onto
 
 
+def _plain(value: Any) -> bool:
+    """Whether JSON gives ``value`` back as it is: a string, number, boolean or None, or a
+    list or string-keyed dictionary of them (a tuple would come back a list)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return True
+    if kind is list:
+        return all(_plain(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
 def encode(aggregate: Any) -> bytes:
     """The aggregate's state as JSON: its id, version and times, then its attributes, each a
-    JSON value as the fold read it from the records' payloads (TypeError if one is not)."""
+    JSON value as the fold read it from the records' payloads (TypeError if one is not: JSON
+    would not give it back as it is, and the kept state would not be the fold's)."""
     state = {k: v for k, v in vars(aggregate).items() if k not in _BASE}
+    if not _plain(state):
+        raise TypeError(f"its state holds a value JSON would not give back as it is: {state!r}")
     body = {
         "kind": type(aggregate).TOPIC,
         "id": str(aggregate.id),
