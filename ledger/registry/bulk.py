@@ -289,42 +289,52 @@ def _folded(
     if not ids:
         return {}
     kept = EntryStates(app) if kept is None else kept
-    starts = kept.load(ids, cls)
-    whole = _histories(app, [uid for uid in ids if uid not in starts])
-    later = _histories(app, list(starts), from_kept=True)
     mapper = cast(SigningMapper, app.mapper)
     states: dict[UUID, Any] = {}
-    keep: list[tuple[Any, bytes, bytes]] = []
-    refused: list[UUID] = []
-    for uid, start in starts.items():
-        history = later.get(uid, [])
-        if (
-            not history
-            or history[0].originator_version != start.version
-            or not hmac.compare_digest(leaf_hash(history[0].state), start.leaf)
-        ):
-            kept.refuse(uid, f"the log's record v{start.version} is not the one it was folded from")
-            refused.append(uid)
-            continue
-        events = mapper.check_history(history[1:], after=(str(uid), start.version, start.digest))
-        state = start.entry
-        for event in events:
-            state = mapper.domain_event_of(event).mutate(state)
-        states[uid] = state
-        if len(events) >= KEEP_AFTER:
-            keep.append((state, history[-1].state, events[-1].digest))
-    if refused:
-        whole.update(_histories(app, refused))
-    for uid, history in whole.items():
-        state = None
-        events = mapper.check_history(history)
-        for event in events:
-            state = mapper.domain_event_of(event).mutate(state)
-        states[uid] = state
-        if len(events) >= KEEP_AFTER and isinstance(state, cls):
-            keep.append((state, history[-1].state, events[-1].digest))
-    kept.keep(keep)
+    keep: list[tuple[Any, bytes, bytes]] = []  # folded states to keep (``EntryStates.keep``)
+    starts = kept.load(ids, cls)
+    try:
+        whole = _histories(app, [uid for uid in ids if uid not in starts])
+        later = _histories(app, list(starts), from_kept=True)
+        for uid, start in starts.items():
+            history = later.get(uid, [])
+            if (
+                not history
+                or history[0].originator_version != start.version
+                or not hmac.compare_digest(leaf_hash(history[0].state), start.leaf)
+            ):
+                why = f"the log's record v{start.version} is not the one it was folded from"
+                kept.refuse(uid, why)
+                whole.update(_histories(app, [uid]))  # rare: one more query
+                continue
+            after = (str(uid), start.version, start.digest)
+            _fold(mapper, uid, history, start.entry, after, states, keep)
+        for uid, history in whole.items():
+            _fold(mapper, uid, history, None, None, states, keep)
+    finally:
+        kept.log_refused()  # a TamperedEvent above included
+    kept.keep([k for k in keep if isinstance(k[0], cls)])
     return states
+
+
+def _fold(
+    mapper: SigningMapper,
+    uid: UUID,
+    history: list[StoredEvent],
+    state: Any,
+    after: tuple[str, int, bytes] | None,
+    states: dict[UUID, Any],
+    keep: list[tuple[Any, bytes, bytes]],
+) -> None:
+    """Check and fold one entry's ``history`` onto ``state`` (None: the whole history; else
+    the kept state, ``history`` starting at its record, ``after`` its version and digest) into
+    ``states``; a fold through ``KEEP_AFTER`` records or more goes to ``keep``."""
+    events = mapper.check_history(history if after is None else history[1:], after)
+    for event in events:
+        state = mapper.domain_event_of(event).mutate(state)
+    states[uid] = state
+    if len(events) >= KEEP_AFTER:
+        keep.append((state, history[-1].state, events[-1].digest))
 
 
 def _histories(

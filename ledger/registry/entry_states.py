@@ -34,7 +34,8 @@ and deleting them costs one full fold per entry. It holds only what the log hold
 individual's entry holds its reference and commitment, never personal data). Rows are written
 in the import's own transaction (an import that is rolled back keeps none of them). A key
 rotation makes every kept state unreadable (its seal key is the old key's): each entry is then
-folded whole once more.
+folded whole once more, and kept again (the refusals logged one line a batch, not one an
+entry).
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class EntryStates:
         self._pg = is_postgres(app.recorder)
         self._keyed = hmac.new(app.signer.derive_secret(_LABEL), digestmod=hashlib.sha256)
         self._keyed.update(app.origin.encode() + b"\n")
+        self._refused: dict[str, list[UUID]] = {}  # why: the entries whose kept state it was
         if getattr(app, "_entry_states_table", False):  # created once per process
             return
         datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
@@ -152,7 +154,8 @@ class EntryStates:
 
     def load(self, uids: Sequence[UUID], cls: type[Any]) -> dict[UUID, KeptState]:
         """The kept state of each of these entries that has one whose seal matches and that
-        holds a ``cls``; each one refused is logged and left out (its entry is read whole).
+        holds a ``cls``; each one refused is noted (``refuse``) and left out (its entry is
+        read whole).
         The leaf hash is checked against the log by the caller, which reads the record."""
         if not uids:
             return {}
@@ -187,10 +190,20 @@ class EntryStates:
             found[uid] = KeptState(version, leaf, digest, entry)
         return found
 
-    @staticmethod
-    def refuse(uid: UUID, why: str) -> None:
-        """Log a kept state that is ignored, and why."""
-        log.warning("the kept state of entry %s is ignored: %s; reading it whole", uid, why)
+    def refuse(self, uid: UUID, why: str) -> None:
+        """Note a kept state that is ignored, and why (logged by ``log_refused``)."""
+        self._refused.setdefault(why, []).append(uid)
+
+    def log_refused(self) -> None:
+        """Log the kept states ignored since the last call: one line for a batch, each reason
+        with its first entry and how many more (after a key rotation every kept state is
+        refused once: one line per 1,000 entries, not one per entry)."""
+        for why, uids in self._refused.items():
+            more = f" and {len(uids) - 1} more" if len(uids) > 1 else ""
+            log.warning(
+                "the kept state of entry %s%s is ignored: %s; reading it whole", uids[0], more, why
+            )
+        self._refused.clear()
 
     def keep(self, states: Iterable[tuple[Any, bytes, bytes]]) -> None:
         """Keep each (entry folded from checked records, its last record's stored bytes, that

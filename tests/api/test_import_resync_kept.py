@@ -383,3 +383,32 @@ def test_an_entry_whose_state_json_would_not_give_back_is_not_kept(registry, cap
     assert sum("is not kept" in r.getMessage() for r in caplog.records) == 2
     EntryStates(app).keep([(_full(app, uid), record.state, digest)])  # as folded: kept
     assert set(EntryStates(app).load([uid], Target)) == {uid}
+
+
+def test_after_a_key_rotation_every_kept_state_is_ignored_once_in_one_line(
+    registry, store_env, signer, caplog
+):
+    # The ledger's key rotated: the kept states' seals were made with the old key's secret.
+    # Each is ignored (one warning line for the batch, not one per entry), each entry read
+    # whole with the old key's signatures, the right change recorded, new states kept.
+    from ledger.application import LedgerApp
+
+    uids = _five_rounds(registry)[:COMPANIES]  # an individual's reference is the key's too
+    rotated = LedgerApp(
+        store_env,
+        SignerKey.generate("drawledger.test/ledger-2027"),
+        signer.name,
+        verifiers=[signer.verifier],
+        embedded_sealing=False,
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="ledger.registry.entry_states"):
+            report = _import(Registry(rotated), [_row(n, "C") for n in range(COMPANIES)])
+        _recorded_right(Registry(rotated), report, uids)
+        ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+        assert len(ignored) == 1 and f"and {len(uids) - 1} more" in ignored[0], ignored
+        assert "seal does not match" in ignored[0]
+        assert set(EntryStates(rotated).load(uids, Target)) == set(uids)
+        assert not EntryStates(registry.app).load(uids, Target)  # the old key's: none now
+    finally:
+        rotated.close()
