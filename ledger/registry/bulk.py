@@ -296,6 +296,7 @@ def _folded(
     try:
         whole = _histories(app, [uid for uid in ids if uid not in starts])
         later = _histories(app, list(starts), from_kept=True)
+        refused: list[UUID] = []
         for uid, start in starts.items():
             history = later.get(uid, [])
             if (
@@ -305,10 +306,11 @@ def _folded(
             ):
                 why = f"the log's record v{start.version} is not the one it was folded from"
                 kept.refuse(uid, why)
-                whole.update(_histories(app, [uid]))  # rare: one more query
+                refused.append(uid)
                 continue
             after = (str(uid), start.version, start.digest)
             _fold(mapper, uid, history, start.entry, after, states, keep)
+        whole.update(_histories(app, refused))  # read whole, in one more query if any
         for uid, history in whole.items():
             _fold(mapper, uid, history, None, None, states, keep)
     finally:
