@@ -291,7 +291,9 @@ class SigningMapper(Mapper[UUID]):
         self._digests.put((event.aggregate, event.version), event.digest)
         return event
 
-    def check_history(self, stored: Sequence[StoredEvent]) -> list[SignedEvent]:
+    def check_history(
+        self, stored: Sequence[StoredEvent], after: tuple[str, int, bytes] | None = None
+    ) -> list[SignedEvent]:
         """Check one aggregate's whole history (its stored events, versions 1, 2, … in order,
         as a fold reads them): each record's form (unless vouched for), row metadata and
         chain link to the record before it, and the signature of the last one only (unless
@@ -302,11 +304,18 @@ class SigningMapper(Mapper[UUID]):
         caches learn its digests and the last record as vouched for; an earlier record is not
         vouched for (its envelope is checked through the chain, its own signature is not).
         TamperedEvent as ``check``: an edited earlier envelope breaks the chain at the next
-        version, an edited last one its signature."""
+        version, an edited last one its signature.
+
+        ``after``: (aggregate, version, digest) of a record the caller holds for checked (a
+        kept entry state's, ``registry/entry_states.py``): ``stored`` is then the history after
+        it, from the next version on, chained to that digest; the caches learn it too."""
         events: list[SignedEvent] = []
         known: bytes | None = None
+        first = 1
+        if after is not None:
+            first, known = after[1] + 1, after[2]
         leaf = b""
-        for version, s in enumerate(stored, start=1):
+        for version, s in enumerate(stored, start=first):
             if s.originator_version != version:
                 raise TamperedEvent(
                     f"{_where(s)}: expected version {version}: a version is missing from the store"
@@ -319,16 +328,16 @@ class SigningMapper(Mapper[UUID]):
             _check_row_and_chain(s, event, known)
             known = event.digest
             events.append(event)
-        if not events:
-            return events
-        last = events[-1]
-        if self._vouched.get(leaf) is None:
+        if events and self._vouched.get(leaf) is None:
             try:
-                check_signature(last, self.verifiers)
+                check_signature(events[-1], self.verifiers)
             except VerifyError as e:
                 raise TamperedEvent(f"{_where(stored[-1])}: {e}") from None
-            self._vouched.put(leaf, last.digest)
-        self._digests.put_many([((e.aggregate, e.version), e.digest) for e in events])
+            self._vouched.put(leaf, events[-1].digest)
+        learned = [((e.aggregate, e.version), e.digest) for e in events]
+        if after is not None:  # true of the stored record: the caller checked its leaf hash
+            learned.insert(0, ((after[0], after[1]), after[2]))
+        self._digests.put_many(learned)
         return events
 
     def check_sealed_page(

@@ -21,6 +21,7 @@ from ..fields import FieldProblem, InvalidFields
 from . import bulk, checking_ahead, identities, recording
 from .checking_ahead import Parse
 from .digests import ImportDigests, Kept
+from .entry_states import EntryStates
 from .inspectors import Inspector, inspector_id, parse_inspector
 from .items import Item, item_id, parse_item
 from .layouts import KINDS
@@ -65,6 +66,7 @@ def import_rows(
     bulk.may_act(app, by, action)  # one refusal for the file, before any row is read
     report = ImportReport(kind, dry_run=dry_run)
     digests = ImportDigests(app)
+    kept_states = EntryStates(app)
     check, claim = _checker(app, kind, report, today)
     authority = bulk.Authority()
     drawn: dict[str, set[str]] = {}
@@ -100,7 +102,7 @@ def import_rows(
                 if sum(checked.same for checked in valid) * 2 > len(batch):
                     helper.unneeded()  # mostly rows known unchanged: not worth the helper's work
                 _identify(people, kind, valid)
-                bulk.current_records(app, valid, cls)
+                bulk.current_records(app, valid, cls, kept_states)
                 bulk.authorised(app, by, action, valid, kind, authority)
                 if create_only:
                     bulk.refuse_existing(valid, kind.rstrip("s"))

@@ -44,9 +44,9 @@ def folded(monkeypatch) -> list[int]:
     counts: list[int] = []
     original = bulk._folded
 
-    def counting(app, ids):
+    def counting(app, ids, *args):
         counts.append(len(ids))
-        return original(app, ids)
+        return original(app, ids, *args)
 
     monkeypatch.setattr(bulk, "_folded", counting)
     return counts
