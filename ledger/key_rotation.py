@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import BadInput, Conflict
 from .keyfile import add_to_key_history, create_key
 from .ledger_meta import Ledger, ledger_id
+from .person_refs import ref_key
 
 
 def rotate(data_dir: Path, reason: str) -> tuple[VerifierKey, VerifierKey, int]:
@@ -32,6 +33,7 @@ def rotate(data_dir: Path, reason: str) -> tuple[VerifierKey, VerifierKey, int]:
     settings = Settings.load(data_dir)
     app = LedgerApp.open(data_dir)
     try:
+        ref_key(app)  # persons' references keep the key they were made with (person_refs.py)
         old = app.signer
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         new_file = data_dir / "keys" / f"ledger-{stamp}.key"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from verify.keys import SignerKey
 
+from . import person_refs
 from .actors import SYSTEM
 from .application import LedgerApp
 from .config import DATABASE_ENV, DEFAULT_DATABASE, Settings
@@ -45,6 +46,7 @@ def create_data_dir(data_dir: Path, origin: str, database: str | None = None) ->
     before = _files(data_dir)
     try:
         key = create_key(settings.key_file, settings.origin)
+        person_refs.write(data_dir, person_refs.derived(key))  # for life: not the key in use
         settings.write()
         create_ledger(data_dir)
     except BaseException:

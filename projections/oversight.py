@@ -21,6 +21,7 @@ from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 from ledger.errors import NotFound
 from ledger.labels import RULE_LABELS
+from ledger.person_refs import ref_key
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from ledger.registry.personal_data import PersonalData
@@ -87,7 +88,7 @@ class Oversight:
         if role_for(reader.roles, reader.division, PERSONAL, None) is None:
             return {**shown, "withheld": True, "erased": False}
         try:
-            data, _ = PersonalData(self.app.recorder, self.app.signer).reveal(ref)
+            data, _ = PersonalData(self.app.recorder, ref_key(self.app)).reveal(ref)
         except NotFound:
             return {**shown, "withheld": False, "erased": True}
         return {**shown, "data": data, "withheld": False, "erased": False}

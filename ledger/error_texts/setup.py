@@ -7,6 +7,17 @@ directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, `
 from __future__ import annotations
 
 SETUP: list[tuple[str, str]] = [
+    # persons' references' key (ledger/person_refs.py)
+    (
+        r"(?P<p>.+) is missing and the ledger's first key \((?P<k>.+)\) is not in (?P<q>.+): "
+        r"persons' references were made with it; put back that key or the file from a backup",
+        "缺少 {p}，且账本的第一个密钥（{k}）不在 {q}：个人的假名引用由它生成；"
+        "请放回该密钥，或从备份中恢复该文件",
+    ),
+    (
+        r"(?P<p>.+) is malformed: expected 64 hexadecimal digits",
+        "{p} 格式有误：应为 64 位十六进制数字",
+    ),
     # the demo's size (ledger/demo/year.py) and where it goes (api/cli_demo.py)
     (
         r"(?P<d>.+) holds a ledger of (?P<n>\d+) events already: the demo is recorded only in a "

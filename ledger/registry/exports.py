@@ -17,6 +17,7 @@ from uuid import UUID
 from ..application import LedgerApp
 from ..catalogue import event_types
 from ..errors import BadInput, NotFound
+from ..person_refs import ref_key
 from .authority import authorise, official_of
 from .bulk import exists
 from .changes import conflict_keys
@@ -81,7 +82,7 @@ def export_rows(
     if division is not None and not exists(app, division_id(division)):
         raise NotFound(f"no division with code {division!r}")
     layout = LAYOUTS[kind]
-    people = PersonalData(app.recorder, app.signer)
+    people = PersonalData(app.recorder, ref_key(app))
     for state in current(app, kind, as_of):
         if division is not None and state.division != division:
             continue

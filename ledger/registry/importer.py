@@ -18,7 +18,7 @@ from typing import Any
 from ..application import LedgerApp
 from ..errors import BadInput, NotFound
 from ..fields import FieldProblem, InvalidFields
-from . import bulk, checking_ahead, identities, recording
+from . import bulk, checking_ahead, current_entries, identities, recording
 from .checking_ahead import Parse
 from .digests import ImportDigests, Kept
 from .entry_states import EntryStates
@@ -102,7 +102,7 @@ def import_rows(
                 if sum(checked.same for checked in valid) * 2 > len(batch):
                     helper.unneeded()  # mostly rows known unchanged: not worth the helper's work
                 _identify(people, kind, valid)
-                bulk.current_records(app, valid, cls, kept_states)
+                current_entries.current_records(app, valid, cls, kept_states)
                 bulk.authorised(app, by, action, valid, kind, authority)
                 if create_only:
                     bulk.refuse_existing(valid, kind.rstrip("s"))

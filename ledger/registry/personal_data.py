@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from verify.commitment import commit
-from verify.keys import SignerKey
 
 from ..errors import NotFound
 from ..storage import for_driver, is_postgres
@@ -32,13 +31,12 @@ Held = tuple[str, str, str]
 
 
 class PersonalData:
-    def __init__(self, recorder: Any, signer: SignerKey) -> None:
+    def __init__(self, recorder: Any, ref_key: bytes) -> None:
         self.recorder = recorder
         self._pg = is_postgres(recorder)
-        # A keyed hash gives the same reference for the same person without revealing them.
-        self._ref_key = hashlib.sha256(
-            b"drawledger/person-ref/v1\n" + signer.to_text().encode()
-        ).digest()
+        # A keyed hash gives the same reference for the same person without revealing them; its
+        # key is the ledger's for life (``ledger/person_refs.py``), not the signing key in use.
+        self._ref_key = ref_key
         with recorder.datastore.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (ref TEXT PRIMARY KEY, data TEXT NOT NULL, "

@@ -19,6 +19,7 @@ from verify.identity_rules import bound_move_refusal
 from ..application import LedgerApp
 from ..errors import Conflict, NotFound
 from ..fields import FieldProblem, InvalidFields
+from ..person_refs import ref_key
 from . import bulk, identities, importer, tokens
 from .authority import acting
 from .divisions import Division, division_id, parse_division
@@ -37,7 +38,7 @@ Progress = Callable[[int, int], None]
 class Registry:
     def __init__(self, app: LedgerApp) -> None:
         self.app = app
-        self.people = PersonalData(app.recorder, app.signer)
+        self.people = PersonalData(app.recorder, ref_key(app))
 
     # -- who acts ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import pytest
 
 from api.importing import import_file
 from ledger.errors import Forbidden
-from ledger.registry import bulk, importer
+from ledger.registry import current_entries, importer
 from ledger.registry.digests import TABLE
 from ledger.registry.targets import Target, target_id
 from ledger.storage import is_postgres
@@ -42,13 +42,13 @@ def _uid(app, n: int):
 def folded(monkeypatch) -> list[int]:
     """The number of entries each batch read and folded."""
     counts: list[int] = []
-    original = bulk._folded
+    original = current_entries._folded
 
     def counting(app, ids, *args):
         counts.append(len(ids))
         return original(app, ids, *args)
 
-    monkeypatch.setattr(bulk, "_folded", counting)
+    monkeypatch.setattr(current_entries, "_folded", counting)
     return counts
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from api.importing import import_file
 from ledger.errors import Conflict, TamperedEvent
-from ledger.registry import bulk
+from ledger.registry import bulk, current_entries
 from ledger.registry.digests import TABLE
 from ledger.registry.service import Registry
 from ledger.registry.targets import Target, target_id
@@ -114,7 +114,7 @@ def test_an_edit_sent_between_two_batches_of_a_resync_is_serialised_after_it(reg
     reads = 0
     outcome: list[Any] = []
     threads: list[Thread] = []
-    current_records = bulk.current_records
+    current_records = current_entries.current_records
 
     def meanwhile(*args: Any, **kwargs: Any) -> Any:
         # Before the import reads its last batch's target (its first batch is saved in its
@@ -126,7 +126,7 @@ def test_an_edit_sent_between_two_batches_of_a_resync_is_serialised_after_it(reg
             threads[0].start()
         return current_records(*args, **kwargs)
 
-    monkeypatch.setattr(bulk, "current_records", meanwhile)
+    monkeypatch.setattr(current_entries, "current_records", meanwhile)
     before = _head(app)
     report = _import(registry, [target_row(n, credit_class="A") for n in range(ROWS)])
     threads[0].join(timeout=120)

@@ -18,7 +18,7 @@ import pytest
 
 from api.importing import import_file
 from ledger.errors import TamperedEvent
-from ledger.registry import bulk
+from ledger.registry import current_entries
 from ledger.registry.entry_states import TABLE, EntryStates, decode
 from ledger.registry.service import Registry
 from ledger.registry.targets import Target, target_id
@@ -154,7 +154,7 @@ def test_a_resync_from_kept_states_records_and_reports_what_the_full_fold_does(
         # Each entry's fold from its kept state is the full, checked fold.
         full = {uid: _full(app, uid) for uid in uids}
         assert [full[uids[n]].credit_class for n in entries] == [grades[n] for n in entries]
-        folded = bulk._folded(app, uids, Target)
+        folded = current_entries._folded(app, uids, Target)
         assert all(_same_state(folded[uid], full[uid]) for uid in uids), round_
     assert erased == set(entries[COMPANIES:]) and statuses == 3
     assert all(_full(app, uids[n]).personal_data_erased for n in erased)
@@ -360,7 +360,7 @@ def test_inspectors_resynced_are_read_from_kept_states_as_from_their_whole_histo
         report = resync(round_)
         assert not report.problems and report.updated, round_
         assert report.changes == expected.changes
-        folded = bulk._folded(app, uids, Inspector)
+        folded = current_entries._folded(app, uids, Inspector)
         assert all(_same_state(folded[uid], app.get(uid, Inspector)) for uid in uids), round_
     assert folded[uids[0]].conflicts  # the declared conflict, through the kept state
     assert set(EntryStates(app).load(uids, Inspector)) == set(uids)

@@ -202,3 +202,104 @@ def test_a_witness_that_knows_the_old_key_follows_the_overlap_and_then_needs_the
     assert round_on(witness) == REFUSED  # only the new key signs now
     witness.log_keys.append(new)  # what --log-key NEW.pub does
     assert round_on(witness) == COSIGNED
+
+
+# -- persons' references across a rotation (ledger/person_refs.py) -----------------------------
+
+
+def _person_row(data, tmp_path):
+    """The demo's one individual as an export writes it: header and row, re-importable."""
+    out = tmp_path / "targets.csv"
+    assert cli_main(["export-registry", "targets", "--data", str(data), "--out", str(out)]) == 0
+    header, *rows = out.read_text(encoding="utf-8").splitlines()
+    [person] = [row for row in rows if ",个人," in row]
+    one = tmp_path / "person.csv"
+    one.write_text(f"{header}\n{person}\n", encoding="utf-8")
+    return one
+
+
+def _import_person(data, one, capsys):
+    args = ["import", "targets", str(one), "--data", str(data)]
+    assert cli_main([*args, "--on-request-of", "hhc-clerk", "--request-ref", "r"]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def bureau(tmp_path, capsys):
+    data = tmp_path / "bureau"
+    args = ["demo", "--data", str(data), "--targets", "40", "--registry-only"]
+    assert cli_main(args) == 0
+    capsys.readouterr()
+    return data
+
+
+def test_a_person_re_imported_after_a_rotation_is_the_same_target_not_a_second(
+    bureau, tmp_path, capsys
+):
+    # The reference's key was the signing key in use: after a rotation the same person got
+    # another reference, and re-importing the registry registered them a second time.
+    one = _person_row(bureau, tmp_path)
+    assert cli_main(["keys", "rotate", "--data", str(bureau), "--reason", "年度轮换"]) == 0
+    said = _import_person(bureau, one, capsys)
+    assert "记录 0 行" in said and "未变 1 行" in said, said
+    app = LedgerApp.open(bureau)
+    try:
+        assert len(list(app.notifications(topics=["target.registered"]))) == 40
+    finally:
+        app.close()
+
+
+def test_a_data_directory_older_than_the_file_keeps_its_references(bureau, tmp_path, capsys):
+    # Made before keys/person-ref.key existed: the file is made from the ledger's first key
+    # (the key in use, never rotated; after a rotation, keys/ledger.key, which it keeps).
+    from ledger import person_refs
+
+    one = _person_row(bureau, tmp_path)
+    made = (bureau / person_refs.FILE).read_text()
+    (bureau / person_refs.FILE).unlink()
+    assert "未变 1 行" in _import_person(bureau, one, capsys)
+    assert (bureau / person_refs.FILE).read_text() == made
+    assert oct((bureau / person_refs.FILE).stat().st_mode & 0o777) == oct(0o600)
+
+    (bureau / person_refs.FILE).unlink()  # and rotated before this code: from keys/ledger.key
+    assert cli_main(["keys", "rotate", "--data", str(bureau), "--reason", "年度轮换"]) == 0
+    (bureau / person_refs.FILE).unlink()
+    assert "未变 1 行" in _import_person(bureau, one, capsys)
+    assert (bureau / person_refs.FILE).read_text() == made
+
+
+def test_without_the_file_or_the_first_key_no_new_references_are_made(bureau, tmp_path, capsys):
+    from ledger import person_refs
+
+    one = _person_row(bureau, tmp_path)
+    assert cli_main(["keys", "rotate", "--data", str(bureau), "--reason", "年度轮换"]) == 0
+    assert cli_main(["keys", "end-overlap", "--data", str(bureau)]) == 0
+    (bureau / person_refs.FILE).unlink()
+    (bureau / "keys" / "ledger.key").unlink()  # the first key lost as well
+    args = ["import", "targets", str(one), "--data", str(bureau)]
+    assert cli_main([*args, "--on-request-of", "hhc-clerk", "--request-ref", "r"]) == 1
+    err = capsys.readouterr().err
+    assert "person-ref.key" in err and "原文" not in err, err
+    app = LedgerApp.open(bureau)
+    try:
+        assert len(list(app.notifications(topics=["target.registered"]))) == 40
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "mode", "says"),
+    [("00" * 31, 0o600, "格式有误"), ("ab" * 32, 0o644, "可被他人读取")],
+)
+def test_a_references_key_file_malformed_or_open_to_others_is_refused(
+    bureau, tmp_path, capsys, content, mode, says
+):
+    from ledger import person_refs
+
+    one = _person_row(bureau, tmp_path)
+    path = bureau / person_refs.FILE
+    path.write_text(content + "\n")
+    path.chmod(mode)
+    args = ["import", "targets", str(one), "--data", str(bureau)]
+    assert cli_main([*args, "--on-request-of", "hhc-clerk", "--request-ref", "r"]) == 1
+    assert says in capsys.readouterr().err

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import Conflict, NotFound
-from ledger.registry import bulk
+from ledger.registry import current_entries
 from tests.ledger.test_registry import registry, water_user  # noqa: F401 - the fixture
 
 PERSON = {"kind": "individual", "code": "DEMO320481000001", "name": "张三"}
@@ -33,7 +33,7 @@ def test_a_create_that_loses_the_race_keeps_the_winners_personal_data(
     ref = registry.people.reference(PERSON["code"])
     before = registry.people.reveal(ref)
     # The loser read the registry before the winner's save: it believes the person is new.
-    monkeypatch.setattr(bulk, "current_records", lambda *_: {})
+    monkeypatch.setattr(current_entries, "current_records", lambda *_: {})
     with pytest.raises(Conflict, match="nothing of this import was recorded"):
         registry.import_targets([water_user(**{**PERSON, "name": "李四"})], "szc-clerk", "b.csv")
 
