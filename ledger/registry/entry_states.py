@@ -1,9 +1,10 @@
 """Kept entry states: a registry entry as it stood at one of its records, so that a re-sync reads
 the entry's last few records instead of its whole history.
 
-A re-sync (an import whose rows change existing entries, ``current_entries.current_records``) needs each
-changed entry as it stands. Folding its whole history made each round's rows dearer than the
-last one's (one more record to decode, check and fold per entry and round). Instead, once a
+A re-sync (an import whose rows change existing entries,
+``current_entries.current_records``) needs each changed entry as it stands. Folding its whole
+history made each round's rows dearer than the last one's (one more record to decode, check
+and fold per entry and round). Instead, once a
 fold has gone through ``KEEP_AFTER`` records or more, the folded entry is kept in the
 ``entry_states`` table, beside the events: its id, the version it was folded up to, that
 record's leaf hash (SHA-256 of 0x00 and its stored bytes, ``verify.merkle``) and envelope
