@@ -57,7 +57,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     app = open_ledger(args)
     upto = resolve(app, args.upto) if args.upto is not None else None
     position, events = rebuild_read_models(app, upto, ProgressBar("重建"))
-    print(f"已重建读取模型至位置 {position}：读取 {events} 个事件")
+    # The events the read models follow; the other records (of topics no read model keeps)
+    # are read past, so the two counts differ.
+    print(
+        f"已重建读取模型至位置 {position}：读取模型所用的事件 {events} 个"
+        f"（其余 {max(position - events, 0)} 个记录与读取模型无关）"
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ position changes nothing; ``drawledger policy show --as-of`` takes a position or
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -52,6 +53,8 @@ def test_rebuild_upto_a_past_position_folds_the_read_models_as_they_stood(data, 
     assert drawledger(["rebuild", "--data", str(data), "--upto", str(past)]) == 0
     captured = capsys.readouterr()
     assert f"已重建读取模型至位置 {past}" in captured.out
+    used, other = (int(n) for n in re.findall(r"(\d+) 个", captured.out.split("：", 1)[1]))
+    assert used > 0 and used + other == past  # each position read: used, or said not to be
     assert captured.err.splitlines()[-1] == f"重建: {past:,}/{past:,} (100%)"
     assert _positions(data) == {past}
     # the same rows as the service folds for an as_of query at that position
