@@ -106,8 +106,12 @@ def _credential(args: argparse.Namespace) -> str | None:
     from ledger.errors import BadInput
 
     if getattr(args, "token_file", None):
+        path = Path(args.token_file)
         try:
-            return Path(args.token_file).read_text(encoding="utf-8").strip() or None
+            # Whoever reads the file acts as the official: like the ledger's key, owner only.
+            if path.stat().st_mode & 0o077:
+                raise BadInput(f"the token file {path} is readable by others: chmod 600 {path}")
+            return path.read_text(encoding="utf-8").strip() or None
         except OSError as e:
             raise BadInput(f"cannot read the token file {args.token_file}: {e.strerror}") from None
     return os.environ.get(TOKEN_VARIABLE, "").strip() or None

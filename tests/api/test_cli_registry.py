@@ -12,7 +12,7 @@ from api import cli_registry
 from api.cli import main as drawledger
 from ledger.application import LedgerApp
 from ledger.error_texts.words import REGISTRIES
-from ledger.errors import Forbidden
+from ledger.errors import Forbidden, NotFound
 from ledger.registry.service import Registry
 
 from .test_import_support import (
@@ -80,6 +80,7 @@ def _token_file(data: str, official: str, tmp_path: Path) -> list[str]:
     token = _registry(data).issue_token(official, None)
     path = tmp_path / f"{official}.token"
     path.write_text(token + "\n", encoding="utf-8")
+    path.chmod(0o600)  # a token file others can read is refused
     return ["--token-file", str(path)]
 
 
@@ -114,6 +115,20 @@ def test_an_admin_registers_a_clerk_and_issues_a_token_shown_once(data, capsys, 
         _registry(data).authenticate(token)
     assert drawledger([*args, "--reason", "again"]) == 1
     assert f"没有有效的令牌 {token_id}" in capsys.readouterr().err
+
+
+def test_a_token_file_others_can_read_is_refused_before_anything_is_done(data, capsys, tmp_path):
+    # Whoever reads the file acts as the official (an identity borrowed from a 0644 file).
+    assert _official(data, "admin-1", "szc", "admin") == 0
+    admin = ["--as", "admin-1", *_token_file(data, "admin-1", tmp_path)]
+    Path(admin[-1]).chmod(0o644)
+    assert _official(data, "clerk-1", "gqc", "clerk", *admin) == 1
+    err = capsys.readouterr().err
+    assert "可被他人读取：请执行 chmod 600" in err and "admin-1.token" in err, err
+    with pytest.raises(NotFound):
+        _registry(data).official("clerk-1")
+    Path(admin[-1]).chmod(0o600)
+    assert _official(data, "clerk-1", "gqc", "clerk", *admin) == 0
 
 
 def test_a_clerk_may_not_register_officials_and_bad_roles_are_named(data, capsys, tmp_path):
