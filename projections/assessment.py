@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from ledger.application import LedgerApp
+from ledger.as_of import CHINA, time_at
 from ledger.errors import NotFound
 from ledger.labels import event_label, rule_label
 from ledger.registry.authority import authorise
@@ -155,6 +156,7 @@ class Tally(Family):
         self.plans: dict[str, tuple[str, int]] = {}  # plan id -> (division, drafted at)
         self.plan_years: dict[str, int | None] = {}  # every plan's id -> the year of its period
         self.draws: dict[str, str] = {}  # draw id (opened in the year) -> division
+        self.years: set[int] = set()  # every year with a plan, draw, inspection or publication
         self.log = AuditLog()
         self.audit = RuleAudit()
 
@@ -164,18 +166,19 @@ class Tally(Family):
             self.names[p["code"]] = p["name"]
         elif kind == "plan.drafted":
             self.plan_years[ref.id] = _plan_year(p["period"])
+            self._seen(self.plan_years[ref.id] or log.year)
             if self.plan_years[ref.id] == self.year:
                 self.plans[ref.id] = (p["division"], ref.position)
         elif kind == "plan.uploaded" and ref.id in self.plans:
             self._add(self.plans[ref.id][0], "plans_uploaded", ref)
-        elif kind == "draw.opened" and self._draw_year(p, log) == self.year:
+        elif kind == "draw.opened" and self._seen(self._draw_year(p, log)) == self.year:
             self.draws[ref.id] = p["division"]
             self._add(p["division"], "draws_opened", ref)
         elif kind == "draw.inspectors_assigned" and ref.id in self.draws:
             self._add(self.draws[ref.id], "draws_completed", ref)
         elif kind == "draw.abandoned" and ref.id in self.draws:
             self._add(self.draws[ref.id], "draws_abandoned", ref)
-        elif kind == "inspection.carried_out" and self._in_year(p["on"]):
+        elif kind == "inspection.carried_out" and self._in_year(self._seen(p["on"])):
             inspection = log.inspections.get(ref.id)
             if inspection is not None:
                 self._add(inspection.division, "inspections_done", ref)
@@ -185,7 +188,7 @@ class Tally(Family):
             inspection = log.inspections.get(ref.id)
             if inspection is not None and self._in_year(p["on"]):
                 self._add(inspection.division, "cases_filed", ref)
-        elif kind == "publication.published" and self._in_year(p["published_on"]):
+        elif kind == "publication.published" and self._in_year(self._seen(p["published_on"])):
             inspection = log.inspections.get(p["inspection"])
             if inspection is not None:
                 self._add(inspection.division, "results_published", ref)
@@ -201,6 +204,12 @@ class Tally(Family):
         """A draw counts in the year of the plan it follows (else the year it was opened)."""
         return self.plan_years.get(p.get("plan") or "") or log.year
 
+    def _seen(self, when: Any) -> Any:
+        """``when`` (a year, or a day as ISO text) after adding its year to ``years``."""
+        if isinstance(when, int) or (isinstance(when, str) and when[:4].isdigit()):
+            self.years.add(int(str(when)[:4]))
+        return when
+
     def _add(self, division: str, figure: str, ref: EventRef) -> None:
         self.acts[division][figure].append(ref.position)
 
@@ -211,25 +220,31 @@ class Tally(Family):
 def assess(
     app: LedgerApp,
     reader: Official | None,
-    year: int,
+    year: int | None,
     position: int,
     division: str | None = None,
 ) -> dict[str, Any]:
     """The assessment of ``year`` as the ledger stood at ``position``: of every division, or of
-    ``division`` only. ``reader`` None is the ledger's operator (the CLI with the data
-    directory). Forbidden for a reader without ``assessment.read`` on that division (a division
-    head without ``division``: their own); NotFound for an unknown division or a year without
-    any plan, draw, inspection or publication by then."""
+    ``division`` only. Without ``year``, the year (China time) of the event at ``position``,
+    unless nothing of that year is there yet: then the latest earlier year that has something
+    (in January, the year just ended, which is when it is assessed). ``reader`` None is the
+    ledger's operator (the CLI with the data directory). Forbidden for a reader without
+    ``assessment.read`` on that division (a division head without ``division``: their own);
+    NotFound for an unknown division or a year without any plan, draw, inspection or
+    publication by then."""
     if reader is not None and division is None and not _sees_all(reader):
         division = reader.division
     if reader is not None:
         authorise(reader, READ, division or reader.division)
+    asked, year = year, time_at(app, position).astimezone(CHINA).year if year is None else year
     tally = Tally(year)
     envelopes = ((p, event.envelope) for p, event in app.records(stop=position))
     audit = audit_rules(envelopes, also=(tally,))
     if division is not None and division not in tally.names:
         raise NotFound(f"no division {division!r} in the ledger as of position {position}")
     rows = _divisions(tally, audit, year)
+    if not rows and asked is None and (earlier := [y for y in tally.years if y < year]):
+        return assess(app, reader, max(earlier), position, division)
     if not rows:
         raise NotFound(
             f"no plan, draw, inspection or publication of {year} in the ledger as of position "

@@ -54,17 +54,18 @@ _KEPT = {True: "达标", False: "未达标", None: "周期未结束"}
 def answer(
     app: LedgerApp,
     reader: Official | None,
-    year: int,
+    year: int | None,
     position: int,
     division: str | None = None,
     fmt: str = "json",
     links: Links = API_LINKS,
-) -> bytes:
-    """The assessment (``assess``) as one file of format ``fmt`` (json, html, pdf, xlsx), its
-    HTML linking as ``links`` says."""
+) -> tuple[int, bytes]:
+    """The year assessed (``year``, or the default ``assess`` chose) and the assessment as one
+    file of format ``fmt`` (json, html, pdf, xlsx), its HTML linking as ``links`` says."""
     if fmt not in FORMATS:
         raise BadInput(f"format {fmt!r}: must be one of {', '.join(FORMATS)}")
-    return render(assess(app, reader, year, position, division), fmt, links)
+    report = assess(app, reader, year, position, division)
+    return report["year"], render(report, fmt, links)
 
 
 def render(report: dict[str, Any], fmt: str, links: Links = API_LINKS) -> bytes:

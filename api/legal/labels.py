@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-
-from ..public_column.pages import china_time
 
 # The trail page's entities: the path's plural → (the trail's kind, its name).
 ENTITIES: dict[str, tuple[str, str]] = {
@@ -44,11 +41,6 @@ def record_path(record: dict[str, Any]) -> str | None:
     if kind in ("draw", "directed", "inspection", "publication", "plan"):
         return f"/legal/trail/{PLURAL[kind]}/{record['id']}"
     return None
-
-
-def current_year() -> int:
-    """This year in China time (the annual assessment's default)."""
-    return int(china_time(datetime.now().astimezone())[:4])
 
 
 def commitment(acts: list[dict[str, Any]]) -> str | None:

@@ -96,7 +96,6 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
         request,
         template,
         {
-            "year": labels.current_year(),
             "pin": ("?" + urlencode(pinned)) if pinned else "",
             **context,
         },

@@ -35,13 +35,19 @@ def assessment(
     at: AtDep,
     year: Annotated[
         int | None,
-        Query(ge=2000, le=2100, description="the year assessed (default: the position's year)"),
+        Query(
+            ge=2000,
+            le=2100,
+            description="the year assessed (default: the position's year, or the latest "
+            "earlier year with something to assess if that one has nothing yet)",
+        ),
     ] = None,
     division: Annotated[str | None, Query(description="one division's code")] = None,
     format: Literal["json", "html", "pdf", "xlsx"] = "json",
 ) -> Response:
     """The assessment of ``year`` (default: the year, China time, of the position answered
-    for), of every division the reader may read or of ``division``."""
+    for; in a year with nothing yet, the latest earlier one), of every division the reader may
+    read or of ``division``."""
     return report(at, official, year, division, format)
 
 
@@ -54,10 +60,10 @@ def report(
     links: Links = API_LINKS,
 ) -> Response:
     """The assessment's answer (the API's and the legal pages'): the report of ``year``
-    (default: the year, China time, of the position answered for), a download unless HTML,
+    (default: the year, China time, of the position answered for, or the latest earlier year
+    with something to assess if that one has nothing yet: ``assess``), a download unless HTML,
     whose links lead where ``links`` says (the API's routes, or the legal pages')."""
-    year = at.day().year if year is None else year
-    data = answer(at.ledger, official, year, at.position, division, format, links)
+    year, data = answer(at.ledger, official, year, at.position, division, format, links)
     headers = {}
     if format in ("pdf", "xlsx"):
         headers["Content-Disposition"] = f'attachment; filename="assessment-{year}.{format}"'

@@ -392,3 +392,30 @@ def test_an_inspection_edited_in_the_database_stops_the_assessment(demo, tmp_pat
     err = capsys.readouterr().err
     assert f"位置 {n.id} 的事件" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_in_january_the_default_is_the_year_just_ended_not_an_empty_one(demo, monkeypatch):
+    # Asked without a year, the assessment was of the position's year: on 2 January it was
+    # refused ("nothing to assess"), and the legal pages' link (which named this year by the
+    # wall clock) led to that refusal, in the very weeks the year just ended is assessed.
+    from api import as_of
+    from projections import assessment
+
+    client, bearer, year = demo["client"], demo["bearer"], demo["year"]
+    whole = client.get(f"/assessment?year={year}", headers=bearer("szc-legal")).json()
+    january = datetime(year + 1, 1, 2, 9, tzinfo=CHINA)
+    for module in (assessment, as_of):  # the last event's time, wherever "this year" is read
+        monkeypatch.setattr(module, "time_at", lambda _app, _position: january)
+    answer = client.get("/assessment", headers=bearer("szc-legal"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == whole  # the year just ended, whole, as asked for by its number
+    assert client.get(f"/assessment?year={year + 1}", headers=bearer("szc-legal")).status_code == (
+        404  # asked for by its number, the new year is still refused: nothing to assess yet
+    )
+    xlsx = client.get("/assessment?format=xlsx", headers=bearer("szc-legal"))
+    assert f"assessment-{year}.xlsx" in xlsx.headers["content-disposition"]
+    monkeypatch.setattr(  # a year with nothing, and nothing earlier: refused in words
+        assessment, "time_at", lambda _app, _position: datetime(year - 1, 6, 1, tzinfo=CHINA)
+    )
+    refused = client.get("/assessment", headers=bearer("szc-legal"))
+    assert refused.status_code == 404 and "无可考核的内容" in refused.text
