@@ -110,7 +110,7 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
 # that route is shown instead (same status), or None to answer the problem+json itself.
 ProblemPage = Callable[[Request, dict[str, Any]], Response | None]
 # Headers a problem carries that its page keeps.
-_KEPT = ("retry-after", "www-authenticate")
+_KEPT = ("retry-after", "www-authenticate", "allow")
 
 
 def add_problem_page(app: FastAPI, page: ProblemPage) -> None:

@@ -186,7 +186,9 @@ def test_a_draw_that_is_no_draw_is_a_chinese_page(column):
 def test_a_mistyped_address_and_a_wrong_method_are_chinese_pages(column):
     client, _ = column
     assert_refusal_page(client.get("/column/nothing-here"), 404, "路径", "/column")
-    assert_refusal_page(client.post("/column/results"), 405, "请求方法", "/column/results")
+    wrong = client.post("/column/results")
+    assert_refusal_page(wrong, 405, "请求方法", "/column/results")
+    assert wrong.headers["Allow"] == "GET"  # the headers of the problem kept on its page
 
 
 def test_the_page_says_what_the_problem_says(column):
