@@ -1,8 +1,12 @@
-"""The one place where domain errors become HTTP responses (problem+json, RFC 9457)."""
+"""The one place where domain errors become HTTP responses: problem+json (RFC 9457), or on a
+route whose readers are people (the public column's pages) that problem as a page
+(``add_problem_page``), with the same status and words."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
@@ -15,6 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from ledger.errors import (
     BadInput,
@@ -101,6 +106,29 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     )
 
 
+# A page for a problem: given the request and the problem+json body, the page a person reading
+# that route is shown instead (same status), or None to answer the problem+json itself.
+ProblemPage = Callable[[Request, dict[str, Any]], Response | None]
+# Headers a problem carries that its page keeps.
+_KEPT = ("retry-after", "www-authenticate", "allow")
+
+
+def add_problem_page(app: FastAPI, page: ProblemPage) -> None:
+    """Answer the problems of the routes ``page`` takes as its pages (the public column's)."""
+    app.state.problem_pages = [*getattr(app.state, "problem_pages", []), page]
+
+
+def answered(request: Request, response: JSONResponse) -> Response:
+    """A problem as the route asked answers it: the page of the first ``add_problem_page``
+    that takes the request, else the problem+json itself."""
+    for page in getattr(request.app.state, "problem_pages", []):
+        shown = page(request, json.loads(bytes(response.body)))
+        if shown is not None:
+            shown.headers.update({k: v for k, v in response.headers.items() if k in _KEPT})
+            return shown
+    return response
+
+
 def code_of(exc: LedgerError) -> tuple[int, str]:
     """The status and code of a domain error."""
     return next(((s, c) for k, s, c in _STATUS if isinstance(exc, k)), (500, "error"))
@@ -141,7 +169,7 @@ def file_refusal_text(exc: OSError) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
-    def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
+    def _ledger_error(request: Request, exc: LedgerError) -> Response:
         status, code = code_of(exc)
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidFields):
@@ -157,38 +185,37 @@ def install(app: FastAPI) -> None:
             extra = {"read_models_position": exc.at, "ledger_position": exc.head}
             response = problem(status, code, detail_of(exc), **extra)
             response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        return problem(status, code, detail_of(exc), **extra)
+            return answered(request, response)
+        return answered(request, problem(status, code, detail_of(exc), **extra))
 
-    def _store_failure(request: Request, exc: Exception) -> JSONResponse:
+    def _store_failure(request: Request, exc: Exception) -> Response:
         response = store_failure_problem(exc)
         assert response is not None  # registered for the store's failures only
-        return response
+        return answered(request, response)
 
     for failure in _STORE_FAILURES:
         app.add_exception_handler(failure, _store_failure)
 
     @app.exception_handler(Exception)
-    def _fault(request: Request, exc: Exception) -> JSONResponse:
+    def _fault(request: Request, exc: Exception) -> Response:
         # Any other exception: a 500 in Chinese, saying nothing of the code; the server logs the
         # exception with its trace (Starlette raises it again after this answer).
         response = store_failure_problem(exc)
-        if response is not None:
-            return response
-        return problem(500, "error", problem_texts.FAULTS["error"])
+        fault = problem(500, "error", problem_texts.FAULTS["error"])
+        return answered(request, response or fault)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # The router's own answers (no such path, method not allowed) as problems too.
         code, detail = problem_texts.ROUTER.get(
             exc.status_code, ("error", f"请求未能处理（{exc.detail}）")
         )
         response = problem(exc.status_code, code, detail)
         response.headers.update(exc.headers or {})
-        return response
+        return answered(request, response)
 
     @app.exception_handler(RequestValidationError)
-    def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def _request_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {
                 "field": ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0]),
@@ -203,7 +230,7 @@ def install(app: FastAPI) -> None:
             else f"{p['field']}：{p['message']}"
             for p, error in zip(problems, exc.errors(), strict=True)
         )
-        return problem(422, "bad_input", detail, problems=problems)
+        return answered(request, problem(422, "bad_input", detail, problems=problems))
 
 
 def _quoted(value: Any) -> str:

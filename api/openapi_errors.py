@@ -1,6 +1,8 @@
 """Every operation's error answers in the OpenAPI description, with their problem+json shape.
 
-The service answers every error as ``application/problem+json`` (RFC 9457, ``api/errors.py``):
+Every operation of the description answers its errors as ``application/problem+json`` (RFC
+9457, ``api/errors.py``; the public column's pages, left out of the description, answer theirs
+as pages: docs/COLUMN.md):
 ``type``, ``title``, ``status``, ``detail`` and, for bad input, ``problems`` (field, value as
 quoted — at most its first characters — and message). This adds to each operation the errors
 it can answer, and no other: 503 (the store unreachable, read-only or full, or the read models

@@ -37,6 +37,7 @@ from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
+from .. import errors
 from ..answers import page_count
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
@@ -297,6 +298,7 @@ def install(app: FastAPI) -> None:
     """Add the legal pages, their static files (ECharts, the charts' script, the style) and
     the redirect to the login form for a request without a valid credential."""
     app.state.oversight = Oversight(app.state.ledger)
+    errors.add_problem_page(app, problems.page_for(_problem_page))  # a fault (500) too
     app.middleware("http")(problems.for_browser(_problem_page))
     app.include_router(router)
     app.mount("/legal/static", StaticFiles(directory=HERE / "static"), name="legal-static")

@@ -51,6 +51,17 @@ STEP_NAMES = {
 }
 PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
 DEFAULT_TITLE = "双随机检查公示专栏"
+# The column's navigation (base.html), and its sections: where a refused page links back to.
+NAVIGATION = [
+    ("/column", "首页"),
+    ("/column/results", "抽查结果公示"),
+    ("/column/results?channel=double_publicity", "双公示"),
+    ("/column/items", "随机抽查事项清单"),
+    ("/column/plans", "抽查计划"),
+    ("/column/draws", "随机抽取记录"),
+    ("/column/guide", "复现指南"),
+]
+SECTIONS = {href: label for href, label in NAVIGATION if "?" not in href}
 DRAW_PAGES_KEPT = 64
 _BATCH = 1000
 TARGET_KINDS = LABELS["kind"]  # the registry's own labels: 企业, 机关事业单位, 项目, 个人

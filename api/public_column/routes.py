@@ -12,15 +12,17 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from .. import errors
 from ..answers import page_count
 from ..as_of import refuse_as_of
 from ..deps import ColumnDep, Limit, Offset, Page
-from . import feeds
-from .pages import Column, china_time
+from . import feeds, refusals
+from .pages import NAVIGATION, Column, china_time
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
 templates.env.filters["china_time"] = china_time
+templates.env.globals["navigation"] = NAVIGATION
 
 # The column shows what is published now; the past is read through the officials' API (as_of).
 _NOW_ONLY = refuse_as_of(
@@ -170,7 +172,8 @@ def install(app: FastAPI) -> None:
     state = app.state
     state.column = Column(state.ledger, state.registry, state.draws, state.read_models)
     app.include_router(router)
-    app.mount("/column/static", StaticFiles(directory=HERE / "static"), name="column-static")
+    errors.add_problem_page(app, refusals.problem_page(templates))  # a refused page: a page
+    app.mount(refusals.STATIC, StaticFiles(directory=HERE / "static"), name="column-static")
     if not any(getattr(route, "path", None) == "/" for route in app.routes):
 
         @app.get("/", include_in_schema=False)

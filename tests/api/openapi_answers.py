@@ -2,7 +2,8 @@
 against the schema its operation documents for that status and content type (JSON Schema
 2020-12, as OpenAPI 3.1 writes it, with the description's components); a status the operation
 documents; an error as problem+json of the documented shape, a 4xx in Chinese with a stable
-English code (``answer_problems``, ``words_problems``); and, for any
+English code (``answer_problems``, ``words_problems``), or on a page of the public column a page
+in Chinese (``page_problems``); and, for any
 answer of an app, the operation that answered it (``Description``, used by ``conftest.py`` on
 every answer of every API test)."""
 
@@ -124,7 +125,10 @@ def answer_problems(
     if responses is not None and str(status) not in responses:
         found.append(f"status {status} is not documented (only {', '.join(sorted(responses))})")
     if status >= 400:
-        if response.headers.get("content-type") != PROBLEM:
+        kind = response.headers.get("content-type", "")
+        if responses is None and kind.startswith("text/html"):
+            found += page_problems(response)  # a page of the public column: its refusal a page
+        elif kind != PROBLEM:
             found.append(f"an error as {response.headers.get('content-type')}, not {PROBLEM}")
         else:
             body = response.json()
@@ -136,6 +140,21 @@ def answer_problems(
         if "x" * (SHOWN + 1) in response.text:
             found.append("a hostile value echoed in full")
     return found
+
+
+def page_problems(response: Any) -> list[str]:
+    """What is wrong with a refusal answered as a page of the public column
+    (``api/public_column/refusals.py``): no problem paragraph in Chinese, no navigation of the
+    column, or a script in it (a value typed into the address shown live)."""
+    page = response.text
+    problem = re.search(r'<p class="problem" id="problem">(.*?)</p>', page, re.DOTALL)
+    if problem is None or not CJK.search(problem.group(1)):
+        return [f"a refusal page without its problem in Chinese: {page[:200]}"]
+    if '<a href="/column/results">' not in page:
+        return ["a refusal page without the column's navigation"]
+    if "<script" in page.lower():
+        return [f"a script on a refusal page: {problem.group(1)[:200]}"]
+    return []
 
 
 def words_problems(body: dict[str, Any]) -> list[str]:
@@ -205,4 +224,11 @@ class Description:
         return f"{method} {path}", [f"{where}: {problem}" for problem in problems]
 
 
-__all__ = ["Answers", "Description", "answer_problems", "documented_responses", "words_problems"]
+__all__ = [
+    "Answers",
+    "Description",
+    "answer_problems",
+    "documented_responses",
+    "page_problems",
+    "words_problems",
+]

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cli import main as drawledger
+from api.openapi_errors import PROBLEM
 from ledger import actors
 from ledger.draws import aggregate as draws
 from ledger.error_texts import ERROR_TEXTS, FIELD_TEXTS, error_text
@@ -260,7 +261,7 @@ def test_a_fault_of_the_service_is_500_in_chinese_and_its_english_only_in_the_lo
 def test_the_column_and_the_login_page_refuse_as_of_in_chinese(service):
     client, _ = service
     for url in ("/column?as_of=1", "/column/results?as_of=1", "/legal/login?as_of=1"):
-        response = client.get(url)
+        response = client.get(url, headers={"Accept": PROBLEM})  # else the column: a page
         assert response.status_code == 422, (url, response.text)
         detail = response.json()["detail"]
         assert "不支持 as_of" in detail and english_words(detail) <= {"GET"}, detail

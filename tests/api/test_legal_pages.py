@@ -445,6 +445,26 @@ def test_a_browser_refused_a_page_reads_why_in_chinese_and_other_clients_get_the
     assert missing.status_code == 404 and "未找到" in missing.text
 
 
+def test_a_fault_of_the_service_on_a_legal_page_is_a_chinese_page_to_a_browser(demo, monkeypatch):
+    """A 500 reaches no middleware (Starlette answers it outermost): the error handlers' page
+    hook shows it to a browser as a page; another client still gets the problem."""
+    from projections.oversight import Oversight
+
+    def broken(self: Oversight, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(Oversight, "dashboards", broken)
+    client = TestClient(demo["client"].app, follow_redirects=False, raise_server_exceptions=False)
+    client.post("/legal/login", data={"token": demo["tokens"]["legal"]}, headers={"Origin": OWN})
+    page = client.get("/legal/dashboards", headers={"Accept": "text/html"})
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "服务出错" in page.text and 'id="problem"' in page.text
+    assert "secret" not in page.text and "RuntimeError" not in page.text
+    problem = client.get("/legal/dashboards")
+    assert problem.status_code == 500
+    assert problem.headers["content-type"] == "application/problem+json"
+
+
 def test_a_revoked_token_ends_the_session_at_the_next_click(demo):
     client = _login(demo, "auditor")
     assert client.get("/legal/findings").status_code == 200

@@ -132,3 +132,24 @@ def test_a_record_that_does_not_exist_is_a_chinese_404_page(browser, site, burea
     assert "未找到" in text and "no-such-draw" in text, text[:300]
     assert browser.find_element(By.ID, "problem").text
     assert "请核对" in browser.find_element(By.ID, "problem-note").text
+
+
+def test_a_bad_page_number_in_the_public_column_is_a_chinese_page_of_the_column(browser, site):
+    """A visitor who types a bad page number (with a script in it) reads why on a page of the
+    column, the script shown as text and never run, and goes back to the list by its link."""
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{site}/column/results?page=<script>alert(1)</script>")
+    text = _shows_chinese_not_json(browser)
+    problem = browser.find_element(By.ID, "problem").text
+    assert problem.startswith("page（'<script>alert(1)</script>'）："), problem
+    assert "HTTP 422" in browser.find_element(By.ID, "problem-note").text
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - the script was not run
+    navigation = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
+    assert "抽查结果公示" in navigation and "随机抽取记录" in navigation, text[:300]
+    browser.find_element(By.ID, "back").click()
+    assert browser.current_url == f"{site}/column/results"
+    assert "请求有误" not in browser.find_element(By.TAG_NAME, "body").text
+    assert browser.find_element(By.TAG_NAME, "h1").text == "抽查结果公示"
