@@ -86,7 +86,7 @@ def add_data_and_acting(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--token-file",
         metavar="FILE",
-        help=f"存有办理人 API 令牌的文件（或设置 {TOKEN_VARIABLE}）",
+        help=f"存有办理人 API 令牌的文件，仅所有者可读（chmod 600；或设置 {TOKEN_VARIABLE}）",
     )
     p.add_argument(
         "--on-request-of",

@@ -169,14 +169,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "`drawledger template KIND --out F.xlsx` 写出带表头、示例行和规则的空白工作簿。",
     )
     p.add_argument("registry", choices=KINDS, help="名录种类")
-    p.add_argument("file", help=".csv（UTF-8 或 GB18030）或 .xlsx 文件")
+    p.add_argument("file", help=".csv（UTF-8、GB18030 或带 BOM 的 UTF-16，自动识别）或 .xlsx 文件")
     add_data_and_acting(p)
     p.add_argument("--skip-invalid", action="store_true", help="只记录无误的行")
     p.add_argument(
         "--encoding",
         choices=["utf-8", "gb18030", "utf-16", "big5", "shift_jis"],
-        help="CSV 文件的编码（不是自动识别的 UTF-8 或 GB18030 时；Big5、Shift-JIS "
-        "文件须声明编码，否则拒收）",
+        help="CSV 文件的编码（不是自动识别的 UTF-8、GB18030 或带 BOM 的 UTF-16 时；无 BOM 的 "
+        "UTF-16、Big5、Shift-JIS 文件须声明编码，否则拒收）",
     )
     p.add_argument("--dry-run", action="store_true", help="检查并列出每项变更；不记录任何内容")
     p.add_argument("--source", help="数据来源（随每个检查对象记录；默认为文件名）")
