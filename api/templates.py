@@ -61,10 +61,13 @@ def template_bytes(
         head = sheet.cell(row=1, column=index, value=column.header(language))
         head.font = bold
         head.comment = Comment(rules[column.field].zh, "drawledger")
-        example = sheet.cell(row=2, column=index, value=rules[column.field].example or None)
+        choices = _choices(column, language, coded)
+        value = rules[column.field].example or None
+        if column.field in coded and choices and value not in choices:
+            value = choices[0]  # the ledger's own (a division, a district), not the demo's
+        example = sheet.cell(row=2, column=index, value=value)
         example.number_format = "@"  # text: a code or a date stays as typed
         sheet.column_dimensions[letter].width = max(12, len(column.header(language)) * 2 + 4)
-        choices = _choices(column, language, coded)
         if not choices:
             continue
         lists.cell(row=1, column=index, value=column.field)

@@ -202,6 +202,13 @@ def test_the_template_has_headers_an_example_drop_downs_and_the_rules(registry, 
     assert [c.value for c in sheet[1]] == [c.zh for c in layout]
     example = {c.field: v.value for c, v in zip(layout, sheet[2], strict=True)}
     assert example["kind"] == "企业" and example["permit_valid_until"] == "2029-12-31"
+    assert example["division"] == "gqc"  # the rule's example, a division this ledger has
+    other = {**coded, "division": ["szc", "hhc"], "district": ["武进区"]}  # another bureau's
+    book2 = openpyxl.load_workbook(io.BytesIO(template_bytes("targets", other)))
+    again = {c.field: v.value for c, v in zip(layout, book2["targets"][2], strict=True)}
+    assert again["division"] == "szc" and again["district"] == "武进区"  # its own, not the demo's
+    without = openpyxl.load_workbook(io.BytesIO(template_bytes("targets", None)))["targets"]
+    assert {c.field: v.value for c, v in zip(layout, without[2], strict=True)} == example
     lists = book[LISTS_SHEET]
     validated = {}
     for check in sheet.data_validations.dataValidation:
