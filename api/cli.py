@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 
-from ledger.datadir import PRIVATE_UMASK
 from ledger.errors import LedgerError
 from verify.chinese_parser import ChineseArgumentParser
 
@@ -65,10 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "data", None):
-        # What a command creates in the data directory (read models, a rotated key) is its
-        # owner's alone, as under `init` and `serve`: `serve` refuses a directory others read.
-        os.umask(PRIVATE_UMASK)
     try:
         try:
             status = int(args.func(args))

@@ -32,7 +32,7 @@ from eventsourcing.persistence import EventStore, Notification, StoredEvent
 from .application import LedgerApp
 from .errors import BadInput
 from .mapper import parse_time
-from .storage import for_driver, is_postgres
+from .storage import for_driver, is_postgres, stored_id
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -232,7 +232,7 @@ class _CappedRecorder:
                     f"WHERE originator_id = ? AND {column} <= ?",
                     postgres,
                 ),
-                (aggregate if postgres else aggregate.hex, self.cap),
+                (stored_id(aggregate, postgres), self.cap),
             )
             row = c.fetchone()
         return int(row["v"] or 0) if row is not None else 0

@@ -17,6 +17,14 @@ from .errors import ConfigurationError
 PRIVATE_UMASK = 0o077
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to the new file ``path``, its owner's alone (0600) whatever the umask;
+    FileExistsError if it exists (a key or secret is never overwritten)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
+
+
 def secure(data_dir: Path) -> None:
     """Create ``data_dir`` 0700 (or tighten a new, empty one) and set the umask to 077."""
     os.umask(PRIVATE_UMASK)

@@ -10,6 +10,7 @@ from verify.errors import KeyFormatError
 from verify.keys import SignerKey, VerifierKey, parse_signer_key, parse_verifier_key
 
 from .config import KEY_HISTORY
+from .datadir import write_private
 from .errors import ConfigurationError
 
 
@@ -23,12 +24,8 @@ def create_key(path: Path, name: str) -> SignerKey:
         raise ConfigurationError(f"{path} exists already; refusing to overwrite a ledger key")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = SignerKey.generate(name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.to_text() + "\n")
-    fd = os.open(path.with_suffix(".pub"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:  # 0600 too: the data directory's rule
-        f.write(str(key.verifier) + "\n")
+    write_private(path, key.to_text() + "\n")
+    write_private(path.with_suffix(".pub"), str(key.verifier) + "\n")  # the directory's rule
     return key
 
 

@@ -18,13 +18,13 @@ all against a reference): back it up with the keys, never with the log.
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verify.keys import SignerKey
 
+from .datadir import write_private
 from .errors import ConfigurationError
 from .keyfile import load_key
 
@@ -41,10 +41,7 @@ def derived(signer: SignerKey) -> bytes:
 
 
 def write(data_dir: Path, key: bytes) -> None:
-    path = data_dir / FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.hex() + "\n")
+    write_private(data_dir / FILE, key.hex() + "\n")
 
 
 def ref_key(app: LedgerApp) -> bytes:

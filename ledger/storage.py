@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
@@ -104,6 +105,12 @@ def for_driver(statement: str, postgres: bool) -> str:
     """A statement written with ``?`` placeholders (sqlite3's) as the store's driver takes it:
     psycopg wants ``%s``."""
     return statement.replace("?", "%s") if postgres else statement
+
+
+def stored_id(uid: UUID, postgres: bool) -> Any:
+    """An aggregate's id as the events table holds it, for a query parameter: PostgreSQL its
+    uuid, SQLite its hex text."""
+    return uid if postgres else uid.hex
 
 
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:

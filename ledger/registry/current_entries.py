@@ -16,7 +16,7 @@ from verify.merkle import leaf_hash
 from ..application import LedgerApp
 from ..errors import TamperedEvent
 from ..mapper import SigningMapper
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, stored_id
 from .bulk import BATCH, Checked
 from .entry_states import KEEP_AFTER, EntryStates
 from .entry_states import TABLE as KEPT_TABLE
@@ -117,7 +117,7 @@ def _histories(
         return {}
     pg = is_postgres(app.recorder)
     marks = for_driver(", ".join(["?"] * len(ids)), pg)
-    params = list(ids) if pg else [i.hex for i in ids]
+    params = [stored_id(i, pg) for i in ids]
     events = app.events_table
     # From the kept states on: each kept row (found by its key) joined to its entry's records
     # from its version on (a range of the events table's key).

@@ -56,7 +56,7 @@ from uuid import UUID
 from verify.merkle import leaf_hash
 
 from ..application import LedgerApp
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, stored_id
 from . import cells
 from .cells import Layouts
 
@@ -185,10 +185,6 @@ class ImportDigests:
         dictionaries by column name)."""
         return [tuple(r.values()) for r in rows] if self._pg else rows
 
-    def _entry(self, uid: UUID) -> Any:
-        """An entry's id as the events table holds it (a query parameter)."""
-        return uid if self._pg else uid.hex
-
     def known(self, row_digests: Sequence[bytes]) -> dict[bytes, Known]:
         """Of these row digests, those kept for an entry whose last stored record is the one
         sealed with them, with that entry: one indexed query for a batch, joining each kept
@@ -233,7 +229,7 @@ class ImportDigests:
                 f"WHERE e.originator_id IN ({marks}) AND {self._later}",
                 self._pg,
             ),
-            [self._entry(uid) for uid in uids],
+            [stored_id(uid, self._pg) for uid in uids],
         )
         return {
             self._hex(aggregate): (version, at, self._leaf(record))

@@ -53,7 +53,7 @@ from verify.merkle import leaf_hash
 
 from ..application import LedgerApp
 from ..mapper import format_time, parse_time
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, stored_id
 from ..transactions import held
 
 TABLE = "entry_states"
@@ -144,10 +144,6 @@ class EntryStates:
     def _sql(self, statement: str) -> str:
         return for_driver(statement, self._pg)
 
-    def _entry(self, uid: UUID) -> Any:
-        """An entry's id as the events table holds it (a query parameter)."""
-        return uid if self._pg else uid.hex
-
     def _sealed(self, uid: UUID, version: int, leaf: bytes, digest: bytes, body: bytes) -> bytes:
         mac = self._keyed.copy()
         mac.update(b"%s:%d:%b%b%b" % (uid.hex.encode(), version, leaf, digest, body))
@@ -168,7 +164,7 @@ class EntryStates:
                     f"SELECT entry, version, leaf_hash, digest, seal, body FROM {TABLE} "
                     f"WHERE entry IN ({marks})"
                 ),
-                [self._entry(uid) for uid in uids],
+                [stored_id(uid, self._pg) for uid in uids],
             )
             rows = c.fetchall()
         found: dict[UUID, KeptState] = {}
@@ -220,7 +216,7 @@ class EntryStates:
                 continue
             uid, version, leaf = entry.id, entry.version, leaf_hash(record)
             seal = self._sealed(uid, version, leaf, digest, body)
-            rows.append((self._entry(uid), version, leaf, digest, seal, body))
+            rows.append((stored_id(uid, self._pg), version, leaf, digest, seal, body))
         if not rows:
             return
         statement = self._sql(
