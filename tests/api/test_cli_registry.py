@@ -3,6 +3,7 @@ export files. On SQLite and, through DRAWLEDGER_DATABASE, on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -84,8 +85,22 @@ def _token_file(data: str, official: str, tmp_path: Path) -> list[str]:
     return ["--token-file", str(path)]
 
 
+# The ledgers a test opened to look (``_registry``), closed when it ends: left to the collector,
+# their PostgreSQL connections could outlive the session's check that none is left open.
+_OPENED: list[LedgerApp] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_what_the_test_opened() -> Iterator[None]:
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def _registry(data: str) -> Registry:
-    return Registry(LedgerApp.open(Path(data)))
+    app = LedgerApp.open(Path(data))
+    _OPENED.append(app)
+    return Registry(app)
 
 
 def _official(data: str, code: str, division: str, roles: str, *extra: str) -> int:

@@ -90,7 +90,10 @@ def test_the_operator_erases_from_the_cli_by_id_number_and_the_export_leaves_the
     printed = capsys.readouterr()
     assert ref in printed.out + printed.err  # the warning names the left-out reference
     registry = Registry(LedgerApp.open(Path(data)))
-    assert registry.app.get(target_id("individual", ref), Target).personal_data_erased
+    try:
+        assert registry.app.get(target_id("individual", ref), Target).personal_data_erased
+    finally:
+        registry.app.close()
 
 
 def _individuals(registry: Any) -> list[Any]:
