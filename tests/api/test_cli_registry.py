@@ -44,8 +44,14 @@ def _database_url(env: dict[str, str]) -> str:
     return f"postgresql://{user}:{password}@{host}:{port}/{db}"
 
 
+# The ledgers a test opened to look (``_registry``), closed when its ``data`` ends (every
+# module that imports ``_registry`` takes ``data``): left to the collector, their PostgreSQL
+# connections could outlive the session's check that none is left open.
+_OPENED: list[LedgerApp] = []
+
+
 @pytest.fixture
-def data(store_env, tmp_path, monkeypatch, capsys) -> str:
+def data(store_env, tmp_path, monkeypatch, capsys) -> Iterator[str]:
     """A ledger initialised by 'drawledger init', with the bureau's divisions and items."""
     if store_env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         monkeypatch.setenv("DRAWLEDGER_DATABASE", _database_url(store_env))
@@ -69,7 +75,11 @@ def data(store_env, tmp_path, monkeypatch, capsys) -> str:
         request = ["--on-request-of", f"head-{division}", "--request-ref", "报送事项清单的函"]
         assert drawledger(["import", "items", str(items), "--data", directory, *request]) == 0
     capsys.readouterr()
-    return directory
+    try:
+        yield directory
+    finally:
+        while _OPENED:
+            _OPENED.pop().close()
 
 
 # The operator imports gqc's rows on the written request of gqc's head, who may write them.
@@ -83,18 +93,6 @@ def _token_file(data: str, official: str, tmp_path: Path) -> list[str]:
     path.write_text(token + "\n", encoding="utf-8")
     path.chmod(0o600)  # a token file others can read is refused
     return ["--token-file", str(path)]
-
-
-# The ledgers a test opened to look (``_registry``), closed when it ends: left to the collector,
-# their PostgreSQL connections could outlive the session's check that none is left open.
-_OPENED: list[LedgerApp] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_what_the_test_opened() -> Iterator[None]:
-    yield
-    while _OPENED:
-        _OPENED.pop().close()
 
 
 def _registry(data: str) -> Registry:
