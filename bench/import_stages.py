@@ -64,7 +64,7 @@ def _patch(spent: Spent) -> None:
 
     stages: list[tuple[Any, str, str]] = [
         (bulk, "checked_rows", "checking rows (checked_rows: digest, parse, references)"),
-        (importer.bulk, "current_records", "reading existing entries (current_records)"),
+        (importer.current_entries, "current_records", "reading existing entries (current_records)"),
         (importer.bulk, "authorised", "authority (authorised)"),
         (importer.bulk, "planned", "planning changes (planned)"),
         (recording, "_target_change", "building events (_target_change, with _keep)"),
