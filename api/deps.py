@@ -30,7 +30,8 @@ from projections.oversight import Oversight
 from projections.queries import COUNTED_UP_TO, MAX_LIMIT
 from projections.trail_queries import Trails
 
-from .legal.session import Reader, reader_of
+from .legal.session import LEGAL
+from .page_session import Reader
 from .public_column.pages import Column
 
 _bearer = HTTPBearer(auto_error=False, description="an API token from 'drawledger token issue'")
@@ -109,7 +110,7 @@ OfficialDep = Annotated[Official, Depends(get_official)]
 def get_reader(request: Request, registry: RegistryDep) -> Reader:
     """The reader of the legal pages: their session cookie's official, or a bearer token's
     (``api/legal/session.py``; the login form when there is none)."""
-    return reader_of(request, registry)
+    return LEGAL.reader_of(request, registry)
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]

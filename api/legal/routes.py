@@ -37,7 +37,7 @@ from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
-from .. import errors
+from .. import errors, page_session
 from ..answers import page_count
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
@@ -53,8 +53,8 @@ from ..problem_texts import domain_detail
 from ..public_column.pages import china_time
 from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
-from . import labels, problems, session
-from .session import LoginNeeded
+from . import labels, problems
+from .session import LEGAL
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
@@ -109,7 +109,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 @router.get("/login", response_class=HTMLResponse, dependencies=[_NOW])
 def login_page(request: Request, next: str = "/legal") -> HTMLResponse:
     """The login form: paste an API token (``drawledger token issue``)."""
-    return _page(request, "login.html", next=_inside(next), problem=None)
+    return _page(request, "login.html", next=LEGAL.inside(next), problem=None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -121,14 +121,14 @@ def login(
 ) -> Response:
     """Check the token and keep it in the browser session; back to the form, saying why, if
     it is refused."""
-    session.same_origin(request)
+    LEGAL.same_origin(request)
     try:
-        session.log_in(registry, token)
+        LEGAL.log_in(registry, token)
     except Forbidden as e:
         why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
-        return _page(request, "login.html", 403, next=_inside(next), problem=why)
-    response = RedirectResponse(_inside(next), status_code=303)
-    session.keep(response, request, token)
+        return _page(request, "login.html", 403, next=LEGAL.inside(next), problem=why)
+    response = RedirectResponse(LEGAL.inside(next), status_code=303)
+    LEGAL.keep(response, request, token)
     return response
 
 
@@ -137,9 +137,9 @@ def logout(
     request: Request, reader: ReaderDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """End the session."""
-    session.check_csrf(request, reader, csrf)
+    LEGAL.check_csrf(request, reader, csrf)
     response = RedirectResponse("/legal/login", status_code=303)
-    session.forget(response)
+    LEGAL.forget(response)
     return response
 
 
@@ -280,18 +280,13 @@ def dispute(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The "make a dispute file" button: the zip ``POST /disputes`` gives."""
-    session.check_csrf(request, reader, csrf)
+    LEGAL.check_csrf(request, reader, csrf)
     name, data, manifest = files.archive(reader.official, kind, key, as_of or None)
     return archive(name, data, manifest["as_of"])
 
 
 def _problem_page(request: Request, status: int, heading: str, detail: str) -> Response:
     return _page(request, "problem.html", status, heading=heading, detail=detail, code=status)
-
-
-def _inside(target: str) -> str:
-    """Where to go after logging in: a legal page, never another site."""
-    return target if target.startswith("/legal") and "//" not in target else "/legal"
 
 
 def install(app: FastAPI) -> None:
@@ -302,10 +297,4 @@ def install(app: FastAPI) -> None:
     app.middleware("http")(problems.for_browser(_problem_page))
     app.include_router(router)
     app.mount("/legal/static", StaticFiles(directory=HERE / "static"), name="legal-static")
-
-    @app.exception_handler(LoginNeeded)
-    async def _login(request: Request, e: LoginNeeded) -> Response:
-        target = urlencode({"next": request.url.path})
-        response = RedirectResponse(f"/legal/login?{target}", status_code=303)
-        session.forget(response)
-        return response
+    page_session.install(app)

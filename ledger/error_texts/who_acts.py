@@ -92,14 +92,15 @@ WHO_ACTS: list[tuple[str, str]] = [
         r"official (?P<code>\S+) has no active token (?P<token>\S+)",
         "工作人员 {code} 没有有效的令牌 {token}",
     ),
-    # the legal office's pages (api/legal/session.py)
+    # the service's own pages (api/page_session.py)
     (
-        r"a form of the legal pages is posted from their own pages only",
-        "法制审核页面的表单只能从其自身页面提交",
+        r"a form of the pages under (?P<path>\S+) is posted from their own pages only",
+        "{path} 下页面的表单只能从其自身页面提交",
     ),
     (
-        r"a form of the legal pages is posted from (?P<own>\S+) only, not (?P<origin>\S+)",
-        "法制审核页面的表单只能从 {own} 提交，而非 {origin}",
+        r"a form of the pages under (?P<path>\S+) is posted from (?P<own>\S+) only, "
+        r"not (?P<origin>\S+)",
+        "{path} 下页面的表单只能从 {own} 提交，而非 {origin}",
     ),
     (
         r"the form's csrf field is missing or wrong: reload the page and retry",

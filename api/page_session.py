@@ -1,0 +1,160 @@
+"""Logging in to the service's own pages with an official's API token: the legal office's
+(``/legal``) and the registry office's (``/office``), each a ``PageSession``.
+
+The official pastes their bearer token once into the pages' login form; the service checks it
+(a live token of an active official whom the pages admit: ``admits``) and keeps it in the
+browser session as a cookie that is
+
+- a session cookie (no expiry: gone when the browser closes; "退出登录" clears it at once),
+- ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (never sent on a request another
+  site starts), ``Path=`` the pages' own prefix (never sent to the other pages, the public
+  column, the API or anything else the service serves), ``Secure`` when the page came over
+  HTTPS.
+
+The token itself is checked on every request, so a revoked token or a deactivated official is
+out at the next click. Every POST under the prefix (log in, log out, make a dispute file,
+import a file) must come from the service's own pages: its ``Origin`` (or, without one, its
+``Referer``) must be the service's, and a logged-in POST carries a form field ``csrf`` derived
+from the token (HMAC-SHA-256 of it under a fixed label): another site can neither read nor
+compute it. A request carrying ``Authorization: Bearer`` instead of the cookie is read like any
+API call (the header is never sent by a browser on its own, so it needs no CSRF field).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+
+from ledger.errors import Forbidden
+from ledger.registry.officials import Official
+from ledger.registry.service import Registry
+
+from .problem_texts import domain_detail
+
+_CSRF_LABEL = b"drawledger legal pages: csrf"
+
+
+class LoginNeeded(Exception):
+    """No credential, or one that is no longer valid: the pages send the browser to log in."""
+
+    def __init__(self, why: str, pages: PageSession) -> None:
+        super().__init__(why)
+        self.why = why
+        self.pages = pages  # whose login form the browser is sent to
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The official using the pages, and the CSRF field of their session."""
+
+    official: Official
+    csrf: str  # empty for a bearer-header request (no cookie: nothing to forge)
+
+
+def csrf_for(token: str) -> str:
+    """The CSRF field of a session holding ``token``."""
+    return hmac.new(_CSRF_LABEL, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """The login of one set of pages: its cookie, its path, and whom it admits (``admits``
+    raises Forbidden, saying why, for an official the pages are not for)."""
+
+    cookie: str
+    path: str
+    admits: Callable[[Official], object]
+
+    def reader_of(self, request: Request, registry: Registry) -> Reader:
+        """The logged-in official (``LoginNeeded`` without a valid credential; Forbidden for
+        an official the pages do not admit)."""
+        bearer = _bearer(request)
+        token = bearer or request.cookies.get(self.cookie)
+        if not token:
+            raise LoginNeeded("请先登录", self)
+        try:
+            official = registry.authenticate(token)
+        except Forbidden as e:
+            why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
+            raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{why}）", self) from None
+        self.admits(official)
+        return Reader(official, "" if bearer else csrf_for(token))
+
+    def log_in(self, registry: Registry, token: str) -> Official:
+        """The official ``token`` authenticates, if the pages admit them (Forbidden
+        otherwise, saying why)."""
+        official = registry.authenticate(token.strip())
+        self.admits(official)
+        return official
+
+    def keep(self, response: Response, request: Request, token: str) -> None:
+        """Keep ``token`` in the browser session (the cookie described above)."""
+        response.set_cookie(
+            self.cookie,
+            token.strip(),
+            path=self.path,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    def forget(self, response: Response) -> None:
+        """End the session: the cookie is cleared."""
+        response.delete_cookie(self.cookie, path=self.path, httponly=True, samesite="strict")
+
+    def same_origin(self, request: Request) -> None:
+        """Forbidden unless a POST comes from the service's own pages (its ``Origin``, or
+        without one its ``Referer``, is this service; a browser that names neither is refused
+        too)."""
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        origin = request.headers.get("origin")
+        if origin is None:
+            referer = request.headers.get("referer")
+            if referer is None:
+                raise Forbidden(
+                    f"a form of the pages under {self.path} is posted from their own pages only"
+                )
+            parts = urlsplit(referer)
+            origin = f"{parts.scheme}://{parts.netloc}"
+        if origin != own:
+            raise Forbidden(
+                f"a form of the pages under {self.path} is posted from {own} only, not {origin}"
+            )
+
+    def check_csrf(self, request: Request, reader: Reader, field: str | None) -> None:
+        """Forbidden unless a logged-in POST carries its session's CSRF field (a bearer-header
+        request needs none) and comes from the service's own pages."""
+        if not reader.csrf:
+            return
+        self.same_origin(request)
+        if field is None or not hmac.compare_digest(field, reader.csrf):
+            raise Forbidden("the form's csrf field is missing or wrong: reload the page and retry")
+
+    def inside(self, target: str) -> str:
+        """Where to go after logging in: one of these pages, never another site."""
+        inside = target.startswith(self.path) and "//" not in target
+        return target if inside else self.path
+
+
+def install(app: FastAPI) -> None:
+    """Send a browser without a valid credential on any of the pages to their login form
+    (its cookie cleared), back to the page it asked for once logged in."""
+
+    @app.exception_handler(LoginNeeded)
+    async def _login(request: Request, e: LoginNeeded) -> Response:
+        target = urlencode({"next": request.url.path})
+        response = RedirectResponse(f"{e.pages.path}/login?{target}", status_code=303)
+        e.pages.forget(response)
+        return response
