@@ -21,6 +21,8 @@ from ledger.registry.service import Registry
 from . import as_of, docs_pages, errors, openapi_errors
 from .body_limit import BodyLimit, BodyLimits
 from .legal.routes import install as install_legal_pages
+from .office.routes import OFFICE
+from .office.routes import install as install_office_pages
 from .public_column.routes import install as install_public_column
 from .routes import (
     assessment,
@@ -105,7 +107,11 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     app.middleware("http")(_ledger_position)
     as_of.install(app)  # Ledger-As-Of also on a problem about the position answered for
     # An upload's token is checked before its body is read; inside the limit on its size.
-    app.add_middleware(UploadGate, authenticate=app.state.registry.authenticate)
+    app.add_middleware(
+        UploadGate,
+        authenticate=app.state.registry.authenticate,
+        cookies={OFFICE.path: OFFICE.cookie},  # the registry office's import form
+    )
     app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)
     app.include_router(registry.router)
@@ -125,5 +131,6 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     docs_pages.install(app)
     install_public_column(app)  # the public column (公示专栏) at /column
     install_legal_pages(app)  # the legal office's and auditors' pages at /legal
+    install_office_pages(app)  # the registry office's pages at /office
     openapi_errors.install(app)  # every operation's error answers documented
     return app

@@ -9,11 +9,16 @@ without a token 401 and one with a refused token 403 before it reads the body; t
 authenticates the request again as every route does (and checks the role). Other bodies (JSON)
 are small (1 MiB by default) and some routes take them without a token (a witness's
 cosignature), so they are left to the routes.
+
+A page of the service's own that takes an upload (the registry office's import form,
+``api/office``) carries the token in its session cookie instead of the header: ``cookies``
+names, by path prefix, the cookie the gate reads there when the header is absent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from http.cookies import SimpleCookie
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,9 +32,15 @@ from .errors import detail_of, problem, store_failure_problem
 class UploadGate:
     """ASGI middleware: ``authenticate(token)`` (raising Forbidden) before an upload is read."""
 
-    def __init__(self, app: ASGIApp, authenticate: Callable[[str], object]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticate: Callable[[str], object],
+        cookies: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.authenticate = authenticate
+        self.cookies = dict(cookies or {})  # path prefix -> the session cookie read there
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_upload(_header(scope, b"content-type")):
@@ -37,6 +48,8 @@ class UploadGate:
             return
         scheme, _, token = _header(scope, b"authorization").strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
+            scheme, token = "bearer", self._session_token(scope)
+        if not token.strip():
             detail = "上传文件须带请求头 'Authorization: Bearer <令牌>'；在读取文件内容之前即已拒绝"
             await problem(401, "not_authenticated", detail)(scope, receive, send)
             return
@@ -52,6 +65,19 @@ class UploadGate:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _session_token(self, scope: Scope) -> str:
+        """The token in the session cookie of the pages the request is for, if any."""
+        path = str(scope.get("path", ""))
+        for prefix, name in self.cookies.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(_header(scope, b"cookie"))
+                except Exception:  # a malformed Cookie header: no session
+                    return ""
+                return jar[name].value if name in jar else ""
+        return ""
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -37,7 +37,7 @@ from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
-from .. import errors, page_session
+from .. import errors, page_problems, page_session
 from ..answers import page_count
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
@@ -53,8 +53,8 @@ from ..problem_texts import domain_detail
 from ..public_column.pages import china_time
 from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
-from . import labels, problems
-from .session import LEGAL
+from . import labels
+from .session import LEGAL, PATH
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
@@ -293,8 +293,8 @@ def install(app: FastAPI) -> None:
     """Add the legal pages, their static files (ECharts, the charts' script, the style) and
     the redirect to the login form for a request without a valid credential."""
     app.state.oversight = Oversight(app.state.ledger)
-    errors.add_problem_page(app, problems.page_for(_problem_page))  # a fault (500) too
-    app.middleware("http")(problems.for_browser(_problem_page))
+    errors.add_problem_page(app, page_problems.page_for(_problem_page, PATH))  # a 500 too
+    app.middleware("http")(page_problems.for_browser(_problem_page, PATH))
     app.include_router(router)
     app.mount("/legal/static", StaticFiles(directory=HERE / "static"), name="legal-static")
     page_session.install(app)

@@ -71,6 +71,11 @@ REGISTRY: list[tuple[str, str]] = [
     ),
     (r"event at notification id (?P<n>\d+) is not sealed yet", "位置 {n} 的事件尚未封存"),
     (r"division (?P<code>\S+) exists already", "处室 {code} 已存在"),
+    (
+        r"the file chosen is not the file previewed \(its SHA-256 differs\): preview it "
+        r"first, then record it from the preview's page",
+        "所选文件与预览的文件不同（SHA-256 不一致）：请先预览该文件，再在预览页上确认记录",
+    ),
     (r"official (?P<code>\S+) exists already", "工作人员 {code} 已存在"),
     (
         r"official code (?P<code>\S+) is the ledger's operator's",

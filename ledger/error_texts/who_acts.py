@@ -103,6 +103,12 @@ WHO_ACTS: list[tuple[str, str]] = [
         "{path} 下页面的表单只能从 {own} 提交，而非 {origin}",
     ),
     (
+        r"official (?P<code>\S+) \(roles: (?P<roles>.*)\) may not use the registry office's "
+        r"pages: they are for the officials who may write a registry",
+        "工作人员 {code}（角色：{roles}）不能使用登记办理页面：该页面供可维护检查对象、执法人员"
+        "或抽查事项名录的工作人员使用",
+    ),
+    (
         r"the form's csrf field is missing or wrong: reload the page and retry",
         "表单的 csrf 字段缺失或有误：请刷新页面后重试",
     ),

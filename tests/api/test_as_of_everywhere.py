@@ -154,6 +154,8 @@ def test_every_get_route_honours_or_refuses_as_of(service):
         "/proofs/consistency",
         "/health",
         "/legal/login",
+        "/office/login",
+        "/office",
         *[p for p in paths if p.startswith("/column")],
     }
     assert {
