@@ -38,7 +38,7 @@ from verify.authority_rules import PERMISSIONS
 
 from .. import errors, page_problems, page_session
 from ..as_of import AtDep, refuse_as_of
-from ..deps import RegistryDep
+from ..deps import PoliciesDep, RegistryDep
 from ..importing import import_file
 from ..page_session import PageSession, Reader
 from ..problem_texts import domain_detail, report_answer
@@ -138,10 +138,17 @@ def logout(
 
 
 @router.get("", response_class=HTMLResponse, dependencies=[_NOW])
-def home(request: Request, registry: RegistryDep) -> HTMLResponse:
-    """The registries the official may write: templates and the import form."""
+def home(request: Request, registry: RegistryDep, policies: PoliciesDep) -> HTMLResponse:
+    """The registries the official may write: templates and the import form; and the
+    calendar's warning when it is near its end (the staff views show it too)."""
     reader = _reader(request, registry)
-    return _page(request, "home.html", reader=reader, writable=writable(reader.official))
+    return _page(
+        request,
+        "home.html",
+        reader=reader,
+        writable=writable(reader.official),
+        warnings=[w["zh"] for w in policies.calendar_warnings()],
+    )
 
 
 @router.get("/templates/{registry}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -240,6 +241,18 @@ def test_a_revoked_token_ends_the_session_at_the_next_click(service, registry):
     r = client.get("/office")
     assert r.status_code == 303 and r.headers["location"].startswith("/office/login")
     assert "Max-Age=0" in r.headers["set-cookie"]  # the stale cookie is cleared
+
+
+def test_the_home_page_says_when_the_working_day_calendar_runs_out(service, registry):
+    """From 60 days before the calendar's last day (chinesecalendar's 2026-12-31) the page
+    tells the officer, as /health and the staff views do; before that it says nothing."""
+    client, _ = _login(service, registry)
+    policies = service.state.policies
+    policies.today = lambda: date(2026, 12, 4)
+    late = client.get("/office")
+    assert "工作日历只到 2026-12-31" in _text(late.text) and 'id="calendar-warning"' in late.text
+    policies.today = lambda: date(2026, 10, 1)
+    assert 'id="calendar-warning"' not in client.get("/office").text
 
 
 def test_the_template_downloads_with_the_session(service, registry):
