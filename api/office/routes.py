@@ -3,8 +3,9 @@ Chinese, behind a login by an official's API token (``api/page_session.py``; the
 may write a registry: a division's clerks and heads, the plan aggregator for the roster).
 
 - ``/office``: the registries the official may write, each with its template workbook
-  (``/office/templates/{registry}``, as ``GET /imports/templates/{registry}`` gives it) and the
-  import form;
+  (``/office/templates/{registry}``, as ``GET /imports/templates/{registry}`` gives it), the
+  division's own entries as a file to edit and import again (``/office/exports/{registry}``, as
+  ``GET /exports/{registry}`` gives it), and the import form;
 - ``POST /office/imports``: the file checked and **previewed**, nothing recorded (the same
   report ``drawledger import --dry-run`` and ``POST /imports/{registry}?dry_run=true`` give:
   every bad row with its row, column, value and rule; every field a row would change on an
@@ -39,10 +40,11 @@ from verify.authority_rules import PERMISSIONS
 from .. import errors, page_problems, page_session
 from ..as_of import AtDep, refuse_as_of
 from ..deps import PoliciesDep, RegistryDep
-from ..importing import import_file
+from ..importing import export_bytes, import_file
 from ..page_session import PageSession, Reader
 from ..problem_texts import domain_detail, report_answer
 from ..public_column.pages import china_time
+from ..routes.exports import warning_headers
 from ..templates import template_bytes
 
 HERE = Path(__file__).parent
@@ -211,6 +213,25 @@ def import_page(
         report=report_answer(report),
         writable=writable(reader.official),
     )
+
+
+@router.get("/exports/{registry}")
+def export(registry: Registry, request: Request, service: RegistryDep, at: AtDep) -> Response:
+    """The official's own division's entries of a registry as an .xlsx file an import reads
+    back unchanged (``GET /exports/{registry}``, reached with the session): the file to edit
+    and import again."""
+    official = _reader(request, service).official
+    data, count, warnings = export_bytes(
+        at.ledger, registry, ".xlsx", "zh", as_of=at.position if at.asked else None,
+        by=official.code,
+    )  # fmt: skip
+    name = f"{registry}-{official.division}.xlsx"
+    disposition = f'attachment; filename="{name}"'
+    response = Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+    response.headers.update({**HEADERS, "Registry-Rows": str(count)})
+    for header, value in warning_headers(warnings):
+        response.headers.append(header, value)
+    return response
 
 
 def _sha256(data: BinaryIO) -> str:

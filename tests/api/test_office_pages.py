@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.importing import import_file
 from api.legal.session import COOKIE as LEGAL_COOKIE
 from api.office.routes import OFFICE
 from api.page_session import csrf_for
@@ -79,7 +80,8 @@ def _text(page: str) -> str:
 def test_a_clerk_previews_a_file_then_records_the_file_previewed(service, registry):
     client, csrf = _login(service, registry)
     home = client.get("/office", headers={"Accept": "text/html"})
-    assert home.status_code == 200 and "名录导入" in home.text and "检查对象名录模板" in home.text
+    assert home.status_code == 200 and "名录导入" in home.text and "空白模板" in home.text
+    assert "/office/exports/targets" in home.text
     data = csv_bytes(TARGET_HEADERS_ZH, [target_row(1), target_row(2)], "utf-8-sig")
     before = count_events(registry.app)
 
@@ -253,6 +255,21 @@ def test_the_home_page_says_when_the_working_day_calendar_runs_out(service, regi
     assert "工作日历只到 2026-12-31" in _text(late.text) and 'id="calendar-warning"' in late.text
     policies.today = lambda: date(2026, 10, 1)
     assert 'id="calendar-warning"' not in client.get("/office").text
+
+
+def test_the_divisions_export_downloads_and_previews_back_as_nothing_to_record(service, registry):
+    client, csrf = _login(service, registry)
+    data = csv_bytes(TARGET_HEADERS_ZH, [target_row(1), target_row(2), target_row(3, "hhc")])
+    import_file(registry, "targets", data, by=None, source="setup")  # the operator: both
+    exported = client.get("/office/exports/targets")
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    assert exported.headers["registry-rows"] == "2"  # 工管处's two, not 河湖处's
+    assert "targets-gqc.xlsx" in exported.headers["content-disposition"]
+    before = count_events(registry.app)
+    back = _post(client, exported.content, name="targets-gqc.xlsx", csrf=csrf)
+    assert back.status_code == 200 and re.search(r'id="count-unchanged">2<', back.text)
+    assert 'id="nothing"' in back.text and 'id="record-form"' not in back.text
+    assert count_events(registry.app) == before
 
 
 def test_the_template_downloads_with_the_session(service, registry):
