@@ -100,4 +100,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     site = f"http://{args.host}:{args.port}"
     print(f"试用：drawledger serve --data {data} --host {args.host} --port {args.port}")
     print(f"  然后打开 {site}/column（公示栏）或 {site}/docs（API）")
+    print(
+        f"  工作人员页面：{site}/office（登记办理，办事员如 szc-clerk）、{site}/legal"
+        "（法制与审计，如 szc-legal），以其令牌登录："
+        f"drawledger token issue --data {data} --official szc-clerk"
+    )
     return 0
