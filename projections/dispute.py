@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
+from verify import dispute_manifest
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_rules import audit_file
@@ -131,11 +132,24 @@ def write_dispute(
         "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "records": records,
     }
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-    )
     write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record, str(key)), out)
+    _write_signed_manifest(app, manifest, out)
     return manifest
+
+
+def _write_signed_manifest(app: LedgerApp, manifest: dict[str, Any], out: Path) -> None:
+    """``manifest.json`` listing every file written (``files``: the reports too, with their
+    SHA-256) and ``manifest.sig``, the ledger key's signature of its bytes
+    (verify/dispute_manifest.py): what the file is about, as of when, which records are acts
+    and which reports came with them are the ledger's word, not anyone's later edit."""
+    manifest["files"] = dispute_manifest.file_digests(out)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    body = text.encode("utf-8")
+    (out / dispute_manifest.MANIFEST).write_bytes(body)
+    signature = app.signer.sign(dispute_manifest.message(body))
+    (out / dispute_manifest.SIGNATURE).write_text(
+        dispute_manifest.signature_text(app.signer.key_id, signature), encoding="ascii"
+    )
 
 
 def _write_as_of(app: LedgerApp, tree: TiledTree, position: int, out: Path) -> tuple[int, str]:

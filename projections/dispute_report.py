@@ -10,7 +10,6 @@ them: they tell, the records prove.
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy import Engine, select
 from ledger.labels import event_label, role_label, rule_label
 from verify.dispute_rules import DisputeAudit
 from verify.finding_texts import finding_text
-from verify.workdays import CHINA
+from verify.workdays import china_time
 
 from . import tables as t
 from .pdf import Section, pdf_bytes
@@ -61,7 +60,7 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
             (
                 n,
                 record["position"],
-                _china_time(row.time) if row is not None else "",
+                china_time(row.time) if row is not None else "",
                 (event_label(kind) if kind else "") + mark,
                 row.official if row is not None else "",
                 role_label(row.role) if row is not None else "",
@@ -104,6 +103,10 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
         "核验时还将重算每次抽取（检查对象与检查组），并就本材料所含事项审查规则执行情况（检查频次、"
         "检查组人数与组成、回避、资格、执法证件有效期、期限）；覆盖率和参与率须以完整账本审查。"
         "规则审查发现不属于完整性错误，单独列出。",
+        "本报告不是证据：它是账本运营方依据签名记录所作的说明。证据是 evidence.jsonl 中的签名记录、"
+        "checkpoint.note（签名检查点）、draws/ 中的抽取总体与名录、as_of.json，以及经账本签署的"
+        "清单 manifest.json（manifest.sig）；清单记有本报告的摘要，核验程序据此确认本报告是"
+        "随材料出具的原件，但不核对报告所述——如有出入，以签名记录为准。",
     ]
 
 
@@ -128,14 +131,13 @@ def _findings_intro(audit: DisputeAudit) -> list[str]:
         + "、".join(rule_label(r) for r in audit.not_judged)
         + "。",
         "发现不属于完整性错误：账本是否完整由核验步骤 1–6 判定，规则是否得到遵守另行列出。"
-        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现（以英文输出），"
-        "不读取本报告。",
+        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现，不读取本报告。",
     ]
 
 
 def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
     """One row per finding: number, the rule in Chinese, the finding in Chinese
-    (``verify/finding_texts.py``; the verifier prints it in English), and each event behind it
+    (``verify/finding_texts.py``; the verifier prints the same text), and each event behind it
     by position, its Chinese name, its record and its time (China time)."""
     positions = {e.position for f in audit.audit.findings for e in f.events}
     with engine.connect() as conn:
@@ -148,7 +150,7 @@ def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
     for n, f in enumerate(audit.audit.findings, 1):
         events = "；".join(
             f"位置 {e.position} {event_label(e.type)}（记录 {e.id}"
-            + (f"，{_china_time(times[e.position])}" if e.position in times else "")
+            + (f"，{china_time(times[e.position])}" if e.position in times else "")
             + "）"
             for e in f.events
         )
@@ -213,11 +215,6 @@ def _report_pdf(
         widths=(0.6, 2.0, 5.0, 5.0),
     )
     return pdf_bytes(_title(manifest), [table, findings])
-
-
-def _china_time(text: str) -> str:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 _PAGE = """<!doctype html>

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import dispute_anchor, dispute_draws, dispute_rules
+from . import dispute_anchor, dispute_draws, dispute_manifest, dispute_rules
 from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
@@ -67,6 +67,7 @@ class DisputeReport:
     records: int = 0
     audit: dispute_rules.DisputeAudit | None = None  # run only on a file that verifies
     audit_problem: str = ""  # why the audit could not run
+    unlisted: list[str] = field(default_factory=list)  # files the signed manifest does not list
 
     @property
     def ok(self) -> bool:
@@ -82,6 +83,7 @@ class DisputeReport:
                 out.append(f"    …… 另有 {len(failures) - 20} 项")
         verdict = "核验通过" if self.ok else "核验未通过"
         out.append(f"{'通过' if self.ok else '失败'}：争议材料{verdict}（{self.records} 条记录）")
+        out += _what_is_evidence(self.unlisted)
         if self.audit is not None:
             out += self.audit.lines()
         else:
@@ -99,9 +101,24 @@ class DisputeReport:
                     for n, (name, failures) in enumerate(self.steps, 1)
                 ],
             },
+            "unlisted_files": self.unlisted,
             "rules": None if self.audit is None else self.audit.to_json(),
             "rules_not_run": None if self.audit is not None else self.audit_problem or NOT_VERIFIED,
         }
+
+
+def _what_is_evidence(unlisted: list[str]) -> list[str]:
+    """What the check proved with which files, and what it did not read."""
+    out = [
+        "       证据：evidence.jsonl 中的签名记录（第 2–4 步）、checkpoint.note（第 1 步）、"
+        "draws/ 中的抽取总体与名录（第 5 步）、as_of.json（第 2 步），以及经账本签署的"
+        f"清单 {dispute_manifest.MANIFEST}（第 3 步）。",
+        "       报告（report.html、report.pdf）不是证据：核验程序不读取其内容，只核对它们与"
+        "账本签署的清单所记摘要一致，即为账本运营方随材料出具的原件；报告所述须以签名记录为准。",
+    ]
+    if unlisted:
+        out.append("       未列入清单、未经核验的文件（不属于本材料）：" + "、".join(unlisted[:20]))
+    return out
 
 
 def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
@@ -219,7 +236,9 @@ def check_dispute(
         )
     if [p for p, _, _ in found] != sorted({p for p, _, _ in found}):
         failures.append("记录未按账本顺序排列，或有记录重复")
-    report.steps.append(("清单所列恰为这些记录", failures))
+    signed, report.unlisted = dispute_manifest.check(directory, manifest.get("files"), key)
+    failures += signed
+    report.steps.append(("清单经账本签署，所列恰为这些记录，材料中的文件未被改动", failures))
 
     # (4): each record's chain is whole from its creation
     failures = []
