@@ -51,6 +51,7 @@ from verify.note import parse_checkpoint, verify_note
 from . import tables as t
 from .dispute_populations import write_populations
 from .dispute_report import write_reports
+from .trail_queries import target_key
 
 FORMAT = "drawledger-dispute/v1"
 SUBJECTS = ("target", "draw", "inspection", "official")
@@ -82,6 +83,8 @@ def write_dispute(
             f"as_of {position}: the signed checkpoint covers positions 1 to {sealed} "
             "(seal the ledger to cover later ones)"
         )
+    if kind == "target":
+        key = target_key(key)  # a credit code as typed (full-width, lower case), a person-… ref
     if out.exists() and any(out.iterdir()):
         raise BadInput(f"{out} is not empty: a dispute file goes into a new directory")
     acts = _acts_of(engine, kind, key, position)
@@ -132,7 +135,8 @@ def write_dispute(
         "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "records": records,
     }
-    write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record, str(key)), out)
+    audit = audit_file(kind, decoded, as_of_record, str(key))
+    write_reports(engine, manifest, acts, audit, out, decoded)
     _write_signed_manifest(app, manifest, out)
     return manifest
 
@@ -225,8 +229,9 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
     them all already); for each inspection of the file (those visits too), every act on it (its
     publications too), its source draw or directed record (so that whether those present were
     on the drawn team is judged for every visit), its target and the inspectors present; for
-    each draw, its selected targets and every inspector its walks reached (members, skips,
-    substitutes). Each is then taken with its record's whole chain (``_with_whole_chains``)."""
+    each draw, its plan, its selected targets and every inspector its walks reached (members,
+    skips, substitutes). Each is then taken with its record's whole chain
+    (``_with_whole_chains``)."""
     a, links = t.trail_acts, t.trail_links
     up_to = a.c.position <= position
     with engine.connect() as conn:
@@ -257,6 +262,12 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
         }
         drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
         of_draws = rows_where(a.c.aggregate_id.in_(drawn))
+        planned = {  # each draw's plan: who drafted, reviewed, submitted and uploaded it
+            str(r.payload["plan"])
+            for r in of_draws
+            if r.type == "draw.opened" and r.payload.get("plan")
+        }
+        of_plans = rows_where(a.c.aggregate_id.in_(planned))
         targets: set[str] = set()
         inspectors: set[str] = set()
         for r in [*rows, *on_them, *of_draws]:
@@ -270,7 +281,7 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
             ),
             a.c.type.in_(("target.registered", "inspector.registered")),
         )
-    return {int(r.position) for r in [*on_them, *policy, *of_draws, *registered]}
+    return {int(r.position) for r in [*on_them, *policy, *of_draws, *of_plans, *registered]}
 
 
 def _visits_in_the_years(conn: Any, rows_where: Any, inspections: set[str]) -> set[str]:

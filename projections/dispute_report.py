@@ -10,6 +10,7 @@ them: they tell, the records prove.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from verify.finding_texts import finding_text
 from verify.workdays import china_time
 
 from . import tables as t
+from .dispute_story import Events, Names, story
 from .pdf import Section, pdf_bytes
 
 _LABELS = {
@@ -32,17 +34,30 @@ _LABELS = {
 
 
 def write_reports(
-    engine: Engine, manifest: dict[str, Any], acts: set[int], audit: DisputeAudit, out: Path
+    engine: Engine,
+    manifest: dict[str, Any],
+    acts: set[int],
+    audit: DisputeAudit,
+    out: Path,
+    events: Events,
 ) -> None:
-    """``report.html`` and ``report.pdf`` of the dispute file in ``out``."""
-    rows = _report_rows(engine, manifest)
+    """``report.html`` and ``report.pdf`` of the dispute file in ``out``, whose records are
+    ``events`` and whose population files are already written."""
+    names = Names.read(engine)
+    populations = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((out / "draws").glob("*.json"))
+    }
+    subject = manifest["subject"]
+    told = story(subject["kind"], str(subject["key"]), events, populations, names)
+    rows = _report_rows(engine, manifest, names)
     (out / "report.html").write_text(
-        _report_html(manifest, acts, rows, audit, engine), encoding="utf-8"
+        _report_html(manifest, acts, rows, audit, engine, told), encoding="utf-8"
     )
-    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows, audit, engine))
+    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows, audit, engine, told))
 
 
-def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _report_rows(engine: Engine, manifest: dict[str, Any], names: Names) -> list[tuple[Any, ...]]:
     """One row per record, in log order: number, position, China time, the event in Chinese
     (``ledger/labels.py``), who, their role in Chinese, division, digest, and the event type."""
     a = t.trail_acts
@@ -62,9 +77,9 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
                 record["position"],
                 china_time(row.time) if row is not None else "",
                 (event_label(kind) if kind else "") + mark,
-                row.official if row is not None else "",
+                names.official(row.official) if row is not None else "",
                 role_label(row.role) if row is not None else "",
-                row.department if row is not None else "",
+                names.division(row.department) if row is not None else "",
                 record["digest"],
                 kind,
             )
@@ -72,6 +87,7 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
     return rows
 
 
+STORY = "案情经过（依据本材料的签名记录）"
 _HEADER = (
     "序号",
     "账本位置",
@@ -164,6 +180,7 @@ def _report_html(
     rows: list[tuple[Any, ...]],
     audit: DisputeAudit,
     engine: Engine,
+    told: list[Section],
 ) -> str:
     esc = html.escape
     findings = "\n".join(
@@ -185,6 +202,8 @@ def _report_html(
     )
     return _PAGE.format(
         title=esc(_title(manifest)),
+        story_heading=esc(STORY),
+        story="\n".join(_section_html(section) for section in told),
         intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
         header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
         rows=body,
@@ -200,8 +219,10 @@ def _report_pdf(
     rows: list[tuple[Any, ...]],
     audit: DisputeAudit,
     engine: Engine,
+    told: list[Section],
 ) -> bytes:
     table = Section(
+        heading="事件记录（按账本顺序）",
         paragraphs=_intro(manifest, acts),
         header=_HEADER,
         rows=[(*row[:7], f"{row[7][:32]}\n{row[7][32:]}") for row in rows],  # digest on two lines
@@ -214,13 +235,30 @@ def _report_pdf(
         rows=_finding_rows(audit, engine) or [("", "", "无。", "")],
         widths=(0.6, 2.0, 5.0, 5.0),
     )
-    return pdf_bytes(_title(manifest), [table, findings])
+    return pdf_bytes(_title(manifest), [Section(heading=STORY), *told, table, findings])
+
+
+def _section_html(section: Section) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in section.header)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in section.rows
+    )
+    return (
+        f"<h3>{esc(section.heading)}</h3>\n"
+        + "".join(f"<p>{esc(p)}</p>" for p in section.paragraphs)
+        + f'<table class="story" border="1" cellpadding="4" style="border-collapse:collapse;'
+        f'font-size:90%"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
+    )
 
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
 <body style="font-family:sans-serif;margin:2em">
 <h1>{title}</h1>
+<h2 id="story">{story_heading}</h2>
+{story}
+<h2 id="records">事件记录（按账本顺序）</h2>
 {intro}
 <table style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
 <thead><tr>{header}</tr></thead>

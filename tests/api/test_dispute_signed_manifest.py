@@ -8,6 +8,7 @@ files are evidence and that the reports are not."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,7 @@ def test_an_act_flag_turned_is_refused(made, tmp_path, capsys):
 def test_a_doctored_report_whose_dates_differ_from_the_records_is_refused(made, tmp_path, capsys):
     copy = _copy(made, tmp_path)
     page = (copy / "report.html").read_text(encoding="utf-8")
-    day = page.split("<td>")[3][:10]  # the first record's China date, as the table shows it
-    assert day[:4].isdigit()
+    [day, *_] = re.findall(r"(\d{4}-\d\d-\d\d) \d\d:\d\d:\d\d", page)  # China time
     (copy / "report.html").write_text(page.replace(day, "2025-01-01"), encoding="utf-8")
     code, out = _check(copy, made["key"], capsys)
     assert code == 1
