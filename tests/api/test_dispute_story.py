@@ -175,3 +175,40 @@ def test_nothing_in_english_utc_or_raw_codes_a_judge_cannot_read(ledger, tmp_pat
         "（" in who and "（" in division or who.startswith("账本运营方") for who, division in cells
     )
     assert "googleapis" not in page and "http://" not in page and "https://" not in page
+
+
+def test_the_command_takes_as_of_as_a_china_time_date_or_moment_as_the_api_does(
+    ledger, tmp_path, capsys
+):
+    from datetime import datetime, timedelta
+
+    from verify.workdays import CHINA
+
+    def write(as_of: str, code: str = ledger["code"]) -> tuple[int, str]:
+        out = tmp_path / f"file-{len(list(tmp_path.iterdir()))}"
+        capsys.readouterr()
+        args = ["dispute", "--data", str(ledger["data"]), "--target", code, "--as-of", as_of]
+        code = drawledger([*args, "--out", str(out)])
+        return code, capsys.readouterr().err + (
+            (out / "manifest.json").read_text(encoding="utf-8") if code == 0 else ""
+        )
+
+    first = datetime.fromisoformat(ledger["events"][0]["time"].replace("Z", "+00:00"))
+    before = (first.astimezone(CHINA) - timedelta(days=1)).date().isoformat()
+    code, said = write(before)
+    assert code == 1 and "早于账本的建立" in said
+    tomorrow = (datetime.now(CHINA) + timedelta(days=1)).date().isoformat()
+    code, said = write(tomorrow)
+    assert code == 1 and "在未来" in said
+    code, said = write("0")
+    assert code == 1 and "位置从 1 开始" in said
+    # a moment in China time stands for the last event at or before it
+    now = datetime.now(CHINA).strftime("%Y-%m-%dT%H:%M:%S")
+    code, said = write(now)
+    assert code == 0 and '"as_of": ' in said
+    # an individual's reference typed full-width, as an input method gives it
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in "person") + ledger[
+        "person"
+    ].removeprefix("person")
+    code, said = write(now, wide)
+    assert code == 0 and f"individual:{ledger['person']}" in said
