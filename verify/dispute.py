@@ -53,6 +53,10 @@ SUBJECTS = {
     "plan": "计划",
 }
 NOT_VERIFIED = "争议材料未通过核验"
+# Why a record of evidence.jsonl fails step 2, in Chinese (the check's detail follows).
+MALFORMED = "不是完整的签名记录（格式错误或被改动）"
+UNSIGNED = "记录的签名不是所给账本公钥的有效签名（公钥不是本账本的，或记录被改动）"
+NOT_INCLUDED = "包含证明不能通向签名检查点的根（记录或证明被改动，或检查点不是写出材料时的）"
 AS_OF = "as_of.json"  # the signed record at the file's as_of: the moment the audit judges at
 
 
@@ -192,7 +196,10 @@ def check_dispute(
         if checkpoint.size != size:
             failures.append(f"应为树大小 {size}，检查点为 {checkpoint.size}")
     except VerifyError as e:
-        failures.append(f"checkpoint.note: {e}")
+        failures.append(
+            f"checkpoint.note 没有所给账本公钥（{key.name}+{key.key_id.hex()}）的有效签名："
+            f"所给公钥不是本账本的，或检查点被改动（{e}）"
+        )
     report.steps.append(("检查点由账本公钥签名", failures))
 
     # (2): each record signed, and included in the checkpoint's tree
@@ -200,19 +207,23 @@ def check_dispute(
     decoded: list[tuple[int, int, SignedEvent]] = []
     keys = {key.key_id: key}
     for n, line in enumerate(evidence, 1):
+        said = MALFORMED  # what failed, as far as the check got
         try:
             record = base64.b64decode(line["record"], validate=True)
             proof = [base64.b64decode(h, validate=True) for h in line["proof"]]
             event = decode_record(record)
+            said = UNSIGNED
             check_signature(event, keys)
             if checkpoint is not None:
+                said = NOT_INCLUDED
                 verify_inclusion(
                     leaf_hash(record), line["index"], checkpoint.size, proof, checkpoint.root
                 )
             decoded.append((int(line["position"]), int(line["index"]), event))
         except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
             where = line.get("position", "?") if isinstance(line, dict) else "?"
-            failures.append(f"evidence.jsonl 第 {n} 行（位置 {where}）：{e}")
+            why = said if isinstance(e, VerifyError) else MALFORMED
+            failures.append(f"evidence.jsonl 第 {n} 行（位置 {where}）：{why}（{e}）")
     as_of = None
     if (directory / AS_OF).exists():
         try:
