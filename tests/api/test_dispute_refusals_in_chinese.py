@@ -83,3 +83,24 @@ def test_a_broken_record_line_is_named_in_chinese(files, tmp_path, capsys):
     assert code == 1
     assert "evidence.jsonl 第 1 行" in out
     assert "不是完整的签名记录" in out or "记录的签名不是所给账本公钥的有效签名" in out
+
+
+def test_a_trusted_checkpoint_of_another_ledger_is_named_in_chinese(files, tmp_path, capsys):
+    other = Path(files["other_key"]).parents[1]
+    app = LedgerApp.open(other)
+    try:
+        app.seal()
+        latest = app.sealer.latest()
+        assert latest is not None
+        note = app.sealer.cosigned_note(latest.size)
+    finally:
+        app.close()
+    trusted = tmp_path / "trusted.note"
+    trusted.write_text(note, encoding="utf-8")
+    capsys.readouterr()
+    args = [str(files["files"][0]), "--key", files["key"], "--trusted-checkpoint", str(trusted)]
+    assert verify_dispute(args) == 1
+    out = capsys.readouterr().out
+    assert (
+        "失败：(6)" in out and "受信任的检查点 1 没有所给账本公钥的有效签名：它属于另一账本" in out
+    )
