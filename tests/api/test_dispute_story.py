@@ -174,6 +174,11 @@ def test_nothing_in_english_utc_or_raw_codes_a_judge_cannot_read(ledger, tmp_pat
     assert cells and all(
         "（" in who and "（" in division or who.startswith("账本运营方") for who, division in cells
     )
+    # the hashes and positions a judge meets are explained where they are shown
+    assert (
+        "术语：账本位置是事件在账本中的顺序号" in page
+        and "术语：账本位置是事件在账本中的顺序号" in pdf
+    )
     assert "googleapis" not in page and "http://" not in page and "https://" not in page
 
 
