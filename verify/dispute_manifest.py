@@ -58,9 +58,10 @@ def check(directory: Path, listed: object, key: VerifierKey) -> tuple[list[str],
     failures: list[str] = []
     try:
         manifest = (directory / MANIFEST).read_bytes()
-        raw = base64.b64decode(
-            (directory / SIGNATURE).read_text(encoding="ascii").strip(), validate=True
-        )
+        text = (directory / SIGNATURE).read_text(encoding="ascii")
+        raw = base64.b64decode(text.removesuffix("\n"), validate=True)
+        if text != base64.b64encode(raw).decode("ascii") + "\n":  # not a byte more or less
+            raise ValueError("应为一行 base64 文本")
     except FileNotFoundError:
         return [f"没有 {SIGNATURE}：清单未经账本签署，其所述事项、时点和报告都无从证明"], []
     except (OSError, UnicodeDecodeError, ValueError, binascii.Error) as e:

@@ -150,3 +150,21 @@ def test_the_audit_basis_is_shown_in_china_time_not_utc(made, capsys):
     assert code == 0
     [basis] = [line for line in out.splitlines() if "按材料的 as_of" in line]
     assert "北京时间" in basis and "Z）" not in basis and "T" not in basis.split("北京时间")[1]
+
+
+def test_no_changed_byte_in_any_file_of_the_package_verifies(made, tmp_path, capsys):
+    """The lawyer's sweep: one byte flipped at spaced offsets of every file — records, proofs,
+    checkpoint, population, as_of record, manifest, its signature and both reports."""
+    files = sorted(p.relative_to(made["out"]) for p in made["out"].rglob("*") if p.is_file())
+    assert {"report.pdf", "manifest.sig", "checkpoint.note"} <= {f.as_posix() for f in files}
+    for name in files:
+        size = (made["out"] / name).stat().st_size
+        for offset in sorted({0, size - 1, *range(0, size, max(1, size // 4))}):
+            copy = tmp_path / f"{name.as_posix().replace('/', '_')}-{offset}"
+            shutil.copytree(made["out"], copy)
+            body = bytearray((copy / name).read_bytes())
+            body[offset] ^= 0x01
+            (copy / name).write_bytes(bytes(body))
+            code, out = _check(copy, made["key"], capsys)
+            assert code in (1, 2), (name, offset, out)  # 2: no longer readable at all
+            shutil.rmtree(copy)
