@@ -256,7 +256,9 @@ def _section_html(section: Section) -> str:
 
 
 _PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<style>td{{vertical-align:top}} table.story{{width:100%}}
+table.story td:first-child,table.story td:last-child{{white-space:nowrap}}</style></head>
 <body style="font-family:sans-serif;margin:2em">
 <h1>{title}</h1>
 <h2 id="story">{story_heading}</h2>
