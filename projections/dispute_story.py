@@ -232,7 +232,8 @@ def _subject(kind: str, key: str, register: _Register, names: Names, events: Eve
                     )
                 )
     else:
-        rows.append((_KINDS.get(kind, kind), key, ""))
+        shown = names.official(key) if kind == "official" else key
+        rows.append((_KINDS.get(kind, kind), shown, ""))
     return Section(heading="一、本材料所涉事项", header=HEADER, rows=rows, widths=WIDTHS)
 
 

@@ -217,3 +217,22 @@ def test_the_command_takes_as_of_as_a_china_time_date_or_moment_as_the_api_does(
     ].removeprefix("person")
     code, said = write(now, wide)
     assert code == 0 and f"individual:{ledger['person']}" in said
+
+
+def test_an_official_s_file_names_the_official(ledger, tmp_path):
+    opened = _of(ledger["events"], "draw.opened", ledger["draw"])
+    code = opened["actor"]["official"]
+    [name] = [
+        e["payload"]["name"]
+        for e in ledger["events"]
+        if e["type"] == "official.registered" and e["payload"]["code"] == code
+    ]
+    out = tmp_path / "file"
+    assert (
+        drawledger(
+            ["dispute", "--data", str(ledger["data"]), "--official", code, "--out", str(out)]
+        )
+        == 0
+    )
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<td>工作人员</td><td>{name}（{code}）</td>" in page
