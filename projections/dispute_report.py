@@ -125,7 +125,8 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
         "本报告不是证据：它是账本运营方依据签名记录所作的说明。证据是 evidence.jsonl 中的签名记录、"
         "checkpoint.note（签名检查点）、draws/ 中的抽取总体与名录、as_of.json，以及经账本签署的"
         "清单 manifest.json（manifest.sig）；清单记有本报告的摘要，核验程序据此确认本报告是"
-        "随材料出具的原件，但不核对报告所述——如有出入，以签名记录为准。",
+        "随材料出具的原件，并核对本报告网页版事件记录表及案情经过中的每一日期、时间、编号、摘要"
+        "与所引用的签名记录相符；其余文字不经核验——如有出入，以签名记录为准。",
     ]
 
 
@@ -265,7 +266,7 @@ table.story td:first-child,table.story td:last-child{{white-space:nowrap}}</styl
 {story}
 <h2 id="records">事件记录（按账本顺序）</h2>
 {intro}
-<table style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
+<table id="acts" style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
 <thead><tr>{header}</tr></thead>
 <tbody>
 {rows}

@@ -362,7 +362,7 @@ def _draw(
                         at,
                     )
                 )
-            rows.append(("如何重现抽取", _replay(record, chain), at))
+            rows.append(("如何重现抽取", *_replay(record, chain)))
         elif e.type in ("draw.inspectors_assigned", "draw.partner_inspectors_assigned"):
             partner = p.get("division") if e.type == "draw.partner_inspectors_assigned" else None
             for team in p.get("teams") or []:
@@ -419,20 +419,19 @@ def _eligibility(
     return "否：不在抽取范围内（不属本处室或不涉及所抽事项），既不在总体中也不在排除名单中"
 
 
-def _replay(record: str, chain: list[tuple[int, SignedEvent]]) -> str:
-    seed = next(
-        (
-            str(e.envelope["payload"].get("seed"))
-            for _, e in chain
-            if e.type == "draw.seed_revealed"
-        ),
-        "SEED",
-    )
+def _replay(record: str, chain: list[tuple[int, SignedEvent]]) -> tuple[str, str]:
+    """How to replay the draw by hand, citing the record that reveals its seed."""
+    revealed = [(p, e) for p, e in chain if e.type == "draw.seed_revealed"]
+    if not revealed:
+        return "本材料没有该次抽取揭示种子的记录，无法重算", ""
+    position, event = revealed[-1]
+    seed = event.envelope["payload"].get("seed")
     return (
         "核验程序（python -m verify dispute 本目录 --key 账本公钥）第 5 步已自动重算。手工重算："
         f"把 draws/{record}.json 中 eligible 所列某一分层的 target 逐行写入文件 ids.txt，执行 "
         f"python -m verify sample --seed {seed} --count 该分层抽取数量 --ids ids.txt，"
-        "所得编号与抽签号应与上行所列相同（加权抽取另须按权重，以核验程序为准）"
+        "所得编号与抽签号应与上行所列相同（加权抽取另须按权重，以核验程序为准）",
+        str(position),
     )
 
 

@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import dispute_anchor, dispute_draws, dispute_manifest, dispute_rules
+from . import (
+    dispute_anchor,
+    dispute_draws,
+    dispute_manifest,
+    dispute_report_check,
+    dispute_rules,
+)
 from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
@@ -117,8 +123,10 @@ def _what_is_evidence(unlisted: list[str]) -> list[str]:
         "       证据：evidence.jsonl 中的签名记录（第 2–4 步）、checkpoint.note（第 1 步）、"
         "draws/ 中的抽取总体与名录（第 5 步）、as_of.json（第 2 步），以及经账本签署的"
         f"清单 {dispute_manifest.MANIFEST}（第 3 步）。",
-        "       报告（report.html、report.pdf）不是证据：核验程序不读取其内容，只核对它们与"
-        "账本签署的清单所记摘要一致，即为账本运营方随材料出具的原件；报告所述须以签名记录为准。",
+        "       报告（report.html、report.pdf）不是证据：核验程序核对它们与账本签署的清单所记"
+        "摘要一致，即为账本运营方随材料出具的原件，并核对 report.html 的事件记录表及案情经过中"
+        "每一日期、时间、编号、摘要与所引用的签名记录相符；报告的其余文字不经核验，"
+        "须以签名记录为准。",
     ]
     if unlisted:
         out.append("       未列入清单、未经核验的文件（不属于本材料）：" + "、".join(unlisted[:20]))
@@ -248,8 +256,10 @@ def check_dispute(
     if [p for p, _, _ in found] != sorted({p for p, _, _ in found}):
         failures.append("记录未按账本顺序排列，或有记录重复")
     signed, report.unlisted = dispute_manifest.check(directory, manifest.get("files"), key)
-    failures += signed
-    report.steps.append(("清单经账本签署，所列恰为这些记录，材料中的文件未被改动", failures))
+    failures += signed + dispute_report_check.check_report(directory, decoded)
+    report.steps.append(
+        ("清单经账本签署，所列恰为这些记录，材料中的文件未被改动，报告所示与签名记录相符", failures)
+    )
 
     # (4): each record's chain is whole from its creation
     failures = []
