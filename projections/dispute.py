@@ -136,7 +136,7 @@ def write_dispute(
         "records": records,
     }
     audit = audit_file(kind, decoded, as_of_record, str(key))
-    write_reports(engine, manifest, acts, audit, out, decoded)
+    write_reports(engine, manifest, acts, audit, out, decoded, as_of_record[1])
     _write_signed_manifest(app, manifest, out)
     return manifest
 

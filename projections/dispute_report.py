@@ -40,9 +40,11 @@ def write_reports(
     audit: DisputeAudit,
     out: Path,
     events: Events,
+    as_of_time: str,
 ) -> None:
     """``report.html`` and ``report.pdf`` of the dispute file in ``out``, whose records are
-    ``events`` and whose population files are already written."""
+    ``events``, whose population files are already written and whose ``as_of`` is the record
+    of UTC time ``as_of_time``."""
     names = Names.read(engine)
     populations = {
         path.stem: json.loads(path.read_text(encoding="utf-8"))
@@ -52,9 +54,11 @@ def write_reports(
     told = story(subject["kind"], str(subject["key"]), events, populations, names)
     rows = _report_rows(engine, manifest, names)
     (out / "report.html").write_text(
-        _report_html(manifest, acts, rows, audit, engine, told), encoding="utf-8"
+        _report_html(manifest, acts, rows, audit, engine, told, as_of_time), encoding="utf-8"
     )
-    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows, audit, engine, told))
+    (out / "report.pdf").write_bytes(
+        _report_pdf(manifest, acts, rows, audit, engine, told, as_of_time)
+    )
 
 
 def _report_rows(engine: Engine, manifest: dict[str, Any], names: Names) -> list[tuple[Any, ...]]:
@@ -105,11 +109,12 @@ def _title(manifest: dict[str, Any]) -> str:
     return f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
 
 
-def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
+def _intro(manifest: dict[str, Any], acts: set[int], as_of_time: str) -> list[str]:
     count = len(manifest["records"])
     return [
-        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
-        f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
+        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}（该位置的事件记录于北京时间 "
+        f"{china_time(as_of_time)}）；签名检查点的树大小 {manifest['checkpoint']['size']}；"
+        f"本材料写出于北京时间 {china_time(manifest['written_at'])}。",
         f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为核验所需的"
         "同一记录的前序事件，以及复核抽取、检查组和规则所需的政策、检查对象、执法人员和抽取记录），"
         "每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
@@ -185,6 +190,7 @@ def _report_html(
     audit: DisputeAudit,
     engine: Engine,
     told: list[Section],
+    as_of_time: str,
 ) -> str:
     esc = html.escape
     findings = "\n".join(
@@ -208,7 +214,7 @@ def _report_html(
         title=esc(_title(manifest)),
         story_heading=esc(STORY),
         story="\n".join(_section_html(section) for section in told),
-        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
+        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts, as_of_time)),
         header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
         rows=body,
         findings_intro="\n".join(f"<p>{esc(p)}</p>" for p in _findings_intro(audit)),
@@ -224,10 +230,11 @@ def _report_pdf(
     audit: DisputeAudit,
     engine: Engine,
     told: list[Section],
+    as_of_time: str,
 ) -> bytes:
     table = Section(
         heading="事件记录（按账本顺序）",
-        paragraphs=_intro(manifest, acts),
+        paragraphs=_intro(manifest, acts, as_of_time),
         header=_HEADER,
         rows=[(*row[:7], f"{row[7][:32]}\n{row[7][32:]}") for row in rows],  # digest on two lines
         widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),

@@ -174,6 +174,8 @@ def test_nothing_in_english_utc_or_raw_codes_a_judge_cannot_read(ledger, tmp_pat
     assert cells and all(
         "（" in who and "（" in division or who.startswith("账本运营方") for who, division in cells
     )
+    # when the file stands as of, and when it was written, in China time
+    assert "该位置的事件记录于北京时间" in page and "本材料写出于北京时间" in pdf
     # the hashes and positions a judge meets are explained where they are shown
     assert (
         "术语：账本位置是事件在账本中的顺序号" in page
