@@ -22,7 +22,8 @@ from verify.finding_texts import finding_text
 from verify.workdays import china_time
 
 from . import tables as t
-from .dispute_story import Events, Names, story
+from .dispute_names import Events, Names
+from .dispute_story import story
 from .pdf import Section, pdf_bytes
 
 _LABELS = {

@@ -7,28 +7,23 @@ publication against its working-day deadline).
 
 Read from the file's own records (``(position, leaf index, event)`` as the writer decoded them)
 and its population files, never from the read models, except for the names of divisions,
-officials and items (``Names``). An individual target is named by its pseudonymous reference
-only: its name and ID number are not in the records (a commitment is), and not in the report.
+officials and items (``dispute_names.py``). An individual target is named by its pseudonymous
+reference only: its name and ID number are not in the records (a commitment is), nor here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
-
-from ledger.labels import event_label, role_label
+from ledger.labels import event_label
 from ledger.registry.items import METHOD_LABELS
-from ledger.registry.layouts import LABELS, TARGET_KIND_LABELS, TARGET_STATUS_LABELS
-from verify.eligibility import reason_in_chinese
+from ledger.registry.layouts import TARGET_KIND_LABELS, TARGET_STATUS_LABELS
 from verify.events import SignedEvent
-from verify.registry_state import target_key
 from verify.results import CATEGORIES, FOLLOW_UPS
 from verify.workdays import china_time
 
-from . import tables as t
+from .dispute_names import Events, Names, Register
 from .pdf import Section
 
 HEADER = ("事项", "内容", "依据（账本位置）")
@@ -36,7 +31,7 @@ WIDTHS = (2.2, 9.0, 1.6)
 
 
 def _target_changes(
-    key: str, register: _Register, names: Names, events: Events
+    key: str, register: Register, names: Names, events: Events
 ) -> list[tuple[str, str, str]]:
     """Each status change and correction of the subject's record, with its reason and source."""
     rows = []
@@ -71,98 +66,6 @@ _PLAN_KINDS = {"annual": "年度计划", "monthly": "月度计划"}
 _YES_NO = {True: "是", False: "否"}
 
 
-@dataclass
-class Names:
-    """The Chinese names of divisions, officials and items by code, as the ledger registers
-    them (the read models: the records name them by code)."""
-
-    divisions: dict[str, str] = field(default_factory=dict)
-    officials: dict[str, str] = field(default_factory=dict)
-    items: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, engine: Engine) -> Names:
-        with engine.connect() as conn:
-            return cls(
-                {
-                    r.code: r.name
-                    for r in conn.execute(select(t.divisions.c.code, t.divisions.c.name))
-                },
-                {
-                    r.code: r.name
-                    for r in conn.execute(select(t.officials.c.code, t.officials.c.name))
-                },
-                {r.code: r.name for r in conn.execute(select(t.items.c.code, t.items.c.name))},
-            )
-
-    def division(self, code: str) -> str:
-        if code == "drawledger":
-            return "账本运营方"
-        return f"{self.divisions[code]}（{code}）" if code in self.divisions else code
-
-    def party(self, code: str) -> str:
-        """A party to a draw's seed: a division or an official, by name."""
-        return self.division(code) if code in self.divisions else self.official(code)
-
-    def item(self, code: str) -> str:
-        return f"{self.items[code]}（{code}）" if code in self.items else code
-
-    def reason(self, recorded: str) -> str:
-        """A recorded exclusion, skip or substitution reason in Chinese, its statuses and
-        items by their names."""
-        labels = {**TARGET_STATUS_LABELS, **LABELS["status"], **self.items}
-        return reason_in_chinese(recorded, labels)
-
-    def official(self, code: str) -> str:
-        if code == "drawledger":
-            return "账本运营方（drawledger）"
-        name = self.officials.get(code)
-        return f"{name}（{code}）" if name else code
-
-    def actor(self, actor: dict[str, Any]) -> str:
-        """Who acted: name (code), role, division."""
-        who = self.official(str(actor.get("official", "")))
-        role = role_label(str(actor.get("role", "")))
-        return f"{who}，{role}，{self.division(str(actor.get('department', '')))}"
-
-
-Events = list[tuple[int, int, SignedEvent]]
-
-
-class _Register:
-    """Targets and inspectors as the file's registry records show them."""
-
-    def __init__(self, events: Events) -> None:
-        self.targets: dict[str, dict[str, Any]] = {}  # key -> payload, folded
-        self.target_ids: dict[str, str] = {}  # record id -> key
-        self.inspectors: dict[str, dict[str, Any]] = {}
-        for _, _, e in events:
-            p = e.envelope["payload"]
-            if e.type == "target.registered":
-                key = target_key(str(p["kind"]), str(p["code"]))
-                self.targets[key] = dict(p)
-                self.target_ids[e.aggregate] = key
-            elif e.type in ("target.updated", "target.status_changed") and (
-                e.aggregate in self.target_ids
-            ):
-                target = self.targets[self.target_ids[e.aggregate]]
-                target.update(p.get("changes") or {"status": p.get("status")})
-            elif e.type == "inspector.registered":
-                self.inspectors[str(p["code"])] = dict(p)
-
-    def target(self, key: str) -> str:
-        found = self.targets.get(key)
-        if found is None or not found.get("name"):
-            if found is not None and found.get("kind") == "individual":
-                return f"{key}（个人，仅以化名编号标识）"
-            return key
-        return f"{found['name']}（{key}）"
-
-    def inspector(self, code: str) -> str:
-        found = self.inspectors.get(code)
-        return f"{found['name']}（{code}）" if found and found.get("name") else code
-
-
 def story(
     kind: str,
     key: str,
@@ -172,7 +75,7 @@ def story(
 ) -> list[Section]:
     """The story's sections, in order: the subject, then each plan, draw and inspection of
     the file in log order."""
-    register = _Register(events)
+    register = Register(events)
     by_record: dict[str, list[tuple[int, SignedEvent]]] = {}
     for position, _, e in events:
         by_record.setdefault(e.aggregate, []).append((position, e))
@@ -197,7 +100,7 @@ def story(
     return sections
 
 
-def _subject(kind: str, key: str, register: _Register, names: Names, events: Events) -> Section:
+def _subject(kind: str, key: str, register: Register, names: Names, events: Events) -> Section:
     rows: list[tuple[str, str, str]] = []
     if kind == "target":
         found = register.targets.get(key)
@@ -299,7 +202,7 @@ def _draw(
     population: dict[str, Any] | None,
     kind: str,
     key: str,
-    register: _Register,
+    register: Register,
     names: Names,
 ) -> Section:
     rows = []
@@ -435,7 +338,7 @@ def _replay(record: str, chain: list[tuple[int, SignedEvent]]) -> tuple[str, str
     )
 
 
-def _skips(skips: Iterable[dict[str, Any]], register: _Register, names: Names) -> str:
+def _skips(skips: Iterable[dict[str, Any]], register: Register, names: Names) -> str:
     said = [
         f"{register.inspector(str(s.get('inspector')))}（{names.reason(str(s.get('reason')))}）"
         for s in skips
@@ -447,7 +350,7 @@ def _inspection(
     record: str,
     chain: list[tuple[int, SignedEvent]],
     publications: list[tuple[int, SignedEvent]],
-    register: _Register,
+    register: Register,
     names: Names,
 ) -> Section:
     rows = []
