@@ -18,8 +18,8 @@ from .cli_common import open_ledger
 DESCRIPTION = (
     "写出关于某一检查对象、抽取、检查或工作人员的争议材料（docs/DISPUTE.md）；可用 "
     "'python -m verify dispute DIR --key KEY' 离线核验。由运营方为法制处或法院写出：行为记录"
-    "链接到该事项的、截至 --as-of（默认：最后一个签名检查点）的每一项行为，所涉每条记录的完整"
-    "哈希链、包含证明、签名检查点，以及中文报告。"
+    "链接到该事项的、截至 --as-of（账本位置或北京时间；默认：最后一个签名检查点）的每一项"
+    "行为，所涉每条记录的完整哈希链、包含证明、签名检查点，以及中文报告。"
 )
 
 
@@ -35,7 +35,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--draw", metavar="ID", help="抽取（编号）")
     p.add_argument("--inspection", metavar="ID", help="检查（编号）")
     p.add_argument("--official", metavar="CODE", help="某一工作人员的全部行为")
-    p.add_argument("--as-of", type=int, metavar="POSITION", help="账本当时的状态（账本位置）")
+    p.add_argument(
+        "--as-of",
+        metavar="POSITION|DATETIME",
+        help="账本当时的状态：账本位置，或北京时间的日期（2026-06-30，指当日结束时）或日期和时刻"
+        "（2026-06-30T18:00）；须在最后一个签名检查点之内",
+    )
     p.add_argument(
         "--consistent-with",
         action="append",
@@ -49,6 +54,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:
+    from ledger.as_of import resolve
     from ledger.errors import BadInput
     from projections import open_read_models
     from projections.dispute import write_dispute
@@ -72,15 +78,16 @@ def cmd_dispute(args: argparse.Namespace) -> int:
         raise BadInput(f"--consistent-with: {e}") from None
     app = open_ledger(args)
     app.seal()  # a one-shot command: what the log holds now is covered by a checkpoint
+    position = None if args.as_of is None else resolve(app, args.as_of)  # as POST /disputes
     read_models = open_read_models(app, attach=False)
     try:
         manifest = write_dispute(
-            app, read_models.engine, kind, key, Path(args.out), args.as_of, notes
+            app, read_models.engine, kind, key, Path(args.out), position, notes
         )
     finally:
         read_models.close()
     print(
-        f"已写入 {args.out}：关于{SUBJECTS.get(kind, kind)} {key} 的记录 "
+        f"已写入 {args.out}：关于{SUBJECTS.get(kind, kind)} {manifest['subject']['key']} 的记录 "
         f"{len(manifest['records'])} 条，截至位置 {manifest['as_of']}，"
         f"检查点大小 {manifest['checkpoint']['size']}"
     )

@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
+from verify import dispute_manifest
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_rules import audit_file
@@ -50,6 +51,7 @@ from verify.note import parse_checkpoint, verify_note
 from . import tables as t
 from .dispute_populations import write_populations
 from .dispute_report import write_reports
+from .trail_queries import target_key
 
 FORMAT = "drawledger-dispute/v1"
 SUBJECTS = ("target", "draw", "inspection", "official")
@@ -81,6 +83,8 @@ def write_dispute(
             f"as_of {position}: the signed checkpoint covers positions 1 to {sealed} "
             "(seal the ledger to cover later ones)"
         )
+    if kind == "target":
+        key = target_key(key)  # a credit code as typed (full-width, lower case), a person-… ref
     if out.exists() and any(out.iterdir()):
         raise BadInput(f"{out} is not empty: a dispute file goes into a new directory")
     acts = _acts_of(engine, kind, key, position)
@@ -131,11 +135,25 @@ def write_dispute(
         "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "records": records,
     }
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    write_reports(engine, manifest, acts, audit_file(kind, decoded, as_of_record, str(key)), out)
+    audit = audit_file(kind, decoded, as_of_record, str(key))
+    write_reports(engine, manifest, acts, audit, out, decoded, as_of_record[1])
+    _write_signed_manifest(app, manifest, out)
     return manifest
+
+
+def _write_signed_manifest(app: LedgerApp, manifest: dict[str, Any], out: Path) -> None:
+    """``manifest.json`` listing every file written (``files``: the reports too, with their
+    SHA-256) and ``manifest.sig``, the ledger key's signature of its bytes
+    (verify/dispute_manifest.py): what the file is about, as of when, which records are acts
+    and which reports came with them are the ledger's word, not anyone's later edit."""
+    manifest["files"] = dispute_manifest.file_digests(out)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    body = text.encode("utf-8")
+    (out / dispute_manifest.MANIFEST).write_bytes(body)
+    signature = app.signer.sign(dispute_manifest.message(body))
+    (out / dispute_manifest.SIGNATURE).write_text(
+        dispute_manifest.signature_text(app.signer.key_id, signature), encoding="ascii"
+    )
 
 
 def _write_as_of(app: LedgerApp, tree: TiledTree, position: int, out: Path) -> tuple[int, str]:
@@ -211,8 +229,9 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
     them all already); for each inspection of the file (those visits too), every act on it (its
     publications too), its source draw or directed record (so that whether those present were
     on the drawn team is judged for every visit), its target and the inspectors present; for
-    each draw, its selected targets and every inspector its walks reached (members, skips,
-    substitutes). Each is then taken with its record's whole chain (``_with_whole_chains``)."""
+    each draw, its plan, its selected targets and every inspector its walks reached (members,
+    skips, substitutes). Each is then taken with its record's whole chain
+    (``_with_whole_chains``)."""
     a, links = t.trail_acts, t.trail_links
     up_to = a.c.position <= position
     with engine.connect() as conn:
@@ -243,6 +262,12 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
         }
         drawn = {r.aggregate_id for r in rows if r.kind == "draw"} | sources
         of_draws = rows_where(a.c.aggregate_id.in_(drawn))
+        planned = {  # each draw's plan: who drafted, reviewed, submitted and uploaded it
+            str(r.payload["plan"])
+            for r in of_draws
+            if r.type == "draw.opened" and r.payload.get("plan")
+        }
+        of_plans = rows_where(a.c.aggregate_id.in_(planned))
         targets: set[str] = set()
         inspectors: set[str] = set()
         for r in [*rows, *on_them, *of_draws]:
@@ -256,7 +281,7 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
             ),
             a.c.type.in_(("target.registered", "inspector.registered")),
         )
-    return {int(r.position) for r in [*on_them, *policy, *of_draws, *registered]}
+    return {int(r.position) for r in [*on_them, *policy, *of_draws, *of_plans, *registered]}
 
 
 def _visits_in_the_years(conn: Any, rows_where: Any, inspections: set[str]) -> set[str]:

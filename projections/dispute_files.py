@@ -27,7 +27,6 @@ from ledger.registry.officials import Official
 from verify.authority_rules import dispute_refusal
 
 from .dispute import SUBJECTS, write_dispute
-from .trail_queries import target_key
 
 WRITE = "dispute.write"
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -59,13 +58,12 @@ class DisputeFiles:
         key = key.strip()
         if not key:
             raise BadInput(f"name the {kind} the dispute file is about")
-        if kind == "target":
-            key = target_key(key)  # a credit code as typed (full-width, lower case)
         position = resolve(self.app, as_of) if isinstance(as_of, str) else as_of
         with tempfile.TemporaryDirectory(prefix="dispute-") as scratch:
             out = Path(scratch) / "file"
             manifest = write_dispute(self.app, self.engine, kind, key, out, position)
-            name = f"dispute-{kind}-{_SAFE.sub('_', key)[:60]}-{manifest['as_of']}"
+            shown = _SAFE.sub("_", str(manifest["subject"]["key"]))[:60]
+            name = f"dispute-{kind}-{shown}-{manifest['as_of']}"
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(out.rglob("*")):  # with draws/, each draw's population

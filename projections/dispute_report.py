@@ -10,7 +10,7 @@ them: they tell, the records prove.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,11 @@ from sqlalchemy import Engine, select
 from ledger.labels import event_label, role_label, rule_label
 from verify.dispute_rules import DisputeAudit
 from verify.finding_texts import finding_text
-from verify.workdays import CHINA
+from verify.workdays import china_time
 
 from . import tables as t
+from .dispute_names import Events, Names
+from .dispute_story import story
 from .pdf import Section, pdf_bytes
 
 _LABELS = {
@@ -33,17 +35,34 @@ _LABELS = {
 
 
 def write_reports(
-    engine: Engine, manifest: dict[str, Any], acts: set[int], audit: DisputeAudit, out: Path
+    engine: Engine,
+    manifest: dict[str, Any],
+    acts: set[int],
+    audit: DisputeAudit,
+    out: Path,
+    events: Events,
+    as_of_time: str,
 ) -> None:
-    """``report.html`` and ``report.pdf`` of the dispute file in ``out``."""
-    rows = _report_rows(engine, manifest)
+    """``report.html`` and ``report.pdf`` of the dispute file in ``out``, whose records are
+    ``events``, whose population files are already written and whose ``as_of`` is the record
+    of UTC time ``as_of_time``."""
+    names = Names.read(engine)
+    populations = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((out / "draws").glob("*.json"))
+    }
+    subject = manifest["subject"]
+    told = story(subject["kind"], str(subject["key"]), events, populations, names)
+    rows = _report_rows(engine, manifest, names)
     (out / "report.html").write_text(
-        _report_html(manifest, acts, rows, audit, engine), encoding="utf-8"
+        _report_html(manifest, acts, rows, audit, engine, told, as_of_time), encoding="utf-8"
     )
-    (out / "report.pdf").write_bytes(_report_pdf(manifest, acts, rows, audit, engine))
+    (out / "report.pdf").write_bytes(
+        _report_pdf(manifest, acts, rows, audit, engine, told, as_of_time)
+    )
 
 
-def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _report_rows(engine: Engine, manifest: dict[str, Any], names: Names) -> list[tuple[Any, ...]]:
     """One row per record, in log order: number, position, China time, the event in Chinese
     (``ledger/labels.py``), who, their role in Chinese, division, digest, and the event type."""
     a = t.trail_acts
@@ -61,11 +80,11 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
             (
                 n,
                 record["position"],
-                _china_time(row.time) if row is not None else "",
+                china_time(row.time) if row is not None else "",
                 (event_label(kind) if kind else "") + mark,
-                row.official if row is not None else "",
+                names.official(row.official) if row is not None else "",
                 role_label(row.role) if row is not None else "",
-                row.department if row is not None else "",
+                names.division(row.department) if row is not None else "",
                 record["digest"],
                 kind,
             )
@@ -73,6 +92,7 @@ def _report_rows(engine: Engine, manifest: dict[str, Any]) -> list[tuple[Any, ..
     return rows
 
 
+STORY = "案情经过（依据本材料的签名记录）"
 _HEADER = (
     "序号",
     "账本位置",
@@ -90,11 +110,12 @@ def _title(manifest: dict[str, Any]) -> str:
     return f"争议材料：{_LABELS[subject['kind']]} {subject['key']}"
 
 
-def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
+def _intro(manifest: dict[str, Any], acts: set[int], as_of_time: str) -> list[str]:
     count = len(manifest["records"])
     return [
-        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}；"
-        f"签名检查点的树大小 {manifest['checkpoint']['size']}。",
+        f"账本：{manifest['origin']}；截至账本位置 {manifest['as_of']}（该位置的事件记录于北京时间 "
+        f"{china_time(as_of_time)}）；签名检查点的树大小 {manifest['checkpoint']['size']}；"
+        f"本材料写出于北京时间 {china_time(manifest['written_at'])}。",
         f"本材料收录 {count} 条签名事件记录（其中 {len(acts)} 条直接涉及本事项，其余为核验所需的"
         "同一记录的前序事件，以及复核抽取、检查组和规则所需的政策、检查对象、执法人员和抽取记录），"
         "每条均附有至该检查点的包含证明。核验方法（无需联网、无需访问本系统）："
@@ -104,6 +125,14 @@ def _intro(manifest: dict[str, Any], acts: set[int]) -> list[str]:
         "核验时还将重算每次抽取（检查对象与检查组），并就本材料所含事项审查规则执行情况（检查频次、"
         "检查组人数与组成、回避、资格、执法证件有效期、期限）；覆盖率和参与率须以完整账本审查。"
         "规则审查发现不属于完整性错误，单独列出。",
+        "术语：账本位置是事件在账本中的顺序号（从 1 起，只增不改）；事件摘要是该事件签名内容的 "
+        "SHA-256 值，同一事件在账本导出文件、公示栏和本材料中摘要相同，任何改动都会使其改变；"
+        "签名检查点是账本对其前若干事件整体所作的签名承诺，包含证明表明某一事件在其中。",
+        "本报告不是证据：它是账本运营方依据签名记录所作的说明。证据是 evidence.jsonl 中的签名记录、"
+        "checkpoint.note（签名检查点）、draws/ 中的抽取总体与名录、as_of.json，以及经账本签署的"
+        "清单 manifest.json（manifest.sig）；清单记有本报告的摘要，核验程序据此确认本报告是"
+        "随材料出具的原件，并核对本报告网页版事件记录表及案情经过中的每一日期、时间、编号、摘要"
+        "与所引用的签名记录相符；其余文字不经核验——如有出入，以签名记录为准。",
     ]
 
 
@@ -128,14 +157,13 @@ def _findings_intro(audit: DisputeAudit) -> list[str]:
         + "、".join(rule_label(r) for r in audit.not_judged)
         + "。",
         "发现不属于完整性错误：账本是否完整由核验步骤 1–6 判定，规则是否得到遵守另行列出。"
-        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现（以英文输出），"
-        "不读取本报告。",
+        "核验程序（python -m verify dispute）从签名记录重新得出同样的发现，不读取本报告。",
     ]
 
 
 def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
     """One row per finding: number, the rule in Chinese, the finding in Chinese
-    (``verify/finding_texts.py``; the verifier prints it in English), and each event behind it
+    (``verify/finding_texts.py``; the verifier prints the same text), and each event behind it
     by position, its Chinese name, its record and its time (China time)."""
     positions = {e.position for f in audit.audit.findings for e in f.events}
     with engine.connect() as conn:
@@ -148,7 +176,7 @@ def _finding_rows(audit: DisputeAudit, engine: Engine) -> list[tuple[Any, ...]]:
     for n, f in enumerate(audit.audit.findings, 1):
         events = "；".join(
             f"位置 {e.position} {event_label(e.type)}（记录 {e.id}"
-            + (f"，{_china_time(times[e.position])}" if e.position in times else "")
+            + (f"，{china_time(times[e.position])}" if e.position in times else "")
             + "）"
             for e in f.events
         )
@@ -162,6 +190,8 @@ def _report_html(
     rows: list[tuple[Any, ...]],
     audit: DisputeAudit,
     engine: Engine,
+    told: list[Section],
+    as_of_time: str,
 ) -> str:
     esc = html.escape
     findings = "\n".join(
@@ -183,7 +213,9 @@ def _report_html(
     )
     return _PAGE.format(
         title=esc(_title(manifest)),
-        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts)),
+        story_heading=esc(STORY),
+        story="\n".join(_section_html(section) for section in told),
+        intro="\n".join(f"<p>{esc(p)}</p>" for p in _intro(manifest, acts, as_of_time)),
         header="".join(f"<th>{esc(h)}</th>" for h in _HEADER),
         rows=body,
         findings_intro="\n".join(f"<p>{esc(p)}</p>" for p in _findings_intro(audit)),
@@ -198,9 +230,12 @@ def _report_pdf(
     rows: list[tuple[Any, ...]],
     audit: DisputeAudit,
     engine: Engine,
+    told: list[Section],
+    as_of_time: str,
 ) -> bytes:
     table = Section(
-        paragraphs=_intro(manifest, acts),
+        heading="事件记录（按账本顺序）",
+        paragraphs=_intro(manifest, acts, as_of_time),
         header=_HEADER,
         rows=[(*row[:7], f"{row[7][:32]}\n{row[7][32:]}") for row in rows],  # digest on two lines
         widths=(0.6, 0.9, 1.8, 2.6, 1.4, 1.2, 0.8, 4.2),
@@ -212,20 +247,34 @@ def _report_pdf(
         rows=_finding_rows(audit, engine) or [("", "", "无。", "")],
         widths=(0.6, 2.0, 5.0, 5.0),
     )
-    return pdf_bytes(_title(manifest), [table, findings])
+    return pdf_bytes(_title(manifest), [Section(heading=STORY), *told, table, findings])
 
 
-def _china_time(text: str) -> str:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+def _section_html(section: Section) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in section.header)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in section.rows
+    )
+    return (
+        f"<h3>{esc(section.heading)}</h3>\n"
+        + "".join(f"<p>{esc(p)}</p>" for p in section.paragraphs)
+        + f'<table class="story" border="1" cellpadding="4" style="border-collapse:collapse;'
+        f'font-size:90%"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
+    )
 
 
 _PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<style>td{{vertical-align:top}} table.story{{width:100%}}
+table.story td:first-child,table.story td:last-child{{white-space:nowrap}}</style></head>
 <body style="font-family:sans-serif;margin:2em">
 <h1>{title}</h1>
+<h2 id="story">{story_heading}</h2>
+{story}
+<h2 id="records">事件记录（按账本顺序）</h2>
 {intro}
-<table style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
+<table id="acts" style="border-collapse:collapse;font-size:90%" border="1" cellpadding="4">
 <thead><tr>{header}</tr></thead>
 <tbody>
 {rows}

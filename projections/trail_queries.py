@@ -16,6 +16,7 @@ an act after it has none yet (``proof: null``).
 from __future__ import annotations
 
 import base64
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
@@ -426,8 +427,8 @@ def target_key(key: str) -> str:
     (``person-…``) as ``individual:person-…``; a key with a colon as given."""
     if ":" in key:
         return key
-    if key.startswith("person-"):
-        return f"individual:{key}"
+    if normalise(key).startswith("PERSON-"):  # typed full-width or in capitals too
+        return f"individual:person-{unicodedata.normalize('NFKC', key).strip()[7:]}"
     return normalise(key)
 
 

@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import dispute_anchor, dispute_draws, dispute_rules
+from . import (
+    dispute_anchor,
+    dispute_draws,
+    dispute_manifest,
+    dispute_report_check,
+    dispute_rules,
+)
 from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
 from .keys import VerifierKey
@@ -53,6 +59,10 @@ SUBJECTS = {
     "plan": "计划",
 }
 NOT_VERIFIED = "争议材料未通过核验"
+# Why a record of evidence.jsonl fails step 2, in Chinese (the check's detail follows).
+MALFORMED = "不是完整的签名记录（格式错误或被改动）"
+UNSIGNED = "记录的签名不是所给账本公钥的有效签名（公钥不是本账本的，或记录被改动）"
+NOT_INCLUDED = "包含证明不能通向签名检查点的根（记录或证明被改动，或检查点不是写出材料时的）"
 AS_OF = "as_of.json"  # the signed record at the file's as_of: the moment the audit judges at
 
 
@@ -67,6 +77,7 @@ class DisputeReport:
     records: int = 0
     audit: dispute_rules.DisputeAudit | None = None  # run only on a file that verifies
     audit_problem: str = ""  # why the audit could not run
+    unlisted: list[str] = field(default_factory=list)  # files the signed manifest does not list
 
     @property
     def ok(self) -> bool:
@@ -82,6 +93,7 @@ class DisputeReport:
                 out.append(f"    …… 另有 {len(failures) - 20} 项")
         verdict = "核验通过" if self.ok else "核验未通过"
         out.append(f"{'通过' if self.ok else '失败'}：争议材料{verdict}（{self.records} 条记录）")
+        out += _what_is_evidence(self.unlisted)
         if self.audit is not None:
             out += self.audit.lines()
         else:
@@ -99,9 +111,26 @@ class DisputeReport:
                     for n, (name, failures) in enumerate(self.steps, 1)
                 ],
             },
+            "unlisted_files": self.unlisted,
             "rules": None if self.audit is None else self.audit.to_json(),
             "rules_not_run": None if self.audit is not None else self.audit_problem or NOT_VERIFIED,
         }
+
+
+def _what_is_evidence(unlisted: list[str]) -> list[str]:
+    """What the check proved with which files, and what it did not read."""
+    out = [
+        "       证据：evidence.jsonl 中的签名记录（第 2–4 步）、checkpoint.note（第 1 步）、"
+        "draws/ 中的抽取总体与名录（第 5 步）、as_of.json（第 2 步），以及经账本签署的"
+        f"清单 {dispute_manifest.MANIFEST}（第 3 步）。",
+        "       报告（report.html、report.pdf）不是证据：核验程序核对它们与账本签署的清单所记"
+        "摘要一致，即为账本运营方随材料出具的原件，并核对 report.html 的事件记录表及案情经过中"
+        "每一日期、时间、编号、摘要与所引用的签名记录相符；报告的其余文字不经核验，"
+        "须以签名记录为准。",
+    ]
+    if unlisted:
+        out.append("       未列入清单、未经核验的文件（不属于本材料）：" + "、".join(unlisted[:20]))
+    return out
 
 
 def _read(directory: Path) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
@@ -175,7 +204,10 @@ def check_dispute(
         if checkpoint.size != size:
             failures.append(f"应为树大小 {size}，检查点为 {checkpoint.size}")
     except VerifyError as e:
-        failures.append(f"checkpoint.note: {e}")
+        failures.append(
+            f"checkpoint.note 没有所给账本公钥（{key.name}+{key.key_id.hex()}）的有效签名："
+            f"所给公钥不是本账本的，或检查点被改动（{e}）"
+        )
     report.steps.append(("检查点由账本公钥签名", failures))
 
     # (2): each record signed, and included in the checkpoint's tree
@@ -183,19 +215,23 @@ def check_dispute(
     decoded: list[tuple[int, int, SignedEvent]] = []
     keys = {key.key_id: key}
     for n, line in enumerate(evidence, 1):
+        said = MALFORMED  # what failed, as far as the check got
         try:
             record = base64.b64decode(line["record"], validate=True)
             proof = [base64.b64decode(h, validate=True) for h in line["proof"]]
             event = decode_record(record)
+            said = UNSIGNED
             check_signature(event, keys)
             if checkpoint is not None:
+                said = NOT_INCLUDED
                 verify_inclusion(
                     leaf_hash(record), line["index"], checkpoint.size, proof, checkpoint.root
                 )
             decoded.append((int(line["position"]), int(line["index"]), event))
         except (KeyError, TypeError, ValueError, binascii.Error, VerifyError) as e:
             where = line.get("position", "?") if isinstance(line, dict) else "?"
-            failures.append(f"evidence.jsonl 第 {n} 行（位置 {where}）：{e}")
+            why = said if isinstance(e, VerifyError) else MALFORMED
+            failures.append(f"evidence.jsonl 第 {n} 行（位置 {where}）：{why}（{e}）")
     as_of = None
     if (directory / AS_OF).exists():
         try:
@@ -219,7 +255,11 @@ def check_dispute(
         )
     if [p for p, _, _ in found] != sorted({p for p, _, _ in found}):
         failures.append("记录未按账本顺序排列，或有记录重复")
-    report.steps.append(("清单所列恰为这些记录", failures))
+    signed, report.unlisted = dispute_manifest.check(directory, manifest.get("files"), key)
+    failures += signed + dispute_report_check.check_report(directory, decoded)
+    report.steps.append(
+        ("清单经账本签署，所列恰为这些记录，材料中的文件未被改动，报告所示与签名记录相符", failures)
+    )
 
     # (4): each record's chain is whole from its creation
     failures = []

@@ -77,7 +77,9 @@ def check_anchors(
         try:
             other = parse_checkpoint(verify_note(note, [key])[0].text)
         except VerifyError as e:
-            failures.append(f"受信任的检查点 {n}：{e}")
+            failures.append(
+                f"受信任的检查点 {n} 没有所给账本公钥的有效签名：它属于另一账本，或被改动（{e}）"
+            )
             continue
         label = f"受信任的检查点 {n}（大小 {other.size}）"
         if other.origin != own.origin:
@@ -99,5 +101,7 @@ def check_anchors(
         try:
             verify_consistency(old.size, new.size, old.root, new.root, proof)
         except VerifyError as e:
-            failures.append(f"{label}：{e}")
+            failures.append(
+                f"{label}：与材料的检查点不一致——账本向不同的人出示了不同的历史，或证明被改动（{e}）"
+            )
     return failures

@@ -39,7 +39,7 @@ from .audit_log import RULES, RuleAudit, RuleFinding
 from .events import SignedEvent
 from .labels import RULE_LABELS
 from .rule_audit import audit_rules
-from .workdays import china_date
+from .workdays import china_date, china_time
 
 # The rules every dispute file can judge, and those only a file about one kind of subject can.
 ALWAYS = (
@@ -123,7 +123,7 @@ def audit_file(
         audit.as_of, [f for f in audit.findings if f.rule in judged and _own(f, key)], audit.checked
     )
     basis = (
-        f"材料的 as_of（位置 {as_of[0]}，{as_of[1]}）"
+        f"材料的 as_of（位置 {as_of[0]}，北京时间 {china_time(as_of[1])}）"
         if as_of is not None
         else "材料的最后一个事件（材料未证明 as_of）"
     )

@@ -105,10 +105,20 @@ def package_years() -> range:
 
 def china_date(utc_time: str) -> date:
     """The date in China of an event's UTC time (``2026-05-06T17:30:00.000000Z`` → 2026-05-07)."""
+    return _in_china(utc_time).date()
+
+
+def china_time(utc_time: str) -> str:
+    """An event's UTC time as China time to the second (``…T17:30:00.5Z`` → ``2026-05-07
+    01:30:00``), as reports and the dispute check show it."""
+    return _in_china(utc_time).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _in_china(utc_time: str) -> datetime:
     moment = datetime.fromisoformat(utc_time.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).date()
+    return moment.astimezone(CHINA)
 
 
 def _year(text: str) -> int:

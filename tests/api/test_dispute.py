@@ -136,7 +136,7 @@ def test_a_changed_byte_a_removed_record_and_a_cut_chain_are_each_caught(demo, t
     lines = _lines(removed)
     (removed / "evidence.jsonl").write_text("\n".join(lines[:1] + lines[2:]) + "\n")
     assert _check(removed, demo["key"]) == 1
-    assert "清单所列恰为这些记录" in capsys.readouterr().out
+    assert "所列恰为这些记录" in capsys.readouterr().out
 
     # Cut out of the manifest too: the chain of the draw's record shows the gap.
     cut = tmp_path / "cut"
@@ -177,7 +177,7 @@ def test_bad_requests_are_refused_naming_what_is_wrong(demo, tmp_path, capsys):
     assert "不是空文件夹" in capsys.readouterr().err
     args = ["--draw", demo["draw"], "--as-of", "999999"]
     assert _write(demo, tmp_path / "c", *args) == 1
-    assert "已签署的检查点覆盖位置 1 到" in capsys.readouterr().err
+    assert "超出其末尾" in capsys.readouterr().err  # the command seals first: the log's head
     assert verify_dispute([str(tmp_path / "nowhere"), "--key", demo["key"]]) == 2
 
 
@@ -701,8 +701,8 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
 ):
     """The file carries the signed record at its as_of (``as_of.json``, with its inclusion
     proof); the audit is judged as of that record's China date and says so. The record of an
-    earlier position, one changed byte, or one of another size are refused in step 2; a file
-    without it is judged as of its last event and says that instead."""
+    earlier position, one changed byte, or one of another size are refused in step 2; one left
+    out is refused in step 3 (the signed manifest lists it)."""
     from verify.workdays import china_date
 
     out = tmp_path / "inspection"
@@ -741,11 +741,11 @@ def test_the_audit_is_judged_as_of_the_file_s_as_of_proven_by_its_signed_record(
     assert _check(changed, demo["key"]) == 1
     assert "失败：(2)" in capsys.readouterr().out
 
-    without = tmp_path / "without"
+    without = tmp_path / "without"  # the signed manifest lists it: it cannot be left out
     shutil.copytree(out, without)
     (without / "as_of.json").unlink()
-    assert _check(without, demo["key"]) == 0
-    assert "按材料的最后一个事件（材料未证明 as_of）的中国日期判断" in capsys.readouterr().out
+    assert _check(without, demo["key"]) == 1
+    assert "清单所列文件 as_of.json 不在材料中" in capsys.readouterr().out
 
 
 def test_the_reports_show_the_rule_findings_in_chinese_with_the_events_behind_each(
