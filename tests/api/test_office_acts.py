@@ -308,3 +308,28 @@ def _public_pages(service: Any) -> list[str]:
                 queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     assert len(texts) > 3
     return texts
+
+
+def test_an_individual_is_found_by_their_reference_and_their_name_is_not_shown(service, registry):
+    """An individual target (个人) is named by the pseudonymous reference the registry keeps,
+    not their ID number; the page shows neither their name nor their ID number."""
+    id_number = "320404199001011234"
+    person = target_row(5, code=id_number, name="张某", kind="个人", permit_number="",
+                        permit_valid_from="", permit_valid_until="", risk_flags="")  # fmt: skip
+    import_file(registry, "targets", csv_bytes(TARGET_HEADERS_ZH, [person]), by=None, source="s")
+    rm = service.state.read_models
+    rm.current()
+    found = queries.search_targets(rm.engine, kind="individual")["items"]
+    [reference] = [t["code"] for t in found]
+    assert id_number not in reference and reference.startswith("person-"), reference
+    client, csrf = _login(service, registry)
+
+    for typed in (reference, f"individual:{reference}"):
+        page = client.get("/office/targets", params={"code": typed}, headers=PAGE)
+        assert page.status_code == 200, (typed, page.text)
+        assert "张某" not in page.text and id_number not in page.text
+    r = _post(client, "/targets/status", **_status_form(csrf, target=reference, status="moved"))
+    assert r.status_code == 303, r.text
+    shown = client.get(r.headers["location"], headers=PAGE)
+    assert "已迁出" in _text(_cell(shown.text, "target-status"))
+    assert "张某" not in shown.text and id_number not in shown.text
