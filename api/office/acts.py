@@ -73,11 +73,21 @@ FIELDS = {
 }
 
 
-def target_ref(typed: str) -> str:
-    """A target as the clerk typed it: a credit code, ``kind:code``, an id, or an individual's
-    reference on its own (``person-…``)."""
+def target_ref(rm: ReadModels, typed: str) -> str:
+    """The target a clerk typed, as the registry names it: a credit code, ``kind:code`` or an
+    id as written; else a project's number or an individual's reference on its own (what an
+    export's code column holds for them) with its kind put before it, if there is such a
+    target. The typed text itself if none is found (the act then says it is not found)."""
     typed = typed.strip()
-    return f"individual:{typed}" if typed.startswith("person-") else typed
+    if ":" in typed:
+        return typed
+    for ref in (typed, f"project:{typed}", f"individual:{typed}"):
+        try:
+            queries.get_entry(rm.engine, "target", ref)
+        except NotFound:
+            continue
+        return ref
+    return typed
 
 
 # -- targets -------------------------------------------------------------------------------------
@@ -95,7 +105,7 @@ def target_page(
     reader = _reader(request, registry)
     context: dict[str, Any] = {"reader": reader, "code": code or ""}
     if code and code.strip():
-        ref = target_ref(code)
+        ref = target_ref(rm, code)
         context.update(_kept(rm, reader, "target", ref, recorded), ref=ref)
         target = context["target"]
         eligible = eligible_target_statuses(registry.app.policy_in_force())
@@ -118,6 +128,7 @@ def target_page(
 def change_target_status(
     request: Request,
     registry: RegistryDep,
+    rm: ReadModelsDep,
     target: Ref,
     status: Annotated[str, Form(max_length=32)],
     reason: Text,
@@ -126,7 +137,7 @@ def change_target_status(
 ) -> Response:
     """Record the target's new status with its reason and source, then show the entry."""
     reader = _acting(request, registry, csrf)
-    ref = target_ref(target)
+    ref = target_ref(rm, target)
     aggregate = target_id_of(ref)
     with _recording(registry, aggregate, "target.status_changed") as act:
         registry.change_target_status(aggregate, status, reason, source, by=reader.official.code)
@@ -194,6 +205,7 @@ def change_inspector_status(
 def declare_conflict(
     request: Request,
     registry: RegistryDep,
+    rm: ReadModelsDep,
     inspector: Ref,
     target: Ref,
     reason: Text,
@@ -202,7 +214,7 @@ def declare_conflict(
     """Record the inspector's declared conflict with a target (its credit code): draws recuse
     them from it. The reason is private: it is in the form's body and the signed event only."""
     reader = _acting(request, registry, csrf)
-    code, ref = inspector.strip(), target_ref(target)
+    code, ref = inspector.strip(), target_ref(rm, target)
     with _recording(registry, inspector_id(code), "inspector.conflict_declared") as act:
         registry.declare_conflict(
             code, target_id_of(ref), reason, by=reader.official.code, named=ref
@@ -224,7 +236,7 @@ def withdraw_conflict(
     code = inspector.strip()
     with _recording(registry, inspector_id(code), "inspector.conflict_withdrawn") as act:
         registry.withdraw_conflict(
-            code, target_id_of(target_ref(target)), reason, by=reader.official.code
+            code, target_id_of(target.strip()), reason, by=reader.official.code
         )
     return _shown("inspectors", code, act.position)
 

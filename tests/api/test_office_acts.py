@@ -333,3 +333,26 @@ def test_an_individual_is_found_by_their_reference_and_their_name_is_not_shown(s
     shown = client.get(r.headers["location"], headers=PAGE)
     assert "已迁出" in _text(_cell(shown.text, "target-status"))
     assert "张某" not in shown.text and id_number not in shown.text
+
+
+def test_a_project_is_found_by_its_number_as_an_export_writes_it(service, registry):
+    """A project target's code column holds its number alone (an export's ``常水许可…``):
+    typed so, it is found, its status changed, and named in a conflict."""
+    number = "常水许可〔2025〕7号"
+    project = target_row(7, code=number, kind="项目", name="新北区跨河桥梁工程")
+    import_file(registry, "targets", csv_bytes(TARGET_HEADERS_ZH, [project]), by=None, source="s")
+    client, csrf = _login(service, registry)
+
+    page = client.get("/office/targets", params={"code": number}, headers=PAGE)
+
+    assert page.status_code == 200, page.text
+    assert "新北区跨河桥梁工程" in page.text and f'value="project:{number}"' in page.text
+    changed = _post(client, "/targets/status", **_status_form(csrf, target=number))
+    assert changed.status_code == 303, changed.text
+    declared = _post(client, "/inspectors/conflicts", inspector="insp-gqc-01", target=number,
+                     reason=REASON, csrf=csrf)  # fmt: skip
+    assert declared.status_code == 303, declared.text
+    shown = client.get(declared.headers["location"], headers=PAGE)
+    assert number in _cell(shown.text, "conflicts")
+    missing = client.get("/office/targets", params={"code": "常水许可〔2025〕99号"}, headers=PAGE)
+    assert missing.status_code == 404 and "未找到" in missing.text
