@@ -139,7 +139,7 @@ def change_target_status(
     reader = _acting(request, registry, csrf)
     ref = target_ref(rm, target)
     aggregate = target_id_of(ref)
-    with _recording(registry, aggregate, "target.status_changed") as act:
+    with _Recording(registry, aggregate, "target.status_changed") as act:
         registry.change_target_status(aggregate, status, reason, source, by=reader.official.code)
     return _shown("targets", ref, act.position)
 
@@ -196,7 +196,7 @@ def change_inspector_status(
     """Record the inspector's new status (transferred, retired, suspended…) with its reason."""
     reader = _acting(request, registry, csrf)
     code = inspector.strip()
-    with _recording(registry, inspector_id(code), "inspector.updated") as act:
+    with _Recording(registry, inspector_id(code), "inspector.updated") as act:
         registry.update_inspector(code, {"status": status}, reason, by=reader.official.code)
     return _shown("inspectors", code, act.position)
 
@@ -215,7 +215,7 @@ def declare_conflict(
     them from it. The reason is private: it is in the form's body and the signed event only."""
     reader = _acting(request, registry, csrf)
     code, ref = inspector.strip(), target_ref(rm, target)
-    with _recording(registry, inspector_id(code), "inspector.conflict_declared") as act:
+    with _Recording(registry, inspector_id(code), "inspector.conflict_declared") as act:
         registry.declare_conflict(
             code, target_id_of(ref), reason, by=reader.official.code, named=ref
         )
@@ -234,7 +234,7 @@ def withdraw_conflict(
     """Withdraw a declared conflict, with the reason."""
     reader = _acting(request, registry, csrf)
     code = inspector.strip()
-    with _recording(registry, inspector_id(code), "inspector.conflict_withdrawn") as act:
+    with _Recording(registry, inspector_id(code), "inspector.conflict_withdrawn") as act:
         registry.withdraw_conflict(
             code, target_id_of(target.strip()), reason, by=reader.official.code
         )
@@ -244,7 +244,7 @@ def withdraw_conflict(
 # -- what the pages share ------------------------------------------------------------------------
 
 
-class _recording:
+class _Recording:
     """The ledger position of the one event an act records on an entry: the first event of
     ``topic`` on ``aggregate`` after the log's head as it was before the act (other writers
     may record in between; their events are not this act's)."""
@@ -253,7 +253,7 @@ class _recording:
         self.app, self.aggregate, self.topic = registry.app, aggregate, topic
         self.position = 0
 
-    def __enter__(self) -> _recording:
+    def __enter__(self) -> _Recording:
         self.head = self.app.recorder.max_notification_id() or 0
         return self
 
