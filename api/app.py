@@ -21,6 +21,7 @@ from ledger.registry.service import Registry
 from . import as_of, docs_pages, errors, openapi_errors
 from .body_limit import BodyLimit, BodyLimits
 from .legal.routes import install as install_legal_pages
+from .office.acts import install as install_office_acts
 from .office.routes import OFFICE
 from .office.routes import install as install_office_pages
 from .public_column.routes import install as install_public_column
@@ -132,5 +133,6 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
     install_public_column(app)  # the public column (公示专栏) at /column
     install_legal_pages(app)  # the legal office's and auditors' pages at /legal
     install_office_pages(app)  # the registry office's pages at /office
+    install_office_acts(app)  # and its acts there: statuses, declared conflicts
     openapi_errors.install(app)  # every operation's error answers documented
     return app

@@ -13,6 +13,9 @@ may write a registry: a division's clerks and heads, the plan aggregator for the
   the same file chosen again: the preview names the file by its SHA-256, and a recording whose
   file is not the one previewed is refused (409), so what is recorded is what was read.
 
+What an import may not change (a target's status, an inspector's status and declared
+conflicts) has its own pages and forms: ``api/office/acts.py``.
+
 The import itself is ``api/importing.py``'s, as the official: every row's authority is judged
 there, division by division, as over the API. The pages keep nothing between the two steps
 but the digest in the preview's form.
