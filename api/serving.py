@@ -37,6 +37,7 @@ def service(data: Path) -> FastAPI:
     settings = Settings.load(data)
     app = LedgerApp.open(data)
     check_ledger_created(app)  # settings naming an empty or another store: refuse to start
+    app.sealer.check_tip()  # a store cut short or rolled back under its checkpoints: refuse
     limits = BodyLimits(body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB)
     return create_app(app, limits)
 

@@ -90,3 +90,21 @@ def test_init_on_a_store_that_holds_another_ledger_is_refused_and_leaves_no_half
         assert app.recorder.max_notification_id() == held  # the first ledger untouched
     finally:
         app.close()
+
+
+def test_serve_refuses_a_store_cut_short_under_its_checkpoints(tmp_path, capsys):
+    """The operator restores the log to a copy one event shorter than the checkpoints kept
+    beside it (or cuts its tail): serve refuses to start, saying so, instead of taking
+    commands it can never seal."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    create_data_dir(data, ORIGIN)
+    assert main(["seal", "--data", str(data)]) == 0
+    with sqlite3.connect(data / "ledger.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM seal_checkpoints").fetchone()[0] > 0
+        db.execute("DROP TRIGGER stored_events_no_delete")
+        db.execute("DELETE FROM stored_events WHERE rowid = (SELECT max(rowid) FROM stored_events)")
+    assert main(["serve", "--data", str(data), "--port", "1"]) == 1
+    error = capsys.readouterr().err
+    assert "已不是大小为" in error and "存储被截断或回滚到较早的副本" in error
