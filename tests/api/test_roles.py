@@ -77,13 +77,9 @@ def test_the_policy_checks_its_leaders_table(bureau):
     }
 
 
-def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau, tmp_path):
-    plans = Plans(bureau, today=date(2026, 12, 10))
-    plans.review(_plan_of(plans, "szc"), True, "同意", "jld-leader-1")  # in charge: no finding
-    plan = plans.get(_plan_of(plans, "nsc"))
-    # The insider's ledger code skips the check: jld-leader-1 reviews nsc's plan.
-    plan.review(True, "同意", {"official": "jld-leader-1", "role": "leader_in_charge",
-                                "department": "jld"})  # fmt: skip
+def _the_one_finding(bureau, plan, tmp_path):  # type: ignore[no-untyped-def]
+    """Save ``plan`` (its review recorded past the ledger's check), export and verify: the
+    bundle's one authority finding, which names that review."""
     bureau.save(plan)
     at = bureau.recorder.max_notification_id()
     export_bundle(bureau, tmp_path / "b.jsonl")
@@ -92,6 +88,17 @@ def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau,
     )
     [finding] = report.authority.findings
     assert (finding.position + 1, finding.type) == (at, "plan.reviewed")
+    return finding
+
+
+def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau, tmp_path):
+    plans = Plans(bureau, today=date(2026, 12, 10))
+    plans.review(_plan_of(plans, "szc"), True, "同意", "jld-leader-1")  # in charge: no finding
+    plan = plans.get(_plan_of(plans, "nsc"))
+    # The insider's ledger code skips the check: jld-leader-1 reviews nsc's plan.
+    plan.review(True, "同意", {"official": "jld-leader-1", "role": "leader_in_charge",
+                                "department": "jld"})  # fmt: skip
+    finding = _the_one_finding(bureau, plan, tmp_path)
     assert "划归其分管的处室（szc、ggc、hhc）的记录，不能办理处室 nsc 的记录" in finding.message
 
 
@@ -142,14 +149,7 @@ def test_the_verifier_finds_a_plan_reviewed_by_its_author(bureau, tmp_path):
     plan.authors = set()
     plan.review(True, "同意", {"official": BOSS, "role": "leader_in_charge",
                                 "department": "szc"})  # fmt: skip
-    bureau.save(plan)
-    at = bureau.recorder.max_notification_id()
-    export_bundle(bureau, tmp_path / "b.jsonl")
-    report = verify_bundle(
-        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
-    )
-    [finding] = report.authority.findings
-    assert (finding.position + 1, finding.type) == (at, "plan.reviewed")
+    finding = _the_one_finding(bureau, plan, tmp_path)
     assert finding.message == f"工作人员 {BOSS} 拟订或修改了该计划，却审核了它"
 
 
