@@ -147,6 +147,15 @@ def time_at(app: LedgerApp, position: int) -> datetime:
     raise BadInput(f"the log holds no event at or before position {position}")
 
 
+def first_after(app: LedgerApp, moment: datetime, stop: int) -> int:
+    """The first position whose event was recorded after ``moment``, searching up to
+    ``stop`` (``stop + 1`` when none up to it was)."""
+    first_id, first_time = _event_time(app, 1)
+    if first_time > moment:
+        return first_id
+    return _last_at_or_before(app, moment, first_id, stop) + 1
+
+
 def _event_time(app: LedgerApp, start: int) -> tuple[int, datetime]:
     """The position and signed time of the first event at or after ``start`` (checked)."""
     for position, event in app.records(start=start, batch=1):
