@@ -317,9 +317,9 @@ def test_a_friends_company_changed_out_of_a_draw_just_before_it_is_named_in_its_
     ]
 
 
-def test_a_change_before_the_recent_window_or_out_of_another_scope_is_not_listed(bureau, clock):
-    """A district changed more than RECENT_DAYS before the freeze, or a company of another
-    division changed, is not listed: the record names the recent steering, the trail the rest."""
+def test_a_change_made_before_the_recent_window_is_not_listed(bureau, clock):
+    """A district changed more than RECENT_DAYS before the freeze is not listed: the record
+    names the recent steering; the target's trail keeps every change."""
     from ledger.draws.recent_changes import RECENT_DAYS
     from ledger.draws.record import draw_record
     from ledger.registry.service import Registry
