@@ -32,7 +32,9 @@ from ledger.plans.aggregate import Plan
 from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
+from projections.inspections import check_publications
 from projections.published import published_item_list
+from projections.tracking import ReadModelMismatch
 from verify.eligibility import weights
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
@@ -97,6 +99,7 @@ class Column:
     _draws_opened: _Recorded = field(default_factory=lambda: _Recorded("draw.opened"))
     _draw_events: _Recorded = field(default_factory=lambda: _Recorded(*_DRAW_TYPES))
     _directed: _Recorded = field(default_factory=lambda: _Recorded("directed.recorded"))
+    _published: _Recorded = field(default_factory=lambda: _Recorded("publication.published"))
 
     def title(self) -> str:
         """The column's name from the policy in force (``publication.column``)."""
@@ -345,10 +348,20 @@ class Column:
         """Published results, newest first (withdrawn and corrected ones too, with their status):
         ``{"items", "total", "limit", "offset"}``. BadInput for an unknown channel or a bad
         page."""
+        # Counted before the read models catch up: they then hold at least these.
+        published = len(self._published.since_start(self.ledger))
         self.read_models.current()
-        return queries.search_publications(
+        found = queries.search_publications(
             self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
         )
+        check_publications(self.ledger, found["items"])  # each row shown, against the log
+        total = found["total"]
+        if channel is None and q is None and total is not None and total < published:
+            raise ReadModelMismatch(
+                f"the read models list {total} publications, the log records {published}: "
+                "rebuild the read models"
+            )
+        return found
 
     def record_text(self, draw_id: UUID) -> str:
         """The draw's public record, the bytes ``GET /draws/{id}/record`` serves."""
