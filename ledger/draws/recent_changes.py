@@ -31,13 +31,14 @@ TOPICS = ["target.updated", "target.status_changed"]
 def changed_out(
     app: LedgerApp,
     criteria: dict[str, Any],
-    policy: dict[str, Any],
+    registry: RegistryState,
     frozen: tuple[int, str],
 ) -> list[dict[str, Any]]:
-    """The targets recently changed out of a draw frozen at ``frozen`` (the registry's
-    position, the freeze's time) over ``criteria``, sorted by target: ``{"target", "changes":
-    [{"type", "position", "time", "changed"}]}``."""
+    """The targets recently changed out of a draw over ``criteria`` that froze ``registry``
+    (``frozen``: its ledger position and the freeze's time), sorted by target: ``{"target",
+    "changes": [{"type", "position", "time", "changed"}]}``."""
     position, time = frozen
+    policy = registry.policy or {}
     since = parse_time(time) - timedelta(days=RECENT_DAYS)
     changes: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for at, event in app.records(
@@ -55,6 +56,9 @@ def changed_out(
 
     found = []
     for aggregate, made in changes.items():
+        now = registry.targets.get(aggregate)
+        if now is None or (matches(now, criteria) and not status_reason(now, policy)):
+            continue  # drawable at the freeze (or not a target the freeze knows): not out
         first, last = made[0][1]["version"], made[-1][1]["version"]
         state, before = RegistryState(), []
         for envelope in (e.envelope for e in app.records_of(UUID(aggregate))):

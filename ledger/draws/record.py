@@ -73,7 +73,7 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         frozen = (draw.position, steps["population_frozen"][0]["time"])
         extra = {
             **reproduction(draw, state),
-            "changed_out": changed_out(draws.app, params["criteria"], state.policy or {}, frozen),
+            "changed_out": changed_out(draws.app, params["criteria"], state, frozen),
         }
     manifest = {
         "format": FORMAT,
