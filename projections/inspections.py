@@ -163,7 +163,7 @@ _SHOWN = tuple(c.name for c in t.publications.columns if c.name != "position")
 
 
 class _OneRow:
-    """A writer that keeps the one row a publication's events write (``check_publications``)."""
+    """A writer that keeps the one row a publication's events write (``checked_publications``)."""
 
     def __init__(self) -> None:
         self.row: dict[str, Any] = {}
@@ -175,19 +175,31 @@ class _OneRow:
         self.row.update(values)
 
 
-def check_publications(app: LedgerApp, rows: list[dict[str, Any]]) -> None:
-    """ReadModelMismatch unless each row of the publications read model is what its
-    publication's own events in the log give (read through the checked reader, folded by
-    the projection's handlers): a row edited behind the service's back — another result, a
-    correction or a withdrawal undone, a publication made up — is never served as published."""
+def checked_publications(
+    app: LedgerApp, found: dict[str, Any], recorded: int | None
+) -> dict[str, Any]:
+    """``found`` (a page of ``queries.search_publications``) once checked against the log, else
+    ReadModelMismatch: each row must be what its publication's own events give (read through
+    the checked reader, folded by the projection's handlers), and an unfiltered list must count
+    at least the ``recorded`` publications the log held before the read models caught up. A
+    row edited, made up or deleted behind the service's back — another result, a correction
+    or a withdrawal undone — is never served as published."""
     projection = PublicationsProjection()
-    for row in rows:
+    for row in found["items"]:
         events = app.records_of(UUID(str(row["id"])))
         rebuilt = _OneRow()
         for signed in events:
-            projection.process(rebuilt, app.domain_event_of(signed), int(row["position"]))  # type: ignore[arg-type]
+            event = app.domain_event_of(signed)
+            projection.process(rebuilt, event, int(row["position"]))  # type: ignore[arg-type]
         if not events or any(rebuilt.row.get(k) != row.get(k) for k in _SHOWN):
             raise ReadModelMismatch(
                 f"the published row of publication {row['id']} is not what the log records: "
                 "rebuild the read models"
             )
+    total = found["total"]
+    if recorded is not None and total is not None and total < recorded:
+        raise ReadModelMismatch(
+            f"the read models list {total} publications, the log records {recorded}: "
+            "rebuild the read models"
+        )
+    return found

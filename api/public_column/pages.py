@@ -32,9 +32,8 @@ from ledger.plans.aggregate import Plan
 from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
-from projections.inspections import check_publications
+from projections.inspections import checked_publications
 from projections.published import published_item_list
-from projections.tracking import ReadModelMismatch
 from verify.eligibility import weights
 from verify.registry_state import RegistryState
 from verify.workdays import CHINA
@@ -348,20 +347,12 @@ class Column:
         """Published results, newest first (withdrawn and corrected ones too, with their status):
         ``{"items", "total", "limit", "offset"}``. BadInput for an unknown channel or a bad
         page."""
-        # Counted before the read models catch up: they then hold at least these.
-        published = len(self._published.since_start(self.ledger))
+        published = len(self._published.since_start(self.ledger))  # before catching up
         self.read_models.current()
         found = queries.search_publications(
             self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
         )
-        check_publications(self.ledger, found["items"])  # each row shown, against the log
-        total = found["total"]
-        if channel is None and q is None and total is not None and total < published:
-            raise ReadModelMismatch(
-                f"the read models list {total} publications, the log records {published}: "
-                "rebuild the read models"
-            )
-        return found
+        return checked_publications(self.ledger, found, None if channel or q else published)
 
     def record_text(self, draw_id: UUID) -> str:
         """The draw's public record, the bytes ``GET /draws/{id}/record`` serves."""
