@@ -394,3 +394,39 @@ def test_the_verifier_finds_a_plan_withdrawn_after_its_draw_revealed_its_seed(bu
         f"规则审查发现：计划 {plan} 在其抽取 {drawn} 揭示种子之后撤回：另行计划再抽即为重抽"
         in notes
     )
+
+
+def test_directed_inspections_do_not_use_up_a_companys_yearly_cap(bureau):
+    """A clerk records bogus directed (non-random) inspections of a friend's company, hoping to
+    use up its yearly cap so that the next draw leaves it out: the cap counts random
+    selections only, so the company stays in the population (and the directed records are in
+    its trail, each with its ground and legal basis). Already so; not tested before."""
+    import copy
+
+    from ledger.demo.bureau import ADMIN
+    from ledger.draws.record import draw_record
+    from ledger.policies import Policies
+
+    document = copy.deepcopy(bureau.policy_in_force())
+    document["version"] = "v-cap-1"
+    document["frequency"]["max_inspections_per_entity_per_year"] = 1
+    Policies(bureau).set(document, ADMIN)
+    draws = Draws(bureau)
+    state = draws.registry_at(None)
+    friend = next(
+        t.key
+        for t in state.target_by_key().values()
+        if t.division == "szc" and "qsxk" in t.items and t.status == "in_business"
+        and not t.risk_flags
+    )  # fmt: skip
+    directed = {
+        "division": "szc", "items": ["qsxk"], "targets": [friend], "ground": "complaint",
+        "reason": "投诉", "legal_basis": "《中华人民共和国水法》第四十八条",
+    }  # fmt: skip
+    for _ in range(2):
+        draws.record_non_random(directed, CLERK)
+    draw = draws.open(with_ceremony(SPEC), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, population = draw_record(draws, draw)
+    assert friend in population
+    assert friend not in {e["target"] for e in manifest["excluded"]}
