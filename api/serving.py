@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from ledger.application import LedgerApp
 from ledger.config import Settings
 from ledger.errors import BadInput
-from ledger.setup import check_ledger_created
+from ledger.setup import check_ledger_created, check_public_key
 from ledger.storage import is_postgres
 
 from .app import create_app
@@ -37,6 +37,8 @@ def service(data: Path) -> FastAPI:
     settings = Settings.load(data)
     app = LedgerApp.open(data)
     check_ledger_created(app)  # settings naming an empty or another store: refuse to start
+    check_public_key(app, data)  # keys/ledger.pub swapped: auditors would pin another key
+    app.sealer.check_tip()  # a store cut short or rolled back under its checkpoints: refuse
     limits = BodyLimits(body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB)
     return create_app(app, limits)
 

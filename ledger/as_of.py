@@ -147,6 +147,21 @@ def time_at(app: LedgerApp, position: int) -> datetime:
     raise BadInput(f"the log holds no event at or before position {position}")
 
 
+def first_after(app: LedgerApp, moment: datetime, stop: int) -> int:
+    """The first position up to ``stop`` whose event was recorded after ``moment`` (``stop +
+    1`` when none was): a binary search whose probes each read one event, checked, without a
+    pass over the sealed prefix (as ``_event_time`` from position 1 makes)."""
+    low, high = 1, stop
+    while low <= high:
+        middle = (low + high) // 2
+        probed = next(app.records(start=middle, stop=stop, batch=1, vouch=False), None)
+        if probed is not None and parse_time(probed[1].envelope["time"]) <= moment:
+            low = probed[0] + 1
+        else:  # recorded after it, or only gaps from the middle to ``stop``
+            high = middle - 1
+    return low
+
+
 def _event_time(app: LedgerApp, start: int) -> tuple[int, datetime]:
     """The position and signed time of the first event at or after ``start`` (checked)."""
     for position, event in app.records(start=start, batch=1):

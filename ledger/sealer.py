@@ -8,7 +8,8 @@ tree size and root.
 Safety rules:
 - a sealing round extends the compact tree stored with the last checkpoint, so every checkpoint
   it signs is consistent with the previous one by construction; it refuses to sign if that stored
-  state does not reproduce the last root (``SealError``);
+  state does not reproduce the last root (``SealError``), or if the log no longer holds the
+  record the last checkpoint sealed last (its tail cut or rolled back behind its back);
 - leaves and their checkpoint are written in one transaction, so a crash loses both or neither,
   and the next round resumes from what is stored;
 - one leader at a time: on PostgreSQL each round takes a transaction-level advisory lock and
@@ -75,6 +76,9 @@ class Sealer:
         # Called with the new tree size after rounds that signed a checkpoint: the application
         # keeps the proof tiles up there (``proof_tiles.py``), so no dispute file waits for them.
         self.after_sealing: Callable[[int], object] | None = None
+        # (tree size, leaf hash) of the last leaf this sealer signed: its next round's check
+        # that the record is still stored (``_check_tip``) needs no read of the leaves table.
+        self._tip: tuple[int, bytes | None] = (-1, None)
         self._create_tables()
 
     # -- schema -----------------------------------------------------------------------------
@@ -133,8 +137,12 @@ class Sealer:
 
     def _round(self) -> tuple[StoredCheckpoint | None, bool]:
         base = self.latest()
-        start = base.last_notification_id + 1 if base else 1
-        sequenced = self._leaf_hashes_from(start)
+        if base is None:
+            sequenced = self._leaf_hashes_from(1)
+        else:  # the record sealed last, read with the new ones: is it still there?
+            sequenced = self._leaf_hashes_from(base.last_notification_id, self.batch + 1)
+            tip = sequenced.pop(0) if sequenced else None
+            self._check_tip(base, tip)
         if not sequenced:
             return None, False
         if self.before_sealing is not None:
@@ -193,7 +201,40 @@ class Sealer:
                 ),
             )
         self._last = (stored, CompactTree(tree.size, tree.frontier))
+        self._tip = (stored.size, leaves[-1][2])
         return stored, full
+
+    def check_tip(self) -> None:
+        """SealError unless the log still holds the record the latest checkpoint sealed last
+        (nothing to check before the first checkpoint)."""
+        base = self.latest()
+        if base is not None:
+            found = self._leaf_hashes_from(base.last_notification_id, 1)
+            self._check_tip(base, found[0] if found else None)
+
+    def _check_tip(self, base: StoredCheckpoint, tip: tuple[int, bytes] | None) -> None:
+        """SealError unless ``tip``, the first stored record at or after the position
+        ``base`` sealed last, is that very record. Sealed events removed from the store behind
+        the ledger's back (its tail cut, or the store rolled back with its checkpoints kept)
+        would otherwise leave every event stored since unsealed, without a word: the sealer
+        would wait for positions the store has already passed, or give again (SQLite reuses
+        the numbers of removed rows)."""
+        position = base.last_notification_id
+        sealed = self._tip[1] if self._tip[0] == base.size else self._sealed_leaf(base.size - 1)
+        if tip != (position, sealed):
+            raise SealError(
+                f"the log no longer holds at position {position} the record the checkpoint of "
+                f"size {base.size} sealed last: sealed events were removed or replaced behind "
+                "the ledger's back (the store cut short or rolled back): refusing to sign"
+            )
+
+    def _sealed_leaf(self, index: int) -> bytes | None:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(f"SELECT leaf_hash FROM {LEAVES_TABLE} WHERE leaf_index = ?"), (index,)
+            )
+            row = c.fetchone()
+        return bytes(row["leaf_hash"]) if row is not None else None
 
     def record_hashes(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         """(notification id, leaf hash) of up to ``limit`` stored events from ``start``, hashed

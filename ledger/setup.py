@@ -60,6 +60,9 @@ def _files(data_dir: Path) -> set[Path]:
     return {p for p in data_dir.rglob("*") if p.is_file()}
 
 
+PUBLIC_KEY_FILE = "keys/ledger.pub"  # the ledger's first public key, for auditors to pin
+
+
 def check_ledger_created(app: LedgerApp) -> None:
     """ConfigurationError unless the store holds ``ledger.created`` for the app's origin
     (TamperedEvent if it was signed by another key than the app's): settings pointing at
@@ -74,6 +77,23 @@ def check_ledger_created(app: LedgerApp) -> None:
         )
     # A store whose ledger.created was signed by another key fails already: reading the
     # event checks its signature (TamperedEvent, "signed by unknown key").
+
+
+def check_public_key(app: LedgerApp, data_dir: Path) -> None:
+    """ConfigurationError if ``keys/ledger.pub`` is not the key ``ledger.created`` names: the
+    file auditors are told to pin (``python -m verify --key DIR/keys/ledger.pub``), swapped, has
+    them trust another key or fail a sound ledger. A data directory without it is left alone."""
+    from .ledger_meta import Ledger
+
+    path = data_dir / PUBLIC_KEY_FILE
+    if not path.exists():
+        return
+    first = app.get(ledger_id(app.origin), Ledger).verifier_keys[0]
+    if path.read_text(encoding="utf-8", errors="replace").strip() != first:
+        raise ConfigurationError(
+            f"{path} is not the key the ledger was created with ({first}): auditors who pin it "
+            "would trust another key; put back the ledger's public key from the key store"
+        )
 
 
 def _store_name(app: LedgerApp) -> str:

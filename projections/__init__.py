@@ -105,26 +105,47 @@ def open_read_models(
             set_aside(path, problem)
     engine = create_read_engine(url)
     runner = ProjectionRunner(app, engine)
+    lost = runner.disagreement_with_log()
+    if lost is not None:
+        log.error(
+            "the log no longer holds what its read models read (%s): events were removed from "
+            "the log or replaced behind the ledger's back (its tail cut, or an older copy "
+            "restored); tell the witnesses and the auditors",
+            lost,
+        )
+        engine, runner = _start_over(app, url, path, engine, runner, f"log rolled back: {lost}")
     try:
         runner.catch_up(first, vouch=first is None)
     except IntegrityError as e:
         reason = f"rows ahead of their tracking position: {e.orig}"
-        if path is None:
-            log.warning("read models disagree with the log (%s): rebuilding them", reason)
-            runner.reset()
-            runner.catch_up(first, vouch=first is None)
-        else:
-            engine.dispose()
-            set_aside(path, reason)
-            engine = create_read_engine(url)
-            runner = ProjectionRunner(app, engine)
-            runner.catch_up(first, vouch=first is None)
+        engine, runner = _start_over(app, url, path, engine, runner, reason)
+        runner.catch_up(first, vouch=first is None)
     follower = Follower(runner)
     if attach:
         app.after_save.append(follower.after_save)
     read_models = ReadModels(app, engine, runner, follower)
     app.on_close.append(read_models.close)  # closing the ledger closes its read models too
     return read_models
+
+
+def _start_over(
+    app: LedgerApp,
+    url: str | URL,
+    path: Path | None,
+    engine: Engine,
+    runner: ProjectionRunner,
+    reason: str,
+) -> tuple[Engine, ProjectionRunner]:
+    """Read models that disagree with the log, emptied to be caught up from it again: an
+    SQLite file set aside (kept to be looked at), PostgreSQL's tables reset in place."""
+    if path is None:
+        log.warning("read models disagree with the log (%s): rebuilding them", reason)
+        runner.reset()
+        return engine, runner
+    engine.dispose()
+    set_aside(path, reason)
+    engine = create_read_engine(url)
+    return engine, ProjectionRunner(app, engine)
 
 
 def _check_not_the_log(app: LedgerApp, path: Path) -> None:

@@ -8,11 +8,22 @@ publication keeps its row with status ``withdrawn`` so that the column can say i
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from uuid import UUID
 
 from sqlalchemy import Table
 
+from ledger.application import LedgerApp
+
 from . import tables as t
-from .tracking import Handler, Projection, Writer, entry_id, event_time, touched
+from .tracking import (
+    Handler,
+    Projection,
+    ReadModelMismatch,
+    Writer,
+    entry_id,
+    event_time,
+    touched,
+)
 
 
 class InspectionsProjection(Projection):
@@ -144,3 +155,51 @@ def _content_columns(content: dict[str, Any]) -> dict[str, Any]:
         "follow_up_label": follow_up.get("label"),
         "content": content,
     }
+
+
+# Every column of a publication's row but where it was last changed (the check folds the
+# events at the row's own position): what the column and its feeds show.
+_SHOWN = tuple(c.name for c in t.publications.columns if c.name != "position")
+
+
+class _OneRow:
+    """A writer that keeps the one row a publication's events write (``checked_publications``)."""
+
+    def __init__(self) -> None:
+        self.row: dict[str, Any] = {}
+
+    def insert(self, _table: Table, row: dict[str, Any]) -> None:
+        self.row = dict(row)
+
+    def update(self, _table: Table, _key: dict[str, Any], values: dict[str, Any]) -> None:
+        self.row.update(values)
+
+
+def checked_publications(
+    app: LedgerApp, found: dict[str, Any], recorded: int | None
+) -> dict[str, Any]:
+    """``found`` (a page of ``queries.search_publications``) once checked against the log, else
+    ReadModelMismatch: each row must be what its publication's own events give (read through
+    the checked reader, folded by the projection's handlers), and an unfiltered list must count
+    at least the ``recorded`` publications the log held before the read models caught up. A
+    row edited, made up or deleted behind the service's back — another result, a correction
+    or a withdrawal undone — is never served as published."""
+    projection = PublicationsProjection()
+    for row in found["items"]:
+        events = app.records_of(UUID(str(row["id"])))
+        rebuilt = _OneRow()
+        for signed in events:
+            event = app.domain_event_of(signed)
+            projection.process(rebuilt, event, int(row["position"]))  # type: ignore[arg-type]
+        if not events or any(rebuilt.row.get(k) != row.get(k) for k in _SHOWN):
+            raise ReadModelMismatch(
+                f"the published row of publication {row['id']} is not what the log records: "
+                "rebuild the read models"
+            )
+    total = found["total"]
+    if recorded is not None and total is not None and total < recorded:
+        raise ReadModelMismatch(
+            f"the read models list {total} publications, the log records {recorded}: "
+            "rebuild the read models"
+        )
+    return found

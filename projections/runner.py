@@ -159,6 +159,37 @@ class ProjectionRunner:
         found = {name: int(position) for name, position in rows}
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
+    def disagreement_with_log(self) -> str | None:
+        """What shows that the log no longer holds what these read models read, or None: a
+        tracked position beyond the log's end, or (the trail keeps each act's leaf hash) the
+        log's record at the trail's last act another record than the one read there. Either
+        means events were removed from the log or replaced behind the ledger's back (its tail
+        cut, or an older copy of it restored) — the read models would otherwise go on serving
+        what the log lost, and skip the new events given the positions they had read."""
+        head = self.head()
+        ahead = {name: at for name, at in self.positions().items() if at > head}
+        if ahead:
+            name, at = max(ahead.items(), key=lambda item: item[1])
+            return f"the read models ({name}) had read up to position {at}, the log ends at {head}"
+        if self._by_name.get("trail") is None:
+            return None
+        acts = tables.trail_acts
+        with self.engine.connect() as conn:
+            last = conn.execute(
+                select(acts.c.position, acts.c.leaf_hash).order_by(acts.c.position.desc()).limit(1)
+            ).first()
+        if last is None:
+            return None
+        position, read = int(last.position), str(last.leaf_hash)
+        found = self.app.recorder.select_notifications(start=position, limit=1)
+        if not found or found[0].id != position:
+            return f"the read models read an event at position {position}, the log holds none"
+        if leaf_hash(found[0].state).hex() != read:
+            return (
+                f"the log's record at position {position} is not the one the read models read there"
+            )
+        return None
+
     # -- following the log ---------------------------------------------------------------------
 
     def head(self) -> int:

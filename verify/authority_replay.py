@@ -20,7 +20,9 @@ before it (folded from the ``official.*`` events and each record's own events):
 5. a directed inspection names only its division's own listed items and the targets in its
    charge, or an item whose executing units list the division and its owner's targets carrying
    it (``authority_rules.directed_refusal``, the rule the ledger enforces), as the item list and
-   the registry stood then.
+   the registry stood then;
+6. four eyes: a plan is reviewed by none of the officials who drafted or amended it
+   (``authority_rules.PLAN_AUTHORING``), whatever roles they hold.
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
@@ -53,6 +55,7 @@ from .authority_rules import (
     OPERATOR,
     OPERATOR_EVENT_ACTS,
     PERMISSIONS,
+    PLAN_AUTHORING,
     RECORD,
     charge_of,
     directed_refusal,
@@ -130,6 +133,7 @@ class AuthorityReplay:
     def __init__(self, rows: dict[AggregateKey, int] | None = None) -> None:
         self.report = AuthorityReport()
         self._log = AuthorityLog(rows)
+        self._plan_authors: dict[AggregateKey, set[Any]] = {}  # who drafted or amended a plan
 
     def add(self, position: int, kind: str, aggregate: AggregateKey, event_facts: Facts) -> None:
         """Judge one event; ``aggregate`` its id as written or already packed."""
@@ -182,6 +186,8 @@ class AuthorityReplay:
                 problem = shared_code_problem(log, kind, extra, identity)
                 problem = problem or bound_move_problem(log, kind, aggregate, extra, identity)
                 problem = problem or _directed_problem(log, kind, identity)
+        if kind in _FOUR_EYES:
+            problem = problem or self._four_eyes(kind, aggregate, official)
         if problem is not None:
             actor = {"official": official, "role": role, "department": department}
             if request is not None:
@@ -201,6 +207,21 @@ class AuthorityReplay:
         elif identity is not None:  # apply_identity folds nothing else
             log.apply_identity(kind, aggregate, identity)
 
+    def _four_eyes(self, kind: str, plan: AggregateKey, official: Any) -> tuple[str, str] | None:
+        """A plan reviewed by one of its authors (``authority_rules.PLAN_AUTHORING``); an
+        authoring event makes its official one of them."""
+        authors = self._plan_authors.setdefault(plan, set())
+        if kind in PLAN_AUTHORING:
+            if isinstance(official, str):
+                authors.add(official)
+            return None
+        if official in authors:
+            return _FOUR_EYES_RULE, f"工作人员 {official} 拟订或修改了该计划，却审核了它"
+        return None
+
+
+_FOUR_EYES = frozenset({*PLAN_AUTHORING, "plan.reviewed"})
+_FOUR_EYES_RULE = "计划须由拟订、修改人以外的工作人员审核（分管领导审核，PLAN_AUTHORING）"
 
 # The event types the binding, shared-code, bound-move and directed-scope rules judge (each of
 # those functions returns None for any other type): the others skip the four calls.

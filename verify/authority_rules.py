@@ -109,6 +109,11 @@ DISPUTE_SUBJECTS: dict[str, tuple[str, ...]] = {
 # act -> the roles that may perform it on the divisions the policy puts in the official's charge
 # (``charge_of``), besides their own: a leader reviews the plans of the divisions they lead.
 IN_CHARGE: dict[str, tuple[str, ...]] = {"plan.review": ("leader_in_charge",)}
+# Four eyes (分管领导审核): a plan is reviewed by someone other than whoever wrote it. The events
+# that make an official one of a plan's authors; ``plan.reviewed`` by one of them is refused
+# by the ledger and a finding of the verifier, whatever roles the official holds (an official
+# who is both a division's clerk and its leader in charge may otherwise approve their own draft).
+PLAN_AUTHORING = ("plan.drafted", "plan.amended")
 
 # The envelope actor of the ledger's own operator.
 OPERATOR = {"official": "drawledger", "role": "system", "department": "drawledger"}

@@ -19,6 +19,7 @@ from typing import Any
 TOPICS = (
     "plan.drafted",
     "plan.amended",
+    "plan.withdrawn",
     "plan.rolled_over",
     "draw.opened",
     "draw.seed_revealed",
@@ -49,6 +50,8 @@ class PlanInfo:
     kind: str
     period: str
     counts: dict[str, int]
+    # Withdrawn: (the position, the plan's draws whose seed was revealed by then).
+    withdrawn: tuple[int, list[str]] | None = None
 
 
 @dataclass
@@ -64,6 +67,8 @@ class PlanBook:
             self.plans[agg] = PlanInfo(p["division"], p["kind"], p["period"], counts)
         elif kind == "plan.amended" and agg in self.plans and "counts" in p["changes"]:
             self.plans[agg].counts = dict(p["changes"]["counts"] or {})
+        elif kind == "plan.withdrawn" and agg in self.plans:
+            self.plans[agg].withdrawn = (position, self.revealed(agg))
         elif kind == "plan.rolled_over" and agg in self.plans:
             into = self.carried.setdefault((self.plans[agg].division, p["to_month"]), {})
             for stratum, n in p["counts_not_drawn"].items():
@@ -105,6 +110,12 @@ class PlanBook:
             if n > allowed.get(s, 0)
         ]
 
+    def revealed(self, plan: str) -> list[str]:
+        """The plan's draws whose seed was revealed (their outcome known), abandoned or not:
+        withdrawing the plan then, to draw again under another, is the re-draw its bound
+        stops."""
+        return [d.draw for d in self.draws.values() if d.plan == plan and d.revealed]
+
     def same_population(self, plan: str, population: tuple[str, str]) -> list[PlannedDraw]:
         """The plan's draws of this population that were not abandoned."""
         return [
@@ -123,8 +134,14 @@ def population_of(opened: dict[str, Any]) -> tuple[str, str]:
 
 def findings(book: PlanBook) -> list[tuple[int, str]]:
     """The rule findings (not integrity failures): every abandoned draw with its reason, every
-    draw outside a plan, every plan drawn over its counts, at the event that shows it."""
+    draw outside a plan, every plan drawn over its counts, every plan withdrawn after one of
+    its draws revealed its seed, at the event that shows it."""
     out: list[tuple[int, str]] = []
+    for plan, info in book.plans.items():
+        if info.withdrawn is not None and info.withdrawn[1]:
+            at, drawn = info.withdrawn
+            draws = "、".join(drawn)
+            out.append((at, f"计划 {plan} 在其抽取 {draws} 揭示种子之后撤回：另行计划再抽即为重抽"))
     over_reported: set[str] = set()
     for d in sorted(book.draws.values(), key=lambda d: d.position):
         if d.abandoned is not None:

@@ -32,6 +32,7 @@ from ledger.plans.aggregate import Plan
 from ledger.registry.layouts import LABELS
 from ledger.registry.service import Registry
 from projections import ReadModels, queries
+from projections.inspections import checked_publications
 from projections.published import published_item_list
 from verify.eligibility import weights
 from verify.registry_state import RegistryState
@@ -97,6 +98,7 @@ class Column:
     _draws_opened: _Recorded = field(default_factory=lambda: _Recorded("draw.opened"))
     _draw_events: _Recorded = field(default_factory=lambda: _Recorded(*_DRAW_TYPES))
     _directed: _Recorded = field(default_factory=lambda: _Recorded("directed.recorded"))
+    _published: _Recorded = field(default_factory=lambda: _Recorded("publication.published"))
 
     def title(self) -> str:
         """The column's name from the policy in force (``publication.column``)."""
@@ -345,10 +347,12 @@ class Column:
         """Published results, newest first (withdrawn and corrected ones too, with their status):
         ``{"items", "total", "limit", "offset"}``. BadInput for an unknown channel or a bad
         page."""
+        published = len(self._published.since_start(self.ledger))  # before catching up
         self.read_models.current()
-        return queries.search_publications(
+        found = queries.search_publications(
             self.read_models.engine, channel=channel, q=q, limit=limit, offset=offset
         )
+        return checked_publications(self.ledger, found, None if channel or q else published)
 
     def record_text(self, draw_id: UUID) -> str:
         """The draw's public record, the bytes ``GET /draws/{id}/record`` serves."""

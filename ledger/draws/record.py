@@ -23,6 +23,7 @@ from verify.draw_rules import frozen_population
 
 from ..catalogue import event_types
 from ..errors import NotFound
+from .recent_changes import changed_out
 from .reproduction import reproduction
 from .service import Draws
 
@@ -67,8 +68,13 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
     extra: dict[str, Any] = {}
     if "population_frozen" in steps:
         state = draws.registry_at(draw.position)
-        population = frozen_population(draw.params(), state).ids
-        extra = reproduction(draw, state)
+        params = draw.params()
+        population = frozen_population(params, state).ids
+        frozen = (draw.position, steps["population_frozen"][0]["time"])
+        extra = {
+            **reproduction(draw, state),
+            "changed_out": changed_out(draws.app, params["criteria"], state, frozen),
+        }
     manifest = {
         "format": FORMAT,
         "draw": str(draw_id),

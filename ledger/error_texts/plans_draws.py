@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-PLANS_DRAWS: list[tuple[str, str]] = [
+PLANS_DRAWS: list[tuple[str, str],] = [
     # plans and draws (ledger/plans, ledger/draws)
     (r"no draw with id (?P<id>\S+)", "没有编号为 {id} 的抽取"),
     (r"(?P<text>'.*') is not a draw id", "{text} 不是抽取编号"),
@@ -13,6 +13,12 @@ PLANS_DRAWS: list[tuple[str, str]] = [
         "无法{doing}：计划状态为{zh_plan}；此步骤须为{zh_plan2}",
     ),
     (r"the plan is withdrawn already", "计划已撤回"),
+    (
+        r"plan (?P<p>\S+) cannot be withdrawn: its draw (?P<d>\S+) revealed its seed, so its "
+        r"outcome is known; drawing again under another plan is what a plan's bound stops",
+        "计划 {p} 不能撤回：其抽取 {d} 已揭示种子，结果已知；撤回后另行计划再抽，"
+        "正是计划数量所要阻止的重抽",
+    ),
     (r"reason: an amendment states why", "reason：修改须说明理由"),
     (r"reason: a withdrawal states why", "reason：撤回须说明理由"),
     (r"reason: a correction states what was wrong", "reason：更正须说明错在何处"),

@@ -162,6 +162,14 @@ SEALING: list[tuple[str, str]] = [
         r"(?P<w>.+): it was added after the checkpoint of size (?P<s>\d+); cosign a later one",
         "{w}：其加入晚于大小为 {s} 的检查点；请联署更晚的检查点",
     ),
+    (
+        r"the log no longer holds at position (?P<p>\d+) the record the checkpoint of size "
+        r"(?P<s>\d+) sealed last: sealed events were removed or replaced behind the ledger's "
+        r"back \(the store cut short or rolled back\): refusing to sign",
+        "日志在位置 {p} 已不是大小为 {s} 的检查点最后封存的记录：已封存的事件被绕过账本删除或"
+        "替换（存储被截断或回滚到较早的副本）：拒绝签署",
+    ),
+    (r"the command was recorded but not sealed: (?P<e_t>.+)", "已记录但未封存：{e_t}"),
     (r"no event at or before position (?P<p>\d+)", "位置 {p} 及之前没有事件"),
     (r"no event at position (?P<p>\d+)", "位置 {p} 没有事件"),
     (r"no checkpoint is signed yet: seal the ledger first", "尚未签署任何检查点：请先封存账本"),

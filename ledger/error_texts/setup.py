@@ -7,6 +7,13 @@ directory: ``ledger/keyfile.py``, ``ledger/config.py``, ``ledger/storage.py``, `
 from __future__ import annotations
 
 SETUP: list[tuple[str, str]] = [
+    # the ledger's public key for auditors (ledger/setup.py)
+    (
+        r"(?P<p>.+) is not the key the ledger was created with \((?P<k>.+)\): auditors who pin "
+        r"it would trust another key; put back the ledger's public key from the key store",
+        "{p} 不是建立账本时的密钥（{k}）：以它为准的审计人员会信任另一把密钥；"
+        "请从密钥保管处放回账本的公钥",
+    ),
     # persons' references' key (ledger/person_refs.py)
     (
         r"(?P<p>.+) is missing and the ledger's first key \((?P<k>.+)\) is not in (?P<q>.+): "

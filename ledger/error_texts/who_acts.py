@@ -13,6 +13,12 @@ SHARED = (
 )
 
 WHO_ACTS: list[tuple[str, str]] = [
+    # four eyes on a plan (ledger/plans/aggregate.py, verify/authority_rules.PLAN_AUTHORING)
+    (
+        r"official (?P<o>\S+) drafted or amended this plan and may not review it: a plan is "
+        r"reviewed by another official",
+        "工作人员 {o} 拟订或修改了该计划，不能审核：计划须由拟订、修改人以外的工作人员审核",
+    ),
     # directed inspections (verify/authority_rules.py)
     (
         r"item (?P<c>'.*') is not a listed inspection item: no inspection without one",

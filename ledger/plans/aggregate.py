@@ -16,7 +16,7 @@ from uuid import uuid4
 from verify.plan_rules import plan_deadlines
 
 from ..aggregates import LedgerAggregate
-from ..errors import BadInput, Conflict
+from ..errors import BadInput, Conflict, Forbidden
 
 KINDS = ("annual", "monthly")
 ORDER = ("drafted", "reviewed", "submitted", "consolidated", "uploaded")
@@ -42,6 +42,7 @@ class Plan(LedgerAggregate):
         status: str
         deadlines: dict[str, str]
         rolled_over_to: str | None
+        authors: set[str]  # who drafted or amended it (authority_rules.PLAN_AUTHORING)
 
     class Created(LedgerAggregate.Created):
         TOPIC = "plan.drafted"
@@ -56,6 +57,7 @@ class Plan(LedgerAggregate):
             plan.content, plan.deadlines = dict(self.content), dict(self.deadlines)
             plan.status = "drafted"
             plan.rolled_over_to = None
+            plan.authors = {self.actor["official"]}
 
     class Reviewed(LedgerAggregate.Event):
         TOPIC = "plan.reviewed"
@@ -95,6 +97,7 @@ class Plan(LedgerAggregate):
         def apply(self, plan: Plan) -> None:
             plan.content.update(self.changes)
             plan.status = "drafted"
+            plan.authors.add(self.actor["official"])
 
     class Withdrawn(LedgerAggregate.Event):
         TOPIC = "plan.withdrawn"
@@ -125,6 +128,11 @@ class Plan(LedgerAggregate):
 
     def review(self, approved: bool, comment: str, actor: dict[str, Any]) -> None:
         self.check_status("drafted", doing="review the plan")
+        if actor["official"] in self.authors:  # four eyes (authority_rules.PLAN_AUTHORING)
+            raise Forbidden(
+                f"official {actor['official']} drafted or amended this plan and may not review "
+                "it: a plan is reviewed by another official"
+            )
         self.trigger_event(self.Reviewed, approved=approved, comment=comment, actor=actor)
 
     def submit(self, today: date, actor: dict[str, Any]) -> None:

@@ -37,3 +37,14 @@ def check_plan_bound(app: LedgerApp, spec: dict[str, Any]) -> None:
             f"plan {plan} bounds its draws: {'; '.join(over)} (its counts plus what rolled "
             "over into it, minus draws not abandoned before their reveal)"
         )
+
+
+def check_withdrawal(app: LedgerApp, plan: str) -> None:
+    """Conflict if a draw of ``plan`` revealed its seed: its outcome is known, and withdrawing
+    the plan to draw again under another is the re-draw the plan's bound stops."""
+    revealed = plan_book(app).revealed(plan)
+    if revealed:
+        raise Conflict(
+            f"plan {plan} cannot be withdrawn: its draw {revealed[0]} revealed its seed, so its "
+            "outcome is known; drawing again under another plan is what a plan's bound stops"
+        )

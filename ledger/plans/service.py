@@ -15,6 +15,7 @@ from ..registry.authority import acting, authorise_read
 from ..registry.items import item_id
 from ..registry.officials import Official
 from .aggregate import KINDS, Plan, deadlines
+from .bounds import check_withdrawal
 from .coverage import cycle_years
 
 
@@ -120,7 +121,9 @@ class Plans:
 
     def withdraw(self, plan_id: UUID, reason: str, by: str | None) -> None:
         plan = self.get(plan_id)
-        plan.withdraw(reason, self._actor(by, "plan.write", plan.division))
+        actor = self._actor(by, "plan.write", plan.division)
+        check_withdrawal(self.app, str(plan_id))
+        plan.withdraw(reason, actor)
         self.app.save(plan)
 
     def show(self, plan_id: UUID) -> dict[str, Any]:

@@ -252,3 +252,51 @@ def test_results_beyond_the_bounded_count_say_more_than_and_still_page_on(
             break
         feed = visitor.get(feed["next_url"]).json()
     assert len(set(ids)) == 5
+
+
+def _edit_published_row(visitor, **values) -> None:  # type: ignore[no-untyped-def]
+    """As the operator with the read models' database: change the rows the column lists."""
+    from sqlalchemy import update
+
+    from projections.tables import publications
+
+    engine = visitor.app.state.read_models.engine
+    with engine.begin() as conn:
+        conn.execute(update(publications).where(*values.pop("where")).values(**values))
+
+
+@pytest.mark.parametrize("edit", ["result", "label", "withdrawal", "deletion"])
+def test_a_published_row_edited_in_the_read_models_is_refused_not_shown(visitor, bureau, edit):
+    """The operator edits readmodels.sqlite so that the column shows a penalised company's
+    result as 'no problem' or a withdrawn publication as published, or deletes the penalised
+    company's publications: the column served the edited list as the bureau's publication. Now
+    each row it shows is checked against the publication's events in the log, and the whole
+    list's count against the publications the log records; the page is refused, in Chinese,
+    rather than served."""
+    from projections.tables import publications as p
+
+    visitor.get("/column/results")  # the read models caught up
+    penalised = bureau[1]["penalised"]["target"]
+    if edit == "result":
+        _edit_published_row(
+            visitor, where=[p.c.target_code == penalised], category="no_problem",
+            category_label="未发现问题",
+        )  # fmt: skip
+    elif edit == "label":  # only the words the page and the feeds show
+        _edit_published_row(
+            visitor, where=[p.c.target_code == penalised], category_label="未发现问题"
+        )
+    elif edit == "withdrawal":
+        _edit_published_row(visitor, where=[p.c.status == "withdrawn"], status="published")
+    else:  # the penalised company's publications gone from the list
+        from sqlalchemy import delete
+
+        with visitor.app.state.read_models.engine.begin() as conn:
+            conn.execute(delete(p).where(p.c.target_code == penalised))
+    refused = visitor.get("/column/results")
+    assert refused.status_code == 500
+    assert "<title>读模型与日志不一致" in refused.text
+    assert "读模型与账本日志不一致：请系统管理员重建读模型" in refused.text
+    assert "未发现问题" not in refused.text  # nothing of the edited rows is shown
+    assert visitor.get("/column/feed.json").status_code == 500
+    assert visitor.get("/column/results", params={"q": "nobody-matches-this"}).status_code == 200

@@ -434,6 +434,20 @@ def test_a_deactivated_officials_token_is_403(bureau):
     assert "已停用" in assert_problem(bureau.post("/targets", "ggc-clerk", body), 403)["detail"]
 
 
+def test_a_token_lends_no_role_or_division_its_official_no_longer_holds(bureau):
+    """szc's clerk keeps their token after the admin moves them to ggc as an inspector (or
+    takes the clerk role away): the token still names them, and lends neither the old role nor
+    the old division; nothing is recorded."""
+    moved = {"roles": ["inspector"], "division": "ggc", "reason": "调任执法支队"}
+    assert bureau.post("/officials/szc-clerk/roles", "admin", moved).status_code == 200
+    before = bureau.app.recorder.max_notification_id()
+    detail = assert_problem(bureau.post("/targets", "szc-clerk", target()), 403)["detail"]
+    assert "szc-clerk" in detail
+    ggc = target(division="ggc", items=["hdjs"])
+    assert_problem(bureau.post("/targets", "szc-clerk", ggc), 403)  # an inspector registers none
+    assert bureau.app.recorder.max_notification_id() == before
+
+
 def test_only_an_admin_manages_officials(bureau):
     body = {"code": "x", "name": "x", "division": "szc", "roles": ["admin"]}
     assert (

@@ -77,13 +77,9 @@ def test_the_policy_checks_its_leaders_table(bureau):
     }
 
 
-def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau, tmp_path):
-    plans = Plans(bureau, today=date(2026, 12, 10))
-    plans.review(_plan_of(plans, "szc"), True, "同意", "jld-leader-1")  # in charge: no finding
-    plan = plans.get(_plan_of(plans, "nsc"))
-    # The insider's ledger code skips the check: jld-leader-1 reviews nsc's plan.
-    plan.review(True, "同意", {"official": "jld-leader-1", "role": "leader_in_charge",
-                                "department": "jld"})  # fmt: skip
+def _the_one_finding(bureau, plan, tmp_path):  # type: ignore[no-untyped-def]
+    """Save ``plan`` (its review recorded past the ledger's check), export and verify: the
+    bundle's one authority finding, which names that review."""
     bureau.save(plan)
     at = bureau.recorder.max_notification_id()
     export_bundle(bureau, tmp_path / "b.jsonl")
@@ -92,7 +88,69 @@ def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau,
     )
     [finding] = report.authority.findings
     assert (finding.position + 1, finding.type) == (at, "plan.reviewed")
+    return finding
+
+
+def test_the_verifier_finds_a_review_recorded_outside_the_leaders_charge(bureau, tmp_path):
+    plans = Plans(bureau, today=date(2026, 12, 10))
+    plans.review(_plan_of(plans, "szc"), True, "同意", "jld-leader-1")  # in charge: no finding
+    plan = plans.get(_plan_of(plans, "nsc"))
+    # The insider's ledger code skips the check: jld-leader-1 reviews nsc's plan.
+    plan.review(True, "同意", {"official": "jld-leader-1", "role": "leader_in_charge",
+                                "department": "jld"})  # fmt: skip
+    finding = _the_one_finding(bureau, plan, tmp_path)
     assert "划归其分管的处室（szc、ggc、hhc）的记录，不能办理处室 nsc 的记录" in finding.message
+
+
+# -- four eyes: nobody reviews their own plan ------------------------------------------------------
+
+BOSS = "szc-boss"  # szc's clerk and its leader in charge at once
+
+
+def _two_hatted(bureau):  # type: ignore[no-untyped-def]
+    Registry(bureau).register_official(
+        {"code": BOSS, "name": "甲", "division": "szc", "roles": ["clerk", "leader_in_charge"]},
+        ADMIN,
+    )
+    return Plans(bureau, today=date(2026, 12, 10))
+
+
+def test_an_official_holding_both_roles_cannot_review_a_plan_they_drafted_or_amended(bureau):
+    """The clerk who is also the division's leader in charge drafts a plan and approves it
+    (or rejects it) themselves: refused, in Chinese, nothing recorded. A plan another clerk
+    drafted they may review, until they amend it; then another leader reviews it."""
+    from api.errors import refusal_text
+
+    plans = _two_hatted(bureau)
+    own = plans.draft({**PLAN, "division": "szc"}, BOSS)
+    before = _reviews(bureau)
+    for approved in (True, False):
+        with pytest.raises(Forbidden, match=f"official {BOSS} drafted or amended this plan"):
+            plans.review(own, approved, "同意", BOSS)
+    assert _reviews(bureau) == before
+    with pytest.raises(Forbidden) as refused:
+        plans.review(own, True, "同意", BOSS)
+    assert "拟订或修改了该计划，不能审核" in refusal_text(refused.value)
+
+    theirs = _plan_of(plans, "szc")  # drafted by szc-clerk
+    plans.review(theirs, False, "退回修改", BOSS)
+    plans.amend(theirs, {"counts": {"all": 4}}, "按意见修改", BOSS)
+    with pytest.raises(Forbidden, match="drafted or amended"):
+        plans.review(theirs, True, "同意", BOSS)
+    plans.review(theirs, True, "同意", "jld-leader-1")  # another official: the four eyes
+    assert _reviews(bureau) == before + 2
+
+
+def test_the_verifier_finds_a_plan_reviewed_by_its_author(bureau, tmp_path):
+    """The insider's ledger code skips the check: the verifier names the review."""
+    plans = _two_hatted(bureau)
+    plans.review(_plan_of(plans, "szc"), True, "同意", BOSS)  # another's draft: no finding
+    plan = plans.get(plans.draft({**PLAN, "division": "szc"}, BOSS))
+    plan.authors = set()
+    plan.review(True, "同意", {"official": BOSS, "role": "leader_in_charge",
+                                "department": "szc"})  # fmt: skip
+    finding = _the_one_finding(bureau, plan, tmp_path)
+    assert finding.message == f"工作人员 {BOSS} 拟订或修改了该计划，却审核了它"
 
 
 # -- work lists ----------------------------------------------------------------------------------

@@ -172,3 +172,57 @@ def test_a_store_that_refuses_writes_answers_503_saying_why_and_still_reads(
         assert not re.search(r"[A-Za-z]{4,}", r.json()["detail"]), r.json()["detail"]
         assert set(answers[:-1]) <= {201}
         assert _targets(client, token) == TARGETS  # reading goes on
+
+
+# -- a log rolled back under its read models ----------------------------------------------------
+
+
+def _official(data: Path, code: str) -> None:
+    """Register an official on the ledger alone (as the CLI does): no read model follows."""
+    from ledger.registry.service import Registry
+
+    ledger = LedgerApp.open(data, seal_interval=0)
+    try:
+        Registry(ledger).register_official(
+            {"code": code, "name": "王五", "division": "szc", "roles": ["clerk"]}, None
+        )
+    finally:
+        ledger.close()
+
+
+def _has_official(client: TestClient, token: str, code: str) -> bool:
+    r = client.get(f"/officials/{code}", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code in (200, 404), r.text
+    return r.status_code == 200
+
+
+@pytest.mark.parametrize("refilled", [False, True])
+def test_a_log_rolled_back_under_its_read_models_is_said_and_they_are_rebuilt(
+    bureau, refilled, caplog
+):
+    """The operator restores an older copy of the log (checkpoints and all: consistent in
+    itself) and restarts the service, the read models left as they were. They had read an
+    official the log no longer holds; with ``refilled``, another command was recorded since,
+    at the very position they had read. Without a check the service went on showing the lost
+    official and never showed the new one (its position counted as read). Now the start
+    says the log lost what its read models read, sets them aside and rebuilds them."""
+    data, token = bureau
+    with (
+        closing(sqlite3.connect(data / "ledger.sqlite")) as db,
+        closing(sqlite3.connect(data / "older.sqlite")) as older,
+    ):
+        db.backup(older)
+    _official(data, "szc-lost")
+    with _serve(data) as client:
+        assert _has_official(client, token, "szc-lost")
+    (data / "older.sqlite").replace(data / "ledger.sqlite")
+    if refilled:
+        _official(data, "szc-later")
+
+    with caplog.at_level(logging.WARNING, logger="projections"), _serve(data) as client:
+        assert not _has_official(client, token, "szc-lost")
+        assert _has_official(client, token, "szc-later") == refilled
+    said = [r.message for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(said) == 1 and "the log no longer holds what its read models read" in said[0]
+    assert ("is not the one the read models read there" in said[0]) == refilled
+    assert [p for p in data.iterdir() if p.name.startswith("readmodels.sqlite.damaged-")]

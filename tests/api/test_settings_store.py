@@ -90,3 +90,55 @@ def test_init_on_a_store_that_holds_another_ledger_is_refused_and_leaves_no_half
         assert app.recorder.max_notification_id() == held  # the first ledger untouched
     finally:
         app.close()
+
+
+def _refused_to_serve(data) -> str:  # type: ignore[no-untyped-def]
+    """The refusal of the service over ``data``, as ``drawledger serve`` prints it (built
+    directly: a service built by mistake returns instead of listening)."""
+    from api.errors import refusal_text
+    from api.serving import service
+    from ledger.errors import LedgerError
+
+    with pytest.raises(LedgerError) as refused:
+        service(data)
+    return refusal_text(refused.value)
+
+
+def test_serve_refuses_a_store_cut_short_under_its_checkpoints(tmp_path):
+    """The operator restores the log to a copy one event shorter than the checkpoints kept
+    beside it (or cuts its tail): serve refuses to start, saying so, instead of taking
+    commands it can never seal."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    create_data_dir(data, ORIGIN)
+    assert main(["seal", "--data", str(data)]) == 0
+    with sqlite3.connect(data / "ledger.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM seal_checkpoints").fetchone()[0] > 0
+        db.execute("DROP TRIGGER stored_events_no_delete")
+        db.execute("DELETE FROM stored_events WHERE rowid = (SELECT max(rowid) FROM stored_events)")
+    error = _refused_to_serve(data)
+    assert "已不是大小为" in error and "存储被截断或回滚到较早的副本" in error
+
+
+def test_serve_refuses_a_swapped_public_key_file(tmp_path):
+    """The operator puts another key's public half in keys/ledger.pub, the file auditors are
+    told to pin: serve refuses to start, naming the file and the ledger's own key; put back,
+    it starts checking fine."""
+    from verify.keys import SignerKey
+
+    data = tmp_path / "data"
+    create_data_dir(data, ORIGIN)
+    pub = data / "keys" / "ledger.pub"
+    real = pub.read_text()
+    pub.write_text(str(SignerKey.generate(ORIGIN).verifier) + "\n")
+    error = _refused_to_serve(data)
+    assert "不是建立账本时的密钥" in error and real.strip() in error and "ledger.pub" in error
+    pub.write_text(real)
+    app = LedgerApp.open(data)
+    try:
+        from ledger.setup import check_public_key
+
+        check_public_key(app, data)
+    finally:
+        app.close()

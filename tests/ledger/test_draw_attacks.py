@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from eventsourcing import domain
@@ -18,6 +19,7 @@ from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.errors import BadInput, ConfigurationError, Conflict, Forbidden
 from ledger.export import export_bundle
+from tests.ledger.test_plans import PLAN
 from tests.ledger.workflow import CONTRIBUTIONS, reveal, uploaded_plan, with_ceremony
 from verify.bundle import event_line, read_bundle
 from verify.bundle_lines import line_event
@@ -27,6 +29,7 @@ from verify.entropy import contribution_commitment, derive_seed_v2
 from verify.events import decode_record, encode_record
 
 SPEC = {"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
+CLERK = "szc-clerk"
 
 
 @pytest.fixture
@@ -265,3 +268,165 @@ def test_malformed_entropy_sources_are_refused_naming_each_problem(bureau):
     with pytest.raises(BadInput, match="this draw named no beacon round"):
         draws.reveal(draw, "123", CONTRIBUTIONS, "szc-clerk")
     assert [s.topic for s in bureau.recorder.select_events(draw)][-1] == "draw.population_frozen"
+
+
+def test_a_friends_company_changed_out_of_a_draw_just_before_it_is_named_in_its_record(bureau):
+    """szc's clerk wants a friend's company left out of the next draw of its district: just
+    before the freeze, the clerk moves the company to another district in the registry (and
+    makes another company's status one that is not drawn). Neither is then in scope or
+    drawable, so neither was in the record's ``excluded`` list: the draw said nothing. Now its
+    record lists both under ``changed_out``, with each change's type, position, time and
+    fields; a correction that left a company drawable (a name) is not listed."""
+    from ledger.draws.record import draw_record
+    from ledger.registry.service import Registry
+    from verify.eligibility import matches
+
+    registry, draws = Registry(bureau), Draws(bureau)
+    state = draws.registry_at(None)
+    district = "新北区"
+    criteria = {"division": "szc", "items": ["qsxk"], "districts": [district]}
+    drawable = sorted(
+        (t.key, agg)
+        for agg, t in state.targets.items()
+        if matches(t, criteria) and t.status == "in_business"
+    )
+    (friend_key, friend), (closed_key, closed), (renamed_key, renamed) = drawable[:3]
+    registry.update_target(UUID(friend), {"district": "武进区"}, "地址更正", "工商登记", CLERK)
+    moved_at = bureau.recorder.max_notification_id()
+    registry.change_target_status(UUID(closed), "closed", "停业", "现场核实", CLERK)
+    registry.update_target(UUID(renamed), {"name": "改名后的公司"}, "更名", "工商登记", CLERK)
+
+    draw = draws.open(with_ceremony({**SPEC, "districts": [district]}), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, population = draw_record(draws, draw)
+
+    assert friend_key not in population and closed_key not in population
+    assert renamed_key in population
+    assert friend_key not in {e["target"] for e in manifest["excluded"]}  # out of scope
+    listed = {t["target"]: t["changes"] for t in manifest["changed_out"]}
+    # (the demo's own status changes of the last days are listed too: they are as recent)
+    assert {friend_key, closed_key} <= set(listed) and renamed_key not in listed
+    [moved] = listed[friend_key]
+    assert (moved["type"], moved["position"], moved["changed"]) == (
+        "target.updated",
+        moved_at,
+        ["district"],
+    )
+    assert [(c["type"], c["changed"]) for c in listed[closed_key]] == [
+        ("target.status_changed", ["status"])
+    ]
+
+
+def test_a_change_made_before_the_recent_window_is_not_listed(bureau, clock):
+    """A district changed more than RECENT_DAYS before the freeze is not listed: the record
+    names the recent steering; the target's trail keeps every change."""
+    from ledger.draws.recent_changes import RECENT_DAYS
+    from ledger.draws.record import draw_record
+    from ledger.registry.service import Registry
+    from verify.eligibility import matches
+
+    registry, draws = Registry(bureau), Draws(bureau)
+    state = draws.registry_at(None)
+    criteria = {"division": "szc", "items": ["qsxk"], "districts": ["新北区"]}
+    [(_, early), *_] = sorted(
+        (t.key, agg) for agg, t in state.targets.items() if matches(t, criteria)
+    )
+    registry.update_target(UUID(early), {"district": "武进区"}, "地址更正", "工商登记", CLERK)
+    clock[0] += timedelta(days=RECENT_DAYS, hours=1)
+    draw = draws.open(with_ceremony({**SPEC, "districts": ["新北区"]}), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, _ = draw_record(draws, draw)
+    assert manifest["changed_out"] == []
+
+
+ANNUAL = {**PLAN, "counts": {"all": 3}}  # szc's plan for 2027
+
+
+def test_a_plan_whose_draw_revealed_its_seed_cannot_be_withdrawn_to_draw_again(bureau):
+    """The division sees its draw's outcome, withdraws the plan, uploads the same plan again and
+    draws anew: each plan bounds only its own draws, so the re-draw went through. Now a plan
+    one of whose draws revealed its seed cannot be withdrawn (in Chinese, nothing recorded); a
+    plan whose draw was abandoned before its reveal still can."""
+    from api.errors import refusal_text
+    from ledger.plans.service import Plans
+
+    plans, draws = Plans(bureau, today=date(2026, 12, 2)), Draws(bureau)
+    plan = uploaded_plan(bureau, ANNUAL, date(2026, 12, 1))
+    drawn = draws.open(with_ceremony({**SPEC, "plan": str(plan)}), CLERK)
+    draws.freeze(drawn, CLERK)
+    reveal(draws, drawn, CLERK)
+    before = bureau.recorder.max_notification_id()
+    with pytest.raises(Conflict, match=f"its draw {drawn} revealed its seed") as refused:
+        plans.withdraw(plan, "计划有误", CLERK)
+    assert "结果已知" in refusal_text(refused.value)
+    draws.abandon(drawn, "复核发现错误", "szc-head")  # abandoning after the reveal frees nothing
+    with pytest.raises(Conflict, match="revealed its seed"):
+        plans.withdraw(plan, "计划有误", CLERK)
+    assert plans.get(plan).status == "uploaded"
+
+    other = uploaded_plan(bureau, {**ANNUAL, "period": "2028"}, date(2027, 12, 1))
+    unrevealed = draws.open(with_ceremony({**SPEC, "plan": str(other)}), CLERK)
+    draws.freeze(unrevealed, CLERK)
+    draws.abandon(unrevealed, "参数有误", "szc-head")
+    plans.withdraw(other, "并入联合检查", CLERK)
+    assert plans.get(other).status == "withdrawn"
+    assert bureau.recorder.max_notification_id() > before
+
+
+def test_the_verifier_finds_a_plan_withdrawn_after_its_draw_revealed_its_seed(bureau, tmp_path):
+    from ledger.plans.service import Plans
+
+    plans, draws = Plans(bureau, today=date(2026, 12, 2)), Draws(bureau)
+    plan = uploaded_plan(bureau, ANNUAL, date(2026, 12, 1))
+    drawn = draws.open(with_ceremony({**SPEC, "plan": str(plan)}), CLERK)
+    draws.freeze(drawn, CLERK)
+    reveal(draws, drawn, CLERK)
+    record = plans.get(plan)  # the insider's ledger code skips the check
+    record.withdraw("计划有误", {"official": CLERK, "role": "clerk", "department": "szc"})
+    bureau.save(record)
+    export_bundle(bureau, tmp_path / "b.jsonl")
+    report = verify_bundle(
+        read_bundle(tmp_path / "b.jsonl"), pinned_keys=[str(bureau.signer.verifier)]
+    )
+    assert report.ok, report.to_json()
+    notes = [n.message for n in report.steps[8].notes]
+    assert (
+        f"规则审查发现：计划 {plan} 在其抽取 {drawn} 揭示种子之后撤回：另行计划再抽即为重抽"
+        in notes
+    )
+
+
+def test_directed_inspections_do_not_use_up_a_companys_yearly_cap(bureau):
+    """A clerk records bogus directed (non-random) inspections of a friend's company, hoping to
+    use up its yearly cap so that the next draw leaves it out: the cap counts random
+    selections only, so the company stays in the population (and the directed records are in
+    its trail, each with its ground and legal basis). Already so; not tested before."""
+    import copy
+
+    from ledger.demo.bureau import ADMIN
+    from ledger.draws.record import draw_record
+    from ledger.policies import Policies
+
+    document = copy.deepcopy(bureau.policy_in_force())
+    document["version"] = "v-cap-1"
+    document["frequency"]["max_inspections_per_entity_per_year"] = 1
+    Policies(bureau).set(document, ADMIN)
+    draws = Draws(bureau)
+    state = draws.registry_at(None)
+    friend = next(
+        t.key
+        for t in state.target_by_key().values()
+        if t.division == "szc" and "qsxk" in t.items and t.status == "in_business"
+        and not t.risk_flags
+    )  # fmt: skip
+    directed = {
+        "division": "szc", "items": ["qsxk"], "targets": [friend], "ground": "complaint",
+        "reason": "投诉", "legal_basis": "《中华人民共和国水法》第四十八条",
+    }  # fmt: skip
+    for _ in range(2):
+        draws.record_non_random(directed, CLERK)
+    draw = draws.open(with_ceremony(SPEC), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, population = draw_record(draws, draw)
+    assert friend in population
+    assert friend not in {e["target"] for e in manifest["excluded"]}

@@ -14,12 +14,13 @@ import pytest
 
 from ledger.errors import Conflict, TamperedEvent
 from ledger.export import export_bundle
+from ledger.sealer import SealError
 from ledger.storage import is_postgres
 from verify.bundle import read_bundle
 from verify.checks import verify_bundle
 
 from .bundle_edits import with_payload_keeping_signature
-from .history import TamperNote, write_history
+from .history import TamperNote, write_history, write_note
 
 
 def _execute(app, statement: str, params: tuple[Any, ...] = ()) -> None:
@@ -181,8 +182,58 @@ def test_deleting_the_newest_event_of_an_aggregate_is_caught_when_the_store_is_e
     _drop_append_only_triggers(ledger)
     _delete_in_the_database(ledger, notes[2], 4)
     # Reading the note now serves its version 3 without complaint: nothing left in its own
-    # chain shows that a version 4 existed. The sealed log does, and export refuses.
+    # chain shows that a version 4 existed. The sealed log does, and export refuses: the
+    # round of sealing it runs first finds the record sealed last gone.
     assert ledger.get(notes[2], TamperNote).version == 3
 
-    with pytest.raises(Conflict, match="changed behind the ledger's back"):
+    with pytest.raises(SealError, match="removed or replaced behind the ledger's back"):
         export_bundle(ledger, tmp_path / "ledger.bundle")
+    assert not (tmp_path / "ledger.bundle").exists()
+
+
+# --- the sealed tail cut off ------------------------------------------------------------------
+
+
+def _cut_the_tail(app, events: int) -> int:
+    """Delete the log's last ``events`` records (sealed ones), keeping the checkpoints, as an
+    intruder rolling the log back would; return the position the latest checkpoint sealed last."""
+    *_, latest = app.notifications()
+    tail = list(app.recorder.select_notifications(start=latest.id - events + 1, limit=events))
+    for n in tail:
+        _execute(app, f"DELETE FROM {app.events_table} WHERE state = ?", (n.state,))
+    return latest.id
+
+
+@pytest.mark.parametrize("refilled", [0, 2, 5])
+def test_a_sealed_tail_cut_from_the_store_stops_the_sealer_naming_the_position(
+    ledger, notes, new_ledger, refilled
+):
+    """The intruder cuts the last two sealed events and the service goes on: without a check,
+    every later event waited for sealing forever, unsaid (SQLite even gives the cut positions
+    to the next events). Now each round, each command's seal and a restart refuse, naming the
+    position, in Chinese for the command line — also once new records fill the cut positions."""
+    from api.errors import refusal_text
+
+    _drop_append_only_triggers(ledger)
+    tip = _cut_the_tail(ledger, 2)
+    size = ledger.sealer.latest().size
+    refusal = rf"at position {tip} the record the checkpoint of size {size} sealed last"
+    for n in range(refilled):  # commands after the cut: recorded, each refused its seal
+        with pytest.raises(SealError, match=rf"^the command was recorded but not sealed: .*{tip}"):
+            write_note(ledger, f"after the cut {n}")
+
+    with pytest.raises(SealError, match=refusal) as refused:
+        ledger.sealer.seal()
+    assert ledger.sealer.latest().size == size  # nothing signed
+    assert f"日志在位置 {tip} 已不是大小为 {size} 的检查点最后封存的记录" in refusal_text(
+        refused.value
+    )
+    restarted = new_ledger(embedded_sealing=False)
+    with pytest.raises(SealError, match=refusal):
+        restarted.sealer.check_tip()
+
+
+def test_an_untouched_store_passes_the_sealers_check(ledger, notes, new_ledger):
+    new_ledger(embedded_sealing=False).sealer.check_tip()
+    write_note(ledger, "one more")  # sealed by the command, the check passed
+    assert ledger.sealer.latest().last_notification_id == ledger.recorder.max_notification_id()
