@@ -160,6 +160,16 @@ def refusal_text(exc: LedgerError) -> str:
     return bounded(f"错误（{code}）：{problem_texts.domain_detail(code, str(exc))}")
 
 
+def store_refusal_text(exc: Exception) -> str | None:
+    """A store that failed under a command (unreachable, read-only, full), as the command line
+    prints it: the service's code and Chinese detail, then the database's own first line (the
+    one running the command is the one to mend it); None for any other exception."""
+    if not isinstance(exc, _STORE_FAILURES):
+        return None
+    code, detail = problem_texts.store_problem(str(exc))
+    return bounded(f"错误（{code}）：{detail}（原文：{_first_line(exc)}）")
+
+
 def file_refusal_text(exc: OSError) -> str:
     """A file or folder a command was told to use and could not, as the command line prints
     it: named, with the system's reason in Chinese (``api/problem_texts.OS_ERRORS``)."""

@@ -43,6 +43,7 @@ from .sealer import Sealer, SealError, StoredCheckpoint
 from .sealing import SealingTask
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
+    check_reachable,
     install_append_only_guards,
     is_postgres,
     persistence_env,
@@ -128,6 +129,7 @@ class LedgerApp(Application[UUID]):
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
+        check_reachable(env)  # a stopped server: said at once, not after the pool's timeout
         kwargs.setdefault("seal_interval", settings.seal_interval)
         kwargs.setdefault("verifiers", load_key_history(data_dir))
         app = cls(env, signer, settings.origin, **kwargs)
