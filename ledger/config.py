@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ConfigurationError
+from .whole_files import write_whole
 
 CONFIG_FILE = "drawledger.toml"
 DATABASE_ENV = "DRAWLEDGER_DATABASE"
@@ -115,7 +116,7 @@ class Settings:
             f"upload_limit_mib = {self.upload_limit_mib}\n"
             f"body_limit_mib = {self.body_limit_mib}\n"
         )
-        (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
+        write_whole(self.data_dir / CONFIG_FILE, text)  # a kill mid-write keeps the old one
 
 
 def check_seal_interval(value: object, what: str = "seal_interval") -> float:
