@@ -237,6 +237,11 @@ SETUP: list[tuple[str, str]] = [
         "{o} 不是空文件夹：争议材料须写入新的文件夹",
     ),
     (
+        r"another 'drawledger rebuild' of these read models is running: wait for it to end "
+        r"\(one rebuild at a time\)",
+        "另一个 'drawledger rebuild' 正在重建这些读取模型：请等它结束（同一时间只能有一个重建）",
+    ),
+    (
         r"template file (?P<n>.+): the name must end in \.xlsx",
         "模板文件 {n}：文件名应以 .xlsx 结尾",
     ),
