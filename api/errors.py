@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +59,10 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
-# The store cannot serve the request: 503, saying why, never 500.
+# The store cannot serve the request: 503, saying why, never 500. (The SQLite driver's own
+# error escapes the library where it opens a connection: a full disk at a start.)
 _STORE_FAILURES = (
+    sqlite3.OperationalError,
     StoreOperationalError,
     StoreInterfaceError,
     StoreInternalError,

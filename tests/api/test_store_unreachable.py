@@ -129,3 +129,39 @@ def test_a_database_refusing_connections_is_a_prompt_503_and_recovered_from(pg_e
                 assert client.get("/divisions/before", headers=headers).status_code == 200
         finally:
             app.close()
+
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write beyond the limit fails (EFBIG)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))  # no file may grow: a full disk
+from api.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "command", [["serve", "--port", "8169"], ["division", "add", "--code", "x", "--name", "新处室"]]
+)
+def test_an_sqlite_ledger_on_a_full_disk_at_a_start_is_one_chinese_line(tmp_path, command):
+    """SQLite cannot open its journal on a disk with no room: the driver's own error (``disk
+    I/O error``) escaped the library and was a traceback; now the line every store failure
+    gets, and the ledger as it was."""
+    data = tmp_path / "data"
+    made = subprocess.run(  # its own process: closed, no journal left beside the ledger
+        [sys.executable, "-m", "api.cli", "init", "--data", str(data)], cwd=ROOT, timeout=60
+    )
+    assert made.returncode == 0
+    assert not (data / "ledger.sqlite-wal").exists()  # the one a start must create
+    before = (data / "ledger.sqlite").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, *command, "--data", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "错误（store_" in done.stderr and "原文" in done.stderr, done.stderr
+    assert (data / "ledger.sqlite").read_bytes() == before
