@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DatabaseError as ReadDatabaseError
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -85,6 +86,15 @@ def store_failure_problem(exc: Exception) -> JSONResponse | None:
         return None
     code, detail = store_problem(exc)
     return problem(503, code, detail)
+
+
+def damaged_read_models_problem(exc: ReadDatabaseError) -> JSONResponse | None:
+    """The 503 for read models whose SQLite file is damaged (the service goes on recording
+    commands; a restart sets the file aside and rebuilds it); None for any other error."""
+    if not any(w in str(exc.orig).lower() for w in problem_texts.DAMAGED_WORDS):
+        return None
+    log.error("read_models_damaged: %s", _first_line(exc))
+    return problem(503, "read_models_damaged", problem_texts.READ_MODELS_DAMAGED)
 
 
 def _first_line(exc: Exception) -> str:
@@ -214,6 +224,8 @@ def install(app: FastAPI) -> None:
         # Any other exception: a 500 in Chinese, saying nothing of the code; the server logs the
         # exception with its trace (Starlette raises it again after this answer).
         response = store_failure_problem(exc)
+        if response is None and isinstance(exc, ReadDatabaseError):
+            response = damaged_read_models_problem(exc)
         fault = problem(500, "error", problem_texts.FAULTS["error"])
         return answered(request, response or fault)
 
