@@ -11,6 +11,7 @@ within each command instead. With PostgreSQL a separate follower (``drawledger s
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +51,8 @@ from .storage import (
 )
 from .transactions import held, hold
 from .vouching import sealed_records
+
+log = logging.getLogger(__name__)
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the
 # context is copied into (as FastAPI runs a route), so the caller sees what they saved.
@@ -245,10 +248,30 @@ class LedgerApp(Application[UUID]):
         PostgreSQL, where the follower seals."""
         if not self.embedded_sealing:
             return
+        self.tell_unsealed()
         if self.seal_interval == 0:  # each command seals; only the leftovers are sealed here
             self.sealing.run_round()
         else:
             self.sealing.start()
+
+    def tell_unsealed(self) -> int:
+        """Say (a warning, in Chinese, for the operator) how many recorded events no checkpoint
+        covers yet, as a start finds them after a process that did not stop (kill -9, a power
+        cut): acknowledged commands, sealed by the round that follows. Returns that count."""
+        head = self.recorder.max_notification_id() or 0
+        latest = self.sealer.latest()
+        sealed = latest.last_notification_id if latest else 0
+        if head > sealed:
+            log.warning(
+                "启动时发现 %d 个已记录、尚未封存的事件（账本位置 %d 至 %d：上次运行未正常停止，"
+                "如 kill -9 或断电；它们都已确认写入账本）：本次封存将其纳入新的检查点 "
+                "(%d recorded events were unsealed at the start; sealing them now)",
+                head - sealed,
+                sealed + 1,
+                head,
+                head - sealed,
+            )
+        return head - sealed
 
     def stop_sealing(self) -> StoredCheckpoint | None:
         """Stop the sealing task after one last round, which raises if it fails."""
