@@ -116,7 +116,8 @@ class Settings:
             f"upload_limit_mib = {self.upload_limit_mib}\n"
             f"body_limit_mib = {self.body_limit_mib}\n"
         )
-        write_whole(self.data_dir / CONFIG_FILE, text)  # a kill mid-write keeps the old one
+        # a kill or a full disk mid-write keeps the old settings
+        write_whole(self.data_dir / CONFIG_FILE, text, private=True)
 
 
 def check_seal_interval(value: object, what: str = "seal_interval") -> float:

@@ -63,7 +63,10 @@ def unfinished_rotation(app: LedgerApp, data_dir: Path) -> tuple[Path, SignerKey
         n.id for n in app.notifications(topics=["ledger.key_rotated"])
     )  # the last rotation (a few events: the topic index reads them alone)
     for path in sorted((data_dir / "keys").glob("ledger-*.key")):
-        key = load_key(path)
+        try:
+            key = load_key(path)
+        except ConfigurationError:  # a key file cut short by a kill before anything was recorded
+            continue
         if str(key.verifier) == named:
             return path, key, position
     raise ConfigurationError(

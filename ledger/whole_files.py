@@ -21,12 +21,15 @@ PARTIAL = ".partial"
 
 
 @contextmanager
-def whole_file(path: Path) -> Iterator[BinaryIO]:
+def whole_file(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
     """A binary file to write ``path`` through: ``path`` appears (or is replaced) only when the
-    block ends without raising; on an exception nothing of it is left."""
+    block ends without raising; on an exception nothing of it is left. ``private``: the file is
+    its owner's alone (0600) whatever the umask (a key's history, the settings)."""
     tmp = path.with_name(path.name + PARTIAL)
     try:
-        with open(tmp, "wb") as f:
+        mode = 0o600 if private else 0o666  # then less the umask
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -36,9 +39,9 @@ def whole_file(path: Path) -> Iterator[BinaryIO]:
     os.replace(tmp, path)
 
 
-def write_whole(path: Path, data: bytes | str) -> None:
+def write_whole(path: Path, data: bytes | str, *, private: bool = False) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` whole or not at all (``whole_file``)."""
-    with whole_file(path) as f:
+    with whole_file(path, private=private) as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 

@@ -182,3 +182,39 @@ def test_a_file_a_command_writes_cut_short_leaves_the_old_file_whole(
     assert drawledger(argv) == 0
     assert target.read_bytes() != old
     assert not any(p.name.endswith(".partial") for p in target.parent.iterdir())
+
+
+def test_settings_and_key_history_rewritten_under_a_shell_umask_stay_the_owner_s_alone(
+    demo, tmp_path
+):
+    """``keys end-overlap`` rewrites the settings from a shell's umask 022 without opening the
+    ledger: the file renamed over them is 0600 like the one it replaces (else ``serve`` refuses
+    the data directory)."""
+    data = tmp_path / "ledger"
+    data.mkdir(mode=0o700)
+    (data / "keys").mkdir(mode=0o700)
+    for name, source in (
+        ("drawledger.toml", "drawledger.toml"),
+        ("keys/history.pub", "keys/ledger.pub"),
+    ):
+        (data / name).write_bytes((demo["data"] / source).read_bytes())
+        (data / name).chmod(0o600)
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from ledger.config import Settings
+        from ledger.keyfile import add_to_key_history
+        from verify.keys import SignerKey
+        os.umask(0o022)
+        data = Path({str(data)!r})
+        Settings.load(data).write()
+        add_to_key_history(data, [SignerKey.generate("drawledger.test/x").verifier])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("drawledger.toml", "keys/history.pub"):
+        assert (data / name).stat().st_mode & 0o777 == 0o600, name

@@ -344,10 +344,14 @@ def test_a_rotation_killed_after_recording_is_told_on_restart_and_finished_by_ro
     assert "上一次 'drawledger keys rotate' 在记录后中断" in err and made.name in err, err
     assert "drawledger keys rotate --data" in err
 
+    # an earlier rotation's key file, cut short by a kill before it recorded anything
+    orphan = data / "keys" / "ledger-20000101T000000Z.key"
+    orphan.write_text("drawledger")
+    orphan.chmod(0o600)
     capsys.readouterr()
     assert cli_main(["keys", "rotate", "--data", str(data), "--reason", "again"]) == 0
     assert "现已完成" in capsys.readouterr().out
-    assert sorted((data / "keys").glob("ledger-*.key")) == [made]  # no new key
+    assert sorted((data / "keys").glob("ledger-*.key")) == [orphan, made]  # no new key
     settings = Settings.load(data)
     assert settings.key_file == made and settings.overlap_key.name == "ledger.key"
     app = LedgerApp.open(data)
