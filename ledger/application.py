@@ -186,7 +186,10 @@ class LedgerApp(Application[UUID]):
             positions.append(recordings[-1].notification.id)
         if held(self.recorder) is None:
             if recordings:
-                self._check_clock(recordings[0])
+                try:
+                    self._check_clock(recordings[0])
+                except Exception as e:  # noqa: BLE001 - the command is recorded: never fail it here
+                    log.warning("the clock check after a command failed: %s", e)
             self._after_commit()
         return recordings
 

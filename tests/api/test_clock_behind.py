@@ -57,3 +57,25 @@ def test_a_clock_behind_the_last_event_is_a_health_warning_and_a_start_line(
         assert f"早于账本位置 {ahead_at} 的事件的签名时间" in warning["zh"]
     finally:
         app.close()
+
+
+def test_a_clock_check_that_fails_never_fails_the_command_it_follows(tmp_path, monkeypatch):
+    """The check reads the event before the one recorded, after the commit: a store that fails
+    then (gone, or a fault) must not turn a recorded command into an error its client retries."""
+    from eventsourcing.persistence import OperationalError
+
+    data = tmp_path / "ledger"
+    create_data_dir(data, "drawledger.test/clock")
+    app = LedgerApp.open(data)
+    try:
+        import ledger.application as application
+
+        def gone(*args: object, **kwargs: object) -> None:
+            raise OperationalError("the server closed the connection")
+
+        before = app.recorder.max_notification_id() or 0
+        monkeypatch.setattr(application, "decode_record", gone)  # what the check reads fails
+        _division(app, "kept")  # no error
+        assert (app.recorder.max_notification_id() or 0) > before
+    finally:
+        app.close()
