@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from ledger.application import LedgerApp, positions_saved
-from ledger.as_of import clock_warnings
+from ledger.clock import clock_warnings
 from ledger.datadir import check_private
 from ledger.draws.population_keeping import keep_recorded_in_background
 from ledger.draws.service import Draws

@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -26,19 +25,20 @@ from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.utils import Environment
 
-from verify.events import SignedEvent, decode_record
+from verify.events import SignedEvent
 from verify.keys import SignerKey, VerifierKey
 from verify.merkle import leaf_hash
 
 from . import vouching
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
+from .clock import stepped_back
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
 from .datadir import PRIVATE_UMASK
 from .errors import BadInput, ConfigurationError, Conflict, Forbidden, NotFound, TamperedEvent
 from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
-from .mapper import SigningMapper, format_time, parse_time
+from .mapper import SigningMapper
 from .policy import Policy, default_policy
 from .proof_tiles import ProofTiles
 from .sealer import Sealer, SealError, StoredCheckpoint
@@ -54,11 +54,6 @@ from .transactions import held, hold
 from .vouching import sealed_records
 
 log = logging.getLogger(__name__)
-
-# How far an event may be timed before the one it follows before it is said: clocks of several
-# workers differ by milliseconds, a clock stepped back by an operator or a bad NTP source by
-# seconds to years.
-CLOCK_SLACK = timedelta(seconds=2)
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the
 # context is copied into (as FastAPI runs a route), so the caller sees what they saved.
@@ -127,7 +122,7 @@ class LedgerApp(Application[UUID]):
         self.seal_interval = check_seal_interval(seal_interval)
         mapper.keep_unsealed = self.embedded_sealing  # for check_before_sealing
         self.sealing = SealingTask(self.sealer, self.seal_interval)
-        # The last event this process recorded timed before the one it follows (_check_clock)
+        # The last event this process recorded timed before the one it follows (clock.py)
         self.clock_stepped_back: dict[str, Any] | None = None
 
     @classmethod
@@ -187,36 +182,13 @@ class LedgerApp(Application[UUID]):
         if held(self.recorder) is None:
             if recordings:
                 try:
-                    self._check_clock(recordings[0])
+                    self.clock_stepped_back = stepped_back(self, recordings[0]) or (
+                        self.clock_stepped_back
+                    )
                 except Exception as e:  # noqa: BLE001 - the command is recorded: never fail it here
                     log.warning("the clock check after a command failed: %s", e)
             self._after_commit()
         return recordings
-
-    def _check_clock(self, recording: Any) -> None:
-        """Say it (a warning in Chinese, kept in ``clock_stepped_back`` for ``/health``) when
-        the event just recorded is timed more than ``CLOCK_SLACK`` before the one it follows:
-        this machine's clock stepped back. The event stays as recorded (the log is never
-        changed); ``ledger/as_of.py`` says what it puts at risk."""
-        position = int(recording.notification.id)
-        if position <= 1:
-            return
-        found = self.recorder.select_notifications(start=position - 1, limit=1)
-        before = found[0] if found else None
-        if before is None or before.id != position - 1:
-            return  # a gap in the positions (a rolled-back insert): nothing to compare with
-        earlier = parse_time(decode_record(before.state).envelope["time"])
-        timed = recording.domain_event.timestamp
-        if timed >= earlier - CLOCK_SLACK:
-            return
-        self.clock_stepped_back = {"position": position, "time": timed, "before": earlier}
-        log.warning(
-            "账本位置 %d 的事件时间（%s）早于其前一事件（%s）：服务器时钟被调回了，请校准（NTP）"
-            "(the clock stepped back: an event timed before the one it follows)",
-            position,
-            format_time(timed),
-            format_time(earlier),
-        )
 
     @contextmanager
     def one_transaction(self) -> Iterator[Any]:

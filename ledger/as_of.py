@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import LocalNotificationLog, Repository
 from eventsourcing.persistence import EventStore, Notification, StoredEvent
 
-from .application import CLOCK_SLACK, LedgerApp
+from .application import LedgerApp
+from .clock import china_time
 from .errors import BadInput
 from .mapper import parse_time
 from .storage import for_driver, is_postgres, stored_id
@@ -98,10 +99,6 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def china_time(moment: datetime) -> str:
-    return moment.astimezone(CHINA).isoformat(timespec="microseconds")
-
-
 def resolve(app: LedgerApp, text: str, now: datetime | None = None) -> int:
     """The ledger position that ``as_of`` stands for. BadInput when it is outside the log:
     a position before 1 or beyond the head, a time before the ledger's first event or in the
@@ -145,47 +142,6 @@ def time_at(app: LedgerApp, position: int) -> datetime:
         for _, event in app.records(start=start, stop=position, batch=1):
             return parse_time(event.envelope["time"])
     raise BadInput(f"the log holds no event at or before position {position}")
-
-
-def clock_warnings(app: LedgerApp, now: datetime | None = None) -> list[dict[str, str]]:
-    """``[]``, or one warning (Chinese and English) when this machine's clock is behind the
-    signed time of the log's last event, or this process recorded an event timed before the
-    one it follows (``LedgerApp.clock_stepped_back``): the clock stepped back. Events signed
-    then are timed before the ones they follow, and a time asked as ``as_of`` (which takes
-    times to grow with positions) can stand for the wrong position. The ledger records them as
-    they come (refusing every command until the clock caught up with a time set wrongly ahead
-    would stop the bureau)."""
-    head = app.recorder.max_notification_id() or 0
-    if head == 0:
-        return []
-    last = time_at(app, head)
-    now = now or datetime.now(UTC)
-    stepped = app.clock_stepped_back
-    if now >= last - CLOCK_SLACK and stepped is None:
-        return []
-    if now >= last - CLOCK_SLACK:  # this process recorded an event timed before its predecessor
-        assert stepped is not None
-        head, now, last = stepped["position"] - 1, stepped["time"], stepped["before"]
-    return [
-        {
-            "code": "clock_behind",
-            "last_event_at": china_time(last),
-            "now": china_time(now),
-            "zh": (
-                f"服务器时钟（{china_time(now)}）早于账本位置 {head} 的事件的签名时间"
-                f"（{china_time(last)}）：时钟被调回了，此时记录的事件时间早于其前一事件，按时间查询历史"
-                "（as_of 为日期或时间）可能对应到错误的位置。请校准服务器时钟（NTP）；"
-                "已记录的事件不会改变。"
-            ),
-            "en": (
-                f"This machine's clock ({china_time(now)}) is behind the signed time of the "
-                f"event at position {head} ({china_time(last)}): the clock stepped back, events "
-                "recorded then are timed before the ones they follow, and an as_of given as a "
-                "time may stand for the wrong position. Set the clock right (NTP); nothing "
-                "recorded changes."
-            ),
-        }
-    ]
 
 
 def _event_time(app: LedgerApp, start: int) -> tuple[int, datetime]:

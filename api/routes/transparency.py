@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field
 
-from ledger.as_of import clock_warnings
+from ledger.clock import clock_warnings
 from ledger.errors import BadInput, NotFound
 from ledger.witnesses import Witnesses
 

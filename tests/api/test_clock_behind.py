@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.application import LedgerApp
-from ledger.as_of import clock_warnings
+from ledger.clock import clock_warnings
 from ledger.registry.service import Registry
 from ledger.setup import create_data_dir
 
@@ -68,13 +68,13 @@ def test_a_clock_check_that_fails_never_fails_the_command_it_follows(tmp_path, m
     create_data_dir(data, "drawledger.test/clock")
     app = LedgerApp.open(data)
     try:
-        import ledger.application as application
+        import ledger.clock as clock
 
         def gone(*args: object, **kwargs: object) -> None:
             raise OperationalError("the server closed the connection")
 
         before = app.recorder.max_notification_id() or 0
-        monkeypatch.setattr(application, "decode_record", gone)  # what the check reads fails
+        monkeypatch.setattr(clock, "decode_record", gone)  # what the check reads fails
         _division(app, "kept")  # no error
         assert (app.recorder.max_notification_id() or 0) > before
     finally:
