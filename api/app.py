@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from ledger.application import LedgerApp, positions_saved
+from ledger.clock import clock_warnings
 from ledger.datadir import check_private
 from ledger.draws.population_keeping import keep_recorded_in_background
 from ledger.draws.service import Draws
@@ -51,6 +52,8 @@ POSITION_HEADER = "Ledger-Position"
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ledger: LedgerApp = app.state.ledger
+    for warning in clock_warnings(ledger):  # a clock stepped back: said at the start too
+        log.warning("%s", warning["zh"])
     ledger.start_sealing()  # embedded mode: a round per interval, the first one now
     app.state.read_models.follower.start()  # the read models catch up in the background
     # the populations of draws frozen before the freeze kept them as dispute files copy them

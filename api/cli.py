@@ -83,13 +83,17 @@ def main(argv: list[str] | None = None) -> int:
         # Standard output goes to /dev/null so that the interpreter's last flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except OSError as e:
-        if e.filename is None:  # not a file the command was given: a fault, with its trace
-            raise
+    except Exception as e:
+        from .errors import file_refusal_text, store_refusal_text
+
+        store = store_refusal_text(e)  # the database stopped, read-only or full: one line
+        if store is not None:
+            print(f"drawledger {args.command}: {store}", file=sys.stderr)
+            return 1
+        if not isinstance(e, OSError) or e.filename is None:
+            raise  # not the store, not a file the command was given: a fault, with its trace
         # A file or folder the command was told to read or write (--out in a missing folder,
         # a file it may not write): named, exit 1, as any other bad input.
-        from .errors import file_refusal_text
-
         print(f"drawledger {args.command}: {file_refusal_text(e)}", file=sys.stderr)
         return 1
 

@@ -56,8 +56,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 def cmd_rotate(args: argparse.Namespace) -> int:
     from ledger.key_rotation import rotate
 
-    old, new, position = rotate(Path(args.data), args.reason)
-    print(f"已在账本位置 {position} 轮换密钥：{old} -> {new}")
+    old, new, position, finished = rotate(Path(args.data), args.reason)
+    if finished:
+        print(
+            f"上次的密钥轮换在账本位置 {position} 记录后中断（设置仍为旧密钥）：现已完成，"
+            f"改用已记录的新密钥，未生成新密钥，本次 --reason 未记录：{old} -> {new}"
+        )
+    else:
+        print(f"已在账本位置 {position} 轮换密钥：{old} -> {new}")
     print("旧密钥继续共同签署检查点，直至执行 'drawledger keys end-overlap'")
     return 0
 

@@ -17,6 +17,7 @@ from ledger.errors import BadInput
 from ledger.labels import role_label
 from ledger.registry.layouts import HEADERS, KINDS
 from ledger.registry.officials import OFFICIAL_ROLES
+from ledger.whole_files import write_whole
 
 from .cli_common import ProgressBar, acting, add_data_and_acting, open_ledger
 from .cli_texts import row_change_text, row_problem_text, summary_text, warning_text
@@ -101,7 +102,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise BadInput(f"template file {out.name!r}: the name must end in .xlsx")
     try:
-        out.write_bytes(template_bytes(args.registry, coded, args.headers))
+        write_whole(out, template_bytes(args.registry, coded, args.headers))
     except OSError as e:
         raise BadInput(f"cannot write {out}: {e.strerror}") from None
     what = REGISTRIES.get(args.registry, args.registry)

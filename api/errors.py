@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DatabaseError as ReadDatabaseError
 from sqlalchemy.exc import InterfaceError as ReadInterfaceError
 from sqlalchemy.exc import OperationalError as ReadOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -58,8 +60,10 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
-# The store cannot serve the request: 503, saying why, never 500.
+# The store cannot serve the request: 503, saying why, never 500. (The SQLite driver's own
+# error escapes the library where it opens a connection: a full disk at a start.)
 _STORE_FAILURES = (
+    sqlite3.OperationalError,
     StoreOperationalError,
     StoreInterfaceError,
     StoreInternalError,
@@ -82,6 +86,15 @@ def store_failure_problem(exc: Exception) -> JSONResponse | None:
         return None
     code, detail = store_problem(exc)
     return problem(503, code, detail)
+
+
+def damaged_read_models_problem(exc: ReadDatabaseError) -> JSONResponse | None:
+    """The 503 for read models whose SQLite file is damaged (the service goes on recording
+    commands; a restart sets the file aside and rebuilds it); None for any other error."""
+    if not any(w in str(exc.orig).lower() for w in problem_texts.DAMAGED_WORDS):
+        return None
+    log.error("read_models_damaged: %s", _first_line(exc))
+    return problem(503, "read_models_damaged", problem_texts.READ_MODELS_DAMAGED)
 
 
 def _first_line(exc: Exception) -> str:
@@ -160,6 +173,16 @@ def refusal_text(exc: LedgerError) -> str:
     return bounded(f"错误（{code}）：{problem_texts.domain_detail(code, str(exc))}")
 
 
+def store_refusal_text(exc: Exception) -> str | None:
+    """A store that failed under a command (unreachable, read-only, full), as the command line
+    prints it: the service's code and Chinese detail, then the database's own first line (the
+    one running the command is the one to mend it); None for any other exception."""
+    if not isinstance(exc, _STORE_FAILURES):
+        return None
+    code, detail = problem_texts.store_problem(str(exc))
+    return bounded(f"错误（{code}）：{detail}（原文：{_first_line(exc)}）")
+
+
 def file_refusal_text(exc: OSError) -> str:
     """A file or folder a command was told to use and could not, as the command line prints
     it: named, with the system's reason in Chinese (``api/problem_texts.OS_ERRORS``)."""
@@ -201,6 +224,8 @@ def install(app: FastAPI) -> None:
         # Any other exception: a 500 in Chinese, saying nothing of the code; the server logs the
         # exception with its trace (Starlette raises it again after this answer).
         response = store_failure_problem(exc)
+        if response is None and isinstance(exc, ReadDatabaseError):
+            response = damaged_read_models_problem(exc)
         fault = problem(500, "error", problem_texts.FAULTS["error"])
         return answered(request, response or fault)
 

@@ -33,6 +33,7 @@ from ledger.registry.layouts import LAYOUTS
 from ledger.registry.reports import ImportReport
 from ledger.registry.service import Registry
 from ledger.registry.sheets import FileRefused, Sheet, Table, check_kind, import_sheet
+from ledger.whole_files import write_whole
 
 MAX_BYTES = 256 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -367,7 +368,7 @@ def export_file(
     data, count, warnings = export_bytes(
         app, kind, suffix, language, division=division, as_of=as_of
     )
-    out.write_bytes(data)
+    write_whole(out, data)
     return count, warnings
 
 

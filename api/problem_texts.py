@@ -43,6 +43,7 @@ TITLES: dict[str, tuple[int, str]] = {
     "store_read_only": (503, "存储只读"),
     "store_full": (503, "存储已满"),
     "store_unavailable": (503, "存储不可用"),
+    "read_models_damaged": (503, "读取模型已损坏"),
 }
 
 # The router's own answers (no such path, method not allowed, ...), by status.
@@ -67,6 +68,14 @@ STORE: list[tuple[tuple[str, ...], str, str]] = [
     ),
 ]
 STORE_UNAVAILABLE = "无法连接或使用数据库"
+# The read models' SQLite file damaged under a running service (its pages overwritten, a disk
+# fault): derived data; a start sets it aside and rebuilds it from the log.
+READ_MODELS_DAMAGED = (
+    "读取模型文件已损坏（它由账本日志派生，账本本身未受影响，命令照常记录）：请重启服务，"
+    "启动时会把它另存为 readmodels.sqlite.damaged-<时间> 并从账本重建"
+)
+# SQLite's words for a damaged file
+DAMAGED_WORDS = ("malformed", "not a database")
 
 # A refused parameter or body field, by the validator's error type (pydantic's ``type``), its
 # context (``ctx``) filling the braces.

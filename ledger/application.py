@@ -11,6 +11,7 @@ within each command instead. With PostgreSQL a separate follower (``drawledger s
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from verify.merkle import leaf_hash
 from . import vouching
 from .actors import SYSTEM, Actor
 from .aggregates import LedgerAggregate
+from .clock import stepped_back
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
 from .datadir import PRIVATE_UMASK
 from .errors import BadInput, ConfigurationError, Conflict, Forbidden, NotFound, TamperedEvent
@@ -43,12 +45,15 @@ from .sealer import Sealer, SealError, StoredCheckpoint
 from .sealing import SealingTask
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
+    check_reachable,
     install_append_only_guards,
     is_postgres,
     persistence_env,
 )
 from .transactions import held, hold
 from .vouching import sealed_records
+
+log = logging.getLogger(__name__)
 
 # The positions saved inside ``positions_saved()``: a list shared with the threads that the
 # context is copied into (as FastAPI runs a route), so the caller sees what they saved.
@@ -117,6 +122,8 @@ class LedgerApp(Application[UUID]):
         self.seal_interval = check_seal_interval(seal_interval)
         mapper.keep_unsealed = self.embedded_sealing  # for check_before_sealing
         self.sealing = SealingTask(self.sealer, self.seal_interval)
+        # The last event this process recorded timed before the one it follows (clock.py)
+        self.clock_stepped_back: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
@@ -128,6 +135,7 @@ class LedgerApp(Application[UUID]):
         settings = Settings.load(data_dir)
         signer = load_key(settings.key_file)
         env = persistence_env(settings.database, data_dir)
+        check_reachable(env)  # a stopped server: said at once, not after the pool's timeout
         kwargs.setdefault("seal_interval", settings.seal_interval)
         kwargs.setdefault("verifiers", load_key_history(data_dir))
         app = cls(env, signer, settings.origin, **kwargs)
@@ -172,6 +180,13 @@ class LedgerApp(Application[UUID]):
         if positions is not None and recordings:
             positions.append(recordings[-1].notification.id)
         if held(self.recorder) is None:
+            if recordings:
+                try:
+                    self.clock_stepped_back = stepped_back(self, recordings[0]) or (
+                        self.clock_stepped_back
+                    )
+                except Exception as e:  # noqa: BLE001 - the command is recorded: never fail it here
+                    log.warning("the clock check after a command failed: %s", e)
             self._after_commit()
         return recordings
 
@@ -243,10 +258,30 @@ class LedgerApp(Application[UUID]):
         PostgreSQL, where the follower seals."""
         if not self.embedded_sealing:
             return
+        self.tell_unsealed()
         if self.seal_interval == 0:  # each command seals; only the leftovers are sealed here
             self.sealing.run_round()
         else:
             self.sealing.start()
+
+    def tell_unsealed(self) -> int:
+        """Say (a warning, in Chinese, for the operator) how many recorded events no checkpoint
+        covers yet, as a start finds them after a process that did not stop (kill -9, a power
+        cut): acknowledged commands, sealed by the round that follows. Returns that count."""
+        head = self.recorder.max_notification_id() or 0
+        latest = self.sealer.latest()
+        sealed = latest.last_notification_id if latest else 0
+        if head > sealed:
+            log.warning(
+                "启动时发现 %d 个已记录、尚未封存的事件（账本位置 %d 至 %d：上次运行未正常停止，"
+                "如 kill -9 或断电；它们都已确认写入账本）：本次封存将其纳入新的检查点 "
+                "(%d recorded events were unsealed at the start; sealing them now)",
+                head - sealed,
+                sealed + 1,
+                head,
+                head - sealed,
+            )
+        return head - sealed
 
     def stop_sealing(self) -> StoredCheckpoint | None:
         """Stop the sealing task after one last round, which raises if it fails."""

@@ -30,6 +30,7 @@ from eventsourcing.application import LocalNotificationLog, Repository
 from eventsourcing.persistence import EventStore, Notification, StoredEvent
 
 from .application import LedgerApp
+from .clock import china_time
 from .errors import BadInput
 from .mapper import parse_time
 from .storage import for_driver, is_postgres, stored_id
@@ -96,10 +97,6 @@ def _offset(zone: str, text: str) -> Any:
 
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
-def china_time(moment: datetime) -> str:
-    return moment.astimezone(CHINA).isoformat(timespec="microseconds")
 
 
 def resolve(app: LedgerApp, text: str, now: datetime | None = None) -> int:

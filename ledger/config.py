@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import ConfigurationError
+from .whole_files import write_whole
 
 CONFIG_FILE = "drawledger.toml"
 DATABASE_ENV = "DRAWLEDGER_DATABASE"
@@ -115,7 +116,8 @@ class Settings:
             f"upload_limit_mib = {self.upload_limit_mib}\n"
             f"body_limit_mib = {self.body_limit_mib}\n"
         )
-        (self.data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")
+        # a kill or a full disk mid-write keeps the old settings
+        write_whole(self.data_dir / CONFIG_FILE, text, private=True)
 
 
 def check_seal_interval(value: object, what: str = "seal_interval") -> float:

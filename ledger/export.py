@@ -8,7 +8,6 @@ latest checkpoint are left for the next export: a bundle never holds unsealed ev
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from verify.bundle import checkpoint_line, end_line, event_line, header_line
 
 from .application import LedgerApp
 from .errors import Conflict
+from .whole_files import whole_file
 
 
 def export_bundle(
@@ -34,37 +34,29 @@ def export_bundle(
     checkpoints = app.sealer.checkpoints()
     keys = sorted({str(k) for k in app.key_history})
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        count = _write(app, tmp, latest, checkpoints, keys, exported_at, progress)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(out)
+    with whole_file(out) as f:
+        count = _write(app, f, latest, checkpoints, keys, exported_at, progress)
     if progress:
         progress(count, latest.size)
     return count, len(checkpoints)
 
 
-def _write(app, tmp, latest, checkpoints, keys, exported_at, progress):  # type: ignore[no-untyped-def]
+def _write(app, f, latest, checkpoints, keys, exported_at, progress):  # type: ignore[no-untyped-def]
     count = 0
-    with open(tmp, "wb") as f:
-        f.write(header_line(app.origin, keys, exported_at))
-        for n in app.notifications(stop=latest.last_notification_id):
-            f.write(event_line(count, n.id, n.state))
-            count += 1
-            if progress and count % 10_000 == 0:
-                progress(count, latest.size)
-        if count != latest.size:
-            raise Conflict(
-                f"the log holds {count} events up to the latest checkpoint, which covers "
-                f"{latest.size}: the store was changed behind the ledger's back"
-            )
-        cosignatures = app.sealer.cosignature_lines()
-        for checkpoint in checkpoints:
-            lines = cosignatures.get(checkpoint.size, [])
-            f.write(checkpoint_line(checkpoint.note + "".join(lines)))
-        f.write(end_line(count, len(checkpoints)))
-        f.flush()
-        os.fsync(f.fileno())
+    f.write(header_line(app.origin, keys, exported_at))
+    for n in app.notifications(stop=latest.last_notification_id):
+        f.write(event_line(count, n.id, n.state))
+        count += 1
+        if progress and count % 10_000 == 0:
+            progress(count, latest.size)
+    if count != latest.size:
+        raise Conflict(
+            f"the log holds {count} events up to the latest checkpoint, which covers "
+            f"{latest.size}: the store was changed behind the ledger's back"
+        )
+    cosignatures = app.sealer.cosignature_lines()
+    for checkpoint in checkpoints:
+        lines = cosignatures.get(checkpoint.size, [])
+        f.write(checkpoint_line(checkpoint.note + "".join(lines)))
+    f.write(end_line(count, len(checkpoints)))
     return count

@@ -22,36 +22,81 @@ from verify.keys import SignerKey, VerifierKey, parse_verifier_key
 from .actors import SYSTEM
 from .application import LedgerApp
 from .config import Settings
-from .errors import BadInput, Conflict
-from .keyfile import add_to_key_history, create_key
+from .errors import BadInput, ConfigurationError, Conflict
+from .keyfile import add_to_key_history, create_key, load_key
 from .ledger_meta import Ledger, ledger_id
 from .person_refs import ref_key
 
 
-def rotate(data_dir: Path, reason: str) -> tuple[VerifierKey, VerifierKey, int]:
-    """The old key, the new key, and the ledger position of the rotation event."""
+def rotate(data_dir: Path, reason: str) -> tuple[VerifierKey, VerifierKey, int, bool]:
+    """The old key, the new key, the ledger position of the rotation event, and whether this
+    call only finished a rotation cut short (recorded, the settings not yet switched: then no
+    new key is made and ``reason`` is not recorded again)."""
     settings = Settings.load(data_dir)
     app = LedgerApp.open(data_dir)
     try:
-        ref_key(app)  # persons' references keep the key they were made with (person_refs.py)
-        old = app.signer
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        new_file = data_dir / "keys" / f"ledger-{stamp}.key"
-        new = create_key(new_file, app.origin)
-        add_to_key_history(data_dir, [*app.key_history, new.verifier])
-        ledger: Ledger = app.get(ledger_id(app.origin), Ledger)
-        ledger.rotate(str(new.verifier), reason.strip(), SYSTEM.to_json())
-        app.save(ledger)
-        position = app.recorder.max_notification_id() or 0
-        # The checkpoint that covers the rotation carries both signatures (embedded sealing;
-        # with PostgreSQL the follower signs with the keys it was started with).
-        app.sealer.overlap = [new]
-        if app.embedded_sealing:
-            app.seal()
+        unfinished = unfinished_rotation(app, data_dir)
+        if unfinished is not None:
+            new_file, new_key, position = unfinished
+            app.sealer.overlap = [new_key]
+            if app.embedded_sealing:
+                app.seal()  # what a kill left unsealed, co-signed as the rotation would have
+            old = app.signer
+        else:
+            old, new_file, new_key, position = _record_rotation(app, data_dir, reason)
     finally:
         app.close()
     _write(settings, key_file=new_file, overlap_key=settings.key_file)
-    return old.verifier, new.verifier, position
+    return old.verifier, new_key.verifier, position, unfinished is not None
+
+
+def unfinished_rotation(app: LedgerApp, data_dir: Path) -> tuple[Path, SignerKey, int] | None:
+    """A ``keys rotate`` cut short after recording ``ledger.key_rotated`` (a kill, a power cut, a
+    full disk under the settings): the new key's file, the key, and the rotation's position;
+    None if the ledger signs with the key its last rotation named. ConfigurationError if that
+    key's file is not in ``keys/``."""
+    ledger: Ledger = app.get(ledger_id(app.origin), Ledger)
+    named = ledger.verifier_keys[-1]
+    if named == str(app.signer.verifier):
+        return None
+    position = max(
+        n.id for n in app.notifications(topics=["ledger.key_rotated"])
+    )  # the last rotation (a few events: the topic index reads them alone)
+    for path in sorted((data_dir / "keys").glob("ledger-*.key")):
+        try:
+            key = load_key(path)
+        except ConfigurationError:  # a key file cut short by a kill before anything was recorded
+            continue
+        if str(key.verifier) == named:
+            return path, key, position
+    raise ConfigurationError(
+        f"the ledger rotated to key {named} at position {position}, but no file in "
+        f"{data_dir / 'keys'} holds it and the settings name an older key: put back the new "
+        "key's file (keys/ledger-<time>.key) from the key store"
+    )
+
+
+def _record_rotation(
+    app: LedgerApp, data_dir: Path, reason: str
+) -> tuple[SignerKey, Path, SignerKey, int]:
+    """Make the new key and record ``ledger.key_rotated`` (signed by the key in use): the old
+    key, the new key's file, the new key, the event's position."""
+    ref_key(app)  # persons' references keep the key they were made with (person_refs.py)
+    old = app.signer
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    new_file = data_dir / "keys" / f"ledger-{stamp}.key"
+    new = create_key(new_file, app.origin)
+    add_to_key_history(data_dir, [*app.key_history, new.verifier])
+    ledger: Ledger = app.get(ledger_id(app.origin), Ledger)
+    ledger.rotate(str(new.verifier), reason.strip(), SYSTEM.to_json())
+    app.save(ledger)
+    position = app.recorder.max_notification_id() or 0
+    # The checkpoint that covers the rotation carries both signatures (embedded sealing;
+    # with PostgreSQL the follower signs with the keys it was started with).
+    app.sealer.overlap = [new]
+    if app.embedded_sealing:
+        app.seal()
+    return old, new_file, new, position
 
 
 def revoke(data_dir: Path, key_text: str, from_position: int, reason: str) -> int:
@@ -98,8 +143,6 @@ def end_overlap(data_dir: Path) -> bool:
 
 
 def _same(path: Path, key: VerifierKey) -> bool:
-    from .keyfile import load_key
-
     signer: SignerKey = load_key(path)
     return str(signer.verifier) == str(key)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from verify.keys import SignerKey, VerifierKey, parse_signer_key, parse_verifier
 from .config import KEY_HISTORY
 from .datadir import write_private
 from .errors import ConfigurationError
+from .whole_files import write_whole
 
 
 def create_key(path: Path, name: str) -> SignerKey:
@@ -64,8 +64,4 @@ def add_to_key_history(data_dir: Path, keys: list[VerifierKey]) -> None:
     path = data_dir / KEY_HISTORY
     known = [str(k) for k in load_key_history(data_dir)]
     lines = known + [str(k) for k in keys if str(k) not in known]
-    tmp = path.with_name(path.name + ".partial")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write("".join(f"{line}\n" for line in lines))
-    tmp.replace(path)
+    write_whole(path, "".join(f"{line}\n" for line in lines), private=True)

@@ -77,6 +77,14 @@ def check_ledger_created(app: LedgerApp) -> None:
         )
     # A store whose ledger.created was signed by another key fails already: reading the
     # event checks its signature (TamperedEvent, "signed by unknown key").
+    from .key_rotation import unfinished_rotation
+
+    if app.data_dir is not None and (cut := unfinished_rotation(app, app.data_dir)) is not None:
+        raise ConfigurationError(
+            f"a 'drawledger keys rotate' was cut short: the ledger rotated to the key of "
+            f"{cut[0].name} at position {cut[2]}, but drawledger.toml still names the old key; "
+            f"run 'drawledger keys rotate --data {app.data_dir}' to finish it (no new key is made)"
+        )
 
 
 def check_public_key(app: LedgerApp, data_dir: Path) -> None:

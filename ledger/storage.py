@@ -16,12 +16,20 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
 from eventsourcing.utils import register_topic
 
 from .errors import ConfigurationError
 
+# Seconds to reach the PostgreSQL server when a ledger is opened: unreachable, a command or
+# ``serve`` says so at once instead of waiting for the connection pool's own timeout.
+REACH_TIMEOUT = 5
+# Seconds a store call waits for a pooled connection before it fails. The library retries each
+# call 10 times (0.2 s apart), so a call fails after some 12 s of a stopped server or of every
+# connection busy (503 store_unavailable, the CLI's one line): its default of 30 s made that
+# 5 minutes, a request to a stopped server hanging with no answer.
+STORE_WAIT = 1
 APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
 # An explicit topic: "ledger.storage:..." would resolve through the aggregate kind "ledger".
 POSTGRES_RECORDER_TOPIC = "drawledger:postgres-event-recorder"
@@ -82,10 +90,35 @@ def persistence_env(database_url: str, data_dir: Path | None = None) -> dict[str
             "POSTGRES_DBNAME": dbname,
             "CREATE_TABLE": "y",
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
+            "POSTGRES_CONNECT_TIMEOUT": str(STORE_WAIT),
         }
     raise ConfigurationError(
         f"database URL {redact(database_url)!r}: expected sqlite:///FILE or postgresql://..."
     )
+
+
+def check_reachable(env: dict[str, str]) -> None:
+    """The store's OperationalError within ``REACH_TIMEOUT`` seconds if ``env`` names a
+    PostgreSQL server that cannot be reached or refuses the connection (stopped, a wrong host
+    or password, a database that does not exist), naming the server and its own words: the
+    error the service answers and the command line prints as ``store_unavailable``."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    import psycopg
+
+    where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+    try:
+        psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env.get("POSTGRES_USER") or None,
+            password=env.get("POSTGRES_PASSWORD") or None,
+            dbname=env["POSTGRES_DBNAME"],
+            connect_timeout=REACH_TIMEOUT,
+        ).close()
+    except psycopg.Error as e:
+        said = " ".join(str(e).split())
+        raise OperationalError(f"cannot reach the PostgreSQL server {where}: {said}") from None
 
 
 def redact(database_url: str) -> str:

@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from ledger.application import LedgerApp
 from ledger.errors import BadInput
 from ledger.registry.officials import Official
+from ledger.whole_files import whole_directory
 
 from .assessment import FIGURES, assess
 from .pdf import Section, pdf_bytes
@@ -82,13 +83,11 @@ def write_files(report: dict[str, Any], out: Path) -> list[Path]:
     """The report in every format into the new or empty directory ``out``."""
     if out.exists() and any(out.iterdir()):
         raise BadInput(f"{out} is not empty: the assessment goes into a new directory")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in FORMATS:
-        path = out / f"assessment-{report['year']}.{fmt}"
-        path.write_bytes(render(report, fmt))
-        written.append(path)
-    return written
+    names = [f"assessment-{report['year']}.{fmt}" for fmt in FORMATS]
+    with whole_directory(out) as being_written:  # all four or none (a kill leaves none)
+        for name, fmt in zip(names, FORMATS, strict=True):
+            (being_written / name).write_bytes(render(report, fmt))
+    return [out / name for name in names]
 
 
 def json_report(report: dict[str, Any]) -> bytes:

@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
+from ledger.whole_files import whole_directory
 from verify import dispute_manifest
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
@@ -95,49 +96,52 @@ def write_dispute(
     older = [_older_size(app, note, size) for note in consistent_with or []]
     # each proof reads one tile of leaf hashes, not the whole tree (ledger/proof_tiles.py)
     tree = ProofTiles(app.sealer).tree(size, latest.root)
-    out.mkdir(parents=True, exist_ok=True)
-    records = []
-    decoded: list[tuple[int, int, SignedEvent]] = []
-    frozen: dict[str, dict[str, Any]] = {}  # draw id -> its signed freeze
-    with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
-        for p in positions:
-            record = _record_at(app, p)
-            index = app.sealer.leaf_index(p)
-            proof = tree.inclusion_proof(index)
-            event = decode_record(record)
-            line = {
-                "position": p,
-                "index": index,
-                "record": base64.b64encode(record).decode("ascii"),
-                "proof": [base64.b64encode(h).decode("ascii") for h in proof],
-            }
-            evidence.write(json.dumps(line, sort_keys=True) + "\n")
-            decoded.append((p, index, event))
-            if event.type == "draw.population_frozen":
-                frozen[event.aggregate] = event.envelope
-            records.append(
-                {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
-            )
-    (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
-    as_of_record = _write_as_of(app, tree, position, out)
-    write_populations(app, frozen, out)
-    if older:
-        with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
-            for old in older:
-                _, proof = app.sealer.consistency_proof(old, size)
-                lines.write(json.dumps(proof_line(old, size, proof), sort_keys=True) + "\n")
-    manifest = {
-        "format": FORMAT,
-        "origin": app.origin,
-        "subject": {"kind": kind, "key": key},
-        "as_of": position,
-        "checkpoint": {"size": size},
-        "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "records": records,
-    }
-    audit = audit_file(kind, decoded, as_of_record, str(key))
-    write_reports(engine, manifest, acts, audit, out, decoded, as_of_record[1])
-    _write_signed_manifest(app, manifest, out)
+    # Written into a new directory renamed to `out` at the end: a file cut short (kill -9, a
+    # full disk) is never found under the name a court would be handed (ledger/whole_files.py).
+    where = out
+    with whole_directory(where) as out:
+        records = []
+        decoded: list[tuple[int, int, SignedEvent]] = []
+        frozen: dict[str, dict[str, Any]] = {}  # draw id -> its signed freeze
+        with (out / "evidence.jsonl").open("w", encoding="utf-8") as evidence:
+            for p in positions:
+                record = _record_at(app, p)
+                index = app.sealer.leaf_index(p)
+                proof = tree.inclusion_proof(index)
+                event = decode_record(record)
+                line = {
+                    "position": p,
+                    "index": index,
+                    "record": base64.b64encode(record).decode("ascii"),
+                    "proof": [base64.b64encode(h).decode("ascii") for h in proof],
+                }
+                evidence.write(json.dumps(line, sort_keys=True) + "\n")
+                decoded.append((p, index, event))
+                if event.type == "draw.population_frozen":
+                    frozen[event.aggregate] = event.envelope
+                records.append(
+                    {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
+                )
+        (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+        as_of_record = _write_as_of(app, tree, position, out)
+        write_populations(app, frozen, out)
+        if older:
+            with (out / CONSISTENCY).open("w", encoding="utf-8") as lines:
+                for old in older:
+                    _, proof = app.sealer.consistency_proof(old, size)
+                    lines.write(json.dumps(proof_line(old, size, proof), sort_keys=True) + "\n")
+        manifest = {
+            "format": FORMAT,
+            "origin": app.origin,
+            "subject": {"kind": kind, "key": key},
+            "as_of": position,
+            "checkpoint": {"size": size},
+            "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "records": records,
+        }
+        audit = audit_file(kind, decoded, as_of_record, str(key))
+        write_reports(engine, manifest, acts, audit, out, decoded, as_of_record[1])
+        _write_signed_manifest(app, manifest, out)
     return manifest
 
 

@@ -102,12 +102,16 @@ class Follower:
             self.runner.after_save()
 
     def _run(self) -> None:
+        failing = False  # the last round failed (and said so)
         while not self._stop.is_set():
             try:
                 started = time.perf_counter()
                 done = self.runner.catch_up(most=self.runner.batch)
                 if done:
                     self._rate = done / max(time.perf_counter() - started, 1e-6)
+                if failing:
+                    log.warning("读取模型已恢复追赶账本 (read models catch up again)")
+                failing = False
                 self.last_error = None
             except IntegrityError as e:  # rows ahead of their positions: derived data, rebuild
                 log.warning("read models disagree with the log (%s): rebuilding them", e.orig)
@@ -118,8 +122,14 @@ class Follower:
                     log.exception("emptying the read models failed")
                 done = 0
             except Exception as e:  # noqa: BLE001 - kept for /health; retried after a pause
+                if not failing:  # once per fault, not a trace every second
+                    failing = True
+                    log.exception(
+                        "读取模型无法追赶账本，每 %g 秒重试一次，恢复时另行记录 "
+                        "(read models could not catch up; retrying)",
+                        IDLE_SECONDS,
+                    )
                 self.last_error = e
-                log.exception("read models could not catch up; retrying")
                 done = 0
             if done and not self._stop.is_set():
                 continue  # more to do: next batch at once (requests take the lock in between)

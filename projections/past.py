@@ -9,14 +9,19 @@ are kept, so that paging through one past list folds the log once.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import URL, Engine
+from sqlalchemy import URL, Engine, text
 
 from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
+from ledger.errors import Conflict
 
 from .database import (
     create_read_engine,
@@ -78,15 +83,56 @@ def rebuild_read_models(
     (or timing a rebuild), not a way to hide what came after."""
     url = read_database_url(app)
     path = sqlite_file(url)
+    with rebuilding_alone(url, path):
+        if path is not None:
+            problem = integrity_problem(path)
+            if problem is not None:
+                set_aside(path, problem)
+        engine = create_read_engine(url)
+        try:
+            upto = position if position is not None else (app.recorder.max_notification_id() or 0)
+            runner = ProjectionRunner(ledger_as_of(app, upto), engine)
+            events = runner.rebuild(progress=progress)
+            return min(runner.positions().values(), default=0), events
+        finally:
+            engine.dispose()
+
+
+# The PostgreSQL advisory lock a rebuild holds ("drawrebu"), the sealer's is another
+_REBUILD_LOCK = 0x6472_6177_7265_6275
+
+
+@contextmanager
+def rebuilding_alone(url: str | URL, path: Path | None) -> Iterator[None]:
+    """Hold the read models' rebuild lock for the block, or Conflict at once if another rebuild
+    holds it: two rebuilds dropping and refilling the same tables made one fail with the
+    database's own words half-way (a lock timeout, an index that exists). SQLite: an exclusive
+    ``flock`` on the read models' folder (the data directory); PostgreSQL: a session advisory
+    lock on the read models' database. Either is released if the process dies."""
+    busy = Conflict(
+        "another 'drawledger rebuild' of these read models is running: wait for it to end "
+        "(one rebuild at a time)"
+    )
     if path is not None:
-        problem = integrity_problem(path)
-        if problem is not None:
-            set_aside(path, problem)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise busy from None
+            yield
+        finally:
+            os.close(fd)  # the lock goes with it
+        return
     engine = create_read_engine(url)
     try:
-        upto = position if position is not None else (app.recorder.max_notification_id() or 0)
-        runner = ProjectionRunner(ledger_as_of(app, upto), engine)
-        events = runner.rebuild(progress=progress)
-        return min(runner.positions().values(), default=0), events
+        with engine.connect() as conn:
+            held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _REBUILD_LOCK})
+            if not held.scalar():
+                raise busy
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _REBUILD_LOCK})
     finally:
         engine.dispose()

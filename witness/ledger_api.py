@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -38,9 +39,18 @@ def http_transport(base_url: str, timeout: float = TIMEOUT) -> Transport:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return response.status, response.read().decode("utf-8")
         except urllib.error.HTTPError as e:
-            return e.code, e.read().decode("utf-8", "replace")
+            try:
+                return e.code, e.read().decode("utf-8", "replace")
+            except (http.client.HTTPException, OSError) as cut:
+                raise LedgerUnavailable(
+                    f"{base}: 应答 {e.code} 未读完（{type(cut).__name__}）"
+                ) from None
         except (urllib.error.URLError, OSError) as e:
             raise LedgerUnavailable(f"{base}: {getattr(e, 'reason', e)}") from None
+        except (http.client.HTTPException, UnicodeDecodeError) as e:
+            # not HTTP, cut short, not UTF-8: something answers there, not the ledger's API
+            said = repr(str(e)[:80])  # its bytes quoted: no control character reaches a terminal
+            raise LedgerUnavailable(f"{base}: 应答无法读取（{type(e).__name__}：{said}）") from None
 
     return send
 

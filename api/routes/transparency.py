@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field
 
+from ledger.clock import clock_warnings
 from ledger.errors import BadInput, NotFound
 from ledger.witnesses import Witnesses
 
@@ -173,5 +174,5 @@ def health(ledger: LedgerDep, policies: PoliciesDep, rm: ReadSideDep) -> dict[st
         "sealed_position": latest.last_notification_id if latest else 0,
         "sealer_error": error,
         "sealer_last_round": ledger.sealing.last_round_at,
-        "warnings": policies.calendar_warnings(),
+        "warnings": policies.calendar_warnings() + clock_warnings(ledger),
     }

@@ -23,6 +23,7 @@ from verify.draw_rules import frozen_population
 
 from ..catalogue import event_types
 from ..errors import NotFound
+from ..whole_files import write_whole
 from .recent_changes import changed_out
 from .reproduction import reproduction
 from .service import Draws
@@ -139,9 +140,7 @@ def write_draw_record(draws: Draws, draw_id: UUID, out: Path) -> tuple[Path, Pat
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"
     population_path = out / "population.txt"
-    (out / "record.json").write_text(record_json(manifest, population), encoding="utf-8")
-    manifest_path.write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    population_path.write_text("".join(f"{i}\n" for i in population), encoding="utf-8")
+    write_whole(out / "record.json", record_json(manifest, population))
+    write_whole(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    write_whole(population_path, "".join(f"{i}\n" for i in population))
     return manifest_path, population_path

@@ -244,6 +244,25 @@ SETUP: list[tuple[str, str]] = [
         "{o} 不是空文件夹：争议材料须写入新的文件夹",
     ),
     (
+        r"a 'drawledger keys rotate' was cut short: the ledger rotated to the key of (?P<f>\S+) "
+        r"at position (?P<n>\d+), but drawledger\.toml still names the old key; run "
+        r"'(?P<c>[^']+)' to finish it \(no new key is made\)",
+        "上一次 'drawledger keys rotate' 在记录后中断：账本已在位置 {n} 轮换到 {f} 中的新密钥，"
+        "但 drawledger.toml 仍指向旧密钥；请运行 '{c}' 完成这次轮换（不会再生成新密钥）",
+    ),
+    (
+        r"the ledger rotated to key (?P<k>\S+) at position (?P<n>\d+), but no file in (?P<d>.+) "
+        r"holds it and the settings name an older key: put back the new key's file "
+        r"\(keys/ledger-<time>\.key\) from the key store",
+        "账本已在位置 {n} 轮换到密钥 {k}，但 {d} 中没有存放它的文件，设置仍指向旧密钥："
+        "请从密钥保管处放回新密钥的文件（keys/ledger-<时间>.key）",
+    ),
+    (
+        r"another 'drawledger rebuild' of these read models is running: wait for it to end "
+        r"\(one rebuild at a time\)",
+        "另一个 'drawledger rebuild' 正在重建这些读取模型：请等它结束（同一时间只能有一个重建）",
+    ),
+    (
         r"template file (?P<n>.+): the name must end in \.xlsx",
         "模板文件 {n}：文件名应以 .xlsx 结尾",
     ),

@@ -236,6 +236,9 @@ def test_an_event_acknowledged_just_before_a_kill_9_is_sealed_by_the_next_start(
     finally:
         restarted.send_signal(signal.SIGINT)
         restarted.wait(timeout=START_SECONDS)
+    # the operator is told what the start found, in Chinese: how many, where
+    said = (data.parent / f"serve-{restarted.args[-1]}.log").read_text(encoding="utf-8")  # type: ignore[index]
+    assert f"启动时发现 1 个已记录、尚未封存的事件（账本位置 {position} 至 {position}" in said, said
 
 
 def settings_key(data: Path) -> Any:

@@ -73,7 +73,7 @@ def test_a_rotated_ledger_verifies_from_its_first_key_and_overlap_checkpoints_ca
 ):
     first = load_key(data / "keys" / "ledger.key")
     _record(data, 2)
-    old, new, position = rotate(data, "yearly rotation")
+    old, new, position, _ = rotate(data, "yearly rotation")
     assert str(old) == str(first.verifier)
     _record(data, 3)  # signed by the new key, checkpoints co-signed by the old one
 
@@ -193,7 +193,7 @@ def test_a_witness_that_knows_the_old_key_follows_the_overlap_and_then_needs_the
     witness = Witness(None, witness_key, [first.verifier], State(tmp_path / "w"))  # type: ignore[arg-type]
     assert round_on(witness) == COSIGNED
 
-    _, new, _ = rotate(data, "yearly")
+    _, new, _, _ = rotate(data, "yearly")
     _record(data, 2)
     assert round_on(witness) == COSIGNED  # the old key still co-signs every checkpoint
 
@@ -303,3 +303,63 @@ def test_a_references_key_file_malformed_or_open_to_others_is_refused(
     args = ["import", "targets", str(one), "--data", str(bureau)]
     assert cli_main([*args, "--on-request-of", "hhc-clerk", "--request-ref", "r"]) == 1
     assert says in capsys.readouterr().err
+
+
+def test_a_rotation_killed_after_recording_is_told_on_restart_and_finished_by_rotating_again(
+    data, tmp_path, capsys
+):
+    """``keys rotate`` killed (SIGKILL) between recording ``ledger.key_rotated`` and switching
+    the settings: ``serve`` refuses to start, saying so in Chinese and how to finish; ``keys
+    rotate`` run again finishes it with the key recorded (no second rotation, no new key), and
+    the ledger verifies with what is signed after it."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    _record(data)
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        import ledger.key_rotation as rotation
+        rotation._write = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+        from api.cli import main
+        sys.exit(main(["keys", "rotate", "--data", {str(data)!r}, "--reason", "yearly"]))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    [made] = sorted((data / "keys").glob("ledger-*.key"))
+    assert Settings.load(data).key_file.name == "ledger.key"  # the settings were not switched
+
+    serve = [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", "8168"]
+    try:  # refused before it listens: bounded, a service that starts is a failure here
+        refused = subprocess.run(serve, cwd=root, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("serve started on a ledger whose key rotation was cut short")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    err = refused.stderr
+    assert "上一次 'drawledger keys rotate' 在记录后中断" in err and made.name in err, err
+    assert "drawledger keys rotate --data" in err
+
+    # an earlier rotation's key file, cut short by a kill before it recorded anything
+    orphan = data / "keys" / "ledger-20000101T000000Z.key"
+    orphan.write_text("drawledger")
+    orphan.chmod(0o600)
+    capsys.readouterr()
+    assert cli_main(["keys", "rotate", "--data", str(data), "--reason", "again"]) == 0
+    assert "现已完成" in capsys.readouterr().out
+    assert sorted((data / "keys").glob("ledger-*.key")) == [orphan, made]  # no new key
+    settings = Settings.load(data)
+    assert settings.key_file == made and settings.overlap_key.name == "ledger.key"
+    app = LedgerApp.open(data)
+    try:
+        rotations = list(app.notifications(topics=["ledger.key_rotated"]))
+        assert len(rotations) == 1  # finished, not rotated twice
+    finally:
+        app.close()
+    _record(data)  # signed by the new key
+    status, report = _verify(data, tmp_path, capsys)
+    assert status == 0, report

@@ -64,3 +64,38 @@ def test_officials_token_ids_are_kept_but_never_their_hashes(world, read_models,
     assert hashes and all(h not in text_of(read_models.engine) for h in hashes)
     assert "token_hash" not in text_of(read_models.engine)
     assert {c.name for c in official_tokens.columns} == {"official_id", "token_id", "issued_at"}
+
+
+def test_a_store_down_for_many_rounds_is_logged_once_and_its_recovery_once(caplog, monkeypatch):
+    """The follower retries every second while the store is down: one warning with its trace
+    when it starts failing, one line when it catches up again — not a trace a second."""
+    import logging
+    import threading
+
+    from projections import follower as following
+
+    monkeypatch.setattr(following, "IDLE_SECONDS", 0.01)
+    rounds = {"n": 0}
+    recovered = threading.Event()
+
+    class DownThenUp:  # the runner's catch_up fails 20 rounds, then succeeds
+        batch = 10
+
+        def catch_up(self, most: int) -> int:
+            rounds["n"] += 1
+            if rounds["n"] <= 20:
+                raise ConnectionError("the database server is not running")
+            recovered.set()
+            return 0
+
+    runner = DownThenUp()
+    watcher = following.Follower(runner)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger=following.__name__):
+        watcher.start()
+        assert recovered.wait(10)
+        watcher.stop()
+    said = [r.getMessage() for r in caplog.records if r.name == following.__name__]
+    assert rounds["n"] > 20
+    assert len([m for m in said if "读取模型无法追赶账本" in m]) == 1, said
+    assert len([m for m in said if "读取模型已恢复追赶账本" in m]) == 1, said
+    assert watcher.last_error is None

@@ -159,3 +159,50 @@ def test_a_cosignature_of_a_checkpoint_from_before_the_witness_was_added_is_refu
     with pytest.raises(Forbidden, match="added after the checkpoint of size 2"):
         Witnesses(ledger).accept_cosignature(before.size, line)
     assert ledger.sealer.cosignature_lines() == {}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\n\xb1\xff\x00\x9c",  # not UTF-8
+        b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\nabc",  # cut short
+        b"\x00\x01garbage, not HTTP\r\n\r\n",  # not HTTP at all
+        b"HTTP/1.0 503 Busy\r\nContent-Length: 1000\r\n\r\nabc",  # an error, cut short
+    ],
+    ids=["not-utf-8", "cut-short", "not-http", "error-cut-short"],
+)
+def test_the_witness_says_in_one_line_when_the_ledger_answers_garbage(tmp_path, capsys, answer):
+    """Something answers at the ledger's address, but not its API: one line, exit 1, the state
+    untouched — not a traceback that would end a witness running without --once."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    key = tmp_path / "w.key"
+    cli_main(["witness-key", "--name", "auditor.example/w", "--out", str(key)])
+    ledger_key = SignerKey.generate("drawledger.test/x").verifier
+    args = ["witness", "--ledger", f"http://127.0.0.1:{port}", "--key", str(key), "--once"]
+    args += ["--state", str(tmp_path / "state"), "--log-key", str(ledger_key)]
+    capsys.readouterr()
+    try:
+        assert cli_main(args) == 1
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert err.startswith("无法访问账本（unavailable）：账本没有应答：") and err.count("\n") == 1, (
+        err
+    )
+    assert not (tmp_path / "state" / "checkpoint").exists()
