@@ -246,9 +246,11 @@ class Sealer:
 
         PostgreSQL hashes the records itself (SHA-256(0x00 ‖ record)), so only 32 bytes per
         event cross the connection; SQLite has no SHA-256, so the records are read and hashed
-        here. Both give the same hashes (a test compares them with verify.merkle.leaf_hash).
-        On SQLite the notification id is the events table's rowid (as the library's recorder
-        has it); reading just it and the record skips building a notification per event.
+        here, one at a time as the cursor gives them (never the batch's records all at once:
+        10,000 records of a few kilobytes were tens of megabytes at the end of a large import).
+        Both give the same hashes (a test compares them with verify.merkle.leaf_hash). On
+        SQLite the notification id is the events table's rowid (as the library's recorder has
+        it); reading just it and the record skips building a notification per event.
         """
         if self._pg:
             with self.recorder.datastore.transaction(commit=False) as c:
@@ -265,7 +267,7 @@ class Sealer:
                 "ORDER BY rowid LIMIT ?",
                 (start, limit or self.batch),
             )
-            return [(r[0], leaf_hash(r[1])) for r in c.fetchall()]
+            return [(r[0], leaf_hash(r[1])) for r in c.sqlite_cursor]
 
     def _tree_at(self, base: StoredCheckpoint | None) -> CompactTree:
         if base is None:
