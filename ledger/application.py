@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -124,6 +125,8 @@ class LedgerApp(Application[UUID]):
         self.sealing = SealingTask(self.sealer, self.seal_interval)
         # The last event this process recorded timed before the one it follows (clock.py)
         self.clock_stepped_back: dict[str, Any] | None = None
+        # The position and time of the last event this process recorded (``stepped_back``).
+        self._last_recorded: tuple[int, datetime] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, **kwargs: Any) -> LedgerApp:
@@ -182,11 +185,13 @@ class LedgerApp(Application[UUID]):
         if held(self.recorder) is None:
             if recordings:
                 try:
-                    self.clock_stepped_back = stepped_back(self, recordings[0]) or (
-                        self.clock_stepped_back
-                    )
+                    self.clock_stepped_back = stepped_back(
+                        self, recordings[0], self._last_recorded
+                    ) or (self.clock_stepped_back)
                 except Exception as e:  # noqa: BLE001 - the command is recorded: never fail it here
                     log.warning("the clock check after a command failed: %s", e)
+                last = recordings[-1]
+                self._last_recorded = (int(last.notification.id), last.domain_event.timestamp)
             self._after_commit()
         return recordings
 

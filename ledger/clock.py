@@ -30,18 +30,26 @@ log = logging.getLogger(__name__)
 CLOCK_SLACK = timedelta(seconds=2)
 
 
-def stepped_back(app: LedgerApp, recording: Any) -> dict[str, Any] | None:
+def stepped_back(
+    app: LedgerApp, recording: Any, last: tuple[int, datetime] | None = None
+) -> dict[str, Any] | None:
     """``{position, time, before}`` and a warning in the log when the event just recorded is
     timed more than ``CLOCK_SLACK`` before the one it follows; None otherwise (or when the
-    position before it is a gap: a rolled-back insert)."""
+    position before it is a gap: a rolled-back insert). ``last`` is the position and time of
+    the last event this process recorded: when it is the one just before, its time is compared
+    without reading the log (a read and a decode per command cost a quarter of a small
+    command's save); otherwise the event before is read."""
     position = int(recording.notification.id)
     if position <= 1:
         return None
-    found = app.recorder.select_notifications(start=position - 1, limit=1)
-    before = found[0] if found else None
-    if before is None or before.id != position - 1:
-        return None
-    earlier = parse_time(decode_record(before.state).envelope["time"])
+    if last is not None and last[0] == position - 1:
+        earlier = last[1]
+    else:
+        found = app.recorder.select_notifications(start=position - 1, limit=1)
+        before = found[0] if found else None
+        if before is None or before.id != position - 1:
+            return None
+        earlier = parse_time(decode_record(before.state).envelope["time"])
     timed = recording.domain_event.timestamp
     if timed >= earlier - CLOCK_SLACK:
         return None
