@@ -155,7 +155,8 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _served(data: Path) -> Iterator[str]:
-    """``drawledger serve`` in a child process; yields its base URL once /health answers."""
+    """``drawledger serve`` in a child process; yields its base URL once /health answers and
+    says the read models have caught up (until then the column answers 503, by design)."""
     import httpx
 
     port = _free_port()
@@ -170,10 +171,11 @@ def _served(data: Path) -> Iterator[str]:
             if server.poll() is not None:
                 raise RuntimeError(f"the service exited; see {data / 'serve.log'}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                health = httpx.get(base + "/health", timeout=2)
+                if health.status_code == 200 and not health.json()["read_models"]["behind"]:
                     break
             if time.monotonic() > deadline:
-                raise RuntimeError("the service did not answer /health within 120 s")
+                raise RuntimeError("the service was not caught up within 120 s (/health)")
             time.sleep(0.2)
         yield base
     finally:

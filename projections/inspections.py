@@ -7,6 +7,7 @@ publication keeps its row with status ``withdrawn`` so that the column can say i
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -160,6 +161,11 @@ def _content_columns(content: dict[str, Any]) -> dict[str, Any]:
 # Every column of a publication's row but where it was last changed (the check folds the
 # events at the row's own position): what the column and its feeds show.
 _SHOWN = tuple(c.name for c in t.publications.columns if c.name != "position")
+# Rows found to be what the log records, by publication and shown content: the log never
+# changes what it holds, so the same row needs no second fold (a row edited since is another
+# key, checked again). The column's list page was ~30 ms slower under load folding each row.
+_CHECKED: set[tuple[str, str]] = set()
+_CHECKED_MOST = 50_000
 
 
 class _OneRow:
@@ -186,6 +192,9 @@ def checked_publications(
     or a withdrawal undone — is never served as published."""
     projection = PublicationsProjection()
     for row in found["items"]:
+        shown = json.dumps([row.get(k) for k in _SHOWN], sort_keys=True, default=str)
+        if (str(row["id"]), shown) in _CHECKED:
+            continue  # this very row was found to be the log's already
         events = app.records_of(UUID(str(row["id"])))
         rebuilt = _OneRow()
         for signed in events:
@@ -196,6 +205,9 @@ def checked_publications(
                 f"the published row of publication {row['id']} is not what the log records: "
                 "rebuild the read models"
             )
+        if len(_CHECKED) >= _CHECKED_MOST:
+            _CHECKED.clear()
+        _CHECKED.add((str(row["id"]), shown))
     total = found["total"]
     if recorded is not None and total is not None and total < recorded:
         raise ReadModelMismatch(
