@@ -2,10 +2,10 @@
 a page in Chinese: the same status and the same words as the API's problem+json
 (``api/errors.py``), which any other client still gets.
 
-Two ways in, one rule (``is_page``): ``page_for`` renders the problems of the service's error
-handlers (``api/errors.add_problem_page``), a fault of the service (500) among them, which
-reaches no middleware; ``for_browser``, a middleware, those answered outside the handlers (the
-body limit's, the upload gate's)."""
+Two ways in, one rule (``is_page``), both set up by ``install``: ``page_for`` renders the
+problems of the service's error handlers (``api/errors.add_problem_page``), a fault of the
+service (500) among them, which reaches no middleware; one middleware for every set of pages,
+those answered outside the handlers (the body limit's, the upload gate's)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from . import errors
 from .errors import ProblemPage
 
 HEADINGS = {
@@ -54,16 +55,36 @@ def page_for(render: Callable[..., Response], prefix: str) -> ProblemPage:
     return page
 
 
-def for_browser(render: Callable[..., Response], prefix: str) -> Callable[..., Awaitable[Response]]:
+def install(app: FastAPI, render: Callable[..., Response], prefix: str) -> None:
+    """Show the problems of the pages under ``prefix`` as ``render(request, status, heading,
+    detail)``: those the error handlers answer (``api/errors.add_problem_page``, a fault of the
+    service's too) and those answered outside them (the body limit's, the upload gate's),
+    through one middleware for every set of pages (each middleware costs every request)."""
+    errors.add_problem_page(app, page_for(render, prefix))
+    renderers: dict[str, Callable[..., Response]] | None = getattr(
+        app.state, "page_renderers", None
+    )
+    if renderers is None:
+        renderers = app.state.page_renderers = {}
+        app.middleware("http")(_for_browser(renderers))
+    renderers[prefix] = render
+
+
+def _for_browser(
+    renderers: dict[str, Callable[..., Response]],
+) -> Callable[..., Awaitable[Response]]:
     """A middleware that turns a problem answered outside the error handlers on a page under
-    ``prefix`` (``is_page``) into ``render(request, status, heading, detail)``."""
+    one of ``renderers``' prefixes (``is_page``) into that prefix's page."""
 
     async def middleware(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
         kind = response.headers.get("content-type", "")
-        if not is_page(request, prefix) or not kind.startswith(PROBLEM):
+        if not kind.startswith(PROBLEM):
+            return response
+        render = next((r for p, r in renderers.items() if is_page(request, p)), None)
+        if render is None:
             return response
         body = b"".join([chunk async for chunk in _body(response)])
         problem: dict[str, Any] = json.loads(body)

@@ -37,7 +37,7 @@ from projections.assessment_report import Links
 from projections.oversight import Oversight
 from verify.authority_rules import dispute_refusal
 
-from .. import errors, page_problems, page_session
+from .. import page_problems, page_session
 from ..answers import page_count
 from ..as_of import AtDep, refuse_as_of
 from ..deps import (
@@ -293,8 +293,7 @@ def install(app: FastAPI) -> None:
     """Add the legal pages, their static files (ECharts, the charts' script, the style) and
     the redirect to the login form for a request without a valid credential."""
     app.state.oversight = Oversight(app.state.ledger)
-    errors.add_problem_page(app, page_problems.page_for(_problem_page, PATH))  # a 500 too
-    app.middleware("http")(page_problems.for_browser(_problem_page, PATH))
+    page_problems.install(app, _problem_page, PATH)  # a fault (500) too
     app.include_router(router)
     app.mount("/legal/static", StaticFiles(directory=HERE / "static"), name="legal-static")
     page_session.install(app)

@@ -40,7 +40,7 @@ from ledger.registry.importer import ACTIONS
 from ledger.registry.officials import Official
 from verify.authority_rules import PERMISSIONS
 
-from .. import errors, page_problems, page_session
+from .. import page_problems, page_session
 from ..as_of import AtDep, refuse_as_of
 from ..deps import PoliciesDep, RegistryDep
 from ..importing import export_bytes, import_file
@@ -255,8 +255,7 @@ def _problem_page(request: Request, status: int, heading: str, detail: str) -> R
 def install(app: FastAPI) -> None:
     """Add the registry office's pages, their style, their problem pages and the redirect to
     the login form for a request without a valid credential."""
-    errors.add_problem_page(app, page_problems.page_for(_problem_page, PATH))  # a 500 too
-    app.middleware("http")(page_problems.for_browser(_problem_page, PATH))
+    page_problems.install(app, _problem_page, PATH)  # a fault (500) too
     app.include_router(router)
     app.mount(f"{PATH}/static", StaticFiles(directory=HERE / "static"), name="office-static")
     page_session.install(app)
