@@ -99,6 +99,34 @@ class PageSession:
         self.admits(official)
         return official
 
+    def logged_in(
+        self,
+        request: Request,
+        registry: Registry,
+        token: str,
+        next: str,
+        refused: Callable[[str], Response],
+    ) -> Response:
+        """The answer to the login form: the token checked (``log_in``) and kept in the browser
+        session, the browser sent on to ``next`` (one of these pages); or ``refused(why)``,
+        the form again saying why in Chinese. The form must come from the service's pages."""
+        self.same_origin(request)
+        try:
+            self.log_in(registry, token)
+        except Forbidden as e:
+            return refused(domain_detail("forbidden", str(e)))  # Chinese, never English alone
+        response = RedirectResponse(self.inside(next), status_code=303)
+        self.keep(response, request, token)
+        return response
+
+    def logged_out(self, request: Request, reader: Reader, csrf: str | None) -> Response:
+        """The answer to the logout button: the session ended, the browser sent to the login
+        form (the button's CSRF field checked)."""
+        self.check_csrf(request, reader, csrf)
+        response = RedirectResponse(f"{self.path}/login", status_code=303)
+        self.forget(response)
+        return response
+
     def keep(self, response: Response, request: Request, token: str) -> None:
         """Keep ``token`` in the browser session (the cookie described above)."""
         response.set_cookie(

@@ -31,7 +31,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ledger.errors import Forbidden, NotFound
+from ledger.errors import NotFound
 from ledger.labels import event_label, role_label
 from projections.assessment_report import Links
 from projections.oversight import Oversight
@@ -49,7 +49,6 @@ from ..deps import (
     RegistryDep,
     TrailsDep,
 )
-from ..problem_texts import domain_detail
 from ..public_column.pages import china_time
 from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
@@ -121,15 +120,13 @@ def login(
 ) -> Response:
     """Check the token and keep it in the browser session; back to the form, saying why, if
     it is refused."""
-    LEGAL.same_origin(request)
-    try:
-        LEGAL.log_in(registry, token)
-    except Forbidden as e:
-        why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
-        return _page(request, "login.html", 403, next=LEGAL.inside(next), problem=why)
-    response = RedirectResponse(LEGAL.inside(next), status_code=303)
-    LEGAL.keep(response, request, token)
-    return response
+    return LEGAL.logged_in(
+        request,
+        registry,
+        token,
+        next,
+        lambda why: _page(request, "login.html", 403, next=LEGAL.inside(next), problem=why),
+    )
 
 
 @router.post("/logout")
@@ -137,10 +134,7 @@ def logout(
     request: Request, reader: ReaderDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """End the session."""
-    LEGAL.check_csrf(request, reader, csrf)
-    response = RedirectResponse("/legal/login", status_code=303)
-    LEGAL.forget(response)
-    return response
+    return LEGAL.logged_out(request, reader, csrf)
 
 
 @router.get("", response_class=HTMLResponse)

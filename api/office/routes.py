@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -45,7 +45,7 @@ from ..as_of import AtDep, refuse_as_of
 from ..deps import PoliciesDep, RegistryDep
 from ..importing import export_bytes, import_file
 from ..page_session import PageSession, Reader
-from ..problem_texts import domain_detail, report_answer
+from ..problem_texts import report_answer
 from ..public_column.pages import china_time
 from ..routes.exports import warning_headers
 from ..templates import template_bytes
@@ -120,15 +120,13 @@ def login(
 ) -> Response:
     """Check the token and keep it in the browser session; back to the form, saying why, if
     it is refused."""
-    OFFICE.same_origin(request)
-    try:
-        OFFICE.log_in(registry, token)
-    except Forbidden as e:
-        why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
-        return _page(request, "login.html", 403, next=OFFICE.inside(next), problem=why)
-    response = RedirectResponse(OFFICE.inside(next), status_code=303)
-    OFFICE.keep(response, request, token)
-    return response
+    return OFFICE.logged_in(
+        request,
+        registry,
+        token,
+        next,
+        lambda why: _page(request, "login.html", 403, next=OFFICE.inside(next), problem=why),
+    )
 
 
 @router.post("/logout")
@@ -136,10 +134,7 @@ def logout(
     request: Request, registry: RegistryDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """End the session."""
-    OFFICE.check_csrf(request, _reader(request, registry), csrf)
-    response = RedirectResponse(f"{PATH}/login", status_code=303)
-    OFFICE.forget(response)
-    return response
+    return OFFICE.logged_out(request, _reader(request, registry), csrf)
 
 
 @router.get("", response_class=HTMLResponse, dependencies=[_NOW])
