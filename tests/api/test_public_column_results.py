@@ -6,6 +6,7 @@ import html
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
+from uuid import UUID
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -300,3 +301,39 @@ def test_a_published_row_edited_in_the_read_models_is_refused_not_shown(visitor,
     assert "未发现问题" not in refused.text  # nothing of the edited rows is shown
     assert visitor.get("/column/feed.json").status_code == 500
     assert visitor.get("/column/results", params={"q": "nobody-matches-this"}).status_code == 200
+
+
+def test_a_withdrawal_recorded_after_the_catch_up_is_not_taken_for_an_edited_row(
+    visitor, bureau, monkeypatch
+):
+    """A publication withdrawn between the read models' catch-up and the check of the page's
+    rows is in the log and not yet in its row: the row must not be refused as edited (a 500
+    telling the administrator to rebuild, on the public column); caught up once more, the
+    page shows the withdrawal."""
+    from projections import inspections as inspections_projection
+    from projections import queries
+
+    ledger, teams = bureau
+    assert visitor.get("/column/results").status_code == 200
+    read_models = visitor.app.state.read_models
+    [row] = queries.search_publications(
+        read_models.engine, channel="results", q=teams["fine"]["target"], limit=5, offset=0
+    )["items"]
+    monkeypatch.setattr(ledger, "after_save", [])  # the read models are not told of it
+    withdrawn = UUID(str(row["id"]))
+    Publishing(ledger, today=lambda: TODAY).withdraw(withdrawn, "撤回重发（测试）", CLERK)
+    # a row this process has not checked yet (checked rows are remembered by their content)
+    monkeypatch.setattr(inspections_projection, "_CHECKED", set())
+    caught_up = read_models.current
+    calls: list[int] = []
+
+    def late() -> None:  # the first catch-up ran just before the withdrawal was recorded
+        calls.append(1)
+        if len(calls) > 1:
+            caught_up()
+
+    monkeypatch.setattr(read_models, "current", late)
+    page = visitor.get("/column/results")
+    assert page.status_code == 200, page.text[:300]
+    (fine,) = [r for r in _rows(page.text) if teams["fine"]["target"] in r]
+    assert 'data-status="withdrawn"' in fine
