@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +102,24 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
             pass
         time.sleep(0.1)
     raise RuntimeError(f"drawledger serve did not answer {url} within {START_SECONDS} s")
+
+
+def replaced(element: Any) -> Callable[[Any], bool]:
+    """A wait condition: the page ``element`` was found on has been replaced. Chromedriver says
+    so either as a stale element or, for an element of a page being torn down, as "Node with
+    given id does not belong to the document" (an unhandled inspector error, which selenium's
+    ``staleness_of`` lets through: a clean-clone CI run failed on it once): both mean gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+        return False
+
+    return gone

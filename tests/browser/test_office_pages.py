@@ -17,7 +17,7 @@ from ledger.application import LedgerApp
 from ledger.demo.changzhou import ADMIN
 from ledger.registry.service import Registry
 
-from .conftest import serve
+from .conftest import replaced, serve
 
 pytestmark = pytest.mark.browser
 CLERK = "ggc-clerk"
@@ -87,8 +87,9 @@ def test_a_clerk_previews_a_changed_file_and_records_it(browser, site, bureau):
     assert _head(bureau) == bureau["head"]  # the preview recorded nothing
 
     browser.find_element(By.ID, "record-file").send_keys(str(bureau["file"]))
+    preview = browser.find_element(By.ID, "outcome")
     browser.find_element(By.ID, "record-button").click()
-    # the preview's own "outcome" goes stale as the recording's page replaces it
+    WebDriverWait(browser, 20).until(replaced(preview))  # the recording's page, not the preview's
     recorded = WebDriverWait(browser, 20, ignored_exceptions=[StaleElementReferenceException])
     recorded.until(lambda d: "已记录" in d.find_element(By.ID, "outcome").text)
     assert browser.find_element(By.ID, "count-updated").text == "1"

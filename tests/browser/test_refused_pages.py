@@ -18,7 +18,7 @@ from ledger.application import LedgerApp
 from ledger.demo.changzhou import ADMIN
 from ledger.registry.service import Registry
 
-from .conftest import serve
+from .conftest import replaced, serve
 
 pytestmark = pytest.mark.browser
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -46,7 +46,6 @@ def site(bureau):  # type: ignore[no-untyped-def]
 
 def _log_in(browser: Any, site: str, token: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.delete_all_cookies()
@@ -57,7 +56,7 @@ def _log_in(browser: Any, site: str, token: str) -> None:
     # The answer is a new page (refused: the form again, with its problem): wait until the
     # form's page is gone, not merely "complete" (it still was, before the answer came).
     wait = WebDriverWait(browser, 10)
-    wait.until(expected_conditions.staleness_of(form_page))
+    wait.until(replaced(form_page))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
