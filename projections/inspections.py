@@ -8,13 +8,17 @@ publication keeps its row with status ``withdrawn`` so that the column can say i
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from sqlalchemy import Table
 
 from ledger.application import LedgerApp
 
+if TYPE_CHECKING:
+    from . import ReadModels
+
+from . import queries
 from . import tables as t
 from .tracking import (
     Handler,
@@ -182,8 +186,33 @@ class _OneRow:
 
 
 def checked_publications(
-    app: LedgerApp, found: dict[str, Any], recorded: int | None
+    app: LedgerApp,
+    read_models: ReadModels,
+    recorded: int | None,
+    where: dict[str, str | None],
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
+    """A page of ``queries.search_publications`` (``where``: its channel and text), the read
+    models caught up first, checked against the log (``_checked``). A row the log does not give
+    is read once more, after another catch-up: a correction or withdrawal recorded after the
+    first is in the log and not yet in its row; a row the log still does not give is refused
+    (ReadModelMismatch), as an edited one is whenever it is read."""
+    for again in (False, True):
+        read_models.current()
+        found = queries.search_publications(
+            read_models.engine, channel=where.get("channel"), q=where.get("q"), limit=limit,
+            offset=offset,
+        )  # fmt: skip
+        try:
+            return _checked(app, found, recorded)
+        except ReadModelMismatch:
+            if again:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _checked(app: LedgerApp, found: dict[str, Any], recorded: int | None) -> dict[str, Any]:
     """``found`` (a page of ``queries.search_publications``) once checked against the log, else
     ReadModelMismatch: each row must be what its publication's own events give (read through
     the checked reader, folded by the projection's handlers), and an unfiltered list must count
