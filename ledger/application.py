@@ -64,13 +64,18 @@ _saved_positions: ContextVar[list[int] | None] = ContextVar("saved_positions", d
 @contextmanager
 def positions_saved() -> Iterator[list[int]]:
     """Collect the ledger position (notification id) of the last event of every save made
-    inside the block, in this context and in any context copied from it."""
+    inside the block, in this context and in any context copied from it; a block inside
+    another gives its positions to the enclosing one too as it ends (a page's act inside a
+    request whose answer names the position it stored)."""
+    outer = _saved_positions.get()
     positions: list[int] = []
     token = _saved_positions.set(positions)
     try:
         yield positions
     finally:
         _saved_positions.reset(token)
+        if outer is not None:
+            outer.extend(positions)
 
 
 def _migrate_witnesses(app: LedgerApp, keys: list[str], data_dir: Path) -> None:

@@ -16,8 +16,8 @@ import may not change, each by its own command with a reason.
 Every act is the service's, as the logged-in official (the authority rules judge it; a refusal
 is the pages' problem page with its status, nothing recorded), from a form carrying the
 session's CSRF field, posted from the service's own pages. After it, the browser is sent
-(303) to the entry's page saying what was recorded and at which ledger position
-(Post/Redirect/Get: reloading that page records nothing). A conflict's reason travels in the
+(303) to the entry's page saying what was recorded and at which ledger position (its save's,
+``positions_saved``; Post/Redirect/Get: reloading that page records nothing). A conflict's reason travels in the
 form's body only, never in a URL, and is shown on these staff pages only.
 """
 
@@ -25,16 +25,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AfterValidator
 
+from ledger.application import positions_saved
 from ledger.errors import NotFound
 from ledger.labels import event_label
 from ledger.registry.authority import authorise
-from ledger.registry.inspectors import inspector_id
 from ledger.registry.layouts import (
     INSPECTOR_STATUS_LABELS,
     LAYOUTS,
@@ -139,9 +138,9 @@ def change_target_status(
     reader = _acting(request, registry, csrf)
     ref = target_ref(rm, target)
     aggregate = target_id_of(ref)
-    with _Recording(registry, aggregate, "target.status_changed") as act:
+    with positions_saved() as act:
         registry.change_target_status(aggregate, status, reason, source, by=reader.official.code)
-    return _shown("targets", ref, act.position)
+    return _shown("targets", ref, max(act))
 
 
 # -- inspectors ----------------------------------------------------------------------------------
@@ -196,9 +195,9 @@ def change_inspector_status(
     """Record the inspector's new status (transferred, retired, suspended…) with its reason."""
     reader = _acting(request, registry, csrf)
     code = inspector.strip()
-    with _Recording(registry, inspector_id(code), "inspector.updated") as act:
+    with positions_saved() as act:
         registry.update_inspector(code, {"status": status}, reason, by=reader.official.code)
-    return _shown("inspectors", code, act.position)
+    return _shown("inspectors", code, max(act))
 
 
 @router.post("/inspectors/conflicts")
@@ -215,11 +214,11 @@ def declare_conflict(
     them from it. The reason is private: it is in the form's body and the signed event only."""
     reader = _acting(request, registry, csrf)
     code, ref = inspector.strip(), target_ref(rm, target)
-    with _Recording(registry, inspector_id(code), "inspector.conflict_declared") as act:
+    with positions_saved() as act:
         registry.declare_conflict(
             code, target_id_of(ref), reason, by=reader.official.code, named=ref
         )
-    return _shown("inspectors", code, act.position)
+    return _shown("inspectors", code, max(act))
 
 
 @router.post("/inspectors/conflicts/withdraw")
@@ -234,37 +233,14 @@ def withdraw_conflict(
     """Withdraw a declared conflict, with the reason."""
     reader = _acting(request, registry, csrf)
     code = inspector.strip()
-    with _Recording(registry, inspector_id(code), "inspector.conflict_withdrawn") as act:
+    with positions_saved() as act:
         registry.withdraw_conflict(
             code, target_id_of(target.strip()), reason, by=reader.official.code
         )
-    return _shown("inspectors", code, act.position)
+    return _shown("inspectors", code, max(act))
 
 
 # -- what the pages share ------------------------------------------------------------------------
-
-
-class _Recording:
-    """The ledger position of the one event an act records on an entry: the first event of
-    ``topic`` on ``aggregate`` after the log's head as it was before the act (other writers
-    may record in between; their events are not this act's)."""
-
-    def __init__(self, registry: Registry, aggregate: UUID, topic: str) -> None:
-        self.app, self.aggregate, self.topic = registry.app, aggregate, topic
-        self.position = 0
-
-    def __enter__(self) -> _Recording:
-        self.head = self.app.recorder.max_notification_id() or 0
-        return self
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        if kind is not None:
-            return  # refused: nothing recorded, the error goes on to its page
-        for notification in self.app.notifications(topics=[self.topic], start=self.head + 1):
-            if notification.originator_id == self.aggregate:
-                self.position = notification.id
-                return
-        self.position = self.app.recorder.max_notification_id() or 0  # as the API says it
 
 
 def _acting(request: Request, registry: Registry, csrf: str | None) -> Reader:
