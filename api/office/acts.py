@@ -17,8 +17,8 @@ Every act is the service's, as the logged-in official (the authority rules judge
 is the pages' problem page with its status, nothing recorded), from a form carrying the
 session's CSRF field, posted from the service's own pages. After it, the browser is sent
 (303) to the entry's page saying what was recorded and at which ledger position (its save's,
-``positions_saved``; Post/Redirect/Get: reloading that page records nothing). A conflict's reason travels in the
-form's body only, never in a URL, and is shown on these staff pages only.
+``positions_saved``; Post/Redirect/Get: reloading that page records nothing). A conflict's
+reason travels in the form's body only, never in a URL, and is shown on these staff pages only.
 """
 
 from __future__ import annotations
