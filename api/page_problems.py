@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -29,6 +30,28 @@ HEADINGS = {
     503: "服务暂不可用",
 }
 PROBLEM = "application/problem+json"
+# The pages' form fields and query parameters as their forms name them to the person, for a
+# refused request's problem (the API's problem+json keeps the fields' own names).
+FIELDS = {
+    "as_of": "截至",
+    "code": "代码或编号",
+    "encoding": "编码",
+    "entity": "对象",
+    "expect": "文件校验值",
+    "file": "文件",
+    "inspector": "检查人员",
+    "key": "编号",
+    "kind": "类别",
+    "mode": "办理方式",
+    "next": "登录后前往",
+    "reason": "理由",
+    "recorded": "记录位置",
+    "skip_invalid": "跳过有误的行",
+    "source": "依据",
+    "status": "状态",
+    "target": "检查对象",
+    "token": "令牌",
+}
 
 
 def is_page(request: Request, prefix: str) -> bool:
@@ -50,9 +73,38 @@ def page_for(render: Callable[..., Response], prefix: str) -> ProblemPage:
         if not is_page(request, prefix):
             return None
         status = int(problem["status"])
-        return render(request, status, HEADINGS.get(status, "出错"), str(problem["detail"]))
+        return render(request, status, HEADINGS.get(status, "出错"), page_detail(problem))
 
     return page
+
+
+def page_detail(problem: dict[str, Any]) -> str:
+    """A problem's detail as a page says it: a refused form field or parameter by the name its
+    form gives it (``FIELDS``) and the value as typed, or nothing for a blank one; any other
+    problem's detail as the API's."""
+    fields = problem.get("problems")
+    if problem.get("code") != "bad_input" or not isinstance(fields, list):
+        return str(problem["detail"])
+    said = []
+    for field in fields:
+        name = FIELDS.get(str(field.get("field")), str(field.get("field")))
+        value = field.get("value")
+        shown = (
+            f"（“{value}”）" if isinstance(value, str | int | float) and str(value).strip() else ""
+        )
+        said.append(f"{name}{shown}：{field.get('message')}")
+    return "；".join(said)
+
+
+def came_from(request: Request, prefix: str) -> str | None:
+    """The page under ``prefix`` of this service the request came from (its ``Referer``), as a
+    path and query to link back to; None if it came from anywhere else or says nothing."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if parts.netloc != request.url.netloc or not (
+        parts.path == prefix or parts.path.startswith(prefix + "/")
+    ):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def install(app: FastAPI, render: Callable[..., Response], prefix: str) -> None:

@@ -137,9 +137,8 @@ def change_target_status(
     """Record the target's new status with its reason and source, then show the entry."""
     reader = _acting(request, registry, csrf)
     ref = target_ref(rm, target)
-    aggregate = target_id_of(ref)
     with positions_saved() as act:
-        registry.change_target_status(aggregate, status, reason, source, by=reader.official.code)
+        registry.change_target_status(ref, status, reason, source, by=reader.official.code)
     return _shown("targets", ref, max(act))
 
 

@@ -244,7 +244,10 @@ def _sha256(data: BinaryIO) -> str:
 
 
 def _problem_page(request: Request, status: int, heading: str, detail: str) -> Response:
-    return _page(request, "problem.html", status, heading=heading, detail=detail, code=status)
+    back = page_problems.came_from(request, PATH)
+    return _page(
+        request, "problem.html", status, heading=heading, detail=detail, code=status, back=back
+    )
 
 
 def install(app: FastAPI) -> None:

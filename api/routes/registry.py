@@ -7,9 +7,9 @@ are new events carrying their reason and source: nothing recorded is ever edited
 
 from __future__ import annotations
 
-from uuid import UUID
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from ledger.registry.targets import target_id_of
 
@@ -43,6 +43,10 @@ from ..schemas import (
 )
 
 router = APIRouter(tags=["registry"])
+# A target as a person names it: its id, its credit code, or kind:code (as GET /targets/{ref}).
+TargetRef = Annotated[
+    str, Path(min_length=1, max_length=200, description="the target's credit code, kind:code or id")
+]
 
 
 def _position(registry: RegistryDep) -> int:
@@ -147,7 +151,7 @@ def register_target(
 
 @router.post("/targets/{target_id}/status")
 def change_target_status(
-    target_id: UUID, body: TargetStatusChange, registry: RegistryDep, official: OfficialDep
+    target_id: TargetRef, body: TargetStatusChange, registry: RegistryDep, official: OfficialDep
 ) -> Recorded:
     """Record a status change (closed, deregistered, revoked, moved…) with its reason and source."""
     registry.change_target_status(
@@ -158,7 +162,7 @@ def change_target_status(
 
 @router.post("/targets/{target_id}/personal-data/erasure")
 def erase_personal_data(
-    target_id: UUID, body: ReasonAndSource, registry: RegistryDep, official: OfficialDep
+    target_id: TargetRef, body: ReasonAndSource, registry: RegistryDep, official: OfficialDep
 ) -> Recorded:
     """Erase an individual target's personal data (个人信息保护法) at the person's request or
     by law (legal office): the row is deleted, the erasure recorded; every proof still holds."""
@@ -168,7 +172,7 @@ def erase_personal_data(
 
 @router.post("/targets/{target_id}/corrections")
 def correct_target(
-    target_id: UUID, body: TargetCorrection, registry: RegistryDep, official: OfficialDep
+    target_id: TargetRef, body: TargetCorrection, registry: RegistryDep, official: OfficialDep
 ) -> TargetCorrected:
     """Correct some of a target's fields; the correction is a new event with reason and source.
     Its warnings say what was recorded differently from what was sent (in Chinese)."""

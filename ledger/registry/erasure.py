@@ -17,11 +17,16 @@ from ..errors import BadInput
 from ..fields import text_problem
 from .authority import acting
 from .personal_data import PersonalData
-from .targets import Target
+from .targets import target_named
 
 
 def erase_personal_data(
-    app: LedgerApp, people: PersonalData, target: UUID, reason: str, source: str, by: str | None
+    app: LedgerApp,
+    people: PersonalData,
+    target: UUID | str,
+    reason: str,
+    source: str,
+    by: str | None,
 ) -> str:
     """Record ``target.personal_data_erased`` and delete the row; returns the reference.
 
@@ -32,7 +37,7 @@ def erase_personal_data(
         problem = "is empty" if not value.strip() else text_problem(value)
         if problem:
             raise BadInput(f"the erasure's {name} {problem}: say why, and on whose request")
-    record: Target = app.get(target, Target)
+    record = target_named(app, target)
     actor = acting(app, by, "personal_data.erase", record.division)
     if record.person and record.personal_data_erased:
         people.erase(record.person["ref"])  # finish an erasure a crash may have cut off

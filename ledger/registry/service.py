@@ -30,7 +30,7 @@ from .layouts import KINDS
 from .officials import Official, official_id, parse_official
 from .personal_data import PersonalData
 from .reports import ImportReport, RowProblem
-from .targets import PERMIT_PARTS, Target, parse_target, target_id
+from .targets import PERMIT_PARTS, Target, parse_target, target_id, target_named
 
 Progress = Callable[[int, int], None]
 
@@ -222,25 +222,32 @@ class Registry:
         # One target, not a file: its warnings without the one-row import's "row 1: ".
         return tid, [w.removeprefix("row 1: ") for w in report.warnings]
 
-    def erase_personal_data(self, target: UUID, reason: str, source: str, by: str | None) -> str:
+    def erase_personal_data(
+        self, target: UUID | str, reason: str, source: str, by: str | None
+    ) -> str:
         """Erase an individual target's personal data (PIPL); returns its reference."""
         return erase_personal_data(self.app, self.people, target, reason, source, by)
 
     def change_target_status(
-        self, target: UUID, status: str, reason: str, source: str, by: str | None
+        self, target: UUID | str, status: str, reason: str, source: str, by: str | None
     ) -> None:
-        record: Target = self.app.get(target, Target)
+        record = target_named(self.app, target)
         actor = self._actor(by, "target.write", record.division)
         record.change_status(status, reason, source, actor)
         self.app.save(record)
 
     def update_target(
-        self, target: UUID, changes: dict[str, Any], reason: str, source: str, by: str | None
+        self,
+        target: UUID | str,
+        changes: dict[str, Any],
+        reason: str,
+        source: str,
+        by: str | None,
     ) -> list[str]:
         """Correct a target: the merged fields are checked like a registration and only what
         really differs is recorded; returns the check's warnings (a cell left out as an
         individual's personal data, a code's GB 11714 check), as a registration does."""
-        record: Target = self.app.get(target, Target)
+        record = target_named(self.app, target)
         self._actor(by, "target.write", record.division)  # Forbidden before anything is read
         given = _as_input(changes)
         current = record.as_input()

@@ -19,6 +19,9 @@ from ..aggregates import LedgerAggregate, id_for
 from ..errors import BadInput, Conflict
 from ..fields import Fields, check_code
 
+if TYPE_CHECKING:
+    from ..application import LedgerApp
+
 KINDS = ("enterprise", "public_body", "project", "individual")
 STATUSES = ("in_business", "closed", "deregistered", "revoked", "moved")
 CREDIT_CLASSES = ("A", "B", "C", "D")
@@ -271,3 +274,11 @@ class Target(LedgerAggregate):
         self.trigger_event(
             self.StatusChanged, status=status, reason=reason, source=source, actor=actor
         )
+
+
+def target_named(app: LedgerApp, ref: UUID | str) -> Target:
+    """The target ``ref`` names: its id, or a reference as a person writes it (``target_id_of``)
+    — a NotFound then names what was written, not the id made from it."""
+    if isinstance(ref, UUID):
+        return app.get(ref, Target)
+    return app.get(target_id_of(ref), Target, named=ref.strip())

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.importing import import_file
 from api.page_session import csrf_for
+from ledger.registry.targets import target_id_of
 from projections import queries
 from verify.eligibility import eligible_target_statuses
 
@@ -203,6 +204,26 @@ def test_a_reason_is_required_and_a_bad_status_is_refused_in_chinese(service, re
     unknown = _post(client, "/targets/status", **_status_form(csrf, target=credit_code(9)))
     assert unknown.status_code == 404 and "未找到" in unknown.text
     assert count_events(registry.app) == before
+
+
+def test_a_refusal_names_the_fields_as_the_form_does_and_leads_back(service, registry):
+    """A blank reason is refused by the field's name on the form (理由), not the request's
+    (reason); a code nobody registered is named as the clerk typed it, not as the id made from
+    it; the problem page links back to the page the form was on."""
+    client, csrf = _login(service, registry)
+    form_page = f"{OWN}/office/targets?code={credit_code(1)}"
+    came = {"Origin": OWN, "Referer": form_page}
+    blank = _text(_post(client, "/targets/status", came, **_status_form(csrf, reason="  ")).text)
+    assert "理由：" in blank and "reason" not in blank
+    assert "返回上一页" in blank
+    page = _post(client, "/targets/status", came, **_status_form(csrf, reason="  ")).text
+    assert f'href="/office/targets?code={credit_code(1)}"' in page
+    unknown = _post(client, "/targets/status", came, **_status_form(csrf, target=credit_code(9)))
+    assert unknown.status_code == 404 and credit_code(9) in unknown.text
+    assert str(target_id_of(credit_code(9))) not in unknown.text
+    elsewhere = {"Origin": OWN, "Referer": "http://elsewhere.example/office/targets"}
+    page = _post(client, "/targets/status", elsewhere, **_status_form(csrf, reason=" ")).text
+    assert "返回上一页" not in page and 'href="/office"' in page
 
 
 def test_a_clerk_changes_an_inspectors_status(service, registry):

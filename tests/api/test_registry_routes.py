@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ledger.application import LedgerApp
 from ledger.registry.inspectors import Inspector, inspector_id
-from ledger.registry.targets import Target
+from ledger.registry.targets import Target, target_id_of
 from ledger.storage import persistence_env
 from verify.events import decode_record
 from verify.keys import SignerKey
@@ -207,6 +207,24 @@ def test_a_correction_and_a_status_change_are_new_events_with_reason_and_source(
     [registered] = [e for e in bureau.events(1) if e["type"] == "target.registered"]
     assert registered["payload"]["credit_class"] == "A"  # the registration stays as it was
     assert bureau.app.get(UUID(tid), Target).status == "deregistered"
+
+
+def test_a_targets_acts_take_its_credit_code_as_its_reads_do(bureau):
+    """Issue 14: a credit code works wherever a target is named — its status, its corrections,
+    as GET /targets/{ref} and the conflicts; one nobody registered is a 404 naming the code as
+    written, not the id made from it."""
+    code = target()["code"]
+    tid = bureau.post("/targets", "szc-clerk", target()).json()["id"]
+    fix = {"changes": {"credit_class": "B"}, "reason": "信用复评", "source": "信用中国"}
+    assert bureau.post(f"/targets/{code.lower()}/corrections", "szc-clerk", fix).status_code == 200
+    close = {"status": "closed", "reason": "停业", "source": "公告"}
+    assert bureau.post(f"/targets/{code}/status", "szc-clerk", close).status_code == 200
+    assert bureau.app.get(UUID(tid), Target).status == "closed"
+    assert bureau.app.get(UUID(tid), Target).credit_class == "B"
+    unknown = "91320411MA1MB3K81T"
+    missing = assert_problem(bureau.post(f"/targets/{unknown}/status", "szc-clerk", close), 404)
+    assert unknown in missing["detail"]
+    assert str(target_id_of(unknown)) not in missing["detail"]
 
 
 def test_a_status_change_to_the_same_status_is_409(bureau):
