@@ -31,6 +31,9 @@ RULES: dict[str, str] = {
     "coverage": "a division's targets all inspected within the cycle",
     "participation_staff": "enough of a division's enforcement staff took part",
     "participation_agency_rounds": "agency staff took part in enough of a division's rounds",
+    "event_time_order": "no event timed before the one it follows (the clock stepped back)",
+    "witnessed_time": "no event timed after a witness saw a checkpoint holding it, nor long before "
+    "one saw a checkpoint without it",
 }
 MAX_SHOWN = 50
 MAX_NAMED = 10  # events named behind one finding about many (uncovered targets, absent staff)

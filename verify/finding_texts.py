@@ -87,6 +87,20 @@ FINDING_TEXTS: dict[str, str] = {
         "记录 {id} 的“{step}”日期为 {day}，早于其前一环节“{after}”的日期 {after_day}："
         "检查各环节的日期不得早于其前一环节"
     ),
+    # audit_times.py
+    "clock_stepped_back": (
+        "位置 {position} 的事件时间为 {time}，早于其前一事件（位置 {before}）的时间 "
+        "{before_time}：服务器时钟被调回；以时间认定的期限须对照见证方的时间核实"
+    ),
+    "timed_after_witnessed": (
+        "位置 {position} 的事件时间为 {time}，而见证方 {witness} 已于 {witnessed} 联署了包含它的"
+        "检查点（大小 {size}）：事件时间晚于见证时间，服务器时钟偏快"
+    ),
+    "timed_before_witnessed": (
+        "位置 {position} 的事件时间为 {time}，而见证方 {witness} 于 {witnessed} 联署的检查点"
+        "（大小 {size}）尚不包含它：该事件在其所记时间之后至少 {lag} 才记入账本——"
+        "时钟被调回以倒签，或封存停滞了这么久"
+    ),
 }
 
 

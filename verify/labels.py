@@ -98,6 +98,8 @@ RULE_LABELS: dict[str, str] = {
     "coverage": "周期内检查全覆盖",
     "participation_staff": "执法人员参与比例",
     "participation_agency_rounds": "机关人员参与轮次比例",
+    "event_time_order": "事件时间先后有序（服务器时钟未被调回）",
+    "witnessed_time": "事件时间与见证方所见相符（未倒签）",
 }
 
 

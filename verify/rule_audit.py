@@ -17,7 +17,9 @@ families judge with the rulebook's own functions, the ones the ledger calls:
 - ``audit_cycle``: coverage in the cycle (inspections carried out, not selections) and
   participation (staff who inspected, rounds with agency staff);
 - ``audit_selections``: every selected target inspected by the end of its plan's period;
-- ``audit_steps``: no inspection step dated before the step it follows.
+- ``audit_steps``: no inspection step dated before the step it follows;
+- ``audit_times``: no event timed before the one it follows, nor against what the witnesses'
+  cosignatures saw (a bundle's checkpoints: ``audit_bundle``).
 
 Rules judged over a year or a cycle (coverage, participation, publications still due) are
 judged against ``as_of``: the China date of the bundle's last event unless the caller names
@@ -36,6 +38,7 @@ from .audit_inspections import Visits
 from .audit_log import RULES, AuditLog, EventRef, Family, RuleAudit, close_years, fold
 from .audit_selections import Selections
 from .audit_steps import StepDates
+from .audit_times import EventTimes
 from .bundle import Bundle, BundleFile
 from .errors import VerifyError
 from .events import decode_record
@@ -49,10 +52,13 @@ def audit_rules(
     *,
     as_of: date | None = None,
     also: Sequence[Family] = (),
+    checkpoints: Sequence[str] = (),
 ) -> RuleAudit:
     """Audit ``(position, envelope)`` pairs in log order (undecodable events left out).
     ``also``: more families folded in the same pass after the audit's own (the annual
-    assessment's tally reads the audit's log and findings in its ``finish``)."""
+    assessment's tally reads the audit's log and findings in its ``finish``); ``checkpoints``:
+    the notes whose witness cosignatures bound the events' times (positions then leaf indexes).
+    """
     families: Sequence[Family] = (
         Visits(),
         Deadlines(),
@@ -62,6 +68,7 @@ def audit_rules(
         *also,
     )
     audit, log = RuleAudit(), AuditLog()
+    times = EventTimes(checkpoints)
     last: date | None = None
     for position, envelope in envelopes:
         day = china_date(envelope["time"])
@@ -71,11 +78,13 @@ def audit_rules(
         payload = envelope["payload"]
         for family in families:
             family.judge(ref, payload, log, audit)
+        times.see(ref, envelope, audit)
         fold(log, ref, envelope)
     judged_on = as_of or last or date.today()
     audit.as_of = judged_on.isoformat()
     for family in families:
         family.finish(log, audit, judged_on)
+    times.finish(audit)
     audit.findings.sort(key=lambda f: (f.events[0].position if f.events else -1, f.rule))
     return audit
 
@@ -83,7 +92,7 @@ def audit_rules(
 def audit_bundle(bundle: Bundle | BundleFile, *, as_of: date | None = None) -> RuleAudit:
     """Audit every event of a bundle that decodes (integrity is the other steps' business), in
     one pass over its records (a file is read again, as a stream)."""
-    return audit_rules(_decoded(bundle.iter_records()), as_of=as_of)
+    return audit_rules(_decoded(bundle.iter_records()), as_of=as_of, checkpoints=bundle.checkpoints)
 
 
 def _decoded(records: Iterable[bytes]) -> Iterable[tuple[int, dict[str, Any]]]:
