@@ -125,8 +125,8 @@ def _what_is_evidence(unlisted: list[str]) -> list[str]:
         f"清单 {dispute_manifest.MANIFEST}（第 3 步）。",
         "       报告（report.html、report.pdf）不是证据：核验程序核对它们与账本签署的清单所记"
         "摘要一致，即为账本运营方随材料出具的原件，并核对 report.html 的事件记录表及案情经过中"
-        "每一日期、时间、编号、摘要与所引用的签名记录相符；报告的其余文字不经核验，"
-        "须以签名记录为准。",
+        "每一日期、时间、编号、摘要与所引用的签名记录相符，report.pdf 所示的日期、时间、编号、"
+        "摘要均见于 report.html 且含每条记录；报告的其余文字不经核验，须以签名记录为准。",
     ]
     if unlisted:
         out.append("       未列入清单、未经核验的文件（不属于本材料）：" + "、".join(unlisted[:20]))

@@ -13,20 +13,29 @@ caught, not only one edited afterwards:
   must be in that record (its time, or its envelope's text).
 
 Prose the report adds around them (names, explanations, labels) is not checked: the report is
-not evidence; and ``report.pdf`` is checked only as the signed manifest lists it.
+not evidence.
+
+``report.pdf`` is held to ``report.html`` (its text read by ``pdf_text.py``): every date, time,
+credit code, record id, SHA-256 value and ticket it shows must appear in the HTML's text, and
+every record's digest must be in it (its record table is whole) — so the PDF a court prints
+states no such fact the checked HTML does not.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from .events import SignedEvent
+from .pdf_text import shown_text
 from .workdays import china_time
 
 REPORT = "report.html"
+PDF = "report.pdf"
+_SHOWN_MOMENT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _MOMENT = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)（北京时间")
 _FACTS = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a record's id
@@ -78,7 +87,8 @@ def check_report(directory: Path, events: list[tuple[int, int, SignedEvent]]) ->
         return []
     parser = _Tables()
     try:
-        parser.feed(path.read_text(encoding="utf-8"))
+        page = path.read_text(encoding="utf-8")
+        parser.feed(page)
     except UnicodeDecodeError as e:
         return [f"{REPORT} 无法读取：{e}"]
     by_position = {p: e for p, _, e in events}
@@ -91,6 +101,24 @@ def check_report(directory: Path, events: list[tuple[int, int, SignedEvent]]) ->
         for row in rows:
             if len(row) == 3 and row[2][1].strip().isdigit():
                 failures += _fact(row[0][1], row[1][1], int(row[2][1]), by_position)
+    return failures + _pdf(directory / PDF, page, events)
+
+
+def _pdf(path: Path, page: str, events: list[tuple[int, int, SignedEvent]]) -> list[str]:
+    """Where ``report.pdf`` states a fact ``report.html`` does not, or leaves a record out."""
+    if not path.is_file():
+        return []
+    lines = shown_text(path.read_bytes())
+    if not lines:
+        return [f"{PDF} 中读不出文字，无法与 {REPORT} 核对"]
+    told = html.unescape(re.sub(r"<[^>]*>", "\n", page))
+    shown = "\n".join(lines)
+    facts = set(_FACTS.findall(shown)) | set(_SHOWN_MOMENT.findall(shown))
+    failures = [f"{PDF} 所示 {fact} 不在 {REPORT} 中" for fact in sorted(facts) if fact not in told]
+    glued = "".join(lines)  # a digest wrapped in its cell, whole again
+    left_out = [str(p) for p, _, event in events if event.digest.hex() not in glued]
+    if left_out:
+        failures.append(f"{PDF} 缺少位置 {'、'.join(left_out[:10])} 的记录（其事件摘要不在其中）")
     return failures
 
 

@@ -6,9 +6,11 @@ the report, and a re-signed report that said anything verified."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +40,21 @@ def made(tmp_path_factory) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {"data": data, "out": out, "published": published["payload"]}
 
 
-def _doctored(made: dict[str, Any], tmp_path: Path, change: Any) -> Path:
-    """A copy whose report.html is changed and whose manifest the ledger's key signs again."""
+def _doctored(made: dict[str, Any], tmp_path: Path, change: Any, name: str = "report.html") -> Path:
+    """A copy whose report.html (or ``name``, as bytes) is changed and whose manifest the
+    ledger's key signs again."""
     copy = tmp_path / "copy"
     shutil.copytree(made["out"], copy)
-    page = (copy / "report.html").read_text(encoding="utf-8")
-    changed = change(page)
-    assert changed != page
-    (copy / "report.html").write_text(changed, encoding="utf-8")
+    if name == "report.html":
+        page = (copy / name).read_text(encoding="utf-8")
+        changed = change(page)
+        assert changed != page
+        (copy / name).write_text(changed, encoding="utf-8")
+    else:
+        data = (copy / name).read_bytes()
+        altered = change(data)
+        assert altered != data
+        (copy / name).write_bytes(altered)
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = dispute_manifest.file_digests(copy)
     body = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
@@ -133,3 +142,55 @@ def _first_after(page: str, anchor: str, pattern: str, value: str) -> str:
     assert found is not None
     begin, end = start + found.start(1), start + found.end(1)
     return page[:begin] + value + page[end:]
+
+
+_PAGE = re.compile(
+    rb"(?P<head><<\s*/Filter \[ /ASCII85Decode /FlateDecode \] /Length )(?P<length>\d+)"
+    rb"(?P<open>\s*>>\s*stream\r?\n)(?P<data>.*?)(?P<close>\r?\n?endstream)",
+    re.S,
+)
+
+
+def _pdf_text_replaced(old: str, new: str) -> Any:
+    """A change of report.pdf: ``old`` shown in its CID font (UTF-16BE, as reportlab writes
+    it in a literal string) replaced by ``new`` in every page's content."""
+
+    def shown(text: str) -> bytes:
+        return b"".join(b"\\000" + bytes([c]) for c in text.encode("ascii"))
+
+    def page(found: re.Match[bytes]) -> bytes:
+        data = found.group("data").strip().removesuffix(b"~>")
+        content = zlib.decompress(base64.a85decode(data)).replace(shown(old), shown(new))
+        written = base64.a85encode(zlib.compress(content)) + b"~>"
+        length = str(len(written)).encode()
+        return found.group("head") + length + found.group("open") + written + found.group("close")
+
+    return lambda pdf: _PAGE.sub(page, pdf)
+
+
+def test_a_resigned_pdf_with_another_publication_deadline_is_refused(made, tmp_path, capsys):
+    """The PDF a court prints must state no date the checked HTML does not."""
+    deadline = made["published"]["deadline"]
+    copy = _doctored(made, tmp_path, _pdf_text_replaced(deadline, "2099-12-31"), "report.pdf")
+    code, out = _check(copy, made, capsys)
+    assert code == 1 and "失败：(3)" in out
+    assert "report.pdf 所示 2099-12-31 不在 report.html 中" in out
+
+
+def test_a_resigned_pdf_leaving_a_record_out_or_showing_no_text_is_refused(made, tmp_path, capsys):
+    manifest = json.loads((made["out"] / "manifest.json").read_text(encoding="utf-8"))
+    first = manifest["records"][0]
+    half = first["digest"][:32]  # the record table wraps a digest in two lines
+    copy = _doctored(made, tmp_path, _pdf_text_replaced(half, "0" * 32), "report.pdf")
+    code, out = _check(copy, made, capsys)
+    assert code == 1 and f"report.pdf 缺少位置 {first['position']} 的记录" in out
+
+    shutil.rmtree(tmp_path / "copy")
+    blank = _doctored(
+        made,
+        tmp_path,
+        lambda pdf: re.sub(rb"stream.*?endstream", b"", pdf, flags=re.S),
+        "report.pdf",
+    )
+    code, out = _check(blank, made, capsys)
+    assert code == 1 and "report.pdf 中读不出文字" in out
