@@ -358,6 +358,23 @@ class Sealer:
                 found.setdefault(int(r["tree_size"]), []).append(r["line"])
         return found
 
+    def cosigned_notes(self) -> tuple[int, list[str]]:
+        """(how many cosignature lines are kept, the checkpoints witnesses cosigned as notes
+        with their cosignatures, oldest first) in one read: what bounds the events' times
+        (the rule audit's ``witnessed_time``)."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT k.tree_size, k.note, s.line FROM {CHECKPOINTS_TABLE} k "
+                f"JOIN {COSIGNATURES_TABLE} s ON s.tree_size = k.tree_size "
+                "ORDER BY k.tree_size, s.added_at"
+            )
+            notes: dict[int, list[str]] = {}
+            lines = 0
+            for r in c.fetchall():
+                notes.setdefault(int(r["tree_size"]), [r["note"]]).append(r["line"])
+                lines += 1
+        return lines, ["".join(parts) for parts in notes.values()]
+
     # -- reading ----------------------------------------------------------------------------
 
     def latest(self) -> StoredCheckpoint | None:

@@ -39,7 +39,7 @@ class Oversight:
 
     def __init__(self, app: LedgerApp) -> None:
         self.app = app
-        self._audits: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._audits: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def findings(self, reader: Official, position: int) -> dict[str, Any]:
@@ -98,14 +98,16 @@ class Oversight:
         return dict(ledger_as_of(self.app, position).policy_in_force())
 
     def _audit(self, position: int) -> dict[str, Any]:
+        lines, cosigned = self.app.sealer.cosigned_notes()
+        kept = (position, lines)  # a witness's new cosignature may bound more times
         with self._lock:
-            if position in self._audits:
-                self._audits.move_to_end(position)
-                return self._audits[position]
+            if kept in self._audits:
+                self._audits.move_to_end(kept)
+                return self._audits[kept]
         envelopes = ((p, event.envelope) for p, event in self.app.records(stop=position))
-        audit = audit_rules(envelopes).to_json()
+        audit = audit_rules(envelopes, checkpoints=cosigned, first=1).to_json()
         with self._lock:
-            self._audits[position] = audit
+            self._audits[kept] = audit
             while len(self._audits) > KEPT:
                 self._audits.popitem(last=False)
         return audit

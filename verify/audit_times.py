@@ -79,7 +79,9 @@ class EventTimes:
     """Both rules, fed every event in log order (``see``) and judged at the end (``finish``)
     against the cosignatures of ``checkpoints`` (note texts; none: the order rule only)."""
 
-    def __init__(self, checkpoints: Sequence[str] = ()) -> None:
+    def __init__(self, checkpoints: Sequence[str] = (), first: int = 0) -> None:
+        """``first``: the position of the log's first event (leaf 0): 0 in a bundle, 1 for
+        the ledger's own positions."""
         notes = []
         for text in checkpoints:
             try:
@@ -93,6 +95,7 @@ class EventTimes:
         self.spans: dict[int, _Span] = {}  # by how many checkpoints lack the event
         self.book = WitnessBook()
         self.previous: tuple[str, EventRef] | None = None
+        self.first = first
 
     def see(self, ref: EventRef, envelope: dict[str, Any], audit: RuleAudit) -> None:
         time = envelope["time"]
@@ -105,9 +108,10 @@ class EventTimes:
             if time < before[0] and seconds(before[0]) - seconds(time) > CLOCK_SLACK_SECONDS:
                 _stepped_back(audit, (time, ref), before)
         if ref.type in WITNESS_EVENTS:  # a malformed one is step 12's failure
-            self.book.apply(ref.position, ref.type, envelope["payload"].get("key"), time)
+            leaf = ref.position - self.first
+            self.book.apply(leaf, ref.type, envelope["payload"].get("key"), time)
         if self.sizes:
-            lacking = bisect_right(self.sizes, ref.position)
+            lacking = bisect_right(self.sizes, ref.position - self.first)
             span = self.spans.get(lacking)
             if span is None:
                 self.spans[lacking] = _Span((time, ref), (time, ref))

@@ -53,11 +53,13 @@ def audit_rules(
     as_of: date | None = None,
     also: Sequence[Family] = (),
     checkpoints: Sequence[str] = (),
+    first: int = 0,
 ) -> RuleAudit:
     """Audit ``(position, envelope)`` pairs in log order (undecodable events left out).
     ``also``: more families folded in the same pass after the audit's own (the annual
     assessment's tally reads the audit's log and findings in its ``finish``); ``checkpoints``:
-    the notes whose witness cosignatures bound the events' times (positions then leaf indexes).
+    the notes whose witness cosignatures bound the events' times, ``first`` the position of
+    the log's first event (0 in a bundle, whose positions are leaf indexes; 1 in the ledger).
     """
     families: Sequence[Family] = (
         Visits(),
@@ -68,7 +70,7 @@ def audit_rules(
         *also,
     )
     audit, log = RuleAudit(), AuditLog()
-    times = EventTimes(checkpoints)
+    times = EventTimes(checkpoints, first)
     last: date | None = None
     for position, envelope in envelopes:
         day = china_date(envelope["time"])

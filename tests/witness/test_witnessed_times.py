@@ -172,3 +172,35 @@ def finding_text(finding: Any) -> str:
     from verify.finding_texts import finding_text as text
 
     return text(finding)
+
+
+def test_the_legal_offices_findings_name_the_backdated_act_too(served, make_witness):
+    """The legal office's findings page audits the live ledger with the witnesses'
+    cosignatures the ledger keeps: the act recorded with the clock set back is named there,
+    by its ledger position, as the verifier names it in an export."""
+    from ledger.registry.service import Registry
+    from projections.oversight import Oversight
+
+    ledger, client = served
+    registry = Registry(ledger)
+    registry.add_division({"code": "fzc", "name": "法制处", "kind": "other_unit"}, by=None)
+    auditor = {"code": "fzc-auditor", "name": "审计员", "division": "fzc", "roles": "auditor"}
+    registry.register_official(auditor, None)
+    oversight = Oversight(ledger)
+    reader = registry.official("fzc-auditor")
+    head = ledger.recorder.max_notification_id()
+    assert [
+        f for f in oversight.findings(reader, head)["findings"] if f["rule"] in TIME_RULES
+    ] == []
+
+    witness = make_witness(client, ledger, clock=lambda: time.time() + DAY)
+    assert witness.round().ok
+    seen = ledger.sealer.latest().size
+    grow(ledger)
+    head = ledger.recorder.max_notification_id()
+    audit = oversight.findings(reader, head)
+
+    [finding] = [f for f in audit["findings"] if f["rule"] in TIME_RULES]
+    assert finding["rule"] == "witnessed_time"
+    assert finding["events"][0]["event"] == seen + 1  # its ledger position (leaf seen)
+    assert audit["names"]["witnessed_time"] == "事件时间与见证方所见相符（未倒签）"
