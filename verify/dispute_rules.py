@@ -20,8 +20,10 @@ subject and no others:
   file about an official (it holds only the visits they took part in);
 - every selected target inspected: only in a file about a draw (it holds every inspection of the
   draw);
-- never: coverage and participation (a division's whole register and staff) and plan bounds
-  (every draw of a plan) — named in the report as not judgeable from a dispute file.
+- never: coverage and participation (a division's whole register and staff), plan bounds
+  (every draw of a plan) and the events' times (every event and the one before it; the
+  checkpoints witnesses cosigned around it) — named in the report as not judgeable from a
+  dispute file.
 
 Findings are not integrity failures: the check's exit status does not depend on them. They are
 judged as of the China date of the file's ``as_of``: the time of the signed record at that
@@ -60,6 +62,8 @@ WHY_NOT = {
     "coverage": "需要处室的全部检查对象和全部检查：须核验整个账本",
     "participation_staff": "需要处室的全部执法人员：须核验整个账本",
     "participation_agency_rounds": "需要处室的全部检查轮次：须核验整个账本",
+    "event_time_order": "需要每一事件及其前一事件：须核验整个账本",
+    "witnessed_time": "需要见证方联署的各检查点及其前后的全部事件：须核验整个账本",
 }
 
 
