@@ -195,14 +195,12 @@ def _stepped_back(
     (time, ref), (earlier, previous) = event, before
     audit.find(
         ORDER_RULE,
-        f"event {ref.position} is timed {time}, before the event it follows ({earlier}): the "
-        "clock stepped back",
+        f"an event is timed {time}, before the event it follows ({earlier}): the clock stepped "
+        "back",
         ref,
         previous,
         kind="clock_stepped_back",
-        position=ref.position,
         time=china_text(seconds(time)),
-        before=previous.position,
         before_time=china_text(seconds(earlier)),
     )
 
@@ -214,12 +212,11 @@ def _against_witness(audit: RuleAudit, time: str, ref: EventRef, seen: _Seen, *,
     holds = "holds" if kind == "timed_after_witnessed" else "does not hold"
     audit.find(
         WITNESSED_RULE,
-        f"event {ref.position} is timed {time}, {abs(lag):.0f} s "
+        f"an event is timed {time}, {abs(lag):.0f} s "
         f"{'after' if lag < 0 else 'before'} witness {seen.witness} cosigned (at {seen.at}) the "
         f"checkpoint of size {seen.size}, which {holds} it",
         ref,
         kind=kind,
-        position=ref.position,
         time=china_text(seconds(time)),
         witness=seen.witness,
         witnessed=china_text(seen.at),

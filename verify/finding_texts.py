@@ -89,17 +89,17 @@ FINDING_TEXTS: dict[str, str] = {
     ),
     # audit_times.py
     "clock_stepped_back": (
-        "位置 {position} 的事件时间为 {time}，早于其前一事件（位置 {before}）的时间 "
-        "{before_time}：服务器时钟被调回；以时间认定的期限须对照见证方的时间核实"
+        "事件时间为 {time}，早于其前一事件的时间 {before_time}：服务器时钟被调回；"
+        "以时间认定的期限须对照见证方的时间核实"
     ),
     "timed_after_witnessed": (
-        "位置 {position} 的事件时间为 {time}，而见证方 {witness} 已于 {witnessed} 联署了包含它的"
-        "检查点（大小 {size}）：事件时间晚于见证时间，服务器时钟偏快"
+        "事件时间为 {time}，而见证方 {witness} 已于 {witnessed} 联署了包含它的检查点"
+        "（大小 {size}）：事件时间晚于见证时间，服务器时钟偏快"
     ),
     "timed_before_witnessed": (
-        "位置 {position} 的事件时间为 {time}，而见证方 {witness} 于 {witnessed} 联署的检查点"
-        "（大小 {size}）尚不包含它：该事件在其所记时间之后至少 {lag} 才记入账本——"
-        "时钟被调回以倒签，或封存停滞了这么久"
+        "事件时间为 {time}，而见证方 {witness} 于 {witnessed} 联署的检查点（大小 {size}）"
+        "尚不包含它：该事件在其所记时间之后至少 {lag} 才记入账本——时钟被调回以倒签，"
+        "或封存停滞了这么久"
     ),
 }
 
