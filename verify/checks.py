@@ -418,7 +418,7 @@ def _step_draws(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> N
     if not any(e is not None and e["type"].startswith("draw.") for e in draws):
         step.detail = "导出包中没有抽取"
         return
-    count, failures = replay_draws(envelopes)
+    count, failures = replay_draws(envelopes, report.positions)
     for position, message in failures:
         step.fail(position, message)
     for position, message in beacon_rounds(draws):

@@ -98,6 +98,11 @@ class Draw(LedgerAggregate):
         # recorded before they existed ("roster not committed")
         roster_digest: str
         partner_roster_digests: dict[str, str]
+        # The targets a registry change in the window before the freeze took out, and the
+        # window (verify/recent_changes.py); absent in freezes recorded before they were listed
+        recent_change_days: int
+        changed_since: str
+        changed_out: list[dict[str, Any]]
 
         def apply(self, draw: Draw) -> None:
             draw.step, draw.position, draw.year = "frozen", self.position, self.year

@@ -1,0 +1,142 @@
+"""(9) A freeze's ``changed_out``: the companies a registry change just before the freeze took out
+of the draw, recorded in the signed freeze and recomputed by the verifier from the bundle's log
+(``verify/recent_changes.py``, the rule the service uses too).
+
+The attacker controls the service: a clerk moved a friend's company out of the draw's district
+just before the freeze, and the operator (holding the ledger's key) re-signs the freeze without
+it, relinks every later event and re-signs every checkpoint, so that the bundle's integrity
+holds. The verifier folds the registry, sees the change and names the target left out.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from ledger.draws.service import Draws
+from ledger.export import export_bundle
+from ledger.registry.service import Registry
+from tests.ledger.workflow import reveal, with_ceremony
+from verify.bundle import read_bundle
+from verify.checks import verify_bundle
+from verify.eligibility import matches
+
+from .bundle_edits import EditableBundle, resealed
+
+CLERK = "szc-clerk"
+DISTRICT = "新北区"
+SPEC = {"division": "szc", "items": ["qsxk"], "counts": {"all": 3}, "team_size": 2}
+CRITERIA = {"division": "szc", "items": ["qsxk"], "districts": [DISTRICT]}
+
+
+@pytest.fixture
+def bureau(demo_ledger):
+    ledger, _ = demo_ledger(targets=200, inspectors=24)
+    return ledger
+
+
+def _steered(bureau: Any) -> tuple[str, UUID]:
+    """The clerk moves a friend's company out of the district just before the draw; the
+    draw is frozen, revealed and selected. (the friend's key, the draw)"""
+    registry, draws = Registry(bureau), Draws(bureau)
+    state = draws.registry_at(None)
+    friend_key, friend = min(
+        (t.key, agg)
+        for agg, t in state.targets.items()
+        if matches(t, CRITERIA) and t.status == "in_business"
+    )
+    registry.update_target(UUID(friend), {"district": "武进区"}, "地址更正", "工商登记", CLERK)
+    draw = draws.open(with_ceremony({**SPEC, "districts": [DISTRICT]}), CLERK)
+    draws.freeze(draw, CLERK)
+    reveal(draws, draw, CLERK)
+    draws.select(draw, CLERK)
+    return friend_key, draw
+
+
+def _freeze_leaf(bundle: EditableBundle, draw: UUID) -> int:
+    [leaf] = [
+        i
+        for i in bundle.positions_of(str(draw))
+        if bundle.envelope(i)["type"] == "draw.population_frozen"
+    ]
+    return leaf
+
+
+def _forged(bureau: Any, tmp_path: Any, draw: UUID, edit: Any) -> tuple[int, list[str]]:
+    """The bundle with the freeze's payload edited by ``edit`` and everything re-signed with
+    the ledger's key: (the freeze's leaf, step 9's failures at it); integrity holds."""
+    path = tmp_path / "b.jsonl"
+    export_bundle(bureau, path)
+    bundle = EditableBundle.from_bytes(path.read_bytes())
+    leaf = _freeze_leaf(bundle, draw)
+    payload = copy.deepcopy(bundle.envelope(leaf)["payload"])
+    edit(payload)
+    resealed(bundle, bureau.signer, {leaf: {"payload": payload}})
+    forged = tmp_path / "forged.jsonl"
+    forged.write_bytes(bundle.to_bytes())
+    report = verify_bundle(read_bundle(forged))
+    assert all(step.ok for step in report.steps[:8]), "the re-signed bundle's integrity holds"
+    return leaf, [f.message for f in report.steps[8].failures if f.position == leaf]
+
+
+def test_a_steered_company_left_out_of_changed_out_by_the_key_holder_is_named(bureau, tmp_path):
+    friend, draw = _steered(bureau)
+    frozen = Draws(bureau).app.records_of(draw)[1].envelope["payload"]
+    assert friend in {t["target"] for t in frozen["changed_out"]}
+    path = tmp_path / "honest.jsonl"
+    export_bundle(bureau, path)
+    assert verify_bundle(read_bundle(path)).steps[8].ok  # the service's list is the verifier's
+
+    def left_out(payload: dict[str, Any]) -> None:
+        payload["changed_out"] = [t for t in payload["changed_out"] if t["target"] != friend]
+
+    _, failures = _forged(bureau, tmp_path, draw, left_out)
+    assert any(f"changed_out 漏列了 {friend}" in m for m in failures), failures
+
+
+def test_a_target_added_to_changed_out_or_a_change_altered_is_named(bureau, tmp_path):
+    friend, draw = _steered(bureau)
+
+    def added(payload: dict[str, Any]) -> None:
+        change = {"type": "target.updated", "position": 1, "time": "x", "changed": ["district"]}
+        payload["changed_out"].append({"target": "9132000000000000XX", "changes": [change]})
+
+    _, failures = _forged(bureau, tmp_path, draw, added)
+    assert any("changed_out 多列了 9132000000000000XX" in m for m in failures), failures
+
+    def altered(payload: dict[str, Any]) -> None:
+        [listed] = [t for t in payload["changed_out"] if t["target"] == friend]
+        listed["changes"][0]["changed"] = ["name"]  # a rename, as if harmless
+
+    _, failures = _forged(bureau, tmp_path, draw, altered)
+    assert any(f"changed_out 中 {friend} 的变更" in m for m in failures), failures
+
+
+def test_a_window_narrowed_to_leave_the_change_out_is_named(bureau, tmp_path):
+    """The key holder shortens the recorded window to a minute, so that the change falls
+    outside it, and drops the company: the window is not the policy's."""
+    friend, draw = _steered(bureau)
+
+    def narrowed(payload: dict[str, Any]) -> None:
+        payload["recent_change_days"] = 0
+        payload["changed_since"] = "2999-01-01T00:00:00.000000Z"
+        payload["changed_out"] = []
+
+    _, failures = _forged(bureau, tmp_path, draw, narrowed)
+    assert any("记录为 0 天，冻结时有效的规则为 30 天" in m for m in failures), failures
+    assert any("自 '2999-01-01T00:00:00.000000Z' 起，短于冻结" in m for m in failures), failures
+    assert not any("漏列" in m for m in failures)  # over the window it claims, nothing is left
+
+
+def test_a_freeze_recorded_before_changed_out_still_verifies(bureau, tmp_path):
+    _, draw = _steered(bureau)
+
+    def old(payload: dict[str, Any]) -> None:
+        for name in ("changed_out", "recent_change_days", "changed_since"):
+            del payload[name]
+
+    _, failures = _forged(bureau, tmp_path, draw, old)
+    assert failures == []

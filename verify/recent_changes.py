@@ -1,0 +1,188 @@
+"""The targets a registry change shortly before a draw's freeze took out of its population: the
+steering a clerk with a friend's company in the registry would try (its district, kind, credit
+class, items, division or status changed just before the draw, so that it is no longer drawn).
+
+One rule for the ledger, which records the list in the signed freeze (``changed_out``), and for
+the verifier, which recomputes it from the bundle's log (step 9) and reports any difference: a
+target left out, one added, a change's field altered. A target is listed when, as the log left
+it just before one of its changes (``target.updated``, ``target.status_changed``) recorded in
+the window, it was in the draw's scope (``eligibility.matches``) in a status the freeze's policy
+lets be drawn, and at the freeze it is not. The window is the ``recent_change_days`` of the
+policy in force at the freeze (``[draws] recent_change_days``, 30 when the policy says nothing)
+ending at the freeze: a change recorded after ``since`` (the freeze's time less those days)
+among the events the freeze folded. Each listed target names every change of the window, with
+its type, ledger position, time and the fields it changed; who made it is in the target's
+trail. A change before the window is not listed (the trail keeps it); nor is a target that is
+drawable again at the freeze (it is in the population).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .aggregate_ids import packed
+from .eligibility import matches, status_reason
+from .registry_state import RegistryState, TargetState
+
+DEFAULT_DAYS = 30  # a freeze recorded before the window was a policy value used these
+TOPICS = ("target.updated", "target.status_changed")
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # the envelope's one form of time
+
+
+def recent_change_days(policy: dict[str, Any] | None) -> int:
+    """The window, in days, of the policy in force at a freeze."""
+    return int((policy or {}).get("draws", {}).get("recent_change_days", DEFAULT_DAYS))
+
+
+def window_start(time: str, days: int) -> str:
+    """``time`` (an envelope's) less ``days`` days, in the envelope's form."""
+    moment = datetime.strptime(time, _TIME).replace(tzinfo=UTC) - timedelta(days=days)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+class RecentChanges:
+    """One draw's window: fed each change with the target as it stood just before it (``see``),
+    in log order, then asked which targets the changes took out (``listed``)."""
+
+    def __init__(self, criteria: dict[str, Any], policy: dict[str, Any] | None, since: str):
+        self.criteria = criteria
+        self.policy = policy or {}
+        self.since = since
+        self._seen: dict[Any, tuple[bool, list[dict[str, Any]]]] = {}  # by aggregate
+
+    def drawable(self, target: TargetState | None) -> bool:
+        return (
+            target is not None
+            and matches(target, self.criteria)
+            and not status_reason(target, self.policy)
+        )
+
+    def in_window(self, envelope: dict[str, Any]) -> bool:
+        """Whether an event is a registry change the window lists (times of one form compare
+        as text)."""
+        return envelope["type"] in TOPICS and envelope["time"] > self.since
+
+    def see(
+        self, aggregate: Any, position: int, envelope: dict[str, Any], before: TargetState | None
+    ) -> None:
+        """A change of the window at ledger ``position``; ``before``: its target just before."""
+        was, changes = self._seen.get(aggregate, (False, []))
+        self._seen[aggregate] = (
+            was or self.drawable(before),
+            [*changes, _change(position, envelope)],
+        )
+
+    def listed(self, at_freeze: Callable[[Any], TargetState | None]) -> list[dict[str, Any]]:
+        """The targets taken out, sorted by target (``at_freeze``: a target by the aggregate
+        ``see`` was given, as the freeze folded it): ``{"target", "changes": […]}``."""
+        found = []
+        for aggregate, (was, changes) in self._seen.items():
+            now = at_freeze(aggregate)
+            if was and now is not None and not self.drawable(now):
+                found.append({"target": now.key, "changes": changes})
+        return sorted(found, key=lambda t: t["target"])
+
+
+def _change(position: int, envelope: dict[str, Any]) -> dict[str, Any]:
+    payload = envelope["payload"]
+    changed = sorted(payload["changes"]) if "changes" in payload else ["status"]
+    return {
+        "type": envelope["type"],
+        "position": position,
+        "time": envelope["time"],
+        "changed": changed,
+    }
+
+
+def window_problems(frozen: dict[str, Any], time: str, policy: dict[str, Any] | None) -> list[str]:
+    """How a freeze's recorded window (``recent_change_days``, ``changed_since``) departs from
+    the policy in force at it; ``time``: the freeze's."""
+    days = recent_change_days(policy)
+    out = []
+    if frozen.get("recent_change_days") != days:
+        out.append(
+            f"changed_out 的时间窗：记录为 {frozen.get('recent_change_days')!r} 天，"
+            f"冻结时有效的规则为 {days} 天"
+        )
+    since = frozen.get("changed_since")
+    if not isinstance(since, str) or since > window_start(time, days):
+        out.append(f"changed_out 的时间窗：自 {since!r} 起，短于冻结（{time}）前的 {days} 天")
+    return out
+
+
+def list_problems(recorded: Any, expected: list[dict[str, Any]]) -> list[str]:
+    """Each difference between a freeze's ``changed_out`` and the one the log gives: a target
+    left out, one listed that the log does not take out, a target's changes differing."""
+    if not isinstance(recorded, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("target"), str) for t in recorded
+    ):
+        return [f"changed_out 不是检查对象的列表：{str(recorded)[:80]}"]
+    given = {t["target"]: t.get("changes") for t in recorded}
+    wanted = {t["target"]: t["changes"] for t in expected}
+    out = []
+    for target in sorted(wanted.keys() - given.keys()):
+        positions = "、".join(str(c["position"]) for c in wanted[target])
+        out.append(
+            f"changed_out 漏列了 {target}：位置 {positions} 的登记变更使其在冻结前退出了抽取"
+        )
+    for target in sorted(given.keys() - wanted.keys()):
+        out.append(f"changed_out 多列了 {target}：日志中没有使其退出抽取的近期变更")
+    for target in sorted(given.keys() & wanted.keys()):
+        if given[target] != wanted[target]:
+            out.append(
+                f"changed_out 中 {target} 的变更：记录为 {given[target]}，日志得出 {wanted[target]}"
+            )
+    if len(given) != len(recorded):
+        out.append("changed_out 重复列出了同一检查对象")
+    return out
+
+
+class Watches:
+    """Step 9's side (``draw_replay``): every freeze that recorded ``changed_out`` watched
+    through the one fold of the log, each change fed with its target as the fold held it just
+    before, then compared when the fold reaches the freeze."""
+
+    def __init__(self, positions: Sequence[int] | None = None) -> None:
+        self.positions = positions  # ledger position of each leaf (None: leaf + 1)
+        self._open: dict[int, tuple[int, dict[str, Any], RecentChanges]] = {}  # by freeze leaf
+
+    def watch(self, at: int, frozen: dict[str, Any], opened: Any, policy: Any) -> None:
+        """The freeze recorded at leaf ``at`` (its envelope) of the draw ``opened`` (its opening's
+        payload, None if none), the policy in force at it ``policy``."""
+        payload = frozen["payload"]
+        if "changed_out" not in payload or not isinstance(opened, dict):
+            return  # recorded before freezes listed it (or never opened: reported as such)
+        criteria = opened["criteria"]
+        since = payload.get("changed_since")
+        if not isinstance(since, str) or len(since) != len(frozen["time"]):
+            since = window_start(frozen["time"], recent_change_days(policy))
+        self._open[at] = (payload["position"], frozen, RecentChanges(criteria, policy, since))
+
+    def see(self, index: int, envelope: dict[str, Any], state: RegistryState) -> None:
+        """The event at leaf ``index``, before ``state`` (the fold) takes it."""
+        if envelope["type"] not in TOPICS:
+            return
+        for count, _, rule in self._open.values():
+            if index < count and rule.in_window(envelope):
+                aggregate = envelope["aggregate"]
+                before = state.targets.get(packed(aggregate) if state.packed_ids else aggregate)
+                position = self.positions[index] if self.positions else index + 1
+                rule.see(aggregate, position, envelope, before)
+
+    def problems(self, at: int, state: RegistryState) -> list[str]:
+        """The freeze at leaf ``at`` against ``state`` (the registry it froze)."""
+        if at not in self._open:
+            return []
+        _, frozen, rule = self._open.pop(at)
+        targets = state.targets
+
+        def at_freeze(aggregate: str) -> TargetState | None:
+            return targets.get(packed(aggregate) if state.packed_ids else aggregate)
+
+        expected = rule.listed(at_freeze)
+        payload = frozen["payload"]
+        return window_problems(payload, frozen["time"], rule.policy) + list_problems(
+            payload["changed_out"], expected
+        )
