@@ -65,20 +65,21 @@ class _Draw:
 
 
 def replay_draws(
-    envelopes: Iterable[dict[str, Any] | None], positions: Sequence[int] | None = None
+    envelopes: Iterable[dict[str, Any] | None],
+    positions: Sequence[int] | None = None,
+    notes: Any = None,
 ) -> tuple[int, list[tuple[int, str]]]:
     """Return (number of draws, [(position, what differs)]). ``None`` stands for a record that
     could not be decoded (step 3 reported it); the registry fold skips it. ``positions``: the
-    ledger position of each leaf, which a freeze's ``changed_out`` names (None: leaf + 1)."""
+    ledger position of each leaf, which a freeze's ``changed_out`` names (None: leaf + 1);
+    ``notes``: a list given the recent changes of freezes that list none (``Watches``)."""
     draws: dict[str, _Draw] = {}
-    policies: list[tuple[int, Any]] = []  # (leaf, document) of each policy.set
+    recent = Watches(positions, notes)
     for position, envelope in enumerate(envelopes):
-        if envelope is not None and envelope["type"] == "policy.set":
-            policies.append((position, envelope["payload"]["document"]))
         if envelope is None or not envelope["type"].startswith("draw."):
+            recent.policy_set(position, envelope)
             continue
         draws.setdefault(envelope["aggregate"], _Draw()).add(position, envelope)
-    recent = Watches(positions)
     failures: list[tuple[int, str]] = []
     for draw in draws.values():
         failures += _check_opening(draw)
@@ -86,10 +87,8 @@ def replay_draws(
     for draw in draws.values():
         frozen = draw.events.get("population_frozen")
         if frozen is not None:
-            count = frozen[1]["payload"]["position"]
-            frozen_at.setdefault(count, []).append(draw)
-            policy = next((d for at, d in reversed(policies) if at < count), None)
-            recent.watch(frozen[0], frozen[1], draw.payload("opened"), policy)
+            frozen_at.setdefault(frozen[1]["payload"]["position"], []).append(draw)
+            recent.watch(frozen[0], frozen[1], draw.payload("opened"))
             continue
         # Without a frozen population nothing may be drawn: no seed, selection or team.
         drawn = [

@@ -1,6 +1,7 @@
-"""The targets a registry change shortly before a draw's freeze took out of its population: the
-steering a clerk with a friend's company in the registry would try (its district, kind, credit
-class, items, division or status changed just before the draw, so that it is no longer drawn).
+"""The targets a registry change shortly before a draw's freeze took out of its population
+(``changed_out``), or left in it with other odds (``changed_odds``: another stratum, another
+weight): the steering a clerk with a friend's company in the registry would try (its district,
+kind, credit class, items, division or status changed just before the draw).
 
 One rule for the ledger, which records the list in the signed freeze (``changed_out``), and for
 the verifier, which recomputes it from the bundle's log (step 9) and reports any difference: a
@@ -13,7 +14,12 @@ ending at the freeze: a change recorded after ``since`` (the freeze's time less 
 among the events the freeze folded. Each listed target names every change of the window, with
 its type, ledger position, time and the fields it changed; who made it is in the target's
 trail. A change before the window is not listed (the trail keeps it); nor is a target that is
-drawable again at the freeze (it is in the population).
+drawable again at the freeze (it is in the population). ``changed_odds`` lists, in a
+stratified or weighted draw, each target drawable before its first change of the window and at
+the freeze, in another stratum or with another weight than before it.
+
+A freeze that lists nothing (recorded before freezes listed, or re-signed without the lists by
+a key holder) is not a failure: the verifier notes what the log gives over 30 days instead.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .aggregate_ids import packed
-from .eligibility import matches, status_reason
+from .eligibility import matches, status_reason, stratum_of, weight_of
 from .registry_state import RegistryState, TargetState
 
 DEFAULT_DAYS = 30  # a freeze recorded before the window was a policy value used these
@@ -44,13 +50,28 @@ def window_start(time: str, days: int) -> str:
 
 class RecentChanges:
     """One draw's window: fed each change with the target as it stood just before it (``see``),
-    in log order, then asked which targets the changes took out (``listed``)."""
+    in log order, then asked which targets the changes took out (``listed``) and which they
+    left in another stratum or with another weight (``moved``). ``params``: the draw's opening
+    (``criteria``, ``stratify_by``, ``weighted``)."""
 
-    def __init__(self, criteria: dict[str, Any], policy: dict[str, Any] | None, since: str):
-        self.criteria = criteria
+    def __init__(self, params: dict[str, Any], policy: dict[str, Any] | None, since: str):
+        self.criteria = params["criteria"]
+        self.stratify_by, self.weighted = params.get("stratify_by"), bool(params.get("weighted"))
         self.policy = policy or {}
         self.since = since
         self._seen: dict[Any, tuple[bool, list[dict[str, Any]]]] = {}  # by aggregate
+        # where each target was drawn before its first change of the window, if drawable then
+        self._odds: dict[Any, tuple[str, int] | None] = {}
+
+    @property
+    def has_odds(self) -> bool:
+        """Whether a change can move a drawable target's odds: a stratified or weighted draw."""
+        return self.stratify_by is not None or self.weighted
+
+    def odds(self, target: TargetState) -> tuple[str, int]:
+        """The stratum a drawable target is drawn in and its weight (1 in an unweighted draw)."""
+        weight = weight_of(target, self.policy) if self.weighted else 1
+        return stratum_of(target, self.stratify_by), weight
 
     def drawable(self, target: TargetState | None) -> bool:
         return (
@@ -68,11 +89,11 @@ class RecentChanges:
         self, aggregate: Any, position: int, envelope: dict[str, Any], before: TargetState | None
     ) -> None:
         """A change of the window at ledger ``position``; ``before``: its target just before."""
+        drawable = self.drawable(before)
+        if aggregate not in self._seen:
+            self._odds[aggregate] = self.odds(before) if drawable and before else None
         was, changes = self._seen.get(aggregate, (False, []))
-        self._seen[aggregate] = (
-            was or self.drawable(before),
-            [*changes, _change(position, envelope)],
-        )
+        self._seen[aggregate] = (was or drawable, [*changes, _change(position, envelope)])
 
     def listed(self, at_freeze: Callable[[Any], TargetState | None]) -> list[dict[str, Any]]:
         """The targets taken out, sorted by target (``at_freeze``: a target by the aggregate
@@ -82,6 +103,26 @@ class RecentChanges:
             now = at_freeze(aggregate)
             if was and now is not None and not self.drawable(now):
                 found.append({"target": now.key, "changes": changes})
+        return sorted(found, key=lambda t: t["target"])
+
+    def moved(self, at_freeze: Callable[[Any], TargetState | None]) -> list[dict[str, Any]]:
+        """The targets drawable before their first change of the window and at the freeze in
+        another stratum or with another weight, sorted by target: ``{"target", "stratum":
+        [before, at the freeze], "weight": [before, at the freeze], "changes": […]}`` — a
+        company moved from a small stratum to a large one, or its credit class changed so that
+        it weighs less, is drawn with lower odds."""
+        found = []
+        for aggregate, before in self._odds.items():
+            now = at_freeze(aggregate)
+            if before is None or now is None or not self.drawable(now):
+                continue
+            after = self.odds(now)
+            if after != before:
+                stratum, weight = ([b, a] for b, a in zip(before, after, strict=True))
+                changes = self._seen[aggregate][1]
+                found.append(
+                    {"target": now.key, "stratum": stratum, "weight": weight, "changes": changes}
+                )
         return sorted(found, key=lambda t: t["target"])
 
 
@@ -112,31 +153,45 @@ def window_problems(frozen: dict[str, Any], time: str, policy: dict[str, Any] | 
     return out
 
 
-def list_problems(recorded: Any, expected: list[dict[str, Any]]) -> list[str]:
-    """Each difference between a freeze's ``changed_out`` and the one the log gives: a target
-    left out, one listed that the log does not take out, a target's changes differing."""
+_EFFECT = {"changed_out": "退出了抽取", "changed_odds": "改变了所在的层或权重"}
+
+
+def list_problems(name: str, recorded: Any, expected: list[dict[str, Any]]) -> list[str]:
+    """Each difference between a freeze's list ``name`` (``changed_out``, ``changed_odds``)
+    and the one the log gives: a target left out, one listed that the log does not give, a
+    target's entry (its changes, its strata or weights) differing."""
     if not isinstance(recorded, list) or not all(
         isinstance(t, dict) and isinstance(t.get("target"), str) for t in recorded
     ):
-        return [f"changed_out 不是检查对象的列表：{str(recorded)[:80]}"]
-    given = {t["target"]: t.get("changes") for t in recorded}
-    wanted = {t["target"]: t["changes"] for t in expected}
+        return [f"{name} 不是检查对象的列表：{str(recorded)[:80]}"]
+    given = {t["target"]: t for t in recorded}
+    wanted = {t["target"]: t for t in expected}
     out = []
     for target in sorted(wanted.keys() - given.keys()):
-        positions = "、".join(str(c["position"]) for c in wanted[target])
+        positions = "、".join(str(c["position"]) for c in wanted[target]["changes"])
         out.append(
-            f"changed_out 漏列了 {target}：位置 {positions} 的登记变更使其在冻结前退出了抽取"
+            f"{name} 漏列了 {target}：位置 {positions} 的登记变更使其在冻结前{_EFFECT[name]}"
         )
     for target in sorted(given.keys() - wanted.keys()):
-        out.append(f"changed_out 多列了 {target}：日志中没有使其退出抽取的近期变更")
+        out.append(f"{name} 多列了 {target}：日志中没有这样的近期变更")
     for target in sorted(given.keys() & wanted.keys()):
         if given[target] != wanted[target]:
-            out.append(
-                f"changed_out 中 {target} 的变更：记录为 {given[target]}，日志得出 {wanted[target]}"
-            )
+            out.append(f"{name} 中 {target}：记录为 {given[target]}，日志得出 {wanted[target]}")
     if len(given) != len(recorded):
-        out.append("changed_out 重复列出了同一检查对象")
+        out.append(f"{name} 重复列出了同一检查对象")
     return out
+
+
+def unlisted(out: list[dict[str, Any]], odds: list[dict[str, Any]]) -> list[str]:
+    """The notes for a freeze that lists no recent changes: what the log gives over 30 days."""
+    named = [(t, _EFFECT["changed_out"]) for t in out] + [
+        (t, _EFFECT["changed_odds"]) for t in odds
+    ]
+    return [
+        f"冻结未列出近期登记变更；日志显示冻结前 {DEFAULT_DAYS} 天内的变更（位置 "
+        f"{'、'.join(str(c['position']) for c in t['changes'])}）使 {t['target']} {effect}"
+        for t, effect in named
+    ]
 
 
 class Watches:
@@ -144,21 +199,35 @@ class Watches:
     through the one fold of the log, each change fed with its target as the fold held it just
     before, then compared when the fold reaches the freeze."""
 
-    def __init__(self, positions: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, positions: Sequence[int] | None = None, notes: list[tuple[int, str]] | None = None
+    ) -> None:
         self.positions = positions  # ledger position of each leaf (None: leaf + 1)
+        # what a freeze that lists nothing (recorded before freezes listed, or a key holder
+        # who dropped the lists) would have listed over 30 days: notes, not failures
+        self.notes = notes if notes is not None else []
         self._open: dict[int, tuple[int, dict[str, Any], RecentChanges]] = {}  # by freeze leaf
+        self._policies: list[tuple[int, Any]] = []  # (leaf, document) of each policy.set
 
-    def watch(self, at: int, frozen: dict[str, Any], opened: Any, policy: Any) -> None:
+    def policy_set(self, index: int, envelope: dict[str, Any] | None) -> None:
+        """The first pass's event at leaf ``index``: the policy versions, in log order."""
+        if envelope is not None and envelope["type"] == "policy.set":
+            self._policies.append((index, envelope["payload"]["document"]))
+
+    def watch(self, at: int, frozen: dict[str, Any], opened: Any) -> None:
         """The freeze recorded at leaf ``at`` (its envelope) of the draw ``opened`` (its opening's
-        payload, None if none), the policy in force at it ``policy``."""
+        payload, None if none), under the policy in force at it."""
         payload = frozen["payload"]
-        if "changed_out" not in payload or not isinstance(opened, dict):
-            return  # recorded before freezes listed it (or never opened: reported as such)
-        criteria = opened["criteria"]
+        count = payload["position"]
+        policy = next((d for leaf, d in reversed(self._policies) if leaf < count), None)
+        if not isinstance(opened, dict):
+            return  # a freeze of a draw never opened: reported as such
         since = payload.get("changed_since")
-        if not isinstance(since, str) or len(since) != len(frozen["time"]):
+        if "changed_out" not in payload:  # lists nothing: what 30 days give, as notes
+            since = window_start(frozen["time"], DEFAULT_DAYS)
+        elif not isinstance(since, str) or len(since) != len(frozen["time"]):
             since = window_start(frozen["time"], recent_change_days(policy))
-        self._open[at] = (payload["position"], frozen, RecentChanges(criteria, policy, since))
+        self._open[at] = (count, frozen, RecentChanges(opened, policy, since))
 
     def see(self, index: int, envelope: dict[str, Any], state: RegistryState) -> None:
         """The event at leaf ``index``, before ``state`` (the fold) takes it."""
@@ -181,8 +250,12 @@ class Watches:
         def at_freeze(aggregate: str) -> TargetState | None:
             return targets.get(packed(aggregate) if state.packed_ids else aggregate)
 
-        expected = rule.listed(at_freeze)
         payload = frozen["payload"]
-        return window_problems(payload, frozen["time"], rule.policy) + list_problems(
-            payload["changed_out"], expected
-        )
+        if "changed_out" not in payload:
+            self.notes += [(at, n) for n in unlisted(rule.listed(at_freeze), rule.moved(at_freeze))]
+            return []
+        out = window_problems(payload, frozen["time"], rule.policy)
+        out += list_problems("changed_out", payload["changed_out"], rule.listed(at_freeze))
+        if "changed_odds" in payload:  # recorded since freezes list it
+            out += list_problems("changed_odds", payload["changed_odds"], rule.moved(at_freeze))
+        return out

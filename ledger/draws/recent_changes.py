@@ -1,7 +1,8 @@
-"""A draw's ``changed_out`` read from the ledger: the targets a registry change shortly before
-the freeze took out of its population (the steering a clerk with a friend's company in the
-registry would try). The freeze records the list, with its window, in its signed event; a draw
-record of a freeze recorded before then computes it here over 30 days.
+"""A draw's ``changed_out`` and ``changed_odds`` read from the ledger: the targets a registry
+change shortly before the freeze took out of its population, or left in it with lower or higher
+odds (another stratum, another weight) — the steering a clerk with a friend's company in the
+registry would try. The freeze records both, with their window, in its signed event; a draw
+record of a freeze recorded before then computes them here over 30 days.
 
 The rule is the verifier's (``verify.recent_changes``), which step 9 recomputes from a bundle
 and compares with the freeze's list, so the two cannot drift. This module only finds the
@@ -45,25 +46,26 @@ def legacy_window(time: str) -> dict[str, Any]:
     return {"recent_change_days": DEFAULT_DAYS, "changed_since": window_start(time, DEFAULT_DAYS)}
 
 
-def changed_out(
+def recent_changes(
     app: LedgerApp,
-    criteria: dict[str, Any],
+    params: dict[str, Any],
     registry: RegistryState,
     stop: int,
     since: str,
-) -> list[dict[str, Any]]:
-    """The targets changed out of a draw over ``criteria`` that froze ``registry`` (the log up
-    to ledger position ``stop``) by a change recorded after ``since``, sorted by target:
-    ``{"target", "changes": [{"type", "position", "time", "changed"}]}``."""
-    rule = RecentChanges(criteria, registry.policy, since)
+) -> dict[str, list[dict[str, Any]]]:
+    """What the changes recorded after ``since`` did to a draw (``params``: its opening's
+    criteria, strata, weights) that froze ``registry`` (the log up to ledger position
+    ``stop``): ``changed_out``, the targets they took out, and ``changed_odds``, those they
+    left in another stratum or with another weight, each sorted by target."""
+    rule = RecentChanges(params, registry.policy, since)
     start = first_after(app, parse_time(since) - _MARGIN, stop)
     made: dict[str, dict[int, int]] = {}  # aggregate -> version -> ledger position
     for at, event in app.records(topics=list(TOPICS), start=start, stop=stop):
         if rule.in_window(event.envelope):
             made.setdefault(event.envelope["aggregate"], {})[event.envelope["version"]] = at
     for aggregate, positions in made.items():
-        if rule.drawable(registry.targets.get(aggregate)):
-            continue  # drawable at the freeze: the rule lists it not, whatever came before
+        if rule.drawable(registry.targets.get(aggregate)) and not rule.has_odds:
+            continue  # drawable at the freeze, with the same odds whatever came before
         state, last = RegistryState(), max(positions)
         for envelope in (e.envelope for e in app.records_of(UUID(aggregate))):
             if envelope["version"] > last:
@@ -72,4 +74,5 @@ def changed_out(
                 before = state.targets.get(aggregate)
                 rule.see(aggregate, positions[envelope["version"]], envelope, before)
             state.apply(envelope)
-    return rule.listed(registry.targets.get)
+    at_freeze = registry.targets.get
+    return {"changed_out": rule.listed(at_freeze), "changed_odds": rule.moved(at_freeze)}

@@ -24,7 +24,7 @@ from verify.draw_rules import frozen_population
 from ..catalogue import event_types
 from ..errors import NotFound
 from ..whole_files import write_whole
-from .recent_changes import changed_out, legacy_window
+from .recent_changes import legacy_window, recent_changes
 from .reproduction import reproduction
 from .service import Draws
 
@@ -93,19 +93,17 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
 def _changed_out(
     draws: Draws, params: dict[str, Any], state: Any, steps: dict[str, Any]
 ) -> dict[str, Any]:
-    """The record's ``changed_out`` and its window: as the freeze recorded them, or, for a
-    freeze recorded before freezes listed them, computed from the log over 30 days (the count
-    of events the freeze folded is their last position where positions have no gaps)."""
+    """The record's ``changed_out`` and ``changed_odds`` with their window: as the freeze
+    recorded them, or, for a freeze recorded before freezes listed them, computed from the log
+    over 30 days (the count of events the freeze folded is their last position where positions
+    have no gaps)."""
     frozen = steps["population_frozen"][0]
-    names = ("recent_change_days", "changed_since", "changed_out")
-    if "changed_out" in frozen:
+    names = ("recent_change_days", "changed_since", "changed_out", "changed_odds")
+    if "changed_odds" in frozen:
         return {name: frozen[name] for name in names}
     recent = legacy_window(frozen["time"])
     since = recent["changed_since"]
-    return {
-        **recent,
-        "changed_out": changed_out(draws.app, params["criteria"], state, frozen["position"], since),
-    }
+    return {**recent, **recent_changes(draws.app, params, state, frozen["position"], since)}
 
 
 def _directed_record(draws: Draws, record_id: UUID, envelope: dict[str, Any]) -> dict[str, Any]:

@@ -51,7 +51,7 @@ from ..registry.states import RegistryStates
 from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 from .nonces import NonceVault
 from .populations import FrozenPopulations, kept_population
-from .recent_changes import changed_out, window
+from .recent_changes import recent_changes, window
 
 # How long after the beacon round (or, without one, after the opening) a draw may be revealed;
 # later, it can only be abandoned (recorded as overdue).
@@ -289,10 +289,10 @@ class Draws:
             "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
             **roster_digests(state),
         }
-        # the targets a registry change just before now took out (verify/recent_changes.py)
+        # what registry changes just before now did to the draw (verify/recent_changes.py)
         recent = window(state.policy, time)
-        out = changed_out(self.app, draw.criteria, state, last, recent["changed_since"])
-        facts.update(recent, changed_out=out)
+        since = recent["changed_since"]
+        facts.update(recent, **recent_changes(self.app, draw.params(), state, last, since))
         draw.freeze(facts, actor)
         self.app.save(draw)
         # kept for the dispute file of the draw, which checks it against these signed digests

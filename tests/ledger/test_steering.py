@@ -191,3 +191,29 @@ def test_conflicts_declared_once_the_targets_are_known_do_not_change_the_walk(bu
     manifest, _ = draw_record(draws, draw)
     [sub] = manifest["inspector_substituted"]
     assert (sub["replaced"], sub["substitute"]) == (out, substitute) and "reason" not in sub
+
+
+def test_a_company_moved_to_a_larger_stratum_just_before_the_draw_is_named(bureau, tmp_path):
+    """A draw stratified by district takes 1 company of each district: the clerk moves a
+    friend's company from the smallest district to the largest, where its odds are lowest. It
+    is still drawn, so ``changed_out`` says nothing; ``changed_odds`` names it with both
+    strata, and the verifier agrees."""
+    registry, draws = Registry(bureau), Draws(bureau)
+    scope = {"division": "szc", "items": ["qsxk"]}
+    by_district: dict[str, list[tuple[str, UUID]]] = {}
+    for agg, t in draws.registry_at(None).targets.items():
+        if matches(t, scope) and t.status == "in_business":
+            by_district.setdefault(t.district, []).append((t.key, UUID(agg)))
+    small, large = sorted(by_district, key=lambda d: (len(by_district[d]), d))[
+        :: len(by_district) - 1
+    ]
+    friend_key, friend = min(by_district[small])
+    _move(registry, friend, {"district": large})
+    counts = {district: 1 for district in by_district}
+    draw = draws.open(with_ceremony({**SPEC, "stratify_by": "district", "counts": counts}), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, population = draw_record(draws, draw)
+    assert friend_key in population and friend_key not in _listed(manifest)
+    [moved] = [t for t in manifest["changed_odds"] if t["target"] == friend_key]
+    assert (moved["stratum"], moved["weight"]) == ([small, large], [1, 1])
+    assert _step9_ok(bureau, tmp_path)

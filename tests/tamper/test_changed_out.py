@@ -112,7 +112,7 @@ def test_a_target_added_to_changed_out_or_a_change_altered_is_named(bureau, tmp_
         listed["changes"][0]["changed"] = ["name"]  # a rename, as if harmless
 
     _, failures = _forged(bureau, tmp_path, draw, altered)
-    assert any(f"changed_out 中 {friend} 的变更" in m for m in failures), failures
+    assert any(f"changed_out 中 {friend}：记录为" in m for m in failures), failures
 
 
 def test_a_window_narrowed_to_leave_the_change_out_is_named(bureau, tmp_path):
@@ -131,12 +131,44 @@ def test_a_window_narrowed_to_leave_the_change_out_is_named(bureau, tmp_path):
     assert not any("漏列" in m for m in failures)  # over the window it claims, nothing is left
 
 
-def test_a_freeze_recorded_before_changed_out_still_verifies(bureau, tmp_path):
-    _, draw = _steered(bureau)
+def test_a_freeze_that_lists_nothing_verifies_and_the_verifier_notes_the_change(bureau, tmp_path):
+    """A freeze recorded before freezes listed recent changes verifies as before; so does one
+    the key holder re-signed without the lists, to pass for such a freeze: either way step 9's
+    notes name what the log gives over 30 days, the steered company included."""
+    friend, draw = _steered(bureau)
 
     def old(payload: dict[str, Any]) -> None:
-        for name in ("changed_out", "recent_change_days", "changed_since"):
+        for name in ("changed_out", "changed_odds", "recent_change_days", "changed_since"):
             del payload[name]
 
-    _, failures = _forged(bureau, tmp_path, draw, old)
+    leaf, failures = _forged(bureau, tmp_path, draw, old)
     assert failures == []
+    step = verify_bundle(read_bundle(tmp_path / "forged.jsonl")).steps[8]
+    notes = [n.message for n in step.notes if n.position == leaf]
+    assert any("冻结未列出近期登记变更" in n and f"使 {friend} 退出了抽取" in n for n in notes)
+
+
+def test_a_company_weighed_down_just_before_a_weighted_draw_is_named(bureau, tmp_path):
+    """In a weighted draw the clerk lowers a friend's credit class (D weighs 3, A 1) just
+    before the freeze: it stays in the draw with a third of its odds. The freeze lists it in
+    ``changed_odds``; re-signed without it, the verifier names it."""
+    registry, draws = Registry(bureau), Draws(bureau)
+    state = draws.registry_at(None)
+    friend_key, friend = min(
+        (t.key, agg)
+        for agg, t in state.targets.items()
+        if matches(t, CRITERIA) and t.status == "in_business" and t.credit_class == "D"
+    )
+    registry.update_target(UUID(friend), {"credit_class": "A"}, "信用修复", "信用中国", CLERK)
+    draw = draws.open(with_ceremony({**SPEC, "weighted": True}), CLERK)
+    draws.freeze(draw, CLERK)
+    frozen = draws.app.records_of(draw)[1].envelope["payload"]
+    [listed] = [t for t in frozen["changed_odds"] if t["target"] == friend_key]
+    assert (listed["weight"], listed["changes"][0]["changed"]) == ([3, 1], ["credit_class"])
+    assert friend_key not in {t["target"] for t in frozen["changed_out"]}
+
+    def left_out(payload: dict[str, Any]) -> None:
+        payload["changed_odds"] = [t for t in payload["changed_odds"] if t["target"] != friend_key]
+
+    _, failures = _forged(bureau, tmp_path, draw, left_out)
+    assert any(f"changed_odds 漏列了 {friend_key}" in m for m in failures), failures
