@@ -217,3 +217,27 @@ def test_a_company_moved_to_a_larger_stratum_just_before_the_draw_is_named(burea
     [moved] = [t for t in manifest["changed_odds"] if t["target"] == friend_key]
     assert (moved["stratum"], moved["weight"]) == ([small, large], [1, 1])
     assert _step9_ok(bureau, tmp_path)
+
+
+def test_a_plans_draw_narrowed_to_leave_a_district_out_is_a_rule_finding(bureau, tmp_path):
+    """The plan names the item and a count; the clerk opens its draw over every district but
+    the friend's. Nothing refuses it (a month may well draw one district), but the verifier's
+    rule audit names the draw as narrower than its plan, with what it was narrowed to; a draw
+    over the plan's whole scope is not named."""
+    from datetime import date
+
+    from tests.ledger.test_plans import PLAN
+    from tests.ledger.workflow import uploaded_plan
+
+    draws = Draws(bureau)
+    plan = uploaded_plan(bureau, {**PLAN, "counts": {"all": 6}}, date(2026, 12, 1))
+    districts = sorted({t.district for t in draws.registry_at(None).targets.values()})
+    others = [d for d in districts if d != DISTRICT]
+    narrowed = draws.open(with_ceremony({**SPEC, "plan": str(plan), "districts": others}), CLERK)
+    whole = draws.open(with_ceremony({**SPEC, "plan": str(plan)}), CLERK)
+    path = tmp_path / "bundle.jsonl"
+    export_bundle(bureau, path)
+    notes = [n.message for n in verify_bundle(read_bundle(path)).steps[8].notes]
+    [named] = [n for n in notes if "只抽计划" in n]
+    assert str(narrowed) in named and f"districts {'、'.join(others)}" in named
+    assert not [n for n in notes if str(whole) in n]
