@@ -29,11 +29,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .aggregate_ids import packed
-from .eligibility import matches, status_reason, stratum_of, weight_of
-from .registry_state import RegistryState, TargetState
+from .eligibility import (
+    eligible_inspector_statuses,
+    matches,
+    status_reason,
+    stratum_of,
+    weight_of,
+)
+from .registry_state import InspectorState, RegistryState, TargetState
 
 DEFAULT_DAYS = 30  # a freeze recorded before the window was a policy value used these
 TOPICS = ("target.updated", "target.status_changed")
+INSPECTOR_TOPICS = ("inspector.registered", "inspector.updated")
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # the envelope's one form of time
 
 
@@ -62,6 +69,8 @@ class RecentChanges:
         self._seen: dict[Any, tuple[bool, list[dict[str, Any]]]] = {}  # by aggregate
         # where each target was drawn before its first change of the window, if drawable then
         self._odds: dict[Any, tuple[str, int] | None] = {}
+        self.item = params["items"][0]  # the item the lead's walks read qualifications for
+        self._walkers: dict[Any, tuple[set[bool], list[dict[str, Any]]]] = {}  # by aggregate
 
     @property
     def has_odds(self) -> bool:
@@ -83,7 +92,39 @@ class RecentChanges:
     def in_window(self, envelope: dict[str, Any]) -> bool:
         """Whether an event is a registry change the window lists (times of one form compare
         as text)."""
-        return envelope["type"] in TOPICS and envelope["time"] > self.since
+        kind = envelope["type"]
+        return (kind in TOPICS or kind in INSPECTOR_TOPICS) and envelope["time"] > self.since
+
+    def walkable(self, inspector: InspectorState | None) -> bool:
+        """Whether the lead's walks may take an inspector: in a status the policy draws,
+        qualified for the draw's item (the certificate is judged on the day of the walk)."""
+        return (
+            inspector is not None
+            and inspector.status in eligible_inspector_statuses(self.policy)
+            and self.item in inspector.qualifications
+        )
+
+    def see_inspector(
+        self, aggregate: Any, position: int, envelope: dict[str, Any], before: Any
+    ) -> None:
+        """An inspector's change of the window; ``before``: the inspector just before (None
+        before its registration)."""
+        was, changes = self._walkers.setdefault(aggregate, (set(), []))
+        was.add(self.walkable(before))
+        changes.append(_change(position, envelope))
+
+    def roster_changed(self, at_freeze: Callable[[Any], Any]) -> list[dict[str, Any]]:
+        """The inspectors the changes of the window put on the lead's walks or took off (the
+        pool stacked before the freeze): those the walks could take at the freeze but not as
+        they stood before one of the changes (a registration included), or the other way
+        round; sorted by code: ``{"inspector", "walkable": at the freeze, "changes": […]}``."""
+        found = []
+        for aggregate, (was, changes) in self._walkers.items():
+            now = at_freeze(aggregate)
+            walkable = self.walkable(now)
+            if now is not None and (not walkable) in was:
+                found.append({"inspector": now.code, "walkable": walkable, "changes": changes})
+        return sorted(found, key=lambda t: t["inspector"])
 
     def see(
         self, aggregate: Any, position: int, envelope: dict[str, Any], before: TargetState | None
@@ -127,8 +168,9 @@ class RecentChanges:
 
 
 def _change(position: int, envelope: dict[str, Any]) -> dict[str, Any]:
-    payload = envelope["payload"]
-    changed = sorted(payload["changes"]) if "changes" in payload else ["status"]
+    payload, kind = envelope["payload"], envelope["type"]
+    changed = ["registered"] if kind.endswith(".registered") else ["status"]
+    changed = sorted(payload["changes"]) if "changes" in payload else changed
     return {
         "type": envelope["type"],
         "position": position,
@@ -153,19 +195,24 @@ def window_problems(frozen: dict[str, Any], time: str, policy: dict[str, Any] | 
     return out
 
 
-_EFFECT = {"changed_out": "退出了抽取", "changed_odds": "改变了所在的层或权重"}
+_EFFECT = {
+    "changed_out": "退出了抽取",
+    "changed_odds": "改变了所在的层或权重",
+    "roster_changed": "进入或退出了检查组的轮选",
+}
 
 
 def list_problems(name: str, recorded: Any, expected: list[dict[str, Any]]) -> list[str]:
     """Each difference between a freeze's list ``name`` (``changed_out``, ``changed_odds``)
     and the one the log gives: a target left out, one listed that the log does not give, a
     target's entry (its changes, its strata or weights) differing."""
+    key = "inspector" if name == "roster_changed" else "target"
     if not isinstance(recorded, list) or not all(
-        isinstance(t, dict) and isinstance(t.get("target"), str) for t in recorded
+        isinstance(t, dict) and isinstance(t.get(key), str) for t in recorded
     ):
-        return [f"{name} 不是检查对象的列表：{str(recorded)[:80]}"]
-    given = {t["target"]: t for t in recorded}
-    wanted = {t["target"]: t for t in expected}
+        return [f"{name} 不是列表：{str(recorded)[:80]}"]
+    given = {t[key]: t for t in recorded}
+    wanted = {t[key]: t for t in expected}
     out = []
     for target in sorted(wanted.keys() - given.keys()):
         positions = "、".join(str(c["position"]) for c in wanted[target]["changes"])
@@ -178,8 +225,17 @@ def list_problems(name: str, recorded: Any, expected: list[dict[str, Any]]) -> l
         if given[target] != wanted[target]:
             out.append(f"{name} 中 {target}：记录为 {given[target]}，日志得出 {wanted[target]}")
     if len(given) != len(recorded):
-        out.append(f"{name} 重复列出了同一检查对象")
+        out.append(f"{name} 重复列出了同一项")
     return out
+
+
+def inspector_of(state: RegistryState, aggregate: Any, packing: bool = False) -> Any:
+    """The inspector ``aggregate`` (packed as ``state`` keeps it, with ``packing``) as
+    ``state`` holds it, or None."""
+    if packing and state.packed_ids:
+        aggregate = packed(aggregate)
+    code = state.inspector_codes.get(aggregate)
+    return None if code is None else state.inspectors.get(code)
 
 
 def unlisted(out: list[dict[str, Any]], odds: list[dict[str, Any]]) -> list[str]:
@@ -231,14 +287,18 @@ class Watches:
 
     def see(self, index: int, envelope: dict[str, Any], state: RegistryState) -> None:
         """The event at leaf ``index``, before ``state`` (the fold) takes it."""
-        if envelope["type"] not in TOPICS:
+        kind = envelope["type"]
+        if kind not in TOPICS and kind not in INSPECTOR_TOPICS:
             return
         for count, _, rule in self._open.values():
             if index < count and rule.in_window(envelope):
                 aggregate = envelope["aggregate"]
-                before = state.targets.get(packed(aggregate) if state.packed_ids else aggregate)
+                key = packed(aggregate) if state.packed_ids else aggregate
                 position = self.positions[index] if self.positions else index + 1
-                rule.see(aggregate, position, envelope, before)
+                if kind in TOPICS:
+                    rule.see(aggregate, position, envelope, state.targets.get(key))
+                else:
+                    rule.see_inspector(aggregate, position, envelope, inspector_of(state, key))
 
     def problems(self, at: int, state: RegistryState) -> list[str]:
         """The freeze at leaf ``at`` against ``state`` (the registry it froze)."""
@@ -258,4 +318,7 @@ class Watches:
         out += list_problems("changed_out", payload["changed_out"], rule.listed(at_freeze))
         if "changed_odds" in payload:  # recorded since freezes list it
             out += list_problems("changed_odds", payload["changed_odds"], rule.moved(at_freeze))
+        if "roster_changed" in payload:  # likewise
+            walkers = rule.roster_changed(lambda agg: inspector_of(state, agg, packing=True))
+            out += list_problems("roster_changed", payload["roster_changed"], walkers)
         return out

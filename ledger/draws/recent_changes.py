@@ -1,13 +1,14 @@
-"""A draw's ``changed_out`` and ``changed_odds`` read from the ledger: the targets a registry
-change shortly before the freeze took out of its population, or left in it with lower or higher
-odds (another stratum, another weight) — the steering a clerk with a friend's company in the
-registry would try. The freeze records both, with their window, in its signed event; a draw
-record of a freeze recorded before then computes them here over 30 days.
+"""A draw's ``changed_out``, ``changed_odds`` and ``roster_changed`` read from the ledger: the
+targets a registry change shortly before the freeze took out of its population, or left in it
+with lower or higher odds (another stratum, another weight), and the inspectors it put on the
+walks or took off — the steering a clerk with a friend's company in the registry would try.
+The freeze records all three, with their window, in its signed event; a draw record of a
+freeze recorded before then computes them here over 30 days.
 
 The rule is the verifier's (``verify.recent_changes``), which step 9 recomputes from a bundle
 and compares with the freeze's list, so the two cannot drift. This module only finds the
-window's changes in the log and folds each changed target's own events, to give the rule the
-target as it stood just before each change.
+window's changes in the log and folds each changed target's (inspector's) own events, to give
+the rule the record as it stood just before each change.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from uuid import UUID
 
 from verify.recent_changes import (
     DEFAULT_DAYS,
+    INSPECTOR_TOPICS,
     TOPICS,
     RecentChanges,
+    inspector_of,
     recent_change_days,
     window_start,
 )
@@ -55,12 +58,14 @@ def recent_changes(
 ) -> dict[str, list[dict[str, Any]]]:
     """What the changes recorded after ``since`` did to a draw (``params``: its opening's
     criteria, strata, weights) that froze ``registry`` (the log up to ledger position
-    ``stop``): ``changed_out``, the targets they took out, and ``changed_odds``, those they
-    left in another stratum or with another weight, each sorted by target."""
+    ``stop``): ``changed_out``, the targets they took out, ``changed_odds``, those they left in
+    another stratum or with another weight, each sorted by target, and ``roster_changed``, the
+    inspectors they put on the lead's walks or took off, sorted by code."""
     rule = RecentChanges(params, registry.policy, since)
     start = first_after(app, parse_time(since) - _MARGIN, stop)
     made: dict[str, dict[int, int]] = {}  # aggregate -> version -> ledger position
-    for at, event in app.records(topics=list(TOPICS), start=start, stop=stop):
+    topics = [*TOPICS, *INSPECTOR_TOPICS]
+    for at, event in app.records(topics=topics, start=start, stop=stop):
         if rule.in_window(event.envelope):
             made.setdefault(event.envelope["aggregate"], {})[event.envelope["version"]] = at
     for aggregate, positions in made.items():
@@ -71,8 +76,15 @@ def recent_changes(
             if envelope["version"] > last:
                 break
             if envelope["version"] in positions:
-                before = state.targets.get(aggregate)
-                rule.see(aggregate, positions[envelope["version"]], envelope, before)
+                at = positions[envelope["version"]]
+                if envelope["type"] in TOPICS:
+                    rule.see(aggregate, at, envelope, state.targets.get(aggregate))
+                else:
+                    rule.see_inspector(aggregate, at, envelope, inspector_of(state, aggregate))
             state.apply(envelope)
     at_freeze = registry.targets.get
-    return {"changed_out": rule.listed(at_freeze), "changed_odds": rule.moved(at_freeze)}
+    return {
+        "changed_out": rule.listed(at_freeze),
+        "changed_odds": rule.moved(at_freeze),
+        "roster_changed": rule.roster_changed(lambda agg: inspector_of(registry, agg)),
+    }

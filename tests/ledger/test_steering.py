@@ -241,3 +241,30 @@ def test_a_plans_draw_narrowed_to_leave_a_district_out_is_a_rule_finding(bureau,
     [named] = [n for n in notes if "只抽计划" in n]
     assert str(narrowed) in named and f"districts {'、'.join(others)}" in named
     assert not [n for n in notes if str(whole) in n]
+
+
+def test_an_inspector_pool_stacked_just_before_the_freeze_is_named(bureau, tmp_path):
+    """The clerk takes a strict inspector off the walks (suspended) and qualifies a friendly
+    one for the draw's item just before the freeze: the roster is frozen as they left it, so
+    the freeze's ``roster_changed`` names both, with whether the walks could take each at the
+    freeze. (The demo registered its roster within the window: every inspector the walks can
+    take is named too, as joining it.)"""
+    registry, draws = Registry(bureau), Draws(bureau)
+    on_duty = sorted(
+        (code, i) for code, i in draws.registry_at(None).inspectors.items() if i.status == "on_duty"
+    )
+    strict = next(c for c, i in on_duty if i.division == "szc" and "qsxk" in i.qualifications)
+    friendly, unqualified = next((c, i) for c, i in on_duty if "qsxk" not in i.qualifications)
+    registry.update_inspector(strict, {"status": "suspended"}, "停职", CLERK)
+    qualified = [*unqualified.qualifications, "qsxk"]
+    clerk = f"{unqualified.division}-clerk"
+    registry.update_inspector(friendly, {"qualifications": qualified}, "取得资格", clerk)
+    draw = draws.open(with_ceremony(SPEC), CLERK)
+    draws.freeze(draw, CLERK)
+    manifest, _ = draw_record(draws, draw)
+    named = {t["inspector"]: t for t in manifest["roster_changed"]}
+    assert not named[strict]["walkable"] and named[friendly]["walkable"]
+    assert named[strict]["changes"][-1]["changed"] == ["status"]
+    assert named[friendly]["changes"][-1]["changed"] == ["qualifications"]
+    assert manifest["population_frozen"]["roster_changed"] == manifest["roster_changed"]
+    assert _step9_ok(bureau, tmp_path)

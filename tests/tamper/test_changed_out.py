@@ -172,3 +172,17 @@ def test_a_company_weighed_down_just_before_a_weighted_draw_is_named(bureau, tmp
 
     _, failures = _forged(bureau, tmp_path, draw, left_out)
     assert any(f"changed_odds 漏列了 {friend_key}" in m for m in failures), failures
+
+
+def test_an_inspector_left_out_of_roster_changed_by_the_key_holder_is_named(bureau, tmp_path):
+    """The pool stacked before the freeze (the demo's roster itself joined within the window)
+    is listed in ``roster_changed``; re-signed without one inspector, the verifier names it."""
+    _, draw = _steered(bureau)
+    frozen = Draws(bureau).app.records_of(draw)[1].envelope["payload"]
+    first = frozen["roster_changed"][0]["inspector"]
+
+    def left_out(payload: dict[str, Any]) -> None:
+        payload["roster_changed"] = payload["roster_changed"][1:]
+
+    _, failures = _forged(bureau, tmp_path, draw, left_out)
+    assert any(f"roster_changed 漏列了 {first}" in m for m in failures), failures
