@@ -41,6 +41,8 @@ from .registry_state import InspectorState, RegistryState, TargetState
 DEFAULT_DAYS = 30  # a freeze recorded before the window was a policy value used these
 TOPICS = ("target.updated", "target.status_changed")
 INSPECTOR_TOPICS = ("inspector.registered", "inspector.updated")
+INTEREST = "inspector.conflict_declared"
+WATCHED = frozenset((*TOPICS, *INSPECTOR_TOPICS, INTEREST))
 _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"  # the envelope's one form of time
 
 
@@ -71,6 +73,7 @@ class RecentChanges:
         self._odds: dict[Any, tuple[str, int] | None] = {}
         self.item = params["items"][0]  # the item the lead's walks read qualifications for
         self._walkers: dict[Any, tuple[set[bool], list[dict[str, Any]]]] = {}  # by aggregate
+        self._interests: list[tuple[Any, Any, dict[str, Any]]] = []  # (inspector, target, at)
 
     @property
     def has_odds(self) -> bool:
@@ -92,8 +95,7 @@ class RecentChanges:
     def in_window(self, envelope: dict[str, Any]) -> bool:
         """Whether an event is a registry change the window lists (times of one form compare
         as text)."""
-        kind = envelope["type"]
-        return (kind in TOPICS or kind in INSPECTOR_TOPICS) and envelope["time"] > self.since
+        return envelope["type"] in WATCHED and envelope["time"] > self.since
 
     def walkable(self, inspector: InspectorState | None) -> bool:
         """Whether the lead's walks may take an inspector: in a status the policy draws,
@@ -125,6 +127,26 @@ class RecentChanges:
             if now is not None and (not walkable) in was:
                 found.append({"inspector": now.code, "walkable": walkable, "changes": changes})
         return sorted(found, key=lambda t: t["inspector"])
+
+    def see_interest(self, aggregate: Any, position: int, envelope: dict[str, Any]) -> None:
+        """An interest an inspector declared in the window (``inspector.conflict_declared``)."""
+        at = {"position": position, "time": envelope["time"]}
+        self._interests.append((aggregate, envelope["payload"]["target"], at))
+
+    def interests(
+        self, target_at: Callable[[Any], TargetState | None], inspector_at: Callable[[Any], Any]
+    ) -> list[dict[str, Any]]:
+        """The interests declared in the window that stand at the freeze, in targets the draw
+        may draw: the walks skip those inspectors for those targets (recused), so an interest
+        declared to keep an inspector off a company is one; in log order: ``{"inspector",
+        "target", "position", "time"}``."""
+        found = []
+        for aggregate, target, at in self._interests:
+            company, inspector = target_at(target), inspector_at(aggregate)
+            if inspector is not None and target in inspector.conflicts and self.drawable(company):
+                assert company is not None  # drawable
+                found.append({"inspector": inspector.code, "target": company.key, **at})
+        return found
 
     def see(
         self, aggregate: Any, position: int, envelope: dict[str, Any], before: TargetState | None
@@ -199,23 +221,27 @@ _EFFECT = {
     "changed_out": "退出了抽取",
     "changed_odds": "改变了所在的层或权重",
     "roster_changed": "进入或退出了检查组的轮选",
+    "interests_declared": "在冻结前申报了利害关系（轮选时回避）",
 }
+_KEY = {"roster_changed": "inspector", "interests_declared": "position"}  # else "target"
 
 
 def list_problems(name: str, recorded: Any, expected: list[dict[str, Any]]) -> list[str]:
     """Each difference between a freeze's list ``name`` (``changed_out``, ``changed_odds``)
     and the one the log gives: a target left out, one listed that the log does not give, a
     target's entry (its changes, its strata or weights) differing."""
-    key = "inspector" if name == "roster_changed" else "target"
+    key = _KEY.get(name, "target")
     if not isinstance(recorded, list) or not all(
-        isinstance(t, dict) and isinstance(t.get(key), str) for t in recorded
+        isinstance(t, dict) and isinstance(t.get(key), str | int) for t in recorded
     ):
         return [f"{name} 不是列表：{str(recorded)[:80]}"]
     given = {t[key]: t for t in recorded}
     wanted = {t[key]: t for t in expected}
     out = []
     for target in sorted(wanted.keys() - given.keys()):
-        positions = "、".join(str(c["position"]) for c in wanted[target]["changes"])
+        positions = "、".join(
+            str(c["position"]) for c in wanted[target].get("changes", [wanted[target]])
+        )
         out.append(
             f"{name} 漏列了 {target}：位置 {positions} 的登记变更使其在冻结前{_EFFECT[name]}"
         )
@@ -288,7 +314,7 @@ class Watches:
     def see(self, index: int, envelope: dict[str, Any], state: RegistryState) -> None:
         """The event at leaf ``index``, before ``state`` (the fold) takes it."""
         kind = envelope["type"]
-        if kind not in TOPICS and kind not in INSPECTOR_TOPICS:
+        if kind not in WATCHED:
             return
         for count, _, rule in self._open.values():
             if index < count and rule.in_window(envelope):
@@ -297,6 +323,8 @@ class Watches:
                 position = self.positions[index] if self.positions else index + 1
                 if kind in TOPICS:
                     rule.see(aggregate, position, envelope, state.targets.get(key))
+                elif kind == INTEREST:
+                    rule.see_interest(aggregate, position, envelope)
                 else:
                     rule.see_inspector(aggregate, position, envelope, inspector_of(state, key))
 
@@ -318,7 +346,14 @@ class Watches:
         out += list_problems("changed_out", payload["changed_out"], rule.listed(at_freeze))
         if "changed_odds" in payload:  # recorded since freezes list it
             out += list_problems("changed_odds", payload["changed_odds"], rule.moved(at_freeze))
+
+        def inspector_at(aggregate: str) -> Any:
+            return inspector_of(state, aggregate, packing=True)
+
         if "roster_changed" in payload:  # likewise
-            walkers = rule.roster_changed(lambda agg: inspector_of(state, agg, packing=True))
+            walkers = rule.roster_changed(inspector_at)
             out += list_problems("roster_changed", payload["roster_changed"], walkers)
+        if "interests_declared" in payload:  # likewise
+            interests = rule.interests(at_freeze, inspector_at)
+            out += list_problems("interests_declared", payload["interests_declared"], interests)
         return out

@@ -19,8 +19,9 @@ from uuid import UUID
 
 from verify.recent_changes import (
     DEFAULT_DAYS,
-    INSPECTOR_TOPICS,
+    INTEREST,
     TOPICS,
+    WATCHED,
     RecentChanges,
     inspector_of,
     recent_change_days,
@@ -59,15 +60,19 @@ def recent_changes(
     """What the changes recorded after ``since`` did to a draw (``params``: its opening's
     criteria, strata, weights) that froze ``registry`` (the log up to ledger position
     ``stop``): ``changed_out``, the targets they took out, ``changed_odds``, those they left in
-    another stratum or with another weight, each sorted by target, and ``roster_changed``, the
-    inspectors they put on the lead's walks or took off, sorted by code."""
+    another stratum or with another weight, each sorted by target, ``roster_changed``, the
+    inspectors they put on the lead's walks or took off, sorted by code, and
+    ``interests_declared``, the interests declared in drawable targets that stand at the
+    freeze, in log order."""
     rule = RecentChanges(params, registry.policy, since)
     start = first_after(app, parse_time(since) - _MARGIN, stop)
     made: dict[str, dict[int, int]] = {}  # aggregate -> version -> ledger position
-    topics = [*TOPICS, *INSPECTOR_TOPICS]
-    for at, event in app.records(topics=topics, start=start, stop=stop):
-        if rule.in_window(event.envelope):
-            made.setdefault(event.envelope["aggregate"], {})[event.envelope["version"]] = at
+    for at, event in app.records(topics=sorted(WATCHED), start=start, stop=stop):
+        envelope = event.envelope
+        if rule.in_window(envelope) and envelope["type"] == INTEREST:
+            rule.see_interest(envelope["aggregate"], at, envelope)  # nothing to fold
+        elif rule.in_window(envelope):
+            made.setdefault(envelope["aggregate"], {})[envelope["version"]] = at
     for aggregate, positions in made.items():
         if rule.drawable(registry.targets.get(aggregate)) and not rule.has_odds:
             continue  # drawable at the freeze, with the same odds whatever came before
@@ -83,8 +88,13 @@ def recent_changes(
                     rule.see_inspector(aggregate, at, envelope, inspector_of(state, aggregate))
             state.apply(envelope)
     at_freeze = registry.targets.get
+
+    def inspector_at(aggregate: str) -> Any:
+        return inspector_of(registry, aggregate)
+
     return {
         "changed_out": rule.listed(at_freeze),
         "changed_odds": rule.moved(at_freeze),
-        "roster_changed": rule.roster_changed(lambda agg: inspector_of(registry, agg)),
+        "roster_changed": rule.roster_changed(inspector_at),
+        "interests_declared": rule.interests(at_freeze, inspector_at),
     }

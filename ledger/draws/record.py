@@ -93,14 +93,22 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
 def _changed_out(
     draws: Draws, params: dict[str, Any], state: Any, steps: dict[str, Any]
 ) -> dict[str, Any]:
-    """The record's ``changed_out``, ``changed_odds`` and ``roster_changed`` with their window:
+    """The record's ``changed_out``, ``changed_odds``, ``roster_changed`` and
+    ``interests_declared`` with their window:
     as the freeze
     recorded them, or, for a freeze recorded before freezes listed them, computed from the log
     over 30 days (the count of events the freeze folded is their last position where positions
     have no gaps)."""
     frozen = steps["population_frozen"][0]
-    names = ("recent_change_days", "changed_since", "changed_out", "changed_odds", "roster_changed")
-    if "roster_changed" in frozen:
+    names = (
+        "recent_change_days",
+        "changed_since",
+        "changed_out",
+        "changed_odds",
+        "roster_changed",
+        "interests_declared",
+    )
+    if "interests_declared" in frozen:
         return {name: frozen[name] for name in names}
     recent = legacy_window(frozen["time"])
     since = recent["changed_since"]

@@ -268,3 +268,22 @@ def test_an_inspector_pool_stacked_just_before_the_freeze_is_named(bureau, tmp_p
     assert named[friendly]["changes"][-1]["changed"] == ["qualifications"]
     assert manifest["population_frozen"]["roster_changed"] == manifest["roster_changed"]
     assert _step9_ok(bureau, tmp_path)
+
+
+def test_an_interest_declared_to_keep_an_inspector_off_a_company_is_named(bureau, tmp_path):
+    """Before the freeze nobody knows the selection, but the clerk can still keep a strict
+    inspector off the friend's company for good: declare the inspector's (false) interest in
+    it. The walks skip the inspector for it as recused; the freeze's ``interests_declared``
+    names the declaration, an interest withdrawn before the freeze is not named, and the
+    verifier agrees."""
+    registry, draws = Registry(bureau), Draws(bureau)
+    (friend_key, friend), (other_key, other) = _drawable(draws, 2)
+    inspectors = draws.registry_at(None).inspectors
+    strict = next(c for c, i in sorted(inspectors.items()) if i.division == "szc")
+    registry.declare_conflict(strict, friend, "近亲属", CLERK)
+    registry.declare_conflict(strict, other, "近亲属", CLERK)
+    registry.withdraw_conflict(strict, other, "申报有误", CLERK)
+    _, manifest, _ = _freeze(draws)
+    named = [(i["inspector"], i["target"]) for i in manifest["interests_declared"]]
+    assert (strict, friend_key) in named and (strict, other_key) not in named
+    assert _step9_ok(bureau, tmp_path)

@@ -186,3 +186,28 @@ def test_an_inspector_left_out_of_roster_changed_by_the_key_holder_is_named(bure
 
     _, failures = _forged(bureau, tmp_path, draw, left_out)
     assert any(f"roster_changed 漏列了 {first}" in m for m in failures), failures
+
+
+def test_an_interest_left_out_of_interests_declared_by_the_key_holder_is_named(bureau, tmp_path):
+    """A strict inspector's interest in the friend's company, declared just before the freeze,
+    is listed in ``interests_declared``; re-signed without it, the verifier names its position."""
+    registry, draws = Registry(bureau), Draws(bureau)
+    state = draws.registry_at(None)
+    _, friend = min(
+        (t.key, agg)
+        for agg, t in state.targets.items()
+        if matches(t, CRITERIA) and t.status == "in_business"
+    )
+    strict = next(c for c, i in sorted(state.inspectors.items()) if i.division == "szc")
+    registry.declare_conflict(strict, UUID(friend), "近亲属", CLERK)
+    declared = bureau.recorder.max_notification_id()
+    draw = draws.open(with_ceremony({**SPEC, "districts": [DISTRICT]}), CLERK)
+    draws.freeze(draw, CLERK)
+
+    def left_out(payload: dict[str, Any]) -> None:
+        payload["interests_declared"] = [
+            i for i in payload["interests_declared"] if i["position"] != declared
+        ]
+
+    _, failures = _forged(bureau, tmp_path, draw, left_out)
+    assert any(f"interests_declared 漏列了 {declared}" in m for m in failures), failures
