@@ -1,9 +1,9 @@
 """Replay every draw of a bundle from the bundle alone (docs/FORMAT.md, step 9).
 
 For each draw: the population is recomputed from the registry folded up to the freeze position
-(count, digest, strata sizes, every exclusion and its reason, the targets a recent registry
-change took out: ``changed_out``, ``recent_changes.py``), the nonce is checked against the
-commitment made before the freeze, the reveal against the entropy sources the opening committed
+(count, digest, strata sizes, every exclusion and its reason, what recent registry changes did
+to the draw: ``changed_out`` and the rest, ``recent_changes.py``), the nonce is checked against
+the commitment made before the freeze, the reveal against the entropy sources the opening committed
 to (the beacon round named, each ceremony contribution against its commitment) and against the
 order in time (beacon round after the freeze, reveal after both and by ``reveal_by``), the seed
 is re-derived, an abandonment is checked to end the draw before its teams, and the selection,

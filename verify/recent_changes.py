@@ -1,13 +1,14 @@
-"""The targets a registry change shortly before a draw's freeze took out of its population
-(``changed_out``), or left in it with other odds (``changed_odds``: another stratum, another
-weight): the steering a clerk with a friend's company in the registry would try (its district,
-kind, credit class, items, division or status changed just before the draw).
+"""What registry changes shortly before a draw's freeze did to the draw: the targets they took
+out of its population (``changed_out``) or left in it with other odds (``changed_odds``:
+another stratum, another weight), the inspectors they put on the lead's walks or took off
+(``roster_changed``) and the interests declared in its targets (``interests_declared``) — the
+steering a clerk with a friend's company in the registry would try.
 
-One rule for the ledger, which records the list in the signed freeze (``changed_out``), and for
-the verifier, which recomputes it from the bundle's log (step 9) and reports any difference: a
-target left out, one added, a change's field altered. A target is listed when, as the log left
-it just before one of its changes (``target.updated``, ``target.status_changed``) recorded in
-the window, it was in the draw's scope (``eligibility.matches``) in a status the freeze's policy
+One rule for the ledger, which records the lists in the signed freeze, and for the verifier,
+which recomputes them from the bundle's log (step 9) and reports any difference: an entry left
+out, one added, one altered. A target is in ``changed_out`` when, as the log left it just
+before one of its changes (``target.updated``, ``target.status_changed``) recorded in the
+window, it was in the draw's scope (``eligibility.matches``) in a status the freeze's policy
 lets be drawn, and at the freeze it is not. The window is the ``recent_change_days`` of the
 policy in force at the freeze (``[draws] recent_change_days``, 30 when the policy says nothing)
 ending at the freeze: a change recorded after ``since`` (the freeze's time less those days)
@@ -16,10 +17,15 @@ its type, ledger position, time and the fields it changed; who made it is in the
 trail. A change before the window is not listed (the trail keeps it); nor is a target that is
 drawable again at the freeze (it is in the population). ``changed_odds`` lists, in a
 stratified or weighted draw, each target drawable before its first change of the window and at
-the freeze, in another stratum or with another weight than before it.
+the freeze, in another stratum or with another weight than before it. ``roster_changed`` lists
+each inspector the walks may take at the freeze (a status the policy draws, qualified for the
+draw's first item) but not as they stood before one of their changes of the window
+(``inspector.registered``, ``inspector.updated``), or the other way round.
+``interests_declared`` lists each ``inspector.conflict_declared`` of the window that stands at
+the freeze in a target the draw may draw.
 
 A freeze that lists nothing (recorded before freezes listed, or re-signed without the lists by
-a key holder) is not a failure: the verifier notes what the log gives over 30 days instead.
+a key holder) is not a failure: the verifier notes the targets the log gives over 30 days.
 """
 
 from __future__ import annotations
