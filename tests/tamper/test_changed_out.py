@@ -38,16 +38,20 @@ def bureau(demo_ledger):
     return ledger
 
 
-def _steered(bureau: Any) -> tuple[str, UUID]:
-    """The clerk moves a friend's company out of the district just before the draw; the
-    draw is frozen, revealed and selected. (the friend's key, the draw)"""
-    registry, draws = Registry(bureau), Draws(bureau)
-    state = draws.registry_at(None)
-    friend_key, friend = min(
+def _friend(state: Any) -> tuple[str, str]:
+    """The friend's company: the first the draw over CRITERIA would draw (key, aggregate)."""
+    return min(
         (t.key, agg)
         for agg, t in state.targets.items()
         if matches(t, CRITERIA) and t.status == "in_business"
     )
+
+
+def _steered(bureau: Any) -> tuple[str, UUID]:
+    """The clerk moves a friend's company out of the district just before the draw; the
+    draw is frozen, revealed and selected. (the friend's key, the draw)"""
+    registry, draws = Registry(bureau), Draws(bureau)
+    friend_key, friend = _friend(draws.registry_at(None))
     registry.update_target(UUID(friend), {"district": "武进区"}, "地址更正", "工商登记", CLERK)
     draw = draws.open(with_ceremony({**SPEC, "districts": [DISTRICT]}), CLERK)
     draws.freeze(draw, CLERK)
@@ -193,11 +197,7 @@ def test_an_interest_left_out_of_interests_declared_by_the_key_holder_is_named(b
     is listed in ``interests_declared``; re-signed without it, the verifier names its position."""
     registry, draws = Registry(bureau), Draws(bureau)
     state = draws.registry_at(None)
-    _, friend = min(
-        (t.key, agg)
-        for agg, t in state.targets.items()
-        if matches(t, CRITERIA) and t.status == "in_business"
-    )
+    _, friend = _friend(state)
     strict = next(c for c, i in sorted(state.inspectors.items()) if i.division == "szc")
     registry.declare_conflict(strict, UUID(friend), "近亲属", CLERK)
     declared = bureau.recorder.max_notification_id()
