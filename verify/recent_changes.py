@@ -348,18 +348,20 @@ class Watches:
         if "changed_out" not in payload:
             self.notes += [(at, n) for n in unlisted(rule.listed(at_freeze), rule.moved(at_freeze))]
             return []
-        out = window_problems(payload, frozen["time"], rule.policy)
-        out += list_problems("changed_out", payload["changed_out"], rule.listed(at_freeze))
-        if "changed_odds" in payload:  # recorded since freezes list it
-            out += list_problems("changed_odds", payload["changed_odds"], rule.moved(at_freeze))
 
         def inspector_at(aggregate: str) -> Any:
             return inspector_of(state, aggregate, packing=True)
 
-        if "roster_changed" in payload:  # likewise
-            walkers = rule.roster_changed(inspector_at)
-            out += list_problems("roster_changed", payload["roster_changed"], walkers)
-        if "interests_declared" in payload:  # likewise
-            interests = rule.interests(at_freeze, inspector_at)
-            out += list_problems("interests_declared", payload["interests_declared"], interests)
+        out = window_problems(payload, frozen["time"], rule.policy)
+        expected = {
+            "changed_out": rule.listed(at_freeze),
+            "changed_odds": rule.moved(at_freeze),
+            "roster_changed": rule.roster_changed(inspector_at),
+            "interests_declared": rule.interests(at_freeze, inspector_at),
+        }
+        for name, found in expected.items():  # freezes record all four since they list any
+            if name not in payload:
+                out.append(f"冻结列出了 changed_out，却没有列出 {name}")
+            else:
+                out += list_problems(name, payload[name], found)
         return out

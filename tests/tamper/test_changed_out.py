@@ -211,3 +211,11 @@ def test_an_interest_left_out_of_interests_declared_by_the_key_holder_is_named(b
 
     _, failures = _forged(bureau, tmp_path, draw, left_out)
     assert any(f"interests_declared 漏列了 {declared}" in m for m in failures), failures
+
+
+def test_a_freeze_that_drops_one_of_its_lists_is_named(bureau, tmp_path):
+    """The key holder keeps ``changed_out`` but drops ``interests_declared`` (the lists came
+    together: a freeze that records one records all four)."""
+    _, draw = _steered(bureau)
+    _, failures = _forged(bureau, tmp_path, draw, lambda p: p.pop("interests_declared"))
+    assert "冻结列出了 changed_out，却没有列出 interests_declared" in failures, failures
