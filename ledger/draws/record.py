@@ -94,11 +94,9 @@ def _changed_out(
     draws: Draws, params: dict[str, Any], state: Any, steps: dict[str, Any]
 ) -> dict[str, Any]:
     """The record's ``changed_out``, ``changed_odds``, ``roster_changed`` and
-    ``interests_declared`` with their window:
-    as the freeze
-    recorded them, or, for a freeze recorded before freezes listed them, computed from the log
-    over 30 days (the count of events the freeze folded is their last position where positions
-    have no gaps)."""
+    ``interests_declared`` with their window: as the freeze recorded them, or, for a freeze
+    recorded before freezes listed them, computed from the log over 30 days (the count of
+    events the freeze folded is their last position where positions have no gaps)."""
     frozen = steps["population_frozen"][0]
     names = (
         "recent_change_days",
