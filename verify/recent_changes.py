@@ -44,7 +44,7 @@ from .eligibility import (
 )
 from .registry_state import InspectorState, RegistryState, TargetState
 
-DEFAULT_DAYS = 30  # a freeze recorded before the window was a policy value used these
+DEFAULT_DAYS = 30  # the window when the policy names none (and before it could)
 TOPICS = ("target.updated", "target.status_changed")
 INSPECTOR_TOPICS = ("inspector.registered", "inspector.updated")
 INTEREST = "inspector.conflict_declared"
@@ -64,10 +64,12 @@ def window_start(time: str, days: int) -> str:
 
 
 class RecentChanges:
-    """One draw's window: fed each change with the target as it stood just before it (``see``),
-    in log order, then asked which targets the changes took out (``listed``) and which they
-    left in another stratum or with another weight (``moved``). ``params``: the draw's opening
-    (``criteria``, ``stratify_by``, ``weighted``)."""
+    """One draw's window: fed each change in log order with the record as it stood just before
+    it (``see`` a target's, ``see_inspector`` an inspector's; ``see_interest`` an interest
+    declared), then asked which targets the changes took out (``listed``), which they left in
+    another stratum or with another weight (``moved``), which inspectors they put on the walks
+    or took off (``roster_changed``) and which interests stand (``interests``). ``params``: the
+    draw's opening (``criteria``, ``stratify_by``, ``weighted``, ``items``)."""
 
     def __init__(self, params: dict[str, Any], policy: dict[str, Any] | None, since: str):
         self.criteria = params["criteria"]
