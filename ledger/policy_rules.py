@@ -95,6 +95,8 @@ SECTIONS: dict[str, dict[str, _Check]] = {
         "credit_class_weight": _weights,
     },
     "teams": {"min_inspectors": _int(2, 20)},  # at least 2 certified inspectors (national)
+    # the days before a freeze whose registry changes a draw names (verify/recent_changes.py)
+    "draws": {"recent_change_days": _int(1, 366)},
     "participation": {
         "min_staff_percent": _int(0, 100),
         "min_agency_rounds_percent": _int(0, 100),

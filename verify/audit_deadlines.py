@@ -9,7 +9,8 @@ within the policy's working days, draws within a plan (``verify/rule_audit.py``)
   policy in force at its position); a late one is a finding naming the publication and what its
   deadline counts from; so is a confirmed result (or a penalty decision, for 双公示) still not
   published when its deadline has passed by ``as_of``.
-- ``plan_bounds.findings``: draws abandoned, draws outside a plan, plans drawn over their counts.
+- ``plan_bounds.findings``: draws abandoned, draws outside a plan, plans drawn over their counts,
+  plans' draws narrower than their plan.
 """
 
 from __future__ import annotations

@@ -418,9 +418,11 @@ def _step_draws(report: Report, envelopes: Iterable[dict[str, Any] | None]) -> N
     if not any(e is not None and e["type"].startswith("draw.") for e in draws):
         step.detail = "导出包中没有抽取"
         return
-    count, failures = replay_draws(envelopes)
+    notes: list[tuple[int, str]] = []
+    count, failures = replay_draws(envelopes, report.positions, notes)
     for position, message in failures:
         step.fail(position, message)
+    step.notes += [Failure(position, f"请查证：{message}") for position, message in notes]
     for position, message in beacon_rounds(draws):
         step.notes.append(Failure(position, f"请查证：{message}"))
     book = PlanBook()

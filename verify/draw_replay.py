@@ -1,8 +1,9 @@
 """Replay every draw of a bundle from the bundle alone (docs/FORMAT.md, step 9).
 
 For each draw: the population is recomputed from the registry folded up to the freeze position
-(count, digest, strata sizes, every exclusion and its reason), the nonce is checked against the
-commitment made before the freeze, the reveal against the entropy sources the opening committed
+(count, digest, strata sizes, every exclusion and its reason, what recent registry changes did
+to the draw: ``changed_out`` and the rest, ``recent_changes.py``), the nonce is checked against
+the commitment made before the freeze, the reveal against the entropy sources the opening committed
 to (the beacon round named, each ceremony contribution against its commitment) and against the
 order in time (beacon round after the freeze, reveal after both and by ``reveal_by``), the seed
 is re-derived, an abandonment is checked to end the draw before its teams, and the selection,
@@ -15,7 +16,7 @@ log) that recorded it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from .draws import (
     population_table_digest,
 )
 from .entropy import check_order, check_reveal, check_sources, derive_seed_v2
+from .recent_changes import Watches
 from .registry_state import RegistryState
 
 
@@ -62,12 +64,20 @@ class _Draw:
         return found[1]["payload"] if found else None
 
 
-def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[tuple[int, str]]]:
+def replay_draws(
+    envelopes: Iterable[dict[str, Any] | None],
+    positions: Sequence[int] | None = None,
+    notes: Any = None,
+) -> tuple[int, list[tuple[int, str]]]:
     """Return (number of draws, [(position, what differs)]). ``None`` stands for a record that
-    could not be decoded (step 3 reported it); the registry fold skips it."""
+    could not be decoded (step 3 reported it); the registry fold skips it. ``positions``: the
+    ledger position of each leaf, which a freeze's ``changed_out`` names (None: leaf + 1);
+    ``notes``: a list given the recent changes of freezes that list none (``Watches``)."""
     draws: dict[str, _Draw] = {}
+    recent = Watches(positions, notes)
     for position, envelope in enumerate(envelopes):
         if envelope is None or not envelope["type"].startswith("draw."):
+            recent.policy_set(position, envelope)
             continue
         draws.setdefault(envelope["aggregate"], _Draw()).add(position, envelope)
     failures: list[tuple[int, str]] = []
@@ -78,6 +88,7 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
         frozen = draw.events.get("population_frozen")
         if frozen is not None:
             frozen_at.setdefault(frozen[1]["payload"]["position"], []).append(draw)
+            recent.watch(frozen[0], frozen[1], draw.payload("opened"))
             continue
         # Without a frozen population nothing may be drawn: no seed, selection or team.
         drawn = [
@@ -100,7 +111,10 @@ def replay_draws(envelopes: Iterable[dict[str, Any] | None]) -> tuple[int, list[
     for position, envelope in enumerate(envelopes):
         for draw in frozen_at.pop(state.position, []):
             failures += _check(draw, state, position)
+            at = draw.events["population_frozen"][0]
+            failures += [(at, problem) for problem in recent.problems(at, state)]
         if envelope is not None:
+            recent.see(position, envelope, state)
             state.apply(envelope)
         else:
             state.position += 1

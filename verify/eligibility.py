@@ -179,8 +179,7 @@ def population(
         if reason is not None:
             exclusions.append((target.key, reason))
             continue
-        stratum = "all" if stratify_by is None else str(getattr(target, stratify_by) or "-")
-        strata.setdefault(stratum, []).append(target.key)
+        strata.setdefault(stratum_of(target, stratify_by), []).append(target.key)
     return Population(
         strata={s: sorted(keys) for s, keys in sorted(strata.items())},
         exclusions=sorted(exclusions),
@@ -240,11 +239,22 @@ def _in_scope(state: RegistryState, criteria: dict[str, Any]) -> Iterator[Target
             yield target
 
 
+def stratum_of(target: TargetState, stratify_by: str | None) -> str:
+    """The stratum a drawable target is drawn in."""
+    return "all" if stratify_by is None else str(getattr(target, stratify_by) or "-")
+
+
 def weights(state: RegistryState, keys: list[str], policy: dict[str, Any]) -> dict[str, int]:
     """Virtual-id counts from the policy's credit-class weights (risk raises the odds)."""
-    table = policy.get("frequency", {}).get("credit_class_weight", {})
     by_key = state.targets_by_keys(keys)
-    return {k: int(table.get(by_key[k].credit_class, 1)) for k in keys}
+    return {k: weight_of(by_key[k], policy) for k in keys}
+
+
+def weight_of(target: TargetState, policy: dict[str, Any]) -> int:
+    """A target's virtual-id count in a weighted draw: its credit class's weight."""
+    return int(
+        policy.get("frequency", {}).get("credit_class_weight", {}).get(target.credit_class, 1)
+    )
 
 
 def inspector_exclusion(

@@ -37,6 +37,7 @@ class PlannedDraw:
     population: tuple[str, str]  # the criteria and strata, canonical text
     revealed: bool = False
     abandoned: dict[str, Any] | None = None
+    narrowed: str = ""  # how its criteria narrow its plan's scope (``narrowing``)
 
     @property
     def holds_counts(self) -> bool:
@@ -77,6 +78,7 @@ class PlanBook:
             self.draws[agg] = PlannedDraw(
                 agg, position, p["division"], p["plan"], dict(p["counts"]), population_of(p)
             )
+            self.draws[agg].narrowed = narrowing(p["criteria"])
         elif kind == "draw.seed_revealed" and agg in self.draws:
             self.draws[agg].revealed = True
         elif kind == "draw.abandoned" and agg in self.draws:
@@ -125,6 +127,19 @@ class PlanBook:
         ]
 
 
+NARROWING = ("districts", "grids", "kinds", "credit_classes")
+
+
+def narrowing(criteria: dict[str, Any]) -> str:
+    """How a draw's criteria narrow its division's targets of its items (a plan names items
+    and counts, no districts or kinds): '' when they do not."""
+    return "；".join(
+        f"{name} {'、'.join(str(v) for v in criteria[name])}"
+        for name in NARROWING
+        if isinstance(criteria.get(name), list) and criteria[name]
+    )
+
+
 def population_of(opened: dict[str, Any]) -> tuple[str, str]:
     criteria = sorted(
         (k, repr(sorted(v) if isinstance(v, list) else v)) for k, v in opened["criteria"].items()
@@ -135,7 +150,9 @@ def population_of(opened: dict[str, Any]) -> tuple[str, str]:
 def findings(book: PlanBook) -> list[tuple[int, str]]:
     """The rule findings (not integrity failures): every abandoned draw with its reason, every
     draw outside a plan, every plan drawn over its counts, every plan withdrawn after one of
-    its draws revealed its seed, at the event that shows it."""
+    its draws revealed its seed, every plan's draw narrower than its plan (only some districts,
+    grids, kinds or credit classes: the plan's other targets could not be drawn by it), at the
+    event that shows it."""
     out: list[tuple[int, str]] = []
     for plan, info in book.plans.items():
         if info.withdrawn is not None and info.withdrawn[1]:
@@ -156,7 +173,15 @@ def findings(book: PlanBook) -> list[tuple[int, str]]:
             out.append((d.position, f"处室 {d.division} 的抽取 {d.draw} 不依据任何计划"))
         elif d.plan not in book.plans:
             out.append((d.position, f"抽取 {d.draw} 写明的计划 {d.plan} 不在导出包中"))
-        elif d.plan not in over_reported and book.over(d.plan):
+        elif d.narrowed:
+            out.append(
+                (
+                    d.position,
+                    f"抽取 {d.draw} 只抽计划 {d.plan} 范围的一部分（{d.narrowed}）："
+                    "范围外的对象不会被本次抽中",
+                )
+            )
+        if d.plan in book.plans and d.plan not in over_reported and book.over(d.plan):
             over_reported.add(d.plan)
             out.append(
                 (d.position, f"计划 {d.plan} 的抽取超出其数量：{'；'.join(book.over(d.plan))}")

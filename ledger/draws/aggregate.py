@@ -98,6 +98,16 @@ class Draw(LedgerAggregate):
         # recorded before they existed ("roster not committed")
         roster_digest: str
         partner_roster_digests: dict[str, str]
+        # The targets a registry change in the window before the freeze took out or left with
+        # other odds, the inspectors it put on the walks or took off, the interests declared
+        # in its targets, and the window
+        # (verify/recent_changes.py); absent in earlier freezes
+        recent_change_days: int
+        changed_since: str
+        changed_out: list[dict[str, Any]]
+        changed_odds: list[dict[str, Any]]
+        roster_changed: list[dict[str, Any]]
+        interests_declared: list[dict[str, Any]]
 
         def apply(self, draw: Draw) -> None:
             draw.step, draw.position, draw.year = "frozen", self.position, self.year

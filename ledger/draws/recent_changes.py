@@ -1,14 +1,14 @@
-"""The targets a registry change shortly before a draw's freeze took out of its population: the
-steering a clerk with a friend's company in the registry would try (its district, kind, credit
-class, items, division or status changed just before the draw, so that it is no longer drawn).
+"""A draw's ``changed_out``, ``changed_odds`` and ``roster_changed`` read from the ledger: the
+targets a registry change shortly before the freeze took out of its population, or left in it
+with lower or higher odds (another stratum, another weight), and the inspectors it put on the
+walks or took off — the steering a clerk with a friend's company in the registry would try.
+The freeze records all three, with their window, in its signed event; a draw record of a
+freeze recorded before then computes them here over 30 days.
 
-The draw record lists them (``changed_out``) with each change's type, ledger position, time and
-the fields it changed; who made it is in the target's trail (docs/TRAIL.md), as the record names
-no official. A target is listed when, as its own events left it just before its first change in
-the ``RECENT_DAYS`` days before the freeze, it was in the draw's scope
-(``verify.eligibility.matches``) in a status the freeze's policy lets be drawn, and it is not in
-the frozen population. A change made earlier than that is not listed here (the target's trail
-still shows it); nor is one that left the target in the population.
+The rule is the verifier's (``verify.recent_changes``), which step 9 recomputes from a bundle
+and compares with the freeze's list, so the two cannot drift. This module only finds the
+window's changes in the log and folds each changed target's (inspector's) own events, to give
+the rule the record as it stood just before each change.
 """
 
 from __future__ import annotations
@@ -17,68 +17,84 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from verify.eligibility import matches, status_reason
+from verify.recent_changes import (
+    DEFAULT_DAYS,
+    INTEREST,
+    TOPICS,
+    WATCHED,
+    RecentChanges,
+    inspector_of,
+    recent_change_days,
+    window_start,
+)
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
 from ..as_of import first_after
 from ..mapper import parse_time
 
-RECENT_DAYS = 30
-TOPICS = ["target.updated", "target.status_changed"]
+# How far before the window the log is read: its times may step back a little (ledger/clock.py
+# warns); the rule itself decides by each event's time.
+_MARGIN = timedelta(days=1)
 
 
-def changed_out(
+def window(policy: dict[str, Any] | None, time: str) -> dict[str, Any]:
+    """The window a freeze at ``time`` records under the policy in force:
+    ``{"recent_change_days", "changed_since"}``."""
+    days = recent_change_days(policy)
+    return {"recent_change_days": days, "changed_since": window_start(time, days)}
+
+
+def legacy_window(time: str) -> dict[str, Any]:
+    """The window of a freeze recorded before freezes listed ``changed_out``."""
+    return {"recent_change_days": DEFAULT_DAYS, "changed_since": window_start(time, DEFAULT_DAYS)}
+
+
+def recent_changes(
     app: LedgerApp,
-    criteria: dict[str, Any],
+    params: dict[str, Any],
     registry: RegistryState,
-    frozen: tuple[int, str],
-) -> list[dict[str, Any]]:
-    """The targets recently changed out of a draw over ``criteria`` that froze ``registry``
-    (``frozen``: its ledger position and the freeze's time), sorted by target: ``{"target",
-    "changes": [{"type", "position", "time", "changed"}]}``."""
-    position, time = frozen
-    policy = registry.policy or {}
-    since = parse_time(time) - timedelta(days=RECENT_DAYS)
-    changes: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for at, event in app.records(
-        topics=TOPICS, start=first_after(app, since, position), stop=position
-    ):
-        changes.setdefault(event.envelope["aggregate"], []).append((at, event.envelope))
-
-    def drawable(state: RegistryState) -> bool:
-        targets = list(state.targets.values())  # the one target its own events leave
-        return (
-            len(targets) == 1
-            and matches(targets[0], criteria)
-            and not status_reason(targets[0], policy)
-        )
-
-    found = []
-    for aggregate, made in changes.items():
-        now = registry.targets.get(aggregate)
-        if now is None or (matches(now, criteria) and not status_reason(now, policy)):
-            continue  # drawable at the freeze (or not a target the freeze knows): not out
-        first, last = made[0][1]["version"], made[-1][1]["version"]
-        state, before = RegistryState(), []
+    stop: int,
+    since: str,
+) -> dict[str, list[dict[str, Any]]]:
+    """What the changes recorded after ``since`` did to a draw (``params``: its opening's
+    criteria, strata, weights) that froze ``registry`` (the log up to ledger position
+    ``stop``): ``changed_out``, the targets they took out, ``changed_odds``, those they left in
+    another stratum or with another weight, each sorted by target, ``roster_changed``, the
+    inspectors they put on the lead's walks or took off, sorted by code, and
+    ``interests_declared``, the interests declared in drawable targets that stand at the
+    freeze, in log order."""
+    rule = RecentChanges(params, registry.policy, since)
+    start = first_after(app, parse_time(since) - _MARGIN, stop)
+    made: dict[str, dict[int, int]] = {}  # aggregate -> version -> ledger position
+    for at, event in app.records(topics=sorted(WATCHED), start=start, stop=stop):
+        envelope = event.envelope
+        if rule.in_window(envelope) and envelope["type"] == INTEREST:
+            rule.see_interest(envelope["aggregate"], at, envelope)  # nothing to fold
+        elif rule.in_window(envelope):
+            made.setdefault(envelope["aggregate"], {})[envelope["version"]] = at
+    for aggregate, positions in made.items():
+        if rule.drawable(registry.targets.get(aggregate)) and not rule.has_odds:
+            continue  # drawable at the freeze, with the same odds whatever came before
+        state, last = RegistryState(), max(positions)
         for envelope in (e.envelope for e in app.records_of(UUID(aggregate))):
             if envelope["version"] > last:
                 break
-            if envelope["version"] >= first:  # as it stood before each recent change
-                before.append(drawable(state))
+            if envelope["version"] in positions:
+                at = positions[envelope["version"]]
+                if envelope["type"] in TOPICS:
+                    rule.see(aggregate, at, envelope, state.targets.get(aggregate))
+                else:
+                    rule.see_inspector(aggregate, at, envelope, inspector_of(state, aggregate))
             state.apply(envelope)
-        targets = list(state.targets.values())
-        if any(before) and len(targets) == 1 and not drawable(state):
-            found.append({"target": targets[0].key, "changes": [_change(at, e) for at, e in made]})
-    return sorted(found, key=lambda t: t["target"])
+    at_freeze = registry.targets.get
 
+    def inspector_at(aggregate: str) -> Any:
+        return inspector_of(registry, aggregate)
 
-def _change(position: int, envelope: dict[str, Any]) -> dict[str, Any]:
-    payload = envelope["payload"]
-    changed = sorted(payload["changes"]) if "changes" in payload else ["status"]
     return {
-        "type": envelope["type"],
-        "position": position,
-        "time": envelope["time"],
-        "changed": changed,
+        "changed_out": rule.listed(at_freeze),
+        "changed_odds": rule.moved(at_freeze),
+        "roster_changed": rule.roster_changed(inspector_at),
+        "interests_declared": rule.interests(at_freeze, inspector_at),
     }

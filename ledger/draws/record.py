@@ -24,7 +24,7 @@ from verify.draw_rules import frozen_population
 from ..catalogue import event_types
 from ..errors import NotFound
 from ..whole_files import write_whole
-from .recent_changes import changed_out
+from .recent_changes import legacy_window, recent_changes
 from .reproduction import reproduction
 from .service import Draws
 
@@ -71,11 +71,7 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         state = draws.registry_at(draw.position)
         params = draw.params()
         population = frozen_population(params, state).ids
-        frozen = (draw.position, steps["population_frozen"][0]["time"])
-        extra = {
-            **reproduction(draw, state),
-            "changed_out": changed_out(draws.app, params["criteria"], state, frozen),
-        }
+        extra = {**reproduction(draw, state), **_changed_out(draws, params, state, steps)}
     manifest = {
         "format": FORMAT,
         "draw": str(draw_id),
@@ -92,6 +88,29 @@ def draw_record(draws: Draws, draw_id: UUID) -> tuple[dict[str, Any], list[str]]
         "how_to_reproduce": GUIDE,
     }
     return manifest, population
+
+
+def _changed_out(
+    draws: Draws, params: dict[str, Any], state: Any, steps: dict[str, Any]
+) -> dict[str, Any]:
+    """The record's ``changed_out``, ``changed_odds``, ``roster_changed`` and
+    ``interests_declared`` with their window: as the freeze recorded them, or, for a freeze
+    recorded before freezes listed them, computed from the log over 30 days (the count of
+    events the freeze folded is their last position where positions have no gaps)."""
+    frozen = steps["population_frozen"][0]
+    names = (
+        "recent_change_days",
+        "changed_since",
+        "changed_out",
+        "changed_odds",
+        "roster_changed",
+        "interests_declared",
+    )
+    if "interests_declared" in frozen:
+        return {name: frozen[name] for name in names}
+    recent = legacy_window(frozen["time"])
+    since = recent["changed_since"]
+    return {**recent, **recent_changes(draws.app, params, state, frozen["position"], since)}
 
 
 def _directed_record(draws: Draws, record_id: UUID, envelope: dict[str, Any]) -> dict[str, Any]:

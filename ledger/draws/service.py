@@ -51,6 +51,7 @@ from ..registry.states import RegistryStates
 from .aggregate import NON_RANDOM_GROUNDS, DirectedInspection, Draw
 from .nonces import NonceVault
 from .populations import FrozenPopulations, kept_population
+from .recent_changes import recent_changes, window
 
 # How long after the beacon round (or, without one, after the opening) a draw may be revealed;
 # later, it can only be abandoned (recorded as overdue).
@@ -260,8 +261,9 @@ class Draws:
         draw = self.get(draw_id)
         actor = self.actor(by, draw.division)
         draw.check_step("opened", "freeze the population")
-        self._check_time(draw, format_time(now()), None)
-        state = self.registry_at(None)
+        time = format_time(now())
+        self._check_time(draw, time, None)
+        state, last = self.states.head()
         year = self.today().year
         pop = frozen_population({**draw.params(), "year": year}, state)
         missing = sorted(set(draw.counts) - set(pop.strata))
@@ -287,6 +289,10 @@ class Draws:
             "exclusions": [{"target": k, "reason": r} for k, r in pop.exclusions],
             **roster_digests(state),
         }
+        # what registry changes just before now did to the draw (verify/recent_changes.py)
+        recent = window(state.policy, time)
+        since = recent["changed_since"]
+        facts.update(recent, **recent_changes(self.app, draw.params(), state, last, since))
         draw.freeze(facts, actor)
         self.app.save(draw)
         # kept for the dispute file of the draw, which checks it against these signed digests

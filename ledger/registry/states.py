@@ -47,23 +47,33 @@ class RegistryStates:
     def at(self, position: int | None) -> RegistryState:
         """The registry folded from the first ``position`` events of the log (all if None)."""
         with self._lock:
-            if position is not None and position in self._kept:
-                self._kept.move_to_end(position)
-                return self._kept[position]
-            if position is not None and position < self._frontier.position:
-                state = self._fold(position)  # an older position: fold it afresh
-            else:
-                self._advance(position)
-                state = self._frontier.copy()  # shares the unchanged records
-            self._kept[state.position] = state
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
-            if self._frontier_id - self._persisted_id >= self.persist_after:
-                self._persisted_id = self._frontier_id
-                frontier = (self._frontier.copy(), self._frontier_id)
-                self.saving = threading.Thread(target=self._save, args=frontier, daemon=True)
-                self.saving.start()
-            return state
+            return self._at(position)
+
+    def head(self) -> tuple[RegistryState, int]:
+        """The registry folded from the whole log, and the ledger position of the last event
+        folded into it (0 if none): a count of events is that position only where positions
+        have no gaps (docs/FORMAT.md, "Positions")."""
+        with self._lock:
+            return self._at(None), self._frontier_id
+
+    def _at(self, position: int | None) -> RegistryState:
+        if position is not None and position in self._kept:
+            self._kept.move_to_end(position)
+            return self._kept[position]
+        if position is not None and position < self._frontier.position:
+            state = self._fold(position)  # an older position: fold it afresh
+        else:
+            self._advance(position)
+            state = self._frontier.copy()  # shares the unchanged records
+        self._kept[state.position] = state
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        if self._frontier_id - self._persisted_id >= self.persist_after:
+            self._persisted_id = self._frontier_id
+            frontier = (self._frontier.copy(), self._frontier_id)
+            self.saving = threading.Thread(target=self._save, args=frontier, daemon=True)
+            self.saving.start()
+        return state
 
     def persist(self) -> int:
         """Persist the newest state folded so far now (the tests', the bench's and the CLI's

@@ -320,10 +320,10 @@ def test_a_friends_company_changed_out_of_a_draw_just_before_it_is_named_in_its_
 def test_a_change_made_before_the_recent_window_is_not_listed(bureau, clock):
     """A district changed more than RECENT_DAYS before the freeze is not listed: the record
     names the recent steering; the target's trail keeps every change."""
-    from ledger.draws.recent_changes import RECENT_DAYS
     from ledger.draws.record import draw_record
     from ledger.registry.service import Registry
     from verify.eligibility import matches
+    from verify.recent_changes import DEFAULT_DAYS as RECENT_DAYS
 
     registry, draws = Registry(bureau), Draws(bureau)
     state = draws.registry_at(None)
