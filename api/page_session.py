@@ -34,19 +34,30 @@ from fastapi.responses import RedirectResponse
 from ledger.errors import Forbidden
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
+from ledger.registry.tokens import TokenExpired
 
 from .problem_texts import domain_detail
 
 _CSRF_LABEL = b"drawledger legal pages: csrf"
 
 
-class LoginNeeded(Exception):
-    """No credential, or one that is no longer valid: the pages send the browser to log in."""
+# Why a session ended, as the login form says it (``?ended=CODE``: a code, never the text, so
+# that no link can put words of its own on the form).
+ENDED = {
+    "expired": "您的令牌已过期，请向系统管理员申请新令牌后重新登录",
+    "refused": "登录凭据无效或已吊销，请重新登录",
+}
 
-    def __init__(self, why: str, pages: PageSession) -> None:
+
+class LoginNeeded(Exception):
+    """No credential, or one that is no longer valid: the pages send the browser to log in,
+    saying why (``ended``, a key of ``ENDED``) when a session ended."""
+
+    def __init__(self, why: str, pages: PageSession, ended: str | None = None) -> None:
         super().__init__(why)
         self.why = why
         self.pages = pages  # whose login form the browser is sent to
+        self.ended = ended
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,8 @@ class PageSession:
             official = registry.authenticate(token)
         except Forbidden as e:
             why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
-            raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{why}）", self) from None
+            ended = "expired" if isinstance(e, TokenExpired) else "refused"
+            raise LoginNeeded(f"{ENDED[ended]}（{why}）", self, ended) from None
         self.admits(official)
         return Reader(official, "" if bearer else csrf_for(token))
 
@@ -182,7 +194,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginNeeded)
     async def _login(request: Request, e: LoginNeeded) -> Response:
-        target = urlencode({"next": request.url.path})
+        query = {"next": request.url.path, **({"ended": e.ended} if e.ended else {})}
+        target = urlencode(query)
         response = RedirectResponse(f"{e.pages.path}/login?{target}", status_code=303)
         e.pages.forget(response)
         return response

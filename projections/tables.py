@@ -104,6 +104,11 @@ official_tokens = Table(
     Column("official_id", _ID, primary_key=True),
     Column("token_id", String(32), primary_key=True),
     Column("issued_at", _TIME, nullable=False),
+    Column("issued_position", BigInteger, nullable=False),
+    Column("issued_by", String(64), nullable=False),  # the actor's official ("drawledger")
+    Column("expires_at", _TIME),  # null: issued before tokens had a life ("reissue")
+    Column("label", String(64)),
+    Index("ix_rm_official_tokens_expires_at", "expires_at"),
 )
 
 # -- targets -----------------------------------------------------------------------------------

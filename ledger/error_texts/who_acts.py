@@ -47,6 +47,21 @@ WHO_ACTS: list[tuple[str, str]] = [
     (r"official (?P<code>\S+) is deactivated and may not act", "工作人员 {code} 已停用，不得办理"),
     (r"official (?P<code>\S+) is deactivated", "工作人员 {code} 已停用"),
     (
+        r"token (?P<t>\S+) of official (?P<code>\S+) expired on (?P<d>.+) \(China time\): "
+        r"ask for a new one \(drawledger token issue\)",
+        "工作人员 {code} 的访问令牌 {t} 已于 {d}（北京时间）过期：请向管理员申请新令牌"
+        "（drawledger token issue）",
+    ),
+    (
+        r"--days (?P<n>-?\d+): a token lives from 1 to (?P<m>\d+) days "
+        r"\(the policy's tokens.max_days\)",
+        "--days {n}：令牌有效期须为 1 至 {m} 天（规则的 tokens.max_days）",
+    ),
+    (
+        r"--label (?P<l>.+): at most (?P<m>\d+) printable characters",
+        "--label {l}：令牌标签至多 {m} 个可打印字符",
+    ),
+    (
         r"official (?P<code>\S+) \(roles: (?P<zh_roles>.*)\) may not (?P<zh_act>\S+): "
         r"it needs one of the roles (?P<zh_roles2>.+)",
         "工作人员 {code}（角色：{zh_roles}）无权{zh_act}：须具有以下角色之一：{zh_roles2}",
