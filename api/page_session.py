@@ -11,13 +11,15 @@ browser session as a cookie that is
   column, the API or anything else the service serves), ``Secure`` when the page came over
   HTTPS.
 
-The token itself is checked on every request, so a revoked token or a deactivated official is
-out at the next click. Every POST under the prefix (log in, log out, make a dispute file,
-import a file) must come from the service's own pages: its ``Origin`` (or, without one, its
-``Referer``) must be the service's, and a logged-in POST carries a form field ``csrf`` derived
-from the token (HMAC-SHA-256 of it under a fixed label): another site can neither read nor
-compute it. A request carrying ``Authorization: Bearer`` instead of the cookie is read like any
-API call (the header is never sent by a browser on its own, so it needs no CSRF field).
+The token itself is checked on every request, so a revoked or expired token or a deactivated
+official is out at the next click; the acts a request records name the token they were done
+with (``actors.act_with``: the actor's ``token``). Every POST under the prefix (log in, log
+out, make a dispute file, import a file) must come from the service's own pages: its
+``Origin`` (or, without one, its ``Referer``) must be the service's, and a logged-in POST
+carries a form field ``csrf`` derived from the token (HMAC-SHA-256 of it under a fixed label):
+another site can neither read nor compute it. A request carrying ``Authorization: Bearer``
+instead of the cookie is read like any API call (the header is never sent by a browser on its
+own, so it needs no CSRF field).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
+from ledger.actors import act_with
 from ledger.errors import Forbidden
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
@@ -102,6 +105,7 @@ class PageSession:
             ended = "expired" if isinstance(e, TokenExpired) else "refused"
             raise LoginNeeded(f"{ENDED[ended]}（{why}）", self, ended) from None
         self.admits(official)
+        act_with(official.code, token.split(".")[2])  # the request's acts name the token
         return Reader(official, "" if bearer else csrf_for(token))
 
     def log_in(self, registry: Registry, token: str) -> Official:

@@ -39,6 +39,7 @@ from ..schemas import (
     TargetCreate,
     TargetPublic,
     TargetStatusChange,
+    TokenIssue,
     TokenPublic,
 )
 
@@ -111,13 +112,19 @@ def deactivate_official(
 
 
 @router.post("/officials/{code}/tokens", status_code=201)
-def issue_token(code: str, registry: RegistryDep, official: OfficialDep) -> TokenPublic:
-    """Issue an API token to an official (admin). The token is shown in this response only."""
-    token = registry.issue_token(code, by=official.code)
+def issue_token(
+    code: str, registry: RegistryDep, official: OfficialDep, body: TokenIssue | None = None
+) -> TokenPublic:
+    """Issue an API token to an official (admin), living ``days`` (the policy's default
+    without a body). The token is shown in this response only."""
+    days, label = (body.days, body.label) if body else (None, None)
+    token = registry.issue_token(code, by=official.code, days=days, label=label)
+    token_id = token.split(".")[2]
     return TokenPublic(
         official=code,
-        token_id=token.split(".")[2],
+        token_id=token_id,
         token=token,
+        expires=registry.official(code).token_expires[token_id] or "",
         ledger_position=_position(registry),
     )
 
