@@ -42,6 +42,7 @@ from .routes import (
     trail,
     transparency,
 )
+from .session_cookie import session_key
 from .upload_gate import UploadGate
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
         UploadGate,
         authenticate=app.state.registry.authenticate,
         cookies={OFFICE.path: OFFICE.cookie},  # the registry office's import form
+        session_key=session_key(ledger),
     )
     app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)

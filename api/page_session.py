@@ -3,9 +3,12 @@
 
 The official pastes their bearer token once into the pages' login form; the service checks it
 (a live token of an active official whom the pages admit: ``admits``) and keeps it in the
-browser session as a cookie that is
+browser session as a cookie (``session_cookie.py``: the token with when the session began and
+was last used, under an HMAC only the service can make) that is
 
-- a session cookie (no expiry: gone when the browser closes; "退出登录" clears it at once),
+- a session cookie (no expiry: gone when the browser closes; "退出登录" clears it at once), and
+  a session that ends by itself 30 minutes after its last request or 12 hours after its login
+  (the login form then says "登录已超时，请重新登录"),
 - ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (never sent on a request another
   site starts), ``Path=`` the pages' own prefix (never sent to the other pages, the public
   column, the API or anything else the service serves), ``Secure`` when the page came over
@@ -39,7 +42,19 @@ from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from ledger.registry.tokens import TokenExpired
 
+from . import session_cookie
 from .problem_texts import domain_detail
+from .session_cookie import (
+    ABSOLUTE,
+    IDLE,
+    Refresh,
+    Session,
+    ended,
+    opened,
+    refresh,
+    sealed,
+    session_key,
+)
 
 _CSRF_LABEL = b"drawledger legal pages: csrf"
 
@@ -49,6 +64,8 @@ _CSRF_LABEL = b"drawledger legal pages: csrf"
 ENDED = {
     "expired": "您的令牌已过期，请向系统管理员申请新令牌后重新登录",
     "refused": "登录凭据无效或已吊销，请重新登录",
+    "idle": f"登录已超时，请重新登录（{IDLE // 60} 分钟内没有操作）",
+    "timeout": f"登录已超时，请重新登录（登录已满 {ABSOLUTE // 3600} 小时）",
 }
 
 
@@ -95,9 +112,7 @@ class PageSession:
         """The logged-in official (``LoginNeeded`` without a valid credential; Forbidden for
         an official the pages do not admit)."""
         bearer = _bearer(request)
-        token = bearer or request.cookies.get(self.cookie)
-        if not token:
-            raise LoginNeeded("请先登录", self)
+        token = bearer or self._session_token(request, registry)
         try:
             official = registry.authenticate(token)
         except Forbidden as e:
@@ -107,6 +122,25 @@ class PageSession:
         self.admits(official)
         act_with(official.code, token.split(".")[2])  # the request's acts name the token
         return Reader(official, "" if bearer else csrf_for(token))
+
+    def _session_token(self, request: Request, registry: Registry) -> str:
+        """The token of the request's session, which is then refreshed (``session_cookie``);
+        ``LoginNeeded`` without one, or for one forged, idle for ``IDLE`` or begun ``ABSOLUTE``
+        ago (saying which)."""
+        value = request.cookies.get(self.cookie)
+        if not value:
+            raise LoginNeeded("请先登录", self)
+        key = session_key(registry.app)
+        session = opened(key, self.cookie, value)
+        if session is None:
+            raise LoginNeeded(ENDED["refused"], self, "refused")
+        at = session_cookie.now()
+        why = ended(session, at)
+        if why is not None:
+            raise LoginNeeded(ENDED[why], self, why)
+        kept = sealed(key, self.cookie, session._replace(seen=at))
+        refresh(request.scope, self.cookie, kept, self.path, request.url.scheme == "https")
+        return session.token
 
     def log_in(self, registry: Registry, token: str) -> Official:
         """The official ``token`` authenticates, if the pages admit them (Forbidden
@@ -132,7 +166,7 @@ class PageSession:
         except Forbidden as e:
             return refused(domain_detail("forbidden", str(e)))  # Chinese, never English alone
         response = RedirectResponse(self.inside(next), status_code=303)
-        self.keep(response, request, token)
+        self.keep(response, request, registry, token)
         return response
 
     def logged_out(self, request: Request, reader: Reader, csrf: str | None) -> Response:
@@ -143,11 +177,13 @@ class PageSession:
         self.forget(response)
         return response
 
-    def keep(self, response: Response, request: Request, token: str) -> None:
-        """Keep ``token`` in the browser session (the cookie described above)."""
+    def keep(self, response: Response, request: Request, registry: Registry, token: str) -> None:
+        """Keep ``token`` in a new browser session (the cookie described above)."""
+        at = session_cookie.now()
+        session = Session(token.strip(), at, at)
         response.set_cookie(
             self.cookie,
-            token.strip(),
+            sealed(session_key(registry.app), self.cookie, session),
             path=self.path,
             httponly=True,
             samesite="strict",
@@ -195,6 +231,11 @@ class PageSession:
 def install(app: FastAPI) -> None:
     """Send a browser without a valid credential on any of the pages to their login form
     (its cookie cleared), back to the page it asked for once logged in."""
+
+    if getattr(app.state, "page_sessions", False):
+        return  # installed by the other pages already
+    app.state.page_sessions = True
+    app.add_middleware(Refresh)  # a session's cookie set again with each request's time
 
     @app.exception_handler(LoginNeeded)
     async def _login(request: Request, e: LoginNeeded) -> Response:

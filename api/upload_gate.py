@@ -12,7 +12,9 @@ cosignature), so they are left to the routes.
 
 A page of the service's own that takes an upload (the registry office's import form,
 ``api/office``) carries the token in its session cookie instead of the header: ``cookies``
-names, by path prefix, the cookie the gate reads there when the header is absent.
+names, by path prefix, the cookie the gate reads there when the header is absent (a session
+cookie sealed with ``session_key``: one that does not open is no token; whether the session is
+over is for the route to say).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ledger.errors import Forbidden
 
 from .body_limit import is_upload
 from .errors import detail_of, problem, store_failure_problem
+from .session_cookie import opened
 
 
 class UploadGate:
@@ -37,10 +40,12 @@ class UploadGate:
         app: ASGIApp,
         authenticate: Callable[[str], object],
         cookies: Mapping[str, str] | None = None,
+        session_key: bytes = b"",
     ) -> None:
         self.app = app
         self.authenticate = authenticate
         self.cookies = dict(cookies or {})  # path prefix -> the session cookie read there
+        self.session_key = session_key  # what seals those cookies (``session_cookie.py``)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_upload(_header(scope, b"content-type")):
@@ -76,7 +81,8 @@ class UploadGate:
                     jar.load(_header(scope, b"cookie"))
                 except Exception:  # a malformed Cookie header: no session
                     return ""
-                return jar[name].value if name in jar else ""
+                session = opened(self.session_key, name, jar[name].value) if name in jar else None
+                return session.token if session is not None else ""
         return ""
 
 
