@@ -43,6 +43,7 @@ from ledger.registry.service import Registry
 from ledger.registry.tokens import TokenExpired
 
 from . import session_cookie
+from .login_throttle import LoginThrottle, TooManyFailures, address_of
 from .problem_texts import domain_detail
 from .session_cookie import (
     ABSOLUTE,
@@ -114,7 +115,12 @@ class PageSession:
         bearer = _bearer(request)
         token = bearer or self._session_token(request, registry)
         try:
-            official = registry.authenticate(token)
+            if bearer:  # a bearer token is a login each time: the throttle counts refusals
+                official = _throttle(request).authenticate(
+                    address_of(request.client), registry.authenticate, token
+                )
+            else:
+                official = registry.authenticate(token)
         except Forbidden as e:
             why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
             ended = "expired" if isinstance(e, TokenExpired) else "refused"
@@ -142,11 +148,13 @@ class PageSession:
         refresh(request.scope, self.cookie, kept, self.path, request.url.scheme == "https")
         return session.token
 
-    def log_in(self, registry: Registry, token: str) -> Official:
+    def log_in(self, request: Request, registry: Registry, token: str) -> Official:
         """The official ``token`` authenticates, if the pages admit them (Forbidden
-        otherwise, saying why)."""
-        official = registry.authenticate(token.strip())
-        self.admits(official)
+        otherwise, saying why); a refused token is counted by the login throttle
+        (TooManyFailures while the request's address is held back)."""
+        address = address_of(request.client)
+        official = _throttle(request).authenticate(address, registry.authenticate, token.strip())
+        self.admits(official)  # a good token of an official the pages are not for: no guess
         return official
 
     def logged_in(
@@ -162,7 +170,12 @@ class PageSession:
         the form again saying why in Chinese. The form must come from the service's pages."""
         self.same_origin(request)
         try:
-            self.log_in(registry, token)
+            self.log_in(request, registry, token)
+        except TooManyFailures as e:  # the form again, saying when to retry: 429
+            held = refused(domain_detail("too_many_failures", str(e)))
+            held.status_code = 429
+            held.headers["Retry-After"] = str(e.retry_after)
+            return held
         except Forbidden as e:
             return refused(domain_detail("forbidden", str(e)))  # Chinese, never English alone
         response = RedirectResponse(self.inside(next), status_code=303)
@@ -226,6 +239,12 @@ class PageSession:
         """Where to go after logging in: one of these pages, never another site."""
         inside = target.startswith(self.path) and "//" not in target
         return target if inside else self.path
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    """The service's login throttle (``login_throttle.py``)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
 
 
 def install(app: FastAPI) -> None:

@@ -7,9 +7,10 @@ are new events carrying their reason and source: nothing recorded is ever edited
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
 from ledger.registry.targets import target_id_of
 
@@ -44,6 +45,7 @@ from ..schemas import (
 )
 
 router = APIRouter(tags=["registry"])
+NO_TOKEN_OPTIONS = TokenIssue(days=None, label=None)  # a token issue without a body
 
 
 def _position(registry: RegistryDep) -> int:
@@ -113,12 +115,14 @@ def deactivate_official(
 
 @router.post("/officials/{code}/tokens", status_code=201)
 def issue_token(
-    code: str, registry: RegistryDep, official: OfficialDep, body: TokenIssue | None = None
+    code: str,
+    registry: RegistryDep,
+    official: OfficialDep,
+    body: Annotated[TokenIssue, Body()] = NO_TOKEN_OPTIONS,
 ) -> TokenPublic:
     """Issue an API token to an official (admin), living ``days`` (the policy's default
     without a body). The token is shown in this response only."""
-    days, label = (body.days, body.label) if body else (None, None)
-    token = registry.issue_token(code, by=official.code, days=days, label=label)
+    token = registry.issue_token(code, by=official.code, days=body.days, label=body.label)
     token_id = token.split(".")[2]
     return TokenPublic(
         official=code,

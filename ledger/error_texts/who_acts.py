@@ -43,6 +43,10 @@ WHO_ACTS: list[tuple[str, str]] = [
     ),
     (r"not a drawledger token", "不是本系统的访问令牌"),
     (r"unknown token", "未知的访问令牌"),
+    (
+        r"too many refused tokens from this address: try again in (?P<n>\d+) s",
+        "该地址登录失败（访问令牌被拒绝）次数过多，请 {n} 秒后再试",
+    ),
     (r"unknown or revoked token", "访问令牌未知或已吊销"),
     (r"official (?P<code>\S+) is deactivated and may not act", "工作人员 {code} 已停用，不得办理"),
     (r"official (?P<code>\S+) is deactivated", "工作人员 {code} 已停用"),

@@ -40,6 +40,12 @@ class TokenExpired(Forbidden):
     """A token past its expiry: refused like a revoked one (403), naming when it expired."""
 
 
+class UnknownToken(Forbidden):
+    """Not a token the ledger issued, or one revoked (403): what a guess gets, which the
+    service's login throttle counts (a genuine token expired, or of a deactivated official, is
+    refused with plain Forbidden or ``TokenExpired``, and not counted)."""
+
+
 def clock() -> datetime:
     """Now, as tokens are judged (a test moves it on to see a token expire)."""
     return datetime.now(UTC)
@@ -103,15 +109,15 @@ def authenticate(app: LedgerApp, token: str, now: datetime | None = None) -> Off
     official is deactivated; ``TokenExpired`` (Forbidden) if its expiry is past at ``now``."""
     parts = token.split(".")
     if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
-        raise Forbidden("not a drawledger token")
+        raise UnknownToken("not a drawledger token")
     try:
         code = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
         official: Official = app.get(official_id(code), Official, named=code)
     except (ValueError, NotFound):
-        raise Forbidden("unknown token") from None
+        raise UnknownToken("unknown token") from None
     stored = official.tokens.get(parts[2])
     if stored is None or not hmac.compare_digest(stored, token_hash(token)):
-        raise Forbidden("unknown or revoked token")
+        raise UnknownToken("unknown or revoked token")
     if not official.active:
         raise Forbidden(f"official {official.code} is deactivated")
     expires = official.token_expires.get(parts[2])
@@ -128,6 +134,7 @@ __all__ = [
     "MAX_DAYS",
     "TOKEN_PREFIX",
     "TokenExpired",
+    "UnknownToken",
     "authenticate",
     "china_day",
     "issue",
