@@ -421,6 +421,8 @@ trail_acts = Table(
     Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
     Column("payload", JSON, nullable=False),
     Column("token", String(32)),  # the id of the API token the act was done with, if any
+    Column("on_request_of", _CODE),  # the operator's: the official whose written request
+    Column("request", Text),  # and the request (docs/FORMAT.md, the envelope's actor)
     Index("ix_trail_acts_record", "aggregate_id", "position"),  # a record's acts, its step
 )
 

@@ -83,6 +83,8 @@ _ACT_COLUMNS = (
     "leaf_hash",
     "payload",
     "token",
+    "on_request_of",
+    "request",
 )
 _RECORD_COLUMNS = ("id", "kind", "division", "year", "created_position", "created_at", "links")
 assert tuple(t.trail_acts.c.keys()) == _ACT_COLUMNS
@@ -95,7 +97,8 @@ Link = tuple[str, str]
 class TrailProjection(Projection):
     name = "trail"
     version = 3  # 2: on SQLite, an act's position is its rowid and the links are their key;
-    # 3: each act's token, and every token issued (trail_tokens)
+    # 3: each act's token and the operator's written request (its actor whole, as signed), and
+    # every token issued (trail_tokens)
     tables: ClassVar[tuple[Table, ...]] = (
         t.trail_acts,
         t.trail_tokens,
@@ -148,6 +151,8 @@ class TrailProjection(Projection):
                 leaf.hex(),
                 text,
                 actor.get("token"),
+                actor.get("on_request_of"),
+                actor.get("request"),
             ),
         )
         if type_name == "official.token_issued":

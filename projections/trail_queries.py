@@ -456,6 +456,8 @@ def _act(row: Any, touches: dict[str, list[str]], policy_version: str | None) ->
             "official": row.official,
             "role": row.role,
             "department": row.department,
+            **({"on_request_of": row.on_request_of} if row.on_request_of else {}),
+            **({"request": row.request} if row.request else {}),
             **({"token": row.token} if row.token else {}),
         },
         "policy_version": policy_version,

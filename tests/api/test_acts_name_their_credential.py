@@ -70,6 +70,9 @@ def test_the_cli_and_the_api_record_the_token_an_act_was_done_with(data, tmp_pat
             operator_act = next(app.records(topics=["official.registered"]))[0]
             page = client.get(f"/legal/acts/{operator_act}", headers=legal)
             assert "未写明" in page.text.split('id="credential">')[1].split("</td>")[0]
+            on_request = next(app.records(topics=["item.registered"]))[0]
+            probe = client.get(f"/legal/acts/{on_request}", headers=legal)
+            assert probe.status_code == 200, probe.text[:300]
     finally:
         service.state.read_models.close()
         app.close()
