@@ -95,3 +95,19 @@ def test_the_addresses_kept_are_bounded(monkeypatch):
     for n in range(1000):
         throttle.failed(f"10.1.{n // 256}.{n % 256}")
     assert len(throttle._seen) == 100
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_genuine_token_refused_as_expired_is_not_counted(service, data, monkeypatch):  # noqa: F811
+    """A forgotten script retrying its expired token does not hold back its office's address."""
+    from datetime import UTC, datetime, timedelta
+
+    from ledger.registry import tokens
+
+    expired = _registry(data).issue_token("legal-1", None, days=1)
+    later = datetime.now(UTC) + timedelta(days=2)
+    monkeypatch.setattr(tokens, "clock", lambda: later)
+    office = _client(service, GUESSER)
+    for _ in range(FAILURES + 2):
+        assert _login(office, expired).status_code == 403
+    assert _login(office, service["token"]).status_code == 303
