@@ -22,6 +22,7 @@ from ledger.registry.service import Registry
 from . import as_of, docs_pages, errors, openapi_errors
 from .body_limit import BodyLimit, BodyLimits
 from .legal.routes import install as install_legal_pages
+from .login_throttle import LoginThrottle
 from .office.acts import install as install_office_acts
 from .office.routes import OFFICE
 from .office.routes import install as install_office_pages
@@ -42,6 +43,7 @@ from .routes import (
     trail,
     transparency,
 )
+from .session_cookie import session_key
 from .upload_gate import UploadGate
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
         check_private(ledger.data_dir)  # refuses to serve a data directory others can read
     app.state.ledger = ledger
     app.state.registry = Registry(ledger)
+    app.state.login_throttle = LoginThrottle()  # refused tokens per address (in memory)
     app.state.draws = Draws(ledger)
     app.state.plans = Plans(ledger)
     app.state.inspections = Inspections(ledger)
@@ -115,6 +118,8 @@ def create_app(ledger: LedgerApp, limits: BodyLimits | None = None) -> FastAPI:
         UploadGate,
         authenticate=app.state.registry.authenticate,
         cookies={OFFICE.path: OFFICE.cookie},  # the registry office's import form
+        session_key=session_key(ledger),
+        throttle=app.state.login_throttle,
     )
     app.add_middleware(BodyLimit, limits=limits or BodyLimits())  # outermost: before any read
     app.include_router(transparency.router)

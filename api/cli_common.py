@@ -124,7 +124,7 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
     ledger's operator if the policy in force lets it record ``act``, on the written request
     of ``--on-request-of`` where one is needed (recorded in the actor). The CLI never acts in an
     official's name without that official's credential. Forbidden or BadInput otherwise."""
-    from ledger.actors import on_request
+    from ledger.actors import acting_with, on_request
     from ledger.errors import BadInput, Forbidden
     from ledger.registry.tokens import authenticate
     from verify.authority_rules import operator_refusal
@@ -139,7 +139,8 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
             raise Forbidden(f"the token given is official {official.code}'s, not {named}'s")
         if request or reference:
             raise BadInput("--on-request-of is for the operator's acts; an official acts in person")
-        yield official.code
+        with acting_with(official.code, token.split(".")[2]):  # the acts name the token
+            yield official.code
         return
     if named is not None:
         raise Forbidden(

@@ -132,16 +132,48 @@ def cmd_official_add(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from ledger.registry.service import Registry
+    from ledger.registry.tokens import china_day
 
     registry = Registry(open_ledger(args))
     with acting(args, registry.app, "token.manage") as by:
-        token = registry.issue_token(args.official, by)
+        token = registry.issue_token(args.official, by, days=args.days, label=args.label)
+    token_id = token.split(".")[2]
+    expires = registry.official(args.official).token_expires[token_id]
     print(token)
     print(
-        f"已向 {args.official} 签发访问令牌 {token.split('.')[2]}。令牌只显示这一次，"
-        "账本只保存其哈希：请立即妥善保存（遗失的令牌应吊销并重新签发）。",
+        f"已向 {args.official} 签发访问令牌 {token_id}，有效期至 {china_day(expires or '')}"
+        "（北京时间）。令牌只显示这一次，账本只保存其哈希：请立即妥善保存"
+        "（遗失的令牌应吊销并重新签发）。",
         file=sys.stderr,
     )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from ledger.mapper import format_time
+    from ledger.registry.tokens import china_day
+    from projections import open_read_models
+    from projections.credentials import tokens
+
+    read_models = open_read_models(open_ledger(args), attach=False)
+    try:
+        rows = tokens(read_models.engine, args.official)
+    finally:
+        read_models.close()
+    now = format_time(datetime.now(UTC))
+    for row in rows:
+        if row["expires_at"] is None:
+            life = "无有效期——请重新签发（no expiry — reissue）"
+        elif row["expires_at"] <= now:
+            life = f"已于 {china_day(row['expires_at'])} 过期"
+        else:
+            life = f"有效期至 {china_day(row['expires_at'])}"
+        issued = f"{china_day(row['issued_at'])} 由 {row['issued_by']} 签发"
+        fields = [row["official"], row["token_id"], row["label"] or "-", issued, life]
+        print("\t".join(fields if row["active"] else [*fields, "工作人员已停用"]))
+    print(f"共 {len(rows)} 个未吊销的令牌", file=sys.stderr)
     return 0
 
 
@@ -244,7 +276,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     a = actions.add_parser("issue", help="签发令牌（只显示一次，只保存哈希）")
     add_data_and_acting(a)
     a.add_argument("--official", required=True, help="工作人员代码")
+    a.add_argument(
+        "--days",
+        type=int,
+        help="有效期天数（默认取规则的 [tokens] default_days，90 天；至多 max_days，365 天）",
+    )
+    a.add_argument("--label", help="令牌标签，便于所有者区分，例如 办公室电脑（至多 32 个字符）")
     a.set_defaults(func=cmd_token_issue)
+    a = actions.add_parser(
+        "list",
+        help="列出未吊销的令牌：签发人、签发时间、标签、有效期；无有效期的旧令牌标为须重新签发",
+    )
+    a.add_argument("--data", required=True, help="账本的数据目录")
+    a.add_argument("--official", help="只列出该工作人员的令牌")
+    a.set_defaults(func=cmd_token_list)
     a = actions.add_parser("revoke", help="吊销令牌")
     add_data_and_acting(a)
     a.add_argument("--official", required=True, help="工作人员代码")

@@ -12,7 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from ledger.actors import act_with
 from ledger.application import LedgerApp
 from ledger.draws.joint import JointInspections
 from ledger.draws.service import Draws
@@ -31,6 +33,7 @@ from projections.queries import COUNTED_UP_TO, MAX_LIMIT
 from projections.trail_queries import Trails
 
 from .legal.session import LEGAL
+from .login_throttle import LoginThrottle, address_of
 from .page_session import Reader
 from .public_column.pages import Column
 
@@ -94,14 +97,25 @@ WitnessesDep = Annotated[Witnesses, Depends(get_witnesses)]
 # -- the acting official -------------------------------------------------------------------------
 
 
-def get_official(
+async def get_official(
+    request: Request,
     registry: RegistryDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Official:
-    """The official whose token authenticates the request (401 without one, 403 if revoked)."""
+    """The official whose token authenticates the request (401 without one, 403 if revoked or
+    expired, 429 from an address held back after too many refused tokens: ``login_throttle``);
+    the acts of the request name the token (``actors.act_with``). Async so that the credential
+    is set in the request's own context, which the route then runs in (a sync dependency runs
+    in a copy of it that the route never sees); the check itself reads the store, in a worker
+    thread."""
     if credentials is None:
         raise NotAuthenticated("this endpoint needs 'Authorization: Bearer <token>'")
-    return registry.authenticate(credentials.credentials)
+    token = credentials.credentials
+    throttle: LoginThrottle = request.app.state.login_throttle  # 429 after too many refusals
+    address = address_of(request.client)
+    official = await run_in_threadpool(throttle.authenticate, address, registry.authenticate, token)
+    act_with(official.code, token.split(".")[2])
+    return official
 
 
 OfficialDep = Annotated[Official, Depends(get_official)]

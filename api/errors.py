@@ -41,6 +41,7 @@ from projections.tracking import ReadModelMismatch
 from . import problem_texts
 from .as_of import AsOfNotSupported
 from .deps import NotAuthenticated
+from .login_throttle import TooManyFailures
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 # Chinese title and detail from ``api/problem_texts.py``).
 _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (NotAuthenticated, 401, "not_authenticated"),
+    (TooManyFailures, 429, "too_many_failures"),
     (ReadModelsBehind, 503, "read_models_behind"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
@@ -204,8 +206,9 @@ def install(app: FastAPI) -> None:
                 }
                 for p in exc.problems
             ]
-        if isinstance(exc, ReadModelsBehind):
-            extra = {"read_models_position": exc.at, "ledger_position": exc.head}
+        if isinstance(exc, ReadModelsBehind | TooManyFailures):
+            if isinstance(exc, ReadModelsBehind):
+                extra = {"read_models_position": exc.at, "ledger_position": exc.head}
             response = problem(status, code, detail_of(exc), **extra)
             response.headers["Retry-After"] = str(exc.retry_after)
             return answered(request, response)

@@ -7,7 +7,8 @@ as pages: docs/COLUMN.md):
 quoted — at most its first characters — and message). This adds to each operation the errors
 it can answer, and no other: 503 (the store unreachable, read-only or full, or the read models
 behind) everywhere; 422 where a parameter or the body can be wrong (a body, a query parameter, a
-path parameter other than a free-text code); 401 and 403 where it takes a token; 404 where a
+path parameter other than a free-text code); 401, 403 and 429 (an address held back after too
+many refused tokens: ``login_throttle.py``) where it takes a token; 404 where a
 path parameter names something (not one of a closed list, such as a registry's name), or the
 body or a parameter names a record that must exist (``NAMES_A_RECORD``); 409 for a command
 (POST, PUT, PATCH, DELETE) but those that can contradict nothing recorded (``NO_CONFLICT``); 413
@@ -66,6 +67,7 @@ REASONS = {
     404: "what it names does not exist (or not as of the position asked)",
     409: "it contradicts what is recorded, or another command overtook it",
     413: "the body is larger than the service's limit",
+    429: "too many refused tokens from the caller's address: held back for a while (Retry-After)",
     422: "a parameter or the body is not valid; each problem named",
     503: "the store is unreachable, read-only or full, or the read models are behind",
 }
@@ -110,7 +112,7 @@ def errors_of(method: str, operation: dict[str, Any], path: str = "") -> list[in
     """The error statuses an operation can answer (the rules in the module's text)."""
     codes = {503}
     if operation.get("security"):
-        codes |= {401, 403}
+        codes |= {401, 403, 429}
     parameters = operation.get("parameters", [])
     if "requestBody" in operation or any(
         p.get("in") == "query" or p.get("name") not in FREE_TEXT for p in parameters

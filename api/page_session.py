@@ -3,21 +3,26 @@
 
 The official pastes their bearer token once into the pages' login form; the service checks it
 (a live token of an active official whom the pages admit: ``admits``) and keeps it in the
-browser session as a cookie that is
+browser session as a cookie (``session_cookie.py``: the token with when the session began and
+was last used, under an HMAC only the service can make) that is
 
-- a session cookie (no expiry: gone when the browser closes; "退出登录" clears it at once),
+- a session cookie (no expiry: gone when the browser closes; "退出登录" clears it at once), and
+  a session that ends by itself 30 minutes after its last request or 12 hours after its login
+  (the login form then says "登录已超时，请重新登录"),
 - ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (never sent on a request another
   site starts), ``Path=`` the pages' own prefix (never sent to the other pages, the public
   column, the API or anything else the service serves), ``Secure`` when the page came over
   HTTPS.
 
-The token itself is checked on every request, so a revoked token or a deactivated official is
-out at the next click. Every POST under the prefix (log in, log out, make a dispute file,
-import a file) must come from the service's own pages: its ``Origin`` (or, without one, its
-``Referer``) must be the service's, and a logged-in POST carries a form field ``csrf`` derived
-from the token (HMAC-SHA-256 of it under a fixed label): another site can neither read nor
-compute it. A request carrying ``Authorization: Bearer`` instead of the cookie is read like any
-API call (the header is never sent by a browser on its own, so it needs no CSRF field).
+The token itself is checked on every request, so a revoked or expired token or a deactivated
+official is out at the next click; the acts a request records name the token they were done
+with (``actors.act_with``: the actor's ``token``). Every POST under the prefix (log in, log
+out, make a dispute file, import a file) must come from the service's own pages: its
+``Origin`` (or, without one, its ``Referer``) must be the service's, and a logged-in POST
+carries a form field ``csrf`` derived from the token (HMAC-SHA-256 of it under a fixed label):
+another site can neither read nor compute it. A request carrying ``Authorization: Bearer``
+instead of the cookie is read like any API call (the header is never sent by a browser on its
+own, so it needs no CSRF field).
 """
 
 from __future__ import annotations
@@ -31,22 +36,49 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
+from ledger.actors import act_with
 from ledger.errors import Forbidden
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
+from ledger.registry.tokens import TokenExpired
 
+from . import session_cookie
+from .login_throttle import LoginThrottle, TooManyFailures, address_of
 from .problem_texts import domain_detail
+from .session_cookie import (
+    ABSOLUTE,
+    IDLE,
+    Refresh,
+    Session,
+    ended,
+    opened,
+    refresh,
+    sealed,
+    session_key,
+)
 
 _CSRF_LABEL = b"drawledger legal pages: csrf"
 
 
-class LoginNeeded(Exception):
-    """No credential, or one that is no longer valid: the pages send the browser to log in."""
+# Why a session ended, as the login form says it (``?ended=CODE``: a code, never the text, so
+# that no link can put words of its own on the form).
+ENDED = {
+    "expired": "您的令牌已过期，请向系统管理员申请新令牌后重新登录",
+    "refused": "登录凭据无效或已吊销，请重新登录",
+    "idle": f"登录已超时，请重新登录（{IDLE // 60} 分钟内没有操作）",
+    "timeout": f"登录已超时，请重新登录（登录已满 {ABSOLUTE // 3600} 小时）",
+}
 
-    def __init__(self, why: str, pages: PageSession) -> None:
+
+class LoginNeeded(Exception):
+    """No credential, or one that is no longer valid: the pages send the browser to log in,
+    saying why (``ended``, a key of ``ENDED``) when a session ended."""
+
+    def __init__(self, why: str, pages: PageSession, ended: str | None = None) -> None:
         super().__init__(why)
         self.why = why
         self.pages = pages  # whose login form the browser is sent to
+        self.ended = ended
 
 
 @dataclass(frozen=True)
@@ -81,22 +113,48 @@ class PageSession:
         """The logged-in official (``LoginNeeded`` without a valid credential; Forbidden for
         an official the pages do not admit)."""
         bearer = _bearer(request)
-        token = bearer or request.cookies.get(self.cookie)
-        if not token:
-            raise LoginNeeded("请先登录", self)
+        token = bearer or self._session_token(request, registry)
         try:
-            official = registry.authenticate(token)
+            if bearer:  # a bearer token is a login each time: the throttle counts refusals
+                official = _throttle(request).authenticate(
+                    address_of(request.client), registry.authenticate, token
+                )
+            else:
+                official = registry.authenticate(token)
         except Forbidden as e:
             why = domain_detail("forbidden", str(e))  # Chinese, never the English alone
-            raise LoginNeeded(f"登录凭据无效或已注销，请重新登录（{why}）", self) from None
+            ended = "expired" if isinstance(e, TokenExpired) else "refused"
+            raise LoginNeeded(f"{ENDED[ended]}（{why}）", self, ended) from None
         self.admits(official)
+        act_with(official.code, token.split(".")[2])  # the request's acts name the token
         return Reader(official, "" if bearer else csrf_for(token))
 
-    def log_in(self, registry: Registry, token: str) -> Official:
+    def _session_token(self, request: Request, registry: Registry) -> str:
+        """The token of the request's session, which is then refreshed (``session_cookie``);
+        ``LoginNeeded`` without one, or for one forged, idle for ``IDLE`` or begun ``ABSOLUTE``
+        ago (saying which)."""
+        value = request.cookies.get(self.cookie)
+        if not value:
+            raise LoginNeeded("请先登录", self)
+        key = session_key(registry.app)
+        session = opened(key, self.cookie, value)
+        if session is None:
+            raise LoginNeeded(ENDED["refused"], self, "refused")
+        at = session_cookie.now()
+        why = ended(session, at)
+        if why is not None:
+            raise LoginNeeded(ENDED[why], self, why)
+        kept = sealed(key, self.cookie, session._replace(seen=at))
+        refresh(request.scope, self.cookie, kept, self.path, request.url.scheme == "https")
+        return session.token
+
+    def log_in(self, request: Request, registry: Registry, token: str) -> Official:
         """The official ``token`` authenticates, if the pages admit them (Forbidden
-        otherwise, saying why)."""
-        official = registry.authenticate(token.strip())
-        self.admits(official)
+        otherwise, saying why); a refused token is counted by the login throttle
+        (TooManyFailures while the request's address is held back)."""
+        address = address_of(request.client)
+        official = _throttle(request).authenticate(address, registry.authenticate, token.strip())
+        self.admits(official)  # a good token of an official the pages are not for: no guess
         return official
 
     def logged_in(
@@ -112,11 +170,16 @@ class PageSession:
         the form again saying why in Chinese. The form must come from the service's pages."""
         self.same_origin(request)
         try:
-            self.log_in(registry, token)
+            self.log_in(request, registry, token)
+        except TooManyFailures as e:  # the form again, saying when to retry: 429
+            held = refused(domain_detail("too_many_failures", str(e)))
+            held.status_code = 429
+            held.headers["Retry-After"] = str(e.retry_after)
+            return held
         except Forbidden as e:
             return refused(domain_detail("forbidden", str(e)))  # Chinese, never English alone
         response = RedirectResponse(self.inside(next), status_code=303)
-        self.keep(response, request, token)
+        self.keep(response, request, registry, token)
         return response
 
     def logged_out(self, request: Request, reader: Reader, csrf: str | None) -> Response:
@@ -127,11 +190,13 @@ class PageSession:
         self.forget(response)
         return response
 
-    def keep(self, response: Response, request: Request, token: str) -> None:
-        """Keep ``token`` in the browser session (the cookie described above)."""
+    def keep(self, response: Response, request: Request, registry: Registry, token: str) -> None:
+        """Keep ``token`` in a new browser session (the cookie described above)."""
+        at = session_cookie.now()
+        session = Session(token.strip(), at, at)
         response.set_cookie(
             self.cookie,
-            token.strip(),
+            sealed(session_key(registry.app), self.cookie, session),
             path=self.path,
             httponly=True,
             samesite="strict",
@@ -176,13 +241,25 @@ class PageSession:
         return target if inside else self.path
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    """The service's login throttle (``login_throttle.py``)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
 def install(app: FastAPI) -> None:
     """Send a browser without a valid credential on any of the pages to their login form
     (its cookie cleared), back to the page it asked for once logged in."""
 
+    if getattr(app.state, "page_sessions", False):
+        return  # installed by the other pages already
+    app.state.page_sessions = True
+    app.add_middleware(Refresh)  # a session's cookie set again with each request's time
+
     @app.exception_handler(LoginNeeded)
     async def _login(request: Request, e: LoginNeeded) -> Response:
-        target = urlencode({"next": request.url.path})
+        query = {"next": request.url.path, **({"ended": e.ended} if e.ended else {})}
+        target = urlencode(query)
         response = RedirectResponse(f"{e.pages.path}/login?{target}", status_code=303)
         e.pages.forget(response)
         return response

@@ -26,6 +26,7 @@ TYPE_PREFIX = "urn:drawledger:problem:"
 TITLES: dict[str, tuple[int, str]] = {
     "not_authenticated": (401, "未认证"),
     "forbidden": (403, "无权办理"),
+    "too_many_failures": (429, "登录失败次数过多"),
     "not_found": (404, "未找到"),
     "no_such_path": (404, "没有此地址"),
     "method_not_allowed": (405, "不支持此请求方法"),

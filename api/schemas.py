@@ -142,10 +142,24 @@ class RolesChange(Reason):
     division: str = Field(description="the official's division from now on")
 
 
+class TokenIssue(RequestBody):
+    days: int | None = Field(
+        None,
+        ge=1,
+        le=365,
+        description="the token's life in days (default: the policy's [tokens] default_days, "
+        "90; at most its max_days)",
+    )
+    label: str | None = Field(
+        None, max_length=32, description="the owner's name for the token, e.g. 办公室电脑"
+    )
+
+
 class TokenPublic(Recorded):
     official: str
     token_id: str = Field(description="the id under which the token can be revoked")
     token: str = Field(description="the bearer token: shown once, only its hash is kept")
+    expires: str = Field(description="UTC time from which the token no longer authenticates")
 
 
 # -- targets -------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ class Actor:
     # The operator's: the official on whose written request it acts, and that request.
     on_request_of: str | None = None
     request: str | None = None
+    # An official's: the id of the API token the act was done with (never its secret or hash);
+    # None for the operator, and for a service called with an official's code and no token.
+    token: str | None = None
 
     def __post_init__(self) -> None:
         if not self.official:
@@ -50,6 +53,8 @@ class Actor:
             actor["on_request_of"] = self.on_request_of
         if self.request:
             actor["request"] = self.request
+        if self.token:
+            actor["token"] = self.token
         return actor
 
     @classmethod
@@ -60,6 +65,7 @@ class Actor:
             data["department"],
             data.get("on_request_of"),
             data.get("request"),
+            data.get("token"),
         )
 
 
@@ -111,3 +117,32 @@ def on_request(request: Request | None) -> Iterator[None]:
         yield
     finally:
         _REQUEST.reset(token)
+
+
+# The credential the acts of this request or command are done with: (official's code, token id).
+_CREDENTIAL: ContextVar[tuple[str, str] | None] = ContextVar("credential", default=None)
+
+
+def act_with(official: str, token_id: str) -> None:
+    """The acts done from here on in this context are official ``official``'s with their token
+    ``token_id``: the actor they record names it (``credential_of``). Set where a request's
+    token is authenticated for acting (``api/deps.py``, the office pages): each HTTP request
+    runs in a context of its own, which ends with it."""
+    _CREDENTIAL.set((official, token_id))
+
+
+@contextmanager
+def acting_with(official: str, token_id: str) -> Iterator[None]:
+    """``act_with`` within this block only (a CLI command in a process that may run others)."""
+    token = _CREDENTIAL.set((official, token_id))
+    try:
+        yield
+    finally:
+        _CREDENTIAL.reset(token)
+
+
+def credential_of(official: str) -> str | None:
+    """The id of the token ``official`` acts with in this context, if they authenticated with
+    one here; None otherwise (another official's credential never names this one's acts)."""
+    credential = _CREDENTIAL.get()
+    return credential[1] if credential is not None and credential[0] == official else None

@@ -23,6 +23,7 @@ from .registry import inspectors, targets
 from .registry.officials import OFFICIAL_ROLES
 
 NATIONAL_MAX_WORKING_DAYS = 20  # results are public within 20 working days (national rule)
+MAX_TOKEN_DAYS = 365  # the longest life of an API token any policy allows (registry/tokens.py)
 
 _Check = Callable[[Any], str | None]  # a problem's message, or None when the value is good
 
@@ -117,6 +118,10 @@ SECTIONS: dict[str, dict[str, _Check]] = {
         "operator_on_request": _texts(OPERATOR_ACT_NAMES, empty=True),
         "manage_witnesses": _texts(OFFICIAL_ROLES),
     },
+    "tokens": {  # an API token's life in days (等保 2.0: credentials of limited life)
+        "default_days": _int(1, MAX_TOKEN_DAYS),
+        "max_days": _int(1, MAX_TOKEN_DAYS),
+    },
 }
 TOP_LEVEL = ("version", "source", "inferred", "calendar", "leaders", *SECTIONS)
 YEAR_KEYS = ("holidays", "workdays", "override", "source")
@@ -185,6 +190,7 @@ def _check_together(document: dict[str, Any], problem: Callable[[str, Any, str],
         (("plans", "coverage_cycle_years"), ("plans", "coverage_cycle_years_many_targets")),
         (("plans", "monthly_report_day"), ("plans", "monthly_upload_day")),
         (("plans", "annual_report_by"), ("plans", "annual_upload_by")),
+        (("tokens", "default_days"), ("tokens", "max_days")),
     ]
     for (s1, k1), (s2, k2) in pairs:
         first, second = value(s1, k1), value(s2, k2)

@@ -64,7 +64,8 @@ class DivisionsProjection(Projection):
 
 class OfficialsProjection(Projection):
     name = "officials"
-    version = 2  # 2: the roster inspector an official is bound to
+    version = 3  # 2: the roster inspector an official is bound to; 3: each token's issuer,
+    # expiry and label
     tables: ClassVar[tuple[Table, ...]] = (t.officials, t.official_roles, t.official_tokens)
     kinds = ("official",)
 
@@ -103,7 +104,15 @@ class OfficialsProjection(Projection):
         w.update(t.officials, {"id": entry_id(e)}, values)
 
     def _token_issued(self, w: Writer, e: Any, position: int) -> None:
-        row = {"official_id": entry_id(e), "token_id": e.token_id, "issued_at": event_time(e)}
+        row = {
+            "official_id": entry_id(e),
+            "token_id": e.token_id,
+            "issued_at": event_time(e),
+            "issued_position": position,
+            "issued_by": e.actor["official"],
+            "expires_at": e.expires,
+            "label": e.label,
+        }
         w.insert(t.official_tokens, row)
         w.update(t.officials, {"id": entry_id(e)}, touched(e, position))
 

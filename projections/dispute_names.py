@@ -70,10 +70,12 @@ class Names:
         return f"{name}（{code}）" if name else code
 
     def actor(self, actor: dict[str, Any]) -> str:
-        """Who acted: name (code), role, division."""
+        """Who acted: name (code), role, division, and the API token they acted with if the
+        record names one."""
         who = self.official(str(actor.get("official", "")))
         role = role_label(str(actor.get("role", "")))
-        return f"{who}，{role}，{self.division(str(actor.get('department', '')))}"
+        token = f"，以访问令牌 {actor['token']} 办理" if actor.get("token") else ""
+        return f"{who}，{role}，{self.division(str(actor.get('department', '')))}{token}"
 
 
 Events = list[tuple[int, int, SignedEvent]]

@@ -104,6 +104,11 @@ official_tokens = Table(
     Column("official_id", _ID, primary_key=True),
     Column("token_id", String(32), primary_key=True),
     Column("issued_at", _TIME, nullable=False),
+    Column("issued_position", BigInteger, nullable=False),
+    Column("issued_by", String(64), nullable=False),  # the actor's official ("drawledger")
+    Column("expires_at", _TIME),  # null: issued before tokens had a life ("reissue")
+    Column("label", String(64)),
+    Index("ix_rm_official_tokens_expires_at", "expires_at"),
 )
 
 # -- targets -----------------------------------------------------------------------------------
@@ -415,7 +420,23 @@ trail_acts = Table(
     Column("digest", String(64), nullable=False),  # SHA-256 of the signed envelope (FORMAT.md)
     Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
     Column("payload", JSON, nullable=False),
+    Column("token", String(32)),  # the id of the API token the act was done with, if any
+    Column("on_request_of", _CODE),  # the operator's: the official whose written request
+    Column("request", Text),  # and the request (docs/FORMAT.md, the envelope's actor)
     Index("ix_trail_acts_record", "aggregate_id", "position"),  # a record's acts, its step
+)
+
+# Every token ever issued, revoked ones too (rm_official_tokens forgets those): who issued it,
+# when and where, and until when it lived, for "acted with token X issued by Y on D".
+trail_tokens = Table(
+    "trail_tokens",
+    metadata,
+    Column("official_id", _ID, primary_key=True),
+    Column("token_id", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("time", _TIME, nullable=False),
+    Column("issued_by", _CODE, nullable=False),
+    Column("expires", _TIME),
 )
 
 # One row per entity an act touches, its own record's included: the trail of a target, draw,

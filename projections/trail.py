@@ -1,13 +1,15 @@
 """The responsibility trail (责任可追溯): every act of the log, who did it, and what it touched.
 
 One row per event (``trail_acts``): its position, time, type, record, the acting official with
-the role and department under which they acted, the event's digest (SHA-256 of its signed
-envelope, docs/FORMAT.md) and its leaf hash in the transparency log, and the payload (token
-hashes withheld, as in the registry history). One row per entity the act touches
-(``trail_links``): its own record, the targets, draws, directed records, inspections,
-publications, plans, inspectors, items and divisions it names, and what its record's creating
-event named — a result names neither the target nor the draw, its inspection's notice does, so
-every act on an inspection is in the trail of its target, its draw and its draw's plan. Policy
+the role and department under which they acted and the API token they acted with if the actor
+names one (every token issued is kept in ``trail_tokens``: who issued it, when, until when),
+the event's digest (SHA-256 of its signed envelope, docs/FORMAT.md) and its leaf hash in the
+transparency log, and the payload (token hashes withheld, as in the registry history). One row
+per entity the act touches (``trail_links``): its own record, the targets, draws, directed
+records, inspections, publications, plans, inspectors, items and divisions it names, and what
+its record's creating event named — a result names neither the target nor the draw, its
+inspection's notice does, so every act on an inspection is in the trail of its target, its draw
+and its draw's plan. Policy
 versions are kept with the position where each came into force (``trail_policies``): an act is
 under the last version at or before it; so are items' legal bases (``trail_legal_bases``).
 
@@ -80,6 +82,9 @@ _ACT_COLUMNS = (
     "digest",
     "leaf_hash",
     "payload",
+    "token",
+    "on_request_of",
+    "request",
 )
 _RECORD_COLUMNS = ("id", "kind", "division", "year", "created_position", "created_at", "links")
 assert tuple(t.trail_acts.c.keys()) == _ACT_COLUMNS
@@ -91,9 +96,12 @@ Link = tuple[str, str]
 
 class TrailProjection(Projection):
     name = "trail"
-    version = 2  # 2: on SQLite, an act's position is its rowid and the links are their key
+    version = 3  # 2: on SQLite, an act's position is its rowid and the links are their key;
+    # 3: each act's token and the operator's written request (its actor whole, as signed), and
+    # every token issued (trail_tokens)
     tables: ClassVar[tuple[Table, ...]] = (
         t.trail_acts,
+        t.trail_tokens,
         t.trail_links,
         t.trail_records,
         t.trail_policies,
@@ -142,8 +150,23 @@ class TrailProjection(Projection):
                 digest.hex(),
                 leaf.hex(),
                 text,
+                actor.get("token"),
+                actor.get("on_request_of"),
+                actor.get("request"),
             ),
         )
+        if type_name == "official.token_issued":
+            w.insert(
+                t.trail_tokens,
+                {
+                    "official_id": entry_id(e),
+                    "token_id": e.token_id,
+                    "position": position,
+                    "time": event_time(e),
+                    "issued_by": actor["official"],
+                    "expires": e.expires,
+                },
+            )
         for k, key in sorted(links):
             w.row(t.trail_links, (k, key, position))
         if type_name == "policy.set":

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, exists, select
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, Forbidden, NotFound
 from ledger.registry.authority import authorise, authorise_read, read_charge
-from ledger.registry.officials import Official
+from ledger.registry.officials import Official, official_id
 from verify.authority_rules import CROSS_DIVISION
 from verify.merkle import Levels, leaf_hash
 from verify.uscc import normalise
@@ -250,9 +250,11 @@ class Trails:
                 )
             ).all()
             bases = self._legal_bases(conn, touches)
+            issued = _issued(conn, rows)
         items = []
         for r in rows:
             act = _act(r, touches.get(r.position, {}), _version_at(versions, r.position))
+            act["credential"] = issued.get((r.official, r.token)) if r.token else None
             act["legal_basis"] = {
                 code: _basis_at(bases.get(code, []), r.position)
                 for code in act["touches"].get("item", [])
@@ -450,10 +452,44 @@ def _act(row: Any, touches: dict[str, list[str]], policy_version: str | None) ->
         "time": row.time,
         "type": row.type,
         "record": {"kind": row.kind, "id": row.aggregate_id, "version": row.version},
-        "actor": {"official": row.official, "role": row.role, "department": row.department},
+        "actor": {
+            "official": row.official,
+            "role": row.role,
+            "department": row.department,
+            **({"on_request_of": row.on_request_of} if row.on_request_of else {}),
+            **({"request": row.request} if row.request else {}),
+            **({"token": row.token} if row.token else {}),
+        },
         "policy_version": policy_version,
         "digest": row.digest,
         "leaf_hash": row.leaf_hash,
         "touches": touches,
         "payload": row.payload,
+    }
+
+
+def _issued(conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The tokens the acts of ``rows`` were done with, by (official, token id): its id, who
+    issued it, when and at which position, and its expiry (None: issued without one). A
+    token the log never issued to that official is absent (the verifier's finding)."""
+    named = {(r.official, r.token) for r in rows if r.token}
+    if not named:
+        return {}
+    k = t.trail_tokens.c
+    by_id = {str(official_id(code)): code for code, _ in named}
+    found = conn.execute(
+        select(k.official_id, k.token_id, k.position, k.time, k.issued_by, k.expires).where(
+            k.official_id.in_(by_id), k.token_id.in_({token for _, token in named})
+        )
+    ).all()
+    return {
+        (by_id[r.official_id], r.token_id): {
+            "token": r.token_id,
+            "issued_by": r.issued_by,
+            "issued_at": r.time,
+            "issued_position": r.position,
+            "expires": r.expires,
+        }
+        for r in found
+        if (by_id[r.official_id], r.token_id) in named
     }

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .authority_rules import EVENT_ACTS, INSPECTION, MOVED, NAMED, NEW
+from .credential_replay import token_facts
 from .registry_state import target_key
 
 # event type -> the payload member naming a verifier key the event introduces (docs/FORMAT.md,
@@ -23,9 +24,10 @@ KEY_INTRODUCTIONS: dict[str, str] = {
 
 
 # (official, role, department, what the payload says that the replay needs, what it says of
-# identities: an inspector's code and unit, a binding, the team present, who recorded; and the
-# official on whose written request the operator acted)
-Facts = tuple[Any, Any, Any, Any, Any, Any]
+# identities: an inspector's code and unit, a binding, the team present, who recorded; the
+# official on whose written request the operator acted; and the credential the act names: its
+# token id and the act's time, or None: ``credential_replay``)
+Facts = tuple[Any, Any, Any, Any, Any, Any, Any]
 
 
 def _division(p: dict[str, Any]) -> Any:
@@ -75,6 +77,8 @@ _EXTRACT["official.roles_changed"] = _official_roles
 _EXTRACT["policy.set"] = _policy
 _EXTRACT.update({kind: _key_named(member) for kind, member in KEY_INTRODUCTIONS.items()})
 _EXTRACT["ledger.key_revoked"] = lambda p: (p.get("key"), p.get("from_index"))
+_EXTRACT["official.token_issued"] = lambda p: token_facts("official.token_issued", p)
+_EXTRACT["official.token_revoked"] = lambda p: token_facts("official.token_revoked", p)
 _WITNESS_EVENTS = ("witness.added", "witness.removed")  # verify/witnesses.py: (key, time)
 
 
@@ -168,4 +172,5 @@ def facts(envelope: dict[str, Any]) -> Facts:
         extra,
         identity,
         actor.get("on_request_of"),
+        (actor["token"], envelope["time"]) if "token" in actor else None,
     )

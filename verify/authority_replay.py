@@ -22,7 +22,10 @@ before it (folded from the ``official.*`` events and each record's own events):
    it (``authority_rules.directed_refusal``, the rule the ledger enforces), as the item list and
    the registry stood then;
 6. four eyes: a plan is reviewed by none of the officials who drafted or amended it
-   (``authority_rules.PLAN_AUTHORING``), whatever roles they hold.
+   (``authority_rules.PLAN_AUTHORING``), whatever roles they hold;
+7. credentials: an act naming the API token it was done with (the actor's ``token``) names one
+   issued to its official, not revoked before it and not expired at its time; the operator
+   names none (``credential_replay``).
 
 A violation is a *finding* naming the event, separate from the integrity checks: a ledger can be
 intact (every signature, chain and checkpoint in order) and still record an act nobody was
@@ -66,6 +69,7 @@ from .authority_rules import (
     policy_setters,
     witness_managers,
 )
+from .credential_replay import TOKEN_EVENTS, Credentials
 from .identity_replay import (
     binding_problem,
     bound_move_problem,
@@ -134,14 +138,16 @@ class AuthorityReplay:
         self.report = AuthorityReport()
         self._log = AuthorityLog(rows)
         self._plan_authors: dict[AggregateKey, set[Any]] = {}  # who drafted or amended a plan
+        self._credentials = Credentials()  # every token issued (``credential_replay``)
 
     def add(self, position: int, kind: str, aggregate: AggregateKey, event_facts: Facts) -> None:
         """Judge one event; ``aggregate`` its id as written or already packed."""
         aggregate = packed(aggregate)
         report, log = self.report, self._log
-        official, role, department, extra, identity, request = event_facts
+        official, role, department, extra, identity, request, credential = event_facts
         acts, whose = EVENT_ACTS.get(kind, _NO_RULE)
-        if official == _OPERATOR[0] and role == _OPERATOR[1] and department == _OPERATOR[2]:
+        operator = official == _OPERATOR[0] and role == _OPERATOR[1] and department == _OPERATOR[2]
+        if operator:
             report.operator_acts.setdefault(kind, []).append(position)
             problem = _operator_problem(log, kind, acts, whose, aggregate, extra, request)
             if problem is None and kind in _IDENTITY_JUDGED:
@@ -188,11 +194,17 @@ class AuthorityReplay:
                 problem = problem or _directed_problem(log, kind, identity)
         if kind in _FOUR_EYES:
             problem = problem or self._four_eyes(kind, aggregate, official)
+        if credential is not None:  # the token the act names was live for its official then
+            problem = problem or self._credentials.problem(official, operator, credential)
         if problem is not None:
             actor = {"official": official, "role": role, "department": department}
             if request is not None:
                 actor["on_request_of"] = request
+            if credential is not None:
+                actor["token"] = credential[0]
             report.findings.append(Finding(position, kind, actor, *problem))
+        if kind in TOKEN_EVENTS:
+            self._credentials.apply(position, kind, log.codes.get(aggregate), extra)
         if (
             kind == "target.registered"
             and type(identity) is tuple

@@ -51,7 +51,7 @@ class Decoded(NamedTuple):
     decoded: bool = True
 
 
-_NO_FACTS: Facts = (None, None, None, None, None, None)
+_NO_FACTS: Facts = (None, None, None, None, None, None, None)
 
 
 def check_records(

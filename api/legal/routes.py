@@ -49,6 +49,7 @@ from ..deps import (
     RegistryDep,
     TrailsDep,
 )
+from ..page_session import ENDED
 from ..public_column.pages import china_time
 from ..routes.assessment import report as assessment_report
 from ..routes.disputes import archive
@@ -106,9 +107,14 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[_NOW])
-def login_page(request: Request, next: str = "/legal") -> HTMLResponse:
-    """The login form: paste an API token (``drawledger token issue``)."""
-    return _page(request, "login.html", next=LEGAL.inside(next), problem=None)
+def login_page(
+    request: Request, next: str = "/legal", ended: Annotated[str, Query(max_length=16)] = ""
+) -> HTMLResponse:
+    """The login form: paste an API token (``drawledger token issue``); saying why the
+    session ended, if it did (``page_session.ENDED``)."""
+    return _page(
+        request, "login.html", next=LEGAL.inside(next), problem=None, ended=ENDED.get(ended)
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)

@@ -27,7 +27,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
 
-from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -44,7 +44,7 @@ from .. import page_problems, page_session
 from ..as_of import AtDep, refuse_as_of
 from ..deps import PoliciesDep, RegistryDep
 from ..importing import export_bytes, import_file
-from ..page_session import PageSession, Reader
+from ..page_session import ENDED, PageSession, Reader
 from ..problem_texts import report_answer
 from ..public_column.pages import china_time
 from ..routes.exports import warning_headers
@@ -106,9 +106,14 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[_NOW])
-def login_page(request: Request, next: str = PATH) -> HTMLResponse:
-    """The login form: paste an API token (``drawledger token issue``)."""
-    return _page(request, "login.html", next=OFFICE.inside(next), problem=None)
+def login_page(
+    request: Request, next: str = PATH, ended: Annotated[str, Query(max_length=16)] = ""
+) -> HTMLResponse:
+    """The login form: paste an API token (``drawledger token issue``); saying why the
+    session ended, if it did (``page_session.ENDED``)."""
+    return _page(
+        request, "login.html", next=OFFICE.inside(next), problem=None, ended=ENDED.get(ended)
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 
 from ledger.registry.targets import target_id_of
 
@@ -39,6 +39,7 @@ from ..schemas import (
     TargetCreate,
     TargetPublic,
     TargetStatusChange,
+    TokenIssue,
     TokenPublic,
 )
 
@@ -47,6 +48,7 @@ router = APIRouter(tags=["registry"])
 TargetRef = Annotated[
     str, Path(min_length=1, max_length=200, description="the target's credit code, kind:code or id")
 ]
+NO_TOKEN_OPTIONS = TokenIssue(days=None, label=None)  # a token issue without a body
 
 
 def _position(registry: RegistryDep) -> int:
@@ -115,13 +117,21 @@ def deactivate_official(
 
 
 @router.post("/officials/{code}/tokens", status_code=201)
-def issue_token(code: str, registry: RegistryDep, official: OfficialDep) -> TokenPublic:
-    """Issue an API token to an official (admin). The token is shown in this response only."""
-    token = registry.issue_token(code, by=official.code)
+def issue_token(
+    code: str,
+    registry: RegistryDep,
+    official: OfficialDep,
+    body: Annotated[TokenIssue, Body()] = NO_TOKEN_OPTIONS,
+) -> TokenPublic:
+    """Issue an API token to an official (admin), living ``days`` (the policy's default
+    without a body). The token is shown in this response only."""
+    token = registry.issue_token(code, by=official.code, days=body.days, label=body.label)
+    token_id = token.split(".")[2]
     return TokenPublic(
         official=code,
-        token_id=token.split(".")[2],
+        token_id=token_id,
         token=token,
+        expires=registry.official(code).token_expires[token_id] or "",
         ledger_position=_position(registry),
     )
 

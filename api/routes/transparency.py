@@ -12,6 +12,7 @@ from pydantic import Field
 from ledger.clock import clock_warnings
 from ledger.errors import BadInput, NotFound
 from ledger.witnesses import Witnesses
+from projections.credentials import token_warnings
 
 from ..answers import ConsistencyProof, Cosignature, Health, InclusionProof, WitnessList, documented
 from ..as_of import AtDep, refuse_as_of
@@ -155,7 +156,7 @@ def health(ledger: LedgerDep, policies: PoliciesDep, rm: ReadSideDep) -> dict[st
     """The service's state: how much is sealed, the sealer's last failure if it failed, how far
     the read models are behind the log (registry searches and the column answer 503 while they
     are far behind), and warnings that need a person (the working-day calendar running out
-    within 60 days)."""
+    within 60 days, the clock stepped back, live API tokens without an expiry)."""
     latest = ledger.sealer.latest()
     error = ledger.sealing.last_error
     read = rm.progress()
@@ -174,5 +175,7 @@ def health(ledger: LedgerDep, policies: PoliciesDep, rm: ReadSideDep) -> dict[st
         "sealed_position": latest.last_notification_id if latest else 0,
         "sealer_error": error,
         "sealer_last_round": ledger.sealing.last_round_at,
-        "warnings": policies.calendar_warnings() + clock_warnings(ledger),
+        "warnings": policies.calendar_warnings()
+        + clock_warnings(ledger)
+        + token_warnings(rm.engine),
     }

@@ -43,9 +43,28 @@ WHO_ACTS: list[tuple[str, str]] = [
     ),
     (r"not a drawledger token", "不是本系统的访问令牌"),
     (r"unknown token", "未知的访问令牌"),
+    (
+        r"too many refused tokens from this address: try again in (?P<n>\d+) s",
+        "该地址登录失败（访问令牌被拒绝）次数过多，请 {n} 秒后再试",
+    ),
     (r"unknown or revoked token", "访问令牌未知或已吊销"),
     (r"official (?P<code>\S+) is deactivated and may not act", "工作人员 {code} 已停用，不得办理"),
     (r"official (?P<code>\S+) is deactivated", "工作人员 {code} 已停用"),
+    (
+        r"token (?P<t>\S+) of official (?P<code>\S+) expired on (?P<d>.+) \(China time\): "
+        r"ask for a new one \(drawledger token issue\)",
+        "工作人员 {code} 的访问令牌 {t} 已于 {d}（北京时间）过期：请向管理员申请新令牌"
+        "（drawledger token issue）",
+    ),
+    (
+        r"--days (?P<n>-?\d+): a token lives from 1 to (?P<m>\d+) days "
+        r"\(the policy's tokens.max_days\)",
+        "--days {n}：令牌有效期须为 1 至 {m} 天（规则的 tokens.max_days）",
+    ),
+    (
+        r"--label (?P<l>.+): at most (?P<m>\d+) printable characters",
+        "--label {l}：令牌标签至多 {m} 个可打印字符",
+    ),
     (
         r"official (?P<code>\S+) \(roles: (?P<zh_roles>.*)\) may not (?P<zh_act>\S+): "
         r"it needs one of the roles (?P<zh_roles2>.+)",

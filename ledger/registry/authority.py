@@ -22,7 +22,7 @@ from verify.authority_rules import (
     role_for,
 )
 
-from ..actors import Actor, Requester, current_request, operator
+from ..actors import Actor, Requester, credential_of, current_request, operator
 from ..errors import Forbidden, NotFound
 from .officials import Official, official_id
 
@@ -77,7 +77,7 @@ def authorise(
     else:
         role = next((r for r in roles if r in official.roles), None)
     if role is not None:
-        return Actor(official.code, role, official.division)
+        return Actor(official.code, role, official.division, token=credential_of(official.code))
     if not any(r in official.roles for r in allowed):
         raise Forbidden(
             f"official {official.code} (roles: {', '.join(official.roles)}) may not {action}: "

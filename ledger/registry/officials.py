@@ -79,12 +79,19 @@ class Official(LedgerAggregate):
             official.inspector = self.inspector
 
     class TokenIssued(LedgerAggregate.Event):
+        """``expires``: the UTC time the token stops authenticating (``tokens.py``); a token
+        issued before tokens had a life has none and lives until revoked. ``label``: the
+        owner's name for it ("办公室电脑"), or null."""
+
         TOPIC = "official.token_issued"
         token_id: str
         token_hash: str
+        expires: str | None = None
+        label: str | None = None
 
         def apply(self, official: Official) -> None:
             official.tokens[self.token_id] = self.token_hash
+            official.token_expires[self.token_id] = self.expires
 
     class TokenRevoked(LedgerAggregate.Event):
         TOPIC = "official.token_revoked"
@@ -93,6 +100,7 @@ class Official(LedgerAggregate):
 
         def apply(self, official: Official) -> None:
             official.tokens.pop(self.token_id, None)
+            official.token_expires.pop(self.token_id, None)
 
     def __init__(self, code: str, name: str, division: str, roles: list[str]) -> None:
         self.code = code
@@ -100,7 +108,8 @@ class Official(LedgerAggregate):
         self.division = division
         self.roles = list(roles)
         self.active = True
-        self.tokens: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}  # token id -> SHA-256 of the token
+        self.token_expires: dict[str, str | None] = {}  # token id -> expiry (UTC), None: none
         self.inspector: str | None = None  # the roster inspector the official is bound to
 
     @classmethod
@@ -134,9 +143,23 @@ class Official(LedgerAggregate):
         self.check_active()
         self.trigger_event(self.BoundToInspector, inspector=inspector, reason=reason, actor=actor)
 
-    def issue_token(self, token_id: str, token_hash: str, actor: dict[str, Any]) -> None:
+    def issue_token(
+        self,
+        token_id: str,
+        token_hash: str,
+        expires: str,
+        label: str | None,
+        actor: dict[str, Any],
+    ) -> None:
         self.check_active()
-        self.trigger_event(self.TokenIssued, token_id=token_id, token_hash=token_hash, actor=actor)
+        self.trigger_event(
+            self.TokenIssued,
+            token_id=token_id,
+            token_hash=token_hash,
+            expires=expires,
+            label=label,
+            actor=actor,
+        )
 
     def revoke_token(self, token_id: str, reason: str, actor: dict[str, Any]) -> None:
         if token_id not in self.tokens:

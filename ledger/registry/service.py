@@ -109,15 +109,18 @@ class Registry:
 
     # -- tokens (tokens.py) --------------------------------------------------------------------
 
-    def issue_token(self, code: str, by: str | None) -> str:
-        """Issue an API token for an official; the token is returned once and stored hashed."""
-        return tokens.issue(self.app, code, by)
+    def issue_token(
+        self, code: str, by: str | None, *, days: int | None = None, label: str | None = None
+    ) -> str:
+        """Issue an API token for an official, living ``days`` (the policy's default if None),
+        with an optional ``label``; the token is returned once and stored hashed."""
+        return tokens.issue(self.app, code, by, days=days, label=label)
 
     def revoke_token(self, code: str, token_id: str, reason: str, by: str | None) -> None:
         tokens.revoke(self.app, code, token_id, reason, by)
 
     def authenticate(self, token: str) -> Official:
-        """The official a token was issued to; Forbidden if it is unknown or revoked."""
+        """The official a token was issued to; Forbidden if it is unknown, revoked or expired."""
         return tokens.authenticate(self.app, token)
 
     # -- imports (bulk.py) ---------------------------------------------------------------------

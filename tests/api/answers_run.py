@@ -1,6 +1,6 @@
 """A run of the whole API suite fails if an answer the OpenAPI description documents was got by
-no test (``openapi_coverage.never_answered``, leaving out 503 and 413, which any operation
-answers when the store fails or a body is too large).
+no test (``openapi_coverage.never_answered``, leaving out 503, 413 and 429, which any operation
+answers when the store fails, a body is too large or the caller's address is held back).
 
 The hooks live in ``tests/conftest.py`` (so that pytest-xdist's controller runs them too):
 ``pytest_configure`` names a file of answers for the run (``DRAWLEDGER_ANSWERS_RUN``, inherited

@@ -70,8 +70,13 @@ def test_the_officials_own_token_records_in_their_name(
     monkeypatch.setenv("DRAWLEDGER_TOKEN", token)
     args = ["import", "targets", _targets(tmp_path), "--data", data, "--as", "clerk-gqc"]
     assert drawledger(args) == 0, capsys.readouterr()
-    assert _actors(data, "target.registered") == [
-        {"official": "clerk-gqc", "role": "clerk", "department": "gqc"}
+    assert _actors(data, "target.registered") == [  # naming the credential it was done with
+        {
+            "official": "clerk-gqc",
+            "role": "clerk",
+            "department": "gqc",
+            "token": token.split(".")[2],
+        }
     ]
 
 

@@ -89,7 +89,9 @@ def test_the_admin_records_the_2027_table_and_the_policy_is_read_as_of_before_it
         before + 1,
         "2027年部分节假日安排",
     )
-    assert now["set_by"] == {"official": ADMIN, "role": "admin", "department": "bgs"}
+    token_id = world["admin"]["Authorization"].split(".")[2]  # the credential it was set with
+    admin = {"official": ADMIN, "role": "admin", "department": "bgs", "token": token_id}
+    assert now["set_by"] == admin
     assert now["warnings"] == []  # the calendar now knows 2027
     then = client.get("/policy", params={"as_of": before}).json()
     assert (then["version"], then["as_of"]) == (DEMO, before)

@@ -63,7 +63,16 @@ def test_officials_token_ids_are_kept_but_never_their_hashes(world, read_models,
     hashes = list(registry.official("clerk-szc").tokens.values())
     assert hashes and all(h not in text_of(read_models.engine) for h in hashes)
     assert "token_hash" not in text_of(read_models.engine)
-    assert {c.name for c in official_tokens.columns} == {"official_id", "token_id", "issued_at"}
+    columns = {c.name for c in official_tokens.columns}
+    assert columns == {
+        "official_id",
+        "token_id",
+        "issued_at",
+        "issued_position",
+        "issued_by",
+        "expires_at",
+        "label",
+    }
 
 
 def test_a_store_down_for_many_rounds_is_logged_once_and_its_recovery_once(caplog, monkeypatch):

@@ -119,3 +119,16 @@ def resealed(bundle: EditableBundle, signer: SignerKey, edits: dict[int, dict[st
         sign_note(Checkpoint(origin, n, root_from_leaf_hashes(leaves[:n])).to_text(), [signer])
         for n in sizes
     ]
+
+
+def last_of(bundle: EditableBundle, kind: str) -> int:
+    """The position (leaf) of the bundle's last event of type ``kind``."""
+    return max(i for i in range(len(bundle.events)) if bundle.envelope(i)["type"] == kind)
+
+
+def verified(run_verify: Any, directory: Any, bundle: EditableBundle, key: SignerKey) -> Any:
+    """``run_verify`` of ``bundle`` written to ``directory``, anchored on ``key``: (status,
+    report)."""
+    path = directory / "edited.bundle"
+    path.write_bytes(bundle.to_bytes())
+    return run_verify(path, "--key", str(key.verifier))

@@ -5,7 +5,6 @@ event (issue 11, part 2)."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from ledger.storage import persistence_env
 from tests.ledger.test_draws import run_draw
 from verify.keys import SignerKey
 
-from .bundle_edits import EditableBundle, resealed
+from .bundle_edits import EditableBundle, last_of, resealed, verified
 from .conftest import ORIGIN
 
 TODAY = date(2026, 11, 25)
@@ -75,14 +74,8 @@ def _bundle(history: tuple[SignerKey, bytes, dict[str, Any]]) -> EditableBundle:
     return EditableBundle.from_bytes(history[1])
 
 
-def _last(bundle: EditableBundle, kind: str) -> int:
-    return max(i for i in range(len(bundle.events)) if bundle.envelope(i)["type"] == kind)
-
-
-def _verify(run_verify: Any, tmp_path: Path, bundle: EditableBundle, key: SignerKey) -> Any:
-    path = tmp_path / "edited.bundle"
-    path.write_bytes(bundle.to_bytes())
-    return run_verify(path, "--key", str(key.verifier))
+_last = last_of
+_verify = verified
 
 
 def test_the_untouched_bundle_keeps_the_identity_rules(history, run_verify, tmp_path):

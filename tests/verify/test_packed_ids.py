@@ -90,7 +90,7 @@ def test_heads_sharing_rows_with_a_column_answer_as_a_dict():
 
 
 def _decoded(aggregate: str, version: int, prev: bytes | None, digest: bytes) -> Decoded:
-    facts = ("clerk-1", "clerk", "szc", "szc", None, None)
+    facts = ("clerk-1", "clerk", "szc", "szc", None, None, None)
     return Decoded(
         "target.updated", aggregate, version, prev.hex() if prev else None, digest, b"k", facts
     )
@@ -131,17 +131,17 @@ def _acts(*events: tuple[str, str, Any, Any]) -> list[tuple[int, str, str, Any]]
             0,
             "official.registered",
             "o-s",
-            ("admin", "admin", "szc", ("clerk-s", "szc", ["clerk"]), None, None),
+            ("admin", "admin", "szc", ("clerk-s", "szc", ["clerk"]), None, None, None),
         ),
         (
             1,
             "official.registered",
             "o-j",
-            ("admin", "admin", "szc", ("clerk-j", "jcc", ["clerk"]), None, None),
+            ("admin", "admin", "szc", ("clerk-j", "jcc", ["clerk"]), None, None, None),
         ),
     ]  # fmt: skip  (their registration is not what is judged here: findings from 2 on)
     for n, (kind, aggregate, by, extra) in enumerate(events, start=2):
-        out.append((n, kind, aggregate, (*official[by], extra, None, None)))
+        out.append((n, kind, aggregate, (*official[by], extra, None, None, None)))
     return out
 
 

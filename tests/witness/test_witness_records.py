@@ -129,16 +129,16 @@ def test_the_verifier_finds_a_witness_added_by_a_role_the_policy_does_not_name(w
                 0,
                 "official.registered",
                 "o1",
-                (*operator, ("bgs-clerk", "bgs", ["clerk"]), None, None),
+                (*operator, ("bgs-clerk", "bgs", ["clerk"]), None, None, None),
             ),
             (
                 1,
                 "official.registered",
                 "o2",
-                (*operator, ("bgs-admin", "bgs", ["admin"]), None, None),
+                (*operator, ("bgs-admin", "bgs", ["admin"]), None, None, None),
             ),
-            (2, "witness.added", "w1", ("bgs-clerk", "clerk", "bgs", key_and_time, None, None)),
-            (3, "witness.added", "w2", ("bgs-admin", "admin", "bgs", key_and_time, None, None)),
+            (2, "witness.added", "w1", ("bgs-clerk", "clerk", "bgs", key_and_time, *(None,) * 3)),
+            (3, "witness.added", "w2", ("bgs-admin", "admin", "bgs", key_and_time, *(None,) * 3)),
         ]
     )
 

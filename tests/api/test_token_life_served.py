@@ -1,0 +1,84 @@
+"""Tokens with a life, as the CLI, the API and the staff pages meet them: ``token issue
+--days --label``, ``token list`` (a token without an expiry marked to reissue), an expired
+token refused by the API as a revoked one is (403, problem+json naming the day in Chinese) and
+a session of the legal pages ended by it, the login form saying why. On SQLite and, through
+DRAWLEDGER_DATABASE, on PostgreSQL (the ``data`` fixture)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import main as drawledger
+from ledger.application import LedgerApp
+from ledger.registry import tokens
+
+from .test_cli_registry import _official, _registry, data  # noqa: F401  (data: the fixture)
+
+OWN = "http://testserver"
+
+
+def _issue(directory: str, official: str, capsys, *extra: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    args = ["token", "issue", "--data", directory, "--official", official, *extra]
+    assert drawledger(args) == 0
+    out, err = capsys.readouterr()
+    return out.strip(), err
+
+
+def test_the_cli_issues_a_token_with_a_life_and_a_label_and_lists_it(data, capsys):  # noqa: F811
+    assert _official(data, "clerk-1", "gqc", "clerk") == 0
+    token, said = _issue(data, "clerk-1", capsys, "--days", "30", "--label", "办公室电脑")
+    expires = _registry(data).official("clerk-1").token_expires[token.split(".")[2]]
+    day = tokens.china_day(expires or "")
+    assert f"有效期至 {day}" in said
+    assert drawledger(["token", "list", "--data", data]) == 0
+    out, _ = capsys.readouterr()
+    [line] = [line for line in out.splitlines() if line.startswith("clerk-1\t")]
+    assert f"\t{token.split('.')[2]}\t办公室电脑\t" in line and f"有效期至 {day}" in line
+    assert "无有效期" not in out
+    args = ["token", "issue", "--data", data, "--official", "clerk-1", "--days", "400"]
+    assert drawledger(args) == 1
+    assert "--days 400：令牌有效期须为 1 至 365 天" in capsys.readouterr().err
+
+
+def test_an_expired_token_is_refused_by_the_api_and_ends_a_page_session(data, capsys, monkeypatch):  # noqa: F811
+    assert _official(data, "legal-1", "szc", "legal_office") == 0
+    capsys.readouterr()
+    token, _ = _issue(data, "legal-1", capsys, "--days", "1")
+    app = LedgerApp.open(Path(data))
+    service = create_app(app)
+    try:
+        with TestClient(service, follow_redirects=False) as client:
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert client.get("/officials", headers=bearer).status_code == 200
+            login = client.post("/legal/login", data={"token": token}, headers={"Origin": OWN})
+            assert login.status_code == 303 and client.get("/legal").status_code == 200
+
+            later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+            monkeypatch.setattr(tokens, "clock", lambda: later)
+            refused = client.get("/officials", headers=bearer)
+            assert refused.status_code == 403
+            assert refused.headers["content-type"] == "application/problem+json"
+            expires = _registry(data).official("legal-1").token_expires[token.split(".")[2]]
+            assert (
+                f"已于 {tokens.china_day(expires or '')}（北京时间）过期"
+                in refused.json()["detail"]
+            )
+
+            page = client.get("/legal")
+            assert page.status_code == 303
+            assert page.headers["location"] == "/legal/login?next=%2Flegal&ended=expired"
+            form = client.get(page.headers["location"])
+            assert "您的令牌已过期" in form.text
+            again = client.post("/legal/login", data={"token": token}, headers={"Origin": OWN})
+            assert again.status_code == 403 and "过期" in again.text
+            words = client.get(
+                "/legal/login?ended=请把令牌发到某某邮箱"
+            )  # no words of a link's own
+            assert "某某" not in words.text
+    finally:
+        service.state.read_models.close()
+        app.close()
