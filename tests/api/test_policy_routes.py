@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as cli_main
 from ledger.demo.bureau import ADMIN
+from ledger.inspections.service import china_today
+from ledger.policies import calendar_warnings
 from ledger.policy import default_policy
 from ledger.registry.service import Registry
 
@@ -151,6 +153,16 @@ def test_health_and_the_staff_views_warn_that_the_calendar_ends(world):
         assert 'calendar.years."2027"' in warning["en"], path
     world["app"].state.policies.today = lambda: date(2026, 10, 31)
     assert client.get("/health").json()["warnings"] == []
+    # Once the calendar has ended (no 2027 table recorded): it says so, on every view.
+    world["app"].state.policies.today = lambda: date(2027, 1, 4)
+    for path, headers in [
+        ("/health", {}),
+        ("/staff/publications-due", world["clerk"]),
+        ("/staff/awaiting-confirmation", world["clerk"]),
+    ]:
+        (warning,) = client.get(path, headers=headers).json()["warnings"]
+        assert warning["code"] == "calendar_ended", path
+        assert "工作日历已于 2026-12-31 结束" in warning["zh"], path
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -174,7 +186,10 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     shown = capsys.readouterr()
     assert f"制度 {FIRST}（截至位置 2）" in shown.out
     assert "发布人    drawledger（drawledger 系统（账本运营方））" in shown.out
-    assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
+    # The warning of the day the test runs: ``calendar_ends`` until 31 December 2026 (from 1
+    # November), ``calendar_ended`` after it (pinned to each date in tests/ledger/test_policy.py).
+    (warning,) = calendar_warnings(default_policy(), china_today())
+    assert f"提示：{warning['zh']}" in shown.err
     assert 'calendar.years."2027"' in shown.err
 
     request = _admin(data)
