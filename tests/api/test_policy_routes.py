@@ -266,7 +266,8 @@ def test_the_documented_2027_walk_keeps_what_the_policy_in_force_holds(tmp_path,
     # 1. the document in force, as TOML, and the warning on standard error
     assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
     shown = capsys.readouterr()
-    assert "工作日历只到 2026-12-31" in shown.err
+    (warning,) = calendar_warnings(in_force, china_today())  # the warning of the run's day
+    assert f"提示：{warning['zh']}" in shown.err and "2026-12-31" in warning["zh"]
     assert tomllib.loads(shown.out) == in_force
     assert shown.out.startswith("# 制度 changzhou-water-2018/2：")
     policy_2027 = tmp_path / "policy-2027.toml"
