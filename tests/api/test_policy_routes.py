@@ -289,11 +289,14 @@ def test_the_documented_2027_walk_keeps_what_the_policy_in_force_holds(tmp_path,
     # 3. recorded
     assert cli_main([*args, "--reason", "国务院办公厅 2027 年节假日安排"]) == 0
     assert "记录制度 changzhou-water-2018/3" in capsys.readouterr().out
-    # 4. no warning; the leaders and the source are as they were
+    # 4. no warning for 2027 (none at all until 2027-11-01, then 2028's); the leaders and the
+    # source are as they were
     assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
     shown = capsys.readouterr()
-    assert shown.err == ""
     now = tomllib.loads(shown.out)
+    expected = calendar_warnings(now, china_today())
+    assert shown.err == "".join(f"提示：{w['zh']}\n" for w in expected)
+    assert '[calendar.years."2027"]' not in shown.err
     assert now["leaders"] == {"leader-01": ["bgs"]}
     assert now["source"] == in_force["source"]
     assert now["calendar"]["years"]["2027"]["workdays"] == ["2027-01-09"]
