@@ -122,29 +122,72 @@ class Policies:
 
 
 def calendar_warnings(policy: dict[str, Any], today: date) -> list[dict[str, str]]:
-    """``[]``, or one warning saying up to which day working days are known, which year's table
-    to add and how."""
+    """``[]``, or one warning saying up to which day working days are known, which years'
+    tables to add and how: ``calendar_ends`` within ``WARN_DAYS`` of that day, ``calendar_ended``
+    once it has passed (publications whose deadline falls after it are refused now)."""
     known_until = WorkingCalendar.from_policy(policy).known_until()
     if today < known_until - timedelta(days=WARN_DAYS):
         return []
-    year = known_until.year + 1
+    years = missing_years(known_until, today)
+    tables = "、".join(f'[calendar.years."{y}"]' for y in years)
+    tables_en = ", ".join(f'[calendar.years."{y}"]' for y in years)
+    years_zh = "、".join(str(y) for y in years)
+    years_en = ", ".join(str(y) for y in years)
+    schedules = "schedules" if len(years) > 1 else "schedule"
+    if today <= known_until:
+        year = years[0]
+        return [
+            {
+                "code": "calendar_ends",
+                "known_until": known_until.isoformat(),
+                "year_to_add": str(year),
+                "years_to_add": years_en,
+                "zh": (
+                    f"工作日历只到 {known_until.isoformat()}：请按国务院办公厅公布的 {year} 年"
+                    f'部分节假日安排，在政策中增加 [calendar.years."{year}"]（holidays 放假日期、'
+                    "workdays 调休上班日期），用 drawledger policy set 记录新版本；否则截止日期"
+                    f"落在 {year} 年的公示将被拒绝（见 docs/POLICY.md）。"
+                ),
+                "en": (
+                    f"The working-day calendar ends on {known_until.isoformat()}: add the State "
+                    f'Council\'s {year} holiday schedule as [calendar.years."{year}"] (holidays, '
+                    f"and workdays for the weekend days worked) to the policy and record it with "
+                    f"'drawledger policy set'; until then every publication whose deadline falls "
+                    f"in {year} is refused (docs/POLICY.md)."
+                ),
+            }
+        ]
     return [
         {
-            "code": "calendar_ends",
+            "code": "calendar_ended",
             "known_until": known_until.isoformat(),
-            "year_to_add": str(year),
+            "year_to_add": str(years[0]),
+            "years_to_add": years_en,
             "zh": (
-                f"工作日历只到 {known_until.isoformat()}：请按国务院办公厅公布的 {year} 年"
-                f'部分节假日安排，在政策中增加 [calendar.years."{year}"]（holidays 放假日期、'
-                "workdays 调休上班日期），用 drawledger policy set 记录新版本；否则截止日期"
-                f"落在 {year} 年的公示将被拒绝（见 docs/POLICY.md）。"
+                f"工作日历已于 {known_until.isoformat()} 结束：截止日期在此之后的公示现在都被拒绝，"
+                "工作日和期限也无法计算。请按国务院办公厅公布的"
+                f" {years_zh} 年部分节假日安排，在政策中增加 {tables}（holidays 放假日期、"
+                "workdays 调休上班日期），用 drawledger policy set 记录新版本"
+                "（见 docs/POLICY.md）；记录后即可公示，已过截止日期的记为逾期。"
             ),
             "en": (
-                f"The working-day calendar ends on {known_until.isoformat()}: add the State "
-                f'Council\'s {year} holiday schedule as [calendar.years."{year}"] (holidays, '
-                f"and workdays for the weekend days worked) to the policy and record it with "
-                f"'drawledger policy set'; until then every publication whose deadline falls in "
-                f"{year} is refused (docs/POLICY.md)."
+                f"The working-day calendar ended on {known_until.isoformat()}: every publication "
+                "whose deadline falls after it is refused now, and working days after it cannot "
+                f"be counted. Add the State Council's {years_en} holiday {schedules} as "
+                f"{tables_en} (holidays, and workdays for the weekend days worked) to the policy "
+                "and record it with 'drawledger policy set' (docs/POLICY.md); then they can be "
+                "published, "
+                "those past their deadline as late."
             ),
         }
     ]
+
+
+def missing_years(known_until: date, today: date) -> list[int]:
+    """The years whose tables the calendar lacks up to ``today``'s: from the year after
+    ``known_until`` to today's year, and the next year too once today is within ``WARN_DAYS``
+    of its end (at least the year after ``known_until``)."""
+    last = max(today.year, known_until.year + 1)
+    if today >= date(today.year, 12, 31) - timedelta(days=WARN_DAYS):
+        last = max(last, today.year + 1)
+    return list(range(known_until.year + 1, last + 1))

@@ -3,7 +3,10 @@
 A result is due for publication once the party's confirmation (or refusal) is recorded; a
 penalty once it is decided. The deadline and the working days left are counted on the
 working-day calendar of the policy in force (``verify/workdays.py``); a year without a calendar
-is reported on the row (``calendar_error``) instead of a guessed count.
+is reported on the row (``calendar_error``) instead of a guessed count: a deadline in such a year
+is not given, and a deadline that is known while today lies beyond the calendar (a 2026 deadline
+read in 2027 before its table is recorded) is given, overdue if passed, without the working days
+left.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, select
 
+from ledger.error_texts import error_text
 from verify.results import publication_deadline
 from verify.workdays import UnknownYear, WorkingCalendar
 
@@ -60,16 +64,20 @@ def publications_due(
                 entry["start"] = start.isoformat()
                 try:
                     deadline, allowed = publication_deadline(start, policy)
-                    left = calendar.working_days_between(today, deadline)
                 except UnknownYear as e:
-                    entry.update(deadline=None, working_days_left=None, calendar_error=str(e))
+                    entry.update(deadline=None, working_days_left=None, **_calendar_error(e))
                     due.append(entry)
                     continue
-                entry.update(
-                    deadline=deadline.isoformat(),
-                    working_days_allowed=allowed,
-                    working_days_left=left,
-                )
+                entry.update(deadline=deadline.isoformat(), working_days_allowed=allowed)
+                try:
+                    entry["working_days_left"] = calendar.working_days_between(today, deadline)
+                except UnknownYear as e:  # a known deadline, today past the calendar's end
+                    entry.update(working_days_left=None, **_calendar_error(e))
                 (overdue if today > deadline else due).append(entry)
     key = lambda e: (e["deadline"] or "9999", e["id"])  # noqa: E731
     return {"due": sorted(due, key=key), "overdue": sorted(overdue, key=key)}
+
+
+def _calendar_error(e: UnknownYear) -> dict[str, str]:
+    """The row's ``calendar_error`` and its Chinese text (``calendar_error_zh``)."""
+    return {"calendar_error": str(e), "calendar_error_zh": error_text(str(e)) or str(e)}

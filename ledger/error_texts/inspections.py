@@ -84,7 +84,22 @@ INSPECTIONS: list[tuple[str, str]] = [
         r"correct or withdraw it instead",
         "检查 {i} 的{zh_channel}公示已存在（{k}）；请更正或撤回",
     ),
+    (
+        r"cannot count the publication deadline: (?P<e_t>.+); the result stays confirmed and "
+        r"is published once an administrator records that year's table with 'drawledger "
+        r"policy set' \(docs/POLICY.md\)",
+        "无法计算公示期限：{e_t}。结果仍为已确认，待系统管理员用 drawledger policy set 记录该年的"
+        "工作日表（见 docs/POLICY.md）后即可公示",
+    ),
     (r"cannot count the publication deadline: (?P<e_t>.+)", "无法计算公示期限：{e_t}"),
+    (
+        r"no working-day calendar for (?P<y>\d+): chinesecalendar (?P<v>\S+) does not know it "
+        r"and the policy has no override for it \(add \[calendar\.years\.\"\d+\"\] "
+        r"holidays = \[\.\.\.\], workdays = \[\.\.\.\]\)",
+        "没有 {y} 年的工作日历：chinesecalendar {v} 不含该年，现行制度也没有该年的表"
+        '（须按国务院办公厅 {y} 年部分节假日安排增加 [calendar.years."{y}"] 的 holidays 放假日期'
+        "和 workdays 调休上班日期）",
+    ),
     (
         r"cannot publish the result of inspection (?P<i>\S+): it is at step "
         r"'(?P<zh_step>[^']*)'; .+",

@@ -68,7 +68,11 @@ class Publishing:
         try:
             terms = publication_terms(start, today.isoformat(), policy)
         except UnknownYear as e:
-            raise Conflict(f"cannot count the publication deadline: {e}") from None
+            raise Conflict(
+                f"cannot count the publication deadline: {e}; the result stays confirmed and "
+                "is published once an administrator records that year's table with 'drawledger "
+                "policy set' (docs/POLICY.md)"
+            ) from None
         content = self.content(inspection, channel)
         facts = {
             "inspection": str(inspection.id),

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.cli import main as cli_main
 from ledger.demo.bureau import ADMIN
+from ledger.inspections.service import china_today
+from ledger.policies import calendar_warnings
 from ledger.policy import default_policy
 from ledger.registry.service import Registry
 
@@ -153,6 +155,16 @@ def test_health_and_the_staff_views_warn_that_the_calendar_ends(world):
         assert 'calendar.years."2027"' in warning["en"], path
     world["app"].state.policies.today = lambda: date(2026, 10, 31)
     assert client.get("/health").json()["warnings"] == []
+    # Once the calendar has ended (no 2027 table recorded): it says so, on every view.
+    world["app"].state.policies.today = lambda: date(2027, 1, 4)
+    for path, headers in [
+        ("/health", {}),
+        ("/staff/publications-due", world["clerk"]),
+        ("/staff/awaiting-confirmation", world["clerk"]),
+    ]:
+        (warning,) = client.get(path, headers=headers).json()["warnings"]
+        assert warning["code"] == "calendar_ended", path
+        assert "工作日历已于 2026-12-31 结束" in warning["zh"], path
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -176,7 +188,10 @@ def test_the_operator_shows_and_sets_the_policy_from_the_command_line(tmp_path, 
     shown = capsys.readouterr()
     assert f"制度 {FIRST}（截至位置 2）" in shown.out
     assert "发布人    drawledger（drawledger 系统（账本运营方））" in shown.out
-    assert "工作日历只到 2026-12-31" in shown.err  # today is within 60 days of its end
+    # The warning of the day the test runs: ``calendar_ends`` until 31 December 2026 (from 1
+    # November), ``calendar_ended`` after it (pinned to each date in tests/ledger/test_policy.py).
+    (warning,) = calendar_warnings(default_policy(), china_today())
+    assert f"提示：{warning['zh']}" in shown.err
     assert 'calendar.years."2027"' in shown.err
 
     request = _admin(data)
@@ -253,7 +268,8 @@ def test_the_documented_2027_walk_keeps_what_the_policy_in_force_holds(tmp_path,
     # 1. the document in force, as TOML, and the warning on standard error
     assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
     shown = capsys.readouterr()
-    assert "工作日历只到 2026-12-31" in shown.err
+    (warning,) = calendar_warnings(in_force, china_today())  # the warning of the run's day
+    assert f"提示：{warning['zh']}" in shown.err and "2026-12-31" in warning["zh"]
     assert tomllib.loads(shown.out) == in_force
     assert shown.out.startswith("# 制度 changzhou-water-2018/2：")
     policy_2027 = tmp_path / "policy-2027.toml"
@@ -275,11 +291,14 @@ def test_the_documented_2027_walk_keeps_what_the_policy_in_force_holds(tmp_path,
     # 3. recorded
     assert cli_main([*args, "--reason", "国务院办公厅 2027 年节假日安排"]) == 0
     assert "记录制度 changzhou-water-2018/3" in capsys.readouterr().out
-    # 4. no warning; the leaders and the source are as they were
+    # 4. no warning for 2027 (none at all until 2027-11-01, then 2028's); the leaders and the
+    # source are as they were
     assert cli_main(["policy", "show", "--data", str(data), "--toml"]) == 0
     shown = capsys.readouterr()
-    assert shown.err == ""
     now = tomllib.loads(shown.out)
+    expected = calendar_warnings(now, china_today())
+    assert shown.err == "".join(f"提示：{w['zh']}\n" for w in expected)
+    assert '[calendar.years."2027"]' not in shown.err
     assert now["leaders"] == {"leader-01": ["bgs"]}
     assert now["source"] == in_force["source"]
     assert now["calendar"]["years"]["2027"]["workdays"] == ["2027-01-09"]

@@ -350,6 +350,43 @@ def test_the_calendar_warning_shows_from_60_days_before_the_calendar_ends():
     assert calendar_warnings(policy, date(2026, 10, 31)) == []
 
 
+def test_once_the_calendar_has_ended_the_warning_says_so_and_names_every_missing_year():
+    policy = default_policy()
+    for today in (date(2027, 1, 1), date(2027, 1, 4), date(2027, 6, 15)):
+        (warning,) = calendar_warnings(policy, today)
+        assert (warning["code"], warning["known_until"]) == ("calendar_ended", "2026-12-31")
+        assert (warning["year_to_add"], warning["years_to_add"]) == ("2027", "2027")
+        assert "工作日历已于 2026-12-31 结束" in warning["zh"] and "现在都被拒绝" in warning["zh"]
+        for text in (warning["zh"], warning["en"]):
+            assert "drawledger policy set" in text and "docs/POLICY.md" in text
+            assert '[calendar.years."2027"]' in text and "2028" not in text
+    (warning,) = calendar_warnings(policy, date(2026, 12, 31))  # its last day: not ended yet
+    assert warning["code"] == "calendar_ends"
+    # Late in 2027 the next year is due too; in 2028 both are missing.
+    for today in (date(2027, 11, 15), date(2028, 2, 1)):
+        (warning,) = calendar_warnings(policy, today)
+        assert warning["years_to_add"] == "2027, 2028", today
+        assert '[calendar.years."2027"]、[calendar.years."2028"]' in warning["zh"]
+    # With 2027 recorded, February 2028 names 2028 alone.
+    (warning,) = calendar_warnings(with_2027(), date(2028, 2, 1))
+    assert (warning["code"], warning["years_to_add"]) == ("calendar_ended", "2028")
+
+
+def test_a_deadline_in_an_unknown_year_is_refused_in_chinese_naming_policy_set(
+    bureau, tmp_path, late_december
+):
+    from ledger.error_texts import error_text
+
+    inspection = _confirmed_on_23_december(bureau, tmp_path)
+    with pytest.raises(Conflict) as refused:
+        _publishing(bureau).publish(inspection, "results", "szc-clerk")
+    assert "'drawledger policy set' (docs/POLICY.md)" in str(refused.value)
+    zh = error_text(str(refused.value))
+    assert zh is not None and zh.startswith("无法计算公示期限：没有 2027 年的工作日历"), zh
+    assert "drawledger policy set" in zh and "docs/POLICY.md" in zh
+    assert "no working-day" not in zh
+
+
 def test_a_recorded_2027_table_moves_the_warning_to_the_end_of_2027():
     policy = with_2027()
     assert WorkingCalendar.from_policy(policy).known_until() == date(2027, 12, 31)

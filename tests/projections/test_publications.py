@@ -86,6 +86,17 @@ def test_the_staff_see_what_awaits_confirmation_what_is_due_and_what_is_overdue(
     assert unknown["deadline"] is None
     assert "no working-day calendar for 2027" in unknown["calendar_error"]
 
+    # Read in January 2027 before the 2027 table is recorded: the 2026 deadlines are known and
+    # passed, so both rows are overdue with their deadlines; only the working days since cannot
+    # be counted (said in Chinese too). The deadline in 2027 is still not guessed.
+    later = publications_due(read_models.engine, policy, _at("2027-01-04"))
+    assert [(r["id"], r["deadline"], r["working_days_left"]) for r in later["overdue"]] == [
+        (str(overdue), "2026-11-12", None),
+        (str(due), "2026-12-01", None),
+    ]
+    assert all("没有 2027 年的工作日历" in r["calendar_error_zh"] for r in later["overdue"])
+    assert [(r["id"], r["deadline"]) for r in later["due"]] == [(str(beyond), None)]
+
     Publishing(ledger, today=lambda: _at("2026-11-25")).publish(overdue, "results", "szc-clerk")
     read_models.runner.catch_up()
     assert publications_due(read_models.engine, policy, _at("2026-11-25"))["overdue"] == []
