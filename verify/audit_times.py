@@ -30,10 +30,11 @@ interval, never per event.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import Any
 
 from .audit_log import EventRef, RuleAudit
@@ -121,29 +122,25 @@ class EventTimes:
                 span.last = (time, ref)
 
     def finish(self, audit: RuleAudit) -> None:
-        counted = self._counted()
+        counted = sorted(self._counted(), key=lambda c: c.size)
         if not counted:
             return
-        first_at: dict[int, _Seen] = {}  # by size: the earliest and the latest cosignature
-        last_at: dict[int, _Seen] = {}
-        for one in counted:
-            first_at[one.size] = _sooner(first_at.get(one.size), one) or one
-            last_at[one.size] = _later(last_at.get(one.size), one) or one
-        # earliest[k]: the first witness time of a checkpoint among the k-th onwards (holding
-        # every event that k checkpoints lack); latest[k]: the last of the first k.
-        count = len(self.sizes)
-        earliest: list[_Seen | None] = [None] * (count + 1)
-        for k in range(count - 1, -1, -1):
-            earliest[k] = _sooner(first_at.get(self.sizes[k]), earliest[k + 1])
-        latest: list[_Seen | None] = [None] * (count + 1)
-        for k in range(1, count + 1):
-            latest[k] = _later(last_at.get(self.sizes[k - 1]), latest[k - 1])
+        sizes = [c.size for c in counted]
+        # latest[j]: the last-timed of the cosignatures up to the j-th (by size); earliest[j]:
+        # the first-timed of those from the j-th on
+        latest: list[_Seen] = list(accumulate(counted, _later))
+        earliest: list[_Seen] = list(accumulate(reversed(counted), _sooner))[::-1]
         # one finding a witness's sight at most: the event that contradicts it the most
         late: dict[_Seen, tuple[str, EventRef]] = {}
         early: dict[_Seen, tuple[str, EventRef]] = {}
         for lacking, span in sorted(self.spans.items()):
             audit.checked[WITNESSED_RULE] += 1
-            after, lower = earliest[lacking], latest[lacking]
+            # the span's events are in every checkpoint from the next size on, in none before
+            holding = (
+                bisect_left(sizes, self.sizes[lacking]) if lacking < len(self.sizes) else len(sizes)
+            )
+            after = earliest[holding] if holding < len(sizes) else None
+            lower = latest[holding - 1] if holding else None
             if after and seconds(span.last[0]) > after.at + CLOCK_SLACK_SECONDS:
                 late[after] = max(late.get(after, span.last), span.last, key=_time)
             if lower and seconds(span.first[0]) < lower.at - WITNESS_LAG_SECONDS:
@@ -177,16 +174,12 @@ def _time(event: tuple[str, EventRef]) -> str:
     return event[0]
 
 
-def _sooner(one: _Seen | None, other: _Seen | None) -> _Seen | None:
-    if one is None or (other is not None and other.at < one.at):
-        return other
-    return one
+def _later(one: _Seen, other: _Seen) -> _Seen:
+    return other if other.at > one.at else one
 
 
-def _later(one: _Seen | None, other: _Seen | None) -> _Seen | None:
-    if one is None or (other is not None and other.at > one.at):
-        return other
-    return one
+def _sooner(one: _Seen, other: _Seen) -> _Seen:
+    return other if other.at < one.at else one
 
 
 def _stepped_back(
