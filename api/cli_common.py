@@ -126,7 +126,7 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
     official's name without that official's credential. Forbidden or BadInput otherwise."""
     from ledger.actors import acting_with, on_request
     from ledger.errors import BadInput, Forbidden
-    from ledger.registry.tokens import authenticate
+    from ledger.registry.tokens import authenticate, token_id_of
     from verify.authority_rules import operator_refusal
 
     token = _credential(args)
@@ -139,7 +139,7 @@ def acting(args: argparse.Namespace, app: LedgerApp, act: str) -> Iterator[str |
             raise Forbidden(f"the token given is official {official.code}'s, not {named}'s")
         if request or reference:
             raise BadInput("--on-request-of is for the operator's acts; an official acts in person")
-        with acting_with(official.code, token.split(".")[2]):  # the acts name the token
+        with acting_with(official.code, token_id_of(token)):  # the acts name the token
             yield official.code
         return
     if named is not None:

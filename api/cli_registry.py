@@ -132,12 +132,12 @@ def cmd_official_add(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from ledger.registry.service import Registry
-    from ledger.registry.tokens import china_day
+    from ledger.registry.tokens import china_day, token_id_of
 
     registry = Registry(open_ledger(args))
     with acting(args, registry.app, "token.manage") as by:
         token = registry.issue_token(args.official, by, days=args.days, label=args.label)
-    token_id = token.split(".")[2]
+    token_id = token_id_of(token)
     expires = registry.official(args.official).token_expires[token_id]
     print(token)
     print(

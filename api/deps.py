@@ -25,6 +25,7 @@ from ledger.policies import Policies
 from ledger.publications.service import Publishing
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
+from ledger.registry.tokens import token_id_of
 from ledger.witnesses import Witnesses
 from projections import ReadModels
 from projections.dispute_files import DisputeFiles
@@ -33,7 +34,7 @@ from projections.queries import COUNTED_UP_TO, MAX_LIMIT
 from projections.trail_queries import Trails
 
 from .legal.session import LEGAL
-from .login_throttle import LoginThrottle, address_of
+from .login_throttle import address_of, throttle_of
 from .page_session import Reader
 from .public_column.pages import Column
 
@@ -111,10 +112,10 @@ async def get_official(
     if credentials is None:
         raise NotAuthenticated("this endpoint needs 'Authorization: Bearer <token>'")
     token = credentials.credentials
-    throttle: LoginThrottle = request.app.state.login_throttle  # 429 after too many refusals
     address = address_of(request.client)
+    throttle = throttle_of(request)  # 429 after too many refusals
     official = await run_in_threadpool(throttle.authenticate, address, registry.authenticate, token)
-    act_with(official.code, token.split(".")[2])
+    act_with(official.code, token_id_of(token))
     return official
 
 

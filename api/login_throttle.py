@@ -42,6 +42,12 @@ def address_of(client: Any) -> str:
     return str(client[0]) if client else "unknown"
 
 
+def throttle_of(request: Any) -> LoginThrottle:
+    """The service's login throttle (``api/app.py`` keeps one on the application's state)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
 class TooManyFailures(LedgerError):
     """An address held back after too many refused tokens (429, with ``Retry-After``)."""
 

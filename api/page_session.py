@@ -40,10 +40,10 @@ from ledger.actors import act_with
 from ledger.errors import Forbidden
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
-from ledger.registry.tokens import TokenExpired
+from ledger.registry.tokens import TokenExpired, token_id_of
 
 from . import session_cookie
-from .login_throttle import LoginThrottle, TooManyFailures, address_of
+from .login_throttle import TooManyFailures, address_of, throttle_of
 from .problem_texts import domain_detail
 from .session_cookie import (
     ABSOLUTE,
@@ -116,7 +116,7 @@ class PageSession:
         token = bearer or self._session_token(request, registry)
         try:
             if bearer:  # a bearer token is a login each time: the throttle counts refusals
-                official = _throttle(request).authenticate(
+                official = throttle_of(request).authenticate(
                     address_of(request.client), registry.authenticate, token
                 )
             else:
@@ -126,7 +126,7 @@ class PageSession:
             ended = "expired" if isinstance(e, TokenExpired) else "refused"
             raise LoginNeeded(f"{ENDED[ended]}（{why}）", self, ended) from None
         self.admits(official)
-        act_with(official.code, token.split(".")[2])  # the request's acts name the token
+        act_with(official.code, token_id_of(token))  # the request's acts name the token
         return Reader(official, "" if bearer else csrf_for(token))
 
     def _session_token(self, request: Request, registry: Registry) -> str:
@@ -153,7 +153,7 @@ class PageSession:
         otherwise, saying why); a refused token is counted by the login throttle
         (TooManyFailures while the request's address is held back)."""
         address = address_of(request.client)
-        official = _throttle(request).authenticate(address, registry.authenticate, token.strip())
+        official = throttle_of(request).authenticate(address, registry.authenticate, token.strip())
         self.admits(official)  # a good token of an official the pages are not for: no guess
         return official
 
@@ -239,12 +239,6 @@ class PageSession:
         """Where to go after logging in: one of these pages, never another site."""
         inside = target.startswith(self.path) and "//" not in target
         return target if inside else self.path
-
-
-def _throttle(request: Request) -> LoginThrottle:
-    """The service's login throttle (``login_throttle.py``)."""
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
 
 
 def install(app: FastAPI) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path
 
 from ledger.registry.targets import target_id_of
+from ledger.registry.tokens import token_id_of
 
 from ..deps import OfficialDep, RegistryDep
 from ..problem_texts import warning_text
@@ -126,7 +127,7 @@ def issue_token(
     """Issue an API token to an official (admin), living ``days`` (the policy's default
     without a body). The token is shown in this response only."""
     token = registry.issue_token(code, by=official.code, days=body.days, label=body.label)
-    token_id = token.split(".")[2]
+    token_id = token_id_of(token)
     return TokenPublic(
         official=code,
         token_id=token_id,

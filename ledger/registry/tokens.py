@@ -63,6 +63,13 @@ def china_day(expires: str) -> str:
     return parse_time(expires).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def token_id_of(token: str) -> str:
+    """The id a token names itself by among its owner's (``dl1.<owner>.<id>.<secret>``): what
+    an act done with it records, never its secret. The token must be one ``authenticate``
+    accepted or ``issue`` returned."""
+    return token.split(".")[2]
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -140,5 +147,6 @@ __all__ = [
     "issue",
     "revoke",
     "token_hash",
+    "token_id_of",
     "token_life",
 ]
