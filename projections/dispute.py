@@ -22,7 +22,11 @@ What it holds (``write_dispute``):
 - ``as_of.json``: the signed record at ``as_of`` with its inclusion proof: the moment the
   check's rule audit is judged as of;
 - ``consistency.jsonl``: with ``consistent_with``, a consistency proof from each of those older
-  signed checkpoints (kept by the requester) to the file's.
+  signed checkpoints (kept by the requester) to the file's;
+- ``witnessed.jsonl`` (``verify/dispute_witnessed.py``), if witnesses cosigned any checkpoint
+  before the file's: for each record, the latest cosigned checkpoint without it and the
+  earliest with it, each with its cosignatures and a consistency proof to the file's
+  checkpoint — what bounds the record's time (with the witness records, which the file holds).
 
 ``python -m verify dispute DIR --key KEY`` checks it offline with ``verify/`` alone.
 """
@@ -45,9 +49,10 @@ from verify import dispute_manifest
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_rules import audit_file
+from verify.dispute_witnessed import WITNESSED, bounding_sizes, witnessed_line
 from verify.errors import VerifyError
 from verify.events import SignedEvent, decode_record
-from verify.note import parse_checkpoint, verify_note
+from verify.note import parse_checkpoint, parse_note, verify_note
 
 from . import tables as t
 from .dispute_populations import write_populations
@@ -122,7 +127,9 @@ def write_dispute(
                 records.append(
                     {"position": p, "index": index, "digest": event.digest.hex(), "act": p in acts}
                 )
-        (out / "checkpoint.note").write_text(app.sealer.cosigned_note(size), encoding="utf-8")
+        own_note = app.sealer.cosigned_note(size)
+        (out / "checkpoint.note").write_text(own_note, encoding="utf-8")
+        witnessed = _write_witnessed(app, size, [i for _, i, _ in decoded], out)
         as_of_record = _write_as_of(app, tree, position, out)
         write_populations(app, frozen, out)
         if older:
@@ -139,7 +146,9 @@ def write_dispute(
             "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "records": records,
         }
-        audit = audit_file(kind, decoded, as_of_record, str(key))
+        audit = audit_file(
+            kind, decoded, as_of_record, str(key), checkpoints=[own_note, *witnessed]
+        )
         write_reports(engine, manifest, acts, audit, out, decoded, as_of_record[1])
         _write_signed_manifest(app, manifest, out)
     return manifest
@@ -181,6 +190,21 @@ def _write_as_of(app: LedgerApp, tree: TiledTree, position: int, out: Path) -> t
         (out / AS_OF).write_text(json.dumps(doc, sort_keys=True) + "\n", encoding="utf-8")
         return at, str(decode_record(record).envelope["time"])
     raise NotFound(f"no event at or before position {position}")
+
+
+def _write_witnessed(app: LedgerApp, size: int, leaves: list[int], out: Path) -> list[str]:
+    """``witnessed.jsonl``: the cosigned checkpoints around the records at ``leaves`` (before
+    the file's of ``size``), each with its consistency proof to it; returns their notes."""
+    _, notes = app.sealer.cosigned_notes()
+    by_size = {parse_checkpoint(parse_note(n).text).size: n for n in notes}
+    chosen = bounding_sizes(sorted(by_size), leaves, size)
+    if chosen:
+        with (out / WITNESSED).open("w", encoding="utf-8") as lines:
+            for old in chosen:
+                _, proof = app.sealer.consistency_proof(old, size)
+                line = witnessed_line(by_size[old], size, proof)
+                lines.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+    return [by_size[old] for old in chosen]
 
 
 def _older_size(app: LedgerApp, note: str, size: int) -> int:
@@ -228,7 +252,8 @@ def _with_whole_chains(engine: Engine, acts: set[int], position: int) -> list[in
 def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[int]:
     """What the dispute check's rule audit and team walks read besides the acts
     (verify/dispute_rules.py, verify/dispute_draws.py), as the log stood up to ``position``:
-    every ``policy.set``; in a file about a draw or an inspection, every visit to each target
+    every ``policy.set``; every ``witness.added`` and ``witness.removed`` (whose cosignatures
+    bound the records' times); in a file about a draw or an inspection, every visit to each target
     inspected in the years of its visits (so that the yearly cap is judged: a target's file has
     them all already); for each inspection of the file (those visits too), every act on it (its
     publications too), its source draw or directed record (so that whether those present were
@@ -261,6 +286,9 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
         policy = rows_where(
             a.c.aggregate_id.in_(select(records.c.id).where(records.c.kind == "policy"))
         )
+        witnesses = rows_where(  # whose cosignatures bound the records' times
+            a.c.aggregate_id.in_(select(records.c.id).where(records.c.kind == "witness"))
+        )
         sources = {  # every visit's draw or directed record: each team present is judged
             str(r.payload["source"]) for r in on_them if r.type == "inspection.notified"
         }
@@ -285,7 +313,9 @@ def _context(engine: Engine, kind: str, acts: set[int], position: int) -> set[in
             ),
             a.c.type.in_(("target.registered", "inspector.registered")),
         )
-    return {int(r.position) for r in [*on_them, *policy, *of_draws, *of_plans, *registered]}
+    return {
+        int(r.position) for r in [*on_them, *policy, *witnesses, *of_draws, *of_plans, *registered]
+    }
 
 
 def _visits_in_the_years(conn: Any, rows_where: Any, inspections: set[str]) -> set[str]:

@@ -105,7 +105,7 @@ class Oversight:
                 self._audits.move_to_end(kept)
                 return self._audits[kept]
         envelopes = ((p, event.envelope) for p, event in self.app.records(stop=position))
-        audit = audit_rules(envelopes, checkpoints=cosigned, first=1).to_json()
+        audit = audit_rules(envelopes, checkpoints=cosigned, whole_log=True).to_json()
         with self._lock:
             self._audits[kept] = audit
             while len(self._audits) > KEPT:

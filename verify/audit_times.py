@@ -23,15 +23,17 @@ of an export, which ``--witness … --min-cosignatures`` (step 12) and the witne
 what it cosigned expose. A move of the clock by less than ``WITNESS_LAG_SECONDS`` between
 two witness rounds stays within what these rules can see.
 
-The events and the checkpoints are matched by leaf index (the bundle's positions): an event at
-index ``i`` is in a checkpoint of size ``s`` iff ``i < s``. Memory is one span per checkpoint
-interval, never per event.
+The events and the checkpoints are matched by leaf index (the bundle's positions; a dispute
+file gives each record's): an event at index ``i`` is in a checkpoint of size ``s`` iff
+``i < s``. Both rules hold for any events given in log order, the whole log or a dispute file's
+few (an event timed before one given earlier was signed after it, wherever the two are): fewer
+events can only find less. Memory is one span per checkpoint interval, never per event.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate
@@ -80,9 +82,17 @@ class EventTimes:
     """Both rules, fed every event in log order (``see``) and judged at the end (``finish``)
     against the cosignatures of ``checkpoints`` (note texts; none: the order rule only)."""
 
-    def __init__(self, checkpoints: Sequence[str] = (), first: int = 0) -> None:
-        """``first``: the position of the log's first event (leaf 0): 0 in a bundle, 1 for
-        the ledger's own positions."""
+    def __init__(
+        self,
+        checkpoints: Sequence[str] = (),
+        leaves: Mapping[int, int] | None = None,
+        *,
+        counted: bool = False,
+    ) -> None:
+        """Each event's leaf index: its position (a bundle's positions are leaf indexes);
+        ``leaves[position]`` (a dispute file's records); or, ``counted``, how many events were
+        seen before it — the whole log fed from its first event, whose positions may have gaps
+        (PostgreSQL's ids)."""
         notes = []
         for text in checkpoints:
             try:
@@ -96,23 +106,28 @@ class EventTimes:
         self.spans: dict[int, _Span] = {}  # by how many checkpoints lack the event
         self.book = WitnessBook()
         self.previous: tuple[str, EventRef] | None = None
-        self.first = first
+        self.leaves = leaves
+        self.counted = counted
+        self.seen = 0
 
     def see(self, ref: EventRef, envelope: dict[str, Any], audit: RuleAudit) -> None:
+        leaf = self.seen if self.counted else ref.position
+        if self.leaves is not None:
+            leaf = self.leaves[ref.position]
+        self.seen += 1
         time = envelope["time"]
         if not isinstance(time, str):
             return
         before = self.previous
         self.previous = (time, ref)
-        if before is not None and before[1].position == ref.position - 1:
+        if before is not None:
             audit.checked[ORDER_RULE] += 1
             if time < before[0] and seconds(before[0]) - seconds(time) > CLOCK_SLACK_SECONDS:
                 _stepped_back(audit, (time, ref), before)
         if ref.type in WITNESS_EVENTS:  # a malformed one is step 12's failure
-            leaf = ref.position - self.first
             self.book.apply(leaf, ref.type, envelope["payload"].get("key"), time)
         if self.sizes:
-            lacking = bisect_right(self.sizes, ref.position - self.first)
+            lacking = bisect_right(self.sizes, leaf)
             span = self.spans.get(lacking)
             if span is None:
                 self.spans[lacking] = _Span((time, ref), (time, ref))

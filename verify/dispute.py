@@ -15,10 +15,14 @@ The checks, in order (each prints ``OK`` or ``FAIL`` with what was expected and 
    and the team walks recompute (verify/dispute_draws.py); a freeze recorded before freezes
    committed to the rosters is named ("roster not committed");
 6. with ``--trusted-checkpoint``: the file's checkpoint is consistent with each checkpoint the
-   holder trusts, older or newer (verify/dispute_anchor.py).
+   holder trusts, older or newer (verify/dispute_anchor.py);
+7. the checkpoints witnesses cosigned around the records (``witnessed.jsonl``, if the file has
+   it) are the ledger's and consistent with the file's (verify/dispute_witnessed.py).
 
-Then, if all of these hold, the rule audit of the file's acts (verify/dispute_rules.py): its
-findings are reported apart and do not change the exit status (``--json`` gives both parts).
+Then, if all of these hold, the rule audit of the file's acts (verify/dispute_rules.py), the
+records' times judged against the cosignatures of those checkpoints, the file's own and the
+trusted ones: its findings are reported apart and do not change the exit status (``--json``
+gives both parts).
 
 What it does not prove: that the log holds no other act about the subject (that needs the whole
 log: ``python -m verify BUNDLE``), or anything after the checkpoint. Exit status as the bundle
@@ -41,6 +45,7 @@ from . import (
     dispute_manifest,
     dispute_report_check,
     dispute_rules,
+    dispute_witnessed,
 )
 from .errors import VerifyError, file_reason
 from .events import SignedEvent, check_signature, decode_record
@@ -121,8 +126,9 @@ def _what_is_evidence(unlisted: list[str]) -> list[str]:
     """What the check proved with which files, and what it did not read."""
     out = [
         "       证据：evidence.jsonl 中的签名记录（第 2–4 步）、checkpoint.note（第 1 步）、"
-        "draws/ 中的抽取总体与名录（第 5 步）、as_of.json（第 2 步），以及经账本签署的"
-        f"清单 {dispute_manifest.MANIFEST}（第 3 步）。",
+        "draws/ 中的抽取总体与名录（第 5 步）、as_of.json（第 2 步）、"
+        f"{dispute_witnessed.WITNESSED} 中见证方联署的检查点（核验其一致性的一步），"
+        f"以及经账本签署的清单 {dispute_manifest.MANIFEST}（第 3 步）。",
         "       报告（report.html、report.pdf）不是证据：核验程序核对它们与账本签署的清单所记"
         "摘要一致，即为账本运营方随材料出具的原件，并核对 report.html 的事件记录表及案情经过中"
         "每一日期、时间、编号、摘要与所引用的签名记录相符，report.pdf 所示的日期、时间、编号、"
@@ -285,8 +291,8 @@ def check_dispute(
     # (5): every draw replays from its frozen population
     drawn, failures = dispute_draws.replay(directory, decoded)
     unproven = dispute_draws.rosters_not_committed(decoded)
-    note = f"；冻结时未承诺名录（roster not committed）：{'、'.join(unproven)}" if unproven else ""
-    report.steps.append((f"每次抽取均可由其冻结的总体重现（{drawn} 次抽取{note}）", failures))
+    named = f"；冻结时未承诺名录（roster not committed）：{'、'.join(unproven)}" if unproven else ""
+    report.steps.append((f"每次抽取均可由其冻结的总体重现（{drawn} 次抽取{named}）", failures))
 
     # (6): consistent with the checkpoints the holder trusts
     if trusted:
@@ -299,11 +305,25 @@ def check_dispute(
             except VerifyError as e:
                 failures = [str(e)]
         report.steps.append((f"与 {len(trusted)} 个受信任的检查点一致", failures))
+
+    # (7): the checkpoints witnesses cosigned around the records, the ledger's and consistent
+    witnessed: list[str] = []
+    if (directory / dispute_witnessed.WITNESSED).exists():
+        failures = ["材料自身的检查点未通过核验（第 1 步）"]
+        if checkpoint is not None:
+            witnessed, failures = dispute_witnessed.check_witnessed(directory, checkpoint, key)
+        report.steps.append(
+            (f"见证方联署的 {len(witnessed)} 个检查点为本账本所签，且与材料的检查点一致", failures)
+        )
     if report.ok:
         try:
             subject = report.subject
             report.audit = dispute_rules.audit_file(
-                str(subject.get("kind")), decoded, as_of, str(subject.get("key", "")) or None
+                str(subject.get("kind")),
+                decoded,
+                as_of,
+                str(subject.get("key", "")) or None,
+                checkpoints=[note, *witnessed, *(trusted or [])],
             )
         except (KeyError, TypeError, ValueError, VerifyError) as e:
             report.audit_problem = f"无法审查材料中的行为：{e!r}"

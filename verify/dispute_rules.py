@@ -20,10 +20,13 @@ subject and no others:
   file about an official (it holds only the visits they took part in);
 - every selected target inspected: only in a file about a draw (it holds every inspection of the
   draw);
-- never: coverage and participation (a division's whole register and staff), plan bounds
-  (every draw of a plan) and the events' times (every event and the one before it; the
-  checkpoints witnesses cosigned around it) — named in the report as not judgeable from a
-  dispute file.
+- the records' times: each against the records before it in the file (``event_time_order``: a
+  record timed before one recorded earlier), and against the witnesses' cosignatures of the
+  checkpoints around it (``witnessed_time``: the file's ``witnessed.jsonl`` and own checkpoint,
+  and the holder's trusted checkpoints; verify/dispute_witnessed.py) — the latter named not
+  judgeable when no cosignature of a witness the file's records name counts;
+- never: coverage and participation (a division's whole register and staff) and plan bounds
+  (every draw of a plan) — named in the report as not judgeable from a dispute file.
 
 Findings are not integrity failures: the check's exit status does not depend on them. They are
 judged as of the China date of the file's ``as_of``: the time of the signed record at that
@@ -34,6 +37,7 @@ before it existed) is judged as of its last event, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +57,8 @@ ALWAYS = (
     "step_dates",
     "plan_deadline",
     "publication_deadline",
+    "event_time_order",
+    "witnessed_time",
 )
 ONLY_ABOUT = {"frequency_cap": ("target", "draw", "inspection"), "selection_inspected": ("draw",)}
 WHY_NOT = {
@@ -62,9 +68,11 @@ WHY_NOT = {
     "coverage": "需要处室的全部检查对象和全部检查：须核验整个账本",
     "participation_staff": "需要处室的全部执法人员：须核验整个账本",
     "participation_agency_rounds": "需要处室的全部检查轮次：须核验整个账本",
-    "event_time_order": "需要每一事件及其前一事件：须核验整个账本",
-    "witnessed_time": "需要见证方联署的各检查点及其前后的全部事件：须核验整个账本",
 }
+UNWITNESSED = (
+    "材料及所给受信任的检查点中，没有账本的见证方（材料中的 witness.added 记录）联署的检查点"
+    "界定这些记录的时间：请向见证方取得其联署的检查点，用 --trusted-checkpoint 给出"
+)
 
 
 @dataclass
@@ -115,14 +123,26 @@ def audit_file(
     events: list[tuple[int, int, SignedEvent]],
     as_of: tuple[int, str] | None = None,
     key: str | None = None,
+    checkpoints: Sequence[str] = (),
 ) -> DisputeAudit:
     """The audit of the file's events ((position, leaf index, event) in log order, checked as
     signed, included and whole) for a file about a ``subject`` kind, judged as of the China
     date of ``as_of`` ((position, UTC time) of the signed record at the file's as_of), or of
-    the file's last event for a file that proves no as_of."""
-    judged = tuple(r for r in RULES if r in ALWAYS or subject in ONLY_ABOUT.get(r, ()))
+    the file's last event for a file that proves no as_of; the records' times against the
+    witness cosignatures of ``checkpoints`` (notes proven consistent with the file's)."""
     day = None if as_of is None else china_date(as_of[1])
-    audit = audit_rules(((p, e.envelope) for p, _, e in events), as_of=day)
+    audit = audit_rules(
+        ((p, e.envelope) for p, _, e in events),
+        as_of=day,
+        checkpoints=checkpoints,
+        leaves={p: i for p, i, _ in events},
+    )
+    judged = tuple(
+        r
+        for r in RULES
+        if (r in ALWAYS or subject in ONLY_ABOUT.get(r, ()))
+        and (r != "witnessed_time" or audit.checked.get(r))
+    )
     kept = RuleAudit(
         audit.as_of, [f for f in audit.findings if f.rule in judged and _own(f, key)], audit.checked
     )
@@ -134,7 +154,11 @@ def audit_file(
     return DisputeAudit(
         kept,
         judged,
-        {r: why for r, why in WHY_NOT.items() if r not in judged},
+        {
+            r: why
+            for r, why in {**WHY_NOT, "witnessed_time": UNWITNESSED}.items()
+            if r not in judged
+        },
         basis,
         None if as_of is None else as_of[0],
     )

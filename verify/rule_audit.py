@@ -28,7 +28,7 @@ one. A cycle or year not over by then is reported as a figure, not a finding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -53,13 +53,16 @@ def audit_rules(
     as_of: date | None = None,
     also: Sequence[Family] = (),
     checkpoints: Sequence[str] = (),
-    first: int = 0,
+    leaves: Mapping[int, int] | None = None,
+    whole_log: bool = False,
 ) -> RuleAudit:
     """Audit ``(position, envelope)`` pairs in log order (undecodable events left out).
     ``also``: more families folded in the same pass after the audit's own (the annual
     assessment's tally reads the audit's log and findings in its ``finish``); ``checkpoints``:
-    the notes whose witness cosignatures bound the events' times, ``first`` the position of
-    the log's first event (0 in a bundle, whose positions are leaf indexes; 1 in the ledger).
+    the notes whose witness cosignatures bound the events' times, matched by each event's leaf
+    index: its position in a bundle (whose positions are leaf indexes), ``leaves[position]``
+    (a dispute file's records), or with ``whole_log`` (every event of the ledger from its first,
+    positions with gaps on PostgreSQL) how many events came before it.
     """
     families: Sequence[Family] = (
         Visits(),
@@ -70,7 +73,7 @@ def audit_rules(
         *also,
     )
     audit, log = RuleAudit(), AuditLog()
-    times = EventTimes(checkpoints, first)
+    times = EventTimes(checkpoints, leaves, counted=whole_log)
     last: date | None = None
     for position, envelope in envelopes:
         day = china_date(envelope["time"])

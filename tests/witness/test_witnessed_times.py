@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ledger.export import export_bundle
 from verify.__main__ import EXIT_OK, EXIT_RULE_FINDINGS
 from verify.__main__ import main as verify_main
@@ -19,6 +21,7 @@ from verify.keys import ALG_COSIGNATURE_V1, SignerKey
 from verify.note import Signature, add_signatures, cosign, parse_note
 from verify.rule_audit import RuleAudit, audit_bundle
 
+from ..api.test_one_numbering import _on_postgres, _skip_ids
 from ..tamper.bundle_edits import EditableBundle, resealed
 from .conftest import grow
 
@@ -178,16 +181,8 @@ def test_the_legal_offices_findings_name_the_backdated_act_too(served, make_witn
     """The legal office's findings page audits the live ledger with the witnesses'
     cosignatures the ledger keeps: the act recorded with the clock set back is named there,
     by its ledger position, as the verifier names it in an export."""
-    from ledger.registry.service import Registry
-    from projections.oversight import Oversight
-
     ledger, client = served
-    registry = Registry(ledger)
-    registry.add_division({"code": "fzc", "name": "法制处", "kind": "other_unit"}, by=None)
-    auditor = {"code": "fzc-auditor", "name": "审计员", "division": "fzc", "roles": "auditor"}
-    registry.register_official(auditor, None)
-    oversight = Oversight(ledger)
-    reader = registry.official("fzc-auditor")
+    oversight, reader = _legal_office(ledger)
     head = ledger.recorder.max_notification_id()
     assert [
         f for f in oversight.findings(reader, head)["findings"] if f["rule"] in TIME_RULES
@@ -204,3 +199,40 @@ def test_the_legal_offices_findings_name_the_backdated_act_too(served, make_witn
     assert finding["rule"] == "witnessed_time"
     assert finding["events"][0]["event"] == seen + 1  # its ledger position (leaf seen)
     assert audit["names"]["witnessed_time"] == "事件时间与见证方所见相符（未倒签）"
+
+
+def test_the_legal_offices_findings_match_events_to_leaves_where_positions_have_gaps(
+    served, make_witness
+):
+    """On PostgreSQL the ledger's positions skip ids a rolled-back transaction took: the
+    findings page matches each event to the checkpoints by its leaf index (how many events came
+    before it), not by its position − 1, so an act in a checkpoint a witness cosigned an hour
+    after it is not called backdated."""
+    ledger, client = served
+    if not _on_postgres(ledger):
+        pytest.skip("SQLite's positions have no gaps")
+    oversight, reader = _legal_office(ledger)
+    grow(ledger)
+    _skip_ids(ledger, 3)
+    grow(ledger)  # its position is its leaf index + 4
+    witness = make_witness(client, ledger, clock=lambda: time.time() + 3_600)
+    assert witness.round().ok  # the checkpoint holding it, cosigned "an hour" after it
+    head = ledger.recorder.max_notification_id()
+    assert ledger.sealer.latest().size < head  # the gap is there
+
+    audit = oversight.findings(reader, head)
+
+    assert audit["rules"]["witnessed_time"]["checked"] > 0
+    assert [f for f in audit["findings"] if f["rule"] in TIME_RULES] == []
+
+
+def _legal_office(ledger: Any) -> tuple[Any, Any]:
+    """The findings page's reader (an auditor of the legal office) and its Oversight."""
+    from ledger.registry.service import Registry
+    from projections.oversight import Oversight
+
+    registry = Registry(ledger)
+    registry.add_division({"code": "fzc", "name": "法制处", "kind": "other_unit"}, by=None)
+    auditor = {"code": "fzc-auditor", "name": "审计员", "division": "fzc", "roles": "auditor"}
+    registry.register_official(auditor, None)
+    return Oversight(ledger), registry.official("fzc-auditor")

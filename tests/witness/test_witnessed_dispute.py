@@ -1,0 +1,186 @@
+"""The records' times in a dispute file, bounded by the witnesses (verify/dispute_witnessed.py):
+a court holding only the file finds an act recorded with the server's clock set back, from the
+cosigned checkpoints around it — those the file carries, or, when the bureau's file leaves them
+out, those the witness gave the court itself."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.registry.service import Registry
+from ledger.witnesses import Witnesses
+from projections import dispute as writer
+from projections.dispute import write_dispute
+from verify.dispute import main as verify_dispute
+from verify.dispute_witnessed import WITNESSED, bounding_sizes, check_witnessed
+from verify.note import parse_checkpoint, verify_note
+
+DAY = 86_400
+
+
+@pytest.fixture
+def bureau(demo_ledger, witness_key) -> tuple[Any, TestClient, str]:  # type: ignore[no-untyped-def]
+    """A small demo bureau with ``witness_key`` added as its witness, and one target's code."""
+    ledger, _ = demo_ledger(targets=12, inspectors=6)
+    Witnesses(ledger).add(str(witness_key.verifier), None, "审计局")
+    client = TestClient(create_app(ledger))
+    code = next(ledger.records(topics=["target.registered"]))[1].envelope["payload"]["code"]
+    return ledger, client, code
+
+
+def _late_act(ledger: Any, code: str) -> int:
+    """The act in dispute: the target recorded as moved out by its division's clerk; its
+    position."""
+    [registered] = [
+        r.envelope["payload"]
+        for _, r in ledger.records(topics=["target.registered"])
+        if r.envelope["payload"]["code"] == code
+    ]
+    clerk = f"{registered['division']}-clerk"
+    Registry(ledger).change_target_status(code, "moved", "迁出本市", "测试", clerk)
+    return int(ledger.recorder.max_notification_id())
+
+
+def _write(ledger: Any, client: TestClient, code: str, out: Path) -> dict[str, Any]:
+    client.app.state.read_models.runner.catch_up()  # type: ignore[attr-defined]
+    return write_dispute(ledger, client.app.state.read_models.engine, "target", code, out)  # type: ignore[attr-defined]
+
+
+def _check(out: Path, ledger: Any, capsys: Any, *more: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    status = verify_dispute([str(out), "--key", str(ledger.signer.verifier), "--json", *more])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def _witnessed_file(
+    bureau: tuple[Any, TestClient, str], make_witness: Any, tmp_path: Path, ahead: float = 0
+) -> tuple[Any, Path, int]:
+    """A witness round, the act, a round, and the target's file: (ledger, the file, the act's
+    position). ``ahead``: how far the witness's clock runs ahead of the server's."""
+    ledger, client, code = bureau
+    witness = make_witness(client, ledger, clock=lambda: time.time() + ahead)
+    assert witness.round().ok
+    act = _late_act(ledger, code)
+    assert witness.round().ok
+    out = tmp_path / "file"
+    _write(ledger, client, code, out)
+    return ledger, out, act
+
+
+def _time_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in report["rules"]["findings"] if f["rule"] == "witnessed_time"]
+
+
+def test_an_honest_file_carries_the_witnessed_checkpoints_and_gives_no_time_finding(
+    bureau, make_witness, tmp_path, capsys
+):
+    ledger, out, _ = _witnessed_file(bureau, make_witness, tmp_path)
+
+    status, report = _check(out, ledger, capsys)
+
+    assert status == 0 and report["integrity"]["ok"]
+    assert (out / WITNESSED).exists()
+    [step] = [s for s in report["integrity"]["steps"] if "见证方联署" in s["name"]]
+    assert step["ok"] and step["step"] == 6  # after the five, no trusted checkpoint given
+    rules = report["rules"]
+    assert rules["rules"]["witnessed_time"]["checked"] > 0
+    assert rules["rules"]["event_time_order"]["checked"] > 0
+    assert "witnessed_time" not in rules["not_judgeable"]
+    assert _time_findings(report) == []
+
+
+def test_an_act_recorded_with_the_clock_set_back_is_found_from_the_file_alone(
+    bureau, make_witness, tmp_path, capsys
+):
+    """The server's clock runs a day behind the witness's (set back to record the act "on
+    time"): the file's checkpoint without the act, cosigned a day after the act's time, shows
+    it was recorded at least that long after the time it claims."""
+    ledger, out, act = _witnessed_file(bureau, make_witness, tmp_path, ahead=DAY)
+
+    status, report = _check(out, ledger, capsys)
+
+    assert status == 0  # a finding is not an integrity failure
+    [finding] = _time_findings(report)
+    assert "before witness" in finding["message"] and "does not hold it" in finding["message"]
+    assert [e["event"] for e in finding["events"]] == [act]
+    capsys.readouterr()
+    verify_dispute([str(out), "--key", str(ledger.signer.verifier)])
+    assert "尚不包含它" in capsys.readouterr().out
+    assert "尚不包含它" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_file_that_leaves_the_witnessed_checkpoints_out_is_caught_by_the_witness_s_own(
+    bureau, make_witness, tmp_path, capsys, monkeypatch
+):
+    """The bureau writes the file without the checkpoint that exposes the act: the file alone
+    cannot judge the times (and says so); the checkpoint the witness cosigned, given to the
+    check by the court with its consistency proof, finds the act again."""
+    ledger, client, code = bureau
+    witness = make_witness(client, ledger, clock=lambda: time.time() + DAY)
+    assert witness.round().ok
+    seen = ledger.sealer.latest().size
+    act = _late_act(ledger, code)
+    monkeypatch.setattr(writer, "bounding_sizes", lambda *_: [])  # the dishonest writer
+    out = tmp_path / "file"
+    _write(ledger, client, code, out)
+
+    status, report = _check(out, ledger, capsys)
+    assert status == 0 and not (out / WITNESSED).exists()
+    assert _time_findings(report) == []
+    assert "witnessed_time" in report["rules"]["not_judgeable"]
+
+    # what the witness gave the court: the checkpoint it cosigned, and the bureau's answer to
+    # GET /proofs/consistency from it to the file's
+    held = tmp_path / "witnessed.note"
+    held.write_text(ledger.sealer.cosigned_note(seen), encoding="utf-8")
+    size = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["checkpoint"]["size"]
+    proof = tmp_path / "proof.json"
+    proof.write_text(client.get(f"/proofs/consistency?old={seen}&new={size}").text)
+
+    status, report = _check(
+        out, ledger, capsys, "--trusted-checkpoint", str(held), "--consistency-proof", str(proof)
+    )
+    assert status == 0 and report["integrity"]["ok"]
+    [finding] = _time_findings(report)
+    assert [e["event"] for e in finding["events"]] == [act]
+
+
+def test_a_witnessed_checkpoint_that_is_not_the_ledger_s_history_fails_the_check(
+    bureau, make_witness, tmp_path
+):
+    """Step 7 on its own (the signed manifest would catch an edited line first): a checkpoint
+    whose consistency proof does not lead to the file's, or signed by another key, fails."""
+    ledger, out, _ = _witnessed_file(bureau, make_witness, tmp_path)
+    own = parse_checkpoint(
+        verify_note((out / "checkpoint.note").read_text(), [ledger.signer.verifier])[0].text
+    )
+    notes, failures = check_witnessed(out, own, ledger.signer.verifier)
+    assert notes and not failures
+
+    lines = [json.loads(x) for x in (out / WITNESSED).read_text().splitlines()]
+    lines[0]["proof"] = [base64.b64encode(b"\0" * 32).decode()] + lines[0]["proof"][1:]
+    (out / WITNESSED).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    _, failures = check_witnessed(out, own, ledger.signer.verifier)
+    assert len(failures) == 1 and "不一致" in failures[0]
+
+    lines[0]["note"] = lines[0]["note"].replace(own.origin, "another.example/log")
+    (out / WITNESSED).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    _, failures = check_witnessed(out, own, ledger.signer.verifier)
+    assert len(failures) == 1 and "有效签名" in failures[0]
+
+
+def test_the_bounding_checkpoints_are_the_nearest_on_each_side_of_each_record():
+    sizes = [3, 5, 8, 13]
+    assert bounding_sizes(sizes, [4], 20) == [3, 5]  # leaf 4: not in 3 (leaves 0-2), in 5
+    assert bounding_sizes(sizes, [0], 20) == [3]  # in every one; the first holds it
+    assert bounding_sizes(sizes, [13, 15], 20) == [13]  # in none: the last lacks both
+    assert bounding_sizes(sizes, [4, 6], 8) == [3, 5]  # 8 is the file's own: not repeated
+    assert bounding_sizes([], [1, 2], 9) == []
