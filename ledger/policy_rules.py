@@ -97,7 +97,9 @@ SECTIONS: dict[str, dict[str, _Check]] = {
     },
     "teams": {"min_inspectors": _int(2, 20)},  # at least 2 certified inspectors (national)
     # the days before a freeze whose registry changes a draw names (verify/recent_changes.py)
-    "draws": {"recent_change_days": _int(1, 366)},
+    # and how often one drawn team may be substituted before the audit names it
+    # (verify/audit_substitutions.py)
+    "draws": {"recent_change_days": _int(1, 366), "substitutions_per_team": _int(1, 20)},
     "participation": {
         "min_staff_percent": _int(0, 100),
         "min_agency_rounds_percent": _int(0, 100),

@@ -21,6 +21,7 @@ RULES: dict[str, str] = {
     "team_size": "at least the policy's minimum of different inspectors per team and visit",
     "team_composition": "those present are on the roster, on the drawn team, on duty",
     "recusal": "nobody inspects a target they declared an interest in",
+    "substitutions": "no drawn team substituted more often than the policy allows",
     "qualification": "those present are qualified for every item inspected",
     "certificate": "every enforcement certificate is valid on the day",
     "plan_deadline": "plans reported and uploaded by the policy's deadlines",

@@ -12,7 +12,8 @@ before each act is folded from the file itself.
 Which rules a file can judge depends on what it is about, since a file holds the acts about its
 subject and no others:
 
-- always: team sizes and composition, recusals, qualifications, certificates valid on the day,
+- always: team sizes and composition, recusals, substitutions (each draw's whole chain is in
+  the file), qualifications, certificates valid on the day,
   step dates, plan deadlines (a plan in the file has its whole chain) and publication deadlines
   in working days (each inspection's publications are in the file);
 - frequency caps: in a file about a target (it holds every visit to it), a draw or an inspection
@@ -52,6 +53,7 @@ ALWAYS = (
     "team_size",
     "team_composition",
     "recusal",
+    "substitutions",
     "qualification",
     "certificate",
     "step_dates",

@@ -87,6 +87,12 @@ FINDING_TEXTS: dict[str, str] = {
         "记录 {id} 的“{step}”日期为 {day}，早于其前一环节“{after}”的日期 {after_day}："
         "检查各环节的日期不得早于其前一环节"
     ),
+    # audit_substitutions.py
+    "repeated_substitutions": (
+        "抽取 {draw} 中{team}检查组（检查对象 {target}）被替补 {count} 次，"
+        "现行制度允许至多 {allowed} 次：每次替补都沿随机顺序取下一人，"
+        "反复替补可把顺序走到想要的人，须核实每次替补的理由"
+    ),
     # audit_times.py
     "clock_stepped_back": (
         "事件时间为 {time}，早于其前一事件的时间 {before_time}：服务器时钟被调回；"

@@ -88,6 +88,7 @@ RULE_LABELS: dict[str, str] = {
     "team_size": "检查组人数",
     "team_composition": "检查组组成（名录内、抽中、在岗）",
     "recusal": "回避",
+    "substitutions": "检查组替补次数",
     "qualification": "执法资格",
     "certificate": "执法证件当日有效",
     "plan_deadline": "计划报送与上传期限",

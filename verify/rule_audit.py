@@ -18,6 +18,7 @@ families judge with the rulebook's own functions, the ones the ledger calls:
   participation (staff who inspected, rounds with agency staff);
 - ``audit_selections``: every selected target inspected by the end of its plan's period;
 - ``audit_steps``: no inspection step dated before the step it follows;
+- ``audit_substitutions``: no drawn team substituted more often than the policy allows;
 - ``audit_times``: no event timed before the one it follows, nor against what the witnesses'
   cosignatures saw (a bundle's checkpoints: ``audit_bundle``).
 
@@ -38,6 +39,7 @@ from .audit_inspections import Visits
 from .audit_log import RULES, AuditLog, EventRef, Family, RuleAudit, close_years, fold
 from .audit_selections import Selections
 from .audit_steps import StepDates
+from .audit_substitutions import Substitutions
 from .audit_times import EventTimes
 from .bundle import Bundle, BundleFile
 from .errors import VerifyError
@@ -70,6 +72,7 @@ def audit_rules(
         Cycle(),
         Selections(),
         StepDates(),
+        Substitutions(),
         *also,
     )
     audit, log = RuleAudit(), AuditLog()
