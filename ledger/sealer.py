@@ -41,6 +41,13 @@ CHECKPOINTS_TABLE = "seal_checkpoints"
 COSIGNATURES_TABLE = "seal_cosignatures"
 log = logging.getLogger(__name__)
 _ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
+# PostgreSQL ends a session left idle inside a transaction for eventsourcing's
+# POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT (5 s by default). A round's transaction sends its
+# few statements back to back, but the process can still stall between two of them (a full
+# garbage collection of a large heap, a loaded machine descheduling it: CI saw one) and lose
+# the round. Its own transaction allows longer; the advisory lock it holds then delays a
+# standby sealer by as much at worst.
+_ROUND_IDLE_TIMEOUT = "60s"
 
 
 class SealError(LedgerError):
@@ -162,9 +169,17 @@ class Sealer:
             last_notification_id=sequenced[-1][0],
             signed_at=_now(),
         )
+        # Everything the statements carry is made before the transaction opens: inside it the
+        # client only sends them (see _ROUND_IDLE_TIMEOUT).
+        columns = [list(column) for column in zip(*leaves, strict=True)]
+        frontier = json.dumps([h.hex() for h in tree.frontier])
         with self.recorder.datastore.transaction(commit=True) as c:
             if self._pg:
-                c.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (_ADVISORY_LOCK_KEY,))
+                c.execute(
+                    "SELECT set_config('idle_in_transaction_session_timeout', %s, true) AS _, "
+                    "pg_try_advisory_xact_lock(%s) AS ok",
+                    (_ROUND_IDLE_TIMEOUT, _ADVISORY_LOCK_KEY),
+                )
                 if not c.fetchone()["ok"]:
                     return None, False  # another sealer leads; it will seal these events
             c.execute(f"SELECT MAX(tree_size) AS size FROM {CHECKPOINTS_TABLE}")
@@ -174,11 +189,10 @@ class Sealer:
                 return None, False  # someone sealed meanwhile; the next round starts from there
             if self._pg:
                 # One statement for the whole round: executemany costs a round trip per row.
-                indexes, ids, hashes = (list(column) for column in zip(*leaves, strict=True))
                 c.execute(
                     f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
                     "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])",
-                    (indexes, ids, hashes),
+                    columns,
                 )
             else:
                 c.executemany(
@@ -194,7 +208,7 @@ class Sealer:
                 (
                     stored.size,
                     root,
-                    json.dumps([h.hex() for h in tree.frontier]),
+                    frontier,
                     stored.last_notification_id,
                     note,
                     stored.signed_at,
