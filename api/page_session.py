@@ -38,6 +38,8 @@ from fastapi.responses import RedirectResponse
 
 from ledger.actors import act_with
 from ledger.errors import Forbidden
+from ledger.mapper import parse_time
+from ledger.registry import tokens
 from ledger.registry.officials import Official
 from ledger.registry.service import Registry
 from ledger.registry.tokens import TokenExpired, token_id_of
@@ -83,10 +85,36 @@ class LoginNeeded(Exception):
 
 @dataclass(frozen=True)
 class Reader:
-    """The official using the pages, and the CSRF field of their session."""
+    """The official using the pages, the CSRF field of their session, and what every page
+    tells them about the token they logged in with (``token_notice``)."""
 
     official: Official
     csrf: str  # empty for a bearer-header request (no cookie: nothing to forge)
+    notice: str = ""
+
+
+# From how many days before its expiry the pages tell an official their token ends.
+NOTICE_DAYS = 14
+
+
+def token_notice(official: Official, token_id: str) -> str:
+    """What the pages say of the token ``token_id`` the official logged in with: that it
+    never expires (issued before tokens had a life: to be reissued, as ``drawledger token
+    list`` and ``/health`` say to the administrator), or when it expires if within
+    ``NOTICE_DAYS`` — so that no one is locked out of the pages unwarned; otherwise nothing."""
+    expires = official.token_expires.get(token_id)
+    if expires is None:
+        return (
+            f"您登录所用的访问令牌（{token_id}）没有有效期（在令牌有期限之前签发），"
+            "请向系统管理员申请重新签发，并吊销此令牌。"
+        )
+    left = parse_time(expires) - tokens.clock()
+    if left.days >= NOTICE_DAYS:
+        return ""
+    return (
+        f"您登录所用的访问令牌（{token_id}）将于北京时间 {tokens.china_day(expires)} 到期"
+        f"（还有 {max(left.days, 0)} 天），请及早向系统管理员申请新令牌。"
+    )
 
 
 def csrf_for(token: str) -> str:
@@ -126,8 +154,9 @@ class PageSession:
             ended = "expired" if isinstance(e, TokenExpired) else "refused"
             raise LoginNeeded(f"{ENDED[ended]}（{why}）", self, ended) from None
         self.admits(official)
-        act_with(official.code, token_id_of(token))  # the request's acts name the token
-        return Reader(official, "" if bearer else csrf_for(token))
+        token_id = token_id_of(token)
+        act_with(official.code, token_id)  # the request's acts name the token
+        return Reader(official, "" if bearer else csrf_for(token), token_notice(official, token_id))
 
     def _session_token(self, request: Request, registry: Registry) -> str:
         """The token of the request's session, which is then refreshed (``session_cookie``);

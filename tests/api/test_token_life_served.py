@@ -82,3 +82,36 @@ def test_an_expired_token_is_refused_by_the_api_and_ends_a_page_session(data, ca
     finally:
         service.state.read_models.close()
         app.close()
+
+
+def test_the_staff_pages_tell_an_official_their_token_ends_soon_or_never(data, capsys):  # noqa: F811
+    """A token ending within two weeks is announced on every page of the legal office and the
+    registry office, with its day in China time; a longer one is not; one without an expiry
+    (issued before tokens had a life) is announced to be reissued."""
+    from types import SimpleNamespace
+
+    from api.page_session import NOTICE_DAYS, token_notice
+
+    assert _official(data, "legal-2", "szc", "legal_office") == 0
+    assert _official(data, "clerk-2", "szc", "clerk") == 0
+    capsys.readouterr()
+    short, _ = _issue(data, "legal-2", capsys, "--days", str(NOTICE_DAYS - 4))
+    long, _ = _issue(data, "clerk-2", capsys, "--days", "90")
+    app = LedgerApp.open(Path(data))
+    service = create_app(app)
+    try:
+        with TestClient(service, follow_redirects=False) as client:
+            client.post("/legal/login", data={"token": short}, headers={"Origin": OWN})
+            page = client.get("/legal").text
+            expires = _registry(data).official("legal-2").token_expires[short.split(".")[2]]
+            assert f"将于北京时间 {tokens.china_day(expires or '')} 到期" in page
+            assert f"（还有 {NOTICE_DAYS - 5} 天）" in page and 'id="token-notice"' in page
+        with TestClient(service, follow_redirects=False) as client:
+            client.post("/office/login", data={"token": long}, headers={"Origin": OWN})
+            page = client.get("/office")
+            assert page.status_code == 200 and 'id="token-notice"' not in page.text
+    finally:
+        service.state.read_models.close()
+        app.close()
+    old = SimpleNamespace(token_expires={})  # as the official of a token without an expiry
+    assert "没有有效期" in token_notice(old, "0ld70ken")  # type: ignore[arg-type]
