@@ -174,13 +174,19 @@ def _kind(url: str) -> str:
     return "/".join(url.split("?")[0].split("/")[:4])
 
 
+# A value shown as Python writes it (a dict, a list, None) instead of in words (also read by
+# test_offline_pages' crawl of the public column).
+PYTHON_TEXT = re.compile(r">[^<]*(\{&#39;|\[&#39;|\bNone\b)[^<]*<")
+
+
 def test_every_link_on_every_legal_page_opens_with_the_session(demo):
     """Crawl the legal pages from /legal with the session alone (as a browser: the cookie, no
     bearer token) and follow every same-site link on each page crawled — navigation, trails,
     acts, proofs, the dashboards, the findings, the assessment's event and division links —
-    expecting no 401 (a route wanting a token a link cannot carry) and no 404. The crawl reads
-    up to PER_KIND pages of each kind, so every kind of link is followed and the test stays
-    bounded."""
+    expecting no 401 (a route wanting a token a link cannot carry) and no 404, and no page
+    showing a value as Python writes it (``{'law': …}``, ``None``) instead of in words. The
+    crawl reads up to PER_KIND pages of each kind, so every kind of link is followed and the
+    test stays bounded."""
     client = _login(demo, "legal")
     seeds = [*_pages(demo), f"/legal/trail/inspections/{demo['inspection']}"]
     queue, crawled, followed = list(seeds), set(), {}
@@ -195,6 +201,8 @@ def test_every_link_on_every_legal_page_opens_with_the_session(demo):
         assert r.status_code == 200, f"{url}: {r.status_code}"
         if not r.headers["content-type"].startswith("text/html"):
             continue
+        leaked = PYTHON_TEXT.search(r.text)  # a dict, a list or None shown as Python writes it
+        assert leaked is None, f"{url} shows {leaked.group(0)[:120]!r}"
         for link in _LINK.findall(r.text):
             link = _unescape(link)
             if link.startswith("?"):

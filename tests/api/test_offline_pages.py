@@ -16,6 +16,8 @@ from ledger.demo.bureau import build_demo
 from ledger.registry.service import Registry
 from ledger.storage import persistence_env
 
+from .test_legal_pages import PYTHON_TEXT
+
 OWN_HOST = "testserver"  # the TestClient's host: links to it are the service's own
 OWN_URL = f"http://{OWN_HOST}"
 LEGAL_PAGES = 60  # of the legal pages' many trails, enough to reach every kind of page
@@ -144,6 +146,8 @@ def test_docs_redoc_and_the_public_column_load_nothing_from_the_internet(bureau_
             page = _Page()
             page.feed(r.text)
             assert page.loads_external == [], f"{path} loads from the internet"
+            leaked = PYTHON_TEXT.search(r.text) if path.startswith("/column") else None
+            assert leaked is None, f"{path} shows {leaked.group(0)[:120]!r}"
             for link in page.links:
                 url = urlsplit(urljoin(f"http://{OWN_HOST}{path}", link))
                 inside = url.hostname == OWN_HOST
