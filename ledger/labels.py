@@ -5,10 +5,19 @@ reports and files read them from here as before."""
 from verify.labels import (
     EVENT_LABELS,
     ROLE_LABELS,
+    RULE_ASKS,
     RULE_LABELS,
     event_label,
     role_label,
     rule_label,
 )
 
-__all__ = ["EVENT_LABELS", "ROLE_LABELS", "RULE_LABELS", "event_label", "role_label", "rule_label"]
+__all__ = [
+    "EVENT_LABELS",
+    "ROLE_LABELS",
+    "RULE_ASKS",
+    "RULE_LABELS",
+    "event_label",
+    "role_label",
+    "rule_label",
+]

@@ -20,12 +20,13 @@ from typing import Any
 from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 from ledger.errors import NotFound
-from ledger.labels import RULE_LABELS
+from ledger.labels import RULE_ASKS, RULE_LABELS
 from ledger.person_refs import ref_key
 from ledger.registry.authority import authorise
 from ledger.registry.officials import Official
 from ledger.registry.personal_data import PersonalData
 from verify.authority_rules import role_for
+from verify.finding_texts import finding_text
 from verify.participation_rules import thresholds
 from verify.rule_audit import audit_rules
 
@@ -44,11 +45,12 @@ class Oversight:
 
     def findings(self, reader: Official, position: int) -> dict[str, Any]:
         """The rule audit's JSON form (``RuleAudit.to_json``) as of ``position``, with each
-        rule's Chinese name."""
+        rule's Chinese name (``names``) and what it asks in Chinese (``asks``), and each
+        finding's Chinese text (its ``zh``, ``verify/finding_texts.py``)."""
         authorise(reader, READ)
         audit = self._audit(position)
-        # the rules named in Chinese (the verifier names them in English: RULES)
-        return {**audit, "names": RULE_LABELS, "position": position}
+        # the rules in Chinese (the verifier names them in English: RULES)
+        return {**audit, "names": RULE_LABELS, "asks": RULE_ASKS, "position": position}
 
     def dashboards(self, reader: Official, position: int) -> dict[str, Any]:
         """Coverage per annual plan and participation per division and year, as of
@@ -105,7 +107,10 @@ class Oversight:
                 self._audits.move_to_end(kept)
                 return self._audits[kept]
         envelopes = ((p, event.envelope) for p, event in self.app.records(stop=position))
-        audit = audit_rules(envelopes, checkpoints=cosigned, whole_log=True).to_json()
+        found = audit_rules(envelopes, checkpoints=cosigned, whole_log=True)
+        audit = found.to_json()
+        for shown, finding in zip(audit["findings"], found.findings, strict=True):
+            shown["zh"] = finding_text(finding)
         with self._lock:
             self._audits[kept] = audit
             while len(self._audits) > KEPT:

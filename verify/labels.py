@@ -114,6 +114,28 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
 
+# What each rule asks, in Chinese (the verifier's words in English: ``audit_log.RULES``).
+RULE_ASKS: dict[str, str] = {
+    "frequency_cap": "同一对象一年内被检查的次数不超过制度规定的上限",
+    "team_size": "每个检查组、每次检查至少有制度规定人数的不同执法人员",
+    "team_composition": "到场人员在执法人员名录内、在抽中的检查组内、在岗",
+    "recusal": "任何人不检查其申报有利害关系的对象",
+    "substitutions": "抽中的检查组替补次数不超过制度允许的次数",
+    "qualification": "到场人员具备所检查每一事项的执法资格",
+    "certificate": "执法证件在检查当日有效",
+    "plan_deadline": "计划在制度规定的期限内报送和上传",
+    "publication_deadline": "检查结果在制度规定的工作日内公示",
+    "plan_bounds": "抽取依据计划，且不超过计划的数量",
+    "selection_inspected": "抽中的对象在计划期结束前完成检查",
+    "step_dates": "检查各环节的日期不早于其前一环节",
+    "coverage": "处室的检查对象在周期内全部检查到",
+    "participation_staff": "处室足够比例的执法人员参加了检查",
+    "participation_agency_rounds": "足够比例的检查轮次有机关人员参加",
+    "event_time_order": "事件时间不早于其前一事件（服务器时钟未被调回）",
+    "witnessed_time": "事件时间不晚于见证方看到包含它的检查点，也不远早于见证方看到不含它的检查点",
+}
+
+
 def rule_label(rule: str) -> str:
     """The Chinese name of a rule of the audit; an unknown rule is shown as it is named."""
     return RULE_LABELS.get(rule, rule)

@@ -26,6 +26,7 @@ from ledger.registry.service import Registry
 from verify.authority_rules import PERMISSIONS, dispute_refusal
 from verify.bundle import read_bundle
 from verify.dispute import main as verify_dispute
+from verify.finding_texts import finding_text
 from verify.keys import parse_verifier_key
 from verify.merkle import ProofError, leaf_hash, verify_inclusion
 from verify.note import parse_checkpoint, verify_note
@@ -351,7 +352,8 @@ def test_pages_as_of_a_past_position_show_then_and_keep_it_in_their_links(demo):
 
 def test_the_findings_are_the_verifiers_own_audit_of_an_export(demo, tmp_path):
     """The page's findings over the live ledger equal ``python -m verify BUNDLE --rules`` over
-    an export of the same log: the same rules, the same messages."""
+    an export of the same log: the same rules, the same messages — shown in Chinese, the text the
+    verifier prints (``finding_texts``), each with the verifier's English words as its title."""
     client = _login(demo, "auditor")
     page = client.get("/legal/findings")
     head = page.headers["Ledger-As-Of"]
@@ -359,11 +361,14 @@ def test_the_findings_are_the_verifiers_own_audit_of_an_export(demo, tmp_path):
     assert drawledger(["export", "--data", str(demo["data"]), "--out", str(bundle)]) == 0
     expected = audit_bundle(read_bundle(bundle))
     shown = [
-        _unescape(m)
-        for m in re.findall(r'<li data-rule="\w+"><strong>[^<]*</strong>：(.*?)\n', page.text)
+        (_unescape(english), _unescape(chinese))
+        for english, chinese in re.findall(
+            r'<li data-rule="\w+" title="([^"]*)"><strong>[^<]*</strong>：(.*?)\n', page.text
+        )
     ]
     assert expected.findings, "the demo year has genuine findings (late plans)"
-    assert shown == [f.message for f in expected.findings]
+    assert shown == [(f.message, finding_text(f)) for f in expected.findings]
+    assert all(re.search(r"[\u4e00-\u9fff]", chinese) for _, chinese in shown)
     assert f"账本位置 {head}" in page.text
     # integrity, apart from rules
     assert f"本页读取的账本位置 1 至 {head} 的每条记录均已逐条核验" in page.text

@@ -53,3 +53,11 @@ def test_the_texts_are_chinese_sentences_filled_from_the_finding_s_facts():
 def test_a_finding_of_no_known_kind_is_still_told_in_chinese():
     text = finding_text(RuleFinding("recusal", "inspector A: recused", ()))
     assert "recused" not in text and "核验程序" in text
+
+
+def test_every_rule_has_a_chinese_name_and_says_what_it_asks_in_chinese():
+    from verify.audit_log import RULES
+    from verify.labels import RULE_ASKS, RULE_LABELS
+
+    assert set(RULE_LABELS) == set(RULES) == set(RULE_ASKS)
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in RULE_ASKS.values())
