@@ -221,10 +221,15 @@ class Trails:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         proofs: bool = False,
+        checked: bool = False,
         total: str | None = None,
     ) -> dict[str, Any]:
         """The page of acts meeting ``conditions`` in the divisions of ``scope`` (None: every
-        division's; the reader's ``_scope`` or ``covered``)."""
+        division's; the reader's ``_scope`` or ``covered``); with ``proofs``, each act's
+        signed record and inclusion proof; with ``checked`` (the legal office's pages), each
+        act's row compared with the log's signed record all the same, so that a read model
+        edited behind the service's back (an act's official changed to blame another) is
+        refused, not shown."""
         position = self._position(as_of, limit, offset, total)
         conditions = [*conditions, _acts.c.position <= position]
         with _reading(self.engine) as conn:
@@ -271,6 +276,9 @@ class Trails:
         }
         if proofs:
             answer["checkpoint"] = self._prove(items)
+        elif checked:  # each act as shown is the log's (ReadModelMismatch otherwise)
+            for item in items:
+                self._stored(item)
         return answer
 
     def _sees_all(self, reader: Official) -> bool:

@@ -177,7 +177,13 @@ def trail(
     the acts about them — their registration, roles, tokens), 50 a page; an individual's
     personal data only for the legal office (``oversight.personal_data``)."""
     kind, name = labels.ENTITIES[entity]
-    window = {"as_of": at.position, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
+    # each act shown compared with the log's signed record (Trails._answer, ``checked``)
+    window = {
+        "as_of": at.position,
+        "limit": PER_PAGE,
+        "offset": (page - 1) * PER_PAGE,
+        "checked": True,
+    }
     about = False  # an official who acted in nothing yet: the acts about them instead
     if kind == "official":
         try:

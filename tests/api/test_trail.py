@@ -321,20 +321,10 @@ def test_a_clerk_lists_only_their_own_divisions_records(year):
 def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
     """The operator blames szc-head for a clerk's act in the read database: asked for proofs,
     the service compares the row with the signed record and refuses to vouch for it."""
-    from sqlalchemy import update
-
-    from projections.tables import trail_acts
-
     app, summary, client, bearer = year
     draw = summary.year.draws[0]
     act = client.get(f"/trail/draws/{draw}", headers=bearer("szc-legal")).json()["items"][0]
-    engine = client.app.state.read_models.engine
-    with engine.begin() as conn:
-        conn.execute(
-            update(trail_acts)
-            .where(trail_acts.c.position == act["position"])
-            .values(official="szc-head")
-        )
+    _blame_the_head(client, act["position"])
     try:
         refused = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
         assert refused.status_code == 500
@@ -344,6 +334,40 @@ def test_a_trail_row_edited_behind_the_services_back_is_a_500_naming_it(year):
         client.app.state.read_models.runner.rebuild(["trail"])
     again = client.get(f"/trail/draws/{draw}?proofs=true", headers=bearer("szc-legal"))
     assert again.json()["items"][0]["actor"] == act["actor"]
+
+
+@pytest.mark.store_tampered
+def test_the_legal_offices_trail_page_refuses_an_act_edited_behind_the_services_back(year):
+    """The same blame shifted in the read database: the legal office's trail page (no proofs
+    asked) compares each act it shows with the log's signed record and refuses to show the
+    page, in Chinese, rather than name szc-head for the clerk's act."""
+    app, summary, client, bearer = year
+    draw = summary.year.draws[0]
+    act = client.get(f"/trail/draws/{draw}", headers=bearer("szc-legal")).json()["items"][0]
+    assert act["actor"]["official"] != "szc-head"
+    page = client.get(f"/legal/trail/draws/{draw}", headers=bearer("szc-legal"))
+    assert page.status_code == 200
+    _blame_the_head(client, act["position"])
+    try:
+        html = {**bearer("szc-legal"), "Accept": "text/html"}
+        refused = client.get(f"/legal/trail/draws/{draw}", headers=html)
+        assert refused.status_code == 500
+        assert "读模型与账本日志不一致" in refused.text and "szc-head" not in refused.text
+    finally:
+        client.app.state.read_models.runner.rebuild(["trail"])
+    assert client.get(f"/legal/trail/draws/{draw}", headers=bearer("szc-legal")).status_code == 200
+
+
+def _blame_the_head(client: TestClient, position: int) -> None:
+    """The operator, in the read database: the act at ``position`` made szc-head's."""
+    from sqlalchemy import update
+
+    from projections.tables import trail_acts
+
+    with client.app.state.read_models.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            update(trail_acts).where(trail_acts.c.position == position).values(official="szc-head")
+        )
 
 
 def test_a_target_is_found_under_the_key_it_is_drawn_under_and_as_typed(year):
