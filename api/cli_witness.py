@@ -41,6 +41,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--interval", type=float, default=10.0, help="两轮之间的秒数")
     p.set_defaults(func=cmd_witness)
 
+    p = sub.add_parser(
+        "witness-notes",
+        help="见证方取出其联署的、界定某条记录时间的检查点（交给法院）",
+        description="从见证方的状态目录（STATE/cosigned.jsonl）取出它联署的、尚不包含叶子 LEAF "
+        "的最后一个检查点和已包含它的第一个检查点，各写为 OUT/<大小>.note。法院用 python -m "
+        "verify dispute 的 --trusted-checkpoint 给出它们，并用 --consistency-proof 给出账本对 "
+        "GET /proofs/consistency?old=<大小>&new=<材料的大小> 的应答。",
+    )
+    p.add_argument("--state", required=True, type=Path, metavar="DIR", help="见证方的状态目录")
+    p.add_argument(
+        "--leaf",
+        required=True,
+        type=int,
+        metavar="LEAF",
+        help="记录的叶子序号（争议材料 manifest.json 中每条记录的 index）",
+    )
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="写出检查点的目录")
+    p.set_defaults(func=cmd_witness_notes)
+
     p = sub.add_parser("witness-key", help="生成见证方的 cosignature/v1 密钥（权限 0600）")
     p.add_argument("--name", required=True, help="见证方名称，例如 auditor.example/w1")
     p.add_argument(
@@ -86,6 +105,19 @@ def cmd_witness(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     return 0 if last.ok else 1
+
+
+def cmd_witness_notes(args: argparse.Namespace) -> int:
+    from witness.evidence import NoCosignedCheckpoint, notes_around
+
+    try:
+        written = notes_around(args.state, args.leaf, args.out)
+    except (NoCosignedCheckpoint, ValueError) as e:
+        print(f"drawledger witness-notes: 错误（bad_input）：{e}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"已写入 {path}")
+    return 0
 
 
 def cmd_witness_key(args: argparse.Namespace) -> int:

@@ -225,11 +225,8 @@ class Trails:
         total: str | None = None,
     ) -> dict[str, Any]:
         """The page of acts meeting ``conditions`` in the divisions of ``scope`` (None: every
-        division's; the reader's ``_scope`` or ``covered``); with ``proofs``, each act's
-        signed record and inclusion proof; with ``checked`` (the legal office's pages), each
-        act's row compared with the log's signed record all the same, so that a read model
-        edited behind the service's back (an act's official changed to blame another) is
-        refused, not shown."""
+        division's; the reader's ``_scope`` or ``covered``); ``proofs``: each act's signed
+        record and proof; ``checked`` (legal pages): each act compared with its record anyway."""
         position = self._position(as_of, limit, offset, total)
         conditions = [*conditions, _acts.c.position <= position]
         with _reading(self.engine) as conn:
@@ -276,7 +273,7 @@ class Trails:
         }
         if proofs:
             answer["checkpoint"] = self._prove(items)
-        elif checked:  # each act as shown is the log's (ReadModelMismatch otherwise)
+        elif checked:  # an act edited in the read models: ReadModelMismatch, never shown
             for item in items:
                 self._stored(item)
         return answer

@@ -10,8 +10,11 @@ A round
    which must verify against R and the new root, else it is a split view too;
 4. on a split view, keeps both checkpoints and the proof (``State.keep_split_view``), does not
    move on from the checkpoint kept, cosigns nothing, and says so loudly;
-5. otherwise keeps the new checkpoint, then cosigns it (cosignature/v1, the time now) and posts
-   the cosignature; a 409 means the ledger holds this witness's cosignature of it already.
+5. otherwise cosigns it (cosignature/v1, the time now), keeps the cosigned checkpoint in its
+   own record (``State.keep_cosigned``: what it can show a court) and the checkpoint as the one
+   to go on from, and posts the cosignature; a 409 means the ledger holds this witness's
+   cosignature of it already. A checkpoint of the size kept is cosigned and posted again (a
+   post may have been lost) but not recorded again.
 """
 
 from __future__ import annotations
@@ -103,9 +106,11 @@ class Witness:
             if split is not None:
                 return split
             if new.size == old.size:  # cosigned before; post again in case the post was lost
-                return self._cosign(note.text, new)
+                return self._post(new, self._cosignature(note.text))
+        line = self._cosignature(note.text)
+        self.state.keep_cosigned(new.size, served + line)  # its own record, first
         self.state.keep_checkpoint(served)
-        return self._cosign(note.text, new)
+        return self._post(new, line)
 
     def _split_view(
         self, kept: str, old: Checkpoint, served: str, new: Checkpoint
@@ -141,8 +146,10 @@ class Witness:
             where,
         )
 
-    def _cosign(self, text: str, checkpoint: Checkpoint) -> Outcome:
-        line = cosign(text, self.signer, int(self.clock())).to_line()
+    def _cosignature(self, text: str) -> str:
+        return cosign(text, self.signer, int(self.clock())).to_line()
+
+    def _post(self, checkpoint: Checkpoint, line: str) -> Outcome:
         code, body = self.client.post_cosignature(checkpoint.size, line)
         if code == 409:
             return Outcome(UNCHANGED, f"大小 {checkpoint.size}：此前已联署", checkpoint.size)

@@ -2,12 +2,18 @@
 
 - ``checkpoint``: the last checkpoint it verified and cosigned, as the ledger served it;
 - ``log.pub``: the ledger keys it trusts, one verifier key a line (from ``--log-key``);
+- ``cosigned.jsonl``: every checkpoint it cosigned, one JSON line each (``size``, ``note``: the
+  checkpoint as the ledger signed it with this witness's cosignature line after), appended as
+  it cosigns — its own record of what it saw when, which it can give a court: the checkpoint
+  that shows an act was not yet in the log at a time (``drawledger witness-notes``,
+  docs/DISPUTE.md), whatever the bureau puts in its files;
 - ``split-views/<old size>-<new size>-<digest>/``: the evidence of each split view it refused:
   ``old.checkpoint`` (what it had cosigned), ``new.checkpoint`` (what the ledger then showed),
   ``proof.json`` (the consistency proof served, if any, and why it failed).
 
-Every file is written whole (a temporary file renamed over it), so a crash leaves the old or
-the new content, never half of one.
+Every file but ``cosigned.jsonl`` is written whole (a temporary file renamed over it), so a
+crash leaves the old or the new content, never half of one; ``cosigned.jsonl`` is appended a
+line at a time and synced, and a line cut short by a crash is skipped when read.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CHECKPOINT = "checkpoint"
+COSIGNED = "cosigned.jsonl"
 LOG_KEYS = "log.pub"
 SPLIT_VIEWS = "split-views"
 
@@ -36,6 +43,29 @@ class State:
 
     def keep_checkpoint(self, note: str) -> None:
         _write(self.dir / CHECKPOINT, note)
+
+    def keep_cosigned(self, size: int, note: str) -> None:
+        """Append the checkpoint of ``size`` as cosigned (``note`` with the cosignature)."""
+        line = json.dumps({"size": size, "note": note}, ensure_ascii=False) + "\n"
+        fd = os.open(self.dir / COSIGNED, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def cosigned(self) -> dict[int, str]:
+        """Every checkpoint cosigned, by size (the last cosignature kept of a size)."""
+        path = self.dir / COSIGNED
+        found: dict[int, str] = {}
+        if not path.exists():
+            return found
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                doc = json.loads(line)
+                found[int(doc["size"])] = str(doc["note"])
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue  # a line cut short by a crash
+        return found
 
     def log_keys(self) -> list[str]:
         path = self.dir / LOG_KEYS

@@ -15,13 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cli import main as drawledger
 from ledger.registry.service import Registry
 from ledger.witnesses import Witnesses
 from projections import dispute as writer
 from projections.dispute import write_dispute
 from verify.dispute import main as verify_dispute
 from verify.dispute_witnessed import WITNESSED, bounding_sizes, check_witnessed
-from verify.note import parse_checkpoint, verify_note
+from verify.note import parse_checkpoint, parse_note, verify_note
 
 DAY = 86_400
 
@@ -137,11 +138,18 @@ def test_a_file_that_leaves_the_witnessed_checkpoints_out_is_caught_by_the_witne
     assert _time_findings(report) == []
     assert "witnessed_time" in report["rules"]["not_judgeable"]
 
-    # what the witness gave the court: the checkpoint it cosigned, and the bureau's answer to
-    # GET /proofs/consistency from it to the file's
-    held = tmp_path / "witnessed.note"
-    held.write_text(ledger.sealer.cosigned_note(seen), encoding="utf-8")
-    size = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["checkpoint"]["size"]
+    # what the witness gives the court from its own record (drawledger witness-notes, for the
+    # act's leaf as the file lists it): the checkpoint it cosigned without the act; and the
+    # bureau's public answer to GET /proofs/consistency from it to the file's
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    leaf = next(r["index"] for r in manifest["records"] if r["position"] == act)
+    notes = tmp_path / "from-the-witness"
+    state = str(tmp_path / "witness-state")
+    args = ["witness-notes", "--state", state, "--leaf", str(leaf), "--out", str(notes)]
+    assert drawledger(args) == 0
+    [held] = list(notes.iterdir())  # it never cosigned one holding the act
+    assert held.name == f"{seen}.note"
+    size = manifest["checkpoint"]["size"]
     proof = tmp_path / "proof.json"
     proof.write_text(client.get(f"/proofs/consistency?old={seen}&new={size}").text)
 
@@ -151,6 +159,45 @@ def test_a_file_that_leaves_the_witnessed_checkpoints_out_is_caught_by_the_witne
     assert status == 0 and report["integrity"]["ok"]
     [finding] = _time_findings(report)
     assert [e["event"] for e in finding["events"]] == [act]
+
+
+def test_the_witness_keeps_each_checkpoint_it_cosigned_once_and_gives_the_bounding_ones(
+    bureau, make_witness, tmp_path, capsys
+):
+    """Its own record: every new checkpoint, cosigned, once (a round that finds nothing new
+    posts again but records nothing); for a leaf, the latest without it and the earliest with
+    it; with nothing recorded, a clear refusal."""
+    from witness.state import State
+
+    ledger, client, code = bureau
+    state = tmp_path / "witness-state"
+    args = ["witness-notes", "--state", str(state), "--leaf", "0", "--out", str(tmp_path / "n")]
+    assert drawledger(args) == 1
+    assert "没有任何已联署的检查点" in capsys.readouterr().err
+    witness = make_witness(client, ledger)
+    assert witness.round().ok
+    first = ledger.sealer.latest().size
+    assert witness.round().ok  # nothing new
+    _late_act(ledger, code)
+    assert witness.round().ok
+    second = ledger.sealer.latest().size
+    kept = State(state).cosigned()
+    assert sorted(kept) == [first, second]
+    assert len((state / "cosigned.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    for size, note in kept.items():  # each the ledger's checkpoint, with the witness's line
+        assert parse_checkpoint(verify_note(note, [ledger.signer.verifier])[0].text).size == size
+        assert len(parse_note(note).signatures) >= 2
+    args = [
+        "witness-notes",
+        "--state",
+        str(state),
+        "--leaf",
+        str(first),
+        "--out",
+        str(tmp_path / "n"),
+    ]
+    assert drawledger(args) == 0
+    assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [f"{first}.note", f"{second}.note"]
 
 
 def test_a_witnessed_checkpoint_that_is_not_the_ledger_s_history_fails_the_check(
