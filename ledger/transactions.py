@@ -11,11 +11,14 @@ part-way leaves nothing behind.
 The transaction is opened at the first insert, so a block that records nothing (an unchanged
 re-import, a dry run, a refused file) never takes the write lock. While it is held, other
 writers wait: on SQLite the pool's single writer connection, on PostgreSQL the table lock the
-recorder takes for ordered notification ids.
+recorder takes for ordered notification ids. On SQLite the held connection may get a larger page
+cache while the transaction is held (``cache_mib``: a large import's), its own size restored
+after the transaction has ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -35,6 +38,9 @@ class _Held:
         self.stack = ExitStack()
         self.cursor: Any = None
         self.inserted = False
+        # SQLite: the held connection's page cache while the transaction is held, in MiB (None:
+        # the connection's own); set before the first write opens it (``_open``).
+        self.cache_mib: int | None = None
 
     def _open(self) -> Any:
         datastore = self.recorder.datastore
@@ -43,7 +49,30 @@ class _Held:
             self.stack.enter_context(conn.transaction())
             return self.stack.enter_context(conn.cursor())
         conn = self.stack.enter_context(datastore.get_connection(commit=True))
+        if self.cache_mib:
+            self._widen_cache(conn, self.cache_mib)
         return self.stack.enter_context(conn.transaction(commit=True))
+
+    def _widen_cache(self, conn: Any, mib: int) -> None:
+        """Give the pooled connection a page cache of ``mib`` MiB until the transaction has
+        ended (committed or rolled back), then its own size again: a large import's random
+        inserts into the B-trees keyed by entry or row digest (the events' index, the kept
+        digests of ``registry/digests.py``) find their pages in memory instead of reading them
+        back and spilling them again every few rows (SQLite's own 2 MiB hold one batch's
+        events)."""
+        cursor = conn.cursor()
+        cursor.execute("PRAGMA cache_size")
+        own = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+
+        def restore() -> None:
+            # A connection that fails here keeps the larger cache (harmless); the error that
+            # ended the transaction, if any, is the one raised.
+            with contextlib.suppress(sqlite3.Error):
+                cursor.execute(f"PRAGMA cache_size = {own}")
+                cursor.sqlite_cursor.close()
+
+        self.stack.callback(restore)  # after the transaction's end (the stack unwinds LIFO)
 
     def insert(self, stored: Sequence[StoredEvent], **kwargs: Any) -> Any:
         if self.cursor is None:

@@ -149,6 +149,7 @@ def checked_rows(
             row_digests = [digests.of(kind, raw) for _, raw in numbered]
         known = digests.known([d for d in row_digests if d is not None])
     helped: Iterable[Prepared | None] = prepared or repeat(None, len(numbered))
+    givens: dict[tuple[str, ...], frozenset[str]] = {}  # the helper's, one set each (most rows)
     index = -1
     for (number, given_row), digest, done in zip(numbered, row_digests, helped, strict=True):
         index += 1
@@ -172,8 +173,9 @@ def checked_rows(
                 row, given = unmarked(given_row)
                 spec = check(number, row)
             else:
-                _, marked, given, ok, outcome = done
+                _, marked, names, ok, outcome = done
                 row = given_row if marked is None else marked
+                given = givens.get(names) or givens.setdefault(names, frozenset(names))
                 spec = check(number, row, Parse(ok, outcome))
         except InvalidFields as e:
             report.problems += [

@@ -26,6 +26,13 @@ def blank(value: Any) -> bool:
 def unmarked(row: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
     """The row as the parsers read it (a clear marker is an empty cell) and the fields it gives:
     a value, or the clear marker."""
+    row, given = given_fields(row)
+    return row, frozenset(given)
+
+
+def given_fields(row: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``unmarked`` with the fields the row gives as a tuple in the row's order (what the row
+    helper sends back: ``marshal.dumps`` of a tuple costs about a twentieth of a frozenset's)."""
     given = []
     marked = False
     for name, value in row.items():  # inline: a bulk import reads ~15 cells a row
@@ -41,7 +48,7 @@ def unmarked(row: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
         given.append(name)
     if marked:
         row = {name: None if is_clear(value) else value for name, value in row.items()}
-    return row, frozenset(given)
+    return row, tuple(given)
 
 
 class FileBatch(list[tuple[int, dict[str, Any] | None]]):
@@ -121,6 +128,7 @@ __all__ = [
     "Layouts",
     "blank",
     "cells_digest",
+    "given_fields",
     "is_clear",
     "row_digest",
     "unmarked",

@@ -1,7 +1,7 @@
 """Reading a large target file's rows on the other core: digests and formats, one batch ahead.
 
 A first import's importing process spends about a third of its CPU on each row's own checks:
-the row's import digest (``cells.row_digest``), the clear-marker scan (``cells.unmarked``)
+the row's import digest (``cells.row_digest``), the clear-marker scan (``cells.given_fields``)
 and the format checks of ``targets.parse_target``. None of these reads the ledger: they are
 functions of the row's cells alone. So a large target import hands each batch of rows, as the
 file gave them, to a helper process that runs those very functions on batch k + 1 while the
@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import helper_process
 from ..fields import FieldProblem, InvalidFields
-from .cells import FileBatch, Layouts, cells_digest, row_digest, unmarked
+from .cells import FileBatch, Layouts, cells_digest, given_fields, row_digest
 from .targets import parse_target
 
 # Files of at least this many rows (by their length hint) are checked ahead in the helper,
@@ -44,10 +44,11 @@ INLINE_FIRST = 2  # batches checked here before the helper is sent any (``RowHel
 Row = dict[str, Any]
 Batch = list[tuple[int, Row]] | list[tuple[int, Row | None]]
 # What the helper made of one row: its import digest, the row as the parsers read it (None:
-# the row as the file gave it, no clear marker in it), the fields it gives, and the format
-# check's outcome: (spec, warnings) or the field problems as (field, value, message).
+# the row as the file gave it, no clear marker in it), the fields it gives (a tuple, made a
+# frozenset by the importing process: ``bulk.checked_rows``), and the format check's outcome:
+# (spec, warnings) or the field problems as (field, value, message).
 Outcome = tuple[dict[str, Any], list[str]] | list[tuple[str, Any, str]]
-Prepared = tuple[bytes, Row | None, frozenset[str], bool, Outcome]
+Prepared = tuple[bytes, Row | None, tuple[str, ...], bool, Outcome]
 # A file's rows' cells sent with them: [the file's fields, each row's cells]; [] if the file's
 # reader digested the rows itself; None for rows not read from a file.
 FileCells = list[Any] | None
@@ -72,7 +73,7 @@ def prepare(
             digest = cells_digest(kind, cells[0], cells[1][index], layouts)
         else:
             digest = b""
-        row, given = unmarked(raw)
+        row, given = given_fields(raw)
         outcome: Outcome
         try:
             outcome = parse_target(row)

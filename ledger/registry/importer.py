@@ -33,6 +33,12 @@ Progress = Callable[[int, int], None]
 Check = Callable[..., dict[str, Any]]  # (row number, row[, the row helper's format check])
 REPEATED = "duplicate of row {row}"
 ACTIONS = {"targets": "target.write", "inspectors": "inspector.write", "items": "item.write"}
+# SQLite's page cache for the held transaction of an import of at least ``LARGE_IMPORT_ROWS``
+# rows by its length hint (as the helpers'; ``transactions._Held``), instead of its own 2 MiB,
+# which one batch's events alone fill: the random inserts into the kept digests' and the
+# events' B-trees find their pages in memory. Bounded whatever the file's size.
+LARGE_IMPORT_ROWS = 10_000
+LARGE_IMPORT_CACHE_MIB = 32
 
 
 class _NothingRecorded(Exception):
@@ -97,6 +103,8 @@ def import_rows(
     numbered = helper.ahead(read) if ahead else ((b, None) for b in read)
     try:
         with bulk.collector_paused(), app.one_transaction() as current, writer, helper:
+            if expected >= LARGE_IMPORT_ROWS:
+                current.cache_mib = LARGE_IMPORT_CACHE_MIB
             for batch, prepared in numbered:
                 valid = bulk.checked_rows(batch, check, report, digests, kind, claim, prepared)
                 if sum(checked.same for checked in valid) * 2 > len(batch):
