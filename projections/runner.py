@@ -429,13 +429,14 @@ def _retire(conn: Connection, existing: set[str]) -> set[str]:
     """Drop what projections no longer kept left in the read database (``history.RETIRED``:
     the registry history, read from the trail's acts since): their tables among ``existing``,
     and their tracking rows. Their rows were derived from the log, which keeps all of it.
-    Returns the tables dropped."""
+    ``IF EXISTS``: another worker starting at the same time may have dropped it first (it holds
+    the table's lock until its commit). Returns the tables dropped."""
     dropped = set()
     for name, retired in RETIRED.items():
         for table in retired:
             if table in existing:
                 with _freed_plainly(conn):
-                    conn.exec_driver_sql(f"DROP TABLE {table}")
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
                 dropped.add(table)
         conn.execute(delete(tracking).where(tracking.c.name == name))
     return dropped

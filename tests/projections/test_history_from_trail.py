@@ -12,7 +12,7 @@ from sqlalchemy import insert, inspect, select
 from ledger.aggregates import aggregate_kind
 from projections import queries
 from projections.history import REGISTRY_KINDS, entry_events
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, _retire
 from projections.tables import tracking, trail_acts
 from verify.events import decode_record
 
@@ -116,3 +116,11 @@ def test_the_old_history_table_is_dropped_at_start_and_nothing_is_rebuilt(
     assert "registry_history" not in names
     assert runner.positions() == positions
     assert dump(engine) == before
+
+
+def test_a_history_table_another_worker_dropped_first_is_no_error(read_models):
+    """Two workers starting at once both saw the old table; the second to drop it finds it gone
+    (the first held its lock until its commit): nothing to do, no error."""
+    with read_models.engine.begin() as conn:
+        assert "registry_history" not in inspect(conn).get_table_names()
+        assert _retire(conn, {"registry_history"}) == {"registry_history"}
