@@ -20,9 +20,9 @@ longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables wit
 secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
 the next runner's start). Each projection is given only the events it follows. On SQLite the
 targets' text index is filled a run of inserts at a time instead of by its trigger row by row
-(``text_runs.py``). While a rebuild
-runs, the cyclic garbage collector's young generation is ``REBUILD_GC_YOUNG`` objects instead of
-700 (``_fewer_collections``: its collections cost about as much as the handlers did).
+(``text_runs.py``). While a rebuild runs, the cyclic garbage collector's young generation is
+``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its collections cost about
+as much as the handlers did).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
