@@ -18,9 +18,9 @@ in the process, so its C work is in the step that called it):
 - ``reset``: the tables dropped and made again (empty in a new read database; with ``--over``,
   read models caught up with the whole log first, as a service's are when ``drawledger rebuild``
   runs, so their pages are freed here);
-- ``history copy`` (the registry history's ``INSERT … SELECT`` from the trail), ``commit``
-  (the driver's commit: on SQLite the WAL's writes and its checkpoints), ``indexes at the end``;
-- ``batches``: everything a batch's transaction does (claims, handlers, flushes, copy, commit).
+- ``commit`` (the driver's commit: on SQLite the WAL's writes and its checkpoints), ``indexes
+  at the end``;
+- ``batches``: everything a batch's transaction does (claims, handlers, flushes, commit).
 
 ``--pragma`` runs ``PRAGMA P`` on every connection of the read database (an experiment: e.g.
 ``cache_size=-65536``). The timers wrap the runner's functions for the run only and are taken
@@ -104,7 +104,6 @@ class Split:
 def _patched(split: Split) -> Iterator[None]:
     """The runner's steps wrapped in ``split``'s timers, for the block only."""
     from projections import runner, text_runs, tracking
-    from projections.history import RegistryHistoryProjection as History
     from projections.tracking import Projection
     from projections.trail import TrailProjection
 
@@ -121,7 +120,6 @@ def _patched(split: Split) -> Iterator[None]:
         (Projection, "process", split.handlers(Projection.process)),
         (TrailProjection, "process", split.handlers(TrailProjection.process)),
         (tracking.Writer, "flush", split.timed("flush", tracking.Writer.flush)),
-        (History, "derive", split.timed("history copy", History.derive)),
         (text_runs, "text_by_runs", split.timed("text trigger", text_runs.text_by_runs)),
         (text_runs, "keep_text_by_rows", split.timed("text trigger", text_runs.keep_text_by_rows)),
     ]  # fmt: skip

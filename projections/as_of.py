@@ -1,8 +1,8 @@
 """An entry "as of" a ledger position: its state rebuilt from the log, for disputes.
 
-The answer never comes from the current-state tables. The history read model serves only as an
-index of which version of the entry each position holds, and the index is checked against the
-log before it is used:
+The answer never comes from the current-state tables. The entry's history (its acts in the
+trail's read model, ``history.entry_events``) serves only as an index of which version of the
+entry each position holds, and the index is checked against the log before it is used:
 
 1. the entry's last event at or before the position is version v at position p;
 2. the log holds exactly that event (entry, version) at position p;
@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 
-from . import tables as t
+from .history import entry_events
 from .tracking import ReadModelMismatch
 from .views import ENTRY_NAMES, STATE_TABLES, aggregate_view, entry_uuid
 
@@ -37,13 +37,8 @@ def entry_as_of(
     if not 1 <= position <= head:
         raise BadInput(f"as_of {position}: the log has positions 1 to {head}")
     aggregate_id = entry_uuid(kind, ref)
-    h = t.registry_history.c
     with engine.connect() as conn:
-        versions = conn.execute(
-            select(h.version, h.position)
-            .where(h.aggregate_id == str(aggregate_id), h.kind == kind)
-            .order_by(h.version)
-        ).all()
+        versions = conn.execute(entry_events(str(aggregate_id), kind)).all()
     if not versions:
         raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}")
     # (1): the last version at or before the position
@@ -61,7 +56,7 @@ def entry_as_of(
         later = [v.position for v in versions if v.version == version + 1]
         if not later:
             raise ReadModelMismatch(
-                f"registry_history lacks version {version + 1} of {aggregate_id}, which the "
+                f"the trail's acts lack version {version + 1} of {aggregate_id}, which the "
                 "log holds: catch up or rebuild the read models"
             )
         _check_logged(app, aggregate_id, version + 1, later[0])
@@ -76,6 +71,6 @@ def _check_logged(app: LedgerApp, aggregate_id: UUID, version: int, position: in
     got = (found[0].id, str(found[0].originator_id), found[0].originator_version) if found else None
     if got != expected:
         raise ReadModelMismatch(
-            f"registry_history says position {position} is version {version} of "
+            f"the trail's acts say position {position} is version {version} of "
             f"{aggregate_id}; the log has {got}: rebuild the read models"
         )

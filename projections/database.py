@@ -2,7 +2,7 @@
 
 By default: next to an SQLite ledger, the file ``readmodels.sqlite`` in the same directory (the
 data directory, unless the ledger file was put elsewhere); with a PostgreSQL ledger, the same
-database (tables ``rm_*``, ``registry_history`` and ``projection_tracking``) through psycopg.
+database (tables ``rm_*``, ``trail_*`` and ``projection_tracking``) through psycopg.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from ledger.registry import targets as target_rules
 from ledger.registry.officials import OFFICIAL_ROLES
 
 from . import tables as t
-from .history import history_row
+from .history import entry_events, history_row
 from .target_text import TargetText
 from .views import ENTRY_NAMES, STATE_TABLES, add_details, entry_uuid
 
@@ -342,12 +342,8 @@ def entry_history(
     """Every event of one entry in order, each with its position in the log (only those at or
     before position ``upto``, if given: the history as it stood then)."""
     aggregate_id = str(entry_uuid(kind, ref))
-    h = t.registry_history.c
-    conditions = [h.aggregate_id == aggregate_id, h.kind == kind]
-    if upto is not None:
-        conditions.append(h.position <= upto)
     with _reading(engine) as conn:
-        rows = conn.execute(select(t.registry_history).where(*conditions).order_by(h.version)).all()
+        rows = conn.execute(entry_events(aggregate_id, kind, upto)).all()
     if not rows:
         when = "" if upto is None else f" at position {upto}"
         raise NotFound(f"no {ENTRY_NAMES[kind]} with id or code {ref!r}{when}")

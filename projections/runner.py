@@ -18,13 +18,11 @@ batch. ``rebuild()`` drops a projection's tables (on SQLite without zeroing thei
 the log from the start (through the signed checkpoint, as any read from the start of a log
 longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables without their
 secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
-the next runner's start). Each projection is given only the events it follows. A projection
-whose rows are a selection of another's (``Projection.derived_from``: the registry history, of
-the trail's acts) is, when both are rebuilt, filled in each batch's transaction from the rows
-the other just wrote, by one INSERT … SELECT; on SQLite the targets' text index is filled a run
-of inserts at a time instead of by its trigger row by row (``text_runs.py``). While a rebuild
-runs, the cyclic garbage collector's young generation is ``REBUILD_GC_YOUNG`` objects instead of
-700 (``_fewer_collections``: its collections cost about as much as the handlers did).
+the next runner's start). Each projection is given only the events it follows. On SQLite the
+targets' text index is filled a run of inserts at a time instead of by its trigger row by row
+(``text_runs.py``). While a rebuild runs, the cyclic garbage collector's young generation is
+``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its collections cost about
+as much as the handlers did).
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -41,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
 from ledger.application import LedgerApp
 from verify.events import SignedEvent
@@ -57,7 +55,7 @@ from .current import (
     TargetsProjection,
 )
 from .event_view import view_of
-from .history import RegistryHistoryProjection
+from .history import RETIRED
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
 from .tracking import AfterInserts, Hashes, Projection, ProjectionError, Writer
@@ -81,7 +79,6 @@ def default_projections() -> list[Projection]:
         ItemListsProjection(),
         TargetsProjection(),
         InspectorsProjection(),
-        RegistryHistoryProjection(),
         InspectionsProjection(),
         PublicationsProjection(),
         TrailProjection(),
@@ -115,9 +112,6 @@ class ProjectionRunner:
         # A read of a long backlog through the checkpoint: (position read up to, the records).
         self._stream: tuple[int, Iterator[tuple[int, SignedEvent, bytes]]] | None = None
         self._lock = threading.RLock()
-        # Projections a rebuild fills at its end from another's tables (``Projection.derive``):
-        # the batches leave them alone meanwhile.
-        self._deferred: frozenset[str] = frozenset()
         # A rebuild indexes the targets' text a run of inserts at a time (``_apply``).
         self._text_by_runs = False
         self._attached = False
@@ -127,7 +121,8 @@ class ProjectionRunner:
 
     def _set_up(self) -> None:
         """Create missing tables and tracking rows; rebuild a projection whose schema version
-        changed or whose tables are gone."""
+        changed or whose tables are gone; drop the tables and tracking rows of projections no
+        longer kept (``history.RETIRED``)."""
         with self.engine.begin() as conn:
             metadata.create_all(conn, tables=[tracking])
             known = {
@@ -135,6 +130,7 @@ class ProjectionRunner:
                 for row in conn.execute(select(tracking.c.name, tracking.c.schema_version))
             }
             existing = set(inspect(conn).get_table_names())
+            existing -= _retire(conn, existing)
             stale = []
             for p in self.projections:
                 if p.name not in known:
@@ -296,29 +292,14 @@ class ProjectionRunner:
             # transactional): no other connection ever sees the table without it.
             by_runs = self._text_by_runs and text_runs.text_by_runs(conn)
             writer = Writer(conn, after_inserts=_TEXT_BY_RUNS if by_runs else None)
-            derived = [p for p in behind if self._derives(p, positions)]
             for p in behind:  # (2) apply what each projection has not seen yet
-                if p in derived:
-                    continue
                 start, follows, process = positions[p.name], p.follows, p.process
                 for position, event, hashes in events:
                     if position > start and follows(event.TOPIC):
                         process(writer, event, position, hashes)
                 writer.flush()
-            for p in derived:  # (3) copy what the batch gave the projection derived from
-                p.derive(conn, positions[p.name], end)
             if by_runs:
                 text_runs.keep_text_by_rows(conn)
-
-    def _derives(self, p: Projection, positions: dict[str, int]) -> bool:
-        """Whether ``p`` is filled from its source's rows in this batch: in a rebuild of both
-        (``rebuild``), the source being no further on than ``p``."""
-        source = p.derived_from
-        return (
-            p.name in self._deferred
-            and source is not None
-            and (positions.get(source, positions[p.name] + 1) <= positions[p.name])
-        )
 
     def rebuild(
         self,
@@ -336,16 +317,7 @@ class ProjectionRunner:
             # end, not kept up row by row), in batches of ``rebuild_batch`` events. Rows and
             # positions still commit together per batch; a rebuild cut short leaves tables
             # without some indexes, which the next runner's start creates (``_set_up``).
-            # A projection derived from another rebuilt with it is filled, batch by batch,
-            # from the rows the other's events gave (``Projection.derive``: one INSERT …
-            # SELECT run by the database) in the batch's transaction, instead of from events.
             self._reset(chosen, indexes=False)
-            self._deferred = frozenset(
-                name
-                for name in chosen
-                if (source := self._by_name[name].derived_from) in chosen
-                and self._by_name[str(source)].derived_from is None
-            )
             # SQLite: the targets' text is indexed a run of inserts at a time, not by the
             # trigger row by row (``text_runs.py``, inside each batch's transaction).
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
@@ -354,7 +326,7 @@ class ProjectionRunner:
                 with _fewer_collections():
                     return self.catch_up(progress=progress)
             finally:
-                self.batch, self._deferred, self._text_by_runs = batch, frozenset(), False
+                self.batch, self._text_by_runs = batch, False
                 with self.engine.begin() as conn:
                     _create_indexes(conn, [self._by_name[name] for name in chosen])
 
@@ -451,6 +423,23 @@ def _freed_plainly(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA secure_delete={before}")
+
+
+def _retire(conn: Connection, existing: set[str]) -> set[str]:
+    """Drop what projections no longer kept left in the read database (``history.RETIRED``:
+    the registry history, read from the trail's acts since): their tables among ``existing``,
+    and their tracking rows. Their rows were derived from the log, which keeps all of it.
+    ``IF EXISTS``: another worker starting at the same time may have dropped it first (it holds
+    the table's lock until its commit). Returns the tables dropped."""
+    dropped = set()
+    for name, retired in RETIRED.items():
+        for table in retired:
+            if table in existing:
+                with _freed_plainly(conn):
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+                dropped.add(table)
+        conn.execute(delete(tracking).where(tracking.c.name == name))
+    return dropped
 
 
 def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:

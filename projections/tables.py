@@ -1,4 +1,5 @@
-"""The read-model tables: current state of each registry, its history, and tracking positions.
+"""The read-model tables: current state of each registry, the trail (whose acts on registry
+entries are their history, ``history.py``), and tracking positions.
 
 Every row is derived from the log and can be dropped and rebuilt. Times are the events' own UTC
 strings (``2026-01-19T08:00:00.000000Z``) and positions are notification ids, so a rebuild
@@ -333,24 +334,6 @@ item_lists = Table(
     Column("items", JSON, nullable=False),
 )
 
-# -- the history of every registry entry -------------------------------------------------------
-
-registry_history = Table(
-    "registry_history",
-    metadata,
-    Column("position", _POSITION_KEY, primary_key=True, autoincrement=False),
-    Column("aggregate_id", _ID, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("time", _TIME, nullable=False),
-    Column("official", _CODE, nullable=False),
-    Column("role", String(32), nullable=False),
-    Column("department", _CODE, nullable=False),
-    Column("payload", JSON, nullable=False),
-    Index("ix_registry_history_entry", "aggregate_id", "version", unique=True),
-)
-
 # -- inspections and publications --------------------------------------------------------------
 
 inspections = Table(
@@ -401,7 +384,8 @@ publications = Table(
     *_meta(),
 )
 
-# -- the responsibility trail: every act, and what each touches (trail.py) ---------------------
+# -- the responsibility trail: every act, and what each touches (trail.py); a registry entry's
+# acts are its history (history.py) --------------------------------------------------------------
 
 _KEY = String(200)  # an entity's key: a credit code, an aggregate id, a code
 

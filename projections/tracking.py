@@ -61,11 +61,6 @@ class Projection:
     version: ClassVar[int] = 1  # bump when tables or rows change: the runner then rebuilds
     tables: ClassVar[tuple[Table, ...]]
     kinds: ClassVar[tuple[str, ...]] = ()  # aggregate kinds whose every event must be handled
-    # A projection whose rows are a selection of another's (``derived_from``, by name): in a
-    # rebuild of both it is not given the events; each batch fills it from the rows the other
-    # just wrote (``derive``, one INSERT … SELECT run by the database), in the transaction that
-    # moves both positions (``runner.py``).
-    derived_from: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         self._handlers = self.handlers()
@@ -87,11 +82,6 @@ class Projection:
                 type_name in self._handlers or aggregate_kind(type_name) in self.kinds
             )
         return found
-
-    def derive(self, conn: Connection, after: int, upto: int) -> None:
-        """Write, from the tables of ``derived_from`` (which holds every event up to ``upto``),
-        the rows the events after position ``after`` up to ``upto`` would have written."""
-        raise NotImplementedError
 
     def process(
         self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None

@@ -4,7 +4,8 @@ One row per event (``trail_acts``): its position, time, type, record, the acting
 the role and department under which they acted and the API token they acted with if the actor
 names one (every token issued is kept in ``trail_tokens``: who issued it, when, until when),
 the event's digest (SHA-256 of its signed envelope, docs/FORMAT.md) and its leaf hash in the
-transparency log, and the payload (token hashes withheld, as in the registry history). One row
+transparency log, and the payload (token hashes withheld). An act on a registry entry is a row of
+that entry's history (``history.py``: the history has no table of its own). One row
 per entity the act touches (``trail_links``): its own record, the targets, draws, directed
 records, inspections, publications, plans, inspectors, items and divisions it names, and what
 its record's creating event named — a result names neither the target nor the draw, its

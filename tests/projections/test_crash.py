@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from projections import open_read_models
 from projections.database import create_read_engine, read_database_url
 from projections.runner import ProjectionRunner
-from projections.tables import registry_history, targets
+from projections.tables import targets, trail_acts
 
 from .world import change_things, credit_code, dump
 
@@ -59,7 +59,7 @@ def test_a_crash_mid_batch_rolls_back_its_rows_with_its_position_and_the_next_ca
     committed = ledger.recorder.max_notification_id()
     registry.import_targets(_targets(12), "clerk-szc", "import")  # 12 events, not yet projected
     runner = ProjectionRunner(ledger, rm.engine, batch=5)
-    seen = _crash_on(runner, "registry_history", "target.registered", after=7)
+    seen = _crash_on(runner, "trail", "target.registered", after=7)
     before = _count(rm.engine, targets)
 
     with pytest.raises(PowerCut):
@@ -72,7 +72,7 @@ def test_a_crash_mid_batch_rolls_back_its_rows_with_its_position_and_the_next_ca
     assert set(positions.values()) == {first_batch_end}
     assert _count(rm.engine, targets) == before + 5
     with rm.engine.connect() as conn:
-        newest = conn.execute(select(func.max(registry_history.c.position))).scalar_one()
+        newest = conn.execute(select(func.max(trail_acts.c.position))).scalar_one()
     assert newest == first_batch_end
 
     ProjectionRunner(ledger, rm.engine, batch=5).catch_up()

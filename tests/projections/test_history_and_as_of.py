@@ -8,7 +8,7 @@ from sqlalchemy import update
 from ledger.errors import BadInput, NotFound
 from projections import queries
 from projections.as_of import entry_as_of
-from projections.tables import registry_history
+from projections.tables import trail_acts
 from projections.tracking import ReadModelMismatch
 
 from .world import VECTOR_CODES, change_things, positions_of
@@ -121,10 +121,10 @@ def test_before_its_registration_an_entry_did_not_exist_and_the_future_is_not_as
 def test_as_of_refuses_a_history_index_that_disagrees_with_the_log(world, read_models, ledger):
     change_things(world)
     moved = queries.entry_history(read_models.engine, "target", MOVED)["events"][1]["position"]
-    h = registry_history.c
+    h = trail_acts.c
     with read_models.engine.begin() as conn:  # someone edits the read model: version 2 moved
         conn.execute(
-            update(registry_history)
+            update(trail_acts)
             .where(h.aggregate_id == str(world.targets[MOVED]), h.version == 2)
             .values(position=h.position + 1000)
         )

@@ -1,9 +1,9 @@
-"""A rebuild does work once where it can: the registry history is copied from the trail's acts
-batch by batch (one INSERT … SELECT in the batch's transaction) instead of from the events, and
-on SQLite the targets' text is indexed a run of inserts at a time instead of by the trigger row
-by row. The rows, the text search's answers and the positions are those of read models built
-event by event, a rebuild cut short leaves nothing inconsistent, and the trigger is never
-missing outside a rebuild's own transaction."""
+"""A rebuild does work once where it can: on SQLite the targets' text is indexed a run of inserts
+at a time instead of by the trigger row by row (the registry history is not written at all: it
+is read from the trail's acts, ``test_history_from_trail.py``). The rows, the text search's
+answers and the positions are those of read models built event by event, a rebuild cut short
+leaves nothing inconsistent, and the trigger is never missing outside a rebuild's own
+transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from projections import queries
-from projections.history import RegistryHistoryProjection
 from projections.runner import ProjectionRunner
 from projections.tables import TARGET_TEXT
 
@@ -48,56 +47,26 @@ def _insert_trigger(engine: Any) -> list[str]:
         return [str(r[0]) for r in rows]
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    calls = {"process": 0, "derive": 0}
-    process, derive = RegistryHistoryProjection.process, RegistryHistoryProjection.derive
-
-    def counted_process(self, *args):  # type: ignore[no-untyped-def]
-        calls["process"] += 1
-        return process(self, *args)
-
-    def counted_derive(self, *args):  # type: ignore[no-untyped-def]
-        calls["derive"] += 1
-        return derive(self, *args)
-
-    monkeypatch.setattr(RegistryHistoryProjection, "process", counted_process)
-    monkeypatch.setattr(RegistryHistoryProjection, "derive", counted_derive)
-    return calls
-
-
-def test_a_rebuild_copies_the_history_from_the_trail_and_indexes_text_by_runs(
-    world, read_models, ledger, monkeypatch
+def test_a_rebuild_indexes_text_by_runs_and_ends_with_the_rows_built_event_by_event(
+    world, read_models, ledger
 ):
     _renamed(world)
     ledger.seal()
     incremental, answers = dump(read_models.engine), _answers(read_models.engine)
     assert answers["改名后的水厂"] == [VECTOR_CODES[0]]  # the oracle finds the new name
     trigger = _insert_trigger(read_models.engine)
-    calls = _counting(monkeypatch)
     runner = ProjectionRunner(ledger, read_models.engine, batch=7)
     runner.rebuild()
-    assert calls["process"] == 0 and calls["derive"] > 1  # copied, batch by batch
     assert dump(read_models.engine) == incremental
     assert _answers(read_models.engine) == answers
     assert _insert_trigger(read_models.engine) == trigger
 
 
-def test_the_history_rebuilt_without_the_trail_still_follows_the_events(
+def test_a_rebuild_cut_short_keeps_text_consistent_and_the_trigger(
     world, read_models, ledger, monkeypatch
 ):
-    _renamed(world)
-    incremental = dump(read_models.engine)
-    calls = _counting(monkeypatch)
-    read_models.runner.rebuild(["registry_history"])
-    assert calls["process"] > 0 and calls["derive"] == 0
-    assert dump(read_models.engine) == incremental
-
-
-def test_a_rebuild_cut_short_keeps_history_and_text_consistent_and_the_trigger(
-    world, read_models, ledger, monkeypatch
-):
-    """Killed in its third batch: the committed batches hold the history of the acts they
-    copied and the text of the targets they inserted, the insert trigger is there (dropped
+    """Killed in its third batch: the committed batches hold the acts they applied and the
+    text of the targets they inserted, the insert trigger is there (dropped
     only inside each batch's transaction), and a new runner's catch-up ends with what read
     models built event by event hold."""
     _renamed(world)
@@ -109,10 +78,9 @@ def test_a_rebuild_cut_short_keeps_history_and_text_consistent_and_the_trigger(
     with pytest.raises(PowerCut):
         runner.rebuild()
     positions = runner.positions()
-    assert positions["registry_history"] == positions["trail"] > 0
     with read_models.engine.connect() as conn:
-        copied = conn.exec_driver_sql("SELECT max(position) FROM registry_history").scalar()
-    assert copied is not None and copied <= positions["trail"]
+        acts = conn.exec_driver_sql("SELECT max(position) FROM trail_acts").scalar()
+    assert acts is not None and 0 < acts <= positions["trail"]
     assert _insert_trigger(read_models.engine) == trigger
     ProjectionRunner(ledger, read_models.engine).catch_up()
     assert dump(read_models.engine) == incremental
@@ -124,7 +92,8 @@ def test_a_rebuild_over_a_record_edited_in_the_data_directory_stops_and_reports_
 ):
     """The operator with the data directory edits a sealed target's district (its signature
     kept): the rebuild stops on the signed checkpoint naming the record, before any batch; no
-    projection reports a position, the history included, and no target is served."""
+    projection reports a position, no act is in the trail (so no entry has a history) and no
+    target is served."""
     from ledger.errors import TamperedEvent
 
     from ..tamper.test_sealed_prefix import _edit
@@ -138,4 +107,4 @@ def test_a_rebuild_over_a_record_edited_in_the_data_directory_stops_and_reports_
     assert set(runner.positions().values()) == {0}
     assert queries.search_targets(read_models.engine, limit=500)["items"] == []
     with read_models.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM registry_history").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM trail_acts").scalar() == 0
