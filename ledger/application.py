@@ -44,6 +44,7 @@ from .policy import Policy, default_policy
 from .proof_tiles import ProofTiles
 from .sealer import Sealer, SealError, StoredCheckpoint
 from .sealing import SealingTask
+from .sequenced import Sequenced
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
     check_reachable,
@@ -472,14 +473,14 @@ class LedgerApp(Application[UUID]):
                 self.checked(n, f"ledger position {n.id}", sealed=True)
             raise
 
-    def check_before_sealing(self, sequenced: list[tuple[int, bytes]]) -> None:
+    def check_before_sealing(self, sequenced: Sequenced) -> None:
         """Before a sealing round integrates them: every record this process did not sign or
         check already is checked now (signature, form, chain), so that a checkpoint vouches
         only for verified records. SealError names the first that fails: nothing is sealed."""
         mapper = self.mapper
         assert isinstance(mapper, SigningMapper)
         unknown = mapper.not_vouched(sequenced)
-        mapper.integrated(h for _, h in sequenced)
+        mapper.integrated(sequenced.hashes)
         if not unknown:
             return
         for n in self.notifications(start=min(unknown), stop=max(unknown)):

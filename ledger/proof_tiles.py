@@ -85,7 +85,9 @@ class ProofTiles:
         )
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(for_driver(statement, self._pg), (lo, hi))
-            found = [bytes(r["leaf_hash"]) for r in c.fetchall()]
+            # A row at a time: fetchall made every row object at once, thousands at the end of
+            # a sealing round, enough to set off a full collection of the process's heap.
+            found = [bytes(r["leaf_hash"]) for r in (c if self._pg else c.sqlite_cursor)]
         if len(found) != hi - lo:
             raise SealError(f"expected sealed leaves {lo} to {hi - 1}, found {len(found)}")
         return found

@@ -34,6 +34,7 @@ from verify.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_
 from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
 
 from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
+from .sequenced import Sequenced
 from .storage import for_driver, install_append_only_guards, is_postgres
 
 LEAVES_TABLE = "seal_leaves"
@@ -71,7 +72,7 @@ class Sealer:
         # Called with each round's (notification id, leaf hash) before they are integrated: the
         # application checks there that every record it did not sign itself verifies, so that a
         # checkpoint vouches only for records whose signatures were checked (vouching.py).
-        self.before_sealing: Callable[[list[tuple[int, bytes]]], None] | None = None
+        self.before_sealing: Callable[[Sequenced], None] | None = None
         self.signer = signer
         # Keys that sign every checkpoint beside ``signer``: the old key during a rotation's
         # overlap (``ledger/key_rotation.py``), so that those who know only it can follow.
@@ -148,7 +149,7 @@ class Sealer:
             sequenced = self._leaf_hashes_from(1)
         else:  # the record sealed last, read with the new ones: is it still there?
             sequenced = self._leaf_hashes_from(base.last_notification_id, self.batch + 1)
-            tip = sequenced.pop(0) if sequenced else None
+            tip = sequenced.pop_first() if sequenced else None
             self._check_tip(base, tip)
         if not sequenced:
             return None, False
@@ -157,8 +158,8 @@ class Sealer:
         full = len(sequenced) == self.batch
         tree = self._tree_at(base)
         first_index = tree.size
-        leaves = [(first_index + i, n, h) for i, (n, h) in enumerate(sequenced)]
-        tree.extend(h for _, h in sequenced)
+        ids, hashes = sequenced.ids, sequenced.hashes
+        tree.extend(hashes)
         root = tree.root()
         text = Checkpoint(self.origin, tree.size, root).to_text()
         note = sign_note(text, [self.signer, *self.overlap])
@@ -166,12 +167,12 @@ class Sealer:
             size=tree.size,
             root=root,
             note=note,
-            last_notification_id=sequenced[-1][0],
+            last_notification_id=ids[-1],
             signed_at=_now(),
         )
         # Everything the statements carry is made before the transaction opens: inside it the
         # client only sends them (see _ROUND_IDLE_TIMEOUT).
-        columns = [list(column) for column in zip(*leaves, strict=True)]
+        indexes = list(range(first_index, tree.size)) if self._pg else []
         frontier = json.dumps([h.hex() for h in tree.frontier])
         with self.recorder.datastore.transaction(commit=True) as c:
             if self._pg:
@@ -192,13 +193,13 @@ class Sealer:
                 c.execute(
                     f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
                     "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])",
-                    columns,
+                    (indexes, ids, hashes),
                 )
-            else:
+            else:  # the rows made one at a time as they are bound, none held
                 c.executemany(
                     f"INSERT INTO {LEAVES_TABLE} (leaf_index, notification_id, leaf_hash) "
                     "VALUES (?, ?, ?)",
-                    leaves,
+                    zip(range(first_index, tree.size), ids, hashes, strict=True),
                 )
             c.execute(
                 self._sql(
@@ -215,7 +216,7 @@ class Sealer:
                 ),
             )
         self._last = (stored, CompactTree(tree.size, tree.frontier))
-        self._tip = (stored.size, leaves[-1][2])
+        self._tip = (stored.size, hashes[-1])
         return stored, full
 
     def check_tip(self) -> None:
@@ -224,7 +225,7 @@ class Sealer:
         base = self.latest()
         if base is not None:
             found = self._leaf_hashes_from(base.last_notification_id, 1)
-            self._check_tip(base, found[0] if found else None)
+            self._check_tip(base, found.pop_first() if found else None)
 
     def _check_tip(self, base: StoredCheckpoint, tip: tuple[int, bytes] | None) -> None:
         """SealError unless ``tip``, the first stored record at or after the position
@@ -253,9 +254,9 @@ class Sealer:
     def record_hashes(self, start: int, limit: int) -> list[tuple[int, bytes]]:
         """(notification id, leaf hash) of up to ``limit`` stored events from ``start``, hashed
         from the records as they are stored now (not from the leaves table)."""
-        return self._leaf_hashes_from(start, limit)
+        return list(self._leaf_hashes_from(start, limit))
 
-    def _leaf_hashes_from(self, start: int, limit: int | None = None) -> list[tuple[int, bytes]]:
+    def _leaf_hashes_from(self, start: int, limit: int | None = None) -> Sequenced:
         """(notification id, leaf hash) of up to ``batch`` events from ``start``, in order.
 
         PostgreSQL hashes the records itself (SHA-256(0x00 ‖ record)), so only 32 bytes per
@@ -266,6 +267,8 @@ class Sealer:
         SQLite the notification id is the events table's rowid (as the library's recorder has
         it); reading just it and the record skips building a notification per event.
         """
+        found = Sequenced()
+        ids, hashes = found.ids.append, found.hashes.append
         if self._pg:
             with self.recorder.datastore.transaction(commit=False) as c:
                 c.execute(
@@ -274,14 +277,20 @@ class Sealer:
                     "ORDER BY notification_id LIMIT %s",
                     (start, limit or self.batch),
                 )
-                return [(r["notification_id"], bytes(r["leaf"])) for r in c.fetchall()]
+                for r in c:  # a row at a time (fetchall made a dict per row, all at once)
+                    ids(r["notification_id"])
+                    hashes(bytes(r["leaf"]))
+            return found
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT rowid, state FROM {self.recorder.events_table_name} WHERE rowid >= ? "
                 "ORDER BY rowid LIMIT ?",
                 (start, limit or self.batch),
             )
-            return [(r[0], leaf_hash(r[1])) for r in c.sqlite_cursor]
+            for r in c.sqlite_cursor:
+                ids(r[0])
+                hashes(leaf_hash(r[1]))
+        return found
 
     def _tree_at(self, base: StoredCheckpoint | None) -> CompactTree:
         if base is None:

@@ -14,7 +14,6 @@ a record unambiguously.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -80,8 +79,11 @@ def canonical(obj: Any) -> bytes:
 
 
 def _encode(obj: Any) -> bytes:
+    # The C encoder of _ENCODER's settings, built once (``_ENCODER.encode`` builds one per
+    # call): the same text. It has no circular-reference check; ``canonical``'s number walk,
+    # which runs first, never ends on a cycle.
     try:
-        fast = _ENCODER.encode(obj)
+        fast = _JOIN(_C_ENCODE(obj, 0))
         encoded = fast.encode("utf-8")
     except (UnicodeEncodeError, TypeError, ValueError):
         return bytes(rfc8785.dumps(obj))
@@ -124,7 +126,7 @@ def encode_record(envelope: dict[str, Any], signer: SignerKey) -> tuple[bytes, b
     envelope_bytes = canonical(envelope)
     digest = event_digest(envelope_bytes)
     signature = signer.sign(digest)
-    tail = base64.b64encode(signer.key_id + signature)
+    tail = _B2A(signer.key_id + signature, newline=False)  # base64.b64encode, without its wrapper
     return envelope_bytes + b"\n" + tail, digest
 
 
