@@ -42,12 +42,8 @@ CHECKPOINTS_TABLE = "seal_checkpoints"
 COSIGNATURES_TABLE = "seal_cosignatures"
 log = logging.getLogger(__name__)
 _ADVISORY_LOCK_KEY = 0x6472_6177_6C65_6467 & 0x7FFF_FFFF_FFFF_FFFF  # "drawledg"
-# PostgreSQL ends a session left idle inside a transaction for eventsourcing's
-# POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT (5 s by default). A round's transaction sends its
-# few statements back to back, but the process can still stall between two of them (a full
-# garbage collection of a large heap, a loaded machine descheduling it: CI saw one) and lose
-# the round. Its own transaction allows longer; the advisory lock it holds then delays a
-# standby sealer by as much at worst.
+# A round's transaction may sit idle this long (eventsourcing's default is 5 s): the process can
+# stall between two statements (a full collection, a loaded machine: CI saw one) and lose it.
 _ROUND_IDLE_TIMEOUT = "60s"
 
 

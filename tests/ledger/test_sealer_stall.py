@@ -28,6 +28,9 @@ class _Stalling:
             time.sleep(self.seconds)
         return self.cursor.execute(statement, *args)
 
+    def __iter__(self) -> Any:
+        return iter(self.cursor)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.cursor, name)
 
