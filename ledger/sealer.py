@@ -166,8 +166,7 @@ class Sealer:
             last_notification_id=ids[-1],
             signed_at=_now(),
         )
-        # Everything the statements carry is made before the transaction opens: inside it the
-        # client only sends them (see _ROUND_IDLE_TIMEOUT).
+        # what the statements carry is made before the transaction (_ROUND_IDLE_TIMEOUT)
         indexes = list(range(first_index, tree.size)) if self._pg else []
         frontier = json.dumps([h.hex() for h in tree.frontier])
         with self.recorder.datastore.transaction(commit=True) as c:
