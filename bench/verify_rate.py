@@ -35,6 +35,7 @@ the tail), so it carries one checkpoint per second of saving rather than one per
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import tempfile
 import time
@@ -148,7 +149,25 @@ def _run_variants(
     """For each repeat and each variant but the reference (in turn, starting with a different
     one each repeat): the reference, the variant, the reference again. Returns, by variant,
     ``wall``/``cpu`` seconds, and ``ratio_wall``/``ratio_cpu``: the mean of the two reference
-    runs beside each run over that run."""
+    runs beside each run over that run.
+
+    The objects the benchmark's process holds by then (the earlier benchmarks' registries and
+    bundles) are frozen out of the garbage collector's reach for the runs (``gc.freeze``):
+    otherwise a full collection falling inside a run scans all of them — ~0.4 s in a run of
+    ~1.6 s after ``--only … draw …``, in one run of two, which made the ratios bimodal. Each run
+    then pays for the collections of what it makes, as ``python -m verify`` does in its own
+    process."""
+    gc.collect()
+    gc.freeze()
+    try:
+        return _alternating(config, label, variants, repeats)
+    finally:
+        gc.unfreeze()
+
+
+def _alternating(
+    config: Config, label: str, variants: dict[str, Any], repeats: int
+) -> dict[str, dict[str, list[float]]]:
     reference = variants[REFERENCE]
     names = [n for n in variants if n != REFERENCE]
     out: dict[str, dict[str, list[float]]] = {
