@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify.dispute_witnessed import bounding_sizes
-
 from .state import State
 
 
@@ -26,17 +24,24 @@ class NoCosignedCheckpoint(Exception):
 
 def notes_around(state_dir: Path, leaf: int, out: Path) -> list[Path]:
     """Write ``<size>.note`` into ``out`` (made if missing) for the cosigned checkpoints that
-    bound the record at ``leaf``; return the files written."""
+    bound the record at ``leaf`` (the record read a line at a time, two kept); return the
+    files written."""
     if leaf < 0:
         raise ValueError(f"--leaf {leaf}: a leaf index is 0 or more")
-    cosigned = State(state_dir).cosigned()
-    sizes = bounding_sizes(sorted(cosigned), [leaf], max(cosigned, default=0) + 1)
-    if not sizes:
+    lacking: tuple[int, str] | None = None  # the largest size not holding the leaf
+    holding: tuple[int, str] | None = None  # the smallest size holding it
+    for size, note in State(state_dir).cosigned():
+        if size <= leaf and (lacking is None or size >= lacking[0]):
+            lacking = (size, note)
+        elif size > leaf and (holding is None or size < holding[0]):
+            holding = (size, note)
+    chosen = [c for c in (lacking, holding) if c is not None]
+    if not chosen:
         raise NoCosignedCheckpoint(f"{state_dir} 中没有任何已联署的检查点（cosigned.jsonl）")
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for size in sizes:
+    for size, note in chosen:
         path = out / f"{size}.note"
-        path.write_text(cosigned[size], encoding="utf-8")
+        path.write_text(note, encoding="utf-8")
         written.append(path)
     return written

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +54,20 @@ class State:
             f.flush()
             os.fsync(f.fileno())
 
-    def cosigned(self) -> dict[int, str]:
-        """Every checkpoint cosigned, by size (the last cosignature kept of a size)."""
+    def cosigned(self) -> Iterator[tuple[int, str]]:
+        """Every checkpoint cosigned, as (size, note) in the order cosigned, read a line at a
+        time (the record grows by a line, ~400 bytes, a new checkpoint: up to ~3.3 MB a day at
+        one round in 10 s, so it is never held whole)."""
         path = self.dir / COSIGNED
-        found: dict[int, str] = {}
         if not path.exists():
-            return found
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                doc = json.loads(line)
-                found[int(doc["size"])] = str(doc["note"])
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                continue  # a line cut short by a crash
-        return found
+            return
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    doc = json.loads(line)
+                    yield int(doc["size"]), str(doc["note"])
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                    continue  # a line cut short by a crash
 
     def log_keys(self) -> list[str]:
         path = self.dir / LOG_KEYS

@@ -181,7 +181,7 @@ def test_the_witness_keeps_each_checkpoint_it_cosigned_once_and_gives_the_boundi
     _late_act(ledger, code)
     assert witness.round().ok
     second = ledger.sealer.latest().size
-    kept = State(state).cosigned()
+    kept = dict(State(state).cosigned())
     assert sorted(kept) == [first, second]
     assert len((state / "cosigned.jsonl").read_text(encoding="utf-8").splitlines()) == 2
     for size, note in kept.items():  # each the ledger's checkpoint, with the witness's line
@@ -231,3 +231,23 @@ def test_the_bounding_checkpoints_are_the_nearest_on_each_side_of_each_record():
     assert bounding_sizes(sizes, [13, 15], 20) == [13]  # in none: the last lacks both
     assert bounding_sizes(sizes, [4, 6], 8) == [3, 5]  # 8 is the file's own: not repeated
     assert bounding_sizes([], [1, 2], 9) == []
+
+
+def test_the_witness_s_record_gives_the_nearest_checkpoints_on_each_side_and_skips_a_cut_line(
+    tmp_path,
+):
+    from witness.evidence import notes_around
+    from witness.state import State
+
+    state = State(tmp_path / "w")
+    for size in (5, 3, 13, 8):  # the record in the order cosigned; sizes as it found them
+        state.keep_cosigned(size, f"note {size}\n")
+    with (tmp_path / "w" / "cosigned.jsonl").open("a", encoding="utf-8") as f:
+        f.write('{"size": 21, "note": "cut sh')  # a crash in the middle of a line
+    assert sorted(p.name for p in notes_around(tmp_path / "w", 4, tmp_path / "a")) == [
+        "3.note",
+        "5.note",
+    ]
+    assert (tmp_path / "a" / "5.note").read_text(encoding="utf-8") == "note 5\n"
+    assert [p.name for p in notes_around(tmp_path / "w", 20, tmp_path / "b")] == ["13.note"]
+    assert [p.name for p in notes_around(tmp_path / "w", 0, tmp_path / "c")] == ["3.note"]
