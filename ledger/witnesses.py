@@ -16,6 +16,7 @@ from verify.authority_rules import witness_managers
 from .application import LedgerApp
 from .errors import BadInput, Conflict, Forbidden, NotFound
 from .registry.authority import authorise, official_of
+from .sealer import COSIGNATURES_TABLE
 from .witness import Witness, witness_id, witness_key, witnesses_in_force
 
 
@@ -71,6 +72,27 @@ class Witnesses:
         witness.remove(reason.strip(), actor)
         self.app.save(witness)
         return str(key)
+
+    def cosigned_around(self, leaf: int) -> list[int]:
+        """The sizes of the cosigned checkpoints that bound the record at leaf index ``leaf``:
+        the largest not holding it (size ``<= leaf``) and the smallest holding it, those that
+        exist — two reads by the cosignatures' key, whatever their number (a dispute file's
+        ``witnessed.jsonl``, verify/dispute_witnessed.py)."""
+        sealer = self.app.sealer
+        found = []
+        with sealer.recorder.datastore.transaction(commit=False) as c:
+            for where, order in (("<= ?", "DESC"), ("> ?", "ASC")):
+                c.execute(
+                    sealer._sql(
+                        f"SELECT tree_size FROM {COSIGNATURES_TABLE} WHERE tree_size {where} "
+                        f"ORDER BY tree_size {order} LIMIT 1"
+                    ),
+                    (leaf,),
+                )
+                row = c.fetchone()
+                if row is not None:
+                    found.append(int(row["tree_size"]))
+        return found
 
     def accept_cosignature(self, size: int, line: str) -> str:
         """Keep a witness's cosignature/v1 line for the checkpoint of ``size``; its name."""

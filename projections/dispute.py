@@ -45,14 +45,15 @@ from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
 from ledger.whole_files import whole_directory
+from ledger.witnesses import Witnesses
 from verify import dispute_manifest
 from verify.dispute import AS_OF
 from verify.dispute_anchor import CONSISTENCY, proof_line
 from verify.dispute_rules import audit_file
-from verify.dispute_witnessed import WITNESSED, bounding_sizes, witnessed_line
+from verify.dispute_witnessed import WITNESSED, witnessed_line
 from verify.errors import VerifyError
 from verify.events import SignedEvent, decode_record
-from verify.note import parse_checkpoint, parse_note, verify_note
+from verify.note import parse_checkpoint, verify_note
 
 from . import tables as t
 from .dispute_populations import write_populations
@@ -194,17 +195,19 @@ def _write_as_of(app: LedgerApp, tree: TiledTree, position: int, out: Path) -> t
 
 def _write_witnessed(app: LedgerApp, size: int, leaves: list[int], out: Path) -> list[str]:
     """``witnessed.jsonl``: the cosigned checkpoints around the records at ``leaves`` (before
-    the file's of ``size``), each with its consistency proof to it; returns their notes."""
-    _, notes = app.sealer.cosigned_notes()
-    by_size = {parse_checkpoint(parse_note(n).text).size: n for n in notes}
-    chosen = bounding_sizes(sorted(by_size), leaves, size)
+    the file's of ``size``, which carries its own), each with its consistency proof to it;
+    returns their notes."""
+    witnesses = Witnesses(app)
+    around = {s for leaf in leaves for s in witnesses.cosigned_around(leaf)}
+    chosen = sorted(s for s in around if s < size)
+    notes = [app.sealer.cosigned_note(old) for old in chosen]
     if chosen:
         with (out / WITNESSED).open("w", encoding="utf-8") as lines:
-            for old in chosen:
+            for old, note in zip(chosen, notes, strict=True):
                 _, proof = app.sealer.consistency_proof(old, size)
-                line = witnessed_line(by_size[old], size, proof)
+                line = witnessed_line(note, size, proof)
                 lines.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-    return [by_size[old] for old in chosen]
+    return notes
 
 
 def _older_size(app: LedgerApp, note: str, size: int) -> int:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +37,6 @@ from .merkle import verify_consistency
 from .note import Checkpoint, parse_checkpoint, verify_note
 
 WITNESSED = "witnessed.jsonl"
-
-
-def bounding_sizes(cosigned: Sequence[int], leaves: Iterable[int], size: int) -> list[int]:
-    """The sizes (of ``cosigned``, sorted, each below ``size``: the file's own checkpoint
-    carries its cosignatures itself) of the checkpoints that bound the records at ``leaves``:
-    for each, the largest not holding it and the smallest holding it. Ascending."""
-    below = cosigned[: bisect_left(cosigned, size)]
-    chosen: set[int] = set()
-    for leaf in leaves:
-        lacking = bisect_right(below, leaf)  # below[:lacking] do not hold the leaf
-        if lacking:
-            chosen.add(below[lacking - 1])
-        if lacking < len(below):
-            chosen.add(below[lacking])
-    return sorted(chosen)
 
 
 def witnessed_line(note: str, new_size: int, proof: list[bytes]) -> dict[str, Any]:

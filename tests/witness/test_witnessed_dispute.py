@@ -21,7 +21,7 @@ from ledger.witnesses import Witnesses
 from projections import dispute as writer
 from projections.dispute import write_dispute
 from verify.dispute import main as verify_dispute
-from verify.dispute_witnessed import WITNESSED, bounding_sizes, check_witnessed
+from verify.dispute_witnessed import WITNESSED, check_witnessed
 from verify.note import parse_checkpoint, parse_note, verify_note
 
 DAY = 86_400
@@ -129,7 +129,7 @@ def test_a_file_that_leaves_the_witnessed_checkpoints_out_is_caught_by_the_witne
     assert witness.round().ok
     seen = ledger.sealer.latest().size
     act = _late_act(ledger, code)
-    monkeypatch.setattr(writer, "bounding_sizes", lambda *_: [])  # the dishonest writer
+    monkeypatch.setattr(writer.Witnesses, "cosigned_around", lambda *_: [])  # dishonest writer
     out = tmp_path / "file"
     _write(ledger, client, code, out)
 
@@ -224,13 +224,28 @@ def test_a_witnessed_checkpoint_that_is_not_the_ledger_s_history_fails_the_check
     assert len(failures) == 1 and "有效签名" in failures[0]
 
 
-def test_the_bounding_checkpoints_are_the_nearest_on_each_side_of_each_record():
-    sizes = [3, 5, 8, 13]
-    assert bounding_sizes(sizes, [4], 20) == [3, 5]  # leaf 4: not in 3 (leaves 0-2), in 5
-    assert bounding_sizes(sizes, [0], 20) == [3]  # in every one; the first holds it
-    assert bounding_sizes(sizes, [13, 15], 20) == [13]  # in none: the last lacks both
-    assert bounding_sizes(sizes, [4, 6], 8) == [3, 5]  # 8 is the file's own: not repeated
-    assert bounding_sizes([], [1, 2], 9) == []
+def test_the_bounding_checkpoints_are_the_nearest_cosigned_on_each_side_of_a_record(
+    served, make_witness
+):
+    """``Witnesses.cosigned_around``, what the writer puts in ``witnessed.jsonl``: of the
+    checkpoints a witness cosigned, the largest without the record and the smallest with it."""
+    from ledger.witnesses import Witnesses
+
+    from .conftest import grow
+
+    ledger, client = served
+    witness = make_witness(client, ledger)
+    sizes = []
+    for _ in range(3):
+        grow(ledger, 2)
+        assert witness.round().ok
+        sizes.append(ledger.sealer.latest().size)
+    a, b, c = sizes
+    around = Witnesses(ledger).cosigned_around
+    assert around(a) == [a, b]  # leaf a: not in the checkpoint of size a, in b
+    assert around(a - 1) == [a]  # in a already, and no cosigned checkpoint lacks it
+    assert around(b + 1) == [b, c]
+    assert around(c) == [c]  # in none yet
 
 
 def test_the_witness_s_record_gives_the_nearest_checkpoints_on_each_side_and_skips_a_cut_line(
