@@ -10,15 +10,17 @@ Merkle tree are what make tampering detectable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
-from eventsourcing.utils import register_topic
+from eventsourcing.utils import register_topic, retry
+from psycopg_pool import PoolTimeout
 
 from .errors import ConfigurationError
 
@@ -35,6 +37,49 @@ APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
 POSTGRES_RECORDER_TOPIC = "drawledger:postgres-event-recorder"
 
 
+# How many times a new pool's first connection is waited for (STORE_WAIT each).
+CONNECTION_TRIES = 10
+
+
+def patient_connections(datastore: Any) -> None:
+    """Make ``datastore``'s first connection wait up to ``CONNECTION_TRIES`` times
+    ``STORE_WAIT`` for its pool to open one, instead of once: a new pool (each command, each
+    worker) opens its connections in the background, and under load the first can take more
+    than the 1 s a call waits — the tables' creation, the ledger's own transactions and the
+    recorder's insert are not retried by the library, and a CI run under load lost a command
+    that way ("couldn't get a connection after 1.00 sec"). Only the wait is tried again: nothing
+    has run on a connection not yet given. Once the pool has given one, a wait is what it was
+    (a store stopped later still fails each call within ``STORE_WAIT``, retried as before)."""
+    if getattr(datastore, "_patient", False):
+        return
+    give = datastore.get_connection
+    opened = False
+
+    @contextmanager
+    def get_connection() -> Iterator[Any]:
+        nonlocal opened
+        tries = 1 if opened else CONNECTION_TRIES
+        for attempt in range(1, tries + 1):
+            given = give()
+            try:
+                conn = given.__enter__()
+                break
+            except OperationalError as e:
+                if attempt == tries or not isinstance(e.__cause__, PoolTimeout):
+                    raise
+        opened = True
+        try:
+            yield conn
+        except BaseException as e:
+            if not given.__exit__(type(e), e, e.__traceback__):
+                raise
+        else:
+            given.__exit__(None, None, None)
+
+    datastore.get_connection = get_connection
+    datastore._patient = True
+
+
 class PostgresEventRecorder(PostgresApplicationRecorder):
     """The library's PostgreSQL recorder, inserting without psycopg's pipeline mode.
 
@@ -44,6 +89,14 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     in one transaction, so notification ids still commit in order.
     """
 
+    def __init__(self, datastore: Any, *args: Any, **kwargs: Any) -> None:
+        patient_connections(datastore)  # before its first use: the library's own __init__
+        super().__init__(datastore, *args, **kwargs)
+
+    # The library's own insert_events is retried (10 tries, 0.2 s apart) when the store is
+    # briefly unreachable or every pooled connection busy past STORE_WAIT; so is this one: an
+    # override without the decorator failed a save at the first 1 s wait (CI, under load).
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         if not stored_events:
             return []

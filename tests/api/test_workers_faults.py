@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,10 +173,19 @@ def _full(served: Served, on: bool) -> None:
             conn.execute("DROP FUNCTION IF EXISTS public.disk_full()")
 
 
-@pytest.mark.parametrize(("fault", "title"), [(_read_only, "存储只读"), (_full, "存储已满")])
-def test_a_store_refusing_writes_is_a_503_from_every_worker_and_recovered_from(
-    served, fault, title
+def test_a_store_refusing_writes_is_a_503_from_every_worker_and_recovered_from_and_keeps_all(
+    served, tmp_path
 ):
+    """Read-only, then full, each refused by every worker and recovered from without a restart;
+    then every acknowledged command is there and the export verifies. One test, in this order:
+    the last checks read what the faults left (the sealer's log of its failed rounds), and as
+    separate tests pytest-xdist could run them in another worker, without the faults."""
+    for fault, title in ((_read_only, "存储只读"), (_full, "存储已满")):
+        _refused_and_recovered(served, fault, title)
+    _every_acknowledged_command_is_there(served, tmp_path)
+
+
+def _refused_and_recovered(served: Served, fault: Any, title: str) -> None:
     tag = "ro" if fault is _read_only else "full"
     fault(served, True)
     try:
@@ -195,9 +205,7 @@ def test_a_store_refusing_writes_is_a_503_from_every_worker_and_recovered_from(
     assert not {f"{tag}{n}" for n in range(REFUSED)} & created  # nothing refused was recorded
 
 
-def test_after_the_faults_every_acknowledged_command_is_there_and_the_export_verifies(
-    served, tmp_path
-):
+def _every_acknowledged_command_is_there(served: Served, tmp_path: Path) -> None:
     created = sorted(e.code for e in _recorded(served, "division.created"))
     assert created == sorted(["bgs", "ro-after", "full-after"])
     app = LedgerApp.open(served.data, embedded_sealing=False)
