@@ -17,6 +17,7 @@ from .application import LedgerApp
 from .errors import BadInput, Conflict, Forbidden, NotFound
 from .registry.authority import authorise, official_of
 from .sealer import COSIGNATURES_TABLE
+from .storage import for_driver, is_postgres
 from .witness import Witness, witness_id, witness_key, witnesses_in_force
 
 
@@ -78,14 +79,15 @@ class Witnesses:
         the largest not holding it (size ``<= leaf``) and the smallest holding it, those that
         exist — two reads by the cosignatures' key, whatever their number (a dispute file's
         ``witnessed.jsonl``, verify/dispute_witnessed.py)."""
-        sealer = self.app.sealer
+        recorder = self.app.recorder
         found = []
-        with sealer.recorder.datastore.transaction(commit=False) as c:
+        with self.app.sealer.recorder.datastore.transaction(commit=False) as c:
             for where, order in (("<= ?", "DESC"), ("> ?", "ASC")):
                 c.execute(
-                    sealer._sql(
+                    for_driver(
                         f"SELECT tree_size FROM {COSIGNATURES_TABLE} WHERE tree_size {where} "
-                        f"ORDER BY tree_size {order} LIMIT 1"
+                        f"ORDER BY tree_size {order} LIMIT 1",
+                        is_postgres(recorder),
                     ),
                     (leaf,),
                 )

@@ -88,12 +88,8 @@ def _problem(checkpoint: Checkpoint, own: Checkpoint, new_size: int, proof: list
         return f"来源为 {checkpoint.origin!r}，材料的来源为 {own.origin!r}"
     if new_size != own.size or checkpoint.size > own.size:
         return f"应为到材料检查点（大小 {own.size}）的证明，而证明到大小 {new_size}"
-    try:
-        if checkpoint.size == own.size:
-            if checkpoint.root != own.root:
-                raise VerifyError("大小相同而根不同")
-        else:
-            verify_consistency(checkpoint.size, own.size, checkpoint.root, own.root, proof)
+    try:  # equal sizes: an empty proof and equal roots (RFC 9162 2.1.4.2)
+        verify_consistency(checkpoint.size, own.size, checkpoint.root, own.root, proof)
     except VerifyError as e:
         return f"与材料的检查点不一致——账本向不同的人出示了不同的历史，或证明被改动（{e}）"
     return ""
