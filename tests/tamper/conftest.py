@@ -25,6 +25,16 @@ from .history import write_history
 ORIGIN = "drawledger.test/tamper"
 
 
+def sqlite_ledger(directory: Path) -> tuple[SignerKey, LedgerApp]:
+    """A new ledger on SQLite in ``directory`` under a new key: created, the default policy
+    set (the caller closes it)."""
+    signer = SignerKey.generate(ORIGIN)
+    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    app.create_ledger()
+    app.set_default_policy()
+    return signer, app
+
+
 @dataclass(frozen=True)
 class SealedHistory:
     """An exported ledger: the key that signed it, its notes and the bundle's bytes."""

@@ -14,14 +14,12 @@ from typing import Any
 
 import pytest
 
-from ledger.application import LedgerApp
 from ledger.export import export_bundle
 from ledger.registry.service import Registry
-from ledger.storage import persistence_env
 from verify.keys import SignerKey
 
 from .bundle_edits import EditableBundle, messages, positions, resealed, resigned
-from .conftest import ORIGIN
+from .conftest import ORIGIN, sqlite_ledger
 
 SZC_TARGET = "91320411MA1MB3K8XT"  # valid GB 32100 codes from ../shared/vectors/uscc.json
 GGC_TARGET = "91320412250937656W"
@@ -55,11 +53,8 @@ def _target(code: str, division: str, item: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes]:
     directory = tmp_path_factory.mktemp("authority")
-    signer = SignerKey.generate(ORIGIN)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    signer, app = sqlite_ledger(directory)
     try:
-        app.create_ledger()
-        app.set_default_policy()
         registry = Registry(app)
         registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
         admin = {"code": "admin", "name": "周敏", "division": "bgs", "roles": ["admin"]}

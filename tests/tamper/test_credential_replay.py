@@ -12,15 +12,13 @@ from typing import Any
 import pytest
 
 from ledger.actors import acting_with
-from ledger.application import LedgerApp
 from ledger.export import export_bundle
 from ledger.registry.service import Registry
-from ledger.storage import persistence_env
 from tests.ledger.test_registry import ITEM, water_user
 from verify.keys import SignerKey
 
 from .bundle_edits import EditableBundle, last_of, resealed, verified
-from .conftest import ORIGIN
+from .conftest import sqlite_ledger
 
 CLERK = {"official": "szc-clerk", "role": "clerk", "department": "szc"}
 
@@ -30,11 +28,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes,
     """A bureau whose admin issues two clerks of 水政处 a token each (and the first one a second,
     then revoked); the first clerk registers a target with their live token."""
     directory = tmp_path_factory.mktemp("credential")
-    signer = SignerKey.generate(ORIGIN)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    signer, app = sqlite_ledger(directory)
     try:
-        app.create_ledger()
-        app.set_default_policy()
         registry = Registry(app)
         registry.add_division({"code": "szc", "name": "水政处", "kind": "aggregator"}, by=None)
         for code, roles in (

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.demo.changzhou import ADMIN
 from ledger.draws.service import Draws
@@ -18,12 +17,11 @@ from ledger.inspections.service import Inspections
 from ledger.registry.identities import bound_official
 from ledger.registry.officials import Official, official_id
 from ledger.registry.service import Registry
-from ledger.storage import persistence_env
 from tests.ledger.test_draws import run_draw
 from verify.keys import SignerKey
 
 from .bundle_edits import EditableBundle, last_of, resealed, verified
-from .conftest import ORIGIN
+from .conftest import sqlite_ledger
 
 TODAY = date(2026, 11, 25)
 
@@ -33,11 +31,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes,
     """The demo bureau (every roster inspector with a bound account), one draw, and one
     inspection whose result the account of the team's first member records."""
     directory = tmp_path_factory.mktemp("identity")
-    signer = SignerKey.generate(ORIGIN)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    signer, app = sqlite_ledger(directory)
     try:
-        app.create_ledger()
-        app.set_default_policy()
         build_demo(app, targets=120, inspectors=24, today=TODAY)
         draw, teams = run_draw(Draws(app, today=date(2026, 11, 1)))
         team = teams[0]

@@ -18,18 +18,16 @@ from typing import Any
 import pytest
 
 from ledger.actors import Request, on_request
-from ledger.application import LedgerApp
 from ledger.draws.service import Draws
 from ledger.export import export_bundle
 from ledger.policies import Policies
 from ledger.registry.officials import Official, official_id
 from ledger.registry.service import Registry
-from ledger.storage import persistence_env
 from verify.authority_rules import OPERATOR
 from verify.keys import SignerKey
 
 from .bundle_edits import EditableBundle, resealed
-from .conftest import ORIGIN
+from .conftest import sqlite_ledger
 from .test_authority_replay import (
     GGC_TARGET,
     SZC_TARGET,
@@ -46,11 +44,8 @@ REQUEST = "工管处关于登记检查对象的函〔2026〕5号"
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[SignerKey, bytes]:
     directory = tmp_path_factory.mktemp("operator")
-    signer = SignerKey.generate(ORIGIN)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    signer, app = sqlite_ledger(directory)
     try:
-        app.create_ledger()
-        app.set_default_policy()
         registry = Registry(app)
         registry.add_division({"code": "bgs", "name": "办公室", "kind": "other_unit"}, by=None)
         admin = {"code": "admin", "name": "周敏", "division": "bgs", "roles": ["admin"]}

@@ -20,10 +20,8 @@ from typing import Any
 
 import pytest
 
-from ledger.application import LedgerApp
 from ledger.demo.bureau import build_demo
 from ledger.export import export_bundle
-from ledger.storage import persistence_env
 from verify.__main__ import EXIT_FAILED, EXIT_OK, EXIT_RULE_FINDINGS, EXIT_UNANCHORED, main
 from verify.bundle import read_bundle
 from verify.events import decode_record
@@ -32,7 +30,7 @@ from verify.registry_state import target_key
 from verify.rule_audit import RuleAudit, audit_rules
 
 from .bundle_edits import EditableBundle, resealed
-from .conftest import ORIGIN
+from .conftest import sqlite_ledger
 
 AFTER_THE_YEAR = date(2027, 1, 5)  # the demo year (2026) and its cycle are over
 
@@ -63,11 +61,8 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     directory = tmp_path_factory.mktemp("rule-audit")
-    signer = SignerKey.generate(ORIGIN)
-    app = LedgerApp(persistence_env("sqlite:///ledger.sqlite", directory), signer, signer.name)
+    signer, app = sqlite_ledger(directory)
     try:
-        app.create_ledger()
-        app.set_default_policy()
         build_demo(app, targets=120, inspectors=20, today=date(2026, 11, 25), plans_and_draws=True)
         export_bundle(app, directory / "demo.jsonl")
     finally:
