@@ -27,7 +27,7 @@ def notes_around(state_dir: Path, leaf: int, out: Path) -> list[Path]:
     bound the record at ``leaf`` (the record read a line at a time, two kept); return the
     files written."""
     if leaf < 0:
-        raise ValueError(f"--leaf {leaf}: a leaf index is 0 or more")
+        raise ValueError(f"--leaf {leaf}：叶子序号应为 0 或更大的整数")
     lacking: tuple[int, str] | None = None  # the largest size not holding the leaf
     holding: tuple[int, str] | None = None  # the smallest size holding it
     for size, note in State(state_dir).cosigned():

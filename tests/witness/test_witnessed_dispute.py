@@ -266,3 +266,5 @@ def test_the_witness_s_record_gives_the_nearest_checkpoints_on_each_side_and_ski
     assert (tmp_path / "a" / "5.note").read_text(encoding="utf-8") == "note 5\n"
     assert [p.name for p in notes_around(tmp_path / "w", 20, tmp_path / "b")] == ["13.note"]
     assert [p.name for p in notes_around(tmp_path / "w", 0, tmp_path / "c")] == ["3.note"]
+    with pytest.raises(ValueError, match="叶子序号应为 0 或更大"):  # said in Chinese
+        notes_around(tmp_path / "w", -1, tmp_path / "d")
