@@ -30,6 +30,7 @@ from ledger.errors import (
     Forbidden,
     LedgerError,
     NotFound,
+    NotSealedYet,
     TamperedEvent,
     bounded,
     shown,
@@ -51,6 +52,7 @@ _STATUS: list[tuple[type[LedgerError], int, str]] = [
     (NotAuthenticated, 401, "not_authenticated"),
     (TooManyFailures, 429, "too_many_failures"),
     (ReadModelsBehind, 503, "read_models_behind"),
+    (NotSealedYet, 503, "not_sealed_yet"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
     (AsOfNotSupported, 422, "as_of_not_supported"),
@@ -206,7 +208,7 @@ def install(app: FastAPI) -> None:
                 }
                 for p in exc.problems
             ]
-        if isinstance(exc, ReadModelsBehind | TooManyFailures):
+        if isinstance(exc, ReadModelsBehind | TooManyFailures | NotSealedYet):
             if isinstance(exc, ReadModelsBehind):
                 extra = {"read_models_position": exc.at, "ledger_position": exc.head}
             response = problem(status, code, detail_of(exc), **extra)

@@ -69,7 +69,10 @@ REASONS = {
     413: "the body is larger than the service's limit",
     429: "too many refused tokens from the caller's address: held back for a while (Retry-After)",
     422: "a parameter or the body is not valid; each problem named",
-    503: "the store is unreachable, read-only or full, or the read models are behind",
+    503: (
+        "the store is unreachable, read-only or full, the read models are behind, or what was "
+        "asked for is stored but not sealed yet (Retry-After)"
+    ),
 }
 COMMANDS = {"post", "put", "patch", "delete"}
 # Path parameters of free text (a code): any value is well formed, one naming nothing a 404.

@@ -77,3 +77,12 @@ class TamperedEvent(LedgerError):
 
 class ConfigurationError(LedgerError):
     """The ledger cannot start: a missing key, data directory or database setting."""
+
+
+class NotSealedYet(LedgerError):
+    """What was asked for is stored but no signed checkpoint covers it yet, and none came within
+    the wait (503, with ``Retry-After``): the next sealing round will cover it."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

@@ -14,16 +14,22 @@ that only waits for a checkpoint (``wait_sealed``) then polls the stored checkpo
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from .errors import NotSealedYet
 from .sealer import Sealer, StoredCheckpoint
 
 log = logging.getLogger(__name__)
 
 _POLL = 0.05  # seconds between looks at the stored checkpoints while waiting for another sealer
+# How long a read that needs a stored event sealed (a dispute file as of now) waits for the
+# rounds: three intervals, at least COVER_WAIT_LEAST (a sealer in another process, polled) and
+# at most COVER_WAIT_MOST seconds.
+COVER_WAIT_LEAST, COVER_WAIT_MOST = 2.0, 10.0
 
 
 class SealingTask:
@@ -96,6 +102,26 @@ class SealingTask:
                 # Woken by this process's rounds; polling covers a sealer in another process.
                 if self._rounds == rounds:
                     self._sealed.wait(min(left, self.interval if self.running else _POLL))
+
+    def covering(self, position: int) -> StoredCheckpoint:
+        """The latest checkpoint once it covers ``position``, a stored event's, waiting for the
+        rounds (this process's or another's) up to ``cover_wait`` seconds; NotSealedYet if
+        none does by then."""
+        checkpoint = self.wait_sealed(position, self.cover_wait)
+        if checkpoint is None:
+            latest = self.sealer.latest()
+            covered = latest.last_notification_id if latest else 0
+            raise NotSealedYet(
+                f"position {position} is stored but no signed checkpoint covers it yet (the "
+                f"latest covers positions 1 to {covered}); the ledger is sealed every "
+                f"{self.interval:g} s: retry in a moment",
+                retry_after=max(1, math.ceil(self.interval)),
+            )
+        return checkpoint
+
+    @property
+    def cover_wait(self) -> float:
+        return min(COVER_WAIT_MOST, max(COVER_WAIT_LEAST, 3 * self.interval))
 
     def _notify(self) -> None:
         with self._sealed:

@@ -44,6 +44,7 @@ from sqlalchemy import Engine, select
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
 from ledger.proof_tiles import ProofTiles, TiledTree
+from ledger.sealer import StoredCheckpoint
 from ledger.whole_files import whole_directory
 from ledger.witnesses import Witnesses
 from verify import dispute_manifest
@@ -76,20 +77,12 @@ def write_dispute(
     """Write the dispute file of the ``kind`` entity ``key`` into ``out`` (a new or empty
     directory); returns the manifest. ``consistent_with``: signed checkpoint notes of this
     ledger the requester keeps, each older than the file's, to prove it consistent with. BadInput
-    for an unknown kind, an ``as_of`` beyond the sealed log, a non-empty ``out`` or a checkpoint
-    that is not this ledger's; NotFound if no act touches the subject by then."""
+    for an unknown kind, an ``as_of`` beyond the log, a non-empty ``out`` or a checkpoint that
+    is not this ledger's; NotSealedYet for an ``as_of`` stored but not sealed within the wait;
+    NotFound if no act touches the subject by then."""
     if kind not in SUBJECTS:
         raise BadInput(f"a dispute file is about one of {', '.join(SUBJECTS)}, not {kind!r}")
-    latest = app.sealer.latest()
-    if latest is None:
-        raise NotFound("no checkpoint is signed yet: seal the ledger first")
-    sealed = latest.last_notification_id
-    position = sealed if as_of is None else as_of
-    if not 1 <= position <= sealed:
-        raise BadInput(
-            f"as_of {position}: the signed checkpoint covers positions 1 to {sealed} "
-            "(seal the ledger to cover later ones)"
-        )
+    latest, position = _sealed_as_of(app, as_of)
     if kind == "target":
         key = target_key(key)  # a credit code as typed (full-width, lower case), a person-… ref
     if out.exists() and any(out.iterdir()):
@@ -223,6 +216,22 @@ def _older_size(app: LedgerApp, note: str, size: int) -> int:
             f"{checkpoint.size}"
         )
     return checkpoint.size
+
+
+def _sealed_as_of(app: LedgerApp, as_of: int | None) -> tuple[StoredCheckpoint, int]:
+    """The signed checkpoint the file is proved against and the position it is as of: the
+    latest checkpoint's own by default; for a stored position not yet sealed (a dispute file
+    "as of now" a moment after the last act), the checkpoint the sealing rounds sign next,
+    waited for (NotSealedYet if none comes in time); BadInput for a position not stored."""
+    if as_of is not None:
+        head = app.recorder.max_notification_id() or 0
+        if not 1 <= as_of <= head:
+            raise BadInput(f"as_of {as_of}: the ledger holds positions 1 to {head}")
+        return app.sealing.covering(as_of), as_of
+    latest = app.sealer.latest()
+    if latest is None:
+        raise NotFound("no checkpoint is signed yet: seal the ledger first")
+    return latest, latest.last_notification_id
 
 
 def _acts_of(engine: Engine, kind: str, key: str, position: int) -> set[int]:

@@ -101,9 +101,15 @@ SEALING: list[tuple[str, str]] = [
     (r"the log holds no event at or after position (?P<p>\d+)", "日志在位置 {p} 及之后没有事件"),
     (r"as_of (?P<a>\S+): the ledger ends at position (?P<p>\d+)", "as_of {a}：账本止于位置 {p}"),
     (
-        r"as_of (?P<a>\S+): the signed checkpoint covers positions 1 to (?P<p>\d+) \(seal the "
-        r"ledger to cover later ones\)",
-        "as_of {a}：已签署的检查点覆盖位置 1 到 {p}（封存账本后才覆盖之后的位置）",
+        r"as_of (?P<a>\S+): the ledger holds positions 1 to (?P<p>\d+)",
+        "as_of {a}：账本只有位置 1 到 {p}",
+    ),
+    (
+        r"position (?P<a>\d+) is stored but no signed checkpoint covers it yet \(the latest "
+        r"covers positions 1 to (?P<p>\d+)\); the ledger is sealed every (?P<s>\S+) s: retry "
+        r"in a moment",
+        "位置 {a} 已存储，但尚无已签署的检查点覆盖它（最新的检查点覆盖位置 1 到 {p}）；"
+        "账本每 {s} 秒封存一次：请稍后重试",
     ),
     (
         r"reason: say why the key is revoked \(it is recorded\)",
