@@ -48,6 +48,7 @@ from .sequenced import Sequenced
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
     check_reachable,
+    hot_connection_first,
     install_append_only_guards,
     is_postgres,
     persistence_env,
@@ -113,6 +114,7 @@ class LedgerApp(Application[UUID]):
         mapper = self.mapper
         assert isinstance(mapper, SigningMapper)
         mapper.recorder = self.recorder
+        hot_connection_first(self.recorder)  # a run of saves keeps its connection's cache
         install_append_only_guards(self.recorder, [self.events_table])
         self.sealer = Sealer(self.recorder, signer, origin)
         self.sealer.before_sealing = self.check_before_sealing

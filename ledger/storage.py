@@ -10,6 +10,7 @@ Merkle tree are what make tampering detectable.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +79,28 @@ def patient_connections(datastore: Any) -> None:
 
     datastore.get_connection = get_connection
     datastore._patient = True
+
+
+class _LastReturnedFirst(deque[Any]):
+    """The library's pool of idle connections (it takes from the left, returns to the right),
+    taken from the right instead: the connection returned last is given first."""
+
+    def popleft(self) -> Any:
+        return self.pop()
+
+
+def hot_connection_first(recorder: Any) -> None:
+    """Make a SQLite recorder's pool give the connection returned last (the library gives the
+    one idle longest). SQLite empties a connection's page cache whenever another connection
+    wrote since its last transaction: once the pool holds two connections (the sealing
+    task's round, a reader thread, ran beside a save), taking them in turn made each one-event
+    save start cold and read its pages again, some 10 µs a save (docs/PERFORMANCE.md, session
+    18). Taking the one returned last, a run of saves keeps one connection and its cache; the
+    others serve whoever runs beside it, as before. PostgreSQL's pool is left as it is."""
+    pool = getattr(getattr(recorder, "datastore", None), "pool", None)
+    idle = getattr(pool, "_pool", None)
+    if type(idle) is deque and not is_postgres(recorder):
+        pool._pool = _LastReturnedFirst(idle)  # type: ignore[union-attr]
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):

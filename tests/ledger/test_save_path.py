@@ -165,3 +165,28 @@ def test_the_proof_tiles_after_a_round_are_read_a_row_at_a_time(new_ledger):
         gc.callbacks.remove(seen)
     assert hashed == 2
     assert started == []
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_run_of_saves_keeps_one_sqlite_connection_once_the_pool_holds_two(ledger, monkeypatch):
+    # SQLite empties a connection's page cache when another connection wrote since its last
+    # transaction: the library's pool gave its idle connections in turn, so once a reader (the
+    # sealing task's round) had run beside a save, every save started cold. The pool now gives
+    # the connection returned last.
+    pool = ledger.recorder.datastore.pool
+    beside = pool.get_connection(is_writer=False)  # a reader's, while a save runs
+    note = _note(ledger)
+    pool.put_connection(beside)
+    assert pool.num_in_pool >= 2
+    given: list[int] = []
+    real = pool.get_connection
+    monkeypatch.setattr(pool, "get_connection", lambda *a, **k: _seen(given, real(*a, **k)))
+    for n in range(4):
+        note.trigger_event(Note.Amended, text=f"v{n}", actor=ADMIN.to_json())
+        ledger.save(note)
+    assert len(given) >= 4 and set(given) == {id(beside)}  # the one returned last, always
+
+
+def _seen(given: list[int], connection):  # type: ignore[no-untyped-def]
+    given.append(id(connection))
+    return connection

@@ -237,3 +237,22 @@ def test_an_untouched_store_passes_the_sealers_check(ledger, notes, new_ledger):
     new_ledger(embedded_sealing=False).sealer.check_tip()
     write_note(ledger, "one more")  # sealed by the command, the check passed
     assert ledger.sealer.latest().last_notification_id == ledger.recorder.max_notification_id()
+
+
+def test_a_record_edited_between_its_save_and_the_round_is_not_sealed(new_ledger):
+    """The round seals what the store holds, hashed from the stored bytes, never what this
+    process remembers writing (docs/PERFORMANCE.md, session 18): a record it has just saved and
+    an intruder edits before the round is a record it did not sign, verified first, refused
+    naming its position; nothing is sealed, and a later round still refuses it."""
+    app = new_ledger(seal_interval=1)  # rounds only when asked below
+    app.create_ledger()
+    app.seal()
+    before = app.sealer.latest()
+    note_id = write_note(app, "saved, not sealed yet")
+    position = app.recorder.max_notification_id()
+    _drop_append_only_triggers(app)
+    _edit_payload_in_the_database(app, note_id, 1)
+    for _ in range(2):
+        with pytest.raises(SealError, match=rf"refusing to seal: ledger position {position}: "):
+            app.seal()
+        assert app.sealer.latest() == before
