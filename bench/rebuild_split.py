@@ -103,13 +103,13 @@ class Split:
 @contextlib.contextmanager
 def _patched(split: Split) -> Iterator[None]:
     """The runner's steps wrapped in ``split``'s timers, for the block only."""
-    from projections import runner, text_runs, tracking
+    from projections import batches, runner, text_runs, tracking
     from projections.tracking import Projection
     from projections.trail import TrailProjection
 
     run = runner.ProjectionRunner
     targets_name = runner.tables.targets.name
-    last, since = runner._TEXT_BY_RUNS[targets_name]
+    last, since = batches.TEXT_BY_RUNS[targets_name]
     places: list[tuple[Any, str, Any]] = [
         (run, "_read", split.timed("read", run._read)),
         (run, "_apply", split.timed("batches", run._apply)),
@@ -130,13 +130,13 @@ def _patched(split: Split) -> Iterator[None]:
             setattr(owner, name, wrapped)
         for dialect, f in bulk.items():
             tracking._BULK[dialect] = split.inserts(f)
-        runner._TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
+        batches.TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
         yield
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
         tracking._BULK.update(bulk)
-        runner._TEXT_BY_RUNS[targets_name] = (last, since)
+        batches.TEXT_BY_RUNS[targets_name] = (last, since)
 
 
 def measure(
