@@ -219,10 +219,14 @@ class ProjectionRunner:
                 head = self.head()
                 if progress is not None:
                     progress(min(low, head), head)
-                if low >= head:
+                if low >= head and expected is None:
                     self.last_error = None
                     return done
                 try:
+                    if low >= head and self._behind is not None:  # (``expected``'s)
+                        self._behind.wait()  # its last batches committed, or their error
+                        expected = None
+                        continue
                     events, end = self._read(low, head, vouch)
                     self._apply(positions, events, end)
                 except PositionMoved:
