@@ -5,6 +5,7 @@ before it."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import date
@@ -59,6 +60,15 @@ def _written_in(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 @pytest.fixture
+def switch_interval():  # type: ignore[no-untyped-def]
+    """The interpreter's switch interval set to 4 ms for the test (and given back after)."""
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    yield 0.004
+    sys.setswitchinterval(saved)
+
+
+@pytest.fixture
 def demo_year(demo_ledger):  # type: ignore[no-untyped-def]
     ledger, _ = demo_ledger(
         targets=60, inspectors=16, today=date(2026, 11, 25), plans_and_draws=True
@@ -69,7 +79,7 @@ def demo_year(demo_ledger):  # type: ignore[no-untyped-def]
 
 
 def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebuilt_without(
-    demo_year, monkeypatch
+    demo_year, monkeypatch, switch_interval
 ):
     ledger, rm = demo_year
     _sqlite_only(rm.engine)
@@ -85,9 +95,20 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     assert threads == {_THREAD}
     assert dump(rm.engine) == followed
     threads.clear()
+    switches: list[float] = []
+    real_send = Writer._send
+
+    def send(self, steps):  # type: ignore[no-untyped-def]
+        switches.append(sys.getswitchinterval())
+        real_send(self, steps)
+
+    monkeypatch.setattr(Writer, "_send", send)
     rm.runner.rebuild()  # the default: a few large batches
     assert threads == {_THREAD}
     assert dump(rm.engine) == followed
+    # The interpreter's threads switch quicker while the thread writes, as before after.
+    assert set(switches) == {write_behind.SWITCH_INTERVAL}
+    assert sys.getswitchinterval() == switch_interval
 
 
 _AWKWARD = MetaData()
@@ -198,7 +219,7 @@ def test_an_integer_beyond_64_bits_is_refused_through_the_writer_thread_as_witho
 
 
 def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
-    world, read_models, ledger, monkeypatch
+    world, read_models, ledger, monkeypatch, switch_interval
 ):
     """A row the database refuses (a duplicate key) in the third batch: the rebuild raises it,
     the first two batches are committed with their positions and nothing of the third; the
@@ -221,6 +242,7 @@ def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
     monkeypatch.setattr(trail, "process", process)
     with pytest.raises(IntegrityError):
         runner.rebuild()
+    assert sys.getswitchinterval() == switch_interval
     positions = runner.positions()
     assert set(positions.values()) == {14}, positions  # two batches of 7 events each
     with read_models.engine.connect() as conn:
