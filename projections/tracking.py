@@ -201,7 +201,7 @@ class Writer:
         after_inserts: AfterInserts | None = None,
         behind: WriteBehind | None = None,
     ) -> None:
-        # With ``behind`` (a rebuild on SQLite), every flush is a job of that writer thread, on
+        # With ``behind`` (a rebuild), every flush is a job of that writer thread, on
         # the connection of the batch it has open (``write_behind.py``); else on ``conn``.
         if (conn is None) == (behind is None):
             raise ValueError("a writer writes on a connection or through a writer thread")
@@ -336,8 +336,10 @@ class Writer:
         self._buffered = 0
 
     def _hand_over(self, behind: WriteBehind) -> None:
-        """Everything buffered as one job of the writer thread (SQLite): each run of inserts
-        one statement over the rows as JSON, made here (``rows_as_json``)."""
+        """Everything buffered as one job of the writer thread. On SQLite each run of inserts
+        as a few multi-row statements, their values laid out here (``insert_statements``); on
+        PostgreSQL the thread COPYs the rows."""
+        sqlite = behind.engine.dialect.name == "sqlite"
         steps: list[tuple[Table, Any, Any]] = []
         for name, queue in self._queues.items():
             table = self._tables[name]
@@ -345,7 +347,8 @@ class Writer:
                 if shape is not _INSERT:
                     steps.append((table, statement, params))
                 else:
-                    steps.append((table, None, insert_statements(table, params)))
+                    rows = insert_statements(table, params) if sqlite else params
+                    steps.append((table, None, rows))
         self._queues.clear()
         self._buffered = 0
         if steps:
@@ -360,7 +363,7 @@ class Writer:
                 conn.execute(statement, params)
                 continue
             try:
-                _BULK["sqlite"](self, table, params)
+                _BULK[conn.dialect.name](self, table, params)
             except Exception as e:
                 if _integrity_error(e):  # as ``flush`` raises it
                     raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
@@ -395,7 +398,8 @@ class Writer:
     def _copy(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row)."""
         names = ", ".join(c.name for c in table.columns)
-        raw = self.conn.connection.driver_connection
+        conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
+        raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
             for row in rows:

@@ -1,15 +1,17 @@
 """A rebuild's writes on a second core: one writer thread owning the batches' transactions.
 
-CPython's sqlite3 lets go of the interpreter's lock while SQLite works (``sqlite3_step``), so
-SQLite's C work (B-tree inserts, the targets' text index, commits) can run in a thread while
-the runner's own thread reads and checks the next batch of the log and runs the handlers. A
-rebuild on SQLite (``ProjectionRunner.rebuild``) hands each batch to one :class:`WriteBehind`:
+CPython's sqlite3 lets go of the interpreter's lock while SQLite works (``sqlite3_step``), and
+psycopg while it waits for PostgreSQL, so the database's work (B-tree inserts, the targets' text
+index, commits; on PostgreSQL the server's) can go on while the runner's own thread reads and
+checks the next batch of the log and runs the handlers. A rebuild (``ProjectionRunner.rebuild``)
+hands each batch to one :class:`WriteBehind`:
 
 - ``open_batch`` (in the thread: a connection, BEGIN, the claim of the tracking positions);
-- the writer's flushes (``Writer.flush``), each one job: a table's run of inserts as a few
-  multi-row INSERTs (``insert_statements``: thousands of rows each), so the thread takes the
-  interpreter's lock back once a statement, not once a row (``executemany`` steps each row
-  apart, and a thread waiting for the lock waits up to the switch interval for it);
+- the writer's flushes (``Writer.flush``), each one job: on SQLite a table's run of inserts as
+  a few multi-row INSERTs (``insert_statements``: thousands of rows each), so the thread takes
+  the interpreter's lock back once a statement, not once a row (``executemany`` steps each row
+  apart, and a thread waiting for the lock waits up to the switch interval for it); on
+  PostgreSQL a COPY, as without the thread;
 - ``close_batch`` (what the batch does last, then COMMIT).
 
 Jobs run one after the other, in the order given: rows and tracking positions still commit

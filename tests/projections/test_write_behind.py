@@ -1,7 +1,8 @@
-"""A rebuild on SQLite writes through a writer thread (``projections/write_behind.py``): the rows
-are those the runner's own thread writes, for a demo year and for awkward values; an error in
-the thread fails the rebuild at the last good batch; a handler's read sees every row handled
-before it."""
+"""A rebuild writes through a writer thread (``projections/write_behind.py``): the rows are those
+the runner's own thread writes, for a demo year (both stores) and for awkward values (SQLite's
+multi-row statements); an error in the thread fails the rebuild at the last good batch; a
+refused claim is answered as without the thread; a handler's read sees every row handled before
+it."""
 
 from __future__ import annotations
 
@@ -40,22 +41,17 @@ from .world import change_things, dump
 _THREAD = "read-model-writer"
 
 
-def _sqlite_only(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the writer thread is SQLite's (PostgreSQL's rebuild writes as before)")
-
-
 def _written_in(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The names of the threads that send the writers' rows from now on."""
+    """The names of the threads that send the writers' bulk inserts from now on (SQLite's
+    multi-row statements or executemany, PostgreSQL's COPY)."""
     threads: set[str] = set()
-    real = Writer._insert_rows
+    for dialect, real in list(tracking_module._BULK.items()):
 
-    def insert_rows(self: Writer, table: Table, rows: Any) -> None:
-        threads.add(threading.current_thread().name)
-        real(self, table, rows)
+        def bulk(self: Writer, table: Table, rows: Any, real: Any = real) -> None:
+            threads.add(threading.current_thread().name)
+            real(self, table, rows)
 
-    monkeypatch.setattr(Writer, "_insert_rows", insert_rows)
-    monkeypatch.setitem(tracking_module._BULK, "sqlite", insert_rows)
+        monkeypatch.setitem(tracking_module._BULK, dialect, bulk)
     return threads
 
 
@@ -82,7 +78,6 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     demo_year, monkeypatch, switch_interval
 ):
     ledger, rm = demo_year
-    _sqlite_only(rm.engine)
     followed = dump(rm.engine)
     plain = ProjectionRunner(ledger, rm.engine, batch=7)
     plain.write_behind = False
@@ -224,7 +219,6 @@ def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
     """A row the database refuses (a duplicate key) in the third batch: the rebuild raises it,
     the first two batches are committed with their positions and nothing of the third; the
     thread is gone; a second rebuild ends with the rows the commands left."""
-    _sqlite_only(read_models.engine)
     change_things(world)
     ledger.seal()
     followed = dump(read_models.engine)
@@ -258,7 +252,6 @@ def test_a_handlers_read_sees_every_row_handled_before_it_in_the_batch(
 ):
     """The writer thread slowed down: a handler's read of the read database
     (``Writer.connection``) still finds the rows handled just before it, written first."""
-    _sqlite_only(read_models.engine)
     change_things(world)
     real_send = Writer._send
 
@@ -288,7 +281,6 @@ def test_a_claim_refused_in_the_writer_thread_is_answered_as_without_it(
     """The third batch's claim finds a position moved (as when another runner committed the
     batch first): its transaction is rolled back in the thread, the positions are read again
     and the rebuild goes on from the last batch committed, to the rows the commands left."""
-    _sqlite_only(read_models.engine)
     change_things(world)
     ledger.seal()
     followed = dump(read_models.engine)
