@@ -98,7 +98,12 @@ class Split:
 
     def inserts(self, f: Callable[..., Any]) -> Callable[..., Any]:
         def run(writer: Any, table: Any, rows: list[Any]) -> Any:
-            self.rows[table.name] += len(rows)
+            from projections.write_behind import Statements
+
+            if isinstance(rows, Statements):  # (the writer thread's) rows laid out as values
+                self.rows[table.name] += sum(len(v) for _, v in rows) // len(table.columns)
+            else:
+                self.rows[table.name] += len(rows)
             return self.timed(f"insert {table.name}", f)(writer, table, rows)
 
         return run

@@ -141,21 +141,34 @@ class WriteBehind:
     def _roll_back(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # (a connection lost: the thread goes on)
                 conn.rollback()
-            conn.close()
+                conn.close()
 
 
 @contextlib.contextmanager
 def quick_switches() -> Iterator[None]:
-    """The interpreter's switch interval at ``SWITCH_INTERVAL`` for the block (the process's
-    setting: given back after)."""
-    saved = sys.getswitchinterval()
-    sys.setswitchinterval(min(saved, SWITCH_INTERVAL))
+    """The interpreter's switch interval at ``SWITCH_INTERVAL`` for the block. The setting is
+    the process's: the first block to start sets it, the last to end gives the old one back
+    (two rebuilds at once may end in either order)."""
+    with _switch_lock:
+        if not _switch_saved:
+            before = sys.getswitchinterval()
+            sys.setswitchinterval(min(before, SWITCH_INTERVAL))
+            _switch_saved.append(before)
+        else:
+            _switch_saved.append(_switch_saved[0])
     try:
         yield
     finally:
-        sys.setswitchinterval(saved)
+        with _switch_lock:
+            saved = _switch_saved.pop()
+            if not _switch_saved:
+                sys.setswitchinterval(saved)
+
+
+_switch_lock = threading.Lock()
+_switch_saved: list[float] = []  # the interval before the first block, once per block under way
 
 
 class Statements(list[tuple[str, list[Any]]]):

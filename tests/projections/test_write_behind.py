@@ -296,3 +296,16 @@ def test_a_claim_refused_in_the_writer_thread_is_answered_as_without_it(
     ProjectionRunner(ledger, read_models.engine, batch=7).rebuild()
     assert claims[:4] == [7, 14, 21, 21]  # the third batch claimed again, after a new read
     assert dump(read_models.engine) == followed
+
+
+def test_two_rebuilds_at_once_give_the_switch_interval_back_whichever_ends_first(
+    switch_interval,
+):
+    first, second = write_behind.quick_switches(), write_behind.quick_switches()
+    first.__enter__()
+    second.__enter__()
+    assert sys.getswitchinterval() == write_behind.SWITCH_INTERVAL
+    first.__exit__(None, None, None)  # the first to start ends first: the second still runs
+    assert sys.getswitchinterval() == write_behind.SWITCH_INTERVAL
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == switch_interval
