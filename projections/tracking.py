@@ -5,13 +5,16 @@ runner (``runner.py``) gives each handler a :class:`Writer` bound to the one tra
 also moves the projection's tracking position, so rows and position commit or roll back
 together: a crash never applies an event twice and never skips one.
 
-Handlers only write (they never read the read model), so the writer may hold statements back
+Handlers write (one that must read the read model reads through ``Writer.connection()``, which
+sends what is held back first), so the writer may hold statements back
 and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
 PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
 have no triggers or foreign keys. An inserted row is kept as a tuple in the table's column order,
 its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``): ``Writer.row``
 takes it so from the handler (a payload two projections store is encoded once), ``Writer.insert``
-makes it from a dict. The rows are sent on the driver's own cursor, as they are.
+makes it from a dict. The rows are sent on the driver's own cursor, as they are. In a rebuild
+the writer hands each flush to the batch's writer thread instead (``write_behind.py``), and
+``connection()`` waits for the thread to have written it.
 """
 
 from __future__ import annotations
