@@ -22,10 +22,10 @@ the next runner's start). Each projection is given only the events it follows. O
 targets' text index is filled a run of inserts at a time instead of by its trigger row by row
 (``text_runs.py``). While a rebuild runs, the cyclic garbage collector's young generation is
 ``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its collections cost about
-as much as the handlers did). A rebuild's batches are written by a writer thread
-(``write_behind.py``: the database's work on the second core, or the server's meanwhile) while
-this thread reads, checks and handles the next batch; its transactions are the same, one a
-batch, in order.
+as much as the handlers did). On SQLite a rebuild's batches are written by a writer thread
+(``write_behind.py``: SQLite's work on the second core; on PostgreSQL when ``write_behind`` is
+set) while this thread reads, checks and handles the next batch; its transactions are the same,
+one a batch, in order.
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -87,9 +87,10 @@ def default_projections() -> list[Projection]:
 
 
 class ProjectionRunner:
-    # A rebuild writes through a writer thread (``write_behind.py``); False: in the runner's
-    # thread, as the live path does (a benchmark's or a test's comparison).
-    write_behind = True
+    # Whether a rebuild writes through a writer thread (``write_behind.py``). None: on SQLite
+    # only (on PostgreSQL it gained nothing on two cores shared with the server: PERFORMANCE.md,
+    # session 18); True: on PostgreSQL too; False: in the runner's thread, as the live path.
+    write_behind: bool | None = None
 
     def __init__(
         self,
@@ -327,7 +328,9 @@ class ProjectionRunner:
     def _written_behind(self) -> Iterator[None]:
         """A rebuild's batches written by a writer thread (SQLite), stopped at the end: its
         last batch committed, or an error of its raised here."""
-        if self.engine.dialect.name not in ("sqlite", "postgresql") or not self.write_behind:
+        dialect = self.engine.dialect.name
+        wanted = dialect == "sqlite" if self.write_behind is None else self.write_behind
+        if not wanted or dialect not in ("sqlite", "postgresql"):
             yield
             return
         thread = self._behind = WriteBehind(self.engine)

@@ -36,7 +36,7 @@ from projections.runner import ProjectionRunner
 from projections.tables import tracking, trail_acts
 from projections.tracking import Writer, encode_json
 
-from .world import change_things, dump
+from .world import VECTOR_CODES, change_things, dump
 
 _THREAD = "read-model-writer"
 
@@ -53,6 +53,12 @@ def _written_in(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
         monkeypatch.setitem(tracking_module._BULK, dialect, bulk)
     return threads
+
+
+def _threaded(runner: ProjectionRunner) -> ProjectionRunner:
+    """``runner`` writing its rebuilds through the writer thread on either store."""
+    runner.write_behind = True
+    return runner
 
 
 @pytest.fixture
@@ -78,6 +84,7 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     demo_year, monkeypatch, switch_interval
 ):
     ledger, rm = demo_year
+    rm.runner.write_behind = True  # (on PostgreSQL: not by default)
     followed = dump(rm.engine)
     plain = ProjectionRunner(ledger, rm.engine, batch=7)
     plain.write_behind = False
@@ -86,7 +93,7 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     assert threads == {threading.current_thread().name}
     assert dump(rm.engine) == followed
     threads.clear()
-    ProjectionRunner(ledger, rm.engine, batch=7).rebuild()  # many batches in flight
+    _threaded(ProjectionRunner(ledger, rm.engine, batch=7)).rebuild()  # many batches in flight
     assert threads == {_THREAD}
     assert dump(rm.engine) == followed
     threads.clear()
@@ -222,7 +229,7 @@ def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
     change_things(world)
     ledger.seal()
     followed = dump(read_models.engine)
-    runner = ProjectionRunner(ledger, read_models.engine, batch=7)
+    runner = _threaded(ProjectionRunner(ledger, read_models.engine, batch=7))
     trail = next(p for p in runner.projections if p.name == "trail")
     real = trail.process
     failed_at: list[int] = []
@@ -243,7 +250,7 @@ def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
         assert conn.execute(select(func.max(trail_acts.c.position))).scalar_one() == 14
     assert not [t for t in threading.enumerate() if t.name == _THREAD]
     monkeypatch.undo()
-    ProjectionRunner(ledger, read_models.engine).rebuild()
+    _threaded(ProjectionRunner(ledger, read_models.engine)).rebuild()
     assert dump(read_models.engine) == followed
 
 
@@ -260,7 +267,7 @@ def test_a_handlers_read_sees_every_row_handled_before_it_in_the_batch(
         real_send(self, steps)
 
     monkeypatch.setattr(Writer, "_send", slow_send)
-    runner = ProjectionRunner(ledger, read_models.engine, batch=7)
+    runner = _threaded(ProjectionRunner(ledger, read_models.engine, batch=7))
     trail = next(p for p in runner.projections if p.name == "trail")
     real = trail.process
     seen: list[tuple[int, int]] = []
@@ -293,7 +300,7 @@ def test_a_claim_refused_in_the_writer_thread_is_answered_as_without_it(
             raise batches.PositionMoved
 
     monkeypatch.setattr(batches, "_claim", claim)
-    ProjectionRunner(ledger, read_models.engine, batch=7).rebuild()
+    _threaded(ProjectionRunner(ledger, read_models.engine, batch=7)).rebuild()
     assert claims[:4] == [7, 14, 21, 21]  # the third batch claimed again, after a new read
     assert dump(read_models.engine) == followed
 
@@ -309,3 +316,19 @@ def test_two_rebuilds_at_once_give_the_switch_interval_back_whichever_ends_first
     assert sys.getswitchinterval() == write_behind.SWITCH_INTERVAL
     second.__exit__(None, None, None)
     assert sys.getswitchinterval() == switch_interval
+
+
+def test_by_default_only_a_rebuild_on_sqlite_writes_through_the_thread(
+    world, read_models, monkeypatch
+):
+    """On PostgreSQL the thread gained nothing measured (docs/PERFORMANCE.md, session 18): a
+    rebuild there writes in the runner's thread unless asked; the live path never uses it."""
+    change_things(world)
+    threads = _written_in(monkeypatch)
+    read_models.runner.rebuild()
+    sqlite = read_models.engine.dialect.name == "sqlite"
+    assert threads == ({_THREAD} if sqlite else {threading.current_thread().name})
+    threads.clear()
+    target = world.targets[VECTOR_CODES[1]]  # a command followed live
+    world.registry.update_target(target, {"district": "另一区"}, "再迁", "api", "clerk-szc")
+    assert threads == {threading.current_thread().name}
