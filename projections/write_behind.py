@@ -3,8 +3,9 @@
 CPython's sqlite3 lets go of the interpreter's lock while SQLite works (``sqlite3_step``), and
 psycopg while it waits for PostgreSQL, so the database's work (B-tree inserts, the targets' text
 index, commits; on PostgreSQL the server's) can go on while the runner's own thread reads and
-checks the next batch of the log and runs the handlers. A rebuild (``ProjectionRunner.rebuild``)
-hands each batch to one :class:`WriteBehind`:
+checks the next batch of the log and runs the handlers. A rebuild (``ProjectionRunner.rebuild``;
+on PostgreSQL only with ``write_behind`` set: it gained nothing measured there) hands each batch
+to one :class:`WriteBehind`:
 
 - ``open_batch`` (in the thread: a connection, BEGIN, the claim of the tracking positions);
 - the writer's flushes (``Writer.flush``), each one job: on SQLite a table's run of inserts as
