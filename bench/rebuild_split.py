@@ -22,6 +22,10 @@ in the process, so its C work is in the step that called it):
   at the end``;
 - ``batches``: everything a batch's transaction does (claims, handlers, flushes, commit).
 
+The rebuild runs without its writer thread (``projections/write_behind.py``): each step's CPU
+is then the process's while the step runs; ``--threaded`` keeps the thread (the steps' figures
+then hold what the thread did meanwhile, and the total is both threads').
+
 ``--pragma`` runs ``PRAGMA P`` on every connection of the read database (an experiment: e.g.
 ``cache_size=-65536``). The timers wrap the runner's functions for the run only and are taken
 off afterwards. Timings on a loaded machine: compare within one run, or against a base tree run
@@ -94,7 +98,12 @@ class Split:
 
     def inserts(self, f: Callable[..., Any]) -> Callable[..., Any]:
         def run(writer: Any, table: Any, rows: list[Any]) -> Any:
-            self.rows[table.name] += len(rows)
+            from projections.write_behind import Statements
+
+            if isinstance(rows, Statements):  # (the writer thread's) rows laid out as values
+                self.rows[table.name] += sum(len(v) for _, v in rows) // len(table.columns)
+            else:
+                self.rows[table.name] += len(rows)
             return self.timed(f"insert {table.name}", f)(writer, table, rows)
 
         return run
@@ -103,13 +112,13 @@ class Split:
 @contextlib.contextmanager
 def _patched(split: Split) -> Iterator[None]:
     """The runner's steps wrapped in ``split``'s timers, for the block only."""
-    from projections import runner, text_runs, tracking
+    from projections import batches, runner, text_runs, tracking
     from projections.tracking import Projection
     from projections.trail import TrailProjection
 
     run = runner.ProjectionRunner
     targets_name = runner.tables.targets.name
-    last, since = runner._TEXT_BY_RUNS[targets_name]
+    last, since = batches.TEXT_BY_RUNS[targets_name]
     places: list[tuple[Any, str, Any]] = [
         (run, "_read", split.timed("read", run._read)),
         (run, "_apply", split.timed("batches", run._apply)),
@@ -130,17 +139,17 @@ def _patched(split: Split) -> Iterator[None]:
             setattr(owner, name, wrapped)
         for dialect, f in bulk.items():
             tracking._BULK[dialect] = split.inserts(f)
-        runner._TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
+        batches.TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
         yield
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
         tracking._BULK.update(bulk)
-        runner._TEXT_BY_RUNS[targets_name] = (last, since)
+        batches.TEXT_BY_RUNS[targets_name] = (last, since)
 
 
 def measure(
-    directory: Path, targets: int, pragmas: list[str], over: bool = False
+    directory: Path, targets: int, pragmas: list[str], over: bool = False, threaded: bool = False
 ) -> tuple[int, float, float, Split]:
     """(events, rebuild CPU s, raw read CPU s, the split) of one rebuild of the ledger in
     ``directory``: into a new read database (one batch caught up first, as ``bench/rebuild.py``
@@ -170,6 +179,7 @@ def measure(
         rm = open_read_models(reader, url, attach=False, first=None if over else 1)
         fresh = open_app()
         rm.runner.app = fresh  # nothing vouched for in memory, as after a restart
+        rm.runner.write_behind = threaded
 
         @event.listens_for(rm.engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -218,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--over", action="store_true", help="rebuild over read models caught up with the log"
     )
+    parser.add_argument(
+        "--threaded", action="store_true", help="with the writer thread (steps then overlap)"
+    )
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         if args.ledger:
@@ -225,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             directory.mkdir(parents=True, exist_ok=True)
         else:
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        for line in report(*measure(directory, args.targets, args.pragma, args.over)):
+        measured = measure(directory, args.targets, args.pragma, args.over, args.threaded)
+        for line in report(*measured):
             print(line)
     return 0
 

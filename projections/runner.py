@@ -5,7 +5,7 @@ each through the ledger's checked reader (so every event's signature and chain a
 before anything is derived from it; a backlog of ``VOUCHED_BACKLOG`` events or more is read
 through the signed checkpoint instead, a page at a time with each record's leaf hash,
 ``ledger/vouching.py``, and each event given to the handlers as an ``EventView``, not a domain
-event: ``event_view.py``) and, per batch, in ONE transaction:
+event: ``event_view.py``) and, per batch, in ONE transaction (``batches.py``):
 
 1. moves each projection's tracking position from the value it read to the batch's end, and
    gives up the batch if any position moved meanwhile (another process caught up first);
@@ -22,7 +22,10 @@ the next runner's start). Each projection is given only the events it follows. O
 targets' text index is filled a run of inserts at a time instead of by its trigger row by row
 (``text_runs.py``). While a rebuild runs, the cyclic garbage collector's young generation is
 ``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its collections cost about
-as much as the handlers did).
+as much as the handlers did). On SQLite a rebuild's batches are written by a writer thread
+(``write_behind.py``: SQLite's work on the second core; on PostgreSQL when ``write_behind`` is
+set) while this thread reads, checks and handles the next batch; its transactions are the same,
+one a batch, in order.
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -37,7 +40,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
@@ -45,7 +47,8 @@ from ledger.application import LedgerApp
 from verify.events import SignedEvent
 from verify.merkle import leaf_hash
 
-from . import tables, text_runs
+from . import tables
+from .batches import PositionMoved, Read, apply, apply_behind
 from .current import (
     DivisionsProjection,
     InspectorsProjection,
@@ -58,13 +61,11 @@ from .event_view import view_of
 from .history import RETIRED
 from .inspections import InspectionsProjection, PublicationsProjection
 from .tables import metadata, tracking
-from .tracking import AfterInserts, Hashes, Projection, ProjectionError, Writer
+from .tracking import Projection, ProjectionError
 from .trail import TrailProjection
+from .write_behind import WriteBehind, quick_switches
 
 log = logging.getLogger(__name__)
-
-# One event of a batch: its position, its domain event or view, its record's hashes.
-Read = tuple[int, Any, Hashes]
 
 BATCH = 1000
 VOUCHED_BACKLOG = 10 * BATCH  # a backlog this long is read through the signed checkpoint
@@ -85,11 +86,12 @@ def default_projections() -> list[Projection]:
     ]
 
 
-class _PositionMoved(Exception):
-    """Another runner committed the batch first: re-read the positions and go on."""
-
-
 class ProjectionRunner:
+    # Whether a rebuild writes through a writer thread (``write_behind.py``). None: on SQLite
+    # only (on PostgreSQL it gained nothing on two cores shared with the server: PERFORMANCE.md,
+    # session 18); True: on PostgreSQL too; False: in the runner's thread, as the live path.
+    write_behind: bool | None = None
+
     def __init__(
         self,
         app: LedgerApp,
@@ -114,6 +116,7 @@ class ProjectionRunner:
         self._lock = threading.RLock()
         # A rebuild indexes the targets' text a run of inserts at a time (``_apply``).
         self._text_by_runs = False
+        self._behind: WriteBehind | None = None  # a rebuild's writer thread, while it runs
         self._attached = False
         self._set_up()
 
@@ -209,25 +212,33 @@ class ProjectionRunner:
         projection cannot follow an event; the read models then stay at the last good batch.
         """
         with self._lock:
-            done = 0
+            done, expected = 0, None
             while most is None or done < most:
-                positions = self.positions()
+                # Through a writer thread the last batch may not be committed yet: where it
+                # leaves the positions is known (it fails, or they are that).
+                positions = expected or self.positions()
                 low = min(positions.values(), default=0)
                 head = self.head()
                 if progress is not None:
                     progress(min(low, head), head)
-                if low >= head:
+                if low >= head and expected is None:
                     self.last_error = None
                     return done
                 try:
+                    if low >= head and self._behind is not None:  # (``expected``'s)
+                        self._behind.wait()  # its last batches committed, or their error
+                        expected = None
+                        continue
                     events, end = self._read(low, head, vouch)
                     self._apply(positions, events, end)
-                except _PositionMoved:
-                    self._stream = None
+                except PositionMoved:
+                    self._stream, expected = None, None
                     continue
                 except BaseException:
                     self._stream = None
                     raise
+                if self._behind is not None:
+                    expected = {name: max(at, end) for name, at in positions.items()}
                 done += len(events)
             return done
 
@@ -279,27 +290,10 @@ class ProjectionRunner:
 
     def _apply(self, positions: dict[str, int], events: list[Read], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
-        with self.engine.begin() as conn:
-            for p in behind:  # (1) claim the batch: the position must be what was read
-                claimed = conn.execute(
-                    update(tracking)
-                    .where(tracking.c.name == p.name, tracking.c.position == positions[p.name])
-                    .values(position=end)
-                ).rowcount
-                if claimed != 1:
-                    raise _PositionMoved
-            # The trigger is dropped and made again inside the transaction (SQLite's DDL is
-            # transactional): no other connection ever sees the table without it.
-            by_runs = self._text_by_runs and text_runs.text_by_runs(conn)
-            writer = Writer(conn, after_inserts=_TEXT_BY_RUNS if by_runs else None)
-            for p in behind:  # (2) apply what each projection has not seen yet
-                start, follows, process = positions[p.name], p.follows, p.process
-                for position, event, hashes in events:
-                    if position > start and follows(event.TOPIC):
-                        process(writer, event, position, hashes)
-                writer.flush()
-            if by_runs:
-                text_runs.keep_text_by_rows(conn)
+        if self._behind is not None:  # the same steps, as jobs of the writer thread
+            apply_behind(self._behind, positions, behind, events, end, self._text_by_runs)
+        else:
+            apply(self.engine, positions, behind, events, end, self._text_by_runs)
 
     def rebuild(
         self,
@@ -323,12 +317,33 @@ class ProjectionRunner:
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
             batch, self.batch = self.batch, self.rebuild_batch
             try:
-                with _fewer_collections():
+                with _fewer_collections(), self._written_behind():
                     return self.catch_up(progress=progress)
             finally:
                 self.batch, self._text_by_runs = batch, False
                 with self.engine.begin() as conn:
                     _create_indexes(conn, [self._by_name[name] for name in chosen])
+
+    @contextlib.contextmanager
+    def _written_behind(self) -> Iterator[None]:
+        """A rebuild's batches written by a writer thread (SQLite), stopped at the end: its
+        last batch committed, or an error of its raised here."""
+        dialect = self.engine.dialect.name
+        wanted = dialect == "sqlite" if self.write_behind is None else self.write_behind
+        if not wanted or dialect not in ("sqlite", "postgresql"):
+            yield
+            return
+        thread = self._behind = WriteBehind(self.engine)
+        try:
+            with quick_switches():
+                yield
+        except BaseException:
+            self._behind = None
+            with contextlib.suppress(Exception):  # the first error is the one raised
+                thread.stop()
+            raise
+        self._behind = None
+        thread.stop()
 
     def reset(self, names: Iterable[str] | None = None) -> None:
         """Empty the named projections (all by default) and set their positions to 0."""
@@ -365,12 +380,6 @@ class ProjectionRunner:
         except Exception as e:  # the command is recorded; the read side retries on next use
             self.last_error = e
             log.exception("read models could not catch up; the next catch_up retries")
-
-
-# What a rebuild's writer does around a run of targets inserted (``text_runs.py``).
-_TEXT_BY_RUNS: AfterInserts = {
-    tables.targets.name: (text_runs.last_target_rowid, text_runs.index_text_since)
-}
 
 
 # A rebuild's young generation for the cyclic garbage collector (``_fewer_collections``).

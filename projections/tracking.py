@@ -5,13 +5,16 @@ runner (``runner.py``) gives each handler a :class:`Writer` bound to the one tra
 also moves the projection's tracking position, so rows and position commit or roll back
 together: a crash never applies an event twice and never skips one.
 
-Handlers only write (they never read the read model), so the writer may hold statements back
+Handlers write (one that must read the read model reads through ``Writer.connection()``, which
+sends what is held back first), so the writer may hold statements back
 and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
 PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
 have no triggers or foreign keys. An inserted row is kept as a tuple in the table's column order,
 its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``): ``Writer.row``
 takes it so from the handler (a payload two projections store is encoded once), ``Writer.insert``
-makes it from a dict. The rows are sent on the driver's own cursor, as they are.
+makes it from a dict. The rows are sent on the driver's own cursor, as they are. In a rebuild
+the writer hands each flush to the batch's writer thread instead (``write_behind.py``), and
+``connection()`` waits for the thread to have written it.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ledger.errors import LedgerError
 from ledger.mapper import format_time
 
 from .event_view import EventView
+from .write_behind import Statements, WriteBehind, insert_statements
 
 _INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
@@ -195,11 +199,17 @@ class Writer:
 
     def __init__(
         self,
-        conn: Connection,
+        conn: Connection | None,
         flush_every: int = 5000,
         after_inserts: AfterInserts | None = None,
+        behind: WriteBehind | None = None,
     ) -> None:
-        self.conn = conn
+        # With ``behind`` (a rebuild), every flush is a job of that writer thread, on
+        # the connection of the batch it has open (``write_behind.py``); else on ``conn``.
+        if (conn is None) == (behind is None):
+            raise ValueError("a writer writes on a connection or through a writer thread")
+        self._conn = conn
+        self.behind = behind
         # SQLite: per table, (what to note before a run of inserts, what to do after it with
         # that note), in the run's transaction (a rebuild indexes targets' text so).
         self.after_inserts = after_inserts or {}
@@ -208,6 +218,22 @@ class Writer:
         self._buffered = 0
         self._statements: dict[tuple[Any, ...], _Statement] = {}
         self._tables: dict[str, Table] = {}
+
+    @property
+    def conn(self) -> Connection:
+        """The connection written on; through a writer thread, the batch's, once the thread
+        has done every flush given it (nothing else uses the connection meanwhile)."""
+        if self._conn is not None:
+            return self._conn
+        assert self.behind is not None
+        self.behind.wait()
+        return self.behind.conn
+
+    def connection(self) -> Connection:
+        """The connection, for a handler's read: everything buffered sent first (through a
+        writer thread: written), so the read sees every row handled before it."""
+        self.flush()
+        return self.conn
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""
@@ -284,7 +310,11 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Send everything buffered, table by table, each table's statements in order."""
+        """Send everything buffered, table by table, each table's statements in order
+        (through a writer thread: as its next job)."""
+        if self.behind is not None:
+            self._hand_over(self.behind)
+            return
         dialect = self.conn.dialect.name
         for name, queue in self._queues.items():
             for shape, statement, params in queue:
@@ -308,21 +338,61 @@ class Writer:
         self._queues.clear()
         self._buffered = 0
 
-    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    def _hand_over(self, behind: WriteBehind) -> None:
+        """Everything buffered as one job of the writer thread. On SQLite each run of inserts
+        as a few multi-row statements, their values laid out here (``insert_statements``); on
+        PostgreSQL the thread COPYs the rows."""
+        sqlite = behind.engine.dialect.name == "sqlite"
+        steps: list[tuple[Table, Any, Any]] = []
+        for name, queue in self._queues.items():
+            table = self._tables[name]
+            for shape, statement, params in queue:
+                if shape is not _INSERT:
+                    steps.append((table, statement, params))
+                else:
+                    rows = insert_statements(table, params) if sqlite else params
+                    steps.append((table, None, rows))
+        self._queues.clear()
+        self._buffered = 0
+        if steps:
+            behind.submit(lambda: self._send(steps))
+
+    def _send(self, steps: list[tuple[Table, Any, Any]]) -> None:
+        """In the writer thread: the statements ``_hand_over`` made, in order."""
+        assert self.behind is not None
+        conn = self.behind.conn
+        for table, statement, params in steps:
+            if statement is not None:
+                conn.execute(statement, params)
+                continue
+            try:
+                _BULK[conn.dialect.name](self, table, params)
+            except Exception as e:
+                if _integrity_error(e):  # as ``flush`` raises it
+                    raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
+                raise
+
+    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]] | Statements) -> None:
         """SQLite: one ``executemany`` on the driver's cursor (through SQLAlchemy, building each
         row's parameters cost more than the insert itself); the rows are the same as
-        ``conn.execute(table.insert(), rows)`` writes (a test compares them)."""
-        columns = [c.name for c in table.columns]
-        marks = ", ".join("?" for _ in columns)
-        raw = self.conn.connection.driver_connection
+        ``conn.execute(table.insert(), rows)`` writes (a test compares them). Rows laid out
+        as multi-row statements (``insert_statements``): those."""
+        conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
+        raw = conn.connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
         follow = self.after_inserts.get(table.name)
         try:
             before = follow[0](cursor) if follow else None
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
+            if isinstance(rows, Statements):
+                for sql, values in rows:
+                    cursor.execute(sql, values)
+            else:
+                columns = [c.name for c in table.columns]
+                marks = ", ".join("?" for _ in columns)
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
+                )
             if follow:
                 follow[1](cursor, before)
         finally:
@@ -331,7 +401,8 @@ class Writer:
     def _copy(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row)."""
         names = ", ".join(c.name for c in table.columns)
-        raw = self.conn.connection.driver_connection
+        conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
+        raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
             for row in rows:
@@ -361,4 +432,7 @@ def _integrity_error(e: Exception) -> bool:
 
 
 # A bulk insert per dialect: COPY on PostgreSQL, one executemany on SQLite.
-_BULK = {"postgresql": Writer._copy, "sqlite": Writer._insert_rows}
+_BULK: dict[str, Callable[[Writer, Table, Any], None]] = {
+    "postgresql": Writer._copy,
+    "sqlite": Writer._insert_rows,
+}

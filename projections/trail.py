@@ -244,10 +244,12 @@ class TrailProjection(Projection):
     def _remembered(self, w: Writer, record: str) -> list[Link]:
         found = self._records.get(record)
         if found is None:
-            w.flush()  # the record may have been created earlier in this very batch
-            row = w.conn.execute(
-                select(t.trail_records.c.links).where(t.trail_records.c.id == record)
-            ).first()
+            # The record may have been created earlier in this very batch: written first.
+            row = (
+                w.connection()
+                .execute(select(t.trail_records.c.links).where(t.trail_records.c.id == record))
+                .first()
+            )
             found = [] if row is None else [(str(k), str(v)) for k, v in row.links]
             self._remember(record, found)
         return found

@@ -1,0 +1,197 @@
+"""A rebuild's writes on a second core: one writer thread owning the batches' transactions.
+
+CPython's sqlite3 lets go of the interpreter's lock while SQLite works (``sqlite3_step``), and
+psycopg while it waits for PostgreSQL, so the database's work (B-tree inserts, the targets' text
+index, commits; on PostgreSQL the server's) can go on while the runner's own thread reads and
+checks the next batch of the log and runs the handlers. A rebuild (``ProjectionRunner.rebuild``;
+on PostgreSQL only with ``write_behind`` set: it gained nothing measured there) hands each batch
+to one :class:`WriteBehind`:
+
+- ``open_batch`` (in the thread: a connection, BEGIN, the claim of the tracking positions);
+- the writer's flushes (``Writer.flush``), each one job: on SQLite a table's run of inserts as
+  a few multi-row INSERTs (``insert_statements``: thousands of rows each), so the thread takes
+  the interpreter's lock back once a statement, not once a row (``executemany`` steps each row
+  apart, and a thread waiting for the lock waits up to the switch interval for it); on
+  PostgreSQL a COPY, as without the thread;
+- ``close_batch`` (what the batch does last, then COMMIT).
+
+Jobs run one after the other, in the order given: rows and tracking positions still commit
+together per batch, and the next batch's BEGIN follows the last one's COMMIT. The runner's
+thread goes on reading and handling the next batch meanwhile; it waits for the thread to be
+idle (``wait``) before anything reads the read database (``Writer.connection``) and at the end.
+An error in the thread rolls its batch back, every job after it is skipped, and the next
+``submit`` or ``wait`` raises it in the runner's thread: the read models stay at the last
+batch committed, as without the thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table
+
+# While a rebuild's writer thread runs, the interpreter's switch interval (s): how long the
+# thread may wait for the lock the runner's thread holds when a statement returns (5 ms by
+# default, for each of the batch's few statements).
+SWITCH_INTERVAL = 0.0005
+# The values one statement may bind: SQLite's default limit since 3.32 (a build may allow more).
+VARIABLES = 32766
+
+
+class WriteBehind:
+    """One writer thread running jobs (callables) in order on the batch's connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._jobs: list[Callable[[], None] | None] = []
+        self._ready = threading.Condition()
+        self._busy = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="read-model-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def conn(self) -> Connection:
+        """The connection of the batch being written (for the thread's jobs, or after
+        ``wait``)."""
+        if self._conn is None:
+            raise RuntimeError("no batch is open in the writer thread")
+        return self._conn
+
+    def open_batch(self, start: Callable[[Connection], None]) -> None:
+        """Begin a batch's transaction in the thread and run ``start`` in it first."""
+
+        def job() -> None:
+            self._conn = self.engine.connect()
+            self._conn.begin()
+            start(self._conn)
+
+        self.submit(job)
+
+    def close_batch(self, finish: Callable[[Connection], None]) -> None:
+        """Run ``finish`` last in the batch's transaction, then commit it."""
+
+        def job() -> None:
+            conn = self.conn
+            finish(conn)
+            conn.commit()
+            conn.close()
+            self._conn = None
+
+        self.submit(job)
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the thread after those given before (raises a failed job's error)."""
+        with self._ready:
+            self._raise()
+            self._jobs.append(job)
+            self._ready.notify_all()
+
+    def wait(self) -> None:
+        """Until every job given is done; raises a failed job's error."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("the writer thread cannot wait for itself")
+        with self._ready:
+            self._ready.wait_for(lambda: not self._jobs and not self._busy)
+            self._raise()
+
+    def stop(self) -> None:
+        """Wait for the jobs given, roll back a batch left open, end the thread. Raises a
+        failed job's error (the thread ends all the same)."""
+        with self._ready:
+            self._jobs.append(None)
+            self._ready.notify_all()
+        self._thread.join()
+        with self._ready:
+            self._raise()
+
+    def _raise(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                self._busy = False
+                self._ready.notify_all()
+                self._ready.wait_for(lambda: bool(self._jobs))
+                job = self._jobs.pop(0)
+                self._busy = job is not None
+                failed = self._error is not None
+            if job is None:
+                self._roll_back()
+                return
+            if failed:  # the batch failed: skip what was given after it
+                continue
+            try:
+                job()
+            except BaseException as e:
+                self._roll_back()
+                with self._ready:
+                    self._error = e
+                    self._jobs = [j for j in self._jobs if j is None]  # its batch's and later
+
+    def _roll_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # (a connection lost: the thread goes on)
+                conn.rollback()
+                conn.close()
+
+
+@contextlib.contextmanager
+def quick_switches() -> Iterator[None]:
+    """The interpreter's switch interval at ``SWITCH_INTERVAL`` for the block. The setting is
+    the process's: the first block to start sets it, the last to end gives the old one back
+    (two rebuilds at once may end in either order)."""
+    with _switch_lock:
+        if not _switch_saved:
+            before = sys.getswitchinterval()
+            sys.setswitchinterval(min(before, SWITCH_INTERVAL))
+            _switch_saved.append(before)
+        else:
+            _switch_saved.append(_switch_saved[0])
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            saved = _switch_saved.pop()
+            if not _switch_saved:
+                sys.setswitchinterval(saved)
+
+
+_switch_lock = threading.Lock()
+_switch_saved: list[float] = []  # the interval before the first block, once per block under way
+
+
+class Statements(list[tuple[str, list[Any]]]):
+    """Statements and their values, in order (``insert_statements``)."""
+
+
+def insert_statements(table: Table, rows: list[tuple[Any, ...]]) -> Statements:
+    """The rows as few multi-row INSERTs as SQLite takes (at most ``VARIABLES`` values each):
+    (the statement, its values in order). The driver binds the very values ``executemany``
+    would, so the rows stored are the same; the writer thread binds a statement's values in
+    one call and SQLite inserts all its rows in one step without the interpreter's lock."""
+    width = len(table.columns)
+    most = VARIABLES // width
+    return Statements(
+        (_insert_of(table, len(part)), list(chain.from_iterable(part)))
+        for part in (rows[i : i + most] for i in range(0, len(rows), most))
+    )
+
+
+@lru_cache(maxsize=1024)
+def _insert_of(table: Table, count: int) -> str:
+    """``INSERT INTO t (columns) VALUES (?, …), …`` of ``count`` rows."""
+    columns = [c.name for c in table.columns]
+    row = f"({', '.join('?' for _ in columns)})"
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"
