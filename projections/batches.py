@@ -14,6 +14,9 @@ is transactional: no other connection ever sees the table without it).
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, update
@@ -94,9 +97,22 @@ def _claim(conn: Connection, positions: dict[str, int], behind: list[Projection]
 def _handle(
     writer: Writer, positions: dict[str, int], behind: list[Projection], events: list[Read]
 ) -> None:
+    """Each projection given, in order, the batch's events after its position of the types it
+    follows: the types read once a batch and each projection's choice made once a type, not
+    once an event (0.3 µs an event of nine projections: PERFORMANCE.md, session 18)."""
+    topics = [event.TOPIC for _, event, _ in events]
+    present = set(topics)
     for p in behind:
-        start, follows, process = positions[p.name], p.follows, p.process
-        for position, event, hashes in events:
-            if position > start and follows(event.TOPIC):
-                process(writer, event, position, hashes)
+        process = p.process
+        first = bisect_right(events, positions[p.name], key=_position)  # (in position order)
+        wanted = {topic for topic in present if p.follows(topic)}
+        chosen: Iterable[Read] = events[first:]
+        if wanted != present:
+            chosen = compress(chosen, [topic in wanted for topic in topics[first:]])
+        for position, event, hashes in chosen:
+            process(writer, event, position, hashes)
         writer.flush()
+
+
+def _position(read: Read) -> int:
+    return read[0]

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NewType
 
 from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -145,8 +145,11 @@ def touched(event: Any, position: int) -> dict[str, Any]:
     }
 
 
-class Encoded(str):
-    """The JSON text of a value for a JSON column, encoded already (``encode_json``)."""
+# The JSON text of a value for a JSON column, encoded already (``encode_json``): a plain ``str``
+# at run time. The driver binds an exact ``str`` as it is; a subclass of ``str`` it first looks
+# up an adapter for (~0.2 µs a value, in a rebuild's writer thread with the interpreter's lock
+# held: PERFORMANCE.md, session 18), and making one copied the text.
+Encoded = NewType("Encoded", str)
 
 
 def _not_serializable(value: Any) -> Any:
@@ -410,10 +413,15 @@ class Writer:
 
 
 def _as_dicts(table: Table, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Tuple rows as SQLAlchemy's insert takes them (``Encoded`` values decoded back)."""
+    """Tuple rows as SQLAlchemy's insert takes them (a JSON column's ``Encoded`` text decoded
+    back: its type encodes it again)."""
     names = [c.name for c in table.columns]
+    encoded = [isinstance(c.type, JSON) for c in table.columns]
     return [
-        {n: json.loads(v) if type(v) is Encoded else v for n, v in zip(names, row, strict=True)}
+        {
+            n: json.loads(v) if is_json and v is not None else v
+            for n, v, is_json in zip(names, row, encoded, strict=True)
+        }
         for row in rows
     ]
 

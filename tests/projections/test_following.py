@@ -108,3 +108,22 @@ def test_a_store_down_for_many_rounds_is_logged_once_and_its_recovery_once(caplo
     assert len([m for m in said if "读取模型无法追赶账本" in m]) == 1, said
     assert len([m for m in said if "读取模型已恢复追赶账本" in m]) == 1, said
     assert watcher.last_error is None
+
+
+def test_a_projection_ahead_of_the_batch_start_is_given_only_the_events_after_its_position(
+    world, read_models
+):  # type: ignore[no-untyped-def]
+    """The trail emptied: the next catch-up reads from the log's start, and every other
+    projection, already at the old head, is given only the events after it (each once: given
+    again, a registered target would be inserted twice). The result is a rebuild's."""
+    runner = read_models.runner
+    runner.reset(["trail"])
+    before = runner.head()
+    assert runner.positions()["trail"] == 0
+    change_things(world)  # followed as each command is recorded: one batch from position 0
+    assert runner.last_error is None
+    assert set(runner.positions().values()) == {runner.head()} != {before}
+    engine = read_models.engine
+    followed = [text_of(engine), queries.get_entry(engine, "target", VECTOR_CODES[1])]
+    runner.rebuild()
+    assert [text_of(engine), queries.get_entry(engine, "target", VECTOR_CODES[1])] == followed
