@@ -4,13 +4,10 @@ nothing) gives the same rows, and an operator who edits a trail row is caught by
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select, update
 
 from ledger.registry.authority import official_of
-from projections import open_read_models
 from projections.runner import ProjectionRunner
 from projections.tables import trail_acts
 from projections.tracking import ReadModelMismatch
@@ -22,16 +19,6 @@ from verify.merkle import leaf_hash
 from .world import dump
 
 TRAIL_TABLES = ("trail_acts", "trail_links", "trail_records", "trail_policies")
-
-
-@pytest.fixture
-def demo_year(demo_ledger):  # type: ignore[no-untyped-def]
-    ledger, _ = demo_ledger(
-        targets=60, inspectors=16, today=date(2026, 11, 25), plans_and_draws=True
-    )
-    rm = open_read_models(ledger, attach=False)
-    yield ledger, rm
-    rm.close()
 
 
 def _trail(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]

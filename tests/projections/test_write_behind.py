@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from datetime import date
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from projections import batches, open_read_models, write_behind
+from projections import batches, write_behind
 from projections import tracking as tracking_module
 from projections.database import create_read_engine
 from projections.runner import ProjectionRunner
@@ -68,16 +67,6 @@ def switch_interval():  # type: ignore[no-untyped-def]
     sys.setswitchinterval(0.004)
     yield 0.004
     sys.setswitchinterval(saved)
-
-
-@pytest.fixture
-def demo_year(demo_ledger):  # type: ignore[no-untyped-def]
-    ledger, _ = demo_ledger(
-        targets=60, inspectors=16, today=date(2026, 11, 25), plans_and_draws=True
-    )
-    rm = open_read_models(ledger, attach=False)
-    yield ledger, rm
-    rm.close()
 
 
 def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebuilt_without(
