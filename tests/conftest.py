@@ -188,6 +188,14 @@ def no_connection_left_open() -> Iterator[None]:
     )
 
 
+@pytest.fixture(autouse=True)
+def each_test_names_its_pg_connections(request: Any, monkeypatch: Any) -> None:
+    """Every PostgreSQL connection a test opens carries the test's id as its application_name
+    (libpq's ``PGAPPNAME``; the server keeps 63 characters: the id's end), so that a connection
+    left open is reported above with the test that opened it."""
+    monkeypatch.setenv("PGAPPNAME", request.node.nodeid[-63:])
+
+
 @pytest.fixture
 def fresh_pg_env(pg_params: dict[str, str], pg_env: dict[str, str]) -> Iterator[dict[str, str]]:
     """``pg_env`` with the database's ``public`` schema dropped and recreated (empty) first."""
