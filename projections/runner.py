@@ -60,6 +60,7 @@ from .current import (
 from .event_view import view_of
 from .history import RETIRED
 from .inspections import InspectionsProjection, PublicationsProjection
+from .process_settings import WhileAnyRuns
 from .tables import metadata, tracking
 from .tracking import Projection, ProjectionError
 from .trail import TrailProjection
@@ -384,35 +385,23 @@ class ProjectionRunner:
 
 # A rebuild's young generation for the cyclic garbage collector (``_fewer_collections``).
 REBUILD_GC_YOUNG = 100_000
-_gc_lock = threading.Lock()
-_gc_saved: list[tuple[int, int, int]] = []  # the thresholds before the rebuilds under way
 
 
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
+def _fewer_collections_set() -> tuple[int, int, int]:
     """While a rebuild runs: the collector's young generation at ``REBUILD_GC_YOUNG`` objects
     instead of 700, and full collections 100 times rarer. A rebuild allocates millions of
     short-lived objects (records, views, rows), freed by their reference counts; with the
     default thresholds the collector ran a young collection every 700 of them and a full one,
     over every live object (the batch's records, the checked reader's and the trail's caches),
     every 70,000, which cost about as much as the handlers (``docs/PERFORMANCE.md``, rebuild7).
-    Garbage in cycles is still collected, in larger and rarer rounds. The thresholds are the
-    process's: the first rebuild to start sets them and the last to end restores them."""
-    with _gc_lock:
-        if not _gc_saved:
-            young, middle, old = gc.get_threshold()
-            _gc_saved.append((young, middle, old))
-            if young:  # 0: the collector is off; leave it so
-                gc.set_threshold(max(young, REBUILD_GC_YOUNG), middle, old * 100)
-        else:
-            _gc_saved.append(_gc_saved[0])
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            saved = _gc_saved.pop()
-            if not _gc_saved:
-                gc.set_threshold(*saved)
+    Garbage in cycles is still collected, in larger and rarer rounds."""
+    young, middle, old = before = gc.get_threshold()
+    if young:  # 0: the collector is off; leave it so
+        gc.set_threshold(max(young, REBUILD_GC_YOUNG), middle, old * 100)
+    return before
+
+
+_fewer_collections = WhileAnyRuns(_fewer_collections_set, lambda before: gc.set_threshold(*before))
 
 
 @contextlib.contextmanager

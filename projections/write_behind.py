@@ -29,12 +29,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
+
+from .process_settings import WhileAnyRuns
 
 # While a rebuild's writer thread runs, the interpreter's switch interval (s): how long the
 # thread may wait for the lock the runner's thread holds when a statement returns (5 ms by
@@ -147,29 +149,14 @@ class WriteBehind:
                 conn.close()
 
 
-@contextlib.contextmanager
-def quick_switches() -> Iterator[None]:
-    """The interpreter's switch interval at ``SWITCH_INTERVAL`` for the block. The setting is
-    the process's: the first block to start sets it, the last to end gives the old one back
-    (two rebuilds at once may end in either order)."""
-    with _switch_lock:
-        if not _switch_saved:
-            before = sys.getswitchinterval()
-            sys.setswitchinterval(min(before, SWITCH_INTERVAL))
-            _switch_saved.append(before)
-        else:
-            _switch_saved.append(_switch_saved[0])
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            saved = _switch_saved.pop()
-            if not _switch_saved:
-                sys.setswitchinterval(saved)
+def _switch_quickly() -> float:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_INTERVAL))
+    return before
 
 
-_switch_lock = threading.Lock()
-_switch_saved: list[float] = []  # the interval before the first block, once per block under way
+# The interpreter's switch interval at ``SWITCH_INTERVAL`` while any rebuild's writer runs.
+quick_switches = WhileAnyRuns(_switch_quickly, sys.setswitchinterval)
 
 
 class Statements(list[tuple[str, list[Any]]]):
