@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from .pool_tracking import pools_left_open, track_pools
+
 # --- PostgreSQL -----------------------------------------------------------------------------
 #
 # `.ci/run` starts a throwaway PostgreSQL 15 server and exports these variables. Locally,
@@ -176,6 +178,7 @@ def no_connection_left_open() -> Iterator[None]:
     """At the end of the session (of each xdist worker), fail if any PostgreSQL connection to
     the test databases is still open: every ledger, read-model engine and app a test opens is
     closed by the test, its fixtures or the CLI, never left to the garbage collector."""
+    track_pools()
     yield
     if not _PG_USED:
         return  # no PostgreSQL test ran
@@ -184,7 +187,7 @@ def no_connection_left_open() -> Iterator[None]:
         print(f"\nPostgreSQL connections left open at the end: {len(left)}")
     assert not left, (
         f"{len(left)} PostgreSQL connection(s) left open by the tests (database | application"
-        " | state | last query):\n  " + "\n  ".join(left)
+        " | state | last query):\n  " + "\n  ".join(left) + pools_left_open()
     )
 
 
