@@ -109,6 +109,9 @@ def _handle(
         chosen: Iterable[Read] = events[first:]
         if wanted != present:
             chosen = compress(chosen, [topic in wanted for topic in topics[first:]])
+        if p.prepares:
+            chosen = list(chosen)
+            p.prepare(writer, [event for _, event, _ in chosen])
         for position, event, hashes in chosen:
             process(writer, event, position, hashes)
         writer.flush()

@@ -57,6 +57,7 @@ from .current import (
     OfficialsProjection,
     TargetsProjection,
 )
+from .database import bulk_writing
 from .event_view import view_of
 from .history import RETIRED
 from .inspections import InspectionsProjection, PublicationsProjection
@@ -317,13 +318,14 @@ class ProjectionRunner:
             # trigger row by row (``text_runs.py``, inside each batch's transaction).
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
             batch, self.batch = self.batch, self.rebuild_batch
-            try:
-                with _fewer_collections(), self._written_behind():
-                    return self.catch_up(progress=progress)
-            finally:
-                self.batch, self._text_by_runs = batch, False
-                with self.engine.begin() as conn:
-                    _create_indexes(conn, [self._by_name[name] for name in chosen])
+            with bulk_writing(self.engine):
+                try:
+                    with _fewer_collections(), self._written_behind():
+                        return self.catch_up(progress=progress)
+                finally:
+                    self.batch, self._text_by_runs = batch, False
+                    with self.engine.begin() as conn:
+                        _create_indexes(conn, [self._by_name[name] for name in chosen])
 
     @contextlib.contextmanager
     def _written_behind(self) -> Iterator[None]:

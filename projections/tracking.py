@@ -65,6 +65,7 @@ class Projection:
     version: ClassVar[int] = 1  # bump when tables or rows change: the runner then rebuilds
     tables: ClassVar[tuple[Table, ...]]
     kinds: ClassVar[tuple[str, ...]] = ()  # aggregate kinds whose every event must be handled
+    prepares: ClassVar[bool] = False  # whether ``prepare`` is called before each batch
 
     def __init__(self) -> None:
         self._handlers = self.handlers()
@@ -86,6 +87,10 @@ class Projection:
                 type_name in self._handlers or aggregate_kind(type_name) in self.kinds
             )
         return found
+
+    def prepare(self, writer: Writer, events: list[Any]) -> None:
+        """Before a batch's events are processed (their domain events or views, in order): a
+        projection that reads its own rows may fetch them here at once (``trail.py``)."""
 
     def process(
         self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None

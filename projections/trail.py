@@ -69,6 +69,7 @@ _BY_ID = {"plan", "draw", "directed", "inspection", "publication"}
 # What a derived record inherits from the record it came from.
 _INHERITED = {"plan", "draw", "directed", "target", "division", "inspection", "item"}
 _CACHE = 200_000  # records remembered; beyond that the table is read again
+_LOOKUPS = 10_000  # records read by one query (``prepare``)
 # The order of the rows' values (``Writer.row``).
 _ACT_COLUMNS = (
     "position",
@@ -116,6 +117,42 @@ class TrailProjection(Projection):
 
     def handlers(self) -> dict[str, Handler]:
         return dict.fromkeys(event_types(), self._act)
+
+    prepares = True
+
+    def prepare(self, writer: Writer, events: list[Any]) -> None:
+        """The records a batch's acts will look up that are not remembered, read in one query
+        before the batch: each lookup alone would wait for everything handed to a rebuild's
+        writer thread to be written first (``Writer.connection``), and at a million targets
+        most of the acts after the registrations (a status changed, an inspection) are on a
+        record no longer remembered. The cache is trimmed here, never within a batch, so what
+        is read here is still remembered when the batch's acts ask. A lookup missed here (a
+        conflict naming a target by its id) is still made, alone."""
+        if len(self._records) >= _CACHE:
+            self._records.clear()
+        made: set[str] = set()
+        wanted: set[str] = set()
+        for e in events:
+            record = entry_id(e)
+            if e.originator_version == 1:
+                made.add(record)
+                kind = aggregate_kind(type(e).TOPIC)
+                if kind == "inspection":
+                    wanted.add(str(e.source))
+                elif kind == "publication":
+                    wanted.add(str(e.inspection))
+            elif record not in made:
+                wanted.add(record)
+        missing = [r for r in wanted - made if r not in self._records]
+        if not missing:
+            return
+        conn = writer.connection()
+        records = t.trail_records.c
+        for start in range(0, len(missing), _LOOKUPS):
+            chunk = missing[start : start + _LOOKUPS]
+            query = select(records.id, records.links).where(records.id.in_(chunk))
+            for record, links in conn.execute(query):
+                self._records[record] = [(str(k), str(v)) for k, v in links]
 
     def process(
         self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None
@@ -237,9 +274,9 @@ class TrailProjection(Projection):
                 yield kind, key
 
     def _remember(self, record: str, links: list[Link]) -> None:
-        if len(self._records) >= _CACHE:
+        if len(self._records) >= 2 * _CACHE:  # a caller that never prepares (none does)
             self._records.clear()
-        self._records[record] = links
+        self._records[record] = links  # (trimmed by ``prepare``, between batches)
 
     def _remembered(self, w: Writer, record: str) -> list[Link]:
         found = self._records.get(record)

@@ -102,3 +102,62 @@ def test_a_row_planted_ahead_of_the_log_is_refused_by_the_key(world, read_models
         writer.row(found, values)
         writer.row(found, values)  # two rows: the bulk path on either store
         writer.flush()
+
+
+def test_a_rebuilds_connections_checkpoint_rarely_and_are_given_back_as_they_were(tmp_path):  # type: ignore[no-untyped-def]
+    """While a rebuild writes, each SQLite connection it takes checkpoints the write-ahead log
+    every REBUILD_CHECKPOINT pages with a larger page cache (``database.bulk_writing``); each
+    gets its own settings back when returned to the pool, also one returned after the rebuild
+    ended, so the service's connections keep SQLite's defaults."""
+    from projections.database import (
+        REBUILD_CACHE_KIB,
+        REBUILD_CHECKPOINT,
+        bulk_writing,
+        create_read_engine,
+    )
+
+    engine = create_read_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
+
+    def settings(conn) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        pragma = conn.exec_driver_sql
+        return pragma("PRAGMA wal_autocheckpoint").scalar(), pragma("PRAGMA cache_size").scalar()
+
+    with engine.connect() as conn:
+        defaults = settings(conn)
+    assert defaults != (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+    with bulk_writing(engine):
+        with engine.connect() as conn:
+            assert settings(conn) == (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+        late = engine.connect()  # returned after the block
+        assert settings(late) == (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+    with engine.connect() as conn:  # (another connection: the late one is still out)
+        assert settings(conn) == defaults
+    late.close()
+    with engine.connect() as first, engine.connect() as second:
+        assert settings(first) == settings(second) == defaults
+    engine.dispose()
+
+
+def test_a_rebuild_creates_its_indexes_with_the_bulk_settings(world, read_models, monkeypatch):  # type: ignore[no-untyped-def]
+    """The rebuild's own connections (here the one creating the indexes at the end) are taken
+    with ``bulk_writing``'s settings, on SQLite; PostgreSQL's are left alone."""
+    from projections import runner
+    from projections.database import REBUILD_CACHE_KIB, REBUILD_CHECKPOINT
+
+    seen = []
+    create = runner._create_indexes
+
+    def spied(conn, projections):  # type: ignore[no-untyped-def]
+        if conn.dialect.name == "sqlite":
+            pragma = conn.exec_driver_sql
+            seen.append((pragma("PRAGMA wal_autocheckpoint").scalar(),
+                         pragma("PRAGMA cache_size").scalar()))  # fmt: skip
+        else:
+            seen.append(conn.dialect.name)
+        create(conn, projections)
+
+    monkeypatch.setattr(runner, "_create_indexes", spied)
+    read_models.runner.rebuild()
+    expected = "postgresql" if read_models.engine.dialect.name != "sqlite" else (
+        REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)  # fmt: skip
+    assert seen == [expected]

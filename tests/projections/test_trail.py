@@ -57,6 +57,40 @@ def test_rebuilding_from_scratch_gives_the_same_rows_in_one_batch_or_many(demo_y
     assert _trail(rm.engine) == followed
 
 
+def test_records_no_longer_remembered_are_read_once_a_batch_with_the_same_rows(
+    demo_year, monkeypatch
+):
+    """A rebuild of a log larger than the records the trail remembers (here 5): what a batch's
+    acts look up is read before the batch, in one query (``prepare``), not each alone — each
+    lone read waits for the writer thread to write everything handed to it — and the rows are
+    those of the trail that followed the commands."""
+    from projections import trail
+    from projections.tracking import Writer
+
+    ledger, rm = demo_year
+    followed = _trail(rm.engine)
+    reads = []
+    connection = Writer.connection
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return connection(self)
+
+    monkeypatch.setattr(Writer, "connection", counted)
+    monkeypatch.setattr(trail, "_CACHE", 5)
+    batches = ProjectionRunner(ledger, rm.engine, batch=25)
+    batches.rebuild(["trail"])
+    assert _trail(rm.engine) == followed
+    lone = len(reads)
+    # the same, each lookup alone (the trail without ``prepare``): more reads, the same rows
+    monkeypatch.setattr(TrailProjection, "prepares", False)
+    reads.clear()
+    ProjectionRunner(ledger, rm.engine, batch=25).rebuild(["trail"])
+    assert _trail(rm.engine) == followed
+    events = ledger.recorder.max_notification_id()
+    assert lone <= events // 25 + 1 < len(reads), (lone, len(reads))
+
+
 def test_an_edited_trail_row_is_refused_when_its_proof_is_asked(demo_year):
     """An operator with the read database rewrites who did an act (to blame another official)
     or its leaf hash (to pass another event off as it): with proofs, every act is compared
