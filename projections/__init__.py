@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.application import LedgerApp
 from ledger.errors import ConfigurationError
 
+from .bulk_writing import interrupted
 from .database import (
     create_read_engine,
     integrity_problem,
@@ -100,7 +101,7 @@ def open_read_models(
     path = sqlite_file(url)
     if path is not None:
         _check_not_the_log(app, path)
-        problem = integrity_problem(path)
+        problem = interrupted(path) or integrity_problem(path)
         if problem is not None:
             set_aside(path, problem)
     engine = create_read_engine(url)

@@ -7,10 +7,8 @@ database (tables ``rm_*``, ``trail_*`` and ``projection_tracking``) through psyc
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,19 +21,10 @@ from ledger.application import LedgerApp
 from ledger.errors import ConfigurationError
 
 READ_MODELS_FILE = "readmodels.sqlite"
-_COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's files beside a database file
+_COMPANIONS = ("-wal", "-shm", "-journal", ".rebuilding")  # files beside a database file
+# (SQLite's, and the mark of a rebuild under way: ``bulk_writing.py``)
 
 log = logging.getLogger(__name__)
-
-# While a rebuild writes (``runner.rebuild``), each SQLite connection it takes checkpoints the
-# write-ahead log every REBUILD_CHECKPOINT pages (80 MiB) instead of SQLite's 1,000 (4 MiB), and
-# keeps up to REBUILD_CACHE_KIB of pages in its cache instead of 2 MiB. A rebuild at a million
-# targets writes ~2.7 GB: a checkpoint every 4 MiB copied the B-trees' busy pages back into the
-# file again and again, each time with its fsyncs, about a fifth of the rebuild's time
-# (docs/PERFORMANCE.md, session 19). What a crash may lose is unchanged (WAL, synchronous
-# NORMAL: the batches not yet committed); only more of the log waits for its checkpoint.
-REBUILD_CHECKPOINT = 20_000
-REBUILD_CACHE_KIB = 256 * 1024
 
 
 def read_database_url(app: LedgerApp) -> URL:
@@ -95,47 +84,6 @@ def create_read_engine(url: str | URL) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
-
-
-@contextlib.contextmanager
-def bulk_writing(engine: Engine) -> Iterator[None]:
-    """The rebuild's settings (above) on each SQLite connection ``engine`` gives out while the
-    block runs; a connection's own settings are given back when it is returned to the pool,
-    whenever that is."""
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    if not event.contains(engine, "checkin", _given_back):
-        event.listen(engine, "checkin", _given_back)
-    event.listen(engine, "checkout", _taken_for_bulk)
-    try:
-        yield
-    finally:
-        event.remove(engine, "checkout", _taken_for_bulk)
-
-
-def _pragmas(dbapi_connection: Any, settings: dict[str, int]) -> dict[str, int]:
-    """Set SQLite settings on a connection; returns what they were."""
-    cursor = dbapi_connection.cursor()
-    try:
-        before = {k: int(cursor.execute(f"PRAGMA {k}").fetchone()[0]) for k in settings}
-        for name, value in settings.items():
-            cursor.execute(f"PRAGMA {name}={int(value)}")
-    finally:
-        cursor.close()
-    return before
-
-
-def _taken_for_bulk(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    if "before_bulk" not in record.info:
-        bulk = {"wal_autocheckpoint": REBUILD_CHECKPOINT, "cache_size": -REBUILD_CACHE_KIB}
-        record.info["before_bulk"] = _pragmas(dbapi_connection, bulk)
-
-
-def _given_back(dbapi_connection: Any, record: Any) -> None:
-    before = record.info.pop("before_bulk", None)
-    if before is not None and dbapi_connection is not None:
-        _pragmas(dbapi_connection, before)
 
 
 def _parse(url: str) -> URL:

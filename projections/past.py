@@ -23,6 +23,7 @@ from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 from ledger.errors import Conflict
 
+from .bulk_writing import interrupted
 from .database import (
     create_read_engine,
     integrity_problem,
@@ -85,7 +86,7 @@ def rebuild_read_models(
     path = sqlite_file(url)
     with rebuilding_alone(url, path):
         if path is not None:
-            problem = integrity_problem(path)
+            problem = interrupted(path) or integrity_problem(path)
             if problem is not None:
                 set_aside(path, problem)
         engine = create_read_engine(url)

@@ -49,6 +49,7 @@ from verify.merkle import leaf_hash
 
 from . import tables
 from .batches import PositionMoved, Read, apply, apply_behind
+from .bulk_writing import bulk_writing
 from .current import (
     DivisionsProjection,
     InspectorsProjection,
@@ -57,7 +58,6 @@ from .current import (
     OfficialsProjection,
     TargetsProjection,
 )
-from .database import bulk_writing
 from .event_view import view_of
 from .history import RETIRED
 from .inspections import InspectionsProjection, PublicationsProjection

@@ -4,6 +4,7 @@ models are rebuilt from the log, and the log is never touched."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import sqlite3
@@ -20,7 +21,7 @@ from ledger.demo.bureau import build_demo
 from ledger.setup import create_data_dir
 
 TARGETS = 60
-COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's files beside a database, set aside with it
+COMPANIONS = ("-wal", "-shm", "-journal", ".rebuilding")  # beside a database, set aside with it
 
 
 @pytest.fixture
@@ -82,7 +83,21 @@ def _tracking_behind(path: Path) -> None:
         conn.execute("UPDATE projection_tracking SET position = 0")
 
 
-@pytest.mark.parametrize("damage", [_garbage, _damaged_header, _damaged_pages, _tracking_behind])
+def _rebuild_mark(path: Path, boot: str, pid: int) -> None:
+    """The mark a rebuild leaves beside the file while it writes without fsyncs
+    (``projections/bulk_writing.py``)."""
+    mark = path.with_name(path.name + ".rebuilding")
+    mark.write_text(json.dumps({"boot": boot, "pid": pid}), encoding="utf-8")
+
+
+def _machine_stopped_in_a_rebuild(path: Path) -> None:
+    _rebuild_mark(path, "another boot of the machine", 4_000_000)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_garbage, _damaged_header, _damaged_pages, _tracking_behind, _machine_stopped_in_a_rebuild],
+)
 def test_damaged_read_models_are_set_aside_and_rebuilt_from_the_untouched_log(
     bureau, damage, caplog
 ):
@@ -107,6 +122,25 @@ def test_damaged_read_models_are_set_aside_and_rebuilt_from_the_untouched_log(
         for r in caplog.records
     )
     assert _digest(data / "ledger.sqlite") == ledger_before
+
+
+@pytest.mark.parametrize("process", ["ended", "running"])
+def test_a_rebuild_stopped_with_its_process_resumes_and_one_running_is_left_alone(bureau, process):
+    """A rebuild's mark from this boot of the machine: its process died (the file is whole:
+    what a dead process wrote, the system still holds), so the file is kept, made durable and
+    the mark removed; or its process still runs (another process rebuilding), so both are
+    left as they are."""
+    from projections.bulk_writing import _boot_id
+
+    data, token = bureau
+    read_models = data / "readmodels.sqlite"
+    mark = data / "readmodels.sqlite.rebuilding"
+    pid = 4_000_000 if process == "ended" else 1  # (no such process; the first process)
+    _rebuild_mark(read_models, _boot_id(), pid)
+    with _serve(data) as client:
+        assert _targets(client, token) == TARGETS
+    assert not [p for p in data.iterdir() if ".damaged-" in p.name]
+    assert mark.exists() == (process == "running")
 
 
 def test_sound_read_models_are_kept(bureau):

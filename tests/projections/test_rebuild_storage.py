@@ -104,32 +104,36 @@ def test_a_row_planted_ahead_of_the_log_is_refused_by_the_key(world, read_models
         writer.flush()
 
 
-def test_a_rebuilds_connections_checkpoint_rarely_and_are_given_back_as_they_were(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_rebuilds_connections_write_in_bulk_and_are_given_back_as_they_were(tmp_path):  # type: ignore[no-untyped-def]
     """While a rebuild writes, each SQLite connection it takes checkpoints the write-ahead log
-    every REBUILD_CHECKPOINT pages with a larger page cache (``database.bulk_writing``); each
-    gets its own settings back when returned to the pool, also one returned after the rebuild
-    ended, so the service's connections keep SQLite's defaults."""
-    from projections.database import (
-        REBUILD_CACHE_KIB,
-        REBUILD_CHECKPOINT,
-        bulk_writing,
-        create_read_engine,
-    )
+    every REBUILD_CHECKPOINT pages, with a larger page cache and without fsyncs
+    (``bulk_writing.py``), and the file's mark says so; each connection gets its own settings
+    back when returned to the pool, also one returned after the rebuild ended, so the
+    service's connections keep theirs; at the end the mark is gone."""
+    from projections.bulk_writing import REBUILD_CACHE_KIB, REBUILD_CHECKPOINT, bulk_writing
+    from projections.database import create_read_engine
 
-    engine = create_read_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
+    bulk = {"wal_autocheckpoint": REBUILD_CHECKPOINT, "cache_size": -REBUILD_CACHE_KIB}
+    bulk["synchronous"] = 0  # OFF
 
-    def settings(conn) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-        pragma = conn.exec_driver_sql
-        return pragma("PRAGMA wal_autocheckpoint").scalar(), pragma("PRAGMA cache_size").scalar()
+    path = tmp_path / "rm.sqlite"
+    mark = tmp_path / "rm.sqlite.rebuilding"
+    engine = create_read_engine(f"sqlite:///{path}")
+
+    def settings(conn) -> dict[str, int]:  # type: ignore[no-untyped-def]
+        return {k: conn.exec_driver_sql(f"PRAGMA {k}").scalar() for k in bulk}
 
     with engine.connect() as conn:
         defaults = settings(conn)
-    assert defaults != (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+    assert defaults["synchronous"] == 1  # NORMAL, as the engine sets it
+    assert all(defaults[k] != v for k, v in bulk.items())
     with bulk_writing(engine):
+        assert mark.exists()
         with engine.connect() as conn:
-            assert settings(conn) == (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+            assert settings(conn) == bulk
         late = engine.connect()  # returned after the block
-        assert settings(late) == (REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)
+        assert settings(late) == bulk
+    assert not mark.exists()
     with engine.connect() as conn:  # (another connection: the late one is still out)
         assert settings(conn) == defaults
     late.close()
@@ -142,22 +146,19 @@ def test_a_rebuild_creates_its_indexes_with_the_bulk_settings(world, read_models
     """The rebuild's own connections (here the one creating the indexes at the end) are taken
     with ``bulk_writing``'s settings, on SQLite; PostgreSQL's are left alone."""
     from projections import runner
-    from projections.database import REBUILD_CACHE_KIB, REBUILD_CHECKPOINT
+    from projections.bulk_writing import BULK
 
     seen = []
     create = runner._create_indexes
 
     def spied(conn, projections):  # type: ignore[no-untyped-def]
         if conn.dialect.name == "sqlite":
-            pragma = conn.exec_driver_sql
-            seen.append((pragma("PRAGMA wal_autocheckpoint").scalar(),
-                         pragma("PRAGMA cache_size").scalar()))  # fmt: skip
+            seen.append({k: conn.exec_driver_sql(f"PRAGMA {k}").scalar() for k in BULK})
         else:
             seen.append(conn.dialect.name)
         create(conn, projections)
 
     monkeypatch.setattr(runner, "_create_indexes", spied)
     read_models.runner.rebuild()
-    expected = "postgresql" if read_models.engine.dialect.name != "sqlite" else (
-        REBUILD_CHECKPOINT, -REBUILD_CACHE_KIB)  # fmt: skip
+    expected = "postgresql" if read_models.engine.dialect.name != "sqlite" else BULK
     assert seen == [expected]
