@@ -23,7 +23,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import OriginatorVersionError
-from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.utils import Environment
 
 from verify.events import SignedEvent
@@ -47,6 +47,8 @@ from .sealing import SealingTask
 from .sequenced import Sequenced
 from .storage import (
     POSTGRES_RECORDER_TOPIC,
+    Stored,
+    StoredRow,
     check_reachable,
     hot_connection_first,
     install_append_only_guards,
@@ -448,7 +450,7 @@ class LedgerApp(Application[UUID]):
             raise TamperedEvent(f"ledger position {notification.id}: {e}") from None
 
     def checked(
-        self, stored: StoredEvent, where: str, *, sealed: bool = False, leaf: bytes | None = None
+        self, stored: Stored, where: str, *, sealed: bool = False, leaf: bytes | None = None
     ) -> SignedEvent:
         """One stored event checked by the signing mapper; TamperedEvent says ``where``.
         ``sealed``: its bytes were vouched for by a signed checkpoint (``vouching.py``);
@@ -461,7 +463,7 @@ class LedgerApp(Application[UUID]):
             raise TamperedEvent(f"{where}: {e}") from None
 
     def checked_sealed_page(
-        self, notes: Sequence[Notification], leaves: Sequence[bytes]
+        self, notes: Sequence[Notification | StoredRow], leaves: Sequence[bytes]
     ) -> list[SignedEvent]:
         """A page of records vouched for by a signed checkpoint (``vouching.py``), each with
         its leaf hash, checked as ``checked(n, …, sealed=True)`` checks them; TamperedEvent

@@ -29,6 +29,7 @@ from .aggregates import aggregate_kind
 from .catalogue import event_class
 from .errors import TamperedEvent
 from .signing import BatchEncoder, Job
+from .storage import Stored
 
 SIGN_AHEAD_MIN = 200  # events: below that, the helper's round trips cost more than they save
 _BASE_FIELDS = frozenset(
@@ -72,12 +73,12 @@ def _created_kind(cls: Any) -> str | None:
     return kind if issubclass(cls, CanInitAggregate) else None
 
 
-def _where(stored: StoredEvent) -> str:
+def _where(stored: Stored) -> str:
     """How a check names a stored event it refuses (made only when it refuses one)."""
     return f"event {stored.topic} of aggregate {stored.originator_id} v{stored.originator_version}"
 
 
-def _check_row_and_chain(stored: StoredEvent, event: SignedEvent, known: bytes | None) -> None:
+def _check_row_and_chain(stored: Stored, event: SignedEvent, known: bytes | None) -> None:
     """TamperedEvent unless the signed envelope names the row's (type, aggregate, version) and
     its ``prev`` is ``known``, the digest of the aggregate's previous version (where known)."""
     found = (event.type, event.aggregate, event.version)
@@ -289,7 +290,7 @@ class SigningMapper(Mapper[UUID]):
             self._unsealed.difference_update(leaves)
 
     def check(
-        self, stored: StoredEvent, *, sealed: bool = False, leaf: bytes | None = None
+        self, stored: Stored, *, sealed: bool = False, leaf: bytes | None = None
     ) -> SignedEvent:
         """Check one stored event: form, row metadata, digest, signature and (where the
         previous digest is known) the chain. Raises TamperedEvent saying what is wrong.
@@ -364,7 +365,7 @@ class SigningMapper(Mapper[UUID]):
         return events
 
     def check_sealed_page(
-        self, stored: Sequence[StoredEvent], leaves: Sequence[bytes]
+        self, stored: Sequence[Stored], leaves: Sequence[bytes]
     ) -> list[SignedEvent]:
         """``check(s, sealed=True, leaf=leaf)`` of each of a page of records in log order (whose
         bytes a signed checkpoint vouched for, ``vouching.py``), with the same checks (row

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -220,6 +220,55 @@ def stored_id(uid: UUID, postgres: bool) -> Any:
     """An aggregate's id as the events table holds it, for a query parameter: PostgreSQL its
     uuid, SQLite its hex text."""
     return uid if postgres else uid.hex
+
+
+class StoredRow(NamedTuple):
+    """A stored event as a check reads it (``mapper.check_sealed_page``): lighter than the
+    library's ``Notification`` (a tuple, no UUID parsed), its aggregate id as text in the
+    envelope's form."""
+
+    id: int  # the notification id
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+# A stored event as the checks take it: the library's (a notification) or ``StoredRow``.
+Stored = StoredEvent | StoredRow
+
+
+def stored_rows(recorder: Any, start: int, stop: int, limit: int) -> list[StoredRow]:
+    """The stored events from notification id ``start`` to ``stop``, at most ``limit``, in
+    order (``select_notifications`` as a rebuild's vouched read needs it, ~4 µs an event
+    less). SQLite holds an aggregate id as 32 hex digits, which are given in the UUID's text
+    form; any other text is given as it is (the library never writes one, and the check then
+    finds it is not the envelope's)."""
+    postgres = is_postgres(recorder)
+    key = "notification_id" if postgres else "rowid"
+    statement = for_driver(
+        f"SELECT {key}, originator_id, originator_version, topic, state "
+        f"FROM {recorder.events_table_name} WHERE {key} >= ? AND {key} <= ? "
+        f"ORDER BY {key} LIMIT ?",
+        postgres,
+    )
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(statement, (start, stop, limit))
+        rows = c.fetchall()
+    if postgres:  # (rows as dicts, the aggregate id a UUID)
+        return [
+            StoredRow(r[key], str(r["originator_id"]), r["originator_version"], r["topic"],
+                      bytes(r["state"]))
+            for r in rows
+        ]  # fmt: skip
+    return [StoredRow(r[0], _text_of(r[1]), r[2], r[3], r[4]) for r in rows]
+
+
+def _text_of(stored: str) -> str:
+    """An aggregate id SQLite holds (``uuid.hex``) in the UUID's text form."""
+    if len(stored) != 32:
+        return stored
+    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
 
 
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:

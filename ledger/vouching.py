@@ -36,6 +36,7 @@ from verify.merkle import CompactTree, leaf_hash
 from verify.note import parse_checkpoint, verify_note
 
 from .errors import TamperedEvent
+from .storage import stored_rows
 
 if TYPE_CHECKING:
     from .application import LedgerApp
@@ -124,7 +125,7 @@ def _prefix(
             continue  # before what was asked: not read again
         if first > stop:
             return
-        notes = app.recorder.select_notifications(start=first, limit=batch, stop=end)
+        notes = stored_rows(app.recorder, first, end, batch)
         leaves = list(map(leaf_hash, map(_STATE, notes)))
         if _page_digest([n.id for n in notes], leaves) != digest:
             _refuse(

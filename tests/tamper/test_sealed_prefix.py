@@ -197,3 +197,37 @@ def test_read_models_over_an_edited_sealed_log_take_nothing_in(sealed, new_ledge
     with pytest.raises(TamperedEvent, match=rf"^ledger position {position}: .*signature"):
         runner.catch_up()
     assert set(runner.positions().values()) == {0}
+
+
+def test_the_rows_the_vouched_read_takes_are_the_librarys_notifications(sealed):  # type: ignore[no-untyped-def]
+    """``storage.stored_rows`` (a rebuild's vouched read, lighter than the library's
+    ``select_notifications``) gives each stored event's id, aggregate, version, topic and
+    record as the library does, the aggregate as its UUID's text."""
+    from ledger.storage import stored_rows
+
+    head = sealed.recorder.max_notification_id()
+    library = sealed.recorder.select_notifications(start=1, limit=head, stop=head)
+    expected = [
+        (n.id, str(n.originator_id), n.originator_version, n.topic, n.state) for n in library
+    ]
+    assert [tuple(r) for r in stored_rows(sealed.recorder, 1, head, head)] == expected
+    assert [tuple(r) for r in stored_rows(sealed.recorder, 5, 9, 3)] == expected[4:7]
+
+
+def test_a_sealed_record_moved_to_another_aggregate_is_refused_naming_it(sealed, new_ledger):  # type: ignore[no-untyped-def]
+    """The operator moves a sealed record's row to another aggregate (its aggregate id edited,
+    the record's bytes untouched, so the checkpoint still vouches for them): the envelope names
+    its own aggregate, and the read through the checkpoint refuses the row."""
+    from uuid import uuid4
+
+    first = next(iter(sealed.notifications(topics=["target.registered"])))
+    elsewhere = uuid4()  # an aggregate of its own, so that only the aggregate differs
+    moved_to = elsewhere if is_postgres(sealed.recorder) else elsewhere.hex
+    _drop_append_only_triggers(sealed)
+    _execute(
+        sealed,
+        f"UPDATE {sealed.events_table} SET originator_id = ? WHERE state = ?",
+        (moved_to, first.state),
+    )
+    with pytest.raises(TamperedEvent, match=rf"^ledger position {first.id}: .*the row"):
+        list(new_ledger().records())
