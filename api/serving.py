@@ -36,11 +36,17 @@ def service(data: Path) -> FastAPI:
     """The service over the ledger of ``data``; refuses settings naming an empty store."""
     settings = Settings.load(data)
     app = LedgerApp.open(data)
-    check_ledger_created(app)  # settings naming an empty or another store: refuse to start
-    check_public_key(app, data)  # keys/ledger.pub swapped: auditors would pin another key
-    app.sealer.check_tip()  # a store cut short or rolled back under its checkpoints: refuse
-    limits = BodyLimits(body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB)
-    return create_app(app, limits)
+    try:
+        check_ledger_created(app)  # settings naming an empty or another store: refuse to start
+        check_public_key(app, data)  # keys/ledger.pub swapped: auditors would pin another key
+        app.sealer.check_tip()  # a store cut short or rolled back under its checkpoints: refuse
+        limits = BodyLimits(
+            body=settings.body_limit_mib * MIB, upload=settings.upload_limit_mib * MIB
+        )
+        return create_app(app, limits)
+    except BaseException:
+        app.close()  # refused: its connections closed now, not when it is collected
+        raise
 
 
 def worker_app() -> FastAPI:

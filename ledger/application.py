@@ -36,7 +36,7 @@ from .aggregates import LedgerAggregate
 from .clock import stepped_back
 from .config import DEFAULT_SEAL_INTERVAL, Settings, check_seal_interval
 from .datadir import PRIVATE_UMASK
-from .errors import BadInput, ConfigurationError, Conflict, Forbidden, NotFound, TamperedEvent
+from .errors import Conflict, NotFound, TamperedEvent
 from .keyfile import load_key, load_key_history
 from .ledger_meta import Ledger, ledger_id
 from .mapper import SigningMapper
@@ -80,17 +80,6 @@ def positions_saved() -> Iterator[list[int]]:
         _saved_positions.reset(token)
         if outer is not None:
             outer.extend(positions)
-
-
-def _migrate_witnesses(app: LedgerApp, keys: list[str], data_dir: Path) -> None:
-    """The deprecated ``witnesses`` setting: its keys become ``witness.added`` events (once)."""
-    from .witness import migrate_settings
-
-    try:
-        migrate_settings(app, keys)
-    except (BadInput, Forbidden) as e:
-        app.close()
-        raise ConfigurationError(f"a witness key in {data_dir}/drawledger.toml: {e}") from None
 
 
 class LedgerApp(Application[UUID]):
@@ -152,11 +141,17 @@ class LedgerApp(Application[UUID]):
         kwargs.setdefault("seal_interval", settings.seal_interval)
         kwargs.setdefault("verifiers", load_key_history(data_dir))
         app = cls(env, signer, settings.origin, **kwargs)
-        app.data_dir = data_dir
-        if settings.overlap_key is not None:
-            app.sealer.overlap = [load_key(settings.overlap_key)]
-        if settings.witnesses and ledger_id(app.origin) in app.repository:
-            _migrate_witnesses(app, list(settings.witnesses), data_dir)
+        try:
+            app.data_dir = data_dir
+            if settings.overlap_key is not None:
+                app.sealer.overlap = [load_key(settings.overlap_key)]
+            if settings.witnesses and ledger_id(app.origin) in app.repository:
+                from .witness import migrate_settings_file
+
+                migrate_settings_file(app, list(settings.witnesses), data_dir)
+        except BaseException:
+            app.close()
+            raise
         return app
 
     # -- eventsourcing hooks -----------------------------------------------------------------

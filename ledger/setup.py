@@ -21,8 +21,12 @@ from .ledger_meta import ledger_id
 def create_ledger(data_dir: Path) -> LedgerApp:
     """Record ``ledger.created`` (origin, public key) and the default ``policy.set``."""
     app = LedgerApp.open(data_dir)
-    app.create_ledger(SYSTEM)
-    app.set_default_policy(SYSTEM)
+    try:
+        app.create_ledger(SYSTEM)
+        app.set_default_policy(SYSTEM)
+    except BaseException:
+        app.close()
+        raise
     return app
 
 
@@ -48,7 +52,7 @@ def create_data_dir(data_dir: Path, origin: str, database: str | None = None) ->
         key = create_key(settings.key_file, settings.origin)
         person_refs.write(data_dir, person_refs.derived(key))  # for life: not the key in use
         settings.write()
-        create_ledger(data_dir)
+        create_ledger(data_dir).close()  # its connections now, not when it is collected
     except BaseException:
         for path in _files(data_dir) - before:  # what this call wrote: the key, the settings
             path.unlink()

@@ -8,6 +8,7 @@ witness that changes its key is added under the new one.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -17,7 +18,7 @@ from verify.keys import VerifierKey
 from verify.witnesses import WITNESS_EVENTS, cosignature_key
 
 from .aggregates import LedgerAggregate, id_for
-from .errors import BadInput, Conflict
+from .errors import BadInput, ConfigurationError, Conflict, Forbidden
 
 if TYPE_CHECKING:
     from .application import LedgerApp
@@ -84,6 +85,15 @@ def witnesses_in_force(app: LedgerApp, stop: int | None = None) -> list[Verifier
         else:
             found.pop(str(key), None)
     return list(found.values())
+
+
+def migrate_settings_file(app: LedgerApp, keys: list[str], data_dir: Path) -> None:
+    """``migrate_settings`` as a ledger is opened (``LedgerApp.open``): a key it cannot take
+    is the settings file's ConfigurationError."""
+    try:
+        migrate_settings(app, keys)
+    except (BadInput, Forbidden) as e:
+        raise ConfigurationError(f"a witness key in {data_dir}/drawledger.toml: {e}") from None
 
 
 def migrate_settings(app: LedgerApp, keys: list[str]) -> int:

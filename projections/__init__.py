@@ -105,22 +105,26 @@ def open_read_models(
         if problem is not None:
             set_aside(path, problem)
     engine = create_read_engine(url)
-    runner = ProjectionRunner(app, engine)
-    lost = runner.disagreement_with_log()
-    if lost is not None:
-        log.error(
-            "the log no longer holds what its read models read (%s): events were removed from "
-            "the log or replaced behind the ledger's back (its tail cut, or an older copy "
-            "restored); tell the witnesses and the auditors",
-            lost,
-        )
-        engine, runner = _start_over(app, url, path, engine, runner, f"log rolled back: {lost}")
-    try:
-        runner.catch_up(first, vouch=first is None)
-    except IntegrityError as e:
-        reason = f"rows ahead of their tracking position: {e.orig}"
-        engine, runner = _start_over(app, url, path, engine, runner, reason)
-        runner.catch_up(first, vouch=first is None)
+    try:  # refused (a tampered log, a store gone): its connections closed now
+        runner = ProjectionRunner(app, engine)
+        lost = runner.disagreement_with_log()
+        if lost is not None:
+            log.error(
+                "the log no longer holds what its read models read (%s): events were removed from "
+                "the log or replaced behind the ledger's back (its tail cut, or an older copy "
+                "restored); tell the witnesses and the auditors",
+                lost,
+            )
+            engine, runner = _start_over(app, url, path, engine, runner, f"log rolled back: {lost}")
+        try:
+            runner.catch_up(first, vouch=first is None)
+        except IntegrityError as e:
+            reason = f"rows ahead of their tracking position: {e.orig}"
+            engine, runner = _start_over(app, url, path, engine, runner, reason)
+            runner.catch_up(first, vouch=first is None)
+    except BaseException:
+        engine.dispose()
+        raise
     follower = Follower(runner)
     if attach:
         app.after_save.append(follower.after_save)

@@ -13,6 +13,7 @@ import traceback
 import weakref
 from typing import Any
 
+_HARNESS = ("/_pytest/", "/pluggy/", "/xdist/", "/execnet/")  # frames left out of the stacks
 _POOLS: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
 
 
@@ -27,7 +28,9 @@ def track_pools() -> None:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         made(self, *args, **kwargs)
         test = os.environ.get("PYTEST_CURRENT_TEST", "(no test running)")
-        stack = "".join(traceback.format_stack(limit=24)[:-1])
+        frames = traceback.extract_stack()[:-1]
+        ours = [f for f in frames if not any(part in f.filename for part in _HARNESS)]
+        stack = "".join(traceback.format_list(ours[-16:]))
         _POOLS[self.pool] = (test, stack)
 
     __init__._tracked = True  # type: ignore[attr-defined]
@@ -43,3 +46,8 @@ def pools_left_open() -> str:
     threads = ", ".join(sorted(t.name for t in threading.enumerate()))
     pools = "\n".join(f"- made in {test}:\n{stack}" for test, stack in left)
     return f"\n{len(left)} pool(s) of this process still open:\n{pools}\nthreads: {threads}"
+
+
+def open_pools() -> set[int]:
+    """The ids of this process's pools not closed (a test compares them before and after)."""
+    return {id(pool) for pool in list(_POOLS) if not pool.closed}
