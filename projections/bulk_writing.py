@@ -109,14 +109,17 @@ def _mark(path: Path) -> None:
 
 
 def _made_durable(path: Path) -> None:
-    """Checkpoint the file's log with fsyncs (what was written is on the disk), then remove
-    its mark."""
+    """Checkpoint the file's log with fsyncs, then fsync the file and what is left of its log
+    (a reader may have kept the checkpoint from reaching the end): what was written is on the
+    disk. Then remove its mark."""
     if path.exists():
         with closing(sqlite3.connect(path, timeout=30)) as conn:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            with open(path, "rb+") as f:
-                os.fsync(f.fileno())
+            for written in (path, path.with_name(path.name + "-wal")):
+                if written.exists():
+                    with open(written, "rb+") as f:
+                        os.fsync(f.fileno())
     _mark_of(path).unlink(missing_ok=True)
     _sync_directory(path.parent)
 
