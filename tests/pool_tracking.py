@@ -14,6 +14,7 @@ import weakref
 from typing import Any
 
 _HARNESS = ("/_pytest/", "/pluggy/", "/xdist/", "/execnet/")  # frames left out of the stacks
+_MADE: list[int] = []  # one entry per pool made (a count that survives the pools)
 _POOLS: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
 
 
@@ -32,6 +33,7 @@ def track_pools() -> None:
         ours = [f for f in frames if not any(part in f.filename for part in _HARNESS)]
         stack = "".join(traceback.format_list(ours[-16:]))
         _POOLS[self.pool] = (test, stack)
+        _MADE.append(1)
 
     __init__._tracked = True  # type: ignore[attr-defined]
     PostgresDatastore.__init__ = __init__  # type: ignore[method-assign]
@@ -51,3 +53,8 @@ def pools_left_open() -> str:
 def open_pools() -> set[int]:
     """The ids of this process's pools not closed (a test compares them before and after)."""
     return {id(pool) for pool in list(_POOLS) if not pool.closed}
+
+
+def pools_made() -> int:
+    """How many pools this process made since the tracking began (0: it is not on)."""
+    return len(_MADE)

@@ -18,7 +18,7 @@ from ledger.errors import LedgerError
 from ledger.setup import create_data_dir
 
 from ..api.test_cli_registry import _database_url
-from ..pool_tracking import open_pools
+from ..pool_tracking import open_pools, pools_made
 
 
 @pytest.fixture
@@ -32,8 +32,9 @@ def collector_off() -> Iterator[None]:
 
 
 def test_init_on_postgresql_leaves_no_pool_open(fresh_pg_env, tmp_path, collector_off):  # type: ignore[no-untyped-def]
-    before = open_pools()
+    before, made = open_pools(), pools_made()
     create_data_dir(tmp_path / "data", "drawledger.test/ledger", _database_url(fresh_pg_env))
+    assert pools_made() > made  # (the tracking is on: the comparison below means something)
     assert open_pools() == before
 
 
@@ -44,7 +45,8 @@ def test_a_refused_start_on_postgresql_leaves_no_pool_open(fresh_pg_env, tmp_pat
     create_data_dir(other, "drawledger.test/other", "sqlite:///ledger.sqlite")
     public: Path = data / "keys" / "ledger.pub"
     public.write_bytes((other / "keys" / "ledger.pub").read_bytes())  # another key's half
-    before = open_pools()
+    before, made = open_pools(), pools_made()
     with pytest.raises(LedgerError):
         service(data)
+    assert pools_made() > made
     assert open_pools() == before
