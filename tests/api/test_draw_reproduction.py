@@ -97,7 +97,8 @@ def bureau(tmp_path_factory):  # type: ignore[no-untyped-def]
             break
         made["weighted"] = _draw(draws, "weighted")
     app.sealer.seal()
-    return app, made
+    yield app, made
+    app.close()
 
 
 def _walks_reached(app: LedgerApp, draw: UUID, codes: set[str]) -> bool:
