@@ -3,6 +3,7 @@ the same run with reading the raw log, and the trail of one target as of a past 
 (issue 12: goal ≤ 50 ms p95), on a demo bureau year of N targets.
 
     .venv/bin/python -m bench.rebuild --targets 100000 [--backend sqlite|postgres] [--repeats 2]
+                                      [--keep DIR]  # record the year once, reuse it after
     .venv/bin/python -m bench --only rebuild [--quick]      # 20,000 targets (quick: 2,000)
 
 Set-up: the demo bureau (``ledger.demo.bureau``) with N targets, 60 inspectors and a year of
@@ -33,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +113,7 @@ def _trail_latencies(open_app: Any, url: str | None, rng: random.Random) -> list
     # Organisations, by their 18-character credit code (projects have other keys).
     codes = [c for p in payloads if len(c := str(p.get("code"))) == 18]
     trails, legal = Trails(app, rm.engine), official_of(app, "szc-legal")
+    assert legal is not None, "the demo bureau has its legal office's szc-legal"
     latencies = []
     for code in rng.sample(codes, min(QUERIES, len(codes))):
         as_of = rng.randint(head // 2, head)
@@ -124,26 +127,46 @@ def _trail_latencies(open_app: Any, url: str | None, rng: random.Random) -> list
 
 
 def measure(
-    config: Config, backend: str, pg: PgScratch | None, targets: int, repeats: int
+    config: Config,
+    backend: str,
+    pg: PgScratch | None,
+    targets: int,
+    repeats: int,
+    keep: Path | None = None,
 ) -> list[Figure]:
     from ledger.application import LedgerApp
 
-    with store_of(config, backend, pg) as env, tempfile.TemporaryDirectory(dir=config.tmp) as tmp:
+    with (
+        _kept_store(keep) if keep is not None else store_of(config, backend, pg) as env,
+        tempfile.TemporaryDirectory(dir=config.tmp) as tmp,
+    ):
+        from verify.keys import parse_signer_key
+
+        key_file = None if keep is None else keep / _KEY
+        reused = key_file is not None and key_file.exists()
         signer = new_signer()
+        if key_file is not None and reused:
+            signer = parse_signer_key(key_file.read_text(encoding="utf-8"))
 
         def open_app() -> Any:
             return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
 
         app = open_app()
-        app.create_ledger()
-        app.set_default_policy()
-        started = time.perf_counter()
-        record_demo_year(app, targets)
-        app.seal()
-        built = time.perf_counter() - started
+        if not reused:
+            app.create_ledger()
+            app.set_default_policy()
+            started = time.perf_counter()
+            record_demo_year(app, targets)
+            app.seal()
+            built = time.perf_counter() - started
+            if key_file is not None:
+                key_file.write_text(signer.to_text(), encoding="utf-8")
         events = int(app.recorder.max_notification_id() or 0)
         app.close()
-        config.log(f"  rebuild/{backend}: {events:,} events built and sealed in {built:.0f} s")
+        if reused:
+            config.log(f"  rebuild/{backend}: {events:,} events kept in {keep}, reused")
+        else:
+            config.log(f"  rebuild/{backend}: {events:,} events built and sealed in {built:.0f} s")
         url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}" if backend == "sqlite" else None
         ratios, rates, cpu_rates, raw_rates, raw_cpu_rates = [], [], [], [], []
         read_ratios = []
@@ -195,6 +218,18 @@ def measure(
     ]  # fmt: skip
 
 
+_KEY = "bench.key"  # in a --keep directory: the key its ledger was recorded with
+
+
+@contextlib.contextmanager
+def _kept_store(directory: Path) -> Iterator[dict[str, str]]:
+    """``--keep DIR``: the SQLite ledger of ``DIR``, recorded there by the first run."""
+    from ledger.storage import persistence_env
+
+    directory.mkdir(parents=True, exist_ok=True)
+    yield persistence_env("sqlite:///ledger.sqlite", directory)
+
+
 def run(config: Config) -> list[Figure]:
     targets = 2_000 if config.quick else 20_000
     figures = measure(config, "sqlite", None, targets, config.repeats)
@@ -210,12 +245,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--tmp", help="where the SQLite stores go")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="record the demo year into this directory the first time and reuse it after "
+        "(SQLite; a million targets take ~8 minutes to record; give the same --targets, which "
+        "labels the figures)",
+    )
     args = parser.parse_args(argv)
+    if args.keep is not None and args.backend != "sqlite":
+        parser.error("--keep keeps an SQLite ledger")
     config = Config(quick=False, repeats=args.repeats)
     if args.tmp:
         config.tmp = Path(args.tmp)
     backend, targets, repeats = args.backend, args.targets, args.repeats
-    return run_on(config, backend, lambda pg: measure(config, backend, pg, targets, repeats))
+    keep = args.keep
+    return run_on(config, backend, lambda pg: measure(config, backend, pg, targets, repeats, keep))
 
 
 if __name__ == "__main__":
