@@ -459,6 +459,32 @@ def machine_info(pg_settings: dict[str, str] | None = None) -> dict[str, str]:
     return info
 
 
+# A ``--keep DIR`` directory (the dispute and rebuild benches): the demo year's SQLite ledger,
+# recorded there by the first run and reused by the next ones, and the key it was signed with.
+KEPT_KEY = "bench.key"
+
+
+def kept_env(directory: Path) -> dict[str, str]:
+    """The eventsourcing environment of a ``--keep`` directory's ledger (made if need be)."""
+    from ledger.storage import persistence_env
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return persistence_env("sqlite:///ledger.sqlite", directory)
+
+
+def kept_signer(directory: Path) -> Any | None:
+    """The key a ``--keep`` directory's ledger was recorded with (None: none recorded yet)."""
+    from verify.keys import parse_signer_key
+
+    path = directory / KEPT_KEY
+    return parse_signer_key(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def keep_signer(directory: Path, signer: Any) -> None:
+    """Keep the key a ledger was recorded with beside it, for the runs that reuse it."""
+    (directory / KEPT_KEY).write_text(signer.to_text(), encoding="utf-8")
+
+
 def sqlite_demo_ledger(directory: Path, name: str) -> tuple[Any, Any]:
     """A new signed SQLite ledger in ``directory`` (sealed on demand, key ``bench.drawledger/
     NAME``), created with the default policy, and its signer: where the trail, legal and

@@ -33,7 +33,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Figure, median, record_demo_year, spread, sqlite_demo_ledger
+from .common import (
+    Config,
+    Figure,
+    keep_signer,
+    kept_env,
+    kept_signer,
+    median,
+    record_demo_year,
+    spread,
+    sqlite_demo_ledger,
+)
 
 TARGETS = 2_000
 
@@ -51,7 +61,7 @@ def run(
     records: list[int] = []
     warm: list[float] = []
     with tempfile.TemporaryDirectory(prefix="drawledger-bench-dispute-", dir=config.tmp) as d:
-        reused = keep is not None and (keep / _KEY).exists()
+        reused = keep is not None and kept_signer(keep) is not None
         if reused:
             assert keep is not None
             app, signer = _kept_ledger(keep)
@@ -66,7 +76,7 @@ def run(
             if not reused:
                 rm.runner.rebuild(["trail"])
             if keep is not None and not reused:
-                (keep / _KEY).write_text(signer.to_text(), encoding="utf-8")
+                keep_signer(keep, signer)
             head = app.recorder.max_notification_id() or 0
             config.log(f"  dispute: demo year of {size:,} targets, {head:,} events, {built:.0f} s")
             _keep_caches(app, config)
@@ -125,9 +135,6 @@ def run(
     ]  # fmt: skip
 
 
-_KEY = "bench.key"
-
-
 def _keep_caches(app: Any, config: Config) -> None:
     """What the service does when it starts and seals (since the caches are built then, not by
     the first dispute file), timed: the proof tiles kept up to the signed size, and every frozen
@@ -155,11 +162,10 @@ def _keep_caches(app: Any, config: Config) -> None:
 def _kept_ledger(directory: Path) -> tuple[Any, Any]:
     """The demo ledger ``--keep`` recorded into ``directory`` before, and its signer."""
     from ledger.application import LedgerApp
-    from ledger.storage import persistence_env
-    from verify.keys import parse_signer_key
 
-    signer = parse_signer_key((directory / _KEY).read_text(encoding="utf-8"))
-    env = persistence_env("sqlite:///ledger.sqlite", directory)
+    signer = kept_signer(directory)
+    assert signer is not None, f"{directory} holds no recorded ledger"
+    env = kept_env(directory)
     return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=0), signer
 
 

@@ -34,7 +34,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,9 @@ from .common import (
     Config,
     Figure,
     PgScratch,
+    keep_signer,
+    kept_env,
+    kept_signer,
     maybe_pg,
     median,
     new_signer,
@@ -137,16 +139,11 @@ def measure(
     from ledger.application import LedgerApp
 
     with (
-        _kept_store(keep) if keep is not None else store_of(config, backend, pg) as env,
+        contextlib.nullcontext(kept_env(keep)) if keep else store_of(config, backend, pg) as env,
         tempfile.TemporaryDirectory(dir=config.tmp) as tmp,
     ):
-        from verify.keys import parse_signer_key
-
-        key_file = None if keep is None else keep / _KEY
-        reused = key_file is not None and key_file.exists()
-        signer = new_signer()
-        if key_file is not None and reused:
-            signer = parse_signer_key(key_file.read_text(encoding="utf-8"))
+        kept = kept_signer(keep) if keep else None
+        reused, signer = kept is not None, kept or new_signer()
 
         def open_app() -> Any:
             return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
@@ -159,8 +156,8 @@ def measure(
             record_demo_year(app, targets)
             app.seal()
             built = time.perf_counter() - started
-            if key_file is not None:
-                key_file.write_text(signer.to_text(), encoding="utf-8")
+            if keep:
+                keep_signer(keep, signer)
         events = int(app.recorder.max_notification_id() or 0)
         app.close()
         if reused:
@@ -216,18 +213,6 @@ def measure(
                detail=f"{where}: {len(latencies)} queries, median "
                f"{statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"),
     ]  # fmt: skip
-
-
-_KEY = "bench.key"  # in a --keep directory: the key its ledger was recorded with
-
-
-@contextlib.contextmanager
-def _kept_store(directory: Path) -> Iterator[dict[str, str]]:
-    """``--keep DIR``: the SQLite ledger of ``DIR``, recorded there by the first run."""
-    from ledger.storage import persistence_env
-
-    directory.mkdir(parents=True, exist_ok=True)
-    yield persistence_env("sqlite:///ledger.sqlite", directory)
 
 
 def run(config: Config) -> list[Figure]:

@@ -26,10 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from ledger.application import LedgerApp
 from ledger.errors import ConfigurationError
 
-from .bulk_writing import interrupted
+from .bulk_writing import set_aside_if_untrusted
 from .database import (
     create_read_engine,
-    integrity_problem,
     read_database_url,
     set_aside,
     sqlite_file,
@@ -101,9 +100,7 @@ def open_read_models(
     path = sqlite_file(url)
     if path is not None:
         _check_not_the_log(app, path)
-        problem = interrupted(path) or integrity_problem(path)
-        if problem is not None:
-            set_aside(path, problem)
+        set_aside_if_untrusted(path)
     engine = create_read_engine(url)
     try:  # refused (a tampered log, a store gone): its connections closed now
         runner = ProjectionRunner(app, engine)

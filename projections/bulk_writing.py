@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from .database import sqlite_file
+from .database import integrity_problem, set_aside, sqlite_file
 
 REBUILD_CHECKPOINT = 20_000
 REBUILD_CACHE_KIB = 256 * 1024
@@ -93,6 +93,15 @@ def interrupted(path: Path) -> str | None:
     _made_durable(path)
     log.warning("a rebuild of %s stopped with its process (%d): it resumes", path, pid)
     return None
+
+
+def set_aside_if_untrusted(path: Path) -> None:
+    """Set the read-model file at ``path`` aside (``database.set_aside``) if it cannot be
+    trusted: a rebuild was under way when the machine stopped (``interrupted``), or it fails
+    ``database.integrity_problem``'s check; the read models are then built anew from the log."""
+    problem = interrupted(path) or integrity_problem(path)
+    if problem is not None:
+        set_aside(path, problem)
 
 
 def _mark_of(path: Path) -> Path:

@@ -23,12 +23,10 @@ from ledger.application import LedgerApp
 from ledger.as_of import ledger_as_of
 from ledger.errors import Conflict
 
-from .bulk_writing import interrupted
+from .bulk_writing import set_aside_if_untrusted
 from .database import (
     create_read_engine,
-    integrity_problem,
     read_database_url,
-    set_aside,
     sqlite_file,
 )
 from .runner import ProjectionRunner
@@ -86,9 +84,7 @@ def rebuild_read_models(
     path = sqlite_file(url)
     with rebuilding_alone(url, path):
         if path is not None:
-            problem = interrupted(path) or integrity_problem(path)
-            if problem is not None:
-                set_aside(path, problem)
+            set_aside_if_untrusted(path)
         engine = create_read_engine(url)
         try:
             upto = position if position is not None else (app.recorder.max_notification_id() or 0)

@@ -144,15 +144,8 @@ class TrailProjection(Projection):
             elif record not in made:
                 wanted.add(record)
         missing = [r for r in wanted - made if r not in self._records]
-        if not missing:
-            return
-        conn = writer.connection()
-        records = t.trail_records.c
-        for start in range(0, len(missing), _LOOKUPS):
-            chunk = missing[start : start + _LOOKUPS]
-            query = select(records.id, records.links).where(records.id.in_(chunk))
-            for record, links in conn.execute(query):
-                self._records[record] = [(str(k), str(v)) for k, v in links]
+        if missing:
+            self._records.update(_stored_links(writer, missing))
 
     def process(
         self, writer: Writer, event: Any, position: int, hashes: Hashes | None = None
@@ -282,14 +275,21 @@ class TrailProjection(Projection):
         found = self._records.get(record)
         if found is None:
             # The record may have been created earlier in this very batch: written first.
-            row = (
-                w.connection()
-                .execute(select(t.trail_records.c.links).where(t.trail_records.c.id == record))
-                .first()
-            )
-            found = [] if row is None else [(str(k), str(v)) for k, v in row.links]
+            found = _stored_links(w, [record]).get(record, [])
             self._remember(record, found)
         return found
+
+
+def _stored_links(w: Writer, records: list[str]) -> dict[str, list[Link]]:
+    """What the table holds of these records' creation (``trail_records.links``), read through
+    the writer (everything handled before written first), ``_LOOKUPS`` records a query."""
+    conn, columns, found = w.connection(), t.trail_records.c, {}
+    for start in range(0, len(records), _LOOKUPS):
+        chunk = records[start : start + _LOOKUPS]
+        query = select(columns.id, columns.links).where(columns.id.in_(chunk))
+        for record, links in conn.execute(query):
+            found[record] = [(str(k), str(v)) for k, v in links]
+    return found
 
 
 def _division_of(kind: str, data: dict[str, Any]) -> str | None:
