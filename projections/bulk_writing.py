@@ -91,7 +91,12 @@ def interrupted(path: Path) -> str | None:
     if _running(pid):
         return None  # another process is rebuilding it
     _made_durable(path)
-    log.warning("a rebuild of %s stopped with its process (%d): it resumes", path, pid)
+    log.warning(
+        "读取模型 %s 的重建随其进程（%d）停止：文件完好，从最后提交的批次继续 "
+        "(a rebuild stopped with its process: it resumes)",
+        path,
+        pid,
+    )
     return None
 
 
