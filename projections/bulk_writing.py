@@ -1,28 +1,36 @@
 """How a rebuild writes an SQLite read-model file: in bulk, and what a crash leaves.
 
-While a rebuild runs (``runner.rebuild``), each SQLite connection it takes
+While a rebuild runs (``runner.rebuild``), the file leaves WAL for a rollback journal kept in
+memory (``journal_mode=MEMORY``), and each SQLite connection the rebuild takes
 
-- checkpoints the write-ahead log every ``REBUILD_CHECKPOINT`` pages (80 MiB) instead of
-  SQLite's 1,000 (4 MiB), with up to ``REBUILD_CACHE_KIB`` of pages in its cache instead of
-  2 MiB;
-- writes with ``synchronous=OFF``: no fsync at each checkpoint.
+- writes with that journal (each commit writes its pages into the file once, where WAL wrote
+  them into the log and later again into the file), or, if another connection keeps the file
+  in WAL (another process reading it), checkpoints the log every ``REBUILD_CHECKPOINT`` pages
+  (80 MiB) instead of SQLite's 1,000 (4 MiB);
+- keeps up to ``REBUILD_CACHE_KIB`` of pages in its cache instead of 2 MiB;
+- writes with ``synchronous=OFF``: no fsyncs.
 
-Together they took a rebuild at a million targets (2.7 GB written) from 8,810 to about 11,000
-events/s (docs/PERFORMANCE.md, session 19). Each connection gets its own settings back when it
-is returned to the pool, whenever that is.
+The cache, the checkpoints and ``synchronous=OFF`` took a rebuild at a million targets (2.7 GB
+written) from 8,810 to about 11,000 events/s (docs/PERFORMANCE.md, session 19); the journal in
+memory took another 15 % of its time (session 20). Each connection gets its own settings back
+when it is returned to the pool, whenever that is; the file gets WAL back at the end.
 
-``synchronous=OFF`` keeps the file whole if the *process* dies (SQLite writes the same
+``synchronous=OFF`` keeps the file whole if the *process* dies in WAL (SQLite writes the same
 bytes), but not if the *machine* does — a power cut, a kernel crash — before the operating
-system wrote them: the file could then hold positions whose rows were lost. So a rebuild of a
-file first leaves a mark beside it, ``<file>.rebuilding`` (this boot's id and the process id,
-made durable), and ends by checkpointing the log with an fsync (durable from then on) before
-removing the mark. A mark found when the read models are opened (``interrupted``) says:
+system wrote them: the file could then hold positions whose rows were lost. A journal in
+memory is lost with the process: one that dies in a commit leaves half of it in the file. So a
+rebuild of a file first leaves a mark beside it, ``<file>.rebuilding`` (this boot's id, the
+process id and the journal it writes with, made durable), and ends by making the file durable
+(fsyncs, WAL again) before removing the mark. A mark found when the read models are opened
+(``interrupted``) says:
 
 - from another boot (the machine restarted meanwhile), or of unknown boot: the file may have
   lost what the disk never got; it is set aside and the read models are built anew;
-- from this boot, of a process no longer running: the process died, the file is whole; its
-  log is checkpointed with an fsync and the mark removed, and the rebuild resumes where its
-  last batch committed, as before;
+- from this boot, of a process no longer running, that wrote with its journal in memory: the
+  file may hold half a transaction; set aside likewise;
+- from this boot, of a process no longer running, that wrote in WAL: the process died, the file
+  is whole; its log is checkpointed with an fsync and the mark removed, and the rebuild resumes
+  where its last batch committed, as before;
 - from this boot, of a process still running: another process is rebuilding; left alone.
 """
 
@@ -40,7 +48,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from .database import integrity_problem, set_aside, sqlite_file
+from .database import JOURNAL_IN_MEMORY, integrity_problem, set_aside, sqlite_file
 
 REBUILD_CHECKPOINT = 20_000
 REBUILD_CACHE_KIB = 256 * 1024
@@ -62,16 +70,28 @@ def bulk_writing(engine: Engine) -> Iterator[None]:
         yield
         return
     path = sqlite_file(engine.url)
+    journal = None
     if path is not None:
-        _mark(path)
+        path = path.resolve()
+        journal = _journal_in_memory(engine, path)
+        _mark(path, journal)
+
+    def taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if "before_bulk" not in record.info:
+            record.info["before_bulk"] = _pragmas(dbapi_connection, BULK)
+            if journal == "memory":  # this connection's journal too (not given back: the
+                # file's is WAL again at the end, which every connection then follows)
+                dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
+
     if not event.contains(engine, "checkin", _given_back):
         event.listen(engine, "checkin", _given_back)
-    event.listen(engine, "checkout", _taken_for_bulk)
+    event.listen(engine, "checkout", taken)
     try:
         yield
     finally:
-        event.remove(engine, "checkout", _taken_for_bulk)
+        event.remove(engine, "checkout", taken)
         if path is not None:
+            JOURNAL_IN_MEMORY.discard(path)
             _made_durable(path)
 
 
@@ -83,13 +103,18 @@ def interrupted(path: Path) -> str | None:
         return None
     try:
         left = json.loads(mark.read_text(encoding="utf-8"))
-        boot, pid = str(left["boot"]), int(left["pid"])
+        boot, pid, journal = str(left["boot"]), int(left["pid"]), str(left.get("journal", "wal"))
     except (OSError, ValueError, KeyError, TypeError) as e:
         return f"a rebuild's mark that cannot be read ({e}): the machine may have stopped"
     if boot != _boot_id() or not boot:
         return "a rebuild was under way when the machine stopped (another boot since)"
     if _running(pid):
         return None  # another process is rebuilding it
+    if journal != "wal":  # (a mark of a version before journals in memory: WAL)
+        return (
+            f"a rebuild writing with its journal in memory stopped with its process ({pid}): "
+            "the file may hold half a transaction"
+        )
     _made_durable(path)
     log.warning(
         "读取模型 %s 的重建随其进程（%d）停止：文件完好，从最后提交的批次继续 "
@@ -113,22 +138,43 @@ def _mark_of(path: Path) -> Path:
     return path.with_name(path.name + ".rebuilding")
 
 
-def _mark(path: Path) -> None:
+def _journal_in_memory(engine: Engine, path: Path) -> str:
+    """Take the file out of WAL for a rollback journal in memory (see the module docstring);
+    returns the journal it has now: ``memory``, or ``wal`` if another connection (of another
+    process) keeps it in WAL. This engine's idle connections are closed first, so that they do
+    not; its new ones leave the journal alone (``database.JOURNAL_IN_MEMORY``)."""
+    JOURNAL_IN_MEMORY.add(path)
+    engine.dispose()
+    journal = "wal"
+    with (
+        contextlib.suppress(sqlite3.OperationalError),
+        closing(sqlite3.connect(path, timeout=2)) as conn,
+    ):  # ("database is locked": another connection is reading it in WAL)
+        journal = str(conn.execute("PRAGMA journal_mode=MEMORY").fetchone()[0]).lower()
+    if journal != "memory":
+        JOURNAL_IN_MEMORY.discard(path)
+    return journal
+
+
+def _mark(path: Path, journal: str) -> None:
     mark = _mark_of(path)
     with open(mark, "w", encoding="utf-8") as f:
-        json.dump({"boot": _boot_id(), "pid": os.getpid()}, f)
+        json.dump({"boot": _boot_id(), "pid": os.getpid(), "journal": journal}, f)
         f.flush()
         os.fsync(f.fileno())
     _sync_directory(path.parent)
 
 
 def _made_durable(path: Path) -> None:
-    """Checkpoint the file's log with fsyncs, then fsync the file and what is left of its log
-    (a reader may have kept the checkpoint from reaching the end): what was written is on the
-    disk. Then remove its mark."""
+    """Fsync the file, give it WAL again, checkpoint the log with fsyncs, then fsync the file
+    and what is left of its log (a reader may have kept the checkpoint from reaching the end):
+    what was written is on the disk. Then remove its mark."""
     if path.exists():
+        with open(path, "rb+") as f:
+            os.fsync(f.fileno())  # (what a journal in memory wrote)
         with closing(sqlite3.connect(path, timeout=30)) as conn:
             conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             for written in (path, path.with_name(path.name + "-wal")):
                 if written.exists():
@@ -175,11 +221,6 @@ def _pragmas(dbapi_connection: Any, settings: dict[str, int]) -> dict[str, int]:
     finally:
         cursor.close()
     return before
-
-
-def _taken_for_bulk(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    if "before_bulk" not in record.info:
-        record.info["before_bulk"] = _pragmas(dbapi_connection, BULK)
 
 
 def _given_back(dbapi_connection: Any, record: Any) -> None:

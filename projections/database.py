@@ -26,6 +26,10 @@ _COMPANIONS = ("-wal", "-shm", "-journal", ".rebuilding")  # files beside a data
 
 log = logging.getLogger(__name__)
 
+# Files a rebuild is writing with its rollback journal in memory (``bulk_writing.py``): a new
+# connection of this process to one leaves its journal as it is instead of setting WAL.
+JOURNAL_IN_MEMORY: set[Path] = set()
+
 
 def read_database_url(app: LedgerApp) -> URL:
     """The default read-model database of a ledger application (see the module docstring)."""
@@ -56,7 +60,8 @@ def read_database_url(app: LedgerApp) -> URL:
 def create_read_engine(url: str | URL) -> Engine:
     """An engine for the read models.
 
-    SQLite: WAL (readers never block the runner), a 30 s busy timeout, and SQLAlchemy emitting
+    SQLite: WAL (readers never block the runner; a rebuild writes with its journal in memory,
+    ``bulk_writing.py``), a 30 s busy timeout, and SQLAlchemy emitting
     BEGIN itself, so that a runner's transaction covers its reads, DDL and writes (the sqlite3
     driver's legacy mode would not).
     """
@@ -68,13 +73,15 @@ def create_read_engine(url: str | URL) -> Engine:
     if memory:
         kwargs["poolclass"] = StaticPool
     engine = create_engine(engine_url, **kwargs)
+    path = None if memory else Path(str(engine_url.database)).resolve()
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+        if path is not None:
+            if path not in JOURNAL_IN_MEMORY:
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -83,20 +83,38 @@ def _tracking_behind(path: Path) -> None:
         conn.execute("UPDATE projection_tracking SET position = 0")
 
 
-def _rebuild_mark(path: Path, boot: str, pid: int) -> None:
+def _rebuild_mark(path: Path, boot: str, pid: int, journal: str | None = "wal") -> None:
     """The mark a rebuild leaves beside the file while it writes without fsyncs
-    (``projections/bulk_writing.py``)."""
+    (``projections/bulk_writing.py``): ``journal`` None as a version before journals in
+    memory wrote it."""
     mark = path.with_name(path.name + ".rebuilding")
-    mark.write_text(json.dumps({"boot": boot, "pid": pid}), encoding="utf-8")
+    left: dict[str, object] = {"boot": boot, "pid": pid}
+    if journal is not None:
+        left["journal"] = journal
+    mark.write_text(json.dumps(left), encoding="utf-8")
 
 
 def _machine_stopped_in_a_rebuild(path: Path) -> None:
     _rebuild_mark(path, "another boot of the machine", 4_000_000)
 
 
+def _process_died_in_a_rebuild_without_a_journal(path: Path) -> None:
+    """This boot, the process gone, its rollback journal in memory lost with it."""
+    from projections.bulk_writing import _boot_id
+
+    _rebuild_mark(path, _boot_id(), 4_000_000, "memory")
+
+
 @pytest.mark.parametrize(
     "damage",
-    [_garbage, _damaged_header, _damaged_pages, _tracking_behind, _machine_stopped_in_a_rebuild],
+    [
+        _garbage,
+        _damaged_header,
+        _damaged_pages,
+        _tracking_behind,
+        _machine_stopped_in_a_rebuild,
+        _process_died_in_a_rebuild_without_a_journal,
+    ],
 )
 def test_damaged_read_models_are_set_aside_and_rebuilt_from_the_untouched_log(
     bureau, damage, caplog
@@ -124,19 +142,23 @@ def test_damaged_read_models_are_set_aside_and_rebuilt_from_the_untouched_log(
     assert _digest(data / "ledger.sqlite") == ledger_before
 
 
+@pytest.mark.parametrize("journal", ["wal", None])
 @pytest.mark.parametrize("process", ["ended", "running"])
-def test_a_rebuild_stopped_with_its_process_resumes_and_one_running_is_left_alone(bureau, process):
-    """A rebuild's mark from this boot of the machine: its process died (the file is whole:
-    what a dead process wrote, the system still holds), so the file is kept, made durable and
-    the mark removed; or its process still runs (another process rebuilding), so both are
-    left as they are."""
+def test_a_rebuild_stopped_with_its_process_resumes_and_one_running_is_left_alone(
+    bureau, process, journal
+):
+    """A rebuild's mark from this boot of the machine, written in WAL (or by a version before
+    journals in memory, which always was): its process died (the file is whole: what a dead
+    process wrote, the system still holds), so the file is kept, made durable and the mark
+    removed; or its process still runs (another process rebuilding), so both are left as they
+    are."""
     from projections.bulk_writing import _boot_id
 
     data, token = bureau
     read_models = data / "readmodels.sqlite"
     mark = data / "readmodels.sqlite.rebuilding"
     pid = 4_000_000 if process == "ended" else 1  # (no such process; the first process)
-    _rebuild_mark(read_models, _boot_id(), pid)
+    _rebuild_mark(read_models, _boot_id(), pid, journal)
     with _serve(data) as client:
         assert _targets(client, token) == TARGETS
     assert not [p for p in data.iterdir() if ".damaged-" in p.name]

@@ -105,11 +105,12 @@ def test_a_row_planted_ahead_of_the_log_is_refused_by_the_key(world, read_models
 
 
 def test_a_rebuilds_connections_write_in_bulk_and_are_given_back_as_they_were(tmp_path):  # type: ignore[no-untyped-def]
-    """While a rebuild writes, each SQLite connection it takes checkpoints the write-ahead log
-    every REBUILD_CHECKPOINT pages, with a larger page cache and without fsyncs
+    """While a rebuild writes, the file's journal is a rollback journal in memory, and each
+    SQLite connection it takes writes with it, with a larger page cache and without fsyncs
     (``bulk_writing.py``), and the file's mark says so; each connection gets its own settings
     back when returned to the pool, also one returned after the rebuild ended, so the
-    service's connections keep theirs; at the end the mark is gone."""
+    service's connections keep theirs; at the end the file is in WAL again and the mark is
+    gone."""
     from projections.bulk_writing import REBUILD_CACHE_KIB, REBUILD_CHECKPOINT, bulk_writing
     from projections.database import create_read_engine
 
@@ -127,15 +128,27 @@ def test_a_rebuilds_connections_write_in_bulk_and_are_given_back_as_they_were(tm
         defaults = settings(conn)
     assert defaults["synchronous"] == 1  # NORMAL, as the engine sets it
     assert all(defaults[k] != v for k, v in bulk.items())
+
+    def journal(conn) -> str:  # type: ignore[no-untyped-def]
+        return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+    with engine.connect() as conn:
+        assert journal(conn) == "wal"
     with bulk_writing(engine):
-        assert mark.exists()
+        assert json.loads(mark.read_text())["journal"] == "memory"
+        assert path.read_bytes()[18:20] == b"\x01\x01"  # the file's header: not WAL (2, 2)
         with engine.connect() as conn:
             assert settings(conn) == bulk
+            assert journal(conn) == "memory"
+            conn.exec_driver_sql("CREATE TABLE written (x)")  # (a write, journalled in memory)
+        assert not path.with_name(path.name + "-journal").exists()
         late = engine.connect()  # returned after the block
         assert settings(late) == bulk
     assert not mark.exists()
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # WAL again
     with engine.connect() as conn:  # (another connection: the late one is still out)
         assert settings(conn) == defaults
+        assert journal(conn) == "wal"
     late.close()
     with engine.connect() as first, engine.connect() as second:
         assert settings(first) == settings(second) == defaults
@@ -162,3 +175,34 @@ def test_a_rebuild_creates_its_indexes_with_the_bulk_settings(world, read_models
     read_models.runner.rebuild()
     expected = "postgresql" if read_models.engine.dialect.name != "sqlite" else BULK
     assert seen == [expected]
+
+
+def test_a_file_another_connection_keeps_in_wal_is_rebuilt_in_wal_and_its_mark_says_so(tmp_path):  # type: ignore[no-untyped-def]
+    """Another process reading the file keeps it in WAL: the rebuild then writes in WAL (its
+    connections checkpoint every REBUILD_CHECKPOINT pages), and its mark says WAL, so that a
+    rebuild stopped with its process resumes instead of setting the whole file aside."""
+    import sqlite3
+    from contextlib import closing
+
+    from projections.bulk_writing import REBUILD_CHECKPOINT, bulk_writing
+    from projections.database import create_read_engine
+
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    with closing(sqlite3.connect(path)) as reader:  # (as another process would hold it)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        with bulk_writing(engine):
+            mark = json.loads(path.with_name(path.name + ".rebuilding").read_text())
+            assert mark["journal"] == "wal"
+            with engine.begin() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                checkpoint = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+                assert checkpoint == REBUILD_CHECKPOINT
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            reader.execute("COMMIT")  # (the end's checkpoint would wait for it)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT x FROM t").all() == [(1,)]
+    engine.dispose()
