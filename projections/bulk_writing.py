@@ -65,16 +65,14 @@ log = logging.getLogger(__name__)
 @contextlib.contextmanager
 def bulk_writing(engine: Engine) -> Iterator[None]:
     """The settings above on each SQLite connection ``engine`` gives out while the block runs,
-    a file's mark left before and removed after its log was checkpointed with an fsync."""
+    a file's journal in memory, and its mark left before and removed after the file was made
+    durable, in WAL again (also when the block, or the mark, fails)."""
     if engine.dialect.name != "sqlite":
         yield
         return
     path = sqlite_file(engine.url)
+    path = path.resolve() if path is not None else None
     journal = None
-    if path is not None:
-        path = path.resolve()
-        journal = _journal_in_memory(engine, path)
-        _mark(path, journal)
 
     def taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if "before_bulk" not in record.info:
@@ -83,13 +81,17 @@ def bulk_writing(engine: Engine) -> Iterator[None]:
                 # file's is WAL again at the end, which every connection then follows)
                 dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
 
-    if not event.contains(engine, "checkin", _given_back):
-        event.listen(engine, "checkin", _given_back)
-    event.listen(engine, "checkout", taken)
-    try:
+    try:  # (a mark that cannot be written: the file has its WAL back all the same)
+        if path is not None:
+            journal = _journal_in_memory(engine, path)
+            _mark(path, journal)
+        if not event.contains(engine, "checkin", _given_back):
+            event.listen(engine, "checkin", _given_back)
+        event.listen(engine, "checkout", taken)
         yield
     finally:
-        event.remove(engine, "checkout", taken)
+        if event.contains(engine, "checkout", taken):
+            event.remove(engine, "checkout", taken)
         if path is not None:
             JOURNAL_IN_MEMORY.discard(path)
             _made_durable(path)

@@ -206,3 +206,30 @@ def test_a_file_another_connection_keeps_in_wal_is_rebuilt_in_wal_and_its_mark_s
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT x FROM t").all() == [(1,)]
     engine.dispose()
+
+
+def test_a_rebuild_whose_mark_cannot_be_written_gives_the_file_its_wal_back(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch
+):
+    """The mark beside the file cannot be written (a full disk, a read-only directory): the
+    rebuild fails before writing anything, and the file, taken out of WAL a moment before, is
+    in WAL again, its new connections setting WAL as before."""
+    from projections import bulk_writing as bulk
+    from projections.database import JOURNAL_IN_MEMORY, create_read_engine
+
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+
+    def full(path, journal):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk, "_mark", full)
+    with pytest.raises(OSError, match="No space left"), bulk.bulk_writing(engine):
+        raise AssertionError("the block is never entered")
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # WAL
+    assert path.resolve() not in JOURNAL_IN_MEMORY
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
