@@ -5,8 +5,9 @@ memory (``journal_mode=MEMORY``), and each SQLite connection the rebuild takes
 
 - writes with that journal (each commit writes its pages into the file once, where WAL wrote
   them into the log and later again into the file), or, if another connection keeps the file
-  in WAL (another process reading it), checkpoints the log every ``REBUILD_CHECKPOINT`` pages
-  (80 MiB) instead of SQLite's 1,000 (4 MiB);
+  in WAL (another process reading it, or one that opened it during the rebuild and took it
+  back into WAL), checkpoints the log every ``REBUILD_CHECKPOINT`` pages (80 MiB) instead of
+  SQLite's 1,000 (4 MiB);
 - keeps up to ``REBUILD_CACHE_KIB`` of pages in its cache instead of 2 MiB;
 - writes with ``synchronous=OFF``: no fsyncs.
 
@@ -78,8 +79,11 @@ def bulk_writing(engine: Engine) -> Iterator[None]:
         if "before_bulk" not in record.info:
             record.info["before_bulk"] = _pragmas(dbapi_connection, BULK)
             if journal == "memory":  # this connection's journal too (not given back: the
-                # file's is WAL again at the end, which every connection then follows)
-                dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
+                # file's is WAL again at the end, which every connection then follows); refused
+                # if another process took the file back into WAL meanwhile (a service started
+                # during the rebuild): the rebuild then goes on in WAL, as session 19's did
+                with contextlib.suppress(sqlite3.OperationalError):
+                    dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
 
     try:  # (a mark that cannot be written: the file has its WAL back all the same)
         if path is not None:

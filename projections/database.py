@@ -7,6 +7,7 @@ database (tables ``rm_*``, ``trail_*`` and ``projection_tracking``) through psyc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from contextlib import closing
@@ -79,11 +80,15 @@ def create_read_engine(url: str | URL) -> Engine:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
         if path is not None:
             if path not in JOURNAL_IN_MEMORY:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                # Refused while another process rebuilds the file with its journal in memory
+                # and has a batch open ("database is locked"): left as it is, that rebuild
+                # gives the file its WAL back at its end (``bulk_writing.py``).
+                with contextlib.suppress(sqlite3.OperationalError):
+                    cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")

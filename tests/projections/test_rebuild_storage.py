@@ -233,3 +233,86 @@ def test_a_rebuild_whose_mark_cannot_be_written_gives_the_file_its_wal_back(  # 
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+_ANOTHER_PROCESS = """
+import sys
+from projections.database import create_read_engine
+engine = create_read_engine(f"sqlite:///{sys.argv[1]}")
+with engine.connect() as conn:
+    print(conn.exec_driver_sql("SELECT count(*) FROM t").scalar())
+engine.dispose()
+"""
+
+
+def test_a_service_started_during_a_rebuild_in_memory_reads_and_the_rebuild_goes_on(tmp_path):  # type: ignore[no-untyped-def]
+    """Another process opens the read models while a rebuild writes them with its journal in
+    memory and has a batch open (a service started meanwhile): its connection's switch to WAL
+    is refused ("database is locked") and it reads all the same, instead of failing to
+    connect; the rebuild's next batches go on, and the file ends in WAL."""
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    from projections.bulk_writing import bulk_writing
+    from projections.database import create_read_engine
+
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    with bulk_writing(engine):
+        assert path.read_bytes()[18:20] == b"\x01\x01"  # the journal in memory
+        batch = engine.connect()
+        batch.begin()
+        batch.exec_driver_sql("INSERT INTO t VALUES (2)")  # a batch open
+        committed = threading.Timer(1.0, batch.commit)  # (the batch ends a moment later)
+        committed.start()
+        other = subprocess.run(
+            [sys.executable, "-c", _ANOTHER_PROCESS, str(path)],
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        committed.join()
+        batch.close()
+        assert other.returncode == 0, other.stderr
+        assert other.stdout.strip() in ("1", "2")  # before the batch's commit, or after
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (3)")  # the next batch
+    assert path.read_bytes()[18:20] == b"\x02\x02"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT x FROM t ORDER BY x").all() == [(1,), (2,), (3,)]
+    engine.dispose()
+
+
+def test_a_rebuild_whose_file_another_process_took_back_into_wal_goes_on_in_wal(tmp_path):  # type: ignore[no-untyped-def]
+    """Between two batches of a rebuild with its journal in memory, another process takes the
+    file back into WAL and goes on reading it: the rebuild's next connection cannot leave WAL
+    ("database is locked") and writes in WAL, instead of failing."""
+    import sqlite3
+    from contextlib import closing
+
+    from projections.bulk_writing import bulk_writing
+    from projections.database import create_read_engine
+
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    with bulk_writing(engine):
+        engine.dispose()  # (the rebuild's next batch takes a new connection)
+        with closing(sqlite3.connect(path)) as other:
+            assert other.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+            other.execute("BEGIN")
+            assert other.execute("SELECT count(*) FROM t").fetchone() == (0,)
+            with engine.begin() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            other.execute("COMMIT")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT x FROM t").all() == [(1,)]
+    engine.dispose()
