@@ -117,12 +117,18 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 def integrity_problem(path: Path) -> str | None:
     """What is wrong with the SQLite file at ``path`` (None: it passes ``PRAGMA quick_check``,
-    or it does not exist yet). Opens the file read-only: checking changes nothing."""
+    or it does not exist yet, or another process holds it locked for longer than the check
+    waits: a rebuild committing with its journal in memory, ``bulk_writing.py``, which is no
+    sign of damage). Opens the file read-only: checking changes nothing."""
     if not path.exists():
         return None
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.OperationalError as e:
+        if getattr(e, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            return None
+        return str(e)
     except sqlite3.DatabaseError as e:  # "file is not a database", a damaged header, ...
         return str(e)
     return None if rows == ["ok"] else "; ".join(rows[:5])
