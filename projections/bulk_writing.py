@@ -59,6 +59,7 @@ BULK = {
     "synchronous": 0,
 }
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+DURABLE_WAIT = 30  # seconds the end of a rebuild waits for readers to let it go back into WAL
 
 log = logging.getLogger(__name__)
 
@@ -174,13 +175,17 @@ def _mark(path: Path, journal: str) -> None:
 def _made_durable(path: Path) -> None:
     """Fsync the file, give it WAL again, checkpoint the log with fsyncs, then fsync the file
     and what is left of its log (a reader may have kept the checkpoint from reaching the end):
-    what was written is on the disk. Then remove its mark."""
+    what was written is on the disk. Then remove its mark. A reader of another process that
+    keeps the file from going back into WAL for ``DURABLE_WAIT`` seconds leaves it in a
+    rollback journal (on the disk all the same; the next connection of the read models sets
+    WAL, ``database.create_read_engine``)."""
     if path.exists():
         with open(path, "rb+") as f:
             os.fsync(f.fileno())  # (what a journal in memory wrote)
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
+        with closing(sqlite3.connect(path, timeout=DURABLE_WAIT)) as conn:
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            with contextlib.suppress(sqlite3.OperationalError):  # ("database is locked")
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             for written in (path, path.with_name(path.name + "-wal")):
                 if written.exists():

@@ -338,3 +338,36 @@ def test_a_file_locked_by_another_process_is_not_taken_for_a_damaged_one(tmp_pat
         writer.rollback()
     path.write_bytes(b"not a database" * 100)
     assert integrity_problem(path) is not None  # (damage is still damage)
+
+
+def test_a_rebuild_ends_durable_while_a_reader_keeps_its_file_out_of_wal(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A reader of another process reads the file (in its rollback journal) as the rebuild
+    ends: the file cannot go back into WAL yet, but the end neither fails nor leaves its mark
+    (which would have the whole rebuild done again): what was written is on the disk, and the
+    read models' next connection takes it back into WAL."""
+    import sqlite3
+    from contextlib import closing
+
+    from projections import bulk_writing as bulk
+    from projections.database import create_read_engine
+
+    monkeypatch.setattr(bulk, "DURABLE_WAIT", 0.2)
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    reader = sqlite3.connect(path)
+    with closing(reader):
+        with bulk.bulk_writing(engine):
+            with engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            engine.dispose()
+            reader.execute("BEGIN")
+            assert reader.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        assert not path.with_name(path.name + ".rebuilding").exists()
+        assert path.read_bytes()[18:20] == b"\x01\x01"  # still its rollback journal
+        reader.execute("COMMIT")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("SELECT x FROM t").all() == [(1,)]
+    engine.dispose()
