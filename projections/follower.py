@@ -3,7 +3,14 @@
 A ledger of millions of events takes minutes to project from scratch (a first start, a schema
 change, a set-aside file). The service does not wait for that: ``Follower`` runs the runner's
 ``catch_up`` one batch at a time on a thread of its own (letting requests in between), woken
-after every command and at least once a second for other processes' writes.
+after every command and at least once a second for other processes' writes. Read models of an
+SQLite file that start from nothing (the service's first batch aside) with a backlog of
+``runner.VOUCHED_BACKLOG`` events or more
+(a first start after a large import, a projection's new version, a file set aside) are first
+built in bulk (``ProjectionRunner.rebuild``: a writer thread, the indexes built at the end;
+~3.5× the batch-by-batch rate at a million targets, docs/PERFORMANCE.md session 20), under the
+rebuild lock (``past.rebuilding_alone``: a ``drawledger rebuild`` running takes precedence, and
+the follower then goes on batch by batch); ``stop`` cuts it short between batches.
 
 What a read does meanwhile (``ReadModels.current()``): if the read models are at most ``LAG``
 events behind the log, the request catches them up itself and answers from current data, as
@@ -25,9 +32,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 
-from ledger.errors import LedgerError
+from ledger.errors import Conflict, LedgerError
 
-from .runner import ProjectionRunner
+from .database import sqlite_file
+from .runner import VOUCHED_BACKLOG, ProjectionRunner
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +109,41 @@ class Follower:
         else:
             self.runner.after_save()
 
+    def _built_in_bulk(self) -> None:
+        """Read models of an SQLite file starting from nothing (less than ``VOUCHED_BACKLOG``
+        events in: the service's start applies one batch, ``open_read_models``), with a backlog
+        at least that long: built anew by a rebuild (see the module docstring), or left to the
+        batches if another rebuild holds the lock, or if it fails (said in the log and
+        ``last_error``)."""
+        from .past import rebuilding_alone  # (past imports the runner's users; not at load)
+
+        runner = self.runner
+        try:  # (a store that cannot be read: the batches' loop says so, and retries)
+            path = sqlite_file(runner.engine.url)
+            reached = max(runner.positions().values(), default=0)
+            if path is None or not reached < VOUCHED_BACKLOG <= runner.head() - reached:
+                return
+        except Exception:  # noqa: BLE001
+            return
+        started = time.perf_counter()
+
+        def rate(position: int, _head: int) -> None:
+            if position:
+                self._rate = position / max(time.perf_counter() - started, 1e-6)
+
+        try:
+            with rebuilding_alone(runner.engine.url, path):
+                log.info("读取模型从零批量重建 (read models built in bulk from nothing)")
+                runner.rebuild(progress=rate, stop=self._stop.is_set)
+        except Conflict:
+            return  # a 'drawledger rebuild' is building them
+        except Exception as e:  # noqa: BLE001 - the batches go on from where it stopped
+            self.last_error = e
+            log.exception("building the read models in bulk failed; going on batch by batch")
+
     def _run(self) -> None:
         failing = False  # the last round failed (and said so)
+        self._built_in_bulk()
         while not self._stop.is_set():
             try:
                 started = time.perf_counter()

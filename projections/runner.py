@@ -203,19 +203,20 @@ class ProjectionRunner:
         *,
         vouch: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> int:
         """Apply every notification after the tracked positions (or, with ``most``, batches
-        until at least that many were read); return how many were read. Without ``vouch``
-        a long backlog is read a page at a time too (no pass over the whole sealed prefix
-        first: for a quick first batch). ``progress(position reached, head)`` is called
-        before each batch.
+        until at least that many were read, or until ``stop()`` says so before a batch); return
+        how many were read. Without ``vouch`` a long backlog is read a page at a time too (no
+        pass over the whole sealed prefix first: for a quick first batch). ``progress(position
+        reached, head)`` is called before each batch.
 
         Raises TamperedEvent if a stored event fails verification, ProjectionError if a
         projection cannot follow an event; the read models then stay at the last good batch.
         """
         with self._lock:
             done, expected = 0, None
-            while most is None or done < most:
+            while (most is None or done < most) and not (stop is not None and stop()):
                 # Through a writer thread the last batch may not be committed yet: where it
                 # leaves the positions is known (it fails, or they are that).
                 positions = expected or self.positions()
@@ -301,9 +302,12 @@ class ProjectionRunner:
         self,
         names: Iterable[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> int:
         """Drop the named projections (all by default) and replay the log into them (up to
-        the head of ``app``'s log: a ledger as of a position, ``ledger/as_of.py``, ends there)."""
+        the head of ``app``'s log: a ledger as of a position, ``ledger/as_of.py``, ends there;
+        or, cut short, until ``stop()`` says so before a batch: the indexes are built all the
+        same, and a catch-up goes on from the last batch)."""
         chosen = list(names) if names is not None else list(self._by_name)
         unknown = sorted(set(chosen) - set(self._by_name))
         if unknown:
@@ -321,7 +325,7 @@ class ProjectionRunner:
             with bulk_writing(self.engine):
                 try:
                     with _fewer_collections(), self._written_behind():
-                        return self.catch_up(progress=progress)
+                        return self.catch_up(progress=progress, stop=stop)
                 finally:
                     self.batch, self._text_by_runs = batch, False
                     with self.engine.begin() as conn:
