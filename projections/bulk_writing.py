@@ -173,15 +173,13 @@ def _mark(path: Path, journal: str) -> None:
 
 
 def _made_durable(path: Path) -> None:
-    """Fsync the file, give it WAL again, checkpoint the log with fsyncs, then fsync the file
-    and what is left of its log (a reader may have kept the checkpoint from reaching the end):
-    what was written is on the disk. Then remove its mark. A reader of another process that
-    keeps the file from going back into WAL for ``DURABLE_WAIT`` seconds leaves it in a
-    rollback journal (on the disk all the same; the next connection of the read models sets
-    WAL, ``database.create_read_engine``)."""
+    """Give the file WAL again, checkpoint the log with fsyncs, then fsync the file (what a
+    journal in memory wrote too) and what is left of its log (a reader may have kept the
+    checkpoint from reaching the end): what was written is on the disk. Then remove its mark.
+    A reader of another process that keeps the file from going back into WAL for
+    ``DURABLE_WAIT`` seconds leaves it in a rollback journal (on the disk all the same; the
+    next connection of the read models sets WAL, ``database.create_read_engine``)."""
     if path.exists():
-        with open(path, "rb+") as f:
-            os.fsync(f.fileno())  # (what a journal in memory wrote)
         with closing(sqlite3.connect(path, timeout=DURABLE_WAIT)) as conn:
             conn.execute("PRAGMA synchronous=FULL")
             with contextlib.suppress(sqlite3.OperationalError):  # ("database is locked")

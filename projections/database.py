@@ -125,11 +125,9 @@ def integrity_problem(path: Path) -> str | None:
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.OperationalError as e:
-        if getattr(e, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-            return None
-        return str(e)
     except sqlite3.DatabaseError as e:  # "file is not a database", a damaged header, ...
+        if getattr(e, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            return None  # (locked: no sign of damage)
         return str(e)
     return None if rows == ["ok"] else "; ".join(rows[:5])
 

@@ -8,7 +8,8 @@ SQLite file that start from nothing (the service's first batch aside) with a bac
 ``runner.VOUCHED_BACKLOG`` events or more
 (a first start after a large import, a projection's new version, a file set aside) are first
 built in bulk (``ProjectionRunner.rebuild``: a writer thread, the indexes built at the end;
-~3.5× the batch-by-batch rate at a million targets, docs/PERFORMANCE.md session 20), under the
+ready about 4.4× sooner than batch by batch at a million targets, docs/PERFORMANCE.md
+session 20), under the
 rebuild lock (``past.rebuilding_alone``: a ``drawledger rebuild`` running takes precedence, and
 the follower then goes on batch by batch); ``stop`` cuts it short between batches.
 
@@ -35,6 +36,7 @@ from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from ledger.errors import Conflict, LedgerError
 
 from .database import sqlite_file
+from .past import rebuilding_alone
 from .runner import VOUCHED_BACKLOG, ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -115,8 +117,6 @@ class Follower:
         at least that long: built anew by a rebuild (see the module docstring), or left to the
         batches if another rebuild holds the lock, or if it fails (said in the log and
         ``last_error``)."""
-        from .past import rebuilding_alone  # (past imports the runner's users; not at load)
-
         runner = self.runner
         try:  # (a store that cannot be read: the batches' loop says so, and retries)
             path = sqlite_file(runner.engine.url)
