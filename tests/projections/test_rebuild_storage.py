@@ -185,12 +185,8 @@ def test_a_file_another_connection_keeps_in_wal_is_rebuilt_in_wal_and_its_mark_s
     from contextlib import closing
 
     from projections.bulk_writing import REBUILD_CHECKPOINT, bulk_writing
-    from projections.database import create_read_engine
 
-    path = tmp_path / "rm.sqlite"
-    engine = create_read_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE t (x)")
+    path, engine = _file_of_one_table(tmp_path)
     with closing(sqlite3.connect(path)) as reader:  # (as another process would hold it)
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM t").fetchone() == (0,)
@@ -215,12 +211,9 @@ def test_a_rebuild_whose_mark_cannot_be_written_gives_the_file_its_wal_back(  # 
     rebuild fails before writing anything, and the file, taken out of WAL a moment before, is
     in WAL again, its new connections setting WAL as before."""
     from projections import bulk_writing as bulk
-    from projections.database import JOURNAL_IN_MEMORY, create_read_engine
+    from projections.database import JOURNAL_IN_MEMORY
 
-    path = tmp_path / "rm.sqlite"
-    engine = create_read_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE t (x)")
+    path, engine = _file_of_one_table(tmp_path)
 
     def full(path, journal):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
@@ -256,12 +249,9 @@ def test_a_service_started_during_a_rebuild_in_memory_reads_and_the_rebuild_goes
     from pathlib import Path
 
     from projections.bulk_writing import bulk_writing
-    from projections.database import create_read_engine
 
-    path = tmp_path / "rm.sqlite"
-    engine = create_read_engine(f"sqlite:///{path}")
+    path, engine = _file_of_one_table(tmp_path)
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE t (x)")
         conn.exec_driver_sql("INSERT INTO t VALUES (1)")
     with bulk_writing(engine):
         assert path.read_bytes()[18:20] == b"\x01\x01"  # the journal in memory
@@ -297,12 +287,8 @@ def test_a_rebuild_whose_file_another_process_took_back_into_wal_goes_on_in_wal(
     from contextlib import closing
 
     from projections.bulk_writing import bulk_writing
-    from projections.database import create_read_engine
 
-    path = tmp_path / "rm.sqlite"
-    engine = create_read_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE t (x)")
+    path, engine = _file_of_one_table(tmp_path)
     with bulk_writing(engine):
         engine.dispose()  # (the rebuild's next batch takes a new connection)
         with closing(sqlite3.connect(path)) as other:
@@ -349,13 +335,9 @@ def test_a_rebuild_ends_durable_while_a_reader_keeps_its_file_out_of_wal(tmp_pat
     from contextlib import closing
 
     from projections import bulk_writing as bulk
-    from projections.database import create_read_engine
 
     monkeypatch.setattr(bulk, "DURABLE_WAIT", 0.2)
-    path = tmp_path / "rm.sqlite"
-    engine = create_read_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE t (x)")
+    path, engine = _file_of_one_table(tmp_path)
     reader = sqlite3.connect(path)
     with closing(reader):
         with bulk.bulk_writing(engine):
@@ -371,3 +353,14 @@ def test_a_rebuild_ends_durable_while_a_reader_keeps_its_file_out_of_wal(tmp_pat
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("SELECT x FROM t").all() == [(1,)]
     engine.dispose()
+
+
+def _file_of_one_table(tmp_path: Any) -> tuple[Any, Any]:
+    """A read-model file (and its engine) holding one empty table ``t (x)``."""
+    from projections.database import create_read_engine
+
+    path = tmp_path / "rm.sqlite"
+    engine = create_read_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    return path, engine
