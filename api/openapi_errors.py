@@ -23,6 +23,7 @@ status its operation does not document, or whose problem is not of this shape, f
 
 from __future__ import annotations
 
+from threading import Lock
 from typing import Any
 
 from fastapi import FastAPI
@@ -151,13 +152,23 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Build the app's OpenAPI description with ``document`` (once, then cached)."""
+    """Build the app's OpenAPI description with ``document`` (once, then cached).
+
+    FastAPI's own ``openapi()`` caches its raw description on the app before ``document`` has
+    added the errors, so the documented one is kept here, made under a lock: requests that ask
+    for it while it is being made (the service's threads) wait and get it whole, never the raw
+    one or one half documented."""
     build = app.openapi
+    made: list[dict[str, Any]] = []
+    making = Lock()
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document(build())
-        return app.openapi_schema
+        if not made:
+            with making:
+                if not made:
+                    made.append(document(build()))
+                    app.openapi_schema = made[0]
+        return made[0]
 
     app.openapi = openapi  # type: ignore[method-assign]
 

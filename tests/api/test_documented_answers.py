@@ -366,3 +366,41 @@ def test_a_run_of_the_whole_suite_fails_if_a_documented_answer_was_never_got():
     assert never_got(openapi, ["POST /x 201"], every, every) == ["POST /x: 409"]
     assert never_got(openapi, ["POST /x 201", "POST /x 409"], every, every) == []  # 503: rare
     assert never_got(openapi, ["POST /x 201"], {"test_a.py"}, every) is None  # a part of the suite
+
+
+def test_a_description_asked_for_while_it_is_being_made_is_given_whole(monkeypatch):
+    """The service's threads may ask for the description at once, as the first requests after a
+    start do: the one asking while another makes it waits and gets it with its errors (a race
+    here once served POST /targets without its 409)."""
+    from threading import Thread
+
+    from fastapi import FastAPI
+
+    from api import openapi_errors
+
+    app = FastAPI()
+
+    @app.post("/targets")
+    def register(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    openapi_errors.install(app)
+    seen: list[set[str]] = []
+
+    def ask() -> None:
+        seen.append(set(app.openapi()["paths"]["/targets"]["post"]["responses"]))
+
+    real = openapi_errors.document
+
+    def meanwhile(schema: dict[str, Any]) -> dict[str, Any]:
+        other = Thread(target=ask)
+        other.start()
+        other.join(0.5)  # it has its answer now, or waits for this one
+        meanwhile.other = other  # type: ignore[attr-defined]
+        return real(schema)
+
+    monkeypatch.setattr(openapi_errors, "document", meanwhile)
+    whole = set(app.openapi()["paths"]["/targets"]["post"]["responses"])
+    meanwhile.other.join()  # type: ignore[attr-defined]
+    assert "409" in whole
+    assert seen == [whole]

@@ -130,3 +130,35 @@ def test_as_of_refuses_a_history_index_that_disagrees_with_the_log(world, read_m
         )
     with pytest.raises(ReadModelMismatch, match="rebuild"):
         entry_as_of(ledger, read_models.engine, "target", MOVED, moved)
+
+
+def test_two_requests_asking_for_one_past_position_at_once_share_one_fold(
+    world, read_models, monkeypatch
+):
+    """The first as-of requests after a start may come together: they get the same read models,
+    folded once (each folding its own, one kept by neither, once doubled the work). Making the
+    keeper of past positions is slowed here, so that two requests asking first would both make
+    one if it were made on the first request."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    import projections
+
+    class Slow(projections.PastReadModels):
+        def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+            time.sleep(0.2)
+            super().__init__(app)
+
+    monkeypatch.setattr(projections, "PastReadModels", Slow)
+    change_things(world)
+    position = read_models.app.recorder.max_notification_id() - 2
+    start = Barrier(2)
+
+    def ask(_: int):  # type: ignore[no-untyped-def]
+        start.wait()
+        return read_models.at(position).engine
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(ask, range(2))
+    assert first is second
