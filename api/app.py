@@ -66,7 +66,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             ledger.stop_sealing()  # a last round: nothing acknowledged is left unsealed
         except Exception as e:  # noqa: BLE001 - reported; the next start's first round retries
-            log.error("the last sealing round at shutdown failed: %s", e)
+            log.error(
+                "停止时的最后一轮封存失败，下次启动时重试：%s (the last sealing round failed)",
+                e,
+            )
         app.state.read_models.close()  # the read-model database's connections, at shutdown
 
 

@@ -97,7 +97,7 @@ def damaged_read_models_problem(exc: ReadDatabaseError) -> JSONResponse | None:
     commands; a restart sets the file aside and rebuilds it); None for any other error."""
     if not any(w in str(exc.orig).lower() for w in problem_texts.DAMAGED_WORDS):
         return None
-    log.error("read_models_damaged: %s", _first_line(exc))
+    log.error("读取模型已损坏：%s (read_models_damaged)", _first_line(exc))
     return problem(503, "read_models_damaged", problem_texts.READ_MODELS_DAMAGED)
 
 

@@ -194,7 +194,7 @@ class LedgerApp(Application[UUID]):
                         self, recordings[0], self._last_recorded
                     ) or (self.clock_stepped_back)
                 except Exception as e:  # noqa: BLE001 - the command is recorded: never fail it here
-                    log.warning("the clock check after a command failed: %s", e)
+                    log.warning("命令（已记录）之后的时钟检查失败：%s (the clock check failed)", e)
                 last = recordings[-1]
                 self._last_recorded = (int(last.notification.id), last.domain_event.timestamp)
             self._after_commit()

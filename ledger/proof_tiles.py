@@ -70,7 +70,9 @@ class ProofTiles:
         names (``root``); SealError if the sealed leaves do not give it."""
         top = self._top(size, root)
         if top is None:
-            log.warning("the kept proof tiles do not give the signed root: hashing them again")
+            log.warning(
+                "保存的证明瓦片得不出已签名的根：重新计算 (proof tiles do not give the root)"
+            )
             self._forget()
             top = self._top(size, root)
             if top is None:
@@ -134,7 +136,7 @@ class ProofTiles:
                 for t, h in hashed.items():
                     c.execute(for_driver(statement, self._pg), (self.bits, t, h))
         except Exception as e:  # a cache: a failure costs hashing them again next time
-            log.warning("the proof tiles were not kept: %s", e)
+            log.warning("证明瓦片未能保存，下次重新计算：%s (proof tiles not kept)", e)
         return hashed
 
     def _forget(self) -> None:

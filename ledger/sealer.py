@@ -126,7 +126,11 @@ class Sealer:
             try:
                 self.after_sealing(newest.size)
             except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
-                log.warning("after sealing size %s: %s", newest.size, e)
+                log.warning(
+                    "封存至大小 %s 后未能保存缓存（封存不受影响）：%s (a cache not kept)",
+                    newest.size,
+                    e,
+                )
         return newest
 
     def _rounds(self) -> StoredCheckpoint | None:

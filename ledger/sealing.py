@@ -77,7 +77,7 @@ class SealingTask:
             checkpoint = self.sealer.seal()
         except Exception as e:  # noqa: BLE001 - any failure is reported, and the next round retries
             self.last_error = f"{type(e).__name__}: {e}"
-            log.error("sealing round failed (the next round retries): %s", self.last_error)
+            log.error("本轮封存失败，下一轮重试：%s (sealing round failed)", self.last_error)
             checkpoint = None
         else:
             self.last_error = None

@@ -111,9 +111,8 @@ def open_read_models(
         lost = runner.disagreement_with_log()
         if lost is not None:
             log.error(
-                "the log no longer holds what its read models read (%s): events were removed from "
-                "the log or replaced behind the ledger's back (its tail cut, or an older copy "
-                "restored); tell the witnesses and the auditors",
+                "账本已不含读取模型读过的内容（%s）：有事件在账本之外被删除或替换（尾部被截断，"
+                "或恢复了旧副本）；请告知见证方和审计人员 (the log lost what its read models read)",
                 lost,
             )
             engine, runner = _start_over(app, url, path, engine, runner, f"log rolled back: {lost}")
@@ -145,7 +144,7 @@ def _start_over(
     """Read models that disagree with the log, emptied to be caught up from it again: an
     SQLite file set aside (kept to be looked at), PostgreSQL's tables reset in place."""
     if path is None:
-        log.warning("read models disagree with the log (%s): rebuilding them", reason)
+        log.warning("读取模型与账本不一致（%s）：重建 (read models disagree with the log)", reason)
         runner.reset()
         return engine, runner
     engine.dispose()

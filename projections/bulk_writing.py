@@ -112,15 +112,15 @@ def interrupted(path: Path) -> str | None:
         left = json.loads(mark.read_text(encoding="utf-8"))
         boot, pid, journal = str(left["boot"]), int(left["pid"]), str(left.get("journal", "wal"))
     except (OSError, ValueError, KeyError, TypeError) as e:
-        return f"a rebuild's mark that cannot be read ({e}): the machine may have stopped"
+        return f"重建标记无法读取（{e}）：机器可能曾停止 (a rebuild's mark that cannot be read)"
     if boot != _boot_id() or not boot:
-        return "a rebuild was under way when the machine stopped (another boot since)"
+        return "机器停止时重建正在进行，此后已重新启动 (a rebuild under way as the machine stopped)"
     if _running(pid):
         return None  # another process is rebuilding it
     if journal != "wal":  # (a mark of a version before journals in memory: WAL)
         return (
-            f"a rebuild writing with its journal in memory stopped with its process ({pid}): "
-            "the file may hold half a transaction"
+            f"以内存日志写入的重建随其进程（{pid}）停止：文件可能含半个事务 "
+            "(a rebuild with its journal in memory stopped with its process)"
         )
     _made_durable(path)
     log.warning(

@@ -148,8 +148,8 @@ def set_aside(path: Path, reason: str) -> Path:
         if companion.exists():
             companion.rename(target.with_name(target.name + suffix))
     log.warning(
-        "read models %s failed their integrity check (%s): set aside as %s; "
-        "rebuilding them from the log",
+        "读取模型 %s 未通过完整性检查（%s）：已移至 %s，从账本重建 "
+        "(read models failed their integrity check: set aside, rebuilt)",
         path,
         reason,
         target.name,

@@ -139,7 +139,7 @@ class Follower:
             return  # a 'drawledger rebuild' is building them
         except Exception as e:  # noqa: BLE001 - the batches go on from where it stopped
             self.last_error = e
-            log.exception("building the read models in bulk failed; going on batch by batch")
+            log.exception("批量重建读取模型失败，改为逐批追赶 (building in bulk failed)")
 
     def _run(self) -> None:
         failing = False  # the last round failed (and said so)
@@ -155,12 +155,14 @@ class Follower:
                 failing = False
                 self.last_error = None
             except IntegrityError as e:  # rows ahead of their positions: derived data, rebuild
-                log.warning("read models disagree with the log (%s): rebuilding them", e.orig)
+                log.warning(
+                    "读取模型与账本不一致（%s）：重建 (read models disagree with the log)", e.orig
+                )
                 self.last_error = e
                 try:
                     self.runner.reset()  # emptied, positions at 0; the loop refills them
                 except Exception:  # noqa: BLE001 - kept running: the next round retries
-                    log.exception("emptying the read models failed")
+                    log.exception("清空读取模型失败，下一轮重试 (emptying the read models failed)")
                 done = 0
             except Exception as e:  # noqa: BLE001 - kept for /health; retried after a pause
                 if not failing:  # once per fault, not a trace every second
@@ -192,7 +194,7 @@ class Follower:
         try:
             self.runner.catch_up()
         except (OperationalError, InternalError) as e:  # not IntegrityError: rows ahead
-            log.warning("the read models could not catch up (reads answer as they are): %s", e)
+            log.warning("读取模型未能追赶账本（查询按现状回答）：%s (could not catch up)", e)
 
     def current(self) -> None:
         """Make the read models current for a read, or refuse it (see the module docstring)."""

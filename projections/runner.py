@@ -150,7 +150,7 @@ class ProjectionRunner:
             # Indexes a rebuild cut short had not built yet (rebuild()).
             _create_indexes(conn, [p for p in self.projections if p.name not in stale])
         if stale:
-            log.info("rebuilding projections %s (schema changed or tables missing)", stale)
+            log.info("重建读取模型 %s（结构已变或表缺失）(rebuilding projections)", stale)
             self._reset(stale)
 
     def positions(self) -> dict[str, int]:
@@ -386,7 +386,7 @@ class ProjectionRunner:
             self.catch_up()
         except Exception as e:  # the command is recorded; the read side retries on next use
             self.last_error = e
-            log.exception("read models could not catch up; the next catch_up retries")
+            log.exception("读取模型未能追赶账本，下次重试 (read models could not catch up)")
 
 
 # A rebuild's young generation for the cyclic garbage collector (``_fewer_collections``).

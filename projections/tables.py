@@ -224,7 +224,7 @@ def _before_targets(table: Table, conn: Connection, **_: Any) -> None:
             with conn.begin_nested():
                 conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         except DBAPIError as e:
-            log.warning("no pg_trgm: a text search reads every target (%s)", e.orig)
+            log.warning("没有 pg_trgm：文本检索将逐条读取全部对象（%s）(no pg_trgm)", e.orig)
 
 
 @event.listens_for(targets, "after_create")
@@ -233,7 +233,7 @@ def _after_targets(table: Table, conn: Connection, **_: Any) -> None:
         return
     missing = sqlite_trigrams()
     if missing is not None:
-        log.warning("%s: a text search reads every target", missing)
+        log.warning("%s：文本检索将逐条读取全部对象 (a text search reads every target)", missing)
         return
     conn.exec_driver_sql(
         f"CREATE VIRTUAL TABLE {TARGET_TEXT} USING fts5(name, code, content='', tokenize='trigram')"

@@ -57,10 +57,12 @@ def keep_recorded(app: LedgerApp) -> int:
             try:
                 population_of(service, kept, event.aggregate, event.envelope["payload"])
             except Exception as e:  # noqa: BLE001 - a cache: the dispute writer retries it
-                log.warning("the population of draw %s was not kept: %s", event.aggregate, e)
+                log.warning(
+                    "抽取 %s 的冻结名单未能保存：%s (a population not kept)", event.aggregate, e
+                )
             done += 1
     except Exception as e:  # noqa: BLE001 - e.g. the service stopped meanwhile
-        log.warning("the frozen draws' populations were not all kept: %s", e)
+        log.warning("已冻结抽取的名单未能全部保存：%s (populations not all kept)", e)
     return done
 
 

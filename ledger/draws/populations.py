@@ -154,7 +154,9 @@ class FrozenPopulations:
             with self.recorder.datastore.transaction(commit=True) as c:
                 c.execute(for_driver(statement, self._pg), data)
         except Exception as e:  # a cache: a failure costs a fold later, nothing else
-            log.warning("the frozen population of draw %s was not kept: %s", population.draw, e)
+            log.warning(
+                "抽取 %s 的冻结名单未能保存：%s (a population not kept)", population.draw, e
+            )
 
     def get(self, draw: str) -> FrozenPopulation | None:
         """What was kept for ``draw``, unchecked (the caller checks it, ``matches``); None if
@@ -177,7 +179,9 @@ class FrozenPopulations:
                 },
             )
         except (zlib.error, ValueError, TypeError, KeyError, AttributeError) as e:
-            log.warning("the kept frozen population of draw %s is unreadable: %s", draw, e)
+            log.warning(
+                "抽取 %s 保存的冻结名单无法读取：%s (a kept population unreadable)", draw, e
+            )
             return None
 
     def kept_before(self, draw: str) -> FrozenPopulation | None:
@@ -201,5 +205,7 @@ class FrozenPopulations:
                 {str(d): [str(c) for c in codes] for d, codes in body["partner_rosters"].items()},
             )
         except (zlib.error, ValueError, TypeError, KeyError, AttributeError) as e:
-            log.warning("the kept frozen population of draw %s is unreadable: %s", draw, e)
+            log.warning(
+                "抽取 %s 保存的冻结名单无法读取：%s (a kept population unreadable)", draw, e
+            )
             return None

@@ -198,7 +198,10 @@ class EntryStates:
         for why, uids in self._refused.items():
             more = f" and {len(uids) - 1} more" if len(uids) > 1 else ""
             log.warning(
-                "the kept state of entry %s%s is ignored: %s; reading it whole", uids[0], more, why
+                "条目 %s%s 保存的状态不予采用：%s；改为完整读取 (a kept state ignored)",
+                uids[0],
+                more,
+                why,
             )
         self._refused.clear()
 
@@ -212,7 +215,7 @@ class EntryStates:
             try:
                 body = encode(entry)
             except TypeError as e:
-                log.warning("entry %s is not kept: %s", entry.id, e)
+                log.warning("条目 %s 的状态未能保存：%s (an entry not kept)", entry.id, e)
                 continue
             uid, version, leaf = entry.id, entry.version, leaf_hash(record)
             seal = self._sealed(uid, version, leaf, digest, body)

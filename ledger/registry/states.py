@@ -89,7 +89,7 @@ class RegistryStates:
             try:
                 self.store.save(state, last_id)
             except Exception as e:  # a cache: a failure costs a cold fold later, nothing else
-                log.warning("the registry state was not persisted: %s", e)
+                log.warning("名录状态未能保存，下次从账本折叠：%s (registry state not kept)", e)
 
     def _start(self, position: int | None) -> tuple[RegistryState, int]:
         """The newest persisted state at or before ``position`` that passes its checks, or an
@@ -97,7 +97,9 @@ class RegistryStates:
         persisted = self.store.newest(position)
         if persisted is None:
             if self.store.refused:
-                log.warning("%s; folding the log from its start instead", self.store.refused)
+                log.warning(
+                    "%s；改为从账本开头折叠 (folding the log from its start)", self.store.refused
+                )
             return RegistryState(), 0
         return persisted.state, persisted.last_id
 

@@ -155,3 +155,45 @@ def test_every_example_is_a_message_still_written():
     for shape in EXAMPLES:  # each example is needed: the fillers do not fit its message
         pieces = next(p for _, p in SITES if _shown(list(p)) == shape)
         assert _filled(pieces) is None, shape
+
+
+# The operator's log lines: written in Chinese first (a short English tail in brackets may
+# follow, for a search of older logs), as the service's other words for its operators.
+LOGGED = ("debug", "info", "warning", "error", "exception", "critical")
+
+
+def _log_lines() -> list[tuple[str, str]]:
+    """(where, message as written) of every call of a module logger's methods in the scanned
+    packages and ``witness/``: ``log.warning("…", …)``, the message's holes as ``{}``."""
+    found = []
+    for package in (*SCANNED, "witness"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in LOGGED
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in ("log", "logger")
+                    and node.args
+                ):
+                    continue
+                pieces = [p for shape in _shapes(node.args[0]) for p in shape]
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                found.append((where, "".join("{}" if p is HOLE else p for p in pieces)))
+    return found
+
+
+LOG_LINES = _log_lines()
+
+
+def test_every_log_line_for_the_operator_is_in_chinese():
+    """A line whose words are the code's own (``%s: %s`` of a problem's code and its detail,
+    already in Chinese) has no words of its own to give in Chinese and passes."""
+    assert len(LOG_LINES) > 30, LOG_LINES  # the scan finds them
+    english = [
+        (where, text)
+        for where, text in LOG_LINES
+        if re.search(r"[A-Za-z]{3,}", re.sub(r"%\w|\{\}", "", text)) and not CJK.search(text)
+    ]
+    assert not english, english

@@ -244,7 +244,7 @@ def test_a_kept_state_not_the_ledgers_is_ignored_and_the_entry_read_whole(
     with caplog.at_level(logging.WARNING, logger="ledger.registry.entry_states"):
         report = _resync(restarted)
     _recorded_right(restarted, report, uids)
-    ignored = [r.getMessage() for r in caplog.records if "is ignored" in r.getMessage()]
+    ignored = [r.getMessage() for r in caplog.records if "保存的状态不予采用" in r.getMessage()]
     assert ignored == ([] if attack is _deleted else [ignored[0]])
     if attack is not _deleted:
         assert str(uids[0]) in ignored[0]
@@ -380,7 +380,7 @@ def test_an_entry_whose_state_json_would_not_give_back_is_not_kept(registry, cap
         with caplog.at_level(logging.WARNING, logger="ledger.registry.entry_states"):
             EntryStates(app).keep([(entry, record.state, digest)])
         assert uid.hex not in _kept(app)
-    assert sum("is not kept" in r.getMessage() for r in caplog.records) == 2
+    assert sum("的状态未能保存" in r.getMessage() for r in caplog.records) == 2
     EntryStates(app).keep([(_full(app, uid), record.state, digest)])  # as folded: kept
     assert set(EntryStates(app).load([uid], Target)) == {uid}
 

@@ -279,6 +279,6 @@ def test_a_log_rolled_back_under_its_read_models_is_said_and_they_are_rebuilt(
         assert not _has_official(client, token, "szc-lost")
         assert _has_official(client, token, "szc-later") == refilled
     said = [r.message for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(said) == 1 and "the log no longer holds what its read models read" in said[0]
+    assert len(said) == 1 and "账本已不含读取模型读过的内容" in said[0]
     assert ("is not the one the read models read there" in said[0]) == refilled
     assert [p for p in data.iterdir() if p.name.startswith("readmodels.sqlite.damaged-")]
