@@ -8,8 +8,8 @@ SQLite file that start from nothing (the service's first batch aside) with a bac
 ``runner.VOUCHED_BACKLOG`` events or more
 (a first start after a large import, a projection's new version, a file set aside) are first
 built in bulk (``ProjectionRunner.rebuild``: a writer thread, the indexes built at the end;
-ready about 4.4× sooner than batch by batch at a million targets, docs/PERFORMANCE.md
-session 20), under the
+ready 4.7× sooner than batch by batch at a million targets: ``bench/follower_start.py``,
+docs/PERFORMANCE.md session 21), under the
 rebuild lock (``past.rebuilding_alone``: a ``drawledger rebuild`` running takes precedence, and
 the follower then goes on batch by batch); ``stop`` cuts it short between batches.
 
