@@ -126,11 +126,7 @@ class Sealer:
             try:
                 self.after_sealing(newest.size)
             except Exception as e:  # noqa: BLE001 - a cache: never a reason to fail a seal
-                log.warning(
-                    "封存至大小 %s 后未能保存缓存（封存不受影响）：%s (a cache not kept)",
-                    newest.size,
-                    e,
-                )
+                log.warning("封存至 %s 后缓存未保存（封存照常）：%s (cache)", newest.size, e)
         return newest
 
     def _rounds(self) -> StoredCheckpoint | None:
