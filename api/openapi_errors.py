@@ -159,16 +159,15 @@ def install(app: FastAPI) -> None:
     for it while it is being made (the service's threads) wait and get it whole, never the raw
     one or one half documented."""
     build = app.openapi
-    made: list[dict[str, Any]] = []
+    documented: dict[str, Any] | None = None
     making = Lock()
 
     def openapi() -> dict[str, Any]:
-        if not made:
-            with making:
-                if not made:
-                    made.append(document(build()))
-                    app.openapi_schema = made[0]
-        return made[0]
+        nonlocal documented
+        with making:
+            if documented is None:
+                documented = app.openapi_schema = document(build())
+            return documented
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -513,3 +513,36 @@ def record_demo_year(app: Any, targets: int) -> None:
     from ledger.demo.bureau import build_demo
 
     build_demo(app, targets=targets, inspectors=60, today=date(2026, 11, 25), plans_and_draws=True)
+
+
+def demo_year(
+    config: Config, env: dict[str, str], keep: Path | None, targets: int, label: str
+) -> tuple[Callable[[], Any], int]:
+    """An opener of the signed ledger application on ``env`` holding the demo year over
+    ``targets`` targets, recorded and sealed now unless ``keep`` (``--keep``) holds one recorded
+    before (with its key, kept beside it the first time), and how many events it holds."""
+    from ledger.application import LedgerApp
+
+    kept = kept_signer(keep) if keep else None
+    signer = kept or new_signer()
+
+    def open_app() -> Any:
+        return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
+
+    app = open_app()
+    started = time.perf_counter()
+    if kept is None:
+        app.create_ledger()
+        app.set_default_policy()
+        record_demo_year(app, targets)
+        app.seal()
+        if keep:
+            keep_signer(keep, signer)
+    events = int(app.recorder.max_notification_id() or 0)
+    app.close()
+    if kept is not None:
+        config.log(f"  {label}: {events:,} events kept in {keep}, reused")
+    else:
+        built = time.perf_counter() - started
+        config.log(f"  {label}: {events:,} events built and sealed in {built:.0f} s")
+    return open_app, events

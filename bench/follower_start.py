@@ -6,7 +6,7 @@ follower going batch by batch (its path before session 20, and still its path fo
 backlog), on a demo bureau year of N targets.
 
     .venv/bin/python -m bench.follower_start --targets 100000 [--repeats 2] [--keep DIR]
-    .venv/bin/python -m bench --only follower_start      # 20,000 targets
+    .venv/bin/python -m bench --only followerstart       # 20,000 targets
 
 Per repeat, in rotated order, each from an empty read-model file and a ledger application opened
 afresh, as the service starts (``open_read_models(…, first=BATCH)``: one batch in, then the
@@ -30,12 +30,9 @@ from typing import Any
 from .common import (
     Config,
     Figure,
-    keep_signer,
+    demo_year,
     kept_env,
-    kept_signer,
     median,
-    new_signer,
-    record_demo_year,
     run_on,
     sqlite_env,
 )
@@ -89,30 +86,12 @@ def _ready_after(open_app: Any, url: str, bulk: bool) -> tuple[float, float]:
 
 
 def measure(config: Config, targets: int, repeats: int, keep: Path | None = None) -> list[Figure]:
-    from ledger.application import LedgerApp
-
     with (
         tempfile.TemporaryDirectory(dir=config.tmp) as tmp,
         contextlib.nullcontext() if keep else tempfile.TemporaryDirectory(dir=config.tmp) as made,
     ):
         env = kept_env(keep) if keep else sqlite_env(Path(made))
-        kept = kept_signer(keep) if keep else None
-        signer = kept or new_signer()
-
-        def open_app() -> Any:
-            return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
-
-        app = open_app()
-        if kept is None:
-            app.create_ledger()
-            app.set_default_policy()
-            record_demo_year(app, targets)
-            app.seal()
-            if keep:
-                keep_signer(keep, signer)
-        events = int(app.recorder.max_notification_id() or 0)
-        app.close()
-        config.log(f"  follower_start: {events:,} events ({targets:,} targets)")
+        open_app, events = demo_year(config, env, keep, targets, "follower_start")
         url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}"
         bulk_times, batch_times, ratios = [], [], []
         for repeat in range(repeats):

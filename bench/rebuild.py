@@ -41,13 +41,10 @@ from .common import (
     Config,
     Figure,
     PgScratch,
-    keep_signer,
+    demo_year,
     kept_env,
-    kept_signer,
     maybe_pg,
     median,
-    new_signer,
-    record_demo_year,
     run_on,
 )
 from .common import spread as spread_of
@@ -136,34 +133,11 @@ def measure(
     repeats: int,
     keep: Path | None = None,
 ) -> list[Figure]:
-    from ledger.application import LedgerApp
-
     with (
         contextlib.nullcontext(kept_env(keep)) if keep else store_of(config, backend, pg) as env,
         tempfile.TemporaryDirectory(dir=config.tmp) as tmp,
     ):
-        kept = kept_signer(keep) if keep else None
-        reused, signer = kept is not None, kept or new_signer()
-
-        def open_app() -> Any:
-            return LedgerApp(env, signer, signer.name, embedded_sealing=True, seal_interval=60)
-
-        app = open_app()
-        if not reused:
-            app.create_ledger()
-            app.set_default_policy()
-            started = time.perf_counter()
-            record_demo_year(app, targets)
-            app.seal()
-            built = time.perf_counter() - started
-            if keep:
-                keep_signer(keep, signer)
-        events = int(app.recorder.max_notification_id() or 0)
-        app.close()
-        if reused:
-            config.log(f"  rebuild/{backend}: {events:,} events kept in {keep}, reused")
-        else:
-            config.log(f"  rebuild/{backend}: {events:,} events built and sealed in {built:.0f} s")
+        open_app, events = demo_year(config, env, keep, targets, f"rebuild/{backend}")
         url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}" if backend == "sqlite" else None
         ratios, rates, cpu_rates, raw_rates, raw_cpu_rates = [], [], [], [], []
         read_ratios = []

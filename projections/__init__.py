@@ -50,16 +50,15 @@ class ReadModels:
     engine: Engine
     runner: ProjectionRunner
     follower: Follower | None = None  # None: read models of a past position, complete as built
-    _past: PastReadModels | None = field(default=None, repr=False)
+    # Made with the read models, not on the first ``at``: two requests asking at once would
+    # each make one and fold the same position twice, one of them kept by neither.
+    _past: PastReadModels = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Made here, not on the first ``at``: two requests asking at once would each make one
-        # and fold the same position twice, one of them kept by neither.
         self._past = PastReadModels(self.app)
 
     def at(self, position: int) -> ReadModels:
         """The read models as they stood at ``position``, folded from the log (``past.py``)."""
-        assert self._past is not None
         return ReadModels(*self._past.at(position))
 
     def current(self) -> None:

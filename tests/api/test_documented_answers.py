@@ -390,17 +390,15 @@ def test_a_description_asked_for_while_it_is_being_made_is_given_whole(monkeypat
     def ask() -> None:
         seen.append(set(app.openapi()["paths"]["/targets"]["post"]["responses"]))
 
-    real = openapi_errors.document
+    real, other = openapi_errors.document, Thread(target=ask)
 
     def meanwhile(schema: dict[str, Any]) -> dict[str, Any]:
-        other = Thread(target=ask)
         other.start()
         other.join(0.5)  # it has its answer now, or waits for this one
-        meanwhile.other = other  # type: ignore[attr-defined]
         return real(schema)
 
     monkeypatch.setattr(openapi_errors, "document", meanwhile)
     whole = set(app.openapi()["paths"]["/targets"]["post"]["responses"])
-    meanwhile.other.join()  # type: ignore[attr-defined]
+    other.join()
     assert "409" in whole
     assert seen == [whole]
