@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import CanInitAggregate
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent, Transcoder
 
@@ -376,7 +377,7 @@ class SigningMapper(Mapper[UUID]):
         digests: dict[str, bytes] = {}  # this page's, in log order
         for s in stored:
             try:
-                event = decode_record(s.state, form_known_good=True)
+                event = decode_record(s.state, form_known_good=True, loads=orjson.loads)
             except VerifyError as e:
                 raise TamperedEvent(f"{_where(s)}: {e}") from None
             envelope = event.envelope

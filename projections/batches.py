@@ -7,6 +7,7 @@
 ``apply`` does it on a connection of the runner's thread; ``apply_behind`` hands the same steps
 to a rebuild's writer thread (``write_behind.py``): the claim and BEGIN as its first job, the
 rows as the flushes', and the commit as its last, while the runner's thread goes on.
+``unindexed``: a rebuild's tables whose unique indexes are not built yet (``Writer.unindexed``).
 With ``by_runs`` (a rebuild on SQLite) the targets' text index is filled a run of inserts at a
 time (``text_runs.py``): its trigger dropped and made again inside the transaction (SQLite's DDL
 is transactional: no other connection ever sees the table without it).
@@ -46,12 +47,14 @@ def apply(
     events: list[Read],
     end: int,
     by_runs: bool,
+    unindexed: set[str] | None = None,
 ) -> None:
     """The batch in one transaction of ``engine``, in this thread."""
     with engine.begin() as conn:
         _claim(conn, positions, behind, end)
         by_runs = by_runs and text_runs.text_by_runs(conn)
-        writer = Writer(conn, after_inserts=TEXT_BY_RUNS if by_runs else None)
+        after = TEXT_BY_RUNS if by_runs else None
+        writer = Writer(conn, after_inserts=after, unindexed=unindexed)
         _handle(writer, positions, behind, events)
         if by_runs:
             text_runs.keep_text_by_rows(conn)
@@ -64,10 +67,11 @@ def apply_behind(
     events: list[Read],
     end: int,
     by_runs: bool,
+    unindexed: set[str] | None = None,
 ) -> None:
     """The batch through the writer thread: returns once the handlers have run and their rows
     are handed over. An error here or there: the batch is never committed."""
-    writer = Writer(None, behind=thread)
+    writer = Writer(None, behind=thread, unindexed=unindexed)
 
     def start(conn: Connection) -> None:
         _claim(conn, positions, behind, end)

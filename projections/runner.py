@@ -14,18 +14,19 @@ event: ``event_view.py``) and, per batch, in ONE transaction (``batches.py``):
 A crash or error anywhere in a batch rolls back rows and positions together, so no event is
 ever applied twice or skipped; the next ``catch_up()`` starts again after the last committed
 batch. ``rebuild()`` drops a projection's tables (on SQLite without zeroing their pages first:
-``_freed_plainly``) and position in one transaction and replays
-the log from the start (through the signed checkpoint, as any read from the start of a log
-longer than a batch is), in batches of ``REBUILD_BATCH`` events, into tables without their
-secondary indexes, which it creates once the rows are in (a rebuild cut short leaves them to
-the next runner's start). Each projection is given only the events it follows. On SQLite the
-targets' text index is filled a run of inserts at a time instead of by its trigger row by row
-(``text_runs.py``). While a rebuild runs, the cyclic garbage collector's young generation is
-``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its collections cost about
-as much as the handlers did). On SQLite a rebuild's batches are written by a writer thread
-(``write_behind.py``: SQLite's work on the second core; on PostgreSQL when ``write_behind`` is
-set) while this thread reads, checks and handles the next batch; its transactions are the same,
-one a batch, in order.
+``_freed_plainly``) and position in one transaction and replays the log from the start (through
+the signed checkpoint, as any read from the start of a log longer than a batch is), in batches
+of ``REBUILD_BATCH`` events, into tables without their secondary indexes, which it creates once
+the rows are in (a rebuild cut short leaves them to the next runner's start); a table's unique
+indexes, by which handlers find its rows, are built earlier if a handler looks a row up or
+changes one (``tracking.Writer.unindexed``). Each projection is given only the events it
+follows. On SQLite the targets' text index is filled a run of inserts at a time instead of by
+its trigger row by row (``text_runs.py``). While a rebuild runs, the cyclic garbage collector's
+young generation is ``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its
+collections cost about as much as the handlers did). On SQLite a rebuild's batches are written
+by a writer thread (``write_behind.py``: SQLite's work on the second core; on PostgreSQL when
+``write_behind`` is set) while this thread reads, checks and handles the next batch; its
+transactions are the same, one a batch, in order.
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -118,6 +119,8 @@ class ProjectionRunner:
         self._lock = threading.RLock()
         # A rebuild indexes the targets' text a run of inserts at a time (``_apply``).
         self._text_by_runs = False
+        # A rebuild's tables whose unique indexes are not built yet (``Writer.unindexed``).
+        self._unindexed: set[str] = set()
         self._behind: WriteBehind | None = None  # a rebuild's writer thread, while it runs
         self._attached = False
         self._set_up()
@@ -294,9 +297,11 @@ class ProjectionRunner:
     def _apply(self, positions: dict[str, int], events: list[Read], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
         if self._behind is not None:  # the same steps, as jobs of the writer thread
-            apply_behind(self._behind, positions, behind, events, end, self._text_by_runs)
+            apply_behind(
+                self._behind, positions, behind, events, end, self._text_by_runs, self._unindexed
+            )
         else:
-            apply(self.engine, positions, behind, events, end, self._text_by_runs)
+            apply(self.engine, positions, behind, events, end, self._text_by_runs, self._unindexed)
 
     def rebuild(
         self,
@@ -321,6 +326,14 @@ class ProjectionRunner:
             # SQLite: the targets' text is indexed a run of inserts at a time, not by the
             # trigger row by row (``text_runs.py``, inside each batch's transaction).
             self._text_by_runs = any(tables.targets in self._by_name[n].tables for n in chosen)
+            # Each table's unique indexes too: built once its rows are in, or when a handler
+            # first looks a row up (``Writer.unindexed``).
+            self._unindexed = {
+                table.name
+                for name in chosen
+                for table in self._by_name[name].tables
+                if any(index.unique for index in table.indexes)
+            }
             batch, self.batch = self.batch, self.rebuild_batch
             with bulk_writing(self.engine):
                 try:
@@ -328,6 +341,7 @@ class ProjectionRunner:
                         return self.catch_up(progress=progress, stop=stop)
                 finally:
                     self.batch, self._text_by_runs = batch, False
+                    self._unindexed = set()
                     with self.engine.begin() as conn:
                         _create_indexes(conn, [self._by_name[name] for name in chosen])
 

@@ -114,10 +114,14 @@ official_tokens = Table(
 
 # -- targets -----------------------------------------------------------------------------------
 
+# Found by id through a unique index, not a primary key (likewise ``trail_records``): a rebuild
+# builds it from the rows once they are in, or when a handler first looks a row up
+# (``tracking.Writer.unindexed``), instead of keeping it up row by row in the random order of
+# the ids (PERFORMANCE.md, session 22).
 targets = Table(
     "rm_targets",
     metadata,
-    Column("id", _ID, primary_key=True),
+    Column("id", _ID, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("code", _CODE, nullable=False, index=True),
     Column("name", Text),  # None for individuals: their name is personal data
@@ -134,6 +138,7 @@ targets = Table(
     Column("person_ref", _CODE),  # individuals: the pseudonymous reference only
     Column("personal_data_erased", Boolean, nullable=False, default=False),
     *_meta(),
+    Index("ux_rm_targets_id", "id", unique=True),
 )
 # Pages are ordered by code in byte order, then id: one index in that order serves a page (and
 # the page after a given entry) without sorting the table. PostgreSQL compares in the column's
@@ -443,7 +448,7 @@ trail_links = Table(
 trail_records = Table(
     "trail_records",
     metadata,
-    Column("id", _ID, primary_key=True),
+    Column("id", _ID, nullable=False),  # (a unique index: as ``targets``)
     Column("kind", String(32), nullable=False),
     Column("division", _CODE, index=True),
     Column("year", Integer, index=True),
@@ -451,6 +456,7 @@ trail_records = Table(
     Column("created_at", _TIME, nullable=False),
     Column("links", JSON, nullable=False),
     Index("ix_trail_records_kind", "kind", "created_position"),
+    Index("ux_trail_records_id", "id", unique=True),
 )
 
 # Where each policy version came into force: an act is under the last one at or before it.

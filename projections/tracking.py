@@ -211,6 +211,7 @@ class Writer:
         flush_every: int = 5000,
         after_inserts: AfterInserts | None = None,
         behind: WriteBehind | None = None,
+        unindexed: set[str] | None = None,
     ) -> None:
         # With ``behind`` (a rebuild), every flush is a job of that writer thread, on
         # the connection of the batch it has open (``write_behind.py``); else on ``conn``.
@@ -221,6 +222,12 @@ class Writer:
         # SQLite: per table, (what to note before a run of inserts, what to do after it with
         # that note), in the run's transaction (a rebuild indexes targets' text so).
         self.after_inserts = after_inserts or {}
+        # A rebuild's tables whose unique indexes (by which handlers find their rows) are not
+        # built yet (``runner.rebuild``): built by the first statement on one other than an
+        # insert, or read of one (``connection``); else once its rows are in. A table only
+        # appended to, as the targets of a bulk import, is indexed once from its rows instead
+        # of row by row in the random order of its ids. Shared by a rebuild's writers.
+        self.unindexed = unindexed if unindexed is not None else set()
         self.flush_every = flush_every
         self._queues: dict[str, list[tuple[tuple[Any, ...], _Statement, list[Any]]]] = {}
         self._buffered = 0
@@ -237,11 +244,23 @@ class Writer:
         self.behind.wait()
         return self.behind.conn
 
-    def connection(self) -> Connection:
-        """The connection, for a handler's read: everything buffered sent first (through a
-        writer thread: written), so the read sees every row handled before it."""
+    def connection(self, *reading: Table) -> Connection:
+        """The connection, for a handler's read of the tables ``reading``: everything buffered
+        sent first (through a writer thread: written), so the read sees every row handled
+        before it, and their unique indexes built (``unindexed``)."""
         self.flush()
-        return self.conn
+        conn = self.conn
+        for table in reading:
+            self._keyed(conn, table)
+        return conn
+
+    def _keyed(self, conn: Connection, table: Table) -> None:
+        """Build ``table``'s unique indexes if a rebuild has not yet (``unindexed``)."""
+        if table.name in self.unindexed:
+            for index in table.indexes:
+                if index.unique:
+                    index.create(conn, checkfirst=True)
+            self.unindexed.discard(table.name)
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""
@@ -325,11 +344,12 @@ class Writer:
             return
         dialect = self.conn.dialect.name
         for name, queue in self._queues.items():
+            table = self._tables[name]
             for shape, statement, params in queue:
                 if shape is not _INSERT:
+                    self._keyed(self.conn, table)
                     self.conn.execute(statement, params)
                     continue
-                table = self._tables[name]
                 bulk = _BULK.get(dialect) if len(params) > 1 or dialect == "sqlite" else None
                 if bulk is None:  # one row on PostgreSQL, or another database
                     self.conn.execute(statement, _as_dicts(table, params))
@@ -371,6 +391,7 @@ class Writer:
         conn = self.behind.conn
         for table, statement, params in steps:
             if statement is not None:
+                self._keyed(conn, table)
                 conn.execute(statement, params)
                 continue
             try:

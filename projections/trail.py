@@ -98,9 +98,9 @@ Link = tuple[str, str]
 
 class TrailProjection(Projection):
     name = "trail"
-    version = 3  # 2: on SQLite, an act's position is its rowid and the links are their key;
+    version = 4  # 2: on SQLite, an act's position is its rowid and the links are their key;
     # 3: each act's token and the operator's written request (its actor whole, as signed), and
-    # every token issued (trail_tokens)
+    # every token issued (trail_tokens); 4: trail_records' id a unique index, not its primary key
     tables: ClassVar[tuple[Table, ...]] = (
         t.trail_acts,
         t.trail_tokens,
@@ -283,7 +283,7 @@ class TrailProjection(Projection):
 def _stored_links(w: Writer, records: list[str]) -> dict[str, list[Link]]:
     """What the table holds of these records' creation (``trail_records.links``), read through
     the writer (everything handled before written first), ``_LOOKUPS`` records a query."""
-    conn, columns, found = w.connection(), t.trail_records.c, {}
+    conn, columns, found = w.connection(t.trail_records), t.trail_records.c, {}
     for start in range(0, len(records), _LOOKUPS):
         chunk = records[start : start + _LOOKUPS]
         query = select(columns.id, columns.links).where(columns.id.in_(chunk))

@@ -72,9 +72,9 @@ def test_records_no_longer_remembered_are_read_once_a_batch_with_the_same_rows(
     reads = []
     connection = Writer.connection
 
-    def counted(self):  # type: ignore[no-untyped-def]
+    def counted(self, *reading):  # type: ignore[no-untyped-def]
         reads.append(1)
-        return connection(self)
+        return connection(self, *reading)
 
     monkeypatch.setattr(Writer, "connection", counted)
     monkeypatch.setattr(trail, "_CACHE", 5)
