@@ -126,7 +126,8 @@ class TargetsProjection(Projection):
     version = 7  # 2: the page index (code, id); 3: personal_data_erased; 4: a page index per
     # filter field (PAGE_FILTERS in tables.py); 5: on SQLite, rm_target_items without rowid;
     # 6: the trigram index of names and codes (TARGET_TEXT, pg_trgm) and the item index on
-    # (item, target_id); 7: the id a unique index, not the primary key
+    # (item, target_id); 7: the id a unique index, not the primary key; on SQLite no index on
+    # code alone (the page index serves)
     tables: ClassVar[tuple[Table, ...]] = (t.targets, t.target_items)
     kinds = ("target",)
 

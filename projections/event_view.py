@@ -38,12 +38,21 @@ class EventView:
 
     # ``__dict__``: the payload itself, so that a payload member is found as an instance
     # attribute, by the interpreter's own lookup (``__getattr__`` only for the rest).
-    __slots__ = ("payload", "aggregate", "originator_version", "time", "actor", "__dict__")
+    __slots__ = (
+        "payload",
+        "aggregate",
+        "originator_version",
+        "time",
+        "actor",
+        "envelope_bytes",
+        "__dict__",
+    )
     TOPIC = ""  # each event type's view class says its type (``view_of``)
     DEFAULTS: dict[str, Any] = {}  # and its event class's defaults
 
-    def __init__(self, envelope: dict[str, Any]) -> None:
+    def __init__(self, envelope: dict[str, Any], envelope_bytes: bytes = b"") -> None:
         payload: dict[str, Any] = envelope["payload"]
+        self.envelope_bytes = envelope_bytes  # the record's canonical envelope (``payload_text``)
         self.payload = payload
         self.aggregate: str = envelope["aggregate"]  # str(UUID): the check compared them
         self.originator_version: int = envelope["version"]
@@ -64,6 +73,38 @@ class EventView:
             return type(self).DEFAULTS[name]
         except KeyError:
             raise AttributeError(f"{type(self).TOPIC} has no field {name!r}") from None
+
+    def payload_text(self) -> str | None:
+        """The payload's canonical JSON (RFC 8785) cut out of the record's envelope bytes, as
+        the record holds it: the envelope is ``{"actor":{…},"aggregate":"…","payload":{…},
+        "prev":…,"time":…,"type":…,"version":…}`` in canonical form, so what follows the
+        aggregate member up to the ``prev`` member is the payload's own canonical text (RFC 8785
+        writes a member's value as it would the value alone). The actor's end is found by its
+        text ``},"aggregate":"``, which only the end of an object followed by a member can
+        hold (inside a string every quote is escaped), where the actor holds no ``{`` or
+        ``[`` at all (no object or list in it: the ledger's actors are strings only); the
+        ``prev`` member is the last but three, whose followers (a time, a type name, a
+        version) cannot hold its text. None where the actor is not such (or the bytes are not
+        those of this envelope): the payload is encoded then."""
+        data = self.envelope_bytes
+        actor_end = data.find(b'},"aggregate":"', 9)
+        if (
+            actor_end < 0
+            or data.find(b"{", 10, actor_end) >= 0
+            or data.find(b"[", 10, actor_end) >= 0
+        ):
+            return None
+        start = actor_end + 51  # past ``},"aggregate":"`` and the id's 36 characters
+        if (
+            data[actor_end + 15 : start] != self.aggregate.encode()
+            or data[start : start + 12] != b'","payload":'
+        ):
+            return None
+        start += 12
+        end = data.rfind(b',"prev":')
+        if end <= start or data[start] != 0x7B or data[end - 1] != 0x7D:  # { … }
+            return None
+        return data[start:end].decode("utf-8")
 
     @property
     def originator_id(self) -> UUID:
@@ -104,4 +145,4 @@ def view_of(event: SignedEvent) -> EventView:
     """The view of a checked record; it takes over the record's decoded payload (a record read
     for a view is not used otherwise)."""
     envelope = event.envelope
-    return _view_class(envelope["type"])(envelope)
+    return _view_class(envelope["type"])(envelope, event.envelope_bytes)

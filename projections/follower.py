@@ -112,16 +112,20 @@ class Follower:
             self.runner.after_save()
 
     def _built_in_bulk(self) -> None:
-        """Read models of an SQLite file starting from nothing (less than ``VOUCHED_BACKLOG``
-        events in: the service's start applies one batch, ``open_read_models``), with a backlog
-        at least that long: built anew by a rebuild (see the module docstring), or left to the
-        batches if another rebuild holds the lock, or if it fails (said in the log and
-        ``last_error``)."""
+        """The read models of an SQLite file starting from nothing (less than
+        ``VOUCHED_BACKLOG`` events in: the service's start applies one batch,
+        ``open_read_models``), with a backlog at least that long — all of them (a first start,
+        a file set aside) or some (a projection's new schema version, reset at the start while
+        the others are current): built anew by a rebuild of those (see the module docstring),
+        or left to the batches if another rebuild holds the lock, or if it fails (said in the
+        log and ``last_error``)."""
         runner = self.runner
         try:  # (a store that cannot be read: the batches' loop says so, and retries)
             path = sqlite_file(runner.engine.url)
-            reached = max(runner.positions().values(), default=0)
-            if path is None or not reached < VOUCHED_BACKLOG <= runner.head() - reached:
+            positions = runner.positions()
+            fresh = sorted(name for name, at in positions.items() if at < VOUCHED_BACKLOG)
+            reached = max((positions[name] for name in fresh), default=0)
+            if path is None or not fresh or runner.head() - reached < VOUCHED_BACKLOG:
                 return
         except Exception:  # noqa: BLE001
             return
@@ -133,8 +137,8 @@ class Follower:
 
         try:
             with rebuilding_alone(runner.engine.url, path):
-                log.info("读取模型从零批量重建 (read models built in bulk from nothing)")
-                runner.rebuild(progress=rate, stop=self._stop.is_set)
+                log.info("读取模型 %s 从零批量重建 (built in bulk from nothing)", fresh)
+                runner.rebuild(fresh, progress=rate, stop=self._stop.is_set)
         except Conflict:
             return  # a 'drawledger rebuild' is building them
         except Exception as e:  # noqa: BLE001 - the batches go on from where it stopped

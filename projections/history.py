@@ -20,8 +20,11 @@ from typing import Any
 
 from sqlalchemy import Select, false, select
 
+from verify.events import canonical
+
 from . import tables as t
-from .tracking import Encoded, encode_json, payload
+from .event_view import EventView
+from .tracking import Encoded, payload
 
 REGISTRY_KINDS = ("division", "official", "target", "inspector", "item", "itemlist")
 _WITHHELD = {"official.token_issued": ("token_hash",)}
@@ -62,9 +65,17 @@ def withheld(type_name: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def kept_payload(event: Any) -> tuple[dict[str, Any], Encoded]:
-    """The event's payload as the read side keeps it (``withheld``) and its JSON text."""
-    data = withheld(type(event).TOPIC, payload(event))
-    return data, encode_json(data)
+    """The event's payload as the read side keeps it (``withheld``; not to be changed: it may
+    be the event's own) and its JSON text: its canonical form (RFC 8785), which a record read
+    for a rebuild holds already (``EventView.payload_text``: cut out, not encoded again) and
+    which is UTF-8 text, not escaped (half the bytes of Chinese text)."""
+    type_name = type(event).TOPIC
+    if isinstance(event, EventView) and type_name not in _WITHHELD:
+        text = event.payload_text()
+        if text is not None:
+            return event.payload, Encoded(text)
+    data = withheld(type_name, payload(event))
+    return data, Encoded(canonical(data).decode("utf-8"))
 
 
 def history_row(row: Any) -> dict[str, Any]:

@@ -123,7 +123,7 @@ targets = Table(
     metadata,
     Column("id", _ID, nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("code", _CODE, nullable=False, index=True),
+    Column("code", _CODE, nullable=False),  # (its lookups' index: below)
     Column("name", Text),  # None for individuals: their name is personal data
     Column("legal_representative", Text),
     Column("address", Text),
@@ -162,6 +162,10 @@ def _page_index(name: str, *lead: Column[Any]) -> None:
 _page_index("ix_rm_targets_page")
 for _field in PAGE_FILTERS:
     _page_index(f"ix_rm_targets_{_field}_page", targets.c[_field])
+# A lookup by code: on SQLite the page index (code, id) serves it (its leading column; one
+# index fewer for a rebuild to build, 0.6 s at a million targets); PostgreSQL's page index is
+# in the "C" collation, which an equality in the column's own does not use.
+Index("ix_rm_targets_code", targets.c.code).ddl_if(dialect="postgresql")
 
 # Text inside names and codes (``?q=``) is found through a trigram index, so that a search for a
 # rare name does not read every target: on SQLite a contentless FTS5 table with the trigram

@@ -100,7 +100,8 @@ class TrailProjection(Projection):
     name = "trail"
     version = 4  # 2: on SQLite, an act's position is its rowid and the links are their key;
     # 3: each act's token and the operator's written request (its actor whole, as signed), and
-    # every token issued (trail_tokens); 4: trail_records' id a unique index, not its primary key
+    # every token issued (trail_tokens); 4: trail_records' id a unique index, not its primary key,
+    # and each act's payload its canonical text (RFC 8785: as its record holds it)
     tables: ClassVar[tuple[Table, ...]] = (
         t.trail_acts,
         t.trail_tokens,

