@@ -7,6 +7,7 @@ data of individual targets (the log holds none; only the pseudonymous reference 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import Table
@@ -16,7 +17,16 @@ from ledger.registry.items import Item
 from ledger.registry.targets import MUTABLE as TARGET_FIELDS
 
 from . import tables as t
-from .tracking import Handler, Projection, Writer, encode_json, entry_id, event_time, touched
+from .tracking import (
+    Encoded,
+    Handler,
+    Projection,
+    Writer,
+    encode_json,
+    entry_id,
+    event_time,
+    touched,
+)
 
 # The columns of the current-state tables: each registry's key fields and its correctable fields,
 # as the ledger defines them.
@@ -153,10 +163,10 @@ class TargetsProjection(Projection):
                 e.district,
                 e.grid,
                 e.division,
-                encode_json(e.items),
+                _codes_text(e.items),
                 encode_json(e.permit),
                 e.credit_class,
-                encode_json(e.risk_flags),
+                _codes_text(e.risk_flags),
                 "in_business",
                 e.person["ref"] if e.person else None,
                 False,
@@ -274,3 +284,22 @@ class ItemListsProjection(Projection):
             "items": e.items,
         }
         w.insert(t.item_lists, row)
+
+
+def _codes_text(codes: list[Any]) -> Encoded:
+    """``encode_json`` of a list of codes (a target's items, its risk flags): a few lists
+    recur across a million targets, so each is encoded once (``_encoded_codes``). Only a list
+    of texts is looked up (``join`` refuses anything else): ``1`` and ``True`` are equal keys."""
+    if type(codes) is list:
+        try:
+            "".join(codes)
+        except TypeError:  # not a list of texts (a number, an object…)
+            pass
+        else:
+            return _encoded_codes(tuple(codes))
+    return encode_json(codes)
+
+
+@lru_cache(maxsize=4096)
+def _encoded_codes(codes: tuple[Any, ...]) -> Encoded:
+    return encode_json(list(codes))

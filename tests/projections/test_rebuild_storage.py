@@ -372,3 +372,31 @@ def _file_of_one_table(tmp_path: Any) -> tuple[Any, Any]:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (x)")
     return path, engine
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        [],
+        ["qsxk"],
+        ["qsxk", "hdcs"],
+        ["水政"],
+        [1],
+        [True],
+        [1, True],
+        ["a", 1],
+        [None],
+        "qsxk",
+        None,
+        [["a"]],
+    ],
+)
+def test_a_list_of_codes_is_stored_as_it_is_encoded_whatever_was_stored_before(codes):  # type: ignore[no-untyped-def]
+    """The targets' items and risk flags are encoded once per distinct list
+    (``current._codes_text``): the same text as ``encode_json``, also after an equal-looking
+    list of other types (``[1]`` and ``[True]`` are equal keys of a cache) or a text."""
+    from projections.current import _codes_text
+
+    for before in ([1], [True], ["1"], "qsxk", ["q", "s", "x", "k"]):
+        _codes_text(before)
+        assert _codes_text(codes) == encode_json(codes)
