@@ -83,6 +83,15 @@ class Config:
     def backends(self) -> list[str]:
         return ["sqlite", "postgres"]
 
+    @classmethod
+    def standalone(cls, repeats: int, tmp: str | None) -> Config:
+        """A benchmark module run by itself (``python -m bench.<module>``): full size, its
+        stores under ``tmp`` if given."""
+        config = cls(quick=False, repeats=repeats)
+        if tmp:
+            config.tmp = Path(tmp)
+        return config
+
 
 # --- figures -----------------------------------------------------------------------------------
 

@@ -179,9 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "--no-raw", action="store_true", help="skip the raw read (minutes at 1,000,000 events)"
     )
     args = parser.parse_args(argv)
-    config = Config(quick=False, repeats=args.repeats)
-    if args.tmp:
-        config.tmp = Path(args.tmp)
+    config = Config.standalone(args.repeats, args.tmp)
     keep = Path(args.keep) if args.keep else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)

@@ -140,9 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures)",
     )
     args = parser.parse_args(argv)
-    config = Config(quick=False, repeats=args.repeats)
-    if args.tmp:
-        config.tmp = Path(args.tmp)
+    config = Config.standalone(args.repeats, args.tmp)
     targets, repeats, keep = args.targets, args.repeats, args.keep
     return run_on(config, "sqlite", lambda _pg: measure(config, targets, repeats, keep))
 

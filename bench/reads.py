@@ -290,9 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", help="a SQLite read database to fill once (if missing) and measure on again"
     )
     args = parser.parse_args(argv)
-    config = Config(quick=False, repeats=1)
-    if args.tmp:
-        config.tmp = Path(args.tmp)
+    config = Config.standalone(1, args.tmp)
     if args.backend == "postgres":
         config.pg, config.pg_skip_reason = pg_params_from_env()
     keep = Path(args.keep) if args.keep else None

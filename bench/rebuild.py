@@ -214,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.keep is not None and args.backend != "sqlite":
         parser.error("--keep keeps an SQLite ledger")
-    config = Config(quick=False, repeats=args.repeats)
-    if args.tmp:
-        config.tmp = Path(args.tmp)
+    config = Config.standalone(args.repeats, args.tmp)
     backend, targets, repeats = args.backend, args.targets, args.repeats
     keep = args.keep
     return run_on(config, backend, lambda pg: measure(config, backend, pg, targets, repeats, keep))

@@ -487,9 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         help="stop the rebuild after this long and report the prefix's rate",
     )
     args = parser.parse_args(argv)
-    config = Config(quick=False, repeats=1)
-    if args.tmp:
-        config.tmp = Path(args.tmp)
+    config = Config.standalone(1, args.tmp)
     steps = tuple(s for s in args.steps.split(",") if s in STEPS)
     options = {"events": args.events, "ledger": args.ledger, "steps": steps,
                "rebuild_seconds": args.rebuild_seconds,

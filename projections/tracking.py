@@ -10,7 +10,8 @@ sends what is held back first), so the writer may hold statements back
 and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
 PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
 have no triggers or foreign keys. An inserted row is kept as a tuple in the table's column order,
-its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``): ``Writer.row``
+its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``; the trail's
+payloads are their canonical text, ``history.kept_payload``): ``Writer.row``
 takes it so from the handler (a payload two projections store is encoded once), ``Writer.insert``
 makes it from a dict. The rows are sent on the driver's own cursor, as they are. In a rebuild
 the writer hands each flush to the batch's writer thread instead (``write_behind.py``), and
