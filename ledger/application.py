@@ -109,7 +109,8 @@ class LedgerApp(Application[UUID]):
         install_append_only_guards(self.recorder, [self.events_table])
         self.sealer = Sealer(self.recorder, signer, origin)
         self.sealer.before_sealing = self.check_before_sealing
-        self.sealer.after_sealing = ProofTiles(self.sealer).keep_up  # tiles hashed as sealed
+        self.proof_tiles = ProofTiles(self.sealer)
+        self.sealer.after_sealing = self.proof_tiles.keep_up  # tiles hashed as sealed
         # Called after every successful save (embedded mode: projections catch up here).
         self.after_save: list[Callable[[], None]] = []
         # Called by close(), newest first: what follows this application (its read models)

@@ -153,6 +153,11 @@ class TiledTree:
         self.tiles, self.size, self._top = tiles, size, top
         self._inner: dict[int, Levels] = {}  # each tile read and checked once per tree
 
+    def tile_hash(self, tile: int) -> bytes:
+        """The hash of tile ``tile`` (the root of its leaves, the last one's possibly fewer than
+        a full tile's) that the signed root was checked with."""
+        return self._top.leaf(tile)
+
     def inclusion_proof(self, index: int) -> list[bytes]:
         """The RFC 9162 inclusion path of leaf ``index``; SealError if its tile's leaves do not
         hash to the tile's hash the signed root was checked with."""

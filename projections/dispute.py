@@ -43,7 +43,7 @@ from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp
 from ledger.errors import BadInput, NotFound
-from ledger.proof_tiles import ProofTiles, TiledTree
+from ledger.proof_tiles import TiledTree
 from ledger.sealer import StoredCheckpoint
 from ledger.whole_files import whole_directory
 from ledger.witnesses import Witnesses
@@ -94,7 +94,7 @@ def write_dispute(
     size = latest.size
     older = [_older_size(app, note, size) for note in consistent_with or []]
     # each proof reads one tile of leaf hashes, not the whole tree (ledger/proof_tiles.py)
-    tree = ProofTiles(app.sealer).tree(size, latest.root)
+    tree = app.proof_tiles.tree(size, latest.root)
     # Written into a new directory renamed to `out` at the end: a file cut short (kill -9, a
     # full disk) is never found under the name a court would be handed (ledger/whole_files.py).
     where = out

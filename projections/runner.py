@@ -252,8 +252,8 @@ class ProjectionRunner:
         """The next batch after ``low``: (position, event, its record's hashes) of the topics
         followed, and the position up to which every notification has been read. A backlog of
         at least ``VOUCHED_BACKLOG`` events is read through the checkpoint
-        (``LedgerApp.record_pages``: one SHA-256 per sealed record in each of its two passes
-        instead of a signature each), from one stream kept between batches, each event given as
+        (``LedgerApp.record_pages``: a SHA-256 per sealed record, checked tile by tile, instead
+        of a signature each), from one stream kept between batches, each event given as
         an ``EventView``; a shorter one a page of the followed topics at a time, each event
         checked and made a domain event (``LedgerApp.domain_event_of``)."""
         streaming = self._stream is not None and self._stream[0] == low  # a vouched read goes on

@@ -107,3 +107,13 @@ def run_verify(capsys: pytest.CaptureFixture[str], ledger_key: SignerKey) -> Ver
         return status, json.loads(out)
 
     return run
+
+
+@pytest.fixture
+def sealed(ledger):  # type: ignore[no-untyped-def]
+    """The demo bureau (40 targets, 10 inspectors), sealed."""
+    from ledger.demo.bureau import build_demo
+
+    build_demo(ledger, targets=40, inspectors=10)
+    ledger.seal()
+    return ledger
