@@ -94,6 +94,18 @@ class ProofTiles:
             raise SealError(f"expected sealed leaves {lo} to {hi - 1}, found {len(found)}")
         return found
 
+    def first_leaf_from(self, position: int) -> tuple[int, int] | None:
+        """(leaf index, position) of the first event sealed at or after ledger ``position``, or
+        None if none is sealed there yet."""
+        statement = (
+            f"SELECT leaf_index, notification_id FROM {LEAVES_TABLE} "
+            "WHERE notification_id >= ? ORDER BY notification_id LIMIT 1"
+        )
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(for_driver(statement, self._pg), (position,))
+            row = c.fetchone()
+        return None if row is None else (int(row["leaf_index"]), int(row["notification_id"]))
+
     def _top(self, size: int, root: bytes) -> Levels | None:
         """The tree over the tiles of ``size`` leaves (the missing full ones hashed and kept),
         or None if its root is not ``root``."""

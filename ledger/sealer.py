@@ -451,20 +451,6 @@ class Sealer:
         missing = f"no event is sealed as leaf {leaf_index} yet"
         return self._paired("notification_id", "leaf_index", leaf_index, missing)
 
-    def first_leaf_from(self, position: int) -> tuple[int, int] | None:
-        """(leaf index, position) of the first event sealed at or after ledger ``position``, or
-        None if none is sealed there yet."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute(
-                self._sql(
-                    f"SELECT leaf_index, notification_id FROM {LEAVES_TABLE} "
-                    "WHERE notification_id >= ? ORDER BY notification_id LIMIT 1"
-                ),
-                (position,),
-            )
-            row = c.fetchone()
-        return None if row is None else (int(row["leaf_index"]), int(row["notification_id"]))
-
     def _paired(self, wanted: str, given: str, value: int, missing: str) -> int:
         """One side of a sealed leaf's pairing (leaf index ↔ notification id) from the other."""
         with self.recorder.datastore.transaction(commit=False) as c:

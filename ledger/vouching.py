@@ -137,7 +137,7 @@ def _by_tiles(
     end, size = latest.last_notification_id, latest.size
     try:
         tree = app.proof_tiles.tree(size, latest.root)
-        found = (0, 1) if start <= 1 else app.sealer.first_leaf_from(start)
+        found = (0, 1) if start <= 1 else app.proof_tiles.first_leaf_from(start)
     except SealError as e:
         log.warning("检查点的证明瓦片不可用，逐条核对 (proof tiles not usable: %s)", e)
         return start

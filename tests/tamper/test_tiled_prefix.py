@@ -97,8 +97,10 @@ def test_a_read_misled_about_where_it_starts_reads_right(
     the records are checked the other way."""
     app = small_tiles()
     expected = _per_record(app)
-    real = app.sealer.first_leaf_from
-    monkeypatch.setattr(app.sealer, "first_leaf_from", lambda p: (real(p)[0] + shift, real(p)[1]))
+    real = app.proof_tiles.first_leaf_from
+    monkeypatch.setattr(
+        app.proof_tiles, "first_leaf_from", lambda p: (real(p)[0] + shift, real(p)[1])
+    )
     assert _read(app, 10) == expected[9:]
     if shift >= 4:
         assert slow_way == [10]
