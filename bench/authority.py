@@ -33,18 +33,16 @@ time (what the replay itself costs).
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import Config, Figure, PgScratch, maybe_pg, median, rotate, spread
+from .common import Config, Figure, PgScratch, in_fresh_process, maybe_pg, median, rotate, spread
 from .import_targets import DISTRICTS, credit_code
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
 DIVISION, ITEM = "gqc", "hdjs"
 CLERK = "bench-clerk"
@@ -118,11 +116,6 @@ def _import(
     return seconds, app
 
 
-def _in_fresh_process(fn: Callable[..., float], *args: Any) -> float:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return float(pool.submit(fn, *args).result())
-
-
 def _timed_import(csv_path: str, directory: str, checked: bool, pg: PgScratch | None) -> float:
     """In a fresh process: ``_import`` as the clerk, the ledger closed; its seconds."""
     took, app = _import(Path(csv_path), Path(directory), checked, pg)
@@ -182,7 +175,7 @@ def run(config: Config) -> list[Figure]:
             for rep in range(config.repeats):
                 for variant in rotate(list(seconds), rep):
                     where = root / f"{backend}-{variant}-{rep}"
-                    took = _in_fresh_process(
+                    took = in_fresh_process(
                         _timed_import, str(csv_path), str(where), variant == "checked", scratch
                     )
                     seconds[variant].append(took)

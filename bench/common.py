@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.aggregates import LedgerAggregate
 
@@ -555,3 +555,16 @@ def demo_year(
         built = time.perf_counter() - started
         config.log(f"  {label}: {events:,} events built and sealed in {built:.0f} s")
     return open_app, events
+
+
+_T = TypeVar("_T")
+
+
+def in_fresh_process(fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)`` in a new interpreter (spawned, not forked: nothing of this process's heap,
+    caches or threads comes along), its result pickled back."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()

@@ -90,7 +90,7 @@ def measure(config: Config, targets: int, repeats: int, keep: Path | None = None
         tempfile.TemporaryDirectory(dir=config.tmp) as tmp,
         contextlib.nullcontext() if keep else tempfile.TemporaryDirectory(dir=config.tmp) as made,
     ):
-        env = kept_env(keep) if keep else sqlite_env(Path(made))
+        env = kept_env(keep) if keep else sqlite_env(Path(str(made)))
         open_app, events = demo_year(config, env, keep, targets, "follower_start")
         url = f"sqlite:///{Path(tmp) / 'rm.sqlite'}"
         bulk_times, batch_times, ratios = [], [], []

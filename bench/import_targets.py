@@ -36,17 +36,15 @@ rate.
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import os
 import random
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Figure, median, rotate, spread
+from .common import Config, Figure, in_fresh_process, median, rotate, spread
 
 TARGET_RATE = 10_000  # targets per second
 TARGET_REIMPORT = 3.0  # an unchanged re-import at least this many times faster than the import
@@ -261,12 +259,6 @@ def measure_append(count: int, batch: int, directory: str) -> dict[str, Any]:
     return {"seconds": seconds, "peak_rss_mib": _rss_mib()}
 
 
-def _in_fresh_process(fn: Any, *args: Any) -> dict[str, Any]:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        result: dict[str, Any] = pool.submit(fn, *args).result()
-        return result
-
-
 def run(config: Config) -> list[Figure]:
     """Generate the file once; then, per repeat and in a rotated order, the import with the
     signing helper, the import signing inline and the append reference, each in a fresh
@@ -287,10 +279,10 @@ def run(config: Config) -> list[Figure]:
                 directory = root / f"{variant}-{repeat}"
                 directory.mkdir()
                 if variant == "append":
-                    got = _in_fresh_process(measure_append, count, BATCH, str(directory))
+                    got = in_fresh_process(measure_append, count, BATCH, str(directory))
                 else:
                     inline = variant == "inline"
-                    got = _in_fresh_process(measure_import, str(csv_path), str(directory), inline)
+                    got = in_fresh_process(measure_import, str(csv_path), str(directory), inline)
                     if not inline:
                         imports.append(got)
                 rates[variant].append(count / got["seconds"])

@@ -93,14 +93,15 @@ def _cpu_seconds() -> float:
 
 class _Reading:
     """CPU seconds (the importing thread's) spent reading the rows' existing entries
-    (``bulk.current_records``: the read, check and fold of each changed entry), summed."""
+    (``current_entries.current_records``: the read, check and fold of each changed entry),
+    summed."""
 
     def __init__(self) -> None:
-        from ledger.registry import importer
+        from ledger.registry import current_entries
 
         self.seconds = 0.0
-        self._bulk = importer.bulk
-        self._read = importer.bulk.current_records
+        self._module = current_entries
+        self._read = current_entries.current_records
 
     def __enter__(self) -> _Reading:
         read = self._read
@@ -112,11 +113,11 @@ class _Reading:
             finally:
                 self.seconds += time.thread_time() - began
 
-        self._bulk.current_records = timed
+        self._module.current_records = timed  # type: ignore[assignment]
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._bulk.current_records = self._read
+        self._module.current_records = self._read  # type: ignore[assignment]
 
 
 def build(

@@ -41,7 +41,7 @@ def run(config: Config) -> list[Figure]:
     ids = [f"9132{i:014d}" for i in range(n)]
     credit = {i: rng.choice("ABCD") for i in ids}
     strata = {s: [i for i in ids if credit[i] == s] for s in WEIGHTS}
-    manifest = {
+    manifest: dict[str, Any] = {
         "eligible": [
             {"target": i, "stratum": credit[i], "weight": WEIGHTS[credit[i]]} for i in ids
         ],

@@ -52,6 +52,7 @@ from .common import (
     Config,
     Figure,
     PgScratch,
+    in_fresh_process,
     maybe_pg,
     payloads,
     run_on,
@@ -59,7 +60,7 @@ from .common import (
     sqlite_env,
     store,
 )
-from .import_targets import _in_fresh_process, _rss_mib
+from .import_targets import _rss_mib
 
 K = 500
 BARE = 200_000  # bare Ed25519 timed over at most this many records, scaled to the bundle's
@@ -284,7 +285,7 @@ def _measure(
             service.states.saving.join()  # the state the cold freeze persisted (if far enough)
         service.states.persist()  # the newest, as a service persists it after a freeze
         restarted.close()
-        m = _in_fresh_process(_freeze_persisted, env, str(home / "ledger.key"))
+        m = in_fresh_process(_freeze_persisted, env, str(home / "ledger.key"))
         kept, digest_kept = m["seconds"], m["digest"]
         same = "identical" if digest_log == digest_kept else "DIFFERENT"
         detail = (f"cold {cold:.2f} s, cold with the persisted state {kept:.2f} s (a fresh "
@@ -306,7 +307,7 @@ def _measure(
         reader.close()
         size = bundle.stat().st_size / 2**20
         if verify_seconds is None:
-            m = _in_fresh_process(_verify, str(bundle), str(signer.verifier))
+            m = in_fresh_process(_verify, str(bundle), str(signer.verifier))
         else:
             m = _verify_boxed(str(bundle), str(signer.verifier), verify_seconds)
         bundle.unlink()
@@ -341,7 +342,7 @@ def _rebuild_figures(
     rebuild_seconds: float | None,
     figure: Callable[[str, float, str], None],
 ) -> None:
-    m = _in_fresh_process(_rebuild, env, str(home / "ledger.key"), str(tmp), rebuild_seconds)
+    m = in_fresh_process(_rebuild, env, str(home / "ledger.key"), str(tmp), rebuild_seconds)
     bounded = (f" (time-boxed: the first {m['events']:,} of {m['head']:,} events in "
                f"{m['rebuilt']:.0f} s; the raw read over the same prefix)"
                if m["events"] < m["head"] else "")  # fmt: skip

@@ -77,7 +77,7 @@ def run(config: Config) -> list[Figure]:
         leader = _follower(data, Path(d) / "sealer-0.log")
         standby = None
         try:
-            _sealed(app, app.recorder.max_notification_id())  # the leader sealed alone
+            _sealed(app, app.recorder.max_notification_id() or 0)  # the leader sealed alone
             for n in range(kills):
                 standby = _follower(data, Path(d) / f"sealer-{n + 1}.log")
                 # The standby has run a round; the kill falls at a random point of its interval
@@ -87,7 +87,7 @@ def run(config: Config) -> list[Figure]:
                 killed = time.perf_counter()
                 registry.add_division({"code": f"t{n}", "name": f"t{n}", "kind": "other_unit"},
                                       by=None)  # fmt: skip
-                _sealed(app, app.recorder.max_notification_id())
+                _sealed(app, app.recorder.max_notification_id() or 0)
                 times.append(time.perf_counter() - killed)
                 config.log(f"  takeover {n + 1}: {times[-1]:.2f} s")
                 leader.wait()

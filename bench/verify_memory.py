@@ -42,8 +42,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Figure
-from .import_targets import _in_fresh_process, _rss_mib
+from .common import Config, Figure, in_fresh_process
+from .import_targets import _rss_mib
 from .verify_rate import build_bundle, build_demo_bundle
 
 
@@ -85,7 +85,7 @@ def per_target(config: Config, tmp: str) -> list[Figure]:
         directory.mkdir()
         config.log(f"  verifymem: building the demo year over {targets:,} targets")
         path = build_demo_bundle(directory, targets)
-        m = _in_fresh_process(measure_streamed, str(path))
+        m = in_fresh_process(measure_streamed, str(path))
         mib = path.stat().st_size / 2**20
         peaks.append(m["verified"] - m["baseline"])
         baselines.append(m["baseline"])
@@ -179,7 +179,7 @@ def holders(config: Config) -> list[Figure]:
     count = 20_000 if config.quick else 200_000
     figures = []
     for holder, name in (("registry", "the draw replay's registry"), ("heads", "chains' heads")):
-        per_target = _in_fresh_process(measure_holder, holder, count)
+        per_target = in_fresh_process(measure_holder, holder, count)
         config.log(f"  {name}, {count:,} synthetic targets: {per_target:,.0f} B per target")
         figures.append(
             Figure(
@@ -204,7 +204,7 @@ def run(config: Config) -> list[Figure]:
             path = build_bundle(directory, events, seal_every=1000)
             mib = path.stat().st_size / 2**20
             for whole_file in (False, True):
-                m = _in_fresh_process(measure, str(path), whole_file)
+                m = in_fresh_process(measure, str(path), whole_file)
                 name = "bundle held in memory" if whole_file else "streamed (python -m verify)"
                 config.log(
                     f"  {events:,} events, {mib:.1f} MiB bundle, {name}: baseline "

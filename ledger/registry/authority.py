@@ -11,7 +11,7 @@ first of their roles that permits the act, and it is recorded in the event's env
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from verify.authority_rules import (
     IN_CHARGE,
@@ -128,6 +128,12 @@ def operator_policy(app: LedgerApp, official: Requester | None = None) -> dict[s
         return {}
 
 
+@overload
+def official_of(app: LedgerApp, by: str) -> Official: ...
+@overload
+def official_of(app: LedgerApp, by: None) -> None: ...
+@overload
+def official_of(app: LedgerApp, by: str | None) -> Official | None: ...
 def official_of(app: LedgerApp, by: str | None) -> Official | None:
     """The official whose code is ``by`` (NotFound if none), or None for the ledger's operator."""
     if by is None:
