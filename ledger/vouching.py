@@ -159,9 +159,9 @@ def _by_tiles(
         count = (tile << bits) + len(notes)  # leaves up to the page's last record
         if count > size or (len(notes) < per and count != size):
             return max(start, first)  # more records, or fewer, than the checkpoint signed
-        for i in range(0, len(notes), width):
+        for i in range(0, len(notes), width):  # (nothing of the page is given unless all match)
             if root_from_leaf_hashes(leaves[i : i + width]) != tree.tile_hash(tile + i // width):
-                return max(start, notes[i].id)
+                return max(start, first)
         last = notes[-1].id if notes else stop
         kept = [k for k, n in enumerate(notes) if start <= n.id <= stop]
         if len(kept) < len(notes):  # (the tile before ``start``, or after ``stop``)

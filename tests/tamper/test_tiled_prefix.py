@@ -106,6 +106,26 @@ def test_a_read_misled_about_where_it_starts_reads_right(
         assert slow_way == [10]
 
 
+def test_a_tile_that_does_not_match_in_the_middle_of_a_page_loses_no_record(
+    sealed, small_tiles, slow_way, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """A page's later tile does not match (here its kept hash is made wrong after the root was
+    checked): nothing of that page was given, and the other way reads from the page's start."""
+    app = small_tiles()
+    expected = _per_record(app)
+    real_tree = app.proof_tiles.tree
+
+    def tree(size, root):  # type: ignore[no-untyped-def]
+        checked = real_tree(size, root)
+        real_hash = checked.tile_hash
+        checked.tile_hash = lambda tile: bytes(32) if tile == 5 else real_hash(tile)
+        return checked
+
+    monkeypatch.setattr(app.proof_tiles, "tree", tree)
+    assert _read(app, batch=16) == expected  # pages of 4 tiles: tile 5 is the second of page 2
+    assert slow_way == [expected[16][0]]  # from page 2's first record (leaf 16)
+
+
 def test_an_edited_record_is_refused_naming_it(sealed, small_tiles):  # type: ignore[no-untyped-def]
     position = _edit(sealed, "target.registered", district="320412")
     with pytest.raises(TamperedEvent, match=rf"^ledger position {position}: .*signature"):
