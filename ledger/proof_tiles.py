@@ -6,7 +6,9 @@ aligned full block is a node: so the tree of ``size`` leaves is the tree over it
 (the last, partial tile hashed from its leaves), and a leaf's inclusion proof is its path inside
 its tile followed by its tile's path in the tree of tiles (``verify.merkle.Levels`` for both).
 Writing a dispute file then reads one tile of leaf hashes per proof and the kept tile hashes,
-instead of every leaf hash of the log.
+instead of every leaf hash of the log; and a checked read of the sealed prefix compares each
+page's records, a tile at a time, with the kept tile hashes instead of hashing the whole prefix
+first (``vouching.py``).
 
 The ``seal_tiles`` table is a cache, not part of the log, kept up by the sealer after each round
 (``keep_up``); tiles still missing from it (a row deleted, a failed round) are hashed from
