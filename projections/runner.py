@@ -21,9 +21,10 @@ the rows are in (a rebuild cut short leaves them to the next runner's start); a 
 indexes, by which handlers find its rows, are built earlier if a handler looks a row up or
 changes one (``tracking.Writer.unindexed``). Each projection is given only the events it
 follows. On SQLite the targets' text index is filled a run of inserts at a time instead of by
-its trigger row by row (``text_runs.py``). While a rebuild runs, the cyclic garbage collector's
-young generation is ``REBUILD_GC_YOUNG`` objects instead of 700 (``_fewer_collections``: its
-collections cost about as much as the handlers did). On SQLite a rebuild's batches are written
+its trigger row by row (``text_runs.py``). While a rebuild runs, the cyclic garbage collector
+does not run by itself; the rebuild runs it in full every ``REBUILD_COLLECT_EVERY`` batches
+(``_collector_paused``: its collections cost about as much as the handlers did at first, still
+~5 % of a rebuild with its young generation raised). On SQLite a rebuild's batches are written
 by a writer thread (``write_behind.py``: SQLite's work on the second core; on PostgreSQL when
 ``write_behind`` is set) while this thread reads, checks and handles the next batch; its
 transactions are the same, one a batch, in order.
@@ -40,7 +41,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, count
 
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
@@ -337,8 +338,8 @@ class ProjectionRunner:
             batch, self.batch = self.batch, self.rebuild_batch
             with bulk_writing(self.engine):
                 try:
-                    with _fewer_collections(), self._written_behind():
-                        return self.catch_up(progress=progress, stop=stop)
+                    with _collector_paused(), self._written_behind():
+                        return self.catch_up(progress=_collecting(progress), stop=stop)
                 finally:
                     self.batch, self._text_by_runs = batch, False
                     self._unindexed = set()
@@ -403,25 +404,41 @@ class ProjectionRunner:
             log.exception("读取模型未能追赶账本，下次重试 (read models could not catch up)")
 
 
-# A rebuild's young generation for the cyclic garbage collector (``_fewer_collections``).
-REBUILD_GC_YOUNG = 100_000
+# A rebuild's batches between two full runs of the cyclic garbage collector (``_collector_paused``).
+REBUILD_COLLECT_EVERY = 200
 
 
-def _fewer_collections_set() -> tuple[int, int, int]:
-    """While a rebuild runs: the collector's young generation at ``REBUILD_GC_YOUNG`` objects
-    instead of 700, and full collections 100 times rarer. A rebuild allocates millions of
-    short-lived objects (records, views, rows), freed by their reference counts; with the
-    default thresholds the collector ran a young collection every 700 of them and a full one,
-    over every live object (the batch's records, the checked reader's and the trail's caches),
-    every 70,000, which cost about as much as the handlers (``docs/PERFORMANCE.md``, rebuild7).
-    Garbage in cycles is still collected, in larger and rarer rounds."""
-    young, middle, old = before = gc.get_threshold()
-    if young:  # 0: the collector is off; leave it so
-        gc.set_threshold(max(young, REBUILD_GC_YOUNG), middle, old * 100)
-    return before
+def _collector_off() -> bool:
+    """While a rebuild runs: the cyclic garbage collector off (whether it was on is returned),
+    run in full by the rebuild every ``REBUILD_COLLECT_EVERY`` batches instead. A rebuild
+    allocates millions of short-lived objects (records, views, rows), freed by their reference
+    counts, not by the collector: with the default thresholds it ran a young collection every 700
+    of them and a full one, over every live object, every 70,000, which cost about as much as the
+    handlers (``docs/PERFORMANCE.md``, rebuild7); with its young generation raised to 100,000
+    objects, 243 young and 22 middle collections still took ~2.8 s of a 61 s rebuild at a million
+    events, and freed ~50 objects in all. Cycles made meanwhile, by the rebuild or by the
+    service's other threads, are freed at the rebuild's next full collection or after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    return enabled
 
 
-_fewer_collections = WhileAnyRuns(_fewer_collections_set, lambda before: gc.set_threshold(*before))
+_collector_paused = WhileAnyRuns(_collector_off, lambda enabled: gc.enable() if enabled else None)
+
+
+def _collecting(
+    progress: Callable[[int, int], None] | None,
+) -> Callable[[int, int], None]:
+    """``progress``, and before every ``REBUILD_COLLECT_EVERY``-th batch a full collection."""
+    batches = count(1)
+
+    def each_batch(reached: int, head: int) -> None:
+        if next(batches) % REBUILD_COLLECT_EVERY == 0:
+            gc.collect()
+        if progress is not None:
+            progress(reached, head)
+
+    return each_batch
 
 
 @contextlib.contextmanager
