@@ -54,7 +54,7 @@ from verify.note import parse_checkpoint, verify_note
 
 from .errors import NotFound, TamperedEvent
 from .sealer import SealError
-from .storage import stored_rows
+from .storage import StoredRow, stored_rows
 
 if TYPE_CHECKING:
     from .application import LedgerApp
@@ -163,12 +163,9 @@ def _by_tiles(
             if root_from_leaf_hashes(leaves[i : i + width]) != tree.tile_hash(tile + i // width):
                 return max(start, first)
         last = notes[-1].id if notes else stop
-        kept = [k for k, n in enumerate(notes) if start <= n.id <= stop]
-        if len(kept) < len(notes):  # (the tile before ``start``, or after ``stop``)
-            notes, leaves = [notes[k] for k in kept], [leaves[k] for k in kept]
-        if notes:
-            events = app.checked_sealed_page(notes, leaves)
-            yield list(zip([n.id for n in notes], events, leaves, strict=True))
+        page = _checked(app, notes, leaves, start, stop)  # (not the tile before ``start``)
+        if page:
+            yield page
         if count == size or last >= stop:
             return None
         first, tile = last + 1, tile + (per >> bits)
@@ -211,13 +208,21 @@ def _two_passes(
                 end,
                 f"ledger positions from {first} changed while checkpoint {size} was being checked",
             )
-        if notes[0].id < start or notes[-1].id > stop:
-            kept = [i for i, n in enumerate(notes) if start <= n.id <= stop]
-            notes, leaves = [notes[i] for i in kept], [leaves[i] for i in kept]
-        events = app.checked_sealed_page(notes, leaves)
-        yield list(zip([n.id for n in notes], events, leaves, strict=True))
+        yield _checked(app, notes, leaves, start, stop)
         if last >= stop:
             return
+
+
+def _checked(
+    app: LedgerApp, notes: Sequence[StoredRow], leaves: Sequence[bytes], start: int, stop: int
+) -> Page:
+    """The records of a vouched-for page from ``start`` to ``stop``, each checked (form, row,
+    chain: ``checked_sealed_page``) with its leaf hash."""
+    if notes and (notes[0].id < start or notes[-1].id > stop):
+        kept = [i for i, n in enumerate(notes) if start <= n.id <= stop]
+        notes, leaves = [notes[i] for i in kept], [leaves[i] for i in kept]
+    events = app.checked_sealed_page(notes, leaves)
+    return list(zip([n.id for n in notes], events, leaves, strict=True))
 
 
 def _refuse(app: LedgerApp, end: int, reason: str) -> NoReturn:
