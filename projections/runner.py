@@ -51,7 +51,7 @@ from verify.merkle import leaf_hash
 
 from . import tables
 from .batches import PositionMoved, Read, apply, apply_behind
-from .bulk_writing import bulk_writing
+from .bulk_writing import bulk_writing, index_builds
 from .current import (
     DivisionsProjection,
     InspectorsProjection,
@@ -479,13 +479,15 @@ def _retire(conn: Connection, existing: set[str]) -> set[str]:
 
 def _create_indexes(conn: Connection, projections: Iterable[Projection]) -> None:
     """Create the projections' secondary indexes that are missing (a rebuild builds them once
-    its rows are in). One look at the catalogue for all the tables (PostgreSQL: one query)."""
+    its rows are in; on SQLite with ``bulk_writing.index_builds``' settings). One look at the
+    catalogue for all the tables (PostgreSQL: one query)."""
     tables = [t for p in projections for t in p.tables if t.indexes]
     if not tables:
         return
     found = inspect(conn).get_multi_indexes(filter_names=[t.name for t in tables])
     present = {name: {str(i["name"]) for i in indexes} for (_, name), indexes in found.items()}
-    for table in tables:
-        for index in table.indexes:
-            if index.name not in present.get(table.name, set()):
-                index.create(conn)
+    with index_builds(conn):  # (SQLite: its sorts in small runs, by helper threads)
+        for table in tables:
+            for index in table.indexes:
+                if index.name not in present.get(table.name, set()):
+                    index.create(conn)

@@ -36,6 +36,7 @@ from ledger.aggregates import aggregate_kind
 from ledger.errors import LedgerError
 from ledger.mapper import format_time
 
+from .bulk_writing import index_builds
 from .event_view import EventView
 from .write_behind import Statements, WriteBehind, insert_statements
 
@@ -258,9 +259,10 @@ class Writer:
     def _keyed(self, conn: Connection, table: Table) -> None:
         """Build ``table``'s unique indexes if a rebuild has not yet (``unindexed``)."""
         if table.name in self.unindexed:
-            for index in table.indexes:
-                if index.unique:
-                    index.create(conn, checkfirst=True)
+            with index_builds(conn):
+                for index in table.indexes:
+                    if index.unique:
+                        index.create(conn, checkfirst=True)
             self.unindexed.discard(table.name)
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:

@@ -185,6 +185,64 @@ def test_a_rebuild_creates_its_indexes_with_the_bulk_settings(world, read_models
     assert seen == [expected]
 
 
+def test_a_rebuild_sorts_each_index_in_small_runs_with_helper_threads(
+    world, read_models, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """On SQLite each index at the end of a rebuild is built with ``index_builds``' settings:
+    a cache of ``INDEX_SORT_CACHE_KIB`` (the size of a sort's runs) and SQLite's helper
+    threads; the connection has its own back after the builds (the rebuild's, then its pool's)."""
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import Index
+
+    from projections.bulk_writing import INDEX_SORT_CACHE_KIB, INDEX_SORT_THREADS
+
+    sqlite = read_models.engine.dialect.name == "sqlite"
+    seen: list[tuple[int, int]] = []
+    after: list[tuple[int, int]] = []
+    create = Index.create
+
+    def pragmas(bind):  # type: ignore[no-untyped-def]
+        return tuple(
+            int(bind.exec_driver_sql(f"PRAGMA {k}").scalar()) for k in ("cache_size", "threads")
+        )
+
+    def spied(index, bind, checkfirst=False):  # type: ignore[no-untyped-def]
+        if sqlite:
+            seen.append(pragmas(bind))
+        create(index, bind, checkfirst=checkfirst)
+
+    monkeypatch.setattr(Index, "create", spied)
+    change_things(world)
+    read_models.runner.rebuild()
+    if not sqlite:
+        return
+    assert len(seen) >= 20  # (every secondary index of every read model)
+    assert set(seen) == {(-INDEX_SORT_CACHE_KIB, INDEX_SORT_THREADS)}
+    with read_models.engine.connect() as conn:
+        after.append(pragmas(conn))
+    with closing(sqlite3.connect(":memory:")) as fresh:  # SQLite's defaults, as it had them
+        assert after == [tuple(fresh.execute(f"PRAGMA {k}").fetchone()[0] for k in _SORTING)]
+
+
+_SORTING = ("cache_size", "threads")
+
+
+def test_index_builds_give_the_connection_its_settings_back_after_an_error(tmp_path):  # type: ignore[no-untyped-def]
+    from projections.bulk_writing import index_builds
+
+    path, engine = _file_of_one_table(tmp_path)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA cache_size=-4096")
+        with pytest.raises(ZeroDivisionError), index_builds(conn):
+            assert conn.exec_driver_sql("PRAGMA threads").scalar() >= 1
+            1 / 0  # noqa: B018
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -4096
+        assert conn.exec_driver_sql("PRAGMA threads").scalar() == 0
+    engine.dispose()
+
+
 def test_a_file_another_connection_keeps_in_wal_is_rebuilt_in_wal_and_its_mark_says_so(tmp_path):  # type: ignore[no-untyped-def]
     """Another process reading the file keeps it in WAL: the rebuild then writes in WAL (its
     connections checkpoint every REBUILD_CHECKPOINT pages), and its mark says WAL, so that a
