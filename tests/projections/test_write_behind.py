@@ -112,6 +112,8 @@ awkward = Table(
     Column("note", Text),
     Column("doc", JSON),
     Column("flag", Boolean),
+    Column("later", Text),  # NULL in every row of a statement's run but the last's
+    Column("fallback", Text, server_default="x"),  # NULL in every row (not its default)
 )
 _TEXTS = [
     "",
@@ -135,6 +137,8 @@ def _awkward_rows(count: int) -> list[tuple[Any, ...]]:
             _TEXTS[(n + 3) % len(_TEXTS)],
             encode_json(docs[n % len(docs)]),
             [True, False, None][n % 3],
+            "set" if n >= count - 3 else None,
+            None,
         )
         for n in range(count)
     ]
@@ -180,7 +184,10 @@ def test_awkward_values_are_stored_through_the_writer_thread_as_executemany_stor
     JSON columns, booleans; an empty batch; a run longer than one statement takes."""
     per_statement = write_behind.VARIABLES // len(awkward.columns)
     batches = [_awkward_rows(40), [], _awkward_rows(40 + 2 * per_statement + 17)[40:]]
-    assert len(write_behind.insert_statements(awkward, batches[2])) == 3
+    statements = write_behind.insert_statements(awkward, batches[2])
+    assert len(statements) == 3
+    assert ["later" in sql for sql, _ in statements] == [False, False, True]
+    assert all("fallback" in sql for sql, _ in statements)  # (left out: its default)
     plain, behind = _engines(tmp_path)
     for rows in batches:
         with plain.begin() as conn:
@@ -195,10 +202,36 @@ def test_awkward_values_are_stored_through_the_writer_thread_as_executemany_stor
     third = next(r for r in expected if r[0] == 3)  # (value, its type, its bytes) a column
     assert third[3:5] == (2**63 - 1, "integer")
     assert third[6] == "astral 𠀀𝄞😀 and a NUL \x00 inside"  # the NUL and what follows it
+    assert {r[-3:] for r in expected} == {(None, "null", "")}  # fallback: NULL, as bound
+    assert [r[-6] for r in expected][-4:] == [None, "set", "set", "set"]
+
+
+def test_rows_of_nulls_only_are_stored_through_the_writer_thread(tmp_path):  # type: ignore[no-untyped-def]
+    """A table whose every column may be left out: its rows of NULLs bound, one a row."""
+    meta = MetaData()
+    nulls = Table("nulls", meta, Column("a", Text), Column("b", Integer))
+    engine = create_read_engine(f"sqlite:///{tmp_path / 'nulls.sqlite'}")
+    meta.create_all(engine)
+    rows: list[tuple[Any, ...]] = [(None, None), (None, None), ("a", None)]
+    thread = write_behind.WriteBehind(engine)
+    try:
+        for batch in (rows[:2], rows):
+            writer = Writer(None, behind=thread)
+            thread.open_batch(lambda conn: None)
+            for row in batch:
+                writer.row(nulls, row)
+            writer.flush()
+            thread.close_batch(lambda conn: None)
+    finally:
+        thread.stop()
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT a, b FROM nulls ORDER BY rowid")).all()
+    assert [tuple(r) for r in stored] == rows[:2] + rows
+    engine.dispose()
 
 
 def test_an_integer_beyond_64_bits_is_refused_through_the_writer_thread_as_without(tmp_path):
-    row = (1, 2**63, "x", "y", encode_json(None), True)
+    row = (1, 2**63, "x", "y", encode_json(None), True, None, None)
     plain, behind = _engines(tmp_path)
     with pytest.raises(OverflowError), plain.begin() as conn:
         writer = Writer(conn)
