@@ -52,7 +52,7 @@ class EventView:
 
     def __init__(self, envelope: dict[str, Any], envelope_bytes: bytes = b"") -> None:
         payload: dict[str, Any] = envelope["payload"]
-        self.envelope_bytes = envelope_bytes  # the record's canonical envelope (``payload_text``)
+        self.envelope_bytes = envelope_bytes  # the record's canonical envelope (``payload_bytes``)
         self.payload = payload
         self.aggregate: str = envelope["aggregate"]  # str(UUID): the check compared them
         self.originator_version: int = envelope["version"]
@@ -74,9 +74,9 @@ class EventView:
         except KeyError:
             raise AttributeError(f"{type(self).TOPIC} has no field {name!r}") from None
 
-    def payload_text(self) -> str | None:
-        """The payload's canonical JSON (RFC 8785) cut out of the record's envelope bytes, as
-        the record holds it: the envelope is ``{"actor":{…},"aggregate":"…","payload":{…},
+    def payload_bytes(self) -> bytes | None:
+        """The payload's canonical JSON (RFC 8785, UTF-8) cut out of the record's envelope
+        bytes, as the record holds it: the envelope is ``{"actor":{…},"aggregate":"…","payload":{…},
         "prev":…,"time":…,"type":…,"version":…}`` in canonical form, so what follows the
         aggregate member up to the ``prev`` member is the payload's own canonical text (RFC 8785
         writes a member's value as it would the value alone). The actor's end is found by its
@@ -104,7 +104,7 @@ class EventView:
         end = data.rfind(b',"prev":')
         if end <= start or data[start] != 0x7B or data[end - 1] != 0x7D:  # { … }
             return None
-        return data[start:end].decode("utf-8")
+        return data[start:end]
 
     @property
     def originator_id(self) -> UUID:

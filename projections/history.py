@@ -24,7 +24,7 @@ from verify.events import canonical
 
 from . import tables as t
 from .event_view import EventView
-from .tracking import Encoded, payload
+from .tracking import payload
 
 REGISTRY_KINDS = ("division", "official", "target", "inspector", "item", "itemlist")
 _WITHHELD = {"official.token_issued": ("token_hash",)}
@@ -64,18 +64,21 @@ def withheld(type_name: str, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def kept_payload(event: Any) -> tuple[dict[str, Any], Encoded]:
+def kept_payload(event: Any) -> tuple[dict[str, Any], bytes]:
     """The event's payload as the read side keeps it (``withheld``; not to be changed: it may
-    be the event's own) and its JSON text: its canonical form (RFC 8785), which a record read
-    for a rebuild holds already (``EventView.payload_text``: cut out, not encoded again) and
-    which is UTF-8 text, not escaped (half the bytes of Chinese text)."""
+    be the event's own) and its JSON text as UTF-8 bytes: its canonical form (RFC 8785), which
+    a record read for a rebuild holds already (``EventView.payload_bytes``: cut out, not
+    encoded again), stored as text (Chinese as UTF-8, not escaped: half the bytes). Bytes, not
+    a ``str``: made into one, the writer's driver would encode it back to UTF-8 to bind it
+    (~1.6 µs an act of a rebuild, most of it holding the interpreter's lock); the writer
+    stores them as text (``tables.GIVEN_AS_UTF8``)."""
     type_name = type(event).TOPIC
     if isinstance(event, EventView) and type_name not in _WITHHELD:
-        text = event.payload_text()
+        text = event.payload_bytes()
         if text is not None:
-            return event.payload, Encoded(text)
+            return event.payload, text
     data = withheld(type_name, payload(event))
-    return data, Encoded(canonical(data).decode("utf-8"))
+    return data, canonical(data)
 
 
 def history_row(row: Any) -> dict[str, Any]:

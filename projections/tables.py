@@ -34,6 +34,11 @@ from sqlalchemy.exc import DBAPIError
 log = logging.getLogger(__name__)
 metadata = MetaData()
 
+# A text column whose values a projection may give as the text's UTF-8 bytes (the trail's
+# payloads, cut out of their records: ``history.kept_payload``): the writer stores them as text
+# (SQLite: ``CAST(? AS TEXT)``, ``write_behind.placeholder``; PostgreSQL: decoded), not as blobs.
+GIVEN_AS_UTF8 = "given_as_utf8"
+
 _ID = String(36)  # an aggregate id (UUID text)
 _CODE = String(64)
 _TIME = String(32)
@@ -412,7 +417,7 @@ trail_acts = Table(
     Column("department", _CODE, nullable=False),
     Column("digest", String(64), nullable=False),  # SHA-256 of the signed envelope (FORMAT.md)
     Column("leaf_hash", String(64), nullable=False),  # its leaf in the transparency log
-    Column("payload", JSON, nullable=False),
+    Column("payload", JSON, nullable=False, info={GIVEN_AS_UTF8: True}),
     Column("token", String(32)),  # the id of the API token the act was done with, if any
     Column("on_request_of", _CODE),  # the operator's: the official whose written request
     Column("request", Text),  # and the request (docs/FORMAT.md, the envelope's actor)

@@ -38,7 +38,8 @@ from ledger.mapper import format_time
 
 from .bulk_writing import index_builds
 from .event_view import EventView
-from .write_behind import Statements, WriteBehind, insert_statements
+from .tables import GIVEN_AS_UTF8
+from .write_behind import Statements, WriteBehind, insert_statements, placeholder
 
 _INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
@@ -421,7 +422,7 @@ class Writer:
                     cursor.execute(sql, values)
             else:
                 columns = [c.name for c in table.columns]
-                marks = ", ".join("?" for _ in columns)
+                marks = ", ".join(placeholder(c) for c in table.columns)
                 cursor.executemany(
                     f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
@@ -436,9 +437,19 @@ class Writer:
         conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
         raw = conn.connection.driver_connection
         assert raw is not None
+        utf8 = [i for i, c in enumerate(table.columns) if c.info.get(GIVEN_AS_UTF8)]
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
             for row in rows:
-                cp.write_row(row)
+                cp.write_row(_decoded(row, utf8) if utf8 else row)
+
+
+def _decoded(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
+    """The row with the UTF-8 bytes at ``places`` (``tables.GIVEN_AS_UTF8``) as texts."""
+    values = list(row)
+    for i in places:
+        if isinstance(values[i], bytes):
+            values[i] = values[i].decode("utf-8")
+    return tuple(values)
 
 
 def _as_dicts(table: Table, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

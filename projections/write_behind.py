@@ -35,9 +35,10 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Column, Connection, Engine, Table
 
 from .process_settings import WhileAnyRuns
+from .tables import GIVEN_AS_UTF8
 
 # While a rebuild's writer thread runs, the interpreter's switch interval (s): how long the
 # thread may wait for the lock the runner's thread holds when a statement returns (5 ms by
@@ -215,6 +216,14 @@ def _omissible(table: Table) -> tuple[int, ...]:
 def _insert_of(table: Table, unset: tuple[int, ...], count: int) -> str:
     """``INSERT INTO t (columns) VALUES (?, …), …`` of ``count`` rows, without the columns at
     the places ``unset``."""
-    columns = [c.name for i, c in enumerate(table.columns) if i not in unset]
-    row = f"({', '.join('?' for _ in columns)})"
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"
+    columns = [c for i, c in enumerate(table.columns) if i not in unset]
+    row = f"({', '.join(placeholder(c) for c in columns)})"
+    names = ", ".join(c.name for c in columns)
+    return f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row] * count)}"
+
+
+def placeholder(column: Column[Any]) -> str:
+    """A column's value in an INSERT on SQLite: ``?``, or ``CAST(? AS TEXT)`` for a column
+    whose values may be given as UTF-8 bytes (``tables.GIVEN_AS_UTF8``): SQLite reads a blob
+    cast to text as text in the file's encoding (UTF-8), and leaves a text as it is."""
+    return "CAST(? AS TEXT)" if column.info.get(GIVEN_AS_UTF8) else "?"

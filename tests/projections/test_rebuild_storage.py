@@ -47,7 +47,8 @@ def test_every_json_value_stored_is_the_text_sqlalchemy_would_store(world, read_
     JSON type would have written for the value it decodes to (rows written by the driver's
     cursor, not by SQLAlchemy, are not another form of the same value) — but the trail's
     payloads, which are each record's own canonical text (RFC 8785, UTF-8: cut out of the
-    record in a rebuild, ``EventView.payload_text``), and decode to the same values."""
+    record in a rebuild, ``EventView.payload_bytes``, stored as text), and decode to the same
+    values."""
     change_things(world)
     read_models.runner.rebuild()
     checked = chinese = 0
