@@ -32,7 +32,6 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, Table
@@ -179,13 +178,10 @@ def insert_statements(table: Table, rows: list[tuple[Any, ...]]) -> Statements:
         part = rows[start : start + most]
         values = list(chain.from_iterable(part))
         unset = _unset(table, values, len(part))
-        if unset:
-            kept = [i for i in range(width) if i not in unset]
-            values = (
-                [row[i] for row in part for i in kept]
-                if len(kept) == 1
-                else list(chain.from_iterable(map(itemgetter(*kept), part)))
-            )
+        left = width
+        for i in reversed(unset):  # each its column's values taken out, the last first
+            del values[i::left]
+            left -= 1
         statements.append((_insert_of(table, unset, len(part)), values))
     return statements
 
