@@ -161,7 +161,9 @@ def _engines(tmp_path: Any) -> tuple[Engine, Engine]:
     return engines[0], engines[1]
 
 
-def _write_behind(engine: Engine, batches: list[list[tuple[Any, ...]]]) -> None:
+def _write_behind(
+    engine: Engine, batches: list[list[tuple[Any, ...]]], table: Table = awkward
+) -> None:
     """Each list of rows a batch of the writer thread (two flushes each: one empty)."""
     thread = write_behind.WriteBehind(engine)
     try:
@@ -170,7 +172,7 @@ def _write_behind(engine: Engine, batches: list[list[tuple[Any, ...]]]) -> None:
             thread.open_batch(lambda conn: None)
             writer.flush()  # nothing buffered: no job
             for row in rows:
-                writer.row(awkward, row)
+                writer.row(table, row)
             writer.flush()
             thread.close_batch(lambda conn: None)
     finally:
@@ -213,17 +215,7 @@ def test_rows_of_nulls_only_are_stored_through_the_writer_thread(tmp_path):  # t
     engine = create_read_engine(f"sqlite:///{tmp_path / 'nulls.sqlite'}")
     meta.create_all(engine)
     rows: list[tuple[Any, ...]] = [(None, None), (None, None), ("a", None)]
-    thread = write_behind.WriteBehind(engine)
-    try:
-        for batch in (rows[:2], rows):
-            writer = Writer(None, behind=thread)
-            thread.open_batch(lambda conn: None)
-            for row in batch:
-                writer.row(nulls, row)
-            writer.flush()
-            thread.close_batch(lambda conn: None)
-    finally:
-        thread.stop()
+    _write_behind(engine, [rows[:2], rows], nulls)
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT a, b FROM nulls ORDER BY rowid")).all()
     assert [tuple(r) for r in stored] == rows[:2] + rows
