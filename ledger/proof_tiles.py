@@ -76,7 +76,7 @@ class ProofTiles:
                 "保存的证明瓦片得不出已签名的根：重新计算 (proof tiles do not give the root)"
             )
             self._forget()
-            top = self._top(size, root)
+            top = self._top(size, root, kept=False)  # (also where they could not be forgotten)
             if top is None:
                 raise SealError(f"the sealed leaves do not give the signed root of size {size}")
         return TiledTree(self, size, top)
@@ -108,15 +108,16 @@ class ProofTiles:
             row = c.fetchone()
         return None if row is None else (int(row["leaf_index"]), int(row["notification_id"]))
 
-    def _top(self, size: int, root: bytes) -> Levels | None:
-        """The tree over the tiles of ``size`` leaves (the missing full ones hashed and kept),
-        or None if its root is not ``root``."""
+    def _top(self, size: int, root: bytes, *, kept: bool = True) -> Levels | None:
+        """The tree over the tiles of ``size`` leaves (the missing full ones hashed and kept;
+        without ``kept``, every one hashed from the leaves), or None if its root is not
+        ``root``."""
         full = size >> self.bits
-        kept = self._kept(full)
-        missing = [t for t in range(full) if t not in kept]
+        kept_tiles = self._kept(full) if kept else {}
+        missing = [t for t in range(full) if t not in kept_tiles]
         if missing:
-            kept.update(self._hash_tiles(missing))
-        units = [kept[t] for t in range(full)]
+            kept_tiles.update(self._hash_tiles(missing))
+        units = [kept_tiles[t] for t in range(full)]
         if size > full << self.bits:
             units.append(Levels(self.leaves(full << self.bits, size)).root())
         top = Levels(units)
@@ -154,10 +155,15 @@ class ProofTiles:
         return hashed
 
     def _forget(self) -> None:
-        with self.recorder.datastore.transaction(commit=True) as c:
-            c.execute(
-                for_driver(f"DELETE FROM {TABLE} WHERE tile_bits = ?", self._pg), (self.bits,)
-            )
+        """Drop the kept tiles (a cache: a store that refuses, gone read-only or a user allowed
+        to read only, leaves them, and ``tree`` hashes every tile again in memory)."""
+        try:
+            with self.recorder.datastore.transaction(commit=True) as c:
+                c.execute(
+                    for_driver(f"DELETE FROM {TABLE} WHERE tile_bits = ?", self._pg), (self.bits,)
+                )
+        except Exception as e:
+            log.warning("证明瓦片未能清除，本次在内存中重新计算：%s (proof tiles not dropped)", e)
 
 
 class TiledTree:

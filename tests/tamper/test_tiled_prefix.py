@@ -177,6 +177,43 @@ def test_edited_tiles_alone_are_hashed_again_and_the_read_is_right(sealed, small
     assert slow_way == []
 
 
+def test_edited_tiles_in_a_store_that_refuses_to_change_them_are_hashed_again_in_memory(  # type: ignore[no-untyped-def]
+    sealed, small_tiles, slow_way
+):
+    """A reader that cannot rewrite the tiles it keeps (a store gone read-only, a user allowed
+    to read only): tiles that do not give the signed root are hashed again from the leaves all
+    the same, and the read is right — the cache is not forgotten, nor written."""
+    app = small_tiles()
+    expected = _per_record(app)
+    latest = sealed.sealer.latest()
+    app.proof_tiles.tree(latest.size, latest.root)  # kept
+    _execute(
+        sealed, f"UPDATE {TILES_TABLE} SET hash = ? WHERE tile_bits = 2 AND tile = 3", (bytes(32),)
+    )
+    if is_postgres(sealed.recorder):
+        _execute(
+            sealed,
+            "CREATE FUNCTION tiles_refused() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'read-only store'; END $$",
+        )
+        _execute(
+            sealed,
+            f"CREATE TRIGGER tiles_refused BEFORE INSERT OR DELETE ON {TILES_TABLE} "
+            "FOR EACH ROW EXECUTE FUNCTION tiles_refused()",
+        )
+    else:
+        for change in ("INSERT", "DELETE"):
+            _execute(
+                sealed,
+                f"CREATE TRIGGER tiles_refused_{change.lower()} BEFORE {change} ON {TILES_TABLE} "
+                "BEGIN SELECT RAISE(ABORT, 'read-only store'); END",
+            )
+    assert _read(small_tiles()) == expected
+    assert slow_way == []
+    tree = small_tiles().proof_tiles.tree(latest.size, latest.root)
+    assert tree.tile_hash(3) != bytes(32)  # (the kept one, still there, was not used)
+
+
 @pytest.mark.parametrize("where", ["first", "middle", "last", "the last tile"])
 def test_a_removed_record_is_refused(sealed, small_tiles, where):  # type: ignore[no-untyped-def]
     """Records removed: one, or every record of the last tile (the log cut short where a tile
