@@ -165,7 +165,8 @@ def test_an_edited_record_with_the_kept_leaves_and_tiles_made_to_match_is_refuse
         _read(small_tiles())
 
 
-def test_edited_tiles_alone_are_hashed_again_and_the_read_is_right(sealed, small_tiles, slow_way):  # type: ignore[no-untyped-def]
+def _a_kept_tile_edited(sealed, small_tiles) -> list[tuple[int, bytes]]:  # type: ignore[no-untyped-def]
+    """Tile 3's kept hash zeroed (the tiles kept first); what a read must give."""
     app = small_tiles()
     expected = _per_record(app)
     latest = sealed.sealer.latest()
@@ -173,6 +174,11 @@ def test_edited_tiles_alone_are_hashed_again_and_the_read_is_right(sealed, small
     _execute(
         sealed, f"UPDATE {TILES_TABLE} SET hash = ? WHERE tile_bits = 2 AND tile = 3", (bytes(32),)
     )
+    return expected
+
+
+def test_edited_tiles_alone_are_hashed_again_and_the_read_is_right(sealed, small_tiles, slow_way):  # type: ignore[no-untyped-def]
+    expected = _a_kept_tile_edited(sealed, small_tiles)
     assert _read(small_tiles()) == expected
     assert slow_way == []
 
@@ -183,13 +189,7 @@ def test_edited_tiles_in_a_store_that_refuses_to_change_them_are_hashed_again_in
     """A reader that cannot rewrite the tiles it keeps (a store gone read-only, a user allowed
     to read only): tiles that do not give the signed root are hashed again from the leaves all
     the same, and the read is right — the cache is not forgotten, nor written."""
-    app = small_tiles()
-    expected = _per_record(app)
-    latest = sealed.sealer.latest()
-    app.proof_tiles.tree(latest.size, latest.root)  # kept
-    _execute(
-        sealed, f"UPDATE {TILES_TABLE} SET hash = ? WHERE tile_bits = 2 AND tile = 3", (bytes(32),)
-    )
+    expected = _a_kept_tile_edited(sealed, small_tiles)
     if is_postgres(sealed.recorder):
         _execute(
             sealed,
@@ -210,6 +210,7 @@ def test_edited_tiles_in_a_store_that_refuses_to_change_them_are_hashed_again_in
             )
     assert _read(small_tiles()) == expected
     assert slow_way == []
+    latest = sealed.sealer.latest()
     tree = small_tiles().proof_tiles.tree(latest.size, latest.root)
     assert tree.tile_hash(3) != bytes(32)  # (the kept one, still there, was not used)
 
