@@ -36,6 +36,7 @@ STORE_WAIT = 1
 APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
 # An explicit topic: "ledger.storage:..." would resolve through the aggregate kind "ledger".
 POSTGRES_RECORDER_TOPIC = "drawledger:postgres-event-recorder"
+_SCHEMA_LOCK = 0x6472_6177_7363_6865  # "drawsche": the store's schema made (advisory lock)
 
 
 # How many times a new pool's first connection is waited for (STORE_WAIT each).
@@ -115,6 +116,19 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *args: Any, **kwargs: Any) -> None:
         patient_connections(datastore)  # before its first use: the library's own __init__
         super().__init__(datastore, *args, **kwargs)
+
+    def create_table(self) -> None:
+        """The library's types, tables and functions, made by one process at a time: two
+        making them at once (two workers starting, a command run beside a starting worker)
+        could have PostgreSQL refuse one's ``CREATE OR REPLACE FUNCTION`` ("tuple concurrently
+        updated", seen in CI). A session-level advisory lock, on a connection of its own, is
+        held around them."""
+        with self.datastore.get_connection() as conn:  # (autocommit: the lock is the session's)
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
 
     # The library's own insert_events is retried (10 tries, 0.2 s apart) when the store is
     # briefly unreachable or every pooled connection busy past STORE_WAIT; so is this one: an
