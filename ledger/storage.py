@@ -118,17 +118,10 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, *args, **kwargs)
 
     def create_table(self) -> None:
-        """The library's types, tables and functions, made by one process at a time: two
-        making them at once (two workers starting, a command run beside a starting worker)
-        could have PostgreSQL refuse one's ``CREATE OR REPLACE FUNCTION`` ("tuple concurrently
-        updated", seen in CI). A session-level advisory lock, on a connection of its own, is
-        held around them."""
-        with self.datastore.get_connection() as conn:  # (autocommit: the lock is the session's)
-            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
-            try:
-                super().create_table()
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+        """The library's types, tables and functions, made by one process at a time
+        (``schema_made_alone``)."""
+        with schema_made_alone(self):
+            super().create_table()
 
     # The library's own insert_events is retried (10 tries, 0.2 s apart) when the store is
     # briefly unreachable or every pooled connection busy past STORE_WAIT; so is this one: an
@@ -285,9 +278,28 @@ def _text_of(stored: str) -> str:
     return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
 
 
+@contextmanager
+def schema_made_alone(recorder: Any) -> Iterator[None]:
+    """PostgreSQL: the block (making types, tables, functions or triggers) run by one process at
+    a time, under a session-level advisory lock held on a connection of its own. Two processes
+    making them at once (two workers starting, a command run beside a starting worker) could
+    have PostgreSQL refuse one (``CREATE OR REPLACE FUNCTION``: "tuple concurrently updated";
+    ``CREATE TABLE IF NOT EXISTS``: a duplicate type; seen in CI). SQLite: the block as it is
+    (its writers take turns on the file)."""
+    if not is_postgres(recorder):
+        yield
+        return
+    with recorder.datastore.get_connection() as conn:  # (autocommit: the lock is the session's)
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:
     """Create triggers that refuse UPDATE and DELETE on each table (idempotent)."""
-    with recorder.datastore.transaction(commit=True) as cursor:
+    with schema_made_alone(recorder), recorder.datastore.transaction(commit=True) as cursor:
         if is_postgres(recorder):
             cursor.execute(
                 "CREATE OR REPLACE FUNCTION drawledger_append_only() RETURNS trigger "

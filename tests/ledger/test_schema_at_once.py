@@ -1,22 +1,29 @@
 """Processes starting at once on one PostgreSQL store (two workers, a command beside a starting
-worker) each make the library's types, tables and functions: one at a time
-(``PostgresEventRecorder.create_table``'s advisory lock), so none is refused."""
+worker) each make the library's types, tables and functions, the append-only triggers and the
+sealer's tables: one at a time (``storage.schema_made_alone``'s advisory lock), so none is
+refused."""
 
 from __future__ import annotations
 
 import threading
 
+import pytest
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from ledger.storage import persistence_env
+from ledger.sealer import Sealer
+from ledger.storage import install_append_only_guards, persistence_env
+from verify.keys import SignerKey
 
 from ..api.test_cli_registry import _database_url
 
 STARTS = 8
+ROUNDS = 4
 
 
-def test_recorders_made_at_once_on_an_empty_store_all_start(fresh_pg_env):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_ledgers_opened_at_once_on_an_empty_store_all_start(fresh_pg_env, round_):  # type: ignore[no-untyped-def]
+    """(Rounds: the race is not certain to show in one, each on an emptied store.)"""
     env = persistence_env(_database_url(fresh_pg_env))
     barrier = threading.Barrier(STARTS)
     errors: list[BaseException] = []
@@ -27,7 +34,9 @@ def test_recorders_made_at_once_on_an_empty_store_all_start(fresh_pg_env):  # ty
         factories.append(factory)
         barrier.wait()
         try:
-            factory.application_recorder()  # (makes the types, tables and functions)
+            recorder = factory.application_recorder()  # (its types, tables and functions)
+            install_append_only_guards(recorder, [recorder.events_table_name])
+            Sealer(recorder, SignerKey.generate("drawledger.test/ledger"), "drawledger.test")
         except BaseException as e:
             errors.append(e)
 
