@@ -35,7 +35,7 @@ from verify.note import Checkpoint, Note, parse_note, sign_note, verify_note
 
 from .errors import BadInput, Conflict, Forbidden, LedgerError, NotFound
 from .sequenced import Sequenced
-from .storage import for_driver, install_append_only_guards, is_postgres, schema_made_alone
+from .storage import for_driver, install_append_only_guards, is_postgres, schema_transaction
 
 LEAVES_TABLE = "seal_leaves"
 CHECKPOINTS_TABLE = "seal_checkpoints"
@@ -89,10 +89,7 @@ class Sealer:
 
     def _create_tables(self) -> None:
         blob = "BYTEA" if self._pg else "BLOB"
-        with (
-            schema_made_alone(self.recorder),
-            self.recorder.datastore.transaction(commit=True) as c,
-        ):
+        with schema_transaction(self.recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} ("
                 "leaf_index BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE, "

@@ -36,7 +36,7 @@ STORE_WAIT = 1
 APPEND_ONLY_MESSAGE = "drawledger: the table is append-only"
 # An explicit topic: "ledger.storage:..." would resolve through the aggregate kind "ledger".
 POSTGRES_RECORDER_TOPIC = "drawledger:postgres-event-recorder"
-_SCHEMA_LOCK = 0x6472_6177_7363_6865  # "drawsche": the store's schema made (advisory lock)
+SCHEMA_LOCK = 0x6472_6177_7363_6865  # "drawsche": the store's schema made (advisory lock)
 
 
 # How many times a new pool's first connection is waited for (STORE_WAIT each).
@@ -290,16 +290,23 @@ def schema_made_alone(recorder: Any) -> Iterator[None]:
         yield
         return
     with recorder.datastore.get_connection() as conn:  # (autocommit: the lock is the session's)
-        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+@contextmanager
+def schema_transaction(recorder: Any) -> Iterator[Any]:
+    """A transaction that makes types, tables or triggers (``schema_made_alone``): its cursor."""
+    with schema_made_alone(recorder), recorder.datastore.transaction(commit=True) as cursor:
+        yield cursor
 
 
 def install_append_only_guards(recorder: Any, tables: list[str]) -> None:
     """Create triggers that refuse UPDATE and DELETE on each table (idempotent)."""
-    with schema_made_alone(recorder), recorder.datastore.transaction(commit=True) as cursor:
+    with schema_transaction(recorder) as cursor:
         if is_postgres(recorder):
             cursor.execute(
                 "CREATE OR REPLACE FUNCTION drawledger_append_only() RETURNS trigger "

@@ -133,6 +133,7 @@ class ProjectionRunner:
         changed or whose tables are gone; drop the tables and tracking rows of projections no
         longer kept (``history.RETIRED``)."""
         with self.engine.begin() as conn:
+            tables.made_alone(conn)
             metadata.create_all(conn, tables=[tracking])
             known = {
                 row.name: row.schema_version
@@ -373,6 +374,7 @@ class ProjectionRunner:
 
     def _reset(self, names: list[str], *, indexes: bool = True) -> None:
         with self._lock, self.engine.begin() as conn:
+            tables.made_alone(conn)
             for name in names:
                 p = self._by_name[name]
                 with _freed_plainly(conn):  # (create_all drops the text index if it is there)

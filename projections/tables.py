@@ -27,12 +27,25 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from ledger.storage import SCHEMA_LOCK
+
 log = logging.getLogger(__name__)
 metadata = MetaData()
+
+
+def made_alone(conn: Connection) -> None:
+    """PostgreSQL: the rest of ``conn``'s transaction (read-model tables made or dropped) run
+    by one process at a time, under a transaction-level advisory lock (the ledger's schema
+    lock: ``ledger.storage.schema_made_alone``). Workers starting at once made the same tables
+    at once, and PostgreSQL refused all but one (a duplicate type)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
+
 
 # A text column whose values a projection may give as the text's UTF-8 bytes (the trail's
 # payloads, cut out of their records: ``history.kept_payload``): the writer stores them as text

@@ -5,8 +5,6 @@ refused."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -16,6 +14,7 @@ from ledger.storage import install_append_only_guards, persistence_env
 from verify.keys import SignerKey
 
 from ..api.test_cli_registry import _database_url
+from ..at_once import at_once
 
 STARTS = 8
 ROUNDS = 4
@@ -25,27 +24,16 @@ ROUNDS = 4
 def test_ledgers_opened_at_once_on_an_empty_store_all_start(fresh_pg_env, round_):  # type: ignore[no-untyped-def]
     """(Rounds: the race is not certain to show in one, each on an emptied store.)"""
     env = persistence_env(_database_url(fresh_pg_env))
-    barrier = threading.Barrier(STARTS)
-    errors: list[BaseException] = []
-    factories = []
+    factories = [
+        InfrastructureFactory.construct(Environment("Starting", env)) for _ in range(STARTS)
+    ]
 
-    def start() -> None:
-        factory = InfrastructureFactory.construct(Environment("Starting", env))
-        factories.append(factory)
-        barrier.wait()
-        try:
-            recorder = factory.application_recorder()  # (its types, tables and functions)
-            install_append_only_guards(recorder, [recorder.events_table_name])
-            Sealer(recorder, SignerKey.generate("drawledger.test/ledger"), "drawledger.test")
-        except BaseException as e:
-            errors.append(e)
+    def start(n: int) -> None:
+        recorder = factories[n].application_recorder()  # (its types, tables and functions)
+        install_append_only_guards(recorder, [recorder.events_table_name])
+        Sealer(recorder, SignerKey.generate("drawledger.test/ledger"), "drawledger.test")
 
-    threads = [threading.Thread(target=start) for _ in range(STARTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = at_once(STARTS, start)
     for factory in factories:
         factory.close()
     assert errors == []
-    assert len(factories) == STARTS
