@@ -26,7 +26,7 @@ from typing import Any
 from verify.merkle import Levels
 
 from .sealer import LEAVES_TABLE, Sealer, SealError
-from .storage import for_driver, is_postgres
+from .storage import for_driver, is_postgres, schema_transaction
 
 TABLE = "seal_tiles"
 TILE_BITS = 8  # 256 leaves a tile: a proof reads 256 leaf hashes and hashes 255 nodes
@@ -43,7 +43,7 @@ class ProofTiles:
         self.recorder: Any = sealer.recorder  # the SQLite or PostgreSQL recorder: its datastore
         self._pg = is_postgres(self.recorder)
         blob = "BYTEA" if self._pg else "BLOB"
-        with self.recorder.datastore.transaction(commit=True) as c:
+        with schema_transaction(self.recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (tile_bits INTEGER NOT NULL, "
                 f"tile BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (tile_bits, tile))"

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import NotFound, TamperedEvent
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, schema_transaction
 
 TABLE = "draw_nonces"
 _LABEL = "drawledger/draw-nonce-key/v1"
@@ -33,7 +33,7 @@ class NonceVault:
         self._aead = AESGCM(app.signer.derive_secret(_LABEL))
         self._pg = is_postgres(app.recorder)
         self._datastore: Any = app.recorder.datastore
-        with self._datastore.transaction(commit=True) as c:
+        with schema_transaction(app.recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (draw TEXT PRIMARY KEY, nonce TEXT NOT NULL)"
             )

@@ -36,7 +36,7 @@ from verify.draws import roster_digest
 from verify.registry_state import RegistryState
 
 from ..application import LedgerApp
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, schema_transaction
 
 TABLE = "frozen_population_table"
 LEGACY_TABLE = "frozen_population"  # the rows as JSON, kept before the table's bytes were
@@ -131,7 +131,7 @@ class FrozenPopulations:
         self.recorder = recorder
         self._pg = is_postgres(app.recorder)
         blob = "BYTEA" if self._pg else "BLOB"
-        with recorder.datastore.transaction(commit=True) as c:
+        with schema_transaction(recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (draw TEXT PRIMARY KEY, body {blob} NOT NULL, "
                 f"rosters {blob} NOT NULL)"

@@ -56,7 +56,7 @@ from uuid import UUID
 from verify.merkle import leaf_hash
 
 from ..application import LedgerApp
-from ..storage import for_driver, is_postgres, stored_id
+from ..storage import for_driver, is_postgres, schema_transaction, stored_id
 from . import cells
 from .cells import Layouts
 
@@ -134,7 +134,7 @@ class ImportDigests:
         # rows live in the primary key's tree); the index by entry and version finds a changed
         # entry's older rows (``forget_superseded``).
         layout = "" if self._pg else " WITHOUT ROWID"
-        with datastore.transaction(commit=True) as c:
+        with schema_transaction(app.recorder) as c:
             for old in OLD_TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {old}")
             c.execute(

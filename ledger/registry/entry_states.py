@@ -53,7 +53,7 @@ from verify.merkle import leaf_hash
 
 from ..application import LedgerApp
 from ..mapper import format_time, parse_time
-from ..storage import for_driver, is_postgres, stored_id
+from ..storage import for_driver, is_postgres, schema_transaction, stored_id
 from ..transactions import held
 
 TABLE = "entry_states"
@@ -133,7 +133,7 @@ class EntryStates:
         # The entry's id in the events table's own form (SQLite: its hex text; PostgreSQL: its
         # id type), so that a read joins the table to the entry's records directly.
         entry = getattr(datastore, "originator_id_type", "uuid").upper() if self._pg else "TEXT"
-        with datastore.transaction(commit=True) as c:
+        with schema_transaction(app.recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (entry {entry} PRIMARY KEY, "
                 f"version INTEGER NOT NULL, leaf_hash {binary} NOT NULL, "

@@ -22,7 +22,7 @@ from typing import Any
 from verify.commitment import commit
 
 from ..errors import NotFound
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, schema_transaction
 
 TABLE = "personal_data"
 
@@ -37,7 +37,7 @@ class PersonalData:
         # A keyed hash gives the same reference for the same person without revealing them; its
         # key is the ledger's for life (``ledger/person_refs.py``), not the signing key in use.
         self._ref_key = ref_key
-        with recorder.datastore.transaction(commit=True) as c:
+        with schema_transaction(recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (ref TEXT PRIMARY KEY, data TEXT NOT NULL, "
                 "salt TEXT NOT NULL)"

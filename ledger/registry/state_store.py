@@ -33,7 +33,7 @@ from verify.merkle import leaf_hash
 from verify.registry_state import InspectorState, RegistryState, TargetState, codes
 
 from ..application import LedgerApp
-from ..storage import for_driver, is_postgres
+from ..storage import for_driver, is_postgres, schema_transaction
 
 TABLE = "registry_state"
 KEEP = 3  # rows kept: a draw frozen before the newest can still start from an older one
@@ -134,7 +134,7 @@ class StateStore:
         self._pg = is_postgres(app.recorder)
         self.refused: str | None = None  # why the last load ignored a stored state
         blob = "BYTEA" if self._pg else "BLOB"
-        with recorder.datastore.transaction(commit=True) as c:
+        with schema_transaction(recorder) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (last_id BIGINT PRIMARY KEY, "
                 f"position BIGINT NOT NULL, leaf_hash {blob} NOT NULL, digest {blob} NOT NULL, "
