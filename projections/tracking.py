@@ -39,7 +39,7 @@ from ledger.mapper import format_time
 from .bulk_writing import index_builds
 from .event_view import EventView
 from .tables import GIVEN_AS_UTF8
-from .write_behind import Statements, WriteBehind, insert_statements, placeholder
+from .write_behind import Statements, WriteBehind, insert_of, insert_statements
 
 _INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
@@ -421,11 +421,7 @@ class Writer:
                 for sql, values in rows:
                     cursor.execute(sql, values)
             else:
-                columns = [c.name for c in table.columns]
-                marks = ", ".join(placeholder(c) for c in table.columns)
-                cursor.executemany(
-                    f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
-                )
+                cursor.executemany(insert_of(table, (), 1), rows)
             if follow:
                 follow[1](cursor, before)
         finally:

@@ -182,7 +182,7 @@ def insert_statements(table: Table, rows: list[tuple[Any, ...]]) -> Statements:
         for i in reversed(unset):  # each its column's values taken out, the last first
             del values[i::left]
             left -= 1
-        statements.append((_insert_of(table, unset, len(part)), values))
+        statements.append((insert_of(table, unset, len(part)), values))
     return statements
 
 
@@ -209,7 +209,7 @@ def _omissible(table: Table) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _insert_of(table: Table, unset: tuple[int, ...], count: int) -> str:
+def insert_of(table: Table, unset: tuple[int, ...], count: int) -> str:
     """``INSERT INTO t (columns) VALUES (?, …), …`` of ``count`` rows, without the columns at
     the places ``unset``."""
     columns = [c for i, c in enumerate(table.columns) if i not in unset]
