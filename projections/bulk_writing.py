@@ -114,7 +114,7 @@ def index_builds(conn: Connection) -> Iterator[None]:
     and threads given back after. ``CREATE INDEX`` sorts its table's keys in runs as large as
     the cache: a run of 256 MiB, sorted in one piece in memory, took the 37 index builds at the
     end of a rebuild at a million targets 10.6–12.1 s; runs of 8 MiB, sorted by two helper
-    threads beside the scan and written to temporary files, 6.8–7.4 s (docs/PERFORMANCE.md,
+    threads beside the scan and written to temporary files, 6.2–7.4 s (docs/PERFORMANCE.md,
     session 24). The helpers are not used with temporary files in memory (``temp_store``)."""
     if conn.dialect.name != "sqlite":
         yield
