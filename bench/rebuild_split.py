@@ -97,14 +97,14 @@ class Split:
         return run
 
     def inserts(self, f: Callable[..., Any]) -> Callable[..., Any]:
-        def run(writer: Any, table: Any, rows: list[Any]) -> Any:
-            from projections.write_behind import Statements
+        def run(conn: Any, table: Any, rows: list[Any], *rest: Any) -> Any:
+            from projections.multirow_inserts import Statements
 
             if isinstance(rows, Statements):  # (the writer thread's) rows laid out as values
                 self.rows[table.name] += sum(len(v) for _, v in rows) // len(table.columns)
             else:
                 self.rows[table.name] += len(rows)
-            return self.timed(f"insert {table.name}", f)(writer, table, rows)
+            return self.timed(f"insert {table.name}", f)(conn, table, rows, *rest)
 
         return run
 
@@ -112,13 +112,13 @@ class Split:
 @contextlib.contextmanager
 def _patched(split: Split) -> Iterator[None]:
     """The runner's steps wrapped in ``split``'s timers, for the block only."""
-    from projections import batches, runner, text_runs, tracking
+    from projections import batch_steps, runner, text_runs, tracking
     from projections.tracking import Projection
     from projections.trail import TrailProjection
 
     run = runner.ProjectionRunner
     targets_name = runner.tables.targets.name
-    last, since = batches.TEXT_BY_RUNS[targets_name]
+    last, since = batch_steps.TEXT_BY_RUNS[targets_name]
     places: list[tuple[Any, str, Any]] = [
         (run, "_read", split.timed("read", run._read)),
         (run, "_apply", split.timed("batches", run._apply)),
@@ -132,20 +132,19 @@ def _patched(split: Split) -> Iterator[None]:
         (text_runs, "text_by_runs", split.timed("text trigger", text_runs.text_by_runs)),
         (text_runs, "keep_text_by_rows", split.timed("text trigger", text_runs.keep_text_by_rows)),
     ]  # fmt: skip
+    for module in (tracking, batch_steps):  # (the live path's and the writers' bulk inserts)
+        for name in ("insert_rows", "copy_rows"):
+            places.append((module, name, split.inserts(getattr(module, name))))
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in places]
-    bulk = dict(tracking._BULK)
     try:
         for owner, name, wrapped in places:
             setattr(owner, name, wrapped)
-        for dialect, f in bulk.items():
-            tracking._BULK[dialect] = split.inserts(f)
-        batches.TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
+        batch_steps.TEXT_BY_RUNS[targets_name] = (last, split.timed("text index", since))
         yield
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
-        tracking._BULK.update(bulk)
-        batches.TEXT_BY_RUNS[targets_name] = (last, since)
+        batch_steps.TEXT_BY_RUNS[targets_name] = (last, since)
 
 
 def measure(

@@ -5,8 +5,9 @@
 2. the batch's events given to each projection that had not processed them yet.
 
 ``apply`` does it on a connection of the runner's thread; ``apply_behind`` hands the same steps
-to a rebuild's writer thread (``write_behind.py``): the claim and BEGIN as its first job, the
-rows as the flushes', and the commit as its last, while the runner's thread goes on.
+(``batch_steps.py``) to a rebuild's writer thread or process (``write_behind.py``,
+``write_aside.py``): the claim and BEGIN first, the rows as the flushes', and the commit last,
+while the runner's thread goes on.
 ``unindexed``: a rebuild's tables whose unique indexes are not built yet (``Writer.unindexed``).
 With ``by_runs`` (a rebuild on SQLite) the targets' text index is filled a run of inserts at a
 time (``text_runs.py``): its trigger dropped and made again inside the transaction (SQLite's DDL
@@ -20,24 +21,17 @@ from collections.abc import Iterable
 from itertools import compress
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Engine
 
-from . import tables, text_runs
-from .tables import tracking
-from .tracking import AfterInserts, Hashes, Projection, Writer
+from . import text_runs
+from .batch_steps import TEXT_BY_RUNS, PositionMoved, claim
+from .tracking import Hashes, Projection, Writer
 from .write_behind import WriteBehind
 
 # One event of a batch: its position, its domain event or view, its record's hashes.
 Read = tuple[int, Any, Hashes]
 
-# What a rebuild's writer does around a run of targets inserted (``text_runs.py``).
-TEXT_BY_RUNS: AfterInserts = {
-    tables.targets.name: (text_runs.last_target_rowid, text_runs.index_text_since)
-}
-
-
-class PositionMoved(Exception):
-    """Another runner committed the batch first: re-read the positions and go on."""
+__all__ = ["PositionMoved", "Read", "apply", "apply_behind"]
 
 
 def apply(
@@ -51,7 +45,7 @@ def apply(
 ) -> None:
     """The batch in one transaction of ``engine``, in this thread."""
     with engine.begin() as conn:
-        _claim(conn, positions, behind, end)
+        claim(conn, [(p.name, positions[p.name]) for p in behind], end)
         by_runs = by_runs and text_runs.text_by_runs(conn)
         after = TEXT_BY_RUNS if by_runs else None
         writer = Writer(conn, after_inserts=after, unindexed=unindexed)
@@ -61,41 +55,19 @@ def apply(
 
 
 def apply_behind(
-    thread: WriteBehind,
+    writer_of: WriteBehind,
     positions: dict[str, int],
     behind: list[Projection],
     events: list[Read],
     end: int,
     by_runs: bool,
-    unindexed: set[str] | None = None,
 ) -> None:
-    """The batch through the writer thread: returns once the handlers have run and their rows
-    are handed over. An error here or there: the batch is never committed."""
-    writer = Writer(None, behind=thread, unindexed=unindexed)
-
-    def start(conn: Connection) -> None:
-        _claim(conn, positions, behind, end)
-        if by_runs and text_runs.text_by_runs(conn):
-            writer.after_inserts = TEXT_BY_RUNS
-
-    def finish(conn: Connection) -> None:
-        if writer.after_inserts:
-            text_runs.keep_text_by_rows(conn)
-
-    thread.open_batch(start)
-    _handle(writer, positions, behind, events)
-    thread.close_batch(finish)
-
-
-def _claim(conn: Connection, positions: dict[str, int], behind: list[Projection], end: int) -> None:
-    for p in behind:
-        claimed = conn.execute(
-            update(tracking)
-            .where(tracking.c.name == p.name, tracking.c.position == positions[p.name])
-            .values(position=end)
-        ).rowcount
-        if claimed != 1:
-            raise PositionMoved
+    """The batch through a rebuild's writer (thread or process): returns once the handlers
+    have run and their steps are handed over. An error here or there: the batch is never
+    committed."""
+    writer_of.open_batch([(p.name, positions[p.name]) for p in behind], end, by_runs)
+    _handle(Writer(None, behind=writer_of), positions, behind, events)
+    writer_of.close_batch()
 
 
 def _handle(

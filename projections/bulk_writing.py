@@ -69,12 +69,14 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def bulk_writing(engine: Engine) -> Iterator[None]:
+def bulk_writing(engine: Engine) -> Iterator[str]:
     """The settings above on each SQLite connection ``engine`` gives out while the block runs,
     a file's journal in memory, and its mark left before and removed after the file was made
-    durable, in WAL again (also when the block, or the mark, fails)."""
+    durable, in WAL again (also when the block, or the mark, fails; not when a writer process
+    was lost, ``WriterLost``). Gives the journal the file is written with (``memory``, or
+    ``wal``: another process keeps it in WAL, or not SQLite)."""
     if engine.dialect.name != "sqlite":
-        yield
+        yield "wal"
         return
     path = sqlite_file(engine.url)
     path = path.resolve() if path is not None else None
@@ -82,14 +84,9 @@ def bulk_writing(engine: Engine) -> Iterator[None]:
 
     def taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if "before_bulk" not in record.info:
-            record.info["before_bulk"] = _pragmas(dbapi_connection, BULK)
-            if journal == "memory":  # this connection's journal too (not given back: the
-                # file's is WAL again at the end, which every connection then follows); refused
-                # if another process took the file back into WAL meanwhile (a service started
-                # during the rebuild): the rebuild then goes on in WAL, as session 19's did
-                with contextlib.suppress(sqlite3.OperationalError):
-                    dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
+            record.info["before_bulk"] = settle(dbapi_connection, journal)
 
+    lost: int | None = None
     try:  # (a mark that cannot be written: the file has its WAL back all the same)
         if path is not None:
             journal = _journal_in_memory(engine, path)
@@ -97,13 +94,46 @@ def bulk_writing(engine: Engine) -> Iterator[None]:
         if not event.contains(engine, "checkin", _given_back):
             event.listen(engine, "checkin", _given_back)
         event.listen(engine, "checkout", taken)
-        yield
+        yield journal or "wal"
+    except WriterLost as e:
+        lost = e.pid
+        raise
     finally:
         if event.contains(engine, "checkout", taken):
             event.remove(engine, "checkout", taken)
         if path is not None:
             JOURNAL_IN_MEMORY.discard(path)
-            _made_durable(path)
+            if lost is not None and journal == "memory":
+                _mark(path, journal, lost)  # left: the file is set aside when next opened
+            else:
+                _made_durable(path)
+
+
+class WriterLost(Exception):
+    """A rebuild's writer process ended without committing or refusing its batch (killed):
+    with its journal in memory, the file may hold part of a transaction. ``bulk_writing``
+    leaves the file's mark naming that process: the file is set aside when the read models are
+    next opened (``interrupted``), and built anew."""
+
+    def __init__(self, pid: int, detail: str) -> None:
+        super().__init__(
+            f"读取模型的写入进程（{pid}）意外停止：重建未完成，读取模型下次打开时将重新构建 "
+            f"(the rebuild's writer process ended: {detail})"
+        )
+        self.pid = pid
+
+
+def settle(dbapi_connection: Any, journal: str | None) -> dict[str, int]:
+    """A rebuild's settings (``BULK``) on a connection of the file; returns what they were.
+    With ``journal`` ``memory``, this connection's journal too (not given back: the file's is
+    WAL again at the end, which every connection then follows); refused if another process took
+    the file back into WAL meanwhile (a service started during the rebuild): the rebuild then
+    goes on in WAL, as session 19's did."""
+    before = _pragmas(dbapi_connection, BULK)
+    if journal == "memory":
+        with contextlib.suppress(sqlite3.OperationalError):
+            dbapi_connection.execute("PRAGMA journal_mode=MEMORY").fetchall()
+    return before
 
 
 @contextlib.contextmanager
@@ -189,10 +219,11 @@ def _journal_in_memory(engine: Engine, path: Path) -> str:
     return journal
 
 
-def _mark(path: Path, journal: str) -> None:
+def _mark(path: Path, journal: str, pid: int | None = None) -> None:
+    """The mark beside the file: the process rebuilding it (by default this one)."""
     mark = _mark_of(path)
     with open(mark, "w", encoding="utf-8") as f:
-        json.dump({"boot": _boot_id(), "pid": os.getpid(), "journal": journal}, f)
+        json.dump({"boot": _boot_id(), "pid": pid or os.getpid(), "journal": journal}, f)
         f.flush()
         os.fsync(f.fileno())
     _sync_directory(path.parent)

@@ -26,8 +26,9 @@ does not run by itself; the rebuild runs it in full every ``REBUILD_COLLECT_EVER
 (``_collector_paused``: its collections cost about as much as the handlers did at first, still
 ~5 % of a rebuild with its young generation raised). On SQLite a rebuild's batches are written
 by a writer thread (``write_behind.py``: SQLite's work on the second core; on PostgreSQL when
-``write_behind`` is set) while this thread reads, checks and handles the next batch; its
-transactions are the same, one a batch, in order.
+``write_behind`` is set), or, ``ASIDE_FROM`` events or more into a file, by a writer process
+(``write_aside.py``: the writer's binding under its own interpreter lock), while this thread
+reads, checks and handles the next batch; its transactions are the same, one a batch, in order.
 
 In embedded mode the runner is attached to ``LedgerApp.after_save``, so the read models are
 current when a command returns; a failure there is logged and kept in ``last_error`` (the
@@ -67,6 +68,7 @@ from .process_settings import WhileAnyRuns
 from .tables import metadata, tracking
 from .tracking import Projection, ProjectionError
 from .trail import TrailProjection
+from .write_aside import ASIDE_FROM, writer_for
 from .write_behind import WriteBehind, quick_switches
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ class ProjectionRunner:
     # only (on PostgreSQL it gained nothing on two cores shared with the server: PERFORMANCE.md,
     # session 18); True: on PostgreSQL too; False: in the runner's thread, as the live path.
     write_behind: bool | None = None
+    # Whether such a rebuild into an SQLite file writes through a process (``write_aside.py``).
+    write_aside: bool | None = None
 
     def __init__(
         self,
@@ -122,7 +126,7 @@ class ProjectionRunner:
         self._text_by_runs = False
         # A rebuild's tables whose unique indexes are not built yet (``Writer.unindexed``).
         self._unindexed: set[str] = set()
-        self._behind: WriteBehind | None = None  # a rebuild's writer thread, while it runs
+        self._behind: WriteBehind | None = None  # a rebuild's writer, while it runs
         self._attached = False
         self._set_up()
 
@@ -298,10 +302,8 @@ class ProjectionRunner:
 
     def _apply(self, positions: dict[str, int], events: list[Read], end: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < end]
-        if self._behind is not None:  # the same steps, as jobs of the writer thread
-            apply_behind(
-                self._behind, positions, behind, events, end, self._text_by_runs, self._unindexed
-            )
+        if self._behind is not None:  # the same steps, as jobs of the rebuild's writer
+            apply_behind(self._behind, positions, behind, events, end, self._text_by_runs)
         else:
             apply(self.engine, positions, behind, events, end, self._text_by_runs, self._unindexed)
 
@@ -337,9 +339,9 @@ class ProjectionRunner:
                 if any(index.unique for index in table.indexes)
             }
             batch, self.batch = self.batch, self.rebuild_batch
-            with bulk_writing(self.engine):
+            with bulk_writing(self.engine) as journal:
                 try:
-                    with _collector_paused(), self._written_behind():
+                    with _collector_paused(), self._written_behind(journal, self.head()):
                         return self.catch_up(progress=_collecting(progress), stop=stop)
                 finally:
                     self.batch, self._text_by_runs = batch, False
@@ -348,25 +350,27 @@ class ProjectionRunner:
                         _create_indexes(conn, [self._by_name[name] for name in chosen])
 
     @contextlib.contextmanager
-    def _written_behind(self) -> Iterator[None]:
-        """A rebuild's batches written by a writer thread (SQLite), stopped at the end: its
-        last batch committed, or an error of its raised here."""
+    def _written_behind(self, journal: str, events: int) -> Iterator[None]:
+        """A rebuild's batches written by a writer thread (SQLite), or a process (``ASIDE_FROM``
+        events or more into a file), stopped at the end: its last batch committed, or raised."""
         dialect = self.engine.dialect.name
         wanted = dialect == "sqlite" if self.write_behind is None else self.write_behind
         if not wanted or dialect not in ("sqlite", "postgresql"):
             yield
             return
-        thread = self._behind = WriteBehind(self.engine)
+        aside = events >= ASIDE_FROM if self.write_aside is None else self.write_aside
+        writer = self._behind = writer_for(self.engine, self._unindexed, journal, aside)
         try:
             with quick_switches():
                 yield
         except BaseException:
-            self._behind = None
             with contextlib.suppress(Exception):  # the first error is the one raised
-                thread.stop()
+                writer.stop()
             raise
-        self._behind = None
-        thread.stop()
+        else:
+            writer.stop()
+        finally:
+            self._behind = None
 
     def reset(self, names: Iterable[str] | None = None) -> None:
         """Empty the named projections (all by default) and set their positions to 0."""

@@ -5,7 +5,7 @@ runner (``runner.py``) gives each handler a :class:`Writer` bound to the one tra
 also moves the projection's tracking position, so rows and position commit or roll back
 together: a crash never applies an event twice and never skips one.
 
-Handlers write (one that must read the read model reads through ``Writer.connection()``, which
+Handlers write (one that must read the read model reads through ``Writer.rows_of``, which
 sends what is held back first), so the writer may hold statements back
 and send each run of same-shaped statements on one table as a single ``executemany`` (inserts on
 PostgreSQL as one ``COPY``); order is kept per table, which is all that matters since the tables
@@ -14,43 +14,45 @@ its JSON values encoded as SQLAlchemy's JSON type encodes them (``encode_json``;
 payloads are their canonical text, ``history.kept_payload``): ``Writer.row``
 takes it so from the handler (a payload two projections store is encoded once), ``Writer.insert``
 makes it from a dict. The rows are sent on the driver's own cursor, as they are. In a rebuild
-the writer hands each flush to the batch's writer thread instead (``write_behind.py``), and
-``connection()`` waits for the thread to have written it.
+the writer hands each flush, as steps (``batch_steps.py``), to the rebuild's writer thread or
+process instead (``write_behind.py``, ``write_aside.py``), and ``rows_of`` waits for it to have
+written them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, ClassVar, NewType
 
-from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, func, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy import JSON, Connection, Table
 
 from ledger.aggregates import aggregate_kind
 from ledger.errors import LedgerError
 from ledger.mapper import format_time
 
-from .bulk_writing import index_builds
+from .batch_steps import (
+    INSERT,
+    AfterInserts,
+    BatchSteps,
+    Step,
+    copy_rows,
+    insert_rows,
+    keyed,
+    statement,
+)
 from .event_view import EventView
-from .tables import GIVEN_AS_UTF8
-from .write_behind import Statements, WriteBehind, insert_of, insert_statements
+from .write_behind import WriteBehind
 
-_INSERT = ("insert",)  # the shape of every insert (its table is the queue's)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "originator_topic")
 
 Handler = Callable[["Writer", Any, int], None]
 # A record's event digest (SHA-256 of its signed envelope) and leaf hash, as the reader made them.
 Hashes = tuple[bytes, bytes]
-_Statement = Insert | Update | Delete
-# SQLite: per table, what to note before a run of inserts and what to do after it with that
-# note, given the driver's cursor (``Writer.after_inserts``).
-AfterInserts = dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], None]]]
 
 
 class ProjectionError(LedgerError):
@@ -206,7 +208,7 @@ def _tuple_of(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
 
 
 class Writer:
-    """Buffers inserts, updates and deletes and sends them as few ``executemany`` as possible."""
+    """Buffers inserts, updates and deletes and sends them as few statements as possible."""
 
     def __init__(
         self,
@@ -216,10 +218,11 @@ class Writer:
         behind: WriteBehind | None = None,
         unindexed: set[str] | None = None,
     ) -> None:
-        # With ``behind`` (a rebuild), every flush is a job of that writer thread, on
-        # the connection of the batch it has open (``write_behind.py``); else on ``conn``.
+        # With ``behind`` (a rebuild), every flush is handed to that writer thread or process
+        # (``write_behind.py``, ``write_aside.py``) as steps (``batch_steps.py``); else done
+        # on ``conn``.
         if (conn is None) == (behind is None):
-            raise ValueError("a writer writes on a connection or through a writer thread")
+            raise ValueError("a writer writes on a connection or through a rebuild's writer")
         self._conn = conn
         self.behind = behind
         # SQLite: per table, (what to note before a run of inserts, what to do after it with
@@ -232,9 +235,8 @@ class Writer:
         # of row by row in the random order of its ids. Shared by a rebuild's writers.
         self.unindexed = unindexed if unindexed is not None else set()
         self.flush_every = flush_every
-        self._queues: dict[str, list[tuple[tuple[Any, ...], _Statement, list[Any]]]] = {}
+        self._queues: dict[str, list[tuple[tuple[Any, ...], list[Any]]]] = {}
         self._buffered = 0
-        self._statements: dict[tuple[Any, ...], _Statement] = {}
         self._tables: dict[str, Table] = {}
 
     @property
@@ -250,21 +252,25 @@ class Writer:
     def connection(self, *reading: Table) -> Connection:
         """The connection, for a handler's read of the tables ``reading``: everything buffered
         sent first (through a writer thread: written), so the read sees every row handled
-        before it, and their unique indexes built (``unindexed``)."""
+        before it, and their unique indexes built (``unindexed``). Not through a writer
+        process: its reads are ``rows_of``."""
         self.flush()
         conn = self.conn
         for table in reading:
-            self._keyed(conn, table)
+            keyed(
+                conn, table, self.unindexed if self.behind is None else self.behind.steps.unindexed
+            )
         return conn
 
-    def _keyed(self, conn: Connection, table: Table) -> None:
-        """Build ``table``'s unique indexes if a rebuild has not yet (``unindexed``)."""
-        if table.name in self.unindexed:
-            with index_builds(conn):
-                for index in table.indexes:
-                    if index.unique:
-                        index.create(conn, checkfirst=True)
-            self.unindexed.discard(table.name)
+    def rows_of(
+        self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
+    ) -> list[tuple[Any, ...]]:
+        """The ``columns`` of ``table``'s rows whose ``key`` is one of ``keys``, everything
+        handled before written first (JSON values decoded)."""
+        self.flush()
+        if self.behind is not None:
+            return self.behind.rows_of(table, columns, key, keys)
+        return BatchSteps(self.unindexed).rows_of(self.conn, table, columns, key, keys)
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""
@@ -279,13 +285,13 @@ class Writer:
         """Insert a row given as a tuple of every column's value in the table's column order,
         a JSON column's value ``Encoded`` (``encode_json``)."""
         queue = self._queues.get(table.name)
-        if queue and queue[-1][0] is _INSERT:  # the common case: one more row of a run
-            queue[-1][2].append(values)
+        if queue and queue[-1][0] is INSERT:  # the common case: one more row of a run
+            queue[-1][1].append(values)
             self._buffered += 1
             if self._buffered >= self.flush_every:
                 self.flush()
         else:
-            self._add(table, _INSERT, table.insert, values)
+            self._add(table, INSERT, values)
 
     def update(
         self,
@@ -297,155 +303,57 @@ class Writer:
         """Set ``values`` on the row(s) whose columns equal ``key``; a column named in
         ``keep_first`` is set only while it is still empty (the first value stays)."""
         shape = ("update", table.name, tuple(key), tuple(values), keep_first)
-
-        def value(v: str) -> Any:
-            new = bindparam(f"v_{v}", type_=table.c[v].type)
-            return func.coalesce(table.c[v], new) if v in keep_first else new
-
-        def build() -> Update:
-            return (
-                update(table)
-                .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
-                .values({table.c[v]: value(v) for v in values})
-            )
-
         params = {f"k_{k}": v for k, v in key.items()} | {f"v_{k}": v for k, v in values.items()}
-        self._add(table, shape, build, params)
+        self._add(table, shape, params)
 
     def delete(self, table: Table, key: dict[str, Any]) -> None:
-        shape = ("delete", table.name, tuple(key))
+        self._add(table, ("delete", table.name, tuple(key)), {f"k_{k}": v for k, v in key.items()})
 
-        def build() -> Delete:
-            return delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
-
-        self._add(table, shape, build, {f"k_{k}": v for k, v in key.items()})
-
-    def _add(
-        self,
-        table: Table,
-        shape: tuple[Any, ...],
-        build: Callable[[], _Statement],
-        params: Any,
-    ) -> None:
+    def _add(self, table: Table, shape: tuple[Any, ...], params: Any) -> None:
         queue = self._queues.setdefault(table.name, [])
         self._tables[table.name] = table
         if queue and queue[-1][0] == shape:
-            queue[-1][2].append(params)
+            queue[-1][1].append(params)
         else:
-            statement = self._statements.get((table.name, *shape))
-            if statement is None:
-                statement = self._statements[(table.name, *shape)] = build()
-            queue.append((shape, statement, [params]))
+            queue.append((shape, [params]))
         self._buffered += 1
         if self._buffered >= self.flush_every:
             self.flush()
 
     def flush(self) -> None:
         """Send everything buffered, table by table, each table's statements in order
-        (through a writer thread: as its next job)."""
+        (through a rebuild's writer: as its next steps)."""
         if self.behind is not None:
             self._hand_over(self.behind)
             return
-        dialect = self.conn.dialect.name
+        conn = self.conn
+        dialect = conn.dialect.name
         for name, queue in self._queues.items():
             table = self._tables[name]
-            for shape, statement, params in queue:
-                if shape is not _INSERT:
-                    self._keyed(self.conn, table)
-                    self.conn.execute(statement, params)
-                    continue
-                bulk = _BULK.get(dialect) if len(params) > 1 or dialect == "sqlite" else None
-                if bulk is None:  # one row on PostgreSQL, or another database
-                    self.conn.execute(statement, _as_dicts(table, params))
-                    continue
-                try:
-                    bulk(self, table, params)
-                except Exception as e:
-                    # The driver's own error, raised as SQLAlchemy raises it on the other
-                    # paths: a unique row already there means rows ahead of their tracking
-                    # position, which the caller answers by rebuilding (``open_read_models``).
-                    if _integrity_error(e):
-                        raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
-                    raise
+            for shape, params in queue:
+                if shape is not INSERT:
+                    keyed(conn, table, self.unindexed)
+                    conn.execute(statement(table, shape), params)
+                elif dialect == "sqlite":
+                    insert_rows(conn, table, params, self.after_inserts)
+                elif dialect == "postgresql" and len(params) > 1:
+                    copy_rows(conn, table, params)
+                else:  # one row on PostgreSQL, or another database
+                    conn.execute(table.insert(), _as_dicts(table, params))
         self._queues.clear()
         self._buffered = 0
 
     def _hand_over(self, behind: WriteBehind) -> None:
-        """Everything buffered as one job of the writer thread. On SQLite each run of inserts
-        as a few multi-row statements, their values laid out here (``insert_statements``); on
-        PostgreSQL the thread COPYs the rows."""
-        sqlite = behind.engine.dialect.name == "sqlite"
-        steps: list[tuple[Table, Any, Any]] = []
+        """Everything buffered as steps of the rebuild's writer (which lays each run of
+        inserts out as it writes it: ``BatchSteps.write``)."""
+        steps: list[Step] = []
         for name, queue in self._queues.items():
             table = self._tables[name]
-            for shape, statement, params in queue:
-                if shape is not _INSERT:
-                    steps.append((table, statement, params))
-                else:
-                    rows = insert_statements(table, params) if sqlite else params
-                    steps.append((table, None, rows))
+            steps.extend((table, shape, params) for shape, params in queue)
         self._queues.clear()
         self._buffered = 0
         if steps:
-            behind.submit(lambda: self._send(steps))
-
-    def _send(self, steps: list[tuple[Table, Any, Any]]) -> None:
-        """In the writer thread: the statements ``_hand_over`` made, in order."""
-        assert self.behind is not None
-        conn = self.behind.conn
-        for table, statement, params in steps:
-            if statement is not None:
-                self._keyed(conn, table)
-                conn.execute(statement, params)
-                continue
-            try:
-                _BULK[conn.dialect.name](self, table, params)
-            except Exception as e:
-                if _integrity_error(e):  # as ``flush`` raises it
-                    raise IntegrityError(f"bulk insert into {table.name}", {}, e) from e
-                raise
-
-    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]] | Statements) -> None:
-        """SQLite: one ``executemany`` on the driver's cursor (through SQLAlchemy, building each
-        row's parameters cost more than the insert itself); the rows are the same as
-        ``conn.execute(table.insert(), rows)`` writes (a test compares them). Rows laid out
-        as multi-row statements (``insert_statements``): those."""
-        conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        follow = self.after_inserts.get(table.name)
-        try:
-            before = follow[0](cursor) if follow else None
-            if isinstance(rows, Statements):
-                for sql, values in rows:
-                    cursor.execute(sql, values)
-            else:
-                cursor.executemany(insert_of(table, (), 1), rows)
-            if follow:
-                follow[1](cursor, before)
-        finally:
-            cursor.close()
-
-    def _copy(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        """PostgreSQL: COPY the rows in (psycopg's executemany is a round per row)."""
-        names = ", ".join(c.name for c in table.columns)
-        conn = self.conn if self.behind is None else self.behind.conn  # (in the thread)
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        utf8 = [i for i, c in enumerate(table.columns) if c.info.get(GIVEN_AS_UTF8)]
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(_decoded(row, utf8) if utf8 else row)
-
-
-def _decoded(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
-    """The row with the UTF-8 bytes at ``places`` (``tables.GIVEN_AS_UTF8``) as texts."""
-    values = list(row)
-    for i in places:
-        if isinstance(values[i], bytes):
-            values[i] = values[i].decode("utf-8")
-    return tuple(values)
+            behind.write(steps)
 
 
 def _as_dicts(table: Table, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -460,23 +368,3 @@ def _as_dicts(table: Table, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]
         }
         for row in rows
     ]
-
-
-def _integrity_error(e: Exception) -> bool:
-    """A driver's unique or other integrity violation (sqlite3's or psycopg's)."""
-    import sqlite3
-
-    if isinstance(e, sqlite3.IntegrityError):
-        return True
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return False
-    return isinstance(e, psycopg.errors.IntegrityError)
-
-
-# A bulk insert per dialect: COPY on PostgreSQL, one executemany on SQLite.
-_BULK: dict[str, Callable[[Writer, Table, Any], None]] = {
-    "postgresql": Writer._copy,
-    "sqlite": Writer._insert_rows,
-}

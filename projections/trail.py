@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 
 from ledger.aggregates import aggregate_kind
 from ledger.catalogue import event_types
@@ -284,11 +284,10 @@ class TrailProjection(Projection):
 def _stored_links(w: Writer, records: list[str]) -> dict[str, list[Link]]:
     """What the table holds of these records' creation (``trail_records.links``), read through
     the writer (everything handled before written first), ``_LOOKUPS`` records a query."""
-    conn, columns, found = w.connection(t.trail_records), t.trail_records.c, {}
+    found = {}
     for start in range(0, len(records), _LOOKUPS):
         chunk = records[start : start + _LOOKUPS]
-        query = select(columns.id, columns.links).where(columns.id.in_(chunk))
-        for record, links in conn.execute(query):
+        for record, links in w.rows_of(t.trail_records, ("id", "links"), "id", chunk):
             found[record] = [(str(k), str(v)) for k, v in links]
     return found
 

@@ -8,20 +8,21 @@ on PostgreSQL only with ``write_behind`` set: it gained nothing measured there) 
 to one :class:`WriteBehind`:
 
 - ``open_batch`` (in the thread: a connection, BEGIN, the claim of the tracking positions);
-- the writer's flushes (``Writer.flush``), each one job: on SQLite a table's run of inserts as
-  a few multi-row INSERTs (``insert_statements``: thousands of rows each), so the thread takes
-  the interpreter's lock back once a statement, not once a row (``executemany`` steps each row
-  apart, and a thread waiting for the lock waits up to the switch interval for it); on
-  PostgreSQL a COPY, as without the thread;
+- the writer's flushes (``Writer.flush``), each one job of steps (``batch_steps.py``): on
+  SQLite a table's run of inserts as a few multi-row INSERTs (``multirow_inserts.py``:
+  thousands of rows each), so the thread takes the interpreter's lock back once a statement,
+  not once a row (``executemany`` steps each row apart, and a thread waiting for the lock waits
+  up to the switch interval for it); on PostgreSQL a COPY, as without the thread;
 - ``close_batch`` (what the batch does last, then COMMIT).
 
 Jobs run one after the other, in the order given: rows and tracking positions still commit
 together per batch, and the next batch's BEGIN follows the last one's COMMIT. The runner's
 thread goes on reading and handling the next batch meanwhile; it waits for the thread to be
-idle (``wait``) before anything reads the read database (``Writer.connection``) and at the end.
+idle (``wait``) before anything reads the read database (``Writer.rows_of``) and at the end.
 An error in the thread rolls its batch back, every job after it is skipped, and the next
 ``submit`` or ``wait`` raises it in the runner's thread: the read models stay at the last
-batch committed, as without the thread.
+batch committed, as without the thread. A long rebuild of an SQLite file writes through a
+process instead (``write_aside.py``: the same jobs, sent down a pipe).
 """
 
 from __future__ import annotations
@@ -29,29 +30,32 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable
-from functools import lru_cache
-from itertools import chain
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table
 
+from .batch_steps import BatchSteps, Step
 from .process_settings import WhileAnyRuns
-from .tables import GIVEN_AS_UTF8
 
 # While a rebuild's writer thread runs, the interpreter's switch interval (s): how long the
 # thread may wait for the lock the runner's thread holds when a statement returns (5 ms by
 # default, for each of the batch's few statements).
 SWITCH_INTERVAL = 0.0005
-# The values one statement may bind: SQLite's default limit since 3.32 (a build may allow more).
-VARIABLES = 32766
+# Jobs given and not begun, at most (~3 batches of a rebuild: a job is a flush of up to
+# ``Writer.flush_every`` rows): beyond, the runner's thread waits for the writer. A writer
+# slower than the reader (a slow disk) would otherwise hold more and more of the log's rows in
+# memory, up to the whole log's.
+PENDING = 32
 
 
 class WriteBehind:
-    """One writer thread running jobs (callables) in order on the batch's connection."""
+    """One writer thread doing a rebuild's batches (``batch_steps.py``) in order, jobs given by
+    the runner's thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, unindexed: set[str] | None = None) -> None:
         self.engine = engine
+        self.steps = BatchSteps(unindexed if unindexed is not None else set())
         self._conn: Connection | None = None
         self._jobs: list[Callable[[], None] | None] = []
         self._ready = threading.Condition()
@@ -68,22 +72,35 @@ class WriteBehind:
             raise RuntimeError("no batch is open in the writer thread")
         return self._conn
 
-    def open_batch(self, start: Callable[[Connection], None]) -> None:
-        """Begin a batch's transaction in the thread and run ``start`` in it first."""
+    def open_batch(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
+        """Begin a batch's transaction in the thread: the projections named moved from their
+        positions to ``end`` first (``BatchSteps.open``)."""
 
         def job() -> None:
             self._conn = self.engine.connect()
             self._conn.begin()
-            start(self._conn)
+            self.steps.open(self._conn, positions, end, by_runs)
 
         self.submit(job)
 
-    def close_batch(self, finish: Callable[[Connection], None]) -> None:
-        """Run ``finish`` last in the batch's transaction, then commit it."""
+    def write(self, steps: list[Step]) -> None:
+        """A writer's flush: its steps, in order, in the batch's transaction."""
+        self.submit(lambda: self.steps.write(self.conn, steps))
+
+    def rows_of(
+        self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
+    ) -> list[tuple[Any, ...]]:
+        """A handler's read of rows written before it (``BatchSteps.rows_of``), once every
+        job given is done."""
+        self.wait()
+        return self.steps.rows_of(self.conn, table, columns, key, keys)
+
+    def close_batch(self) -> None:
+        """What the batch does last (``BatchSteps.close``), then its commit."""
 
         def job() -> None:
             conn = self.conn
-            finish(conn)
+            self.steps.close(conn)
             conn.commit()
             conn.close()
             self._conn = None
@@ -91,8 +108,10 @@ class WriteBehind:
         self.submit(job)
 
     def submit(self, job: Callable[[], None]) -> None:
-        """Run ``job`` in the thread after those given before (raises a failed job's error)."""
+        """Run ``job`` in the thread after those given before (raises a failed job's error);
+        with ``PENDING`` jobs waiting already, once the thread has begun one of them."""
         with self._ready:
+            self._ready.wait_for(lambda: len(self._jobs) < PENDING or self._error is not None)
             self._raise()
             self._jobs.append(job)
             self._ready.notify_all()
@@ -127,6 +146,7 @@ class WriteBehind:
                 self._ready.notify_all()
                 self._ready.wait_for(lambda: bool(self._jobs))
                 job = self._jobs.pop(0)
+                self._ready.notify_all()  # (a ``submit`` waiting for room)
                 self._busy = job is not None
                 failed = self._error is not None
             if job is None:
@@ -158,68 +178,3 @@ def _switch_quickly() -> float:
 
 # The interpreter's switch interval at ``SWITCH_INTERVAL`` while any rebuild's writer runs.
 quick_switches = WhileAnyRuns(_switch_quickly, sys.setswitchinterval)
-
-
-class Statements(list[tuple[str, list[Any]]]):
-    """Statements and their values, in order (``insert_statements``)."""
-
-
-def insert_statements(table: Table, rows: list[tuple[Any, ...]]) -> Statements:
-    """The rows as few multi-row INSERTs as SQLite takes (at most ``VARIABLES`` values each):
-    (the statement, its values in order). The driver binds the very values ``executemany``
-    would, so the rows stored are the same; the writer thread binds a statement's values in
-    one call and SQLite inserts all its rows in one step without the interpreter's lock.
-    A column NULL in every row of a statement is left out of it (``_unset``): SQLite stores
-    NULL all the same, and the thread binds none of them."""
-    width = len(table.columns)
-    most = VARIABLES // width
-    statements = Statements()
-    for start in range(0, len(rows), most):
-        part = rows[start : start + most]
-        values = list(chain.from_iterable(part))
-        unset = _unset(table, values, len(part))
-        left = width
-        for i in reversed(unset):  # each its column's values taken out, the last first
-            del values[i::left]
-            left -= 1
-        statements.append((insert_of(table, unset, len(part)), values))
-    return statements
-
-
-def _unset(table: Table, values: list[Any], count: int) -> tuple[int, ...]:
-    """The places of the columns that may be left out of a statement of ``count`` rows laid
-    out in ``values``: NULL in every row, and NULL if left out (no default of the database's
-    own, not a key). Binding a NULL costs the thread more than a number or a text does (the
-    driver looks for an adapter of None first): three columns NULL in every act of the trail
-    cost ~0.6 µs a row."""
-    width = len(table.columns)
-    unset = tuple(
-        i for i in _omissible(table) if values[i] is None and values[i::width].count(None) == count
-    )
-    return unset if len(unset) < width else ()  # (a row of no column: every NULL bound)
-
-
-@lru_cache(maxsize=256)
-def _omissible(table: Table) -> tuple[int, ...]:
-    return tuple(
-        i
-        for i, c in enumerate(table.columns)
-        if c.nullable and c.server_default is None and not c.primary_key
-    )
-
-
-@lru_cache(maxsize=1024)
-def insert_of(table: Table, unset: tuple[int, ...], count: int) -> str:
-    """``INSERT INTO t (columns) VALUES (?, …), …`` of ``count`` rows, without the columns at
-    the places ``unset``."""
-    columns = [c for i, c in enumerate(table.columns) if i not in unset]
-    row = f"({', '.join(placeholder(c) for c in columns)})"
-    names = ", ".join(c.name for c in columns)
-    return f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row] * count)}"
-
-
-def placeholder(column: Column[Any]) -> str:
-    """A column's value in an INSERT on SQLite: ``?``, or ``CAST(? AS TEXT)`` for a column
-    whose values may be given as UTF-8 bytes (``tables.GIVEN_AS_UTF8``): SQLite reads a blob
-    cast to text as text in the file's encoding (UTF-8), and leaves a text as it is."""
-    return "CAST(? AS TEXT)" if column.info.get(GIVEN_AS_UTF8) else "?"

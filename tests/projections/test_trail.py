@@ -70,13 +70,13 @@ def test_records_no_longer_remembered_are_read_once_a_batch_with_the_same_rows(
     ledger, rm = demo_year
     followed = _trail(rm.engine)
     reads = []
-    connection = Writer.connection
+    rows_of = Writer.rows_of
 
     def counted(self, *reading):  # type: ignore[no-untyped-def]
         reads.append(1)
-        return connection(self, *reading)
+        return rows_of(self, *reading)
 
-    monkeypatch.setattr(Writer, "connection", counted)
+    monkeypatch.setattr(Writer, "rows_of", counted)
     monkeypatch.setattr(trail, "_CACHE", 5)
     batches = ProjectionRunner(ledger, rm.engine, batch=25)
     batches.rebuild(["trail"])

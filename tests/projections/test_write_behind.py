@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from projections import batches, write_behind
+from projections import batch_steps, multirow_inserts, write_behind
 from projections import tracking as tracking_module
-from projections.database import create_read_engine
+from projections.database import create_read_engine, sqlite_file
 from projections.runner import ProjectionRunner
 from projections.tables import tracking, trail_acts
 from projections.tracking import Writer, encode_json
@@ -44,13 +44,15 @@ def _written_in(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """The names of the threads that send the writers' bulk inserts from now on (SQLite's
     multi-row statements or executemany, PostgreSQL's COPY)."""
     threads: set[str] = set()
-    for dialect, real in list(tracking_module._BULK.items()):
+    for module in (tracking_module, batch_steps):
+        for name in ("insert_rows", "copy_rows"):
+            real = getattr(module, name)
 
-        def bulk(self: Writer, table: Table, rows: Any, real: Any = real) -> None:
-            threads.add(threading.current_thread().name)
-            real(self, table, rows)
+            def bulk(*args: Any, real: Any = real) -> None:
+                threads.add(threading.current_thread().name)
+                real(*args)
 
-        monkeypatch.setitem(tracking_module._BULK, dialect, bulk)
+            monkeypatch.setattr(module, name, bulk)
     return threads
 
 
@@ -87,13 +89,13 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     assert dump(rm.engine) == followed
     threads.clear()
     switches: list[float] = []
-    real_send = Writer._send
+    real_write = batch_steps.BatchSteps.write
 
-    def send(self, steps):  # type: ignore[no-untyped-def]
+    def write(self, conn, steps):  # type: ignore[no-untyped-def]
         switches.append(sys.getswitchinterval())
-        real_send(self, steps)
+        real_write(self, conn, steps)
 
-    monkeypatch.setattr(Writer, "_send", send)
+    monkeypatch.setattr(batch_steps.BatchSteps, "write", write)
     rm.runner.rebuild()  # the default: a few large batches
     assert threads == {_THREAD}
     assert dump(rm.engine) == followed
@@ -161,6 +163,16 @@ def _engines(tmp_path: Any) -> tuple[Engine, Engine]:
     return engines[0], engines[1]
 
 
+def written_plainly(engine: Engine, batches: list[list[tuple[Any, ...]]]) -> None:
+    """Each list of rows a transaction of the runner's own thread (no writer thread)."""
+    for rows in batches:
+        with engine.begin() as conn:
+            writer = Writer(conn)
+            for row in rows:
+                writer.row(awkward, row)
+            writer.flush()
+
+
 def _write_behind(
     engine: Engine, batches: list[list[tuple[Any, ...]]], table: Table = awkward
 ) -> None:
@@ -169,12 +181,12 @@ def _write_behind(
     try:
         for rows in batches:
             writer = Writer(None, flush_every=1 << 20, behind=thread)  # runs unbroken
-            thread.open_batch(lambda conn: None)
+            thread.open_batch((), 0, False)
             writer.flush()  # nothing buffered: no job
             for row in rows:
                 writer.row(table, row)
             writer.flush()
-            thread.close_batch(lambda conn: None)
+            thread.close_batch()
     finally:
         thread.stop()
 
@@ -184,19 +196,14 @@ def test_awkward_values_are_stored_through_the_writer_thread_as_executemany_stor
 ):
     """NULLs, quotes and backslashes, astral characters, a NUL inside a text, 64-bit limits,
     JSON columns, booleans; an empty batch; a run longer than one statement takes."""
-    per_statement = write_behind.VARIABLES // len(awkward.columns)
+    per_statement = multirow_inserts.VARIABLES // len(awkward.columns)
     batches = [_awkward_rows(40), [], _awkward_rows(40 + 2 * per_statement + 17)[40:]]
-    statements = write_behind.insert_statements(awkward, batches[2])
+    statements = multirow_inserts.insert_statements(awkward, batches[2])
     assert len(statements) == 3
     assert ["later" in sql for sql, _ in statements] == [False, False, True]
     assert all("fallback" in sql for sql, _ in statements)  # (left out: its default)
     plain, behind = _engines(tmp_path)
-    for rows in batches:
-        with plain.begin() as conn:
-            writer = Writer(conn)
-            for row in rows:
-                writer.row(awkward, row)
-            writer.flush()
+    written_plainly(plain, batches)
     _write_behind(behind, batches)
     expected = _stored(plain)
     assert len(expected) == 40 + 2 * per_statement + 17
@@ -234,16 +241,21 @@ def test_an_integer_beyond_64_bits_is_refused_through_the_writer_thread_as_witho
     assert _stored(behind) == _stored(plain) == []
 
 
-def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
-    world, read_models, ledger, monkeypatch, switch_interval
+@pytest.mark.parametrize("aside", [False, True], ids=["thread", "process"])
+def test_an_error_in_the_rebuilds_writer_fails_the_rebuild_at_the_last_good_batch(
+    world, read_models, ledger, monkeypatch, switch_interval, aside
 ):
-    """A row the database refuses (a duplicate key) in the third batch: the rebuild raises it,
-    the first two batches are committed with their positions and nothing of the third; the
-    thread is gone; a second rebuild ends with the rows the commands left."""
+    """A row the database refuses (a duplicate key) in the third batch, written by the writer
+    thread or process (``write_aside.py``): the rebuild raises it, the first two batches are
+    committed with their positions and nothing of the third; the writer is gone; a second
+    rebuild ends with the rows the commands left."""
+    if aside and sqlite_file(read_models.engine.url) is None:
+        pytest.skip("a writer process writes an SQLite file")
     change_things(world)
     ledger.seal()
     followed = dump(read_models.engine)
     runner = _threaded(ProjectionRunner(ledger, read_models.engine, batch=7))
+    runner.write_aside = aside
     trail = next(p for p in runner.projections if p.name == "trail")
     real = trail.process
     failed_at: list[int] = []
@@ -255,7 +267,7 @@ def test_an_error_in_the_writer_thread_fails_the_rebuild_at_the_last_good_batch(
         real(writer, event, position, hashes)
 
     monkeypatch.setattr(trail, "process", process)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError, match="(?i)unique|duplicate"):
         runner.rebuild()
     assert sys.getswitchinterval() == switch_interval
     positions = runner.positions()
@@ -274,13 +286,13 @@ def test_a_handlers_read_sees_every_row_handled_before_it_in_the_batch(
     """The writer thread slowed down: a handler's read of the read database
     (``Writer.connection``) still finds the rows handled just before it, written first."""
     change_things(world)
-    real_send = Writer._send
+    real_write = batch_steps.BatchSteps.write
 
-    def slow_send(self, steps):  # type: ignore[no-untyped-def]
+    def slow_write(self, conn, steps):  # type: ignore[no-untyped-def]
         time.sleep(0.02)
-        real_send(self, steps)
+        real_write(self, conn, steps)
 
-    monkeypatch.setattr(Writer, "_send", slow_send)
+    monkeypatch.setattr(batch_steps.BatchSteps, "write", slow_write)
     runner = _threaded(ProjectionRunner(ledger, read_models.engine, batch=7))
     trail = next(p for p in runner.projections if p.name == "trail")
     real = trail.process
@@ -305,15 +317,15 @@ def test_a_claim_refused_in_the_writer_thread_is_answered_as_without_it(
     change_things(world)
     ledger.seal()
     followed = dump(read_models.engine)
-    real, claims = batches._claim, []
+    real, claims = batch_steps.claim, []
 
-    def claim(conn, positions, behind, end):  # type: ignore[no-untyped-def]
+    def claim(conn, positions, end):  # type: ignore[no-untyped-def]
         claims.append(end)
-        real(conn, positions, behind, end)
+        real(conn, positions, end)
         if len(claims) == 3:
-            raise batches.PositionMoved
+            raise batch_steps.PositionMoved
 
-    monkeypatch.setattr(batches, "_claim", claim)
+    monkeypatch.setattr(batch_steps, "claim", claim)
     _threaded(ProjectionRunner(ledger, read_models.engine, batch=7)).rebuild()
     assert claims[:4] == [7, 14, 21, 21]  # the third batch claimed again, after a new read
     assert dump(read_models.engine) == followed
@@ -346,3 +358,36 @@ def test_by_default_only_a_rebuild_on_sqlite_writes_through_the_thread(
     target = world.targets[VECTOR_CODES[1]]  # a command followed live
     world.registry.update_target(target, {"district": "另一区"}, "再迁", "api", "clerk-szc")
     assert threads == {threading.current_thread().name}
+
+
+def test_the_runner_waits_for_a_writer_slower_than_it_beyond_pending_jobs(tmp_path, monkeypatch):
+    """A writer slower than the reader (here each flush takes 5 ms): at most ``PENDING`` jobs
+    wait for it, so the rows held in memory do not grow with the log; all are written."""
+    monkeypatch.setattr(write_behind, "PENDING", 3)
+    real_write, real_submit = batch_steps.BatchSteps.write, write_behind.WriteBehind.submit
+    waiting: list[int] = []
+
+    def slow_write(self, conn, steps):  # type: ignore[no-untyped-def]
+        time.sleep(0.005)
+        real_write(self, conn, steps)
+
+    def submit(self, job):  # type: ignore[no-untyped-def]
+        real_submit(self, job)
+        waiting.append(len(self._jobs))
+
+    monkeypatch.setattr(batch_steps.BatchSteps, "write", slow_write)
+    monkeypatch.setattr(write_behind.WriteBehind, "submit", submit)
+    plain, behind = _engines(tmp_path)
+    rows = _awkward_rows(400)
+    thread = write_behind.WriteBehind(behind)
+    try:
+        thread.open_batch((), 0, False)
+        writer = Writer(None, flush_every=4, behind=thread)  # a job every 4 rows: 100 jobs
+        for row in rows:
+            writer.row(awkward, row)
+        writer.flush()
+        thread.close_batch()
+    finally:
+        thread.stop()
+    assert len(waiting) == 102 and max(waiting) == 3
+    assert [r[0] for r in _stored(behind)] == list(range(400))
