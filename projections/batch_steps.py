@@ -3,8 +3,9 @@
 A projection's writer (``tracking.Writer``) buffers what its handlers write and sends it as
 *steps*: ``(table, shape, params)``, each one statement's run of rows —
 
-- ``("insert",)``: the rows, tuples in the table's column order (``tracking.Writer.row``); on
-  SQLite laid out already as a few multi-row INSERTs (``write_behind.insert_statements``);
+- ``("insert",)``: the rows, tuples in the table's column order (``tracking.Writer.row``),
+  written on SQLite as a few multi-row INSERTs (``multirow_inserts.insert_statements``, laid
+  out by the writer), on PostgreSQL by COPY;
 - ``("update", table name, key columns, value columns, kept first)`` and ``("delete", table
   name, key columns)``: one parameter dict a row (``statement``).
 

@@ -124,7 +124,7 @@ class TrailProjection(Projection):
     def prepare(self, writer: Writer, events: list[Any]) -> None:
         """The records a batch's acts will look up that are not remembered, read in one query
         before the batch: each lookup alone would wait for everything handed to a rebuild's
-        writer thread to be written first (``Writer.connection``), and at a million targets
+        writer to be written first (``Writer.rows_of``), and at a million targets
         most of the acts after the registrations (a status changed, an inspection) are on a
         record no longer remembered. The cache is trimmed here, never within a batch, so what
         is read here is still remembered when the batch's acts ask. A lookup missed here (a

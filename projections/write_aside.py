@@ -16,9 +16,12 @@ writes let the lock go) and waits for the child's answer to each commit and each
 Frames are an 8-byte length and a ``marshal``-ed tuple. To the child: ``start`` (the file, the
 tables not indexed yet, the file's journal), then per batch ``open`` (the positions claimed),
 ``write`` (steps; a table by its name), ``read`` (``Writer.rows_of``), ``close``. From the
-child: ``done`` after each commit, ``rows`` for a read, or ``error`` (the batch rolled back;
-the child then ends). The end of its input (the rebuild ended, failed, or its process died)
-rolls back a batch left open and ends the child.
+child: ``done`` after each commit, ``rows`` for a read, or ``error``: the batch was rolled back
+at the step that failed, its later steps skipped, and the error given as the answer to its
+``close`` or next ``read``; the next ``open`` begins anew (a claim refused, ``PositionMoved``:
+the runner reads the positions again and goes on, as through the thread). The end of its input
+(the rebuild ended, failed, or its process died) rolls back a batch left open and ends the
+child.
 
 A child killed in a batch (the kernel's out-of-memory killer, an operator) may, with the file's
 journal in memory, leave part of a transaction in it: the rebuild raises
@@ -44,7 +47,7 @@ from typing import IO, Any
 from sqlalchemy import Column, Connection, Engine, MetaData, Table, event
 from sqlalchemy.exc import IntegrityError
 
-from .batch_steps import INSERT, BatchSteps, Step
+from .batch_steps import INSERT, BatchSteps, PositionMoved, Step
 from .bulk_writing import WriterLost, settle
 from .database import JOURNAL_IN_MEMORY, create_read_engine, sqlite_file
 from .tables import GIVEN_AS_UTF8, metadata
@@ -112,7 +115,7 @@ class WriteAside(WriteBehind):
         try:
             self._to.write(frame)
             self._to.flush()
-        except BrokenPipeError:
+        except OSError:  # (a broken pipe: the child has ended)
             raise self._lost() from None
 
     def _ask(self, frame: bytes, expected: str) -> Any:
@@ -132,6 +135,11 @@ class WriteAside(WriteBehind):
                 return _error_of(answer)
         code = self._child.wait()
         return WriterLost(self.pid, f"exit status {code}")
+
+    def _failed(self, error: BaseException) -> None:
+        """The child refused a batch (rolled back, it waits for the next) or has ended."""
+        if isinstance(error, WriterLost):
+            self._roll_back()
 
     def _roll_back(self) -> None:
         """The end of the child's input: it rolls back a batch left open and ends."""
@@ -220,10 +228,13 @@ def _table_of(name: str, described: tuple[tuple[Any, ...], ...]) -> Table:
 
 
 def _error_of(answer: Any) -> BaseException:
-    """The child's error as the runner's thread raises it (a refused row: IntegrityError)."""
+    """The child's error as the runner's thread raises it (a refused row: IntegrityError; a
+    claim refused: PositionMoved, which the runner answers by reading the positions again)."""
     kind, text = answer[1], answer[2]
     if kind == "IntegrityError":
         return IntegrityError(text, {}, Exception(text))
+    if kind == "PositionMoved":
+        return PositionMoved()
     return ProjectionError(f"读取模型的写入进程出错 (the rebuild's writer process failed): {text}")
 
 
@@ -242,10 +253,18 @@ def main() -> None:
         return
     _, path, unindexed, journal = start
     engine = _engine(path, journal)
-    steps, conn = BatchSteps(set(unindexed)), None
+    steps, conn, failed = BatchSteps(set(unindexed)), None, None
     try:
         while (message := _received(into)) is not None:
             kind = message[0]
+            if kind == "open":  # (after a batch the parent gave up on, a new one: begin anew)
+                _rolled_back(conn)
+                conn, failed = None, None
+            elif failed is not None:  # the batch failed: its steps skipped, its end answered
+                if kind in ("read", "close"):
+                    _answer(out, failed)
+                    failed = None
+                continue
             try:
                 if kind == "open":
                     conn = engine.connect()
@@ -257,32 +276,33 @@ def main() -> None:
                 elif kind == "read":
                     table = metadata.tables[message[1]]
                     with contextlib.ExitStack() as stack:
-                        reading = (
-                            conn if conn is not None else stack.enter_context(engine.connect())
-                        )
-                        rows = steps.rows_of(reading, table, message[2], message[3], message[4])
+                        on = conn if conn is not None else stack.enter_context(engine.connect())
+                        rows = steps.rows_of(on, table, message[2], message[3], message[4])
                     _answer(out, ("rows", rows))
                 elif kind == "close":
                     assert conn is not None
                     steps.close(conn)
                     conn.commit()
-                    conn.close()
+                    _rolled_back(conn)
                     conn = None
                     _answer(out, ("done",))
-            except Exception as e:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        conn.rollback()
-                        conn.close()
-                    conn = None
-                _answer(out, ("error", type(e).__name__, str(e)))
-                return
+            except Exception as e:  # rolled back; answered at the batch's end (or this read)
+                _rolled_back(conn)
+                conn, failed = None, ("error", type(e).__name__, str(e))
+                if kind in ("read", "close"):
+                    _answer(out, failed)
+                    failed = None
     finally:
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.rollback()
-                conn.close()
+        _rolled_back(conn)
         engine.dispose()
+
+
+def _rolled_back(conn: Connection | None) -> None:
+    """The connection's open transaction rolled back (nothing after a commit) and closed."""
+    if conn is not None:
+        with contextlib.suppress(Exception):  # (a connection lost: the answer says why)
+            conn.rollback()
+            conn.close()
 
 
 def _engine(path: str, journal: str) -> Engine:
@@ -306,6 +326,7 @@ def _step(tables: Any, name: str, shape: Sequence[Any], params: Any, *described:
 
 
 def _answer(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    """Send the parent ``message``."""
     with contextlib.suppress(BrokenPipeError):  # (the parent is gone: so is the answer)
         out.write(_framed(message))
         out.flush()

@@ -157,10 +157,14 @@ class WriteBehind:
             try:
                 job()
             except BaseException as e:
-                self._roll_back()
+                self._failed(e)
                 with self._ready:
                     self._error = e
                     self._jobs = [j for j in self._jobs if j is None]  # its batch's and later
+
+    def _failed(self, error: BaseException) -> None:
+        """A job failed with ``error``: its batch is rolled back."""
+        self._roll_back()
 
     def _roll_back(self) -> None:
         conn, self._conn = self._conn, None

@@ -135,6 +135,31 @@ def test_an_integer_beyond_64_bits_is_refused_through_the_writer_process(tmp_pat
     assert [r[0] for r in _stored(behind)] == [0, 1, 2]  # the first batch, not the second
 
 
+def test_a_claim_refused_in_the_writer_process_is_answered_as_through_the_thread(
+    world, read_models, ledger, children
+):
+    """Another runner commits the third batch first (as a service's follower beside the
+    rebuild could): the child's claim of it is refused, the batch rolled back and its steps
+    skipped; the rebuild reads the positions again and goes on through the same child, to the
+    rows the commands left."""
+    _sqlite_only(read_models.engine)
+    change_things(world)
+    ledger.seal()
+    followed = dump(read_models.engine)
+    other = ProjectionRunner(ledger, read_models.engine, batch=7)
+    other.write_behind = False
+    reached: list[int] = []
+
+    def progress(position: int, head: int) -> None:
+        if position == 14 and not reached:  # before the third batch: the other runner takes it
+            reached.append(other.catch_up(most=7))
+
+    _aside(ProjectionRunner(ledger, read_models.engine, batch=7)).rebuild(progress=progress)
+    assert reached and reached[0] >= 7
+    assert len(children) == 1 and children[0]._child.returncode == 0
+    assert dump(read_models.engine) == followed
+
+
 def test_a_handlers_read_through_the_writer_process_sees_every_row_handled_before_it(
     world, read_models, ledger, monkeypatch
 ):
@@ -209,9 +234,12 @@ def test_a_writer_process_killed_in_a_batch_leaves_the_file_to_be_built_anew(
         again.close()
 
 
-def test_a_batch_left_open_when_the_writer_process_stops_is_rolled_back(tmp_path):
+def test_a_batch_left_open_when_the_writer_process_stops_is_rolled_back(tmp_path, monkeypatch):
     """The rebuild ends (an error of its own, a Ctrl-C) with a batch open in the child: the end
-    of the child's input rolls it back and the child ends."""
+    of the child's input rolls it back and the child ends. (Started from another directory,
+    without PYTHONPATH: the child finds the package all the same.)"""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     plain, behind = _engines(tmp_path)
     plain.dispose()
     tracking.create(behind)
