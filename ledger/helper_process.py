@@ -1,9 +1,10 @@
 """A helper process on the other core, fed one message at a time over a socket.
 
-The signing helper (``signing.py``) and the import's row helper (``registry/checking_ahead.py``)
-are both a plain child process (``python -m MODULE FD``), not multiprocessing's spawn: that one
-re-runs the parent's main script in the child, which for a script without a ``__main__`` guard
-would run its commands a second time. The child answers each message in the order it came, and
+The signing helper (``signing.py``), the import's row helper (``registry/checking_ahead.py``)
+and a rebuild's writer (``projections/writer_process.py``) are each a plain child process
+(``python -m MODULE FD``), not multiprocessing's spawn: that one re-runs the parent's main
+script in the child, which for a script without a ``__main__`` guard would run its commands a
+second time. The child answers each message in the order it came, and
 exits when the socket closes, with its parent.
 
 In the child a reader and a writer thread keep the pipe moving, so the working loop never waits

@@ -86,7 +86,6 @@ def bulk_writing(engine: Engine) -> Iterator[str]:
         if "before_bulk" not in record.info:
             record.info["before_bulk"] = settle(dbapi_connection, journal)
 
-    lost: int | None = None
     try:  # (a mark that cannot be written: the file has its WAL back all the same)
         if path is not None:
             journal = _journal_in_memory(engine, path)
@@ -95,25 +94,25 @@ def bulk_writing(engine: Engine) -> Iterator[str]:
             event.listen(engine, "checkin", _given_back)
         event.listen(engine, "checkout", taken)
         yield journal or "wal"
-    except WriterLost as e:
-        lost = e.pid
-        raise
     finally:
         if event.contains(engine, "checkout", taken):
             event.remove(engine, "checkout", taken)
         if path is not None:
             JOURNAL_IN_MEMORY.discard(path)
+            lost = _LOST.pop(path, None)
             if lost is not None and journal == "memory":
                 _mark(path, journal, lost)  # left: the file is set aside when next opened
             else:
                 _made_durable(path)
 
 
+# The files whose rebuild lost its writer process, and that process (``writer_lost``).
+_LOST: dict[Path, int] = {}
+
+
 class WriterLost(Exception):
     """A rebuild's writer process ended without committing or refusing its batch (killed):
-    with its journal in memory, the file may hold part of a transaction. ``bulk_writing``
-    leaves the file's mark naming that process: the file is set aside when the read models are
-    next opened (``interrupted``), and built anew."""
+    with its journal in memory, the file may hold part of a transaction."""
 
     def __init__(self, pid: int, detail: str) -> None:
         super().__init__(
@@ -121,6 +120,15 @@ class WriterLost(Exception):
             f"(the rebuild's writer process ended: {detail})"
         )
         self.pid = pid
+
+
+def writer_lost(path: Path, pid: int, detail: str) -> WriterLost:
+    """Note that the rebuild of the file at ``path`` lost its writer process ``pid``: at the
+    end of the rebuild ``bulk_writing`` leaves the file's mark naming it (whatever error the
+    rebuild ends with), so that the file is set aside when the read models are next opened
+    (``interrupted``) and built anew. Returns the error to raise."""
+    _LOST[path.resolve()] = pid
+    return WriterLost(pid, detail)
 
 
 def settle(dbapi_connection: Any, journal: str | None) -> dict[str, int]:
