@@ -230,7 +230,7 @@ class Writer:
         self.after_inserts = after_inserts or {}
         # A rebuild's tables whose unique indexes (by which handlers find their rows) are not
         # built yet (``runner.rebuild``): built by the first statement on one other than an
-        # insert, or read of one (``connection``); else once its rows are in. A table only
+        # insert, or read of one (``rows_of``); else once its rows are in. A table only
         # appended to, as the targets of a bulk import, is indexed once from its rows instead
         # of row by row in the random order of its ids. Shared by a rebuild's writers.
         self.unindexed = unindexed if unindexed is not None else set()
@@ -241,26 +241,10 @@ class Writer:
 
     @property
     def conn(self) -> Connection:
-        """The connection written on; through a writer thread, the batch's, once the thread
-        has done every flush given it (nothing else uses the connection meanwhile)."""
-        if self._conn is not None:
-            return self._conn
-        assert self.behind is not None
-        self.behind.wait()
-        return self.behind.conn
-
-    def connection(self, *reading: Table) -> Connection:
-        """The connection, for a handler's read of the tables ``reading``: everything buffered
-        sent first (through a writer thread: written), so the read sees every row handled
-        before it, and their unique indexes built (``unindexed``). Not through a writer
-        process: its reads are ``rows_of``."""
-        self.flush()
-        conn = self.conn
-        for table in reading:
-            keyed(
-                conn, table, self.unindexed if self.behind is None else self.behind.steps.unindexed
-            )
-        return conn
+        """The connection written on (a writer of the runner's own thread)."""
+        if self._conn is None:
+            raise ProjectionError("a rebuild's writer is read through Writer.rows_of")
+        return self._conn
 
     def rows_of(
         self, table: Table, columns: Sequence[str], key: str, keys: list[Any]

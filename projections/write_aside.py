@@ -33,7 +33,7 @@ from functools import lru_cache
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table
+from sqlalchemy import Column, Engine, Table
 from sqlalchemy.exc import IntegrityError
 
 from ledger import helper_process
@@ -64,10 +64,6 @@ class WriteAside(WriteBehind):
         self.pid = self._child.pid
         super().__init__(engine, unindexed)
         self._give(("start", str(self.path), sorted(map(str, unindexed)), journal))
-
-    @property
-    def conn(self) -> Connection:
-        raise ProjectionError("a writer process's batch is read through Writer.rows_of")
 
     def open_batch(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
         self._give(("open", [tuple(p) for p in positions], end, by_runs))

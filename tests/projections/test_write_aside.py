@@ -20,7 +20,7 @@ from projections import runner as runner_module
 from projections.bulk_writing import WriterLost, interrupted
 from projections.database import create_read_engine, sqlite_file
 from projections.runner import ProjectionRunner
-from projections.tables import tracking, trail_acts
+from projections.tables import tracking
 from projections.tracking import Writer
 from projections.write_aside import WriteAside
 
@@ -158,27 +158,6 @@ def test_a_claim_refused_in_the_writer_process_is_answered_as_through_the_thread
     assert reached and reached[0] >= 7
     assert len(children) == 1 and children[0]._child.returncode == 0
     assert dump(read_models.engine) == followed
-
-
-def test_a_handlers_read_through_the_writer_process_sees_every_row_handled_before_it(
-    world, read_models, ledger, monkeypatch
-):
-    _sqlite_only(read_models.engine)
-    change_things(world)
-    runner = _aside(ProjectionRunner(ledger, read_models.engine, batch=7))
-    trail = next(p for p in runner.projections if p.name == "trail")
-    real = trail.process
-    seen: list[int] = []
-
-    def process(writer, event, position, hashes=None):  # type: ignore[no-untyped-def]
-        real(writer, event, position, hashes)
-        seen.append(position)
-        found = writer.rows_of(trail_acts, ("position",), "position", seen)
-        assert sorted(p for (p,) in found) == seen
-
-    monkeypatch.setattr(trail, "process", process)
-    runner.rebuild(["trail"])
-    assert len(seen) > 14
 
 
 def test_a_writer_process_killed_in_a_batch_leaves_the_file_to_be_built_anew(
