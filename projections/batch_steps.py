@@ -11,19 +11,21 @@ A projection's writer (``tracking.Writer``) buffers what its handlers write and 
 
 Steps are plain values (names, numbers, texts, lists, dicts): a rebuild's writer thread runs
 them (``write_behind.py``) and so does its writer process (``write_aside.py``), after they
-crossed a pipe as ``marshal`` bytes. :class:`BatchSteps` does a batch on the connection it is
-given: the claim of the projections' tracking positions (``claim``), the steps, the reads a
-handler makes of rows written before (``rows_of``), what the batch does before its commit.
+crossed a socket as ``marshal`` bytes. :class:`BatchSteps` does a rebuild's batches, each in
+one transaction: the claim of the projections' tracking positions (``claim``), the steps, the
+reads a handler makes of rows written before (``select_rows``), what the batch does before its
+commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Delete, Update
 
@@ -135,25 +137,72 @@ def _decoded(row: tuple[Any, ...], places: list[int]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-class BatchSteps:
-    """A batch of a rebuild's writer (thread or process), done on the connection given."""
+def select_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    key: str,
+    keys: list[Any],
+    unindexed: set[str],
+) -> list[tuple[Any, ...]]:
+    """The ``columns`` of ``table``'s rows whose ``key`` is one of ``keys`` (its unique indexes
+    built first: ``keyed``), JSON values decoded."""
+    keyed(conn, table, unindexed)
+    query = select(*(table.c[c] for c in columns)).where(table.c[key].in_(keys))
+    return [tuple(row) for row in conn.execute(query)]
 
-    def __init__(self, unindexed: set[str]) -> None:
+
+class Batches(Protocol):
+    """What a rebuild's writer thread (``write_behind.py``) does its jobs with: ``BatchSteps``
+    on a connection of its own, or ``write_aside.ChildSteps`` through a writer process."""
+
+    def packed(self, steps: list[Step]) -> Any:
+        """A flush's steps as ``write`` takes them (made in the runner's thread)."""
+
+    def open(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None: ...
+
+    def write(self, steps: Any) -> None: ...
+
+    def rows_of(
+        self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
+    ) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
+
+    def roll_back(self) -> None:
+        """After a step failed: the batch rolled back."""
+
+    def end(self) -> None:
+        """At the end of the rebuild: a batch left open rolled back."""
+
+
+class BatchSteps:
+    """A rebuild's batches, one transaction each on a connection of ``engine``: done by its
+    writer thread (``write_behind.py``) or its writer process (``writer_process.py``)."""
+
+    def __init__(self, engine: Engine, unindexed: set[str]) -> None:
+        self.engine = engine
         self.unindexed = unindexed  # the tables whose unique indexes are not built yet
+        self.conn: Connection | None = None  # the open batch's
         self.after: AfterInserts = {}
 
-    def open(
-        self, conn: Connection, positions: Sequence[tuple[str, int]], end: int, by_runs: bool
-    ) -> None:
-        """First in the batch's transaction: the claim, and (``by_runs``, SQLite) the targets'
-        text indexed a run of inserts at a time (``text_runs.py``)."""
+    def packed(self, steps: list[Step]) -> list[Step]:
+        return steps  # (done in this process: as they are)
+
+    def open(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
+        """Begin a batch's transaction: the claim first, and (``by_runs``, SQLite) the
+        targets' text indexed a run of inserts at a time (``text_runs.py``)."""
+        assert self.conn is None, "a batch is opened once the last is closed or rolled back"
+        conn = self.conn = self.engine.connect()
+        conn.begin()
         claim(conn, positions, end)
         by_runs = by_runs and text_runs.text_by_runs(conn)
         self.after = TEXT_BY_RUNS if by_runs else {}
 
-    def write(self, conn: Connection, steps: list[Step]) -> None:
+    def write(self, steps: list[Step]) -> None:
         """The steps in order; on SQLite each run of inserts as a few multi-row statements
         (``insert_statements``: laid out here, by the writer, not by the runner's thread)."""
+        conn = self._open()
         sqlite = conn.dialect.name == "sqlite"
         for table, shape, params in steps:
             if shape[0] != "insert":
@@ -165,16 +214,34 @@ class BatchSteps:
                 copy_rows(conn, table, params)
 
     def rows_of(
-        self, conn: Connection, table: Table, columns: Sequence[str], key: str, keys: list[Any]
+        self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
     ) -> list[tuple[Any, ...]]:
-        """The ``columns`` of the rows whose ``key`` is one of ``keys`` (their unique indexes
-        built first)."""
-        keyed(conn, table, self.unindexed)
-        query = select(*(table.c[c] for c in columns)).where(table.c[key].in_(keys))
-        return [tuple(row) for row in conn.execute(query)]
+        """``select_rows`` in the open batch (or, between batches, on a connection of its own)."""
+        if self.conn is not None:
+            return select_rows(self.conn, table, columns, key, keys, self.unindexed)
+        with self.engine.connect() as conn:
+            return select_rows(conn, table, columns, key, keys, self.unindexed)
 
-    def close(self, conn: Connection) -> None:
-        """Last in the batch's transaction, before its commit."""
+    def close(self) -> None:
+        """What the batch does last, then its commit."""
+        conn = self._open()
         if self.after:
             text_runs.keep_text_by_rows(conn)
             self.after = {}
+        conn.commit()
+        conn.close()
+        self.conn = None
+
+    def roll_back(self) -> None:
+        """The open batch rolled back, if any (a batch that failed, or left open at the end)."""
+        conn, self.conn, self.after = self.conn, None, {}
+        if conn is not None:
+            with contextlib.suppress(Exception):  # (a connection lost: the error says why)
+                conn.rollback()
+                conn.close()
+
+    end = roll_back
+
+    def _open(self) -> Connection:
+        assert self.conn is not None, "steps come in an open batch"
+        return self.conn

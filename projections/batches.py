@@ -24,14 +24,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from . import text_runs
-from .batch_steps import TEXT_BY_RUNS, PositionMoved, claim
+from .batch_steps import TEXT_BY_RUNS, claim
 from .tracking import Hashes, Projection, Writer
 from .write_behind import WriteBehind
 
 # One event of a batch: its position, its domain event or view, its record's hashes.
 Read = tuple[int, Any, Hashes]
-
-__all__ = ["PositionMoved", "Read", "apply", "apply_behind"]
 
 
 def apply(

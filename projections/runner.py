@@ -51,7 +51,8 @@ from verify.events import SignedEvent
 from verify.merkle import leaf_hash
 
 from . import tables
-from .batches import PositionMoved, Read, apply, apply_behind
+from .batch_steps import PositionMoved
+from .batches import Read, apply, apply_behind
 from .bulk_writing import bulk_writing, index_builds
 from .current import (
     DivisionsProjection,

@@ -48,8 +48,8 @@ def made_alone(conn: Connection) -> None:
 
 
 # A text column whose values a projection may give as the text's UTF-8 bytes (the trail's
-# payloads, cut out of their records: ``history.kept_payload``): the writer stores them as text
-# (SQLite: ``CAST(? AS TEXT)``, ``write_behind.placeholder``; PostgreSQL: decoded), not as blobs.
+# payloads, cut out of their records: ``history.kept_payload``): stored as text, not as blobs
+# (SQLite: ``CAST(? AS TEXT)``, ``multirow_inserts.placeholder``; PostgreSQL: decoded).
 GIVEN_AS_UTF8 = "given_as_utf8"
 
 _ID = String(36)  # an aggregate id (UUID text)

@@ -38,11 +38,11 @@ from ledger.mapper import format_time
 from .batch_steps import (
     INSERT,
     AfterInserts,
-    BatchSteps,
     Step,
     copy_rows,
     insert_rows,
     keyed,
+    select_rows,
     statement,
 )
 from .event_view import EventView
@@ -254,7 +254,7 @@ class Writer:
         self.flush()
         if self.behind is not None:
             return self.behind.rows_of(table, columns, key, keys)
-        return BatchSteps(self.unindexed).rows_of(self.conn, table, columns, key, keys)
+        return select_rows(self.conn, table, columns, key, keys, self.unindexed)
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row``, which names every column (an executemany needs one shape)."""

@@ -6,10 +6,11 @@ targets) holding the interpreter's lock the runner's thread needs: the two threa
 the lock, not either core, bounded the rebuild (docs/PERFORMANCE.md, session 24). A long
 rebuild of an SQLite file (``ProjectionRunner.rebuild``: ``ASIDE_FROM`` events or more) hands
 its batches to a helper process instead (``writer_process.py``, started and served by
-``ledger/helper_process.py``): the runner's thread turns each flush's steps
-(``batch_steps.py``) into ``marshal`` bytes (~40 ns a value), and this module's sender thread
-(``WriteBehind``'s, its jobs here the messages) sends them one after the other, each answered
-once the child has done it: ``start``, then per batch ``open`` (the positions claimed),
+``ledger/helper_process.py``): the writer thread (``WriteBehind``) does its jobs with
+``ChildSteps`` instead of ``batch_steps.BatchSteps`` — the same methods, each a message to the
+child answered once the child has done it. The runner's thread turns each flush's steps into
+``marshal`` bytes (~40 ns a value, ``ChildSteps.packed``); the messages: ``start``, then per
+batch ``open`` (the positions claimed),
 ``write`` (steps; a table by its name), ``read`` (``Writer.rows_of``) and ``close`` (the
 commit). The child lays each run of inserts out, binds and writes it with its own lock, one
 transaction a batch as the thread did; ``wait`` means what it means for the thread: every batch
@@ -30,16 +31,16 @@ import marshal
 import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
-from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Table
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import IntegrityError
 
 from ledger import helper_process
 
 from .batch_steps import PositionMoved, Step
-from .bulk_writing import WriterLost, writer_lost
+from .bulk_writing import writer_lost
 from .database import sqlite_file
 from .tables import GIVEN_AS_UTF8, metadata
 from .tracking import ProjectionError
@@ -49,79 +50,71 @@ ASIDE_FROM = 100_000  # a rebuild of this many events or more is written by a he
 _STOP_WAIT = 60  # seconds the end of a rebuild waits for the child to roll back and end
 
 
-class WriteAside(WriteBehind):
-    """A rebuild's batches written by a child process, in order (``WriteBehind``'s jobs: here
-    the frames sent, and the child's answers awaited, by its thread)."""
+class ChildSteps:
+    """``batch_steps.BatchSteps``' methods, each a message to the writer process, answered once
+    the child has done it (``writer_process.py``): called by the writer thread, or, for a read,
+    by the runner's thread once the writer thread is idle."""
 
-    def __init__(self, engine: Engine, unindexed: set[str], journal: str) -> None:
-        path = sqlite_file(engine.url)
-        if path is None:
-            raise ValueError("a writer process writes an SQLite file")
-        self.path = path.resolve()
-        self._child: subprocess.Popen[bytes]
-        self._pipe: Pipe
-        self._child, self._pipe = helper_process.start("projections.writer_process")
-        self.pid = self._child.pid
-        super().__init__(engine, unindexed)
-        self._give(("start", str(self.path), sorted(map(str, unindexed)), journal))
+    def __init__(self, path: Path, unindexed: set[str], journal: str) -> None:
+        self.path = path
+        self.process, self._pipe = helper_process.start("projections.writer_process")
+        self.pid = self.process.pid
+        self._ask(marshal.dumps(("start", str(path), sorted(map(str, unindexed)), journal)))
 
-    def open_batch(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
-        self._give(("open", [tuple(p) for p in positions], end, by_runs))
+    def packed(self, steps: list[Step]) -> bytes:
+        """A flush's steps as the message ``write`` sends (``marshal``, in the runner's thread)."""
+        return marshal.dumps(("write", [_plain(*step) for step in steps]))
 
-    def write(self, steps: list[Step]) -> None:
-        self._give(("write", [_plain(*step) for step in steps]))
+    def open(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
+        self._ask(marshal.dumps(("open", [tuple(p) for p in positions], end, by_runs)))
+
+    def write(self, packed: bytes) -> None:
+        self._ask(packed)
 
     def rows_of(
         self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
     ) -> list[tuple[Any, ...]]:
-        found: list[list[tuple[Any, ...]]] = []
         message = ("read", str(table.name), list(map(str, columns)), str(key), list(keys))
-        self._give(message, found)
-        self.wait()
-        return found[0]
+        return self._ask(marshal.dumps(message))  # type: ignore[no-any-return]
 
-    def close_batch(self) -> None:
-        self._give(("close",))
+    def close(self) -> None:
+        self._ask(marshal.dumps(("close",)))
 
-    def _give(self, message: tuple[Any, ...], answers: list[Any] | None = None) -> None:
-        """``message`` as bytes (made here, in the runner's thread), sent by the thread, its
-        answer awaited there (and kept in ``answers``)."""
-        sent = marshal.dumps(message)
+    def roll_back(self) -> None:
+        """Nothing here: the child rolled its batch back when the step failed."""
 
-        def job() -> None:
-            answer = self._asked(sent)
-            if answers is not None:
-                answers.append(answer)
+    def end(self) -> None:
+        """The end of the child's input: it rolls back a batch left open and ends (killed if
+        it has not within ``_STOP_WAIT`` s: then a batch of its may be cut short)."""
+        self._pipe.close()
+        try:
+            self.process.wait(timeout=_STOP_WAIT)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a child that hangs
+            self.process.kill()
+            self.process.wait()
+            writer_lost(self.path, self.pid, "killed after it did not end")
 
-        self.submit(job)
-
-    def _asked(self, message: bytes) -> Any:
+    def _ask(self, message: bytes) -> Any:
         try:
             self._pipe.send_bytes(message)
             kind, answer = marshal.loads(self._pipe.recv_bytes())
         except (OSError, EOFError):  # (the child has ended)
-            code = self._child.wait()
+            code = self.process.wait()
             raise writer_lost(self.path, self.pid, f"exit status {code}") from None
         if kind != "ok":
             raise _error_of(answer)
         return answer
 
-    def _failed(self, error: BaseException) -> None:
-        """The child refused a step (its batch rolled back there, it waits for the next) or
-        has ended."""
-        if isinstance(error, WriterLost):
-            self._roll_back()
 
-    def _roll_back(self) -> None:
-        """The end of the child's input: it rolls back a batch left open and ends (killed if
-        it has not within ``_STOP_WAIT`` s: then a batch of its may be cut short)."""
-        self._pipe.close()
-        try:
-            self._child.wait(timeout=_STOP_WAIT)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a child that hangs
-            self._child.kill()
-            self._child.wait()
-            writer_lost(self.path, self.pid, "killed after it did not end")
+class WriteAside(WriteBehind):
+    """A rebuild's writer thread whose batches a child process does (``ChildSteps``)."""
+
+    def __init__(self, engine: Engine, unindexed: set[str], journal: str) -> None:
+        path = sqlite_file(engine.url)
+        if path is None:
+            raise ValueError("a writer process writes an SQLite file")
+        self.child = ChildSteps(path.resolve(), unindexed, journal)
+        super().__init__(engine, unindexed, self.child)
 
 
 def writer_for(engine: Engine, unindexed: set[str], journal: str, aside: bool) -> WriteBehind:
@@ -147,10 +140,6 @@ def _plain(table: Table, shape: tuple[Any, ...], params: Any) -> tuple[Any, ...]
 @lru_cache(maxsize=64)
 def _described(table: Table) -> tuple[tuple[Any, ...], ...]:
     """What laying out a table's inserts needs of its columns (``insert_statements``)."""
-
-    def utf8(c: Column[Any]) -> bool:
-        return GIVEN_AS_UTF8 in c.info
-
     return tuple(
         (
             str(c.name),

@@ -22,12 +22,11 @@ idle (``wait``) before anything reads the read database (``Writer.rows_of``) and
 An error in the thread rolls its batch back, every job after it is skipped, and the next
 ``submit`` or ``wait`` raises it in the runner's thread: the read models stay at the last
 batch committed, as without the thread. A long rebuild of an SQLite file writes through a
-process instead (``write_aside.py``: the same jobs, sent down a pipe).
+process instead (``write_aside.py``: the same jobs, done by a child process).
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 
-from .batch_steps import BatchSteps, Step
+from .batch_steps import Batches, BatchSteps, Step
 from .process_settings import WhileAnyRuns
 
 # While a rebuild's writer thread runs, the interpreter's switch interval (s): how long the
@@ -50,13 +49,17 @@ PENDING = 32
 
 
 class WriteBehind:
-    """One writer thread doing a rebuild's batches (``batch_steps.py``) in order, jobs given by
-    the runner's thread."""
+    """One writer thread doing a rebuild's batches in order, jobs given by the runner's thread:
+    on a connection of its own (``batch_steps.BatchSteps``), or through a writer process
+    (``steps``: ``write_aside.ChildSteps``, the same methods)."""
 
-    def __init__(self, engine: Engine, unindexed: set[str] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, unindexed: set[str] | None = None, steps: Batches | None = None
+    ) -> None:
         self.engine = engine
-        self.steps = BatchSteps(unindexed if unindexed is not None else set())
-        self._conn: Connection | None = None
+        if steps is None:
+            steps = BatchSteps(engine, unindexed if unindexed is not None else set())
+        self.steps: Batches = steps
         self._jobs: list[Callable[[], None] | None] = []
         self._ready = threading.Condition()
         self._busy = False
@@ -66,46 +69,33 @@ class WriteBehind:
 
     @property
     def conn(self) -> Connection:
-        """The connection of the batch being written (for the thread's jobs, or after
-        ``wait``)."""
-        if self._conn is None:
+        """The connection of the batch being written in this process (after ``wait``)."""
+        conn = self.steps.conn if isinstance(self.steps, BatchSteps) else None
+        if conn is None:
             raise RuntimeError("no batch is open in the writer thread")
-        return self._conn
+        return conn
 
     def open_batch(self, positions: Sequence[tuple[str, int]], end: int, by_runs: bool) -> None:
         """Begin a batch's transaction in the thread: the projections named moved from their
         positions to ``end`` first (``BatchSteps.open``)."""
-
-        def job() -> None:
-            self._conn = self.engine.connect()
-            self._conn.begin()
-            self.steps.open(self._conn, positions, end, by_runs)
-
-        self.submit(job)
+        self.submit(lambda: self.steps.open(positions, end, by_runs))
 
     def write(self, steps: list[Step]) -> None:
         """A writer's flush: its steps, in order, in the batch's transaction."""
-        self.submit(lambda: self.steps.write(self.conn, steps))
+        packed = self.steps.packed(steps)
+        self.submit(lambda: self.steps.write(packed))
 
     def rows_of(
         self, table: Table, columns: Sequence[str], key: str, keys: list[Any]
     ) -> list[tuple[Any, ...]]:
         """A handler's read of rows written before it (``BatchSteps.rows_of``), once every
-        job given is done."""
+        job given is done (the thread idle: the read is made from this thread)."""
         self.wait()
-        return self.steps.rows_of(self.conn, table, columns, key, keys)
+        return self.steps.rows_of(table, columns, key, keys)
 
     def close_batch(self) -> None:
         """What the batch does last (``BatchSteps.close``), then its commit."""
-
-        def job() -> None:
-            conn = self.conn
-            self.steps.close(conn)
-            conn.commit()
-            conn.close()
-            self._conn = None
-
-        self.submit(job)
+        self.submit(self.steps.close)
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run ``job`` in the thread after those given before (raises a failed job's error);
@@ -164,14 +154,11 @@ class WriteBehind:
 
     def _failed(self, error: BaseException) -> None:
         """A job failed with ``error``: its batch is rolled back."""
-        self._roll_back()
+        self.steps.roll_back()
 
     def _roll_back(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):  # (a connection lost: the thread goes on)
-                conn.rollback()
-                conn.close()
+        """The end: a batch left open rolled back (and a writer process ended)."""
+        self.steps.end()
 
 
 def _switch_quickly() -> float:

@@ -14,7 +14,6 @@ This module is not imported by the package (``python -m`` would then run a secon
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, event
+from sqlalchemy import Column, Engine, MetaData, Table, event
 
 from ledger import helper_process
 
@@ -34,59 +33,33 @@ from .tables import GIVEN_AS_UTF8, metadata
 
 
 class Batches:
-    """The child's state: its engine, the batch open, and what ``BatchSteps`` keeps."""
+    """The child's work: each message a method of ``BatchSteps`` (made by ``start``); a step
+    that fails rolls the batch back before its error is answered."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.steps = BatchSteps(set())
-        self.conn: Connection | None = None
+        self.steps: BatchSteps | None = None
 
     def __call__(self, message: Sequence[Any]) -> Any:
-        kind = message[0]
+        kind, *args = message
         if kind == "start":
-            _, path, unindexed, journal = message
-            self.engine, self.steps = _engine(path, journal), BatchSteps(set(unindexed))
+            path, unindexed, journal = args
+            self.steps = BatchSteps(_engine(path, journal), set(unindexed))
             return None
+        steps = self.steps
+        assert steps is not None, "a writer process is started first"
         try:
-            return self._done(kind, message)
-        except BaseException:
-            self._rolled_back()
-            raise
-
-    def _done(self, kind: str, message: Sequence[Any]) -> Any:
-        assert self.engine is not None, "a writer process is started first"
-        if kind == "open":
-            assert self.conn is None, "a batch is opened once the last is closed or refused"
-            self.conn = self.engine.connect()
-            self.conn.begin()
-            self.steps.open(self.conn, message[1], message[2], message[3])
-        elif kind == "write":
-            assert self.conn is not None, "steps come in a batch"
-            self.steps.write(self.conn, [_step(*step) for step in message[1]])
-        elif kind == "read":
-            table = metadata.tables[message[1]]
-            with contextlib.ExitStack() as stack:
-                on = (
-                    self.conn
-                    if self.conn is not None
-                    else stack.enter_context(self.engine.connect())
-                )
-                return self.steps.rows_of(on, table, message[2], message[3], message[4])
-        elif kind == "close":
-            assert self.conn is not None, "a batch is closed once open"
-            self.steps.close(self.conn)
-            self.conn.commit()
-            self._rolled_back()  # (nothing left to roll back: closed)
-        else:
+            if kind == "open":
+                return steps.open(*args)
+            if kind == "write":
+                return steps.write([_step(*step) for step in args[0]])
+            if kind == "read":
+                return steps.rows_of(metadata.tables[args[0]], *args[1:])
+            if kind == "close":
+                return steps.close()
             raise ValueError(f"a writer process has no step {kind!r}")
-        return None
-
-    def _rolled_back(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):  # (a connection lost: the answer says why)
-                conn.rollback()
-                conn.close()
+        except BaseException:
+            steps.roll_back()
+            raise
 
 
 def _engine(path: str, journal: str) -> Engine:
@@ -133,9 +106,9 @@ def main(pipe: Pipe) -> None:
     try:
         helper_process.serve(pipe, batches)
     finally:
-        batches._rolled_back()
-        if batches.engine is not None:
-            batches.engine.dispose()
+        if batches.steps is not None:
+            batches.steps.end()
+            batches.steps.engine.dispose()
 
 
 if __name__ == "__main__":

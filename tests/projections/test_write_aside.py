@@ -29,6 +29,7 @@ from .test_write_behind import (
     _awkward_rows,
     _engines,
     _stored,
+    _write_behind,
     awkward,
     written_plainly,
 )
@@ -70,8 +71,8 @@ def test_a_demo_year_rebuilt_through_the_writer_process_has_the_rows_of_one_rebu
     plain.rebuild()
     assert dump(rm.engine) == followed and not children
     _aside(ProjectionRunner(ledger, rm.engine, batch=7)).rebuild()  # many batches in flight
-    assert len(children) == 1 and children[0].pid != os.getpid()
-    assert children[0]._child.returncode == 0  # ended with the rebuild
+    assert len(children) == 1 and children[0].child.pid != os.getpid()
+    assert children[0].child.process.returncode == 0  # ended with the rebuild
     assert dump(rm.engine) == followed
     _aside(ProjectionRunner(ledger, rm.engine)).rebuild()  # a few large batches
     assert dump(rm.engine) == followed
@@ -94,17 +95,9 @@ def test_by_default_a_rebuild_of_aside_from_events_or_more_writes_through_a_proc
 def _write_aside(path: Path, batches: list[list[tuple[Any, ...]]]) -> None:
     """Each list of rows a batch of a writer process."""
     engine = create_read_engine(f"sqlite:///{path}")
-    aside = WriteAside(engine, set(), "wal")
     try:
-        for rows in batches:
-            writer = Writer(None, flush_every=1 << 20, behind=aside)
-            aside.open_batch((), 0, False)
-            for row in rows:
-                writer.row(awkward, row)
-            writer.flush()
-            aside.close_batch()
+        _write_behind(engine, batches, thread=WriteAside(engine, set(), "wal"))
     finally:
-        aside.stop()
         engine.dispose()
 
 
@@ -156,7 +149,7 @@ def test_a_claim_refused_in_the_writer_process_is_answered_as_through_the_thread
 
     _aside(ProjectionRunner(ledger, read_models.engine, batch=7)).rebuild(progress=progress)
     assert reached and reached[0] >= 7
-    assert len(children) == 1 and children[0]._child.returncode == 0
+    assert len(children) == 1 and children[0].child.process.returncode == 0
     assert dump(read_models.engine) == followed
 
 
@@ -178,17 +171,17 @@ def test_a_writer_process_killed_in_a_batch_leaves_the_file_to_be_built_anew(
 
     def process(writer, event, position, hashes=None):  # type: ignore[no-untyped-def]
         if position == 15:
-            os.kill(children[0].pid, signal.SIGKILL)
-            children[0]._child.wait()
+            os.kill(children[0].child.pid, signal.SIGKILL)
+            children[0].child.process.wait()
         real(writer, event, position, hashes)
 
     monkeypatch.setattr(trail, "process", process)
     with pytest.raises(WriterLost) as lost:
         runner.rebuild()
-    assert lost.value.pid == children[0].pid
+    assert lost.value.pid == children[0].child.pid
     assert path is not None
     mark = json.loads(Path(f"{path}.rebuilding").read_text(encoding="utf-8"))
-    assert mark["pid"] == children[0].pid and mark["journal"] == "memory"
+    assert mark["pid"] == children[0].child.pid and mark["journal"] == "memory"
     assert interrupted(path) is not None  # set aside when the read models are next opened
     monkeypatch.undo()
     read_models.close()
@@ -229,7 +222,7 @@ def test_a_batch_left_open_when_the_writer_process_stops_is_rolled_back(tmp_path
     writer.insert(tracking, {"name": "left", "position": 3, "schema_version": 1})
     assert writer.rows_of(tracking, ("name", "position"), "name", ["left"]) == [("left", 3)]
     aside.stop()
-    assert aside._child.returncode == 0
+    assert aside.child.process.returncode == 0
     assert _stored(behind) == []
     with behind.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tracking)).scalar_one() == 0

@@ -91,9 +91,9 @@ def test_a_demo_year_rebuilt_through_the_writer_thread_has_the_rows_of_one_rebui
     switches: list[float] = []
     real_write = batch_steps.BatchSteps.write
 
-    def write(self, conn, steps):  # type: ignore[no-untyped-def]
+    def write(self, steps):  # type: ignore[no-untyped-def]
         switches.append(sys.getswitchinterval())
-        real_write(self, conn, steps)
+        real_write(self, steps)
 
     monkeypatch.setattr(batch_steps.BatchSteps, "write", write)
     rm.runner.rebuild()  # the default: a few large batches
@@ -174,13 +174,19 @@ def written_plainly(engine: Engine, batches: list[list[tuple[Any, ...]]]) -> Non
 
 
 def _write_behind(
-    engine: Engine, batches: list[list[tuple[Any, ...]]], table: Table = awkward
+    engine: Engine,
+    batches: list[list[tuple[Any, ...]]],
+    table: Table = awkward,
+    *,
+    thread: write_behind.WriteBehind | None = None,
+    flush_every: int = 1 << 20,  # (by default: runs unbroken)
 ) -> None:
-    """Each list of rows a batch of the writer thread (two flushes each: one empty)."""
-    thread = write_behind.WriteBehind(engine)
+    """Each list of rows a batch of the writer thread (two flushes each: one empty), or of
+    the writer ``thread`` given (a writer process's)."""
+    thread = thread or write_behind.WriteBehind(engine)
     try:
         for rows in batches:
-            writer = Writer(None, flush_every=1 << 20, behind=thread)  # runs unbroken
+            writer = Writer(None, flush_every=flush_every, behind=thread)
             thread.open_batch((), 0, False)
             writer.flush()  # nothing buffered: no job
             for row in rows:
@@ -291,9 +297,9 @@ def test_a_handlers_read_sees_every_row_handled_before_it_in_the_batch(
     change_things(world)
     real_write = batch_steps.BatchSteps.write
 
-    def slow_write(self, conn, steps):  # type: ignore[no-untyped-def]
+    def slow_write(self, steps):  # type: ignore[no-untyped-def]
         time.sleep(0.02)
-        real_write(self, conn, steps)
+        real_write(self, steps)
 
     monkeypatch.setattr(batch_steps.BatchSteps, "write", slow_write)  # (the thread's)
     runner = _threaded(ProjectionRunner(ledger, read_models.engine, batch=7))
@@ -372,9 +378,9 @@ def test_the_runner_waits_for_a_writer_slower_than_it_beyond_pending_jobs(tmp_pa
     real_write, real_submit = batch_steps.BatchSteps.write, write_behind.WriteBehind.submit
     waiting: list[int] = []
 
-    def slow_write(self, conn, steps):  # type: ignore[no-untyped-def]
+    def slow_write(self, steps):  # type: ignore[no-untyped-def]
         time.sleep(0.005)
-        real_write(self, conn, steps)
+        real_write(self, steps)
 
     def submit(self, job):  # type: ignore[no-untyped-def]
         real_submit(self, job)
@@ -383,16 +389,6 @@ def test_the_runner_waits_for_a_writer_slower_than_it_beyond_pending_jobs(tmp_pa
     monkeypatch.setattr(batch_steps.BatchSteps, "write", slow_write)
     monkeypatch.setattr(write_behind.WriteBehind, "submit", submit)
     plain, behind = _engines(tmp_path)
-    rows = _awkward_rows(400)
-    thread = write_behind.WriteBehind(behind)
-    try:
-        thread.open_batch((), 0, False)
-        writer = Writer(None, flush_every=4, behind=thread)  # a job every 4 rows: 100 jobs
-        for row in rows:
-            writer.row(awkward, row)
-        writer.flush()
-        thread.close_batch()
-    finally:
-        thread.stop()
+    _write_behind(behind, [_awkward_rows(400)], flush_every=4)  # a job every 4 rows: 100 jobs
     assert len(waiting) == 102 and max(waiting) == 3
     assert [r[0] for r in _stored(behind)] == list(range(400))
